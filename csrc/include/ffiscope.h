@@ -1,0 +1,155 @@
+/*
+ * ffiscope.h — the one header Rust binds to.
+ *
+ * The tracker: every allocation made by instrumented C code goes through
+ * fs_malloc/fs_calloc/fs_realloc/fs_free/fs_strdup, which keep a header and a
+ * tail canary around each block, a registry of live blocks, a quarantine of
+ * poisoned freed blocks and a lock-free event ring. Frees that would corrupt
+ * the heap (double, invalid, foreign) are detected, reported and refused.
+ *
+ * Each thread allocates into the tracker bound to it (fs_tracker_bind); a
+ * thread with none bound uses a process-wide default tracker. A site names
+ * the function that allocates or frees; it must be a string with static
+ * storage duration (a literal).
+ */
+#ifndef FFISCOPE_H
+#define FFISCOPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fs_tracker fs_tracker;
+
+/* Which allocator owns a block. */
+enum fs_domain {
+    FS_DOMAIN_C = 0,    /* fs_malloc and friends */
+    FS_DOMAIN_RUST = 1, /* the Rust global allocator, inside a scope */
+};
+
+enum fs_event_kind {
+    FS_EVENT_ALLOC = 0,
+    FS_EVENT_FREE = 1,
+    FS_EVENT_REALLOC = 2, /* address/size: new block; related_*: old block */
+    /* Anomalies: the operation was refused or the damage is reported. */
+    FS_EVENT_DOUBLE_FREE = 16,
+    FS_EVENT_INVALID_FREE = 17,   /* never allocated, or an interior pointer */
+    FS_EVENT_FOREIGN_FREE = 18,   /* a block of the other allocator */
+    FS_EVENT_HEAP_OVERFLOW = 19,  /* related_size: bytes written past the end */
+    FS_EVENT_USE_AFTER_FREE = 20, /* related_size: offset of the access */
+};
+
+/*
+ * One record of the event stream. For anomalies, `site` is where the bad
+ * operation happened and `related_site` is who allocated the block (or, for
+ * a double free, who freed it first); related_address is the block's start.
+ */
+typedef struct fs_event {
+    uint64_t seq;
+    uint64_t time_ns;
+    uint64_t address;
+    uint64_t size;
+    uint64_t related_address;
+    uint64_t related_size;
+    const char *site;
+    const char *related_site;
+    uint32_t thread;
+    uint8_t domain;
+    uint8_t kind;
+    uint16_t reserved;
+} fs_event;
+
+typedef struct fs_config {
+    size_t ring_capacity;         /* events; rounded up to a power of two */
+    size_t quarantine_max_bytes;  /* freed C blocks held back, in total */
+    size_t quarantine_max_blocks;
+} fs_config;
+
+/* Counts kept by the tracker itself, per domain: the ground truth. */
+typedef struct fs_heap_counts {
+    uint64_t allocations;
+    uint64_t frees;
+    uint64_t reallocs;
+    uint64_t live_blocks;
+    uint64_t live_bytes;
+} fs_heap_counts;
+
+typedef struct fs_counts {
+    fs_heap_counts heap[2]; /* indexed by enum fs_domain */
+    uint64_t anomalies;
+    uint64_t events_recorded;
+    uint64_t events_dropped;
+} fs_counts;
+
+/* A live block, as listed by fs_live_blocks. */
+typedef struct fs_block {
+    uint64_t address;
+    uint64_t size;
+    uint64_t seq;
+    const char *site;
+    uint8_t domain;
+} fs_block;
+
+/* Lifetime. A NULL config takes the defaults. */
+fs_tracker *fs_tracker_new(const fs_config *config);
+/* Releases every live and quarantined C block and the tracker itself. */
+void fs_tracker_destroy(fs_tracker *tracker);
+/* Binds a tracker to the calling thread; returns the one bound before. */
+fs_tracker *fs_tracker_bind(fs_tracker *tracker);
+fs_tracker *fs_tracker_current(void);
+
+/* Allocation, into the calling thread's tracker. */
+void *fs_malloc(size_t size, const char *site);
+void *fs_calloc(size_t count, size_t size, const char *site);
+void *fs_realloc(void *ptr, size_t size, const char *site);
+void fs_free(void *ptr, const char *site);
+char *fs_strdup(const char *text, const char *site);
+
+/* 1 if ptr is the start of a live C block of the calling thread's tracker. */
+int fs_is_live(const void *ptr);
+/*
+ * Asks before reading or writing `len` bytes at ptr. Returns 1 when the
+ * access is allowed; 0 when it touches a freed block (a use_after_free
+ * anomaly is recorded) or is NULL. Memory the tracker does not know (stack,
+ * static) is allowed.
+ */
+int fs_check_access(const void *ptr, size_t len, const char *site);
+/* Checks every canary and every quarantined block; returns new anomalies. */
+size_t fs_check_all(fs_tracker *tracker);
+
+/* The Rust heap, reported by the global allocator inside a scope. */
+void fs_rust_alloc(fs_tracker *tracker, void *ptr, size_t size, const char *site);
+/* Returns 1 if it was a live Rust block and is now recorded as freed, 0 after
+ * reporting an anomaly (then the caller must not release it). */
+int fs_rust_free(fs_tracker *tracker, void *ptr, const char *site);
+/* 1 if ptr is a live Rust block of this tracker. */
+int fs_rust_is_live(fs_tracker *tracker, const void *ptr);
+/* Records an anomaly found outside the allocator (e.g. a second destroy). */
+void fs_report(fs_tracker *tracker, uint8_t kind, uint8_t domain, const void *ptr,
+               size_t size, const char *site, const char *related_site);
+
+/* Reading. One reader at a time drains; any thread may produce. */
+size_t fs_drain(fs_tracker *tracker, fs_event *out, size_t max_events);
+fs_counts fs_tracker_counts(fs_tracker *tracker);
+/* Copies up to max live blocks into out; returns how many there are. */
+size_t fs_live_blocks(fs_tracker *tracker, fs_block *out, size_t max_blocks);
+size_t fs_ring_capacity(fs_tracker *tracker);
+uint64_t fs_now_ns(void);
+
+/* Demonstration functions behind the Tracker tab (demo.c). */
+void *demo_allocate_block(size_t size);
+void demo_free_block(void *ptr);
+void demo_overflow(size_t size, size_t past_end);
+void demo_write_after_free(size_t size);
+
+/* The c-string-ownership lesson (messages.c). */
+char *create_message(void);
+void free_message(char *message);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,20 @@
+/*
+ * messages.c — the C half of the c-string-ownership lesson: C returns a
+ * malloc'ed string and the caller owns it until it hands it back.
+ */
+#include "ffiscope.h"
+
+#include <string.h>
+
+static const char MESSAGE[] = "Hello from C world!";
+
+/* The caller owns the result and must release it with free_message. */
+char *create_message(void) {
+    char *message = fs_malloc(sizeof MESSAGE, "create_message");
+    if (message) {
+        memcpy(message, MESSAGE, sizeof MESSAGE);
+    }
+    return message;
+}
+
+void free_message(char *message) { fs_free(message, "free_message"); }

@@ -1,0 +1,140 @@
+//! The window: a top bar of tabs and settings, and the current tab's panel.
+//! Panels return commands, applied once at the end of the frame.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::track::{TrackerCommand, TrackerSession};
+use crate::ui::tracker_panel::tracker_panel_ui;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Tab {
+    #[default]
+    Tracker,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 1] = [Tab::Tracker];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Tracker => "Tracker",
+        }
+    }
+}
+
+/// What survives a restart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub dark_mode: bool,
+    pub zoom: f32,
+    pub tab: Tab,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { dark_mode: true, zoom: 1.0, tab: Tab::Tracker }
+    }
+}
+
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Command {
+    Tracker(TrackerCommand),
+    ShowTab(Tab),
+    SetDarkMode(bool),
+}
+
+#[derive(Debug, Default)]
+pub struct FfiscopeApp {
+    settings: Settings,
+    tracker: TrackerSession,
+    startup_probe: Option<Instant>,
+}
+
+impl FfiscopeApp {
+    pub fn new(cc: &eframe::CreationContext<'_>) -> FfiscopeApp {
+        let settings: Settings = cc.storage.and_then(|s| eframe::get_value(s, eframe::APP_KEY)).unwrap_or_default();
+        apply_look(&cc.egui_ctx, &settings);
+        FfiscopeApp { settings, ..FfiscopeApp::default() }
+    }
+
+    /// Closes the window after the first frame and prints the time since `launched`.
+    pub fn with_startup_probe(mut self, launched: Option<Instant>) -> FfiscopeApp {
+        self.startup_probe = launched;
+        self
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn tracker(&self) -> &TrackerSession {
+        &self.tracker
+    }
+
+    fn apply(&mut self, ctx: &egui::Context, command: Command) {
+        match command {
+            Command::Tracker(command) => self.tracker.apply(command),
+            Command::ShowTab(tab) => self.settings.tab = tab,
+            Command::SetDarkMode(dark) => {
+                self.settings.dark_mode = dark;
+                apply_look(ctx, &self.settings);
+            }
+        }
+    }
+
+    fn top_bar_ui(&self, ui: &mut egui::Ui) -> Option<Command> {
+        let mut command = None;
+        ui.horizontal(|ui| {
+            ui.heading("ffiscope");
+            ui.separator();
+            for tab in Tab::ALL {
+                if ui.selectable_label(self.settings.tab == tab, tab.label()).clicked() {
+                    command = Some(Command::ShowTab(tab));
+                }
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let (icon, hint) = if self.settings.dark_mode { ("☀", "Light theme") } else { ("🌙", "Dark theme") };
+                if ui.button(icon).on_hover_text(hint).clicked() {
+                    command = Some(Command::SetDarkMode(!self.settings.dark_mode));
+                }
+                ui.weak(format!("zoom {:.0}% (Ctrl +/−)", ui.ctx().zoom_factor() * 100.0));
+            });
+        });
+        command
+    }
+}
+
+fn apply_look(ctx: &egui::Context, settings: &Settings) {
+    ctx.set_theme(if settings.dark_mode { egui::Theme::Dark } else { egui::Theme::Light });
+    if settings.zoom.is_finite() && (0.5..=3.0).contains(&settings.zoom) {
+        ctx.set_zoom_factor(settings.zoom);
+    }
+}
+
+impl eframe::App for FfiscopeApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        self.tracker.refresh();
+        let mut commands = Vec::new();
+        egui::Panel::top("top-bar").show(ui, |ui| commands.extend(self.top_bar_ui(ui)));
+        egui::CentralPanel::default().show(ui, |ui| match self.settings.tab {
+            Tab::Tracker => commands.extend(tracker_panel_ui(ui, &self.tracker).map(Command::Tracker)),
+        });
+        for command in commands {
+            self.apply(&ctx, command);
+        }
+        self.settings.zoom = ctx.zoom_factor();
+        if let Some(launched) = self.startup_probe.take() {
+            println!("first frame drawn {:.1} ms after launch", launched.elapsed().as_secs_f64() * 1000.0);
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.settings);
+    }
+}

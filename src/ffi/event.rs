@@ -1,0 +1,168 @@
+//! Safe views of the tracker's event records.
+
+use std::ffi::{CStr, c_char};
+use std::fmt;
+
+use super::sys;
+
+/// Which allocator owns a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Domain {
+    /// `fs_malloc` and friends.
+    C,
+    /// The Rust global allocator, inside a [`super::HeapScope`].
+    Rust,
+}
+
+impl Domain {
+    pub const ALL: [Domain; 2] = [Domain::C, Domain::Rust];
+
+    pub fn index(self) -> usize {
+        match self {
+            Domain::C => 0,
+            Domain::Rust => 1,
+        }
+    }
+
+    pub(crate) fn from_raw(raw: u8) -> Domain {
+        if raw == sys::FS_DOMAIN_RUST { Domain::Rust } else { Domain::C }
+    }
+
+    pub(crate) fn to_raw(self) -> u8 {
+        match self {
+            Domain::C => sys::FS_DOMAIN_C,
+            Domain::Rust => sys::FS_DOMAIN_RUST,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Domain::C => "C",
+            Domain::Rust => "Rust",
+        }
+    }
+}
+
+/// The name of a function that allocated or freed, as a pointer to a string
+/// with static storage duration. Two equal pointers are the same site; the
+/// text is read only when it is displayed.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Site(usize);
+
+impl Site {
+    /// A site for Rust code, from a C string literal.
+    pub fn new(name: &'static CStr) -> Site {
+        Site(name.as_ptr() as usize)
+    }
+
+    pub(crate) fn from_raw(raw: *const c_char) -> Option<Site> {
+        (!raw.is_null()).then_some(Site(raw as usize))
+    }
+
+    pub(crate) fn as_ptr(self) -> *const c_char {
+        self.0 as *const c_char
+    }
+
+    pub fn name(self) -> &'static str {
+        // SAFETY: a Site is only made from a non-null pointer handed to the
+        // tracker as a site, and the tracker's contract (ffiscope.h) is that
+        // sites are NUL-terminated strings with static storage duration.
+        let text = unsafe { CStr::from_ptr(self.as_ptr()) };
+        text.to_str().unwrap_or("<site name is not UTF-8>")
+    }
+}
+
+impl fmt::Debug for Site {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What an event records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    Alloc,
+    Free,
+    /// `address`/`size`: the new block; `related_*`: the old one.
+    Realloc,
+    DoubleFree,
+    InvalidFree,
+    ForeignFree,
+    HeapOverflow,
+    UseAfterFree,
+    /// A kind this build does not know; kept rather than dropped.
+    Unknown(u8),
+}
+
+impl EventKind {
+    pub(crate) fn from_raw(raw: u8) -> EventKind {
+        match raw {
+            sys::FS_EVENT_ALLOC => EventKind::Alloc,
+            sys::FS_EVENT_FREE => EventKind::Free,
+            sys::FS_EVENT_REALLOC => EventKind::Realloc,
+            sys::FS_EVENT_DOUBLE_FREE => EventKind::DoubleFree,
+            sys::FS_EVENT_INVALID_FREE => EventKind::InvalidFree,
+            sys::FS_EVENT_FOREIGN_FREE => EventKind::ForeignFree,
+            sys::FS_EVENT_HEAP_OVERFLOW => EventKind::HeapOverflow,
+            sys::FS_EVENT_USE_AFTER_FREE => EventKind::UseAfterFree,
+            other => EventKind::Unknown(other),
+        }
+    }
+
+    pub(crate) fn to_raw(self) -> u8 {
+        match self {
+            EventKind::Alloc => sys::FS_EVENT_ALLOC,
+            EventKind::Free => sys::FS_EVENT_FREE,
+            EventKind::Realloc => sys::FS_EVENT_REALLOC,
+            EventKind::DoubleFree => sys::FS_EVENT_DOUBLE_FREE,
+            EventKind::InvalidFree => sys::FS_EVENT_INVALID_FREE,
+            EventKind::ForeignFree => sys::FS_EVENT_FOREIGN_FREE,
+            EventKind::HeapOverflow => sys::FS_EVENT_HEAP_OVERFLOW,
+            EventKind::UseAfterFree => sys::FS_EVENT_USE_AFTER_FREE,
+            EventKind::Unknown(raw) => raw,
+        }
+    }
+
+    pub fn is_anomaly(self) -> bool {
+        !matches!(self, EventKind::Alloc | EventKind::Free | EventKind::Realloc)
+    }
+}
+
+/// One record of the event stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event {
+    /// Position in the tracker's stream: strictly increasing in drain order.
+    pub seq: u64,
+    pub time_ns: u64,
+    pub address: u64,
+    pub size: u64,
+    pub related_address: u64,
+    /// Realloc: the old size. Overflow: how far past the end. Use after
+    /// free and interior free: the offset into the block.
+    pub related_size: u64,
+    pub site: Option<Site>,
+    /// Anomalies: who allocated the block (or, for a double free, who freed it first).
+    pub related_site: Option<Site>,
+    pub thread: u32,
+    pub domain: Domain,
+    pub kind: EventKind,
+}
+
+impl Event {
+    pub(crate) fn from_raw(raw: &sys::fs_event) -> Event {
+        Event {
+            seq: raw.seq,
+            time_ns: raw.time_ns,
+            address: raw.address,
+            size: raw.size,
+            related_address: raw.related_address,
+            related_size: raw.related_size,
+            site: Site::from_raw(raw.site),
+            related_site: Site::from_raw(raw.related_site),
+            thread: raw.thread,
+            domain: Domain::from_raw(raw.domain),
+            kind: EventKind::from_raw(raw.kind),
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The only module allowed `unsafe`: raw declarations of the C side in
+//! [`sys`], and safe owners around them. Everything outside this module talks
+//! to C through the types re-exported here.
+#![expect(unsafe_code, reason = "the FFI boundary lives here and only here")]
+
+mod demo;
+mod event;
+mod messages;
+mod rust_heap;
+pub mod sys;
+mod tracker;
+
+pub use demo::{CBlock, mistakes};
+pub use event::{Domain, Event, EventKind, Site};
+pub use messages::CMessage;
+pub use rust_heap::{HeapScope, ScopedAllocator, rust_heap_site};
+pub use tracker::{BindGuard, Counts, HeapCounts, LiveBlock, Tracker, TrackerConfig, now_ns};

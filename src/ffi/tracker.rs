@@ -1,0 +1,288 @@
+//! [`Tracker`]: the safe owner of one C tracker.
+
+use std::ffi::c_void;
+use std::marker::PhantomData;
+use std::ptr::NonNull;
+use std::sync::Mutex;
+
+use super::event::{Domain, Event, EventKind, Site};
+use super::sys;
+
+/// Sizes of the tracker's bounded buffers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrackerConfig {
+    /// Events the ring holds before the reader must drain; a power of two.
+    pub ring_capacity: usize,
+    /// Freed C blocks held back poisoned so writes after free are found.
+    pub quarantine_max_bytes: usize,
+    pub quarantine_max_blocks: usize,
+}
+
+impl Default for TrackerConfig {
+    fn default() -> Self {
+        TrackerConfig {
+            ring_capacity: 1 << 16,
+            quarantine_max_bytes: 4 << 20,
+            quarantine_max_blocks: 4096,
+        }
+    }
+}
+
+/// The tracker's own counts for one heap: the ground truth the model is checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HeapCounts {
+    pub allocations: u64,
+    pub frees: u64,
+    pub reallocs: u64,
+    pub live_blocks: u64,
+    pub live_bytes: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    pub c_heap: HeapCounts,
+    pub rust_heap: HeapCounts,
+    pub anomalies: u64,
+    pub events_recorded: u64,
+    pub events_dropped: u64,
+}
+
+impl Counts {
+    pub fn heap(&self, domain: Domain) -> &HeapCounts {
+        match domain {
+            Domain::C => &self.c_heap,
+            Domain::Rust => &self.rust_heap,
+        }
+    }
+}
+
+fn heap_counts(raw: sys::fs_heap_counts) -> HeapCounts {
+    HeapCounts {
+        allocations: raw.allocations,
+        frees: raw.frees,
+        reallocs: raw.reallocs,
+        live_blocks: raw.live_blocks,
+        live_bytes: raw.live_bytes,
+    }
+}
+
+/// A block the tracker holds as live right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiveBlock {
+    pub address: u64,
+    pub size: u64,
+    /// Allocation ordinal within the tracker (C blocks only; 0 for Rust).
+    pub seq: u64,
+    pub site: Option<Site>,
+    pub domain: Domain,
+}
+
+/// One instrumented heap: a registry of live blocks, a quarantine and an
+/// event ring. Independent of every other tracker, so two runs (or two
+/// tests) never see each other's counts.
+#[derive(Debug)]
+pub struct Tracker {
+    raw: NonNull<sys::fs_tracker>,
+    /// The ring has one reader at a time; this serialises drains.
+    reader: Mutex<Vec<sys::fs_event>>,
+}
+
+// SAFETY: every C entry point is thread-safe (stripe locks and a lock-free
+// ring), except fs_drain, which `reader` serialises.
+unsafe impl Send for Tracker {}
+// SAFETY: as above; shared references only reach thread-safe entry points.
+unsafe impl Sync for Tracker {}
+
+const DRAIN_BATCH: usize = 4096;
+
+impl Tracker {
+    /// A tracker with the default buffer sizes.
+    pub fn new() -> Tracker {
+        Tracker::with_config(TrackerConfig::default())
+    }
+
+    /// # Panics
+    /// If the C side cannot allocate the tracker (out of memory).
+    pub fn with_config(config: TrackerConfig) -> Tracker {
+        let raw_config = sys::fs_config {
+            ring_capacity: config.ring_capacity,
+            quarantine_max_bytes: config.quarantine_max_bytes,
+            quarantine_max_blocks: config.quarantine_max_blocks,
+        };
+        // SAFETY: the config pointer is valid for the call; the result is
+        // either NULL or a tracker we now own.
+        let raw = unsafe { sys::fs_tracker_new(&raw const raw_config) };
+        Tracker {
+            raw: NonNull::new(raw).expect("out of memory creating a tracker"),
+            reader: Mutex::new(Vec::with_capacity(DRAIN_BATCH)),
+        }
+    }
+
+    pub(crate) fn as_ptr(&self) -> *mut sys::fs_tracker {
+        self.raw.as_ptr()
+    }
+
+    /// Makes this tracker the one that `fs_malloc` and friends use on the
+    /// calling thread until the guard drops.
+    pub fn bind(&self) -> BindGuard<'_> {
+        // SAFETY: the tracker outlives the guard, which restores the previous binding.
+        let previous = unsafe { sys::fs_tracker_bind(self.as_ptr()) };
+        BindGuard { previous, _tracker: PhantomData }
+    }
+
+    /// Moves every event the ring holds into `out`, in stream order, and
+    /// returns how many were added.
+    pub fn drain_into(&self, out: &mut Vec<Event>) -> usize {
+        let mut batch = self.reader.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let before = out.len();
+        loop {
+            batch.clear();
+            // SAFETY: `batch` has room for DRAIN_BATCH events, fs_drain writes at
+            // most that many, and `reader` guarantees a single reader.
+            let taken = unsafe {
+                let taken = sys::fs_drain(self.as_ptr(), batch.as_mut_ptr(), DRAIN_BATCH);
+                batch.set_len(taken);
+                taken
+            };
+            out.extend(batch.iter().map(Event::from_raw));
+            if taken < DRAIN_BATCH {
+                return out.len() - before;
+            }
+        }
+    }
+
+    /// Calls `visit` for every event the ring holds, without building a Vec.
+    pub fn drain_with(&self, mut visit: impl FnMut(&Event)) -> usize {
+        let mut batch = self.reader.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut total = 0;
+        loop {
+            batch.clear();
+            // SAFETY: as in drain_into.
+            let taken = unsafe {
+                let taken = sys::fs_drain(self.as_ptr(), batch.as_mut_ptr(), DRAIN_BATCH);
+                batch.set_len(taken);
+                taken
+            };
+            for raw in batch.iter() {
+                visit(&Event::from_raw(raw));
+            }
+            total += taken;
+            if taken < DRAIN_BATCH {
+                return total;
+            }
+        }
+    }
+
+    pub fn counts(&self) -> Counts {
+        // SAFETY: the tracker is live; fs_tracker_counts only reads it under its locks.
+        let raw = unsafe { sys::fs_tracker_counts(self.as_ptr()) };
+        Counts {
+            c_heap: heap_counts(raw.heap[0]),
+            rust_heap: heap_counts(raw.heap[1]),
+            anomalies: raw.anomalies,
+            events_recorded: raw.events_recorded,
+            events_dropped: raw.events_dropped,
+        }
+    }
+
+    pub fn ring_capacity(&self) -> usize {
+        // SAFETY: the tracker is live.
+        unsafe { sys::fs_ring_capacity(self.as_ptr()) }
+    }
+
+    /// Every block the tracker holds as live, both heaps, sorted by address.
+    pub fn live_blocks(&self) -> Vec<LiveBlock> {
+        let mut raw: Vec<sys::fs_block> = Vec::new();
+        loop {
+            // SAFETY: `raw` has room for `capacity` blocks and fs_live_blocks
+            // writes at most that many; it returns the total, which may be larger.
+            let total = unsafe {
+                let total = sys::fs_live_blocks(self.as_ptr(), raw.as_mut_ptr(), raw.capacity());
+                raw.set_len(total.min(raw.capacity()));
+                total
+            };
+            if total <= raw.capacity() {
+                break;
+            }
+            raw = Vec::with_capacity(total + total / 4 + 16);
+        }
+        let mut blocks: Vec<LiveBlock> = raw
+            .iter()
+            .map(|b| LiveBlock {
+                address: b.address,
+                size: b.size,
+                seq: b.seq,
+                site: Site::from_raw(b.site),
+                domain: Domain::from_raw(b.domain),
+            })
+            .collect();
+        blocks.sort_by_key(|b| b.address);
+        blocks
+    }
+
+    /// Checks every tail canary and every quarantined block now; returns how
+    /// many new anomalies were found (they also appear in the event stream).
+    pub fn check_all(&self) -> usize {
+        // SAFETY: the tracker is live.
+        unsafe { sys::fs_check_all(self.as_ptr()) }
+    }
+
+    /// Records an anomaly that code outside the allocator found, such as a
+    /// second call of a destroy callback.
+    pub fn report(&self, kind: EventKind, domain: Domain, address: usize, size: usize, site: Site, related_site: Option<Site>) {
+        // SAFETY: sites are static strings; the address is only recorded, never dereferenced.
+        unsafe {
+            sys::fs_report(
+                self.as_ptr(),
+                kind.to_raw(),
+                domain.to_raw(),
+                address as *const c_void,
+                size,
+                site.as_ptr(),
+                related_site.map_or(std::ptr::null(), Site::as_ptr),
+            );
+        }
+    }
+
+    /// Whether `address` is a live Rust block recorded by this tracker.
+    pub fn is_live_rust_block(&self, address: usize) -> bool {
+        // SAFETY: the address is only looked up, never dereferenced.
+        unsafe { sys::fs_rust_is_live(self.as_ptr(), address as *const c_void) != 0 }
+    }
+}
+
+impl Default for Tracker {
+    fn default() -> Self {
+        Tracker::new()
+    }
+}
+
+impl Drop for Tracker {
+    fn drop(&mut self) {
+        // SAFETY: we own the tracker; no BindGuard or HeapScope can outlive
+        // `self` (they borrow it), so nothing uses it after this.
+        unsafe { sys::fs_tracker_destroy(self.as_ptr()) }
+    }
+}
+
+/// Keeps a tracker bound to the current thread; restores the previous one on drop.
+#[derive(Debug)]
+#[must_use = "the binding ends when the guard drops"]
+pub struct BindGuard<'a> {
+    previous: *mut sys::fs_tracker,
+    _tracker: PhantomData<&'a Tracker>,
+}
+
+impl Drop for BindGuard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: `previous` was bound before us on this thread (the guard is
+        // not Send, being built from a raw pointer), so it is still valid.
+        unsafe { sys::fs_tracker_bind(self.previous) };
+    }
+}
+
+/// Monotonic clock shared with the C tracker, in nanoseconds.
+pub fn now_ns() -> u64 {
+    // SAFETY: reads the clock; no arguments.
+    unsafe { sys::fs_now_ns() }
+}

@@ -1,0 +1,126 @@
+//! The end-of-run report: the stable JSON shape that `ffiscope run --json`
+//! prints, and its plain-text rendering.
+
+use std::fmt::{self, Write as _};
+
+use serde::{Deserialize, Serialize};
+
+use crate::ffi::Domain;
+use crate::track::{Anomaly, AnomalyKind, HeapStats, Model};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Completed,
+    Crashed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct HeapSummary {
+    pub allocations: u64,
+    pub frees: u64,
+    pub live_blocks: u64,
+    pub live_bytes: u64,
+    pub peak_bytes: u64,
+}
+
+impl From<&HeapStats> for HeapSummary {
+    fn from(stats: &HeapStats) -> Self {
+        HeapSummary {
+            allocations: stats.allocations,
+            frees: stats.frees,
+            live_blocks: stats.live_blocks,
+            live_bytes: stats.live_bytes,
+            peak_bytes: stats.peak_bytes,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnomalyReport {
+    pub kind: AnomalyKind,
+    pub domain: Option<Domain>,
+    pub site: String,
+    pub bytes: u64,
+    /// Zero-based index of the step in which it happened.
+    pub step: Option<u32>,
+    pub message: String,
+}
+
+impl From<&Anomaly> for AnomalyReport {
+    fn from(anomaly: &Anomaly) -> Self {
+        AnomalyReport {
+            kind: anomaly.kind,
+            domain: anomaly.domain,
+            site: anomaly.site.clone(),
+            bytes: anomaly.bytes,
+            step: anomaly.step,
+            message: anomaly.message.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub scenario: String,
+    pub variant: String,
+    pub steps_run: u32,
+    pub outcome: Outcome,
+    /// The signal that ended a crashed run, e.g. "SIGSEGV".
+    pub signal: Option<String>,
+    pub c_heap: HeapSummary,
+    pub rust_heap: HeapSummary,
+    pub dropped_events: u64,
+    pub anomalies: Vec<AnomalyReport>,
+}
+
+impl Report {
+    /// A completed run's report: the model's totals, its anomalies, and one
+    /// leak per site that still has blocks outstanding.
+    pub fn from_model(scenario: &str, variant: &str, steps_run: u32, model: &Model) -> Report {
+        let anomalies = model.anomalies().iter().chain(model.leak_anomalies().iter()).map(AnomalyReport::from).collect();
+        Report {
+            scenario: scenario.to_owned(),
+            variant: variant.to_owned(),
+            steps_run,
+            outcome: Outcome::Completed,
+            signal: None,
+            c_heap: HeapSummary::from(model.heap(Domain::C).stats()),
+            rust_heap: HeapSummary::from(model.heap(Domain::Rust).stats()),
+            dropped_events: model.dropped_events(),
+            anomalies,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|error| format!("{{\"error\":\"{error}\"}}"))
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} / {}: {} step(s), {}", self.scenario, self.variant, self.steps_run, match self.outcome {
+            Outcome::Completed => "completed".to_owned(),
+            Outcome::Crashed => format!("crashed ({})", self.signal.as_deref().unwrap_or("unknown signal")),
+        })?;
+        for (name, heap) in [("C heap   ", &self.c_heap), ("Rust heap", &self.rust_heap)] {
+            writeln!(
+                f,
+                "  {name}  {} allocations, {} frees, {} live blocks ({} B), peak {} B",
+                heap.allocations, heap.frees, heap.live_blocks, heap.live_bytes, heap.peak_bytes
+            )?;
+        }
+        if self.dropped_events > 0 {
+            writeln!(f, "  {} events dropped: the reader fell behind", self.dropped_events)?;
+        }
+        if self.anomalies.is_empty() {
+            return writeln!(f, "  no anomalies");
+        }
+        let mut listing = String::new();
+        for anomaly in &self.anomalies {
+            let step = anomaly.step.map(|s| format!("step {}", s + 1)).unwrap_or_else(|| "end".to_owned());
+            let _ = writeln!(listing, "  [{}] {} ({step}): {}", anomaly.kind.label(), anomaly.site, anomaly.message);
+        }
+        f.write_str(&listing)
+    }
+}

@@ -1,0 +1,154 @@
+//! Anomalies: what went wrong, where, and a sentence that says it plainly.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ffi::{Domain, Event, EventKind, Site};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnomalyKind {
+    Leak,
+    DoubleFree,
+    InvalidFree,
+    ForeignFree,
+    HeapOverflow,
+    UseAfterFree,
+    LostUpdate,
+    Panic,
+    Crash,
+}
+
+impl AnomalyKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            AnomalyKind::Leak => "leak",
+            AnomalyKind::DoubleFree => "double free",
+            AnomalyKind::InvalidFree => "invalid free",
+            AnomalyKind::ForeignFree => "foreign free",
+            AnomalyKind::HeapOverflow => "heap overflow",
+            AnomalyKind::UseAfterFree => "use after free",
+            AnomalyKind::LostUpdate => "lost update",
+            AnomalyKind::Panic => "panic",
+            AnomalyKind::Crash => "crash",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anomaly {
+    pub kind: AnomalyKind,
+    /// The heap whose block is involved; `None` for lost updates, panics, crashes.
+    pub domain: Option<Domain>,
+    /// Where the bad operation happened (for a leak: who allocated).
+    pub site: String,
+    pub related_site: Option<String>,
+    pub address: u64,
+    pub bytes: u64,
+    pub step: Option<u32>,
+    /// Stream position, for anomalies that came from the tracker.
+    pub seq: Option<u64>,
+    pub message: String,
+}
+
+fn name(site: Option<Site>) -> &'static str {
+    site.map_or("(unknown)", Site::name)
+}
+
+fn plural(count: u64, one: &str, many: &str) -> String {
+    if count == 1 { format!("1 {one}") } else { format!("{count} {many}") }
+}
+
+impl Anomaly {
+    pub fn from_event(event: &Event, step: Option<u32>) -> Anomaly {
+        let site = name(event.site);
+        let related = event.related_site.map(Site::name);
+        let heap = event.domain.label();
+        let (kind, message) = match event.kind {
+            EventKind::DoubleFree => (
+                AnomalyKind::DoubleFree,
+                format!(
+                    "`{site}` freed {heap}-heap block {:#x} ({} B) a second time; `{}` had already freed it. Refused.",
+                    event.address,
+                    event.size,
+                    related.unwrap_or("(unknown)"),
+                ),
+            ),
+            EventKind::InvalidFree if event.related_address != 0 => (
+                AnomalyKind::InvalidFree,
+                format!(
+                    "`{site}` freed {:#x}, which points {} B into a {} B block from `{}`, not at its start. Refused.",
+                    event.address,
+                    event.related_size,
+                    event.size,
+                    related.unwrap_or("(unknown)"),
+                ),
+            ),
+            EventKind::InvalidFree => (
+                AnomalyKind::InvalidFree,
+                format!("`{site}` freed {:#x}, which no tracked allocator handed out. Refused.", event.address),
+            ),
+            EventKind::ForeignFree => (
+                AnomalyKind::ForeignFree,
+                format!(
+                    "`{site}` passed a {heap}-heap block ({} B, from `{}`) to the other allocator's free. Refused: whoever allocates must free.",
+                    event.size,
+                    related.unwrap_or("(unknown)"),
+                ),
+            ),
+            EventKind::HeapOverflow => (
+                AnomalyKind::HeapOverflow,
+                format!(
+                    "A write reached {} past the end of a {} B block from `{}` (found by `{site}`).",
+                    plural(event.related_size, "byte", "bytes"),
+                    event.size,
+                    related.unwrap_or("(unknown)"),
+                ),
+            ),
+            EventKind::UseAfterFree => (
+                AnomalyKind::UseAfterFree,
+                format!(
+                    "`{site}` touched offset {} of a {} B {heap}-heap block from `{}` after it was freed.",
+                    event.related_size,
+                    event.size,
+                    related.unwrap_or("(unknown)"),
+                ),
+            ),
+            EventKind::Alloc | EventKind::Free | EventKind::Realloc | EventKind::Unknown(_) => (
+                AnomalyKind::InvalidFree,
+                format!("The tracker reported an event of unknown kind {:?} at `{site}`.", event.kind),
+            ),
+        };
+        Anomaly {
+            kind,
+            domain: Some(event.domain),
+            site: site.to_owned(),
+            related_site: related.map(str::to_owned),
+            address: event.address,
+            bytes: event.size,
+            step,
+            seq: Some(event.seq),
+            message,
+        }
+    }
+
+    /// Blocks still outstanding when a run ends, grouped by allocating site.
+    pub fn leak(domain: Domain, site: &str, blocks: u64, bytes: u64, step: Option<u32>) -> Anomaly {
+        let when = step.map(|s| format!(" in step {}", s + 1)).unwrap_or_default();
+        Anomaly {
+            kind: AnomalyKind::Leak,
+            domain: Some(domain),
+            site: site.to_owned(),
+            related_site: None,
+            address: 0,
+            bytes,
+            step,
+            seq: None,
+            message: format!(
+                "Leaked {}, {bytes} B, on the {} heap, allocated by `{site}`{when}; nobody released {}.",
+                plural(blocks, "block", "blocks"),
+                domain.label(),
+                if blocks == 1 { "it" } else { "them" },
+            ),
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! The model both heaps feed: events drained from the tracker become per-heap
+//! series, per-site statistics, the outstanding blocks and the anomaly list.
+//! Views read it; only [`Model::apply`] changes it.
+
+mod anomaly;
+mod heap;
+mod session;
+
+use rustc_hash::FxHashMap;
+
+use crate::ffi::{Domain, Event, EventKind, Site, Tracker};
+
+pub use anomaly::{Anomaly, AnomalyKind};
+pub use heap::{HeapModel, HeapStats, SeriesPoint};
+pub use session::{TrackerCommand, TrackerSession};
+
+/// A block the model holds as live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutstandingBlock {
+    pub address: u64,
+    pub size: u64,
+    pub domain: Domain,
+    pub site: Option<Site>,
+    /// The step that allocated it, when the model was told steps.
+    pub step: Option<u32>,
+    /// Stream position of its allocation.
+    pub seq: u64,
+}
+
+/// Per-site counts. Frees count against the site that allocated, so that
+/// `live_blocks` says what that site still has outstanding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SiteStats {
+    pub allocations: u64,
+    pub frees: u64,
+    pub live_blocks: u64,
+    pub live_bytes: u64,
+    pub peak_bytes: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct SiteKey {
+    domain: Domain,
+    site: Option<Site>,
+}
+
+/// One row of the per-site table, resolved for display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteRow {
+    pub domain: Domain,
+    pub site: String,
+    pub stats: SiteStats,
+}
+
+#[derive(Debug, Default)]
+pub struct Model {
+    heaps: [HeapModel; 2],
+    sites: FxHashMap<SiteKey, SiteStats>,
+    outstanding: FxHashMap<u64, OutstandingBlock>,
+    anomalies: Vec<Anomaly>,
+    dropped_events: u64,
+    events_applied: u64,
+    current_step: Option<u32>,
+    step_starts: Vec<u64>,
+}
+
+impl Model {
+    pub fn new() -> Model {
+        Model::default()
+    }
+
+    /// Drains everything the tracker holds into the model and takes its
+    /// count of dropped events. Returns how many events were applied.
+    pub fn drain_from(&mut self, tracker: &Tracker) -> usize {
+        let applied = tracker.drain_with(|event| self.apply(event));
+        self.dropped_events = tracker.counts().events_dropped;
+        applied
+    }
+
+    /// Marks the start of a step: later allocations and anomalies carry it.
+    pub fn begin_step(&mut self, step: u32) {
+        self.current_step = Some(step);
+        self.step_starts.push(self.next_seq());
+    }
+
+    pub fn apply(&mut self, event: &Event) {
+        self.events_applied += 1;
+        match event.kind {
+            EventKind::Alloc => self.allocated(event.seq, event.address, event.size, event.domain, event.site),
+            EventKind::Free => self.freed(event.seq, event.address, event.size, event.domain),
+            EventKind::Realloc => {
+                self.heap_mut(event.domain).moved(event.seq, event.related_size, event.size);
+                let site = self.outstanding.remove(&event.related_address).and_then(|b| b.site);
+                self.site_mut(event.domain, site).release(event.related_size);
+                self.site_mut(event.domain, event.site).acquire(event.size);
+                self.outstanding.insert(event.address, self.block(event.seq, event.address, event.size, event.domain, event.site));
+            }
+            _ => self.anomalies.push(Anomaly::from_event(event, self.current_step)),
+        }
+    }
+
+    fn block(&self, seq: u64, address: u64, size: u64, domain: Domain, site: Option<Site>) -> OutstandingBlock {
+        OutstandingBlock { address, size, domain, site, step: self.current_step, seq }
+    }
+
+    fn allocated(&mut self, seq: u64, address: u64, size: u64, domain: Domain, site: Option<Site>) {
+        self.heap_mut(domain).allocated(seq, size);
+        self.site_mut(domain, site).acquire(size);
+        self.outstanding.insert(address, self.block(seq, address, size, domain, site));
+    }
+
+    fn freed(&mut self, seq: u64, address: u64, size: u64, domain: Domain) {
+        self.heap_mut(domain).freed(seq, size);
+        // Attribute to the allocating site, which the model remembers even if
+        // the event did not say it.
+        let site = self.outstanding.remove(&address).and_then(|b| b.site);
+        self.site_mut(domain, site).release(size);
+    }
+
+    fn heap_mut(&mut self, domain: Domain) -> &mut HeapModel {
+        &mut self.heaps[domain.index()]
+    }
+
+    fn site_mut(&mut self, domain: Domain, site: Option<Site>) -> &mut SiteStats {
+        self.sites.entry(SiteKey { domain, site }).or_default()
+    }
+
+    /// Records an anomaly found outside the tracker (lost updates, panics,
+    /// crashes, leaks at the end of a run).
+    pub fn push_anomaly(&mut self, anomaly: Anomaly) {
+        self.anomalies.push(anomaly);
+    }
+
+    pub fn heap(&self, domain: Domain) -> &HeapModel {
+        &self.heaps[domain.index()]
+    }
+
+    pub fn anomalies(&self) -> &[Anomaly] {
+        &self.anomalies
+    }
+
+    pub fn dropped_events(&self) -> u64 {
+        self.dropped_events
+    }
+
+    pub fn events_applied(&self) -> u64 {
+        self.events_applied
+    }
+
+    pub fn current_step(&self) -> Option<u32> {
+        self.current_step
+    }
+
+    /// Stream positions where each step began, in order.
+    pub fn step_starts(&self) -> &[u64] {
+        &self.step_starts
+    }
+
+    /// The position the next event will most likely have.
+    pub fn next_seq(&self) -> u64 {
+        self.heaps.iter().filter_map(HeapModel::last_seq).max().map_or(0, |seq| seq + 1)
+    }
+
+    /// Outstanding blocks, oldest first.
+    pub fn outstanding(&self) -> Vec<OutstandingBlock> {
+        let mut blocks: Vec<OutstandingBlock> = self.outstanding.values().copied().collect();
+        blocks.sort_by_key(|b| b.seq);
+        blocks
+    }
+
+    pub fn outstanding_count(&self) -> usize {
+        self.outstanding.len()
+    }
+
+    /// Per-site statistics merged by site name, sorted by heap then name.
+    pub fn site_rows(&self) -> Vec<SiteRow> {
+        let mut merged: FxHashMap<(Domain, &'static str), SiteStats> = FxHashMap::default();
+        for (key, stats) in &self.sites {
+            let name = key.site.map_or("(unknown)", Site::name);
+            merged.entry((key.domain, name)).or_default().merge(stats);
+        }
+        let mut rows: Vec<SiteRow> = merged
+            .into_iter()
+            .map(|((domain, site), stats)| SiteRow { domain, site: site.to_owned(), stats })
+            .collect();
+        rows.sort_by(|a, b| (a.domain, &a.site).cmp(&(b.domain, &b.site)));
+        rows
+    }
+
+    /// One leak anomaly per heap and allocating site that still has blocks
+    /// outstanding: what a run leaves behind when it ends.
+    pub fn leak_anomalies(&self) -> Vec<Anomaly> {
+        let mut by_site: FxHashMap<(Domain, &'static str), (u64, u64, Option<u32>)> = FxHashMap::default();
+        for block in self.outstanding.values() {
+            let name = block.site.map_or("(unknown)", Site::name);
+            let entry = by_site.entry((block.domain, name)).or_insert((0, 0, block.step));
+            entry.0 += 1;
+            entry.1 += block.size;
+            entry.2 = match (entry.2, block.step) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        let mut leaks: Vec<Anomaly> = by_site
+            .into_iter()
+            .map(|((domain, site), (blocks, bytes, step))| Anomaly::leak(domain, site, blocks, bytes, step))
+            .collect();
+        leaks.sort_by(|a, b| (a.domain, &a.site).cmp(&(b.domain, &b.site)));
+        leaks
+    }
+}
+
+impl SiteStats {
+    fn acquire(&mut self, size: u64) {
+        self.allocations += 1;
+        self.live_blocks += 1;
+        self.live_bytes += size;
+        self.peak_bytes = self.peak_bytes.max(self.live_bytes);
+    }
+
+    fn release(&mut self, size: u64) {
+        self.frees += 1;
+        self.live_blocks = self.live_blocks.saturating_sub(1);
+        self.live_bytes = self.live_bytes.saturating_sub(size);
+    }
+
+    fn merge(&mut self, other: &SiteStats) {
+        self.allocations += other.allocations;
+        self.frees += other.frees;
+        self.live_blocks += other.live_blocks;
+        self.live_bytes += other.live_bytes;
+        self.peak_bytes += other.peak_bytes;
+    }
+}

@@ -1,0 +1,22 @@
+//! Views: one panel per file, plus the widgets they share. Views read the
+//! model and return commands; they never call C.
+
+pub mod allocation_plot;
+pub mod anomaly_list;
+pub mod format;
+pub mod outstanding_table;
+pub mod tracker_panel;
+
+use egui::Color32;
+
+use crate::ffi::Domain;
+
+/// One colour per heap, used by every view so C and Rust are recognisable at a glance.
+pub fn heap_color(domain: Domain) -> Color32 {
+    match domain {
+        Domain::C => Color32::from_rgb(0x3b, 0x9c, 0xe0),
+        Domain::Rust => Color32::from_rgb(0xe0, 0x7b, 0x39),
+    }
+}
+
+pub const ANOMALY_COLOR: Color32 = Color32::from_rgb(0xe0, 0x3b, 0x4b);
