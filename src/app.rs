@@ -62,6 +62,7 @@ impl FfiscopeApp {
     }
 
     /// Closes the window after the first frame and prints the time since `launched`.
+    #[must_use]
     pub fn with_startup_probe(mut self, launched: Option<Instant>) -> FfiscopeApp {
         self.startup_probe = launched;
         self
@@ -97,11 +98,11 @@ impl FfiscopeApp {
                 }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let (icon, hint) = if self.settings.dark_mode { ("☀", "Light theme") } else { ("🌙", "Dark theme") };
-                if ui.button(icon).on_hover_text(hint).clicked() {
+                let label = if self.settings.dark_mode { "Light theme" } else { "Dark theme" };
+                if ui.button(label).clicked() {
                     command = Some(Command::SetDarkMode(!self.settings.dark_mode));
                 }
-                ui.weak(format!("zoom {:.0}% (Ctrl +/−)", ui.ctx().zoom_factor() * 100.0));
+                ui.weak(format!("zoom {:.0}% (Ctrl +/-)", ui.ctx().zoom_factor() * 100.0));
             });
         });
         command

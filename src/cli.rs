@@ -77,7 +77,13 @@ fn list_scenarios(json: bool, out: &mut dyn std::io::Write) -> ExitCode {
     if written.is_err() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
-fn run_scenario(id: &str, variant: &str, json: bool, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> ExitCode {
+fn run_scenario(
+    id: &str,
+    variant: &str,
+    json: bool,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> ExitCode {
     let catalogue = scenarios::catalogue();
     let Some(scenario) = catalogue.iter().find(|s| s.id() == id) else {
         let ids: Vec<&str> = catalogue.iter().map(|s| s.id()).collect();
@@ -86,7 +92,8 @@ fn run_scenario(id: &str, variant: &str, json: bool, out: &mut dyn std::io::Writ
     };
     if !scenario.has_variant(variant) {
         let names: Vec<&str> = scenario.variants().iter().map(|v| v.name).collect();
-        let _ = writeln!(err, "error: scenario '{id}' has no variant '{variant}'. Valid variants: {}", names.join(", "));
+        let _ =
+            writeln!(err, "error: scenario '{id}' has no variant '{variant}'. Valid variants: {}", names.join(", "));
         return ExitCode::from(EXIT_USAGE);
     }
     let report = Runner::new(scenario.as_ref(), variant).run_to_end();

@@ -78,7 +78,8 @@ impl Report {
     /// A completed run's report: the model's totals, its anomalies, and one
     /// leak per site that still has blocks outstanding.
     pub fn from_model(scenario: &str, variant: &str, steps_run: u32, model: &Model) -> Report {
-        let anomalies = model.anomalies().iter().chain(model.leak_anomalies().iter()).map(AnomalyReport::from).collect();
+        let anomalies =
+            model.anomalies().iter().chain(model.leak_anomalies().iter()).map(AnomalyReport::from).collect();
         Report {
             scenario: scenario.to_owned(),
             variant: variant.to_owned(),
@@ -99,10 +100,17 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{} / {}: {} step(s), {}", self.scenario, self.variant, self.steps_run, match self.outcome {
-            Outcome::Completed => "completed".to_owned(),
-            Outcome::Crashed => format!("crashed ({})", self.signal.as_deref().unwrap_or("unknown signal")),
-        })?;
+        writeln!(
+            f,
+            "{} / {}: {} step(s), {}",
+            self.scenario,
+            self.variant,
+            self.steps_run,
+            match self.outcome {
+                Outcome::Completed => "completed".to_owned(),
+                Outcome::Crashed => format!("crashed ({})", self.signal.as_deref().unwrap_or("unknown signal")),
+            }
+        )?;
         for (name, heap) in [("C heap   ", &self.c_heap), ("Rust heap", &self.rust_heap)] {
             writeln!(
                 f,
@@ -118,7 +126,7 @@ impl fmt::Display for Report {
         }
         let mut listing = String::new();
         for anomaly in &self.anomalies {
-            let step = anomaly.step.map(|s| format!("step {}", s + 1)).unwrap_or_else(|| "end".to_owned());
+            let step = anomaly.step.map_or_else(|| "end".to_owned(), |s| format!("step {}", s + 1));
             let _ = writeln!(listing, "  [{}] {} ({step}): {}", anomaly.kind.label(), anomaly.site, anomaly.message);
         }
         f.write_str(&listing)

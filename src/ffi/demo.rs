@@ -65,6 +65,7 @@ impl Drop for CBlock {
 /// Mistakes the tracker catches without harm, one C call each.
 pub mod mistakes {
     use super::{CString, sys};
+    use crate::ffi::rust_heap_site;
 
     /// Writes `past_end` bytes (at most 16) beyond a block, then frees it:
     /// the tail canary reports a heap overflow.
@@ -84,7 +85,7 @@ pub mod mistakes {
     /// knows the pointer as a Rust block, reports a foreign free and refuses;
     /// the string is then given back to Rust, which frees it properly.
     pub fn foreign_free(text: &str) {
-        let owned = CString::new(text.replace('\0', " ")).unwrap_or_default();
+        let owned = rust_heap_site(c"CString::new", || CString::new(text.replace('\0', " ")).unwrap_or_default());
         let raw = owned.into_raw();
         // SAFETY: fs_free only looks `raw` up in the registry; a Rust block
         // is reported and never released by C. Outside a scope it would be

@@ -15,3 +15,6 @@ pub use event::{Domain, Event, EventKind, Site};
 pub use messages::CMessage;
 pub use rust_heap::{HeapScope, ScopedAllocator, rust_heap_site};
 pub use tracker::{BindGuard, Counts, HeapCounts, LiveBlock, Tracker, TrackerConfig, now_ns};
+
+#[cfg(test)]
+mod tests;

@@ -5,7 +5,7 @@
 //!
 //! Scoped blocks are registered with the C tracker, which is how `fs_free`
 //! recognises a Rust pointer handed to C's `free` as a foreign free: glibc,
-//! ASan and memcheck all stay silent on that mistake on Linux.
+//! `ASan` and memcheck all stay silent on that mistake on Linux.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -150,16 +150,16 @@ impl Drop for HeapScope<'_> {
 
 /// Runs `body` with Rust allocations attributed to `site` (inside a scope).
 pub fn rust_heap_site<R>(site: &'static CStr, body: impl FnOnce() -> R) -> R {
-    let before = active();
-    if before.tracker.is_null() {
-        return body();
-    }
     // Restores the label even if `body` unwinds.
     struct Restore(ActiveScope);
     impl Drop for Restore {
         fn drop(&mut self) {
             ACTIVE.with(|cell| cell.set(self.0));
         }
+    }
+    let before = active();
+    if before.tracker.is_null() {
+        return body();
     }
     let _restore = Restore(before);
     ACTIVE.with(|cell| cell.set(ActiveScope { site: site.as_ptr(), ..before }));

@@ -20,11 +20,7 @@ pub struct TrackerConfig {
 
 impl Default for TrackerConfig {
     fn default() -> Self {
-        TrackerConfig {
-            ring_capacity: 1 << 16,
-            quarantine_max_bytes: 4 << 20,
-            quarantine_max_blocks: 4096,
-        }
+        TrackerConfig { ring_capacity: 1 << 16, quarantine_max_bytes: 4 << 20, quarantine_max_blocks: 4096 }
     }
 }
 
@@ -229,7 +225,15 @@ impl Tracker {
 
     /// Records an anomaly that code outside the allocator found, such as a
     /// second call of a destroy callback.
-    pub fn report(&self, kind: EventKind, domain: Domain, address: usize, size: usize, site: Site, related_site: Option<Site>) {
+    pub fn report(
+        &self,
+        kind: EventKind,
+        domain: Domain,
+        address: usize,
+        size: usize,
+        site: Site,
+        related_site: Option<Site>,
+    ) {
         // SAFETY: sites are static strings; the address is only recorded, never dereferenced.
         unsafe {
             sys::fs_report(

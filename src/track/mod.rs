@@ -93,7 +93,8 @@ impl Model {
                 let site = self.outstanding.remove(&event.related_address).and_then(|b| b.site);
                 self.site_mut(event.domain, site).release(event.related_size);
                 self.site_mut(event.domain, event.site).acquire(event.size);
-                self.outstanding.insert(event.address, self.block(event.seq, event.address, event.size, event.domain, event.site));
+                self.outstanding
+                    .insert(event.address, self.block(event.seq, event.address, event.size, event.domain, event.site));
             }
             _ => self.anomalies.push(Anomaly::from_event(event, self.current_step)),
         }

@@ -14,20 +14,41 @@ use super::{format, heap_color};
 /// Each button, its command and what it does, in the order shown.
 const BUTTONS: &[(&str, TrackerCommand, &str)] = &[
     ("Allocate 10 blocks in C", TrackerCommand::AllocateC, "demo_allocate_block × 10, 16–512 bytes, through fs_malloc"),
-    ("Allocate 10 blocks in Rust", TrackerCommand::AllocateRust, "Box<[u8]> × 10 on the Rust heap, inside a recording scope"),
+    (
+        "Allocate 10 blocks in Rust",
+        TrackerCommand::AllocateRust,
+        "Box<[u8]> × 10 on the Rust heap, inside a recording scope",
+    ),
     ("Free all", TrackerCommand::FreeAll, "Each block goes back to the allocator that made it"),
     ("Leak one", TrackerCommand::LeakOne, "Allocates 40 bytes in C and forgets the pointer"),
     ("Double free (caught)", TrackerCommand::DoubleFree, "Frees a C block twice; the tracker refuses the second free"),
-    ("Overflow by 1 (caught)", TrackerCommand::Overflow, "Writes one byte past a 24-byte block; the tail canary notices"),
-    ("Write after free (caught)", TrackerCommand::WriteAfterFree, "Writes into a freed block held poisoned in quarantine"),
-    ("Foreign free (caught)", TrackerCommand::ForeignFree, "Hands a Rust CString to C's free; refused, then reclaimed by Rust"),
+    (
+        "Overflow by 1 (caught)",
+        TrackerCommand::Overflow,
+        "Writes one byte past a 24-byte block; the tail canary notices",
+    ),
+    (
+        "Write after free (caught)",
+        TrackerCommand::WriteAfterFree,
+        "Writes into a freed block held poisoned in quarantine",
+    ),
+    (
+        "Foreign free (caught)",
+        TrackerCommand::ForeignFree,
+        "Hands a Rust CString to C's free; refused, then reclaimed by Rust",
+    ),
     ("Reset", TrackerCommand::Reset, "A fresh tracker: counts, plot and anomalies start over"),
 ];
 
 /// Label of a heap's live counts, e.g. "C heap: 10 live blocks, 1,376 B".
 pub fn live_label(session: &TrackerSession, domain: Domain) -> String {
     let stats = session.model().heap(domain).stats();
-    format!("{} heap: {} live blocks, {}", domain.label(), format::thousands(stats.live_blocks), format::bytes(stats.live_bytes))
+    format!(
+        "{} heap: {} live blocks, {}",
+        domain.label(),
+        format::thousands(stats.live_blocks),
+        format::bytes(stats.live_bytes)
+    )
 }
 
 #[must_use]
@@ -56,7 +77,9 @@ pub fn tracker_panel_ui(ui: &mut Ui, session: &TrackerSession) -> Option<Tracker
         }
         let dropped = model.dropped_events();
         if dropped > 0 {
-            ui.label(RichText::new(format!("{} events dropped", format::thousands(dropped))).color(super::ANOMALY_COLOR));
+            ui.label(
+                RichText::new(format!("{} events dropped", format::thousands(dropped))).color(super::ANOMALY_COLOR),
+            );
         }
     });
     ui.columns(2, |columns| {

@@ -1,0 +1,290 @@
+//! Tests of the C tracker through its raw API: every anomaly is detected
+//! without crashing, accounting is exact, and the ring never loses an event
+//! silently. They live here because only this module may call C directly.
+
+use std::ffi::{CStr, c_void};
+
+use super::sys::{self, fs_free, fs_malloc, fs_realloc};
+use super::{Domain, Event, EventKind, Tracker, TrackerConfig};
+use crate::track::Model;
+
+const SITE: &CStr = c"test_site";
+const FREE_SITE: &CStr = c"test_free";
+
+fn events(tracker: &Tracker) -> Vec<Event> {
+    let mut out = Vec::new();
+    tracker.drain_into(&mut out);
+    out
+}
+
+fn anomalies(tracker: &Tracker) -> Vec<Event> {
+    events(tracker).into_iter().filter(|e| e.kind.is_anomaly()).collect()
+}
+
+fn malloc(size: usize) -> *mut u8 {
+    // SAFETY: fs_malloc takes any size and a static site.
+    let ptr = unsafe { fs_malloc(size, SITE.as_ptr()) }.cast::<u8>();
+    assert!(!ptr.is_null());
+    ptr
+}
+
+fn free(ptr: *mut u8) {
+    // SAFETY: every call in these tests either frees a live block or hands the
+    // tracker a pointer it must refuse without touching.
+    unsafe { fs_free(ptr.cast::<c_void>(), FREE_SITE.as_ptr()) }
+}
+
+#[test]
+fn double_free_is_refused_and_reported() {
+    let tracker = Tracker::new();
+    let _bind = tracker.bind();
+    let block = malloc(32);
+    free(block);
+    free(block);
+    let found = anomalies(&tracker);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].kind, EventKind::DoubleFree);
+    assert_eq!(found[0].address, block as u64);
+    assert_eq!(found[0].size, 32);
+    assert_eq!(found[0].related_site.map(super::Site::name), Some("test_free"));
+    let counts = tracker.counts();
+    assert_eq!((counts.c_heap.allocations, counts.c_heap.frees, counts.c_heap.live_blocks), (1, 1, 0));
+}
+
+#[test]
+fn never_allocated_and_interior_frees_are_invalid() {
+    let tracker = Tracker::new();
+    let _bind = tracker.bind();
+    let mut on_stack = [0u8; 16];
+    free(on_stack.as_mut_ptr());
+    let block = malloc(64);
+    // SAFETY: 10 is inside the 64-byte block; the pointer is only compared.
+    free(unsafe { block.add(10) });
+    let found = anomalies(&tracker);
+    assert_eq!(found.iter().map(|e| e.kind).collect::<Vec<_>>(), [EventKind::InvalidFree, EventKind::InvalidFree]);
+    assert_eq!(found[0].related_address, 0, "a stack address belongs to no block");
+    assert_eq!(found[1].related_address, block as u64, "the interior free names its block");
+    assert_eq!(found[1].related_size, 10);
+    assert_eq!(tracker.counts().c_heap.live_blocks, 1, "the block survives the bad free");
+    free(block);
+    assert_eq!(tracker.counts().c_heap.live_blocks, 0);
+}
+
+#[test]
+fn c_free_of_a_scoped_rust_pointer_is_foreign() {
+    let tracker = Tracker::new();
+    let scope = tracker.scope();
+    let rust_block = vec![7u8; 48].into_boxed_slice();
+    let address = rust_block.as_ptr();
+    free(address.cast_mut());
+    assert_eq!(rust_block[47], 7, "C did not free or touch the Rust block");
+    drop(rust_block);
+    drop(scope);
+    let found = anomalies(&tracker);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].kind, EventKind::ForeignFree);
+    assert_eq!(found[0].domain, Domain::Rust);
+    assert_eq!(found[0].size, 48);
+    let counts = tracker.counts();
+    assert_eq!((counts.rust_heap.allocations, counts.rust_heap.frees, counts.rust_heap.live_blocks), (1, 1, 0));
+}
+
+#[test]
+fn one_byte_overflow_is_found_at_free() {
+    let tracker = Tracker::new();
+    let _bind = tracker.bind();
+    let block = malloc(24);
+    // SAFETY: byte 24 is the first byte of the block's 16-byte tail canary,
+    // which the tracker allocated along with the block.
+    unsafe { block.add(24).write(b'!') };
+    free(block);
+    let found = anomalies(&tracker);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].kind, EventKind::HeapOverflow);
+    assert_eq!(found[0].related_size, 1, "reached one byte past the end");
+    assert_eq!(found[0].size, 24);
+}
+
+#[test]
+fn overflow_is_found_by_check_all_and_reported_once() {
+    let tracker = Tracker::new();
+    let _bind = tracker.bind();
+    let block = malloc(8);
+    // SAFETY: bytes 8..13 lie in the tail canary.
+    unsafe { block.add(8).write_bytes(0, 5) };
+    assert_eq!(tracker.check_all(), 1);
+    assert_eq!(tracker.check_all(), 0, "already reported");
+    free(block);
+    let found = anomalies(&tracker);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].related_size, 5);
+}
+
+#[test]
+fn write_after_free_is_found_in_quarantine() {
+    let tracker = Tracker::new();
+    let _bind = tracker.bind();
+    let block = malloc(64);
+    free(block);
+    // SAFETY: the freed block sits poisoned in the tracker's quarantine and
+    // is still allocated; writing it is the mistake being demonstrated.
+    unsafe { block.add(40).write(1) };
+    assert_eq!(tracker.check_all(), 1);
+    let found = anomalies(&tracker);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].kind, EventKind::UseAfterFree);
+    assert_eq!(found[0].related_size, 40, "offset of the write");
+}
+
+#[test]
+fn access_checks_catch_freed_blocks_before_the_read() {
+    let tracker = Tracker::new();
+    let _bind = tracker.bind();
+    let block = malloc(16);
+    // SAFETY: fs_check_access only looks the pointer up.
+    let check = |len| unsafe { sys::fs_check_access(block.cast::<c_void>(), len, SITE.as_ptr()) };
+    assert_eq!(check(16), 1);
+    assert_eq!(check(17), 0, "one byte too many");
+    free(block);
+    assert_eq!(check(1), 0);
+    // SAFETY: as above.
+    assert_eq!(unsafe { sys::fs_is_live(block.cast::<c_void>()) }, 0);
+    let kinds: Vec<EventKind> = anomalies(&tracker).iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [EventKind::HeapOverflow, EventKind::UseAfterFree]);
+}
+
+#[test]
+fn realloc_grows_and_shrinks_keeping_data_and_accounting() {
+    let tracker = Tracker::new();
+    let _bind = tracker.bind();
+    let block = malloc(8);
+    // SAFETY: 8 bytes are ours.
+    unsafe { std::ptr::copy_nonoverlapping(b"ffiscope".as_ptr(), block, 8) };
+    // SAFETY: `block` is live; realloc returns a new live block or NULL.
+    let grown = unsafe { fs_realloc(block.cast(), 4096, SITE.as_ptr()) }.cast::<u8>();
+    assert!(!grown.is_null());
+    // SAFETY: the first 8 bytes were copied into the new 4096-byte block.
+    assert_eq!(unsafe { std::slice::from_raw_parts(grown, 8) }, b"ffiscope");
+    assert_eq!(tracker.counts().c_heap.live_bytes, 4096);
+    // SAFETY: as above.
+    let shrunk = unsafe { fs_realloc(grown.cast(), 3, SITE.as_ptr()) }.cast::<u8>();
+    // SAFETY: the first 3 bytes survive the shrink.
+    assert_eq!(unsafe { std::slice::from_raw_parts(shrunk, 3) }, b"ffi");
+    // SAFETY: the old pointer is no longer live; the tracker must refuse it.
+    let stale = unsafe { fs_realloc(grown.cast(), 64, SITE.as_ptr()) };
+    assert!(stale.is_null(), "a stale pointer cannot be reallocated");
+    let counts = tracker.counts();
+    assert_eq!(
+        (counts.c_heap.allocations, counts.c_heap.reallocs, counts.c_heap.live_blocks, counts.c_heap.live_bytes),
+        (1, 2, 1, 3)
+    );
+    free(shrunk);
+    let mut model = Model::new();
+    model.drain_from(&tracker);
+    let stats = model.heap(Domain::C).stats();
+    assert_eq!(
+        (stats.allocations, stats.frees, stats.reallocs, stats.live_blocks, stats.live_bytes, stats.peak_bytes),
+        (1, 1, 2, 0, 0, 4096)
+    );
+    let kinds: Vec<_> = model.anomalies().iter().map(|a| a.kind).collect();
+    assert_eq!(kinds, [crate::track::AnomalyKind::DoubleFree], "the stale realloc is classified as freed before");
+}
+
+#[test]
+fn trackers_never_see_each_other() {
+    let first = Tracker::new();
+    let second = Tracker::new();
+    {
+        let _bind = first.bind();
+        free(malloc(10));
+        let kept = malloc(10);
+        let inner = second.bind();
+        free(malloc(20));
+        drop(inner);
+        free(kept);
+    }
+    assert_eq!(first.counts().c_heap.allocations, 2);
+    assert_eq!(second.counts().c_heap.allocations, 1);
+    assert_eq!(second.counts().c_heap.live_bytes, 0);
+}
+
+#[test]
+fn a_full_ring_counts_every_dropped_event_exactly() {
+    let tracker = Tracker::with_config(TrackerConfig { ring_capacity: 1024, ..TrackerConfig::default() });
+    let _bind = tracker.bind();
+    for _ in 0..1000 {
+        free(malloc(16));
+    }
+    let counts = tracker.counts();
+    assert_eq!(counts.events_recorded, 1024);
+    assert_eq!(counts.events_dropped, 2000 - 1024);
+    let drained = events(&tracker);
+    assert_eq!(drained.len(), 1024);
+    assert!(drained.iter().enumerate().all(|(i, e)| e.seq == i as u64));
+    // Once drained, the ring takes events again.
+    free(malloc(16));
+    assert_eq!(events(&tracker).len(), 2);
+    assert_eq!(tracker.counts().events_dropped, 976);
+}
+
+#[test]
+fn two_threads_a_million_pairs_each_conserve_blocks() {
+    const PAIRS: usize = 1_000_000;
+    // Large enough that the concurrent reader never falls behind, so the
+    // model must agree with the tracker to the block.
+    let tracker = Tracker::with_config(TrackerConfig { ring_capacity: 1 << 22, ..TrackerConfig::default() });
+    let mut model = Model::new();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|threads| {
+        for thread in 0..2 {
+            let (tracker, done) = (&tracker, &done);
+            threads.spawn(move || {
+                let _bind = tracker.bind();
+                let mut kept = Vec::new();
+                for i in 0..PAIRS {
+                    let block = malloc(16 + (i % 7) * 8);
+                    // Keep a few per thread so live is not trivially zero.
+                    if i % 250_000 == thread { kept.push(block as usize) } else { free(block) }
+                }
+                for address in kept.into_iter().skip(1) {
+                    free(address as *mut u8);
+                }
+                done.fetch_add(1, std::sync::atomic::Ordering::Release);
+            });
+        }
+        while done.load(std::sync::atomic::Ordering::Acquire) < 2 {
+            model.drain_from(&tracker);
+        }
+        model.drain_from(&tracker);
+    });
+    let counts = tracker.counts();
+    assert_eq!(counts.events_dropped, 0);
+    let truth = counts.c_heap;
+    assert_eq!(truth.allocations, 2 * PAIRS as u64);
+    assert_eq!(truth.allocations - truth.frees, truth.live_blocks);
+    assert_eq!(truth.live_blocks, 2, "one kept block per thread");
+    let stats = model.heap(Domain::C).stats();
+    assert_eq!(
+        (stats.allocations, stats.frees, stats.live_blocks, stats.live_bytes),
+        (truth.allocations, truth.frees, truth.live_blocks, truth.live_bytes)
+    );
+    assert_eq!(stats.allocations - stats.frees, stats.live_blocks);
+    assert_eq!(model.outstanding_count(), 2);
+    assert!(model.anomalies().is_empty());
+}
+
+#[test]
+fn rust_allocations_are_recorded_only_inside_a_scope() {
+    let tracker = Tracker::new();
+    let outside = vec![1u8; 100];
+    {
+        let _scope = tracker.scope();
+        let inside = vec![2u8; 200];
+        drop(inside);
+        drop(outside);
+    }
+    let unscoped_after = vec![3u8; 300];
+    drop(unscoped_after);
+    let counts = tracker.counts().rust_heap;
+    assert_eq!((counts.allocations, counts.frees, counts.live_blocks), (1, 1, 0));
+}

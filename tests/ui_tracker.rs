@@ -1,0 +1,81 @@
+//! Drives the Tracker tab headless: buttons call real C, and the labels and
+//! the plot's series move with what the tracker saw.
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use ffiscope::app::FfiscopeApp;
+use ffiscope::ffi::Domain;
+use ffiscope::track::AnomalyKind;
+
+fn harness() -> Harness<'static, FfiscopeApp> {
+    let mut harness = Harness::builder().with_size(egui::vec2(1200.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
+    harness.run();
+    harness
+}
+
+fn last_live_blocks(app: &FfiscopeApp, domain: Domain) -> u64 {
+    app.tracker().model().heap(domain).series().last().map_or(0, |point| point.live_blocks)
+}
+
+#[test]
+fn allocate_ten_in_c_moves_the_labels_and_the_plot() {
+    let mut harness = harness();
+    harness.get_by_label_contains("C heap: 0 live blocks");
+    let before = last_live_blocks(harness.state(), Domain::C);
+
+    harness.get_by_label("Allocate 10 blocks in C").click();
+    harness.run();
+
+    harness.get_by_label_contains("C heap: 10 live blocks, 1,368 B");
+    assert_eq!(last_live_blocks(harness.state(), Domain::C), before + 10);
+    assert_eq!(harness.state().tracker().counts().c_heap.live_blocks, 10, "the C tracker agrees");
+    assert_eq!(harness.state().tracker().model().outstanding_count(), 10);
+
+    harness.get_by_label("Free all").click();
+    harness.run();
+    harness.get_by_label_contains("C heap: 0 live blocks");
+    assert_eq!(harness.state().tracker().counts().c_heap.frees, 10);
+}
+
+#[test]
+fn caught_mistakes_appear_in_the_anomaly_list() {
+    let mut harness = harness();
+    for button in
+        ["Double free (caught)", "Overflow by 1 (caught)", "Write after free (caught)", "Foreign free (caught)"]
+    {
+        harness.get_by_label(button).click();
+        harness.run();
+    }
+    harness.get_by_label_contains("Anomalies (4)");
+    let kinds: Vec<AnomalyKind> = harness.state().tracker().model().anomalies().iter().map(|a| a.kind).collect();
+    assert_eq!(
+        kinds,
+        [AnomalyKind::DoubleFree, AnomalyKind::HeapOverflow, AnomalyKind::UseAfterFree, AnomalyKind::ForeignFree]
+    );
+    harness.get_by_label_contains("a second time; `demo_free_block` had already freed it");
+}
+
+#[test]
+fn a_leak_stays_outstanding_until_reset() {
+    let mut harness = harness();
+    harness.get_by_label("Leak one").click();
+    harness.run();
+    harness.get_by_label("Free all").click();
+    harness.run();
+    harness.get_by_label_contains("C heap: 1 live blocks, 40 B");
+    harness.get_by_label_contains("Outstanding blocks (1)");
+    harness.get_by_label("Reset").click();
+    harness.run();
+    harness.get_by_label_contains("C heap: 0 live blocks");
+    assert_eq!(harness.state().tracker().leaked_blocks(), 0);
+}
+
+#[test]
+fn rust_blocks_are_drawn_on_their_own_heap() {
+    let mut harness = harness();
+    harness.get_by_label("Allocate 10 blocks in Rust").click();
+    harness.run();
+    harness.get_by_label_contains("Rust heap: 10 live blocks, 1,368 B");
+    harness.get_by_label_contains("C heap: 0 live blocks");
+    assert_eq!(last_live_blocks(harness.state(), Domain::Rust), 10);
+}
