@@ -1,7 +1,7 @@
 //! Compiles the instrumented C sources in `csrc/` into one static library.
 //! Every file is listed by name so a stray file never slips into the build.
 
-const C_SOURCES: &[&str] = &["csrc/tracker.c", "csrc/demo.c", "csrc/messages.c"];
+const C_SOURCES: &[&str] = &["csrc/tracker.c", "csrc/demo.c", "csrc/messages.c", "csrc/bench_loops.c"];
 
 fn main() {
     let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();

@@ -1,1 +1,124 @@
-fn main() {}
+//! What tracking costs: tracked vs raw allocation (C, 1 and 2 threads),
+//! scoped vs unscoped Rust allocation, and draining events into the model.
+//! Run with `cargo bench --bench tracker`; figures go in BENCHMARKS.md.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use ffiscope::ffi::bench_loops::{raw_pairs, tracked_pairs};
+use ffiscope::ffi::{Tracker, TrackerConfig};
+use ffiscope::track::Model;
+
+/// Pairs timed between two drains: the ring (1 M events) never fills.
+const CHUNK: u64 = 100_000;
+
+fn big_ring() -> Tracker {
+    Tracker::with_config(TrackerConfig { ring_capacity: 1 << 20, ..TrackerConfig::default() })
+}
+
+/// Times `iters` pairs of `work` on each of `threads` threads, draining the
+/// tracker (untimed) between chunks so the reader never falls behind.
+fn timed_pairs(iters: u64, threads: usize, tracker: &Tracker, work: fn(usize, usize), size: usize) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut sink = Vec::new();
+    let mut remaining = iters;
+    while remaining > 0 {
+        let chunk = remaining.min(CHUNK) as usize;
+        let start = Instant::now();
+        std::thread::scope(|scope| {
+            for _ in 1..threads {
+                scope.spawn(|| {
+                    let _bind = tracker.bind();
+                    work(chunk, size);
+                });
+            }
+            let _bind = tracker.bind();
+            work(chunk, size);
+        });
+        total += start.elapsed();
+        sink.clear();
+        tracker.drain_into(&mut sink);
+        remaining -= chunk as u64;
+    }
+    total
+}
+
+fn c_allocation(c: &mut Criterion) {
+    for threads in [1, 2] {
+        let mut group = c.benchmark_group(format!("c_pair_{threads}_thread"));
+        for size in [16, 256, 4096] {
+            group.throughput(Throughput::Elements(threads as u64));
+            let tracker = big_ring();
+            group.bench_with_input(BenchmarkId::new("raw", size), &size, |b, &size| {
+                b.iter_custom(|iters| timed_pairs(iters, threads, &tracker, raw_pairs, size));
+            });
+            group.bench_with_input(BenchmarkId::new("tracked", size), &size, |b, &size| {
+                b.iter_custom(|iters| timed_pairs(iters, threads, &tracker, tracked_pairs, size));
+            });
+        }
+        group.finish();
+    }
+}
+
+fn rust_allocation(c: &mut Criterion) {
+    let mut group = c.benchmark_group("rust_box_64");
+    group.bench_function("unscoped", |b| b.iter(|| drop(black_box(Box::new([0u8; 64])))));
+    let tracker = big_ring();
+    group.bench_function("scoped", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            let mut sink = Vec::new();
+            let mut remaining = iters;
+            while remaining > 0 {
+                let chunk = remaining.min(CHUNK);
+                let start = Instant::now();
+                {
+                    let _scope = tracker.scope();
+                    for _ in 0..chunk {
+                        drop(black_box(Box::new([0u8; 64])));
+                    }
+                }
+                total += start.elapsed();
+                sink.clear();
+                tracker.drain_into(&mut sink);
+                remaining -= chunk;
+            }
+            total
+        });
+    });
+    group.finish();
+}
+
+fn drain_into_model(c: &mut Criterion) {
+    const EVENTS: u64 = 1 << 20;
+    let mut group = c.benchmark_group("drain");
+    group.throughput(Throughput::Elements(EVENTS));
+    let tracker = big_ring();
+    group.bench_function("model_1M_events", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                {
+                    let _bind = tracker.bind();
+                    tracked_pairs(EVENTS as usize / 2, 32);
+                }
+                let mut model = Model::new();
+                let start = Instant::now();
+                let applied = model.drain_from(&tracker);
+                total += start.elapsed();
+                assert_eq!(applied as u64, EVENTS);
+                black_box(&model);
+            }
+            total
+        });
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
+    targets = c_allocation, rust_allocation, drain_into_model
+}
+criterion_main!(benches);

@@ -39,6 +39,17 @@ impl Default for Settings {
     }
 }
 
+impl Settings {
+    /// The settings saved by the last launch, or the defaults.
+    pub fn load(storage: Option<&dyn eframe::Storage>) -> Settings {
+        storage.and_then(|s| eframe::get_value(s, eframe::APP_KEY)).unwrap_or_default()
+    }
+
+    pub fn store(&self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, self);
+    }
+}
+
 #[must_use]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Command {
@@ -56,7 +67,7 @@ pub struct FfiscopeApp {
 
 impl FfiscopeApp {
     pub fn new(cc: &eframe::CreationContext<'_>) -> FfiscopeApp {
-        let settings: Settings = cc.storage.and_then(|s| eframe::get_value(s, eframe::APP_KEY)).unwrap_or_default();
+        let settings = Settings::load(cc.storage);
         apply_look(&cc.egui_ctx, &settings);
         FfiscopeApp { settings, ..FfiscopeApp::default() }
     }
@@ -136,6 +147,52 @@ impl eframe::App for FfiscopeApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        eframe::set_value(storage, eframe::APP_KEY, &self.settings);
+        self.settings.store(storage);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::{Settings, Tab};
+
+    /// What eframe's file storage does, kept in memory.
+    #[derive(Default)]
+    struct MemoryStorage(HashMap<String, String>);
+
+    impl eframe::Storage for MemoryStorage {
+        fn get_string(&self, key: &str) -> Option<String> {
+            self.0.get(key).cloned()
+        }
+        fn set_string(&mut self, key: &str, value: String) {
+            self.0.insert(key.to_owned(), value);
+        }
+        fn remove_string(&mut self, key: &str) {
+            self.0.remove(key);
+        }
+        fn flush(&mut self) {}
+    }
+
+    #[test]
+    fn theme_and_zoom_survive_a_restart() {
+        let mut storage = MemoryStorage::default();
+        let chosen = Settings { dark_mode: false, zoom: 1.75, tab: Tab::Tracker };
+        chosen.store(&mut storage);
+        assert_eq!(Settings::load(Some(&storage)), chosen);
+    }
+
+    #[test]
+    fn missing_or_damaged_settings_fall_back_to_defaults() {
+        assert_eq!(Settings::load(None), Settings::default());
+        let mut storage = MemoryStorage::default();
+        eframe::Storage::set_string(&mut storage, eframe::APP_KEY, "not ron at all".to_owned());
+        assert_eq!(Settings::load(Some(&storage)), Settings::default());
+        eframe::Storage::set_string(&mut storage, eframe::APP_KEY, "(zoom: 2.0)".to_owned());
+        assert_eq!(
+            Settings::load(Some(&storage)),
+            Settings { zoom: 2.0, ..Settings::default() },
+            "missing fields default"
+        );
     }
 }

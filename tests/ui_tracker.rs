@@ -30,6 +30,7 @@ fn allocate_ten_in_c_moves_the_labels_and_the_plot() {
     assert_eq!(last_live_blocks(harness.state(), Domain::C), before + 10);
     assert_eq!(harness.state().tracker().counts().c_heap.live_blocks, 10, "the C tracker agrees");
     assert_eq!(harness.state().tracker().model().outstanding_count(), 10);
+    assert_eq!(harness.state().tracker().counts().rust_heap.allocations, 0, "egui's own allocations stay out");
 
     harness.get_by_label("Free all").click();
     harness.run();

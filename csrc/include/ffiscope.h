@@ -145,6 +145,11 @@ void demo_free_block(void *ptr);
 void demo_overflow(size_t size, size_t past_end);
 void demo_write_after_free(size_t size);
 
+/* Timed loops for the tracker benchmark (bench_loops.c): `count` pairs of
+ * allocate-then-free of `size` bytes, raw or through the tracker. */
+void fs_bench_raw_pairs(size_t count, size_t size);
+void fs_bench_tracked_pairs(size_t count, size_t size);
+
 /* The c-string-ownership lesson (messages.c). */
 char *create_message(void);
 void free_message(char *message);

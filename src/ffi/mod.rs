@@ -3,6 +3,7 @@
 //! to C through the types re-exported here.
 #![expect(unsafe_code, reason = "the FFI boundary lives here and only here")]
 
+pub mod bench_loops;
 mod demo;
 mod event;
 mod messages;

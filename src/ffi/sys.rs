@@ -114,6 +114,9 @@ unsafe extern "C" {
     pub fn demo_overflow(size: usize, past_end: usize);
     pub fn demo_write_after_free(size: usize);
 
+    pub fn fs_bench_raw_pairs(count: usize, size: usize);
+    pub fn fs_bench_tracked_pairs(count: usize, size: usize);
+
     pub fn create_message() -> *mut c_char;
     pub fn free_message(message: *mut c_char);
 }

@@ -288,3 +288,24 @@ fn rust_allocations_are_recorded_only_inside_a_scope() {
     let counts = tracker.counts().rust_heap;
     assert_eq!((counts.allocations, counts.frees, counts.live_blocks), (1, 1, 0));
 }
+
+#[test]
+fn event_times_are_monotonic_nanoseconds_on_the_shared_clock() {
+    let tracker = Tracker::new();
+    let _bind = tracker.bind();
+    std::thread::sleep(std::time::Duration::from_millis(2));
+    let before = super::now_ns();
+    for _ in 0..1000 {
+        free(malloc(8));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    free(malloc(8));
+    let after = super::now_ns();
+    let drained = events(&tracker);
+    // Ticks are mapped onto CLOCK_MONOTONIC; allow a little interpolation error.
+    let slack = 500_000;
+    assert!(drained.iter().all(|e| e.time_ns + slack >= before && e.time_ns <= after + slack));
+    assert!(drained.windows(2).all(|w| w[0].time_ns <= w[1].time_ns), "one thread's events are in time order");
+    let gap = drained[drained.len() - 1].time_ns - drained[drained.len() - 3].time_ns;
+    assert!(gap >= 4_000_000, "the 5 ms sleep shows up between the last pairs: {gap} ns");
+}

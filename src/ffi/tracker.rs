@@ -67,7 +67,7 @@ fn heap_counts(raw: sys::fs_heap_counts) -> HeapCounts {
 pub struct LiveBlock {
     pub address: u64,
     pub size: u64,
-    /// Allocation ordinal within the tracker (C blocks only; 0 for Rust).
+    /// Position of its allocation event in the stream (`u64::MAX` if that event was dropped).
     pub seq: u64,
     pub site: Option<Site>,
     pub domain: Domain,

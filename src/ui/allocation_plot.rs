@@ -20,10 +20,10 @@ enum Measure {
 }
 
 impl Measure {
-    fn of(self, point: &SeriesPoint) -> f64 {
+    fn of(self, point: &SeriesPoint) -> u64 {
         match self {
-            Measure::Blocks => point.live_blocks as f64,
-            Measure::Bytes => point.live_bytes as f64,
+            Measure::Blocks => point.live_blocks,
+            Measure::Bytes => point.live_bytes,
         }
     }
 }
@@ -34,20 +34,20 @@ impl Measure {
 fn step_points(heap: &HeapModel, measure: Measure, end_seq: u64) -> Vec<[f64; 2]> {
     let series = heap.series();
     let mut points = Vec::with_capacity(series.len() * 2 + 2);
-    let mut last = 0.0;
+    let mut last = 0;
     points.push([0.0, 0.0]);
     for point in series {
         let value = measure.of(point);
         if value != last {
             let x = point.seq as f64;
-            points.push([x, last]);
-            points.push([x, value]);
+            points.push([x, last as f64]);
+            points.push([x, value as f64]);
             last = value;
         }
     }
     let end = end_seq as f64;
     if points.last().is_some_and(|&[x, _]| x < end) {
-        points.push([end, last]);
+        points.push([end, last as f64]);
     }
     points
 }

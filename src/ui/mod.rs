@@ -5,6 +5,7 @@ pub mod allocation_plot;
 pub mod anomaly_list;
 pub mod format;
 pub mod outstanding_table;
+pub mod site_table;
 pub mod tracker_panel;
 
 use egui::Color32;

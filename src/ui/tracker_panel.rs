@@ -9,6 +9,7 @@ use crate::track::{TrackerCommand, TrackerSession};
 use super::allocation_plot::allocation_plot_ui;
 use super::anomaly_list::anomaly_list_ui;
 use super::outstanding_table::outstanding_table_ui;
+use super::site_table::site_table_ui;
 use super::{format, heap_color};
 
 /// Each button, its command and what it does, in the order shown.
@@ -88,6 +89,8 @@ pub fn tracker_panel_ui(ui: &mut Ui, session: &TrackerSession) -> Option<Tracker
             anomaly_list_ui(ui, model.anomalies());
             ui.separator();
             outstanding_table_ui(ui, &model.outstanding());
+            ui.separator();
+            site_table_ui(ui, &model.site_rows());
         });
     });
     command
