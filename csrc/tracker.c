@@ -148,16 +148,35 @@ static uint64_t event_ticks(void) { return fs_now_ns(); }
 #endif
 
 /* Maps ticks onto the monotonic clock by interpolating between two points
- * sampled together: the tracker's creation and `now`, the moment of the drain. */
-static uint64_t ticks_to_ns(const fs_tracker *t, uint64_t ticks, uint64_t ticks_now, uint64_t ns_now) {
+ * sampled together: the tracker's creation and the moment of a drain. The
+ * slope is computed once per drain as a 32.32 fixed-point factor, so each
+ * event costs a multiply rather than a 128-bit division. */
+typedef struct tick_scale {
+    uint64_t ticks_at_start;
+    uint64_t ns_at_start;
+    unsigned __int128 ns_per_tick_q32;
+} tick_scale;
+
+static tick_scale tick_scale_now(const fs_tracker *t) {
+    uint64_t ns_now = fs_now_ns();
+    uint64_t ticks_now = event_ticks();
+    tick_scale scale = {.ticks_at_start = t->ticks_at_start, .ns_at_start = t->ns_at_start};
+    if (!TICKS_ARE_NS && ticks_now > t->ticks_at_start && ns_now > t->ns_at_start) {
+        scale.ns_per_tick_q32 = ((unsigned __int128)(ns_now - t->ns_at_start) << 32) /
+                                (ticks_now - t->ticks_at_start);
+    }
+    return scale;
+}
+
+static uint64_t ticks_to_ns(const tick_scale *scale, uint64_t ticks) {
     if (TICKS_ARE_NS) {
         return ticks;
     }
-    if (ticks_now <= t->ticks_at_start || ns_now <= t->ns_at_start || ticks <= t->ticks_at_start) {
-        return t->ns_at_start;
+    if (ticks <= scale->ticks_at_start) {
+        return scale->ns_at_start;
     }
-    unsigned __int128 elapsed = (unsigned __int128)(ticks - t->ticks_at_start) * (ns_now - t->ns_at_start);
-    return t->ns_at_start + (uint64_t)(elapsed / (ticks_now - t->ticks_at_start));
+    unsigned __int128 elapsed = (unsigned __int128)(ticks - scale->ticks_at_start) * scale->ns_per_tick_q32;
+    return scale->ns_at_start + (uint64_t)(elapsed >> 32);
 }
 
 static uint32_t thread_id(void) {
@@ -254,8 +273,7 @@ static void emit_anomaly(fs_tracker *t, uint8_t kind, uint8_t domain, uintptr_t 
 size_t fs_drain(fs_tracker *t, fs_event *out, size_t max_events) {
     size_t taken = 0;
     size_t capacity = t->ring_mask + 1;
-    uint64_t ns_now = fs_now_ns();
-    uint64_t ticks_now = event_ticks();
+    tick_scale scale = tick_scale_now(t);
     while (taken < max_events) {
         slot *source = &t->ring[t->ring_tail & t->ring_mask];
         uint64_t turn = atomic_load_explicit(&source->turn, memory_order_acquire);
@@ -263,7 +281,7 @@ size_t fs_drain(fs_tracker *t, fs_event *out, size_t max_events) {
             break; /* empty, or the producer of this slot is still writing */
         }
         out[taken] = source->event;
-        out[taken].time_ns = ticks_to_ns(t, out[taken].time_ns, ticks_now, ns_now);
+        out[taken].time_ns = ticks_to_ns(&scale, out[taken].time_ns);
         taken++;
         atomic_store_explicit(&source->turn, t->ring_tail + capacity, memory_order_release);
         t->ring_tail++;

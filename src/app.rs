@@ -62,7 +62,15 @@ pub enum Command {
 pub struct FfiscopeApp {
     settings: Settings,
     tracker: TrackerSession,
-    startup_probe: Option<Instant>,
+    startup_probe: Option<StartupProbe>,
+}
+
+/// Measures launch to first drawn frame: the frame is painted after `ui`
+/// returns, so the time is taken when the second frame begins.
+#[derive(Debug, Clone, Copy)]
+struct StartupProbe {
+    launched: Instant,
+    frames_begun: u32,
 }
 
 impl FfiscopeApp {
@@ -72,10 +80,10 @@ impl FfiscopeApp {
         FfiscopeApp { settings, ..FfiscopeApp::default() }
     }
 
-    /// Closes the window after the first frame and prints the time since `launched`.
+    /// Closes the window once the first frame is drawn and prints the time since `launched`.
     #[must_use]
     pub fn with_startup_probe(mut self, launched: Option<Instant>) -> FfiscopeApp {
-        self.startup_probe = launched;
+        self.startup_probe = launched.map(|launched| StartupProbe { launched, frames_begun: 0 });
         self
     }
 
@@ -130,6 +138,15 @@ fn apply_look(ctx: &egui::Context, settings: &Settings) {
 impl eframe::App for FfiscopeApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
+        if let Some(probe) = &mut self.startup_probe {
+            probe.frames_begun += 1;
+            if probe.frames_begun == 2 {
+                println!("first frame drawn {:.1} ms after launch", probe.launched.elapsed().as_secs_f64() * 1000.0);
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            } else {
+                ctx.request_repaint();
+            }
+        }
         self.tracker.refresh();
         let mut commands = Vec::new();
         egui::Panel::top("top-bar").show(ui, |ui| commands.extend(self.top_bar_ui(ui)));
@@ -140,10 +157,6 @@ impl eframe::App for FfiscopeApp {
             self.apply(&ctx, command);
         }
         self.settings.zoom = ctx.zoom_factor();
-        if let Some(launched) = self.startup_probe.take() {
-            println!("first frame drawn {:.1} ms after launch", launched.elapsed().as_secs_f64() * 1000.0);
-            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-        }
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
