@@ -6,6 +6,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::track::{TrackerCommand, TrackerSession};
+use crate::ui::allocation_plot::XAxis;
 use crate::ui::tracker_panel::tracker_panel_ui;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -31,11 +32,12 @@ pub struct Settings {
     pub dark_mode: bool,
     pub zoom: f32,
     pub tab: Tab,
+    pub plot_x_axis: XAxis,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { dark_mode: true, zoom: 1.0, tab: Tab::Tracker }
+        Settings { dark_mode: true, zoom: 1.0, tab: Tab::Tracker, plot_x_axis: XAxis::Sequence }
     }
 }
 
@@ -151,7 +153,10 @@ impl eframe::App for FfiscopeApp {
         let mut commands = Vec::new();
         egui::Panel::top("top-bar").show(ui, |ui| commands.extend(self.top_bar_ui(ui)));
         egui::CentralPanel::default().show(ui, |ui| match self.settings.tab {
-            Tab::Tracker => commands.extend(tracker_panel_ui(ui, &self.tracker).map(Command::Tracker)),
+            Tab::Tracker => {
+                let command = tracker_panel_ui(ui, &self.tracker, &mut self.settings.plot_x_axis);
+                commands.extend(command.map(Command::Tracker));
+            }
         });
         for command in commands {
             self.apply(&ctx, command);
@@ -168,7 +173,7 @@ impl eframe::App for FfiscopeApp {
 mod tests {
     use std::collections::HashMap;
 
-    use super::{Settings, Tab};
+    use super::{Settings, Tab, XAxis};
 
     /// What eframe's file storage does, kept in memory.
     #[derive(Default)]
@@ -190,7 +195,7 @@ mod tests {
     #[test]
     fn theme_and_zoom_survive_a_restart() {
         let mut storage = MemoryStorage::default();
-        let chosen = Settings { dark_mode: false, zoom: 1.75, tab: Tab::Tracker };
+        let chosen = Settings { dark_mode: false, zoom: 1.75, tab: Tab::Tracker, plot_x_axis: XAxis::Time };
         chosen.store(&mut storage);
         assert_eq!(Settings::load(Some(&storage)), chosen);
     }

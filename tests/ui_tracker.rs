@@ -6,6 +6,7 @@ use egui_kittest::kittest::Queryable as _;
 use ffiscope::app::FfiscopeApp;
 use ffiscope::ffi::Domain;
 use ffiscope::track::AnomalyKind;
+use ffiscope::ui::allocation_plot::XAxis;
 
 fn harness() -> Harness<'static, FfiscopeApp> {
     let mut harness = Harness::builder().with_size(egui::vec2(1200.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
@@ -79,4 +80,16 @@ fn rust_blocks_are_drawn_on_their_own_heap() {
     harness.get_by_label_contains("Rust heap: 10 live blocks, 1,368 B");
     harness.get_by_label_contains("C heap: 0 live blocks");
     assert_eq!(last_live_blocks(harness.state(), Domain::Rust), 10);
+}
+
+#[test]
+fn the_plot_switches_between_sequence_and_time() {
+    let mut harness = harness();
+    assert_eq!(harness.state().settings().plot_x_axis, XAxis::Sequence);
+    harness.get_by_label("time (ms)").click();
+    harness.run();
+    assert_eq!(harness.state().settings().plot_x_axis, XAxis::Time);
+    harness.get_by_label("event sequence").click();
+    harness.run();
+    assert_eq!(harness.state().settings().plot_x_axis, XAxis::Sequence);
 }

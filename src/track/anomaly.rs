@@ -45,8 +45,9 @@ pub struct Anomaly {
     pub address: u64,
     pub bytes: u64,
     pub step: Option<u32>,
-    /// Stream position, for anomalies that came from the tracker.
+    /// Stream position and time, for anomalies that came from the tracker.
     pub seq: Option<u64>,
+    pub time_ns: Option<u64>,
     pub message: String,
 }
 
@@ -127,6 +128,7 @@ impl Anomaly {
             bytes: event.size,
             step,
             seq: Some(event.seq),
+            time_ns: Some(event.time_ns),
             message,
         }
     }
@@ -143,6 +145,7 @@ impl Anomaly {
             bytes,
             step,
             seq: None,
+            time_ns: None,
             message: format!(
                 "Leaked {}, {bytes} B, on the {} heap, allocated by `{site}`{when}; nobody released {}.",
                 plural(blocks, "block", "blocks"),

@@ -61,7 +61,14 @@ pub struct Model {
     dropped_events: u64,
     events_applied: u64,
     current_step: Option<u32>,
-    step_starts: Vec<u64>,
+    step_starts: Vec<StepStart>,
+}
+
+/// Where a step began, on both of the plot's axes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepStart {
+    pub seq: u64,
+    pub time_ns: u64,
 }
 
 impl Model {
@@ -80,16 +87,16 @@ impl Model {
     /// Marks the start of a step: later allocations and anomalies carry it.
     pub fn begin_step(&mut self, step: u32) {
         self.current_step = Some(step);
-        self.step_starts.push(self.next_seq());
+        self.step_starts.push(StepStart { seq: self.next_seq(), time_ns: crate::ffi::now_ns() });
     }
 
     pub fn apply(&mut self, event: &Event) {
         self.events_applied += 1;
         match event.kind {
-            EventKind::Alloc => self.allocated(event.seq, event.address, event.size, event.domain, event.site),
-            EventKind::Free => self.freed(event.seq, event.address, event.size, event.domain),
+            EventKind::Alloc => self.allocated(event),
+            EventKind::Free => self.freed(event),
             EventKind::Realloc => {
-                self.heap_mut(event.domain).moved(event.seq, event.related_size, event.size);
+                self.heap_mut(event.domain).moved(event.seq, event.time_ns, event.related_size, event.size);
                 let site = self.outstanding.remove(&event.related_address).and_then(|b| b.site);
                 self.site_mut(event.domain, site).release(event.related_size);
                 self.site_mut(event.domain, event.site).acquire(event.size);
@@ -104,18 +111,19 @@ impl Model {
         OutstandingBlock { address, size, domain, site, step: self.current_step, seq }
     }
 
-    fn allocated(&mut self, seq: u64, address: u64, size: u64, domain: Domain, site: Option<Site>) {
-        self.heap_mut(domain).allocated(seq, size);
-        self.site_mut(domain, site).acquire(size);
-        self.outstanding.insert(address, self.block(seq, address, size, domain, site));
+    fn allocated(&mut self, event: &Event) {
+        self.heap_mut(event.domain).allocated(event.seq, event.time_ns, event.size);
+        self.site_mut(event.domain, event.site).acquire(event.size);
+        let block = self.block(event.seq, event.address, event.size, event.domain, event.site);
+        self.outstanding.insert(event.address, block);
     }
 
-    fn freed(&mut self, seq: u64, address: u64, size: u64, domain: Domain) {
-        self.heap_mut(domain).freed(seq, size);
+    fn freed(&mut self, event: &Event) {
+        self.heap_mut(event.domain).freed(event.seq, event.time_ns, event.size);
         // Attribute to the allocating site, which the model remembers even if
         // the event did not say it.
-        let site = self.outstanding.remove(&address).and_then(|b| b.site);
-        self.site_mut(domain, site).release(size);
+        let site = self.outstanding.remove(&event.address).and_then(|b| b.site);
+        self.site_mut(event.domain, site).release(event.size);
     }
 
     fn heap_mut(&mut self, domain: Domain) -> &mut HeapModel {
@@ -152,14 +160,24 @@ impl Model {
         self.current_step
     }
 
-    /// Stream positions where each step began, in order.
-    pub fn step_starts(&self) -> &[u64] {
+    /// Where each step began, in order.
+    pub fn step_starts(&self) -> &[StepStart] {
         &self.step_starts
     }
 
     /// The position the next event will most likely have.
     pub fn next_seq(&self) -> u64 {
-        self.heaps.iter().filter_map(HeapModel::last_seq).max().map_or(0, |seq| seq + 1)
+        self.heaps.iter().filter_map(HeapModel::last).map(|p| p.seq).max().map_or(0, |seq| seq + 1)
+    }
+
+    /// Time of the first event either heap saw, the origin of the time axis.
+    pub fn first_time_ns(&self) -> Option<u64> {
+        self.heaps.iter().filter_map(|h| h.series().first()).map(|p| p.time_ns).min()
+    }
+
+    /// Time of the latest event either heap saw.
+    pub fn last_time_ns(&self) -> Option<u64> {
+        self.heaps.iter().filter_map(HeapModel::last).map(|p| p.time_ns).max()
     }
 
     /// Outstanding blocks, oldest first.

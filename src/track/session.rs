@@ -2,7 +2,7 @@
 //! owns. Buttons become [`TrackerCommand`]s that the app applies here; each
 //! one calls real C (or allocates on the Rust heap inside a scope).
 
-use crate::ffi::{CBlock, Counts, Tracker, mistakes};
+use crate::ffi::{CBlock, Counts, Tracker, mistakes, rust_heap_site};
 
 use super::Model;
 
@@ -75,7 +75,8 @@ impl TrackerSession {
             }
             TrackerCommand::AllocateRust => {
                 for size in DEMO_SIZES {
-                    let block = self.in_scope(|| vec![0x5A_u8; size].into_boxed_slice());
+                    let block =
+                        self.in_scope(|| rust_heap_site(c"Box<[u8]>::new", || vec![0x5A_u8; size].into_boxed_slice()));
                     self.rust_blocks.push(block);
                 }
             }

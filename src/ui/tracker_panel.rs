@@ -6,7 +6,7 @@ use egui::{RichText, Ui};
 use crate::ffi::Domain;
 use crate::track::{TrackerCommand, TrackerSession};
 
-use super::allocation_plot::allocation_plot_ui;
+use super::allocation_plot::{XAxis, allocation_plot_ui};
 use super::anomaly_list::anomaly_list_ui;
 use super::outstanding_table::outstanding_table_ui;
 use super::site_table::site_table_ui;
@@ -53,7 +53,7 @@ pub fn live_label(session: &TrackerSession, domain: Domain) -> String {
 }
 
 #[must_use]
-pub fn tracker_panel_ui(ui: &mut Ui, session: &TrackerSession) -> Option<TrackerCommand> {
+pub fn tracker_panel_ui(ui: &mut Ui, session: &TrackerSession, x_axis: &mut XAxis) -> Option<TrackerCommand> {
     let mut command = None;
     ui.horizontal_wrapped(|ui| {
         for &(label, action, hint) in BUTTONS {
@@ -76,6 +76,12 @@ pub fn tracker_panel_ui(ui: &mut Ui, session: &TrackerSession) -> Option<Tracker
             ));
             ui.add_space(12.0);
         }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            for choice in [XAxis::Time, XAxis::Sequence] {
+                ui.selectable_value(x_axis, choice, choice.label());
+            }
+            ui.weak("x axis:");
+        });
         let dropped = model.dropped_events();
         if dropped > 0 {
             ui.label(
@@ -84,7 +90,7 @@ pub fn tracker_panel_ui(ui: &mut Ui, session: &TrackerSession) -> Option<Tracker
         }
     });
     ui.columns(2, |columns| {
-        allocation_plot_ui(&mut columns[0], model, "tracker");
+        allocation_plot_ui(&mut columns[0], model, *x_axis, "tracker");
         egui::ScrollArea::vertical().id_salt("tracker-lists").show(&mut columns[1], |ui| {
             anomaly_list_ui(ui, model.anomalies());
             ui.separator();
