@@ -1,7 +1,23 @@
 //! Compiles the instrumented C sources in `csrc/` into one static library.
 //! Every file is listed by name so a stray file never slips into the build.
 
-const C_SOURCES: &[&str] = &["csrc/tracker.c", "csrc/demo.c", "csrc/messages.c", "csrc/bench_loops.c"];
+const C_SOURCES: &[&str] = &[
+    "csrc/tracker.c",
+    "csrc/demo.c",
+    "csrc/bench_loops.c",
+    "csrc/scenarios/alignment.c",
+    "csrc/scenarios/arena.c",
+    "csrc/scenarios/arrays.c",
+    "csrc/scenarios/bounds.c",
+    "csrc/scenarios/buffers.c",
+    "csrc/scenarios/callbacks.c",
+    "csrc/scenarios/counter.c",
+    "csrc/scenarios/handoff.c",
+    "csrc/scenarios/messages.c",
+    "csrc/scenarios/requests.c",
+    "csrc/scenarios/strings.c",
+    "csrc/scenarios/types.c",
+];
 
 fn main() {
     let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();

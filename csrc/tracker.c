@@ -870,7 +870,7 @@ size_t fs_check_all(fs_tracker *t) {
             if (reach) {
                 e->flags |= ENTRY_OVERFLOW_REPORTED;
                 emit_anomaly(t, FS_EVENT_HEAP_OVERFLOW, FS_DOMAIN_C, e->address + e->size + reach - 1,
-                             e->size, e->address, reach, "fs_check_all", e->site);
+                             e->size, e->address, reach, "canary check", e->site);
                 found++;
             }
         }

@@ -1,18 +1,23 @@
 //! The command line: no arguments opens the window; subcommands run headless.
 
+use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
-use crate::scenarios::{self, runner::Runner};
+use crate::report::{Outcome, Report};
+use crate::scenarios::isolated::{run_isolated, serve_child};
+use crate::scenarios::runner::Runner;
+use crate::scenarios::{self, RunOptions, Scenario};
 
 #[derive(Debug, Parser)]
 #[command(name = "ffiscope", version, about = "See memory across the Rust <-> C boundary.")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Close the window after the first drawn frame and print how long it took.
+    /// Close the window once the first frame is drawn and print how long it took.
     #[arg(long, hide = true)]
     pub startup_probe: bool,
 }
@@ -25,16 +30,27 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run one scenario headless and print its report.
+    /// Run scenarios headless and print their reports.
     Run {
         /// Scenario id, as listed by `ffiscope scenarios`.
-        id: String,
-        /// Variant to run.
-        #[arg(long, default_value = "correct")]
-        variant: String,
-        /// Print the report as JSON.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<String>,
+        /// Run every scenario (each of its variants, or only --variant).
+        #[arg(long)]
+        all: bool,
+        /// Variant to run [default: correct; with --all: every variant].
+        #[arg(long)]
+        variant: Option<String>,
+        /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Threads for threads-shared-resource (2-8).
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(2..=8))]
+        threads: u8,
+        /// Serve as the child of an isolated run: read `step`/`run` lines on
+        /// stdin, write JSON lines on stdout.
+        #[arg(long, hide = true)]
+        isolated: bool,
     },
 }
 
@@ -51,15 +67,40 @@ struct ScenarioListing {
     variants: Vec<&'static str>,
 }
 
-/// Runs a headless command, writing to `out`; returns the process exit code.
-pub fn run_command(command: &Command, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> ExitCode {
+/// Where a command reads and writes.
+#[expect(missing_debug_implementations, reason = "holds only I/O handles")]
+pub struct Io<'a> {
+    pub input: &'a mut dyn std::io::BufRead,
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+    /// This program, for isolated runs.
+    pub program: &'a Path,
+}
+
+/// Runs a headless command; returns the process exit code.
+pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
     match command {
-        Command::Scenarios { json } => list_scenarios(*json, out),
-        Command::Run { id, variant, json } => run_scenario(id, variant, *json, out, err),
+        Command::Scenarios { json } => list_scenarios(*json, io.out),
+        Command::Run { id, all, variant, json, threads, isolated } => {
+            let options = RunOptions { threads: usize::from(*threads) };
+            if *all {
+                return run_all(variant.as_deref(), *json, options, io);
+            }
+            let id = id.as_deref().unwrap_or_default();
+            let variant = variant.as_deref().unwrap_or("correct");
+            let Some(scenario) = resolve(id, variant, io.err) else { return ExitCode::from(EXIT_USAGE) };
+            if *isolated {
+                return match serve_child(scenario.as_ref(), variant, options, io.input, io.out) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(_) => ExitCode::FAILURE,
+                };
+            }
+            run_one(scenario.as_ref(), variant, *json, options, io)
+        }
     }
 }
 
-fn list_scenarios(json: bool, out: &mut dyn std::io::Write) -> ExitCode {
+fn list_scenarios(json: bool, out: &mut dyn Write) -> ExitCode {
     let listing: Vec<ScenarioListing> = scenarios::catalogue()
         .iter()
         .map(|s| ScenarioListing {
@@ -72,37 +113,107 @@ fn list_scenarios(json: bool, out: &mut dyn std::io::Write) -> ExitCode {
     let written = if json {
         serde_json::to_string_pretty(&listing).map_err(std::io::Error::other).and_then(|text| writeln!(out, "{text}"))
     } else {
-        listing.iter().try_for_each(|s| writeln!(out, "{:<26} {:<40} [{}]", s.id, s.title, s.variants.join(", ")))
+        listing.iter().try_for_each(|s| writeln!(out, "{:<26} {:<42} [{}]", s.id, s.title, s.variants.join(", ")))
     };
     if written.is_err() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
-fn run_scenario(
-    id: &str,
-    variant: &str,
-    json: bool,
-    out: &mut dyn std::io::Write,
-    err: &mut dyn std::io::Write,
-) -> ExitCode {
+/// The scenario, if `id` and `variant` name one; otherwise says what would.
+fn resolve(id: &str, variant: &str, err: &mut dyn Write) -> Option<Box<dyn Scenario>> {
     let catalogue = scenarios::catalogue();
-    let Some(scenario) = catalogue.iter().find(|s| s.id() == id) else {
-        let ids: Vec<&str> = catalogue.iter().map(|s| s.id()).collect();
+    let ids: Vec<&str> = catalogue.iter().map(|s| s.id()).collect();
+    let Some(scenario) = scenarios::find(id) else {
         let _ = writeln!(err, "error: unknown scenario '{id}'. Valid ids: {}", ids.join(", "));
-        return ExitCode::from(EXIT_USAGE);
+        return None;
     };
-    if !scenario.has_variant(variant) {
+    if scenario.variant(variant).is_none() {
         let names: Vec<&str> = scenario.variants().iter().map(|v| v.name).collect();
         let _ =
             writeln!(err, "error: scenario '{id}' has no variant '{variant}'. Valid variants: {}", names.join(", "));
-        return ExitCode::from(EXIT_USAGE);
+        return None;
     }
-    let report = Runner::new(scenario.as_ref(), variant).run_to_end();
-    let written = if json { writeln!(out, "{}", report.to_json()) } else { write!(out, "{report}") };
+    Some(scenario)
+}
+
+/// Runs one variant: in this process, or in a child if it crashes.
+fn report_for(scenario: &dyn Scenario, variant: &str, options: RunOptions, program: &Path) -> std::io::Result<Report> {
+    if scenario.variant(variant).is_some_and(|v| v.crashes) {
+        run_isolated(program, scenario, variant, options)
+    } else {
+        Ok(Runner::new(scenario, variant, options).run_to_end())
+    }
+}
+
+fn run_one(scenario: &dyn Scenario, variant: &str, json: bool, options: RunOptions, io: &mut Io<'_>) -> ExitCode {
+    let report = match report_for(scenario, variant, options, io.program) {
+        Ok(report) => report,
+        Err(error) => {
+            let _ = writeln!(io.err, "error: could not run {} / {variant} isolated: {error}", scenario.id());
+            return ExitCode::FAILURE;
+        }
+    };
+    let written = if json { writeln!(io.out, "{}", report.to_json()) } else { write!(io.out, "{report}") };
     if written.is_err() {
         return ExitCode::FAILURE;
     }
     match report.outcome {
-        crate::report::Outcome::Completed => ExitCode::SUCCESS,
-        crate::report::Outcome::Crashed => ExitCode::from(EXIT_CRASHED),
+        Outcome::Completed => ExitCode::SUCCESS,
+        Outcome::Crashed => ExitCode::from(EXIT_CRASHED),
     }
+}
+
+fn run_all(only: Option<&str>, json: bool, options: RunOptions, io: &mut Io<'_>) -> ExitCode {
+    let catalogue = scenarios::catalogue();
+    let mut reports = Vec::new();
+    let mut failures = Vec::new();
+    for scenario in &catalogue {
+        for variant in scenario.variants().iter().filter(|v| only.is_none_or(|name| v.name == name)) {
+            match report_for(scenario.as_ref(), variant.name, options, io.program) {
+                Ok(report) => reports.push(report),
+                Err(error) => failures.push(format!("{} / {}: {error}", scenario.id(), variant.name)),
+            }
+        }
+    }
+    if reports.is_empty() && failures.is_empty() {
+        let _ = writeln!(io.err, "error: no scenario has a variant '{}'", only.unwrap_or_default());
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let written = if json {
+        serde_json::to_string_pretty(&reports)
+            .map_err(std::io::Error::other)
+            .and_then(|text| writeln!(io.out, "{text}"))
+    } else {
+        summary_table(&reports, io.out)
+    };
+    for failure in &failures {
+        let _ = writeln!(io.err, "error: could not run {failure}");
+    }
+    if written.is_err() || !failures.is_empty() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+fn summary_table(reports: &[Report], out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:<26} {:<26} {:<18} {:>8} {:>8}  anomalies",
+        "scenario", "variant", "outcome", "C live", "Rust live"
+    )?;
+    for report in reports {
+        let outcome = match (&report.outcome, &report.signal) {
+            (Outcome::Completed, _) => "completed".to_owned(),
+            (Outcome::Crashed, Some(signal)) => format!("crashed ({signal})"),
+            (Outcome::Crashed, None) => "crashed".to_owned(),
+        };
+        let kinds: Vec<&str> = report.anomalies.iter().map(|a| a.kind.label()).collect();
+        writeln!(
+            out,
+            "{:<26} {:<26} {:<18} {:>8} {:>8}  {}",
+            report.scenario,
+            report.variant,
+            outcome,
+            report.c_heap.live_blocks,
+            report.rust_heap.live_blocks,
+            if kinds.is_empty() { "none".to_owned() } else { kinds.join(", ") }
+        )?;
+    }
+    writeln!(out, "{} runs", reports.len())
 }

@@ -5,13 +5,20 @@ use std::time::Instant;
 
 use clap::Parser as _;
 use ffiscope::app::FfiscopeApp;
-use ffiscope::cli::{Cli, run_command};
+use ffiscope::cli::{Cli, Io, run_command};
 
 fn main() -> ExitCode {
     let launched = Instant::now();
     let cli = Cli::parse();
     if let Some(command) = &cli.command {
-        return run_command(command, &mut std::io::stdout().lock(), &mut std::io::stderr().lock());
+        let program = std::env::current_exe().unwrap_or_else(|_| "ffiscope".into());
+        let mut io = Io {
+            input: &mut std::io::stdin().lock(),
+            out: &mut std::io::stdout().lock(),
+            err: &mut std::io::stderr().lock(),
+            program: &program,
+        };
+        return run_command(command, &mut io);
     }
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()

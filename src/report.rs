@@ -77,9 +77,15 @@ pub struct Report {
 impl Report {
     /// A completed run's report: the model's totals, its anomalies, and one
     /// leak per site that still has blocks outstanding.
-    pub fn from_model(scenario: &str, variant: &str, steps_run: u32, model: &Model) -> Report {
-        let anomalies =
-            model.anomalies().iter().chain(model.leak_anomalies().iter()).map(AnomalyReport::from).collect();
+    pub fn from_model(
+        scenario: &str,
+        variant: &str,
+        steps_run: u32,
+        model: &Model,
+        releaser: &dyn Fn(&str) -> Option<&'static str>,
+    ) -> Report {
+        let leaks = model.leak_anomalies(releaser);
+        let anomalies = model.anomalies().iter().chain(leaks.iter()).map(AnomalyReport::from).collect();
         Report {
             scenario: scenario.to_owned(),
             variant: variant.to_owned(),

@@ -150,9 +150,84 @@ void demo_write_after_free(size_t size);
 void fs_bench_raw_pairs(size_t count, size_t size);
 void fs_bench_tracked_pairs(size_t count, size_t size);
 
-/* The c-string-ownership lesson (messages.c). */
+/* ---- The C halves of the lessons (csrc/scenarios/) ---- */
+
+/* messages.c: c-string-ownership */
 char *create_message(void);
 void free_message(char *message);
+
+/* strings.c: cstring-into-raw, dangling-cstring */
+size_t read_rust_string(const char *text);
+void c_frees_rust_string(char *text);
+int greet(const char *name, char *out, size_t capacity);
+
+/* handoff.c: ownership-handoff */
+typedef void (*fs_destroy_fn)(void *object);
+typedef void (*fs_release_fn)(const void *object);
+struct holder;
+struct shared_ref;
+struct holder *holder_adopt(void *object, fs_destroy_fn destroy);
+void holder_release(struct holder *h);
+void holder_release_twice(struct holder *h);
+void holder_forget(struct holder *h);
+void unprotected_double_free(void);
+struct shared_ref *shared_keep(const void *object, fs_release_fn release);
+void shared_drop(struct shared_ref *r);
+
+/* alignment.c: alignment */
+struct packed_data;
+struct packed_data *packed_data_new(void);
+size_t packed_data_size(void);
+void packed_data_free(struct packed_data *data);
+
+/* bounds.c: null-and-bounds */
+char *make_buffer(size_t capacity);
+void copy_bounded(char *dst, size_t capacity, const char *src);
+void copy_unbounded(char *dst, const char *src);
+void free_buffer(char *buffer);
+const char *lookup_user_name(int id);
+size_t name_length(const char *name);
+
+/* arrays.c: array-to-slice */
+int32_t *create_array(size_t n);
+void free_array(int32_t *values);
+
+/* buffers.c: raii-release */
+void *buffer_open(size_t capacity);
+int buffer_fill(void *buffer, size_t capacity, const char *input);
+void buffer_close(void *buffer);
+
+/* arena.c: arena-release */
+struct arena;
+struct arena *arena_new(size_t capacity);
+void *arena_alloc(struct arena *a, size_t n);
+void arena_free(struct arena *a);
+void *item_alloc(size_t n);
+void item_free(void *item);
+
+/* counter.c: threads-shared-resource */
+struct counter;
+struct counter *counter_new(void);
+void counter_add_unsynchronised(struct counter *c, long times, int threads);
+void counter_add_locked(struct counter *c, long times);
+void counter_add_atomic(struct counter *c, long times);
+long counter_value(struct counter *c);
+void counter_free(struct counter *c);
+
+/* callbacks.c: panic-at-boundary */
+typedef int (*fs_item_fn)(int item);
+int process_items(const int *items, size_t count, fs_item_fn callback);
+
+/* requests.c: leak-hunt */
+int handle_request(int id, int leaky);
+
+/* types.c: type-mapping */
+typedef struct fs_type_info {
+    const char *name;
+    size_t size;
+    size_t align;
+} fs_type_info;
+size_t fs_type_table(const fs_type_info **out);
 
 #ifdef __cplusplus
 }

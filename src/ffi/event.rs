@@ -1,7 +1,10 @@
 //! Safe views of the tracker's event records.
 
-use std::ffi::{CStr, c_char};
+use std::ffi::{CStr, CString, c_char};
 use std::fmt;
+use std::sync::{Mutex, PoisonError};
+
+use rustc_hash::FxHashMap;
 
 use super::sys;
 
@@ -56,6 +59,21 @@ impl Site {
         Site(name.as_ptr() as usize)
     }
 
+    /// The site with this name, for events that arrive as text (from a child
+    /// process). Each distinct name is stored once, for the life of the process.
+    pub fn intern(name: &str) -> Site {
+        static INTERNED: Mutex<Option<FxHashMap<String, &'static CStr>>> = Mutex::new(None);
+        let mut table = INTERNED.lock().unwrap_or_else(PoisonError::into_inner);
+        let table = table.get_or_insert_with(FxHashMap::default);
+        if let Some(stored) = table.get(name) {
+            return Site::new(stored);
+        }
+        let text = CString::new(name.replace('\0', " ")).unwrap_or_default();
+        let stored: &'static CStr = Box::leak(text.into_boxed_c_str());
+        table.insert(name.to_owned(), stored);
+        Site::new(stored)
+    }
+
     pub(crate) fn from_raw(raw: *const c_char) -> Option<Site> {
         (!raw.is_null()).then_some(Site(raw as usize))
     }
@@ -96,6 +114,15 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// The kind's number in the C header, for events sent as text.
+    pub fn code(self) -> u8 {
+        self.to_raw()
+    }
+
+    pub fn from_code(code: u8) -> EventKind {
+        EventKind::from_raw(code)
+    }
+
     pub(crate) fn from_raw(raw: u8) -> EventKind {
         match raw {
             sys::FS_EVENT_ALLOC => EventKind::Alloc,

@@ -6,15 +6,16 @@
 pub mod bench_loops;
 mod demo;
 mod event;
-mod messages;
+pub mod lessons;
+
 mod rust_heap;
 pub mod sys;
 mod tracker;
 
 pub use demo::{CBlock, mistakes};
 pub use event::{Domain, Event, EventKind, Site};
-pub use messages::CMessage;
-pub use rust_heap::{HeapScope, ScopedAllocator, rust_heap_site};
+pub use lessons::messages::CMessage;
+pub use rust_heap::{HeapScope, ScopedAllocator, rust_heap_site, unrecorded};
 pub use tracker::{BindGuard, Counts, HeapCounts, LiveBlock, Tracker, TrackerConfig, now_ns};
 
 #[cfg(test)]

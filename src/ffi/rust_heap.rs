@@ -40,6 +40,11 @@ fn active() -> ActiveScope {
     ACTIVE.with(Cell::get)
 }
 
+/// The tracker recording on this thread, if a scope is open.
+pub(crate) fn active_tracker() -> *mut sys::fs_tracker {
+    active().tracker
+}
+
 /// The process's global allocator (installed by this module).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ScopedAllocator;
@@ -163,5 +168,19 @@ pub fn rust_heap_site<R>(site: &'static CStr, body: impl FnOnce() -> R) -> R {
     }
     let _restore = Restore(before);
     ACTIVE.with(|cell| cell.set(ActiveScope { site: site.as_ptr(), ..before }));
+    body()
+}
+
+/// Runs `body` with recording paused on this thread: for the stepper's own
+/// bookkeeping (notes, findings) made while a scenario's scope is open.
+pub fn unrecorded<R>(body: impl FnOnce() -> R) -> R {
+    struct Restore(ActiveScope);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            ACTIVE.with(|cell| cell.set(self.0));
+        }
+    }
+    let _restore = Restore(active());
+    ACTIVE.with(|cell| cell.set(ActiveScope::NONE));
     body()
 }

@@ -1,6 +1,6 @@
 //! Raw declarations mirroring `csrc/include/ffiscope.h`, one to one.
 
-use std::ffi::{c_char, c_int, c_void};
+use std::ffi::{c_char, c_int, c_long, c_void};
 
 /// Opaque tracker handle.
 #[derive(Debug)]
@@ -119,4 +119,77 @@ unsafe extern "C" {
 
     pub fn create_message() -> *mut c_char;
     pub fn free_message(message: *mut c_char);
+
+    pub fn read_rust_string(text: *const c_char) -> usize;
+    pub fn c_frees_rust_string(text: *mut c_char);
+    pub fn greet(name: *const c_char, out: *mut c_char, capacity: usize) -> c_int;
+
+    pub fn holder_adopt(object: *mut c_void, destroy: DestroyFn) -> *mut holder;
+    pub fn holder_release(h: *mut holder);
+    pub fn holder_release_twice(h: *mut holder);
+    pub fn holder_forget(h: *mut holder);
+    pub fn unprotected_double_free();
+    pub fn shared_keep(object: *const c_void, release: ReleaseFn) -> *mut shared_ref;
+    pub fn shared_drop(r: *mut shared_ref);
+
+    pub fn packed_data_new() -> *mut c_void;
+    pub fn packed_data_size() -> usize;
+    pub fn packed_data_free(data: *mut c_void);
+
+    pub fn make_buffer(capacity: usize) -> *mut c_char;
+    pub fn copy_bounded(dst: *mut c_char, capacity: usize, src: *const c_char);
+    pub fn copy_unbounded(dst: *mut c_char, src: *const c_char);
+    pub fn free_buffer(buffer: *mut c_char);
+    pub fn lookup_user_name(id: c_int) -> *const c_char;
+    pub fn name_length(name: *const c_char) -> usize;
+
+    pub fn create_array(n: usize) -> *mut i32;
+    pub fn free_array(values: *mut i32);
+
+    pub fn buffer_open(capacity: usize) -> *mut c_void;
+    pub fn buffer_fill(buffer: *mut c_void, capacity: usize, input: *const c_char) -> c_int;
+    pub fn buffer_close(buffer: *mut c_void);
+
+    pub fn arena_new(capacity: usize) -> *mut arena;
+    pub fn arena_alloc(a: *mut arena, n: usize) -> *mut c_void;
+    pub fn arena_free(a: *mut arena);
+    pub fn item_alloc(n: usize) -> *mut c_void;
+    pub fn item_free(item: *mut c_void);
+
+    pub fn counter_new() -> *mut counter;
+    pub fn counter_add_unsynchronised(c: *mut counter, times: c_long, threads: c_int);
+    pub fn counter_add_locked(c: *mut counter, times: c_long);
+    pub fn counter_add_atomic(c: *mut counter, times: c_long);
+    pub fn counter_value(c: *mut counter) -> c_long;
+    pub fn counter_free(c: *mut counter);
+
+    pub fn process_items(items: *const c_int, count: usize, callback: ItemFn) -> c_int;
+
+    pub fn handle_request(id: c_int, leaky: c_int) -> c_int;
+
+    pub fn fs_type_table(out: *mut *const fs_type_info) -> usize;
+}
+
+pub type DestroyFn = extern "C" fn(object: *mut c_void);
+pub type ReleaseFn = extern "C" fn(object: *const c_void);
+pub type ItemFn = extern "C" fn(item: c_int) -> c_int;
+
+macro_rules! opaque {
+    ($($name:ident),*) => {$(
+        /// Opaque C struct.
+        #[repr(C)]
+        #[derive(Debug)]
+        pub struct $name {
+            _private: [u8; 0],
+        }
+    )*};
+}
+opaque!(holder, shared_ref, arena, counter);
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct fs_type_info {
+    pub name: *const c_char,
+    pub size: usize,
+    pub align: usize,
 }

@@ -3,30 +3,41 @@
 
 use crate::ffi::{CMessage, rust_heap_site};
 
-use super::{Scenario, ScenarioRun, StepContext, StepInfo, Variant};
+use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo, Variant};
 
 #[derive(Debug)]
 pub struct CStringOwnership;
 
 const VARIANTS: &[Variant] = &[
-    Variant { name: "correct", summary: "Rust copies the message and gives the C string back to free_message." },
-    Variant { name: "leak", summary: "Rust copies the message and forgets the C string: 20 bytes leak." },
+    Variant::new("correct", "Rust copies the message and gives the C string back to free_message."),
+    Variant::new("leak", "Rust copies the message and forgets the C string: 20 bytes leak."),
 ];
 
 const STEPS: &[StepInfo] = &[
     StepInfo {
         title: "C allocates the message",
         explanation: "create_message() mallocs 20 bytes and returns them. From now on the caller owns that block.",
+        rust: "create",
+        c: Some("create_message"),
     },
     StepInfo {
         title: "Rust copies the text",
         explanation: "CStr::to_string_lossy reads the C bytes and builds an owned String on the Rust heap. Two heaps now hold the text.",
+        rust: "copy",
+        c: None,
     },
     StepInfo {
         title: "Give the C string back",
         explanation: "Only C's allocator may free C's block: Rust calls free_message, which calls free. Forgetting this is the leak.",
+        rust: "give_back",
+        c: Some("free_message"),
     },
-    StepInfo { title: "Drop the Rust copy", explanation: "The String goes out of scope and Rust frees its own block." },
+    StepInfo {
+        title: "Drop the Rust copy",
+        explanation: "The String goes out of scope and Rust frees its own block.",
+        rust: "drop_copy",
+        c: None,
+    },
 ];
 
 impl Scenario for CStringOwnership {
@@ -46,7 +57,19 @@ impl Scenario for CStringOwnership {
         VARIANTS
     }
 
-    fn start(&self, variant: &str) -> Box<dyn ScenarioRun> {
+    fn rust_source(&self) -> &'static str {
+        include_str!("c_string_ownership.rs")
+    }
+
+    fn c_source(&self) -> &'static str {
+        include_str!("../../csrc/scenarios/messages.c")
+    }
+
+    fn releasers(&self) -> &'static [(&'static str, &'static str)] {
+        &[("create_message", "`free_message`")]
+    }
+
+    fn start(&self, variant: &str, _options: RunOptions) -> Box<dyn ScenarioRun> {
         Box::new(Run { leaks: variant == "leak", message: None, copy: None })
     }
 }
@@ -62,25 +85,38 @@ impl ScenarioRun for Run {
         STEPS
     }
 
-    fn run_step(&mut self, index: usize, _cx: &StepContext<'_>) {
+    fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {
         match index {
-            0 => self.message = CMessage::create(),
+            0 => {
+                // [step:create]
+                self.message = CMessage::create();
+                // [/step]
+            }
             1 => {
-                self.copy = self
-                    .message
-                    .as_ref()
-                    .map(|message| rust_heap_site(c"to_string_lossy", || message.to_string_lossy().into_owned()));
+                let Some(message) = &self.message else { return };
+                // [step:copy]
+                let copy = rust_heap_site(c"to_string_lossy", || message.to_string_lossy().into_owned());
+                // [/step]
+                cx.note_with(|| format!("Rust's copy: {copy:?}"));
+                self.copy = Some(copy);
             }
             2 => {
-                if let Some(message) = self.message.take() {
-                    if self.leaks {
-                        message.leak();
-                    } else {
-                        drop(message);
-                    }
+                let Some(message) = self.message.take() else { return };
+                if self.leaks {
+                    // [step:give_back@leak]
+                    message.leak(); // the pointer is forgotten; C's block is never freed
+                // [/step]
+                } else {
+                    // [step:give_back]
+                    drop(message); // CMessage's Drop calls free_message
+                    // [/step]
                 }
             }
-            _ => self.copy = None,
+            _ => {
+                // [step:drop_copy]
+                self.copy = None;
+                // [/step]
+            }
         }
     }
 }

@@ -1,12 +1,29 @@
 //! Scenarios: short sequences of steps that call real, instrumented C from
-//! Rust. The catalogue is data ([`catalogue`]); each scenario lives in its own
-//! file and knows nothing of the UI. [`runner::Runner`] steps one through a
-//! fresh tracker and model.
+//! Rust, one lesson each. The catalogue is data ([`catalogue`]); each
+//! scenario lives in its own file, with its C half under `csrc/scenarios/`,
+//! and knows nothing of the UI. [`runner`] steps one through a fresh tracker
+//! and model, in this process or, for variants that really crash, in a child
+//! process ([`isolated`]).
 
+mod alignment;
+mod arena_release;
+mod array_to_slice;
 mod c_string_ownership;
+mod cstring_into_raw;
+mod dangling_cstring;
+pub mod isolated;
+mod leak_hunt;
+mod null_and_bounds;
+mod ownership_handoff;
+mod panic_at_boundary;
+mod raii_release;
 pub mod runner;
+pub mod snippet;
+mod threads_shared_resource;
+mod type_mapping;
 
 use crate::ffi::Tracker;
+use crate::track::Anomaly;
 
 /// A named way to run a scenario: `correct`, or a broken variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,47 +31,123 @@ pub struct Variant {
     pub name: &'static str,
     /// One sentence: what this variant does differently.
     pub summary: &'static str,
+    /// The variant really crashes the process, so it always runs in a child.
+    pub crashes: bool,
 }
 
-/// What a step is for, shown before it runs.
+impl Variant {
+    pub const fn new(name: &'static str, summary: &'static str) -> Variant {
+        Variant { name, summary, crashes: false }
+    }
+
+    pub const fn crashing(name: &'static str, summary: &'static str) -> Variant {
+        Variant { name, summary, crashes: true }
+    }
+}
+
+/// One step: what it is for, and where its code is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StepInfo {
     pub title: &'static str,
+    /// One to three sentences.
     pub explanation: &'static str,
+    /// Region name of the Rust code that runs in this step (see [`snippet`]).
+    pub rust: &'static str,
+    /// Region name of the C code it calls, if any.
+    pub c: Option<&'static str>,
 }
 
-/// What a step gets to work with.
+/// Options a learner can set before a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Threads for `threads-shared-resource` (2–8).
+    pub threads: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions { threads: 4 }
+    }
+}
+
+/// What a step gets to work with, and what it can say back.
 #[derive(Debug)]
 pub struct StepContext<'a> {
     /// The run's tracker, already bound and recording on this thread.
     pub tracker: &'a Tracker,
+    pub options: RunOptions,
+    pub(crate) notes: Vec<String>,
+    pub(crate) anomalies: Vec<Anomaly>,
+}
+
+impl<'a> StepContext<'a> {
+    pub fn new(tracker: &'a Tracker, options: RunOptions) -> StepContext<'a> {
+        StepContext { tracker, options, notes: Vec::new(), anomalies: Vec::new() }
+    }
+
+    /// A finding worth showing under the step ("read flag = 1, value = …").
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.notes.push(text.into());
+    }
+
+    /// An anomaly the allocator cannot see, such as lost updates.
+    pub fn anomaly(&mut self, anomaly: Anomaly) {
+        self.anomalies.push(anomaly);
+    }
 }
 
 /// One run of a scenario in one variant: its own state, its own steps.
 pub trait ScenarioRun {
     fn steps(&self) -> &[StepInfo];
     /// Runs step `index`; steps are run in order, each exactly once.
-    fn run_step(&mut self, index: usize, cx: &StepContext<'_>);
+    fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>);
 }
 
 pub trait Scenario: Send + Sync {
     fn id(&self) -> &'static str;
     fn title(&self) -> &'static str;
-    /// The lesson it teaches, in a few words.
+    /// The lesson it teaches, in a few words; scenarios are grouped by it.
     fn lesson(&self) -> &'static str;
     /// `correct` first, then the broken variants.
     fn variants(&self) -> &'static [Variant];
+    /// The Rust file the steps' regions are cut from (`include_str!` of itself).
+    fn rust_source(&self) -> &'static str;
+    /// The C file the steps' C regions are cut from.
+    fn c_source(&self) -> &'static str;
+    /// For each allocating site: how its blocks must be released.
+    fn releasers(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
     /// A fresh run; `variant` is one of [`Scenario::variants`].
-    fn start(&self, variant: &str) -> Box<dyn ScenarioRun>;
+    fn start(&self, variant: &str, options: RunOptions) -> Box<dyn ScenarioRun>;
 
-    fn has_variant(&self, name: &str) -> bool {
-        self.variants().iter().any(|v| v.name == name)
+    fn variant(&self, name: &str) -> Option<&'static Variant> {
+        self.variants().iter().find(|v| v.name == name)
+    }
+
+    /// How a block from `site` should have been released, if the scenario says.
+    fn releaser(&self, site: &str) -> Option<&'static str> {
+        self.releasers().iter().find(|(s, _)| *s == site).map(|(_, how)| *how)
     }
 }
 
-/// Every scenario, in teaching order.
+/// Every scenario, in the order of the lessons.
 pub fn catalogue() -> Vec<Box<dyn Scenario>> {
-    vec![Box::new(c_string_ownership::CStringOwnership)]
+    vec![
+        Box::new(c_string_ownership::CStringOwnership),
+        Box::new(cstring_into_raw::CStringIntoRaw),
+        Box::new(dangling_cstring::DanglingCString),
+        Box::new(type_mapping::TypeMapping),
+        Box::new(ownership_handoff::OwnershipHandoff),
+        Box::new(alignment::Alignment),
+        Box::new(null_and_bounds::NullAndBounds),
+        Box::new(array_to_slice::ArrayToSlice),
+        Box::new(raii_release::RaiiRelease),
+        Box::new(arena_release::ArenaRelease),
+        Box::new(threads_shared_resource::ThreadsSharedResource),
+        Box::new(panic_at_boundary::PanicAtBoundary),
+        Box::new(leak_hunt::LeakHunt),
+    ]
 }
 
 pub fn find(id: &str) -> Option<Box<dyn Scenario>> {

@@ -1,41 +1,62 @@
-//! Runs a scenario step by step against its own tracker and model.
+//! Runs a scenario step by step against its own tracker and model, in this
+//! process. Each step's events are summarised ("+1 C block, 20 B, from
+//! `create_message`") before they go into the model.
 
-use crate::ffi::Tracker;
+use std::fmt::Write as _;
+
+use rustc_hash::FxHashMap;
+
+use crate::ffi::{Domain, Event, EventKind, Site, Tracker, unrecorded};
 use crate::report::Report;
-use crate::track::Model;
+use crate::track::{Anomaly, Model};
 
-use super::{Scenario, ScenarioRun, StepContext, StepInfo};
+use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo};
 
+/// What one step did, for the line under the panes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StepRecord {
+    pub index: u32,
+    /// What changed on the heaps, in one line.
+    pub summary: String,
+    /// Findings the step reported.
+    pub notes: Vec<String>,
+}
+
+/// A scenario being run in this process.
 pub struct Runner {
-    scenario_id: &'static str,
+    scenario: &'static str,
     variant: String,
+    releasers: &'static [(&'static str, &'static str)],
+    options: RunOptions,
     tracker: Tracker,
     model: Model,
     run: Option<Box<dyn ScenarioRun>>,
-    next_step: usize,
+    records: Vec<StepRecord>,
 }
 
 impl std::fmt::Debug for Runner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Runner")
-            .field("scenario", &self.scenario_id)
+            .field("scenario", &self.scenario)
             .field("variant", &self.variant)
-            .field("next_step", &self.next_step)
+            .field("steps_run", &self.records.len())
             .finish_non_exhaustive()
     }
 }
 
 impl Runner {
-    pub fn new(scenario: &dyn Scenario, variant: &str) -> Runner {
+    pub fn new(scenario: &dyn Scenario, variant: &str, options: RunOptions) -> Runner {
         // The run's own state is built outside any scope: only what the
         // steps allocate belongs on the scenario's books.
         Runner {
-            scenario_id: scenario.id(),
+            scenario: scenario.id(),
             variant: variant.to_owned(),
+            releasers: scenario.releasers(),
+            options,
             tracker: Tracker::new(),
             model: Model::new(),
-            run: Some(scenario.start(variant)),
-            next_step: 0,
+            run: Some(scenario.start(variant, options)),
+            records: Vec::new(),
         }
     }
 
@@ -43,46 +64,75 @@ impl Runner {
         self.run.as_ref().map_or(&[], |run| run.steps())
     }
 
+    /// Index of the step that runs next (= steps run so far).
     pub fn next_step(&self) -> usize {
-        self.next_step
+        self.records.len()
     }
 
     pub fn is_finished(&self) -> bool {
-        self.next_step >= self.steps().len()
+        self.next_step() >= self.steps().len()
     }
 
     pub fn model(&self) -> &Model {
         &self.model
     }
 
+    pub fn records(&self) -> &[StepRecord] {
+        &self.records
+    }
+
+    /// The tracker's own counts, which the model must agree with.
+    pub fn tracker_counts(&self) -> crate::ffi::Counts {
+        self.tracker.counts()
+    }
+
     /// Runs the next step and drains what it did into the model. Returns
-    /// false when there was no step left.
-    pub fn step(&mut self) -> bool {
-        let Some(run) = self.run.as_mut() else { return false };
-        let index = self.next_step;
+    /// the step's events (for a child process to stream), or `None` when
+    /// there was no step left.
+    pub fn step(&mut self) -> Option<Vec<Event>> {
+        let index = self.next_step();
+        let run = self.run.as_mut()?;
         if index >= run.steps().len() {
-            return false;
+            return None;
         }
         self.model.begin_step(index as u32);
+        let mut cx = StepContext::new(&self.tracker, self.options);
         {
             let _scope = self.tracker.scope();
-            run.run_step(index, &StepContext { tracker: &self.tracker });
+            run.run_step(index, &mut cx);
         }
         // A write past the end or after a free is found when it is checked.
         self.tracker.check_all();
-        self.model.drain_from(&self.tracker);
-        self.next_step += 1;
-        true
+        let mut events = Vec::new();
+        self.tracker.drain_into(&mut events);
+        for event in &events {
+            self.model.apply(event);
+        }
+        self.model.set_dropped_events(self.tracker.counts().events_dropped);
+        for mut anomaly in cx.anomalies {
+            anomaly.step = Some(index as u32);
+            self.model.push_anomaly(anomaly);
+        }
+        self.records.push(StepRecord { index: index as u32, summary: summarize(&events), notes: cx.notes });
+        Some(events)
     }
 
     /// Runs every remaining step and returns the report.
     pub fn run_to_end(mut self) -> Report {
-        while self.step() {}
+        while self.step().is_some() {}
         self.report()
     }
 
     pub fn report(&self) -> Report {
-        Report::from_model(self.scenario_id, &self.variant, self.next_step as u32, &self.model)
+        let releasers = self.releasers;
+        let releaser = move |site: &str| releasers.iter().find(|(s, _)| *s == site).map(|(_, how)| *how);
+        Report::from_model(self.scenario, &self.variant, self.next_step() as u32, &self.model, &releaser)
+    }
+
+    /// Leaks as the report would state them now.
+    pub fn leaks(&self) -> Vec<Anomaly> {
+        let releasers = self.releasers;
+        self.model.leak_anomalies(&move |site: &str| releasers.iter().find(|(s, _)| *s == site).map(|(_, how)| *how))
     }
 }
 
@@ -93,4 +143,79 @@ impl Drop for Runner {
         let _scope = self.tracker.scope();
         self.run = None;
     }
+}
+
+impl StepContext<'_> {
+    /// Adds a note built by `text`, which runs with recording paused so the
+    /// stepper's bookkeeping never shows up on the scenario's heap.
+    pub fn note_with(&mut self, text: impl FnOnce() -> String) {
+        unrecorded(|| {
+            let text = text();
+            self.notes.push(text);
+        });
+    }
+
+    /// Reports an anomaly built by `anomaly`, with recording paused.
+    pub fn anomaly_with(&mut self, anomaly: impl FnOnce() -> Anomaly) {
+        unrecorded(|| {
+            let anomaly = anomaly();
+            self.anomalies.push(anomaly);
+        });
+    }
+}
+
+/// "+1 C block, 20 B, from `create_message`; −1 Rust block, 19 B", or
+/// "no change on either heap".
+pub fn summarize(events: &[Event]) -> String {
+    #[derive(Default)]
+    struct Tally {
+        blocks: u64,
+        bytes: u64,
+        sites: Vec<Site>,
+    }
+    let mut allocated: FxHashMap<Domain, Tally> = FxHashMap::default();
+    let mut freed: FxHashMap<Domain, Tally> = FxHashMap::default();
+    let mut anomalies = 0;
+    for event in events {
+        let tally = match event.kind {
+            EventKind::Alloc => allocated.entry(event.domain).or_default(),
+            EventKind::Free => freed.entry(event.domain).or_default(),
+            EventKind::Realloc => continue,
+            _ => {
+                anomalies += 1;
+                continue;
+            }
+        };
+        tally.blocks += 1;
+        tally.bytes += event.size;
+        let site = if event.kind == EventKind::Alloc { event.site } else { event.related_site };
+        if let Some(site) = site
+            && !tally.sites.contains(&site)
+        {
+            tally.sites.push(site);
+        }
+    }
+    let mut parts = Vec::new();
+    for domain in Domain::ALL {
+        for (sign, tallies) in [("+", &allocated), ("−", &freed)] {
+            if let Some(tally) = tallies.get(&domain) {
+                let mut part = format!(
+                    "{sign}{} {} block{}, {} B",
+                    tally.blocks,
+                    domain.label(),
+                    if tally.blocks == 1 { "" } else { "s" },
+                    tally.bytes
+                );
+                if sign == "+" && !tally.sites.is_empty() {
+                    let names: Vec<String> = tally.sites.iter().take(3).map(|s| format!("`{}`", s.name())).collect();
+                    let _ = write!(part, ", from {}", names.join(", "));
+                }
+                parts.push(part);
+            }
+        }
+    }
+    if anomalies > 0 {
+        parts.push(format!("{anomalies} anomal{} caught", if anomalies == 1 { "y" } else { "ies" }));
+    }
+    if parts.is_empty() { "no change on either heap".to_owned() } else { parts.join("; ") }
 }

@@ -99,7 +99,7 @@ impl Anomaly {
             EventKind::HeapOverflow => (
                 AnomalyKind::HeapOverflow,
                 format!(
-                    "A write reached {} past the end of a {} B block from `{}` (found by `{site}`).",
+                    "Memory was touched {} past the end of a {} B block from `{}` (found by `{site}`).",
                     plural(event.related_size, "byte", "bytes"),
                     event.size,
                     related.unwrap_or("(unknown)"),
@@ -133,9 +133,27 @@ impl Anomaly {
         }
     }
 
-    /// Blocks still outstanding when a run ends, grouped by allocating site.
-    pub fn leak(domain: Domain, site: &str, blocks: u64, bytes: u64, step: Option<u32>) -> Anomaly {
+    /// Blocks still outstanding when a run ends, grouped by allocating site;
+    /// `releaser` says how they should have been released, when known.
+    pub fn leak(
+        domain: Domain,
+        site: &str,
+        blocks: u64,
+        bytes: u64,
+        step: Option<u32>,
+        releaser: Option<&str>,
+    ) -> Anomaly {
         let when = step.map(|s| format!(" in step {}", s + 1)).unwrap_or_default();
+        let remedy = releaser.map_or_else(
+            || format!("nobody released {}", if blocks == 1 { "it" } else { "them" }),
+            |how| {
+                format!(
+                    "the caller owns {} and must release {} with {how}",
+                    if blocks == 1 { "it" } else { "them" },
+                    if blocks == 1 { "it" } else { "them" }
+                )
+            },
+        );
         Anomaly {
             kind: AnomalyKind::Leak,
             domain: Some(domain),
@@ -147,11 +165,54 @@ impl Anomaly {
             seq: None,
             time_ns: None,
             message: format!(
-                "Leaked {}, {bytes} B, on the {} heap, allocated by `{site}`{when}; nobody released {}.",
+                "Leaked {}, {bytes} B, on the {} heap, allocated by `{site}`{when}; {remedy}.",
                 plural(blocks, "block", "blocks"),
                 domain.label(),
-                if blocks == 1 { "it" } else { "them" },
             ),
         }
+    }
+
+    fn without_block(kind: AnomalyKind, site: &str, message: String) -> Anomaly {
+        Anomaly {
+            kind,
+            domain: None,
+            site: site.to_owned(),
+            related_site: None,
+            address: 0,
+            bytes: 0,
+            step: None,
+            seq: None,
+            time_ns: None,
+            message,
+        }
+    }
+
+    /// Increments that vanished because threads overwrote each other.
+    pub fn lost_update(site: &str, expected: u64, actual: u64) -> Anomaly {
+        let lost = expected.saturating_sub(actual);
+        Anomaly::without_block(
+            AnomalyKind::LostUpdate,
+            site,
+            format!(
+                "Expected {expected} increments, counted {actual}: {lost} updates lost to unsynchronised read-modify-write."
+            ),
+        )
+    }
+
+    /// A panic, caught at the boundary or reported by a crashed child.
+    pub fn panic(site: &str, message: &str) -> Anomaly {
+        Anomaly::without_block(AnomalyKind::Panic, site, format!("A panic reached the boundary: {message}"))
+    }
+
+    /// The process died; `step_title` is the step it was in.
+    pub fn crash(signal: &str, step: Option<u32>, step_title: &str) -> Anomaly {
+        let when = step.map(|s| format!(" in step {} ({step_title})", s + 1)).unwrap_or_default();
+        let mut anomaly = Anomaly::without_block(
+            AnomalyKind::Crash,
+            "process",
+            format!("The process was killed by {signal}{when}. It ran isolated, so only the child died."),
+        );
+        anomaly.step = step;
+        anomaly
     }
 }

@@ -148,6 +148,10 @@ impl Model {
         &self.anomalies
     }
 
+    pub fn set_dropped_events(&mut self, dropped: u64) {
+        self.dropped_events = dropped;
+    }
+
     pub fn dropped_events(&self) -> u64 {
         self.dropped_events
     }
@@ -207,8 +211,9 @@ impl Model {
     }
 
     /// One leak anomaly per heap and allocating site that still has blocks
-    /// outstanding: what a run leaves behind when it ends.
-    pub fn leak_anomalies(&self) -> Vec<Anomaly> {
+    /// outstanding: what a run leaves behind when it ends. `releaser` names,
+    /// for a site, how its blocks should have been released.
+    pub fn leak_anomalies(&self, releaser: &dyn Fn(&str) -> Option<&'static str>) -> Vec<Anomaly> {
         let mut by_site: FxHashMap<(Domain, &'static str), (u64, u64, Option<u32>)> = FxHashMap::default();
         for block in self.outstanding.values() {
             let name = block.site.map_or("(unknown)", Site::name);
@@ -222,7 +227,9 @@ impl Model {
         }
         let mut leaks: Vec<Anomaly> = by_site
             .into_iter()
-            .map(|((domain, site), (blocks, bytes, step))| Anomaly::leak(domain, site, blocks, bytes, step))
+            .map(|((domain, site), (blocks, bytes, step))| {
+                Anomaly::leak(domain, site, blocks, bytes, step, releaser(site))
+            })
             .collect();
         leaks.sort_by(|a, b| (a.domain, &a.site).cmp(&(b.domain, &b.site)));
         leaks

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::ffi::{CStr, c_char};
 use std::ptr::NonNull;
 
-use super::sys;
+use crate::ffi::sys;
 
 /// A message string allocated by C; dropping it calls `free_message`.
 #[derive(Debug)]

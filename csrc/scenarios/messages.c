@@ -8,6 +8,7 @@
 
 static const char MESSAGE[] = "Hello from C world!";
 
+/* [step:create_message] */
 /* The caller owns the result and must release it with free_message. */
 char *create_message(void) {
     char *message = fs_malloc(sizeof MESSAGE, "create_message");
@@ -16,5 +17,8 @@ char *create_message(void) {
     }
     return message;
 }
+/* [/step] */
 
+/* [step:free_message] */
 void free_message(char *message) { fs_free(message, "free_message"); }
+/* [/step] */

@@ -1,0 +1,93 @@
+/*
+ * counter.c — a counter that many threads increment: without
+ * synchronisation, under a mutex, and with an atomic add. The unsynchronised
+ * version loads and stores with separate relaxed atomics (so there is no
+ * undefined behaviour), and holds the window between them open until every
+ * thread has loaded: the worst interleaving, on every run rather than by
+ * luck. Each round, all threads read the same value and write back value + 1.
+ */
+#include "ffiscope.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+
+/* [step:counter_new] */
+struct counter {
+    pthread_mutex_t lock;
+    _Atomic long value;
+    _Atomic int arrived; /* the rendezvous between load and store */
+    _Atomic int round;
+};
+
+struct counter *counter_new(void) {
+    struct counter *c = fs_malloc(sizeof *c, "counter_new");
+    if (c) {
+        pthread_mutex_init(&c->lock, NULL);
+        atomic_init(&c->value, 0);
+        atomic_init(&c->arrived, 0);
+        atomic_init(&c->round, 0);
+    }
+    return c;
+}
+/* [/step] */
+
+/* Long enough that another thread's load lands between our load and store. */
+static void widen_window(void) {
+    for (volatile int i = 0; i < 400; i++) {
+    }
+}
+
+/* Waits until all `threads` have arrived for this round. */
+static void wait_for_everyone(struct counter *c, int threads) {
+    int round = atomic_load(&c->round);
+    if (atomic_fetch_add(&c->arrived, 1) + 1 == threads) {
+        atomic_store(&c->arrived, 0);
+        atomic_fetch_add(&c->round, 1);
+        return;
+    }
+    while (atomic_load(&c->round) == round) {
+        sched_yield();
+    }
+}
+
+/* [step:counter_add@unsynchronised] */
+void counter_add_unsynchronised(struct counter *c, long times, int threads) {
+    for (long i = 0; i < times; i++) {
+        long seen = atomic_load_explicit(&c->value, memory_order_relaxed);
+        wait_for_everyone(c, threads); /* every other thread reads `seen` too */
+        atomic_store_explicit(&c->value, seen + 1, memory_order_relaxed);
+        wait_for_everyone(c, threads);
+    }
+}
+/* [/step] */
+
+/* [step:counter_add] */
+void counter_add_locked(struct counter *c, long times) {
+    for (long i = 0; i < times; i++) {
+        pthread_mutex_lock(&c->lock);
+        long seen = atomic_load_explicit(&c->value, memory_order_relaxed);
+        widen_window();
+        atomic_store_explicit(&c->value, seen + 1, memory_order_relaxed);
+        pthread_mutex_unlock(&c->lock);
+    }
+}
+/* [/step] */
+
+/* [step:counter_add@atomic] */
+void counter_add_atomic(struct counter *c, long times) {
+    for (long i = 0; i < times; i++) {
+        widen_window();
+        atomic_fetch_add_explicit(&c->value, 1, memory_order_relaxed);
+    }
+}
+/* [/step] */
+
+long counter_value(struct counter *c) { return atomic_load(&c->value); }
+
+/* [step:counter_free] */
+void counter_free(struct counter *c) {
+    pthread_mutex_destroy(&c->lock);
+    fs_free(c, "counter_free");
+}
+/* [/step] */

@@ -1,0 +1,29 @@
+//! `csrc/scenarios/types.c`: C's type sizes, as this C compiler lays them out.
+
+use std::ffi::CStr;
+
+use crate::ffi::sys;
+
+/// One C type as the compiler measured it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CTypeInfo {
+    pub name: &'static str,
+    pub size: usize,
+    pub align: usize,
+}
+
+pub fn c_type_table() -> Vec<CTypeInfo> {
+    let mut rows: *const sys::fs_type_info = std::ptr::null();
+    // SAFETY: fs_type_table points `rows` at a static array and returns its length.
+    let count = unsafe { sys::fs_type_table(&raw mut rows) };
+    // SAFETY: `count` static rows.
+    let rows = unsafe { std::slice::from_raw_parts(rows, count) };
+    rows.iter()
+        .map(|row| CTypeInfo {
+            // SAFETY: names are static string literals (the stringified type).
+            name: unsafe { CStr::from_ptr(row.name) }.to_str().unwrap_or("?"),
+            size: row.size,
+            align: row.align,
+        })
+        .collect()
+}

@@ -1,0 +1,122 @@
+//! Lesson: a memory pool. Many small allocations inside one block are
+//! released at once; allocated one by one, each needs its own free.
+
+use crate::ffi::lessons::arena::{Arena, Item};
+use crate::ffi::rust_heap_site;
+
+use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo, Variant};
+
+#[derive(Debug)]
+pub struct ArenaRelease;
+
+const ITEMS: usize = 100;
+const ITEM_BYTES: usize = 24;
+
+const VARIANTS: &[Variant] = &[
+    Variant::new("correct", "100 items in one arena, released with one arena_free: one step down."),
+    Variant::new("individual", "100 items allocated and freed one by one: a staircase each way."),
+    Variant::new("leak-without-arena", "100 items allocated one by one, and the per-item frees forgotten."),
+];
+
+const STEPS: &[StepInfo] = &[
+    StepInfo {
+        title: "Allocate 100 items",
+        explanation: "An arena is one block; each item is a pointer bump inside it. Without it, each item is its own malloc.",
+        rust: "allocate",
+        c: Some("arena_new"),
+    },
+    StepInfo {
+        title: "Release them",
+        explanation: "One arena_free releases every item at once. Items allocated one by one need one free each, and every forgotten one leaks.",
+        rust: "release",
+        c: Some("arena_free"),
+    },
+];
+
+impl Scenario for ArenaRelease {
+    fn id(&self) -> &'static str {
+        "arena-release"
+    }
+
+    fn title(&self) -> &'static str {
+        "An arena: many allocations, one release"
+    }
+
+    fn lesson(&self) -> &'static str {
+        "release strategies"
+    }
+
+    fn variants(&self) -> &'static [Variant] {
+        VARIANTS
+    }
+
+    fn rust_source(&self) -> &'static str {
+        include_str!("arena_release.rs")
+    }
+
+    fn c_source(&self) -> &'static str {
+        include_str!("../../csrc/scenarios/arena.c")
+    }
+
+    fn releasers(&self) -> &'static [(&'static str, &'static str)] {
+        &[("item_alloc", "`item_free`, one call per item (or an arena)")]
+    }
+
+    fn start(&self, variant: &str, _options: RunOptions) -> Box<dyn ScenarioRun> {
+        Box::new(Run { variant: variant.to_owned(), arena: None, items: Vec::new() })
+    }
+}
+
+struct Run {
+    variant: String,
+    arena: Option<Arena>,
+    items: Vec<Item>,
+}
+
+impl ScenarioRun for Run {
+    fn steps(&self) -> &[StepInfo] {
+        STEPS
+    }
+
+    fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {
+        let in_arena = self.variant == "correct";
+        if index == 0 {
+            if in_arena {
+                // [step:allocate]
+                let mut arena = Arena::new(ITEMS * 32);
+                let placed = arena.as_mut().map_or(0, |a| (0..ITEMS).filter(|_| a.alloc(ITEM_BYTES)).count());
+                // [/step]
+                cx.note_with(|| format!("{placed} items placed in one arena block"));
+                self.arena = arena;
+            } else {
+                // [step:allocate@individual,leak-without-arena]
+                let items =
+                    rust_heap_site(c"Vec<Item>", || (0..ITEMS).filter_map(|_| Item::alloc(ITEM_BYTES)).collect());
+                // [/step]
+                self.items = items;
+                let count = self.items.len();
+                cx.note_with(|| format!("{count} separate C blocks"));
+            }
+            return;
+        }
+        match self.variant.as_str() {
+            "leak-without-arena" => {
+                // [step:release@leak-without-arena]
+                self.items.drain(..).for_each(Item::leak); // no item_free for any of them
+                // [/step]
+            }
+            "individual" => {
+                // [step:release@individual]
+                self.items.clear(); // one item_free per item
+                // [/step]
+            }
+            _ => {
+                // [step:release]
+                self.arena = None; // one arena_free releases all 100 items
+                // [/step]
+            }
+        }
+        // The Vec's own buffer goes with the step that made it.
+        self.items = Vec::new();
+    }
+}

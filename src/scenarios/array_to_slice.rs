@@ -1,0 +1,153 @@
+//! Lesson: C returns a dynamic array; Rust views it as a slice, copies what
+//! it needs, and gives the array back. The slice must not outlive the array.
+
+use crate::ffi::lessons::arrays::{CArray, StaleView};
+use crate::ffi::rust_heap_site;
+
+use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo, Variant};
+
+#[derive(Debug)]
+pub struct ArrayToSlice;
+
+const LEN: usize = 8;
+
+const VARIANTS: &[Variant] = &[
+    Variant::new("correct", "Copy the slice into a Vec, then free the C array."),
+    Variant::new("slice-after-free", "A view of the array is kept and read after the array is freed."),
+    Variant::new("never-freed", "The C array is never given back: 32 bytes leak."),
+];
+
+const STEPS: &[StepInfo] = &[
+    StepInfo {
+        title: "C creates an array",
+        explanation: "create_array(8) mallocs 8 int32_t (32 bytes) of squares.",
+        rust: "create",
+        c: Some("create_array"),
+    },
+    StepInfo {
+        title: "View it as a slice and copy it",
+        explanation: "slice::from_raw_parts(ptr, n) borrows C's memory without copying; to_vec copies it onto the Rust heap.",
+        rust: "view",
+        c: None,
+    },
+    StepInfo {
+        title: "Give the array back",
+        explanation: "free_array releases C's block. Any slice of it is now dangling.",
+        rust: "free",
+        c: Some("free_array"),
+    },
+    StepInfo {
+        title: "Use the data",
+        explanation: "The Vec is Rust's own copy and stays valid. A view of the freed array does not.",
+        rust: "use",
+        c: None,
+    },
+    StepInfo { title: "Drop the copy", explanation: "Rust frees its Vec.", rust: "drop", c: None },
+];
+
+impl Scenario for ArrayToSlice {
+    fn id(&self) -> &'static str {
+        "array-to-slice"
+    }
+
+    fn title(&self) -> &'static str {
+        "A C array as a Rust slice"
+    }
+
+    fn lesson(&self) -> &'static str {
+        "arrays"
+    }
+
+    fn variants(&self) -> &'static [Variant] {
+        VARIANTS
+    }
+
+    fn rust_source(&self) -> &'static str {
+        include_str!("array_to_slice.rs")
+    }
+
+    fn c_source(&self) -> &'static str {
+        include_str!("../../csrc/scenarios/arrays.c")
+    }
+
+    fn releasers(&self) -> &'static [(&'static str, &'static str)] {
+        &[("create_array", "`free_array`")]
+    }
+
+    fn start(&self, variant: &str, _options: RunOptions) -> Box<dyn ScenarioRun> {
+        Box::new(Run { variant: variant.to_owned(), array: None, copy: None, stale: None })
+    }
+}
+
+struct Run {
+    variant: String,
+    array: Option<CArray>,
+    copy: Option<Vec<i32>>,
+    stale: Option<StaleView>,
+}
+
+impl ScenarioRun for Run {
+    fn steps(&self) -> &[StepInfo] {
+        STEPS
+    }
+
+    fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {
+        match index {
+            0 => {
+                // [step:create]
+                self.array = CArray::create(LEN);
+                // [/step]
+            }
+            1 => {
+                let Some(array) = &self.array else { return };
+                // [step:view]
+                let slice: &[i32] = array.as_slice(); // slice::from_raw_parts(ptr, 8)
+                let copy = rust_heap_site(c"slice::to_vec", || slice.to_vec());
+                // [/step]
+                cx.note_with(|| format!("copied {copy:?}"));
+                self.copy = Some(copy);
+            }
+            2 => {
+                let Some(array) = self.array.take() else { return };
+                match self.variant.as_str() {
+                    "slice-after-free" => {
+                        // [step:free@slice-after-free]
+                        self.stale = Some(array.free_keeping_view()); // freed, but a view survives
+                        // [/step]
+                    }
+                    "never-freed" => {
+                        // [step:free@never-freed]
+                        array.leak(); // free_array is never called
+                        // [/step]
+                    }
+                    _ => {
+                        // [step:free]
+                        drop(array); // CArray's Drop calls free_array
+                        // [/step]
+                    }
+                }
+            }
+            3 => {
+                if let Some(view) = &self.stale {
+                    // [step:use@slice-after-free]
+                    let values = view.read(); // the tracker refuses a read of a freed block
+                    // [/step]
+                    cx.note_with(|| match &values {
+                        Some(values) => format!("read {values:?}"),
+                        None => "the read was refused: the array was already freed".to_owned(),
+                    });
+                } else {
+                    // [step:use]
+                    let sum: i32 = self.copy.iter().flatten().sum();
+                    // [/step]
+                    cx.note_with(|| format!("sum of the copy: {sum}"));
+                }
+            }
+            _ => {
+                // [step:drop]
+                self.copy = None;
+                // [/step]
+            }
+        }
+    }
+}

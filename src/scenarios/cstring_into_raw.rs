@@ -1,0 +1,126 @@
+//! Lesson: a Rust string for C. `CString::new` allocates on the Rust heap,
+//! `into_raw` lends the pointer out, and only `CString::from_raw` may free it.
+
+use std::ffi::CString;
+
+use crate::ffi::lessons::strings::RawCString;
+use crate::ffi::rust_heap_site;
+
+use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo, Variant};
+
+#[derive(Debug)]
+pub struct CStringIntoRaw;
+
+const VARIANTS: &[Variant] = &[
+    Variant::new("correct", "Rust takes the string back with CString::from_raw and drops it."),
+    Variant::new("never-reclaimed", "into_raw is never paired with from_raw: the Rust block leaks."),
+    Variant::new("c-frees-it", "C calls free() on the Rust pointer: a free with the wrong allocator."),
+];
+
+const STEPS: &[StepInfo] = &[
+    StepInfo {
+        title: "Rust makes a C string",
+        explanation: "CString::new copies the text and a NUL onto the Rust heap.",
+        rust: "make",
+        c: None,
+    },
+    StepInfo {
+        title: "Lend it to C",
+        explanation: "into_raw gives up Rust's ownership and yields a *mut c_char. C reads the string; it does not own it.",
+        rust: "lend",
+        c: Some("read_rust_string"),
+    },
+    StepInfo {
+        title: "Take it back",
+        explanation: "Whoever allocates frees: CString::from_raw rebuilds the CString, and dropping it frees the block with Rust's allocator.",
+        rust: "reclaim",
+        c: Some("c_frees_rust_string"),
+    },
+];
+
+impl Scenario for CStringIntoRaw {
+    fn id(&self) -> &'static str {
+        "cstring-into-raw"
+    }
+
+    fn title(&self) -> &'static str {
+        "Lending a Rust string to C"
+    }
+
+    fn lesson(&self) -> &'static str {
+        "strings"
+    }
+
+    fn variants(&self) -> &'static [Variant] {
+        VARIANTS
+    }
+
+    fn rust_source(&self) -> &'static str {
+        include_str!("cstring_into_raw.rs")
+    }
+
+    fn c_source(&self) -> &'static str {
+        include_str!("../../csrc/scenarios/strings.c")
+    }
+
+    fn releasers(&self) -> &'static [(&'static str, &'static str)] {
+        &[("CString::new", "`CString::from_raw`, then drop")]
+    }
+
+    fn start(&self, variant: &str, _options: RunOptions) -> Box<dyn ScenarioRun> {
+        Box::new(Run { variant: variant.to_owned(), text: None, raw: None })
+    }
+}
+
+struct Run {
+    variant: String,
+    text: Option<CString>,
+    raw: Option<RawCString>,
+}
+
+impl ScenarioRun for Run {
+    fn steps(&self) -> &[StepInfo] {
+        STEPS
+    }
+
+    fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {
+        match index {
+            0 => {
+                // [step:make]
+                let text = rust_heap_site(c"CString::new", || CString::new("hello from Rust"));
+                // [/step]
+                self.text = text.ok();
+            }
+            1 => {
+                let Some(text) = self.text.take() else { return };
+                // [step:lend]
+                let raw = RawCString::from_cstring(text); // CString::into_raw
+                let length = raw.read_in_c();
+                // [/step]
+                cx.note_with(|| format!("C read {length} bytes through {:p}", raw.as_ptr()));
+                self.raw = Some(raw);
+            }
+            _ => {
+                let Some(raw) = self.raw.take() else { return };
+                match self.variant.as_str() {
+                    "never-reclaimed" => {
+                        // [step:reclaim@never-reclaimed]
+                        raw.abandon(); // no from_raw: the block is never freed
+                        // [/step]
+                    }
+                    "c-frees-it" => {
+                        // [step:reclaim@c-frees-it]
+                        raw.freed_by_c(); // C's free() on a Rust pointer: refused
+                        raw.abandon(); // and Rust believes C freed it
+                        // [/step]
+                    }
+                    _ => {
+                        // [step:reclaim]
+                        drop(raw.reclaim()); // CString::from_raw, then drop
+                        // [/step]
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,511 @@
+//! Variants whose lesson is a real crash run in a child process: the app
+//! starts its own binary as `ffiscope run <id> --variant <v> --isolated`,
+//! sends it `step` or `run` lines on stdin, and reads JSON lines back on
+//! stdout. The parent rebuilds the model from them, so it can plot a run live
+//! and still report it after the child dies: the signal, the last step
+//! reached, and any panic message the child printed.
+
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::ffi::{Domain, Event, EventKind, Site};
+use crate::report::{AnomalyReport, Outcome, Report};
+use crate::track::{Anomaly, Model};
+
+use super::runner::{Runner, StepRecord};
+use super::{RunOptions, Scenario, StepInfo};
+
+/// How long a child may take for one step before it is killed as hung.
+pub const STEP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// An event as text: sites by name, since pointers mean nothing to another process.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireEvent {
+    pub seq: u64,
+    pub time_ns: u64,
+    pub address: u64,
+    pub size: u64,
+    pub related_address: u64,
+    pub related_size: u64,
+    pub site: Option<String>,
+    pub related_site: Option<String>,
+    pub thread: u32,
+    pub domain: Domain,
+    pub kind: u8,
+}
+
+impl WireEvent {
+    pub fn from_event(event: &Event) -> WireEvent {
+        WireEvent {
+            seq: event.seq,
+            time_ns: event.time_ns,
+            address: event.address,
+            size: event.size,
+            related_address: event.related_address,
+            related_size: event.related_size,
+            site: event.site.map(|s| s.name().to_owned()),
+            related_site: event.related_site.map(|s| s.name().to_owned()),
+            thread: event.thread,
+            domain: event.domain,
+            kind: event.kind.code(),
+        }
+    }
+
+    pub fn to_event(&self) -> Event {
+        Event {
+            seq: self.seq,
+            time_ns: self.time_ns,
+            address: self.address,
+            size: self.size,
+            related_address: self.related_address,
+            related_size: self.related_size,
+            site: self.site.as_deref().map(Site::intern),
+            related_site: self.related_site.as_deref().map(Site::intern),
+            thread: self.thread,
+            domain: self.domain,
+            kind: EventKind::from_code(self.kind),
+        }
+    }
+}
+
+/// One line from the child.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ChildMessage {
+    /// Sent before the step runs, so a crash inside it still names it.
+    StepBegin {
+        index: u32,
+    },
+    Event {
+        event: WireEvent,
+    },
+    /// An anomaly found outside the allocator (lost updates, caught panics).
+    Anomaly {
+        anomaly: AnomalyReport,
+    },
+    StepEnd {
+        index: u32,
+        summary: String,
+        notes: Vec<String>,
+    },
+    Done {
+        report: Report,
+    },
+}
+
+fn send(out: &mut dyn Write, message: &ChildMessage) -> std::io::Result<()> {
+    let line = serde_json::to_string(message).map_err(std::io::Error::other)?;
+    writeln!(out, "{line}")?;
+    out.flush()
+}
+
+/// The child's side: runs steps as `step`/`run` lines arrive and streams
+/// what happened. Ends with a `done` message when every step has run.
+pub fn serve_child(
+    scenario: &dyn Scenario,
+    variant: &str,
+    options: RunOptions,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut runner = Runner::new(scenario, variant, options);
+    let mut line = String::new();
+    while !runner.is_finished() {
+        line.clear();
+        if input.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let steps_wanted = match line.trim() {
+            "step" => 1,
+            "run" => usize::MAX,
+            _ => 0,
+        };
+        for _ in 0..steps_wanted {
+            if runner.is_finished() {
+                break;
+            }
+            let index = runner.next_step() as u32;
+            let anomalies_before = runner.model().anomalies().len();
+            send(out, &ChildMessage::StepBegin { index })?;
+            let events = runner.step().unwrap_or_default();
+            for event in &events {
+                send(out, &ChildMessage::Event { event: WireEvent::from_event(event) })?;
+            }
+            // Anomalies the allocator did not see travel on their own.
+            let found_outside = runner.model().anomalies()[anomalies_before..].iter().filter(|a| a.seq.is_none());
+            for anomaly in found_outside.cloned().collect::<Vec<_>>() {
+                send(out, &ChildMessage::Anomaly { anomaly: AnomalyReport::from(&anomaly) })?;
+            }
+            let record = runner.records().last().cloned().unwrap_or_default();
+            send(out, &ChildMessage::StepEnd { index, summary: record.summary, notes: record.notes })?;
+        }
+    }
+    send(out, &ChildMessage::Done { report: runner.report() })
+}
+
+/// What came out of the child that is not a message.
+enum Incoming {
+    Message(Box<ChildMessage>),
+    /// A line that is not JSON: kept for the error report.
+    Garbled(String),
+    Closed,
+}
+
+/// The parent's side of an isolated run.
+#[derive(Debug)]
+pub struct IsolatedRun {
+    scenario: &'static str,
+    variant: String,
+    steps: Vec<StepInfo>,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    messages: Receiver<Incoming>,
+    stderr: Receiver<String>,
+    stderr_text: String,
+    model: Model,
+    records: Vec<StepRecord>,
+    steps_begun: u32,
+    requested: usize,
+    waiting_since: Option<Instant>,
+    outcome: Option<Finished>,
+    releasers: &'static [(&'static str, &'static str)],
+}
+
+impl std::fmt::Debug for Incoming {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Incoming")
+    }
+}
+
+/// How the child ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    pub outcome: Outcome,
+    pub signal: Option<String>,
+    /// Set when the child ended in a way that is not a lesson (could not
+    /// start, printed garbage, hung).
+    pub error: Option<String>,
+}
+
+impl IsolatedRun {
+    /// Starts `program` (this very binary) on the scenario.
+    pub fn spawn(
+        program: &Path,
+        scenario: &dyn Scenario,
+        variant: &str,
+        options: RunOptions,
+    ) -> std::io::Result<IsolatedRun> {
+        let mut child = Command::new(program)
+            .args(["run", scenario.id(), "--variant", variant, "--isolated", "--threads", &options.threads.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let stdout = child.stdout.take().ok_or_else(|| std::io::Error::other("no stdout pipe"))?;
+        let stderr = child.stderr.take().ok_or_else(|| std::io::Error::other("no stderr pipe"))?;
+        let (message_tx, messages) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let incoming = match serde_json::from_str::<ChildMessage>(&line) {
+                    Ok(message) => Incoming::Message(Box::new(message)),
+                    Err(_) => Incoming::Garbled(line),
+                };
+                if message_tx.send(incoming).is_err() {
+                    return;
+                }
+            }
+            let _ = message_tx.send(Incoming::Closed);
+        });
+        let (stderr_tx, stderr_lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if stderr_tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        // The child builds the same steps; the parent needs their titles now.
+        let steps = scenario.start(variant, options).steps().to_vec();
+        Ok(IsolatedRun {
+            scenario: scenario.id(),
+            variant: variant.to_owned(),
+            steps,
+            stdin: child.stdin.take(),
+            child,
+            messages,
+            stderr: stderr_lines,
+            stderr_text: String::new(),
+            model: Model::new(),
+            records: Vec::new(),
+            steps_begun: 0,
+            requested: 0,
+            waiting_since: None,
+            outcome: None,
+            releasers: scenario.releasers(),
+        })
+    }
+
+    pub fn steps(&self) -> &[StepInfo] {
+        &self.steps
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    pub fn records(&self) -> &[StepRecord] {
+        &self.records
+    }
+
+    pub fn finished(&self) -> Option<&Finished> {
+        self.outcome.as_ref()
+    }
+
+    /// Steps asked for but not yet reported back.
+    pub fn busy(&self) -> bool {
+        self.outcome.is_none() && self.requested > self.records.len()
+    }
+
+    /// What the child printed on stderr so far.
+    pub fn stderr_text(&self) -> &str {
+        &self.stderr_text
+    }
+
+    /// Asks the child for one more step (or all of them).
+    pub fn request(&mut self, all: bool) {
+        if self.outcome.is_some() {
+            return;
+        }
+        let line = if all { "run\n" } else { "step\n" };
+        self.requested = if all { self.steps.len() } else { (self.requested + 1).min(self.steps.len()) };
+        self.waiting_since.get_or_insert_with(Instant::now);
+        if let Some(stdin) = &mut self.stdin
+            && (stdin.write_all(line.as_bytes()).is_err() || stdin.flush().is_err())
+        {
+            self.stdin = None; // the child is gone; poll() will say how
+        }
+    }
+
+    /// Takes whatever the child sent since the last call. Returns true if
+    /// anything changed. Never blocks.
+    pub fn poll(&mut self) -> bool {
+        let mut changed = false;
+        while let Ok(line) = self.stderr.try_recv() {
+            self.stderr_text.push_str(&line);
+            self.stderr_text.push('\n');
+            changed = true;
+        }
+        loop {
+            match self.messages.try_recv() {
+                Ok(Incoming::Message(message)) => {
+                    self.apply(*message);
+                    changed = true;
+                }
+                Ok(Incoming::Garbled(line)) => {
+                    let _ = writeln!(self.stderr_text, "(unreadable line from the child) {line}");
+                    changed = true;
+                }
+                Ok(Incoming::Closed) | Err(TryRecvError::Disconnected) => {
+                    changed |= self.reap();
+                    break;
+                }
+                Err(TryRecvError::Empty) => break,
+            }
+        }
+        if self.outcome.is_none()
+            && self.waiting_since.is_some_and(|since| since.elapsed() > STEP_TIMEOUT * (self.requested.max(1) as u32))
+        {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            self.finish(
+                Outcome::Crashed,
+                Some("SIGKILL".to_owned()),
+                Some("the child stopped answering and was killed".to_owned()),
+            );
+            changed = true;
+        }
+        changed
+    }
+
+    /// Blocks until every requested step has reported or the child has ended.
+    pub fn wait(&mut self) {
+        while self.busy() {
+            if !self.poll() {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
+        self.poll();
+    }
+
+    fn apply(&mut self, message: ChildMessage) {
+        match message {
+            ChildMessage::StepBegin { index } => {
+                self.steps_begun = index + 1;
+                self.model.begin_step(index);
+            }
+            ChildMessage::Event { event } => self.model.apply(&event.to_event()),
+            ChildMessage::Anomaly { anomaly } => self.model.push_anomaly(Anomaly {
+                kind: anomaly.kind,
+                domain: anomaly.domain,
+                site: anomaly.site,
+                related_site: None,
+                address: 0,
+                bytes: anomaly.bytes,
+                step: anomaly.step,
+                seq: None,
+                time_ns: None,
+                message: anomaly.message,
+            }),
+            ChildMessage::StepEnd { index, summary, notes } => {
+                self.records.push(StepRecord { index, summary, notes });
+                if self.records.len() >= self.requested {
+                    self.waiting_since = None;
+                } else {
+                    self.waiting_since = Some(Instant::now());
+                }
+            }
+            ChildMessage::Done { report } => {
+                self.model.set_dropped_events(report.dropped_events);
+            }
+        }
+    }
+
+    /// The child closed its output: collect its exit status.
+    fn reap(&mut self) -> bool {
+        if self.outcome.is_some() {
+            return false;
+        }
+        let status = self.child.wait();
+        // Whatever it printed last may still be in the pipe.
+        while let Ok(line) = self.stderr.recv_timeout(Duration::from_millis(200)) {
+            self.stderr_text.push_str(&line);
+            self.stderr_text.push('\n');
+        }
+        match status {
+            Ok(status) if status.success() => self.finish(Outcome::Completed, None, None),
+            Ok(status) => match signal_name(status) {
+                Some(signal) => self.finish(Outcome::Crashed, Some(signal), None),
+                None => self.finish(
+                    Outcome::Crashed,
+                    None,
+                    Some(format!("the child exited with {status}: {}", self.stderr_text.trim())),
+                ),
+            },
+            Err(error) => self.finish(Outcome::Crashed, None, Some(format!("could not wait for the child: {error}"))),
+        }
+        true
+    }
+
+    fn finish(&mut self, outcome: Outcome, signal: Option<String>, error: Option<String>) {
+        if outcome == Outcome::Crashed {
+            let step = self.steps_begun.checked_sub(1);
+            if let Some(message) = panic_message(&self.stderr_text) {
+                let mut anomaly = Anomaly::panic("callback", &message);
+                anomaly.step = step;
+                self.model.push_anomaly(anomaly);
+            }
+            let title = step.and_then(|s| self.steps.get(s as usize)).map_or("", |s| s.title);
+            let label = signal.as_deref().unwrap_or("an error");
+            self.model.push_anomaly(Anomaly::crash(label, step, title));
+        }
+        self.stdin = None;
+        self.waiting_since = None;
+        self.outcome = Some(Finished { outcome, signal, error });
+    }
+
+    /// The report, as complete as the child got.
+    pub fn report(&self) -> Report {
+        let releasers = self.releasers;
+        let releaser = move |site: &str| releasers.iter().find(|(s, _)| *s == site).map(|(_, how)| *how);
+        let mut report = Report::from_model(self.scenario, &self.variant, self.steps_begun, &self.model, &releaser);
+        if let Some(finished) = &self.outcome {
+            report.outcome = finished.outcome;
+            report.signal.clone_from(&finished.signal);
+            if finished.outcome == Outcome::Crashed {
+                // A run cut short never reached the steps that release its
+                // blocks: what is outstanding is not a leak, and the counts say it.
+                report.anomalies.retain(|a| a.kind != crate::track::AnomalyKind::Leak);
+            }
+        }
+        report
+    }
+
+    /// Index of the step that ran last (or is running), if any.
+    pub fn last_step_reached(&self) -> Option<u32> {
+        self.steps_begun.checked_sub(1)
+    }
+}
+
+impl Drop for IsolatedRun {
+    fn drop(&mut self) {
+        self.stdin = None;
+        if self.outcome.is_none() {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// The panic message a Rust child printed, if it printed one.
+fn panic_message(stderr: &str) -> Option<String> {
+    let mut lines = stderr.lines();
+    let at = lines.position(|line| line.contains("panicked at"))?;
+    let detail = stderr.lines().nth(at + 1).unwrap_or("").trim();
+    let cannot_unwind = stderr.contains("panic in a function that cannot unwind");
+    let mut message = if detail.is_empty() { "a panic".to_owned() } else { format!("\"{detail}\"") };
+    if cannot_unwind {
+        message.push_str(", which cannot unwind out of an extern \"C\" function, so Rust aborted the process");
+    }
+    Some(message)
+}
+
+#[cfg(unix)]
+fn signal_name(status: ExitStatus) -> Option<String> {
+    use std::os::unix::process::ExitStatusExt as _;
+    let signal = status.signal()?;
+    let name = match signal {
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGILL => "SIGILL",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGTRAP => "SIGTRAP",
+        libc::SIGTERM => "SIGTERM",
+        other => return Some(format!("signal {other}")),
+    };
+    Some(name.to_owned())
+}
+
+#[cfg(not(unix))]
+fn signal_name(_status: ExitStatus) -> Option<String> {
+    None
+}
+
+/// Runs a whole variant in a child and waits for it: the headless path.
+pub fn run_isolated(
+    program: &Path,
+    scenario: &dyn Scenario,
+    variant: &str,
+    options: RunOptions,
+) -> std::io::Result<Report> {
+    let mut run = IsolatedRun::spawn(program, scenario, variant, options)?;
+    run.request(true);
+    run.wait();
+    while run.finished().is_none() {
+        if !run.poll() {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+    if let Some(error) = run.finished().and_then(|f| f.error.clone()) {
+        return Err(std::io::Error::other(error));
+    }
+    Ok(run.report())
+}

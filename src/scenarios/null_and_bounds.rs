@@ -1,0 +1,131 @@
+//! Lesson: avoiding segfaults. Copy into a fixed buffer with a bound, and
+//! check a pointer for NULL before reading through it.
+
+use crate::ffi::lessons::bounds::{CBuffer, lookup_user_name, name_length_unchecked};
+
+use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo, Variant};
+
+#[derive(Debug)]
+pub struct NullAndBounds;
+
+const VARIANTS: &[Variant] = &[
+    Variant::new("correct", "Copies are bounded (strncpy-style) and NULL is checked before any read."),
+    Variant::new("overflow", "An unbounded strcpy writes past the buffer: the tail canary catches it."),
+    Variant::crashing("null-unchecked", "The NULL from a failed lookup is read without a check: SIGSEGV."),
+];
+
+/// 25 characters and a NUL, for a 16-byte buffer.
+const LONG_TEXT: &std::ffi::CStr = c"The quick brown fox jumps";
+const UNKNOWN_USER: i32 = 99;
+
+const STEPS: &[StepInfo] = &[
+    StepInfo {
+        title: "C allocates a 16-byte buffer",
+        explanation: "A fixed-size buffer, as C code often has.",
+        rust: "make",
+        c: Some("make_buffer"),
+    },
+    StepInfo {
+        title: "Copy 25 characters into it",
+        explanation: "A bounded copy writes at most 15 characters and a NUL. strcpy writes all 26 bytes, 10 past the end.",
+        rust: "copy",
+        c: Some("copy_into"),
+    },
+    StepInfo {
+        title: "Look up a user that does not exist",
+        explanation: "The lookup returns NULL. Check before CStr::from_ptr or any read through it: NULL has no bytes to read.",
+        rust: "lookup",
+        c: Some("lookup_user_name"),
+    },
+    StepInfo {
+        title: "Free the buffer",
+        explanation: "C's buffer goes back to C's free.",
+        rust: "free",
+        c: Some("free_buffer"),
+    },
+];
+
+impl Scenario for NullAndBounds {
+    fn id(&self) -> &'static str {
+        "null-and-bounds"
+    }
+
+    fn title(&self) -> &'static str {
+        "NULL checks and bounded copies"
+    }
+
+    fn lesson(&self) -> &'static str {
+        "hygiene"
+    }
+
+    fn variants(&self) -> &'static [Variant] {
+        VARIANTS
+    }
+
+    fn rust_source(&self) -> &'static str {
+        include_str!("null_and_bounds.rs")
+    }
+
+    fn c_source(&self) -> &'static str {
+        include_str!("../../csrc/scenarios/bounds.c")
+    }
+
+    fn start(&self, variant: &str, _options: RunOptions) -> Box<dyn ScenarioRun> {
+        Box::new(Run { variant: variant.to_owned(), buffer: None })
+    }
+}
+
+struct Run {
+    variant: String,
+    buffer: Option<CBuffer>,
+}
+
+impl ScenarioRun for Run {
+    fn steps(&self) -> &[StepInfo] {
+        STEPS
+    }
+
+    fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {
+        match index {
+            0 => {
+                // [step:make]
+                self.buffer = CBuffer::new(16);
+                // [/step]
+            }
+            1 => {
+                let Some(buffer) = &mut self.buffer else { return };
+                if self.variant == "overflow" {
+                    // [step:copy@overflow]
+                    buffer.copy_unbounded(LONG_TEXT); // strcpy: 26 bytes into 16
+                // [/step]
+                } else {
+                    // [step:copy]
+                    buffer.copy_bounded(LONG_TEXT); // at most 15 characters and a NUL
+                    // [/step]
+                }
+                cx.note_with(|| format!("the buffer now reads {:?}", buffer.contents()));
+            }
+            2 => {
+                if self.variant == "null-unchecked" {
+                    // [step:lookup@null-unchecked]
+                    let length = name_length_unchecked(UNKNOWN_USER); // strlen(NULL)
+                    // [/step]
+                    cx.note_with(|| format!("name length {length}"));
+                } else {
+                    // [step:lookup]
+                    let found = lookup_user_name(UNKNOWN_USER); // None instead of NULL
+                    // [/step]
+                    cx.note_with(|| match found {
+                        Some(name) => format!("found {name:?}"),
+                        None => format!("no user {UNKNOWN_USER}: checked, nothing read"),
+                    });
+                }
+            }
+            _ => {
+                // [step:free]
+                self.buffer = None; // CBuffer's Drop calls free_buffer
+                // [/step]
+            }
+        }
+    }
+}

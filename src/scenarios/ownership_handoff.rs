@@ -1,0 +1,151 @@
+//! Lesson: who frees what. A `Box` handed to C with `into_raw` must come back
+//! exactly once, through the destroy callback C was given; an `Arc` shared
+//! with C counts C's reference like any other.
+
+use std::sync::Arc;
+
+use crate::ffi::lessons::handoff::{Holder, SharedRef, Widget, adopt, share, unprotected_double_free};
+use crate::ffi::rust_heap_site;
+
+use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo, Variant};
+
+#[derive(Debug)]
+pub struct OwnershipHandoff;
+
+const VARIANTS: &[Variant] = &[
+    Variant::new("correct", "C calls destroy exactly once and drops its Arc reference."),
+    Variant::new("destroy-twice", "C calls destroy a second time: the double free is caught and refused."),
+    Variant::new("never-destroyed", "C drops the holder without calling destroy: the widget leaks."),
+    Variant::crashing(
+        "double-free-unprotected",
+        "C frees a raw malloc block twice with no tracker in the way: glibc aborts.",
+    ),
+];
+
+const STEPS: &[StepInfo] = &[
+    StepInfo {
+        title: "Hand a Box to C",
+        explanation: "Box::into_raw gives up Rust's ownership; C keeps the pointer with the destroy callback that must give it back.",
+        rust: "hand_over",
+        c: Some("holder_adopt"),
+    },
+    StepInfo {
+        title: "Share an Arc with C",
+        explanation: "Arc::into_raw of a clone hands C one strong count. The widget lives until every count, C's included, is gone.",
+        rust: "share",
+        c: Some("shared_keep"),
+    },
+    StepInfo {
+        title: "C releases the Box",
+        explanation: "C calls destroy exactly once; Rust's callback rebuilds the Box with from_raw and drops it.",
+        rust: "release",
+        c: Some("holder_release"),
+    },
+    StepInfo {
+        title: "Both drop their Arc",
+        explanation: "C releases its count through the callback; Rust drops its own. The last one frees the widget.",
+        rust: "unshare",
+        c: Some("shared_drop"),
+    },
+];
+
+impl Scenario for OwnershipHandoff {
+    fn id(&self) -> &'static str {
+        "ownership-handoff"
+    }
+
+    fn title(&self) -> &'static str {
+        "Handing ownership to C and back"
+    }
+
+    fn lesson(&self) -> &'static str {
+        "hand-off"
+    }
+
+    fn variants(&self) -> &'static [Variant] {
+        VARIANTS
+    }
+
+    fn rust_source(&self) -> &'static str {
+        include_str!("ownership_handoff.rs")
+    }
+
+    fn c_source(&self) -> &'static str {
+        include_str!("../../csrc/scenarios/handoff.c")
+    }
+
+    fn releasers(&self) -> &'static [(&'static str, &'static str)] {
+        &[("Box::new(Widget)", "C's single call of the destroy callback")]
+    }
+
+    fn start(&self, variant: &str, _options: RunOptions) -> Box<dyn ScenarioRun> {
+        Box::new(Run { variant: variant.to_owned(), holder: None, shared: None, shared_in_c: None })
+    }
+}
+
+struct Run {
+    variant: String,
+    holder: Option<Holder>,
+    shared: Option<Arc<Widget>>,
+    shared_in_c: Option<SharedRef>,
+}
+
+impl ScenarioRun for Run {
+    fn steps(&self) -> &[StepInfo] {
+        STEPS
+    }
+
+    fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {
+        match index {
+            0 => {
+                // [step:hand_over]
+                let widget = rust_heap_site(c"Box::new(Widget)", || Box::new(Widget::new(7, "handed to C")));
+                self.holder = adopt(widget); // Box::into_raw + holder_adopt(ptr, destroy_widget)
+                // [/step]
+            }
+            1 => {
+                // [step:share]
+                let widget = rust_heap_site(c"Arc::new(Widget)", || Arc::new(Widget::new(8, "shared with C")));
+                self.shared_in_c = share(&widget); // Arc::into_raw(Arc::clone(&widget))
+                self.shared = Some(widget);
+                // [/step]
+                let count = self.shared.as_ref().map_or(0, Arc::strong_count);
+                cx.note_with(|| format!("Arc strong count: {count} (Rust's and C's)"));
+            }
+            2 => {
+                let Some(holder) = self.holder.take() else { return };
+                match self.variant.as_str() {
+                    "destroy-twice" => {
+                        // [step:release@destroy-twice]
+                        holder.release_twice(); // the second destroy finds no live block
+                        // [/step]
+                    }
+                    "never-destroyed" => {
+                        // [step:release@never-destroyed]
+                        holder.forget_object(); // destroy is never called
+                        // [/step]
+                    }
+                    "double-free-unprotected" => {
+                        // [step:release@double-free-unprotected]
+                        unprotected_double_free(); // no tracker: glibc aborts the process
+                        // [/step]
+                        holder.release();
+                    }
+                    _ => {
+                        // [step:release]
+                        holder.release(); // C calls destroy_widget once
+                        // [/step]
+                    }
+                }
+            }
+            _ => {
+                // [step:unshare]
+                if let Some(in_c) = self.shared_in_c.take() {
+                    in_c.drop_in_c(); // Arc::decrement_strong_count in the callback
+                }
+                self.shared = None; // the last count frees the widget
+                // [/step]
+            }
+        }
+    }
+}

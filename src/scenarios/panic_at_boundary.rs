@@ -1,0 +1,109 @@
+//! Lesson: a panic must not cross into C. C calls a Rust callback; the
+//! callback catches its own panic with `catch_unwind` and returns an error
+//! code, so C can clean up. Without it, Rust aborts the whole process.
+
+use std::ffi::c_int;
+use std::panic::catch_unwind;
+
+use crate::ffi::lessons::callbacks::process_items;
+use crate::ffi::unrecorded;
+
+use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo, Variant};
+
+#[derive(Debug)]
+pub struct PanicAtBoundary;
+
+const VARIANTS: &[Variant] = &[
+    Variant::new("correct", "The callback wraps its body in catch_unwind and returns -1 on a panic."),
+    Variant::crashing("no-catch-unwind", "The callback lets the panic escape into C: Rust aborts the process."),
+];
+
+const STEPS: &[StepInfo] = &[
+    StepInfo {
+        title: "C processes good items",
+        explanation: "process_items allocates scratch memory and calls the Rust callback for each item.",
+        rust: "callback",
+        c: Some("process_items"),
+    },
+    StepInfo {
+        title: "An item makes the callback panic",
+        explanation: "A negative item panics inside the callback. Caught, it becomes the error code -1 and C frees its scratch memory; uncaught, it cannot unwind through C and the process aborts.",
+        rust: "callback",
+        c: Some("process_items"),
+    },
+];
+
+const BATCHES: [&[c_int]; 2] = [&[3, 1, 4], &[5, -9, 2]];
+
+fn validate(item: c_int) {
+    assert!(item >= 0, "negative item {item}");
+}
+
+// [step:callback]
+/// Called by C for each item: 0 to go on, -1 to stop.
+extern "C" fn checked_callback(item: c_int) -> c_int {
+    // The panic's own bookkeeping is the runtime's, not the lesson's heap.
+    let outcome = unrecorded(|| catch_unwind(|| validate(item)));
+    if outcome.is_ok() { 0 } else { -1 }
+}
+// [/step]
+
+// [step:callback@no-catch-unwind]
+/// Wrong: a panic here cannot unwind out of an extern "C" fn; Rust aborts.
+extern "C" fn unchecked_callback(item: c_int) -> c_int {
+    validate(item);
+    0
+}
+// [/step]
+
+impl Scenario for PanicAtBoundary {
+    fn id(&self) -> &'static str {
+        "panic-at-boundary"
+    }
+
+    fn title(&self) -> &'static str {
+        "A panic inside a C callback"
+    }
+
+    fn lesson(&self) -> &'static str {
+        "panics"
+    }
+
+    fn variants(&self) -> &'static [Variant] {
+        VARIANTS
+    }
+
+    fn rust_source(&self) -> &'static str {
+        include_str!("panic_at_boundary.rs")
+    }
+
+    fn c_source(&self) -> &'static str {
+        include_str!("../../csrc/scenarios/callbacks.c")
+    }
+
+    fn start(&self, variant: &str, _options: RunOptions) -> Box<dyn ScenarioRun> {
+        Box::new(Run { catches: variant != "no-catch-unwind" })
+    }
+}
+
+struct Run {
+    catches: bool,
+}
+
+impl ScenarioRun for Run {
+    fn steps(&self) -> &[StepInfo] {
+        STEPS
+    }
+
+    fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {
+        let items = BATCHES[index.min(1)];
+        let callback = if self.catches { checked_callback } else { unchecked_callback };
+        let result = process_items(items, callback);
+        cx.note_with(|| match result {
+            Ok(()) => format!("C processed {items:?}"),
+            Err(_) => {
+                format!("the callback reported an error for {items:?}; C freed its scratch memory and returned -1")
+            }
+        });
+    }
+}

@@ -1,0 +1,121 @@
+//! Lesson: automatic release. A guard whose `Drop` calls the C free releases
+//! the resource on every path out of a function: the normal return, an
+//! early return, and the `?` operator.
+
+use std::ffi::CStr;
+
+use crate::ffi::lessons::buffers::{BufferGuard, FillError, ManualBuffer};
+
+use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo, Variant};
+
+#[derive(Debug)]
+pub struct RaiiRelease;
+
+const VARIANTS: &[Variant] = &[
+    Variant::new("correct", "A guard type closes the buffer in Drop, whatever the path."),
+    Variant::new("manual-free", "buffer_close is called by hand, and the early return forgets it."),
+];
+
+const STEPS: &[StepInfo] = &[
+    StepInfo {
+        title: "A valid input",
+        explanation: "The normal path: open, fill, use, close.",
+        rust: "process",
+        c: Some("buffer_open"),
+    },
+    StepInfo {
+        title: "An empty input: early return",
+        explanation: "The function returns before the end. With a guard, Drop still closes the buffer; by hand, this is the path that forgets.",
+        rust: "process",
+        c: Some("buffer_fill"),
+    },
+    StepInfo {
+        title: "A refused input: the ? path",
+        explanation: "buffer_fill fails and ? returns the error. The guard's Drop runs on the way out.",
+        rust: "process",
+        c: Some("buffer_close"),
+    },
+];
+
+const INPUTS: [&CStr; 3] = [c"hello", c"", c"refused!"];
+
+// [step:process]
+/// Opens a C buffer, fills it with `input`, and reports how much it holds.
+fn process(input: &CStr) -> Result<usize, FillError> {
+    let mut buffer = BufferGuard::open().ok_or(FillError)?;
+    if input.is_empty() {
+        return Ok(0); // early return: the guard closes the buffer
+    }
+    buffer.fill(input)?; // error return: the guard closes the buffer
+    Ok(input.to_bytes().len())
+} // normal return: the guard closes the buffer
+// [/step]
+
+// [step:process@manual-free]
+/// The same, releasing by hand.
+fn process_by_hand(input: &CStr) -> Result<usize, FillError> {
+    let mut buffer = ManualBuffer::open().ok_or(FillError)?;
+    if input.is_empty() {
+        return Ok(0); // early return: buffer_close forgotten, the buffer leaks
+    }
+    if let Err(error) = buffer.fill(input) {
+        buffer.close();
+        return Err(error);
+    }
+    buffer.close();
+    Ok(input.to_bytes().len())
+}
+// [/step]
+
+impl Scenario for RaiiRelease {
+    fn id(&self) -> &'static str {
+        "raii-release"
+    }
+
+    fn title(&self) -> &'static str {
+        "A guard that frees on every path"
+    }
+
+    fn lesson(&self) -> &'static str {
+        "release strategies"
+    }
+
+    fn variants(&self) -> &'static [Variant] {
+        VARIANTS
+    }
+
+    fn rust_source(&self) -> &'static str {
+        include_str!("raii_release.rs")
+    }
+
+    fn c_source(&self) -> &'static str {
+        include_str!("../../csrc/scenarios/buffers.c")
+    }
+
+    fn releasers(&self) -> &'static [(&'static str, &'static str)] {
+        &[("buffer_open", "`buffer_close` on every path (a guard's Drop does it)")]
+    }
+
+    fn start(&self, variant: &str, _options: RunOptions) -> Box<dyn ScenarioRun> {
+        Box::new(Run { by_hand: variant == "manual-free" })
+    }
+}
+
+struct Run {
+    by_hand: bool,
+}
+
+impl ScenarioRun for Run {
+    fn steps(&self) -> &[StepInfo] {
+        STEPS
+    }
+
+    fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {
+        let input = INPUTS[index.min(INPUTS.len() - 1)];
+        let result = if self.by_hand { process_by_hand(input) } else { process(input) };
+        cx.note_with(|| match result {
+            Ok(bytes) => format!("process({input:?}) = Ok({bytes})"),
+            Err(error) => format!("process({input:?}) = Err: {error}"),
+        });
+    }
+}

@@ -1,0 +1,60 @@
+//! Source snippets for the stepper's panes, cut from the very files that are
+//! compiled: a region starts at a line containing `[step:NAME]` (or
+//! `[step:NAME@V1,V2]` for the version of variants V1 and V2) and ends at the
+//! next line containing `[/step]`. The markers sit in comments of either
+//! language.
+
+/// The lines of region `name` in `source`, preferring the `variant`'s own
+/// version; dedented, markers excluded. `None` if there is no such region.
+pub fn snippet(source: &str, name: &str, variant: &str) -> Option<String> {
+    let prefix = format!("[step:{name}@");
+    let for_variant = |line: &str| {
+        line.find(&prefix).is_some_and(|at| {
+            let rest = &line[at + prefix.len()..];
+            rest.split(']').next().is_some_and(|list| list.split(',').any(|v| v.trim() == variant))
+        })
+    };
+    let general = format!("[step:{name}]");
+    region(source, for_variant).or_else(|| region(source, |line: &str| line.contains(&general)))
+}
+
+fn region(source: &str, opens: impl Fn(&str) -> bool) -> Option<String> {
+    let mut lines = source.lines().skip_while(|line| !opens(line));
+    lines.next()?;
+    let body: Vec<&str> = lines.take_while(|line| !line.contains("[/step]")).collect();
+    let indent = body.iter().filter(|l| !l.trim().is_empty()).map(|l| l.len() - l.trim_start().len()).min()?;
+    let text: Vec<&str> = body.iter().map(|l| if l.len() >= indent { &l[indent..] } else { l.trim_start() }).collect();
+    Some(text.join("\n"))
+}
+
+/// How many regions named `name` (any variant) the source holds.
+pub fn count_regions(source: &str, name: &str) -> usize {
+    let exact = format!("[step:{name}]");
+    let variant = format!("[step:{name}@");
+    source.lines().filter(|l| l.contains(&exact) || l.contains(&variant)).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCE: &str = "fn a() {\n    // [step:make]\n    let x = 1;\n        nested();\n    // [/step]\n    // [step:make@broken,worse]\n    let x = 2;\n    // [/step]\n}\n";
+
+    #[test]
+    fn cuts_and_dedents_a_region() {
+        assert_eq!(snippet(SOURCE, "make", "correct").as_deref(), Some("let x = 1;\n    nested();"));
+    }
+
+    #[test]
+    fn prefers_the_variants_own_region() {
+        assert_eq!(snippet(SOURCE, "make", "broken").as_deref(), Some("let x = 2;"));
+        assert_eq!(snippet(SOURCE, "make", "worse").as_deref(), Some("let x = 2;"));
+        assert_eq!(snippet(SOURCE, "make", "brok").as_deref(), Some("let x = 1;\n    nested();"), "whole names only");
+    }
+
+    #[test]
+    fn a_missing_region_is_none() {
+        assert_eq!(snippet(SOURCE, "absent", "correct"), None);
+        assert_eq!(count_regions(SOURCE, "make"), 2);
+    }
+}

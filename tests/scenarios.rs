@@ -1,0 +1,197 @@
+//! Every scenario × variant, headless: each report holds exactly the
+//! anomalies its lesson promises (kind, heap, site, bytes), every correct
+//! variant ends clean, crashing variants crash in a child and are reported,
+//! and every step's code panes come from the real sources.
+
+use std::path::Path;
+
+use ffiscope::ffi::Domain;
+use ffiscope::report::{Outcome, Report};
+use ffiscope::scenarios::isolated::run_isolated;
+use ffiscope::scenarios::runner::Runner;
+use ffiscope::scenarios::snippet::snippet;
+use ffiscope::scenarios::{RunOptions, catalogue, find};
+use ffiscope::track::AnomalyKind::{self, *};
+
+type Expected = &'static [(AnomalyKind, Option<Domain>, &'static str, u64)];
+
+const C: Option<Domain> = Some(Domain::C);
+const RUST: Option<Domain> = Some(Domain::Rust);
+
+/// What each variant must report, from LESSONS.md.
+const EXPECTED: &[(&str, &str, Expected)] = &[
+    ("c-string-ownership", "leak", &[(Leak, C, "create_message", 20)]),
+    ("cstring-into-raw", "never-reclaimed", &[(Leak, RUST, "CString::new", 16)]),
+    (
+        "cstring-into-raw",
+        "c-frees-it",
+        &[(ForeignFree, RUST, "c_frees_rust_string", 16), (Leak, RUST, "CString::new", 16)],
+    ),
+    ("dangling-cstring", "temporary", &[(UseAfterFree, RUST, "greet", 7)]),
+    ("ownership-handoff", "destroy-twice", &[(DoubleFree, RUST, "destroy_widget", 28)]),
+    ("ownership-handoff", "never-destroyed", &[(Leak, RUST, "Box::new(Widget)", 28)]),
+    ("ownership-handoff", "double-free-unprotected", &[(Crash, None, "process", 0)]),
+    ("alignment", "unpacked-mirror", &[(HeapOverflow, C, "read_mirror", 13)]),
+    ("alignment", "rust-layout-mirror", &[(HeapOverflow, C, "read_mirror", 13)]),
+    ("null-and-bounds", "overflow", &[(HeapOverflow, C, "canary check", 16)]),
+    ("null-and-bounds", "null-unchecked", &[(Crash, None, "process", 0)]),
+    ("array-to-slice", "slice-after-free", &[(UseAfterFree, C, "slice_after_free", 32)]),
+    ("array-to-slice", "never-freed", &[(Leak, C, "create_array", 32)]),
+    ("raii-release", "manual-free", &[(Leak, C, "buffer_open", 48)]),
+    ("arena-release", "individual", &[]),
+    ("arena-release", "leak-without-arena", &[(Leak, C, "item_alloc", 2400)]),
+    ("threads-shared-resource", "atomic", &[]),
+    ("threads-shared-resource", "unsynchronised", &[(LostUpdate, None, "counter_add_unsynchronised", 0)]),
+    ("panic-at-boundary", "no-catch-unwind", &[(Panic, None, "callback", 0), (Crash, None, "process", 0)]),
+    ("leak-hunt", "leaky", &[(Leak, C, "read_body", 640)]),
+];
+
+fn program() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_ffiscope"))
+}
+
+fn report(id: &str, variant: &str) -> Report {
+    let scenario = find(id).unwrap_or_else(|| panic!("no scenario {id}"));
+    let crashes = scenario.variant(variant).unwrap_or_else(|| panic!("no variant {id}/{variant}")).crashes;
+    if crashes {
+        run_isolated(program(), scenario.as_ref(), variant, RunOptions::default()).expect("the child runs")
+    } else {
+        Runner::new(scenario.as_ref(), variant, RunOptions::default()).run_to_end()
+    }
+}
+
+fn found(report: &Report) -> Vec<(AnomalyKind, Option<Domain>, String, u64)> {
+    report.anomalies.iter().map(|a| (a.kind, a.domain, a.site.clone(), a.bytes)).collect()
+}
+
+#[test]
+fn every_broken_variant_reports_exactly_its_anomalies() {
+    let mut checked = 0;
+    for (id, variant, expected) in EXPECTED {
+        let report = report(id, variant);
+        let expected: Vec<_> = expected.iter().map(|(k, d, s, b)| (*k, *d, (*s).to_owned(), *b)).collect();
+        assert_eq!(found(&report), expected, "{id} / {variant}:\n{report}");
+        checked += 1;
+    }
+    let variants: usize = catalogue().iter().map(|s| s.variants().len() - 1).sum();
+    assert_eq!(checked, variants, "every variant but `correct` has an expectation");
+}
+
+#[test]
+fn every_correct_variant_ends_clean() {
+    for scenario in catalogue() {
+        let mut runner = Runner::new(scenario.as_ref(), "correct", RunOptions::default());
+        while runner.step().is_some() {}
+        let report = runner.report();
+        assert_eq!(report.anomalies, [], "{}:\n{report}", scenario.id());
+        assert_eq!((report.c_heap.live_blocks, report.rust_heap.live_blocks), (0, 0), "{}", scenario.id());
+        let truth = runner.tracker_counts();
+        assert_eq!(
+            (truth.c_heap.live_blocks, truth.rust_heap.live_blocks),
+            (0, 0),
+            "{}: the tracker agrees",
+            scenario.id()
+        );
+        let touched = report.c_heap.allocations + report.rust_heap.allocations;
+        assert!(touched > 0 || scenario.id() == "type-mapping", "{} allocates on some heap", scenario.id());
+    }
+}
+
+#[test]
+fn crashing_variants_crash_in_a_child_and_are_reported() {
+    for (id, variant, signal, step) in [
+        ("null-and-bounds", "null-unchecked", "SIGSEGV", 2),
+        ("panic-at-boundary", "no-catch-unwind", "SIGABRT", 1),
+        ("ownership-handoff", "double-free-unprotected", "SIGABRT", 2),
+    ] {
+        let report = report(id, variant);
+        assert_eq!(report.outcome, Outcome::Crashed, "{id}/{variant}");
+        assert_eq!(report.signal.as_deref(), Some(signal), "{id}/{variant}");
+        let crash = report.anomalies.iter().find(|a| a.kind == Crash).expect("a crash anomaly");
+        assert_eq!(crash.step, Some(step), "{id}/{variant}: the last step reached");
+        assert!(crash.message.contains(signal), "{}", crash.message);
+    }
+    // And this process is still here to say so.
+}
+
+#[test]
+fn the_cli_reports_a_crash_with_exit_code_3() {
+    let output = std::process::Command::new(program())
+        .args(["run", "null-and-bounds", "--variant", "null-unchecked", "--json"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(3));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    assert_eq!(report["outcome"], "crashed");
+    assert_eq!(report["signal"], "SIGSEGV");
+    assert_eq!(report["steps_run"], 3);
+}
+
+#[test]
+fn run_all_runs_every_variant() {
+    let output = std::process::Command::new(program()).args(["run", "--all", "--json"]).output().expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let reports: Vec<Report> = serde_json::from_slice(&output.stdout).expect("JSON reports");
+    let variants: usize = catalogue().iter().map(|s| s.variants().len()).sum();
+    assert_eq!(reports.len(), variants);
+    let crashed = reports.iter().filter(|r| r.outcome == Outcome::Crashed).count();
+    assert_eq!(crashed, 3);
+}
+
+#[test]
+fn lost_updates_happen_on_every_run_and_never_when_synchronised() {
+    for threads in [2, 8] {
+        let options = RunOptions { threads };
+        let scenario = find("threads-shared-resource").unwrap();
+        for _ in 0..3 {
+            let broken = Runner::new(scenario.as_ref(), "unsynchronised", options).run_to_end();
+            assert_eq!(found(&broken).len(), 1, "{threads} threads lose updates:\n{broken}");
+            // Each round every thread reads the same value: only one update per round survives.
+            let expected = format!("Expected {} increments, counted 2000", threads * 2000);
+            assert!(broken.anomalies[0].message.starts_with(&expected), "{}", broken.anomalies[0].message);
+        }
+        for variant in ["correct", "atomic"] {
+            let fine = Runner::new(scenario.as_ref(), variant, options).run_to_end();
+            assert_eq!(fine.anomalies, [], "{variant} with {threads} threads");
+        }
+    }
+}
+
+#[test]
+fn every_step_shows_code_cut_from_the_real_sources() {
+    for scenario in catalogue() {
+        for variant in scenario.variants() {
+            let run = scenario.start(variant.name, RunOptions::default());
+            for step in run.steps() {
+                let rust = snippet(scenario.rust_source(), step.rust, variant.name);
+                assert!(
+                    rust.is_some_and(|s| !s.trim().is_empty()),
+                    "{}/{}: Rust region {}",
+                    scenario.id(),
+                    variant.name,
+                    step.rust
+                );
+                if let Some(c) = step.c {
+                    let code = snippet(scenario.c_source(), c, variant.name);
+                    assert!(
+                        code.is_some_and(|s| !s.trim().is_empty()),
+                        "{}/{}: C region {c}",
+                        scenario.id(),
+                        variant.name
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_variant_region_is_the_code_that_variant_runs() {
+    let scenario = find("c-string-ownership").unwrap();
+    let correct = snippet(scenario.rust_source(), "give_back", "correct").unwrap();
+    let leak = snippet(scenario.rust_source(), "give_back", "leak").unwrap();
+    assert!(correct.contains("drop(message)"), "{correct}");
+    assert!(leak.contains("message.leak()"), "{leak}");
+    let c = snippet(scenario.c_source(), "create_message", "correct").unwrap();
+    assert!(c.contains("fs_malloc(sizeof MESSAGE, \"create_message\")"), "{c}");
+}
