@@ -1,26 +1,31 @@
 //! The window: a top bar of tabs and settings, and the current tab's panel.
 //! Panels return commands, applied once at the end of the frame.
 
+use std::path::PathBuf;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use crate::scenarios::session::{ScenarioCommand, ScenarioSession};
 use crate::track::{TrackerCommand, TrackerSession};
 use crate::ui::allocation_plot::XAxis;
+use crate::ui::scenarios_panel::scenarios_panel_ui;
 use crate::ui::tracker_panel::tracker_panel_ui;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Tab {
     #[default]
     Tracker,
+    Scenarios,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 1] = [Tab::Tracker];
+    pub const ALL: [Tab; 2] = [Tab::Tracker, Tab::Scenarios];
 
     pub fn label(self) -> &'static str {
         match self {
             Tab::Tracker => "Tracker",
+            Tab::Scenarios => "Scenarios",
         }
     }
 }
@@ -56,14 +61,16 @@ impl Settings {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Command {
     Tracker(TrackerCommand),
+    Scenario(ScenarioCommand),
     ShowTab(Tab),
     SetDarkMode(bool),
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct FfiscopeApp {
     settings: Settings,
     tracker: TrackerSession,
+    scenarios: ScenarioSession,
     startup_probe: Option<StartupProbe>,
 }
 
@@ -79,7 +86,22 @@ impl FfiscopeApp {
     pub fn new(cc: &eframe::CreationContext<'_>) -> FfiscopeApp {
         let settings = Settings::load(cc.storage);
         apply_look(&cc.egui_ctx, &settings);
-        FfiscopeApp { settings, ..FfiscopeApp::default() }
+        // Variants that crash run in a child: this very program, in `run --isolated` mode.
+        let program = std::env::current_exe().unwrap_or_else(|_| "ffiscope".into());
+        FfiscopeApp {
+            settings,
+            tracker: TrackerSession::new(),
+            scenarios: ScenarioSession::new(program),
+            startup_probe: None,
+        }
+    }
+
+    /// Uses `program` as the child for isolated runs (tests point it at the
+    /// built binary, since they are not it themselves).
+    #[must_use]
+    pub fn with_child_program(mut self, program: PathBuf) -> FfiscopeApp {
+        self.scenarios = ScenarioSession::new(program);
+        self
     }
 
     /// Closes the window once the first frame is drawn and prints the time since `launched`.
@@ -97,9 +119,14 @@ impl FfiscopeApp {
         &self.tracker
     }
 
+    pub fn scenarios(&self) -> &ScenarioSession {
+        &self.scenarios
+    }
+
     fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
             Command::Tracker(command) => self.tracker.apply(command),
+            Command::Scenario(command) => self.scenarios.apply(command),
             Command::ShowTab(tab) => self.settings.tab = tab,
             Command::SetDarkMode(dark) => {
                 self.settings.dark_mode = dark;
@@ -150,12 +177,19 @@ impl eframe::App for FfiscopeApp {
             }
         }
         self.tracker.refresh();
+        if let Some(due) = self.scenarios.tick(Instant::now()) {
+            ctx.request_repaint_after(due);
+        }
         let mut commands = Vec::new();
         egui::Panel::top("top-bar").show(ui, |ui| commands.extend(self.top_bar_ui(ui)));
         egui::CentralPanel::default().show(ui, |ui| match self.settings.tab {
             Tab::Tracker => {
                 let command = tracker_panel_ui(ui, &self.tracker, &mut self.settings.plot_x_axis);
                 commands.extend(command.map(Command::Tracker));
+            }
+            Tab::Scenarios => {
+                let requested = scenarios_panel_ui(ui, &self.scenarios, &mut self.settings.plot_x_axis);
+                commands.extend(requested.into_iter().map(Command::Scenario));
             }
         });
         for command in commands {

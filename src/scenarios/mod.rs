@@ -18,6 +18,7 @@ mod ownership_handoff;
 mod panic_at_boundary;
 mod raii_release;
 pub mod runner;
+pub mod session;
 pub mod snippet;
 mod threads_shared_resource;
 mod type_mapping;
@@ -103,7 +104,7 @@ pub trait ScenarioRun {
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>);
 }
 
-pub trait Scenario: Send + Sync {
+pub trait Scenario: Send + Sync + std::fmt::Debug {
     fn id(&self) -> &'static str;
     fn title(&self) -> &'static str;
     /// The lesson it teaches, in a few words; scenarios are grouped by it.

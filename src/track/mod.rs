@@ -6,6 +6,9 @@ mod anomaly;
 mod heap;
 mod session;
 
+use std::cell::OnceCell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use rustc_hash::FxHashMap;
 
 use crate::ffi::{Domain, Event, EventKind, Site, Tracker};
@@ -52,8 +55,12 @@ pub struct SiteRow {
     pub stats: SiteStats,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Model {
+    /// Unique per model, so views can cache what they derive from it.
+    id: u64,
+    /// Bumped on every change.
+    revision: u64,
     heaps: [HeapModel; 2],
     sites: FxHashMap<SiteKey, SiteStats>,
     outstanding: FxHashMap<u64, OutstandingBlock>,
@@ -62,6 +69,27 @@ pub struct Model {
     events_applied: u64,
     current_step: Option<u32>,
     step_starts: Vec<StepStart>,
+    /// `outstanding`, oldest first: built when asked, dropped on any change.
+    sorted_outstanding: OnceCell<Vec<OutstandingBlock>>,
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        Model {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            revision: 0,
+            heaps: Default::default(),
+            sites: FxHashMap::default(),
+            outstanding: FxHashMap::default(),
+            anomalies: Vec::new(),
+            dropped_events: 0,
+            events_applied: 0,
+            current_step: None,
+            step_starts: Vec::new(),
+            sorted_outstanding: OnceCell::new(),
+        }
+    }
 }
 
 /// Where a step began, on both of the plot's axes.
@@ -80,17 +108,19 @@ impl Model {
     /// count of dropped events. Returns how many events were applied.
     pub fn drain_from(&mut self, tracker: &Tracker) -> usize {
         let applied = tracker.drain_with(|event| self.apply(event));
-        self.dropped_events = tracker.counts().events_dropped;
+        self.set_dropped_events(tracker.counts().events_dropped);
         applied
     }
 
     /// Marks the start of a step: later allocations and anomalies carry it.
     pub fn begin_step(&mut self, step: u32) {
+        self.changed();
         self.current_step = Some(step);
         self.step_starts.push(StepStart { seq: self.next_seq(), time_ns: crate::ffi::now_ns() });
     }
 
     pub fn apply(&mut self, event: &Event) {
+        self.changed();
         self.events_applied += 1;
         match event.kind {
             EventKind::Alloc => self.allocated(event),
@@ -137,7 +167,20 @@ impl Model {
     /// Records an anomaly found outside the tracker (lost updates, panics,
     /// crashes, leaks at the end of a run).
     pub fn push_anomaly(&mut self, anomaly: Anomaly) {
+        self.changed();
         self.anomalies.push(anomaly);
+    }
+
+    fn changed(&mut self) {
+        self.revision += 1;
+        if self.sorted_outstanding.get().is_some() {
+            self.sorted_outstanding = OnceCell::new();
+        }
+    }
+
+    /// Identity and revision: equal pairs mean an unchanged model.
+    pub fn version(&self) -> (u64, u64) {
+        (self.id, self.revision)
     }
 
     pub fn heap(&self, domain: Domain) -> &HeapModel {
@@ -149,7 +192,10 @@ impl Model {
     }
 
     pub fn set_dropped_events(&mut self, dropped: u64) {
-        self.dropped_events = dropped;
+        if dropped != self.dropped_events {
+            self.changed();
+            self.dropped_events = dropped;
+        }
     }
 
     pub fn dropped_events(&self) -> u64 {
@@ -185,10 +231,12 @@ impl Model {
     }
 
     /// Outstanding blocks, oldest first.
-    pub fn outstanding(&self) -> Vec<OutstandingBlock> {
-        let mut blocks: Vec<OutstandingBlock> = self.outstanding.values().copied().collect();
-        blocks.sort_by_key(|b| b.seq);
-        blocks
+    pub fn outstanding(&self) -> &[OutstandingBlock] {
+        self.sorted_outstanding.get_or_init(|| {
+            let mut blocks: Vec<OutstandingBlock> = self.outstanding.values().copied().collect();
+            blocks.sort_by_key(|b| b.seq);
+            blocks
+        })
     }
 
     pub fn outstanding_count(&self) -> usize {

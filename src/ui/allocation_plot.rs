@@ -2,8 +2,10 @@
 //! event sequence or time, with anomalies as markers (hover one to read what
 //! happened) and step starts as vertical lines.
 
+use std::sync::Arc;
+
 use egui::Ui;
-use egui_plot::{HoverPosition, Legend, Line, MarkerShape, Plot, PlotPoints, Points, VLine};
+use egui_plot::{HoverPosition, Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points, VLine};
 use serde::{Deserialize, Serialize};
 
 use crate::ffi::Domain;
@@ -65,6 +67,103 @@ impl Measure {
     }
 }
 
+/// Buckets across the x axis when a series is decimated: about two per
+/// pixel column of a wide plot.
+const BUCKETS: usize = 2048;
+
+/// The points a heap's line is drawn with: exact steps when the series is
+/// sparse; when it is dense, the minimum and maximum of each of `BUCKETS`
+/// columns in the order they occurred, which keeps every spike visible.
+fn line_points(series: &[SeriesPoint], measure: Measure, x: impl Fn(&SeriesPoint) -> f64, end: f64) -> Vec<[f64; 2]> {
+    if series.len() <= DENSE_POINTS {
+        return step_points(series, measure, x, end);
+    }
+    let width = (end / BUCKETS as f64).max(f64::MIN_POSITIVE);
+    let mut points = Vec::with_capacity(BUCKETS * 2 + 2);
+    points.push([0.0, 0.0]);
+    let mut bucket: Option<Bucket> = None;
+    for point in series {
+        let sample = (x(point), measure.of(point));
+        let index = (sample.0 / width) as usize;
+        match &mut bucket {
+            Some(current) if current.index == index => current.add(sample),
+            _ => {
+                if let Some(done) = bucket.take() {
+                    done.flush(&mut points);
+                }
+                bucket = Some(Bucket { index, low: sample, high: sample });
+            }
+        }
+    }
+    if let Some(done) = bucket {
+        done.flush(&mut points);
+    }
+    if let Some(&[at, value]) = points.last()
+        && at < end
+    {
+        points.push([end, value]);
+    }
+    points
+}
+
+/// One column of a decimated line: its lowest and highest samples (x, value).
+struct Bucket {
+    index: usize,
+    low: (f64, u64),
+    high: (f64, u64),
+}
+
+impl Bucket {
+    fn add(&mut self, sample: (f64, u64)) {
+        if sample.1 < self.low.1 {
+            self.low = sample;
+        }
+        if sample.1 > self.high.1 {
+            self.high = sample;
+        }
+    }
+
+    /// Both extremes, in the order they happened.
+    fn flush(self, points: &mut Vec<[f64; 2]>) {
+        let (first, second) = if self.low.0 <= self.high.0 { (self.low, self.high) } else { (self.high, self.low) };
+        points.push([first.0, first.1 as f64]);
+        if second != first {
+            points.push([second.0, second.1 as f64]);
+        }
+    }
+}
+
+/// The lines of one plot, kept between frames until the model changes.
+#[derive(Clone)]
+struct CachedLines {
+    key: ((u64, u64), XAxis),
+    /// Indexed by measure (blocks, bytes), then heap.
+    lines: Arc<Lines>,
+}
+
+/// Indexed by measure (blocks, bytes), then heap.
+type Lines = [[Vec<PlotPoint>; 2]; 2];
+
+fn cached_lines(ui: &Ui, model: &Model, x_axis: XAxis, id: egui::Id, origin_ns: u64, end: f64) -> Arc<Lines> {
+    let key = (model.version(), x_axis);
+    if let Some(cached) = ui.data(|d| d.get_temp::<CachedLines>(id))
+        && cached.key == key
+    {
+        return cached.lines;
+    }
+    let build = |measure: Measure| {
+        Domain::ALL.map(|domain| {
+            line_points(model.heap(domain).series(), measure, |p| x_axis.x(p.seq, p.time_ns, origin_ns), end)
+                .into_iter()
+                .map(|[x, y]| PlotPoint::new(x, y))
+                .collect()
+        })
+    };
+    let lines = Arc::new([build(Measure::Blocks), build(Measure::Bytes)]);
+    ui.data_mut(|d| d.insert_temp(id, CachedLines { key, lines: Arc::clone(&lines) }));
+    lines
+}
+
 /// A step-shaped line through a heap's series, extended to `end` so the
 /// latest value stays visible. Only changes make corners: repeated points
 /// would be zero-length segments, which the tessellator draws as spikes.
@@ -97,7 +196,9 @@ pub fn allocation_plot_ui(ui: &mut Ui, model: &Model, x_axis: XAxis, id_salt: &s
     let marked: Vec<&Anomaly> = model.anomalies().iter().filter(|a| a.seq.is_some()).collect();
     let link = egui::Id::unique((id_salt, "x-link"));
     let height = ((ui.available_height() - 24.0) / 2.0).max(120.0);
-    for (measure, title, unit) in [(Measure::Blocks, "Live blocks", "blocks"), (Measure::Bytes, "Live bytes", "bytes")]
+    let lines = cached_lines(ui, model, x_axis, egui::Id::unique((id_salt, "lines")), origin_ns, end);
+    for (index, (measure, title, unit)) in
+        [(Measure::Blocks, "Live blocks", "blocks"), (Measure::Bytes, "Live bytes", "bytes")].into_iter().enumerate()
     {
         ui.label(egui::RichText::new(title).strong());
         let marked = &marked;
@@ -116,22 +217,22 @@ pub fn allocation_plot_ui(ui: &mut Ui, model: &Model, x_axis: XAxis, id_salt: &s
             .label_formatter(move |hover| hover_text(hover, measure, x_axis, marked))
             .show(ui, |plot_ui| {
                 for domain in Domain::ALL {
-                    let series = model.heap(domain).series();
-                    let points = step_points(series, measure, |p| x_axis.x(p.seq, p.time_ns, origin_ns), end);
+                    let points = &lines[index][domain.index()];
                     // egui_plot folds dense lines into min/max bands per pixel
                     // column; a sparse step line must stay a line, or its
                     // risers are drawn as filled wedges.
-                    let dense = points.len() > DENSE_POINTS;
+                    let dense = model.heap(domain).series().len() > DENSE_POINTS;
                     plot_ui.line(
-                        Line::new(format!("{} heap", domain.label()), PlotPoints::new(points))
+                        Line::new(format!("{} heap", domain.label()), PlotPoints::Borrowed(points))
                             .color(heap_color(domain))
                             .width(2.0)
                             .allow_band(dense),
                     );
                 }
-                for (step, start) in model.step_starts().iter().enumerate() {
+                // Unnamed, so they stay out of the legend.
+                for start in model.step_starts() {
                     let at = x_axis.x(start.seq, start.time_ns, origin_ns);
-                    plot_ui.vline(VLine::new(format!("step {}", step + 1), at).color(egui::Color32::GRAY).width(1.0));
+                    plot_ui.vline(VLine::new("", at).color(egui::Color32::GRAY).width(1.0));
                 }
                 if !marked.is_empty() {
                     let markers: Vec<[f64; 2]> = marked

@@ -4,7 +4,9 @@
 pub mod allocation_plot;
 pub mod anomaly_list;
 pub mod format;
+pub mod heap_counts;
 pub mod outstanding_table;
+pub mod scenarios_panel;
 pub mod site_table;
 pub mod tracker_panel;
 

@@ -1,16 +1,15 @@
 //! The Tracker tab: buttons that call real C functions, the live plot of both
 //! heaps, the outstanding blocks and the anomaly list.
 
-use egui::{RichText, Ui};
+use egui::Ui;
 
-use crate::ffi::Domain;
 use crate::track::{TrackerCommand, TrackerSession};
 
 use super::allocation_plot::{XAxis, allocation_plot_ui};
 use super::anomaly_list::anomaly_list_ui;
+use super::heap_counts::heap_counts_ui;
 use super::outstanding_table::outstanding_table_ui;
 use super::site_table::site_table_ui;
-use super::{format, heap_color};
 
 /// Each button, its command and what it does, in the order shown.
 const BUTTONS: &[(&str, TrackerCommand, &str)] = &[
@@ -41,17 +40,6 @@ const BUTTONS: &[(&str, TrackerCommand, &str)] = &[
     ("Reset", TrackerCommand::Reset, "A fresh tracker: counts, plot and anomalies start over"),
 ];
 
-/// Label of a heap's live counts, e.g. "C heap: 10 live blocks, 1,376 B".
-pub fn live_label(session: &TrackerSession, domain: Domain) -> String {
-    let stats = session.model().heap(domain).stats();
-    format!(
-        "{} heap: {} live blocks, {}",
-        domain.label(),
-        format::thousands(stats.live_blocks),
-        format::bytes(stats.live_bytes)
-    )
-}
-
 #[must_use]
 pub fn tracker_panel_ui(ui: &mut Ui, session: &TrackerSession, x_axis: &mut XAxis) -> Option<TrackerCommand> {
     let mut command = None;
@@ -65,36 +53,20 @@ pub fn tracker_panel_ui(ui: &mut Ui, session: &TrackerSession, x_axis: &mut XAxi
     ui.separator();
     let model = session.model();
     ui.horizontal_wrapped(|ui| {
-        for domain in Domain::ALL {
-            let stats = model.heap(domain).stats();
-            ui.label(RichText::new(live_label(session, domain)).color(heap_color(domain)).strong());
-            ui.weak(format!(
-                "({} allocations, {} frees, peak {})",
-                format::thousands(stats.allocations),
-                format::thousands(stats.frees),
-                format::bytes(stats.peak_bytes)
-            ));
-            ui.add_space(12.0);
-        }
+        heap_counts_ui(ui, model);
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             for choice in [XAxis::Time, XAxis::Sequence] {
                 ui.selectable_value(x_axis, choice, choice.label());
             }
             ui.weak("x axis:");
         });
-        let dropped = model.dropped_events();
-        if dropped > 0 {
-            ui.label(
-                RichText::new(format!("{} events dropped", format::thousands(dropped))).color(super::ANOMALY_COLOR),
-            );
-        }
     });
     ui.columns(2, |columns| {
         allocation_plot_ui(&mut columns[0], model, *x_axis, "tracker");
         egui::ScrollArea::vertical().id_salt("tracker-lists").show(&mut columns[1], |ui| {
             anomaly_list_ui(ui, model.anomalies());
             ui.separator();
-            outstanding_table_ui(ui, &model.outstanding());
+            outstanding_table_ui(ui, model.outstanding(), None);
             ui.separator();
             site_table_ui(ui, &model.site_rows());
         });

@@ -1,0 +1,38 @@
+//! The line of live counts for both heaps, with totals and dropped events.
+
+use egui::{RichText, Ui};
+
+use crate::ffi::Domain;
+use crate::track::Model;
+
+use super::{ANOMALY_COLOR, format, heap_color};
+
+/// E.g. "C heap: 10 live blocks, 1,368 B".
+pub fn live_label(model: &Model, domain: Domain) -> String {
+    let stats = model.heap(domain).stats();
+    format!(
+        "{} heap: {} live blocks, {}",
+        domain.label(),
+        format::thousands(stats.live_blocks),
+        format::bytes(stats.live_bytes)
+    )
+}
+
+pub fn heap_counts_ui(ui: &mut Ui, model: &Model) {
+    for domain in Domain::ALL {
+        let stats = model.heap(domain).stats();
+        ui.label(RichText::new(live_label(model, domain)).color(heap_color(domain)).strong());
+        ui.weak(format!(
+            "({} allocations, {} frees, peak {})",
+            format::thousands(stats.allocations),
+            format::thousands(stats.frees),
+            format::bytes(stats.peak_bytes)
+        ));
+        ui.add_space(12.0);
+    }
+    let dropped = model.dropped_events();
+    if dropped > 0 {
+        ui.label(RichText::new(format!("{} events dropped", format::thousands(dropped))).color(ANOMALY_COLOR))
+            .on_hover_text("The reader fell behind the ring; counts and plots miss these events.");
+    }
+}

@@ -1,0 +1,291 @@
+//! The Scenarios tab: pick a lesson and a variant, step through real Rust ↔ C
+//! code with both heaps plotted live, and read the verdict at the end.
+
+use egui::{Color32, Frame, RichText, ScrollArea, TextWrapMode, Ui};
+
+use crate::scenarios::session::{ActiveRun, ScenarioCommand, ScenarioSession};
+use crate::scenarios::snippet::snippet;
+use crate::scenarios::{Scenario, StepInfo};
+
+use super::allocation_plot::{XAxis, allocation_plot_ui};
+use super::anomaly_list::anomaly_list_ui;
+use super::heap_counts::heap_counts_ui;
+use super::outstanding_table::{BlockContext, outstanding_table_ui};
+use super::{ANOMALY_COLOR, heap_color};
+
+const CODE_HEIGHT: f32 = 210.0;
+
+/// The label of a variant's button.
+pub fn variant_label(name: &str) -> String {
+    if name == "correct" { "Correct".to_owned() } else { name.to_owned() }
+}
+
+/// E.g. "Step 2 of 4: Rust copies the text", or "Next: step 1 of 4: …" before the first.
+pub fn step_heading(steps: &[StepInfo], steps_run: usize) -> String {
+    let total = steps.len();
+    if steps_run == 0 {
+        return steps.first().map_or_else(String::new, |s| format!("Next: step 1 of {total}: {}", s.title));
+    }
+    let index = steps_run.min(total) - 1;
+    format!("Step {} of {total}: {}", index + 1, steps[index].title)
+}
+
+#[must_use]
+pub fn scenarios_panel_ui(ui: &mut Ui, session: &ScenarioSession, x_axis: &mut XAxis) -> Vec<ScenarioCommand> {
+    let mut commands = Vec::new();
+    egui::Panel::left("scenario-list").resizable(true).default_size(230.0).show(ui, |ui| {
+        ScrollArea::vertical().show(ui, |ui| scenario_list_ui(ui, session, &mut commands));
+    });
+    egui::CentralPanel::default().show(ui, |ui| {
+        ScrollArea::vertical().id_salt("scenario-main").show(ui, |ui| {
+            header_ui(ui, session, &mut commands);
+            ui.separator();
+            step_ui(ui, session);
+            code_panes_ui(ui, session);
+            ui.separator();
+            ui.horizontal_wrapped(|ui| {
+                heap_counts_ui(ui, session.run().model());
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    for choice in [XAxis::Time, XAxis::Sequence] {
+                        ui.selectable_value(x_axis, choice, choice.label());
+                    }
+                });
+            });
+            ui.columns(2, |columns| {
+                columns[0].set_min_height(420.0);
+                allocation_plot_ui(&mut columns[0], session.run().model(), *x_axis, "scenario");
+                results_ui(&mut columns[1], session);
+            });
+        });
+    });
+    let typing = ui.ctx().text_edit_focused();
+    if !typing && ui.input(|i| i.key_pressed(egui::Key::Space)) {
+        commands.push(ScenarioCommand::Step);
+    }
+    commands
+}
+
+fn scenario_list_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<ScenarioCommand>) {
+    let mut lesson = "";
+    for scenario in session.scenarios() {
+        if scenario.lesson() != lesson {
+            lesson = scenario.lesson();
+            ui.add_space(6.0);
+            ui.label(RichText::new(lesson).small().weak());
+        }
+        let selected = scenario.id() == session.scenario().id();
+        if ui.selectable_label(selected, scenario.title()).on_hover_text(scenario.id()).clicked() && !selected {
+            commands.push(ScenarioCommand::Select(scenario.id()));
+        }
+    }
+}
+
+fn header_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<ScenarioCommand>) {
+    let scenario = session.scenario();
+    ui.horizontal(|ui| {
+        ui.heading(scenario.title());
+        ui.weak(scenario.id());
+    });
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Variant:");
+        for variant in scenario.variants() {
+            let selected = variant.name == session.variant();
+            let mut hint = variant.summary.to_owned();
+            if variant.crashes {
+                hint.push_str(" Runs in a child process.");
+            }
+            if ui.selectable_label(selected, variant_label(variant.name)).on_hover_text(hint).clicked() && !selected {
+                commands.push(ScenarioCommand::SetVariant(variant.name));
+            }
+        }
+        if session.isolated() {
+            ui.label(RichText::new("runs isolated in a child process").italics().color(ANOMALY_COLOR));
+        }
+    });
+    if let Some(variant) = scenario.variant(session.variant()) {
+        ui.weak(variant.summary);
+    }
+    ui.horizontal_wrapped(|ui| {
+        let run = session.run();
+        let can_step = !run.is_over() && !run.busy();
+        if ui.add_enabled(can_step, egui::Button::new("Step")).on_hover_text("Run the next step (Space)").clicked() {
+            commands.push(ScenarioCommand::Step);
+        }
+        if ui
+            .add_enabled(run.steps_run() > 0, egui::Button::new("Back"))
+            .on_hover_text("Re-run from the start to the previous step")
+            .clicked()
+        {
+            commands.push(ScenarioCommand::Back);
+        }
+        if session.is_auto_running() {
+            if ui.button("Pause").clicked() {
+                commands.push(ScenarioCommand::Pause);
+            }
+        } else if ui.add_enabled(!run.is_over(), egui::Button::new("Run to end")).clicked() {
+            commands.push(ScenarioCommand::RunToEnd);
+        }
+        if ui.button("Reset").clicked() {
+            commands.push(ScenarioCommand::Reset);
+        }
+        let mut speed = session.steps_per_second();
+        if ui
+            .add(egui::Slider::new(&mut speed, 0.25..=20.0).logarithmic(true).suffix(" steps/s").text("speed"))
+            .changed()
+        {
+            commands.push(ScenarioCommand::SetSpeed(speed));
+        }
+        if scenario.id() == "threads-shared-resource" {
+            let mut threads = session.options().threads;
+            if ui.add(egui::Slider::new(&mut threads, 2..=8).text("threads")).changed() {
+                commands.push(ScenarioCommand::SetThreads(threads));
+            }
+        }
+        if run.busy() {
+            ui.spinner();
+        }
+    });
+}
+
+fn step_ui(ui: &mut Ui, session: &ScenarioSession) {
+    let run = session.run();
+    let steps = run.steps();
+    let steps_run = run.steps_run();
+    ui.label(RichText::new(step_heading(steps, steps_run)).strong().size(16.0));
+    let focus = steps_run.saturating_sub(1).min(steps.len().saturating_sub(1));
+    if let Some(step) = steps.get(if steps_run == 0 { 0 } else { focus }) {
+        ui.label(step.explanation);
+    }
+    if let Some(record) = run.records().last() {
+        ui.label(RichText::new(format!("What changed: {}", record.summary)).strong());
+        for note in &record.notes {
+            ui.monospace(note);
+        }
+    }
+    if let Some((signal, step)) = run.crash() {
+        let title = step.and_then(|s| steps.get(s as usize)).map_or("", |s| s.title);
+        let at = step.map(|s| format!(" in step {} ({title})", s + 1)).unwrap_or_default();
+        Frame::group(ui.style()).stroke((1.5, ANOMALY_COLOR)).show(ui, |ui| {
+            ui.label(
+                RichText::new(format!("The child process died with {signal}{at}. ffiscope itself is unharmed."))
+                    .color(ANOMALY_COLOR)
+                    .strong(),
+            );
+            if let ActiveRun::Child(child) = run {
+                let tail: Vec<&str> = child
+                    .stderr_text()
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with(|c: char| c.is_ascii_digit()) && !l.contains("  at "))
+                    .take(4)
+                    .collect();
+                if !tail.is_empty() {
+                    ui.monospace(tail.join("\n"));
+                }
+            }
+        });
+    }
+    if let Some(error) = run.error() {
+        ui.label(RichText::new(error).color(ANOMALY_COLOR));
+    }
+}
+
+/// The regions a variant's steps show, in order, each once.
+fn regions(scenario: &dyn Scenario, variant: &str, steps: &[StepInfo], rust: bool) -> Vec<(&'static str, String)> {
+    let mut seen: Vec<(&'static str, String)> = Vec::new();
+    for step in steps {
+        let (name, source) =
+            if rust { (Some(step.rust), scenario.rust_source()) } else { (step.c, scenario.c_source()) };
+        let Some(name) = name else { continue };
+        if seen.iter().any(|(n, _)| *n == name) {
+            continue;
+        }
+        if let Some(text) = snippet(source, name, variant) {
+            seen.push((name, text));
+        }
+    }
+    seen
+}
+
+fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession) {
+    let run = session.run();
+    let steps = run.steps();
+    let focus = run.steps_run().saturating_sub(1);
+    let current = steps.get(focus.min(steps.len().saturating_sub(1)));
+    ui.columns(2, |columns| {
+        for (column, rust) in columns.iter_mut().zip([true, false]) {
+            let title = if rust { "Rust" } else { "C" };
+            column.label(RichText::new(title).strong().color(heap_color(if rust {
+                crate::ffi::Domain::Rust
+            } else {
+                crate::ffi::Domain::C
+            })));
+            let highlighted = current.and_then(|s| if rust { Some(s.rust) } else { s.c });
+            let regions = regions(session.scenario(), session.variant(), steps, rust);
+            ScrollArea::both().id_salt(("code", title)).max_height(CODE_HEIGHT).auto_shrink([false, true]).show(
+                column,
+                |ui| {
+                    for (name, text) in &regions {
+                        let lit = highlighted == Some(*name);
+                        let fill = if lit {
+                            ui.visuals().selection.bg_fill.gamma_multiply(0.45)
+                        } else {
+                            Color32::TRANSPARENT
+                        };
+                        let response = Frame::new().fill(fill).inner_margin(4.0).corner_radius(3.0).show(ui, |ui| {
+                            ui.add(egui::Label::new(RichText::new(text).monospace()).wrap_mode(TextWrapMode::Extend));
+                        });
+                        // Once per step, not every frame: scrolling keeps egui repainting.
+                        let position = (session.scenario().id(), session.variant(), run.steps_run());
+                        let remembered = egui::Id::unique(("code-scrolled-to", title));
+                        let moved = ui.data(|d| d.get_temp::<(&'static str, &'static str, usize)>(remembered))
+                            != Some(position);
+                        if lit && moved && run.steps_run() > 0 {
+                            ui.data_mut(|d| d.insert_temp(remembered, position));
+                            // Vertically only: scrolling sideways would hide the start of every line.
+                            let rect = response.response.rect;
+                            let left = ui.min_rect().left();
+                            let column = egui::Rect::from_x_y_ranges(left..=left + 1.0, rect.y_range());
+                            ui.scroll_to_rect(column, Some(egui::Align::Center));
+                        }
+                    }
+                },
+            );
+        }
+    });
+}
+
+fn results_ui(ui: &mut Ui, session: &ScenarioSession) {
+    let run = session.run();
+    let model = run.model();
+    ScrollArea::vertical().id_salt("scenario-results").show(ui, |ui| {
+        if run.is_over() && run.error().is_none() {
+            verdict_ui(ui, session);
+            ui.separator();
+        }
+        anomaly_list_ui(ui, model.anomalies());
+        ui.separator();
+        let scenario = session.scenario();
+        let releaser = |site: &str| scenario.releaser(site);
+        let context = BlockContext { current_step: model.current_step(), releaser: &releaser };
+        outstanding_table_ui(ui, model.outstanding(), Some(&context));
+    });
+}
+
+/// The end of a run in plain words.
+fn verdict_ui(ui: &mut Ui, session: &ScenarioSession) {
+    let Some(report) = session.run().report() else { return };
+    ui.label(RichText::new("Verdict").strong().size(16.0));
+    if report.anomalies.is_empty() {
+        ui.label(
+            RichText::new("Clean: every block went back to the allocator that made it, and nothing went wrong.")
+                .color(Color32::from_rgb(0x4c, 0xaf, 0x50)),
+        );
+        return;
+    }
+    for anomaly in &report.anomalies {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(anomaly.kind.label()).color(ANOMALY_COLOR).strong());
+            ui.label(&anomaly.message);
+        });
+    }
+}

@@ -1,0 +1,101 @@
+//! Drives the Scenarios tab headless: choose a lesson, step through it, go
+//! back, run a broken variant to its verdict, and survive a crashing one.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use ffiscope::app::FfiscopeApp;
+
+fn harness() -> Harness<'static, FfiscopeApp> {
+    let program = PathBuf::from(env!("CARGO_BIN_EXE_ffiscope"));
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 900.0))
+        .build_eframe(move |cc| FfiscopeApp::new(cc).with_child_program(program.clone()));
+    harness.run();
+    harness.get_by_label("Scenarios").click();
+    harness.run();
+    harness
+}
+
+/// Lets frames pass in real time until `label` appears (auto-run and child
+/// processes move on their own clock).
+fn wait_for(harness: &mut Harness<'static, FfiscopeApp>, label: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while harness.query_by_label_contains(label).is_none() {
+        assert!(Instant::now() < deadline, "never saw {label:?}");
+        harness.run_steps(1);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn stepping_shows_the_step_and_the_live_counts() {
+    let mut harness = harness();
+    harness.get_by_label("A C array as a Rust slice").click();
+    harness.run();
+    harness.get_by_label_contains("Next: step 1 of 5: C creates an array");
+
+    harness.get_by_label("Step").click();
+    harness.run();
+    harness.get_by_label_contains("Step 1 of 5: C creates an array");
+    harness.get_by_label_contains("What changed: +1 C block, 32 B, from `create_array`");
+    harness.get_by_label_contains("C heap: 1 live blocks, 32 B");
+
+    harness.key_press(egui::Key::Space);
+    harness.run();
+    harness.get_by_label_contains("Step 2 of 5: View it as a slice and copy it");
+    harness.get_by_label_contains("Rust heap: 1 live blocks, 32 B");
+    assert_eq!(harness.state().scenarios().run().steps_run(), 2);
+
+    harness.get_by_label("Back").click();
+    harness.run();
+    harness.get_by_label_contains("Step 1 of 5: C creates an array");
+    harness.get_by_label_contains("Rust heap: 0 live blocks");
+}
+
+#[test]
+fn a_broken_variant_runs_to_its_verdict() {
+    let mut harness = harness();
+    harness.get_by_label("A C array as a Rust slice").click();
+    harness.run();
+    harness.get_by_label("never-freed").click();
+    harness.run();
+    harness.get_by_label("Run to end").click();
+    wait_for(&mut harness, "Verdict");
+    harness.get_by_label_contains("Leaked 1 block, 32 B, on the C heap, allocated by `create_array` in step 1");
+    harness.get_by_label_contains("must release it with `free_array`");
+    harness.get_by_label_contains("Outstanding blocks (1)");
+}
+
+#[test]
+fn a_correct_variant_ends_with_a_clean_verdict() {
+    let mut harness = harness();
+    for _ in 0..4 {
+        harness.get_by_label("Step").click();
+        harness.run();
+    }
+    wait_for(&mut harness, "Clean: every block went back to the allocator that made it");
+    harness.get_by_label_contains("C heap: 0 live blocks");
+}
+
+#[test]
+fn a_crashing_variant_dies_in_a_child_and_the_app_lives_on() {
+    let mut harness = harness();
+    harness.get_by_label("NULL checks and bounded copies").click();
+    harness.run();
+    harness.get_by_label("null-unchecked").click();
+    harness.run();
+    harness.get_by_label_contains("runs isolated in a child process");
+    harness.get_by_label("Run to end").click();
+    wait_for(&mut harness, "The child process died with SIGSEGV in step 3");
+    // The child's events before the crash made it to the plot.
+    harness.get_by_label_contains("C heap: 1 live blocks, 16 B");
+    // And the app still works: a fresh run of the same lesson.
+    harness.get_by_label("Correct").click();
+    harness.run();
+    harness.get_by_label("Step").click();
+    harness.run();
+    harness.get_by_label_contains("Step 1 of 4: C allocates a 16-byte buffer");
+}
