@@ -123,6 +123,10 @@ impl FfiscopeApp {
         &self.scenarios
     }
 
+    pub fn scenarios_mut(&mut self) -> &mut ScenarioSession {
+        &mut self.scenarios
+    }
+
     fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
             Command::Tracker(command) => self.tracker.apply(command),

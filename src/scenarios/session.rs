@@ -39,6 +39,13 @@ pub enum ActiveRun {
         model: Model,
         error: String,
     },
+    /// A model recorded elsewhere, shown as it is: nothing left to step.
+    Recorded {
+        steps: Vec<StepInfo>,
+        model: Model,
+        scenario: &'static str,
+        variant: String,
+    },
 }
 
 impl ActiveRun {
@@ -46,7 +53,7 @@ impl ActiveRun {
         match self {
             ActiveRun::Local(run) => run.steps(),
             ActiveRun::Child(run) => run.steps(),
-            ActiveRun::Failed { steps, .. } => steps,
+            ActiveRun::Failed { steps, .. } | ActiveRun::Recorded { steps, .. } => steps,
         }
     }
 
@@ -54,7 +61,7 @@ impl ActiveRun {
         match self {
             ActiveRun::Local(run) => run.model(),
             ActiveRun::Child(run) => run.model(),
-            ActiveRun::Failed { model, .. } => model,
+            ActiveRun::Failed { model, .. } | ActiveRun::Recorded { model, .. } => model,
         }
     }
 
@@ -62,7 +69,7 @@ impl ActiveRun {
         match self {
             ActiveRun::Local(run) => run.records(),
             ActiveRun::Child(run) => run.records(),
-            ActiveRun::Failed { .. } => &[],
+            ActiveRun::Failed { .. } | ActiveRun::Recorded { .. } => &[],
         }
     }
 
@@ -76,7 +83,7 @@ impl ActiveRun {
         match self {
             ActiveRun::Local(run) => run.is_finished(),
             ActiveRun::Child(run) => run.finished().is_some() || run.records().len() >= run.steps().len(),
-            ActiveRun::Failed { .. } => true,
+            ActiveRun::Failed { .. } | ActiveRun::Recorded { .. } => true,
         }
     }
 
@@ -91,6 +98,9 @@ impl ActiveRun {
             ActiveRun::Local(run) => Some(run.report()),
             ActiveRun::Child(run) => Some(run.report()),
             ActiveRun::Failed { .. } => None,
+            ActiveRun::Recorded { steps, model, scenario, variant } => {
+                Some(Report::from_model(scenario, variant, steps.len() as u32, model, &|_| None))
+            }
         }
     }
 
@@ -99,7 +109,7 @@ impl ActiveRun {
         match self {
             ActiveRun::Failed { error, .. } => Some(error),
             ActiveRun::Child(run) => run.finished().and_then(|f| f.error.as_deref()),
-            ActiveRun::Local(_) => None,
+            ActiveRun::Local(_) | ActiveRun::Recorded { .. } => None,
         }
     }
 
@@ -117,7 +127,7 @@ impl ActiveRun {
                 run.step();
             }
             ActiveRun::Child(run) => run.request(false),
-            ActiveRun::Failed { .. } => {}
+            ActiveRun::Failed { .. } | ActiveRun::Recorded { .. } => {}
         }
     }
 
@@ -193,6 +203,19 @@ impl ScenarioSession {
     /// Whether the current variant runs in a child process.
     pub fn isolated(&self) -> bool {
         self.scenario().variant(self.variant).is_some_and(|v| v.crashes)
+    }
+
+    /// Shows `model`, recorded elsewhere, as a finished run of the selected
+    /// scenario and variant.
+    pub fn load_recording(&mut self, model: Model) {
+        self.auto_run = false;
+        let scenario = self.scenarios[self.selected].as_ref();
+        self.run = ActiveRun::Recorded {
+            steps: scenario.start(self.variant, self.options).steps().to_vec(),
+            model,
+            scenario: scenario.id(),
+            variant: self.variant.to_owned(),
+        };
     }
 
     /// Leaks the report would state now, with their remedies.

@@ -1,0 +1,93 @@
+//! Frame time of the Scenarios tab (CPU, headless harness) with a large run
+//! on screen: 1 M and 10 M recorded events, 10 k blocks outstanding. Also
+//! prints the model's memory, measured by recording the model's own Rust
+//! allocations with a second tracker.
+//! Run with `cargo bench --bench frame`; figures go in BENCHMARKS.md.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use ffiscope::app::FfiscopeApp;
+use ffiscope::ffi::bench_loops::tracked_pairs;
+use ffiscope::ffi::{CBlock, Domain, Tracker, TrackerConfig};
+use ffiscope::track::Model;
+
+const OUTSTANDING: usize = 10_000;
+const CHUNK_PAIRS: usize = 250_000;
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// A model of `events` real tracker events, `OUTSTANDING` of them blocks
+/// still live, and what the model itself holds on the Rust heap (live, peak).
+fn recorded_model(events: usize) -> (Model, u64, u64) {
+    let tracker = Tracker::with_config(TrackerConfig { ring_capacity: 1 << 20, ..TrackerConfig::default() });
+    // Records the model's own allocations: a few hundred, as its vectors and maps grow.
+    let accounting = Tracker::with_config(TrackerConfig { ring_capacity: 1 << 16, ..TrackerConfig::default() });
+    let mut model = Model::new();
+    let mut remaining_pairs = (events - OUTSTANDING) / 2;
+    let mut left_live = OUTSTANDING;
+    while remaining_pairs > 0 || left_live > 0 {
+        {
+            let _bind = tracker.bind();
+            let pairs = remaining_pairs.min(CHUNK_PAIRS);
+            tracked_pairs(pairs, 48);
+            remaining_pairs -= pairs;
+            // Spread the outstanding blocks over the run.
+            let live_now = left_live.min(OUTSTANDING / 8 + 1);
+            for _ in 0..live_now {
+                let _ = CBlock::allocate(64).map(CBlock::leak);
+            }
+            left_live -= live_now;
+        }
+        let _scope = accounting.scope();
+        model.drain_from(&tracker);
+    }
+    let mut meter = Model::new();
+    meter.drain_from(&accounting);
+    assert_eq!(meter.dropped_events(), 0, "every model allocation was seen");
+    assert_eq!(model.outstanding_count(), OUTSTANDING);
+    let heap = meter.heap(Domain::Rust).stats();
+    (model, heap.live_bytes, heap.peak_bytes)
+}
+
+fn harness_showing(model: Model) -> Harness<'static, FfiscopeApp> {
+    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 900.0)).build_eframe(|cc| FfiscopeApp::new(cc));
+    harness.run();
+    harness.get_by_label("Scenarios").click();
+    harness.run();
+    harness.get_by_label("Hunting a leak in a request loop").click();
+    harness.run();
+    harness.state_mut().scenarios_mut().load_recording(model);
+    let first = Instant::now();
+    harness.step();
+    eprintln!("  first frame (decimating the series): {:.1} ms", first.elapsed().as_secs_f64() * 1e3);
+    harness
+}
+
+fn scenarios_tab(c: &mut Criterion) {
+    let mut group = c.benchmark_group("scenarios_tab_frame");
+    group.sample_size(30).measurement_time(Duration::from_secs(8));
+    for (label, events) in [("1M_events", 1_000_000), ("10M_events", 10_000_000)] {
+        let started = Instant::now();
+        let (model, live, peak) = recorded_model(events);
+        eprintln!(
+            "{label}: model built in {:.1} s; model memory {:.1} MiB live, {:.1} MiB peak",
+            started.elapsed().as_secs_f64(),
+            live as f64 / MIB,
+            peak as f64 / MIB
+        );
+        let mut harness = harness_showing(model);
+        group.bench_function(label, |b| {
+            b.iter(|| {
+                harness.step();
+                black_box(&harness);
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, scenarios_tab);
+criterion_main!(benches);
