@@ -2,15 +2,15 @@
 //! scenario it also says how many steps old each block is and who should
 //! release it.
 
-use egui::{Grid, RichText, Ui};
+use egui::{Grid, RichText, ScrollArea, Ui};
 
 use crate::ffi::Site;
 use crate::track::OutstandingBlock;
 
 use super::{format, heap_color};
 
-/// Rows drawn at most; the rest are counted.
-const MAX_ROWS: usize = 500;
+/// Height of the scrolled list of rows.
+const TABLE_HEIGHT: f32 = 240.0;
 
 /// What a scenario knows about its blocks.
 #[expect(missing_debug_implementations, reason = "holds a closure")]
@@ -27,42 +27,51 @@ pub fn outstanding_table_ui(ui: &mut Ui, blocks: &[OutstandingBlock], context: O
         ui.weak("No live blocks.");
         return;
     }
-    let columns = if context.is_some() { 6 } else { 5 };
-    Grid::new("outstanding-blocks").striped(true).num_columns(columns).show(ui, |ui| {
-        let headers: &[&str] = if context.is_some() {
-            &["Address", "Size", "Heap", "Allocated by", "Age", "Release with"]
-        } else {
-            &["Address", "Size", "Heap", "Allocated by", "Event"]
-        };
-        for header in headers {
-            ui.label(RichText::new(*header).strong());
-        }
-        ui.end_row();
-        for block in blocks.iter().take(MAX_ROWS) {
-            let site = block.site.map_or("(unknown)", Site::name);
-            ui.monospace(format!("{:#014x}", block.address));
-            ui.label(format::bytes(block.size));
-            ui.label(RichText::new(block.domain.label()).color(heap_color(block.domain)));
-            ui.monospace(site);
-            match context {
-                Some(context) => {
-                    let age = match (context.current_step, block.step) {
-                        (Some(now), Some(then)) => {
-                            format!("{} step{}", now - then, if now - then == 1 { "" } else { "s" })
-                        }
-                        _ => "-".to_owned(),
-                    };
-                    ui.label(age);
-                    ui.label((context.releaser)(site).unwrap_or("its allocator's free"));
+    let headers: &[&str] = if context.is_some() {
+        &["Address", "Size", "Heap", "Allocated by", "Age", "Release with"]
+    } else {
+        &["Address", "Size", "Heap", "Allocated by", "Event"]
+    };
+    let row_height = ui.text_style_height(&egui::TextStyle::Monospace).max(ui.spacing().interact_size.y);
+    // Only the rows in view are laid out: ten thousand blocks cost what twenty do.
+    ScrollArea::vertical().id_salt("outstanding-rows").max_height(TABLE_HEIGHT).auto_shrink([false, true]).show_rows(
+        ui,
+        row_height,
+        blocks.len(),
+        |ui, rows| {
+            Grid::new("outstanding-blocks").striped(true).num_columns(headers.len()).show(ui, |ui| {
+                if rows.start == 0 {
+                    for header in headers {
+                        ui.label(RichText::new(*header).strong());
+                    }
+                    ui.end_row();
                 }
-                None => {
-                    ui.label(format!("#{}", block.seq));
+                for block in &blocks[rows] {
+                    block_row_ui(ui, block, context);
+                    ui.end_row();
                 }
-            }
-            ui.end_row();
+            });
+        },
+    );
+}
+
+fn block_row_ui(ui: &mut Ui, block: &OutstandingBlock, context: Option<&BlockContext<'_>>) {
+    let site = block.site.map_or("(unknown)", Site::name);
+    ui.monospace(format!("{:#014x}", block.address));
+    ui.label(format::bytes(block.size));
+    ui.label(RichText::new(block.domain.label()).color(heap_color(block.domain)));
+    ui.monospace(site);
+    match context {
+        Some(context) => {
+            let age = match (context.current_step, block.step) {
+                (Some(now), Some(then)) => format!("{} step{}", now - then, if now - then == 1 { "" } else { "s" }),
+                _ => "-".to_owned(),
+            };
+            ui.label(age);
+            ui.label((context.releaser)(site).unwrap_or("its allocator's free"));
         }
-    });
-    if blocks.len() > MAX_ROWS {
-        ui.weak(format!("… and {} more", format::thousands((blocks.len() - MAX_ROWS) as u64)));
+        None => {
+            ui.label(format!("#{}", block.seq));
+        }
     }
 }
