@@ -91,14 +91,29 @@ impl Site {
     }
 }
 
+/// Sites travel by name (to and from a child process).
+impl serde::Serialize for Site {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Site {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(Site::intern(&name))
+    }
+}
+
 impl fmt::Debug for Site {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
 }
 
-/// What an event records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What an event records. Travels as its number in the C header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(from = "u8", into = "u8")]
 pub enum EventKind {
     Alloc,
     Free,
@@ -114,15 +129,6 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    /// The kind's number in the C header, for events sent as text.
-    pub fn code(self) -> u8 {
-        self.to_raw()
-    }
-
-    pub fn from_code(code: u8) -> EventKind {
-        EventKind::from_raw(code)
-    }
-
     pub(crate) fn from_raw(raw: u8) -> EventKind {
         match raw {
             sys::FS_EVENT_ALLOC => EventKind::Alloc,
@@ -156,8 +162,20 @@ impl EventKind {
     }
 }
 
+impl From<u8> for EventKind {
+    fn from(code: u8) -> Self {
+        EventKind::from_raw(code)
+    }
+}
+
+impl From<EventKind> for u8 {
+    fn from(kind: EventKind) -> Self {
+        kind.to_raw()
+    }
+}
+
 /// One record of the event stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Event {
     /// Position in the tracker's stream: strictly increasing in drain order.
     pub seq: u64,

@@ -129,22 +129,7 @@ impl Tracker {
     /// Moves every event the ring holds into `out`, in stream order, and
     /// returns how many were added.
     pub fn drain_into(&self, out: &mut Vec<Event>) -> usize {
-        let mut batch = self.reader.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let before = out.len();
-        loop {
-            batch.clear();
-            // SAFETY: `batch` has room for DRAIN_BATCH events, fs_drain writes at
-            // most that many, and `reader` guarantees a single reader.
-            let taken = unsafe {
-                let taken = sys::fs_drain(self.as_ptr(), batch.as_mut_ptr(), DRAIN_BATCH);
-                batch.set_len(taken);
-                taken
-            };
-            out.extend(batch.iter().map(Event::from_raw));
-            if taken < DRAIN_BATCH {
-                return out.len() - before;
-            }
-        }
+        self.drain_with(|event| out.push(*event))
     }
 
     /// Calls `visit` for every event the ring holds, without building a Vec.

@@ -4,7 +4,7 @@
 
 use crate::ffi::lessons::alignment::{CPackedData, Decoded};
 
-use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo, Variant};
+use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
 #[derive(Debug)]
 pub struct Alignment;
@@ -36,29 +36,19 @@ const STEPS: &[StepInfo] = &[
     },
 ];
 
+const INFO: ScenarioInfo = ScenarioInfo {
+    id: "alignment",
+    title: "Reading a packed C struct from Rust",
+    lesson: "alignment",
+    variants: VARIANTS,
+    rust_source: concat!(include_str!("alignment.rs"), include_str!("../ffi/lessons/alignment.rs")),
+    c_source: include_str!("../../csrc/scenarios/alignment.c"),
+    releasers: &[],
+};
+
 impl Scenario for Alignment {
-    fn id(&self) -> &'static str {
-        "alignment"
-    }
-
-    fn title(&self) -> &'static str {
-        "Reading a packed C struct from Rust"
-    }
-
-    fn lesson(&self) -> &'static str {
-        "alignment"
-    }
-
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-
-    fn rust_source(&self) -> &'static str {
-        concat!(include_str!("alignment.rs"), include_str!("../ffi/lessons/alignment.rs"))
-    }
-
-    fn c_source(&self) -> &'static str {
-        include_str!("../../csrc/scenarios/alignment.c")
+    fn info(&self) -> &'static ScenarioInfo {
+        &INFO
     }
 
     fn start(&self, variant: &str, _options: RunOptions) -> Box<dyn ScenarioRun> {

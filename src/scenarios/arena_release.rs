@@ -4,7 +4,7 @@
 use crate::ffi::lessons::arena::{Arena, Item};
 use crate::ffi::rust_heap_site;
 
-use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo, Variant};
+use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
 #[derive(Debug)]
 pub struct ArenaRelease;
@@ -33,33 +33,19 @@ const STEPS: &[StepInfo] = &[
     },
 ];
 
+const INFO: ScenarioInfo = ScenarioInfo {
+    id: "arena-release",
+    title: "An arena: many allocations, one release",
+    lesson: "release strategies",
+    variants: VARIANTS,
+    rust_source: include_str!("arena_release.rs"),
+    c_source: include_str!("../../csrc/scenarios/arena.c"),
+    releasers: &[("item_alloc", "`item_free`, one call per item (or an arena)")],
+};
+
 impl Scenario for ArenaRelease {
-    fn id(&self) -> &'static str {
-        "arena-release"
-    }
-
-    fn title(&self) -> &'static str {
-        "An arena: many allocations, one release"
-    }
-
-    fn lesson(&self) -> &'static str {
-        "release strategies"
-    }
-
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-
-    fn rust_source(&self) -> &'static str {
-        include_str!("arena_release.rs")
-    }
-
-    fn c_source(&self) -> &'static str {
-        include_str!("../../csrc/scenarios/arena.c")
-    }
-
-    fn releasers(&self) -> &'static [(&'static str, &'static str)] {
-        &[("item_alloc", "`item_free`, one call per item (or an arena)")]
+    fn info(&self) -> &'static ScenarioInfo {
+        &INFO
     }
 
     fn start(&self, variant: &str, _options: RunOptions) -> Box<dyn ScenarioRun> {

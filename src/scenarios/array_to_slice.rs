@@ -4,7 +4,7 @@
 use crate::ffi::lessons::arrays::{CArray, StaleView};
 use crate::ffi::rust_heap_site;
 
-use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo, Variant};
+use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
 #[derive(Debug)]
 pub struct ArrayToSlice;
@@ -45,33 +45,19 @@ const STEPS: &[StepInfo] = &[
     StepInfo { title: "Drop the copy", explanation: "Rust frees its Vec.", rust: "drop", c: None },
 ];
 
+const INFO: ScenarioInfo = ScenarioInfo {
+    id: "array-to-slice",
+    title: "A C array as a Rust slice",
+    lesson: "arrays",
+    variants: VARIANTS,
+    rust_source: include_str!("array_to_slice.rs"),
+    c_source: include_str!("../../csrc/scenarios/arrays.c"),
+    releasers: &[("create_array", "`free_array`")],
+};
+
 impl Scenario for ArrayToSlice {
-    fn id(&self) -> &'static str {
-        "array-to-slice"
-    }
-
-    fn title(&self) -> &'static str {
-        "A C array as a Rust slice"
-    }
-
-    fn lesson(&self) -> &'static str {
-        "arrays"
-    }
-
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-
-    fn rust_source(&self) -> &'static str {
-        include_str!("array_to_slice.rs")
-    }
-
-    fn c_source(&self) -> &'static str {
-        include_str!("../../csrc/scenarios/arrays.c")
-    }
-
-    fn releasers(&self) -> &'static [(&'static str, &'static str)] {
-        &[("create_array", "`free_array`")]
+    fn info(&self) -> &'static ScenarioInfo {
+        &INFO
     }
 
     fn start(&self, variant: &str, _options: RunOptions) -> Box<dyn ScenarioRun> {

@@ -3,7 +3,7 @@
 
 use crate::ffi::{CMessage, rust_heap_site};
 
-use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo, Variant};
+use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
 #[derive(Debug)]
 pub struct CStringOwnership;
@@ -40,33 +40,19 @@ const STEPS: &[StepInfo] = &[
     },
 ];
 
+const INFO: ScenarioInfo = ScenarioInfo {
+    id: "c-string-ownership",
+    title: "C returns a string you must free",
+    lesson: "ownership",
+    variants: VARIANTS,
+    rust_source: include_str!("c_string_ownership.rs"),
+    c_source: include_str!("../../csrc/scenarios/messages.c"),
+    releasers: &[("create_message", "`free_message`")],
+};
+
 impl Scenario for CStringOwnership {
-    fn id(&self) -> &'static str {
-        "c-string-ownership"
-    }
-
-    fn title(&self) -> &'static str {
-        "C returns a string you must free"
-    }
-
-    fn lesson(&self) -> &'static str {
-        "ownership"
-    }
-
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-
-    fn rust_source(&self) -> &'static str {
-        include_str!("c_string_ownership.rs")
-    }
-
-    fn c_source(&self) -> &'static str {
-        include_str!("../../csrc/scenarios/messages.c")
-    }
-
-    fn releasers(&self) -> &'static [(&'static str, &'static str)] {
-        &[("create_message", "`free_message`")]
+    fn info(&self) -> &'static ScenarioInfo {
+        &INFO
     }
 
     fn start(&self, variant: &str, _options: RunOptions) -> Box<dyn ScenarioRun> {

@@ -6,7 +6,7 @@ use std::ffi::CString;
 use crate::ffi::lessons::strings::RawCString;
 use crate::ffi::rust_heap_site;
 
-use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo, Variant};
+use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
 #[derive(Debug)]
 pub struct CStringIntoRaw;
@@ -38,33 +38,19 @@ const STEPS: &[StepInfo] = &[
     },
 ];
 
+const INFO: ScenarioInfo = ScenarioInfo {
+    id: "cstring-into-raw",
+    title: "Lending a Rust string to C",
+    lesson: "strings",
+    variants: VARIANTS,
+    rust_source: include_str!("cstring_into_raw.rs"),
+    c_source: include_str!("../../csrc/scenarios/strings.c"),
+    releasers: &[("CString::new", "`CString::from_raw`, then drop")],
+};
+
 impl Scenario for CStringIntoRaw {
-    fn id(&self) -> &'static str {
-        "cstring-into-raw"
-    }
-
-    fn title(&self) -> &'static str {
-        "Lending a Rust string to C"
-    }
-
-    fn lesson(&self) -> &'static str {
-        "strings"
-    }
-
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-
-    fn rust_source(&self) -> &'static str {
-        include_str!("cstring_into_raw.rs")
-    }
-
-    fn c_source(&self) -> &'static str {
-        include_str!("../../csrc/scenarios/strings.c")
-    }
-
-    fn releasers(&self) -> &'static [(&'static str, &'static str)] {
-        &[("CString::new", "`CString::from_raw`, then drop")]
+    fn info(&self) -> &'static ScenarioInfo {
+        &INFO
     }
 
     fn start(&self, variant: &str, _options: RunOptions) -> Box<dyn ScenarioRun> {

@@ -6,7 +6,7 @@ use std::ffi::CString;
 use crate::ffi::lessons::strings::greet_pointer;
 use crate::ffi::rust_heap_site;
 
-use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo, Variant};
+use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
 #[derive(Debug)]
 pub struct DanglingCString;
@@ -23,29 +23,19 @@ const STEPS: &[StepInfo] = &[StepInfo {
     c: Some("greet"),
 }];
 
+const INFO: ScenarioInfo = ScenarioInfo {
+    id: "dangling-cstring",
+    title: "The dangling CString temporary",
+    lesson: "strings",
+    variants: VARIANTS,
+    rust_source: include_str!("dangling_cstring.rs"),
+    c_source: include_str!("../../csrc/scenarios/strings.c"),
+    releasers: &[],
+};
+
 impl Scenario for DanglingCString {
-    fn id(&self) -> &'static str {
-        "dangling-cstring"
-    }
-
-    fn title(&self) -> &'static str {
-        "The dangling CString temporary"
-    }
-
-    fn lesson(&self) -> &'static str {
-        "strings"
-    }
-
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-
-    fn rust_source(&self) -> &'static str {
-        include_str!("dangling_cstring.rs")
-    }
-
-    fn c_source(&self) -> &'static str {
-        include_str!("../../csrc/scenarios/strings.c")
+    fn info(&self) -> &'static ScenarioInfo {
+        &INFO
     }
 
     fn start(&self, variant: &str, _options: RunOptions) -> Box<dyn ScenarioRun> {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::ffi::{Domain, Event, EventKind, Site};
+use crate::ffi::Event;
 use crate::report::{AnomalyReport, Outcome, Report};
 use crate::track::{Anomaly, Model};
 
@@ -23,56 +23,6 @@ use super::{RunOptions, Scenario, StepInfo};
 
 /// How long a child may take for one step before it is killed as hung.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// An event as text: sites by name, since pointers mean nothing to another process.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WireEvent {
-    pub seq: u64,
-    pub time_ns: u64,
-    pub address: u64,
-    pub size: u64,
-    pub related_address: u64,
-    pub related_size: u64,
-    pub site: Option<String>,
-    pub related_site: Option<String>,
-    pub thread: u32,
-    pub domain: Domain,
-    pub kind: u8,
-}
-
-impl WireEvent {
-    pub fn from_event(event: &Event) -> WireEvent {
-        WireEvent {
-            seq: event.seq,
-            time_ns: event.time_ns,
-            address: event.address,
-            size: event.size,
-            related_address: event.related_address,
-            related_size: event.related_size,
-            site: event.site.map(|s| s.name().to_owned()),
-            related_site: event.related_site.map(|s| s.name().to_owned()),
-            thread: event.thread,
-            domain: event.domain,
-            kind: event.kind.code(),
-        }
-    }
-
-    pub fn to_event(&self) -> Event {
-        Event {
-            seq: self.seq,
-            time_ns: self.time_ns,
-            address: self.address,
-            size: self.size,
-            related_address: self.related_address,
-            related_size: self.related_size,
-            site: self.site.as_deref().map(Site::intern),
-            related_site: self.related_site.as_deref().map(Site::intern),
-            thread: self.thread,
-            domain: self.domain,
-            kind: EventKind::from_code(self.kind),
-        }
-    }
-}
 
 /// One line from the child.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,7 +33,7 @@ pub enum ChildMessage {
         index: u32,
     },
     Event {
-        event: WireEvent,
+        event: Event,
     },
     /// An anomaly found outside the allocator (lost updates, caught panics).
     Anomaly {
@@ -135,7 +85,7 @@ pub fn serve_child(
             send(out, &ChildMessage::StepBegin { index })?;
             let events = runner.step().unwrap_or_default();
             for event in &events {
-                send(out, &ChildMessage::Event { event: WireEvent::from_event(event) })?;
+                send(out, &ChildMessage::Event { event: *event })?;
             }
             // Anomalies the allocator did not see travel on their own.
             let found_outside = runner.model().anomalies()[anomalies_before..].iter().filter(|a| a.seq.is_none());
@@ -350,7 +300,7 @@ impl IsolatedRun {
                 self.steps_begun = index + 1;
                 self.model.begin_step(index);
             }
-            ChildMessage::Event { event } => self.model.apply(&event.to_event()),
+            ChildMessage::Event { event } => self.model.apply(&event),
             ChildMessage::Anomaly { anomaly } => self.model.push_anomaly(Anomaly {
                 kind: anomaly.kind,
                 domain: anomaly.domain,

@@ -5,7 +5,7 @@
 use crate::ffi::lessons::requests::handle_request;
 use crate::ffi::rust_heap_site;
 
-use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo, Variant};
+use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
 #[derive(Debug)]
 pub struct LeakHunt;
@@ -44,33 +44,19 @@ const STEPS: &[StepInfo] = &[
     },
 ];
 
+const INFO: ScenarioInfo = ScenarioInfo {
+    id: "leak-hunt",
+    title: "Hunting a leak in a request loop",
+    lesson: "leak hunt",
+    variants: VARIANTS,
+    rust_source: include_str!("leak_hunt.rs"),
+    c_source: include_str!("../../csrc/scenarios/requests.c"),
+    releasers: &[("read_body", "`fs_free` on every path of `handle_request`, the status-400 path included")],
+};
+
 impl Scenario for LeakHunt {
-    fn id(&self) -> &'static str {
-        "leak-hunt"
-    }
-
-    fn title(&self) -> &'static str {
-        "Hunting a leak in a request loop"
-    }
-
-    fn lesson(&self) -> &'static str {
-        "leak hunt"
-    }
-
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-
-    fn rust_source(&self) -> &'static str {
-        include_str!("leak_hunt.rs")
-    }
-
-    fn c_source(&self) -> &'static str {
-        include_str!("../../csrc/scenarios/requests.c")
-    }
-
-    fn releasers(&self) -> &'static [(&'static str, &'static str)] {
-        &[("read_body", "`fs_free` on every path of `handle_request`, the status-400 path included")]
+    fn info(&self) -> &'static ScenarioInfo {
+        &INFO
     }
 
     fn start(&self, variant: &str, _options: RunOptions) -> Box<dyn ScenarioRun> {

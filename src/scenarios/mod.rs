@@ -104,23 +104,56 @@ pub trait ScenarioRun {
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>);
 }
 
-pub trait Scenario: Send + Sync + std::fmt::Debug {
-    fn id(&self) -> &'static str;
-    fn title(&self) -> &'static str;
+/// What a scenario is, as data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScenarioInfo {
+    pub id: &'static str,
+    pub title: &'static str,
     /// The lesson it teaches, in a few words; scenarios are grouped by it.
-    fn lesson(&self) -> &'static str;
+    pub lesson: &'static str,
     /// `correct` first, then the broken variants.
-    fn variants(&self) -> &'static [Variant];
-    /// The Rust file the steps' regions are cut from (`include_str!` of itself).
-    fn rust_source(&self) -> &'static str;
-    /// The C file the steps' C regions are cut from.
-    fn c_source(&self) -> &'static str;
+    pub variants: &'static [Variant],
+    /// The Rust source the steps' regions are cut from (`include_str!` of itself).
+    pub rust_source: &'static str,
+    /// The C source the steps' C regions are cut from.
+    pub c_source: &'static str,
     /// For each allocating site: how its blocks must be released.
-    fn releasers(&self) -> &'static [(&'static str, &'static str)] {
-        &[]
-    }
+    pub releasers: &'static [(&'static str, &'static str)],
+}
+
+pub trait Scenario: Send + Sync + std::fmt::Debug {
+    fn info(&self) -> &'static ScenarioInfo;
+
     /// A fresh run; `variant` is one of [`Scenario::variants`].
     fn start(&self, variant: &str, options: RunOptions) -> Box<dyn ScenarioRun>;
+
+    fn id(&self) -> &'static str {
+        self.info().id
+    }
+
+    fn title(&self) -> &'static str {
+        self.info().title
+    }
+
+    fn lesson(&self) -> &'static str {
+        self.info().lesson
+    }
+
+    fn variants(&self) -> &'static [Variant] {
+        self.info().variants
+    }
+
+    fn rust_source(&self) -> &'static str {
+        self.info().rust_source
+    }
+
+    fn c_source(&self) -> &'static str {
+        self.info().c_source
+    }
+
+    fn releasers(&self) -> &'static [(&'static str, &'static str)] {
+        self.info().releasers
+    }
 
     fn variant(&self, name: &str) -> Option<&'static Variant> {
         self.variants().iter().find(|v| v.name == name)

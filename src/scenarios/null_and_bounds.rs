@@ -3,7 +3,7 @@
 
 use crate::ffi::lessons::bounds::{CBuffer, lookup_user_name, name_length_unchecked};
 
-use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo, Variant};
+use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
 #[derive(Debug)]
 pub struct NullAndBounds;
@@ -45,29 +45,19 @@ const STEPS: &[StepInfo] = &[
     },
 ];
 
+const INFO: ScenarioInfo = ScenarioInfo {
+    id: "null-and-bounds",
+    title: "NULL checks and bounded copies",
+    lesson: "hygiene",
+    variants: VARIANTS,
+    rust_source: include_str!("null_and_bounds.rs"),
+    c_source: include_str!("../../csrc/scenarios/bounds.c"),
+    releasers: &[],
+};
+
 impl Scenario for NullAndBounds {
-    fn id(&self) -> &'static str {
-        "null-and-bounds"
-    }
-
-    fn title(&self) -> &'static str {
-        "NULL checks and bounded copies"
-    }
-
-    fn lesson(&self) -> &'static str {
-        "hygiene"
-    }
-
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-
-    fn rust_source(&self) -> &'static str {
-        include_str!("null_and_bounds.rs")
-    }
-
-    fn c_source(&self) -> &'static str {
-        include_str!("../../csrc/scenarios/bounds.c")
+    fn info(&self) -> &'static ScenarioInfo {
+        &INFO
     }
 
     fn start(&self, variant: &str, _options: RunOptions) -> Box<dyn ScenarioRun> {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::ffi::lessons::handoff::{Holder, SharedRef, Widget, adopt, share, unprotected_double_free};
 use crate::ffi::rust_heap_site;
 
-use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo, Variant};
+use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
 #[derive(Debug)]
 pub struct OwnershipHandoff;
@@ -49,33 +49,19 @@ const STEPS: &[StepInfo] = &[
     },
 ];
 
+const INFO: ScenarioInfo = ScenarioInfo {
+    id: "ownership-handoff",
+    title: "Handing ownership to C and back",
+    lesson: "hand-off",
+    variants: VARIANTS,
+    rust_source: include_str!("ownership_handoff.rs"),
+    c_source: include_str!("../../csrc/scenarios/handoff.c"),
+    releasers: &[("Box::new(Widget)", "C's single call of the destroy callback")],
+};
+
 impl Scenario for OwnershipHandoff {
-    fn id(&self) -> &'static str {
-        "ownership-handoff"
-    }
-
-    fn title(&self) -> &'static str {
-        "Handing ownership to C and back"
-    }
-
-    fn lesson(&self) -> &'static str {
-        "hand-off"
-    }
-
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-
-    fn rust_source(&self) -> &'static str {
-        include_str!("ownership_handoff.rs")
-    }
-
-    fn c_source(&self) -> &'static str {
-        include_str!("../../csrc/scenarios/handoff.c")
-    }
-
-    fn releasers(&self) -> &'static [(&'static str, &'static str)] {
-        &[("Box::new(Widget)", "C's single call of the destroy callback")]
+    fn info(&self) -> &'static ScenarioInfo {
+        &INFO
     }
 
     fn start(&self, variant: &str, _options: RunOptions) -> Box<dyn ScenarioRun> {

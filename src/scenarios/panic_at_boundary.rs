@@ -8,7 +8,7 @@ use std::panic::catch_unwind;
 use crate::ffi::lessons::callbacks::process_items;
 use crate::ffi::unrecorded;
 
-use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo, Variant};
+use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
 #[derive(Debug)]
 pub struct PanicAtBoundary;
@@ -56,29 +56,19 @@ extern "C" fn unchecked_callback(item: c_int) -> c_int {
 }
 // [/step]
 
+const INFO: ScenarioInfo = ScenarioInfo {
+    id: "panic-at-boundary",
+    title: "A panic inside a C callback",
+    lesson: "panics",
+    variants: VARIANTS,
+    rust_source: include_str!("panic_at_boundary.rs"),
+    c_source: include_str!("../../csrc/scenarios/callbacks.c"),
+    releasers: &[],
+};
+
 impl Scenario for PanicAtBoundary {
-    fn id(&self) -> &'static str {
-        "panic-at-boundary"
-    }
-
-    fn title(&self) -> &'static str {
-        "A panic inside a C callback"
-    }
-
-    fn lesson(&self) -> &'static str {
-        "panics"
-    }
-
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-
-    fn rust_source(&self) -> &'static str {
-        include_str!("panic_at_boundary.rs")
-    }
-
-    fn c_source(&self) -> &'static str {
-        include_str!("../../csrc/scenarios/callbacks.c")
+    fn info(&self) -> &'static ScenarioInfo {
+        &INFO
     }
 
     fn start(&self, variant: &str, _options: RunOptions) -> Box<dyn ScenarioRun> {

@@ -6,7 +6,7 @@ use std::ffi::CStr;
 
 use crate::ffi::lessons::buffers::{BufferGuard, FillError, ManualBuffer};
 
-use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo, Variant};
+use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
 #[derive(Debug)]
 pub struct RaiiRelease;
@@ -67,33 +67,19 @@ fn process_by_hand(input: &CStr) -> Result<usize, FillError> {
 }
 // [/step]
 
+const INFO: ScenarioInfo = ScenarioInfo {
+    id: "raii-release",
+    title: "A guard that frees on every path",
+    lesson: "release strategies",
+    variants: VARIANTS,
+    rust_source: include_str!("raii_release.rs"),
+    c_source: include_str!("../../csrc/scenarios/buffers.c"),
+    releasers: &[("buffer_open", "`buffer_close` on every path (a guard's Drop does it)")],
+};
+
 impl Scenario for RaiiRelease {
-    fn id(&self) -> &'static str {
-        "raii-release"
-    }
-
-    fn title(&self) -> &'static str {
-        "A guard that frees on every path"
-    }
-
-    fn lesson(&self) -> &'static str {
-        "release strategies"
-    }
-
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-
-    fn rust_source(&self) -> &'static str {
-        include_str!("raii_release.rs")
-    }
-
-    fn c_source(&self) -> &'static str {
-        include_str!("../../csrc/scenarios/buffers.c")
-    }
-
-    fn releasers(&self) -> &'static [(&'static str, &'static str)] {
-        &[("buffer_open", "`buffer_close` on every path (a guard's Drop does it)")]
+    fn info(&self) -> &'static ScenarioInfo {
+        &INFO
     }
 
     fn start(&self, variant: &str, _options: RunOptions) -> Box<dyn ScenarioRun> {

@@ -10,7 +10,7 @@ use crate::ffi::lessons::counter::{Counter, Strategy};
 use crate::ffi::{Tracker, unrecorded};
 use crate::track::Anomaly;
 
-use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo, Variant};
+use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
 #[derive(Debug)]
 pub struct ThreadsSharedResource;
@@ -51,29 +51,19 @@ const STEPS: &[StepInfo] = &[
     },
 ];
 
+const INFO: ScenarioInfo = ScenarioInfo {
+    id: "threads-shared-resource",
+    title: "Threads sharing a C counter",
+    lesson: "threads",
+    variants: VARIANTS,
+    rust_source: include_str!("threads_shared_resource.rs"),
+    c_source: include_str!("../../csrc/scenarios/counter.c"),
+    releasers: &[],
+};
+
 impl Scenario for ThreadsSharedResource {
-    fn id(&self) -> &'static str {
-        "threads-shared-resource"
-    }
-
-    fn title(&self) -> &'static str {
-        "Threads sharing a C counter"
-    }
-
-    fn lesson(&self) -> &'static str {
-        "threads"
-    }
-
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-
-    fn rust_source(&self) -> &'static str {
-        include_str!("threads_shared_resource.rs")
-    }
-
-    fn c_source(&self) -> &'static str {
-        include_str!("../../csrc/scenarios/counter.c")
+    fn info(&self) -> &'static ScenarioInfo {
+        &INFO
     }
 
     fn start(&self, variant: &str, options: RunOptions) -> Box<dyn ScenarioRun> {

@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_double, c_float, c_int, c_long, c_longlong, c_schar, c_
 
 use crate::ffi::lessons::types::c_type_table;
 
-use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo, Variant};
+use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
 #[derive(Debug)]
 pub struct TypeMapping;
@@ -102,29 +102,19 @@ pub fn type_rows() -> Vec<TypeRow> {
         .collect()
 }
 
+const INFO: ScenarioInfo = ScenarioInfo {
+    id: "type-mapping",
+    title: "The C, Rust and Go type table",
+    lesson: "type mapping",
+    variants: VARIANTS,
+    rust_source: include_str!("type_mapping.rs"),
+    c_source: include_str!("../../csrc/scenarios/types.c"),
+    releasers: &[],
+};
+
 impl Scenario for TypeMapping {
-    fn id(&self) -> &'static str {
-        "type-mapping"
-    }
-
-    fn title(&self) -> &'static str {
-        "The C, Rust and Go type table"
-    }
-
-    fn lesson(&self) -> &'static str {
-        "type mapping"
-    }
-
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-
-    fn rust_source(&self) -> &'static str {
-        include_str!("type_mapping.rs")
-    }
-
-    fn c_source(&self) -> &'static str {
-        include_str!("../../csrc/scenarios/types.c")
+    fn info(&self) -> &'static ScenarioInfo {
+        &INFO
     }
 
     fn start(&self, _variant: &str, _options: RunOptions) -> Box<dyn ScenarioRun> {
