@@ -5,6 +5,7 @@ const C_SOURCES: &[&str] = &[
     "csrc/tracker.c",
     "csrc/demo.c",
     "csrc/bench_loops.c",
+    "csrc/layouts.c",
     "csrc/scenarios/alignment.c",
     "csrc/scenarios/arena.c",
     "csrc/scenarios/arrays.c",

@@ -6,9 +6,12 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use crate::layout::exhibits::{Exhibit, load_exhibits};
 use crate::scenarios::session::{ScenarioCommand, ScenarioSession};
+use crate::scenarios::type_mapping::{TypeRow, type_rows};
 use crate::track::{TrackerCommand, TrackerSession};
 use crate::ui::allocation_plot::XAxis;
+use crate::ui::layouts_panel::{LayoutsView, layouts_panel_ui};
 use crate::ui::scenarios_panel::scenarios_panel_ui;
 use crate::ui::tracker_panel::tracker_panel_ui;
 
@@ -17,15 +20,17 @@ pub enum Tab {
     #[default]
     Tracker,
     Scenarios,
+    Layouts,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 2] = [Tab::Tracker, Tab::Scenarios];
+    pub const ALL: [Tab; 3] = [Tab::Tracker, Tab::Scenarios, Tab::Layouts];
 
     pub fn label(self) -> &'static str {
         match self {
             Tab::Tracker => "Tracker",
             Tab::Scenarios => "Scenarios",
+            Tab::Layouts => "Layouts",
         }
     }
 }
@@ -71,6 +76,10 @@ pub struct FfiscopeApp {
     settings: Settings,
     tracker: TrackerSession,
     scenarios: ScenarioSession,
+    /// Measured once at start: the compilers' layouts do not change while we run.
+    exhibits: Vec<Exhibit>,
+    types: Vec<TypeRow>,
+    layouts: LayoutsView,
     startup_probe: Option<StartupProbe>,
 }
 
@@ -92,6 +101,9 @@ impl FfiscopeApp {
             settings,
             tracker: TrackerSession::new(),
             scenarios: ScenarioSession::new(program),
+            exhibits: load_exhibits(),
+            types: type_rows(),
+            layouts: LayoutsView::default(),
             startup_probe: None,
         }
     }
@@ -195,6 +207,7 @@ impl eframe::App for FfiscopeApp {
                 let requested = scenarios_panel_ui(ui, &self.scenarios, &mut self.settings.plot_x_axis);
                 commands.extend(requested.into_iter().map(Command::Scenario));
             }
+            Tab::Layouts => layouts_panel_ui(ui, &self.exhibits, &self.types, &mut self.layouts),
         });
         for command in commands {
             self.apply(&ctx, command);

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod cli;
 pub mod ffi;
+pub mod layout;
 pub mod report;
 pub mod scenarios;
 pub mod track;

@@ -229,6 +229,32 @@ typedef struct fs_type_info {
 } fs_type_info;
 size_t fs_type_table(const fs_type_info **out);
 
+/* ---- Layout exhibits (layouts.c) ---- */
+
+/* One member as the compiler placed it. For a bitfield, offset and size cover
+ * the bytes its bits touch, and bit_offset counts from the start of the type. */
+typedef struct fs_field_info {
+    const char *name;
+    const char *type;
+    size_t offset;
+    size_t size;
+    size_t align; /* the member type's own alignment */
+    uint32_t bit_offset;
+    uint32_t bit_width; /* 0: not a bitfield */
+} fs_field_info;
+
+typedef struct fs_layout_info {
+    const char *name;
+    const char *kind; /* "struct" or "union" */
+    size_t size;
+    size_t align;
+    const fs_field_info *fields;
+    size_t field_count;
+} fs_layout_info;
+
+size_t fs_layout_table(const fs_layout_info **out);
+size_t fs_layout_sample(const char *name, unsigned char *out, size_t capacity);
+
 #ifdef __cplusplus
 }
 #endif

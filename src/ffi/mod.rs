@@ -6,6 +6,7 @@
 pub mod bench_loops;
 mod demo;
 mod event;
+pub mod layouts;
 pub mod lessons;
 
 mod rust_heap;

@@ -168,6 +168,32 @@ unsafe extern "C" {
     pub fn handle_request(id: c_int, leaky: c_int) -> c_int;
 
     pub fn fs_type_table(out: *mut *const fs_type_info) -> usize;
+
+    pub fn fs_layout_table(out: *mut *const fs_layout_info) -> usize;
+    pub fn fs_layout_sample(name: *const c_char, out: *mut u8, capacity: usize) -> usize;
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct fs_field_info {
+    pub name: *const c_char,
+    pub ty: *const c_char,
+    pub offset: usize,
+    pub size: usize,
+    pub align: usize,
+    pub bit_offset: u32,
+    pub bit_width: u32,
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct fs_layout_info {
+    pub name: *const c_char,
+    pub kind: *const c_char,
+    pub size: usize,
+    pub align: usize,
+    pub fields: *const fs_field_info,
+    pub field_count: usize,
 }
 
 pub type DestroyFn = extern "C" fn(object: *mut c_void);

@@ -21,7 +21,7 @@ pub mod runner;
 pub mod session;
 pub mod snippet;
 mod threads_shared_resource;
-mod type_mapping;
+pub mod type_mapping;
 
 use crate::ffi::Tracker;
 use crate::track::Anomaly;

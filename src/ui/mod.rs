@@ -5,6 +5,8 @@ pub mod allocation_plot;
 pub mod anomaly_list;
 pub mod format;
 pub mod heap_counts;
+pub mod layout_grid;
+pub mod layouts_panel;
 pub mod outstanding_table;
 pub mod scenarios_panel;
 pub mod site_table;

@@ -1,0 +1,242 @@
+//! The Layouts tab: each exhibit's C declarations and Rust mirrors side by
+//! side, byte by byte, as the compilers laid them out; and the type table.
+
+use egui::{Color32, Grid, RichText, ScrollArea, Ui};
+
+use crate::layout::exhibits::{Column, Exhibit};
+use crate::layout::listing::pahole_listing;
+use crate::layout::{Field, Layout};
+use crate::scenarios::type_mapping::TypeRow;
+
+use super::layout_grid::{field_color, field_details, layout_grid_ui};
+use super::{ANOMALY_COLOR, format};
+
+const MATCH_COLOR: Color32 = Color32::from_rgb(0x4c, 0xaf, 0x50);
+
+/// What the tab shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    Exhibit(usize),
+    TypeTable,
+}
+
+/// The tab's own state: nothing here touches C.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayoutsView {
+    pub shown: Shown,
+    pub bytes_per_row: usize,
+    /// The last "Copy as text", shown under the columns: (column, listing).
+    pub listing: Option<(String, String)>,
+    /// The member under the pointer last frame, lit in every column.
+    pub hovered: Option<String>,
+}
+
+impl Default for LayoutsView {
+    fn default() -> Self {
+        LayoutsView { shown: Shown::Exhibit(0), bytes_per_row: 8, listing: None, hovered: None }
+    }
+}
+
+pub fn layouts_panel_ui(ui: &mut Ui, exhibits: &[Exhibit], types: &[TypeRow], view: &mut LayoutsView) {
+    egui::Panel::left("exhibit-list").resizable(true).default_size(200.0).show(ui, |ui| {
+        ui.label(RichText::new("Exhibits").small().weak());
+        for (index, exhibit) in exhibits.iter().enumerate() {
+            if ui.selectable_label(view.shown == Shown::Exhibit(index), exhibit.spec.name).clicked() {
+                view.shown = Shown::Exhibit(index);
+                view.listing = None;
+            }
+        }
+        ui.add_space(8.0);
+        ui.label(RichText::new("Types").small().weak());
+        if ui.selectable_label(view.shown == Shown::TypeTable, "C, Rust and Go types").clicked() {
+            view.shown = Shown::TypeTable;
+        }
+    });
+    egui::CentralPanel::default().show(ui, |ui| {
+        ScrollArea::both().id_salt("layouts-main").show(ui, |ui| match view.shown {
+            Shown::TypeTable => type_table_ui(ui, types),
+            Shown::Exhibit(index) => {
+                if let Some(exhibit) = exhibits.get(index) {
+                    exhibit_ui(ui, exhibit, view);
+                }
+            }
+        });
+    });
+}
+
+fn exhibit_ui(ui: &mut Ui, exhibit: &Exhibit, view: &mut LayoutsView) {
+    ui.heading(exhibit.spec.name);
+    ui.label(exhibit.spec.description);
+    ui.horizontal(|ui| {
+        ui.label("Bytes per row:");
+        for per_row in [4, 8, 16] {
+            ui.selectable_value(&mut view.bytes_per_row, per_row, per_row.to_string());
+        }
+    });
+    ui.separator();
+    let highlighted = view.hovered.take();
+    let mut hovered = None;
+    ui.columns(exhibit.columns.len().max(1), |columns| {
+        for (ui, column) in columns.iter_mut().zip(&exhibit.columns) {
+            ui.push_id(column.spec.title, |ui| {
+                if let Some(name) = column_ui(ui, column, view, highlighted.as_deref()) {
+                    hovered = Some(name);
+                }
+            });
+        }
+    });
+    view.hovered = hovered;
+    if let Some((title, listing)) = &view.listing {
+        ui.separator();
+        ui.label(RichText::new(format!("Copied as text: {title}")).strong());
+        ui.add(egui::Label::new(RichText::new(listing).monospace()).wrap_mode(egui::TextWrapMode::Extend));
+    }
+}
+
+/// One column; returns the member under the pointer, if any.
+fn column_ui(ui: &mut Ui, column: &Column, view: &mut LayoutsView, highlighted: Option<&str>) -> Option<String> {
+    let layout = &column.layout;
+    ui.label(RichText::new(column.spec.title).strong());
+    ui.weak(format!(
+        "size {} · align {} · padding {} ({:.0}%)",
+        layout.size,
+        layout.align,
+        format::bytes(layout.padding_bytes()),
+        layout.wasted_share() * 100.0
+    ));
+    let mut hovered = layout_grid_ui(ui, layout, column.bytes.as_deref(), view.bytes_per_row, highlighted);
+    if let Some(original) = &column.original {
+        let agrees = layout.size == original.size && layout.align == original.align;
+        let verdict = if agrees {
+            format!("size and align match C ({} / {})", original.size, original.align)
+        } else {
+            format!("differs: C has size {} / align {}", original.size, original.align)
+        };
+        ui.label(RichText::new(verdict).color(if agrees { MATCH_COLOR } else { ANOMALY_COLOR }));
+    }
+    for (index, field) in layout.fields.iter().enumerate() {
+        let response = field_row_ui(ui, layout, index, field, column.original.as_ref());
+        if response.hovered() {
+            hovered = Some(field.name.clone());
+        }
+    }
+    misalignment_ui(ui, layout);
+    if column.bytes.is_some() {
+        live_values_ui(ui, column);
+    }
+    if ui.button("Copy as text").on_hover_text("A pahole-style listing, to the clipboard").clicked() {
+        let listing = pahole_listing(layout);
+        ui.ctx().copy_text(listing.clone());
+        view.listing = Some((column.spec.title.to_owned(), listing));
+    }
+    hovered
+}
+
+fn field_row_ui(
+    ui: &mut Ui,
+    layout: &Layout,
+    index: usize,
+    field: &Field,
+    original: Option<&Layout>,
+) -> egui::Response {
+    let name = field.name.trim_start_matches("r#");
+    let position = match (field.bit_offset, field.bit_width) {
+        (Some(bit), Some(width)) => format!("{name}: bits {bit}..{}", bit + width),
+        _ => format!("{name}: offset {}, size {}", field.offset, field.size),
+    };
+    // A mirror's field against the C original: "matches C", or where C has it.
+    let (verdict, color) = match original.map(|c| c.field(name)) {
+        None => (String::new(), field_color(index)),
+        Some(Some(c_field)) if c_field.offset == field.offset && c_field.size == field.size => {
+            (" (matches C)".to_owned(), MATCH_COLOR)
+        }
+        Some(Some(c_field)) => (format!(" (C: offset {}, size {})", c_field.offset, c_field.size), ANOMALY_COLOR),
+        Some(None) => (" (not in C)".to_owned(), ANOMALY_COLOR),
+    };
+    ui.label(RichText::new(format!("{position}{verdict}")).color(color)).on_hover_text(field_details(layout, field))
+}
+
+/// What a misaligned member of a packed layout means in each language.
+fn misalignment_ui(ui: &mut Ui, layout: &Layout) {
+    let misaligned: Vec<&Field> = layout.fields.iter().filter(|f| f.is_misaligned()).collect();
+    if misaligned.is_empty() {
+        return;
+    }
+    let names: Vec<String> =
+        misaligned.iter().map(|f| format!("`{}` at {} (wants {})", f.name, f.offset, f.align)).collect();
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.label(RichText::new(format!("Misaligned: {}", names.join(", "))).color(ANOMALY_COLOR));
+        ui.small("Rust: a reference to it is error E0793; copy it out by value or use ptr::read_unaligned.");
+        ui.small("cgo: the Go struct leaves the field out; reach it through C helpers.");
+        ui.small("CPU: an unaligned load may be slow, or trap on strict-alignment CPUs.");
+    });
+}
+
+/// Reads `size` little-endian bytes at `offset`, if they are all there.
+fn read(bytes: &[u8], offset: u64, size: u64) -> Option<u64> {
+    let start = usize::try_from(offset).ok()?;
+    let end = start.checked_add(usize::try_from(size.min(8)).ok()?)?;
+    let slice = bytes.get(start..end)?;
+    Some(slice.iter().rev().fold(0, |value, &byte| (value << 8) | u64::from(byte)))
+}
+
+fn value_text(bytes: &[u8], field: &Field) -> String {
+    if let (Some(bit), Some(width)) = (field.bit_offset, field.bit_width) {
+        let word = read(bytes, bit / 8, (bit % 8 + width).div_ceil(8)).unwrap_or(0);
+        return format!("{:#x}", (word >> (bit % 8)) & ((1 << width) - 1));
+    }
+    match read(bytes, field.offset, field.size) {
+        Some(value) => format!("{value:#x}"),
+        None => "past the end".to_owned(),
+    }
+}
+
+/// The values C wrote, and what this layout reads from the same bytes.
+fn live_values_ui(ui: &mut Ui, column: &Column) {
+    let Some(bytes) = &column.bytes else { return };
+    ui.label(RichText::new(if column.is_rust() { "Reading C's bytes" } else { "Values C wrote" }).small().strong());
+    Grid::new("live-values").num_columns(3).show(ui, |ui| {
+        for field in &column.layout.fields {
+            let name = field.name.trim_start_matches("r#");
+            let read_here = value_text(bytes, field);
+            ui.small(name);
+            if let Some(c_field) = column.original.as_ref().and_then(|c| c.field(name)) {
+                let wrote = value_text(bytes, c_field);
+                let color = if wrote == read_here { MATCH_COLOR } else { ANOMALY_COLOR };
+                ui.small(format!("C wrote {wrote}"));
+                ui.label(RichText::new(format!("reads {read_here}")).small().color(color));
+            } else {
+                ui.small(read_here);
+                ui.small("");
+            }
+            ui.end_row();
+        }
+    });
+}
+
+fn type_table_ui(ui: &mut Ui, rows: &[TypeRow]) {
+    ui.heading("C, Rust and Go types");
+    ui.label("Sizes and alignments measured on both sides: C by this C compiler, Rust by rustc.");
+    Grid::new("type-table").striped(true).num_columns(6).show(ui, |ui| {
+        for header in ["C", "Rust", "Go (cgo)", "C size / align", "Rust size / align", ""] {
+            ui.label(RichText::new(header).strong());
+        }
+        ui.end_row();
+        for row in rows {
+            ui.monospace(row.c_type);
+            ui.monospace(row.rust_type);
+            ui.monospace(row.go_type);
+            ui.label(format!("{} / {}", row.c_size, row.c_align));
+            match (row.rust_size, row.rust_align) {
+                (Some(size), Some(align)) => ui.label(format!("{size} / {align}")),
+                _ => ui.weak("-"),
+            };
+            match row.matches() {
+                Some(true) => ui.label(RichText::new("match").color(MATCH_COLOR)),
+                Some(false) => ui.label(RichText::new("MISMATCH").color(ANOMALY_COLOR)),
+                None => ui.weak("no Rust type"),
+            };
+            ui.end_row();
+        }
+    });
+}
