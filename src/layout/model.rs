@@ -40,8 +40,8 @@ impl Field {
         self.bit_width.is_none() && self.align > 1 && !self.offset.is_multiple_of(self.align)
     }
 
-    /// The bit range it covers, `[start, end)`.
-    fn bits(&self) -> (u64, u64) {
+    /// The bit range it covers, `[start, end)`, from the start of the type.
+    pub fn bits(&self) -> (u64, u64) {
         match (self.bit_offset, self.bit_width) {
             (Some(start), Some(width)) => (start, start + width),
             _ => (self.offset * 8, (self.offset + self.size) * 8),
@@ -149,6 +149,18 @@ impl Layout {
         ))
     }
 
+    /// The members that own each bit of byte `offset`, bit 0 first (the
+    /// least significant): several when bitfields share the byte.
+    pub fn bit_owners(&self, offset: u64) -> [Option<usize>; 8] {
+        std::array::from_fn(|bit| {
+            let at = offset * 8 + bit as u64;
+            self.fields.iter().position(|f| {
+                let (start, end) = f.bits();
+                at >= start && at < end
+            })
+        })
+    }
+
     /// The member at byte `offset`, if any (the first, for a union).
     pub fn field_at(&self, offset: u64) -> Option<&Field> {
         self.fields.iter().find(|f| {
@@ -198,6 +210,30 @@ mod tests {
             Layout { name: "F".into(), kind: Kind::Struct, size: 4, align: 4, fields: vec![field("k", 0, 1, 1), bits] };
         assert_eq!(layout.padding(), [Padding { offset: 2, size: 2, kind: PaddingKind::Tail }]);
         assert_eq!(layout.field_at(1).map(|f| f.name.as_str()), Some("ready"));
+    }
+
+    #[test]
+    fn bits_of_a_shared_byte_belong_to_each_bitfield() {
+        let bitfield = |name: &str, start: u64, width: u64| Field {
+            bit_offset: Some(start),
+            bit_width: Some(width),
+            ..field(name, start / 8, 1, 4)
+        };
+        let layout = Layout {
+            name: "F".into(),
+            kind: Kind::Struct,
+            size: 4,
+            align: 4,
+            fields: vec![
+                field("kind", 0, 1, 1),
+                bitfield("ready", 8, 1),
+                bitfield("priority", 9, 3),
+                bitfield("retries", 12, 4),
+            ],
+        };
+        assert_eq!(layout.bit_owners(1), [Some(1), Some(2), Some(2), Some(2), Some(3), Some(3), Some(3), Some(3)]);
+        assert_eq!(layout.bit_owners(0), [Some(0); 8]);
+        assert_eq!(layout.bit_owners(2), [None; 8]);
     }
 
     #[test]

@@ -99,8 +99,15 @@ pub fn layout_grid_ui(
     for row in 0..rows {
         paint_row(&painter, ui.visuals(), &geometry, layout, row, bytes, highlighted);
     }
-    let hovered = response.hover_pos().and_then(|pointer| geometry.offset_at(pointer));
-    let hovered_field = hovered.and_then(|offset| layout.field_at(offset as u64));
+    let pointer = response.hover_pos();
+    let hovered = pointer.and_then(|pointer| geometry.offset_at(pointer));
+    let hovered_field = hovered.and_then(|offset| {
+        // In a byte that bitfields share, the bit under the pointer decides.
+        let cell = geometry.cell(offset);
+        let bit = pointer.map_or(0, |p| (((p.x - cell.left()) / cell.width() * 8.0) as usize).min(7));
+        let by_bit = layout.bit_owners(offset as u64)[bit].and_then(|index| layout.fields.get(index));
+        by_bit.or_else(|| layout.field_at(offset as u64))
+    });
     if let Some(offset) = hovered {
         let text = match hovered_field {
             Some(field) => field_details(layout, field),
@@ -139,11 +146,28 @@ fn paint_row(
     let start = row * per_row;
     let end = (start + per_row).min(geometry.size);
     let owner_of = |offset: usize| layout.field_at(offset as u64).map(|f| f.name.as_str());
+    // A byte that several bitfields share is drawn bit by bit, on its own.
+    let shared = |offset: usize| {
+        let owners = layout.bit_owners(offset as u64);
+        owners.iter().flatten().any(|&o| Some(o) != owners.iter().flatten().next().copied())
+    };
     let mut at = start;
     while at < end {
+        if shared(at) {
+            paint_bits(
+                painter,
+                geometry.cell(at).shrink(1.0),
+                &layout.bit_owners(at as u64),
+                highlighted,
+                layout,
+                visuals,
+            );
+            at += 1;
+            continue;
+        }
         let owner = owner_of(at);
         let mut until = at + 1;
-        while until < end && owner_of(until) == owner {
+        while until < end && !shared(until) && owner_of(until) == owner {
             until += 1;
         }
         let span = geometry.cell(at).union(geometry.cell(until - 1)).shrink(1.0);
@@ -176,6 +200,34 @@ fn paint_row(
                 small.clone(),
                 visuals.strong_text_color(),
             );
+        }
+    }
+}
+
+/// One byte split into eight bit columns, bit 0 on the left, coloured by owner.
+fn paint_bits(
+    painter: &egui::Painter,
+    cell: Rect,
+    owners: &[Option<usize>; 8],
+    highlighted: Option<&str>,
+    layout: &Layout,
+    visuals: &egui::Visuals,
+) {
+    let width = cell.width() / 8.0;
+    for (bit, owner) in owners.iter().enumerate() {
+        let slot = Rect::from_min_size(pos2(cell.left() + bit as f32 * width, cell.top()), vec2(width, cell.height()));
+        match owner {
+            Some(index) => {
+                let lit = highlighted == layout.fields.get(*index).map(|f| f.name.as_str());
+                painter.rect_filled(
+                    slot.shrink2(vec2(0.3, 0.0)),
+                    1.0,
+                    field_color(*index).gamma_multiply(if lit { 0.95 } else { 0.7 }),
+                );
+            }
+            None => {
+                painter.rect_filled(slot, 0.0, visuals.faint_bg_color);
+            }
         }
     }
 }
