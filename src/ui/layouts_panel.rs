@@ -196,6 +196,12 @@ fn live_values_ui(ui: &mut Ui, column: &Column) {
     let Some(bytes) = &column.bytes else { return };
     ui.label(RichText::new(if column.is_rust() { "Reading C's bytes" } else { "Values C wrote" }).small().strong());
     Grid::new("live-values").num_columns(3).show(ui, |ui| {
+        if column.original.is_some() {
+            ui.small("");
+            ui.small("C wrote");
+            ui.small("this reads");
+            ui.end_row();
+        }
         for field in &column.layout.fields {
             let name = field.name.trim_start_matches("r#");
             let read_here = value_text(bytes, field);
@@ -203,8 +209,8 @@ fn live_values_ui(ui: &mut Ui, column: &Column) {
             if let Some(c_field) = column.original.as_ref().and_then(|c| c.field(name)) {
                 let wrote = value_text(bytes, c_field);
                 let color = if wrote == read_here { MATCH_COLOR } else { ANOMALY_COLOR };
-                ui.small(format!("C wrote {wrote}"));
-                ui.label(RichText::new(format!("reads {read_here}")).small().color(color));
+                ui.small(wrote);
+                ui.label(RichText::new(read_here).small().color(color));
             } else {
                 ui.small(read_here);
                 ui.small("");
