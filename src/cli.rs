@@ -7,6 +7,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
+use crate::layout::lab::Target;
+use crate::layout::lab::report::{LabReport, analyze};
+use crate::layout::listing::pahole_listing;
 use crate::report::{Outcome, Report};
 use crate::scenarios::isolated::{run_isolated, serve_child};
 use crate::scenarios::runner::Runner;
@@ -52,12 +55,31 @@ pub enum Command {
         #[arg(long, hide = true)]
         isolated: bool,
     },
+    /// Lay out the types of a C header for one or more targets.
+    Layout {
+        /// A header with struct, union, enum and typedef declarations.
+        file: std::path::PathBuf,
+        /// x86_64-linux-gnu, i686-linux-gnu, aarch64-linux-gnu,
+        /// armv7-linux-gnueabihf, x86_64-windows-msvc [default: the host].
+        #[arg(long = "target")]
+        targets: Vec<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Check every number with each target's C compiler, where installed.
+        #[arg(long)]
+        verify: bool,
+    },
 }
 
 /// Exit code for bad usage or an unknown id (clap uses it too).
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code for a scenario that crashed.
 pub const EXIT_CRASHED: u8 = 3;
+/// Exit code for `layout` when a compiler disagreed with the model.
+pub const EXIT_MISMATCH: u8 = 1;
+/// Exit code for `layout` when the header has errors.
+pub const EXIT_BAD_HEADER: u8 = 4;
 
 #[derive(Serialize)]
 struct ScenarioListing {
@@ -81,6 +103,7 @@ pub struct Io<'a> {
 pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
     match command {
         Command::Scenarios { json } => list_scenarios(*json, io.out),
+        Command::Layout { file, targets, json, verify } => layout_header(file, targets, *json, *verify, io),
         Command::Run { id, all, variant, json, threads, isolated } => {
             let options = RunOptions { threads: usize::from(*threads) };
             if *all {
@@ -216,4 +239,72 @@ fn summary_table(reports: &[Report], out: &mut dyn Write) -> std::io::Result<()>
         )?;
     }
     writeln!(out, "{} runs", reports.len())
+}
+
+fn layout_header(file: &Path, targets: &[String], json: bool, verify: bool, io: &mut Io<'_>) -> ExitCode {
+    let mut chosen = Vec::new();
+    for name in targets {
+        match Target::from_triple(name) {
+            Some(target) => chosen.push(target),
+            None => {
+                let valid: Vec<&str> = Target::ALL.iter().map(|t| t.triple()).collect();
+                let _ = writeln!(io.err, "error: unknown target '{name}'. Valid targets: {}", valid.join(", "));
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
+    if chosen.is_empty() {
+        match Target::host() {
+            Some(host) => chosen.push(host),
+            None => {
+                let _ = writeln!(io.err, "error: this machine is none of the five targets; name one with --target");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
+    let source = match std::fs::read_to_string(file) {
+        Ok(source) => source,
+        Err(error) => {
+            let _ = writeln!(io.err, "error: cannot read {}: {error}", file.display());
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let report = analyze(&file.display().to_string(), &source, &chosen, verify);
+    let written = if json {
+        serde_json::to_string_pretty(&report).map_err(std::io::Error::other).and_then(|text| writeln!(io.out, "{text}"))
+    } else {
+        layout_text(&report, io.out)
+    };
+    for error in &report.errors {
+        let _ = writeln!(io.err, "{}", error.render(&source));
+    }
+    if written.is_err() {
+        ExitCode::FAILURE
+    } else if !report.errors.is_empty() {
+        ExitCode::from(EXIT_BAD_HEADER)
+    } else if report.has_mismatch() {
+        ExitCode::from(EXIT_MISMATCH)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn layout_text(report: &LabReport, out: &mut dyn Write) -> std::io::Result<()> {
+    for result in &report.results {
+        let checked = match (&result.verified_by, &result.verification_error) {
+            (Some(by), _) => format!("verified by {by}"),
+            (None, Some(error)) => format!("not verified: {error}"),
+            (None, None) => "model only".to_owned(),
+        };
+        writeln!(out, "== {} ({checked})", result.target.triple())?;
+        for layout in report.layouts(result.target) {
+            write!(out, "{}", pahole_listing(&layout))?;
+            if let Some(v) = result.types.iter().find(|t| t.name == layout.name).and_then(|t| t.verified.as_ref()) {
+                for m in &v.mismatches {
+                    writeln!(out, "\t/* MISMATCH: {}: model {}, {} says {} */", m.what, m.model, v.by, m.compiler)?;
+                }
+            }
+        }
+    }
+    Ok(())
 }

@@ -3,6 +3,7 @@
 //! ([`mirrors`]), and the pahole-style listing ([`listing`]).
 
 pub mod exhibits;
+pub mod lab;
 pub mod listing;
 pub mod mirrors;
 mod model;

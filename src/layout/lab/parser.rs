@@ -1,0 +1,731 @@
+//! Declarations of C types: `struct`, `union`, `enum`, `typedef`, with
+//! bitfields, arrays, pointers and function pointers, nested and anonymous
+//! members, `__attribute__((packed, aligned(N)))`, `_Alignas`, and
+//! `#pragma pack`. Errors carry line and column; after one, parsing picks up
+//! at the next declaration, so the rest of the file is still laid out.
+
+use super::lexer::{ParseError, Token, TokenKind, tokenize};
+use crate::layout::Kind;
+
+/// Deepest nesting of records accepted: deeper input is refused, not recursed into.
+const MAX_DEPTH: usize = 32;
+
+/// The scalar types, named as C names them; sizes depend on the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scalar {
+    Bool,
+    Char,
+    Short,
+    Int,
+    Long,
+    LongLong,
+    Float,
+    Double,
+    LongDouble,
+    Pointer,
+    /// `size_t`, `intptr_t` and friends: as wide as a pointer.
+    PointerSized,
+    WChar,
+    I8,
+    I16,
+    I32,
+    I64,
+    /// Only behind a pointer: `void *`, `void (*)(…)`.
+    Void,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeRef {
+    Scalar(Scalar),
+    /// `None`: a flexible array member.
+    Array(Box<TypeRef>, Option<u64>),
+    Record(usize),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberDef {
+    /// `None` for an anonymous struct or union member.
+    pub name: Option<String>,
+    pub ty: TypeRef,
+    /// The type as written, for listings.
+    pub ty_text: String,
+    pub bit_width: Option<u64>,
+    /// `__attribute__((aligned(N)))` or `_Alignas(N)` on the member.
+    pub aligned: Option<u64>,
+    pub packed: bool,
+    pub line: usize,
+    pub column: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordDef {
+    pub kind: Kind,
+    /// As written: `struct stat`, a typedef name, or where an anonymous one stands.
+    pub name: String,
+    pub members: Vec<MemberDef>,
+    /// `None` until its body is seen.
+    pub defined: bool,
+    pub packed: bool,
+    pub aligned: Option<u64>,
+    /// `#pragma pack` in force where the body was.
+    pub pack: Option<u64>,
+    /// Named at top level (by tag or typedef), so it is reported.
+    pub reported: bool,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Declarations {
+    pub records: Vec<RecordDef>,
+    pub errors: Vec<ParseError>,
+}
+
+#[derive(Default)]
+struct Attributes {
+    packed: bool,
+    aligned: Option<u64>,
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    at: usize,
+    records: Vec<RecordDef>,
+    /// Tag (`struct x`) → record.
+    tags: Vec<(String, usize)>,
+    typedefs: Vec<(String, TypeRef, String)>,
+    pack_stack: Vec<Option<u64>>,
+    pack: Option<u64>,
+    depth: usize,
+    /// Record bodies entered and not yet closed: where recovery must get out of.
+    open_braces: usize,
+}
+
+type Parsed<T> = Result<T, ParseError>;
+
+/// Parses `source`; never panics, always returns what it could read.
+pub fn parse(source: &str) -> Declarations {
+    let (tokens, mut errors) = tokenize(source);
+    let mut parser = Parser {
+        tokens,
+        at: 0,
+        records: Vec::new(),
+        tags: Vec::new(),
+        typedefs: Vec::new(),
+        pack_stack: Vec::new(),
+        pack: None,
+        depth: 0,
+        open_braces: 0,
+    };
+    while !parser.is_end() {
+        if let Err(error) = parser.top_level() {
+            errors.push(error);
+            parser.recover();
+        }
+    }
+    errors.sort_by_key(|e| (e.line, e.column));
+    Declarations { records: parser.records, errors }
+}
+
+fn scalar_named(name: &str) -> Option<Scalar> {
+    Some(match name {
+        "int8_t" | "uint8_t" => Scalar::I8,
+        "int16_t" | "uint16_t" => Scalar::I16,
+        "int32_t" | "uint32_t" => Scalar::I32,
+        "int64_t" | "uint64_t" => Scalar::I64,
+        "size_t" | "ssize_t" | "ptrdiff_t" | "intptr_t" | "uintptr_t" => Scalar::PointerSized,
+        "wchar_t" => Scalar::WChar,
+        "bool" | "_Bool" => Scalar::Bool,
+        _ => return None,
+    })
+}
+
+impl Parser {
+    fn peek(&self) -> &Token {
+        &self.tokens[self.at.min(self.tokens.len() - 1)]
+    }
+
+    fn peek_at(&self, ahead: usize) -> &Token {
+        &self.tokens[(self.at + ahead).min(self.tokens.len() - 1)]
+    }
+
+    fn is_end(&self) -> bool {
+        self.peek().kind == TokenKind::End
+    }
+
+    fn bump(&mut self) -> Token {
+        let token = self.peek().clone();
+        if token.kind != TokenKind::End {
+            self.at += 1;
+        }
+        token
+    }
+
+    fn error<T>(&self, token: &Token, message: impl Into<String>) -> Parsed<T> {
+        Err(ParseError { line: token.line, column: token.column, message: message.into() })
+    }
+
+    fn is_punct(&self, c: char) -> bool {
+        self.peek().kind == TokenKind::Punct(c)
+    }
+
+    fn is_ident(&self, word: &str) -> bool {
+        matches!(&self.peek().kind, TokenKind::Ident(w) if w == word)
+    }
+
+    fn expect_punct(&mut self, c: char) -> Parsed<()> {
+        let token = self.bump();
+        if token.kind == TokenKind::Punct(c) { Ok(()) } else { self.error(&token, format!("expected `{c}`")) }
+    }
+
+    fn ident(&mut self) -> Parsed<(String, Token)> {
+        let token = self.bump();
+        match &token.kind {
+            TokenKind::Ident(name) => Ok((name.clone(), token.clone())),
+            _ => self.error(&token, "expected a name"),
+        }
+    }
+
+    /// Skips out of any record body the error happened in, to just after
+    /// the next `;` outside braces (or past a stray `}`).
+    fn recover(&mut self) {
+        let mut depth = std::mem::take(&mut self.open_braces);
+        loop {
+            let token = self.bump();
+            match token.kind {
+                TokenKind::End => return,
+                TokenKind::Punct('{') => depth += 1,
+                TokenKind::Punct('}') if depth <= 1 => {
+                    if self.is_punct(';') {
+                        self.bump();
+                    }
+                    return;
+                }
+                TokenKind::Punct('}') => depth -= 1,
+                TokenKind::Punct(';') if depth == 0 => return,
+                _ => {}
+            }
+        }
+    }
+
+    fn top_level(&mut self) -> Parsed<()> {
+        if let TokenKind::Directive(text) = &self.peek().kind {
+            let (text, token) = (text.clone(), self.peek().clone());
+            self.bump();
+            return self.directive(&text, &token);
+        }
+        if self.is_punct(';') {
+            self.bump();
+            return Ok(());
+        }
+        let is_typedef = self.is_ident("typedef");
+        if is_typedef {
+            self.bump();
+        }
+        let start = self.peek().clone();
+        let (base, text, _) = self.specifiers(true)?;
+        if self.is_punct(';') {
+            self.bump();
+            return Ok(());
+        }
+        loop {
+            let (name, ty, ty_text, token) = self.declarator(base.clone(), &text)?;
+            let Some(name) = name else { return self.error(&token, "expected a name") };
+            if is_typedef {
+                if let TypeRef::Record(id) = ty
+                    && let Some(record) = self.records.get_mut(id)
+                    && record.name.starts_with('(')
+                {
+                    // An anonymous struct takes the name it is typedef'd to.
+                    record.name.clone_from(&name);
+                    record.reported = true;
+                }
+                self.typedefs.push((name, ty, ty_text));
+            } else {
+                return self.error(&start, "only type declarations are laid out (struct, union, enum, typedef)");
+            }
+            self.attributes()?;
+            if self.is_punct(',') {
+                self.bump();
+                continue;
+            }
+            return self.expect_punct(';');
+        }
+    }
+
+    fn directive(&mut self, text: &str, token: &Token) -> Parsed<()> {
+        let words: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        if let Some(rest) = words.strip_prefix("pragmapack(").and_then(|r| r.strip_suffix(')')) {
+            let value = |s: &str| s.parse::<u64>().ok().filter(|n| n.is_power_of_two() && *n <= 16);
+            match rest {
+                "" => self.pack = None,
+                "pop" => self.pack = self.pack_stack.pop().flatten(),
+                "push" => self.pack_stack.push(self.pack),
+                _ => {
+                    if let Some(n) = rest.strip_prefix("push,") {
+                        self.pack_stack.push(self.pack);
+                        self.pack = Some(value(n).ok_or_else(|| ParseError {
+                            line: token.line,
+                            column: token.column,
+                            message: format!("#pragma pack takes 1, 2, 4, 8 or 16, not `{n}`"),
+                        })?);
+                    } else {
+                        self.pack = Some(value(rest).ok_or_else(|| ParseError {
+                            line: token.line,
+                            column: token.column,
+                            message: format!("#pragma pack takes 1, 2, 4, 8 or 16, not `{rest}`"),
+                        })?);
+                    }
+                }
+            }
+            return Ok(());
+        }
+        if words.starts_with("include<") || words.starts_with("include\"") || words.starts_with("pragmaonce") {
+            return Ok(()); // standard headers: their types are known
+        }
+        if words.starts_with("ifndef") || words.starts_with("define") || words.starts_with("endif") || words.starts_with("pragma") {
+            return Ok(()); // include guards and other pragmas do not change layouts
+        }
+        self.error(token, format!("unsupported preprocessor line `#{text}`"))
+    }
+
+    /// `__attribute__((…))`, any number of them.
+    fn attributes(&mut self) -> Parsed<Attributes> {
+        let mut found = Attributes::default();
+        while self.is_ident("__attribute__") || self.is_ident("__attribute") {
+            self.bump();
+            self.expect_punct('(')?;
+            self.expect_punct('(')?;
+            while !self.is_punct(')') {
+                let (name, token) = self.ident()?;
+                let name = name.trim_matches('_');
+                let argument = if self.is_punct('(') {
+                    self.bump();
+                    let value = self.constant()?;
+                    self.expect_punct(')')?;
+                    Some(value)
+                } else {
+                    None
+                };
+                match name {
+                    "packed" => found.packed = true,
+                    "aligned" => {
+                        let value = argument.unwrap_or(16);
+                        if !value.is_power_of_two() {
+                            return self.error(&token, format!("aligned({value}): not a power of two"));
+                        }
+                        found.aligned = Some(found.aligned.map_or(value, |a| a.max(value)));
+                    }
+                    _ => {}
+                }
+                if self.is_punct(',') {
+                    self.bump();
+                }
+            }
+            self.expect_punct(')')?;
+            self.expect_punct(')')?;
+        }
+        Ok(found)
+    }
+
+    /// A constant expression: integers, + - * /, parentheses.
+    fn constant(&mut self) -> Parsed<u64> {
+        let mut value = self.term()?;
+        while self.is_punct('+') || self.is_punct('-') {
+            let op = self.bump();
+            let rhs = self.term()?;
+            value = match op.kind {
+                TokenKind::Punct('+') => value.checked_add(rhs),
+                _ => value.checked_sub(rhs),
+            }
+            .ok_or(ParseError { line: op.line, column: op.column, message: "constant out of range".into() })?;
+        }
+        Ok(value)
+    }
+
+    fn term(&mut self) -> Parsed<u64> {
+        let mut value = self.factor()?;
+        while self.is_punct('*') || self.is_punct('/') {
+            let op = self.bump();
+            let rhs = self.factor()?;
+            value = match op.kind {
+                TokenKind::Punct('*') => value.checked_mul(rhs),
+                _ => value.checked_div(rhs),
+            }
+            .ok_or(ParseError { line: op.line, column: op.column, message: "constant out of range".into() })?;
+        }
+        Ok(value)
+    }
+
+    fn factor(&mut self) -> Parsed<u64> {
+        let token = self.bump();
+        match token.kind {
+            TokenKind::Number(n) => Ok(n),
+            TokenKind::Punct('(') => {
+                let value = self.constant()?;
+                self.expect_punct(')')?;
+                Ok(value)
+            }
+            _ => self.error(&token, "expected an integer constant"),
+        }
+    }
+
+    /// Type specifiers and qualifiers. Returns the type, its text, and
+    /// member-level attributes found among them.
+    fn specifiers(&mut self, top: bool) -> Parsed<(TypeRef, String, Attributes)> {
+        let start = self.peek().clone();
+        let mut attributes = self.attributes()?;
+        let (mut unsigned, mut signed, mut short, mut longs) = (false, false, false, 0);
+        let mut base: Option<(TypeRef, String)> = None;
+        let mut words: Vec<String> = Vec::new();
+        loop {
+            let token = self.peek().clone();
+            let TokenKind::Ident(word) = &token.kind else { break };
+            let word = word.clone();
+            match word.as_str() {
+                "const" | "volatile" | "static" | "extern" | "register" | "__extension__" | "restrict" => {
+                    self.bump();
+                }
+                "unsigned" => {
+                    self.bump();
+                    unsigned = true;
+                    words.push(word);
+                }
+                "signed" => {
+                    self.bump();
+                    signed = true;
+                    words.push(word);
+                }
+                "short" => {
+                    self.bump();
+                    short = true;
+                    words.push(word);
+                }
+                "long" => {
+                    self.bump();
+                    longs += 1;
+                    words.push(word);
+                }
+                "char" | "int" | "float" | "double" | "void" | "_Bool" if base.is_none() => {
+                    self.bump();
+                    words.push(word.clone());
+                    base = Some((TypeRef::Scalar(Scalar::Int), word));
+                }
+                "_Alignas" => {
+                    self.bump();
+                    self.expect_punct('(')?;
+                    let value = self.constant()?;
+                    self.expect_punct(')')?;
+                    if !value.is_power_of_two() {
+                        return self.error(&token, format!("_Alignas({value}): not a power of two"));
+                    }
+                    attributes.aligned = Some(attributes.aligned.map_or(value, |a| a.max(value)));
+                }
+                "struct" | "union" if base.is_none() => {
+                    self.bump();
+                    let kind = if word == "struct" { Kind::Struct } else { Kind::Union };
+                    let (id, text) = self.record(kind, top)?;
+                    base = Some((TypeRef::Record(id), text));
+                }
+                "enum" if base.is_none() => {
+                    self.bump();
+                    let text = self.enumeration()?;
+                    base = Some((TypeRef::Scalar(Scalar::Int), text));
+                }
+                "__attribute__" | "__attribute" => {
+                    let more = self.attributes()?;
+                    attributes.packed |= more.packed;
+                    attributes.aligned = attributes.aligned.max(more.aligned);
+                }
+                _ if base.is_none() && !unsigned && !signed && !short && longs == 0 => {
+                    if let Some((_, ty, text)) = self.typedefs.iter().rev().find(|(n, ..)| *n == word) {
+                        base = Some((ty.clone(), text.clone()));
+                    } else if let Some(scalar) = scalar_named(&word) {
+                        base = Some((TypeRef::Scalar(scalar), word.clone()));
+                    } else if self.starts_declarator_after_name() {
+                        return self.error(&token, format!("unknown type `{word}`"));
+                    } else {
+                        break;
+                    }
+                    self.bump();
+                }
+                _ => break,
+            }
+        }
+        let scalar = |s| Ok(Some((TypeRef::Scalar(s), words.join(" "))));
+        let resolved: Parsed<Option<(TypeRef, String)>> = match base.as_ref().map(|(_, w)| w.as_str()) {
+            Some("char") => scalar(Scalar::Char),
+            Some("float") => scalar(Scalar::Float),
+            Some("double") if longs > 0 => scalar(Scalar::LongDouble),
+            Some("double") => scalar(Scalar::Double),
+            Some("_Bool") => scalar(Scalar::Bool),
+            Some("void") => scalar(Scalar::Void),
+            Some("int") | None if short => scalar(Scalar::Short),
+            Some("int") | None if longs >= 2 => scalar(Scalar::LongLong),
+            Some("int") | None if longs == 1 => scalar(Scalar::Long),
+            Some("int") => scalar(Scalar::Int),
+            None if unsigned || signed => scalar(Scalar::Int),
+            _ => Ok(base.clone()),
+        };
+        match resolved? {
+            Some((ty, text)) => Ok((ty, text, attributes)),
+            None => self.error(&start, "expected a type"),
+        }
+    }
+
+    /// After an unknown word: does a declarator follow (so the word was meant as a type)?
+    fn starts_declarator_after_name(&self) -> bool {
+        matches!(self.peek_at(1).kind, TokenKind::Ident(_) | TokenKind::Punct('*'))
+    }
+
+    fn record(&mut self, kind: Kind, top: bool) -> Parsed<(usize, String)> {
+        let attributes = self.attributes()?;
+        let start = self.peek().clone();
+        let tag = if let TokenKind::Ident(name) = &start.kind { Some(name.clone()) } else { None };
+        if tag.is_some() {
+            self.bump();
+        }
+        let keyword = if kind == Kind::Struct { "struct" } else { "union" };
+        let name = match &tag {
+            Some(tag) => format!("{keyword} {tag}"),
+            None => format!("(anonymous {keyword} at {}:{})", start.line, start.column),
+        };
+        let existing = tag.as_ref().and_then(|t| self.tags.iter().rev().find(|(n, _)| *n == format!("{keyword} {t}")).map(|(_, id)| *id));
+        if !self.is_punct('{') {
+            let Some(_) = tag else { return self.error(&start, format!("expected a name or `{{` after `{keyword}`")) };
+            let id = existing.unwrap_or_else(|| {
+                self.records.push(RecordDef {
+                    kind,
+                    name: name.clone(),
+                    members: Vec::new(),
+                    defined: false,
+                    packed: false,
+                    aligned: None,
+                    pack: None,
+                    reported: false,
+                    line: start.line,
+                });
+                let id = self.records.len() - 1;
+                self.tags.push((name.clone(), id));
+                id
+            });
+            return Ok((id, name));
+        }
+        if self.depth >= MAX_DEPTH {
+            return self.error(&start, format!("records nested more than {MAX_DEPTH} deep"));
+        }
+        self.bump();
+        self.depth += 1;
+        self.open_braces += 1;
+        let members = self.members();
+        self.depth -= 1;
+        let members = members?;
+        self.open_braces -= 1;
+        let after = self.attributes()?;
+        let record = RecordDef {
+            kind,
+            name: name.clone(),
+            members,
+            defined: true,
+            packed: attributes.packed || after.packed,
+            aligned: attributes.aligned.max(after.aligned),
+            pack: self.pack,
+            reported: top && tag.is_some(),
+            line: start.line,
+        };
+        let id = match existing {
+            Some(id) if !self.records[id].defined => {
+                self.records[id] = record;
+                id
+            }
+            Some(_) => return self.error(&start, format!("`{name}` is defined twice")),
+            None => {
+                self.records.push(record);
+                let id = self.records.len() - 1;
+                if tag.is_some() {
+                    self.tags.push((name.clone(), id));
+                }
+                id
+            }
+        };
+        Ok((id, name))
+    }
+
+    fn members(&mut self) -> Parsed<Vec<MemberDef>> {
+        let mut members = Vec::new();
+        loop {
+            if self.is_punct('}') {
+                self.bump();
+                return Ok(members);
+            }
+            if self.is_end() {
+                return self.error(&self.peek().clone(), "expected `}` before the end of the text");
+            }
+            if let TokenKind::Directive(text) = &self.peek().kind {
+                let (text, token) = (text.clone(), self.peek().clone());
+                self.bump();
+                self.directive(&text, &token)?;
+                continue;
+            }
+            let start = self.peek().clone();
+            let (base, text, attributes) = self.specifiers(false)?;
+            if self.is_punct(';') {
+                self.bump();
+                if matches!(base, TypeRef::Record(id) if self.records[id].name.starts_with('(')) {
+                    members.push(MemberDef {
+                        name: None,
+                        ty: base,
+                        ty_text: text,
+                        bit_width: None,
+                        aligned: attributes.aligned,
+                        packed: attributes.packed,
+                        line: start.line,
+                        column: start.column,
+                    });
+                }
+                continue;
+            }
+            loop {
+                let (name, ty, ty_text, token) = if self.is_punct(':') {
+                    (None, base.clone(), text.clone(), self.peek().clone())
+                } else {
+                    self.declarator(base.clone(), &text)?
+                };
+                let bit_width = if self.is_punct(':') {
+                    self.bump();
+                    Some(self.constant()?)
+                } else {
+                    None
+                };
+                if name.is_none() && bit_width.is_none() {
+                    return self.error(&token, "expected a member name");
+                }
+                let after = self.attributes()?;
+                members.push(MemberDef {
+                    name,
+                    ty,
+                    ty_text,
+                    bit_width,
+                    aligned: attributes.aligned.max(after.aligned),
+                    packed: attributes.packed || after.packed,
+                    line: token.line,
+                    column: token.column,
+                });
+                if self.is_punct(',') {
+                    self.bump();
+                    continue;
+                }
+                self.expect_punct(';')?;
+                break;
+            }
+        }
+    }
+
+    fn enumeration(&mut self) -> Parsed<String> {
+        self.attributes()?;
+        let tag = if let TokenKind::Ident(name) = &self.peek().kind { Some(name.clone()) } else { None };
+        if tag.is_some() {
+            self.bump();
+        }
+        if self.is_punct('{') {
+            self.bump();
+            while !self.is_punct('}') {
+                self.ident()?;
+                if self.is_punct('=') {
+                    self.bump();
+                    if self.is_punct('-') {
+                        self.bump();
+                    }
+                    self.constant()?;
+                }
+                if self.is_punct(',') {
+                    self.bump();
+                } else if !self.is_punct('}') {
+                    let token = self.peek().clone();
+                    return self.error(&token, "expected `,` or `}` in an enum");
+                }
+            }
+            self.bump();
+        }
+        Ok(format!("enum {}", tag.unwrap_or_default()).trim_end().to_owned())
+    }
+
+    /// `*name[2][3]`, `(*fn)(int)`, or nothing (for an unnamed bitfield).
+    fn declarator(&mut self, base: TypeRef, text: &str) -> Parsed<(Option<String>, TypeRef, String, Token)> {
+        let mut pointers = 0;
+        while self.is_punct('*') || self.is_ident("const") || self.is_ident("volatile") || self.is_ident("restrict") {
+            if self.bump().kind == TokenKind::Punct('*') {
+                pointers += 1;
+            }
+        }
+        let token = self.peek().clone();
+        if self.is_punct('(') {
+            // A function pointer, or a pointer to an array: `(*name)(…)`.
+            self.bump();
+            let mut inner_pointers = 0;
+            while self.is_punct('*') {
+                self.bump();
+                inner_pointers += 1;
+            }
+            let (name, _) = self.ident()?;
+            let dims = self.dimensions()?;
+            self.expect_punct(')')?;
+            if self.is_punct('(') {
+                self.skip_balanced()?;
+            } else {
+                self.dimensions()?;
+            }
+            if inner_pointers == 0 {
+                return self.error(&token, "expected `*` in a function pointer");
+            }
+            let ty = dims.into_iter().rev().fold(TypeRef::Scalar(Scalar::Pointer), |ty, n| TypeRef::Array(Box::new(ty), n));
+            return Ok((Some(name), ty, format!("{text} (*)(…)"), token));
+        }
+        let name = if let TokenKind::Ident(name) = &token.kind {
+            let name = name.clone();
+            self.bump();
+            Some(name)
+        } else {
+            None
+        };
+        let dims = self.dimensions()?;
+        let element = if pointers > 0 { TypeRef::Scalar(Scalar::Pointer) } else { base };
+        let element_text = format!("{text}{}", "*".repeat(pointers));
+        let dims_text: String = dims.iter().map(|d| d.map_or("[]".to_owned(), |n| format!("[{n}]"))).collect();
+        let ty = dims.into_iter().rev().fold(element, |ty, n| TypeRef::Array(Box::new(ty), n));
+        Ok((name, ty, element_text + &dims_text, token))
+    }
+
+    fn dimensions(&mut self) -> Parsed<Vec<Option<u64>>> {
+        let mut dims = Vec::new();
+        while self.is_punct('[') {
+            self.bump();
+            if self.is_punct(']') {
+                self.bump();
+                dims.push(None);
+                continue;
+            }
+            dims.push(Some(self.constant()?));
+            self.expect_punct(']')?;
+        }
+        Ok(dims)
+    }
+
+    fn skip_balanced(&mut self) -> Parsed<()> {
+        let open = self.peek().clone();
+        let mut depth = 0usize;
+        loop {
+            let token = self.bump();
+            match token.kind {
+                TokenKind::Punct('(') => depth += 1,
+                TokenKind::Punct(')') => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return Ok(());
+                    }
+                }
+                TokenKind::End => return self.error(&open, "`(` never closed"),
+                _ => {}
+            }
+        }
+    }
+}

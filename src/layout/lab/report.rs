@@ -1,0 +1,153 @@
+//! What `ffiscope layout` prints: every type laid out for every target asked,
+//! with its padding, and what the compilers said.
+
+use serde::{Deserialize, Serialize};
+
+use super::abi::Target;
+use super::engine::lay_out;
+use super::parser::parse;
+use super::verify::{Mismatch, Verification, find_compiler, verify};
+use super::ParseError;
+use crate::layout::{Field, Kind, Layout, Padding};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldReport {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub offset: u64,
+    pub size: u64,
+    pub align: u64,
+    pub bit_offset: Option<u64>,
+    pub bit_width: Option<u64>,
+}
+
+impl From<&Field> for FieldReport {
+    fn from(f: &Field) -> Self {
+        FieldReport {
+            name: f.name.clone(),
+            ty: f.ty.clone(),
+            offset: f.offset,
+            size: f.size,
+            align: f.align,
+            bit_offset: f.bit_offset,
+            bit_width: f.bit_width,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypeReport {
+    pub name: String,
+    pub kind: Kind,
+    pub size: u64,
+    pub align: u64,
+    pub fields: Vec<FieldReport>,
+    pub padding: Vec<Padding>,
+    /// `None` where no compiler for the target was found (model only).
+    pub verified: Option<Verification>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetReport {
+    pub target: Target,
+    pub types: Vec<TypeReport>,
+    /// The compiler that checked these numbers, if one was asked and found.
+    pub verified_by: Option<String>,
+    /// Why the compiler could not answer, if it could not.
+    pub verification_error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabReport {
+    pub file: String,
+    pub results: Vec<TargetReport>,
+    pub errors: Vec<ParseError>,
+}
+
+impl LabReport {
+    pub fn has_mismatch(&self) -> bool {
+        self.results.iter().flat_map(|r| &r.types).any(|t| t.verified.as_ref().is_some_and(|v| !v.ok))
+    }
+
+    /// The layouts for one target, as the model has them.
+    pub fn layouts(&self, target: Target) -> Vec<Layout> {
+        self.results
+            .iter()
+            .filter(|r| r.target == target)
+            .flat_map(|r| &r.types)
+            .map(|t| Layout {
+                name: t.name.clone(),
+                kind: t.kind,
+                size: t.size,
+                align: t.align,
+                fields: t
+                    .fields
+                    .iter()
+                    .map(|f| Field {
+                        name: f.name.clone(),
+                        ty: f.ty.clone(),
+                        offset: f.offset,
+                        size: f.size,
+                        align: f.align,
+                        bit_offset: f.bit_offset,
+                        bit_width: f.bit_width,
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+}
+
+/// Parses `source`, lays it out for each target and, if asked, has each
+/// target's compiler check every number.
+pub fn analyze(file: &str, source: &str, targets: &[Target], check: bool) -> LabReport {
+    let declarations = parse(source);
+    let mut errors = declarations.errors.clone();
+    let mut results = Vec::new();
+    for (position, &target) in targets.iter().enumerate() {
+        let mut layouts = Vec::new();
+        for (name, laid) in lay_out(&declarations, target) {
+            match laid {
+                Ok(layout) => layouts.push(layout),
+                Err(message) if position == 0 => {
+                    let line = declarations.records.iter().find(|r| r.name == name).map_or(1, |r| r.line);
+                    errors.push(ParseError { line, column: 1, message: format!("`{name}`: {message}") });
+                }
+                Err(_) => {}
+            }
+        }
+        let compiler = if check { find_compiler(target) } else { None };
+        let checked = compiler.as_ref().filter(|_| errors.is_empty()).map(|c| verify(c, source, &layouts));
+        let (verification, verification_error) = match checked {
+            Some(Ok(v)) => (Some(v), None),
+            Some(Err(e)) => (None, Some(e)),
+            None if check && !errors.is_empty() => (None, Some("not checked: the text has errors".to_owned())),
+            None => (None, None),
+        };
+        let types = layouts
+            .iter()
+            .map(|layout| TypeReport {
+                name: layout.name.clone(),
+                kind: layout.kind,
+                size: layout.size,
+                align: layout.align,
+                fields: layout.fields.iter().map(FieldReport::from).collect(),
+                padding: layout.padding(),
+                verified: verification.as_ref().map(|v| {
+                    let mine: Vec<Mismatch> = v.mismatches.iter().filter(|m| m.type_name == layout.name).cloned().collect();
+                    Verification { by: v.by.clone(), ok: mine.is_empty(), mismatches: mine }
+                }),
+            })
+            .collect();
+        results.push(TargetReport {
+            target,
+            types,
+            verified_by: verification.map(|v| v.by),
+            verification_error,
+        });
+    }
+    errors.sort_by_key(|e| (e.line, e.column));
+    errors.dedup();
+    LabReport { file: file.to_owned(), results, errors }
+}

@@ -1,0 +1,200 @@
+//! Verification by the real compilers: a probe translation unit that states
+//! every size, alignment and offset the model computed as `_Static_assert`s,
+//! compiled with `-fsyntax-only`. Nothing is linked or run, so cross targets
+//! work on one machine. A failed assertion is asked again in a form whose
+//! error message carries the compiler's own number.
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::abi::Target;
+use crate::layout::Layout;
+
+/// How long one compiler may take over one probe.
+pub const COMPILE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A compiler that can answer for a target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compiler {
+    pub program: String,
+    pub args: Vec<String>,
+    /// E.g. "gcc 12.2.0".
+    pub version: String,
+}
+
+/// One number the model and the compiler disagree on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mismatch {
+    pub type_name: String,
+    /// `size`, `align`, or `offset of x` / `size of x`.
+    pub what: String,
+    pub model: u64,
+    pub compiler: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verification {
+    pub by: String,
+    pub ok: bool,
+    pub mismatches: Vec<Mismatch>,
+}
+
+/// Looks for the compiler of `target` on this machine.
+pub fn find_compiler(target: Target) -> Option<Compiler> {
+    let candidates: &[(&str, &[&str])] = match target {
+        Target::X86_64Linux => &[("x86_64-linux-gnu-gcc", &[]), ("gcc", &[]), ("cc", &[])],
+        Target::I686Linux => &[("i686-linux-gnu-gcc", &[])],
+        Target::Aarch64Linux => &[("aarch64-linux-gnu-gcc", &[])],
+        Target::Armv7Linux => &[("arm-linux-gnueabihf-gcc", &[])],
+        Target::X86_64Windows => &[("clang", &["--target=x86_64-pc-windows-msvc", "-ffreestanding"])],
+    };
+    candidates.iter().find_map(|(program, args)| {
+        // A plain `gcc` only answers for the target it was built for.
+        if *program == "gcc" || *program == "cc" {
+            let machine = Command::new(program).arg("-dumpmachine").output().ok()?;
+            let machine = String::from_utf8_lossy(&machine.stdout);
+            if !machine.starts_with("x86_64") || !machine.contains("linux") {
+                return None;
+            }
+        }
+        let output = Command::new(program).args(*args).arg("--version").output().ok()?;
+        let first = String::from_utf8_lossy(&output.stdout).lines().next()?.to_owned();
+        let number = first.split_whitespace().rev().find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()) && w.contains('.'))
+            .or_else(|| first.split_whitespace().find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit())))
+            .unwrap_or("?");
+        let name = if program.contains("clang") { "clang" } else { program.trim_end_matches("-gcc").rsplit('-').next().map_or("gcc", |_| "gcc") };
+        let prefix = program.strip_suffix("-gcc").map(|p| format!("{p}-")).unwrap_or_default();
+        Some(Compiler {
+            program: (*program).to_owned(),
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
+            version: format!("{prefix}{name} {number}"),
+        })
+    })
+}
+
+/// One quantity asked of the compiler.
+struct Question {
+    type_name: String,
+    what: String,
+    expression: String,
+    model: u64,
+}
+
+fn questions(layouts: &[Layout]) -> Vec<Question> {
+    let mut asked = Vec::new();
+    for layout in layouts {
+        let ty = &layout.name;
+        asked.push(Question { type_name: ty.clone(), what: "size".into(), expression: format!("sizeof({ty})"), model: layout.size });
+        asked.push(Question { type_name: ty.clone(), what: "align".into(), expression: format!("_Alignof({ty})"), model: layout.align });
+        for field in layout.fields.iter().filter(|f| f.bit_width.is_none()) {
+            let name = &field.name;
+            asked.push(Question {
+                type_name: ty.clone(),
+                what: format!("offset of {name}"),
+                expression: format!("__builtin_offsetof({ty}, {name})"),
+                model: field.offset,
+            });
+            if field.ty.ends_with("[]") {
+                continue; // a flexible array member has no size to ask for
+            }
+            asked.push(Question {
+                type_name: ty.clone(),
+                what: format!("size of {name}"),
+                expression: format!("sizeof((({ty} *)0)->{name})"),
+                model: field.size,
+            });
+        }
+    }
+    asked
+}
+
+const PRELUDE: &str = "#include <stddef.h>\n#include <stdint.h>\n#include <stdbool.h>\n";
+
+/// Asks `compiler` for every number in `layouts`, declared by `source`, in
+/// one compile. Returns what it disagreed on, or why it could not answer.
+pub fn verify(compiler: &Compiler, source: &str, layouts: &[Layout]) -> Result<Verification, String> {
+    let asked = questions(layouts);
+    let mut probe = String::from(PRELUDE);
+    probe.push_str(source);
+    probe.push_str("\n\n/* ffiscope probe: each line's error names the compiler's value */\n");
+    let first_line = probe.lines().count() + 1;
+    for (index, question) in asked.iter().enumerate() {
+        probe.push_str(&format!("int ffiscope_probe_{index} = (char (*)[{}])0;\n", question.expression));
+    }
+    let stderr = compile(compiler, &probe)?;
+    let mut answers: Vec<Option<u64>> = vec![None; asked.len()];
+    for line in stderr.lines() {
+        let Some((at, value)) = answer(line) else { continue };
+        if let Some(slot) = at.checked_sub(first_line).and_then(|i| answers.get_mut(i)) {
+            *slot = Some(value);
+        }
+    }
+    if let Some(index) = answers.iter().position(Option::is_none) {
+        let first_error = stderr.lines().find(|l| l.contains("error")).unwrap_or("no answer");
+        return Err(format!("{} did not answer for {} of `{}`: {first_error}", compiler.version, asked[index].what, asked[index].type_name));
+    }
+    let mismatches: Vec<Mismatch> = asked
+        .iter()
+        .zip(answers)
+        .filter_map(|(q, answer)| {
+            let compiler = answer?;
+            (compiler != q.model).then(|| Mismatch { type_name: q.type_name.clone(), what: q.what.clone(), model: q.model, compiler })
+        })
+        .collect();
+    Ok(Verification { by: compiler.version.clone(), ok: mismatches.is_empty(), mismatches })
+}
+
+/// `probe.c:123:5: error: … 'char (*)[8]' …` → (123, 8).
+fn answer(line: &str) -> Option<(usize, u64)> {
+    let mut parts = line.splitn(4, ':');
+    let _file = parts.next()?;
+    let at: usize = parts.next()?.trim().parse().ok()?;
+    let rest = parts.collect::<Vec<_>>().join(":");
+    let marker = rest.find("char (*)[")?;
+    let digits: String = rest[marker + 9..].chars().take_while(char::is_ascii_digit).collect();
+    Some((at, digits.parse().ok()?))
+}
+
+/// Runs the compiler over `source` (syntax only) and returns its stderr.
+fn compile(compiler: &Compiler, source: &str) -> Result<String, String> {
+    // Every probe line is an error on purpose: no limit on how many are shown.
+    let no_limit = if compiler.program.contains("clang") { "-ferror-limit=0" } else { "-fmax-errors=0" };
+    let mut child = Command::new(&compiler.program)
+        .args(&compiler.args)
+        .args(["-std=gnu11", "-fsyntax-only", "-Werror=int-conversion", "-Wno-pointer-to-int-cast", no_limit, "-x", "c", "-"])
+        .env("LC_ALL", "C")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("could not start {}: {e}", compiler.program))?;
+    let mut stdin = child.stdin.take().ok_or("no stdin")?;
+    let text = source.to_owned();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(text.as_bytes());
+    });
+    let mut stderr = child.stderr.take().ok_or("no stderr")?;
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        text
+    });
+    let started = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if started.elapsed() > COMPILE_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("{} took longer than {} s", compiler.version, COMPILE_TIMEOUT.as_secs()));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => return Err(format!("waiting for {}: {e}", compiler.program)),
+        }
+    }
+    let _ = writer.join();
+    reader.join().map_err(|_| "reading the compiler's output failed".to_owned())
+}
