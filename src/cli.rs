@@ -244,23 +244,19 @@ fn summary_table(reports: &[Report], out: &mut dyn Write) -> std::io::Result<()>
 fn layout_header(file: &Path, targets: &[String], json: bool, verify: bool, io: &mut Io<'_>) -> ExitCode {
     let mut chosen = Vec::new();
     for name in targets {
-        match Target::from_triple(name) {
-            Some(target) => chosen.push(target),
-            None => {
-                let valid: Vec<&str> = Target::ALL.iter().map(|t| t.triple()).collect();
-                let _ = writeln!(io.err, "error: unknown target '{name}'. Valid targets: {}", valid.join(", "));
-                return ExitCode::from(EXIT_USAGE);
-            }
-        }
+        let Some(target) = Target::from_triple(name) else {
+            let valid: Vec<&str> = Target::ALL.iter().map(|t| t.triple()).collect();
+            let _ = writeln!(io.err, "error: unknown target '{name}'. Valid targets: {}", valid.join(", "));
+            return ExitCode::from(EXIT_USAGE);
+        };
+        chosen.push(target);
     }
     if chosen.is_empty() {
-        match Target::host() {
-            Some(host) => chosen.push(host),
-            None => {
-                let _ = writeln!(io.err, "error: this machine is none of the five targets; name one with --target");
-                return ExitCode::from(EXIT_USAGE);
-            }
-        }
+        let Some(host) = Target::host() else {
+            let _ = writeln!(io.err, "error: this machine is none of the five targets; name one with --target");
+            return ExitCode::from(EXIT_USAGE);
+        };
+        chosen.push(host);
     }
     let source = match std::fs::read_to_string(file) {
         Ok(source) => source,

@@ -19,7 +19,14 @@ fn declaration(field: &Field) -> String {
 
 pub fn pahole_listing(layout: &Layout) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} {} {{", layout.kind.keyword(), layout.name);
+    // Names from C text already say `struct x`; exhibit names do not.
+    let keyword = layout.kind.keyword();
+    let title = if layout.name.starts_with(&format!("{keyword} ")) {
+        layout.name.clone()
+    } else {
+        format!("{keyword} {}", layout.name)
+    };
+    let _ = writeln!(out, "{title} {{");
     let padding = layout.padding();
     for field in &layout.fields {
         if let Some(hole) = padding.iter().find(|p| p.kind == PaddingKind::Hole && p.offset + p.size == field.offset) {

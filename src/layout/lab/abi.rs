@@ -74,6 +74,13 @@ impl Target {
         if self == Target::X86_64Windows { BitfieldRule::Microsoft } else { BitfieldRule::SysV }
     }
 
+    /// Whether unnamed bitfields (zero-width ones too) add their type's
+    /// alignment to the record's: AAPCS and Microsoft say yes, i386 and
+    /// x86-64 System V say no.
+    pub fn unnamed_bitfields_align(self) -> bool {
+        matches!(self, Target::Aarch64Linux | Target::Armv7Linux | Target::X86_64Windows)
+    }
+
     fn pointer_bytes(self) -> u64 {
         match self {
             Target::I686Linux | Target::Armv7Linux => 4,

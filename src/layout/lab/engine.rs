@@ -13,6 +13,25 @@ struct Engine<'a> {
     records: &'a [RecordDef],
     done: Vec<Option<Laid>>,
     in_progress: Vec<bool>,
+    /// Alignment a record keeps whatever packing surrounds it (Microsoft).
+    required: Vec<u64>,
+}
+
+/// Where the next member goes, while a record is being laid out.
+struct Placement {
+    /// Next free bit (stays 0 in a union).
+    bit: u64,
+    /// The furthest bit any member reached.
+    end_bits: u64,
+    align: u64,
+    /// Microsoft: the open bitfield storage unit (start bit, size in bytes).
+    unit: Option<(u64, u64)>,
+}
+
+impl Default for Placement {
+    fn default() -> Self {
+        Placement { bit: 0, end_bits: 0, align: 1, unit: None }
+    }
 }
 
 fn align_up(value: u64, align: u64) -> u64 {
@@ -26,6 +45,7 @@ pub fn lay_out(declarations: &Declarations, target: Target) -> Vec<(String, Laid
         records: &declarations.records,
         done: vec![None; declarations.records.len()],
         in_progress: vec![false; declarations.records.len()],
+        required: vec![1; declarations.records.len()],
     };
     declarations
         .records
@@ -50,9 +70,28 @@ impl Engine<'_> {
         }
         self.in_progress[id] = true;
         let laid = self.lay_record(record);
+        self.required[id] = self.kept_alignment(record, laid.as_ref().map_or(1, |l| l.align));
         self.in_progress[id] = false;
         self.done[id] = Some(laid.clone());
         laid
+    }
+
+    /// What packing cannot take from a record (Microsoft): all of its
+    /// alignment if `aligned` sits on the record itself; otherwise the largest
+    /// `aligned` on a member or inside a member's type.
+    fn kept_alignment(&self, record: &RecordDef, full: u64) -> u64 {
+        if record.aligned.is_some() {
+            return full;
+        }
+        record.members.iter().map(|m| m.aligned.unwrap_or(1).max(self.required_of_type(&m.ty))).fold(1, u64::max)
+    }
+
+    fn required_of_type(&self, ty: &TypeRef) -> u64 {
+        match ty {
+            TypeRef::Scalar(_) => 1,
+            TypeRef::Array(element, _) => self.required_of_type(element),
+            TypeRef::Record(id) => self.required[*id],
+        }
     }
 
     /// Size and alignment of a member's type, before packing and attributes.
@@ -77,104 +116,143 @@ impl Engine<'_> {
 
     fn lay_record(&mut self, record: &RecordDef) -> Laid {
         let mut fields = Vec::new();
-        let mut bit = 0u64; // next free bit (struct) or 0 (union)
-        let mut end_bits = 0u64; // for unions: the widest member
-        let mut align = 1u64;
-        // Microsoft bitfields: the open storage unit (start bit, size in bytes).
-        let mut unit: Option<(u64, u64)> = None;
-        let packed_bitfields = record.packed || record.pack.is_some();
+        let mut at = Placement::default();
         for (index, member) in record.members.iter().enumerate() {
-            let (size, natural) = self.type_of(&member.ty).map_err(|e| format!("{e} (member at {}:{})", member.line, member.column))?;
-            let capped = |a: u64| record.pack.map_or(a, |p| a.min(p));
+            let (size, natural) =
+                self.type_of(&member.ty).map_err(|e| format!("{e} (member at {}:{})", member.line, member.column))?;
             if let TypeRef::Array(_, None) = member.ty
                 && (index + 1 != record.members.len() || record.kind == Kind::Union)
             {
-                return Err(format!("a flexible array member must be the last member of a struct ({}:{})", member.line, member.column));
+                return Err(format!(
+                    "a flexible array member must be the last member of a struct ({}:{})",
+                    member.line, member.column
+                ));
             }
             if let Some(width) = member.bit_width {
                 if width > size * 8 {
-                    return Err(format!("bitfield of {width} bits is wider than its type ({}:{})", member.line, member.column));
+                    return Err(format!(
+                        "bitfield of {width} bits is wider than its type ({}:{})",
+                        member.line, member.column
+                    ));
                 }
-                let start = if record.kind == Kind::Union { 0 } else { bit };
-                let unit_end = |unit: Option<(u64, u64)>| unit.map_or(0, |(from, bytes)| from + bytes * 8);
-                let placed = match self.target.bitfield_rule() {
-                    BitfieldRule::SysV => {
-                        if width == 0 {
-                            // Pads to the type's alignment; adds nothing to the record's.
-                            bit = align_up(start, capped(natural) * 8);
-                            continue;
-                        }
-                        let unit_bits = natural * 8;
-                        let crosses = start / unit_bits != (start + width - 1) / unit_bits;
-                        if !packed_bitfields && crosses { align_up(start, unit_bits) } else { start }
-                    }
-                    BitfieldRule::Microsoft => {
-                        // Stays in the open unit only if the type's size is the same and it fits.
-                        let fits = unit.is_some_and(|(from, bytes)| bytes == size && start + width <= from + bytes * 8);
-                        if width == 0 || !fits {
-                            let after = start.max(unit_end(unit));
-                            unit = None;
-                            if width == 0 {
-                                bit = if record.kind == Kind::Union { 0 } else { after };
-                                continue;
-                            }
-                            let at = if record.kind == Kind::Union { 0 } else { align_up(after, capped(natural) * 8) };
-                            unit = Some((at, size));
-                            at
-                        } else {
-                            start
-                        }
-                    }
-                };
-                if member.name.is_some() || self.target.bitfield_rule() == BitfieldRule::Microsoft {
-                    align = align.max(if record.packed { 1 } else { capped(natural) });
+                if let Some(field) = self.place_bitfield(record, member, width, size, natural, &mut at) {
+                    fields.push(field);
                 }
-                let end = placed + width;
-                if let Some(name) = &member.name {
-                    fields.push(Field {
-                        name: name.clone(),
-                        ty: member.ty_text.clone(),
-                        offset: placed / 8,
-                        size: (end - 1) / 8 - placed / 8 + 1,
-                        align: natural,
-                        bit_offset: Some(placed),
-                        bit_width: Some(width),
-                    });
-                }
-                bit = if record.kind == Kind::Union { 0 } else { end };
-                end_bits = end_bits.max(end).max(unit_end(unit));
                 continue;
             }
             // An ordinary member closes any open bitfield unit.
-            if let (BitfieldRule::Microsoft, Some((from, bytes))) = (self.target.bitfield_rule(), unit.take()) {
-                bit = bit.max(from + bytes * 8);
+            if let Some((from, bytes)) = at.unit.take() {
+                at.bit = at.bit.max(from + bytes * 8);
             }
-            let member_align = self.member_align(record, member, natural);
-            align = align.max(member_align);
-            let offset = if record.kind == Kind::Union { 0 } else { align_up(bit.div_ceil(8), member_align) };
+            let mut member_align = self.member_align(record, member, natural);
+            if self.target.bitfield_rule() == BitfieldRule::Microsoft {
+                member_align = member_align.max(self.required_of_type(&member.ty));
+            }
+            at.align = at.align.max(member_align);
+            let offset = if record.kind == Kind::Union { 0 } else { align_up(at.bit.div_ceil(8), member_align) };
             self.push_member(&mut fields, member, offset, size, natural)?;
             let end = offset.saturating_add(size).saturating_mul(8);
-            bit = if record.kind == Kind::Union { 0 } else { end };
-            end_bits = end_bits.max(end);
+            at.bit = if record.kind == Kind::Union { 0 } else { end };
+            at.end_bits = at.end_bits.max(end);
         }
-        if let Some(aligned) = record.aligned {
-            align = align.max(aligned);
-        }
-        let used = if record.kind == Kind::Union { end_bits } else { bit.max(end_bits) };
+        let align = record.aligned.map_or(at.align, |aligned| at.align.max(aligned));
+        let used = if record.kind == Kind::Union { at.end_bits } else { at.bit.max(at.end_bits) };
         let size = align_up(used.div_ceil(8), align);
         Ok(Layout { name: record.name.clone(), kind: record.kind, size, align, fields })
     }
 
-    fn member_align(&self, record: &RecordDef, member: &MemberDef, natural: u64) -> u64 {
-        let mut align = if member.packed || record.packed { 1 } else { natural };
-        if let Some(raised) = member.aligned {
-            align = align.max(raised);
+    /// Places one bitfield by the target's rules; returns its field if it is named.
+    fn place_bitfield(
+        &self,
+        record: &RecordDef,
+        member: &MemberDef,
+        width: u64,
+        size: u64,
+        natural: u64,
+        at: &mut Placement,
+    ) -> Option<Field> {
+        let capped = |a: u64| record.pack.map_or(a, |p| a.min(p));
+        let microsoft = self.target.bitfield_rule() == BitfieldRule::Microsoft;
+        let union = record.kind == Kind::Union;
+        let start = if union { 0 } else { at.bit };
+        let unit_end = |unit: Option<(u64, u64)>| unit.map_or(0, |(from, bytes)| from + bytes * 8);
+        let placed = if microsoft {
+            // Stays in the open unit only if the type's size is the same and it fits.
+            let fits = at.unit.is_some_and(|(from, bytes)| bytes == size && start + width <= from + bytes * 8);
+            if width == 0 || !fits {
+                let after = start.max(unit_end(at.unit));
+                at.unit = None;
+                if width == 0 {
+                    at.bit = if union { 0 } else { after };
+                    return None;
+                }
+                // A packed record places units at any byte.
+                let unit_align = if record.packed || member.packed { 1 } else { capped(natural) };
+                let unit_start = if union { 0 } else { align_up(after, unit_align * 8) };
+                at.unit = Some((unit_start, size));
+                unit_start
+            } else {
+                start
+            }
+        } else {
+            if width == 0 {
+                // Pads to the type's alignment. AAPCS counts it in the record's
+                // alignment even when packed, and #pragma pack does not cap it.
+                at.bit = align_up(start, capped(natural) * 8);
+                if self.target.unnamed_bitfields_align() {
+                    at.align = at.align.max(natural);
+                }
+                return None;
+            }
+            // A bitfield may not span more alignment units of its type than
+            // the type itself does (gcc's rule; moot when packed).
+            let unit_bits = natural * 8;
+            let allowed = (size / natural).max(1);
+            let spanned = (start + width - 1) / unit_bits - start / unit_bits + 1;
+            let packed = record.packed || record.pack.is_some();
+            if !packed && spanned > allowed { align_up(start, unit_bits) } else { start }
+        };
+        // Microsoft: bitfields in a union add nothing to its alignment.
+        if (member.name.is_some() || self.target.unnamed_bitfields_align()) && !(microsoft && union) {
+            // `packed` zeroes a bitfield's alignment; with gcc a #pragma pack in
+            // force as well caps it instead, with Microsoft `packed` still wins.
+            let packed_wins = record.pack.is_none() || microsoft;
+            at.align = at.align.max(if record.packed && packed_wins { 1 } else { capped(natural) });
         }
-        record.pack.map_or(align, |pack| align.min(pack))
+        let end = placed + width;
+        at.bit = if union { 0 } else { end };
+        at.end_bits = at.end_bits.max(end).max(unit_end(at.unit));
+        member.name.as_ref().map(|name| Field {
+            name: name.clone(),
+            ty: member.ty_text.clone(),
+            offset: placed / 8,
+            size: (end - 1) / 8 - placed / 8 + 1,
+            align: natural,
+            bit_offset: Some(placed),
+            bit_width: Some(width),
+        })
+    }
+
+    fn member_align(&self, record: &RecordDef, member: &MemberDef, natural: u64) -> u64 {
+        let packed_align = if member.packed || record.packed { 1 } else { natural };
+        let capped = record.pack.map_or(packed_align, |pack| packed_align.min(pack));
+        match member.aligned {
+            // gcc: #pragma pack caps even an explicit alignment; Microsoft: it does not.
+            Some(raised) if self.target.bitfield_rule() == BitfieldRule::Microsoft => capped.max(raised),
+            Some(raised) => record.pack.map_or(packed_align.max(raised), |pack| packed_align.max(raised).min(pack)),
+            None => capped,
+        }
     }
 
     /// A named member, or the members of an anonymous one at their absolute offsets.
-    fn push_member(&mut self, fields: &mut Vec<Field>, member: &MemberDef, offset: u64, size: u64, natural: u64) -> Result<(), String> {
+    fn push_member(
+        &mut self,
+        fields: &mut Vec<Field>,
+        member: &MemberDef,
+        offset: u64,
+        size: u64,
+        natural: u64,
+    ) -> Result<(), String> {
         match (&member.name, &member.ty) {
             (Some(name), _) => fields.push(Field {
                 name: name.clone(),

@@ -160,6 +160,7 @@ impl Parser {
         token
     }
 
+    #[expect(clippy::unused_self, reason = "reads as `self.error(…)` beside the other helpers")]
     fn error<T>(&self, token: &Token, message: impl Into<String>) -> Parsed<T> {
         Err(ParseError { line: token.line, column: token.column, message: message.into() })
     }
@@ -282,7 +283,11 @@ impl Parser {
         if words.starts_with("include<") || words.starts_with("include\"") || words.starts_with("pragmaonce") {
             return Ok(()); // standard headers: their types are known
         }
-        if words.starts_with("ifndef") || words.starts_with("define") || words.starts_with("endif") || words.starts_with("pragma") {
+        if words.starts_with("ifndef")
+            || words.starts_with("define")
+            || words.starts_with("endif")
+            || words.starts_with("pragma")
+        {
             return Ok(()); // include guards and other pragmas do not change layouts
         }
         self.error(token, format!("unsupported preprocessor line `#{text}`"))
@@ -337,7 +342,11 @@ impl Parser {
                 TokenKind::Punct('+') => value.checked_add(rhs),
                 _ => value.checked_sub(rhs),
             }
-            .ok_or(ParseError { line: op.line, column: op.column, message: "constant out of range".into() })?;
+            .ok_or(ParseError {
+                line: op.line,
+                column: op.column,
+                message: "constant out of range".into(),
+            })?;
         }
         Ok(value)
     }
@@ -351,7 +360,11 @@ impl Parser {
                 TokenKind::Punct('*') => value.checked_mul(rhs),
                 _ => value.checked_div(rhs),
             }
-            .ok_or(ParseError { line: op.line, column: op.column, message: "constant out of range".into() })?;
+            .ok_or(ParseError {
+                line: op.line,
+                column: op.column,
+                message: "constant out of range".into(),
+            })?;
         }
         Ok(value)
     }
@@ -489,7 +502,9 @@ impl Parser {
             Some(tag) => format!("{keyword} {tag}"),
             None => format!("(anonymous {keyword} at {}:{})", start.line, start.column),
         };
-        let existing = tag.as_ref().and_then(|t| self.tags.iter().rev().find(|(n, _)| *n == format!("{keyword} {t}")).map(|(_, id)| *id));
+        let existing = tag
+            .as_ref()
+            .and_then(|t| self.tags.iter().rev().find(|(n, _)| *n == format!("{keyword} {t}")).map(|(_, id)| *id));
         if !self.is_punct('{') {
             let Some(_) = tag else { return self.error(&start, format!("expected a name or `{{` after `{keyword}`")) };
             let id = existing.unwrap_or_else(|| {
@@ -677,7 +692,8 @@ impl Parser {
             if inner_pointers == 0 {
                 return self.error(&token, "expected `*` in a function pointer");
             }
-            let ty = dims.into_iter().rev().fold(TypeRef::Scalar(Scalar::Pointer), |ty, n| TypeRef::Array(Box::new(ty), n));
+            let ty =
+                dims.into_iter().rev().fold(TypeRef::Scalar(Scalar::Pointer), |ty, n| TypeRef::Array(Box::new(ty), n));
             return Ok((Some(name), ty, format!("{text} (*)(…)"), token));
         }
         let name = if let TokenKind::Ident(name) = &token.kind {

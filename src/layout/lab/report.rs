@@ -3,11 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ParseError;
 use super::abi::Target;
 use super::engine::lay_out;
 use super::parser::parse;
 use super::verify::{Mismatch, Verification, find_compiler, verify};
-use super::ParseError;
 use crate::layout::{Field, Kind, Layout, Padding};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,17 +135,13 @@ pub fn analyze(file: &str, source: &str, targets: &[Target], check: bool) -> Lab
                 fields: layout.fields.iter().map(FieldReport::from).collect(),
                 padding: layout.padding(),
                 verified: verification.as_ref().map(|v| {
-                    let mine: Vec<Mismatch> = v.mismatches.iter().filter(|m| m.type_name == layout.name).cloned().collect();
+                    let mine: Vec<Mismatch> =
+                        v.mismatches.iter().filter(|m| m.type_name == layout.name).cloned().collect();
                     Verification { by: v.by.clone(), ok: mine.is_empty(), mismatches: mine }
                 }),
             })
             .collect();
-        results.push(TargetReport {
-            target,
-            types,
-            verified_by: verification.map(|v| v.by),
-            verification_error,
-        });
+        results.push(TargetReport { target, types, verified_by: verification.map(|v| v.by), verification_error });
     }
     errors.sort_by_key(|e| (e.line, e.column));
     errors.dedup();

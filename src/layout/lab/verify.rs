@@ -4,6 +4,7 @@
 //! work on one machine. A failed assertion is asked again in a form whose
 //! error message carries the compiler's own number.
 
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -62,10 +63,17 @@ pub fn find_compiler(target: Target) -> Option<Compiler> {
         }
         let output = Command::new(program).args(*args).arg("--version").output().ok()?;
         let first = String::from_utf8_lossy(&output.stdout).lines().next()?.to_owned();
-        let number = first.split_whitespace().rev().find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()) && w.contains('.'))
+        let number = first
+            .split_whitespace()
+            .rev()
+            .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()) && w.contains('.'))
             .or_else(|| first.split_whitespace().find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit())))
             .unwrap_or("?");
-        let name = if program.contains("clang") { "clang" } else { program.trim_end_matches("-gcc").rsplit('-').next().map_or("gcc", |_| "gcc") };
+        let name = if program.contains("clang") {
+            "clang"
+        } else {
+            program.trim_end_matches("-gcc").rsplit('-').next().map_or("gcc", |_| "gcc")
+        };
         let prefix = program.strip_suffix("-gcc").map(|p| format!("{p}-")).unwrap_or_default();
         Some(Compiler {
             program: (*program).to_owned(),
@@ -87,8 +95,18 @@ fn questions(layouts: &[Layout]) -> Vec<Question> {
     let mut asked = Vec::new();
     for layout in layouts {
         let ty = &layout.name;
-        asked.push(Question { type_name: ty.clone(), what: "size".into(), expression: format!("sizeof({ty})"), model: layout.size });
-        asked.push(Question { type_name: ty.clone(), what: "align".into(), expression: format!("_Alignof({ty})"), model: layout.align });
+        asked.push(Question {
+            type_name: ty.clone(),
+            what: "size".into(),
+            expression: format!("sizeof({ty})"),
+            model: layout.size,
+        });
+        asked.push(Question {
+            type_name: ty.clone(),
+            what: "align".into(),
+            expression: format!("_Alignof({ty})"),
+            model: layout.align,
+        });
         for field in layout.fields.iter().filter(|f| f.bit_width.is_none()) {
             let name = &field.name;
             asked.push(Question {
@@ -122,7 +140,7 @@ pub fn verify(compiler: &Compiler, source: &str, layouts: &[Layout]) -> Result<V
     probe.push_str("\n\n/* ffiscope probe: each line's error names the compiler's value */\n");
     let first_line = probe.lines().count() + 1;
     for (index, question) in asked.iter().enumerate() {
-        probe.push_str(&format!("int ffiscope_probe_{index} = (char (*)[{}])0;\n", question.expression));
+        let _ = writeln!(probe, "int ffiscope_probe_{index} = (char (*)[{}])0;", question.expression);
     }
     let stderr = compile(compiler, &probe)?;
     let mut answers: Vec<Option<u64>> = vec![None; asked.len()];
@@ -134,14 +152,22 @@ pub fn verify(compiler: &Compiler, source: &str, layouts: &[Layout]) -> Result<V
     }
     if let Some(index) = answers.iter().position(Option::is_none) {
         let first_error = stderr.lines().find(|l| l.contains("error")).unwrap_or("no answer");
-        return Err(format!("{} did not answer for {} of `{}`: {first_error}", compiler.version, asked[index].what, asked[index].type_name));
+        return Err(format!(
+            "{} did not answer for {} of `{}`: {first_error}",
+            compiler.version, asked[index].what, asked[index].type_name
+        ));
     }
     let mismatches: Vec<Mismatch> = asked
         .iter()
         .zip(answers)
         .filter_map(|(q, answer)| {
             let compiler = answer?;
-            (compiler != q.model).then(|| Mismatch { type_name: q.type_name.clone(), what: q.what.clone(), model: q.model, compiler })
+            (compiler != q.model).then(|| Mismatch {
+                type_name: q.type_name.clone(),
+                what: q.what.clone(),
+                model: q.model,
+                compiler,
+            })
         })
         .collect();
     Ok(Verification { by: compiler.version.clone(), ok: mismatches.is_empty(), mismatches })
@@ -164,7 +190,16 @@ fn compile(compiler: &Compiler, source: &str) -> Result<String, String> {
     let no_limit = if compiler.program.contains("clang") { "-ferror-limit=0" } else { "-fmax-errors=0" };
     let mut child = Command::new(&compiler.program)
         .args(&compiler.args)
-        .args(["-std=gnu11", "-fsyntax-only", "-Werror=int-conversion", "-Wno-pointer-to-int-cast", no_limit, "-x", "c", "-"])
+        .args([
+            "-std=gnu11",
+            "-fsyntax-only",
+            "-Werror=int-conversion",
+            "-Wno-pointer-to-int-cast",
+            no_limit,
+            "-x",
+            "c",
+            "-",
+        ])
         .env("LC_ALL", "C")
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
