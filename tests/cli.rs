@@ -74,3 +74,95 @@ fn unknown_ids_variants_and_flags_are_usage_errors() {
     assert_eq!(code, 2);
     assert!(err.contains("--frobnicate"), "{err}");
 }
+
+fn header(text: &str) -> tempfile_path::TempHeader {
+    tempfile_path::TempHeader::new(text)
+}
+
+/// A header file that removes itself.
+mod tempfile_path {
+    pub struct TempHeader(pub std::path::PathBuf);
+
+    impl TempHeader {
+        pub fn new(text: &str) -> TempHeader {
+            static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let path = std::env::temp_dir().join(format!("ffiscope-cli-{}-{n}.h", std::process::id()));
+            std::fs::write(&path, text).expect("write a header");
+            TempHeader(path)
+        }
+
+        pub fn arg(&self) -> &str {
+            self.0.to_str().expect("a UTF-8 path")
+        }
+    }
+
+    impl Drop for TempHeader {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+}
+
+#[test]
+fn layout_json_has_the_documented_shape() {
+    let file = header(
+        "#include <stdint.h>\ntypedef struct { char a; int64_t b; } pair_t;\nunion u { int i; char c; };\nstruct bits { char k; unsigned r : 3; };\n",
+    );
+    let (code, out, err) =
+        ffiscope(&["layout", file.arg(), "--target", "x86_64-linux-gnu", "--target", "i686-linux-gnu", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(report["file"], file.arg());
+    assert_eq!(report["errors"], serde_json::json!([]));
+    let results = report["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    assert_eq!(results[1]["target"], "i686-linux-gnu");
+    let pair = &results[1]["types"][0];
+    assert_eq!(
+        (pair["name"].as_str(), pair["kind"].as_str(), pair["size"].as_u64(), pair["align"].as_u64()),
+        (Some("pair_t"), Some("struct"), Some(12), Some(4))
+    );
+    assert_eq!(pair["padding"], serde_json::json!([{"offset": 1, "size": 3, "kind": "hole"}]));
+    assert_eq!(pair["verified"], serde_json::Value::Null, "not asked to verify");
+    let field = &pair["fields"][1];
+    assert_eq!(
+        (field["name"].as_str(), field["type"].as_str(), field["offset"].as_u64()),
+        (Some("b"), Some("int64_t"), Some(4))
+    );
+    assert_eq!(field["bit_offset"], serde_json::Value::Null);
+    let bits = &results[0]["types"][2]["fields"][1];
+    assert_eq!((bits["bit_offset"].as_u64(), bits["bit_width"].as_u64()), (Some(8), Some(3)));
+}
+
+#[test]
+fn layout_exit_codes_say_what_happened() {
+    let good = header("struct s { char c; double d; };\n");
+    let bad = header("struct s { char c; nonsense d; };\n");
+    assert_eq!(ffiscope(&["layout", good.arg(), "--target", "x86_64-linux-gnu"]).0, 0);
+    let (code, _, err) = ffiscope(&["layout", bad.arg(), "--target", "x86_64-linux-gnu"]);
+    assert_eq!(code, 4);
+    assert!(err.contains("1:20: unknown type `nonsense`"), "{err}");
+    assert!(err.contains("  struct s { char c; nonsense d; };\n                     ^"), "{err}");
+    let (code, _, err) = ffiscope(&["layout", good.arg(), "--target", "sparc"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("Valid targets: x86_64-linux-gnu"), "{err}");
+    assert_eq!(ffiscope(&["layout", "/no/such/file.h"]).0, 2);
+}
+
+#[test]
+fn layout_verify_asks_the_host_compiler() {
+    let file = header("struct s { char c; long l; short h[3]; };\n");
+    let (code, out, err) = ffiscope(&["layout", file.arg(), "--verify", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let result = &report["results"][0];
+    if result["verified_by"].is_null() {
+        eprintln!("no host compiler: {}", result["verification_error"]);
+        return;
+    }
+    let verified = &result["types"][0]["verified"];
+    assert_eq!(verified["ok"], true);
+    assert!(verified["by"].as_str().unwrap().contains("gcc"), "{verified}");
+    assert_eq!(verified["mismatches"], serde_json::json!([]));
+}
