@@ -7,12 +7,14 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::layout::exhibits::{Exhibit, load_exhibits};
+use crate::layout::lab::session::{LabCommand, LabSession};
 use crate::scenarios::session::{ScenarioCommand, ScenarioSession};
 use crate::scenarios::type_mapping::{TypeRow, type_rows};
 use crate::track::{TrackerCommand, TrackerSession};
 use crate::ui::allocation_plot::XAxis;
 use crate::ui::layouts_panel::{LayoutsView, layouts_panel_ui};
 use crate::ui::scenarios_panel::scenarios_panel_ui;
+use crate::ui::struct_lab_panel::{LabView, struct_lab_panel_ui};
 use crate::ui::tracker_panel::tracker_panel_ui;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -21,16 +23,18 @@ pub enum Tab {
     Tracker,
     Scenarios,
     Layouts,
+    StructLab,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 3] = [Tab::Tracker, Tab::Scenarios, Tab::Layouts];
+    pub const ALL: [Tab; 4] = [Tab::Tracker, Tab::Scenarios, Tab::Layouts, Tab::StructLab];
 
     pub fn label(self) -> &'static str {
         match self {
             Tab::Tracker => "Tracker",
             Tab::Scenarios => "Scenarios",
             Tab::Layouts => "Layouts",
+            Tab::StructLab => "Struct Lab",
         }
     }
 }
@@ -43,11 +47,19 @@ pub struct Settings {
     pub zoom: f32,
     pub tab: Tab,
     pub plot_x_axis: XAxis,
+    /// Struct Lab's text: a pasted declaration survives a restart.
+    pub lab_text: String,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { dark_mode: true, zoom: 1.0, tab: Tab::Tracker, plot_x_axis: XAxis::Sequence }
+        Settings {
+            dark_mode: true,
+            zoom: 1.0,
+            tab: Tab::Tracker,
+            plot_x_axis: XAxis::Sequence,
+            lab_text: crate::layout::lab::session::EXAMPLE.to_owned(),
+        }
     }
 }
 
@@ -63,10 +75,11 @@ impl Settings {
 }
 
 #[must_use]
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Tracker(TrackerCommand),
     Scenario(ScenarioCommand),
+    Lab(LabCommand),
     ShowTab(Tab),
     SetDarkMode(bool),
 }
@@ -80,6 +93,8 @@ pub struct FfiscopeApp {
     exhibits: Vec<Exhibit>,
     types: Vec<TypeRow>,
     layouts: LayoutsView,
+    lab: LabSession,
+    lab_view: LabView,
     startup_probe: Option<StartupProbe>,
 }
 
@@ -98,12 +113,14 @@ impl FfiscopeApp {
         // Variants that crash run in a child: this very program, in `run --isolated` mode.
         let program = std::env::current_exe().unwrap_or_else(|_| "ffiscope".into());
         FfiscopeApp {
-            settings,
+            settings: settings.clone(),
             tracker: TrackerSession::new(),
             scenarios: ScenarioSession::new(program),
             exhibits: load_exhibits(),
             types: type_rows(),
             layouts: LayoutsView::default(),
+            lab: LabSession::new(settings.lab_text.clone()),
+            lab_view: LabView::default(),
             startup_probe: None,
         }
     }
@@ -139,8 +156,16 @@ impl FfiscopeApp {
         &mut self.scenarios
     }
 
+    pub fn lab(&self) -> &LabSession {
+        &self.lab
+    }
+
     fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
+            Command::Lab(command) => {
+                self.lab.apply(command);
+                self.settings.lab_text = self.lab.text().to_owned();
+            }
             Command::Tracker(command) => self.tracker.apply(command),
             Command::Scenario(command) => self.scenarios.apply(command),
             Command::ShowTab(tab) => self.settings.tab = tab,
@@ -196,7 +221,18 @@ impl eframe::App for FfiscopeApp {
         if let Some(due) = self.scenarios.tick(Instant::now()) {
             ctx.request_repaint_after(due);
         }
-        let mut commands = Vec::new();
+        if self.lab.is_verifying() && !self.lab.poll() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+        }
+        // A header dropped on the window opens in Struct Lab.
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect()
+        });
+        let mut commands: Vec<Command> =
+            dropped.into_iter().map(|path| Command::Lab(LabCommand::Open(path.display().to_string()))).collect();
+        if !commands.is_empty() {
+            commands.push(Command::ShowTab(Tab::StructLab));
+        }
         egui::Panel::top("top-bar").show(ui, |ui| commands.extend(self.top_bar_ui(ui)));
         egui::CentralPanel::default().show(ui, |ui| match self.settings.tab {
             Tab::Tracker => {
@@ -208,6 +244,10 @@ impl eframe::App for FfiscopeApp {
                 commands.extend(requested.into_iter().map(Command::Scenario));
             }
             Tab::Layouts => layouts_panel_ui(ui, &self.exhibits, &self.types, &mut self.layouts),
+            Tab::StructLab => {
+                let requested = struct_lab_panel_ui(ui, &self.lab, &mut self.lab_view);
+                commands.extend(requested.into_iter().map(Command::Lab));
+            }
         });
         for command in commands {
             self.apply(&ctx, command);
@@ -246,7 +286,13 @@ mod tests {
     #[test]
     fn theme_and_zoom_survive_a_restart() {
         let mut storage = MemoryStorage::default();
-        let chosen = Settings { dark_mode: false, zoom: 1.75, tab: Tab::Tracker, plot_x_axis: XAxis::Time };
+        let chosen = Settings {
+            dark_mode: false,
+            zoom: 1.75,
+            tab: Tab::StructLab,
+            plot_x_axis: XAxis::Time,
+            lab_text: "struct pasted { char a; };".to_owned(),
+        };
         chosen.store(&mut storage);
         assert_eq!(Settings::load(Some(&storage)), chosen);
     }

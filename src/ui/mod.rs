@@ -10,6 +10,7 @@ pub mod layouts_panel;
 pub mod outstanding_table;
 pub mod scenarios_panel;
 pub mod site_table;
+pub mod struct_lab_panel;
 pub mod tracker_panel;
 
 use egui::Color32;

@@ -38,6 +38,29 @@ fn align_up(value: u64, align: u64) -> u64 {
     if align <= 1 { value } else { value.div_ceil(align).saturating_mul(align) }
 }
 
+/// The target rules that decided a record's members, e.g.
+/// "`b` (long long): i386 System V: 8-byte types align to 4 inside structs".
+pub fn rules_cited(declarations: &Declarations, target: Target, name: &str) -> Vec<String> {
+    let Some(record) = declarations.records.iter().find(|r| r.name == name) else { return Vec::new() };
+    let mut rules = Vec::new();
+    for member in &record.members {
+        let mut ty = &member.ty;
+        while let TypeRef::Array(element, _) = ty {
+            ty = element;
+        }
+        if let TypeRef::Scalar(scalar) = ty
+            && let (_, _, Some(rule)) = target.scalar(*scalar)
+        {
+            let name = member.name.as_deref().unwrap_or("(unnamed)");
+            rules.push(format!("`{name}` ({}): {rule}", member.ty_text));
+        }
+    }
+    if target.bitfield_rule() == BitfieldRule::Microsoft && record.members.iter().any(|m| m.bit_width.is_some()) {
+        rules.push("Microsoft bitfields: each run of same-size bitfields fills a whole unit of its type".to_owned());
+    }
+    rules
+}
+
 /// Every named record of `declarations`, laid out for `target`, in order.
 pub fn lay_out(declarations: &Declarations, target: Target) -> Vec<(String, Laid)> {
     let mut engine = Engine {

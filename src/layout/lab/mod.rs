@@ -7,6 +7,7 @@ pub mod engine;
 pub mod lexer;
 pub mod parser;
 pub mod report;
+pub mod session;
 pub mod verify;
 
 pub use abi::Target;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ParseError;
 use super::abi::Target;
-use super::engine::lay_out;
+use super::engine::{lay_out, rules_cited};
 use super::parser::parse;
 use super::verify::{Mismatch, Verification, find_compiler, verify};
 use crate::layout::{Field, Kind, Layout, Padding};
@@ -46,6 +46,8 @@ pub struct TypeReport {
     pub padding: Vec<Padding>,
     /// `None` where no compiler for the target was found (model only).
     pub verified: Option<Verification>,
+    /// The target's rules that decided members of this type.
+    pub rules: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,6 +136,7 @@ pub fn analyze(file: &str, source: &str, targets: &[Target], check: bool) -> Lab
                 align: layout.align,
                 fields: layout.fields.iter().map(FieldReport::from).collect(),
                 padding: layout.padding(),
+                rules: rules_cited(&declarations, target, &layout.name),
                 verified: verification.as_ref().map(|v| {
                     let mine: Vec<Mismatch> =
                         v.mismatches.iter().filter(|m| m.type_name == layout.name).cloned().collect();

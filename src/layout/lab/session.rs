@@ -1,0 +1,160 @@
+//! The Struct Lab tab's state: the text, the targets, the model's layouts
+//! (recomputed on every edit: parsing and laying out take microseconds), and
+//! a verification by the compilers running in the background.
+
+use std::path::Path;
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
+
+use super::abi::Target;
+use super::report::{LabReport, analyze};
+
+/// A starting point that shows what the lab does.
+pub const EXAMPLE: &str = "#include <stdint.h>\n\n\
+struct stat_like {\n    uint32_t st_mode;\n    long st_size;      /* 8 bytes on LP64, 4 on i686 and Windows */\n    int64_t st_mtime;  /* aligns to 4 inside i686 structs */\n};\n\n\
+struct flags {\n    char a;\n    int b : 4;         /* 12 bytes with Microsoft bitfields, 4 elsewhere */\n    char c;\n};\n\n\
+#pragma pack(push, 1)\n\
+struct packed_data {\n    uint8_t flag;\n    uint32_t value;\n    uint64_t timestamp;\n};\n\
+#pragma pack(pop)\n";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabCommand {
+    Edit(String),
+    ToggleTarget(Target),
+    Select(String),
+    Verify,
+    Open(String),
+    Save(String),
+}
+
+#[derive(Debug)]
+pub struct LabSession {
+    text: String,
+    targets: Vec<Target>,
+    model: LabReport,
+    selected: Option<String>,
+    /// The report the compilers are producing, for the text and targets as they were.
+    pending: Option<(String, Vec<Target>, Receiver<LabReport>)>,
+    /// The last finished verification, valid while text and targets stay the same.
+    verified: Option<(String, Vec<Target>, LabReport)>,
+    /// The outcome of the last open or save.
+    message: Option<String>,
+}
+
+impl LabSession {
+    pub fn new(text: String) -> LabSession {
+        let targets = vec![Target::X86_64Linux, Target::I686Linux, Target::X86_64Windows];
+        let model = analyze("lab.h", &text, &targets, false);
+        LabSession { text, targets, model, selected: None, pending: None, verified: None, message: None }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn targets(&self) -> &[Target] {
+        &self.targets
+    }
+
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    pub fn is_verifying(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// The compilers' report if it is for the current text, else the model's.
+    pub fn report(&self) -> &LabReport {
+        match &self.verified {
+            Some((text, targets, report)) if *text == self.text && *targets == self.targets => report,
+            _ => &self.model,
+        }
+    }
+
+    /// The type shown: the chosen one, or the first.
+    pub fn selected(&self) -> Option<&str> {
+        let names: Vec<&str> =
+            self.model.results.first().map(|r| r.types.iter().map(|t| t.name.as_str()).collect()).unwrap_or_default();
+        self.selected.as_deref().filter(|s| names.contains(s)).or(names.first().copied())
+    }
+
+    pub fn apply(&mut self, command: LabCommand) {
+        match command {
+            LabCommand::Edit(text) => self.set_text(text),
+            LabCommand::ToggleTarget(target) => {
+                if let Some(at) = self.targets.iter().position(|t| *t == target) {
+                    if self.targets.len() > 1 {
+                        self.targets.remove(at);
+                    }
+                } else {
+                    self.targets.push(target);
+                    self.targets.sort_by_key(|t| Target::ALL.iter().position(|a| a == t));
+                }
+                self.relayout();
+            }
+            LabCommand::Select(name) => self.selected = Some(name),
+            LabCommand::Verify => self.start_verification(),
+            LabCommand::Open(path) => match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    self.set_text(text);
+                    self.message = Some(format!("Opened {path}"));
+                }
+                Err(error) => self.message = Some(format!("Could not open {path}: {error}")),
+            },
+            LabCommand::Save(path) => {
+                self.message = Some(match save_whole(Path::new(&path), &self.text) {
+                    Ok(()) => format!("Saved {path}"),
+                    Err(error) => format!("Could not save {path}: {error}"),
+                });
+            }
+        }
+    }
+
+    fn set_text(&mut self, text: String) {
+        self.text = text;
+        self.relayout();
+    }
+
+    fn relayout(&mut self) {
+        self.model = analyze("lab.h", &self.text, &self.targets, false);
+    }
+
+    fn start_verification(&mut self) {
+        let (sender, receiver) = channel();
+        let (text, targets) = (self.text.clone(), self.targets.clone());
+        let (for_thread, targets_for_thread) = (text.clone(), targets.clone());
+        std::thread::spawn(move || {
+            let _ = sender.send(analyze("lab.h", &for_thread, &targets_for_thread, true));
+        });
+        self.pending = Some((text, targets, receiver));
+    }
+
+    /// Takes a finished verification, if one finished. Returns true if it did.
+    pub fn poll(&mut self) -> bool {
+        let Some((_, _, receiver)) = &self.pending else { return false };
+        match receiver.try_recv() {
+            Ok(report) => {
+                if let Some((text, targets, _)) = self.pending.take() {
+                    self.verified = Some((text, targets, report));
+                }
+                true
+            }
+            Err(TryRecvError::Disconnected) => {
+                self.pending = None;
+                self.message = Some("The verification stopped without an answer.".to_owned());
+                true
+            }
+            Err(TryRecvError::Empty) => false,
+        }
+    }
+}
+
+/// Writes to a file beside `path` and renames it over `path`, so a failed
+/// write never leaves a half-written header behind as if complete.
+fn save_whole(path: &Path, text: &str) -> std::io::Result<()> {
+    let partial = path.with_extension("h.partial");
+    std::fs::write(&partial, text)?;
+    std::fs::rename(&partial, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&partial);
+    })
+}

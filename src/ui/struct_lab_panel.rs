@@ -1,0 +1,220 @@
+//! The Struct Lab tab: C declarations on the left; on the right, the chosen
+//! type laid out for each target side by side, the differences between
+//! targets called out, and what the real compilers said.
+
+use egui::{Color32, RichText, ScrollArea, Ui};
+
+use crate::layout::lab::Target;
+use crate::layout::lab::report::{LabReport, TargetReport, TypeReport};
+use crate::layout::lab::session::{LabCommand, LabSession};
+use crate::layout::listing::pahole_listing;
+use crate::layout::{Field, Layout};
+
+use super::layout_grid::{field_details, layout_grid_ui};
+use super::{ANOMALY_COLOR, format};
+
+const VERIFIED_COLOR: Color32 = Color32::from_rgb(0x4c, 0xaf, 0x50);
+
+/// The panel's own state: the path field and the hovered member.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabView {
+    pub path: String,
+    pub hovered: Option<String>,
+}
+
+/// What the badge above a target's column says.
+pub fn badge(result: &TargetReport, ty: &TypeReport) -> (String, Color32) {
+    match (&ty.verified, &result.verification_error) {
+        (Some(v), _) if v.ok => (format!("verified by {}", v.by), VERIFIED_COLOR),
+        (Some(v), _) => (
+            format!("{} mismatch{} with {}", v.mismatches.len(), if v.mismatches.len() == 1 { "" } else { "es" }, v.by),
+            ANOMALY_COLOR,
+        ),
+        (None, Some(error)) => (format!("not verified: {error}"), ANOMALY_COLOR),
+        (None, None) => ("model only".to_owned(), Color32::GRAY),
+    }
+}
+
+#[must_use]
+pub fn struct_lab_panel_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView) -> Vec<LabCommand> {
+    let mut commands = Vec::new();
+    toolbar_ui(ui, session, view, &mut commands);
+    ui.separator();
+    egui::Panel::left("lab-editor").resizable(true).default_size(420.0).show(ui, |ui| {
+        let mut text = session.text().to_owned();
+        let editor = egui::TextEdit::multiline(&mut text).code_editor().desired_rows(24).desired_width(f32::INFINITY);
+        if ui.add(editor).on_hover_text("C declarations: struct, union, enum, typedef, #pragma pack").changed() {
+            commands.push(LabCommand::Edit(text));
+        }
+        errors_ui(ui, session);
+    });
+    egui::CentralPanel::default().show(ui, |ui| {
+        ScrollArea::both().id_salt("lab-results").show(ui, |ui| results_ui(ui, session, view, &mut commands));
+    });
+    commands
+}
+
+fn toolbar_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView, commands: &mut Vec<LabCommand>) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Targets:");
+        for target in Target::ALL {
+            let on = session.targets().contains(&target);
+            if ui.selectable_label(on, target.triple()).clicked() {
+                commands.push(LabCommand::ToggleTarget(target));
+            }
+        }
+        ui.separator();
+        if session.is_verifying() {
+            ui.spinner();
+            ui.label("asking the compilers…");
+        } else if ui
+            .button("Verify with compilers")
+            .on_hover_text("Compile a probe with each target's C compiler and compare every number")
+            .clicked()
+        {
+            commands.push(LabCommand::Verify);
+        }
+        ui.separator();
+        ui.add(egui::TextEdit::singleline(&mut view.path).hint_text("path/to/header.h").desired_width(200.0));
+        if ui.add_enabled(!view.path.is_empty(), egui::Button::new("Open")).clicked() {
+            commands.push(LabCommand::Open(view.path.clone()));
+        }
+        if ui.add_enabled(!view.path.is_empty(), egui::Button::new("Save")).clicked() {
+            commands.push(LabCommand::Save(view.path.clone()));
+        }
+        if let Some(message) = session.message() {
+            ui.weak(message);
+        }
+    });
+}
+
+fn errors_ui(ui: &mut Ui, session: &LabSession) {
+    let errors = &session.report().errors;
+    if errors.is_empty() {
+        return;
+    }
+    ui.label(
+        RichText::new(format!("{} error{}", errors.len(), if errors.len() == 1 { "" } else { "s" }))
+            .color(ANOMALY_COLOR),
+    );
+    for error in errors {
+        ui.label(RichText::new(error.render(session.text())).monospace().color(ANOMALY_COLOR));
+    }
+}
+
+/// "`st_size`: offset 8 on `x86_64`, 4 on `i686`" for members that move between targets.
+pub fn differences(report: &LabReport, name: &str) -> Vec<String> {
+    let layouts: Vec<(Target, Layout)> = report
+        .results
+        .iter()
+        .filter_map(|r| report.layouts(r.target).into_iter().find(|l| l.name == name).map(|l| (r.target, l)))
+        .collect();
+    let Some((_, first)) = layouts.first() else { return Vec::new() };
+    let mut lines = Vec::new();
+    let describe = |value: &dyn Fn(&Layout) -> Option<u64>| -> Option<String> {
+        let values: Vec<(Target, u64)> = layouts.iter().filter_map(|(t, l)| value(l).map(|v| (*t, v))).collect();
+        let all_same = values.windows(2).all(|w| w[0].1 == w[1].1);
+        (!all_same)
+            .then(|| values.iter().map(|(t, v)| format!("{v} on {}", t.short_name())).collect::<Vec<_>>().join(", "))
+    };
+    if let Some(sizes) = describe(&|l| Some(l.size)) {
+        lines.push(format!("size: {sizes}"));
+    }
+    for field in &first.fields {
+        if let Some(offsets) = describe(&|l| l.field(&field.name).map(|f| f.offset)) {
+            lines.push(format!("`{}`: offset {offsets}", field.name));
+        }
+    }
+    lines
+}
+
+fn results_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView, commands: &mut Vec<LabCommand>) {
+    let report = session.report();
+    let Some(first) = report.results.first() else { return };
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Type:");
+        for ty in &first.types {
+            if ui.selectable_label(session.selected() == Some(ty.name.as_str()), &ty.name).clicked() {
+                commands.push(LabCommand::Select(ty.name.clone()));
+            }
+        }
+    });
+    let Some(name) = session.selected() else {
+        ui.weak("No struct or union declared yet.");
+        return;
+    };
+    let moved = differences(report, name);
+    if moved.is_empty() {
+        ui.label(RichText::new("Same layout on every chosen target.").color(VERIFIED_COLOR));
+    } else {
+        for line in &moved {
+            ui.label(RichText::new(format!("differs: {line}")).color(Color32::from_rgb(0xe0, 0x7b, 0x39)));
+        }
+    }
+    ui.separator();
+    let highlighted = view.hovered.take();
+    let mut hovered = None;
+    ui.columns(report.results.len().max(1), |columns| {
+        for (ui, result) in columns.iter_mut().zip(&report.results) {
+            let Some(ty) = result.types.iter().find(|t| t.name == name) else { continue };
+            let Some(layout) = report.layouts(result.target).into_iter().find(|l| l.name == name) else { continue };
+            ui.push_id(result.target.triple(), |ui| {
+                if let Some(name) = target_column_ui(ui, result, ty, &layout, highlighted.as_deref()) {
+                    hovered = Some(name);
+                }
+            });
+        }
+    });
+    view.hovered = hovered;
+}
+
+fn target_column_ui(
+    ui: &mut Ui,
+    result: &TargetReport,
+    ty: &TypeReport,
+    layout: &Layout,
+    highlighted: Option<&str>,
+) -> Option<String> {
+    ui.label(RichText::new(result.target.triple()).strong());
+    let (text, color) = badge(result, ty);
+    ui.label(RichText::new(text).color(color).small());
+    ui.label(format!(
+        "size {} · align {} · padding {} ({:.0}%)",
+        layout.size,
+        layout.align,
+        format::bytes(layout.padding_bytes()),
+        layout.wasted_share() * 100.0
+    ));
+    let mut hovered = layout_grid_ui(ui, layout, None, 8, highlighted);
+    for field in &layout.fields {
+        if field_line_ui(ui, layout, field).hovered() {
+            hovered = Some(field.name.clone());
+        }
+    }
+    if let Some(reason) = layout.tail_reason() {
+        ui.small(reason);
+    }
+    for rule in &ty.rules {
+        ui.small(RichText::new(rule).italics());
+    }
+    if let Some(verified) = &ty.verified {
+        for m in &verified.mismatches {
+            ui.label(
+                RichText::new(format!("{}: model {}, compiler {}", m.what, m.model, m.compiler)).color(ANOMALY_COLOR),
+            );
+        }
+    }
+    if ui.button("Copy as text").clicked() {
+        ui.ctx().copy_text(pahole_listing(layout));
+    }
+    hovered
+}
+
+fn field_line_ui(ui: &mut Ui, layout: &Layout, field: &Field) -> egui::Response {
+    let text = match (field.bit_offset, field.bit_width) {
+        (Some(bit), Some(width)) => format!("{}: bits {bit}..{}", field.name, bit + width),
+        _ => format!("{}: offset {}, size {}", field.name, field.offset, field.size),
+    };
+    let reason = layout.hole_reason(field).map(|r| format!(" ({r})")).unwrap_or_default();
+    ui.label(RichText::new(format!("{text}{reason}")).small()).on_hover_text(field_details(layout, field))
+}

@@ -1,0 +1,74 @@
+//! Drives Struct Lab headless: paste a declaration, pick targets, read the
+//! sizes per target, and have the real compilers verify them.
+
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use ffiscope::app::FfiscopeApp;
+
+fn harness() -> Harness<'static, FfiscopeApp> {
+    let mut harness = Harness::builder().with_size(egui::vec2(1500.0, 900.0)).build_eframe(|cc| FfiscopeApp::new(cc));
+    harness.run();
+    harness.get_by_label("Struct Lab").click();
+    harness.run();
+    harness
+}
+
+fn paste(harness: &mut Harness<'static, FfiscopeApp>, text: &str) {
+    harness.get_by_role(Role::MultilineTextInput).focus();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.run();
+    harness.get_by_role(Role::MultilineTextInput).type_text(text);
+    harness.run();
+}
+
+#[test]
+fn a_pasted_declaration_is_laid_out_for_each_chosen_target() {
+    let mut harness = harness();
+    paste(&mut harness, "struct pasted { char a; long b; };");
+    assert_eq!(harness.state().lab().text(), "struct pasted { char a; long b; };");
+    harness.get_by_label("struct pasted");
+    // The default targets: x86_64 Linux, i686 Linux, x86_64 Windows.
+    harness.get_by_label("size 16 · align 8 · padding 7 B (44%)");
+    assert_eq!(
+        harness.query_all_by_label("size 8 · align 4 · padding 3 B (38%)").count(),
+        2,
+        "i686 and Windows: long is 4"
+    );
+    harness.get_by_label_contains("`b`: offset 8 on x86_64, 4 on i686, 4 on x86_64-windows");
+    harness.get_by_label("armv7-linux-gnueabihf").click();
+    harness.run();
+    assert_eq!(harness.query_all_by_label("size 8 · align 4 · padding 3 B (38%)").count(), 3, "armv7 joins them");
+}
+
+#[test]
+fn the_compilers_verify_it_in_the_background() {
+    let mut harness = harness();
+    paste(&mut harness, "struct pasted { char a; double d; short s[3]; };");
+    harness.get_by_label("Verify with compilers").click();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while harness.query_all_by_label_contains("verified by").next().is_none() {
+        assert!(Instant::now() < deadline, "no verdict from the compilers");
+        harness.run_steps(1);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.run_steps(2);
+    // The host always has gcc; the cross compilers where installed (CI installs them).
+    let by: Vec<Option<String>> =
+        harness.state().lab().report().results.iter().map(|r| r.verified_by.clone()).collect();
+    assert!(by[0].as_deref().is_some_and(|c| c.contains("gcc")), "{by:?}");
+    let badge = format!("verified by {}", by[0].as_deref().unwrap_or_default());
+    assert_eq!(harness.query_all_by_label(&badge).count(), 1, "the x86_64 column's badge");
+    assert_eq!(harness.query_all_by_label_contains("mismatch").count(), 0);
+}
+
+#[test]
+fn errors_point_at_their_line_and_column() {
+    let mut harness = harness();
+    paste(&mut harness, "struct ok { int a; };\nstruct broken { int a; wat b; };");
+    harness.get_by_label_contains("2:24: unknown type `wat`");
+    harness.get_by_label("struct ok");
+}
