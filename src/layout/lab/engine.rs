@@ -61,6 +61,38 @@ pub fn rules_cited(declarations: &Declarations, target: Target, name: &str) -> V
     rules
 }
 
+/// Each member's own alignment on `target` (before packing), in order.
+pub fn member_alignments(declarations: &Declarations, record: &RecordDef, target: Target) -> Vec<u64> {
+    let mut engine = Engine {
+        target,
+        records: &declarations.records,
+        done: vec![None; declarations.records.len()],
+        in_progress: vec![false; declarations.records.len()],
+        required: vec![1; declarations.records.len()],
+    };
+    record
+        .members
+        .iter()
+        .map(|m| engine.type_of(&m.ty).map_or(1, |(_, align)| align).max(m.aligned.unwrap_or(1)))
+        .collect()
+}
+
+/// `record` laid out for `target` in place of the record of the same name
+/// (for a reordering that is only being considered).
+pub fn lay_out_variant(declarations: &Declarations, record: &RecordDef, target: Target) -> Laid {
+    let mut variant = declarations.clone();
+    let id = variant.records.iter().position(|r| r.name == record.name).ok_or("no such record")?;
+    variant.records[id] = record.clone();
+    let mut engine = Engine {
+        target,
+        records: &variant.records,
+        done: vec![None; variant.records.len()],
+        in_progress: vec![false; variant.records.len()],
+        required: vec![1; variant.records.len()],
+    };
+    engine.record(id)
+}
+
 /// Every named record of `declarations`, laid out for `target`, in order.
 pub fn lay_out(declarations: &Declarations, target: Target) -> Vec<(String, Laid)> {
     let mut engine = Engine {

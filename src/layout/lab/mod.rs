@@ -3,6 +3,7 @@
 //! compilers where they are installed ([`verify`]).
 
 pub mod abi;
+pub mod bindings;
 pub mod engine;
 pub mod lexer;
 pub mod parser;

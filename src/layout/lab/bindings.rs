@@ -1,0 +1,416 @@
+//! Bindings for a parsed type, in the languages that meet C at the boundary:
+//! Rust with compile-time guards per target, C `_Static_assert` guards, Go
+//! with explicit padding, and Python ctypes. Each says plainly where the
+//! language cannot express the C type, and what to do instead.
+
+use std::fmt::Write as _;
+
+use super::abi::Target;
+use super::engine::member_alignments;
+use super::parser::{Declarations, MemberDef, RecordDef, Scalar, TypeRef};
+use crate::layout::{Kind, Layout};
+
+/// The `#[cfg]` that selects a target, and the C preprocessor test for it.
+fn target_tests(target: Target) -> (&'static str, &'static str) {
+    match target {
+        Target::X86_64Linux => {
+            (r#"all(target_arch = "x86_64", target_os = "linux")"#, "defined(__x86_64__) && defined(__linux__)")
+        }
+        Target::I686Linux => {
+            (r#"all(target_arch = "x86", target_os = "linux")"#, "defined(__i386__) && defined(__linux__)")
+        }
+        Target::Aarch64Linux => {
+            (r#"all(target_arch = "aarch64", target_os = "linux")"#, "defined(__aarch64__) && defined(__linux__)")
+        }
+        Target::Armv7Linux => {
+            (r#"all(target_arch = "arm", target_os = "linux")"#, "defined(__arm__) && defined(__linux__)")
+        }
+        Target::X86_64Windows => (
+            r#"all(target_arch = "x86_64", target_os = "windows")"#,
+            "defined(_M_X64) || (defined(__x86_64__) && defined(_WIN64))",
+        ),
+    }
+}
+
+/// A Rust identifier for a C type name: `struct stat` → `stat`.
+pub fn rust_name(c_name: &str) -> String {
+    c_name.trim_start_matches("struct ").trim_start_matches("union ").replace(' ', "_")
+}
+
+fn unsigned(text: &str) -> bool {
+    text.starts_with('u') || text.contains("unsigned") || text.contains("size_t") && !text.contains("ssize_t")
+}
+
+fn rust_type(ty: &TypeRef, text: &str, records: &[RecordDef]) -> String {
+    match ty {
+        TypeRef::Scalar(scalar) => {
+            let u = unsigned(text);
+            match scalar {
+                Scalar::Bool => "bool".into(),
+                Scalar::Char => if u { "u8" } else { "core::ffi::c_char" }.into(),
+                Scalar::Short | Scalar::I16 => if u { "u16" } else { "i16" }.into(),
+                Scalar::Int | Scalar::I32 => if u { "u32" } else { "i32" }.into(),
+                Scalar::Long => if u { "core::ffi::c_ulong" } else { "core::ffi::c_long" }.into(),
+                Scalar::LongLong | Scalar::I64 => if u { "u64" } else { "i64" }.into(),
+                Scalar::I8 => if u { "u8" } else { "i8" }.into(),
+                Scalar::Float => "f32".into(),
+                Scalar::Double => "f64".into(),
+                // Rust has no long double: its bytes, as the target stores them.
+                Scalar::LongDouble => "LongDouble".into(),
+                Scalar::Pointer | Scalar::Void => "*mut core::ffi::c_void".into(),
+                Scalar::PointerSized => if u { "usize" } else { "isize" }.into(),
+                Scalar::WChar => "WChar".into(),
+            }
+        }
+        TypeRef::Array(element, count) => {
+            let inner = text.split('[').next().unwrap_or(text);
+            format!("[{}; {}]", rust_type(element, inner, records), count.unwrap_or(0))
+        }
+        TypeRef::Record(id) => records.get(*id).map_or_else(|| "()".into(), |r| rust_name(&r.name)),
+    }
+}
+
+/// What keeps a record from being declared as it is in Rust.
+fn rust_limits(record: &RecordDef) -> Vec<String> {
+    let mut limits = Vec::new();
+    if record.members.iter().any(|m| m.bit_width.is_some()) {
+        limits.push(
+            "Rust has no bitfields: each run of bitfields is its storage integer; read them with shifts and masks."
+                .to_owned(),
+        );
+    }
+    if record.members.iter().any(|m| m.name.is_none() && m.bit_width.is_none()) {
+        limits.push(
+            "An anonymous struct or union member has no Rust form: declare it as a named type and a named field."
+                .to_owned(),
+        );
+    }
+    if (record.packed || record.pack.is_some()) && record.aligned.is_some() {
+        limits.push("packed and aligned together are errors E0587/E0588 in Rust: wrap the packed struct in a #[repr(C, align(N))] newtype.".to_owned());
+    }
+    limits
+}
+
+/// Rust declarations of `record` and its guards on every target laid out.
+pub fn rust_binding(declarations: &Declarations, record: &RecordDef, layouts: &[(Target, Layout)]) -> String {
+    let mut out = String::new();
+    let name = rust_name(&record.name);
+    for limit in rust_limits(record) {
+        let _ = writeln!(out, "// NOTE: {limit}");
+    }
+    let mut repr = vec!["C".to_owned()];
+    match (record.packed, record.pack) {
+        (true, _) | (false, Some(1)) => repr.push("packed".into()),
+        (false, Some(n)) => repr.push(format!("packed({n})")),
+        _ => {}
+    }
+    if let Some(align) = record.aligned.filter(|_| repr.len() == 1) {
+        repr.push(format!("align({align})"));
+    }
+    let _ = writeln!(out, "#[repr({})]\n#[allow(non_camel_case_types)]", repr.join(", "));
+    let keyword = if record.kind == Kind::Union { "union" } else { "struct" };
+    let _ = writeln!(out, "pub {keyword} {name} {{");
+    let mut bitfield_runs = 0;
+    let mut in_run = false;
+    for member in &record.members {
+        match (&member.name, member.bit_width) {
+            (_, Some(_)) if !in_run => {
+                in_run = true;
+                let storage = rust_type(&member.ty, &member.ty_text, &declarations.records);
+                let _ = writeln!(
+                    out,
+                    "    pub _bitfields{bitfield_runs}: {storage}, // bitfields, from `{}`",
+                    member.name.as_deref().unwrap_or("(unnamed)")
+                );
+                bitfield_runs += 1;
+            }
+            (_, Some(_)) => {}
+            (Some(field), None) => {
+                in_run = false;
+                let ty = rust_type(&member.ty, &member.ty_text, &declarations.records);
+                let _ = writeln!(out, "    pub {field}: {ty},");
+            }
+            (None, None) => in_run = false,
+        }
+    }
+    let _ = writeln!(out, "}}");
+    let checkable = !record.members.iter().any(|m| m.bit_width.is_some() || m.name.is_none());
+    for (target, layout) in layouts {
+        let (cfg, _) = target_tests(*target);
+        let _ = writeln!(out, "\n#[cfg({cfg})]\nconst _: () = {{");
+        if checkable {
+            let _ = writeln!(out, "    assert!(core::mem::size_of::<{name}>() == {});", layout.size);
+            let _ = writeln!(out, "    assert!(core::mem::align_of::<{name}>() == {});", layout.align);
+            for field in &layout.fields {
+                let _ =
+                    writeln!(out, "    assert!(core::mem::offset_of!({name}, {}) == {});", field.name, field.offset);
+            }
+        } else {
+            let _ = writeln!(out, "    // Offsets of bitfields and anonymous members cannot be asked of rustc.");
+        }
+        let _ = writeln!(out, "}};");
+    }
+    out
+}
+
+/// `_Static_assert` guards for `layout` on each target.
+pub fn c_guards(record: &RecordDef, layouts: &[(Target, Layout)]) -> String {
+    let mut out = String::new();
+    let ty = &record.name;
+    for (target, layout) in layouts {
+        let (_, test) = target_tests(*target);
+        let _ = writeln!(out, "#if {test} /* {} */", target.triple());
+        let _ = writeln!(out, "_Static_assert(sizeof({ty}) == {}, \"{ty}: size\");", layout.size);
+        let _ = writeln!(out, "_Static_assert(_Alignof({ty}) == {}, \"{ty}: alignment\");", layout.align);
+        for field in layout.fields.iter().filter(|f| f.bit_width.is_none()) {
+            let _ = writeln!(
+                out,
+                "_Static_assert(offsetof({ty}, {0}) == {1}, \"{ty}: offset of {0}\");",
+                field.name, field.offset
+            );
+        }
+        let _ = writeln!(out, "#endif");
+    }
+    out
+}
+
+fn ctypes_type(ty: &TypeRef, text: &str, records: &[RecordDef]) -> String {
+    match ty {
+        TypeRef::Scalar(scalar) => {
+            let u = unsigned(text);
+            let base = match scalar {
+                Scalar::Bool => "c_bool",
+                Scalar::Char | Scalar::I8 => {
+                    if u {
+                        "c_uint8"
+                    } else {
+                        "c_char"
+                    }
+                }
+                Scalar::Short | Scalar::I16 => {
+                    if u {
+                        "c_uint16"
+                    } else {
+                        "c_int16"
+                    }
+                }
+                Scalar::Int | Scalar::I32 => {
+                    if u {
+                        "c_uint32"
+                    } else {
+                        "c_int32"
+                    }
+                }
+                Scalar::Long => {
+                    if u {
+                        "c_ulong"
+                    } else {
+                        "c_long"
+                    }
+                }
+                Scalar::LongLong | Scalar::I64 => {
+                    if u {
+                        "c_uint64"
+                    } else {
+                        "c_int64"
+                    }
+                }
+                Scalar::Float => "c_float",
+                Scalar::Double => "c_double",
+                Scalar::LongDouble => "c_longdouble",
+                Scalar::Pointer | Scalar::Void => "c_void_p",
+                Scalar::PointerSized => {
+                    if u {
+                        "c_size_t"
+                    } else {
+                        "c_ssize_t"
+                    }
+                }
+                Scalar::WChar => "c_wchar",
+            };
+            format!("ctypes.{base}")
+        }
+        TypeRef::Array(element, count) => {
+            let inner = text.split('[').next().unwrap_or(text);
+            format!("({}) * {}", ctypes_type(element, inner, records), count.unwrap_or(0))
+        }
+        TypeRef::Record(id) => records.get(*id).map_or_else(|| "None".into(), |r| rust_name(&r.name)),
+    }
+}
+
+/// A Python ctypes class, with the version traps that bite it.
+pub fn ctypes_binding(declarations: &Declarations, record: &RecordDef) -> String {
+    let mut out = String::new();
+    let base = if record.kind == Kind::Union { "ctypes.Union" } else { "ctypes.Structure" };
+    let _ = writeln!(out, "class {}({base}):", rust_name(&record.name));
+    if record.members.iter().any(|m| m.bit_width.is_some()) {
+        let _ = writeln!(
+            out,
+            "    # Bitfields: before Python 3.14 ctypes lays them out its own way; check ctypes.sizeof against C."
+        );
+    }
+    if let Some(pack) = record.pack.or(record.packed.then_some(1)) {
+        let _ =
+            writeln!(out, "    # _pack_ switches ctypes to the Microsoft layout rules on Linux too: watch bitfields.");
+        let _ = writeln!(out, "    _pack_ = {pack}");
+    }
+    if let Some(align) = record.aligned {
+        let _ = writeln!(out, "    # _align_ is ignored before Python 3.13.");
+        let _ = writeln!(out, "    _align_ = {align}");
+    }
+    let _ = writeln!(out, "    _fields_ = [");
+    for member in &record.members {
+        let Some(name) = &member.name else { continue };
+        let ty = ctypes_type(&member.ty, &member.ty_text, &declarations.records);
+        match member.bit_width {
+            Some(width) => {
+                let _ = writeln!(out, "        (\"{name}\", {ty}, {width}),");
+            }
+            None => {
+                let _ = writeln!(out, "        (\"{name}\", {ty}),");
+            }
+        }
+    }
+    let _ = writeln!(out, "    ]");
+    out
+}
+
+fn go_type(size: u64, ty: &TypeRef) -> String {
+    match (ty, size) {
+        (TypeRef::Scalar(Scalar::Float), _) => "float32".into(),
+        (TypeRef::Scalar(Scalar::Double), _) => "float64".into(),
+        (TypeRef::Scalar(Scalar::Pointer | Scalar::Void), _) => "unsafe.Pointer".into(),
+        (TypeRef::Scalar(_), 1) => "uint8".into(),
+        (TypeRef::Scalar(_), 2) => "int16".into(),
+        (TypeRef::Scalar(_), 4) => "int32".into(),
+        (TypeRef::Scalar(_), 8) => "int64".into(),
+        _ => format!("[{size}]byte"),
+    }
+}
+
+/// A Go struct with its padding explicit, and what cgo would leave out.
+pub fn go_binding(record: &RecordDef, layout: &Layout) -> String {
+    let mut out = String::new();
+    let mut dropped = Vec::new();
+    let _ = writeln!(out, "type {} struct {{", rust_name(&record.name));
+    if record.kind == Kind::Union {
+        let _ = writeln!(out, "\t// a union: cgo gives it as a byte array of its size");
+        let _ = writeln!(out, "\tbytes [{}]byte\n}}", layout.size);
+        return out;
+    }
+    let mut at = 0;
+    for (member, field) in record
+        .members
+        .iter()
+        .filter(|m| m.name.is_some() && m.bit_width.is_none())
+        .zip(layout.fields.iter().filter(|f| f.bit_width.is_none()))
+    {
+        if field.offset > at {
+            let _ = writeln!(out, "\t_ [{}]byte // padding", field.offset - at);
+        }
+        if field.is_misaligned() {
+            dropped.push(format!("{}: misaligned (offset {}, wants {})", field.name, field.offset, field.align));
+        }
+        let _ = writeln!(out, "\t{} {}", field.name, go_type(field.size, &member.ty));
+        at = field.offset + field.size;
+    }
+    if layout.size > at {
+        let _ = writeln!(out, "\t_ [{}]byte // tail padding", layout.size - at);
+    }
+    let _ = writeln!(out, "}}");
+    for member in record.members.iter().filter(|m| m.bit_width.is_some()) {
+        dropped.push(format!("{}: a bitfield", member.name.as_deref().unwrap_or("(unnamed)")));
+    }
+    if !dropped.is_empty() {
+        let _ = writeln!(out, "// cgo leaves these out of the Go struct: {}", dropped.join("; "));
+    }
+    out
+}
+
+/// The member order that makes the struct smallest on `target`: by
+/// alignment, largest first, as pahole --reorganize does. `None` for unions
+/// and records with bitfields or anonymous members, whose order cannot move
+/// freely. A flexible array member stays last.
+pub fn reordered(declarations: &Declarations, record: &RecordDef, target: Target) -> Option<RecordDef> {
+    let movable =
+        record.kind == Kind::Struct && record.members.iter().all(|m| m.bit_width.is_none() && m.name.is_some());
+    if !movable {
+        return None;
+    }
+    let aligns = member_alignments(declarations, record, target);
+    let mut members: Vec<(u64, MemberDef)> = aligns.into_iter().zip(record.members.iter().cloned()).collect();
+    let flexible = members.last().is_some_and(|(_, m)| matches!(m.ty, TypeRef::Array(_, None)));
+    let last = if flexible { members.pop() } else { None };
+    // Stable: members of equal alignment keep their written order.
+    members.sort_by_key(|(align, _)| std::cmp::Reverse(*align));
+    members.extend(last);
+    Some(RecordDef { members: members.into_iter().map(|(_, m)| m).collect(), ..record.clone() })
+}
+
+/// Type aliases the Rust bindings lean on, per target.
+pub const RUST_PRELUDE: &str = "#![allow(dead_code, non_camel_case_types)]\n\
+/// `long double` has no Rust type: its bytes, as each target stores them.\n\
+#[cfg(all(target_arch = \"x86_64\", target_os = \"linux\"))] #[repr(C, align(16))] #[derive(Clone, Copy)] pub struct LongDouble([u8; 16]);\n\
+#[cfg(target_arch = \"aarch64\")] #[repr(C, align(16))] #[derive(Clone, Copy)] pub struct LongDouble([u8; 16]);\n\
+#[cfg(target_arch = \"x86\")] #[repr(C, align(4))] #[derive(Clone, Copy)] pub struct LongDouble([u8; 12]);\n\
+#[cfg(any(target_arch = \"arm\", target_os = \"windows\"))] pub type LongDouble = f64;\n\
+#[cfg(target_os = \"windows\")] pub type WChar = u16;\n\
+#[cfg(not(target_os = \"windows\"))] pub type WChar = u32;\n";
+
+/// Everything a record needs declared before it, then the record: by value only.
+fn dependencies(declarations: &Declarations, id: usize, order: &mut Vec<usize>) {
+    if order.contains(&id) || order.len() > declarations.records.len() {
+        return;
+    }
+    let record = &declarations.records[id];
+    for member in &record.members {
+        let mut ty = &member.ty;
+        while let TypeRef::Array(element, _) = ty {
+            ty = element;
+        }
+        if let TypeRef::Record(inner) = ty
+            && *inner != id
+        {
+            dependencies(declarations, *inner, order);
+        }
+    }
+    order.push(id);
+}
+
+/// All bindings for one type, on the targets laid out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bindings {
+    pub rust: String,
+    pub c_guards: String,
+    pub go: String,
+    pub ctypes: String,
+}
+
+/// Bindings for the type named `name`, its by-value dependencies first.
+/// `layouts` holds every type's layout for each target.
+pub fn bindings(declarations: &Declarations, name: &str, layouts: &[(Target, Vec<Layout>)]) -> Option<Bindings> {
+    let id = declarations.records.iter().position(|r| r.name == name)?;
+    let mut order = Vec::new();
+    dependencies(declarations, id, &mut order);
+    let mut out = Bindings {
+        rust: String::new(),
+        c_guards: String::new(),
+        go: String::new(),
+        ctypes: "import ctypes\n\n".into(),
+    };
+    for record in order.iter().map(|&i| &declarations.records[i]) {
+        let per_target: Vec<(Target, Layout)> = layouts
+            .iter()
+            .filter_map(|(t, ls)| ls.iter().find(|l| l.name == record.name).map(|l| (*t, l.clone())))
+            .collect();
+        out.rust.push_str(&rust_binding(declarations, record, &per_target));
+        out.rust.push('\n');
+        out.c_guards.push_str(&c_guards(record, &per_target));
+        if let Some((_, layout)) = per_target.first() {
+            out.go.push_str(&go_binding(record, layout));
+        }
+        out.ctypes.push_str(&ctypes_binding(declarations, record));
+        out.ctypes.push('\n');
+    }
+    Some(out)
+}
