@@ -72,3 +72,19 @@ fn errors_point_at_their_line_and_column() {
     harness.get_by_label_contains("2:24: unknown type `wat`");
     harness.get_by_label("struct ok");
 }
+
+#[test]
+fn reorder_and_bindings_are_offered() {
+    let mut harness = harness();
+    paste(&mut harness, "struct wasteful { char a; double b; char c; int d; };");
+    harness.get_by_label("Reordered by alignment, largest first: 24 to 16 bytes on x86_64-linux-gnu, 8 saved");
+    harness.get_by_label("order: b, d, a, c");
+    harness.get_by_label_contains("#[repr(C)]");
+    harness.get_by_label_contains("core::mem::offset_of!(wasteful, b) == 8");
+    harness.get_by_label("Go").click();
+    harness.run();
+    harness.get_by_label_contains("_ [7]byte // padding");
+    harness.get_by_label("Python ctypes").click();
+    harness.run();
+    harness.get_by_label_contains("(\"b\", ctypes.c_double),");
+}

@@ -20,6 +20,7 @@ const VERIFIED_COLOR: Color32 = Color32::from_rgb(0x4c, 0xaf, 0x50);
 pub struct LabView {
     pub path: String,
     pub hovered: Option<String>,
+    pub language: Language,
 }
 
 /// What the badge above a target's column says.
@@ -166,6 +167,74 @@ fn results_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView, commands: &
         }
     });
     view.hovered = hovered;
+    ui.separator();
+    reorder_ui(ui, session, name);
+    bindings_ui(ui, session, view, name);
+}
+
+fn reorder_ui(ui: &mut Ui, session: &LabSession, name: &str) {
+    let Some((before, after)) = session.reorder(name) else { return };
+    let target = session.targets().first().map_or("", |t| t.triple());
+    ui.label(
+        RichText::new(format!(
+            "Reordered by alignment, largest first: {} to {} bytes on {target}, {} saved",
+            before.size,
+            after.size,
+            before.size - after.size
+        ))
+        .strong(),
+    );
+    let order: Vec<&str> = after.fields.iter().map(|f| f.name.as_str()).collect();
+    ui.monospace(format!("order: {}", order.join(", ")));
+    ui.columns(2, |columns| {
+        columns[0].label("As written");
+        layout_grid_ui(&mut columns[0], &before, None, 8, None);
+        columns[1].label("Reordered");
+        layout_grid_ui(&mut columns[1], &after, None, 8, None);
+    });
+}
+
+fn bindings_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView, name: &str) {
+    let Some(bindings) = session.bindings(name) else { return };
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Bindings").strong());
+        for language in Language::ALL {
+            ui.selectable_value(&mut view.language, language, language.label());
+        }
+    });
+    let text = match view.language {
+        Language::Rust => &bindings.rust,
+        Language::CGuards => &bindings.c_guards,
+        Language::Go => &bindings.go,
+        Language::Ctypes => &bindings.ctypes,
+    };
+    if ui.button(format!("Copy {}", view.language.label())).clicked() {
+        ui.ctx().copy_text(text.clone());
+    }
+    ui.add(egui::Label::new(RichText::new(text).monospace()).wrap_mode(egui::TextWrapMode::Extend));
+}
+
+/// Which bindings are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Language {
+    #[default]
+    Rust,
+    CGuards,
+    Go,
+    Ctypes,
+}
+
+impl Language {
+    pub const ALL: [Language; 4] = [Language::Rust, Language::CGuards, Language::Go, Language::Ctypes];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Language::Rust => "Rust",
+            Language::CGuards => "C guards",
+            Language::Go => "Go",
+            Language::Ctypes => "Python ctypes",
+        }
+    }
 }
 
 fn target_column_ui(

@@ -5,6 +5,7 @@
 pub mod abi;
 pub mod bindings;
 pub mod engine;
+pub mod generate;
 pub mod lexer;
 pub mod parser;
 pub mod report;

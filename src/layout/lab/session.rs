@@ -6,7 +6,11 @@ use std::path::Path;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use super::abi::Target;
+use super::bindings::{Bindings, bindings, reordered};
+use super::engine::lay_out_variant;
+use super::parser::parse;
 use super::report::{LabReport, analyze};
+use crate::layout::Layout;
 
 /// A starting point that shows what the lab does.
 pub const EXAMPLE: &str = "#include <stdint.h>\n\n\
@@ -69,6 +73,24 @@ impl LabSession {
             Some((text, targets, report)) if *text == self.text && *targets == self.targets => report,
             _ => &self.model,
         }
+    }
+
+    /// Rust, C, Go and ctypes bindings for the type `name`, on the chosen targets.
+    pub fn bindings(&self, name: &str) -> Option<Bindings> {
+        let declarations = parse(&self.text);
+        let layouts: Vec<(Target, Vec<Layout>)> = self.targets.iter().map(|&t| (t, self.model.layouts(t))).collect();
+        bindings(&declarations, name, &layouts)
+    }
+
+    /// The smallest member order on the first chosen target: (now, reordered).
+    pub fn reorder(&self, name: &str) -> Option<(Layout, Layout)> {
+        let target = *self.targets.first()?;
+        let declarations = parse(&self.text);
+        let record = declarations.records.iter().find(|r| r.name == name)?;
+        let better = reordered(&declarations, record, target)?;
+        let after = lay_out_variant(&declarations, &better, target).ok()?;
+        let before = self.model.layouts(target).into_iter().find(|l| l.name == name)?;
+        (after.size < before.size).then_some((before, after))
     }
 
     /// The type shown: the chosen one, or the first.
