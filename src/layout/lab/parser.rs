@@ -4,6 +4,8 @@
 //! `#pragma pack`. Errors carry line and column; after one, parsing picks up
 //! at the next declaration, so the rest of the file is still laid out.
 
+use rustc_hash::FxHashMap;
+
 use super::lexer::{ParseError, Token, TokenKind, tokenize};
 use crate::layout::Kind;
 
@@ -91,8 +93,9 @@ struct Parser {
     at: usize,
     records: Vec<RecordDef>,
     /// Tag (`struct x`) → record.
-    tags: Vec<(String, usize)>,
-    typedefs: Vec<(String, TypeRef, String)>,
+    tags: FxHashMap<String, usize>,
+    /// Typedef name → its type and the type's text.
+    typedefs: FxHashMap<String, (TypeRef, String)>,
     pack_stack: Vec<Option<u64>>,
     pack: Option<u64>,
     depth: usize,
@@ -109,8 +112,8 @@ pub fn parse(source: &str) -> Declarations {
         tokens,
         at: 0,
         records: Vec::new(),
-        tags: Vec::new(),
-        typedefs: Vec::new(),
+        tags: FxHashMap::default(),
+        typedefs: FxHashMap::default(),
         pack_stack: Vec::new(),
         pack: None,
         depth: 0,
@@ -240,7 +243,7 @@ impl Parser {
                     record.name.clone_from(&name);
                     record.reported = true;
                 }
-                self.typedefs.push((name, ty, ty_text));
+                self.typedefs.insert(name, (ty, ty_text));
             } else {
                 return self.error(&start, "only type declarations are laid out (struct, union, enum, typedef)");
             }
@@ -450,7 +453,7 @@ impl Parser {
                     attributes.aligned = attributes.aligned.max(more.aligned);
                 }
                 _ if base.is_none() && !unsigned && !signed && !short && longs == 0 => {
-                    if let Some((_, ty, text)) = self.typedefs.iter().rev().find(|(n, ..)| *n == word) {
+                    if let Some((ty, text)) = self.typedefs.get(&word) {
                         base = Some((ty.clone(), text.clone()));
                     } else if let Some(scalar) = scalar_named(&word) {
                         base = Some((TypeRef::Scalar(scalar), word.clone()));
@@ -502,9 +505,7 @@ impl Parser {
             Some(tag) => format!("{keyword} {tag}"),
             None => format!("(anonymous {keyword} at {}:{})", start.line, start.column),
         };
-        let existing = tag
-            .as_ref()
-            .and_then(|t| self.tags.iter().rev().find(|(n, _)| *n == format!("{keyword} {t}")).map(|(_, id)| *id));
+        let existing = tag.as_ref().and_then(|_| self.tags.get(&name).copied());
         if !self.is_punct('{') {
             let Some(_) = tag else { return self.error(&start, format!("expected a name or `{{` after `{keyword}`")) };
             let id = existing.unwrap_or_else(|| {
@@ -520,7 +521,7 @@ impl Parser {
                     line: start.line,
                 });
                 let id = self.records.len() - 1;
-                self.tags.push((name.clone(), id));
+                self.tags.insert(name.clone(), id);
                 id
             });
             return Ok((id, name));
@@ -557,7 +558,7 @@ impl Parser {
                 self.records.push(record);
                 let id = self.records.len() - 1;
                 if tag.is_some() {
-                    self.tags.push((name.clone(), id));
+                    self.tags.insert(name.clone(), id);
                 }
                 id
             }
