@@ -7,8 +7,8 @@
 //! with `FFISCOPE_REQUIRE_COMPILERS=1` (as CI sets it) a missing compiler fails.
 
 use ffiscope::layout::lab::Target;
-use ffiscope::layout::lab::report::analyze;
 use ffiscope::layout::lab::generate::declarations;
+use ffiscope::layout::lab::report::analyze;
 use ffiscope::layout::lab::verify::find_compiler;
 
 const BATCHES: u64 = 10;

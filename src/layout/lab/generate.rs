@@ -125,4 +125,3 @@ pub fn declarations(seed: u64, count: usize) -> String {
     }
     text
 }
-

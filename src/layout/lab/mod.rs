@@ -4,6 +4,7 @@
 
 pub mod abi;
 pub mod bindings;
+pub mod dwarf;
 pub mod engine;
 pub mod generate;
 pub mod lexer;

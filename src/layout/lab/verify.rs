@@ -142,7 +142,12 @@ pub fn verify(compiler: &Compiler, source: &str, layouts: &[Layout]) -> Result<V
     for (index, question) in asked.iter().enumerate() {
         let _ = writeln!(probe, "int ffiscope_probe_{index} = (char (*)[{}])0;", question.expression);
     }
-    let stderr = compile(compiler, &probe)?;
+    let no_limit = if compiler.program.contains("clang") { "-ferror-limit=0" } else { "-fmax-errors=0" };
+    let (_, stderr) = run_compiler(
+        compiler,
+        &probe,
+        &["-fsyntax-only", "-Werror=int-conversion", "-Wno-pointer-to-int-cast", no_limit],
+    )?;
     let mut answers: Vec<Option<u64>> = vec![None; asked.len()];
     for line in stderr.lines() {
         let Some((at, value)) = answer(line) else { continue };
@@ -157,7 +162,7 @@ pub fn verify(compiler: &Compiler, source: &str, layouts: &[Layout]) -> Result<V
             compiler.version, asked[index].what, asked[index].type_name
         ));
     }
-    let mismatches: Vec<Mismatch> = asked
+    let mut mismatches: Vec<Mismatch> = asked
         .iter()
         .zip(answers)
         .filter_map(|(q, answer)| {
@@ -170,7 +175,70 @@ pub fn verify(compiler: &Compiler, source: &str, layouts: &[Layout]) -> Result<V
             })
         })
         .collect();
+    if layouts.iter().any(|l| l.fields.iter().any(|f| f.bit_width.is_some())) {
+        mismatches.extend(check_bitfields(compiler, source, layouts)?);
+    }
     Ok(Verification { by: compiler.version.clone(), ok: mismatches.is_empty(), mismatches })
+}
+
+/// The name DWARF gives a type: its tag without `struct `/`union `, or its typedef name.
+fn dwarf_name(name: &str) -> &str {
+    name.strip_prefix("struct ").or_else(|| name.strip_prefix("union ")).unwrap_or(name)
+}
+
+/// Compiles the declarations to an object with debug information and
+/// compares every bitfield's position with the model's.
+fn check_bitfields(compiler: &Compiler, source: &str, layouts: &[Layout]) -> Result<Vec<Mismatch>, String> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let mut probe = String::from(PRELUDE);
+    probe.push_str(source);
+    probe.push('\n');
+    // A use of each type makes the compiler describe it.
+    for (index, layout) in layouts.iter().enumerate() {
+        let _ = writeln!(probe, "{} *ffiscope_use_{index};", layout.name);
+    }
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let object = std::env::temp_dir().join(format!("ffiscope-probe-{}-{n}.o", std::process::id()));
+    let object_arg = object.to_string_lossy().into_owned();
+    let compiled = run_compiler(compiler, &probe, &["-g", "-gdwarf", "-c", "-o", &object_arg]);
+    let bytes = std::fs::read(&object);
+    let _ = std::fs::remove_file(&object);
+    let (ok, stderr) = compiled?;
+    if !ok {
+        return Err(format!(
+            "{} could not compile the declarations: {}",
+            compiler.version,
+            stderr.lines().next().unwrap_or("")
+        ));
+    }
+    let positions = super::dwarf::members_in_object(&bytes.map_err(|e| e.to_string())?)?;
+    let mut mismatches = Vec::new();
+    for layout in layouts {
+        for field in layout.fields.iter().filter(|f| f.bit_width.is_some()) {
+            let Some(found) =
+                positions.iter().find(|p| p.type_name == dwarf_name(&layout.name) && p.field == field.name)
+            else {
+                return Err(format!(
+                    "{} described no bitfield `{}` in `{}`",
+                    compiler.version, field.name, layout.name
+                ));
+            };
+            for (what, model, compiler) in [
+                ("bit offset", field.bit_offset.unwrap_or(0), found.bit_offset),
+                ("bit width", field.bit_width.unwrap_or(0), found.bit_width),
+            ] {
+                if model != compiler {
+                    mismatches.push(Mismatch {
+                        type_name: layout.name.clone(),
+                        what: format!("{what} of {}", field.name),
+                        model,
+                        compiler,
+                    });
+                }
+            }
+        }
+    }
+    Ok(mismatches)
 }
 
 /// `probe.c:123:5: error: … 'char (*)[8]' …` → (123, 8).
@@ -184,22 +252,14 @@ fn answer(line: &str) -> Option<(usize, u64)> {
     Some((at, digits.parse().ok()?))
 }
 
-/// Runs the compiler over `source` (syntax only) and returns its stderr.
-fn compile(compiler: &Compiler, source: &str) -> Result<String, String> {
-    // Every probe line is an error on purpose: no limit on how many are shown.
-    let no_limit = if compiler.program.contains("clang") { "-ferror-limit=0" } else { "-fmax-errors=0" };
+/// Runs the compiler over `source` with `extra` arguments; returns whether it
+/// succeeded and what it printed on stderr.
+fn run_compiler(compiler: &Compiler, source: &str, extra: &[&str]) -> Result<(bool, String), String> {
     let mut child = Command::new(&compiler.program)
         .args(&compiler.args)
-        .args([
-            "-std=gnu11",
-            "-fsyntax-only",
-            "-Werror=int-conversion",
-            "-Wno-pointer-to-int-cast",
-            no_limit,
-            "-x",
-            "c",
-            "-",
-        ])
+        .arg("-std=gnu11")
+        .args(extra)
+        .args(["-x", "c", "-"])
         .env("LC_ALL", "C")
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
@@ -218,9 +278,9 @@ fn compile(compiler: &Compiler, source: &str) -> Result<String, String> {
         text
     });
     let started = Instant::now();
-    loop {
+    let status = loop {
         match child.try_wait() {
-            Ok(Some(_)) => break,
+            Ok(Some(status)) => break status,
             Ok(None) if started.elapsed() > COMPILE_TIMEOUT => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -229,7 +289,8 @@ fn compile(compiler: &Compiler, source: &str) -> Result<String, String> {
             Ok(None) => std::thread::sleep(Duration::from_millis(5)),
             Err(e) => return Err(format!("waiting for {}: {e}", compiler.program)),
         }
-    }
+    };
     let _ = writer.join();
-    reader.join().map_err(|_| "reading the compiler's output failed".to_owned())
+    let stderr = reader.join().map_err(|_| "reading the compiler's output failed".to_owned())?;
+    Ok((status.success(), stderr))
 }
