@@ -130,6 +130,19 @@ fn number(entry: &gimli::DebuggingInformationEntry<'_, '_, Reader<'_>>, attribut
     }
 }
 
+/// A constant read as signed, each data form at its own width.
+fn signed(entry: &gimli::DebuggingInformationEntry<'_, '_, Reader<'_>>, attribute: gimli::DwAt) -> Option<i64> {
+    match entry.attr_value(attribute).ok()?? {
+        AttributeValue::Sdata(n) => Some(n),
+        // LLVM writes a negative bit offset as its two's complement in udata.
+        AttributeValue::Udata(n) | AttributeValue::Data8(n) => Some(n as i64),
+        AttributeValue::Data1(n) => Some(i64::from(n as i8)),
+        AttributeValue::Data2(n) => Some(i64::from(n as i16)),
+        AttributeValue::Data4(n) => Some(i64::from(n as i32)),
+        _ => None,
+    }
+}
+
 fn collect_unit(
     dwarf: &gimli::Dwarf<Reader<'_>>,
     unit: &gimli::Unit<Reader<'_>>,
@@ -165,15 +178,20 @@ fn collect_unit(
         {
             let type_bytes = type_size(unit, entry);
             // A bitfield as wide as its type may be described as a plain member.
-            let Some(width) = number(entry, gimli::DW_AT_bit_size).or(type_bytes.map(|b| b * 8)) else { continue };
-            let unit_start = number(entry, gimli::DW_AT_data_member_location).unwrap_or(0) * 8;
+            let Some(width) = number(entry, gimli::DW_AT_bit_size).or(type_bytes.map(|b| b.saturating_mul(8))) else {
+                continue;
+            };
+            let unit_start = number(entry, gimli::DW_AT_data_member_location).unwrap_or(0).saturating_mul(8);
             let bit_offset = number(entry, gimli::DW_AT_data_bit_offset)
                 .or_else(|| {
                     // DWARF 2/3: the bit offset counts from the most significant bit
                     // of the storage unit, whose size is the member's or its type's.
-                    let from_msb = number(entry, gimli::DW_AT_bit_offset)?;
-                    let unit_bits = number(entry, gimli::DW_AT_byte_size).or(type_bytes)? * 8;
-                    Some(if little_endian { unit_start + unit_bits - from_msb - width } else { unit_start + from_msb })
+                    // It is signed: in a packed record a field can start before its unit (-6).
+                    let from_msb = i128::from(signed(entry, gimli::DW_AT_bit_offset)?);
+                    let unit_bits = i128::from(number(entry, gimli::DW_AT_byte_size).or(type_bytes)?) * 8;
+                    let (start, width) = (i128::from(unit_start), i128::from(width));
+                    let bits = if little_endian { start + unit_bits - from_msb - width } else { start + from_msb };
+                    u64::try_from(bits).ok()
                 })
                 // No bit offset at all: the member starts its storage unit.
                 .unwrap_or(unit_start);
