@@ -248,6 +248,7 @@ pub fn ctypes_binding(declarations: &Declarations, record: &RecordDef) -> String
             out,
             "    # Bitfields: before Python 3.14 ctypes lays them out its own way; check ctypes.sizeof against C."
         );
+        let _ = writeln!(out, "    # From 3.14, name the rules: _layout_ = \"gcc-sysv\" (or \"ms\" for Windows).");
     }
     if let Some(pack) = record.pack.or(record.packed.then_some(1)) {
         let _ =
