@@ -223,51 +223,30 @@ size_t fs_layout_table(const fs_layout_info **out) {
 size_t fs_layout_sample(const char *name, unsigned char *out, size_t capacity) {
     size_t size = 0;
     void *instance = NULL;
+/* A zeroed T from the tracker, filled by FILL (which names it `it`). */
+#define SAMPLE(T, FILL)                                                                            \
+    do {                                                                                           \
+        T *it = fs_calloc(1, sizeof *it, "layout_sample");                                         \
+        if (it) {                                                                                  \
+            FILL;                                                                                  \
+        }                                                                                          \
+        instance = it;                                                                             \
+        size = sizeof *it;                                                                         \
+    } while (0)
+#define PACKED_DATA_VALUES it->flag = 1; it->value = 0xDEADBEEFu; it->timestamp = 1700000000123ull
     if (strcmp(name, "Example") == 0) {
-        struct example *e = fs_calloc(1, sizeof *e, "layout_sample");
-        if (e) {
-            e->a = 'A';
-            e->b = 0x1122334455667788LL;
-        }
-        instance = e;
-        size = sizeof *e;
+        SAMPLE(struct example, it->a = 'A'; it->b = 0x1122334455667788LL);
     } else if (strcmp(name, "PackedData") == 0) {
-        struct packed_data_natural *p = fs_calloc(1, sizeof *p, "layout_sample");
-        if (p) {
-            p->flag = 1;
-            p->value = 0xDEADBEEFu;
-            p->timestamp = 1700000000123ull;
-        }
-        instance = p;
-        size = sizeof *p;
+        SAMPLE(struct packed_data_natural, PACKED_DATA_VALUES);
     } else if (strcmp(name, "PackedData (packed)") == 0) {
-        struct packed_data_packed *p = fs_calloc(1, sizeof *p, "layout_sample");
-        if (p) {
-            p->flag = 1;
-            p->value = 0xDEADBEEFu;
-            p->timestamp = 1700000000123ull;
-        }
-        instance = p;
-        size = sizeof *p;
+        SAMPLE(struct packed_data_packed, PACKED_DATA_VALUES);
     } else if (strcmp(name, "Reorderable") == 0) {
-        struct reorderable *r = fs_calloc(1, sizeof *r, "layout_sample");
-        if (r) {
-            r->a = 0xAA;
-            r->b = 0xBBBBBBBBBBBBBBBBull;
-            r->c = 0xCCCC;
-            r->d = 0xDDDDDDDDu;
-        }
-        instance = r;
-        size = sizeof *r;
+        SAMPLE(struct reorderable, it->a = 0xAA; it->b = 0xBBBBBBBBBBBBBBBBull; it->c = 0xCCCC; it->d = 0xDDDDDDDDu);
     } else if (strcmp(name, "epoll_event") == 0) {
-        epoll_event_t *e = fs_calloc(1, sizeof *e, "layout_sample");
-        if (e) {
-            e->events = EPOLLIN | EPOLLOUT;
-            e->data.u64 = 0x0102030405060708ull;
-        }
-        instance = e;
-        size = sizeof *e;
+        SAMPLE(epoll_event_t, it->events = EPOLLIN | EPOLLOUT; it->data.u64 = 0x0102030405060708ull);
     }
+#undef PACKED_DATA_VALUES
+#undef SAMPLE
     if (!instance) {
         return 0;
     }

@@ -63,13 +63,7 @@ pub fn rules_cited(declarations: &Declarations, target: Target, name: &str) -> V
 
 /// Each member's own alignment on `target` (before packing), in order.
 pub fn member_alignments(declarations: &Declarations, record: &RecordDef, target: Target) -> Vec<u64> {
-    let mut engine = Engine {
-        target,
-        records: &declarations.records,
-        done: vec![None; declarations.records.len()],
-        in_progress: vec![false; declarations.records.len()],
-        required: vec![1; declarations.records.len()],
-    };
+    let mut engine = Engine::new(target, &declarations.records);
     record
         .members
         .iter()
@@ -83,25 +77,13 @@ pub fn lay_out_variant(declarations: &Declarations, record: &RecordDef, target: 
     let mut variant = declarations.clone();
     let id = variant.records.iter().position(|r| r.name == record.name).ok_or("no such record")?;
     variant.records[id] = record.clone();
-    let mut engine = Engine {
-        target,
-        records: &variant.records,
-        done: vec![None; variant.records.len()],
-        in_progress: vec![false; variant.records.len()],
-        required: vec![1; variant.records.len()],
-    };
+    let mut engine = Engine::new(target, &variant.records);
     engine.record(id)
 }
 
 /// Every named record of `declarations`, laid out for `target`, in order.
 pub fn lay_out(declarations: &Declarations, target: Target) -> Vec<(String, Laid)> {
-    let mut engine = Engine {
-        target,
-        records: &declarations.records,
-        done: vec![None; declarations.records.len()],
-        in_progress: vec![false; declarations.records.len()],
-        required: vec![1; declarations.records.len()],
-    };
+    let mut engine = Engine::new(target, &declarations.records);
     declarations
         .records
         .iter()
@@ -111,7 +93,17 @@ pub fn lay_out(declarations: &Declarations, target: Target) -> Vec<(String, Laid
         .collect()
 }
 
-impl Engine<'_> {
+impl<'a> Engine<'a> {
+    fn new(target: Target, records: &'a [RecordDef]) -> Engine<'a> {
+        Engine {
+            target,
+            records,
+            done: vec![None; records.len()],
+            in_progress: vec![false; records.len()],
+            required: vec![1; records.len()],
+        }
+    }
+
     fn record(&mut self, id: usize) -> Laid {
         if let Some(done) = &self.done[id] {
             return done.clone();

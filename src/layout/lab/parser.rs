@@ -337,29 +337,23 @@ impl Parser {
 
     /// A constant expression: integers, + - * /, parentheses.
     fn constant(&mut self) -> Parsed<u64> {
-        let mut value = self.term()?;
-        while self.is_punct('+') || self.is_punct('-') {
-            let op = self.bump();
-            let rhs = self.term()?;
-            value = match op.kind {
-                TokenKind::Punct('+') => value.checked_add(rhs),
-                _ => value.checked_sub(rhs),
-            }
-            .ok_or(ParseError {
-                line: op.line,
-                column: op.column,
-                message: "constant out of range".into(),
-            })?;
-        }
-        Ok(value)
+        self.binary(['+', '-'], Self::term)
     }
 
     fn term(&mut self) -> Parsed<u64> {
-        let mut value = self.factor()?;
-        while self.is_punct('*') || self.is_punct('/') {
+        self.binary(['*', '/'], Self::factor)
+    }
+
+    /// `operand (op operand)*` for the two operators `ops`, left to right;
+    /// overflow, underflow and division by zero are errors, not panics.
+    fn binary(&mut self, ops: [char; 2], operand: fn(&mut Self) -> Parsed<u64>) -> Parsed<u64> {
+        let mut value = operand(self)?;
+        while ops.iter().any(|&op| self.is_punct(op)) {
             let op = self.bump();
-            let rhs = self.factor()?;
+            let rhs = operand(self)?;
             value = match op.kind {
+                TokenKind::Punct('+') => value.checked_add(rhs),
+                TokenKind::Punct('-') => value.checked_sub(rhs),
                 TokenKind::Punct('*') => value.checked_mul(rhs),
                 _ => value.checked_div(rhs),
             }

@@ -36,6 +36,20 @@ impl From<&Field> for FieldReport {
     }
 }
 
+impl From<&FieldReport> for Field {
+    fn from(f: &FieldReport) -> Self {
+        Field {
+            name: f.name.clone(),
+            ty: f.ty.clone(),
+            offset: f.offset,
+            size: f.size,
+            align: f.align,
+            bit_offset: f.bit_offset,
+            bit_width: f.bit_width,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TypeReport {
     pub name: String,
@@ -83,19 +97,7 @@ impl LabReport {
                 kind: t.kind,
                 size: t.size,
                 align: t.align,
-                fields: t
-                    .fields
-                    .iter()
-                    .map(|f| Field {
-                        name: f.name.clone(),
-                        ty: f.ty.clone(),
-                        offset: f.offset,
-                        size: f.size,
-                        align: f.align,
-                        bit_offset: f.bit_offset,
-                        bit_width: f.bit_width,
-                    })
-                    .collect(),
+                fields: t.fields.iter().map(Field::from).collect(),
             })
             .collect()
     }
