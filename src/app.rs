@@ -49,6 +49,8 @@ pub struct Settings {
     pub plot_x_axis: XAxis,
     /// Struct Lab's text: a pasted declaration survives a restart.
     pub lab_text: String,
+    /// Where exports are written.
+    pub export_dir: String,
 }
 
 impl Default for Settings {
@@ -59,8 +61,17 @@ impl Default for Settings {
             tab: Tab::Tracker,
             plot_x_axis: XAxis::Sequence,
             lab_text: crate::layout::lab::session::EXAMPLE.to_owned(),
+            export_dir: default_export_dir(),
         }
     }
+}
+
+/// `~/ffiscope-exports`, or a folder of that name here without a home.
+fn default_export_dir() -> String {
+    std::env::var_os("HOME")
+        .map_or_else(|| PathBuf::from("ffiscope-exports"), |home| PathBuf::from(home).join("ffiscope-exports"))
+        .display()
+        .to_string()
 }
 
 impl Settings {
@@ -95,6 +106,8 @@ pub struct FfiscopeApp {
     layouts: LayoutsView,
     lab: LabSession,
     lab_view: LabView,
+    /// The outcome of the last export, shown in the top bar.
+    status: Option<String>,
     startup_probe: Option<StartupProbe>,
 }
 
@@ -121,6 +134,7 @@ impl FfiscopeApp {
             layouts: LayoutsView::default(),
             lab: LabSession::new(settings.lab_text.clone()),
             lab_view: LabView::default(),
+            status: None,
             startup_probe: None,
         }
     }
@@ -160,6 +174,62 @@ impl FfiscopeApp {
         &self.lab
     }
 
+    pub fn status(&self) -> Option<&str> {
+        self.status.as_deref()
+    }
+
+    /// Where exports go (as the top bar's field sets it).
+    pub fn set_export_dir(&mut self, dir: &std::path::Path) {
+        self.settings.export_dir = dir.display().to_string();
+    }
+
+    /// Writes `files` (name, contents) into the export folder; says what happened.
+    fn write_exports(&self, files: &[(String, String)]) -> String {
+        let dir = PathBuf::from(&self.settings.export_dir);
+        if let Err(error) = std::fs::create_dir_all(&dir) {
+            return format!("Could not create {}: {error}", dir.display());
+        }
+        for (name, contents) in files {
+            let path = dir.join(name);
+            if let Err(error) = crate::export::save_whole(&path, contents.as_bytes()) {
+                return format!("Could not write {}: {error}", path.display());
+            }
+        }
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        format!("Wrote {} to {}", names.join(", "), dir.display())
+    }
+
+    fn export_run(&self) -> String {
+        let run = self.scenarios.run();
+        let Some(report) = run.report() else { return "Nothing to export: the run did not start.".to_owned() };
+        let stem = format!("{}-{}", report.scenario, report.variant);
+        self.write_exports(&[
+            (format!("{stem}.csv"), crate::export::timeline_csv(run.events())),
+            (format!("{stem}.trace.json"), crate::export::chrome_trace(run.events())),
+            (format!("{stem}.md"), crate::export::report_markdown(&report)),
+            (format!("{stem}.json"), report.to_json()),
+        ])
+    }
+
+    fn export_layouts(&self) -> String {
+        let crate::ui::layouts_panel::Shown::Exhibit(index) = self.layouts.shown else {
+            return "Choose an exhibit to export.".to_owned();
+        };
+        let Some(exhibit) = self.exhibits.get(index) else { return String::new() };
+        let columns: Vec<(&str, &crate::layout::Layout)> =
+            exhibit.columns.iter().map(|c| (c.spec.title, &c.layout)).collect();
+        let listings: String = exhibit
+            .columns
+            .iter()
+            .map(|c| format!("/* {} */\n{}\n", c.spec.title, crate::layout::listing::pahole_listing(&c.layout)))
+            .collect();
+        let stem = exhibit.spec.name.replace(' ', "_");
+        self.write_exports(&[
+            (format!("{stem}.svg"), crate::export::layouts_svg(&columns, self.layouts.bytes_per_row)),
+            (format!("{stem}.txt"), listings),
+        ])
+    }
+
     fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
             Command::Lab(command) => {
@@ -167,6 +237,7 @@ impl FfiscopeApp {
                 self.settings.lab_text = self.lab.text().to_owned();
             }
             Command::Tracker(command) => self.tracker.apply(command),
+            Command::Scenario(ScenarioCommand::Export) => self.status = Some(self.export_run()),
             Command::Scenario(command) => self.scenarios.apply(command),
             Command::ShowTab(tab) => self.settings.tab = tab,
             Command::SetDarkMode(dark) => {
@@ -176,7 +247,7 @@ impl FfiscopeApp {
         }
     }
 
-    fn top_bar_ui(&self, ui: &mut egui::Ui) -> Option<Command> {
+    fn top_bar_ui(&mut self, ui: &mut egui::Ui) -> Option<Command> {
         let mut command = None;
         ui.horizontal(|ui| {
             ui.heading("ffiscope");
@@ -185,6 +256,14 @@ impl FfiscopeApp {
                 if ui.selectable_label(self.settings.tab == tab, tab.label()).clicked() {
                     command = Some(Command::ShowTab(tab));
                 }
+            }
+            ui.separator();
+            let label = ui.label("Exports to:");
+            ui.add(egui::TextEdit::singleline(&mut self.settings.export_dir).desired_width(180.0))
+                .labelled_by(label.id);
+            if let Some(status) = &self.status {
+                let short: String = status.chars().take(60).collect();
+                ui.weak(short).on_hover_text(status);
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let label = if self.settings.dark_mode { "Light theme" } else { "Dark theme" };
@@ -243,7 +322,12 @@ impl eframe::App for FfiscopeApp {
                 let requested = scenarios_panel_ui(ui, &self.scenarios, &mut self.settings.plot_x_axis);
                 commands.extend(requested.into_iter().map(Command::Scenario));
             }
-            Tab::Layouts => layouts_panel_ui(ui, &self.exhibits, &self.types, &mut self.layouts),
+            Tab::Layouts => {
+                layouts_panel_ui(ui, &self.exhibits, &self.types, &mut self.layouts);
+                if std::mem::take(&mut self.layouts.export_requested) {
+                    self.status = Some(self.export_layouts());
+                }
+            }
             Tab::StructLab => {
                 let requested = struct_lab_panel_ui(ui, &self.lab, &mut self.lab_view);
                 commands.extend(requested.into_iter().map(Command::Lab));

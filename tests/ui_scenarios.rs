@@ -99,3 +99,30 @@ fn a_crashing_variant_dies_in_a_child_and_the_app_lives_on() {
     harness.run();
     harness.get_by_label_contains("Step 1 of 4: C allocates a 16-byte buffer");
 }
+
+#[test]
+fn a_run_exports_its_timeline_and_report() {
+    let mut harness = harness();
+    let folder = std::env::temp_dir().join(format!("ffiscope-export-{}", std::process::id()));
+    harness.state_mut().set_export_dir(&folder);
+    for _ in 0..2 {
+        harness.get_by_label("Step").click();
+        harness.run();
+    }
+    harness.get_by_label("Export run").click();
+    harness.run();
+    let status = harness.state().status().unwrap_or_default().to_owned();
+    assert!(status.starts_with("Wrote c-string-ownership-correct.csv"), "{status}");
+    let csv = std::fs::read_to_string(folder.join("c-string-ownership-correct.csv")).expect("the CSV");
+    assert_eq!(csv.lines().count(), 1 + harness.state().scenarios().run().events().len());
+    let trace: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("c-string-ownership-correct.trace.json")).unwrap())
+            .unwrap();
+    assert!(trace["traceEvents"].is_array());
+    assert!(
+        std::fs::read_to_string(folder.join("c-string-ownership-correct.md"))
+            .unwrap()
+            .starts_with("# c-string-ownership")
+    );
+    let _ = std::fs::remove_dir_all(&folder);
+}

@@ -120,6 +120,7 @@ pub struct IsolatedRun {
     stderr_text: String,
     model: Model,
     records: Vec<StepRecord>,
+    events: Vec<Event>,
     steps_begun: u32,
     requested: usize,
     waiting_since: Option<Instant>,
@@ -194,6 +195,7 @@ impl IsolatedRun {
             stderr_text: String::new(),
             model: Model::new(),
             records: Vec::new(),
+            events: Vec::new(),
             steps_begun: 0,
             requested: 0,
             waiting_since: None,
@@ -212,6 +214,11 @@ impl IsolatedRun {
 
     pub fn records(&self) -> &[StepRecord] {
         &self.records
+    }
+
+    /// Every event the child streamed, in stream order.
+    pub fn events(&self) -> &[Event] {
+        &self.events
     }
 
     pub fn finished(&self) -> Option<&Finished> {
@@ -300,7 +307,10 @@ impl IsolatedRun {
                 self.steps_begun = index + 1;
                 self.model.begin_step(index);
             }
-            ChildMessage::Event { event } => self.model.apply(&event),
+            ChildMessage::Event { event } => {
+                self.model.apply(&event);
+                self.events.push(event);
+            }
             ChildMessage::Anomaly { anomaly } => self.model.push_anomaly(Anomaly {
                 kind: anomaly.kind,
                 domain: anomaly.domain,

@@ -32,6 +32,8 @@ pub struct Runner {
     model: Model,
     run: Option<Box<dyn ScenarioRun>>,
     records: Vec<StepRecord>,
+    /// Every event of the run, for exports (a scenario's run is small).
+    events: Vec<Event>,
 }
 
 impl std::fmt::Debug for Runner {
@@ -57,6 +59,7 @@ impl Runner {
             model: Model::new(),
             run: Some(scenario.start(variant, options)),
             records: Vec::new(),
+            events: Vec::new(),
         }
     }
 
@@ -79,6 +82,11 @@ impl Runner {
 
     pub fn records(&self) -> &[StepRecord] {
         &self.records
+    }
+
+    /// Every event the run recorded, in stream order.
+    pub fn events(&self) -> &[Event] {
+        &self.events
     }
 
     /// The tracker's own counts, which the model must agree with.
@@ -114,6 +122,7 @@ impl Runner {
             self.model.push_anomaly(anomaly);
         }
         self.records.push(StepRecord { index: index as u32, summary: summarize(&events), notes: cx.notes });
+        self.events.extend_from_slice(&events);
         Some(events)
     }
 

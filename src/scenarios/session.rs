@@ -26,6 +26,8 @@ pub enum ScenarioCommand {
     Pause,
     Reset,
     SetSpeed(f32),
+    /// Write the run's timeline and report to the export folder (done by the app).
+    Export,
 }
 
 /// A run in progress, wherever it runs.
@@ -69,6 +71,15 @@ impl ActiveRun {
         match self {
             ActiveRun::Local(run) => run.records(),
             ActiveRun::Child(run) => run.records(),
+            ActiveRun::Failed { .. } | ActiveRun::Recorded { .. } => &[],
+        }
+    }
+
+    /// The run's events, for exports (none for a recorded model).
+    pub fn events(&self) -> &[crate::ffi::Event] {
+        match self {
+            ActiveRun::Local(run) => run.events(),
+            ActiveRun::Child(run) => run.events(),
             ActiveRun::Failed { .. } | ActiveRun::Recorded { .. } => &[],
         }
     }
@@ -260,6 +271,7 @@ impl ScenarioSession {
             ScenarioCommand::Pause => self.auto_run = false,
             ScenarioCommand::Reset => self.restart(),
             ScenarioCommand::SetSpeed(speed) => self.steps_per_second = speed.clamp(0.25, 20.0),
+            ScenarioCommand::Export => {}
         }
     }
 

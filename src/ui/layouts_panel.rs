@@ -29,11 +29,19 @@ pub struct LayoutsView {
     pub listing: Option<(String, String)>,
     /// The member under the pointer last frame, lit in every column.
     pub hovered: Option<String>,
+    /// Asked to write the shown exhibit as SVG and text (the app does it).
+    pub export_requested: bool,
 }
 
 impl Default for LayoutsView {
     fn default() -> Self {
-        LayoutsView { shown: Shown::Exhibit(0), bytes_per_row: 8, listing: None, hovered: None }
+        LayoutsView {
+            shown: Shown::Exhibit(0),
+            bytes_per_row: 8,
+            listing: None,
+            hovered: None,
+            export_requested: false,
+        }
     }
 }
 
@@ -71,6 +79,13 @@ fn exhibit_ui(ui: &mut Ui, exhibit: &Exhibit, view: &mut LayoutsView) {
         ui.label("Bytes per row:");
         for per_row in [4, 8, 16] {
             ui.selectable_value(&mut view.bytes_per_row, per_row, per_row.to_string());
+        }
+        if ui
+            .button("Export SVG and text")
+            .on_hover_text("Every column side by side, and their pahole-style listings")
+            .clicked()
+        {
+            view.export_requested = true;
         }
     });
     ui.separator();

@@ -128,6 +128,13 @@ fn header_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<Scenario
         if ui.button("Reset").clicked() {
             commands.push(ScenarioCommand::Reset);
         }
+        if ui
+            .button("Export run")
+            .on_hover_text("Timeline as CSV and Chrome trace; report as Markdown and JSON")
+            .clicked()
+        {
+            commands.push(ScenarioCommand::Export);
+        }
         let mut speed = session.steps_per_second();
         if ui
             .add(egui::Slider::new(&mut speed, 0.25..=20.0).logarithmic(true).suffix(" steps/s").text("speed"))

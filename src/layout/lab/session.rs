@@ -10,6 +10,7 @@ use super::bindings::{Bindings, bindings, reordered};
 use super::engine::lay_out_variant;
 use super::parser::parse;
 use super::report::{LabReport, analyze};
+use crate::export::save_whole;
 use crate::layout::Layout;
 
 /// A starting point that shows what the lab does.
@@ -124,7 +125,7 @@ impl LabSession {
                 Err(error) => self.message = Some(format!("Could not open {path}: {error}")),
             },
             LabCommand::Save(path) => {
-                self.message = Some(match save_whole(Path::new(&path), &self.text) {
+                self.message = Some(match save_whole(Path::new(&path), self.text.as_bytes()) {
                     Ok(()) => format!("Saved {path}"),
                     Err(error) => format!("Could not save {path}: {error}"),
                 });
@@ -169,14 +170,4 @@ impl LabSession {
             Err(TryRecvError::Empty) => false,
         }
     }
-}
-
-/// Writes to a file beside `path` and renames it over `path`, so a failed
-/// write never leaves a half-written header behind as if complete.
-fn save_whole(path: &Path, text: &str) -> std::io::Result<()> {
-    let partial = path.with_extension("h.partial");
-    std::fs::write(&partial, text)?;
-    std::fs::rename(&partial, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&partial);
-    })
 }
