@@ -1,6 +1,7 @@
 //! The window: a top bar of tabs and settings, and the current tab's panel.
 //! Panels return commands, applied once at the end of the frame.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -218,11 +219,10 @@ impl FfiscopeApp {
         let Some(exhibit) = self.exhibits.get(index) else { return String::new() };
         let columns: Vec<(&str, &crate::layout::Layout)> =
             exhibit.columns.iter().map(|c| (c.spec.title, &c.layout)).collect();
-        let listings: String = exhibit
-            .columns
-            .iter()
-            .map(|c| format!("/* {} */\n{}\n", c.spec.title, crate::layout::listing::pahole_listing(&c.layout)))
-            .collect();
+        let listings = exhibit.columns.iter().fold(String::new(), |mut text, c| {
+            let _ = writeln!(text, "/* {} */\n{}", c.spec.title, crate::layout::listing::pahole_listing(&c.layout));
+            text
+        });
         let stem = exhibit.spec.name.replace(' ', "_");
         self.write_exports(&[
             (format!("{stem}.svg"), crate::export::layouts_svg(&columns, self.layouts.bytes_per_row)),
@@ -376,6 +376,7 @@ mod tests {
             tab: Tab::StructLab,
             plot_x_axis: XAxis::Time,
             lab_text: "struct pasted { char a; };".to_owned(),
+            export_dir: "/tmp/exports".to_owned(),
         };
         chosen.store(&mut storage);
         assert_eq!(Settings::load(Some(&storage)), chosen);

@@ -58,85 +58,8 @@ fn column(out: &mut String, left: f64, title: &str, layout: &Layout, per_row: us
         layout.padding_bytes()
     );
     let size = usize::try_from(layout.size).unwrap_or(0).max(1);
-    let cell = |offset: usize| {
-        (left + RULER + (offset % per_row) as f64 * CELL_WIDTH, TITLE + (offset / per_row) as f64 * CELL_HEIGHT)
-    };
     for row in 0..size.div_ceil(per_row) {
-        let (_, y) = cell(row * per_row);
-        let _ = writeln!(
-            out,
-            r##"<text x="{}" y="{}" fill="#888888" font-size="10" text-anchor="end" font-family="monospace">{}</text>"##,
-            left + RULER - 4.0,
-            y + CELL_HEIGHT / 2.0 + 4.0,
-            row * per_row
-        );
-        if row > 0 && (row * per_row).is_multiple_of(64) {
-            let _ = writeln!(
-                out,
-                r##"<line x1="{}" y1="{y}" x2="{}" y2="{y}" stroke="#e07b39" stroke-width="1.5" stroke-dasharray="4 3"/>"##,
-                left + RULER,
-                left + RULER + CELL_WIDTH * per_row as f64
-            );
-        }
-        let (start, end) = (row * per_row, ((row + 1) * per_row).min(size));
-        let mut at = start;
-        while at < end {
-            let owners = layout.bit_owners(at as u64);
-            let first = owners.iter().flatten().next().copied();
-            let shared = owners.iter().flatten().any(|&o| Some(o) != first);
-            if shared {
-                // A byte that bitfields share: eight bit columns.
-                let (x, y) = cell(at);
-                for (bit, owner) in owners.iter().enumerate() {
-                    let fill = owner.map_or_else(|| "url(#hatch)".to_owned(), hex);
-                    let _ = writeln!(
-                        out,
-                        r#"<rect x="{}" y="{}" width="{}" height="{}" fill="{fill}"/>"#,
-                        x + bit as f64 * CELL_WIDTH / 8.0,
-                        y + 1.0,
-                        CELL_WIDTH / 8.0,
-                        CELL_HEIGHT - 2.0
-                    );
-                }
-                at += 1;
-                continue;
-            }
-            let mut until = at + 1;
-            while until < end && layout.bit_owners(until as u64) == owners {
-                until += 1;
-            }
-            let (x, y) = cell(at);
-            let span_width = (until - at) as f64 * CELL_WIDTH - 2.0;
-            match first {
-                Some(index) => {
-                    let name = escape(layout.fields[index].name.trim_start_matches("r#"));
-                    let _ = writeln!(
-                        out,
-                        r##"<rect x="{}" y="{}" width="{span_width}" height="{}" rx="3" fill="{}"/>
-<text x="{}" y="{}" fill="#ffffff" font-size="11" text-anchor="middle">{name}</text>"##,
-                        x + 1.0,
-                        y + 1.0,
-                        CELL_HEIGHT - 2.0,
-                        hex(index),
-                        x + 1.0 + span_width / 2.0,
-                        y + CELL_HEIGHT / 2.0 + 4.0
-                    );
-                }
-                None => {
-                    let _ = writeln!(
-                        out,
-                        r##"<rect x="{}" y="{}" width="{span_width}" height="{}" rx="2" fill="url(#hatch)"/>
-<text x="{}" y="{}" fill="#cccccc" font-size="10" text-anchor="middle">pad</text>"##,
-                        x + 1.0,
-                        y + 1.0,
-                        CELL_HEIGHT - 2.0,
-                        x + 1.0 + span_width / 2.0,
-                        y + CELL_HEIGHT / 2.0 + 4.0
-                    );
-                }
-            }
-            at = until;
-        }
+        grid_row(out, left, layout, per_row, row);
     }
     // Every member listed under the grid, as on screen: union members share
     // bytes, bitfields share bits, a flexible array member has no bytes at all.
@@ -153,5 +76,88 @@ fn column(out: &mut String, left: f64, title: &str, layout: &Layout, per_row: us
             hex(index),
             escape(field.name.trim_start_matches("r#"))
         );
+    }
+}
+
+/// The ruler, a cache-line mark where one begins, and the spans of one row.
+fn grid_row(out: &mut String, left: f64, layout: &Layout, per_row: usize, row: usize) {
+    let size = usize::try_from(layout.size).unwrap_or(0).max(1);
+    let cell = |offset: usize| {
+        (left + RULER + (offset % per_row) as f64 * CELL_WIDTH, TITLE + (offset / per_row) as f64 * CELL_HEIGHT)
+    };
+    let (_, y) = cell(row * per_row);
+    let _ = writeln!(
+        out,
+        r##"<text x="{}" y="{}" fill="#888888" font-size="10" text-anchor="end" font-family="monospace">{}</text>"##,
+        left + RULER - 4.0,
+        y + CELL_HEIGHT / 2.0 + 4.0,
+        row * per_row
+    );
+    if row > 0 && (row * per_row).is_multiple_of(64) {
+        let _ = writeln!(
+            out,
+            r##"<line x1="{}" y1="{y}" x2="{}" y2="{y}" stroke="#e07b39" stroke-width="1.5" stroke-dasharray="4 3"/>"##,
+            left + RULER,
+            left + RULER + CELL_WIDTH * per_row as f64
+        );
+    }
+    let (start, end) = (row * per_row, ((row + 1) * per_row).min(size));
+    let mut at = start;
+    while at < end {
+        let owners = layout.bit_owners(at as u64);
+        let first = owners.iter().flatten().next().copied();
+        let shared = owners.iter().flatten().any(|&o| Some(o) != first);
+        if shared {
+            // A byte that bitfields share: eight bit columns.
+            let (x, y) = cell(at);
+            for (bit, owner) in owners.iter().enumerate() {
+                let fill = owner.map_or_else(|| "url(#hatch)".to_owned(), hex);
+                let _ = writeln!(
+                    out,
+                    r#"<rect x="{}" y="{}" width="{}" height="{}" fill="{fill}"/>"#,
+                    x + bit as f64 * CELL_WIDTH / 8.0,
+                    y + 1.0,
+                    CELL_WIDTH / 8.0,
+                    CELL_HEIGHT - 2.0
+                );
+            }
+            at += 1;
+            continue;
+        }
+        let mut until = at + 1;
+        while until < end && layout.bit_owners(until as u64) == owners {
+            until += 1;
+        }
+        let (x, y) = cell(at);
+        let span_width = (until - at) as f64 * CELL_WIDTH - 2.0;
+        match first {
+            Some(index) => {
+                let name = escape(layout.fields[index].name.trim_start_matches("r#"));
+                let _ = writeln!(
+                    out,
+                    r##"<rect x="{}" y="{}" width="{span_width}" height="{}" rx="3" fill="{}"/>
+    <text x="{}" y="{}" fill="#ffffff" font-size="11" text-anchor="middle">{name}</text>"##,
+                    x + 1.0,
+                    y + 1.0,
+                    CELL_HEIGHT - 2.0,
+                    hex(index),
+                    x + 1.0 + span_width / 2.0,
+                    y + CELL_HEIGHT / 2.0 + 4.0
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    r##"<rect x="{}" y="{}" width="{span_width}" height="{}" rx="2" fill="url(#hatch)"/>
+    <text x="{}" y="{}" fill="#cccccc" font-size="10" text-anchor="middle">pad</text>"##,
+                    x + 1.0,
+                    y + 1.0,
+                    CELL_HEIGHT - 2.0,
+                    x + 1.0 + span_width / 2.0,
+                    y + CELL_HEIGHT / 2.0 + 4.0
+                );
+            }
+        }
+        at = until;
     }
 }

@@ -1,5 +1,5 @@
 //! The allocation timeline: a CSV row per event, and Chrome trace events
-//! (for Perfetto or chrome://tracing) with one span per allocation, from its
+//! (for Perfetto or `chrome://tracing`) with one span per allocation, from its
 //! allocation to its free, and the live bytes of each heap as counters.
 
 use std::fmt::Write as _;
