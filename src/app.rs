@@ -15,6 +15,7 @@ use crate::track::{TrackerCommand, TrackerSession};
 use crate::ui::allocation_plot::XAxis;
 use crate::ui::layouts_panel::{LayoutsView, layouts_panel_ui};
 use crate::ui::scenarios_panel::scenarios_panel_ui;
+use crate::ui::shortcuts::{self, Shortcut, cheat_sheet_ui};
 use crate::ui::struct_lab_panel::{LabView, struct_lab_panel_ui};
 use crate::ui::tracker_panel::tracker_panel_ui;
 
@@ -52,6 +53,9 @@ pub struct Settings {
     pub lab_text: String,
     /// Where exports are written.
     pub export_dir: String,
+    /// The scenario and variant last shown, opened again at start.
+    pub last_scenario: String,
+    pub last_variant: String,
 }
 
 impl Default for Settings {
@@ -63,6 +67,8 @@ impl Default for Settings {
             plot_x_axis: XAxis::Sequence,
             lab_text: crate::layout::lab::session::EXAMPLE.to_owned(),
             export_dir: default_export_dir(),
+            last_scenario: String::new(),
+            last_variant: String::new(),
         }
     }
 }
@@ -90,6 +96,9 @@ impl Settings {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Tracker(TrackerCommand),
+    /// Presentation mode on or off.
+    Present(bool),
+    ShowCheatSheet,
     Scenario(ScenarioCommand),
     Lab(LabCommand),
     ShowTab(Tab),
@@ -109,6 +118,8 @@ pub struct FfiscopeApp {
     lab_view: LabView,
     /// The outcome of the last export, shown in the top bar.
     status: Option<String>,
+    presenting: bool,
+    cheat_sheet_open: bool,
     startup_probe: Option<StartupProbe>,
 }
 
@@ -123,19 +134,23 @@ struct StartupProbe {
 impl FfiscopeApp {
     pub fn new(cc: &eframe::CreationContext<'_>) -> FfiscopeApp {
         let settings = Settings::load(cc.storage);
-        apply_look(&cc.egui_ctx, &settings);
+        apply_look(&cc.egui_ctx, &settings, false);
         // Variants that crash run in a child: this very program, in `run --isolated` mode.
         let program = std::env::current_exe().unwrap_or_else(|_| "ffiscope".into());
+        let mut scenarios = ScenarioSession::new(program);
+        scenarios.reopen(&settings.last_scenario, &settings.last_variant);
         FfiscopeApp {
             settings: settings.clone(),
             tracker: TrackerSession::new(),
-            scenarios: ScenarioSession::new(program),
+            scenarios,
             exhibits: load_exhibits(),
             types: type_rows(),
             layouts: LayoutsView::default(),
             lab: LabSession::new(settings.lab_text.clone()),
             lab_view: LabView::default(),
             status: None,
+            presenting: false,
+            cheat_sheet_open: false,
             startup_probe: None,
         }
     }
@@ -157,6 +172,14 @@ impl FfiscopeApp {
 
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    pub fn is_presenting(&self) -> bool {
+        self.presenting
+    }
+
+    pub fn is_cheat_sheet_open(&self) -> bool {
+        self.cheat_sheet_open
     }
 
     pub fn tracker(&self) -> &TrackerSession {
@@ -242,8 +265,14 @@ impl FfiscopeApp {
             Command::ShowTab(tab) => self.settings.tab = tab,
             Command::SetDarkMode(dark) => {
                 self.settings.dark_mode = dark;
-                apply_look(ctx, &self.settings);
+                apply_look(ctx, &self.settings, self.presenting);
             }
+            Command::Present(on) => {
+                self.presenting = on;
+                self.layouts.presenting = on;
+                apply_look(ctx, &self.settings, on);
+            }
+            Command::ShowCheatSheet => self.cheat_sheet_open = !self.cheat_sheet_open,
         }
     }
 
@@ -266,6 +295,12 @@ impl FfiscopeApp {
                 ui.weak(short).on_hover_text(status);
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button("?").on_hover_text("Keyboard shortcuts").clicked() {
+                    command = Some(Command::ShowCheatSheet);
+                }
+                if ui.selectable_label(self.presenting, "Present").on_hover_text("Presentation mode (F5)").clicked() {
+                    command = Some(Command::Present(!self.presenting));
+                }
                 let label = if self.settings.dark_mode { "Light theme" } else { "Dark theme" };
                 if ui.button(label).clicked() {
                     command = Some(Command::SetDarkMode(!self.settings.dark_mode));
@@ -277,11 +312,15 @@ impl FfiscopeApp {
     }
 }
 
-fn apply_look(ctx: &egui::Context, settings: &Settings) {
+/// Theme and zoom; presenting adds a zoom of at least 1.75 and high-contrast text.
+fn apply_look(ctx: &egui::Context, settings: &Settings, presenting: bool) {
     ctx.set_theme(if settings.dark_mode { egui::Theme::Dark } else { egui::Theme::Light });
-    if settings.zoom.is_finite() && (0.5..=3.0).contains(&settings.zoom) {
-        ctx.set_zoom_factor(settings.zoom);
-    }
+    let zoom = if settings.zoom.is_finite() && (0.5..=3.0).contains(&settings.zoom) { settings.zoom } else { 1.0 };
+    ctx.set_zoom_factor(if presenting { zoom.clamp(1.75, 2.5) } else { zoom });
+    ctx.all_styles_mut(|style| {
+        let strong = if style.visuals.dark_mode { egui::Color32::WHITE } else { egui::Color32::BLACK };
+        style.visuals.override_text_color = presenting.then_some(strong);
+    });
 }
 
 impl eframe::App for FfiscopeApp {
@@ -303,14 +342,26 @@ impl eframe::App for FfiscopeApp {
         if self.lab.is_verifying() && !self.lab.poll() {
             ctx.request_repaint_after(std::time::Duration::from_millis(50));
         }
-        // A header dropped on the window opens in Struct Lab.
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect()
         });
-        let mut commands: Vec<Command> =
-            dropped.into_iter().map(|path| Command::Lab(LabCommand::Open(path.display().to_string()))).collect();
-        if !commands.is_empty() {
+        // A dropped header opens in Struct Lab.
+        let mut commands: Vec<Command> = Vec::new();
+        if !dropped.is_empty() {
+            commands.extend(dropped.into_iter().map(|path| Command::Lab(LabCommand::Open(path.display().to_string()))));
             commands.push(Command::ShowTab(Tab::StructLab));
+        }
+        for shortcut in shortcuts::pressed(&ctx) {
+            commands.push(match shortcut {
+                Shortcut::Step => Command::Scenario(ScenarioCommand::Step),
+                Shortcut::Back => Command::Scenario(ScenarioCommand::Back),
+                Shortcut::RunOrPause if self.scenarios.is_auto_running() => Command::Scenario(ScenarioCommand::Pause),
+                Shortcut::RunOrPause => Command::Scenario(ScenarioCommand::RunToEnd),
+                Shortcut::Reset => Command::Scenario(ScenarioCommand::Reset),
+                Shortcut::Tab(index) => Command::ShowTab(Tab::ALL[index.min(Tab::ALL.len() - 1)]),
+                Shortcut::Present => Command::Present(!self.presenting),
+                Shortcut::CheatSheet => Command::ShowCheatSheet,
+            });
         }
         egui::Panel::top("top-bar").show(ui, |ui| commands.extend(self.top_bar_ui(ui)));
         egui::CentralPanel::default().show(ui, |ui| match self.settings.tab {
@@ -319,7 +370,8 @@ impl eframe::App for FfiscopeApp {
                 commands.extend(command.map(Command::Tracker));
             }
             Tab::Scenarios => {
-                let requested = scenarios_panel_ui(ui, &self.scenarios, &mut self.settings.plot_x_axis);
+                let requested =
+                    scenarios_panel_ui(ui, &self.scenarios, &mut self.settings.plot_x_axis, self.presenting);
                 commands.extend(requested.into_iter().map(Command::Scenario));
             }
             Tab::Layouts => {
@@ -336,7 +388,13 @@ impl eframe::App for FfiscopeApp {
         for command in commands {
             self.apply(&ctx, command);
         }
-        self.settings.zoom = ctx.zoom_factor();
+        // The presentation zoom is the room's, not the user's.
+        if !self.presenting {
+            self.settings.zoom = ctx.zoom_factor();
+        }
+        self.settings.last_scenario = self.scenarios.scenario().id().to_owned();
+        self.settings.last_variant = self.scenarios.variant().to_owned();
+        cheat_sheet_ui(&ctx, &mut self.cheat_sheet_open);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -377,6 +435,8 @@ mod tests {
             plot_x_axis: XAxis::Time,
             lab_text: "struct pasted { char a; };".to_owned(),
             export_dir: "/tmp/exports".to_owned(),
+            last_scenario: "leak-hunt".to_owned(),
+            last_variant: "leaky".to_owned(),
         };
         chosen.store(&mut storage);
         assert_eq!(Settings::load(Some(&storage)), chosen);

@@ -195,3 +195,14 @@ fn a_variant_region_is_the_code_that_variant_runs() {
     let c = snippet(scenario.c_source(), "create_message", "correct").unwrap();
     assert!(c.contains("fs_malloc(sizeof MESSAGE, \"create_message\")"), "{c}");
 }
+
+#[test]
+fn the_last_scenario_and_variant_open_again() {
+    let mut session = ffiscope::scenarios::session::ScenarioSession::new(program().to_path_buf());
+    session.reopen("leak-hunt", "leaky");
+    assert_eq!((session.scenario().id(), session.variant()), ("leak-hunt", "leaky"));
+    session.reopen("no-such-scenario", "leaky");
+    assert_eq!(session.scenario().id(), "leak-hunt", "an unknown id changes nothing");
+    session.reopen("c-string-ownership", "no-such-variant");
+    assert_eq!((session.scenario().id(), session.variant()), ("c-string-ownership", "correct"));
+}

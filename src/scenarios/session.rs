@@ -216,6 +216,17 @@ impl ScenarioSession {
         self.scenario().variant(self.variant).is_some_and(|v| v.crashes)
     }
 
+    /// Opens the scenario and variant shown last time, if they still exist.
+    pub fn reopen(&mut self, id: &str, variant: &str) {
+        if let Some(scenario) = self.scenarios.iter().find(|s| s.id() == id) {
+            let (id, variant) = (scenario.id(), scenario.variant(variant).map(|v| v.name));
+            self.apply(ScenarioCommand::Select(id));
+            if let Some(variant) = variant {
+                self.apply(ScenarioCommand::SetVariant(variant));
+            }
+        }
+    }
+
     /// Shows `model`, recorded elsewhere, as a finished run of the selected
     /// scenario and variant.
     pub fn load_recording(&mut self, model: Model) {

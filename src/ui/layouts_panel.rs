@@ -31,6 +31,8 @@ pub struct LayoutsView {
     pub hovered: Option<String>,
     /// Asked to write the shown exhibit as SVG and text (the app does it).
     pub export_requested: bool,
+    /// Presentation mode: the exhibit list is hidden.
+    pub presenting: bool,
 }
 
 impl Default for LayoutsView {
@@ -41,25 +43,29 @@ impl Default for LayoutsView {
             listing: None,
             hovered: None,
             export_requested: false,
+            presenting: false,
         }
     }
 }
 
 pub fn layouts_panel_ui(ui: &mut Ui, exhibits: &[Exhibit], types: &[TypeRow], view: &mut LayoutsView) {
-    egui::Panel::left("exhibit-list").resizable(true).default_size(200.0).show(ui, |ui| {
-        ui.label(RichText::new("Exhibits").small().weak());
-        for (index, exhibit) in exhibits.iter().enumerate() {
-            if ui.selectable_label(view.shown == Shown::Exhibit(index), exhibit.spec.name).clicked() {
-                view.shown = Shown::Exhibit(index);
-                view.listing = None;
+    // Presenting: the room sees the exhibit, not the list of exhibits.
+    if !view.presenting {
+        egui::Panel::left("exhibit-list").resizable(true).default_size(200.0).show(ui, |ui| {
+            ui.label(RichText::new("Exhibits").small().weak());
+            for (index, exhibit) in exhibits.iter().enumerate() {
+                if ui.selectable_label(view.shown == Shown::Exhibit(index), exhibit.spec.name).clicked() {
+                    view.shown = Shown::Exhibit(index);
+                    view.listing = None;
+                }
             }
-        }
-        ui.add_space(8.0);
-        ui.label(RichText::new("Types").small().weak());
-        if ui.selectable_label(view.shown == Shown::TypeTable, "C, Rust and Go types").clicked() {
-            view.shown = Shown::TypeTable;
-        }
-    });
+            ui.add_space(8.0);
+            ui.label(RichText::new("Types").small().weak());
+            if ui.selectable_label(view.shown == Shown::TypeTable, "C, Rust and Go types").clicked() {
+                view.shown = Shown::TypeTable;
+            }
+        });
+    }
     egui::CentralPanel::default().show(ui, |ui| {
         ScrollArea::both().id_salt("layouts-main").show(ui, |ui| match view.shown {
             Shown::TypeTable => type_table_ui(ui, types),

@@ -9,6 +9,7 @@ pub mod layout_grid;
 pub mod layouts_panel;
 pub mod outstanding_table;
 pub mod scenarios_panel;
+pub mod shortcuts;
 pub mod site_table;
 pub mod struct_lab_panel;
 pub mod tracker_panel;

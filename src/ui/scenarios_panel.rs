@@ -31,11 +31,19 @@ pub fn step_heading(steps: &[StepInfo], steps_run: usize) -> String {
 }
 
 #[must_use]
-pub fn scenarios_panel_ui(ui: &mut Ui, session: &ScenarioSession, x_axis: &mut XAxis) -> Vec<ScenarioCommand> {
+pub fn scenarios_panel_ui(
+    ui: &mut Ui,
+    session: &ScenarioSession,
+    x_axis: &mut XAxis,
+    presenting: bool,
+) -> Vec<ScenarioCommand> {
     let mut commands = Vec::new();
-    egui::Panel::left("scenario-list").resizable(true).default_size(230.0).show(ui, |ui| {
-        ScrollArea::vertical().show(ui, |ui| scenario_list_ui(ui, session, &mut commands));
-    });
+    // Presenting: the room sees the lesson, not the list of lessons.
+    if !presenting {
+        egui::Panel::left("scenario-list").resizable(true).default_size(230.0).show(ui, |ui| {
+            ScrollArea::vertical().show(ui, |ui| scenario_list_ui(ui, session, &mut commands));
+        });
+    }
     egui::CentralPanel::default().show(ui, |ui| {
         ScrollArea::vertical().id_salt("scenario-main").show(ui, |ui| {
             header_ui(ui, session, &mut commands);
@@ -58,10 +66,6 @@ pub fn scenarios_panel_ui(ui: &mut Ui, session: &ScenarioSession, x_axis: &mut X
             });
         });
     });
-    let typing = ui.ctx().text_edit_focused();
-    if !typing && ui.input(|i| i.key_pressed(egui::Key::Space)) {
-        commands.push(ScenarioCommand::Step);
-    }
     commands
 }
 

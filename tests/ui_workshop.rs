@@ -1,0 +1,58 @@
+//! Workshop comforts, driven headless: presentation mode by shortcut and by
+//! button, the shortcut cheat sheet, tab switching by digit keys, and keys
+//! that stay out of the way while a text field has the focus.
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use ffiscope::app::{FfiscopeApp, Tab};
+
+fn harness() -> Harness<'static, FfiscopeApp> {
+    let mut harness = Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_eframe(|cc| FfiscopeApp::new(cc));
+    harness.run();
+    harness
+}
+
+#[test]
+fn presentation_mode_toggles_by_shortcut_and_by_button() {
+    let mut harness = harness();
+    assert!(!harness.state().is_presenting());
+    harness.key_press(egui::Key::F5);
+    harness.run();
+    assert!(harness.state().is_presenting());
+    assert!(harness.ctx.zoom_factor() >= 1.5, "zoomed for the back of the room");
+    // The list of lessons is a secondary panel: hidden while presenting.
+    harness.get_by_label("Scenarios").click();
+    harness.run();
+    assert!(harness.query_by_label("A C array as a Rust slice").is_none());
+    harness.get_by_label("Present").click();
+    harness.run();
+    assert!(!harness.state().is_presenting());
+    assert!((harness.ctx.zoom_factor() - 1.0).abs() < 1e-3, "the user's zoom comes back");
+    harness.get_by_label("A C array as a Rust slice");
+}
+
+#[test]
+fn question_mark_opens_the_cheat_sheet() {
+    let mut harness = harness();
+    harness.event(egui::Event::Text("?".into()));
+    harness.run();
+    assert!(harness.state().is_cheat_sheet_open());
+    harness.get_by_label("Keyboard shortcuts");
+    harness.get_by_label("presentation mode on or off");
+}
+
+#[test]
+fn digits_switch_tabs_but_not_while_typing() {
+    let mut harness = harness();
+    harness.key_press(egui::Key::Num3);
+    harness.run();
+    assert_eq!(harness.state().settings().tab, Tab::Layouts);
+    harness.key_press(egui::Key::Num4);
+    harness.run();
+    assert_eq!(harness.state().settings().tab, Tab::StructLab);
+    harness.get_by_role(egui::accesskit::Role::MultilineTextInput).focus();
+    harness.run();
+    harness.key_press(egui::Key::Num1);
+    harness.run();
+    assert_eq!(harness.state().settings().tab, Tab::StructLab, "a digit typed into the editor stays there");
+}
