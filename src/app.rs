@@ -286,13 +286,16 @@ impl FfiscopeApp {
                     command = Some(Command::ShowTab(tab));
                 }
             }
-            ui.separator();
-            let label = ui.label("Exports to:");
-            ui.add(egui::TextEdit::singleline(&mut self.settings.export_dir).desired_width(180.0))
-                .labelled_by(label.id);
-            if let Some(status) = &self.status {
-                let short: String = status.chars().take(60).collect();
-                ui.weak(short).on_hover_text(status);
+            // Secondary controls stay off the projector.
+            if !self.presenting {
+                ui.separator();
+                let label = ui.label("Exports to:");
+                ui.add(egui::TextEdit::singleline(&mut self.settings.export_dir).desired_width(180.0))
+                    .labelled_by(label.id);
+                if let Some(status) = &self.status {
+                    let short: String = status.chars().take(60).collect();
+                    ui.weak(short).on_hover_text(status);
+                }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.button("?").on_hover_text("Keyboard shortcuts").clicked() {
@@ -305,7 +308,9 @@ impl FfiscopeApp {
                 if ui.button(label).clicked() {
                     command = Some(Command::SetDarkMode(!self.settings.dark_mode));
                 }
-                ui.weak(format!("zoom {:.0}% (Ctrl +/-)", ui.ctx().zoom_factor() * 100.0));
+                if !self.presenting {
+                    ui.weak(format!("zoom {:.0}% (Ctrl +/-)", ui.ctx().zoom_factor() * 100.0));
+                }
             });
         });
         command
