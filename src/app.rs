@@ -208,14 +208,14 @@ impl FfiscopeApp {
     }
 
     /// Writes `files` (name, contents) into the export folder; says what happened.
-    fn write_exports(&self, files: &[(String, String)]) -> String {
+    fn write_exports(&self, files: &[(String, Vec<u8>)]) -> String {
         let dir = PathBuf::from(&self.settings.export_dir);
         if let Err(error) = std::fs::create_dir_all(&dir) {
             return format!("Could not create {}: {error}", dir.display());
         }
         for (name, contents) in files {
             let path = dir.join(name);
-            if let Err(error) = crate::export::save_whole(&path, contents.as_bytes()) {
+            if let Err(error) = crate::export::save_whole(&path, contents) {
                 return format!("Could not write {}: {error}", path.display());
             }
         }
@@ -228,10 +228,10 @@ impl FfiscopeApp {
         let Some(report) = run.report() else { return "Nothing to export: the run did not start.".to_owned() };
         let stem = format!("{}-{}", report.scenario, report.variant);
         self.write_exports(&[
-            (format!("{stem}.csv"), crate::export::timeline_csv(run.events())),
-            (format!("{stem}.trace.json"), crate::export::chrome_trace(run.events())),
-            (format!("{stem}.md"), crate::export::report_markdown(&report)),
-            (format!("{stem}.json"), report.to_json()),
+            (format!("{stem}.csv"), crate::export::timeline_csv(run.events()).into_bytes()),
+            (format!("{stem}.trace.json"), crate::export::chrome_trace(run.events()).into_bytes()),
+            (format!("{stem}.md"), crate::export::report_markdown(&report).into_bytes()),
+            (format!("{stem}.json"), report.to_json().into_bytes()),
         ])
     }
 
@@ -247,9 +247,15 @@ impl FfiscopeApp {
             text
         });
         let stem = exhibit.spec.name.replace(' ', "_");
+        let svg = crate::export::layouts_svg(&columns, self.layouts.bytes_per_row);
+        let png = match crate::export::svg_to_png(&svg) {
+            Ok(png) => png,
+            Err(error) => return format!("Could not render the PNG: {error}"),
+        };
         self.write_exports(&[
-            (format!("{stem}.svg"), crate::export::layouts_svg(&columns, self.layouts.bytes_per_row)),
-            (format!("{stem}.txt"), listings),
+            (format!("{stem}.svg"), svg.into_bytes()),
+            (format!("{stem}.png"), png),
+            (format!("{stem}.txt"), listings.into_bytes()),
         ])
     }
 

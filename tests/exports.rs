@@ -74,3 +74,24 @@ fn the_svg_parses_and_names_every_member() {
         }
     }
 }
+
+#[test]
+fn the_png_is_the_svg_rendered_on_the_cpu() {
+    let exhibits = load_exhibits();
+    let packed = exhibits.iter().find(|e| e.spec.name == "PackedData").expect("PackedData");
+    let columns: Vec<(&str, &ffiscope::layout::Layout)> =
+        packed.columns.iter().map(|c| (c.spec.title, &c.layout)).collect();
+    let svg = layouts_svg(&columns, 8);
+    let document = roxmltree::Document::parse(&svg).expect("SVG");
+    let root = document.root_element();
+    let (width, height): (f64, f64) =
+        (root.attribute("width").unwrap().parse().unwrap(), root.attribute("height").unwrap().parse().unwrap());
+    let png = ffiscope::export::svg_to_png(&svg).expect("renders");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let decoded = resvg::tiny_skia::Pixmap::decode_png(&png).expect("decodes");
+    assert_eq!((f64::from(decoded.width()), f64::from(decoded.height())), (width.ceil(), height.ceil()));
+    // Not blank: the member spans are drawn in their colours.
+    let distinct: std::collections::HashSet<[u8; 4]> =
+        decoded.pixels().iter().map(|p| [p.red(), p.green(), p.blue(), p.alpha()]).collect();
+    assert!(distinct.len() > 20, "{} colours", distinct.len());
+}

@@ -1,15 +1,17 @@
 //! What leaves the app: a run's timeline (CSV, Chrome trace events), its
-//! report (Markdown, JSON), and layouts (SVG, pahole-style text). Exports are
+//! report (Markdown, JSON), and layouts (SVG, PNG, pahole-style text). Exports are
 //! pure functions of the model; [`save_whole`] writes them so that a failed
 //! write never leaves a half-written file behind as if it were complete.
 
 mod markdown;
+mod png;
 mod svg;
 mod timeline;
 
 use std::path::Path;
 
 pub use markdown::report_markdown;
+pub use png::svg_to_png;
 pub use svg::layouts_svg;
 pub use timeline::{chrome_trace, timeline_csv};
 

@@ -87,7 +87,7 @@ fn exhibit_ui(ui: &mut Ui, exhibit: &Exhibit, view: &mut LayoutsView) {
             ui.selectable_value(&mut view.bytes_per_row, per_row, per_row.to_string());
         }
         if ui
-            .button("Export SVG and text")
+            .button("Export SVG, PNG and text")
             .on_hover_text("Every column side by side, and their pahole-style listings")
             .clicked()
         {
