@@ -14,6 +14,7 @@ use crate::scenarios::type_mapping::{TypeRow, type_rows};
 use crate::track::{TrackerCommand, TrackerSession};
 use crate::ui::allocation_plot::XAxis;
 use crate::ui::layouts_panel::{LayoutsView, layouts_panel_ui};
+use crate::ui::plan_panel::plan_panel_ui;
 use crate::ui::scenarios_panel::scenarios_panel_ui;
 use crate::ui::shortcuts::{self, Shortcut, cheat_sheet_ui};
 use crate::ui::struct_lab_panel::{LabView, struct_lab_panel_ui};
@@ -56,6 +57,8 @@ pub struct Settings {
     /// The scenario and variant last shown, opened again at start.
     pub last_scenario: String,
     pub last_variant: String,
+    /// Where the workshop is in the lesson plan.
+    pub plan_stop: usize,
 }
 
 impl Default for Settings {
@@ -69,6 +72,7 @@ impl Default for Settings {
             export_dir: default_export_dir(),
             last_scenario: String::new(),
             last_variant: String::new(),
+            plan_stop: 0,
         }
     }
 }
@@ -99,6 +103,9 @@ pub enum Command {
     /// Presentation mode on or off.
     Present(bool),
     ShowCheatSheet,
+    TogglePlan,
+    /// Go to a stop of the lesson plan and open what it teaches with.
+    PlanGo(usize),
     Scenario(ScenarioCommand),
     Lab(LabCommand),
     ShowTab(Tab),
@@ -120,6 +127,7 @@ pub struct FfiscopeApp {
     status: Option<String>,
     presenting: bool,
     cheat_sheet_open: bool,
+    plan_open: bool,
     startup_probe: Option<StartupProbe>,
 }
 
@@ -151,6 +159,7 @@ impl FfiscopeApp {
             status: None,
             presenting: false,
             cheat_sheet_open: false,
+            plan_open: false,
             startup_probe: None,
         }
     }
@@ -196,6 +205,30 @@ impl FfiscopeApp {
 
     pub fn lab(&self) -> &LabSession {
         &self.lab
+    }
+
+    /// Opens what stop `index` of the lesson plan teaches with.
+    fn go_to_stop(&mut self, index: usize) {
+        use crate::teaching::plan::{Opens, PLAN};
+        let Some(stop) = PLAN.get(index) else { return };
+        self.settings.plan_stop = index;
+        match stop.opens {
+            Opens::Scenario(id) => {
+                self.settings.tab = Tab::Scenarios;
+                self.scenarios.reopen(id, "correct");
+            }
+            Opens::Exhibit(name) => {
+                self.settings.tab = Tab::Layouts;
+                if let Some(at) = self.exhibits.iter().position(|e| e.spec.name == name) {
+                    self.layouts.shown = crate::ui::layouts_panel::Shown::Exhibit(at);
+                }
+            }
+            Opens::StructLab => self.settings.tab = Tab::StructLab,
+        }
+    }
+
+    pub fn is_plan_open(&self) -> bool {
+        self.plan_open
     }
 
     pub fn status(&self) -> Option<&str> {
@@ -279,6 +312,8 @@ impl FfiscopeApp {
                 apply_look(ctx, &self.settings, on);
             }
             Command::ShowCheatSheet => self.cheat_sheet_open = !self.cheat_sheet_open,
+            Command::TogglePlan => self.plan_open = !self.plan_open,
+            Command::PlanGo(index) => self.go_to_stop(index),
         }
     }
 
@@ -306,6 +341,9 @@ impl FfiscopeApp {
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.button("?").on_hover_text("Keyboard shortcuts").clicked() {
                     command = Some(Command::ShowCheatSheet);
+                }
+                if ui.selectable_label(self.plan_open, "Lesson plan").clicked() {
+                    command = Some(Command::TogglePlan);
                 }
                 if ui.selectable_label(self.presenting, "Present").on_hover_text("Presentation mode (F5)").clicked() {
                     command = Some(Command::Present(!self.presenting));
@@ -375,6 +413,12 @@ impl eframe::App for FfiscopeApp {
             });
         }
         egui::Panel::top("top-bar").show(ui, |ui| commands.extend(self.top_bar_ui(ui)));
+        if self.plan_open {
+            let current = self.settings.plan_stop;
+            egui::Panel::right("lesson-plan").resizable(true).default_size(280.0).show(ui, |ui| {
+                commands.extend(plan_panel_ui(ui, current).map(Command::PlanGo));
+            });
+        }
         egui::CentralPanel::default().show(ui, |ui| match self.settings.tab {
             Tab::Tracker => {
                 let command = tracker_panel_ui(ui, &self.tracker, &mut self.settings.plot_x_axis);
@@ -448,6 +492,7 @@ mod tests {
             export_dir: "/tmp/exports".to_owned(),
             last_scenario: "leak-hunt".to_owned(),
             last_variant: "leaky".to_owned(),
+            plan_stop: 3,
         };
         chosen.store(&mut storage);
         assert_eq!(Settings::load(Some(&storage)), chosen);

@@ -11,5 +11,6 @@ pub mod ffi;
 pub mod layout;
 pub mod report;
 pub mod scenarios;
+pub mod teaching;
 pub mod track;
 pub mod ui;

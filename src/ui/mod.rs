@@ -8,6 +8,7 @@ pub mod heap_counts;
 pub mod layout_grid;
 pub mod layouts_panel;
 pub mod outstanding_table;
+pub mod plan_panel;
 pub mod scenarios_panel;
 pub mod shortcuts;
 pub mod site_table;
