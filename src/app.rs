@@ -11,10 +11,12 @@ use crate::layout::exhibits::{Exhibit, load_exhibits};
 use crate::layout::lab::session::{LabCommand, LabSession};
 use crate::scenarios::session::{ScenarioCommand, ScenarioSession};
 use crate::scenarios::type_mapping::{TypeRow, type_rows};
+use crate::teaching::quiz::{Quiz, QuizCommand};
 use crate::track::{TrackerCommand, TrackerSession};
 use crate::ui::allocation_plot::XAxis;
 use crate::ui::layouts_panel::{LayoutsView, layouts_panel_ui};
 use crate::ui::plan_panel::plan_panel_ui;
+use crate::ui::quiz_panel::quiz_panel_ui;
 use crate::ui::scenarios_panel::scenarios_panel_ui;
 use crate::ui::shortcuts::{self, Shortcut, cheat_sheet_ui};
 use crate::ui::struct_lab_panel::{LabView, struct_lab_panel_ui};
@@ -27,10 +29,11 @@ pub enum Tab {
     Scenarios,
     Layouts,
     StructLab,
+    Quiz,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Tracker, Tab::Scenarios, Tab::Layouts, Tab::StructLab];
+    pub const ALL: [Tab; 5] = [Tab::Tracker, Tab::Scenarios, Tab::Layouts, Tab::StructLab, Tab::Quiz];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -38,9 +41,14 @@ impl Tab {
             Tab::Scenarios => "Scenarios",
             Tab::Layouts => "Layouts",
             Tab::StructLab => "Struct Lab",
+            Tab::Quiz => "Quiz",
         }
     }
 }
+
+/// The quiz a fresh launch asks: the same in every copy of the app, so a
+/// room that has not agreed on a seed still gets the same questions.
+const DEFAULT_QUIZ_SEED: u64 = 2026;
 
 /// What survives a restart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,6 +116,7 @@ pub enum Command {
     PlanGo(usize),
     Scenario(ScenarioCommand),
     Lab(LabCommand),
+    Quiz(QuizCommand),
     ShowTab(Tab),
     SetDarkMode(bool),
 }
@@ -123,6 +132,9 @@ pub struct FfiscopeApp {
     layouts: LayoutsView,
     lab: LabSession,
     lab_view: LabView,
+    quiz: Quiz,
+    /// The quiz's seed field, as typed.
+    quiz_seed: String,
     /// The outcome of the last export, shown in the top bar.
     status: Option<String>,
     presenting: bool,
@@ -156,6 +168,8 @@ impl FfiscopeApp {
             layouts: LayoutsView::default(),
             lab: LabSession::new(settings.lab_text.clone()),
             lab_view: LabView::default(),
+            quiz: Quiz::new(DEFAULT_QUIZ_SEED),
+            quiz_seed: DEFAULT_QUIZ_SEED.to_string(),
             status: None,
             presenting: false,
             cheat_sheet_open: false,
@@ -224,7 +238,12 @@ impl FfiscopeApp {
                 }
             }
             Opens::StructLab => self.settings.tab = Tab::StructLab,
+            Opens::Quiz => self.settings.tab = Tab::Quiz,
         }
+    }
+
+    pub fn quiz(&self) -> &Quiz {
+        &self.quiz
     }
 
     pub fn is_plan_open(&self) -> bool {
@@ -299,6 +318,12 @@ impl FfiscopeApp {
                 self.settings.lab_text = self.lab.text().to_owned();
             }
             Command::Tracker(command) => self.tracker.apply(command),
+            Command::Quiz(command) => {
+                if let QuizCommand::Restart(seed) = command {
+                    self.quiz_seed = seed.to_string();
+                }
+                self.quiz.apply(command);
+            }
             Command::Scenario(ScenarioCommand::Export) => self.status = Some(self.export_run()),
             Command::Scenario(command) => self.scenarios.apply(command),
             Command::ShowTab(tab) => self.settings.tab = tab,
@@ -438,6 +463,10 @@ impl eframe::App for FfiscopeApp {
             Tab::StructLab => {
                 let requested = struct_lab_panel_ui(ui, &self.lab, &mut self.lab_view);
                 commands.extend(requested.into_iter().map(Command::Lab));
+            }
+            Tab::Quiz => {
+                let requested = quiz_panel_ui(ui, &self.quiz, &mut self.quiz_seed);
+                commands.extend(requested.into_iter().map(Command::Quiz));
             }
         });
         for command in commands {

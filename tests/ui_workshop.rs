@@ -62,12 +62,12 @@ fn the_lesson_plan_advances_and_opens_the_right_scenario() {
     let mut harness = harness();
     harness.get_by_label("Lesson plan").click();
     harness.run();
-    harness.get_by_label("Stop 1 of 14 · 0 of 90 minutes");
+    harness.get_by_label("Stop 1 of 15 · 0 of 90 minutes");
     harness.get_by_label("Next stop").click();
     harness.run();
     assert_eq!(harness.state().settings().tab, Tab::Scenarios);
     assert_eq!(harness.state().scenarios().scenario().id(), "cstring-into-raw");
-    harness.get_by_label("Stop 2 of 14 · 8 of 90 minutes");
+    harness.get_by_label("Stop 2 of 15 · 8 of 90 minutes");
     // The alignment stop opens the layout exhibit, not a scenario.
     harness.get_by_label("5. Padding and packing (8 min)").click();
     harness.run();

@@ -2,3 +2,4 @@
 //! the lessons in the seed's order.
 
 pub mod plan;
+pub mod quiz;

@@ -11,6 +11,7 @@ pub enum Opens {
     /// A layout exhibit, by name.
     Exhibit(&'static str),
     StructLab,
+    Quiz,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,8 +105,14 @@ pub const PLAN: &[Stop] = &[
     Stop {
         title: "Your own structs, on five targets",
         opens: Opens::StructLab,
-        minutes: 8,
+        minutes: 5,
         notes: "Paste a struct from the room's code; verify with the compilers; copy the Rust bindings with their guards.",
+    },
+    Stop {
+        title: "Quiz: predict, then reveal",
+        opens: Opens::Quiz,
+        minutes: 3,
+        notes: "Read the seed out so the room shares the questions; everyone writes their offsets down before Reveal.",
     },
 ];
 
@@ -132,7 +139,7 @@ mod tests {
                 Opens::Exhibit(name) => {
                     assert!(crate::layout::exhibits::EXHIBITS.iter().any(|e| e.name == name), "{name}");
                 }
-                Opens::StructLab => {}
+                Opens::StructLab | Opens::Quiz => {}
             }
         }
     }

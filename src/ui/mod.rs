@@ -9,6 +9,7 @@ pub mod layout_grid;
 pub mod layouts_panel;
 pub mod outstanding_table;
 pub mod plan_panel;
+pub mod quiz_panel;
 pub mod scenarios_panel;
 pub mod shortcuts;
 pub mod site_table;

@@ -1,0 +1,267 @@
+//! The quiz: predict a struct's size, alignment and offsets, or say which
+//! variant of a scenario leaks. Rounds come from a seed, so a whole room gets
+//! the same questions; every answer is what the model (layouts) or a real run
+//! (leaks) says, and the reveal gives the reason for every difference.
+
+use crate::layout::Layout;
+use crate::layout::lab::Target;
+use crate::layout::lab::generate::Rng;
+use crate::layout::lab::report::analyze;
+use crate::scenarios::runner::Runner;
+use crate::scenarios::{RunOptions, catalogue};
+use crate::track::AnomalyKind;
+
+const MEMBER_TYPES: &[&str] =
+    &["char", "short", "int", "long long", "double", "void *", "uint8_t", "uint16_t", "uint32_t", "float"];
+/// The target every layout question is about.
+pub const QUIZ_TARGET: Target = Target::X86_64Linux;
+
+/// One number to predict and, once revealed, whether it was right and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blank {
+    pub label: String,
+    pub answer: u64,
+    pub guess: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Question {
+    Layout {
+        declaration: String,
+        blanks: Vec<Blank>,
+    },
+    Leak {
+        scenario: &'static str,
+        title: &'static str,
+        variants: Vec<&'static str>,
+        leaking: &'static str,
+        why: String,
+        chosen: Option<&'static str>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QuizCommand {
+    Guess(usize, String),
+    Choose(&'static str),
+    Reveal,
+    Next,
+    Restart(u64),
+}
+
+#[derive(Debug, Clone)]
+pub struct Quiz {
+    seed: u64,
+    round: u32,
+    question: Question,
+    revealed: bool,
+    right: u32,
+    asked: u32,
+}
+
+/// A struct of three to five plain members, named a, b, c…
+fn generated_struct(rng: &mut Rng, round: u32) -> String {
+    let count = 3 + rng.below(3) as usize;
+    let members: Vec<String> = (0..count)
+        .map(|i| {
+            let ty = rng.pick(MEMBER_TYPES);
+            let name = char::from(b'a' + i as u8);
+            match ty.strip_suffix(" *") {
+                Some(base) => format!("    {base} *{name};"),
+                None => format!("    {ty} {name};"),
+            }
+        })
+        .collect();
+    format!("struct q{round} {{\n{}\n}};", members.join("\n"))
+}
+
+fn layout_question(rng: &mut Rng, round: u32) -> Question {
+    let declaration = generated_struct(rng, round);
+    let report = analyze("quiz.h", &format!("#include <stdint.h>\n{declaration}\n"), &[QUIZ_TARGET], false);
+    let layout: Layout = report.layouts(QUIZ_TARGET).into_iter().next().unwrap_or_else(|| Layout {
+        name: String::new(),
+        kind: crate::layout::Kind::Struct,
+        size: 0,
+        align: 1,
+        fields: Vec::new(),
+    });
+    let mut blanks: Vec<Blank> = layout
+        .fields
+        .iter()
+        .map(|f| Blank {
+            label: format!("offset of {}", f.name),
+            answer: f.offset,
+            guess: String::new(),
+            reason: layout.hole_reason(f).unwrap_or_else(|| {
+                if f.offset == 0 {
+                    "the first member always starts the struct".to_owned()
+                } else {
+                    format!("`{}` follows on directly: its alignment, {}, is met", f.name, f.align)
+                }
+            }),
+        })
+        .collect();
+    blanks.push(Blank {
+        label: "alignment".into(),
+        answer: layout.align,
+        guess: String::new(),
+        reason: format!("the largest member alignment: {}", layout.align),
+    });
+    blanks.push(Blank {
+        label: "size".into(),
+        answer: layout.size,
+        guess: String::new(),
+        reason: layout
+            .tail_reason()
+            .unwrap_or_else(|| "the members end on a multiple of the alignment: no tail padding".into()),
+    });
+    Question::Layout { declaration, blanks }
+}
+
+/// A scenario with exactly one leaking variant, found by running them all.
+fn leak_question(rng: &mut Rng) -> Question {
+    let scenarios = catalogue();
+    let mut candidates: Vec<(&'static str, &'static str, Vec<&'static str>, &'static str, String)> = Vec::new();
+    for scenario in &scenarios {
+        let variants: Vec<&'static str> = scenario.variants().iter().filter(|v| !v.crashes).map(|v| v.name).collect();
+        let leaks: Vec<(&'static str, String)> = variants
+            .iter()
+            .filter_map(|&v| {
+                let report = Runner::new(scenario.as_ref(), v, RunOptions::default()).run_to_end();
+                let leak = report.anomalies.iter().find(|a| a.kind == AnomalyKind::Leak)?;
+                Some((v, leak.message.clone()))
+            })
+            .collect();
+        if let [(variant, why)] = leaks.as_slice() {
+            candidates.push((scenario.id(), scenario.title(), variants.clone(), variant, why.clone()));
+        }
+    }
+    let pick = rng.below(candidates.len().max(1) as u64) as usize;
+    let (scenario, title, variants, leaking, why) = candidates.swap_remove(pick.min(candidates.len() - 1));
+    Question::Leak { scenario, title, variants, leaking, why, chosen: None }
+}
+
+impl Quiz {
+    pub fn new(seed: u64) -> Quiz {
+        let mut quiz = Quiz {
+            seed,
+            round: 0,
+            question: Question::Leak {
+                scenario: "",
+                title: "",
+                variants: Vec::new(),
+                leaking: "",
+                why: String::new(),
+                chosen: None,
+            },
+            revealed: false,
+            right: 0,
+            asked: 0,
+        };
+        quiz.question = quiz.make(0);
+        quiz
+    }
+
+    fn make(&self, round: u32) -> Question {
+        let mut rng = Rng((self.seed ^ u64::from(round).wrapping_mul(0x9e37_79b9_7f4a_7c15)) | 1);
+        if round % 3 == 2 { leak_question(&mut rng) } else { layout_question(&mut rng, round) }
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    pub fn round(&self) -> u32 {
+        self.round
+    }
+
+    pub fn question(&self) -> &Question {
+        &self.question
+    }
+
+    pub fn is_revealed(&self) -> bool {
+        self.revealed
+    }
+
+    /// (right, asked) over the rounds revealed so far.
+    pub fn score(&self) -> (u32, u32) {
+        (self.right, self.asked)
+    }
+
+    pub fn apply(&mut self, command: QuizCommand) {
+        match command {
+            QuizCommand::Guess(index, text) => {
+                if let Question::Layout { blanks, .. } = &mut self.question
+                    && let Some(blank) = blanks.get_mut(index)
+                    && !self.revealed
+                {
+                    blank.guess = text;
+                }
+            }
+            QuizCommand::Choose(variant) => {
+                if let Question::Leak { chosen, .. } = &mut self.question
+                    && !self.revealed
+                {
+                    *chosen = Some(variant);
+                }
+            }
+            QuizCommand::Reveal if !self.revealed => {
+                self.revealed = true;
+                match &self.question {
+                    Question::Layout { blanks, .. } => {
+                        self.asked += blanks.len() as u32;
+                        self.right += blanks.iter().filter(|b| is_right(b)).count() as u32;
+                    }
+                    Question::Leak { leaking, chosen, .. } => {
+                        self.asked += 1;
+                        self.right += u32::from(*chosen == Some(*leaking));
+                    }
+                }
+            }
+            QuizCommand::Reveal => {}
+            QuizCommand::Next => {
+                self.round += 1;
+                self.revealed = false;
+                self.question = self.make(self.round);
+            }
+            QuizCommand::Restart(seed) => *self = Quiz::new(seed),
+        }
+    }
+}
+
+/// Whether a guess, as typed, is the right number.
+pub fn is_right(blank: &Blank) -> bool {
+    blank.guess.trim().parse::<u64>().ok() == Some(blank.answer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_seed_gives_the_same_questions() {
+        let (mut a, mut b) = (Quiz::new(7), Quiz::new(7));
+        for _ in 0..3 {
+            assert_eq!(a.question(), b.question());
+            a.apply(QuizCommand::Next);
+            b.apply(QuizCommand::Next);
+        }
+        assert_ne!(Quiz::new(7).question(), Quiz::new(8).question());
+    }
+
+    #[test]
+    fn a_leak_question_names_the_variant_a_real_run_leaked() {
+        let mut quiz = Quiz::new(3);
+        quiz.apply(QuizCommand::Next);
+        quiz.apply(QuizCommand::Next);
+        let Question::Leak { leaking, why, variants, .. } = quiz.question().clone() else {
+            panic!("round 3 asks about leaks")
+        };
+        assert!(variants.contains(&leaking));
+        assert!(why.starts_with("Leaked"), "{why}");
+        quiz.apply(QuizCommand::Choose(leaking));
+        quiz.apply(QuizCommand::Reveal);
+        assert_eq!(quiz.score(), (1, 1));
+    }
+}
