@@ -373,11 +373,13 @@ impl FfiscopeApp {
                 if ui.selectable_label(self.presenting, "Present").on_hover_text("Presentation mode (F5)").clicked() {
                     command = Some(Command::Present(!self.presenting));
                 }
-                let label = if self.settings.dark_mode { "Light theme" } else { "Dark theme" };
-                if ui.button(label).clicked() {
-                    command = Some(Command::SetDarkMode(!self.settings.dark_mode));
-                }
+                // At the projector's zoom the tabs need the room: the theme
+                // is chosen before presenting.
                 if !self.presenting {
+                    let label = if self.settings.dark_mode { "Light theme" } else { "Dark theme" };
+                    if ui.button(label).clicked() {
+                        command = Some(Command::SetDarkMode(!self.settings.dark_mode));
+                    }
                     ui.weak(format!("zoom {:.0}% (Ctrl +/-)", ui.ctx().zoom_factor() * 100.0));
                 }
             });

@@ -36,6 +36,9 @@ pub fn badge(result: &TargetReport, ty: &TypeReport) -> (String, Color32) {
     }
 }
 
+/// Below this width per target, the targets' grids are stacked, not squeezed.
+const MIN_TARGET_COLUMN_WIDTH: f32 = 240.0;
+
 #[must_use]
 pub fn struct_lab_panel_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView) -> Vec<LabCommand> {
     let mut commands = Vec::new();
@@ -155,17 +158,30 @@ fn results_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView, commands: &
     ui.separator();
     let highlighted = view.hovered.take();
     let mut hovered = None;
-    ui.columns(report.results.len().max(1), |columns| {
-        for (ui, result) in columns.iter_mut().zip(&report.results) {
-            let Some(ty) = result.types.iter().find(|t| t.name == name) else { continue };
-            let Some(layout) = report.layouts(result.target).into_iter().find(|l| l.name == name) else { continue };
-            ui.push_id(result.target.triple(), |ui| {
-                if let Some(name) = target_column_ui(ui, result, ty, &layout, highlighted.as_deref()) {
-                    hovered = Some(name);
-                }
-            });
+    let mut target_ui = |ui: &mut Ui, result: &TargetReport| {
+        let Some(ty) = result.types.iter().find(|t| t.name == name) else { return };
+        let Some(layout) = report.layouts(result.target).into_iter().find(|l| l.name == name) else { return };
+        ui.push_id(result.target.triple(), |ui| {
+            if let Some(name) = target_column_ui(ui, result, ty, &layout, highlighted.as_deref()) {
+                hovered = Some(name);
+            }
+        });
+    };
+    let count = report.results.len().max(1);
+    // Side by side when each column can hold a readable grid; otherwise (a
+    // narrow window, or the zoom of presentation mode) one under another.
+    if ui.available_width() / count as f32 >= MIN_TARGET_COLUMN_WIDTH {
+        ui.columns(count, |columns| {
+            for (ui, result) in columns.iter_mut().zip(&report.results) {
+                target_ui(ui, result);
+            }
+        });
+    } else {
+        for result in &report.results {
+            target_ui(ui, result);
+            ui.add_space(8.0);
         }
-    });
+    }
     view.hovered = hovered;
     ui.separator();
     reorder_ui(ui, session, name);
