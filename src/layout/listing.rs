@@ -8,7 +8,7 @@ use super::{Field, Layout, PaddingKind};
 const CACHE_LINE: u64 = 64;
 
 /// `float[3]` + `weights` → `float weights[3]`.
-fn declaration(field: &Field) -> String {
+pub fn member_declaration(field: &Field) -> String {
     let name = field.name.trim_start_matches("r#");
     let bits = field.bit_width.map(|w| format!(":{w}")).unwrap_or_default();
     match field.ty.find('[') {
@@ -41,7 +41,7 @@ pub fn pahole_listing(layout: &Layout) -> String {
             Some(bit) => format!("{:>5}:{:<2}{:>4}", bit / 8, bit % 8, field.size),
             None => format!("{:>5} {:>5}", field.offset, field.size),
         };
-        let _ = writeln!(out, "\t{:<42} /* {position} */", format!("{};", declaration(field)));
+        let _ = writeln!(out, "\t{:<42} /* {position} */", format!("{};", member_declaration(field)));
     }
     let holes: Vec<_> = padding.iter().filter(|p| p.kind == PaddingKind::Hole).collect();
     if let Some(tail) = padding.iter().find(|p| p.kind == PaddingKind::Tail) {
@@ -99,6 +99,6 @@ mod tests {
 
     #[test]
     fn arrays_are_declared_the_c_way() {
-        assert_eq!(declaration(&field("weights", "float[3]", 4, 12, 4)), "float weights[3]");
+        assert_eq!(member_declaration(&field("weights", "float[3]", 4, 12, 4)), "float weights[3]");
     }
 }

@@ -1,12 +1,17 @@
 //! The quiz: predict a struct's size, alignment and offsets, or say which
 //! variant of a scenario leaks. Rounds come from a seed, so a whole room gets
-//! the same questions; every answer is what the model (layouts) or a real run
-//! (leaks) says, and the reveal gives the reason for every difference.
+//! the same questions. Every answer is what the C compiler measured (the
+//! Layouts tab's types), what the layout model says (generated structs, the
+//! model the differential test holds to the compilers) or what a real run
+//! leaked; the reveal gives the reason for every difference.
 
-use crate::layout::Layout;
+use std::cmp::Ordering;
+
 use crate::layout::lab::Target;
 use crate::layout::lab::generate::Rng;
 use crate::layout::lab::report::analyze;
+use crate::layout::listing::member_declaration;
+use crate::layout::{Layout, c_layouts};
 use crate::scenarios::runner::Runner;
 use crate::scenarios::{RunOptions, catalogue};
 use crate::track::AnomalyKind;
@@ -86,6 +91,37 @@ fn layout_question(rng: &mut Rng, round: u32) -> Question {
         align: 1,
         fields: Vec::new(),
     });
+    Question::Layout { declaration, blanks: blanks_for(&layout) }
+}
+
+/// One of the Layouts tab's C types, with the numbers the C compiler itself
+/// reported (`offsetof`, `sizeof`, `_Alignof` in `csrc/layouts.c`). Types
+/// with bitfields are left out: their members have no byte offset to guess.
+fn exhibit_question(rng: &mut Rng) -> Question {
+    let mut tables: Vec<Layout> =
+        c_layouts().into_iter().filter(|l| l.fields.iter().all(|f| f.bit_width.is_none())).collect();
+    if tables.is_empty() {
+        return layout_question(rng, 0);
+    }
+    let layout = tables.swap_remove(rng.below(tables.len() as u64) as usize);
+    Question::Layout { declaration: c_declaration(&layout), blanks: blanks_for(&layout) }
+}
+
+/// The C text of a measured layout, attributes included, as a learner would
+/// read it: `PackedData (packed)` becomes a packed `struct PackedData`.
+fn c_declaration(layout: &Layout) -> String {
+    let name = layout.name.split(" (").next().unwrap_or(&layout.name);
+    let widest = layout.fields.iter().map(|f| f.align).max().unwrap_or(1);
+    let attribute = match layout.align.cmp(&widest) {
+        Ordering::Less => " __attribute__((packed))".to_owned(),
+        Ordering::Greater => format!(" __attribute__((aligned({})))", layout.align),
+        Ordering::Equal => String::new(),
+    };
+    let members: Vec<String> = layout.fields.iter().map(|f| format!("    {};", member_declaration(f))).collect();
+    format!("{} {name} {{\n{}\n}}{attribute};", layout.kind.keyword(), members.join("\n"))
+}
+
+fn blanks_for(layout: &Layout) -> Vec<Blank> {
     let mut blanks: Vec<Blank> = layout
         .fields
         .iter()
@@ -95,18 +131,27 @@ fn layout_question(rng: &mut Rng, round: u32) -> Question {
             guess: String::new(),
             reason: layout.hole_reason(f).unwrap_or_else(|| {
                 if f.offset == 0 {
-                    "the first member always starts the struct".to_owned()
+                    format!("the first member always starts the {}", layout.kind.keyword())
+                } else if f.is_misaligned() {
+                    format!("packed: `{}` follows on directly, below its alignment of {}", f.name, f.align)
                 } else {
                     format!("`{}` follows on directly: its alignment, {}, is met", f.name, f.align)
                 }
             }),
         })
         .collect();
+    let widest = layout.fields.iter().map(|f| f.align).max().unwrap_or(1);
     blanks.push(Blank {
         label: "alignment".into(),
         answer: layout.align,
         guess: String::new(),
-        reason: format!("the largest member alignment: {}", layout.align),
+        reason: match layout.align.cmp(&widest) {
+            Ordering::Less => format!("packed: alignment 1, though a member asks for {widest}"),
+            Ordering::Greater => {
+                format!("raised by the aligned attribute above the largest member alignment, {widest}")
+            }
+            Ordering::Equal => format!("the largest member alignment: {}", layout.align),
+        },
     });
     blanks.push(Blank {
         label: "size".into(),
@@ -116,7 +161,7 @@ fn layout_question(rng: &mut Rng, round: u32) -> Question {
             .tail_reason()
             .unwrap_or_else(|| "the members end on a multiple of the alignment: no tail padding".into()),
     });
-    Question::Layout { declaration, blanks }
+    blanks
 }
 
 /// A scenario with exactly one leaking variant, found by running them all.
@@ -165,7 +210,11 @@ impl Quiz {
 
     fn make(&self, round: u32) -> Question {
         let mut rng = Rng((self.seed ^ u64::from(round).wrapping_mul(0x9e37_79b9_7f4a_7c15)) | 1);
-        if round % 3 == 2 { leak_question(&mut rng) } else { layout_question(&mut rng, round) }
+        match round % 3 {
+            0 => layout_question(&mut rng, round),
+            1 => exhibit_question(&mut rng),
+            _ => leak_question(&mut rng),
+        }
     }
 
     pub fn seed(&self) -> u64 {
@@ -263,5 +312,39 @@ mod tests {
         quiz.apply(QuizCommand::Choose(leaking));
         quiz.apply(QuizCommand::Reveal);
         assert_eq!(quiz.score(), (1, 1));
+    }
+
+    #[test]
+    fn the_second_round_asks_about_an_exhibit_with_the_compilers_numbers() {
+        let mut quiz = Quiz::new(11);
+        quiz.apply(QuizCommand::Next);
+        let Question::Layout { declaration, blanks } = quiz.question().clone() else { panic!("round 2 is an exhibit") };
+        let tables = c_layouts();
+        let table = tables
+            .iter()
+            .find(|l| c_declaration(l) == declaration)
+            .unwrap_or_else(|| panic!("{declaration} is one of the C tables"));
+        let size = blanks.iter().find(|b| b.label == "size").unwrap();
+        assert_eq!(size.answer, table.size);
+    }
+
+    /// The declaration shown must be the type measured: laid out again from
+    /// its text, it gives the compiler's numbers.
+    #[test]
+    fn every_exhibit_declaration_lays_out_as_the_compiler_measured() {
+        let mut checked = 0;
+        for table in c_layouts().iter().filter(|l| l.fields.iter().all(|f| f.bit_width.is_none())) {
+            let text = c_declaration(table);
+            let report = analyze("exhibit.h", &format!("#include <stdint.h>\n{text}\n"), &[QUIZ_TARGET], false);
+            let Some(layout) = report.layouts(QUIZ_TARGET).into_iter().next() else { continue };
+            let offsets = |l: &Layout| l.fields.iter().map(|f| f.offset).collect::<Vec<_>>();
+            assert_eq!(
+                (layout.size, layout.align, offsets(&layout)),
+                (table.size, table.align, offsets(table)),
+                "{text}"
+            );
+            checked += 1;
+        }
+        assert!(checked >= 6, "only {checked} exhibits could be laid out from their text");
     }
 }
