@@ -11,8 +11,8 @@ use crate::layout::lab::Target;
 use crate::layout::lab::report::{LabReport, analyze};
 use crate::layout::listing::pahole_listing;
 use crate::report::{Outcome, Report};
-use crate::scenarios::isolated::{run_isolated, serve_child};
-use crate::scenarios::runner::Runner;
+use crate::scenarios::batch::report_for;
+use crate::scenarios::isolated::serve_child;
 use crate::scenarios::{self, RunOptions, Scenario};
 
 #[derive(Debug, Parser)]
@@ -158,15 +158,6 @@ fn resolve(id: &str, variant: &str, err: &mut dyn Write) -> Option<Box<dyn Scena
     Some(scenario)
 }
 
-/// Runs one variant: in this process, or in a child if it crashes.
-fn report_for(scenario: &dyn Scenario, variant: &str, options: RunOptions, program: &Path) -> std::io::Result<Report> {
-    if scenario.variant(variant).is_some_and(|v| v.crashes) {
-        run_isolated(program, scenario, variant, options)
-    } else {
-        Ok(Runner::new(scenario, variant, options).run_to_end())
-    }
-}
-
 fn run_one(scenario: &dyn Scenario, variant: &str, json: bool, options: RunOptions, io: &mut Io<'_>) -> ExitCode {
     let report = match report_for(scenario, variant, options, io.program) {
         Ok(report) => report,
@@ -221,18 +212,13 @@ fn summary_table(reports: &[Report], out: &mut dyn Write) -> std::io::Result<()>
         "scenario", "variant", "outcome", "C live", "Rust live"
     )?;
     for report in reports {
-        let outcome = match (&report.outcome, &report.signal) {
-            (Outcome::Completed, _) => "completed".to_owned(),
-            (Outcome::Crashed, Some(signal)) => format!("crashed ({signal})"),
-            (Outcome::Crashed, None) => "crashed".to_owned(),
-        };
         let kinds: Vec<&str> = report.anomalies.iter().map(|a| a.kind.label()).collect();
         writeln!(
             out,
             "{:<26} {:<26} {:<18} {:>8} {:>8}  {}",
             report.scenario,
             report.variant,
-            outcome,
+            report.outcome_label(),
             report.c_heap.live_blocks,
             report.rust_heap.live_blocks,
             if kinds.is_empty() { "none".to_owned() } else { kinds.join(", ") }

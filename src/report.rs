@@ -75,6 +75,15 @@ pub struct Report {
 }
 
 impl Report {
+    /// "completed", or "crashed (SIGSEGV)".
+    pub fn outcome_label(&self) -> String {
+        match (&self.outcome, &self.signal) {
+            (Outcome::Completed, _) => "completed".to_owned(),
+            (Outcome::Crashed, Some(signal)) => format!("crashed ({signal})"),
+            (Outcome::Crashed, None) => "crashed".to_owned(),
+        }
+    }
+
     /// A completed run's report: the model's totals, its anomalies, and one
     /// leak per site that still has blocks outstanding.
     pub fn from_model(

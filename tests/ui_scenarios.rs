@@ -126,3 +126,30 @@ fn a_run_exports_its_timeline_and_report() {
     );
     let _ = std::fs::remove_dir_all(&folder);
 }
+
+#[test]
+fn running_every_variant_shows_progress_then_every_outcome() {
+    let mut harness = harness();
+    harness.get_by_label("Run every variant").click();
+    harness.run_steps(2);
+    let total = harness.state().scenarios().batch().expect("a batch started").progress().1;
+    assert!(total >= 30, "{total} runs");
+    // While it runs, the button gives way to the progress.
+    assert!(
+        harness.query_by_label("Run every variant").is_none() || harness.state().scenarios().batch().unwrap().is_done()
+    );
+    let deadline = Instant::now() + Duration::from_mins(2);
+    while !harness.state().scenarios().batch().unwrap().is_done() {
+        assert!(Instant::now() < deadline, "the batch never finished");
+        harness.run_steps(1);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    harness.run_steps(2);
+    let batch = harness.state().scenarios().batch().unwrap();
+    assert_eq!(batch.progress(), (total, total));
+    assert!(batch.results().iter().all(|r| r.report.is_ok()), "every run ran");
+    harness.get_by_label(&format!("Every variant: {total} of {total} runs"));
+    // The crashing variants ran in a child and say how they ended.
+    harness.query_by_label_contains("crashed (SIGSEGV)").expect("the NULL strlen crashed its child");
+    harness.query_by_label_contains("double free").expect("a caught double free is listed");
+}

@@ -8,6 +8,7 @@
 mod alignment;
 mod arena_release;
 mod array_to_slice;
+pub mod batch;
 mod c_string_ownership;
 mod cstring_into_raw;
 mod dangling_cstring;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use crate::report::{Outcome, Report};
 use crate::track::{Anomaly, Model};
 
+use super::batch::BatchRun;
 use super::isolated::IsolatedRun;
 use super::runner::{Runner, StepRecord};
 use super::{RunOptions, Scenario, StepInfo, catalogue};
@@ -28,6 +29,10 @@ pub enum ScenarioCommand {
     SetSpeed(f32),
     /// Write the run's timeline and report to the export folder (done by the app).
     Export,
+    /// Run every variant of every scenario in the background.
+    RunAll,
+    /// Put away the results of running them all.
+    CloseRunAll,
 }
 
 /// A run in progress, wherever it runs.
@@ -163,6 +168,8 @@ pub struct ScenarioSession {
     auto_run: bool,
     steps_per_second: f32,
     last_auto_step: Option<Instant>,
+    /// Every variant of every scenario, run or running in the background.
+    batch: Option<BatchRun>,
 }
 
 impl ScenarioSession {
@@ -180,7 +187,12 @@ impl ScenarioSession {
             auto_run: false,
             steps_per_second: 2.0,
             last_auto_step: None,
+            batch: None,
         }
+    }
+
+    pub fn batch(&self) -> Option<&BatchRun> {
+        self.batch.as_ref()
     }
 
     pub fn scenarios(&self) -> &[Box<dyn Scenario>] {
@@ -282,6 +294,8 @@ impl ScenarioSession {
             ScenarioCommand::Pause => self.auto_run = false,
             ScenarioCommand::Reset => self.restart(),
             ScenarioCommand::SetSpeed(speed) => self.steps_per_second = speed.clamp(0.25, 20.0),
+            ScenarioCommand::RunAll => self.batch = Some(BatchRun::start(self.program.clone(), self.options)),
+            ScenarioCommand::CloseRunAll => self.batch = None,
             ScenarioCommand::Export => {}
         }
     }
@@ -290,6 +304,13 @@ impl ScenarioSession {
     /// clock. Returns how long until something is due, if anything is.
     pub fn tick(&mut self, now: Instant) -> Option<Duration> {
         self.run.poll();
+        let batch_running = self.batch.as_mut().is_some_and(|batch| {
+            batch.poll();
+            !batch.is_done()
+        });
+        if batch_running && !self.auto_run && !self.run.busy() {
+            return Some(Duration::from_millis(100));
+        }
         if !self.auto_run {
             return self.run.busy().then_some(Duration::from_millis(30));
         }

@@ -10,6 +10,7 @@ pub mod layouts_panel;
 pub mod outstanding_table;
 pub mod plan_panel;
 pub mod quiz_panel;
+pub mod run_all_view;
 pub mod scenarios_panel;
 pub mod shortcuts;
 pub mod site_table;

@@ -11,6 +11,7 @@ use super::allocation_plot::{XAxis, allocation_plot_ui};
 use super::anomaly_list::anomaly_list_ui;
 use super::heap_counts::heap_counts_ui;
 use super::outstanding_table::{BlockContext, outstanding_table_ui};
+use super::run_all_view::{run_all_button_ui, run_all_window};
 use super::{ANOMALY_COLOR, heap_color};
 
 const CODE_HEIGHT: f32 = 210.0;
@@ -66,10 +67,13 @@ pub fn scenarios_panel_ui(
             });
         });
     });
+    run_all_window(ui.ctx(), session.batch(), &mut commands);
     commands
 }
 
 fn scenario_list_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<ScenarioCommand>) {
+    run_all_button_ui(ui, session.batch(), commands);
+    ui.separator();
     let mut lesson = "";
     for scenario in session.scenarios() {
         if scenario.lesson() != lesson {
