@@ -7,6 +7,8 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use crate::export::{FolderDialog, Picked};
+use crate::layout::Layout;
 use crate::layout::exhibits::{Exhibit, load_exhibits};
 use crate::layout::lab::session::{LabCommand, LabSession};
 use crate::scenarios::session::{ScenarioCommand, ScenarioSession};
@@ -119,6 +121,8 @@ pub enum Command {
     Quiz(QuizCommand),
     ShowTab(Tab),
     SetDarkMode(bool),
+    /// Open the desktop's folder picker for the export folder.
+    ChooseExportFolder,
 }
 
 #[derive(Debug)]
@@ -135,6 +139,8 @@ pub struct FfiscopeApp {
     quiz: Quiz,
     /// The quiz's seed field, as typed.
     quiz_seed: String,
+    /// The desktop's folder picker, while it is open.
+    folder_dialog: Option<FolderDialog>,
     /// The outcome of the last export, shown in the top bar.
     status: Option<String>,
     presenting: bool,
@@ -170,6 +176,7 @@ impl FfiscopeApp {
             lab_view: LabView::default(),
             quiz: Quiz::new(DEFAULT_QUIZ_SEED),
             quiz_seed: DEFAULT_QUIZ_SEED.to_string(),
+            folder_dialog: None,
             status: None,
             presenting: false,
             cheat_sheet_open: false,
@@ -259,6 +266,23 @@ impl FfiscopeApp {
         self.settings.export_dir = dir.display().to_string();
     }
 
+    /// Takes the folder the picker returned, if it has closed.
+    fn poll_folder_dialog(&mut self, ctx: &egui::Context) {
+        let Some(dialog) = &self.folder_dialog else { return };
+        match dialog.poll() {
+            Picked::StillOpen => ctx.request_repaint_after(std::time::Duration::from_millis(100)),
+            Picked::Folder(folder) => {
+                self.status = Some(format!("Exports will go to {}", folder.display()));
+                self.settings.export_dir = folder.display().to_string();
+                self.folder_dialog = None;
+            }
+            Picked::Nothing => {
+                self.status = Some("No folder chosen; if no dialog opened, type the folder into the field".into());
+                self.folder_dialog = None;
+            }
+        }
+    }
+
     /// Writes `files` (name, contents) into the export folder; says what happened.
     fn write_exports(&self, files: &[(String, Vec<u8>)]) -> String {
         let dir = PathBuf::from(&self.settings.export_dir);
@@ -292,14 +316,33 @@ impl FfiscopeApp {
             return "Choose an exhibit to export.".to_owned();
         };
         let Some(exhibit) = self.exhibits.get(index) else { return String::new() };
-        let columns: Vec<(&str, &crate::layout::Layout)> =
-            exhibit.columns.iter().map(|c| (c.spec.title, &c.layout)).collect();
-        let listings = exhibit.columns.iter().fold(String::new(), |mut text, c| {
-            let _ = writeln!(text, "/* {} */\n{}", c.spec.title, crate::layout::listing::pahole_listing(&c.layout));
+        let columns: Vec<(&str, &Layout)> = exhibit.columns.iter().map(|c| (c.spec.title, &c.layout)).collect();
+        self.export_grids(&exhibit.spec.name.replace(' ', "_"), &columns, self.layouts.bytes_per_row)
+    }
+
+    /// Struct Lab's selected type, one column per chosen target.
+    fn export_lab(&self) -> String {
+        let Some(name) = self.lab.selected() else { return "Declare a struct or union to export.".to_owned() };
+        let report = self.lab.report();
+        let layouts: Vec<(&str, Layout)> = report
+            .results
+            .iter()
+            .filter_map(|r| {
+                let layout = report.layouts(r.target).into_iter().find(|l| l.name == name)?;
+                Some((r.target.triple(), layout))
+            })
+            .collect();
+        let columns: Vec<(&str, &Layout)> = layouts.iter().map(|(title, layout)| (*title, layout)).collect();
+        self.export_grids(&name.replace(' ', "_"), &columns, 8)
+    }
+
+    /// Writes `columns` side by side as SVG and PNG, and their listings as text.
+    fn export_grids(&self, stem: &str, columns: &[(&str, &Layout)], per_row: usize) -> String {
+        let listings = columns.iter().fold(String::new(), |mut text, (title, layout)| {
+            let _ = writeln!(text, "/* {title} */\n{}", crate::layout::listing::pahole_listing(layout));
             text
         });
-        let stem = exhibit.spec.name.replace(' ', "_");
-        let svg = crate::export::layouts_svg(&columns, self.layouts.bytes_per_row);
+        let svg = crate::export::layouts_svg(columns, per_row);
         let png = match crate::export::svg_to_png(&svg) {
             Ok(png) => png,
             Err(error) => return format!("Could not render the PNG: {error}"),
@@ -313,6 +356,7 @@ impl FfiscopeApp {
 
     fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
+            Command::Lab(LabCommand::Export) => self.status = Some(self.export_lab()),
             Command::Lab(command) => {
                 self.lab.apply(command);
                 self.settings.lab_text = self.lab.text().to_owned();
@@ -327,6 +371,9 @@ impl FfiscopeApp {
             Command::Scenario(ScenarioCommand::Export) => self.status = Some(self.export_run()),
             Command::Scenario(command) => self.scenarios.apply(command),
             Command::ShowTab(tab) => self.settings.tab = tab,
+            Command::ChooseExportFolder => {
+                self.folder_dialog = Some(FolderDialog::open(std::path::Path::new(&self.settings.export_dir)));
+            }
             Command::SetDarkMode(dark) => {
                 self.settings.dark_mode = dark;
                 apply_look(ctx, &self.settings, self.presenting);
@@ -358,9 +405,13 @@ impl FfiscopeApp {
                 let label = ui.label("Exports to:");
                 ui.add(egui::TextEdit::singleline(&mut self.settings.export_dir).desired_width(180.0))
                     .labelled_by(label.id);
-                if let Some(status) = &self.status {
-                    let short: String = status.chars().take(60).collect();
-                    ui.weak(short).on_hover_text(status);
+                let choosing = self.folder_dialog.is_some();
+                if ui
+                    .add_enabled(!choosing, egui::Button::new("Choose…"))
+                    .on_hover_text("Pick the folder with the desktop's dialog")
+                    .clicked()
+                {
+                    command = Some(Command::ChooseExportFolder);
                 }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -415,6 +466,7 @@ impl eframe::App for FfiscopeApp {
         if let Some(due) = self.scenarios.tick(Instant::now()) {
             ctx.request_repaint_after(due);
         }
+        self.poll_folder_dialog(&ctx);
         if self.lab.is_verifying() && !self.lab.poll() {
             ctx.request_repaint_after(std::time::Duration::from_millis(50));
         }
@@ -440,6 +492,20 @@ impl eframe::App for FfiscopeApp {
             });
         }
         egui::Panel::top("top-bar").show(ui, |ui| commands.extend(self.top_bar_ui(ui)));
+        // What the last export or folder choice did, until dismissed: in a bar
+        // of its own, since a path or an error can be long.
+        if let Some(status) = &self.status {
+            let mut dismissed = false;
+            egui::Panel::bottom("status-bar").show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    dismissed = ui.small_button("Dismiss").clicked();
+                    ui.label(status.as_str());
+                });
+            });
+            if dismissed {
+                self.status = None;
+            }
+        }
         if self.plan_open {
             let current = self.settings.plan_stop;
             egui::Panel::right("lesson-plan").resizable(true).default_size(280.0).show(ui, |ui| {

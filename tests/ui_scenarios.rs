@@ -124,6 +124,11 @@ fn a_run_exports_its_timeline_and_report() {
             .unwrap()
             .starts_with("# c-string-ownership")
     );
+    // The whole message stands in the status bar until dismissed.
+    harness.get_by_label(&status);
+    harness.get_by_label("Dismiss").click();
+    harness.run();
+    assert!(harness.state().status().is_none());
     let _ = std::fs::remove_dir_all(&folder);
 }
 

@@ -88,3 +88,24 @@ fn reorder_and_bindings_are_offered() {
     harness.run();
     harness.get_by_label_contains("(\"b\", ctypes.c_double),");
 }
+
+#[test]
+fn a_type_exports_side_by_side_for_every_chosen_target() {
+    let mut harness = harness();
+    let folder = std::env::temp_dir().join(format!("ffiscope-lab-export-{}", std::process::id()));
+    harness.state_mut().set_export_dir(&folder);
+    paste(&mut harness, "struct pasted { char a; long b; };");
+    harness.get_by_label("Export SVG, PNG and text").click();
+    harness.run();
+    let status = harness.state().status().unwrap_or_default().to_owned();
+    assert!(status.starts_with("Wrote struct_pasted.svg"), "{status}");
+    let svg = std::fs::read_to_string(folder.join("struct_pasted.svg")).expect("the SVG");
+    roxmltree::Document::parse(&svg).expect("the SVG parses");
+    for target in ["x86_64-linux-gnu", "i686-linux-gnu", "x86_64-windows-msvc"] {
+        assert!(svg.contains(target), "a column for {target}");
+    }
+    let listing = std::fs::read_to_string(folder.join("struct_pasted.txt")).expect("the listing");
+    assert_eq!(listing.matches("struct pasted {").count(), 3, "{listing}");
+    assert!(std::fs::metadata(folder.join("struct_pasted.png")).expect("the PNG").len() > 0);
+    let _ = std::fs::remove_dir_all(&folder);
+}

@@ -3,6 +3,7 @@
 //! pure functions of the model; [`save_whole`] writes them so that a failed
 //! write never leaves a half-written file behind as if it were complete.
 
+mod folder_dialog;
 mod markdown;
 mod png;
 mod svg;
@@ -10,6 +11,7 @@ mod timeline;
 
 use std::path::Path;
 
+pub use folder_dialog::{FolderDialog, Picked};
 pub use markdown::report_markdown;
 pub use png::svg_to_png;
 pub use svg::layouts_svg;

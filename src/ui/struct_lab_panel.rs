@@ -155,6 +155,9 @@ fn results_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView, commands: &
             ui.label(RichText::new(format!("differs: {line}")).color(Color32::from_rgb(0xe0, 0x7b, 0x39)));
         }
     }
+    if ui.button("Export SVG, PNG and text").on_hover_text("This type on every chosen target, side by side").clicked() {
+        commands.push(LabCommand::Export);
+    }
     ui.separator();
     let highlighted = view.hovered.take();
     let mut hovered = None;

@@ -29,6 +29,9 @@ pub enum LabCommand {
     Verify,
     Open(String),
     Save(String),
+    /// The selected type on every chosen target, as SVG, PNG and text
+    /// (written by the app, into the export folder).
+    Export,
 }
 
 #[derive(Debug)]
@@ -116,6 +119,7 @@ impl LabSession {
                 self.relayout();
             }
             LabCommand::Select(name) => self.selected = Some(name),
+            LabCommand::Export => {}
             LabCommand::Verify => self.start_verification(),
             LabCommand::Open(path) => match std::fs::read_to_string(&path) {
                 Ok(text) => {
