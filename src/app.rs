@@ -141,7 +141,7 @@ pub struct FfiscopeApp {
     quiz_seed: String,
     /// The desktop's folder picker, while it is open.
     folder_dialog: Option<FolderDialog>,
-    /// The outcome of the last export, shown in the top bar.
+    /// The outcome of the last export or folder choice, shown in the status bar.
     status: Option<String>,
     presenting: bool,
     cheat_sheet_open: bool,

@@ -110,6 +110,12 @@ impl Layout {
         padding
     }
 
+    /// The largest alignment a member asks for: the type's own alignment,
+    /// unless packing lowers it or an `aligned` attribute raises it.
+    pub fn widest_member_align(&self) -> u64 {
+        self.fields.iter().map(|f| f.align).max().unwrap_or(1)
+    }
+
     pub fn padding_bytes(&self) -> u64 {
         self.padding().iter().map(|p| p.size).sum()
     }

@@ -6,6 +6,7 @@
 //! leaked; the reveal gives the reason for every difference.
 
 use std::cmp::Ordering;
+use std::sync::OnceLock;
 
 use crate::layout::lab::Target;
 use crate::layout::lab::generate::Rng;
@@ -111,7 +112,7 @@ fn exhibit_question(rng: &mut Rng) -> Question {
 /// read it: `PackedData (packed)` becomes a packed `struct PackedData`.
 fn c_declaration(layout: &Layout) -> String {
     let name = layout.name.split(" (").next().unwrap_or(&layout.name);
-    let widest = layout.fields.iter().map(|f| f.align).max().unwrap_or(1);
+    let widest = layout.widest_member_align();
     let attribute = match layout.align.cmp(&widest) {
         Ordering::Less => " __attribute__((packed))".to_owned(),
         Ordering::Greater => format!(" __attribute__((aligned({})))", layout.align),
@@ -140,13 +141,13 @@ fn blanks_for(layout: &Layout) -> Vec<Blank> {
             }),
         })
         .collect();
-    let widest = layout.fields.iter().map(|f| f.align).max().unwrap_or(1);
+    let widest = layout.widest_member_align();
     blanks.push(Blank {
         label: "alignment".into(),
         answer: layout.align,
         guess: String::new(),
         reason: match layout.align.cmp(&widest) {
-            Ordering::Less => format!("packed: alignment 1, though a member asks for {widest}"),
+            Ordering::Less => format!("packed: alignment {}, though a member asks for {widest}", layout.align),
             Ordering::Greater => {
                 format!("raised by the aligned attribute above the largest member alignment, {widest}")
             }
@@ -164,57 +165,77 @@ fn blanks_for(layout: &Layout) -> Vec<Blank> {
     blanks
 }
 
-/// A scenario with exactly one leaking variant, found by running them all.
-fn leak_question(rng: &mut Rng) -> Question {
-    let scenarios = catalogue();
-    let mut candidates: Vec<(&'static str, &'static str, Vec<&'static str>, &'static str, String)> = Vec::new();
-    for scenario in &scenarios {
-        let variants: Vec<&'static str> = scenario.variants().iter().filter(|v| !v.crashes).map(|v| v.name).collect();
-        let leaks: Vec<(&'static str, String)> = variants
-            .iter()
-            .filter_map(|&v| {
-                let report = Runner::new(scenario.as_ref(), v, RunOptions::default()).run_to_end();
-                let leak = report.anomalies.iter().find(|a| a.kind == AnomalyKind::Leak)?;
-                Some((v, leak.message.clone()))
-            })
-            .collect();
-        if let [(variant, why)] = leaks.as_slice() {
-            candidates.push((scenario.id(), scenario.title(), variants.clone(), variant, why.clone()));
+/// A scenario with exactly one leaking variant, as a real run of each
+/// variant found it.
+struct LeakCase {
+    scenario: &'static str,
+    title: &'static str,
+    variants: Vec<&'static str>,
+    leaking: &'static str,
+    why: String,
+}
+
+/// Found once per process by running every variant that does not crash:
+/// runs are deterministic, so later leak rounds pick from the same list.
+fn leak_cases() -> &'static [LeakCase] {
+    static CASES: OnceLock<Vec<LeakCase>> = OnceLock::new();
+    CASES.get_or_init(|| {
+        let mut cases = Vec::new();
+        for scenario in &catalogue() {
+            let variants: Vec<&'static str> =
+                scenario.variants().iter().filter(|v| !v.crashes).map(|v| v.name).collect();
+            let leaks: Vec<(&'static str, String)> = variants
+                .iter()
+                .filter_map(|&v| {
+                    let report = Runner::new(scenario.as_ref(), v, RunOptions::default()).run_to_end();
+                    let leak = report.anomalies.iter().find(|a| a.kind == AnomalyKind::Leak)?;
+                    Some((v, leak.message.clone()))
+                })
+                .collect();
+            if let [(leaking, why)] = leaks.as_slice() {
+                cases.push(LeakCase {
+                    scenario: scenario.id(),
+                    title: scenario.title(),
+                    variants: variants.clone(),
+                    leaking,
+                    why: why.clone(),
+                });
+            }
         }
+        cases
+    })
+}
+
+fn leak_question(rng: &mut Rng) -> Question {
+    let cases = leak_cases();
+    if cases.is_empty() {
+        return layout_question(rng, 0);
     }
-    let pick = rng.below(candidates.len().max(1) as u64) as usize;
-    let (scenario, title, variants, leaking, why) = candidates.swap_remove(pick.min(candidates.len() - 1));
-    Question::Leak { scenario, title, variants, leaking, why, chosen: None }
+    let case = &cases[rng.below(cases.len() as u64) as usize];
+    Question::Leak {
+        scenario: case.scenario,
+        title: case.title,
+        variants: case.variants.clone(),
+        leaking: case.leaking,
+        why: case.why.clone(),
+        chosen: None,
+    }
+}
+
+/// Round `round` of the quiz seeded with `seed`: every third round asks
+/// about leaks, the others about layouts, generated or from the exhibits.
+fn question_for(seed: u64, round: u32) -> Question {
+    let mut rng = Rng((seed ^ u64::from(round).wrapping_mul(0x9e37_79b9_7f4a_7c15)) | 1);
+    match round % 3 {
+        0 => layout_question(&mut rng, round),
+        1 => exhibit_question(&mut rng),
+        _ => leak_question(&mut rng),
+    }
 }
 
 impl Quiz {
     pub fn new(seed: u64) -> Quiz {
-        let mut quiz = Quiz {
-            seed,
-            round: 0,
-            question: Question::Leak {
-                scenario: "",
-                title: "",
-                variants: Vec::new(),
-                leaking: "",
-                why: String::new(),
-                chosen: None,
-            },
-            revealed: false,
-            right: 0,
-            asked: 0,
-        };
-        quiz.question = quiz.make(0);
-        quiz
-    }
-
-    fn make(&self, round: u32) -> Question {
-        let mut rng = Rng((self.seed ^ u64::from(round).wrapping_mul(0x9e37_79b9_7f4a_7c15)) | 1);
-        match round % 3 {
-            0 => layout_question(&mut rng, round),
-            1 => exhibit_question(&mut rng),
-            _ => leak_question(&mut rng),
-        }
+        Quiz { seed, round: 0, question: question_for(seed, 0), revealed: false, right: 0, asked: 0 }
     }
 
     pub fn seed(&self) -> u64 {
@@ -272,7 +293,7 @@ impl Quiz {
             QuizCommand::Next => {
                 self.round += 1;
                 self.revealed = false;
-                self.question = self.make(self.round);
+                self.question = question_for(self.seed, self.round);
             }
             QuizCommand::Restart(seed) => *self = Quiz::new(seed),
         }

@@ -30,7 +30,7 @@ pub fn quiz_panel_ui(ui: &mut Ui, quiz: &Quiz, seed_text: &mut String) -> Vec<Qu
     let revealed = quiz.is_revealed();
     match quiz.question() {
         Question::Layout { declaration, blanks } => {
-            ui.label(format!("On {}, what does the compiler make of this struct?", QUIZ_TARGET.short_name()));
+            ui.label(format!("On {}, what does the compiler make of this type?", QUIZ_TARGET.short_name()));
             ui.label(RichText::new(declaration).monospace());
             egui::Grid::new("quiz-blanks").num_columns(3).spacing([12.0, 6.0]).show(ui, |ui| {
                 for (index, blank) in blanks.iter().enumerate() {
