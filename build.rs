@@ -3,6 +3,7 @@
 
 const C_SOURCES: &[&str] = &[
     "csrc/tracker.c",
+    "csrc/tracker_drain.c",
     "csrc/demo.c",
     "csrc/bench_loops.c",
     "csrc/layouts.c",
@@ -39,6 +40,7 @@ fn main() {
         println!("cargo:rustc-link-lib=pthread");
     }
     println!("cargo:rerun-if-changed=csrc/include/ffiscope.h");
+    println!("cargo:rerun-if-changed=csrc/tracker_shard.h");
     for source in C_SOURCES {
         println!("cargo:rerun-if-changed={source}");
     }

@@ -1,127 +1,52 @@
 /*
  * tracker.c — the instrumented allocator behind fs_malloc and friends.
  *
- * Layout of a C block:  [header 48 B][user bytes ...][canary 16 B]
- * The registry is split into stripes by address hash, each with its own lock,
- * live-block table, freed-block history and quarantine, so threads that
- * allocate different blocks rarely meet. Events go to a bounded lock-free
- * ring (one slot per position, each slot carries the turn it expects), so a
- * producer never waits for the reader: when the ring is full the event is
- * counted as dropped instead.
+ * Layout of a C block:  [header 16 B][user bytes ...][canary 16 B]
+ *
+ * Each thread works in its own shard (tracker_shard.h): the fast path takes
+ * the shard's lock, which no other thread wants, writes one event into the
+ * shard's ring and touches nothing shared. A block that is not in the
+ * caller's shard (freed by another thread) is looked up in the others, under
+ * their locks; so are the anomalies' details and every query. The fast path
+ * calls no malloc-family function except the backing allocator for the block
+ * itself: the tracker's own tables, rings and quarantines come from mmap.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "ffiscope.h"
+#include "tracker_shard.h"
 
-#include <sched.h>
-#include <stdalign.h>
-#include <stdatomic.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pthread.h>
-#include <time.h>
-#include <unistd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
-#define STRIPE_COUNT 64u
-#define HISTORY_PER_STRIPE 32u
-#define CANARY_BYTES 16u
-#define CANARY_BYTE 0xCBu
-#define POISON_BYTE 0xDDu
-#define HEADER_MAGIC 0xF5C0FFEE5EEDF00Dull
-#define FREED_MAGIC 0xF5DEADBEEFF4EE0Dull
-#define INITIAL_TABLE_CAPACITY 64u
-
-#define DEFAULT_RING_CAPACITY (1u << 16)
-#define DEFAULT_QUARANTINE_BYTES (4u << 20)
-#define DEFAULT_QUARANTINE_BLOCKS 4096u
-
-enum { ENTRY_OVERFLOW_REPORTED = 1 };
-
-typedef struct header {
-    uint64_t magic;
-    uint64_t size;
-    const char *site;
-    uint64_t seq;
-    fs_tracker *tracker;
-    uint32_t domain;
-    uint32_t flags;
-} header;
-
-#define HEADER_BYTES sizeof(header)
-_Static_assert(sizeof(header) % alignof(max_align_t) == 0,
-               "the user pointer must keep max_align_t alignment");
-
-typedef struct entry {
-    uintptr_t address; /* 0: empty slot */
-    size_t size;
-    const char *site;
-    uint64_t seq;
-    uint8_t domain;
-    uint8_t flags;
-} entry;
-
-typedef struct table {
-    entry *slots;
-    size_t capacity; /* a power of two */
-    size_t count;
-} table;
-
-typedef struct freed_record {
-    uintptr_t address;
-    size_t size;
-    const char *alloc_site;
-    const char *free_site;
-    uint8_t domain;
-} freed_record;
-
-typedef struct quarantined {
-    uintptr_t address;
-    size_t size;
-    const char *alloc_site;
-    const char *free_site;
-    bool reported;
-} quarantined;
-
-typedef struct stripe {
-    alignas(64) atomic_int lock;
-    table live;
-    freed_record history[HISTORY_PER_STRIPE];
-    unsigned history_next;
-    quarantined *quarantine; /* circular, quarantine_capacity slots */
-    size_t quarantine_head;
-    size_t quarantine_len;
-    size_t quarantine_bytes;
-    fs_heap_counts counts[2];
-} stripe;
-
-/* One ring position. Aligned to cache lines so that two producers writing
- * neighbouring positions do not fight over one line. */
-typedef struct slot {
-    alignas(64) _Atomic uint64_t turn;
-    fs_event event;
-} slot;
-
-struct fs_tracker {
-    stripe stripes[STRIPE_COUNT];
-    alignas(64) _Atomic uint64_t ring_head;
-    alignas(64) _Atomic uint64_t dropped;
-    _Atomic uint64_t anomalies;
-    alignas(64) uint64_t ring_tail; /* only the reader touches it */
-    uint64_t ticks_at_start;        /* event clock and monotonic ns, sampled */
-    uint64_t ns_at_start;           /* together when the tracker was made */
-    slot *ring;
-    size_t ring_mask;
-    size_t quarantine_capacity;        /* per stripe, blocks */
-    size_t quarantine_max_bytes;       /* per stripe */
-};
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 static _Thread_local fs_tracker *bound_tracker;
 static _Thread_local uint32_t cached_thread_id;
 static fs_tracker *default_tracker;
 static pthread_once_t default_once = PTHREAD_ONCE_INIT;
+static _Atomic uint64_t next_tracker_id = 1;
+
+/* ---- memory for the tracker's own state ------------------------------- */
+
+/* Zeroed, page-granular, and never from malloc: the tracker must not call
+ * into an allocator that may be the one it is recording. */
+static void *internal_alloc(size_t bytes) {
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void internal_free(void *p, size_t bytes) {
+    if (p) {
+        munmap(p, bytes);
+    }
+}
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -129,54 +54,6 @@ uint64_t fs_now_ns(void) {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
-}
-
-/*
- * The event clock. Reading CLOCK_MONOTONIC costs about 25 ns, twice per
- * allocate/free pair; on x86-64 the time-stamp counter costs about 10 ns.
- * Events carry ticks, and the reader turns them into nanoseconds (see
- * ticks_to_ns), so the conversion is paid once per drained event instead of
- * on the allocation path.
- */
-#if defined(__x86_64__) || defined(__i386__)
-#include <x86intrin.h>
-static uint64_t event_ticks(void) { return __rdtsc(); }
-#define TICKS_ARE_NS 0
-#else
-static uint64_t event_ticks(void) { return fs_now_ns(); }
-#define TICKS_ARE_NS 1
-#endif
-
-/* Maps ticks onto the monotonic clock by interpolating between two points
- * sampled together: the tracker's creation and the moment of a drain. The
- * slope is computed once per drain as a 32.32 fixed-point factor, so each
- * event costs a multiply rather than a 128-bit division. */
-typedef struct tick_scale {
-    uint64_t ticks_at_start;
-    uint64_t ns_at_start;
-    unsigned __int128 ns_per_tick_q32;
-} tick_scale;
-
-static tick_scale tick_scale_now(const fs_tracker *t) {
-    uint64_t ns_now = fs_now_ns();
-    uint64_t ticks_now = event_ticks();
-    tick_scale scale = {.ticks_at_start = t->ticks_at_start, .ns_at_start = t->ns_at_start};
-    if (!TICKS_ARE_NS && ticks_now > t->ticks_at_start && ns_now > t->ns_at_start) {
-        scale.ns_per_tick_q32 = ((unsigned __int128)(ns_now - t->ns_at_start) << 32) /
-                                (ticks_now - t->ticks_at_start);
-    }
-    return scale;
-}
-
-static uint64_t ticks_to_ns(const tick_scale *scale, uint64_t ticks) {
-    if (TICKS_ARE_NS) {
-        return ticks;
-    }
-    if (ticks <= scale->ticks_at_start) {
-        return scale->ns_at_start;
-    }
-    unsigned __int128 elapsed = (unsigned __int128)(ticks - scale->ticks_at_start) * scale->ns_per_tick_q32;
-    return scale->ns_at_start + (uint64_t)(elapsed >> 32);
 }
 
 static uint32_t thread_id(void) {
@@ -195,24 +72,6 @@ static uint64_t mix(uint64_t key) {
     return key;
 }
 
-static stripe *stripe_for(fs_tracker *t, uintptr_t address) {
-    return &t->stripes[mix(address) >> 58];
-}
-
-static void lock(stripe *s) {
-    for (unsigned spins = 0;; spins++) {
-        if (!atomic_exchange_explicit(&s->lock, 1, memory_order_acquire)) {
-            return;
-        }
-        /* Two cores: a holder that was preempted will not finish while we spin. */
-        if (spins > 64) {
-            sched_yield();
-        }
-    }
-}
-
-static void unlock(stripe *s) { atomic_store_explicit(&s->lock, 0, memory_order_release); }
-
 static size_t round_up_pow2(size_t n) {
     size_t p = 1;
     while (p < n) {
@@ -221,75 +80,249 @@ static size_t round_up_pow2(size_t n) {
     return p;
 }
 
-/* ---- the event ring --------------------------------------------------- */
+/* ---- threads and their shards ----------------------------------------- */
 
-/* Appends an event; returns its position, or UINT64_MAX if the ring was full. */
-static uint64_t emit(fs_tracker *t, fs_event *event) {
-    event->time_ns = event_ticks();
-    event->thread = thread_id();
-    uint64_t pos = atomic_load_explicit(&t->ring_head, memory_order_relaxed);
-    slot *target;
-    for (;;) {
-        target = &t->ring[pos & t->ring_mask];
-        uint64_t turn = atomic_load_explicit(&target->turn, memory_order_acquire);
-        int64_t lag = (int64_t)(turn - pos);
-        if (lag == 0) {
-            if (atomic_compare_exchange_weak_explicit(&t->ring_head, &pos, pos + 1,
-                                                      memory_order_relaxed,
-                                                      memory_order_relaxed)) {
-                break;
-            }
-        } else if (lag < 0) {
-            /* The reader has not freed this slot yet: the ring is full. */
-            atomic_fetch_add_explicit(&t->dropped, 1, memory_order_relaxed);
-            return UINT64_MAX;
-        } else {
-            pos = atomic_load_explicit(&t->ring_head, memory_order_relaxed);
-        }
-    }
-    event->seq = pos;
-    target->event = *event;
-    atomic_store_explicit(&target->turn, pos + 1, memory_order_release);
-    return pos;
+/*
+ * A thread is known by a record that outlives it: when the thread exits, the
+ * record's token is cleared and the record is reused by a later thread with a
+ * new token. A shard whose owner's token no longer matches belongs to a
+ * thread that is gone and is adopted by the next thread that needs one, so a
+ * program that keeps starting short threads keeps a few shards, not one per
+ * thread.
+ */
+typedef struct thread_record {
+    _Atomic uint64_t token; /* 0 while the record is free */
+    struct thread_record *next_free;
+} thread_record;
+
+#define RECORDS_PER_CHUNK (4096u / sizeof(thread_record))
+
+static pthread_mutex_t records_lock = PTHREAD_MUTEX_INITIALIZER;
+static thread_record *free_records;
+static _Atomic uint64_t next_thread_token = 1;
+static pthread_key_t record_key;
+static pthread_once_t record_key_once = PTHREAD_ONCE_INIT;
+static _Thread_local thread_record *my_record;
+
+/* The calling thread's shard for one tracker: the fast path's only lookup. */
+static _Thread_local struct {
+    fs_tracker *tracker;
+    uint64_t tracker_id; /* a tracker made later at the same address is another one */
+    shard *shard;
+} shard_cache;
+
+static void thread_exited(void *value) {
+    thread_record *record = value;
+    atomic_store_explicit(&record->token, 0, memory_order_release);
+    pthread_mutex_lock(&records_lock);
+    record->next_free = free_records;
+    free_records = record;
+    pthread_mutex_unlock(&records_lock);
+    my_record = NULL;
+    shard_cache.tracker = NULL;
 }
 
-static void emit_anomaly(fs_tracker *t, uint8_t kind, uint8_t domain, uintptr_t address,
+static void create_record_key(void) { pthread_key_create(&record_key, thread_exited); }
+
+static thread_record *current_record(void) {
+    if (my_record) {
+        return my_record;
+    }
+    pthread_once(&record_key_once, create_record_key);
+    pthread_mutex_lock(&records_lock);
+    if (!free_records) {
+        thread_record *chunk = internal_alloc(RECORDS_PER_CHUNK * sizeof(thread_record));
+        for (size_t i = 0; chunk && i < RECORDS_PER_CHUNK; i++) {
+            chunk[i].next_free = free_records;
+            free_records = &chunk[i];
+        }
+    }
+    thread_record *record = free_records;
+    if (record) {
+        free_records = record->next_free;
+    }
+    pthread_mutex_unlock(&records_lock);
+    if (record) {
+        atomic_store_explicit(&record->token,
+                              atomic_fetch_add_explicit(&next_thread_token, 1, memory_order_relaxed),
+                              memory_order_release);
+        pthread_setspecific(record_key, record);
+        my_record = record;
+    }
+    return record;
+}
+
+static size_t ring_bytes(const fs_tracker *t) { return t->ring_capacity * sizeof(slot); }
+
+static size_t quarantine_bytes_of(const shard *s) {
+    return (s->quarantine_mask + 1) * sizeof(quarantined);
+}
+
+static bool table_grow(table *tab);
+
+static shard *shard_new(fs_tracker *t, uint32_t index) {
+    shard *s = internal_alloc(sizeof(shard));
+    if (!s) {
+        return NULL;
+    }
+    s->index = index;
+    s->ring = internal_alloc(ring_bytes(t));
+    s->ring_mask = t->ring_capacity - 1;
+    s->quarantine_mask = round_up_pow2(t->quarantine_max_blocks) - 1;
+    s->quarantine = internal_alloc(quarantine_bytes_of(s));
+    if (!s->ring || !s->quarantine || !table_grow(&s->live)) {
+        internal_free(s->ring, ring_bytes(t));
+        internal_free(s->quarantine, quarantine_bytes_of(s));
+        internal_free(s, sizeof(shard));
+        return NULL;
+    }
+    return s;
+}
+
+static bool owned_by(const shard *s, const thread_record *record, uint64_t token) {
+    return s->owner == record && s->owner_token == token;
+}
+
+static bool abandoned(const shard *s) {
+    return !s->owner || atomic_load_explicit(&s->owner->token, memory_order_acquire) != s->owner_token;
+}
+
+/* The slow path of shard_of: find, adopt or make the caller's shard. When
+ * MAX_SHARDS threads are alive at once, later ones share shards, which is
+ * correct (every shard is guarded by its lock) but slower. */
+static shard *shard_acquire(fs_tracker *t) {
+    thread_record *me = current_record();
+    uint64_t token = me ? atomic_load_explicit(&me->token, memory_order_relaxed) : 0;
+    pthread_mutex_lock(&t->shards_lock);
+    size_t count = atomic_load_explicit(&t->shard_count, memory_order_relaxed);
+    shard *chosen = NULL;
+    for (size_t i = 0; me && !chosen && i < count; i++) {
+        if (owned_by(t->shards[i], me, token)) {
+            chosen = t->shards[i];
+        }
+    }
+    for (size_t i = 0; me && !chosen && i < count; i++) {
+        if (abandoned(t->shards[i])) {
+            chosen = t->shards[i];
+        }
+    }
+    if (me && !chosen && count < MAX_SHARDS) {
+        chosen = shard_new(t, (uint32_t)count);
+        if (chosen) {
+            t->shards[count] = chosen;
+            atomic_store_explicit(&t->shard_count, count + 1, memory_order_release);
+        }
+    }
+    if (chosen) {
+        chosen->owner = me;
+        chosen->owner_token = token;
+    } else {
+        chosen = t->shards[token % count];
+    }
+    pthread_mutex_unlock(&t->shards_lock);
+    shard_cache.tracker = t;
+    shard_cache.tracker_id = t->id;
+    shard_cache.shard = chosen;
+    return chosen;
+}
+
+static inline shard *shard_of(fs_tracker *t) {
+    if (shard_cache.tracker == t && shard_cache.tracker_id == t->id) {
+        return shard_cache.shard;
+    }
+    return shard_acquire(t);
+}
+
+static size_t shard_count_of(fs_tracker *t) {
+    return atomic_load_explicit(&t->shard_count, memory_order_acquire);
+}
+
+/* ---- the event ring (the caller holds the shard's lock) ---------------- */
+
+/* A tick for the next event, never behind the ring's last one nor behind
+ * `at_least` (the allocation of the block a free or realloc releases). */
+static inline uint64_t stamp(shard *s, uint64_t at_least) {
+    uint64_t now = event_ticks();
+    if (now < at_least) {
+        now = at_least;
+    }
+    if (now < s->last_ticks) {
+        now = s->last_ticks;
+    }
+    s->last_ticks = now;
+    return now;
+}
+
+/* Room for `slots` slots at the head, or NULL after counting a drop. */
+static inline slot *ring_claim(shard *s, unsigned slots) {
+    uint64_t capacity = s->ring_mask + 1;
+    if (s->head + slots - s->cached_tail > capacity) {
+        s->cached_tail = atomic_load_explicit(&s->tail, memory_order_acquire);
+        if (s->head + slots - s->cached_tail > capacity) {
+            s->events_dropped++;
+            return NULL;
+        }
+    }
+    return &s->ring[s->head & s->ring_mask];
+}
+
+static inline void ring_publish(shard *s, unsigned slots) {
+    s->head += slots;
+    s->events_recorded++;
+    atomic_store_explicit(&s->published, s->head, memory_order_release);
+}
+
+static inline void emit(shard *s, uint64_t ticks, uint8_t kind, uint8_t domain, uintptr_t address,
+                        size_t size, const char *site, const char *related_site) {
+    slot *target = ring_claim(s, 1);
+    if (!target) {
+        return;
+    }
+    target->event = (record){
+        .ticks = ticks,
+        .address = address,
+        .size = size,
+        .site = site,
+        .related_site = related_site,
+        .thread = thread_id(),
+        .kind = kind,
+        .domain = domain,
+        .slots = 1,
+    };
+    ring_publish(s, 1);
+}
+
+/* An event with a related block: realloc (the old block) and anomalies. */
+static void emit_related(shard *s, uint64_t ticks, uint8_t kind, uint8_t domain, uintptr_t address,
+                         size_t size, uintptr_t related_address, size_t related_size,
+                         const char *site, const char *related_site) {
+    slot *target = ring_claim(s, 2);
+    if (!target) {
+        return;
+    }
+    target->event = (record){
+        .ticks = ticks,
+        .address = address,
+        .size = size,
+        .site = site,
+        .related_site = related_site,
+        .thread = thread_id(),
+        .kind = kind,
+        .domain = domain,
+        .slots = 2,
+    };
+    slot *extension = &s->ring[(s->head + 1) & s->ring_mask];
+    extension->extension.related_address = related_address;
+    extension->extension.related_size = related_size;
+    ring_publish(s, 2);
+}
+
+static void emit_anomaly(fs_tracker *t, shard *s, uint8_t kind, uint8_t domain, uintptr_t address,
                          size_t size, uintptr_t block, size_t detail, const char *site,
                          const char *related_site) {
     atomic_fetch_add_explicit(&t->anomalies, 1, memory_order_relaxed);
-    fs_event event = {
-        .address = address,
-        .size = size,
-        .related_address = block,
-        .related_size = detail,
-        .site = site,
-        .related_site = related_site,
-        .domain = domain,
-        .kind = kind,
-    };
-    emit(t, &event);
+    emit_related(s, stamp(s, 0), kind, domain, address, size, block, detail, site, related_site);
 }
-
-size_t fs_drain(fs_tracker *t, fs_event *out, size_t max_events) {
-    size_t taken = 0;
-    size_t capacity = t->ring_mask + 1;
-    tick_scale scale = tick_scale_now(t);
-    while (taken < max_events) {
-        slot *source = &t->ring[t->ring_tail & t->ring_mask];
-        uint64_t turn = atomic_load_explicit(&source->turn, memory_order_acquire);
-        if (turn != t->ring_tail + 1) {
-            break; /* empty, or the producer of this slot is still writing */
-        }
-        out[taken] = source->event;
-        out[taken].time_ns = ticks_to_ns(&scale, out[taken].time_ns);
-        taken++;
-        atomic_store_explicit(&source->turn, t->ring_tail + capacity, memory_order_release);
-        t->ring_tail++;
-    }
-    return taken;
-}
-
-size_t fs_ring_capacity(fs_tracker *t) { return t->ring_mask + 1; }
 
 /* ---- the live-block table (linear probing, backward-shift deletion) --- */
 
@@ -320,7 +353,7 @@ static void table_place(table *tab, const entry *item) {
 
 static bool table_grow(table *tab) {
     size_t capacity = tab->capacity ? tab->capacity * 2 : INITIAL_TABLE_CAPACITY;
-    entry *slots = calloc(capacity, sizeof(entry));
+    entry *slots = internal_alloc(capacity * sizeof(entry));
     if (!slots) {
         return false;
     }
@@ -333,7 +366,7 @@ static bool table_grow(table *tab) {
             table_place(tab, &old.slots[i]);
         }
     }
-    free(old.slots);
+    internal_free(old.slots, old.capacity * sizeof(entry));
     return true;
 }
 
@@ -361,36 +394,29 @@ static void table_remove(table *tab, entry *removed) {
     tab->count--;
 }
 
-/* ---- history and quarantine ------------------------------------------- */
+/* ---- canary and poison ------------------------------------------------- */
 
-static void history_push(stripe *s, uintptr_t address, size_t size, const char *alloc_site,
-                         const char *free_site, uint8_t domain) {
-    s->history[s->history_next++ % HISTORY_PER_STRIPE] = (freed_record){
-        .address = address,
-        .size = size,
-        .alloc_site = alloc_site,
-        .free_site = free_site,
-        .domain = domain,
-    };
-}
-
-/* The most recent free of exactly this address, if still remembered. */
-static const freed_record *history_find(const stripe *s, uintptr_t address) {
-    for (unsigned back = 1; back <= HISTORY_PER_STRIPE; back++) {
-        const freed_record *r = &s->history[(s->history_next - back) % HISTORY_PER_STRIPE];
-        if (r->address == address) {
-            return r;
-        }
-    }
-    return NULL;
-}
+static const uint64_t CANARY_WORD = 0x0101010101010101ull * CANARY_BYTE;
+static const uint64_t POISON_WORD = 0x0101010101010101ull * POISON_BYTE;
 
 static header *header_of(uintptr_t user) { return (header *)(user - HEADER_BYTES); }
 
-/* Offset of the first byte past `size` that no longer holds the canary,
- * reported as how far past the end the write reached (1 = the first byte). */
-static size_t canary_damage(uintptr_t user, size_t size) {
+static inline void canary_write(uintptr_t user, size_t size) {
+    unsigned char *canary = (unsigned char *)user + size;
+    memcpy(canary, &CANARY_WORD, sizeof CANARY_WORD);
+    memcpy(canary + 8, &CANARY_WORD, sizeof CANARY_WORD);
+}
+
+/* How far past the end a write reached (1 = the first byte past the end),
+ * or 0 when the canary is intact. Two word compares in the common case. */
+static inline size_t canary_damage(uintptr_t user, size_t size) {
     const unsigned char *canary = (const unsigned char *)user + size;
+    uint64_t low, high;
+    memcpy(&low, canary, sizeof low);
+    memcpy(&high, canary + 8, sizeof high);
+    if (((low ^ CANARY_WORD) | (high ^ CANARY_WORD)) == 0) {
+        return 0;
+    }
     size_t reach = 0;
     for (size_t i = 0; i < CANARY_BYTES; i++) {
         if (canary[i] != CANARY_BYTE) {
@@ -400,17 +426,43 @@ static size_t canary_damage(uintptr_t user, size_t size) {
     return reach;
 }
 
+/* Poisons a freed block. Small blocks take a few word stores; they may run
+ * up to 7 bytes into the canary, which has been checked already and is
+ * tracker memory. */
+static inline void poison_fill(uintptr_t user, size_t size) {
+    unsigned char *bytes = (unsigned char *)user;
+    if (size <= 32) {
+        for (size_t i = 0; i < size; i += sizeof POISON_WORD) {
+            memcpy(bytes + i, &POISON_WORD, sizeof POISON_WORD);
+        }
+    } else {
+        memset(bytes, POISON_BYTE, size);
+    }
+}
+
 /* Offset of the first byte of a quarantined block that was written after
  * the free, or SIZE_MAX when the poison is intact. */
 static size_t poison_damage(uintptr_t user, size_t size) {
     const unsigned char *bytes = (const unsigned char *)user;
-    const uint64_t poison_word = 0x0101010101010101ull * POISON_BYTE;
     size_t i = 0;
-    /* A word at a time (the block is max_align_t aligned), then locate the byte. */
+#if defined(__SSE2__)
+    /* Sixteen bytes a compare, four compares a step (blocks are 16-aligned). */
+    const __m128i poison = _mm_set1_epi8((char)POISON_BYTE);
+    for (; i + 64 <= size; i += 64) {
+        __m128i a = _mm_xor_si128(_mm_load_si128((const __m128i *)(bytes + i)), poison);
+        __m128i b = _mm_xor_si128(_mm_load_si128((const __m128i *)(bytes + i + 16)), poison);
+        __m128i c = _mm_xor_si128(_mm_load_si128((const __m128i *)(bytes + i + 32)), poison);
+        __m128i d = _mm_xor_si128(_mm_load_si128((const __m128i *)(bytes + i + 48)), poison);
+        __m128i any = _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d));
+        if (_mm_movemask_epi8(_mm_cmpeq_epi8(any, _mm_setzero_si128())) != 0xFFFF) {
+            break;
+        }
+    }
+#endif
     for (; i + sizeof(uint64_t) <= size; i += sizeof(uint64_t)) {
         uint64_t word;
         memcpy(&word, bytes + i, sizeof word);
-        if (word != poison_word) {
+        if (word != POISON_WORD) {
             break;
         }
     }
@@ -422,30 +474,57 @@ static size_t poison_damage(uintptr_t user, size_t size) {
     return SIZE_MAX;
 }
 
-static void release_quarantined(fs_tracker *t, quarantined *q) {
-    size_t offset = poison_damage(q->address, q->size);
-    if (offset != SIZE_MAX && !q->reported) {
-        emit_anomaly(t, FS_EVENT_USE_AFTER_FREE, FS_DOMAIN_C, q->address + offset, q->size,
-                     q->address, offset, q->free_site, q->alloc_site);
-    }
-    free(header_of(q->address));
+/* ---- history and quarantine (the caller holds the shard's lock) -------- */
+
+static void history_push(shard *s, uintptr_t address, size_t size, const char *alloc_site,
+                         const char *free_site, uint8_t domain, uint64_t ticks) {
+    s->history[s->history_next++ % HISTORY_PER_SHARD] = (freed_record){
+        .address = address,
+        .size = size,
+        .alloc_site = alloc_site,
+        .free_site = free_site,
+        .free_ticks = ticks,
+        .domain = domain,
+    };
 }
 
-static void quarantine_push(fs_tracker *t, stripe *s, uintptr_t user, size_t size,
+/* The most recent free of exactly this address in this shard, if remembered. */
+static const freed_record *history_find(const shard *s, uintptr_t address) {
+    for (unsigned back = 1; back <= HISTORY_PER_SHARD; back++) {
+        const freed_record *r = &s->history[(s->history_next - back) % HISTORY_PER_SHARD];
+        if (r->address == address) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+static quarantined *quarantine_at(shard *s, size_t i) {
+    return &s->quarantine[(s->quarantine_head + i) & s->quarantine_mask];
+}
+
+static void release_quarantined(fs_tracker *t, shard *s, quarantined *q) {
+    size_t offset = poison_damage(q->address, q->size);
+    if (offset != SIZE_MAX && !q->reported) {
+        emit_anomaly(t, s, FS_EVENT_USE_AFTER_FREE, FS_DOMAIN_C, q->address + offset, q->size,
+                     q->address, offset, q->free_site, q->alloc_site);
+    }
+    t->release(header_of(q->address));
+}
+
+static void quarantine_push(fs_tracker *t, shard *s, uintptr_t user, size_t size,
                             const char *alloc_site, const char *free_site) {
     header_of(user)->magic = FREED_MAGIC;
-    memset((void *)user, POISON_BYTE, size);
-    while (s->quarantine_len > 0 &&
-           (s->quarantine_len == t->quarantine_capacity ||
-            s->quarantine_bytes + size > t->quarantine_max_bytes)) {
-        quarantined *oldest = &s->quarantine[s->quarantine_head];
+    poison_fill(user, size);
+    while (s->quarantine_len > 0 && (s->quarantine_len >= t->quarantine_max_blocks ||
+                                     s->quarantine_bytes + size > t->quarantine_max_bytes)) {
+        quarantined *oldest = quarantine_at(s, 0);
         s->quarantine_bytes -= oldest->size;
-        release_quarantined(t, oldest);
-        s->quarantine_head = (s->quarantine_head + 1) % t->quarantine_capacity;
+        release_quarantined(t, s, oldest);
+        s->quarantine_head = (s->quarantine_head + 1) & s->quarantine_mask;
         s->quarantine_len--;
     }
-    size_t tail = (s->quarantine_head + s->quarantine_len) % t->quarantine_capacity;
-    s->quarantine[tail] = (quarantined){
+    *quarantine_at(s, s->quarantine_len) = (quarantined){
         .address = user,
         .size = size,
         .alloc_site = alloc_site,
@@ -456,9 +535,9 @@ static void quarantine_push(fs_tracker *t, stripe *s, uintptr_t user, size_t siz
     s->quarantine_bytes += size;
 }
 
-static quarantined *quarantine_containing(fs_tracker *t, stripe *s, uintptr_t address) {
+static quarantined *quarantine_containing(shard *s, uintptr_t address) {
     for (size_t i = 0; i < s->quarantine_len; i++) {
-        quarantined *q = &s->quarantine[(s->quarantine_head + i) % t->quarantine_capacity];
+        quarantined *q = quarantine_at(s, i);
         if (address >= q->address && address < q->address + (q->size ? q->size : 1)) {
             return q;
         }
@@ -467,6 +546,9 @@ static quarantined *quarantine_containing(fs_tracker *t, stripe *s, uintptr_t ad
 }
 
 /* ---- lifetime --------------------------------------------------------- */
+
+static void *libc_allocate(size_t size) { return malloc(size); }
+static void libc_release(void *ptr) { free(ptr); }
 
 fs_tracker *fs_tracker_new(const fs_config *config) {
     fs_config chosen = {
@@ -478,34 +560,34 @@ fs_tracker *fs_tracker_new(const fs_config *config) {
         if (config->ring_capacity) chosen.ring_capacity = config->ring_capacity;
         chosen.quarantine_max_bytes = config->quarantine_max_bytes;
         chosen.quarantine_max_blocks = config->quarantine_max_blocks;
+        chosen.backing = config->backing;
     }
-    fs_tracker *t = aligned_alloc(alignof(fs_tracker), sizeof(fs_tracker));
+    if (chosen.ring_capacity > ((size_t)1 << 40)) {
+        return NULL;
+    }
+    fs_tracker *t = internal_alloc(sizeof(fs_tracker));
     if (!t) {
         return NULL;
     }
-    memset(t, 0, sizeof *t);
+    t->id = atomic_fetch_add_explicit(&next_tracker_id, 1, memory_order_relaxed);
+    t->allocate = chosen.backing ? chosen.backing->allocate : libc_allocate;
+    t->release = chosen.backing ? chosen.backing->release : libc_release;
     t->ns_at_start = fs_now_ns();
     t->ticks_at_start = event_ticks();
-    size_t capacity = round_up_pow2(chosen.ring_capacity);
-    t->ring = aligned_alloc(alignof(slot), capacity * sizeof(slot));
-    t->ring_mask = capacity - 1;
-    /* Every stripe holds back at least one block, so a fresh free is always caught. */
-    t->quarantine_capacity = chosen.quarantine_max_blocks / STRIPE_COUNT + 1;
-    t->quarantine_max_bytes = chosen.quarantine_max_bytes / STRIPE_COUNT;
-    bool ok = t->ring != NULL;
-    for (size_t i = 0; ok && i < capacity; i++) {
-        atomic_init(&t->ring[i].turn, i);
-    }
-    for (unsigned i = 0; ok && i < STRIPE_COUNT; i++) {
-        stripe *s = &t->stripes[i];
-        atomic_init(&s->lock, 0);
-        s->quarantine = calloc(t->quarantine_capacity, sizeof(quarantined));
-        ok = s->quarantine != NULL && table_grow(&s->live);
-    }
-    if (!ok) {
-        fs_tracker_destroy(t);
+    /* Two slots at least, so an event with a related block always fits. */
+    t->ring_capacity = round_up_pow2(chosen.ring_capacity < 2 ? 2 : chosen.ring_capacity);
+    /* Every shard holds back at least one block, so a fresh free is always caught. */
+    t->quarantine_max_blocks = chosen.quarantine_max_blocks ? chosen.quarantine_max_blocks : 1;
+    t->quarantine_max_bytes = chosen.quarantine_max_bytes;
+    pthread_mutex_init(&t->shards_lock, NULL);
+    /* A first shard, so that there is always one to share. */
+    t->shards[0] = shard_new(t, 0);
+    if (!t->shards[0]) {
+        pthread_mutex_destroy(&t->shards_lock);
+        internal_free(t, sizeof(fs_tracker));
         return NULL;
     }
+    atomic_store_explicit(&t->shard_count, 1, memory_order_release);
     return t;
 }
 
@@ -516,22 +598,28 @@ void fs_tracker_destroy(fs_tracker *t) {
     if (bound_tracker == t) {
         bound_tracker = NULL;
     }
-    for (unsigned i = 0; i < STRIPE_COUNT; i++) {
-        stripe *s = &t->stripes[i];
+    if (shard_cache.tracker == t) {
+        shard_cache.tracker = NULL;
+    }
+    size_t count = shard_count_of(t);
+    for (size_t i = 0; i < count; i++) {
+        shard *s = t->shards[i];
         for (size_t j = 0; j < s->live.capacity; j++) {
             entry *e = &s->live.slots[j];
             if (e->address != 0 && e->domain == FS_DOMAIN_C) {
-                free(header_of(e->address));
+                t->release(header_of(e->address));
             }
         }
-        for (size_t j = 0; s->quarantine && j < s->quarantine_len; j++) {
-            free(header_of(s->quarantine[(s->quarantine_head + j) % t->quarantine_capacity].address));
+        for (size_t j = 0; j < s->quarantine_len; j++) {
+            t->release(header_of(quarantine_at(s, j)->address));
         }
-        free(s->live.slots);
-        free(s->quarantine);
+        internal_free(s->live.slots, s->live.capacity * sizeof(entry));
+        internal_free(s->quarantine, quarantine_bytes_of(s));
+        internal_free(s->ring, ring_bytes(t));
+        internal_free(s, sizeof(shard));
     }
-    free(t->ring);
-    free(t);
+    pthread_mutex_destroy(&t->shards_lock);
+    internal_free(t, sizeof(fs_tracker));
 }
 
 static void create_default_tracker(void) { default_tracker = fs_tracker_new(NULL); }
@@ -550,44 +638,166 @@ fs_tracker *fs_tracker_current(void) {
     return default_tracker;
 }
 
+/* ---- finding a block in any shard --------------------------------------- */
+
+typedef enum lookup {
+    NOT_FOUND,
+    TAKEN,        /* found in the wanted domain and removed from its table */
+    OTHER_DOMAIN, /* found, but owned by the other allocator: left alone */
+} lookup;
+
+/*
+ * Looks for the live block starting at `address` in every shard but `skip`.
+ * If it belongs to `domain`, removes it and returns with its shard locked
+ * (*owner), for the caller to finish the free there; otherwise copies it out.
+ */
+static lookup take_from_any_shard(fs_tracker *t, const shard *skip, uintptr_t address,
+                                  uint8_t domain, entry *found, shard **owner) {
+    size_t count = shard_count_of(t);
+    for (size_t i = 0; i < count; i++) {
+        shard *s = t->shards[i];
+        if (s == skip) {
+            continue;
+        }
+        shard_lock(s);
+        entry *e = table_find(&s->live, address);
+        if (e) {
+            *found = *e;
+            if (e->domain != domain) {
+                shard_unlock(s);
+                return OTHER_DOMAIN;
+            }
+            table_remove(&s->live, e);
+            *owner = s;
+            return TAKEN;
+        }
+        shard_unlock(s);
+    }
+    return NOT_FOUND;
+}
+
+/* The live block of any shard that contains address (not at its start). */
+static bool live_block_containing(fs_tracker *t, uintptr_t address, entry *found) {
+    size_t count = shard_count_of(t);
+    for (size_t i = 0; i < count; i++) {
+        shard *s = t->shards[i];
+        shard_lock(s);
+        for (size_t j = 0; j < s->live.capacity; j++) {
+            entry *e = &s->live.slots[j];
+            if (e->address != 0 && address > e->address && address < e->address + e->size) {
+                *found = *e;
+                shard_unlock(s);
+                return true;
+            }
+        }
+        shard_unlock(s);
+    }
+    return false;
+}
+
+/* The latest free of exactly `address` in any shard's history, or, for C
+ * blocks still held back, in any quarantine. */
+static bool freed_before(fs_tracker *t, uintptr_t address, freed_record *found) {
+    bool any = false;
+    size_t count = shard_count_of(t);
+    for (size_t i = 0; i < count; i++) {
+        shard *s = t->shards[i];
+        shard_lock(s);
+        const freed_record *r = history_find(s, address);
+        if (r && (!any || r->free_ticks > found->free_ticks)) {
+            *found = *r;
+            any = true;
+        }
+        if (!r) {
+            for (size_t j = 0; j < s->quarantine_len; j++) {
+                quarantined *q = quarantine_at(s, j);
+                if (q->address == address && !any) {
+                    *found = (freed_record){.address = address, .size = q->size,
+                                            .alloc_site = q->alloc_site,
+                                            .free_site = q->free_site, .domain = FS_DOMAIN_C};
+                    any = true;
+                }
+            }
+        }
+        shard_unlock(s);
+    }
+    return any;
+}
+
+/*
+ * Why `address` cannot be freed by `site`: it is not a live block of the
+ * freeing domain. Reports the anomaly into the caller's shard. Holds no lock.
+ */
+static void report_bad_free(fs_tracker *t, uintptr_t address, const char *site,
+                            uint8_t freeing_domain) {
+    shard *own = shard_of(t);
+    freed_record previous;
+    entry block;
+    if (freed_before(t, address, &previous)) {
+        shard_lock(own);
+        emit_anomaly(t, own, FS_EVENT_DOUBLE_FREE, previous.domain, address, previous.size, address,
+                     0, site, previous.free_site);
+        shard_unlock(own);
+    } else if (live_block_containing(t, address, &block)) {
+        shard_lock(own);
+        emit_anomaly(t, own, FS_EVENT_INVALID_FREE, block.domain, address, block.size,
+                     block.address, address - block.address, site, block.site);
+        shard_unlock(own);
+    } else {
+        shard_lock(own);
+        emit_anomaly(t, own, FS_EVENT_INVALID_FREE, freeing_domain, address, 0, 0, 0, site, NULL);
+        shard_unlock(own);
+    }
+}
+
+static void report_foreign_free(fs_tracker *t, const entry *block, const char *site) {
+    shard *own = shard_of(t);
+    shard_lock(own);
+    emit_anomaly(t, own, FS_EVENT_FOREIGN_FREE, block->domain, block->address, block->size,
+                 block->address, 0, site, block->site);
+    shard_unlock(own);
+}
+
 /* ---- allocation ------------------------------------------------------- */
 
-static void *allocate_in(fs_tracker *t, size_t size, const char *site) {
-    if (!t || size > SIZE_MAX - HEADER_BYTES - CANARY_BYTES) {
-        return NULL;
-    }
-    header *h = malloc(HEADER_BYTES + size + CANARY_BYTES);
+/* The largest block whose header and canary still fit in a size_t. */
+#define MAX_BLOCK_BYTES (SIZE_MAX - HEADER_BYTES - CANARY_BYTES)
+
+static uintptr_t new_block(fs_tracker *t, size_t size) {
+    header *h = t->allocate(HEADER_BYTES + size + CANARY_BYTES);
     if (!h) {
+        return 0;
+    }
+    *h = (header){.magic = HEADER_MAGIC, .size = size};
+    uintptr_t user = (uintptr_t)(h + 1);
+    canary_write(user, size);
+    return user;
+}
+
+static void *allocate_in(fs_tracker *t, size_t size, const char *site) {
+    if (!t || size > MAX_BLOCK_BYTES) {
         return NULL;
     }
-    *h = (header){
-        .magic = HEADER_MAGIC,
-        .size = size,
-        .site = site,
-        .tracker = t,
-        .domain = FS_DOMAIN_C,
-    };
-    uintptr_t user = (uintptr_t)(h + 1);
-    memset((void *)(user + size), CANARY_BYTE, CANARY_BYTES);
-    entry item = {.address = user, .size = size, .site = site, .domain = FS_DOMAIN_C};
-    stripe *s = stripe_for(t, user);
-    lock(s);
+    uintptr_t user = new_block(t, size);
+    if (!user) {
+        return NULL;
+    }
+    shard *s = shard_of(t);
+    shard_lock(s);
+    uint64_t ticks = stamp(s, 0);
+    entry item = {.address = user, .size = size, .site = site, .alloc_ticks = ticks,
+                  .domain = FS_DOMAIN_C};
     if (!table_insert(&s->live, &item)) {
-        unlock(s);
-        free(h);
+        shard_unlock(s);
+        t->release(header_of(user));
         return NULL;
     }
     fs_heap_counts *counts = &s->counts[FS_DOMAIN_C];
     counts->allocations++;
     counts->live_blocks++;
     counts->live_bytes += size;
-    fs_event event = {.address = user, .size = size, .site = site, .domain = FS_DOMAIN_C,
-                      .kind = FS_EVENT_ALLOC};
-    /* The block's sequence number is its allocation event's position in the
-     * stream (UINT64_MAX if that event was dropped). */
-    h->seq = emit(t, &event);
-    table_find(&s->live, user)->seq = h->seq;
-    unlock(s);
+    emit(s, ticks, FS_EVENT_ALLOC, FS_DOMAIN_C, user, size, site, NULL);
+    shard_unlock(s);
     return (void *)user;
 }
 
@@ -618,104 +828,76 @@ char *fs_strdup(const char *text, const char *site) {
     return copy;
 }
 
-/* Finds the live block of any stripe that contains address. Copies it out. */
-static bool live_block_containing(fs_tracker *t, uintptr_t address, entry *found) {
-    for (unsigned i = 0; i < STRIPE_COUNT; i++) {
-        stripe *s = &t->stripes[i];
-        lock(s);
-        for (size_t j = 0; j < s->live.capacity; j++) {
-            entry *e = &s->live.slots[j];
-            if (e->address != 0 && address > e->address && address < e->address + e->size) {
-                *found = *e;
-                unlock(s);
-                return true;
-            }
-        }
-        unlock(s);
-    }
-    return false;
-}
-
 /*
- * Why `address` cannot be freed by `site`: it is not a live block of `domain`.
- * Reports the anomaly. The caller holds no lock.
+ * Finishes releasing a C block already removed from shard s's table, under
+ * s's lock: counts, canary check, the event (a free; a realloc emits its own),
+ * history and quarantine. Returns the tick it stamped.
  */
-static void report_bad_free(fs_tracker *t, uintptr_t address, const char *site,
-                            uint8_t freeing_domain) {
-    stripe *s = stripe_for(t, address);
-    lock(s);
-    entry *e = table_find(&s->live, address);
-    if (e) {
-        /* Live, but owned by the other allocator. */
-        entry copy = *e;
-        unlock(s);
-        emit_anomaly(t, FS_EVENT_FOREIGN_FREE, copy.domain, address, copy.size, address, 0, site,
-                     copy.site);
-        return;
-    }
-    const freed_record *previous = history_find(s, address);
-    if (previous) {
-        freed_record copy = *previous;
-        unlock(s);
-        emit_anomaly(t, FS_EVENT_DOUBLE_FREE, copy.domain, address, copy.size, address, 0, site,
-                     copy.free_site);
-        return;
-    }
-    unlock(s);
-    entry block;
-    if (live_block_containing(t, address, &block)) {
-        emit_anomaly(t, FS_EVENT_INVALID_FREE, block.domain, address, block.size, block.address,
-                     address - block.address, site, block.site);
-        return;
-    }
-    emit_anomaly(t, FS_EVENT_INVALID_FREE, freeing_domain, address, 0, 0, 0, site, NULL);
-}
-
-/* Removes a live C block under its stripe lock, checks its canary, records the
- * free and quarantines it. Returns false (touching nothing) if not live C. */
-static bool release_live_c_block(fs_tracker *t, stripe *s, uintptr_t user, const char *site,
-                                 uint8_t event_kind, fs_event *event) {
-    entry *e = table_find(&s->live, user);
-    if (!e || e->domain != FS_DOMAIN_C) {
-        return false;
-    }
-    entry block = *e;
-    table_remove(&s->live, e);
+static uint64_t release_c_block(fs_tracker *t, shard *s, const entry *block, const char *site,
+                                bool is_free) {
     fs_heap_counts *counts = &s->counts[FS_DOMAIN_C];
-    if (event_kind == FS_EVENT_FREE) {
+    if (is_free) {
         counts->frees++;
     }
     counts->live_blocks--;
-    counts->live_bytes -= block.size;
-    size_t reach = canary_damage(user, block.size);
-    if (reach && !(block.flags & ENTRY_OVERFLOW_REPORTED)) {
-        emit_anomaly(t, FS_EVENT_HEAP_OVERFLOW, FS_DOMAIN_C, user + block.size + reach - 1,
-                     block.size, user, reach, site, block.site);
+    counts->live_bytes -= block->size;
+    size_t reach = canary_damage(block->address, block->size);
+    if (reach && !(block->flags & ENTRY_OVERFLOW_REPORTED)) {
+        emit_anomaly(t, s, FS_EVENT_HEAP_OVERFLOW, FS_DOMAIN_C,
+                     block->address + block->size + reach - 1, block->size, block->address, reach,
+                     site, block->site);
     }
-    if (event) {
-        event->related_site = block.site;
-        emit(t, event);
+    uint64_t ticks = stamp(s, block->alloc_ticks + 1);
+    if (is_free) {
+        emit(s, ticks, FS_EVENT_FREE, FS_DOMAIN_C, block->address, block->size, site, block->site);
     }
-    history_push(s, user, block.size, block.site, site, FS_DOMAIN_C);
-    quarantine_push(t, s, user, block.size, block.site, site);
-    return true;
+    history_push(s, block->address, block->size, block->site, site, FS_DOMAIN_C, ticks);
+    quarantine_push(t, s, block->address, block->size, block->site, site);
+    return ticks;
+}
+
+/* Removes the live C block at `user` from whichever shard holds it and
+ * returns with that shard locked in *owner; or reports why it cannot be
+ * released (foreign, double, invalid) and returns false, holding no lock. */
+static bool take_c_block(fs_tracker *t, shard *own, uintptr_t user, const char *site,
+                         entry *block, shard **owner) {
+    shard_lock(own);
+    entry *e = table_find(&own->live, user);
+    if (e) {
+        *block = *e;
+        if (e->domain == FS_DOMAIN_C) {
+            table_remove(&own->live, e);
+            *owner = own;
+            return true;
+        }
+        shard_unlock(own);
+        report_foreign_free(t, block, site);
+        return false;
+    }
+    shard_unlock(own);
+    switch (take_from_any_shard(t, own, user, FS_DOMAIN_C, block, owner)) {
+    case TAKEN:
+        return true;
+    case OTHER_DOMAIN:
+        report_foreign_free(t, block, site);
+        return false;
+    case NOT_FOUND:
+        break;
+    }
+    report_bad_free(t, user, site, FS_DOMAIN_C);
+    return false;
 }
 
 void fs_free(void *ptr, const char *site) {
-    if (!ptr) {
+    fs_tracker *t = fs_tracker_current();
+    if (!ptr || !t) {
         return;
     }
-    fs_tracker *t = fs_tracker_current();
-    uintptr_t user = (uintptr_t)ptr;
-    stripe *s = stripe_for(t, user);
-    lock(s);
-    entry *e = table_find(&s->live, user);
-    fs_event event = {.address = user, .size = e ? e->size : 0, .site = site,
-                      .domain = FS_DOMAIN_C, .kind = FS_EVENT_FREE};
-    bool released = release_live_c_block(t, s, user, site, FS_EVENT_FREE, &event);
-    unlock(s);
-    if (!released) {
-        report_bad_free(t, user, site, FS_DOMAIN_C);
+    entry block;
+    shard *owner;
+    if (take_c_block(t, shard_of(t), (uintptr_t)ptr, site, &block, &owner)) {
+        release_c_block(t, owner, &block, site, true);
+        shard_unlock(owner);
     }
 }
 
@@ -728,74 +910,104 @@ void *fs_realloc(void *ptr, size_t size, const char *site) {
         return NULL;
     }
     fs_tracker *t = fs_tracker_current();
-    if (size > SIZE_MAX - HEADER_BYTES - CANARY_BYTES) {
+    if (!t || size > MAX_BLOCK_BYTES) {
         return NULL;
     }
     /* Always move, as a sanitizer does, so a stale pointer to the old block is caught. */
-    header *h = malloc(HEADER_BYTES + size + CANARY_BYTES);
-    if (!h) {
+    uintptr_t new_user = new_block(t, size);
+    if (!new_user) {
         return NULL;
     }
-    uintptr_t old_user = (uintptr_t)ptr;
-    uintptr_t new_user = (uintptr_t)(h + 1);
-    stripe *old_stripe = stripe_for(t, old_user);
-    lock(old_stripe);
-    entry *old = table_find(&old_stripe->live, old_user);
-    if (!old || old->domain != FS_DOMAIN_C) {
-        unlock(old_stripe);
-        free(h);
-        report_bad_free(t, old_user, site, FS_DOMAIN_C);
+    shard *s = shard_of(t);
+    entry old;
+    shard *old_owner;
+    if (!take_c_block(t, s, (uintptr_t)ptr, site, &old, &old_owner)) {
+        t->release(header_of(new_user));
         return NULL;
     }
-    size_t old_size = old->size;
-    const char *old_site = old->site;
-    *h = (header){.magic = HEADER_MAGIC, .size = size, .site = site, .tracker = t,
+    memcpy((void *)new_user, ptr, old.size < size ? old.size : size);
+    uint64_t released_at = release_c_block(t, old_owner, &old, site, false);
+    if (s != old_owner) {
+        shard_unlock(old_owner);
+        shard_lock(s);
+    }
+    uint64_t ticks = stamp(s, released_at);
+    entry item = {.address = new_user, .size = size, .site = site, .alloc_ticks = ticks,
                   .domain = FS_DOMAIN_C};
-    memcpy((void *)new_user, ptr, old_size < size ? old_size : size);
-    memset((void *)(new_user + size), CANARY_BYTE, CANARY_BYTES);
-    release_live_c_block(t, old_stripe, old_user, site, FS_EVENT_REALLOC, NULL);
-    unlock(old_stripe);
-
-    stripe *new_stripe = stripe_for(t, new_user);
-    entry item = {.address = new_user, .size = size, .site = site, .domain = FS_DOMAIN_C};
-    lock(new_stripe);
-    fs_heap_counts *counts = &new_stripe->counts[FS_DOMAIN_C];
-    if (!table_insert(&new_stripe->live, &item)) {
+    fs_heap_counts *counts = &s->counts[FS_DOMAIN_C];
+    if (!table_insert(&s->live, &item)) {
         /* The old block is already gone; report it freed rather than lose it. */
         counts->frees++;
-        unlock(new_stripe);
-        free(h);
-        fs_event gone = {.address = old_user, .size = old_size, .site = site,
-                         .related_site = old_site, .domain = FS_DOMAIN_C, .kind = FS_EVENT_FREE};
-        emit(t, &gone);
+        emit(s, ticks, FS_EVENT_FREE, FS_DOMAIN_C, old.address, old.size, site, old.site);
+        shard_unlock(s);
+        t->release(header_of(new_user));
         return NULL;
     }
     counts->reallocs++;
     counts->live_blocks++;
     counts->live_bytes += size;
-    fs_event event = {.address = new_user, .size = size, .related_address = old_user,
-                      .related_size = old_size, .site = site, .related_site = old_site,
-                      .domain = FS_DOMAIN_C, .kind = FS_EVENT_REALLOC};
-    h->seq = emit(t, &event);
-    table_find(&new_stripe->live, new_user)->seq = h->seq;
-    unlock(new_stripe);
+    emit_related(s, ticks, FS_EVENT_REALLOC, FS_DOMAIN_C, new_user, size, old.address, old.size,
+                 site, old.site);
+    shard_unlock(s);
     return (void *)new_user;
 }
 
 /* ---- checks ----------------------------------------------------------- */
 
+/* Copies the live block that starts at `address`, from any shard. */
+static bool find_live(fs_tracker *t, uintptr_t address, entry *found) {
+    shard *own = shard_of(t);
+    size_t count = shard_count_of(t);
+    for (size_t i = 0; i <= count; i++) {
+        /* The caller's own shard first: that is where its blocks are. */
+        shard *s = i == 0 ? own : t->shards[i - 1];
+        if (i > 0 && s == own) {
+            continue;
+        }
+        shard_lock(s);
+        entry *e = table_find(&s->live, address);
+        if (e) {
+            *found = *e;
+        }
+        shard_unlock(s);
+        if (e) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int fs_is_live(const void *ptr) {
     fs_tracker *t = fs_tracker_current();
-    uintptr_t address = (uintptr_t)ptr;
-    if (!t || !ptr) {
-        return 0;
+    entry block;
+    return t && ptr && find_live(t, (uintptr_t)ptr, &block) && block.domain == FS_DOMAIN_C;
+}
+
+/* Reports an anomaly found by a check into the caller's shard. */
+static void report_access(fs_tracker *t, uint8_t kind, uint8_t domain, uintptr_t address,
+                          size_t size, uintptr_t block, size_t detail, const char *site,
+                          const char *related_site) {
+    shard *own = shard_of(t);
+    shard_lock(own);
+    emit_anomaly(t, own, kind, domain, address, size, block, detail, site, related_site);
+    shard_unlock(own);
+}
+
+static bool quarantined_containing(fs_tracker *t, uintptr_t address, quarantined *found) {
+    size_t count = shard_count_of(t);
+    for (size_t i = 0; i < count; i++) {
+        shard *s = t->shards[i];
+        shard_lock(s);
+        quarantined *q = quarantine_containing(s, address);
+        if (q) {
+            *found = *q;
+        }
+        shard_unlock(s);
+        if (q) {
+            return true;
+        }
     }
-    stripe *s = stripe_for(t, address);
-    lock(s);
-    entry *e = table_find(&s->live, address);
-    int live = e && e->domain == FS_DOMAIN_C;
-    unlock(s);
-    return live;
+    return false;
 }
 
 int fs_check_access(const void *ptr, size_t len, const char *site) {
@@ -807,59 +1019,47 @@ int fs_check_access(const void *ptr, size_t len, const char *site) {
     if (!t) {
         return 1;
     }
-    stripe *s = stripe_for(t, address);
-    lock(s);
-    entry *e = table_find(&s->live, address);
-    if (e) {
-        entry block = *e;
-        unlock(s);
+    entry block;
+    if (find_live(t, address, &block)) {
         if (len > block.size) {
-            emit_anomaly(t, FS_EVENT_HEAP_OVERFLOW, block.domain, address + block.size, block.size,
-                         address, len - block.size, site, block.site);
+            report_access(t, FS_EVENT_HEAP_OVERFLOW, block.domain, address + block.size, block.size,
+                          address, len - block.size, site, block.site);
             return 0;
         }
         return 1;
     }
-    const freed_record *previous = history_find(s, address);
-    if (previous) {
-        freed_record copy = *previous;
-        unlock(s);
-        emit_anomaly(t, FS_EVENT_USE_AFTER_FREE, copy.domain, address, copy.size, address, 0,
-                     site, copy.alloc_site);
+    freed_record previous;
+    if (freed_before(t, address, &previous)) {
+        report_access(t, FS_EVENT_USE_AFTER_FREE, previous.domain, address, previous.size, address,
+                      0, site, previous.alloc_site);
         return 0;
     }
-    unlock(s);
-    entry block;
     if (live_block_containing(t, address, &block)) {
         size_t offset = address - block.address;
         if (len > block.size - offset) {
-            emit_anomaly(t, FS_EVENT_HEAP_OVERFLOW, block.domain, address, block.size,
-                         block.address, len - (block.size - offset), site, block.site);
+            report_access(t, FS_EVENT_HEAP_OVERFLOW, block.domain, address, block.size,
+                          block.address, len - (block.size - offset), site, block.site);
             return 0;
         }
         return 1;
     }
-    for (unsigned i = 0; i < STRIPE_COUNT; i++) {
-        stripe *other = &t->stripes[i];
-        lock(other);
-        quarantined *q = quarantine_containing(t, other, address);
-        if (q) {
-            quarantined copy = *q;
-            unlock(other);
-            emit_anomaly(t, FS_EVENT_USE_AFTER_FREE, FS_DOMAIN_C, address, copy.size,
-                         copy.address, address - copy.address, site, copy.alloc_site);
-            return 0;
-        }
-        unlock(other);
+    quarantined held;
+    if (quarantined_containing(t, address, &held)) {
+        report_access(t, FS_EVENT_USE_AFTER_FREE, FS_DOMAIN_C, address, held.size, held.address,
+                      address - held.address, site, held.alloc_site);
+        return 0;
     }
     return 1;
 }
 
+/* Damage found in a shard is reported into that shard's ring, under the lock
+ * already held: whoever holds a shard's lock may write its ring. */
 size_t fs_check_all(fs_tracker *t) {
     size_t found = 0;
-    for (unsigned i = 0; i < STRIPE_COUNT; i++) {
-        stripe *s = &t->stripes[i];
-        lock(s);
+    size_t count = shard_count_of(t);
+    for (size_t i = 0; i < count; i++) {
+        shard *s = t->shards[i];
+        shard_lock(s);
         for (size_t j = 0; j < s->live.capacity; j++) {
             entry *e = &s->live.slots[j];
             if (e->address == 0 || e->domain != FS_DOMAIN_C ||
@@ -869,104 +1069,134 @@ size_t fs_check_all(fs_tracker *t) {
             size_t reach = canary_damage(e->address, e->size);
             if (reach) {
                 e->flags |= ENTRY_OVERFLOW_REPORTED;
-                emit_anomaly(t, FS_EVENT_HEAP_OVERFLOW, FS_DOMAIN_C, e->address + e->size + reach - 1,
-                             e->size, e->address, reach, "canary check", e->site);
+                emit_anomaly(t, s, FS_EVENT_HEAP_OVERFLOW, FS_DOMAIN_C,
+                             e->address + e->size + reach - 1, e->size, e->address, reach,
+                             "canary check", e->site);
                 found++;
             }
         }
         for (size_t j = 0; j < s->quarantine_len; j++) {
-            quarantined *q = &s->quarantine[(s->quarantine_head + j) % t->quarantine_capacity];
+            quarantined *q = quarantine_at(s, j);
             if (q->reported) {
                 continue;
             }
             size_t offset = poison_damage(q->address, q->size);
             if (offset != SIZE_MAX) {
                 q->reported = true;
-                emit_anomaly(t, FS_EVENT_USE_AFTER_FREE, FS_DOMAIN_C, q->address + offset, q->size,
-                             q->address, offset, q->free_site, q->alloc_site);
+                emit_anomaly(t, s, FS_EVENT_USE_AFTER_FREE, FS_DOMAIN_C, q->address + offset,
+                             q->size, q->address, offset, q->free_site, q->alloc_site);
                 found++;
             }
         }
-        unlock(s);
+        shard_unlock(s);
     }
     return found;
 }
 
 /* ---- the Rust heap ---------------------------------------------------- */
 
+/* Closes the record of a Rust block that was freed outside any scope and
+ * whose address the allocator has handed out again. Under s's lock. */
+static void close_stale(shard *s, const entry *stale, const char *site) {
+    fs_heap_counts *counts = &s->counts[stale->domain];
+    counts->frees++;
+    counts->live_blocks--;
+    counts->live_bytes -= stale->size;
+    if (stale->domain == FS_DOMAIN_RUST) {
+        atomic_fetch_sub_explicit(&s->rust_live, 1, memory_order_relaxed);
+    }
+    emit(s, stamp(s, stale->alloc_ticks + 1), FS_EVENT_FREE, stale->domain, stale->address,
+         stale->size, site, stale->site);
+}
+
 void fs_rust_alloc(fs_tracker *t, void *ptr, size_t size, const char *site) {
     uintptr_t address = (uintptr_t)ptr;
-    stripe *s = stripe_for(t, address);
-    fs_heap_counts *counts = &s->counts[FS_DOMAIN_RUST];
-    lock(s);
+    shard *s = shard_of(t);
+    /* A stale record in another thread's shard: only shards holding Rust
+     * blocks can have one, which keeps this off the common path. */
+    size_t count = shard_count_of(t);
+    for (size_t i = 0; i < count; i++) {
+        shard *other = t->shards[i];
+        if (other == s || atomic_load_explicit(&other->rust_live, memory_order_relaxed) == 0) {
+            continue;
+        }
+        shard_lock(other);
+        entry *stale = table_find(&other->live, address);
+        if (stale && stale->domain == FS_DOMAIN_RUST) {
+            entry copy = *stale;
+            table_remove(&other->live, stale);
+            close_stale(other, &copy, site);
+        }
+        shard_unlock(other);
+    }
+    shard_lock(s);
     entry *stale = table_find(&s->live, address);
     if (stale) {
-        /* Freed outside any scope and handed out again: close the old record. */
-        fs_event gone = {.address = address, .size = stale->size, .site = site,
-                         .related_site = stale->site, .domain = stale->domain,
-                         .kind = FS_EVENT_FREE};
-        s->counts[stale->domain].frees++;
-        s->counts[stale->domain].live_blocks--;
-        s->counts[stale->domain].live_bytes -= stale->size;
+        entry copy = *stale;
         table_remove(&s->live, stale);
-        emit(t, &gone);
+        close_stale(s, &copy, site);
     }
-    entry item = {.address = address, .size = size, .site = site, .domain = FS_DOMAIN_RUST};
+    uint64_t ticks = stamp(s, 0);
+    entry item = {.address = address, .size = size, .site = site, .alloc_ticks = ticks,
+                  .domain = FS_DOMAIN_RUST};
     if (table_insert(&s->live, &item)) {
+        fs_heap_counts *counts = &s->counts[FS_DOMAIN_RUST];
         counts->allocations++;
         counts->live_blocks++;
         counts->live_bytes += size;
-        fs_event event = {.address = address, .size = size, .site = site,
-                          .domain = FS_DOMAIN_RUST, .kind = FS_EVENT_ALLOC};
-        table_find(&s->live, address)->seq = emit(t, &event);
+        atomic_fetch_add_explicit(&s->rust_live, 1, memory_order_relaxed);
+        emit(s, ticks, FS_EVENT_ALLOC, FS_DOMAIN_RUST, address, size, site, NULL);
     }
-    unlock(s);
+    shard_unlock(s);
 }
 
 int fs_rust_free(fs_tracker *t, void *ptr, const char *site) {
     uintptr_t address = (uintptr_t)ptr;
-    stripe *s = stripe_for(t, address);
-    lock(s);
+    shard *s = shard_of(t);
+    shard *owner = s;
+    entry block;
+    shard_lock(s);
     entry *e = table_find(&s->live, address);
-    if (!e) {
-        unlock(s);
-        return -1; /* allocated outside any scope: not ours to judge */
+    lookup found;
+    if (e) {
+        block = *e;
+        found = e->domain == FS_DOMAIN_RUST ? TAKEN : OTHER_DOMAIN;
+        if (found == TAKEN) {
+            table_remove(&s->live, e);
+        } else {
+            shard_unlock(s);
+        }
+    } else {
+        shard_unlock(s);
+        found = take_from_any_shard(t, s, address, FS_DOMAIN_RUST, &block, &owner);
     }
-    if (e->domain != FS_DOMAIN_RUST) {
-        entry copy = *e;
-        unlock(s);
-        emit_anomaly(t, FS_EVENT_FOREIGN_FREE, copy.domain, address, copy.size, address, 0, site,
-                     copy.site);
-        return 0;
+    if (found == NOT_FOUND) {
+        return FS_RUST_FREE_UNKNOWN;
     }
-    entry block = *e;
-    table_remove(&s->live, e);
-    fs_heap_counts *counts = &s->counts[FS_DOMAIN_RUST];
+    if (found == OTHER_DOMAIN) {
+        report_foreign_free(t, &block, site);
+        return FS_RUST_FREE_REFUSED;
+    }
+    fs_heap_counts *counts = &owner->counts[FS_DOMAIN_RUST];
     counts->frees++;
     counts->live_blocks--;
     counts->live_bytes -= block.size;
-    fs_event event = {.address = address, .size = block.size, .site = site,
-                      .related_site = block.site, .domain = FS_DOMAIN_RUST,
-                      .kind = FS_EVENT_FREE};
-    emit(t, &event);
-    history_push(s, address, block.size, block.site, site, FS_DOMAIN_RUST);
-    unlock(s);
-    return 1;
+    atomic_fetch_sub_explicit(&owner->rust_live, 1, memory_order_relaxed);
+    uint64_t ticks = stamp(owner, block.alloc_ticks + 1);
+    emit(owner, ticks, FS_EVENT_FREE, FS_DOMAIN_RUST, address, block.size, site, block.site);
+    history_push(owner, address, block.size, block.site, site, FS_DOMAIN_RUST, ticks);
+    shard_unlock(owner);
+    return FS_RUST_FREE_RECORDED;
 }
 
 int fs_rust_is_live(fs_tracker *t, const void *ptr) {
-    uintptr_t address = (uintptr_t)ptr;
-    stripe *s = stripe_for(t, address);
-    lock(s);
-    entry *e = table_find(&s->live, address);
-    int live = e && e->domain == FS_DOMAIN_RUST;
-    unlock(s);
-    return live;
+    entry block;
+    return find_live(t, (uintptr_t)ptr, &block) && block.domain == FS_DOMAIN_RUST;
 }
 
 void fs_report(fs_tracker *t, uint8_t kind, uint8_t domain, const void *ptr, size_t size,
                const char *site, const char *related_site) {
-    emit_anomaly(t, kind, domain, (uintptr_t)ptr, size, (uintptr_t)ptr, 0, site, related_site);
+    report_access(t, kind, domain, (uintptr_t)ptr, size, (uintptr_t)ptr, 0, site, related_site);
 }
 
 /* ---- reading ---------------------------------------------------------- */
@@ -974,43 +1204,46 @@ void fs_report(fs_tracker *t, uint8_t kind, uint8_t domain, const void *ptr, siz
 fs_counts fs_tracker_counts(fs_tracker *t) {
     fs_counts total;
     memset(&total, 0, sizeof total);
-    for (unsigned i = 0; i < STRIPE_COUNT; i++) {
-        stripe *s = &t->stripes[i];
-        lock(s);
+    size_t count = shard_count_of(t);
+    for (size_t i = 0; i < count; i++) {
+        shard *s = t->shards[i];
+        shard_lock(s);
         for (unsigned d = 0; d < 2; d++) {
-            /* Stripe counts may wrap individually (a realloc moves a block
-             * between stripes); their unsigned sum is exact. */
+            /* Shard counts may wrap individually (a block allocated in one
+             * shard and reallocated into another); their unsigned sum is exact. */
             total.heap[d].allocations += s->counts[d].allocations;
             total.heap[d].frees += s->counts[d].frees;
             total.heap[d].reallocs += s->counts[d].reallocs;
             total.heap[d].live_blocks += s->counts[d].live_blocks;
             total.heap[d].live_bytes += s->counts[d].live_bytes;
         }
-        unlock(s);
+        total.events_recorded += s->events_recorded;
+        total.events_dropped += s->events_dropped;
+        shard_unlock(s);
     }
     total.anomalies = atomic_load_explicit(&t->anomalies, memory_order_relaxed);
-    total.events_recorded = atomic_load_explicit(&t->ring_head, memory_order_relaxed);
-    total.events_dropped = atomic_load_explicit(&t->dropped, memory_order_relaxed);
     return total;
 }
 
 size_t fs_live_blocks(fs_tracker *t, fs_block *out, size_t max_blocks) {
     size_t total = 0;
-    for (unsigned i = 0; i < STRIPE_COUNT; i++) {
-        stripe *s = &t->stripes[i];
-        lock(s);
+    size_t count = shard_count_of(t);
+    for (size_t i = 0; i < count; i++) {
+        shard *s = t->shards[i];
+        shard_lock(s);
         for (size_t j = 0; j < s->live.capacity; j++) {
             entry *e = &s->live.slots[j];
             if (e->address == 0) {
                 continue;
             }
             if (total < max_blocks) {
-                out[total] = (fs_block){.address = e->address, .size = e->size, .seq = e->seq,
-                                        .site = e->site, .domain = e->domain};
+                out[total] = (fs_block){.address = e->address, .size = e->size,
+                                        .seq = e->alloc_ticks, .site = e->site,
+                                        .domain = e->domain};
             }
             total++;
         }
-        unlock(s);
+        shard_unlock(s);
     }
     return total;
 }

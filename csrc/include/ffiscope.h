@@ -4,13 +4,18 @@
  * The tracker: every allocation made by instrumented C code goes through
  * fs_malloc/fs_calloc/fs_realloc/fs_free/fs_strdup, which keep a header and a
  * tail canary around each block, a registry of live blocks, a quarantine of
- * poisoned freed blocks and a lock-free event ring. Frees that would corrupt
- * the heap (double, invalid, foreign) are detected, reported and refused.
+ * poisoned freed blocks and an event stream. Frees that would corrupt the
+ * heap (double, invalid, foreign) are detected, reported and refused.
  *
  * Each thread allocates into the tracker bound to it (fs_tracker_bind); a
- * thread with none bound uses a process-wide default tracker. A site names
- * the function that allocates or frees; it must be a string with static
- * storage duration (a literal).
+ * thread with none bound uses a process-wide default tracker. Inside a
+ * tracker each thread works in a shard of its own (its own event ring, live
+ * table, quarantine and counts), so threads do not contend; a free of
+ * another thread's block reaches into that thread's shard.
+ *
+ * A site names the function that allocates or frees. It is either a string
+ * with static storage duration (a literal) or an id made by FS_SITE_ID, whose
+ * names the caller keeps; the tracker never reads a site, it only stores it.
  */
 #ifndef FFISCOPE_H
 #define FFISCOPE_H
@@ -23,6 +28,12 @@ extern "C" {
 #endif
 
 typedef struct fs_tracker fs_tracker;
+
+/* Sites below this value are ids, not strings: the lowest pages of a Linux
+ * process are never mapped, so no string lives there. */
+#define FS_SITE_ID_LIMIT 4096u
+#define FS_SITE_ID(n) ((const char *)(uintptr_t)(n))
+#define FS_SITE_IS_ID(site) ((uintptr_t)(site) < FS_SITE_ID_LIMIT)
 
 /* Which allocator owns a block. */
 enum fs_domain {
@@ -62,10 +73,26 @@ typedef struct fs_event {
     uint16_t reserved;
 } fs_event;
 
+/* Checked on both sides of the boundary (a _Static_assert here and a const
+ * assert in src/ffi/sys.rs), so the two definitions cannot drift apart. */
+#if UINTPTR_MAX == UINT64_MAX && !defined(__cplusplus)
+#define FS_EVENT_BYTES 72u
+_Static_assert(sizeof(fs_event) == FS_EVENT_BYTES, "fs_event changed: update src/ffi/sys.rs");
+#endif
+
+/* Where the tracker gets the memory for the blocks it hands out. A recorder
+ * that interposes malloc passes the real allocator here, so the tracker never
+ * calls back into itself. The tracker's own bookkeeping comes from mmap. */
+typedef struct fs_allocator {
+    void *(*allocate)(size_t size);
+    void (*release)(void *ptr);
+} fs_allocator;
+
 typedef struct fs_config {
-    size_t ring_capacity;         /* events; rounded up to a power of two */
-    size_t quarantine_max_bytes;  /* freed C blocks held back, in total */
-    size_t quarantine_max_blocks;
+    size_t ring_capacity;         /* event slots per thread; rounded up to a power of two */
+    size_t quarantine_max_bytes;  /* freed C blocks held back, per thread */
+    size_t quarantine_max_blocks; /* the same, counted in blocks (at least one is held) */
+    const fs_allocator *backing;  /* NULL: the C library's malloc and free */
 } fs_config;
 
 /* Counts kept by the tracker itself, per domain: the ground truth. */
@@ -84,14 +111,26 @@ typedef struct fs_counts {
     uint64_t events_dropped;
 } fs_counts;
 
+#if UINTPTR_MAX == UINT64_MAX && !defined(__cplusplus)
+#define FS_COUNTS_BYTES 104u
+_Static_assert(sizeof(fs_counts) == FS_COUNTS_BYTES, "fs_counts changed: update src/ffi/sys.rs");
+#endif
+
 /* A live block, as listed by fs_live_blocks. */
 typedef struct fs_block {
     uint64_t address;
     uint64_t size;
-    uint64_t seq;
+    uint64_t seq; /* allocation order: the clock tick of its allocation event */
     const char *site;
     uint8_t domain;
 } fs_block;
+
+#if UINTPTR_MAX == UINT64_MAX && !defined(__cplusplus)
+#define FS_BLOCK_BYTES 40u
+#define FS_CONFIG_BYTES 32u
+_Static_assert(sizeof(fs_block) == FS_BLOCK_BYTES, "fs_block changed: update src/ffi/sys.rs");
+_Static_assert(sizeof(fs_config) == FS_CONFIG_BYTES, "fs_config changed: update src/ffi/sys.rs");
+#endif
 
 /* Lifetime. A NULL config takes the defaults. */
 fs_tracker *fs_tracker_new(const fs_config *config);
@@ -122,8 +161,13 @@ size_t fs_check_all(fs_tracker *tracker);
 
 /* The Rust heap, reported by the global allocator inside a scope. */
 void fs_rust_alloc(fs_tracker *tracker, void *ptr, size_t size, const char *site);
-/* Returns 1 if it was a live Rust block and is now recorded as freed, 0 after
- * reporting an anomaly (then the caller must not release it). */
+
+/* What fs_rust_free found. */
+enum fs_rust_free_result {
+    FS_RUST_FREE_UNKNOWN = -1, /* allocated outside any scope: release it, nothing recorded */
+    FS_RUST_FREE_REFUSED = 0,  /* a live C block: an anomaly is reported; do not release it */
+    FS_RUST_FREE_RECORDED = 1, /* a live Rust block, now recorded as freed: release it */
+};
 int fs_rust_free(fs_tracker *tracker, void *ptr, const char *site);
 /* 1 if ptr is a live Rust block of this tracker. */
 int fs_rust_is_live(fs_tracker *tracker, const void *ptr);
@@ -131,7 +175,14 @@ int fs_rust_is_live(fs_tracker *tracker, const void *ptr);
 void fs_report(fs_tracker *tracker, uint8_t kind, uint8_t domain, const void *ptr,
                size_t size, const char *site, const char *related_site);
 
-/* Reading. One reader at a time drains; any thread may produce. */
+/*
+ * Reading. One reader at a time drains; any thread may produce. The reader
+ * merges the threads' rings by clock tick and numbers the events as it goes
+ * (seq is dense from 0). A block's allocation always comes before its free,
+ * and a free before a later allocation at the same address, even when they
+ * happen on different threads: an event is handed out only once everything
+ * that happened before it is visible to the reader.
+ */
 size_t fs_drain(fs_tracker *tracker, fs_event *out, size_t max_events);
 fs_counts fs_tracker_counts(fs_tracker *tracker);
 /* Copies up to max live blocks into out; returns how many there are. */

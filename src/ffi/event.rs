@@ -48,8 +48,9 @@ impl Domain {
 }
 
 /// The name of a function that allocated or freed, as a pointer to a string
-/// with static storage duration. Two equal pointers are the same site; the
-/// text is read only when it is displayed.
+/// with static storage duration, or an id below `FS_SITE_ID_LIMIT` whose
+/// name is kept by whoever made it (a recorder symbolizing addresses). Two
+/// equal values are the same site; the text is read only when it is displayed.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Site(usize);
 
@@ -74,6 +75,16 @@ impl Site {
         Site::new(stored)
     }
 
+    /// The site with this id (`FS_SITE_ID(id)` on the C side), if it is one.
+    pub fn from_id(id: u32) -> Option<Site> {
+        (id != 0 && (id as usize) < sys::FS_SITE_ID_LIMIT).then_some(Site(id as usize))
+    }
+
+    /// The id, for a site made by [`Site::from_id`].
+    pub fn id(self) -> Option<u32> {
+        (self.0 < sys::FS_SITE_ID_LIMIT).then_some(self.0 as u32)
+    }
+
     pub(crate) fn from_raw(raw: *const c_char) -> Option<Site> {
         (!raw.is_null()).then_some(Site(raw as usize))
     }
@@ -83,12 +94,25 @@ impl Site {
     }
 
     pub fn name(self) -> &'static str {
-        // SAFETY: a Site is only made from a non-null pointer handed to the
+        if let Some(id) = self.id() {
+            return id_name(id);
+        }
+        // SAFETY: a Site that is not an id is only made from a pointer handed to the
         // tracker as a site, and the tracker's contract (ffiscope.h) is that
         // sites are NUL-terminated strings with static storage duration.
         let text = unsafe { CStr::from_ptr(self.as_ptr()) };
         text.to_str().unwrap_or("<site name is not UTF-8>")
     }
+}
+
+/// "site #N", made once per id for the life of the process.
+fn id_name(id: u32) -> &'static str {
+    static NAMES: Mutex<Option<FxHashMap<u32, &'static str>>> = Mutex::new(None);
+    let mut names = NAMES.lock().unwrap_or_else(PoisonError::into_inner);
+    names
+        .get_or_insert_with(FxHashMap::default)
+        .entry(id)
+        .or_insert_with(|| Box::leak(format!("site #{id}").into_boxed_str()))
 }
 
 /// Sites travel by name (to and from a child process).

@@ -68,7 +68,7 @@ impl ScopedAllocator {
         }
         // SAFETY: as in record_alloc; the address is looked up, not dereferenced.
         let verdict = unsafe { sys::fs_rust_free(scope.tracker, ptr.cast::<c_void>(), scope.site) };
-        verdict != 0
+        verdict != sys::FS_RUST_FREE_REFUSED
     }
 }
 
@@ -106,13 +106,13 @@ unsafe impl GlobalAlloc for ScopedAllocator {
         }
         // SAFETY: as in record_free.
         let verdict = unsafe { sys::fs_rust_free(scope.tracker, ptr.cast::<c_void>(), scope.site) };
-        if verdict == 0 {
+        if verdict == sys::FS_RUST_FREE_REFUSED {
             // A C block: growing it here would corrupt the heap. Refuse.
             return std::ptr::null_mut();
         }
         // SAFETY: forwarded under the caller's contract.
         let new_ptr = unsafe { System.realloc(ptr, layout, new_size) };
-        if verdict == 1 {
+        if verdict == sys::FS_RUST_FREE_RECORDED {
             Self::record_alloc(new_ptr, new_size);
         }
         new_ptr

@@ -26,12 +26,21 @@ pub struct fs_event {
     pub reserved: u16,
 }
 
+/// Where the tracker gets block memory; a null `backing` means libc's.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct fs_allocator {
+    pub allocate: Option<unsafe extern "C" fn(size: usize) -> *mut c_void>,
+    pub release: Option<unsafe extern "C" fn(ptr: *mut c_void)>,
+}
+
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct fs_config {
     pub ring_capacity: usize,
     pub quarantine_max_bytes: usize,
     pub quarantine_max_blocks: usize,
+    pub backing: *const fs_allocator,
 }
 
 #[repr(C)]
@@ -62,6 +71,26 @@ pub struct fs_block {
     pub site: *const c_char,
     pub domain: u8,
 }
+
+// The C header asserts the same sizes (FS_*_BYTES in ffiscope.h), so a field
+// added on one side only fails to build instead of misreading every event.
+const _: () = {
+    assert!(size_of::<fs_event>() == 72);
+    assert!(std::mem::offset_of!(fs_event, site) == 48);
+    assert!(std::mem::offset_of!(fs_event, thread) == 64);
+    assert!(std::mem::offset_of!(fs_event, kind) == 69);
+    assert!(size_of::<fs_counts>() == 104);
+    assert!(size_of::<fs_block>() == 40);
+    assert!(size_of::<fs_config>() == 32);
+};
+
+/// Sites below this value are ids (`FS_SITE_ID_LIMIT`), not strings.
+pub const FS_SITE_ID_LIMIT: usize = 4096;
+
+/// What `fs_rust_free` found (`enum fs_rust_free_result`).
+pub const FS_RUST_FREE_UNKNOWN: c_int = -1;
+pub const FS_RUST_FREE_REFUSED: c_int = 0;
+pub const FS_RUST_FREE_RECORDED: c_int = 1;
 
 pub const FS_DOMAIN_C: u8 = 0;
 pub const FS_DOMAIN_RUST: u8 = 1;

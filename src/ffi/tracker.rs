@@ -11,9 +11,11 @@ use super::sys;
 /// Sizes of the tracker's bounded buffers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TrackerConfig {
-    /// Events the ring holds before the reader must drain; a power of two.
+    /// Event slots each thread's ring holds before the reader must drain;
+    /// a power of two. An event about a related block (a realloc, an
+    /// anomaly) takes two.
     pub ring_capacity: usize,
-    /// Freed C blocks held back poisoned so writes after free are found.
+    /// Freed C blocks each thread holds back poisoned, so writes after free are found.
     pub quarantine_max_bytes: usize,
     pub quarantine_max_blocks: usize,
 }
@@ -67,8 +69,9 @@ fn heap_counts(raw: sys::fs_heap_counts) -> HeapCounts {
 pub struct LiveBlock {
     pub address: u64,
     pub size: u64,
-    /// Position of its allocation event in the stream (`u64::MAX` if that event was dropped).
-    pub seq: u64,
+    /// When it was allocated, in the tracker's clock ticks: sorts blocks
+    /// oldest first across threads.
+    pub allocation_order: u64,
     pub site: Option<Site>,
     pub domain: Domain,
 }
@@ -83,8 +86,9 @@ pub struct Tracker {
     reader: Mutex<Vec<sys::fs_event>>,
 }
 
-// SAFETY: every C entry point is thread-safe (stripe locks and a lock-free
-// ring), except fs_drain, which `reader` serialises.
+// SAFETY: every C entry point is thread-safe (each thread's shard has its
+// own lock, which others take to reach it), except fs_drain, which `reader`
+// serialises.
 unsafe impl Send for Tracker {}
 // SAFETY: as above; shared references only reach thread-safe entry points.
 unsafe impl Sync for Tracker {}
@@ -104,6 +108,7 @@ impl Tracker {
             ring_capacity: config.ring_capacity,
             quarantine_max_bytes: config.quarantine_max_bytes,
             quarantine_max_blocks: config.quarantine_max_blocks,
+            backing: std::ptr::null(),
         };
         // SAFETY: the config pointer is valid for the call; the result is
         // either NULL or a tracker we now own.
@@ -192,7 +197,7 @@ impl Tracker {
             .map(|b| LiveBlock {
                 address: b.address,
                 size: b.size,
-                seq: b.seq,
+                allocation_order: b.seq,
                 site: Site::from_raw(b.site),
                 domain: Domain::from_raw(b.domain),
             })

@@ -1,0 +1,164 @@
+/*
+ * tracker_drain.c — the reader: merges the shards' rings into one stream.
+ *
+ * Within a ring events are in order. Between rings, what must never be seen
+ * out of order is an event and something that happened before it on another
+ * thread: a free of address X on thread A, then, after the block went back
+ * to the C library, an allocation at X on thread B. Both orderings that
+ * matter carry a clock order too (the later event stamped its tick after the
+ * earlier one was published), so the reader merges by tick, and hands out an
+ * event only once everything that happened before it is visible:
+ *
+ *   1. read every ring's published head (the first snapshot), then
+ *   2. read them all again (the second snapshot).
+ *
+ * An event inside the first snapshot was published before step 1 read it, so
+ * anything that happened before it was published before step 2 and lies
+ * inside the second. The merge walks the second snapshot in tick order and
+ * stops at the first event outside the first one: everything it handed out
+ * had all its predecessors visible, and handed out before it.
+ */
+#include "tracker_shard.h"
+
+#include <string.h>
+
+/* Maps ticks onto the monotonic clock by interpolating between two points
+ * sampled together: the tracker's creation and the moment of a drain. The
+ * slope is computed once per drain as a 32.32 fixed-point factor, so each
+ * event costs a multiply rather than a 128-bit division. */
+typedef struct tick_scale {
+    uint64_t ticks_at_start;
+    uint64_t ns_at_start;
+    unsigned __int128 ns_per_tick_q32;
+} tick_scale;
+
+static tick_scale tick_scale_now(const fs_tracker *t) {
+    uint64_t ns_now = fs_now_ns();
+    uint64_t ticks_now = event_ticks();
+    tick_scale scale = {.ticks_at_start = t->ticks_at_start, .ns_at_start = t->ns_at_start};
+    if (!TICKS_ARE_NS && ticks_now > t->ticks_at_start && ns_now > t->ns_at_start) {
+        scale.ns_per_tick_q32 = ((unsigned __int128)(ns_now - t->ns_at_start) << 32) /
+                                (ticks_now - t->ticks_at_start);
+    }
+    return scale;
+}
+
+static uint64_t ticks_to_ns(const tick_scale *scale, uint64_t ticks) {
+    if (TICKS_ARE_NS) {
+        return ticks;
+    }
+    if (ticks <= scale->ticks_at_start) {
+        return scale->ns_at_start;
+    }
+    unsigned __int128 elapsed =
+        (unsigned __int128)(ticks - scale->ticks_at_start) * scale->ns_per_tick_q32;
+    return scale->ns_at_start + (uint64_t)(elapsed >> 32);
+}
+
+static const record *record_at(const shard *s, uint64_t position) {
+    return &s->ring[position & s->ring_mask].event;
+}
+
+/* Copies the event at the shard's tail into `out` and moves past it. */
+static void take_event(fs_tracker *t, shard *s, uint64_t *position, const tick_scale *scale,
+                       fs_event *out) {
+    const record *r = record_at(s, *position);
+    *out = (fs_event){
+        .seq = t->next_seq++,
+        .time_ns = ticks_to_ns(scale, r->ticks),
+        .address = r->address,
+        .size = r->size,
+        .site = r->site,
+        .related_site = r->related_site,
+        .thread = r->thread,
+        .domain = r->domain,
+        .kind = r->kind,
+    };
+    if (r->slots == 2) {
+        const slot *extension = &s->ring[(*position + 1) & s->ring_mask];
+        out->related_address = extension->extension.related_address;
+        out->related_size = extension->extension.related_size;
+    }
+    *position += r->slots;
+}
+
+/* One merge over a pair of snapshots. Returns how many events it handed
+ * out; sets *held_back when it stopped at an event outside the first
+ * snapshot (the next round will take it). */
+static size_t merge_round(fs_tracker *t, size_t shard_count, const tick_scale *scale,
+                          fs_event *out, size_t max_events, bool *held_back) {
+    uint64_t position[MAX_SHARDS];
+    unsigned pending[MAX_SHARDS];
+    size_t pending_count = 0;
+    for (size_t i = 0; i < shard_count; i++) {
+        shard *s = t->shards[i];
+        s->first_snapshot = atomic_load_explicit(&s->published, memory_order_acquire);
+    }
+    for (size_t i = 0; i < shard_count; i++) {
+        shard *s = t->shards[i];
+        s->second_snapshot = atomic_load_explicit(&s->published, memory_order_acquire);
+        position[i] = atomic_load_explicit(&s->tail, memory_order_relaxed);
+        if (position[i] != s->second_snapshot) {
+            pending[pending_count++] = (unsigned)i;
+        }
+    }
+    size_t taken = 0;
+    *held_back = false;
+    if (pending_count == 1) {
+        /* One ring has events: nothing to order against. */
+        unsigned i = pending[0];
+        shard *s = t->shards[i];
+        while (taken < max_events && position[i] != s->second_snapshot) {
+            take_event(t, s, &position[i], scale, &out[taken++]);
+        }
+    } else {
+        while (taken < max_events && pending_count > 0) {
+            size_t earliest = 0;
+            uint64_t earliest_ticks = record_at(t->shards[pending[0]], position[pending[0]])->ticks;
+            for (size_t p = 1; p < pending_count; p++) {
+                uint64_t ticks = record_at(t->shards[pending[p]], position[pending[p]])->ticks;
+                if (ticks < earliest_ticks) {
+                    earliest = p;
+                    earliest_ticks = ticks;
+                }
+            }
+            unsigned i = pending[earliest];
+            shard *s = t->shards[i];
+            if (position[i] >= s->first_snapshot) {
+                *held_back = true;
+                break;
+            }
+            take_event(t, s, &position[i], scale, &out[taken++]);
+            if (position[i] == s->second_snapshot) {
+                pending[earliest] = pending[--pending_count];
+            }
+        }
+    }
+    for (size_t i = 0; i < shard_count; i++) {
+        /* Frees the slots for the producer. */
+        atomic_store_explicit(&t->shards[i]->tail, position[i], memory_order_release);
+    }
+    return taken;
+}
+
+size_t fs_drain(fs_tracker *t, fs_event *out, size_t max_events) {
+    size_t shard_count = atomic_load_explicit(&t->shard_count, memory_order_acquire);
+    tick_scale scale = tick_scale_now(t);
+    size_t taken = 0;
+    unsigned idle_rounds = 0;
+    while (taken < max_events) {
+        bool held_back;
+        size_t round = merge_round(t, shard_count, &scale, out + taken, max_events - taken,
+                                   &held_back);
+        taken += round;
+        /* A held-back event lies inside the next round's first snapshot, so
+         * the next round normally makes progress; the bound only guards
+         * against producers that keep stamping behind one another. */
+        if (round == 0 && (!held_back || ++idle_rounds > 8)) {
+            break;
+        }
+    }
+    return taken;
+}
+
+size_t fs_ring_capacity(fs_tracker *t) { return t->ring_capacity; }
