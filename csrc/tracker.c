@@ -931,7 +931,7 @@ void *fs_realloc(void *ptr, size_t size, const char *site) {
         shard_unlock(old_owner);
         shard_lock(s);
     }
-    uint64_t ticks = stamp(s, released_at);
+    uint64_t ticks = stamp(s, released_at + 1);
     entry item = {.address = new_user, .size = size, .site = site, .alloc_ticks = ticks,
                   .domain = FS_DOMAIN_C};
     fs_heap_counts *counts = &s->counts[FS_DOMAIN_C];

@@ -162,3 +162,7 @@ size_t fs_drain(fs_tracker *t, fs_event *out, size_t max_events) {
 }
 
 size_t fs_ring_capacity(fs_tracker *t) { return t->ring_capacity; }
+
+size_t fs_tracker_shards(fs_tracker *t) {
+    return atomic_load_explicit(&t->shard_count, memory_order_acquire);
+}

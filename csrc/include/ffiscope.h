@@ -187,7 +187,10 @@ size_t fs_drain(fs_tracker *tracker, fs_event *out, size_t max_events);
 fs_counts fs_tracker_counts(fs_tracker *tracker);
 /* Copies up to max live blocks into out; returns how many there are. */
 size_t fs_live_blocks(fs_tracker *tracker, fs_block *out, size_t max_blocks);
-size_t fs_ring_capacity(fs_tracker *tracker);
+size_t fs_ring_capacity(fs_tracker *tracker); /* slots per thread's ring */
+/* Shards made so far: at most the number of threads that used the tracker
+ * at the same time, since a thread that exits leaves its shard to the next. */
+size_t fs_tracker_shards(fs_tracker *tracker);
 uint64_t fs_now_ns(void);
 
 /* Demonstration functions behind the Tracker tab (demo.c). */

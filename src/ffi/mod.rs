@@ -21,3 +21,5 @@ pub use tracker::{BindGuard, Counts, HeapCounts, LiveBlock, Tracker, TrackerConf
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod thread_tests;

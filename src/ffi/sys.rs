@@ -136,6 +136,7 @@ unsafe extern "C" {
     pub fn fs_tracker_counts(tracker: *mut fs_tracker) -> fs_counts;
     pub fn fs_live_blocks(tracker: *mut fs_tracker, out: *mut fs_block, max_blocks: usize) -> usize;
     pub fn fs_ring_capacity(tracker: *mut fs_tracker) -> usize;
+    pub fn fs_tracker_shards(tracker: *mut fs_tracker) -> usize;
     pub fn fs_now_ns() -> u64;
 
     pub fn demo_allocate_block(size: usize) -> *mut c_void;

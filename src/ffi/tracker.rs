@@ -176,6 +176,13 @@ impl Tracker {
         unsafe { sys::fs_ring_capacity(self.as_ptr()) }
     }
 
+    /// How many per-thread shards the tracker has made: at most the number of
+    /// threads that used it at the same time.
+    pub fn shard_count(&self) -> usize {
+        // SAFETY: the tracker is live.
+        unsafe { sys::fs_tracker_shards(self.as_ptr()) }
+    }
+
     /// Every block the tracker holds as live, both heaps, sorted by address.
     pub fn live_blocks(&self) -> Vec<LiveBlock> {
         let mut raw: Vec<sys::fs_block> = Vec::new();
