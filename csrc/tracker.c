@@ -31,6 +31,8 @@ static _Thread_local uint32_t cached_thread_id;
 static fs_tracker *default_tracker;
 static pthread_once_t default_once = PTHREAD_ONCE_INIT;
 static _Atomic uint64_t next_tracker_id = 1;
+_Atomic uint64_t fs_clock_epoch;
+static pthread_once_t heartbeat_once = PTHREAD_ONCE_INIT;
 
 /* ---- memory for the tracker's own state ------------------------------- */
 
@@ -49,6 +51,32 @@ static void internal_free(void *p, size_t bytes) {
 }
 
 /* ---- small helpers ---------------------------------------------------- */
+
+static void *heartbeat(void *unused) {
+    (void)unused;
+    const struct timespec millisecond = {.tv_nsec = 1000000};
+    for (;;) {
+        nanosleep(&millisecond, NULL);
+        atomic_fetch_add_explicit(&fs_clock_epoch, 1, memory_order_relaxed);
+    }
+    return NULL;
+}
+
+/* One thread per process, started with the first tracker. If it cannot be
+ * started the epoch never moves, and frees fall back on the 15-event bound. */
+static void start_heartbeat(void) {
+    pthread_attr_t attributes;
+    pthread_t thread;
+    if (pthread_attr_init(&attributes) != 0) {
+        return;
+    }
+    pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attributes, 64 * 1024);
+    if (pthread_create(&thread, &attributes, heartbeat, NULL) == 0) {
+        pthread_setname_np(thread, "ffiscope-clock");
+    }
+    pthread_attr_destroy(&attributes);
+}
 
 uint64_t fs_now_ns(void) {
     struct timespec now;
@@ -239,8 +267,9 @@ static size_t shard_count_of(fs_tracker *t) {
 
 /* ---- the event ring (the caller holds the shard's lock) ---------------- */
 
-/* A tick for the next event, never behind the ring's last one nor behind
- * `at_least` (the allocation of the block a free or realloc releases). */
+/* A tick read from the clock for the next event, never behind the ring's
+ * last one nor behind `at_least`. Allocations, reallocs and anomalies take
+ * these. */
 static inline uint64_t stamp(shard *s, uint64_t at_least) {
     uint64_t now = event_ticks();
     if (now < at_least) {
@@ -250,7 +279,28 @@ static inline uint64_t stamp(shard *s, uint64_t at_least) {
         now = s->last_ticks;
     }
     s->last_ticks = now;
+    s->stamp_epoch = atomic_load_explicit(&fs_clock_epoch, memory_order_relaxed);
+    s->stamps_reused = 0;
     return now;
+}
+
+/*
+ * The fast clock, for frees. Reading the time-stamp counter costs about as
+ * much as a whole malloc+free pair, so a free reuses its ring's last stamp
+ * while the heartbeat epoch has not moved, at most 15 times in a row. Its
+ * time is then early by at most about a millisecond, never late, and the
+ * merge's order is kept: what must follow a free (an allocation at the same
+ * address, on any thread) reads the clock after the free happened, and what
+ * must precede it (the block's allocation) is in the same ring, at or below
+ * the reused stamp (`at_least`).
+ */
+static inline uint64_t stamp_free(shard *s, uint64_t at_least) {
+    if (s->stamps_reused < 15 && s->last_ticks >= at_least &&
+        s->stamp_epoch == atomic_load_explicit(&fs_clock_epoch, memory_order_relaxed)) {
+        s->stamps_reused++;
+        return s->last_ticks;
+    }
+    return stamp(s, at_least);
 }
 
 /* Room for `slots` slots at the head, or NULL after counting a drop. */
@@ -565,6 +615,7 @@ fs_tracker *fs_tracker_new(const fs_config *config) {
     if (chosen.ring_capacity > ((size_t)1 << 40)) {
         return NULL;
     }
+    pthread_once(&heartbeat_once, start_heartbeat);
     fs_tracker *t = internal_alloc(sizeof(fs_tracker));
     if (!t) {
         return NULL;
@@ -847,7 +898,7 @@ static uint64_t release_c_block(fs_tracker *t, shard *s, const entry *block, con
                      block->address + block->size + reach - 1, block->size, block->address, reach,
                      site, block->site);
     }
-    uint64_t ticks = stamp(s, block->alloc_ticks + 1);
+    uint64_t ticks = stamp_free(s, block->alloc_ticks);
     if (is_free) {
         emit(s, ticks, FS_EVENT_FREE, FS_DOMAIN_C, block->address, block->size, site, block->site);
     }
@@ -1105,7 +1156,7 @@ static void close_stale(shard *s, const entry *stale, const char *site) {
     if (stale->domain == FS_DOMAIN_RUST) {
         atomic_fetch_sub_explicit(&s->rust_live, 1, memory_order_relaxed);
     }
-    emit(s, stamp(s, stale->alloc_ticks + 1), FS_EVENT_FREE, stale->domain, stale->address,
+    emit(s, stamp_free(s, stale->alloc_ticks), FS_EVENT_FREE, stale->domain, stale->address,
          stale->size, site, stale->site);
 }
 
@@ -1182,7 +1233,7 @@ int fs_rust_free(fs_tracker *t, void *ptr, const char *site) {
     counts->live_blocks--;
     counts->live_bytes -= block.size;
     atomic_fetch_sub_explicit(&owner->rust_live, 1, memory_order_relaxed);
-    uint64_t ticks = stamp(owner, block.alloc_ticks + 1);
+    uint64_t ticks = stamp_free(owner, block.alloc_ticks);
     emit(owner, ticks, FS_EVENT_FREE, FS_DOMAIN_RUST, address, block.size, site, block.site);
     history_push(owner, address, block.size, block.site, site, FS_DOMAIN_RUST, ticks);
     shard_unlock(owner);

@@ -116,6 +116,8 @@ typedef struct shard {
     uint64_t head;        /* next ring position to write */
     uint64_t cached_tail; /* the reader's tail, as last read */
     uint64_t last_ticks;  /* keeps the ring's stamps non-decreasing */
+    uint64_t stamp_epoch; /* the heartbeat epoch when last_ticks was read */
+    unsigned stamps_reused;
     _Atomic uint64_t published; /* head, released to the reader */
     slot *ring;
     uint64_t ring_mask;
@@ -188,5 +190,10 @@ static inline uint64_t event_ticks(void) { return __rdtsc(); }
 static inline uint64_t event_ticks(void) { return fs_now_ns(); }
 #define TICKS_ARE_NS 1
 #endif
+
+/* Bumped once a millisecond by the tracker's heartbeat thread: a free may
+ * reuse its ring's last stamp while the epoch has not moved (stamp_free in
+ * tracker.c), so its time is never more than about 1 ms early. */
+extern _Atomic uint64_t fs_clock_epoch;
 
 #endif

@@ -309,3 +309,19 @@ fn event_times_are_monotonic_nanoseconds_on_the_shared_clock() {
     let gap = drained[drained.len() - 1].time_ns - drained[drained.len() - 3].time_ns;
     assert!(gap >= 4_000_000, "the 5 ms sleep shows up between the last pairs: {gap} ns");
 }
+
+#[test]
+fn a_free_after_a_pause_is_stamped_after_the_pause() {
+    let tracker = Tracker::new();
+    let _bind = tracker.bind();
+    let block = malloc(16);
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    free(block);
+    free(malloc(16));
+    let drained = events(&tracker);
+    let times: Vec<u64> = drained.iter().map(|e| e.time_ns).collect();
+    // Frees may reuse their ring's last stamp, but only within the clock's
+    // 1 ms heartbeat: a free 5 ms later must show the pause.
+    assert!(times[1] - times[0] >= 4_000_000, "the free is stamped after the pause: {times:?}");
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+}
