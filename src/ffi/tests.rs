@@ -325,3 +325,65 @@ fn a_free_after_a_pause_is_stamped_after_the_pause() {
     assert!(times[1] - times[0] >= 4_000_000, "the free is stamped after the pause: {times:?}");
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
 }
+
+#[test]
+fn sites_may_be_ids_that_the_tracker_stores_without_reading() {
+    let tracker = Tracker::new();
+    let _bind = tracker.bind();
+    let site = super::Site::from_id(7).expect("7 is below the id limit");
+    // SAFETY: an id is a valid site (ffiscope.h); the tracker only stores it.
+    let block = unsafe { fs_malloc(24, site.as_ptr()) };
+    // SAFETY: frees the live block just made, under another id.
+    unsafe { fs_free(block, super::Site::from_id(8).map_or(std::ptr::null(), super::Site::as_ptr)) };
+    let drained = events(&tracker);
+    assert_eq!(drained[0].site.and_then(super::Site::id), Some(7));
+    assert_eq!(drained[1].site.and_then(super::Site::id), Some(8));
+    assert_eq!(drained[1].related_site.map(super::Site::name), Some("site #7"), "the free names who allocated");
+    assert_eq!(super::Site::new(SITE).id(), None, "a string is not an id");
+}
+
+static BACKING_ALLOCATIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static BACKING_RELEASES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+unsafe extern "C" fn counting_allocate(size: usize) -> *mut c_void {
+    BACKING_ALLOCATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    // SAFETY: forwards to the C library's malloc with the caller's size.
+    unsafe { libc::malloc(size) }
+}
+
+unsafe extern "C" fn counting_release(ptr: *mut c_void) {
+    BACKING_RELEASES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    // SAFETY: `ptr` came from counting_allocate, which took it from malloc.
+    unsafe { libc::free(ptr) }
+}
+
+#[test]
+fn block_memory_comes_from_the_backing_allocator_when_one_is_given() {
+    let backing = sys::fs_allocator { allocate: Some(counting_allocate), release: Some(counting_release) };
+    let config = sys::fs_config {
+        ring_capacity: 1024,
+        quarantine_max_bytes: 1 << 20,
+        quarantine_max_blocks: 4,
+        backing: &raw const backing,
+    };
+    // SAFETY: the config and the allocator it points to outlive the call;
+    // the tracker copies the two function pointers.
+    let raw = unsafe { sys::fs_tracker_new(&raw const config) };
+    assert!(!raw.is_null());
+    // SAFETY: the tracker is live until fs_tracker_destroy below, and bound
+    // only for these calls on this thread.
+    unsafe {
+        let previous = sys::fs_tracker_bind(raw);
+        for _ in 0..10 {
+            fs_free(fs_malloc(32, SITE.as_ptr()), FREE_SITE.as_ptr());
+        }
+        let kept = fs_malloc(8, SITE.as_ptr());
+        assert!(!kept.is_null());
+        sys::fs_tracker_bind(previous);
+        assert_eq!(BACKING_ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed), 11);
+        // Six freed blocks left the 4-block quarantine; four are still held.
+        assert_eq!(BACKING_RELEASES.load(std::sync::atomic::Ordering::Relaxed), 6);
+        sys::fs_tracker_destroy(raw);
+    }
+    assert_eq!(BACKING_RELEASES.load(std::sync::atomic::Ordering::Relaxed), 11, "destroy releases what is left");
+}

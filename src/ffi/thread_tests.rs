@@ -85,20 +85,29 @@ fn pass_blocks_around(threads: usize, pairs: usize) {
             scope.spawn(move || {
                 let _bind = tracker.bind();
                 let next = (me + 1) % threads;
-                for batch_start in (0..pairs).step_by(BATCH) {
+                let wait_for_reader = || {
                     while made.load(Ordering::Relaxed) > drained.load(Ordering::Relaxed) + 400_000 {
                         std::thread::yield_now();
                     }
+                };
+                // Frees a mailbox's blocks a batch at a time, waiting for the reader between batches.
+                let free_mail = || {
+                    for batch in take_mail(me) {
+                        wait_for_reader();
+                        batch.iter().copied().for_each(free);
+                        made.fetch_add(batch.len() as u64, Ordering::Relaxed);
+                    }
+                };
+                for batch_start in (0..pairs).step_by(BATCH) {
+                    wait_for_reader();
                     let batch: Vec<usize> =
                         (batch_start..pairs.min(batch_start + BATCH)).map(|i| malloc(8 + i % 64)).collect();
                     made.fetch_add(batch.len() as u64, Ordering::Relaxed);
                     mailboxes[next].lock().unwrap_or_else(PoisonError::into_inner).push(batch);
-                    let mail: Vec<usize> = take_mail(me).into_iter().flatten().collect();
-                    mail.iter().copied().for_each(free);
-                    made.fetch_add(mail.len() as u64, Ordering::Relaxed);
+                    free_mail();
                 }
                 finished_allocating.wait();
-                take_mail(me).into_iter().flatten().for_each(free);
+                free_mail();
                 done.fetch_add(1, Ordering::Release);
             });
         }
