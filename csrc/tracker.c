@@ -322,9 +322,13 @@ static inline void ring_publish(shard *s, unsigned slots) {
     atomic_store_explicit(&s->published, s->head, memory_order_release);
 }
 
-static inline void emit(shard *s, uint64_t ticks, uint8_t kind, uint8_t domain, uintptr_t address,
-                        size_t size, const char *site, const char *related_site) {
-    slot *target = ring_claim(s, 1);
+/* Writes and publishes an event of `slots` slots; the second, if any, holds
+ * the related block. Counts a drop when the ring has no room. */
+static inline void emit_slots(shard *s, unsigned slots, uint64_t ticks, uint8_t kind,
+                              uint8_t domain, uintptr_t address, size_t size,
+                              uintptr_t related_address, size_t related_size, const char *site,
+                              const char *related_site) {
+    slot *target = ring_claim(s, slots);
     if (!target) {
         return;
     }
@@ -337,34 +341,27 @@ static inline void emit(shard *s, uint64_t ticks, uint8_t kind, uint8_t domain, 
         .thread = thread_id(),
         .kind = kind,
         .domain = domain,
-        .slots = 1,
+        .slots = (uint8_t)slots,
     };
-    ring_publish(s, 1);
+    if (slots == 2) {
+        slot *extension = &s->ring[(s->head + 1) & s->ring_mask];
+        extension->extension.related_address = related_address;
+        extension->extension.related_size = related_size;
+    }
+    ring_publish(s, slots);
+}
+
+static inline void emit(shard *s, uint64_t ticks, uint8_t kind, uint8_t domain, uintptr_t address,
+                        size_t size, const char *site, const char *related_site) {
+    emit_slots(s, 1, ticks, kind, domain, address, size, 0, 0, site, related_site);
 }
 
 /* An event with a related block: realloc (the old block) and anomalies. */
 static void emit_related(shard *s, uint64_t ticks, uint8_t kind, uint8_t domain, uintptr_t address,
                          size_t size, uintptr_t related_address, size_t related_size,
                          const char *site, const char *related_site) {
-    slot *target = ring_claim(s, 2);
-    if (!target) {
-        return;
-    }
-    target->event = (record){
-        .ticks = ticks,
-        .address = address,
-        .size = size,
-        .site = site,
-        .related_site = related_site,
-        .thread = thread_id(),
-        .kind = kind,
-        .domain = domain,
-        .slots = 2,
-    };
-    slot *extension = &s->ring[(s->head + 1) & s->ring_mask];
-    extension->extension.related_address = related_address;
-    extension->extension.related_size = related_size;
-    ring_publish(s, 2);
+    emit_slots(s, 2, ticks, kind, domain, address, size, related_address, related_size, site,
+               related_site);
 }
 
 static void emit_anomaly(fs_tracker *t, shard *s, uint8_t kind, uint8_t domain, uintptr_t address,
