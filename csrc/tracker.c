@@ -188,12 +188,11 @@ static size_t quarantine_bytes_of(const shard *s) {
 
 static bool table_grow(table *tab);
 
-static shard *shard_new(fs_tracker *t, uint32_t index) {
+static shard *shard_new(fs_tracker *t) {
     shard *s = internal_alloc(sizeof(shard));
     if (!s) {
         return NULL;
     }
-    s->index = index;
     s->ring = internal_alloc(ring_bytes(t));
     s->ring_mask = t->ring_capacity - 1;
     s->quarantine_mask = round_up_pow2(t->quarantine_max_blocks) - 1;
@@ -235,7 +234,7 @@ static shard *shard_acquire(fs_tracker *t) {
         }
     }
     if (me && !chosen && count < MAX_SHARDS) {
-        chosen = shard_new(t, (uint32_t)count);
+        chosen = shard_new(t);
         if (chosen) {
             t->shards[count] = chosen;
             atomic_store_explicit(&t->shard_count, count + 1, memory_order_release);
@@ -629,7 +628,7 @@ fs_tracker *fs_tracker_new(const fs_config *config) {
     t->quarantine_max_bytes = chosen.quarantine_max_bytes;
     pthread_mutex_init(&t->shards_lock, NULL);
     /* A first shard, so that there is always one to share. */
-    t->shards[0] = shard_new(t, 0);
+    t->shards[0] = shard_new(t);
     if (!t->shards[0]) {
         pthread_mutex_destroy(&t->shards_lock);
         internal_free(t, sizeof(fs_tracker));

@@ -112,7 +112,6 @@ typedef union slot {
 typedef struct shard {
     /* Written on every operation, under the lock: the owner's cache line(s). */
     alignas(64) atomic_int lock;
-    uint32_t index;
     uint64_t head;        /* next ring position to write */
     uint64_t cached_tail; /* the reader's tail, as last read */
     uint64_t last_ticks;  /* keeps the ring's stamps non-decreasing */
