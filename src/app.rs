@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use crate::command::{Command, Export};
 use crate::export::{FolderDialog, Picked};
 use crate::layout::Layout;
 use crate::layout::exhibits::{Exhibit, load_exhibits};
@@ -14,7 +15,7 @@ use crate::layout::lab::session::{LabCommand, LabSession};
 use crate::scenarios::session::{ScenarioCommand, ScenarioSession};
 use crate::scenarios::type_mapping::{TypeRow, type_rows};
 use crate::teaching::quiz::{Quiz, QuizCommand};
-use crate::track::{TrackerCommand, TrackerSession};
+use crate::track::TrackerSession;
 use crate::ui::allocation_plot::XAxis;
 use crate::ui::layouts_panel::{LayoutsView, layouts_panel_ui};
 use crate::ui::plan_panel::plan_panel_ui;
@@ -104,25 +105,6 @@ impl Settings {
     pub fn store(&self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, eframe::APP_KEY, self);
     }
-}
-
-#[must_use]
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Tracker(TrackerCommand),
-    /// Presentation mode on or off.
-    Present(bool),
-    ShowCheatSheet,
-    TogglePlan,
-    /// Go to a stop of the lesson plan and open what it teaches with.
-    PlanGo(usize),
-    Scenario(ScenarioCommand),
-    Lab(LabCommand),
-    Quiz(QuizCommand),
-    ShowTab(Tab),
-    SetDarkMode(bool),
-    /// Open the desktop's folder picker for the export folder.
-    ChooseExportFolder,
 }
 
 #[derive(Debug)]
@@ -311,7 +293,15 @@ impl FfiscopeApp {
         ])
     }
 
-    fn export_layouts(&self) -> String {
+    fn export(&self, what: Export) -> String {
+        match what {
+            Export::Run => self.export_run(),
+            Export::Exhibit => self.export_exhibit(),
+            Export::LabType => self.export_lab(),
+        }
+    }
+
+    fn export_exhibit(&self) -> String {
         let crate::ui::layouts_panel::Shown::Exhibit(index) = self.layouts.shown else {
             return "Choose an exhibit to export.".to_owned();
         };
@@ -356,7 +346,7 @@ impl FfiscopeApp {
 
     fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
-            Command::Lab(LabCommand::Export) => self.status = Some(self.export_lab()),
+            Command::Export(what) => self.status = Some(self.export(what)),
             Command::Lab(command) => {
                 self.lab.apply(command);
                 self.settings.lab_text = self.lab.text().to_owned();
@@ -368,7 +358,6 @@ impl FfiscopeApp {
                 }
                 self.quiz.apply(command);
             }
-            Command::Scenario(ScenarioCommand::Export) => self.status = Some(self.export_run()),
             Command::Scenario(command) => self.scenarios.apply(command),
             Command::ShowTab(tab) => self.settings.tab = tab,
             Command::ChooseExportFolder => {
@@ -380,10 +369,9 @@ impl FfiscopeApp {
             }
             Command::Present(on) => {
                 self.presenting = on;
-                self.layouts.presenting = on;
                 apply_look(ctx, &self.settings, on);
             }
-            Command::ShowCheatSheet => self.cheat_sheet_open = !self.cheat_sheet_open,
+            Command::ToggleCheatSheet => self.cheat_sheet_open = !self.cheat_sheet_open,
             Command::TogglePlan => self.plan_open = !self.plan_open,
             Command::PlanGo(index) => self.go_to_stop(index),
         }
@@ -416,7 +404,7 @@ impl FfiscopeApp {
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.button("?").on_hover_text("Keyboard shortcuts").clicked() {
-                    command = Some(Command::ShowCheatSheet);
+                    command = Some(Command::ToggleCheatSheet);
                 }
                 if ui.selectable_label(self.plan_open, "Lesson plan").clicked() {
                     command = Some(Command::TogglePlan);
@@ -488,7 +476,7 @@ impl eframe::App for FfiscopeApp {
                 Shortcut::Reset => Command::Scenario(ScenarioCommand::Reset),
                 Shortcut::Tab(index) => Command::ShowTab(Tab::ALL[index.min(Tab::ALL.len() - 1)]),
                 Shortcut::Present => Command::Present(!self.presenting),
-                Shortcut::CheatSheet => Command::ShowCheatSheet,
+                Shortcut::CheatSheet => Command::ToggleCheatSheet,
             });
         }
         egui::Panel::top("top-bar").show(ui, |ui| commands.extend(self.top_bar_ui(ui)));
@@ -512,30 +500,15 @@ impl eframe::App for FfiscopeApp {
                 commands.extend(plan_panel_ui(ui, current).map(Command::PlanGo));
             });
         }
-        egui::CentralPanel::default().show(ui, |ui| match self.settings.tab {
-            Tab::Tracker => {
-                let command = tracker_panel_ui(ui, &self.tracker, &mut self.settings.plot_x_axis);
-                commands.extend(command.map(Command::Tracker));
-            }
-            Tab::Scenarios => {
-                let requested =
-                    scenarios_panel_ui(ui, &self.scenarios, &mut self.settings.plot_x_axis, self.presenting);
-                commands.extend(requested.into_iter().map(Command::Scenario));
-            }
-            Tab::Layouts => {
-                layouts_panel_ui(ui, &self.exhibits, &self.types, &mut self.layouts);
-                if std::mem::take(&mut self.layouts.export_requested) {
-                    self.status = Some(self.export_layouts());
-                }
-            }
-            Tab::StructLab => {
-                let requested = struct_lab_panel_ui(ui, &self.lab, &mut self.lab_view);
-                commands.extend(requested.into_iter().map(Command::Lab));
-            }
-            Tab::Quiz => {
-                let requested = quiz_panel_ui(ui, &self.quiz, &mut self.quiz_seed);
-                commands.extend(requested.into_iter().map(Command::Quiz));
-            }
+        let presenting = self.presenting;
+        egui::CentralPanel::default().show(ui, |ui| {
+            commands.extend(match self.settings.tab {
+                Tab::Tracker => tracker_panel_ui(ui, &self.tracker, &mut self.settings.plot_x_axis),
+                Tab::Scenarios => scenarios_panel_ui(ui, &self.scenarios, &mut self.settings.plot_x_axis, presenting),
+                Tab::Layouts => layouts_panel_ui(ui, &self.exhibits, &self.types, &mut self.layouts, presenting),
+                Tab::StructLab => struct_lab_panel_ui(ui, &self.lab, &mut self.lab_view),
+                Tab::Quiz => quiz_panel_ui(ui, &self.quiz, &mut self.quiz_seed),
+            });
         });
         for command in commands {
             self.apply(&ctx, command);
@@ -544,12 +517,13 @@ impl eframe::App for FfiscopeApp {
         if !self.presenting {
             self.settings.zoom = ctx.zoom_factor();
         }
-        self.settings.last_scenario = self.scenarios.scenario().id().to_owned();
-        self.settings.last_variant = self.scenarios.variant().to_owned();
         cheat_sheet_ui(&ctx, &mut self.cheat_sheet_open);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        // Only worth a string when it is about to be written.
+        self.settings.last_scenario = self.scenarios.scenario().id().to_owned();
+        self.settings.last_variant = self.scenarios.variant().to_owned();
         self.settings.store(storage);
     }
 }

@@ -258,7 +258,7 @@ fn layout_header(file: &Path, targets: &[String], json: bool, verify: bool, io: 
         layout_text(&report, io.out)
     };
     for error in &report.errors {
-        let _ = writeln!(io.err, "{}", error.render(&source));
+        let _ = writeln!(io.err, "{}", error.render_in(&report.file, &source));
     }
     if written.is_err() {
         ExitCode::FAILURE

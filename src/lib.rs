@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod command;
 pub mod export;
 pub mod ffi;
 pub mod layout;

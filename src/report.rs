@@ -6,34 +6,13 @@ use std::fmt::{self, Write as _};
 use serde::{Deserialize, Serialize};
 
 use crate::ffi::Domain;
-use crate::track::{Anomaly, AnomalyKind, HeapStats, Model};
+use crate::track::{Anomaly, AnomalyKind, BlockCounts, Model};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Completed,
     Crashed,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct HeapSummary {
-    pub allocations: u64,
-    pub frees: u64,
-    pub live_blocks: u64,
-    pub live_bytes: u64,
-    pub peak_bytes: u64,
-}
-
-impl From<&HeapStats> for HeapSummary {
-    fn from(stats: &HeapStats) -> Self {
-        HeapSummary {
-            allocations: stats.allocations,
-            frees: stats.frees,
-            live_blocks: stats.live_blocks,
-            live_bytes: stats.live_bytes,
-            peak_bytes: stats.peak_bytes,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,8 +47,8 @@ pub struct Report {
     pub outcome: Outcome,
     /// The signal that ended a crashed run, e.g. "SIGSEGV".
     pub signal: Option<String>,
-    pub c_heap: HeapSummary,
-    pub rust_heap: HeapSummary,
+    pub c_heap: BlockCounts,
+    pub rust_heap: BlockCounts,
     pub dropped_events: u64,
     pub anomalies: Vec<AnomalyReport>,
 }
@@ -101,11 +80,26 @@ impl Report {
             steps_run,
             outcome: Outcome::Completed,
             signal: None,
-            c_heap: HeapSummary::from(model.heap(Domain::C).stats()),
-            rust_heap: HeapSummary::from(model.heap(Domain::Rust).stats()),
+            c_heap: *model.heap(Domain::C).stats(),
+            rust_heap: *model.heap(Domain::Rust).stats(),
             dropped_events: model.dropped_events(),
             anomalies,
         }
+    }
+
+    /// The anomalies grouped by kind and site, in the order each group first
+    /// appeared: (index of the group's first anomaly, how many it has).
+    pub fn findings(&self) -> Vec<(usize, usize)> {
+        let mut groups: Vec<(usize, usize)> = Vec::new();
+        let mut group_of: rustc_hash::FxHashMap<(AnomalyKind, &str), usize> = rustc_hash::FxHashMap::default();
+        for (index, anomaly) in self.anomalies.iter().enumerate() {
+            let group = *group_of.entry((anomaly.kind, &anomaly.site)).or_insert_with(|| {
+                groups.push((index, 0));
+                groups.len() - 1
+            });
+            groups[group].1 += 1;
+        }
+        groups
     }
 
     pub fn to_json(&self) -> String {
@@ -115,17 +109,7 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{} / {}: {} step(s), {}",
-            self.scenario,
-            self.variant,
-            self.steps_run,
-            match self.outcome {
-                Outcome::Completed => "completed".to_owned(),
-                Outcome::Crashed => format!("crashed ({})", self.signal.as_deref().unwrap_or("unknown signal")),
-            }
-        )?;
+        writeln!(f, "{} / {}: {} step(s), {}", self.scenario, self.variant, self.steps_run, self.outcome_label())?;
         for (name, heap) in [("C heap   ", &self.c_heap), ("Rust heap", &self.rust_heap)] {
             writeln!(
                 f,

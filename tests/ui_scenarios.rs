@@ -92,6 +92,12 @@ fn a_crashing_variant_dies_in_a_child_and_the_app_lives_on() {
     wait_for(&mut harness, "The child process died with SIGSEGV in step 3");
     // The child's events before the crash made it to the plot.
     harness.get_by_label_contains("C heap: 1 live blocks, 16 B");
+    // Back starts a fresh child and replays in it; the window does not wait:
+    // nothing has been answered when the frame that took the click ends.
+    harness.get_by_label("Back").click();
+    harness.step();
+    assert!(harness.state().scenarios().run().busy(), "the replay is answered by later frames");
+    wait_for(&mut harness, "Step 1 of 4: C allocates a 16-byte buffer");
     // And the app still works: a fresh run of the same lesson.
     harness.get_by_label("Correct").click();
     harness.run();
@@ -139,16 +145,21 @@ fn running_every_variant_shows_progress_then_every_outcome() {
     harness.run_steps(2);
     let total = harness.state().scenarios().batch().expect("a batch started").progress().1;
     assert!(total >= 30, "{total} runs");
-    // While it runs, the button gives way to the progress.
-    assert!(
-        harness.query_by_label("Run every variant").is_none() || harness.state().scenarios().batch().unwrap().is_done()
-    );
     let deadline = Instant::now() + Duration::from_mins(2);
+    let mut frames_while_running = 0;
+    // The last frame drew the batch as `is_done` still reports it: nothing
+    // polls the worker between a frame and these checks.
     while !harness.state().scenarios().batch().unwrap().is_done() {
+        // While it runs, the button gives way to the progress and a way to stop.
+        assert!(harness.query_by_label("Run every variant").is_none(), "the button is back while the batch runs");
+        harness.get_by_label("Stop running all");
+        frames_while_running += 1;
         assert!(Instant::now() < deadline, "the batch never finished");
         harness.run_steps(1);
         std::thread::sleep(Duration::from_millis(50));
     }
+    assert!(frames_while_running > 0, "the batch was seen running");
+    harness.get_by_label("Run every variant");
     harness.run_steps(2);
     let batch = harness.state().scenarios().batch().unwrap();
     assert_eq!(batch.progress(), (total, total));

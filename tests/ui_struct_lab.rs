@@ -65,6 +65,32 @@ fn the_compilers_verify_it_in_the_background() {
     assert_eq!(harness.query_all_by_label_contains("mismatch").count(), 0);
 }
 
+/// A file dropped onto the window, as the windowing integration hands it over.
+#[derive(Debug)]
+struct OnDisk(std::path::PathBuf);
+
+impl egui::DroppedFile for OnDisk {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn a_dropped_header_names_its_own_file_in_errors() {
+    let mut harness = harness();
+    let path = std::env::temp_dir().join(format!("ffiscope-dropped-{}.h", std::process::id()));
+    std::fs::write(&path, "struct fine { int a; };\nstruct bad { int a; wat b; };\n").unwrap();
+    harness.input_mut().dropped_files.push(std::sync::Arc::new(OnDisk(path.clone())));
+    harness.run();
+    harness.get_by_label_contains(&format!("{}:2:21: unknown type `wat`", path.display()));
+    harness.get_by_label("struct fine");
+    let _ = std::fs::remove_file(&path);
+}
+
 #[test]
 fn errors_point_at_their_line_and_column() {
     let mut harness = harness();

@@ -6,7 +6,7 @@ use egui_kittest::kittest::Queryable as _;
 use ffiscope::app::FfiscopeApp;
 use ffiscope::ffi::Domain;
 use ffiscope::track::AnomalyKind;
-use ffiscope::ui::allocation_plot::XAxis;
+use ffiscope::ui::allocation_plot::{XAxis, plot_id};
 
 fn harness() -> Harness<'static, FfiscopeApp> {
     let mut harness = Harness::builder().with_size(egui::vec2(1200.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
@@ -82,14 +82,32 @@ fn rust_blocks_are_drawn_on_their_own_heap() {
     assert_eq!(last_live_blocks(harness.state(), Domain::Rust), 10);
 }
 
+/// The widest x the plot of live blocks shows, as the plot itself kept it.
+fn plot_x_end(harness: &Harness<'static, FfiscopeApp>) -> f64 {
+    let memory =
+        egui_plot::PlotMemory::load(&harness.ctx, plot_id("tracker", "Live blocks")).expect("the plot was drawn");
+    memory.bounds().max()[0]
+}
+
 #[test]
 fn the_plot_switches_between_sequence_and_time() {
     let mut harness = harness();
+    // Ten events in well under a millisecond: ten units of sequence, a
+    // fraction of one of time.
+    harness.get_by_label("Allocate 10 blocks in C").click();
+    harness.run();
     assert_eq!(harness.state().settings().plot_x_axis, XAxis::Sequence);
+    let sequence_end = plot_x_end(&harness);
+    assert!(sequence_end >= 10.0, "the x axis counts events: {sequence_end}");
+
     harness.get_by_label("time (ms)").click();
     harness.run();
     assert_eq!(harness.state().settings().plot_x_axis, XAxis::Time);
+    let time_end = plot_x_end(&harness);
+    assert!(time_end < 5.0, "the x axis is in milliseconds: {time_end}");
+
     harness.get_by_label("event sequence").click();
     harness.run();
     assert_eq!(harness.state().settings().plot_x_axis, XAxis::Sequence);
+    assert!(plot_x_end(&harness) >= 10.0, "back to counting events");
 }

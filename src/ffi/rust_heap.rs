@@ -153,20 +153,22 @@ impl Drop for HeapScope<'_> {
     }
 }
 
+/// Puts this thread's scope back as it was, even if the body it guards unwinds.
+struct ScopeRestore(ActiveScope);
+
+impl Drop for ScopeRestore {
+    fn drop(&mut self) {
+        ACTIVE.with(|cell| cell.set(self.0));
+    }
+}
+
 /// Runs `body` with Rust allocations attributed to `site` (inside a scope).
 pub fn rust_heap_site<R>(site: &'static CStr, body: impl FnOnce() -> R) -> R {
-    // Restores the label even if `body` unwinds.
-    struct Restore(ActiveScope);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            ACTIVE.with(|cell| cell.set(self.0));
-        }
-    }
     let before = active();
     if before.tracker.is_null() {
         return body();
     }
-    let _restore = Restore(before);
+    let _restore = ScopeRestore(before);
     ACTIVE.with(|cell| cell.set(ActiveScope { site: site.as_ptr(), ..before }));
     body()
 }
@@ -174,13 +176,7 @@ pub fn rust_heap_site<R>(site: &'static CStr, body: impl FnOnce() -> R) -> R {
 /// Runs `body` with recording paused on this thread: for the stepper's own
 /// bookkeeping (notes, findings) made while a scenario's scope is open.
 pub fn unrecorded<R>(body: impl FnOnce() -> R) -> R {
-    struct Restore(ActiveScope);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            ACTIVE.with(|cell| cell.set(self.0));
-        }
-    }
-    let _restore = Restore(active());
+    let _restore = ScopeRestore(active());
     ACTIVE.with(|cell| cell.set(ActiveScope::NONE));
     body()
 }

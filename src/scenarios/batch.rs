@@ -37,7 +37,7 @@ pub struct BatchResult {
 #[derive(Debug)]
 enum Message {
     Started(&'static str, &'static str),
-    Finished(BatchResult),
+    Finished(Box<BatchResult>),
 }
 
 /// A batch under way or done. Dropping it stops the worker after its
@@ -75,7 +75,7 @@ impl BatchRun {
                 Message::Started(scenario, variant) => self.running = Some((scenario, variant)),
                 Message::Finished(result) => {
                     self.running = None;
-                    self.results.push(result);
+                    self.results.push(*result);
                 }
             }
         }
@@ -118,7 +118,7 @@ fn run_every_variant(program: &Path, options: RunOptions, sender: &Sender<Messag
             }
             let report = report_for(scenario.as_ref(), variant.name, options, program).map_err(|e| e.to_string());
             let result = BatchResult { scenario: scenario.id(), variant: variant.name, report };
-            if sender.send(Message::Finished(result)).is_err() {
+            if sender.send(Message::Finished(Box::new(result))).is_err() {
                 return;
             }
         }

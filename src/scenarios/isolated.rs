@@ -10,6 +10,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -18,11 +19,15 @@ use crate::ffi::Event;
 use crate::report::{AnomalyReport, Outcome, Report};
 use crate::track::{Anomaly, Model};
 
+use super::run_source::{Crash, RunSource};
 use super::runner::{Runner, StepRecord};
-use super::{RunOptions, Scenario, StepInfo};
+use super::{RunOptions, Scenario, ScenarioInfo, StepInfo};
 
 /// How long a child may take for one step before it is killed as hung.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How long after the child exits its last words on stderr may still arrive.
+const STDERR_GRACE: Duration = Duration::from_millis(200);
 
 /// One line from the child.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,7 +115,7 @@ enum Incoming {
 /// The parent's side of an isolated run.
 #[derive(Debug)]
 pub struct IsolatedRun {
-    scenario: &'static str,
+    scenario: &'static ScenarioInfo,
     variant: String,
     steps: Vec<StepInfo>,
     child: Child,
@@ -118,6 +123,12 @@ pub struct IsolatedRun {
     messages: Receiver<Incoming>,
     stderr: Receiver<String>,
     stderr_text: String,
+    /// The child closed its output; set once, then its exit is awaited by polling.
+    output_closed: bool,
+    /// Everything the child wrote on stderr has been read.
+    stderr_closed: bool,
+    /// The child's exit status and when it was first seen.
+    exited: Option<(std::io::Result<ExitStatus>, Instant)>,
     model: Model,
     records: Vec<StepRecord>,
     events: Vec<Event>,
@@ -125,7 +136,6 @@ pub struct IsolatedRun {
     requested: usize,
     waiting_since: Option<Instant>,
     outcome: Option<Finished>,
-    releasers: &'static [(&'static str, &'static str)],
 }
 
 impl std::fmt::Debug for Incoming {
@@ -161,7 +171,8 @@ impl IsolatedRun {
         let stdout = child.stdout.take().ok_or_else(|| std::io::Error::other("no stdout pipe"))?;
         let stderr = child.stderr.take().ok_or_else(|| std::io::Error::other("no stderr pipe"))?;
         let (message_tx, messages) = channel();
-        std::thread::spawn(move || {
+        let name = format!("{}-{variant}-stdout", scenario.id());
+        thread::Builder::new().name(name).spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
                 let incoming = match serde_json::from_str::<ChildMessage>(&line) {
@@ -173,19 +184,20 @@ impl IsolatedRun {
                 }
             }
             let _ = message_tx.send(Incoming::Closed);
-        });
+        })?;
         let (stderr_tx, stderr_lines) = channel();
-        std::thread::spawn(move || {
+        let name = format!("{}-{variant}-stderr", scenario.id());
+        thread::Builder::new().name(name).spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if stderr_tx.send(line).is_err() {
                     return;
                 }
             }
-        });
+        })?;
         // The child builds the same steps; the parent needs their titles now.
         let steps = scenario.start(variant, options).steps().to_vec();
         Ok(IsolatedRun {
-            scenario: scenario.id(),
+            scenario: scenario.info(),
             variant: variant.to_owned(),
             steps,
             stdin: child.stdin.take(),
@@ -193,6 +205,9 @@ impl IsolatedRun {
             messages,
             stderr: stderr_lines,
             stderr_text: String::new(),
+            output_closed: false,
+            stderr_closed: false,
+            exited: None,
             model: Model::new(),
             records: Vec::new(),
             events: Vec::new(),
@@ -200,7 +215,6 @@ impl IsolatedRun {
             requested: 0,
             waiting_since: None,
             outcome: None,
-            releasers: scenario.releasers(),
         })
     }
 
@@ -230,6 +244,11 @@ impl IsolatedRun {
         self.outcome.is_none() && self.requested > self.records.len()
     }
 
+    /// Something is still to come: an answer, or the child's exit.
+    fn expecting(&self) -> bool {
+        self.busy() || (self.output_closed && self.outcome.is_none())
+    }
+
     /// What the child printed on stderr so far.
     pub fn stderr_text(&self) -> &str {
         &self.stderr_text
@@ -251,30 +270,23 @@ impl IsolatedRun {
     }
 
     /// Takes whatever the child sent since the last call. Returns true if
-    /// anything changed. Never blocks.
+    /// anything changed. Never blocks: a child that closed its output is
+    /// reaped by a later call once it has exited.
     pub fn poll(&mut self) -> bool {
-        let mut changed = false;
-        while let Ok(line) = self.stderr.try_recv() {
-            self.stderr_text.push_str(&line);
-            self.stderr_text.push('\n');
-            changed = true;
-        }
-        loop {
+        let mut changed = self.take_stderr();
+        while !self.output_closed {
             match self.messages.try_recv() {
-                Ok(Incoming::Message(message)) => {
-                    self.apply(*message);
-                    changed = true;
-                }
+                Ok(Incoming::Message(message)) => self.apply(*message),
                 Ok(Incoming::Garbled(line)) => {
                     let _ = writeln!(self.stderr_text, "(unreadable line from the child) {line}");
-                    changed = true;
                 }
-                Ok(Incoming::Closed) | Err(TryRecvError::Disconnected) => {
-                    changed |= self.reap();
-                    break;
-                }
+                Ok(Incoming::Closed) | Err(TryRecvError::Disconnected) => self.output_closed = true,
                 Err(TryRecvError::Empty) => break,
             }
+            changed = true;
+        }
+        if self.output_closed {
+            changed |= self.reap();
         }
         if self.outcome.is_none()
             && self.waiting_since.is_some_and(|since| since.elapsed() > STEP_TIMEOUT * (self.requested.max(1) as u32))
@@ -289,6 +301,25 @@ impl IsolatedRun {
             changed = true;
         }
         changed
+    }
+
+    /// Moves what the child printed on stderr into `stderr_text`.
+    fn take_stderr(&mut self) -> bool {
+        let mut changed = false;
+        loop {
+            match self.stderr.try_recv() {
+                Ok(line) => {
+                    self.stderr_text.push_str(&line);
+                    self.stderr_text.push('\n');
+                    changed = true;
+                }
+                Err(TryRecvError::Empty) => return changed,
+                Err(TryRecvError::Disconnected) => {
+                    self.stderr_closed = true;
+                    return changed;
+                }
+            }
+        }
     }
 
     /// Blocks until every requested step has reported or the child has ended.
@@ -337,28 +368,38 @@ impl IsolatedRun {
         }
     }
 
-    /// The child closed its output: collect its exit status.
+    /// The child closed its output: once it has exited and its stderr is
+    /// read to the end (or a moment has passed), say how it ended.
     fn reap(&mut self) -> bool {
         if self.outcome.is_some() {
             return false;
         }
-        let status = self.child.wait();
-        // Whatever it printed last may still be in the pipe.
-        while let Ok(line) = self.stderr.recv_timeout(Duration::from_millis(200)) {
-            self.stderr_text.push_str(&line);
-            self.stderr_text.push('\n');
+        if self.exited.is_none() {
+            match self.child.try_wait() {
+                Ok(None) => return false,
+                Ok(Some(status)) => self.exited = Some((Ok(status), Instant::now())),
+                Err(error) => self.exited = Some((Err(error), Instant::now())),
+            }
+        }
+        self.take_stderr();
+        let Some((status, seen)) = &self.exited else { return false };
+        if !self.stderr_closed && seen.elapsed() < STDERR_GRACE {
+            return false;
         }
         match status {
             Ok(status) if status.success() => self.finish(Outcome::Completed, None, None),
-            Ok(status) => match signal_name(status) {
-                Some(signal) => self.finish(Outcome::Crashed, Some(signal), None),
-                None => self.finish(
-                    Outcome::Crashed,
-                    None,
-                    Some(format!("the child exited with {status}: {}", self.stderr_text.trim())),
-                ),
-            },
-            Err(error) => self.finish(Outcome::Crashed, None, Some(format!("could not wait for the child: {error}"))),
+            Ok(status) => {
+                if let Some(signal) = signal_name(*status) {
+                    self.finish(Outcome::Crashed, Some(signal), None);
+                } else {
+                    let error = format!("the child exited with {status}: {}", self.stderr_text.trim());
+                    self.finish(Outcome::Crashed, None, Some(error));
+                }
+            }
+            Err(error) => {
+                let error = format!("could not wait for the child: {error}");
+                self.finish(Outcome::Crashed, None, Some(error));
+            }
         }
         true
     }
@@ -382,9 +423,10 @@ impl IsolatedRun {
 
     /// The report, as complete as the child got.
     pub fn report(&self) -> Report {
-        let releasers = self.releasers;
-        let releaser = move |site: &str| releasers.iter().find(|(s, _)| *s == site).map(|(_, how)| *how);
-        let mut report = Report::from_model(self.scenario, &self.variant, self.steps_begun, &self.model, &releaser);
+        let scenario = self.scenario;
+        let mut report = Report::from_model(scenario.id, &self.variant, self.steps_begun, &self.model, &|site| {
+            scenario.releaser(site)
+        });
         if let Some(finished) = &self.outcome {
             report.outcome = finished.outcome;
             report.signal.clone_from(&finished.signal);
@@ -400,6 +442,57 @@ impl IsolatedRun {
     /// Index of the step that ran last (or is running), if any.
     pub fn last_step_reached(&self) -> Option<u32> {
         self.steps_begun.checked_sub(1)
+    }
+}
+
+impl RunSource for IsolatedRun {
+    fn steps(&self) -> &[StepInfo] {
+        &self.steps
+    }
+
+    fn model(&self) -> &Model {
+        &self.model
+    }
+
+    fn records(&self) -> &[StepRecord] {
+        &self.records
+    }
+
+    fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    fn is_over(&self) -> bool {
+        self.outcome.is_some() || self.records.len() >= self.steps.len()
+    }
+
+    fn busy(&self) -> bool {
+        self.expecting()
+    }
+
+    fn step(&mut self) {
+        self.request(false);
+    }
+
+    fn poll(&mut self) -> bool {
+        IsolatedRun::poll(self)
+    }
+
+    fn report(&self) -> Option<Report> {
+        Some(IsolatedRun::report(self))
+    }
+
+    fn error(&self) -> Option<&str> {
+        self.outcome.as_ref().and_then(|f| f.error.as_deref())
+    }
+
+    fn crash(&self) -> Option<Crash<'_>> {
+        let finished = self.outcome.as_ref().filter(|f| f.outcome == Outcome::Crashed)?;
+        Some(Crash {
+            signal: finished.signal.as_deref().unwrap_or("an error"),
+            step: self.last_step_reached(),
+            stderr: &self.stderr_text,
+        })
     }
 }
 

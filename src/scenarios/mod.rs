@@ -18,13 +18,14 @@ mod null_and_bounds;
 mod ownership_handoff;
 mod panic_at_boundary;
 mod raii_release;
+pub mod run_source;
 pub mod runner;
 pub mod session;
 pub mod snippet;
 mod threads_shared_resource;
 pub mod type_mapping;
 
-use crate::ffi::Tracker;
+use crate::ffi::{Tracker, unrecorded};
 use crate::track::Anomaly;
 
 /// A named way to run a scenario: `correct`, or a broken variant.
@@ -72,7 +73,9 @@ impl Default for RunOptions {
     }
 }
 
-/// What a step gets to work with, and what it can say back.
+/// What a step gets to work with, and what it can say back. What it says
+/// is built with recording paused: the stepper's bookkeeping must never show
+/// up on the lesson's heap.
 #[derive(Debug)]
 pub struct StepContext<'a> {
     /// The run's tracker, already bound and recording on this thread.
@@ -87,14 +90,22 @@ impl<'a> StepContext<'a> {
         StepContext { tracker, options, notes: Vec::new(), anomalies: Vec::new() }
     }
 
-    /// A finding worth showing under the step ("read flag = 1, value = …").
-    pub fn note(&mut self, text: impl Into<String>) {
-        self.notes.push(text.into());
+    /// A finding worth showing under the step ("read flag = 1, value = …"),
+    /// built by `text` with recording paused.
+    pub fn note_with(&mut self, text: impl FnOnce() -> String) {
+        unrecorded(|| {
+            let text = text();
+            self.notes.push(text);
+        });
     }
 
-    /// An anomaly the allocator cannot see, such as lost updates.
-    pub fn anomaly(&mut self, anomaly: Anomaly) {
-        self.anomalies.push(anomaly);
+    /// An anomaly the allocator cannot see, such as lost updates, built by
+    /// `anomaly` with recording paused.
+    pub fn anomaly_with(&mut self, anomaly: impl FnOnce() -> Anomaly) {
+        unrecorded(|| {
+            let anomaly = anomaly();
+            self.anomalies.push(anomaly);
+        });
     }
 }
 
@@ -120,6 +131,13 @@ pub struct ScenarioInfo {
     pub c_source: &'static str,
     /// For each allocating site: how its blocks must be released.
     pub releasers: &'static [(&'static str, &'static str)],
+}
+
+impl ScenarioInfo {
+    /// How a block from `site` should have been released, if the scenario says.
+    pub fn releaser(&self, site: &str) -> Option<&'static str> {
+        self.releasers.iter().find(|(s, _)| *s == site).map(|(_, how)| *how)
+    }
 }
 
 pub trait Scenario: Send + Sync + std::fmt::Debug {
@@ -152,17 +170,13 @@ pub trait Scenario: Send + Sync + std::fmt::Debug {
         self.info().c_source
     }
 
-    fn releasers(&self) -> &'static [(&'static str, &'static str)] {
-        self.info().releasers
-    }
-
     fn variant(&self, name: &str) -> Option<&'static Variant> {
         self.variants().iter().find(|v| v.name == name)
     }
 
     /// How a block from `site` should have been released, if the scenario says.
     fn releaser(&self, site: &str) -> Option<&'static str> {
-        self.releasers().iter().find(|(s, _)| *s == site).map(|(_, how)| *how)
+        self.info().releaser(site)
     }
 }
 

@@ -6,11 +6,12 @@ use std::fmt::Write as _;
 
 use rustc_hash::FxHashMap;
 
-use crate::ffi::{Domain, Event, EventKind, Site, Tracker, unrecorded};
+use crate::ffi::{Domain, Event, EventKind, Site, Tracker};
 use crate::report::Report;
 use crate::track::{Anomaly, Model};
 
-use super::{RunOptions, Scenario, ScenarioRun, StepContext, StepInfo};
+use super::run_source::RunSource;
+use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo};
 
 /// What one step did, for the line under the panes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -24,9 +25,8 @@ pub struct StepRecord {
 
 /// A scenario being run in this process.
 pub struct Runner {
-    scenario: &'static str,
+    scenario: &'static ScenarioInfo,
     variant: String,
-    releasers: &'static [(&'static str, &'static str)],
     options: RunOptions,
     tracker: Tracker,
     model: Model,
@@ -39,7 +39,7 @@ pub struct Runner {
 impl std::fmt::Debug for Runner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Runner")
-            .field("scenario", &self.scenario)
+            .field("scenario", &self.scenario.id)
             .field("variant", &self.variant)
             .field("steps_run", &self.records.len())
             .finish_non_exhaustive()
@@ -51,9 +51,8 @@ impl Runner {
         // The run's own state is built outside any scope: only what the
         // steps allocate belongs on the scenario's books.
         Runner {
-            scenario: scenario.id(),
+            scenario: scenario.info(),
             variant: variant.to_owned(),
-            releasers: scenario.releasers(),
             options,
             tracker: Tracker::new(),
             model: Model::new(),
@@ -133,15 +132,46 @@ impl Runner {
     }
 
     pub fn report(&self) -> Report {
-        let releasers = self.releasers;
-        let releaser = move |site: &str| releasers.iter().find(|(s, _)| *s == site).map(|(_, how)| *how);
-        Report::from_model(self.scenario, &self.variant, self.next_step() as u32, &self.model, &releaser)
+        let scenario = self.scenario;
+        Report::from_model(scenario.id, &self.variant, self.next_step() as u32, &self.model, &|site| {
+            scenario.releaser(site)
+        })
     }
 
     /// Leaks as the report would state them now.
     pub fn leaks(&self) -> Vec<Anomaly> {
-        let releasers = self.releasers;
-        self.model.leak_anomalies(&move |site: &str| releasers.iter().find(|(s, _)| *s == site).map(|(_, how)| *how))
+        let scenario = self.scenario;
+        self.model.leak_anomalies(&|site| scenario.releaser(site))
+    }
+}
+
+impl RunSource for Runner {
+    fn steps(&self) -> &[StepInfo] {
+        Runner::steps(self)
+    }
+
+    fn model(&self) -> &Model {
+        &self.model
+    }
+
+    fn records(&self) -> &[StepRecord] {
+        &self.records
+    }
+
+    fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    fn is_over(&self) -> bool {
+        self.is_finished()
+    }
+
+    fn step(&mut self) {
+        Runner::step(self);
+    }
+
+    fn report(&self) -> Option<Report> {
+        Some(Runner::report(self))
     }
 }
 
@@ -151,25 +181,6 @@ impl Drop for Runner {
         // its frees reach the tracker that recorded the allocations.
         let _scope = self.tracker.scope();
         self.run = None;
-    }
-}
-
-impl StepContext<'_> {
-    /// Adds a note built by `text`, which runs with recording paused so the
-    /// stepper's bookkeeping never shows up on the scenario's heap.
-    pub fn note_with(&mut self, text: impl FnOnce() -> String) {
-        unrecorded(|| {
-            let text = text();
-            self.notes.push(text);
-        });
-    }
-
-    /// Reports an anomaly built by `anomaly`, with recording paused.
-    pub fn anomaly_with(&mut self, anomaly: impl FnOnce() -> Anomaly) {
-        unrecorded(|| {
-            let anomaly = anomaly();
-            self.anomalies.push(anomaly);
-        });
     }
 }
 

@@ -1,17 +1,21 @@
 //! The Scenarios tab's state: which scenario and variant, the run in
-//! progress (in this process, or in a child for variants that crash), and
-//! the clock that steps it when it runs to the end on its own.
+//! progress (any [`RunSource`]: in this process, or in a child for variants
+//! that crash), the clock that steps it when it runs to the end on its own,
+//! and what the tab derives from the run, kept fresh when the run changes
+//! so that a frame only draws.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::report::{Outcome, Report};
-use crate::track::{Anomaly, Model};
+use crate::report::Report;
+use crate::track::Model;
 
 use super::batch::BatchRun;
 use super::isolated::IsolatedRun;
-use super::runner::{Runner, StepRecord};
-use super::{RunOptions, Scenario, StepInfo, catalogue};
+use super::run_source::{FailedRun, RecordedRun, RunSource};
+use super::runner::Runner;
+use super::snippet::{CodeRegion, pane_regions};
+use super::{RunOptions, Scenario, catalogue};
 
 /// What the Scenarios tab asks for.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -27,130 +31,58 @@ pub enum ScenarioCommand {
     Pause,
     Reset,
     SetSpeed(f32),
-    /// Write the run's timeline and report to the export folder (done by the app).
-    Export,
     /// Run every variant of every scenario in the background.
     RunAll,
     /// Put away the results of running them all.
     CloseRunAll,
 }
 
-/// A run in progress, wherever it runs.
-#[derive(Debug)]
-pub enum ActiveRun {
-    Local(Runner),
-    Child(IsolatedRun),
-    /// The child could not even be started.
-    Failed {
-        steps: Vec<StepInfo>,
-        model: Model,
-        error: String,
-    },
-    /// A model recorded elsewhere, shown as it is: nothing left to step.
-    Recorded {
-        steps: Vec<StepInfo>,
-        model: Model,
-        scenario: &'static str,
-        variant: String,
-    },
+/// The code panes of a run: every region its steps show, cut once when the
+/// run starts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CodePanes {
+    pub rust: Vec<CodeRegion>,
+    pub c: Vec<CodeRegion>,
 }
 
-impl ActiveRun {
-    pub fn steps(&self) -> &[StepInfo] {
-        match self {
-            ActiveRun::Local(run) => run.steps(),
-            ActiveRun::Child(run) => run.steps(),
-            ActiveRun::Failed { steps, .. } | ActiveRun::Recorded { steps, .. } => steps,
-        }
-    }
+/// The end of a finished run: its report, and its anomalies grouped by kind
+/// and site for the few lines of a verdict.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub report: Report,
+    /// (index of a group's first anomaly in `report.anomalies`, how many the group has).
+    pub findings: Vec<(usize, usize)>,
+}
 
-    pub fn model(&self) -> &Model {
-        match self {
-            ActiveRun::Local(run) => run.model(),
-            ActiveRun::Child(run) => run.model(),
-            ActiveRun::Failed { model, .. } | ActiveRun::Recorded { model, .. } => model,
-        }
+impl Verdict {
+    fn of(report: Report) -> Verdict {
+        Verdict { findings: report.findings(), report }
     }
+}
 
-    pub fn records(&self) -> &[StepRecord] {
-        match self {
-            ActiveRun::Local(run) => run.records(),
-            ActiveRun::Child(run) => run.records(),
-            ActiveRun::Failed { .. } | ActiveRun::Recorded { .. } => &[],
-        }
-    }
+/// The verdict, and the state of the run it was made from.
+#[derive(Debug, Default)]
+struct VerdictCache {
+    made_from: Option<RunState>,
+    verdict: Option<Verdict>,
+}
 
-    /// The run's events, for exports (none for a recorded model).
-    pub fn events(&self) -> &[crate::ffi::Event] {
-        match self {
-            ActiveRun::Local(run) => run.events(),
-            ActiveRun::Child(run) => run.events(),
-            ActiveRun::Failed { .. } | ActiveRun::Recorded { .. } => &[],
-        }
-    }
+/// Everything a run's report depends on: equal states, equal reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RunState {
+    model: (u64, u64),
+    steps_run: usize,
+    over: bool,
+    crashed: bool,
+}
 
-    /// Steps run so far (= index of the next one).
-    pub fn steps_run(&self) -> usize {
-        self.records().len()
-    }
-
-    /// Nothing more will happen: every step ran, or the child died.
-    pub fn is_over(&self) -> bool {
-        match self {
-            ActiveRun::Local(run) => run.is_finished(),
-            ActiveRun::Child(run) => run.finished().is_some() || run.records().len() >= run.steps().len(),
-            ActiveRun::Failed { .. } | ActiveRun::Recorded { .. } => true,
-        }
-    }
-
-    /// A step was asked of a child that has not answered yet.
-    pub fn busy(&self) -> bool {
-        matches!(self, ActiveRun::Child(run) if run.busy())
-    }
-
-    /// The run as a report: what the verdict is made from.
-    pub fn report(&self) -> Option<Report> {
-        match self {
-            ActiveRun::Local(run) => Some(run.report()),
-            ActiveRun::Child(run) => Some(run.report()),
-            ActiveRun::Failed { .. } => None,
-            ActiveRun::Recorded { steps, model, scenario, variant } => {
-                Some(Report::from_model(scenario, variant, steps.len() as u32, model, &|_| None))
-            }
-        }
-    }
-
-    /// Why there is no run, if the child could not start or misbehaved.
-    pub fn error(&self) -> Option<&str> {
-        match self {
-            ActiveRun::Failed { error, .. } => Some(error),
-            ActiveRun::Child(run) => run.finished().and_then(|f| f.error.as_deref()),
-            ActiveRun::Local(_) | ActiveRun::Recorded { .. } => None,
-        }
-    }
-
-    /// The crash that ended a child, as (signal, step index).
-    pub fn crash(&self) -> Option<(String, Option<u32>)> {
-        let ActiveRun::Child(run) = self else { return None };
-        let finished = run.finished()?;
-        (finished.outcome == Outcome::Crashed)
-            .then(|| (finished.signal.clone().unwrap_or_else(|| "an error".to_owned()), run.last_step_reached()))
-    }
-
-    fn step(&mut self) {
-        match self {
-            ActiveRun::Local(run) => {
-                run.step();
-            }
-            ActiveRun::Child(run) => run.request(false),
-            ActiveRun::Failed { .. } | ActiveRun::Recorded { .. } => {}
-        }
-    }
-
-    fn poll(&mut self) -> bool {
-        match self {
-            ActiveRun::Child(run) => run.poll(),
-            _ => false,
+impl RunState {
+    fn of(run: &dyn RunSource) -> RunState {
+        RunState {
+            model: run.model().version(),
+            steps_run: run.steps_run(),
+            over: run.is_over(),
+            crashed: run.crash().is_some(),
         }
     }
 }
@@ -162,7 +94,11 @@ pub struct ScenarioSession {
     selected: usize,
     variant: &'static str,
     options: RunOptions,
-    run: ActiveRun,
+    run: Box<dyn RunSource>,
+    code: CodePanes,
+    verdict: VerdictCache,
+    /// Steps Back still has to run again; a child answers them one by one.
+    replaying: usize,
     /// This program, started as the child of isolated runs.
     program: PathBuf,
     auto_run: bool,
@@ -177,18 +113,23 @@ impl ScenarioSession {
         let scenarios = catalogue();
         let options = RunOptions::default();
         let run = start(scenarios[0].as_ref(), "correct", options, &program);
-        ScenarioSession {
+        let mut session = ScenarioSession {
+            code: code_panes(scenarios[0].as_ref(), "correct", run.as_ref()),
             scenarios,
             selected: 0,
             variant: "correct",
             options,
             run,
+            verdict: VerdictCache::default(),
+            replaying: 0,
             program,
             auto_run: false,
             steps_per_second: 2.0,
             last_auto_step: None,
             batch: None,
-        }
+        };
+        session.refresh_verdict();
+        session
     }
 
     pub fn batch(&self) -> Option<&BatchRun> {
@@ -211,8 +152,18 @@ impl ScenarioSession {
         self.options
     }
 
-    pub fn run(&self) -> &ActiveRun {
-        &self.run
+    pub fn run(&self) -> &dyn RunSource {
+        self.run.as_ref()
+    }
+
+    /// What the code panes show for this run.
+    pub fn code(&self) -> &CodePanes {
+        &self.code
+    }
+
+    /// The verdict once the run is over (and is a lesson, not an error).
+    pub fn verdict(&self) -> Option<&Verdict> {
+        self.verdict.verdict.as_ref()
     }
 
     pub fn is_auto_running(&self) -> bool {
@@ -243,19 +194,15 @@ impl ScenarioSession {
     /// scenario and variant.
     pub fn load_recording(&mut self, model: Model) {
         self.auto_run = false;
+        self.replaying = 0;
         let scenario = self.scenarios[self.selected].as_ref();
-        self.run = ActiveRun::Recorded {
+        self.run = Box::new(RecordedRun {
             steps: scenario.start(self.variant, self.options).steps().to_vec(),
             model,
-            scenario: scenario.id(),
+            scenario: scenario.info(),
             variant: self.variant.to_owned(),
-        };
-    }
-
-    /// Leaks the report would state now, with their remedies.
-    pub fn leaks(&self) -> Vec<Anomaly> {
-        let scenario = self.scenario();
-        self.run.model().leak_anomalies(&|site| scenario.releaser(site))
+        });
+        self.refresh_verdict();
     }
 
     pub fn apply(&mut self, command: ScenarioCommand) {
@@ -278,14 +225,17 @@ impl ScenarioSession {
                 self.restart();
             }
             ScenarioCommand::Step => {
-                if !self.run.is_over() && !self.run.busy() {
+                if !self.run.is_over() && !self.run.busy() && self.replaying == 0 {
                     self.run.step();
                 }
             }
             ScenarioCommand::Back => {
+                // Runs are deterministic: a fresh start run to the step
+                // before is the previous step.
                 let target = self.run.steps_run().saturating_sub(1);
                 self.restart();
-                self.replay(target);
+                self.replaying = target;
+                self.continue_replay();
             }
             ScenarioCommand::RunToEnd => {
                 self.auto_run = true;
@@ -296,23 +246,31 @@ impl ScenarioSession {
             ScenarioCommand::SetSpeed(speed) => self.steps_per_second = speed.clamp(0.25, 20.0),
             ScenarioCommand::RunAll => self.batch = Some(BatchRun::start(self.program.clone(), self.options)),
             ScenarioCommand::CloseRunAll => self.batch = None,
-            ScenarioCommand::Export => {}
         }
+        self.refresh_verdict();
     }
 
-    /// Advances what runs on its own: the child's answers and the auto-run
-    /// clock. Returns how long until something is due, if anything is.
+    /// Advances what runs on its own: the child's answers, a replay and the
+    /// auto-run clock. Returns how long until something is due, if anything is.
     pub fn tick(&mut self, now: Instant) -> Option<Duration> {
+        let due = self.advance(now);
+        self.refresh_verdict();
+        due
+    }
+
+    fn advance(&mut self, now: Instant) -> Option<Duration> {
         self.run.poll();
+        self.continue_replay();
         let batch_running = self.batch.as_mut().is_some_and(|batch| {
             batch.poll();
             !batch.is_done()
         });
-        if batch_running && !self.auto_run && !self.run.busy() {
+        let waiting = self.run.busy() || self.replaying > 0;
+        if batch_running && !self.auto_run && !waiting {
             return Some(Duration::from_millis(100));
         }
         if !self.auto_run {
-            return self.run.busy().then_some(Duration::from_millis(30));
+            return waiting.then_some(Duration::from_millis(30));
         }
         if self.run.is_over() {
             self.auto_run = false;
@@ -320,40 +278,62 @@ impl ScenarioSession {
         }
         let interval = Duration::from_secs_f32(1.0 / self.steps_per_second);
         let due = self.last_auto_step.is_none_or(|last| now.duration_since(last) >= interval);
-        if due && !self.run.busy() {
+        if due && !waiting {
             self.run.step();
             self.last_auto_step = Some(now);
         }
         Some(interval.min(Duration::from_millis(30)))
     }
 
-    /// Runs `steps` steps from a fresh start, waiting for a child to answer:
-    /// runs are deterministic, so this is how Back gets to the previous step.
-    fn replay(&mut self, steps: usize) {
-        for _ in 0..steps {
+    /// Runs the steps Back still owes, as far as the run answers without waiting.
+    fn continue_replay(&mut self) {
+        while self.replaying > 0 && !self.run.busy() && !self.run.is_over() {
             self.run.step();
-            if let ActiveRun::Child(run) = &mut self.run {
-                run.wait();
-            }
+            self.replaying -= 1;
+        }
+        if self.run.is_over() {
+            self.replaying = 0;
         }
     }
 
     fn restart(&mut self) {
         self.auto_run = false;
-        self.run = start(self.scenarios[self.selected].as_ref(), self.variant, self.options, &self.program);
+        self.replaying = 0;
+        let scenario = self.scenarios[self.selected].as_ref();
+        self.run = start(scenario, self.variant, self.options, &self.program);
+        self.code = code_panes(scenario, self.variant, self.run.as_ref());
+    }
+
+    /// Makes the verdict again if the run changed since it was last made.
+    fn refresh_verdict(&mut self) {
+        let state = RunState::of(self.run.as_ref());
+        if self.verdict.made_from == Some(state) {
+            return;
+        }
+        let finished = state.over && self.run.error().is_none();
+        let verdict = finished.then(|| self.run.report().map(Verdict::of)).flatten();
+        self.verdict = VerdictCache { made_from: Some(state), verdict };
     }
 }
 
-fn start(scenario: &dyn Scenario, variant: &str, options: RunOptions, program: &std::path::Path) -> ActiveRun {
+fn code_panes(scenario: &dyn Scenario, variant: &str, run: &dyn RunSource) -> CodePanes {
+    let steps = run.steps();
+    CodePanes {
+        rust: pane_regions(scenario.rust_source(), steps.iter().map(|s| Some(s.rust)), variant),
+        c: pane_regions(scenario.c_source(), steps.iter().map(|s| s.c), variant),
+    }
+}
+
+fn start(scenario: &dyn Scenario, variant: &str, options: RunOptions, program: &Path) -> Box<dyn RunSource> {
     if !scenario.variant(variant).is_some_and(|v| v.crashes) {
-        return ActiveRun::Local(Runner::new(scenario, variant, options));
+        return Box::new(Runner::new(scenario, variant, options));
     }
     match IsolatedRun::spawn(program, scenario, variant, options) {
-        Ok(run) => ActiveRun::Child(run),
-        Err(error) => ActiveRun::Failed {
+        Ok(run) => Box::new(run),
+        Err(error) => Box::new(FailedRun {
             steps: scenario.start(variant, options).steps().to_vec(),
             model: Model::new(),
             error: format!("could not start {} as an isolated child: {error}", program.display()),
-        },
+        }),
     }
 }

@@ -27,6 +27,32 @@ fn region(source: &str, opens: impl Fn(&str) -> bool) -> Option<String> {
     Some(text.join("\n"))
 }
 
+/// One region of a code pane: its name and the code it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeRegion {
+    pub name: &'static str,
+    pub text: String,
+}
+
+/// The regions named by `names` (steps in order; `None` for a step that
+/// shows nothing in this pane), each once, as the `variant` has them.
+pub fn pane_regions(
+    source: &str,
+    names: impl IntoIterator<Item = Option<&'static str>>,
+    variant: &str,
+) -> Vec<CodeRegion> {
+    let mut regions: Vec<CodeRegion> = Vec::new();
+    for name in names.into_iter().flatten() {
+        if regions.iter().any(|r| r.name == name) {
+            continue;
+        }
+        if let Some(text) = snippet(source, name, variant) {
+            regions.push(CodeRegion { name, text });
+        }
+    }
+    regions
+}
+
 /// How many regions named `name` (any variant) the source holds.
 pub fn count_regions(source: &str, name: &str) -> usize {
     let exact = format!("[step:{name}]");
@@ -50,6 +76,12 @@ mod tests {
         assert_eq!(snippet(SOURCE, "make", "broken").as_deref(), Some("let x = 2;"));
         assert_eq!(snippet(SOURCE, "make", "worse").as_deref(), Some("let x = 2;"));
         assert_eq!(snippet(SOURCE, "make", "brok").as_deref(), Some("let x = 1;\n    nested();"), "whole names only");
+    }
+
+    #[test]
+    fn a_pane_shows_each_region_once_in_step_order() {
+        let regions = pane_regions(SOURCE, [Some("make"), None, Some("absent"), Some("make")], "broken");
+        assert_eq!(regions, [CodeRegion { name: "make", text: "let x = 2;".to_owned() }]);
     }
 
     #[test]

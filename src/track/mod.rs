@@ -2,6 +2,7 @@
 //! series, per-site statistics, the outstanding blocks and the anomaly list.
 //! Views read it; only [`Model::apply`] changes it.
 
+pub mod accounting;
 mod anomaly;
 mod heap;
 mod session;
@@ -14,7 +15,7 @@ use rustc_hash::FxHashMap;
 use crate::ffi::{Domain, Event, EventKind, Site, Tracker};
 
 pub use anomaly::{Anomaly, AnomalyKind};
-pub use heap::{HeapModel, HeapStats, SeriesPoint};
+pub use heap::{BlockCounts, HeapModel, SeriesPoint};
 pub use session::{TrackerCommand, TrackerSession};
 
 /// A block the model holds as live.
@@ -30,29 +31,60 @@ pub struct OutstandingBlock {
     pub seq: u64,
 }
 
-/// Per-site counts. Frees count against the site that allocated, so that
-/// `live_blocks` says what that site still has outstanding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct SiteStats {
-    pub allocations: u64,
-    pub frees: u64,
-    pub live_blocks: u64,
-    pub live_bytes: u64,
-    pub peak_bytes: u64,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct SiteKey {
     domain: Domain,
     site: Option<Site>,
 }
 
-/// One row of the per-site table, resolved for display.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One allocating site of one heap. Frees count against the site that
+/// allocated, so that `live_blocks` says what it still has outstanding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SiteRow {
     pub domain: Domain,
-    pub site: String,
-    pub stats: SiteStats,
+    pub site: &'static str,
+    pub stats: BlockCounts,
+}
+
+/// Per-site counts, one row per heap and site *name*: the same string
+/// literal compiled into two files is two pointers but one site, and its
+/// peak is the peak of the two together.
+#[derive(Debug, Default)]
+struct SiteTable {
+    /// Which row each (heap, site pointer) counts in, resolved on first sight.
+    row_of: FxHashMap<SiteKey, usize>,
+    row_by_name: FxHashMap<(Domain, &'static str), usize>,
+    rows: Vec<SiteRow>,
+    /// `rows` sorted by heap then name: built when asked, dropped on any change.
+    sorted: OnceCell<Vec<SiteRow>>,
+}
+
+impl SiteTable {
+    fn counts_mut(&mut self, domain: Domain, site: Option<Site>) -> &mut BlockCounts {
+        if self.sorted.get().is_some() {
+            self.sorted = OnceCell::new();
+        }
+        let key = SiteKey { domain, site };
+        if let Some(&row) = self.row_of.get(&key) {
+            return &mut self.rows[row].stats;
+        }
+        let name = site.map_or("(unknown)", Site::name);
+        let rows = &mut self.rows;
+        let row = *self.row_by_name.entry((domain, name)).or_insert_with(|| {
+            rows.push(SiteRow { domain, site: name, stats: BlockCounts::default() });
+            rows.len() - 1
+        });
+        self.row_of.insert(key, row);
+        &mut self.rows[row].stats
+    }
+
+    fn sorted(&self) -> &[SiteRow] {
+        self.sorted.get_or_init(|| {
+            let mut rows = self.rows.clone();
+            rows.sort_by_key(|row| (row.domain, row.site));
+            rows
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -62,7 +94,7 @@ pub struct Model {
     /// Bumped on every change.
     revision: u64,
     heaps: [HeapModel; 2],
-    sites: FxHashMap<SiteKey, SiteStats>,
+    sites: SiteTable,
     outstanding: FxHashMap<u64, OutstandingBlock>,
     anomalies: Vec<Anomaly>,
     dropped_events: u64,
@@ -80,7 +112,7 @@ impl Default for Model {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             revision: 0,
             heaps: Default::default(),
-            sites: FxHashMap::default(),
+            sites: SiteTable::default(),
             outstanding: FxHashMap::default(),
             anomalies: Vec::new(),
             dropped_events: 0,
@@ -160,8 +192,8 @@ impl Model {
         &mut self.heaps[domain.index()]
     }
 
-    fn site_mut(&mut self, domain: Domain, site: Option<Site>) -> &mut SiteStats {
-        self.sites.entry(SiteKey { domain, site }).or_default()
+    fn site_mut(&mut self, domain: Domain, site: Option<Site>) -> &mut BlockCounts {
+        self.sites.counts_mut(domain, site)
     }
 
     /// Records an anomaly found outside the tracker (lost updates, panics,
@@ -243,19 +275,9 @@ impl Model {
         self.outstanding.len()
     }
 
-    /// Per-site statistics merged by site name, sorted by heap then name.
-    pub fn site_rows(&self) -> Vec<SiteRow> {
-        let mut merged: FxHashMap<(Domain, &'static str), SiteStats> = FxHashMap::default();
-        for (key, stats) in &self.sites {
-            let name = key.site.map_or("(unknown)", Site::name);
-            merged.entry((key.domain, name)).or_default().merge(stats);
-        }
-        let mut rows: Vec<SiteRow> = merged
-            .into_iter()
-            .map(|((domain, site), stats)| SiteRow { domain, site: site.to_owned(), stats })
-            .collect();
-        rows.sort_by(|a, b| (a.domain, &a.site).cmp(&(b.domain, &b.site)));
-        rows
+    /// Per-site statistics by site name, sorted by heap then name.
+    pub fn site_rows(&self) -> &[SiteRow] {
+        self.sites.sorted()
     }
 
     /// One leak anomaly per heap and allocating site that still has blocks
@@ -284,25 +306,46 @@ impl Model {
     }
 }
 
-impl SiteStats {
-    fn acquire(&mut self, size: u64) {
-        self.allocations += 1;
-        self.live_blocks += 1;
-        self.live_bytes += size;
-        self.peak_bytes = self.peak_bytes.max(self.live_bytes);
+#[cfg(test)]
+mod tests {
+    use std::ffi::CString;
+
+    use super::Model;
+    use crate::ffi::{Domain, Event, EventKind, Site};
+
+    fn event(seq: u64, kind: EventKind, address: u64, size: u64, site: Site) -> Event {
+        Event {
+            seq,
+            time_ns: seq,
+            address,
+            size,
+            related_address: 0,
+            related_size: 0,
+            site: Some(site),
+            related_site: None,
+            thread: 0,
+            domain: Domain::C,
+            kind,
+        }
     }
 
-    fn release(&mut self, size: u64) {
-        self.frees += 1;
-        self.live_blocks = self.live_blocks.saturating_sub(1);
-        self.live_bytes = self.live_bytes.saturating_sub(size);
-    }
-
-    fn merge(&mut self, other: &SiteStats) {
-        self.allocations += other.allocations;
-        self.frees += other.frees;
-        self.live_blocks += other.live_blocks;
-        self.live_bytes += other.live_bytes;
-        self.peak_bytes += other.peak_bytes;
+    #[test]
+    fn one_name_compiled_twice_is_one_site_with_one_running_peak() {
+        // The same literal in two files: two pointers, one name.
+        let first = Site::new(Box::leak(CString::new("read_body").unwrap().into_boxed_c_str()));
+        let second = Site::new(Box::leak(CString::new("read_body").unwrap().into_boxed_c_str()));
+        assert_ne!(first, second);
+        let mut model = Model::new();
+        model.apply(&event(0, EventKind::Alloc, 0x10, 100, first));
+        model.apply(&event(1, EventKind::Free, 0x10, 100, first));
+        model.apply(&event(2, EventKind::Alloc, 0x20, 60, second));
+        let rows = model.site_rows();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        let stats = rows[0].stats;
+        assert_eq!((rows[0].site, stats.allocations, stats.frees, stats.live_bytes), ("read_body", 2, 1, 60));
+        // Never more than 100 bytes were live at once: not 100 + 60.
+        assert_eq!(stats.peak_bytes, 100);
+        model.apply(&event(3, EventKind::Alloc, 0x30, 50, first));
+        assert_eq!(model.site_rows()[0].stats.peak_bytes, 110, "the rows follow the model");
     }
 }

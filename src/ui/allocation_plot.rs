@@ -133,16 +133,52 @@ impl Bucket {
     }
 }
 
-/// The lines of one plot, kept between frames until the model changes.
+/// What one plot draws, kept between frames until the model changes.
 #[derive(Clone)]
 struct CachedLines {
     key: ((u64, u64), XAxis),
-    /// Indexed by measure (blocks, bytes), then heap.
     lines: Arc<Lines>,
 }
 
-/// Indexed by measure (blocks, bytes), then heap.
-type Lines = [[Vec<PlotPoint>; 2]; 2];
+/// The heaps' lines, indexed by measure (blocks, bytes) then heap, and the
+/// anomaly markers.
+struct Lines {
+    heaps: [[Vec<PlotPoint>; 2]; 2],
+    markers: Vec<PlotPoint>,
+    /// For each marker: the index of its first anomaly in the model, and how
+    /// many anomalies it stands for.
+    marked: Vec<(usize, usize)>,
+}
+
+/// More markers than this are merged, one per column of the x axis: a plot
+/// has no room to tell them apart, and each costs a shape every frame.
+const MAX_MARKERS: usize = 512;
+
+/// One marker per anomaly that happened at a point of the stream (a crash or
+/// a lost update did not), merged by column when there are too many.
+fn anomaly_markers(anomalies: &[Anomaly], x: impl Fn(u64, Option<u64>) -> f64, end: f64) -> Lines {
+    let at: Vec<(usize, f64)> =
+        anomalies.iter().enumerate().filter_map(|(index, a)| Some((index, x(a.seq?, a.time_ns)))).collect();
+    let mut lines = Lines { heaps: Default::default(), markers: Vec::new(), marked: Vec::new() };
+    if at.len() <= MAX_MARKERS {
+        lines.markers = at.iter().map(|&(_, x)| PlotPoint::new(x, 0.0)).collect();
+        lines.marked = at.iter().map(|&(index, _)| (index, 1)).collect();
+        return lines;
+    }
+    let width = (end / MAX_MARKERS as f64).max(f64::MIN_POSITIVE);
+    let mut marker_of_column: Vec<Option<usize>> = vec![None; MAX_MARKERS + 1];
+    for (index, x) in at {
+        let column = ((x / width) as usize).min(MAX_MARKERS);
+        if let Some(marker) = marker_of_column[column] {
+            lines.marked[marker].1 += 1;
+        } else {
+            marker_of_column[column] = Some(lines.markers.len());
+            lines.markers.push(PlotPoint::new(x, 0.0));
+            lines.marked.push((index, 1));
+        }
+    }
+    lines
+}
 
 fn cached_lines(ui: &Ui, model: &Model, x_axis: XAxis, id: egui::Id, origin_ns: u64, end: f64) -> Arc<Lines> {
     let key = (model.version(), x_axis);
@@ -159,7 +195,10 @@ fn cached_lines(ui: &Ui, model: &Model, x_axis: XAxis, id: egui::Id, origin_ns: 
                 .collect()
         })
     };
-    let lines = Arc::new([build(Measure::Blocks), build(Measure::Bytes)]);
+    let mut lines =
+        anomaly_markers(model.anomalies(), |seq, time_ns| x_axis.x(seq, time_ns.unwrap_or(origin_ns), origin_ns), end);
+    lines.heaps = [build(Measure::Blocks), build(Measure::Bytes)];
+    let lines = Arc::new(lines);
     ui.data_mut(|d| d.insert_temp(id, CachedLines { key, lines: Arc::clone(&lines) }));
     lines
 }
@@ -186,6 +225,12 @@ fn step_points(series: &[SeriesPoint], measure: Measure, x: impl Fn(&SeriesPoint
     points
 }
 
+/// The id of one of the plots (`title` "Live blocks" or "Live bytes"), so
+/// that what it shows can be read back from egui's memory.
+pub fn plot_id(id_salt: &str, title: &str) -> egui::Id {
+    egui::Id::unique(("allocation-plot", id_salt, title))
+}
+
 /// Draws the two stacked plots (blocks above, bytes below), x axes linked.
 pub fn allocation_plot_ui(ui: &mut Ui, model: &Model, x_axis: XAxis, id_salt: &str) {
     let origin_ns = model.first_time_ns().unwrap_or(0);
@@ -193,7 +238,6 @@ pub fn allocation_plot_ui(ui: &mut Ui, model: &Model, x_axis: XAxis, id_salt: &s
         XAxis::Sequence => model.next_seq() as f64,
         XAxis::Time => x_axis.x(0, model.last_time_ns().unwrap_or(origin_ns), origin_ns),
     };
-    let marked: Vec<&Anomaly> = model.anomalies().iter().filter(|a| a.seq.is_some()).collect();
     let link = egui::Id::unique((id_salt, "x-link"));
     let height = ((ui.available_height() - 24.0) / 2.0).max(120.0);
     let lines = cached_lines(ui, model, x_axis, egui::Id::unique((id_salt, "lines")), origin_ns, end);
@@ -201,8 +245,9 @@ pub fn allocation_plot_ui(ui: &mut Ui, model: &Model, x_axis: XAxis, id_salt: &s
         [(Measure::Blocks, "Live blocks", "blocks"), (Measure::Bytes, "Live bytes", "bytes")].into_iter().enumerate()
     {
         ui.label(egui::RichText::new(title).strong());
-        let marked = &marked;
+        let lines = &lines;
         Plot::new((id_salt, title))
+            .id(plot_id(id_salt, title))
             .height(height)
             .legend(Legend::default())
             .link_axis(link, [true, false])
@@ -214,10 +259,10 @@ pub fn allocation_plot_ui(ui: &mut Ui, model: &Model, x_axis: XAxis, id_salt: &s
             .x_axis_label(x_axis.label())
             .y_axis_label(unit)
             .allow_scroll(false)
-            .label_formatter(move |hover| hover_text(hover, measure, x_axis, marked))
+            .label_formatter(move |hover| hover_text(hover, measure, x_axis, model.anomalies(), &lines.marked))
             .show(ui, |plot_ui| {
                 for domain in Domain::ALL {
-                    let points = &lines[index][domain.index()];
+                    let points = &lines.heaps[index][domain.index()];
                     // egui_plot folds dense lines into min/max bands per pixel
                     // column; a sparse step line must stay a line, or its
                     // risers are drawn as filled wedges.
@@ -234,13 +279,9 @@ pub fn allocation_plot_ui(ui: &mut Ui, model: &Model, x_axis: XAxis, id_salt: &s
                     let at = x_axis.x(start.seq, start.time_ns, origin_ns);
                     plot_ui.vline(VLine::new("", at).color(egui::Color32::GRAY).width(1.0));
                 }
-                if !marked.is_empty() {
-                    let markers: Vec<[f64; 2]> = marked
-                        .iter()
-                        .map(|a| [x_axis.x(a.seq.unwrap_or(0), a.time_ns.unwrap_or(origin_ns), origin_ns), 0.0])
-                        .collect();
+                if !lines.markers.is_empty() {
                     plot_ui.points(
-                        Points::new(ANOMALY_SERIES, PlotPoints::new(markers))
+                        Points::new(ANOMALY_SERIES, PlotPoints::Borrowed(&lines.markers))
                             .color(ANOMALY_COLOR)
                             .shape(MarkerShape::Diamond)
                             .radius(6.0),
@@ -251,14 +292,65 @@ pub fn allocation_plot_ui(ui: &mut Ui, model: &Model, x_axis: XAxis, id_salt: &s
 }
 
 /// Hovering a marker tells what went wrong; hovering a line, the heap's state.
-fn hover_text(hover: &HoverPosition<'_>, measure: Measure, x_axis: XAxis, marked: &[&Anomaly]) -> Option<String> {
+fn hover_text(
+    hover: &HoverPosition<'_>,
+    measure: Measure,
+    x_axis: XAxis,
+    anomalies: &[Anomaly],
+    marked: &[(usize, usize)],
+) -> Option<String> {
     let HoverPosition::NearDataPoint { plot_name, position, index } = *hover else { return None };
     if plot_name == ANOMALY_SERIES {
-        return marked.get(index).map(|a| format!("{}\n{}", a.kind.label(), a.message));
+        let &(first, count) = marked.get(index)?;
+        let anomaly = anomalies.get(first)?;
+        let more = if count > 1 {
+            format!("\n(and {} more here)", format::thousands(count as u64 - 1))
+        } else {
+            String::new()
+        };
+        return Some(format!("{}\n{}{more}", anomaly.kind.label(), anomaly.message));
     }
     let at = match x_axis {
         XAxis::Sequence => format!("event #{}", position.x as u64),
         XAxis::Time => format!("{:.3} ms", position.x),
     };
     Some(format!("{plot_name}, {at}: {}", measure.describe(position.y)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_MARKERS, anomaly_markers};
+    use crate::track::{Anomaly, AnomalyKind};
+
+    fn at(seq: Option<u64>) -> Anomaly {
+        Anomaly {
+            kind: AnomalyKind::DoubleFree,
+            domain: None,
+            site: "free_twice".to_owned(),
+            related_site: None,
+            address: 0,
+            bytes: 0,
+            step: None,
+            seq,
+            time_ns: None,
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn few_anomalies_are_one_marker_each_and_unplaced_ones_none() {
+        let anomalies = [at(Some(3)), at(None), at(Some(9))];
+        let lines = anomaly_markers(&anomalies, |seq, _| seq as f64, 10.0);
+        assert_eq!(lines.marked, [(0, 1), (2, 1)]);
+        assert_eq!(lines.markers.iter().map(|p| p.x).collect::<Vec<_>>(), [3.0, 9.0]);
+    }
+
+    #[test]
+    fn many_anomalies_merge_by_column_and_none_is_lost() {
+        let anomalies: Vec<Anomaly> = (0..100_000).map(|seq| at(Some(seq))).collect();
+        let lines = anomaly_markers(&anomalies, |seq, _| seq as f64, 100_000.0);
+        assert!(lines.markers.len() <= MAX_MARKERS + 1, "{} markers", lines.markers.len());
+        assert_eq!(lines.marked.iter().map(|&(_, count)| count).sum::<usize>(), anomalies.len());
+        assert_eq!(lines.marked[0], (0, 100_000 / MAX_MARKERS + 1), "the first column starts at the first anomaly");
+    }
 }

@@ -1,21 +1,29 @@
-//! The anomaly list: kind, where, and the plain sentence.
+//! The anomaly list: kind, where, and the plain sentence, newest first.
 
 use egui::{RichText, Ui};
 
 use crate::track::Anomaly;
 
-use super::ANOMALY_COLOR;
+use super::{ANOMALY_COLOR, format};
+
+/// The newest anomalies listed; older ones stay in the report and exports.
+/// A frame's work must not grow with a run that keeps finding things.
+pub const LISTED_ANOMALIES: usize = 100;
 
 pub fn anomaly_list_ui(ui: &mut Ui, anomalies: &[Anomaly]) {
-    ui.label(RichText::new(format!("Anomalies ({})", anomalies.len())).strong());
+    ui.label(RichText::new(format!("Anomalies ({})", format::thousands(anomalies.len() as u64))).strong());
     if anomalies.is_empty() {
         ui.weak("None: every free matched an allocation of its own heap.");
         return;
     }
-    for anomaly in anomalies.iter().rev() {
+    for anomaly in anomalies.iter().rev().take(LISTED_ANOMALIES) {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(anomaly.kind.label()).color(ANOMALY_COLOR).strong());
             ui.label(&anomaly.message);
         });
+    }
+    let older = anomalies.len().saturating_sub(LISTED_ANOMALIES);
+    if older > 0 {
+        ui.weak(format!("… and {} older, in the report and the exports", format::thousands(older as u64)));
     }
 }

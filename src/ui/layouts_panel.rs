@@ -3,6 +3,7 @@
 
 use egui::{Color32, Grid, RichText, ScrollArea, Ui};
 
+use crate::command::{Command, Export};
 use crate::layout::exhibits::{Column, Exhibit};
 use crate::layout::listing::pahole_listing;
 use crate::layout::{Field, Layout};
@@ -29,28 +30,27 @@ pub struct LayoutsView {
     pub listing: Option<(String, String)>,
     /// The member under the pointer last frame, lit in every column.
     pub hovered: Option<String>,
-    /// Asked to write the shown exhibit as SVG and text (the app does it).
-    pub export_requested: bool,
-    /// Presentation mode: the exhibit list is hidden.
-    pub presenting: bool,
 }
 
 impl Default for LayoutsView {
     fn default() -> Self {
-        LayoutsView {
-            shown: Shown::Exhibit(0),
-            bytes_per_row: 8,
-            listing: None,
-            hovered: None,
-            export_requested: false,
-            presenting: false,
-        }
+        LayoutsView { shown: Shown::Exhibit(0), bytes_per_row: 8, listing: None, hovered: None }
     }
 }
 
-pub fn layouts_panel_ui(ui: &mut Ui, exhibits: &[Exhibit], types: &[TypeRow], view: &mut LayoutsView) {
+/// Choosing an exhibit is the view's own business; what the app must do
+/// (an export) comes back as a command.
+#[must_use]
+pub fn layouts_panel_ui(
+    ui: &mut Ui,
+    exhibits: &[Exhibit],
+    types: &[TypeRow],
+    view: &mut LayoutsView,
+    presenting: bool,
+) -> Vec<Command> {
+    let mut commands = Vec::new();
     // Presenting: the room sees the exhibit, not the list of exhibits.
-    if !view.presenting {
+    if !presenting {
         egui::Panel::left("exhibit-list").resizable(true).default_size(200.0).show(ui, |ui| {
             ui.label(RichText::new("Exhibits").small().weak());
             for (index, exhibit) in exhibits.iter().enumerate() {
@@ -71,14 +71,15 @@ pub fn layouts_panel_ui(ui: &mut Ui, exhibits: &[Exhibit], types: &[TypeRow], vi
             Shown::TypeTable => type_table_ui(ui, types),
             Shown::Exhibit(index) => {
                 if let Some(exhibit) = exhibits.get(index) {
-                    exhibit_ui(ui, exhibit, view);
+                    exhibit_ui(ui, exhibit, view, &mut commands);
                 }
             }
         });
     });
+    commands
 }
 
-fn exhibit_ui(ui: &mut Ui, exhibit: &Exhibit, view: &mut LayoutsView) {
+fn exhibit_ui(ui: &mut Ui, exhibit: &Exhibit, view: &mut LayoutsView, commands: &mut Vec<Command>) {
     ui.heading(exhibit.spec.name);
     ui.label(exhibit.spec.description);
     ui.horizontal(|ui| {
@@ -91,7 +92,7 @@ fn exhibit_ui(ui: &mut Ui, exhibit: &Exhibit, view: &mut LayoutsView) {
             .on_hover_text("Every column side by side, and their pahole-style listings")
             .clicked()
         {
-            view.export_requested = true;
+            commands.push(Command::Export(Export::Exhibit));
         }
     });
     ui.separator();

@@ -3,13 +3,14 @@
 
 use egui::{Color32, RichText, Ui};
 
+use crate::command::Command;
 use crate::teaching::quiz::{QUIZ_TARGET, Question, Quiz, QuizCommand, is_right};
 
 const RIGHT_COLOR: Color32 = Color32::from_rgb(0x3c, 0xb3, 0x71);
 
 /// Draws the quiz; returns what the user did.
 #[must_use]
-pub fn quiz_panel_ui(ui: &mut Ui, quiz: &Quiz, seed_text: &mut String) -> Vec<QuizCommand> {
+pub fn quiz_panel_ui(ui: &mut Ui, quiz: &Quiz, seed_text: &mut String) -> Vec<Command> {
     let mut commands = Vec::new();
     let (right, asked) = quiz.score();
     ui.horizontal(|ui| {
@@ -22,7 +23,7 @@ pub fn quiz_panel_ui(ui: &mut Ui, quiz: &Quiz, seed_text: &mut String) -> Vec<Qu
         if ui.add_enabled(seed.is_ok(), egui::Button::new("New quiz")).clicked()
             && let Ok(seed) = seed
         {
-            commands.push(QuizCommand::Restart(seed));
+            commands.push(QuizCommand::Restart(seed).into());
         }
         ui.label(RichText::new(format!("(everyone with seed {} gets the same questions)", quiz.seed())).weak());
     });
@@ -38,7 +39,7 @@ pub fn quiz_panel_ui(ui: &mut Ui, quiz: &Quiz, seed_text: &mut String) -> Vec<Qu
                     let mut guess = blank.guess.clone();
                     let edit = egui::TextEdit::singleline(&mut guess).desired_width(60.0).interactive(!revealed);
                     if ui.add(edit).labelled_by(label.id).changed() {
-                        commands.push(QuizCommand::Guess(index, guess));
+                        commands.push(QuizCommand::Guess(index, guess).into());
                     }
                     if revealed {
                         if is_right(blank) {
@@ -64,7 +65,7 @@ pub fn quiz_panel_ui(ui: &mut Ui, quiz: &Quiz, seed_text: &mut String) -> Vec<Qu
                 for &variant in variants {
                     let button = egui::Button::selectable(*chosen == Some(variant), variant);
                     if ui.add_enabled(!revealed, button).clicked() {
-                        commands.push(QuizCommand::Choose(variant));
+                        commands.push(QuizCommand::Choose(variant).into());
                     }
                 }
             });
@@ -82,10 +83,10 @@ pub fn quiz_panel_ui(ui: &mut Ui, quiz: &Quiz, seed_text: &mut String) -> Vec<Qu
     ui.separator();
     ui.horizontal(|ui| {
         if ui.add_enabled(!revealed, egui::Button::new("Reveal")).clicked() {
-            commands.push(QuizCommand::Reveal);
+            commands.push(QuizCommand::Reveal.into());
         }
         if ui.button("Next question").clicked() {
-            commands.push(QuizCommand::Next);
+            commands.push(QuizCommand::Next.into());
         }
     });
     commands

@@ -3,11 +3,12 @@
 
 use egui::{Context, RichText, Ui};
 
+use crate::command::Command;
 use crate::scenarios::batch::{BatchResult, BatchRun};
 use crate::scenarios::session::ScenarioCommand;
 
 /// The button, or the progress of the batch under way.
-pub fn run_all_button_ui(ui: &mut Ui, batch: Option<&BatchRun>, commands: &mut Vec<ScenarioCommand>) {
+pub fn run_all_button_ui(ui: &mut Ui, batch: Option<&BatchRun>, commands: &mut Vec<Command>) {
     match batch {
         Some(batch) if !batch.is_done() => {
             let (done, total) = batch.progress();
@@ -16,7 +17,7 @@ pub fn run_all_button_ui(ui: &mut Ui, batch: Option<&BatchRun>, commands: &mut V
                 ui.label(RichText::new(format!("running {scenario} / {variant}")).small().weak());
             }
             if ui.button("Stop running all").clicked() {
-                commands.push(ScenarioCommand::CloseRunAll);
+                commands.push(ScenarioCommand::CloseRunAll.into());
             }
         }
         _ => {
@@ -25,14 +26,14 @@ pub fn run_all_button_ui(ui: &mut Ui, batch: Option<&BatchRun>, commands: &mut V
                 .on_hover_text("Every scenario × variant to the end, as `ffiscope run --all`")
                 .clicked()
             {
-                commands.push(ScenarioCommand::RunAll);
+                commands.push(ScenarioCommand::RunAll.into());
             }
         }
     }
 }
 
 /// One line per run: how it ended, what is still live, what was caught.
-pub fn run_all_window(ctx: &Context, batch: Option<&BatchRun>, commands: &mut Vec<ScenarioCommand>) {
+pub fn run_all_window(ctx: &Context, batch: Option<&BatchRun>, commands: &mut Vec<Command>) {
     let Some(batch) = batch else { return };
     let (done, total) = batch.progress();
     let mut open = true;
@@ -58,7 +59,7 @@ pub fn run_all_window(ctx: &Context, batch: Option<&BatchRun>, commands: &mut Ve
             });
         });
     if !open {
-        commands.push(ScenarioCommand::CloseRunAll);
+        commands.push(ScenarioCommand::CloseRunAll.into());
     }
 }
 

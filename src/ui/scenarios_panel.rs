@@ -3,16 +3,17 @@
 
 use egui::{Color32, Frame, RichText, ScrollArea, TextWrapMode, Ui};
 
-use crate::scenarios::session::{ActiveRun, ScenarioCommand, ScenarioSession};
-use crate::scenarios::snippet::snippet;
-use crate::scenarios::{Scenario, StepInfo};
+use crate::command::{Command, Export};
+use crate::scenarios::StepInfo;
+use crate::scenarios::session::{ScenarioCommand, ScenarioSession};
+use crate::scenarios::snippet::CodeRegion;
 
 use super::allocation_plot::{XAxis, allocation_plot_ui};
 use super::anomaly_list::anomaly_list_ui;
 use super::heap_counts::heap_counts_ui;
 use super::outstanding_table::{BlockContext, outstanding_table_ui};
 use super::run_all_view::{run_all_button_ui, run_all_window};
-use super::{ANOMALY_COLOR, heap_color};
+use super::{ANOMALY_COLOR, format, heap_color};
 
 const CODE_HEIGHT: f32 = 210.0;
 
@@ -37,7 +38,7 @@ pub fn scenarios_panel_ui(
     session: &ScenarioSession,
     x_axis: &mut XAxis,
     presenting: bool,
-) -> Vec<ScenarioCommand> {
+) -> Vec<Command> {
     let mut commands = Vec::new();
     // Presenting: the room sees the lesson, not the list of lessons.
     if !presenting {
@@ -71,7 +72,7 @@ pub fn scenarios_panel_ui(
     commands
 }
 
-fn scenario_list_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<ScenarioCommand>) {
+fn scenario_list_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<Command>) {
     run_all_button_ui(ui, session.batch(), commands);
     ui.separator();
     let mut lesson = "";
@@ -83,12 +84,12 @@ fn scenario_list_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<S
         }
         let selected = scenario.id() == session.scenario().id();
         if ui.selectable_label(selected, scenario.title()).on_hover_text(scenario.id()).clicked() && !selected {
-            commands.push(ScenarioCommand::Select(scenario.id()));
+            commands.push(ScenarioCommand::Select(scenario.id()).into());
         }
     }
 }
 
-fn header_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<ScenarioCommand>) {
+fn header_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<Command>) {
     let scenario = session.scenario();
     ui.horizontal(|ui| {
         ui.heading(scenario.title());
@@ -103,7 +104,7 @@ fn header_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<Scenario
                 hint.push_str(" Runs in a child process.");
             }
             if ui.selectable_label(selected, variant_label(variant.name)).on_hover_text(hint).clicked() && !selected {
-                commands.push(ScenarioCommand::SetVariant(variant.name));
+                commands.push(ScenarioCommand::SetVariant(variant.name).into());
             }
         }
         if session.isolated() {
@@ -117,43 +118,43 @@ fn header_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<Scenario
         let run = session.run();
         let can_step = !run.is_over() && !run.busy();
         if ui.add_enabled(can_step, egui::Button::new("Step")).on_hover_text("Run the next step (Space)").clicked() {
-            commands.push(ScenarioCommand::Step);
+            commands.push(ScenarioCommand::Step.into());
         }
         if ui
             .add_enabled(run.steps_run() > 0, egui::Button::new("Back"))
             .on_hover_text("Re-run from the start to the previous step")
             .clicked()
         {
-            commands.push(ScenarioCommand::Back);
+            commands.push(ScenarioCommand::Back.into());
         }
         if session.is_auto_running() {
             if ui.button("Pause").clicked() {
-                commands.push(ScenarioCommand::Pause);
+                commands.push(ScenarioCommand::Pause.into());
             }
         } else if ui.add_enabled(!run.is_over(), egui::Button::new("Run to end")).clicked() {
-            commands.push(ScenarioCommand::RunToEnd);
+            commands.push(ScenarioCommand::RunToEnd.into());
         }
         if ui.button("Reset").clicked() {
-            commands.push(ScenarioCommand::Reset);
+            commands.push(ScenarioCommand::Reset.into());
         }
         if ui
             .button("Export run")
             .on_hover_text("Timeline as CSV and Chrome trace; report as Markdown and JSON")
             .clicked()
         {
-            commands.push(ScenarioCommand::Export);
+            commands.push(Command::Export(Export::Run));
         }
         let mut speed = session.steps_per_second();
         if ui
             .add(egui::Slider::new(&mut speed, 0.25..=20.0).logarithmic(true).suffix(" steps/s").text("speed"))
             .changed()
         {
-            commands.push(ScenarioCommand::SetSpeed(speed));
+            commands.push(ScenarioCommand::SetSpeed(speed).into());
         }
         if scenario.id() == "threads-shared-resource" {
             let mut threads = session.options().threads;
             if ui.add(egui::Slider::new(&mut threads, 2..=8).text("threads")).changed() {
-                commands.push(ScenarioCommand::SetThreads(threads));
+                commands.push(ScenarioCommand::SetThreads(threads).into());
             }
         }
         if run.busy() {
@@ -177,48 +178,27 @@ fn step_ui(ui: &mut Ui, session: &ScenarioSession) {
             ui.monospace(note);
         }
     }
-    if let Some((signal, step)) = run.crash() {
-        let title = step.and_then(|s| steps.get(s as usize)).map_or("", |s| s.title);
-        let at = step.map(|s| format!(" in step {} ({title})", s + 1)).unwrap_or_default();
+    if let Some(crash) = run.crash() {
+        let title = crash.step.and_then(|s| steps.get(s as usize)).map_or("", |s| s.title);
+        let at = crash.step.map(|s| format!(" in step {} ({title})", s + 1)).unwrap_or_default();
         Frame::group(ui.style()).stroke((1.5, ANOMALY_COLOR)).show(ui, |ui| {
             ui.label(
-                RichText::new(format!("The child process died with {signal}{at}. ffiscope itself is unharmed."))
-                    .color(ANOMALY_COLOR)
-                    .strong(),
+                RichText::new(format!(
+                    "The child process died with {}{at}. ffiscope itself is unharmed.",
+                    crash.signal
+                ))
+                .color(ANOMALY_COLOR)
+                .strong(),
             );
-            if let ActiveRun::Child(child) = run {
-                let tail: Vec<&str> = child
-                    .stderr_text()
-                    .lines()
-                    .filter(|l| !l.trim_start().starts_with(|c: char| c.is_ascii_digit()) && !l.contains("  at "))
-                    .take(4)
-                    .collect();
-                if !tail.is_empty() {
-                    ui.monospace(tail.join("\n"));
-                }
+            let explanation: Vec<&str> = crash.explaining_lines().take(4).collect();
+            if !explanation.is_empty() {
+                ui.monospace(explanation.join("\n"));
             }
         });
     }
     if let Some(error) = run.error() {
         ui.label(RichText::new(error).color(ANOMALY_COLOR));
     }
-}
-
-/// The regions a variant's steps show, in order, each once.
-fn regions(scenario: &dyn Scenario, variant: &str, steps: &[StepInfo], rust: bool) -> Vec<(&'static str, String)> {
-    let mut seen: Vec<(&'static str, String)> = Vec::new();
-    for step in steps {
-        let (name, source) =
-            if rust { (Some(step.rust), scenario.rust_source()) } else { (step.c, scenario.c_source()) };
-        let Some(name) = name else { continue };
-        if seen.iter().any(|(n, _)| *n == name) {
-            continue;
-        }
-        if let Some(text) = snippet(source, name, variant) {
-            seen.push((name, text));
-        }
-    }
-    seen
 }
 
 fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession) {
@@ -235,11 +215,12 @@ fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession) {
                 crate::ffi::Domain::C
             })));
             let highlighted = current.and_then(|s| if rust { Some(s.rust) } else { s.c });
-            let regions = regions(session.scenario(), session.variant(), steps, rust);
+            let code = session.code();
+            let regions: &[CodeRegion] = if rust { &code.rust } else { &code.c };
             ScrollArea::both().id_salt(("code", title)).max_height(CODE_HEIGHT).auto_shrink([false, true]).show(
                 column,
                 |ui| {
-                    for (name, text) in &regions {
+                    for CodeRegion { name, text } in regions {
                         let lit = highlighted == Some(*name);
                         let fill = if lit {
                             ui.visuals().selection.bg_fill.gamma_multiply(0.45)
@@ -286,21 +267,26 @@ fn results_ui(ui: &mut Ui, session: &ScenarioSession) {
     });
 }
 
-/// The end of a run in plain words.
+/// The end of a run in plain words: one line per kind of finding and site,
+/// however many times it happened.
 fn verdict_ui(ui: &mut Ui, session: &ScenarioSession) {
-    let Some(report) = session.run().report() else { return };
+    let Some(verdict) = session.verdict() else { return };
     ui.label(RichText::new("Verdict").strong().size(16.0));
-    if report.anomalies.is_empty() {
+    if verdict.report.anomalies.is_empty() {
         ui.label(
             RichText::new("Clean: every block went back to the allocator that made it, and nothing went wrong.")
                 .color(Color32::from_rgb(0x4c, 0xaf, 0x50)),
         );
         return;
     }
-    for anomaly in &report.anomalies {
+    for &(first, times) in &verdict.findings {
+        let anomaly = &verdict.report.anomalies[first];
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(anomaly.kind.label()).color(ANOMALY_COLOR).strong());
             ui.label(&anomaly.message);
+            if times > 1 {
+                ui.weak(format!("and {} more like it", format::thousands(times as u64 - 1)));
+            }
         });
     }
 }

@@ -18,7 +18,7 @@ pub fn site_table_ui(ui: &mut Ui, rows: &[SiteRow]) {
         }
         ui.end_row();
         for row in rows {
-            ui.monospace(&row.site);
+            ui.monospace(row.site);
             ui.label(RichText::new(row.domain.label()).color(heap_color(row.domain)));
             ui.label(format::thousands(row.stats.allocations));
             ui.label(format::thousands(row.stats.frees));

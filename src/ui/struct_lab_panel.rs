@@ -4,6 +4,7 @@
 
 use egui::{Color32, RichText, ScrollArea, Ui};
 
+use crate::command::{Command, Export};
 use crate::layout::lab::Target;
 use crate::layout::lab::report::{LabReport, TargetReport, TypeReport};
 use crate::layout::lab::session::{LabCommand, LabSession};
@@ -40,7 +41,7 @@ pub fn badge(result: &TargetReport, ty: &TypeReport) -> (String, Color32) {
 const MIN_TARGET_COLUMN_WIDTH: f32 = 240.0;
 
 #[must_use]
-pub fn struct_lab_panel_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView) -> Vec<LabCommand> {
+pub fn struct_lab_panel_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView) -> Vec<Command> {
     let mut commands = Vec::new();
     toolbar_ui(ui, session, view, &mut commands);
     ui.separator();
@@ -48,7 +49,7 @@ pub fn struct_lab_panel_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView
         let mut text = session.text().to_owned();
         let editor = egui::TextEdit::multiline(&mut text).code_editor().desired_rows(24).desired_width(f32::INFINITY);
         if ui.add(editor).on_hover_text("C declarations: struct, union, enum, typedef, #pragma pack").changed() {
-            commands.push(LabCommand::Edit(text));
+            commands.push(LabCommand::Edit(text).into());
         }
         errors_ui(ui, session);
     });
@@ -58,13 +59,13 @@ pub fn struct_lab_panel_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView
     commands
 }
 
-fn toolbar_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView, commands: &mut Vec<LabCommand>) {
+fn toolbar_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView, commands: &mut Vec<Command>) {
     ui.horizontal_wrapped(|ui| {
         ui.label("Targets:");
         for target in Target::ALL {
             let on = session.targets().contains(&target);
             if ui.selectable_label(on, target.triple()).clicked() {
-                commands.push(LabCommand::ToggleTarget(target));
+                commands.push(LabCommand::ToggleTarget(target).into());
             }
         }
         ui.separator();
@@ -76,15 +77,15 @@ fn toolbar_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView, commands: &
             .on_hover_text("Compile a probe with each target's C compiler and compare every number")
             .clicked()
         {
-            commands.push(LabCommand::Verify);
+            commands.push(LabCommand::Verify.into());
         }
         ui.separator();
         ui.add(egui::TextEdit::singleline(&mut view.path).hint_text("path/to/header.h").desired_width(200.0));
         if ui.add_enabled(!view.path.is_empty(), egui::Button::new("Open")).clicked() {
-            commands.push(LabCommand::Open(view.path.clone()));
+            commands.push(LabCommand::Open(view.path.clone()).into());
         }
         if ui.add_enabled(!view.path.is_empty(), egui::Button::new("Save")).clicked() {
-            commands.push(LabCommand::Save(view.path.clone()));
+            commands.push(LabCommand::Save(view.path.clone()).into());
         }
         if let Some(message) = session.message() {
             ui.weak(message);
@@ -102,7 +103,8 @@ fn errors_ui(ui: &mut Ui, session: &LabSession) {
             .color(ANOMALY_COLOR),
     );
     for error in errors {
-        ui.label(RichText::new(error.render(session.text())).monospace().color(ANOMALY_COLOR));
+        let rendered = error.render_in(session.source_name(), session.text());
+        ui.label(RichText::new(rendered).monospace().color(ANOMALY_COLOR));
     }
 }
 
@@ -132,14 +134,14 @@ pub fn differences(report: &LabReport, name: &str) -> Vec<String> {
     lines
 }
 
-fn results_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView, commands: &mut Vec<LabCommand>) {
+fn results_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView, commands: &mut Vec<Command>) {
     let report = session.report();
     let Some(first) = report.results.first() else { return };
     ui.horizontal_wrapped(|ui| {
         ui.label("Type:");
         for ty in &first.types {
             if ui.selectable_label(session.selected() == Some(ty.name.as_str()), &ty.name).clicked() {
-                commands.push(LabCommand::Select(ty.name.clone()));
+                commands.push(LabCommand::Select(ty.name.clone()).into());
             }
         }
     });
@@ -156,7 +158,7 @@ fn results_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView, commands: &
         }
     }
     if ui.button("Export SVG, PNG and text").on_hover_text("This type on every chosen target, side by side").clicked() {
-        commands.push(LabCommand::Export);
+        commands.push(Command::Export(Export::LabType));
     }
     ui.separator();
     let highlighted = view.hovered.take();

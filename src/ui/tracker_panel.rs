@@ -3,6 +3,7 @@
 
 use egui::Ui;
 
+use crate::command::Command;
 use crate::track::{TrackerCommand, TrackerSession};
 
 use super::allocation_plot::{XAxis, allocation_plot_ui};
@@ -41,12 +42,12 @@ const BUTTONS: &[(&str, TrackerCommand, &str)] = &[
 ];
 
 #[must_use]
-pub fn tracker_panel_ui(ui: &mut Ui, session: &TrackerSession, x_axis: &mut XAxis) -> Option<TrackerCommand> {
-    let mut command = None;
+pub fn tracker_panel_ui(ui: &mut Ui, session: &TrackerSession, x_axis: &mut XAxis) -> Vec<Command> {
+    let mut commands = Vec::new();
     ui.horizontal_wrapped(|ui| {
         for &(label, action, hint) in BUTTONS {
             if ui.button(label).on_hover_text(hint).clicked() {
-                command = Some(action);
+                commands.push(action.into());
             }
         }
     });
@@ -68,8 +69,8 @@ pub fn tracker_panel_ui(ui: &mut Ui, session: &TrackerSession, x_axis: &mut XAxi
             ui.separator();
             outstanding_table_ui(ui, model.outstanding(), None);
             ui.separator();
-            site_table_ui(ui, &model.site_rows());
+            site_table_ui(ui, model.site_rows());
         });
     });
-    command
+    commands
 }

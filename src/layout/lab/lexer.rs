@@ -33,6 +33,11 @@ impl ParseError {
         let caret = " ".repeat(self.column.saturating_sub(1)) + "^";
         format!("{}:{}: {}\n  {text}\n  {caret}", self.line, self.column, self.message)
     }
+
+    /// As [`ParseError::render`], named after the file it is in: `file:line:column: …`.
+    pub fn render_in(&self, file: &str, source: &str) -> String {
+        format!("{file}:{}", self.render(source))
+    }
 }
 
 /// A position in the text that knows its line and column.

@@ -29,14 +29,16 @@ pub enum LabCommand {
     Verify,
     Open(String),
     Save(String),
-    /// The selected type on every chosen target, as SVG, PNG and text
-    /// (written by the app, into the export folder).
-    Export,
 }
+
+/// What errors and results name the text after until it is opened or saved.
+const PASTED_NAME: &str = "lab.h";
 
 #[derive(Debug)]
 pub struct LabSession {
     text: String,
+    /// The file the text came from or was saved to, as errors name it.
+    source_name: String,
     targets: Vec<Target>,
     model: LabReport,
     selected: Option<String>,
@@ -51,12 +53,18 @@ pub struct LabSession {
 impl LabSession {
     pub fn new(text: String) -> LabSession {
         let targets = vec![Target::X86_64Linux, Target::I686Linux, Target::X86_64Windows];
-        let model = analyze("lab.h", &text, &targets, false);
-        LabSession { text, targets, model, selected: None, pending: None, verified: None, message: None }
+        let model = analyze(PASTED_NAME, &text, &targets, false);
+        let source_name = PASTED_NAME.to_owned();
+        LabSession { text, source_name, targets, model, selected: None, pending: None, verified: None, message: None }
     }
 
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// The file the text came from or was saved to (`lab.h` for pasted text).
+    pub fn source_name(&self) -> &str {
+        &self.source_name
     }
 
     pub fn targets(&self) -> &[Target] {
@@ -119,18 +127,22 @@ impl LabSession {
                 self.relayout();
             }
             LabCommand::Select(name) => self.selected = Some(name),
-            LabCommand::Export => {}
             LabCommand::Verify => self.start_verification(),
             LabCommand::Open(path) => match std::fs::read_to_string(&path) {
                 Ok(text) => {
-                    self.set_text(text);
                     self.message = Some(format!("Opened {path}"));
+                    self.source_name = path;
+                    self.set_text(text);
                 }
                 Err(error) => self.message = Some(format!("Could not open {path}: {error}")),
             },
             LabCommand::Save(path) => {
                 self.message = Some(match save_whole(Path::new(&path), self.text.as_bytes()) {
-                    Ok(()) => format!("Saved {path}"),
+                    Ok(()) => {
+                        let saved = format!("Saved {path}");
+                        self.source_name = path;
+                        saved
+                    }
                     Err(error) => format!("Could not save {path}: {error}"),
                 });
             }
@@ -143,17 +155,20 @@ impl LabSession {
     }
 
     fn relayout(&mut self) {
-        self.model = analyze("lab.h", &self.text, &self.targets, false);
+        self.model = analyze(&self.source_name, &self.text, &self.targets, false);
     }
 
     fn start_verification(&mut self) {
         let (sender, receiver) = channel();
         let (text, targets) = (self.text.clone(), self.targets.clone());
-        let (for_thread, targets_for_thread) = (text.clone(), targets.clone());
-        std::thread::spawn(move || {
-            let _ = sender.send(analyze("lab.h", &for_thread, &targets_for_thread, true));
+        let (for_thread, targets_for_thread, name) = (text.clone(), targets.clone(), self.source_name.clone());
+        let spawned = std::thread::Builder::new().name("lab-verification".into()).spawn(move || {
+            let _ = sender.send(analyze(&name, &for_thread, &targets_for_thread, true));
         });
-        self.pending = Some((text, targets, receiver));
+        match spawned {
+            Ok(_) => self.pending = Some((text, targets, receiver)),
+            Err(error) => self.message = Some(format!("Could not start the verification: {error}")),
+        }
     }
 
     /// Takes a finished verification, if one finished. Returns true if it did.

@@ -69,11 +69,7 @@ pub fn find_compiler(target: Target) -> Option<Compiler> {
             .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()) && w.contains('.'))
             .or_else(|| first.split_whitespace().find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit())))
             .unwrap_or("?");
-        let name = if program.contains("clang") {
-            "clang"
-        } else {
-            program.trim_end_matches("-gcc").rsplit('-').next().map_or("gcc", |_| "gcc")
-        };
+        let name = if program.contains("clang") { "clang" } else { "gcc" };
         let prefix = program.strip_suffix("-gcc").map(|p| format!("{p}-")).unwrap_or_default();
         Some(Compiler {
             program: (*program).to_owned(),
@@ -268,15 +264,22 @@ fn run_compiler(compiler: &Compiler, source: &str, extra: &[&str]) -> Result<(bo
         .map_err(|e| format!("could not start {}: {e}", compiler.program))?;
     let mut stdin = child.stdin.take().ok_or("no stdin")?;
     let text = source.to_owned();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(text.as_bytes());
-    });
+    let spawn_failed = |e: std::io::Error| format!("could not start a thread for {}: {e}", compiler.program);
+    let writer = std::thread::Builder::new()
+        .name(format!("{}-stdin", compiler.program))
+        .spawn(move || {
+            let _ = stdin.write_all(text.as_bytes());
+        })
+        .map_err(&spawn_failed)?;
     let mut stderr = child.stderr.take().ok_or("no stderr")?;
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
-        text
-    });
+    let reader = std::thread::Builder::new()
+        .name(format!("{}-stderr", compiler.program))
+        .spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+            text
+        })
+        .map_err(&spawn_failed)?;
     let started = Instant::now();
     let status = loop {
         match child.try_wait() {
