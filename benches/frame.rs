@@ -1,7 +1,8 @@
 //! Frame time of the Scenarios tab (CPU, headless harness) with a large run
 //! on screen: 1 M and 10 M recorded events, 10 k blocks outstanding. Also
 //! prints the model's memory, measured by recording the model's own Rust
-//! allocations with a second tracker.
+//! allocations with a second tracker, and what one frame allocates: at the
+//! end of `leak-hunt/leaky` as a learner runs it, and with each large run.
 //! Run with `cargo bench --bench frame`; figures go in BENCHMARKS.md.
 
 use std::hint::black_box;
@@ -9,11 +10,15 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable as _;
 use ffiscope::app::FfiscopeApp;
 use ffiscope::ffi::bench_loops::tracked_pairs;
 use ffiscope::ffi::{CBlock, Domain, Tracker, TrackerConfig};
 use ffiscope::track::Model;
+use ffiscope::track::accounting::rust_allocations_of;
+use support::finished_leak_hunt;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 const OUTSTANDING: usize = 10_000;
 const CHUNK_PAIRS: usize = 250_000;
@@ -52,17 +57,22 @@ fn recorded_model(events: usize) -> (Model, u64, u64) {
     (model, heap.live_bytes, heap.peak_bytes)
 }
 
+/// Prints what one frame allocates once the view's caches are warm.
+fn print_frame_allocations(label: &str, harness: &mut Harness<'static, FfiscopeApp>) {
+    harness.run_steps(3);
+    let ((), tally) = rust_allocations_of(|| harness.step());
+    assert_eq!(tally.dropped_events, 0, "every allocation of the frame was counted");
+    eprintln!("  {label}: one frame allocates {} times, {:.1} KiB", tally.allocations, tally.bytes as f64 / 1024.0);
+}
+
 fn harness_showing(model: Model) -> Harness<'static, FfiscopeApp> {
-    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 900.0)).build_eframe(|cc| FfiscopeApp::new(cc));
-    harness.run();
-    harness.get_by_label("Scenarios").click();
-    harness.run();
-    harness.get_by_label("Hunting a leak in a request loop").click();
-    harness.run();
+    let mut harness = finished_leak_hunt();
+    print_frame_allocations("leak-hunt/leaky at its verdict", &mut harness);
     harness.state_mut().scenarios_mut().load_recording(model);
     let first = Instant::now();
     harness.step();
     eprintln!("  first frame (decimating the series): {:.1} ms", first.elapsed().as_secs_f64() * 1e3);
+    print_frame_allocations("the recorded run", &mut harness);
     harness
 }
 

@@ -5,6 +5,7 @@
 use ffiscope::export::{chrome_trace, layouts_svg, report_markdown, timeline_csv};
 use ffiscope::ffi::EventKind;
 use ffiscope::layout::exhibits::load_exhibits;
+use ffiscope::scenarios::run_source::RunSource as _;
 use ffiscope::scenarios::runner::Runner;
 use ffiscope::scenarios::{RunOptions, find};
 

@@ -1,31 +1,15 @@
 //! A frame of the Scenarios tab draws what was derived when the model last
 //! changed: what it allocates does not grow with the run on screen.
 
+mod support;
+
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable as _;
 use ffiscope::app::FfiscopeApp;
 use ffiscope::ffi::bench_loops::tracked_pairs;
 use ffiscope::ffi::{CBlock, Tracker, TrackerConfig};
 use ffiscope::track::Model;
 use ffiscope::track::accounting::{AllocationTally, rust_allocations_of};
-
-/// `leak-hunt/leaky`, stepped to its verdict.
-fn finished_leak_hunt() -> Harness<'static, FfiscopeApp> {
-    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 900.0)).build_eframe(|cc| FfiscopeApp::new(cc));
-    harness.run();
-    harness.get_by_label("Scenarios").click();
-    harness.run();
-    harness.get_by_label("Hunting a leak in a request loop").click();
-    harness.run();
-    harness.get_by_label("leaky").click();
-    harness.run();
-    while !harness.state().scenarios().run().is_over() {
-        harness.get_by_label("Step").click();
-        harness.run();
-    }
-    harness.get_by_label_contains("Verdict");
-    harness
-}
+use support::finished_leak_hunt;
 
 /// A real tracker's model of `pairs` malloc+free pairs, `leaked` blocks
 /// left live and `double_frees` caught double frees.

@@ -17,11 +17,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::ffi::Event;
 use crate::report::{AnomalyReport, Outcome, Report};
-use crate::track::{Anomaly, Model};
+use crate::track::Anomaly;
 
-use super::run_source::{Crash, RunSource};
+use super::run_source::{Crash, RunLog, RunSource};
 use super::runner::{Runner, StepRecord};
-use super::{RunOptions, Scenario, ScenarioInfo, StepInfo};
+use super::{RunOptions, Scenario, ScenarioInfo};
 
 /// How long a child may take for one step before it is killed as hung.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(20);
@@ -117,7 +117,6 @@ enum Incoming {
 pub struct IsolatedRun {
     scenario: &'static ScenarioInfo,
     variant: String,
-    steps: Vec<StepInfo>,
     child: Child,
     stdin: Option<ChildStdin>,
     messages: Receiver<Incoming>,
@@ -129,9 +128,8 @@ pub struct IsolatedRun {
     stderr_closed: bool,
     /// The child's exit status and when it was first seen.
     exited: Option<(std::io::Result<ExitStatus>, Instant)>,
-    model: Model,
-    records: Vec<StepRecord>,
-    events: Vec<Event>,
+    /// The model is rebuilt here from what the child streams.
+    log: RunLog,
     steps_begun: u32,
     requested: usize,
     waiting_since: Option<Instant>,
@@ -199,7 +197,6 @@ impl IsolatedRun {
         Ok(IsolatedRun {
             scenario: scenario.info(),
             variant: variant.to_owned(),
-            steps,
             stdin: child.stdin.take(),
             child,
             messages,
@@ -208,31 +205,12 @@ impl IsolatedRun {
             output_closed: false,
             stderr_closed: false,
             exited: None,
-            model: Model::new(),
-            records: Vec::new(),
-            events: Vec::new(),
+            log: RunLog::new(steps),
             steps_begun: 0,
             requested: 0,
             waiting_since: None,
             outcome: None,
         })
-    }
-
-    pub fn steps(&self) -> &[StepInfo] {
-        &self.steps
-    }
-
-    pub fn model(&self) -> &Model {
-        &self.model
-    }
-
-    pub fn records(&self) -> &[StepRecord] {
-        &self.records
-    }
-
-    /// Every event the child streamed, in stream order.
-    pub fn events(&self) -> &[Event] {
-        &self.events
     }
 
     pub fn finished(&self) -> Option<&Finished> {
@@ -241,7 +219,7 @@ impl IsolatedRun {
 
     /// Steps asked for but not yet reported back.
     pub fn busy(&self) -> bool {
-        self.outcome.is_none() && self.requested > self.records.len()
+        self.outcome.is_none() && self.requested > self.log.records.len()
     }
 
     /// Something is still to come: an answer, or the child's exit.
@@ -260,7 +238,8 @@ impl IsolatedRun {
             return;
         }
         let line = if all { "run\n" } else { "step\n" };
-        self.requested = if all { self.steps.len() } else { (self.requested + 1).min(self.steps.len()) };
+        let steps = self.log.steps.len();
+        self.requested = if all { steps } else { (self.requested + 1).min(steps) };
         self.waiting_since.get_or_insert_with(Instant::now);
         if let Some(stdin) = &mut self.stdin
             && (stdin.write_all(line.as_bytes()).is_err() || stdin.flush().is_err())
@@ -336,13 +315,13 @@ impl IsolatedRun {
         match message {
             ChildMessage::StepBegin { index } => {
                 self.steps_begun = index + 1;
-                self.model.begin_step(index);
+                self.log.model.begin_step(index);
             }
             ChildMessage::Event { event } => {
-                self.model.apply(&event);
-                self.events.push(event);
+                self.log.model.apply(&event);
+                self.log.events.push(event);
             }
-            ChildMessage::Anomaly { anomaly } => self.model.push_anomaly(Anomaly {
+            ChildMessage::Anomaly { anomaly } => self.log.model.push_anomaly(Anomaly {
                 kind: anomaly.kind,
                 domain: anomaly.domain,
                 site: anomaly.site,
@@ -355,15 +334,15 @@ impl IsolatedRun {
                 message: anomaly.message,
             }),
             ChildMessage::StepEnd { index, summary, notes } => {
-                self.records.push(StepRecord { index, summary, notes });
-                if self.records.len() >= self.requested {
+                self.log.records.push(StepRecord { index, summary, notes });
+                if self.log.records.len() >= self.requested {
                     self.waiting_since = None;
                 } else {
                     self.waiting_since = Some(Instant::now());
                 }
             }
             ChildMessage::Done { report } => {
-                self.model.set_dropped_events(report.dropped_events);
+                self.log.model.set_dropped_events(report.dropped_events);
             }
         }
     }
@@ -410,11 +389,11 @@ impl IsolatedRun {
             if let Some(message) = panic_message(&self.stderr_text) {
                 let mut anomaly = Anomaly::panic("callback", &message);
                 anomaly.step = step;
-                self.model.push_anomaly(anomaly);
+                self.log.model.push_anomaly(anomaly);
             }
-            let title = step.and_then(|s| self.steps.get(s as usize)).map_or("", |s| s.title);
+            let title = step.and_then(|s| self.log.steps.get(s as usize)).map_or("", |s| s.title);
             let label = signal.as_deref().unwrap_or("an error");
-            self.model.push_anomaly(Anomaly::crash(label, step, title));
+            self.log.model.push_anomaly(Anomaly::crash(label, step, title));
         }
         self.stdin = None;
         self.waiting_since = None;
@@ -424,7 +403,7 @@ impl IsolatedRun {
     /// The report, as complete as the child got.
     pub fn report(&self) -> Report {
         let scenario = self.scenario;
-        let mut report = Report::from_model(scenario.id, &self.variant, self.steps_begun, &self.model, &|site| {
+        let mut report = Report::from_model(scenario.id, &self.variant, self.steps_begun, &self.log.model, &|site| {
             scenario.releaser(site)
         });
         if let Some(finished) = &self.outcome {
@@ -446,24 +425,12 @@ impl IsolatedRun {
 }
 
 impl RunSource for IsolatedRun {
-    fn steps(&self) -> &[StepInfo] {
-        &self.steps
-    }
-
-    fn model(&self) -> &Model {
-        &self.model
-    }
-
-    fn records(&self) -> &[StepRecord] {
-        &self.records
-    }
-
-    fn events(&self) -> &[Event] {
-        &self.events
+    fn log(&self) -> &RunLog {
+        &self.log
     }
 
     fn is_over(&self) -> bool {
-        self.outcome.is_some() || self.records.len() >= self.steps.len()
+        self.outcome.is_some() || self.log.records.len() >= self.log.steps.len()
     }
 
     fn busy(&self) -> bool {

@@ -11,23 +11,51 @@ use crate::track::Model;
 use super::runner::StepRecord;
 use super::{ScenarioInfo, StepInfo};
 
+/// What a run has produced so far: its steps, the model its events built,
+/// a record per step run, and the events themselves (for exports).
+#[derive(Debug, Default)]
+pub struct RunLog {
+    pub steps: Vec<StepInfo>,
+    pub model: Model,
+    pub records: Vec<StepRecord>,
+    pub events: Vec<Event>,
+}
+
+impl RunLog {
+    pub fn new(steps: Vec<StepInfo>) -> RunLog {
+        RunLog { steps, ..RunLog::default() }
+    }
+}
+
 /// A run the Scenarios tab shows and steps.
 pub trait RunSource: std::fmt::Debug {
-    /// The steps the run goes through, in order.
-    fn steps(&self) -> &[StepInfo];
+    /// What the run has produced so far.
+    fn log(&self) -> &RunLog;
 
-    fn model(&self) -> &Model;
+    /// The steps the run goes through, in order.
+    fn steps(&self) -> &[StepInfo] {
+        &self.log().steps
+    }
+
+    fn model(&self) -> &Model {
+        &self.log().model
+    }
 
     /// What each step did, one record per step run so far.
-    fn records(&self) -> &[StepRecord];
+    fn records(&self) -> &[StepRecord] {
+        &self.log().records
+    }
 
     /// The run's events in stream order, for exports.
-    fn events(&self) -> &[Event];
+    fn events(&self) -> &[Event] {
+        &self.log().events
+    }
 
     /// Nothing more will happen: every step ran, or the run ended early.
     fn is_over(&self) -> bool;
 
-    /// A step was asked for and has not been answered yet.
+    /// Something asked of the run is still to come (a step's answer, a
+    /// child's exit): poll again soon.
     fn busy(&self) -> bool {
         false
     }
@@ -81,29 +109,20 @@ impl<'a> Crash<'a> {
     }
 }
 
-/// A run whose child process could not even be started.
+/// A run with nothing left to step: a model recorded elsewhere, shown as it
+/// is, or a run whose child process could not even be started.
 #[derive(Debug)]
-pub struct FailedRun {
-    pub steps: Vec<StepInfo>,
-    pub model: Model,
-    pub error: String,
+pub struct EndedRun {
+    pub log: RunLog,
+    pub scenario: &'static ScenarioInfo,
+    pub variant: String,
+    /// Why it never ran, if it did not.
+    pub error: Option<String>,
 }
 
-impl RunSource for FailedRun {
-    fn steps(&self) -> &[StepInfo] {
-        &self.steps
-    }
-
-    fn model(&self) -> &Model {
-        &self.model
-    }
-
-    fn records(&self) -> &[StepRecord] {
-        &[]
-    }
-
-    fn events(&self) -> &[Event] {
-        &[]
+impl RunSource for EndedRun {
+    fn log(&self) -> &RunLog {
+        &self.log
     }
 
     fn is_over(&self) -> bool {
@@ -113,50 +132,16 @@ impl RunSource for FailedRun {
     fn step(&mut self) {}
 
     fn report(&self) -> Option<Report> {
-        None
+        if self.error.is_some() {
+            return None;
+        }
+        let steps = self.log.steps.len() as u32;
+        Some(Report::from_model(self.scenario.id, &self.variant, steps, &self.log.model, &|site| {
+            self.scenario.releaser(site)
+        }))
     }
 
     fn error(&self) -> Option<&str> {
-        Some(&self.error)
-    }
-}
-
-/// A model recorded elsewhere, shown as a finished run: nothing left to step.
-#[derive(Debug)]
-pub struct RecordedRun {
-    pub steps: Vec<StepInfo>,
-    pub model: Model,
-    pub scenario: &'static ScenarioInfo,
-    pub variant: String,
-}
-
-impl RunSource for RecordedRun {
-    fn steps(&self) -> &[StepInfo] {
-        &self.steps
-    }
-
-    fn model(&self) -> &Model {
-        &self.model
-    }
-
-    fn records(&self) -> &[StepRecord] {
-        &[]
-    }
-
-    fn events(&self) -> &[Event] {
-        &[]
-    }
-
-    fn is_over(&self) -> bool {
-        true
-    }
-
-    fn step(&mut self) {}
-
-    fn report(&self) -> Option<Report> {
-        let steps = self.steps.len() as u32;
-        Some(Report::from_model(self.scenario.id, &self.variant, steps, &self.model, &|site| {
-            self.scenario.releaser(site)
-        }))
+        self.error.as_deref()
     }
 }

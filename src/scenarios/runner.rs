@@ -8,10 +8,9 @@ use rustc_hash::FxHashMap;
 
 use crate::ffi::{Domain, Event, EventKind, Site, Tracker};
 use crate::report::Report;
-use crate::track::{Anomaly, Model};
 
-use super::run_source::RunSource;
-use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo};
+use super::run_source::{RunLog, RunSource};
+use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext};
 
 /// What one step did, for the line under the panes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -29,11 +28,9 @@ pub struct Runner {
     variant: String,
     options: RunOptions,
     tracker: Tracker,
-    model: Model,
     run: Option<Box<dyn ScenarioRun>>,
-    records: Vec<StepRecord>,
-    /// Every event of the run, for exports (a scenario's run is small).
-    events: Vec<Event>,
+    /// Every event of the run is kept, for exports: a scenario's run is small.
+    log: RunLog,
 }
 
 impl std::fmt::Debug for Runner {
@@ -41,7 +38,7 @@ impl std::fmt::Debug for Runner {
         f.debug_struct("Runner")
             .field("scenario", &self.scenario.id)
             .field("variant", &self.variant)
-            .field("steps_run", &self.records.len())
+            .field("steps_run", &self.log.records.len())
             .finish_non_exhaustive()
     }
 }
@@ -50,42 +47,24 @@ impl Runner {
     pub fn new(scenario: &dyn Scenario, variant: &str, options: RunOptions) -> Runner {
         // The run's own state is built outside any scope: only what the
         // steps allocate belongs on the scenario's books.
+        let run = scenario.start(variant, options);
         Runner {
             scenario: scenario.info(),
             variant: variant.to_owned(),
             options,
             tracker: Tracker::new(),
-            model: Model::new(),
-            run: Some(scenario.start(variant, options)),
-            records: Vec::new(),
-            events: Vec::new(),
+            log: RunLog::new(run.steps().to_vec()),
+            run: Some(run),
         }
-    }
-
-    pub fn steps(&self) -> &[StepInfo] {
-        self.run.as_ref().map_or(&[], |run| run.steps())
     }
 
     /// Index of the step that runs next (= steps run so far).
     pub fn next_step(&self) -> usize {
-        self.records.len()
+        self.log.records.len()
     }
 
     pub fn is_finished(&self) -> bool {
-        self.next_step() >= self.steps().len()
-    }
-
-    pub fn model(&self) -> &Model {
-        &self.model
-    }
-
-    pub fn records(&self) -> &[StepRecord] {
-        &self.records
-    }
-
-    /// Every event the run recorded, in stream order.
-    pub fn events(&self) -> &[Event] {
-        &self.events
+        self.next_step() >= self.log.steps.len()
     }
 
     /// The tracker's own counts, which the model must agree with.
@@ -102,7 +81,8 @@ impl Runner {
         if index >= run.steps().len() {
             return None;
         }
-        self.model.begin_step(index as u32);
+        let model = &mut self.log.model;
+        model.begin_step(index as u32);
         let mut cx = StepContext::new(&self.tracker, self.options);
         {
             let _scope = self.tracker.scope();
@@ -112,16 +92,17 @@ impl Runner {
         self.tracker.check_all();
         let mut events = Vec::new();
         self.tracker.drain_into(&mut events);
+        let model = &mut self.log.model;
         for event in &events {
-            self.model.apply(event);
+            model.apply(event);
         }
-        self.model.set_dropped_events(self.tracker.counts().events_dropped);
+        model.set_dropped_events(self.tracker.counts().events_dropped);
         for mut anomaly in cx.anomalies {
             anomaly.step = Some(index as u32);
-            self.model.push_anomaly(anomaly);
+            model.push_anomaly(anomaly);
         }
-        self.records.push(StepRecord { index: index as u32, summary: summarize(&events), notes: cx.notes });
-        self.events.extend_from_slice(&events);
+        self.log.records.push(StepRecord { index: index as u32, summary: summarize(&events), notes: cx.notes });
+        self.log.events.extend_from_slice(&events);
         Some(events)
     }
 
@@ -133,33 +114,15 @@ impl Runner {
 
     pub fn report(&self) -> Report {
         let scenario = self.scenario;
-        Report::from_model(scenario.id, &self.variant, self.next_step() as u32, &self.model, &|site| {
+        Report::from_model(scenario.id, &self.variant, self.next_step() as u32, &self.log.model, &|site| {
             scenario.releaser(site)
         })
-    }
-
-    /// Leaks as the report would state them now.
-    pub fn leaks(&self) -> Vec<Anomaly> {
-        let scenario = self.scenario;
-        self.model.leak_anomalies(&|site| scenario.releaser(site))
     }
 }
 
 impl RunSource for Runner {
-    fn steps(&self) -> &[StepInfo] {
-        Runner::steps(self)
-    }
-
-    fn model(&self) -> &Model {
-        &self.model
-    }
-
-    fn records(&self) -> &[StepRecord] {
-        &self.records
-    }
-
-    fn events(&self) -> &[Event] {
-        &self.events
+    fn log(&self) -> &RunLog {
+        &self.log
     }
 
     fn is_over(&self) -> bool {

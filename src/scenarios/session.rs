@@ -12,7 +12,7 @@ use crate::track::Model;
 
 use super::batch::BatchRun;
 use super::isolated::IsolatedRun;
-use super::run_source::{FailedRun, RecordedRun, RunSource};
+use super::run_source::{EndedRun, RunLog, RunSource};
 use super::runner::Runner;
 use super::snippet::{CodeRegion, pane_regions};
 use super::{RunOptions, Scenario, catalogue};
@@ -196,11 +196,12 @@ impl ScenarioSession {
         self.auto_run = false;
         self.replaying = 0;
         let scenario = self.scenarios[self.selected].as_ref();
-        self.run = Box::new(RecordedRun {
-            steps: scenario.start(self.variant, self.options).steps().to_vec(),
-            model,
+        let steps = scenario.start(self.variant, self.options).steps().to_vec();
+        self.run = Box::new(EndedRun {
+            log: RunLog { model, ..RunLog::new(steps) },
             scenario: scenario.info(),
             variant: self.variant.to_owned(),
+            error: None,
         });
         self.refresh_verdict();
     }
@@ -330,10 +331,11 @@ fn start(scenario: &dyn Scenario, variant: &str, options: RunOptions, program: &
     }
     match IsolatedRun::spawn(program, scenario, variant, options) {
         Ok(run) => Box::new(run),
-        Err(error) => Box::new(FailedRun {
-            steps: scenario.start(variant, options).steps().to_vec(),
-            model: Model::new(),
-            error: format!("could not start {} as an isolated child: {error}", program.display()),
+        Err(error) => Box::new(EndedRun {
+            log: RunLog::new(scenario.start(variant, options).steps().to_vec()),
+            scenario: scenario.info(),
+            variant: variant.to_owned(),
+            error: Some(format!("could not start {} as an isolated child: {error}", program.display())),
         }),
     }
 }
