@@ -17,6 +17,7 @@ const C_SOURCES: &[&str] = &[
     "csrc/scenarios/handoff.c",
     "csrc/scenarios/messages.c",
     "csrc/scenarios/requests.c",
+    "csrc/scenarios/service.c",
     "csrc/scenarios/strings.c",
     "csrc/scenarios/types.c",
 ];

@@ -218,7 +218,11 @@ impl FfiscopeApp {
         match stop.opens {
             Opens::Scenario(id) => {
                 self.settings.tab = Tab::Scenarios;
-                self.scenarios.reopen(id, "correct");
+                self.scenarios.reopen(id, "");
+            }
+            Opens::ScenarioVariant(id, variant) => {
+                self.settings.tab = Tab::Scenarios;
+                self.scenarios.reopen(id, variant);
             }
             Opens::Exhibit(name) => {
                 self.settings.tab = Tab::Layouts;

@@ -41,7 +41,7 @@ pub enum Command {
         /// Run every scenario (each of its variants, or only --variant).
         #[arg(long)]
         all: bool,
-        /// Variant to run [default: correct; with --all: every variant].
+        /// Variant to run [default: correct, or a scenario's first that does not crash; with --all: every variant].
         #[arg(long)]
         variant: Option<String>,
         /// Print JSON.
@@ -110,7 +110,8 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
                 return run_all(variant.as_deref(), *json, options, io);
             }
             let id = id.as_deref().unwrap_or_default();
-            let variant = variant.as_deref().unwrap_or("correct");
+            let default = scenarios::find(id).map_or("correct", |s| s.default_variant());
+            let variant = variant.as_deref().unwrap_or(default);
             let Some(scenario) = resolve(id, variant, io.err) else { return ExitCode::from(EXIT_USAGE) };
             if *isolated {
                 return match serve_child(scenario.as_ref(), variant, options, io.input, io.out) {

@@ -1,6 +1,7 @@
 //! The end-of-run report: the stable JSON shape that `ffiscope run --json`
 //! prints, and its plain-text rendering.
 
+use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
 use serde::{Deserialize, Serialize};
@@ -51,6 +52,11 @@ pub struct Report {
     pub rust_heap: BlockCounts,
     pub dropped_events: u64,
     pub anomalies: Vec<AnomalyReport>,
+    /// Counts the run kept of its own; a request loop's are `requests_planned`,
+    /// `requests_served`, `requests_degraded` (answered from a fallback),
+    /// `requests_failed` (answered with an error) and `requests_lost`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tallies: BTreeMap<String, u64>,
 }
 
 impl Report {
@@ -84,7 +90,22 @@ impl Report {
             rust_heap: *model.heap(Domain::Rust).stats(),
             dropped_events: model.dropped_events(),
             anomalies,
+            tallies: with_requests_lost(model.tallies()),
         }
+    }
+
+    /// "10 requests planned: 9 served, 1 from a fallback, 0 with an error, 0 lost",
+    /// for a run that serves requests.
+    pub fn requests_line(&self) -> Option<String> {
+        let planned = *self.tallies.get("requests_planned")?;
+        let count = |name: &str| self.tallies.get(name).copied().unwrap_or(0);
+        Some(format!(
+            "{planned} requests planned: {} served, {} from a fallback, {} with an error, {} lost",
+            count("requests_served"),
+            count("requests_degraded"),
+            count("requests_failed"),
+            count("requests_lost")
+        ))
     }
 
     /// The anomalies grouped by kind and site, in the order each group first
@@ -107,6 +128,20 @@ impl Report {
     }
 }
 
+/// The tallies, with `requests_lost` worked out for a run that planned
+/// requests: every planned request that was never answered, in any way.
+fn with_requests_lost(tallies: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
+    let mut tallies = tallies.clone();
+    if let Some(&planned) = tallies.get("requests_planned") {
+        let answered: u64 = ["requests_served", "requests_degraded", "requests_failed"]
+            .iter()
+            .filter_map(|name| tallies.get(*name))
+            .sum();
+        tallies.insert("requests_lost".to_owned(), planned.saturating_sub(answered));
+    }
+    tallies
+}
+
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{} / {}: {} step(s), {}", self.scenario, self.variant, self.steps_run, self.outcome_label())?;
@@ -119,6 +154,9 @@ impl fmt::Display for Report {
         }
         if self.dropped_events > 0 {
             writeln!(f, "  {} events dropped: the reader fell behind", self.dropped_events)?;
+        }
+        if let Some(requests) = self.requests_line() {
+            writeln!(f, "  {requests}")?;
         }
         if self.anomalies.is_empty() {
             return writeln!(f, "  no anomalies");

@@ -166,6 +166,22 @@ fn running_every_variant_shows_progress_then_every_outcome() {
     assert!(batch.results().iter().all(|r| r.report.is_ok()), "every run ran");
     harness.get_by_label(&format!("Every variant: {total} of {total} runs"));
     // The crashing variants ran in a child and say how they ended.
-    harness.query_by_label_contains("crashed (SIGSEGV)").expect("the NULL strlen crashed its child");
+    let segfaults = harness.query_all_by_label_contains("crashed (SIGSEGV)").count();
+    assert_eq!(segfaults, 2, "the NULL strlen and the in-process parser each crashed their child");
     harness.query_by_label_contains("double free").expect("a caught double free is listed");
+}
+
+#[test]
+fn a_service_survives_its_workers_crash_and_says_what_it_cost() {
+    let mut harness = harness();
+    harness.get_by_label("The service that survives its C library").click();
+    harness.run();
+    harness.get_by_label("isolated-worker").click();
+    harness.run();
+    harness.get_by_label("Run to end").click();
+    wait_for(&mut harness, "Verdict");
+    harness.get_by_label("10 requests planned: 9 served, 1 from a fallback, 0 with an error, 0 lost");
+    let told = harness.query_all_by_label_contains("was killed by SIGSEGV on request 5").count();
+    assert_eq!(told, 2, "the worker's crash, in the verdict and in the anomaly list");
+    harness.get_by_label_contains("C heap: 0 live blocks");
 }

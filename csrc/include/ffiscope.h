@@ -275,6 +275,23 @@ int process_items(const int *items, size_t count, fs_item_fn callback);
 /* requests.c: leak-hunt */
 int handle_request(int id, int leaky);
 
+/* service.c: service-survives */
+#define FS_REPLY_CAPACITY 256
+struct fs_request {
+    char method[16];
+    char path[128];
+};
+typedef int (*fs_request_handler)(void *service, const char *method, const char *path);
+struct worker;
+void parse_request(const char *line, struct fs_request *out);
+int serve_request(const char *line, fs_request_handler handler, void *service);
+struct worker *worker_start(void);
+int worker_ask(struct worker *w, const char *line, const char **reply);
+int worker_pid(const struct worker *w);
+int worker_exit_signal(const struct worker *w);
+void worker_end(struct worker *w);
+void worker_stop(struct worker *w);
+
 /* types.c: type-mapping */
 typedef struct fs_type_info {
     const char *name;

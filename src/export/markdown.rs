@@ -27,6 +27,9 @@ pub fn report_markdown(report: &Report) -> String {
     if report.dropped_events > 0 {
         let _ = writeln!(out, "\n{} events were dropped: the reader fell behind.", report.dropped_events);
     }
+    if let Some(requests) = report.requests_line() {
+        let _ = writeln!(out, "\n{requests}.");
+    }
     let _ = writeln!(out, "\n## Anomalies\n");
     if report.anomalies.is_empty() {
         let _ = writeln!(out, "None: every block went back to the allocator that made it.");

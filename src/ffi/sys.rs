@@ -197,6 +197,15 @@ unsafe extern "C" {
 
     pub fn handle_request(id: c_int, leaky: c_int) -> c_int;
 
+    pub fn parse_request(line: *const c_char, out: *mut fs_request);
+    pub fn serve_request(line: *const c_char, handler: RequestHandler, service: *mut c_void) -> c_int;
+    pub fn worker_start() -> *mut worker;
+    pub fn worker_ask(w: *mut worker, line: *const c_char, reply: *mut *const c_char) -> c_int;
+    pub fn worker_pid(w: *const worker) -> c_int;
+    pub fn worker_exit_signal(w: *const worker) -> c_int;
+    pub fn worker_end(w: *mut worker);
+    pub fn worker_stop(w: *mut worker);
+
     pub fn fs_type_table(out: *mut *const fs_type_info) -> usize;
 
     pub fn fs_layout_table(out: *mut *const fs_layout_info) -> usize;
@@ -229,6 +238,15 @@ pub struct fs_layout_info {
 pub type DestroyFn = extern "C" fn(object: *mut c_void);
 pub type ReleaseFn = extern "C" fn(object: *const c_void);
 pub type ItemFn = extern "C" fn(item: c_int) -> c_int;
+pub type RequestHandler = extern "C" fn(service: *mut c_void, method: *const c_char, path: *const c_char) -> c_int;
+
+/// `struct fs_request`: the two parts of a request line, each NUL-terminated.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct fs_request {
+    pub method: [c_char; 16],
+    pub path: [c_char; 128],
+}
 
 macro_rules! opaque {
     ($($name:ident),*) => {$(
@@ -240,7 +258,7 @@ macro_rules! opaque {
         }
     )*};
 }
-opaque!(holder, shared_ref, arena, counter);
+opaque!(holder, shared_ref, arena, counter, worker);
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]

@@ -48,6 +48,9 @@ pub enum ChildMessage {
         index: u32,
         summary: String,
         notes: Vec<String>,
+        /// The run's own counts after the step.
+        #[serde(default)]
+        tallies: Vec<(String, u64)>,
     },
     Done {
         report: Report,
@@ -98,7 +101,8 @@ pub fn serve_child(
                 send(out, &ChildMessage::Anomaly { anomaly: AnomalyReport::from(&anomaly) })?;
             }
             let record = runner.records().last().cloned().unwrap_or_default();
-            send(out, &ChildMessage::StepEnd { index, summary: record.summary, notes: record.notes })?;
+            let tallies = runner.model().tallies().iter().map(|(name, &value)| (name.clone(), value)).collect();
+            send(out, &ChildMessage::StepEnd { index, summary: record.summary, notes: record.notes, tallies })?;
         }
     }
     send(out, &ChildMessage::Done { report: runner.report() })
@@ -333,7 +337,10 @@ impl IsolatedRun {
                 time_ns: None,
                 message: anomaly.message,
             }),
-            ChildMessage::StepEnd { index, summary, notes } => {
+            ChildMessage::StepEnd { index, summary, notes, tallies } => {
+                for (name, value) in tallies {
+                    self.log.model.set_tally(&name, value);
+                }
                 self.log.records.push(StepRecord { index, summary, notes });
                 if self.log.records.len() >= self.requested {
                     self.waiting_since = None;
@@ -489,7 +496,16 @@ fn panic_message(stderr: &str) -> Option<String> {
 #[cfg(unix)]
 fn signal_name(status: ExitStatus) -> Option<String> {
     use std::os::unix::process::ExitStatusExt as _;
-    let signal = status.signal()?;
+    status.signal().map(signal_label)
+}
+
+#[cfg(not(unix))]
+fn signal_name(_status: ExitStatus) -> Option<String> {
+    None
+}
+
+/// "SIGSEGV", or "signal 42" for one without a usual name.
+pub fn signal_label(signal: i32) -> String {
     let name = match signal {
         libc::SIGSEGV => "SIGSEGV",
         libc::SIGABRT => "SIGABRT",
@@ -499,14 +515,9 @@ fn signal_name(status: ExitStatus) -> Option<String> {
         libc::SIGKILL => "SIGKILL",
         libc::SIGTRAP => "SIGTRAP",
         libc::SIGTERM => "SIGTERM",
-        other => return Some(format!("signal {other}")),
+        other => return format!("signal {other}"),
     };
-    Some(name.to_owned())
-}
-
-#[cfg(not(unix))]
-fn signal_name(_status: ExitStatus) -> Option<String> {
-    None
+    name.to_owned()
 }
 
 /// Runs a whole variant in a child and waits for it: the headless path.

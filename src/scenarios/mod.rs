@@ -20,6 +20,7 @@ mod panic_at_boundary;
 mod raii_release;
 pub mod run_source;
 pub mod runner;
+mod service_survives;
 pub mod session;
 pub mod snippet;
 mod threads_shared_resource;
@@ -83,11 +84,18 @@ pub struct StepContext<'a> {
     pub options: RunOptions,
     pub(crate) notes: Vec<String>,
     pub(crate) anomalies: Vec<Anomaly>,
+    pub(crate) tallies: Vec<(&'static str, u64)>,
 }
 
 impl<'a> StepContext<'a> {
     pub fn new(tracker: &'a Tracker, options: RunOptions) -> StepContext<'a> {
-        StepContext { tracker, options, notes: Vec::new(), anomalies: Vec::new() }
+        StepContext { tracker, options, notes: Vec::new(), anomalies: Vec::new(), tallies: Vec::new() }
+    }
+
+    /// Sets one of the run's own counts (requests served, workers
+    /// restarted…), which the report carries.
+    pub fn tally(&mut self, name: &'static str, value: u64) {
+        unrecorded(|| self.tallies.push((name, value)));
     }
 
     /// A finding worth showing under the step ("read flag = 1, value = …"),
@@ -123,7 +131,8 @@ pub struct ScenarioInfo {
     pub title: &'static str,
     /// The lesson it teaches, in a few words; scenarios are grouped by it.
     pub lesson: &'static str,
-    /// `correct` first, then the broken variants.
+    /// `correct` first, then the broken variants; a lesson whose variants
+    /// are strategies names them all.
     pub variants: &'static [Variant],
     /// The Rust source the steps' regions are cut from (`include_str!` of itself).
     pub rust_source: &'static str,
@@ -170,6 +179,13 @@ pub trait Scenario: Send + Sync + std::fmt::Debug {
         self.info().c_source
     }
 
+    /// The variant a scenario opens in: the first that does not crash
+    /// (`correct`, where there is one).
+    fn default_variant(&self) -> &'static str {
+        let variants = self.variants();
+        variants.iter().find(|v| !v.crashes).or(variants.first()).map_or("correct", |v| v.name)
+    }
+
     fn variant(&self, name: &str) -> Option<&'static Variant> {
         self.variants().iter().find(|v| v.name == name)
     }
@@ -196,6 +212,7 @@ pub fn catalogue() -> Vec<Box<dyn Scenario>> {
         Box::new(threads_shared_resource::ThreadsSharedResource),
         Box::new(panic_at_boundary::PanicAtBoundary),
         Box::new(leak_hunt::LeakHunt),
+        Box::new(service_survives::ServiceSurvives),
     ]
 }
 

@@ -97,6 +97,9 @@ impl Runner {
             model.apply(event);
         }
         model.set_dropped_events(self.tracker.counts().events_dropped);
+        for (name, value) in cx.tallies {
+            model.set_tally(name, value);
+        }
         for mut anomaly in cx.anomalies {
             anomaly.step = Some(index as u32);
             model.push_anomaly(anomaly);

@@ -112,12 +112,13 @@ impl ScenarioSession {
     pub fn new(program: PathBuf) -> ScenarioSession {
         let scenarios = catalogue();
         let options = RunOptions::default();
-        let run = start(scenarios[0].as_ref(), "correct", options, &program);
+        let variant = scenarios[0].default_variant();
+        let run = start(scenarios[0].as_ref(), variant, options, &program);
         let mut session = ScenarioSession {
-            code: code_panes(scenarios[0].as_ref(), "correct", run.as_ref()),
+            code: code_panes(scenarios[0].as_ref(), variant, run.as_ref()),
             scenarios,
             selected: 0,
-            variant: "correct",
+            variant,
             options,
             run,
             verdict: VerdictCache::default(),
@@ -211,7 +212,7 @@ impl ScenarioSession {
             ScenarioCommand::Select(id) => {
                 if let Some(index) = self.scenarios.iter().position(|s| s.id() == id) {
                     self.selected = index;
-                    self.variant = "correct";
+                    self.variant = self.scenarios[index].default_variant();
                     self.restart();
                 }
             }

@@ -1,13 +1,15 @@
 //! The lesson plan, as data: the seed's order (ownership, strings, hand-off,
 //! alignment, hygiene, arrays, release strategies, threads, panics, leak
-//! hunt, Struct Lab), each stop opening what it teaches with, and a few
+//! hunt, a service that survives its C library, Struct Lab), each stop opening what it teaches with, and a few
 //! words for whoever is teaching.
 
 /// What a stop opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Opens {
-    /// A scenario, by id, in its correct variant first.
+    /// A scenario, by id, in its default variant (`correct`, where it has one).
     Scenario(&'static str),
+    /// A scenario in the variant the stop's notes start from.
+    ScenarioVariant(&'static str, &'static str),
     /// A layout exhibit, by name.
     Exhibit(&'static str),
     StructLab,
@@ -27,13 +29,13 @@ pub const PLAN: &[Stop] = &[
     Stop {
         title: "Who owns a C string?",
         opens: Opens::Scenario("c-string-ownership"),
-        minutes: 8,
+        minutes: 7,
         notes: "Step the correct variant, then the leak. Ask: which allocator may free the 20 bytes, and who must call it?",
     },
     Stop {
         title: "Lending a Rust string to C",
         opens: Opens::Scenario("cstring-into-raw"),
-        minutes: 7,
+        minutes: 6,
         notes: "into_raw gives ownership away; only from_raw takes it back. Show c-frees-it: the foreign free glibc would not notice.",
     },
     Stop {
@@ -45,13 +47,13 @@ pub const PLAN: &[Stop] = &[
     Stop {
         title: "Handing ownership over and back",
         opens: Opens::Scenario("ownership-handoff"),
-        minutes: 8,
+        minutes: 7,
         notes: "Box::into_raw with a destroy callback; an Arc whose count C holds. destroy-twice is caught; double-free-unprotected crashes a child.",
     },
     Stop {
         title: "Padding and packing",
         opens: Opens::Exhibit("PackedData"),
-        minutes: 8,
+        minutes: 7,
         notes: "Hover `value` in each column: 3 bytes of padding, or none and misaligned. Then the alignment scenario's wrong mirrors.",
     },
     Stop {
@@ -63,7 +65,7 @@ pub const PLAN: &[Stop] = &[
     Stop {
         title: "NULL checks and bounded copies",
         opens: Opens::Scenario("null-and-bounds"),
-        minutes: 7,
+        minutes: 6,
         notes: "overflow is caught by the canary; null-unchecked really crashes, in a child, and the app carries on.",
     },
     Stop {
@@ -99,8 +101,14 @@ pub const PLAN: &[Stop] = &[
     Stop {
         title: "Hunting a leak",
         opens: Opens::Scenario("leak-hunt"),
-        minutes: 6,
+        minutes: 5,
         notes: "Run leaky to the end: the staircase, then the outstanding blocks and the one site they come from.",
+    },
+    Stop {
+        title: "The service that survives its C library",
+        opens: Opens::ScenarioVariant("service-survives", "in-process"),
+        minutes: 6,
+        notes: "Run in-process: the C parser's SIGSEGV at request 5 takes the whole service down, and requests 5 to 10 are lost. Ask: where could it have recovered? Then panic-recovered: the call level, one 400 answer and nothing lost, but only a panic can be caught this way, never a SIGSEGV. Then isolated-worker: the service level; the worker dies, the service restarts it and answers from its cache: one stale answer, none lost, the service's heap unbroken. Last restart-leaks: the same, plus the dead worker's 268-byte C block, leaked once per crash.",
     },
     Stop {
         title: "Your own structs, on five targets",
@@ -136,6 +144,10 @@ mod tests {
         for stop in PLAN {
             match stop.opens {
                 Opens::Scenario(id) => assert!(scenarios.iter().any(|s| s.id() == id), "{id}"),
+                Opens::ScenarioVariant(id, variant) => {
+                    let scenario = scenarios.iter().find(|s| s.id() == id).unwrap_or_else(|| panic!("{id}"));
+                    assert!(scenario.variant(variant).is_some(), "{id} / {variant}");
+                }
                 Opens::Exhibit(name) => {
                     assert!(crate::layout::exhibits::EXHIBITS.iter().any(|e| e.name == name), "{name}");
                 }

@@ -16,6 +16,8 @@ pub enum AnomalyKind {
     LostUpdate,
     Panic,
     Crash,
+    /// A worker process the run started died; the run itself went on.
+    WorkerCrash,
 }
 
 impl AnomalyKind {
@@ -30,6 +32,7 @@ impl AnomalyKind {
             AnomalyKind::LostUpdate => "lost update",
             AnomalyKind::Panic => "panic",
             AnomalyKind::Crash => "crash",
+            AnomalyKind::WorkerCrash => "worker crash",
         }
     }
 }
@@ -202,6 +205,16 @@ impl Anomaly {
     /// A panic, caught at the boundary or reported by a crashed child.
     pub fn panic(site: &str, message: &str) -> Anomaly {
         Anomaly::without_block(AnomalyKind::Panic, site, format!("A panic reached the boundary: {message}"))
+    }
+
+    /// A worker process died under the run, which survived it: `what`
+    /// says what the worker was doing and what became of it.
+    pub fn worker_crash(pid: u32, signal: &str, what: &str) -> Anomaly {
+        Anomaly::without_block(
+            AnomalyKind::WorkerCrash,
+            "worker",
+            format!("Worker process {pid} was killed by {signal} {what}"),
+        )
     }
 
     /// The process died; `step_title` is the step it was in.

@@ -8,6 +8,7 @@ mod heap;
 mod session;
 
 use std::cell::OnceCell;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rustc_hash::FxHashMap;
@@ -101,6 +102,8 @@ pub struct Model {
     events_applied: u64,
     current_step: Option<u32>,
     step_starts: Vec<StepStart>,
+    /// Counts a run keeps of its own (requests served, workers restarted…).
+    tallies: BTreeMap<String, u64>,
     /// `outstanding`, oldest first: built when asked, dropped on any change.
     sorted_outstanding: OnceCell<Vec<OutstandingBlock>>,
 }
@@ -119,6 +122,7 @@ impl Default for Model {
             events_applied: 0,
             current_step: None,
             step_starts: Vec::new(),
+            tallies: BTreeMap::new(),
             sorted_outstanding: OnceCell::new(),
         }
     }
@@ -228,6 +232,18 @@ impl Model {
             self.changed();
             self.dropped_events = dropped;
         }
+    }
+
+    /// Sets one of the run's own counts.
+    pub fn set_tally(&mut self, name: &str, value: u64) {
+        if self.tallies.get(name) != Some(&value) {
+            self.changed();
+            self.tallies.insert(name.to_owned(), value);
+        }
+    }
+
+    pub fn tallies(&self) -> &BTreeMap<String, u64> {
+        &self.tallies
     }
 
     pub fn dropped_events(&self) -> u64 {

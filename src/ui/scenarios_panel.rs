@@ -272,6 +272,9 @@ fn results_ui(ui: &mut Ui, session: &ScenarioSession) {
 fn verdict_ui(ui: &mut Ui, session: &ScenarioSession) {
     let Some(verdict) = session.verdict() else { return };
     ui.label(RichText::new("Verdict").strong().size(16.0));
+    if let Some(requests) = verdict.report.requests_line() {
+        ui.label(RichText::new(requests).strong());
+    }
     if verdict.report.anomalies.is_empty() {
         ui.label(
             RichText::new("Clean: every block went back to the allocator that made it, and nothing went wrong.")

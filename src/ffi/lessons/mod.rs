@@ -14,5 +14,6 @@ pub mod counter;
 pub mod handoff;
 pub mod messages;
 pub mod requests;
+pub mod service;
 pub mod strings;
 pub mod types;
