@@ -9,7 +9,7 @@ use ffiscope::ffi::Domain;
 use ffiscope::report::{Outcome, Report};
 use ffiscope::scenarios::isolated::run_isolated;
 use ffiscope::scenarios::runner::Runner;
-use ffiscope::scenarios::snippet::snippet;
+use ffiscope::scenarios::snippet::{pane_regions, snippet};
 use ffiscope::scenarios::{RunOptions, catalogue, find};
 use ffiscope::track::AnomalyKind::{self, *};
 
@@ -117,6 +117,13 @@ fn crashing_variants_crash_in_a_child_and_are_reported() {
         let crash = report.anomalies.iter().find(|a| a.kind == Crash).expect("a crash anomaly");
         assert_eq!(crash.step, Some(step), "{id}/{variant}: the last step reached");
         assert!(crash.message.contains(signal), "{}", crash.message);
+        // The code that step shows marks the line the process dies on.
+        let scenario = find(id).unwrap();
+        let info = scenario.start(variant, RunOptions::default()).steps()[step as usize];
+        let rust = pane_regions(scenario.rust_source(), [Some(info.rust)], variant);
+        assert!(rust[0].crashing_code().is_some(), "{id}/{variant}: the Rust line it dies on");
+        let c = pane_regions(scenario.c_source(), [info.c], variant);
+        assert!(c.first().and_then(|r| r.crashing_code()).is_some(), "{id}/{variant}: the C line it dies on");
     }
     // And this process is still here to say so.
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use ffiscope::app::FfiscopeApp;
+use ffiscope::track::AnomalyKind;
 
 fn harness() -> Harness<'static, FfiscopeApp> {
     let program = PathBuf::from(env!("CARGO_BIN_EXE_ffiscope"));
@@ -90,6 +91,14 @@ fn a_crashing_variant_dies_in_a_child_and_the_app_lives_on() {
     harness.get_by_label_contains("runs isolated in a child process");
     harness.get_by_label("Run to end").click();
     wait_for(&mut harness, "The child process died with SIGSEGV in step 3");
+    // The step that died is the one on show, and the line it died on is named.
+    harness.get_by_label_contains("Step 3 of 4: Look up a user that does not exist");
+    harness.get_by_label_contains("It died at Rust: let length = name_length_unchecked(UNKNOWN_USER);");
+    harness.get_by_label_contains("→  C: size_t name_length(const char *name) { return strlen(name); }");
+    harness.get_by_label_contains("What changed: the process died before the step finished.");
+    // The plot marks the crash where the stream stopped.
+    let crash = harness.state().scenarios().run().model().anomalies().iter().find(|a| a.kind == AnomalyKind::Crash);
+    assert!(crash.and_then(|a| a.seq).is_some(), "the crash has a place on the plot");
     // The child's events before the crash made it to the plot.
     harness.get_by_label_contains("C heap: 1 live blocks, 16 B");
     // Back starts a fresh child and replays in it; the window does not wait:

@@ -37,5 +37,5 @@ const char *lookup_user_name(int id) {
     return id >= 0 && id < 3 ? names[id] : NULL;
 }
 
-size_t name_length(const char *name) { return strlen(name); }
+size_t name_length(const char *name) { return strlen(name); } /* [crash] */
 /* [/step] */

@@ -12,7 +12,7 @@ int process_items(const int *items, size_t count, fs_item_fn callback) {
         return -1;
     }
     for (size_t i = 0; i < count; i++) {
-        if (callback(items[i]) != 0) {
+        if (callback(items[i]) != 0) { /* [crash] */
             fs_free(scratch, "process_items");
             return -1;
         }

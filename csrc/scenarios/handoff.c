@@ -53,7 +53,7 @@ void unprotected_double_free(void) {
      * nor see the second free coming. */
     char *volatile again = block;
     free(block);
-    free(again);
+    free(again); /* [crash] */
 }
 /* [/step] */
 

@@ -46,7 +46,7 @@ static void copy_part(char *out, size_t capacity, const char *text, size_t lengt
 void parse_request(const char *line, struct fs_request *out) {
     const char *space = strchr(line, ' ');
     const char *path = space + 1;
-    size_t path_length = strlen(path);
+    size_t path_length = strlen(path); /* [crash] */
     copy_part(out->path, sizeof out->path, path, path_length);
     copy_part(out->method, sizeof out->method, line, (size_t)(space - line));
 }

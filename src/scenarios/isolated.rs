@@ -400,7 +400,11 @@ impl IsolatedRun {
             }
             let title = step.and_then(|s| self.log.steps.get(s as usize)).map_or("", |s| s.title);
             let label = signal.as_deref().unwrap_or("an error");
-            self.log.model.push_anomaly(Anomaly::crash(label, step, title));
+            let mut crash = Anomaly::crash(label, step, title);
+            // Marked on the plot where the stream stopped.
+            crash.seq = Some(self.log.model.next_seq());
+            crash.time_ns = self.log.model.last_time_ns();
+            self.log.model.push_anomaly(crash);
         }
         self.stdin = None;
         self.waiting_since = None;

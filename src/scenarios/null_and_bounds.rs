@@ -98,7 +98,7 @@ impl ScenarioRun for Run {
             2 => {
                 if self.variant == "null-unchecked" {
                     // [step:lookup@null-unchecked]
-                    let length = name_length_unchecked(UNKNOWN_USER); // strlen(NULL)
+                    let length = name_length_unchecked(UNKNOWN_USER); // strlen(NULL) // [crash]
                     // [/step]
                     cx.note_with(|| format!("name length {length}"));
                 } else {

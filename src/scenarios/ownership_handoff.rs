@@ -113,7 +113,7 @@ impl ScenarioRun for Run {
                     }
                     "double-free-unprotected" => {
                         // [step:release@double-free-unprotected]
-                        unprotected_double_free(); // no tracker: glibc aborts the process
+                        unprotected_double_free(); // no tracker: glibc aborts the process // [crash]
                         // [/step]
                         holder.release();
                     }

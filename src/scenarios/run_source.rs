@@ -100,12 +100,28 @@ pub struct Crash<'a> {
     pub stderr: &'a str,
 }
 
+/// Lines of stderr the crash box shows from the end, besides the ones that explain.
+const LAST_LINES: usize = 3;
+
 impl<'a> Crash<'a> {
-    /// The lines of stderr that explain the crash, without backtrace frames.
-    pub fn explaining_lines(&self) -> impl Iterator<Item = &'a str> {
-        self.stderr
+    /// The lines of stderr that explain the crash, in order and without
+    /// backtrace frames: where a panic happened and its message, why it could
+    /// not unwind, and the last few lines the process wrote.
+    pub fn explaining_lines(&self) -> Vec<&'a str> {
+        let lines: Vec<&'a str> = self
+            .stderr
             .lines()
+            .filter(|line| !line.trim().is_empty())
             .filter(|line| !line.trim_start().starts_with(|c: char| c.is_ascii_digit()) && !line.contains("  at "))
+            .collect();
+        let explains = |index: usize| {
+            let line = lines[index];
+            line.contains("panicked at")
+                || line.contains("cannot unwind")
+                || (index > 0 && lines[index - 1].contains("panicked at"))
+                || index + LAST_LINES >= lines.len()
+        };
+        (0..lines.len()).filter(|&index| explains(index)).map(|index| lines[index]).collect()
     }
 }
 
@@ -143,5 +159,39 @@ impl RunSource for EndedRun {
 
     fn error(&self) -> Option<&str> {
         self.error.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Crash;
+
+    #[test]
+    fn a_crash_is_explained_by_its_panic_its_reason_and_its_last_words() {
+        let stderr = "\
+thread 'main' panicked at src/scenarios/panic_at_boundary.rs:39:5:
+negative item -9
+note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+starting the next item
+still going
+thread 'main' panicked at library/core/src/panicking.rs:225:5:
+panic in a function that cannot unwind
+stack backtrace:
+   0: __rustc::rust_begin_unwind
+             at /rustc/library/std/src/panicking.rs:689:5
+thread caused non-unwinding panic. aborting.
+";
+        let crash = Crash { signal: "SIGABRT", step: Some(1), stderr };
+        assert_eq!(
+            crash.explaining_lines(),
+            [
+                "thread 'main' panicked at src/scenarios/panic_at_boundary.rs:39:5:",
+                "negative item -9",
+                "thread 'main' panicked at library/core/src/panicking.rs:225:5:",
+                "panic in a function that cannot unwind",
+                "stack backtrace:",
+                "thread caused non-unwinding panic. aborting.",
+            ]
+        );
     }
 }

@@ -281,7 +281,7 @@ impl Service {
         match strategy {
             Strategy::InProcess => {
                 // [step:parse]
-                let request = parse_request(line); // C, in this very process
+                let request = parse_request(line); // C, in this very process // [crash]
                 Answer::Served(format!("200 {} {}", request.method, request.path))
                 // [/step]
             }

@@ -2,11 +2,25 @@
 //! compiled: a region starts at a line containing `[step:NAME]` (or
 //! `[step:NAME@V1,V2]` for the version of variants V1 and V2) and ends at the
 //! next line containing `[/step]`. The markers sit in comments of either
-//! language.
+//! language. A line that ends in `// [crash]` or `/* [crash] */` is the one
+//! a crashing variant dies on; the marker is cut, the line remembered.
+
+/// What ends the line a crashing variant dies on.
+const CRASH_MARKERS: [&str; 2] = ["// [crash]", "/* [crash] */"];
 
 /// The lines of region `name` in `source`, preferring the `variant`'s own
 /// version; dedented, markers excluded. `None` if there is no such region.
 pub fn snippet(source: &str, name: &str, variant: &str) -> Option<String> {
+    cut(source, name, variant).map(|region| region.text)
+}
+
+/// A region's text, and which of its lines (from 0) a crash happens on.
+struct Cut {
+    text: String,
+    crash_line: Option<usize>,
+}
+
+fn cut(source: &str, name: &str, variant: &str) -> Option<Cut> {
     let prefix = format!("[step:{name}@");
     let for_variant = |line: &str| {
         line.find(&prefix).is_some_and(|at| {
@@ -18,13 +32,27 @@ pub fn snippet(source: &str, name: &str, variant: &str) -> Option<String> {
     region(source, for_variant).or_else(|| region(source, |line: &str| line.contains(&general)))
 }
 
-fn region(source: &str, opens: impl Fn(&str) -> bool) -> Option<String> {
+fn region(source: &str, opens: impl Fn(&str) -> bool) -> Option<Cut> {
     let mut lines = source.lines().skip_while(|line| !opens(line));
     lines.next()?;
     let body: Vec<&str> = lines.take_while(|line| !line.contains("[/step]")).collect();
     let indent = body.iter().filter(|l| !l.trim().is_empty()).map(|l| l.len() - l.trim_start().len()).min()?;
-    let text: Vec<&str> = body.iter().map(|l| if l.len() >= indent { &l[indent..] } else { l.trim_start() }).collect();
-    Some(text.join("\n"))
+    let mut crash_line = None;
+    let text: Vec<&str> = body
+        .iter()
+        .enumerate()
+        .map(|(index, line)| {
+            let line = if line.len() >= indent { &line[indent..] } else { line.trim_start() };
+            match CRASH_MARKERS.iter().find_map(|marker| line.trim_end().strip_suffix(marker)) {
+                Some(code) => {
+                    crash_line = Some(index);
+                    code.trim_end()
+                }
+                None => line,
+            }
+        })
+        .collect();
+    Some(Cut { text: text.join("\n"), crash_line })
 }
 
 /// One region of a code pane: its name and the code it shows.
@@ -32,6 +60,15 @@ fn region(source: &str, opens: impl Fn(&str) -> bool) -> Option<String> {
 pub struct CodeRegion {
     pub name: &'static str,
     pub text: String,
+    /// The line (from 0) a crashing variant dies on, if it dies here.
+    pub crash_line: Option<usize>,
+}
+
+impl CodeRegion {
+    /// The text of the line a crash happens on.
+    pub fn crashing_code(&self) -> Option<&str> {
+        self.text.lines().nth(self.crash_line?).map(str::trim)
+    }
 }
 
 /// The regions named by `names` (steps in order; `None` for a step that
@@ -46,8 +83,8 @@ pub fn pane_regions(
         if regions.iter().any(|r| r.name == name) {
             continue;
         }
-        if let Some(text) = snippet(source, name, variant) {
-            regions.push(CodeRegion { name, text });
+        if let Some(Cut { text, crash_line }) = cut(source, name, variant) {
+            regions.push(CodeRegion { name, text, crash_line });
         }
     }
     regions
@@ -81,7 +118,17 @@ mod tests {
     #[test]
     fn a_pane_shows_each_region_once_in_step_order() {
         let regions = pane_regions(SOURCE, [Some("make"), None, Some("absent"), Some("make")], "broken");
-        assert_eq!(regions, [CodeRegion { name: "make", text: "let x = 2;".to_owned() }]);
+        assert_eq!(regions, [CodeRegion { name: "make", text: "let x = 2;".to_owned(), crash_line: None }]);
+    }
+
+    #[test]
+    fn the_crashing_line_is_remembered_and_its_marker_cut() {
+        let source = "// [step:die]\nlet a = 1;\nboom(); // NULL // [crash]\n// [/step]\n/* [step:c] */\nx(); /* [crash] */\n/* [/step] */\n";
+        let rust = &pane_regions(source, [Some("die")], "v")[0];
+        assert_eq!((rust.text.as_str(), rust.crash_line), ("let a = 1;\nboom(); // NULL", Some(1)));
+        assert_eq!(rust.crashing_code(), Some("boom(); // NULL"));
+        let c = &pane_regions(source, [Some("c")], "v")[0];
+        assert_eq!((c.text.as_str(), c.crash_line), ("x();", Some(0)));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use egui::{Color32, Frame, RichText, ScrollArea, TextWrapMode, Ui};
 
 use crate::command::{Command, Export};
 use crate::scenarios::StepInfo;
+use crate::scenarios::run_source::{Crash, RunSource};
 use crate::scenarios::session::{ScenarioCommand, ScenarioSession};
 use crate::scenarios::snippet::CodeRegion;
 
@@ -163,49 +164,90 @@ fn header_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<Command>
     });
 }
 
+/// Steps the run reached: the steps run, and the one it died in.
+fn steps_reached(run: &dyn RunSource) -> usize {
+    match run.crash().and_then(|crash| crash.step) {
+        Some(step) => step as usize + 1,
+        None => run.steps_run(),
+    }
+}
+
 fn step_ui(ui: &mut Ui, session: &ScenarioSession) {
     let run = session.run();
     let steps = run.steps();
-    let steps_run = run.steps_run();
-    ui.label(RichText::new(step_heading(steps, steps_run)).strong().size(16.0));
-    let focus = steps_run.saturating_sub(1).min(steps.len().saturating_sub(1));
-    if let Some(step) = steps.get(if steps_run == 0 { 0 } else { focus }) {
+    let reached = steps_reached(run);
+    ui.label(RichText::new(step_heading(steps, reached)).strong().size(16.0));
+    let focus = reached.saturating_sub(1).min(steps.len().saturating_sub(1));
+    if let Some(step) = steps.get(focus) {
         ui.label(step.explanation);
     }
-    if let Some(record) = run.records().last() {
+    let crash = run.crash();
+    if crash.is_some() {
+        ui.label(RichText::new("What changed: the process died before the step finished.").strong());
+    } else if let Some(record) = run.records().last() {
         ui.label(RichText::new(format!("What changed: {}", record.summary)).strong());
         for note in &record.notes {
             ui.monospace(note);
         }
     }
-    if let Some(crash) = run.crash() {
-        let title = crash.step.and_then(|s| steps.get(s as usize)).map_or("", |s| s.title);
-        let at = crash.step.map(|s| format!(" in step {} ({title})", s + 1)).unwrap_or_default();
-        Frame::group(ui.style()).stroke((1.5, ANOMALY_COLOR)).show(ui, |ui| {
-            ui.label(
-                RichText::new(format!(
-                    "The child process died with {}{at}. ffiscope itself is unharmed.",
-                    crash.signal
-                ))
-                .color(ANOMALY_COLOR)
-                .strong(),
-            );
-            let explanation: Vec<&str> = crash.explaining_lines().take(4).collect();
-            if !explanation.is_empty() {
-                ui.monospace(explanation.join("\n"));
-            }
-        });
+    if let Some(crash) = crash {
+        crash_box_ui(ui, session, &crash);
     }
     if let Some(error) = run.error() {
         ui.label(RichText::new(error).color(ANOMALY_COLOR));
     }
 }
 
+/// How the child died, on which lines of the code, in the words it left.
+fn crash_box_ui(ui: &mut Ui, session: &ScenarioSession, crash: &Crash<'_>) {
+    let steps = session.run().steps();
+    let step = crash.step.and_then(|s| steps.get(s as usize));
+    let at = match (crash.step, step) {
+        (Some(index), Some(step)) => format!(" in step {} ({})", index + 1, step.title),
+        _ => String::new(),
+    };
+    Frame::group(ui.style()).stroke((1.5, ANOMALY_COLOR)).show(ui, |ui| {
+        ui.label(
+            RichText::new(format!("The child process died with {}{at}. ffiscope itself is unharmed.", crash.signal))
+                .color(ANOMALY_COLOR)
+                .strong(),
+        );
+        let code = session.code();
+        let died_at: Vec<String> = [("Rust", &code.rust, step.map(|s| s.rust)), ("C", &code.c, step.and_then(|s| s.c))]
+            .into_iter()
+            .filter_map(|(language, regions, name)| {
+                let line = regions.iter().find(|r| Some(r.name) == name)?.crashing_code()?;
+                Some(format!("{language}: {line}"))
+            })
+            .collect();
+        if !died_at.is_empty() {
+            ui.label(RichText::new(format!("It died at {}", died_at.join("  →  "))).monospace());
+        }
+        let explanation = crash.explaining_lines();
+        if !explanation.is_empty() {
+            ui.monospace(explanation.join("\n"));
+        }
+        if !crash.stderr.trim().is_empty() {
+            egui::CollapsingHeader::new(format!("All it wrote on stderr ({} lines)", crash.stderr.lines().count()))
+                .id_salt("child-stderr")
+                .show(ui, |ui| {
+                    ScrollArea::vertical().max_height(160.0).show(ui, |ui| {
+                        ui.add(
+                            egui::Label::new(RichText::new(crash.stderr).monospace()).wrap_mode(TextWrapMode::Extend),
+                        );
+                    });
+                });
+        }
+    });
+}
+
 fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession) {
     let run = session.run();
     let steps = run.steps();
-    let focus = run.steps_run().saturating_sub(1);
+    let reached = steps_reached(run);
+    let focus = reached.saturating_sub(1);
     let current = steps.get(focus.min(steps.len().saturating_sub(1)));
+    let crashed = run.crash().is_some();
     ui.columns(2, |columns| {
         for (column, rust) in columns.iter_mut().zip([true, false]) {
             let title = if rust { "Rust" } else { "C" };
@@ -220,7 +262,8 @@ fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession) {
             ScrollArea::both().id_salt(("code", title)).max_height(CODE_HEIGHT).auto_shrink([false, true]).show(
                 column,
                 |ui| {
-                    for CodeRegion { name, text } in regions {
+                    for region in regions {
+                        let CodeRegion { name, text, crash_line } = region;
                         let lit = highlighted == Some(*name);
                         let fill = if lit {
                             ui.visuals().selection.bg_fill.gamma_multiply(0.45)
@@ -228,14 +271,15 @@ fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession) {
                             Color32::TRANSPARENT
                         };
                         let response = Frame::new().fill(fill).inner_margin(4.0).corner_radius(3.0).show(ui, |ui| {
-                            ui.add(egui::Label::new(RichText::new(text).monospace()).wrap_mode(TextWrapMode::Extend));
+                            let died_here = crash_line.filter(|_| lit && crashed);
+                            ui.add(egui::Label::new(code_text(ui, text, died_here)).wrap_mode(TextWrapMode::Extend));
                         });
                         // Once per step, not every frame: scrolling keeps egui repainting.
-                        let position = (session.scenario().id(), session.variant(), run.steps_run());
+                        let position = (session.scenario().id(), session.variant(), reached);
                         let remembered = egui::Id::unique(("code-scrolled-to", title));
                         let moved = ui.data(|d| d.get_temp::<(&'static str, &'static str, usize)>(remembered))
                             != Some(position);
-                        if lit && moved && run.steps_run() > 0 {
+                        if lit && moved && reached > 0 {
                             ui.data_mut(|d| d.insert_temp(remembered, position));
                             // Vertically only: scrolling sideways would hide the start of every line.
                             let rect = response.response.rect;
@@ -248,6 +292,22 @@ fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession) {
             );
         }
     });
+}
+
+/// A region's code in monospace, with the line a crash happened on lit red.
+fn code_text(ui: &Ui, text: &str, crash_line: Option<usize>) -> egui::text::LayoutJob {
+    let font = egui::TextStyle::Monospace.resolve(ui.style());
+    let color = ui.visuals().text_color();
+    let mut job = egui::text::LayoutJob::default();
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let mut format = egui::TextFormat::simple(font.clone(), color);
+        if crash_line == Some(index) {
+            format.background = ANOMALY_COLOR.gamma_multiply(0.55);
+            format.color = Color32::WHITE;
+        }
+        job.append(line, 0.0, format);
+    }
+    job
 }
 
 fn results_ui(ui: &mut Ui, session: &ScenarioSession) {
