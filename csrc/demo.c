@@ -16,6 +16,14 @@ void *demo_allocate_block(size_t size) {
 
 void demo_free_block(void *ptr) { fs_free(ptr, "demo_free_block"); }
 
+/* Allocates `size` bytes and loses the pointer: a leak, from a site of its own. */
+void demo_leak_block(size_t size) {
+    unsigned char *block = fs_malloc(size, "demo_leak_block");
+    if (block) {
+        memset(block, 0x1E, size);
+    }
+}
+
 /* Writes `past_end` bytes beyond a block of `size` bytes, then frees it:
  * the tail canary catches the write at the free. */
 void demo_overflow(size_t size, size_t past_end) {

@@ -66,6 +66,10 @@ fn a_leak_stays_outstanding_until_reset() {
     harness.run();
     harness.get_by_label_contains("C heap: 1 live blocks, 40 B");
     harness.get_by_label_contains("Outstanding blocks (1)");
+    // The leak has a site of its own, and stays flagged once the rest is freed.
+    let outstanding = harness.state().tracker().model().outstanding();
+    assert_eq!(outstanding[0].site.map(|s| s.name()), Some("demo_leak_block"));
+    harness.get_by_label("nobody: its pointer is gone (leaked)");
     harness.get_by_label("Reset").click();
     harness.run();
     harness.get_by_label_contains("C heap: 0 live blocks");

@@ -196,6 +196,7 @@ uint64_t fs_now_ns(void);
 /* Demonstration functions behind the Tracker tab (demo.c). */
 void *demo_allocate_block(size_t size);
 void demo_free_block(void *ptr);
+void demo_leak_block(size_t size);
 void demo_overflow(size_t size, size_t past_end);
 void demo_write_after_free(size_t size);
 

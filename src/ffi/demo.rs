@@ -55,6 +55,13 @@ impl CBlock {
     }
 }
 
+/// C's `demo_leak_block`: allocates `size` bytes and drops the pointer on
+/// the floor. The block stays outstanding, attributed to `demo_leak_block`.
+pub fn leak_block(size: usize) {
+    // SAFETY: demo_leak_block takes no pointer and keeps none of ours.
+    unsafe { sys::demo_leak_block(size) }
+}
+
 impl Drop for CBlock {
     fn drop(&mut self) {
         // SAFETY: we own a live block from demo_allocate_block.

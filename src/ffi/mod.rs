@@ -13,7 +13,7 @@ mod rust_heap;
 pub mod sys;
 mod tracker;
 
-pub use demo::{CBlock, mistakes};
+pub use demo::{CBlock, leak_block, mistakes};
 pub use event::{Domain, Event, EventKind, Site};
 pub use lessons::messages::CMessage;
 pub use rust_heap::{HeapScope, ScopedAllocator, rust_heap_site, unrecorded};

@@ -141,6 +141,7 @@ unsafe extern "C" {
 
     pub fn demo_allocate_block(size: usize) -> *mut c_void;
     pub fn demo_free_block(ptr: *mut c_void);
+    pub fn demo_leak_block(size: usize);
     pub fn demo_overflow(size: usize, past_end: usize);
     pub fn demo_write_after_free(size: usize);
 

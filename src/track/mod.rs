@@ -17,7 +17,7 @@ use crate::ffi::{Domain, Event, EventKind, Site, Tracker};
 
 pub use anomaly::{Anomaly, AnomalyKind};
 pub use heap::{BlockCounts, HeapModel, SeriesPoint};
-pub use session::{TrackerCommand, TrackerSession};
+pub use session::{LEAK_SITE, TrackerCommand, TrackerSession};
 
 /// A block the model holds as live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

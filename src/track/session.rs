@@ -2,13 +2,20 @@
 //! owns. Buttons become [`TrackerCommand`]s that the app applies here; each
 //! one calls real C (or allocates on the Rust heap inside a scope).
 
-use crate::ffi::{CBlock, Counts, Tracker, mistakes, rust_heap_site};
+use crate::ffi::{CBlock, Counts, Tracker, leak_block, mistakes, rust_heap_site};
 
 use super::Model;
 
 /// Sizes of the blocks "Allocate 10 blocks" makes: varied, so the bytes
 /// series is not just the blocks series scaled.
 const DEMO_SIZES: [usize; 10] = [16, 24, 32, 48, 64, 96, 128, 192, 256, 512];
+
+/// What "Leak one" loses.
+const LEAKED_BYTES: usize = 40;
+
+/// The site "Leak one" allocates from, so a leak never hides among the tab's
+/// own blocks.
+pub const LEAK_SITE: &str = "demo_leak_block";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrackerCommand {
@@ -82,9 +89,8 @@ impl TrackerSession {
             }
             TrackerCommand::FreeAll => self.release_owned(),
             TrackerCommand::LeakOne => {
-                if self.in_scope(|| CBlock::allocate(40).map(CBlock::leak)).is_some() {
-                    self.leaked += 1;
-                }
+                self.in_scope(|| leak_block(LEAKED_BYTES));
+                self.leaked += 1;
             }
             TrackerCommand::DoubleFree => self.in_scope(|| CBlock::allocate(32).map(CBlock::free_twice)).unwrap_or(()),
             TrackerCommand::Overflow => self.in_scope(|| mistakes::overflow(24, 1)),

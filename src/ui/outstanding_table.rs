@@ -12,10 +12,11 @@ use super::{format, heap_color};
 /// Height of the scrolled list of rows.
 const TABLE_HEIGHT: f32 = 240.0;
 
-/// What a scenario knows about its blocks.
+/// What the tab knows about its blocks.
 #[expect(missing_debug_implementations, reason = "holds a closure")]
 pub struct BlockContext<'a> {
-    /// The step running or last run.
+    /// The step running or last run, in a scenario: blocks then have an age
+    /// in steps. Outside a scenario, the event that allocated them is shown.
     pub current_step: Option<u32>,
     /// How blocks from a site must be released.
     pub releaser: &'a dyn Fn(&str) -> Option<&'static str>,
@@ -27,10 +28,12 @@ pub fn outstanding_table_ui(ui: &mut Ui, blocks: &[OutstandingBlock], context: O
         ui.weak("No live blocks.");
         return;
     }
-    let headers: &[&str] = if context.is_some() {
-        &["Address", "Size", "Heap", "Allocated by", "Age", "Release with"]
-    } else {
-        &["Address", "Size", "Heap", "Allocated by", "Event"]
+    let headers: &[&str] = match context {
+        Some(BlockContext { current_step: Some(_), .. }) => {
+            &["Address", "Size", "Heap", "Allocated by", "Age", "Release with"]
+        }
+        Some(_) => &["Address", "Size", "Heap", "Allocated by", "Event", "Release with"],
+        None => &["Address", "Size", "Heap", "Allocated by", "Event"],
     };
     let row_height = ui.text_style_height(&egui::TextStyle::Monospace).max(ui.spacing().interact_size.y);
     // Only the rows in view are laid out: ten thousand blocks cost what twenty do.
@@ -61,17 +64,19 @@ fn block_row_ui(ui: &mut Ui, block: &OutstandingBlock, context: Option<&BlockCon
     ui.label(format::bytes(block.size));
     ui.label(RichText::new(block.domain.label()).color(heap_color(block.domain)));
     ui.monospace(site);
-    match context {
-        Some(context) => {
-            let age = match (context.current_step, block.step) {
-                (Some(now), Some(then)) => format!("{} step{}", now - then, if now - then == 1 { "" } else { "s" }),
-                _ => "-".to_owned(),
-            };
+    match context.and_then(|c| c.current_step) {
+        Some(now) => {
+            let age = block.step.map_or_else(
+                || "-".to_owned(),
+                |then| format!("{} step{}", now - then, if now - then == 1 { "" } else { "s" }),
+            );
             ui.label(age);
-            ui.label((context.releaser)(site).unwrap_or("its allocator's free"));
         }
         None => {
             ui.label(format!("#{}", block.seq));
         }
+    }
+    if let Some(context) = context {
+        ui.label((context.releaser)(site).unwrap_or("its allocator's free"));
     }
 }

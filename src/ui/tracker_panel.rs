@@ -4,12 +4,12 @@
 use egui::Ui;
 
 use crate::command::Command;
-use crate::track::{TrackerCommand, TrackerSession};
+use crate::track::{LEAK_SITE, TrackerCommand, TrackerSession};
 
 use super::allocation_plot::{XAxis, allocation_plot_ui};
 use super::anomaly_list::anomaly_list_ui;
 use super::heap_counts::heap_counts_ui;
-use super::outstanding_table::outstanding_table_ui;
+use super::outstanding_table::{BlockContext, outstanding_table_ui};
 use super::site_table::site_table_ui;
 
 /// Each button, its command and what it does, in the order shown.
@@ -21,7 +21,7 @@ const BUTTONS: &[(&str, TrackerCommand, &str)] = &[
         "Box<[u8]> × 10 on the Rust heap, inside a recording scope",
     ),
     ("Free all", TrackerCommand::FreeAll, "Each block goes back to the allocator that made it"),
-    ("Leak one", TrackerCommand::LeakOne, "Allocates 40 bytes in C and forgets the pointer"),
+    ("Leak one", TrackerCommand::LeakOne, "demo_leak_block: allocates 40 bytes in C and loses the pointer"),
     ("Double free (caught)", TrackerCommand::DoubleFree, "Frees a C block twice; the tracker refuses the second free"),
     (
         "Overflow by 1 (caught)",
@@ -67,7 +67,14 @@ pub fn tracker_panel_ui(ui: &mut Ui, session: &TrackerSession, x_axis: &mut XAxi
         egui::ScrollArea::vertical().id_salt("tracker-lists").show(&mut columns[1], |ui| {
             anomaly_list_ui(ui, model.anomalies());
             ui.separator();
-            outstanding_table_ui(ui, model.outstanding(), None);
+            let releaser = |site: &str| {
+                Some(if site == LEAK_SITE { "nobody: its pointer is gone (leaked)" } else { "the tab's Free all" })
+            };
+            outstanding_table_ui(
+                ui,
+                model.outstanding(),
+                Some(&BlockContext { current_step: None, releaser: &releaser }),
+            );
             ui.separator();
             site_table_ui(ui, model.site_rows());
         });
