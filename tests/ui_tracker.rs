@@ -68,7 +68,7 @@ fn a_leak_stays_outstanding_until_reset() {
     harness.get_by_label_contains("Outstanding blocks (1)");
     // The leak has a site of its own, and stays flagged once the rest is freed.
     let outstanding = harness.state().tracker().model().outstanding();
-    assert_eq!(outstanding[0].site.map(|s| s.name()), Some("demo_leak_block"));
+    assert_eq!(outstanding[0].site.map(ffiscope::ffi::Site::name), Some("demo_leak_block"));
     harness.get_by_label("nobody: its pointer is gone (leaked)");
     harness.get_by_label("Reset").click();
     harness.run();
