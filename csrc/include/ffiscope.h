@@ -263,7 +263,8 @@ void item_free(void *item);
 /* counter.c: threads-shared-resource */
 struct counter;
 struct counter *counter_new(void);
-void counter_add_unsynchronised(struct counter *c, long times, int threads);
+void counter_add_unsynchronised(struct counter *c, long times);
+void counter_add_lock_step(struct counter *c, long times, int threads);
 void counter_add_locked(struct counter *c, long times);
 void counter_add_atomic(struct counter *c, long times);
 long counter_value(struct counter *c);

@@ -1,10 +1,11 @@
 /*
  * counter.c — a counter that many threads increment: without
  * synchronisation, under a mutex, and with an atomic add. The unsynchronised
- * version loads and stores with separate relaxed atomics (so there is no
- * undefined behaviour), and holds the window between them open until every
- * thread has loaded: the worst interleaving, on every run rather than by
- * luck. Each round, all threads read the same value and write back value + 1.
+ * versions load and store with separate relaxed atomics, so the
+ * demonstration has no undefined behaviour: each access is atomic, just not
+ * the two together. The plain one races as the threads happen to run; the
+ * lock-step one forces the worst interleaving, every thread loading before
+ * any stores, so only one update per round survives.
  */
 #include "ffiscope.h"
 
@@ -52,7 +53,17 @@ static void wait_for_everyone(struct counter *c, int threads) {
 }
 
 /* [step:counter_add@unsynchronised] */
-void counter_add_unsynchronised(struct counter *c, long times, int threads) {
+void counter_add_unsynchronised(struct counter *c, long times) {
+    for (long i = 0; i < times; i++) {
+        long seen = atomic_load_explicit(&c->value, memory_order_relaxed);
+        widen_window(); /* another thread may store in here; its update is lost */
+        atomic_store_explicit(&c->value, seen + 1, memory_order_relaxed);
+    }
+}
+/* [/step] */
+
+/* [step:counter_add@lock-step] */
+void counter_add_lock_step(struct counter *c, long times, int threads) {
     for (long i = 0; i < times; i++) {
         long seen = atomic_load_explicit(&c->value, memory_order_relaxed);
         wait_for_everyone(c, threads); /* every other thread reads `seen` too */

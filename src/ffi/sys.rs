@@ -188,7 +188,8 @@ unsafe extern "C" {
     pub fn item_free(item: *mut c_void);
 
     pub fn counter_new() -> *mut counter;
-    pub fn counter_add_unsynchronised(c: *mut counter, times: c_long, threads: c_int);
+    pub fn counter_add_unsynchronised(c: *mut counter, times: c_long);
+    pub fn counter_add_lock_step(c: *mut counter, times: c_long, threads: c_int);
     pub fn counter_add_locked(c: *mut counter, times: c_long);
     pub fn counter_add_atomic(c: *mut counter, times: c_long);
     pub fn counter_value(c: *mut counter) -> c_long;

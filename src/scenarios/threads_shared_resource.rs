@@ -15,40 +15,94 @@ use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepIn
 #[derive(Debug)]
 pub struct ThreadsSharedResource;
 
-/// Increments per thread.
-pub const ADDS_PER_THREAD: u32 = 2_000;
+/// Increments per thread: enough that racing threads overlap for
+/// milliseconds, whatever else the machine is doing.
+pub const ADDS_PER_THREAD: u32 = 20_000;
+
+/// Increments per thread in lock-step, where every round waits for every
+/// thread twice.
+pub const LOCK_STEP_ADDS_PER_THREAD: u32 = 2_000;
 
 const VARIANTS: &[Variant] = &[
     Variant::new("correct", "Each increment holds the counter's mutex."),
     Variant::new("atomic", "Each increment is one atomic fetch-add."),
-    Variant::new("unsynchronised", "Load, then store, with nothing between threads: updates are lost."),
+    Variant::new(
+        "unsynchronised",
+        "Load, then store, with nothing between threads: updates are lost as the threads happen to interleave, a different number on each run.",
+    ),
+    Variant::new(
+        "lock-step",
+        "The worst case, forced: every thread loads before any stores, each round, so only one update per round survives.",
+    ),
 ];
 
-const STEPS: &[StepInfo] = &[
+const CREATE: StepInfo = StepInfo {
+    title: "C allocates a counter",
+    explanation: "One counter, shared by every thread.",
+    rust: "create",
+    c: Some("counter_new"),
+};
+
+const COMPARE: StepInfo = StepInfo {
+    title: "Compare expected and counted",
+    explanation: "threads × increments each should give exactly that count. Any shortfall is lost updates.",
+    rust: "compare",
+    c: None,
+};
+
+const FREE: StepInfo = StepInfo {
+    title: "C frees the counter",
+    explanation: "The counter goes back to C's free.",
+    rust: "free",
+    c: Some("counter_free"),
+};
+
+const MUTEX_STEPS: &[StepInfo] = &[
+    CREATE,
     StepInfo {
-        title: "C allocates a counter",
-        explanation: "One counter, shared by every thread.",
-        rust: "create",
-        c: Some("counter_new"),
-    },
-    StepInfo {
-        title: "The threads add 2,000 each",
-        explanation: "All threads start together and call C concurrently. Unsynchronised, each round every thread reads the same value before any writes: all but one update is overwritten.",
+        title: "The threads add 20,000 each",
+        explanation: "All threads start together and call C concurrently. Each increment takes the counter's mutex, so loads and stores of different threads never interleave.",
         rust: "add",
         c: Some("counter_add"),
     },
+    COMPARE,
+    FREE,
+];
+
+const ATOMIC_STEPS: &[StepInfo] = &[
+    CREATE,
     StepInfo {
-        title: "Compare expected and counted",
-        explanation: "threads × 2,000 increments should give exactly that count. Any shortfall is lost updates.",
-        rust: "compare",
-        c: None,
+        title: "The threads add 20,000 each",
+        explanation: "All threads start together and call C concurrently. Each increment is one atomic fetch-add: the load and the store cannot be pulled apart.",
+        rust: "add",
+        c: Some("counter_add"),
     },
+    COMPARE,
+    FREE,
+];
+
+const UNSYNCHRONISED_STEPS: &[StepInfo] = &[
+    CREATE,
     StepInfo {
-        title: "C frees the counter",
-        explanation: "The counter goes back to C's free.",
-        rust: "free",
-        c: Some("counter_free"),
+        title: "The threads add 20,000 each",
+        explanation: "All threads start together and race. A thread loads the value, and before it stores value + 1, others may store theirs: its store overwrites them. How many are lost depends on how the threads happen to run, so it changes from run to run.",
+        rust: "add",
+        c: Some("counter_add"),
     },
+    COMPARE,
+    FREE,
+];
+
+const LOCK_STEP_STEPS: &[StepInfo] = &[
+    CREATE,
+    StepInfo {
+        title: "The threads add 2,000 each, in lock-step",
+        explanation: "The worst interleaving, forced rather than left to luck: each round, every thread loads before any thread stores. All read the same value and all write back value + 1, so one update per round survives.",
+        rust: "add",
+        c: Some("counter_add"),
+    },
+    COMPARE,
+    FREE,
 ];
 
 const INFO: ScenarioInfo = ScenarioInfo {
@@ -70,6 +124,7 @@ impl Scenario for ThreadsSharedResource {
         let strategy = match variant {
             "atomic" => Strategy::Atomic,
             "unsynchronised" => Strategy::Unsynchronised,
+            "lock-step" => Strategy::LockStep,
             _ => Strategy::Mutex,
         };
         Box::new(Run { strategy, threads: options.threads.clamp(2, 8), counter: None, took: Duration::ZERO })
@@ -84,8 +139,8 @@ struct Run {
 }
 
 // [step:add]
-/// Every thread waits at the barrier, then adds `ADDS_PER_THREAD` times.
-fn add_from_threads(tracker: &Tracker, counter: &Counter, strategy: Strategy, threads: usize) -> Duration {
+/// Every thread waits at the barrier, then adds `adds` times.
+fn add_from_threads(tracker: &Tracker, counter: &Counter, strategy: Strategy, threads: usize, adds: u32) -> Duration {
     let start_together = Barrier::new(threads);
     let started = Instant::now();
     std::thread::scope(|scope| {
@@ -93,7 +148,7 @@ fn add_from_threads(tracker: &Tracker, counter: &Counter, strategy: Strategy, th
             scope.spawn(|| {
                 let _bind = tracker.bind(); // C on this thread reports to the same tracker
                 start_together.wait();
-                counter.add(strategy, ADDS_PER_THREAD, threads);
+                counter.add(strategy, adds, threads);
             });
         }
     });
@@ -101,9 +156,20 @@ fn add_from_threads(tracker: &Tracker, counter: &Counter, strategy: Strategy, th
 }
 // [/step]
 
+impl Run {
+    fn adds_per_thread(&self) -> u32 {
+        if self.strategy == Strategy::LockStep { LOCK_STEP_ADDS_PER_THREAD } else { ADDS_PER_THREAD }
+    }
+}
+
 impl ScenarioRun for Run {
     fn steps(&self) -> &[StepInfo] {
-        STEPS
+        match self.strategy {
+            Strategy::Mutex => MUTEX_STEPS,
+            Strategy::Atomic => ATOMIC_STEPS,
+            Strategy::Unsynchronised => UNSYNCHRONISED_STEPS,
+            Strategy::LockStep => LOCK_STEP_STEPS,
+        }
     }
 
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {
@@ -117,12 +183,13 @@ impl ScenarioRun for Run {
                 let Some(counter) = &self.counter else { return };
                 // Spawning threads allocates on the Rust heap, and the threads
                 // free it; that is the runtime's business, not the lesson's.
-                self.took = unrecorded(|| add_from_threads(cx.tracker, counter, self.strategy, self.threads));
+                let adds = self.adds_per_thread();
+                self.took = unrecorded(|| add_from_threads(cx.tracker, counter, self.strategy, self.threads, adds));
             }
             2 => {
                 let Some(counter) = &self.counter else { return };
                 // [step:compare]
-                let expected = self.threads as u64 * u64::from(ADDS_PER_THREAD);
+                let expected = self.threads as u64 * u64::from(self.adds_per_thread());
                 let counted = counter.value();
                 // [/step]
                 let (threads, strategy, took) = (self.threads, self.strategy, self.took);
@@ -134,7 +201,12 @@ impl ScenarioRun for Run {
                     )
                 });
                 if counted != expected {
-                    cx.anomaly_with(|| Anomaly::lost_update("counter_add_unsynchronised", expected, counted));
+                    let site = if strategy == Strategy::LockStep {
+                        "counter_add_lock_step"
+                    } else {
+                        "counter_add_unsynchronised"
+                    };
+                    cx.anomaly_with(|| Anomaly::lost_update(site, expected, counted));
                 }
             }
             _ => {

@@ -90,7 +90,7 @@ pub const PLAN: &[Stop] = &[
         title: "Threads sharing a C counter",
         opens: Opens::Scenario("threads-shared-resource"),
         minutes: 6,
-        notes: "unsynchronised loses updates on every run; raise the threads and watch the loss grow.",
+        notes: "Run unsynchronised twice: updates are lost both times, and not the same number. Ask why the count differs: it depends on how the threads happened to interleave. lock-step forces the worst case, one update per round; correct and atomic lose none.",
     },
     Stop {
         title: "A panic must not cross into C",

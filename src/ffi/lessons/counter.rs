@@ -8,10 +8,14 @@ use crate::ffi::sys;
 /// How the threads add to the counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {
-    /// Load, wait for every thread to load, store: updates are lost on every
-    /// run (no undefined behaviour: the load and the store are each atomic,
-    /// just not together). Every thread must call `add` the same number of times.
+    /// Load, then store, racing the other threads: updates are lost as the
+    /// threads happen to interleave (no undefined behaviour: the load and the
+    /// store are each atomic, just not together).
     Unsynchronised,
+    /// The worst case, forced: every thread loads before any stores, each
+    /// round, so one update per round survives. Every thread must call `add`
+    /// the same number of times.
+    LockStep,
     Mutex,
     Atomic,
 }
@@ -33,7 +37,7 @@ impl Counter {
     }
 
     /// Adds `times` from the calling thread, one of `threads` that call this
-    /// together (the unsynchronised strategy waits for all of them).
+    /// together (the lock-step strategy waits for all of them each round).
     pub fn add(&self, strategy: Strategy, times: u32, threads: usize) {
         let times = c_long::from(times);
         let threads = c_int::try_from(threads).unwrap_or(c_int::MAX);
@@ -42,7 +46,8 @@ impl Counter {
         // only through atomics or under its mutex.
         unsafe {
             match strategy {
-                Strategy::Unsynchronised => sys::counter_add_unsynchronised(counter, times, threads),
+                Strategy::Unsynchronised => sys::counter_add_unsynchronised(counter, times),
+                Strategy::LockStep => sys::counter_add_lock_step(counter, times, threads),
                 Strategy::Mutex => sys::counter_add_locked(counter, times),
                 Strategy::Atomic => sys::counter_add_atomic(counter, times),
             }
