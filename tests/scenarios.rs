@@ -83,6 +83,14 @@ fn every_broken_variant_reports_exactly_its_anomalies() {
 }
 
 #[test]
+fn a_leak_from_several_steps_names_them_all() {
+    let leaky = report("leak-hunt", "leaky");
+    assert!(leaky.anomalies[0].message.contains("allocated by `read_body` in steps 1–4"), "{leaky}");
+    let once = report("array-to-slice", "never-freed");
+    assert!(once.anomalies[0].message.contains("allocated by `create_array` in step 1;"), "{once}");
+}
+
+#[test]
 fn every_correct_variant_ends_clean() {
     // A lesson whose variants are strategies has no `correct`; its table
     // rows above say what each must report.

@@ -42,12 +42,12 @@ fn stepping_shows_the_step_and_the_live_counts() {
     harness.run();
     harness.get_by_label_contains("Step 1 of 5: C creates an array");
     harness.get_by_label_contains("What changed: +1 C block, 32 B, from `create_array`");
-    harness.get_by_label_contains("C heap: 1 live blocks, 32 B");
+    harness.get_by_label_contains("C heap: 1 live block, 32 B");
 
     harness.key_press(egui::Key::Space);
     harness.run();
     harness.get_by_label_contains("Step 2 of 5: View it as a slice and copy it");
-    harness.get_by_label_contains("Rust heap: 1 live blocks, 32 B");
+    harness.get_by_label_contains("Rust heap: 1 live block, 32 B");
     assert_eq!(harness.state().scenarios().run().steps_run(), 2);
 
     harness.get_by_label("Back").click();
@@ -100,7 +100,7 @@ fn a_crashing_variant_dies_in_a_child_and_the_app_lives_on() {
     let crash = harness.state().scenarios().run().model().anomalies().iter().find(|a| a.kind == AnomalyKind::Crash);
     assert!(crash.and_then(|a| a.seq).is_some(), "the crash has a place on the plot");
     // The child's events before the crash made it to the plot.
-    harness.get_by_label_contains("C heap: 1 live blocks, 16 B");
+    harness.get_by_label_contains("C heap: 1 live block, 16 B");
     // Back starts a fresh child and replays in it; the window does not wait:
     // nothing has been answered when the frame that took the click ends.
     harness.get_by_label("Back").click();
@@ -190,7 +190,6 @@ fn a_service_survives_its_workers_crash_and_says_what_it_cost() {
     harness.get_by_label("Run to end").click();
     wait_for(&mut harness, "Verdict");
     harness.get_by_label("10 requests planned: 9 served, 1 from a fallback, 0 with an error, 0 lost");
-    let told = harness.query_all_by_label_contains("was killed by SIGSEGV on request 5").count();
-    assert_eq!(told, 2, "the worker's crash, in the verdict and in the anomaly list");
+    harness.get_by_label_contains("was killed by SIGSEGV on request 5");
     harness.get_by_label_contains("C heap: 0 live blocks");
 }

@@ -64,7 +64,7 @@ fn a_leak_stays_outstanding_until_reset() {
     harness.run();
     harness.get_by_label("Free all").click();
     harness.run();
-    harness.get_by_label_contains("C heap: 1 live blocks, 40 B");
+    harness.get_by_label_contains("C heap: 1 live block, 40 B");
     harness.get_by_label_contains("Outstanding blocks (1)");
     // The leak has a site of its own, and stays flagged once the rest is freed.
     let outstanding = harness.state().tracker().model().outstanding();

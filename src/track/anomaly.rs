@@ -137,16 +137,22 @@ impl Anomaly {
     }
 
     /// Blocks still outstanding when a run ends, grouped by allocating site;
+    /// `steps` are the first and last steps that allocated them, and
     /// `releaser` says how they should have been released, when known.
     pub fn leak(
         domain: Domain,
         site: &str,
         blocks: u64,
         bytes: u64,
-        step: Option<u32>,
+        steps: Option<(u32, u32)>,
         releaser: Option<&str>,
     ) -> Anomaly {
-        let when = step.map(|s| format!(" in step {}", s + 1)).unwrap_or_default();
+        let when = match steps {
+            Some((first, last)) if first != last => format!(" in steps {}–{}", first + 1, last + 1),
+            Some((first, _)) => format!(" in step {}", first + 1),
+            None => String::new(),
+        };
+        let step = steps.map(|(first, _)| first);
         let remedy = releaser.map_or_else(
             || format!("nobody released {}", if blocks == 1 { "it" } else { "them" }),
             |how| {

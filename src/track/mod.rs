@@ -300,21 +300,22 @@ impl Model {
     /// outstanding: what a run leaves behind when it ends. `releaser` names,
     /// for a site, how its blocks should have been released.
     pub fn leak_anomalies(&self, releaser: &dyn Fn(&str) -> Option<&'static str>) -> Vec<Anomaly> {
-        let mut by_site: FxHashMap<(Domain, &'static str), (u64, u64, Option<u32>)> = FxHashMap::default();
+        /// Blocks, bytes, and the first and last steps that allocated them.
+        type Tally = (u64, u64, Option<(u32, u32)>);
+        let mut by_site: FxHashMap<(Domain, &'static str), Tally> = FxHashMap::default();
         for block in self.outstanding.values() {
             let name = block.site.map_or("(unknown)", Site::name);
-            let entry = by_site.entry((block.domain, name)).or_insert((0, 0, block.step));
+            let entry = by_site.entry((block.domain, name)).or_insert((0, 0, None));
             entry.0 += 1;
             entry.1 += block.size;
-            entry.2 = match (entry.2, block.step) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            if let Some(step) = block.step {
+                entry.2 = Some(entry.2.map_or((step, step), |(first, last)| (first.min(step), last.max(step))));
+            }
         }
         let mut leaks: Vec<Anomaly> = by_site
             .into_iter()
-            .map(|((domain, site), (blocks, bytes, step))| {
-                Anomaly::leak(domain, site, blocks, bytes, step, releaser(site))
+            .map(|((domain, site), (blocks, bytes, steps))| {
+                Anomaly::leak(domain, site, blocks, bytes, steps, releaser(site))
             })
             .collect();
         leaks.sort_by(|a, b| (a.domain, &a.site).cmp(&(b.domain, &b.site)));

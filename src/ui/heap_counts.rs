@@ -7,13 +7,14 @@ use crate::track::Model;
 
 use super::{ANOMALY_COLOR, format, heap_color};
 
-/// E.g. "C heap: 10 live blocks, 1,368 B".
+/// E.g. "C heap: 10 live blocks, 1,368 B", or "C heap: 1 live block, 16 B".
 pub fn live_label(model: &Model, domain: Domain) -> String {
     let stats = model.heap(domain).stats();
     format!(
-        "{} heap: {} live blocks, {}",
+        "{} heap: {} live block{}, {}",
         domain.label(),
         format::thousands(stats.live_blocks),
+        if stats.live_blocks == 1 { "" } else { "s" },
         format::bytes(stats.live_bytes)
     )
 }

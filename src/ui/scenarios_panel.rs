@@ -314,11 +314,13 @@ fn results_ui(ui: &mut Ui, session: &ScenarioSession) {
     let run = session.run();
     let model = run.model();
     ScrollArea::vertical().id_salt("scenario-results").show(ui, |ui| {
-        if run.is_over() && run.error().is_none() {
+        // Once the run is over, the verdict lists every finding, leaks
+        // included; until then, what was caught so far.
+        if session.verdict().is_some() {
             verdict_ui(ui, session);
-            ui.separator();
+        } else {
+            anomaly_list_ui(ui, model.anomalies());
         }
-        anomaly_list_ui(ui, model.anomalies());
         ui.separator();
         let scenario = session.scenario();
         let releaser = |site: &str| scenario.releaser(site);
