@@ -459,7 +459,14 @@ impl eframe::App for FfiscopeApp {
             ctx.request_repaint_after(due);
         }
         self.poll_folder_dialog(&ctx);
-        if self.lab.is_verifying() && !self.lab.poll() {
+        if self.settings.tab == Tab::Quiz {
+            // The leak rounds' cases are found on a worker, before they are asked.
+            crate::teaching::quiz::prepare_leak_cases();
+        }
+        if self.quiz.poll() || *self.quiz.question() == crate::teaching::quiz::Question::Preparing {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+        if self.lab.is_busy() && !self.lab.poll() {
             ctx.request_repaint_after(std::time::Duration::from_millis(50));
         }
         let dropped: Vec<PathBuf> = ctx.input(|i| {

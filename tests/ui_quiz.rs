@@ -71,7 +71,16 @@ fn a_leak_round_is_judged_by_what_a_real_run_leaked() {
     harness.get_by_label("Next question").click();
     harness.run();
     harness.get_by_label("Next question").click();
-    harness.run();
+    // A preparing round repaints until its question is ready: frames, not `run`.
+    harness.run_steps(2);
+    // The round may still be preparing on a worker; the window never waits for it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+    while harness.state().quiz().question() == &Question::Preparing {
+        harness.get_by_label_contains("Preparing a leak question");
+        assert!(std::time::Instant::now() < deadline, "the leak cases were never found");
+        harness.run_steps(1);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let Question::Leak { leaking, variants, .. } = harness.state().quiz().question().clone() else {
         panic!("the third round asks which variant leaks")
     };

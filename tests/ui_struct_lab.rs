@@ -85,6 +85,13 @@ fn a_dropped_header_names_its_own_file_in_errors() {
     let path = std::env::temp_dir().join(format!("ffiscope-dropped-{}.h", std::process::id()));
     std::fs::write(&path, "struct fine { int a; };\nstruct bad { int a; wat b; };\n").unwrap();
     harness.input_mut().dropped_files.push(std::sync::Arc::new(OnDisk(path.clone())));
+    // The file is read on a worker thread; the window never waits for it.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while harness.state().lab().source_name() != path.display().to_string() {
+        assert!(Instant::now() < deadline, "the dropped header never opened");
+        harness.run_steps(1);
+        std::thread::sleep(Duration::from_millis(10));
+    }
     harness.run();
     harness.get_by_label_contains(&format!("{}:2:21: unknown type `wat`", path.display()));
     harness.get_by_label("struct fine");

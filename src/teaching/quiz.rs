@@ -7,6 +7,7 @@
 
 use std::cmp::Ordering;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
 use crate::layout::lab::Target;
 use crate::layout::lab::generate::Rng;
@@ -45,6 +46,9 @@ pub enum Question {
         why: String,
         chosen: Option<&'static str>,
     },
+    /// A leak round whose cases are still being found on a worker thread;
+    /// it becomes the round's [`Question::Leak`] as soon as they are.
+    Preparing,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,11 +179,33 @@ struct LeakCase {
     why: String,
 }
 
+/// The leak cases, once found.
+static LEAK_CASES: OnceLock<Vec<LeakCase>> = OnceLock::new();
+
+/// Starts finding the leak cases on a worker thread, once per process, so
+/// that no round waits for every scenario to run.
+pub fn prepare_leak_cases() {
+    static STARTED: AtomicBool = AtomicBool::new(false);
+    if LEAK_CASES.get().is_none() && !STARTED.swap(true, AtomicOrdering::Relaxed) {
+        let spawned = std::thread::Builder::new().name("quiz-leak-cases".into()).spawn(|| {
+            leak_cases();
+        });
+        if spawned.is_err() {
+            STARTED.store(false, AtomicOrdering::Relaxed);
+        }
+    }
+}
+
+/// Whether the leak cases have been found.
+pub fn leak_cases_ready() -> bool {
+    LEAK_CASES.get().is_some()
+}
+
 /// Found once per process by running every variant that does not crash:
 /// runs are deterministic, so later leak rounds pick from the same list.
+/// Blocks until they are found; the app calls [`prepare_leak_cases`] instead.
 fn leak_cases() -> &'static [LeakCase] {
-    static CASES: OnceLock<Vec<LeakCase>> = OnceLock::new();
-    CASES.get_or_init(|| {
+    LEAK_CASES.get_or_init(|| {
         let mut cases = Vec::new();
         for scenario in &catalogue() {
             let variants: Vec<&'static str> =
@@ -207,7 +233,10 @@ fn leak_cases() -> &'static [LeakCase] {
 }
 
 fn leak_question(rng: &mut Rng) -> Question {
-    let cases = leak_cases();
+    let Some(cases) = LEAK_CASES.get() else {
+        prepare_leak_cases();
+        return Question::Preparing;
+    };
     if cases.is_empty() {
         return layout_question(rng, 0);
     }
@@ -254,6 +283,16 @@ impl Quiz {
         self.revealed
     }
 
+    /// Turns a round that was preparing into its question, once the leak
+    /// cases are found. Returns true if it did.
+    pub fn poll(&mut self) -> bool {
+        if self.question == Question::Preparing && leak_cases_ready() {
+            self.question = question_for(self.seed, self.round);
+            return true;
+        }
+        false
+    }
+
     /// (right, asked) over the rounds revealed so far.
     pub fn score(&self) -> (u32, u32) {
         (self.right, self.asked)
@@ -287,6 +326,7 @@ impl Quiz {
                         self.asked += 1;
                         self.right += u32::from(*chosen == Some(*leaking));
                     }
+                    Question::Preparing => self.revealed = false,
                 }
             }
             QuizCommand::Reveal => {}
@@ -311,6 +351,7 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_questions() {
+        leak_cases();
         let (mut a, mut b) = (Quiz::new(7), Quiz::new(7));
         for _ in 0..3 {
             assert_eq!(a.question(), b.question());
@@ -322,6 +363,7 @@ mod tests {
 
     #[test]
     fn a_leak_question_names_the_variant_a_real_run_leaked() {
+        leak_cases();
         let mut quiz = Quiz::new(3);
         quiz.apply(QuizCommand::Next);
         quiz.apply(QuizCommand::Next);
@@ -333,6 +375,19 @@ mod tests {
         quiz.apply(QuizCommand::Choose(leaking));
         quiz.apply(QuizCommand::Reveal);
         assert_eq!(quiz.score(), (1, 1));
+    }
+
+    #[test]
+    fn a_leak_round_prepares_without_waiting_and_becomes_the_same_question() {
+        let mut quiz = Quiz::new(3);
+        quiz.apply(QuizCommand::Next);
+        quiz.apply(QuizCommand::Next);
+        if quiz.question() == &Question::Preparing {
+            leak_cases();
+            assert!(quiz.poll(), "the round takes its question once the cases are found");
+        }
+        leak_cases();
+        assert_eq!(quiz.question(), &question_for(3, 2), "the seeded question, however long it took");
     }
 
     #[test]

@@ -59,6 +59,12 @@ pub fn quiz_panel_ui(ui: &mut Ui, quiz: &Quiz, seed_text: &mut String) -> Vec<Co
                 }
             });
         }
+        Question::Preparing => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Preparing a leak question: every variant of every scenario runs once, in the background.");
+            });
+        }
         Question::Leak { title, variants, leaking, why, chosen, .. } => {
             ui.label(format!("{title}: which variant leaks?"));
             ui.horizontal(|ui| {
@@ -82,7 +88,8 @@ pub fn quiz_panel_ui(ui: &mut Ui, quiz: &Quiz, seed_text: &mut String) -> Vec<Co
     }
     ui.separator();
     ui.horizontal(|ui| {
-        if ui.add_enabled(!revealed, egui::Button::new("Reveal")).clicked() {
+        let preparing = *quiz.question() == Question::Preparing;
+        if ui.add_enabled(!revealed && !preparing, egui::Button::new("Reveal")).clicked() {
             commands.push(QuizCommand::Reveal.into());
         }
         if ui.button("Next question").clicked() {

@@ -46,6 +46,8 @@ pub struct LabSession {
     pending: Option<(String, Vec<Target>, Receiver<LabReport>)>,
     /// The last finished verification, valid while text and targets stay the same.
     verified: Option<(String, Vec<Target>, LabReport)>,
+    /// A file being read on a worker thread: its path, and the reader's answer.
+    opening: Option<(String, Receiver<std::io::Result<String>>)>,
     /// The outcome of the last open or save.
     message: Option<String>,
 }
@@ -55,7 +57,17 @@ impl LabSession {
         let targets = vec![Target::X86_64Linux, Target::I686Linux, Target::X86_64Windows];
         let model = analyze(PASTED_NAME, &text, &targets, false);
         let source_name = PASTED_NAME.to_owned();
-        LabSession { text, source_name, targets, model, selected: None, pending: None, verified: None, message: None }
+        LabSession {
+            text,
+            source_name,
+            targets,
+            model,
+            selected: None,
+            pending: None,
+            verified: None,
+            opening: None,
+            message: None,
+        }
     }
 
     pub fn text(&self) -> &str {
@@ -77,6 +89,11 @@ impl LabSession {
 
     pub fn is_verifying(&self) -> bool {
         self.pending.is_some()
+    }
+
+    /// Something runs in the background: a verification, or a file being read.
+    pub fn is_busy(&self) -> bool {
+        self.pending.is_some() || self.opening.is_some()
     }
 
     /// The compilers' report if it is for the current text, else the model's.
@@ -128,14 +145,7 @@ impl LabSession {
             }
             LabCommand::Select(name) => self.selected = Some(name),
             LabCommand::Verify => self.start_verification(),
-            LabCommand::Open(path) => match std::fs::read_to_string(&path) {
-                Ok(text) => {
-                    self.message = Some(format!("Opened {path}"));
-                    self.source_name = path;
-                    self.set_text(text);
-                }
-                Err(error) => self.message = Some(format!("Could not open {path}: {error}")),
-            },
+            LabCommand::Open(path) => self.start_opening(path),
             LabCommand::Save(path) => {
                 self.message = Some(match save_whole(Path::new(&path), self.text.as_bytes()) {
                     Ok(()) => {
@@ -147,6 +157,42 @@ impl LabSession {
                 });
             }
         }
+    }
+
+    /// Reads `path` on a worker thread; [`LabSession::poll`] takes the text.
+    fn start_opening(&mut self, path: String) {
+        let (sender, receiver) = channel();
+        let reading = path.clone();
+        let spawned = std::thread::Builder::new().name("lab-open".into()).spawn(move || {
+            let _ = sender.send(std::fs::read_to_string(&reading));
+        });
+        match spawned {
+            Ok(_) => {
+                self.message = Some(format!("Opening {path}…"));
+                self.opening = Some((path, receiver));
+            }
+            Err(error) => self.message = Some(format!("Could not open {path}: {error}")),
+        }
+    }
+
+    /// Takes a file that finished reading, if one did.
+    fn poll_opening(&mut self) -> bool {
+        let Some((_, receiver)) = &self.opening else { return false };
+        let read = match receiver.try_recv() {
+            Ok(read) => read,
+            Err(TryRecvError::Empty) => return false,
+            Err(TryRecvError::Disconnected) => Err(std::io::Error::other("the reader stopped without an answer")),
+        };
+        let Some((path, _)) = self.opening.take() else { return false };
+        match read {
+            Ok(text) => {
+                self.message = Some(format!("Opened {path}"));
+                self.source_name = path;
+                self.set_text(text);
+            }
+            Err(error) => self.message = Some(format!("Could not open {path}: {error}")),
+        }
+        true
     }
 
     fn set_text(&mut self, text: String) {
@@ -171,8 +217,14 @@ impl LabSession {
         }
     }
 
-    /// Takes a finished verification, if one finished. Returns true if it did.
+    /// Takes a finished verification or a file that finished reading, if
+    /// either did. Returns true if anything changed.
     pub fn poll(&mut self) -> bool {
+        let opened = self.poll_opening();
+        opened | self.poll_verification()
+    }
+
+    fn poll_verification(&mut self) -> bool {
         let Some((_, _, receiver)) = &self.pending else { return false };
         match receiver.try_recv() {
             Ok(report) => {
