@@ -295,12 +295,12 @@ void worker_end(struct worker *w);
 void worker_stop(struct worker *w);
 
 /* types.c: type-mapping */
-typedef struct fs_type_info {
+typedef struct c_type_info {
     const char *name;
     size_t size;
     size_t align;
-} fs_type_info;
-size_t fs_type_table(const fs_type_info **out);
+} c_type_info;
+size_t c_type_table(const c_type_info **out);
 
 /* ---- Layout exhibits (layouts.c) ---- */
 

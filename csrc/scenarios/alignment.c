@@ -2,9 +2,10 @@
  * alignment.c — C fills a packed struct whose fields sit at offsets 0, 1, 5
  * (13 bytes in all). A Rust mirror must say `#[repr(C, packed)]` to read it.
  */
-#include "ffiscope.h"
 
 #include <string.h>
+
+#include "lesson_alloc.h"
 
 /* [step:packed_data_new] */
 #pragma pack(push, 1)
@@ -16,7 +17,7 @@ struct packed_data {
 #pragma pack(pop)
 
 struct packed_data *packed_data_new(void) {
-    struct packed_data *data = fs_malloc(sizeof *data, "packed_data_new");
+    struct packed_data *data = malloc(sizeof *data);
     if (data) {
         data->flag = 1;
         data->value = 0xDEADBEEFu;
@@ -29,5 +30,5 @@ struct packed_data *packed_data_new(void) {
 size_t packed_data_size(void) { return sizeof(struct packed_data); }
 
 /* [step:packed_data_free] */
-void packed_data_free(struct packed_data *data) { fs_free(data, "packed_data_free"); }
+void packed_data_free(struct packed_data *data) { free(data); }
 /* [/step] */

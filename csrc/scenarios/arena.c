@@ -2,9 +2,10 @@
  * arena.c — many small allocations inside one block, released at once;
  * against the same items allocated one by one.
  */
-#include "ffiscope.h"
 
 #include <stdalign.h>
+
+#include "lesson_alloc.h"
 
 /* [step:arena_new] */
 struct arena {
@@ -14,7 +15,7 @@ struct arena {
 };
 
 struct arena *arena_new(size_t capacity) {
-    struct arena *a = fs_malloc(sizeof *a + capacity, "arena_new");
+    struct arena *a = malloc(sizeof *a + capacity);
     if (a) {
         a->used = 0;
         a->capacity = capacity;
@@ -36,13 +37,13 @@ void *arena_alloc(struct arena *a, size_t n) {
 /* [/step] */
 
 /* [step:arena_free] */
-void arena_free(struct arena *a) { fs_free(a, "arena_free"); }
+void arena_free(struct arena *a) { free(a); }
 /* [/step] */
 
 /* [step:item_alloc] */
-void *item_alloc(size_t n) { return fs_malloc(n, "item_alloc"); }
+void *item_alloc(size_t n) { return malloc(n); }
 /* [/step] */
 
 /* [step:item_free] */
-void item_free(void *item) { fs_free(item, "item_free"); }
+void item_free(void *item) { free(item); }
 /* [/step] */

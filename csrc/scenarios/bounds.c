@@ -2,12 +2,13 @@
  * bounds.c — copying into a fixed buffer with and without a bound, and a
  * lookup that returns NULL for an unknown id.
  */
-#include "ffiscope.h"
 
 #include <string.h>
 
+#include "lesson_alloc.h"
+
 /* [step:make_buffer] */
-char *make_buffer(size_t capacity) { return fs_calloc(capacity, 1, "make_buffer"); }
+char *make_buffer(size_t capacity) { return calloc(capacity, 1); }
 /* [/step] */
 
 /* [step:copy_into] */
@@ -27,7 +28,7 @@ void copy_unbounded(char *dst, const char *src) { strcpy(dst, src); }
 /* [/step] */
 
 /* [step:free_buffer] */
-void free_buffer(char *buffer) { fs_free(buffer, "free_buffer"); }
+void free_buffer(char *buffer) { free(buffer); }
 /* [/step] */
 
 /* [step:lookup_user_name] */

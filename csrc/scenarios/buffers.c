@@ -1,12 +1,13 @@
 /*
  * buffers.c — a C resource with open/fill/close, released by a Rust guard.
  */
-#include "ffiscope.h"
 
 #include <string.h>
 
+#include "lesson_alloc.h"
+
 /* [step:buffer_open] */
-void *buffer_open(size_t capacity) { return fs_calloc(capacity, 1, "buffer_open"); }
+void *buffer_open(size_t capacity) { return calloc(capacity, 1); }
 /* [/step] */
 
 /* [step:buffer_fill] */
@@ -22,5 +23,5 @@ int buffer_fill(void *buffer, size_t capacity, const char *input) {
 /* [/step] */
 
 /* [step:buffer_close] */
-void buffer_close(void *buffer) { fs_free(buffer, "buffer_close"); }
+void buffer_close(void *buffer) { free(buffer); }
 /* [/step] */

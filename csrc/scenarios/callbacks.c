@@ -2,23 +2,23 @@
  * callbacks.c — C that calls back into Rust for each item and cleans up
  * after itself when the callback reports an error.
  */
-#include "ffiscope.h"
+#include "lesson_alloc.h"
 
 /* [step:process_items] */
 /* Returns 0, or -1 after releasing its scratch memory if a callback failed. */
 int process_items(const int *items, size_t count, fs_item_fn callback) {
-    int *scratch = fs_malloc(count * sizeof *scratch, "process_items");
+    int *scratch = malloc(count * sizeof *scratch);
     if (!scratch) {
         return -1;
     }
     for (size_t i = 0; i < count; i++) {
         if (callback(items[i]) != 0) { /* [crash] */
-            fs_free(scratch, "process_items");
+            free(scratch);
             return -1;
         }
         scratch[i] = items[i];
     }
-    fs_free(scratch, "process_items");
+    free(scratch);
     return 0;
 }
 /* [/step] */

@@ -7,11 +7,12 @@
  * lock-step one forces the worst interleaving, every thread loading before
  * any stores, so only one update per round survives.
  */
-#include "ffiscope.h"
 
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+
+#include "lesson_alloc.h"
 
 /* [step:counter_new] */
 struct counter {
@@ -22,7 +23,7 @@ struct counter {
 };
 
 struct counter *counter_new(void) {
-    struct counter *c = fs_malloc(sizeof *c, "counter_new");
+    struct counter *c = malloc(sizeof *c);
     if (c) {
         pthread_mutex_init(&c->lock, NULL);
         atomic_init(&c->value, 0);
@@ -99,6 +100,6 @@ long counter_value(struct counter *c) { return atomic_load(&c->value); }
 /* [step:counter_free] */
 void counter_free(struct counter *c) {
     pthread_mutex_destroy(&c->lock);
-    fs_free(c, "counter_free");
+    free(c);
 }
 /* [/step] */

@@ -2,13 +2,14 @@
  * requests.c — a small request handler: read the body, parse the headers,
  * answer. One error path in ten forgets the body in the leaky variant.
  */
-#include "ffiscope.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "lesson_alloc.h"
+
 static char *read_body(int id) {
-    char *body = fs_malloc(64, "read_body");
+    char *body = malloc(64);
     if (body) {
         snprintf(body, 64, "body of request %d", id);
     }
@@ -16,7 +17,7 @@ static char *read_body(int id) {
 }
 
 static char *parse_headers(int id) {
-    char *headers = fs_malloc(32, "parse_headers");
+    char *headers = malloc(32);
     if (headers) {
         snprintf(headers, 32, "X-Request: %d", id);
     }
@@ -29,20 +30,20 @@ int handle_request(int id, int leaky) {
     char *body = read_body(id);
     char *headers = parse_headers(id);
     if (!body || !headers) {
-        fs_free(body, "handle_request");
-        fs_free(headers, "handle_request");
+        free(body);
+        free(headers);
         return 500;
     }
     if (id % 10 == 7) {
-        fs_free(headers, "handle_request");
+        free(headers);
         if (!leaky) {
-            fs_free(body, "handle_request"); /* the line the leaky path lacks */
+            free(body); /* the line the leaky path lacks */
         }
         return 400;
     }
     int status = strlen(body) > 0 ? 200 : 204;
-    fs_free(headers, "handle_request");
-    fs_free(body, "handle_request");
+    free(headers);
+    free(body);
     return status;
 }
 /* [/step] */

@@ -9,7 +9,6 @@
  * the parser and read/send/close, which take no locks the parent's other
  * threads could have held at the fork.
  */
-#include "ffiscope.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -19,10 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* The code learners read calls malloc and free; the tracker sits underneath,
- * naming each block after the function that asked for it. */
-#define malloc(size) fs_malloc((size), __func__)
-#define free(ptr) fs_free((ptr), __func__)
+#include "lesson_alloc.h"
 
 struct worker {
     pid_t pid;     /* 0 once reaped */

@@ -11,14 +11,14 @@
 /* [step:c_type_table] */
 #define ROW(type) {#type, sizeof(type), alignof(type)}
 
-static const fs_type_info TYPES[] = {
+static const c_type_info TYPES[] = {
     ROW(char),     ROW(signed char), ROW(short),    ROW(int),      ROW(long),
     ROW(long long), ROW(float),      ROW(double),   ROW(long double), ROW(void *),
     ROW(size_t),   ROW(bool),        ROW(int8_t),   ROW(int16_t),  ROW(int32_t),
     ROW(int64_t),  ROW(uint64_t),    ROW(intptr_t), ROW(wchar_t),
 };
 
-size_t fs_type_table(const fs_type_info **out) {
+size_t c_type_table(const c_type_info **out) {
     *out = TYPES;
     return sizeof TYPES / sizeof TYPES[0];
 }

@@ -208,7 +208,7 @@ unsafe extern "C" {
     pub fn worker_end(w: *mut worker);
     pub fn worker_stop(w: *mut worker);
 
-    pub fn fs_type_table(out: *mut *const fs_type_info) -> usize;
+    pub fn c_type_table(out: *mut *const c_type_info) -> usize;
 
     pub fn fs_layout_table(out: *mut *const fs_layout_info) -> usize;
     pub fn fs_layout_sample(name: *const c_char, out: *mut u8, capacity: usize) -> usize;
@@ -264,7 +264,7 @@ opaque!(holder, shared_ref, arena, counter, worker);
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
-pub struct fs_type_info {
+pub struct c_type_info {
     pub name: *const c_char,
     pub size: usize,
     pub align: usize,

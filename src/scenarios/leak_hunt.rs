@@ -51,7 +51,7 @@ const INFO: ScenarioInfo = ScenarioInfo {
     variants: VARIANTS,
     rust_source: include_str!("leak_hunt.rs"),
     c_source: include_str!("../../csrc/scenarios/requests.c"),
-    releasers: &[("read_body", "`fs_free` on every path of `handle_request`, the status-400 path included")],
+    releasers: &[("read_body", "`free` on every path of `handle_request`, the status-400 path included")],
 };
 
 impl Scenario for LeakHunt {

@@ -13,9 +13,9 @@ pub struct CTypeInfo {
 }
 
 pub fn c_type_table() -> Vec<CTypeInfo> {
-    let mut rows: *const sys::fs_type_info = std::ptr::null();
-    // SAFETY: fs_type_table points `rows` at a static array and returns its length.
-    let count = unsafe { sys::fs_type_table(&raw mut rows) };
+    let mut rows: *const sys::c_type_info = std::ptr::null();
+    // SAFETY: c_type_table points `rows` at a static array and returns its length.
+    let count = unsafe { sys::c_type_table(&raw mut rows) };
     // SAFETY: `count` static rows.
     let rows = unsafe { std::slice::from_raw_parts(rows, count) };
     rows.iter()
