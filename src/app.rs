@@ -506,9 +506,9 @@ impl eframe::App for FfiscopeApp {
             }
         }
         if self.plan_open {
-            let current = self.settings.plan_stop;
+            let (current, presenting) = (self.settings.plan_stop, self.presenting);
             egui::Panel::right("lesson-plan").resizable(true).default_size(280.0).show(ui, |ui| {
-                commands.extend(plan_panel_ui(ui, current).map(Command::PlanGo));
+                commands.extend(plan_panel_ui(ui, current, presenting).map(Command::PlanGo));
             });
         }
         let presenting = self.presenting;

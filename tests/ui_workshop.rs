@@ -62,18 +62,18 @@ fn the_lesson_plan_advances_and_opens_the_right_scenario() {
     let mut harness = harness();
     harness.get_by_label("Lesson plan").click();
     harness.run();
-    harness.get_by_label("Stop 1 of 16 · 0 of 90 minutes");
+    harness.get_by_label("Stop 1 of 17 · 0 of 90 minutes");
     harness.get_by_label("Next stop").click();
     harness.run();
     assert_eq!(harness.state().settings().tab, Tab::Scenarios);
     assert_eq!(harness.state().scenarios().scenario().id(), "cstring-into-raw");
-    harness.get_by_label("Stop 2 of 16 · 7 of 90 minutes");
+    harness.get_by_label("Stop 2 of 17 · 6 of 90 minutes");
     // The alignment stop opens the layout exhibit, not a scenario.
-    harness.get_by_label("5. Padding and packing (7 min)").click();
+    harness.get_by_label("6. Padding and packing (6 min)").click();
     harness.run();
     assert_eq!(harness.state().settings().tab, Tab::Layouts);
     harness.get_by_label_contains("16 bytes naturally (offsets 0, 4, 8); 13 bytes packed");
-    assert_eq!(harness.state().settings().plan_stop, 4);
+    assert_eq!(harness.state().settings().plan_stop, 5);
 }
 
 #[test]
@@ -85,9 +85,23 @@ fn the_closing_scenario_stop_opens_the_variant_its_notes_start_from() {
     harness.run();
     harness.get_by_label("Lesson plan").click();
     harness.run();
-    harness.get_by_label("14. The service that survives its C library (6 min)").click();
+    harness.get_by_label("15. The service that survives its C library (6 min)").click();
     harness.run();
     let scenarios = harness.state().scenarios();
     assert_eq!((scenarios.scenario().id(), scenarios.variant()), ("service-survives", "in-process"));
     harness.get_by_label_contains("Run in-process: the C parser's SIGSEGV at request 5");
+}
+
+#[test]
+fn presentation_mode_keeps_the_instructors_notes_off_the_projector() {
+    let mut harness = harness();
+    harness.get_by_label("Lesson plan").click();
+    harness.run();
+    let notes = ffiscope::teaching::plan::PLAN[0].notes;
+    harness.get_by_label(notes);
+    harness.key_press(egui::Key::F5);
+    harness.run();
+    assert!(harness.state().is_presenting());
+    assert!(harness.query_by_label(notes).is_none(), "the room never reads the answers");
+    harness.get_by_label("Stop 1 of 17 · 0 of 90 minutes");
 }

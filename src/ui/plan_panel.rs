@@ -5,9 +5,10 @@ use egui::{RichText, Ui};
 
 use crate::teaching::plan::{PLAN, total_minutes};
 
-/// Draws the plan; returns the stop to go to, if one was chosen.
+/// Draws the plan; returns the stop to go to, if one was chosen. While
+/// `presenting`, the instructor's notes stay off the projector.
 #[must_use]
-pub fn plan_panel_ui(ui: &mut Ui, current: usize) -> Option<usize> {
+pub fn plan_panel_ui(ui: &mut Ui, current: usize, presenting: bool) -> Option<usize> {
     let mut go = None;
     let current = current.min(PLAN.len() - 1);
     let elapsed: u32 = PLAN[..current].iter().map(|s| s.minutes).sum();
@@ -25,7 +26,9 @@ pub fn plan_panel_ui(ui: &mut Ui, current: usize) -> Option<usize> {
     let stop = &PLAN[current];
     ui.separator();
     ui.label(RichText::new(stop.title).strong());
-    ui.label(RichText::new(stop.notes).italics());
+    if !presenting {
+        ui.label(RichText::new(stop.notes).italics());
+    }
     ui.separator();
     egui::ScrollArea::vertical().id_salt("plan-stops").show(ui, |ui| {
         for (index, stop) in PLAN.iter().enumerate() {
