@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
+use crate::export::{handout, save_whole};
 use crate::layout::lab::Target;
 use crate::layout::lab::report::{LabReport, analyze};
 use crate::layout::listing::pahole_listing;
@@ -54,6 +55,13 @@ pub enum Command {
         /// stdin, write JSON lines on stdout.
         #[arg(long, hide = true)]
         isolated: bool,
+    },
+    /// Write every lesson, variant and step as Markdown: the code each step
+    /// shows and what a real run of it did.
+    Handout {
+        /// The folder to write into.
+        #[arg(long, default_value = "handout")]
+        out: std::path::PathBuf,
     },
     /// Lay out the types of a C header for one or more targets.
     Layout {
@@ -104,6 +112,7 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
     match command {
         Command::Scenarios { json } => list_scenarios(*json, io.out),
         Command::Layout { file, targets, json, verify } => layout_header(file, targets, *json, *verify, io),
+        Command::Handout { out } => write_handout(out, io),
         Command::Run { id, all, variant, json, threads, isolated } => {
             let options = RunOptions { threads: usize::from(*threads) };
             if *all {
@@ -204,6 +213,42 @@ fn run_all(only: Option<&str>, json: bool, options: RunOptions, io: &mut Io<'_>)
         let _ = writeln!(io.err, "error: could not run {failure}");
     }
     if written.is_err() || !failures.is_empty() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+/// Runs every variant of every lesson and writes a page per lesson, and an index.
+fn write_handout(folder: &Path, io: &mut Io<'_>) -> ExitCode {
+    if let Err(error) = std::fs::create_dir_all(folder) {
+        let _ = writeln!(io.err, "error: cannot create {}: {error}", folder.display());
+        return ExitCode::FAILURE;
+    }
+    let catalogue = scenarios::catalogue();
+    let mut pages = Vec::new();
+    for (number, scenario) in catalogue.iter().enumerate() {
+        let mut reports = Vec::new();
+        for variant in scenario.variants() {
+            match report_for(scenario.as_ref(), variant.name, RunOptions::default(), io.program) {
+                Ok(report) => reports.push(report),
+                Err(error) => {
+                    let _ = writeln!(io.err, "error: could not run {} / {}: {error}", scenario.id(), variant.name);
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        let file = format!("{:02}-{}.md", number + 1, scenario.id());
+        let page = handout::lesson_markdown(scenario.as_ref(), &reports);
+        if let Err(error) = save_whole(&folder.join(&file), page.as_bytes()) {
+            let _ = writeln!(io.err, "error: cannot write {}: {error}", folder.join(&file).display());
+            return ExitCode::FAILURE;
+        }
+        pages.push((scenario.as_ref(), file));
+    }
+    let index = folder.join("README.md");
+    if let Err(error) = save_whole(&index, handout::index_markdown(&pages).as_bytes()) {
+        let _ = writeln!(io.err, "error: cannot write {}: {error}", index.display());
+        return ExitCode::FAILURE;
+    }
+    let _ = writeln!(io.out, "Wrote {} lessons and an index to {}", pages.len(), folder.display());
+    ExitCode::SUCCESS
 }
 
 fn summary_table(reports: &[Report], out: &mut dyn Write) -> std::io::Result<()> {

@@ -40,6 +40,22 @@ impl From<&Anomaly> for AnomalyReport {
     }
 }
 
+/// One step as a learner steps it: what it is for, the code it shows, and
+/// what it did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepReport {
+    pub title: String,
+    pub explanation: String,
+    /// The Rust the step runs, as the code pane shows it.
+    pub rust: String,
+    /// The C it calls, as the code pane shows it, if it calls C.
+    pub c: Option<String>,
+    /// What changed on the heaps; `None` for a step the run never finished.
+    pub summary: Option<String>,
+    /// Findings the step reported.
+    pub notes: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub scenario: String,
@@ -57,6 +73,9 @@ pub struct Report {
     /// `requests_failed` (answered with an error) and `requests_lost`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tallies: BTreeMap<String, u64>,
+    /// Every step of the variant, with the code it shows and what it did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepReport>,
 }
 
 impl Report {
@@ -91,6 +110,7 @@ impl Report {
             dropped_events: model.dropped_events(),
             anomalies,
             tallies: with_requests_lost(model.tallies()),
+            steps: Vec::new(),
         }
     }
 

@@ -166,3 +166,38 @@ fn layout_verify_asks_the_host_compiler() {
     assert!(verified["by"].as_str().unwrap().contains("gcc"), "{verified}");
     assert_eq!(verified["mismatches"], serde_json::json!([]));
 }
+
+#[test]
+fn a_json_report_carries_each_step_with_the_code_it_shows() {
+    let (code, out, _) = ffiscope(&["run", "c-string-ownership", "--variant", "leak", "--json"]);
+    assert_eq!(code, 0);
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let steps = report["steps"].as_array().expect("steps");
+    assert_eq!(steps.len(), 4);
+    assert_eq!(steps[0]["title"], "C allocates the message");
+    assert!(steps[0]["c"].as_str().is_some_and(|c| c.contains("malloc(sizeof MESSAGE)")), "{}", steps[0]);
+    assert!(steps[0]["summary"].as_str().is_some_and(|s| s.contains("from `create_message`")), "{}", steps[0]);
+    assert!(steps.iter().all(|s| !s["rust"].as_str().unwrap_or_default().is_empty()), "every step shows its Rust");
+}
+
+#[test]
+fn the_handout_has_every_lesson_variant_and_step() {
+    let folder = std::env::temp_dir().join(format!("ffiscope-handout-{}", std::process::id()));
+    let (code, out, err) = ffiscope(&["handout", "--out", folder.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("Wrote 14 lessons"), "{out}");
+    let index = std::fs::read_to_string(folder.join("README.md")).expect("an index");
+    for (number, scenario) in ffiscope::scenarios::catalogue().iter().enumerate() {
+        let file = format!("{:02}-{}.md", number + 1, scenario.id());
+        assert!(index.contains(&format!("]({file})")), "the index links {file}");
+        let page = std::fs::read_to_string(folder.join(&file)).expect("a page per lesson");
+        for variant in scenario.variants() {
+            assert!(page.contains(&format!("## `{}`", variant.name)), "{file}: {}", variant.name);
+        }
+        assert!(page.contains("### Step 1: "), "{file}");
+        assert!(page.contains("**Verdict:**"), "{file}");
+    }
+    let crash = std::fs::read_to_string(folder.join("07-null-and-bounds.md")).unwrap();
+    assert!(crash.contains("the run crashed (SIGSEGV)") && crash.contains("The run did not finish this step."));
+    let _ = std::fs::remove_dir_all(&folder);
+}

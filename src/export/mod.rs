@@ -1,9 +1,11 @@
 //! What leaves the app: a run's timeline (CSV, Chrome trace events), its
-//! report (Markdown, JSON), and layouts (SVG, PNG, pahole-style text). Exports are
+//! report (Markdown, JSON), layouts (SVG, PNG, pahole-style text), and the
+//! lessons' handout. Exports are
 //! pure functions of the model; [`save_whole`] writes them so that a failed
 //! write never leaves a half-written file behind as if it were complete.
 
 mod folder_dialog;
+pub mod handout;
 mod markdown;
 mod png;
 mod svg;

@@ -417,6 +417,7 @@ impl IsolatedRun {
         let mut report = Report::from_model(scenario.id, &self.variant, self.steps_begun, &self.log.model, &|site| {
             scenario.releaser(site)
         });
+        report.steps = self.log.step_reports(scenario, &self.variant);
         if let Some(finished) = &self.outcome {
             report.outcome = finished.outcome;
             report.signal.clone_from(&finished.signal);

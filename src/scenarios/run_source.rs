@@ -5,10 +5,11 @@
 //! run is one more implementation, not another arm in every method.
 
 use crate::ffi::Event;
-use crate::report::Report;
+use crate::report::{Report, StepReport};
 use crate::track::Model;
 
 use super::runner::StepRecord;
+use super::snippet::snippet;
 use super::{ScenarioInfo, StepInfo};
 
 /// What a run has produced so far: its steps, the model its events built,
@@ -24,6 +25,26 @@ pub struct RunLog {
 impl RunLog {
     pub fn new(steps: Vec<StepInfo>) -> RunLog {
         RunLog { steps, ..RunLog::default() }
+    }
+
+    /// Every step of `variant` of `scenario`, with the code its panes show
+    /// and what it did, for a report.
+    pub fn step_reports(&self, scenario: &ScenarioInfo, variant: &str) -> Vec<StepReport> {
+        self.steps
+            .iter()
+            .enumerate()
+            .map(|(index, step)| {
+                let record = self.records.get(index);
+                StepReport {
+                    title: step.title.to_owned(),
+                    explanation: step.explanation.to_owned(),
+                    rust: snippet(scenario.rust_source, step.rust, variant).unwrap_or_default(),
+                    c: step.c.and_then(|name| snippet(scenario.c_source, name, variant)),
+                    summary: record.map(|r| r.summary.clone()),
+                    notes: record.map(|r| r.notes.clone()).unwrap_or_default(),
+                }
+            })
+            .collect()
     }
 }
 
@@ -152,9 +173,11 @@ impl RunSource for EndedRun {
             return None;
         }
         let steps = self.log.steps.len() as u32;
-        Some(Report::from_model(self.scenario.id, &self.variant, steps, &self.log.model, &|site| {
+        let mut report = Report::from_model(self.scenario.id, &self.variant, steps, &self.log.model, &|site| {
             self.scenario.releaser(site)
-        }))
+        });
+        report.steps = self.log.step_reports(self.scenario, &self.variant);
+        Some(report)
     }
 
     fn error(&self) -> Option<&str> {

@@ -117,9 +117,12 @@ impl Runner {
 
     pub fn report(&self) -> Report {
         let scenario = self.scenario;
-        Report::from_model(scenario.id, &self.variant, self.next_step() as u32, &self.log.model, &|site| {
-            scenario.releaser(site)
-        })
+        let mut report =
+            Report::from_model(scenario.id, &self.variant, self.next_step() as u32, &self.log.model, &|site| {
+                scenario.releaser(site)
+            });
+        report.steps = self.log.step_reports(scenario, &self.variant);
+        report
     }
 }
 
