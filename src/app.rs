@@ -12,8 +12,9 @@ use crate::export::{FolderDialog, Picked};
 use crate::layout::Layout;
 use crate::layout::exhibits::{Exhibit, load_exhibits};
 use crate::layout::lab::session::{LabCommand, LabSession};
+use crate::report::Table;
 use crate::scenarios::session::{ScenarioCommand, ScenarioSession};
-use crate::scenarios::type_mapping::{TypeRow, type_rows};
+use crate::scenarios::type_mapping::type_table;
 use crate::teaching::quiz::{Quiz, QuizCommand};
 use crate::track::TrackerSession;
 use crate::ui::allocation_plot::XAxis;
@@ -114,7 +115,7 @@ pub struct FfiscopeApp {
     scenarios: ScenarioSession,
     /// Measured once at start: the compilers' layouts do not change while we run.
     exhibits: Vec<Exhibit>,
-    types: Vec<TypeRow>,
+    types: Table,
     layouts: LayoutsView,
     lab: LabSession,
     lab_view: LabView,
@@ -152,7 +153,7 @@ impl FfiscopeApp {
             tracker: TrackerSession::new(),
             scenarios,
             exhibits: load_exhibits(),
-            types: type_rows(),
+            types: type_table(),
             layouts: LayoutsView::default(),
             lab: LabSession::new(settings.lab_text.clone()),
             lab_view: LabView::default(),

@@ -40,6 +40,16 @@ impl From<&Anomaly> for AnomalyReport {
     }
 }
 
+/// A table a run produces besides its heaps (the type-mapping table), as
+/// text: what the Scenarios tab draws and `run --json` prints.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Table {
+    /// What the table shows, in a sentence or two: the verdict of a run whose point it is.
+    pub caption: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
 /// One step as a learner steps it: what it is for, the code it shows, and
 /// what it did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,6 +86,9 @@ pub struct Report {
     /// Every step of the variant, with the code it shows and what it did.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<StepReport>,
+    /// A table the run produced, if its lesson is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<Table>,
 }
 
 impl Report {
@@ -111,6 +124,7 @@ impl Report {
             anomalies,
             tallies: with_requests_lost(model.tallies()),
             steps: Vec::new(),
+            table: None,
         }
     }
 

@@ -201,3 +201,23 @@ fn the_handout_has_every_lesson_variant_and_step() {
     assert!(crash.contains("the run crashed (SIGSEGV)") && crash.contains("The run did not finish this step."));
     let _ = std::fs::remove_dir_all(&folder);
 }
+
+#[test]
+fn type_mapping_reports_its_table() {
+    let (code, out, _) = ffiscope(&["run", "type-mapping", "--json"]);
+    assert_eq!(code, 0);
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let table = &report["table"];
+    let columns: Vec<&str> = table["columns"].as_array().unwrap().iter().filter_map(|c| c.as_str()).collect();
+    for target in
+        ["x86_64-linux-gnu", "i686-linux-gnu", "aarch64-linux-gnu", "armv7-linux-gnueabihf", "x86_64-windows-msvc"]
+    {
+        assert!(columns.contains(&target), "{columns:?}");
+    }
+    let rows = table["rows"].as_array().unwrap();
+    let row = |c_type: &str| rows.iter().find(|r| r[0] == c_type).unwrap_or_else(|| panic!("a row for {c_type}"));
+    assert_eq!(row("long")[columns.iter().position(|c| *c == "x86_64-windows-msvc").unwrap()], "4/4");
+    assert_eq!(row("unsigned long")[columns.iter().position(|c| *c == "i686-linux-gnu").unwrap()], "4/4");
+    assert_eq!(row("char")[columns.iter().position(|c| *c == "aarch64-linux-gnu").unwrap()], "1/1 unsigned");
+    assert!(rows.len() >= 27, "signed and unsigned types: {}", rows.len());
+}

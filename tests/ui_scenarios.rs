@@ -193,3 +193,21 @@ fn a_service_survives_its_workers_crash_and_says_what_it_cost() {
     harness.get_by_label_contains("was killed by SIGSEGV on request 5");
     harness.get_by_label_contains("C heap: 0 live blocks");
 }
+
+#[test]
+fn type_mapping_shows_its_table_with_a_row_per_type_and_a_column_per_target() {
+    let mut harness = harness();
+    harness.get_by_label("The C, Rust and Go type table").click();
+    harness.run();
+    harness.get_by_label("Run to end").click();
+    wait_for(&mut harness, "Verdict");
+    for target in ffiscope::layout::lab::Target::ALL {
+        harness.get_by_label(target.triple());
+    }
+    for rust in ["c_char", "c_ulong", "c_ulonglong", "u16", "usize"] {
+        assert!(harness.query_all_by_label(rust).count() >= 1, "a row for {rust}");
+    }
+    // char's sign is the targets' to choose: unsigned on aarch64 and armv7.
+    assert_eq!(harness.query_all_by_label("1/1 unsigned").count(), 2);
+    harness.get_by_label_contains("change size, alignment or sign: char, long");
+}

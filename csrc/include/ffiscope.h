@@ -301,6 +301,7 @@ typedef struct c_type_info {
     size_t align;
 } c_type_info;
 size_t c_type_table(const c_type_info **out);
+int c_char_is_signed(void);
 
 /* ---- Layout exhibits (layouts.c) ---- */
 

@@ -209,6 +209,7 @@ unsafe extern "C" {
     pub fn worker_stop(w: *mut worker);
 
     pub fn c_type_table(out: *mut *const c_type_info) -> usize;
+    pub fn c_char_is_signed() -> c_int;
 
     pub fn fs_layout_table(out: *mut *const fs_layout_info) -> usize;
     pub fn fs_layout_sample(name: *const c_char, out: *mut u8, capacity: usize) -> usize;

@@ -53,7 +53,7 @@ pub enum ChildMessage {
         tallies: Vec<(String, u64)>,
     },
     Done {
-        report: Report,
+        report: Box<Report>,
     },
 }
 
@@ -105,7 +105,7 @@ pub fn serve_child(
             send(out, &ChildMessage::StepEnd { index, summary: record.summary, notes: record.notes, tallies })?;
         }
     }
-    send(out, &ChildMessage::Done { report: runner.report() })
+    send(out, &ChildMessage::Done { report: Box::new(runner.report()) })
 }
 
 /// What came out of the child that is not a message.

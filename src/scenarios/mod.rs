@@ -27,6 +27,7 @@ mod threads_shared_resource;
 pub mod type_mapping;
 
 use crate::ffi::{Tracker, unrecorded};
+use crate::report::Table;
 use crate::track::Anomaly;
 
 /// A named way to run a scenario: `correct`, or a broken variant.
@@ -85,17 +86,24 @@ pub struct StepContext<'a> {
     pub(crate) notes: Vec<String>,
     pub(crate) anomalies: Vec<Anomaly>,
     pub(crate) tallies: Vec<(&'static str, u64)>,
+    pub(crate) table: Option<Table>,
 }
 
 impl<'a> StepContext<'a> {
     pub fn new(tracker: &'a Tracker, options: RunOptions) -> StepContext<'a> {
-        StepContext { tracker, options, notes: Vec::new(), anomalies: Vec::new(), tallies: Vec::new() }
+        StepContext { tracker, options, notes: Vec::new(), anomalies: Vec::new(), tallies: Vec::new(), table: None }
     }
 
     /// Sets one of the run's own counts (requests served, workers
     /// restarted…), which the report carries.
     pub fn tally(&mut self, name: &'static str, value: u64) {
         unrecorded(|| self.tallies.push((name, value)));
+    }
+
+    /// The table the run produces (the report carries it), built by `table`
+    /// with recording paused.
+    pub fn table_with(&mut self, table: impl FnOnce() -> Table) {
+        unrecorded(|| self.table = Some(table()));
     }
 
     /// A finding worth showing under the step ("read flag = 1, value = …"),

@@ -5,7 +5,7 @@
 //! run is one more implementation, not another arm in every method.
 
 use crate::ffi::Event;
-use crate::report::{Report, StepReport};
+use crate::report::{Report, StepReport, Table};
 use crate::track::Model;
 
 use super::runner::StepRecord;
@@ -20,6 +20,8 @@ pub struct RunLog {
     pub model: Model,
     pub records: Vec<StepRecord>,
     pub events: Vec<Event>,
+    /// A table the run produced, if its lesson is one.
+    pub table: Option<Table>,
 }
 
 impl RunLog {

@@ -100,6 +100,9 @@ impl Runner {
         for (name, value) in cx.tallies {
             model.set_tally(name, value);
         }
+        if let Some(table) = cx.table {
+            self.log.table = Some(table);
+        }
         for mut anomaly in cx.anomalies {
             anomaly.step = Some(index as u32);
             model.push_anomaly(anomaly);
@@ -122,6 +125,7 @@ impl Runner {
                 scenario.releaser(site)
             });
         report.steps = self.log.step_reports(scenario, &self.variant);
+        report.table.clone_from(&self.log.table);
         report
     }
 }

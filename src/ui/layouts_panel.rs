@@ -1,18 +1,17 @@
 //! The Layouts tab: each exhibit's C declarations and Rust mirrors side by
 //! side, byte by byte, as the compilers laid them out; and the type table.
 
-use egui::{Color32, Grid, RichText, ScrollArea, Ui};
+use egui::{Grid, RichText, ScrollArea, Ui};
 
 use crate::command::{Command, Export};
 use crate::layout::exhibits::{Column, Exhibit};
 use crate::layout::listing::pahole_listing;
 use crate::layout::{Field, Layout};
-use crate::scenarios::type_mapping::TypeRow;
+use crate::report::Table;
 
 use super::layout_grid::{field_color, field_details, layout_grid_ui};
-use super::{ANOMALY_COLOR, format};
-
-const MATCH_COLOR: Color32 = Color32::from_rgb(0x4c, 0xaf, 0x50);
+use super::table_view::table_ui;
+use super::{ANOMALY_COLOR, MATCH_COLOR, format};
 
 /// What the tab shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +43,7 @@ impl Default for LayoutsView {
 pub fn layouts_panel_ui(
     ui: &mut Ui,
     exhibits: &[Exhibit],
-    types: &[TypeRow],
+    types: &Table,
     view: &mut LayoutsView,
     presenting: bool,
 ) -> Vec<Command> {
@@ -242,29 +241,9 @@ fn live_values_ui(ui: &mut Ui, column: &Column) {
     });
 }
 
-fn type_table_ui(ui: &mut Ui, rows: &[TypeRow]) {
+fn type_table_ui(ui: &mut Ui, table: &Table) {
     ui.heading("C, Rust and Go types");
-    ui.label("Sizes and alignments measured on both sides: C by this C compiler, Rust by rustc.");
-    Grid::new("type-table").striped(true).num_columns(6).show(ui, |ui| {
-        for header in ["C", "Rust", "Go (cgo)", "C size / align", "Rust size / align", ""] {
-            ui.label(RichText::new(header).strong());
-        }
-        ui.end_row();
-        for row in rows {
-            ui.monospace(row.c_type);
-            ui.monospace(row.rust_type);
-            ui.monospace(row.go_type);
-            ui.label(format!("{} / {}", row.c_size, row.c_align));
-            match (row.rust_size, row.rust_align) {
-                (Some(size), Some(align)) => ui.label(format!("{size} / {align}")),
-                _ => ui.weak("-"),
-            };
-            match row.matches() {
-                Some(true) => ui.label(RichText::new("match").color(MATCH_COLOR)),
-                Some(false) => ui.label(RichText::new("MISMATCH").color(ANOMALY_COLOR)),
-                None => ui.weak("no Rust type"),
-            };
-            ui.end_row();
-        }
-    });
+    ui.label("Sizes and alignments measured on both sides: C by this C compiler, Rust by rustc; the targets' columns by the layout engine the compilers check.");
+    ui.label(&table.caption);
+    table_ui(ui, table, "type-table");
 }

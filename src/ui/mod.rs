@@ -15,6 +15,7 @@ pub mod scenarios_panel;
 pub mod shortcuts;
 pub mod site_table;
 pub mod struct_lab_panel;
+pub mod table_view;
 pub mod tracker_panel;
 
 use egui::Color32;
@@ -30,3 +31,6 @@ pub fn heap_color(domain: Domain) -> Color32 {
 }
 
 pub const ANOMALY_COLOR: Color32 = Color32::from_rgb(0xe0, 0x3b, 0x4b);
+
+/// What matches, agrees or ended clean.
+pub const MATCH_COLOR: Color32 = Color32::from_rgb(0x4c, 0xaf, 0x50);

@@ -14,7 +14,8 @@ use super::anomaly_list::anomaly_list_ui;
 use super::heap_counts::heap_counts_ui;
 use super::outstanding_table::{BlockContext, outstanding_table_ui};
 use super::run_all_view::{run_all_button_ui, run_all_window};
-use super::{ANOMALY_COLOR, format, heap_color};
+use super::table_view::table_ui;
+use super::{ANOMALY_COLOR, MATCH_COLOR, format, heap_color};
 
 const CODE_HEIGHT: f32 = 210.0;
 
@@ -53,6 +54,11 @@ pub fn scenarios_panel_ui(
             ui.separator();
             step_ui(ui, session);
             code_panes_ui(ui, session);
+            // A lesson whose point is a table shows it once its run has made it.
+            if let Some(table) = session.verdict().and_then(|v| v.report.table.as_ref()) {
+                ui.separator();
+                table_ui(ui, table, "scenario-table");
+            }
             ui.separator();
             ui.horizontal_wrapped(|ui| {
                 heap_counts_ui(ui, session.run().model());
@@ -337,11 +343,14 @@ fn verdict_ui(ui: &mut Ui, session: &ScenarioSession) {
     if let Some(requests) = verdict.report.requests_line() {
         ui.label(RichText::new(requests).strong());
     }
-    if verdict.report.anomalies.is_empty() {
-        ui.label(
-            RichText::new("Clean: every block went back to the allocator that made it, and nothing went wrong.")
-                .color(Color32::from_rgb(0x4c, 0xaf, 0x50)),
-        );
+    let report = &verdict.report;
+    if report.anomalies.is_empty() {
+        let allocated = report.c_heap.allocations + report.rust_heap.allocations > 0;
+        let clean = match (&report.table, allocated) {
+            (Some(table), false) => table.caption.as_str(),
+            _ => "Clean: every block went back to the allocator that made it, and nothing went wrong.",
+        };
+        ui.label(RichText::new(clean).color(MATCH_COLOR));
         return;
     }
     for &(first, times) in &verdict.findings {

@@ -12,6 +12,12 @@ pub struct CTypeInfo {
     pub align: usize,
 }
 
+/// Whether this C compiler's plain `char` is signed.
+pub fn c_char_is_signed() -> bool {
+    // SAFETY: a pure function of the compiler's choice.
+    unsafe { sys::c_char_is_signed() != 0 }
+}
+
 pub fn c_type_table() -> Vec<CTypeInfo> {
     let mut rows: *const sys::c_type_info = std::ptr::null();
     // SAFETY: c_type_table points `rows` at a static array and returns its length.

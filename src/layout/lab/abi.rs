@@ -70,6 +70,11 @@ impl Target {
         }
     }
 
+    /// Whether plain `char` is signed: AAPCS makes it unsigned on ARM.
+    pub fn char_is_signed(self) -> bool {
+        !matches!(self, Target::Aarch64Linux | Target::Armv7Linux)
+    }
+
     pub fn bitfield_rule(self) -> BitfieldRule {
         if self == Target::X86_64Windows { BitfieldRule::Microsoft } else { BitfieldRule::SysV }
     }
