@@ -10,6 +10,7 @@ use ffiscope::cli::{Cli, Io, run_command};
 fn main() -> ExitCode {
     let launched = Instant::now();
     let cli = Cli::parse();
+    ffiscope::scenarios::step_panics::install_hook();
     if let Some(command) = &cli.command {
         let program = std::env::current_exe().unwrap_or_else(|_| "ffiscope".into());
         let mut io = Io {

@@ -159,6 +159,14 @@ fn run_all_runs_every_variant() {
     assert_eq!(reports.len(), variants);
     let crashed = reports.iter().filter(|r| r.outcome == Outcome::Crashed).count();
     assert_eq!(crashed, 4);
+    // The panics the lessons catch at their boundary are theirs, not the terminal's.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let no_catch = reports.iter().find(|r| r.variant == "no-catch-unwind").unwrap();
+    assert!(
+        no_catch.anomalies.iter().any(|a| a.message.contains("negative item -9")),
+        "an escaping panic still says why"
+    );
 }
 
 #[test]

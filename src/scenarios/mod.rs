@@ -23,6 +23,7 @@ pub mod runner;
 mod service_survives;
 pub mod session;
 pub mod snippet;
+pub mod step_panics;
 mod threads_shared_resource;
 pub mod type_mapping;
 

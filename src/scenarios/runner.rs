@@ -10,6 +10,7 @@ use crate::ffi::{Domain, Event, EventKind, Site, Tracker};
 use crate::report::Report;
 
 use super::run_source::{RunLog, RunSource};
+use super::step_panics::StepPanics;
 use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext};
 
 /// What one step did, for the line under the panes.
@@ -86,6 +87,8 @@ impl Runner {
         let mut cx = StepContext::new(&self.tracker, self.options);
         {
             let _scope = self.tracker.scope();
+            // A panic the step catches is the lesson's, not the terminal's.
+            let _held = StepPanics::hold();
             run.run_step(index, &mut cx);
         }
         // A write past the end or after a free is found when it is checked.
