@@ -290,8 +290,10 @@ fn layout_header(file: &Path, targets: &[String], json: bool, verify: bool, io: 
         };
         chosen.push(host);
     }
-    let source = match std::fs::read_to_string(file) {
-        Ok(source) => source,
+    // Read as compilers read it: bytes that are not UTF-8 (a Latin-1 comment)
+    // are no reason to refuse a header.
+    let source = match std::fs::read(file) {
+        Ok(bytes) => crate::layout::lab::header_text(bytes).0,
         Err(error) => {
             let _ = writeln!(io.err, "error: cannot read {}: {error}", file.display());
             return ExitCode::from(EXIT_USAGE);

@@ -142,3 +142,40 @@ fn a_type_exports_side_by_side_for_every_chosen_target() {
     assert!(std::fs::metadata(folder.join("struct_pasted.png")).expect("the PNG").len() > 0);
     let _ = std::fs::remove_dir_all(&folder);
 }
+
+#[test]
+fn inputs_that_once_brought_the_app_down_give_a_result_or_an_error() {
+    let mut harness = harness();
+    // Two arrays of 10^18 bytes: laid out in constant time, drawn in part.
+    paste(&mut harness, "struct b { char x[1000000000000000000]; char y[1000000000000000000]; };");
+    harness.get_by_label("struct b");
+    assert!(harness.query_all_by_label_contains("more bytes, not drawn").count() >= 1);
+    // Too large for a 32-bit target: an error on that target, not an abort.
+    assert!(harness.state().lab().report().errors.iter().any(|e| e.message.contains("largest object on i686")));
+    // Ten thousand times a billion bytes, in an instant.
+    paste(&mut harness, "struct a { int x[1000000000]; };\nstruct c { struct a q[1000]; };");
+    harness.get_by_label("struct c");
+    // More dimensions than a type may nest: an error that names the place.
+    let deep = format!("struct d {{ int x{}; }};", "[2]".repeat(40));
+    paste(&mut harness, &deep);
+    harness.get_by_label_contains("an array of more than 32 dimensions");
+}
+
+#[test]
+fn a_header_with_a_latin1_comment_opens() {
+    let mut harness = harness();
+    let path = std::env::temp_dir().join(format!("ffiscope-latin1-{}.h", std::process::id()));
+    std::fs::write(&path, b"/* caf\xe9 */\nstruct latin { int a; };\n").unwrap();
+    harness.input_mut().dropped_files.push(std::sync::Arc::new(OnDisk(path.clone())));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while harness.state().lab().source_name() != path.display().to_string() {
+        assert!(Instant::now() < deadline, "the header never opened");
+        harness.run_steps(1);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    harness.run();
+    harness.get_by_label("struct latin");
+    assert!(harness.state().lab().message().is_some_and(|m| m.contains("read as Latin-1")));
+    assert!(harness.state().lab().text().starts_with("/* café */"), "é is Latin-1's 0xe9");
+    let _ = std::fs::remove_file(&path);
+}

@@ -27,8 +27,7 @@ fn hex(index: usize) -> String {
 pub fn layouts_svg(columns: &[(&str, &Layout)], per_row: usize) -> String {
     let per_row = per_row.max(1);
     let column_width = RULER + CELL_WIDTH * per_row as f64;
-    let rows =
-        columns.iter().map(|(_, l)| usize::try_from(l.size).unwrap_or(0).max(1).div_ceil(per_row)).max().unwrap_or(1);
+    let rows = columns.iter().map(|(_, l)| l.drawn_bytes().div_ceil(per_row)).max().unwrap_or(1);
     let listed = columns.iter().map(|(_, l)| l.fields.len()).max().unwrap_or(0);
     let width = columns.len() as f64 * (column_width + GAP) + GAP;
     let height = TITLE + rows as f64 * CELL_HEIGHT + 10.0 + listed as f64 * LINE + GAP;
@@ -57,7 +56,7 @@ fn column(out: &mut String, left: f64, title: &str, layout: &Layout, per_row: us
         layout.align,
         layout.padding_bytes()
     );
-    let size = usize::try_from(layout.size).unwrap_or(0).max(1);
+    let size = layout.drawn_bytes();
     for row in 0..size.div_ceil(per_row) {
         grid_row(out, left, layout, per_row, row);
     }
@@ -81,7 +80,7 @@ fn column(out: &mut String, left: f64, title: &str, layout: &Layout, per_row: us
 
 /// The ruler, a cache-line mark where one begins, and the spans of one row.
 fn grid_row(out: &mut String, left: f64, layout: &Layout, per_row: usize, row: usize) {
-    let size = usize::try_from(layout.size).unwrap_or(0).max(1);
+    let size = layout.drawn_bytes();
     let cell = |offset: usize| {
         (left + RULER + (offset % per_row) as f64 * CELL_WIDTH, TITLE + (offset / per_row) as f64 * CELL_HEIGHT)
     };

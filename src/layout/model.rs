@@ -66,6 +66,10 @@ pub struct Padding {
     pub kind: PaddingKind,
 }
 
+/// Bytes of a layout that grids draw, on screen and in exports, at most:
+/// real types are far smaller, and a grid of 2^60 bytes would never finish.
+pub const MAX_DRAWN_BYTES: u64 = 64 * 1024;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Layout {
     pub name: String,
@@ -76,36 +80,36 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// Which bytes some member touches (a bitfield touches a byte with any of its bits).
-    fn used_bytes(&self) -> Vec<bool> {
-        let mut used = vec![false; usize::try_from(self.size).unwrap_or(0)];
-        for field in &self.fields {
-            let (start, end) = field.bits();
-            for byte in start / 8..end.div_ceil(8) {
-                if let Some(slot) = usize::try_from(byte).ok().and_then(|b| used.get_mut(b)) {
-                    *slot = true;
-                }
-            }
-        }
-        used
+    /// How many of its bytes a grid draws (at least one).
+    pub fn drawn_bytes(&self) -> usize {
+        usize::try_from(self.size.clamp(1, MAX_DRAWN_BYTES)).unwrap_or(1)
     }
 
-    /// Holes between members and the tail padding, in order.
+    /// Holes between members and the tail padding, in order. Worked out from
+    /// the members' byte ranges, never byte by byte: a layout may be an
+    /// array of 2^60 bytes.
     pub fn padding(&self) -> Vec<Padding> {
-        let used = self.used_bytes();
-        let last_used = used.iter().rposition(|&u| u).map_or(0, |i| i + 1);
+        // Each member's bytes (a bitfield's: every byte any of its bits touch).
+        let mut ranges: Vec<(u64, u64)> = self
+            .fields
+            .iter()
+            .map(|field| {
+                let (start, end) = field.bits();
+                (start / 8, end.div_ceil(8).min(self.size))
+            })
+            .filter(|(start, end)| start < end)
+            .collect();
+        ranges.sort_unstable();
         let mut padding = Vec::new();
-        let mut run_start = None;
-        for (index, &is_used) in used.iter().enumerate().chain(std::iter::once((used.len(), &true))) {
-            match (is_used, run_start) {
-                (false, None) => run_start = Some(index),
-                (true, Some(start)) => {
-                    let kind = if start >= last_used { PaddingKind::Tail } else { PaddingKind::Hole };
-                    padding.push(Padding { offset: start as u64, size: (index - start) as u64, kind });
-                    run_start = None;
-                }
-                _ => {}
+        let mut covered = 0;
+        for (start, end) in ranges {
+            if start > covered {
+                padding.push(Padding { offset: covered, size: start - covered, kind: PaddingKind::Hole });
             }
+            covered = covered.max(end);
+        }
+        if covered < self.size {
+            padding.push(Padding { offset: covered, size: self.size - covered, kind: PaddingKind::Tail });
         }
         padding
     }
@@ -246,5 +250,24 @@ mod tests {
     fn misalignment_is_against_the_type_not_the_packing() {
         assert!(field("value", 1, 4, 4).is_misaligned());
         assert!(!field("value", 4, 4, 4).is_misaligned());
+    }
+
+    #[test]
+    fn padding_of_an_enormous_layout_is_found_without_touching_every_byte() {
+        let layout = Layout {
+            name: "huge".into(),
+            kind: Kind::Struct,
+            size: 2_000_000_000_000_000_000,
+            align: 8,
+            fields: vec![field("a", 0, 1, 1), field("b", 8, 1_000_000_000_000_000_000, 8)],
+        };
+        assert_eq!(
+            layout.padding(),
+            [
+                Padding { offset: 1, size: 7, kind: PaddingKind::Hole },
+                Padding { offset: 1_000_000_000_000_000_008, size: 999_999_999_999_999_992, kind: PaddingKind::Tail },
+            ]
+        );
+        assert_eq!(layout.drawn_bytes(), 64 * 1024, "a grid draws a bounded part");
     }
 }

@@ -88,7 +88,7 @@ pub fn layout_grid_ui(
     highlighted: Option<&str>,
 ) -> Option<String> {
     let per_row = per_row.max(1);
-    let size = usize::try_from(layout.size).unwrap_or(0).max(1);
+    let size = layout.drawn_bytes();
     let rows = size.div_ceil(per_row);
     let cell_width = ((ui.available_width() - RULER_WIDTH) / per_row as f32).clamp(12.0, 44.0);
     let cell_height = if bytes.is_some() { 36.0 } else { 24.0 };
@@ -96,8 +96,15 @@ pub fn layout_grid_ui(
     let (rect, response) = ui.allocate_exact_size(desired, Sense::hover());
     let geometry = Geometry { rect, per_row, size, cell_width, cell_height };
     let painter = ui.painter_at(rect.expand(1.0));
-    for row in 0..rows {
+    // Only the rows in view are painted.
+    let clip = ui.clip_rect();
+    let first = ((clip.top() - rect.top()) / cell_height).floor().max(0.0) as usize;
+    let last = (((clip.bottom() - rect.top()) / cell_height).ceil().max(0.0) as usize).min(rows);
+    for row in first..last {
         paint_row(&painter, ui.visuals(), &geometry, layout, row, bytes, highlighted);
+    }
+    if layout.size > size as u64 {
+        ui.weak(format!("… and {} more bytes, not drawn", super::format::thousands(layout.size - size as u64)));
     }
     let pointer = response.hover_pos();
     let hovered = pointer.and_then(|pointer| geometry.offset_at(pointer));

@@ -70,6 +70,14 @@ impl Target {
         }
     }
 
+    /// The largest object a layout can describe on this target: `PTRDIFF_MAX`
+    /// on 32-bit targets, as the compilers allow; on 64-bit ones 2^61 − 1
+    /// bytes, past which a position in bits no longer fits 64 bits (the
+    /// compilers allow up to 2^63 − 1).
+    pub fn max_object_bytes(self) -> u64 {
+        if self.pointer_bytes() == 4 { i32::MAX.unsigned_abs().into() } else { (1 << 61) - 1 }
+    }
+
     /// Whether plain `char` is signed: AAPCS makes it unsigned on ARM.
     pub fn char_is_signed(self) -> bool {
         !matches!(self, Target::Aarch64Linux | Target::Armv7Linux)

@@ -151,8 +151,15 @@ impl<'a> Engine<'a> {
             }
             TypeRef::Array(element, count) => {
                 let (size, align) = self.type_of(element)?;
-                let total = size.checked_mul(count.unwrap_or(0)).ok_or("array too large")?;
-                Ok((total, align))
+                let count = count.unwrap_or(0);
+                let largest = self.target.max_object_bytes();
+                match size.checked_mul(count) {
+                    Some(total) if total <= largest => Ok((total, align)),
+                    _ => Err(format!(
+                        "an array of {count} × {size} bytes is larger than the largest object on {} ({largest} bytes)",
+                        self.target.triple()
+                    )),
+                }
             }
             TypeRef::Record(id) => {
                 let layout = self.record(*id)?;
@@ -205,6 +212,14 @@ impl<'a> Engine<'a> {
         let align = record.aligned.map_or(at.align, |aligned| at.align.max(aligned));
         let used = if record.kind == Kind::Union { at.end_bits } else { at.bit.max(at.end_bits) };
         let size = align_up(used.div_ceil(8), align);
+        let largest = self.target.max_object_bytes();
+        if size > largest {
+            return Err(format!(
+                "`{}` would be {size} bytes, larger than the largest object on {} ({largest} bytes)",
+                record.name,
+                self.target.triple()
+            ));
+        }
         Ok(Layout { name: record.name.clone(), kind: record.kind, size, align, fields })
     }
 

@@ -27,11 +27,19 @@ pub struct ParseError {
 }
 
 impl ParseError {
-    /// The message, the offending line, and a caret under the column.
+    /// The message, the offending line, and a caret under the column. A
+    /// long line is cut to a window around the column.
     pub fn render(&self, source: &str) -> String {
-        let text = source.lines().nth(self.line.saturating_sub(1)).unwrap_or("");
-        let caret = " ".repeat(self.column.saturating_sub(1)) + "^";
-        format!("{}:{}: {}\n  {text}\n  {caret}", self.line, self.column, self.message)
+        const SHOWN: usize = 100;
+        let line: Vec<char> = source.lines().nth(self.line.saturating_sub(1)).unwrap_or("").chars().collect();
+        let column = self.column.saturating_sub(1).min(line.len());
+        let start = column.saturating_sub(SHOWN / 2);
+        let end = (start + SHOWN).min(line.len());
+        let before = if start > 0 { "…" } else { "" };
+        let after = if end < line.len() { "…" } else { "" };
+        let text: String = line[start..end].iter().collect();
+        let caret = " ".repeat(column - start + before.chars().count()) + "^";
+        format!("{}:{}: {}\n  {before}{text}{after}\n  {caret}", self.line, self.column, self.message)
     }
 
     /// As [`ParseError::render`], named after the file it is in: `file:line:column: …`.

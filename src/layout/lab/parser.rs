@@ -709,6 +709,11 @@ impl Parser {
     fn dimensions(&mut self) -> Parsed<Vec<Option<u64>>> {
         let mut dims = Vec::new();
         while self.is_punct('[') {
+            // Each dimension nests the type once more: bounded like records.
+            if dims.len() >= MAX_DEPTH {
+                let at = self.peek().clone();
+                return self.error(&at, format!("an array of more than {MAX_DEPTH} dimensions"));
+            }
             self.bump();
             if self.is_punct(']') {
                 self.bump();

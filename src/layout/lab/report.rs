@@ -109,14 +109,24 @@ pub fn analyze(file: &str, source: &str, targets: &[Target], check: bool) -> Lab
     let declarations = parse(source);
     let mut errors = declarations.errors.clone();
     let mut results = Vec::new();
+    // Types the first target could not lay out: said once, not per target.
+    let mut failed_everywhere: Vec<String> = Vec::new();
     for (position, &target) in targets.iter().enumerate() {
         let mut layouts = Vec::new();
         for (name, laid) in lay_out(&declarations, target) {
             match laid {
                 Ok(layout) => layouts.push(layout),
-                Err(message) if position == 0 => {
+                Err(message) if position == 0 || !failed_everywhere.contains(&name) => {
                     let line = declarations.records.iter().find(|r| r.name == name).map_or(1, |r| r.line);
-                    errors.push(ParseError { line, column: 1, message: format!("`{name}`: {message}") });
+                    let message = if position == 0 {
+                        format!("`{name}`: {message}")
+                    } else {
+                        format!("`{name}` on {}: {message}", target.triple())
+                    };
+                    errors.push(ParseError { line, column: 1, message });
+                    if position == 0 {
+                        failed_everywhere.push(name);
+                    }
                 }
                 Err(_) => {}
             }

@@ -47,7 +47,7 @@ pub struct LabSession {
     /// The last finished verification, valid while text and targets stay the same.
     verified: Option<(String, Vec<Target>, LabReport)>,
     /// A file being read on a worker thread: its path, and the reader's answer.
-    opening: Option<(String, Receiver<std::io::Result<String>>)>,
+    opening: Option<(String, Receiver<std::io::Result<Vec<u8>>>)>,
     /// The outcome of the last open or save.
     message: Option<String>,
 }
@@ -164,7 +164,7 @@ impl LabSession {
         let (sender, receiver) = channel();
         let reading = path.clone();
         let spawned = std::thread::Builder::new().name("lab-open".into()).spawn(move || {
-            let _ = sender.send(std::fs::read_to_string(&reading));
+            let _ = sender.send(std::fs::read(&reading));
         });
         match spawned {
             Ok(_) => {
@@ -185,8 +185,11 @@ impl LabSession {
         };
         let Some((path, _)) = self.opening.take() else { return false };
         match read {
-            Ok(text) => {
-                self.message = Some(format!("Opened {path}"));
+            Ok(bytes) => {
+                let (text, latin1) = super::header_text(bytes);
+                let note =
+                    if latin1 { "; it is not UTF-8, so it was read as Latin-1 (saving writes UTF-8)" } else { "" };
+                self.message = Some(format!("Opened {path}{note}"));
                 self.source_name = path;
                 self.set_text(text);
             }
