@@ -1,12 +1,21 @@
-//! Compiles the instrumented C sources in `csrc/` into one static library.
+//! Compiles the C sources in `csrc/` into two static libraries: the tracker
+//! and the app's own C, and the lessons' C halves, which log the functions
+//! they enter.
 //! Every file is listed by name so a stray file never slips into the build.
 
+/// The tracker and the app's own C.
 const C_SOURCES: &[&str] = &[
     "csrc/tracker.c",
     "csrc/tracker_drain.c",
+    "csrc/call_log.c",
     "csrc/demo.c",
     "csrc/bench_loops.c",
     "csrc/layouts.c",
+];
+
+/// The lessons' C halves, compiled to log the functions they enter
+/// (`csrc/call_log.c`), so tests can check a step highlights code it ran.
+const LESSON_SOURCES: &[&str] = &[
     "csrc/scenarios/alignment.c",
     "csrc/scenarios/arena.c",
     "csrc/scenarios/arrays.c",
@@ -24,25 +33,32 @@ const C_SOURCES: &[&str] = &[
 
 fn main() {
     let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
-    let mut build = cc::Build::new();
-    build
-        .files(C_SOURCES)
-        .include("csrc/include")
-        .std("c11")
-        .opt_level(2)
-        .warnings(true)
-        .extra_warnings(true)
-        .warnings_into_errors(true);
-    if target_os == "linux" {
-        build.define("_GNU_SOURCE", None);
-    }
-    build.compile("ffiscope_c");
+    let build = |sources: &[&str]| {
+        let mut build = cc::Build::new();
+        build
+            .files(sources)
+            .include("csrc/include")
+            .std("c11")
+            .opt_level(2)
+            .warnings(true)
+            .extra_warnings(true)
+            .warnings_into_errors(true);
+        if target_os == "linux" {
+            build.define("_GNU_SOURCE", None);
+        }
+        build
+    };
+    build(LESSON_SOURCES).flag("-finstrument-functions").compile("ffiscope_lessons");
+    build(C_SOURCES).compile("ffiscope_c");
     if target_os == "linux" {
         println!("cargo:rustc-link-lib=pthread");
     }
     println!("cargo:rerun-if-changed=csrc/include/ffiscope.h");
     println!("cargo:rerun-if-changed=csrc/tracker_shard.h");
-    for source in C_SOURCES {
+    println!("cargo:rerun-if-changed=csrc/scenarios/lesson_alloc.h");
+    for source in C_SOURCES.iter().chain(LESSON_SOURCES) {
         println!("cargo:rerun-if-changed={source}");
     }
+    // Tests name the functions a step ran (dladdr needs them exported).
+    println!("cargo:rustc-link-arg-tests=-rdynamic");
 }

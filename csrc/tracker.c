@@ -1030,6 +1030,12 @@ int fs_is_live(const void *ptr) {
     return t && ptr && find_live(t, (uintptr_t)ptr, &block) && block.domain == FS_DOMAIN_C;
 }
 
+int fs_was_freed(const void *ptr) {
+    fs_tracker *t = fs_tracker_current();
+    freed_record previous;
+    return t && ptr && freed_before(t, (uintptr_t)ptr, &previous);
+}
+
 /* Reports an anomaly found by a check into the caller's shard. */
 static void report_access(fs_tracker *t, uint8_t kind, uint8_t domain, uintptr_t address,
                           size_t size, uintptr_t block, size_t detail, const char *site,

@@ -8,6 +8,7 @@ use std::path::Path;
 use ffiscope::ffi::Domain;
 use ffiscope::report::{Outcome, Report};
 use ffiscope::scenarios::isolated::run_isolated;
+use ffiscope::scenarios::run_source::RunSource as _;
 use ffiscope::scenarios::runner::Runner;
 use ffiscope::scenarios::snippet::{pane_regions, snippet};
 use ffiscope::scenarios::{RunOptions, catalogue, find};
@@ -274,4 +275,84 @@ fn the_last_scenario_and_variant_open_again() {
     assert_eq!(session.scenario().id(), "leak-hunt", "an unknown id changes nothing");
     session.reopen("c-string-ownership", "no-such-variant");
     assert_eq!((session.scenario().id(), session.variant()), ("c-string-ownership", "correct"));
+}
+
+/// The functions a C region defines: a line at the margin that opens a body.
+fn functions_defined(region: &str) -> Vec<&str> {
+    region
+        .lines()
+        .filter(|line| line.starts_with(|c: char| c.is_ascii_alphabetic()) && line.contains('(') && line.contains('{'))
+        .filter_map(|line| {
+            let before = &line[..line.find('(')?];
+            before.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().filter(|name| !name.is_empty())
+        })
+        .collect()
+}
+
+#[test]
+fn the_c_a_step_highlights_is_c_the_step_ran() {
+    let (mut checked, mut wrong) = (0, Vec::new());
+    for scenario in catalogue() {
+        for variant in scenario.variants().iter().filter(|v| !v.crashes) {
+            let mut runner = Runner::new(scenario.as_ref(), variant.name, RunOptions::default());
+            let steps = scenario.start(variant.name, RunOptions::default()).steps().to_vec();
+            for (index, step) in steps.iter().enumerate() {
+                runner.step();
+                let Some(region) = step.c else { continue };
+                let text = snippet(scenario.c_source(), region, variant.name).unwrap_or_default();
+                let defined = functions_defined(&text);
+                let ran = &runner.records()[index].calls;
+                if !defined.iter().any(|f| ran.contains(f)) {
+                    wrong.push(format!(
+                        "{}/{} step {} \"{}\" highlights {defined:?}, but it ran {ran:?}",
+                        scenario.id(),
+                        variant.name,
+                        index + 1,
+                        step.title
+                    ));
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(checked > 50, "{checked} steps checked");
+}
+
+/// A step as a variant tells it: (Rust shown, C shown, title, explanation).
+type Told = (String, String, &'static str, &'static str);
+
+#[test]
+fn variants_that_run_different_code_in_a_step_tell_it_differently() {
+    let mut same = Vec::new();
+    for scenario in catalogue() {
+        let told: Vec<(&str, Vec<Told>)> = scenario
+            .variants()
+            .iter()
+            .map(|variant| {
+                let run = scenario.start(variant.name, RunOptions::default());
+                let steps = run
+                    .steps()
+                    .iter()
+                    .map(|step| {
+                        let rust = snippet(scenario.rust_source(), step.rust, variant.name).unwrap_or_default();
+                        let c = step.c.and_then(|c| snippet(scenario.c_source(), c, variant.name)).unwrap_or_default();
+                        (rust, c, step.title, step.explanation)
+                    })
+                    .collect();
+                (variant.name, steps)
+            })
+            .collect();
+        for (a, (first, first_steps)) in told.iter().enumerate() {
+            for (second, second_steps) in &told[a + 1..] {
+                for (index, (x, y)) in first_steps.iter().zip(second_steps).enumerate() {
+                    let different_code = (&x.0, &x.1) != (&y.0, &y.1);
+                    if different_code && (x.2, x.3) == (y.2, y.3) {
+                        same.push(format!("{}: {first} and {second}, step {} \"{}\"", scenario.id(), index + 1, x.2));
+                    }
+                }
+            }
+        }
+    }
+    assert!(same.is_empty(), "the same words for different code:\n{}", same.join("\n"));
 }

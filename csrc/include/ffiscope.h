@@ -140,6 +140,11 @@ void fs_tracker_destroy(fs_tracker *tracker);
 fs_tracker *fs_tracker_bind(fs_tracker *tracker);
 fs_tracker *fs_tracker_current(void);
 
+/* call_log.c: the lessons' C functions that threads bound to `t` enter, once
+ * each, from start to stop. Start returns 0 if every log is in use. */
+int fs_call_log_start(fs_tracker *t);
+size_t fs_call_log_stop(fs_tracker *t, void **out, size_t capacity);
+
 /* Allocation, into the calling thread's tracker. */
 void *fs_malloc(size_t size, const char *site);
 void *fs_calloc(size_t count, size_t size, const char *site);
@@ -149,6 +154,8 @@ char *fs_strdup(const char *text, const char *site);
 
 /* 1 if ptr is the start of a live C block of the calling thread's tracker. */
 int fs_is_live(const void *ptr);
+/* Whether ptr is a block, of either heap, that this tracker saw freed. Reports nothing. */
+int fs_was_freed(const void *ptr);
 /*
  * Asks before reading or writing `len` bytes at ptr. Returns 1 when the
  * access is allowed; 0 when it touches a freed block (a use_after_free

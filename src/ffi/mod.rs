@@ -4,6 +4,7 @@
 #![expect(unsafe_code, reason = "the FFI boundary lives here and only here")]
 
 pub mod bench_loops;
+pub mod call_log;
 mod demo;
 mod event;
 pub mod layouts;

@@ -116,6 +116,7 @@ unsafe extern "C" {
     pub fn fs_strdup(text: *const c_char, site: *const c_char) -> *mut c_char;
 
     pub fn fs_is_live(ptr: *const c_void) -> c_int;
+    pub fn fs_was_freed(ptr: *const c_void) -> c_int;
     pub fn fs_check_access(ptr: *const c_void, len: usize, site: *const c_char) -> c_int;
     pub fn fs_check_all(tracker: *mut fs_tracker) -> usize;
 
@@ -133,6 +134,8 @@ unsafe extern "C" {
     );
 
     pub fn fs_drain(tracker: *mut fs_tracker, out: *mut fs_event, max_events: usize) -> usize;
+    pub fn fs_call_log_start(t: *mut fs_tracker) -> c_int;
+    pub fn fs_call_log_stop(t: *mut fs_tracker, out: *mut *mut c_void, capacity: usize) -> usize;
     pub fn fs_tracker_counts(tracker: *mut fs_tracker) -> fs_counts;
     pub fn fs_live_blocks(tracker: *mut fs_tracker, out: *mut fs_block, max_blocks: usize) -> usize;
     pub fn fs_ring_capacity(tracker: *mut fs_tracker) -> usize;

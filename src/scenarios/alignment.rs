@@ -15,26 +15,45 @@ const VARIANTS: &[Variant] = &[
     Variant::new("rust-layout-mirror", "The mirror has no repr(C): rustc orders the fields as it likes."),
 ];
 
-const STEPS: &[StepInfo] = &[
-    StepInfo {
-        title: "C fills a packed struct",
-        explanation: "#pragma pack(1) removes padding: flag at 0, value at 1, timestamp at 5, 13 bytes in all.",
-        rust: "fill",
-        c: Some("packed_data_new"),
-    },
-    StepInfo {
-        title: "Rust reads it through a mirror",
-        explanation: "The mirror must have C's layout exactly. A naturally aligned mirror is 16 bytes with fields at 0, 4, 8: it reads the wrong bytes, and more bytes than C allocated.",
-        rust: "read",
-        c: None,
-    },
-    StepInfo {
-        title: "C frees the struct",
-        explanation: "C's block goes back to C's free.",
-        rust: "free",
-        c: Some("packed_data_free"),
-    },
-];
+const FILL: StepInfo = StepInfo {
+    title: "C fills a packed struct",
+    explanation: "#pragma pack(1) removes padding: flag at 0, value at 1, timestamp at 5, 13 bytes in all.",
+    rust: "fill",
+    c: Some("packed_data_new"),
+};
+
+const FREE: StepInfo = StepInfo {
+    title: "C frees the struct",
+    explanation: "C's block goes back to C's free.",
+    rust: "free",
+    c: Some("packed_data_free"),
+};
+
+/// The step that differs: the mirror Rust reads C's bytes through.
+const fn steps_reading(read: StepInfo) -> [StepInfo; 3] {
+    [FILL, read, FREE]
+}
+
+const PACKED_MIRROR: &[StepInfo] = &steps_reading(StepInfo {
+    title: "Rust reads it through a packed mirror",
+    explanation: "#[repr(C, packed)] gives the mirror C's layout exactly: flag at 0, value at 1, timestamp at 5, 13 bytes. Its fields are copied out by value, never borrowed: a reference to a misaligned field is an error.",
+    rust: "read",
+    c: None,
+});
+
+const UNPACKED_MIRROR: &[StepInfo] = &steps_reading(StepInfo {
+    title: "Rust reads it through an unpacked mirror",
+    explanation: "#[repr(C)] without packed pads the mirror like a natural C struct: 16 bytes with fields at 0, 4, 8. It reads the wrong bytes, and 3 bytes past the 13 that C allocated: the tracker catches the overflow.",
+    rust: "read",
+    c: None,
+});
+
+const RUST_LAYOUT_MIRROR: &[StepInfo] = &steps_reading(StepInfo {
+    title: "Rust reads it through a repr(Rust) mirror",
+    explanation: "Without repr(C), rustc chooses the order and the padding of the fields itself. The mirror is 16 bytes that match nothing C wrote, and its read runs past the 13-byte block: the tracker catches the overflow.",
+    rust: "read",
+    c: None,
+});
 
 const INFO: ScenarioInfo = ScenarioInfo {
     id: "alignment",
@@ -70,7 +89,11 @@ fn describe(read: &Decoded) -> String {
 
 impl ScenarioRun for Run {
     fn steps(&self) -> &[StepInfo] {
-        STEPS
+        match self.variant.as_str() {
+            "unpacked-mirror" => UNPACKED_MIRROR,
+            "rust-layout-mirror" => RUST_LAYOUT_MIRROR,
+            _ => PACKED_MIRROR,
+        }
     }
 
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {

@@ -18,18 +18,45 @@ const VARIANTS: &[Variant] = &[
     Variant::new("leak-without-arena", "100 items allocated one by one, and the per-item frees forgotten."),
 ];
 
-const STEPS: &[StepInfo] = &[
+const IN_ARENA: &[StepInfo] = &[
     StepInfo {
-        title: "Allocate 100 items",
-        explanation: "An arena is one block; each item is a pointer bump inside it. Without it, each item is its own malloc.",
+        title: "Allocate 100 items in one arena",
+        explanation: "arena_new mallocs one block, and each item is a pointer bump inside it: one allocation on the plot, however many items.",
         rust: "allocate",
         c: Some("arena_new"),
     },
     StepInfo {
-        title: "Release them",
-        explanation: "One arena_free releases every item at once. Items allocated one by one need one free each, and every forgotten one leaks.",
+        title: "Release the arena",
+        explanation: "One arena_free releases every item at once: one step down.",
         rust: "release",
         c: Some("arena_free"),
+    },
+];
+
+const ONE_BY_ONE: StepInfo = StepInfo {
+    title: "Allocate 100 items one by one",
+    explanation: "Without an arena each item is its own malloc, in item_alloc: a staircase up, 100 blocks.",
+    rust: "allocate",
+    c: Some("item_alloc"),
+};
+
+const INDIVIDUAL: &[StepInfo] = &[
+    ONE_BY_ONE,
+    StepInfo {
+        title: "Free them one by one",
+        explanation: "Items allocated one by one need one item_free each: a staircase down. It works, but every free is a call to remember.",
+        rust: "release",
+        c: Some("item_free"),
+    },
+];
+
+const LEAK_WITHOUT_ARENA: &[StepInfo] = &[
+    ONE_BY_ONE,
+    StepInfo {
+        title: "Forget them",
+        explanation: "The per-item frees are forgotten: nothing calls item_free, and all 100 blocks leak. An arena would have needed one call.",
+        rust: "release",
+        c: None,
     },
 ];
 
@@ -61,7 +88,11 @@ struct Run {
 
 impl ScenarioRun for Run {
     fn steps(&self) -> &[StepInfo] {
-        STEPS
+        match self.variant.as_str() {
+            "individual" => INDIVIDUAL,
+            "leak-without-arena" => LEAK_WITHOUT_ARENA,
+            _ => IN_ARENA,
+        }
     }
 
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {

@@ -17,32 +17,76 @@ const VARIANTS: &[Variant] = &[
     Variant::new("never-freed", "The C array is never given back: 32 bytes leak."),
 ];
 
-const STEPS: &[StepInfo] = &[
+const CREATE: StepInfo = StepInfo {
+    title: "C creates an array",
+    explanation: "create_array(8) mallocs 8 int32_t (32 bytes) of squares.",
+    rust: "create",
+    c: Some("create_array"),
+};
+
+const VIEW: StepInfo = StepInfo {
+    title: "View it as a slice and copy it",
+    explanation: "slice::from_raw_parts(ptr, n) borrows C's memory without copying; to_vec copies it onto the Rust heap.",
+    rust: "view",
+    c: None,
+};
+
+const GIVE_BACK: StepInfo = StepInfo {
+    title: "Give the array back",
+    explanation: "free_array releases C's block. Any slice of it is now dangling.",
+    rust: "free",
+    c: Some("free_array"),
+};
+
+const DROP: StepInfo = StepInfo { title: "Drop the copy", explanation: "Rust frees its Vec.", rust: "drop", c: None };
+
+const CORRECT: &[StepInfo] = &[
+    CREATE,
+    VIEW,
+    GIVE_BACK,
     StepInfo {
-        title: "C creates an array",
-        explanation: "create_array(8) mallocs 8 int32_t (32 bytes) of squares.",
-        rust: "create",
-        c: Some("create_array"),
-    },
-    StepInfo {
-        title: "View it as a slice and copy it",
-        explanation: "slice::from_raw_parts(ptr, n) borrows C's memory without copying; to_vec copies it onto the Rust heap.",
-        rust: "view",
+        title: "Use the data",
+        explanation: "The Vec is Rust's own copy and stays valid after C's array is gone.",
+        rust: "use",
         c: None,
     },
+    DROP,
+];
+
+const SLICE_AFTER_FREE: &[StepInfo] = &[
+    CREATE,
+    VIEW,
     StepInfo {
-        title: "Give the array back",
-        explanation: "free_array releases C's block. Any slice of it is now dangling.",
+        title: "Give the array back, keeping a view",
+        explanation: "free_array releases C's block, but a view of it is kept: from here on it points at freed memory.",
         rust: "free",
         c: Some("free_array"),
     },
     StepInfo {
-        title: "Use the data",
-        explanation: "The Vec is Rust's own copy and stays valid. A view of the freed array does not.",
+        title: "Read the old view",
+        explanation: "The view still points at C's array, which free_array has released: reading it is a use after free, which the tracker refuses.",
         rust: "use",
         c: None,
     },
-    StepInfo { title: "Drop the copy", explanation: "Rust frees its Vec.", rust: "drop", c: None },
+    DROP,
+];
+
+const NEVER_FREED: &[StepInfo] = &[
+    CREATE,
+    VIEW,
+    StepInfo {
+        title: "Keep the array",
+        explanation: "Nobody calls free_array: C's 32 bytes outlive every use of them. That is the leak.",
+        rust: "free",
+        c: None,
+    },
+    StepInfo {
+        title: "Use the data",
+        explanation: "The Vec is Rust's own copy; the C array is still allocated and nobody will free it.",
+        rust: "use",
+        c: None,
+    },
+    DROP,
 ];
 
 const INFO: ScenarioInfo = ScenarioInfo {
@@ -74,7 +118,11 @@ struct Run {
 
 impl ScenarioRun for Run {
     fn steps(&self) -> &[StepInfo] {
-        STEPS
+        match self.variant.as_str() {
+            "slice-after-free" => SLICE_AFTER_FREE,
+            "never-freed" => NEVER_FREED,
+            _ => CORRECT,
+        }
     }
 
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {

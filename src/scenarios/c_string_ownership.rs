@@ -13,31 +13,49 @@ const VARIANTS: &[Variant] = &[
     Variant::new("leak", "Rust copies the message and forgets the C string: 20 bytes leak."),
 ];
 
-const STEPS: &[StepInfo] = &[
-    StepInfo {
-        title: "C allocates the message",
-        explanation: "create_message() mallocs 20 bytes and returns them. From now on the caller owns that block.",
-        rust: "create",
-        c: Some("create_message"),
-    },
-    StepInfo {
-        title: "Rust copies the text",
-        explanation: "CStr::to_string_lossy reads the C bytes and builds an owned String on the Rust heap. Two heaps now hold the text.",
-        rust: "copy",
-        c: None,
-    },
+const CREATE: StepInfo = StepInfo {
+    title: "C allocates the message",
+    explanation: "create_message() mallocs 20 bytes and returns them. From now on the caller owns that block.",
+    rust: "create",
+    c: Some("create_message"),
+};
+
+const COPY: StepInfo = StepInfo {
+    title: "Rust copies the text",
+    explanation: "CStr::to_string_lossy reads the C bytes and builds an owned String on the Rust heap. Two heaps now hold the text.",
+    rust: "copy",
+    c: None,
+};
+
+const DROP_COPY: StepInfo = StepInfo {
+    title: "Drop the Rust copy",
+    explanation: "The String goes out of scope and Rust frees its own block.",
+    rust: "drop_copy",
+    c: None,
+};
+
+const CORRECT: &[StepInfo] = &[
+    CREATE,
+    COPY,
     StepInfo {
         title: "Give the C string back",
-        explanation: "Only C's allocator may free C's block: Rust calls free_message, which calls free. Forgetting this is the leak.",
+        explanation: "Only C's allocator may free C's block: Rust calls free_message, which calls free.",
         rust: "give_back",
         c: Some("free_message"),
     },
+    DROP_COPY,
+];
+
+const LEAK: &[StepInfo] = &[
+    CREATE,
+    COPY,
     StepInfo {
-        title: "Drop the Rust copy",
-        explanation: "The String goes out of scope and Rust frees its own block.",
-        rust: "drop_copy",
+        title: "Forget the C string",
+        explanation: "The pointer is forgotten and free_message is never called: C's 20 bytes stay allocated, with nobody left who can free them. That is the leak.",
+        rust: "give_back",
         c: None,
     },
+    DROP_COPY,
 ];
 
 const INFO: ScenarioInfo = ScenarioInfo {
@@ -68,7 +86,7 @@ struct Run {
 
 impl ScenarioRun for Run {
     fn steps(&self) -> &[StepInfo] {
-        STEPS
+        if self.leaks { LEAK } else { CORRECT }
     }
 
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {

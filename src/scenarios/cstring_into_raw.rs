@@ -17,22 +17,48 @@ const VARIANTS: &[Variant] = &[
     Variant::new("c-frees-it", "C calls free() on the Rust pointer: a free with the wrong allocator."),
 ];
 
-const STEPS: &[StepInfo] = &[
-    StepInfo {
-        title: "Rust makes a C string",
-        explanation: "CString::new copies the text and a NUL onto the Rust heap.",
-        rust: "make",
-        c: None,
-    },
-    StepInfo {
-        title: "Lend it to C",
-        explanation: "into_raw gives up Rust's ownership and yields a *mut c_char. C reads the string; it does not own it.",
-        rust: "lend",
-        c: Some("read_rust_string"),
-    },
+const MAKE: StepInfo = StepInfo {
+    title: "Rust makes a C string",
+    explanation: "CString::new copies the text and a NUL onto the Rust heap.",
+    rust: "make",
+    c: None,
+};
+
+const LEND: StepInfo = StepInfo {
+    title: "Lend it to C",
+    explanation: "into_raw gives up Rust's ownership and yields a *mut c_char. C reads the string; it does not own it.",
+    rust: "lend",
+    c: Some("read_rust_string"),
+};
+
+const CORRECT: &[StepInfo] = &[
+    MAKE,
+    LEND,
     StepInfo {
         title: "Take it back",
-        explanation: "Whoever allocates frees: CString::from_raw rebuilds the CString, and dropping it frees the block with Rust's allocator.",
+        explanation: "Whoever allocates frees: CString::from_raw rebuilds the CString, and dropping it frees the block with Rust's allocator. C is not involved.",
+        rust: "reclaim",
+        c: None,
+    },
+];
+
+const NEVER_RECLAIMED: &[StepInfo] = &[
+    MAKE,
+    LEND,
+    StepInfo {
+        title: "Never take it back",
+        explanation: "into_raw is never paired with from_raw: nothing rebuilds the CString, so nothing frees its 16 bytes. Rust's heap leaks.",
+        rust: "reclaim",
+        c: None,
+    },
+];
+
+const C_FREES_IT: &[StepInfo] = &[
+    MAKE,
+    LEND,
+    StepInfo {
+        title: "C frees it",
+        explanation: "C calls free() on a block Rust's allocator made: a free with the wrong allocator. The tracker refuses it (glibc would not notice, another allocator would corrupt its heap), and Rust, believing C freed it, never calls from_raw: the block leaks too.",
         rust: "reclaim",
         c: Some("c_frees_rust_string"),
     },
@@ -66,7 +92,11 @@ struct Run {
 
 impl ScenarioRun for Run {
     fn steps(&self) -> &[StepInfo] {
-        STEPS
+        match self.variant.as_str() {
+            "never-reclaimed" => NEVER_RECLAIMED,
+            "c-frees-it" => C_FREES_IT,
+            _ => CORRECT,
+        }
     }
 
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {

@@ -16,9 +16,16 @@ const VARIANTS: &[Variant] = &[
     Variant::new("temporary", "as_ptr() of a temporary: the string is freed before C reads it."),
 ];
 
-const STEPS: &[StepInfo] = &[StepInfo {
+const IN_A_BINDING: &[StepInfo] = &[StepInfo {
     title: "Pass a name to C",
-    explanation: "C's greet reads the name during the call. The pointer must stay valid until greet returns: keep the CString alive in a binding.",
+    explanation: "C's greet reads the name during the call. The CString lives in a binding until the end of the block, so the pointer is valid while greet reads it.",
+    rust: "pass",
+    c: Some("greet"),
+}];
+
+const TEMPORARY: &[StepInfo] = &[StepInfo {
+    title: "Pass a temporary's pointer to C",
+    explanation: "as_ptr() of a temporary: the CString is dropped at the end of that statement, before greet reads the name. C's read of the freed bytes is a use after free, which the tracker refuses.",
     rust: "pass",
     c: Some("greet"),
 }];
@@ -49,7 +56,7 @@ struct Run {
 
 impl ScenarioRun for Run {
     fn steps(&self) -> &[StepInfo] {
-        STEPS
+        if self.temporary { TEMPORARY } else { IN_A_BINDING }
     }
 
     fn run_step(&mut self, _index: usize, cx: &mut StepContext<'_>) {
@@ -70,7 +77,7 @@ impl ScenarioRun for Run {
         // Borrowed, not moved: the String must be dropped while recording.
         cx.note_with(|| match &greeting {
             Some(text) => format!("C answered: {text}"),
-            None => "C refused to read the pointer: the tracker knew its block was freed.".to_owned(),
+            None => "C's read was refused: the tracker knew the name's block was freed.".to_owned(),
         });
     }
 }

@@ -341,7 +341,7 @@ impl IsolatedRun {
                 for (name, value) in tallies {
                     self.log.model.set_tally(&name, value);
                 }
-                self.log.records.push(StepRecord { index, summary, notes });
+                self.log.records.push(StepRecord { index, summary, notes, calls: Vec::new() });
                 if self.log.records.len() >= self.requested {
                     self.waiting_since = None;
                 } else {

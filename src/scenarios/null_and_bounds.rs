@@ -18,31 +18,58 @@ const VARIANTS: &[Variant] = &[
 const LONG_TEXT: &std::ffi::CStr = c"The quick brown fox jumps";
 const UNKNOWN_USER: i32 = 99;
 
-const STEPS: &[StepInfo] = &[
+const MAKE: StepInfo = StepInfo {
+    title: "C allocates a 16-byte buffer",
+    explanation: "A fixed-size buffer, as C code often has.",
+    rust: "make",
+    c: Some("make_buffer"),
+};
+
+const BOUNDED_COPY: StepInfo = StepInfo {
+    title: "Copy 25 characters into it, bounded",
+    explanation: "The bounded copy writes at most 15 characters and a NUL: the text is cut, the buffer intact.",
+    rust: "copy",
+    c: Some("copy_into"),
+};
+
+const CHECKED_LOOKUP: StepInfo = StepInfo {
+    title: "Look up a user that does not exist",
+    explanation: "The lookup returns NULL, and Rust checks before any read: None instead of a pointer, nothing read.",
+    rust: "lookup",
+    c: Some("lookup_user_name"),
+};
+
+const FREE: StepInfo = StepInfo {
+    title: "Free the buffer",
+    explanation: "C's buffer goes back to C's free.",
+    rust: "free",
+    c: Some("free_buffer"),
+};
+
+const CORRECT: &[StepInfo] = &[MAKE, BOUNDED_COPY, CHECKED_LOOKUP, FREE];
+
+const OVERFLOW: &[StepInfo] = &[
+    MAKE,
     StepInfo {
-        title: "C allocates a 16-byte buffer",
-        explanation: "A fixed-size buffer, as C code often has.",
-        rust: "make",
-        c: Some("make_buffer"),
-    },
-    StepInfo {
-        title: "Copy 25 characters into it",
-        explanation: "A bounded copy writes at most 15 characters and a NUL. strcpy writes all 26 bytes, 10 past the end.",
+        title: "Copy 25 characters into it, unbounded",
+        explanation: "strcpy copies until the terminator, whatever the buffer holds: 26 bytes into 16, 10 past the end. The tracker's tail canary catches the overflow.",
         rust: "copy",
         c: Some("copy_into"),
     },
+    CHECKED_LOOKUP,
+    FREE,
+];
+
+const NULL_UNCHECKED: &[StepInfo] = &[
+    MAKE,
+    BOUNDED_COPY,
     StepInfo {
-        title: "Look up a user that does not exist",
-        explanation: "The lookup returns NULL. Check before CStr::from_ptr or any read through it: NULL has no bytes to read.",
+        title: "Look up a user that does not exist, unchecked",
+        explanation: "The lookup returns NULL, and its length is asked without a check: strlen(NULL) reads address 0, a real SIGSEGV. Here only the child dies.",
         rust: "lookup",
         c: Some("lookup_user_name"),
     },
-    StepInfo {
-        title: "Free the buffer",
-        explanation: "C's buffer goes back to C's free.",
-        rust: "free",
-        c: Some("free_buffer"),
-    },
+    FREE,
 ];
 
 const INFO: ScenarioInfo = ScenarioInfo {
@@ -72,7 +99,11 @@ struct Run {
 
 impl ScenarioRun for Run {
     fn steps(&self) -> &[StepInfo] {
-        STEPS
+        match self.variant.as_str() {
+            "overflow" => OVERFLOW,
+            "null-unchecked" => NULL_UNCHECKED,
+            _ => CORRECT,
+        }
     }
 
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {

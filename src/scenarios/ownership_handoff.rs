@@ -22,32 +22,59 @@ const VARIANTS: &[Variant] = &[
     ),
 ];
 
-const STEPS: &[StepInfo] = &[
-    StepInfo {
-        title: "Hand a Box to C",
-        explanation: "Box::into_raw gives up Rust's ownership; C keeps the pointer with the destroy callback that must give it back.",
-        rust: "hand_over",
-        c: Some("holder_adopt"),
-    },
-    StepInfo {
-        title: "Share an Arc with C",
-        explanation: "Arc::into_raw of a clone hands C one strong count. The widget lives until every count, C's included, is gone.",
-        rust: "share",
-        c: Some("shared_keep"),
-    },
-    StepInfo {
-        title: "C releases the Box",
-        explanation: "C calls destroy exactly once; Rust's callback rebuilds the Box with from_raw and drops it.",
-        rust: "release",
-        c: Some("holder_release"),
-    },
-    StepInfo {
-        title: "Both drop their Arc",
-        explanation: "C releases its count through the callback; Rust drops its own. The last one frees the widget.",
-        rust: "unshare",
-        c: Some("shared_drop"),
-    },
-];
+const HAND_OVER: StepInfo = StepInfo {
+    title: "Hand a Box to C",
+    explanation: "Box::into_raw gives up Rust's ownership; C keeps the pointer with the destroy callback that must give it back.",
+    rust: "hand_over",
+    c: Some("holder_adopt"),
+};
+
+const SHARE: StepInfo = StepInfo {
+    title: "Share an Arc with C",
+    explanation: "Arc::into_raw of a clone hands C one strong count. The widget lives until every count, C's included, is gone.",
+    rust: "share",
+    c: Some("shared_keep"),
+};
+
+const UNSHARE: StepInfo = StepInfo {
+    title: "Both drop their Arc",
+    explanation: "C releases its count through the callback; Rust drops its own. The last one frees the widget.",
+    rust: "unshare",
+    c: Some("shared_drop"),
+};
+
+/// The step that differs: how C gives the Box back, or fails to.
+const fn steps_releasing(release: StepInfo) -> [StepInfo; 4] {
+    [HAND_OVER, SHARE, release, UNSHARE]
+}
+
+const CORRECT: &[StepInfo] = &steps_releasing(StepInfo {
+    title: "C releases the Box",
+    explanation: "C calls destroy exactly once; Rust's callback rebuilds the Box with from_raw and drops it.",
+    rust: "release",
+    c: Some("holder_release"),
+});
+
+const DESTROY_TWICE: &[StepInfo] = &steps_releasing(StepInfo {
+    title: "C destroys the Box twice",
+    explanation: "C calls destroy a second time on a Box the first call already freed: a double free of the 28-byte widget, which the tracker catches and refuses.",
+    rust: "release",
+    c: Some("holder_release"),
+});
+
+const NEVER_DESTROYED: &[StepInfo] = &steps_releasing(StepInfo {
+    title: "C drops the holder, not the Box",
+    explanation: "C frees its holder without calling destroy: nothing rebuilds the Box, and the widget leaks on Rust's heap.",
+    rust: "release",
+    c: Some("holder_release"),
+});
+
+const DOUBLE_FREE_UNPROTECTED: &[StepInfo] = &steps_releasing(StepInfo {
+    title: "C frees a raw block twice",
+    explanation: "With no tracker in the way, C frees one malloc block twice: glibc detects the corruption and aborts the process, here only the child's.",
+    rust: "release",
+    c: Some("holder_release"),
+});
 
 const INFO: ScenarioInfo = ScenarioInfo {
     id: "ownership-handoff",
@@ -78,7 +105,12 @@ struct Run {
 
 impl ScenarioRun for Run {
     fn steps(&self) -> &[StepInfo] {
-        STEPS
+        match self.variant.as_str() {
+            "destroy-twice" => DESTROY_TWICE,
+            "never-destroyed" => NEVER_DESTROYED,
+            "double-free-unprotected" => DOUBLE_FREE_UNPROTECTED,
+            _ => CORRECT,
+        }
     }
 
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {

@@ -18,16 +18,31 @@ const VARIANTS: &[Variant] = &[
     Variant::crashing("no-catch-unwind", "The callback lets the panic escape into C: Rust aborts the process."),
 ];
 
-const STEPS: &[StepInfo] = &[
+const CAUGHT: &[StepInfo] = &[
     StepInfo {
         title: "C processes good items",
-        explanation: "process_items allocates scratch memory and calls the Rust callback for each item.",
+        explanation: "process_items allocates scratch memory and calls the Rust callback for each item. The callback wraps its body in catch_unwind.",
         rust: "callback",
         c: Some("process_items"),
     },
     StepInfo {
-        title: "An item makes the callback panic",
-        explanation: "A negative item panics inside the callback. Caught, it becomes the error code -1 and C frees its scratch memory; uncaught, it cannot unwind through C and the process aborts.",
+        title: "An item makes the callback panic, caught",
+        explanation: "A negative item panics inside the callback. catch_unwind stops it at the boundary: the callback returns -1, C frees its scratch memory and returns its error.",
+        rust: "callback",
+        c: Some("process_items"),
+    },
+];
+
+const UNCAUGHT: &[StepInfo] = &[
+    StepInfo {
+        title: "C processes good items",
+        explanation: "process_items allocates scratch memory and calls the Rust callback for each item. This callback has no catch_unwind: nothing has gone wrong yet.",
+        rust: "callback",
+        c: Some("process_items"),
+    },
+    StepInfo {
+        title: "An item makes the callback panic, uncaught",
+        explanation: "A negative item panics inside the callback, and nothing catches it. A panic cannot unwind out of an extern \"C\" function: Rust aborts the process (SIGABRT), here only the child's.",
         rust: "callback",
         c: Some("process_items"),
     },
@@ -82,7 +97,7 @@ struct Run {
 
 impl ScenarioRun for Run {
     fn steps(&self) -> &[StepInfo] {
-        STEPS
+        if self.catches { CAUGHT } else { UNCAUGHT }
     }
 
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {

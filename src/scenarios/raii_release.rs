@@ -16,22 +16,43 @@ const VARIANTS: &[Variant] = &[
     Variant::new("manual-free", "buffer_close is called by hand, and the early return forgets it."),
 ];
 
-const STEPS: &[StepInfo] = &[
+const GUARDED: &[StepInfo] = &[
     StepInfo {
         title: "A valid input",
-        explanation: "The normal path: open, fill, use, close.",
+        explanation: "The normal path: open, fill, use; the guard's Drop closes the buffer when the function returns.",
         rust: "process",
         c: Some("buffer_open"),
     },
     StepInfo {
         title: "An empty input: early return",
-        explanation: "The function returns before the end. With a guard, Drop still closes the buffer; by hand, this is the path that forgets.",
+        explanation: "The function returns before filling. The guard's Drop still calls buffer_close on the way out.",
         rust: "process",
-        c: Some("buffer_fill"),
+        c: Some("buffer_close"),
     },
     StepInfo {
         title: "A refused input: the ? path",
-        explanation: "buffer_fill fails and ? returns the error. The guard's Drop runs on the way out.",
+        explanation: "buffer_fill fails and ? returns the error. The guard's Drop runs on the way out and closes the buffer.",
+        rust: "process",
+        c: Some("buffer_close"),
+    },
+];
+
+const BY_HAND: &[StepInfo] = &[
+    StepInfo {
+        title: "A valid input",
+        explanation: "The normal path: open, fill, use, and a buffer_close written by hand at the end.",
+        rust: "process",
+        c: Some("buffer_open"),
+    },
+    StepInfo {
+        title: "An empty input: early return",
+        explanation: "The function returns before it reaches its buffer_close: this path forgets it, and the 48-byte buffer leaks.",
+        rust: "process",
+        c: Some("buffer_open"),
+    },
+    StepInfo {
+        title: "A refused input: the error path",
+        explanation: "buffer_fill fails; this path remembered its own buffer_close before returning the error. Every path needs one: the early return above has none.",
         rust: "process",
         c: Some("buffer_close"),
     },
@@ -93,7 +114,7 @@ struct Run {
 
 impl ScenarioRun for Run {
     fn steps(&self) -> &[StepInfo] {
-        STEPS
+        if self.by_hand { BY_HAND } else { GUARDED }
     }
 
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {

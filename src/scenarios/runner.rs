@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use rustc_hash::FxHashMap;
 
+use crate::ffi::call_log::lesson_calls;
 use crate::ffi::{Domain, Event, EventKind, Site, Tracker};
 use crate::report::Report;
 
@@ -21,6 +22,9 @@ pub struct StepRecord {
     pub summary: String,
     /// Findings the step reported.
     pub notes: Vec<String>,
+    /// The lessons' C functions the step entered, where the program exports
+    /// their names (see [`crate::ffi::call_log`]); empty elsewhere.
+    pub calls: Vec<&'static str>,
 }
 
 /// A scenario being run in this process.
@@ -85,11 +89,12 @@ impl Runner {
         let model = &mut self.log.model;
         model.begin_step(index as u32);
         let mut cx = StepContext::new(&self.tracker, self.options);
+        let calls;
         {
             let _scope = self.tracker.scope();
             // A panic the step catches is the lesson's, not the terminal's.
             let _held = StepPanics::hold();
-            run.run_step(index, &mut cx);
+            calls = lesson_calls(&self.tracker, || run.run_step(index, &mut cx)).1.unwrap_or_default();
         }
         // A write past the end or after a free is found when it is checked.
         self.tracker.check_all();
@@ -110,7 +115,8 @@ impl Runner {
             anomaly.step = Some(index as u32);
             model.push_anomaly(anomaly);
         }
-        self.log.records.push(StepRecord { index: index as u32, summary: summarize(&events), notes: cx.notes });
+        let record = StepRecord { index: index as u32, summary: summarize(&events), notes: cx.notes, calls };
+        self.log.records.push(record);
         self.log.events.extend_from_slice(&events);
         Some(events)
     }

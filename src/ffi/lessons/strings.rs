@@ -50,30 +50,32 @@ impl RawCString {
     }
 }
 
-/// C's `greet`, given a pointer that may already dangle. Only a pointer to a
-/// live block of either heap reaches C. A pointer to a freed block is
-/// reported as a use after free (by the same check C makes) and never read;
-/// a pointer the tracker does not know is refused. Either way: `None`.
+/// C's `greet`, given a pointer that may already dangle. A pointer to a live
+/// block of either heap is greeted. A pointer to a block the tracker saw
+/// freed still reaches C, whose read goes through the tracker: it reports the
+/// use after free and reads nothing, and the answer is `None`. A pointer the
+/// tracker does not know is refused before C sees it: `None`.
 #[expect(
     clippy::not_unsafe_ptr_arg_deref,
     reason = "the pointer is checked against the tracker and only live blocks are read"
 )]
 pub fn greet_pointer(name: *const c_char) -> Option<String> {
     let tracker = active_tracker();
-    // SAFETY: both look the address up without dereferencing it.
-    let live = unsafe {
-        sys::fs_is_live(name.cast()) != 0 || (!tracker.is_null() && sys::fs_rust_is_live(tracker, name.cast()) != 0)
+    // SAFETY: these look the address up without dereferencing it.
+    let (live, freed) = unsafe {
+        let live = sys::fs_is_live(name.cast()) != 0
+            || (!tracker.is_null() && sys::fs_rust_is_live(tracker, name.cast()) != 0);
+        (live, sys::fs_was_freed(name.cast()) != 0)
     };
-    if !live {
-        // SAFETY: only looks the pointer up; reports it if its block was freed.
-        unsafe { sys::fs_check_access(name.cast(), 1, c"greet".as_ptr()) };
+    if !live && !freed {
         return None;
     }
     let mut out = [0 as c_char; 64];
-    // SAFETY: `name` is a live, tracked block holding a C string; `out` has
-    // room for 64 bytes and greet's snprintf writes at most that.
+    // SAFETY: `name` is a live, tracked block holding a C string, or one the
+    // tracker saw freed, which greet's checked read refuses to read; `out`
+    // has room for 64 bytes and greet's snprintf writes at most that.
     let written = unsafe { sys::greet(name, out.as_mut_ptr(), out.len()) };
-    if written < 0 {
+    if written < 0 || !live {
         return None;
     }
     // SAFETY: snprintf always terminates within `out`.
