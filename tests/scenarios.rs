@@ -356,3 +356,26 @@ fn variants_that_run_different_code_in_a_step_tell_it_differently() {
     }
     assert!(same.is_empty(), "the same words for different code:\n{}", same.join("\n"));
 }
+
+#[test]
+fn the_rust_shown_has_no_bookkeeping_in_it() {
+    for scenario in catalogue() {
+        for variant in scenario.variants() {
+            let run = scenario.start(variant.name, RunOptions::default());
+            let steps = run.steps().iter().map(|s| Some(s.rust));
+            for region in pane_regions(scenario.rust_source(), steps, variant.name) {
+                // Naming blocks and pausing the recorder happen around the code shown, never in it.
+                for plumbing in ["rust_heap_site", "name_rust_blocks", "unrecorded", "cx."] {
+                    assert!(
+                        !region.text.contains(plumbing),
+                        "{}/{}: {} shows {plumbing}:\n{}",
+                        scenario.id(),
+                        variant.name,
+                        region.name,
+                        region.text
+                    );
+                }
+            }
+        }
+    }
+}

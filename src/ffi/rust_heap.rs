@@ -20,7 +20,7 @@ static ALLOCATOR: ScopedAllocator = ScopedAllocator;
 
 const DEFAULT_SITE: &CStr = c"rust";
 
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 struct ActiveScope {
     tracker: *mut sys::fs_tracker,
     site: *const c_char,
@@ -154,12 +154,31 @@ impl Drop for HeapScope<'_> {
 }
 
 /// Puts this thread's scope back as it was, even if the body it guards unwinds.
+#[derive(Debug)]
 struct ScopeRestore(ActiveScope);
 
 impl Drop for ScopeRestore {
     fn drop(&mut self) {
         ACTIVE.with(|cell| cell.set(self.0));
     }
+}
+
+/// Names the Rust blocks this thread allocates in a scope `site`, until the
+/// guard drops: set just before a lesson's shown code, so the code shows
+/// only the allocation itself.
+#[must_use = "the name lasts as long as the guard"]
+pub fn name_rust_blocks(site: &'static CStr) -> RustBlocksNamed {
+    let before = active();
+    if !before.tracker.is_null() {
+        ACTIVE.with(|cell| cell.set(ActiveScope { site: site.as_ptr(), ..before }));
+    }
+    RustBlocksNamed { _restore: ScopeRestore(before) }
+}
+
+/// While it lives, this thread's Rust blocks carry the name it was given.
+#[derive(Debug)]
+pub struct RustBlocksNamed {
+    _restore: ScopeRestore,
 }
 
 /// Runs `body` with Rust allocations attributed to `site` (inside a scope).

@@ -2,7 +2,7 @@
 //! released at once; allocated one by one, each needs its own free.
 
 use crate::ffi::lessons::arena::{Arena, Item};
-use crate::ffi::rust_heap_site;
+use crate::ffi::name_rust_blocks;
 
 use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
@@ -106,10 +106,11 @@ impl ScenarioRun for Run {
                 cx.note_with(|| format!("{placed} items placed in one arena block"));
                 self.arena = arena;
             } else {
+                let named = name_rust_blocks(c"Vec<Item>");
                 // [step:allocate@individual,leak-without-arena]
-                let items =
-                    rust_heap_site(c"Vec<Item>", || (0..ITEMS).filter_map(|_| Item::alloc(ITEM_BYTES)).collect());
+                let items: Vec<Item> = (0..ITEMS).filter_map(|_| Item::alloc(ITEM_BYTES)).collect();
                 // [/step]
+                drop(named);
                 self.items = items;
                 let count = self.items.len();
                 cx.note_with(|| format!("{count} separate C blocks"));

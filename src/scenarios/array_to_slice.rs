@@ -2,7 +2,7 @@
 //! it needs, and gives the array back. The slice must not outlive the array.
 
 use crate::ffi::lessons::arrays::{CArray, StaleView};
-use crate::ffi::rust_heap_site;
+use crate::ffi::name_rust_blocks;
 
 use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
@@ -134,10 +134,12 @@ impl ScenarioRun for Run {
             }
             1 => {
                 let Some(array) = &self.array else { return };
+                let named = name_rust_blocks(c"slice::to_vec");
                 // [step:view]
                 let slice: &[i32] = array.as_slice(); // slice::from_raw_parts(ptr, 8)
-                let copy = rust_heap_site(c"slice::to_vec", || slice.to_vec());
+                let copy = slice.to_vec();
                 // [/step]
+                drop(named);
                 cx.note_with(|| format!("copied {copy:?}"));
                 self.copy = Some(copy);
             }

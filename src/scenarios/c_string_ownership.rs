@@ -1,7 +1,7 @@
 //! Lesson: C returns a `malloc`ed string, and the caller owns it. Rust copies
 //! the text into its own heap and must hand the C string back to C's free.
 
-use crate::ffi::{CMessage, rust_heap_site};
+use crate::ffi::{CMessage, name_rust_blocks};
 
 use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
@@ -98,9 +98,11 @@ impl ScenarioRun for Run {
             }
             1 => {
                 let Some(message) = &self.message else { return };
+                let named = name_rust_blocks(c"to_string_lossy");
                 // [step:copy]
-                let copy = rust_heap_site(c"to_string_lossy", || message.to_string_lossy().into_owned());
+                let copy = message.to_string_lossy().into_owned();
                 // [/step]
+                drop(named);
                 cx.note_with(|| format!("Rust's copy: {copy:?}"));
                 self.copy = Some(copy);
             }

@@ -4,7 +4,7 @@
 use std::ffi::CString;
 
 use crate::ffi::lessons::strings::RawCString;
-use crate::ffi::rust_heap_site;
+use crate::ffi::name_rust_blocks;
 
 use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
@@ -102,9 +102,11 @@ impl ScenarioRun for Run {
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {
         match index {
             0 => {
+                let named = name_rust_blocks(c"CString::new");
                 // [step:make]
-                let text = rust_heap_site(c"CString::new", || CString::new("hello from Rust"));
+                let text = CString::new("hello from Rust");
                 // [/step]
+                drop(named);
                 self.text = text.ok();
             }
             1 => {

@@ -3,7 +3,7 @@
 //! point at the site that allocated what nobody freed.
 
 use crate::ffi::lessons::requests::handle_request;
-use crate::ffi::rust_heap_site;
+use crate::ffi::name_rust_blocks;
 
 use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
@@ -77,11 +77,13 @@ impl ScenarioRun for Run {
         let first = index as i32 * REQUESTS_PER_STEP;
         let mut statuses = [0_u32; 3];
         for id in first..first + REQUESTS_PER_STEP {
+            let named = name_rust_blocks(c"format! log line");
             // [step:serve]
             let status = handle_request(id, self.leaky);
-            let log_line = rust_heap_site(c"format! log line", || format!("request {id}: {status}"));
+            let log_line = format!("request {id}: {status}");
             drop(log_line);
             // [/step]
+            drop(named);
             statuses[match status {
                 200 => 0,
                 400 => 1,

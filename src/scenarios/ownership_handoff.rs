@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::ffi::lessons::handoff::{Holder, SharedRef, Widget, adopt, share, unprotected_double_free};
-use crate::ffi::rust_heap_site;
+use crate::ffi::name_rust_blocks;
 
 use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
@@ -116,14 +116,16 @@ impl ScenarioRun for Run {
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {
         match index {
             0 => {
+                let _named = name_rust_blocks(c"Box::new(Widget)");
                 // [step:hand_over]
-                let widget = rust_heap_site(c"Box::new(Widget)", || Box::new(Widget::new(7, "handed to C")));
+                let widget = Box::new(Widget::new(7, "handed to C"));
                 self.holder = adopt(widget); // Box::into_raw + holder_adopt(ptr, destroy_widget)
                 // [/step]
             }
             1 => {
+                let _named = name_rust_blocks(c"Arc::new(Widget)");
                 // [step:share]
-                let widget = rust_heap_site(c"Arc::new(Widget)", || Arc::new(Widget::new(8, "shared with C")));
+                let widget = Arc::new(Widget::new(8, "shared with C"));
                 self.shared_in_c = share(&widget); // Arc::into_raw(Arc::clone(&widget))
                 self.shared = Some(widget);
                 // [/step]

@@ -6,7 +6,6 @@ use std::ffi::c_int;
 use std::panic::catch_unwind;
 
 use crate::ffi::lessons::callbacks::process_items;
-use crate::ffi::unrecorded;
 
 use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
@@ -57,8 +56,7 @@ fn validate(item: c_int) {
 // [step:callback]
 /// Called by C for each item: 0 to go on, -1 to stop.
 extern "C" fn checked_callback(item: c_int) -> c_int {
-    // The panic's own bookkeeping is the runtime's, not the lesson's heap.
-    let outcome = unrecorded(|| catch_unwind(|| validate(item)));
+    let outcome = catch_unwind(|| validate(item));
     if outcome.is_ok() { 0 } else { -1 }
 }
 // [/step]

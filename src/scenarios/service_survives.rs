@@ -12,7 +12,6 @@ use std::ffi::CStr;
 use std::panic::catch_unwind;
 
 use crate::ffi::lessons::service::{Worker, WorkerDied, parse_request, serve_request};
-use crate::ffi::unrecorded;
 use crate::track::Anomaly;
 
 use super::isolated::signal_label;
@@ -291,8 +290,7 @@ impl Service {
                 // C splits the line and calls this handler with its parts.
                 let status = serve_request(line, &mut |method, path| {
                     // No panic may unwind into C: it is caught here, at the boundary.
-                    // (The panic's own bookkeeping is the runtime's, not the service's heap.)
-                    match unrecorded(|| catch_unwind(|| path.expect("a request line has a path"))) {
+                    match catch_unwind(|| path.expect("a request line has a path")) {
                         Ok(path) => {
                             answer = Some(format!("200 {method} {path}"));
                             0

@@ -4,30 +4,44 @@
 //! [`install_hook`] holds the panic's message back; if the step catches the
 //! panic the message is dropped, and if the panic escapes the step, or is
 //! about to abort the process ("cannot unwind"), it is printed as the
-//! default hook prints it, so a crashed child still says why.
+//! default hook prints it, so a crashed child still says why. The hook's
+//! own bookkeeping is kept off the lesson's heap, so a lesson's
+//! `catch_unwind` needs nothing around it.
 
 use std::cell::RefCell;
 use std::io::Write as _;
 use std::panic::PanicHookInfo;
+use std::sync::Once;
+
+use crate::ffi::unrecorded;
 
 thread_local! {
     /// Messages held back on this thread while a step runs; `None` outside one.
     static HELD: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
 }
 
-/// Installs the hook, once, in the program that runs lessons (not in tests,
-/// whose harness prints panics its own way).
+/// Installs the hook, once per process, around whatever hook was there:
+/// the runner does it before its first step.
 pub fn install_hook() {
+    static INSTALLED: Once = Once::new();
+    // Installed from inside a step's scope too: the hook's box is not the lesson's.
+    INSTALLED.call_once(|| unrecorded(install));
+}
+
+/// Wraps the hook there was: a step's panics are held, others go on to it.
+fn install() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let holding = HELD.with(|held| held.borrow().is_some());
-        if holding && !cannot_unwind(info) {
-            let message = describe(info);
-            HELD.with(|held| held.borrow_mut().as_mut().map(|messages| messages.push(message)));
-            return;
-        }
-        release_held();
-        default(info);
+        unrecorded(|| {
+            let holding = HELD.with(|held| held.borrow().is_some());
+            if holding && !cannot_unwind(info) {
+                let message = describe(info);
+                HELD.with(|held| held.borrow_mut().as_mut().map(|messages| messages.push(message)));
+                return;
+            }
+            release_held();
+            default(info);
+        });
     }));
 }
 
@@ -38,17 +52,20 @@ pub struct StepPanics(());
 
 impl StepPanics {
     pub fn hold() -> StepPanics {
-        HELD.with(|held| *held.borrow_mut() = Some(Vec::new()));
+        install_hook();
+        unrecorded(|| HELD.with(|held| *held.borrow_mut() = Some(Vec::new())));
         StepPanics(())
     }
 }
 
 impl Drop for StepPanics {
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            release_held();
-        }
-        HELD.with(|held| *held.borrow_mut() = None);
+        unrecorded(|| {
+            if std::thread::panicking() {
+                release_held();
+            }
+            HELD.with(|held| *held.borrow_mut() = None);
+        });
     }
 }
 
