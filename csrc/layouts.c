@@ -18,17 +18,22 @@
 
 /* ---- the exhibits ---------------------------------------------------- */
 
+/* [decl:Example] */
 struct example {
     char a;
     int64_t b;
 };
+/* [/decl] */
 
+/* [decl:PackedData] */
 struct packed_data_natural {
     uint8_t flag;
     uint32_t value;
     uint64_t timestamp;
 };
+/* [/decl] */
 
+/* [decl:PackedData (packed)] */
 #pragma pack(push, 1)
 struct packed_data_packed {
     uint8_t flag;
@@ -36,12 +41,16 @@ struct packed_data_packed {
     uint64_t timestamp;
 };
 #pragma pack(pop)
+/* [/decl] */
 
+/* [decl:OverAligned] */
 struct over_aligned {
     uint32_t id;
     float weights[3];
 } __attribute__((aligned(16)));
+/* [/decl] */
 
+/* [decl:Nested] */
 struct point {
     int16_t x;
     int16_t y;
@@ -53,13 +62,17 @@ struct nested {
     double scale;
     uint16_t samples[3];
 };
+/* [/decl] */
 
+/* [decl:Number] */
 union number {
     uint32_t as_u32;
     float as_f32;
     uint8_t bytes[8];
 };
+/* [/decl] */
 
+/* [decl:Flags] */
 struct flags {
     uint8_t kind;
     unsigned int ready : 1;
@@ -67,27 +80,34 @@ struct flags {
     unsigned int retries : 4;
     uint16_t code;
 };
+/* [/decl] */
 
+/* [decl:Message] */
 struct message {
     uint32_t length;
     uint16_t type;
     char data[];
 };
+/* [/decl] */
 
 /* The order a careless declaration has; rustc would reorder it, C never does. */
+/* [decl:Reorderable] */
 struct reorderable {
     uint8_t a;
     uint64_t b;
     uint16_t c;
     uint32_t d;
 };
+/* [/decl] */
 
 /* glibc declares it packed on x86-64: 12 bytes, data at 4. */
 typedef struct epoll_event epoll_event_t;
+/* [decl:epoll_event (unpacked)] */
 struct epoll_event_unpacked {
     uint32_t events;
     uint64_t data;
 };
+/* [/decl] */
 
 /* ---- the tables -------------------------------------------------------- */
 

@@ -135,3 +135,45 @@ fn every_exhibit_with_a_mirror_has_a_test() {
         EXHIBITS.iter().filter(|e| e.columns.iter().any(|c| c.mirrors.is_some())).map(|e| e.name).collect();
     assert_eq!(with_mirrors, tested);
 }
+
+#[test]
+fn every_exhibit_shows_the_declaration_it_measured() {
+    use ffiscope::layout::exhibits::Source;
+    use ffiscope::layout::lab::Target;
+    use ffiscope::layout::lab::report::analyze;
+    let mut shown = 0;
+    for exhibit in load_exhibits() {
+        for column in &exhibit.columns {
+            let Some(text) = &column.declaration else {
+                assert!(
+                    column.spec.declared.is_none(),
+                    "{}: {} has no declaration",
+                    exhibit.spec.name,
+                    column.spec.title
+                );
+                continue;
+            };
+            match column.spec.source {
+                // Laid out again from the text shown, it gives the compiler's numbers.
+                Source::C(_) => {
+                    let report =
+                        analyze("exhibit.h", &format!("#include <stdint.h>\n{text}\n"), &[Target::X86_64Linux], false);
+                    let layout = report.layouts(Target::X86_64Linux).pop().expect("the shown text declares a type");
+                    let offsets = |l: &Layout| l.fields.iter().map(|f| f.offset).collect::<Vec<_>>();
+                    assert_eq!(
+                        (layout.size, layout.align, offsets(&layout)),
+                        (column.layout.size, column.layout.align, offsets(&column.layout)),
+                        "{}: {text}",
+                        column.spec.title
+                    );
+                }
+                Source::Rust(repr) => {
+                    assert!(text.contains(repr.attribute()) || repr == Repr::Rust, "{}: {text}", column.spec.title);
+                    assert!(text.contains("pub struct") || text.contains("pub union"), "{text}");
+                }
+            }
+            shown += 1;
+        }
+    }
+    assert!(shown >= 20, "{shown} declarations shown");
+}

@@ -75,3 +75,11 @@ fn the_type_table_compares_c_and_rust() {
     assert!(harness.query_all_by_label("match").count() >= 17);
     harness.get_by_label("no Rust type");
 }
+
+#[test]
+fn each_column_shows_the_declaration_that_was_measured() {
+    let harness = harness();
+    harness.get_by_label_contains("#pragma pack(push, 1)\nstruct packed_data_packed {");
+    harness.get_by_label_contains("#[repr(C, packed)]\npub struct PackedDataPacked {");
+    harness.get_by_label_contains("/// rustc is free to reorder these.\npub struct PackedDataRust {");
+}

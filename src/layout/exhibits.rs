@@ -4,6 +4,11 @@
 
 use super::mirrors::{Repr, rust_mirrors};
 use super::{Layout, c_layouts, c_sample};
+use crate::scenarios::snippet::declaration;
+
+/// The sources the exhibits' types are declared in, as compiled.
+const C_DECLARATIONS: &str = include_str!("../../csrc/layouts.c");
+const RUST_MIRRORS: &str = include_str!("mirrors.rs");
 
 /// Where a column's layout comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +29,9 @@ pub struct ColumnSpec {
     /// For a Rust mirror: the real C type it is meant to read, against which
     /// each field is marked right or wrong in the view.
     pub original: Option<&'static str>,
+    /// The region of the compiled source (`csrc/layouts.c` or `mirrors.rs`)
+    /// that declares the type, if it is declared there and not in a system header.
+    pub declared: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,19 +41,32 @@ pub struct ExhibitSpec {
     pub columns: &'static [ColumnSpec],
 }
 
+/// A C column, declared in `csrc/layouts.c` under its table's name.
 const fn c(title: &'static str, table: &'static str) -> ColumnSpec {
-    ColumnSpec { title, source: Source::C(table), mirrors: None, original: None }
+    ColumnSpec { title, source: Source::C(table), mirrors: None, original: None, declared: Some(table) }
 }
 
-const fn rust(title: &'static str, repr: Repr, mirrors: Option<&'static str>, original: &'static str) -> ColumnSpec {
-    ColumnSpec { title, source: Source::Rust(repr), mirrors, original: Some(original) }
+/// A C column whose type comes from a system header.
+const fn c_system(title: &'static str, table: &'static str) -> ColumnSpec {
+    ColumnSpec { title, source: Source::C(table), mirrors: None, original: None, declared: None }
+}
+
+/// A Rust mirror, declared in `mirrors.rs` as `declared`.
+const fn rust(
+    title: &'static str,
+    repr: Repr,
+    mirrors: Option<&'static str>,
+    original: &'static str,
+    declared: &'static str,
+) -> ColumnSpec {
+    ColumnSpec { title, source: Source::Rust(repr), mirrors, original: Some(original), declared: Some(declared) }
 }
 
 pub const EXHIBITS: &[ExhibitSpec] = &[
     ExhibitSpec {
         name: "Example",
         description: "char then int64_t: 7 bytes of padding so that b starts on a multiple of 8. Size 16, align 8.",
-        columns: &[c("C", "Example"), rust("Rust repr(C)", Repr::C, Some("Example"), "Example")],
+        columns: &[c("C", "Example"), rust("Rust repr(C)", Repr::C, Some("Example"), "Example", "Example")],
     },
     ExhibitSpec {
         name: "PackedData",
@@ -53,9 +74,15 @@ pub const EXHIBITS: &[ExhibitSpec] = &[
         columns: &[
             c("C natural", "PackedData"),
             c("C packed", "PackedData (packed)"),
-            rust("Rust repr(C)", Repr::C, Some("PackedData"), "PackedData"),
-            rust("Rust repr(C, packed)", Repr::CPacked, Some("PackedData (packed)"), "PackedData (packed)"),
-            rust("Rust repr(Rust)", Repr::Rust, None, "PackedData"),
+            rust("Rust repr(C)", Repr::C, Some("PackedData"), "PackedData", "PackedDataNatural"),
+            rust(
+                "Rust repr(C, packed)",
+                Repr::CPacked,
+                Some("PackedData (packed)"),
+                "PackedData (packed)",
+                "PackedDataPacked",
+            ),
+            rust("Rust repr(Rust)", Repr::Rust, None, "PackedData", "PackedDataRust"),
         ],
     },
     ExhibitSpec {
@@ -63,18 +90,18 @@ pub const EXHIBITS: &[ExhibitSpec] = &[
         description: "__attribute__((aligned(16))) / #[repr(C, align(16))]: the whole struct aligns to 16, so 16 bytes of members take 16 and an array of them stays aligned.",
         columns: &[
             c("C aligned(16)", "OverAligned"),
-            rust("Rust repr(C, align(16))", Repr::CAlign16, Some("OverAligned"), "OverAligned"),
+            rust("Rust repr(C, align(16))", Repr::CAlign16, Some("OverAligned"), "OverAligned", "OverAligned"),
         ],
     },
     ExhibitSpec {
         name: "Nested",
         description: "A nested struct aligns as its strictest member; an array aligns as its element.",
-        columns: &[c("C", "Nested"), rust("Rust repr(C)", Repr::C, Some("Nested"), "Nested")],
+        columns: &[c("C", "Nested"), rust("Rust repr(C)", Repr::C, Some("Nested"), "Nested", "Nested")],
     },
     ExhibitSpec {
         name: "Number",
         description: "A union: every member at offset 0; its size is the largest member's, rounded up to the alignment.",
-        columns: &[c("C union", "Number"), rust("Rust repr(C) union", Repr::C, Some("Number"), "Number")],
+        columns: &[c("C union", "Number"), rust("Rust repr(C) union", Repr::C, Some("Number"), "Number", "Number")],
     },
     ExhibitSpec {
         name: "Flags",
@@ -84,36 +111,42 @@ pub const EXHIBITS: &[ExhibitSpec] = &[
     ExhibitSpec {
         name: "Message",
         description: "A flexible array member: data has offset but no size; sizeof covers only the header. Rust mirrors the header and reads the data after it.",
-        columns: &[c("C", "Message"), rust("Rust repr(C) header", Repr::C, Some("Message"), "Message")],
+        columns: &[
+            c("C", "Message"),
+            rust("Rust repr(C) header", Repr::C, Some("Message"), "Message", "MessageHeader"),
+        ],
     },
     ExhibitSpec {
         name: "Reorderable",
         description: "Declared in a wasteful order. C keeps it (24 bytes); repr(Rust) lets rustc reorder it (16 bytes), which is why FFI needs repr(C).",
         columns: &[
             c("C", "Reorderable"),
-            rust("Rust repr(C)", Repr::C, Some("Reorderable"), "Reorderable"),
-            rust("Rust repr(Rust)", Repr::Rust, None, "Reorderable"),
+            rust("Rust repr(C)", Repr::C, Some("Reorderable"), "Reorderable", "ReorderableC"),
+            rust("Rust repr(Rust)", Repr::Rust, None, "Reorderable", "ReorderableRust"),
         ],
     },
     ExhibitSpec {
         name: "epoll_event",
         description: "glibc packs struct epoll_event on x86-64: 12 bytes, data at 4. The obvious #[repr(C)] mirror is 16 bytes with data at 8, and reads garbage.",
         columns: &[
-            c("C (glibc, packed)", "epoll_event"),
+            c_system("C (glibc, packed)", "epoll_event"),
             c("C if it were not packed", "epoll_event (unpacked)"),
-            rust("Rust repr(C, packed)", Repr::CPacked, Some("epoll_event"), "epoll_event"),
-            rust("Rust repr(C)", Repr::C, Some("epoll_event (unpacked)"), "epoll_event"),
+            rust("Rust repr(C, packed)", Repr::CPacked, Some("epoll_event"), "epoll_event", "EpollEvent"),
+            rust("Rust repr(C)", Repr::C, Some("epoll_event (unpacked)"), "epoll_event", "EpollEventUnpacked"),
         ],
     },
     ExhibitSpec {
         name: "sockaddr_in",
         description: "A socket address: family, port and address in network byte order, padded to the size of struct sockaddr.",
-        columns: &[c("C", "sockaddr_in"), rust("Rust repr(C)", Repr::C, Some("sockaddr_in"), "sockaddr_in")],
+        columns: &[
+            c_system("C", "sockaddr_in"),
+            rust("Rust repr(C)", Repr::C, Some("sockaddr_in"), "sockaddr_in", "SockaddrIn"),
+        ],
     },
     ExhibitSpec {
         name: "timeval",
         description: "Two longs on LP64 (time_t and suseconds_t): 16 bytes; on 32-bit targets they differ.",
-        columns: &[c("C", "timeval"), rust("Rust repr(C)", Repr::C, Some("timeval"), "timeval")],
+        columns: &[c_system("C", "timeval"), rust("Rust repr(C)", Repr::C, Some("timeval"), "timeval", "Timeval")],
     },
 ];
 
@@ -127,6 +160,9 @@ pub struct Column {
     /// Bytes C wrote into an instance: of this very type for a C column, of
     /// the original for a Rust mirror (what the mirror would be reading).
     pub bytes: Option<Vec<u8>>,
+    /// Its declaration, cut from the very source that was compiled and
+    /// measured; `None` for a type from a system header.
+    pub declaration: Option<String>,
 }
 
 impl Column {
@@ -165,10 +201,15 @@ pub fn load_exhibits() -> Vec<Exhibit> {
                         Source::C(table) => Some(table),
                         Source::Rust(_) => column.original,
                     };
+                    let source = match column.source {
+                        Source::C(_) => C_DECLARATIONS,
+                        Source::Rust(_) => RUST_MIRRORS,
+                    };
                     Some(Column {
                         spec: *column,
                         original: column.original.and_then(c_table),
                         bytes: sample_of.and_then(c_sample),
+                        declaration: column.declared.and_then(|name| declaration(source, name)),
                         layout,
                     })
                 })

@@ -40,39 +40,50 @@ macro_rules! measure {
     };
 }
 
+// [decl:Example]
 #[repr(C)]
 pub struct Example {
     pub a: c_char,
     pub b: i64,
 }
+// [/decl]
 
+// [decl:PackedDataNatural]
 #[repr(C)]
 pub struct PackedDataNatural {
     pub flag: u8,
     pub value: u32,
     pub timestamp: u64,
 }
+// [/decl]
 
+// [decl:PackedDataPacked]
 #[repr(C, packed)]
 pub struct PackedDataPacked {
     pub flag: u8,
     pub value: u32,
     pub timestamp: u64,
 }
+// [/decl]
 
+// [decl:PackedDataRust]
 /// rustc is free to reorder these.
 pub struct PackedDataRust {
     pub flag: u8,
     pub value: u32,
     pub timestamp: u64,
 }
+// [/decl]
 
+// [decl:OverAligned]
 #[repr(C, align(16))]
 pub struct OverAligned {
     pub id: u32,
     pub weights: [f32; 3],
 }
+// [/decl]
 
+// [decl:Nested]
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct Point {
@@ -87,14 +98,18 @@ pub struct Nested {
     pub scale: f64,
     pub samples: [u16; 3],
 }
+// [/decl]
 
+// [decl:Number]
 #[repr(C)]
 pub union Number {
     pub as_u32: u32,
     pub as_f32: f32,
     pub bytes: [u8; 8],
 }
+// [/decl]
 
+// [decl:MessageHeader]
 /// A flexible array member has no Rust field: the header is mirrored, and
 /// the data follows it.
 #[repr(C)]
@@ -102,7 +117,9 @@ pub struct MessageHeader {
     pub length: u32,
     pub r#type: u16,
 }
+// [/decl]
 
+// [decl:ReorderableC]
 #[repr(C)]
 pub struct ReorderableC {
     pub a: u8,
@@ -110,28 +127,36 @@ pub struct ReorderableC {
     pub c: u16,
     pub d: u32,
 }
+// [/decl]
 
+// [decl:ReorderableRust]
 pub struct ReorderableRust {
     pub a: u8,
     pub b: u64,
     pub c: u16,
     pub d: u32,
 }
+// [/decl]
 
+// [decl:EpollEvent]
 /// glibc's `struct epoll_event` on x86-64 is packed.
 #[repr(C, packed)]
 pub struct EpollEvent {
     pub events: u32,
     pub data: u64,
 }
+// [/decl]
 
+// [decl:EpollEventUnpacked]
 /// The mirror a careful reader of the man page would write, and get wrong.
 #[repr(C)]
 pub struct EpollEventUnpacked {
     pub events: u32,
     pub data: u64,
 }
+// [/decl]
 
+// [decl:SockaddrIn]
 #[repr(C)]
 pub struct SockaddrIn {
     pub sin_family: libc::sa_family_t,
@@ -139,12 +164,15 @@ pub struct SockaddrIn {
     pub sin_addr: libc::in_addr,
     pub sin_zero: [u8; 8],
 }
+// [/decl]
 
+// [decl:Timeval]
 #[repr(C)]
 pub struct Timeval {
     pub tv_sec: libc::time_t,
     pub tv_usec: libc::suseconds_t,
 }
+// [/decl]
 
 /// Flags' bitfields as the `c_uint` storage they share: Rust has no bitfields.
 pub type FlagsStorage = c_uint;

@@ -29,13 +29,22 @@ fn cut(source: &str, name: &str, variant: &str) -> Option<Cut> {
         })
     };
     let general = format!("[step:{name}]");
-    region(source, for_variant).or_else(|| region(source, |line: &str| line.contains(&general)))
+    region(source, for_variant, STEP_END).or_else(|| region(source, |line: &str| line.contains(&general), STEP_END))
 }
 
-fn region(source: &str, opens: impl Fn(&str) -> bool) -> Option<Cut> {
+const STEP_END: &str = "[/step]";
+
+/// The declaration of `name` in `source`, between `[decl:NAME]` and
+/// `[/decl]`: how the Layouts tab shows the very text it measured.
+pub fn declaration(source: &str, name: &str) -> Option<String> {
+    let opens = format!("[decl:{name}]");
+    region(source, |line: &str| line.contains(&opens), "[/decl]").map(|cut| cut.text)
+}
+
+fn region(source: &str, opens: impl Fn(&str) -> bool, closes: &str) -> Option<Cut> {
     let mut lines = source.lines().skip_while(|line| !opens(line));
     lines.next()?;
-    let body: Vec<&str> = lines.take_while(|line| !line.contains("[/step]")).collect();
+    let body: Vec<&str> = lines.take_while(|line| !line.contains(closes)).collect();
     let indent = body.iter().filter(|l| !l.trim().is_empty()).map(|l| l.len() - l.trim_start().len()).min()?;
     let mut crash_line = None;
     let text: Vec<&str> = body
