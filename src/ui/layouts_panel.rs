@@ -126,8 +126,11 @@ fn column_ui(ui: &mut Ui, column: &Column, view: &mut LayoutsView, highlighted: 
         layout.wasted_share() * 100.0
     ));
     if let Some(declaration) = &column.declaration {
-        // The very text the compiler measured, cut from the compiled source.
-        ui.add(egui::Label::new(RichText::new(declaration).monospace().small()).wrap_mode(egui::TextWrapMode::Extend));
+        // The very text the compiler measured, cut from the compiled source;
+        // clipped to its column, which may be narrower than its lines.
+        ScrollArea::horizontal().id_salt((column.spec.title, "declaration")).show(ui, |ui| {
+            ui.add(egui::Label::new(RichText::new(declaration).monospace()).wrap_mode(egui::TextWrapMode::Extend));
+        });
     }
     let mut hovered = layout_grid_ui(ui, layout, column.bytes.as_deref(), view.bytes_per_row, highlighted);
     if let Some(original) = &column.original {
