@@ -264,6 +264,13 @@ size_t fs_layout_sample(const char *name, unsigned char *out, size_t capacity) {
         SAMPLE(struct reorderable, it->a = 0xAA; it->b = 0xBBBBBBBBBBBBBBBBull; it->c = 0xCCCC; it->d = 0xDDDDDDDDu);
     } else if (strcmp(name, "epoll_event") == 0) {
         SAMPLE(epoll_event_t, it->events = EPOLLIN | EPOLLOUT; it->data.u64 = 0x0102030405060708ull);
+    } else if (strcmp(name, "Number") == 0) {
+        /* One member written; every member reads the same bytes. */
+        SAMPLE(union number, it->as_f32 = 1.5f);
+    } else if (strcmp(name, "sockaddr_in") == 0) {
+        /* Port 8080 and 127.0.0.1 in network byte order: the bytes read 1f 90 and 7f 00 00 01. */
+        SAMPLE(struct sockaddr_in, it->sin_family = AF_INET; it->sin_port = htons(8080);
+               it->sin_addr.s_addr = htonl(INADDR_LOOPBACK));
     }
 #undef PACKED_DATA_VALUES
 #undef SAMPLE

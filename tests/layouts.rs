@@ -177,3 +177,11 @@ fn every_exhibit_shows_the_declaration_it_measured() {
     }
     assert!(shown >= 20, "{shown} declarations shown");
 }
+
+#[test]
+fn the_union_and_sockaddr_in_have_bytes_in_network_order_where_it_applies() {
+    let address = c_sample("sockaddr_in").expect("C fills a sockaddr_in");
+    assert_eq!(&address[2..8], [0x1f, 0x90, 0x7f, 0x00, 0x00, 0x01], "port 8080 and 127.0.0.1, big-endian");
+    let number = c_sample("Number").expect("C fills the union");
+    assert_eq!(&number[..4], 1.5_f32.to_le_bytes(), "as_f32 written; as_u32 reads the same bytes");
+}

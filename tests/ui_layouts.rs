@@ -83,3 +83,12 @@ fn each_column_shows_the_declaration_that_was_measured() {
     harness.get_by_label_contains("#[repr(C, packed)]\npub struct PackedDataPacked {");
     harness.get_by_label_contains("/// rustc is free to reorder these.\npub struct PackedDataRust {");
 }
+
+#[test]
+fn sockaddr_in_shows_its_port_in_network_byte_order() {
+    let mut harness = harness();
+    harness.get_by_label("sockaddr_in").click();
+    harness.run();
+    // 8080 is 0x1f90; stored big-endian, read little-endian it is 0x901f.
+    assert!(harness.query_all_by_label("0x901f").count() >= 1);
+}

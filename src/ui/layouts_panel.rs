@@ -222,26 +222,26 @@ fn value_text(bytes: &[u8], field: &Field) -> String {
 /// The values C wrote, and what this layout reads from the same bytes.
 fn live_values_ui(ui: &mut Ui, column: &Column) {
     let Some(bytes) = &column.bytes else { return };
-    ui.label(RichText::new(if column.is_rust() { "Reading C's bytes" } else { "Values C wrote" }).small().strong());
+    ui.label(RichText::new(if column.is_rust() { "Reading C's bytes" } else { "Values C wrote" }).strong());
     Grid::new("live-values").num_columns(3).show(ui, |ui| {
         if column.original.is_some() {
-            ui.small("");
-            ui.small("C wrote");
-            ui.small("this reads");
+            ui.label("");
+            ui.weak("C wrote");
+            ui.weak("this reads");
             ui.end_row();
         }
         for field in &column.layout.fields {
             let name = field.name.trim_start_matches("r#");
             let read_here = value_text(bytes, field);
-            ui.small(name);
+            ui.label(name);
             if let Some(c_field) = column.original.as_ref().and_then(|c| c.field(name)) {
                 let wrote = value_text(bytes, c_field);
                 let color = if wrote == read_here { MATCH_COLOR } else { ANOMALY_COLOR };
-                ui.small(wrote);
-                ui.label(RichText::new(read_here).small().color(color));
+                ui.monospace(wrote);
+                ui.label(RichText::new(read_here).monospace().color(color));
             } else {
-                ui.small(read_here);
-                ui.small("");
+                ui.monospace(read_here);
+                ui.label("");
             }
             ui.end_row();
         }
