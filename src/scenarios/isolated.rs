@@ -222,13 +222,13 @@ impl IsolatedRun {
     }
 
     /// Steps asked for but not yet reported back.
-    pub fn busy(&self) -> bool {
+    pub fn steps_pending(&self) -> bool {
         self.outcome.is_none() && self.requested > self.log.records.len()
     }
 
     /// Something is still to come: an answer, or the child's exit.
     fn expecting(&self) -> bool {
-        self.busy() || (self.output_closed && self.outcome.is_none())
+        self.steps_pending() || (self.output_closed && self.outcome.is_none())
     }
 
     /// What the child printed on stderr so far.
@@ -307,7 +307,7 @@ impl IsolatedRun {
 
     /// Blocks until every requested step has reported or the child has ended.
     pub fn wait(&mut self) {
-        while self.busy() {
+        while self.steps_pending() {
             if !self.poll() {
                 std::thread::sleep(Duration::from_millis(2));
             }

@@ -132,12 +132,12 @@ fn per_target(rows: &[TypeRow]) -> Vec<Vec<String>> {
     let by_target: Vec<Vec<Layout>> = Target::ALL.iter().map(|&target| report.layouts(target)).collect();
     (0..rows.len())
         .map(|index| {
-            let name = format!("t{index}");
+            let name = format!("struct t{index}");
             Target::ALL
                 .iter()
                 .zip(&by_target)
                 .map(|(target, layouts)| {
-                    let Some(layout) = layouts.iter().find(|l| l.name.ends_with(&name)) else {
+                    let Some(layout) = layouts.iter().find(|l| l.name == name) else {
                         return "?".to_owned();
                     };
                     let sign = match rows[index].c_type {
@@ -251,14 +251,14 @@ impl ScenarioRun for Run {
             });
             return;
         }
-        cx.table_with(type_table);
-        cx.note_with(|| {
+        let mut types = 0;
+        cx.table_with(|| {
             let table = type_table();
-            format!(
-                "{} types measured in C and in Rust, and laid out for {} targets",
-                table.rows.len(),
-                Target::ALL.len()
-            )
+            types = table.rows.len();
+            table
+        });
+        cx.note_with(|| {
+            format!("{types} types measured in C and in Rust, and laid out for {} targets", Target::ALL.len())
         });
     }
 }

@@ -382,12 +382,15 @@ mod tests {
         let mut quiz = Quiz::new(3);
         quiz.apply(QuizCommand::Next);
         quiz.apply(QuizCommand::Next);
-        if quiz.question() == &Question::Preparing {
-            leak_cases();
-            assert!(quiz.poll(), "the round takes its question once the cases are found");
-        }
+        // As it stands while the worker is still running every variant.
+        quiz.question = Question::Preparing;
+        quiz.apply(QuizCommand::Reveal);
+        assert!(!quiz.is_revealed(), "a preparing round cannot be revealed");
+        assert_eq!(quiz.score(), (0, 0));
         leak_cases();
+        assert!(quiz.poll(), "the round takes its question once the cases are found");
         assert_eq!(quiz.question(), &question_for(3, 2), "the seeded question, however long it took");
+        assert!(!quiz.poll(), "and takes it once");
     }
 
     #[test]
