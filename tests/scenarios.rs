@@ -230,8 +230,8 @@ fn a_variant_region_is_the_code_that_variant_runs() {
     let scenario = find("c-string-ownership").unwrap();
     let correct = snippet(scenario.rust_source(), "give_back", "correct").unwrap();
     let leak = snippet(scenario.rust_source(), "give_back", "leak").unwrap();
-    assert!(correct.contains("drop(message)"), "{correct}");
-    assert!(leak.contains("message.leak()"), "{leak}");
+    assert!(correct.contains("free_message(self.ptr.as_ptr())"), "{correct}");
+    assert!(leak.contains("std::mem::forget(message)"), "{leak}");
     let c = snippet(scenario.c_source(), "create_message", "correct").unwrap();
     assert!(c.contains("malloc(sizeof MESSAGE)"), "{c}");
 }
@@ -357,6 +357,11 @@ fn variants_that_run_different_code_in_a_step_tell_it_differently() {
     assert!(same.is_empty(), "the same words for different code:\n{}", same.join("\n"));
 }
 
+/// The shown Rust with its `//` comments cut: the code, not what it says of itself.
+fn code_without_comments(text: &str) -> String {
+    text.lines().map(|line| line.split("//").next().unwrap_or_default()).collect::<Vec<_>>().join("\n")
+}
+
 #[test]
 fn the_rust_shown_has_no_bookkeeping_in_it() {
     for scenario in catalogue() {
@@ -364,18 +369,61 @@ fn the_rust_shown_has_no_bookkeeping_in_it() {
             let run = scenario.start(variant.name, RunOptions::default());
             let steps = run.steps().iter().map(|s| Some(s.rust));
             for region in pane_regions(scenario.rust_source(), steps, variant.name) {
-                // Naming blocks and pausing the recorder happen around the code shown, never in it.
-                for plumbing in ["rust_heap_site", "name_rust_blocks", "unrecorded", "cx."] {
-                    assert!(
-                        !region.text.contains(plumbing),
-                        "{}/{}: {} shows {plumbing}:\n{}",
-                        scenario.id(),
-                        variant.name,
-                        region.name,
-                        region.text
-                    );
+                let code = code_without_comments(&region.text);
+                let context = format!("{}/{}: {} shows", scenario.id(), variant.name, region.name);
+                // Naming blocks, binding the tracker and pausing the recorder happen around
+                // the code shown, never in it.
+                for plumbing in ["rust_heap_site", "name_rust_blocks", "unrecorded", "cx.", "tracker", "Tracker", "fs_"]
+                {
+                    assert!(!code.contains(plumbing), "{context} {plumbing}:\n{}", region.text);
                 }
+                // A run's state kept between steps is plumbing too; `self` belongs in the
+                // methods of an owner type, shown whole.
+                if !code.contains("fn ") {
+                    assert!(!code.contains("self."), "{context} the run's state:\n{}", region.text);
+                }
+                // Every unsafe block says why it is sound (or, in a broken variant, why
+                // its author wrongly thought so).
+                let unsafe_blocks = code.matches("unsafe {").count();
+                let reasons = region.text.matches("SAFETY").count();
+                assert!(reasons >= unsafe_blocks, "{context} an unsafe block without SAFETY:\n{}", region.text);
             }
+        }
+    }
+}
+
+/// The std and FFI calls each lesson is about, which its panes must show as
+/// code (not only in comments), in some variant.
+const LESSON_APIS: &[(&str, &[&str])] = &[
+    ("c-string-ownership", &["create_message()", "CStr::from_ptr", "free_message(", "std::mem::forget"]),
+    ("cstring-into-raw", &["CString::new", ".into_raw()", "CString::from_raw", "c_frees_rust_string("]),
+    ("dangling-cstring", &[".as_ptr()", "greet("]),
+    ("ownership-handoff", &["Box::into_raw", "Box::from_raw", "Arc::into_raw", "holder_adopt(", "shared_drop("]),
+    ("alignment", &["#[repr(C, packed)]", "#[repr(C)]", "read_unaligned", "packed_data_free("]),
+    ("null-and-bounds", &["is_null()", "CStr::from_ptr", "copy_bounded(", "free_buffer("]),
+    ("array-to-slice", &["slice::from_raw_parts", "create_array(", "free_array(", "std::mem::forget"]),
+    ("raii-release", &["impl Drop for BufferGuard", "buffer_close("]),
+    ("arena-release", &["impl Drop for Arena", "arena_free(", "item_free("]),
+    ("threads-shared-resource", &["std::thread::scope", "counter_add_locked(", "counter_add_unsynchronised("]),
+    ("panic-at-boundary", &["catch_unwind", "extern \"C\" fn", "process_items("]),
+];
+
+#[test]
+fn the_apis_a_lesson_is_about_are_shown_as_code() {
+    for (id, apis) in LESSON_APIS {
+        let scenario = find(id).unwrap_or_else(|| panic!("no scenario {id}"));
+        let shown: String = scenario
+            .variants()
+            .iter()
+            .flat_map(|variant| {
+                let run = scenario.start(variant.name, RunOptions::default());
+                let steps: Vec<_> = run.steps().iter().map(|s| Some(s.rust)).collect();
+                pane_regions(scenario.rust_source(), steps, variant.name)
+            })
+            .map(|region| code_without_comments(&region.text))
+            .collect();
+        for api in *apis {
+            assert!(shown.contains(api), "{id}: no variant shows {api} as code");
         }
     }
 }

@@ -93,7 +93,7 @@ fn a_crashing_variant_dies_in_a_child_and_the_app_lives_on() {
     wait_for(&mut harness, "The child process died with SIGSEGV in step 3");
     // The step that died is the one on show, and the line it died on is named.
     harness.get_by_label_contains("Step 3 of 4: Look up a user that does not exist");
-    harness.get_by_label_contains("It died at Rust: let length = name_length_unchecked(UNKNOWN_USER);");
+    harness.get_by_label_contains("It died at Rust: let length = unsafe { name_length(name) };");
     harness.get_by_label_contains("→  C: size_t name_length(const char *name) { return strlen(name); }");
     harness.get_by_label_contains("What changed: the process died before the step finished.");
     // The plot marks the crash where the stream stopped.

@@ -224,16 +224,16 @@ void c_frees_rust_string(char *text);
 int greet(const char *name, char *out, size_t capacity);
 
 /* handoff.c: ownership-handoff */
-typedef void (*fs_destroy_fn)(void *object);
-typedef void (*fs_release_fn)(const void *object);
+typedef void (*destroy_fn)(void *object);
+typedef void (*release_fn)(const void *object);
 struct holder;
 struct shared_ref;
-struct holder *holder_adopt(void *object, fs_destroy_fn destroy);
+struct holder *holder_adopt(void *object, destroy_fn destroy);
 void holder_release(struct holder *h);
 void holder_release_twice(struct holder *h);
 void holder_forget(struct holder *h);
 void unprotected_double_free(void);
-struct shared_ref *shared_keep(const void *object, fs_release_fn release);
+struct shared_ref *shared_keep(const void *object, release_fn release);
 void shared_drop(struct shared_ref *r);
 
 /* alignment.c: alignment */

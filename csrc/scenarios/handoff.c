@@ -11,11 +11,11 @@
 /* [step:holder_adopt] */
 struct holder {
     void *object;
-    fs_destroy_fn destroy;
+    destroy_fn destroy;
 };
 
 /* C now owns `object` and will call `destroy` on it exactly once. */
-struct holder *holder_adopt(void *object, fs_destroy_fn destroy) {
+struct holder *holder_adopt(void *object, destroy_fn destroy) {
     struct holder *h = malloc(sizeof *h);
     if (h) {
         h->object = object;
@@ -49,11 +49,11 @@ void holder_forget(struct holder *h) { free(h); }
 /* [step:shared_keep] */
 struct shared_ref {
     const void *object;
-    fs_release_fn release;
+    release_fn release;
 };
 
 /* C keeps one counted reference to `object` until shared_drop. */
-struct shared_ref *shared_keep(const void *object, fs_release_fn release) {
+struct shared_ref *shared_keep(const void *object, release_fn release) {
     struct shared_ref *r = malloc(sizeof *r);
     if (r) {
         r->object = object;

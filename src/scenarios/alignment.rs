@@ -3,6 +3,7 @@
 //! the mirror declared `#[repr(C, packed)]` reads them at the right offsets.
 
 use crate::ffi::lessons::alignment::{CPackedData, Decoded};
+use crate::ffi::unrecorded;
 
 use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
@@ -98,25 +99,15 @@ impl ScenarioRun for Run {
 
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {
         match index {
-            0 => {
-                // [step:fill]
-                self.data = CPackedData::new(); // flag = 1, value = 0xDEADBEEF, timestamp = 1700000000123
-                // [/step]
-            }
+            0 => self.data = CPackedData::new(),
             1 => {
                 let Some(data) = &self.data else { return };
                 let read = match self.variant.as_str() {
-                    // [step:read@unpacked-mirror]
-                    "unpacked-mirror" => data.read_natural(), // #[repr(C)] NaturalMirror: 16 bytes
-                    // [/step]
-                    // [step:read@rust-layout-mirror]
-                    "rust-layout-mirror" => data.read_rust_layout(), // RustMirror, no repr(C)
-                    // [/step]
-                    // [step:read]
-                    _ => data.read_packed(), // #[repr(C, packed)] PackedMirror: 13 bytes
-                                             // [/step]
+                    "unpacked-mirror" => data.read_natural(),
+                    "rust-layout-mirror" => data.read_rust_layout(),
+                    _ => data.read_packed(),
                 };
-                let bytes = data.bytes();
+                let bytes = unrecorded(|| data.bytes());
                 let right = data.read_packed();
                 cx.note_with(|| {
                     let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
@@ -127,11 +118,7 @@ impl ScenarioRun for Run {
                     cx.note_with(|| format!("C wrote:        {}", describe(&right)));
                 }
             }
-            _ => {
-                // [step:free]
-                self.data = None; // CPackedData's Drop calls packed_data_free
-                // [/step]
-            }
+            _ => self.data = None,
         }
     }
 }

@@ -65,7 +65,7 @@ const INFO: ScenarioInfo = ScenarioInfo {
     title: "An arena: many allocations, one release",
     lesson: "release strategies",
     variants: VARIANTS,
-    rust_source: include_str!("arena_release.rs"),
+    rust_source: concat!(include_str!("arena_release.rs"), include_str!("../ffi/lessons/arena.rs")),
     c_source: include_str!("../../csrc/scenarios/arena.c"),
     releasers: &[("item_alloc", "`item_free`, one call per item (or an arena)")],
 };
@@ -100,41 +100,42 @@ impl ScenarioRun for Run {
         if index == 0 {
             if in_arena {
                 // [step:allocate]
-                let mut arena = Arena::new(ITEMS * 32);
-                let placed = arena.as_mut().map_or(0, |a| (0..ITEMS).filter(|_| a.alloc(ITEM_BYTES)).count());
+                let Some(mut arena) = Arena::new(ITEMS * 32) else { return };
+                let placed = (0..ITEMS).filter(|_| arena.alloc(ITEM_BYTES)).count();
                 // [/step]
                 cx.note_with(|| format!("{placed} items placed in one arena block"));
-                self.arena = arena;
+                self.arena = Some(arena);
             } else {
                 let named = name_rust_blocks(c"Vec<Item>");
                 // [step:allocate@individual,leak-without-arena]
                 let items: Vec<Item> = (0..ITEMS).filter_map(|_| Item::alloc(ITEM_BYTES)).collect();
                 // [/step]
                 drop(named);
-                self.items = items;
-                let count = self.items.len();
+                let count = items.len();
                 cx.note_with(|| format!("{count} separate C blocks"));
+                self.items = items;
             }
             return;
         }
+        // The Vec's own buffer goes with the step that released its items.
+        let items = std::mem::take(&mut self.items);
         match self.variant.as_str() {
             "leak-without-arena" => {
                 // [step:release@leak-without-arena]
-                self.items.drain(..).for_each(Item::leak); // no item_free for any of them
+                items.into_iter().for_each(std::mem::forget); // no Drop, so no item_free
                 // [/step]
             }
             "individual" => {
                 // [step:release@individual]
-                self.items.clear(); // one item_free per item
+                drop(items); // each Item's Drop runs:
                 // [/step]
             }
             _ => {
+                let arena = self.arena.take();
                 // [step:release]
-                self.arena = None; // one arena_free releases all 100 items
+                drop(arena); // one Drop, one arena_free, all 100 items:
                 // [/step]
             }
         }
-        // The Vec's own buffer goes with the step that made it.
-        self.items = Vec::new();
     }
 }

@@ -2,7 +2,6 @@
 //! it needs, and gives the array back. The slice must not outlive the array.
 
 use crate::ffi::lessons::arrays::{CArray, StaleView};
-use crate::ffi::name_rust_blocks;
 
 use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
@@ -94,7 +93,7 @@ const INFO: ScenarioInfo = ScenarioInfo {
     title: "A C array as a Rust slice",
     lesson: "arrays",
     variants: VARIANTS,
-    rust_source: include_str!("array_to_slice.rs"),
+    rust_source: concat!(include_str!("array_to_slice.rs"), include_str!("../ffi/lessons/arrays.rs")),
     c_source: include_str!("../../csrc/scenarios/arrays.c"),
     releasers: &[("create_array", "`free_array`")],
 };
@@ -127,61 +126,40 @@ impl ScenarioRun for Run {
 
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {
         match index {
-            0 => {
-                // [step:create]
-                self.array = CArray::create(LEN);
-                // [/step]
-            }
+            0 => self.array = CArray::create(LEN),
             1 => {
                 let Some(array) = &self.array else { return };
-                let named = name_rust_blocks(c"slice::to_vec");
-                // [step:view]
-                let slice: &[i32] = array.as_slice(); // slice::from_raw_parts(ptr, 8)
-                let copy = slice.to_vec();
-                // [/step]
-                drop(named);
+                let copy = array.copy_out();
                 cx.note_with(|| format!("copied {copy:?}"));
                 self.copy = Some(copy);
             }
             2 => {
                 let Some(array) = self.array.take() else { return };
                 match self.variant.as_str() {
-                    "slice-after-free" => {
-                        // [step:free@slice-after-free]
-                        self.stale = Some(array.free_keeping_view()); // freed, but a view survives
-                        // [/step]
-                    }
-                    "never-freed" => {
-                        // [step:free@never-freed]
-                        array.leak(); // free_array is never called
-                        // [/step]
-                    }
-                    _ => {
-                        // [step:free]
-                        drop(array); // CArray's Drop calls free_array
-                        // [/step]
-                    }
+                    "slice-after-free" => self.stale = Some(array.free_keeping_view()),
+                    "never-freed" => array.leak(),
+                    _ => drop(array),
                 }
             }
             3 => {
                 if let Some(view) = &self.stale {
-                    // [step:use@slice-after-free]
-                    let values = view.read(); // the tracker refuses a read of a freed block
-                    // [/step]
+                    let values = view.read();
                     cx.note_with(|| match &values {
                         Some(values) => format!("read {values:?}"),
                         None => "the read was refused: the array was already freed".to_owned(),
                     });
                 } else {
+                    let Some(copy) = &self.copy else { return };
                     // [step:use]
-                    let sum: i32 = self.copy.iter().flatten().sum();
+                    let sum: i32 = copy.iter().sum();
                     // [/step]
                     cx.note_with(|| format!("sum of the copy: {sum}"));
                 }
             }
             _ => {
+                let Some(copy) = self.copy.take() else { return };
                 // [step:drop]
-                self.copy = None;
+                drop(copy); // Rust's allocator frees the Vec's block
                 // [/step]
             }
         }

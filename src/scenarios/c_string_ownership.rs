@@ -63,7 +63,7 @@ const INFO: ScenarioInfo = ScenarioInfo {
     title: "C returns a string you must free",
     lesson: "ownership",
     variants: VARIANTS,
-    rust_source: include_str!("c_string_ownership.rs"),
+    rust_source: concat!(include_str!("c_string_ownership.rs"), include_str!("../ffi/lessons/messages.rs")),
     c_source: include_str!("../../csrc/scenarios/messages.c"),
     releasers: &[("create_message", "`free_message`")],
 };
@@ -91,36 +91,23 @@ impl ScenarioRun for Run {
 
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {
         match index {
-            0 => {
-                // [step:create]
-                self.message = CMessage::create();
-                // [/step]
-            }
+            0 => self.message = CMessage::create(),
             1 => {
                 let Some(message) = &self.message else { return };
                 let named = name_rust_blocks(c"to_string_lossy");
-                // [step:copy]
-                let copy = message.to_string_lossy().into_owned();
-                // [/step]
+                let copy = message.copy_text();
                 drop(named);
                 cx.note_with(|| format!("Rust's copy: {copy:?}"));
                 self.copy = Some(copy);
             }
             2 => {
                 let Some(message) = self.message.take() else { return };
-                if self.leaks {
-                    // [step:give_back@leak]
-                    message.leak(); // the pointer is forgotten; C's block is never freed
-                // [/step]
-                } else {
-                    // [step:give_back]
-                    drop(message); // CMessage's Drop calls free_message
-                    // [/step]
-                }
+                if self.leaks { message.leak() } else { drop(message) }
             }
             _ => {
+                let Some(copy) = self.copy.take() else { return };
                 // [step:drop_copy]
-                self.copy = None;
+                drop(copy); // Rust's allocator frees the String's block
                 // [/step]
             }
         }

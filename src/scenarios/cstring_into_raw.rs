@@ -69,7 +69,7 @@ const INFO: ScenarioInfo = ScenarioInfo {
     title: "Lending a Rust string to C",
     lesson: "strings",
     variants: VARIANTS,
-    rust_source: include_str!("cstring_into_raw.rs"),
+    rust_source: concat!(include_str!("cstring_into_raw.rs"), include_str!("../ffi/lessons/strings.rs")),
     c_source: include_str!("../../csrc/scenarios/strings.c"),
     releasers: &[("CString::new", "`CString::from_raw`, then drop")],
 };
@@ -111,32 +111,16 @@ impl ScenarioRun for Run {
             }
             1 => {
                 let Some(text) = self.text.take() else { return };
-                // [step:lend]
-                let raw = RawCString::from_cstring(text); // CString::into_raw
-                let length = raw.read_in_c();
-                // [/step]
+                let (raw, length) = RawCString::lend(text);
                 cx.note_with(|| format!("C read {length} bytes through {:p}", raw.as_ptr()));
                 self.raw = Some(raw);
             }
             _ => {
                 let Some(raw) = self.raw.take() else { return };
                 match self.variant.as_str() {
-                    "never-reclaimed" => {
-                        // [step:reclaim@never-reclaimed]
-                        raw.abandon(); // no from_raw: the block is never freed
-                        // [/step]
-                    }
-                    "c-frees-it" => {
-                        // [step:reclaim@c-frees-it]
-                        raw.freed_by_c(); // C's free() on a Rust pointer: refused
-                        raw.abandon(); // and Rust believes C freed it
-                        // [/step]
-                    }
-                    _ => {
-                        // [step:reclaim]
-                        drop(raw.reclaim()); // CString::from_raw, then drop
-                        // [/step]
-                    }
+                    "never-reclaimed" => raw.abandon(),
+                    "c-frees-it" => raw.freed_by_c(),
+                    _ => raw.reclaim(),
                 }
             }
         }

@@ -35,7 +35,7 @@ const INFO: ScenarioInfo = ScenarioInfo {
     title: "The dangling CString temporary",
     lesson: "strings",
     variants: VARIANTS,
-    rust_source: include_str!("dangling_cstring.rs"),
+    rust_source: concat!(include_str!("dangling_cstring.rs"), include_str!("../ffi/lessons/strings.rs")),
     c_source: include_str!("../../csrc/scenarios/strings.c"),
     releasers: &[],
 };
@@ -68,7 +68,7 @@ impl ScenarioRun for Run {
                 greet_pointer(name)
                 // [/step]
             } else {
-                // [step:pass]
+                // [step:pass@correct]
                 let name = CString::new("ferris").unwrap_or_default(); // lives until the end of the block
                 greet_pointer(name.as_ptr())
                 // [/step]

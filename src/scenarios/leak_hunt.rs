@@ -76,10 +76,11 @@ impl ScenarioRun for Run {
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {
         let first = index as i32 * REQUESTS_PER_STEP;
         let mut statuses = [0_u32; 3];
+        let leaky = self.leaky;
         for id in first..first + REQUESTS_PER_STEP {
             let named = name_rust_blocks(c"format! log line");
             // [step:serve]
-            let status = handle_request(id, self.leaky);
+            let status = handle_request(id, leaky);
             let log_line = format!("request {id}: {status}");
             drop(log_line);
             // [/step]

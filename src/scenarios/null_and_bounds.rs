@@ -1,7 +1,7 @@
 //! Lesson: avoiding segfaults. Copy into a fixed buffer with a bound, and
 //! check a pointer for NULL before reading through it.
 
-use crate::ffi::lessons::bounds::{CBuffer, lookup_user_name, name_length_unchecked};
+use crate::ffi::lessons::bounds::{CBuffer, find_user_name, name_length_unchecked};
 
 use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
@@ -77,7 +77,7 @@ const INFO: ScenarioInfo = ScenarioInfo {
     title: "NULL checks and bounded copies",
     lesson: "hygiene",
     variants: VARIANTS,
-    rust_source: include_str!("null_and_bounds.rs"),
+    rust_source: concat!(include_str!("null_and_bounds.rs"), include_str!("../ffi/lessons/bounds.rs")),
     c_source: include_str!("../../csrc/scenarios/bounds.c"),
     releasers: &[],
 };
@@ -108,45 +108,29 @@ impl ScenarioRun for Run {
 
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {
         match index {
-            0 => {
-                // [step:make]
-                self.buffer = CBuffer::new(16);
-                // [/step]
-            }
+            0 => self.buffer = CBuffer::new(16),
             1 => {
                 let Some(buffer) = &mut self.buffer else { return };
                 if self.variant == "overflow" {
-                    // [step:copy@overflow]
-                    buffer.copy_unbounded(LONG_TEXT); // strcpy: 26 bytes into 16
-                // [/step]
+                    buffer.copy_unbounded(LONG_TEXT);
                 } else {
-                    // [step:copy]
-                    buffer.copy_bounded(LONG_TEXT); // at most 15 characters and a NUL
-                    // [/step]
+                    buffer.copy_bounded(LONG_TEXT);
                 }
                 cx.note_with(|| format!("the buffer now reads {:?}", buffer.contents()));
             }
             2 => {
                 if self.variant == "null-unchecked" {
-                    // [step:lookup@null-unchecked]
-                    let length = name_length_unchecked(UNKNOWN_USER); // strlen(NULL) // [crash]
-                    // [/step]
+                    let length = name_length_unchecked(UNKNOWN_USER);
                     cx.note_with(|| format!("name length {length}"));
                 } else {
-                    // [step:lookup]
-                    let found = lookup_user_name(UNKNOWN_USER); // None instead of NULL
-                    // [/step]
+                    let found = find_user_name(UNKNOWN_USER);
                     cx.note_with(|| match found {
                         Some(name) => format!("found {name:?}"),
                         None => format!("no user {UNKNOWN_USER}: checked, nothing read"),
                     });
                 }
             }
-            _ => {
-                // [step:free]
-                self.buffer = None; // CBuffer's Drop calls free_buffer
-                // [/step]
-            }
+            _ => self.buffer = None,
         }
     }
 }

@@ -2,10 +2,7 @@
 //! exactly once, through the destroy callback C was given; an `Arc` shared
 //! with C counts C's reference like any other.
 
-use std::sync::Arc;
-
-use crate::ffi::lessons::handoff::{Holder, SharedRef, Widget, adopt, share, unprotected_double_free};
-use crate::ffi::name_rust_blocks;
+use crate::ffi::lessons::handoff::{Holder, Shared, hand_over, share, unprotected_double_free};
 
 use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
@@ -81,7 +78,7 @@ const INFO: ScenarioInfo = ScenarioInfo {
     title: "Handing ownership to C and back",
     lesson: "hand-off",
     variants: VARIANTS,
-    rust_source: include_str!("ownership_handoff.rs"),
+    rust_source: concat!(include_str!("ownership_handoff.rs"), include_str!("../ffi/lessons/handoff.rs")),
     c_source: include_str!("../../csrc/scenarios/handoff.c"),
     releasers: &[("Box::new(Widget)", "C's single call of the destroy callback")],
 };
@@ -92,15 +89,14 @@ impl Scenario for OwnershipHandoff {
     }
 
     fn start(&self, variant: &str, _options: RunOptions) -> Box<dyn ScenarioRun> {
-        Box::new(Run { variant: variant.to_owned(), holder: None, shared: None, shared_in_c: None })
+        Box::new(Run { variant: variant.to_owned(), holder: None, shared: None })
     }
 }
 
 struct Run {
     variant: String,
     holder: Option<Holder>,
-    shared: Option<Arc<Widget>>,
-    shared_in_c: Option<SharedRef>,
+    shared: Option<Shared>,
 }
 
 impl ScenarioRun for Run {
@@ -115,56 +111,28 @@ impl ScenarioRun for Run {
 
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {
         match index {
-            0 => {
-                let _named = name_rust_blocks(c"Box::new(Widget)");
-                // [step:hand_over]
-                let widget = Box::new(Widget::new(7, "handed to C"));
-                self.holder = adopt(widget); // Box::into_raw + holder_adopt(ptr, destroy_widget)
-                // [/step]
-            }
+            0 => self.holder = hand_over(7, "handed to C"),
             1 => {
-                let _named = name_rust_blocks(c"Arc::new(Widget)");
-                // [step:share]
-                let widget = Arc::new(Widget::new(8, "shared with C"));
-                self.shared_in_c = share(&widget); // Arc::into_raw(Arc::clone(&widget))
-                self.shared = Some(widget);
-                // [/step]
-                let count = self.shared.as_ref().map_or(0, Arc::strong_count);
+                self.shared = share(8, "shared with C");
+                let count = self.shared.as_ref().map_or(0, Shared::strong_count);
                 cx.note_with(|| format!("Arc strong count: {count} (Rust's and C's)"));
             }
             2 => {
                 let Some(holder) = self.holder.take() else { return };
                 match self.variant.as_str() {
-                    "destroy-twice" => {
-                        // [step:release@destroy-twice]
-                        holder.release_twice(); // the second destroy finds no live block
-                        // [/step]
-                    }
-                    "never-destroyed" => {
-                        // [step:release@never-destroyed]
-                        holder.forget_object(); // destroy is never called
-                        // [/step]
-                    }
+                    "destroy-twice" => holder.release_twice(),
+                    "never-destroyed" => holder.forget_object(),
                     "double-free-unprotected" => {
-                        // [step:release@double-free-unprotected]
-                        unprotected_double_free(); // no tracker: glibc aborts the process // [crash]
-                        // [/step]
+                        unprotected_double_free();
                         holder.release();
                     }
-                    _ => {
-                        // [step:release]
-                        holder.release(); // C calls destroy_widget once
-                        // [/step]
-                    }
+                    _ => holder.release(),
                 }
             }
             _ => {
-                // [step:unshare]
-                if let Some(in_c) = self.shared_in_c.take() {
-                    in_c.drop_in_c(); // Arc::decrement_strong_count in the callback
+                if let Some(shared) = self.shared.take() {
+                    shared.unshare();
                 }
-                self.shared = None; // the last count frees the widget
-                // [/step]
             }
         }
     }

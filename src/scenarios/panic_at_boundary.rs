@@ -6,6 +6,7 @@ use std::ffi::c_int;
 use std::panic::catch_unwind;
 
 use crate::ffi::lessons::callbacks::process_items;
+use crate::ffi::name_rust_blocks;
 
 use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
 
@@ -53,7 +54,7 @@ fn validate(item: c_int) {
     assert!(item >= 0, "negative item {item}");
 }
 
-// [step:callback]
+// [step:callback@correct]
 /// Called by C for each item: 0 to go on, -1 to stop.
 extern "C" fn checked_callback(item: c_int) -> c_int {
     let outcome = catch_unwind(|| validate(item));
@@ -74,7 +75,7 @@ const INFO: ScenarioInfo = ScenarioInfo {
     title: "A panic inside a C callback",
     lesson: "panics",
     variants: VARIANTS,
-    rust_source: include_str!("panic_at_boundary.rs"),
+    rust_source: concat!(include_str!("../ffi/lessons/callbacks.rs"), include_str!("panic_at_boundary.rs")),
     c_source: include_str!("../../csrc/scenarios/callbacks.c"),
     releasers: &[],
 };
@@ -101,7 +102,10 @@ impl ScenarioRun for Run {
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {
         let items = BATCHES[index.min(1)];
         let callback = if self.catches { checked_callback } else { unchecked_callback };
+        // A panic allocates its message and payload on the Rust heap.
+        let named = name_rust_blocks(c"the panic's payload");
         let result = process_items(items, callback);
+        drop(named);
         cx.note_with(|| match result {
             Ok(()) => format!("C processed {items:?}"),
             Err(_) => {

@@ -93,7 +93,7 @@ const INFO: ScenarioInfo = ScenarioInfo {
     title: "A guard that frees on every path",
     lesson: "release strategies",
     variants: VARIANTS,
-    rust_source: include_str!("raii_release.rs"),
+    rust_source: concat!(include_str!("raii_release.rs"), include_str!("../ffi/lessons/buffers.rs")),
     c_source: include_str!("../../csrc/scenarios/buffers.c"),
     releasers: &[("buffer_open", "`buffer_close` on every path (a guard's Drop does it)")],
 };

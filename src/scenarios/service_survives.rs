@@ -12,6 +12,7 @@ use std::ffi::CStr;
 use std::panic::catch_unwind;
 
 use crate::ffi::lessons::service::{Worker, WorkerDied, parse_request, serve_request};
+use crate::ffi::name_rust_blocks;
 use crate::track::Anomaly;
 
 use super::isolated::signal_label;
@@ -236,8 +237,12 @@ impl ScenarioRun for Run {
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {
         cx.tally("requests_planned", REQUESTS.len() as u64);
         match index {
-            0 => self.service = Some(self.start()),
+            0 => {
+                let _named = name_rust_blocks(c"the service's answer log");
+                self.service = Some(self.start());
+            }
             1..=3 => {
+                let _named = name_rust_blocks(c"answers (String)");
                 let strategy = self.strategy;
                 let Some(service) = &mut self.service else { return };
                 for number in BATCHES[index - 1].clone() {
@@ -307,31 +312,35 @@ impl Service {
             Strategy::IsolatedWorker | Strategy::RestartLeaks => {
                 let Some(worker) = &mut self.worker else { return Answer::Failed("503 No Worker".to_owned()) };
                 // [step:ask]
-                match worker.ask(line) {
+                let reply = worker.ask(line); // C, in the worker's process
+                // [/step]
+                match reply {
                     Ok(reply) => Answer::Served(reply),
                     Err(died) => self.recover(strategy, died, number, cx),
                 }
-                // [/step]
             }
         }
     }
 
     /// The worker died with request `number`: start another, answer from the cache.
     fn recover(&mut self, strategy: Strategy, died: WorkerDied, number: usize, cx: &mut StepContext<'_>) -> Answer {
-        if strategy == Strategy::IsolatedWorker {
+        let dead = self.worker.take();
+        let replacement = if strategy == Strategy::IsolatedWorker {
             // [step:recover]
             // The worker died with the request; the service did not.
-            let dead = std::mem::replace(&mut self.worker, Worker::start());
             if let Some(dead) = dead {
                 dead.stop(); // worker_stop: releases the dead worker's block
             }
+            Worker::start()
             // [/step]
         } else {
             // [step:recover@restart-leaks]
             // The worker died with the request; the service did not.
-            self.worker = Worker::start(); // the dead worker's block is never released
+            drop(dead); // no worker_stop: the dead worker's block is never released
+            Worker::start()
             // [/step]
-        }
+        };
+        self.worker = replacement;
         let replacement = self.worker.as_ref().map(Worker::pid);
         cx.anomaly_with(|| {
             let restarted = replacement.map_or_else(
@@ -368,16 +377,16 @@ impl Service {
         self.answers.push(text);
     }
 
-    fn shut_down(mut self) {
-        if let Some(worker) = self.worker.take() {
+    fn shut_down(self) {
+        let Service { worker, answers, cache, .. } = self;
+        if let Some(worker) = worker {
             // [step:shut_down_worker]
             worker.stop(); // worker_stop: ends the worker, releases its block
             // [/step]
         }
         // [step:shut_down]
-        let log = std::mem::take(&mut self.answers); // written out, then dropped
-        drop(log);
-        self.cache = None;
+        drop(answers); // the log, written out
+        drop(cache);
         // [/step]
     }
 }

@@ -2,8 +2,10 @@
 //! compiled: a region starts at a line containing `[step:NAME]` (or
 //! `[step:NAME@V1,V2]` for the version of variants V1 and V2) and ends at the
 //! next line containing `[/step]`. The markers sit in comments of either
-//! language. A line that ends in `// [crash]` or `/* [crash] */` is the one
-//! a crashing variant dies on; the marker is cut, the line remembered.
+//! language. A name may mark several regions, say a call and the `Drop` it
+//! runs: they are shown together, in source order, a blank line apart. A
+//! line that ends in `// [crash]` or `/* [crash] */` is the one a crashing
+//! variant dies on; the marker is cut, the line remembered.
 
 /// What ends the line a crashing variant dies on.
 const CRASH_MARKERS: [&str; 2] = ["// [crash]", "/* [crash] */"];
@@ -41,10 +43,29 @@ pub fn declaration(source: &str, name: &str) -> Option<String> {
     region(source, |line: &str| line.contains(&opens), "[/decl]").map(|cut| cut.text)
 }
 
+/// Every region that `opens` starts, joined in source order.
 fn region(source: &str, opens: impl Fn(&str) -> bool, closes: &str) -> Option<Cut> {
-    let mut lines = source.lines().skip_while(|line| !opens(line));
-    lines.next()?;
-    let body: Vec<&str> = lines.take_while(|line| !line.contains(closes)).collect();
+    let mut joined: Option<Cut> = None;
+    let mut lines = source.lines();
+    while lines.by_ref().any(&opens) {
+        let body: Vec<&str> = lines.by_ref().take_while(|line| !line.contains(closes)).collect();
+        let Some(part) = dedent(&body) else { continue };
+        joined = Some(match joined {
+            None => part,
+            Some(before) => {
+                let offset = before.text.lines().count() + 1;
+                Cut {
+                    text: format!("{}\n\n{}", before.text, part.text),
+                    crash_line: before.crash_line.or(part.crash_line.map(|line| line + offset)),
+                }
+            }
+        });
+    }
+    joined
+}
+
+/// One region's lines, dedented, with its crash marker cut.
+fn dedent(body: &[&str]) -> Option<Cut> {
     let indent = body.iter().filter(|l| !l.trim().is_empty()).map(|l| l.len() - l.trim_start().len()).min()?;
     let mut crash_line = None;
     let text: Vec<&str> = body
@@ -138,6 +159,14 @@ mod tests {
         assert_eq!(rust.crashing_code(), Some("boom(); // NULL"));
         let c = &pane_regions(source, [Some("c")], "v")[0];
         assert_eq!((c.text.as_str(), c.crash_line), ("x();", Some(0)));
+    }
+
+    #[test]
+    fn regions_of_one_name_are_shown_together() {
+        let source = "// [step:free]\ndrop(x);\n// [/step]\nlet y = 0;\n    // [step:free]\n    impl Drop for X {}\n    boom(); // [crash]\n    // [/step]\n";
+        let free = &pane_regions(source, [Some("free")], "v")[0];
+        assert_eq!(free.text, "drop(x);\n\nimpl Drop for X {}\nboom();");
+        assert_eq!(free.crashing_code(), Some("boom();"));
     }
 
     #[test]

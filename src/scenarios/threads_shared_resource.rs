@@ -7,7 +7,7 @@ use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use crate::ffi::lessons::counter::{Counter, Strategy};
-use crate::ffi::{Tracker, unrecorded};
+use crate::ffi::unrecorded;
 use crate::track::Anomaly;
 
 use super::{RunOptions, Scenario, ScenarioInfo, ScenarioRun, StepContext, StepInfo, Variant};
@@ -110,7 +110,7 @@ const INFO: ScenarioInfo = ScenarioInfo {
     title: "Threads sharing a C counter",
     lesson: "threads",
     variants: VARIANTS,
-    rust_source: include_str!("threads_shared_resource.rs"),
+    rust_source: concat!(include_str!("threads_shared_resource.rs"), include_str!("../ffi/lessons/counter.rs")),
     c_source: include_str!("../../csrc/scenarios/counter.c"),
     releasers: &[],
 };
@@ -138,21 +138,18 @@ struct Run {
     took: Duration,
 }
 
-// [step:add]
+// [step:add@correct,atomic,unsynchronised,lock-step]
 /// Every thread waits at the barrier, then adds `adds` times.
-fn add_from_threads(tracker: &Tracker, counter: &Counter, strategy: Strategy, threads: usize, adds: u32) -> Duration {
+fn add_from_threads(counter: &Counter, strategy: Strategy, threads: usize, adds: u32) {
     let start_together = Barrier::new(threads);
-    let started = Instant::now();
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
-                let _bind = tracker.bind(); // C on this thread reports to the same tracker
                 start_together.wait();
                 counter.add(strategy, adds, threads);
             });
         }
     });
-    started.elapsed()
 }
 // [/step]
 
@@ -174,25 +171,24 @@ impl ScenarioRun for Run {
 
     fn run_step(&mut self, index: usize, cx: &mut StepContext<'_>) {
         match index {
-            0 => {
-                // [step:create]
-                self.counter = Counter::new();
-                // [/step]
-            }
+            0 => self.counter = Counter::new(),
             1 => {
                 let Some(counter) = &self.counter else { return };
                 // Spawning threads allocates on the Rust heap, and the threads
                 // free it; that is the runtime's business, not the lesson's.
                 let adds = self.adds_per_thread();
-                self.took = unrecorded(|| add_from_threads(cx.tracker, counter, self.strategy, self.threads, adds));
+                let started = Instant::now();
+                unrecorded(|| add_from_threads(counter, self.strategy, self.threads, adds));
+                self.took = started.elapsed();
             }
             2 => {
                 let Some(counter) = &self.counter else { return };
+                let (threads, adds) = (self.threads, self.adds_per_thread());
                 // [step:compare]
-                let expected = self.threads as u64 * u64::from(self.adds_per_thread());
+                let expected = threads as u64 * u64::from(adds);
                 let counted = counter.value();
                 // [/step]
-                let (threads, strategy, took) = (self.threads, self.strategy, self.took);
+                let (strategy, took) = (self.strategy, self.took);
                 cx.note_with(|| {
                     format!(
                         "{strategy:?}: {threads} threads, expected {expected}, counted {counted} ({} lost) in {:.1} ms",
@@ -209,11 +205,7 @@ impl ScenarioRun for Run {
                     cx.anomaly_with(|| Anomaly::lost_update(site, expected, counted));
                 }
             }
-            _ => {
-                // [step:free]
-                self.counter = None; // Counter's Drop calls counter_free
-                // [/step]
-            }
+            _ => self.counter = None,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `csrc/scenarios/arena.c`: one block holding many items, against items
-//! allocated one by one.
+//! allocated one by one. The arena-release lesson's release steps show the
+//! `Drop` impls marked here: they are what the learner's `drop` runs.
 
 use std::ffi::c_void;
 use std::ptr::NonNull;
@@ -23,12 +24,15 @@ impl Arena {
     }
 }
 
+// [step:release]
+// Dropping the Arena runs this Drop: one arena_free for all its items.
 impl Drop for Arena {
     fn drop(&mut self) {
-        // SAFETY: we own the arena and free it once.
+        // SAFETY: we own the arena and free it once, with its C free.
         unsafe { sys::arena_free(self.0.as_ptr()) }
     }
 }
+// [/step]
 
 /// One item allocated on its own; dropping it calls `item_free`.
 #[derive(Debug)]
@@ -39,16 +43,14 @@ impl Item {
         // SAFETY: returns NULL or a block we now own.
         NonNull::new(unsafe { sys::item_alloc(bytes) }).map(Item)
     }
-
-    /// Gives up ownership without freeing: the per-item free forgotten.
-    pub fn leak(self) {
-        std::mem::forget(self);
-    }
 }
 
+// [step:release@individual]
+// Dropping an Item runs this Drop: one item_free per item.
 impl Drop for Item {
     fn drop(&mut self) {
-        // SAFETY: we own the item and free it once.
+        // SAFETY: we own the item and free it once, with its C free.
         unsafe { sys::item_free(self.0.as_ptr()) }
     }
 }
+// [/step]

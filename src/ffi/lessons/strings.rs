@@ -11,42 +11,59 @@ pub fn read_rust_string(text: &CStr) -> usize {
     unsafe { sys::read_rust_string(text.as_ptr()) }
 }
 
-/// A Rust string handed to C with `CString::into_raw`: only
-/// [`RawCString::reclaim`] (`CString::from_raw`) may free it.
+/// A Rust string lent to C with `CString::into_raw`: only `CString::from_raw`
+/// may free it. The steps' code is cut from these methods, so the pane shows
+/// the very calls and `unsafe` blocks that run.
 #[derive(Debug)]
 pub struct RawCString(*mut c_char);
 
 impl RawCString {
-    pub fn from_cstring(text: CString) -> RawCString {
-        RawCString(text.into_raw())
+    /// Gives the string up to C, which reads it; answers the length C read.
+    pub fn lend(text: CString) -> (RawCString, usize) {
+        // [step:lend]
+        let raw: *mut c_char = text.into_raw(); // Rust no longer owns the block
+        // SAFETY: `raw` is a live NUL-terminated string; C only reads it
+        // during the call and keeps no copy of the pointer.
+        let length = unsafe { sys::read_rust_string(raw) };
+        // [/step]
+        (RawCString(raw), length)
     }
 
     pub fn as_ptr(&self) -> *const c_char {
         self.0
     }
 
-    /// C reads the string it was lent.
-    pub fn read_in_c(&self) -> usize {
-        // SAFETY: the pointer came from into_raw and has not been reclaimed.
-        unsafe { sys::read_rust_string(self.0) }
+    /// Takes the string back and frees it with Rust's allocator.
+    pub fn reclaim(self) {
+        let raw = self.0;
+        // [step:reclaim]
+        // SAFETY: `raw` came from CString::into_raw and is taken back once;
+        // C holds no copy of it.
+        let text = unsafe { CString::from_raw(raw) };
+        drop(text); // Rust's allocator frees the block
+        // [/step]
     }
 
-    /// The lesson's mistake: C calls `free()` on the Rust pointer. The
-    /// tracker recognises a Rust block, reports a foreign free and refuses;
-    /// the string is untouched and still ours.
-    pub fn freed_by_c(&self) {
-        // SAFETY: fs_free looks the pointer up and, finding a Rust block,
-        // only reports; nothing is released or written.
-        unsafe { sys::c_frees_rust_string(self.0) }
+    /// The lesson's leak: the pointer goes out of scope without `from_raw`.
+    pub fn abandon(self) {
+        let raw = self.0;
+        // [step:reclaim@never-reclaimed]
+        let _ = raw; // no CString::from_raw: nothing can free the block now
+        // [/step]
     }
 
-    /// Lets go of the pointer without `from_raw`: nobody can free the string now.
-    pub fn abandon(self) {}
-
-    /// `CString::from_raw`: Rust takes the string back and frees it itself.
-    pub fn reclaim(self) -> CString {
-        // SAFETY: the pointer came from CString::into_raw and is reclaimed once.
-        unsafe { CString::from_raw(self.0) }
+    /// The lesson's mistake: C calls `free()` on the Rust pointer, and Rust,
+    /// believing C freed it, never calls `from_raw`. The tracker recognises
+    /// a Rust block, reports a free with the wrong allocator and refuses, so
+    /// the block is untouched (and leaks).
+    pub fn freed_by_c(self) {
+        let raw = self.0;
+        // [step:reclaim@c-frees-it]
+        // SAFETY: of this demonstration only, the tracker finds a block of
+        // Rust's heap, reports the foreign free and releases nothing.
+        unsafe { sys::c_frees_rust_string(raw) }; // C's free() on Rust's block
+        // Rust believes C freed it: no CString::from_raw follows
+        // [/step]
     }
 }
 
@@ -70,11 +87,14 @@ pub fn greet_pointer(name: *const c_char) -> Option<String> {
     if !live && !freed {
         return None;
     }
+    // [step:pass@correct,temporary]
+    // greet_pointer(name) calls C, which reads the name:
     let mut out = [0 as c_char; 64];
-    // SAFETY: `name` is a live, tracked block holding a C string, or one the
-    // tracker saw freed, which greet's checked read refuses to read; `out`
-    // has room for 64 bytes and greet's snprintf writes at most that.
+    // SAFETY: `name` must be a live NUL-terminated string for the whole
+    // call, which a dangling one is not (the tracker refuses its read);
+    // greet's snprintf writes at most out.len() bytes.
     let written = unsafe { sys::greet(name, out.as_mut_ptr(), out.len()) };
+    // [/step]
     if written < 0 || !live {
         return None;
     }
