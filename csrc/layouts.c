@@ -267,6 +267,9 @@ size_t fs_layout_sample(const char *name, unsigned char *out, size_t capacity) {
     } else if (strcmp(name, "Number") == 0) {
         /* One member written; every member reads the same bytes. */
         SAMPLE(union number, it->as_f32 = 1.5f);
+    } else if (strcmp(name, "Flags") == 0) {
+        /* Every bitfield at its largest, so each one's bits show in the byte they share. */
+        SAMPLE(struct flags, it->kind = 2; it->ready = 1; it->priority = 5; it->retries = 9; it->code = 0x0BAD);
     } else if (strcmp(name, "sockaddr_in") == 0) {
         /* Port 8080 and 127.0.0.1 in network byte order: the bytes read 1f 90 and 7f 00 00 01. */
         SAMPLE(struct sockaddr_in, it->sin_family = AF_INET; it->sin_port = htons(8080);

@@ -3,7 +3,7 @@
 //! numbers typed here are the seed's.
 
 use ffiscope::layout::exhibits::{EXHIBITS, load_exhibits, mirror_pairs};
-use ffiscope::layout::mirrors::{Repr, rust_mirrors};
+use ffiscope::layout::mirrors::{Flags, Repr, rust_mirrors};
 use ffiscope::layout::{Layout, c_layouts, c_sample};
 
 fn c(name: &str) -> Layout {
@@ -125,6 +125,7 @@ fn every_exhibit_with_a_mirror_has_a_test() {
         "OverAligned",
         "Nested",
         "Number",
+        "Flags", // the_flags_mirror_reads_the_bits_where_c_put_them: its byte of bits has no C field
         "Message",
         "Reorderable",
         "epoll_event",
@@ -184,4 +185,32 @@ fn the_union_and_sockaddr_in_have_bytes_in_network_order_where_it_applies() {
     assert_eq!(&address[2..8], [0x1f, 0x90, 0x7f, 0x00, 0x00, 0x01], "port 8080 and 127.0.0.1, big-endian");
     let number = c_sample("Number").expect("C fills the union");
     assert_eq!(&number[..4], 1.5_f32.to_le_bytes(), "as_f32 written; as_u32 reads the same bytes");
+}
+
+#[test]
+fn the_flags_mirror_reads_the_bits_where_c_put_them() {
+    let flags = c("Flags");
+    let mirror = rust("Flags", Repr::CAlign4);
+    assert_eq!((mirror.size, mirror.align), (flags.size, flags.align), "the storage unit's size and alignment");
+    let offset = |name: &str| mirror.field(name).map(|f| f.offset as usize).expect("a mirror field");
+    // Each shift and mask reads exactly the bits C's compiled code gave the field:
+    // all of them set reads the field's largest value, all the others set reads 0.
+    let byte = offset("bits") as u64 * 8;
+    let accessors: [(&str, fn(&Flags) -> u8); 3] =
+        [("ready", |f| u8::from(f.ready())), ("priority", Flags::priority), ("retries", Flags::retries)];
+    for (name, read) in accessors {
+        let (at, width) = flags.field(name).and_then(|f| Some((f.bit_offset?, f.bit_width?))).expect("a bitfield");
+        let mask = u8::try_from(((1_u64 << width) - 1) << (at - byte)).expect("within the byte");
+        let with = |bits: u8| read(&Flags { kind: 0, bits, code: 0 });
+        assert_eq!((with(mask), with(!mask)), (u8::try_from((1_u64 << width) - 1).unwrap(), 0), "{name}");
+    }
+    // And the bytes C wrote read back through the mirror.
+    let bytes = c_sample("Flags").expect("C fills a struct flags");
+    let code = offset("code");
+    let read = Flags {
+        kind: bytes[offset("kind")],
+        bits: bytes[offset("bits")],
+        code: u16::from_ne_bytes([bytes[code], bytes[code + 1]]),
+    };
+    assert_eq!((read.kind, read.ready(), read.priority(), read.retries(), read.code), (2, true, 5, 9, 0x0BAD));
 }

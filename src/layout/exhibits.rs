@@ -106,7 +106,10 @@ pub const EXHIBITS: &[ExhibitSpec] = &[
     ExhibitSpec {
         name: "Flags",
         description: "Bitfields share storage units as the compiler decides. Rust has no bitfields: a mirror uses the storage integer and shifts and masks.",
-        columns: &[c("C bitfields", "Flags")],
+        columns: &[
+            c("C bitfields", "Flags"),
+            rust("Rust repr(C, align(4)), shifts and masks", Repr::CAlign4, Some("Flags"), "Flags", "Flags"),
+        ],
     },
     ExhibitSpec {
         name: "Message",

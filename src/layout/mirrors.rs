@@ -3,7 +3,7 @@
 //! typed by hand.
 #![expect(missing_debug_implementations, reason = "mirrors exist to be measured, never printed")]
 
-use std::ffi::{c_char, c_uint};
+use std::ffi::c_char;
 use std::mem::offset_of;
 
 use super::{Field, Kind, Layout};
@@ -174,8 +174,30 @@ pub struct Timeval {
 }
 // [/decl]
 
-/// Flags' bitfields as the `c_uint` storage they share: Rust has no bitfields.
-pub type FlagsStorage = c_uint;
+// [decl:Flags]
+/// No bitfields in Rust: the byte C packs them into
+/// is kept whole and read with shifts and masks.
+#[repr(C, align(4))] // C's `unsigned int` storage unit
+pub struct Flags {
+    pub kind: u8,
+    pub bits: u8, // ready: bit 0 · priority: 1–3 · retries: 4–7
+    pub code: u16,
+}
+
+impl Flags {
+    pub fn ready(&self) -> bool {
+        self.bits & 0b1 != 0
+    }
+
+    pub fn priority(&self) -> u8 {
+        (self.bits >> 1) & 0b111
+    }
+
+    pub fn retries(&self) -> u8 {
+        (self.bits >> 4) & 0b1111
+    }
+}
+// [/decl]
 
 /// Which Rust declaration a mirror is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -183,6 +205,7 @@ pub enum Repr {
     C,
     CPacked,
     CAlign16,
+    CAlign4,
     Rust,
 }
 
@@ -192,6 +215,7 @@ impl Repr {
             Repr::C => "#[repr(C)]",
             Repr::CPacked => "#[repr(C, packed)]",
             Repr::CAlign16 => "#[repr(C, align(16))]",
+            Repr::CAlign4 => "#[repr(C, align(4))]",
             Repr::Rust => "#[repr(Rust)]",
         }
     }
@@ -342,6 +366,18 @@ pub fn rust_mirrors() -> Vec<(&'static str, Repr, Layout)> {
                     sin_port: libc::in_port_t,
                     sin_addr: libc::in_addr,
                     sin_zero: [u8; 8],
+                }
+            ),
+        ),
+        (
+            "Flags",
+            Repr::CAlign4,
+            measure!(
+                "Flags",
+                struct Flags {
+                    kind: u8,
+                    bits: u8,
+                    code: u16,
                 }
             ),
         ),

@@ -179,9 +179,29 @@ fn field_row_ui(
             (" (matches C)".to_owned(), MATCH_COLOR)
         }
         Some(Some(c_field)) => (format!(" (C: offset {}, size {})", c_field.offset, c_field.size), ANOMALY_COLOR),
-        Some(None) => (" (not in C)".to_owned(), ANOMALY_COLOR),
+        Some(None) => match original.map(|c| bitfields_within(c, field)).unwrap_or_default() {
+            held if held.is_empty() => (" (not in C)".to_owned(), ANOMALY_COLOR),
+            held => {
+                let names: Vec<&str> = held.iter().map(|f| f.name.as_str()).collect();
+                (format!(" (holds C's bitfields {})", names.join(", ")), MATCH_COLOR)
+            }
+        },
     };
     ui.label(RichText::new(format!("{position}{verdict}")).color(color)).on_hover_text(field_details(layout, field))
+}
+
+/// The C bitfields whose bits all lie in `field`'s bytes: what a mirror
+/// that keeps the storage whole reads with shifts and masks.
+fn bitfields_within<'a>(original: &'a Layout, field: &Field) -> Vec<&'a Field> {
+    let (start, end) = (field.offset * 8, (field.offset + field.size) * 8);
+    original
+        .fields
+        .iter()
+        .filter(|c| match (c.bit_offset, c.bit_width) {
+            (Some(bit), Some(width)) => bit >= start && bit + width <= end,
+            _ => false,
+        })
+        .collect()
 }
 
 /// What a misaligned member of a packed layout means in each language.
@@ -239,11 +259,27 @@ fn live_values_ui(ui: &mut Ui, column: &Column) {
                 let color = if wrote == read_here { MATCH_COLOR } else { ANOMALY_COLOR };
                 ui.monospace(wrote);
                 ui.label(RichText::new(read_here).monospace().color(color));
+            } else if column.original.is_some() {
+                // A mirror's own field, with no C field of its name: what it reads.
+                ui.label("");
+                ui.monospace(read_here);
             } else {
                 ui.monospace(read_here);
-                ui.label("");
             }
             ui.end_row();
+            // A storage unit kept whole: each C bitfield in it, as C wrote it and
+            // as its shift and mask read it from this field's bytes.
+            for bitfield in column.original.as_ref().map(|c| bitfields_within(c, field)).unwrap_or_default() {
+                let (Some(bit), Some(width)) = (bitfield.bit_offset, bitfield.bit_width) else { continue };
+                let wrote = value_text(bytes, bitfield);
+                let storage = read(bytes, field.offset, field.size).unwrap_or(0);
+                let shifted = format!("{:#x}", (storage >> (bit - field.offset * 8)) & ((1 << width) - 1));
+                let color = if wrote == shifted { MATCH_COLOR } else { ANOMALY_COLOR };
+                ui.label(format!("  {}", bitfield.name));
+                ui.monospace(wrote);
+                ui.label(RichText::new(shifted).monospace().color(color));
+                ui.end_row();
+            }
         }
     });
 }
