@@ -187,6 +187,9 @@ fn the_union_and_sockaddr_in_have_bytes_in_network_order_where_it_applies() {
     assert_eq!(&number[..4], 1.5_f32.to_le_bytes(), "as_f32 written; as_u32 reads the same bytes");
 }
 
+/// How the Flags mirror reads one bitfield.
+type Accessor = fn(&Flags) -> u8;
+
 #[test]
 fn the_flags_mirror_reads_the_bits_where_c_put_them() {
     let flags = c("Flags");
@@ -196,8 +199,8 @@ fn the_flags_mirror_reads_the_bits_where_c_put_them() {
     // Each shift and mask reads exactly the bits C's compiled code gave the field:
     // all of them set reads the field's largest value, all the others set reads 0.
     let byte = offset("bits") as u64 * 8;
-    let accessors: [(&str, fn(&Flags) -> u8); 3] =
-        [("ready", |f| u8::from(f.ready())), ("priority", Flags::priority), ("retries", Flags::retries)];
+    let ready = |f: &Flags| u8::from(f.ready());
+    let accessors: [(&str, Accessor); 3] = [("ready", ready), ("priority", Flags::priority), ("retries", Flags::retries)];
     for (name, read) in accessors {
         let (at, width) = flags.field(name).and_then(|f| Some((f.bit_offset?, f.bit_width?))).expect("a bitfield");
         let mask = u8::try_from(((1_u64 << width) - 1) << (at - byte)).expect("within the byte");

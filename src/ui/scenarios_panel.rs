@@ -265,7 +265,9 @@ fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession) {
             let highlighted = current.and_then(|s| if rust { Some(s.rust) } else { s.c });
             let code = session.code();
             let regions: &[CodeRegion] = if rust { &code.rust } else { &code.c };
-            ScrollArea::both().id_salt(("code", title)).max_height(CODE_HEIGHT).auto_shrink([false, true]).show(
+            // Long lines wrap rather than run off the pane: a cut line hides the
+            // end of a call or of its SAFETY comment.
+            ScrollArea::vertical().id_salt(("code", title)).max_height(CODE_HEIGHT).auto_shrink([false, true]).show(
                 column,
                 |ui| {
                     for region in regions {
@@ -287,11 +289,7 @@ fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession) {
                             != Some(position);
                         if lit && moved && reached > 0 {
                             ui.data_mut(|d| d.insert_temp(remembered, position));
-                            // Vertically only: scrolling sideways would hide the start of every line.
-                            let rect = response.response.rect;
-                            let left = ui.min_rect().left();
-                            let column = egui::Rect::from_x_y_ranges(left..=left + 1.0, rect.y_range());
-                            ui.scroll_to_rect(column, Some(egui::Align::Center));
+                            ui.scroll_to_rect(response.response.rect, Some(egui::Align::Center));
                         }
                     }
                 },
@@ -300,20 +298,52 @@ fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession) {
     });
 }
 
-/// A region's code in monospace, with the line a crash happened on lit red.
+/// A region's code in monospace, wrapped to the pane with each continuation
+/// indented under its line, and the line a crash happened on lit red.
 fn code_text(ui: &Ui, text: &str, crash_line: Option<usize>) -> egui::text::LayoutJob {
     let font = egui::TextStyle::Monospace.resolve(ui.style());
     let color = ui.visuals().text_color();
+    let char_width = ui.fonts_mut(|fonts| fonts.glyph_width(&font, 'x')).max(1.0);
+    let columns = (ui.available_width() / char_width).floor() as usize;
     let mut job = egui::text::LayoutJob::default();
-    for (index, line) in text.split_inclusive('\n').enumerate() {
+    for (index, line) in text.lines().enumerate() {
         let mut format = egui::TextFormat::simple(font.clone(), color);
         if crash_line == Some(index) {
             format.background = ANOMALY_COLOR.gamma_multiply(0.55);
             format.color = Color32::WHITE;
         }
-        job.append(line, 0.0, format);
+        for row in wrap_code_line(line, columns) {
+            if !job.is_empty() {
+                job.append("\n", 0.0, format.clone());
+            }
+            job.append(&row, 0.0, format.clone());
+        }
     }
     job
+}
+
+/// One line of code as rows of at most `columns` characters, broken after a
+/// space where there is one; continuations are indented four more than the
+/// line, as an editor's soft wrap does, if the pane leaves room for it.
+fn wrap_code_line(line: &str, columns: usize) -> Vec<String> {
+    const NARROWEST: usize = 16;
+    let columns = columns.max(NARROWEST);
+    let indent = line.len() - line.trim_start().len();
+    let hanging = if indent + 4 + NARROWEST <= columns { " ".repeat(indent + 4) } else { String::new() };
+    let mut rows = Vec::new();
+    let mut rest: Vec<char> = line.chars().collect();
+    let mut prefix = "";
+    while prefix.len() + rest.len() > columns {
+        let width = columns - prefix.len();
+        // After the last space that fits, but not inside the line's own indent.
+        let floor = if rows.is_empty() { indent + 1 } else { 1 };
+        let cut = (floor..=width).rev().find(|&at| rest[at - 1] == ' ').unwrap_or(width);
+        let row: String = rest.drain(..cut).collect();
+        rows.push(format!("{prefix}{}", row.trim_end()));
+        prefix = &hanging;
+    }
+    rows.push(format!("{prefix}{}", rest.iter().collect::<String>()));
+    rows
 }
 
 fn results_ui(ui: &mut Ui, session: &ScenarioSession) {
@@ -362,5 +392,30 @@ fn verdict_ui(ui: &mut Ui, session: &ScenarioSession) {
                 ui.weak(format!("and {} more like it", format::thousands(times as u64 - 1)));
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap_code_line;
+
+    #[test]
+    fn a_short_line_is_one_row() {
+        assert_eq!(wrap_code_line("    let x = 1;", 40), ["    let x = 1;"]);
+    }
+
+    #[test]
+    fn a_long_line_breaks_after_a_space_and_hangs_under_itself() {
+        let rows = wrap_code_line("    let text = unsafe { CStr::from_ptr(ptr) };", 30);
+        assert_eq!(rows, ["    let text = unsafe {", "        CStr::from_ptr(ptr) };"]);
+        assert!(rows.iter().all(|row| row.chars().count() <= 30));
+    }
+
+    #[test]
+    fn a_word_longer_than_the_pane_is_cut_and_nothing_is_lost() {
+        let word = "x".repeat(50);
+        let rows = wrap_code_line(&word, 20);
+        assert!(rows.iter().all(|row| row.chars().count() <= 20), "{rows:?}");
+        assert_eq!(rows.concat().replace(' ', ""), word);
     }
 }

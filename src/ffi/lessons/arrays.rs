@@ -18,8 +18,8 @@ pub struct CArray {
 impl CArray {
     pub fn create(len: usize) -> Option<CArray> {
         // [step:create]
-        // SAFETY: create_array returns NULL or `len` initialised ints that
-        // the caller owns.
+        // SAFETY: create_array returns NULL or `len` initialised ints
+        // that the caller owns.
         let ptr: *mut i32 = unsafe { create_array(len) };
         // [/step]
         NonNull::new(ptr).map(|ptr| CArray { ptr, len })
@@ -30,8 +30,8 @@ impl CArray {
         let (ptr, len) = (self.ptr.as_ptr(), self.len);
         let named = name_rust_blocks(c"slice::to_vec");
         // [step:view]
-        // SAFETY: `ptr` holds `len` initialised ints, which C keeps until
-        // free_array; the slice only borrows them.
+        // SAFETY: `ptr` holds `len` initialised ints, which C keeps
+        // until free_array; the slice only borrows them.
         let slice: &[i32] = unsafe { std::slice::from_raw_parts(ptr, len) };
         let copy: Vec<i32> = slice.to_vec(); // Rust's own copy
         // [/step]
@@ -66,7 +66,8 @@ impl CArray {
 // drop(array) runs this Drop, which gives the array back to C:
 impl Drop for CArray {
     fn drop(&mut self) {
-        // SAFETY: we own the array and free it once, with its C free.
+        // SAFETY: we own the array and free it once, with its C
+        // free.
         unsafe { free_array(self.ptr.as_ptr()) }
     }
 }

@@ -21,8 +21,8 @@ pub struct CBuffer {
 impl CBuffer {
     pub fn new(capacity: usize) -> Option<CBuffer> {
         // [step:make]
-        // SAFETY: make_buffer returns NULL or `capacity` zeroed bytes that
-        // the caller owns.
+        // SAFETY: make_buffer returns NULL or `capacity` zeroed bytes
+        // that the caller owns.
         let buffer: *mut c_char = unsafe { make_buffer(capacity) };
         // [/step]
         NonNull::new(buffer).map(|ptr| CBuffer { ptr, capacity })
@@ -32,8 +32,8 @@ impl CBuffer {
     pub fn copy_bounded(&mut self, text: &CStr) {
         let (buffer, capacity) = (self.ptr.as_ptr(), self.capacity);
         // [step:copy]
-        // SAFETY: `buffer` has `capacity` bytes, and copy_bounded writes at
-        // most that many: 15 characters and a NUL.
+        // SAFETY: `buffer` has `capacity` bytes, and copy_bounded
+        // writes at most that many: 15 characters and a NUL.
         unsafe { copy_bounded(buffer, capacity, text.as_ptr()) };
         // [/step]
     }
@@ -48,9 +48,11 @@ impl CBuffer {
         }
         let buffer = self.ptr.as_ptr();
         // [step:copy@overflow]
-        // Wrong: copy_unbounded is strcpy, which writes all 26 bytes into 16.
-        // SAFETY: of this demonstration only, the overrun stays inside the
-        // tracker's tail canary, which reports it when the buffer is freed.
+        // Wrong: copy_unbounded is strcpy, which writes all 26 bytes
+        // into 16.
+        // SAFETY: of this demonstration only, the overrun stays inside
+        // the tracker's tail canary, which reports it when the buffer
+        // is freed.
         unsafe { copy_unbounded(buffer, text.as_ptr()) };
         // [/step]
         true
@@ -66,10 +68,12 @@ impl CBuffer {
 }
 
 // [step:free]
-// Dropping the CBuffer runs this Drop, which gives the buffer back to C:
+// Dropping the CBuffer runs this Drop, which gives the buffer
+// back to C:
 impl Drop for CBuffer {
     fn drop(&mut self) {
-        // SAFETY: we own the buffer and free it once, with its C free.
+        // SAFETY: we own the buffer and free it once, with its
+        // C free.
         unsafe { free_buffer(self.ptr.as_ptr()) }
     }
 }
@@ -78,7 +82,8 @@ impl Drop for CBuffer {
 /// `lookup_user_name`, checked: `None` for an unknown id instead of NULL.
 pub fn find_user_name(id: i32) -> Option<&'static CStr> {
     // [step:lookup]
-    // SAFETY: lookup_user_name returns NULL or a static NUL-terminated string.
+    // SAFETY: lookup_user_name returns NULL or a static
+    // NUL-terminated string.
     let name: *const c_char = unsafe { lookup_user_name(id) };
     if name.is_null() {
         return None; // no such user: nothing is read
@@ -96,8 +101,8 @@ pub fn name_length_unchecked(id: i32) -> usize {
     // [step:lookup@null-unchecked]
     // SAFETY: lookup_user_name returns NULL or a static string.
     let name: *const c_char = unsafe { lookup_user_name(id) };
-    // SAFETY: claimed, wrongly: `name` was never checked for NULL. (This
-    // variant only ever runs in a child process.)
+    // SAFETY: claimed, wrongly: `name` was never checked for NULL.
+    // (This variant only ever runs in a child process.)
     let length = unsafe { name_length(name) }; // strlen(NULL) // [crash]
     // [/step]
     length

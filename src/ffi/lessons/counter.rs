@@ -80,15 +80,15 @@ impl Counter {
             }
             Strategy::Mutex => {
                 // [step:add@correct]
-                // SAFETY: the counter outlives the threads, and its C holds
-                // the counter's mutex around each load and store.
+                // SAFETY: the counter outlives the threads, and its C holds the
+                // counter's mutex around each load and store.
                 unsafe { counter_add_locked(counter, times) };
                 // [/step]
             }
             Strategy::Atomic => {
                 // [step:add@atomic]
-                // SAFETY: the counter outlives the threads, and its C adds
-                // with one atomic fetch-add.
+                // SAFETY: the counter outlives the threads, and its C adds with
+                // one atomic fetch-add.
                 unsafe { counter_add_atomic(counter, times) };
                 // [/step]
             }
@@ -104,10 +104,12 @@ impl Counter {
 }
 
 // [step:free]
-// Dropping the Counter runs this Drop, which gives it back to C:
+// Dropping the Counter runs this Drop, which gives it back to
+// C:
 impl Drop for Counter {
     fn drop(&mut self) {
-        // SAFETY: we own the counter and free it once, with its C free.
+        // SAFETY: we own the counter and free it once, with its
+        // C free.
         unsafe { counter_free(self.counter.as_ptr()) }
     }
 }

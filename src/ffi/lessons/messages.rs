@@ -18,8 +18,8 @@ impl CMessage {
     /// Calls `create_message`; `None` if C is out of memory.
     pub fn create() -> Option<CMessage> {
         // [step:create]
-        // SAFETY: create_message returns NULL or a NUL-terminated string
-        // that the caller owns from now on.
+        // SAFETY: create_message returns NULL or a NUL-terminated
+        // string that the caller owns from now on.
         let ptr: *mut c_char = unsafe { create_message() };
         let ptr = NonNull::new(ptr)?; // NULL: C was out of memory
         // [/step]
@@ -30,8 +30,8 @@ impl CMessage {
     pub fn copy_text(&self) -> String {
         let ptr = self.ptr.as_ptr();
         // [step:copy]
-        // SAFETY: `ptr` is a live NUL-terminated string that C keeps until
-        // it is given back to free_message.
+        // SAFETY: `ptr` is a live NUL-terminated string that C keeps
+        // until it is given back to free_message.
         let text: &CStr = unsafe { CStr::from_ptr(ptr) };
         let copy: String = text.to_string_lossy().into_owned();
         // [/step]
@@ -48,10 +48,12 @@ impl CMessage {
 }
 
 // [step:give_back]
-// drop(message) runs this Drop, which gives the string back to C:
+// drop(message) runs this Drop, which gives the string back to
+// C:
 impl Drop for CMessage {
     fn drop(&mut self) {
-        // SAFETY: we own the string and free it once, with C's own free.
+        // SAFETY: we own the string and free it once, with C's
+        // own free.
         unsafe { free_message(self.ptr.as_ptr()) }
     }
 }
