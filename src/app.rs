@@ -17,7 +17,7 @@ use crate::scenarios::session::{ScenarioCommand, ScenarioSession};
 use crate::scenarios::type_mapping::type_table;
 use crate::teaching::quiz::{Quiz, QuizCommand};
 use crate::track::TrackerSession;
-use crate::ui::allocation_plot::XAxis;
+use crate::ui::allocation_plot::{Measure, XAxis};
 use crate::ui::layouts_panel::{LayoutsView, layouts_panel_ui};
 use crate::ui::plan_panel::plan_panel_ui;
 use crate::ui::quiz_panel::quiz_panel_ui;
@@ -62,6 +62,8 @@ pub struct Settings {
     pub zoom: f32,
     pub tab: Tab,
     pub plot_x_axis: XAxis,
+    /// What the Scenarios tab's plot shows: live blocks or live bytes.
+    pub plot_measure: Measure,
     /// Struct Lab's text: a pasted declaration survives a restart.
     pub lab_text: String,
     /// Where exports are written.
@@ -80,6 +82,7 @@ impl Default for Settings {
             zoom: 1.0,
             tab: Tab::Tracker,
             plot_x_axis: XAxis::Sequence,
+            plot_measure: Measure::Blocks,
             lab_text: crate::layout::lab::session::EXAMPLE.to_owned(),
             export_dir: default_export_dir(),
             last_scenario: String::new(),
@@ -382,54 +385,115 @@ impl FfiscopeApp {
         }
     }
 
+    /// The tabs, then the export folder, the theme and the modes. Narrower
+    /// than `FULL_BAR_WIDTH`, the folder and the theme move into a Settings
+    /// menu and the bar wraps rather than draw one control over another.
     fn top_bar_ui(&mut self, ui: &mut egui::Ui) -> Option<Command> {
         let mut command = None;
-        ui.horizontal(|ui| {
+        let wide = ui.available_width() >= FULL_BAR_WIDTH;
+        let shown = self.settings.tab;
+        let tabs = |ui: &mut egui::Ui, command: &mut Option<Command>| {
             ui.heading("ffiscope");
             ui.separator();
             for tab in Tab::ALL {
-                if ui.selectable_label(self.settings.tab == tab, tab.label()).clicked() {
-                    command = Some(Command::ShowTab(tab));
+                if ui.selectable_label(shown == tab, tab.label()).clicked() {
+                    *command = Some(Command::ShowTab(tab));
                 }
             }
-            // Secondary controls stay off the projector.
-            if !self.presenting {
-                ui.separator();
-                let label = ui.label("Exports to:");
-                ui.add(egui::TextEdit::singleline(&mut self.settings.export_dir).desired_width(180.0))
-                    .labelled_by(label.id);
-                let choosing = self.folder_dialog.is_some();
-                if ui
-                    .add_enabled(!choosing, egui::Button::new("Choose…"))
-                    .on_hover_text("Pick the folder with the desktop's dialog")
-                    .clicked()
-                {
-                    command = Some(Command::ChooseExportFolder);
-                }
-            }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui.button("?").on_hover_text("Keyboard shortcuts").clicked() {
-                    command = Some(Command::ToggleCheatSheet);
-                }
-                if ui.selectable_label(self.plan_open, "Lesson plan").clicked() {
-                    command = Some(Command::TogglePlan);
-                }
-                if ui.selectable_label(self.presenting, "Present").on_hover_text("Presentation mode (F5)").clicked() {
-                    command = Some(Command::Present(!self.presenting));
-                }
-                // At the projector's zoom the tabs need the room: the theme
-                // is chosen before presenting.
+        };
+        if wide {
+            ui.horizontal(|ui| {
+                tabs(ui, &mut command);
+                // Secondary controls stay off the projector.
                 if !self.presenting {
-                    let label = if self.settings.dark_mode { "Light theme" } else { "Dark theme" };
-                    if ui.button(label).clicked() {
-                        command = Some(Command::SetDarkMode(!self.settings.dark_mode));
+                    ui.separator();
+                    self.export_folder_ui(ui, &mut command);
+                }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    self.mode_buttons_ui(ui, &mut command);
+                    // At the projector's zoom the tabs need the room: the theme
+                    // is chosen before presenting.
+                    if !self.presenting {
+                        self.theme_and_zoom_ui(ui, &mut command);
                     }
-                    ui.weak(format!("zoom {:.0}% (Ctrl +/-)", ui.ctx().zoom_factor() * 100.0));
+                });
+            });
+        } else {
+            ui.horizontal_wrapped(|ui| {
+                tabs(ui, &mut command);
+                ui.separator();
+                self.mode_buttons_ui(ui, &mut command);
+                if !self.presenting {
+                    ui.menu_button("Settings", |ui| {
+                        self.export_folder_ui(ui, &mut command);
+                        ui.separator();
+                        self.theme_and_zoom_ui(ui, &mut command);
+                    });
                 }
             });
-        });
+        }
         command
     }
+
+    fn export_folder_ui(&mut self, ui: &mut egui::Ui, command: &mut Option<Command>) {
+        let label = ui.label("Exports to:");
+        ui.add(egui::TextEdit::singleline(&mut self.settings.export_dir).desired_width(180.0)).labelled_by(label.id);
+        let choosing = self.folder_dialog.is_some();
+        if ui
+            .add_enabled(!choosing, egui::Button::new("Choose…"))
+            .on_hover_text("Pick the folder with the desktop's dialog")
+            .clicked()
+        {
+            *command = Some(Command::ChooseExportFolder);
+        }
+    }
+
+    /// Present, Lesson plan and "?", in reading order whichever way the
+    /// layout draws.
+    fn mode_buttons_ui(&self, ui: &mut egui::Ui, command: &mut Option<Command>) {
+        let mut order = [ModeButton::Present, ModeButton::Plan, ModeButton::Shortcuts];
+        if ui.layout().main_dir() == egui::Direction::RightToLeft {
+            order.reverse();
+        }
+        for button in order {
+            match button {
+                ModeButton::Present => {
+                    let present = ui.selectable_label(self.presenting, "Present");
+                    if present.on_hover_text("Presentation mode (F5)").clicked() {
+                        *command = Some(Command::Present(!self.presenting));
+                    }
+                }
+                ModeButton::Plan => {
+                    if ui.selectable_label(self.plan_open, "Lesson plan").clicked() {
+                        *command = Some(Command::TogglePlan);
+                    }
+                }
+                ModeButton::Shortcuts => {
+                    if ui.button("?").on_hover_text("Keyboard shortcuts").clicked() {
+                        *command = Some(Command::ToggleCheatSheet);
+                    }
+                }
+            }
+        }
+    }
+
+    fn theme_and_zoom_ui(&self, ui: &mut egui::Ui, command: &mut Option<Command>) {
+        let label = if self.settings.dark_mode { "Light theme" } else { "Dark theme" };
+        if ui.button(label).clicked() {
+            *command = Some(Command::SetDarkMode(!self.settings.dark_mode));
+        }
+        ui.weak(format!("zoom {:.0}% (Ctrl +/-)", ui.ctx().zoom_factor() * 100.0));
+    }
+}
+
+/// The width, in points, the top bar needs on one line with every control.
+const FULL_BAR_WIDTH: f32 = 1150.0;
+
+#[derive(Clone, Copy)]
+enum ModeButton {
+    Present,
+    Plan,
+    Shortcuts,
 }
 
 /// Theme and zoom; presenting adds a zoom of at least 1.75 and high-contrast text.
@@ -516,7 +580,13 @@ impl eframe::App for FfiscopeApp {
         egui::CentralPanel::default().show(ui, |ui| {
             commands.extend(match self.settings.tab {
                 Tab::Tracker => tracker_panel_ui(ui, &self.tracker, &mut self.settings.plot_x_axis),
-                Tab::Scenarios => scenarios_panel_ui(ui, &self.scenarios, &mut self.settings.plot_x_axis, presenting),
+                Tab::Scenarios => scenarios_panel_ui(
+                    ui,
+                    &self.scenarios,
+                    &mut self.settings.plot_x_axis,
+                    &mut self.settings.plot_measure,
+                    presenting,
+                ),
                 Tab::Layouts => layouts_panel_ui(ui, &self.exhibits, &self.types, &mut self.layouts, presenting),
                 Tab::StructLab => struct_lab_panel_ui(ui, &self.lab, &mut self.lab_view),
                 Tab::Quiz => quiz_panel_ui(ui, &self.quiz, &mut self.quiz_seed),
@@ -544,7 +614,7 @@ impl eframe::App for FfiscopeApp {
 mod tests {
     use std::collections::HashMap;
 
-    use super::{Settings, Tab, XAxis};
+    use super::{Measure, Settings, Tab, XAxis};
 
     /// What eframe's file storage does, kept in memory.
     #[derive(Default)]
@@ -571,6 +641,7 @@ mod tests {
             zoom: 1.75,
             tab: Tab::StructLab,
             plot_x_axis: XAxis::Time,
+            plot_measure: Measure::Bytes,
             lab_text: "struct pasted { char a; };".to_owned(),
             export_dir: "/tmp/exports".to_owned(),
             last_scenario: "leak-hunt".to_owned(),

@@ -200,7 +200,8 @@ fn the_flags_mirror_reads_the_bits_where_c_put_them() {
     // all of them set reads the field's largest value, all the others set reads 0.
     let byte = offset("bits") as u64 * 8;
     let ready = |f: &Flags| u8::from(f.ready());
-    let accessors: [(&str, Accessor); 3] = [("ready", ready), ("priority", Flags::priority), ("retries", Flags::retries)];
+    let accessors: [(&str, Accessor); 3] =
+        [("ready", ready), ("priority", Flags::priority), ("retries", Flags::retries)];
     for (name, read) in accessors {
         let (at, width) = flags.field(name).and_then(|f| Some((f.bit_offset?, f.bit_width?))).expect("a bitfield");
         let mask = u8::try_from(((1_u64 << width) - 1) << (at - byte)).expect("within the byte");

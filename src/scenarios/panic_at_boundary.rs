@@ -63,8 +63,8 @@ extern "C" fn checked_callback(item: c_int) -> c_int {
 // [/step]
 
 // [step:callback@no-catch-unwind]
-/// Wrong: a panic here cannot unwind out of an extern "C" fn;
-/// Rust aborts.
+/// Wrong: a panic here cannot unwind out of an extern "C"
+/// fn; Rust aborts.
 extern "C" fn unchecked_callback(item: c_int) -> c_int {
     validate(item); // [crash]
     0

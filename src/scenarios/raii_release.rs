@@ -61,8 +61,8 @@ const BY_HAND: &[StepInfo] = &[
 const INPUTS: [&CStr; 3] = [c"hello", c"", c"refused!"];
 
 // [step:process]
-/// Opens a C buffer, fills it with `input`, and reports how
-/// much it holds.
+/// Opens a C buffer, fills it with `input`, and reports
+/// how much it holds.
 fn process(input: &CStr) -> Result<usize, FillError> {
     let mut buffer = BufferGuard::open().ok_or(FillError)?;
     if input.is_empty() {

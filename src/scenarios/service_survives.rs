@@ -292,10 +292,11 @@ impl Service {
             Strategy::PanicRecovered => {
                 // [step:handle]
                 let mut answer = None;
-                // C splits the line and calls this handler with its parts.
+                // C splits the line and calls this handler with its
+                // parts.
                 let status = serve_request(line, &mut |method, path| {
-                    // No panic may unwind into C: it is caught here, at the
-                    // boundary.
+                    // No panic may unwind into C: it is caught here, at
+                    // the boundary.
                     match catch_unwind(|| path.expect("a request line has a path")) {
                         Ok(path) => {
                             answer = Some(format!("200 {method} {path}"));

@@ -139,7 +139,8 @@ struct Run {
 }
 
 // [step:add@correct,atomic,unsynchronised,lock-step]
-/// Every thread waits at the barrier, then adds `adds` times.
+/// Every thread waits at the barrier, then adds `adds`
+/// times.
 fn add_from_threads(counter: &Counter, strategy: Strategy, threads: usize, adds: u32) {
     let start_together = Barrier::new(threads);
     std::thread::scope(|scope| {

@@ -57,8 +57,8 @@ impl TypeRow {
 }
 
 // [step:measure_rust]
-/// The Rust type used for each C type at the boundary, measured
-/// by rustc.
+/// The Rust type used for each C type at the boundary,
+/// measured by rustc.
 fn rust_measure(c_type: &str) -> Option<(&'static str, &'static str, usize, usize)> {
     macro_rules! measured {
         ($rust:ty, $go:literal) => {

@@ -16,6 +16,8 @@ use super::{ANOMALY_COLOR, format, heap_color};
 /// Above this many points a series is denser than any plot is wide.
 const DENSE_POINTS: usize = 4096;
 const ANOMALY_SERIES: &str = "anomalies";
+/// Below this a plot is no longer readable; the page scrolls instead.
+const MIN_PLOT_HEIGHT: f32 = 90.0;
 
 /// What the horizontal axis measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -45,13 +47,35 @@ impl XAxis {
 }
 
 /// What a series plots from each point.
-#[derive(Clone, Copy)]
-enum Measure {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Measure {
+    #[default]
     Blocks,
     Bytes,
 }
 
 impl Measure {
+    pub const BOTH: [Measure; 2] = [Measure::Blocks, Measure::Bytes];
+
+    /// The plot's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Measure::Blocks => "Live blocks",
+            Measure::Bytes => "Live bytes",
+        }
+    }
+
+    fn unit(self) -> &'static str {
+        match self {
+            Measure::Blocks => "blocks",
+            Measure::Bytes => "bytes",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
     fn of(self, point: &SeriesPoint) -> u64 {
         match self {
             Measure::Blocks => point.live_blocks,
@@ -231,24 +255,25 @@ pub fn plot_id(id_salt: &str, title: &str) -> egui::Id {
     egui::Id::unique(("allocation-plot", id_salt, title))
 }
 
-/// Draws the two stacked plots (blocks above, bytes below), x axes linked.
-pub fn allocation_plot_ui(ui: &mut Ui, model: &Model, x_axis: XAxis, id_salt: &str) {
+/// Draws a plot of each of `measures`, stacked, x axes linked, in `height`
+/// points between them.
+pub fn allocation_plot_ui(ui: &mut Ui, model: &Model, x_axis: XAxis, measures: &[Measure], id_salt: &str, height: f32) {
     let origin_ns = model.first_time_ns().unwrap_or(0);
     let end = match x_axis {
         XAxis::Sequence => model.next_seq() as f64,
         XAxis::Time => x_axis.x(0, model.last_time_ns().unwrap_or(origin_ns), origin_ns),
     };
     let link = egui::Id::unique((id_salt, "x-link"));
-    let height = ((ui.available_height() - 24.0) / 2.0).max(120.0);
+    let title_height = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y * 2.0;
+    let each = (height / measures.len().max(1) as f32 - title_height).max(MIN_PLOT_HEIGHT);
     let lines = cached_lines(ui, model, x_axis, egui::Id::unique((id_salt, "lines")), origin_ns, end);
-    for (index, (measure, title, unit)) in
-        [(Measure::Blocks, "Live blocks", "blocks"), (Measure::Bytes, "Live bytes", "bytes")].into_iter().enumerate()
-    {
+    for &measure in measures {
+        let (index, title, unit) = (measure.index(), measure.title(), measure.unit());
         ui.label(egui::RichText::new(title).strong());
         let lines = &lines;
         Plot::new((id_salt, title))
             .id(plot_id(id_salt, title))
-            .height(height)
+            .height(each)
             .legend(Legend::default())
             .link_axis(link, [true, false])
             // Counts are never negative; an empty plot still shows a sensible frame.
@@ -352,5 +377,18 @@ mod tests {
         assert!(lines.markers.len() <= MAX_MARKERS + 1, "{} markers", lines.markers.len());
         assert_eq!(lines.marked.iter().map(|&(_, count)| count).sum::<usize>(), anomalies.len());
         assert_eq!(lines.marked[0], (0, 100_000 / MAX_MARKERS + 1), "the first column starts at the first anomaly");
+    }
+}
+
+/// The toggles of a plot: which measure (if `measure` is given) and which x axis.
+pub fn plot_controls_ui(ui: &mut Ui, x_axis: &mut XAxis, measure: Option<&mut Measure>) {
+    if let Some(measure) = measure {
+        for choice in Measure::BOTH {
+            ui.selectable_value(measure, choice, choice.unit()).on_hover_text(choice.title());
+        }
+        ui.separator();
+    }
+    for choice in [XAxis::Sequence, XAxis::Time] {
+        ui.selectable_value(x_axis, choice, choice.label());
     }
 }

@@ -9,15 +9,13 @@ use crate::scenarios::run_source::{Crash, RunSource};
 use crate::scenarios::session::{ScenarioCommand, ScenarioSession};
 use crate::scenarios::snippet::CodeRegion;
 
-use super::allocation_plot::{XAxis, allocation_plot_ui};
+use super::allocation_plot::{Measure, XAxis, allocation_plot_ui, plot_controls_ui};
 use super::anomaly_list::anomaly_list_ui;
 use super::heap_counts::heap_counts_ui;
 use super::outstanding_table::{BlockContext, outstanding_table_ui};
 use super::run_all_view::{run_all_button_ui, run_all_window};
 use super::table_view::table_ui;
 use super::{ANOMALY_COLOR, MATCH_COLOR, format, heap_color};
-
-const CODE_HEIGHT: f32 = 210.0;
 
 /// The label of a variant's button.
 pub fn variant_label(name: &str) -> String {
@@ -34,11 +32,23 @@ pub fn step_heading(steps: &[StepInfo], steps_run: usize) -> String {
     format!("Step {} of {total}: {}", index + 1, steps[index].title)
 }
 
+/// Share of the height left under the step's text that the code panes may
+/// take; the plot and the verdict get the rest.
+const CODE_SHARE: f32 = 0.45;
+const MIN_CODE_HEIGHT: f32 = 80.0;
+/// Below this the plot and the verdict are unreadable: the page scrolls.
+const MIN_LOWER_HEIGHT: f32 = 150.0;
+
+/// The Scenarios tab, laid out to fit the window: the step, its code, the
+/// plot and the verdict share the height, the code taking what it needs up
+/// to `CODE_SHARE`. Presenting, the code panes show the current step's
+/// regions only and lessons are picked from a menu.
 #[must_use]
 pub fn scenarios_panel_ui(
     ui: &mut Ui,
     session: &ScenarioSession,
     x_axis: &mut XAxis,
+    measure: &mut Measure,
     presenting: bool,
 ) -> Vec<Command> {
     let mut commands = Vec::new();
@@ -49,29 +59,38 @@ pub fn scenarios_panel_ui(
         });
     }
     egui::CentralPanel::default().show(ui, |ui| {
+        let viewport = ui.available_height();
         ScrollArea::vertical().id_salt("scenario-main").show(ui, |ui| {
-            header_ui(ui, session, &mut commands);
+            let top = ui.cursor().top();
+            let height_left = |ui: &Ui| (viewport - (ui.cursor().top() - top)).max(0.0);
+            header_ui(ui, session, presenting, &mut commands);
             ui.separator();
             step_ui(ui, session);
-            code_panes_ui(ui, session);
-            // A lesson whose point is a table shows it once its run has made it.
-            if let Some(table) = session.verdict().and_then(|v| v.report.table.as_ref()) {
-                ui.separator();
-                table_ui(ui, table, "scenario-table");
-            }
+            let code_height = (height_left(ui) * CODE_SHARE).max(MIN_CODE_HEIGHT);
+            code_panes_ui(ui, session, code_height, presenting);
             ui.separator();
+            let model = session.run().model();
+            // The toggles follow the counts, so a narrow window wraps them
+            // rather than drawing one over the other.
             ui.horizontal_wrapped(|ui| {
-                heap_counts_ui(ui, session.run().model());
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    for choice in [XAxis::Time, XAxis::Sequence] {
-                        ui.selectable_value(x_axis, choice, choice.label());
-                    }
-                });
+                heap_counts_ui(ui, model);
+                ui.separator();
+                plot_controls_ui(ui, x_axis, Some(measure));
             });
+            let lower = height_left(ui).max(MIN_LOWER_HEIGHT);
             ui.columns(2, |columns| {
-                columns[0].set_min_height(420.0);
-                allocation_plot_ui(&mut columns[0], session.run().model(), *x_axis, "scenario");
-                results_ui(&mut columns[1], session);
+                // A lesson whose point is a table shows it, once its run has made it,
+                // where the plot would be.
+                match session.verdict().and_then(|v| v.report.table.as_ref()) {
+                    Some(table) => {
+                        ScrollArea::vertical()
+                            .id_salt("scenario-table-scroll")
+                            .max_height(lower)
+                            .show(&mut columns[0], |ui| table_ui(ui, table, "scenario-table"));
+                    }
+                    None => allocation_plot_ui(&mut columns[0], model, *x_axis, &[*measure], "scenario", lower),
+                }
+                results_ui(&mut columns[1], session, lower);
             });
         });
     });
@@ -96,11 +115,16 @@ fn scenario_list_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<C
     }
 }
 
-fn header_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<Command>) {
+fn header_ui(ui: &mut Ui, session: &ScenarioSession, presenting: bool, commands: &mut Vec<Command>) {
     let scenario = session.scenario();
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.heading(scenario.title());
-        ui.weak(scenario.id());
+        if presenting {
+            // The list is hidden while presenting; another lesson is a menu away.
+            lesson_menu_ui(ui, session, commands);
+        } else {
+            ui.weak(scenario.id());
+        }
     });
     ui.horizontal_wrapped(|ui| {
         ui.label("Variant:");
@@ -118,7 +142,7 @@ fn header_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<Command>
             ui.label(RichText::new("runs isolated in a child process").italics().color(ANOMALY_COLOR));
         }
     });
-    if let Some(variant) = scenario.variant(session.variant()) {
+    if let Some(variant) = scenario.variant(session.variant()).filter(|_| !presenting) {
         ui.weak(variant.summary);
     }
     ui.horizontal_wrapped(|ui| {
@@ -144,19 +168,9 @@ fn header_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<Command>
         if ui.button("Reset").clicked() {
             commands.push(ScenarioCommand::Reset.into());
         }
-        if ui
-            .button("Export run")
-            .on_hover_text("Timeline as CSV and Chrome trace; report as Markdown and JSON")
-            .clicked()
-        {
-            commands.push(Command::Export(Export::Run));
-        }
-        let mut speed = session.steps_per_second();
-        if ui
-            .add(egui::Slider::new(&mut speed, 0.25..=20.0).logarithmic(true).suffix(" steps/s").text("speed"))
-            .changed()
-        {
-            commands.push(ScenarioCommand::SetSpeed(speed).into());
+        // Exports and the speed are the instructor's, set before presenting.
+        if !presenting {
+            exports_and_speed_ui(ui, session, commands);
         }
         if scenario.id() == "threads-shared-resource" {
             let mut threads = session.options().threads;
@@ -166,6 +180,29 @@ fn header_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<Command>
         }
         if run.busy() {
             ui.spinner();
+        }
+    });
+}
+
+fn exports_and_speed_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<Command>) {
+    if ui.button("Export run").on_hover_text("Timeline as CSV and Chrome trace; report as Markdown and JSON").clicked()
+    {
+        commands.push(Command::Export(Export::Run));
+    }
+    let mut speed = session.steps_per_second();
+    if ui.add(egui::Slider::new(&mut speed, 0.25..=20.0).logarithmic(true).suffix(" steps/s").text("speed")).changed() {
+        commands.push(ScenarioCommand::SetSpeed(speed).into());
+    }
+}
+
+/// Another lesson, picked without the list: for presentation mode.
+fn lesson_menu_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<Command>) {
+    egui::ComboBox::from_id_salt("lesson-menu").selected_text("Other lesson").show_ui(ui, |ui| {
+        for scenario in session.scenarios() {
+            let selected = scenario.id() == session.scenario().id();
+            if ui.selectable_label(selected, scenario.title()).clicked() && !selected {
+                commands.push(ScenarioCommand::Select(scenario.id()).into());
+            }
         }
     });
 }
@@ -247,7 +284,9 @@ fn crash_box_ui(ui: &mut Ui, session: &ScenarioSession, crash: &Crash<'_>) {
     });
 }
 
-fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession) {
+/// Both code panes, at most `height` tall; presenting, only the current
+/// step's regions, so the room sees the lines that matter.
+fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession, height: f32, presenting: bool) {
     let run = session.run();
     let steps = run.steps();
     let reached = steps_reached(run);
@@ -267,10 +306,10 @@ fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession) {
             let regions: &[CodeRegion] = if rust { &code.rust } else { &code.c };
             // Long lines wrap rather than run off the pane: a cut line hides the
             // end of a call or of its SAFETY comment.
-            ScrollArea::vertical().id_salt(("code", title)).max_height(CODE_HEIGHT).auto_shrink([false, true]).show(
+            ScrollArea::vertical().id_salt(("code", title)).max_height(height).auto_shrink([false, true]).show(
                 column,
                 |ui| {
-                    for region in regions {
+                    for region in regions.iter().filter(|r| !presenting || highlighted == Some(r.name)) {
                         let CodeRegion { name, text, crash_line } = region;
                         let lit = highlighted == Some(*name);
                         let fill = if lit {
@@ -346,10 +385,10 @@ fn wrap_code_line(line: &str, columns: usize) -> Vec<String> {
     rows
 }
 
-fn results_ui(ui: &mut Ui, session: &ScenarioSession) {
+fn results_ui(ui: &mut Ui, session: &ScenarioSession, height: f32) {
     let run = session.run();
     let model = run.model();
-    ScrollArea::vertical().id_salt("scenario-results").show(ui, |ui| {
+    ScrollArea::vertical().id_salt("scenario-results").max_height(height).show(ui, |ui| {
         // Once the run is over, the verdict lists every finding, leaks
         // included; until then, what was caught so far.
         if session.verdict().is_some() {

@@ -6,7 +6,7 @@ use egui::Ui;
 use crate::command::Command;
 use crate::track::{LEAK_SITE, TrackerCommand, TrackerSession};
 
-use super::allocation_plot::{XAxis, allocation_plot_ui};
+use super::allocation_plot::{Measure, XAxis, allocation_plot_ui, plot_controls_ui};
 use super::anomaly_list::anomaly_list_ui;
 use super::heap_counts::heap_counts_ui;
 use super::outstanding_table::{BlockContext, outstanding_table_ui};
@@ -53,17 +53,17 @@ pub fn tracker_panel_ui(ui: &mut Ui, session: &TrackerSession, x_axis: &mut XAxi
     });
     ui.separator();
     let model = session.model();
+    // The toggles follow the counts, so a narrow window wraps them rather
+    // than drawing one over the other.
     ui.horizontal_wrapped(|ui| {
         heap_counts_ui(ui, model);
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            for choice in [XAxis::Time, XAxis::Sequence] {
-                ui.selectable_value(x_axis, choice, choice.label());
-            }
-            ui.weak("x axis:");
-        });
+        ui.separator();
+        ui.weak("x axis:");
+        plot_controls_ui(ui, x_axis, None);
     });
+    let height = ui.available_height();
     ui.columns(2, |columns| {
-        allocation_plot_ui(&mut columns[0], model, *x_axis, "tracker");
+        allocation_plot_ui(&mut columns[0], model, *x_axis, &Measure::BOTH, "tracker", height);
         egui::ScrollArea::vertical().id_salt("tracker-lists").show(&mut columns[1], |ui| {
             anomaly_list_ui(ui, model.anomalies());
             ui.separator();

@@ -18,8 +18,9 @@ pub struct PackedMirror {
 // [/step]
 
 // [step:read@unpacked-mirror]
-/// Wrong: `repr(C)` without `packed` pads `value` to offset 4
-/// and `timestamp` to 8, so both are read from the wrong bytes.
+/// Wrong: `repr(C)` without `packed` pads `value` to
+/// offset 4 and `timestamp` to 8, so both are read from
+/// the wrong bytes.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NaturalMirror {
@@ -30,8 +31,8 @@ pub struct NaturalMirror {
 // [/step]
 
 // [step:read@rust-layout-mirror]
-/// Wrong: without `repr(C)` rustc may order and pad fields as
-/// it likes.
+/// Wrong: without `repr(C)` rustc may order and pad
+/// fields as it likes.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RustMirror {
     pub flag: u8,
@@ -57,9 +58,9 @@ pub struct CPackedData(NonNull<c_void>);
 impl CPackedData {
     pub fn new() -> Option<CPackedData> {
         // [step:fill]
-        // SAFETY: packed_data_new returns NULL or a block that C filled
-        // (flag = 1, value = 0xDEADBEEF, timestamp = 1700000000123) and
-        // that the caller owns.
+        // SAFETY: packed_data_new returns NULL or a block that C
+        // filled (flag = 1, value = 0xDEADBEEF, timestamp =
+        // 1700000000123) and that the caller owns.
         let data: *mut c_void = unsafe { packed_data_new() };
         // [/step]
         NonNull::new(data).map(CPackedData)
@@ -101,8 +102,8 @@ impl CPackedData {
         let data = self.0.as_ptr();
         // [step:read]
         // SAFETY: `data` points at C's 13 initialised bytes and
-        // PackedMirror is exactly those 13; read_unaligned, as a packed
-        // struct may sit at any address.
+        // PackedMirror is exactly those 13; read_unaligned, as a
+        // packed struct may sit at any address.
         let m: PackedMirror = unsafe { data.cast::<PackedMirror>().read_unaligned() };
         // [/step]
         Decoded { flag: m.flag, value: m.value, timestamp: m.timestamp, mirror_size: size_of::<PackedMirror>() }
@@ -111,9 +112,10 @@ impl CPackedData {
     pub fn read_natural(&self) -> Decoded {
         let data = self.0.as_ptr();
         // [step:read@unpacked-mirror]
-        // Wrong: unsafe { data.cast::<NaturalMirror>().read_unaligned()
-        // } reads 16 bytes from C's 13. Here the read is checked and
-        // the tail zeroed:
+        // Wrong: unsafe {
+        // data.cast::<NaturalMirror>().read_unaligned() } reads
+        // 16 bytes from C's 13. Here the read is checked and the
+        // tail zeroed:
         let m: NaturalMirror = Self::read_checked(data);
         // [/step]
         Decoded { flag: m.flag, value: m.value, timestamp: m.timestamp, mirror_size: size_of::<NaturalMirror>() }
@@ -122,8 +124,9 @@ impl CPackedData {
     pub fn read_rust_layout(&self) -> Decoded {
         let data = self.0.as_ptr();
         // [step:read@rust-layout-mirror]
-        // Wrong: unsafe { data.cast::<RustMirror>().read_unaligned() }
-        // reads rustc's own layout. Here the read is checked and the
+        // Wrong: unsafe {
+        // data.cast::<RustMirror>().read_unaligned() } reads
+        // rustc's own layout. Here the read is checked and the
         // tail zeroed:
         let m: RustMirror = Self::read_checked(data);
         // [/step]
@@ -132,12 +135,12 @@ impl CPackedData {
 }
 
 // [step:free]
-// Dropping the CPackedData runs this Drop, which gives the
-// block back to C:
+// Dropping the CPackedData runs this Drop, which gives
+// the block back to C:
 impl Drop for CPackedData {
     fn drop(&mut self) {
-        // SAFETY: we own the block and free it once, with its C
-        // free.
+        // SAFETY: we own the block and free it once, with
+        // its C free.
         unsafe { packed_data_free(self.0.as_ptr()) }
     }
 }

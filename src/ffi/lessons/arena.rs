@@ -25,12 +25,12 @@ impl Arena {
 }
 
 // [step:release]
-// Dropping the Arena runs this Drop: one arena_free for all its
-// items.
+// Dropping the Arena runs this Drop: one arena_free for
+// all its items.
 impl Drop for Arena {
     fn drop(&mut self) {
-        // SAFETY: we own the arena and free it once, with its C
-        // free.
+        // SAFETY: we own the arena and free it once, with
+        // its C free.
         unsafe { sys::arena_free(self.0.as_ptr()) }
     }
 }
@@ -48,11 +48,12 @@ impl Item {
 }
 
 // [step:release@individual]
-// Dropping an Item runs this Drop: one item_free per item.
+// Dropping an Item runs this Drop: one item_free per
+// item.
 impl Drop for Item {
     fn drop(&mut self) {
-        // SAFETY: we own the item and free it once, with its C
-        // free.
+        // SAFETY: we own the item and free it once, with
+        // its C free.
         unsafe { sys::item_free(self.0.as_ptr()) }
     }
 }

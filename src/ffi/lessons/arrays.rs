@@ -18,8 +18,8 @@ pub struct CArray {
 impl CArray {
     pub fn create(len: usize) -> Option<CArray> {
         // [step:create]
-        // SAFETY: create_array returns NULL or `len` initialised ints
-        // that the caller owns.
+        // SAFETY: create_array returns NULL or `len` initialised
+        // ints that the caller owns.
         let ptr: *mut i32 = unsafe { create_array(len) };
         // [/step]
         NonNull::new(ptr).map(|ptr| CArray { ptr, len })
@@ -30,8 +30,8 @@ impl CArray {
         let (ptr, len) = (self.ptr.as_ptr(), self.len);
         let named = name_rust_blocks(c"slice::to_vec");
         // [step:view]
-        // SAFETY: `ptr` holds `len` initialised ints, which C keeps
-        // until free_array; the slice only borrows them.
+        // SAFETY: `ptr` holds `len` initialised ints, which C
+        // keeps until free_array; the slice only borrows them.
         let slice: &[i32] = unsafe { std::slice::from_raw_parts(ptr, len) };
         let copy: Vec<i32> = slice.to_vec(); // Rust's own copy
         // [/step]
@@ -63,11 +63,12 @@ impl CArray {
 }
 
 // [step:free]
-// drop(array) runs this Drop, which gives the array back to C:
+// drop(array) runs this Drop, which gives the array back
+// to C:
 impl Drop for CArray {
     fn drop(&mut self) {
-        // SAFETY: we own the array and free it once, with its C
-        // free.
+        // SAFETY: we own the array and free it once, with
+        // its C free.
         unsafe { free_array(self.ptr.as_ptr()) }
     }
 }
@@ -86,8 +87,9 @@ impl StaleView {
     pub fn read(&self) -> Option<Vec<i32>> {
         let (ptr, len) = (self.ptr.as_ptr(), self.len);
         // [step:use@slice-after-free]
-        // Wrong: unsafe { slice::from_raw_parts(ptr, len) } reads freed
-        // memory. Here the tracker is asked first, and refuses:
+        // Wrong: unsafe { slice::from_raw_parts(ptr, len) } reads
+        // freed memory. Here the tracker is asked first, and
+        // refuses:
         let values: Option<Vec<i32>> = read_if_live(ptr, len);
         // [/step]
         values

@@ -21,8 +21,8 @@ pub struct CBuffer {
 impl CBuffer {
     pub fn new(capacity: usize) -> Option<CBuffer> {
         // [step:make]
-        // SAFETY: make_buffer returns NULL or `capacity` zeroed bytes
-        // that the caller owns.
+        // SAFETY: make_buffer returns NULL or `capacity` zeroed
+        // bytes that the caller owns.
         let buffer: *mut c_char = unsafe { make_buffer(capacity) };
         // [/step]
         NonNull::new(buffer).map(|ptr| CBuffer { ptr, capacity })
@@ -48,11 +48,11 @@ impl CBuffer {
         }
         let buffer = self.ptr.as_ptr();
         // [step:copy@overflow]
-        // Wrong: copy_unbounded is strcpy, which writes all 26 bytes
-        // into 16.
-        // SAFETY: of this demonstration only, the overrun stays inside
-        // the tracker's tail canary, which reports it when the buffer
-        // is freed.
+        // Wrong: copy_unbounded is strcpy, which writes all 26
+        // bytes into 16.
+        // SAFETY: of this demonstration only, the overrun stays
+        // inside the tracker's tail canary, which reports it when
+        // the buffer is freed.
         unsafe { copy_unbounded(buffer, text.as_ptr()) };
         // [/step]
         true
@@ -68,12 +68,12 @@ impl CBuffer {
 }
 
 // [step:free]
-// Dropping the CBuffer runs this Drop, which gives the buffer
-// back to C:
+// Dropping the CBuffer runs this Drop, which gives the
+// buffer back to C:
 impl Drop for CBuffer {
     fn drop(&mut self) {
-        // SAFETY: we own the buffer and free it once, with its
-        // C free.
+        // SAFETY: we own the buffer and free it once,
+        // with its C free.
         unsafe { free_buffer(self.ptr.as_ptr()) }
     }
 }
@@ -99,10 +99,11 @@ pub fn find_user_name(id: i32) -> Option<&'static CStr> {
 /// SIGSEGV; it is only ever run in a child process.
 pub fn name_length_unchecked(id: i32) -> usize {
     // [step:lookup@null-unchecked]
-    // SAFETY: lookup_user_name returns NULL or a static string.
+    // SAFETY: lookup_user_name returns NULL or a static
+    // string.
     let name: *const c_char = unsafe { lookup_user_name(id) };
-    // SAFETY: claimed, wrongly: `name` was never checked for NULL.
-    // (This variant only ever runs in a child process.)
+    // SAFETY: claimed, wrongly: `name` was never checked for
+    // NULL. (This variant only ever runs in a child process.)
     let length = unsafe { name_length(name) }; // strlen(NULL) // [crash]
     // [/step]
     length

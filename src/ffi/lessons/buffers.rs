@@ -28,15 +28,15 @@ fn fill(buffer: NonNull<c_void>, input: &CStr) -> Result<(), FillError> {
 }
 
 // [step:process]
-/// The guard: `Drop` calls `buffer_close`, on every path out of
-/// a scope.
+/// The guard: `Drop` calls `buffer_close`, on every path
+/// out of a scope.
 #[derive(Debug)]
 pub struct BufferGuard(NonNull<c_void>);
 
 impl BufferGuard {
     pub fn open() -> Option<BufferGuard> {
-        // SAFETY: buffer_open returns NULL or CAPACITY zeroed
-        // bytes that the caller owns.
+        // SAFETY: buffer_open returns NULL or CAPACITY
+        // zeroed bytes that the caller owns.
         NonNull::new(unsafe { buffer_open(CAPACITY) }).map(BufferGuard)
     }
 
@@ -47,23 +47,23 @@ impl BufferGuard {
 
 impl Drop for BufferGuard {
     fn drop(&mut self) {
-        // SAFETY: the guard owns the buffer, and Drop runs
-        // once.
+        // SAFETY: the guard owns the buffer, and Drop
+        // runs once.
         unsafe { buffer_close(self.0.as_ptr()) }
     }
 }
 // [/step]
 
 // [step:process@manual-free]
-/// No guard: whoever holds it must call close on every path.
-/// Forgetting leaks the buffer.
+/// No guard: whoever holds it must call close on every
+/// path. Forgetting leaks the buffer.
 #[derive(Debug)]
 pub struct ManualBuffer(NonNull<c_void>);
 
 impl ManualBuffer {
     pub fn open() -> Option<ManualBuffer> {
-        // SAFETY: buffer_open returns NULL or CAPACITY zeroed
-        // bytes that the caller owns.
+        // SAFETY: buffer_open returns NULL or CAPACITY
+        // zeroed bytes that the caller owns.
         NonNull::new(unsafe { buffer_open(CAPACITY) }).map(ManualBuffer)
     }
 
@@ -72,8 +72,8 @@ impl ManualBuffer {
     }
 
     pub fn close(self) {
-        // SAFETY: close takes the buffer by value, so it runs
-        // once.
+        // SAFETY: close takes the buffer by value, so it
+        // runs once.
         unsafe { buffer_close(self.0.as_ptr()) }
     }
 }

@@ -13,10 +13,10 @@ pub struct CallbackFailed;
 /// C's `process_items`, calling `callback` for each item.
 pub fn process_items(items: &[c_int], callback: extern "C" fn(c_int) -> c_int) -> Result<(), CallbackFailed> {
     // [step:callback@correct,no-catch-unwind]
-    // SAFETY: `items` is valid for the call. A callback that panics
-    // without catching it aborts the process: Rust never unwinds
-    // out of an extern "C" fn. (The variant that shows this runs
-    // isolated.)
+    // SAFETY: `items` is valid for the call. A callback that
+    // panics without catching it aborts the process: Rust
+    // never unwinds out of an extern "C" fn. (The variant
+    // that shows this runs isolated.)
     let status = unsafe { sys::process_items(items.as_ptr(), items.len(), callback) };
     // [/step]
     if status == 0 { Ok(()) } else { Err(CallbackFailed) }

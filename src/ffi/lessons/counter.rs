@@ -46,8 +46,8 @@ unsafe impl Sync for Counter {}
 impl Counter {
     pub fn new() -> Option<Counter> {
         // [step:create]
-        // SAFETY: counter_new returns NULL or a zeroed counter that the
-        // caller owns.
+        // SAFETY: counter_new returns NULL or a zeroed counter
+        // that the caller owns.
         let counter: *mut sys::counter = unsafe { counter_new() };
         // [/step]
         NonNull::new(counter).map(|counter| Counter { counter, tracker: active_tracker() })
@@ -65,30 +65,30 @@ impl Counter {
         match strategy {
             Strategy::Unsynchronised => {
                 // [step:add@unsynchronised]
-                // SAFETY: the counter outlives the threads. Its C loads, then
-                // stores, each a relaxed atomic: updates are lost when threads
-                // interleave, with no undefined behaviour.
+                // SAFETY: the counter outlives the threads. Its C loads,
+                // then stores, each a relaxed atomic: updates are lost
+                // when threads interleave, with no undefined behaviour.
                 unsafe { counter_add_unsynchronised(counter, times) };
                 // [/step]
             }
             Strategy::LockStep => {
                 // [step:add@lock-step]
-                // SAFETY: as unsynchronised, but every thread loads before any
-                // stores, each round: the worst case, forced.
+                // SAFETY: as unsynchronised, but every thread loads
+                // before any stores, each round: the worst case, forced.
                 unsafe { counter_add_lock_step(counter, times, threads) };
                 // [/step]
             }
             Strategy::Mutex => {
                 // [step:add@correct]
-                // SAFETY: the counter outlives the threads, and its C holds the
-                // counter's mutex around each load and store.
+                // SAFETY: the counter outlives the threads, and its C
+                // holds the counter's mutex around each load and store.
                 unsafe { counter_add_locked(counter, times) };
                 // [/step]
             }
             Strategy::Atomic => {
                 // [step:add@atomic]
-                // SAFETY: the counter outlives the threads, and its C adds with
-                // one atomic fetch-add.
+                // SAFETY: the counter outlives the threads, and its C
+                // adds with one atomic fetch-add.
                 unsafe { counter_add_atomic(counter, times) };
                 // [/step]
             }
@@ -104,12 +104,12 @@ impl Counter {
 }
 
 // [step:free]
-// Dropping the Counter runs this Drop, which gives it back to
-// C:
+// Dropping the Counter runs this Drop, which gives it
+// back to C:
 impl Drop for Counter {
     fn drop(&mut self) {
-        // SAFETY: we own the counter and free it once, with its
-        // C free.
+        // SAFETY: we own the counter and free it once,
+        // with its C free.
         unsafe { counter_free(self.counter.as_ptr()) }
     }
 }

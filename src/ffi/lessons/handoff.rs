@@ -35,9 +35,10 @@ extern "C" fn destroy_widget(object: *mut c_void) {
         return;
     }
     // [step:release]
-    // C calls destroy_widget(object) once, to give the Box back:
-    // SAFETY: `object` came from Box::into_raw, and C calls destroy
-    // once.
+    // C calls destroy_widget(object) once, to give the Box
+    // back:
+    // SAFETY: `object` came from Box::into_raw, and C calls
+    // destroy once.
     let widget: Box<Widget> = unsafe { Box::from_raw(object.cast::<Widget>()) };
     drop(widget); // Rust's allocator frees the widget
     // [/step]
@@ -77,8 +78,8 @@ pub fn hand_over(id: u32, label: &str) -> Option<Holder> {
     // [step:hand_over]
     let widget = Box::new(Widget::new(id, label));
     let object: *mut c_void = Box::into_raw(widget).cast(); // Rust lets go
-    // SAFETY: C keeps `object` and calls destroy_widget on it once,
-    // when the holder is released.
+    // SAFETY: C keeps `object` and calls destroy_widget on it
+    // once, when the holder is released.
     let holder: *mut holder = unsafe { holder_adopt(object, destroy_widget) };
     // [/step]
     drop(named);
@@ -102,10 +103,11 @@ impl Holder {
     pub fn release_twice(self) {
         let holder = self.0.as_ptr();
         // [step:release@destroy-twice]
-        // C's holder_release_twice calls destroy_widget(object) twice:
+        // C's holder_release_twice calls destroy_widget(object)
+        // twice:
         // SAFETY: of this demonstration only, the second call is
-        // refused before Box::from_raw, because the tracker knows the
-        // block is gone.
+        // refused before Box::from_raw, because the tracker knows
+        // the block is gone.
         unsafe { holder_release_twice(holder) };
         // [/step]
     }
@@ -115,7 +117,8 @@ impl Holder {
         let holder = self.0.as_ptr();
         // [step:release@never-destroyed]
         // SAFETY: frees only C's holder; destroy_widget is never
-        // called, so nothing rebuilds the Box and the widget leaks.
+        // called, so nothing rebuilds the Box and the widget
+        // leaks.
         unsafe { holder_forget(holder) };
         // [/step]
     }
@@ -139,8 +142,8 @@ pub fn share(id: u32, label: &str) -> Option<Shared> {
     // [step:share]
     let widget = Arc::new(Widget::new(id, label));
     let object: *const c_void = Arc::into_raw(Arc::clone(&widget)).cast(); // C's own count
-    // SAFETY: C keeps `object` and calls release_widget on it once,
-    // in shared_drop.
+    // SAFETY: C keeps `object` and calls release_widget on it
+    // once, in shared_drop.
     let in_c: *mut shared_ref = unsafe { shared_keep(object, release_widget) };
     // [/step]
     drop(named);
@@ -163,8 +166,9 @@ impl Shared {
         let Shared { widget, in_c } = self;
         let in_c = in_c.as_ptr();
         // [step:unshare]
-        // SAFETY: C's reference is live and dropped once; shared_drop
-        // calls release_widget, which gives back C's count.
+        // SAFETY: C's reference is live and dropped once;
+        // shared_drop calls release_widget, which gives back C's
+        // count.
         unsafe { shared_drop(in_c) };
         drop(widget); // Rust's own count: the last one frees the widget
         // [/step]
@@ -175,9 +179,9 @@ impl Shared {
 /// aborts the process. Only ever run in a child process.
 pub fn unprotected_double_free() {
     // [step:release@double-free-unprotected]
-    // SAFETY: not safe at all, deliberately: this is the crash the
-    // lesson shows, and it is only called from a variant that runs
-    // isolated.
+    // SAFETY: not safe at all, deliberately: this is the
+    // crash the lesson shows, and it is only called from a
+    // variant that runs isolated.
     unsafe { sys::unprotected_double_free() } // [crash]
     // [/step]
 }

@@ -30,8 +30,8 @@ impl CMessage {
     pub fn copy_text(&self) -> String {
         let ptr = self.ptr.as_ptr();
         // [step:copy]
-        // SAFETY: `ptr` is a live NUL-terminated string that C keeps
-        // until it is given back to free_message.
+        // SAFETY: `ptr` is a live NUL-terminated string that C
+        // keeps until it is given back to free_message.
         let text: &CStr = unsafe { CStr::from_ptr(ptr) };
         let copy: String = text.to_string_lossy().into_owned();
         // [/step]
@@ -48,12 +48,12 @@ impl CMessage {
 }
 
 // [step:give_back]
-// drop(message) runs this Drop, which gives the string back to
-// C:
+// drop(message) runs this Drop, which gives the string
+// back to C:
 impl Drop for CMessage {
     fn drop(&mut self) {
-        // SAFETY: we own the string and free it once, with C's
-        // own free.
+        // SAFETY: we own the string and free it once,
+        // with C's own free.
         unsafe { free_message(self.ptr.as_ptr()) }
     }
 }

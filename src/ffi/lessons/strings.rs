@@ -22,8 +22,9 @@ impl RawCString {
     pub fn lend(text: CString) -> (RawCString, usize) {
         // [step:lend]
         let raw: *mut c_char = text.into_raw(); // Rust no longer owns the block
-        // SAFETY: `raw` is a live NUL-terminated string; C only reads
-        // it during the call and keeps no copy of the pointer.
+        // SAFETY: `raw` is a live NUL-terminated string; C only
+        // reads it during the call and keeps no copy of the
+        // pointer.
         let length = unsafe { sys::read_rust_string(raw) };
         // [/step]
         (RawCString(raw), length)
@@ -37,8 +38,8 @@ impl RawCString {
     pub fn reclaim(self) {
         let raw = self.0;
         // [step:reclaim]
-        // SAFETY: `raw` came from CString::into_raw and is taken back
-        // once; C holds no copy of it.
+        // SAFETY: `raw` came from CString::into_raw and is taken
+        // back once; C holds no copy of it.
         let text = unsafe { CString::from_raw(raw) };
         drop(text); // Rust's allocator frees the block
         // [/step]
@@ -59,9 +60,9 @@ impl RawCString {
     pub fn freed_by_c(self) {
         let raw = self.0;
         // [step:reclaim@c-frees-it]
-        // SAFETY: of this demonstration only, the tracker finds a block
-        // of Rust's heap, reports the foreign free and releases
-        // nothing.
+        // SAFETY: of this demonstration only, the tracker finds a
+        // block of Rust's heap, reports the foreign free and
+        // releases nothing.
         unsafe { sys::c_frees_rust_string(raw) }; // C's free() on Rust's block
         // Rust believes C freed it: no CString::from_raw follows
         // [/step]
@@ -91,9 +92,10 @@ pub fn greet_pointer(name: *const c_char) -> Option<String> {
     // [step:pass@correct,temporary]
     // greet_pointer(name) calls C, which reads the name:
     let mut out = [0 as c_char; 64];
-    // SAFETY: `name` must be a live NUL-terminated string for the
-    // whole call, which a dangling one is not (the tracker refuses
-    // its read); greet's snprintf writes at most out.len() bytes.
+    // SAFETY: `name` must be a live NUL-terminated string for
+    // the whole call, which a dangling one is not (the
+    // tracker refuses its read); greet's snprintf writes at
+    // most out.len() bytes.
     let written = unsafe { sys::greet(name, out.as_mut_ptr(), out.len()) };
     // [/step]
     if written < 0 || !live {
