@@ -19,7 +19,7 @@ use crate::teaching::quiz::{Quiz, QuizCommand};
 use crate::track::TrackerSession;
 use crate::ui::allocation_plot::{Measure, XAxis};
 use crate::ui::layouts_panel::{LayoutsView, layouts_panel_ui};
-use crate::ui::plan_panel::plan_panel_ui;
+use crate::ui::plan_panel::{plan_panel_ui, plan_strip_ui};
 use crate::ui::quiz_panel::quiz_panel_ui;
 use crate::ui::scenarios_panel::scenarios_panel_ui;
 use crate::ui::shortcuts::{self, Shortcut, cheat_sheet_ui};
@@ -496,11 +496,19 @@ enum ModeButton {
     Shortcuts,
 }
 
-/// Theme and zoom; presenting adds a zoom of at least 1.75 and high-contrast text.
+/// The size, in points, that presentation mode lays a tab out in at the
+/// least: the screen is zoomed as far as keeps it, so a 1280×800 projector
+/// gets 1.64×, a 1920×1080 one 2.25×, and a 1024×640 screen 1.31×.
+const PRESENTED_SIZE: egui::Vec2 = egui::vec2(780.0, 480.0);
+
+/// Theme and zoom; presenting zooms the screen down to `PRESENTED_SIZE`
+/// (from 1× to 2.5×) and makes text high-contrast.
 fn apply_look(ctx: &egui::Context, settings: &Settings, presenting: bool) {
     ctx.set_theme(if settings.dark_mode { egui::Theme::Dark } else { egui::Theme::Light });
     let zoom = if settings.zoom.is_finite() && (0.5..=3.0).contains(&settings.zoom) { settings.zoom } else { 1.0 };
-    ctx.set_zoom_factor(if presenting { zoom.clamp(1.75, 2.5) } else { zoom });
+    let screen = ctx.content_rect().size() * ctx.zoom_factor();
+    let presented = (screen / PRESENTED_SIZE).min_elem().clamp(1.0, 2.5);
+    ctx.set_zoom_factor(if presenting { presented } else { zoom });
     ctx.all_styles_mut(|style| {
         let strong = if style.visuals.dark_mode { egui::Color32::WHITE } else { egui::Color32::BLACK };
         style.visuals.override_text_color = presenting.then_some(strong);
@@ -571,10 +579,17 @@ impl eframe::App for FfiscopeApp {
             }
         }
         if self.plan_open {
-            let (current, presenting) = (self.settings.plan_stop, self.presenting);
-            egui::Panel::right("lesson-plan").resizable(true).default_size(280.0).show(ui, |ui| {
-                commands.extend(plan_panel_ui(ui, current, presenting).map(Command::PlanGo));
-            });
+            let current = self.settings.plan_stop;
+            // Presenting, the plan is a strip: the tab keeps its width for the room.
+            if self.presenting {
+                egui::Panel::bottom("lesson-plan-strip").show(ui, |ui| {
+                    commands.extend(plan_strip_ui(ui, current).map(Command::PlanGo));
+                });
+            } else {
+                egui::Panel::right("lesson-plan").resizable(true).default_size(280.0).show(ui, |ui| {
+                    commands.extend(plan_panel_ui(ui, current).map(Command::PlanGo));
+                });
+            }
         }
         let presenting = self.presenting;
         egui::CentralPanel::default().show(ui, |ui| {

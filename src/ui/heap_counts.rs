@@ -19,16 +19,19 @@ pub fn live_label(model: &Model, domain: Domain) -> String {
     )
 }
 
-pub fn heap_counts_ui(ui: &mut Ui, model: &Model) {
+/// Both heaps' live counts; unless `brief`, with their totals and peaks.
+pub fn heap_counts_ui(ui: &mut Ui, model: &Model, brief: bool) {
     for domain in Domain::ALL {
         let stats = model.heap(domain).stats();
         ui.label(RichText::new(live_label(model, domain)).color(heap_color(domain)).strong());
-        ui.weak(format!(
-            "({} allocations, {} frees, peak {})",
-            format::thousands(stats.allocations),
-            format::thousands(stats.frees),
-            format::bytes(stats.peak_bytes)
-        ));
+        if !brief {
+            ui.weak(format!(
+                "({} allocations, {} frees, peak {})",
+                format::thousands(stats.allocations),
+                format::thousands(stats.frees),
+                format::bytes(stats.peak_bytes)
+            ));
+        }
         ui.add_space(12.0);
     }
     let dropped = model.dropped_events();

@@ -65,15 +65,19 @@ pub fn scenarios_panel_ui(
             let height_left = |ui: &Ui| (viewport - (ui.cursor().top() - top)).max(0.0);
             header_ui(ui, session, presenting, &mut commands);
             ui.separator();
-            step_ui(ui, session);
-            let code_height = (height_left(ui) * CODE_SHARE).max(MIN_CODE_HEIGHT);
+            step_ui(ui, session, presenting);
+            // The code gets its share, but not the plot's minimum (nor the
+            // counts' row above the plot).
+            let rest = height_left(ui);
+            let counts_row = ui.spacing().interact_size.y * 2.0;
+            let code_height = (rest * CODE_SHARE).min(rest - MIN_LOWER_HEIGHT - counts_row).max(MIN_CODE_HEIGHT);
             code_panes_ui(ui, session, code_height, presenting);
             ui.separator();
             let model = session.run().model();
             // The toggles follow the counts, so a narrow window wraps them
             // rather than drawing one over the other.
             ui.horizontal_wrapped(|ui| {
-                heap_counts_ui(ui, model);
+                heap_counts_ui(ui, model, presenting);
                 ui.separator();
                 plot_controls_ui(ui, x_axis, Some(measure));
             });
@@ -126,62 +130,76 @@ fn header_ui(ui: &mut Ui, session: &ScenarioSession, presenting: bool, commands:
             ui.weak(scenario.id());
         }
     });
-    ui.horizontal_wrapped(|ui| {
-        ui.label("Variant:");
-        for variant in scenario.variants() {
-            let selected = variant.name == session.variant();
-            let mut hint = variant.summary.to_owned();
-            if variant.crashes {
-                hint.push_str(" Runs in a child process.");
-            }
-            if ui.selectable_label(selected, variant_label(variant.name)).on_hover_text(hint).clicked() && !selected {
-                commands.push(ScenarioCommand::SetVariant(variant.name).into());
-            }
-        }
-        if session.isolated() {
-            ui.label(RichText::new("runs isolated in a child process").italics().color(ANOMALY_COLOR));
-        }
-    });
-    if let Some(variant) = scenario.variant(session.variant()).filter(|_| !presenting) {
+    // Presenting, the variants and the step buttons share a row: the height
+    // is the room's, for the code and the plot.
+    if presenting {
+        ui.horizontal_wrapped(|ui| {
+            variants_ui(ui, session, commands);
+            ui.separator();
+            controls_ui(ui, session, presenting, commands);
+        });
+        return;
+    }
+    ui.horizontal_wrapped(|ui| variants_ui(ui, session, commands));
+    if let Some(variant) = scenario.variant(session.variant()) {
         ui.weak(variant.summary);
     }
-    ui.horizontal_wrapped(|ui| {
-        let run = session.run();
-        let can_step = !run.is_over() && !run.busy();
-        if ui.add_enabled(can_step, egui::Button::new("Step")).on_hover_text("Run the next step (Space)").clicked() {
-            commands.push(ScenarioCommand::Step.into());
+    ui.horizontal_wrapped(|ui| controls_ui(ui, session, presenting, commands));
+}
+
+fn variants_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<Command>) {
+    ui.label("Variant:");
+    for variant in session.scenario().variants() {
+        let selected = variant.name == session.variant();
+        let mut hint = variant.summary.to_owned();
+        if variant.crashes {
+            hint.push_str(" Runs in a child process.");
         }
-        if ui
-            .add_enabled(run.steps_run() > 0, egui::Button::new("Back"))
-            .on_hover_text("Re-run from the start to the previous step")
-            .clicked()
-        {
-            commands.push(ScenarioCommand::Back.into());
+        if ui.selectable_label(selected, variant_label(variant.name)).on_hover_text(hint).clicked() && !selected {
+            commands.push(ScenarioCommand::SetVariant(variant.name).into());
         }
-        if session.is_auto_running() {
-            if ui.button("Pause").clicked() {
-                commands.push(ScenarioCommand::Pause.into());
-            }
-        } else if ui.add_enabled(!run.is_over(), egui::Button::new("Run to end")).clicked() {
-            commands.push(ScenarioCommand::RunToEnd.into());
+    }
+    if session.isolated() {
+        ui.label(RichText::new("runs isolated in a child process").italics().color(ANOMALY_COLOR));
+    }
+}
+
+fn controls_ui(ui: &mut Ui, session: &ScenarioSession, presenting: bool, commands: &mut Vec<Command>) {
+    let run = session.run();
+    let can_step = !run.is_over() && !run.busy();
+    if ui.add_enabled(can_step, egui::Button::new("Step")).on_hover_text("Run the next step (Space)").clicked() {
+        commands.push(ScenarioCommand::Step.into());
+    }
+    if ui
+        .add_enabled(run.steps_run() > 0, egui::Button::new("Back"))
+        .on_hover_text("Re-run from the start to the previous step")
+        .clicked()
+    {
+        commands.push(ScenarioCommand::Back.into());
+    }
+    if session.is_auto_running() {
+        if ui.button("Pause").clicked() {
+            commands.push(ScenarioCommand::Pause.into());
         }
-        if ui.button("Reset").clicked() {
-            commands.push(ScenarioCommand::Reset.into());
+    } else if ui.add_enabled(!run.is_over(), egui::Button::new("Run to end")).clicked() {
+        commands.push(ScenarioCommand::RunToEnd.into());
+    }
+    if ui.button("Reset").clicked() {
+        commands.push(ScenarioCommand::Reset.into());
+    }
+    // Exports and the speed are the instructor's, set before presenting.
+    if !presenting {
+        exports_and_speed_ui(ui, session, commands);
+    }
+    if session.scenario().id() == "threads-shared-resource" {
+        let mut threads = session.options().threads;
+        if ui.add(egui::Slider::new(&mut threads, 2..=8).text("threads")).changed() {
+            commands.push(ScenarioCommand::SetThreads(threads).into());
         }
-        // Exports and the speed are the instructor's, set before presenting.
-        if !presenting {
-            exports_and_speed_ui(ui, session, commands);
-        }
-        if scenario.id() == "threads-shared-resource" {
-            let mut threads = session.options().threads;
-            if ui.add(egui::Slider::new(&mut threads, 2..=8).text("threads")).changed() {
-                commands.push(ScenarioCommand::SetThreads(threads).into());
-            }
-        }
-        if run.busy() {
-            ui.spinner();
-        }
-    });
+    }
+    if run.busy() {
+        ui.spinner();
+    }
 }
 
 fn exports_and_speed_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<Command>) {
@@ -197,7 +215,7 @@ fn exports_and_speed_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut V
 
 /// Another lesson, picked without the list: for presentation mode.
 fn lesson_menu_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<Command>) {
-    egui::ComboBox::from_id_salt("lesson-menu").selected_text("Other lesson").show_ui(ui, |ui| {
+    ui.menu_button("Other lessons…", |ui| {
         for scenario in session.scenarios() {
             let selected = scenario.id() == session.scenario().id();
             if ui.selectable_label(selected, scenario.title()).clicked() && !selected {
@@ -215,7 +233,9 @@ fn steps_reached(run: &dyn RunSource) -> usize {
     }
 }
 
-fn step_ui(ui: &mut Ui, session: &ScenarioSession) {
+/// The step's heading, explanation and what it changed; a crash's box.
+/// Presenting, what the crash box and the lit lines say is not said twice.
+fn step_ui(ui: &mut Ui, session: &ScenarioSession, presenting: bool) {
     let run = session.run();
     let steps = run.steps();
     let reached = steps_reached(run);
@@ -226,7 +246,9 @@ fn step_ui(ui: &mut Ui, session: &ScenarioSession) {
     }
     let crash = run.crash();
     if crash.is_some() {
-        ui.label(RichText::new("What changed: the process died before the step finished.").strong());
+        if !presenting {
+            ui.label(RichText::new("What changed: the process died before the step finished.").strong());
+        }
     } else if let Some(record) = run.records().last() {
         ui.label(RichText::new(format!("What changed: {}", record.summary)).strong());
         for note in &record.notes {
@@ -234,7 +256,7 @@ fn step_ui(ui: &mut Ui, session: &ScenarioSession) {
         }
     }
     if let Some(crash) = crash {
-        crash_box_ui(ui, session, &crash);
+        crash_box_ui(ui, session, &crash, presenting);
     }
     if let Some(error) = run.error() {
         ui.label(RichText::new(error).color(ANOMALY_COLOR));
@@ -242,7 +264,7 @@ fn step_ui(ui: &mut Ui, session: &ScenarioSession) {
 }
 
 /// How the child died, on which lines of the code, in the words it left.
-fn crash_box_ui(ui: &mut Ui, session: &ScenarioSession, crash: &Crash<'_>) {
+fn crash_box_ui(ui: &mut Ui, session: &ScenarioSession, crash: &Crash<'_>, presenting: bool) {
     let steps = session.run().steps();
     let step = crash.step.and_then(|s| steps.get(s as usize));
     let at = match (crash.step, step) {
@@ -263,7 +285,7 @@ fn crash_box_ui(ui: &mut Ui, session: &ScenarioSession, crash: &Crash<'_>) {
                 Some(format!("{language}: {line}"))
             })
             .collect();
-        if !died_at.is_empty() {
+        if !died_at.is_empty() && !presenting {
             ui.label(RichText::new(format!("It died at {}", died_at.join("  →  "))).monospace());
         }
         let explanation = crash.explaining_lines();
@@ -284,6 +306,10 @@ fn crash_box_ui(ui: &mut Ui, session: &ScenarioSession, crash: &Crash<'_>) {
     });
 }
 
+/// Where a code pane last scrolled to its lit region: the scenario, the
+/// variant, the steps reached and the pane's size.
+type ScrolledTo = (&'static str, &'static str, usize, [f32; 2]);
+
 /// Both code panes, at most `height` tall; presenting, only the current
 /// step's regions, so the room sees the lines that matter.
 fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession, height: f32, presenting: bool) {
@@ -293,6 +319,15 @@ fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession, height: f32, presenting
     let focus = reached.saturating_sub(1);
     let current = steps.get(focus.min(steps.len().saturating_sub(1)));
     let crashed = run.crash().is_some();
+    // The room must read the lit regions whole: presenting, if one is taller
+    // than its pane, both panes' code is set smaller, down to `SMALLEST_CODE`.
+    // At a desk the pane scrolls instead, to the lit region.
+    let pane_width = (ui.available_width() - ui.spacing().item_spacing.x) / 2.0 - 2.0 * CODE_MARGIN;
+    let scale = current.filter(|_| presenting).map_or(1.0, |step| {
+        let code = session.code();
+        fitting_scale(ui, lit_text(&code.rust, Some(step.rust)), pane_width, height)
+            .min(fitting_scale(ui, lit_text(&code.c, step.c), pane_width, height))
+    });
     ui.columns(2, |columns| {
         for (column, rust) in columns.iter_mut().zip([true, false]) {
             let title = if rust { "Rust" } else { "C" };
@@ -317,18 +352,30 @@ fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession, height: f32, presenting
                         } else {
                             Color32::TRANSPARENT
                         };
-                        let response = Frame::new().fill(fill).inner_margin(4.0).corner_radius(3.0).show(ui, |ui| {
+                        let frame = Frame::new().fill(fill).inner_margin(CODE_MARGIN).corner_radius(3.0);
+                        let response = frame.show(ui, |ui| {
                             let died_here = crash_line.filter(|_| lit && crashed);
-                            ui.add(egui::Label::new(code_text(ui, text, died_here)).wrap_mode(TextWrapMode::Extend));
+                            let code = code_text(ui, text, died_here, scale);
+                            let label = ui.add(egui::Label::new(code.job).wrap_mode(TextWrapMode::Extend));
+                            // Every row is one monospace line high.
+                            let row_height = label.rect.height() / code.rows.max(1) as f32;
+                            code.crash_row.map(|row| {
+                                let top = label.rect.top() + row as f32 * row_height;
+                                egui::Rect::from_x_y_ranges(label.rect.x_range(), top..=top + row_height)
+                            })
                         });
-                        // Once per step, not every frame: scrolling keeps egui repainting.
-                        let position = (session.scenario().id(), session.variant(), reached);
+                        // Once per step and pane size, not every frame: scrolling keeps
+                        // egui repainting, and a learner may scroll away. A new size
+                        // (the plan opened, presenting) wraps the code anew: scroll again.
+                        let size = ui.clip_rect().size().round();
+                        let position = (session.scenario().id(), session.variant(), reached, [size.x, size.y]);
                         let remembered = egui::Id::unique(("code-scrolled-to", title));
-                        let moved = ui.data(|d| d.get_temp::<(&'static str, &'static str, usize)>(remembered))
-                            != Some(position);
+                        let moved = ui.data(|d| d.get_temp::<ScrolledTo>(remembered)) != Some(position);
                         if lit && moved && reached > 0 {
                             ui.data_mut(|d| d.insert_temp(remembered, position));
-                            ui.scroll_to_rect(response.response.rect, Some(egui::Align::Center));
+                            // The line it died on, if it died here: a long region may not fit.
+                            let target = response.inner.unwrap_or(response.response.rect);
+                            ui.scroll_to_rect(target, Some(egui::Align::Center));
                         }
                     }
                 },
@@ -337,28 +384,64 @@ fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession, height: f32, presenting
     });
 }
 
+/// A region's code laid out for its pane.
+struct CodeText {
+    job: egui::text::LayoutJob,
+    /// Rows after wrapping.
+    rows: usize,
+    /// The first row of the line a crash happened on.
+    crash_row: Option<usize>,
+}
+
 /// A region's code in monospace, wrapped to the pane with each continuation
 /// indented under its line, and the line a crash happened on lit red.
-fn code_text(ui: &Ui, text: &str, crash_line: Option<usize>) -> egui::text::LayoutJob {
-    let font = egui::TextStyle::Monospace.resolve(ui.style());
+fn code_text(ui: &Ui, text: &str, crash_line: Option<usize>, scale: f32) -> CodeText {
+    let mut font = egui::TextStyle::Monospace.resolve(ui.style());
+    font.size *= scale;
     let color = ui.visuals().text_color();
     let char_width = ui.fonts_mut(|fonts| fonts.glyph_width(&font, 'x')).max(1.0);
     let columns = (ui.available_width() / char_width).floor() as usize;
-    let mut job = egui::text::LayoutJob::default();
+    let mut code = CodeText { job: egui::text::LayoutJob::default(), rows: 0, crash_row: None };
     for (index, line) in text.lines().enumerate() {
         let mut format = egui::TextFormat::simple(font.clone(), color);
         if crash_line == Some(index) {
             format.background = ANOMALY_COLOR.gamma_multiply(0.55);
             format.color = Color32::WHITE;
+            code.crash_row = Some(code.rows);
         }
         for row in wrap_code_line(line, columns) {
-            if !job.is_empty() {
-                job.append("\n", 0.0, format.clone());
+            if code.rows > 0 {
+                code.job.append("\n", 0.0, format.clone());
             }
-            job.append(&row, 0.0, format.clone());
+            code.job.append(&row, 0.0, format.clone());
+            code.rows += 1;
         }
     }
-    job
+    code
+}
+
+/// The text of the region named `name`, or nothing.
+fn lit_text<'a>(regions: &'a [CodeRegion], name: Option<&str>) -> &'a str {
+    regions.iter().find(|r| Some(r.name) == name).map_or("", |r| r.text.as_str())
+}
+
+/// Space around a region's code, inside its lit frame.
+const CODE_MARGIN: f32 = 4.0;
+/// The smallest the code is set to fit its pane, as a share of its size.
+const SMALLEST_CODE: f32 = 0.6;
+
+/// The largest font scale, from 1 down to `SMALLEST_CODE`, at which `text`
+/// wrapped to `width` fits `height` without scrolling.
+fn fitting_scale(ui: &Ui, text: &str, width: f32, height: f32) -> f32 {
+    let font = egui::TextStyle::Monospace.resolve(ui.style());
+    let (char_width, row_height) =
+        ui.fonts_mut(|fonts| (fonts.glyph_width(&font, 'x').max(1.0), fonts.row_height(&font)));
+    let fits = |scale: f32| {
+        let columns = (width / (char_width * scale)).floor() as usize;
+        let rows: usize = text.lines().map(|line| wrap_code_line(line, columns).len()).sum();
+        rows as f32 * row_height * scale + 2.0 * CODE_MARGIN <= height
+    };
+    [1.0, 0.9, 0.8, 0.7].into_iter().find(|&scale| fits(scale)).unwrap_or(SMALLEST_CODE)
 }
 
 /// One line of code as rows of at most `columns` characters, broken after a

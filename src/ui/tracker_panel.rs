@@ -56,7 +56,7 @@ pub fn tracker_panel_ui(ui: &mut Ui, session: &TrackerSession, x_axis: &mut XAxi
     // The toggles follow the counts, so a narrow window wraps them rather
     // than drawing one over the other.
     ui.horizontal_wrapped(|ui| {
-        heap_counts_ui(ui, model);
+        heap_counts_ui(ui, model, false);
         ui.separator();
         ui.weak("x axis:");
         plot_controls_ui(ui, x_axis, None);

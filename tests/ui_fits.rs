@@ -1,0 +1,154 @@
+//! The screens the app is used on, 1024×640 to 1920×1080, in normal and
+//! presentation mode, with the lesson plan open and closed: a finished run's
+//! step, its highlighted code in both languages, the plot and the verdict
+//! all lie inside the window and none covers another. The top bar's
+//! controls never overlap, at any of the sizes.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use egui::{Rect, vec2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use ffiscope::app::FfiscopeApp;
+use ffiscope::ui::allocation_plot::plot_id;
+
+const SCREENS: [(f32, f32); 3] = [(1024.0, 640.0), (1280.0, 800.0), (1920.0, 1080.0)];
+
+/// What must be on screen at the end of `null-and-bounds/correct`: the last
+/// step frees the buffer, lighting Rust's `Drop` and C's `free_buffer`.
+const STEP: &str = "Step 4 of 4: Free the buffer";
+const EXPLANATION: &str = "C's buffer goes back to C's free.";
+const RUST_LIT: &str = "impl Drop for CBuffer";
+const C_LIT: &str = "free(buffer);";
+const VERDICT: &str = "Clean: every block went back";
+
+fn finished_run_at(size: (f32, f32), presenting: bool, plan_open: bool) -> Harness<'static, FfiscopeApp> {
+    let mut harness = Harness::builder().with_size(vec2(size.0, size.1)).build_eframe(|cc| FfiscopeApp::new(cc));
+    harness.run();
+    harness.get_by_label("Scenarios").click();
+    harness.run();
+    harness.get_by_label("NULL checks and bounded copies").click();
+    harness.run();
+    for _ in 0..4 {
+        harness.key_press(egui::Key::Space);
+        harness.run();
+    }
+    if plan_open {
+        harness.get_by_label("Lesson plan").click();
+        harness.run();
+    }
+    if presenting {
+        harness.key_press(egui::Key::F5);
+    }
+    // Zoom and the scroll to the lit code settle over a few frames.
+    harness.run_steps(4);
+    harness
+}
+
+fn window(harness: &Harness<'static, FfiscopeApp>) -> Rect {
+    harness.ctx.content_rect()
+}
+
+fn rect_of(harness: &Harness<'static, FfiscopeApp>, label: &str) -> Rect {
+    harness.get_by_label_contains(label).rect()
+}
+
+/// The rects that must be seen, by name.
+fn must_be_seen(harness: &Harness<'static, FfiscopeApp>) -> Vec<(&'static str, Rect)> {
+    let memory = egui_plot::PlotMemory::load(&harness.ctx, plot_id("scenario", "Live blocks")).expect("a plot");
+    vec![
+        ("step", rect_of(harness, STEP)),
+        ("explanation", rect_of(harness, EXPLANATION)),
+        ("Rust's lit code", rect_of(harness, RUST_LIT)),
+        ("C's lit code", rect_of(harness, C_LIT)),
+        ("plot", *memory.transform().frame()),
+        ("verdict", rect_of(harness, VERDICT)),
+    ]
+}
+
+/// Every rect inside the window, and no two overlapping (a hair of
+/// touching allowed).
+fn assert_laid_out(what: &str, window: Rect, rects: &[(&str, Rect)]) {
+    for (name, rect) in rects {
+        assert!(window.expand(0.5).contains_rect(*rect), "{what}: {name} at {rect:?} is outside the window {window:?}");
+    }
+    for (index, (a, first)) in rects.iter().enumerate() {
+        for (b, second) in &rects[index + 1..] {
+            let shared = first.intersect(*second);
+            assert!(!shared.is_positive() || shared.area() < 1.0, "{what}: {a} {first:?} and {b} {second:?} overlap");
+        }
+    }
+}
+
+#[test]
+fn a_finished_run_fits_every_screen_in_both_modes() {
+    for size in SCREENS {
+        for presenting in [false, true] {
+            for plan_open in [false, true] {
+                let harness = finished_run_at(size, presenting, plan_open);
+                let what = format!("{}×{}, presenting {presenting}, plan open {plan_open}", size.0, size.1);
+                assert_laid_out(&what, window(&harness), &must_be_seen(&harness));
+            }
+        }
+    }
+}
+
+#[test]
+fn the_top_bar_never_overlaps_itself() {
+    for size in SCREENS {
+        for presenting in [false, true] {
+            let harness = finished_run_at(size, presenting, false);
+            let mut controls =
+                vec!["Tracker", "Scenarios", "Layouts", "Struct Lab", "Quiz", "Present", "Lesson plan", "?"];
+            if !presenting {
+                controls.push(if size.0 < 1200.0 { "Settings" } else { "Choose…" });
+            }
+            let rects: Vec<(&str, Rect)> =
+                controls.iter().map(|label| (*label, harness.get_by_label(label).rect())).collect();
+            assert_laid_out(
+                &format!("top bar at {}×{}, presenting {presenting}", size.0, size.1),
+                window(&harness),
+                &rects,
+            );
+        }
+    }
+}
+
+/// A crash shown to the room: the box that says how the child died, the
+/// lines it died on, the plot and the verdict, all on screen at once.
+#[test]
+fn a_crash_fits_the_projector() {
+    for size in SCREENS {
+        let program = PathBuf::from(env!("CARGO_BIN_EXE_ffiscope"));
+        let mut harness = Harness::builder()
+            .with_size(vec2(size.0, size.1))
+            .build_eframe(move |cc| FfiscopeApp::new(cc).with_child_program(program.clone()));
+        harness.run();
+        harness.get_by_label("Scenarios").click();
+        harness.run();
+        harness.get_by_label("NULL checks and bounded copies").click();
+        harness.run();
+        harness.get_by_label("null-unchecked").click();
+        harness.run();
+        harness.key_press(egui::Key::F5);
+        harness.run();
+        harness.get_by_label("Run to end").click();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while harness.query_by_label_contains("The process was killed by SIGSEGV").is_none() {
+            assert!(Instant::now() < deadline, "the crash never showed");
+            harness.run_steps(1);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        harness.run_steps(4);
+        let memory = egui_plot::PlotMemory::load(&harness.ctx, plot_id("scenario", "Live blocks")).expect("a plot");
+        let rects = [
+            ("crash box", rect_of(&harness, "The child process died with SIGSEGV in step 3")),
+            ("Rust's crashing code", rect_of(&harness, "// SAFETY: claimed, wrongly")),
+            ("C's crashing code", rect_of(&harness, "NULL when there is no such user")),
+            ("plot", *memory.transform().frame()),
+            ("verdict", rect_of(&harness, "The process was killed by SIGSEGV")),
+        ];
+        assert_laid_out(&format!("a crash at {}×{}, presenting", size.0, size.1), window(&harness), &rects);
+    }
+}
