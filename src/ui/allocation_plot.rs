@@ -342,6 +342,19 @@ fn hover_text(
     Some(format!("{plot_name}, {at}: {}", measure.describe(position.y)))
 }
 
+/// The toggles of a plot: which measure (if `measure` is given) and which x axis.
+pub fn plot_controls_ui(ui: &mut Ui, x_axis: &mut XAxis, measure: Option<&mut Measure>) {
+    if let Some(measure) = measure {
+        for choice in Measure::BOTH {
+            ui.selectable_value(measure, choice, choice.unit()).on_hover_text(choice.title());
+        }
+        ui.separator();
+    }
+    for choice in [XAxis::Sequence, XAxis::Time] {
+        ui.selectable_value(x_axis, choice, choice.label());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{MAX_MARKERS, anomaly_markers};
@@ -377,18 +390,5 @@ mod tests {
         assert!(lines.markers.len() <= MAX_MARKERS + 1, "{} markers", lines.markers.len());
         assert_eq!(lines.marked.iter().map(|&(_, count)| count).sum::<usize>(), anomalies.len());
         assert_eq!(lines.marked[0], (0, 100_000 / MAX_MARKERS + 1), "the first column starts at the first anomaly");
-    }
-}
-
-/// The toggles of a plot: which measure (if `measure` is given) and which x axis.
-pub fn plot_controls_ui(ui: &mut Ui, x_axis: &mut XAxis, measure: Option<&mut Measure>) {
-    if let Some(measure) = measure {
-        for choice in Measure::BOTH {
-            ui.selectable_value(measure, choice, choice.unit()).on_hover_text(choice.title());
-        }
-        ui.separator();
-    }
-    for choice in [XAxis::Sequence, XAxis::Time] {
-        ui.selectable_value(x_axis, choice, choice.label());
     }
 }
