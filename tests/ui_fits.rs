@@ -152,3 +152,37 @@ fn a_crash_fits_the_projector() {
         assert_laid_out(&format!("a crash at {}×{}, presenting", size.0, size.1), window(&harness), &rects);
     }
 }
+
+/// Presenting the Layouts tab: the exhibit is changed from a menu, and its
+/// columns stack rather than squeeze, so none runs past the window's right
+/// edge or over another.
+#[test]
+fn layouts_stack_their_columns_to_fit_the_projector() {
+    for size in SCREENS {
+        let mut harness = Harness::builder().with_size(vec2(size.0, size.1)).build_eframe(|cc| FfiscopeApp::new(cc));
+        harness.run();
+        harness.get_by_label("Layouts").click();
+        harness.run();
+        harness.key_press(egui::Key::F5);
+        harness.run_steps(3);
+        harness.get_by_label("Other exhibits…").click();
+        harness.run();
+        harness.get_by_label("PackedData").click();
+        harness.run_steps(3);
+        let titles = ["C natural", "C packed", "Rust repr(C)", "Rust repr(C, packed)", "Rust repr(Rust)"];
+        let rects: Vec<(&str, Rect)> = titles.iter().map(|title| (*title, harness.get_by_label(title).rect())).collect();
+        let window = window(&harness);
+        for (title, rect) in &rects {
+            assert!(rect.right() <= window.right() + 0.5, "{}×{}: {title} runs past the window", size.0, size.1);
+        }
+        let beside = |a: &Rect, b: &Rect| a.y_range().intersects(b.y_range());
+        for (index, (a, first)) in rects.iter().enumerate() {
+            for (b, second) in &rects[index + 1..] {
+                if beside(first, second) {
+                    // Side by side, each column has room for its grid of 8 bytes a row.
+                    assert!((second.left() - first.left()).abs() >= 200.0, "{}×{}: {a} and {b} squeezed", size.0, size.1);
+                }
+            }
+        }
+    }
+}

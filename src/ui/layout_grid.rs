@@ -9,7 +9,7 @@ use egui::{Color32, FontId, Pos2, Rect, Sense, Stroke, Ui, pos2, vec2};
 
 use crate::layout::{Field, Layout};
 
-const RULER_WIDTH: f32 = 30.0;
+pub const RULER_WIDTH: f32 = 30.0;
 const CACHE_LINE: usize = 64;
 
 /// Distinct, readable on dark and light themes.
@@ -190,6 +190,8 @@ fn paint_row(
                 let label_y = if bytes.is_some() { span.top() + 9.0 } else { span.center().y };
                 let label = pos2(span.center().x, label_y);
                 let font = FontId::proportional(11.0);
+                // Shortened to its span, never cut mid-letter; hovering names it whole.
+                let name = shortened(painter, name, &font, span.width() - 2.0);
                 painter.with_clip_rect(span).text(label, egui::Align2::CENTER_CENTER, name, font, Color32::WHITE);
             }
             None => hatch(painter, span, visuals, at == start || owner_of(at - 1).is_some()),
@@ -209,6 +211,21 @@ fn paint_row(
             );
         }
     }
+}
+
+/// `name` as it fits `width`: whole, or its start and an ellipsis, or
+/// nothing if not even one letter and the ellipsis fit.
+fn shortened(painter: &egui::Painter, name: &str, font: &FontId, width: f32) -> String {
+    let measure = |text: &str| painter.layout_no_wrap(text.to_owned(), font.clone(), Color32::WHITE).size().x;
+    if measure(name) <= width {
+        return name.to_owned();
+    }
+    let letters: Vec<char> = name.chars().collect();
+    (1..letters.len())
+        .rev()
+        .map(|keep| format!("{}…", letters[..keep].iter().collect::<String>()))
+        .find(|short| measure(short) <= width)
+        .unwrap_or_default()
 }
 
 /// One byte split into eight bit columns, bit 0 on the left, coloured by owner.

@@ -9,7 +9,7 @@ use crate::layout::listing::pahole_listing;
 use crate::layout::{Field, Layout};
 use crate::report::Table;
 
-use super::layout_grid::{field_color, field_details, layout_grid_ui};
+use super::layout_grid::{RULER_WIDTH, field_color, field_details, layout_grid_ui};
 use super::table_view::table_ui;
 use super::{ANOMALY_COLOR, MATCH_COLOR, format};
 
@@ -66,17 +66,41 @@ pub fn layouts_panel_ui(
         });
     }
     egui::CentralPanel::default().show(ui, |ui| {
-        ScrollArea::both().id_salt("layouts-main").show(ui, |ui| match view.shown {
-            Shown::TypeTable => type_table_ui(ui, types),
-            Shown::Exhibit(index) => {
-                if let Some(exhibit) = exhibits.get(index) {
-                    exhibit_ui(ui, exhibit, view, &mut commands);
+        ScrollArea::both().id_salt("layouts-main").show(ui, |ui| {
+            // Presenting hides the list: the next exhibit is a menu away.
+            if presenting {
+                exhibit_menu_ui(ui, exhibits, view);
+            }
+            match view.shown {
+                Shown::TypeTable => type_table_ui(ui, types),
+                Shown::Exhibit(index) => {
+                    if let Some(exhibit) = exhibits.get(index) {
+                        exhibit_ui(ui, exhibit, view, &mut commands);
+                    }
                 }
             }
         });
     });
     commands
 }
+
+fn exhibit_menu_ui(ui: &mut Ui, exhibits: &[Exhibit], view: &mut LayoutsView) {
+    ui.menu_button("Other exhibits…", |ui| {
+        for (index, exhibit) in exhibits.iter().enumerate() {
+            if ui.selectable_label(view.shown == Shown::Exhibit(index), exhibit.spec.name).clicked() {
+                view.shown = Shown::Exhibit(index);
+                view.listing = None;
+            }
+        }
+        if ui.selectable_label(view.shown == Shown::TypeTable, "C, Rust and Go types").clicked() {
+            view.shown = Shown::TypeTable;
+        }
+    });
+}
+
+/// A byte's cell is never drawn narrower than this: its two hex digits
+/// need the room.
+const MIN_CELL_WIDTH: f32 = 24.0;
 
 fn exhibit_ui(ui: &mut Ui, exhibit: &Exhibit, view: &mut LayoutsView, commands: &mut Vec<Command>) {
     ui.heading(exhibit.spec.name);
@@ -97,15 +121,28 @@ fn exhibit_ui(ui: &mut Ui, exhibit: &Exhibit, view: &mut LayoutsView, commands: 
     ui.separator();
     let highlighted = view.hovered.take();
     let mut hovered = None;
-    ui.columns(exhibit.columns.len().max(1), |columns| {
-        for (ui, column) in columns.iter_mut().zip(&exhibit.columns) {
-            ui.push_id(column.spec.title, |ui| {
-                if let Some(name) = column_ui(ui, column, view, highlighted.as_deref()) {
-                    hovered = Some(name);
-                }
-            });
+    // Columns stack, as many to a row as leave each byte its cell.
+    let spacing = ui.spacing().item_spacing.x;
+    let narrowest = RULER_WIDTH + MIN_CELL_WIDTH * view.bytes_per_row as f32;
+    let fit = ((ui.available_width() + spacing) / (narrowest + spacing)).floor() as usize;
+    let per_line = fit.clamp(1, exhibit.columns.len().max(1));
+    for (line, columns_here) in exhibit.columns.chunks(per_line).enumerate() {
+        if line > 0 {
+            ui.separator();
         }
-    });
+        ui.columns(per_line, |columns| {
+            for (ui, column) in columns.iter_mut().zip(columns_here) {
+                ui.push_id(column.spec.title, |ui| {
+                    // Not justified: a wrapped label would be letter-spaced.
+                    ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+                        if let Some(name) = column_ui(ui, column, view, highlighted.as_deref()) {
+                            hovered = Some(name);
+                        }
+                    });
+                });
+            }
+        });
+    }
     view.hovered = hovered;
     if let Some((title, listing)) = &view.listing {
         ui.separator();
