@@ -92,6 +92,17 @@ impl Default for Settings {
     }
 }
 
+/// The folder a user typed, with a leading `~` meaning their home, as a
+/// shell would read it.
+fn expand_home(typed: &str) -> PathBuf {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    match (typed.strip_prefix('~'), home) {
+        (Some(""), Some(home)) => home,
+        (Some(rest), Some(home)) if rest.starts_with('/') => home.join(rest.trim_start_matches('/')),
+        _ => PathBuf::from(typed),
+    }
+}
+
 /// `~/ffiscope-exports`, or a folder of that name here without a home.
 fn default_export_dir() -> String {
     std::env::var_os("HOME")
@@ -275,7 +286,7 @@ impl FfiscopeApp {
 
     /// Writes `files` (name, contents) into the export folder; says what happened.
     fn write_exports(&self, files: &[(String, Vec<u8>)]) -> String {
-        let dir = PathBuf::from(&self.settings.export_dir);
+        let dir = expand_home(&self.settings.export_dir);
         if let Err(error) = std::fs::create_dir_all(&dir) {
             return format!("Could not create {}: {error}", dir.display());
         }
@@ -301,9 +312,51 @@ impl FfiscopeApp {
         ])
     }
 
+    /// The step on show as a slide, named for its lesson, variant and step.
+    fn export_slide(&self) -> String {
+        let session = &self.scenarios;
+        let run = session.run();
+        let scenario = session.scenario();
+        let step = run.step_on_show();
+        let lit = |regions: &'_ [crate::scenarios::snippet::CodeRegion], name: Option<&str>| {
+            regions.iter().find(|r| Some(r.name) == name).map(|r| r.text.clone())
+        };
+        let code = session.code();
+        let (rust, c) = (lit(&code.rust, step.map(|s| s.rust)), lit(&code.c, step.and_then(|s| s.c)));
+        let variant = crate::ui::scenarios_panel::variant_label(session.variant());
+        let reached = run.steps_reached();
+        let slide = crate::export::Slide {
+            title: format!("{} · {variant}", scenario.title()),
+            step: crate::ui::scenarios_panel::step_heading(run.steps(), reached),
+            explanation: step.map_or("", |s| s.explanation),
+            rust: rust.as_deref(),
+            c: c.as_deref(),
+            model: run.model(),
+            measure: self.settings.plot_measure,
+            verdict: session.verdict().map_or(&[], |v| v.lines.as_slice()),
+        };
+        let stem = format!("{}-{}-step{reached}", scenario.id(), session.variant());
+        self.export_picture(&stem, &crate::export::slide_svg(&slide))
+    }
+
+    fn export_tracker_plots(&self) -> String {
+        let svg = crate::export::plots_svg("Tracker: both heaps, live", self.tracker.model());
+        self.export_picture("tracker-plots", &svg)
+    }
+
+    /// Writes `svg` and the PNG rendered from it.
+    fn export_picture(&self, stem: &str, svg: &str) -> String {
+        match crate::export::svg_to_png(svg) {
+            Ok(png) => self.write_exports(&[(format!("{stem}.svg"), svg.as_bytes().to_vec()), (format!("{stem}.png"), png)]),
+            Err(error) => format!("Could not render the PNG: {error}"),
+        }
+    }
+
     fn export(&self, what: Export) -> String {
         match what {
             Export::Run => self.export_run(),
+            Export::Slide => self.export_slide(),
+            Export::TrackerPlots => self.export_tracker_plots(),
             Export::Exhibit => self.export_exhibit(),
             Export::LabType => self.export_lab(),
         }
@@ -646,6 +699,15 @@ mod tests {
             self.0.remove(key);
         }
         fn flush(&mut self) {}
+    }
+
+    #[test]
+    fn a_typed_tilde_is_the_home_folder() {
+        let Some(home) = std::env::var_os("HOME").map(std::path::PathBuf::from) else { return };
+        assert_eq!(super::expand_home("~/exports"), home.join("exports"));
+        assert_eq!(super::expand_home("~"), home);
+        assert_eq!(super::expand_home("/tmp/~x"), std::path::PathBuf::from("/tmp/~x"));
+        assert_eq!(super::expand_home("~user/x"), std::path::PathBuf::from("~user/x"), "another user's is not ours");
     }
 
     #[test]

@@ -34,6 +34,10 @@ pub enum Command {
 pub enum Export {
     /// The Scenarios tab's run: timeline as CSV and Chrome trace, report as Markdown and JSON.
     Run,
+    /// The Scenarios tab's step as a slide: SVG and PNG.
+    Slide,
+    /// The Tracker's plots: SVG and PNG.
+    TrackerPlots,
     /// The Layouts tab's exhibit: every column as SVG, PNG and text.
     Exhibit,
     /// Struct Lab's selected type on every chosen target: SVG, PNG and text.

@@ -211,3 +211,37 @@ fn type_mapping_shows_its_table_with_a_row_per_type_and_a_column_per_target() {
     assert_eq!(harness.query_all_by_label("1/1 unsigned").count(), 2);
     harness.get_by_label_contains("change size, alignment or sign: char, long");
 }
+
+/// The PNG's width and height, from its header.
+fn png_size(png: &[u8]) -> (u32, u32) {
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    let word = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().expect("four bytes"));
+    (word(16), word(20))
+}
+
+#[test]
+fn a_step_exports_as_a_slide() {
+    let mut harness = harness();
+    let exports = std::env::temp_dir().join(format!("ffiscope-slide-{}", std::process::id()));
+    harness.state_mut().set_export_dir(&exports);
+    // The first lesson opens first.
+    assert_eq!(harness.state().scenarios().scenario().id(), "c-string-ownership");
+    harness.get_by_label("leak").click();
+    harness.run();
+    for _ in 0..2 {
+        harness.get_by_label("Step").click();
+        harness.run();
+    }
+    harness.get_by_label("Export slide").click();
+    harness.run();
+    let svg = std::fs::read_to_string(exports.join("c-string-ownership-leak-step2.svg")).expect("the slide's SVG");
+    let document = roxmltree::Document::parse(&svg).expect("the SVG parses");
+    let texts: Vec<&str> = document.descendants().filter_map(|n| n.text()).collect();
+    assert!(texts.contains(&"Step 2 of 4: Rust copies the text"), "{texts:?}");
+    assert!(texts.iter().any(|t| t.contains("CStr::from_ptr")), "the lit Rust is on the slide: {texts:?}");
+    let lines = document.descendants().filter(|n| n.has_tag_name("polyline")).count();
+    assert_eq!(lines, 2, "a line per heap");
+    let png = std::fs::read(exports.join("c-string-ownership-leak-step2.png")).expect("the slide's PNG");
+    assert_eq!(png_size(&png), (1280, 720));
+    let _ = std::fs::remove_dir_all(&exports);
+}

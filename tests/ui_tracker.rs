@@ -115,3 +115,25 @@ fn the_plot_switches_between_sequence_and_time() {
     assert_eq!(harness.state().settings().plot_x_axis, XAxis::Sequence);
     assert!(plot_x_end(&harness) >= 10.0, "back to counting events");
 }
+
+#[test]
+fn the_plots_export_as_a_picture() {
+    let mut harness = harness();
+    let exports = std::env::temp_dir().join(format!("ffiscope-plots-{}", std::process::id()));
+    harness.state_mut().set_export_dir(&exports);
+    harness.get_by_label("Allocate 10 blocks in C").click();
+    harness.run();
+    harness.get_by_label("Export plots").click();
+    harness.run();
+    let svg = std::fs::read_to_string(exports.join("tracker-plots.svg")).expect("the plots' SVG");
+    let document = roxmltree::Document::parse(&svg).expect("the SVG parses");
+    let texts: Vec<&str> = document.descendants().filter_map(|n| n.text()).collect();
+    assert!(texts.contains(&"Live blocks") && texts.contains(&"Live bytes"), "{texts:?}");
+    let lines: Vec<_> = document.descendants().filter(|n| n.has_tag_name("polyline")).collect();
+    assert_eq!(lines.len(), 4, "both heaps, blocks and bytes");
+    // The C heap's line of live blocks climbs to the ten blocks.
+    let c_blocks = lines[0].attribute("points").expect("points");
+    assert!(c_blocks.split(' ').count() > 10, "{c_blocks}");
+    assert!(exports.join("tracker-plots.png").exists());
+    let _ = std::fs::remove_dir_all(&exports);
+}

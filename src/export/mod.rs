@@ -1,6 +1,6 @@
 //! What leaves the app: a run's timeline (CSV, Chrome trace events), its
-//! report (Markdown, JSON), layouts (SVG, PNG, pahole-style text), and the
-//! lessons' handout. Exports are
+//! report (Markdown, JSON), a step as a slide and the Tracker's plots (SVG,
+//! PNG), layouts (SVG, PNG, pahole-style text), and the lessons' handout. Exports are
 //! pure functions of the model; [`save_whole`] writes them so that a failed
 //! write never leaves a half-written file behind as if it were complete.
 
@@ -8,6 +8,7 @@ mod folder_dialog;
 pub mod handout;
 mod markdown;
 mod png;
+mod slide;
 mod svg;
 mod timeline;
 
@@ -16,6 +17,7 @@ use std::path::Path;
 pub use folder_dialog::{FolderDialog, Picked};
 pub use markdown::report_markdown;
 pub use png::svg_to_png;
+pub use slide::{Slide, plots_svg, slide_svg};
 pub use svg::layouts_svg;
 pub use timeline::{chrome_trace, timeline_csv};
 

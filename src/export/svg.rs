@@ -14,7 +14,7 @@ const TITLE: f64 = 40.0;
 const GAP: f64 = 24.0;
 const LINE: f64 = 14.0;
 
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 

@@ -110,6 +110,20 @@ pub trait RunSource: std::fmt::Debug {
     fn steps_run(&self) -> usize {
         self.records().len()
     }
+
+    /// Steps the run reached: the steps run, and the one it died in.
+    fn steps_reached(&self) -> usize {
+        match self.crash().and_then(|crash| crash.step) {
+            Some(step) => step as usize + 1,
+            None => self.steps_run(),
+        }
+    }
+
+    /// The step on show: the last one reached, or the first before any.
+    fn step_on_show(&self) -> Option<&StepInfo> {
+        let steps = self.steps();
+        steps.get(self.steps_reached().saturating_sub(1).min(steps.len().saturating_sub(1)))
+    }
 }
 
 /// How a run died, and what the dying process said.

@@ -52,12 +52,52 @@ pub struct Verdict {
     pub report: Report,
     /// (index of a group's first anomaly in `report.anomalies`, how many the group has).
     pub findings: Vec<(usize, usize)>,
+    /// The verdict in plain words.
+    pub lines: Vec<VerdictLine>,
 }
 
 impl Verdict {
     fn of(report: Report) -> Verdict {
-        Verdict { findings: report.findings(), report }
+        let findings = report.findings();
+        let lines = Verdict::lines_of(&report, &findings);
+        Verdict { report, findings, lines }
     }
+
+    /// The verdict in plain words, a line per kind of finding and site: what
+    /// the tab shows and a slide prints.
+    fn lines_of(report: &Report, findings: &[(usize, usize)]) -> Vec<VerdictLine> {
+        let mut lines: Vec<VerdictLine> = report
+            .requests_line()
+            .map(|text| VerdictLine { kind: None, text, more: 0, clean: false })
+            .into_iter()
+            .collect();
+        if report.anomalies.is_empty() {
+            let allocated = report.c_heap.allocations + report.rust_heap.allocations > 0;
+            let text = match (&report.table, allocated) {
+                (Some(table), false) => table.caption.clone(),
+                _ => "Clean: every block went back to the allocator that made it, and nothing went wrong.".to_owned(),
+            };
+            lines.push(VerdictLine { kind: None, text, more: 0, clean: true });
+            return lines;
+        }
+        lines.extend(findings.iter().map(|&(first, times)| {
+            let anomaly = &report.anomalies[first];
+            VerdictLine { kind: Some(anomaly.kind.label()), text: anomaly.message.clone(), more: times - 1, clean: false }
+        }));
+        lines
+    }
+}
+
+/// One line of a verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerdictLine {
+    /// The kind of finding ("leak", "double free"), if the line is one.
+    pub kind: Option<&'static str>,
+    pub text: String,
+    /// How many more findings like it the run had.
+    pub more: usize,
+    /// The run went clean: nothing leaked, nothing went wrong.
+    pub clean: bool,
 }
 
 /// The verdict, and the state of the run it was made from.

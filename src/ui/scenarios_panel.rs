@@ -5,7 +5,7 @@ use egui::{Color32, Frame, RichText, ScrollArea, TextWrapMode, Ui};
 
 use crate::command::{Command, Export};
 use crate::scenarios::StepInfo;
-use crate::scenarios::run_source::{Crash, RunSource};
+use crate::scenarios::run_source::Crash;
 use crate::scenarios::session::{ScenarioCommand, ScenarioSession};
 use crate::scenarios::snippet::CodeRegion;
 
@@ -207,6 +207,13 @@ fn exports_and_speed_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut V
     {
         commands.push(Command::Export(Export::Run));
     }
+    if ui
+        .button("Export slide")
+        .on_hover_text("This step as a 1280×720 slide, SVG and PNG: the step, its code, the plot and the verdict")
+        .clicked()
+    {
+        commands.push(Command::Export(Export::Slide));
+    }
     let mut speed = session.steps_per_second();
     if ui.add(egui::Slider::new(&mut speed, 0.25..=20.0).logarithmic(true).suffix(" steps/s").text("speed")).changed() {
         commands.push(ScenarioCommand::SetSpeed(speed).into());
@@ -225,20 +232,12 @@ fn lesson_menu_ui(ui: &mut Ui, session: &ScenarioSession, commands: &mut Vec<Com
     });
 }
 
-/// Steps the run reached: the steps run, and the one it died in.
-fn steps_reached(run: &dyn RunSource) -> usize {
-    match run.crash().and_then(|crash| crash.step) {
-        Some(step) => step as usize + 1,
-        None => run.steps_run(),
-    }
-}
-
 /// The step's heading, explanation and what it changed; a crash's box.
 /// Presenting, what the crash box and the lit lines say is not said twice.
 fn step_ui(ui: &mut Ui, session: &ScenarioSession, presenting: bool) {
     let run = session.run();
     let steps = run.steps();
-    let reached = steps_reached(run);
+    let reached = run.steps_reached();
     ui.label(RichText::new(step_heading(steps, reached)).strong().size(16.0));
     let focus = reached.saturating_sub(1).min(steps.len().saturating_sub(1));
     if let Some(step) = steps.get(focus) {
@@ -315,7 +314,7 @@ type ScrolledTo = (&'static str, &'static str, usize, [f32; 2]);
 fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession, height: f32, presenting: bool) {
     let run = session.run();
     let steps = run.steps();
-    let reached = steps_reached(run);
+    let reached = run.steps_reached();
     let focus = reached.saturating_sub(1);
     let current = steps.get(focus.min(steps.len().saturating_sub(1)));
     let crashed = run.crash().is_some();
@@ -447,7 +446,7 @@ fn fitting_scale(ui: &Ui, text: &str, width: f32, height: f32) -> f32 {
 /// One line of code as rows of at most `columns` characters, broken after a
 /// space where there is one; continuations are indented four more than the
 /// line, as an editor's soft wrap does, if the pane leaves room for it.
-fn wrap_code_line(line: &str, columns: usize) -> Vec<String> {
+pub(crate) fn wrap_code_line(line: &str, columns: usize) -> Vec<String> {
     const NARROWEST: usize = 16;
     let columns = columns.max(NARROWEST);
     let indent = line.len() - line.trim_start().len();
@@ -492,26 +491,22 @@ fn results_ui(ui: &mut Ui, session: &ScenarioSession, height: f32) {
 fn verdict_ui(ui: &mut Ui, session: &ScenarioSession) {
     let Some(verdict) = session.verdict() else { return };
     ui.label(RichText::new("Verdict").strong().size(16.0));
-    if let Some(requests) = verdict.report.requests_line() {
-        ui.label(RichText::new(requests).strong());
-    }
-    let report = &verdict.report;
-    if report.anomalies.is_empty() {
-        let allocated = report.c_heap.allocations + report.rust_heap.allocations > 0;
-        let clean = match (&report.table, allocated) {
-            (Some(table), false) => table.caption.as_str(),
-            _ => "Clean: every block went back to the allocator that made it, and nothing went wrong.",
-        };
-        ui.label(RichText::new(clean).color(MATCH_COLOR));
-        return;
-    }
-    for &(first, times) in &verdict.findings {
-        let anomaly = &verdict.report.anomalies[first];
+    for line in &verdict.lines {
         ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new(anomaly.kind.label()).color(ANOMALY_COLOR).strong());
-            ui.label(&anomaly.message);
-            if times > 1 {
-                ui.weak(format!("and {} more like it", format::thousands(times as u64 - 1)));
+            match line.kind {
+                Some(kind) => {
+                    ui.label(RichText::new(kind).color(ANOMALY_COLOR).strong());
+                    ui.label(&line.text);
+                }
+                None if line.clean => {
+                    ui.label(RichText::new(&line.text).color(MATCH_COLOR));
+                }
+                None => {
+                    ui.label(RichText::new(&line.text).strong());
+                }
+            }
+            if line.more > 0 {
+                ui.weak(format!("and {} more like it", format::thousands(line.more as u64)));
             }
         });
     }

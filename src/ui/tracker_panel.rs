@@ -3,7 +3,7 @@
 
 use egui::Ui;
 
-use crate::command::Command;
+use crate::command::{Command, Export};
 use crate::track::{LEAK_SITE, TrackerCommand, TrackerSession};
 
 use super::allocation_plot::{Measure, XAxis, allocation_plot_ui, plot_controls_ui};
@@ -49,6 +49,10 @@ pub fn tracker_panel_ui(ui: &mut Ui, session: &TrackerSession, x_axis: &mut XAxi
             if ui.button(label).on_hover_text(hint).clicked() {
                 commands.push(action.into());
             }
+        }
+        ui.separator();
+        if ui.button("Export plots").on_hover_text("Both plots as SVG and PNG, into the export folder").clicked() {
+            commands.push(Command::Export(Export::TrackerPlots));
         }
     });
     ui.separator();
