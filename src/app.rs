@@ -604,7 +604,13 @@ impl eframe::App for FfiscopeApp {
             commands.extend(dropped.into_iter().map(|path| Command::Lab(LabCommand::Open(path.display().to_string()))));
             commands.push(Command::ShowTab(Tab::StructLab));
         }
+        // The stepping keys are the Scenarios tab's: elsewhere they would move
+        // a run nobody is looking at (Esc, leaving a text field, would reset it).
+        let on_scenarios = self.settings.tab == Tab::Scenarios;
         for shortcut in shortcuts::pressed(&ctx) {
+            if shortcut.is_scenarios() && !on_scenarios {
+                continue;
+            }
             commands.push(match shortcut {
                 Shortcut::Step => Command::Scenario(ScenarioCommand::Step),
                 Shortcut::Back => Command::Scenario(ScenarioCommand::Back),

@@ -105,3 +105,22 @@ fn presentation_mode_keeps_the_instructors_notes_off_the_projector() {
     assert!(harness.query_by_label(notes).is_none(), "the room never reads the answers");
     harness.get_by_label("Stop 1 of 17 · 0 of 90 minutes");
 }
+
+#[test]
+fn the_stepping_keys_only_step_on_the_scenarios_tab() {
+    let mut harness = harness();
+    harness.key_press(egui::Key::Num2);
+    harness.run();
+    harness.key_press(egui::Key::Space);
+    harness.run();
+    assert_eq!(harness.state().scenarios().run().steps_run(), 1, "Space steps on the Scenarios tab");
+    // Elsewhere the keys leave the run alone: Esc, which leaves a text field,
+    // does not reset it, and Space does not step it unseen.
+    harness.key_press(egui::Key::Num4);
+    harness.run();
+    for key in [egui::Key::Escape, egui::Key::Space, egui::Key::B] {
+        harness.key_press(key);
+        harness.run();
+    }
+    assert_eq!(harness.state().scenarios().run().steps_run(), 1, "the run is where the learner left it");
+}

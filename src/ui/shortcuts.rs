@@ -17,6 +17,13 @@ pub enum Shortcut {
     CheatSheet,
 }
 
+impl Shortcut {
+    /// One of the Scenarios tab's stepping keys.
+    pub fn is_scenarios(self) -> bool {
+        matches!(self, Shortcut::Step | Shortcut::Back | Shortcut::RunOrPause | Shortcut::Reset)
+    }
+}
+
 /// Keys and what they do, as the cheat sheet lists them.
 pub const TABLE: &[(&str, &str)] = &[
     ("Space", "Scenarios: run the next step"),
