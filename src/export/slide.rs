@@ -1,6 +1,7 @@
 //! A step of a run as a slide (1280×720 SVG, and PNG from the same SVG): the
 //! lesson, the step and what it means, the code it lit in both languages,
-//! both heaps plotted, and the verdict once there is one. And the Tracker's
+//! both heaps plotted, and the verdict once there is one (what was caught so
+//! far until then). And the Tracker's
 //! plots as a picture of their own.
 
 use std::fmt::Write as _;
@@ -65,7 +66,20 @@ pub fn slide_svg(slide: &Slide<'_>) -> String {
     code_pane(&mut out, 2.0 * MARGIN + pane_width, code_top, pane_width, "C", heap_color(Domain::C), slide.c);
     let lower = 450.0;
     plot(&mut out, slide.model, slide.measure, (MARGIN, lower), (700.0, HEIGHT - lower - 30.0));
-    verdict(&mut out, slide.verdict, 800.0, lower);
+    // Mid-run there is no verdict yet: what the tracker caught so far stands in.
+    if slide.verdict.is_empty() {
+        let caught: Vec<VerdictLine> = slide
+            .model
+            .anomalies()
+            .iter()
+            .rev()
+            .take(3)
+            .map(|a| VerdictLine { kind: Some(a.kind.label()), text: a.message.clone(), more: 0, clean: false })
+            .collect();
+        findings(&mut out, "Caught so far", &caught, 800.0, lower);
+    } else {
+        findings(&mut out, "Verdict", slide.verdict, 800.0, lower);
+    }
     out.push_str("</svg>\n");
     out
 }
@@ -205,13 +219,13 @@ fn plot(out: &mut String, model: &Model, measure: Measure, origin: (f64, f64), s
     }
 }
 
-fn verdict(out: &mut String, lines: &[VerdictLine], left: f64, top: f64) {
+fn findings(out: &mut String, title: &str, lines: &[VerdictLine], left: f64, top: f64) {
     if lines.is_empty() {
         return;
     }
     let _ = writeln!(
         out,
-        r#"<text x="{left}" y="{}" fill="{TEXT}" font-size="18" font-weight="bold">Verdict</text>"#,
+        r#"<text x="{left}" y="{}" fill="{TEXT}" font-size="18" font-weight="bold">{title}</text>"#,
         top + 14.0
     );
     let mut y = top + 40.0;

@@ -336,6 +336,9 @@ fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession, height: f32, presenting
                 crate::ffi::Domain::C
             })));
             let highlighted = current.and_then(|s| if rust { Some(s.rust) } else { s.c });
+            if presenting && highlighted.is_none() {
+                column.weak(format!("No {title} runs in this step."));
+            }
             let code = session.code();
             let regions: &[CodeRegion] = if rust { &code.rust } else { &code.c };
             // Long lines wrap rather than run off the pane: a cut line hides the
