@@ -347,7 +347,9 @@ impl FfiscopeApp {
     /// Writes `svg` and the PNG rendered from it.
     fn export_picture(&self, stem: &str, svg: &str) -> String {
         match crate::export::svg_to_png(svg) {
-            Ok(png) => self.write_exports(&[(format!("{stem}.svg"), svg.as_bytes().to_vec()), (format!("{stem}.png"), png)]),
+            Ok(png) => {
+                self.write_exports(&[(format!("{stem}.svg"), svg.as_bytes().to_vec()), (format!("{stem}.png"), png)])
+            }
             Err(error) => format!("Could not render the PNG: {error}"),
         }
     }

@@ -170,7 +170,8 @@ fn layouts_stack_their_columns_to_fit_the_projector() {
         harness.get_by_label("PackedData").click();
         harness.run_steps(3);
         let titles = ["C natural", "C packed", "Rust repr(C)", "Rust repr(C, packed)", "Rust repr(Rust)"];
-        let rects: Vec<(&str, Rect)> = titles.iter().map(|title| (*title, harness.get_by_label(title).rect())).collect();
+        let rects: Vec<(&str, Rect)> =
+            titles.iter().map(|title| (*title, harness.get_by_label(title).rect())).collect();
         let window = window(&harness);
         for (title, rect) in &rects {
             assert!(rect.right() <= window.right() + 0.5, "{}×{}: {title} runs past the window", size.0, size.1);
@@ -180,7 +181,12 @@ fn layouts_stack_their_columns_to_fit_the_projector() {
             for (b, second) in &rects[index + 1..] {
                 if beside(first, second) {
                     // Side by side, each column has room for its grid of 8 bytes a row.
-                    assert!((second.left() - first.left()).abs() >= 200.0, "{}×{}: {a} and {b} squeezed", size.0, size.1);
+                    assert!(
+                        (second.left() - first.left()).abs() >= 200.0,
+                        "{}×{}: {a} and {b} squeezed",
+                        size.0,
+                        size.1
+                    );
                 }
             }
         }

@@ -82,7 +82,12 @@ impl Verdict {
         }
         lines.extend(findings.iter().map(|&(first, times)| {
             let anomaly = &report.anomalies[first];
-            VerdictLine { kind: Some(anomaly.kind.label()), text: anomaly.message.clone(), more: times - 1, clean: false }
+            VerdictLine {
+                kind: Some(anomaly.kind.label()),
+                text: anomaly.message.clone(),
+                more: times - 1,
+                clean: false,
+            }
         }));
         lines
     }

@@ -98,7 +98,12 @@ const BUCKETS: usize = 2048;
 /// The points a heap's line is drawn with: exact steps when the series is
 /// sparse; when it is dense, the minimum and maximum of each of `BUCKETS`
 /// columns in the order they occurred, which keeps every spike visible.
-pub(crate) fn line_points(series: &[SeriesPoint], measure: Measure, x: impl Fn(&SeriesPoint) -> f64, end: f64) -> Vec<[f64; 2]> {
+pub(crate) fn line_points(
+    series: &[SeriesPoint],
+    measure: Measure,
+    x: impl Fn(&SeriesPoint) -> f64,
+    end: f64,
+) -> Vec<[f64; 2]> {
     if series.len() <= DENSE_POINTS {
         return step_points(series, measure, x, end);
     }

@@ -324,8 +324,12 @@ fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession, height: f32, presenting
     let pane_width = (ui.available_width() - ui.spacing().item_spacing.x) / 2.0 - 2.0 * CODE_MARGIN;
     let scale = current.filter(|_| presenting).map_or(1.0, |step| {
         let code = session.code();
-        fitting_scale(ui, lit_text(&code.rust, Some(step.rust)), pane_width, height)
-            .min(fitting_scale(ui, lit_text(&code.c, step.c), pane_width, height))
+        fitting_scale(ui, lit_text(&code.rust, Some(step.rust)), pane_width, height).min(fitting_scale(
+            ui,
+            lit_text(&code.c, step.c),
+            pane_width,
+            height,
+        ))
     });
     ui.columns(2, |columns| {
         for (column, rust) in columns.iter_mut().zip([true, false]) {
