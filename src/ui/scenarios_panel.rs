@@ -324,12 +324,11 @@ fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession, height: f32, presenting
     let pane_width = (ui.available_width() - ui.spacing().item_spacing.x) / 2.0 - 2.0 * CODE_MARGIN;
     let scale = current.filter(|_| presenting).map_or(1.0, |step| {
         let code = session.code();
-        fitting_scale(ui, lit_text(&code.rust, Some(step.rust)), pane_width, height).min(fitting_scale(
-            ui,
-            lit_text(&code.c, step.c),
-            pane_width,
-            height,
-        ))
+        let fitting = |pane: &'static str, text: &str| {
+            let key = hash_of((text, pane_width.to_bits(), height.to_bits(), ui.ctx().pixels_per_point().to_bits()));
+            kept(ui, egui::Id::unique(("code-fit", pane)), key, || fitting_scale(ui, text, pane_width, height))
+        };
+        fitting("Rust", lit_text(&code.rust, Some(step.rust))).min(fitting("C", lit_text(&code.c, step.c)))
     });
     ui.columns(2, |columns| {
         for (column, rust) in columns.iter_mut().zip([true, false]) {
@@ -361,8 +360,8 @@ fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession, height: f32, presenting
                         let frame = Frame::new().fill(fill).inner_margin(CODE_MARGIN).corner_radius(3.0);
                         let response = frame.show(ui, |ui| {
                             let died_here = crash_line.filter(|_| lit && crashed);
-                            let code = code_text(ui, text, died_here, scale);
-                            let label = ui.add(egui::Label::new(code.job).wrap_mode(TextWrapMode::Extend));
+                            let code = laid_out_code(ui, (title, *name), text, died_here, scale);
+                            let label = ui.add(egui::Label::new(code.galley));
                             // Every row is one monospace line high.
                             let row_height = label.rect.height() / code.rows.max(1) as f32;
                             code.crash_row.map(|row| {
@@ -388,6 +387,59 @@ fn code_panes_ui(ui: &mut Ui, session: &ScenarioSession, height: f32, presenting
             );
         }
     });
+}
+
+/// `compute`'s value, kept in `slot` and made again only when `key`
+/// changes: wrapping and laying out code allocates, and a frame that only
+/// draws should not.
+fn kept<T: Clone + Send + Sync + 'static>(ui: &Ui, slot: egui::Id, key: u64, compute: impl FnOnce() -> T) -> T {
+    if let Some((kept_key, value)) = ui.data(|d| d.get_temp::<(u64, T)>(slot))
+        && kept_key == key
+    {
+        return value;
+    }
+    let value = compute();
+    ui.data_mut(|d| d.insert_temp(slot, (key, value.clone())));
+    value
+}
+
+fn hash_of(value: impl std::hash::Hash) -> u64 {
+    use std::hash::Hasher as _;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// A region's code as drawn: its galley, and where a crash line is in it.
+#[derive(Clone)]
+struct LaidOutCode {
+    galley: std::sync::Arc<egui::Galley>,
+    rows: usize,
+    crash_row: Option<usize>,
+}
+
+/// The region `slot` of a pane, laid out for the pane's width, kept until
+/// the text, the width, the zoom, the colours or the crash line change.
+fn laid_out_code(
+    ui: &Ui,
+    slot: (&'static str, &'static str),
+    text: &str,
+    crash_line: Option<usize>,
+    scale: f32,
+) -> LaidOutCode {
+    let key = hash_of((
+        text,
+        ui.available_width().to_bits(),
+        crash_line,
+        scale.to_bits(),
+        ui.ctx().pixels_per_point().to_bits(),
+        ui.visuals().text_color(),
+    ));
+    kept(ui, egui::Id::unique(("code-layout", slot)), key, || {
+        let code = code_text(ui, text, crash_line, scale);
+        let galley = ui.fonts_mut(|fonts| fonts.layout_job(code.job));
+        LaidOutCode { galley, rows: code.rows, crash_row: code.crash_row }
+    })
 }
 
 /// A region's code laid out for its pane.
