@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::export::{handout, save_whole};
 use crate::layout::lab::Target;
+use crate::layout::lab::header::{HeaderOptions, analyze_header, uses_the_preprocessor};
 use crate::layout::lab::report::{LabReport, analyze};
 use crate::layout::listing::pahole_listing;
 use crate::report::{Outcome, Report};
@@ -63,10 +64,21 @@ pub enum Command {
         #[arg(long, default_value = "handout")]
         out: std::path::PathBuf,
     },
-    /// Lay out the types of a C header for one or more targets.
+    /// Lay out the types of a C header for one or more targets. A header that
+    /// uses the preprocessor (`#include`, `#if`, `#define`) is preprocessed by
+    /// each target's own compiler, and every struct and union it brings is laid out.
     Layout {
         /// A header with struct, union, enum and typedef declarations.
         file: std::path::PathBuf,
+        /// Search DIR for the header's includes, after the target's system headers.
+        #[arg(short = 'I', long = "include", value_name = "DIR")]
+        includes: Vec<std::path::PathBuf>,
+        /// Define NAME (as 1, or as VALUE) for the preprocessor.
+        #[arg(short = 'D', long = "define", value_name = "NAME[=VALUE]")]
+        defines: Vec<String>,
+        /// Report only these types (as named: `struct stat`, `z_stream`).
+        #[arg(long = "type", value_name = "NAME")]
+        types: Vec<String>,
         /// x86_64-linux-gnu, i686-linux-gnu, aarch64-linux-gnu,
         /// armv7-linux-gnueabihf, x86_64-windows-msvc [default: the host].
         #[arg(long = "target")]
@@ -111,7 +123,10 @@ pub struct Io<'a> {
 pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
     match command {
         Command::Scenarios { json } => list_scenarios(*json, io.out),
-        Command::Layout { file, targets, json, verify } => layout_header(file, targets, *json, *verify, io),
+        Command::Layout { file, includes, defines, types, targets, json, verify } => {
+            let options = HeaderOptions { includes: includes.clone(), defines: defines.clone() };
+            layout_header(file, &options, types, targets, *json, *verify, io)
+        }
         Command::Handout { out } => write_handout(out, io),
         Command::Run { id, all, variant, json, threads, isolated } => {
             let options = RunOptions { threads: usize::from(*threads) };
@@ -273,7 +288,15 @@ fn summary_table(reports: &[Report], out: &mut dyn Write) -> std::io::Result<()>
     writeln!(out, "{} runs", reports.len())
 }
 
-fn layout_header(file: &Path, targets: &[String], json: bool, verify: bool, io: &mut Io<'_>) -> ExitCode {
+fn layout_header(
+    file: &Path,
+    options: &HeaderOptions,
+    types: &[String],
+    targets: &[String],
+    json: bool,
+    verify: bool,
+    io: &mut Io<'_>,
+) -> ExitCode {
     let mut chosen = Vec::new();
     for name in targets {
         let Some(target) = Target::from_triple(name) else {
@@ -299,7 +322,17 @@ fn layout_header(file: &Path, targets: &[String], json: bool, verify: bool, io: 
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let report = analyze(&file.display().to_string(), &source, &chosen, verify);
+    let preprocessed = options != &HeaderOptions::default() || uses_the_preprocessor(&source);
+    let mut report = if preprocessed {
+        analyze_header(file, &chosen, options, types, verify)
+    } else {
+        analyze(&file.display().to_string(), &source, &chosen, verify)
+    };
+    if !preprocessed && !types.is_empty() {
+        for result in &mut report.results {
+            result.types.retain(|t| types.contains(&t.name));
+        }
+    }
     let written = if json {
         serde_json::to_string_pretty(&report).map_err(std::io::Error::other).and_then(|text| writeln!(io.out, "{text}"))
     } else {

@@ -128,6 +128,25 @@ impl Target {
                 Target::X86_64Windows => (2, 2, Some("wchar_t is UTF-16 on Windows")),
                 _ => (4, 4, None),
             },
+            Scalar::Int128 => match self {
+                Target::I686Linux | Target::Armv7Linux => (16, 16, Some("no __int128 on a 32-bit target")),
+                _ => (16, 16, None),
+            },
+            Scalar::Float128 => (16, 16, None),
+            Scalar::VaList => match self {
+                Target::X86_64Linux => (24, 8, Some("x86-64 System V: va_list is an array of one 24-byte struct")),
+                Target::Aarch64Linux => (32, 8, Some("AAPCS64: va_list is a 32-byte struct")),
+                Target::Armv7Linux => (4, 4, Some("AAPCS: va_list is a struct holding one pointer")),
+                Target::I686Linux | Target::X86_64Windows => (pointer, pointer, Some("va_list is a char pointer here")),
+            },
+        }
+    }
+
+    /// `__BIGGEST_ALIGNMENT__`: what a bare `__attribute__((aligned))` means.
+    pub fn largest_alignment(self) -> u64 {
+        match self {
+            Target::Armv7Linux => 8,
+            _ => 16,
         }
     }
 }

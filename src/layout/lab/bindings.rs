@@ -60,6 +60,10 @@ fn rust_type(ty: &TypeRef, text: &str, records: &[RecordDef]) -> String {
                 Scalar::Pointer | Scalar::Void => "*mut core::ffi::c_void".into(),
                 Scalar::PointerSized => if u { "usize" } else { "isize" }.into(),
                 Scalar::WChar => "WChar".into(),
+                Scalar::Int128 => if u { "u128" } else { "i128" }.into(),
+                // Neither has a Rust type that matches C's on every target: their bytes.
+                Scalar::Float128 => "[u8; 16]".into(),
+                Scalar::VaList => "VaList".into(),
             }
         }
         TypeRef::Array(element, count) => {
@@ -227,6 +231,7 @@ fn ctypes_type(ty: &TypeRef, text: &str, records: &[RecordDef]) -> String {
                     }
                 }
                 Scalar::WChar => "c_wchar",
+                Scalar::Int128 | Scalar::Float128 | Scalar::VaList => "c_ubyte",
             };
             format!("ctypes.{base}")
         }

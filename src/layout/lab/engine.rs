@@ -81,6 +81,11 @@ pub fn lay_out_variant(declarations: &Declarations, record: &RecordDef, target: 
     engine.record(id)
 }
 
+/// `sizeof` and `_Alignof` of `ty` on `target`, records laid out as needed.
+pub fn size_and_align(records: &[RecordDef], ty: &TypeRef, target: Target) -> Result<(u64, u64), String> {
+    Engine::new(target, records).type_of(ty)
+}
+
 /// Every named record of `declarations`, laid out for `target`, in order.
 pub fn lay_out(declarations: &Declarations, target: Target) -> Vec<(String, Laid)> {
     let mut engine = Engine::new(target, &declarations.records);
@@ -220,6 +225,7 @@ impl<'a> Engine<'a> {
                 self.target.triple()
             ));
         }
+        let align = record.alias_aligned.map_or(align, |aligned| align.max(aligned));
         Ok(Layout { name: record.name.clone(), kind: record.kind, size, align, fields })
     }
 

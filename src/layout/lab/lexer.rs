@@ -43,7 +43,12 @@ impl ParseError {
     }
 
     /// As [`ParseError::render`], named after the file it is in: `file:line:column: …`.
+    /// An error at line 0 is not in `file` (an included header, a target's
+    /// preprocessor): its message names where it is, and it is shown alone.
     pub fn render_in(&self, file: &str, source: &str) -> String {
+        if self.line == 0 {
+            return self.message.clone();
+        }
         format!("{file}:{}", self.render(source))
     }
 }

@@ -7,6 +7,8 @@ pub mod bindings;
 pub mod dwarf;
 pub mod engine;
 pub mod generate;
+pub mod gnu_c;
+pub mod header;
 pub mod lexer;
 pub mod parser;
 pub mod report;

@@ -34,6 +34,12 @@ pub enum Scalar {
     I64,
     /// Only behind a pointer: `void *`, `void (*)(…)`.
     Void,
+    /// GCC's `__int128`, on the 64-bit targets that have it.
+    Int128,
+    /// `__float128` / `_Float128`.
+    Float128,
+    /// `__builtin_va_list`: a pointer, or a struct (array), by target.
+    VaList,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +79,9 @@ pub struct RecordDef {
     pub pack: Option<u64>,
     /// Named at top level (by tag or typedef), so it is reported.
     pub reported: bool,
+    /// `typedef struct { … } name __attribute__((aligned(N)))`: GCC raises the
+    /// typedef's alignment without padding its size to it.
+    pub alias_aligned: Option<u64>,
     pub line: usize,
 }
 
@@ -504,6 +513,7 @@ impl Parser {
             let Some(_) = tag else { return self.error(&start, format!("expected a name or `{{` after `{keyword}`")) };
             let id = existing.unwrap_or_else(|| {
                 self.records.push(RecordDef {
+                    alias_aligned: None,
                     kind,
                     name: name.clone(),
                     members: Vec::new(),
@@ -532,6 +542,7 @@ impl Parser {
         self.open_braces -= 1;
         let after = self.attributes()?;
         let record = RecordDef {
+            alias_aligned: None,
             kind,
             name: name.clone(),
             members,

@@ -62,6 +62,16 @@ pub struct TypeReport {
     pub verified: Option<Verification>,
     /// The target's rules that decided members of this type.
     pub rules: Vec<String>,
+    /// The file and line that declared it, for a type read from a real header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared_in: Option<DeclaredAt>,
+}
+
+/// Where a type was declared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeclaredAt {
+    pub file: String,
+    pub line: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,6 +159,7 @@ pub fn analyze(file: &str, source: &str, targets: &[Target], check: bool) -> Lab
                 fields: layout.fields.iter().map(FieldReport::from).collect(),
                 padding: layout.padding(),
                 rules: rules_cited(&declarations, target, &layout.name),
+                declared_in: None,
                 verified: verification.as_ref().map(|v| {
                     let mine: Vec<Mismatch> =
                         v.mismatches.iter().filter(|m| m.type_name == layout.name).cloned().collect();

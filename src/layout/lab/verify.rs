@@ -130,11 +130,25 @@ const PRELUDE: &str = "#include <stddef.h>\n#include <stdint.h>\n#include <stdbo
 /// Asks `compiler` for every number in `layouts`, declared by `source`, in
 /// one compile. Returns what it disagreed on, or why it could not answer.
 pub fn verify(compiler: &Compiler, source: &str, layouts: &[Layout]) -> Result<Verification, String> {
+    verify_with(compiler, PRELUDE, source, layouts)
+}
+
+/// As [`verify`], for text the same compiler has already preprocessed: it
+/// brings its own declarations of everything, so nothing is included.
+pub fn verify_preprocessed(compiler: &Compiler, text: &str, layouts: &[Layout]) -> Result<Verification, String> {
+    verify_with(compiler, "", text, layouts)
+}
+
+/// The file name the probe lines are reported under, whatever line markers
+/// the source before them carries.
+const PROBE_FILE: &str = "<ffiscope-probe>";
+
+fn verify_with(compiler: &Compiler, prelude: &str, source: &str, layouts: &[Layout]) -> Result<Verification, String> {
     let asked = questions(layouts);
-    let mut probe = String::from(PRELUDE);
+    let mut probe = String::from(prelude);
     probe.push_str(source);
-    probe.push_str("\n\n/* ffiscope probe: each line's error names the compiler's value */\n");
-    let first_line = probe.lines().count() + 1;
+    let _ = writeln!(probe, "\n# 1 \"{PROBE_FILE}\"");
+    let first_line = 1;
     for (index, question) in asked.iter().enumerate() {
         let _ = writeln!(probe, "int ffiscope_probe_{index} = (char (*)[{}])0;", question.expression);
     }
@@ -145,7 +159,7 @@ pub fn verify(compiler: &Compiler, source: &str, layouts: &[Layout]) -> Result<V
         &["-fsyntax-only", "-Werror=int-conversion", "-Wno-pointer-to-int-cast", no_limit],
     )?;
     let mut answers: Vec<Option<u64>> = vec![None; asked.len()];
-    for line in stderr.lines() {
+    for line in stderr.lines().filter(|l| l.starts_with(PROBE_FILE)) {
         let Some((at, value)) = answer(line) else { continue };
         if let Some(slot) = at.checked_sub(first_line).and_then(|i| answers.get_mut(i)) {
             *slot = Some(value);

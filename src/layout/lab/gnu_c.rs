@@ -1,0 +1,737 @@
+//! C as a compiler's preprocessor emits it, read by the `lang-c` parser and
+//! turned into the declarations the layout engine lays out: every struct and
+//! union a header brings, each with the file and line that declared it.
+//!
+//! The text is one target's (`__x86_64__`, `__WORDSIZE` and the system
+//! headers differ), so it is read for that target: `sizeof` in an array
+//! bound, `long`, `__int128` and `va_list` take the target's sizes.
+
+use std::sync::Arc;
+
+use lang_c::ast::{
+    ArraySize, BinaryOperator, Constant, DeclarationSpecifier, Declarator, DeclaratorKind, DerivedDeclarator,
+    Expression, Extension, ExternalDeclaration, IntegerBase, SpecifierQualifier, StorageClassSpecifier, StructField,
+    StructKind, StructType, TS18661FloatFormat, TypeName, TypeSpecifier, UnaryOperator,
+};
+use lang_c::driver::{Config, parse_preprocessed};
+use lang_c::span::Node;
+use rustc_hash::FxHashMap;
+
+use super::abi::Target;
+use super::lexer::ParseError;
+use super::parser::{Declarations, MemberDef, RecordDef, Scalar, TypeRef};
+use crate::layout::Kind;
+
+/// Deepest nesting of records, declarators and expressions followed.
+const MAX_DEPTH: usize = 64;
+
+/// GCC's builtin 128-bit integer names, which `lang-c` does not know as
+/// types: renamed to typedef names it does, read back as `Scalar::Int128`.
+const INT128_NAMES: [(&str, &str); 4] = [
+    ("unsigned __int128", "__ffiscope_uint128"),
+    ("__int128", "__ffiscope_int128"),
+    ("__uint128_t", "__ffiscope_uint128"),
+    ("__int128_t", "__ffiscope_int128"),
+];
+/// GCC's builtin types, as the reader knows them.
+const BUILTIN_TYPES: [(&str, Scalar); 4] = [
+    ("__ffiscope_int128", Scalar::Int128),
+    ("__ffiscope_uint128", Scalar::Int128),
+    ("__builtin_va_list", Scalar::VaList),
+    ("__float128", Scalar::Float128),
+];
+const PRELUDE: &str = "typedef int __ffiscope_int128; typedef int __ffiscope_uint128; typedef double __float128;\n";
+
+/// Where each line of preprocessed text came from, from its line markers.
+struct LineMap {
+    starts: Vec<usize>,
+    /// For each line: (file, line in that file).
+    origin: Vec<(Arc<str>, usize)>,
+}
+
+impl LineMap {
+    fn new(text: &str) -> LineMap {
+        let mut starts = Vec::new();
+        let mut origin = Vec::new();
+        let mut file: Arc<str> = Arc::from("");
+        let mut next_line = 1;
+        let mut at = 0;
+        for line in text.split_inclusive('\n') {
+            starts.push(at);
+            at += line.len();
+            origin.push((Arc::clone(&file), next_line));
+            match line_marker(line) {
+                Some((number, name)) => {
+                    if name != &*file {
+                        file = Arc::from(name);
+                    }
+                    next_line = number;
+                }
+                None => next_line += 1,
+            }
+        }
+        LineMap { starts, origin }
+    }
+
+    /// The file, line and column of a byte of the text.
+    fn locate(&self, offset: usize) -> (Arc<str>, usize, usize) {
+        let index = self.starts.partition_point(|&start| start <= offset).saturating_sub(1);
+        let (file, line) = self.origin.get(index).cloned().unwrap_or_else(|| (Arc::from(""), 1));
+        let column = offset - self.starts.get(index).copied().unwrap_or(0) + 1;
+        (file, line, column)
+    }
+}
+
+/// `# 12 "zlib.h" 1 3` → (12, "zlib.h").
+fn line_marker(line: &str) -> Option<(usize, &str)> {
+    let rest = line.strip_prefix("# ")?;
+    let (number, rest) = rest.split_once(' ')?;
+    let name = rest.trim_end().strip_prefix('"')?.split('"').next()?;
+    Some((number.parse().ok()?, name))
+}
+
+/// Where a type was declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredIn {
+    pub file: String,
+    pub line: usize,
+}
+
+/// Declarations read from preprocessed text, with where each record was declared.
+#[derive(Debug, Clone, Default)]
+pub struct HeaderDeclarations {
+    pub declarations: Declarations,
+    /// Beside `declarations.records`, index for index.
+    pub declared_in: Vec<DeclaredIn>,
+}
+
+/// Reads `text` (one target's preprocessor output, with line markers) for
+/// `target`. `main_file` is the header asked for: errors in it keep its own
+/// line and column; errors elsewhere name their file in the message.
+pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderDeclarations {
+    let mut prepared = String::with_capacity(text.len() + PRELUDE.len());
+    prepared.push_str(PRELUDE);
+    prepared.push_str(&rename_int128(text));
+    let lines = LineMap::new(&prepared);
+    let mut reader = Reader {
+        target,
+        lines: &lines,
+        main_file,
+        records: Vec::new(),
+        declared_in: Vec::new(),
+        tags: FxHashMap::default(),
+        typedefs: FxHashMap::default(),
+        constants: FxHashMap::default(),
+        errors: Vec::new(),
+        depth: 0,
+    };
+    for (name, scalar) in BUILTIN_TYPES {
+        reader.typedefs.insert(name.to_owned(), (TypeRef::Scalar(scalar), name.to_owned()));
+    }
+    let config = Config { flavor: lang_c::driver::Flavor::GnuC11, ..Config::with_gcc() };
+    match parse_preprocessed(&config, prepared.clone()) {
+        Ok(parse) => {
+            for external in &parse.unit.0 {
+                if let ExternalDeclaration::Declaration(declaration) = &external.node {
+                    let result = reader.declaration(&declaration.node.specifiers, &declaration.node.declarators);
+                    if let Err(message) = result {
+                        reader.error(declaration.span.start, &message);
+                    }
+                }
+            }
+        }
+        Err(error) => {
+            let mut expected: Vec<&str> = error.expected.iter().copied().collect();
+            expected.sort_unstable();
+            let message = format!("cannot read this: expected {}", expected.join(", "));
+            reader.error(error.offset, &message);
+        }
+    }
+    let errors = reader.errors;
+    HeaderDeclarations {
+        declarations: Declarations { records: reader.records, errors },
+        declared_in: reader.declared_in,
+    }
+}
+
+/// `__int128` spelled as the typedef names the prelude declares.
+fn rename_int128(text: &str) -> String {
+    if !text.contains("int128") {
+        return text.to_owned();
+    }
+    let mut renamed = text.to_owned();
+    for (from, to) in INT128_NAMES {
+        renamed = renamed.replace(from, to);
+    }
+    renamed
+}
+
+type Read<T> = Result<T, String>;
+
+struct Reader<'a> {
+    target: Target,
+    lines: &'a LineMap,
+    main_file: &'a str,
+    records: Vec<RecordDef>,
+    declared_in: Vec<DeclaredIn>,
+    /// `struct x` / `union x` → record.
+    tags: FxHashMap<String, usize>,
+    typedefs: FxHashMap<String, (TypeRef, String)>,
+    /// Enumerators' values.
+    constants: FxHashMap<String, i128>,
+    errors: Vec<ParseError>,
+    depth: usize,
+}
+
+/// What a declaration's specifiers say, besides its type.
+#[derive(Default)]
+struct Attributes {
+    packed: bool,
+    aligned: Option<u64>,
+}
+
+impl Reader<'_> {
+    fn error(&mut self, offset: usize, message: &str) {
+        let (file, line, column) = self.lines.locate(offset);
+        let error = if &*file == self.main_file || file.is_empty() {
+            ParseError { line, column, message: message.to_owned() }
+        } else {
+            ParseError { line: 0, column: 0, message: format!("{file}:{line}:{column}: {message}") }
+        };
+        self.errors.push(error);
+    }
+
+    fn declared_at(&self, offset: usize) -> DeclaredIn {
+        let (file, line, _) = self.lines.locate(offset);
+        DeclaredIn { file: file.to_string(), line }
+    }
+
+    fn declaration(
+        &mut self,
+        specifiers: &[Node<DeclarationSpecifier>],
+        declarators: &[Node<lang_c::ast::InitDeclarator>],
+    ) -> Read<()> {
+        let is_typedef = specifiers.iter().any(|s| {
+            matches!(&s.node, DeclarationSpecifier::StorageClass(c) if c.node == StorageClassSpecifier::Typedef)
+        });
+        let types: Vec<&Node<TypeSpecifier>> = specifiers
+            .iter()
+            .filter_map(|s| match &s.node {
+                DeclarationSpecifier::TypeSpecifier(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        let mut attributes = Attributes::default();
+        for specifier in specifiers {
+            if let DeclarationSpecifier::Extension(extensions) = &specifier.node {
+                self.attributes(extensions, &mut attributes)?;
+            }
+        }
+        let (base, text) = self.specified_type(&types, &attributes)?;
+        for init in declarators {
+            let declarator = &init.node.declarator;
+            let Some(name) = declarator_name(&declarator.node) else { continue };
+            if !is_typedef {
+                continue; // a variable or a function: its types are read, it has no layout of its own
+            }
+            // A function type has no layout, like `void`: only a pointer to it has.
+            let ty = match self.shaped(Shape::Data(base.clone()), &declarator.node)? {
+                Shape::Data(ty) => ty,
+                Shape::Function => TypeRef::Scalar(Scalar::Void),
+            };
+            if let TypeRef::Record(id) = ty
+                && self.records[id].name.starts_with('<')
+            {
+                // `typedef struct { … } name;`: the typedef names the record, and
+                // attributes on the name (`name __attribute__((aligned))`) are its.
+                let mut on_name = Attributes::default();
+                self.attributes(&declarator.node.extensions, &mut on_name)?;
+                let record = &mut self.records[id];
+                record.name = name.clone();
+                record.reported = true;
+                record.packed |= on_name.packed;
+                record.alias_aligned = on_name.aligned;
+            }
+            // `typedef int name[64] __attribute__((aligned(8)))`: an aligned alias,
+            // held as a record of one member that only the alias's members see.
+            let ty = match ty {
+                TypeRef::Record(id) if self.records[id].name == name => TypeRef::Record(id),
+                other => {
+                    let mut on_name = Attributes::default();
+                    self.attributes(&declarator.node.extensions, &mut on_name)?;
+                    match on_name.aligned {
+                        Some(aligned) => self.aligned_alias(&name, other, &text, aligned, declarator.span.start),
+                        None => other,
+                    }
+                }
+            };
+            // The prelude's stand-ins for GCC's builtin types keep their real meaning.
+            if !BUILTIN_TYPES.iter().any(|(builtin, _)| *builtin == name) {
+                self.typedefs.insert(name, (ty, text.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// A record holding `ty` whose alignment is raised to `aligned` and its
+    /// size left as it is, as GCC makes an aligned typedef.
+    fn aligned_alias(&mut self, name: &str, ty: TypeRef, text: &str, aligned: u64, offset: usize) -> TypeRef {
+        let (_, line, column) = self.lines.locate(offset);
+        let member = MemberDef {
+            name: Some("value".to_owned()),
+            ty,
+            ty_text: text.to_owned(),
+            bit_width: None,
+            aligned: None,
+            packed: false,
+            line,
+            column,
+        };
+        self.records.push(RecordDef {
+            kind: Kind::Struct,
+            name: name.to_owned(),
+            members: vec![member],
+            defined: true,
+            packed: false,
+            aligned: None,
+            pack: None,
+            reported: false,
+            alias_aligned: Some(aligned),
+            line,
+        });
+        self.declared_in.push(self.declared_at(offset));
+        TypeRef::Record(self.records.len() - 1)
+    }
+
+    fn attributes(&mut self, extensions: &[Node<Extension>], into: &mut Attributes) -> Read<()> {
+        for extension in extensions {
+            let Extension::Attribute(attribute) = &extension.node else { continue };
+            match attribute.name.node.trim_matches('_') {
+                "packed" => into.packed = true,
+                "aligned" => {
+                    let largest = self.target.largest_alignment();
+                    let value = match attribute.arguments.first() {
+                        Some(argument) => u64::try_from(self.evaluate(&argument.node)?)
+                            .map_err(|_| "a negative alignment".to_owned())?,
+                        None => largest,
+                    };
+                    into.aligned = Some(into.aligned.map_or(value, |a| a.max(value)));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The type the specifiers name, and how it is written.
+    fn specified_type(&mut self, types: &[&Node<TypeSpecifier>], attributes: &Attributes) -> Read<(TypeRef, String)> {
+        let mut counts = Counts::default();
+        for specifier in types {
+            match &specifier.node {
+                TypeSpecifier::Struct(record) => return self.record_type(record, attributes),
+                TypeSpecifier::Enum(enumeration) => {
+                    let mut next = 0_i128;
+                    let mut widest = 0_i128;
+                    for enumerator in &enumeration.node.enumerators {
+                        if let Some(expression) = &enumerator.node.expression {
+                            next = self.evaluate(&expression.node)?;
+                        }
+                        widest = widest.max(next.abs());
+                        self.constants.insert(enumerator.node.identifier.node.name.clone(), next);
+                        next += 1;
+                    }
+                    let name = enumeration.node.identifier.as_ref().map_or("enum", |i| i.node.name.as_str());
+                    let scalar = if widest > i128::from(u32::MAX) { Scalar::LongLong } else { Scalar::Int };
+                    return Ok((TypeRef::Scalar(scalar), format!("enum {name}")));
+                }
+                TypeSpecifier::TypedefName(name) => {
+                    return self
+                        .typedefs
+                        .get(&name.node.name)
+                        .cloned()
+                        .map(|(ty, _)| (ty, name.node.name.clone()))
+                        .ok_or_else(|| format!("`{}` is not a type this header declares", name.node.name));
+                }
+                TypeSpecifier::Atomic(inner) => return self.type_name(&inner.node),
+                TypeSpecifier::TypeOf(_) => return Err("`typeof` in a declaration is not read".to_owned()),
+                TypeSpecifier::TS18661Float(float) => {
+                    let scalar = match (&float.format, float.width) {
+                        (TS18661FloatFormat::BinaryInterchange, 32) => Scalar::Float,
+                        (TS18661FloatFormat::BinaryInterchange, 64) => Scalar::Double,
+                        (TS18661FloatFormat::BinaryInterchange, 128) => Scalar::Float128,
+                        (TS18661FloatFormat::BinaryExtended, 64) => Scalar::LongDouble,
+                        _ => return Err(format!("_Float{} is not read", float.width)),
+                    };
+                    return Ok((TypeRef::Scalar(scalar), format!("_Float{}", float.width)));
+                }
+                TypeSpecifier::Void => counts.void = true,
+                TypeSpecifier::Char => counts.char = true,
+                TypeSpecifier::Short => counts.short = true,
+                TypeSpecifier::Int => counts.int = true,
+                TypeSpecifier::Long => counts.long += 1,
+                TypeSpecifier::Float => counts.float = true,
+                TypeSpecifier::Double => counts.double = true,
+                TypeSpecifier::Signed => counts.signed = true,
+                TypeSpecifier::Unsigned => counts.unsigned = true,
+                TypeSpecifier::Bool => counts.bool = true,
+                TypeSpecifier::Complex => counts.complex = true,
+            }
+        }
+        counts.scalar()
+    }
+
+    fn type_name(&mut self, name: &TypeName) -> Read<(TypeRef, String)> {
+        let types: Vec<&Node<TypeSpecifier>> = name
+            .specifiers
+            .iter()
+            .filter_map(|s| match &s.node {
+                SpecifierQualifier::TypeSpecifier(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        let (base, text) = self.specified_type(&types, &Attributes::default())?;
+        match &name.declarator {
+            Some(declarator) => Ok((self.derived_type(base, &declarator.node)?, text)),
+            None => Ok((base, text)),
+        }
+    }
+
+    /// A struct or union, defined here or named: its record.
+    fn record_type(&mut self, record: &Node<StructType>, attributes: &Attributes) -> Read<(TypeRef, String)> {
+        let kind = match record.node.kind.node {
+            StructKind::Struct => Kind::Struct,
+            StructKind::Union => Kind::Union,
+        };
+        let keyword = if kind == Kind::Union { "union" } else { "struct" };
+        let tag = record.node.identifier.as_ref().map(|i| format!("{keyword} {}", i.node.name));
+        let id = match tag.as_ref().and_then(|t| self.tags.get(t)) {
+            Some(&id) => id,
+            None => {
+                let id = self.records.len();
+                let (_, line, _) = self.lines.locate(record.span.start);
+                self.records.push(RecordDef {
+                    alias_aligned: None,
+                    kind,
+                    name: tag.clone().unwrap_or_else(|| format!("<anonymous {keyword}>")),
+                    members: Vec::new(),
+                    defined: false,
+                    packed: false,
+                    aligned: None,
+                    pack: None,
+                    reported: tag.is_some(),
+                    line,
+                });
+                self.declared_in.push(self.declared_at(record.span.start));
+                if let Some(tag) = &tag {
+                    self.tags.insert(tag.clone(), id);
+                }
+                id
+            }
+        };
+        if let Some(fields) = &record.node.declarations {
+            if self.depth >= MAX_DEPTH {
+                return Err(format!("records nested deeper than {MAX_DEPTH}"));
+            }
+            self.depth += 1;
+            let members = self.members(fields);
+            self.depth -= 1;
+            let (_, line, _) = self.lines.locate(record.span.start);
+            let definition = &mut self.records[id];
+            definition.members = members?;
+            definition.defined = true;
+            definition.packed |= attributes.packed;
+            definition.aligned = attributes.aligned.or(definition.aligned);
+            definition.line = line;
+            self.declared_in[id] = self.declared_at(record.span.start);
+        }
+        let text = self.records[id].name.clone();
+        Ok((TypeRef::Record(id), text))
+    }
+
+    fn members(&mut self, fields: &[Node<lang_c::ast::StructDeclaration>]) -> Read<Vec<MemberDef>> {
+        let mut members = Vec::new();
+        for field in fields {
+            let lang_c::ast::StructDeclaration::Field(field) = &field.node else { continue };
+            members.extend(self.field(field)?);
+        }
+        Ok(members)
+    }
+
+    fn field(&mut self, field: &Node<StructField>) -> Read<Vec<MemberDef>> {
+        let types: Vec<&Node<TypeSpecifier>> = field
+            .node
+            .specifiers
+            .iter()
+            .filter_map(|s| match &s.node {
+                SpecifierQualifier::TypeSpecifier(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        let mut attributes = Attributes::default();
+        for specifier in &field.node.specifiers {
+            if let SpecifierQualifier::Extension(extensions) = &specifier.node {
+                self.attributes(extensions, &mut attributes)?;
+            }
+        }
+        let (base, text) = self.specified_type(&types, &Attributes::default())?;
+        let (_, line, column) = self.lines.locate(field.span.start);
+        if field.node.declarators.is_empty() {
+            // An anonymous struct or union member.
+            return Ok(vec![MemberDef {
+                name: None,
+                ty: base,
+                ty_text: text,
+                bit_width: None,
+                aligned: attributes.aligned,
+                packed: attributes.packed,
+                line,
+                column,
+            }]);
+        }
+        let mut members = Vec::new();
+        for declarator in &field.node.declarators {
+            let mut own = Attributes { packed: attributes.packed, aligned: attributes.aligned };
+            let (name, ty) = match &declarator.node.declarator {
+                Some(d) => {
+                    self.attributes(&d.node.extensions, &mut own)?;
+                    (declarator_name(&d.node), self.derived_type(base.clone(), &d.node)?)
+                }
+                None => (None, base.clone()),
+            };
+            let bit_width = match &declarator.node.bit_width {
+                Some(width) => Some(u64::try_from(self.evaluate(&width.node)?).map_err(|_| "a negative bit width")?),
+                None => None,
+            };
+            let ty_text = written(&text, &ty);
+            members.push(MemberDef {
+                name,
+                ty,
+                ty_text,
+                bit_width,
+                aligned: own.aligned,
+                packed: own.packed,
+                line,
+                column,
+            });
+        }
+        Ok(members)
+    }
+
+    /// `base` as the declarator's pointers and arrays make it.
+    fn derived_type(&mut self, base: TypeRef, declarator: &Declarator) -> Read<TypeRef> {
+        match self.shaped(Shape::Data(base), declarator)? {
+            Shape::Data(ty) => Ok(ty),
+            Shape::Function => Err("a function has no layout".to_owned()),
+        }
+    }
+
+    /// C reads a declarator outward from its name: `*a[3]` is an array of
+    /// three pointers, `(*a)[3]` a pointer to an array of three. The
+    /// prefix pointers apply to the base first, then the suffixes from the
+    /// innermost (rightmost) out; a parenthesised declarator applies last.
+    fn shaped(&mut self, base: Shape, declarator: &Declarator) -> Read<Shape> {
+        if self.depth >= MAX_DEPTH {
+            return Err(format!("declarators nested deeper than {MAX_DEPTH}"));
+        }
+        let mut shape = base;
+        if declarator.derived.iter().any(|d| matches!(d.node, DerivedDeclarator::Pointer(_) | DerivedDeclarator::Block(_)))
+        {
+            shape = Shape::Data(TypeRef::Scalar(Scalar::Pointer));
+        }
+        for derived in declarator.derived.iter().rev() {
+            shape = match (&derived.node, shape) {
+                (DerivedDeclarator::Pointer(_) | DerivedDeclarator::Block(_), shape) => shape,
+                (DerivedDeclarator::Function(_) | DerivedDeclarator::KRFunction(_), _) => Shape::Function,
+                (DerivedDeclarator::Array(_), Shape::Function) => return Err("an array of functions".to_owned()),
+                (DerivedDeclarator::Array(array), Shape::Data(element)) => {
+                    let count = match &array.node.size {
+                        ArraySize::Unknown | ArraySize::VariableUnknown => None,
+                        ArraySize::VariableExpression(e) | ArraySize::StaticExpression(e) => Some(
+                            u64::try_from(self.evaluate(&e.node)?).map_err(|_| "a negative array size".to_owned())?,
+                        ),
+                    };
+                    Shape::Data(TypeRef::Array(Box::new(element), count))
+                }
+            };
+        }
+        match &declarator.kind.node {
+            DeclaratorKind::Declarator(inner) => {
+                self.depth += 1;
+                let shaped = self.shaped(shape, &inner.node);
+                self.depth -= 1;
+                shaped
+            }
+            _ => Ok(shape),
+        }
+    }
+
+    /// An integer constant expression, as the compiler evaluates it.
+    fn evaluate(&mut self, expression: &Expression) -> Read<i128> {
+        if self.depth >= MAX_DEPTH {
+            return Err(format!("an expression nested deeper than {MAX_DEPTH}"));
+        }
+        self.depth += 1;
+        let value = self.evaluate_inner(expression);
+        self.depth -= 1;
+        value
+    }
+
+    fn evaluate_inner(&mut self, expression: &Expression) -> Read<i128> {
+        let overflow = || "the value does not fit".to_owned();
+        Ok(match expression {
+            Expression::Constant(constant) => match &constant.node {
+                Constant::Integer(integer) => {
+                    let radix = match integer.base {
+                        IntegerBase::Decimal => 10,
+                        IntegerBase::Octal => 8,
+                        IntegerBase::Hexadecimal => 16,
+                        IntegerBase::Binary => 2,
+                    };
+                    i128::from_str_radix(&integer.number, radix).map_err(|_| overflow())?
+                }
+                Constant::Character(text) => {
+                    let inner = text.trim_start_matches(['L', 'u', 'U']).trim_matches('\'');
+                    i128::from(inner.chars().next().map_or(0, u32::from))
+                }
+                Constant::Float(_) => return Err("a floating constant where an integer is needed".to_owned()),
+            },
+            Expression::Identifier(name) => *self
+                .constants
+                .get(&name.node.name)
+                .ok_or_else(|| format!("`{}` is not a constant this header declares", name.node.name))?,
+            Expression::SizeOfTy(ty) => {
+                let (ty, _) = self.type_name(&ty.node.0.node)?;
+                i128::from(self.size_and_align(&ty)?.0)
+            }
+            Expression::AlignOf(ty) => {
+                let (ty, _) = self.type_name(&ty.node.0.node)?;
+                i128::from(self.size_and_align(&ty)?.1)
+            }
+            Expression::Cast(cast) => self.evaluate(&cast.node.expression.node)?,
+            Expression::UnaryOperator(unary) => {
+                let operand = self.evaluate(&unary.node.operand.node)?;
+                match unary.node.operator.node {
+                    UnaryOperator::Plus => operand,
+                    UnaryOperator::Minus => -operand,
+                    UnaryOperator::Complement => !operand,
+                    UnaryOperator::Negate => i128::from(operand == 0),
+                    _ => return Err("an operator a constant cannot have".to_owned()),
+                }
+            }
+            Expression::Conditional(conditional) => {
+                if self.evaluate(&conditional.node.condition.node)? != 0 {
+                    self.evaluate(&conditional.node.then_expression.node)?
+                } else {
+                    self.evaluate(&conditional.node.else_expression.node)?
+                }
+            }
+            Expression::BinaryOperator(binary) => {
+                let lhs = self.evaluate(&binary.node.lhs.node)?;
+                let rhs = self.evaluate(&binary.node.rhs.node)?;
+                let shift = || u32::try_from(rhs).ok().filter(|&s| s < 127).ok_or_else(overflow);
+                match binary.node.operator.node {
+                    BinaryOperator::Multiply => lhs.checked_mul(rhs).ok_or_else(overflow)?,
+                    BinaryOperator::Divide => lhs.checked_div(rhs).ok_or("a division by zero")?,
+                    BinaryOperator::Modulo => lhs.checked_rem(rhs).ok_or("a division by zero")?,
+                    BinaryOperator::Plus => lhs.checked_add(rhs).ok_or_else(overflow)?,
+                    BinaryOperator::Minus => lhs.checked_sub(rhs).ok_or_else(overflow)?,
+                    BinaryOperator::ShiftLeft => lhs.checked_shl(shift()?).ok_or_else(overflow)?,
+                    BinaryOperator::ShiftRight => lhs >> shift()?,
+                    BinaryOperator::Less => i128::from(lhs < rhs),
+                    BinaryOperator::Greater => i128::from(lhs > rhs),
+                    BinaryOperator::LessOrEqual => i128::from(lhs <= rhs),
+                    BinaryOperator::GreaterOrEqual => i128::from(lhs >= rhs),
+                    BinaryOperator::Equals => i128::from(lhs == rhs),
+                    BinaryOperator::NotEquals => i128::from(lhs != rhs),
+                    BinaryOperator::BitwiseAnd => lhs & rhs,
+                    BinaryOperator::BitwiseXor => lhs ^ rhs,
+                    BinaryOperator::BitwiseOr => lhs | rhs,
+                    BinaryOperator::LogicalAnd => i128::from(lhs != 0 && rhs != 0),
+                    BinaryOperator::LogicalOr => i128::from(lhs != 0 || rhs != 0),
+                    _ => return Err("an operator a constant cannot have".to_owned()),
+                }
+            }
+            _ => return Err("not an integer constant expression this reader evaluates".to_owned()),
+        })
+    }
+
+    /// `sizeof` and `_Alignof` of a type, on this reader's target.
+    fn size_and_align(&self, ty: &TypeRef) -> Read<(u64, u64)> {
+        super::engine::size_and_align(&self.records, ty, self.target)
+    }
+}
+
+/// A member's type as a listing shows it: `char *`, `int[2]`.
+fn written(base: &str, ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Array(element, count) => {
+            format!("{}[{}]", written(base, element), count.map(|n| n.to_string()).unwrap_or_default())
+        }
+        TypeRef::Scalar(Scalar::Pointer) if !base.ends_with('*') => format!("{base} *"),
+        _ => base.to_owned(),
+    }
+}
+
+fn declarator_name(declarator: &Declarator) -> Option<String> {
+    match &declarator.kind.node {
+        DeclaratorKind::Identifier(name) => Some(name.node.name.clone()),
+        DeclaratorKind::Declarator(inner) => declarator_name(&inner.node),
+        DeclaratorKind::Abstract => None,
+    }
+}
+
+/// A declarator's type so far: data, or a function (only a pointer to
+/// which has a layout).
+enum Shape {
+    Data(TypeRef),
+    Function,
+}
+
+/// The basic type keywords of one declaration.
+#[derive(Default)]
+struct Counts {
+    void: bool,
+    char: bool,
+    short: bool,
+    int: bool,
+    long: u8,
+    float: bool,
+    double: bool,
+    signed: bool,
+    unsigned: bool,
+    bool: bool,
+    complex: bool,
+}
+
+impl Counts {
+    fn scalar(&self) -> Read<(TypeRef, String)> {
+        let sign = if self.unsigned { "unsigned " } else { "" };
+        let (scalar, text) = if self.void {
+            (Scalar::Void, "void".to_owned())
+        } else if self.bool {
+            (Scalar::Bool, "_Bool".to_owned())
+        } else if self.char {
+            (Scalar::Char, format!("{sign}char"))
+        } else if self.short {
+            (Scalar::Short, format!("{sign}short"))
+        } else if self.float {
+            (if self.complex { Scalar::Double } else { Scalar::Float }, "float".to_owned())
+        } else if self.double && self.long > 0 {
+            (Scalar::LongDouble, "long double".to_owned())
+        } else if self.double {
+            (Scalar::Double, "double".to_owned())
+        } else if self.long >= 2 {
+            (Scalar::LongLong, format!("{sign}long long"))
+        } else if self.long == 1 {
+            (Scalar::Long, format!("{sign}long"))
+        } else if self.int || self.signed || self.unsigned {
+            (Scalar::Int, format!("{sign}int"))
+        } else {
+            return Err("a declaration without a type".to_owned());
+        };
+        if self.complex && (self.double || self.long > 0) {
+            return Err("_Complex double is not read".to_owned());
+        }
+        Ok((TypeRef::Scalar(scalar), text))
+    }
+}

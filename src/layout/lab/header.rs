@@ -1,0 +1,206 @@
+//! Real headers: each target's own compiler preprocesses the header (its
+//! system headers first, the header's directory and the user's include
+//! directories after them), [`gnu_c`] reads the result, the engine lays out
+//! every struct and union it brings, and the same compiler can check them.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::abi::Target;
+use super::engine::{lay_out, rules_cited};
+use super::gnu_c::{DeclaredIn, read_preprocessed};
+use super::lexer::ParseError;
+use super::report::{FieldReport, LabReport, TargetReport, TypeReport};
+use super::verify::{Compiler, Mismatch, Verification, find_compiler, verify_preprocessed};
+
+/// A preprocessor that has not answered in this long is stopped.
+const PREPROCESS_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// What the user adds to the compiler's command line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeaderOptions {
+    /// Searched after the target's system headers (`-idirafter`).
+    pub includes: Vec<PathBuf>,
+    /// `NAME` or `NAME=VALUE`.
+    pub defines: Vec<String>,
+}
+
+/// Whether `text` needs a preprocessor: a directive other than `#pragma`
+/// (which the declarations' own reader understands).
+pub fn uses_the_preprocessor(text: &str) -> bool {
+    text.lines().any(|line| {
+        line.trim_start().strip_prefix('#').is_some_and(|directive| !directive.trim_start().starts_with("pragma"))
+    })
+}
+
+/// One target's preprocessed text.
+#[derive(Debug, Clone)]
+pub struct Preprocessed {
+    pub text: String,
+    pub compiler: Compiler,
+    /// No compiler for the target: the host's preprocessed it, with the host's headers.
+    pub host_headers: bool,
+}
+
+/// Preprocesses `header` for `target` with the target's compiler, or with
+/// the host's (saying so) when the target has none.
+pub fn preprocess(target: Target, header: &Path, options: &HeaderOptions) -> Result<Preprocessed, String> {
+    let (compiler, host_headers) = match find_compiler(target) {
+        Some(compiler) => (compiler, false),
+        None => (
+            Target::host()
+                .and_then(find_compiler)
+                .ok_or_else(|| format!("no C compiler for {} and none for the host", target.triple()))?,
+            true,
+        ),
+    };
+    let mut command = Command::new(&compiler.program);
+    command.args(&compiler.args).args(["-E", "-std=gnu11"]);
+    if let Some(directory) = header.parent().filter(|d| !d.as_os_str().is_empty()) {
+        command.arg("-idirafter").arg(directory);
+    }
+    for directory in &options.includes {
+        command.arg("-idirafter").arg(directory);
+    }
+    for define in &options.defines {
+        command.arg(format!("-D{define}"));
+    }
+    command.arg(header).env("LC_ALL", "C").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let (ok, stdout, stderr) = run(command, &compiler.program)?;
+    if !ok {
+        let first = stderr.lines().find(|l| l.contains("error")).unwrap_or(stderr.trim());
+        let hint = if target == Target::X86_64Windows && first.contains("file not found") {
+            " (this header needs the Windows SDK's headers, which are not installed)"
+        } else {
+            ""
+        };
+        return Err(format!("{} could not preprocess it: {first}{hint}", compiler.version));
+    }
+    Ok(Preprocessed { text: super::header_text(stdout).0, compiler, host_headers })
+}
+
+/// Runs `command`, reading its output as it comes; stops it past the timeout.
+fn run(mut command: Command, program: &str) -> Result<(bool, Vec<u8>, String), String> {
+    let mut child = command.spawn().map_err(|e| format!("could not start {program}: {e}"))?;
+    let mut stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut stderr = child.stderr.take().ok_or("no stderr")?;
+    let spawn_failed = |e: std::io::Error| format!("could not start a thread for {program}: {e}");
+    let out = std::thread::Builder::new()
+        .name(format!("{program}-stdout"))
+        .spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = stdout.read_to_end(&mut bytes);
+            bytes
+        })
+        .map_err(spawn_failed)?;
+    let err = std::thread::Builder::new()
+        .name(format!("{program}-stderr"))
+        .spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        })
+        .map_err(spawn_failed)?;
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() > PREPROCESS_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("{program} took longer than {} s", PREPROCESS_TIMEOUT.as_secs()));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
+            Err(e) => return Err(format!("waiting for {program}: {e}")),
+        }
+    };
+    let stdout = out.join().unwrap_or_default();
+    let stderr = err.join().unwrap_or_default();
+    Ok((status.success(), stdout, stderr))
+}
+
+/// `header` preprocessed, read and laid out on each of `targets`, and, if
+/// `check`, every number checked by the compiler that preprocessed it.
+/// `only`, if not empty, names the types to report.
+pub fn analyze_header(
+    header: &Path,
+    targets: &[Target],
+    options: &HeaderOptions,
+    only: &[String],
+    check: bool,
+) -> LabReport {
+    let file = header.display().to_string();
+    let mut errors: Vec<ParseError> = Vec::new();
+    let mut results = Vec::new();
+    for &target in targets {
+        let on_target = |message: &str| ParseError { line: 0, column: 0, message: format!("{}: {message}", target.triple()) };
+        let preprocessed = match preprocess(target, header, options) {
+            Ok(preprocessed) => preprocessed,
+            Err(message) => {
+                errors.push(on_target(&message));
+                continue;
+            }
+        };
+        let read = read_preprocessed(&preprocessed.text, target, &file);
+        for error in &read.declarations.errors {
+            if !errors.iter().any(|e| e.message.ends_with(&error.message) && e.line == error.line) {
+                let mut error = error.clone();
+                if !results.is_empty() {
+                    error.message = format!("{}: {}", target.triple(), error.message);
+                }
+                errors.push(error);
+            }
+        }
+        let mut declarations = read.declarations;
+        // Opaque types (declared, never defined) have no layout to show.
+        for record in &mut declarations.records {
+            record.reported &= record.defined && (only.is_empty() || only.contains(&record.name));
+        }
+        let mut layouts = Vec::new();
+        let mut declared = Vec::new();
+        for (name, laid) in lay_out(&declarations, target) {
+            let index = declarations.records.iter().position(|r| r.name == name);
+            match laid {
+                Ok(layout) => {
+                    declared.push(index.and_then(|i| read.declared_in.get(i).cloned()));
+                    layouts.push(layout);
+                }
+                Err(message) => errors.push(on_target(&format!("`{name}`: {message}"))),
+            }
+        }
+        let verification = if check { Some(verify_preprocessed(&preprocessed.compiler, &preprocessed.text, &layouts)) } else { None };
+        let (verification, verification_error) = match verification {
+            Some(Ok(v)) => (Some(v), None),
+            Some(Err(e)) => (None, Some(e)),
+            None => (None, None),
+        };
+        let types = layouts
+            .iter()
+            .zip(declared)
+            .map(|(layout, declared_in)| TypeReport {
+                name: layout.name.clone(),
+                kind: layout.kind,
+                size: layout.size,
+                align: layout.align,
+                fields: layout.fields.iter().map(FieldReport::from).collect(),
+                padding: layout.padding(),
+                rules: rules_cited(&declarations, target, &layout.name),
+                verified: verification.as_ref().map(|v| {
+                    let mine: Vec<Mismatch> =
+                        v.mismatches.iter().filter(|m| m.type_name == layout.name).cloned().collect();
+                    Verification { by: v.by.clone(), ok: mine.is_empty(), mismatches: mine }
+                }),
+                declared_in: declared_in.map(|DeclaredIn { file, line }| super::report::DeclaredAt { file, line }),
+            })
+            .collect();
+        let verification_error = match (verification_error, preprocessed.host_headers) {
+            (error, false) => error,
+            (Some(error), true) => Some(format!("preprocessed with the host's headers; {error}")),
+            (None, true) => Some("preprocessed with the host's headers: no compiler for this target".to_owned()),
+        };
+        results.push(TargetReport { target, types, verified_by: verification.map(|v| v.by), verification_error });
+    }
+    LabReport { file, results, errors }
+}
