@@ -133,6 +133,7 @@ impl Target {
                 _ => (16, 16, None),
             },
             Scalar::Float128 => (16, 16, None),
+            Scalar::Float16 => (2, 2, None),
             Scalar::VaList => match self {
                 Target::X86_64Linux => (24, 8, Some("x86-64 System V: va_list is an array of one 24-byte struct")),
                 Target::Aarch64Linux => (32, 8, Some("AAPCS64: va_list is a 32-byte struct")),

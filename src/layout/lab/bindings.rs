@@ -63,6 +63,7 @@ fn rust_type(ty: &TypeRef, text: &str, records: &[RecordDef]) -> String {
                 Scalar::Int128 => if u { "u128" } else { "i128" }.into(),
                 // Neither has a Rust type that matches C's on every target: their bytes.
                 Scalar::Float128 => "[u8; 16]".into(),
+                Scalar::Float16 => "[u8; 2]".into(),
                 Scalar::VaList => "VaList".into(),
             }
         }
@@ -231,7 +232,7 @@ fn ctypes_type(ty: &TypeRef, text: &str, records: &[RecordDef]) -> String {
                     }
                 }
                 Scalar::WChar => "c_wchar",
-                Scalar::Int128 | Scalar::Float128 | Scalar::VaList => "c_ubyte",
+                Scalar::Int128 | Scalar::Float128 | Scalar::Float16 | Scalar::VaList => "c_ubyte",
             };
             format!("ctypes.{base}")
         }

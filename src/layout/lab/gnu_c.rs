@@ -111,7 +111,7 @@ pub struct HeaderDeclarations {
 pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderDeclarations {
     let mut prepared = String::with_capacity(text.len() + PRELUDE.len());
     prepared.push_str(PRELUDE);
-    prepared.push_str(&rename_int128(text));
+    prepared.push_str(&readable(text));
     let lines = LineMap::new(&prepared);
     let mut reader = Reader {
         target,
@@ -154,16 +154,106 @@ pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderD
     }
 }
 
-/// `__int128` spelled as the typedef names the prelude declares.
-fn rename_int128(text: &str) -> String {
-    if !text.contains("int128") {
-        return text.to_owned();
+/// Statement attributes inside inline functions' bodies (SDL's
+/// `SDL_FALLTHROUGH`), which `lang-c` does not read and a layout never needs.
+const STATEMENT_ATTRIBUTES: [&str; 2] = ["__attribute__((__fallthrough__));", "__attribute__((fallthrough));"];
+
+/// The text as `lang-c` can read it: `__int128` spelled as the typedef names
+/// the prelude declares, and statement attributes left out (an empty
+/// statement in their place, so every line keeps its number).
+fn readable(text: &str) -> String {
+    let mut readable = text.to_owned();
+    if text.contains("int128") {
+        for (from, to) in INT128_NAMES {
+            readable = readable.replace(from, to);
+        }
     }
-    let mut renamed = text.to_owned();
-    for (from, to) in INT128_NAMES {
-        renamed = renamed.replace(from, to);
+    for attribute in STATEMENT_ATTRIBUTES {
+        if readable.contains(attribute) {
+            readable = readable.replace(attribute, ";");
+        }
     }
-    renamed
+    blank_function_bodies(&mut readable);
+    readable
+}
+
+/// Blanks the bodies of the functions a header defines (inline helpers):
+/// they declare no type anyone can name, and they are where compilers'
+/// extensions (vector casts, statement attributes) live. Every newline stays,
+/// so lines keep their numbers and bytes their offsets.
+fn blank_function_bodies(text: &mut String) {
+    let mut bytes = std::mem::take(text).into_bytes();
+    let mut depth = 0_usize;
+    let mut body_from: Option<usize> = None;
+    let mut at = 0;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'"' | b'\'' => at = skip_literal(&bytes, at),
+            b'{' => {
+                if depth == 0 && opens_a_function_body(&bytes[..at]) {
+                    body_from = Some(at + 1);
+                }
+                depth += 1;
+            }
+            b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0
+                    && let Some(from) = body_from.take()
+                {
+                    for byte in &mut bytes[from..at] {
+                        if *byte != b'\n' {
+                            *byte = b' ';
+                        }
+                    }
+                }
+            }
+            b'#' if at == 0 || bytes[at - 1] == b'\n' => {
+                // A line marker or a pragma: to the end of its line.
+                at += bytes[at..].iter().position(|&b| b == b'\n').unwrap_or(bytes.len() - at);
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    // Only ASCII bytes were replaced, by spaces: still UTF-8.
+    *text = String::from_utf8(bytes).unwrap_or_default();
+}
+
+/// Where the string or character literal starting at `start` ends.
+fn skip_literal(bytes: &[u8], start: usize) -> usize {
+    let quote = bytes[start];
+    let mut at = start + 1;
+    while at < bytes.len() && bytes[at] != quote && bytes[at] != b'\n' {
+        at += if bytes[at] == b'\\' { 2 } else { 1 };
+    }
+    at
+}
+
+/// Whether a `{` after `before` opens a function's body: it follows a `)`
+/// that does not close an `__attribute__((…))` (`struct __attribute__((packed)) {`).
+fn opens_a_function_body(before: &[u8]) -> bool {
+    let Some(close) = before.iter().rposition(|b| !b.is_ascii_whitespace()) else { return false };
+    if before[close] != b')' {
+        return false;
+    }
+    let mut depth = 0_usize;
+    for at in (0..=close).rev() {
+        match before[at] {
+            b')' => depth += 1,
+            b'(' => {
+                depth -= 1;
+                if depth == 0 {
+                    let name_end = before[..at].iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |i| i + 1);
+                    let name_start =
+                        before[..name_end].iter().rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_')).map_or(0, |i| i + 1);
+                    let name = &before[name_start..name_end];
+                    return !name.starts_with(b"__attribute") && name != b"__declspec";
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 type Read<T> = Result<T, String>;
@@ -188,6 +278,8 @@ struct Reader<'a> {
 struct Attributes {
     packed: bool,
     aligned: Option<u64>,
+    /// `__attribute__((vector_size(N)))`: a SIMD vector of N bytes.
+    vector_size: Option<u64>,
 }
 
 impl Reader<'_> {
@@ -259,9 +351,22 @@ impl Reader<'_> {
                 other => {
                     let mut on_name = Attributes::default();
                     self.attributes(&declarator.node.extensions, &mut on_name)?;
-                    match on_name.aligned {
-                        Some(aligned) => self.aligned_alias(&name, other, &text, aligned, declarator.span.start),
-                        None => other,
+                    for specifier in specifiers {
+                        if let DeclarationSpecifier::Extension(extensions) = &specifier.node {
+                            self.attributes(extensions, &mut on_name)?;
+                        }
+                    }
+                    let at = declarator.span.start;
+                    match (on_name.vector_size, on_name.aligned) {
+                        // A vector of N bytes is N bytes and aligned to N.
+                        (Some(bytes), _) => {
+                            let (element, _) = self.size_and_align(&other)?;
+                            let count = bytes.checked_div(element).ok_or("a vector of a zero-sized type")?;
+                            let lanes = TypeRef::Array(Box::new(other), Some(count));
+                            self.aligned_alias(&name, lanes, &text, bytes, at)
+                        }
+                        (None, Some(aligned)) => self.aligned_alias(&name, other, &text, aligned, at),
+                        (None, None) => other,
                     }
                 }
             };
@@ -308,6 +413,11 @@ impl Reader<'_> {
             let Extension::Attribute(attribute) = &extension.node else { continue };
             match attribute.name.node.trim_matches('_') {
                 "packed" => into.packed = true,
+                "vector_size" => {
+                    let bytes = attribute.arguments.first().ok_or("vector_size without a size")?;
+                    let bytes = u64::try_from(self.evaluate(&bytes.node)?).map_err(|_| "a negative vector size")?;
+                    into.vector_size = Some(bytes);
+                }
                 "aligned" => {
                     let largest = self.target.largest_alignment();
                     let value = match attribute.arguments.first() {
@@ -356,6 +466,7 @@ impl Reader<'_> {
                 TypeSpecifier::TypeOf(_) => return Err("`typeof` in a declaration is not read".to_owned()),
                 TypeSpecifier::TS18661Float(float) => {
                     let scalar = match (&float.format, float.width) {
+                        (TS18661FloatFormat::BinaryInterchange, 16) => Scalar::Float16,
                         (TS18661FloatFormat::BinaryInterchange, 32) => Scalar::Float,
                         (TS18661FloatFormat::BinaryInterchange, 64) => Scalar::Double,
                         (TS18661FloatFormat::BinaryInterchange, 128) => Scalar::Float128,
@@ -490,7 +601,7 @@ impl Reader<'_> {
         }
         let mut members = Vec::new();
         for declarator in &field.node.declarators {
-            let mut own = Attributes { packed: attributes.packed, aligned: attributes.aligned };
+            let mut own = Attributes { packed: attributes.packed, aligned: attributes.aligned, vector_size: None };
             let (name, ty) = match &declarator.node.declarator {
                 Some(d) => {
                     self.attributes(&d.node.extensions, &mut own)?;

@@ -38,6 +38,8 @@ pub enum Scalar {
     Int128,
     /// `__float128` / `_Float128`.
     Float128,
+    /// `_Float16`.
+    Float16,
     /// `__builtin_va_list`: a pointer, or a struct (array), by target.
     VaList,
 }

@@ -186,7 +186,7 @@ fn verify_with(compiler: &Compiler, prelude: &str, source: &str, layouts: &[Layo
         })
         .collect();
     if layouts.iter().any(|l| l.fields.iter().any(|f| f.bit_width.is_some())) {
-        mismatches.extend(check_bitfields(compiler, source, layouts)?);
+        mismatches.extend(check_bitfields(compiler, prelude, source, layouts)?);
     }
     Ok(Verification { by: compiler.version.clone(), ok: mismatches.is_empty(), mismatches })
 }
@@ -198,9 +198,14 @@ fn dwarf_name(name: &str) -> &str {
 
 /// Compiles the declarations to an object with debug information and
 /// compares every bitfield's position with the model's.
-fn check_bitfields(compiler: &Compiler, source: &str, layouts: &[Layout]) -> Result<Vec<Mismatch>, String> {
+fn check_bitfields(
+    compiler: &Compiler,
+    prelude: &str,
+    source: &str,
+    layouts: &[Layout],
+) -> Result<Vec<Mismatch>, String> {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let mut probe = String::from(PRELUDE);
+    let mut probe = String::from(prelude);
     probe.push_str(source);
     probe.push('\n');
     // A use of each type makes the compiler describe it.

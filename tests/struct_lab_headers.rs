@@ -1,0 +1,123 @@
+//! Real installed headers, read as Struct Lab reads them: each target's own
+//! compiler preprocesses the header, and every struct and union it brings is
+//! laid out and then checked by that compiler's `sizeof`, `_Alignof` and
+//! `offsetof` (never by the engine). No header may leave a parse error.
+//!
+//! The headers come from Debian's `-dev` packages, which `.ci/run` installs;
+//! a header that is not installed is skipped with a note, unless
+//! `FFISCOPE_REQUIRE_COMPILERS=1` (as CI sets it), which makes it required.
+
+use std::path::PathBuf;
+
+use ffiscope::layout::lab::Target;
+use ffiscope::layout::lab::header::{HeaderOptions, analyze_header};
+use ffiscope::layout::lab::verify::find_compiler;
+
+/// (header, what must come before it: jpeglib.h is not self-contained).
+const CORPUS: &[(&str, &str)] = &[
+    ("zlib.h", ""),
+    ("bzlib.h", ""),
+    ("lzma.h", ""),
+    ("png.h", ""),
+    ("jpeglib.h", "#include <stdio.h>\n"),
+    ("expat.h", ""),
+    ("sqlite3.h", ""),
+    ("curl/curl.h", ""),
+    ("openssl/ssl.h", ""),
+    ("sys/stat.h", ""),
+    ("time.h", ""),
+    ("sys/epoll.h", ""),
+    ("linux/if_ether.h", ""),
+    ("SDL2/SDL.h", ""),
+];
+
+fn required() -> bool {
+    std::env::var_os("FFISCOPE_REQUIRE_COMPILERS").is_some()
+}
+
+/// A one-line header including `name`, as a user's own header would.
+fn including(name: &str, before: &str) -> PathBuf {
+    let directory = std::env::temp_dir().join(format!("ffiscope-corpus-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).expect("a temporary folder");
+    let file = directory.join(format!("uses-{}", name.replace('/', "-")));
+    std::fs::write(&file, format!("{before}#include <{name}>\n")).expect("the header is written");
+    file
+}
+
+#[test]
+fn every_struct_of_real_headers_agrees_with_each_targets_compiler() {
+    let Some(_) = find_compiler(Target::X86_64Linux) else {
+        assert!(!required(), "the host compiler is required");
+        eprintln!("note: no host C compiler; the header corpus is skipped");
+        return;
+    };
+    let mut checked = 0;
+    for &(name, before) in CORPUS {
+        let header = including(name, before);
+        for target in Target::ALL {
+            let report = analyze_header(&header, &[target], &HeaderOptions::default(), &[], true);
+            let result = report.results.first();
+            let Some(result) = result else {
+                // Not preprocessed: the header, or the target's build of its
+                // library, is not installed for this target.
+                let why = report.errors.first().map_or("", |e| e.message.as_str());
+                let host = target == Target::X86_64Linux;
+                assert!(!(host && required()), "{name} on the host must be installed: {why}");
+                eprintln!("note: {name} not read on {}: {why}", target.triple());
+                continue;
+            };
+            assert!(report.errors.is_empty(), "{name} on {}: {:#?}", target.triple(), report.errors);
+            assert!(result.verification_error.is_none(), "{name} on {}: {:?}", target.triple(), result.verification_error);
+            assert!(!result.types.is_empty(), "{name} on {} brings types", target.triple());
+            for ty in &result.types {
+                let verified = ty.verified.as_ref().expect("checked by the compiler");
+                assert!(verified.ok, "{name} on {}: `{}` {:?}", target.triple(), ty.name, verified.mismatches);
+                let declared = ty.declared_in.as_ref().expect("every type says where it was declared");
+                assert!(declared.line > 0 && !declared.file.is_empty(), "{declared:?}");
+            }
+            checked += result.types.len();
+        }
+    }
+    eprintln!("{checked} types checked by the compilers");
+    assert!(!required() || checked > 500, "only {checked} types checked");
+}
+
+#[test]
+fn a_type_says_which_header_declared_it() {
+    let Some(_) = find_compiler(Target::X86_64Linux) else { return };
+    let header = including("zlib.h", "");
+    let report = analyze_header(&header, &[Target::X86_64Linux], &HeaderOptions::default(), &[], false);
+    if report.results.is_empty() {
+        assert!(!required(), "zlib.h must be installed: {:?}", report.errors);
+        return;
+    }
+    let stream = report.results[0].types.iter().find(|t| t.name == "struct z_stream_s").expect("z_stream_s");
+    let declared = stream.declared_in.as_ref().expect("declared somewhere");
+    assert!(declared.file.ends_with("zlib.h"), "{declared:?}");
+    // zlib.h's own text: `typedef struct z_stream_s {` is a line of it.
+    let text = std::fs::read_to_string(&declared.file).expect("zlib.h");
+    let line = text.lines().nth(declared.line - 1).unwrap_or_default();
+    assert!(line.contains("z_stream_s"), "line {}: {line}", declared.line);
+}
+
+#[test]
+fn defines_reach_the_preprocessor_and_errors_name_their_file() {
+    let Some(_) = find_compiler(Target::X86_64Linux) else { return };
+    let directory = std::env::temp_dir().join(format!("ffiscope-defines-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).expect("a temporary folder");
+    let header = directory.join("sized.h");
+    std::fs::write(&header, "#include <stdint.h>\nstruct sized { uint8_t bytes[COUNT]; uint64_t after; };\n")
+        .expect("written");
+    let options = HeaderOptions { defines: vec!["COUNT=3".to_owned()], ..HeaderOptions::default() };
+    let report = analyze_header(&header, &[Target::X86_64Linux, Target::I686Linux], &options, &[], false);
+    for result in &report.results {
+        let sized = result.types.iter().find(|t| t.name == "struct sized").expect("struct sized");
+        let after = sized.fields.iter().find(|f| f.name == "after").expect("after");
+        let expected = if result.target == Target::I686Linux { 4 } else { 8 };
+        assert_eq!((sized.fields[0].size, after.offset), (3, expected), "{}", result.target.triple());
+    }
+    // Without the define, the array's size is an unknown name, said where it is.
+    let report = analyze_header(&header, &[Target::X86_64Linux], &HeaderOptions::default(), &[], false);
+    let error = report.errors.first().expect("an error");
+    assert_eq!((error.line, error.message.contains("COUNT")), (2, true), "{error:?}");
+}
