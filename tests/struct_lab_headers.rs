@@ -67,7 +67,12 @@ fn every_struct_of_real_headers_agrees_with_each_targets_compiler() {
                 continue;
             };
             assert!(report.errors.is_empty(), "{name} on {}: {:#?}", target.triple(), report.errors);
-            assert!(result.verification_error.is_none(), "{name} on {}: {:?}", target.triple(), result.verification_error);
+            assert!(
+                result.verification_error.is_none(),
+                "{name} on {}: {:?}",
+                target.triple(),
+                result.verification_error
+            );
             assert!(!result.types.is_empty(), "{name} on {} brings types", target.triple());
             for ty in &result.types {
                 let verified = ty.verified.as_ref().expect("checked by the compiler");

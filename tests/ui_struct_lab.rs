@@ -179,3 +179,54 @@ fn a_header_with_a_latin1_comment_opens() {
     assert!(harness.state().lab().text().starts_with("/* café */"), "é is Latin-1's 0xe9");
     let _ = std::fs::remove_file(&path);
 }
+
+/// Drops `path` onto the window and lets frames pass until it is open and laid out.
+fn open_dropped(harness: &mut Harness<'static, FfiscopeApp>, path: &std::path::Path) {
+    harness.input_mut().dropped_files.push(std::sync::Arc::new(OnDisk(path.to_path_buf())));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while harness.state().lab().source_name() != path.display().to_string() || harness.state().lab().is_laying_out() {
+        assert!(Instant::now() < deadline, "the dropped header was never laid out");
+        harness.run_steps(1);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    harness.run();
+}
+
+#[test]
+fn a_real_header_lists_its_types_grouped_by_the_header_that_declared_them() {
+    if ffiscope::layout::lab::verify::find_compiler(ffiscope::layout::lab::Target::X86_64Linux).is_none() {
+        return; // no preprocessor to read it with
+    }
+    let mut harness = harness();
+    let path = std::env::temp_dir().join(format!("ffiscope-real-{}.h", std::process::id()));
+    std::fs::write(&path, "#include <time.h>\nstruct mine { struct timespec when; int after; };\n").unwrap();
+    open_dropped(&mut harness, &path);
+    // The file's own type first; what time.h brings is folded under its header.
+    harness.get_by_label("struct mine");
+    harness.get_by_label_contains("more from included headers");
+    let folded = harness.query_all_by_label_contains("time.h (").count()
+        + harness.query_all_by_label_contains("timespec.h (").count();
+    assert!(folded > 0, "the included headers are listed");
+    assert!(harness.query_by_label("struct timespec").is_none(), "folded until opened or searched");
+    // Searching finds a type among all of them.
+    let search = harness.get(egui_kittest::kittest::by().role(Role::TextInput).label_contains("find:"));
+    search.focus();
+    search.type_text("timespec");
+    harness.run();
+    harness.get_by_label("struct timespec");
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn an_error_in_a_real_header_names_its_file_and_line() {
+    if ffiscope::layout::lab::verify::find_compiler(ffiscope::layout::lab::Target::X86_64Linux).is_none() {
+        return;
+    }
+    let mut harness = harness();
+    let path = std::env::temp_dir().join(format!("ffiscope-real-bad-{}.h", std::process::id()));
+    std::fs::write(&path, "#include <stdint.h>\n\nstruct sized { uint8_t bytes[COUNT]; };\n").unwrap();
+    open_dropped(&mut harness, &path);
+    harness.get_by_label_contains(&format!("{}:3:", path.display()));
+    harness.get_by_label_contains("`COUNT` is not a constant this header declares");
+    let _ = std::fs::remove_file(&path);
+}

@@ -20,6 +20,8 @@ const VERIFIED_COLOR: Color32 = Color32::from_rgb(0x4c, 0xaf, 0x50);
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LabView {
     pub path: String,
+    /// Part of a type's name, to find it among all a header brings.
+    pub search: String,
     pub hovered: Option<String>,
     pub language: Language,
 }
@@ -134,17 +136,73 @@ pub fn differences(report: &LabReport, name: &str) -> Vec<String> {
     lines
 }
 
+/// Most types a search lists at once.
+const FOUND_SHOWN: usize = 60;
+
+/// The types to choose from: the text's own, then each included header's,
+/// folded, with a search over all of them.
+fn type_list_ui(
+    ui: &mut Ui,
+    session: &LabSession,
+    types: &[TypeReport],
+    view: &mut LabView,
+    commands: &mut Vec<Command>,
+) {
+    let own = |ty: &TypeReport| {
+        ty.declared_in.as_ref().is_none_or(|d| d.file == "<stdin>" || d.file == session.source_name())
+    };
+    let mut choice = |ui: &mut Ui, ty: &TypeReport| {
+        if ui.selectable_label(session.selected() == Some(ty.name.as_str()), &ty.name).clicked() {
+            commands.push(LabCommand::Select(ty.name.clone()).into());
+        }
+    };
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Type:");
+        for ty in types.iter().filter(|t| own(t)) {
+            choice(ui, ty);
+        }
+    });
+    let included: Vec<&TypeReport> = types.iter().filter(|t| !own(t)).collect();
+    if included.is_empty() {
+        return;
+    }
+    ui.horizontal(|ui| {
+        let label = ui.label(format!("{} more from included headers; find:", included.len()));
+        ui.add(egui::TextEdit::singleline(&mut view.search).desired_width(160.0)).labelled_by(label.id);
+    });
+    let wanted = view.search.trim().to_lowercase();
+    if !wanted.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            for ty in included.iter().filter(|t| t.name.to_lowercase().contains(&wanted)).take(FOUND_SHOWN) {
+                choice(ui, ty);
+            }
+        });
+        return;
+    }
+    let mut files: Vec<&str> = Vec::new();
+    for ty in &included {
+        let file = ty.declared_in.as_ref().map_or("", |d| d.file.as_str());
+        if !files.contains(&file) {
+            files.push(file);
+        }
+    }
+    for file in files {
+        let here: Vec<&&TypeReport> =
+            included.iter().filter(|t| t.declared_in.as_ref().is_some_and(|d| d.file == file)).collect();
+        egui::CollapsingHeader::new(format!("{file} ({})", here.len())).id_salt(("included", file)).show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                for ty in here {
+                    choice(ui, ty);
+                }
+            });
+        });
+    }
+}
+
 fn results_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView, commands: &mut Vec<Command>) {
     let report = session.report();
     let Some(first) = report.results.first() else { return };
-    ui.horizontal_wrapped(|ui| {
-        ui.label("Type:");
-        for ty in &first.types {
-            if ui.selectable_label(session.selected() == Some(ty.name.as_str()), &ty.name).clicked() {
-                commands.push(LabCommand::Select(ty.name.clone()).into());
-            }
-        }
-    });
+    type_list_ui(ui, session, &first.types, view, commands);
     let Some(name) = session.selected() else {
         ui.weak("No struct or union declared yet.");
         return;

@@ -107,7 +107,7 @@ impl Target {
         let pointer = self.pointer_bytes();
         match scalar {
             Scalar::Bool | Scalar::Char | Scalar::I8 => (1, 1, None),
-            Scalar::Short | Scalar::I16 => (2, 2, None),
+            Scalar::Short | Scalar::I16 | Scalar::Float16 => (2, 2, None),
             Scalar::Int | Scalar::I32 | Scalar::Float => (4, 4, None),
             Scalar::Long => match self {
                 Target::X86_64Windows => (4, 4, Some("LLP64: long is 4 bytes on 64-bit Windows")),
@@ -133,7 +133,6 @@ impl Target {
                 _ => (16, 16, None),
             },
             Scalar::Float128 => (16, 16, None),
-            Scalar::Float16 => (2, 2, None),
             Scalar::VaList => match self {
                 Target::X86_64Linux => (24, 8, Some("x86-64 System V: va_list is an array of one 24-byte struct")),
                 Target::Aarch64Linux => (32, 8, Some("AAPCS64: va_list is a 32-byte struct")),

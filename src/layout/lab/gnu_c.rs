@@ -244,8 +244,10 @@ fn opens_a_function_body(before: &[u8]) -> bool {
                 depth -= 1;
                 if depth == 0 {
                     let name_end = before[..at].iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |i| i + 1);
-                    let name_start =
-                        before[..name_end].iter().rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_')).map_or(0, |i| i + 1);
+                    let name_start = before[..name_end]
+                        .iter()
+                        .rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+                        .map_or(0, |i| i + 1);
                     let name = &before[name_start..name_end];
                     return !name.starts_with(b"__attribute") && name != b"__declspec";
                 }
@@ -303,9 +305,9 @@ impl Reader<'_> {
         specifiers: &[Node<DeclarationSpecifier>],
         declarators: &[Node<lang_c::ast::InitDeclarator>],
     ) -> Read<()> {
-        let is_typedef = specifiers.iter().any(|s| {
-            matches!(&s.node, DeclarationSpecifier::StorageClass(c) if c.node == StorageClassSpecifier::Typedef)
-        });
+        let is_typedef = specifiers.iter().any(
+            |s| matches!(&s.node, DeclarationSpecifier::StorageClass(c) if c.node == StorageClassSpecifier::Typedef),
+        );
         let types: Vec<&Node<TypeSpecifier>> = specifiers
             .iter()
             .filter_map(|s| match &s.node {
@@ -339,7 +341,7 @@ impl Reader<'_> {
                 let mut on_name = Attributes::default();
                 self.attributes(&declarator.node.extensions, &mut on_name)?;
                 let record = &mut self.records[id];
-                record.name = name.clone();
+                record.name.clone_from(&name);
                 record.reported = true;
                 record.packed |= on_name.packed;
                 record.alias_aligned = on_name.aligned;
@@ -515,30 +517,8 @@ impl Reader<'_> {
         };
         let keyword = if kind == Kind::Union { "union" } else { "struct" };
         let tag = record.node.identifier.as_ref().map(|i| format!("{keyword} {}", i.node.name));
-        let id = match tag.as_ref().and_then(|t| self.tags.get(t)) {
-            Some(&id) => id,
-            None => {
-                let id = self.records.len();
-                let (_, line, _) = self.lines.locate(record.span.start);
-                self.records.push(RecordDef {
-                    alias_aligned: None,
-                    kind,
-                    name: tag.clone().unwrap_or_else(|| format!("<anonymous {keyword}>")),
-                    members: Vec::new(),
-                    defined: false,
-                    packed: false,
-                    aligned: None,
-                    pack: None,
-                    reported: tag.is_some(),
-                    line,
-                });
-                self.declared_in.push(self.declared_at(record.span.start));
-                if let Some(tag) = &tag {
-                    self.tags.insert(tag.clone(), id);
-                }
-                id
-            }
-        };
+        let known = tag.as_ref().and_then(|t| self.tags.get(t)).copied();
+        let id = known.unwrap_or_else(|| self.new_record(kind, tag.as_deref(), record.span.start));
         if let Some(fields) = &record.node.declarations {
             if self.depth >= MAX_DEPTH {
                 return Err(format!("records nested deeper than {MAX_DEPTH}"));
@@ -557,6 +537,30 @@ impl Reader<'_> {
         }
         let text = self.records[id].name.clone();
         Ok((TypeRef::Record(id), text))
+    }
+
+    /// A record seen for the first time, by its tag or anonymous.
+    fn new_record(&mut self, kind: Kind, tag: Option<&str>, offset: usize) -> usize {
+        let id = self.records.len();
+        let keyword = if kind == Kind::Union { "union" } else { "struct" };
+        let (_, line, _) = self.lines.locate(offset);
+        self.records.push(RecordDef {
+            kind,
+            name: tag.map_or_else(|| format!("<anonymous {keyword}>"), str::to_owned),
+            members: Vec::new(),
+            defined: false,
+            packed: false,
+            aligned: None,
+            pack: None,
+            reported: tag.is_some(),
+            alias_aligned: None,
+            line,
+        });
+        self.declared_in.push(self.declared_at(offset));
+        if let Some(tag) = tag {
+            self.tags.insert(tag.to_owned(), id);
+        }
+        id
     }
 
     fn members(&mut self, fields: &[Node<lang_c::ast::StructDeclaration>]) -> Read<Vec<MemberDef>> {
@@ -645,7 +649,10 @@ impl Reader<'_> {
             return Err(format!("declarators nested deeper than {MAX_DEPTH}"));
         }
         let mut shape = base;
-        if declarator.derived.iter().any(|d| matches!(d.node, DerivedDeclarator::Pointer(_) | DerivedDeclarator::Block(_)))
+        if declarator
+            .derived
+            .iter()
+            .any(|d| matches!(d.node, DerivedDeclarator::Pointer(_) | DerivedDeclarator::Block(_)))
         {
             shape = Shape::Data(TypeRef::Scalar(Scalar::Pointer));
         }
@@ -800,6 +807,7 @@ enum Shape {
 
 /// The basic type keywords of one declaration.
 #[derive(Default)]
+#[expect(clippy::struct_excessive_bools, reason = "one flag per keyword of C's basic types")]
 struct Counts {
     void: bool,
     char: bool,

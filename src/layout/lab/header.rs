@@ -44,9 +44,27 @@ pub struct Preprocessed {
     pub host_headers: bool,
 }
 
-/// Preprocesses `header` for `target` with the target's compiler, or with
+/// What to preprocess: a header on disk, or text typed into Struct Lab with
+/// the folder its quoted includes are relative to.
+#[derive(Debug, Clone, Copy)]
+pub enum HeaderInput<'a> {
+    File(&'a Path),
+    Text { text: &'a str, directory: Option<&'a Path> },
+}
+
+impl HeaderInput<'_> {
+    /// The name the preprocessor's line markers give the input itself.
+    fn marker_name(&self) -> String {
+        match self {
+            HeaderInput::File(path) => path.display().to_string(),
+            HeaderInput::Text { .. } => "<stdin>".to_owned(),
+        }
+    }
+}
+
+/// Preprocesses `input` for `target` with the target's compiler, or with
 /// the host's (saying so) when the target has none.
-pub fn preprocess(target: Target, header: &Path, options: &HeaderOptions) -> Result<Preprocessed, String> {
+pub fn preprocess(target: Target, input: HeaderInput<'_>, options: &HeaderOptions) -> Result<Preprocessed, String> {
     let (compiler, host_headers) = match find_compiler(target) {
         Some(compiler) => (compiler, false),
         None => (
@@ -58,7 +76,11 @@ pub fn preprocess(target: Target, header: &Path, options: &HeaderOptions) -> Res
     };
     let mut command = Command::new(&compiler.program);
     command.args(&compiler.args).args(["-E", "-std=gnu11"]);
-    if let Some(directory) = header.parent().filter(|d| !d.as_os_str().is_empty()) {
+    let (directory, stdin) = match input {
+        HeaderInput::File(path) => (path.parent(), None),
+        HeaderInput::Text { text, directory } => (directory, Some(text.as_bytes().to_vec())),
+    };
+    if let Some(directory) = directory.filter(|d| !d.as_os_str().is_empty()) {
         command.arg("-idirafter").arg(directory);
     }
     for directory in &options.includes {
@@ -67,8 +89,12 @@ pub fn preprocess(target: Target, header: &Path, options: &HeaderOptions) -> Res
     for define in &options.defines {
         command.arg(format!("-D{define}"));
     }
-    command.arg(header).env("LC_ALL", "C").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let (ok, stdout, stderr) = run(command, &compiler.program)?;
+    match input {
+        HeaderInput::File(path) => command.arg(path).stdin(Stdio::null()),
+        HeaderInput::Text { .. } => command.args(["-x", "c", "-"]).stdin(Stdio::piped()),
+    };
+    command.env("LC_ALL", "C").stdout(Stdio::piped()).stderr(Stdio::piped());
+    let (ok, stdout, stderr) = run(command, &compiler.program, stdin)?;
     if !ok {
         let first = stderr.lines().find(|l| l.contains("error")).unwrap_or(stderr.trim());
         let hint = if target == Target::X86_64Windows && first.contains("file not found") {
@@ -82,8 +108,16 @@ pub fn preprocess(target: Target, header: &Path, options: &HeaderOptions) -> Res
 }
 
 /// Runs `command`, reading its output as it comes; stops it past the timeout.
-fn run(mut command: Command, program: &str) -> Result<(bool, Vec<u8>, String), String> {
+fn run(mut command: Command, program: &str, stdin: Option<Vec<u8>>) -> Result<(bool, Vec<u8>, String), String> {
     let mut child = command.spawn().map_err(|e| format!("could not start {program}: {e}"))?;
+    if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        std::thread::Builder::new()
+            .name(format!("{program}-stdin"))
+            .spawn(move || {
+                let _ = std::io::Write::write_all(&mut pipe, &bytes);
+            })
+            .map_err(|e| format!("could not start a thread for {program}: {e}"))?;
+    }
     let mut stdout = child.stdout.take().ok_or("no stdout")?;
     let mut stderr = child.stderr.take().ok_or("no stderr")?;
     let spawn_failed = |e: std::io::Error| format!("could not start a thread for {program}: {e}");
@@ -131,19 +165,45 @@ pub fn analyze_header(
     only: &[String],
     check: bool,
 ) -> LabReport {
-    let file = header.display().to_string();
+    analyze_input(&header.display().to_string(), HeaderInput::File(header), targets, options, only, check)
+}
+
+/// Struct Lab's text, read as [`analyze_header`] reads a header if it uses
+/// the preprocessor and a compiler is there to run it; by the lab's own
+/// reader otherwise. Errors are named after `name`; quoted includes are
+/// looked for in `directory`.
+pub fn analyze_source(name: &str, text: &str, directory: Option<&Path>, targets: &[Target], check: bool) -> LabReport {
+    let any_compiler = || targets.iter().chain(Target::host().as_ref()).any(|&t| find_compiler(t).is_some());
+    if uses_the_preprocessor(text) && any_compiler() {
+        analyze_input(name, HeaderInput::Text { text, directory }, targets, &HeaderOptions::default(), &[], check)
+    } else {
+        super::report::analyze(name, text, targets, check)
+    }
+}
+
+fn analyze_input(
+    file: &str,
+    input: HeaderInput<'_>,
+    targets: &[Target],
+    options: &HeaderOptions,
+    only: &[String],
+    check: bool,
+) -> LabReport {
+    let file = file.to_owned();
+    let main_file = input.marker_name();
     let mut errors: Vec<ParseError> = Vec::new();
     let mut results = Vec::new();
     for &target in targets {
-        let on_target = |message: &str| ParseError { line: 0, column: 0, message: format!("{}: {message}", target.triple()) };
-        let preprocessed = match preprocess(target, header, options) {
+        let on_target =
+            |message: &str| ParseError { line: 0, column: 0, message: format!("{}: {message}", target.triple()) };
+        let preprocessed = match preprocess(target, input, options) {
             Ok(preprocessed) => preprocessed,
             Err(message) => {
                 errors.push(on_target(&message));
                 continue;
             }
         };
-        let read = read_preprocessed(&preprocessed.text, target, &file);
+        let read = read_preprocessed(&preprocessed.text, target, &main_file);
         for error in &read.declarations.errors {
             if !errors.iter().any(|e| e.message.ends_with(&error.message) && e.line == error.line) {
                 let mut error = error.clone();
@@ -160,7 +220,14 @@ pub fn analyze_header(
         }
         let mut layouts = Vec::new();
         let mut declared = Vec::new();
-        for (name, laid) in lay_out(&declarations, target) {
+        // The header's own types first, then those its includes bring.
+        let mut laid_out = lay_out(&declarations, target);
+        let in_main = |name: &str| {
+            let index = declarations.records.iter().position(|r| r.name == name);
+            index.and_then(|i| read.declared_in.get(i)).is_some_and(|d| d.file == main_file)
+        };
+        laid_out.sort_by_key(|(name, _)| !in_main(name));
+        for (name, laid) in laid_out {
             let index = declarations.records.iter().position(|r| r.name == name);
             match laid {
                 Ok(layout) => {
@@ -170,7 +237,8 @@ pub fn analyze_header(
                 Err(message) => errors.push(on_target(&format!("`{name}`: {message}"))),
             }
         }
-        let verification = if check { Some(verify_preprocessed(&preprocessed.compiler, &preprocessed.text, &layouts)) } else { None };
+        let verification =
+            if check { Some(verify_preprocessed(&preprocessed.compiler, &preprocessed.text, &layouts)) } else { None };
         let (verification, verification_error) = match verification {
             Some(Ok(v)) => (Some(v), None),
             Some(Err(e)) => (None, Some(e)),

@@ -1,6 +1,7 @@
-//! The Struct Lab tab's state: the text, the targets, the model's layouts
-//! (recomputed on every edit: parsing and laying out take microseconds), and
-//! a verification by the compilers running in the background.
+//! The Struct Lab tab's state: the text, the targets, the model's layouts,
+//! and a verification by the compilers. Both are made on worker threads (a
+//! real header goes through each target's preprocessor); the last finished
+//! layout stays on screen while the next is made, and a stale one is dropped.
 
 use std::path::Path;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
@@ -8,6 +9,7 @@ use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use super::abi::Target;
 use super::bindings::{Bindings, bindings, reordered};
 use super::engine::lay_out_variant;
+use super::header::analyze_source;
 use super::parser::parse;
 use super::report::{LabReport, analyze};
 use crate::export::save_whole;
@@ -46,6 +48,8 @@ pub struct LabSession {
     pending: Option<(String, Vec<Target>, Receiver<LabReport>)>,
     /// The last finished verification, valid while text and targets stay the same.
     verified: Option<(String, Vec<Target>, LabReport)>,
+    /// The layout being made for the text and targets as they are now.
+    laying_out: Option<Receiver<LabReport>>,
     /// A file being read on a worker thread: its path, and the reader's answer.
     opening: Option<(String, Receiver<std::io::Result<Vec<u8>>>)>,
     /// The outcome of the last open or save.
@@ -55,9 +59,12 @@ pub struct LabSession {
 impl LabSession {
     pub fn new(text: String) -> LabSession {
         let targets = vec![Target::X86_64Linux, Target::I686Linux, Target::X86_64Windows];
+        // The lab's own reader gives the first frame something to show at
+        // once; the worker's reading (through the preprocessor, if the text
+        // uses it) replaces it when it is done.
         let model = analyze(PASTED_NAME, &text, &targets, false);
         let source_name = PASTED_NAME.to_owned();
-        LabSession {
+        let mut session = LabSession {
             text,
             source_name,
             targets,
@@ -65,9 +72,12 @@ impl LabSession {
             selected: None,
             pending: None,
             verified: None,
+            laying_out: None,
             opening: None,
             message: None,
-        }
+        };
+        session.relayout();
+        session
     }
 
     pub fn text(&self) -> &str {
@@ -93,7 +103,12 @@ impl LabSession {
 
     /// Something runs in the background: a verification, or a file being read.
     pub fn is_busy(&self) -> bool {
-        self.pending.is_some() || self.opening.is_some()
+        self.pending.is_some() || self.opening.is_some() || self.laying_out.is_some()
+    }
+
+    /// A layout of the text as it is now is still being made.
+    pub fn is_laying_out(&self) -> bool {
+        self.laying_out.is_some()
     }
 
     /// The compilers' report if it is for the current text, else the model's.
@@ -203,8 +218,36 @@ impl LabSession {
         self.relayout();
     }
 
+    /// Starts laying the text out again on a worker; a layout still being
+    /// made for the text as it was is dropped with its receiver.
     fn relayout(&mut self) {
-        self.model = analyze(&self.source_name, &self.text, &self.targets, false);
+        let (sender, receiver) = channel();
+        let (name, text, targets) = (self.source_name.clone(), self.text.clone(), self.targets.clone());
+        let spawned = std::thread::Builder::new().name("lab-layout".into()).spawn(move || {
+            let directory = Path::new(&name).parent().filter(|d| d.is_dir()).map(Path::to_path_buf);
+            let _ = sender.send(analyze_source(&name, &text, directory.as_deref(), &targets, false));
+        });
+        match spawned {
+            Ok(_) => self.laying_out = Some(receiver),
+            Err(error) => self.message = Some(format!("Could not start laying out: {error}")),
+        }
+    }
+
+    fn poll_layout(&mut self) -> bool {
+        let Some(receiver) = &self.laying_out else { return false };
+        match receiver.try_recv() {
+            Ok(report) => {
+                self.model = report;
+                self.laying_out = None;
+                true
+            }
+            Err(TryRecvError::Disconnected) => {
+                self.laying_out = None;
+                self.message = Some("Laying out stopped without an answer.".to_owned());
+                true
+            }
+            Err(TryRecvError::Empty) => false,
+        }
     }
 
     fn start_verification(&mut self) {
@@ -212,7 +255,8 @@ impl LabSession {
         let (text, targets) = (self.text.clone(), self.targets.clone());
         let (for_thread, targets_for_thread, name) = (text.clone(), targets.clone(), self.source_name.clone());
         let spawned = std::thread::Builder::new().name("lab-verification".into()).spawn(move || {
-            let _ = sender.send(analyze(&name, &for_thread, &targets_for_thread, true));
+            let directory = Path::new(&name).parent().filter(|d| d.is_dir()).map(Path::to_path_buf);
+            let _ = sender.send(analyze_source(&name, &for_thread, directory.as_deref(), &targets_for_thread, true));
         });
         match spawned {
             Ok(_) => self.pending = Some((text, targets, receiver)),
@@ -224,7 +268,8 @@ impl LabSession {
     /// either did. Returns true if anything changed.
     pub fn poll(&mut self) -> bool {
         let opened = self.poll_opening();
-        opened | self.poll_verification()
+        let laid_out = self.poll_layout();
+        opened | laid_out | self.poll_verification()
     }
 
     fn poll_verification(&mut self) -> bool {

@@ -45,6 +45,14 @@ pub struct Verification {
 
 /// Looks for the compiler of `target` on this machine.
 pub fn find_compiler(target: Target) -> Option<Compiler> {
+    // Asked on every analysis: each target's compiler is looked for once.
+    static FOUND: std::sync::OnceLock<Vec<Option<Compiler>>> = std::sync::OnceLock::new();
+    let found = FOUND.get_or_init(|| Target::ALL.iter().map(|&t| look_for_compiler(t)).collect());
+    let index = Target::ALL.iter().position(|&t| t == target)?;
+    found.get(index).cloned().flatten()
+}
+
+fn look_for_compiler(target: Target) -> Option<Compiler> {
     let candidates: &[(&str, &[&str])] = match target {
         Target::X86_64Linux => &[("x86_64-linux-gnu-gcc", &[]), ("gcc", &[]), ("cc", &[])],
         Target::I686Linux => &[("i686-linux-gnu-gcc", &[])],
