@@ -126,3 +126,26 @@ fn defines_reach_the_preprocessor_and_errors_name_their_file() {
     let error = report.errors.first().expect("an error");
     assert_eq!((error.line, error.message.contains("COUNT")), (2, true), "{error:?}");
 }
+
+#[test]
+fn pragma_pack_in_a_preprocessed_header_is_honoured() {
+    let Some(_) = find_compiler(Target::X86_64Linux) else { return };
+    let directory = std::env::temp_dir().join(format!("ffiscope-pack-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).expect("a temporary folder");
+    let header = directory.join("packed.h");
+    std::fs::write(
+        &header,
+        "#include <stdint.h>\n#pragma pack(push, 1)\nstruct wire { uint8_t tag; uint32_t length; };\n\
+         #pragma pack(push, 2)\nstruct half { uint8_t a; uint32_t b; };\n#pragma pack(pop)\n\
+         struct still_one { uint8_t a; uint64_t b; };\n#pragma pack(pop)\nstruct natural { uint8_t a; uint32_t b; };\n",
+    )
+    .expect("written");
+    let report = analyze_header(&header, &[Target::X86_64Linux], &HeaderOptions::default(), &[], true);
+    let sizes: Vec<(&str, u64)> = report.results[0].types.iter().take(4).map(|t| (t.name.as_str(), t.size)).collect();
+    assert_eq!(
+        sizes,
+        [("struct wire", 5), ("struct half", 6), ("struct still_one", 9), ("struct natural", 8)],
+        "as written, in order"
+    );
+    assert!(report.results[0].types.iter().all(|t| t.verified.as_ref().is_some_and(|v| v.ok)), "the compiler agrees");
+}

@@ -112,10 +112,12 @@ pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderD
     let mut prepared = String::with_capacity(text.len() + PRELUDE.len());
     prepared.push_str(PRELUDE);
     prepared.push_str(&readable(text));
+    let packs = pack_changes(&prepared);
     let lines = LineMap::new(&prepared);
     let mut reader = Reader {
         target,
         lines: &lines,
+        packs: &packs,
         main_file,
         records: Vec::new(),
         declared_in: Vec::new(),
@@ -152,6 +154,36 @@ pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderD
         declarations: Declarations { records: reader.records, errors },
         declared_in: reader.declared_in,
     }
+}
+
+/// Where `#pragma pack` takes effect in `text` (which the preprocessor
+/// passes through and `lang-c` does not read), and the packing from there on.
+fn pack_changes(text: &str) -> Vec<(usize, Option<u64>)> {
+    let mut changes = Vec::new();
+    let mut stack: Vec<Option<u64>> = Vec::new();
+    let mut current = None;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        let Some(rest) = line.trim_start().strip_prefix('#') else { continue };
+        let Some(arguments) = rest.trim_start().strip_prefix("pragma") else { continue };
+        let Some(arguments) = arguments.trim_start().strip_prefix("pack") else { continue };
+        let inside = arguments.trim().trim_start_matches('(').trim_end_matches(')');
+        let parts: Vec<&str> = inside.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+        let number = |text: &str| text.parse::<u64>().ok();
+        current = match parts.as_slice() {
+            ["push", rest @ ..] => {
+                stack.push(current);
+                rest.first().and_then(|n| number(n)).or(current)
+            }
+            ["pop", ..] => stack.pop().flatten(),
+            [n] => number(n),
+            _ => None,
+        };
+        changes.push((start, current));
+    }
+    changes
 }
 
 /// Statement attributes inside inline functions' bodies (SDL's
@@ -263,6 +295,8 @@ type Read<T> = Result<T, String>;
 struct Reader<'a> {
     target: Target,
     lines: &'a LineMap,
+    /// Where `#pragma pack` changed, and to what.
+    packs: &'a [(usize, Option<u64>)],
     main_file: &'a str,
     records: Vec<RecordDef>,
     declared_in: Vec<DeclaredIn>,
@@ -530,6 +564,8 @@ impl Reader<'_> {
             let definition = &mut self.records[id];
             definition.members = members?;
             definition.defined = true;
+            let in_force = self.packs.partition_point(|&(at, _)| at <= record.span.start);
+            definition.pack = in_force.checked_sub(1).and_then(|i| self.packs[i].1);
             definition.packed |= attributes.packed;
             definition.aligned = attributes.aligned.or(definition.aligned);
             definition.line = line;
