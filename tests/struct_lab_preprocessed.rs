@@ -1,0 +1,84 @@
+//! The reader of preprocessed C, on random text and on a real header's
+//! preprocessed text with random edits: it never panics or hangs, and every
+//! error it gives has a line and a column (in the text, or in the file its
+//! message names).
+
+use std::sync::OnceLock;
+
+use ffiscope::layout::lab::Target;
+use ffiscope::layout::lab::gnu_c::read_preprocessed;
+use ffiscope::layout::lab::header::{HeaderInput, HeaderOptions, preprocess};
+use proptest::prelude::*;
+
+/// A real header, preprocessed once: zlib.h if it is installed, else a
+/// hand-written stand-in with line markers.
+fn preprocessed() -> &'static str {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| {
+        let input = HeaderInput::Text { text: "#include <zlib.h>\n", directory: None };
+        preprocess(Target::X86_64Linux, input, &HeaderOptions::default()).map(|p| p.text).unwrap_or_else(|_| {
+            "# 1 \"<stdin>\"\n# 1 \"z.h\" 1\ntypedef unsigned int uInt;\nstruct s { uInt a[4 * sizeof(int)]; char *p; };\n\
+             # 2 \"<stdin>\" 2\nenum e { A = 1 << 3, B };\nstruct t { struct s x; int y : 3; } __attribute__((packed));\n"
+                .to_owned()
+        })
+    })
+}
+
+fn check(text: &str) {
+    let read = read_preprocessed(text, Target::X86_64Linux, "<stdin>");
+    for error in &read.declarations.errors {
+        let placed = error.line > 0 && error.column > 0;
+        let names_its_file = error.line == 0 && error.message.split(':').nth(1).is_some_and(|n| n.parse::<usize>().is_ok());
+        assert!(placed || names_its_file, "{error:?}");
+    }
+}
+
+fn mutated(edits: Vec<(usize, u8, char)>) -> String {
+    let mut text: Vec<char> = preprocessed().chars().collect();
+    for (at, kind, c) in edits {
+        if text.is_empty() {
+            break;
+        }
+        let at = at % text.len();
+        match kind {
+            0 => {
+                text.remove(at);
+            }
+            1 => text.insert(at, c),
+            _ => text[at] = c,
+        }
+    }
+    text.into_iter().collect()
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_text_never_panics(text in "\\PC{0,400}") {
+        check(&text);
+    }
+
+    #[test]
+    fn c_like_text_never_panics(text in "[a-z_ {}();:,*\\[\\]0-9#\"\\n]{0,300}") {
+        check(&text);
+    }
+
+}
+
+proptest! {
+    // Each case reads a whole preprocessed header: a few hundred, whatever
+    // PROPTEST_CASES asks of the small cases above.
+    #![proptest_config(ProptestConfig::with_cases(400))]
+    #[test]
+    fn an_edited_real_header_never_panics(
+        edits in proptest::collection::vec((0usize..1_000_000, 0u8..3, proptest::char::any()), 1..8)
+    ) {
+        check(&mutated(edits));
+    }
+}
+
+#[test]
+fn the_unedited_header_reads_cleanly() {
+    let read = read_preprocessed(preprocessed(), Target::X86_64Linux, "<stdin>");
+    assert_eq!(read.declarations.errors, [], "{:?}", read.declarations.errors);
+    assert!(read.declarations.records.iter().any(|r| r.defined), "it declares records");
+}
