@@ -28,7 +28,8 @@ fn check(text: &str) {
     let read = read_preprocessed(text, Target::X86_64Linux, "<stdin>");
     for error in &read.declarations.errors {
         let placed = error.line > 0 && error.column > 0;
-        let names_its_file = error.line == 0 && error.message.split(':').nth(1).is_some_and(|n| n.parse::<usize>().is_ok());
+        let names_its_file =
+            error.line == 0 && error.message.split(':').nth(1).is_some_and(|n| n.parse::<usize>().is_ok());
         assert!(placed || names_its_file, "{error:?}");
     }
 }

@@ -267,9 +267,9 @@ fn reorder_ui(ui: &mut Ui, session: &LabSession, name: &str) {
     ui.monospace(format!("order: {}", order.join(", ")));
     ui.columns(2, |columns| {
         columns[0].label("As written");
-        layout_grid_ui(&mut columns[0], &before, None, 8, None);
+        layout_grid_ui(&mut columns[0], before, None, 8, None);
         columns[1].label("Reordered");
-        layout_grid_ui(&mut columns[1], &after, None, 8, None);
+        layout_grid_ui(&mut columns[1], after, None, 8, None);
     });
 }
 

@@ -12,6 +12,7 @@ use super::abi::Target;
 use super::engine::{lay_out, rules_cited};
 use super::gnu_c::{DeclaredIn, read_preprocessed};
 use super::lexer::ParseError;
+use super::parser::Declarations;
 use super::report::{FieldReport, LabReport, TargetReport, TypeReport};
 use super::verify::{Compiler, Mismatch, Verification, find_compiler, verify_preprocessed};
 
@@ -165,19 +166,27 @@ pub fn analyze_header(
     only: &[String],
     check: bool,
 ) -> LabReport {
-    analyze_input(&header.display().to_string(), HeaderInput::File(header), targets, options, only, check)
+    analyze_input(&header.display().to_string(), HeaderInput::File(header), targets, options, only, check).0
 }
 
 /// Struct Lab's text, read as [`analyze_header`] reads a header if it uses
 /// the preprocessor and a compiler is there to run it; by the lab's own
 /// reader otherwise. Errors are named after `name`; quoted includes are
 /// looked for in `directory`.
-pub fn analyze_source(name: &str, text: &str, directory: Option<&Path>, targets: &[Target], check: bool) -> LabReport {
+pub fn analyze_source(
+    name: &str,
+    text: &str,
+    directory: Option<&Path>,
+    targets: &[Target],
+    check: bool,
+) -> (LabReport, Declarations) {
     let any_compiler = || targets.iter().chain(Target::host().as_ref()).any(|&t| find_compiler(t).is_some());
     if uses_the_preprocessor(text) && any_compiler() {
-        analyze_input(name, HeaderInput::Text { text, directory }, targets, &HeaderOptions::default(), &[], check)
+        let input = HeaderInput::Text { text, directory };
+        let (report, declarations) = analyze_input(name, input, targets, &HeaderOptions::default(), &[], check);
+        (report, declarations.unwrap_or_default())
     } else {
-        super::report::analyze(name, text, targets, check)
+        (super::report::analyze(name, text, targets, check), super::parser::parse(text))
     }
 }
 
@@ -188,11 +197,13 @@ fn analyze_input(
     options: &HeaderOptions,
     only: &[String],
     check: bool,
-) -> LabReport {
+) -> (LabReport, Option<Declarations>) {
     let file = file.to_owned();
     let main_file = input.marker_name();
     let mut errors: Vec<ParseError> = Vec::new();
     let mut results = Vec::new();
+    // The first target's declarations: what bindings and reordering are made from.
+    let mut first_declarations: Option<Declarations> = None;
     for &target in targets {
         let on_target =
             |message: &str| ParseError { line: 0, column: 0, message: format!("{}: {message}", target.triple()) };
@@ -269,6 +280,9 @@ fn analyze_input(
             (None, true) => Some("preprocessed with the host's headers: no compiler for this target".to_owned()),
         };
         results.push(TargetReport { target, types, verified_by: verification.map(|v| v.by), verification_error });
+        if first_declarations.is_none() {
+            first_declarations = Some(declarations);
+        }
     }
-    LabReport { file, results, errors }
+    (LabReport { file, results, errors }, first_declarations)
 }

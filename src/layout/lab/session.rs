@@ -10,7 +10,7 @@ use super::abi::Target;
 use super::bindings::{Bindings, bindings, reordered};
 use super::engine::lay_out_variant;
 use super::header::analyze_source;
-use super::parser::parse;
+use super::parser::{Declarations, parse};
 use super::report::{LabReport, analyze};
 use crate::export::save_whole;
 use crate::layout::Layout;
@@ -36,6 +36,14 @@ pub enum LabCommand {
 /// What errors and results name the text after until it is opened or saved.
 const PASTED_NAME: &str = "lab.h";
 
+/// What is derived from the type shown.
+#[derive(Debug)]
+struct ForSelected {
+    name: String,
+    bindings: Option<Bindings>,
+    reorder: Option<(Layout, Layout)>,
+}
+
 #[derive(Debug)]
 pub struct LabSession {
     text: String,
@@ -43,13 +51,18 @@ pub struct LabSession {
     source_name: String,
     targets: Vec<Target>,
     model: LabReport,
+    /// What the model was laid out from, on the first chosen target.
+    declarations: Declarations,
     selected: Option<String>,
+    /// Bindings and a better member order for the type shown, made when the
+    /// model or the choice changes, never per frame.
+    for_selected: Option<ForSelected>,
     /// The report the compilers are producing, for the text and targets as they were.
     pending: Option<(String, Vec<Target>, Receiver<LabReport>)>,
     /// The last finished verification, valid while text and targets stay the same.
     verified: Option<(String, Vec<Target>, LabReport)>,
     /// The layout being made for the text and targets as they are now.
-    laying_out: Option<Receiver<LabReport>>,
+    laying_out: Option<Receiver<(LabReport, Declarations)>>,
     /// A file being read on a worker thread: its path, and the reader's answer.
     opening: Option<(String, Receiver<std::io::Result<Vec<u8>>>)>,
     /// The outcome of the last open or save.
@@ -63,19 +76,23 @@ impl LabSession {
         // once; the worker's reading (through the preprocessor, if the text
         // uses it) replaces it when it is done.
         let model = analyze(PASTED_NAME, &text, &targets, false);
+        let declarations = parse(&text);
         let source_name = PASTED_NAME.to_owned();
         let mut session = LabSession {
             text,
             source_name,
             targets,
             model,
+            declarations,
             selected: None,
+            for_selected: None,
             pending: None,
             verified: None,
             laying_out: None,
             opening: None,
             message: None,
         };
+        session.refresh_selected();
         session.relayout();
         session
     }
@@ -120,21 +137,31 @@ impl LabSession {
     }
 
     /// Rust, C, Go and ctypes bindings for the type `name`, on the chosen targets.
-    pub fn bindings(&self, name: &str) -> Option<Bindings> {
-        let declarations = parse(&self.text);
-        let layouts: Vec<(Target, Vec<Layout>)> = self.targets.iter().map(|&t| (t, self.model.layouts(t))).collect();
-        bindings(&declarations, name, &layouts)
+    pub fn bindings(&self, name: &str) -> Option<&Bindings> {
+        self.for_selected.as_ref().filter(|s| s.name == name)?.bindings.as_ref()
     }
 
     /// The smallest member order on the first chosen target: (now, reordered).
-    pub fn reorder(&self, name: &str) -> Option<(Layout, Layout)> {
-        let target = *self.targets.first()?;
-        let declarations = parse(&self.text);
-        let record = declarations.records.iter().find(|r| r.name == name)?;
-        let better = reordered(&declarations, record, target)?;
-        let after = lay_out_variant(&declarations, &better, target).ok()?;
-        let before = self.model.layouts(target).into_iter().find(|l| l.name == name)?;
-        (after.size < before.size).then_some((before, after))
+    pub fn reorder(&self, name: &str) -> Option<&(Layout, Layout)> {
+        self.for_selected.as_ref().filter(|s| s.name == name)?.reorder.as_ref()
+    }
+
+    /// Makes the bindings and the reordering of the type shown, for the model as it is.
+    fn refresh_selected(&mut self) {
+        let Some(name) = self.selected().map(str::to_owned) else {
+            self.for_selected = None;
+            return;
+        };
+        let layouts: Vec<(Target, Vec<Layout>)> = self.targets.iter().map(|&t| (t, self.model.layouts(t))).collect();
+        let bindings = bindings(&self.declarations, &name, &layouts);
+        let reorder = self.targets.first().and_then(|&target| {
+            let record = self.declarations.records.iter().find(|r| r.name == name)?;
+            let better = reordered(&self.declarations, record, target)?;
+            let after = lay_out_variant(&self.declarations, &better, target).ok()?;
+            let before = self.model.layouts(target).into_iter().find(|l| l.name == name)?;
+            (after.size < before.size).then_some((before, after))
+        });
+        self.for_selected = Some(ForSelected { name, bindings, reorder });
     }
 
     /// The type shown: the chosen one, or the first.
@@ -158,7 +185,10 @@ impl LabSession {
                 }
                 self.relayout();
             }
-            LabCommand::Select(name) => self.selected = Some(name),
+            LabCommand::Select(name) => {
+                self.selected = Some(name);
+                self.refresh_selected();
+            }
             LabCommand::Verify => self.start_verification(),
             LabCommand::Open(path) => self.start_opening(path),
             LabCommand::Save(path) => {
@@ -236,9 +266,11 @@ impl LabSession {
     fn poll_layout(&mut self) -> bool {
         let Some(receiver) = &self.laying_out else { return false };
         match receiver.try_recv() {
-            Ok(report) => {
+            Ok((report, declarations)) => {
                 self.model = report;
+                self.declarations = declarations;
                 self.laying_out = None;
+                self.refresh_selected();
                 true
             }
             Err(TryRecvError::Disconnected) => {
@@ -256,7 +288,7 @@ impl LabSession {
         let (for_thread, targets_for_thread, name) = (text.clone(), targets.clone(), self.source_name.clone());
         let spawned = std::thread::Builder::new().name("lab-verification".into()).spawn(move || {
             let directory = Path::new(&name).parent().filter(|d| d.is_dir()).map(Path::to_path_buf);
-            let _ = sender.send(analyze_source(&name, &for_thread, directory.as_deref(), &targets_for_thread, true));
+            let _ = sender.send(analyze_source(&name, &for_thread, directory.as_deref(), &targets_for_thread, true).0);
         });
         match spawned {
             Ok(_) => self.pending = Some((text, targets, receiver)),
