@@ -16,11 +16,14 @@ fn preprocessed() -> &'static str {
     static TEXT: OnceLock<String> = OnceLock::new();
     TEXT.get_or_init(|| {
         let input = HeaderInput::Text { text: "#include <zlib.h>\n", directory: None };
-        preprocess(Target::X86_64Linux, input, &HeaderOptions::default()).map(|p| p.text).unwrap_or_else(|_| {
-            "# 1 \"<stdin>\"\n# 1 \"z.h\" 1\ntypedef unsigned int uInt;\nstruct s { uInt a[4 * sizeof(int)]; char *p; };\n\
-             # 2 \"<stdin>\" 2\nenum e { A = 1 << 3, B };\nstruct t { struct s x; int y : 3; } __attribute__((packed));\n"
-                .to_owned()
-        })
+        preprocess(Target::X86_64Linux, input, &HeaderOptions::default()).map_or_else(
+            |_| {
+                "# 1 \"<stdin>\"\n# 1 \"z.h\" 1\ntypedef unsigned int uInt;\nstruct s { uInt a[4 * sizeof(int)]; char *p; };\n\
+                 # 2 \"<stdin>\" 2\nenum e { A = 1 << 3, B };\nstruct t { struct s x; int y : 3; } __attribute__((packed));\n"
+                    .to_owned()
+            },
+            |p| p.text,
+        )
     })
 }
 
