@@ -149,3 +149,16 @@ fn pragma_pack_in_a_preprocessed_header_is_honoured() {
     );
     assert!(report.results[0].types.iter().all(|t| t.verified.as_ref().is_some_and(|v| v.ok)), "the compiler agrees");
 }
+
+#[test]
+fn fixed_width_names_keep_their_rust_types_through_the_preprocessor() {
+    let Some(_) = find_compiler(Target::X86_64Linux) else { return };
+    let text = "#include <stdint.h>\nstruct stamp { int64_t when; uint32_t id; };\n";
+    let targets = [Target::X86_64Linux, Target::I686Linux];
+    let (report, declarations) = ffiscope::layout::lab::header::analyze_source("lab.h", text, None, &targets, false);
+    let layouts: Vec<_> = targets.iter().map(|&t| (t, report.layouts(t))).collect();
+    let bindings =
+        ffiscope::layout::lab::bindings::bindings(&declarations, "struct stamp", &layouts).expect("bindings");
+    // glibc spells int64_t as `long` on x86_64: the binding is still i64, right on every target.
+    assert!(bindings.rust.contains("pub when: i64,") && bindings.rust.contains("pub id: u32,"), "{}", bindings.rust);
+}

@@ -19,7 +19,7 @@ use rustc_hash::FxHashMap;
 
 use super::abi::Target;
 use super::lexer::ParseError;
-use super::parser::{Declarations, MemberDef, RecordDef, Scalar, TypeRef};
+use super::parser::{Declarations, MemberDef, RecordDef, Scalar, TypeRef, scalar_named};
 use crate::layout::Kind;
 
 /// Deepest nesting of records, declarators and expressions followed.
@@ -491,6 +491,11 @@ impl Reader<'_> {
                     return Ok((TypeRef::Scalar(scalar), format!("enum {name}")));
                 }
                 TypeSpecifier::TypedefName(name) => {
+                    // `int64_t` is `long` in glibc and `long long` elsewhere: named
+                    // as itself, its bindings are `i64` on every target.
+                    if let Some(scalar) = scalar_named(&name.node.name) {
+                        return Ok((TypeRef::Scalar(scalar), name.node.name.clone()));
+                    }
                     return self
                         .typedefs
                         .get(&name.node.name)

@@ -140,7 +140,9 @@ pub fn parse(source: &str) -> Declarations {
     Declarations { records: parser.records, errors }
 }
 
-fn scalar_named(name: &str) -> Option<Scalar> {
+/// The standard fixed-width and pointer-sized names, as one scalar each
+/// whatever typedef chain a libc spells them with.
+pub(crate) fn scalar_named(name: &str) -> Option<Scalar> {
     Some(match name {
         "int8_t" | "uint8_t" => Scalar::I8,
         "int16_t" | "uint16_t" => Scalar::I16,
