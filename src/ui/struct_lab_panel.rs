@@ -211,8 +211,18 @@ fn results_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView, commands: &
     if moved.is_empty() {
         ui.label(RichText::new("Same layout on every chosen target.").color(VERIFIED_COLOR));
     } else {
-        for line in &moved {
+        // A large type can differ in every member: the first few, then the rest folded.
+        const SHOWN: usize = 5;
+        let differs = |ui: &mut Ui, line: &String| {
             ui.label(RichText::new(format!("differs: {line}")).color(Color32::from_rgb(0xe0, 0x7b, 0x39)));
+        };
+        for line in moved.iter().take(SHOWN) {
+            differs(ui, line);
+        }
+        if moved.len() > SHOWN {
+            egui::CollapsingHeader::new(format!("{} more differences", moved.len() - SHOWN))
+                .id_salt(("more-differences", name))
+                .show(ui, |ui| moved.iter().skip(SHOWN).for_each(|line| differs(ui, line)));
         }
     }
     if ui.button("Export SVG, PNG and text").on_hover_text("This type on every chosen target, side by side").clicked() {
