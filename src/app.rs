@@ -66,6 +66,9 @@ pub struct Settings {
     pub plot_measure: Measure,
     /// Struct Lab's text: a pasted declaration survives a restart.
     pub lab_text: String,
+    /// Or, for a header opened and not edited since, its path: opened again
+    /// at start rather than kept as a copy.
+    pub lab_path: String,
     /// Where exports are written.
     pub export_dir: String,
     /// The scenario and variant last shown, opened again at start.
@@ -84,6 +87,7 @@ impl Default for Settings {
             plot_x_axis: XAxis::Sequence,
             plot_measure: Measure::Blocks,
             lab_text: crate::layout::lab::session::EXAMPLE.to_owned(),
+            lab_path: String::new(),
             export_dir: default_export_dir(),
             last_scenario: String::new(),
             last_variant: String::new(),
@@ -162,6 +166,11 @@ impl FfiscopeApp {
         let program = std::env::current_exe().unwrap_or_else(|_| "ffiscope".into());
         let mut scenarios = ScenarioSession::new(program);
         scenarios.reopen(&settings.last_scenario, &settings.last_variant);
+        let mut lab = LabSession::new(settings.lab_text.clone());
+        if !settings.lab_path.is_empty() {
+            // Read on a worker, as any open is.
+            lab.apply(LabCommand::Open(settings.lab_path.clone()));
+        }
         FfiscopeApp {
             settings: settings.clone(),
             tracker: TrackerSession::new(),
@@ -169,7 +178,7 @@ impl FfiscopeApp {
             exhibits: load_exhibits(),
             types: type_table(),
             layouts: LayoutsView::default(),
-            lab: LabSession::new(settings.lab_text.clone()),
+            lab,
             lab_view: LabView::default(),
             quiz: Quiz::new(DEFAULT_QUIZ_SEED),
             quiz_seed: DEFAULT_QUIZ_SEED.to_string(),
@@ -410,10 +419,7 @@ impl FfiscopeApp {
     fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
             Command::Export(what) => self.status = Some(self.export(what)),
-            Command::Lab(command) => {
-                self.lab.apply(command);
-                self.settings.lab_text = self.lab.text().to_owned();
-            }
+            Command::Lab(command) => self.lab.apply(command),
             Command::Tracker(command) => self.tracker.apply(command),
             Command::Quiz(command) => {
                 if let QuizCommand::Restart(seed) = command {
@@ -682,6 +688,16 @@ impl eframe::App for FfiscopeApp {
         // Only worth a string when it is about to be written.
         self.settings.last_scenario = self.scenarios.scenario().id().to_owned();
         self.settings.last_variant = self.scenarios.variant().to_owned();
+        match self.lab.unedited_file() {
+            Some(path) => {
+                self.settings.lab_path = path.to_owned();
+                self.settings.lab_text.clear();
+            }
+            None => {
+                self.settings.lab_path.clear();
+                self.settings.lab_text = self.lab.text().to_owned();
+            }
+        }
         self.settings.store(storage);
     }
 }
@@ -728,6 +744,7 @@ mod tests {
             plot_x_axis: XAxis::Time,
             plot_measure: Measure::Bytes,
             lab_text: "struct pasted { char a; };".to_owned(),
+            lab_path: "/usr/include/zlib.h".to_owned(),
             export_dir: "/tmp/exports".to_owned(),
             last_scenario: "leak-hunt".to_owned(),
             last_variant: "leaky".to_owned(),

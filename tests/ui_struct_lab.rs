@@ -230,3 +230,31 @@ fn an_error_in_a_real_header_names_its_file_and_line() {
     harness.get_by_label_contains("`COUNT` is not a constant this header declares");
     let _ = std::fs::remove_file(&path);
 }
+
+#[test]
+fn defines_typed_in_the_lab_reach_the_preprocessor() {
+    if ffiscope::layout::lab::verify::find_compiler(ffiscope::layout::lab::Target::X86_64Linux).is_none() {
+        return;
+    }
+    let mut harness = harness();
+    let path = std::env::temp_dir().join(format!("ffiscope-defines-{}.h", std::process::id()));
+    std::fs::write(&path, "#include <stdint.h>\nstruct sized { uint8_t bytes[COUNT]; };\n").unwrap();
+    open_dropped(&mut harness, &path);
+    harness.get_by_label_contains("`COUNT` is not a constant this header declares");
+    // An opened, unedited header is what a restart opens again, not a copy of its text.
+    assert_eq!(harness.state().lab().unedited_file(), Some(path.display().to_string().as_str()));
+    let defines = harness.get(egui_kittest::kittest::by().role(Role::TextInput).label("Defines:"));
+    defines.focus();
+    defines.type_text("COUNT=3");
+    harness.run();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while harness.state().lab().is_laying_out() || !harness.state().lab().report().errors.is_empty() {
+        assert!(Instant::now() < deadline, "the define never took effect");
+        harness.run_steps(1);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let size =
+        harness.state().lab().report().results[0].types.iter().find(|t| t.name == "struct sized").map(|t| t.size);
+    assert_eq!(size, Some(3));
+    let _ = std::fs::remove_file(&path);
+}

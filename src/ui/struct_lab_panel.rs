@@ -22,6 +22,9 @@ pub struct LabView {
     pub path: String,
     /// Part of a type's name, to find it among all a header brings.
     pub search: String,
+    /// The preprocessor's include folders and defines, as typed.
+    pub includes: String,
+    pub defines: String,
     pub hovered: Option<String>,
     pub language: Language,
 }
@@ -91,6 +94,21 @@ fn toolbar_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView, commands: &
         }
         if let Some(message) = session.message() {
             ui.weak(message);
+        }
+    });
+    // For real headers: where else to look for includes, and what to define.
+    ui.horizontal_wrapped(|ui| {
+        let label = ui.label("Include folders:");
+        let includes =
+            ui.add(egui::TextEdit::singleline(&mut view.includes).hint_text("/opt/sdk/include …").desired_width(220.0));
+        if includes.labelled_by(label.id).changed() {
+            commands.push(LabCommand::SetIncludes(view.includes.clone()).into());
+        }
+        let label = ui.label("Defines:");
+        let defines =
+            ui.add(egui::TextEdit::singleline(&mut view.defines).hint_text("NAME NAME=VALUE …").desired_width(220.0));
+        if defines.labelled_by(label.id).changed() {
+            commands.push(LabCommand::SetDefines(view.defines.clone()).into());
         }
     });
 }

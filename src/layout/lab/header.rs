@@ -178,12 +178,14 @@ pub fn analyze_source(
     text: &str,
     directory: Option<&Path>,
     targets: &[Target],
+    options: &HeaderOptions,
     check: bool,
 ) -> (LabReport, Declarations) {
     let any_compiler = || targets.iter().chain(Target::host().as_ref()).any(|&t| find_compiler(t).is_some());
-    if uses_the_preprocessor(text) && any_compiler() {
+    let preprocessed = uses_the_preprocessor(text) || *options != HeaderOptions::default();
+    if preprocessed && any_compiler() {
         let input = HeaderInput::Text { text, directory };
-        let (report, declarations) = analyze_input(name, input, targets, &HeaderOptions::default(), &[], check);
+        let (report, declarations) = analyze_input(name, input, targets, options, &[], check);
         (report, declarations.unwrap_or_default())
     } else {
         (super::report::analyze(name, text, targets, check), super::parser::parse(text))

@@ -9,7 +9,7 @@ use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use super::abi::Target;
 use super::bindings::{Bindings, bindings, reordered};
 use super::engine::lay_out_variant;
-use super::header::analyze_source;
+use super::header::{HeaderOptions, analyze_source};
 use super::parser::{Declarations, parse};
 use super::report::{LabReport, analyze};
 use crate::export::save_whole;
@@ -31,6 +31,10 @@ pub enum LabCommand {
     Verify,
     Open(String),
     Save(String),
+    /// Include folders and defines for the preprocessor, as typed: folders
+    /// and `NAME[=VALUE]`s separated by spaces.
+    SetIncludes(String),
+    SetDefines(String),
 }
 
 /// What errors and results name the text after until it is opened or saved.
@@ -67,6 +71,11 @@ pub struct LabSession {
     opening: Option<(String, Receiver<std::io::Result<Vec<u8>>>)>,
     /// The outcome of the last open or save.
     message: Option<String>,
+    /// The file the text is, unedited since it was opened or saved: what a
+    /// restart opens again, instead of keeping a copy of a large header.
+    unedited_file: Option<String>,
+    /// Include folders and defines for the preprocessor.
+    options: HeaderOptions,
 }
 
 impl LabSession {
@@ -91,6 +100,8 @@ impl LabSession {
             laying_out: None,
             opening: None,
             message: None,
+            unedited_file: None,
+            options: HeaderOptions::default(),
         };
         session.refresh_selected();
         session.relayout();
@@ -121,6 +132,11 @@ impl LabSession {
     /// Something runs in the background: a verification, or a file being read.
     pub fn is_busy(&self) -> bool {
         self.pending.is_some() || self.opening.is_some() || self.laying_out.is_some()
+    }
+
+    /// The file the text is, if it has not been edited since it was opened or saved.
+    pub fn unedited_file(&self) -> Option<&str> {
+        self.unedited_file.as_deref()
     }
 
     /// A layout of the text as it is now is still being made.
@@ -173,7 +189,18 @@ impl LabSession {
 
     pub fn apply(&mut self, command: LabCommand) {
         match command {
-            LabCommand::Edit(text) => self.set_text(text),
+            LabCommand::Edit(text) => {
+                self.unedited_file = None;
+                self.set_text(text);
+            }
+            LabCommand::SetIncludes(typed) => {
+                self.options.includes = typed.split_whitespace().map(std::path::PathBuf::from).collect();
+                self.relayout();
+            }
+            LabCommand::SetDefines(typed) => {
+                self.options.defines = typed.split_whitespace().map(str::to_owned).collect();
+                self.relayout();
+            }
             LabCommand::ToggleTarget(target) => {
                 if let Some(at) = self.targets.iter().position(|t| *t == target) {
                     if self.targets.len() > 1 {
@@ -195,6 +222,7 @@ impl LabSession {
                 self.message = Some(match save_whole(Path::new(&path), self.text.as_bytes()) {
                     Ok(()) => {
                         let saved = format!("Saved {path}");
+                        self.unedited_file = Some(path.clone());
                         self.source_name = path;
                         saved
                     }
@@ -235,6 +263,8 @@ impl LabSession {
                 let note =
                     if latin1 { "; it is not UTF-8, so it was read as Latin-1 (saving writes UTF-8)" } else { "" };
                 self.message = Some(format!("Opened {path}{note}"));
+                // A Latin-1 file would be saved back as UTF-8: its copy is kept.
+                self.unedited_file = (!latin1).then(|| path.clone());
                 self.source_name = path;
                 self.set_text(text);
             }
@@ -253,9 +283,10 @@ impl LabSession {
     fn relayout(&mut self) {
         let (sender, receiver) = channel();
         let (name, text, targets) = (self.source_name.clone(), self.text.clone(), self.targets.clone());
+        let options = self.options.clone();
         let spawned = std::thread::Builder::new().name("lab-layout".into()).spawn(move || {
             let directory = Path::new(&name).parent().filter(|d| d.is_dir()).map(Path::to_path_buf);
-            let _ = sender.send(analyze_source(&name, &text, directory.as_deref(), &targets, false));
+            let _ = sender.send(analyze_source(&name, &text, directory.as_deref(), &targets, &options, false));
         });
         match spawned {
             Ok(_) => self.laying_out = Some(receiver),
@@ -286,9 +317,11 @@ impl LabSession {
         let (sender, receiver) = channel();
         let (text, targets) = (self.text.clone(), self.targets.clone());
         let (for_thread, targets_for_thread, name) = (text.clone(), targets.clone(), self.source_name.clone());
+        let options = self.options.clone();
         let spawned = std::thread::Builder::new().name("lab-verification".into()).spawn(move || {
             let directory = Path::new(&name).parent().filter(|d| d.is_dir()).map(Path::to_path_buf);
-            let _ = sender.send(analyze_source(&name, &for_thread, directory.as_deref(), &targets_for_thread, true).0);
+            let report = analyze_source(&name, &for_thread, directory.as_deref(), &targets_for_thread, &options, true);
+            let _ = sender.send(report.0);
         });
         match spawned {
             Ok(_) => self.pending = Some((text, targets, receiver)),
