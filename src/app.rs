@@ -688,15 +688,12 @@ impl eframe::App for FfiscopeApp {
         // Only worth a string when it is about to be written.
         self.settings.last_scenario = self.scenarios.scenario().id().to_owned();
         self.settings.last_variant = self.scenarios.variant().to_owned();
-        match self.lab.unedited_file() {
-            Some(path) => {
-                self.settings.lab_path = path.to_owned();
-                self.settings.lab_text.clear();
-            }
-            None => {
-                self.settings.lab_path.clear();
-                self.settings.lab_text = self.lab.text().to_owned();
-            }
+        if let Some(path) = self.lab.unedited_file() {
+            path.clone_into(&mut self.settings.lab_path);
+            self.settings.lab_text.clear();
+        } else {
+            self.settings.lab_path.clear();
+            self.lab.text().clone_into(&mut self.settings.lab_text);
         }
         self.settings.store(storage);
     }
