@@ -155,7 +155,8 @@ fn fixed_width_names_keep_their_rust_types_through_the_preprocessor() {
     let Some(_) = find_compiler(Target::X86_64Linux) else { return };
     let text = "#include <stdint.h>\nstruct stamp { int64_t when; uint32_t id; };\n";
     let targets = [Target::X86_64Linux, Target::I686Linux];
-    let (report, declarations) = ffiscope::layout::lab::header::analyze_source("lab.h", text, None, &targets, false);
+    let (report, declarations) =
+        ffiscope::layout::lab::header::analyze_source("lab.h", text, None, &targets, &HeaderOptions::default(), false);
     let layouts: Vec<_> = targets.iter().map(|&t| (t, report.layouts(t))).collect();
     let bindings =
         ffiscope::layout::lab::bindings::bindings(&declarations, "struct stamp", &layouts).expect("bindings");
