@@ -322,7 +322,8 @@ impl Reader<'_> {
     fn error(&mut self, offset: usize, message: &str) {
         let (file, line, column) = self.lines.locate(offset);
         let error = if &*file == self.main_file || file.is_empty() {
-            ParseError { line, column, message: message.to_owned() }
+            // A line marker can say line 0; the error is still in this text.
+            ParseError { line: line.max(1), column, message: message.to_owned() }
         } else {
             ParseError { line: 0, column: 0, message: format!("{file}:{line}:{column}: {message}") }
         };
