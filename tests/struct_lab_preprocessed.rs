@@ -31,10 +31,18 @@ fn check(text: &str) {
     let read = read_preprocessed(text, Target::X86_64Linux, "<stdin>");
     for error in &read.declarations.errors {
         let placed = error.line > 0 && error.column > 0;
-        let names_its_file =
-            error.line == 0 && error.message.split(':').nth(1).is_some_and(|n| n.parse::<usize>().is_ok());
+        let names_its_file = error.line == 0 && placed_in_message(&error.message);
         assert!(placed || names_its_file, "{error:?}");
     }
+}
+
+/// Whether `message` says `…:LINE:COLUMN: …` (a file name may hold colons too).
+fn placed_in_message(message: &str) -> bool {
+    message.match_indices(':').any(|(at, _)| {
+        let mut parts = message[at + 1..].splitn(3, ':');
+        let number = |part: Option<&str>| part.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+        number(parts.next()) && number(parts.next()) && parts.next().is_some_and(|rest| rest.starts_with(' '))
+    })
 }
 
 fn mutated(edits: Vec<(usize, u8, char)>) -> String {
