@@ -10,6 +10,7 @@ use egui::Color32;
 
 use crate::ffi::Domain;
 use crate::scenarios::session::VerdictLine;
+use crate::scenarios::snippet::wrap_code_line;
 use crate::track::{Model, SeriesPoint};
 use crate::ui::allocation_plot::{Measure, line_points};
 use crate::ui::{ANOMALY_COLOR, MATCH_COLOR, heap_color};
@@ -128,10 +129,7 @@ fn code_pane(out: &mut String, left: f64, top: f64, width: f64, title: &str, col
         );
         return;
     };
-    let rows = at_most(
-        code.lines().flat_map(|line| crate::ui::scenarios_panel::wrap_code_line(line, CODE_COLUMNS)).collect(),
-        CODE_ROWS,
-    );
+    let rows = at_most(code.lines().flat_map(|line| wrap_code_line(line, CODE_COLUMNS)).collect(), CODE_ROWS);
     let height = rows.len() as f64 * CODE_ROW + 14.0;
     let _ = writeln!(
         out,

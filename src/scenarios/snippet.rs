@@ -5,7 +5,8 @@
 //! language. A name may mark several regions, say a call and the `Drop` it
 //! runs: they are shown together, in source order, a blank line apart. A
 //! line that ends in `// [crash]` or `/* [crash] */` is the one a crashing
-//! variant dies on; the marker is cut, the line remembered.
+//! variant dies on; the marker is cut, the line remembered. A long line is
+//! soft-wrapped for a pane or a slide by [`wrap_code_line`].
 
 /// What ends the line a crashing variant dies on.
 const CRASH_MARKERS: [&str; 2] = ["// [crash]", "/* [crash] */"];
@@ -127,6 +128,30 @@ pub fn count_regions(source: &str, name: &str) -> usize {
     source.lines().filter(|l| l.contains(&exact) || l.contains(&variant)).count()
 }
 
+/// One line of code as rows of at most `columns` characters, broken after a
+/// space where there is one; continuations are indented four more than the
+/// line, as an editor's soft wrap does, if the pane leaves room for it.
+pub fn wrap_code_line(line: &str, columns: usize) -> Vec<String> {
+    const NARROWEST: usize = 16;
+    let columns = columns.max(NARROWEST);
+    let indent = line.len() - line.trim_start().len();
+    let hanging = if indent + 4 + NARROWEST <= columns { " ".repeat(indent + 4) } else { String::new() };
+    let mut rows = Vec::new();
+    let mut rest: Vec<char> = line.chars().collect();
+    let mut prefix = "";
+    while prefix.len() + rest.len() > columns {
+        let width = columns - prefix.len();
+        // After the last space that fits, but not inside the line's own indent.
+        let floor = if rows.is_empty() { indent + 1 } else { 1 };
+        let cut = (floor..=width).rev().find(|&at| rest[at - 1] == ' ').unwrap_or(width);
+        let row: String = rest.drain(..cut).collect();
+        rows.push(format!("{prefix}{}", row.trim_end()));
+        prefix = &hanging;
+    }
+    rows.push(format!("{prefix}{}", rest.iter().collect::<String>()));
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,5 +198,25 @@ mod tests {
     fn a_missing_region_is_none() {
         assert_eq!(snippet(SOURCE, "absent", "correct"), None);
         assert_eq!(count_regions(SOURCE, "make"), 2);
+    }
+
+    #[test]
+    fn a_short_line_is_one_row() {
+        assert_eq!(wrap_code_line("    let x = 1;", 40), ["    let x = 1;"]);
+    }
+
+    #[test]
+    fn a_long_line_breaks_after_a_space_and_hangs_under_itself() {
+        let rows = wrap_code_line("    let text = unsafe { CStr::from_ptr(ptr) };", 30);
+        assert_eq!(rows, ["    let text = unsafe {", "        CStr::from_ptr(ptr) };"]);
+        assert!(rows.iter().all(|row| row.chars().count() <= 30));
+    }
+
+    #[test]
+    fn a_word_longer_than_the_pane_is_cut_and_nothing_is_lost() {
+        let word = "x".repeat(50);
+        let rows = wrap_code_line(&word, 20);
+        assert!(rows.iter().all(|row| row.chars().count() <= 20), "{rows:?}");
+        assert_eq!(rows.concat().replace(' ', ""), word);
     }
 }

@@ -7,7 +7,7 @@ use crate::command::{Command, Export};
 use crate::scenarios::StepInfo;
 use crate::scenarios::run_source::Crash;
 use crate::scenarios::session::{ScenarioCommand, ScenarioSession};
-use crate::scenarios::snippet::CodeRegion;
+use crate::scenarios::snippet::{CodeRegion, wrap_code_line};
 
 use super::allocation_plot::{Measure, XAxis, allocation_plot_ui, plot_controls_ui};
 use super::anomaly_list::anomaly_list_ui;
@@ -502,30 +502,6 @@ fn fitting_scale(ui: &Ui, text: &str, width: f32, height: f32) -> f32 {
     [1.0, 0.9, 0.8, 0.7].into_iter().find(|&scale| fits(scale)).unwrap_or(SMALLEST_CODE)
 }
 
-/// One line of code as rows of at most `columns` characters, broken after a
-/// space where there is one; continuations are indented four more than the
-/// line, as an editor's soft wrap does, if the pane leaves room for it.
-pub(crate) fn wrap_code_line(line: &str, columns: usize) -> Vec<String> {
-    const NARROWEST: usize = 16;
-    let columns = columns.max(NARROWEST);
-    let indent = line.len() - line.trim_start().len();
-    let hanging = if indent + 4 + NARROWEST <= columns { " ".repeat(indent + 4) } else { String::new() };
-    let mut rows = Vec::new();
-    let mut rest: Vec<char> = line.chars().collect();
-    let mut prefix = "";
-    while prefix.len() + rest.len() > columns {
-        let width = columns - prefix.len();
-        // After the last space that fits, but not inside the line's own indent.
-        let floor = if rows.is_empty() { indent + 1 } else { 1 };
-        let cut = (floor..=width).rev().find(|&at| rest[at - 1] == ' ').unwrap_or(width);
-        let row: String = rest.drain(..cut).collect();
-        rows.push(format!("{prefix}{}", row.trim_end()));
-        prefix = &hanging;
-    }
-    rows.push(format!("{prefix}{}", rest.iter().collect::<String>()));
-    rows
-}
-
 fn results_ui(ui: &mut Ui, session: &ScenarioSession, height: f32) {
     let run = session.run();
     let model = run.model();
@@ -568,30 +544,5 @@ fn verdict_ui(ui: &mut Ui, session: &ScenarioSession) {
                 ui.weak(format!("and {} more like it", format::thousands(line.more as u64)));
             }
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrap_code_line;
-
-    #[test]
-    fn a_short_line_is_one_row() {
-        assert_eq!(wrap_code_line("    let x = 1;", 40), ["    let x = 1;"]);
-    }
-
-    #[test]
-    fn a_long_line_breaks_after_a_space_and_hangs_under_itself() {
-        let rows = wrap_code_line("    let text = unsafe { CStr::from_ptr(ptr) };", 30);
-        assert_eq!(rows, ["    let text = unsafe {", "        CStr::from_ptr(ptr) };"]);
-        assert!(rows.iter().all(|row| row.chars().count() <= 30));
-    }
-
-    #[test]
-    fn a_word_longer_than_the_pane_is_cut_and_nothing_is_lost() {
-        let word = "x".repeat(50);
-        let rows = wrap_code_line(&word, 20);
-        assert!(rows.iter().all(|row| row.chars().count() <= 20), "{rows:?}");
-        assert_eq!(rows.concat().replace(' ', ""), word);
     }
 }

@@ -20,6 +20,7 @@ use rustc_hash::FxHashMap;
 use super::abi::Target;
 use super::lexer::ParseError;
 use super::parser::{Declarations, MemberDef, RecordDef, Scalar, TypeRef, scalar_named};
+use super::report::DeclaredAt;
 use crate::layout::Kind;
 
 /// Deepest nesting of records, declarators and expressions followed.
@@ -90,19 +91,12 @@ fn line_marker(line: &str) -> Option<(usize, &str)> {
     Some((number.parse().ok()?, name))
 }
 
-/// Where a type was declared.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeclaredIn {
-    pub file: String,
-    pub line: usize,
-}
-
 /// Declarations read from preprocessed text, with where each record was declared.
 #[derive(Debug, Clone, Default)]
 pub struct HeaderDeclarations {
     pub declarations: Declarations,
     /// Beside `declarations.records`, index for index.
-    pub declared_in: Vec<DeclaredIn>,
+    pub declared_in: Vec<DeclaredAt>,
 }
 
 /// Reads `text` (one target's preprocessor output, with line markers) for
@@ -299,7 +293,7 @@ struct Reader<'a> {
     packs: &'a [(usize, Option<u64>)],
     main_file: &'a str,
     records: Vec<RecordDef>,
-    declared_in: Vec<DeclaredIn>,
+    declared_in: Vec<DeclaredAt>,
     /// `struct x` / `union x` → record.
     tags: FxHashMap<String, usize>,
     typedefs: FxHashMap<String, (TypeRef, String)>,
@@ -330,9 +324,9 @@ impl Reader<'_> {
         self.errors.push(error);
     }
 
-    fn declared_at(&self, offset: usize) -> DeclaredIn {
+    fn declared_at(&self, offset: usize) -> DeclaredAt {
         let (file, line, _) = self.lines.locate(offset);
-        DeclaredIn { file: file.to_string(), line }
+        DeclaredAt { file: file.to_string(), line }
     }
 
     fn declaration(
@@ -343,19 +337,11 @@ impl Reader<'_> {
         let is_typedef = specifiers.iter().any(
             |s| matches!(&s.node, DeclarationSpecifier::StorageClass(c) if c.node == StorageClassSpecifier::Typedef),
         );
-        let types: Vec<&Node<TypeSpecifier>> = specifiers
-            .iter()
-            .filter_map(|s| match &s.node {
-                DeclarationSpecifier::TypeSpecifier(t) => Some(t),
-                _ => None,
-            })
-            .collect();
-        let mut attributes = Attributes::default();
-        for specifier in specifiers {
-            if let DeclarationSpecifier::Extension(extensions) = &specifier.node {
-                self.attributes(extensions, &mut attributes)?;
-            }
-        }
+        let (types, attributes) = self.specifier_parts(specifiers, |s| match s {
+            DeclarationSpecifier::TypeSpecifier(t) => Part::Type(t),
+            DeclarationSpecifier::Extension(extensions) => Part::Extensions(extensions),
+            _ => Part::Other,
+        })?;
         let (base, text) = self.specified_type(&types, &attributes)?;
         for init in declarators {
             let declarator = &init.node.declarator;
@@ -443,6 +429,24 @@ impl Reader<'_> {
         });
         self.declared_in.push(self.declared_at(offset));
         TypeRef::Record(self.records.len() - 1)
+    }
+
+    /// A specifier list's type specifiers, and the attributes its extensions give.
+    fn specifier_parts<'s, S>(
+        &mut self,
+        specifiers: &'s [Node<S>],
+        part: impl Fn(&'s S) -> Part<'s>,
+    ) -> Read<(Vec<&'s Node<TypeSpecifier>>, Attributes)> {
+        let mut types = Vec::new();
+        let mut attributes = Attributes::default();
+        for specifier in specifiers {
+            match part(&specifier.node) {
+                Part::Type(t) => types.push(t),
+                Part::Extensions(extensions) => self.attributes(extensions, &mut attributes)?,
+                Part::Other => {}
+            }
+        }
+        Ok((types, attributes))
     }
 
     fn attributes(&mut self, extensions: &[Node<Extension>], into: &mut Attributes) -> Read<()> {
@@ -534,14 +538,7 @@ impl Reader<'_> {
     }
 
     fn type_name(&mut self, name: &TypeName) -> Read<(TypeRef, String)> {
-        let types: Vec<&Node<TypeSpecifier>> = name
-            .specifiers
-            .iter()
-            .filter_map(|s| match &s.node {
-                SpecifierQualifier::TypeSpecifier(t) => Some(t),
-                _ => None,
-            })
-            .collect();
+        let (types, _) = self.specifier_parts(&name.specifiers, specifier_qualifier_part)?;
         let (base, text) = self.specified_type(&types, &Attributes::default())?;
         match &name.declarator {
             Some(declarator) => Ok((self.derived_type(base, &declarator.node)?, text)),
@@ -615,21 +612,8 @@ impl Reader<'_> {
     }
 
     fn field(&mut self, field: &Node<StructField>) -> Read<Vec<MemberDef>> {
-        let types: Vec<&Node<TypeSpecifier>> = field
-            .node
-            .specifiers
-            .iter()
-            .filter_map(|s| match &s.node {
-                SpecifierQualifier::TypeSpecifier(t) => Some(t),
-                _ => None,
-            })
-            .collect();
-        let mut attributes = Attributes::default();
-        for specifier in &field.node.specifiers {
-            if let SpecifierQualifier::Extension(extensions) = &specifier.node {
-                self.attributes(extensions, &mut attributes)?;
-            }
-        }
+        // Attributes among a member's specifiers are the member's, not its type's.
+        let (types, attributes) = self.specifier_parts(&field.node.specifiers, specifier_qualifier_part)?;
         let (base, text) = self.specified_type(&types, &Attributes::default())?;
         let (_, line, column) = self.lines.locate(field.span.start);
         if field.node.declarators.is_empty() {
@@ -837,6 +821,21 @@ fn declarator_name(declarator: &Declarator) -> Option<String> {
         DeclaratorKind::Identifier(name) => Some(name.node.name.clone()),
         DeclaratorKind::Declarator(inner) => declarator_name(&inner.node),
         DeclaratorKind::Abstract => None,
+    }
+}
+
+/// What one specifier of a list contributes.
+enum Part<'s> {
+    Type(&'s Node<TypeSpecifier>),
+    Extensions(&'s [Node<Extension>]),
+    Other,
+}
+
+fn specifier_qualifier_part(specifier: &SpecifierQualifier) -> Part<'_> {
+    match specifier {
+        SpecifierQualifier::TypeSpecifier(t) => Part::Type(t),
+        SpecifierQualifier::Extension(extensions) => Part::Extensions(extensions),
+        SpecifierQualifier::TypeQualifier(_) => Part::Other,
     }
 }
 

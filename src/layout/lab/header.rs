@@ -3,18 +3,17 @@
 //! directories after them), [`gnu_c`] reads the result, the engine lays out
 //! every struct and union it brings, and the same compiler can check them.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::abi::Target;
-use super::engine::{lay_out, rules_cited};
-use super::gnu_c::{DeclaredIn, read_preprocessed};
+use super::engine::lay_out;
+use super::gnu_c::read_preprocessed;
 use super::lexer::ParseError;
 use super::parser::Declarations;
-use super::report::{FieldReport, LabReport, TargetReport, TypeReport};
-use super::verify::{Compiler, Mismatch, Verification, find_compiler, verify_preprocessed};
+use super::report::{LabReport, TargetReport, TypeReport};
+use super::verify::{Compiler, find_compiler, run_with_timeout, verify_preprocessed};
 
 /// A preprocessor that has not answered in this long is stopped.
 const PREPROCESS_TIMEOUT: Duration = Duration::from_secs(20);
@@ -91,11 +90,11 @@ pub fn preprocess(target: Target, input: HeaderInput<'_>, options: &HeaderOption
         command.arg(format!("-D{define}"));
     }
     match input {
-        HeaderInput::File(path) => command.arg(path).stdin(Stdio::null()),
-        HeaderInput::Text { .. } => command.args(["-x", "c", "-"]).stdin(Stdio::piped()),
+        HeaderInput::File(path) => command.arg(path),
+        HeaderInput::Text { .. } => command.args(["-x", "c", "-"]),
     };
-    command.env("LC_ALL", "C").stdout(Stdio::piped()).stderr(Stdio::piped());
-    let (ok, stdout, stderr) = run(command, &compiler.program, stdin)?;
+    command.stdout(Stdio::piped());
+    let (ok, stdout, stderr) = run_with_timeout(command, &compiler.version, stdin, PREPROCESS_TIMEOUT)?;
     if !ok {
         let first = stderr.lines().find(|l| l.contains("error")).unwrap_or(stderr.trim());
         let hint = if target == Target::X86_64Windows && first.contains("file not found") {
@@ -106,54 +105,6 @@ pub fn preprocess(target: Target, input: HeaderInput<'_>, options: &HeaderOption
         return Err(format!("{} could not preprocess it: {first}{hint}", compiler.version));
     }
     Ok(Preprocessed { text: super::header_text(stdout).0, compiler, host_headers })
-}
-
-/// Runs `command`, reading its output as it comes; stops it past the timeout.
-fn run(mut command: Command, program: &str, stdin: Option<Vec<u8>>) -> Result<(bool, Vec<u8>, String), String> {
-    let mut child = command.spawn().map_err(|e| format!("could not start {program}: {e}"))?;
-    if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        std::thread::Builder::new()
-            .name(format!("{program}-stdin"))
-            .spawn(move || {
-                let _ = std::io::Write::write_all(&mut pipe, &bytes);
-            })
-            .map_err(|e| format!("could not start a thread for {program}: {e}"))?;
-    }
-    let mut stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut stderr = child.stderr.take().ok_or("no stderr")?;
-    let spawn_failed = |e: std::io::Error| format!("could not start a thread for {program}: {e}");
-    let out = std::thread::Builder::new()
-        .name(format!("{program}-stdout"))
-        .spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = stdout.read_to_end(&mut bytes);
-            bytes
-        })
-        .map_err(spawn_failed)?;
-    let err = std::thread::Builder::new()
-        .name(format!("{program}-stderr"))
-        .spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            text
-        })
-        .map_err(spawn_failed)?;
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() > PREPROCESS_TIMEOUT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("{program} took longer than {} s", PREPROCESS_TIMEOUT.as_secs()));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-            Err(e) => return Err(format!("waiting for {program}: {e}")),
-        }
-    };
-    let stdout = out.join().unwrap_or_default();
-    let stderr = err.join().unwrap_or_default();
-    Ok((status.success(), stdout, stderr))
 }
 
 /// `header` preprocessed, read and laid out on each of `targets`, and, if
@@ -233,18 +184,16 @@ fn analyze_input(
         }
         let mut layouts = Vec::new();
         let mut declared = Vec::new();
+        let index_of: rustc_hash::FxHashMap<&str, usize> =
+            declarations.records.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
+        let declared_in = |name: &str| index_of.get(name).and_then(|&i| read.declared_in.get(i));
         // The header's own types first, then those its includes bring.
         let mut laid_out = lay_out(&declarations, target);
-        let in_main = |name: &str| {
-            let index = declarations.records.iter().position(|r| r.name == name);
-            index.and_then(|i| read.declared_in.get(i)).is_some_and(|d| d.file == main_file)
-        };
-        laid_out.sort_by_key(|(name, _)| !in_main(name));
+        laid_out.sort_by_cached_key(|(name, _)| declared_in(name).is_none_or(|d| d.file != main_file));
         for (name, laid) in laid_out {
-            let index = declarations.records.iter().position(|r| r.name == name);
             match laid {
                 Ok(layout) => {
-                    declared.push(index.and_then(|i| read.declared_in.get(i).cloned()));
+                    declared.push(declared_in(&name).cloned());
                     layouts.push(layout);
                 }
                 Err(message) => errors.push(on_target(&format!("`{name}`: {message}"))),
@@ -260,20 +209,8 @@ fn analyze_input(
         let types = layouts
             .iter()
             .zip(declared)
-            .map(|(layout, declared_in)| TypeReport {
-                name: layout.name.clone(),
-                kind: layout.kind,
-                size: layout.size,
-                align: layout.align,
-                fields: layout.fields.iter().map(FieldReport::from).collect(),
-                padding: layout.padding(),
-                rules: rules_cited(&declarations, target, &layout.name),
-                verified: verification.as_ref().map(|v| {
-                    let mine: Vec<Mismatch> =
-                        v.mismatches.iter().filter(|m| m.type_name == layout.name).cloned().collect();
-                    Verification { by: v.by.clone(), ok: mine.is_empty(), mismatches: mine }
-                }),
-                declared_in: declared_in.map(|DeclaredIn { file, line }| super::report::DeclaredAt { file, line }),
+            .map(|(layout, declared_in)| {
+                TypeReport::of(layout, &declarations, target, verification.as_ref(), declared_in)
             })
             .collect();
         let verification_error = match (verification_error, preprocessed.host_headers) {

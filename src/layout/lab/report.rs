@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::ParseError;
 use super::abi::Target;
 use super::engine::{lay_out, rules_cited};
-use super::parser::parse;
+use super::parser::{Declarations, parse};
 use super::verify::{Mismatch, Verification, find_compiler, verify};
 use crate::layout::{Field, Kind, Layout, Padding};
 
@@ -72,6 +72,32 @@ pub struct TypeReport {
 pub struct DeclaredAt {
     pub file: String,
     pub line: usize,
+}
+
+impl TypeReport {
+    /// `layout` as reported on `target`, with what `verification` found of it.
+    pub fn of(
+        layout: &Layout,
+        declarations: &Declarations,
+        target: Target,
+        verification: Option<&Verification>,
+        declared_in: Option<DeclaredAt>,
+    ) -> TypeReport {
+        TypeReport {
+            name: layout.name.clone(),
+            kind: layout.kind,
+            size: layout.size,
+            align: layout.align,
+            fields: layout.fields.iter().map(FieldReport::from).collect(),
+            padding: layout.padding(),
+            rules: rules_cited(declarations, target, &layout.name),
+            declared_in,
+            verified: verification.map(|v| {
+                let mine: Vec<Mismatch> = v.mismatches.iter().filter(|m| m.type_name == layout.name).cloned().collect();
+                Verification { by: v.by.clone(), ok: mine.is_empty(), mismatches: mine }
+            }),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,21 +177,7 @@ pub fn analyze(file: &str, source: &str, targets: &[Target], check: bool) -> Lab
         };
         let types = layouts
             .iter()
-            .map(|layout| TypeReport {
-                name: layout.name.clone(),
-                kind: layout.kind,
-                size: layout.size,
-                align: layout.align,
-                fields: layout.fields.iter().map(FieldReport::from).collect(),
-                padding: layout.padding(),
-                rules: rules_cited(&declarations, target, &layout.name),
-                declared_in: None,
-                verified: verification.as_ref().map(|v| {
-                    let mine: Vec<Mismatch> =
-                        v.mismatches.iter().filter(|m| m.type_name == layout.name).cloned().collect();
-                    Verification { by: v.by.clone(), ok: mine.is_empty(), mismatches: mine }
-                }),
-            })
+            .map(|layout| TypeReport::of(layout, &declarations, target, verification.as_ref(), None))
             .collect();
         results.push(TargetReport { target, types, verified_by: verification.map(|v| v.by), verification_error });
     }

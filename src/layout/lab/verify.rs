@@ -155,8 +155,8 @@ fn verify_with(compiler: &Compiler, prelude: &str, source: &str, layouts: &[Layo
     let asked = questions(layouts);
     let mut probe = String::from(prelude);
     probe.push_str(source);
+    // The probe lines are lines 1, 2, … of their own file.
     let _ = writeln!(probe, "\n# 1 \"{PROBE_FILE}\"");
-    let first_line = 1;
     for (index, question) in asked.iter().enumerate() {
         let _ = writeln!(probe, "int ffiscope_probe_{index} = (char (*)[{}])0;", question.expression);
     }
@@ -169,7 +169,7 @@ fn verify_with(compiler: &Compiler, prelude: &str, source: &str, layouts: &[Layo
     let mut answers: Vec<Option<u64>> = vec![None; asked.len()];
     for line in stderr.lines().filter(|l| l.starts_with(PROBE_FILE)) {
         let Some((at, value)) = answer(line) else { continue };
-        if let Some(slot) = at.checked_sub(first_line).and_then(|i| answers.get_mut(i)) {
+        if let Some(slot) = at.checked_sub(1).and_then(|i| answers.get_mut(i)) {
             *slot = Some(value);
         }
     }
@@ -278,49 +278,75 @@ fn answer(line: &str) -> Option<(usize, u64)> {
 /// Runs the compiler over `source` with `extra` arguments; returns whether it
 /// succeeded and what it printed on stderr.
 fn run_compiler(compiler: &Compiler, source: &str, extra: &[&str]) -> Result<(bool, String), String> {
-    let mut child = Command::new(&compiler.program)
-        .args(&compiler.args)
-        .arg("-std=gnu11")
-        .args(extra)
-        .args(["-x", "c", "-"])
-        .env("LC_ALL", "C")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("could not start {}: {e}", compiler.program))?;
-    let mut stdin = child.stdin.take().ok_or("no stdin")?;
-    let text = source.to_owned();
-    let spawn_failed = |e: std::io::Error| format!("could not start a thread for {}: {e}", compiler.program);
-    let writer = std::thread::Builder::new()
-        .name(format!("{}-stdin", compiler.program))
-        .spawn(move || {
-            let _ = stdin.write_all(text.as_bytes());
+    let mut command = Command::new(&compiler.program);
+    command.args(&compiler.args).arg("-std=gnu11").args(extra).args(["-x", "c", "-"]).stdout(Stdio::null());
+    let (ok, _, stderr) =
+        run_with_timeout(command, &compiler.version, Some(source.as_bytes().to_vec()), COMPILE_TIMEOUT)?;
+    Ok((ok, stderr))
+}
+
+/// Runs `command` (in the C locale), writing `stdin` to it and reading its
+/// output as it comes, so neither side blocks on a full pipe; stops it past
+/// `timeout`. Returns whether it succeeded, its stdout and its stderr.
+pub(crate) fn run_with_timeout(
+    mut command: Command,
+    name: &str,
+    stdin: Option<Vec<u8>>,
+    timeout: Duration,
+) -> Result<(bool, Vec<u8>, String), String> {
+    command.env("LC_ALL", "C").stderr(Stdio::piped());
+    command.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    let mut child = command.spawn().map_err(|e| format!("could not start {name}: {e}"))?;
+    let spawn_failed = |e: std::io::Error| format!("could not start a thread for {name}: {e}");
+    let writer = match (stdin, child.stdin.take()) {
+        (Some(bytes), Some(mut pipe)) => Some(
+            std::thread::Builder::new()
+                .name(format!("{name}-stdin"))
+                .spawn(move || {
+                    let _ = pipe.write_all(&bytes);
+                })
+                .map_err(spawn_failed)?,
+        ),
+        _ => None,
+    };
+    let out = child
+        .stdout
+        .take()
+        .map(|mut stdout| {
+            std::thread::Builder::new().name(format!("{name}-stdout")).spawn(move || {
+                let mut bytes = Vec::new();
+                let _ = std::io::Read::read_to_end(&mut stdout, &mut bytes);
+                bytes
+            })
         })
-        .map_err(&spawn_failed)?;
+        .transpose()
+        .map_err(spawn_failed)?;
     let mut stderr = child.stderr.take().ok_or("no stderr")?;
-    let reader = std::thread::Builder::new()
-        .name(format!("{}-stderr", compiler.program))
+    let err = std::thread::Builder::new()
+        .name(format!("{name}-stderr"))
         .spawn(move || {
             let mut text = String::new();
             let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
             text
         })
-        .map_err(&spawn_failed)?;
+        .map_err(spawn_failed)?;
     let started = Instant::now();
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() > COMPILE_TIMEOUT => {
+            Ok(None) if started.elapsed() > timeout => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!("{} took longer than {} s", compiler.version, COMPILE_TIMEOUT.as_secs()));
+                return Err(format!("{name} took longer than {} s", timeout.as_secs()));
             }
-            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(e) => return Err(format!("waiting for {}: {e}", compiler.program)),
+            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
+            Err(e) => return Err(format!("waiting for {name}: {e}")),
         }
     };
-    let _ = writer.join();
-    let stderr = reader.join().map_err(|_| "reading the compiler's output failed".to_owned())?;
-    Ok((status.success(), stderr))
+    if let Some(writer) = writer {
+        let _ = writer.join();
+    }
+    let stdout = out.map(|reader| reader.join().unwrap_or_default()).unwrap_or_default();
+    let stderr = err.join().map_err(|_| format!("reading {name}'s output failed"))?;
+    Ok((status.success(), stdout, stderr))
 }
