@@ -3,6 +3,8 @@
 //! prints the model's memory, measured by recording the model's own Rust
 //! allocations with a second tracker, and what one frame allocates: at the
 //! end of `leak-hunt/leaky` as a learner runs it, and with each large run.
+//! Also the frame time of Struct Lab with all of `SDL2/SDL.h` laid out on
+//! five targets, where the preprocessor and SDL2's headers are installed.
 //! Run with `cargo bench --bench frame`; figures go in BENCHMARKS.md.
 
 use std::hint::black_box;
@@ -10,12 +12,13 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
 use ffiscope::app::FfiscopeApp;
 use ffiscope::ffi::bench_loops::tracked_pairs;
 use ffiscope::ffi::{CBlock, Domain, Tracker, TrackerConfig};
 use ffiscope::track::Model;
 use ffiscope::track::accounting::rust_allocations_of;
-use support::finished_leak_hunt;
+use support::{finished_leak_hunt, open_dropped};
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -99,5 +102,55 @@ fn scenarios_tab(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, scenarios_tab);
+/// Struct Lab at 1280×800 with `SDL2/SDL.h` opened, all five targets chosen:
+/// as opened (the header's types folded by the header that declared them),
+/// and with every type listed by a search and one chosen.
+fn struct_lab_with_sdl(c: &mut Criterion) {
+    if !std::path::Path::new("/usr/include/SDL2/SDL.h").exists() {
+        eprintln!("SDL2/SDL.h is not installed (libsdl2-dev): Struct Lab's frame not measured");
+        return;
+    }
+    let header = std::env::temp_dir().join(format!("ffiscope-bench-sdl-{}.h", std::process::id()));
+    std::fs::write(&header, "#include <SDL2/SDL.h>\n").expect("a temporary header");
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
+    harness.run();
+    harness.get_by_label("Struct Lab").click();
+    harness.run();
+    for target in ffiscope::layout::lab::Target::ALL {
+        if !harness.state().lab().targets().contains(&target) {
+            harness.get_by_label(target.triple()).click();
+            harness.run();
+        }
+    }
+    open_dropped(&mut harness, &header);
+    let _ = std::fs::remove_file(&header);
+    let types: usize = harness.state().lab().report().results.iter().map(|r| r.types.len()).sum();
+    eprintln!("SDL2/SDL.h in Struct Lab: {types} type layouts over {} targets", harness.state().lab().targets().len());
+    let mut group = c.benchmark_group("struct_lab_frame");
+    group.sample_size(30).measurement_time(Duration::from_secs(8));
+    print_frame_allocations("SDL2/SDL.h as opened", &mut harness);
+    group.bench_function("sdl_as_opened", |b| {
+        b.iter(|| {
+            harness.step();
+            black_box(&harness);
+        });
+    });
+    let search = harness.get(egui_kittest::kittest::by().role(egui::accesskit::Role::TextInput).label_contains("find:"));
+    search.focus();
+    search.type_text("SDL");
+    harness.run();
+    harness.get_by_label("struct SDL_Surface").click();
+    harness.run();
+    print_frame_allocations("SDL2/SDL.h, every type listed, SDL_Surface shown", &mut harness);
+    group.bench_function("sdl_all_listed_one_shown", |b| {
+        b.iter(|| {
+            harness.step();
+            black_box(&harness);
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, scenarios_tab, struct_lab_with_sdl);
 criterion_main!(benches);

@@ -359,10 +359,15 @@ fn layout_text(report: &LabReport, out: &mut dyn Write) -> std::io::Result<()> {
             (None, Some(error)) => format!("not verified: {error}"),
             (None, None) => "model only".to_owned(),
         };
-        writeln!(out, "== {} ({checked})", result.target.triple())?;
+        let caveat = result.caveat.as_ref().map(|c| format!("; {c}")).unwrap_or_default();
+        writeln!(out, "== {} ({checked}{caveat})", result.target.triple())?;
         for layout in report.layouts(result.target) {
             write!(out, "{}", pahole_listing(&layout))?;
-            if let Some(v) = result.types.iter().find(|t| t.name == layout.name).and_then(|t| t.verified.as_ref()) {
+            let reported = result.types.iter().find(|t| t.name == layout.name);
+            if let Some(why) = reported.and_then(|t| t.unverified.as_ref()) {
+                writeln!(out, "\t/* NOT VERIFIED: {why} */")?;
+            }
+            if let Some(v) = reported.and_then(|t| t.verified.as_ref()) {
                 for m in &v.mismatches {
                     writeln!(out, "\t/* MISMATCH: {}: model {}, {} says {} */", m.what, m.model, v.by, m.compiler)?;
                 }

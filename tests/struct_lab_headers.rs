@@ -125,6 +125,15 @@ fn defines_reach_the_preprocessor_and_errors_name_their_file() {
     let report = analyze_header(&header, &[Target::X86_64Linux], &HeaderOptions::default(), &[], false);
     let error = report.errors.first().expect("an error");
     assert_eq!((error.line, error.message.contains("COUNT")), (2, true), "{error:?}");
+    // An error in a header it includes names that file and shows its line.
+    std::fs::write(directory.join("broken.h"), "struct inner { int a; wat b; };\n").expect("written");
+    let outer = directory.join("outer.h");
+    std::fs::write(&outer, "#include \"broken.h\"\nstruct outer { int c; };\n").expect("written");
+    let report = analyze_header(&outer, &[Target::X86_64Linux], &HeaderOptions::default(), &[], false);
+    let error = report.errors.first().expect("an error");
+    let lines: Vec<&str> = error.message.lines().collect();
+    assert!(lines[0].contains("broken.h:1:23: "), "{error:?}");
+    assert_eq!(&lines[1..], ["  struct inner { int a; wat b; };", &format!("  {}^", " ".repeat(22))], "{error:?}");
 }
 
 #[test]
@@ -162,4 +171,56 @@ fn fixed_width_names_keep_their_rust_types_through_the_preprocessor() {
         ffiscope::layout::lab::bindings::bindings(&declarations, "struct stamp", &layouts).expect("bindings");
     // glibc spells int64_t as `long` on x86_64: the binding is still i64, right on every target.
     assert!(bindings.rust.contains("pub when: i64,") && bindings.rust.contains("pub id: u32,"), "{}", bindings.rust);
+}
+
+#[test]
+fn msvc_integer_keywords_are_read_as_windows_reads_them() {
+    let Some(_) = find_compiler(Target::X86_64Windows) else { return };
+    let directory = std::env::temp_dir().join(format!("ffiscope-msvc-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).expect("a temporary folder");
+    let header = directory.join("wide.h");
+    // `__int64_t` is a different name, which must not be rewritten.
+    std::fs::write(
+        &header,
+        "typedef long long __int64_t;\nstruct wide { char tag; unsigned __int64 big; __int32 mid; __int16 small; __int64_t other; };\n",
+    )
+    .expect("written");
+    let report = analyze_header(&header, &[Target::X86_64Windows], &HeaderOptions::default(), &[], true);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let wide = &report.results[0].types[0];
+    let sizes: Vec<(&str, u64)> = wide.fields.iter().map(|f| (f.name.as_str(), f.size)).collect();
+    assert_eq!(sizes, [("tag", 1), ("big", 8), ("mid", 4), ("small", 2), ("other", 8)]);
+    assert!(wide.verified.as_ref().is_some_and(|v| v.ok), "clang agrees: {wide:?}");
+}
+
+#[test]
+fn sqlite3_is_read_on_windows_from_the_library_folder() {
+    let Some(_) = find_compiler(Target::X86_64Windows) else { return };
+    if !std::path::Path::new("/usr/include/sqlite3.h").exists() {
+        assert!(!required(), "sqlite3.h must be installed");
+        return;
+    }
+    let header = including("sqlite3.h", "");
+    let report = analyze_header(&header, &[Target::X86_64Windows], &HeaderOptions::default(), &[], true);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let result = &report.results[0];
+    let vfs = result.types.iter().find(|t| t.name == "struct sqlite3_vfs").expect("sqlite3_vfs");
+    assert!(vfs.verified.as_ref().is_some_and(|v| v.ok), "{vfs:?}");
+}
+
+#[test]
+fn a_cross_target_reading_the_hosts_configuration_headers_says_so() {
+    let (Some(_), Some(_)) = (find_compiler(Target::I686Linux), find_compiler(Target::X86_64Linux)) else { return };
+    // Debian keeps curl's configuration header in the host's multiarch folder only.
+    if !std::path::Path::new("/usr/include/x86_64-linux-gnu/curl/curl.h").exists() {
+        assert!(!required(), "curl/curl.h must be installed");
+        return;
+    }
+    let header = including("curl/curl.h", "");
+    let report = analyze_header(&header, &[Target::I686Linux], &HeaderOptions::default(), &[], true);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let result = &report.results[0];
+    let caveat = result.caveat.as_deref().expect("a caveat");
+    assert!(caveat.contains("/usr/include/x86_64-linux-gnu"), "{caveat}");
+    assert!(result.verified_by.as_deref().is_some_and(|by| by.contains("i686")), "checked by i686's own compiler");
 }

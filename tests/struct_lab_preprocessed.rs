@@ -99,3 +99,30 @@ fn the_unedited_header_reads_cleanly() {
     assert_eq!(read.declarations.errors, [], "{:?}", read.declarations.errors);
     assert!(read.declarations.records.iter().any(|r| r.defined), "it declares records");
 }
+
+/// Inputs that once overflowed the stack inside the C reader, read on a
+/// thread with a worker's 2 MiB stack: each is an error placed in the text.
+#[test]
+fn text_too_deep_to_read_is_an_error_on_any_thread() {
+    let n = 100_000;
+    let cases = [
+        ("dimensions", format!("struct s {{ int x{}; }};\n", "[2]".repeat(n))),
+        ("brackets", format!("struct s {{ int x[{}1{}]; }};\n", "(".repeat(n), ")".repeat(n))),
+        ("records", format!("struct s {{ {} int x; {} }};\n", "struct { ".repeat(n), "} y;".repeat(n))),
+        ("operators", format!("struct s {{ int x[{}1]; }};\n", "-".repeat(n))),
+        ("conditionals", format!("struct s {{ int x[{}1{}]; }};\n", "1?".repeat(n), ":1".repeat(n))),
+    ];
+    for (what, text) in cases {
+        let text = format!("# 1 \"deep.h\"\n{text}");
+        let read = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || read_preprocessed(&text, Target::X86_64Linux, "deep.h"))
+            .expect("a thread")
+            .join()
+            .unwrap_or_else(|_| panic!("{what}: the reader panicked"));
+        let errors = &read.declarations.errors;
+        assert_eq!(errors.len(), 1, "{what}: {errors:?}");
+        assert!(errors[0].line == 1 && errors[0].column > 1, "{what}: placed in the text: {errors:?}");
+        assert!(errors[0].message.contains("too deep to read"), "{what}: {errors:?}");
+    }
+}

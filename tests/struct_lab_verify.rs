@@ -42,3 +42,37 @@ fn a_wrong_bit_offset_is_caught_from_the_debug_information() {
     let wrong = verified.mismatches.iter().find(|m| m.what == "bit offset of level").expect("caught");
     assert_eq!((wrong.model, wrong.compiler), (truth + 2, truth));
 }
+
+#[test]
+fn a_type_the_compiler_rejects_leaves_only_itself_unverified() {
+    let Some((compiler, layout)) = host_layout() else { return };
+    let mut stranger = layout.clone();
+    stranger.name = "struct nowhere".into();
+    let verified = verify(&compiler, HEADER, &[layout.clone(), stranger]).expect("the compiler answers");
+    assert!(verified.ok, "{:?}", verified.mismatches);
+    assert_eq!(verified.unanswered.len(), 1, "{:?}", verified.unanswered);
+    let rejected = &verified.unanswered[0];
+    assert_eq!(rejected.type_name, "struct nowhere");
+    assert!(rejected.why.contains("incomplete"), "the compiler's reason is kept: {}", rejected.why);
+
+    // The type it did answer for is still checked, bitfields and all.
+    let mut wrong = layout;
+    wrong.fields.iter_mut().find(|f| f.name == "level").expect("level").bit_width = Some(5);
+    let mut stranger = wrong.clone();
+    stranger.name = "struct nowhere".into();
+    let verified = verify(&compiler, HEADER, &[wrong, stranger]).expect("the compiler answers");
+    assert!(verified.mismatches.iter().any(|m| m.type_name == "struct flags" && m.what == "bit width of level"));
+}
+
+#[test]
+fn a_type_the_model_cannot_lay_out_does_not_stop_the_others_being_verified() {
+    if find_compiler(Target::X86_64Linux).is_none() {
+        return;
+    }
+    let text = "struct good { char c; double d; };\nstruct bad { struct missing m; };\n";
+    let report = analyze("mixed.h", text, &[Target::X86_64Linux], true);
+    assert!(report.errors.iter().any(|e| e.line == 2), "{:?}", report.errors);
+    let result = &report.results[0];
+    let good = result.types.iter().find(|t| t.name == "struct good").expect("laid out");
+    assert!(good.verified.as_ref().is_some_and(|v| v.ok), "{result:?}");
+}

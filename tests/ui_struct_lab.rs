@@ -7,6 +7,9 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use ffiscope::app::FfiscopeApp;
+use support::{OnDisk, open_dropped};
+
+mod support;
 
 fn harness() -> Harness<'static, FfiscopeApp> {
     let mut harness = Harness::builder().with_size(egui::vec2(1500.0, 900.0)).build_eframe(|cc| FfiscopeApp::new(cc));
@@ -63,20 +66,6 @@ fn the_compilers_verify_it_in_the_background() {
     let badge = format!("verified by {}", by[0].as_deref().unwrap_or_default());
     assert_eq!(harness.query_all_by_label(&badge).count(), 1, "the x86_64 column's badge");
     assert_eq!(harness.query_all_by_label_contains("mismatch").count(), 0);
-}
-
-/// A file dropped onto the window, as the windowing integration hands it over.
-#[derive(Debug)]
-struct OnDisk(std::path::PathBuf);
-
-impl egui::DroppedFile for OnDisk {
-    fn path(&self) -> &std::path::Path {
-        &self.0
-    }
-
-    fn bytes(&self) -> Result<Vec<u8>, String> {
-        std::fs::read(&self.0).map_err(|e| e.to_string())
-    }
 }
 
 #[test]
@@ -180,18 +169,6 @@ fn a_header_with_a_latin1_comment_opens() {
     let _ = std::fs::remove_file(&path);
 }
 
-/// Drops `path` onto the window and lets frames pass until it is open and laid out.
-fn open_dropped(harness: &mut Harness<'static, FfiscopeApp>, path: &std::path::Path) {
-    harness.input_mut().dropped_files.push(std::sync::Arc::new(OnDisk(path.to_path_buf())));
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while harness.state().lab().source_name() != path.display().to_string() || harness.state().lab().is_laying_out() {
-        assert!(Instant::now() < deadline, "the dropped header was never laid out");
-        harness.run_steps(1);
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    harness.run();
-}
-
 #[test]
 fn a_real_header_lists_its_types_grouped_by_the_header_that_declared_them() {
     if ffiscope::layout::lab::verify::find_compiler(ffiscope::layout::lab::Target::X86_64Linux).is_none() {
@@ -256,5 +233,32 @@ fn defines_typed_in_the_lab_reach_the_preprocessor() {
     let size =
         harness.state().lab().report().results[0].types.iter().find(|t| t.name == "struct sized").map(|t| t.size);
     assert_eq!(size, Some(3));
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn a_real_header_too_deep_to_read_is_an_error_in_the_window() {
+    if ffiscope::layout::lab::verify::find_compiler(ffiscope::layout::lab::Target::X86_64Linux).is_none() {
+        return;
+    }
+    let mut harness = harness();
+    let path = std::env::temp_dir().join(format!("ffiscope-deep-{}.h", std::process::id()));
+    // Through the preprocessor, as a real header goes: once an abort on the stack.
+    std::fs::write(&path, format!("#include <stddef.h>\nstruct a {{ int x{}; }};\n", "[2]".repeat(100_000))).unwrap();
+    open_dropped(&mut harness, &path);
+    harness.get_by_label_contains(&format!("{}:2:", path.display()));
+    harness.get_by_label_contains("more than 256 array dimensions in a row");
+    std::fs::write(&path, format!("#include <stddef.h>\nstruct b {{ int x[{}1{}]; }};\n", "(".repeat(50_000), ")".repeat(50_000)))
+        .unwrap();
+    harness.get_by_label("Struct Lab").click();
+    harness.input_mut().dropped_files.push(std::sync::Arc::new(OnDisk(path.clone())));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !harness.state().lab().report().errors.iter().any(|e| e.message.contains("brackets nested")) {
+        assert!(Instant::now() < deadline, "the second header was never read");
+        harness.run_steps(1);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    harness.run();
+    harness.get_by_label_contains("more than 256 brackets nested");
     let _ = std::fs::remove_file(&path);
 }

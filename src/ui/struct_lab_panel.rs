@@ -38,7 +38,10 @@ pub fn badge(result: &TargetReport, ty: &TypeReport) -> (String, Color32) {
             ANOMALY_COLOR,
         ),
         (None, Some(error)) => (format!("not verified: {error}"), ANOMALY_COLOR),
-        (None, None) => ("model only".to_owned(), Color32::GRAY),
+        (None, None) => match &ty.unverified {
+            Some(why) => (format!("not verified: {why}"), ANOMALY_COLOR),
+            None => ("model only".to_owned(), Color32::GRAY),
+        },
     }
 }
 
@@ -204,18 +207,30 @@ fn type_list_ui(
             files.push(file);
         }
     }
-    for file in files {
-        let here: Vec<&&TypeReport> =
-            included.iter().filter(|t| t.declared_in.as_ref().is_some_and(|d| d.file == file)).collect();
-        egui::CollapsingHeader::new(format!("{file} ({})", here.len())).id_salt(("included", file)).show(ui, |ui| {
-            ui.horizontal_wrapped(|ui| {
-                for ty in here {
-                    choice(ui, ty);
-                }
-            });
-        });
-    }
+    // A header can bring dozens of files: they scroll in a third of the
+    // view, so the chosen type's layout stays in sight below them.
+    let height = (ui.clip_rect().height() * 0.3).max(INCLUDED_LIST_MIN_HEIGHT);
+    ScrollArea::vertical().id_salt("included-types").max_height(height).show(ui, |ui| {
+        for file in files {
+            let here: Vec<&&TypeReport> =
+                included.iter().filter(|t| t.declared_in.as_ref().is_some_and(|d| d.file == file)).collect();
+            egui::CollapsingHeader::new(format!("{file} ({})", here.len())).id_salt(("included", file)).show(
+                ui,
+                |ui| {
+                    ui.horizontal_wrapped(|ui| {
+                        for ty in here {
+                            choice(ui, ty);
+                        }
+                    });
+                },
+            );
+        }
+    });
+    ui.separator();
 }
+
+/// The folded headers' list is never shorter than this, in points.
+const INCLUDED_LIST_MIN_HEIGHT: f32 = 120.0;
 
 fn results_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView, commands: &mut Vec<Command>) {
     let report = session.report();
@@ -354,6 +369,9 @@ fn target_column_ui(
     ui.label(RichText::new(result.target.triple()).strong());
     let (text, color) = badge(result, ty);
     ui.label(RichText::new(text).color(color).small());
+    if let Some(caveat) = &result.caveat {
+        ui.label(RichText::new(caveat).color(ANOMALY_COLOR).small());
+    }
     ui.label(format!(
         "size {} · align {} · padding {} ({:.0}%)",
         layout.size,

@@ -1,4 +1,8 @@
 //! Harnesses that tests and benches share (`#[path]`-included by benches).
+//! Each test crate compiles its own copy and uses only some of it.
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
@@ -21,4 +25,30 @@ pub fn finished_leak_hunt() -> Harness<'static, FfiscopeApp> {
     }
     harness.get_by_label_contains("Verdict");
     harness
+}
+
+/// A file dropped onto the window, as the windowing integration hands it over.
+#[derive(Debug)]
+pub struct OnDisk(pub std::path::PathBuf);
+
+impl egui::DroppedFile for OnDisk {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+/// Drops `path` onto the window and lets frames pass until it is open and laid out.
+pub fn open_dropped(harness: &mut Harness<'static, FfiscopeApp>, path: &std::path::Path) {
+    harness.input_mut().dropped_files.push(std::sync::Arc::new(OnDisk(path.to_path_buf())));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while harness.state().lab().source_name() != path.display().to_string() || harness.state().lab().is_laying_out() {
+        assert!(Instant::now() < deadline, "the dropped header was never laid out");
+        harness.run_steps(1);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    harness.run();
 }

@@ -18,7 +18,7 @@ use lang_c::span::Node;
 use rustc_hash::FxHashMap;
 
 use super::abi::Target;
-use super::lexer::ParseError;
+use super::lexer::{ParseError, excerpt};
 use super::parser::{Declarations, MemberDef, RecordDef, Scalar, TypeRef, scalar_named};
 use super::report::DeclaredAt;
 use crate::layout::Kind;
@@ -41,6 +41,10 @@ const BUILTIN_TYPES: [(&str, Scalar); 4] = [
     ("__builtin_va_list", Scalar::VaList),
     ("__float128", Scalar::Float128),
 ];
+/// MSVC's sized integer keywords (`sqlite3.h` uses `__int64` on Windows),
+/// spelled as the C types they are on that target.
+const MSVC_INTEGER_KEYWORDS: [(&str, &str); 4] =
+    [("__int64", "long long"), ("__int32", "int"), ("__int16", "short"), ("__int8", "char")];
 const PRELUDE: &str = "typedef int __ffiscope_int128; typedef int __ffiscope_uint128; typedef double __float128;\n";
 
 /// Where each line of preprocessed text came from, from its line markers.
@@ -110,6 +114,7 @@ pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderD
     let lines = LineMap::new(&prepared);
     let mut reader = Reader {
         target,
+        text: &prepared,
         lines: &lines,
         packs: &packs,
         main_file,
@@ -124,8 +129,103 @@ pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderD
     for (name, scalar) in BUILTIN_TYPES {
         reader.typedefs.insert(name.to_owned(), (TypeRef::Scalar(scalar), name.to_owned()));
     }
+    if let Some((offset, message)) = too_deep_to_read(&prepared) {
+        reader.error(offset, &message);
+    } else {
+        read_declarations(&mut reader, &prepared);
+    }
+    let errors = reader.errors;
+    HeaderDeclarations {
+        declarations: Declarations { records: reader.records, errors },
+        declared_in: reader.declared_in,
+    }
+}
+
+/// Nesting, runs of prefix operators, array dimensions and `?:` chains past
+/// this are refused before `lang-c`, whose parser recurses once per level.
+const MAX_NESTING: usize = 256;
+
+/// Stack for `lang-c`'s parser and the reader: enough for [`MAX_NESTING`]
+/// levels in a debug build, whichever thread asked (a worker's is 2 MiB).
+const PARSER_STACK: usize = 64 * 1024 * 1024;
+
+/// Where `text` nests brackets, prefix operators, dimensions or conditionals deeper than
+/// [`MAX_NESTING`], which no real header does; and what it does there.
+fn too_deep_to_read(text: &str) -> Option<(usize, String)> {
+    let bytes = text.as_bytes();
+    let mut brackets = 0_usize;
+    let mut operators = 0_usize;
+    let mut conditionals = 0_usize;
+    let mut dimensions = 0_usize;
+    let mut last_visible = b' ';
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at] == b'[' {
+            dimensions = if last_visible == b']' { dimensions + 1 } else { 1 };
+        }
+        if !bytes[at].is_ascii_whitespace() {
+            last_visible = bytes[at];
+        }
+        match bytes[at] {
+            b'"' | b'\'' => {
+                at = skip_literal(bytes, at) + 1;
+                operators = 0;
+                continue;
+            }
+            b'#' if at == 0 || bytes[at - 1] == b'\n' => {
+                at += bytes[at..].iter().position(|&b| b == b'\n').unwrap_or(bytes.len() - at);
+                continue;
+            }
+            b'(' | b'[' | b'{' => brackets += 1,
+            b')' | b']' | b'}' => brackets = brackets.saturating_sub(1),
+            b'-' | b'+' | b'!' | b'~' | b'*' | b'&' => operators += 1,
+            b'?' => conditionals += 1,
+            _ => {}
+        }
+        if matches!(bytes[at], b';' | b'{' | b'}') {
+            conditionals = 0;
+        }
+        if !matches!(bytes[at], b'-' | b'+' | b'!' | b'~' | b'*' | b'&') && !bytes[at].is_ascii_whitespace() {
+            operators = 0;
+        }
+        let what = if brackets > MAX_NESTING {
+            "brackets nested"
+        } else if operators > MAX_NESTING {
+            "prefix operators in a row"
+        } else if conditionals > MAX_NESTING {
+            "`?:` conditionals in one declaration"
+        } else if dimensions > MAX_NESTING {
+            "array dimensions in a row"
+        } else {
+            at += 1;
+            continue;
+        };
+        return Some((at, format!("more than {MAX_NESTING} {what}: too deep to read")));
+    }
+    None
+}
+
+/// Reads every declaration `lang-c` finds in `prepared` into `reader`, on a
+/// thread with a known stack (see [`PARSER_STACK`]).
+fn read_declarations(reader: &mut Reader<'_>, prepared: &str) {
+    let parsed = std::thread::scope(|scope| {
+        let parsing = std::thread::Builder::new()
+            .name("ffiscope-c-reader".into())
+            .stack_size(PARSER_STACK)
+            .spawn_scoped(scope, || read_into(reader, prepared));
+        match parsing {
+            Ok(handle) => handle.join().map_err(|_| "the C reader failed on this text".to_owned()),
+            Err(e) => Err(format!("could not start the C reader: {e}")),
+        }
+    });
+    if let Err(message) = parsed {
+        reader.error(0, &message);
+    }
+}
+
+fn read_into(reader: &mut Reader<'_>, prepared: &str) {
     let config = Config { flavor: lang_c::driver::Flavor::GnuC11, ..Config::with_gcc() };
-    match parse_preprocessed(&config, prepared.clone()) {
+    match parse_preprocessed(&config, prepared.to_owned()) {
         Ok(parse) => {
             for external in &parse.unit.0 {
                 if let ExternalDeclaration::Declaration(declaration) = &external.node {
@@ -142,11 +242,6 @@ pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderD
             let message = format!("cannot read this: expected {}", expected.join(", "));
             reader.error(error.offset, &message);
         }
-    }
-    let errors = reader.errors;
-    HeaderDeclarations {
-        declarations: Declarations { records: reader.records, errors },
-        declared_in: reader.declared_in,
     }
 }
 
@@ -194,6 +289,11 @@ fn readable(text: &str) -> String {
             readable = readable.replace(from, to);
         }
     }
+    for (keyword, spelled) in MSVC_INTEGER_KEYWORDS {
+        if readable.contains(keyword) {
+            readable = replace_word(&readable, keyword, spelled);
+        }
+    }
     for attribute in STATEMENT_ATTRIBUTES {
         if readable.contains(attribute) {
             readable = readable.replace(attribute, ";");
@@ -201,6 +301,27 @@ fn readable(text: &str) -> String {
     }
     blank_function_bodies(&mut readable);
     readable
+}
+
+/// `text` with `word` replaced where it stands alone as an identifier
+/// (`__int64`, never the `__int64` of glibc's `__int64_t`).
+fn replace_word(text: &str, word: &str, with: &str) -> String {
+    let is_identifier = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(found) = rest.find(word) {
+        let before = rest[..found].chars().next_back().or_else(|| out.chars().next_back());
+        let after = rest[found + word.len()..].chars().next();
+        out.push_str(&rest[..found]);
+        if before.is_some_and(is_identifier) || after.is_some_and(is_identifier) {
+            out.push_str(word);
+        } else {
+            out.push_str(with);
+        }
+        rest = &rest[found + word.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Blanks the bodies of the functions a header defines (inline helpers):
@@ -288,6 +409,8 @@ type Read<T> = Result<T, String>;
 
 struct Reader<'a> {
     target: Target,
+    /// The text being read, as `lang-c` reads it.
+    text: &'a str,
     lines: &'a LineMap,
     /// Where `#pragma pack` changed, and to what.
     packs: &'a [(usize, Option<u64>)],
@@ -319,7 +442,11 @@ impl Reader<'_> {
             // A line marker can say line 0; the error is still in this text.
             ParseError { line: line.max(1), column, message: message.to_owned() }
         } else {
-            ParseError { line: 0, column: 0, message: format!("{file}:{line}:{column}: {message}") }
+            // Not in the text the user has: the line goes with the message.
+            let start = self.text.get(..offset).and_then(|before| before.rfind('\n')).map_or(0, |n| n + 1);
+            let rest = self.text.get(start..).unwrap_or("");
+            let shown = excerpt(rest.lines().next().unwrap_or(""), column);
+            ParseError { line: 0, column: 0, message: format!("{file}:{line}:{column}: {message}\n{shown}") }
         };
         self.errors.push(error);
     }

@@ -42,6 +42,22 @@ pub struct Preprocessed {
     pub compiler: Compiler,
     /// No compiler for the target: the host's preprocessed it, with the host's headers.
     pub host_headers: bool,
+    /// The target's compiler found the library's configuration headers only
+    /// in the host's multiarch folder (Debian keeps `curlbuild.h`,
+    /// `opensslconf.h`, `_real_SDL_config.h` there), which was then searched last.
+    pub host_configuration: Option<PathBuf>,
+}
+
+impl Preprocessed {
+    /// What a result from this text must say of where its headers came from.
+    pub fn caveat(&self) -> Option<String> {
+        if self.host_headers {
+            return Some("preprocessed with the host's headers: no compiler for this target".to_owned());
+        }
+        self.host_configuration.as_ref().map(|folder| {
+            format!("preprocessed with the host's configuration headers from {}", folder.display())
+        })
+    }
 }
 
 /// What to preprocess: a header on disk, or text typed into Struct Lab with
@@ -74,6 +90,59 @@ pub fn preprocess(target: Target, input: HeaderInput<'_>, options: &HeaderOption
             true,
         ),
     };
+    // The Windows target's compiler searches no folder of this machine's;
+    // the libraries' own headers are found in /usr/include, after its own.
+    let libraries = Path::new("/usr/include");
+    let library_folder = (target == Target::X86_64Windows && libraries.is_dir()).then_some(libraries);
+    let failed = match run_preprocessor(&compiler, input, options, library_folder) {
+        Ok(text) => return Ok(Preprocessed { text, compiler, host_headers, host_configuration: None }),
+        Err(first_error) => first_error,
+    };
+    // A cross compiler that misses a header the host keeps in its multiarch
+    // folder tries once more with that folder last, and says so.
+    let host_folder = host_multiarch_folder().filter(|_| !host_headers && Some(target) != Target::host());
+    let missing = failed.contains("No such file or directory") || failed.contains("file not found");
+    if let Some(folder) = host_folder.filter(|_| missing && library_folder.is_none())
+        && let Ok(text) = run_preprocessor(&compiler, input, options, Some(&folder))
+    {
+        return Ok(Preprocessed { text, compiler, host_headers, host_configuration: Some(folder) });
+    }
+    let hint = match (target, missing_file(&failed)) {
+        (Target::X86_64Windows, Some(missing)) => match host_multiarch_folder() {
+            Some(folder) if folder.join(missing).exists() => format!(
+                " (it is only in {}, the host's own folder; a Windows build needs its Windows copy)",
+                folder.display()
+            ),
+            _ => " (this header needs the Windows SDK's headers, which are not installed)".to_owned(),
+        },
+        _ => String::new(),
+    };
+    Err(format!("{} could not preprocess it: {failed}{hint}", compiler.version))
+}
+
+/// The header a preprocessor said it could not find: clang's
+/// `'curl/curl.h' file not found`, gcc's `curl/curl.h: No such file or directory`.
+fn missing_file(error: &str) -> Option<&str> {
+    if let Some(before) = error.strip_suffix("' file not found") {
+        return before.rsplit_once('\'').map(|(_, name)| name);
+    }
+    let before = error.strip_suffix(": No such file or directory")?;
+    before.rsplit_once(": ").map(|(_, name)| name)
+}
+
+/// The host's multiarch include folder, e.g. `/usr/include/x86_64-linux-gnu`.
+fn host_multiarch_folder() -> Option<PathBuf> {
+    let folder = Path::new("/usr/include").join(Target::host()?.triple());
+    folder.is_dir().then_some(folder)
+}
+
+/// `compiler -E` over `input`: the preprocessed text, or the first error it printed.
+fn run_preprocessor(
+    compiler: &Compiler,
+    input: HeaderInput<'_>,
+    options: &HeaderOptions,
+    last_folder: Option<&Path>,
+) -> Result<String, String> {
     let mut command = Command::new(&compiler.program);
     command.args(&compiler.args).args(["-E", "-std=gnu11"]);
     let (directory, stdin) = match input {
@@ -83,7 +152,7 @@ pub fn preprocess(target: Target, input: HeaderInput<'_>, options: &HeaderOption
     if let Some(directory) = directory.filter(|d| !d.as_os_str().is_empty()) {
         command.arg("-idirafter").arg(directory);
     }
-    for directory in &options.includes {
+    for directory in options.includes.iter().map(PathBuf::as_path).chain(last_folder) {
         command.arg("-idirafter").arg(directory);
     }
     for define in &options.defines {
@@ -96,15 +165,9 @@ pub fn preprocess(target: Target, input: HeaderInput<'_>, options: &HeaderOption
     command.stdout(Stdio::piped());
     let (ok, stdout, stderr) = run_with_timeout(command, &compiler.version, stdin, PREPROCESS_TIMEOUT)?;
     if !ok {
-        let first = stderr.lines().find(|l| l.contains("error")).unwrap_or(stderr.trim());
-        let hint = if target == Target::X86_64Windows && first.contains("file not found") {
-            " (this header needs the Windows SDK's headers, which are not installed)"
-        } else {
-            ""
-        };
-        return Err(format!("{} could not preprocess it: {first}{hint}", compiler.version));
+        return Err(stderr.lines().find(|l| l.contains("error")).unwrap_or(stderr.trim()).to_owned());
     }
-    Ok(Preprocessed { text: super::header_text(stdout).0, compiler, host_headers })
+    Ok(super::header_text(stdout).0)
 }
 
 /// `header` preprocessed, read and laid out on each of `targets`, and, if
@@ -151,77 +214,136 @@ fn analyze_input(
     only: &[String],
     check: bool,
 ) -> (LabReport, Option<Declarations>) {
-    let file = file.to_owned();
-    let main_file = input.marker_name();
+    let main_file = &input.marker_name();
+    // Each target waits on its own compilers: they run side by side.
+    let outcomes: Vec<TargetOutcome> = std::thread::scope(|scope| {
+        let running: Vec<_> = targets
+            .iter()
+            .map(|&target| scope.spawn(move || analyze_target(target, input, options, only, check, main_file)))
+            .collect();
+        running
+            .into_iter()
+            .zip(targets)
+            .map(|(handle, &target)| {
+                handle.join().unwrap_or_else(|_| TargetOutcome::failed(target, "the analysis failed on this target"))
+            })
+            .collect()
+    });
     let mut errors: Vec<ParseError> = Vec::new();
     let mut results = Vec::new();
     // The first target's declarations: what bindings and reordering are made from.
     let mut first_declarations: Option<Declarations> = None;
-    for &target in targets {
-        let on_target =
-            |message: &str| ParseError { line: 0, column: 0, message: format!("{}: {message}", target.triple()) };
-        let preprocessed = match preprocess(target, input, options) {
-            Ok(preprocessed) => preprocessed,
-            Err(message) => {
-                errors.push(on_target(&message));
-                continue;
-            }
-        };
-        let read = read_preprocessed(&preprocessed.text, target, &main_file);
-        for error in &read.declarations.errors {
+    for outcome in outcomes {
+        // An error every target reads alike is said once, unprefixed.
+        for error in outcome.read_errors {
             if !errors.iter().any(|e| e.message.ends_with(&error.message) && e.line == error.line) {
-                let mut error = error.clone();
+                let mut error = error;
                 if !results.is_empty() {
-                    error.message = format!("{}: {}", target.triple(), error.message);
+                    error.message = format!("{}: {}", outcome.target.triple(), error.message);
                 }
                 errors.push(error);
             }
         }
-        let mut declarations = read.declarations;
-        // Opaque types (declared, never defined) have no layout to show.
-        for record in &mut declarations.records {
-            record.reported &= record.defined && (only.is_empty() || only.contains(&record.name));
-        }
-        let mut layouts = Vec::new();
-        let mut declared = Vec::new();
-        let index_of: rustc_hash::FxHashMap<&str, usize> =
-            declarations.records.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
-        let declared_in = |name: &str| index_of.get(name).and_then(|&i| read.declared_in.get(i));
-        // The header's own types first, then those its includes bring.
-        let mut laid_out = lay_out(&declarations, target);
-        laid_out.sort_by_cached_key(|(name, _)| declared_in(name).is_none_or(|d| d.file != main_file));
-        for (name, laid) in laid_out {
-            match laid {
-                Ok(layout) => {
-                    declared.push(declared_in(&name).cloned());
-                    layouts.push(layout);
-                }
-                Err(message) => errors.push(on_target(&format!("`{name}`: {message}"))),
-            }
-        }
-        let verification =
-            if check { Some(verify_preprocessed(&preprocessed.compiler, &preprocessed.text, &layouts)) } else { None };
-        let (verification, verification_error) = match verification {
-            Some(Ok(v)) => (Some(v), None),
-            Some(Err(e)) => (None, Some(e)),
-            None => (None, None),
-        };
-        let types = layouts
-            .iter()
-            .zip(declared)
-            .map(|(layout, declared_in)| {
-                TypeReport::of(layout, &declarations, target, verification.as_ref(), declared_in)
-            })
-            .collect();
-        let verification_error = match (verification_error, preprocessed.host_headers) {
-            (error, false) => error,
-            (Some(error), true) => Some(format!("preprocessed with the host's headers; {error}")),
-            (None, true) => Some("preprocessed with the host's headers: no compiler for this target".to_owned()),
-        };
-        results.push(TargetReport { target, types, verified_by: verification.map(|v| v.by), verification_error });
+        errors.extend(outcome.target_errors);
+        results.extend(outcome.result);
         if first_declarations.is_none() {
-            first_declarations = Some(declarations);
+            first_declarations = outcome.declarations;
         }
     }
-    (LabReport { file, results, errors }, first_declarations)
+    (LabReport { file: file.to_owned(), results, errors }, first_declarations)
+}
+
+/// What one target made of the input.
+struct TargetOutcome {
+    target: Target,
+    result: Option<TargetReport>,
+    /// Errors in the text, as this target read it.
+    read_errors: Vec<ParseError>,
+    /// Errors that are this target's alone (no preprocessor, a type too large).
+    target_errors: Vec<ParseError>,
+    declarations: Option<Declarations>,
+}
+
+impl TargetOutcome {
+    fn failed(target: Target, message: &str) -> TargetOutcome {
+        TargetOutcome {
+            target,
+            result: None,
+            read_errors: Vec::new(),
+            target_errors: vec![on_target(target, message)],
+            declarations: None,
+        }
+    }
+}
+
+fn on_target(target: Target, message: &str) -> ParseError {
+    ParseError { line: 0, column: 0, message: format!("{}: {message}", target.triple()) }
+}
+
+/// Preprocesses, reads and lays out the input for `target`, and if `check`
+/// has its compiler check every number.
+fn analyze_target(
+    target: Target,
+    input: HeaderInput<'_>,
+    options: &HeaderOptions,
+    only: &[String],
+    check: bool,
+    main_file: &str,
+) -> TargetOutcome {
+    let preprocessed = match preprocess(target, input, options) {
+        Ok(preprocessed) => preprocessed,
+        Err(message) => return TargetOutcome::failed(target, &message),
+    };
+    let read = read_preprocessed(&preprocessed.text, target, main_file);
+    let mut declarations = read.declarations;
+    let read_errors = std::mem::take(&mut declarations.errors);
+    let mut target_errors = Vec::new();
+    // Opaque types (declared, never defined) have no layout to show.
+    for record in &mut declarations.records {
+        record.reported &= record.defined && (only.is_empty() || only.contains(&record.name));
+    }
+    let mut layouts = Vec::new();
+    let mut declared = Vec::new();
+    let index_of: rustc_hash::FxHashMap<&str, usize> =
+        declarations.records.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
+    let declared_in = |name: &str| index_of.get(name).and_then(|&i| read.declared_in.get(i));
+    // The header's own types first, then those its includes bring.
+    let mut laid_out = lay_out(&declarations, target);
+    laid_out.sort_by_cached_key(|(name, _)| declared_in(name).is_none_or(|d| d.file != main_file));
+    for (name, laid) in laid_out {
+        match laid {
+            Ok(layout) => {
+                declared.push(declared_in(&name).cloned());
+                layouts.push(layout);
+            }
+            Err(message) => target_errors.push(on_target(target, &format!("`{name}`: {message}"))),
+        }
+    }
+    // The host's compiler cannot answer for another target's numbers.
+    let verification = (check && !preprocessed.host_headers)
+        .then(|| verify_preprocessed(&preprocessed.compiler, &preprocessed.text, &layouts));
+    let (verification, verification_error) = match verification {
+        Some(Ok(v)) => (Some(v), None),
+        Some(Err(e)) => (None, Some(e)),
+        None => (None, None),
+    };
+    let types = layouts
+        .iter()
+        .zip(declared)
+        .map(|(layout, declared_in)| TypeReport::of(layout, &declarations, target, verification.as_ref(), declared_in))
+        .collect();
+    declarations.errors.clone_from(&read_errors);
+    TargetOutcome {
+        target,
+        result: Some(TargetReport {
+            target,
+            types,
+            verified_by: verification.map(|v| v.by),
+            verification_error,
+            caveat: preprocessed.caveat(),
+        }),
+        read_errors,
+        target_errors,
+        declarations: Some(declarations),
+    }
 }

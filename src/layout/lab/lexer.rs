@@ -30,16 +30,8 @@ impl ParseError {
     /// The message, the offending line, and a caret under the column. A
     /// long line is cut to a window around the column.
     pub fn render(&self, source: &str) -> String {
-        const SHOWN: usize = 100;
-        let line: Vec<char> = source.lines().nth(self.line.saturating_sub(1)).unwrap_or("").chars().collect();
-        let column = self.column.saturating_sub(1).min(line.len());
-        let start = column.saturating_sub(SHOWN / 2);
-        let end = (start + SHOWN).min(line.len());
-        let before = if start > 0 { "…" } else { "" };
-        let after = if end < line.len() { "…" } else { "" };
-        let text: String = line[start..end].iter().collect();
-        let caret = " ".repeat(column - start + before.chars().count()) + "^";
-        format!("{}:{}: {}\n  {before}{text}{after}\n  {caret}", self.line, self.column, self.message)
+        let line = source.lines().nth(self.line.saturating_sub(1)).unwrap_or("");
+        format!("{}:{}: {}\n{}", self.line, self.column, self.message, excerpt(line, self.column))
     }
 
     /// As [`ParseError::render`], named after the file it is in: `file:line:column: …`.
@@ -51,6 +43,21 @@ impl ParseError {
         }
         format!("{file}:{}", self.render(source))
     }
+}
+
+/// `line` indented, and a caret under `column` (from 1). A long line is cut
+/// to a window around the column.
+pub fn excerpt(line: &str, column: usize) -> String {
+    const SHOWN: usize = 100;
+    let line: Vec<char> = line.chars().collect();
+    let column = column.saturating_sub(1).min(line.len());
+    let start = column.saturating_sub(SHOWN / 2);
+    let end = (start + SHOWN).min(line.len());
+    let before = if start > 0 { "…" } else { "" };
+    let after = if end < line.len() { "…" } else { "" };
+    let text: String = line[start..end].iter().collect();
+    let caret = " ".repeat(column - start + before.chars().count()) + "^";
+    format!("  {before}{text}{after}\n  {caret}")
 }
 
 /// A position in the text that knows its line and column.

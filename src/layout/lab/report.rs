@@ -58,8 +58,12 @@ pub struct TypeReport {
     pub align: u64,
     pub fields: Vec<FieldReport>,
     pub padding: Vec<Padding>,
-    /// `None` where no compiler for the target was found (model only).
+    /// `None` where no compiler for the target was found (model only), or
+    /// where it would not answer for this type ([`TypeReport::unverified`]).
     pub verified: Option<Verification>,
+    /// Why the compiler that checked the other types could not check this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unverified: Option<String>,
     /// The target's rules that decided members of this type.
     pub rules: Vec<String>,
     /// The file and line that declared it, for a type read from a real header.
@@ -92,10 +96,16 @@ impl TypeReport {
             padding: layout.padding(),
             rules: rules_cited(declarations, target, &layout.name),
             declared_in,
-            verified: verification.map(|v| {
-                let mine: Vec<Mismatch> = v.mismatches.iter().filter(|m| m.type_name == layout.name).cloned().collect();
-                Verification { by: v.by.clone(), ok: mine.is_empty(), mismatches: mine }
-            }),
+            unverified: verification
+                .and_then(|v| v.unanswered.iter().find(|u| u.type_name == layout.name))
+                .map(|u| u.why.clone()),
+            verified: verification
+                .filter(|v| !v.unanswered.iter().any(|u| u.type_name == layout.name))
+                .map(|v| {
+                    let mine: Vec<Mismatch> =
+                        v.mismatches.iter().filter(|m| m.type_name == layout.name).cloned().collect();
+                    Verification { by: v.by.clone(), ok: mine.is_empty(), mismatches: mine, unanswered: Vec::new() }
+                }),
         }
     }
 }
@@ -108,6 +118,9 @@ pub struct TargetReport {
     pub verified_by: Option<String>,
     /// Why the compiler could not answer, if it could not.
     pub verification_error: Option<String>,
+    /// What these results must be read with: headers that were not the target's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caveat: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,18 +181,24 @@ pub fn analyze(file: &str, source: &str, targets: &[Target], check: bool) -> Lab
             }
         }
         let compiler = if check { find_compiler(target) } else { None };
-        let checked = compiler.as_ref().filter(|_| errors.is_empty()).map(|c| verify(c, source, &layouts));
+        // Types the text got wrong are not asked of the compiler; the rest are.
+        let checked = compiler.as_ref().map(|c| verify(c, source, &layouts));
         let (verification, verification_error) = match checked {
             Some(Ok(v)) => (Some(v), None),
             Some(Err(e)) => (None, Some(e)),
-            None if check && !errors.is_empty() => (None, Some("not checked: the text has errors".to_owned())),
             None => (None, None),
         };
         let types = layouts
             .iter()
             .map(|layout| TypeReport::of(layout, &declarations, target, verification.as_ref(), None))
             .collect();
-        results.push(TargetReport { target, types, verified_by: verification.map(|v| v.by), verification_error });
+        results.push(TargetReport {
+            target,
+            types,
+            verified_by: verification.map(|v| v.by),
+            verification_error,
+            caveat: None,
+        });
     }
     errors.sort_by_key(|e| (e.line, e.column));
     errors.dedup();

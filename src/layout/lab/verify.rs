@@ -39,15 +39,33 @@ pub struct Mismatch {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verification {
     pub by: String,
+    /// No number the compiler answered disagrees with the model.
     pub ok: bool,
     pub mismatches: Vec<Mismatch>,
+    /// Types the compiler would not answer for, each with its reason; the
+    /// others are still checked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unanswered: Vec<Unanswered>,
+}
+
+/// A type the compiler could not be asked about, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unanswered {
+    pub type_name: String,
+    pub why: String,
 }
 
 /// Looks for the compiler of `target` on this machine.
 pub fn find_compiler(target: Target) -> Option<Compiler> {
     // Asked on every analysis: each target's compiler is looked for once.
     static FOUND: std::sync::OnceLock<Vec<Option<Compiler>>> = std::sync::OnceLock::new();
-    let found = FOUND.get_or_init(|| Target::ALL.iter().map(|&t| look_for_compiler(t)).collect());
+    let found = FOUND.get_or_init(|| {
+        // Each look runs a compiler's `--version`: all of them at once.
+        std::thread::scope(|scope| {
+            let looking: Vec<_> = Target::ALL.iter().map(|&t| scope.spawn(move || look_for_compiler(t))).collect();
+            looking.into_iter().map(|handle| handle.join().ok().flatten()).collect()
+        })
+    });
     let index = Target::ALL.iter().position(|&t| t == target)?;
     found.get(index).cloned().flatten()
 }
@@ -167,22 +185,37 @@ fn verify_with(compiler: &Compiler, prelude: &str, source: &str, layouts: &[Layo
         &["-fsyntax-only", "-Werror=int-conversion", "-Wno-pointer-to-int-cast", no_limit],
     )?;
     let mut answers: Vec<Option<u64>> = vec![None; asked.len()];
+    let mut complaints: Vec<Option<&str>> = vec![None; asked.len()];
     for line in stderr.lines().filter(|l| l.starts_with(PROBE_FILE)) {
-        let Some((at, value)) = answer(line) else { continue };
-        if let Some(slot) = at.checked_sub(1).and_then(|i| answers.get_mut(i)) {
-            *slot = Some(value);
+        let Some(at) = probe_line(line) else { continue };
+        let Some(index) = at.checked_sub(1).filter(|&i| i < asked.len()) else { continue };
+        match answer(line) {
+            Some(value) => answers[index] = Some(value),
+            None if line.contains("error") => complaints[index] = complaints[index].or(Some(line)),
+            None => {}
         }
     }
-    if let Some(index) = answers.iter().position(Option::is_none) {
+    if !asked.is_empty() && answers.iter().all(Option::is_none) {
         let first_error = stderr.lines().find(|l| l.contains("error")).unwrap_or("no answer");
-        return Err(format!(
-            "{} did not answer for {} of `{}`: {first_error}",
-            compiler.version, asked[index].what, asked[index].type_name
-        ));
+        return Err(format!("{} answered nothing: {first_error}", compiler.version));
     }
+    // A type the compiler rejected is left unverified, alone.
+    let mut unanswered: Vec<Unanswered> = Vec::new();
+    for (index, question) in asked.iter().enumerate().filter(|(i, _)| answers[*i].is_none()) {
+        if unanswered.iter().any(|u| u.type_name == question.type_name) {
+            continue;
+        }
+        let said = complaints[index].map_or("no answer", |line| line.split_once("error: ").map_or(line, |(_, e)| e));
+        unanswered.push(Unanswered {
+            type_name: question.type_name.clone(),
+            why: format!("{} did not answer for its {}: {said}", compiler.version, question.what),
+        });
+    }
+    let is_unanswered = |name: &str| unanswered.iter().any(|u| u.type_name == name);
     let mut mismatches: Vec<Mismatch> = asked
         .iter()
         .zip(answers)
+        .filter(|(q, _)| !is_unanswered(&q.type_name))
         .filter_map(|(q, answer)| {
             let compiler = answer?;
             (compiler != q.model).then(|| Mismatch {
@@ -193,10 +226,16 @@ fn verify_with(compiler: &Compiler, prelude: &str, source: &str, layouts: &[Layo
             })
         })
         .collect();
-    if layouts.iter().any(|l| l.fields.iter().any(|f| f.bit_width.is_some())) {
-        mismatches.extend(check_bitfields(compiler, prelude, source, layouts)?);
+    let with_bitfields: Vec<&Layout> = layouts
+        .iter()
+        .filter(|l| l.fields.iter().any(|f| f.bit_width.is_some()) && !is_unanswered(&l.name))
+        .collect();
+    if !with_bitfields.is_empty() {
+        let checked = check_bitfields(compiler, prelude, source, &with_bitfields);
+        mismatches.extend(checked.mismatches);
+        unanswered.extend(checked.unanswered);
     }
-    Ok(Verification { by: compiler.version.clone(), ok: mismatches.is_empty(), mismatches })
+    Ok(Verification { by: compiler.version.clone(), ok: mismatches.is_empty(), mismatches, unanswered })
 }
 
 /// The name DWARF gives a type: its tag without `struct `/`union `, or its typedef name.
@@ -204,14 +243,16 @@ fn dwarf_name(name: &str) -> &str {
     name.strip_prefix("struct ").or_else(|| name.strip_prefix("union ")).unwrap_or(name)
 }
 
+/// What the debug information said of the bitfields.
+struct BitfieldCheck {
+    mismatches: Vec<Mismatch>,
+    unanswered: Vec<Unanswered>,
+}
+
 /// Compiles the declarations to an object with debug information and
-/// compares every bitfield's position with the model's.
-fn check_bitfields(
-    compiler: &Compiler,
-    prelude: &str,
-    source: &str,
-    layouts: &[Layout],
-) -> Result<Vec<Mismatch>, String> {
+/// compares every bitfield's position with the model's. A type the object
+/// does not describe is left unverified, alone.
+fn check_bitfields(compiler: &Compiler, prelude: &str, source: &str, layouts: &[&Layout]) -> BitfieldCheck {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let mut probe = String::from(prelude);
     probe.push_str(source);
@@ -226,25 +267,35 @@ fn check_bitfields(
     let compiled = run_compiler(compiler, &probe, &["-g", "-gdwarf", "-c", "-o", &object_arg]);
     let bytes = std::fs::read(&object);
     let _ = std::fs::remove_file(&object);
-    let (ok, stderr) = compiled?;
-    if !ok {
-        return Err(format!(
-            "{} could not compile the declarations: {}",
+    let described = match compiled {
+        Ok((true, _)) => bytes.map_err(|e| e.to_string()).and_then(|b| super::dwarf::members_in_object(&b)),
+        Ok((false, stderr)) => Err(format!(
+            "{} could not compile the declarations for their bitfields: {}",
             compiler.version,
-            stderr.lines().next().unwrap_or("")
-        ));
-    }
-    let positions = super::dwarf::members_in_object(&bytes.map_err(|e| e.to_string())?)?;
-    let mut mismatches = Vec::new();
+            stderr.lines().find(|l| l.contains("error")).unwrap_or("")
+        )),
+        Err(e) => Err(e),
+    };
+    let mut check = BitfieldCheck { mismatches: Vec::new(), unanswered: Vec::new() };
     for layout in layouts {
+        let positions = match &described {
+            Ok(positions) => positions,
+            Err(why) => {
+                check.unanswered.push(Unanswered { type_name: layout.name.clone(), why: why.clone() });
+                continue;
+            }
+        };
+        let mut mismatches = Vec::new();
         for field in layout.fields.iter().filter(|f| f.bit_width.is_some()) {
             let Some(found) =
                 positions.iter().find(|p| p.type_name == dwarf_name(&layout.name) && p.field == field.name)
             else {
-                return Err(format!(
-                    "{} described no bitfield `{}` in `{}`",
-                    compiler.version, field.name, layout.name
-                ));
+                check.unanswered.push(Unanswered {
+                    type_name: layout.name.clone(),
+                    why: format!("{} described no bitfield `{}` in it", compiler.version, field.name),
+                });
+                mismatches.clear();
+                break;
             };
             for (what, model, compiler) in [
                 ("bit offset", field.bit_offset.unwrap_or(0), found.bit_offset),
@@ -260,19 +311,21 @@ fn check_bitfields(
                 }
             }
         }
+        check.mismatches.extend(mismatches);
     }
-    Ok(mismatches)
+    check
 }
 
-/// `probe.c:123:5: error: … 'char (*)[8]' …` → (123, 8).
-fn answer(line: &str) -> Option<(usize, u64)> {
-    let mut parts = line.splitn(4, ':');
-    let _file = parts.next()?;
-    let at: usize = parts.next()?.trim().parse().ok()?;
-    let rest = parts.collect::<Vec<_>>().join(":");
-    let marker = rest.find("char (*)[")?;
-    let digits: String = rest[marker + 9..].chars().take_while(char::is_ascii_digit).collect();
-    Some((at, digits.parse().ok()?))
+/// `<ffiscope-probe>:123:5: error: …` → 123.
+fn probe_line(line: &str) -> Option<usize> {
+    line.strip_prefix(PROBE_FILE)?.strip_prefix(':')?.split(':').next()?.trim().parse().ok()
+}
+
+/// `<ffiscope-probe>:123:5: error: … 'char (*)[8]' …` → 8.
+fn answer(line: &str) -> Option<u64> {
+    let marker = line.find("char (*)[")?;
+    let digits: String = line[marker + 9..].chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 /// Runs the compiler over `source` with `extra` arguments; returns whether it
