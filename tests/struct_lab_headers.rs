@@ -224,3 +224,42 @@ fn a_cross_target_reading_the_hosts_configuration_headers_says_so() {
     assert!(caveat.contains("/usr/include/x86_64-linux-gnu"), "{caveat}");
     assert!(result.verified_by.as_deref().is_some_and(|by| by.contains("i686")), "checked by i686's own compiler");
 }
+
+#[test]
+fn complex_numbers_and_glibc_int128_names_are_laid_out_as_compilers_do() {
+    let Some(_) = find_compiler(Target::X86_64Linux) else { return };
+    let directory = std::env::temp_dir().join(format!("ffiscope-complex-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).expect("a temporary folder");
+    let header = directory.join("complex-user.h");
+    // link.h brings glibc's `__int128_t` members; complex.h declares functions of `_Complex double`.
+    std::fs::write(
+        &header,
+        "#include <complex.h>\n#include <link.h>\n\
+         struct cx { char c; float _Complex f; double _Complex d; long double _Complex l; };\n",
+    )
+    .expect("written");
+    let targets: Vec<Target> = Target::ALL.into_iter().filter(|&t| find_compiler(t).is_some()).collect();
+    let report = analyze_header(&header, &targets, &HeaderOptions::default(), &[], true);
+    let linux_errors: Vec<_> = report.errors.iter().filter(|e| !e.message.starts_with("x86_64-windows")).collect();
+    assert!(linux_errors.is_empty(), "{linux_errors:?}");
+    for result in &report.results {
+        let cx = result.types.iter().find(|t| t.name == "struct cx").expect("struct cx");
+        assert_eq!(cx.fields[1].size, 8, "float _Complex on {}", result.target.triple());
+        assert!(cx.verified.as_ref().is_some_and(|v| v.ok), "{}: {cx:?}", result.target.triple());
+    }
+    let x86_64 = report.results.iter().find(|r| r.target == Target::X86_64Linux).expect("the host");
+    assert_eq!(x86_64.types.iter().find(|t| t.name == "struct cx").map(|t| (t.size, t.align)), Some((64, 16)));
+}
+
+#[test]
+fn a_name_no_typedef_declared_is_called_an_unknown_type_name() {
+    let Some(_) = find_compiler(Target::X86_64Linux) else { return };
+    let directory = std::env::temp_dir().join(format!("ffiscope-unknown-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).expect("a temporary folder");
+    let header = directory.join("unknown.h");
+    std::fs::write(&header, "#include <stdint.h>\nstruct late { uint8_t a;\n  widget_t b; };\n").expect("written");
+    let report = analyze_header(&header, &[Target::X86_64Linux], &HeaderOptions::default(), &[], false);
+    let error = report.errors.first().expect("an error");
+    assert_eq!((error.line, error.column), (3, 3), "{error:?}");
+    assert!(error.message.starts_with("unknown type name `widget_t`"), "{error:?}");
+}

@@ -30,9 +30,9 @@ const MAX_DEPTH: usize = 64;
 /// types: renamed to typedef names it does, read back as `Scalar::Int128`.
 const INT128_NAMES: [(&str, &str); 4] = [
     ("unsigned __int128", "__ffiscope_uint128"),
-    ("__int128", "__ffiscope_int128"),
     ("__uint128_t", "__ffiscope_uint128"),
     ("__int128_t", "__ffiscope_int128"),
+    ("__int128", "__ffiscope_int128"),
 ];
 /// GCC's builtin types, as the reader knows them.
 const BUILTIN_TYPES: [(&str, Scalar); 4] = [
@@ -239,7 +239,19 @@ fn read_into(reader: &mut Reader<'_>, prepared: &str) {
         Err(error) => {
             let mut expected: Vec<&str> = error.expected.iter().copied().collect();
             expected.sort_unstable();
-            let message = format!("cannot read this: expected {}", expected.join(", "));
+            let word: String = prepared
+                .get(error.offset..)
+                .unwrap_or("")
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let starts_a_name = word.chars().next().is_some_and(|c| !c.is_ascii_digit());
+            let message = if starts_a_name && expected.contains(&"<typedef_name>") {
+                // What gcc calls an unknown type name: nothing before declared it.
+                format!("unknown type name `{word}`: no typedef of it comes before this line")
+            } else {
+                format!("cannot read this: expected {}", expected.join(", "))
+            };
             reader.error(error.offset, &message);
         }
     }
@@ -286,7 +298,7 @@ fn readable(text: &str) -> String {
     let mut readable = text.to_owned();
     if text.contains("int128") {
         for (from, to) in INT128_NAMES {
-            readable = readable.replace(from, to);
+            readable = replace_word(&readable, from, to);
         }
     }
     for (keyword, spelled) in MSVC_INTEGER_KEYWORDS {
@@ -1002,7 +1014,7 @@ impl Counts {
         } else if self.short {
             (Scalar::Short, format!("{sign}short"))
         } else if self.float {
-            (if self.complex { Scalar::Double } else { Scalar::Float }, "float".to_owned())
+            (Scalar::Float, "float".to_owned())
         } else if self.double && self.long > 0 {
             (Scalar::LongDouble, "long double".to_owned())
         } else if self.double {
@@ -1016,8 +1028,9 @@ impl Counts {
         } else {
             return Err("a declaration without a type".to_owned());
         };
-        if self.complex && (self.double || self.long > 0) {
-            return Err("_Complex double is not read".to_owned());
+        if self.complex {
+            // Laid out as its real and imaginary parts, one after the other.
+            return Ok((TypeRef::Array(Box::new(TypeRef::Scalar(scalar)), Some(2)), format!("_Complex {text}")));
         }
         Ok((TypeRef::Scalar(scalar), text))
     }

@@ -109,7 +109,8 @@ pub fn preprocess(target: Target, input: HeaderInput<'_>, options: &HeaderOption
     }
     let hint = match (target, missing_file(&failed)) {
         (Target::X86_64Windows, Some(missing)) => match host_multiarch_folder() {
-            Some(folder) if folder.join(missing).exists() => format!(
+            // Named by the input itself, not by a C library header on the way.
+            Some(folder) if failed.starts_with(&input.marker_name()) && folder.join(missing).exists() => format!(
                 " (it is only in {}, the host's own folder; a Windows build needs its Windows copy)",
                 folder.display()
             ),
