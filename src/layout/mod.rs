@@ -1,9 +1,12 @@
 //! Struct layouts: the model ([`Layout`]), the exhibits that show C and Rust
-//! side by side ([`exhibits`]), the Rust mirrors measured by rustc
-//! ([`mirrors`]), and the pahole-style listing ([`listing`]).
+//! side by side ([`exhibits`]), the app's own Rust mirrors measured by rustc
+//! ([`mirrors`]), the pahole-style listing ([`listing`]), Struct Lab
+//! ([`lab`]), and a user's Rust mirror checked against its C header
+//! ([`mirror_check`]).
 
 pub mod exhibits;
 pub mod lab;
+pub mod mirror_check;
 pub mod listing;
 pub mod mirrors;
 mod model;

@@ -132,6 +132,10 @@ impl Target {
                 Target::I686Linux | Target::Armv7Linux => (16, 16, Some("no __int128 on a 32-bit target")),
                 _ => (16, 16, None),
             },
+            Scalar::RustI128 => match self {
+                Target::Armv7Linux => (16, 8, Some("Rust: i128 aligns to 8 on 32-bit ARM")),
+                _ => (16, 16, Some("Rust 1.77+: i128 aligns to 16, as C's __int128 (it was 8 on x86)")),
+            },
             Scalar::Float128 => (16, 16, None),
             Scalar::VaList => match self {
                 Target::X86_64Linux => (24, 8, Some("x86-64 System V: va_list is an array of one 24-byte struct")),

@@ -11,7 +11,7 @@ use super::parser::{Declarations, MemberDef, RecordDef, Scalar, TypeRef};
 use crate::layout::{Kind, Layout};
 
 /// The `#[cfg]` that selects a target, and the C preprocessor test for it.
-fn target_tests(target: Target) -> (&'static str, &'static str) {
+pub(crate) fn target_tests(target: Target) -> (&'static str, &'static str) {
     match target {
         Target::X86_64Linux => {
             (r#"all(target_arch = "x86_64", target_os = "linux")"#, "defined(__x86_64__) && defined(__linux__)")
@@ -60,7 +60,7 @@ fn rust_type(ty: &TypeRef, text: &str, records: &[RecordDef]) -> String {
                 Scalar::Pointer | Scalar::Void => "*mut core::ffi::c_void".into(),
                 Scalar::PointerSized => if u { "usize" } else { "isize" }.into(),
                 Scalar::WChar => "WChar".into(),
-                Scalar::Int128 => if u { "u128" } else { "i128" }.into(),
+                Scalar::Int128 | Scalar::RustI128 => if u { "u128" } else { "i128" }.into(),
                 // Neither has a Rust type that matches C's on every target: their bytes.
                 Scalar::Float128 => "[u8; 16]".into(),
                 Scalar::Float16 => "[u8; 2]".into(),
@@ -232,7 +232,7 @@ fn ctypes_type(ty: &TypeRef, text: &str, records: &[RecordDef]) -> String {
                     }
                 }
                 Scalar::WChar => "c_wchar",
-                Scalar::Int128 | Scalar::Float128 | Scalar::Float16 | Scalar::VaList => "c_ubyte",
+                Scalar::Int128 | Scalar::RustI128 | Scalar::Float128 | Scalar::Float16 | Scalar::VaList => "c_ubyte",
             };
             format!("ctypes.{base}")
         }

@@ -19,7 +19,7 @@ use rustc_hash::FxHashMap;
 
 use super::abi::Target;
 use super::lexer::{ParseError, excerpt};
-use super::parser::{Declarations, MemberDef, RecordDef, Scalar, TypeRef, scalar_named};
+use super::parser::{Declarations, MemberDef, RecordDef, Scalar, TypeRef, is_unsigned_spelling, scalar_named};
 use super::report::DeclaredAt;
 use crate::layout::Kind;
 
@@ -122,6 +122,8 @@ pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderD
         declared_in: Vec::new(),
         tags: FxHashMap::default(),
         typedefs: FxHashMap::default(),
+        unsigned_typedefs: rustc_hash::FxHashSet::default(),
+        record_typedefs: Vec::new(),
         constants: FxHashMap::default(),
         errors: Vec::new(),
         depth: 0,
@@ -136,7 +138,7 @@ pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderD
     }
     let errors = reader.errors;
     HeaderDeclarations {
-        declarations: Declarations { records: reader.records, errors },
+        declarations: Declarations { records: reader.records, errors, typedefs: reader.record_typedefs },
         declared_in: reader.declared_in,
     }
 }
@@ -432,6 +434,10 @@ struct Reader<'a> {
     /// `struct x` / `union x` → record.
     tags: FxHashMap<String, usize>,
     typedefs: FxHashMap<String, (TypeRef, String)>,
+    /// Typedef names of tagged records.
+    record_typedefs: Vec<(String, usize)>,
+    /// Typedef names of unsigned integers, through any chain of typedefs.
+    unsigned_typedefs: rustc_hash::FxHashSet<String>,
     /// Enumerators' values.
     constants: FxHashMap<String, i128>,
     errors: Vec<ParseError>,
@@ -461,6 +467,11 @@ impl Reader<'_> {
             ParseError { line: 0, column: 0, message: format!("{file}:{line}:{column}: {message}\n{shown}") }
         };
         self.errors.push(error);
+    }
+
+    /// Whether the type spelled `text` (words or a typedef name) is an unsigned integer.
+    fn is_unsigned(&self, text: &str) -> bool {
+        is_unsigned_spelling(text) || self.unsigned_typedefs.contains(text)
     }
 
     fn declared_at(&self, offset: usize) -> DeclaredAt {
@@ -534,6 +545,14 @@ impl Reader<'_> {
             };
             // The prelude's stand-ins for GCC's builtin types keep their real meaning.
             if !BUILTIN_TYPES.iter().any(|(builtin, _)| *builtin == name) {
+                if self.is_unsigned(&text) {
+                    self.unsigned_typedefs.insert(name.clone());
+                }
+                if let TypeRef::Record(id) = ty
+                    && self.records[id].name != name
+                {
+                    self.record_typedefs.push((name.clone(), id));
+                }
                 self.typedefs.insert(name, (ty, text.clone()));
             }
         }
@@ -547,6 +566,7 @@ impl Reader<'_> {
         let member = MemberDef {
             name: Some("value".to_owned()),
             ty,
+            unsigned: self.is_unsigned(text),
             ty_text: text.to_owned(),
             bit_width: None,
             aligned: None,
@@ -760,6 +780,7 @@ impl Reader<'_> {
             return Ok(vec![MemberDef {
                 name: None,
                 ty: base,
+                unsigned: self.is_unsigned(&text),
                 ty_text: text,
                 bit_width: None,
                 aligned: attributes.aligned,
@@ -786,6 +807,7 @@ impl Reader<'_> {
             members.push(MemberDef {
                 name,
                 ty,
+                unsigned: self.is_unsigned(&text),
                 ty_text,
                 bit_width,
                 aligned: own.aligned,

@@ -184,10 +184,21 @@ pub fn analyze_header(
     analyze_input(&header.display().to_string(), HeaderInput::File(header), targets, options, only, check).0
 }
 
+/// As [`analyze_header`], with each target's declarations beside the report
+/// (what a Rust mirror's types are compared with).
+pub fn analyze_header_per_target(
+    header: &Path,
+    targets: &[Target],
+    options: &HeaderOptions,
+    check: bool,
+) -> (LabReport, Vec<(Target, Declarations)>) {
+    analyze_input(&header.display().to_string(), HeaderInput::File(header), targets, options, &[], check)
+}
+
 /// Struct Lab's text, read as [`analyze_header`] reads a header if it uses
 /// the preprocessor and a compiler is there to run it; by the lab's own
 /// reader otherwise. Errors are named after `name`; quoted includes are
-/// looked for in `directory`.
+/// looked for in `directory`. Each target's declarations come beside the report.
 pub fn analyze_source(
     name: &str,
     text: &str,
@@ -195,15 +206,16 @@ pub fn analyze_source(
     targets: &[Target],
     options: &HeaderOptions,
     check: bool,
-) -> (LabReport, Declarations) {
+) -> (LabReport, Vec<(Target, Declarations)>) {
     let any_compiler = || targets.iter().chain(Target::host().as_ref()).any(|&t| find_compiler(t).is_some());
     let preprocessed = uses_the_preprocessor(text) || *options != HeaderOptions::default();
     if preprocessed && any_compiler() {
         let input = HeaderInput::Text { text, directory };
-        let (report, declarations) = analyze_input(name, input, targets, options, &[], check);
-        (report, declarations.unwrap_or_default())
+        analyze_input(name, input, targets, options, &[], check)
     } else {
-        (super::report::analyze(name, text, targets, check), super::parser::parse(text))
+        let declarations = super::parser::parse(text);
+        let each = targets.iter().map(|&t| (t, declarations.clone())).collect();
+        (super::report::analyze(name, text, targets, check), each)
     }
 }
 
@@ -214,7 +226,7 @@ fn analyze_input(
     options: &HeaderOptions,
     only: &[String],
     check: bool,
-) -> (LabReport, Option<Declarations>) {
+) -> (LabReport, Vec<(Target, Declarations)>) {
     let main_file = &input.marker_name();
     // Each target waits on its own compilers: they run side by side.
     let outcomes: Vec<TargetOutcome> = std::thread::scope(|scope| {
@@ -232,8 +244,7 @@ fn analyze_input(
     });
     let mut errors: Vec<ParseError> = Vec::new();
     let mut results = Vec::new();
-    // The first target's declarations: what bindings and reordering are made from.
-    let mut first_declarations: Option<Declarations> = None;
+    let mut declarations = Vec::new();
     for outcome in outcomes {
         // An error every target reads alike is said once, unprefixed.
         for error in outcome.read_errors {
@@ -247,11 +258,9 @@ fn analyze_input(
         }
         errors.extend(outcome.target_errors);
         results.extend(outcome.result);
-        if first_declarations.is_none() {
-            first_declarations = outcome.declarations;
-        }
+        declarations.extend(outcome.declarations.map(|d| (outcome.target, d)));
     }
-    (LabReport { file: file.to_owned(), results, errors }, first_declarations)
+    (LabReport { file: file.to_owned(), results, errors }, declarations)
 }
 
 /// What one target made of the input.

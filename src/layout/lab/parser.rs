@@ -42,6 +42,8 @@ pub enum Scalar {
     Float16,
     /// `__builtin_va_list`: a pointer, or a struct (array), by target.
     VaList,
+    /// Rust's `i128`/`u128`, whose alignment is Rust's own on 32-bit ARM.
+    RustI128,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +61,8 @@ pub struct MemberDef {
     pub ty: TypeRef,
     /// The type as written, for listings.
     pub ty_text: String,
+    /// The integer type it names is unsigned, through any typedefs.
+    pub unsigned: bool,
     pub bit_width: Option<u64>,
     /// `__attribute__((aligned(N)))` or `_Alignas(N)` on the member.
     pub aligned: Option<u64>,
@@ -91,6 +95,8 @@ pub struct RecordDef {
 pub struct Declarations {
     pub records: Vec<RecordDef>,
     pub errors: Vec<ParseError>,
+    /// Typedef names of tagged records: `z_stream` for `struct z_stream_s`.
+    pub typedefs: Vec<(String, usize)>,
 }
 
 #[derive(Default)]
@@ -107,6 +113,8 @@ struct Parser {
     tags: FxHashMap<String, usize>,
     /// Typedef name → its type and the type's text.
     typedefs: FxHashMap<String, (TypeRef, String)>,
+    /// Typedef names of tagged records.
+    record_typedefs: Vec<(String, usize)>,
     pack_stack: Vec<Option<u64>>,
     pack: Option<u64>,
     depth: usize,
@@ -125,6 +133,7 @@ pub fn parse(source: &str) -> Declarations {
         records: Vec::new(),
         tags: FxHashMap::default(),
         typedefs: FxHashMap::default(),
+        record_typedefs: Vec::new(),
         pack_stack: Vec::new(),
         pack: None,
         depth: 0,
@@ -137,7 +146,15 @@ pub fn parse(source: &str) -> Declarations {
         }
     }
     errors.sort_by_key(|e| (e.line, e.column));
-    Declarations { records: parser.records, errors }
+    Declarations { records: parser.records, errors, typedefs: parser.record_typedefs }
+}
+
+/// Whether a type spelled `text` (a scalar's words, or a standard name) is
+/// an unsigned integer.
+pub fn is_unsigned_spelling(text: &str) -> bool {
+    let base = text.split('[').next().unwrap_or(text).trim();
+    base.split_whitespace().any(|word| word == "unsigned")
+        || matches!(base, "uint8_t" | "uint16_t" | "uint32_t" | "uint64_t" | "size_t" | "uintptr_t" | "_Bool" | "bool")
 }
 
 /// The standard fixed-width and pointer-sized names, as one scalar each
@@ -255,6 +272,11 @@ impl Parser {
                     // An anonymous struct takes the name it is typedef'd to.
                     record.name.clone_from(&name);
                     record.reported = true;
+                }
+                if let TypeRef::Record(id) = ty
+                    && self.records.get(id).is_some_and(|r| r.name != name)
+                {
+                    self.record_typedefs.push((name.clone(), id));
                 }
                 self.typedefs.insert(name, (ty, ty_text));
             } else {
@@ -599,6 +621,7 @@ impl Parser {
                     members.push(MemberDef {
                         name: None,
                         ty: base,
+                        unsigned: is_unsigned_spelling(&text),
                         ty_text: text,
                         bit_width: None,
                         aligned: attributes.aligned,
@@ -628,6 +651,7 @@ impl Parser {
                 members.push(MemberDef {
                     name,
                     ty,
+                    unsigned: is_unsigned_spelling(&ty_text),
                     ty_text,
                     bit_width,
                     aligned: attributes.aligned.max(after.aligned),

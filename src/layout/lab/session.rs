@@ -37,6 +37,9 @@ pub enum LabCommand {
     SetDefines(String),
 }
 
+/// A finished analysis of the text: the report, and each target's declarations.
+type Analysis = (LabReport, Vec<(Target, Declarations)>);
+
 /// What errors and results name the text after until it is opened or saved.
 const PASTED_NAME: &str = "lab.h";
 
@@ -66,7 +69,7 @@ pub struct LabSession {
     /// The last finished verification, valid while text and targets stay the same.
     verified: Option<(String, Vec<Target>, LabReport)>,
     /// The layout being made for the text and targets as they are now.
-    laying_out: Option<Receiver<(LabReport, Declarations)>>,
+    laying_out: Option<Receiver<Analysis>>,
     /// A file being read on a worker thread: its path, and the reader's answer.
     opening: Option<(String, Receiver<std::io::Result<Vec<u8>>>)>,
     /// The outcome of the last open or save.
@@ -299,7 +302,7 @@ impl LabSession {
         match receiver.try_recv() {
             Ok((report, declarations)) => {
                 self.model = report;
-                self.declarations = declarations;
+                self.declarations = declarations.into_iter().next().map(|(_, d)| d).unwrap_or_default();
                 self.laying_out = None;
                 self.refresh_selected();
                 true

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
+mod mirror_command;
+
 use crate::export::{handout, save_whole};
 use crate::layout::lab::Target;
 use crate::layout::lab::header::{HeaderOptions, analyze_header, uses_the_preprocessor};
@@ -90,6 +92,38 @@ pub enum Command {
         #[arg(long)]
         verify: bool,
     },
+    /// Check a hand-written Rust `#[repr(C)]` mirror against the C header it
+    /// mirrors, field by field, on every target: offsets, sizes, alignments,
+    /// kinds of value and names. Each Rust struct or union pairs with the C
+    /// type of its name, or the one a `// mirrors: struct name` comment above
+    /// it names. Exits 1 if any pair differs.
+    Mirror {
+        /// The C header.
+        header: std::path::PathBuf,
+        /// The Rust file with the mirrors.
+        mirror: std::path::PathBuf,
+        /// Search DIR for the header's includes, after the target's system headers.
+        #[arg(short = 'I', long = "include", value_name = "DIR")]
+        includes: Vec<std::path::PathBuf>,
+        /// Define NAME (as 1, or as VALUE) for the preprocessor.
+        #[arg(short = 'D', long = "define", value_name = "NAME[=VALUE]")]
+        defines: Vec<String>,
+        /// x86_64-linux-gnu, i686-linux-gnu, aarch64-linux-gnu,
+        /// armv7-linux-gnueabihf, x86_64-windows-msvc [default: all five].
+        #[arg(long = "target")]
+        targets: Vec<String>,
+        /// Print JSON (with the guards).
+        #[arg(long)]
+        json: bool,
+        /// Also have each target's C compiler check C's numbers and rustc
+        /// the Rust side's, where they are installed.
+        #[arg(long)]
+        verify: bool,
+        /// Print only the guards that keep the mirror right: `rust` (cfg-gated
+        /// const asserts) or `c` (`_Static_assert`s).
+        #[arg(long, value_name = "LANGUAGE", value_parser = ["rust", "c"])]
+        guards: Option<String>,
+    },
 }
 
 /// Exit code for bad usage or an unknown id (clap uses it too).
@@ -128,6 +162,15 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
             layout_header(file, &options, types, targets, *json, *verify, io)
         }
         Command::Handout { out } => write_handout(out, io),
+        Command::Mirror { header, mirror, includes, defines, targets, json, verify, guards } => {
+            let options = HeaderOptions { includes: includes.clone(), defines: defines.clone() };
+            let targets = match chosen_targets(targets, Target::ALL.to_vec(), io) {
+                Ok(chosen) => chosen,
+                Err(code) => return code,
+            };
+            let asked = mirror_command::Asked { targets, json: *json, verify: *verify, guards: guards.as_deref() };
+            mirror_command::check(header, mirror, &options, &asked, io)
+        }
         Command::Run { id, all, variant, json, threads, isolated } => {
             let options = RunOptions { threads: usize::from(*threads) };
             if *all {
@@ -288,6 +331,30 @@ fn summary_table(reports: &[Report], out: &mut dyn Write) -> std::io::Result<()>
     writeln!(out, "{} runs", reports.len())
 }
 
+/// The targets named with `--target`, or `default` if none is; a usage
+/// error for a name that is none of the five, or for no target at all.
+fn chosen_targets(named: &[String], default: Vec<Target>, io: &mut Io<'_>) -> Result<Vec<Target>, ExitCode> {
+    let mut chosen = Vec::new();
+    for name in named {
+        let Some(target) = Target::from_triple(name) else {
+            let valid: Vec<&str> = Target::ALL.iter().map(|t| t.triple()).collect();
+            let _ = writeln!(io.err, "error: unknown target '{name}'. Valid targets: {}", valid.join(", "));
+            return Err(ExitCode::from(EXIT_USAGE));
+        };
+        if !chosen.contains(&target) {
+            chosen.push(target);
+        }
+    }
+    if chosen.is_empty() {
+        chosen = default;
+    }
+    if chosen.is_empty() {
+        let _ = writeln!(io.err, "error: this machine is none of the five targets; name one with --target");
+        return Err(ExitCode::from(EXIT_USAGE));
+    }
+    Ok(chosen)
+}
+
 fn layout_header(
     file: &Path,
     options: &HeaderOptions,
@@ -297,22 +364,10 @@ fn layout_header(
     verify: bool,
     io: &mut Io<'_>,
 ) -> ExitCode {
-    let mut chosen = Vec::new();
-    for name in targets {
-        let Some(target) = Target::from_triple(name) else {
-            let valid: Vec<&str> = Target::ALL.iter().map(|t| t.triple()).collect();
-            let _ = writeln!(io.err, "error: unknown target '{name}'. Valid targets: {}", valid.join(", "));
-            return ExitCode::from(EXIT_USAGE);
-        };
-        chosen.push(target);
-    }
-    if chosen.is_empty() {
-        let Some(host) = Target::host() else {
-            let _ = writeln!(io.err, "error: this machine is none of the five targets; name one with --target");
-            return ExitCode::from(EXIT_USAGE);
-        };
-        chosen.push(host);
-    }
+    let chosen = match chosen_targets(targets, Target::host().into_iter().collect(), io) {
+        Ok(chosen) => chosen,
+        Err(code) => return code,
+    };
     // Read as compilers read it: bytes that are not UTF-8 (a Latin-1 comment)
     // are no reason to refuse a header.
     let source = match std::fs::read(file) {

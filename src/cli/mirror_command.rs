@@ -1,0 +1,127 @@
+//! `ffiscope mirror HEADER MIRROR.rs`: a Rust mirror checked against its C
+//! header on each target, as text, JSON or guards.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use super::{EXIT_BAD_HEADER, EXIT_MISMATCH, EXIT_USAGE, Io};
+use crate::layout::lab::Target;
+use crate::layout::lab::header::{HeaderOptions, analyze_header_per_target, uses_the_preprocessor};
+use crate::layout::lab::report::analyze;
+use crate::layout::mirror_check::guards::{c_guards, rust_guards};
+use crate::layout::mirror_check::rust_reader::read_rust;
+use crate::layout::mirror_check::{MirrorReport, Standing, check_mirror};
+
+/// What was asked besides the two files.
+#[derive(Debug)]
+pub struct Asked<'a> {
+    pub targets: Vec<Target>,
+    pub json: bool,
+    pub verify: bool,
+    /// `rust` or `c`: print only these guards.
+    pub guards: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct MirrorJson<'a> {
+    #[serde(flatten)]
+    report: &'a MirrorReport,
+    rust_guards: String,
+    c_guards: String,
+}
+
+pub fn check(header: &Path, mirror: &Path, options: &HeaderOptions, asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
+    let read = |path: &Path| std::fs::read(path).map(|bytes| crate::layout::lab::header_text(bytes).0);
+    let (header_text, rust_text) = match (read(header), read(mirror)) {
+        (Ok(h), Ok(r)) => (h, r),
+        (Err(error), _) => return usage(io, &format!("cannot read {}: {error}", header.display())),
+        (_, Err(error)) => return usage(io, &format!("cannot read {}: {error}", mirror.display())),
+    };
+    let (c_report, declarations) = if *options != HeaderOptions::default() || uses_the_preprocessor(&header_text) {
+        analyze_header_per_target(header, &asked.targets, options, asked.verify)
+    } else {
+        let declarations = crate::layout::lab::parser::parse(&header_text);
+        let report = analyze(&header.display().to_string(), &header_text, &asked.targets, asked.verify);
+        (report, asked.targets.iter().map(|&t| (t, declarations.clone())).collect())
+    };
+    let rust = read_rust(&rust_text);
+    let report = check_mirror(&c_report, &declarations, &rust, &mirror.display().to_string(), asked.verify);
+    for error in &c_report.errors {
+        let _ = writeln!(io.err, "{}", error.render_in(&c_report.file, &header_text));
+    }
+    for error in &report.mirror_errors {
+        let _ = writeln!(io.err, "{}", error.render_in(&report.mirror, &rust_text));
+    }
+    let written = match (asked.guards, asked.json) {
+        (Some("c"), _) => write!(io.out, "{}", c_guards(&report)),
+        (Some(_), _) => write!(io.out, "{}", rust_guards(&report, &rust)),
+        (None, true) => {
+            let json = MirrorJson { report: &report, rust_guards: rust_guards(&report, &rust), c_guards: c_guards(&report) };
+            serde_json::to_string_pretty(&json)
+                .map_err(std::io::Error::other)
+                .and_then(|text| writeln!(io.out, "{text}"))
+        }
+        (None, false) => report_text(&report, io.out),
+    };
+    if written.is_err() {
+        ExitCode::FAILURE
+    } else if !report.mirror_errors.is_empty() || (report.pairs.is_empty() && !c_report.errors.is_empty()) {
+        ExitCode::from(EXIT_BAD_HEADER)
+    } else if report.has_mismatch() {
+        ExitCode::from(EXIT_MISMATCH)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn usage(io: &mut Io<'_>, message: &str) -> ExitCode {
+    let _ = writeln!(io.err, "error: {message}");
+    ExitCode::from(EXIT_USAGE)
+}
+
+fn report_text(report: &MirrorReport, out: &mut dyn Write) -> std::io::Result<()> {
+    for pair in &report.pairs {
+        writeln!(out, "{} <- {} ({}:{})", pair.c, pair.rust, report.mirror, pair.line)?;
+        for on in &pair.targets {
+            let triple = on.target.triple();
+            let checks: Vec<String> = on
+                .c_verified_by
+                .iter()
+                .map(|by| format!("C verified by {by}"))
+                .chain(on.rust_checked.iter().map(|c| format!("Rust {c}")))
+                .collect();
+            let checks = if checks.is_empty() { String::new() } else { format!(" ({})", checks.join("; ")) };
+            match on.standing {
+                Standing::Matches => {
+                    let (size, align) = on.c.as_ref().map_or((0, 0), |c| (c.size, c.align));
+                    writeln!(out, "  {triple:<22} matches: {size} bytes, aligned to {align}{checks}")?;
+                }
+                Standing::Differs => {
+                    let n = on.differences.len();
+                    writeln!(out, "  {triple:<22} {n} difference{}{checks}", if n == 1 { "" } else { "s" })?;
+                    for difference in &on.differences {
+                        writeln!(out, "      {}", difference.message)?;
+                    }
+                }
+                Standing::NoMirror | Standing::NoCType | Standing::Unreadable => {
+                    let label = match on.standing {
+                        Standing::NoMirror => "no mirror",
+                        Standing::NoCType => "not compared",
+                        _ => "cannot lay out the mirror",
+                    };
+                    writeln!(out, "  {triple:<22} {label}: {}", on.why.as_deref().unwrap_or(""))?;
+                }
+            }
+        }
+    }
+    for name in &report.unpaired {
+        writeln!(
+            out,
+            "{name}: no C type of that name on any target; pair it with a `// mirrors: struct name` comment above it"
+        )?;
+    }
+    Ok(())
+}

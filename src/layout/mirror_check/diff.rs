@@ -1,0 +1,239 @@
+//! A C type and its Rust mirror on one target, field by field: offset, size,
+//! alignment, kind of value and name, and what an offset-only check misses
+//! (a field widened into padding, two fields of one type swapped, a field
+//! missing at the end, `c_long` on Windows, `bool` for `int`).
+
+use serde::{Deserialize, Serialize};
+
+use super::types::TypeClass;
+use crate::layout::lab::Target;
+use crate::layout::{Field, Layout};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DifferenceKind {
+    Size,
+    Align,
+    NotReprC,
+    Offset,
+    FieldSize,
+    FieldAlign,
+    Class,
+    Name,
+    Order,
+    Missing,
+    Extra,
+}
+
+/// One way the mirror is wrong on one target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Difference {
+    pub kind: DifferenceKind,
+    /// The C member it is about, or the Rust field where C has none.
+    pub field: Option<String>,
+    /// In words, with the numbers and both types as written.
+    pub message: String,
+    /// The bytes it concerns in C's layout and in Rust's, to mark on the grids.
+    pub c_bytes: Option<(u64, u64)>,
+    pub rust_bytes: Option<(u64, u64)>,
+}
+
+/// One side of the comparison: a layout and each field's class and type as written.
+#[derive(Debug, Clone, Copy)]
+pub struct Side<'a> {
+    pub layout: &'a Layout,
+    pub classes: &'a [(TypeClass, String)],
+}
+
+impl Side<'_> {
+    fn class_of(&self, index: usize) -> Option<&(TypeClass, String)> {
+        self.classes.get(index)
+    }
+}
+
+fn span(field: &Field) -> (u64, u64) {
+    (field.offset, field.offset.saturating_add(field.size))
+}
+
+/// A field with its index in its layout (where its class is).
+type Indexed<'a> = (usize, &'a Field);
+
+/// A C member and the Rust field taken for it.
+#[derive(Clone, Copy)]
+struct Pair<'a> {
+    c: Indexed<'a>,
+    rust: Indexed<'a>,
+}
+
+/// The differences found so far, on one target.
+struct Findings {
+    on: &'static str,
+    differences: Vec<Difference>,
+}
+
+impl Findings {
+    fn add(&mut self, kind: DifferenceKind, field: Option<&str>, message: String, c: Option<(u64, u64)>, rust: Option<(u64, u64)>) {
+        self.differences.push(Difference { kind, field: field.map(str::to_owned), message, c_bytes: c, rust_bytes: rust });
+    }
+}
+
+/// Every difference between C's `c` and Rust's `rust` on `target`.
+pub fn compare(c: Side<'_>, rust: Side<'_>, repr_c: bool, target: Target) -> Vec<Difference> {
+    let mut found = Findings { on: target.triple(), differences: Vec::new() };
+    if !repr_c {
+        let message = format!(
+            "`{}` is not #[repr(C)] on {}: Rust may reorder and pad its fields as it likes",
+            rust.layout.name, found.on
+        );
+        found.add(DifferenceKind::NotReprC, None, message, None, None);
+    }
+    let (pairs, c_left, rust_left) = pair_fields(c, rust, &mut found);
+    order_differences(&pairs, &mut found);
+    for (index, pair) in pairs.iter().enumerate() {
+        let next_c_offset = pairs.get(index + 1).map_or(c.layout.size, |next| next.c.1.offset);
+        let same_size = c.layout.size == rust.layout.size;
+        field_differences(c, rust, *pair, next_c_offset, same_size, &mut found);
+    }
+    leftover_differences(c, &c_left, &rust_left, &mut found);
+    if c.layout.size != rust.layout.size {
+        let (small, large) = (c.layout.size.min(rust.layout.size), c.layout.size.max(rust.layout.size));
+        let message = format!("size: {} bytes in C on {}, {} in Rust", c.layout.size, found.on, rust.layout.size);
+        found.add(DifferenceKind::Size, None, message, Some((small, large)), Some((small, large)));
+    }
+    if c.layout.align != rust.layout.align {
+        let message = format!("alignment: {} in C on {}, {} in Rust", c.layout.align, found.on, rust.layout.align);
+        found.add(DifferenceKind::Align, None, message, None, None);
+    }
+    found.differences
+}
+
+/// Pairs C's members with Rust's fields by name, then what is left by
+/// position (a renamed field); returns the pairs in C's order and what
+/// neither side could pair. Bitfields and zero-sized fields take no part.
+fn pair_fields<'a>(
+    c: Side<'a>,
+    rust: Side<'a>,
+    found: &mut Findings,
+) -> (Vec<Pair<'a>>, Vec<Indexed<'a>>, Vec<Indexed<'a>>) {
+    let c_fields = c.layout.fields.iter().enumerate().filter(|(_, f)| f.bit_width.is_none());
+    let mut rust_left: Vec<Indexed<'a>> = rust
+        .layout
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !matches!(rust.class_of(*i), Some((TypeClass::Empty, _))))
+        .collect();
+    let mut pairs = Vec::new();
+    let mut c_left = Vec::new();
+    for (ci, cf) in c_fields {
+        match rust_left.iter().position(|(_, rf)| rf.name == cf.name) {
+            Some(at) => pairs.push(Pair { c: (ci, cf), rust: rust_left.remove(at) }),
+            None => c_left.push((ci, cf)),
+        }
+    }
+    // A field named differently at the same place is the same field, renamed.
+    c_left.retain(|&(ci, cf)| {
+        let Some(at) = rust_left.iter().position(|(_, rf)| rf.offset == cf.offset) else { return true };
+        let (ri, rf) = rust_left.remove(at);
+        let message = format!("at offset {}: `{}` in C, `{}` in Rust", cf.offset, cf.name, rf.name);
+        found.add(DifferenceKind::Name, Some(&cf.name), message, Some(span(cf)), Some(span(rf)));
+        pairs.push(Pair { c: (ci, cf), rust: (ri, rf) });
+        false
+    });
+    pairs.sort_by_key(|pair| pair.c.0);
+    (pairs, c_left, rust_left)
+}
+
+/// Two fields in the other order: what an offset check reads as two shifted fields.
+fn order_differences(pairs: &[Pair<'_>], found: &mut Findings) {
+    for (at, first) in pairs.iter().enumerate() {
+        for second in &pairs[at + 1..] {
+            let ((_, a), (_, ra), (_, b), (_, rb)) = (first.c, first.rust, second.c, second.rust);
+            if a.offset < b.offset && ra.offset > rb.offset {
+                let message = format!(
+                    "`{}` and `{}` are in the other order: C has `{}` at {} before `{}` at {}; Rust has them the other way round",
+                    a.name, b.name, a.name, a.offset, b.name, b.offset
+                );
+                let c_bytes = (a.offset.min(b.offset), span(a).1.max(span(b).1));
+                let rust_bytes = (ra.offset.min(rb.offset), span(ra).1.max(span(rb).1));
+                found.add(DifferenceKind::Order, Some(&a.name), message, Some(c_bytes), Some(rust_bytes));
+            }
+        }
+    }
+}
+
+/// One pair's offset, size, kind of value and alignment. `next_c_offset`
+/// is where C's next paired member starts (or C's size).
+fn field_differences(c: Side<'_>, rust: Side<'_>, pair: Pair<'_>, next_c_offset: u64, same_size: bool, found: &mut Findings) {
+    let ((ci, cf), (ri, rf)) = (pair.c, pair.rust);
+    let on = found.on;
+    let (c_class, c_text) = c.class_of(ci).cloned().unwrap_or((TypeClass::Bytes, cf.ty.clone()));
+    let (rust_class, rust_text) = rust.class_of(ri).cloned().unwrap_or((TypeClass::Bytes, rf.ty.clone()));
+    let name = &cf.name;
+    let bytes = (Some(span(cf)), Some(span(rf)));
+    if cf.offset != rf.offset {
+        let message = format!("`{name}`: at offset {} in C on {on}, at {} in Rust", cf.offset, rf.offset);
+        found.add(DifferenceKind::Offset, Some(name), message, bytes.0, bytes.1);
+    }
+    if cf.size != rf.size {
+        // A size no offset shows: the change stays inside padding.
+        let hidden = cf.offset == rf.offset && rf.offset + rf.size <= next_c_offset && same_size;
+        let note = match (hidden, rf.size > cf.size) {
+            (true, true) => ": widened into the padding after it, so every offset and the size still agree",
+            (true, false) => ": narrowed, leaving padding C does not have, so every offset and the size still agree",
+            (false, _) => "",
+        };
+        let plural = if cf.size == 1 { "" } else { "s" };
+        let message = format!(
+            "`{name}`: {} byte{plural} in C on {on} (`{c_text}`), {} in Rust (`{rust_text}`){note}",
+            cf.size, rf.size
+        );
+        found.add(DifferenceKind::FieldSize, Some(name), message, bytes.0, bytes.1);
+    }
+    if !c_class.agrees_with(&rust_class) {
+        let message = format!(
+            "`{name}`: {} in C on {on} (`{c_text}`), {} in Rust (`{rust_text}`)",
+            c_class.describe(),
+            rust_class.describe()
+        );
+        found.add(DifferenceKind::Class, Some(name), message, bytes.0, bytes.1);
+    } else if cf.size == rf.size && cf.align != rf.align {
+        let message = format!(
+            "`{name}`: aligned to {} in C on {on} (`{c_text}`), to {} in Rust (`{rust_text}`)",
+            cf.align, rf.align
+        );
+        found.add(DifferenceKind::FieldAlign, Some(name), message, bytes.0, bytes.1);
+    }
+}
+
+/// C members the mirror lacks, and Rust fields C lacks (except the storage of C's bitfields).
+fn leftover_differences(c: Side<'_>, c_left: &[Indexed<'_>], rust_left: &[Indexed<'_>], found: &mut Findings) {
+    let on = found.on;
+    for (_, cf) in c_left {
+        let message = format!(
+            "`{}`: in C on {on} at offset {} ({} bytes, `{}`), missing from the Rust mirror",
+            cf.name, cf.offset, cf.size, cf.ty
+        );
+        found.add(DifferenceKind::Missing, Some(&cf.name), message, Some(span(cf)), None);
+    }
+    // Rust has no bitfields: a mirror holds each run in its storage integer,
+    // which lies within the storage units C's bitfields use.
+    let mut storage: Vec<(u64, u64)> = c.layout.fields.iter().filter(|f| f.bit_width.is_some()).map(span).collect();
+    storage.sort_unstable();
+    let mut merged: Vec<(u64, u64)> = Vec::new();
+    for (from, to) in storage {
+        match merged.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(to),
+            _ => merged.push((from, to)),
+        }
+    }
+    for (_, rf) in rust_left {
+        let (start, end) = span(rf);
+        if merged.iter().any(|&(from, to)| start >= from && end <= to) {
+            continue;
+        }
+        let message =
+            format!("`{}`: in the Rust mirror at offset {start} ({} bytes), not in C on {on}", rf.name, rf.size);
+        found.add(DifferenceKind::Extra, Some(&rf.name), message, None, Some((start, end)));
+    }
+}

@@ -1,0 +1,77 @@
+//! The asserts that keep a mirror right: for each target where C has the
+//! type, a cfg-gated `const _: () = { assert!(…); }` of C's size, alignment
+//! and every field's offset and size, to paste beside the Rust mirror; and
+//! the same numbers as C `_Static_assert`s, to keep the header from moving
+//! under it.
+
+use std::fmt::Write as _;
+
+use super::MirrorReport;
+use super::rust_reader::RustFile;
+use crate::layout::lab::bindings::target_tests;
+
+/// Rust guards for every pair of `report`, with C's numbers.
+pub fn rust_guards(report: &MirrorReport, file: &RustFile) -> String {
+    let mut out = String::new();
+    for pair in &report.pairs {
+        let ty = &pair.rust;
+        for on in &pair.targets {
+            let Some(c) = &on.c else { continue };
+            let (cfg, _) = target_tests(on.target);
+            let _ = writeln!(out, "// `{}` as {}'s C compiler lays it out.", pair.c, on.target.triple());
+            let _ = writeln!(out, "#[cfg({cfg})]\nconst _: () = {{");
+            let _ = writeln!(out, "    assert!(core::mem::size_of::<{ty}>() == {});", c.size);
+            let _ = writeln!(out, "    assert!(core::mem::align_of::<{ty}>() == {});", c.align);
+            let item = file.items.iter().find(|i| i.name == *ty && i.cfg.as_ref().is_none_or(|c| c.holds(on.target)));
+            for field in c.fields.iter().filter(|f| f.bit_width.is_none()) {
+                let written = item.and_then(|i| {
+                    i.fields
+                        .iter()
+                        .find(|f| f.name == field.name && f.cfg.as_ref().is_none_or(|c| c.holds(on.target)))
+                });
+                match written {
+                    Some(rust_field) => {
+                        let name = &field.name;
+                        let _ = writeln!(out, "    assert!(core::mem::offset_of!({ty}, {name}) == {});", field.offset);
+                        let _ = writeln!(out, "    assert!(core::mem::size_of::<{}>() == {});", rust_field.text, field.size);
+                    }
+                    None => {
+                        let _ = writeln!(
+                            out,
+                            "    // C has `{}` at offset {} ({} bytes), which the mirror lacks.",
+                            field.name, field.offset, field.size
+                        );
+                    }
+                }
+            }
+            let _ = writeln!(out, "}};\n");
+        }
+    }
+    out
+}
+
+/// C `_Static_assert`s for every pair of `report`, with C's numbers.
+pub fn c_guards(report: &MirrorReport) -> String {
+    let mut out = String::from("#include <stddef.h>\n\n");
+    for pair in &report.pairs {
+        let ty = &pair.c;
+        for on in &pair.targets {
+            let Some(c) = &on.c else { continue };
+            let (_, test) = target_tests(on.target);
+            let triple = on.target.triple();
+            let _ = writeln!(out, "#if {test}");
+            let _ = writeln!(out, "_Static_assert(sizeof({ty}) == {}, \"{ty}: size on {triple}\");", c.size);
+            let _ = writeln!(out, "_Static_assert(_Alignof({ty}) == {}, \"{ty}: alignment on {triple}\");", c.align);
+            for field in c.fields.iter().filter(|f| f.bit_width.is_none()) {
+                let name = &field.name;
+                let _ = writeln!(
+                    out,
+                    "_Static_assert(offsetof({ty}, {name}) == {}, \"{ty}.{name}: offset on {triple}\");",
+                    field.offset
+                );
+            }
+            let _ = writeln!(out, "#endif\n");
+        }
+    }
+    out
+}

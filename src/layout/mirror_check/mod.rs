@@ -1,0 +1,285 @@
+//! Mirror Check: a hand-written Rust `#[repr(C)]` mirror against the C type
+//! it mirrors, field by field, on each target. The C side is Struct Lab's
+//! reading of the header ([`crate::layout::lab`]); the Rust side is read
+//! with `syn` ([`rust_reader`]), its `#[cfg]`s evaluated per target
+//! ([`cfg`]), and laid out by the same engine ([`rust_model`]); [`diff`]
+//! says how they differ, [`guards`] writes the asserts that keep them equal,
+//! and [`rustc`] has the real compiler check the Rust side's numbers.
+
+pub mod cfg;
+pub mod diff;
+pub mod guards;
+pub mod rust_model;
+pub mod rust_reader;
+pub mod rustc;
+pub mod types;
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::layout::Layout;
+use crate::layout::lab::parser::{Declarations, RecordDef};
+use crate::layout::lab::report::LabReport;
+use crate::layout::lab::{ParseError, Target};
+use diff::{Difference, Side, compare};
+use rust_model::{RustLayout, rust_layouts};
+use rust_reader::{RustFile, RustItem};
+use types::{TypeClass, c_class};
+
+/// How a pair stands on one target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// Every number and kind of value agrees.
+    Matches,
+    Differs,
+    /// C has the type here, the mirror is cfg'd out: code using it will not build.
+    NoMirror,
+    /// The mirror is there, the header gave no such type on this target
+    /// (it could not be read there, or declares it elsewhere).
+    NoCType,
+    /// The mirror could not be laid out here (an unknown type, an `Option<u32>`).
+    Unreadable,
+}
+
+/// One C type and its mirror on one target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairOnTarget {
+    pub target: Target,
+    pub standing: Standing,
+    pub c: Option<Layout>,
+    pub rust: Option<Layout>,
+    pub differences: Vec<Difference>,
+    /// Why the pair could not be compared here, if it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+    /// The C compiler that checked C's numbers here, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub c_verified_by: Option<String>,
+    /// rustc's check of the Rust side's numbers: "rustc 1.95.0", a mismatch,
+    /// or why there was none ("model only: …").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rust_checked: Option<String>,
+}
+
+/// A Rust type, the C type it mirrors, and how they compare on each target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MirrorPair {
+    pub rust: String,
+    pub c: String,
+    /// Where the Rust type is written.
+    pub line: usize,
+    pub targets: Vec<PairOnTarget>,
+}
+
+impl MirrorPair {
+    pub fn differs(&self) -> bool {
+        self.targets.iter().any(|t| matches!(t.standing, Standing::Differs | Standing::NoMirror | Standing::Unreadable))
+    }
+}
+
+/// What `ffiscope mirror` reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MirrorReport {
+    pub header: String,
+    pub mirror: String,
+    pub pairs: Vec<MirrorPair>,
+    /// Rust types with no C type of their name (or `// mirrors:` name) on any target.
+    pub unpaired: Vec<String>,
+    /// The Rust file's errors, at its line and column.
+    pub mirror_errors: Vec<ParseError>,
+}
+
+impl MirrorReport {
+    pub fn has_mismatch(&self) -> bool {
+        self.pairs.iter().any(MirrorPair::differs)
+    }
+
+    /// The pair whose C type is `c_name`.
+    pub fn pair_for(&self, c_name: &str) -> Option<&MirrorPair> {
+        self.pairs.iter().find(|p| p.c == c_name)
+    }
+}
+
+/// The C type `item` mirrors: its `// mirrors:` name, or its own name as a
+/// struct, a union or a typedef, whichever `names` has. A typedef of a
+/// tagged record (`z_stream`) stands for the record (`struct z_stream_s`).
+fn c_name_for(item: &RustItem, names: &[&str], typedefs: &FxHashMap<&str, &str>) -> Option<String> {
+    let keyword = rust_model::c_keyword(item.kind);
+    let candidates = match &item.mirrors {
+        Some(named) => vec![named.clone()],
+        None => vec![format!("{keyword} {}", item.name), item.name.clone()],
+    };
+    candidates.into_iter().find_map(|c| {
+        let name = typedefs.get(c.as_str()).copied().unwrap_or(c.as_str());
+        names.contains(&name).then(|| name.to_owned())
+    })
+}
+
+/// Compares every type of `rust` with the C type it mirrors in `c` (one
+/// target's declarations each in `declarations`). With `check`, rustc
+/// checks the Rust side's numbers on each target it can build for.
+pub fn check_mirror(
+    c: &LabReport,
+    declarations: &[(Target, Declarations)],
+    rust: &RustFile,
+    mirror_name: &str,
+    check: bool,
+) -> MirrorReport {
+    let targets: Vec<Target> = declarations.iter().map(|(t, _)| *t).chain(c.results.iter().map(|r| r.target)).fold(
+        Vec::new(),
+        |mut all, t| {
+            if !all.contains(&t) {
+                all.push(t);
+            }
+            all
+        },
+    );
+    let c_names: Vec<&str> = c.results.iter().flat_map(|r| r.types.iter().map(|t| t.name.as_str())).collect();
+    let typedefs: FxHashMap<&str, &str> = declarations
+        .iter()
+        .flat_map(|(_, d)| d.typedefs.iter().filter_map(|(name, id)| Some((name.as_str(), d.records.get(*id)?.name.as_str()))))
+        .collect();
+    let rust_sides: Vec<(Target, RustSide)> =
+        targets.iter().map(|&t| (t, rust_layouts(rust, t))).collect();
+    let checked: FxHashMap<Target, Result<rustc::RustcCheck, String>> = if check {
+        targets.iter().map(|&t| (t, rustc::check_with_rustc(rust, t, &rust_sides_for(&rust_sides, t)))).collect()
+    } else {
+        FxHashMap::default()
+    };
+
+    let mut pairs = Vec::new();
+    let mut unpaired = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for item in &rust.items {
+        if seen.contains(&item.name.as_str()) {
+            continue; // one name, several cfg'd definitions: one pair
+        }
+        seen.push(&item.name);
+        let Some(c_name) = c_name_for(item, &c_names, &typedefs) else {
+            unpaired.push(item.name.clone());
+            continue;
+        };
+        let per_target = targets
+            .iter()
+            .map(|&target| {
+                let rust_side = rust_sides.iter().find(|(t, _)| *t == target).and_then(|(_, l)| l.get(&item.name));
+                let decls = declarations.iter().find(|(t, _)| *t == target).map(|(_, d)| d);
+                let mut pair = pair_on_target(c, decls, &c_name, rust_side, target);
+                pair.rust_checked = checked.get(&target).map(|check| match check {
+                    Ok(check) => check.say(&item.name),
+                    Err(why) => format!("model only: {why}"),
+                });
+                pair
+            })
+            .collect();
+        pairs.push(MirrorPair { rust: item.name.clone(), c: c_name, line: item.line, targets: per_target });
+    }
+    MirrorReport {
+        header: c.file.clone(),
+        mirror: mirror_name.to_owned(),
+        pairs,
+        unpaired,
+        mirror_errors: rust.errors.clone(),
+    }
+}
+
+/// The mirror's types on one target, by name.
+type RustSide = FxHashMap<String, Result<RustLayout, String>>;
+
+fn rust_sides_for(
+    sides: &[(Target, RustSide)],
+    target: Target,
+) -> Vec<(String, Layout)> {
+    let mut laid: Vec<(String, Layout)> = sides
+        .iter()
+        .filter(|(t, _)| *t == target)
+        .flat_map(|(_, l)| l.iter())
+        .filter_map(|(name, l)| l.as_ref().ok().map(|l| (name.clone(), l.layout.clone())))
+        .collect();
+    laid.sort_by(|a, b| a.0.cmp(&b.0));
+    laid
+}
+
+fn pair_on_target(
+    c: &LabReport,
+    declarations: Option<&Declarations>,
+    c_name: &str,
+    rust: Option<&Result<RustLayout, String>>,
+    target: Target,
+) -> PairOnTarget {
+    let result = c.results.iter().find(|r| r.target == target);
+    let c_type = result.and_then(|r| r.types.iter().find(|t| t.name == c_name));
+    let c_layout = c.layouts(target).into_iter().find(|l| l.name == c_name);
+    let mut pair = PairOnTarget {
+        target,
+        standing: Standing::Matches,
+        c: c_layout.clone(),
+        rust: None,
+        differences: Vec::new(),
+        why: None,
+        c_verified_by: c_type.and_then(|t| t.verified.as_ref()).filter(|v| v.ok).map(|v| v.by.clone()),
+        rust_checked: None,
+    };
+    let rust = match rust {
+        None => {
+            pair.standing = if c_layout.is_some() { Standing::NoMirror } else { Standing::NoCType };
+            pair.why = Some(if c_layout.is_some() {
+                format!("the mirror is cfg'd out on {}, where C has `{c_name}`", target.triple())
+            } else {
+                format!("neither C nor the mirror has it on {}", target.triple())
+            });
+            if c_layout.is_none() {
+                pair.standing = Standing::NoCType;
+            }
+            return pair;
+        }
+        Some(Err(why)) => {
+            pair.standing = Standing::Unreadable;
+            pair.why = Some(why.clone());
+            return pair;
+        }
+        Some(Ok(rust)) => rust,
+    };
+    pair.rust = Some(rust.layout.clone());
+    let Some(c_layout) = c_layout else {
+        pair.standing = Standing::NoCType;
+        pair.why = Some(format!("the header gave no `{c_name}` on {}", target.triple()));
+        return pair;
+    };
+    let record = declarations.and_then(|d| d.records.iter().find(|r| r.name == c_name));
+    let records = declarations.map_or(&[][..], |d| d.records.as_slice());
+    let c_classes = c_field_classes(&c_layout, record, records, target);
+    let mut rust_layout = rust.layout.clone();
+    rust_layout.name.clone_from(&rust.layout.name);
+    pair.differences = compare(
+        Side { layout: &c_layout, classes: &c_classes },
+        Side { layout: &rust_layout, classes: &rust.fields },
+        rust.repr_c,
+        target,
+    );
+    if !pair.differences.is_empty() {
+        pair.standing = Standing::Differs;
+    }
+    pair
+}
+
+/// Each C field's class and type as written, beside `layout.fields`.
+fn c_field_classes(
+    layout: &Layout,
+    record: Option<&RecordDef>,
+    records: &[RecordDef],
+    target: Target,
+) -> Vec<(TypeClass, String)> {
+    layout
+        .fields
+        .iter()
+        .map(|field| {
+            let member = record.and_then(|r| r.members.iter().find(|m| m.name.as_deref() == Some(field.name.as_str())));
+            match member {
+                Some(m) => (c_class(&m.ty, m.unsigned, &m.ty_text, records, target), m.ty_text.clone()),
+                None => (TypeClass::Bytes, field.ty.clone()),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,290 @@
+//! The mirror as laid out on one target: every struct and union whose
+//! `#[cfg]` holds there becomes a record of the lab's declarations, its
+//! fields' types resolved through the file's aliases and Rust's own C types,
+//! and the lab's engine lays them out with the target's C rules (which
+//! `#[repr(C)]` promises to follow).
+
+use rustc_hash::FxHashMap;
+
+use super::rust_reader::{Length, RustFile, RustItem, RustType};
+use super::types::{Known, TypeClass, known};
+use crate::layout::lab::Target;
+use crate::layout::lab::engine::lay_out;
+use crate::layout::lab::parser::{Declarations, MemberDef, RecordDef, Scalar, TypeRef};
+use crate::layout::{Kind, Layout};
+
+/// Aliases followed and array lengths evaluated at most this deep.
+const MAX_DEPTH: usize = 32;
+
+/// One Rust type laid out on one target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RustLayout {
+    pub layout: Layout,
+    /// Beside `layout.fields`: each field's class and type as written.
+    pub fields: Vec<(TypeClass, String)>,
+    /// `#[repr(C)]` (or `transparent`) holds on this target.
+    pub repr_c: bool,
+}
+
+/// The file's types on `target`: each laid out, or why it cannot be.
+pub fn rust_layouts(file: &RustFile, target: Target) -> FxHashMap<String, Result<RustLayout, String>> {
+    let present: Vec<&RustItem> = file.items.iter().filter(|i| i.cfg.as_ref().is_none_or(|c| c.holds(target))).collect();
+    let ids: FxHashMap<&str, usize> = present.iter().enumerate().map(|(id, item)| (item.name.as_str(), id)).rev().collect();
+    let model = Model { file, target, ids: &ids };
+    let mut records = Vec::new();
+    let mut classes = Vec::new();
+    let mut failed: FxHashMap<String, String> = FxHashMap::default();
+    for item in &present {
+        let (record, fields) = model.record(item).unwrap_or_else(|why| {
+            failed.insert(item.name.clone(), why);
+            (empty_record(item), Vec::new())
+        });
+        records.push(record);
+        classes.push(fields);
+    }
+    let declarations = Declarations { records, ..Declarations::default() };
+    let mut laid: FxHashMap<String, Result<RustLayout, String>> = FxHashMap::default();
+    for ((name, layout), (item, fields)) in lay_out(&declarations, target).into_iter().zip(present.iter().zip(classes))
+    {
+        let result = match failed.remove(&name) {
+            Some(why) => Err(why),
+            None => layout.map(|layout| RustLayout { layout, fields, repr_c: model.repr_c(item) }),
+        };
+        laid.entry(name).or_insert(result);
+    }
+    laid
+}
+
+fn empty_record(item: &RustItem) -> RecordDef {
+    RecordDef {
+        kind: item.kind,
+        name: item.name.clone(),
+        members: Vec::new(),
+        defined: true,
+        packed: false,
+        aligned: None,
+        pack: None,
+        reported: true,
+        alias_aligned: None,
+        line: item.line,
+    }
+}
+
+struct Model<'a> {
+    file: &'a RustFile,
+    target: Target,
+    ids: &'a FxHashMap<&'a str, usize>,
+}
+
+/// A type resolved on the target.
+struct Resolved {
+    ty: TypeRef,
+    class: TypeClass,
+    /// Never null, so `Option` of it is the same bytes (the niche).
+    non_null: bool,
+}
+
+impl Resolved {
+    fn scalar(scalar: Scalar, class: TypeClass) -> Resolved {
+        Resolved { ty: TypeRef::Scalar(scalar), class, non_null: false }
+    }
+
+    fn pointer(non_null: bool) -> Resolved {
+        Resolved { ty: TypeRef::Scalar(Scalar::Pointer), class: TypeClass::Pointer, non_null }
+    }
+}
+
+impl Model<'_> {
+    fn holds(&self, cfg: Option<&super::cfg::Cfg>) -> bool {
+        cfg.is_none_or(|c| c.holds(self.target))
+    }
+
+    fn repr_c(&self, item: &RustItem) -> bool {
+        item.reprs.iter().filter(|r| self.holds(r.cfg.as_ref())).any(|r| r.c || r.transparent)
+    }
+
+    fn record(&self, item: &RustItem) -> Result<(RecordDef, Vec<(TypeClass, String)>), String> {
+        let reprs: Vec<_> = item.reprs.iter().filter(|r| self.holds(r.cfg.as_ref())).collect();
+        let pack = reprs.iter().filter_map(|r| r.packed).min();
+        let aligned = reprs.iter().filter_map(|r| r.align).max();
+        for n in pack.iter().chain(aligned.iter()) {
+            if !n.is_power_of_two() {
+                return Err(format!("`{}`: {n} is not a power of two", item.name));
+            }
+        }
+        if pack.is_some() && aligned.is_some() {
+            return Err(format!("`{}` is both packed and aligned, which Rust refuses (E0587)", item.name));
+        }
+        let mut members = Vec::new();
+        let mut classes = Vec::new();
+        for field in item.fields.iter().filter(|f| self.holds(f.cfg.as_ref())) {
+            let resolved = self.resolve(&field.ty, 0).map_err(|why| format!("`{}`: {why}", field.name))?;
+            members.push(MemberDef {
+                name: Some(field.name.clone()),
+                ty: resolved.ty,
+                ty_text: field.text.clone(),
+                unsigned: matches!(resolved.class, TypeClass::Int { signed: false, .. }),
+                bit_width: None,
+                aligned: None,
+                packed: false,
+                line: field.line,
+                column: field.column,
+            });
+            classes.push((resolved.class, field.text.clone()));
+        }
+        let record = RecordDef {
+            kind: item.kind,
+            name: item.name.clone(),
+            members,
+            defined: true,
+            packed: false,
+            aligned,
+            pack,
+            reported: true,
+            alias_aligned: None,
+            line: item.line,
+        };
+        Ok((record, classes))
+    }
+
+    fn resolve(&self, ty: &RustType, depth: usize) -> Result<Resolved, String> {
+        if depth > MAX_DEPTH {
+            return Err(format!("types nested deeper than {MAX_DEPTH}"));
+        }
+        match ty {
+            RustType::RawPointer => Ok(Resolved::pointer(false)),
+            RustType::Reference | RustType::FnPointer => Ok(Resolved::pointer(true)),
+            RustType::Unit => Ok(empty()),
+            RustType::Unsupported(text) => Err(format!("`{text}` has no layout this reads")),
+            RustType::Array(element, length) => {
+                let element = self.resolve(element, depth + 1)?;
+                let len = self.length(length, depth + 1)?;
+                Ok(Resolved {
+                    ty: TypeRef::Array(Box::new(element.ty), Some(len)),
+                    class: TypeClass::Array { element: Box::new(element.class), len },
+                    non_null: false,
+                })
+            }
+            RustType::Named { name, args } => self.named(name, args, depth),
+        }
+    }
+
+    fn named(&self, name: &str, args: &[RustType], depth: usize) -> Result<Resolved, String> {
+        let target = self.target;
+        if let Some(alias) = self.file.aliases.iter().find(|a| a.name == name && self.holds(a.cfg.as_ref())) {
+            return self.resolve(&alias.ty, depth + 1);
+        }
+        if let Some(&id) = self.ids.get(name) {
+            return Ok(Resolved { ty: TypeRef::Record(id), class: TypeClass::Record, non_null: false });
+        }
+        let first = || args.first().ok_or_else(|| format!("`{name}` without its type argument"));
+        match known(name, target) {
+            Some(Known::Scalar(scalar, class)) => Ok(Resolved {
+                non_null: name.starts_with("NonZero"),
+                ..Resolved::scalar(scalar, class.class(scalar, target))
+            }),
+            Some(Known::Transparent) => {
+                let inner = self.resolve(first()?, depth + 1)?;
+                // `NonZero<u32>` keeps a niche; `MaybeUninit<&T>` does not.
+                Ok(Resolved { non_null: name == "NonZero" || (inner.non_null && name != "MaybeUninit"), ..inner })
+            }
+            Some(Known::Empty) => Ok(empty()),
+            Some(Known::NonNullPointer) => Ok(Resolved::pointer(true)),
+            Some(Known::Option) => {
+                let inner = self.resolve(first()?, depth + 1)?;
+                if inner.non_null {
+                    Ok(Resolved { non_null: false, ..inner })
+                } else {
+                    Err(format!(
+                        "`Option` of a type that can be zero has no C layout: only `Option<NonNull<T>>`, \
+                         `Option<&T>`, `Option<extern \"C\" fn>` and `Option<NonZero…>` are their content's bytes \
+                         on {}",
+                        target.triple()
+                    ))
+                }
+            }
+            Some(Known::Void) => Err("`c_void` has no size: it is only meant behind a pointer".to_owned()),
+            None => Err(format!(
+                "`{name}` is neither declared in this file nor a C type Rust or libc has on {}",
+                target.triple()
+            )),
+        }
+    }
+
+    fn length(&self, length: &Length, depth: usize) -> Result<u64, String> {
+        if depth > MAX_DEPTH {
+            return Err(format!("an array length nested deeper than {MAX_DEPTH}"));
+        }
+        match length {
+            Length::Value(n) => Ok(*n),
+            Length::Unsupported(what) => Err(format!("an array length of {what}")),
+            Length::Named(name) => {
+                let constant = self
+                    .file
+                    .consts
+                    .iter()
+                    .find(|c| c.name == *name && self.holds(c.cfg.as_ref()))
+                    .ok_or_else(|| format!("no constant `{name}` in this file on {}", self.target.triple()))?;
+                self.length(&constant.value, depth + 1)
+            }
+            Length::Binary(left, op, right) => {
+                let (a, b) = (self.length(left, depth + 1)?, self.length(right, depth + 1)?);
+                let value = match op {
+                    '+' => a.checked_add(b),
+                    '-' => a.checked_sub(b),
+                    '*' => a.checked_mul(b),
+                    '/' => a.checked_div(b),
+                    '<' => u32::try_from(b).ok().and_then(|b| a.checked_shl(b)),
+                    _ => u32::try_from(b).ok().and_then(|b| a.checked_shr(b)),
+                };
+                value.ok_or_else(|| format!("an array length that overflows: {a} {op} {b}"))
+            }
+        }
+    }
+}
+
+fn empty() -> Resolved {
+    Resolved {
+        ty: TypeRef::Array(Box::new(TypeRef::Scalar(Scalar::Char)), Some(0)),
+        class: TypeClass::Empty,
+        non_null: false,
+    }
+}
+
+/// The kind of a Rust item, as the C side names it.
+pub fn c_keyword(kind: Kind) -> &'static str {
+    if kind == Kind::Union { "union" } else { "struct" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rust_layouts;
+    use crate::layout::lab::Target;
+    use crate::layout::mirror_check::rust_reader::read_rust;
+    use crate::layout::mirror_check::types::TypeClass;
+
+    #[test]
+    fn c_long_and_u128_and_niches_take_each_targets_size() {
+        let file = read_rust(
+            "#[repr(C)] struct S { a: u8, big: u128, l: core::ffi::c_long, f: Option<unsafe extern \"C\" fn()>, \
+             p: std::marker::PhantomData<u8> }",
+        );
+        assert_eq!(file.errors, []);
+        let offsets = |target| {
+            let s = rust_layouts(&file, target).remove("S").expect("S").expect("laid out");
+            (s.layout.size, s.layout.fields.iter().map(|f| f.offset).collect::<Vec<_>>())
+        };
+        assert_eq!(offsets(Target::X86_64Linux), (48, vec![0, 16, 32, 40, 48]));
+        assert_eq!(offsets(Target::X86_64Windows), (48, vec![0, 16, 32, 40, 48]));
+        assert_eq!(offsets(Target::Armv7Linux), (32, vec![0, 8, 24, 28, 32]));
+        let s = rust_layouts(&file, Target::Aarch64Linux).remove("S").expect("S").expect("laid out");
+        assert_eq!(s.fields[2].0, TypeClass::Int { bits: 64, signed: true });
+    }
+
+    #[test]
+    fn an_option_that_can_be_zero_has_no_c_layout() {
+        let file = read_rust("#[repr(C)] struct S { a: Option<u32> }");
+        let why = rust_layouts(&file, Target::X86_64Linux).remove("S").expect("S").expect_err("refused");
+        assert!(why.contains("`a`") && why.contains("Option"), "{why}");
+    }
+}

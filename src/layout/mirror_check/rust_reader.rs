@@ -1,0 +1,478 @@
+//! A Rust file of `#[repr(C)]` mirrors, read with `syn`: its structs and
+//! unions (also inside item macros such as the libc crate's `s! { … }`),
+//! type aliases and constants, each with its `#[cfg]`, its `repr`s (from
+//! `#[repr]` and `#[cfg_attr(…, repr(…))]`), the C type a `// mirrors:`
+//! comment pairs it with, and where it is written.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned as _;
+use syn::{Attribute, Expr, Fields, Item, Meta, Type};
+
+use super::cfg::Cfg;
+use crate::layout::Kind;
+use crate::layout::lab::ParseError;
+
+/// A struct or union of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RustItem {
+    pub name: String,
+    pub kind: Kind,
+    pub cfg: Option<Cfg>,
+    pub reprs: Vec<Repr>,
+    pub fields: Vec<RustField>,
+    /// The C type a `// mirrors: struct foo` comment above it names.
+    pub mirrors: Option<String>,
+    pub line: usize,
+    pub column: usize,
+    /// The item as written, attributes included.
+    pub source: String,
+}
+
+/// One `repr(…)`, and the cfg it is under (`#[cfg_attr(p, repr(packed))]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Repr {
+    pub cfg: Option<Cfg>,
+    pub c: bool,
+    pub transparent: bool,
+    /// `packed` is `packed(1)`.
+    pub packed: Option<u64>,
+    pub align: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RustField {
+    pub name: String,
+    pub ty: RustType,
+    /// The type as written.
+    pub text: String,
+    pub cfg: Option<Cfg>,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// `type name = …;`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RustAlias {
+    pub name: String,
+    pub ty: RustType,
+    pub text: String,
+    pub cfg: Option<Cfg>,
+    pub source: String,
+}
+
+/// `const NAME: usize = …;`, for array lengths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RustConst {
+    pub name: String,
+    pub value: Length,
+    pub cfg: Option<Cfg>,
+    pub source: String,
+}
+
+/// A type as far as layout needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RustType {
+    /// `u32`, `libc::c_long`, `Option<NonNull<T>>`, `Foo`: the last path
+    /// segment and its type arguments.
+    Named { name: String, args: Vec<RustType> },
+    /// `*const T`, `*mut T`: may be null.
+    RawPointer,
+    /// `&T`, `&mut T`: never null, so `Option` of one is one pointer.
+    Reference,
+    /// `extern "C" fn(…)`.
+    FnPointer,
+    Array(Box<RustType>, Length),
+    /// `()`.
+    Unit,
+    /// Anything else, as written.
+    Unsupported(String),
+}
+
+/// An array length or constant, evaluated per target (constants can be cfg'd).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Length {
+    Value(u64),
+    Named(String),
+    Binary(Box<Length>, char, Box<Length>),
+    Unsupported(String),
+}
+
+/// What a file of mirrors declares.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RustFile {
+    pub items: Vec<RustItem>,
+    pub aliases: Vec<RustAlias>,
+    pub consts: Vec<RustConst>,
+    /// `use` items as written: the probe compiles them with the items.
+    pub uses: Vec<String>,
+    pub errors: Vec<ParseError>,
+}
+
+/// Brackets, braces, parentheses and angle brackets nested past this are
+/// refused before `syn`, whose parser recurses once per level.
+const MAX_NESTING: usize = 128;
+
+/// Item macros (`s! { … }`) opened inside one another at most this deep.
+const MAX_MACRO_DEPTH: usize = 4;
+
+/// Stack for `syn`: [`MAX_NESTING`] levels in a debug build, whichever
+/// thread asked.
+const READER_STACK: usize = 64 * 1024 * 1024;
+
+/// Reads `source`, never panicking: what could not be read is in `errors`.
+pub fn read_rust(source: &str) -> RustFile {
+    if let Some((line, column)) = too_deep(source) {
+        let message = format!("brackets nested deeper than {MAX_NESTING}: too deep to read");
+        return RustFile { errors: vec![ParseError { line, column, message }], ..RustFile::default() };
+    }
+    let read = std::thread::scope(|scope| {
+        let reading = std::thread::Builder::new()
+            .name("ffiscope-rust-reader".into())
+            .stack_size(READER_STACK)
+            .spawn_scoped(scope, || {
+                let file = read_on_this_thread(source);
+                // `syn` keeps every text it read for its spans: let it go.
+                proc_macro2::extra::invalidate_current_thread_spans();
+                file
+            });
+        reading.map_err(|e| e.to_string()).and_then(|handle| handle.join().map_err(|_| "it failed".to_owned()))
+    });
+    read.unwrap_or_else(|why| RustFile {
+        errors: vec![ParseError { line: 1, column: 1, message: format!("the Rust reader could not run: {why}") }],
+        ..RustFile::default()
+    })
+}
+
+fn read_on_this_thread(source: &str) -> RustFile {
+    let mut file = RustFile::default();
+    match syn::parse_file(source) {
+        Ok(parsed) => {
+            let reader = Reader { source, lines: source.lines().collect() };
+            reader.items(&parsed.items, &mut file, 0);
+        }
+        Err(error) => {
+            let (line, column) = position(error.span());
+            file.errors.push(ParseError { line, column, message: error.to_string() });
+        }
+    }
+    file
+}
+
+/// Where brackets of any kind first nest past [`MAX_NESTING`] (line and column from 1).
+fn too_deep(source: &str) -> Option<(usize, usize)> {
+    let mut depth = 0_usize;
+    for (index, line) in source.lines().enumerate() {
+        let mut previous = ' ';
+        for (column, c) in line.chars().enumerate() {
+            match c {
+                '(' | '[' | '{' | '<' => depth += 1,
+                '>' if matches!(previous, '-' | '=') => {}
+                ')' | ']' | '}' | '>' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            if depth > MAX_NESTING {
+                return Some((index + 1, column + 1));
+            }
+            previous = c;
+        }
+    }
+    None
+}
+
+/// Line and column (both from 1) of a span's start.
+fn position(span: Span) -> (usize, usize) {
+    let start = span.start();
+    (start.line.max(1), start.column + 1)
+}
+
+struct Reader<'a> {
+    source: &'a str,
+    lines: Vec<&'a str>,
+}
+
+impl Reader<'_> {
+    /// The text a span covers.
+    fn text(&self, span: Span) -> String {
+        self.source.get(span.byte_range()).unwrap_or_default().to_owned()
+    }
+
+    fn error(file: &mut RustFile, span: Span, message: String) {
+        let (line, column) = position(span);
+        file.errors.push(ParseError { line, column, message });
+    }
+
+    fn items(&self, items: &[Item], file: &mut RustFile, depth: usize) {
+        for item in items {
+            match item {
+                Item::Struct(s) => {
+                    let fields = match &s.fields {
+                        Fields::Named(named) => named.named.iter().collect::<Vec<_>>(),
+                        Fields::Unnamed(unnamed) => unnamed.unnamed.iter().collect(),
+                        Fields::Unit => Vec::new(),
+                    };
+                    self.record(file, item, &s.attrs, &s.ident, Kind::Struct, &fields);
+                }
+                Item::Union(u) => {
+                    let fields: Vec<&syn::Field> = u.fields.named.iter().collect();
+                    self.record(file, item, &u.attrs, &u.ident, Kind::Union, &fields);
+                }
+                Item::Type(alias) => match cfg_of(&alias.attrs) {
+                    Ok(cfg) => file.aliases.push(RustAlias {
+                        name: alias.ident.to_string(),
+                        ty: self.rust_type(&alias.ty),
+                        text: self.text(alias.ty.span()),
+                        cfg,
+                        source: self.text(item.span()),
+                    }),
+                    Err((span, message)) => Reader::error(file, span, message),
+                },
+                Item::Const(constant) => match cfg_of(&constant.attrs) {
+                    Ok(cfg) => file.consts.push(RustConst {
+                        name: constant.ident.to_string(),
+                        value: length(&constant.expr),
+                        cfg,
+                        source: self.text(item.span()),
+                    }),
+                    Err((span, message)) => Reader::error(file, span, message),
+                },
+                Item::Use(_) => file.uses.push(self.text(item.span())),
+                // `s! { pub struct … }`: the libc crate's way to write mirrors.
+                Item::Macro(invocation) if depth < MAX_MACRO_DEPTH => {
+                    if let Ok(inner) = syn::parse2::<syn::File>(invocation.mac.tokens.clone()) {
+                        self.items(&inner.items, file, depth + 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn record(
+        &self,
+        file: &mut RustFile,
+        item: &Item,
+        attrs: &[Attribute],
+        ident: &syn::Ident,
+        kind: Kind,
+        fields: &[&syn::Field],
+    ) {
+        let (cfg, reprs) = match (cfg_of(attrs), reprs_of(attrs)) {
+            (Ok(cfg), Ok(reprs)) => (cfg, reprs),
+            (Err((span, message)), _) | (_, Err((span, message))) => return Reader::error(file, span, message),
+        };
+        let mut read = Vec::new();
+        for (index, field) in fields.iter().enumerate() {
+            let cfg = match cfg_of(&field.attrs) {
+                Ok(cfg) => cfg,
+                Err((span, message)) => return Reader::error(file, span, message),
+            };
+            let (line, column) = position(field.ty.span());
+            let name = field.ident.as_ref().map_or_else(|| index.to_string(), ToString::to_string);
+            read.push(RustField {
+                name: name.trim_start_matches("r#").to_owned(),
+                ty: self.rust_type(&field.ty),
+                text: self.text(field.ty.span()),
+                cfg,
+                line,
+                column,
+            });
+        }
+        let span = item.span();
+        let (line, column) = position(span);
+        file.items.push(RustItem {
+            name: ident.to_string(),
+            kind,
+            cfg,
+            reprs,
+            fields: read,
+            mirrors: self.mirrors_comment(line),
+            line,
+            column,
+            source: self.text(span),
+        });
+    }
+
+    /// `// mirrors: struct foo` in the comments right above line `line`.
+    fn mirrors_comment(&self, line: usize) -> Option<String> {
+        let above = self.lines.get(..line.saturating_sub(1))?;
+        above
+            .iter()
+            .rev()
+            .map(|l| l.trim())
+            .take_while(|l| l.starts_with("//"))
+            .find_map(|l| l.split_once("mirrors:").map(|(_, name)| name.trim().to_owned()))
+            .filter(|name| !name.is_empty())
+    }
+
+    fn rust_type(&self, ty: &Type) -> RustType {
+        match ty {
+            Type::Path(path) if path.qself.is_none() => {
+                let Some(last) = path.path.segments.last() else { return RustType::Unsupported(self.text(ty.span())) };
+                let args = match &last.arguments {
+                    syn::PathArguments::AngleBracketed(angle) => angle
+                        .args
+                        .iter()
+                        .filter_map(|a| match a {
+                            syn::GenericArgument::Type(t) => Some(self.rust_type(t)),
+                            _ => None,
+                        })
+                        .collect(),
+                    syn::PathArguments::None => Vec::new(),
+                    // `Option<extern "C" fn(…) -> …>` keeps its parenthesised form only on Fn traits.
+                    syn::PathArguments::Parenthesized(_) => return RustType::Unsupported(self.text(ty.span())),
+                };
+                RustType::Named { name: last.ident.to_string(), args }
+            }
+            Type::Ptr(_) => RustType::RawPointer,
+            Type::Reference(_) => RustType::Reference,
+            Type::BareFn(_) => RustType::FnPointer,
+            Type::Array(array) => RustType::Array(Box::new(self.rust_type(&array.elem)), length(&array.len)),
+            Type::Tuple(tuple) if tuple.elems.is_empty() => RustType::Unit,
+            Type::Paren(inner) => self.rust_type(&inner.elem),
+            Type::Group(inner) => self.rust_type(&inner.elem),
+            _ => RustType::Unsupported(self.text(ty.span())),
+        }
+    }
+}
+
+/// An array length: literals, constants and `+ - * / << >>` of them.
+fn length(expr: &Expr) -> Length {
+    match expr {
+        Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(int), .. }) => {
+            int.base10_parse::<u64>().map_or_else(|e| Length::Unsupported(e.to_string()), Length::Value)
+        }
+        Expr::Path(path) => path
+            .path
+            .segments
+            .last()
+            .map_or_else(|| Length::Unsupported("a path".to_owned()), |s| Length::Named(s.ident.to_string())),
+        Expr::Paren(inner) => length(&inner.expr),
+        Expr::Group(inner) => length(&inner.expr),
+        Expr::Cast(cast) => length(&cast.expr),
+        Expr::Block(block) if block.block.stmts.len() == 1 => match &block.block.stmts[0] {
+            syn::Stmt::Expr(inner, None) => length(inner),
+            _ => Length::Unsupported("a block".to_owned()),
+        },
+        Expr::Binary(binary) => {
+            let op = match binary.op {
+                syn::BinOp::Add(_) => '+',
+                syn::BinOp::Sub(_) => '-',
+                syn::BinOp::Mul(_) => '*',
+                syn::BinOp::Div(_) => '/',
+                syn::BinOp::Shl(_) => '<',
+                syn::BinOp::Shr(_) => '>',
+                _ => return Length::Unsupported("an operator other than + - * / << >>".to_owned()),
+            };
+            Length::Binary(Box::new(length(&binary.left)), op, Box::new(length(&binary.right)))
+        }
+        _ => Length::Unsupported("an expression other than numbers, constants and + - * / << >>".to_owned()),
+    }
+}
+
+/// The item's `#[cfg(…)]`s, as one predicate.
+fn cfg_of(attrs: &[Attribute]) -> Result<Option<Cfg>, (Span, String)> {
+    let mut all = Vec::new();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("cfg")) {
+        let meta: Meta = attr.parse_args().map_err(|e| (attr.span(), format!("cannot read this cfg: {e}")))?;
+        all.push(Cfg::parse(&meta).map_err(|e| (attr.span(), e))?);
+    }
+    Ok(match all.len() {
+        0 => None,
+        1 => all.pop(),
+        _ => Some(Cfg::All(all)),
+    })
+}
+
+/// Every `repr(…)` of the item, with the cfg of the `cfg_attr` it came from.
+fn reprs_of(attrs: &[Attribute]) -> Result<Vec<Repr>, (Span, String)> {
+    let mut reprs = Vec::new();
+    for attr in attrs {
+        if attr.path().is_ident("repr") {
+            reprs.push(repr(&attr.meta, None).map_err(|e| (attr.span(), e))?);
+        } else if attr.path().is_ident("cfg_attr") {
+            let parts = attr
+                .parse_args_with(syn::punctuated::Punctuated::<Meta, syn::Token![,]>::parse_terminated)
+                .map_err(|e| (attr.span(), format!("cannot read this cfg_attr: {e}")))?;
+            let mut parts = parts.into_iter();
+            let Some(predicate) = parts.next() else { continue };
+            let cfg = Cfg::parse(&predicate).map_err(|e| (attr.span(), e))?;
+            for meta in parts.filter(|m| m.path().is_ident("repr")) {
+                reprs.push(repr(&meta, Some(cfg.clone())).map_err(|e| (attr.span(), e))?);
+            }
+        }
+    }
+    Ok(reprs)
+}
+
+/// `repr(C, packed(2), align(8))`.
+fn repr(meta: &Meta, cfg: Option<Cfg>) -> Result<Repr, String> {
+    let Meta::List(list) = meta else { return Err("`repr` takes a list: `#[repr(C)]`".to_owned()) };
+    let hints = list
+        .parse_args_with(syn::punctuated::Punctuated::<Meta, syn::Token![,]>::parse_terminated)
+        .map_err(|e| format!("cannot read this repr: {e}"))?;
+    let mut repr = Repr { cfg, ..Repr::default() };
+    for hint in hints {
+        let name = hint.path().get_ident().map(ToString::to_string).unwrap_or_default();
+        let number = || -> Result<u64, String> {
+            let Meta::List(list) = &hint else { return Err(format!("`{name}` takes a number")) };
+            list.parse_args::<syn::LitInt>()
+                .and_then(|n| n.base10_parse::<u64>())
+                .map_err(|e| format!("`{name}(…)`: {e}"))
+        };
+        match name.as_str() {
+            "C" => repr.c = true,
+            "transparent" => repr.transparent = true,
+            "packed" => repr.packed = Some(if matches!(hint, Meta::Path(_)) { 1 } else { number()? }),
+            "align" => repr.align = Some(number()?),
+            // `repr(u8)` and the like are for enums; nothing of layout here.
+            _ => {}
+        }
+    }
+    Ok(repr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Length, RustType, read_rust};
+
+    #[test]
+    fn items_fields_reprs_and_comments_are_read() {
+        let file = read_rust(
+            "use core::ffi::c_int;\n\
+             const N: usize = 4 * 2;\n\
+             // mirrors: struct wire_header\n\
+             #[repr(C)]\n\
+             #[cfg_attr(target_arch = \"x86_64\", repr(packed))]\n\
+             pub struct Header { pub tag: u8, pub r#len: [u32; N], #[cfg(unix)] pub next: Option<NonNull<Header>> }\n\
+             s! { pub union Either { a: c_int, b: f32 } }\n",
+        );
+        assert_eq!(file.errors, []);
+        let header = &file.items[0];
+        assert_eq!(header.mirrors.as_deref(), Some("struct wire_header"));
+        assert_eq!(header.reprs.len(), 2);
+        assert_eq!(header.reprs[1].packed, Some(1));
+        assert_eq!(header.fields[1].name, "len");
+        assert_eq!(
+            header.fields[1].ty,
+            RustType::Array(
+                Box::new(RustType::Named { name: "u32".into(), args: vec![] }),
+                Length::Named("N".into())
+            )
+        );
+        assert_eq!(header.fields[2].text, "Option<NonNull<Header>>");
+        assert!(header.fields[2].cfg.is_some());
+        assert_eq!(file.items[1].name, "Either", "read inside the s! macro");
+        assert_eq!(file.consts[0].name, "N");
+        assert_eq!(file.uses, ["use core::ffi::c_int;"]);
+    }
+
+    #[test]
+    fn errors_say_where() {
+        let file = read_rust("#[repr(C)]\nstruct Broken { a: u8,, }\n");
+        assert_eq!(file.errors.len(), 1);
+        assert_eq!((file.errors[0].line, file.errors[0].column), (2, 23));
+        let deep = format!("struct D {{ a: {}u8{} }}", "[".repeat(1000), "; 1]".repeat(1000));
+        let file = read_rust(&deep);
+        assert!(file.errors[0].message.contains("too deep"), "{:?}", file.errors);
+    }
+}

@@ -1,0 +1,336 @@
+//! Mirror Check on real types: Rust mirrors of `sockaddr_in`, `sockaddr`,
+//! `timeval`, the packed `epoll_event`, `struct stat` and `z_stream`, each
+//! written right and wrong in each way a hand-written mirror goes wrong.
+//! Every wrong one must be caught on exactly the targets where it is wrong;
+//! the right ones must match on every target whose compiler reads the header.
+//! The C side is each target's own preprocessor and Struct Lab's reading of
+//! it (itself checked against the compilers by `struct_lab_headers`).
+
+use std::sync::OnceLock;
+
+use ffiscope::layout::lab::Target;
+use ffiscope::layout::lab::header::{HeaderOptions, analyze_header_per_target};
+use ffiscope::layout::lab::parser::Declarations;
+use ffiscope::layout::lab::report::LabReport;
+use ffiscope::layout::lab::verify::find_compiler;
+use ffiscope::layout::mirror_check::diff::DifferenceKind;
+use ffiscope::layout::mirror_check::rust_reader::read_rust;
+use ffiscope::layout::mirror_check::{MirrorPair, Standing, check_mirror};
+
+const HEADER: &str = "#include <netinet/in.h>\n#include <sys/socket.h>\n#include <sys/time.h>\n\
+                      #include <sys/epoll.h>\n#include <sys/stat.h>\n#include <zlib.h>\n";
+
+fn required() -> bool {
+    std::env::var_os("FFISCOPE_REQUIRE_COMPILERS").is_some()
+}
+
+/// A header as read: the report and each target's declarations.
+type CSide = (LabReport, Vec<(Target, Declarations)>);
+
+/// The header read once for every Linux target with a compiler.
+fn c_side() -> Option<&'static CSide> {
+    static READ: OnceLock<Option<CSide>> = OnceLock::new();
+    READ.get_or_init(|| {
+        let linux = [Target::X86_64Linux, Target::I686Linux, Target::Aarch64Linux, Target::Armv7Linux];
+        let targets: Vec<Target> = linux.into_iter().filter(|&t| find_compiler(t).is_some()).collect();
+        let zlib = std::path::Path::new("/usr/include/zlib.h").exists();
+        if targets.is_empty() || !zlib {
+            assert!(!required(), "the compilers and zlib1g-dev are required");
+            eprintln!("note: no C compiler or no zlib.h: the mirror tests are skipped");
+            return None;
+        }
+        let folder = std::env::temp_dir().join(format!("ffiscope-mirror-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).expect("a temporary folder");
+        let header = folder.join("real.h");
+        std::fs::write(&header, HEADER).expect("written");
+        let read = analyze_header_per_target(&header, &targets, &HeaderOptions::default(), false);
+        assert!(read.0.errors.is_empty(), "{:?}", read.0.errors);
+        Some(read)
+    })
+    .as_ref()
+}
+
+/// The pair of the Rust type `name` in `mirror`, checked on every target read.
+fn checked(mirror: &str, name: &str) -> Option<MirrorPair> {
+    let (report, declarations) = c_side()?;
+    let rust = read_rust(mirror);
+    assert_eq!(rust.errors, [], "the mirror reads");
+    let checked = check_mirror(report, declarations, &rust, "mirror.rs", false);
+    Some(checked.pairs.into_iter().find(|p| p.rust == name).unwrap_or_else(|| panic!("`{name}` was paired")))
+}
+
+/// The targets the pair is wrong on.
+fn wrong_on(pair: &MirrorPair) -> Vec<Target> {
+    pair.targets.iter().filter(|t| t.standing != Standing::Matches).map(|t| t.target).collect()
+}
+
+/// Of `expected`, the targets this machine read.
+fn read_of(expected: &[Target]) -> Vec<Target> {
+    let read: Vec<Target> = c_side().map(|(r, _)| r.results.iter().map(|r| r.target).collect()).unwrap_or_default();
+    expected.iter().copied().filter(|t| read.contains(t)).collect()
+}
+
+const ALL_LINUX: [Target; 4] = [Target::X86_64Linux, Target::I686Linux, Target::Aarch64Linux, Target::Armv7Linux];
+
+/// Checks `mirror`'s `name` is wrong on exactly `expected` and says `kind` there.
+fn caught(mirror: &str, name: &str, expected: &[Target], kind: DifferenceKind) {
+    let Some(pair) = checked(mirror, name) else { return };
+    assert_eq!(wrong_on(&pair), read_of(expected), "{name}: {:#?}", pair.targets);
+    for on in pair.targets.iter().filter(|t| expected.contains(&t.target)) {
+        assert!(
+            on.differences.iter().any(|d| d.kind == kind),
+            "{name} on {}: no {kind:?} among {:#?}",
+            on.target.triple(),
+            on.differences
+        );
+    }
+}
+
+fn matches_everywhere(mirror: &str, name: &str) {
+    let Some(pair) = checked(mirror, name) else { return };
+    assert_eq!(wrong_on(&pair), [], "{name}: {:#?}", pair.targets);
+    assert_eq!(pair.targets.len(), read_of(&ALL_LINUX).len());
+}
+
+const IN_ADDR: &str = "#[repr(C)] pub struct in_addr { pub s_addr: u32 }\n";
+
+fn sockaddr_in(fields: &str) -> String {
+    format!("{IN_ADDR}#[repr(C)] pub struct sockaddr_in {{ {fields} }}\n")
+}
+
+const SOCKADDR_IN: &str = "pub sin_family: libc::sa_family_t, pub sin_port: u16, pub sin_addr: in_addr, pub sin_zero: [u8; 8],";
+
+#[test]
+fn sockaddr_in_right_and_wrong() {
+    matches_everywhere(&sockaddr_in(SOCKADDR_IN), "sockaddr_in");
+    // Two fields of one type swapped: every offset is a valid one.
+    caught(
+        &sockaddr_in("pub sin_port: u16, pub sin_family: u16, pub sin_addr: in_addr, pub sin_zero: [u8; 8],"),
+        "sockaddr_in",
+        &ALL_LINUX,
+        DifferenceKind::Order,
+    );
+    caught(&sockaddr_in(&format!("{SOCKADDR_IN} pub extra: u32,")), "sockaddr_in", &ALL_LINUX, DifferenceKind::Extra);
+    caught(
+        &sockaddr_in("pub sin_family: u16, pub sin_port: i16, pub sin_addr: in_addr, pub sin_zero: [u8; 8],"),
+        "sockaddr_in",
+        &ALL_LINUX,
+        DifferenceKind::Class,
+    );
+    caught(
+        &sockaddr_in("pub sin_family: u16, pub port: u16, pub sin_addr: in_addr, pub sin_zero: [u8; 8],"),
+        "sockaddr_in",
+        &ALL_LINUX,
+        DifferenceKind::Name,
+    );
+    caught(
+        &format!("{IN_ADDR}pub struct sockaddr_in {{ {SOCKADDR_IN} }}"),
+        "sockaddr_in",
+        &ALL_LINUX,
+        DifferenceKind::NotReprC,
+    );
+    // The array one short: the struct's size still matches (`sin_zero` is the tail).
+    caught(
+        &sockaddr_in("pub sin_family: u16, pub sin_port: u16, pub sin_addr: in_addr, pub sin_zero: [u8; 7],"),
+        "sockaddr_in",
+        &ALL_LINUX,
+        DifferenceKind::Class,
+    );
+}
+
+#[test]
+fn sockaddr_with_a_c_char_array_differs_only_where_char_is_unsigned() {
+    let right = "#[repr(C)] pub struct sockaddr { pub sa_family: u16, pub sa_data: [core::ffi::c_char; 14] }";
+    matches_everywhere(right, "sockaddr");
+    let wrong = "#[repr(C)] pub struct sockaddr { pub sa_family: u16, pub sa_data: [i8; 14] }";
+    caught(wrong, "sockaddr", &[Target::Aarch64Linux, Target::Armv7Linux], DifferenceKind::Class);
+}
+
+#[test]
+fn timeval_with_a_64_bit_microsecond_count_is_wrong_on_32_bit_targets() {
+    let right = "#[repr(C)] pub struct timeval { pub tv_sec: libc::time_t, pub tv_usec: libc::suseconds_t }";
+    matches_everywhere(right, "timeval");
+    let wrong = "#[repr(C)] pub struct timeval { pub tv_sec: libc::time_t, pub tv_usec: i64 }";
+    caught(wrong, "timeval", &[Target::I686Linux, Target::Armv7Linux], DifferenceKind::FieldSize);
+}
+
+const EPOLL_DATA: &str = "#[repr(C)] pub union epoll_data { pub ptr: *mut core::ffi::c_void, pub fd: i32, pub u32: u32, pub u64: u64 }\n";
+
+#[test]
+fn epoll_event_is_packed_on_x86_only() {
+    // As the libc crate writes it.
+    let right = format!(
+        "{EPOLL_DATA}// mirrors: struct epoll_event\n#[repr(C)]\n\
+         #[cfg_attr(any(target_arch = \"x86\", target_arch = \"x86_64\"), repr(packed))]\n\
+         pub struct EpollEvent {{ pub events: u32, pub data: epoll_data }}"
+    );
+    matches_everywhere(&right, "EpollEvent");
+    let never_packed = format!("{EPOLL_DATA}#[repr(C)] pub struct epoll_event {{ pub events: u32, pub data: epoll_data }}");
+    caught(&never_packed, "epoll_event", &[Target::X86_64Linux, Target::I686Linux], DifferenceKind::Align);
+    let always_packed =
+        format!("{EPOLL_DATA}#[repr(C, packed)] pub struct epoll_event {{ pub events: u32, pub data: epoll_data }}");
+    caught(&always_packed, "epoll_event", &[Target::Aarch64Linux, Target::Armv7Linux], DifferenceKind::Offset);
+}
+
+const TIMESPEC: &str = "#[repr(C)] pub struct timespec { pub tv_sec: libc::time_t, pub tv_nsec: core::ffi::c_long }\n";
+
+/// `struct stat` as glibc lays it out on each architecture.
+const STAT: &str = r#"
+use core::ffi::{c_int, c_long, c_ulong, c_ushort};
+
+#[cfg(any(target_arch = "x86", target_arch = "arm"))]
+#[repr(C)]
+pub struct stat {
+    pub st_dev: libc::dev_t,
+    pub __pad1: c_ushort,
+    pub st_ino: libc::ino_t,
+    pub st_mode: libc::mode_t,
+    pub st_nlink: libc::nlink_t,
+    pub st_uid: libc::uid_t,
+    pub st_gid: libc::gid_t,
+    pub st_rdev: libc::dev_t,
+    pub __pad2: c_ushort,
+    pub st_size: libc::off_t,
+    pub st_blksize: libc::blksize_t,
+    pub st_blocks: libc::blkcnt_t,
+    pub st_atim: timespec,
+    pub st_mtim: timespec,
+    pub st_ctim: timespec,
+    pub __glibc_reserved4: c_ulong,
+    pub __glibc_reserved5: c_ulong,
+}
+
+#[cfg(target_arch = "aarch64")]
+#[repr(C)]
+pub struct stat {
+    pub st_dev: libc::dev_t,
+    pub st_ino: libc::ino_t,
+    pub st_mode: libc::mode_t,
+    pub st_nlink: libc::nlink_t,
+    pub st_uid: libc::uid_t,
+    pub st_gid: libc::gid_t,
+    pub st_rdev: libc::dev_t,
+    pub __pad1: libc::dev_t,
+    pub st_size: libc::off_t,
+    pub st_blksize: libc::blksize_t,
+    pub __pad2: c_int,
+    pub st_blocks: libc::blkcnt_t,
+    pub st_atim: timespec,
+    pub st_mtim: timespec,
+    pub st_ctim: timespec,
+    pub __glibc_reserved: [c_int; 2],
+}
+"#;
+
+/// `x86_64`'s `struct stat`, under `cfg` (an attribute line, or nothing).
+fn stat_x86_64(cfg: &str) -> String {
+    format!("{cfg}\n{STAT_X86_64}")
+}
+
+const STAT_X86_64: &str = r"
+#[repr(C)]
+pub struct stat {
+    pub st_dev: libc::dev_t,
+    pub st_ino: libc::ino_t,
+    pub st_nlink: libc::nlink_t,
+    pub st_mode: libc::mode_t,
+    pub st_uid: libc::uid_t,
+    pub st_gid: libc::gid_t,
+    pub __pad0: core::ffi::c_int,
+    pub st_rdev: libc::dev_t,
+    pub st_size: libc::off_t,
+    pub st_blksize: libc::blksize_t,
+    pub st_blocks: libc::blkcnt_t,
+    pub st_atim: timespec,
+    pub st_mtim: timespec,
+    pub st_ctim: timespec,
+    pub __glibc_reserved: [core::ffi::c_long; 3],
+}
+";
+
+#[test]
+fn struct_stat_differs_by_architecture() {
+    let right = format!("{TIMESPEC}{STAT}{}", stat_x86_64("#[cfg(target_arch = \"x86_64\")]"));
+    matches_everywhere(&right, "stat");
+    // x86_64's layout taken for all: right there only (on i686 even its size agrees).
+    let everywhere = format!("{TIMESPEC}{}", stat_x86_64(""));
+    caught(
+        &everywhere,
+        "stat",
+        &[Target::I686Linux, Target::Aarch64Linux, Target::Armv7Linux],
+        DifferenceKind::Missing,
+    );
+    // The per-architecture mirror with x86_64's left out: nothing to build with there.
+    let Some(pair) = checked(&format!("{TIMESPEC}{STAT}"), "stat") else { return };
+    let x86_64 = pair.targets.iter().find(|t| t.target == Target::X86_64Linux).expect("x86_64");
+    assert_eq!(x86_64.standing, Standing::NoMirror);
+}
+
+fn z_stream(replace: &[(&str, &str)]) -> String {
+    let mut fields = String::from(
+        "pub next_in: *const u8, pub avail_in: c_uint, pub total_in: c_ulong, \
+         pub next_out: *mut u8, pub avail_out: c_uint, pub total_out: c_ulong, \
+         pub msg: *const c_char, pub state: *mut c_void, \
+         pub zalloc: Option<unsafe extern \"C\" fn(*mut c_void, c_uint, c_uint) -> *mut c_void>, \
+         pub zfree: Option<unsafe extern \"C\" fn(*mut c_void, *mut c_void)>, pub opaque: *mut c_void, \
+         pub data_type: c_int, pub adler: c_ulong, pub reserved: c_ulong,",
+    );
+    for (from, to) in replace {
+        assert!(fields.contains(from), "{from}");
+        fields = fields.replace(from, to);
+    }
+    format!(
+        "use core::ffi::{{c_char, c_int, c_uint, c_ulong, c_void}};\n// mirrors: z_stream\n\
+         #[repr(C)] pub struct ZStream {{ {fields} }}\n"
+    )
+}
+
+#[test]
+fn z_stream_right_and_wrong() {
+    matches_everywhere(&z_stream(&[]), "ZStream");
+    // Widened into the padding that follows it on 64-bit targets: no offset moves there.
+    let widened = z_stream(&[("pub avail_in: c_uint", "pub avail_in: u64")]);
+    caught(&widened, "ZStream", &ALL_LINUX, DifferenceKind::FieldSize);
+    if let Some(pair) = checked(&widened, "ZStream") {
+        let x86_64 = pair.targets.iter().find(|t| t.target == Target::X86_64Linux).expect("x86_64");
+        assert!(x86_64.differences.iter().all(|d| d.kind != DifferenceKind::Offset), "{:#?}", x86_64.differences);
+        assert!(x86_64.differences.iter().any(|d| d.message.contains("widened into the padding")));
+    }
+    caught(&z_stream(&[(" pub reserved: c_ulong,", "")]), "ZStream", &ALL_LINUX, DifferenceKind::Missing);
+    // `uLong` is `unsigned long`: 4 bytes on 32-bit Linux.
+    caught(
+        &z_stream(&[("pub total_in: c_ulong", "pub total_in: u64")]),
+        "ZStream",
+        &[Target::I686Linux, Target::Armv7Linux],
+        DifferenceKind::FieldSize,
+    );
+    // `bool` for `int`: every offset and the size still agree.
+    let boolean = z_stream(&[("pub data_type: c_int", "pub data_type: bool")]);
+    caught(&boolean, "ZStream", &ALL_LINUX, DifferenceKind::Class);
+    if let Some(pair) = checked(&boolean, "ZStream") {
+        for on in &pair.targets {
+            assert!(on.differences.iter().all(|d| !matches!(d.kind, DifferenceKind::Offset | DifferenceKind::Size)));
+        }
+    }
+}
+
+/// Windows through Struct Lab's own reader (no Windows SDK needed): `long`
+/// is 4 bytes there and on 32-bit Linux.
+#[test]
+fn c_long_differs_on_windows_and_32_bit_linux() {
+    let header = "struct record { long flags; char tag; int count; };\n";
+    let report = ffiscope::layout::lab::report::analyze("record.h", header, &Target::ALL, false);
+    let declarations: Vec<(Target, Declarations)> =
+        Target::ALL.iter().map(|&t| (t, ffiscope::layout::lab::parser::parse(header))).collect();
+    let check = |mirror: &str| {
+        let rust = read_rust(mirror);
+        check_mirror(&report, &declarations, &rust, "record.rs", false).pairs.remove(0)
+    };
+    let right = check("#[repr(C)] struct record { flags: core::ffi::c_long, tag: core::ffi::c_char, count: i32 }");
+    assert_eq!(wrong_on(&right), []);
+    let wrong = check("#[repr(C)] struct record { flags: i64, tag: core::ffi::c_char, count: i32 }");
+    assert_eq!(wrong_on(&wrong), [Target::I686Linux, Target::Armv7Linux, Target::X86_64Windows]);
+    let windows = wrong.targets.iter().find(|t| t.target == Target::X86_64Windows).expect("windows");
+    let flags = windows.differences.iter().find(|d| d.field.as_deref() == Some("flags")).expect("flags");
+    assert_eq!(flags.message, "`flags`: 4 bytes in C on x86_64-windows-msvc (`long`), 8 in Rust (`i64`)");
+}
