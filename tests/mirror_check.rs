@@ -334,3 +334,61 @@ fn c_long_differs_on_windows_and_32_bit_linux() {
     let flags = windows.differences.iter().find(|d| d.field.as_deref() == Some("flags")).expect("flags");
     assert_eq!(flags.message, "`flags`: 4 bytes in C on x86_64-windows-msvc (`long`), 8 in Rust (`i64`)");
 }
+
+#[test]
+fn guards_hold_for_a_right_mirror_and_stop_the_build_of_a_wrong_one() {
+    use ffiscope::layout::mirror_check::guards::{c_guards, rust_guards};
+    use ffiscope::layout::mirror_check::rustc::build_with;
+    let (Some((report, declarations)), Some(host)) = (c_side(), Target::host()) else { return };
+    let guarded = |mirror: &str| {
+        let rust = read_rust(mirror);
+        let checked = check_mirror(report, declarations, &rust, "mirror.rs", false);
+        let guards = rust_guards(&checked, &rust);
+        (build_with(&rust, host, &guards), c_guards(&checked))
+    };
+    let right = format!("{}{}", z_stream(&[]), sockaddr_in(SOCKADDR_IN));
+    let (built, c) = guarded(&right);
+    let Ok(printed) = built else { return }; // no rustc here
+    assert_eq!(printed, "", "the right mirror builds with its guards");
+    // The C guards hold for the header on the host.
+    if let Some(gcc) = find_compiler(host) {
+        let source = format!("{HEADER}{c}");
+        let status = std::process::Command::new(&gcc.program)
+            .args(["-fsyntax-only", "-x", "c", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write as _;
+                child.stdin.take().expect("stdin").write_all(source.as_bytes())?;
+                child.wait_with_output()
+            })
+            .expect("the compiler runs");
+        assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+        assert!(c.contains("_Static_assert(offsetof(struct z_stream_s, adler) =="), "{c}");
+    }
+    // A field widened into padding: no offset moves, the guard on its size stops the build.
+    let (built, _) = guarded(&z_stream(&[("pub avail_in: c_uint", "pub avail_in: u64")]));
+    let printed = built.expect("rustc ran");
+    assert!(printed.contains("size_of::<u64>() == 4"), "{printed}");
+}
+
+#[test]
+fn rustc_confirms_the_rust_side_where_it_can_build() {
+    let Some((report, declarations)) = c_side() else { return };
+    if std::process::Command::new("rustc").arg("--version").output().is_err() {
+        return;
+    }
+    let rust = read_rust(&format!("{}{}", z_stream(&[]), sockaddr_in(SOCKADDR_IN)));
+    let checked = check_mirror(report, declarations, &rust, "mirror.rs", true);
+    for pair in &checked.pairs {
+        for on in &pair.targets {
+            let said = on.rust_checked.as_deref().expect("said either way");
+            if Some(on.target) == Target::host() {
+                assert!(said.starts_with("checked by rustc"), "{}: {said}", pair.rust);
+            } else {
+                assert!(said.starts_with("checked by rustc") || said.starts_with("model only"), "{said}");
+            }
+        }
+    }
+}

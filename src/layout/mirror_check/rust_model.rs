@@ -30,7 +30,7 @@ pub struct RustLayout {
 pub fn rust_layouts(file: &RustFile, target: Target) -> FxHashMap<String, Result<RustLayout, String>> {
     let present: Vec<&RustItem> = file.items.iter().filter(|i| i.cfg.as_ref().is_none_or(|c| c.holds(target))).collect();
     let ids: FxHashMap<&str, usize> = present.iter().enumerate().map(|(id, item)| (item.name.as_str(), id)).rev().collect();
-    let model = Model { file, target, ids: &ids };
+    let model = Model { file, target, ids: &ids, present: &present };
     let mut records = Vec::new();
     let mut classes = Vec::new();
     let mut failed: FxHashMap<String, String> = FxHashMap::default();
@@ -74,6 +74,8 @@ struct Model<'a> {
     file: &'a RustFile,
     target: Target,
     ids: &'a FxHashMap<&'a str, usize>,
+    /// The items whose cfg holds, by id.
+    present: &'a [&'a RustItem],
 }
 
 /// A type resolved on the target.
@@ -132,6 +134,14 @@ impl Model<'_> {
             });
             classes.push((resolved.class, field.text.clone()));
         }
+        if pack.is_some()
+            && let Some(inner) = members.iter().find_map(|m| self.aligned_within(&m.ty, 0))
+        {
+            return Err(format!(
+                "`{}` is packed and holds `{inner}`, which is aligned: Rust refuses that (E0588)",
+                item.name
+            ));
+        }
         let record = RecordDef {
             kind: item.kind,
             name: item.name.clone(),
@@ -145,6 +155,26 @@ impl Model<'_> {
             line: item.line,
         };
         Ok((record, classes))
+    }
+
+    /// The name of a `#[repr(align)]` type that `ty` is or holds, if any.
+    fn aligned_within(&self, ty: &TypeRef, depth: usize) -> Option<String> {
+        match ty {
+            TypeRef::Array(element, _) => self.aligned_within(element, depth),
+            TypeRef::Record(id) if depth < MAX_DEPTH => {
+                let item = self.present.get(*id)?;
+                let aligned = item.reprs.iter().any(|r| self.holds(r.cfg.as_ref()) && r.align.is_some());
+                if aligned {
+                    return Some(item.name.clone());
+                }
+                item.fields
+                    .iter()
+                    .filter(|f| self.holds(f.cfg.as_ref()))
+                    .filter_map(|f| self.resolve(&f.ty, depth + 1).ok())
+                    .find_map(|r| self.aligned_within(&r.ty, depth + 1))
+            }
+            _ => None,
+        }
     }
 
     fn resolve(&self, ty: &RustType, depth: usize) -> Result<Resolved, String> {
@@ -279,6 +309,15 @@ mod tests {
         assert_eq!(offsets(Target::Armv7Linux), (32, vec![0, 8, 24, 28, 32]));
         let s = rust_layouts(&file, Target::Aarch64Linux).remove("S").expect("S").expect("laid out");
         assert_eq!(s.fields[2].0, TypeClass::Int { bits: 64, signed: true });
+    }
+
+    #[test]
+    fn a_packed_type_holding_an_aligned_one_is_refused_as_rustc_refuses_it() {
+        let file = read_rust(
+            "#[repr(C, align(8))] struct A { a: u8 }\n#[repr(C)] struct B { a: [A; 2] }\n#[repr(C, packed)] struct P { b: B }",
+        );
+        let why = rust_layouts(&file, Target::X86_64Linux).remove("P").expect("P").expect_err("refused");
+        assert!(why.contains("E0588") && why.contains("`A`"), "{why}");
     }
 
     #[test]

@@ -145,6 +145,19 @@ pub fn check_with_rustc(file: &RustFile, target: Target, layouts: &[(String, Lay
     Ok(check)
 }
 
+/// Compiles the file's items and `extra` (guards, say) for `target`, as the
+/// probe does; returns what rustc printed (nothing if it built).
+pub fn build_with(file: &RustFile, target: Target, extra: &str) -> Result<String, String> {
+    let Some((_, targets)) = installed() else { return Err("rustc is not installed".to_owned()) };
+    let triple = rust_triple(target);
+    if !targets.iter().any(|t| t == triple) {
+        return Err(format!("no Rust standard library for {triple} here"));
+    }
+    let mut source = probe_prelude(file, target);
+    source.push_str(extra);
+    run_rustc(&source, triple)
+}
+
 /// The probe's items: a `libc` of the target's C types, then the file's own.
 fn probe_prelude(file: &RustFile, target: Target) -> String {
     let mut probe = String::from(
