@@ -221,3 +221,37 @@ fn type_mapping_reports_its_table() {
     assert_eq!(row("char")[columns.iter().position(|c| *c == "aarch64-linux-gnu").unwrap()], "1/1 unsigned");
     assert!(rows.len() >= 27, "signed and unsigned types: {}", rows.len());
 }
+
+#[test]
+fn mirror_says_what_differs_and_exits_for_ci() {
+    let c = header("struct record { long flags; char tag; int count; };\n");
+    let right = header("#[repr(C)]\npub struct record { pub flags: core::ffi::c_long, pub tag: core::ffi::c_char, pub count: i32 }\n");
+    let (code, out, err) = ffiscope(&["mirror", c.arg(), right.arg()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out.matches(" matches: ").count(), 5, "all five targets by default: {out}");
+
+    let wrong = header("#[repr(C)]\npub struct record { pub flags: i64, pub tag: core::ffi::c_char, pub count: i32 }\n");
+    let (code, out, _) = ffiscope(&["mirror", c.arg(), wrong.arg()]);
+    assert_eq!(code, 1, "a mismatch fails the build: {out}");
+    assert!(out.contains("`flags`: 4 bytes in C on x86_64-windows-msvc (`long`), 8 in Rust (`i64`)"), "{out}");
+    assert!(out.contains("x86_64-linux-gnu       matches"), "{out}");
+
+    let (code, out, _) = ffiscope(&["mirror", c.arg(), wrong.arg(), "--json", "--target", "i686-linux-gnu"]);
+    assert_eq!(code, 1);
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let on = &report["pairs"][0]["targets"][0];
+    assert_eq!((on["target"].as_str(), on["standing"].as_str()), (Some("i686-linux-gnu"), Some("differs")));
+    assert_eq!(on["differences"][0]["kind"], "field_size");
+    assert!(report["rust_guards"].as_str().unwrap().contains("const _: () = {"));
+
+    let (code, guards, _) = ffiscope(&["mirror", c.arg(), right.arg(), "--guards", "c"]);
+    assert_eq!(code, 0);
+    assert!(guards.contains("_Static_assert(offsetof(struct record, count) == 8, "), "{guards}");
+    assert!(guards.contains("#if defined(_M_X64)"), "{guards}");
+
+    let broken = header("#[repr(C)]\npub struct record { pub flags: i64,, }\n");
+    let (code, _, err) = ffiscope(&["mirror", c.arg(), broken.arg()]);
+    assert_eq!(code, 4);
+    assert!(err.contains(&format!("{}:2:", broken.arg())), "names the file and line: {err}");
+    assert_eq!(ffiscope(&["mirror", c.arg(), "/no/such/mirror.rs"]).0, 2);
+}
