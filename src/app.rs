@@ -69,6 +69,8 @@ pub struct Settings {
     /// Or, for a header opened and not edited since, its path: opened again
     /// at start rather than kept as a copy.
     pub lab_path: String,
+    /// Struct Lab's Rust mirror of the C types.
+    pub lab_mirror: String,
     /// Where exports are written.
     pub export_dir: String,
     /// The scenario and variant last shown, opened again at start.
@@ -88,6 +90,7 @@ impl Default for Settings {
             plot_measure: Measure::Blocks,
             lab_text: crate::layout::lab::session::EXAMPLE.to_owned(),
             lab_path: String::new(),
+            lab_mirror: String::new(),
             export_dir: default_export_dir(),
             last_scenario: String::new(),
             last_variant: String::new(),
@@ -166,7 +169,7 @@ impl FfiscopeApp {
         let program = std::env::current_exe().unwrap_or_else(|_| "ffiscope".into());
         let mut scenarios = ScenarioSession::new(program);
         scenarios.reopen(&settings.last_scenario, &settings.last_variant);
-        let mut lab = LabSession::new(settings.lab_text.clone());
+        let mut lab = LabSession::with_mirror(settings.lab_text.clone(), settings.lab_mirror.clone());
         if !settings.lab_path.is_empty() {
             // Read on a worker, as any open is.
             lab.apply(LabCommand::Open(settings.lab_path.clone()));
@@ -695,6 +698,7 @@ impl eframe::App for FfiscopeApp {
             self.settings.lab_path.clear();
             self.lab.text().clone_into(&mut self.settings.lab_text);
         }
+        self.lab.mirror_text().clone_into(&mut self.settings.lab_mirror);
         self.settings.store(storage);
     }
 }

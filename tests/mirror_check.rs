@@ -134,7 +134,7 @@ fn sockaddr_in_right_and_wrong() {
         &sockaddr_in("pub sin_family: u16, pub sin_port: u16, pub sin_addr: in_addr, pub sin_zero: [u8; 7],"),
         "sockaddr_in",
         &ALL_LINUX,
-        DifferenceKind::Class,
+        DifferenceKind::FieldSize,
     );
 }
 

@@ -19,13 +19,23 @@ fn harness() -> Harness<'static, FfiscopeApp> {
     harness
 }
 
-fn paste(harness: &mut Harness<'static, FfiscopeApp>, text: &str) {
-    harness.get_by_role(Role::MultilineTextInput).focus();
+/// Struct Lab's C editor, or its Rust pane.
+fn editor<'h>(harness: &'h Harness<'static, FfiscopeApp>, label: &'h str) -> egui_kittest::Node<'h> {
+    harness.get(egui_kittest::kittest::by().role(Role::MultilineTextInput).label(label))
+}
+
+/// Replaces the text of the editor labelled `label`, as typing would.
+fn replace_text(harness: &mut Harness<'static, FfiscopeApp>, label: &str, text: &str) {
+    editor(harness, label).focus();
     harness.run();
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
     harness.run();
-    harness.get_by_role(Role::MultilineTextInput).type_text(text);
+    editor(harness, label).type_text(text);
     harness.run();
+}
+
+fn paste(harness: &mut Harness<'static, FfiscopeApp>, text: &str) {
+    replace_text(harness, "C declarations", text);
 }
 
 #[test]
@@ -261,4 +271,52 @@ fn a_real_header_too_deep_to_read_is_an_error_in_the_window() {
     harness.run();
     harness.get_by_label_contains("more than 256 brackets nested");
     let _ = std::fs::remove_file(&path);
+}
+
+/// Waits until the lab has laid out the inputs as they are now.
+fn settle(harness: &mut Harness<'static, FfiscopeApp>) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while harness.state().lab().is_laying_out() {
+        assert!(Instant::now() < deadline, "never laid out");
+        harness.run_steps(1);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    harness.run();
+}
+
+#[test]
+fn a_pasted_mirror_names_its_differences() {
+    let mut harness = harness();
+    paste(&mut harness, "struct record { long flags; char tag; int count; };");
+    settle(&mut harness);
+    replace_text(
+        &mut harness,
+        "Rust mirror",
+        "#[repr(C)]\npub struct record { pub flags: i64, pub tag: core::ffi::c_char, pub count: i32 }\n",
+    );
+    settle(&mut harness);
+    // Windows and 32-bit Linux have a 4-byte long: the default targets include both.
+    harness.get_by_label_contains("record (differs on i686, x86_64-windows)");
+    harness.get_by_label("`flags`: 4 bytes in C on x86_64-windows-msvc (`long`), 8 in Rust (`i64`)");
+    // C's grid beside Rust's on each of the two targets where they disagree.
+    assert_eq!(harness.query_all_by_label_contains("outlined: the bytes that disagree").count(), 2);
+    // Mended, it matches everywhere.
+    replace_text(
+        &mut harness,
+        "Rust mirror",
+        "#[repr(C)]\npub struct record { pub flags: core::ffi::c_long, pub tag: core::ffi::c_char, pub count: i32 }\n",
+    );
+    settle(&mut harness);
+    harness.get_by_label_contains("record (matches)");
+    assert!(harness.query_by_label_contains("in Rust (`i64`)").is_none());
+}
+
+#[test]
+fn a_mirror_that_does_not_parse_says_where() {
+    let mut harness = harness();
+    paste(&mut harness, "struct record { int a; };");
+    settle(&mut harness);
+    replace_text(&mut harness, "Rust mirror", "#[repr(C)]\nstruct record { a: i32,, }\n");
+    settle(&mut harness);
+    harness.get_by_label_contains("mirror.rs:2:");
 }

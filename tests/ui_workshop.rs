@@ -50,7 +50,9 @@ fn digits_switch_tabs_but_not_while_typing() {
     harness.key_press(egui::Key::Num4);
     harness.run();
     assert_eq!(harness.state().settings().tab, Tab::StructLab);
-    harness.get_by_role(egui::accesskit::Role::MultilineTextInput).focus();
+    harness
+        .get(egui_kittest::kittest::by().role(egui::accesskit::Role::MultilineTextInput).label("C declarations"))
+        .focus();
     harness.run();
     harness.key_press(egui::Key::Num1);
     harness.run();

@@ -87,6 +87,26 @@ pub fn layout_grid_ui(
     per_row: usize,
     highlighted: Option<&str>,
 ) -> Option<String> {
+    grid_ui(ui, layout, bytes, per_row, highlighted, &[])
+}
+
+/// As [`layout_grid_ui`], with the byte ranges `[from, to)` of `marked`
+/// outlined in red: where a mirror and its C type disagree.
+pub fn marked_layout_grid_ui(ui: &mut Ui, layout: &Layout, per_row: usize, marked: &[(u64, u64)]) -> Option<String> {
+    grid_ui(ui, layout, None, per_row, None, marked)
+}
+
+/// The colour bytes that disagree are outlined in.
+pub const MARK_COLOR: Color32 = Color32::from_rgb(0xe5, 0x48, 0x4d);
+
+fn grid_ui(
+    ui: &mut Ui,
+    layout: &Layout,
+    bytes: Option<&[u8]>,
+    per_row: usize,
+    highlighted: Option<&str>,
+    marked: &[(u64, u64)],
+) -> Option<String> {
     let per_row = per_row.max(1);
     let size = layout.drawn_bytes();
     let rows = size.div_ceil(per_row);
@@ -102,6 +122,7 @@ pub fn layout_grid_ui(
     let last = (((clip.bottom() - rect.top()) / cell_height).ceil().max(0.0) as usize).min(rows);
     for row in first..last {
         paint_row(&painter, ui.visuals(), &geometry, layout, row, bytes, highlighted);
+        paint_marks(&painter, &geometry, row, marked);
     }
     if layout.size > size as u64 {
         ui.weak(format!("… and {} more bytes, not drawn", super::format::thousands(layout.size - size as u64)));
@@ -123,6 +144,21 @@ pub fn layout_grid_ui(
         response.on_hover_text_at_pointer(text);
     }
     hovered_field.map(|f| f.name.clone())
+}
+
+/// The parts of `marked` that fall in `row`, outlined.
+fn paint_marks(painter: &egui::Painter, geometry: &Geometry, row: usize, marked: &[(u64, u64)]) {
+    let start = (row * geometry.per_row) as u64;
+    let end = (start + geometry.per_row as u64).min(geometry.size as u64);
+    for &(from, to) in marked {
+        let (from, to) = (from.max(start), to.min(end));
+        if from >= to {
+            continue;
+        }
+        let span = geometry.cell(from as usize).union(geometry.cell(to as usize - 1));
+        painter.rect_filled(span, 2.0, MARK_COLOR.gamma_multiply(0.35));
+        painter.rect_stroke(span, 2.0, Stroke::new(3.0, MARK_COLOR), egui::StrokeKind::Inside);
+    }
 }
 
 /// The ruler, a cache-line mark where one begins, the spans and the bytes of one row.

@@ -7,6 +7,7 @@ pub mod format;
 pub mod heap_counts;
 pub mod layout_grid;
 pub mod layouts_panel;
+pub mod mirror_check_panel;
 pub mod outstanding_table;
 pub mod plan_panel;
 pub mod quiz_panel;

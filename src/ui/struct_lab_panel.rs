@@ -12,6 +12,7 @@ use crate::layout::listing::pahole_listing;
 use crate::layout::{Field, Layout};
 
 use super::layout_grid::{field_details, layout_grid_ui};
+use super::mirror_check_panel::{editors_ui, mirror_detail_ui, mirror_editor_ui, mirror_summary_ui};
 use super::{ANOMALY_COLOR, format};
 
 const VERIFIED_COLOR: Color32 = Color32::from_rgb(0x4c, 0xaf, 0x50);
@@ -54,12 +55,23 @@ pub fn struct_lab_panel_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView
     toolbar_ui(ui, session, view, &mut commands);
     ui.separator();
     egui::Panel::left("lab-editor").resizable(true).default_size(420.0).show(ui, |ui| {
-        let mut text = session.text().to_owned();
-        let editor = egui::TextEdit::multiline(&mut text).code_editor().desired_rows(24).desired_width(f32::INFINITY);
-        if ui.add(editor).on_hover_text("C declarations: struct, union, enum, typedef, #pragma pack").changed() {
-            commands.push(LabCommand::Edit(text).into());
-        }
-        errors_ui(ui, session);
+        let mut mirror_commands = Vec::new();
+        editors_ui(
+            ui,
+            |ui| {
+                let label = ui.strong("C declarations");
+                let mut text = session.text().to_owned();
+                let editor =
+                    egui::TextEdit::multiline(&mut text).code_editor().desired_rows(18).desired_width(f32::INFINITY);
+                let response = ui.add(editor).labelled_by(label.id);
+                if response.on_hover_text("C declarations: struct, union, enum, typedef, #pragma pack").changed() {
+                    commands.push(LabCommand::Edit(text).into());
+                }
+                errors_ui(ui, session);
+            },
+            |ui| mirror_editor_ui(ui, session, &mut mirror_commands),
+        );
+        commands.extend(mirror_commands);
     });
     egui::CentralPanel::default().show(ui, |ui| {
         ScrollArea::both().id_salt("lab-results").show(ui, |ui| results_ui(ui, session, view, &mut commands));
@@ -236,6 +248,7 @@ fn results_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView, commands: &
     let report = session.report();
     let Some(first) = report.results.first() else { return };
     type_list_ui(ui, session, &first.types, view, commands);
+    mirror_summary_ui(ui, session, commands);
     let Some(name) = session.selected() else {
         ui.weak("No struct or union declared yet.");
         return;
@@ -290,6 +303,10 @@ fn results_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView, commands: &
     }
     view.hovered = hovered;
     ui.separator();
+    if session.mirror().and_then(|m| m.pair_for(name)).is_some() {
+        mirror_detail_ui(ui, session, name);
+        ui.separator();
+    }
     reorder_ui(ui, session, name);
     bindings_ui(ui, session, view, name);
 }

@@ -1,5 +1,5 @@
 //! The Struct Lab tab's state: the text, the targets, the model's layouts,
-//! and a verification by the compilers. Both are made on worker threads (a
+//! a Rust mirror checked against them, and a verification by the compilers. Both are made on worker threads (a
 //! real header goes through each target's preprocessor); the last finished
 //! layout stays on screen while the next is made, and a stale one is dropped.
 
@@ -14,6 +14,8 @@ use super::parser::{Declarations, parse};
 use super::report::{LabReport, analyze};
 use crate::export::save_whole;
 use crate::layout::Layout;
+use crate::layout::mirror_check::rust_reader::read_rust;
+use crate::layout::mirror_check::{MirrorReport, check_mirror};
 
 /// A starting point that shows what the lab does.
 pub const EXAMPLE: &str = "#include <stdint.h>\n\n\
@@ -26,6 +28,8 @@ struct packed_data {\n    uint8_t flag;\n    uint32_t value;\n    uint64_t times
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LabCommand {
     Edit(String),
+    /// The Rust mirror's text, as typed.
+    EditMirror(String),
     ToggleTarget(Target),
     Select(String),
     Verify,
@@ -37,8 +41,37 @@ pub enum LabCommand {
     SetDefines(String),
 }
 
-/// A finished analysis of the text: the report, and each target's declarations.
-type Analysis = (LabReport, Vec<(Target, Declarations)>);
+/// A finished analysis of the text: the report, each target's declarations,
+/// and the Rust mirror checked against it (if there is one).
+type Analysis = (LabReport, Vec<(Target, Declarations)>, Option<MirrorReport>);
+
+/// What the worker is handed to analyse.
+#[derive(Debug, Clone)]
+struct Inputs {
+    name: String,
+    text: String,
+    mirror_text: String,
+    targets: Vec<Target>,
+    options: HeaderOptions,
+}
+
+impl Inputs {
+    /// Reads the C text and checks the mirror against it; with `check`, the
+    /// compilers (C's and rustc) check their numbers.
+    fn analyze(&self, check: bool) -> Analysis {
+        let directory = Path::new(&self.name).parent().filter(|d| d.is_dir()).map(Path::to_path_buf);
+        let (report, declarations) =
+            analyze_source(&self.name, &self.text, directory.as_deref(), &self.targets, &self.options, check);
+        let mirror = (!self.mirror_text.trim().is_empty()).then(|| {
+            let rust = read_rust(&self.mirror_text);
+            check_mirror(&report, &declarations, &rust, MIRROR_NAME, check)
+        });
+        (report, declarations, mirror)
+    }
+}
+
+/// What the mirror's errors are named after.
+const MIRROR_NAME: &str = "mirror.rs";
 
 /// What errors and results name the text after until it is opened or saved.
 const PASTED_NAME: &str = "lab.h";
@@ -64,10 +97,14 @@ pub struct LabSession {
     /// Bindings and a better member order for the type shown, made when the
     /// model or the choice changes, never per frame.
     for_selected: Option<ForSelected>,
-    /// The report the compilers are producing, for the text and targets as they were.
-    pending: Option<(String, Vec<Target>, Receiver<LabReport>)>,
-    /// The last finished verification, valid while text and targets stay the same.
-    verified: Option<(String, Vec<Target>, LabReport)>,
+    /// A Rust mirror of the C types, checked against them.
+    mirror_text: String,
+    /// The mirror checked against the model.
+    mirror: Option<MirrorReport>,
+    /// The report the compilers are producing, for the inputs as they were.
+    pending: Option<(Inputs, Receiver<Analysis>)>,
+    /// The last finished verification, valid while the inputs stay the same.
+    verified: Option<(Inputs, LabReport, Option<MirrorReport>)>,
     /// The layout being made for the text and targets as they are now.
     laying_out: Option<Receiver<Analysis>>,
     /// A file being read on a worker thread: its path, and the reader's answer.
@@ -83,6 +120,11 @@ pub struct LabSession {
 
 impl LabSession {
     pub fn new(text: String) -> LabSession {
+        LabSession::with_mirror(text, String::new())
+    }
+
+    /// The lab with a C text and a Rust mirror of its types.
+    pub fn with_mirror(text: String, mirror_text: String) -> LabSession {
         let targets = vec![Target::X86_64Linux, Target::I686Linux, Target::X86_64Windows];
         // The lab's own reader gives the first frame something to show at
         // once; the worker's reading (through the preprocessor, if the text
@@ -98,6 +140,8 @@ impl LabSession {
             declarations,
             selected: None,
             for_selected: None,
+            mirror_text,
+            mirror: None,
             pending: None,
             verified: None,
             laying_out: None,
@@ -147,11 +191,42 @@ impl LabSession {
         self.laying_out.is_some()
     }
 
+    pub fn mirror_text(&self) -> &str {
+        &self.mirror_text
+    }
+
+    /// The inputs as they are now.
+    fn inputs(&self) -> Inputs {
+        Inputs {
+            name: self.source_name.clone(),
+            text: self.text.clone(),
+            mirror_text: self.mirror_text.clone(),
+            targets: self.targets.clone(),
+            options: self.options.clone(),
+        }
+    }
+
+    /// The last verification, if it was of the inputs as they are now.
+    fn current_verification(&self) -> Option<&(Inputs, LabReport, Option<MirrorReport>)> {
+        self.verified.as_ref().filter(|(inputs, ..)| {
+            inputs.text == self.text
+                && inputs.targets == self.targets
+                && inputs.mirror_text == self.mirror_text
+                && inputs.options == self.options
+        })
+    }
+
     /// The compilers' report if it is for the current text, else the model's.
     pub fn report(&self) -> &LabReport {
-        match &self.verified {
-            Some((text, targets, report)) if *text == self.text && *targets == self.targets => report,
-            _ => &self.model,
+        self.current_verification().map_or(&self.model, |(_, report, _)| report)
+    }
+
+    /// The Rust mirror checked against the C types, rustc's word included
+    /// after a verification of the inputs as they are.
+    pub fn mirror(&self) -> Option<&MirrorReport> {
+        match self.current_verification() {
+            Some((_, _, mirror)) => mirror.as_ref(),
+            None => self.mirror.as_ref(),
         }
     }
 
@@ -195,6 +270,10 @@ impl LabSession {
             LabCommand::Edit(text) => {
                 self.unedited_file = None;
                 self.set_text(text);
+            }
+            LabCommand::EditMirror(text) => {
+                self.mirror_text = text;
+                self.relayout();
             }
             LabCommand::SetIncludes(typed) => {
                 self.options.includes = typed.split_whitespace().map(std::path::PathBuf::from).collect();
@@ -261,6 +340,11 @@ impl LabSession {
         };
         let Some((path, _)) = self.opening.take() else { return false };
         match read {
+            Ok(bytes) if is_rust(&path) => {
+                self.message = Some(format!("Opened the mirror {path}"));
+                self.mirror_text = super::header_text(bytes).0;
+                self.relayout();
+            }
             Ok(bytes) => {
                 let (text, latin1) = super::header_text(bytes);
                 let note =
@@ -285,11 +369,9 @@ impl LabSession {
     /// made for the text as it was is dropped with its receiver.
     fn relayout(&mut self) {
         let (sender, receiver) = channel();
-        let (name, text, targets) = (self.source_name.clone(), self.text.clone(), self.targets.clone());
-        let options = self.options.clone();
+        let inputs = self.inputs();
         let spawned = std::thread::Builder::new().name("lab-layout".into()).spawn(move || {
-            let directory = Path::new(&name).parent().filter(|d| d.is_dir()).map(Path::to_path_buf);
-            let _ = sender.send(analyze_source(&name, &text, directory.as_deref(), &targets, &options, false));
+            let _ = sender.send(inputs.analyze(false));
         });
         match spawned {
             Ok(_) => self.laying_out = Some(receiver),
@@ -300,9 +382,10 @@ impl LabSession {
     fn poll_layout(&mut self) -> bool {
         let Some(receiver) = &self.laying_out else { return false };
         match receiver.try_recv() {
-            Ok((report, declarations)) => {
+            Ok((report, declarations, mirror)) => {
                 self.model = report;
                 self.declarations = declarations.into_iter().next().map(|(_, d)| d).unwrap_or_default();
+                self.mirror = mirror;
                 self.laying_out = None;
                 self.refresh_selected();
                 true
@@ -318,16 +401,13 @@ impl LabSession {
 
     fn start_verification(&mut self) {
         let (sender, receiver) = channel();
-        let (text, targets) = (self.text.clone(), self.targets.clone());
-        let (for_thread, targets_for_thread, name) = (text.clone(), targets.clone(), self.source_name.clone());
-        let options = self.options.clone();
+        let inputs = self.inputs();
+        let for_thread = inputs.clone();
         let spawned = std::thread::Builder::new().name("lab-verification".into()).spawn(move || {
-            let directory = Path::new(&name).parent().filter(|d| d.is_dir()).map(Path::to_path_buf);
-            let report = analyze_source(&name, &for_thread, directory.as_deref(), &targets_for_thread, &options, true);
-            let _ = sender.send(report.0);
+            let _ = sender.send(for_thread.analyze(true));
         });
         match spawned {
-            Ok(_) => self.pending = Some((text, targets, receiver)),
+            Ok(_) => self.pending = Some((inputs, receiver)),
             Err(error) => self.message = Some(format!("Could not start the verification: {error}")),
         }
     }
@@ -341,11 +421,11 @@ impl LabSession {
     }
 
     fn poll_verification(&mut self) -> bool {
-        let Some((_, _, receiver)) = &self.pending else { return false };
+        let Some((_, receiver)) = &self.pending else { return false };
         match receiver.try_recv() {
-            Ok(report) => {
-                if let Some((text, targets, _)) = self.pending.take() {
-                    self.verified = Some((text, targets, report));
+            Ok((report, _, mirror)) => {
+                if let Some((inputs, _)) = self.pending.take() {
+                    self.verified = Some((inputs, report, mirror));
                 }
                 true
             }
@@ -357,4 +437,9 @@ impl LabSession {
             Err(TryRecvError::Empty) => false,
         }
     }
+}
+
+/// Whether `path` names a Rust file: opened as the mirror, not as the C text.
+fn is_rust(path: &str) -> bool {
+    Path::new(path).extension().is_some_and(|e| e.eq_ignore_ascii_case("rs"))
 }

@@ -190,7 +190,10 @@ fn field_differences(c: Side<'_>, rust: Side<'_>, pair: Pair<'_>, next_c_offset:
         );
         found.add(DifferenceKind::FieldSize, Some(name), message, bytes.0, bytes.1);
     }
-    if !c_class.agrees_with(&rust_class) {
+    // A size difference already says the widths differ: the kind is what is left.
+    let class_differs =
+        if cf.size == rf.size { !c_class.agrees_with(&rust_class) } else { !c_class.same_kind_as(&rust_class) };
+    if class_differs {
         let message = format!(
             "`{name}`: {} in C on {on} (`{c_text}`), {} in Rust (`{rust_text}`)",
             c_class.describe(),

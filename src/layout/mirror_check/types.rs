@@ -43,6 +43,20 @@ impl TypeClass {
         }
     }
 
+    /// Whether the two hold the same kind of value whatever their widths and
+    /// lengths: what is left to say once a size difference is said.
+    pub fn same_kind_as(&self, rust: &TypeClass) -> bool {
+        match (self, rust) {
+            (TypeClass::Int { signed, .. }, TypeClass::Int { signed: other, .. }) => signed == other,
+            (TypeClass::Enum { .. }, TypeClass::Int { .. })
+            | (TypeClass::Float { .. }, TypeClass::Float { .. })
+            | (TypeClass::Bytes, _)
+            | (_, TypeClass::Bytes) => true,
+            (TypeClass::Array { element, .. }, TypeClass::Array { element: other, .. }) => element.same_kind_as(other),
+            (c, r) => c == r,
+        }
+    }
+
     /// In words: "unsigned 16-bit integer", "array of 8 × signed 8-bit integer".
     pub fn describe(&self) -> String {
         match self {

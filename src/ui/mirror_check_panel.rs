@@ -1,0 +1,149 @@
+//! Struct Lab's Rust pane and what it finds: the mirror as typed, its errors
+//! at their line and column, which C type each Rust type mirrors and how it
+//! stands, and for the C type shown, C's grid beside Rust's on every target
+//! with the bytes that disagree outlined and each difference in words.
+
+use egui::{Color32, RichText, ScrollArea, Ui};
+
+use super::ANOMALY_COLOR;
+use super::layout_grid::{MARK_COLOR, marked_layout_grid_ui};
+use crate::command::Command;
+use crate::layout::lab::session::{LabCommand, LabSession};
+use crate::layout::mirror_check::{MirrorPair, PairOnTarget, Standing};
+
+const MATCH_COLOR: Color32 = Color32::from_rgb(0x4c, 0xaf, 0x50);
+
+/// Where a mirror is pasted, and its errors.
+pub fn mirror_editor_ui(ui: &mut Ui, session: &LabSession, commands: &mut Vec<Command>) {
+    let label = ui.strong("Rust mirror");
+    let mut text = session.mirror_text().to_owned();
+    let editor = egui::TextEdit::multiline(&mut text)
+        .code_editor()
+        .desired_rows(8)
+        .desired_width(f32::INFINITY)
+        .hint_text("#[repr(C)] pub struct …\nPaste a Rust mirror of the C types to check it on every target.");
+    let response = ui.add(editor).labelled_by(label.id).on_hover_text(
+        "Each #[repr(C)] struct or union pairs with the C type of its name, or the one a `// mirrors: struct name` comment above it names",
+    );
+    if response.changed() {
+        commands.push(LabCommand::EditMirror(text).into());
+    }
+    let Some(mirror) = session.mirror() else { return };
+    for error in &mirror.mirror_errors {
+        let rendered = error.render_in(&mirror.mirror, session.mirror_text());
+        ui.label(RichText::new(rendered).monospace().color(ANOMALY_COLOR));
+    }
+    for name in &mirror.unpaired {
+        ui.weak(format!("`{name}`: no C type of that name; pair it with a `// mirrors: struct name` comment"));
+    }
+}
+
+/// One line per Rust type: the C type it mirrors and how it stands; a click shows that C type.
+pub fn mirror_summary_ui(ui: &mut Ui, session: &LabSession, commands: &mut Vec<Command>) {
+    let Some(mirror) = session.mirror() else { return };
+    if mirror.pairs.is_empty() {
+        return;
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Mirrors:");
+        for pair in &mirror.pairs {
+            let (text, color) = standing_of(pair);
+            let chosen = session.selected() == Some(pair.c.as_str());
+            let label = RichText::new(format!("{} ({text})", pair.rust)).color(color);
+            if ui.selectable_label(chosen, label).on_hover_text(format!("mirrors `{}`", pair.c)).clicked() {
+                commands.push(LabCommand::Select(pair.c.clone()).into());
+            }
+        }
+    });
+}
+
+/// "matches", "differs on i686, armv7".
+fn standing_of(pair: &MirrorPair) -> (String, Color32) {
+    let wrong: Vec<&str> = pair
+        .targets
+        .iter()
+        .filter(|t| matches!(t.standing, Standing::Differs | Standing::NoMirror | Standing::Unreadable))
+        .map(|t| t.target.short_name())
+        .collect();
+    if wrong.is_empty() {
+        ("matches".to_owned(), MATCH_COLOR)
+    } else {
+        (format!("differs on {}", wrong.join(", ")), ANOMALY_COLOR)
+    }
+}
+
+/// Below this width per target, C's and Rust's grids stack.
+const MIN_PAIR_WIDTH: f32 = 420.0;
+
+/// The mirror of the C type `c_name`, if there is one: each target's
+/// difference in words and the two grids.
+pub fn mirror_detail_ui(ui: &mut Ui, session: &LabSession, c_name: &str) {
+    let Some(pair) = session.mirror().and_then(|m| m.pair_for(c_name)) else { return };
+    let (text, color) = standing_of(pair);
+    ui.label(RichText::new(format!("Rust mirror `{}`: {text}", pair.rust)).strong().color(color));
+    for on in &pair.targets {
+        ui.push_id(("mirror", on.target.triple()), |ui| target_pair_ui(ui, pair, on));
+    }
+}
+
+fn target_pair_ui(ui: &mut Ui, pair: &MirrorPair, on: &PairOnTarget) {
+    let triple = on.target.triple();
+    let checks: Vec<String> = on
+        .c_verified_by
+        .iter()
+        .map(|by| format!("C verified by {by}"))
+        .chain(on.rust_checked.iter().map(|c| format!("Rust {c}")))
+        .collect();
+    let heading = match on.standing {
+        Standing::Matches => RichText::new(format!("{triple}: matches")).color(MATCH_COLOR),
+        Standing::Differs => RichText::new(format!(
+            "{triple}: {} difference{}",
+            on.differences.len(),
+            if on.differences.len() == 1 { "" } else { "s" }
+        ))
+        .color(ANOMALY_COLOR),
+        Standing::NoMirror | Standing::Unreadable => {
+            RichText::new(format!("{triple}: {}", on.why.as_deref().unwrap_or("no mirror"))).color(ANOMALY_COLOR)
+        }
+        Standing::NoCType => RichText::new(format!("{triple}: {}", on.why.as_deref().unwrap_or("not compared"))).weak(),
+    };
+    ui.label(heading.strong());
+    if !checks.is_empty() {
+        ui.small(checks.join("; "));
+    }
+    for difference in &on.differences {
+        ui.label(RichText::new(&difference.message).color(ANOMALY_COLOR));
+    }
+    let (Some(c), Some(rust)) = (&on.c, &on.rust) else { return };
+    if on.standing != Standing::Differs {
+        return; // a matching pair's grids are the C column's above
+    }
+    let c_marks: Vec<(u64, u64)> = on.differences.iter().filter_map(|d| d.c_bytes).collect();
+    let rust_marks: Vec<(u64, u64)> = on.differences.iter().filter_map(|d| d.rust_bytes).collect();
+    let side = |ui: &mut Ui, title: String, layout, marks: &[(u64, u64)]| {
+        ui.label(RichText::new(title).small());
+        marked_layout_grid_ui(ui, layout, 8, marks);
+    };
+    let c_title = format!("C `{}`: {} bytes, aligned to {}", pair.c, c.size, c.align);
+    let rust_title = format!("Rust `{}`: {} bytes, aligned to {}", pair.rust, rust.size, rust.align);
+    if ui.available_width() >= MIN_PAIR_WIDTH {
+        ui.columns(2, |columns| {
+            side(&mut columns[0], c_title, c, &c_marks);
+            side(&mut columns[1], rust_title, rust, &rust_marks);
+        });
+    } else {
+        side(ui, c_title, c, &c_marks);
+        side(ui, rust_title, rust, &rust_marks);
+    }
+    ui.label(RichText::new("outlined: the bytes that disagree").small().color(MARK_COLOR));
+    ui.add_space(6.0);
+}
+
+/// The left panel: the C text, its errors, and the Rust pane, scrolled together.
+pub fn editors_ui(ui: &mut Ui, c_editor: impl FnOnce(&mut Ui), mirror_editor: impl FnOnce(&mut Ui)) {
+    ScrollArea::vertical().id_salt("lab-editors").show(ui, |ui| {
+        c_editor(ui);
+        ui.separator();
+        mirror_editor(ui);
+    });
+}
