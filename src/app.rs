@@ -746,6 +746,7 @@ mod tests {
             plot_measure: Measure::Bytes,
             lab_text: "struct pasted { char a; };".to_owned(),
             lab_path: "/usr/include/zlib.h".to_owned(),
+            lab_mirror: "#[repr(C)] struct pasted { a: core::ffi::c_char }".to_owned(),
             export_dir: "/tmp/exports".to_owned(),
             last_scenario: "leak-hunt".to_owned(),
             last_variant: "leaky".to_owned(),
