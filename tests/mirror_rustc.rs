@@ -101,7 +101,7 @@ fn mirrors(count: usize, seed: u64) -> String {
         let keyword = if union { "union" } else { "struct" };
         let _ = write!(out, "#[repr({repr})]\n#[derive(Clone, Copy)]\npub {keyword} Mirror{index} {{");
         let mut holds_aligned = repr.contains("align");
-        for field in 0..1 + rng.below(7) {
+        for field in 0..=rng.below(7) {
             let ty = field_type(&mut rng, &aligned, repr.contains("packed"));
             holds_aligned |= ty.split(|c: char| !c.is_alphanumeric()).any(|word| {
                 word.strip_prefix("Mirror").and_then(|n| n.parse::<usize>().ok()).is_some_and(|n| aligned[n])
