@@ -112,8 +112,7 @@ fn struct_lab_with_sdl(c: &mut Criterion) {
     }
     let header = std::env::temp_dir().join(format!("ffiscope-bench-sdl-{}.h", std::process::id()));
     std::fs::write(&header, "#include <SDL2/SDL.h>\n").expect("a temporary header");
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
+    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
     harness.run();
     harness.get_by_label("Struct Lab").click();
     harness.run();
@@ -136,7 +135,8 @@ fn struct_lab_with_sdl(c: &mut Criterion) {
             black_box(&harness);
         });
     });
-    let search = harness.get(egui_kittest::kittest::by().role(egui::accesskit::Role::TextInput).label_contains("find:"));
+    let search =
+        harness.get(egui_kittest::kittest::by().role(egui::accesskit::Role::TextInput).label_contains("find:"));
     search.focus();
     search.type_text("SDL");
     harness.run();

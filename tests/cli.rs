@@ -225,12 +225,15 @@ fn type_mapping_reports_its_table() {
 #[test]
 fn mirror_says_what_differs_and_exits_for_ci() {
     let c = header("struct record { long flags; char tag; int count; };\n");
-    let right = header("#[repr(C)]\npub struct record { pub flags: core::ffi::c_long, pub tag: core::ffi::c_char, pub count: i32 }\n");
+    let right = header(
+        "#[repr(C)]\npub struct record { pub flags: core::ffi::c_long, pub tag: core::ffi::c_char, pub count: i32 }\n",
+    );
     let (code, out, err) = ffiscope(&["mirror", c.arg(), right.arg()]);
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(out.matches(" matches: ").count(), 5, "all five targets by default: {out}");
 
-    let wrong = header("#[repr(C)]\npub struct record { pub flags: i64, pub tag: core::ffi::c_char, pub count: i32 }\n");
+    let wrong =
+        header("#[repr(C)]\npub struct record { pub flags: i64, pub tag: core::ffi::c_char, pub count: i32 }\n");
     let (code, out, _) = ffiscope(&["mirror", c.arg(), wrong.arg()]);
     assert_eq!(code, 1, "a mismatch fails the build: {out}");
     assert!(out.contains("`flags`: 4 bytes in C on x86_64-windows-msvc (`long`), 8 in Rust (`i64`)"), "{out}");

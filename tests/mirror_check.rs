@@ -98,7 +98,8 @@ fn sockaddr_in(fields: &str) -> String {
     format!("{IN_ADDR}#[repr(C)] pub struct sockaddr_in {{ {fields} }}\n")
 }
 
-const SOCKADDR_IN: &str = "pub sin_family: libc::sa_family_t, pub sin_port: u16, pub sin_addr: in_addr, pub sin_zero: [u8; 8],";
+const SOCKADDR_IN: &str =
+    "pub sin_family: libc::sa_family_t, pub sin_port: u16, pub sin_addr: in_addr, pub sin_zero: [u8; 8],";
 
 #[test]
 fn sockaddr_in_right_and_wrong() {
@@ -154,7 +155,8 @@ fn timeval_with_a_64_bit_microsecond_count_is_wrong_on_32_bit_targets() {
     caught(wrong, "timeval", &[Target::I686Linux, Target::Armv7Linux], DifferenceKind::FieldSize);
 }
 
-const EPOLL_DATA: &str = "#[repr(C)] pub union epoll_data { pub ptr: *mut core::ffi::c_void, pub fd: i32, pub u32: u32, pub u64: u64 }\n";
+const EPOLL_DATA: &str =
+    "#[repr(C)] pub union epoll_data { pub ptr: *mut core::ffi::c_void, pub fd: i32, pub u32: u32, pub u64: u64 }\n";
 
 #[test]
 fn epoll_event_is_packed_on_x86_only() {
@@ -165,7 +167,8 @@ fn epoll_event_is_packed_on_x86_only() {
          pub struct EpollEvent {{ pub events: u32, pub data: epoll_data }}"
     );
     matches_everywhere(&right, "EpollEvent");
-    let never_packed = format!("{EPOLL_DATA}#[repr(C)] pub struct epoll_event {{ pub events: u32, pub data: epoll_data }}");
+    let never_packed =
+        format!("{EPOLL_DATA}#[repr(C)] pub struct epoll_event {{ pub events: u32, pub data: epoll_data }}");
     caught(&never_packed, "epoll_event", &[Target::X86_64Linux, Target::I686Linux], DifferenceKind::Align);
     let always_packed =
         format!("{EPOLL_DATA}#[repr(C, packed)] pub struct epoll_event {{ pub events: u32, pub data: epoll_data }}");
@@ -391,4 +394,28 @@ fn rustc_confirms_the_rust_side_where_it_can_build() {
             }
         }
     }
+}
+
+/// Rust has no bitfields: a mirror keeps a run of them in its storage
+/// integer, which is no extra field; Microsoft's bitfields move what follows.
+#[test]
+fn bitfields_are_mirrored_by_their_storage() {
+    let header =
+        "struct flags { unsigned kind : 2; unsigned ready : 1; unsigned priority : 5; unsigned short code; };\n";
+    let report = ffiscope::layout::lab::report::analyze("flags.h", header, &Target::ALL, false);
+    let declarations: Vec<(Target, Declarations)> =
+        Target::ALL.iter().map(|&t| (t, ffiscope::layout::lab::parser::parse(header))).collect();
+    let rust = read_rust("#[repr(C, align(4))]\npub struct flags { pub bits: u8, pub code: u16 }\n");
+    let pair = check_mirror(&report, &declarations, &rust, "flags.rs", false).pairs.remove(0);
+    assert_eq!(wrong_on(&pair), [Target::X86_64Windows], "{:#?}", pair.targets);
+    let windows = pair.targets.iter().find(|t| t.target == Target::X86_64Windows).expect("windows");
+    assert!(
+        windows
+            .differences
+            .iter()
+            .any(|d| d.message == "`code`: at offset 4 in C on x86_64-windows-msvc, at 2 in Rust"),
+        "{:#?}",
+        windows.differences
+    );
+    assert!(pair.targets.iter().all(|t| t.differences.iter().all(|d| d.kind != DifferenceKind::Extra)));
 }

@@ -168,8 +168,7 @@ fn fixed_width_names_keep_their_rust_types_through_the_preprocessor() {
         ffiscope::layout::lab::header::analyze_source("lab.h", text, None, &targets, &HeaderOptions::default(), false);
     let declarations = &declarations[0].1;
     let layouts: Vec<_> = targets.iter().map(|&t| (t, report.layouts(t))).collect();
-    let bindings =
-        ffiscope::layout::lab::bindings::bindings(declarations, "struct stamp", &layouts).expect("bindings");
+    let bindings = ffiscope::layout::lab::bindings::bindings(declarations, "struct stamp", &layouts).expect("bindings");
     // glibc spells int64_t as `long` on x86_64: the binding is still i64, right on every target.
     assert!(bindings.rust.contains("pub when: i64,") && bindings.rust.contains("pub id: u32,"), "{}", bindings.rust);
 }

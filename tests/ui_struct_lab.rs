@@ -258,8 +258,11 @@ fn a_real_header_too_deep_to_read_is_an_error_in_the_window() {
     open_dropped(&mut harness, &path);
     harness.get_by_label_contains(&format!("{}:2:", path.display()));
     harness.get_by_label_contains("more than 256 array dimensions in a row");
-    std::fs::write(&path, format!("#include <stddef.h>\nstruct b {{ int x[{}1{}]; }};\n", "(".repeat(50_000), ")".repeat(50_000)))
-        .unwrap();
+    std::fs::write(
+        &path,
+        format!("#include <stddef.h>\nstruct b {{ int x[{}1{}]; }};\n", "(".repeat(50_000), ")".repeat(50_000)),
+    )
+    .unwrap();
     harness.get_by_label("Struct Lab").click();
     harness.input_mut().dropped_files.push(std::sync::Arc::new(OnDisk(path.clone())));
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -319,4 +322,29 @@ fn a_mirror_that_does_not_parse_says_where() {
     replace_text(&mut harness, "Rust mirror", "#[repr(C)]\nstruct record { a: i32,, }\n");
     settle(&mut harness);
     harness.get_by_label_contains("mirror.rs:2:");
+}
+
+#[test]
+fn a_header_and_its_mirror_dropped_together_are_checked() {
+    let mut harness = harness();
+    let folder = std::env::temp_dir().join(format!("ffiscope-dropped-pair-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let (header, mirror) = (folder.join("wire.h"), folder.join("wire.rs"));
+    std::fs::write(&header, "struct wire { unsigned char tag; unsigned int length; };\n").unwrap();
+    std::fs::write(&mirror, "#[repr(C, packed)]\npub struct wire { pub tag: u8, pub length: u32 }\n").unwrap();
+    harness.input_mut().dropped_files.push(std::sync::Arc::new(OnDisk(header.clone())));
+    harness.input_mut().dropped_files.push(std::sync::Arc::new(OnDisk(mirror.clone())));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while harness.state().lab().mirror_text().is_empty()
+        || harness.state().lab().source_name() != header.display().to_string()
+        || harness.state().lab().is_busy()
+    {
+        assert!(Instant::now() < deadline, "the two files were never both read");
+        harness.run_steps(1);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    harness.run();
+    // Packed in Rust, not in C: `length` moves on every target.
+    harness.get_by_label("`length`: at offset 4 in C on x86_64-linux-gnu, at 1 in Rust");
+    let _ = std::fs::remove_dir_all(&folder);
 }

@@ -59,7 +59,8 @@ pub fn check(header: &Path, mirror: &Path, options: &HeaderOptions, asked: &Aske
         (Some("c"), _) => write!(io.out, "{}", c_guards(&report)),
         (Some(_), _) => write!(io.out, "{}", rust_guards(&report, &rust)),
         (None, true) => {
-            let json = MirrorJson { report: &report, rust_guards: rust_guards(&report, &rust), c_guards: c_guards(&report) };
+            let json =
+                MirrorJson { report: &report, rust_guards: rust_guards(&report, &rust), c_guards: c_guards(&report) };
             serde_json::to_string_pretty(&json)
                 .map_err(std::io::Error::other)
                 .and_then(|text| writeln!(io.out, "{text}"))

@@ -6,8 +6,8 @@
 
 pub mod exhibits;
 pub mod lab;
-pub mod mirror_check;
 pub mod listing;
+pub mod mirror_check;
 pub mod mirrors;
 mod model;
 

@@ -54,9 +54,9 @@ impl Preprocessed {
         if self.host_headers {
             return Some("preprocessed with the host's headers: no compiler for this target".to_owned());
         }
-        self.host_configuration.as_ref().map(|folder| {
-            format!("preprocessed with the host's configuration headers from {}", folder.display())
-        })
+        self.host_configuration
+            .as_ref()
+            .map(|folder| format!("preprocessed with the host's configuration headers from {}", folder.display()))
     }
 }
 

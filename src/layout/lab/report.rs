@@ -99,13 +99,10 @@ impl TypeReport {
             unverified: verification
                 .and_then(|v| v.unanswered.iter().find(|u| u.type_name == layout.name))
                 .map(|u| u.why.clone()),
-            verified: verification
-                .filter(|v| !v.unanswered.iter().any(|u| u.type_name == layout.name))
-                .map(|v| {
-                    let mine: Vec<Mismatch> =
-                        v.mismatches.iter().filter(|m| m.type_name == layout.name).cloned().collect();
-                    Verification { by: v.by.clone(), ok: mine.is_empty(), mismatches: mine, unanswered: Vec::new() }
-                }),
+            verified: verification.filter(|v| !v.unanswered.iter().any(|u| u.type_name == layout.name)).map(|v| {
+                let mine: Vec<Mismatch> = v.mismatches.iter().filter(|m| m.type_name == layout.name).cloned().collect();
+                Verification { by: v.by.clone(), ok: mine.is_empty(), mismatches: mine, unanswered: Vec::new() }
+            }),
         }
     }
 }

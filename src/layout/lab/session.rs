@@ -107,8 +107,9 @@ pub struct LabSession {
     verified: Option<(Inputs, LabReport, Option<MirrorReport>)>,
     /// The layout being made for the text and targets as they are now.
     laying_out: Option<Receiver<Analysis>>,
-    /// A file being read on a worker thread: its path, and the reader's answer.
-    opening: Option<(String, Receiver<std::io::Result<Vec<u8>>>)>,
+    /// Files being read on worker threads (a header and its mirror can be
+    /// dropped together): each path, and its reader's answer.
+    opening: Vec<(String, Receiver<std::io::Result<Vec<u8>>>)>,
     /// The outcome of the last open or save.
     message: Option<String>,
     /// The file the text is, unedited since it was opened or saved: what a
@@ -145,7 +146,7 @@ impl LabSession {
             pending: None,
             verified: None,
             laying_out: None,
-            opening: None,
+            opening: Vec::new(),
             message: None,
             unedited_file: None,
             options: HeaderOptions::default(),
@@ -178,7 +179,7 @@ impl LabSession {
 
     /// Something runs in the background: a verification, or a file being read.
     pub fn is_busy(&self) -> bool {
-        self.pending.is_some() || self.opening.is_some() || self.laying_out.is_some()
+        self.pending.is_some() || !self.opening.is_empty() || self.laying_out.is_some()
     }
 
     /// The file the text is, if it has not been edited since it was opened or saved.
@@ -324,21 +325,35 @@ impl LabSession {
         match spawned {
             Ok(_) => {
                 self.message = Some(format!("Opening {path}…"));
-                self.opening = Some((path, receiver));
+                self.opening.push((path, receiver));
             }
             Err(error) => self.message = Some(format!("Could not open {path}: {error}")),
         }
     }
 
-    /// Takes a file that finished reading, if one did.
+    /// Takes the files that finished reading, if any did.
     fn poll_opening(&mut self) -> bool {
-        let Some((_, receiver)) = &self.opening else { return false };
-        let read = match receiver.try_recv() {
-            Ok(read) => read,
-            Err(TryRecvError::Empty) => return false,
-            Err(TryRecvError::Disconnected) => Err(std::io::Error::other("the reader stopped without an answer")),
-        };
-        let Some((path, _)) = self.opening.take() else { return false };
+        let mut finished = Vec::new();
+        self.opening.retain(|(path, receiver)| match receiver.try_recv() {
+            Ok(read) => {
+                finished.push((path.clone(), read));
+                false
+            }
+            Err(TryRecvError::Empty) => true,
+            Err(TryRecvError::Disconnected) => {
+                finished.push((path.clone(), Err(std::io::Error::other("the reader stopped without an answer"))));
+                false
+            }
+        });
+        let any = !finished.is_empty();
+        for (path, read) in finished {
+            self.take_opened(path, read);
+        }
+        any
+    }
+
+    /// Puts a file that was read where it belongs: a `.rs` in the Rust pane, anything else as the C text.
+    fn take_opened(&mut self, path: String, read: std::io::Result<Vec<u8>>) {
         match read {
             Ok(bytes) if is_rust(&path) => {
                 self.message = Some(format!("Opened the mirror {path}"));
@@ -357,7 +372,6 @@ impl LabSession {
             }
             Err(error) => self.message = Some(format!("Could not open {path}: {error}")),
         }
-        true
     }
 
     fn set_text(&mut self, text: String) {

@@ -226,10 +226,8 @@ fn verify_with(compiler: &Compiler, prelude: &str, source: &str, layouts: &[Layo
             })
         })
         .collect();
-    let with_bitfields: Vec<&Layout> = layouts
-        .iter()
-        .filter(|l| l.fields.iter().any(|f| f.bit_width.is_some()) && !is_unanswered(&l.name))
-        .collect();
+    let with_bitfields: Vec<&Layout> =
+        layouts.iter().filter(|l| l.fields.iter().any(|f| f.bit_width.is_some()) && !is_unanswered(&l.name)).collect();
     if !with_bitfields.is_empty() {
         let checked = check_bitfields(compiler, prelude, source, &with_bitfields);
         mismatches.extend(checked.mismatches);

@@ -147,7 +147,10 @@ mod tests {
         assert_eq!(holds(r#"target_arch = "x86_64""#), [true, false, false, false, true]);
         assert_eq!(holds(r#"target_pointer_width = "32""#), [false, true, false, true, false]);
         assert_eq!(holds("unix"), [true, true, true, true, false]);
-        assert_eq!(holds(r#"all(target_os = "linux", not(target_arch = "aarch64"))"#), [true, true, false, true, false]);
+        assert_eq!(
+            holds(r#"all(target_os = "linux", not(target_arch = "aarch64"))"#),
+            [true, true, false, true, false]
+        );
         assert_eq!(holds(r#"any(target_env = "msvc", target_arch = "arm")"#), [false, false, false, true, true]);
         assert_eq!(holds(r#"feature = "extra""#), [false; 5]);
     }

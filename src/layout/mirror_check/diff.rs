@@ -72,8 +72,21 @@ struct Findings {
 }
 
 impl Findings {
-    fn add(&mut self, kind: DifferenceKind, field: Option<&str>, message: String, c: Option<(u64, u64)>, rust: Option<(u64, u64)>) {
-        self.differences.push(Difference { kind, field: field.map(str::to_owned), message, c_bytes: c, rust_bytes: rust });
+    fn add(
+        &mut self,
+        kind: DifferenceKind,
+        field: Option<&str>,
+        message: String,
+        c: Option<(u64, u64)>,
+        rust: Option<(u64, u64)>,
+    ) {
+        self.differences.push(Difference {
+            kind,
+            field: field.map(str::to_owned),
+            message,
+            c_bytes: c,
+            rust_bytes: rust,
+        });
     }
 }
 
@@ -164,7 +177,14 @@ fn order_differences(pairs: &[Pair<'_>], found: &mut Findings) {
 
 /// One pair's offset, size, kind of value and alignment. `next_c_offset`
 /// is where C's next paired member starts (or C's size).
-fn field_differences(c: Side<'_>, rust: Side<'_>, pair: Pair<'_>, next_c_offset: u64, same_size: bool, found: &mut Findings) {
+fn field_differences(
+    c: Side<'_>,
+    rust: Side<'_>,
+    pair: Pair<'_>,
+    next_c_offset: u64,
+    same_size: bool,
+    found: &mut Findings,
+) {
     let ((ci, cf), (ri, rf)) = (pair.c, pair.rust);
     let on = found.on;
     let (c_class, c_text) = c.class_of(ci).cloned().unwrap_or((TypeClass::Bytes, cf.ty.clone()));

@@ -25,15 +25,17 @@ pub fn rust_guards(report: &MirrorReport, file: &RustFile) -> String {
             let item = file.items.iter().find(|i| i.name == *ty && i.cfg.as_ref().is_none_or(|c| c.holds(on.target)));
             for field in c.fields.iter().filter(|f| f.bit_width.is_none()) {
                 let written = item.and_then(|i| {
-                    i.fields
-                        .iter()
-                        .find(|f| f.name == field.name && f.cfg.as_ref().is_none_or(|c| c.holds(on.target)))
+                    i.fields.iter().find(|f| f.name == field.name && f.cfg.as_ref().is_none_or(|c| c.holds(on.target)))
                 });
                 match written {
                     Some(rust_field) => {
                         let name = &field.name;
                         let _ = writeln!(out, "    assert!(core::mem::offset_of!({ty}, {name}) == {});", field.offset);
-                        let _ = writeln!(out, "    assert!(core::mem::size_of::<{}>() == {});", rust_field.text, field.size);
+                        let _ = writeln!(
+                            out,
+                            "    assert!(core::mem::size_of::<{}>() == {});",
+                            rust_field.text, field.size
+                        );
                     }
                     None => {
                         let _ = writeln!(

@@ -138,10 +138,11 @@ pub fn check_mirror(
     let c_names: Vec<&str> = c.results.iter().flat_map(|r| r.types.iter().map(|t| t.name.as_str())).collect();
     let typedefs: FxHashMap<&str, &str> = declarations
         .iter()
-        .flat_map(|(_, d)| d.typedefs.iter().filter_map(|(name, id)| Some((name.as_str(), d.records.get(*id)?.name.as_str()))))
+        .flat_map(|(_, d)| {
+            d.typedefs.iter().filter_map(|(name, id)| Some((name.as_str(), d.records.get(*id)?.name.as_str())))
+        })
         .collect();
-    let rust_sides: Vec<(Target, RustSide)> =
-        targets.iter().map(|&t| (t, rust_layouts(rust, t))).collect();
+    let rust_sides: Vec<(Target, RustSide)> = targets.iter().map(|&t| (t, rust_layouts(rust, t))).collect();
     let checked: FxHashMap<Target, Result<rustc::RustcCheck, String>> = if check {
         targets.iter().map(|&t| (t, rustc::check_with_rustc(rust, t, &rust_sides_for(&rust_sides, t)))).collect()
     } else {
@@ -187,10 +188,7 @@ pub fn check_mirror(
 /// The mirror's types on one target, by name.
 type RustSide = FxHashMap<String, Result<RustLayout, String>>;
 
-fn rust_sides_for(
-    sides: &[(Target, RustSide)],
-    target: Target,
-) -> Vec<(String, Layout)> {
+fn rust_sides_for(sides: &[(Target, RustSide)], target: Target) -> Vec<(String, Layout)> {
     let mut laid: Vec<(String, Layout)> = sides
         .iter()
         .filter(|(t, _)| *t == target)

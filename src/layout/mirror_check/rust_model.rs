@@ -28,8 +28,10 @@ pub struct RustLayout {
 
 /// The file's types on `target`: each laid out, or why it cannot be.
 pub fn rust_layouts(file: &RustFile, target: Target) -> FxHashMap<String, Result<RustLayout, String>> {
-    let present: Vec<&RustItem> = file.items.iter().filter(|i| i.cfg.as_ref().is_none_or(|c| c.holds(target))).collect();
-    let ids: FxHashMap<&str, usize> = present.iter().enumerate().map(|(id, item)| (item.name.as_str(), id)).rev().collect();
+    let present: Vec<&RustItem> =
+        file.items.iter().filter(|i| i.cfg.as_ref().is_none_or(|c| c.holds(target))).collect();
+    let ids: FxHashMap<&str, usize> =
+        present.iter().enumerate().map(|(id, item)| (item.name.as_str(), id)).rev().collect();
     let model = Model { file, target, ids: &ids, present: &present };
     let mut records = Vec::new();
     let mut classes = Vec::new();

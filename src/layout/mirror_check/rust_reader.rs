@@ -74,7 +74,10 @@ pub struct RustConst {
 pub enum RustType {
     /// `u32`, `libc::c_long`, `Option<NonNull<T>>`, `Foo`: the last path
     /// segment and its type arguments.
-    Named { name: String, args: Vec<RustType> },
+    Named {
+        name: String,
+        args: Vec<RustType>,
+    },
     /// `*const T`, `*mut T`: may be null.
     RawPointer,
     /// `&T`, `&mut T`: never null, so `Option` of one is one pointer.
@@ -454,10 +457,7 @@ mod tests {
         assert_eq!(header.fields[1].name, "len");
         assert_eq!(
             header.fields[1].ty,
-            RustType::Array(
-                Box::new(RustType::Named { name: "u32".into(), args: vec![] }),
-                Length::Named("N".into())
-            )
+            RustType::Array(Box::new(RustType::Named { name: "u32".into(), args: vec![] }), Length::Named("N".into()))
         );
         assert_eq!(header.fields[2].text, "Option<NonNull<Header>>");
         assert!(header.fields[2].cfg.is_some());

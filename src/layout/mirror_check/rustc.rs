@@ -34,19 +34,19 @@ fn installed() -> Option<&'static (String, Vec<String>)> {
     static FOUND: OnceLock<Option<(String, Vec<String>)>> = OnceLock::new();
     FOUND
         .get_or_init(|| {
-        let verbose = Command::new("rustc").arg("-vV").stderr(Stdio::null()).output().ok()?;
-        let verbose = String::from_utf8_lossy(&verbose.stdout).into_owned();
-        let version = verbose.lines().next()?.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
-        let host = verbose.lines().find_map(|l| l.strip_prefix("host: "))?.to_owned();
-        let mut targets = vec![host];
-        if let Ok(listed) = Command::new("rustup").args(["target", "list", "--installed"]).output() {
-            targets.extend(String::from_utf8_lossy(&listed.stdout).lines().map(|l| l.trim().to_owned()));
-        }
-        targets.sort();
-        targets.dedup();
-        Some((version, targets))
-    })
-    .as_ref()
+            let verbose = Command::new("rustc").arg("-vV").stderr(Stdio::null()).output().ok()?;
+            let verbose = String::from_utf8_lossy(&verbose.stdout).into_owned();
+            let version = verbose.lines().next()?.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+            let host = verbose.lines().find_map(|l| l.strip_prefix("host: "))?.to_owned();
+            let mut targets = vec![host];
+            if let Ok(listed) = Command::new("rustup").args(["target", "list", "--installed"]).output() {
+                targets.extend(String::from_utf8_lossy(&listed.stdout).lines().map(|l| l.trim().to_owned()));
+            }
+            targets.sort();
+            targets.dedup();
+            Some((version, targets))
+        })
+        .as_ref()
 }
 
 /// What rustc said of one target's types.
@@ -71,7 +71,11 @@ impl RustcCheck {
             .filter(|(t, ..)| t == name)
             .map(|(_, what, model, rustc)| format!("{what}: model {model}, rustc {rustc}"))
             .collect();
-        if mine.is_empty() { format!("checked by {}", self.by) } else { format!("{} disagrees: {}", self.by, mine.join("; ")) }
+        if mine.is_empty() {
+            format!("checked by {}", self.by)
+        } else {
+            format!("{} disagrees: {}", self.by, mine.join("; "))
+        }
     }
 }
 
@@ -171,7 +175,9 @@ fn probe_prelude(file: &RustFile, target: Target) -> String {
         }
     }
     probe.push_str("}\n");
-    for text in file.uses.iter().chain(file.consts.iter().map(|c| &c.source)).chain(file.aliases.iter().map(|a| &a.source)) {
+    for text in
+        file.uses.iter().chain(file.consts.iter().map(|c| &c.source)).chain(file.aliases.iter().map(|a| &a.source))
+    {
         probe.push_str(text);
         probe.push('\n');
     }

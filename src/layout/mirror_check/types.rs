@@ -14,15 +14,25 @@ use crate::layout::lab::parser::{RecordDef, Scalar, TypeRef};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "class", rename_all = "snake_case")]
 pub enum TypeClass {
-    Int { bits: u64, signed: bool },
+    Int {
+        bits: u64,
+        signed: bool,
+    },
     /// A C enum: an integer of this width whose signedness the compiler picks.
-    Enum { bits: u64 },
-    Float { bits: u64 },
+    Enum {
+        bits: u64,
+    },
+    Float {
+        bits: u64,
+    },
     Bool,
     /// Rust's `char`: a Unicode scalar value in four bytes.
     RustChar,
     Pointer,
-    Array { element: Box<TypeClass>, len: u64 },
+    Array {
+        element: Box<TypeClass>,
+        len: u64,
+    },
     Record,
     /// Zero bytes: `PhantomData`, `()`.
     Empty,
@@ -269,10 +279,43 @@ pub fn known(name: &str, target: Target) -> Option<Known> {
 
 /// The libc names [`known`] answers for, to declare them for rustc's probe.
 pub const LIBC_NAMES: [&str; 37] = [
-    "c_schar", "c_uchar", "c_short", "c_ushort", "c_int", "c_uint", "c_longlong", "c_ulonglong", "c_float",
-    "c_double", "c_char", "c_long", "c_ulong", "int8_t", "uint8_t", "int16_t", "uint16_t", "int32_t", "uint32_t",
-    "int64_t", "uint64_t", "size_t", "ssize_t", "ptrdiff_t", "intptr_t", "uintptr_t", "time_t", "suseconds_t",
-    "off_t", "mode_t", "dev_t", "ino_t", "nlink_t", "blksize_t", "blkcnt_t", "uid_t", "gid_t",
+    "c_schar",
+    "c_uchar",
+    "c_short",
+    "c_ushort",
+    "c_int",
+    "c_uint",
+    "c_longlong",
+    "c_ulonglong",
+    "c_float",
+    "c_double",
+    "c_char",
+    "c_long",
+    "c_ulong",
+    "int8_t",
+    "uint8_t",
+    "int16_t",
+    "uint16_t",
+    "int32_t",
+    "uint32_t",
+    "int64_t",
+    "uint64_t",
+    "size_t",
+    "ssize_t",
+    "ptrdiff_t",
+    "intptr_t",
+    "uintptr_t",
+    "time_t",
+    "suseconds_t",
+    "off_t",
+    "mode_t",
+    "dev_t",
+    "ino_t",
+    "nlink_t",
+    "blksize_t",
+    "blkcnt_t",
+    "uid_t",
+    "gid_t",
 ];
 
 /// More libc names [`known`] answers for.
