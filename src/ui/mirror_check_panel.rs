@@ -17,9 +17,10 @@ const MATCH_COLOR: Color32 = Color32::from_rgb(0x4c, 0xaf, 0x50);
 pub fn mirror_editor_ui(ui: &mut Ui, session: &LabSession, commands: &mut Vec<Command>) {
     let label = ui.strong("Rust mirror");
     let mut text = session.mirror_text().to_owned();
+    let rows = (text.lines().count() + 1).clamp(6, 16);
     let editor = egui::TextEdit::multiline(&mut text)
         .code_editor()
-        .desired_rows(8)
+        .desired_rows(rows)
         .desired_width(f32::INFINITY)
         .hint_text("#[repr(C)] pub struct …\nPaste a Rust mirror of the C types to check it on every target.");
     let response = ui.add(editor).labelled_by(label.id).on_hover_text(

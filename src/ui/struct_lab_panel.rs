@@ -61,8 +61,10 @@ pub fn struct_lab_panel_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView
             |ui| {
                 let label = ui.strong("C declarations");
                 let mut text = session.text().to_owned();
+                // As tall as the text (within bounds), so the Rust pane below stays in sight.
+                let rows = (text.lines().count() + 1).clamp(6, 18);
                 let editor =
-                    egui::TextEdit::multiline(&mut text).code_editor().desired_rows(18).desired_width(f32::INFINITY);
+                    egui::TextEdit::multiline(&mut text).code_editor().desired_rows(rows).desired_width(f32::INFINITY);
                 let response = ui.add(editor).labelled_by(label.id);
                 if response.on_hover_text("C declarations: struct, union, enum, typedef, #pragma pack").changed() {
                     commands.push(LabCommand::Edit(text).into());
@@ -253,6 +255,11 @@ fn results_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView, commands: &
         ui.weak("No struct or union declared yet.");
         return;
     };
+    // The mirror of the type shown first: it is what the Rust pane asks about.
+    if session.mirror().and_then(|m| m.pair_for(name)).is_some() {
+        mirror_detail_ui(ui, session, name);
+        ui.separator();
+    }
     let moved = differences(report, name);
     if moved.is_empty() {
         ui.label(RichText::new("Same layout on every chosen target.").color(VERIFIED_COLOR));
@@ -303,10 +310,6 @@ fn results_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView, commands: &
     }
     view.hovered = hovered;
     ui.separator();
-    if session.mirror().and_then(|m| m.pair_for(name)).is_some() {
-        mirror_detail_ui(ui, session, name);
-        ui.separator();
-    }
     reorder_ui(ui, session, name);
     bindings_ui(ui, session, view, name);
 }
