@@ -37,14 +37,11 @@ pub fn rust_name(c_name: &str) -> String {
     c_name.trim_start_matches("struct ").trim_start_matches("union ").replace(' ', "_")
 }
 
-fn unsigned(text: &str) -> bool {
-    text.starts_with('u') || text.contains("unsigned") || text.contains("size_t") && !text.contains("ssize_t")
-}
-
-fn rust_type(ty: &TypeRef, text: &str, records: &[RecordDef]) -> String {
+/// The Rust type of a member of type `ty` (written `text`); `u`: the
+/// declarations say it is unsigned, through any typedefs.
+fn rust_type(ty: &TypeRef, text: &str, u: bool, records: &[RecordDef]) -> String {
     match ty {
         TypeRef::Scalar(scalar) => {
-            let u = unsigned(text);
             match scalar {
                 Scalar::Bool => "bool".into(),
                 Scalar::Char => if u { "u8" } else { "core::ffi::c_char" }.into(),
@@ -69,7 +66,7 @@ fn rust_type(ty: &TypeRef, text: &str, records: &[RecordDef]) -> String {
         }
         TypeRef::Array(element, count) => {
             let inner = text.split('[').next().unwrap_or(text);
-            format!("[{}; {}]", rust_type(element, inner, records), count.unwrap_or(0))
+            format!("[{}; {}]", rust_type(element, inner, u, records), count.unwrap_or(0))
         }
         TypeRef::Record(id) => records.get(*id).map_or_else(|| "()".into(), |r| rust_name(&r.name)),
     }
@@ -121,7 +118,7 @@ pub fn rust_binding(declarations: &Declarations, record: &RecordDef, layouts: &[
         match (&member.name, member.bit_width) {
             (_, Some(_)) if !in_run => {
                 in_run = true;
-                let storage = rust_type(&member.ty, &member.ty_text, &declarations.records);
+                let storage = rust_type(&member.ty, &member.ty_text, member.unsigned, &declarations.records);
                 let _ = writeln!(
                     out,
                     "    pub _bitfields{bitfield_runs}: {storage}, // bitfields, from `{}`",
@@ -132,7 +129,7 @@ pub fn rust_binding(declarations: &Declarations, record: &RecordDef, layouts: &[
             (_, Some(_)) => {}
             (Some(field), None) => {
                 in_run = false;
-                let ty = rust_type(&member.ty, &member.ty_text, &declarations.records);
+                let ty = rust_type(&member.ty, &member.ty_text, member.unsigned, &declarations.records);
                 let _ = writeln!(out, "    pub {field}: {ty},");
             }
             (None, None) => in_run = false,
@@ -179,10 +176,9 @@ pub fn c_guards(record: &RecordDef, layouts: &[(Target, Layout)]) -> String {
     out
 }
 
-fn ctypes_type(ty: &TypeRef, text: &str, records: &[RecordDef]) -> String {
+fn ctypes_type(ty: &TypeRef, text: &str, u: bool, records: &[RecordDef]) -> String {
     match ty {
         TypeRef::Scalar(scalar) => {
-            let u = unsigned(text);
             let base = match scalar {
                 Scalar::Bool => "c_bool",
                 Scalar::Char | Scalar::I8 => {
@@ -238,7 +234,7 @@ fn ctypes_type(ty: &TypeRef, text: &str, records: &[RecordDef]) -> String {
         }
         TypeRef::Array(element, count) => {
             let inner = text.split('[').next().unwrap_or(text);
-            format!("({}) * {}", ctypes_type(element, inner, records), count.unwrap_or(0))
+            format!("({}) * {}", ctypes_type(element, inner, u, records), count.unwrap_or(0))
         }
         TypeRef::Record(id) => records.get(*id).map_or_else(|| "None".into(), |r| rust_name(&r.name)),
     }
@@ -268,7 +264,7 @@ pub fn ctypes_binding(declarations: &Declarations, record: &RecordDef) -> String
     let _ = writeln!(out, "    _fields_ = [");
     for member in &record.members {
         let Some(name) = &member.name else { continue };
-        let ty = ctypes_type(&member.ty, &member.ty_text, &declarations.records);
+        let ty = ctypes_type(&member.ty, &member.ty_text, member.unsigned, &declarations.records);
         match member.bit_width {
             Some(width) => {
                 let _ = writeln!(out, "        (\"{name}\", {ty}, {width}),");
