@@ -419,3 +419,59 @@ fn bitfields_are_mirrored_by_their_storage() {
     );
     assert!(pair.targets.iter().all(|t| t.differences.iter().all(|d| d.kind != DifferenceKind::Extra)));
 }
+
+/// The libc crate's own mirrors for `x86_64` glibc (the version this project
+/// builds with, from cargo's registry), checked against the host's headers.
+fn libc_crate_mirrors() -> Option<String> {
+    let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock")).ok()?;
+    let version = lock.split("[[package]]").find(|p| p.contains("name = \"libc\""))?;
+    let version = version.lines().find_map(|l| l.strip_prefix("version = "))?.trim_matches('"').to_owned();
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")))?;
+    let registry = std::fs::read_dir(home.join("registry/src")).ok()?;
+    registry.flatten().find_map(|index| {
+        let file = index.path().join(format!("libc-{version}/src/unix/linux_like/linux/gnu/b64/x86_64/mod.rs"));
+        std::fs::read_to_string(file).ok()
+    })
+}
+
+#[test]
+fn the_libc_crates_own_mirrors_are_read_and_checked() {
+    if Target::host() != Some(Target::X86_64Linux) || find_compiler(Target::X86_64Linux).is_none() {
+        return;
+    }
+    let Some(mirrors) = libc_crate_mirrors() else {
+        eprintln!("note: the libc crate's source is not in cargo's registry here: skipped");
+        return;
+    };
+    let folder = std::env::temp_dir().join(format!("ffiscope-libc-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).expect("a temporary folder");
+    let header = folder.join("libc.h");
+    std::fs::write(
+        &header,
+        "#include <sys/stat.h>\n#include <signal.h>\n#include <sys/user.h>\n#include <sys/shm.h>\n",
+    )
+    .expect("written");
+    let (report, declarations) =
+        analyze_header_per_target(&header, &[Target::X86_64Linux], &HeaderOptions::default(), false);
+    let rust = read_rust(&mirrors);
+    assert_eq!(rust.errors, [], "the libc crate's file reads");
+    let checked = check_mirror(&report, &declarations, &rust, "mod.rs", false);
+    let on_host = |name: &str| {
+        let pair = checked.pairs.iter().find(|p| p.rust == name).unwrap_or_else(|| panic!("`{name}` paired"));
+        pair.targets[0].clone()
+    };
+    // `s! { … }` marks them #[repr(C)]; they match glibc's.
+    for name in ["stack_t", "user_regs_struct", "user_fpregs_struct"] {
+        assert_eq!(on_host(name).standing, Standing::Matches, "{name}: {:#?}", on_host(name).differences);
+    }
+    // libc spells each `struct timespec` of `struct stat` as two fields: the bytes agree.
+    let stat = on_host("stat");
+    assert!(
+        stat.differences.iter().all(|d| matches!(d.kind, DifferenceKind::Split | DifferenceKind::Name)),
+        "{:#?}",
+        stat.differences
+    );
+    assert_eq!(stat.differences.iter().filter(|d| d.kind == DifferenceKind::Split).count(), 3);
+}

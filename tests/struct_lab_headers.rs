@@ -272,8 +272,8 @@ fn bindings_of_a_real_header_keep_signedness_through_its_typedefs() {
     let (report, declarations) =
         ffiscope::layout::lab::header::analyze_source("lab.h", text, None, &targets, &HeaderOptions::default(), false);
     let layouts = vec![(Target::X86_64Linux, report.layouts(Target::X86_64Linux))];
-    let bindings = ffiscope::layout::lab::bindings::bindings(&declarations[0].1, "struct stat", &layouts)
-        .expect("bindings");
+    let bindings =
+        ffiscope::layout::lab::bindings::bindings(&declarations[0].1, "struct stat", &layouts).expect("bindings");
     // `__dev_t` is `unsigned long int`, `__mode_t` `unsigned int`, `__off_t` `long int`.
     for line in ["pub st_dev: core::ffi::c_ulong,", "pub st_mode: u32,", "pub st_size: core::ffi::c_long,"] {
         assert!(bindings.rust.contains(line), "{line} in:\n{}", bindings.rust);

@@ -19,7 +19,9 @@ use rustc_hash::FxHashMap;
 
 use super::abi::Target;
 use super::lexer::{ParseError, excerpt};
-use super::parser::{Declarations, MemberDef, RecordDef, Scalar, TypeRef, is_unsigned_spelling, scalar_named};
+use super::parser::{
+    Declarations, MemberDef, RecordDef, Scalar, TypeRef, holds_no_record, is_unsigned_spelling, scalar_named,
+};
 use super::report::DeclaredAt;
 use crate::layout::Kind;
 
@@ -124,6 +126,7 @@ pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderD
         typedefs: FxHashMap::default(),
         unsigned_typedefs: rustc_hash::FxHashSet::default(),
         record_typedefs: Vec::new(),
+        scalar_typedefs: Vec::new(),
         constants: FxHashMap::default(),
         errors: Vec::new(),
         depth: 0,
@@ -138,7 +141,12 @@ pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderD
     }
     let errors = reader.errors;
     HeaderDeclarations {
-        declarations: Declarations { records: reader.records, errors, typedefs: reader.record_typedefs },
+        declarations: Declarations {
+            records: reader.records,
+            errors,
+            typedefs: reader.record_typedefs,
+            scalar_typedefs: reader.scalar_typedefs,
+        },
         declared_in: reader.declared_in,
     }
 }
@@ -436,6 +444,7 @@ struct Reader<'a> {
     typedefs: FxHashMap<String, (TypeRef, String)>,
     /// Typedef names of tagged records.
     record_typedefs: Vec<(String, usize)>,
+    scalar_typedefs: Vec<(String, TypeRef, bool)>,
     /// Typedef names of unsigned integers, through any chain of typedefs.
     unsigned_typedefs: rustc_hash::FxHashSet<String>,
     /// Enumerators' values.
@@ -552,6 +561,9 @@ impl Reader<'_> {
                     && self.records[id].name != name
                 {
                     self.record_typedefs.push((name.clone(), id));
+                }
+                if holds_no_record(&ty) {
+                    self.scalar_typedefs.push((name.clone(), ty.clone(), self.is_unsigned(&text)));
                 }
                 self.typedefs.insert(name, (ty, text.clone()));
             }

@@ -97,6 +97,18 @@ pub struct Declarations {
     pub errors: Vec<ParseError>,
     /// Typedef names of tagged records: `z_stream` for `struct z_stream_s`.
     pub typedefs: Vec<(String, usize)>,
+    /// Typedefs of scalars and arrays of them (`__fsword_t`, `key_t`), and
+    /// whether they are unsigned.
+    pub scalar_typedefs: Vec<(String, TypeRef, bool)>,
+}
+
+/// Whether `ty` holds no record, so it means the same without the declarations' records.
+pub fn holds_no_record(ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::Scalar(_) => true,
+        TypeRef::Array(element, _) => holds_no_record(element),
+        TypeRef::Record(_) => false,
+    }
 }
 
 #[derive(Default)]
@@ -115,6 +127,7 @@ struct Parser {
     typedefs: FxHashMap<String, (TypeRef, String)>,
     /// Typedef names of tagged records.
     record_typedefs: Vec<(String, usize)>,
+    scalar_typedefs: Vec<(String, TypeRef, bool)>,
     pack_stack: Vec<Option<u64>>,
     pack: Option<u64>,
     depth: usize,
@@ -134,6 +147,7 @@ pub fn parse(source: &str) -> Declarations {
         tags: FxHashMap::default(),
         typedefs: FxHashMap::default(),
         record_typedefs: Vec::new(),
+        scalar_typedefs: Vec::new(),
         pack_stack: Vec::new(),
         pack: None,
         depth: 0,
@@ -146,7 +160,12 @@ pub fn parse(source: &str) -> Declarations {
         }
     }
     errors.sort_by_key(|e| (e.line, e.column));
-    Declarations { records: parser.records, errors, typedefs: parser.record_typedefs }
+    Declarations {
+        records: parser.records,
+        errors,
+        typedefs: parser.record_typedefs,
+        scalar_typedefs: parser.scalar_typedefs,
+    }
 }
 
 /// Whether a type spelled `text` (a scalar's words, or a standard name) is
@@ -277,6 +296,9 @@ impl Parser {
                     && self.records.get(id).is_some_and(|r| r.name != name)
                 {
                     self.record_typedefs.push((name.clone(), id));
+                }
+                if holds_no_record(&ty) {
+                    self.scalar_typedefs.push((name.clone(), ty.clone(), is_unsigned_spelling(&ty_text)));
                 }
                 self.typedefs.insert(name, (ty, ty_text));
             } else {

@@ -21,6 +21,8 @@ pub enum DifferenceKind {
     Class,
     Name,
     Order,
+    /// One C member mirrored by several Rust fields, byte for byte.
+    Split,
     Missing,
     Extra,
 }
@@ -144,6 +146,25 @@ fn pair_fields<'a>(
             None => c_left.push((ci, cf)),
         }
     }
+    // A C member spanned exactly by several Rust fields is split, byte for
+    // byte (libc writes `struct stat`'s `st_atim` as `st_atime` and `st_atime_nsec`).
+    c_left.retain(|&(_, cf)| {
+        let Some(parts) = tiling(cf, &rust_left) else { return true };
+        let names: Vec<String> = parts.iter().map(|&at| format!("`{}`", rust_left[at].1.name)).collect();
+        let message = format!(
+            "`{}` (`{}`, {} bytes at {}) is split into {} in Rust; the bytes agree",
+            cf.name,
+            cf.ty,
+            cf.size,
+            cf.offset,
+            names.join(" and ")
+        );
+        found.add(DifferenceKind::Split, Some(&cf.name), message, Some(span(cf)), Some(span(cf)));
+        for at in parts.into_iter().rev() {
+            rust_left.remove(at);
+        }
+        false
+    });
     // A field named differently at the same place is the same field, renamed.
     c_left.retain(|&(ci, cf)| {
         let Some(at) = rust_left.iter().position(|(_, rf)| rf.offset == cf.offset) else { return true };
@@ -153,8 +174,25 @@ fn pair_fields<'a>(
         pairs.push(Pair { c: (ci, cf), rust: (ri, rf) });
         false
     });
+    // Another member of an anonymous union, where the mirror keeps one of them.
+    c_left.retain(|&(_, cf)| !pairs.iter().any(|pair| span(pair.c.1) == span(cf)));
     pairs.sort_by_key(|pair| pair.c.0);
     (pairs, c_left, rust_left)
+}
+
+/// The indices (ascending) of Rust fields that cover `field`'s bytes exactly,
+/// one after another, if there are at least two.
+fn tiling(field: &Field, rust: &[Indexed<'_>]) -> Option<Vec<usize>> {
+    let (start, end) = span(field);
+    let mut parts = Vec::new();
+    let mut at = start;
+    while at < end {
+        let next = rust.iter().position(|(_, rf)| rf.offset == at && rf.size > 0 && span(rf).1 <= end)?;
+        parts.push(next);
+        at = span(rust[next].1).1;
+    }
+    parts.sort_unstable();
+    (parts.len() >= 2).then_some(parts)
 }
 
 /// Two fields in the other order: what an offset check reads as two shifted fields.

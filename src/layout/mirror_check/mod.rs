@@ -22,7 +22,7 @@ use crate::layout::lab::parser::{Declarations, RecordDef};
 use crate::layout::lab::report::LabReport;
 use crate::layout::lab::{ParseError, Target};
 use diff::{Difference, Side, compare};
-use rust_model::{RustLayout, rust_layouts};
+use rust_model::{CTypedefs, RustLayout, rust_layouts_with};
 use rust_reader::{RustFile, RustItem};
 use types::{TypeClass, c_class};
 
@@ -142,7 +142,19 @@ pub fn check_mirror(
             d.typedefs.iter().filter_map(|(name, id)| Some((name.as_str(), d.records.get(*id)?.name.as_str())))
         })
         .collect();
-    let rust_sides: Vec<(Target, RustSide)> = targets.iter().map(|&t| (t, rust_layouts(rust, t))).collect();
+    let rust_sides: Vec<(Target, RustSide)> = targets
+        .iter()
+        .map(|&t| {
+            let c_typedefs: CTypedefs<'_> = declarations
+                .iter()
+                .filter(|(target, _)| *target == t)
+                .flat_map(|(_, d)| {
+                    d.scalar_typedefs.iter().map(|(name, ty, unsigned)| (name.as_str(), (ty, *unsigned)))
+                })
+                .collect();
+            (t, rust_layouts_with(rust, t, &c_typedefs))
+        })
+        .collect();
     let checked: FxHashMap<Target, Result<rustc::RustcCheck, String>> = if check {
         targets.iter().map(|&t| (t, rustc::check_with_rustc(rust, t, &rust_sides_for(&rust_sides, t)))).collect()
     } else {

@@ -7,7 +7,7 @@
 use rustc_hash::FxHashMap;
 
 use super::rust_reader::{Length, RustFile, RustItem, RustType};
-use super::types::{Known, TypeClass, known};
+use super::types::{Known, TypeClass, c_class, known};
 use crate::layout::lab::Target;
 use crate::layout::lab::engine::lay_out;
 use crate::layout::lab::parser::{Declarations, MemberDef, RecordDef, Scalar, TypeRef};
@@ -26,13 +26,28 @@ pub struct RustLayout {
     pub repr_c: bool,
 }
 
+/// C's typedefs of scalars on one target, by name: what a name the Rust
+/// file uses but does not declare stands for (the libc crate declares
+/// `__fsword_t` and `key_t` in other files of the crate).
+pub type CTypedefs<'a> = FxHashMap<&'a str, (&'a TypeRef, bool)>;
+
 /// The file's types on `target`: each laid out, or why it cannot be.
 pub fn rust_layouts(file: &RustFile, target: Target) -> FxHashMap<String, Result<RustLayout, String>> {
+    rust_layouts_with(file, target, &CTypedefs::default())
+}
+
+/// As [`rust_layouts`], a name neither the file nor Rust declares taken
+/// from `c_typedefs` when C has it.
+pub fn rust_layouts_with(
+    file: &RustFile,
+    target: Target,
+    c_typedefs: &CTypedefs<'_>,
+) -> FxHashMap<String, Result<RustLayout, String>> {
     let present: Vec<&RustItem> =
         file.items.iter().filter(|i| i.cfg.as_ref().is_none_or(|c| c.holds(target))).collect();
     let ids: FxHashMap<&str, usize> =
         present.iter().enumerate().map(|(id, item)| (item.name.as_str(), id)).rev().collect();
-    let model = Model { file, target, ids: &ids, present: &present };
+    let model = Model { file, target, ids: &ids, present: &present, c_typedefs };
     let mut records = Vec::new();
     let mut classes = Vec::new();
     let mut failed: FxHashMap<String, String> = FxHashMap::default();
@@ -78,6 +93,7 @@ struct Model<'a> {
     ids: &'a FxHashMap<&'a str, usize>,
     /// The items whose cfg holds, by id.
     present: &'a [&'a RustItem],
+    c_typedefs: &'a CTypedefs<'a>,
 }
 
 /// A type resolved on the target.
@@ -236,6 +252,10 @@ impl Model<'_> {
                 }
             }
             Some(Known::Void) => Err("`c_void` has no size: it is only meant behind a pointer".to_owned()),
+            None if self.c_typedefs.contains_key(name) => {
+                let (ty, unsigned) = self.c_typedefs[name];
+                Ok(Resolved { ty: ty.clone(), class: c_class(ty, unsigned, name, &[], target), non_null: false })
+            }
             None => Err(format!(
                 "`{name}` is neither declared in this file nor a C type Rust or libc has on {}",
                 target.triple()

@@ -151,7 +151,7 @@ fn read_on_this_thread(source: &str) -> RustFile {
     match syn::parse_file(source) {
         Ok(parsed) => {
             let reader = Reader { source, lines: source.lines().collect() };
-            reader.items(&parsed.items, &mut file, 0);
+            reader.items(&parsed.items, &mut file, 0, false);
         }
         Err(error) => {
             let (line, column) = position(error.span());
@@ -204,7 +204,9 @@ impl Reader<'_> {
         file.errors.push(ParseError { line, column, message });
     }
 
-    fn items(&self, items: &[Item], file: &mut RustFile, depth: usize) {
+    /// Reads `items`; `in_s_macro`: they are inside the libc crate's `s! { … }`,
+    /// which marks each struct and union `#[repr(C)]` itself.
+    fn items(&self, items: &[Item], file: &mut RustFile, depth: usize, in_s_macro: bool) {
         for item in items {
             match item {
                 Item::Struct(s) => {
@@ -213,11 +215,15 @@ impl Reader<'_> {
                         Fields::Unnamed(unnamed) => unnamed.unnamed.iter().collect(),
                         Fields::Unit => Vec::new(),
                     };
-                    self.record(file, item, &s.attrs, &s.ident, Kind::Struct, &fields);
+                    if self.record(file, item, &s.attrs, &s.ident, Kind::Struct, &fields) && in_s_macro {
+                        mark_repr_c(file);
+                    }
                 }
                 Item::Union(u) => {
                     let fields: Vec<&syn::Field> = u.fields.named.iter().collect();
-                    self.record(file, item, &u.attrs, &u.ident, Kind::Union, &fields);
+                    if self.record(file, item, &u.attrs, &u.ident, Kind::Union, &fields) && in_s_macro {
+                        mark_repr_c(file);
+                    }
                 }
                 Item::Type(alias) => match cfg_of(&alias.attrs) {
                     Ok(cfg) => file.aliases.push(RustAlias {
@@ -242,7 +248,8 @@ impl Reader<'_> {
                 // `s! { pub struct … }`: the libc crate's way to write mirrors.
                 Item::Macro(invocation) if depth < MAX_MACRO_DEPTH => {
                     if let Ok(inner) = syn::parse2::<syn::File>(invocation.mac.tokens.clone()) {
-                        self.items(&inner.items, file, depth + 1);
+                        let adds_repr_c = invocation.mac.path.is_ident("s");
+                        self.items(&inner.items, file, depth + 1, adds_repr_c);
                     }
                 }
                 _ => {}
@@ -258,16 +265,22 @@ impl Reader<'_> {
         ident: &syn::Ident,
         kind: Kind,
         fields: &[&syn::Field],
-    ) {
+    ) -> bool {
         let (cfg, reprs) = match (cfg_of(attrs), reprs_of(attrs)) {
             (Ok(cfg), Ok(reprs)) => (cfg, reprs),
-            (Err((span, message)), _) | (_, Err((span, message))) => return Reader::error(file, span, message),
+            (Err((span, message)), _) | (_, Err((span, message))) => {
+                Reader::error(file, span, message);
+                return false;
+            }
         };
         let mut read = Vec::new();
         for (index, field) in fields.iter().enumerate() {
             let cfg = match cfg_of(&field.attrs) {
                 Ok(cfg) => cfg,
-                Err((span, message)) => return Reader::error(file, span, message),
+                Err((span, message)) => {
+                    Reader::error(file, span, message);
+                    return false;
+                }
             };
             let (line, column) = position(field.ty.span());
             let name = field.ident.as_ref().map_or_else(|| index.to_string(), ToString::to_string);
@@ -293,6 +306,7 @@ impl Reader<'_> {
             column,
             source: self.text(span),
         });
+        true
     }
 
     /// `// mirrors: struct foo` in the comments right above line `line`.
@@ -335,6 +349,15 @@ impl Reader<'_> {
             Type::Group(inner) => self.rust_type(&inner.elem),
             _ => RustType::Unsupported(self.text(ty.span())),
         }
+    }
+}
+
+/// Marks the item just read `#[repr(C)]`, as the libc crate's `s!` does.
+fn mark_repr_c(file: &mut RustFile) {
+    if let Some(item) = file.items.last_mut() {
+        item.reprs.insert(0, Repr { c: true, ..Repr::default() });
+        // The probe compiles it outside the macro: the macro's repr goes with it.
+        item.source.insert_str(0, "#[repr(C)]\n");
     }
 }
 

@@ -224,7 +224,8 @@ pub fn known(name: &str, target: Target) -> Option<Known> {
         "c_long" | "suseconds_t" | "clock_t" | "off_t" => long(C::Signed),
         "c_ulong" => long(C::Unsigned),
         "c_void" => Some(Known::Void),
-        "MaybeUninit" | "ManuallyDrop" | "UnsafeCell" | "Cell" | "Wrapping" | "Saturating" | "NonZero" => {
+        // `Padding<T>`: the libc crate's `#[repr(transparent)]` wrapper for padding fields.
+        "MaybeUninit" | "ManuallyDrop" | "UnsafeCell" | "Cell" | "Wrapping" | "Saturating" | "NonZero" | "Padding" => {
             Some(Known::Transparent)
         }
         "PhantomData" | "PhantomPinned" => Some(Known::Empty),
