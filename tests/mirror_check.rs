@@ -475,3 +475,19 @@ fn the_libc_crates_own_mirrors_are_read_and_checked() {
     );
     assert_eq!(stat.differences.iter().filter(|d| d.kind == DifferenceKind::Split).count(), 3);
 }
+
+/// A mirror of the outer type alone: the nested C type it names without
+/// declaring is laid out as C declares it, and the report says so.
+#[test]
+fn a_nested_type_the_mirror_does_not_declare_is_taken_from_c_and_said() {
+    let Some((report, declarations)) = c_side() else { return };
+    let rust = read_rust(
+        "// mirrors: struct sockaddr_in\n\
+         #[repr(C)] pub struct Addr { pub sin_family: u16, pub sin_port: u16, pub sin_addr: in_addr, pub sin_zero: [u8; 8] }",
+    );
+    let checked = check_mirror(report, declarations, &rust, "mirror.rs", false);
+    for on in &checked.pairs[0].targets {
+        assert_eq!(on.standing, Standing::Matches, "{:#?}", on.differences);
+        assert!(on.notes.iter().any(|n| n.starts_with("`in_addr` is not declared in the mirror")), "{:?}", on.notes);
+    }
+}

@@ -116,6 +116,9 @@ fn report_text(report: &MirrorReport, out: &mut dyn Write) -> std::io::Result<()
                     writeln!(out, "  {triple:<22} {label}: {}", on.why.as_deref().unwrap_or(""))?;
                 }
             }
+            for note in &on.notes {
+                writeln!(out, "      note: {note}")?;
+            }
         }
     }
     for name in &report.unpaired {

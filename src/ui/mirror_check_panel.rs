@@ -115,6 +115,9 @@ fn target_pair_ui(ui: &mut Ui, pair: &MirrorPair, on: &PairOnTarget) {
     for difference in &on.differences {
         ui.label(RichText::new(&difference.message).color(ANOMALY_COLOR));
     }
+    for note in &on.notes {
+        ui.small(note);
+    }
     let (Some(c), Some(rust)) = (&on.c, &on.rust) else { return };
     if on.standing != Standing::Differs {
         return; // a matching pair's grids are the C column's above

@@ -22,7 +22,7 @@ use crate::layout::lab::parser::{Declarations, RecordDef};
 use crate::layout::lab::report::LabReport;
 use crate::layout::lab::{ParseError, Target};
 use diff::{Difference, Side, compare};
-use rust_model::{CTypedefs, RustLayout, rust_layouts_with};
+use rust_model::{CNames, RustLayout, rust_layouts_with};
 use rust_reader::{RustFile, RustItem};
 use types::{TypeClass, c_class};
 
@@ -53,6 +53,10 @@ pub struct PairOnTarget {
     /// Why the pair could not be compared here, if it could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub why: Option<String>,
+    /// What the comparison took on trust: names the mirror uses without
+    /// declaring them, laid out as C declares them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// The C compiler that checked C's numbers here, if one did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub c_verified_by: Option<String>,
@@ -145,14 +149,8 @@ pub fn check_mirror(
     let rust_sides: Vec<(Target, RustSide)> = targets
         .iter()
         .map(|&t| {
-            let c_typedefs: CTypedefs<'_> = declarations
-                .iter()
-                .filter(|(target, _)| *target == t)
-                .flat_map(|(_, d)| {
-                    d.scalar_typedefs.iter().map(|(name, ty, unsigned)| (name.as_str(), (ty, *unsigned)))
-                })
-                .collect();
-            (t, rust_layouts_with(rust, t, &c_typedefs))
+            let c_names = declarations.iter().find(|(target, _)| *target == t).map(|(_, d)| CNames::of(d));
+            (t, rust_layouts_with(rust, t, &c_names.unwrap_or_default()))
         })
         .collect();
     let checked: FxHashMap<Target, Result<rustc::RustcCheck, String>> = if check {
@@ -228,6 +226,7 @@ fn pair_on_target(
         rust: None,
         differences: Vec::new(),
         why: None,
+        notes: Vec::new(),
         c_verified_by: c_type.and_then(|t| t.verified.as_ref()).filter(|v| v.ok).map(|v| v.by.clone()),
         rust_checked: None,
     };
@@ -252,6 +251,16 @@ fn pair_on_target(
         Some(Ok(rust)) => rust,
     };
     pair.rust = Some(rust.layout.clone());
+    if !rust.borrowed.is_empty() {
+        let names: Vec<String> = rust.borrowed.iter().map(|n| format!("`{n}`")).collect();
+        pair.notes.push(format!(
+            "{} {} not declared in the mirror: laid out as C declares {} on {}",
+            names.join(", "),
+            if names.len() == 1 { "is" } else { "are" },
+            if names.len() == 1 { "it" } else { "them" },
+            target.triple()
+        ));
+    }
     let Some(c_layout) = c_layout else {
         pair.standing = Standing::NoCType;
         pair.why = Some(format!("the header gave no `{c_name}` on {}", target.triple()));

@@ -4,6 +4,8 @@
 //! and the lab's engine lays them out with the target's C rules (which
 //! `#[repr(C)]` promises to follow).
 
+use std::cell::RefCell;
+
 use rustc_hash::FxHashMap;
 
 use super::rust_reader::{Length, RustFile, RustItem, RustType};
@@ -24,32 +26,73 @@ pub struct RustLayout {
     pub fields: Vec<(TypeClass, String)>,
     /// `#[repr(C)]` (or `transparent`) holds on this target.
     pub repr_c: bool,
+    /// Names its fields use that the file does not declare, taken from C's
+    /// declarations of them (the libc crate declares `sigset_t` and `key_t`
+    /// in other files of the crate).
+    pub borrowed: Vec<String>,
 }
 
-/// C's typedefs of scalars on one target, by name: what a name the Rust
-/// file uses but does not declare stands for (the libc crate declares
-/// `__fsword_t` and `key_t` in other files of the crate).
-pub type CTypedefs<'a> = FxHashMap<&'a str, (&'a TypeRef, bool)>;
+/// What C declares on one target, for the names a Rust file uses without
+/// declaring them.
+#[derive(Debug, Default)]
+pub struct CNames<'a> {
+    /// Typedefs of scalars and arrays of them, and whether they are unsigned.
+    pub scalars: FxHashMap<&'a str, (&'a TypeRef, bool)>,
+    /// Records by tag, name or typedef (`sigset_t`, `timespec`), into `records`.
+    pub record_ids: FxHashMap<&'a str, usize>,
+    pub records: &'a [RecordDef],
+}
+
+impl<'a> CNames<'a> {
+    /// The names one target's C declarations give.
+    pub fn of(declarations: &'a Declarations) -> CNames<'a> {
+        let scalars =
+            declarations.scalar_typedefs.iter().map(|(name, ty, unsigned)| (name.as_str(), (ty, *unsigned))).collect();
+        let mut record_ids: FxHashMap<&str, usize> = FxHashMap::default();
+        for (id, record) in declarations.records.iter().enumerate().filter(|(_, r)| r.defined) {
+            let bare = record.name.strip_prefix("struct ").or_else(|| record.name.strip_prefix("union "));
+            record_ids.entry(record.name.as_str()).or_insert(id);
+            if let Some(bare) = bare {
+                record_ids.entry(bare).or_insert(id);
+            }
+        }
+        for (name, id) in &declarations.typedefs {
+            record_ids.entry(name.as_str()).or_insert(*id);
+        }
+        CNames { scalars, record_ids, records: &declarations.records }
+    }
+}
 
 /// The file's types on `target`: each laid out, or why it cannot be.
 pub fn rust_layouts(file: &RustFile, target: Target) -> FxHashMap<String, Result<RustLayout, String>> {
-    rust_layouts_with(file, target, &CTypedefs::default())
+    rust_layouts_with(file, target, &CNames::default())
+}
+
+/// C records brought into the Rust side's declarations, after its own.
+#[derive(Debug, Default)]
+struct Imported {
+    records: Vec<RecordDef>,
+    /// C's record id → its id among the Rust side's records.
+    ids: FxHashMap<usize, usize>,
+    /// The names borrowed while reading the current item.
+    borrowed: Vec<String>,
 }
 
 /// As [`rust_layouts`], a name neither the file nor Rust declares taken
-/// from `c_typedefs` when C has it.
+/// from C's declaration of it (`c`) when C has one.
 pub fn rust_layouts_with(
     file: &RustFile,
     target: Target,
-    c_typedefs: &CTypedefs<'_>,
+    c: &CNames<'_>,
 ) -> FxHashMap<String, Result<RustLayout, String>> {
     let present: Vec<&RustItem> =
         file.items.iter().filter(|i| i.cfg.as_ref().is_none_or(|c| c.holds(target))).collect();
     let ids: FxHashMap<&str, usize> =
         present.iter().enumerate().map(|(id, item)| (item.name.as_str(), id)).rev().collect();
-    let model = Model { file, target, ids: &ids, present: &present, c_typedefs };
+    let model = Model { file, target, ids: &ids, present: &present, c, imported: RefCell::default() };
     let mut records = Vec::new();
     let mut classes = Vec::new();
+    let mut borrowed = Vec::new();
     let mut failed: FxHashMap<String, String> = FxHashMap::default();
     for item in &present {
         let (record, fields) = model.record(item).unwrap_or_else(|why| {
@@ -58,14 +101,16 @@ pub fn rust_layouts_with(
         });
         records.push(record);
         classes.push(fields);
+        borrowed.push(std::mem::take(&mut model.imported.borrow_mut().borrowed));
     }
+    records.extend(std::mem::take(&mut model.imported.borrow_mut().records));
     let declarations = Declarations { records, ..Declarations::default() };
     let mut laid: FxHashMap<String, Result<RustLayout, String>> = FxHashMap::default();
-    for ((name, layout), (item, fields)) in lay_out(&declarations, target).into_iter().zip(present.iter().zip(classes))
-    {
+    let each = present.iter().zip(classes).zip(borrowed);
+    for ((name, layout), ((item, fields), borrowed)) in lay_out(&declarations, target).into_iter().zip(each) {
         let result = match failed.remove(&name) {
             Some(why) => Err(why),
-            None => layout.map(|layout| RustLayout { layout, fields, repr_c: model.repr_c(item) }),
+            None => layout.map(|layout| RustLayout { layout, fields, repr_c: model.repr_c(item), borrowed }),
         };
         laid.entry(name).or_insert(result);
     }
@@ -93,7 +138,8 @@ struct Model<'a> {
     ids: &'a FxHashMap<&'a str, usize>,
     /// The items whose cfg holds, by id.
     present: &'a [&'a RustItem],
-    c_typedefs: &'a CTypedefs<'a>,
+    c: &'a CNames<'a>,
+    imported: RefCell<Imported>,
 }
 
 /// A type resolved on the target.
@@ -252,15 +298,61 @@ impl Model<'_> {
                 }
             }
             Some(Known::Void) => Err("`c_void` has no size: it is only meant behind a pointer".to_owned()),
-            None if self.c_typedefs.contains_key(name) => {
-                let (ty, unsigned) = self.c_typedefs[name];
+            None if self.c.scalars.contains_key(name) => {
+                let (ty, unsigned) = self.c.scalars[name];
+                self.borrow(name);
                 Ok(Resolved { ty: ty.clone(), class: c_class(ty, unsigned, name, &[], target), non_null: false })
+            }
+            None if self.c.record_ids.contains_key(name) => {
+                let id = self.import(self.c.record_ids[name], 0)?;
+                self.borrow(name);
+                Ok(Resolved { ty: TypeRef::Record(id), class: TypeClass::Record, non_null: false })
             }
             None => Err(format!(
                 "`{name}` is neither declared in this file nor a C type Rust or libc has on {}",
                 target.triple()
             )),
         }
+    }
+
+    fn borrow(&self, name: &str) {
+        let borrowed = &mut self.imported.borrow_mut().borrowed;
+        if !borrowed.iter().any(|b| b == name) {
+            borrowed.push(name.to_owned());
+        }
+    }
+
+    /// Brings C's record `c_id` (and the records it holds by value) in
+    /// among the Rust side's records; returns its id there.
+    fn import(&self, c_id: usize, depth: usize) -> Result<usize, String> {
+        if depth > MAX_DEPTH {
+            return Err(format!("C records nested deeper than {MAX_DEPTH}"));
+        }
+        if let Some(&id) = self.imported.borrow().ids.get(&c_id) {
+            return Ok(id);
+        }
+        let mut record = self.c.records.get(c_id).ok_or("a C record that is not there")?.clone();
+        let id = {
+            let mut imported = self.imported.borrow_mut();
+            let id = self.present.len() + imported.records.len();
+            imported.ids.insert(c_id, id);
+            imported.records.push(record.clone());
+            id
+        };
+        for member in &mut record.members {
+            member.ty = self.imported_type(&member.ty, depth + 1)?;
+        }
+        record.reported = false;
+        self.imported.borrow_mut().records[id - self.present.len()] = record;
+        Ok(id)
+    }
+
+    fn imported_type(&self, ty: &TypeRef, depth: usize) -> Result<TypeRef, String> {
+        Ok(match ty {
+            TypeRef::Scalar(scalar) => TypeRef::Scalar(*scalar),
+            TypeRef::Array(element, len) => TypeRef::Array(Box::new(self.imported_type(element, depth)?), *len),
+            TypeRef::Record(c_id) => TypeRef::Record(self.import(*c_id, depth)?),
+        })
     }
 
     fn length(&self, length: &Length, depth: usize) -> Result<u64, String> {
