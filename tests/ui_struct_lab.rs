@@ -348,3 +348,19 @@ fn a_header_and_its_mirror_dropped_together_are_checked() {
     harness.get_by_label("`length`: at offset 4 in C on x86_64-linux-gnu, at 1 in Rust");
     let _ = std::fs::remove_dir_all(&folder);
 }
+
+#[test]
+fn the_mirror_example_is_wrong_off_its_own_machine() {
+    let mut harness = harness();
+    harness.get_by_label("Load an example").click();
+    harness.run();
+    settle(&mut harness);
+    // Default targets: x86_64 and i686 Linux, and Windows.
+    harness.get_by_label_contains("sample (differs on i686, x86_64-windows)");
+    harness.get_by_label("`id`: 4 bytes in C on i686-linux-gnu (`long`), 8 in Rust (`i64`)");
+    // ARM's unsigned `char` shows once its target is chosen.
+    harness.get_by_label("aarch64-linux-gnu").click();
+    harness.run();
+    settle(&mut harness);
+    harness.get_by_label("`tag`: unsigned 8-bit integer in C on aarch64-linux-gnu (`char`), signed 8-bit integer in Rust (`i8`)");
+}

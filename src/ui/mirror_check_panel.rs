@@ -15,7 +15,19 @@ const MATCH_COLOR: Color32 = Color32::from_rgb(0x4c, 0xaf, 0x50);
 
 /// Where a mirror is pasted, and its errors.
 pub fn mirror_editor_ui(ui: &mut Ui, session: &LabSession, commands: &mut Vec<Command>) {
-    let label = ui.strong("Rust mirror");
+    let label = ui
+        .horizontal(|ui| {
+            let label = ui.strong("Rust mirror");
+            if ui
+                .small_button("Load an example")
+                .on_hover_text("Replaces both texts with a C struct and a Rust mirror of it that is right on one machine only")
+                .clicked()
+            {
+                commands.push(LabCommand::LoadMirrorExample.into());
+            }
+            label
+        })
+        .inner;
     let mut text = session.mirror_text().to_owned();
     let rows = (text.lines().count() + 1).clamp(6, 16);
     let editor = egui::TextEdit::multiline(&mut text)

@@ -25,11 +25,22 @@ struct flags {\n    char a;\n    int b : 4;         /* 12 bytes with Microsoft b
 struct packed_data {\n    uint8_t flag;\n    uint32_t value;\n    uint64_t timestamp;\n};\n\
 #pragma pack(pop)\n";
 
+/// A C type and a mirror of it as often written: right on the machine it was
+/// written on, wrong elsewhere.
+pub const MIRROR_EXAMPLE_C: &str = "#include <stdint.h>\n\n\
+struct sample {\n    long id;        /* 4 bytes on Windows, i686 */\n    char tag;       /* unsigned on ARM */\n    uint16_t port;\n    uint64_t stamp;\n};\n";
+
+/// The mirror of [`MIRROR_EXAMPLE_C`].
+pub const MIRROR_EXAMPLE_RUST: &str = "// Right on x86_64 Linux only.\n\
+#[repr(C)]\npub struct sample {\n    pub id: i64,    // c_long\n    pub tag: i8,    // c_char\n    pub port: u16,\n    pub stamp: u64,\n}\n";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LabCommand {
     Edit(String),
     /// The Rust mirror's text, as typed.
     EditMirror(String),
+    /// Replaces both texts with a C type and a mirror of it that is wrong off its own machine.
+    LoadMirrorExample,
     ToggleTarget(Target),
     Select(String),
     Verify,
@@ -275,6 +286,12 @@ impl LabSession {
             LabCommand::EditMirror(text) => {
                 self.mirror_text = text;
                 self.relayout();
+            }
+            LabCommand::LoadMirrorExample => {
+                self.unedited_file = None;
+                self.source_name = PASTED_NAME.to_owned();
+                MIRROR_EXAMPLE_RUST.clone_into(&mut self.mirror_text);
+                self.set_text(MIRROR_EXAMPLE_C.to_owned());
             }
             LabCommand::SetIncludes(typed) => {
                 self.options.includes = typed.split_whitespace().map(std::path::PathBuf::from).collect();
