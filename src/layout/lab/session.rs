@@ -289,7 +289,7 @@ impl LabSession {
             }
             LabCommand::LoadMirrorExample => {
                 self.unedited_file = None;
-                self.source_name = PASTED_NAME.to_owned();
+                PASTED_NAME.clone_into(&mut self.source_name);
                 MIRROR_EXAMPLE_RUST.clone_into(&mut self.mirror_text);
                 self.set_text(MIRROR_EXAMPLE_C.to_owned());
             }
