@@ -388,14 +388,17 @@ static entry *table_find(table *tab, uintptr_t address) {
     }
 }
 
-static void table_place(table *tab, const entry *item) {
-    size_t i = home_slot(tab, item->address);
+/* Claims the empty slot where `address` goes (the caller fills it in). */
+static entry *table_claim(table *tab, uintptr_t address) {
+    size_t i = home_slot(tab, address);
     while (tab->slots[i].address != 0) {
         i = (i + 1) & (tab->capacity - 1);
     }
-    tab->slots[i] = *item;
     tab->count++;
+    return &tab->slots[i];
 }
+
+static void table_place(table *tab, const entry *item) { *table_claim(tab, item->address) = *item; }
 
 static bool table_grow(table *tab) {
     size_t capacity = tab->capacity ? tab->capacity * 2 : INITIAL_TABLE_CAPACITY;
@@ -416,9 +419,14 @@ static bool table_grow(table *tab) {
     return true;
 }
 
+/* Room for one more key, growing the table when it is half full. */
+static bool table_reserve(table *tab) {
+    return (tab->count + 1) * 2 <= tab->capacity || table_grow(tab);
+}
+
 /* Inserts a new key; the caller has checked that it is absent. */
 static bool table_insert(table *tab, const entry *item) {
-    if ((tab->count + 1) * 2 > tab->capacity && !table_grow(tab)) {
+    if (!table_reserve(tab)) {
         return false;
     }
     table_place(tab, item);
@@ -832,13 +840,21 @@ static void *allocate_in(fs_tracker *t, size_t size, const char *site) {
     shard *s = shard_of(t);
     shard_lock(s);
     uint64_t ticks = stamp(s, 0);
-    entry item = {.address = user, .size = size, .site = site, .alloc_ticks = ticks,
-                  .domain = FS_DOMAIN_C};
-    if (!table_insert(&s->live, &item)) {
+    if (!table_reserve(&s->live)) {
         shard_unlock(s);
         t->release(header_of(user));
         return NULL;
     }
+    /* Field by field into the slot: an entry built on the stack and copied
+     * whole is read back with wide loads the narrow stores cannot forward
+     * to, a stall of about 3 ns on every allocation. */
+    entry *item = table_claim(&s->live, user);
+    item->address = user;
+    item->size = size;
+    item->site = site;
+    item->alloc_ticks = ticks;
+    item->domain = FS_DOMAIN_C;
+    item->flags = 0;
     fs_heap_counts *counts = &s->counts[FS_DOMAIN_C];
     counts->allocations++;
     counts->live_blocks++;
