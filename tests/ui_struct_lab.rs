@@ -362,5 +362,7 @@ fn the_mirror_example_is_wrong_off_its_own_machine() {
     harness.get_by_label("aarch64-linux-gnu").click();
     harness.run();
     settle(&mut harness);
-    harness.get_by_label("`tag`: unsigned 8-bit integer in C on aarch64-linux-gnu (`char`), signed 8-bit integer in Rust (`i8`)");
+    harness.get_by_label(
+        "`tag`: unsigned 8-bit integer in C on aarch64-linux-gnu (`char`), signed 8-bit integer in Rust (`i8`)",
+    );
 }

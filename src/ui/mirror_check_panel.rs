@@ -20,7 +20,9 @@ pub fn mirror_editor_ui(ui: &mut Ui, session: &LabSession, commands: &mut Vec<Co
             let label = ui.strong("Rust mirror");
             if ui
                 .small_button("Load an example")
-                .on_hover_text("Replaces both texts with a C struct and a Rust mirror of it that is right on one machine only")
+                .on_hover_text(
+                    "Replaces both texts with a C struct and a Rust mirror of it that is right on one machine only",
+                )
                 .clicked()
             {
                 commands.push(LabCommand::LoadMirrorExample.into());
