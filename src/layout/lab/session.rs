@@ -28,7 +28,7 @@ struct packed_data {\n    uint8_t flag;\n    uint32_t value;\n    uint64_t times
 /// A C type and a mirror of it as often written: right on the machine it was
 /// written on, wrong elsewhere.
 pub const MIRROR_EXAMPLE_C: &str = "#include <stdint.h>\n\n\
-struct sample {\n    long id;        /* 4 bytes on Windows, i686 */\n    char tag;       /* unsigned on ARM */\n    uint16_t port;\n    uint64_t stamp;\n};\n";
+struct sample {\n    long id;    /* 4 bytes on Windows, i686 */\n    char tag;   /* unsigned on ARM */\n    uint16_t port;\n    uint64_t stamp;\n};\n";
 
 /// The mirror of [`MIRROR_EXAMPLE_C`].
 pub const MIRROR_EXAMPLE_RUST: &str = "// Right on x86_64 Linux only.\n\
