@@ -8,29 +8,10 @@
 use std::fmt::Write as _;
 
 use ffiscope::layout::lab::Target;
+use ffiscope::layout::lab::generate::Rng;
 use ffiscope::layout::mirror_check::rust_model::rust_layouts;
 use ffiscope::layout::mirror_check::rust_reader::read_rust;
 use ffiscope::layout::mirror_check::rustc::check_with_rustc;
-
-/// A small, seeded generator: the same mirrors every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-        from[self.below(from.len() as u64) as usize]
-    }
-}
 
 const SCALARS: &[&str] = &[
     "u8",

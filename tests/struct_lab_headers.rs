@@ -35,13 +35,18 @@ fn required() -> bool {
     std::env::var_os("FFISCOPE_REQUIRE_COMPILERS").is_some()
 }
 
+/// `text` written as the header `name` in this run's own temporary folder.
+fn written(name: &str, text: &str) -> PathBuf {
+    let directory = std::env::temp_dir().join(format!("ffiscope-headers-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).expect("a temporary folder");
+    let file = directory.join(name);
+    std::fs::write(&file, text).expect("the header is written");
+    file
+}
+
 /// A one-line header including `name`, as a user's own header would.
 fn including(name: &str, before: &str) -> PathBuf {
-    let directory = std::env::temp_dir().join(format!("ffiscope-corpus-{}", std::process::id()));
-    std::fs::create_dir_all(&directory).expect("a temporary folder");
-    let file = directory.join(format!("uses-{}", name.replace('/', "-")));
-    std::fs::write(&file, format!("{before}#include <{name}>\n")).expect("the header is written");
-    file
+    written(&format!("uses-{}", name.replace('/', "-")), &format!("{before}#include <{name}>\n"))
 }
 
 #[test]
@@ -108,11 +113,7 @@ fn a_type_says_which_header_declared_it() {
 #[test]
 fn defines_reach_the_preprocessor_and_errors_name_their_file() {
     let Some(_) = find_compiler(Target::X86_64Linux) else { return };
-    let directory = std::env::temp_dir().join(format!("ffiscope-defines-{}", std::process::id()));
-    std::fs::create_dir_all(&directory).expect("a temporary folder");
-    let header = directory.join("sized.h");
-    std::fs::write(&header, "#include <stdint.h>\nstruct sized { uint8_t bytes[COUNT]; uint64_t after; };\n")
-        .expect("written");
+    let header = written("sized.h", "#include <stdint.h>\nstruct sized { uint8_t bytes[COUNT]; uint64_t after; };\n");
     let options = HeaderOptions { defines: vec!["COUNT=3".to_owned()], ..HeaderOptions::default() };
     let report = analyze_header(&header, &[Target::X86_64Linux, Target::I686Linux], &options, &[], false);
     for result in &report.results {
@@ -126,9 +127,8 @@ fn defines_reach_the_preprocessor_and_errors_name_their_file() {
     let error = report.errors.first().expect("an error");
     assert_eq!((error.line, error.message.contains("COUNT")), (2, true), "{error:?}");
     // An error in a header it includes names that file and shows its line.
-    std::fs::write(directory.join("broken.h"), "struct inner { int a; wat b; };\n").expect("written");
-    let outer = directory.join("outer.h");
-    std::fs::write(&outer, "#include \"broken.h\"\nstruct outer { int c; };\n").expect("written");
+    written("broken.h", "struct inner { int a; wat b; };\n");
+    let outer = written("outer.h", "#include \"broken.h\"\nstruct outer { int c; };\n");
     let report = analyze_header(&outer, &[Target::X86_64Linux], &HeaderOptions::default(), &[], false);
     let error = report.errors.first().expect("an error");
     let lines: Vec<&str> = error.message.lines().collect();
@@ -139,16 +139,12 @@ fn defines_reach_the_preprocessor_and_errors_name_their_file() {
 #[test]
 fn pragma_pack_in_a_preprocessed_header_is_honoured() {
     let Some(_) = find_compiler(Target::X86_64Linux) else { return };
-    let directory = std::env::temp_dir().join(format!("ffiscope-pack-{}", std::process::id()));
-    std::fs::create_dir_all(&directory).expect("a temporary folder");
-    let header = directory.join("packed.h");
-    std::fs::write(
-        &header,
+    let header = written(
+        "packed.h",
         "#include <stdint.h>\n#pragma pack(push, 1)\nstruct wire { uint8_t tag; uint32_t length; };\n\
          #pragma pack(push, 2)\nstruct half { uint8_t a; uint32_t b; };\n#pragma pack(pop)\n\
          struct still_one { uint8_t a; uint64_t b; };\n#pragma pack(pop)\nstruct natural { uint8_t a; uint32_t b; };\n",
-    )
-    .expect("written");
+    );
     let report = analyze_header(&header, &[Target::X86_64Linux], &HeaderOptions::default(), &[], true);
     let sizes: Vec<(&str, u64)> = report.results[0].types.iter().take(4).map(|t| (t.name.as_str(), t.size)).collect();
     assert_eq!(
@@ -176,15 +172,11 @@ fn fixed_width_names_keep_their_rust_types_through_the_preprocessor() {
 #[test]
 fn msvc_integer_keywords_are_read_as_windows_reads_them() {
     let Some(_) = find_compiler(Target::X86_64Windows) else { return };
-    let directory = std::env::temp_dir().join(format!("ffiscope-msvc-{}", std::process::id()));
-    std::fs::create_dir_all(&directory).expect("a temporary folder");
-    let header = directory.join("wide.h");
     // `__int64_t` is a different name, which must not be rewritten.
-    std::fs::write(
-        &header,
+    let header = written(
+        "wide.h",
         "typedef long long __int64_t;\nstruct wide { char tag; unsigned __int64 big; __int32 mid; __int16 small; __int64_t other; };\n",
-    )
-    .expect("written");
+    );
     let report = analyze_header(&header, &[Target::X86_64Windows], &HeaderOptions::default(), &[], true);
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     let wide = &report.results[0].types[0];
@@ -228,16 +220,12 @@ fn a_cross_target_reading_the_hosts_configuration_headers_says_so() {
 #[test]
 fn complex_numbers_and_glibc_int128_names_are_laid_out_as_compilers_do() {
     let Some(_) = find_compiler(Target::X86_64Linux) else { return };
-    let directory = std::env::temp_dir().join(format!("ffiscope-complex-{}", std::process::id()));
-    std::fs::create_dir_all(&directory).expect("a temporary folder");
-    let header = directory.join("complex-user.h");
     // link.h brings glibc's `__int128_t` members; complex.h declares functions of `_Complex double`.
-    std::fs::write(
-        &header,
+    let header = written(
+        "complex-user.h",
         "#include <complex.h>\n#include <link.h>\n\
          struct cx { char c; float _Complex f; double _Complex d; long double _Complex l; };\n",
-    )
-    .expect("written");
+    );
     let targets: Vec<Target> = Target::ALL.into_iter().filter(|&t| find_compiler(t).is_some()).collect();
     let report = analyze_header(&header, &targets, &HeaderOptions::default(), &[], true);
     let linux_errors: Vec<_> = report.errors.iter().filter(|e| !e.message.starts_with("x86_64-windows")).collect();
@@ -254,10 +242,7 @@ fn complex_numbers_and_glibc_int128_names_are_laid_out_as_compilers_do() {
 #[test]
 fn a_name_no_typedef_declared_is_called_an_unknown_type_name() {
     let Some(_) = find_compiler(Target::X86_64Linux) else { return };
-    let directory = std::env::temp_dir().join(format!("ffiscope-unknown-{}", std::process::id()));
-    std::fs::create_dir_all(&directory).expect("a temporary folder");
-    let header = directory.join("unknown.h");
-    std::fs::write(&header, "#include <stdint.h>\nstruct late { uint8_t a;\n  widget_t b; };\n").expect("written");
+    let header = written("unknown.h", "#include <stdint.h>\nstruct late { uint8_t a;\n  widget_t b; };\n");
     let report = analyze_header(&header, &[Target::X86_64Linux], &HeaderOptions::default(), &[], false);
     let error = report.errors.first().expect("an error");
     assert_eq!((error.line, error.column), (3, 3), "{error:?}");

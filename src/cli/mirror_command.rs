@@ -88,12 +88,7 @@ fn report_text(report: &MirrorReport, out: &mut dyn Write) -> std::io::Result<()
         writeln!(out, "{} <- {} ({}:{})", pair.c, pair.rust, report.mirror, pair.line)?;
         for on in &pair.targets {
             let triple = on.target.triple();
-            let checks: Vec<String> = on
-                .c_verified_by
-                .iter()
-                .map(|by| format!("C verified by {by}"))
-                .chain(on.rust_checked.iter().map(|c| format!("Rust {c}")))
-                .collect();
+            let checks = on.checks();
             let checks = if checks.is_empty() { String::new() } else { format!(" ({})", checks.join("; ")) };
             match on.standing {
                 Standing::Matches => {

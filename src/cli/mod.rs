@@ -72,12 +72,8 @@ pub enum Command {
     Layout {
         /// A header with struct, union, enum and typedef declarations.
         file: std::path::PathBuf,
-        /// Search DIR for the header's includes, after the target's system headers.
-        #[arg(short = 'I', long = "include", value_name = "DIR")]
-        includes: Vec<std::path::PathBuf>,
-        /// Define NAME (as 1, or as VALUE) for the preprocessor.
-        #[arg(short = 'D', long = "define", value_name = "NAME[=VALUE]")]
-        defines: Vec<String>,
+        #[command(flatten)]
+        preprocessor: PreprocessorArgs,
         /// Report only these types (as named: `struct stat`, `z_stream`).
         #[arg(long = "type", value_name = "NAME")]
         types: Vec<String>,
@@ -102,12 +98,8 @@ pub enum Command {
         header: std::path::PathBuf,
         /// The Rust file with the mirrors.
         mirror: std::path::PathBuf,
-        /// Search DIR for the header's includes, after the target's system headers.
-        #[arg(short = 'I', long = "include", value_name = "DIR")]
-        includes: Vec<std::path::PathBuf>,
-        /// Define NAME (as 1, or as VALUE) for the preprocessor.
-        #[arg(short = 'D', long = "define", value_name = "NAME[=VALUE]")]
-        defines: Vec<String>,
+        #[command(flatten)]
+        preprocessor: PreprocessorArgs,
         /// x86_64-linux-gnu, i686-linux-gnu, aarch64-linux-gnu,
         /// armv7-linux-gnueabihf, x86_64-windows-msvc [default: all five].
         #[arg(long = "target")]
@@ -124,6 +116,23 @@ pub enum Command {
         #[arg(long, value_name = "LANGUAGE", value_parser = ["rust", "c"])]
         guards: Option<String>,
     },
+}
+
+/// What the header's preprocessor is told, as `layout` and `mirror` take it.
+#[derive(Debug, clap::Args)]
+pub struct PreprocessorArgs {
+    /// Search DIR for the header's includes, after the target's system headers.
+    #[arg(short = 'I', long = "include", value_name = "DIR")]
+    includes: Vec<std::path::PathBuf>,
+    /// Define NAME (as 1, or as VALUE) for the preprocessor.
+    #[arg(short = 'D', long = "define", value_name = "NAME[=VALUE]")]
+    defines: Vec<String>,
+}
+
+impl PreprocessorArgs {
+    fn options(&self) -> HeaderOptions {
+        HeaderOptions { includes: self.includes.clone(), defines: self.defines.clone() }
+    }
 }
 
 /// Exit code for bad usage or an unknown id (clap uses it too).
@@ -157,13 +166,12 @@ pub struct Io<'a> {
 pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
     match command {
         Command::Scenarios { json } => list_scenarios(*json, io.out),
-        Command::Layout { file, includes, defines, types, targets, json, verify } => {
-            let options = HeaderOptions { includes: includes.clone(), defines: defines.clone() };
-            layout_header(file, &options, types, targets, *json, *verify, io)
+        Command::Layout { file, preprocessor, types, targets, json, verify } => {
+            layout_header(file, &preprocessor.options(), types, targets, *json, *verify, io)
         }
         Command::Handout { out } => write_handout(out, io),
-        Command::Mirror { header, mirror, includes, defines, targets, json, verify, guards } => {
-            let options = HeaderOptions { includes: includes.clone(), defines: defines.clone() };
+        Command::Mirror { header, mirror, preprocessor, targets, json, verify, guards } => {
+            let options = preprocessor.options();
             let targets = match chosen_targets(targets, Target::ALL.to_vec(), io) {
                 Ok(chosen) => chosen,
                 Err(code) => return code,

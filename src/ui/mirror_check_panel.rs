@@ -91,24 +91,20 @@ fn standing_of(pair: &MirrorPair) -> (String, Color32) {
 const MIN_PAIR_WIDTH: f32 = 420.0;
 
 /// The mirror of the C type `c_name`, if there is one: each target's
-/// difference in words and the two grids.
-pub fn mirror_detail_ui(ui: &mut Ui, session: &LabSession, c_name: &str) {
-    let Some(pair) = session.mirror().and_then(|m| m.pair_for(c_name)) else { return };
+/// difference in words and the two grids. Returns whether there was one.
+pub fn mirror_detail_ui(ui: &mut Ui, session: &LabSession, c_name: &str) -> bool {
+    let Some(pair) = session.mirror().and_then(|m| m.pair_for(c_name)) else { return false };
     let (text, color) = standing_of(pair);
     ui.label(RichText::new(format!("Rust mirror `{}`: {text}", pair.rust)).strong().color(color));
     for on in &pair.targets {
         ui.push_id(("mirror", on.target.triple()), |ui| target_pair_ui(ui, pair, on));
     }
+    true
 }
 
 fn target_pair_ui(ui: &mut Ui, pair: &MirrorPair, on: &PairOnTarget) {
     let triple = on.target.triple();
-    let checks: Vec<String> = on
-        .c_verified_by
-        .iter()
-        .map(|by| format!("C verified by {by}"))
-        .chain(on.rust_checked.iter().map(|c| format!("Rust {c}")))
-        .collect();
+    let checks = on.checks();
     let heading = match on.standing {
         Standing::Matches => RichText::new(format!("{triple}: matches")).color(MATCH_COLOR),
         Standing::Differs => RichText::new(format!(

@@ -256,8 +256,7 @@ fn results_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView, commands: &
         return;
     };
     // The mirror of the type shown first: it is what the Rust pane asks about.
-    if session.mirror().and_then(|m| m.pair_for(name)).is_some() {
-        mirror_detail_ui(ui, session, name);
+    if mirror_detail_ui(ui, session, name) {
         ui.separator();
     }
     let moved = differences(report, name);

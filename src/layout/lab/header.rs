@@ -12,7 +12,7 @@ use super::engine::lay_out;
 use super::gnu_c::read_preprocessed;
 use super::lexer::ParseError;
 use super::parser::Declarations;
-use super::report::{LabReport, TargetReport, TypeReport};
+use super::report::{LabReport, TargetReport, TypeReport, answered};
 use super::verify::{Compiler, find_compiler, run_with_timeout, verify_preprocessed};
 
 /// A preprocessor that has not answered in this long is stopped.
@@ -330,13 +330,10 @@ fn analyze_target(
         }
     }
     // The host's compiler cannot answer for another target's numbers.
-    let verification = (check && !preprocessed.host_headers)
-        .then(|| verify_preprocessed(&preprocessed.compiler, &preprocessed.text, &layouts));
-    let (verification, verification_error) = match verification {
-        Some(Ok(v)) => (Some(v), None),
-        Some(Err(e)) => (None, Some(e)),
-        None => (None, None),
-    };
+    let (verification, verification_error) = answered(
+        (check && !preprocessed.host_headers)
+            .then(|| verify_preprocessed(&preprocessed.compiler, &preprocessed.text, &layouts)),
+    );
     let types = layouts
         .iter()
         .zip(declared)

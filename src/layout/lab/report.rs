@@ -79,6 +79,17 @@ pub struct DeclaredAt {
 }
 
 impl TypeReport {
+    /// The layout it reports.
+    pub fn layout(&self) -> Layout {
+        Layout {
+            name: self.name.clone(),
+            kind: self.kind,
+            size: self.size,
+            align: self.align,
+            fields: self.fields.iter().map(Field::from).collect(),
+        }
+    }
+
     /// `layout` as reported on `target`, with what `verification` found of it.
     pub fn of(
         layout: &Layout,
@@ -134,18 +145,17 @@ impl LabReport {
 
     /// The layouts for one target, as the model has them.
     pub fn layouts(&self, target: Target) -> Vec<Layout> {
-        self.results
-            .iter()
-            .filter(|r| r.target == target)
-            .flat_map(|r| &r.types)
-            .map(|t| Layout {
-                name: t.name.clone(),
-                kind: t.kind,
-                size: t.size,
-                align: t.align,
-                fields: t.fields.iter().map(Field::from).collect(),
-            })
-            .collect()
+        self.results.iter().filter(|r| r.target == target).flat_map(|r| &r.types).map(TypeReport::layout).collect()
+    }
+}
+
+/// A verification that was asked for, split into what the compiler said
+/// and why it could not answer.
+pub(crate) fn answered(asked: Option<Result<Verification, String>>) -> (Option<Verification>, Option<String>) {
+    match asked {
+        Some(Ok(verification)) => (Some(verification), None),
+        Some(Err(why)) => (None, Some(why)),
+        None => (None, None),
     }
 }
 
@@ -179,12 +189,7 @@ pub fn analyze(file: &str, source: &str, targets: &[Target], check: bool) -> Lab
         }
         let compiler = if check { find_compiler(target) } else { None };
         // Types the text got wrong are not asked of the compiler; the rest are.
-        let checked = compiler.as_ref().map(|c| verify(c, source, &layouts));
-        let (verification, verification_error) = match checked {
-            Some(Ok(v)) => (Some(v), None),
-            Some(Err(e)) => (None, Some(e)),
-            None => (None, None),
-        };
+        let (verification, verification_error) = answered(compiler.as_ref().map(|c| verify(c, source, &layouts)));
         let types = layouts
             .iter()
             .map(|layout| TypeReport::of(layout, &declarations, target, verification.as_ref(), None))

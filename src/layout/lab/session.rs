@@ -57,7 +57,7 @@ pub enum LabCommand {
 type Analysis = (LabReport, Vec<(Target, Declarations)>, Option<MirrorReport>);
 
 /// What the worker is handed to analyse.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Inputs {
     name: String,
     text: String,
@@ -112,10 +112,12 @@ pub struct LabSession {
     mirror_text: String,
     /// The mirror checked against the model.
     mirror: Option<MirrorReport>,
-    /// The report the compilers are producing, for the inputs as they were.
-    pending: Option<(Inputs, Receiver<Analysis>)>,
-    /// The last finished verification, valid while the inputs stay the same.
-    verified: Option<(Inputs, LabReport, Option<MirrorReport>)>,
+    /// Bumped whenever the text, the mirror, the targets or the options change.
+    inputs_version: u64,
+    /// The report the compilers are producing, for the inputs of that version.
+    pending: Option<(u64, Receiver<Analysis>)>,
+    /// The last finished verification and the version of the inputs it is of.
+    verified: Option<(u64, LabReport, Option<MirrorReport>)>,
     /// The layout being made for the text and targets as they are now.
     laying_out: Option<Receiver<Analysis>>,
     /// Files being read on worker threads (a header and its mirror can be
@@ -154,6 +156,7 @@ impl LabSession {
             for_selected: None,
             mirror_text,
             mirror: None,
+            inputs_version: 0,
             pending: None,
             verified: None,
             laying_out: None,
@@ -219,13 +222,8 @@ impl LabSession {
     }
 
     /// The last verification, if it was of the inputs as they are now.
-    fn current_verification(&self) -> Option<&(Inputs, LabReport, Option<MirrorReport>)> {
-        self.verified.as_ref().filter(|(inputs, ..)| {
-            inputs.text == self.text
-                && inputs.targets == self.targets
-                && inputs.mirror_text == self.mirror_text
-                && inputs.options == self.options
-        })
+    fn current_verification(&self) -> Option<&(u64, LabReport, Option<MirrorReport>)> {
+        self.verified.as_ref().filter(|(version, ..)| *version == self.inputs_version)
     }
 
     /// The compilers' report if it is for the current text, else the model's.
@@ -399,6 +397,7 @@ impl LabSession {
     /// Starts laying the text out again on a worker; a layout still being
     /// made for the text as it was is dropped with its receiver.
     fn relayout(&mut self) {
+        self.inputs_version += 1;
         let (sender, receiver) = channel();
         let inputs = self.inputs();
         let spawned = std::thread::Builder::new().name("lab-layout".into()).spawn(move || {
@@ -433,12 +432,11 @@ impl LabSession {
     fn start_verification(&mut self) {
         let (sender, receiver) = channel();
         let inputs = self.inputs();
-        let for_thread = inputs.clone();
         let spawned = std::thread::Builder::new().name("lab-verification".into()).spawn(move || {
-            let _ = sender.send(for_thread.analyze(true));
+            let _ = sender.send(inputs.analyze(true));
         });
         match spawned {
-            Ok(_) => self.pending = Some((inputs, receiver)),
+            Ok(_) => self.pending = Some((self.inputs_version, receiver)),
             Err(error) => self.message = Some(format!("Could not start the verification: {error}")),
         }
     }
@@ -455,8 +453,8 @@ impl LabSession {
         let Some((_, receiver)) = &self.pending else { return false };
         match receiver.try_recv() {
             Ok((report, _, mirror)) => {
-                if let Some((inputs, _)) = self.pending.take() {
-                    self.verified = Some((inputs, report, mirror));
+                if let Some((version, _)) = self.pending.take() {
+                    self.verified = Some((version, report, mirror));
                 }
                 true
             }

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::layout::Layout;
 use crate::layout::lab::parser::{Declarations, RecordDef};
-use crate::layout::lab::report::LabReport;
+use crate::layout::lab::report::{LabReport, TypeReport};
 use crate::layout::lab::{ParseError, Target};
 use diff::{Difference, Side, compare};
 use rust_model::{CNames, RustLayout, rust_layouts_with};
@@ -76,6 +76,14 @@ pub struct MirrorPair {
     pub targets: Vec<PairOnTarget>,
 }
 
+impl PairOnTarget {
+    /// Who checked what here: "C verified by gcc 12.2.0", "Rust checked by rustc 1.95.0".
+    pub fn checks(&self) -> Vec<String> {
+        let c = self.c_verified_by.iter().map(|by| format!("C verified by {by}"));
+        c.chain(self.rust_checked.iter().map(|said| format!("Rust {said}"))).collect()
+    }
+}
+
 impl MirrorPair {
     pub fn differs(&self) -> bool {
         self.targets.iter().any(|t| matches!(t.standing, Standing::Differs | Standing::NoMirror | Standing::Unreadable))
@@ -130,15 +138,11 @@ pub fn check_mirror(
     mirror_name: &str,
     check: bool,
 ) -> MirrorReport {
-    let targets: Vec<Target> = declarations.iter().map(|(t, _)| *t).chain(c.results.iter().map(|r| r.target)).fold(
-        Vec::new(),
-        |mut all, t| {
-            if !all.contains(&t) {
-                all.push(t);
-            }
-            all
-        },
-    );
+    // Every target either side was read for, in the usual order.
+    let targets: Vec<Target> = Target::ALL
+        .into_iter()
+        .filter(|t| declarations.iter().any(|(d, _)| d == t) || c.results.iter().any(|r| r.target == *t))
+        .collect();
     let c_names: Vec<&str> = c.results.iter().flat_map(|r| r.types.iter().map(|t| t.name.as_str())).collect();
     let typedefs: FxHashMap<&str, &str> = declarations
         .iter()
@@ -218,7 +222,7 @@ fn pair_on_target(
 ) -> PairOnTarget {
     let result = c.results.iter().find(|r| r.target == target);
     let c_type = result.and_then(|r| r.types.iter().find(|t| t.name == c_name));
-    let c_layout = c.layouts(target).into_iter().find(|l| l.name == c_name);
+    let c_layout = c_type.map(TypeReport::layout);
     let mut pair = PairOnTarget {
         target,
         standing: Standing::Matches,
@@ -232,15 +236,12 @@ fn pair_on_target(
     };
     let rust = match rust {
         None => {
-            pair.standing = if c_layout.is_some() { Standing::NoMirror } else { Standing::NoCType };
-            pair.why = Some(if c_layout.is_some() {
-                format!("the mirror is cfg'd out on {}, where C has `{c_name}`", target.triple())
+            (pair.standing, pair.why) = if c_layout.is_some() {
+                let why = format!("the mirror is cfg'd out on {}, where C has `{c_name}`", target.triple());
+                (Standing::NoMirror, Some(why))
             } else {
-                format!("neither C nor the mirror has it on {}", target.triple())
-            });
-            if c_layout.is_none() {
-                pair.standing = Standing::NoCType;
-            }
+                (Standing::NoCType, Some(format!("neither C nor the mirror has it on {}", target.triple())))
+            };
             return pair;
         }
         Some(Err(why)) => {
@@ -269,11 +270,9 @@ fn pair_on_target(
     let record = declarations.and_then(|d| d.records.iter().find(|r| r.name == c_name));
     let records = declarations.map_or(&[][..], |d| d.records.as_slice());
     let c_classes = c_field_classes(&c_layout, record, records, target);
-    let mut rust_layout = rust.layout.clone();
-    rust_layout.name.clone_from(&rust.layout.name);
     pair.differences = compare(
         Side { layout: &c_layout, classes: &c_classes },
-        Side { layout: &rust_layout, classes: &rust.fields },
+        Side { layout: &rust.layout, classes: &rust.fields },
         rust.repr_c,
         target,
     );

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use super::rust_reader::RustFile;
-use super::types::{Known, LIBC_NAMES, MORE_LIBC_NAMES, known, primitive};
+use super::types::{Known, LIBC_SCALARS, known, primitive};
 use crate::layout::Layout;
 use crate::layout::lab::Target;
 use crate::layout::lab::verify::run_with_timeout;
@@ -169,7 +169,7 @@ fn probe_prelude(file: &RustFile, target: Target) -> String {
     );
     // The probe cannot reach the libc crate: the names the model knows, as the model knows them.
     probe.push_str("mod libc {\n    pub use core::ffi::c_void;\n");
-    for name in LIBC_NAMES.iter().chain(&MORE_LIBC_NAMES) {
+    for name in LIBC_SCALARS {
         if let Some(Known::Scalar(scalar, class)) = known(name, target) {
             let _ = writeln!(probe, "    pub type {name} = {};", primitive(scalar, class, target));
         }

@@ -101,7 +101,7 @@ pub fn c_class(ty: &TypeRef, unsigned: bool, text: &str, records: &[RecordDef], 
         TypeRef::Record(id) => {
             // An aligned typedef of a scalar is held as a record of one `value`.
             match records.get(*id).map(|r| r.members.as_slice()) {
-                Some([only]) if only.name.as_deref() == Some("value") && r_is_alias(records, *id) => {
+                Some([only]) if only.name.as_deref() == Some("value") && is_typedef_record(records, *id) => {
                     c_class(&only.ty, only.unsigned, &only.ty_text, records, target)
                 }
                 _ => TypeClass::Record,
@@ -110,7 +110,7 @@ pub fn c_class(ty: &TypeRef, unsigned: bool, text: &str, records: &[RecordDef], 
     }
 }
 
-fn r_is_alias(records: &[RecordDef], id: usize) -> bool {
+fn is_typedef_record(records: &[RecordDef], id: usize) -> bool {
     records.get(id).is_some_and(|r| !r.name.starts_with("struct ") && !r.name.starts_with("union "))
 }
 
@@ -148,7 +148,7 @@ fn scalar_class(scalar: Scalar, unsigned: bool, text: &str, target: Target) -> T
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Known {
     /// A scalar of this class.
-    Scalar(Scalar, TypeClass2),
+    Scalar(Scalar, ScalarClass),
     /// `MaybeUninit<T>` and the like: laid out as their one argument.
     Transparent,
     /// `PhantomData<T>`: nothing.
@@ -163,7 +163,7 @@ pub enum Known {
 
 /// A scalar's class without the allocation of [`TypeClass`], for the tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TypeClass2 {
+pub enum ScalarClass {
     Signed,
     Unsigned,
     /// `c_char`: signed where the target's C `char` is.
@@ -173,16 +173,16 @@ pub enum TypeClass2 {
     RustChar,
 }
 
-impl TypeClass2 {
+impl ScalarClass {
     pub fn class(self, scalar: Scalar, target: Target) -> TypeClass {
         let bits = target.scalar(scalar).0 * 8;
         match self {
-            TypeClass2::Signed => TypeClass::Int { bits, signed: true },
-            TypeClass2::Unsigned => TypeClass::Int { bits, signed: false },
-            TypeClass2::PlainChar => TypeClass::Int { bits, signed: target.char_is_signed() },
-            TypeClass2::Float => TypeClass::Float { bits },
-            TypeClass2::Bool => TypeClass::Bool,
-            TypeClass2::RustChar => TypeClass::RustChar,
+            ScalarClass::Signed => TypeClass::Int { bits, signed: true },
+            ScalarClass::Unsigned => TypeClass::Int { bits, signed: false },
+            ScalarClass::PlainChar => TypeClass::Int { bits, signed: target.char_is_signed() },
+            ScalarClass::Float => TypeClass::Float { bits },
+            ScalarClass::Bool => TypeClass::Bool,
+            ScalarClass::RustChar => TypeClass::RustChar,
         }
     }
 }
@@ -192,7 +192,7 @@ impl TypeClass2 {
 /// there (a libc type the target's libc does not have).
 pub fn known(name: &str, target: Target) -> Option<Known> {
     use Scalar as S;
-    use TypeClass2 as C;
+    use ScalarClass as C;
     let linux = target != Target::X86_64Windows;
     let bits64 = matches!(target, Target::X86_64Linux | Target::Aarch64Linux | Target::X86_64Windows);
     // `c_long` is 8 bytes on 64-bit Linux, 4 on 32-bit Linux and on Windows.
@@ -278,8 +278,9 @@ pub fn known(name: &str, target: Target) -> Option<Known> {
     }
 }
 
-/// The libc names [`known`] answers for, to declare them for rustc's probe.
-pub const LIBC_NAMES: [&str; 37] = [
+/// The libc names [`known`] answers for as scalars, to declare them for
+/// rustc's probe.
+pub const LIBC_SCALARS: &[&str] = &[
     "c_schar",
     "c_uchar",
     "c_short",
@@ -317,10 +318,6 @@ pub const LIBC_NAMES: [&str; 37] = [
     "blkcnt_t",
     "uid_t",
     "gid_t",
-];
-
-/// More libc names [`known`] answers for.
-pub const MORE_LIBC_NAMES: [&str; 12] = [
     "pid_t",
     "clockid_t",
     "clock_t",
@@ -332,23 +329,22 @@ pub const MORE_LIBC_NAMES: [&str; 12] = [
     "ino64_t",
     "blkcnt64_t",
     "wchar_t",
-    "c_void",
 ];
 
 /// The Rust primitive a scalar of class `class` is on `target`, to declare
 /// a libc name for rustc's probe (`pub type c_long = i64;`).
-pub fn primitive(scalar: Scalar, class: TypeClass2, target: Target) -> &'static str {
+pub fn primitive(scalar: Scalar, class: ScalarClass, target: Target) -> &'static str {
     let bytes = target.scalar(scalar).0;
     if scalar == Scalar::PointerSized {
-        return if class == TypeClass2::Signed { "isize" } else { "usize" };
+        return if class == ScalarClass::Signed { "isize" } else { "usize" };
     }
     let signed = match class {
-        TypeClass2::Signed => true,
-        TypeClass2::PlainChar => target.char_is_signed(),
-        TypeClass2::Float => return if bytes == 4 { "f32" } else { "f64" },
-        TypeClass2::Bool => return "bool",
-        TypeClass2::RustChar => return "char",
-        TypeClass2::Unsigned => false,
+        ScalarClass::Signed => true,
+        ScalarClass::PlainChar => target.char_is_signed(),
+        ScalarClass::Float => return if bytes == 4 { "f32" } else { "f64" },
+        ScalarClass::Bool => return "bool",
+        ScalarClass::RustChar => return "char",
+        ScalarClass::Unsigned => false,
     };
     match (bytes, signed) {
         (1, true) => "i8",
