@@ -150,7 +150,7 @@ pub fn differences(report: &LabReport, name: &str) -> Vec<String> {
     let layouts: Vec<(Target, Layout)> = report
         .results
         .iter()
-        .filter_map(|r| report.layouts(r.target).into_iter().find(|l| l.name == name).map(|l| (r.target, l)))
+        .filter_map(|r| r.types.iter().find(|t| t.name == name).map(|t| (r.target, t.layout())))
         .collect();
     let Some((_, first)) = layouts.first() else { return Vec::new() };
     let mut lines = Vec::new();
@@ -285,7 +285,8 @@ fn results_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView, commands: &
     let mut hovered = None;
     let mut target_ui = |ui: &mut Ui, result: &TargetReport| {
         let Some(ty) = result.types.iter().find(|t| t.name == name) else { return };
-        let Some(layout) = report.layouts(result.target).into_iter().find(|l| l.name == name) else { return };
+        // The type shown only: laying out every type of a large header each frame is what this avoids.
+        let layout = ty.layout();
         ui.push_id(result.target.triple(), |ui| {
             if let Some(name) = target_column_ui(ui, result, ty, &layout, highlighted.as_deref()) {
                 hovered = Some(name);
