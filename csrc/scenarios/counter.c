@@ -34,9 +34,17 @@ struct counter *counter_new(void) {
 }
 /* [/step] */
 
-/* Long enough that another thread's load lands between our load and store. */
+/* Long enough that another thread's load lands between our load and store.
+ * Now and then it also yields there, so that the race is run on a busy
+ * machine too: with one core free, a thread could otherwise do all its
+ * increments inside one time slice, the threads one after another, and
+ * lose nothing. */
 static void widen_window(void) {
+    static _Thread_local unsigned calls;
     for (volatile int i = 0; i < 400; i++) {
+    }
+    if (++calls % 256 == 0) {
+        sched_yield();
     }
 }
 
