@@ -7,6 +7,8 @@
 const C_SOURCES: &[&str] = &[
     "csrc/tracker.c",
     "csrc/tracker_drain.c",
+    "csrc/tracker_sites.c",
+    "csrc/tracker_slabs.c",
     "csrc/call_log.c",
     "csrc/demo.c",
     "csrc/bench_loops.c",

@@ -1,15 +1,20 @@
 /*
  * tracker.c — the instrumented allocator behind fs_malloc and friends.
  *
- * Layout of a C block:  [header 16 B][user bytes ...][canary 16 B]
+ * A small C block is a slot in one of the tracker's slabs (tracker_slabs.c):
+ *     [user bytes ...][canary 16 B]
+ * and its bookkeeping sits beside the slab, found from the address by
+ * arithmetic. A larger block, or any block when the caller supplies a
+ * backing allocator, comes from that allocator and is kept in a table:
+ *     [header 16 B][user bytes ...][canary 16 B]
  *
  * Each thread works in its own shard (tracker_shard.h): the fast path takes
  * the shard's lock, which no other thread wants, writes one event into the
- * shard's ring and touches nothing shared. A block that is not in the
- * caller's shard (freed by another thread) is looked up in the others, under
- * their locks; so are the anomalies' details and every query. The fast path
- * calls no malloc-family function except the backing allocator for the block
- * itself: the tracker's own tables, rings and quarantines come from mmap.
+ * shard's ring and touches nothing shared. A block freed by another thread
+ * is released in the shard that owns it, under that shard's lock, so all of
+ * a block's events are in one ring. Anomalies' details and queries look in
+ * every shard. The fast path calls no malloc-family function: the slabs,
+ * tables, rings and quarantines come from mmap.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -38,13 +43,13 @@ static pthread_once_t heartbeat_once = PTHREAD_ONCE_INIT;
 
 /* Zeroed, page-granular, and never from malloc: the tracker must not call
  * into an allocator that may be the one it is recording. */
-static void *internal_alloc(size_t bytes) {
+void *tracker_internal_alloc(size_t bytes) {
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                    -1, 0);
     return p == MAP_FAILED ? NULL : p;
 }
 
-static void internal_free(void *p, size_t bytes) {
+void tracker_internal_free(void *p, size_t bytes) {
     if (p) {
         munmap(p, bytes);
     }
@@ -159,7 +164,7 @@ static thread_record *current_record(void) {
     pthread_once(&record_key_once, create_record_key);
     pthread_mutex_lock(&records_lock);
     if (!free_records) {
-        thread_record *chunk = internal_alloc(RECORDS_PER_CHUNK * sizeof(thread_record));
+        thread_record *chunk = tracker_internal_alloc(RECORDS_PER_CHUNK * sizeof(thread_record));
         for (size_t i = 0; chunk && i < RECORDS_PER_CHUNK; i++) {
             chunk[i].next_free = free_records;
             free_records = &chunk[i];
@@ -189,18 +194,18 @@ static size_t quarantine_bytes_of(const shard *s) {
 static bool table_grow(table *tab);
 
 static shard *shard_new(fs_tracker *t) {
-    shard *s = internal_alloc(sizeof(shard));
+    shard *s = tracker_internal_alloc(sizeof(shard));
     if (!s) {
         return NULL;
     }
-    s->ring = internal_alloc(ring_bytes(t));
+    s->ring = tracker_internal_alloc(ring_bytes(t));
     s->ring_mask = t->ring_capacity - 1;
     s->quarantine_mask = round_up_pow2(t->quarantine_max_blocks) - 1;
-    s->quarantine = internal_alloc(quarantine_bytes_of(s));
+    s->quarantine = tracker_internal_alloc(quarantine_bytes_of(s));
     if (!s->ring || !s->quarantine || !table_grow(&s->live)) {
-        internal_free(s->ring, ring_bytes(t));
-        internal_free(s->quarantine, quarantine_bytes_of(s));
-        internal_free(s, sizeof(shard));
+        tracker_internal_free(s->ring, ring_bytes(t));
+        tracker_internal_free(s->quarantine, quarantine_bytes_of(s));
+        tracker_internal_free(s, sizeof(shard));
         return NULL;
     }
     return s;
@@ -243,6 +248,10 @@ static shard *shard_acquire(fs_tracker *t) {
     if (chosen) {
         chosen->owner = me;
         chosen->owner_token = token;
+        /* The ring announces its new thread with its next record (emit). */
+        shard_lock(chosen);
+        chosen->owner_thread = thread_id();
+        shard_unlock(chosen);
     } else {
         chosen = t->shards[token % count];
     }
@@ -264,11 +273,12 @@ static size_t shard_count_of(fs_tracker *t) {
     return atomic_load_explicit(&t->shard_count, memory_order_acquire);
 }
 
-/* ---- the event ring (the caller holds the shard's lock) ---------------- */
+/* ---- the clock (the caller holds the shard's lock) ---------------------- */
 
 /* A tick read from the clock for the next event, never behind the ring's
- * last one nor behind `at_least`. Allocations, reallocs and anomalies take
- * these. */
+ * last one nor behind `at_least`. Events whose order against another ring
+ * matters take these: blocks from the backing allocator (whose addresses
+ * the C library may hand to another thread), reallocs and anomalies. */
 static inline uint64_t stamp(shard *s, uint64_t at_least) {
     uint64_t now = event_ticks();
     if (now < at_least) {
@@ -284,16 +294,16 @@ static inline uint64_t stamp(shard *s, uint64_t at_least) {
 }
 
 /*
- * The fast clock, for frees. Reading the time-stamp counter costs about as
- * much as a whole malloc+free pair, so a free reuses its ring's last stamp
- * while the heartbeat epoch has not moved, at most 15 times in a row. Its
- * time is then early by at most about a millisecond, never late, and the
- * merge's order is kept: what must follow a free (an allocation at the same
- * address, on any thread) reads the clock after the free happened, and what
- * must precede it (the block's allocation) is in the same ring, at or below
- * the reused stamp (`at_least`).
+ * The fast clock. Reading the time-stamp counter costs about as much as a
+ * whole malloc+free pair, so an event may reuse its ring's last stamp while
+ * the heartbeat epoch has not moved, at most 15 times in a row. Its time is
+ * then early by at most about a millisecond, never late. Order is kept:
+ * every event of a slab block is in its owner's ring, in the order it
+ * happened; a free of a backing block is stamped at or after the block's
+ * allocation (`at_least`), and what may follow it on another thread (an
+ * allocation at the same address) reads the clock after it happened.
  */
-static inline uint64_t stamp_free(shard *s, uint64_t at_least) {
+static inline uint64_t stamp_fast(shard *s, uint64_t at_least) {
     if (s->stamps_reused < 15 && s->last_ticks >= at_least &&
         s->stamp_epoch == atomic_load_explicit(&fs_clock_epoch, memory_order_relaxed)) {
         s->stamps_reused++;
@@ -302,13 +312,14 @@ static inline uint64_t stamp_free(shard *s, uint64_t at_least) {
     return stamp(s, at_least);
 }
 
-/* Room for `slots` slots at the head, or NULL after counting a drop. */
+/* ---- the event ring (the caller holds the shard's lock) ---------------- */
+
+/* Room for `slots` slots at the head, or NULL when the ring is full. */
 static inline slot *ring_claim(shard *s, unsigned slots) {
     uint64_t capacity = s->ring_mask + 1;
     if (s->head + slots - s->cached_tail > capacity) {
         s->cached_tail = atomic_load_explicit(&s->tail, memory_order_acquire);
         if (s->head + slots - s->cached_tail > capacity) {
-            s->events_dropped++;
             return NULL;
         }
     }
@@ -317,57 +328,72 @@ static inline slot *ring_claim(shard *s, unsigned slots) {
 
 static inline void ring_publish(shard *s, unsigned slots) {
     s->head += slots;
-    s->events_recorded++;
     atomic_store_explicit(&s->published, s->head, memory_order_release);
 }
 
-/* Writes and publishes an event of `slots` slots; the second, if any, holds
- * the related block. Counts a drop when the ring has no room. */
-static inline void emit_slots(shard *s, unsigned slots, uint64_t ticks, uint8_t kind,
-                              uint8_t domain, uintptr_t address, size_t size,
-                              uintptr_t related_address, size_t related_size, const char *site,
-                              const char *related_site) {
-    slot *target = ring_claim(s, slots);
-    if (!target) {
+/* Tells the reader that the ring's events from the next one on are
+ * `thread`'s. With the list full (a reader that has not drained through
+ * many adoptions), events keep saying their thread themselves. */
+static void announce_thread(shard *s, uint32_t thread) {
+    uint64_t written = atomic_load_explicit(&s->marks_written, memory_order_relaxed);
+    if (written - atomic_load_explicit(&s->marks_read, memory_order_acquire) >= THREAD_MARKS) {
         return;
     }
-    target->event = (record){
-        .ticks = ticks,
-        .address = address,
-        .size = size,
-        .site = site,
-        .related_site = related_site,
-        .thread = thread_id(),
-        .kind = kind,
-        .domain = domain,
-        .slots = (uint8_t)slots,
-    };
-    if (slots == 2) {
-        slot *extension = &s->ring[(s->head + 1) & s->ring_mask];
-        extension->extension.related_address = related_address;
-        extension->extension.related_size = related_size;
+    s->thread_marks[written % THREAD_MARKS] = (thread_mark){.position = s->head, .thread = thread};
+    atomic_store_explicit(&s->marks_written, written + 1, memory_order_release);
+    s->ring_thread = thread;
+}
+
+/* Writes and publishes one event. It takes a second slot when it has a
+ * related block, a size past 48 bits or a thread other than the ring's. */
+static inline void emit_event(shard *s, uint64_t ticks, uint8_t kind, uint8_t domain,
+                              uintptr_t address, size_t size, uint32_t site, uint32_t related_site,
+                              bool related, uintptr_t related_address, size_t related_size) {
+    uint32_t me = thread_id();
+    if (me != s->ring_thread && me == s->owner_thread) {
+        announce_thread(s, me);
     }
+    bool extended = related || me != s->ring_thread || size > RECORD_SIZE_MASK;
+    unsigned slots = extended ? 2 : 1;
+    slot *target = ring_claim(s, slots);
+    if (!target) {
+        s->events_dropped++;
+        return;
+    }
+    /* Field by field: a record built on the stack and copied whole is read
+     * back with wide loads the narrow stores cannot forward to. */
+    target->event.ticks = ticks;
+    target->event.address = address;
+    target->event.packed = (size & RECORD_SIZE_MASK) | ((uint64_t)kind << RECORD_KIND_SHIFT) |
+                           ((uint64_t)domain << RECORD_DOMAIN_SHIFT) |
+                           (extended ? RECORD_EXTENDED : 0);
+    target->event.site = site;
+    target->event.related_site = related_site;
+    if (extended) {
+        record_extension *extension = &s->ring[(s->head + 1) & s->ring_mask].extension;
+        extension->related_address = related_address;
+        extension->related_size = related_size;
+        extension->size = size;
+        extension->thread = me;
+        extension->unused = 0;
+    }
+    s->events_recorded++;
     ring_publish(s, slots);
 }
 
 static inline void emit(shard *s, uint64_t ticks, uint8_t kind, uint8_t domain, uintptr_t address,
-                        size_t size, const char *site, const char *related_site) {
-    emit_slots(s, 1, ticks, kind, domain, address, size, 0, 0, site, related_site);
+                        size_t size, uint32_t site, uint32_t related_site) {
+    emit_event(s, ticks, kind, domain, address, size, site, related_site, false, 0, 0);
 }
 
-/* An event with a related block: realloc (the old block) and anomalies. */
-static void emit_related(shard *s, uint64_t ticks, uint8_t kind, uint8_t domain, uintptr_t address,
-                         size_t size, uintptr_t related_address, size_t related_size,
-                         const char *site, const char *related_site) {
-    emit_slots(s, 2, ticks, kind, domain, address, size, related_address, related_size, site,
-               related_site);
-}
-
+/* An anomaly: `site` is where it happened, `related_site` who allocated (or
+ * first freed) the block at `block`; `detail` is the anomaly's number. */
 static void emit_anomaly(fs_tracker *t, shard *s, uint8_t kind, uint8_t domain, uintptr_t address,
-                         size_t size, uintptr_t block, size_t detail, const char *site,
-                         const char *related_site) {
+                         size_t size, uintptr_t block, size_t detail, uint32_t site,
+                         uint32_t related_site) {
     atomic_fetch_add_explicit(&t->anomalies, 1, memory_order_relaxed);
-    emit_related(s, stamp(s, 0), kind, domain, address, size, block, detail, site, related_site);
+    emit_event(s, stamp(s, 0), kind, domain, address, size, site, related_site, true, block,
+               detail);
 }
 
 /* ---- the live-block table (linear probing, backward-shift deletion) --- */
@@ -402,7 +428,7 @@ static void table_place(table *tab, const entry *item) { *table_claim(tab, item-
 
 static bool table_grow(table *tab) {
     size_t capacity = tab->capacity ? tab->capacity * 2 : INITIAL_TABLE_CAPACITY;
-    entry *slots = internal_alloc(capacity * sizeof(entry));
+    entry *slots = tracker_internal_alloc(capacity * sizeof(entry));
     if (!slots) {
         return false;
     }
@@ -415,18 +441,14 @@ static bool table_grow(table *tab) {
             table_place(tab, &old.slots[i]);
         }
     }
-    internal_free(old.slots, old.capacity * sizeof(entry));
+    tracker_internal_free(old.slots, old.capacity * sizeof(entry));
     return true;
 }
 
-/* Room for one more key, growing the table when it is half full. */
-static bool table_reserve(table *tab) {
-    return (tab->count + 1) * 2 <= tab->capacity || table_grow(tab);
-}
-
-/* Inserts a new key; the caller has checked that it is absent. */
+/* Inserts a new key, growing the table when it is half full; the caller
+ * has checked that the key is absent. */
 static bool table_insert(table *tab, const entry *item) {
-    if (!table_reserve(tab)) {
+    if ((tab->count + 1) * 2 > tab->capacity && !table_grow(tab)) {
         return false;
     }
     table_place(tab, item);
@@ -530,16 +552,16 @@ static size_t poison_damage(uintptr_t user, size_t size) {
 
 /* ---- history and quarantine (the caller holds the shard's lock) -------- */
 
-static void history_push(shard *s, uintptr_t address, size_t size, const char *alloc_site,
-                         const char *free_site, uint8_t domain, uint64_t ticks) {
-    s->history[s->history_next++ % HISTORY_PER_SHARD] = (freed_record){
-        .address = address,
-        .size = size,
-        .alloc_site = alloc_site,
-        .free_site = free_site,
-        .free_ticks = ticks,
-        .domain = domain,
-    };
+/* Frees of blocks in tables; a slab slot remembers its own last free. */
+static void history_push(shard *s, uintptr_t address, size_t size, uint32_t alloc_site,
+                         uint32_t free_site, uint8_t domain, uint64_t ticks) {
+    freed_record *r = &s->history[s->history_next++ % HISTORY_PER_SHARD];
+    r->address = address;
+    r->size = size;
+    r->free_ticks = ticks;
+    r->alloc_site = alloc_site;
+    r->free_site = free_site;
+    r->domain = domain;
 }
 
 /* The most recent free of exactly this address in this shard, if remembered. */
@@ -557,7 +579,21 @@ static quarantined *quarantine_at(shard *s, size_t i) {
     return &s->quarantine[(s->quarantine_head + i) & s->quarantine_mask];
 }
 
+/* Checks a block leaving the quarantine and gives it back: a slab slot to
+ * its slab's free list, any other block to the backing allocator. */
 static void release_quarantined(fs_tracker *t, shard *s, quarantined *q) {
+    slab *b = slab_of(t, q->address);
+    if (b) {
+        uint32_t index = slot_index(b, q->address);
+        slot_meta *m = &b->meta[index];
+        size_t offset = poison_damage(q->address, m->size);
+        if (offset != SIZE_MAX && !(m->flags & ENTRY_POISON_REPORTED)) {
+            emit_anomaly(t, s, FS_EVENT_USE_AFTER_FREE, FS_DOMAIN_C, q->address + offset, m->size,
+                         q->address, offset, m->free_site, m->site);
+        }
+        tracker_slab_put_back(b, index, SLOT_FREE);
+        return;
+    }
     size_t offset = poison_damage(q->address, q->size);
     if (offset != SIZE_MAX && !q->reported) {
         emit_anomaly(t, s, FS_EVENT_USE_AFTER_FREE, FS_DOMAIN_C, q->address + offset, q->size,
@@ -566,9 +602,10 @@ static void release_quarantined(fs_tracker *t, shard *s, quarantined *q) {
     t->release(header_of(q->address));
 }
 
+/* Poisons a freed C block and holds it back, letting the oldest go when
+ * the quarantine is full. */
 static void quarantine_push(fs_tracker *t, shard *s, uintptr_t user, size_t size,
-                            const char *alloc_site, const char *free_site) {
-    header_of(user)->magic = FREED_MAGIC;
+                            uint32_t alloc_site, uint32_t free_site) {
     poison_fill(user, size);
     while (s->quarantine_len > 0 && (s->quarantine_len >= t->quarantine_max_blocks ||
                                      s->quarantine_bytes + size > t->quarantine_max_bytes)) {
@@ -578,21 +615,23 @@ static void quarantine_push(fs_tracker *t, shard *s, uintptr_t user, size_t size
         s->quarantine_head = (s->quarantine_head + 1) & s->quarantine_mask;
         s->quarantine_len--;
     }
-    *quarantine_at(s, s->quarantine_len) = (quarantined){
-        .address = user,
-        .size = size,
-        .alloc_site = alloc_site,
-        .free_site = free_site,
-        .reported = false,
-    };
+    quarantined *q = quarantine_at(s, s->quarantine_len);
+    q->address = user;
+    q->size = size;
+    q->alloc_site = alloc_site;
+    q->free_site = free_site;
+    q->reported = false;
     s->quarantine_len++;
     s->quarantine_bytes += size;
 }
 
-static quarantined *quarantine_containing(shard *s, uintptr_t address) {
+/* A quarantined backing block containing address (slab slots are found by
+ * arithmetic instead). */
+static quarantined *quarantine_containing(fs_tracker *t, shard *s, uintptr_t address) {
     for (size_t i = 0; i < s->quarantine_len; i++) {
         quarantined *q = quarantine_at(s, i);
-        if (address >= q->address && address < q->address + (q->size ? q->size : 1)) {
+        if (address >= q->address && address < q->address + (q->size ? q->size : 1) &&
+            !slab_of(t, q->address)) {
             return q;
         }
     }
@@ -620,7 +659,7 @@ fs_tracker *fs_tracker_new(const fs_config *config) {
         return NULL;
     }
     pthread_once(&heartbeat_once, start_heartbeat);
-    fs_tracker *t = internal_alloc(sizeof(fs_tracker));
+    fs_tracker *t = tracker_internal_alloc(sizeof(fs_tracker));
     if (!t) {
         return NULL;
     }
@@ -635,11 +674,17 @@ fs_tracker *fs_tracker_new(const fs_config *config) {
     t->quarantine_max_blocks = chosen.quarantine_max_blocks ? chosen.quarantine_max_blocks : 1;
     t->quarantine_max_bytes = chosen.quarantine_max_bytes;
     pthread_mutex_init(&t->shards_lock, NULL);
+    /* Without slabs (a backing allocator was given, or no address space
+     * could be reserved) every block comes from the backing allocator. */
+    if (!chosen.backing) {
+        tracker_region_reserve(t);
+    }
     /* A first shard, so that there is always one to share. */
-    t->shards[0] = shard_new(t);
+    t->shards[0] = tracker_sites_init(&t->sites) ? shard_new(t) : NULL;
     if (!t->shards[0]) {
+        tracker_region_release(t);
         pthread_mutex_destroy(&t->shards_lock);
-        internal_free(t, sizeof(fs_tracker));
+        tracker_internal_free(t, sizeof(fs_tracker));
         return NULL;
     }
     atomic_store_explicit(&t->shard_count, 1, memory_order_release);
@@ -666,15 +711,20 @@ void fs_tracker_destroy(fs_tracker *t) {
             }
         }
         for (size_t j = 0; j < s->quarantine_len; j++) {
-            t->release(header_of(quarantine_at(s, j)->address));
+            uintptr_t address = quarantine_at(s, j)->address;
+            if (!slab_of(t, address)) {
+                t->release(header_of(address));
+            }
         }
-        internal_free(s->live.slots, s->live.capacity * sizeof(entry));
-        internal_free(s->quarantine, quarantine_bytes_of(s));
-        internal_free(s->ring, ring_bytes(t));
-        internal_free(s, sizeof(shard));
+        tracker_internal_free(s->live.slots, s->live.capacity * sizeof(entry));
+        tracker_internal_free(s->quarantine, quarantine_bytes_of(s));
+        tracker_internal_free(s->ring, ring_bytes(t));
+        tracker_internal_free(s, sizeof(shard));
     }
+    tracker_region_release(t);
+    tracker_sites_destroy(&t->sites);
     pthread_mutex_destroy(&t->shards_lock);
-    internal_free(t, sizeof(fs_tracker));
+    tracker_internal_free(t, sizeof(fs_tracker));
 }
 
 static void create_default_tracker(void) { default_tracker = fs_tracker_new(NULL); }
@@ -693,7 +743,46 @@ fs_tracker *fs_tracker_current(void) {
     return default_tracker;
 }
 
-/* ---- finding a block in any shard --------------------------------------- */
+/* ---- what is known about an address ------------------------------------- */
+
+/*
+ * A slab slot as seen under its owner's lock: whether the address is the
+ * slot's start or inside its user bytes, and a copy of its bookkeeping.
+ */
+typedef struct slot_view {
+    bool known;  /* the address is in a slot of a handed-out slab */
+    bool at_start;
+    bool inside; /* within the block's user bytes (or its start) */
+    uintptr_t start;
+    slot_meta meta;
+} slot_view;
+
+static slot_view view_slot(slab *b, uintptr_t address) {
+    slot_view view = {.known = false};
+    uint32_t index = slot_index(b, address);
+    if (index >= b->slot_count) {
+        return view; /* the slab's tail, past its last slot */
+    }
+    view.known = true;
+    view.start = slot_address(b, index);
+    view.meta = b->meta[index];
+    view.at_start = address == view.start;
+    view.inside = address - view.start < (view.meta.size ? view.meta.size : 1);
+    return view;
+}
+
+static slot_view look_at_slot(slab *b, uintptr_t address) {
+    shard *owner = slab_owner(b);
+    shard_lock(owner);
+    slot_view view = view_slot(b, address);
+    shard_unlock(owner);
+    return view;
+}
+
+static bool was_freed_slot(const slot_view *view) {
+    return view->known && view->at_start &&
+           (view->meta.state == SLOT_QUARANTINED || view->meta.state == SLOT_FREE);
+}
 
 typedef enum lookup {
     NOT_FOUND,
@@ -702,9 +791,10 @@ typedef enum lookup {
 } lookup;
 
 /*
- * Looks for the live block starting at `address` in every shard but `skip`.
- * If it belongs to `domain`, removes it and returns with its shard locked
- * (*owner), for the caller to finish the free there; otherwise copies it out.
+ * Looks for the table block starting at `address` in every shard but
+ * `skip`. If it belongs to `domain`, removes it and returns with its shard
+ * locked (*owner), for the caller to finish the free there; otherwise
+ * copies it out.
  */
 static lookup take_from_any_shard(fs_tracker *t, const shard *skip, uintptr_t address,
                                   uint8_t domain, entry *found, shard **owner) {
@@ -731,8 +821,8 @@ static lookup take_from_any_shard(fs_tracker *t, const shard *skip, uintptr_t ad
     return NOT_FOUND;
 }
 
-/* The live block of any shard that contains address (not at its start). */
-static bool live_block_containing(fs_tracker *t, uintptr_t address, entry *found) {
+/* The table block of any shard that contains address (not at its start). */
+static bool table_block_containing(fs_tracker *t, uintptr_t address, entry *found) {
     size_t count = shard_count_of(t);
     for (size_t i = 0; i < count; i++) {
         shard *s = t->shards[i];
@@ -750,8 +840,8 @@ static bool live_block_containing(fs_tracker *t, uintptr_t address, entry *found
     return false;
 }
 
-/* The latest free of exactly `address` in any shard's history, or, for C
- * blocks still held back, in any quarantine. */
+/* The latest free of exactly `address` (not a slab slot) in any shard's
+ * history, or, for C blocks still held back, in any quarantine. */
 static bool freed_before(fs_tracker *t, uintptr_t address, freed_record *found) {
     bool any = false;
     size_t count = shard_count_of(t);
@@ -779,38 +869,76 @@ static bool freed_before(fs_tracker *t, uintptr_t address, freed_record *found) 
     return any;
 }
 
-/*
- * Why `address` cannot be freed by `site`: it is not a live block of the
- * freeing domain. Reports the anomaly into the caller's shard. Holds no lock.
- */
-static void report_bad_free(fs_tracker *t, uintptr_t address, const char *site,
-                            uint8_t freeing_domain) {
+/* Copies the table block that starts at `address`, from any shard. */
+static bool find_in_tables(fs_tracker *t, uintptr_t address, entry *found) {
     shard *own = shard_of(t);
-    freed_record previous;
-    entry block;
-    if (freed_before(t, address, &previous)) {
-        shard_lock(own);
-        emit_anomaly(t, own, FS_EVENT_DOUBLE_FREE, previous.domain, address, previous.size, address,
-                     0, site, previous.free_site);
-        shard_unlock(own);
-    } else if (live_block_containing(t, address, &block)) {
-        shard_lock(own);
-        emit_anomaly(t, own, FS_EVENT_INVALID_FREE, block.domain, address, block.size,
-                     block.address, address - block.address, site, block.site);
-        shard_unlock(own);
+    size_t count = shard_count_of(t);
+    for (size_t i = 0; i <= count; i++) {
+        /* The caller's own shard first: that is where its blocks are. */
+        shard *s = i == 0 ? own : t->shards[i - 1];
+        if (i > 0 && s == own) {
+            continue;
+        }
+        shard_lock(s);
+        entry *e = table_find(&s->live, address);
+        if (e) {
+            *found = *e;
+        }
+        shard_unlock(s);
+        if (e) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- reporting (the caller holds no lock) -------------------------------- */
+
+/* Reports an anomaly into the caller's own shard. `site` is the caller's;
+ * `related_site` an id already made. */
+static void report(fs_tracker *t, uint8_t kind, uint8_t domain, uintptr_t address, size_t size,
+                   uintptr_t block, size_t detail, const char *site, uint32_t related_site) {
+    shard *own = shard_of(t);
+    shard_lock(own);
+    emit_anomaly(t, own, kind, domain, address, size, block, detail, site_id(t, own, site),
+                 related_site);
+    shard_unlock(own);
+}
+
+/* Why the slab address cannot be freed by `site`. */
+static void report_bad_slab_free(fs_tracker *t, const slot_view *view, uintptr_t address,
+                                 const char *site, uint8_t freeing_domain) {
+    if (was_freed_slot(view)) {
+        report(t, FS_EVENT_DOUBLE_FREE, FS_DOMAIN_C, address, view->meta.size, address, 0, site,
+               view->meta.free_site);
+    } else if (view->known && view->meta.state == SLOT_LIVE && view->inside) {
+        report(t, FS_EVENT_INVALID_FREE, FS_DOMAIN_C, address, view->meta.size, view->start,
+               address - view->start, site, view->meta.site);
     } else {
-        shard_lock(own);
-        emit_anomaly(t, own, FS_EVENT_INVALID_FREE, freeing_domain, address, 0, 0, 0, site, NULL);
-        shard_unlock(own);
+        report(t, FS_EVENT_INVALID_FREE, freeing_domain, address, 0, 0, 0, site, 0);
     }
 }
 
-static void report_foreign_free(fs_tracker *t, const entry *block, const char *site) {
-    shard *own = shard_of(t);
-    shard_lock(own);
-    emit_anomaly(t, own, FS_EVENT_FOREIGN_FREE, block->domain, block->address, block->size,
-                 block->address, 0, site, block->site);
-    shard_unlock(own);
+/* Why `address`, in no slab, cannot be freed by `site`: it is not a live
+ * block of the freeing domain. */
+static void report_bad_free(fs_tracker *t, uintptr_t address, const char *site,
+                            uint8_t freeing_domain) {
+    freed_record previous;
+    entry block;
+    if (freed_before(t, address, &previous)) {
+        report(t, FS_EVENT_DOUBLE_FREE, previous.domain, address, previous.size, address, 0, site,
+               previous.free_site);
+    } else if (table_block_containing(t, address, &block)) {
+        report(t, FS_EVENT_INVALID_FREE, block.domain, address, block.size, block.address,
+               address - block.address, site, block.site);
+    } else {
+        report(t, FS_EVENT_INVALID_FREE, freeing_domain, address, 0, 0, 0, site, 0);
+    }
+}
+
+static void report_foreign_free(fs_tracker *t, uint8_t domain, uintptr_t address, size_t size,
+                                uint32_t allocated_by, const char *site) {
+    report(t, FS_EVENT_FOREIGN_FREE, domain, address, size, address, 0, site, allocated_by);
 }
 
 /* ---- allocation ------------------------------------------------------- */
@@ -818,48 +946,77 @@ static void report_foreign_free(fs_tracker *t, const entry *block, const char *s
 /* The largest block whose header and canary still fit in a size_t. */
 #define MAX_BLOCK_BYTES (SIZE_MAX - HEADER_BYTES - CANARY_BYTES)
 
-static uintptr_t new_block(fs_tracker *t, size_t size) {
+/* A block from the backing allocator, with its header and canary. */
+static uintptr_t new_backing_block(fs_tracker *t, size_t size) {
     header *h = t->allocate(HEADER_BYTES + size + CANARY_BYTES);
     if (!h) {
         return 0;
     }
-    *h = (header){.magic = HEADER_MAGIC, .size = size};
+    h->magic = HEADER_MAGIC;
+    h->size = size;
     uintptr_t user = (uintptr_t)(h + 1);
     canary_write(user, size);
     return user;
+}
+
+static bool fits_a_slab(const fs_tracker *t, size_t size) {
+    return size <= MAX_SLAB_BLOCK && t->region_slabs != 0;
+}
+
+/* Makes a reserved slot live, under its shard's lock. */
+static void slot_go_live(fs_tracker *t, shard *s, slot_ref slot, const char *site,
+                         uint64_t ticks) {
+    slot_meta *m = &slot.slab->meta[slot.index];
+    uintptr_t user = slot_address(slot.slab, slot.index);
+    canary_write(user, m->size);
+    m->site = site_id(t, s, site);
+    m->alloc_ticks = ticks;
+    m->state = SLOT_LIVE;
+}
+
+static void count_allocation(shard *s, uint8_t domain, size_t size) {
+    fs_heap_counts *counts = &s->counts[domain];
+    counts->allocations++;
+    counts->live_blocks++;
+    counts->live_bytes += size;
 }
 
 static void *allocate_in(fs_tracker *t, size_t size, const char *site) {
     if (!t || size > MAX_BLOCK_BYTES) {
         return NULL;
     }
-    uintptr_t user = new_block(t, size);
+    shard *s = shard_of(t);
+    if (fits_a_slab(t, size)) {
+        shard_lock(s);
+        slot_ref slot = tracker_slab_reserve(t, s, size);
+        if (slot.slab) {
+            /* Every event of a slab block is in this ring: the fast clock. */
+            uint64_t ticks = stamp_fast(s, 0);
+            slot_go_live(t, s, slot, site, ticks);
+            uintptr_t user = slot_address(slot.slab, slot.index);
+            count_allocation(s, FS_DOMAIN_C, size);
+            emit(s, ticks, FS_EVENT_ALLOC, FS_DOMAIN_C, user, size,
+                 slot.slab->meta[slot.index].site, 0);
+            shard_unlock(s);
+            return (void *)user;
+        }
+        shard_unlock(s); /* the region is used up: the backing allocator */
+    }
+    uintptr_t user = new_backing_block(t, size);
     if (!user) {
         return NULL;
     }
-    shard *s = shard_of(t);
     shard_lock(s);
     uint64_t ticks = stamp(s, 0);
-    if (!table_reserve(&s->live)) {
+    entry item = {.address = user, .size = size, .alloc_ticks = ticks,
+                  .site = site_id(t, s, site), .domain = FS_DOMAIN_C};
+    if (!table_insert(&s->live, &item)) {
         shard_unlock(s);
         t->release(header_of(user));
         return NULL;
     }
-    /* Field by field into the slot: an entry built on the stack and copied
-     * whole is read back with wide loads the narrow stores cannot forward
-     * to, a stall of about 3 ns on every allocation. */
-    entry *item = table_claim(&s->live, user);
-    item->address = user;
-    item->size = size;
-    item->site = site;
-    item->alloc_ticks = ticks;
-    item->domain = FS_DOMAIN_C;
-    item->flags = 0;
-    fs_heap_counts *counts = &s->counts[FS_DOMAIN_C];
-    counts->allocations++;
-    counts->live_blocks++;
-    counts->live_bytes += size;
-    emit(s, ticks, FS_EVENT_ALLOC, FS_DOMAIN_C, user, size, site, NULL);
+    count_allocation(s, FS_DOMAIN_C, size);
+    emit(s, ticks, FS_EVENT_ALLOC, FS_DOMAIN_C, user, size, item.site, 0);
     shard_unlock(s);
     return (void *)user;
 }
@@ -891,39 +1048,94 @@ char *fs_strdup(const char *text, const char *site) {
     return copy;
 }
 
-/*
- * Finishes releasing a C block already removed from shard s's table, under
- * s's lock: counts, canary check, the event (a free; a realloc emits its own),
- * history and quarantine. Returns the tick it stamped.
- */
-static uint64_t release_c_block(fs_tracker *t, shard *s, const entry *block, const char *site,
-                                bool is_free) {
+/* ---- releasing a C block ------------------------------------------------ */
+
+/* A live C block being released: a slab slot, or an entry already removed
+ * from its shard's table. */
+typedef struct taken_block {
+    slot_ref slot; /* slot.slab is NULL for a table block */
+    entry block;
+} taken_block;
+
+static void count_release(shard *s, size_t size, bool is_free) {
     fs_heap_counts *counts = &s->counts[FS_DOMAIN_C];
     if (is_free) {
         counts->frees++;
     }
     counts->live_blocks--;
-    counts->live_bytes -= block->size;
+    counts->live_bytes -= size;
+}
+
+static void check_canary_on_release(fs_tracker *t, shard *s, const entry *block, uint32_t site) {
     size_t reach = canary_damage(block->address, block->size);
     if (reach && !(block->flags & ENTRY_OVERFLOW_REPORTED)) {
         emit_anomaly(t, s, FS_EVENT_HEAP_OVERFLOW, FS_DOMAIN_C,
                      block->address + block->size + reach - 1, block->size, block->address, reach,
                      site, block->site);
     }
-    uint64_t ticks = stamp_free(s, block->alloc_ticks);
+}
+
+/*
+ * Finishes releasing a taken C block under its owner's lock: counts, the
+ * canary check, the event (a free; a realloc emits its own), then the
+ * quarantine. Returns the tick it stamped.
+ */
+static uint64_t release_c_block(fs_tracker *t, shard *s, taken_block *taken, const char *site,
+                                bool is_free) {
+    entry *block = &taken->block;
+    uint32_t free_site = site_id(t, s, site);
+    count_release(s, block->size, is_free);
+    check_canary_on_release(t, s, block, free_site);
+    uint64_t ticks = stamp_fast(s, block->alloc_ticks);
     if (is_free) {
-        emit(s, ticks, FS_EVENT_FREE, FS_DOMAIN_C, block->address, block->size, site, block->site);
+        emit(s, ticks, FS_EVENT_FREE, FS_DOMAIN_C, block->address, block->size, free_site,
+             block->site);
     }
-    history_push(s, block->address, block->size, block->site, site, FS_DOMAIN_C, ticks);
-    quarantine_push(t, s, block->address, block->size, block->site, site);
+    if (taken->slot.slab) {
+        slot_meta *m = &taken->slot.slab->meta[taken->slot.index];
+        m->state = SLOT_QUARANTINED;
+        m->free_site = free_site;
+        m->flags = 0;
+    } else {
+        history_push(s, block->address, block->size, block->site, free_site, FS_DOMAIN_C, ticks);
+        header_of(block->address)->magic = FREED_MAGIC;
+    }
+    quarantine_push(t, s, block->address, block->size, block->site, free_site);
     return ticks;
 }
 
-/* Removes the live C block at `user` from whichever shard holds it and
- * returns with that shard locked in *owner; or reports why it cannot be
- * released (foreign, double, invalid) and returns false, holding no lock. */
-static bool take_c_block(fs_tracker *t, shard *own, uintptr_t user, const char *site,
-                         entry *block, shard **owner) {
+/* Takes the live slab block at `user` and returns with its owner locked in
+ * *owner; or reports why it cannot be released, holding no lock. */
+static bool take_slab_block(fs_tracker *t, slab *b, uintptr_t user, const char *site,
+                            taken_block *taken, shard **owner) {
+    shard *o = slab_owner(b);
+    shard_lock(o);
+    slot_view view = view_slot(b, user);
+    if (view.at_start && view.meta.state == SLOT_LIVE) {
+        taken->slot = (slot_ref){.slab = b, .index = slot_index(b, user)};
+        taken->block = (entry){.address = user, .size = view.meta.size,
+                               .alloc_ticks = view.meta.alloc_ticks, .site = view.meta.site,
+                               .domain = FS_DOMAIN_C, .flags = view.meta.flags};
+        *owner = o;
+        return true;
+    }
+    shard_unlock(o);
+    report_bad_slab_free(t, &view, user, site, FS_DOMAIN_C);
+    return false;
+}
+
+/* Takes the live C block at `user`, wherever it is, and returns with its
+ * owner locked in *owner; or reports why it cannot be released (foreign,
+ * double, invalid) and returns false, holding no lock. */
+static bool take_c_block(fs_tracker *t, uintptr_t user, const char *site, taken_block *taken,
+                         shard **owner) {
+    slab *b = slab_of(t, user);
+    if (b) {
+        return take_slab_block(t, b, user, site, taken, owner);
+    }
+    taken->slot.slab = NULL;
+    entry *block = &taken->block;
+    shard *own = shard_of(t);
     shard_lock(own);
     entry *e = table_find(&own->live, user);
     if (e) {
@@ -934,7 +1146,7 @@ static bool take_c_block(fs_tracker *t, shard *own, uintptr_t user, const char *
             return true;
         }
         shard_unlock(own);
-        report_foreign_free(t, block, site);
+        report_foreign_free(t, block->domain, block->address, block->size, block->site, site);
         return false;
     }
     shard_unlock(own);
@@ -942,7 +1154,7 @@ static bool take_c_block(fs_tracker *t, shard *own, uintptr_t user, const char *
     case TAKEN:
         return true;
     case OTHER_DOMAIN:
-        report_foreign_free(t, block, site);
+        report_foreign_free(t, block->domain, block->address, block->size, block->site, site);
         return false;
     case NOT_FOUND:
         break;
@@ -956,12 +1168,54 @@ void fs_free(void *ptr, const char *site) {
     if (!ptr || !t) {
         return;
     }
-    entry block;
+    taken_block taken;
     shard *owner;
-    if (take_c_block(t, shard_of(t), (uintptr_t)ptr, site, &block, &owner)) {
-        release_c_block(t, owner, &block, site, true);
+    if (take_c_block(t, (uintptr_t)ptr, site, &taken, &owner)) {
+        release_c_block(t, owner, &taken, site, true);
         shard_unlock(owner);
     }
+}
+
+/* ---- realloc ------------------------------------------------------------ */
+
+/* The new block of a realloc, held until the old one is released. */
+typedef struct reservation {
+    uintptr_t user;
+    slot_ref slot; /* slot.slab is NULL for a backing block */
+} reservation;
+
+static reservation reserve_block(fs_tracker *t, shard *s, size_t size) {
+    if (fits_a_slab(t, size)) {
+        shard_lock(s);
+        slot_ref slot = tracker_slab_reserve(t, s, size);
+        shard_unlock(s);
+        if (slot.slab) {
+            return (reservation){.user = slot_address(slot.slab, slot.index), .slot = slot};
+        }
+    }
+    return (reservation){.user = new_backing_block(t, size), .slot = {.slab = NULL}};
+}
+
+static void cancel_reservation(fs_tracker *t, shard *s, const reservation *r) {
+    if (r->slot.slab) {
+        shard_lock(s);
+        tracker_slab_put_back(r->slot.slab, r->slot.index, SLOT_UNUSED);
+        shard_unlock(s);
+    } else {
+        t->release(header_of(r->user));
+    }
+}
+
+/* Makes the reserved block live under s's lock; false if the table is full. */
+static bool commit_reservation(fs_tracker *t, shard *s, const reservation *r, size_t size,
+                               const char *site, uint64_t ticks) {
+    if (r->slot.slab) {
+        slot_go_live(t, s, r->slot, site, ticks);
+        return true;
+    }
+    entry item = {.address = r->user, .size = size, .alloc_ticks = ticks,
+                  .site = site_id(t, s, site), .domain = FS_DOMAIN_C};
+    return table_insert(&s->live, &item);
 }
 
 void *fs_realloc(void *ptr, size_t size, const char *site) {
@@ -977,106 +1231,97 @@ void *fs_realloc(void *ptr, size_t size, const char *site) {
         return NULL;
     }
     /* Always move, as a sanitizer does, so a stale pointer to the old block is caught. */
-    uintptr_t new_user = new_block(t, size);
-    if (!new_user) {
-        return NULL;
-    }
     shard *s = shard_of(t);
-    entry old;
-    shard *old_owner;
-    if (!take_c_block(t, s, (uintptr_t)ptr, site, &old, &old_owner)) {
-        t->release(header_of(new_user));
+    reservation fresh = reserve_block(t, s, size);
+    if (!fresh.user) {
         return NULL;
     }
-    memcpy((void *)new_user, ptr, old.size < size ? old.size : size);
+    taken_block old;
+    shard *old_owner;
+    if (!take_c_block(t, (uintptr_t)ptr, site, &old, &old_owner)) {
+        cancel_reservation(t, s, &fresh);
+        return NULL;
+    }
+    memcpy((void *)fresh.user, ptr, old.block.size < size ? old.block.size : size);
     uint64_t released_at = release_c_block(t, old_owner, &old, site, false);
     if (s != old_owner) {
         shard_unlock(old_owner);
         shard_lock(s);
     }
+    /* After the old block's release, which may be in another ring. */
     uint64_t ticks = stamp(s, released_at + 1);
-    entry item = {.address = new_user, .size = size, .site = site, .alloc_ticks = ticks,
-                  .domain = FS_DOMAIN_C};
     fs_heap_counts *counts = &s->counts[FS_DOMAIN_C];
-    if (!table_insert(&s->live, &item)) {
+    if (!commit_reservation(t, s, &fresh, size, site, ticks)) {
         /* The old block is already gone; report it freed rather than lose it. */
         counts->frees++;
-        emit(s, ticks, FS_EVENT_FREE, FS_DOMAIN_C, old.address, old.size, site, old.site);
+        emit(s, ticks, FS_EVENT_FREE, FS_DOMAIN_C, old.block.address, old.block.size,
+             site_id(t, s, site), old.block.site);
         shard_unlock(s);
-        t->release(header_of(new_user));
+        t->release(header_of(fresh.user));
         return NULL;
     }
     counts->reallocs++;
     counts->live_blocks++;
     counts->live_bytes += size;
-    emit_related(s, ticks, FS_EVENT_REALLOC, FS_DOMAIN_C, new_user, size, old.address, old.size,
-                 site, old.site);
+    emit_event(s, ticks, FS_EVENT_REALLOC, FS_DOMAIN_C, fresh.user, size, site_id(t, s, site),
+               old.block.site, true, old.block.address, old.block.size);
     shard_unlock(s);
-    return (void *)new_user;
+    return (void *)fresh.user;
 }
 
 /* ---- checks ----------------------------------------------------------- */
 
-/* Copies the live block that starts at `address`, from any shard. */
-static bool find_live(fs_tracker *t, uintptr_t address, entry *found) {
-    shard *own = shard_of(t);
-    size_t count = shard_count_of(t);
-    for (size_t i = 0; i <= count; i++) {
-        /* The caller's own shard first: that is where its blocks are. */
-        shard *s = i == 0 ? own : t->shards[i - 1];
-        if (i > 0 && s == own) {
-            continue;
-        }
-        shard_lock(s);
-        entry *e = table_find(&s->live, address);
-        if (e) {
-            *found = *e;
-        }
-        shard_unlock(s);
-        if (e) {
-            return true;
-        }
-    }
-    return false;
-}
-
 int fs_is_live(const void *ptr) {
     fs_tracker *t = fs_tracker_current();
+    if (!t || !ptr) {
+        return 0;
+    }
+    slab *b = slab_of(t, (uintptr_t)ptr);
+    if (b) {
+        slot_view view = look_at_slot(b, (uintptr_t)ptr);
+        return view.at_start && view.meta.state == SLOT_LIVE;
+    }
     entry block;
-    return t && ptr && find_live(t, (uintptr_t)ptr, &block) && block.domain == FS_DOMAIN_C;
+    return find_in_tables(t, (uintptr_t)ptr, &block) && block.domain == FS_DOMAIN_C;
 }
 
 int fs_was_freed(const void *ptr) {
     fs_tracker *t = fs_tracker_current();
-    freed_record previous;
-    return t && ptr && freed_before(t, (uintptr_t)ptr, &previous);
-}
-
-/* Reports an anomaly found by a check into the caller's shard. */
-static void report_access(fs_tracker *t, uint8_t kind, uint8_t domain, uintptr_t address,
-                          size_t size, uintptr_t block, size_t detail, const char *site,
-                          const char *related_site) {
-    shard *own = shard_of(t);
-    shard_lock(own);
-    emit_anomaly(t, own, kind, domain, address, size, block, detail, site, related_site);
-    shard_unlock(own);
-}
-
-static bool quarantined_containing(fs_tracker *t, uintptr_t address, quarantined *found) {
-    size_t count = shard_count_of(t);
-    for (size_t i = 0; i < count; i++) {
-        shard *s = t->shards[i];
-        shard_lock(s);
-        quarantined *q = quarantine_containing(s, address);
-        if (q) {
-            *found = *q;
-        }
-        shard_unlock(s);
-        if (q) {
-            return true;
-        }
+    if (!t || !ptr) {
+        return 0;
     }
-    return false;
+    slab *b = slab_of(t, (uintptr_t)ptr);
+    if (b) {
+        slot_view view = look_at_slot(b, (uintptr_t)ptr);
+        return was_freed_slot(&view);
+    }
+    freed_record previous;
+    return freed_before(t, (uintptr_t)ptr, &previous);
+}
+
+/* fs_check_access for an address in a slab: by arithmetic, under the lock. */
+static int check_slab_access(fs_tracker *t, slab *b, uintptr_t address, size_t len,
+                             const char *site) {
+    slot_view view = look_at_slot(b, address);
+    const slot_meta *m = &view.meta;
+    if (!view.known || !view.inside) {
+        return 1; /* slack between blocks: the tracker's, not the program's */
+    }
+    size_t offset = address - view.start;
+    if (m->state == SLOT_LIVE) {
+        if (len > m->size - offset) {
+            report(t, FS_EVENT_HEAP_OVERFLOW, FS_DOMAIN_C, view.at_start ? address + m->size : address,
+                   m->size, view.start, len - (m->size - offset), site, m->site);
+            return 0;
+        }
+        return 1;
+    }
+    if (m->state == SLOT_QUARANTINED || (m->state == SLOT_FREE && view.at_start)) {
+        report(t, FS_EVENT_USE_AFTER_FREE, FS_DOMAIN_C, address, m->size, view.start, offset, site,
+               m->site);
+        return 0;
+    }
+    return 1;
 }
 
 int fs_check_access(const void *ptr, size_t len, const char *site) {
@@ -1088,36 +1333,63 @@ int fs_check_access(const void *ptr, size_t len, const char *site) {
     if (!t) {
         return 1;
     }
+    slab *b = slab_of(t, address);
+    if (b) {
+        return check_slab_access(t, b, address, len, site);
+    }
     entry block;
-    if (find_live(t, address, &block)) {
+    if (find_in_tables(t, address, &block)) {
         if (len > block.size) {
-            report_access(t, FS_EVENT_HEAP_OVERFLOW, block.domain, address + block.size, block.size,
-                          address, len - block.size, site, block.site);
+            report(t, FS_EVENT_HEAP_OVERFLOW, block.domain, address + block.size, block.size,
+                   address, len - block.size, site, block.site);
             return 0;
         }
         return 1;
     }
     freed_record previous;
     if (freed_before(t, address, &previous)) {
-        report_access(t, FS_EVENT_USE_AFTER_FREE, previous.domain, address, previous.size, address,
-                      0, site, previous.alloc_site);
+        report(t, FS_EVENT_USE_AFTER_FREE, previous.domain, address, previous.size, address, 0,
+               site, previous.alloc_site);
         return 0;
     }
-    if (live_block_containing(t, address, &block)) {
+    if (table_block_containing(t, address, &block)) {
         size_t offset = address - block.address;
         if (len > block.size - offset) {
-            report_access(t, FS_EVENT_HEAP_OVERFLOW, block.domain, address, block.size,
-                          block.address, len - (block.size - offset), site, block.site);
+            report(t, FS_EVENT_HEAP_OVERFLOW, block.domain, address, block.size, block.address,
+                   len - (block.size - offset), site, block.site);
             return 0;
         }
         return 1;
     }
-    quarantined held;
-    if (quarantined_containing(t, address, &held)) {
-        report_access(t, FS_EVENT_USE_AFTER_FREE, FS_DOMAIN_C, address, held.size, held.address,
-                      address - held.address, site, held.alloc_site);
+    size_t count = shard_count_of(t);
+    for (size_t i = 0; i < count; i++) {
+        shard *s = t->shards[i];
+        shard_lock(s);
+        quarantined *q = quarantine_containing(t, s, address);
+        quarantined held = q ? *q : (quarantined){0};
+        shard_unlock(s);
+        if (q) {
+            report(t, FS_EVENT_USE_AFTER_FREE, FS_DOMAIN_C, address, held.size, held.address,
+                   address - held.address, site, held.alloc_site);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A canary found damaged while the block is live; reported once. */
+static size_t check_live_canary(fs_tracker *t, shard *s, uintptr_t user, size_t size,
+                                uint32_t alloc_site, uint8_t *flags) {
+    if (*flags & ENTRY_OVERFLOW_REPORTED) {
         return 0;
     }
+    size_t reach = canary_damage(user, size);
+    if (!reach) {
+        return 0;
+    }
+    *flags |= ENTRY_OVERFLOW_REPORTED;
+    emit_anomaly(t, s, FS_EVENT_HEAP_OVERFLOW, FS_DOMAIN_C, user + size + reach - 1, size, user,
+                 reach, site_id(t, s, "canary check"), alloc_site);
     return 1;
 }
 
@@ -1131,31 +1403,37 @@ size_t fs_check_all(fs_tracker *t) {
         shard_lock(s);
         for (size_t j = 0; j < s->live.capacity; j++) {
             entry *e = &s->live.slots[j];
-            if (e->address == 0 || e->domain != FS_DOMAIN_C ||
-                (e->flags & ENTRY_OVERFLOW_REPORTED)) {
-                continue;
+            if (e->address != 0 && e->domain == FS_DOMAIN_C) {
+                found += check_live_canary(t, s, e->address, e->size, e->site, &e->flags);
             }
-            size_t reach = canary_damage(e->address, e->size);
-            if (reach) {
-                e->flags |= ENTRY_OVERFLOW_REPORTED;
-                emit_anomaly(t, s, FS_EVENT_HEAP_OVERFLOW, FS_DOMAIN_C,
-                             e->address + e->size + reach - 1, e->size, e->address, reach,
-                             "canary check", e->site);
-                found++;
+        }
+        for (slab *b = s->slabs; b; b = b->next_in_shard) {
+            for (uint32_t k = 0; k < b->fresh; k++) {
+                slot_meta *m = &b->meta[k];
+                if (m->state == SLOT_LIVE) {
+                    found += check_live_canary(t, s, slot_address(b, k), m->size, m->site,
+                                               &m->flags);
+                }
             }
         }
         for (size_t j = 0; j < s->quarantine_len; j++) {
             quarantined *q = quarantine_at(s, j);
-            if (q->reported) {
+            slab *b = slab_of(t, q->address);
+            slot_meta *m = b ? &b->meta[slot_index(b, q->address)] : NULL;
+            bool reported = m ? (m->flags & ENTRY_POISON_REPORTED) : q->reported;
+            size_t offset = reported ? SIZE_MAX : poison_damage(q->address, q->size);
+            if (offset == SIZE_MAX) {
                 continue;
             }
-            size_t offset = poison_damage(q->address, q->size);
-            if (offset != SIZE_MAX) {
+            if (m) {
+                m->flags |= ENTRY_POISON_REPORTED;
+            } else {
                 q->reported = true;
-                emit_anomaly(t, s, FS_EVENT_USE_AFTER_FREE, FS_DOMAIN_C, q->address + offset,
-                             q->size, q->address, offset, q->free_site, q->alloc_site);
-                found++;
             }
+            emit_anomaly(t, s, FS_EVENT_USE_AFTER_FREE, FS_DOMAIN_C, q->address + offset, q->size,
+                         q->address, offset, m ? m->free_site : q->free_site,
+                         m ? m->site : q->alloc_site);
+            found++;
         }
         shard_unlock(s);
     }
@@ -1166,7 +1444,7 @@ size_t fs_check_all(fs_tracker *t) {
 
 /* Closes the record of a Rust block that was freed outside any scope and
  * whose address the allocator has handed out again. Under s's lock. */
-static void close_stale(shard *s, const entry *stale, const char *site) {
+static void close_stale(shard *s, const entry *stale, uint32_t site) {
     fs_heap_counts *counts = &s->counts[stale->domain];
     counts->frees++;
     counts->live_blocks--;
@@ -1174,7 +1452,7 @@ static void close_stale(shard *s, const entry *stale, const char *site) {
     if (stale->domain == FS_DOMAIN_RUST) {
         atomic_fetch_sub_explicit(&s->rust_live, 1, memory_order_relaxed);
     }
-    emit(s, stamp_free(s, stale->alloc_ticks), FS_EVENT_FREE, stale->domain, stale->address,
+    emit(s, stamp_fast(s, stale->alloc_ticks), FS_EVENT_FREE, stale->domain, stale->address,
          stale->size, site, stale->site);
 }
 
@@ -1194,33 +1472,44 @@ void fs_rust_alloc(fs_tracker *t, void *ptr, size_t size, const char *site) {
         if (stale && stale->domain == FS_DOMAIN_RUST) {
             entry copy = *stale;
             table_remove(&other->live, stale);
-            close_stale(other, &copy, site);
+            close_stale(other, &copy, site_id(t, other, site));
         }
         shard_unlock(other);
     }
     shard_lock(s);
+    uint32_t site_number = site_id(t, s, site);
     entry *stale = table_find(&s->live, address);
     if (stale) {
         entry copy = *stale;
         table_remove(&s->live, stale);
-        close_stale(s, &copy, site);
+        close_stale(s, &copy, site_number);
     }
+    /* Exact: the Rust allocator may hand this address to another thread. */
     uint64_t ticks = stamp(s, 0);
-    entry item = {.address = address, .size = size, .site = site, .alloc_ticks = ticks,
+    entry item = {.address = address, .size = size, .alloc_ticks = ticks, .site = site_number,
                   .domain = FS_DOMAIN_RUST};
     if (table_insert(&s->live, &item)) {
-        fs_heap_counts *counts = &s->counts[FS_DOMAIN_RUST];
-        counts->allocations++;
-        counts->live_blocks++;
-        counts->live_bytes += size;
+        count_allocation(s, FS_DOMAIN_RUST, size);
         atomic_fetch_add_explicit(&s->rust_live, 1, memory_order_relaxed);
-        emit(s, ticks, FS_EVENT_ALLOC, FS_DOMAIN_RUST, address, size, site, NULL);
+        emit(s, ticks, FS_EVENT_ALLOC, FS_DOMAIN_RUST, address, size, site_number, 0);
     }
     shard_unlock(s);
 }
 
 int fs_rust_free(fs_tracker *t, void *ptr, const char *site) {
     uintptr_t address = (uintptr_t)ptr;
+    slab *b = slab_of(t, address);
+    if (b) {
+        /* Never a Rust block: releasing it with Rust's allocator would
+         * hand the tracker's memory to the C library. */
+        slot_view view = look_at_slot(b, address);
+        if (view.at_start && view.meta.state == SLOT_LIVE) {
+            report_foreign_free(t, FS_DOMAIN_C, address, view.meta.size, view.meta.site, site);
+        } else {
+            report_bad_slab_free(t, &view, address, site, FS_DOMAIN_RUST);
+        }
+        return FS_RUST_FREE_REFUSED;
+    }
     shard *s = shard_of(t);
     shard *owner = s;
     entry block;
@@ -1243,7 +1532,7 @@ int fs_rust_free(fs_tracker *t, void *ptr, const char *site) {
         return FS_RUST_FREE_UNKNOWN;
     }
     if (found == OTHER_DOMAIN) {
-        report_foreign_free(t, &block, site);
+        report_foreign_free(t, block.domain, block.address, block.size, block.site, site);
         return FS_RUST_FREE_REFUSED;
     }
     fs_heap_counts *counts = &owner->counts[FS_DOMAIN_RUST];
@@ -1251,21 +1540,27 @@ int fs_rust_free(fs_tracker *t, void *ptr, const char *site) {
     counts->live_blocks--;
     counts->live_bytes -= block.size;
     atomic_fetch_sub_explicit(&owner->rust_live, 1, memory_order_relaxed);
-    uint64_t ticks = stamp_free(owner, block.alloc_ticks);
-    emit(owner, ticks, FS_EVENT_FREE, FS_DOMAIN_RUST, address, block.size, site, block.site);
-    history_push(owner, address, block.size, block.site, site, FS_DOMAIN_RUST, ticks);
+    uint32_t free_site = site_id(t, owner, site);
+    uint64_t ticks = stamp_fast(owner, block.alloc_ticks);
+    emit(owner, ticks, FS_EVENT_FREE, FS_DOMAIN_RUST, address, block.size, free_site, block.site);
+    history_push(owner, address, block.size, block.site, free_site, FS_DOMAIN_RUST, ticks);
     shard_unlock(owner);
     return FS_RUST_FREE_RECORDED;
 }
 
 int fs_rust_is_live(fs_tracker *t, const void *ptr) {
     entry block;
-    return find_live(t, (uintptr_t)ptr, &block) && block.domain == FS_DOMAIN_RUST;
+    return !slab_of(t, (uintptr_t)ptr) && find_in_tables(t, (uintptr_t)ptr, &block) &&
+           block.domain == FS_DOMAIN_RUST;
 }
 
 void fs_report(fs_tracker *t, uint8_t kind, uint8_t domain, const void *ptr, size_t size,
                const char *site, const char *related_site) {
-    report_access(t, kind, domain, (uintptr_t)ptr, size, (uintptr_t)ptr, 0, site, related_site);
+    shard *own = shard_of(t);
+    shard_lock(own);
+    emit_anomaly(t, own, kind, domain, (uintptr_t)ptr, size, (uintptr_t)ptr, 0,
+                 site_id(t, own, site), site_id(t, own, related_site));
+    shard_unlock(own);
 }
 
 /* ---- reading ---------------------------------------------------------- */
@@ -1294,6 +1589,13 @@ fs_counts fs_tracker_counts(fs_tracker *t) {
     return total;
 }
 
+static void list_block(fs_block *out, size_t max_blocks, size_t *total, const fs_block *block) {
+    if (*total < max_blocks) {
+        out[*total] = *block;
+    }
+    (*total)++;
+}
+
 size_t fs_live_blocks(fs_tracker *t, fs_block *out, size_t max_blocks) {
     size_t total = 0;
     size_t count = shard_count_of(t);
@@ -1302,15 +1604,22 @@ size_t fs_live_blocks(fs_tracker *t, fs_block *out, size_t max_blocks) {
         shard_lock(s);
         for (size_t j = 0; j < s->live.capacity; j++) {
             entry *e = &s->live.slots[j];
-            if (e->address == 0) {
-                continue;
+            if (e->address != 0) {
+                fs_block block = {.address = e->address, .size = e->size, .seq = e->alloc_ticks,
+                                  .site = site_name(&t->sites, e->site), .domain = e->domain};
+                list_block(out, max_blocks, &total, &block);
             }
-            if (total < max_blocks) {
-                out[total] = (fs_block){.address = e->address, .size = e->size,
-                                        .seq = e->alloc_ticks, .site = e->site,
-                                        .domain = e->domain};
+        }
+        for (slab *b = s->slabs; b; b = b->next_in_shard) {
+            for (uint32_t k = 0; k < b->fresh; k++) {
+                slot_meta *m = &b->meta[k];
+                if (m->state == SLOT_LIVE) {
+                    fs_block block = {.address = slot_address(b, k), .size = m->size,
+                                      .seq = m->alloc_ticks, .site = site_name(&t->sites, m->site),
+                                      .domain = FS_DOMAIN_C};
+                    list_block(out, max_blocks, &total, &block);
+                }
             }
-            total++;
         }
         shard_unlock(s);
     }

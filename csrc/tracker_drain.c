@@ -59,27 +59,46 @@ static const record *record_at(const shard *s, uint64_t position) {
     return &s->ring[position & s->ring_mask].event;
 }
 
-/* Copies the event at the shard's tail into `out` and moves past it. */
+/* Takes the ring's thread from every mark at or before `position`. */
+static void follow_thread_marks(shard *s, uint64_t position) {
+    uint64_t read = atomic_load_explicit(&s->marks_read, memory_order_relaxed);
+    while (read < s->marks_visible && s->thread_marks[read % THREAD_MARKS].position <= position) {
+        s->reader_thread = s->thread_marks[read % THREAD_MARKS].thread;
+        read++;
+    }
+    atomic_store_explicit(&s->marks_read, read, memory_order_release);
+}
+
+/* Copies the event at `position` into `out` and moves past it. */
 static void take_event(fs_tracker *t, shard *s, uint64_t *position, const tick_scale *scale,
                        fs_event *out) {
-    const record *r = record_at(s, *position);
-    *out = (fs_event){
-        .seq = t->next_seq++,
-        .time_ns = ticks_to_ns(scale, r->ticks),
-        .address = r->address,
-        .size = r->size,
-        .site = r->site,
-        .related_site = r->related_site,
-        .thread = r->thread,
-        .domain = r->domain,
-        .kind = r->kind,
-    };
-    if (r->slots == 2) {
-        const slot *extension = &s->ring[(*position + 1) & s->ring_mask];
-        out->related_address = extension->extension.related_address;
-        out->related_size = extension->extension.related_size;
+    if (atomic_load_explicit(&s->marks_read, memory_order_relaxed) != s->marks_visible) {
+        follow_thread_marks(s, *position);
     }
-    *position += r->slots;
+    const record *r = record_at(s, *position);
+    uint64_t packed = r->packed;
+    out->seq = t->next_seq++;
+    out->time_ns = ticks_to_ns(scale, r->ticks);
+    out->address = r->address;
+    out->size = packed & RECORD_SIZE_MASK;
+    out->site = site_name(&t->sites, r->site);
+    out->related_site = r->related_site ? site_name(&t->sites, r->related_site) : NULL;
+    out->thread = s->reader_thread;
+    out->domain = (uint8_t)((packed >> RECORD_DOMAIN_SHIFT) & 1);
+    out->kind = (uint8_t)(packed >> RECORD_KIND_SHIFT);
+    out->reserved = 0;
+    if (packed & RECORD_EXTENDED) {
+        const record_extension *extension = &s->ring[(*position + 1) & s->ring_mask].extension;
+        out->related_address = extension->related_address;
+        out->related_size = extension->related_size;
+        out->size = extension->size;
+        out->thread = extension->thread;
+        *position += 2;
+    } else {
+        out->related_address = 0;
+        out->related_size = 0;
+        *position += 1;
+    }
 }
 
 /* One merge over a pair of snapshots. Returns how many events it handed
@@ -97,6 +116,8 @@ static size_t merge_round(fs_tracker *t, size_t shard_count, const tick_scale *s
     for (size_t i = 0; i < shard_count; i++) {
         shard *s = t->shards[i];
         s->second_snapshot = atomic_load_explicit(&s->published, memory_order_acquire);
+        /* Marks for the events up to the snapshot were written before it. */
+        s->marks_visible = atomic_load_explicit(&s->marks_written, memory_order_acquire);
         position[i] = atomic_load_explicit(&s->tail, memory_order_relaxed);
         if (position[i] != s->second_snapshot) {
             pending[pending_count++] = (unsigned)i;

@@ -41,10 +41,91 @@
 #define DEFAULT_QUARANTINE_BYTES (4u << 20)
 #define DEFAULT_QUARANTINE_BLOCKS 4096u
 
-enum { ENTRY_OVERFLOW_REPORTED = 1 };
+enum { ENTRY_OVERFLOW_REPORTED = 1, ENTRY_POISON_REPORTED = 2 };
 
-/* In front of every C block. 16 bytes keep the user pointer max_align_t
- * aligned; the registry, not the header, is the authority on a block. */
+/* ---- sites ------------------------------------------------------------- */
+
+/*
+ * Events, table entries and slots name their sites by a 32-bit id, so an
+ * event fits in 32 bytes: the ring's memory traffic, written by the program
+ * and read back by the reader, is most of what an event costs. Each shard
+ * keeps a small cache from site pointer to id; a miss takes the registry's
+ * lock. Id 0 is the NULL site. The reader turns ids back into pointers.
+ */
+#define SITE_CHUNK_BITS 12u
+#define SITE_CHUNK (1u << SITE_CHUNK_BITS)
+#define MAX_SITE_CHUNKS 4096u /* 16,777,216 distinct sites per tracker */
+#define SITE_CACHE_SLOTS 64u
+
+typedef struct site_cache_entry {
+    const char *site;
+    uint32_t id;
+} site_cache_entry;
+
+typedef struct site_registry {
+    pthread_mutex_t lock;
+    uint32_t count;         /* ids handed out, 0 included */
+    uintptr_t *keys;        /* pointer -> id, open addressing; 0 is empty */
+    uint32_t *values;
+    size_t capacity;        /* a power of two */
+    _Atomic(const char **) chunks[MAX_SITE_CHUNKS]; /* id -> pointer */
+} site_registry;
+
+/* ---- slabs -------------------------------------------------------------- */
+
+/*
+ * Small C blocks live in slabs the tracker owns: 64 KiB pieces of one
+ * address range reserved per tracker, each cut into slots of one size
+ * class and owned by one shard. A block's slab, slot and state are found
+ * from its address by arithmetic: no hash table, no header in front of the
+ * block, no backing allocator call, and a pointer the tracker never made is
+ * recognised without being read. Larger blocks, and every block when the
+ * caller supplies a backing allocator, go to the backing allocator and the
+ * live table as before.
+ *
+ * A slot: [user bytes][canary 16 B][slack up to the class's stride].
+ */
+#define SLAB_SHIFT 16u
+#define SLAB_BYTES ((size_t)1 << SLAB_SHIFT)
+#define SLAB_CLASSES 36u
+#define MAX_SLAB_STRIDE 16384u
+#define MAX_SLAB_BLOCK (MAX_SLAB_STRIDE - CANARY_BYTES)
+#define REGION_MAX_BYTES ((size_t)1 << 34) /* 16 GiB of address space, reserved */
+#define REGION_MIN_BYTES ((size_t)1 << 26)
+
+enum slot_state { SLOT_UNUSED = 0, SLOT_RESERVED, SLOT_LIVE, SLOT_QUARANTINED, SLOT_FREE };
+
+typedef struct slot_meta {
+    uint64_t alloc_ticks;
+    uint32_t size;      /* user bytes */
+    uint32_t site;      /* who allocated */
+    uint32_t free_site; /* who freed, once freed */
+    uint16_t next_free; /* index + 1 of the next free slot; 0 ends the list */
+    uint8_t state;
+    uint8_t flags;
+} slot_meta;
+
+typedef struct slab {
+    _Atomic(struct shard *) owner; /* NULL: not handed out yet; then never changes */
+    slot_meta *meta;
+    uintptr_t base;
+    uint32_t stride;
+    uint32_t reciprocal; /* ceil(2^32 / stride): slot index by multiply */
+    uint16_t slot_count;
+    uint16_t fresh;     /* slots from here on were never handed out */
+    uint16_t free_head; /* index + 1 of the first free slot */
+    uint16_t in_use;    /* reserved, live and quarantined slots */
+    uint8_t size_class;
+    bool partial;             /* on its shard's list of slabs with free slots */
+    struct slab *next_partial;
+    struct slab *next_in_shard;
+} slab;
+
+/* ---- blocks from the backing allocator ---------------------------------- */
+
+/* In front of every block from the backing allocator. 16 bytes keep the
+ * user pointer max_align_t aligned; the table, not the header, is the
+ * authority on a block. */
 typedef struct header {
     uint64_t magic;
     uint64_t size;
@@ -54,11 +135,12 @@ typedef struct header {
 _Static_assert(sizeof(header) % alignof(max_align_t) == 0,
                "the user pointer must keep max_align_t alignment");
 
+/* A live block in a table: C blocks from the backing allocator, and Rust blocks. */
 typedef struct entry {
     uintptr_t address; /* 0: empty slot */
     size_t size;
-    const char *site;
     uint64_t alloc_ticks;
+    uint32_t site;
     uint8_t domain;
     uint8_t flags;
 } entry;
@@ -72,42 +154,66 @@ typedef struct table {
 typedef struct freed_record {
     uintptr_t address;
     size_t size;
-    const char *alloc_site;
-    const char *free_site;
     uint64_t free_ticks;
+    uint32_t alloc_site;
+    uint32_t free_site;
     uint8_t domain;
 } freed_record;
 
+/* A freed C block held back. Slab blocks keep their sites in their slot. */
 typedef struct quarantined {
     uintptr_t address;
     size_t size;
-    const char *alloc_site;
-    const char *free_site;
+    uint32_t alloc_site;
+    uint32_t free_site;
     bool reported;
 } quarantined;
 
-/* One ring slot. Realloc and anomalies take a second slot for the related
- * block (`extension`); `slots` says how many the event occupies. */
+/* ---- the event ring ------------------------------------------------------ */
+
+/*
+ * One ring slot, 32 bytes. An event whose related block, full size or
+ * thread must be said takes a second slot (`extension`). Every other event
+ * was made by the ring's thread; when that changes (a shard adopted by a
+ * new thread) the shard notes the ring position and the new thread in a
+ * short list of its own (`thread_marks`), so the ring's capacity is all
+ * events.
+ */
+#define RECORD_SIZE_BITS 48u
+#define RECORD_SIZE_MASK ((UINT64_C(1) << RECORD_SIZE_BITS) - 1)
+#define RECORD_KIND_SHIFT 48u
+#define RECORD_DOMAIN_SHIFT 56u
+#define RECORD_EXTENDED (UINT64_C(1) << 57)
+#define THREAD_MARKS 16u
+
 typedef struct record {
     uint64_t ticks;
     uint64_t address;
-    uint64_t size;
-    const char *site;
-    const char *related_site;
-    uint32_t thread;
-    uint8_t kind;
-    uint8_t domain;
-    uint8_t slots;
-    uint8_t unused;
+    uint64_t packed; /* size:48, kind:8, domain:1, extended:1 */
+    uint32_t site;
+    uint32_t related_site;
 } record;
+
+typedef struct record_extension {
+    uint64_t related_address;
+    uint64_t related_size;
+    uint64_t size;
+    uint32_t thread;
+    uint32_t unused;
+} record_extension;
+
+/* From ring position `position` on, the ring's events are `thread`'s. */
+typedef struct thread_mark {
+    uint64_t position;
+    uint32_t thread;
+} thread_mark;
 
 typedef union slot {
     record event;
-    struct {
-        uint64_t related_address;
-        uint64_t related_size;
-    } extension;
+    record_extension extension;
 } slot;
+
+_Static_assert(sizeof(slot) == 32, "a ring slot is 32 bytes");
 
 typedef struct shard {
     /* Written on every operation, under the lock: the owner's cache line(s). */
@@ -117,6 +223,8 @@ typedef struct shard {
     uint64_t last_ticks;  /* keeps the ring's stamps non-decreasing */
     uint64_t stamp_epoch; /* the heartbeat epoch when last_ticks was read */
     unsigned stamps_reused;
+    uint32_t ring_thread;  /* the thread the ring's records belong to */
+    uint32_t owner_thread; /* the thread that owns the shard now */
     _Atomic uint64_t published; /* head, released to the reader */
     slot *ring;
     uint64_t ring_mask;
@@ -130,13 +238,26 @@ typedef struct shard {
     size_t quarantine_head;
     size_t quarantine_len;
     size_t quarantine_bytes;
+    slab *current[SLAB_CLASSES]; /* where the next block of each class comes from */
+    slab *partial[SLAB_CLASSES]; /* other slabs with free slots */
+    slab *slabs;                 /* every slab the shard owns */
+    site_cache_entry site_cache[SITE_CACHE_SLOTS];
     unsigned history_next;
     freed_record history[HISTORY_PER_SHARD];
 
-    /* The reader's line: its position, and two snapshots of `published`. */
+    /* Changes of the ring's thread, written by the shard's users under its
+     * lock, read by the reader; marks_written counts them. */
+    thread_mark thread_marks[THREAD_MARKS];
+    _Atomic uint64_t marks_written;
+
+    /* The reader's line: its position, two snapshots of `published`, and
+     * the thread of the events it reads. */
     alignas(64) _Atomic uint64_t tail;
+    _Atomic uint64_t marks_read;
     uint64_t first_snapshot;
     uint64_t second_snapshot;
+    uint64_t marks_visible; /* marks_written, read after second_snapshot */
+    uint32_t reader_thread;
 
     /* Who uses the shard; changed only under the tracker's shards_lock. */
     struct thread_record *owner;
@@ -152,11 +273,17 @@ struct fs_tracker {
     size_t ring_capacity;
     size_t quarantine_max_blocks;
     size_t quarantine_max_bytes;
+    /* The slab region; region_slabs is 0 when blocks all come from `allocate`. */
+    uintptr_t region_base;
+    size_t region_slabs;
+    slab *slab_table; /* one per SLAB_BYTES of the region */
+    alignas(64) _Atomic size_t region_used; /* slabs handed out */
     alignas(64) _Atomic uint64_t anomalies;
     alignas(64) pthread_mutex_t shards_lock;
     _Atomic size_t shard_count;
     shard *shards[MAX_SHARDS];
     uint64_t next_seq; /* only the reader touches it */
+    site_registry sites;
 };
 
 static inline void shard_lock(shard *s) {
@@ -194,5 +321,81 @@ static inline uint64_t event_ticks(void) { return fs_now_ns(); }
  * reuse its ring's last stamp while the epoch has not moved (stamp_free in
  * tracker.c), so its time is never more than about 1 ms early. */
 extern _Atomic uint64_t fs_clock_epoch;
+
+/* ---- shared between the tracker's files ---------------------------------- */
+
+/* Zeroed, page-granular memory from mmap, never from malloc (tracker.c). */
+void *tracker_internal_alloc(size_t bytes);
+void tracker_internal_free(void *p, size_t bytes);
+
+/* Sites (tracker_sites.c). */
+bool tracker_sites_init(site_registry *sites);
+void tracker_sites_destroy(site_registry *sites);
+uint32_t tracker_site_id_slow(site_registry *sites, site_cache_entry *cached, const char *site);
+
+/* The id of `site`, under the lock of shard s, whose cache it uses. */
+static inline uint32_t site_id(fs_tracker *t, shard *s, const char *site) {
+    if (!site) {
+        return 0;
+    }
+    site_cache_entry *cached =
+        &s->site_cache[((uintptr_t)site * UINT64_C(0x9E3779B97F4A7C15)) >> 58];
+    if (cached->site == site) {
+        return cached->id;
+    }
+    return tracker_site_id_slow(&t->sites, cached, site);
+}
+
+/* The site an id stands for. An id reaches the reader through a ring, whose
+ * release store follows the registry's store of the name. */
+static inline const char *site_name(const site_registry *sites, uint32_t id) {
+    const char **chunk =
+        atomic_load_explicit(&sites->chunks[id >> SITE_CHUNK_BITS], memory_order_acquire);
+    return chunk ? chunk[id & (SITE_CHUNK - 1)] : NULL;
+}
+
+/* Slabs (tracker_slabs.c). */
+bool tracker_region_reserve(fs_tracker *t);
+void tracker_region_release(fs_tracker *t);
+/* A slot of a slab, found by address or handed out. */
+typedef struct slot_ref {
+    slab *slab; /* NULL: none */
+    uint32_t index;
+} slot_ref;
+
+/* A slot for `size` bytes (at most MAX_SLAB_BLOCK) from shard s's slabs,
+ * RESERVED and its size set; no slab when the region is used up. Under s's
+ * lock. */
+slot_ref tracker_slab_reserve(fs_tracker *t, shard *s, size_t size);
+/* Puts a slot back on its slab's free list as `state` (SLOT_FREE after a
+ * quarantine, SLOT_UNUSED for a reservation never handed out). Under the
+ * owner's lock. */
+void tracker_slab_put_back(slab *b, uint32_t index, uint8_t state);
+
+/* The handed-out slab holding `address`, or NULL: outside the region, or in
+ * a part of it no shard has taken. Reads only the tracker's own tables. */
+static inline slab *slab_of(const fs_tracker *t, uintptr_t address) {
+    uintptr_t offset = address - t->region_base;
+    if (offset >= (uintptr_t)t->region_slabs << SLAB_SHIFT) {
+        return NULL;
+    }
+    slab *b = &t->slab_table[offset >> SLAB_SHIFT];
+    /* A slab is set up before its owner is stored, with release. */
+    return atomic_load_explicit(&b->owner, memory_order_acquire) ? b : NULL;
+}
+
+/* The shard that owns a slab slab_of returned. */
+static inline struct shard *slab_owner(slab *b) {
+    return atomic_load_explicit(&b->owner, memory_order_relaxed);
+}
+
+/* The slot containing `address` (which may point inside it). */
+static inline uint32_t slot_index(const slab *b, uintptr_t address) {
+    return (uint32_t)(((uint64_t)(address - b->base) * b->reciprocal) >> 32);
+}
+
+static inline uintptr_t slot_address(const slab *b, uint32_t index) {
+    return b->base + (uintptr_t)index * b->stride;
+}
 
 #endif
