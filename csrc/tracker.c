@@ -518,7 +518,27 @@ static inline void poison_fill(uintptr_t user, size_t size) {
 
 /* Offset of the first byte of a quarantined block that was written after
  * the free, or SIZE_MAX when the poison is intact. */
-static size_t poison_damage(uintptr_t user, size_t size) {
+static size_t poison_damage_scan(uintptr_t user, size_t size);
+
+static inline size_t poison_damage(uintptr_t user, size_t size) {
+    if (size <= 16) {
+        /* Word compares as poison_fill wrote them (it may run into the canary). */
+        const unsigned char *bytes = (const unsigned char *)user;
+        uint64_t low, high;
+        memcpy(&low, bytes, sizeof low);
+        memcpy(&high, bytes + 8, sizeof high);
+        uint64_t wanted_low = size >= 8 ? UINT64_MAX : ((UINT64_C(1) << (size * 8)) - 1);
+        uint64_t wanted_high = size >= 16 ? UINT64_MAX
+                               : size <= 8 ? 0
+                                           : ((UINT64_C(1) << ((size - 8) * 8)) - 1);
+        if ((((low ^ POISON_WORD) & wanted_low) | ((high ^ POISON_WORD) & wanted_high)) == 0) {
+            return SIZE_MAX;
+        }
+    }
+    return poison_damage_scan(user, size);
+}
+
+static size_t poison_damage_scan(uintptr_t user, size_t size) {
     const unsigned char *bytes = (const unsigned char *)user;
     size_t i = 0;
 #if defined(__SSE2__)
@@ -735,13 +755,18 @@ fs_tracker *fs_tracker_bind(fs_tracker *t) {
     return previous;
 }
 
-fs_tracker *fs_tracker_current(void) {
-    if (bound_tracker) {
-        return bound_tracker;
-    }
+static fs_tracker *default_tracker_once(void) {
     pthread_once(&default_once, create_default_tracker);
     return default_tracker;
 }
+
+/* The calling thread's tracker, inlined into the allocation calls. */
+static inline fs_tracker *current_tracker(void) {
+    fs_tracker *bound = bound_tracker;
+    return bound ? bound : default_tracker_once();
+}
+
+fs_tracker *fs_tracker_current(void) { return current_tracker(); }
 
 /* ---- what is known about an address ------------------------------------- */
 
@@ -1022,7 +1047,7 @@ static void *allocate_in(fs_tracker *t, size_t size, const char *site) {
 }
 
 void *fs_malloc(size_t size, const char *site) {
-    return allocate_in(fs_tracker_current(), size, site);
+    return allocate_in(current_tracker(), size, site);
 }
 
 void *fs_calloc(size_t count, size_t size, const char *site) {
@@ -1163,9 +1188,41 @@ static bool take_c_block(fs_tracker *t, uintptr_t user, const char *site, taken_
     return false;
 }
 
+/* The common free: a live slab block at its start. Releases it under its
+ * owner's lock and returns true; anything else returns false untouched. */
+static inline bool free_live_slot(fs_tracker *t, slab *b, uintptr_t user, const char *site) {
+    shard *o = slab_owner(b);
+    shard_lock(o);
+    uint32_t index = slot_index(b, user);
+    slot_meta *m = &b->meta[index < b->slot_count ? index : 0];
+    if (index >= b->slot_count || slot_address(b, index) != user || m->state != SLOT_LIVE) {
+        shard_unlock(o);
+        return false;
+    }
+    uint32_t free_site = site_id(t, o, site);
+    size_t size = m->size;
+    count_release(o, size, true);
+    size_t reach = canary_damage(user, size);
+    if (reach && !(m->flags & ENTRY_OVERFLOW_REPORTED)) {
+        emit_anomaly(t, o, FS_EVENT_HEAP_OVERFLOW, FS_DOMAIN_C, user + size + reach - 1, size,
+                     user, reach, free_site, m->site);
+    }
+    emit(o, stamp_fast(o, 0), FS_EVENT_FREE, FS_DOMAIN_C, user, size, free_site, m->site);
+    m->state = SLOT_QUARANTINED;
+    m->free_site = free_site;
+    m->flags = 0;
+    quarantine_push(t, o, user, size, m->site, free_site);
+    shard_unlock(o);
+    return true;
+}
+
 void fs_free(void *ptr, const char *site) {
-    fs_tracker *t = fs_tracker_current();
+    fs_tracker *t = current_tracker();
     if (!ptr || !t) {
+        return;
+    }
+    slab *b = slab_of(t, (uintptr_t)ptr);
+    if (b && free_live_slot(t, b, (uintptr_t)ptr, site)) {
         return;
     }
     taken_block taken;
@@ -1226,7 +1283,7 @@ void *fs_realloc(void *ptr, size_t size, const char *site) {
         fs_free(ptr, site);
         return NULL;
     }
-    fs_tracker *t = fs_tracker_current();
+    fs_tracker *t = current_tracker();
     if (!t || size > MAX_BLOCK_BYTES) {
         return NULL;
     }
@@ -1272,7 +1329,7 @@ void *fs_realloc(void *ptr, size_t size, const char *site) {
 /* ---- checks ----------------------------------------------------------- */
 
 int fs_is_live(const void *ptr) {
-    fs_tracker *t = fs_tracker_current();
+    fs_tracker *t = current_tracker();
     if (!t || !ptr) {
         return 0;
     }
@@ -1286,7 +1343,7 @@ int fs_is_live(const void *ptr) {
 }
 
 int fs_was_freed(const void *ptr) {
-    fs_tracker *t = fs_tracker_current();
+    fs_tracker *t = current_tracker();
     if (!t || !ptr) {
         return 0;
     }
@@ -1325,7 +1382,7 @@ static int check_slab_access(fs_tracker *t, slab *b, uintptr_t address, size_t l
 }
 
 int fs_check_access(const void *ptr, size_t len, const char *site) {
-    fs_tracker *t = fs_tracker_current();
+    fs_tracker *t = current_tracker();
     uintptr_t address = (uintptr_t)ptr;
     if (!ptr) {
         return 0;

@@ -24,3 +24,5 @@ pub use tracker::{BindGuard, Counts, HeapCounts, LiveBlock, Tracker, TrackerConf
 mod tests;
 #[cfg(test)]
 mod thread_tests;
+#[cfg(test)]
+mod block_path_tests;
