@@ -2,6 +2,7 @@
 
 use std::ffi::{CStr, CString, c_char};
 use std::fmt;
+use std::num::NonZeroUsize;
 use std::sync::{Mutex, PoisonError};
 
 use rustc_hash::FxHashMap;
@@ -52,12 +53,12 @@ impl Domain {
 /// name is kept by whoever made it (a recorder symbolizing addresses). Two
 /// equal values are the same site; the text is read only when it is displayed.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Site(usize);
+pub struct Site(NonZeroUsize);
 
 impl Site {
     /// A site for Rust code, from a C string literal.
     pub fn new(name: &'static CStr) -> Site {
-        Site(name.as_ptr() as usize)
+        Site(NonZeroUsize::new(name.as_ptr() as usize).expect("a reference is never null"))
     }
 
     /// The site with this name, for events that arrive as text (from a child
@@ -77,20 +78,20 @@ impl Site {
 
     /// The site with this id (`FS_SITE_ID(id)` on the C side), if it is one.
     pub fn from_id(id: u32) -> Option<Site> {
-        (id != 0 && (id as usize) < sys::FS_SITE_ID_LIMIT).then_some(Site(id as usize))
+        NonZeroUsize::new(id as usize).filter(|id| id.get() < sys::FS_SITE_ID_LIMIT).map(Site)
     }
 
     /// The id, for a site made by [`Site::from_id`].
     pub fn id(self) -> Option<u32> {
-        (self.0 < sys::FS_SITE_ID_LIMIT).then_some(self.0 as u32)
+        (self.0.get() < sys::FS_SITE_ID_LIMIT).then_some(self.0.get() as u32)
     }
 
     pub(crate) fn from_raw(raw: *const c_char) -> Option<Site> {
-        (!raw.is_null()).then_some(Site(raw as usize))
+        NonZeroUsize::new(raw as usize).map(Site)
     }
 
     pub(crate) fn as_ptr(self) -> *const c_char {
-        self.0 as *const c_char
+        self.0.get() as *const c_char
     }
 
     pub fn name(self) -> &'static str {

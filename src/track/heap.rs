@@ -40,20 +40,81 @@ impl BlockCounts {
     }
 }
 
-/// The heap's state right after one event.
+/// The heap's state over a stretch of the event stream: one event while the
+/// series is short, a run of consecutive events once it has been thinned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeriesPoint {
+    /// The stretch's first event.
     pub seq: u64,
-    /// Monotonic nanoseconds, on the clock of [`crate::ffi::now_ns`].
+    /// Monotonic nanoseconds, on the clock of [`crate::ffi::now_ns`]: when
+    /// the stretch began.
     pub time_ns: u64,
+    /// The counts after the stretch's last event.
     pub live_blocks: u64,
     pub live_bytes: u64,
+    /// The least and most live blocks and bytes after any of its events:
+    /// a thinned series keeps every spike.
+    pub blocks_range: (u64, u64),
+    pub bytes_range: (u64, u64),
 }
 
-#[derive(Debug, Default)]
+impl SeriesPoint {
+    fn exact(seq: u64, time_ns: u64, stats: &BlockCounts) -> SeriesPoint {
+        let (live_blocks, live_bytes) = (stats.live_blocks, stats.live_bytes);
+        SeriesPoint {
+            seq,
+            time_ns,
+            live_blocks,
+            live_bytes,
+            blocks_range: (live_blocks, live_blocks),
+            bytes_range: (live_bytes, live_bytes),
+        }
+    }
+
+    /// This stretch followed by one more event, after which the heap holds `stats`.
+    fn absorb_counts(&mut self, stats: &BlockCounts) {
+        let (blocks, bytes) = (stats.live_blocks, stats.live_bytes);
+        self.live_blocks = blocks;
+        self.live_bytes = bytes;
+        self.blocks_range = (self.blocks_range.0.min(blocks), self.blocks_range.1.max(blocks));
+        self.bytes_range = (self.bytes_range.0.min(bytes), self.bytes_range.1.max(bytes));
+    }
+
+    /// This stretch followed by `later`, as one.
+    fn absorb(&mut self, later: &SeriesPoint) {
+        self.live_blocks = later.live_blocks;
+        self.live_bytes = later.live_bytes;
+        self.blocks_range = (self.blocks_range.0.min(later.blocks_range.0), self.blocks_range.1.max(later.blocks_range.1));
+        self.bytes_range = (self.bytes_range.0.min(later.bytes_range.0), self.bytes_range.1.max(later.bytes_range.1));
+    }
+}
+
+/// The most points a heap's series keeps: past it, neighbours merge in
+/// pairs, so the series of a recording of any length takes at most
+/// `SERIES_LIMIT` × 64 bytes (4 MiB) per heap.
+pub const SERIES_LIMIT: usize = 1 << 16;
+
+#[derive(Debug)]
 pub struct HeapModel {
     stats: BlockCounts,
     series: Vec<SeriesPoint>,
+    /// Events each point stands for (the last may still be filling).
+    events_per_point: u64,
+    events_in_last_point: u64,
+    /// The latest event's position and time, exact whatever the thinning.
+    latest: Option<(u64, u64)>,
+}
+
+impl Default for HeapModel {
+    fn default() -> Self {
+        HeapModel {
+            stats: BlockCounts::default(),
+            series: Vec::new(),
+            events_per_point: 1,
+            events_in_last_point: 0,
+            latest: None,
+        }
+    }
 }
 
 impl HeapModel {
@@ -61,12 +122,20 @@ impl HeapModel {
         &self.stats
     }
 
+    /// The heap over the whole stream, oldest first: a point per event until
+    /// [`SERIES_LIMIT`] points, then a point per run of events.
     pub fn series(&self) -> &[SeriesPoint] {
         &self.series
     }
 
-    pub(crate) fn last(&self) -> Option<&SeriesPoint> {
-        self.series.last()
+    /// How many events each point of the series stands for.
+    pub fn events_per_point(&self) -> u64 {
+        self.events_per_point
+    }
+
+    /// The latest event's point, exact whatever the thinning.
+    pub(crate) fn last(&self) -> Option<SeriesPoint> {
+        self.latest.map(|(seq, time_ns)| SeriesPoint::exact(seq, time_ns, &self.stats))
     }
 
     pub(crate) fn allocated(&mut self, seq: u64, time_ns: u64, size: u64) {
@@ -85,7 +154,59 @@ impl HeapModel {
     }
 
     fn record(&mut self, seq: u64, time_ns: u64) {
-        let stats = &self.stats;
-        self.series.push(SeriesPoint { seq, time_ns, live_blocks: stats.live_blocks, live_bytes: stats.live_bytes });
+        self.latest = Some((seq, time_ns));
+        if self.events_in_last_point < self.events_per_point
+            && let Some(last) = self.series.last_mut()
+        {
+            last.absorb_counts(&self.stats);
+            self.events_in_last_point += 1;
+            return;
+        }
+        if self.series.len() == SERIES_LIMIT {
+            self.halve();
+        }
+        self.series.push(SeriesPoint::exact(seq, time_ns, &self.stats));
+        self.events_in_last_point = 1;
+    }
+
+    /// Merges neighbours in pairs. Every point is full when this runs, so
+    /// every merged point is too.
+    fn halve(&mut self) {
+        let merged = self.series.len() / 2;
+        for i in 0..merged {
+            let mut point = self.series[2 * i];
+            point.absorb(&self.series[2 * i + 1]);
+            self.series[i] = point;
+        }
+        self.series.truncate(merged);
+        self.events_per_point *= 2;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{HeapModel, SERIES_LIMIT};
+
+    #[test]
+    fn a_long_series_is_thinned_keeping_its_spikes_and_its_latest_value() {
+        let mut heap = HeapModel::default();
+        let events = SERIES_LIMIT as u64 * 5 + 3;
+        for seq in 0..events {
+            if seq == 1000 {
+                // One spike among alternating small blocks.
+                heap.allocated(seq, seq, 1 << 30);
+                heap.freed(seq, seq, 1 << 30);
+                continue;
+            }
+            if seq % 2 == 0 { heap.allocated(seq, seq, 16) } else { heap.freed(seq, seq, 16) }
+        }
+        let series = heap.series();
+        assert!(series.len() <= SERIES_LIMIT && series.len() > SERIES_LIMIT / 2, "{}", series.len());
+        assert_eq!(heap.events_per_point(), 8);
+        assert!(series.windows(2).all(|pair| pair[0].seq < pair[1].seq));
+        assert_eq!(series.iter().map(|p| p.bytes_range.1).max(), Some(1 << 30), "the spike is kept");
+        assert_eq!(heap.last().map(|p| (p.seq, p.live_bytes)), Some((events - 1, 16)));
+        assert_eq!(series.last().map(|p| p.live_bytes), Some(16), "the last point ends at the latest value");
+        assert_eq!(heap.stats().allocations, events / 2 + 1);
     }
 }

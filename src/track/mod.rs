@@ -58,6 +58,9 @@ struct SiteTable {
     rows: Vec<SiteRow>,
     /// `rows` sorted by heap then name: built when asked, dropped on any change.
     sorted: OnceCell<Vec<SiteRow>>,
+    /// The row found last: a run's events mostly come from a few sites in
+    /// turn, and a free's site is often the allocation's just before.
+    recent: [Option<(SiteKey, usize)>; 2],
 }
 
 impl SiteTable {
@@ -66,7 +69,11 @@ impl SiteTable {
             self.sorted = OnceCell::new();
         }
         let key = SiteKey { domain, site };
+        if let Some(row) = self.recent.iter().flatten().find(|(seen, _)| *seen == key).map(|&(_, row)| row) {
+            return &mut self.rows[row].stats;
+        }
         if let Some(&row) = self.row_of.get(&key) {
+            self.recent = [Some((key, row)), self.recent[0]];
             return &mut self.rows[row].stats;
         }
         let name = site.map_or("(unknown)", Site::name);
@@ -76,6 +83,7 @@ impl SiteTable {
             rows.len() - 1
         });
         self.row_of.insert(key, row);
+        self.recent = [Some((key, row)), self.recent[0]];
         &mut self.rows[row].stats
     }
 

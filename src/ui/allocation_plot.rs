@@ -83,6 +83,14 @@ impl Measure {
         }
     }
 
+    /// The least and the most over the point's stretch of events.
+    fn range(self, point: &SeriesPoint) -> (u64, u64) {
+        match self {
+            Measure::Blocks => point.blocks_range,
+            Measure::Bytes => point.bytes_range,
+        }
+    }
+
     fn describe(self, value: f64) -> String {
         match self {
             Measure::Blocks => format!("{} live blocks", format::thousands(value as u64)),
@@ -112,15 +120,19 @@ pub(crate) fn line_points(
     points.push([0.0, 0.0]);
     let mut bucket: Option<Bucket> = None;
     for point in series {
-        let sample = (x(point), measure.of(point));
-        let index = (sample.0 / width) as usize;
+        let at = x(point);
+        let (least, most) = measure.range(point);
+        let index = (at / width) as usize;
         match &mut bucket {
-            Some(current) if current.index == index => current.add(sample),
+            Some(current) if current.index == index => {
+                current.add((at, least));
+                current.add((at, most));
+            }
             _ => {
                 if let Some(done) = bucket.take() {
                     done.flush(&mut points);
                 }
-                bucket = Some(Bucket { index, low: sample, high: sample });
+                bucket = Some(Bucket { index, low: (at, least), high: (at, most) });
             }
         }
     }
