@@ -2,8 +2,9 @@
  * ffiscope.h — the one header Rust binds to.
  *
  * The tracker: every allocation made by instrumented C code goes through
- * fs_malloc/fs_calloc/fs_realloc/fs_free/fs_strdup, which keep a header and a
- * tail canary around each block, a registry of live blocks, a quarantine of
+ * fs_malloc/fs_calloc/fs_realloc/fs_free/fs_strdup, which keep a tail canary
+ * after each block, a record of every live block (small blocks in slabs the
+ * tracker owns, larger ones from a backing allocator), a quarantine of
  * poisoned freed blocks and an event stream. Frees that would corrupt the
  * heap (double, invalid, foreign) are detected, reported and refused.
  *
@@ -92,7 +93,9 @@ typedef struct fs_config {
     size_t ring_capacity;         /* event slots per thread; rounded up to a power of two */
     size_t quarantine_max_bytes;  /* freed C blocks held back, per thread */
     size_t quarantine_max_blocks; /* the same, counted in blocks (at least one is held) */
-    const fs_allocator *backing;  /* NULL: the C library's malloc and free */
+    const fs_allocator *backing;  /* NULL: the tracker's own slabs for blocks up to
+                                     16,368 bytes, the C library's malloc above; set:
+                                     this allocator for every block */
 } fs_config;
 
 /* Counts kept by the tracker itself, per domain: the ground truth. */
@@ -120,7 +123,8 @@ _Static_assert(sizeof(fs_counts) == FS_COUNTS_BYTES, "fs_counts changed: update 
 typedef struct fs_block {
     uint64_t address;
     uint64_t size;
-    uint64_t seq; /* allocation order: the clock tick of its allocation event */
+    uint64_t seq; /* allocation order: the clock tick of its allocation event
+                     (equal for allocations that shared a fast-clock stamp) */
     const char *site;
     uint8_t domain;
 } fs_block;

@@ -21,8 +21,8 @@ pub use rust_heap::{HeapScope, RustBlocksNamed, ScopedAllocator, name_rust_block
 pub use tracker::{BindGuard, Counts, HeapCounts, LiveBlock, Tracker, TrackerConfig, now_ns};
 
 #[cfg(test)]
+mod block_path_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod thread_tests;
-#[cfg(test)]
-mod block_path_tests;

@@ -84,7 +84,8 @@ impl SeriesPoint {
     fn absorb(&mut self, later: &SeriesPoint) {
         self.live_blocks = later.live_blocks;
         self.live_bytes = later.live_bytes;
-        self.blocks_range = (self.blocks_range.0.min(later.blocks_range.0), self.blocks_range.1.max(later.blocks_range.1));
+        self.blocks_range =
+            (self.blocks_range.0.min(later.blocks_range.0), self.blocks_range.1.max(later.blocks_range.1));
         self.bytes_range = (self.bytes_range.0.min(later.bytes_range.0), self.bytes_range.1.max(later.bytes_range.1));
     }
 }

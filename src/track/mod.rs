@@ -32,6 +32,30 @@ pub struct OutstandingBlock {
     pub seq: u64,
 }
 
+/// What the model keeps of a live block, keyed by its address: the map
+/// takes an insert and a remove per block, so its entries are kept small.
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    size: u64,
+    seq: u64,
+    site: Option<Site>,
+    step: Option<u32>,
+    domain: Domain,
+}
+
+impl Held {
+    fn at(self, address: u64) -> OutstandingBlock {
+        OutstandingBlock {
+            address,
+            size: self.size,
+            domain: self.domain,
+            site: self.site,
+            step: self.step,
+            seq: self.seq,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct SiteKey {
     domain: Domain,
@@ -104,7 +128,7 @@ pub struct Model {
     revision: u64,
     heaps: [HeapModel; 2],
     sites: SiteTable,
-    outstanding: FxHashMap<u64, OutstandingBlock>,
+    outstanding: FxHashMap<u64, Held>,
     anomalies: Vec<Anomaly>,
     dropped_events: u64,
     events_applied: u64,
@@ -174,22 +198,21 @@ impl Model {
                 let site = self.outstanding.remove(&event.related_address).and_then(|b| b.site);
                 self.site_mut(event.domain, site).release(event.related_size);
                 self.site_mut(event.domain, event.site).acquire(event.size);
-                self.outstanding
-                    .insert(event.address, self.block(event.seq, event.address, event.size, event.domain, event.site));
+                self.outstanding.insert(event.address, self.held(event.seq, event.size, event.domain, event.site));
             }
             _ => self.anomalies.push(Anomaly::from_event(event, self.current_step)),
         }
     }
 
-    fn block(&self, seq: u64, address: u64, size: u64, domain: Domain, site: Option<Site>) -> OutstandingBlock {
-        OutstandingBlock { address, size, domain, site, step: self.current_step, seq }
+    fn held(&self, seq: u64, size: u64, domain: Domain, site: Option<Site>) -> Held {
+        Held { size, seq, site, step: self.current_step, domain }
     }
 
     fn allocated(&mut self, event: &Event) {
         self.heap_mut(event.domain).allocated(event.seq, event.time_ns, event.size);
         self.site_mut(event.domain, event.site).acquire(event.size);
-        let block = self.block(event.seq, event.address, event.size, event.domain, event.site);
-        self.outstanding.insert(event.address, block);
+        let held = self.held(event.seq, event.size, event.domain, event.site);
+        self.outstanding.insert(event.address, held);
     }
 
     fn freed(&mut self, event: &Event) {
@@ -289,7 +312,8 @@ impl Model {
     /// Outstanding blocks, oldest first.
     pub fn outstanding(&self) -> &[OutstandingBlock] {
         self.sorted_outstanding.get_or_init(|| {
-            let mut blocks: Vec<OutstandingBlock> = self.outstanding.values().copied().collect();
+            let mut blocks: Vec<OutstandingBlock> =
+                self.outstanding.iter().map(|(&address, held)| held.at(address)).collect();
             blocks.sort_by_key(|b| b.seq);
             blocks
         })
