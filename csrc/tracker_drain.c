@@ -149,13 +149,20 @@ static size_t merge_round(reader *rd, size_t shard_count, fs_event *out, size_t 
         }
     } else {
         while (taken < max_events && pending_count > 0) {
+            /* The ring with the earliest next event, and the next-earliest
+             * tick of any other: the first ring's events up to that tick
+             * go out as one run (stamps repeat under the fast clock). */
             size_t earliest = 0;
             uint64_t earliest_ticks = record_at(t->shards[pending[0]], position[pending[0]])->ticks;
+            uint64_t runner_up_ticks = UINT64_MAX;
             for (size_t p = 1; p < pending_count; p++) {
                 uint64_t ticks = record_at(t->shards[pending[p]], position[pending[p]])->ticks;
                 if (ticks < earliest_ticks) {
+                    runner_up_ticks = earliest_ticks;
                     earliest = p;
                     earliest_ticks = ticks;
+                } else if (ticks < runner_up_ticks) {
+                    runner_up_ticks = ticks;
                 }
             }
             unsigned i = pending[earliest];
@@ -164,7 +171,10 @@ static size_t merge_round(reader *rd, size_t shard_count, fs_event *out, size_t 
                 *held_back = true;
                 break;
             }
-            take_event(rd, s, &position[i], &out[taken++]);
+            do {
+                take_event(rd, s, &position[i], &out[taken++]);
+            } while (taken < max_events && position[i] < s->first_snapshot &&
+                     record_at(s, position[i])->ticks <= runner_up_ticks);
             if (position[i] == s->second_snapshot) {
                 pending[earliest] = pending[--pending_count];
             }
