@@ -408,4 +408,35 @@ mod tests {
         assert_eq!(lines.marked.iter().map(|&(_, count)| count).sum::<usize>(), anomalies.len());
         assert_eq!(lines.marked[0], (0, 100_000 / MAX_MARKERS + 1), "the first column starts at the first anomaly");
     }
+
+    #[test]
+    fn a_thinned_series_still_draws_its_one_spike() {
+        use crate::ffi::{Domain, Event, EventKind};
+        let mut model = crate::track::Model::new();
+        let event = |seq: u64, kind, size| Event {
+            seq,
+            time_ns: seq,
+            address: 0x1000 + 16 * (seq % 2),
+            size,
+            related_address: 0,
+            related_size: 0,
+            site: None,
+            related_site: None,
+            thread: 0,
+            domain: Domain::C,
+            kind,
+        };
+        let events = 400_000;
+        for seq in 0..events {
+            // Blocks come and go two at a time; one of them is 1 GiB.
+            let kind = if seq % 2 == 0 { EventKind::Alloc } else { EventKind::Free };
+            let size = if seq / 2 == 61_728 { 1 << 30 } else { 16 };
+            model.apply(&event(seq, kind, size));
+        }
+        let series = model.heap(Domain::C).series();
+        assert!(series.len() < events as usize / 4, "thinned: {} points", series.len());
+        let points = super::line_points(series, super::Measure::Bytes, |p| p.seq as f64, events as f64);
+        let highest = points.iter().map(|&[_, value]| value).fold(0.0, f64::max);
+        assert_eq!(highest, f64::from(1 << 30), "the spike survives thinning and decimation");
+    }
 }
