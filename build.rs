@@ -33,6 +33,41 @@ const LESSON_SOURCES: &[&str] = &[
     "csrc/scenarios/types.c",
 ];
 
+/// The library `ffiscope record` preloads into a program: the tracker, built
+/// again as position-independent code, and the functions that replace the C
+/// library's allocator.
+const RECORD_SOURCES: &[&str] = &[
+    "csrc/record/interpose.c",
+    "csrc/tracker.c",
+    "csrc/tracker_drain.c",
+    "csrc/tracker_sites.c",
+    "csrc/tracker_slabs.c",
+];
+
+/// Links `RECORD_SOURCES` into `$OUT_DIR/libffiscope_record.so`. `cc` makes
+/// static archives only, so its compiler is run here with `-shared`.
+fn build_record_library() {
+    let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let compiler = cc::Build::new().opt_level(2).pic(true).get_compiler();
+    let output = out_dir.join("libffiscope_record.so");
+    let status = compiler
+        .to_command()
+        .args(["-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra", "-Werror", "-shared"])
+        // Initial-exec TLS: the general model may allocate, inside malloc.
+        .args(["-ftls-model=initial-exec", "-fvisibility=hidden", "-Icsrc/include", "-Icsrc"])
+        .args(RECORD_SOURCES)
+        .arg("-o")
+        .arg(&output)
+        .args(["-ldl", "-pthread"])
+        .status()
+        .expect("the C compiler runs");
+    assert!(status.success(), "building {} failed", output.display());
+    for source in RECORD_SOURCES {
+        println!("cargo:rerun-if-changed={source}");
+    }
+    println!("cargo:rerun-if-changed=csrc/record/record_channel.h");
+}
+
 fn main() {
     let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let build = |sources: &[&str]| {
@@ -54,6 +89,7 @@ fn main() {
     build(C_SOURCES).compile("ffiscope_c");
     if target_os == "linux" {
         println!("cargo:rustc-link-lib=pthread");
+        build_record_library();
     }
     println!("cargo:rerun-if-changed=csrc/include/ffiscope.h");
     println!("cargo:rerun-if-changed=csrc/tracker_shard.h");

@@ -477,6 +477,11 @@ static const uint64_t POISON_WORD = 0x0101010101010101ull * POISON_BYTE;
 
 static header *header_of(uintptr_t user) { return (header *)(user - HEADER_BYTES); }
 
+/* What the backing allocator returned for a block starting at `user`. */
+static void *backing_of(const fs_tracker *t, uintptr_t user) {
+    return t->bare ? (void *)user : (void *)header_of(user);
+}
+
 static inline void canary_write(uintptr_t user, size_t size) {
     unsigned char *canary = (unsigned char *)user + size;
     memcpy(canary, &CANARY_WORD, sizeof CANARY_WORD);
@@ -619,7 +624,7 @@ static void release_quarantined(fs_tracker *t, shard *s, quarantined *q) {
         emit_anomaly(t, s, FS_EVENT_USE_AFTER_FREE, FS_DOMAIN_C, q->address + offset, q->size,
                      q->address, offset, q->free_site, q->alloc_site);
     }
-    t->release(header_of(q->address));
+    t->release(backing_of(t, q->address));
 }
 
 /* Poisons a freed C block and holds it back, letting the oldest go when
@@ -727,13 +732,13 @@ void fs_tracker_destroy(fs_tracker *t) {
         for (size_t j = 0; j < s->live.capacity; j++) {
             entry *e = &s->live.slots[j];
             if (e->address != 0 && e->domain == FS_DOMAIN_C) {
-                t->release(header_of(e->address));
+                t->release(backing_of(t, e->address));
             }
         }
         for (size_t j = 0; j < s->quarantine_len; j++) {
             uintptr_t address = quarantine_at(s, j)->address;
             if (!slab_of(t, address)) {
-                t->release(header_of(address));
+                t->release(backing_of(t, address));
             }
         }
         tracker_internal_free(s->live.slots, s->live.capacity * sizeof(entry));
@@ -971,8 +976,12 @@ static void report_foreign_free(fs_tracker *t, uint8_t domain, uintptr_t address
 /* The largest block whose header and canary still fit in a size_t. */
 #define MAX_BLOCK_BYTES (SIZE_MAX - HEADER_BYTES - CANARY_BYTES)
 
-/* A block from the backing allocator, with its header and canary. */
+/* A block from the backing allocator, with its header and canary (none
+ * for a bare tracker). */
 static uintptr_t new_backing_block(fs_tracker *t, size_t size) {
+    if (t->bare) {
+        return (uintptr_t)t->allocate(size);
+    }
     header *h = t->allocate(HEADER_BYTES + size + CANARY_BYTES);
     if (!h) {
         return 0;
@@ -1037,7 +1046,7 @@ static void *allocate_in(fs_tracker *t, size_t size, const char *site) {
                   .site = site_id(t, s, site), .domain = FS_DOMAIN_C};
     if (!table_insert(&s->live, &item)) {
         shard_unlock(s);
-        t->release(header_of(user));
+        t->release(backing_of(t, user));
         return NULL;
     }
     count_allocation(s, FS_DOMAIN_C, size);
@@ -1110,6 +1119,18 @@ static uint64_t release_c_block(fs_tracker *t, shard *s, taken_block *taken, con
     entry *block = &taken->block;
     uint32_t free_site = site_id(t, s, site);
     count_release(s, block->size, is_free);
+    if (t->bare) {
+        uint64_t ticks = stamp_fast(s, block->alloc_ticks);
+        if (is_free) {
+            emit(s, ticks, FS_EVENT_FREE, FS_DOMAIN_C, block->address, block->size, free_site,
+                 block->site);
+        }
+        history_push(s, block->address, block->size, block->site, free_site, FS_DOMAIN_C, ticks);
+        /* Released under the lock: the address cannot be handed out again,
+         * and recorded by another thread, before this free is in the ring. */
+        t->release((void *)block->address);
+        return ticks;
+    }
     check_canary_on_release(t, s, block, free_site);
     uint64_t ticks = stamp_fast(s, block->alloc_ticks);
     if (is_free) {
@@ -1259,7 +1280,7 @@ static void cancel_reservation(fs_tracker *t, shard *s, const reservation *r) {
         tracker_slab_put_back(r->slot.slab, r->slot.index, SLOT_UNUSED);
         shard_unlock(s);
     } else {
-        t->release(header_of(r->user));
+        t->release(backing_of(t, r->user));
     }
 }
 
@@ -1275,6 +1296,8 @@ static bool commit_reservation(fs_tracker *t, shard *s, const reservation *r, si
     return table_insert(&s->live, &item);
 }
 
+static void *realloc_in(fs_tracker *t, void *ptr, size_t size, const char *site);
+
 void *fs_realloc(void *ptr, size_t size, const char *site) {
     if (!ptr) {
         return fs_malloc(size, site);
@@ -1283,7 +1306,11 @@ void *fs_realloc(void *ptr, size_t size, const char *site) {
         fs_free(ptr, site);
         return NULL;
     }
-    fs_tracker *t = current_tracker();
+    return realloc_in(current_tracker(), ptr, size, site);
+}
+
+/* A realloc of a live block to a non-zero size. */
+static void *realloc_in(fs_tracker *t, void *ptr, size_t size, const char *site) {
     if (!t || size > MAX_BLOCK_BYTES) {
         return NULL;
     }
@@ -1314,7 +1341,7 @@ void *fs_realloc(void *ptr, size_t size, const char *site) {
         emit(s, ticks, FS_EVENT_FREE, FS_DOMAIN_C, old.block.address, old.block.size,
              site_id(t, s, site), old.block.site);
         shard_unlock(s);
-        t->release(header_of(fresh.user));
+        t->release(backing_of(t, fresh.user));
         return NULL;
     }
     counts->reallocs++;
@@ -1681,4 +1708,72 @@ size_t fs_live_blocks(fs_tracker *t, fs_block *out, size_t max_blocks) {
         shard_unlock(s);
     }
     return total;
+}
+
+/* ---- recording a program (csrc/record/interpose.c) ----------------------- */
+
+fs_tracker *tracker_new_bare(const fs_allocator *backing, size_t ring_capacity) {
+    fs_config config = {.ring_capacity = ring_capacity, .quarantine_max_blocks = 1,
+                        .backing = backing};
+    fs_tracker *t = fs_tracker_new(&config);
+    if (t) {
+        t->bare = true;
+    }
+    return t;
+}
+
+void *tracker_allocate(fs_tracker *t, size_t size, const char *site) {
+    return allocate_in(t, size, site);
+}
+
+void *tracker_reallocate(fs_tracker *t, void *ptr, size_t size, const char *site) {
+    return realloc_in(t, ptr, size, site);
+}
+
+void tracker_adopt(fs_tracker *t, void *ptr, size_t size, const char *site) {
+    shard *s = shard_of(t);
+    shard_lock(s);
+    uint64_t ticks = stamp(s, 0);
+    entry item = {.address = (uintptr_t)ptr, .size = size, .alloc_ticks = ticks,
+                  .site = site_id(t, s, site), .domain = FS_DOMAIN_C};
+    if (table_insert(&s->live, &item)) {
+        count_allocation(s, FS_DOMAIN_C, size);
+        emit(s, ticks, FS_EVENT_ALLOC, FS_DOMAIN_C, item.address, size, item.site, 0);
+    }
+    shard_unlock(s);
+}
+
+int tracker_release(fs_tracker *t, void *ptr, const char *site) {
+    uintptr_t address = (uintptr_t)ptr;
+    entry found;
+    shard *owner;
+    shard *own = shard_of(t);
+    shard_lock(own);
+    entry *e = table_find(&own->live, address);
+    if (e) {
+        taken_block taken = {.slot = {.slab = NULL}, .block = *e};
+        table_remove(&own->live, e);
+        release_c_block(t, own, &taken, site, true);
+        shard_unlock(own);
+        return RELEASE_DONE;
+    }
+    shard_unlock(own);
+    if (take_from_any_shard(t, own, address, FS_DOMAIN_C, &found, &owner) == TAKEN) {
+        taken_block taken = {.slot = {.slab = NULL}, .block = found};
+        release_c_block(t, owner, &taken, site, true);
+        shard_unlock(owner);
+        return RELEASE_DONE;
+    }
+    freed_record previous;
+    if (freed_before(t, address, &previous)) {
+        report(t, FS_EVENT_DOUBLE_FREE, previous.domain, address, previous.size, address, 0, site,
+               previous.free_site);
+        return RELEASE_REFUSED;
+    }
+    return RELEASE_UNKNOWN;
+}
+
+bool tracker_knows(fs_tracker *t, const void *ptr) {
+    entry block;
+    return find_in_tables(t, (uintptr_t)ptr, &block) && block.domain == FS_DOMAIN_C;
 }

@@ -284,6 +284,9 @@ struct fs_tracker {
     shard *shards[MAX_SHARDS];
     uint64_t next_seq; /* only the reader touches it */
     site_registry sites;
+    /* Recording a program without guarding it: blocks from `allocate` carry
+     * no header or canary and are released at once, not quarantined. */
+    bool bare;
 };
 
 static inline void shard_lock(shard *s) {
@@ -327,6 +330,23 @@ extern _Atomic uint64_t fs_clock_epoch;
 /* Zeroed, page-granular memory from mmap, never from malloc (tracker.c). */
 void *tracker_internal_alloc(size_t bytes);
 void tracker_internal_free(void *p, size_t bytes);
+
+/* Recording a program (tracker.c, for csrc/record/interpose.c). */
+fs_tracker *tracker_new_bare(const fs_allocator *backing, size_t ring_capacity);
+void *tracker_allocate(fs_tracker *t, size_t size, const char *site);
+void *tracker_reallocate(fs_tracker *t, void *ptr, size_t size, const char *site);
+/* Records a block the caller allocated itself (an aligned one). */
+void tracker_adopt(fs_tracker *t, void *ptr, size_t size, const char *site);
+
+/* What tracker_release did with a pointer. */
+enum release_result {
+    RELEASE_DONE,    /* a live block: recorded as freed and released */
+    RELEASE_REFUSED, /* a double free: reported, left alone */
+    RELEASE_UNKNOWN, /* never seen (allocated before recording began): the caller's */
+};
+int tracker_release(fs_tracker *t, void *ptr, const char *site);
+/* Whether ptr is a live block the tracker holds. */
+bool tracker_knows(fs_tracker *t, const void *ptr);
 
 /* Sites (tracker_sites.c). */
 bool tracker_sites_init(site_registry *sites);

@@ -10,6 +10,7 @@ pub mod command;
 pub mod export;
 pub mod ffi;
 pub mod layout;
+pub mod record;
 pub mod report;
 pub mod scenarios;
 pub mod teaching;

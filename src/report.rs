@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::ffi::Domain;
 use crate::track::{Anomaly, AnomalyKind, BlockCounts, Model};
 
+/// The variant a recording's report names: it ran a program, not a lesson.
+pub const RECORDED: &str = "record";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -178,7 +181,11 @@ fn with_requests_lost(tallies: &BTreeMap<String, u64>) -> BTreeMap<String, u64> 
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{} / {}: {} step(s), {}", self.scenario, self.variant, self.steps_run, self.outcome_label())?;
+        if self.variant == RECORDED {
+            writeln!(f, "{}: recorded, {}", self.scenario, self.outcome_label())?;
+        } else {
+            writeln!(f, "{} / {}: {} step(s), {}", self.scenario, self.variant, self.steps_run, self.outcome_label())?;
+        }
         for (name, heap) in [("C heap   ", &self.c_heap), ("Rust heap", &self.rust_heap)] {
             writeln!(
                 f,

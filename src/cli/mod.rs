@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 
 mod mirror_command;
+mod record_command;
 
 use crate::export::{handout, save_whole};
 use crate::layout::lab::Target;
@@ -116,6 +117,24 @@ pub enum Command {
         #[arg(long, value_name = "LANGUAGE", value_parser = ["rust", "c"])]
         guards: Option<String>,
     },
+    /// Record a program's allocations, live: both heaps told apart by each
+    /// block's call site, frees across them flagged, double frees refused,
+    /// leaks at exit. Exits with the program's own code; with --check, 0
+    /// when nothing was found and 1 otherwise; 3 if the program crashed.
+    Record {
+        /// Print the report as JSON on stdout; the program's stdout goes to stderr.
+        #[arg(long)]
+        json: bool,
+        /// Exit 1 if anything was found.
+        #[arg(long)]
+        check: bool,
+        /// Leak suppressions in `LeakSanitizer`'s syntax (`leak:PATTERN` lines).
+        #[arg(long, value_name = "FILE")]
+        suppress: Option<std::path::PathBuf>,
+        /// The program and its arguments, after `--`.
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "PROGRAM")]
+        command: Vec<String>,
+    },
 }
 
 /// What the header's preprocessor is told, as `layout` and `mirror` take it.
@@ -170,6 +189,10 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
             layout_header(file, &preprocessor.options(), types, targets, *json, *verify, io)
         }
         Command::Handout { out } => write_handout(out, io),
+        Command::Record { json, check, suppress, command } => {
+            let asked = record_command::Asked { command, json: *json, check: *check, suppress: suppress.as_deref() };
+            record_command::record(&asked, io)
+        }
         Command::Mirror { header, mirror, preprocessor, targets, json, verify, guards } => {
             let options = preprocessor.options();
             let targets = match chosen_targets(targets, Target::ALL.to_vec(), io) {

@@ -9,6 +9,7 @@ mod demo;
 mod event;
 pub mod layouts;
 pub mod lessons;
+pub mod record_channel;
 
 mod rust_heap;
 pub mod sys;

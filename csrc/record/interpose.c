@@ -1,0 +1,424 @@
+/*
+ * interpose.c — the shared library `ffiscope record` preloads into a
+ * program. It replaces the C library's allocation functions, records every
+ * block in a tracker of its own (a bare one: no header, canary or
+ * quarantine, so the program's blocks stay exactly as glibc made them), and
+ * a thread of its own forwards the tracker's events into memory shared with
+ * ffiscope (record_channel.h).
+ *
+ * Each call's site is its return address, a number ffiscope symbolizes with
+ * the module table written here; nothing in the channel points into this
+ * process. Blocks come from glibc's own entry points (__libc_malloc and
+ * friends), so no dlsym is needed, and so no bootstrap allocation either.
+ * A thread-local flag keeps the tracker's own work, the forwarding thread
+ * and anything glibc allocates on their behalf out of the recording.
+ *
+ * Only one process records into a channel: the first to claim it. Programs
+ * it starts inherit the preload and pass every call straight through, and a
+ * forked child stops recording. A pointer the tracker never saw (allocated
+ * before recording began) is passed to glibc untouched; a double free is
+ * reported and refused.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "../tracker_shard.h"
+#include "record_channel.h"
+
+#include <errno.h>
+#include <link.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+extern void *__libc_malloc(size_t size);
+extern void __libc_free(void *ptr);
+extern void *__libc_calloc(size_t count, size_t size);
+extern void *__libc_realloc(void *ptr, size_t size);
+extern void *__libc_memalign(size_t alignment, size_t size);
+extern void *__libc_valloc(size_t size);
+extern void *__libc_pvalloc(size_t size);
+
+#define EXPORTED __attribute__((visibility("default")))
+#define SITE ((const char *)__builtin_return_address(0))
+
+static _Atomic(fs_tracker *) recorder;
+static fs_record_header *channel;
+static fs_event *channel_events;
+static pthread_t forwarder;
+static _Atomic bool forwarder_stop;
+static _Thread_local bool inside;
+static unsigned long long modules_seen_adds;
+
+/* The tracker, when this call should be recorded. */
+static inline fs_tracker *recording(void) {
+    if (inside) {
+        return NULL;
+    }
+    return atomic_load_explicit(&recorder, memory_order_acquire);
+}
+
+/* ---- the backing allocator: glibc's own ---------------------------------- */
+
+static void *libc_allocate(size_t size) { return __libc_malloc(size); }
+static void libc_release(void *ptr) { __libc_free(ptr); }
+static const fs_allocator glibc = {.allocate = libc_allocate, .release = libc_release};
+
+/* ---- modules --------------------------------------------------------------- */
+
+static bool module_known(uint64_t start) {
+    uint64_t count = atomic_load_explicit(&channel->module_count, memory_order_relaxed);
+    for (uint64_t i = 0; i < count; i++) {
+        if (channel->modules[i].start == start) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int add_module(struct dl_phdr_info *info, size_t size, void *unused) {
+    (void)size;
+    (void)unused;
+    for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
+        if (segment->p_type != PT_LOAD || !(segment->p_flags & PF_X)) {
+            continue;
+        }
+        uint64_t start = info->dlpi_addr + segment->p_vaddr;
+        if (module_known(start)) {
+            continue;
+        }
+        uint64_t count = atomic_load_explicit(&channel->module_count, memory_order_relaxed);
+        if (count >= FS_RECORD_MODULES) {
+            atomic_fetch_add_explicit(&channel->modules_full, 1, memory_order_relaxed);
+            continue;
+        }
+        fs_record_module *module = &channel->modules[count];
+        module->start = start;
+        module->end = start + segment->p_memsz;
+        module->bias = info->dlpi_addr;
+        const char *name = info->dlpi_name;
+        if (name && name[0]) {
+            strncpy(module->path, name, FS_RECORD_PATH_BYTES - 1);
+        } else {
+            /* The program itself has no name here. */
+            ssize_t length = readlink("/proc/self/exe", module->path, FS_RECORD_PATH_BYTES - 1);
+            module->path[length > 0 ? length : 0] = '\0';
+        }
+        atomic_store_explicit(&channel->module_count, count + 1, memory_order_release);
+    }
+    return 0;
+}
+
+static int count_adds(struct dl_phdr_info *info, size_t size, void *adds) {
+    (void)size;
+    *(unsigned long long *)adds = info->dlpi_adds;
+    return 1;
+}
+
+/* Writes the modules loaded since the last look (after a dlopen). */
+static void refresh_modules(void) {
+    unsigned long long adds = 0;
+    dl_iterate_phdr(count_adds, &adds);
+    if (adds != modules_seen_adds) {
+        modules_seen_adds = adds;
+        dl_iterate_phdr(add_module, NULL);
+    }
+}
+
+/* ---- forwarding ------------------------------------------------------------- */
+
+/* Copies events into the channel, waiting a while for room; what still does
+ * not fit is counted as dropped. */
+static void forward_events(const fs_event *events, size_t count) {
+    const struct timespec pause = {.tv_nsec = 200000};
+    for (size_t i = 0; i < count; i++) {
+        uint64_t head = atomic_load_explicit(&channel->head, memory_order_relaxed);
+        unsigned waited = 0;
+        while (head - atomic_load_explicit(&channel->tail, memory_order_acquire) >= channel->capacity) {
+            if (++waited > 5000) { /* a second: ffiscope is gone or stuck */
+                break;
+            }
+            nanosleep(&pause, NULL);
+        }
+        if (head - atomic_load_explicit(&channel->tail, memory_order_acquire) >= channel->capacity) {
+            atomic_fetch_add_explicit(&channel->dropped, count - i, memory_order_relaxed);
+            return;
+        }
+        channel_events[head & (channel->capacity - 1)] = events[i];
+        atomic_store_explicit(&channel->head, head + 1, memory_order_release);
+    }
+}
+
+#define FORWARD_BATCH 512u
+
+/* The tracker has one reader at a time: the forwarding thread, or a fatal
+ * signal's handler, or the final flush. */
+static _Atomic bool reading;
+
+static size_t forward_once(fs_tracker *t) {
+    if (atomic_exchange_explicit(&reading, true, memory_order_acquire)) {
+        return 0;
+    }
+    fs_event batch[FORWARD_BATCH];
+    size_t taken = fs_drain(t, batch, FORWARD_BATCH);
+    forward_events(batch, taken);
+    atomic_store_explicit(&reading, false, memory_order_release);
+    return taken;
+}
+
+/* Everything the tracker holds, into the channel; waits (a little) for a
+ * reader already at work. */
+static void flush_all(fs_tracker *t) {
+    const struct timespec pause = {.tv_nsec = 100000};
+    for (unsigned tries = 0; tries < 100 && atomic_load_explicit(&reading, memory_order_acquire); tries++) {
+        nanosleep(&pause, NULL);
+    }
+    while (forward_once(t) > 0) {
+    }
+}
+
+/* A program that dies of a signal still hands over what it did: the
+ * handler flushes (fs_drain takes no lock, and the channel only atomics and
+ * nanosleep), then the signal's default action runs again. */
+static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+
+static void flush_and_die(int signal) {
+    fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
+    if (t && channel) {
+        inside = true;
+        flush_all(t);
+    }
+    raise(signal); /* SA_RESETHAND restored the default action */
+}
+
+static void catch_fatal_signals(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = flush_and_die;
+    action.sa_flags = SA_RESETHAND | SA_NODEFER;
+    sigemptyset(&action.sa_mask);
+    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
+        sigaction(fatal_signals[i], &action, NULL);
+    }
+}
+
+static void *forward(void *unused) {
+    (void)unused;
+    inside = true;
+    fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
+    const struct timespec millisecond = {.tv_nsec = 1000000};
+    while (!atomic_load_explicit(&forwarder_stop, memory_order_acquire)) {
+        if (forward_once(t) == 0) {
+            refresh_modules();
+            nanosleep(&millisecond, NULL);
+        }
+    }
+    return NULL;
+}
+
+/* ---- start and finish ------------------------------------------------------- */
+
+static void forked_child(void) {
+    /* No forwarding thread here: the child's calls go straight to glibc. */
+    atomic_store_explicit(&recorder, NULL, memory_order_release);
+}
+
+__attribute__((constructor(101))) static void start_recording(void) {
+    const char *fd_text = getenv("FFISCOPE_RECORD_FD");
+    if (!fd_text) {
+        return;
+    }
+    inside = true;
+    int fd = atoi(fd_text);
+    struct stat about;
+    void *region = MAP_FAILED;
+    if (fstat(fd, &about) == 0 && (size_t)about.st_size > FS_RECORD_EVENTS_OFFSET) {
+        region = mmap(NULL, (size_t)about.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    }
+    int32_t nobody = 0;
+    if (region == MAP_FAILED) {
+        inside = false;
+        return;
+    }
+    channel = region;
+    if (channel->magic != FS_RECORD_MAGIC || channel->version != FS_RECORD_VERSION ||
+        !atomic_compare_exchange_strong(&channel->owner_pid, &nobody, (int32_t)getpid())) {
+        /* Another process records (this one was started by it), or the
+         * region is not a channel. */
+        munmap(region, (size_t)about.st_size);
+        channel = NULL;
+        inside = false;
+        return;
+    }
+    channel_events = (fs_event *)((char *)region + FS_RECORD_EVENTS_OFFSET);
+    refresh_modules();
+    fs_tracker *t = tracker_new_bare(&glibc, 1u << 16);
+    if (t) {
+        pthread_atfork(NULL, NULL, forked_child);
+        catch_fatal_signals();
+        atomic_store_explicit(&recorder, t, memory_order_release);
+        if (pthread_create(&forwarder, NULL, forward, NULL) != 0) {
+            atomic_store_explicit(&recorder, NULL, memory_order_release);
+        } else {
+            atomic_store_explicit(&channel->state, FS_RECORD_RECORDING, memory_order_release);
+        }
+    }
+    inside = false;
+}
+
+/* Runs after the program's own destructors (the preload was initialised
+ * first, so it is finished last): every event still held goes out, with the
+ * tracker's counts, and the channel says the recording is complete. */
+__attribute__((destructor(101))) static void finish_recording(void) {
+    fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
+    if (!t || !channel) {
+        return;
+    }
+    inside = true;
+    atomic_store_explicit(&forwarder_stop, true, memory_order_release);
+    pthread_join(forwarder, NULL);
+    atomic_store_explicit(&recorder, NULL, memory_order_release);
+    flush_all(t);
+    fs_counts counts = fs_tracker_counts(t);
+    channel->final_counts = counts;
+    atomic_store_explicit(&channel->tracker_dropped, counts.events_dropped, memory_order_relaxed);
+    atomic_store_explicit(&channel->state, FS_RECORD_FINISHED, memory_order_release);
+}
+
+/* ---- the replaced functions ----------------------------------------------- */
+
+/* Tracker work may touch errno (its tables grow with mmap); a successful
+ * call leaves the program's errno as it was. */
+#define KEEP_ERRNO(body)     \
+    do {                     \
+        int kept = errno;    \
+        inside = true;       \
+        body;                \
+        inside = false;      \
+        errno = kept;        \
+    } while (0)
+
+static void *adopted(fs_tracker *t, void *ptr, size_t size, const char *site) {
+    if (ptr) {
+        KEEP_ERRNO(tracker_adopt(t, ptr, size, site));
+    }
+    return ptr;
+}
+
+EXPORTED void *malloc(size_t size) {
+    fs_tracker *t = recording();
+    return t ? adopted(t, __libc_malloc(size), size, SITE) : __libc_malloc(size);
+}
+
+EXPORTED void *calloc(size_t count, size_t size) {
+    fs_tracker *t = recording();
+    void *ptr = __libc_calloc(count, size);
+    /* __libc_calloc refused an overflowing product, so this one is exact. */
+    return t ? adopted(t, ptr, count * size, SITE) : ptr;
+}
+
+EXPORTED void free(void *ptr) {
+    fs_tracker *t = recording();
+    if (!ptr) {
+        return;
+    }
+    if (!t) {
+        __libc_free(ptr);
+        return;
+    }
+    int result;
+    KEEP_ERRNO(result = tracker_release(t, ptr, SITE));
+    if (result == RELEASE_UNKNOWN) {
+        __libc_free(ptr);
+    }
+}
+
+EXPORTED void *realloc(void *ptr, size_t size) {
+    fs_tracker *t = recording();
+    if (!t) {
+        return __libc_realloc(ptr, size);
+    }
+    const char *site = SITE;
+    if (!ptr) {
+        return adopted(t, __libc_malloc(size), size, site);
+    }
+    if (size == 0) {
+        int result;
+        KEEP_ERRNO(result = tracker_release(t, ptr, site));
+        if (result == RELEASE_UNKNOWN) {
+            __libc_free(ptr);
+        }
+        return NULL;
+    }
+    /* A block the tracker holds moves, as under a sanitizer: a copy, and
+     * the old block's free is recorded before glibc can reuse it. */
+    void *moved = NULL;
+    bool known = false;
+    KEEP_ERRNO(known = tracker_knows(t, ptr); if (known) moved = tracker_reallocate(t, ptr, size, site));
+    if (!known) {
+        return __libc_realloc(ptr, size);
+    }
+    if (!moved) {
+        errno = ENOMEM;
+    }
+    return moved;
+}
+
+EXPORTED void *reallocarray(void *ptr, size_t count, size_t size) {
+    if (size != 0 && count > SIZE_MAX / size) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return realloc(ptr, count * size);
+}
+
+static bool valid_alignment(size_t alignment) {
+    return alignment != 0 && (alignment & (alignment - 1)) == 0;
+}
+
+EXPORTED int posix_memalign(void **out, size_t alignment, size_t size) {
+    if (!valid_alignment(alignment) || alignment % sizeof(void *) != 0) {
+        return EINVAL;
+    }
+    fs_tracker *t = recording();
+    int kept = errno;
+    void *ptr = __libc_memalign(alignment, size);
+    if (!ptr) {
+        errno = kept;
+        return ENOMEM;
+    }
+    *out = t ? adopted(t, ptr, size, SITE) : ptr;
+    return 0;
+}
+
+EXPORTED void *aligned_alloc(size_t alignment, size_t size) {
+    if (!valid_alignment(alignment)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    fs_tracker *t = recording();
+    void *ptr = __libc_memalign(alignment, size);
+    return t ? adopted(t, ptr, size, SITE) : ptr;
+}
+
+EXPORTED void *memalign(size_t alignment, size_t size) {
+    fs_tracker *t = recording();
+    void *ptr = __libc_memalign(alignment, size);
+    return t ? adopted(t, ptr, size, SITE) : ptr;
+}
+
+EXPORTED void *valloc(size_t size) {
+    fs_tracker *t = recording();
+    void *ptr = __libc_valloc(size);
+    return t ? adopted(t, ptr, size, SITE) : ptr;
+}
+
+EXPORTED void *pvalloc(size_t size) {
+    fs_tracker *t = recording();
+    void *ptr = __libc_pvalloc(size);
+    return t ? adopted(t, ptr, size, SITE) : ptr;
+}

@@ -1,0 +1,232 @@
+//! The memory a recorded program shares with ffiscope
+//! (`csrc/record/record_channel.h`): ffiscope makes it, the program's
+//! preloaded library writes events and its module table into it, and a
+//! [`Channel`] reads them back. Also where the program is started, since
+//! handing it the channel's descriptor takes a step between fork and exec.
+
+use std::ffi::CStr;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command};
+use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
+
+use super::sys;
+
+const MAGIC: u64 = 0x4452_4F43_4552_5346;
+const VERSION: u64 = 1;
+const MODULES: usize = 512;
+const PATH_BYTES: usize = 232;
+
+#[repr(C)]
+struct Module {
+    start: u64,
+    end: u64,
+    bias: u64,
+    path: [u8; PATH_BYTES],
+}
+
+#[repr(C)]
+struct Header {
+    magic: u64,
+    version: u64,
+    capacity: u64,
+    owner_pid: AtomicI32,
+    state: AtomicU32,
+    head: AtomicU64,
+    tail: AtomicU64,
+    dropped: AtomicU64,
+    tracker_dropped: AtomicU64,
+    module_count: AtomicU64,
+    modules_full: AtomicU64,
+    final_counts: sys::fs_counts,
+    modules: [Module; MODULES],
+}
+
+// The C side asserts the same sizes (record_channel.h).
+const _: () = assert!(size_of::<Module>() == 256);
+const _: () = assert!(size_of::<Header>() == 131_256);
+const _: () = assert!(size_of::<sys::fs_event>() == 72);
+
+/// Where the events begin: the first 64-byte boundary after the header.
+const EVENTS_OFFSET: usize = size_of::<Header>().next_multiple_of(64);
+
+/// How far the recorded program has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelState {
+    /// The library has not started recording (not loaded yet, or it could not).
+    Starting,
+    Recording,
+    /// The program is exiting and every event it made is in the channel.
+    Finished,
+}
+
+/// One executable segment of a module loaded in the recorded program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedModule {
+    pub start: u64,
+    pub end: u64,
+    /// Subtracted from an address in [start, end) to give its address in the file.
+    pub bias: u64,
+    pub path: String,
+}
+
+/// The shared memory, mapped in this process.
+#[derive(Debug)]
+pub struct Channel {
+    memory: OwnedFd,
+    /// The start of the mapping: its header.
+    header: *mut Header,
+    events: *mut sys::fs_event,
+    bytes: usize,
+    capacity: u64,
+}
+
+// SAFETY: the mapping is shared memory owned by the Channel; its header is
+// only touched through atomics, and events are read by the one reader that
+// holds `&mut Channel`.
+unsafe impl Send for Channel {}
+
+impl Channel {
+    /// A channel with room for `capacity` events (rounded up to a power of two).
+    pub fn create(capacity: usize) -> io::Result<Channel> {
+        let capacity = capacity.max(2).next_power_of_two();
+        let bytes = EVENTS_OFFSET + capacity * size_of::<sys::fs_event>();
+        // SAFETY: a literal name; the flags ask for close-on-exec, which
+        // `spawn` lifts for the recorded program only.
+        let fd = unsafe { libc::memfd_create(c"ffiscope-record".as_ptr(), libc::MFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: memfd_create returned a new descriptor that nothing else owns.
+        let memory = unsafe { OwnedFd::from_raw_fd(fd) };
+        // SAFETY: a descriptor we own; the size fits in off_t.
+        if unsafe { libc::ftruncate(memory.as_raw_fd(), bytes as libc::off_t) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: maps the whole of the descriptor's `bytes`, shared, at an address
+        // the kernel chooses; checked for failure below.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                bytes,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                memory.as_raw_fd(),
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        #[expect(
+            clippy::cast_ptr_alignment,
+            reason = "mmap returns page-aligned memory; EVENTS_OFFSET is a multiple of 64"
+        )]
+        let (header, events) =
+            (base.cast::<Header>(), base.cast::<u8>().wrapping_add(EVENTS_OFFSET).cast::<sys::fs_event>());
+        let channel = Channel { memory, header, events, bytes, capacity: capacity as u64 };
+        // SAFETY: the mapping is fresh (zeroed) and no other process has it
+        // yet; these plain fields are written once, before anyone reads them.
+        unsafe {
+            (*header).magic = MAGIC;
+            (*header).version = VERSION;
+            (*header).capacity = capacity as u64;
+        }
+        Ok(channel)
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: `header` starts a mapping of at least a Header, aligned to a
+        // page, for as long as self lives; the fields others write are atomics.
+        unsafe { &*self.header }
+    }
+
+    /// Starts `command` with the channel's descriptor inherited and named in
+    /// its environment (`FFISCOPE_RECORD_FD`).
+    pub fn spawn(&self, command: &mut Command) -> io::Result<Child> {
+        let fd: RawFd = self.memory.as_raw_fd();
+        command.env("FFISCOPE_RECORD_FD", fd.to_string());
+        // SAFETY: between fork and exec the closure calls only fcntl, which is
+        // async-signal-safe, on a descriptor the child inherited.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::fcntl(fd, libc::F_SETFD, 0) == -1 {
+                    return Err(io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        command.spawn()
+    }
+
+    pub fn state(&self) -> ChannelState {
+        match self.header().state.load(Ordering::Acquire) {
+            1 => ChannelState::Recording,
+            2 => ChannelState::Finished,
+            _ => ChannelState::Starting,
+        }
+    }
+
+    /// The process that records into the channel, once one has claimed it.
+    pub fn recorded_pid(&self) -> Option<i32> {
+        Some(self.header().owner_pid.load(Ordering::Acquire)).filter(|&pid| pid != 0)
+    }
+
+    /// Moves up to `max` waiting events into `out`; returns how many.
+    pub fn read_events(&mut self, out: &mut Vec<sys::fs_event>, max: usize) -> usize {
+        let header = self.header();
+        let head = header.head.load(Ordering::Acquire);
+        let tail = header.tail.load(Ordering::Relaxed);
+        let waiting = head.wrapping_sub(tail).min(self.capacity).min(max as u64);
+        for position in tail..tail + waiting {
+            let index = (position & (self.capacity - 1)) as usize;
+            // SAFETY: the ring holds `capacity` events from `events` on; the
+            // writer published this one with the release store of `head`, read
+            // above with acquire, and will not write it again until `tail`
+            // moves past it.
+            out.push(unsafe { self.events.add(index).read_volatile() });
+        }
+        header.tail.store(tail + waiting, Ordering::Release);
+        waiting as usize
+    }
+
+    /// Modules from index `from` on, as far as the program has published them.
+    pub fn modules_from(&self, from: usize) -> Vec<LoadedModule> {
+        let header = self.header();
+        let count = (header.module_count.load(Ordering::Acquire) as usize).min(MODULES);
+        (from..count)
+            .map(|i| {
+                let module = &header.modules[i];
+                let path = CStr::from_bytes_until_nul(&module.path).map_or_else(
+                    |_| String::from_utf8_lossy(&module.path).into_owned(),
+                    |c| c.to_string_lossy().into_owned(),
+                );
+                LoadedModule { start: module.start, end: module.end, bias: module.bias, path }
+            })
+            .collect()
+    }
+
+    /// Events lost: the channel's ring was full, or the tracker's own were.
+    pub fn dropped(&self) -> u64 {
+        let header = self.header();
+        header.dropped.load(Ordering::Relaxed) + header.tracker_dropped.load(Ordering::Relaxed)
+    }
+
+    /// The tracker's own counts, written when the recording finished.
+    pub fn final_counts(&self) -> Option<sys::fs_counts> {
+        // SAFETY: written before `state` became Finished with release; read
+        // after an acquire load of `state` saw it.
+        (self.state() == ChannelState::Finished)
+            .then(|| unsafe { std::ptr::read_volatile(&raw const self.header().final_counts) })
+    }
+}
+
+impl Drop for Channel {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly what `create` mapped; nothing borrows it past self.
+        unsafe {
+            libc::munmap(self.header.cast::<libc::c_void>(), self.bytes);
+        }
+    }
+}

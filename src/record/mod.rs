@@ -1,0 +1,258 @@
+//! Recording any program: `ffiscope record -- ./prog`. The program runs with
+//! a preloaded library ([`preload`]) that records every allocation in a
+//! tracker of its own and forwards the events through shared memory
+//! ([`crate::ffi::record_channel`]). Here they are symbolized
+//! ([`symbols`]), each block is told Rust or C by its allocation's call
+//! site, frees across the two are flagged, and the events feed the same
+//! [`Model`] as every other run.
+
+pub mod preload;
+pub mod program;
+pub mod suppressions;
+pub mod symbols;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::ffi::record_channel::{Channel, ChannelState};
+use crate::ffi::{Domain, Event, EventKind, sys};
+use crate::track::{Anomaly, Model};
+use symbols::{Heap, Symbolizer};
+
+/// Events the shared ring holds: 18 MiB of them.
+const CHANNEL_EVENTS: usize = 1 << 18;
+
+/// What to record and how.
+#[derive(Debug, Clone, Default)]
+pub struct RecordSpec {
+    pub program: String,
+    pub args: Vec<OsString>,
+    pub working_dir: Option<PathBuf>,
+    /// Where the program's stdout goes: inherited, or ffiscope's stderr.
+    pub stdout_to_stderr: bool,
+}
+
+/// Why a recording could not start.
+#[derive(Debug)]
+pub enum StartError {
+    Unrecordable(program::Unrecordable),
+    Setup(std::io::Error),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Unrecordable(why) => write!(f, "{why}"),
+            StartError::Setup(error) => write!(f, "could not start the recording: {error}"),
+        }
+    }
+}
+
+/// A block's heap, as its allocation's call site showed.
+#[derive(Debug, Clone, Copy)]
+struct Owner {
+    heap: Heap,
+    in_c_runtime: bool,
+}
+
+/// Turns the program's raw events into the model's, with sites and heaps.
+#[derive(Debug, Default)]
+pub struct Interpreter {
+    symbols: Symbolizer,
+    blocks: FxHashMap<u64, Owner>,
+    /// Blocks allocated where no debug information said which heap; counted in the C heap.
+    pub uncertain_blocks: u64,
+    /// Outstanding blocks the C runtime allocated for itself.
+    runtime_blocks: FxHashSet<u64>,
+}
+
+impl Interpreter {
+    pub fn add_modules(&mut self, channel: &Channel) {
+        let known = self.symbols.module_count();
+        self.symbols.add_modules(channel.modules_from(known));
+    }
+
+    /// Whether a block still outstanding was the C runtime's own.
+    pub fn is_runtime_block(&self, address: u64) -> bool {
+        self.runtime_blocks.contains(&address)
+    }
+
+    /// Applies one raw event to the model, adding a foreign-free anomaly
+    /// where a block crosses heaps on its way out.
+    pub fn apply(&mut self, raw: &sys::fs_event, model: &mut Model) {
+        let site = self.symbols.symbol(raw.site as u64);
+        let related = (!raw.related_site.is_null()).then(|| self.symbols.symbol(raw.related_site as u64));
+        let mut event = Event {
+            seq: raw.seq,
+            time_ns: raw.time_ns,
+            address: raw.address,
+            size: raw.size,
+            related_address: raw.related_address,
+            related_size: raw.related_size,
+            site: Some(site.site),
+            related_site: related.map(|s| s.site),
+            thread: raw.thread,
+            domain: Domain::C,
+            kind: EventKind::from(raw.kind),
+        };
+        match event.kind {
+            EventKind::Alloc => {
+                let owner = Owner { heap: site.heap, in_c_runtime: site.in_c_runtime };
+                event.domain = domain_of(owner.heap);
+                self.uncertain_blocks += u64::from(owner.heap == Heap::Uncertain);
+                self.track(raw.address, owner);
+            }
+            EventKind::Free => {
+                let owner = self.untrack(raw.address);
+                event.domain = domain_of(owner.map_or(Heap::Uncertain, |o| o.heap));
+                if let Some(owner) = owner {
+                    Self::flag_foreign_free(owner, site.heap, &event, model);
+                }
+            }
+            EventKind::Realloc => {
+                let owner = self.untrack(raw.related_address);
+                let heap = owner.map_or(site.heap, |o| o.heap);
+                event.domain = domain_of(heap);
+                self.track(raw.address, Owner { heap, in_c_runtime: site.in_c_runtime });
+            }
+            _ => {}
+        }
+        model.apply(&event);
+    }
+
+    fn track(&mut self, address: u64, owner: Owner) {
+        if owner.in_c_runtime {
+            self.runtime_blocks.insert(address);
+        }
+        self.blocks.insert(address, owner);
+    }
+
+    fn untrack(&mut self, address: u64) -> Option<Owner> {
+        self.runtime_blocks.remove(&address);
+        self.blocks.remove(&address)
+    }
+
+    /// A Rust block freed by a direct call from C, or a C block freed on the
+    /// Rust allocator's path.
+    fn flag_foreign_free(owner: Owner, freed_by: Heap, free: &Event, model: &mut Model) {
+        let crossed = matches!((owner.heap, freed_by), (Heap::Rust, Heap::C) | (Heap::C, Heap::Rust));
+        if !crossed {
+            return;
+        }
+        let event = Event {
+            kind: EventKind::ForeignFree,
+            domain: domain_of(owner.heap),
+            related_address: free.address,
+            related_size: 0,
+            ..*free
+        };
+        let mut anomaly = Anomaly::from_event(&event, None);
+        let (heap, other) = if owner.heap == Heap::Rust { ("Rust", "C library's") } else { ("C", "Rust allocator's") };
+        let allocated_by = anomaly.related_site.as_deref().unwrap_or("(unknown)");
+        anomaly.message = format!(
+            "`{}` passed a {heap}-heap block ({} B, from `{allocated_by}`) to the {other} free. Both are glibc's \
+             malloc here, so it went through; with mimalloc, jemalloc or another C runtime behind either side, \
+             the same call corrupts the heap. Whoever allocates must free.",
+            anomaly.site, event.size
+        );
+        model.push_anomaly(anomaly);
+    }
+}
+
+fn domain_of(heap: Heap) -> Domain {
+    if heap == Heap::Rust { Domain::Rust } else { Domain::C }
+}
+
+/// A program being recorded.
+#[derive(Debug)]
+pub struct Recording {
+    child: Child,
+    channel: Channel,
+    interpreter: Interpreter,
+    batch: Vec<sys::fs_event>,
+    status: Option<ExitStatus>,
+}
+
+impl Recording {
+    pub fn start(spec: &RecordSpec) -> Result<Recording, StartError> {
+        let path = program::recordable(&spec.program).map_err(StartError::Unrecordable)?;
+        let library = preload::library_path().map_err(StartError::Setup)?;
+        let channel = Channel::create(CHANNEL_EVENTS).map_err(StartError::Setup)?;
+        let mut command = Command::new(&path);
+        command.args(&spec.args);
+        if let Some(dir) = &spec.working_dir {
+            command.current_dir(dir);
+        }
+        let mut preload = OsString::from(&library);
+        if let Some(existing) = std::env::var_os("LD_PRELOAD").filter(|p| !p.is_empty()) {
+            preload.push(":");
+            preload.push(existing);
+        }
+        command.env("LD_PRELOAD", preload);
+        if spec.stdout_to_stderr {
+            command.stdout(Stdio::from(std::io::stderr()));
+        }
+        let child = channel.spawn(&mut command).map_err(StartError::Setup)?;
+        Ok(Recording { child, channel, interpreter: Interpreter::default(), batch: Vec::new(), status: None })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Moves what the program has recorded into the model; returns how many
+    /// events that was.
+    pub fn poll(&mut self, model: &mut Model) -> usize {
+        self.batch.clear();
+        let taken = self.channel.read_events(&mut self.batch, 65_536);
+        if taken > 0 {
+            self.interpreter.add_modules(&self.channel);
+        }
+        for raw in &self.batch {
+            self.interpreter.apply(raw, model);
+        }
+        model.set_dropped_events(self.channel.dropped());
+        taken
+    }
+
+    /// The program's exit status, once it has ended.
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        if self.status.is_none() {
+            self.status = self.child.try_wait().ok().flatten();
+        }
+        self.status
+    }
+
+    /// Waits for the program to end and takes every event it left.
+    pub fn finish(mut self, model: &mut Model) -> Finished {
+        let status = self.status.or_else(|| self.child.wait().ok());
+        while self.poll(model) > 0 {}
+        let complete = self.channel.state() == ChannelState::Finished;
+        let counts = self.channel.final_counts();
+        Finished {
+            status,
+            complete,
+            recorded: self.channel.recorded_pid().is_some(),
+            tracker_live: counts.map(|c| (c.heap[0].live_blocks, c.heap[0].allocations, c.heap[0].frees)),
+            uncertain_blocks: self.interpreter.uncertain_blocks,
+            interpreter: self.interpreter,
+        }
+    }
+}
+
+/// How a recording ended.
+#[derive(Debug)]
+pub struct Finished {
+    pub status: Option<ExitStatus>,
+    /// The program reached its exit and handed over every event.
+    pub complete: bool,
+    /// The preloaded library started recording at all.
+    pub recorded: bool,
+    /// The recording tracker's own live blocks, allocations and frees.
+    pub tracker_live: Option<(u64, u64, u64)>,
+    pub uncertain_blocks: u64,
+    pub interpreter: Interpreter,
+}

@@ -1,0 +1,351 @@
+//! Return addresses from a recorded program, turned into sites: the
+//! function, file and line of each call, from the compilers' DWARF (or the
+//! symbol table where there is none), and which heap its blocks belong to.
+//! Each address is resolved once.
+
+use std::ffi::CString;
+
+use addr2line::Loader;
+use rustc_hash::FxHashMap;
+
+use crate::ffi::Site;
+use crate::ffi::record_channel::LoadedModule;
+
+/// Whose allocator a call site went through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heap {
+    /// The Rust global allocator's path (`__rdl_alloc`, `std::sys::alloc`…).
+    Rust,
+    /// The C library's allocator called directly, from C or from Rust (`libc::malloc`).
+    C,
+    /// Nothing names the caller (no debug information, no symbol): either.
+    Uncertain,
+}
+
+/// A resolved return address.
+#[derive(Debug, Clone, Copy)]
+pub struct Symbol {
+    pub site: Site,
+    pub heap: Heap,
+    /// The C library's or the loader's own code: what it keeps at exit is not the program's leak.
+    pub in_c_runtime: bool,
+}
+
+/// Functions on the Rust global allocator's path, innermost frame first in a match.
+const RUST_ALLOCATOR_PATH: &[&str] = &[
+    "__rdl_alloc",
+    "__rdl_alloc_zeroed",
+    "__rdl_realloc",
+    "__rdl_dealloc",
+    "__rust_alloc",
+    "__rust_alloc_zeroed",
+    "__rust_realloc",
+    "__rust_dealloc",
+    "std::sys::alloc::",
+    "std::sys::pal::unix::alloc::",
+    "<std::alloc::System as core::alloc::global::GlobalAlloc>",
+    "alloc::alloc::",
+];
+
+/// The C library's allocator entry points, as a call names them.
+const C_ALLOCATOR: &[&str] = &[
+    "malloc",
+    "calloc",
+    "realloc",
+    "reallocarray",
+    "free",
+    "cfree",
+    "posix_memalign",
+    "aligned_alloc",
+    "memalign",
+    "valloc",
+    "pvalloc",
+];
+
+/// How a call site reached the allocator.
+enum Reached {
+    Directly,
+    ByTailCallFrom(Heap),
+}
+
+fn on_rust_path(name: &str) -> bool {
+    // The shims may carry a path (`__rustc::__rust_dealloc` in v0 mangling).
+    let name = name.strip_prefix("__rustc::").unwrap_or(name);
+    RUST_ALLOCATOR_PATH.iter().any(|p| name.starts_with(p))
+}
+
+fn is_c(language: gimli::DwLang) -> bool {
+    [gimli::DW_LANG_C, gimli::DW_LANG_C89, gimli::DW_LANG_C99, gimli::DW_LANG_C11, gimli::DW_LANG_C17]
+        .contains(&language)
+}
+
+/// Module file names of the C runtime.
+const C_RUNTIME: &[&str] = &["libc.so", "ld-linux", "libc-", "libpthread", "libdl"];
+
+/// A module file's code, to read the call instruction before a return address.
+struct ModuleCode {
+    bytes: Vec<u8>,
+    /// (address, size, file offset) of each section with code.
+    sections: Vec<(u64, u64, u64)>,
+    /// What the loader puts in each GOT slot an indirect call reads: an
+    /// address in this file (a relative relocation) or a symbol's name.
+    slots: FxHashMap<u64, CallTarget>,
+    /// (address, size) of the PLT sections, whose stubs jump through a slot.
+    stubs: Vec<(u64, u64)>,
+}
+
+/// Where a call instruction goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum CallTarget {
+    Address(u64),
+    Symbol(String),
+}
+
+impl ModuleCode {
+    fn read(path: &str) -> Option<ModuleCode> {
+        use object::{
+            Object as _, ObjectSection as _, ObjectSymbol as _, ObjectSymbolTable as _, RelocationTarget, SectionKind,
+        };
+        let bytes = std::fs::read(path).ok()?;
+        let file = object::File::parse(&*bytes).ok()?;
+        let sections = file
+            .sections()
+            .filter(|section| section.kind() == SectionKind::Text)
+            .filter_map(|section| Some((section.address(), section.size(), section.file_range()?.0)))
+            .collect();
+        let stubs = file
+            .sections()
+            .filter(|section| matches!(section.name(), Ok(".plt" | ".plt.sec")))
+            .map(|section| (section.address(), section.size()))
+            .collect();
+        let dynamic = file.dynamic_symbol_table();
+        let mut slots = FxHashMap::default();
+        for (slot, relocation) in file.dynamic_relocations().into_iter().flatten() {
+            let target = match relocation.target() {
+                RelocationTarget::Absolute => CallTarget::Address(relocation.addend() as u64),
+                // Dynamic relocations index the dynamic symbol table.
+                RelocationTarget::Symbol(index) => match dynamic.as_ref().and_then(|t| t.symbol_by_index(index).ok()) {
+                    Some(symbol) if symbol.is_definition() => CallTarget::Address(symbol.address()),
+                    Some(symbol) => CallTarget::Symbol(symbol.name().unwrap_or_default().to_owned()),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            slots.insert(slot, target);
+        }
+        Some(ModuleCode { bytes, sections, slots, stubs })
+    }
+
+    /// The `len` bytes of code ending at file address `end`.
+    fn code_before(&self, end: u64, len: u64) -> Option<&[u8]> {
+        let start = end.checked_sub(len)?;
+        let &(address, size, offset) = self.sections.iter().find(|&&(a, s, _)| (a..a + s).contains(&start))?;
+        if end > address + size {
+            return None;
+        }
+        let at = usize::try_from(offset + (start - address)).ok()?;
+        self.bytes.get(at..at + len as usize)
+    }
+
+    /// A PLT stub's target: the stub jumps through a slot (`jmp *slot(%rip)`,
+    /// FF 25, within its first 16 bytes).
+    fn through_stub(&self, stub: u64) -> Option<CallTarget> {
+        if !self.stubs.iter().any(|&(a, s)| (a..a + s).contains(&stub)) {
+            return None;
+        }
+        let code = self.code_before(stub + 16, 16)?;
+        let at = code.windows(2).position(|pair| pair == [0xFF, 0x25])?;
+        let disp = code.get(at + 2..at + 6)?;
+        let end = stub + at as u64 + 6;
+        self.slots.get(&end.wrapping_add_signed(i64::from(i32::from_le_bytes(disp.try_into().ok()?)))).cloned()
+    }
+
+    /// Where the call that ends at file address `end` goes, for the two
+    /// forms compilers emit on x86-64: `call rel32` and `call *slot(%rip)`.
+    fn call_target(&self, end: u64) -> Option<CallTarget> {
+        let displacement = |bytes: &[u8]| i64::from(i32::from_le_bytes(bytes.try_into().unwrap_or_default()));
+        if let Some(code) = self.code_before(end, 5)
+            && code[0] == 0xE8
+        {
+            let target = end.wrapping_add_signed(displacement(&code[1..5]));
+            return Some(self.through_stub(target).unwrap_or(CallTarget::Address(target)));
+        }
+        if let Some(code) = self.code_before(end, 6)
+            && code[..2] == [0xFF, 0x15]
+        {
+            return self.slots.get(&end.wrapping_add_signed(displacement(&code[2..6]))).cloned();
+        }
+        None
+    }
+}
+
+#[derive(Default)]
+pub struct Symbolizer {
+    modules: Vec<LoadedModule>,
+    loaders: FxHashMap<String, Option<Loader>>,
+    code: FxHashMap<String, Option<ModuleCode>>,
+    resolved: FxHashMap<u64, Symbol>,
+    /// Names made so far, so two addresses in one function and line share a site.
+    names: FxHashMap<String, Site>,
+}
+
+impl std::fmt::Debug for Symbolizer {
+    // Loaders and code are large and opaque: counts say enough.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Symbolizer")
+            .field("modules", &self.modules.len())
+            .field("resolved", &self.resolved.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Symbolizer {
+    /// Takes modules the program has loaded since the last call.
+    pub fn add_modules(&mut self, modules: Vec<LoadedModule>) {
+        self.modules.extend(modules);
+    }
+
+    pub fn module_count(&self) -> usize {
+        self.modules.len()
+    }
+
+    /// Whether `address` lies in a module the symbolizer knows.
+    pub fn knows_module_of(&self, address: u64) -> bool {
+        self.module_of(address).is_some()
+    }
+
+    fn module_of(&self, address: u64) -> Option<&LoadedModule> {
+        self.modules.iter().find(|m| (m.start..m.end).contains(&address))
+    }
+
+    /// The site and heap of a return address.
+    pub fn symbol(&mut self, address: u64) -> Symbol {
+        if let Some(&symbol) = self.resolved.get(&address) {
+            return symbol;
+        }
+        let symbol = self.resolve(address);
+        self.resolved.insert(address, symbol);
+        symbol
+    }
+
+    fn resolve(&mut self, address: u64) -> Symbol {
+        let Some(module) = self.module_of(address).cloned() else {
+            return self.symbol_named(format!("{address:#x}"), Heap::Uncertain, false);
+        };
+        let file_name = module.path.rsplit('/').next().unwrap_or(&module.path).to_owned();
+        let in_c_runtime = C_RUNTIME.iter().any(|name| file_name.contains(name));
+        let probe = address.wrapping_sub(module.bias);
+        // The call's own address, one byte before the return address, is
+        // what belongs to the calling line.
+        let call = probe.saturating_sub(1);
+        let loader = self.loaders.entry(module.path.clone()).or_insert_with(|| Loader::new(&module.path).ok());
+        let mut functions: Vec<(String, Option<gimli::DwLang>)> = Vec::new();
+        let mut place: Option<(String, u32)> = None;
+        let mut symbol_only = false;
+        if let Some(loader) = loader.as_ref() {
+            if let Ok(mut frames) = loader.find_frames(call) {
+                while let Ok(Some(frame)) = frames.next() {
+                    let name =
+                        frame.function.as_ref().and_then(|f| f.demangle().ok().map(std::borrow::Cow::into_owned));
+                    let language = frame.function.as_ref().and_then(|f| f.language);
+                    if place.is_none()
+                        && let Some(location) = frame.location.as_ref()
+                        && let (Some(file), Some(line)) = (location.file, location.line)
+                    {
+                        place = Some((file.rsplit('/').next().unwrap_or(file).to_owned(), line));
+                    }
+                    if let Some(name) = name {
+                        functions.push((name, language));
+                    }
+                }
+            }
+            if functions.is_empty()
+                && let Some(name) = loader.find_symbol(call)
+            {
+                // Without debug information the nearest symbol before the
+                // address is all there is; in a stripped file it may be
+                // another function, so it is named as "near" it.
+                symbol_only = true;
+                functions.push((format!("{:#}", rustc_demangle::demangle(name)), None));
+            }
+        }
+        // The heap is the allocator's API, whoever called it: the Rust global
+        // allocator's path, or the C library's functions called directly
+        // (from C, or from Rust through `libc::malloc`). With no name for the
+        // caller at all, nothing says which.
+        let called = self
+            .code
+            .entry(module.path.clone())
+            .or_insert_with(|| ModuleCode::read(&module.path))
+            .as_ref()
+            .and_then(|code| code.call_target(probe));
+        let heap = if functions.iter().any(|(name, _)| on_rust_path(name)) {
+            // The call is inside the Rust allocator's own code.
+            Heap::Rust
+        } else {
+            match self.reached_through(&module.path, called) {
+                Reached::Directly if functions.is_empty() => Heap::Uncertain,
+                Reached::Directly => Heap::C,
+                Reached::ByTailCallFrom(heap) => heap,
+            }
+        };
+        let offset = format!("{file_name}+{call:#x}");
+        let name = match (functions.first(), place) {
+            (Some((function, _)), Some((file, line))) => format!("{} ({file}:{line})", strip_hash(function)),
+            (Some((function, _)), None) if symbol_only => format!("near {} ({offset})", strip_hash(function)),
+            (Some((function, _)), None) => format!("{} ({file_name})", strip_hash(function)),
+            (None, _) => offset,
+        };
+        self.symbol_named(name, heap, in_c_runtime)
+    }
+
+    /// How the allocator function was reached from a call that went to `called`.
+    /// A call straight to it is direct. A call to another function means
+    /// that function reached it by tail calls (`__rust_dealloc` jumps to
+    /// `__rdl_dealloc`, which jumps to `free`): the heap is that function's,
+    /// Rust for Rust code, C for C code, uncertain when nothing says.
+    fn reached_through(&self, path: &str, called: Option<CallTarget>) -> Reached {
+        match called {
+            None => Reached::Directly,
+            Some(CallTarget::Symbol(name)) if C_ALLOCATOR.contains(&name.as_str()) => Reached::Directly,
+            Some(CallTarget::Symbol(_)) => Reached::ByTailCallFrom(Heap::Uncertain),
+            Some(CallTarget::Address(target)) => {
+                let Some(loader) = self.loaders.get(path).and_then(Option::as_ref) else {
+                    return Reached::ByTailCallFrom(Heap::Uncertain);
+                };
+                let mut language = None;
+                if let Ok(mut frames) = loader.find_frames(target) {
+                    while let Ok(Some(frame)) = frames.next() {
+                        language = frame.function.as_ref().and_then(|f| f.language).or(language);
+                    }
+                }
+                let name = loader.find_symbol(target).map(|name| format!("{:#}", rustc_demangle::demangle(name)));
+                if name.as_deref().is_some_and(on_rust_path) || language == Some(gimli::DW_LANG_Rust) {
+                    Reached::ByTailCallFrom(Heap::Rust)
+                } else if language.is_some_and(is_c) {
+                    Reached::ByTailCallFrom(Heap::C)
+                } else {
+                    Reached::ByTailCallFrom(Heap::Uncertain)
+                }
+            }
+        }
+    }
+
+    fn symbol_named(&mut self, name: String, heap: Heap, in_c_runtime: bool) -> Symbol {
+        let site = *self.names.entry(name).or_insert_with_key(|name| {
+            let text = CString::new(name.replace('\0', " ")).unwrap_or_default();
+            // A site names a string that lives as long as the process: each
+            // distinct function and line is leaked once.
+            Site::new(Box::leak(text.into_boxed_c_str()))
+        });
+        Symbol { site, heap, in_c_runtime }
+    }
+}
+
+/// `foo::bar::h0123456789abcdef` → `foo::bar`: legacy Rust symbols end in a hash.
+fn strip_hash(name: &str) -> String {
+    match name.rsplit_once("::h") {
+        Some((head, hash)) if hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()) => head.to_owned(),
+        _ => name.to_owned(),
+    }
+}

@@ -1,0 +1,264 @@
+//! `ffiscope record` on real processes: programs this test compiles (C and
+//! Rust, one thread and four, a constructor that allocates before `main`),
+//! programs nobody here wrote, and programs that cannot be recorded.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ffiscope-record-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch folder");
+    dir
+}
+
+/// Compiles C text with the system's compiler, with debug information.
+fn compile_c(name: &str, text: &str, extra: &[&str]) -> PathBuf {
+    let dir = scratch();
+    let source = dir.join(format!("{name}.c"));
+    let program = dir.join(name);
+    std::fs::write(&source, text).expect("the source is written");
+    let status = Command::new("cc")
+        .args(["-g", "-O1", "-pthread", "-o"])
+        .arg(&program)
+        .arg(&source)
+        .args(extra)
+        .status()
+        .expect("cc runs");
+    assert!(status.success(), "{name} compiles");
+    program
+}
+
+fn compile_rust(name: &str, text: &str) -> PathBuf {
+    let dir = scratch();
+    let source = dir.join(format!("{name}.rs"));
+    let program = dir.join(name);
+    std::fs::write(&source, text).expect("the source is written");
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let status = Command::new(rustc)
+        .args(["-g", "-O", "--edition", "2021", "-o"])
+        .arg(&program)
+        .arg(&source)
+        .status()
+        .expect("rustc runs");
+    assert!(status.success(), "{name} compiles");
+    program
+}
+
+fn record(args: &[&str], program: &Path, program_args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ffiscope"))
+        .arg("record")
+        .args(args)
+        .arg("--")
+        .arg(program)
+        .args(program_args)
+        .output()
+        .expect("ffiscope runs")
+}
+
+fn report(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}\n{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    })
+}
+
+fn kinds(report: &Value) -> Vec<String> {
+    report["anomalies"]
+        .as_array()
+        .expect("anomalies")
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+const C_PROGRAM: &str = r#"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *copy(const char *text) {
+    char *block = malloc(strlen(text) + 1);
+    strcpy(block, text);
+    return block;
+}
+
+int main(void) {
+    char *kept = copy("kept");
+    char *gone = copy("gone");
+    free(gone);
+    for (int i = 0; i < 10000; i++) {
+        volatile char *block = malloc(16 + i % 300);
+        block[0] = (char)i;
+        free((void *)block);
+    }
+    void *aligned = NULL;
+    if (posix_memalign(&aligned, 64, 100) != 0) return 1;
+    free(aligned);
+    char *grown = realloc(calloc(4, 4), 4000);
+    free(grown);
+    free(gone);
+    printf("%s\n", kept);
+    return 7;
+}
+"#;
+
+#[test]
+fn a_c_program_is_counted_exactly_its_double_free_refused_and_its_leak_named() {
+    let program = compile_c("plain", C_PROGRAM, &[]);
+    let output = record(&["--json"], &program, &[]);
+    let report = report(&output);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr).trim(),
+        "kept",
+        "the program's stdout goes to stderr with --json"
+    );
+    let heap = &report["c_heap"];
+    // copy ×2, 10,000 pairs, posix_memalign, calloc (realloc moves it),
+    // and what printf allocates inside the C library.
+    let allocations = heap["allocations"].as_u64().unwrap();
+    assert!((10_004..10_010).contains(&allocations), "{heap}");
+    assert_eq!(heap["reallocs"], 1);
+    assert!(heap["frees"].as_u64().unwrap() >= 10_003, "{heap}");
+    // `kept`, and whatever the C library keeps for itself (stdout's buffer):
+    // that is not reported as a leak.
+    let live = heap["live_blocks"].as_u64().unwrap();
+    assert_eq!(heap["allocations"].as_u64().unwrap() - heap["frees"].as_u64().unwrap(), live);
+    assert_eq!(report["dropped_events"], 0);
+    assert_eq!(kinds(&report), ["double_free", "leak"]);
+    let leak = &report["anomalies"][1];
+    assert!(leak["site"].as_str().unwrap().starts_with("copy (plain.c:"), "{leak}");
+    assert_eq!(output.status.code(), Some(7), "the program's exit code");
+    let checked = record(&["--json", "--check"], &program, &[]);
+    assert_eq!(checked.status.code(), Some(1), "--check exits 1 on findings");
+}
+
+#[test]
+fn a_constructor_allocates_before_main_and_a_destructor_frees_after() {
+    let program = compile_c(
+        "constructor",
+        "
+        #include <stdlib.h>
+        static void *early;
+        __attribute__((constructor)) static void before(void) { early = malloc(1234); }
+        __attribute__((destructor)) static void after(void) { free(early); }
+        int main(void) { return 0; }
+        ",
+        &[],
+    );
+    let report = report(&record(&["--json"], &program, &[]));
+    let heap = &report["c_heap"];
+    assert_eq!((heap["allocations"].as_u64(), heap["frees"].as_u64()), (Some(1), Some(1)), "{heap}");
+    assert_eq!(heap["peak_bytes"], 1234);
+    assert!(kinds(&report).is_empty(), "{report}");
+}
+
+#[test]
+fn four_rust_threads_balance_to_the_block_and_a_cross_heap_free_is_flagged() {
+    let program = compile_rust(
+        "threads",
+        r#"
+        extern "C" { fn free(p: *mut std::ffi::c_void); fn malloc(n: usize) -> *mut std::ffi::c_void; }
+        fn main() {
+            let workers: Vec<_> = (0..4)
+                .map(|t| std::thread::spawn(move || {
+                    let mut kept = Vec::new();
+                    for i in 0..20_000usize {
+                        kept.push(vec![t as u8; 8 + i % 64]);
+                        if i % 2 == 0 { kept.swap_remove(i % kept.len()); }
+                    }
+                    kept.len()
+                }))
+                .collect();
+            let total: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
+            let text = std::ffi::CString::new("from rust").unwrap().into_raw();
+            unsafe { free(text.cast()) };
+            let c_block = unsafe { malloc(24) };
+            unsafe { free(c_block) };
+            println!("{total}");
+        }
+        "#,
+    );
+    let report = report(&record(&["--json"], &program, &[]));
+    assert_eq!(report["dropped_events"], 0);
+    for heap in ["c_heap", "rust_heap"] {
+        let h = &report[heap];
+        let (allocations, frees, live) =
+            (h["allocations"].as_u64().unwrap(), h["frees"].as_u64().unwrap(), h["live_blocks"].as_u64().unwrap());
+        assert_eq!(allocations - frees, live, "{heap}: {h}");
+    }
+    assert!(report["rust_heap"]["allocations"].as_u64().unwrap() >= 80_000, "{}", report["rust_heap"]);
+    let foreign: Vec<&Value> =
+        report["anomalies"].as_array().unwrap().iter().filter(|a| a["kind"] == "foreign_free").collect();
+    assert_eq!(foreign.len(), 1, "exactly the CString freed by C's free: {report}");
+    assert!(foreign[0]["site"].as_str().unwrap().starts_with("threads::main (threads.rs:"), "{}", foreign[0]);
+    assert_eq!(foreign[0]["domain"], "rust");
+}
+
+#[test]
+fn programs_nobody_here_wrote_run_to_the_end_with_their_own_output_and_exit_code() {
+    let cases: [(&str, &[&str]); 3] =
+        [("ls", &["-R", "/usr/share/doc"]), ("sort", &["/etc/services"]), ("ls", &["/no/such/folder"])];
+    for (program, args) in cases {
+        let plain = Command::new(program).args(args).output().expect("the program runs");
+        let recorded = record(&[], Path::new(program), args);
+        assert_eq!(recorded.stdout, plain.stdout, "{program} {args:?}: the same output");
+        assert_eq!(recorded.status.code(), plain.status.code(), "{program} {args:?}: the same exit code");
+        let text = String::from_utf8_lossy(&recorded.stderr);
+        assert!(text.contains(": recorded, completed"), "{text}");
+    }
+    if let Ok(plain) = Command::new("python3").args(["-c", "print(sum(len(str(i)) for i in range(100000)))"]).output() {
+        let recorded = record(&[], Path::new("python3"), &["-c", "print(sum(len(str(i)) for i in range(100000)))"]);
+        assert_eq!((recorded.stdout, recorded.status.code()), (plain.stdout, plain.status.code()));
+    }
+}
+
+#[test]
+fn a_crashing_program_exits_3_with_its_signal() {
+    let program = compile_c(
+        "crash",
+        "#include <stdlib.h>\nint main(void) { volatile char *p = malloc(8); p[0] = 1; free((void *)p); abort(); }\n",
+        &[],
+    );
+    let output = record(&["--json"], &program, &[]);
+    assert_eq!(output.status.code(), Some(3));
+    let report = report(&output);
+    assert_eq!((report["outcome"].as_str(), report["signal"].as_str()), (Some("crashed"), Some("SIGABRT")));
+    assert_eq!(report["c_heap"]["frees"], 1, "what it did before it died is kept");
+}
+
+#[test]
+fn what_cannot_be_recorded_is_refused_with_the_reason() {
+    let missing = record(&[], Path::new("no-such-program-anywhere"), &[]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("not found on PATH"));
+    let statically = compile_c("static", "int main(void) { return 0; }\n", &["-static"]);
+    let refused = record(&[], &statically, &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("statically linked"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let setuid = compile_c("setuid", "int main(void) { return 0; }\n", &[]);
+    std::fs::set_permissions(&setuid, std::os::unix::fs::PermissionsExt::from_mode(0o4755)).expect("chmod");
+    let refused = record(&[], &setuid, &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("setuid"));
+}
+
+#[test]
+fn leaks_are_suppressed_in_leak_sanitizers_syntax() {
+    let program = compile_c(
+        "leaky",
+        "#include <stdlib.h>\nvoid *keep_forever(void) { return malloc(10); }\nint main(void) { return keep_forever() == 0; }\n",
+        &[],
+    );
+    let found = report(&record(&["--json"], &program, &[]));
+    assert_eq!(kinds(&found), ["leak"]);
+    let suppressions = scratch().join("leaky.supp");
+    std::fs::write(&suppressions, "# known\nleak:keep_forever\n").expect("written");
+    let suppressed = record(&["--json", "--check", "--suppress", suppressions.to_str().unwrap()], &program, &[]);
+    assert!(kinds(&report(&suppressed)).is_empty());
+    assert_eq!(suppressed.status.code(), Some(0));
+}
