@@ -200,6 +200,7 @@ static shard *shard_new(fs_tracker *t) {
     }
     s->ring = tracker_internal_alloc(ring_bytes(t));
     s->ring_mask = t->ring_capacity - 1;
+    s->patient = t->bare;
     s->quarantine_mask = round_up_pow2(t->quarantine_max_blocks) - 1;
     s->quarantine = tracker_internal_alloc(quarantine_bytes_of(s));
     if (!s->ring || !s->quarantine || !table_grow(&s->live)) {
@@ -314,12 +315,33 @@ static inline uint64_t stamp_fast(shard *s, uint64_t at_least) {
 
 /* ---- the event ring (the caller holds the shard's lock) ---------------- */
 
+/* Waits up to about 50 ms for the reader to make room: a recorded program
+ * is slowed to the reader's pace rather than losing events, unless the
+ * reader has stopped. The reader takes no shard lock, so waiting under
+ * one cannot stop it. */
+static bool wait_for_room(shard *s, unsigned slots) {
+    uint64_t capacity = s->ring_mask + 1;
+    const struct timespec pause = {.tv_nsec = 50000};
+    for (unsigned waited = 0; waited < 1000; waited++) {
+        if (waited < 64) {
+            sched_yield();
+        } else {
+            nanosleep(&pause, NULL);
+        }
+        s->cached_tail = atomic_load_explicit(&s->tail, memory_order_acquire);
+        if (s->head + slots - s->cached_tail <= capacity) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Room for `slots` slots at the head, or NULL when the ring is full. */
 static inline slot *ring_claim(shard *s, unsigned slots) {
     uint64_t capacity = s->ring_mask + 1;
     if (s->head + slots - s->cached_tail > capacity) {
         s->cached_tail = atomic_load_explicit(&s->tail, memory_order_acquire);
-        if (s->head + slots - s->cached_tail > capacity) {
+        if (s->head + slots - s->cached_tail > capacity && !(s->patient && wait_for_room(s, slots))) {
             return NULL;
         }
     }
@@ -1718,6 +1740,7 @@ fs_tracker *tracker_new_bare(const fs_allocator *backing, size_t ring_capacity) 
     fs_tracker *t = fs_tracker_new(&config);
     if (t) {
         t->bare = true;
+        t->shards[0]->patient = true;
     }
     return t;
 }

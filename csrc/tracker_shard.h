@@ -223,6 +223,7 @@ typedef struct shard {
     uint64_t last_ticks;  /* keeps the ring's stamps non-decreasing */
     uint64_t stamp_epoch; /* the heartbeat epoch when last_ticks was read */
     unsigned stamps_reused;
+    bool patient;          /* a full ring waits a while for the reader (recording) */
     uint32_t ring_thread;  /* the thread the ring's records belong to */
     uint32_t owner_thread; /* the thread that owns the shard now */
     _Atomic uint64_t published; /* head, released to the reader */

@@ -12,6 +12,7 @@ use crate::export::{FolderDialog, Picked};
 use crate::layout::Layout;
 use crate::layout::exhibits::{Exhibit, load_exhibits};
 use crate::layout::lab::session::{LabCommand, LabSession};
+use crate::record::session::RecordSession;
 use crate::report::Table;
 use crate::scenarios::session::{ScenarioCommand, ScenarioSession};
 use crate::scenarios::type_mapping::type_table;
@@ -21,6 +22,7 @@ use crate::ui::allocation_plot::{Measure, XAxis};
 use crate::ui::layouts_panel::{LayoutsView, layouts_panel_ui};
 use crate::ui::plan_panel::{plan_panel_ui, plan_strip_ui};
 use crate::ui::quiz_panel::quiz_panel_ui;
+use crate::ui::record_panel::record_panel_ui;
 use crate::ui::scenarios_panel::scenarios_panel_ui;
 use crate::ui::shortcuts::{self, Shortcut, cheat_sheet_ui};
 use crate::ui::struct_lab_panel::{LabView, struct_lab_panel_ui};
@@ -30,6 +32,7 @@ use crate::ui::tracker_panel::tracker_panel_ui;
 pub enum Tab {
     #[default]
     Tracker,
+    Record,
     Scenarios,
     Layouts,
     StructLab,
@@ -37,11 +40,12 @@ pub enum Tab {
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [Tab::Tracker, Tab::Scenarios, Tab::Layouts, Tab::StructLab, Tab::Quiz];
+    pub const ALL: [Tab; 6] = [Tab::Tracker, Tab::Record, Tab::Scenarios, Tab::Layouts, Tab::StructLab, Tab::Quiz];
 
     pub fn label(self) -> &'static str {
         match self {
             Tab::Tracker => "Tracker",
+            Tab::Record => "Record",
             Tab::Scenarios => "Scenarios",
             Tab::Layouts => "Layouts",
             Tab::StructLab => "Struct Lab",
@@ -133,6 +137,7 @@ impl Settings {
 pub struct FfiscopeApp {
     settings: Settings,
     tracker: TrackerSession,
+    record: RecordSession,
     scenarios: ScenarioSession,
     /// Measured once at start: the compilers' layouts do not change while we run.
     exhibits: Vec<Exhibit>,
@@ -177,6 +182,7 @@ impl FfiscopeApp {
         FfiscopeApp {
             settings: settings.clone(),
             tracker: TrackerSession::new(),
+            record: RecordSession::default(),
             scenarios,
             exhibits: load_exhibits(),
             types: type_table(),
@@ -219,6 +225,10 @@ impl FfiscopeApp {
 
     pub fn is_cheat_sheet_open(&self) -> bool {
         self.cheat_sheet_open
+    }
+
+    pub fn record(&self) -> &RecordSession {
+        &self.record
     }
 
     pub fn tracker(&self) -> &TrackerSession {
@@ -424,6 +434,7 @@ impl FfiscopeApp {
             Command::Export(what) => self.status = Some(self.export(what)),
             Command::Lab(command) => self.lab.apply(command),
             Command::Tracker(command) => self.tracker.apply(command),
+            Command::Record(command) => self.record.apply(command),
             Command::Quiz(command) => {
                 if let QuizCommand::Restart(seed) = command {
                     self.quiz_seed = seed.to_string();
@@ -592,6 +603,10 @@ impl eframe::App for FfiscopeApp {
             }
         }
         self.tracker.refresh();
+        if self.record.is_running() {
+            // The worker fills the model; frames follow it.
+            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+        }
         if let Some(due) = self.scenarios.tick(Instant::now()) {
             ctx.request_repaint_after(due);
         }
@@ -665,6 +680,7 @@ impl eframe::App for FfiscopeApp {
         egui::CentralPanel::default().show(ui, |ui| {
             commands.extend(match self.settings.tab {
                 Tab::Tracker => tracker_panel_ui(ui, &self.tracker, &mut self.settings.plot_x_axis),
+                Tab::Record => record_panel_ui(ui, &self.record, &mut self.settings.plot_x_axis),
                 Tab::Scenarios => scenarios_panel_ui(
                     ui,
                     &self.scenarios,

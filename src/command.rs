@@ -4,6 +4,7 @@
 
 use crate::app::Tab;
 use crate::layout::lab::session::LabCommand;
+use crate::record::session::RecordCommand;
 use crate::scenarios::session::ScenarioCommand;
 use crate::teaching::quiz::QuizCommand;
 use crate::track::TrackerCommand;
@@ -12,6 +13,7 @@ use crate::track::TrackerCommand;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Tracker(TrackerCommand),
+    Record(RecordCommand),
     Scenario(ScenarioCommand),
     Lab(LabCommand),
     Quiz(QuizCommand),

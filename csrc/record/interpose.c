@@ -131,25 +131,23 @@ static void refresh_modules(void) {
 
 /* ---- forwarding ------------------------------------------------------------- */
 
-/* Copies events into the channel, waiting a while for room; what still does
- * not fit is counted as dropped. */
-static void forward_events(const fs_event *events, size_t count) {
+/* Room in the channel from its head to the end of the ring or to the
+ * reader's tail, waiting a while for the reader; 0 after a second without
+ * room (ffiscope is gone or stuck). */
+static uint64_t channel_room(void) {
     const struct timespec pause = {.tv_nsec = 200000};
-    for (size_t i = 0; i < count; i++) {
+    for (unsigned waited = 0;; waited++) {
         uint64_t head = atomic_load_explicit(&channel->head, memory_order_relaxed);
-        unsigned waited = 0;
-        while (head - atomic_load_explicit(&channel->tail, memory_order_acquire) >= channel->capacity) {
-            if (++waited > 5000) { /* a second: ffiscope is gone or stuck */
-                break;
-            }
-            nanosleep(&pause, NULL);
+        uint64_t used = head - atomic_load_explicit(&channel->tail, memory_order_acquire);
+        if (used < channel->capacity) {
+            uint64_t to_end = channel->capacity - (head & (channel->capacity - 1));
+            uint64_t free_slots = channel->capacity - used;
+            return free_slots < to_end ? free_slots : to_end;
         }
-        if (head - atomic_load_explicit(&channel->tail, memory_order_acquire) >= channel->capacity) {
-            atomic_fetch_add_explicit(&channel->dropped, count - i, memory_order_relaxed);
-            return;
+        if (waited >= 5000) {
+            return 0;
         }
-        channel_events[head & (channel->capacity - 1)] = events[i];
-        atomic_store_explicit(&channel->head, head + 1, memory_order_release);
+        nanosleep(&pause, NULL);
     }
 }
 
@@ -159,13 +157,24 @@ static void forward_events(const fs_event *events, size_t count) {
  * signal's handler, or the final flush. */
 static _Atomic bool reading;
 
+/* Drains the tracker straight into the channel's ring, where it has room;
+ * with none, into a scratch batch that is counted as dropped. */
 static size_t forward_once(fs_tracker *t) {
     if (atomic_exchange_explicit(&reading, true, memory_order_acquire)) {
         return 0;
     }
-    fs_event batch[FORWARD_BATCH];
-    size_t taken = fs_drain(t, batch, FORWARD_BATCH);
-    forward_events(batch, taken);
+    uint64_t room = channel_room();
+    size_t taken;
+    if (room > 0) {
+        uint64_t head = atomic_load_explicit(&channel->head, memory_order_relaxed);
+        fs_event *at = &channel_events[head & (channel->capacity - 1)];
+        taken = fs_drain(t, at, room < FORWARD_BATCH * 8 ? room : FORWARD_BATCH * 8);
+        atomic_store_explicit(&channel->head, head + taken, memory_order_release);
+    } else {
+        fs_event lost[FORWARD_BATCH];
+        taken = fs_drain(t, lost, FORWARD_BATCH);
+        atomic_fetch_add_explicit(&channel->dropped, taken, memory_order_relaxed);
+    }
     atomic_store_explicit(&reading, false, memory_order_release);
     return taken;
 }
@@ -256,7 +265,7 @@ __attribute__((constructor(101))) static void start_recording(void) {
     }
     channel_events = (fs_event *)((char *)region + FS_RECORD_EVENTS_OFFSET);
     refresh_modules();
-    fs_tracker *t = tracker_new_bare(&glibc, 1u << 16);
+    fs_tracker *t = tracker_new_bare(&glibc, 1u << 18);
     if (t) {
         pthread_atfork(NULL, NULL, forked_child);
         catch_fatal_signals();

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::{EXIT_CRASHED, EXIT_USAGE, Io};
 use crate::record::suppressions::Suppressions;
-use crate::record::{RecordSpec, Recording};
+use crate::record::{ProgramOutput, RecordSpec, Recording};
 use crate::report::{AnomalyReport, Outcome, RECORDED, Report};
 use crate::scenarios::isolated::signal_label;
 use crate::track::{AnomalyKind, Model};
@@ -49,7 +49,7 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
         args: args.iter().map(Into::into).collect(),
         working_dir: None,
         // With --json, stdout carries the report alone.
-        stdout_to_stderr: asked.json,
+        output: if asked.json { ProgramOutput::ToStderr } else { ProgramOutput::Inherited },
     };
     let mut recording = match Recording::start(&spec) {
         Ok(recording) => recording,
@@ -67,19 +67,10 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     let finished = recording.finish(&mut model);
     let status = finished.status;
     let signal = status.and_then(|s| s.signal());
-    let releaser = |_: &str| None;
-    let mut report = Report::from_model(program, RECORDED, 0, &model, &releaser);
-    // What the C runtime keeps for itself at exit (stdio buffers, locale
-    // data) is not the program's leak; nor is what the user suppressed.
-    let runtime_sites: Vec<String> = model
-        .outstanding()
-        .iter()
-        .filter(|b| finished.interpreter.is_runtime_block(b.address))
-        .filter_map(|b| b.site.map(|s| s.name().to_owned()))
-        .collect();
-    report.anomalies.retain(|a| {
-        a.kind != AnomalyKind::Leak || !(runtime_sites.contains(&a.site) || suppressions.suppresses(&a.site))
-    });
+    let mut report = Report::from_model(program, RECORDED, 0, &model, &|_| None);
+    let leaks = finished.interpreter.leaks(&model, &suppressions);
+    report.anomalies.retain(|a| a.kind != AnomalyKind::Leak);
+    report.anomalies.extend(leaks.iter().map(AnomalyReport::from));
     if let Some(signal) = signal {
         report.outcome = Outcome::Crashed;
         report.signal = Some(signal_label(signal));

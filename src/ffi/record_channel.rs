@@ -173,8 +173,8 @@ impl Channel {
         Some(self.header().owner_pid.load(Ordering::Acquire)).filter(|&pid| pid != 0)
     }
 
-    /// Moves up to `max` waiting events into `out`; returns how many.
-    pub fn read_events(&mut self, out: &mut Vec<sys::fs_event>, max: usize) -> usize {
+    /// Hands up to `max` waiting events to `visit`, in place; returns how many.
+    pub fn read_events_with(&mut self, max: usize, mut visit: impl FnMut(&sys::fs_event)) -> usize {
         let header = self.header();
         let head = header.head.load(Ordering::Acquire);
         let tail = header.tail.load(Ordering::Relaxed);
@@ -183,9 +183,9 @@ impl Channel {
             let index = (position & (self.capacity - 1)) as usize;
             // SAFETY: the ring holds `capacity` events from `events` on; the
             // writer published this one with the release store of `head`, read
-            // above with acquire, and will not write it again until `tail`
-            // moves past it.
-            out.push(unsafe { self.events.add(index).read_volatile() });
+            // above with acquire, and does not write it again until `tail`
+            // moves past it, which happens after the last visit below.
+            visit(unsafe { &*self.events.add(index) });
         }
         header.tail.store(tail + waiting, Ordering::Release);
         waiting as usize

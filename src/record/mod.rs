@@ -8,6 +8,7 @@
 
 pub mod preload;
 pub mod program;
+pub mod session;
 pub mod suppressions;
 pub mod symbols;
 
@@ -15,11 +16,12 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 
 use crate::ffi::record_channel::{Channel, ChannelState};
-use crate::ffi::{Domain, Event, EventKind, sys};
+use crate::ffi::{Domain, Event, EventKind, Site, sys};
 use crate::track::{Anomaly, Model};
+use suppressions::Suppressions;
 use symbols::{Heap, Symbolizer};
 
 /// Events the shared ring holds: 18 MiB of them.
@@ -31,8 +33,20 @@ pub struct RecordSpec {
     pub program: String,
     pub args: Vec<OsString>,
     pub working_dir: Option<PathBuf>,
-    /// Where the program's stdout goes: inherited, or ffiscope's stderr.
-    pub stdout_to_stderr: bool,
+    /// Where the program's output goes.
+    pub output: ProgramOutput,
+}
+
+/// Where a recorded program's stdout and stderr go: never into ffiscope's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProgramOutput {
+    /// The terminal's, as without ffiscope.
+    #[default]
+    Inherited,
+    /// stdout to ffiscope's stderr, so stdout carries ffiscope's report alone.
+    ToStderr,
+    /// Both through pipes, for the app to show.
+    Captured,
 }
 
 /// Why a recording could not start.
@@ -51,22 +65,16 @@ impl std::fmt::Display for StartError {
     }
 }
 
-/// A block's heap, as its allocation's call site showed.
-#[derive(Debug, Clone, Copy)]
-struct Owner {
-    heap: Heap,
-    in_c_runtime: bool,
-}
-
 /// Turns the program's raw events into the model's, with sites and heaps.
+/// A block's heap is its allocation site's, which every free and realloc
+/// names again (`related_site`), so no block is looked up here.
 #[derive(Debug, Default)]
 pub struct Interpreter {
     symbols: Symbolizer,
-    blocks: FxHashMap<u64, Owner>,
     /// Blocks allocated where no debug information said which heap; counted in the C heap.
     pub uncertain_blocks: u64,
-    /// Outstanding blocks the C runtime allocated for itself.
-    runtime_blocks: FxHashSet<u64>,
+    /// Sites in the C runtime's own code.
+    runtime_sites: FxHashSet<Site>,
 }
 
 impl Interpreter {
@@ -75,16 +83,21 @@ impl Interpreter {
         self.symbols.add_modules(channel.modules_from(known));
     }
 
-    /// Whether a block still outstanding was the C runtime's own.
-    pub fn is_runtime_block(&self, address: u64) -> bool {
-        self.runtime_blocks.contains(&address)
+    /// The program's leaks at exit, one per heap and site: not what the C
+    /// runtime keeps for itself (stdio buffers, locale data), nor what the
+    /// suppressions name.
+    pub fn leaks(&self, model: &Model, suppressions: &Suppressions) -> Vec<Anomaly> {
+        let runtime: FxHashSet<&str> = self.runtime_sites.iter().map(|site| site.name()).collect();
+        let mut leaks = model.leak_anomalies(&|_| None);
+        leaks.retain(|leak| !runtime.contains(leak.site.as_str()) && !suppressions.suppresses(&leak.site));
+        leaks
     }
 
     /// Applies one raw event to the model, adding a foreign-free anomaly
     /// where a block crosses heaps on its way out.
     pub fn apply(&mut self, raw: &sys::fs_event, model: &mut Model) {
         let site = self.symbols.symbol(raw.site as u64);
-        let related = (!raw.related_site.is_null()).then(|| self.symbols.symbol(raw.related_site as u64));
+        let allocated = (!raw.related_site.is_null()).then(|| self.symbols.symbol(raw.related_site as u64));
         let mut event = Event {
             seq: raw.seq,
             time_ns: raw.time_ns,
@@ -93,64 +106,50 @@ impl Interpreter {
             related_address: raw.related_address,
             related_size: raw.related_size,
             site: Some(site.site),
-            related_site: related.map(|s| s.site),
+            related_site: allocated.map(|s| s.site),
             thread: raw.thread,
             domain: Domain::C,
             kind: EventKind::from(raw.kind),
         };
         match event.kind {
             EventKind::Alloc => {
-                let owner = Owner { heap: site.heap, in_c_runtime: site.in_c_runtime };
-                event.domain = domain_of(owner.heap);
-                self.uncertain_blocks += u64::from(owner.heap == Heap::Uncertain);
-                self.track(raw.address, owner);
-            }
-            EventKind::Free => {
-                let owner = self.untrack(raw.address);
-                event.domain = domain_of(owner.map_or(Heap::Uncertain, |o| o.heap));
-                if let Some(owner) = owner {
-                    Self::flag_foreign_free(owner, site.heap, &event, model);
+                event.domain = domain_of(site.heap);
+                self.uncertain_blocks += u64::from(site.heap == Heap::Uncertain);
+                if site.in_c_runtime {
+                    self.runtime_sites.insert(site.site);
                 }
             }
+            EventKind::Free => {
+                let owner = allocated.map_or(Heap::Uncertain, |a| a.heap);
+                event.domain = domain_of(owner);
+                Self::flag_foreign_free(owner, site.heap, &event, model);
+            }
             EventKind::Realloc => {
-                let owner = self.untrack(raw.related_address);
-                let heap = owner.map_or(site.heap, |o| o.heap);
-                event.domain = domain_of(heap);
-                self.track(raw.address, Owner { heap, in_c_runtime: site.in_c_runtime });
+                // A realloc keeps the block's heap; the new block is named for the realloc's site.
+                let owner = allocated.map_or(site.heap, |a| a.heap);
+                event.domain = domain_of(owner);
             }
             _ => {}
         }
         model.apply(&event);
     }
 
-    fn track(&mut self, address: u64, owner: Owner) {
-        if owner.in_c_runtime {
-            self.runtime_blocks.insert(address);
-        }
-        self.blocks.insert(address, owner);
-    }
-
-    fn untrack(&mut self, address: u64) -> Option<Owner> {
-        self.runtime_blocks.remove(&address);
-        self.blocks.remove(&address)
-    }
-
-    /// A Rust block freed by a direct call from C, or a C block freed on the
-    /// Rust allocator's path.
-    fn flag_foreign_free(owner: Owner, freed_by: Heap, free: &Event, model: &mut Model) {
-        let crossed = matches!((owner.heap, freed_by), (Heap::Rust, Heap::C) | (Heap::C, Heap::Rust));
+    /// A Rust block freed by a direct call to C's free, or a C block freed on
+    /// the Rust allocator's path.
+    fn flag_foreign_free(owner: Heap, freed_by: Heap, free: &Event, model: &mut Model) {
+        let crossed = matches!((owner, freed_by), (Heap::Rust, Heap::C) | (Heap::C, Heap::Rust));
         if !crossed {
             return;
         }
         let event = Event {
             kind: EventKind::ForeignFree,
-            domain: domain_of(owner.heap),
+            domain: domain_of(owner),
             related_address: free.address,
             related_size: 0,
             ..*free
         };
         let mut anomaly = Anomaly::from_event(&event, None);
-        let (heap, other) = if owner.heap == Heap::Rust { ("Rust", "C library's") } else { ("C", "Rust allocator's") };
+        let (heap, other) = if owner == Heap::Rust { ("Rust", "C library's") } else { ("C", "Rust allocator's") };
         let allocated_by = anomaly.related_site.as_deref().unwrap_or("(unknown)");
         anomaly.message = format!(
             "`{}` passed a {heap}-heap block ({} B, from `{allocated_by}`) to the {other} free. Both are glibc's \
@@ -172,7 +171,6 @@ pub struct Recording {
     child: Child,
     channel: Channel,
     interpreter: Interpreter,
-    batch: Vec<sys::fs_event>,
     status: Option<ExitStatus>,
 }
 
@@ -192,28 +190,45 @@ impl Recording {
             preload.push(existing);
         }
         command.env("LD_PRELOAD", preload);
-        if spec.stdout_to_stderr {
-            command.stdout(Stdio::from(std::io::stderr()));
+        match spec.output {
+            ProgramOutput::Inherited => {}
+            ProgramOutput::ToStderr => {
+                command.stdout(Stdio::from(std::io::stderr()));
+            }
+            ProgramOutput::Captured => {
+                command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+            }
         }
         let child = channel.spawn(&mut command).map_err(StartError::Setup)?;
-        Ok(Recording { child, channel, interpreter: Interpreter::default(), batch: Vec::new(), status: None })
+        Ok(Recording { child, channel, interpreter: Interpreter::default(), status: None })
     }
 
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
 
+    /// The program's stdout and stderr, when they were captured.
+    pub fn take_output(&mut self) -> (Option<std::process::ChildStdout>, Option<std::process::ChildStderr>) {
+        (self.child.stdout.take(), self.child.stderr.take())
+    }
+
+    /// Ends the program (SIGKILL): what it recorded until then is kept.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+    }
+
     /// Moves what the program has recorded into the model; returns how many
     /// events that was.
     pub fn poll(&mut self, model: &mut Model) -> usize {
-        self.batch.clear();
-        let taken = self.channel.read_events(&mut self.batch, 65_536);
-        if taken > 0 {
-            self.interpreter.add_modules(&self.channel);
-        }
-        for raw in &self.batch {
-            self.interpreter.apply(raw, model);
-        }
+        self.poll_at_most(model, 65_536)
+    }
+
+    /// As `poll`, at most `max` events: a caller that holds a lock keeps it short.
+    pub fn poll_at_most(&mut self, model: &mut Model, max: usize) -> usize {
+        // Modules first: an event's site may be in one loaded just before it.
+        self.interpreter.add_modules(&self.channel);
+        let interpreter = &mut self.interpreter;
+        let taken = self.channel.read_events_with(max, |raw| interpreter.apply(raw, model));
         model.set_dropped_events(self.channel.dropped());
         taken
     }

@@ -11,6 +11,7 @@ pub mod mirror_check_panel;
 pub mod outstanding_table;
 pub mod plan_panel;
 pub mod quiz_panel;
+pub mod record_panel;
 pub mod run_all_view;
 pub mod scenarios_panel;
 pub mod shortcuts;

@@ -30,7 +30,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ("B", "Scenarios: back one step"),
     ("R", "Scenarios: run to the end, or pause"),
     ("Esc", "Scenarios: reset the run"),
-    ("1 - 5", "Tracker, Scenarios, Layouts, Struct Lab, Quiz"),
+    ("1 - 6", "Tracker, Record, Scenarios, Layouts, Struct Lab, Quiz"),
     ("F5", "presentation mode on or off"),
     ("Ctrl + / Ctrl -", "zoom in, zoom out"),
     ("?", "this list"),
@@ -53,7 +53,7 @@ pub fn pressed(ctx: &Context) -> Vec<Shortcut> {
         take(Key::R, Shortcut::RunOrPause);
         take(Key::Escape, Shortcut::Reset);
         take(Key::F5, Shortcut::Present);
-        for (index, key) in [Key::Num1, Key::Num2, Key::Num3, Key::Num4, Key::Num5].into_iter().enumerate() {
+        for (index, key) in [Key::Num1, Key::Num2, Key::Num3, Key::Num4, Key::Num5, Key::Num6].into_iter().enumerate() {
             take(key, Shortcut::Tab(index));
         }
         // `?` arrives as text (Shift+/ on most layouts).

@@ -1,0 +1,227 @@
+//! The Record tab's session: the program, arguments and folder a user
+//! typed, and the recording itself, which runs on a worker thread so the
+//! window never waits on the program. The worker applies events to the
+//! shared model a few thousand at a time; a frame locks the model only to
+//! draw it. The program's stdout and stderr are kept apart, line by line.
+
+use std::collections::VecDeque;
+use std::io::{BufRead as _, BufReader, Read};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::suppressions::Suppressions;
+use super::{ProgramOutput, RecordSpec, Recording};
+use crate::scenarios::isolated::signal_label;
+use crate::track::Model;
+
+/// Events applied per lock of the model: about a tenth of a millisecond.
+const EVENTS_PER_LOCK: usize = 4096;
+/// Lines of the program's output kept.
+const OUTPUT_LINES: usize = 2000;
+
+/// What a view asks of the recording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordCommand {
+    Start,
+    Stop,
+    SetProgram(String),
+    SetArguments(String),
+    SetFolder(String),
+}
+
+/// Where the recording is.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum RecordState {
+    #[default]
+    Idle,
+    Running {
+        pid: u32,
+    },
+    /// "exited with 0", "crashed (SIGSEGV)", or why it could not start.
+    Ended(String),
+}
+
+/// Which stream a line of the program's output came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    model: Mutex<Model>,
+    state: Mutex<RecordState>,
+    output: Mutex<VecDeque<(Stream, String)>>,
+    stop: AtomicBool,
+}
+
+#[derive(Debug, Default)]
+pub struct RecordSession {
+    pub program: String,
+    pub arguments: String,
+    pub folder: String,
+    shared: Arc<Shared>,
+    worker: Option<JoinHandle<()>>,
+}
+
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl RecordSession {
+    pub fn apply(&mut self, command: RecordCommand) {
+        match command {
+            RecordCommand::Start => self.start(),
+            RecordCommand::Stop => self.shared.stop.store(true, Ordering::Relaxed),
+            RecordCommand::SetProgram(text) => self.program = text,
+            RecordCommand::SetArguments(text) => self.arguments = text,
+            RecordCommand::SetFolder(text) => self.folder = text,
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        matches!(self.state(), RecordState::Running { .. })
+    }
+
+    pub fn state(&self) -> RecordState {
+        locked(&self.shared.state).clone()
+    }
+
+    /// The model, to draw; held only for the frame.
+    pub fn model(&self) -> MutexGuard<'_, Model> {
+        locked(&self.shared.model)
+    }
+
+    /// The newest lines of the program's own output.
+    pub fn output(&self) -> Vec<(Stream, String)> {
+        locked(&self.shared.output).iter().cloned().collect()
+    }
+
+    fn start(&mut self) {
+        if self.is_running() {
+            return;
+        }
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+        // A fresh model and output for every run.
+        self.shared = Arc::new(Shared::default());
+        let spec = RecordSpec {
+            program: self.program.trim().to_owned(),
+            args: split_arguments(&self.arguments).into_iter().map(Into::into).collect(),
+            working_dir: Some(self.folder.trim()).filter(|f| !f.is_empty()).map(Into::into),
+            output: ProgramOutput::Captured,
+        };
+        let shared = Arc::clone(&self.shared);
+        *locked(&shared.state) = RecordState::Running { pid: 0 };
+        self.worker = Some(std::thread::spawn(move || record(&spec, &shared)));
+    }
+}
+
+/// The worker: start the program, feed the model until it ends, then add its leaks.
+fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
+    let mut recording = match Recording::start(spec) {
+        Ok(recording) => recording,
+        Err(why) => {
+            *locked(&shared.state) = RecordState::Ended(why.to_string());
+            return;
+        }
+    };
+    *locked(&shared.state) = RecordState::Running { pid: recording.pid() };
+    let (stdout, stderr) = recording.take_output();
+    let readers = [
+        stdout.map(|out| keep_lines(out, Stream::Stdout, Arc::clone(shared))),
+        stderr.map(|err| keep_lines(err, Stream::Stderr, Arc::clone(shared))),
+    ];
+    loop {
+        let taken = recording.poll_at_most(&mut locked(&shared.model), EVENTS_PER_LOCK);
+        if taken > 0 {
+            continue;
+        }
+        if shared.stop.swap(false, Ordering::Relaxed) {
+            recording.stop();
+        }
+        if recording.exited().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let mut model = locked(&shared.model);
+    let finished = recording.finish(&mut model);
+    for leak in finished.interpreter.leaks(&model, &Suppressions::default()) {
+        model.push_anomaly(leak);
+    }
+    drop(model);
+    for reader in readers.into_iter().flatten() {
+        let _ = reader.join();
+    }
+    let ended = match finished.status {
+        Some(status) => match std::os::unix::process::ExitStatusExt::signal(&status) {
+            Some(signal) => format!("crashed ({})", signal_label(signal)),
+            None => format!("exited with {}", status.code().unwrap_or(-1)),
+        },
+        None => "ended".to_owned(),
+    };
+    *locked(&shared.state) = RecordState::Ended(ended);
+}
+
+fn keep_lines(stream: impl Read + Send + 'static, which: Stream, shared: Arc<Shared>) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            let mut output = locked(&shared.output);
+            if output.len() == OUTPUT_LINES {
+                output.pop_front();
+            }
+            output.push_back((which, line));
+        }
+    })
+}
+
+/// Arguments as a shell splits them, for the simple cases: words apart by
+/// spaces, with single or double quotes keeping spaces inside one.
+pub fn split_arguments(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    let mut in_word = false;
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_arguments;
+
+    #[test]
+    fn arguments_split_as_a_shell_splits_simple_ones() {
+        let words = split_arguments(r#"-R /usr/share  "two words" 'it''s' """#);
+        assert_eq!(words, ["-R", "/usr/share", "two words", "its", ""]);
+        assert!(split_arguments("   ").is_empty());
+    }
+}

@@ -1,0 +1,112 @@
+//! The Record tab: any program, recorded live. Its path, arguments and
+//! folder; Start and Stop; then the Tracker tab's views of the program's
+//! two heaps, and the program's own output kept apart below them.
+
+use egui::{RichText, Ui};
+
+use crate::command::Command;
+use crate::record::session::{RecordCommand, RecordSession, RecordState, Stream};
+
+use super::allocation_plot::{Measure, XAxis, allocation_plot_ui, plot_controls_ui};
+use super::anomaly_list::anomaly_list_ui;
+use super::heap_counts::heap_counts_ui;
+use super::outstanding_table::outstanding_table_ui;
+use super::site_table::site_table_ui;
+
+/// The share of the tab's height the program's output may take.
+const OUTPUT_SHARE: f32 = 0.25;
+
+#[must_use]
+pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let state = session.state();
+    let running = matches!(state, RecordState::Running { .. });
+    ui.horizontal_wrapped(|ui| {
+        commands.extend(
+            field_ui(ui, "Program", &session.program, 220.0, "/path/to/program, or a name on PATH")
+                .map(RecordCommand::SetProgram),
+        );
+        commands.extend(
+            field_ui(ui, "Arguments", &session.arguments, 200.0, "as a shell would take them")
+                .map(RecordCommand::SetArguments),
+        );
+        commands.extend(
+            field_ui(ui, "Folder", &session.folder, 140.0, "where it runs (this one if empty)")
+                .map(RecordCommand::SetFolder),
+        );
+        if running {
+            if ui.button("Stop").on_hover_text("Ends the program; what it recorded stays").clicked() {
+                commands.push(RecordCommand::Stop);
+            }
+        } else {
+            let ready = !session.program.trim().is_empty();
+            if ui
+                .add_enabled(ready, egui::Button::new("Start"))
+                .on_hover_text("Runs the program with its allocator recorded")
+                .clicked()
+            {
+                commands.push(RecordCommand::Start);
+            }
+        }
+        ui.label(match &state {
+            RecordState::Idle => RichText::new("Not recording").weak(),
+            RecordState::Running { pid: 0 } => RichText::new("Starting…"),
+            RecordState::Running { pid } => RichText::new(format!("Recording, process {pid}")),
+            RecordState::Ended(how) => RichText::new(format!("Ended: {how}")),
+        });
+    });
+    ui.separator();
+    if state == RecordState::Idle {
+        ui.label(
+            "Any dynamically linked program: its C heap and its Rust heap told apart by the call behind each \
+             block, frees across them flagged, double frees refused, leaks named at exit.",
+        );
+        return commands.into_iter().map(Command::Record).collect();
+    }
+    let model = session.model();
+    ui.horizontal_wrapped(|ui| {
+        heap_counts_ui(ui, &model, false);
+        ui.separator();
+        ui.weak("x axis:");
+        plot_controls_ui(ui, x_axis, None);
+    });
+    let output = session.output();
+    let lists_height = ui.available_height() * (1.0 - OUTPUT_SHARE);
+    ui.allocate_ui(egui::vec2(ui.available_width(), lists_height), |ui| {
+        ui.columns(2, |columns| {
+            allocation_plot_ui(&mut columns[0], &model, *x_axis, &Measure::BOTH, "record", lists_height);
+            egui::ScrollArea::vertical().id_salt("record-lists").show(&mut columns[1], |ui| {
+                anomaly_list_ui(ui, model.anomalies());
+                ui.separator();
+                outstanding_table_ui(ui, model.outstanding(), None);
+                ui.separator();
+                site_table_ui(ui, model.site_rows());
+            });
+        });
+    });
+    drop(model);
+    ui.separator();
+    let lines = if output.len() == 1 { "1 line".to_owned() } else { format!("{} lines", output.len()) };
+    ui.label(RichText::new(format!("The program's output ({lines})")).strong());
+    egui::ScrollArea::vertical().id_salt("record-output").stick_to_bottom(true).auto_shrink([false, false]).show(
+        ui,
+        |ui| {
+            for (stream, line) in &output {
+                let text = RichText::new(line).monospace();
+                ui.label(if *stream == Stream::Stderr { text.color(ui.visuals().warn_fg_color) } else { text });
+            }
+        },
+    );
+    commands.into_iter().map(Command::Record).collect()
+}
+
+/// A labelled one-line field; the new text when it was edited.
+fn field_ui(ui: &mut Ui, label: &str, current: &str, width: f32, hint: &str) -> Option<String> {
+    let mut text = current.to_owned();
+    let name = ui.label(label);
+    let edited = ui
+        .add(egui::TextEdit::singleline(&mut text).hint_text(hint).desired_width(width))
+        .labelled_by(name.id)
+        .changed();
+    edited.then_some(text)
+}

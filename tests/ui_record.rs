@@ -1,0 +1,75 @@
+//! Drives the Record tab headless: a program this test compiles is recorded
+//! for real, and the plot, the anomaly and the program's output appear.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::{Queryable as _, by};
+use ffiscope::app::FfiscopeApp;
+use ffiscope::ffi::Domain;
+use ffiscope::record::session::RecordState;
+use ffiscope::track::AnomalyKind;
+use ffiscope::ui::allocation_plot::plot_id;
+
+fn program() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ffiscope-ui-record-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch folder");
+    let source = dir.join("twice.c");
+    std::fs::write(
+        &source,
+        "#include <stdio.h>\n#include <stdlib.h>\n\
+         int main(int argc, char **argv) {\n\
+           for (int i = 0; i < 1000; i++) { volatile char *p = malloc(32 + i); p[0] = 1; free((void *)p); }\n\
+           char *once = malloc(48);\n  free(once);\n  free(once);\n\
+           printf(\"done with %s\\n\", argc > 1 ? argv[1] : \"nothing\");\n  return 0;\n}\n",
+    )
+    .expect("written");
+    let program = dir.join("twice");
+    assert!(Command::new("cc").arg("-g").arg("-o").arg(&program).arg(&source).status().expect("cc runs").success());
+    program
+}
+
+#[test]
+fn a_recording_in_the_app_shows_its_plot_anomaly_and_output() {
+    let program = program();
+    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
+    harness.run();
+    harness.get_by_label("Record").click();
+    harness.run();
+    for (field, text) in [("Program", program.to_str().unwrap()), ("Arguments", "'two words'")] {
+        harness.get(by().role(egui::accesskit::Role::TextInput).label(field)).focus();
+        harness.run();
+        harness.get(by().role(egui::accesskit::Role::TextInput).label(field)).type_text(text);
+        harness.run();
+    }
+    harness.get_by_label("Start").click();
+    let started = Instant::now();
+    loop {
+        harness.run();
+        if matches!(harness.state().record().state(), RecordState::Ended(_)) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the recording ends: {:?}",
+            harness.state().record().state()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.run();
+    harness.get_by_label_contains("Ended: exited with 0");
+    let kinds: Vec<AnomalyKind> = harness.state().record().model().anomalies().iter().map(|a| a.kind).collect();
+    assert_eq!(kinds, [AnomalyKind::DoubleFree]);
+    harness.get_by_label_contains("freed C-heap block");
+    harness.get_by_label_contains("done with two words");
+    let c_heap = *harness.state().record().model().heap(Domain::C).stats();
+    assert!(c_heap.allocations >= 1001, "{c_heap:?}");
+    // The plot is on screen, and its series is the model's.
+    let series = harness.state().record().model().heap(Domain::C).series().len();
+    assert!(series > 2000, "{series} points");
+    let plot = egui_plot::PlotMemory::load(&harness.ctx, plot_id("record", "Live blocks")).expect("the plot was drawn");
+    let events = harness.state().record().model().events_applied() as f64;
+    assert!(plot.bounds().max()[0] >= events * 0.9, "the plot spans the run: {:?} for {events} events", plot.bounds());
+}
