@@ -40,7 +40,9 @@ pub enum Tab {
 }
 
 impl Tab {
-    pub const ALL: [Tab; 6] = [Tab::Tracker, Tab::Record, Tab::Scenarios, Tab::Layouts, Tab::StructLab, Tab::Quiz];
+    /// In the order of the top bar and of the digit keys; Record came last,
+    /// so the keys a room learned for the others stay.
+    pub const ALL: [Tab; 6] = [Tab::Tracker, Tab::Scenarios, Tab::Layouts, Tab::StructLab, Tab::Quiz, Tab::Record];
 
     pub fn label(self) -> &'static str {
         match self {

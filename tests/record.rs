@@ -197,8 +197,18 @@ fn four_rust_threads_balance_to_the_block_and_a_cross_heap_free_is_flagged() {
 
 #[test]
 fn programs_nobody_here_wrote_run_to_the_end_with_their_own_output_and_exit_code() {
-    let cases: [(&str, &[&str]); 3] =
-        [("ls", &["-R", "/usr/share/doc"]), ("sort", &["/etc/services"]), ("ls", &["/no/such/folder"])];
+    // Inputs of their own, so the test needs nothing a fresh machine may lack.
+    let tree = scratch().join("tree");
+    for i in 0..200 {
+        let folder = tree.join(format!("d{}", i % 17));
+        std::fs::create_dir_all(&folder).expect("a folder");
+        std::fs::write(folder.join(format!("f{i}")), "x").expect("a file");
+    }
+    let lines = scratch().join("lines.txt");
+    let text: String = (0..5000).map(|i| format!("{}\n", (i * 7919) % 5003)).collect();
+    std::fs::write(&lines, text).expect("written");
+    let (tree, lines) = (tree.to_str().unwrap(), lines.to_str().unwrap());
+    let cases: [(&str, &[&str]); 3] = [("ls", &["-R", tree]), ("sort", &["-n", lines]), ("ls", &["/no/such/folder"])];
     for (program, args) in cases {
         let plain = Command::new(program).args(args).output().expect("the program runs");
         let recorded = record(&[], Path::new(program), args);

@@ -30,7 +30,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ("B", "Scenarios: back one step"),
     ("R", "Scenarios: run to the end, or pause"),
     ("Esc", "Scenarios: reset the run"),
-    ("1 - 6", "Tracker, Record, Scenarios, Layouts, Struct Lab, Quiz"),
+    ("1 - 6", "Tracker, Scenarios, Layouts, Struct Lab, Quiz, Record"),
     ("F5", "presentation mode on or off"),
     ("Ctrl + / Ctrl -", "zoom in, zoom out"),
     ("?", "this list"),
