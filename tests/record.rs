@@ -205,7 +205,7 @@ fn programs_nobody_here_wrote_run_to_the_end_with_their_own_output_and_exit_code
         std::fs::write(folder.join(format!("f{i}")), "x").expect("a file");
     }
     let lines = scratch().join("lines.txt");
-    let text: String = (0..5000).map(|i| format!("{}\n", (i * 7919) % 5003)).collect();
+    let text = (0..5000).map(|i| ((i * 7919) % 5003).to_string()).collect::<Vec<_>>().join("\n");
     std::fs::write(&lines, text).expect("written");
     let (tree, lines) = (tree.to_str().unwrap(), lines.to_str().unwrap());
     let cases: [(&str, &[&str]); 3] = [("ls", &["-R", tree]), ("sort", &["-n", lines]), ("ls", &["/no/such/folder"])];
