@@ -43,6 +43,25 @@ impl From<&Anomaly> for AnomalyReport {
     }
 }
 
+/// An anomaly read back from a report line (an isolated child's, a
+/// recording's): where in the stream it was is not kept.
+impl From<AnomalyReport> for Anomaly {
+    fn from(report: AnomalyReport) -> Self {
+        Anomaly {
+            kind: report.kind,
+            domain: report.domain,
+            site: report.site,
+            related_site: None,
+            address: 0,
+            bytes: report.bytes,
+            step: report.step,
+            seq: None,
+            time_ns: None,
+            message: report.message,
+        }
+    }
+}
+
 /// A table a run produces besides its heaps (the type-mapping table), as
 /// text: what the Scenarios tab draws and `run --json` prints.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -272,3 +272,31 @@ fn leaks_are_suppressed_in_leak_sanitizers_syntax() {
     assert!(kinds(&report(&suppressed)).is_empty());
     assert_eq!(suppressed.status.code(), Some(0));
 }
+
+#[test]
+fn a_recording_written_with_out_reopens_with_the_same_report() {
+    let program = compile_c("reopened", C_PROGRAM, &[]);
+    let file = scratch().join("reopened.fsrec");
+    let live = report(&record(&["--json", "--out", file.to_str().unwrap()], &program, &[]));
+    let opened =
+        Command::new(env!("CARGO_BIN_EXE_ffiscope")).arg("open").arg(&file).arg("--json").output().expect("runs");
+    assert_eq!(opened.status.code(), Some(0));
+    assert_eq!(report(&opened), live, "the report it was written with");
+    // Cut off before its report: rebuilt from the events it has, no leaks guessed.
+    let text = std::fs::read_to_string(&file).expect("read");
+    let cut = scratch().join("cut.fsrec");
+    std::fs::write(&cut, text.lines().take(100).collect::<Vec<_>>().join("\n")).expect("written");
+    let rebuilt =
+        Command::new(env!("CARGO_BIN_EXE_ffiscope")).arg("open").arg(&cut).arg("--json").output().expect("runs");
+    let rebuilt = report(&rebuilt);
+    assert_eq!(rebuilt["outcome"], "crashed");
+    let heap = &rebuilt["c_heap"];
+    assert_eq!(heap["allocations"].as_u64().unwrap() + heap["frees"].as_u64().unwrap(), 100, "{heap}");
+    assert!(kinds(&rebuilt).is_empty());
+    // A line that is not one is placed.
+    std::fs::write(&cut, format!("{}\nnot json\n", text.lines().next().unwrap())).expect("written");
+    let bad = Command::new(env!("CARGO_BIN_EXE_ffiscope")).arg("open").arg(&cut).output().expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+    let error = String::from_utf8_lossy(&bad.stderr);
+    assert!(error.contains("cut.fsrec:2:"), "{error}");
+}

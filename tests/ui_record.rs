@@ -13,10 +13,11 @@ use ffiscope::record::session::RecordState;
 use ffiscope::track::AnomalyKind;
 use ffiscope::ui::allocation_plot::plot_id;
 
-fn program() -> PathBuf {
+/// A C program with a double free, compiled as `name` (each test its own).
+fn program(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ffiscope-ui-record-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a scratch folder");
-    let source = dir.join("twice.c");
+    let source = dir.join(format!("{name}.c"));
     std::fs::write(
         &source,
         "#include <stdio.h>\n#include <stdlib.h>\n\
@@ -26,14 +27,14 @@ fn program() -> PathBuf {
            printf(\"done with %s\\n\", argc > 1 ? argv[1] : \"nothing\");\n  return 0;\n}\n",
     )
     .expect("written");
-    let program = dir.join("twice");
+    let program = dir.join(name);
     assert!(Command::new("cc").arg("-g").arg("-o").arg(&program).arg(&source).status().expect("cc runs").success());
     program
 }
 
 #[test]
 fn a_recording_in_the_app_shows_its_plot_anomaly_and_output() {
-    let program = program();
+    let program = program("live");
     let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
     harness.run();
     harness.get_by_label("Record").click();
@@ -72,4 +73,38 @@ fn a_recording_in_the_app_shows_its_plot_anomaly_and_output() {
     let plot = egui_plot::PlotMemory::load(&harness.ctx, plot_id("record", "Live blocks")).expect("the plot was drawn");
     let events = harness.state().record().model().events_applied() as f64;
     assert!(plot.bounds().max()[0] >= events * 0.9, "the plot spans the run: {:?} for {events} events", plot.bounds());
+}
+
+#[test]
+fn a_recording_file_opens_in_the_tab() {
+    let program = program("reopened");
+    let file = program.with_extension("fsrec");
+    let status = Command::new(env!("CARGO_BIN_EXE_ffiscope"))
+        .args(["record", "--out"])
+        .arg(&file)
+        .arg("--")
+        .arg(&program)
+        .output()
+        .expect("ffiscope runs")
+        .status;
+    assert_eq!(status.code(), Some(0));
+    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
+    harness.run();
+    harness.get_by_label("Record").click();
+    harness.run();
+    harness.get(by().role(egui::accesskit::Role::TextInput).label("Recording")).focus();
+    harness.run();
+    harness.get(by().role(egui::accesskit::Role::TextInput).label("Recording")).type_text(file.to_str().unwrap());
+    harness.run();
+    harness.get_by_label("Open").click();
+    let started = Instant::now();
+    while !matches!(harness.state().record().state(), RecordState::Ended(_)) {
+        assert!(started.elapsed() < Duration::from_secs(30), "the file is read");
+        harness.run();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.run();
+    harness.get_by_label_contains("Ended: opened");
+    harness.get_by_label_contains("a second time");
+    assert!(harness.state().record().model().heap(Domain::C).stats().allocations >= 1001);
 }

@@ -131,9 +131,20 @@ pub enum Command {
         /// Leak suppressions in `LeakSanitizer`'s syntax (`leak:PATTERN` lines).
         #[arg(long, value_name = "FILE")]
         suppress: Option<std::path::PathBuf>,
+        /// Also write the recording to FILE, for `ffiscope open` and the app.
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
         /// The program and its arguments, after `--`.
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "PROGRAM")]
         command: Vec<String>,
+    },
+    /// Print the report of a recording written by `record --out`.
+    Open {
+        /// The recording (`.fsrec`).
+        file: std::path::PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -189,10 +200,17 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
             layout_header(file, &preprocessor.options(), types, targets, *json, *verify, io)
         }
         Command::Handout { out } => write_handout(out, io),
-        Command::Record { json, check, suppress, command } => {
-            let asked = record_command::Asked { command, json: *json, check: *check, suppress: suppress.as_deref() };
+        Command::Record { json, check, suppress, out, command } => {
+            let asked = record_command::Asked {
+                command,
+                json: *json,
+                check: *check,
+                suppress: suppress.as_deref(),
+                out: out.as_deref(),
+            };
             record_command::record(&asked, io)
         }
+        Command::Open { file, json } => record_command::open(file, *json, io),
         Command::Mirror { header, mirror, preprocessor, targets, json, verify, guards } => {
             let options = preprocessor.options();
             let targets = match chosen_targets(targets, Target::ALL.to_vec(), io) {

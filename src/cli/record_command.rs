@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::{EXIT_CRASHED, EXIT_USAGE, Io};
 use crate::record::suppressions::Suppressions;
+use crate::record::trace::TraceWriter;
 use crate::record::{ProgramOutput, RecordSpec, Recording};
 use crate::report::{AnomalyReport, Outcome, RECORDED, Report};
 use crate::scenarios::isolated::signal_label;
@@ -20,6 +21,7 @@ pub struct Asked<'a> {
     pub json: bool,
     pub check: bool,
     pub suppress: Option<&'a std::path::Path>,
+    pub out: Option<&'a std::path::Path>,
 }
 
 /// Exit code of `record --check` when it found anything.
@@ -51,6 +53,15 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
         // With --json, stdout carries the report alone.
         output: if asked.json { ProgramOutput::ToStderr } else { ProgramOutput::Inherited },
     };
+    // The file first: a path that cannot be written stops nothing that started.
+    let trace = match asked.out.map(TraceWriter::create).transpose() {
+        Ok(trace) => trace,
+        Err(error) => {
+            let path = asked.out.map(|p| p.display().to_string()).unwrap_or_default();
+            let _ = writeln!(io.err, "error: cannot write the recording to {path}: {error}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
     let mut recording = match Recording::start(&spec) {
         Ok(recording) => recording,
         Err(why) => {
@@ -58,13 +69,16 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
+    if let Some(trace) = trace {
+        recording.write_to(trace);
+    }
     let mut model = Model::new();
     while recording.exited().is_none() {
         if recording.poll(&mut model) == 0 {
             std::thread::sleep(Duration::from_millis(2));
         }
     }
-    let finished = recording.finish(&mut model);
+    let mut finished = recording.finish(&mut model);
     let status = finished.status;
     let signal = status.and_then(|s| s.signal());
     let mut report = Report::from_model(program, RECORDED, 0, &model, &|_| None);
@@ -84,6 +98,11 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
             step: None,
             message: "the program never started recording: it did not load ffiscope's library".to_owned(),
         });
+    }
+    if let Some(trace) = finished.interpreter.trace.take()
+        && let Err(error) = trace.finish(&report)
+    {
+        let _ = writeln!(io.err, "warning: the recording file is incomplete: {error}");
     }
     let written = if asked.json {
         writeln!(io.out, "{}", report.to_json())
@@ -108,4 +127,28 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
         return if report.anomalies.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FINDINGS) };
     }
     ExitCode::from(status.and_then(|s| s.code()).map_or(1, |code| code as u8))
+}
+
+/// `ffiscope open run.fsrec`: a recording's report, read back. A file cut
+/// off before its report is rebuilt from the events it has.
+pub fn open(path: &std::path::Path, json: bool, io: &mut Io<'_>) -> ExitCode {
+    let opened = match crate::record::trace::open(path) {
+        Ok(opened) => opened,
+        Err(why) => {
+            let _ = writeln!(io.err, "error: {why}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let report = opened.report.unwrap_or_else(|| {
+        let _ =
+            writeln!(io.err, "note: the recording stops before its report; rebuilt from its {} events", opened.events);
+        let name = path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+        let mut report = Report::from_model(&name, RECORDED, 0, &opened.model, &|_| None);
+        report.outcome = Outcome::Crashed;
+        // Blocks live when the file stops were not known to leak.
+        report.anomalies.retain(|a| a.kind != AnomalyKind::Leak);
+        report
+    });
+    let written = if json { writeln!(io.out, "{}", report.to_json()) } else { write!(io.out, "{report}") };
+    if written.is_err() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }

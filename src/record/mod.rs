@@ -11,6 +11,7 @@ pub mod program;
 pub mod session;
 pub mod suppressions;
 pub mod symbols;
+pub mod trace;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -71,6 +72,8 @@ impl std::fmt::Display for StartError {
 #[derive(Debug, Default)]
 pub struct Interpreter {
     symbols: Symbolizer,
+    /// Where every event and anomaly is also written, with `--out`.
+    pub trace: Option<trace::TraceWriter>,
     /// Blocks allocated where no debug information said which heap; counted in the C heap.
     pub uncertain_blocks: u64,
     /// Sites in the C runtime's own code.
@@ -98,19 +101,7 @@ impl Interpreter {
     pub fn apply(&mut self, raw: &sys::fs_event, model: &mut Model) {
         let site = self.symbols.symbol(raw.site as u64);
         let allocated = (!raw.related_site.is_null()).then(|| self.symbols.symbol(raw.related_site as u64));
-        let mut event = Event {
-            seq: raw.seq,
-            time_ns: raw.time_ns,
-            address: raw.address,
-            size: raw.size,
-            related_address: raw.related_address,
-            related_size: raw.related_size,
-            site: Some(site.site),
-            related_site: allocated.map(|s| s.site),
-            thread: raw.thread,
-            domain: Domain::C,
-            kind: EventKind::from(raw.kind),
-        };
+        let mut event = Event::with_sites(raw, Some(site.site), allocated.map(|s| s.site));
         match event.kind {
             EventKind::Alloc => {
                 event.domain = domain_of(site.heap);
@@ -122,7 +113,12 @@ impl Interpreter {
             EventKind::Free => {
                 let owner = allocated.map_or(Heap::Uncertain, |a| a.heap);
                 event.domain = domain_of(owner);
-                Self::flag_foreign_free(owner, site.heap, &event, model);
+                if let Some(anomaly) = Self::foreign_free(owner, site.heap, &event) {
+                    if let Some(trace) = &mut self.trace {
+                        trace.anomaly(&anomaly);
+                    }
+                    model.push_anomaly(anomaly);
+                }
             }
             EventKind::Realloc => {
                 // A realloc keeps the block's heap; the new block is named for the realloc's site.
@@ -131,15 +127,18 @@ impl Interpreter {
             }
             _ => {}
         }
+        if let Some(trace) = &mut self.trace {
+            trace.event(&event);
+        }
         model.apply(&event);
     }
 
     /// A Rust block freed by a direct call to C's free, or a C block freed on
     /// the Rust allocator's path.
-    fn flag_foreign_free(owner: Heap, freed_by: Heap, free: &Event, model: &mut Model) {
+    fn foreign_free(owner: Heap, freed_by: Heap, free: &Event) -> Option<Anomaly> {
         let crossed = matches!((owner, freed_by), (Heap::Rust, Heap::C) | (Heap::C, Heap::Rust));
         if !crossed {
-            return;
+            return None;
         }
         let event = Event {
             kind: EventKind::ForeignFree,
@@ -157,7 +156,7 @@ impl Interpreter {
              the same call corrupts the heap. Whoever allocates must free.",
             anomaly.site, event.size
         );
-        model.push_anomaly(anomaly);
+        Some(anomaly)
     }
 }
 
@@ -201,6 +200,11 @@ impl Recording {
         }
         let child = channel.spawn(&mut command).map_err(StartError::Setup)?;
         Ok(Recording { child, channel, interpreter: Interpreter::default(), status: None })
+    }
+
+    /// Also writes every event from now on, as `ffiscope open` reads it.
+    pub fn write_to(&mut self, trace: trace::TraceWriter) {
+        self.interpreter.trace = Some(trace);
     }
 
     pub fn pid(&self) -> u32 {

@@ -29,6 +29,9 @@ pub enum RecordCommand {
     SetProgram(String),
     SetArguments(String),
     SetFolder(String),
+    SetRecordingFile(String),
+    /// Reads a recording written by `record --out` into the tab.
+    OpenRecording,
 }
 
 /// Where the recording is.
@@ -63,6 +66,8 @@ pub struct RecordSession {
     pub program: String,
     pub arguments: String,
     pub folder: String,
+    /// A recording to open (`record --out`'s file).
+    pub recording_file: String,
     shared: Arc<Shared>,
     worker: Option<JoinHandle<()>>,
 }
@@ -79,7 +84,43 @@ impl RecordSession {
             RecordCommand::SetProgram(text) => self.program = text,
             RecordCommand::SetArguments(text) => self.arguments = text,
             RecordCommand::SetFolder(text) => self.folder = text,
+            RecordCommand::SetRecordingFile(text) => self.recording_file = text,
+            RecordCommand::OpenRecording => self.open_recording(),
         }
+    }
+
+    fn open_recording(&mut self) {
+        if self.is_running() {
+            return;
+        }
+        self.shared = Arc::new(Shared::default());
+        let shared = Arc::clone(&self.shared);
+        let path = std::path::PathBuf::from(self.recording_file.trim());
+        *locked(&shared.state) = RecordState::Running { pid: 0 };
+        // Read on a worker: a recording of millions of events takes seconds.
+        self.worker = Some(std::thread::spawn(move || {
+            let ended = match super::trace::open(&path) {
+                Ok(opened) => {
+                    let how = match &opened.report {
+                        Some(report) => report.outcome_label(),
+                        None => "cut off before its report".to_owned(),
+                    };
+                    let events = opened.events;
+                    let mut model = opened.model;
+                    if let Some(report) = opened.report {
+                        // The report's leaks, as the recording found them at exit.
+                        let leaks = report.anomalies.into_iter().filter(|a| a.kind == crate::track::AnomalyKind::Leak);
+                        for leak in leaks {
+                            model.push_anomaly(leak.into());
+                        }
+                    }
+                    *locked(&shared.model) = model;
+                    format!("opened {} ({events} events, {how})", path.display())
+                }
+                Err(why) => why,
+            };
+            *locked(&shared.state) = RecordState::Ended(ended);
+        }));
     }
 
     pub fn is_running(&self) -> bool {

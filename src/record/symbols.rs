@@ -3,8 +3,6 @@
 //! symbol table where there is none), and which heap its blocks belong to.
 //! Each address is resolved once.
 
-use std::ffi::CString;
-
 use addr2line::Loader;
 use rustc_hash::FxHashMap;
 
@@ -185,8 +183,6 @@ pub struct Symbolizer {
     loaders: FxHashMap<String, Option<Loader>>,
     code: FxHashMap<String, Option<ModuleCode>>,
     resolved: FxHashMap<u64, Symbol>,
-    /// Names made so far, so two addresses in one function and line share a site.
-    names: FxHashMap<String, Site>,
 }
 
 impl Default for Symbolizer {
@@ -197,7 +193,6 @@ impl Default for Symbolizer {
             loaders: FxHashMap::default(),
             code: FxHashMap::default(),
             resolved: FxHashMap::default(),
-            names: FxHashMap::default(),
         }
     }
 }
@@ -254,7 +249,7 @@ impl Symbolizer {
 
     fn resolve(&mut self, address: u64) -> Symbol {
         let Some(module) = self.module_of(address).cloned() else {
-            return self.symbol_named(format!("{address:#x}"), Heap::Uncertain, false);
+            return Self::symbol_named(&format!("{address:#x}"), Heap::Uncertain, false);
         };
         let file_name = module.path.rsplit('/').next().unwrap_or(&module.path).to_owned();
         let in_c_runtime = C_RUNTIME.iter().any(|name| file_name.contains(name));
@@ -320,7 +315,7 @@ impl Symbolizer {
             (Some((function, _)), None) => format!("{} ({file_name})", strip_hash(function)),
             (None, _) => offset,
         };
-        self.symbol_named(name, heap, in_c_runtime)
+        Self::symbol_named(&name, heap, in_c_runtime)
     }
 
     /// How the allocator function was reached from a call that went to `called`.
@@ -355,14 +350,8 @@ impl Symbolizer {
         }
     }
 
-    fn symbol_named(&mut self, name: String, heap: Heap, in_c_runtime: bool) -> Symbol {
-        let site = *self.names.entry(name).or_insert_with_key(|name| {
-            let text = CString::new(name.replace('\0', " ")).unwrap_or_default();
-            // A site names a string that lives as long as the process: each
-            // distinct function and line is leaked once.
-            Site::new(Box::leak(text.into_boxed_c_str()))
-        });
-        Symbol { site, heap, in_c_runtime }
+    fn symbol_named(name: &str, heap: Heap, in_c_runtime: bool) -> Symbol {
+        Symbol { site: Site::intern(name), heap, in_c_runtime }
     }
 }
 

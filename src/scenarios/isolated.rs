@@ -325,18 +325,7 @@ impl IsolatedRun {
                 self.log.model.apply(&event);
                 self.log.events.push(event);
             }
-            ChildMessage::Anomaly { anomaly } => self.log.model.push_anomaly(Anomaly {
-                kind: anomaly.kind,
-                domain: anomaly.domain,
-                site: anomaly.site,
-                related_site: None,
-                address: 0,
-                bytes: anomaly.bytes,
-                step: anomaly.step,
-                seq: None,
-                time_ns: None,
-                message: anomaly.message,
-            }),
+            ChildMessage::Anomaly { anomaly } => self.log.model.push_anomaly(anomaly.into()),
             ChildMessage::StepEnd { index, summary, notes, tallies } => {
                 for (name, value) in tallies {
                     self.log.model.set_tally(&name, value);

@@ -48,6 +48,15 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
                 commands.push(RecordCommand::Start);
             }
         }
+        commands.extend(
+            field_ui(ui, "Recording", &session.recording_file, 160.0, "a file from record --out")
+                .map(RecordCommand::SetRecordingFile),
+        );
+        let can_open = !running && !session.recording_file.trim().is_empty();
+        if ui.add_enabled(can_open, egui::Button::new("Open")).on_hover_text("Shows a recording made earlier").clicked()
+        {
+            commands.push(RecordCommand::OpenRecording);
+        }
         ui.label(match &state {
             RecordState::Idle => RichText::new("Not recording").weak(),
             RecordState::Running { pid: 0 } => RichText::new("Starting…"),
