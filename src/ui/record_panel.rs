@@ -48,21 +48,23 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
                 commands.push(RecordCommand::Start);
             }
         }
-        commands.extend(
-            field_ui(ui, "Recording", &session.recording_file, 160.0, "a file from record --out")
-                .map(RecordCommand::SetRecordingFile),
-        );
-        let can_open = !running && !session.recording_file.trim().is_empty();
-        if ui.add_enabled(can_open, egui::Button::new("Open")).on_hover_text("Shows a recording made earlier").clicked()
-        {
-            commands.push(RecordCommand::OpenRecording);
-        }
         ui.label(match &state {
             RecordState::Idle => RichText::new("Not recording").weak(),
             RecordState::Running { pid: 0 } => RichText::new("Starting…"),
             RecordState::Running { pid } => RichText::new(format!("Recording, process {pid}")),
             RecordState::Ended(how) => RichText::new(format!("Ended: {how}")),
         });
+    });
+    ui.horizontal_wrapped(|ui| {
+        ui.weak("or open one made with record --out:");
+        commands.extend(
+            field_ui(ui, "Recording", &session.recording_file, 220.0, "run.fsrec").map(RecordCommand::SetRecordingFile),
+        );
+        let can_open = !running && !session.recording_file.trim().is_empty();
+        if ui.add_enabled(can_open, egui::Button::new("Open")).on_hover_text("Shows a recording made earlier").clicked()
+        {
+            commands.push(RecordCommand::OpenRecording);
+        }
     });
     ui.separator();
     if state == RecordState::Idle {
@@ -109,13 +111,17 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
     commands.into_iter().map(Command::Record).collect()
 }
 
-/// A labelled one-line field; the new text when it was edited.
+/// A labelled one-line field, kept on one line with its label; the new
+/// text when it was edited.
 fn field_ui(ui: &mut Ui, label: &str, current: &str, width: f32, hint: &str) -> Option<String> {
     let mut text = current.to_owned();
-    let name = ui.label(label);
     let edited = ui
-        .add(egui::TextEdit::singleline(&mut text).hint_text(hint).desired_width(width))
-        .labelled_by(name.id)
-        .changed();
+        .horizontal(|ui| {
+            let name = ui.label(label);
+            ui.add(egui::TextEdit::singleline(&mut text).hint_text(hint).desired_width(width))
+                .labelled_by(name.id)
+                .changed()
+        })
+        .inner;
     edited.then_some(text)
 }
