@@ -300,3 +300,19 @@ fn a_recording_written_with_out_reopens_with_the_same_report() {
     let error = String::from_utf8_lossy(&bad.stderr);
     assert!(error.contains("cut.fsrec:2:"), "{error}");
 }
+
+#[test]
+fn a_wrapper_script_that_execs_the_program_hands_the_recording_over() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let program = compile_c("wrapped", C_PROGRAM, &[]);
+    let script = scratch().join("wrapper.sh");
+    std::fs::write(&script, format!("#!/bin/sh\nexec {} \"$@\"\n", program.display())).expect("written");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let output = record(&["--json"], &script, &[]);
+    assert_eq!(output.status.code(), Some(7), "the program's exit code, through the exec");
+    let report = report(&output);
+    assert!(report["c_heap"]["allocations"].as_u64().unwrap() >= 10_004, "{}", report["c_heap"]);
+    assert!(kinds(&report).contains(&"double_free".to_owned()), "{report}");
+    let leaks: Vec<&Value> = report["anomalies"].as_array().unwrap().iter().filter(|a| a["kind"] == "leak").collect();
+    assert!(leaks.iter().any(|leak| leak["site"].as_str().unwrap().starts_with("copy (wrapped.c:")), "{report}");
+}

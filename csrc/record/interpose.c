@@ -254,14 +254,24 @@ __attribute__((constructor(101))) static void start_recording(void) {
         return;
     }
     channel = region;
-    if (channel->magic != FS_RECORD_MAGIC || channel->version != FS_RECORD_VERSION ||
-        !atomic_compare_exchange_strong(&channel->owner_pid, &nobody, (int32_t)getpid())) {
+    int32_t me = (int32_t)getpid();
+    bool valid = channel->magic == FS_RECORD_MAGIC && channel->version == FS_RECORD_VERSION;
+    bool claimed = valid && atomic_compare_exchange_strong(&channel->owner_pid, &nobody, me);
+    /* The same process after an exec (a shell or a wrapper script handing
+     * over to the real program) takes the recording over: the program it
+     * was is gone, and its modules with it. */
+    bool took_over = valid && !claimed && nobody == me;
+    if (!claimed && !took_over) {
         /* Another process records (this one was started by it), or the
          * region is not a channel. */
         munmap(region, (size_t)about.st_size);
         channel = NULL;
         inside = false;
         return;
+    }
+    if (took_over) {
+        atomic_store_explicit(&channel->module_count, 0, memory_order_relaxed);
+        atomic_fetch_add_explicit(&channel->image, 1, memory_order_release);
     }
     channel_events = (fs_event *)((char *)region + FS_RECORD_EVENTS_OFFSET);
     refresh_modules();

@@ -39,13 +39,14 @@ struct Header {
     tracker_dropped: AtomicU64,
     module_count: AtomicU64,
     modules_full: AtomicU64,
+    image: AtomicU64,
     final_counts: sys::fs_counts,
     modules: [Module; MODULES],
 }
 
 // The C side asserts the same sizes (record_channel.h).
 const _: () = assert!(size_of::<Module>() == 256);
-const _: () = assert!(size_of::<Header>() == 131_256);
+const _: () = assert!(size_of::<Header>() == 131_264);
 const _: () = assert!(size_of::<sys::fs_event>() == 72);
 
 /// Where the events begin: the first 64-byte boundary after the header.
@@ -166,6 +167,13 @@ impl Channel {
             2 => ChannelState::Finished,
             _ => ChannelState::Starting,
         }
+    }
+
+    /// Which program the recorded process is running: bumped each time it
+    /// execs another (a shell or a wrapper script handing over), whose
+    /// modules then start a new table.
+    pub fn image(&self) -> u64 {
+        self.header().image.load(Ordering::Acquire)
     }
 
     /// The process that records into the channel, once one has claimed it.

@@ -74,6 +74,8 @@ pub struct Interpreter {
     symbols: Symbolizer,
     /// Where every event and anomaly is also written, with `--out`.
     pub trace: Option<trace::TraceWriter>,
+    /// The program image the symbols are for (see `Channel::image`).
+    image: u64,
     /// Blocks allocated where no debug information said which heap; counted in the C heap.
     pub uncertain_blocks: u64,
     /// Sites in the C runtime's own code.
@@ -82,6 +84,12 @@ pub struct Interpreter {
 
 impl Interpreter {
     pub fn add_modules(&mut self, channel: &Channel) {
+        let image = channel.image();
+        if image != self.image {
+            // The process exec'd another program: its addresses mean new modules.
+            self.image = image;
+            self.symbols = Symbolizer::default();
+        }
         let known = self.symbols.module_count();
         self.symbols.add_modules(channel.modules_from(known));
     }
