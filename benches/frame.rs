@@ -152,5 +152,58 @@ fn struct_lab_with_sdl(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, scenarios_tab, struct_lab_with_sdl);
+/// The Record tab at 1280×800 while a program it records makes a million
+/// events a second (`benches/record_heavy.c`, 500 pairs a millisecond).
+fn record_tab_live(c: &mut Criterion) {
+    use ffiscope::record::session::{RecordCommand, RecordState};
+    let program = std::env::temp_dir().join(format!("ffiscope-bench-heavy-{}", std::process::id()));
+    let compiled = std::process::Command::new("cc")
+        .args(["-O2", "-g", "benches/record_heavy.c", "-o"])
+        .arg(&program)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !compiled {
+        eprintln!("record_tab_live: no C compiler, skipped");
+        return;
+    }
+    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
+    harness.run();
+    harness.get_by_label("Record").click();
+    harness.run();
+    let session = harness.state_mut().record_mut();
+    session.apply(RecordCommand::SetProgram(program.display().to_string()));
+    session.apply(RecordCommand::SetArguments("200000000 500".to_owned()));
+    session.apply(RecordCommand::Start);
+    while harness.state().record().model().events_applied() < 200_000 {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let (before, started) = (harness.state().record().model().events_applied(), Instant::now());
+    let mut group = c.benchmark_group("record_tab_frame");
+    group.sample_size(30).measurement_time(Duration::from_secs(8));
+    group.bench_function("live_1M_events_per_s", |b| {
+        b.iter(|| {
+            harness.step();
+            black_box(&harness);
+        });
+    });
+    group.finish();
+    let model = harness.state().record().model();
+    let rate = (model.events_applied() - before) as f64 / started.elapsed().as_secs_f64();
+    eprintln!(
+        "  events arriving while the frames were timed: {:.2} M/s; model now {} events, {} series points per heap at most, {} dropped",
+        rate / 1e6,
+        model.events_applied(),
+        ffiscope::track::SERIES_LIMIT,
+        model.dropped_events()
+    );
+    drop(model);
+    harness.state_mut().record_mut().apply(RecordCommand::Stop);
+    while !matches!(harness.state().record().state(), RecordState::Ended(_)) {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+criterion_group!(benches, scenarios_tab, struct_lab_with_sdl, record_tab_live);
 criterion_main!(benches);

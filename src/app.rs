@@ -229,6 +229,10 @@ impl FfiscopeApp {
         self.cheat_sheet_open
     }
 
+    pub fn record_mut(&mut self) -> &mut RecordSession {
+        &mut self.record
+    }
+
     pub fn record(&self) -> &RecordSession {
         &self.record
     }

@@ -16,7 +16,7 @@ use rustc_hash::FxHashMap;
 use crate::ffi::{Domain, Event, EventKind, Site, Tracker};
 
 pub use anomaly::{Anomaly, AnomalyKind};
-pub use heap::{BlockCounts, HeapModel, SeriesPoint};
+pub use heap::{BlockCounts, HeapModel, SERIES_LIMIT, SeriesPoint};
 pub use session::{LEAK_SITE, TrackerCommand, TrackerSession};
 
 /// A block the model holds as live.
