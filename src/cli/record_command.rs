@@ -2,6 +2,7 @@
 //! recorded, live into a model, and reports like `run`: both heaps, the
 //! anomalies, and the leaks left at exit.
 
+use std::fmt::Write as _;
 use std::os::unix::process::ExitStatusExt as _;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use std::time::Duration;
 use super::{EXIT_CRASHED, EXIT_USAGE, Io};
 use crate::record::suppressions::Suppressions;
 use crate::record::trace::TraceWriter;
-use crate::record::{ProgramOutput, RecordSpec, Recording};
+use crate::record::{Finished, ProgramOutput, RecordSpec, Recording};
 use crate::report::{AnomalyReport, Outcome, RECORDED, Report};
 use crate::scenarios::isolated::signal_label;
 use crate::track::{AnomalyKind, Model};
@@ -107,15 +108,7 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     let written = if asked.json {
         writeln!(io.out, "{}", report.to_json())
     } else {
-        let uncertain = if finished.uncertain_blocks > 0 {
-            format!(
-                "  {} block(s) from code with no debug information: counted in the C heap, their heap uncertain\n",
-                finished.uncertain_blocks
-            )
-        } else {
-            String::new()
-        };
-        write!(io.err, "{report}{uncertain}")
+        write!(io.err, "{report}{}", footnotes(&finished, signal.is_some()))
     };
     if written.is_err() {
         return ExitCode::FAILURE;
@@ -127,6 +120,23 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
         return if report.anomalies.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FINDINGS) };
     }
     ExitCode::from(status.and_then(|s| s.code()).map_or(1, |code| code as u8))
+}
+
+/// What the text report adds for a recording: how complete it is, and how
+/// many blocks' heap nothing could tell.
+fn footnotes(finished: &Finished, crashed: bool) -> String {
+    let mut notes = String::new();
+    if finished.recorded && !finished.complete && !crashed {
+        notes.push_str("  the program ended without handing over its last events (killed, or it left through _exit)\n");
+    }
+    let uncertain = finished.interpreter.uncertain_blocks;
+    if uncertain > 0 {
+        let _ = writeln!(
+            notes,
+            "  {uncertain} block(s) from code with no debug information: counted in the C heap, their heap uncertain"
+        );
+    }
+    notes
 }
 
 /// `ffiscope open run.fsrec`: a recording's report, read back. A file cut

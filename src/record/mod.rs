@@ -257,14 +257,10 @@ impl Recording {
     pub fn finish(mut self, model: &mut Model) -> Finished {
         let status = self.status.or_else(|| self.child.wait().ok());
         while self.poll(model) > 0 {}
-        let complete = self.channel.state() == ChannelState::Finished;
-        let counts = self.channel.final_counts();
         Finished {
             status,
-            complete,
+            complete: self.channel.state() == ChannelState::Finished,
             recorded: self.channel.recorded_pid().is_some(),
-            tracker_live: counts.map(|c| (c.heap[0].live_blocks, c.heap[0].allocations, c.heap[0].frees)),
-            uncertain_blocks: self.interpreter.uncertain_blocks,
             interpreter: self.interpreter,
         }
     }
@@ -274,12 +270,10 @@ impl Recording {
 #[derive(Debug)]
 pub struct Finished {
     pub status: Option<ExitStatus>,
-    /// The program reached its exit and handed over every event.
+    /// The program reached its exit and handed over every event (not when
+    /// it was killed, died of a signal or left through `_exit`).
     pub complete: bool,
     /// The preloaded library started recording at all.
     pub recorded: bool,
-    /// The recording tracker's own live blocks, allocations and frees.
-    pub tracker_live: Option<(u64, u64, u64)>,
-    pub uncertain_blocks: u64,
     pub interpreter: Interpreter,
 }
