@@ -132,8 +132,13 @@ impl Report {
         model: &Model,
         releaser: &dyn Fn(&str) -> Option<&'static str>,
     ) -> Report {
-        let leaks = model.leak_anomalies(releaser);
-        let anomalies = model.anomalies().iter().chain(leaks.iter()).map(AnomalyReport::from).collect();
+        Report::with_leaks(scenario, variant, steps_run, model, &model.leak_anomalies(releaser))
+    }
+
+    /// As `from_model`, with the leaks the caller found (a recording leaves
+    /// out the C runtime's own and the suppressed).
+    pub fn with_leaks(scenario: &str, variant: &str, steps_run: u32, model: &Model, leaks: &[Anomaly]) -> Report {
+        let anomalies = model.anomalies().iter().chain(leaks).map(AnomalyReport::from).collect();
         Report {
             scenario: scenario.to_owned(),
             variant: variant.to_owned(),

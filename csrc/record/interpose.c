@@ -93,8 +93,7 @@ static int add_module(struct dl_phdr_info *info, size_t size, void *unused) {
         }
         uint64_t count = atomic_load_explicit(&channel->module_count, memory_order_relaxed);
         if (count >= FS_RECORD_MODULES) {
-            atomic_fetch_add_explicit(&channel->modules_full, 1, memory_order_relaxed);
-            continue;
+            continue; /* its addresses are named by offset only */
         }
         fs_record_module *module = &channel->modules[count];
         module->start = start;
@@ -221,8 +220,10 @@ static void *forward(void *unused) {
     fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
     const struct timespec millisecond = {.tv_nsec = 1000000};
     while (!atomic_load_explicit(&forwarder_stop, memory_order_acquire)) {
+        /* Before the events: a module dlopen'd by now is in the table ahead
+         * of any event from its code. One loader call when nothing changed. */
+        refresh_modules();
         if (forward_once(t) == 0) {
-            refresh_modules();
             nanosleep(&millisecond, NULL);
         }
     }
@@ -302,9 +303,8 @@ __attribute__((destructor(101))) static void finish_recording(void) {
     pthread_join(forwarder, NULL);
     atomic_store_explicit(&recorder, NULL, memory_order_release);
     flush_all(t);
-    fs_counts counts = fs_tracker_counts(t);
-    channel->final_counts = counts;
-    atomic_store_explicit(&channel->tracker_dropped, counts.events_dropped, memory_order_relaxed);
+    atomic_store_explicit(&channel->tracker_dropped, fs_tracker_counts(t).events_dropped,
+                          memory_order_relaxed);
     atomic_store_explicit(&channel->state, FS_RECORD_FINISHED, memory_order_release);
 }
 

@@ -48,15 +48,13 @@ typedef struct fs_record_header {
     _Atomic uint64_t dropped;         /* events the ring had no room for */
     _Atomic uint64_t tracker_dropped; /* events the tracker's own rings dropped */
     _Atomic uint64_t module_count;    /* entries of `modules` written and published */
-    _Atomic uint64_t modules_full;    /* modules that did not fit */
     _Atomic uint64_t image;           /* bumped when the recorded process execs another program */
-    fs_counts final_counts;           /* the tracker's counts, once FINISHED */
     fs_record_module modules[FS_RECORD_MODULES];
 } fs_record_header;
 
 #if UINTPTR_MAX == UINT64_MAX && !defined(__cplusplus)
 #define FS_RECORD_MODULE_BYTES 256u
-#define FS_RECORD_HEADER_BYTES 131264u
+#define FS_RECORD_HEADER_BYTES 131152u
 _Static_assert(sizeof(fs_record_module) == FS_RECORD_MODULE_BYTES, "update src/ffi/record_channel.rs");
 _Static_assert(sizeof(fs_record_header) == FS_RECORD_HEADER_BYTES, "update src/ffi/record_channel.rs");
 #endif

@@ -82,10 +82,8 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     let mut finished = recording.finish(&mut model);
     let status = finished.status;
     let signal = status.and_then(|s| s.signal());
-    let mut report = Report::from_model(program, RECORDED, 0, &model, &|_| None);
     let leaks = finished.interpreter.leaks(&model, &suppressions);
-    report.anomalies.retain(|a| a.kind != AnomalyKind::Leak);
-    report.anomalies.extend(leaks.iter().map(AnomalyReport::from));
+    let mut report = Report::with_leaks(program, RECORDED, 0, &model, &leaks);
     if let Some(signal) = signal {
         report.outcome = Outcome::Crashed;
         report.signal = Some(signal_label(signal));
@@ -153,10 +151,9 @@ pub fn open(path: &std::path::Path, json: bool, io: &mut Io<'_>) -> ExitCode {
         let _ =
             writeln!(io.err, "note: the recording stops before its report; rebuilt from its {} events", opened.events);
         let name = path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-        let mut report = Report::from_model(&name, RECORDED, 0, &opened.model, &|_| None);
-        report.outcome = Outcome::Crashed;
         // Blocks live when the file stops were not known to leak.
-        report.anomalies.retain(|a| a.kind != AnomalyKind::Leak);
+        let mut report = Report::with_leaks(&name, RECORDED, 0, &opened.model, &[]);
+        report.outcome = Outcome::Crashed;
         report
     });
     let written = if json { writeln!(io.out, "{}", report.to_json()) } else { write!(io.out, "{report}") };

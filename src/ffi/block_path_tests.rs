@@ -5,35 +5,15 @@
 
 use std::ffi::{CStr, c_void};
 
-use super::sys::{self, fs_free, fs_malloc, fs_realloc};
-use super::{Event, EventKind, Tracker};
+use super::sys::{self, fs_realloc};
+use super::tests::{anomalies, free, malloc};
+use super::{EventKind, Tracker};
 
 const SITE: &CStr = c"path_alloc";
-const FREE_SITE: &CStr = c"path_free";
 
 /// Below, at and above the largest slab block (16,384-byte slots, 16 bytes
 /// of which are the canary), and sizes that fill their slot or leave slack.
 const SIZES: [usize; 6] = [2, 17, 4096, 16_368, 16_369, 100_000];
-
-fn malloc(size: usize) -> *mut u8 {
-    // SAFETY: fs_malloc takes any size and a static site.
-    let ptr = unsafe { fs_malloc(size, SITE.as_ptr()) }.cast::<u8>();
-    assert!(!ptr.is_null());
-    ptr
-}
-
-fn free(ptr: *mut u8) {
-    // SAFETY: each call frees a live block or hands the tracker a pointer it
-    // must refuse without touching.
-    unsafe { fs_free(ptr.cast::<c_void>(), FREE_SITE.as_ptr()) }
-}
-
-fn anomalies(tracker: &Tracker) -> Vec<Event> {
-    let mut out = Vec::new();
-    tracker.drain_into(&mut out);
-    out.retain(|e| e.kind.is_anomaly());
-    out
-}
 
 #[test]
 fn every_misuse_is_caught_on_both_paths_and_at_their_border() {

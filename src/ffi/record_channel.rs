@@ -38,15 +38,13 @@ struct Header {
     dropped: AtomicU64,
     tracker_dropped: AtomicU64,
     module_count: AtomicU64,
-    modules_full: AtomicU64,
     image: AtomicU64,
-    final_counts: sys::fs_counts,
     modules: [Module; MODULES],
 }
 
 // The C side asserts the same sizes (record_channel.h).
 const _: () = assert!(size_of::<Module>() == 256);
-const _: () = assert!(size_of::<Header>() == 131_264);
+const _: () = assert!(size_of::<Header>() == 131_152);
 const _: () = assert!(size_of::<sys::fs_event>() == 72);
 
 /// Where the events begin: the first 64-byte boundary after the header.
@@ -219,14 +217,6 @@ impl Channel {
     pub fn dropped(&self) -> u64 {
         let header = self.header();
         header.dropped.load(Ordering::Relaxed) + header.tracker_dropped.load(Ordering::Relaxed)
-    }
-
-    /// The tracker's own counts, written when the recording finished.
-    pub fn final_counts(&self) -> Option<sys::fs_counts> {
-        // SAFETY: written before `state` became Finished with release; read
-        // after an acquire load of `state` saw it.
-        (self.state() == ChannelState::Finished)
-            .then(|| unsafe { std::ptr::read_volatile(&raw const self.header().final_counts) })
     }
 }
 

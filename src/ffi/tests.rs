@@ -11,24 +11,24 @@ use crate::track::Model;
 const SITE: &CStr = c"test_site";
 const FREE_SITE: &CStr = c"test_free";
 
-fn events(tracker: &Tracker) -> Vec<Event> {
+pub(super) fn events(tracker: &Tracker) -> Vec<Event> {
     let mut out = Vec::new();
     tracker.drain_into(&mut out);
     out
 }
 
-fn anomalies(tracker: &Tracker) -> Vec<Event> {
+pub(super) fn anomalies(tracker: &Tracker) -> Vec<Event> {
     events(tracker).into_iter().filter(|e| e.kind.is_anomaly()).collect()
 }
 
-fn malloc(size: usize) -> *mut u8 {
+pub(super) fn malloc(size: usize) -> *mut u8 {
     // SAFETY: fs_malloc takes any size and a static site.
     let ptr = unsafe { fs_malloc(size, SITE.as_ptr()) }.cast::<u8>();
     assert!(!ptr.is_null());
     ptr
 }
 
-fn free(ptr: *mut u8) {
+pub(super) fn free(ptr: *mut u8) {
     // SAFETY: every call in these tests either frees a live block or hands the
     // tracker a pointer it must refuse without touching.
     unsafe { fs_free(ptr.cast::<c_void>(), FREE_SITE.as_ptr()) }

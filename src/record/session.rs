@@ -89,14 +89,23 @@ impl RecordSession {
         }
     }
 
-    fn open_recording(&mut self) {
+    /// A fresh model and output for the next run or file, marked running,
+    /// for a worker to fill; `None` while one is at work already.
+    fn begin(&mut self) -> Option<Arc<Shared>> {
         if self.is_running() {
-            return;
+            return None;
+        }
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
         }
         self.shared = Arc::new(Shared::default());
-        let shared = Arc::clone(&self.shared);
+        *locked(&self.shared.state) = RecordState::Running { pid: 0 };
+        Some(Arc::clone(&self.shared))
+    }
+
+    fn open_recording(&mut self) {
+        let Some(shared) = self.begin() else { return };
         let path = std::path::PathBuf::from(self.recording_file.trim());
-        *locked(&shared.state) = RecordState::Running { pid: 0 };
         // Read on a worker: a recording of millions of events takes seconds.
         self.worker = Some(std::thread::spawn(move || {
             let ended = match super::trace::open(&path) {
@@ -142,22 +151,13 @@ impl RecordSession {
     }
 
     fn start(&mut self) {
-        if self.is_running() {
-            return;
-        }
-        if let Some(worker) = self.worker.take() {
-            let _ = worker.join();
-        }
-        // A fresh model and output for every run.
-        self.shared = Arc::new(Shared::default());
+        let Some(shared) = self.begin() else { return };
         let spec = RecordSpec {
             program: self.program.trim().to_owned(),
             args: split_arguments(&self.arguments).into_iter().map(Into::into).collect(),
             working_dir: Some(self.folder.trim()).filter(|f| !f.is_empty()).map(Into::into),
             output: ProgramOutput::Captured,
         };
-        let shared = Arc::clone(&self.shared);
-        *locked(&shared.state) = RecordState::Running { pid: 0 };
         self.worker = Some(std::thread::spawn(move || record(&spec, &shared)));
     }
 }

@@ -217,11 +217,6 @@ impl Symbolizer {
         self.modules.len()
     }
 
-    /// Whether `address` lies in a module the symbolizer knows.
-    pub fn knows_module_of(&self, address: u64) -> bool {
-        self.module_of(address).is_some()
-    }
-
     fn module_of(&self, address: u64) -> Option<&LoadedModule> {
         self.modules.iter().find(|m| (m.start..m.end).contains(&address))
     }
