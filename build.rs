@@ -37,6 +37,7 @@ const LESSON_SOURCES: &[&str] = &[
 /// again as position-independent code, and the functions that replace the C
 /// library's allocator.
 const RECORD_SOURCES: &[&str] = &[
+    "csrc/record/guard.c",
     "csrc/record/interpose.c",
     "csrc/tracker.c",
     "csrc/tracker_drain.c",
@@ -66,6 +67,7 @@ fn build_record_library() {
         println!("cargo:rerun-if-changed={source}");
     }
     println!("cargo:rerun-if-changed=csrc/record/record_channel.h");
+    println!("cargo:rerun-if-changed=csrc/record/guard.h");
 }
 
 fn main() {

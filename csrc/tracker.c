@@ -1796,6 +1796,15 @@ int tracker_release(fs_tracker *t, void *ptr, const char *site) {
     return RELEASE_UNKNOWN;
 }
 
+void tracker_report(fs_tracker *t, uint8_t kind, uintptr_t address, size_t size, uintptr_t block,
+                    size_t detail, const char *site, const char *related_site) {
+    shard *own = shard_of(t);
+    shard_lock(own);
+    uint32_t related = site_id(t, own, related_site);
+    shard_unlock(own);
+    report(t, kind, FS_DOMAIN_C, address, size, block, detail, site, related);
+}
+
 bool tracker_knows(fs_tracker *t, const void *ptr) {
     entry block;
     return find_in_tables(t, (uintptr_t)ptr, &block) && block.domain == FS_DOMAIN_C;

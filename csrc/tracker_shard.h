@@ -346,6 +346,10 @@ enum release_result {
     RELEASE_UNKNOWN, /* never seen (allocated before recording began): the caller's */
 };
 int tracker_release(fs_tracker *t, void *ptr, const char *site);
+/* An anomaly the recorder found itself (a guarded block's fault): `site`
+ * where it happened, `related_site` who allocated the block. */
+void tracker_report(fs_tracker *t, uint8_t kind, uintptr_t address, size_t size, uintptr_t block,
+                    size_t detail, const char *site, const char *related_site);
 /* Whether ptr is a live block the tracker holds. */
 bool tracker_knows(fs_tracker *t, const void *ptr);
 

@@ -211,15 +211,25 @@ fn programs_nobody_here_wrote_run_to_the_end_with_their_own_output_and_exit_code
     let cases: [(&str, &[&str]); 3] = [("ls", &["-R", tree]), ("sort", &["-n", lines]), ("ls", &["/no/such/folder"])];
     for (program, args) in cases {
         let plain = Command::new(program).args(args).output().expect("the program runs");
-        let recorded = record(&[], Path::new(program), args);
-        assert_eq!(recorded.stdout, plain.stdout, "{program} {args:?}: the same output");
-        assert_eq!(recorded.status.code(), plain.status.code(), "{program} {args:?}: the same exit code");
-        let text = String::from_utf8_lossy(&recorded.stderr);
-        assert!(text.contains(": recorded, completed"), "{text}");
+        for guard in [&[][..], &["--guard"]] {
+            let recorded = record(guard, Path::new(program), args);
+            assert_eq!(recorded.stdout, plain.stdout, "{program} {args:?} {guard:?}: the same output");
+            assert_eq!(recorded.status.code(), plain.status.code(), "{program} {args:?}: the same exit code");
+            let text = String::from_utf8_lossy(&recorded.stderr);
+            assert!(text.contains(": recorded, completed"), "{text}");
+            assert!(!text.contains("[heap overflow]") && !text.contains("[use after free]"), "{text}");
+        }
     }
     if let Ok(plain) = Command::new("python3").args(["-c", "print(sum(len(str(i)) for i in range(100000)))"]).output() {
-        let recorded = record(&[], Path::new("python3"), &["-c", "print(sum(len(str(i)) for i in range(100000)))"]);
-        assert_eq!((recorded.stdout, recorded.status.code()), (plain.stdout, plain.status.code()));
+        for guard in [&[][..], &["--guard"]] {
+            let recorded =
+                record(guard, Path::new("python3"), &["-c", "print(sum(len(str(i)) for i in range(100000)))"]);
+            assert_eq!(
+                (recorded.stdout, recorded.status.code()),
+                (plain.stdout.clone(), plain.status.code()),
+                "{guard:?}"
+            );
+        }
     }
 }
 
@@ -315,4 +325,61 @@ fn a_wrapper_script_that_execs_the_program_hands_the_recording_over() {
     assert!(kinds(&report).contains(&"double_free".to_owned()), "{report}");
     let leaks: Vec<&Value> = report["anomalies"].as_array().unwrap().iter().filter(|a| a["kind"] == "leak").collect();
     assert!(leaks.iter().any(|leak| leak["site"].as_str().unwrap().starts_with("copy (wrapped.c:")), "{report}");
+}
+
+const GUARDED_PROGRAM: &str = r#"
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static size_t measure(const char *text) { return strlen(text); }
+
+int main(void) {
+    char *name = malloc(20);
+    strcpy(name, "freed");
+    free(name);
+    printf("%zu\n", measure(name)); /* line 13: reads a freed block, inside strlen */
+    int *values = malloc(4 * sizeof *values);
+    int sum = 0;
+    for (int i = 0; i <= 4; i++) {
+        sum += values[i]; /* line 17: reads one past the end */
+    }
+    printf("%d %zu\n", sum, malloc_usable_size(values));
+    char *word = malloc(13);
+    word[13] = 'x'; /* line 21: writes one past the end */
+    free(word);     /* line 22: where that is found */
+    char *grown = realloc(calloc(3, 100), 5000);
+    grown[4999] = grown[0];
+    free(grown);
+    free(values);
+    return 0;
+}
+"#;
+
+#[test]
+fn guarded_blocks_catch_overflows_and_uses_after_free_where_they_happen_and_the_program_runs_on() {
+    let program = compile_c("guarded", GUARDED_PROGRAM, &["-O0"]);
+    let unguarded = record(&["--json"], &program, &[]);
+    assert!(kinds(&report(&unguarded)).is_empty(), "without --guard, none of it is seen");
+    let output = record(&["--json", "--guard"], &program, &[]);
+    assert_eq!(output.status.code(), Some(0), "the program ran on to its end");
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "0\n0 16\n", "what it read, and the usable size it was told");
+    let report = report(&output);
+    let found: Vec<(String, String)> = report["anomalies"]
+        .as_array()
+        .expect("anomalies")
+        .iter()
+        .map(|a| (a["kind"].as_str().unwrap().to_owned(), a["site"].as_str().unwrap().to_owned()))
+        .collect();
+    let expected = [
+        ("use_after_free", "measure (guarded.c:7)"),
+        ("heap_overflow", "main (guarded.c:17)"),
+        ("heap_overflow", "main (guarded.c:22)"),
+    ];
+    assert_eq!(found.len(), expected.len(), "{found:?}");
+    for ((kind, site), (want_kind, want_site)) in found.iter().zip(expected) {
+        assert_eq!((kind.as_str(), site.as_str()), (want_kind, want_site), "{found:?}");
+    }
+    assert_eq!(report["c_heap"]["frees"], report["c_heap"]["allocations"].as_u64().unwrap() - 1, "{report}");
 }

@@ -18,12 +18,21 @@
  * forked child stops recording. A pointer the tracker never saw (allocated
  * before recording began) is passed to glibc untouched; a double free is
  * reported and refused.
+ *
+ * With --guard (FFISCOPE_RECORD_GUARD), blocks come from guard.c instead:
+ * each on pages of its own, so an overflow or a use after free faults; the
+ * SIGSEGV handler here has guard.c explain the fault, reports it and lets
+ * the program go on.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include "../tracker_shard.h"
+#include "guard.h"
 #include "record_channel.h"
+
+#include <dlfcn.h>
+#include <execinfo.h>
 
 #include <errno.h>
 #include <link.h>
@@ -32,6 +41,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 extern void *__libc_malloc(size_t size);
@@ -39,8 +49,6 @@ extern void __libc_free(void *ptr);
 extern void *__libc_calloc(size_t count, size_t size);
 extern void *__libc_realloc(void *ptr, size_t size);
 extern void *__libc_memalign(size_t alignment, size_t size);
-extern void *__libc_valloc(size_t size);
-extern void *__libc_pvalloc(size_t size);
 
 #define EXPORTED __attribute__((visibility("default")))
 #define SITE ((const char *)__builtin_return_address(0))
@@ -52,6 +60,9 @@ static pthread_t forwarder;
 static _Atomic bool forwarder_stop;
 static _Thread_local bool inside;
 static unsigned long long modules_seen_adds;
+static bool guarding;
+/* glibc's, found on first use: it has no __libc_ name. */
+static size_t (*libc_usable_size)(void *ptr);
 
 /* The tracker, when this call should be recorded. */
 static inline fs_tracker *recording(void) {
@@ -66,6 +77,45 @@ static inline fs_tracker *recording(void) {
 static void *libc_allocate(size_t size) { return __libc_malloc(size); }
 static void libc_release(void *ptr) { __libc_free(ptr); }
 static const fs_allocator glibc = {.allocate = libc_allocate, .release = libc_release};
+
+/* ---- the backing allocator with --guard ----------------------------------- */
+
+/* The site of the call the tracker is working for, and what freeing its
+ * block found: the tracker's allocator callbacks take neither. */
+static _Thread_local const char *working_for;
+static _Thread_local guard_finding damage;
+static _Thread_local bool damage_found;
+
+/* A guarded block, or glibc's (counted) when the guard has no room. */
+static void *obtain(size_t size, size_t alignment, const char *site) {
+    bool power_of_two = (alignment & (alignment - 1)) == 0;
+    void *ptr = power_of_two ? guard_allocate(size, alignment, site) : NULL;
+    if (ptr) {
+        return ptr;
+    }
+    atomic_fetch_add_explicit(&channel->unguarded, 1, memory_order_relaxed);
+    return alignment ? __libc_memalign(alignment, size) : __libc_malloc(size);
+}
+
+static void *guarded_allocate(size_t size) { return obtain(size, 0, working_for); }
+
+static void guarded_release(void *ptr) {
+    if (!guard_owns(ptr)) {
+        __libc_free(ptr);
+    } else if (guard_release(ptr, working_for, &damage)) {
+        damage_found = true;
+    }
+}
+
+static const fs_allocator guarded = {.allocate = guarded_allocate, .release = guarded_release};
+
+static void report_damage(fs_tracker *t, const char *site) {
+    if (damage_found) {
+        damage_found = false;
+        tracker_report(t, damage.kind, damage.address, damage.size, damage.block, damage.detail,
+                       site, damage.alloc_site);
+    }
+}
 
 /* ---- modules --------------------------------------------------------------- */
 
@@ -189,6 +239,14 @@ static void flush_all(fs_tracker *t) {
     }
 }
 
+static void signal_default(int signal) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = SIG_DFL;
+    sigemptyset(&action.sa_mask);
+    sigaction(signal, &action, NULL);
+}
+
 /* A program that dies of a signal still hands over what it did: the
  * handler flushes (fs_drain takes no lock, and the channel only atomics and
  * nanosleep), then the signal's default action runs again. */
@@ -200,14 +258,95 @@ static void flush_and_die(int signal) {
         inside = true;
         flush_all(t);
     }
-    raise(signal); /* SA_RESETHAND restored the default action */
+    signal_default(signal);
+    raise(signal);
+}
+
+/* The C runtime's code and this library's, whose frames a fault's site
+ * skips: a strlen that reads a freed string is reported at its caller. */
+static uintptr_t runtime_start, runtime_end, own_start, own_end;
+
+static int find_code_ranges(struct dl_phdr_info *info, size_t size, void *unused) {
+    (void)size;
+    (void)unused;
+    for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
+        if (segment->p_type != PT_LOAD || !(segment->p_flags & PF_X)) {
+            continue;
+        }
+        uintptr_t start = info->dlpi_addr + segment->p_vaddr;
+        uintptr_t end = start + segment->p_memsz;
+        uintptr_t own = (uintptr_t)&find_code_ranges;
+        if (own >= start && own < end) {
+            own_start = start;
+            own_end = end;
+        } else if (info->dlpi_name && strstr(info->dlpi_name, "/libc.so")) {
+            runtime_start = start;
+            runtime_end = end;
+        }
+    }
+    return 0;
+}
+
+static bool outside_program(uintptr_t address) {
+    return (address >= runtime_start && address < runtime_end) ||
+           (address >= own_start && address < own_end);
+}
+
+static uintptr_t fault_pc(void *context) {
+    const ucontext_t *uc = context;
+#if defined(__x86_64__)
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+    return (uintptr_t)uc->uc_mcontext.pc;
+#else
+    (void)uc;
+    return 0;
+#endif
+}
+
+/* Where the program made the access: the faulting instruction, or the
+ * first caller outside the C runtime when it was there. */
+static const char *fault_site(void *context) {
+    uintptr_t pc = fault_pc(context);
+    if (!outside_program(pc)) {
+        return (const char *)pc;
+    }
+    void *frames[32];
+    int count = backtrace(frames, 32);
+    bool at_fault = false;
+    for (int i = 0; i < count; i++) {
+        uintptr_t frame = (uintptr_t)frames[i];
+        if (!at_fault) {
+            at_fault = frame == pc || frame == pc + 1;
+        } else if (!outside_program(frame)) {
+            return (const char *)frame;
+        }
+    }
+    return (const char *)pc;
+}
+
+static void on_fatal_signal(int signal, siginfo_t *info, void *context) {
+    guard_finding finding;
+    fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
+    if (signal == SIGSEGV && guarding && t && !inside &&
+        guard_explain_fault((uintptr_t)info->si_addr, &finding)) {
+        inside = true;
+        tracker_report(t, finding.kind, finding.address, finding.size, finding.block,
+                       finding.detail, fault_site(context), finding.alloc_site);
+        inside = false;
+        return; /* the page is open now: the access runs again and goes on */
+    }
+    flush_and_die(signal);
 }
 
 static void catch_fatal_signals(void) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
-    action.sa_handler = flush_and_die;
-    action.sa_flags = SA_RESETHAND | SA_NODEFER;
+    action.sa_sigaction = on_fatal_signal;
+    /* No SA_RESETHAND: a guarded block's fault returns here again for the
+     * next block; flush_and_die restores the default action itself. */
+    action.sa_flags = SA_SIGINFO | SA_NODEFER;
     sigemptyset(&action.sa_mask);
     for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
         sigaction(fatal_signals[i], &action, NULL);
@@ -276,7 +415,15 @@ __attribute__((constructor(101))) static void start_recording(void) {
     }
     channel_events = (fs_event *)((char *)region + FS_RECORD_EVENTS_OFFSET);
     refresh_modules();
-    fs_tracker *t = tracker_new_bare(&glibc, 1u << 18);
+    dl_iterate_phdr(find_code_ranges, NULL);
+    const char *guard = getenv("FFISCOPE_RECORD_GUARD");
+    if (guard && guard[0] == '1' && guard_start()) {
+        guarding = true;
+        void *warm[1];
+        backtrace(warm, 1); /* loads the unwinder now, not in a fault handler */
+        atomic_store_explicit(&channel->guarded, 1, memory_order_relaxed);
+    }
+    fs_tracker *t = tracker_new_bare(guarding ? &guarded : &glibc, 1u << 18);
     if (t) {
         pthread_atfork(NULL, NULL, forked_child);
         catch_fatal_signals();
@@ -328,57 +475,101 @@ static void *adopted(fs_tracker *t, void *ptr, size_t size, const char *site) {
     return ptr;
 }
 
+/* A new block for a recorded call: guarded with --guard, else glibc's. */
+static void *allocated(fs_tracker *t, size_t size, size_t alignment, const char *site) {
+    void *ptr;
+    if (guarding) {
+        KEEP_ERRNO(ptr = obtain(size, alignment, site));
+    } else {
+        ptr = alignment ? __libc_memalign(alignment, size) : __libc_malloc(size);
+    }
+    return adopted(t, ptr, size, site);
+}
+
+/* Releases ptr through the tracker; glibc's when the tracker never saw it. */
+static void released(fs_tracker *t, void *ptr, const char *site) {
+    int result;
+    KEEP_ERRNO(working_for = site; result = tracker_release(t, ptr, site); report_damage(t, site));
+    if (result == RELEASE_UNKNOWN && !guard_owns(ptr)) {
+        __libc_free(ptr);
+    }
+}
+
 EXPORTED void *malloc(size_t size) {
     fs_tracker *t = recording();
-    return t ? adopted(t, __libc_malloc(size), size, SITE) : __libc_malloc(size);
+    return t ? allocated(t, size, 0, SITE) : __libc_malloc(size);
 }
 
 EXPORTED void *calloc(size_t count, size_t size) {
     fs_tracker *t = recording();
-    void *ptr = __libc_calloc(count, size);
-    /* __libc_calloc refused an overflowing product, so this one is exact. */
-    return t ? adopted(t, ptr, count * size, SITE) : ptr;
+    if (!t) {
+        return __libc_calloc(count, size);
+    }
+    if (size != 0 && count > SIZE_MAX / size) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (guarding) {
+        return allocated(t, count * size, 0, SITE); /* guarded blocks are zeroed */
+    }
+    return adopted(t, __libc_calloc(count, size), count * size, SITE);
 }
 
 EXPORTED void free(void *ptr) {
-    fs_tracker *t = recording();
     if (!ptr) {
         return;
     }
-    if (!t) {
+    fs_tracker *t = recording();
+    if (t) {
+        released(t, ptr, SITE);
+    } else if (!guard_owns(ptr)) {
+        /* A guarded block freed where nothing records (a forked child)
+         * stays where it is: glibc never made it. */
         __libc_free(ptr);
-        return;
     }
-    int result;
-    KEEP_ERRNO(result = tracker_release(t, ptr, SITE));
-    if (result == RELEASE_UNKNOWN) {
-        __libc_free(ptr);
+}
+
+/* realloc where nothing records, or of a block the tracker never saw. */
+static void *realloc_unrecorded(void *ptr, size_t size) {
+    if (!guard_owns(ptr)) {
+        return __libc_realloc(ptr, size);
     }
+    void *moved = __libc_malloc(size);
+    size_t old = guard_size(ptr);
+    if (moved) {
+        memcpy(moved, ptr, old < size ? old : size);
+    }
+    return moved;
 }
 
 EXPORTED void *realloc(void *ptr, size_t size) {
     fs_tracker *t = recording();
     if (!t) {
-        return __libc_realloc(ptr, size);
+        return ptr ? realloc_unrecorded(ptr, size) : __libc_malloc(size);
     }
     const char *site = SITE;
     if (!ptr) {
-        return adopted(t, __libc_malloc(size), size, site);
+        return allocated(t, size, 0, site);
     }
     if (size == 0) {
-        int result;
-        KEEP_ERRNO(result = tracker_release(t, ptr, site));
-        if (result == RELEASE_UNKNOWN) {
-            __libc_free(ptr);
-        }
+        released(t, ptr, site);
         return NULL;
     }
     /* A block the tracker holds moves, as under a sanitizer: a copy, and
      * the old block's free is recorded before glibc can reuse it. */
     void *moved = NULL;
     bool known = false;
-    KEEP_ERRNO(known = tracker_knows(t, ptr); if (known) moved = tracker_reallocate(t, ptr, size, site));
+    KEEP_ERRNO(known = tracker_knows(t, ptr); if (known) {
+        working_for = site;
+        moved = tracker_reallocate(t, ptr, size, site);
+        report_damage(t, site);
+    });
     if (!known) {
+        if (guard_owns(ptr)) {
+            released(t, ptr, site); /* freed before: reported as a double free */
+            errno = EINVAL;
+            return NULL;
+        }
         return __libc_realloc(ptr, size);
     }
     if (!moved) {
@@ -399,18 +590,23 @@ static bool valid_alignment(size_t alignment) {
     return alignment != 0 && (alignment & (alignment - 1)) == 0;
 }
 
+/* The aligned allocators: memalign's rules, recorded. */
+static void *aligned_block(size_t alignment, size_t size, const char *site) {
+    fs_tracker *t = recording();
+    return t ? allocated(t, size, alignment, site) : __libc_memalign(alignment, size);
+}
+
 EXPORTED int posix_memalign(void **out, size_t alignment, size_t size) {
     if (!valid_alignment(alignment) || alignment % sizeof(void *) != 0) {
         return EINVAL;
     }
-    fs_tracker *t = recording();
     int kept = errno;
-    void *ptr = __libc_memalign(alignment, size);
+    void *ptr = aligned_block(alignment, size, SITE);
+    errno = kept;
     if (!ptr) {
-        errno = kept;
         return ENOMEM;
     }
-    *out = t ? adopted(t, ptr, size, SITE) : ptr;
+    *out = ptr;
     return 0;
 }
 
@@ -419,25 +615,30 @@ EXPORTED void *aligned_alloc(size_t alignment, size_t size) {
         errno = EINVAL;
         return NULL;
     }
-    fs_tracker *t = recording();
-    void *ptr = __libc_memalign(alignment, size);
-    return t ? adopted(t, ptr, size, SITE) : ptr;
+    return aligned_block(alignment, size, SITE);
 }
 
-EXPORTED void *memalign(size_t alignment, size_t size) {
-    fs_tracker *t = recording();
-    void *ptr = __libc_memalign(alignment, size);
-    return t ? adopted(t, ptr, size, SITE) : ptr;
-}
+EXPORTED void *memalign(size_t alignment, size_t size) { return aligned_block(alignment, size, SITE); }
 
-EXPORTED void *valloc(size_t size) {
-    fs_tracker *t = recording();
-    void *ptr = __libc_valloc(size);
-    return t ? adopted(t, ptr, size, SITE) : ptr;
-}
+EXPORTED void *valloc(size_t size) { return aligned_block((size_t)sysconf(_SC_PAGESIZE), size, SITE); }
 
 EXPORTED void *pvalloc(size_t size) {
-    fs_tracker *t = recording();
-    void *ptr = __libc_pvalloc(size);
-    return t ? adopted(t, ptr, size, SITE) : ptr;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    if (size > SIZE_MAX - page) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return aligned_block(page, (size + page - 1) & ~(page - 1), SITE);
+}
+
+/* A guarded block's usable size is what was asked: the byte after it is
+ * already out of bounds. */
+EXPORTED size_t malloc_usable_size(void *ptr) {
+    if (guard_owns(ptr)) {
+        return guard_size(ptr);
+    }
+    if (!libc_usable_size) {
+        libc_usable_size = (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
+    }
+    return ptr && libc_usable_size ? libc_usable_size(ptr) : 0;
 }

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define FS_RECORD_MAGIC 0x44524F4345525346ull /* "FSRECORD" */
-#define FS_RECORD_VERSION 1u
+#define FS_RECORD_VERSION 2u
 #define FS_RECORD_MODULES 512u
 #define FS_RECORD_PATH_BYTES 232u
 
@@ -49,12 +49,14 @@ typedef struct fs_record_header {
     _Atomic uint64_t tracker_dropped; /* events the tracker's own rings dropped */
     _Atomic uint64_t module_count;    /* entries of `modules` written and published */
     _Atomic uint64_t image;           /* bumped when the recorded process execs another program */
+    _Atomic uint64_t guarded;         /* 1: blocks are guarded (record --guard) */
+    _Atomic uint64_t unguarded;       /* blocks the guard had no room for, given unguarded */
     fs_record_module modules[FS_RECORD_MODULES];
 } fs_record_header;
 
 #if UINTPTR_MAX == UINT64_MAX && !defined(__cplusplus)
 #define FS_RECORD_MODULE_BYTES 256u
-#define FS_RECORD_HEADER_BYTES 131152u
+#define FS_RECORD_HEADER_BYTES 131168u
 _Static_assert(sizeof(fs_record_module) == FS_RECORD_MODULE_BYTES, "update src/ffi/record_channel.rs");
 _Static_assert(sizeof(fs_record_header) == FS_RECORD_HEADER_BYTES, "update src/ffi/record_channel.rs");
 #endif

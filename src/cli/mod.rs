@@ -134,6 +134,12 @@ pub enum Command {
         /// Also write the recording to FILE, for `ffiscope open` and the app.
         #[arg(long, value_name = "FILE")]
         out: Option<std::path::PathBuf>,
+        /// Put every block on pages of its own, against an inaccessible page,
+        /// and take its pages away when it is freed: an overflow or a use
+        /// after free (read or write) is reported where it happens, and the
+        /// program runs on. Costs two system calls per malloc and free.
+        #[arg(long)]
+        guard: bool,
         /// The program and its arguments, after `--`.
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "PROGRAM")]
         command: Vec<String>,
@@ -200,13 +206,14 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
             layout_header(file, &preprocessor.options(), types, targets, *json, *verify, io)
         }
         Command::Handout { out } => write_handout(out, io),
-        Command::Record { json, check, suppress, out, command } => {
+        Command::Record { json, check, suppress, out, guard, command } => {
             let asked = record_command::Asked {
                 command,
                 json: *json,
                 check: *check,
                 suppress: suppress.as_deref(),
                 out: out.as_deref(),
+                guard: *guard,
             };
             record_command::record(&asked, io)
         }

@@ -23,6 +23,7 @@ pub struct Asked<'a> {
     pub check: bool,
     pub suppress: Option<&'a std::path::Path>,
     pub out: Option<&'a std::path::Path>,
+    pub guard: bool,
 }
 
 /// Exit code of `record --check` when it found anything.
@@ -51,6 +52,7 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
         program: program.clone(),
         args: args.iter().map(Into::into).collect(),
         working_dir: None,
+        guard: asked.guard,
         // With --json, stdout carries the report alone.
         output: if asked.json { ProgramOutput::ToStderr } else { ProgramOutput::Inherited },
     };

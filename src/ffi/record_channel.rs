@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 use super::sys;
 
 const MAGIC: u64 = 0x4452_4F43_4552_5346;
-const VERSION: u64 = 1;
+const VERSION: u64 = 2;
 const MODULES: usize = 512;
 const PATH_BYTES: usize = 232;
 
@@ -39,12 +39,14 @@ struct Header {
     tracker_dropped: AtomicU64,
     module_count: AtomicU64,
     image: AtomicU64,
+    guarded: AtomicU64,
+    unguarded: AtomicU64,
     modules: [Module; MODULES],
 }
 
 // The C side asserts the same sizes (record_channel.h).
 const _: () = assert!(size_of::<Module>() == 256);
-const _: () = assert!(size_of::<Header>() == 131_152);
+const _: () = assert!(size_of::<Header>() == 131_168);
 const _: () = assert!(size_of::<sys::fs_event>() == 72);
 
 /// Where the events begin: the first 64-byte boundary after the header.
@@ -211,6 +213,13 @@ impl Channel {
                 LoadedModule { start: module.start, end: module.end, bias: module.bias, path }
             })
             .collect()
+    }
+
+    /// Whether the program's blocks are guarded (`record --guard`), and how
+    /// many the guard had no room for.
+    pub fn guard(&self) -> Option<u64> {
+        let header = self.header();
+        (header.guarded.load(Ordering::Relaxed) == 1).then(|| header.unguarded.load(Ordering::Relaxed))
     }
 
     /// Events lost: the channel's ring was full, or the tracker's own were.

@@ -36,6 +36,9 @@ pub struct RecordSpec {
     pub working_dir: Option<PathBuf>,
     /// Where the program's output goes.
     pub output: ProgramOutput,
+    /// Every block guarded (`--guard`): overflows and uses after free fault
+    /// where they happen.
+    pub guard: bool,
 }
 
 /// Where a recorded program's stdout and stderr go: never into ffiscope's own.
@@ -197,6 +200,11 @@ impl Recording {
             preload.push(existing);
         }
         command.env("LD_PRELOAD", preload);
+        if spec.guard {
+            command.env("FFISCOPE_RECORD_GUARD", "1");
+        } else {
+            command.env_remove("FFISCOPE_RECORD_GUARD");
+        }
         match spec.output {
             ProgramOutput::Inherited => {}
             ProgramOutput::ToStderr => {

@@ -29,6 +29,8 @@ pub enum RecordCommand {
     SetProgram(String),
     SetArguments(String),
     SetFolder(String),
+    /// Whether the next recording guards every block (`record --guard`).
+    SetGuard(bool),
     SetRecordingFile(String),
     /// Reads a recording written by `record --out` into the tab.
     OpenRecording,
@@ -66,6 +68,7 @@ pub struct RecordSession {
     pub program: String,
     pub arguments: String,
     pub folder: String,
+    pub guard: bool,
     /// A recording to open (`record --out`'s file).
     pub recording_file: String,
     shared: Arc<Shared>,
@@ -84,6 +87,7 @@ impl RecordSession {
             RecordCommand::SetProgram(text) => self.program = text,
             RecordCommand::SetArguments(text) => self.arguments = text,
             RecordCommand::SetFolder(text) => self.folder = text,
+            RecordCommand::SetGuard(on) => self.guard = on,
             RecordCommand::SetRecordingFile(text) => self.recording_file = text,
             RecordCommand::OpenRecording => self.open_recording(),
         }
@@ -157,6 +161,7 @@ impl RecordSession {
             args: split_arguments(&self.arguments).into_iter().map(Into::into).collect(),
             working_dir: Some(self.folder.trim()).filter(|f| !f.is_empty()).map(Into::into),
             output: ProgramOutput::Captured,
+            guard: self.guard,
         };
         self.worker = Some(std::thread::spawn(move || record(&spec, &shared)));
     }

@@ -34,6 +34,17 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
             field_ui(ui, "Folder", &session.folder, 140.0, "where it runs (this one if empty)")
                 .map(RecordCommand::SetFolder),
         );
+        let mut guard = session.guard;
+        if ui
+            .add_enabled(!running, egui::Checkbox::new(&mut guard, "Guard blocks"))
+            .on_hover_text(
+                "Every block on pages of its own: an overflow or a use after free is caught where it happens \
+                 (record --guard). Slower: two system calls per malloc and free.",
+            )
+            .changed()
+        {
+            commands.push(RecordCommand::SetGuard(guard));
+        }
         if running {
             if ui.button("Stop").on_hover_text("Ends the program; what it recorded stays").clicked() {
                 commands.push(RecordCommand::Stop);
