@@ -70,6 +70,17 @@ fn build_record_library() {
     println!("cargo:rerun-if-changed=csrc/record/guard.h");
 }
 
+/// The same lessons' C built plain, as a learner builds it: the C library's
+/// malloc and free, no tracker. Linked into `examples/` only, which
+/// `ffiscope record` then records as it would any program.
+fn build_plain_lessons(mut build: cc::Build) {
+    let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    build.define("FFISCOPE_PLAIN_ALLOC", None).debug(true).cargo_metadata(false).compile("ffiscope_lessons_plain");
+    let archive = out_dir.join("libffiscope_lessons_plain.a");
+    println!("cargo:rustc-link-arg-examples={}", archive.display());
+    println!("cargo:rustc-link-arg-examples=-lpthread");
+}
+
 fn main() {
     let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let build = |sources: &[&str]| {
@@ -88,6 +99,7 @@ fn main() {
         build
     };
     build(LESSON_SOURCES).flag("-finstrument-functions").compile("ffiscope_lessons");
+    build_plain_lessons(build(LESSON_SOURCES));
     build(C_SOURCES).compile("ffiscope_c");
     if target_os == "linux" {
         println!("cargo:rustc-link-lib=pthread");

@@ -297,7 +297,8 @@ impl Symbolizer {
             // The call is inside the Rust allocator's own code.
             Heap::Rust
         } else {
-            match self.reached_through(&module.path, called) {
+            let caller_language = functions.first().and_then(|(_, language)| *language);
+            match self.reached_through(&module.path, called, caller_language) {
                 Reached::Directly if functions.is_empty() => Heap::Uncertain,
                 Reached::Directly => Heap::C,
                 Reached::ByTailCallFrom(heap) => heap,
@@ -318,8 +319,14 @@ impl Symbolizer {
     /// that function reached it by tail calls (`__rust_dealloc` jumps to
     /// `__rdl_dealloc`, which jumps to `free`): the heap is that function's,
     /// Rust for Rust code, C for C code, uncertain when nothing says.
-    fn reached_through(&self, path: &str, called: Option<CallTarget>) -> Reached {
+    ///
+    /// A call that is not a direct one (through a register: a drop through a
+    /// vtable, whose code ends in a tail call to `free`) says nothing of its
+    /// own; from Rust code it is Rust's, as Rust reaches C's allocator only
+    /// by a direct call to it.
+    fn reached_through(&self, path: &str, called: Option<CallTarget>, caller: Option<gimli::DwLang>) -> Reached {
         match called {
+            None if caller == Some(gimli::DW_LANG_Rust) => Reached::ByTailCallFrom(Heap::Rust),
             None => Reached::Directly,
             Some(CallTarget::Symbol(name)) if C_ALLOCATOR.contains(&name.as_str()) => Reached::Directly,
             Some(CallTarget::Symbol(_)) => Reached::ByTailCallFrom(Heap::Uncertain),
