@@ -39,6 +39,8 @@ const LESSON_SOURCES: &[&str] = &[
 const RECORD_SOURCES: &[&str] = &[
     "csrc/record/guard.c",
     "csrc/record/interpose.c",
+    "csrc/record/reach.c",
+    "csrc/record/stacks.c",
     "csrc/tracker.c",
     "csrc/tracker_drain.c",
     "csrc/tracker_sites.c",
@@ -67,7 +69,9 @@ fn build_record_library() {
         println!("cargo:rerun-if-changed={source}");
     }
     println!("cargo:rerun-if-changed=csrc/record/record_channel.h");
-    println!("cargo:rerun-if-changed=csrc/record/guard.h");
+    for header in ["guard.h", "reach.h", "stacks.h"] {
+        println!("cargo:rerun-if-changed=csrc/record/{header}");
+    }
 }
 
 /// The same lessons' C built plain, as a learner builds it: the C library's

@@ -1805,6 +1805,13 @@ void tracker_report(fs_tracker *t, uint8_t kind, uintptr_t address, size_t size,
     report(t, kind, FS_DOMAIN_C, address, size, block, detail, site, related);
 }
 
+void tracker_note(fs_tracker *t, uint8_t kind, uintptr_t address, size_t size) {
+    shard *s = shard_of(t);
+    shard_lock(s);
+    emit(s, stamp(s, 0), kind, FS_DOMAIN_C, address, size, 0, 0);
+    shard_unlock(s);
+}
+
 bool tracker_knows(fs_tracker *t, const void *ptr) {
     entry block;
     return find_in_tables(t, (uintptr_t)ptr, &block) && block.domain == FS_DOMAIN_C;

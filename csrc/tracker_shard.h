@@ -350,6 +350,9 @@ int tracker_release(fs_tracker *t, void *ptr, const char *site);
  * where it happened, `related_site` who allocated the block. */
 void tracker_report(fs_tracker *t, uint8_t kind, uintptr_t address, size_t size, uintptr_t block,
                     size_t detail, const char *site, const char *related_site);
+/* An event about a block that is neither an allocation nor an anomaly
+ * (FS_EVENT_REACHABLE). */
+void tracker_note(fs_tracker *t, uint8_t kind, uintptr_t address, size_t size);
 /* Whether ptr is a live block the tracker holds. */
 bool tracker_knows(fs_tracker *t, const void *ptr);
 

@@ -46,12 +46,17 @@ enum fs_event_kind {
     FS_EVENT_ALLOC = 0,
     FS_EVENT_FREE = 1,
     FS_EVENT_REALLOC = 2, /* address/size: new block; related_*: old block */
+    FS_EVENT_REACHABLE = 3, /* a recording's exit: this live block is still reachable */
+    FS_EVENT_IMAGE = 4,     /* a recorded process exec'd: address is its new image's number */
     /* Anomalies: the operation was refused or the damage is reported. */
     FS_EVENT_DOUBLE_FREE = 16,
     FS_EVENT_INVALID_FREE = 17,   /* never allocated, or an interior pointer */
     FS_EVENT_FOREIGN_FREE = 18,   /* a block of the other allocator */
     FS_EVENT_HEAP_OVERFLOW = 19,  /* related_size: bytes written past the end */
     FS_EVENT_USE_AFTER_FREE = 20, /* related_size: offset of the access */
+    /* Found by a recording (csrc/record/): */
+    FS_EVENT_CRASH = 21,       /* address: the faulting address; related_size: the signal */
+    FS_EVENT_CHILD_CRASH = 22, /* address: the child's pid; related_size: its signal */
 };
 
 /*

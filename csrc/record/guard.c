@@ -9,7 +9,7 @@
  *
  * Layout: one reserved region; a span is a block's data pages followed by
  * one guard page. The block ends at its last page's end, rounded down to
- * the alignment its size needs (at most 16), so a read or write one byte
+ * its alignment (natural_alignment), so a read or write one byte
  * past the end reaches the guard page, or the few bytes of slack before it,
  * which hold a pattern checked at free.
  *
@@ -66,6 +66,7 @@ static struct {
     uint32_t free_spans[REUSED_PAGES + 1];
     uint32_t quarantine_head, quarantine_tail, quarantined;
     uint32_t live, live_limit;
+    size_t floor; /* the least alignment a block gets */
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static void *reserve(size_t bytes, int protection) {
@@ -87,7 +88,9 @@ static uint32_t live_limit(void) {
     return limit > 16384 ? (uint32_t)((limit - 16384) / 2) : 1024;
 }
 
-bool guard_start(void) {
+bool guard_start(size_t alignment_floor) {
+    bool power_of_two = alignment_floor && !(alignment_floor & (alignment_floor - 1));
+    pool.floor = power_of_two && alignment_floor <= 16 ? alignment_floor : 8;
     pool.page = (size_t)sysconf(_SC_PAGESIZE);
     pool.page_count = (uint32_t)(REGION_BYTES / pool.page);
     pool.span_capacity = pool.page_count / 2;
@@ -145,11 +148,16 @@ static void give_back_span(uint32_t index) {
     }
 }
 
-/* The alignment a block of `size` bytes needs: that of the largest type
- * whose arrays it could hold, never above 16 (malloc's own promise). */
+/* The alignment a block of `size` bytes gets: that of the largest type
+ * whose arrays it could hold, but at least the floor and never above 16
+ * (malloc's own promise). With a floor of 8 (the default), a program that
+ * counts on malloc's alignment (tag bits in pointers) still runs, and a
+ * 13-byte block has 3 bytes of slack whose reads go unseen; with 1, every
+ * byte past the end faults, as with Electric Fence's EF_ALIGNMENT=1. */
 static size_t natural_alignment(size_t size) {
     size_t lowest = size & (~size + 1);
-    return lowest < 8 ? 8 : lowest < 16 ? lowest : 16;
+    size_t wanted = lowest < pool.floor ? pool.floor : lowest;
+    return wanted < 16 ? wanted : 16;
 }
 
 void *guard_allocate(size_t size, size_t alignment, const char *site) {

@@ -9,8 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Reserves the guarded region. False when the system would not give it. */
-bool guard_start(void);
+/* Reserves the guarded region; blocks get at least `alignment_floor` (a
+ * power of two up to 16; 8 when it is not). False when the system would
+ * not give the region. */
+bool guard_start(size_t alignment_floor);
 
 /* A block of `size` bytes (aligned to `alignment`, or to what its size
  * needs) on pages of its own whose end touches an inaccessible page; NULL

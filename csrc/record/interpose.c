@@ -22,17 +22,23 @@
  * With --guard (FFISCOPE_RECORD_GUARD), blocks come from guard.c instead:
  * each on pages of its own, so an overflow or a use after free faults; the
  * SIGSEGV handler here has guard.c explain the fault, reports it and lets
- * the program go on.
+ * the program go on. With --stack N (FFISCOPE_RECORD_STACK), every call's
+ * site is its call stack (stacks.c); a fault, a crash and a child that
+ * died always carry theirs. At exit, the blocks still live are told
+ * reachable or lost (reach.c).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include "../tracker_shard.h"
 #include "guard.h"
+#include "reach.h"
 #include "record_channel.h"
+#include "stacks.h"
 
 #include <dlfcn.h>
 #include <execinfo.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <link.h>
@@ -61,6 +67,8 @@ static _Atomic bool forwarder_stop;
 static _Thread_local bool inside;
 static unsigned long long modules_seen_adds;
 static bool guarding;
+/* Frames kept for each call's site (--stack); 0: the return address only. */
+static size_t stack_depth;
 /* glibc's, found on first use: it has no __libc_ name. */
 static size_t (*libc_usable_size)(void *ptr);
 
@@ -262,37 +270,6 @@ static void flush_and_die(int signal) {
     raise(signal);
 }
 
-/* The C runtime's code and this library's, whose frames a fault's site
- * skips: a strlen that reads a freed string is reported at its caller. */
-static uintptr_t runtime_start, runtime_end, own_start, own_end;
-
-static int find_code_ranges(struct dl_phdr_info *info, size_t size, void *unused) {
-    (void)size;
-    (void)unused;
-    for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
-        if (segment->p_type != PT_LOAD || !(segment->p_flags & PF_X)) {
-            continue;
-        }
-        uintptr_t start = info->dlpi_addr + segment->p_vaddr;
-        uintptr_t end = start + segment->p_memsz;
-        uintptr_t own = (uintptr_t)&find_code_ranges;
-        if (own >= start && own < end) {
-            own_start = start;
-            own_end = end;
-        } else if (info->dlpi_name && strstr(info->dlpi_name, "/libc.so")) {
-            runtime_start = start;
-            runtime_end = end;
-        }
-    }
-    return 0;
-}
-
-static bool outside_program(uintptr_t address) {
-    return (address >= runtime_start && address < runtime_end) ||
-           (address >= own_start && address < own_end);
-}
-
 static uintptr_t fault_pc(void *context) {
     const ucontext_t *uc = context;
 #if defined(__x86_64__)
@@ -301,42 +278,28 @@ static uintptr_t fault_pc(void *context) {
     return (uintptr_t)uc->uc_mcontext.pc;
 #else
     (void)uc;
-    return 0;
+    return (uintptr_t)__builtin_return_address(0);
 #endif
 }
 
-/* Where the program made the access: the faulting instruction, or the
- * first caller outside the C runtime when it was there. */
-static const char *fault_site(void *context) {
-    uintptr_t pc = fault_pc(context);
-    if (!outside_program(pc)) {
-        return (const char *)pc;
-    }
-    void *frames[32];
-    int count = backtrace(frames, 32);
-    bool at_fault = false;
-    for (int i = 0; i < count; i++) {
-        uintptr_t frame = (uintptr_t)frames[i];
-        if (!at_fault) {
-            at_fault = frame == pc || frame == pc + 1;
-        } else if (!outside_program(frame)) {
-            return (const char *)frame;
-        }
-    }
-    return (const char *)pc;
-}
-
+/* A fault in a guarded block is reported and the program goes on; any
+ * other fatal signal is reported as the crash it is, with the stack it
+ * happened on (ffiscope tells a panic that could not unwind from it). */
 static void on_fatal_signal(int signal, siginfo_t *info, void *context) {
     guard_finding finding;
     fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
-    if (signal == SIGSEGV && guarding && t && !inside &&
-        guard_explain_fault((uintptr_t)info->si_addr, &finding)) {
-        inside = true;
+    if (!t || inside) {
+        flush_and_die(signal); /* inside the tracker: nothing more can be said safely */
+    }
+    inside = true;
+    const char *where = stacks_site((const char *)fault_pc(context), FS_RECORD_STACK_FRAMES);
+    if (signal == SIGSEGV && guarding && guard_explain_fault((uintptr_t)info->si_addr, &finding)) {
         tracker_report(t, finding.kind, finding.address, finding.size, finding.block,
-                       finding.detail, fault_site(context), finding.alloc_site);
+                       finding.detail, where, finding.alloc_site);
         inside = false;
         return; /* the page is open now: the access runs again and goes on */
     }
+    tracker_report(t, FS_EVENT_CRASH, (uintptr_t)info->si_addr, 0, 0, (size_t)signal, where, NULL);
     flush_and_die(signal);
 }
 
@@ -370,6 +333,22 @@ static void *forward(void *unused) {
 }
 
 /* ---- start and finish ------------------------------------------------------- */
+
+/* Marks, in the channel's own order, where the events of the program this
+ * process now runs begin: the blocks of the one it was went with the exec,
+ * and its addresses mean other modules. Written before this image has a
+ * forwarding thread, and the last image's is gone with it. */
+static void announce_image(uint64_t image) {
+    if (channel_room() == 0) {
+        return;
+    }
+    uint64_t head = atomic_load_explicit(&channel->head, memory_order_relaxed);
+    fs_event *event = &channel_events[head & (channel->capacity - 1)];
+    memset(event, 0, sizeof *event);
+    event->kind = FS_EVENT_IMAGE;
+    event->address = image;
+    atomic_store_explicit(&channel->head, head + 1, memory_order_release);
+}
 
 static void forked_child(void) {
     /* No forwarding thread here: the child's calls go straight to glibc. */
@@ -409,18 +388,24 @@ __attribute__((constructor(101))) static void start_recording(void) {
         inside = false;
         return;
     }
+    channel_events = (fs_event *)((char *)region + FS_RECORD_EVENTS_OFFSET);
     if (took_over) {
         atomic_store_explicit(&channel->module_count, 0, memory_order_relaxed);
-        atomic_fetch_add_explicit(&channel->image, 1, memory_order_release);
+        uint64_t image = atomic_fetch_add_explicit(&channel->image, 1, memory_order_release) + 1;
+        announce_image(image);
     }
-    channel_events = (fs_event *)((char *)region + FS_RECORD_EVENTS_OFFSET);
     refresh_modules();
-    dl_iterate_phdr(find_code_ranges, NULL);
-    const char *guard = getenv("FFISCOPE_RECORD_GUARD");
-    if (guard && guard[0] == '1' && guard_start()) {
-        guarding = true;
+    if (stacks_start(channel, (fs_record_stack *)((char *)region + FS_RECORD_STACKS_OFFSET(channel->capacity)))) {
         void *warm[1];
         backtrace(warm, 1); /* loads the unwinder now, not in a fault handler */
+        const char *depth = getenv("FFISCOPE_RECORD_STACK");
+        stack_depth = depth ? strtoul(depth, NULL, 10) : 0;
+        stack_depth = stack_depth > FS_RECORD_STACK_FRAMES ? FS_RECORD_STACK_FRAMES : stack_depth;
+    }
+    const char *guard = getenv("FFISCOPE_RECORD_GUARD");
+    const char *floor = getenv("FFISCOPE_RECORD_GUARD_ALIGN");
+    if (guard && guard[0] == '1' && guard_start(floor ? strtoul(floor, NULL, 10) : 8)) {
+        guarding = true;
         atomic_store_explicit(&channel->guarded, 1, memory_order_relaxed);
     }
     fs_tracker *t = tracker_new_bare(guarding ? &guarded : &glibc, 1u << 18);
@@ -437,6 +422,10 @@ __attribute__((constructor(101))) static void start_recording(void) {
     inside = false;
 }
 
+static void note_reachable(fs_tracker *t, const fs_block *block) {
+    tracker_note(t, FS_EVENT_REACHABLE, (uintptr_t)block->address, (size_t)block->size);
+}
+
 /* Runs after the program's own destructors (the preload was initialised
  * first, so it is finished last): every event still held goes out, with the
  * tracker's counts, and the channel says the recording is complete. */
@@ -446,6 +435,8 @@ __attribute__((destructor(101))) static void finish_recording(void) {
         return;
     }
     inside = true;
+    /* While the forwarder still runs, so the ring has room for the news. */
+    reach_live_blocks(t, note_reachable);
     atomic_store_explicit(&forwarder_stop, true, memory_order_release);
     pthread_join(forwarder, NULL);
     atomic_store_explicit(&recorder, NULL, memory_order_release);
@@ -475,8 +466,20 @@ static void *adopted(fs_tracker *t, void *ptr, size_t size, const char *site) {
     return ptr;
 }
 
+/* The site a recorded call is named by: its return address, or with
+ * --stack its call stack. */
+static const char *site_of(const char *return_address) {
+    if (stack_depth == 0) {
+        return return_address;
+    }
+    const char *site;
+    KEEP_ERRNO(site = stacks_site(return_address, stack_depth));
+    return site;
+}
+
 /* A new block for a recorded call: guarded with --guard, else glibc's. */
-static void *allocated(fs_tracker *t, size_t size, size_t alignment, const char *site) {
+static void *allocated(fs_tracker *t, size_t size, size_t alignment, const char *return_address) {
+    const char *site = site_of(return_address);
     void *ptr;
     if (guarding) {
         KEEP_ERRNO(ptr = obtain(size, alignment, site));
@@ -487,7 +490,8 @@ static void *allocated(fs_tracker *t, size_t size, size_t alignment, const char 
 }
 
 /* Releases ptr through the tracker; glibc's when the tracker never saw it. */
-static void released(fs_tracker *t, void *ptr, const char *site) {
+static void released(fs_tracker *t, void *ptr, const char *return_address) {
+    const char *site = site_of(return_address);
     int result;
     KEEP_ERRNO(working_for = site; result = tracker_release(t, ptr, site); report_damage(t, site));
     if (result == RELEASE_UNKNOWN && !guard_owns(ptr)) {
@@ -512,7 +516,7 @@ EXPORTED void *calloc(size_t count, size_t size) {
     if (guarding) {
         return allocated(t, count * size, 0, SITE); /* guarded blocks are zeroed */
     }
-    return adopted(t, __libc_calloc(count, size), count * size, SITE);
+    return adopted(t, __libc_calloc(count, size), count * size, site_of(SITE));
 }
 
 EXPORTED void free(void *ptr) {
@@ -547,14 +551,15 @@ EXPORTED void *realloc(void *ptr, size_t size) {
     if (!t) {
         return ptr ? realloc_unrecorded(ptr, size) : __libc_malloc(size);
     }
-    const char *site = SITE;
+    const char *return_address = SITE;
     if (!ptr) {
-        return allocated(t, size, 0, site);
+        return allocated(t, size, 0, return_address);
     }
     if (size == 0) {
-        released(t, ptr, site);
+        released(t, ptr, return_address);
         return NULL;
     }
+    const char *site = site_of(return_address);
     /* A block the tracker holds moves, as under a sanitizer: a copy, and
      * the old block's free is recorded before glibc can reuse it. */
     void *moved = NULL;
@@ -566,7 +571,7 @@ EXPORTED void *realloc(void *ptr, size_t size) {
     });
     if (!known) {
         if (guard_owns(ptr)) {
-            released(t, ptr, site); /* freed before: reported as a double free */
+            released(t, ptr, return_address); /* freed before: reported as a double free */
             errno = EINVAL;
             return NULL;
         }
@@ -641,4 +646,58 @@ EXPORTED size_t malloc_usable_size(void *ptr) {
         libc_usable_size = (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
     }
     return ptr && libc_usable_size ? libc_usable_size(ptr) : 0;
+}
+
+/* ---- children -------------------------------------------------------------- */
+
+extern pid_t __waitpid(pid_t pid, int *status, int options);
+
+static bool is_crash(int signal) {
+    return signal == SIGSEGV || signal == SIGBUS || signal == SIGILL || signal == SIGFPE ||
+           signal == SIGABRT || signal == SIGSYS || signal == SIGTRAP;
+}
+
+/* A child the program reaped that had crashed (not one stopped by SIGTERM
+ * or SIGPIPE): a worker that died under it. */
+static void note_child(pid_t pid, int status, const char *return_address) {
+    fs_tracker *t = recording();
+    if (t && pid > 0 && WIFSIGNALED(status) && is_crash(WTERMSIG(status))) {
+        KEEP_ERRNO(tracker_report(t, FS_EVENT_CHILD_CRASH, (uintptr_t)pid, 0, 0,
+                                  (size_t)WTERMSIG(status),
+                                  stacks_site(return_address, FS_RECORD_STACK_FRAMES), NULL));
+    }
+}
+
+EXPORTED pid_t waitpid(pid_t pid, int *status, int options) {
+    int seen = 0;
+    pid_t result = __waitpid(pid, &seen, options);
+    if (status) {
+        *status = seen;
+    }
+    note_child(result, seen, SITE);
+    return result;
+}
+
+EXPORTED pid_t wait(int *status) {
+    int seen = 0;
+    pid_t result = __waitpid(-1, &seen, 0);
+    if (status) {
+        *status = seen;
+    }
+    note_child(result, seen, SITE);
+    return result;
+}
+
+EXPORTED pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage) {
+    static pid_t (*next)(pid_t, int *, int, struct rusage *);
+    if (!next) {
+        next = (pid_t(*)(pid_t, int *, int, struct rusage *))dlsym(RTLD_NEXT, "wait4");
+    }
+    int seen = 0;
+    pid_t result = next ? next(pid, &seen, options, usage) : -1;
+    if (status) {
+        *status = seen;
+    }
+    note_child(result, seen, SITE);
+    return result;
 }

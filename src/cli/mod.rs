@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
+use clap::builder::TypedValueParser as _;
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
@@ -140,6 +141,20 @@ pub enum Command {
         /// program runs on. Costs two system calls per malloc and free.
         #[arg(long)]
         guard: bool,
+        /// With --guard: the least alignment a block gets (1, 2, 4, 8 or 16).
+        /// At 8, malloc's promise for blocks of 8 bytes and more, the bytes
+        /// between a 13-byte block's end and the next multiple of 8 are
+        /// slack, whose reads go unseen (writes are found at free); at 1,
+        /// every byte past the end faults, but a program that keeps tag bits
+        /// in its pointers may not run.
+        #[arg(long, value_name = "BYTES", default_value_t = 8, requires = "guard",
+              value_parser = clap::builder::PossibleValuesParser::new(["1", "2", "4", "8", "16"]).map(|v| v.parse::<u8>().unwrap_or(8)))]
+        guard_align: u8,
+        /// Keep N frames of each call's stack (up to 32), and name Rust's
+        /// blocks by the first frame of the program's own code rather than
+        /// the allocator's line. Costs an unwind per call.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=32))]
+        stack: Option<u8>,
         /// The program and its arguments, after `--`.
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "PROGRAM")]
         command: Vec<String>,
@@ -206,14 +221,15 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
             layout_header(file, &preprocessor.options(), types, targets, *json, *verify, io)
         }
         Command::Handout { out } => write_handout(out, io),
-        Command::Record { json, check, suppress, out, guard, command } => {
+        Command::Record { json, check, suppress, out, guard, guard_align, stack, command } => {
             let asked = record_command::Asked {
                 command,
                 json: *json,
                 check: *check,
                 suppress: suppress.as_deref(),
                 out: out.as_deref(),
-                guard: *guard,
+                guard: guard.then_some(*guard_align),
+                stack: *stack,
             };
             record_command::record(&asked, io)
         }

@@ -23,7 +23,9 @@ pub struct Asked<'a> {
     pub check: bool,
     pub suppress: Option<&'a std::path::Path>,
     pub out: Option<&'a std::path::Path>,
-    pub guard: bool,
+    /// `--guard`, with its least alignment.
+    pub guard: Option<u8>,
+    pub stack: Option<u8>,
 }
 
 /// Exit code of `record --check` when it found anything.
@@ -53,6 +55,7 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
         args: args.iter().map(Into::into).collect(),
         working_dir: None,
         guard: asked.guard,
+        stack: asked.stack,
         // With --json, stdout carries the report alone.
         output: if asked.json { ProgramOutput::ToStderr } else { ProgramOutput::Inherited },
     };

@@ -144,11 +144,19 @@ pub enum EventKind {
     Free,
     /// `address`/`size`: the new block; `related_*`: the old one.
     Realloc,
+    /// A recording's exit: the block at `address` is live and still reachable.
+    Reachable,
+    /// A recorded process exec'd: `address` is its new image's number.
+    Image,
     DoubleFree,
     InvalidFree,
     ForeignFree,
     HeapOverflow,
     UseAfterFree,
+    /// A recorded program died: `address` is the faulting address, `related_size` the signal.
+    Crash,
+    /// A recorded program's child crashed: `address` is its pid, `related_size` the signal.
+    ChildCrash,
     /// A kind this build does not know; kept rather than dropped.
     Unknown(u8),
 }
@@ -159,11 +167,15 @@ impl EventKind {
             sys::FS_EVENT_ALLOC => EventKind::Alloc,
             sys::FS_EVENT_FREE => EventKind::Free,
             sys::FS_EVENT_REALLOC => EventKind::Realloc,
+            sys::FS_EVENT_REACHABLE => EventKind::Reachable,
+            sys::FS_EVENT_IMAGE => EventKind::Image,
             sys::FS_EVENT_DOUBLE_FREE => EventKind::DoubleFree,
             sys::FS_EVENT_INVALID_FREE => EventKind::InvalidFree,
             sys::FS_EVENT_FOREIGN_FREE => EventKind::ForeignFree,
             sys::FS_EVENT_HEAP_OVERFLOW => EventKind::HeapOverflow,
             sys::FS_EVENT_USE_AFTER_FREE => EventKind::UseAfterFree,
+            sys::FS_EVENT_CRASH => EventKind::Crash,
+            sys::FS_EVENT_CHILD_CRASH => EventKind::ChildCrash,
             other => EventKind::Unknown(other),
         }
     }
@@ -173,17 +185,24 @@ impl EventKind {
             EventKind::Alloc => sys::FS_EVENT_ALLOC,
             EventKind::Free => sys::FS_EVENT_FREE,
             EventKind::Realloc => sys::FS_EVENT_REALLOC,
+            EventKind::Reachable => sys::FS_EVENT_REACHABLE,
+            EventKind::Image => sys::FS_EVENT_IMAGE,
             EventKind::DoubleFree => sys::FS_EVENT_DOUBLE_FREE,
             EventKind::InvalidFree => sys::FS_EVENT_INVALID_FREE,
             EventKind::ForeignFree => sys::FS_EVENT_FOREIGN_FREE,
             EventKind::HeapOverflow => sys::FS_EVENT_HEAP_OVERFLOW,
             EventKind::UseAfterFree => sys::FS_EVENT_USE_AFTER_FREE,
+            EventKind::Crash => sys::FS_EVENT_CRASH,
+            EventKind::ChildCrash => sys::FS_EVENT_CHILD_CRASH,
             EventKind::Unknown(raw) => raw,
         }
     }
 
     pub fn is_anomaly(self) -> bool {
-        !matches!(self, EventKind::Alloc | EventKind::Free | EventKind::Realloc)
+        !matches!(
+            self,
+            EventKind::Alloc | EventKind::Free | EventKind::Realloc | EventKind::Reachable | EventKind::Image
+        )
     }
 }
 

@@ -17,6 +17,11 @@ const MAGIC: u64 = 0x4452_4F43_4552_5346;
 const VERSION: u64 = 2;
 const MODULES: usize = 512;
 const PATH_BYTES: usize = 232;
+const STACK_FRAMES: usize = 32;
+/// Stacks the table holds: 17 MiB of them, touched only as they are used.
+const STACKS: usize = 1 << 16;
+/// A site with this bit set names a stack in the table (`FS_RECORD_STACK_TAG`).
+pub const STACK_TAG: u64 = 1 << 63;
 
 #[repr(C)]
 struct Module {
@@ -41,16 +46,32 @@ struct Header {
     image: AtomicU64,
     guarded: AtomicU64,
     unguarded: AtomicU64,
+    stack_capacity: u64,
+    stack_count: AtomicU64,
+    stacks_dropped: AtomicU64,
     modules: [Module; MODULES],
+}
+
+#[repr(C)]
+struct Stack {
+    /// Frames written; 0 until the entry is published.
+    depth: AtomicU64,
+    frames: [u64; STACK_FRAMES],
 }
 
 // The C side asserts the same sizes (record_channel.h).
 const _: () = assert!(size_of::<Module>() == 256);
-const _: () = assert!(size_of::<Header>() == 131_168);
+const _: () = assert!(size_of::<Header>() == 131_192);
 const _: () = assert!(size_of::<sys::fs_event>() == 72);
+const _: () = assert!(size_of::<Stack>() == 264);
 
 /// Where the events begin: the first 64-byte boundary after the header.
 const EVENTS_OFFSET: usize = size_of::<Header>().next_multiple_of(64);
+
+/// Where the stack table begins: the first 64-byte boundary after the events.
+const fn stacks_offset(capacity: usize) -> usize {
+    (EVENTS_OFFSET + capacity * size_of::<sys::fs_event>()).next_multiple_of(64)
+}
 
 /// How far the recorded program has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,8 +100,34 @@ pub struct Channel {
     /// The start of the mapping: its header.
     header: *mut Header,
     events: *mut sys::fs_event,
+    stacks: StackTable,
     bytes: usize,
     capacity: u64,
+}
+
+/// The channel's call stacks, which the program writes once each.
+#[derive(Debug)]
+pub struct StackTable {
+    entries: *const Stack,
+    capacity: u64,
+}
+
+impl StackTable {
+    /// The frames of stack `number`, innermost first, once the program has
+    /// published it: return addresses, but for a fault's first frame,
+    /// which is the instruction the signal stopped.
+    pub fn frames(&self, number: u64) -> Option<Vec<u64>> {
+        if number >= self.capacity {
+            return None;
+        }
+        // SAFETY: `number` is within the table, which the channel's mapping
+        // holds for as long as the channel lives; `depth` is an atomic.
+        let entry = unsafe { &*self.entries.add(number as usize) };
+        let depth = (entry.depth.load(Ordering::Acquire) as usize).min(STACK_FRAMES);
+        // The frames were written before `depth` was published (release),
+        // and never again after.
+        (depth > 0).then(|| entry.frames[..depth].to_vec())
+    }
 }
 
 // SAFETY: the mapping is shared memory owned by the Channel; its header is
@@ -92,7 +139,7 @@ impl Channel {
     /// A channel with room for `capacity` events (rounded up to a power of two).
     pub fn create(capacity: usize) -> io::Result<Channel> {
         let capacity = capacity.max(2).next_power_of_two();
-        let bytes = EVENTS_OFFSET + capacity * size_of::<sys::fs_event>();
+        let bytes = stacks_offset(capacity) + STACKS * size_of::<Stack>();
         // SAFETY: a literal name; the flags ask for close-on-exec, which
         // `spawn` lifts for the recorded program only.
         let fd = unsafe { libc::memfd_create(c"ffiscope-record".as_ptr(), libc::MFD_CLOEXEC) };
@@ -124,15 +171,20 @@ impl Channel {
             clippy::cast_ptr_alignment,
             reason = "mmap returns page-aligned memory; EVENTS_OFFSET is a multiple of 64"
         )]
-        let (header, events) =
-            (base.cast::<Header>(), base.cast::<u8>().wrapping_add(EVENTS_OFFSET).cast::<sys::fs_event>());
-        let channel = Channel { memory, header, events, bytes, capacity: capacity as u64 };
+        let (header, events, entries) = (
+            base.cast::<Header>(),
+            base.cast::<u8>().wrapping_add(EVENTS_OFFSET).cast::<sys::fs_event>(),
+            base.cast::<u8>().wrapping_add(stacks_offset(capacity)).cast::<Stack>(),
+        );
+        let stacks = StackTable { entries, capacity: STACKS as u64 };
+        let channel = Channel { memory, header, events, stacks, bytes, capacity: capacity as u64 };
         // SAFETY: the mapping is fresh (zeroed) and no other process has it
         // yet; these plain fields are written once, before anyone reads them.
         unsafe {
             (*header).magic = MAGIC;
             (*header).version = VERSION;
             (*header).capacity = capacity as u64;
+            (*header).stack_capacity = STACKS as u64;
         }
         Ok(channel)
     }
@@ -181,8 +233,9 @@ impl Channel {
         Some(self.header().owner_pid.load(Ordering::Acquire)).filter(|&pid| pid != 0)
     }
 
-    /// Hands up to `max` waiting events to `visit`, in place; returns how many.
-    pub fn read_events_with(&mut self, max: usize, mut visit: impl FnMut(&sys::fs_event)) -> usize {
+    /// Hands up to `max` waiting events to `visit`, in place, with the
+    /// stacks their sites may name; returns how many.
+    pub fn read_events_with(&mut self, max: usize, mut visit: impl FnMut(&sys::fs_event, &StackTable)) -> usize {
         let header = self.header();
         let head = header.head.load(Ordering::Acquire);
         let tail = header.tail.load(Ordering::Relaxed);
@@ -193,7 +246,7 @@ impl Channel {
             // writer published this one with the release store of `head`, read
             // above with acquire, and does not write it again until `tail`
             // moves past it, which happens after the last visit below.
-            visit(unsafe { &*self.events.add(index) });
+            visit(unsafe { &*self.events.add(index) }, &self.stacks);
         }
         header.tail.store(tail + waiting, Ordering::Release);
         waiting as usize
@@ -220,6 +273,11 @@ impl Channel {
     pub fn guard(&self) -> Option<u64> {
         let header = self.header();
         (header.guarded.load(Ordering::Relaxed) == 1).then(|| header.unguarded.load(Ordering::Relaxed))
+    }
+
+    /// Stacks the table had no room for: their sites are named by their first frame.
+    pub fn stacks_dropped(&self) -> u64 {
+        self.header().stacks_dropped.load(Ordering::Relaxed)
     }
 
     /// Events lost: the channel's ring was full, or the tracker's own were.

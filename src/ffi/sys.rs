@@ -98,11 +98,15 @@ pub const FS_DOMAIN_RUST: u8 = 1;
 pub const FS_EVENT_ALLOC: u8 = 0;
 pub const FS_EVENT_FREE: u8 = 1;
 pub const FS_EVENT_REALLOC: u8 = 2;
+pub const FS_EVENT_REACHABLE: u8 = 3;
+pub const FS_EVENT_IMAGE: u8 = 4;
 pub const FS_EVENT_DOUBLE_FREE: u8 = 16;
 pub const FS_EVENT_INVALID_FREE: u8 = 17;
 pub const FS_EVENT_FOREIGN_FREE: u8 = 18;
 pub const FS_EVENT_HEAP_OVERFLOW: u8 = 19;
 pub const FS_EVENT_USE_AFTER_FREE: u8 = 20;
+pub const FS_EVENT_CRASH: u8 = 21;
+pub const FS_EVENT_CHILD_CRASH: u8 = 22;
 
 unsafe extern "C" {
     pub fn fs_tracker_new(config: *const fs_config) -> *mut fs_tracker;

@@ -6,6 +6,7 @@
 //! site, frees across the two are flagged, and the events feed the same
 //! [`Model`] as every other run.
 
+pub mod interpreter;
 pub mod preload;
 pub mod program;
 pub mod session;
@@ -17,13 +18,9 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 
-use rustc_hash::FxHashSet;
-
 use crate::ffi::record_channel::{Channel, ChannelState};
-use crate::ffi::{Domain, Event, EventKind, Site, sys};
-use crate::track::{Anomaly, Model};
-use suppressions::Suppressions;
-use symbols::{Heap, Symbolizer};
+use crate::track::Model;
+pub use interpreter::Interpreter;
 
 /// Events the shared ring holds: 18 MiB of them.
 const CHANNEL_EVENTS: usize = 1 << 18;
@@ -36,9 +33,11 @@ pub struct RecordSpec {
     pub working_dir: Option<PathBuf>,
     /// Where the program's output goes.
     pub output: ProgramOutput,
-    /// Every block guarded (`--guard`): overflows and uses after free fault
-    /// where they happen.
-    pub guard: bool,
+    /// Every block guarded (`--guard`), with at least this alignment:
+    /// overflows and uses after free fault where they happen.
+    pub guard: Option<u8>,
+    /// Frames kept of each call's stack (`--stack`).
+    pub stack: Option<u8>,
 }
 
 /// Where a recorded program's stdout and stderr go: never into ffiscope's own.
@@ -69,112 +68,6 @@ impl std::fmt::Display for StartError {
     }
 }
 
-/// Turns the program's raw events into the model's, with sites and heaps.
-/// A block's heap is its allocation site's, which every free and realloc
-/// names again (`related_site`), so no block is looked up here.
-#[derive(Debug, Default)]
-pub struct Interpreter {
-    symbols: Symbolizer,
-    /// Where every event and anomaly is also written, with `--out`.
-    pub trace: Option<trace::TraceWriter>,
-    /// The program image the symbols are for (see `Channel::image`).
-    image: u64,
-    /// Blocks allocated where no debug information said which heap; counted in the C heap.
-    pub uncertain_blocks: u64,
-    /// Sites in the C runtime's own code.
-    runtime_sites: FxHashSet<Site>,
-}
-
-impl Interpreter {
-    pub fn add_modules(&mut self, channel: &Channel) {
-        let image = channel.image();
-        if image != self.image {
-            // The process exec'd another program: its addresses mean new modules.
-            self.image = image;
-            self.symbols = Symbolizer::default();
-        }
-        let known = self.symbols.module_count();
-        self.symbols.add_modules(channel.modules_from(known));
-    }
-
-    /// The program's leaks at exit, one per heap and site: not what the C
-    /// runtime keeps for itself (stdio buffers, locale data), nor what the
-    /// suppressions name.
-    pub fn leaks(&self, model: &Model, suppressions: &Suppressions) -> Vec<Anomaly> {
-        let runtime: FxHashSet<&str> = self.runtime_sites.iter().map(|site| site.name()).collect();
-        let mut leaks = model.leak_anomalies(&|_| None);
-        leaks.retain(|leak| !runtime.contains(leak.site.as_str()) && !suppressions.suppresses(&leak.site));
-        leaks
-    }
-
-    /// Applies one raw event to the model, adding a foreign-free anomaly
-    /// where a block crosses heaps on its way out.
-    pub fn apply(&mut self, raw: &sys::fs_event, model: &mut Model) {
-        let site = self.symbols.symbol(raw.site as u64);
-        let allocated = (!raw.related_site.is_null()).then(|| self.symbols.symbol(raw.related_site as u64));
-        let mut event = Event::with_sites(raw, Some(site.site), allocated.map(|s| s.site));
-        match event.kind {
-            EventKind::Alloc => {
-                event.domain = domain_of(site.heap);
-                self.uncertain_blocks += u64::from(site.heap == Heap::Uncertain);
-                if site.in_c_runtime {
-                    self.runtime_sites.insert(site.site);
-                }
-            }
-            EventKind::Free => {
-                let owner = allocated.map_or(Heap::Uncertain, |a| a.heap);
-                event.domain = domain_of(owner);
-                if let Some(anomaly) = Self::foreign_free(owner, site.heap, &event) {
-                    if let Some(trace) = &mut self.trace {
-                        trace.anomaly(&anomaly);
-                    }
-                    model.push_anomaly(anomaly);
-                }
-            }
-            EventKind::Realloc => {
-                // A realloc keeps the block's heap; the new block is named for the realloc's site.
-                let owner = allocated.map_or(site.heap, |a| a.heap);
-                event.domain = domain_of(owner);
-            }
-            _ => {}
-        }
-        if let Some(trace) = &mut self.trace {
-            trace.event(&event);
-        }
-        model.apply(&event);
-    }
-
-    /// A Rust block freed by a direct call to C's free, or a C block freed on
-    /// the Rust allocator's path.
-    fn foreign_free(owner: Heap, freed_by: Heap, free: &Event) -> Option<Anomaly> {
-        let crossed = matches!((owner, freed_by), (Heap::Rust, Heap::C) | (Heap::C, Heap::Rust));
-        if !crossed {
-            return None;
-        }
-        let event = Event {
-            kind: EventKind::ForeignFree,
-            domain: domain_of(owner),
-            related_address: free.address,
-            related_size: 0,
-            ..*free
-        };
-        let mut anomaly = Anomaly::from_event(&event, None);
-        let (heap, other) = if owner == Heap::Rust { ("Rust", "C library's") } else { ("C", "Rust allocator's") };
-        let allocated_by = anomaly.related_site.as_deref().unwrap_or("(unknown)");
-        anomaly.message = format!(
-            "`{}` passed a {heap}-heap block ({} B, from `{allocated_by}`) to the {other} free. Both are glibc's \
-             malloc here, so it went through; with mimalloc, jemalloc or another C runtime behind either side, \
-             the same call corrupts the heap. Whoever allocates must free.",
-            anomaly.site, event.size
-        );
-        Some(anomaly)
-    }
-}
-
-fn domain_of(heap: Heap) -> Domain {
-    if heap == Heap::Rust { Domain::Rust } else { Domain::C }
-}
-
 /// A program being recorded.
 #[derive(Debug)]
 pub struct Recording {
@@ -200,10 +93,14 @@ impl Recording {
             preload.push(existing);
         }
         command.env("LD_PRELOAD", preload);
-        if spec.guard {
-            command.env("FFISCOPE_RECORD_GUARD", "1");
-        } else {
-            command.env_remove("FFISCOPE_RECORD_GUARD");
+        for variable in ["FFISCOPE_RECORD_GUARD", "FFISCOPE_RECORD_GUARD_ALIGN", "FFISCOPE_RECORD_STACK"] {
+            command.env_remove(variable);
+        }
+        if let Some(alignment) = spec.guard {
+            command.env("FFISCOPE_RECORD_GUARD", "1").env("FFISCOPE_RECORD_GUARD_ALIGN", alignment.to_string());
+        }
+        if let Some(frames) = spec.stack {
+            command.env("FFISCOPE_RECORD_STACK", frames.to_string());
         }
         match spec.output {
             ProgramOutput::Inherited => {}
@@ -248,7 +145,7 @@ impl Recording {
         // Modules first: an event's site may be in one loaded just before it.
         self.interpreter.add_modules(&self.channel);
         let interpreter = &mut self.interpreter;
-        let taken = self.channel.read_events_with(max, |raw| interpreter.apply(raw, model));
+        let taken = self.channel.read_events_with(max, |raw, stacks| interpreter.apply(raw, stacks, model));
         model.set_dropped_events(self.channel.dropped());
         taken
     }

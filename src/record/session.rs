@@ -161,7 +161,8 @@ impl RecordSession {
             args: split_arguments(&self.arguments).into_iter().map(Into::into).collect(),
             working_dir: Some(self.folder.trim()).filter(|f| !f.is_empty()).map(Into::into),
             output: ProgramOutput::Captured,
-            guard: self.guard,
+            guard: self.guard.then_some(8),
+            stack: None,
         };
         self.worker = Some(std::thread::spawn(move || record(&spec, &shared)));
     }

@@ -78,7 +78,7 @@ fn is_c(language: gimli::DwLang) -> bool {
 }
 
 /// Module file names of the C runtime.
-const C_RUNTIME: &[&str] = &["libc.so", "ld-linux", "libc-", "libpthread", "libdl"];
+const C_RUNTIME: &[&str] = &["libc.so", "ld-linux", "libc-", "libpthread", "libdl", "libgcc_s"];
 
 /// A module file's code, to read the call instruction before a return address.
 struct ModuleCode {
@@ -173,6 +173,16 @@ impl ModuleCode {
         {
             return self.slots.get(&end.wrapping_add_signed(displacement(&code[2..6]))).cloned();
         }
+        // Unoptimized code loads the GOT slot first: `mov reg, [rip+d]; call reg`.
+        if let Some(code) = self.code_before(end, 9)
+            && code[7] == 0xFF
+            && code[8] & 0xF8 == 0xD0
+            && code[..2] == [0x48, 0x8B]
+            && code[2] == 0x05 | ((code[8] & 0x07) << 3)
+        {
+            let slot = (end - 2).wrapping_add_signed(displacement(&code[3..7]));
+            return self.slots.get(&slot).cloned();
+        }
         None
     }
 }
@@ -183,6 +193,7 @@ pub struct Symbolizer {
     loaders: FxHashMap<String, Option<Loader>>,
     code: FxHashMap<String, Option<ModuleCode>>,
     resolved: FxHashMap<u64, Symbol>,
+    chains: FxHashMap<u64, Vec<Site>>,
 }
 
 impl Default for Symbolizer {
@@ -193,6 +204,7 @@ impl Default for Symbolizer {
             loaders: FxHashMap::default(),
             code: FxHashMap::default(),
             resolved: FxHashMap::default(),
+            chains: FxHashMap::default(),
         }
     }
 }
@@ -219,6 +231,37 @@ impl Symbolizer {
 
     fn module_of(&self, address: u64) -> Option<&LoadedModule> {
         self.modules.iter().find(|m| (m.start..m.end).contains(&address))
+    }
+
+    /// Every function a return address is in, innermost first: the one
+    /// that made the call, then each it was inlined into, each named with
+    /// its own line. A stack names its frames so, since optimized code
+    /// inlines the very function that matters (`main`, into which
+    /// `CString::new` and the allocator's path were inlined).
+    pub fn inlined(&mut self, address: u64) -> Vec<Site> {
+        if let Some(chain) = self.chains.get(&address) {
+            return chain.clone();
+        }
+        let mut chain = Vec::new();
+        if let Some(module) = self.module_of(address).cloned()
+            && let Some(Some(loader)) = self.loaders.get(&module.path)
+            && let Ok(mut frames) = loader.find_frames(address.wrapping_sub(module.bias).saturating_sub(1))
+        {
+            while let Ok(Some(frame)) = frames.next() {
+                let Some(name) = frame.function.as_ref().and_then(|f| f.demangle().ok()) else { continue };
+                let name = strip_hash(&name);
+                let place = frame.location.as_ref().and_then(|l| Some((l.file?, l.line?)));
+                chain.push(Site::intern(&match place {
+                    Some((file, line)) => format!("{name} ({}:{line})", file.rsplit('/').next().unwrap_or(file)),
+                    None => name,
+                }));
+            }
+        }
+        if chain.is_empty() {
+            chain.push(self.symbol(address).site);
+        }
+        self.chains.insert(address, chain.clone());
+        chain
     }
 
     /// The site and heap of a return address.
@@ -355,6 +398,29 @@ impl Symbolizer {
     fn symbol_named(name: &str, heap: Heap, in_c_runtime: bool) -> Symbol {
         Symbol { site: Site::intern(name), heap, in_c_runtime }
     }
+}
+
+/// Whether a frame named so belongs to the Rust runtime (the standard
+/// library, its allocator and panic machinery, drop glue): a stack is
+/// named for the first frame of the program's own code above these.
+pub fn is_rust_runtime_frame(name: &str) -> bool {
+    const RUNTIME: &[&str] = &[
+        "std::",
+        "core::",
+        "alloc::",
+        "<std::",
+        "<core::",
+        "<alloc::",
+        "<&",
+        "panic_unwind::",
+        "__rust",
+        "__rdl",
+        "rust_panic",
+        "rust_begin_unwind",
+        "__rustc::",
+        "<T as ",
+    ];
+    RUNTIME.iter().any(|prefix| name.starts_with(prefix))
 }
 
 /// `foo::bar::h0123456789abcdef` → `foo::bar`: legacy Rust symbols end in a hash.

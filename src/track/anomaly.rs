@@ -117,7 +117,22 @@ impl Anomaly {
                     related.unwrap_or("(unknown)"),
                 ),
             ),
-            EventKind::Alloc | EventKind::Free | EventKind::Realloc | EventKind::Unknown(_) => (
+            EventKind::Crash => {
+                (AnomalyKind::Crash, format!("The program was killed by signal {} at `{site}`.", event.related_size))
+            }
+            EventKind::ChildCrash => (
+                AnomalyKind::WorkerCrash,
+                format!(
+                    "Child process {} was killed by signal {}; `{site}` reaped it.",
+                    event.address, event.related_size
+                ),
+            ),
+            EventKind::Alloc
+            | EventKind::Free
+            | EventKind::Realloc
+            | EventKind::Reachable
+            | EventKind::Image
+            | EventKind::Unknown(_) => (
                 AnomalyKind::InvalidFree,
                 format!("The tracker reported an event of unknown kind {:?} at `{site}`.", event.kind),
             ),

@@ -200,7 +200,19 @@ impl Model {
                 self.site_mut(event.domain, event.site).acquire(event.size);
                 self.outstanding.insert(event.address, self.held(event.seq, event.size, event.domain, event.site));
             }
+            // What a recording's exit found: the leak report's business, not the model's.
+            EventKind::Reachable => {}
+            EventKind::Image => self.forget_outstanding(event),
             _ => self.anomalies.push(Anomaly::from_event(event, self.current_step)),
+        }
+    }
+
+    /// A recorded process exec'd another program: the blocks it held went
+    /// with its old image, released all at once.
+    fn forget_outstanding(&mut self, event: &Event) {
+        for (_, block) in std::mem::take(&mut self.outstanding) {
+            self.heaps[block.domain.index()].freed(event.seq, event.time_ns, block.size);
+            self.sites.counts_mut(block.domain, block.site).release(block.size);
         }
     }
 
@@ -332,10 +344,23 @@ impl Model {
     /// outstanding: what a run leaves behind when it ends. `releaser` names,
     /// for a site, how its blocks should have been released.
     pub fn leak_anomalies(&self, releaser: &dyn Fn(&str) -> Option<&'static str>) -> Vec<Anomaly> {
+        self.leak_anomalies_except(&|_| false, releaser)
+    }
+
+    /// As `leak_anomalies`, leaving out the blocks (by address) `kept` says
+    /// the program still held (reachable at its exit).
+    pub fn leak_anomalies_except(
+        &self,
+        kept: &dyn Fn(u64) -> bool,
+        releaser: &dyn Fn(&str) -> Option<&'static str>,
+    ) -> Vec<Anomaly> {
         /// Blocks, bytes, and the first and last steps that allocated them.
         type Tally = (u64, u64, Option<(u32, u32)>);
         let mut by_site: FxHashMap<(Domain, &'static str), Tally> = FxHashMap::default();
-        for block in self.outstanding.values() {
+        for (&address, block) in &self.outstanding {
+            if kept(address) {
+                continue;
+            }
             let name = block.site.map_or("(unknown)", Site::name);
             let entry = by_site.entry((block.domain, name)).or_insert((0, 0, None));
             entry.0 += 1;

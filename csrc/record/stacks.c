@@ -1,0 +1,104 @@
+/*
+ * stacks.c — the channel's table of call stacks. A stack is taken with the
+ * C library's backtrace (the unwinder, so code without frame pointers
+ * unwinds too), cut to start at the frame that matters, interned so that
+ * identical stacks share one entry, and named to ffiscope by its number
+ * with FS_RECORD_STACK_TAG set, in place of a site's address.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "stacks.h"
+
+#include <execinfo.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/mman.h>
+
+static fs_record_header *channel;
+static fs_record_stack *table;
+/* Interning: open addressing from a stack's hash to its number + 1. */
+static uint32_t *index_slots;
+static size_t index_capacity;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+bool stacks_start(fs_record_header *header, fs_record_stack *stacks) {
+    index_capacity = 1;
+    while (index_capacity < header->stack_capacity * 2) {
+        index_capacity <<= 1;
+    }
+    void *slots = mmap(NULL, index_capacity * sizeof *index_slots, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (slots == MAP_FAILED || header->stack_capacity == 0) {
+        return false;
+    }
+    index_slots = slots;
+    channel = header;
+    table = stacks;
+    return true;
+}
+
+static uint64_t hash_frames(const uint64_t *frames, size_t depth) {
+    uint64_t hash = 0xcbf29ce484222325ull ^ depth;
+    for (size_t i = 0; i < depth; i++) {
+        hash = (hash ^ frames[i]) * 0x100000001b3ull;
+        hash ^= hash >> 29;
+    }
+    return hash;
+}
+
+/* The number of the stack in the table, added if new; -1 when full. */
+static int64_t intern(const uint64_t *frames, size_t depth) {
+    uint64_t hash = hash_frames(frames, depth);
+    int64_t found = -1;
+    pthread_mutex_lock(&lock);
+    for (size_t i = hash & (index_capacity - 1);; i = (i + 1) & (index_capacity - 1)) {
+        uint32_t slot = index_slots[i];
+        if (slot == 0) {
+            uint64_t number = atomic_load_explicit(&channel->stack_count, memory_order_relaxed);
+            if (number >= channel->stack_capacity) {
+                atomic_fetch_add_explicit(&channel->stacks_dropped, 1, memory_order_relaxed);
+                break;
+            }
+            fs_record_stack *entry = &table[number];
+            memcpy(entry->frames, frames, depth * sizeof *frames);
+            atomic_store_explicit(&entry->depth, depth, memory_order_release);
+            atomic_store_explicit(&channel->stack_count, number + 1, memory_order_relaxed);
+            index_slots[i] = (uint32_t)number + 1;
+            found = (int64_t)number;
+            break;
+        }
+        const fs_record_stack *entry = &table[slot - 1];
+        uint64_t entry_depth = atomic_load_explicit(&entry->depth, memory_order_relaxed);
+        if (entry_depth == depth && memcmp(entry->frames, frames, depth * sizeof *frames) == 0) {
+            found = (int64_t)slot - 1;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return found;
+}
+
+const char *stacks_site(const char *first, size_t max_frames) {
+    if (!table || max_frames == 0) {
+        return first;
+    }
+    if (max_frames > FS_RECORD_STACK_FRAMES) {
+        max_frames = FS_RECORD_STACK_FRAMES;
+    }
+    /* The frames above `first` are this library's (and a signal's). */
+    void *taken[FS_RECORD_STACK_FRAMES + 16];
+    int count = backtrace(taken, (int)max_frames + 16);
+    uint64_t frames[FS_RECORD_STACK_FRAMES];
+    size_t depth = 0;
+    frames[depth++] = (uint64_t)(uintptr_t)first;
+    int at = 0;
+    while (at < count && (uintptr_t)taken[at] != (uintptr_t)first && (uintptr_t)taken[at] != (uintptr_t)first + 1) {
+        at++;
+    }
+    for (at++; at < count && depth < max_frames; at++) {
+        frames[depth++] = (uint64_t)(uintptr_t)taken[at];
+    }
+    int64_t number = intern(frames, depth);
+    return number < 0 ? first : (const char *)(uintptr_t)(FS_RECORD_STACK_TAG | (uint64_t)number);
+}

@@ -1,0 +1,23 @@
+/*
+ * stacks.h — call stacks for the channel's stack table (stacks.c). Only
+ * the interposer uses it.
+ */
+#ifndef FFISCOPE_RECORD_STACKS_H
+#define FFISCOPE_RECORD_STACKS_H
+
+#include "record_channel.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Points the table at the channel's; false when its bookkeeping cannot be had. */
+bool stacks_start(fs_record_header *channel, fs_record_stack *table);
+
+/* The stack `first` is the top of: `first` (a return address, or the
+ * instruction a signal stopped), then its callers from a backtrace taken
+ * here, at most `max_frames` in all. Returned as a site: the tagged number
+ * of the stack in the table (identical stacks share one), or `first`
+ * itself when the table is full. */
+const char *stacks_site(const char *first, size_t max_frames);
+
+#endif

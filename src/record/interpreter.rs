@@ -1,0 +1,301 @@
+//! Turns a recorded program's raw events into the model's: sites
+//! symbolized (a return address, or a call stack named for its first
+//! frame of the program's own code), each block's heap told by its
+//! allocation's call, frees across the heaps flagged, crashes, panics
+//! that could not unwind and crashed children said with their stacks, and
+//! at exit the blocks still reachable set apart from the leaks.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::suppressions::Suppressions;
+use super::symbols::{Heap, Symbol, Symbolizer, is_rust_runtime_frame};
+use super::trace::TraceWriter;
+use crate::ffi::record_channel::{Channel, STACK_TAG, StackTable};
+use crate::ffi::{Domain, Event, EventKind, Site, sys};
+use crate::scenarios::isolated::signal_label;
+use crate::track::{Anomaly, Model};
+
+/// Frames a crash's or a leak's message lists.
+const FRAMES_SHOWN: usize = 8;
+
+/// A site as the program named it, resolved.
+#[derive(Debug, Clone)]
+struct Resolved {
+    /// What it is called: the call's own line, or a stack's first frame
+    /// of the program's own code.
+    site: Site,
+    /// From the call itself (a stack's first frame).
+    heap: Heap,
+    in_c_runtime: bool,
+    /// A stack's frames, innermost first.
+    stack: Option<Vec<Site>>,
+    /// Where in `stack` the program's own code begins (`site`'s frame).
+    own_frame: usize,
+}
+
+/// The program's events, interpreted. A block's heap is its allocation
+/// site's, which every free and realloc names again (`related_site`), so
+/// no block is looked up here.
+#[derive(Debug, Default)]
+pub struct Interpreter {
+    symbols: Symbolizer,
+    /// Tagged sites (stacks) resolved so far.
+    stacks: FxHashMap<u64, Resolved>,
+    /// A stack for each site named by one, to show with its leaks.
+    stack_of_site: FxHashMap<Site, Vec<Site>>,
+    /// Where every event and anomaly is also written, with `--out`.
+    pub trace: Option<TraceWriter>,
+    /// The program image the symbols are for (see `Channel::image`).
+    image: u64,
+    /// A newer image's symbols, read ahead of its first event.
+    next: Option<(u64, Symbolizer)>,
+    /// Blocks allocated where no debug information said which heap; counted in the C heap.
+    pub uncertain_blocks: u64,
+    /// Sites in the C runtime's own code.
+    runtime_sites: FxHashSet<Site>,
+    /// Blocks live at exit that the program could still reach: kept, not lost.
+    reachable: FxHashSet<u64>,
+    pub reachable_bytes: u64,
+    /// The program died of a signal: what it held then was in use, not leaked.
+    crashed: bool,
+}
+
+impl Interpreter {
+    /// Reads the modules the program has loaded since the last look: into
+    /// the symbols of the image whose events are being read, or, when the
+    /// process has exec'd another program, into those of the new image,
+    /// taken up when its first event (`EventKind::Image`) is read.
+    pub fn add_modules(&mut self, channel: &Channel) {
+        let image = channel.image();
+        let symbols = if image == self.image {
+            &mut self.symbols
+        } else {
+            if self.next.as_ref().is_none_or(|(next, _)| *next != image) {
+                self.next = Some((image, Symbolizer::default()));
+            }
+            &mut self.next.get_or_insert_with(|| (image, Symbolizer::default())).1
+        };
+        let known = symbols.module_count();
+        symbols.add_modules(channel.modules_from(known));
+    }
+
+    /// The process exec'd: from here on its addresses are the new image's.
+    fn begin_image(&mut self, image: u64) {
+        self.symbols = match self.next.take() {
+            Some((next, symbols)) if next == image => symbols,
+            other => {
+                self.next = other;
+                Symbolizer::default()
+            }
+        };
+        self.image = image;
+        self.stacks.clear();
+    }
+
+    /// Blocks the program still held, reachable, at its exit.
+    pub fn reachable_blocks(&self) -> usize {
+        self.reachable.len()
+    }
+
+    /// The program's leaks at exit, one per heap and site: what it could no
+    /// longer reach, less what the C runtime keeps for itself (stdio
+    /// buffers, locale data) and what the suppressions name. None for a
+    /// program that crashed: what it held was still in use.
+    pub fn leaks(&self, model: &Model, suppressions: &Suppressions) -> Vec<Anomaly> {
+        if self.crashed {
+            return Vec::new();
+        }
+        let runtime: FxHashSet<&str> = self.runtime_sites.iter().map(|site| site.name()).collect();
+        let mut leaks = model.leak_anomalies_except(&|address| self.reachable.contains(&address), &|_| None);
+        leaks.retain(|leak| !runtime.contains(leak.site.as_str()) && !suppressions.suppresses(&leak.site));
+        for leak in &mut leaks {
+            if let Some(stack) = self.stack_of_site.get(&Site::intern(&leak.site)) {
+                leak.message.push_str(&stack_text("allocated at", stack));
+            }
+        }
+        leaks
+    }
+
+    /// Applies one raw event to the model, adding the anomalies only a
+    /// recording sees: a block crossing heaps on its way out, a crash, a
+    /// crashed child.
+    pub fn apply(&mut self, raw: &sys::fs_event, stacks: &StackTable, model: &mut Model) {
+        let site = self.resolve(raw.site as u64, stacks);
+        let allocated = (!raw.related_site.is_null()).then(|| self.resolve(raw.related_site as u64, stacks));
+        let mut event = Event::with_sites(raw, Some(site.site), allocated.as_ref().map(|s| s.site));
+        match event.kind {
+            EventKind::Alloc => {
+                event.domain = domain_of(site.heap);
+                self.uncertain_blocks += u64::from(site.heap == Heap::Uncertain);
+                if site.in_c_runtime {
+                    self.runtime_sites.insert(site.site);
+                }
+            }
+            EventKind::Free => {
+                let owner = allocated.as_ref().map_or(Heap::Uncertain, |a| a.heap);
+                event.domain = domain_of(owner);
+                if let Some(anomaly) = foreign_free(owner, site.heap, &event) {
+                    self.push(anomaly, model);
+                }
+            }
+            EventKind::Realloc => {
+                // A realloc keeps the block's heap; the new block is named for the realloc's site.
+                let owner = allocated.as_ref().map_or(site.heap, |a| a.heap);
+                event.domain = domain_of(owner);
+            }
+            EventKind::Image => {
+                self.begin_image(event.address);
+                (event.seq, event.time_ns) = (model.next_seq(), model.last_time_ns().unwrap_or(0));
+            }
+            EventKind::Reachable => {
+                self.reachable.insert(event.address);
+                self.reachable_bytes += event.size;
+                return;
+            }
+            EventKind::Crash => {
+                self.crashed = true;
+                self.crash(&event, site.stack.as_deref().unwrap_or_default(), site.own_frame, model);
+                return;
+            }
+            EventKind::ChildCrash => {
+                let signal = signal_label(event.related_size as i32);
+                let what = format!("(reaped by `{}`); the program ran on.", site.site.name());
+                self.push(Anomaly::worker_crash(event.address as u32, &signal, &what), model);
+                return;
+            }
+            _ => {
+                // An anomaly about a block: the block's heap is its allocation's.
+                if let Some(allocated) = &allocated {
+                    event.domain = domain_of(allocated.heap);
+                }
+            }
+        }
+        if let Some(trace) = &mut self.trace {
+            trace.event(&event);
+        }
+        model.apply(&event);
+    }
+
+    fn push(&mut self, anomaly: Anomaly, model: &mut Model) {
+        if let Some(trace) = &mut self.trace {
+            trace.anomaly(&anomaly);
+        }
+        model.push_anomaly(anomaly);
+    }
+
+    /// The program died of a signal: where, with its stack; and when Rust
+    /// aborted because a panic reached a function that cannot unwind (an
+    /// `extern "C"` one), that panic, at the function it tried to leave.
+    fn crash(&mut self, event: &Event, frames: &[Site], own_frame: usize, model: &mut Model) {
+        let signal = signal_label(event.related_size as i32);
+        let site = event.site.map_or("(unknown)", Site::name);
+        let aborted_at = frames.iter().position(|frame| {
+            let name = frame.name();
+            name.starts_with("core::panicking::panic_cannot_unwind")
+                || name.starts_with("core::panicking::panic_in_cleanup")
+        });
+        if let Some(at) = aborted_at {
+            let function = frames.get(at + 1).map_or("(unknown)", |f| f.name());
+            let caller = frames.get(at + 2).map_or("its caller", |f| f.name());
+            let message = format!(
+                "it tried to unwind out of `{function}` into `{caller}`. A function called from C cannot \
+                 unwind, so Rust aborted the process; catch_unwind at the boundary turns the panic into an \
+                 error C can handle."
+            );
+            self.push(Anomaly::panic(function, &message), model);
+        }
+        let mut message = format!("The program was killed by {signal} at `{site}`");
+        // Only a memory fault's address means anything (an abort's is the sender's pid).
+        if [libc::SIGSEGV, libc::SIGBUS].contains(&(event.related_size as i32)) {
+            message.push_str(&format!(" (address {:#x})", event.address));
+        }
+        message.push('.');
+        message.push_str(&stack_text("stack", frames.get(own_frame..).unwrap_or_default()));
+        let anomaly = Anomaly { message, ..Anomaly::from_event(event, None) };
+        self.push(anomaly, model);
+    }
+
+    /// A site as the program named it: a return address, or (tagged) a stack.
+    fn resolve(&mut self, raw: u64, stacks: &StackTable) -> Resolved {
+        if raw & STACK_TAG == 0 {
+            return plain(self.symbols.symbol(raw));
+        }
+        if let Some(resolved) = self.stacks.get(&raw) {
+            return resolved.clone();
+        }
+        let Some(frames) = stacks.frames(raw & !STACK_TAG) else {
+            return plain(self.symbols.symbol(0));
+        };
+        // The call itself says the heap; the stack, every inlined function
+        // of every frame, says whose code it was.
+        let first = self.symbols.symbol(frames[0]);
+        let mut stack: Vec<Site> = Vec::new();
+        let mut own_frame = None;
+        for &frame in &frames {
+            let in_runtime = self.symbols.symbol(frame).in_c_runtime;
+            for function in self.symbols.inlined(frame) {
+                if own_frame.is_none() && !in_runtime && !is_rust_runtime_frame(function.name()) {
+                    own_frame = Some(stack.len());
+                }
+                stack.push(function);
+            }
+        }
+        let own_frame = own_frame.unwrap_or(0);
+        let site = stack.get(own_frame).copied().unwrap_or(first.site);
+        self.stack_of_site.entry(site).or_insert_with(|| stack[own_frame..].to_vec());
+        let resolved =
+            Resolved { site, heap: first.heap, in_c_runtime: first.in_c_runtime, stack: Some(stack), own_frame };
+        self.stacks.insert(raw, resolved.clone());
+        resolved
+    }
+}
+
+fn plain(symbol: Symbol) -> Resolved {
+    Resolved { site: symbol.site, heap: symbol.heap, in_c_runtime: symbol.in_c_runtime, stack: None, own_frame: 0 }
+}
+
+/// A stack as a message's last lines: `label:` then a frame a line.
+fn stack_text(label: &str, frames: &[Site]) -> String {
+    if frames.is_empty() {
+        return String::new();
+    }
+    let mut text = format!("\n    {label}:");
+    for frame in frames.iter().take(FRAMES_SHOWN) {
+        text.push_str("\n      ");
+        text.push_str(frame.name());
+    }
+    if frames.len() > FRAMES_SHOWN {
+        text.push_str(&format!("\n      … {} more", frames.len() - FRAMES_SHOWN));
+    }
+    text
+}
+
+/// A Rust block freed by a direct call to C's free, or a C block freed on
+/// the Rust allocator's path.
+fn foreign_free(owner: Heap, freed_by: Heap, free: &Event) -> Option<Anomaly> {
+    let crossed = matches!((owner, freed_by), (Heap::Rust, Heap::C) | (Heap::C, Heap::Rust));
+    if !crossed {
+        return None;
+    }
+    let event = Event {
+        kind: EventKind::ForeignFree,
+        domain: domain_of(owner),
+        related_address: free.address,
+        related_size: 0,
+        ..*free
+    };
+    let mut anomaly = Anomaly::from_event(&event, None);
+    let (heap, other) = if owner == Heap::Rust { ("Rust", "C library's") } else { ("C", "Rust allocator's") };
+    let allocated_by = anomaly.related_site.as_deref().unwrap_or("(unknown)");
+    anomaly.message = format!(
+        "`{}` passed a {heap}-heap block ({} B, from `{allocated_by}`) to the {other} free. Both are glibc's \
+         malloc here, so it went through; with mimalloc, jemalloc or another C runtime behind either side, \
+         the same call corrupts the heap. Whoever allocates must free.",
+        anomaly.site, event.size
+    );
+    Some(anomaly)
+}
+
+fn domain_of(heap: Heap) -> Domain {
+    if heap == Heap::Rust { Domain::Rust } else { Domain::C }
+}
