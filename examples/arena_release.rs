@@ -14,7 +14,7 @@ use std::ptr::NonNull;
 const ITEMS: usize = 100;
 const ITEM_BYTES: usize = 24;
 
-/// One C item, freed by item_free when dropped.
+/// One C item, freed by `item_free` when dropped.
 struct Item(NonNull<c_void>);
 
 impl Drop for Item {

@@ -1,7 +1,7 @@
 //! Lesson raii-release, as a program: a C buffer opened, filled and closed
 //! on every path of a function, by a guard's `Drop` or by hand.
 //!
-//! Variants: correct, manual-free (the early return forgets buffer_close).
+//! Variants: correct, manual-free (the early return forgets `buffer_close`).
 
 #![allow(unsafe_code, reason = "a lesson in calling C")]
 

@@ -129,7 +129,9 @@ fn main() {
                     println!("the worker died of signal {signal} with {line:?}; starting another");
                     let dead = worker.take();
                     if variant == "isolated-worker" {
-                        dead.map(Worker::stop); // worker_stop: releases the dead worker's block
+                        if let Some(dead) = dead {
+                            dead.stop(); // worker_stop: releases the dead worker's block
+                        }
                     } else {
                         drop(dead); // no worker_stop: the dead worker's block is never released
                     }

@@ -10,50 +10,70 @@ use std::process::Command;
 
 use serde_json::Value;
 
-/// (scenario, variant, kinds the run reports and a recording cannot,
-/// kinds only a recording reports, why).
-const DIFFERENCES: &[(&str, &str, &[&str], &[&str], &str)] = &[
-    (
-        "cstring-into-raw",
-        "c-frees-it",
-        &["leak"],
-        &[],
-        "the lesson's tracker refuses the foreign free, so the block leaks; the plain program's glibc takes it",
-    ),
-    (
-        "ownership-handoff",
-        "double-free-unprotected",
-        &["crash"],
-        &["double_free"],
-        "a recording refuses the double free before glibc can abort",
-    ),
-    (
-        "threads-shared-resource",
-        "unsynchronised",
-        &["lost_update"],
-        &[],
-        "a lost update is the program's own arithmetic, which no allocation shows; the program prints it",
-    ),
-    (
-        "threads-shared-resource",
-        "lock-step",
-        &["lost_update"],
-        &[],
-        "a lost update is the program's own arithmetic, which no allocation shows; the program prints it",
-    ),
+/// Where a recording of the plain program rightly differs from the
+/// lesson's instrumented run of the same variant.
+struct Difference {
+    scenario: &'static str,
+    variant: &'static str,
+    /// Kinds the lesson's run reports that a recording cannot.
+    run_only: &'static [&'static str],
+    /// Kinds only a recording reports.
+    recording_only: &'static [&'static str],
+    /// Why; read by whoever changes the table.
+    #[expect(dead_code, reason = "documentation the test carries with each entry")]
+    why: &'static str,
+}
+
+const LOST_UPDATE: &str =
+    "a lost update is the program's own arithmetic, which no allocation shows; the program prints it";
+
+const DIFFERENCES: &[Difference] = &[
+    Difference {
+        scenario: "cstring-into-raw",
+        variant: "c-frees-it",
+        run_only: &["leak"],
+        recording_only: &[],
+        why: "the lesson's tracker refuses the foreign free, so the block leaks; the plain program's glibc takes it",
+    },
+    Difference {
+        scenario: "ownership-handoff",
+        variant: "double-free-unprotected",
+        run_only: &["crash"],
+        recording_only: &["double_free"],
+        why: "a recording refuses the double free before glibc can abort",
+    },
+    Difference {
+        scenario: "threads-shared-resource",
+        variant: "unsynchronised",
+        run_only: &["lost_update"],
+        recording_only: &[],
+        why: LOST_UPDATE,
+    },
+    Difference {
+        scenario: "threads-shared-resource",
+        variant: "lock-step",
+        run_only: &["lost_update"],
+        recording_only: &[],
+        why: LOST_UPDATE,
+    },
 ];
+
+/// Recorded without `--guard`.
+const UNGUARDED_DIFFERENCES: &[Difference] = &[Difference {
+    scenario: "array-to-slice",
+    variant: "slice-after-free",
+    run_only: &[],
+    recording_only: &["crash"],
+    why: "unguarded, glibc hands the freed block straight back to the copy's Vec, and the debug build's own \
+          check of copy_nonoverlapping aborts on the overlap",
+}];
+
+fn difference<'a>(table: &'a [Difference], scenario: &str, variant: &str) -> Option<&'a Difference> {
+    table.iter().find(|d| d.scenario == scenario && d.variant == variant)
+}
 
 /// What only `--guard` catches: reads and writes out of bounds or after free.
 const GUARDED_KINDS: &[&str] = &["heap_overflow", "use_after_free"];
-
-/// (scenario, variant, kinds a recording without `--guard` adds, why).
-const UNGUARDED_DIFFERENCES: &[(&str, &str, &[&str], &str)] = &[(
-    "array-to-slice",
-    "slice-after-free",
-    &["crash"],
-    "unguarded, glibc hands the freed block straight back to the copy's Vec, and the debug build's own \
-     check of copy_nonoverlapping aborts on the overlap",
-)];
 
 fn ffiscope() -> Command {
     Command::new(env!("CARGO_BIN_EXE_ffiscope"))
@@ -94,10 +114,10 @@ fn every_lessons_program_recorded_reports_what_its_lesson_reports() {
         let (scenario, variant) = (run["scenario"].as_str().unwrap(), run["variant"].as_str().unwrap());
         let mut expected = kinds(run);
         let mut crashes = run["outcome"] == "crashed";
-        if let Some((.., lacks, adds, _why)) = DIFFERENCES.iter().find(|(s, v, ..)| *s == scenario && *v == variant) {
-            expected.retain(|kind| !lacks.contains(&kind.as_str()));
-            expected.extend(adds.iter().map(|kind| (*kind).to_owned()));
-            crashes &= !lacks.contains(&"crash");
+        if let Some(difference) = difference(DIFFERENCES, scenario, variant) {
+            expected.retain(|kind| !difference.run_only.contains(&kind.as_str()));
+            expected.extend(difference.recording_only.iter().map(|kind| (*kind).to_owned()));
+            crashes &= !difference.run_only.contains(&"crash");
         }
         // Every byte past a block's end faults only at alignment 1.
         let (guarded, code, _) = record(&["--guard", "--guard-align", "1"], scenario, variant);
@@ -110,9 +130,8 @@ fn every_lessons_program_recorded_reports_what_its_lesson_reports() {
         }
         let (plain, _, _) = record(&[], scenario, variant);
         expected.retain(|kind| !GUARDED_KINDS.contains(&kind.as_str()));
-        if let Some((.., adds, _why)) = UNGUARDED_DIFFERENCES.iter().find(|(s, v, ..)| *s == scenario && *v == variant)
-        {
-            expected.extend(adds.iter().map(|kind| (*kind).to_owned()));
+        if let Some(difference) = difference(UNGUARDED_DIFFERENCES, scenario, variant) {
+            expected.extend(difference.recording_only.iter().map(|kind| (*kind).to_owned()));
         }
         if kinds(&plain) != expected {
             mismatches.push(format!("{scenario} {variant}: {:?}, expected {expected:?}", kinds(&plain)));

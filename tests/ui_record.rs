@@ -108,3 +108,55 @@ fn a_recording_file_opens_in_the_tab() {
     harness.get_by_label_contains("a second time");
     assert!(harness.state().record().model().heap(Domain::C).stats().allocations >= 1001);
 }
+
+/// A lesson's program (`examples/`), built with the tests.
+fn lesson_program(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_ffiscope")).parent().expect("the binary's folder").join("examples").join(name)
+}
+
+fn record_to_the_end(harness: &mut Harness<'_, FfiscopeApp>) {
+    harness.get_by_label("Start").click();
+    let started = Instant::now();
+    loop {
+        // A frame at a time: while the program runs, frames keep coming.
+        harness.step();
+        if matches!(harness.state().record().state(), RecordState::Ended(_)) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "the recording ends");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.run();
+}
+
+#[test]
+fn a_program_that_crashes_is_reported_and_the_app_records_on() {
+    let program = lesson_program("panic_at_boundary");
+    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
+    harness.run();
+    harness.get_by_label("Record").click();
+    harness.run();
+    for (field, text) in [("Program", program.to_str().unwrap()), ("Arguments", "no-catch-unwind")] {
+        harness.get(by().role(egui::accesskit::Role::TextInput).label(field)).focus();
+        harness.run();
+        harness.get(by().role(egui::accesskit::Role::TextInput).label(field)).type_text(text);
+        harness.run();
+    }
+    harness.get_by_label("Guard blocks").click();
+    harness.get_by_label("Call stacks").click();
+    harness.run();
+    record_to_the_end(&mut harness);
+    harness.get_by_label_contains("Ended: crashed (SIGABRT)");
+    let kinds: Vec<AnomalyKind> = harness.state().record().model().anomalies().iter().map(|a| a.kind).collect();
+    assert_eq!(kinds, [AnomalyKind::Panic, AnomalyKind::Crash]);
+    harness.get_by_label_contains("tried to unwind out of `panic_at_boundary::unchecked_callback");
+    // The app is whole: the same program's correct variant records to its end.
+    harness.get(by().role(egui::accesskit::Role::TextInput).label("Arguments")).focus();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get(by().role(egui::accesskit::Role::TextInput).label("Arguments")).type_text("correct");
+    harness.run();
+    record_to_the_end(&mut harness);
+    harness.get_by_label_contains("Ended: exited with 0");
+    assert!(harness.state().record().model().anomalies().is_empty());
+}

@@ -87,11 +87,22 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     let mut finished = recording.finish(&mut model);
     let status = finished.status;
     let signal = status.and_then(|s| s.signal());
-    let leaks = finished.interpreter.leaks(&model, &suppressions);
+    let leaks = finished.leaks(&model, &suppressions);
     let mut report = Report::with_leaks(program, RECORDED, 0, &model, &leaks);
     if let Some(signal) = signal {
         report.outcome = Outcome::Crashed;
         report.signal = Some(signal_label(signal));
+        if !report.anomalies.iter().any(|a| a.kind == AnomalyKind::Crash) {
+            // No fault of its own reported it: the signal came from outside (a kill).
+            report.anomalies.push(AnomalyReport {
+                kind: AnomalyKind::Crash,
+                domain: None,
+                site: program.clone(),
+                bytes: 0,
+                step: None,
+                message: format!("The program was killed by {} from outside.", signal_label(signal)),
+            });
+        }
     }
     if !finished.recorded {
         report.anomalies.push(AnomalyReport {
@@ -125,12 +136,36 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     ExitCode::from(status.and_then(|s| s.code()).map_or(1, |code| code as u8))
 }
 
-/// What the text report adds for a recording: how complete it is, and how
-/// many blocks' heap nothing could tell.
+/// What the text report adds for a recording: how complete it is, what
+/// it kept to the end, and what it could not tell.
 fn footnotes(finished: &Finished, crashed: bool) -> String {
     let mut notes = String::new();
     if finished.recorded && !finished.complete && !crashed {
         notes.push_str("  the program ended without handing over its last events (killed, or it left through _exit)\n");
+    }
+    if finished.recorded && !finished.complete {
+        notes.push_str("  it did not reach its exit, so what it still held is not counted as leaked\n");
+    }
+    let reachable = finished.interpreter.reachable_blocks();
+    if reachable > 0 {
+        let _ = writeln!(
+            notes,
+            "  {reachable} block(s), {} B, still reachable at exit (from globals or thread-local storage): kept, not leaked",
+            finished.interpreter.reachable_bytes
+        );
+    }
+    if let Some(unguarded) = finished.unguarded.filter(|&n| n > 0) {
+        let _ = writeln!(
+            notes,
+            "  {unguarded} block(s) unguarded: too many live at once for the kernel's map count, or too large"
+        );
+    }
+    if finished.stacks_dropped > 0 {
+        let _ = writeln!(
+            notes,
+            "  {} call(s) named by their return address alone: the stack table was full",
+            finished.stacks_dropped
+        );
     }
     let uncertain = finished.interpreter.uncertain_blocks;
     if uncertain > 0 {

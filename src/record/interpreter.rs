@@ -5,6 +5,8 @@
 //! that could not unwind and crashed children said with their stacks, and
 //! at exit the blocks still reachable set apart from the leaks.
 
+use std::fmt::Write as _;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::suppressions::Suppressions;
@@ -207,7 +209,7 @@ impl Interpreter {
         let mut message = format!("The program was killed by {signal} at `{site}`");
         // Only a memory fault's address means anything (an abort's is the sender's pid).
         if [libc::SIGSEGV, libc::SIGBUS].contains(&(event.related_size as i32)) {
-            message.push_str(&format!(" (address {:#x})", event.address));
+            let _ = write!(message, " (address {:#x})", event.address);
         }
         message.push('.');
         message.push_str(&stack_text("stack", frames.get(own_frame..).unwrap_or_default()));
@@ -265,7 +267,7 @@ fn stack_text(label: &str, frames: &[Site]) -> String {
         text.push_str(frame.name());
     }
     if frames.len() > FRAMES_SHOWN {
-        text.push_str(&format!("\n      … {} more", frames.len() - FRAMES_SHOWN));
+        let _ = write!(text, "\n      … {} more", frames.len() - FRAMES_SHOWN);
     }
     text
 }

@@ -21,6 +21,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use crate::ffi::record_channel::{Channel, ChannelState};
 use crate::track::Model;
 pub use interpreter::Interpreter;
+use suppressions::Suppressions;
 
 /// Events the shared ring holds: 18 MiB of them.
 const CHANNEL_EVENTS: usize = 1 << 18;
@@ -166,6 +167,8 @@ impl Recording {
             status,
             complete: self.channel.state() == ChannelState::Finished,
             recorded: self.channel.recorded_pid().is_some(),
+            unguarded: self.channel.guard(),
+            stacks_dropped: self.channel.stacks_dropped(),
             interpreter: self.interpreter,
         }
     }
@@ -180,5 +183,17 @@ pub struct Finished {
     pub complete: bool,
     /// The preloaded library started recording at all.
     pub recorded: bool,
+    /// With `--guard`: how many blocks the guard had no room for.
+    pub unguarded: Option<u64>,
+    /// Stacks the channel's table had no room for.
+    pub stacks_dropped: u64,
     pub interpreter: Interpreter,
+}
+
+impl Finished {
+    /// The leaks, when the program reached its exit: one killed or crashed
+    /// was still using what it held.
+    pub fn leaks(&self, model: &Model, suppressions: &Suppressions) -> Vec<crate::track::Anomaly> {
+        if self.complete { self.interpreter.leaks(model, suppressions) } else { Vec::new() }
+    }
 }

@@ -31,6 +31,8 @@ pub enum RecordCommand {
     SetFolder(String),
     /// Whether the next recording guards every block (`record --guard`).
     SetGuard(bool),
+    /// Whether the next recording keeps call stacks (`record --stack 16`).
+    SetStacks(bool),
     SetRecordingFile(String),
     /// Reads a recording written by `record --out` into the tab.
     OpenRecording,
@@ -69,11 +71,15 @@ pub struct RecordSession {
     pub arguments: String,
     pub folder: String,
     pub guard: bool,
+    pub stacks: bool,
     /// A recording to open (`record --out`'s file).
     pub recording_file: String,
     shared: Arc<Shared>,
     worker: Option<JoinHandle<()>>,
 }
+
+/// Frames kept of each call's stack when the tab asks for stacks.
+const STACK_FRAMES: u8 = 16;
 
 fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
@@ -88,6 +94,7 @@ impl RecordSession {
             RecordCommand::SetArguments(text) => self.arguments = text,
             RecordCommand::SetFolder(text) => self.folder = text,
             RecordCommand::SetGuard(on) => self.guard = on,
+            RecordCommand::SetStacks(on) => self.stacks = on,
             RecordCommand::SetRecordingFile(text) => self.recording_file = text,
             RecordCommand::OpenRecording => self.open_recording(),
         }
@@ -162,7 +169,7 @@ impl RecordSession {
             working_dir: Some(self.folder.trim()).filter(|f| !f.is_empty()).map(Into::into),
             output: ProgramOutput::Captured,
             guard: self.guard.then_some(8),
-            stack: None,
+            stack: self.stacks.then_some(STACK_FRAMES),
         };
         self.worker = Some(std::thread::spawn(move || record(&spec, &shared)));
     }
@@ -198,7 +205,7 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
     }
     let mut model = locked(&shared.model);
     let finished = recording.finish(&mut model);
-    for leak in finished.interpreter.leaks(&model, &Suppressions::default()) {
+    for leak in finished.leaks(&model, &Suppressions::default()) {
         model.push_anomaly(leak);
     }
     drop(model);

@@ -21,51 +21,7 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
     let mut commands = Vec::new();
     let state = session.state();
     let running = matches!(state, RecordState::Running { .. });
-    ui.horizontal_wrapped(|ui| {
-        commands.extend(
-            field_ui(ui, "Program", &session.program, 220.0, "/path/to/program, or a name on PATH")
-                .map(RecordCommand::SetProgram),
-        );
-        commands.extend(
-            field_ui(ui, "Arguments", &session.arguments, 200.0, "as a shell would take them")
-                .map(RecordCommand::SetArguments),
-        );
-        commands.extend(
-            field_ui(ui, "Folder", &session.folder, 140.0, "where it runs (this one if empty)")
-                .map(RecordCommand::SetFolder),
-        );
-        let mut guard = session.guard;
-        if ui
-            .add_enabled(!running, egui::Checkbox::new(&mut guard, "Guard blocks"))
-            .on_hover_text(
-                "Every block on pages of its own: an overflow or a use after free is caught where it happens \
-                 (record --guard). Slower: two system calls per malloc and free.",
-            )
-            .changed()
-        {
-            commands.push(RecordCommand::SetGuard(guard));
-        }
-        if running {
-            if ui.button("Stop").on_hover_text("Ends the program; what it recorded stays").clicked() {
-                commands.push(RecordCommand::Stop);
-            }
-        } else {
-            let ready = !session.program.trim().is_empty();
-            if ui
-                .add_enabled(ready, egui::Button::new("Start"))
-                .on_hover_text("Runs the program with its allocator recorded")
-                .clicked()
-            {
-                commands.push(RecordCommand::Start);
-            }
-        }
-        ui.label(match &state {
-            RecordState::Idle => RichText::new("Not recording").weak(),
-            RecordState::Running { pid: 0 } => RichText::new("Starting…"),
-            RecordState::Running { pid } => RichText::new(format!("Recording, process {pid}")),
-            RecordState::Ended(how) => RichText::new(format!("Ended: {how}")),
-        });
-    });
+    commands.extend(program_row_ui(ui, session, &state));
     ui.horizontal_wrapped(|ui| {
         ui.weak("or open one made with record --out:");
         commands.extend(
@@ -120,6 +76,70 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
         },
     );
     commands.into_iter().map(Command::Record).collect()
+}
+
+/// The program to record, its arguments, folder and options; Start or
+/// Stop; and where the recording is.
+fn program_row_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> Vec<RecordCommand> {
+    let mut commands = Vec::new();
+    let running = matches!(state, RecordState::Running { .. });
+    ui.horizontal_wrapped(|ui| {
+        commands.extend(
+            field_ui(ui, "Program", &session.program, 220.0, "/path/to/program, or a name on PATH")
+                .map(RecordCommand::SetProgram),
+        );
+        commands.extend(
+            field_ui(ui, "Arguments", &session.arguments, 200.0, "as a shell would take them")
+                .map(RecordCommand::SetArguments),
+        );
+        commands.extend(
+            field_ui(ui, "Folder", &session.folder, 140.0, "where it runs (this one if empty)")
+                .map(RecordCommand::SetFolder),
+        );
+        let mut guard = session.guard;
+        if ui
+            .add_enabled(!running, egui::Checkbox::new(&mut guard, "Guard blocks"))
+            .on_hover_text(
+                "Every block on pages of its own: an overflow or a use after free is caught where it happens \
+                 (record --guard). Slower: two system calls per malloc and free.",
+            )
+            .changed()
+        {
+            commands.push(RecordCommand::SetGuard(guard));
+        }
+        let mut stacks = session.stacks;
+        if ui
+            .add_enabled(!running, egui::Checkbox::new(&mut stacks, "Call stacks"))
+            .on_hover_text(
+                "16 frames of each call's stack (record --stack 16): Rust's blocks named by your own code's line, \
+                 not the allocator's. Slower: an unwind per call.",
+            )
+            .changed()
+        {
+            commands.push(RecordCommand::SetStacks(stacks));
+        }
+        if running {
+            if ui.button("Stop").on_hover_text("Ends the program; what it recorded stays").clicked() {
+                commands.push(RecordCommand::Stop);
+            }
+        } else {
+            let ready = !session.program.trim().is_empty();
+            if ui
+                .add_enabled(ready, egui::Button::new("Start"))
+                .on_hover_text("Runs the program with its allocator recorded")
+                .clicked()
+            {
+                commands.push(RecordCommand::Start);
+            }
+        }
+        ui.label(match state {
+            RecordState::Idle => RichText::new("Not recording").weak(),
+            RecordState::Running { pid: 0 } => RichText::new("Starting…"),
+            RecordState::Running { pid } => RichText::new(format!("Recording, process {pid}")),
+            RecordState::Ended(how) => RichText::new(format!("Ended: {how}")),
+        });
+    });
+    commands
 }
 
 /// A labelled one-line field, kept on one line with its label; the new
