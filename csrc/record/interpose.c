@@ -22,7 +22,7 @@
  * With --guard (FFISCOPE_RECORD_GUARD), blocks come from guard.c instead:
  * each on pages of its own, so an overflow or a use after free faults; the
  * SIGSEGV handler here has guard.c explain the fault, reports it and lets
- * the program go on. With --stack N (FFISCOPE_RECORD_STACK), every call's
+ * the program go on. With --stack N (FFISCOPE_RECORD_STACK), every allocation's
  * site is its call stack (stacks.c); a fault, a crash and a child that
  * died always carry theirs. At exit, the blocks still live are told
  * reachable or lost (reach.c).
@@ -466,7 +466,7 @@ static void *adopted(fs_tracker *t, void *ptr, size_t size, const char *site) {
     return ptr;
 }
 
-/* The site a recorded call is named by: its return address, or with
+/* The site an allocation is named by: its return address, or with
  * --stack its call stack. */
 static const char *site_of(const char *return_address) {
     if (stack_depth == 0) {
@@ -490,8 +490,10 @@ static void *allocated(fs_tracker *t, size_t size, size_t alignment, const char 
 }
 
 /* Releases ptr through the tracker; glibc's when the tracker never saw it. */
-static void released(fs_tracker *t, void *ptr, const char *return_address) {
-    const char *site = site_of(return_address);
+/* A free is named by its return address alone, even with --stack: a
+ * stack per free would double the cost, and the free's own line is what a
+ * foreign or double free report needs. */
+static void released(fs_tracker *t, void *ptr, const char *site) {
     int result;
     KEEP_ERRNO(working_for = site; result = tracker_release(t, ptr, site); report_damage(t, site));
     if (result == RELEASE_UNKNOWN && !guard_owns(ptr)) {

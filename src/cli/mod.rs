@@ -150,9 +150,9 @@ pub enum Command {
         #[arg(long, value_name = "BYTES", default_value_t = 8, requires = "guard",
               value_parser = clap::builder::PossibleValuesParser::new(["1", "2", "4", "8", "16"]).map(|v| v.parse::<u8>().unwrap_or(8)))]
         guard_align: u8,
-        /// Keep N frames of each call's stack (up to 32), and name Rust's
+        /// Keep N frames of each allocation's stack (up to 32), and name Rust's
         /// blocks by the first frame of the program's own code rather than
-        /// the allocator's line. Costs an unwind per call.
+        /// the allocator's line. Costs an unwind per allocation.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=32))]
         stack: Option<u8>,
         /// The program and its arguments, after `--`.

@@ -37,7 +37,7 @@ pub struct RecordSpec {
     /// Every block guarded (`--guard`), with at least this alignment:
     /// overflows and uses after free fault where they happen.
     pub guard: Option<u8>,
-    /// Frames kept of each call's stack (`--stack`).
+    /// Frames kept of each allocation's stack (`--stack`).
     pub stack: Option<u8>,
 }
 

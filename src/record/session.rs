@@ -78,7 +78,7 @@ pub struct RecordSession {
     worker: Option<JoinHandle<()>>,
 }
 
-/// Frames kept of each call's stack when the tab asks for stacks.
+/// Frames kept of each allocation's stack when the tab asks for stacks.
 const STACK_FRAMES: u8 = 16;
 
 fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

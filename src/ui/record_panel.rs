@@ -37,7 +37,9 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
     if state == RecordState::Idle {
         ui.label(
             "Any dynamically linked program: its C heap and its Rust heap told apart by the call behind each \
-             block, frees across them flagged, double frees refused, leaks named at exit.",
+             block, frees across them flagged, double frees refused, a crash or a panic into C named with its \
+             stack, and as leaks what it can no longer reach at exit. Guard blocks catches overflows and uses \
+             after free where they happen; Call stacks names Rust's blocks by your own line.",
         );
         return commands.into_iter().map(Command::Record).collect();
     }
@@ -111,8 +113,8 @@ fn program_row_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> 
         if ui
             .add_enabled(!running, egui::Checkbox::new(&mut stacks, "Call stacks"))
             .on_hover_text(
-                "16 frames of each call's stack (record --stack 16): Rust's blocks named by your own code's line, \
-                 not the allocator's. Slower: an unwind per call.",
+                "16 frames of each allocation's stack (record --stack 16): Rust's blocks named by your own code's line, \
+                 not the allocator's. Slower: an unwind per allocation.",
             )
             .changed()
         {
