@@ -291,7 +291,9 @@ pub fn allocation_plot_ui(ui: &mut Ui, model: &Model, x_axis: XAxis, measures: &
         Plot::new((id_salt, title))
             .id(plot_id(id_salt, title))
             .height(each)
-            .legend(Legend::default())
+            // Small and see-through: on a short plot (a projector, 1024×640)
+            // the legend would otherwise hide the newest data.
+            .legend(Legend::default().text_style(egui::TextStyle::Small).background_alpha(0.55))
             .link_axis(link, [true, false])
             // Counts are never negative; an empty plot still shows a sensible frame.
             .include_y(0.0)
