@@ -383,3 +383,42 @@ fn guarded_blocks_catch_overflows_and_uses_after_free_where_they_happen_and_the_
     }
     assert_eq!(report["c_heap"]["frees"], report["c_heap"]["allocations"].as_u64().unwrap() - 1, "{report}");
 }
+
+const KEPT_AND_LOST: &str = r#"
+#include <stdlib.h>
+#include <string.h>
+
+static char *kept_in_a_global;
+static _Thread_local char *kept_in_tls;
+
+static char *copy_of(const char *text) { return strdup(text); }
+
+int main(void) {
+    kept_in_a_global = malloc(100);
+    kept_in_tls = malloc(200);
+    char **chain = malloc(sizeof *chain); /* reachable only through the global's block */
+    *chain = malloc(300);
+    memcpy(kept_in_a_global, &chain, sizeof chain);
+    volatile char *lost = copy_of("nobody frees me"); /* line 17 */
+    lost = NULL;
+    (void)lost;
+    return 0;
+}
+"#;
+
+#[test]
+fn a_leak_is_what_the_program_can_no_longer_reach_and_strdup_names_its_releaser() {
+    let program = compile_c("kept", KEPT_AND_LOST, &["-O0"]);
+    let output = record(&["--json"], &program, &[]);
+    let plain = report(&output);
+    let leaks: Vec<&Value> = plain["anomalies"].as_array().unwrap().iter().filter(|a| a["kind"] == "leak").collect();
+    assert_eq!(leaks.len(), 1, "only the strdup'd string is lost: {plain}");
+    assert_eq!(leaks[0]["bytes"], 16, "{plain}");
+    assert!(leaks[0]["message"].as_str().unwrap().contains("must release it with `free`"), "{plain}");
+    // With stacks, it is named by the program's own call.
+    let stacked = report(&record(&["--json", "--stack", "8"], &program, &[]));
+    let leak = stacked["anomalies"].as_array().unwrap().iter().find(|a| a["kind"] == "leak").expect("the leak");
+    assert_eq!(leak["site"].as_str(), Some("copy_of (kept.c:8)"), "{stacked}");
+    let text = String::from_utf8_lossy(&record(&[], &program, &[]).stderr).into_owned();
+    assert!(text.contains("4 block(s), 608 B, still reachable at exit"), "{text}");
+}

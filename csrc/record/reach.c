@@ -88,10 +88,12 @@ static uintptr_t own_base;
 
 static int scan_module(struct dl_phdr_info *info, size_t size, void *context) {
     (void)size;
-    /* Not this library's globals, nor the C library's: its allocator's
-     * own state points at chunks beside live blocks, and what it keeps
-     * for itself is the runtime's, not the program's. */
-    if (info->dlpi_addr == own_base || (info->dlpi_name && strstr(info->dlpi_name, "/libc.so"))) {
+    /* Not this library's globals: they point at the tracker. The C
+     * library's are roots: it keeps what setlocale and stdio made. (Its
+     * allocator's bins point at free chunks, whose headers may lie in the
+     * last bytes of a live block: a few such blocks may count as
+     * reachable, never the other way round.) */
+    if (info->dlpi_addr == own_base) {
         return 0;
     }
     for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {

@@ -45,6 +45,8 @@ pub struct Interpreter {
     stacks: FxHashMap<u64, Resolved>,
     /// A stack for each site named by one, to show with its leaks.
     stack_of_site: FxHashMap<Site, Vec<Site>>,
+    /// How a site's blocks are released, where the library that made them says.
+    releaser_of_site: FxHashMap<Site, &'static str>,
     /// Where every event and anomaly is also written, with `--out`.
     pub trace: Option<TraceWriter>,
     /// The program image the symbols are for (see `Channel::image`).
@@ -108,7 +110,8 @@ impl Interpreter {
             return Vec::new();
         }
         let runtime: FxHashSet<&str> = self.runtime_sites.iter().map(|site| site.name()).collect();
-        let mut leaks = model.leak_anomalies_except(&|address| self.reachable.contains(&address), &|_| None);
+        let releaser = |site: &str| self.releaser_of_site.get(&Site::intern(site)).copied();
+        let mut leaks = model.leak_anomalies_except(&|address| self.reachable.contains(&address), &releaser);
         leaks.retain(|leak| !runtime.contains(leak.site.as_str()) && !suppressions.suppresses(&leak.site));
         for leak in &mut leaks {
             if let Some(stack) = self.stack_of_site.get(&Site::intern(&leak.site)) {
@@ -217,16 +220,30 @@ impl Interpreter {
         self.push(anomaly, model);
     }
 
+    /// A site named by its return address alone. The C library's code is
+    /// the runtime's, but for the functions that make a block for their
+    /// caller (`strdup`), whose releaser is then known.
+    fn plain(&mut self, symbol: Symbol) -> Resolved {
+        let releaser = if symbol.in_c_runtime { releaser_of(symbol.site.name()) } else { None };
+        if let Some(releaser) = releaser {
+            self.releaser_of_site.entry(symbol.site).or_insert(releaser);
+        }
+        let in_c_runtime = symbol.in_c_runtime && releaser.is_none();
+        Resolved { site: symbol.site, heap: symbol.heap, in_c_runtime, stack: None, own_frame: 0 }
+    }
+
     /// A site as the program named it: a return address, or (tagged) a stack.
     fn resolve(&mut self, raw: u64, stacks: &StackTable) -> Resolved {
         if raw & STACK_TAG == 0 {
-            return plain(self.symbols.symbol(raw));
+            let symbol = self.symbols.symbol(raw);
+            return self.plain(symbol);
         }
         if let Some(resolved) = self.stacks.get(&raw) {
             return resolved.clone();
         }
         let Some(frames) = stacks.frames(raw & !STACK_TAG) else {
-            return plain(self.symbols.symbol(0));
+            let symbol = self.symbols.symbol(0);
+            return self.plain(symbol);
         };
         // The call itself says the heap; the stack, every inlined function
         // of every frame, says whose code it was.
@@ -244,16 +261,53 @@ impl Interpreter {
         }
         let own_frame = own_frame.unwrap_or(0);
         let site = stack.get(own_frame).copied().unwrap_or(first.site);
+        let releaser = releaser_in(&stack[..own_frame]);
+        if let Some(releaser) = releaser {
+            self.releaser_of_site.entry(site).or_insert(releaser);
+        }
+        // A block the C library made for the caller (`strdup`) is the
+        // program's; one it made for itself (stdout's buffer) is not.
+        let in_c_runtime = first.in_c_runtime && releaser.is_none();
         self.stack_of_site.entry(site).or_insert_with(|| stack[own_frame..].to_vec());
-        let resolved =
-            Resolved { site, heap: first.heap, in_c_runtime: first.in_c_runtime, stack: Some(stack), own_frame };
+        let resolved = Resolved { site, heap: first.heap, in_c_runtime, stack: Some(stack), own_frame };
         self.stacks.insert(raw, resolved.clone());
         resolved
     }
 }
 
-fn plain(symbol: Symbol) -> Resolved {
-    Resolved { site: symbol.site, heap: symbol.heap, in_c_runtime: symbol.in_c_runtime, stack: None, own_frame: 0 }
+/// Library functions that hand the caller a block, and how it is given
+/// back: found among a stack's frames above the program's own.
+const RELEASERS: &[(&str, &str)] = &[
+    ("alloc::ffi::c_str::CString", "`CString::from_raw`, then drop"),
+    ("alloc::boxed::Box", "`Box::from_raw`, then drop"),
+    ("alloc::vec::Vec", "`Vec::from_raw_parts`, then drop"),
+    ("alloc::string::String", "`String::from_raw_parts`, then drop"),
+    ("strdup", "`free`"),
+    ("__strdup", "`free`"),
+    ("strndup", "`free`"),
+    ("__strndup", "`free`"),
+    ("asprintf", "`free`"),
+    ("vasprintf", "`free`"),
+    ("getline", "`free`"),
+    ("getdelim", "`free`"),
+    ("realpath", "`free`"),
+];
+
+/// How a block made by the function named so is given back, if it is one
+/// of `RELEASERS` (a name without debug information is "near" its symbol).
+fn releaser_of(name: &str) -> Option<&'static str> {
+    let name = name.strip_prefix("near ").unwrap_or(name);
+    RELEASERS
+        .iter()
+        .find(|(maker, _)| {
+            name.strip_prefix(maker).is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', ':', '<']))
+        })
+        .map(|&(_, releaser)| releaser)
+}
+
+/// The releaser of the outermost library function that made the block.
+fn releaser_in(library_frames: &[Site]) -> Option<&'static str> {
+    library_frames.iter().rev().find_map(|frame| releaser_of(frame.name()))
 }
 
 /// A stack as a message's last lines: `label:` then a frame a line.
