@@ -48,6 +48,7 @@ enum fs_event_kind {
     FS_EVENT_REALLOC = 2, /* address/size: new block; related_*: old block */
     FS_EVENT_REACHABLE = 3, /* a recording's exit: this live block is still reachable */
     FS_EVENT_IMAGE = 4,     /* a recorded process exec'd: address is its new image's number */
+    FS_EVENT_LOST_WITH = 5, /* a recording's exit: this lost block is reachable only from lost ones */
     /* Anomalies: the operation was refused or the damage is reported. */
     FS_EVENT_DOUBLE_FREE = 16,
     FS_EVENT_INVALID_FREE = 17,   /* never allocated, or an interior pointer */

@@ -160,6 +160,14 @@ static size_t natural_alignment(size_t size) {
     return wanted < 16 ? wanted : 16;
 }
 
+/* Makes a span's pages (data and guard) inaccessible and empty again. */
+static void close_span(const span *s) {
+    void *data = (void *)page_address(s->first_page);
+    size_t bytes = (size_t)(s->pages + 1) * pool.page;
+    mprotect(data, bytes, PROT_NONE);
+    madvise(data, bytes, MADV_DONTNEED);
+}
+
 void *guard_allocate(size_t size, size_t alignment, const char *site) {
     if (!pool.base || alignment > pool.page || size > REGION_BYTES / 4) {
         return NULL;
@@ -178,6 +186,9 @@ void *guard_allocate(size_t size, size_t alignment, const char *site) {
         return NULL;
     }
     span *s = &pool.spans[index];
+    if (s->reported) {
+        close_span(s); /* a fault after its eviction opened it: its guard page too */
+    }
     uintptr_t data = page_address(s->first_page);
     if (mprotect((void *)data, (size_t)pages * pool.page, PROT_READ | PROT_WRITE) != 0) {
         give_back_span(index);
@@ -204,14 +215,6 @@ void *guard_allocate(size_t size, size_t alignment, const char *site) {
 size_t guard_size(const void *ptr) {
     span *s = span_at((uintptr_t)ptr);
     return s && s->state == SPAN_LIVE ? s->size : 0;
-}
-
-/* Makes a span's pages (data and guard) inaccessible and empty again. */
-static void close_span(const span *s) {
-    void *data = (void *)page_address(s->first_page);
-    size_t bytes = (size_t)(s->pages + 1) * pool.page;
-    mprotect(data, bytes, PROT_NONE);
-    madvise(data, bytes, MADV_DONTNEED);
 }
 
 bool guard_release(void *ptr, const char *free_site, guard_finding *damage) {

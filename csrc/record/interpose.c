@@ -72,12 +72,31 @@ static size_t stack_depth;
 /* glibc's, found on first use: it has no __libc_ name. */
 static size_t (*libc_usable_size)(void *ptr);
 
+/* Every thread that made a recorded call, by thread pointer: at exit,
+ * their stacks and TLS are roots of the leak check (reach.c). */
+#define THREADS_KNOWN 4096u
+static uintptr_t threads_seen[THREADS_KNOWN];
+static _Atomic size_t threads_seen_count;
+static _Thread_local bool thread_seen;
+
+static void see_thread(void) {
+    thread_seen = true;
+    size_t slot = atomic_fetch_add_explicit(&threads_seen_count, 1, memory_order_relaxed);
+    if (slot < THREADS_KNOWN) {
+        threads_seen[slot] = (uintptr_t)__builtin_thread_pointer();
+    }
+}
+
 /* The tracker, when this call should be recorded. */
 static inline fs_tracker *recording(void) {
     if (inside) {
         return NULL;
     }
-    return atomic_load_explicit(&recorder, memory_order_acquire);
+    fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
+    if (t && !thread_seen) {
+        see_thread();
+    }
+    return t;
 }
 
 /* ---- the backing allocator: glibc's own ---------------------------------- */
@@ -286,6 +305,7 @@ static uintptr_t fault_pc(void *context) {
  * other fatal signal is reported as the crash it is, with the stack it
  * happened on (ffiscope tells a panic that could not unwind from it). */
 static void on_fatal_signal(int signal, siginfo_t *info, void *context) {
+    reach_recover_from_fault();
     guard_finding finding;
     fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
     if (!t || inside) {
@@ -422,8 +442,9 @@ __attribute__((constructor(101))) static void start_recording(void) {
     inside = false;
 }
 
-static void note_reachable(fs_tracker *t, const fs_block *block) {
-    tracker_note(t, FS_EVENT_REACHABLE, (uintptr_t)block->address, (size_t)block->size);
+static void note_reach(fs_tracker *t, const fs_block *block, enum reach_state state) {
+    uint8_t kind = state == REACH_KEPT ? FS_EVENT_REACHABLE : FS_EVENT_LOST_WITH;
+    tracker_note(t, kind, (uintptr_t)block->address, (size_t)block->size);
 }
 
 /* Runs after the program's own destructors (the preload was initialised
@@ -436,7 +457,8 @@ __attribute__((destructor(101))) static void finish_recording(void) {
     }
     inside = true;
     /* While the forwarder still runs, so the ring has room for the news. */
-    reach_live_blocks(t, note_reachable);
+    size_t threads = atomic_load_explicit(&threads_seen_count, memory_order_relaxed);
+    reach_live_blocks(t, note_reach, threads_seen, threads < THREADS_KNOWN ? threads : THREADS_KNOWN);
     atomic_store_explicit(&forwarder_stop, true, memory_order_release);
     pthread_join(forwarder, NULL);
     atomic_store_explicit(&recorder, NULL, memory_order_release);

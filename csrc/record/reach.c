@@ -10,8 +10,12 @@
  *
  * The interposer's own globals are not roots: they point at the tracker,
  * whose tables name every block. The tracker's memory comes from mmap and
- * is never scanned. Other threads still running at exit are not stopped,
- * and their stacks are not scanned.
+ * is never scanned. Other threads that made allocations are roots too:
+ * their stacks and TLS (the mapping their thread pointer is in, as far as
+ * it is in memory), for a thread still ending (a scoped thread runs its
+ * TLS destructors after `scope` returns) or still running holds its
+ * blocks. They are not stopped: one may free a block while it is read, so
+ * each range is read under a fault guard, and a fault skips its rest.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -21,6 +25,7 @@
 #include "../tracker_shard.h"
 
 #include <dlfcn.h>
+#include <setjmp.h>
 #include <fcntl.h>
 #include <link.h>
 #include <stdlib.h>
@@ -31,7 +36,8 @@
 typedef struct scan {
     fs_block *blocks; /* sorted by address */
     size_t count;
-    uint8_t *reached;
+    uint8_t *reached; /* per block: 0 lost, or the enum reach_state it was reached in */
+    uint8_t mark;     /* what a block reached now is marked */
     uint32_t *pending; /* blocks reached whose words are yet to be read */
     size_t pending_count;
 } scan;
@@ -78,9 +84,41 @@ static void scan_words(scan *s, uintptr_t start, uintptr_t end) {
         }
         int64_t found = block_holding(s, word);
         if (found >= 0 && !s->reached[found]) {
-            s->reached[found] = 1;
+            s->reached[found] = s->mark;
             s->pending[s->pending_count++] = (uint32_t)found;
         }
+    }
+}
+
+/* Where a fault while reading a range goes back to (this thread's). */
+static _Thread_local sigjmp_buf *fault_exit;
+
+void reach_recover_from_fault(void) {
+    if (fault_exit) {
+        siglongjmp(*fault_exit, 1);
+    }
+}
+
+/* scan_words, but a range that faults (freed meanwhile) is given up. The
+ * signal mask is not saved: the handler runs with SA_NODEFER, so nothing
+ * is left blocked. */
+static void scan_range(scan *s, uintptr_t start, uintptr_t end) {
+    sigjmp_buf here;
+    if (sigsetjmp(here, 0) == 0) {
+        fault_exit = &here;
+        scan_words(s, start, end);
+    }
+    fault_exit = NULL;
+}
+
+static void scan_block(scan *s, const fs_block *b) {
+    scan_range(s, (uintptr_t)b->address, (uintptr_t)(b->address + b->size));
+}
+
+/* Reads the words of every block reached and not yet read. */
+static void drain_pending(scan *s) {
+    while (s->pending_count > 0) {
+        scan_block(s, &s->blocks[s->pending[--s->pending_count]]);
     }
 }
 
@@ -100,7 +138,7 @@ static int scan_module(struct dl_phdr_info *info, size_t size, void *context) {
         const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
         if (segment->p_type == PT_LOAD && (segment->p_flags & PF_W)) {
             uintptr_t start = info->dlpi_addr + segment->p_vaddr;
-            scan_words(context, start, start + segment->p_memsz);
+            scan_range(context, start, start + segment->p_memsz);
         }
     }
     return 0;
@@ -163,10 +201,36 @@ static void scan_static_tls(scan *s) {
     }
     uintptr_t from = thread - start > size ? thread - size : start;
     uintptr_t to = end - thread > size ? thread + size : end;
-    scan_words(s, from, to);
+    scan_range(s, from, to);
 }
 
-bool reach_live_blocks(fs_tracker *t, void (*reached)(fs_tracker *t, const fs_block *block)) {
+/* Another thread's stack and TLS: glibc keeps them, with its control
+ * block, in the one mapping its thread pointer is in. Only the pages in
+ * memory are read. */
+static void scan_thread_area(scan *s, uintptr_t thread) {
+    uintptr_t start;
+    uintptr_t end;
+    if (!mapping_of(thread, &start, &end)) {
+        return;
+    }
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t pages = (end - start) / page;
+    unsigned char *resident = scratch(pages);
+    if (!resident) {
+        return;
+    }
+    if (mincore((void *)start, end - start, resident) == 0) {
+        for (size_t p = 0; p < pages; p++) {
+            if (resident[p] & 1) {
+                scan_range(s, start + p * page, start + (p + 1) * page);
+            }
+        }
+    }
+    munmap(resident, pages ? pages : 1);
+}
+
+bool reach_live_blocks(fs_tracker *t, void (*note)(fs_tracker *t, const fs_block *block, enum reach_state state),
+                       const uintptr_t *threads, size_t thread_count) {
     Dl_info self;
     if (dladdr((void *)&reach_live_blocks, &self)) {
         own_base = (uintptr_t)self.dli_fbase;
@@ -177,7 +241,7 @@ bool reach_live_blocks(fs_tracker *t, void (*reached)(fs_tracker *t, const fs_bl
     }
     count += count / 8 + 64; /* blocks allocated meanwhile, by other threads */
     scan s = {.blocks = scratch(count * sizeof(fs_block)), .reached = scratch(count),
-              .pending = scratch(count * sizeof(uint32_t))};
+              .pending = scratch(count * sizeof(uint32_t)), .mark = REACH_KEPT};
     bool ready = s.blocks && s.reached && s.pending;
     if (ready) {
         s.count = fs_live_blocks(t, s.blocks, count);
@@ -185,13 +249,30 @@ bool reach_live_blocks(fs_tracker *t, void (*reached)(fs_tracker *t, const fs_bl
         qsort(s.blocks, s.count, sizeof *s.blocks, by_address);
         dl_iterate_phdr(scan_module, &s);
         scan_static_tls(&s);
-        while (s.pending_count > 0) {
-            const fs_block *b = &s.blocks[s.pending[--s.pending_count]];
-            scan_words(&s, (uintptr_t)b->address, (uintptr_t)(b->address + b->size));
+        uintptr_t self = (uintptr_t)__builtin_thread_pointer();
+        for (size_t i = 0; i < thread_count; i++) {
+            if (threads[i] != self) {
+                scan_thread_area(&s, threads[i]);
+            }
         }
+        drain_pending(&s);
         for (size_t i = 0; i < s.count; i++) {
             if (s.reached[i]) {
-                reached(t, &s.blocks[i]);
+                note(t, &s.blocks[i], REACH_KEPT);
+            }
+        }
+        /* Among the lost, those another lost block points to (memcheck's
+         * "indirectly lost"), found by reading every lost block once. */
+        s.mark = REACH_LOST_WITH;
+        for (size_t i = 0; i < s.count; i++) {
+            if (s.reached[i] != REACH_KEPT) {
+                scan_block(&s, &s.blocks[i]);
+            }
+        }
+        s.pending_count = 0;
+        for (size_t i = 0; i < s.count; i++) {
+            if (s.reached[i] == REACH_LOST_WITH) {
+                note(t, &s.blocks[i], REACH_LOST_WITH);
             }
         }
     }

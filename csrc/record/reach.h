@@ -9,9 +9,23 @@
 
 #include <stdbool.h>
 
-/* Calls `reached` for each live block of `t` that the exiting thread can
- * still reach; the rest are the leaks. Returns false when there was no
- * memory to do it with (then nothing is called). */
-bool reach_live_blocks(fs_tracker *t, void (*reached)(fs_tracker *t, const fs_block *block));
+/* How a live block stands at exit. */
+enum reach_state {
+    REACH_KEPT = 1,    /* reachable from the program's roots */
+    REACH_LOST_WITH,   /* reachable only from lost blocks: freed with them */
+};
+
+/* Calls `note` for each live block of `t` that the program can still
+ * reach (from its globals, the exiting thread's TLS, and the stacks and
+ * TLS of `threads`, by thread pointer), and for each lost one that another
+ * lost block points to; the blocks not named are the leaks themselves.
+ * Returns false when there was no memory to do it with (then nothing is
+ * called). */
+bool reach_live_blocks(fs_tracker *t, void (*note)(fs_tracker *t, const fs_block *block, enum reach_state state),
+                       const uintptr_t *threads, size_t thread_count);
+
+/* In a fault handler: when the fault is this thread's reading a range
+ * here, goes back to give that range up (and does not return). */
+void reach_recover_from_fault(void);
 
 #endif

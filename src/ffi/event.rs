@@ -148,6 +148,8 @@ pub enum EventKind {
     Reachable,
     /// A recorded process exec'd: `address` is its new image's number.
     Image,
+    /// A recording's exit: the lost block at `address` is reachable only from other lost blocks.
+    LostWith,
     DoubleFree,
     InvalidFree,
     ForeignFree,
@@ -169,6 +171,7 @@ impl EventKind {
             sys::FS_EVENT_REALLOC => EventKind::Realloc,
             sys::FS_EVENT_REACHABLE => EventKind::Reachable,
             sys::FS_EVENT_IMAGE => EventKind::Image,
+            sys::FS_EVENT_LOST_WITH => EventKind::LostWith,
             sys::FS_EVENT_DOUBLE_FREE => EventKind::DoubleFree,
             sys::FS_EVENT_INVALID_FREE => EventKind::InvalidFree,
             sys::FS_EVENT_FOREIGN_FREE => EventKind::ForeignFree,
@@ -187,6 +190,7 @@ impl EventKind {
             EventKind::Realloc => sys::FS_EVENT_REALLOC,
             EventKind::Reachable => sys::FS_EVENT_REACHABLE,
             EventKind::Image => sys::FS_EVENT_IMAGE,
+            EventKind::LostWith => sys::FS_EVENT_LOST_WITH,
             EventKind::DoubleFree => sys::FS_EVENT_DOUBLE_FREE,
             EventKind::InvalidFree => sys::FS_EVENT_INVALID_FREE,
             EventKind::ForeignFree => sys::FS_EVENT_FOREIGN_FREE,
@@ -201,7 +205,12 @@ impl EventKind {
     pub fn is_anomaly(self) -> bool {
         !matches!(
             self,
-            EventKind::Alloc | EventKind::Free | EventKind::Realloc | EventKind::Reachable | EventKind::Image
+            EventKind::Alloc
+                | EventKind::Free
+                | EventKind::Realloc
+                | EventKind::Reachable
+                | EventKind::Image
+                | EventKind::LostWith
         )
     }
 }

@@ -59,6 +59,8 @@ pub struct Interpreter {
     runtime_sites: FxHashSet<Site>,
     /// Blocks live at exit that the program could still reach: kept, not lost.
     reachable: FxHashSet<u64>,
+    /// Lost blocks that only other lost blocks point to (memcheck's "indirectly lost").
+    lost_with: FxHashSet<u64>,
     pub reachable_bytes: u64,
     /// The program died of a signal: what it held then was in use, not leaked.
     crashed: bool,
@@ -111,7 +113,15 @@ impl Interpreter {
         }
         let runtime: FxHashSet<&str> = self.runtime_sites.iter().map(|site| site.name()).collect();
         let releaser = |site: &str| self.releaser_of_site.get(&Site::intern(site)).copied();
-        let mut leaks = model.leak_anomalies_except(&|address| self.reachable.contains(&address), &releaser);
+        // The lost blocks nothing else lost points to first, as memcheck
+        // lists its "definitely lost": freeing them frees the rest.
+        let kept = |address: u64| self.reachable.contains(&address);
+        let mut leaks = model.leak_anomalies_except(&|a| kept(a) || self.lost_with.contains(&a), &releaser);
+        let mut lost_with = model.leak_anomalies_except(&|a| kept(a) || !self.lost_with.contains(&a), &releaser);
+        for leak in &mut lost_with {
+            leak.message.push_str(" Reachable only through other leaked blocks, and freed with them.");
+        }
+        leaks.append(&mut lost_with);
         leaks.retain(|leak| !runtime.contains(leak.site.as_str()) && !suppressions.suppresses(&leak.site));
         for leak in &mut leaks {
             if let Some(stack) = self.stack_of_site.get(&Site::intern(&leak.site)) {
@@ -155,6 +165,10 @@ impl Interpreter {
             EventKind::Reachable => {
                 self.reachable.insert(event.address);
                 self.reachable_bytes += event.size;
+                return;
+            }
+            EventKind::LostWith => {
+                self.lost_with.insert(event.address);
                 return;
             }
             EventKind::Crash => {

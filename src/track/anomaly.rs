@@ -132,6 +132,7 @@ impl Anomaly {
             | EventKind::Realloc
             | EventKind::Reachable
             | EventKind::Image
+            | EventKind::LostWith
             | EventKind::Unknown(_) => (
                 AnomalyKind::InvalidFree,
                 format!("The tracker reported an event of unknown kind {:?} at `{site}`.", event.kind),

@@ -201,7 +201,7 @@ impl Model {
                 self.outstanding.insert(event.address, self.held(event.seq, event.size, event.domain, event.site));
             }
             // What a recording's exit found: the leak report's business, not the model's.
-            EventKind::Reachable => {}
+            EventKind::Reachable | EventKind::LostWith => {}
             EventKind::Image => self.forget_outstanding(event),
             _ => self.anomalies.push(Anomaly::from_event(event, self.current_step)),
         }
