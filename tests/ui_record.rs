@@ -39,27 +39,9 @@ fn a_recording_in_the_app_shows_its_plot_anomaly_and_output() {
     harness.run();
     harness.get_by_label("Record").click();
     harness.run();
-    for (field, text) in [("Program", program.to_str().unwrap()), ("Arguments", "'two words'")] {
-        harness.get(by().role(egui::accesskit::Role::TextInput).label(field)).focus();
-        harness.run();
-        harness.get(by().role(egui::accesskit::Role::TextInput).label(field)).type_text(text);
-        harness.run();
-    }
-    harness.get_by_label("Start").click();
-    let started = Instant::now();
-    loop {
-        harness.run();
-        if matches!(harness.state().record().state(), RecordState::Ended(_)) {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the recording ends: {:?}",
-            harness.state().record().state()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    harness.run();
+    type_into(&mut harness, "Program", program.to_str().unwrap());
+    type_into(&mut harness, "Arguments", "'two words'");
+    record_to_the_end(&mut harness);
     harness.get_by_label_contains("Ended: exited with 0");
     let kinds: Vec<AnomalyKind> = harness.state().record().model().anomalies().iter().map(|a| a.kind).collect();
     assert_eq!(kinds, [AnomalyKind::DoubleFree]);
@@ -92,10 +74,7 @@ fn a_recording_file_opens_in_the_tab() {
     harness.run();
     harness.get_by_label("Record").click();
     harness.run();
-    harness.get(by().role(egui::accesskit::Role::TextInput).label("Recording")).focus();
-    harness.run();
-    harness.get(by().role(egui::accesskit::Role::TextInput).label("Recording")).type_text(file.to_str().unwrap());
-    harness.run();
+    type_into(&mut harness, "Recording", file.to_str().unwrap());
     harness.get_by_label("Open").click();
     let started = Instant::now();
     while !matches!(harness.state().record().state(), RecordState::Ended(_)) {
@@ -107,6 +86,14 @@ fn a_recording_file_opens_in_the_tab() {
     harness.get_by_label_contains("Ended: opened");
     harness.get_by_label_contains("a second time");
     assert!(harness.state().record().model().heap(Domain::C).stats().allocations >= 1001);
+}
+
+/// Types `text` into the one-line field labelled `field`.
+fn type_into(harness: &mut Harness<'_, FfiscopeApp>, field: &str, text: &str) {
+    harness.get(by().role(egui::accesskit::Role::TextInput).label(field)).focus();
+    harness.run();
+    harness.get(by().role(egui::accesskit::Role::TextInput).label(field)).type_text(text);
+    harness.run();
 }
 
 /// A lesson's program (`examples/`), built with the tests.
@@ -136,12 +123,8 @@ fn a_program_that_crashes_is_reported_and_the_app_records_on() {
     harness.run();
     harness.get_by_label("Record").click();
     harness.run();
-    for (field, text) in [("Program", program.to_str().unwrap()), ("Arguments", "no-catch-unwind")] {
-        harness.get(by().role(egui::accesskit::Role::TextInput).label(field)).focus();
-        harness.run();
-        harness.get(by().role(egui::accesskit::Role::TextInput).label(field)).type_text(text);
-        harness.run();
-    }
+    type_into(&mut harness, "Program", program.to_str().unwrap());
+    type_into(&mut harness, "Arguments", "no-catch-unwind");
     harness.get_by_label("Guard blocks").click();
     harness.get_by_label("Call stacks").click();
     harness.run();
@@ -154,8 +137,7 @@ fn a_program_that_crashes_is_reported_and_the_app_records_on() {
     harness.get(by().role(egui::accesskit::Role::TextInput).label("Arguments")).focus();
     harness.run();
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    harness.get(by().role(egui::accesskit::Role::TextInput).label("Arguments")).type_text("correct");
-    harness.run();
+    type_into(&mut harness, "Arguments", "correct");
     record_to_the_end(&mut harness);
     harness.get_by_label_contains("Ended: exited with 0");
     assert!(harness.state().record().model().anomalies().is_empty());

@@ -94,25 +94,13 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
         report.signal = Some(signal_label(signal));
         if !report.anomalies.iter().any(|a| a.kind == AnomalyKind::Crash) {
             // No fault of its own reported it: the signal came from outside (a kill).
-            report.anomalies.push(AnomalyReport {
-                kind: AnomalyKind::Crash,
-                domain: None,
-                site: program.clone(),
-                bytes: 0,
-                step: None,
-                message: format!("The program was killed by {} from outside.", signal_label(signal)),
-            });
+            let message = format!("The program was killed by {} from outside.", signal_label(signal));
+            report.anomalies.push(failure(program, message));
         }
     }
     if !finished.recorded {
-        report.anomalies.push(AnomalyReport {
-            kind: AnomalyKind::Crash,
-            domain: None,
-            site: program.clone(),
-            bytes: 0,
-            step: None,
-            message: "the program never started recording: it did not load ffiscope's library".to_owned(),
-        });
+        let message = "the program never started recording: it did not load ffiscope's library";
+        report.anomalies.push(failure(program, message.to_owned()));
     }
     if let Some(trace) = finished.interpreter.trace.take()
         && let Err(error) = trace.finish(&report)
@@ -134,6 +122,11 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
         return if report.anomalies.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FINDINGS) };
     }
     ExitCode::from(status.and_then(|s| s.code()).map_or(1, |code| code as u8))
+}
+
+/// The program as a whole failed (it was killed, or never recorded).
+fn failure(program: &str, message: String) -> AnomalyReport {
+    AnomalyReport { kind: AnomalyKind::Crash, domain: None, site: program.to_owned(), bytes: 0, step: None, message }
 }
 
 /// What the text report adds for a recording: how complete it is, what
