@@ -325,10 +325,13 @@ fn releaser_in(library_frames: &[Site]) -> Option<&'static str> {
 }
 
 /// A stack as a message's last lines: `label:` then a frame a line.
+/// Frames below the program's last own one (the runtime that started it,
+/// `main`'s callers) say nothing and are left out.
 fn stack_text(label: &str, frames: &[Site]) -> String {
-    if frames.is_empty() {
+    let Some(last_own) = frames.iter().rposition(|frame| !is_startup_or_runtime(frame.name())) else {
         return String::new();
-    }
+    };
+    let frames = &frames[..=last_own];
     let mut text = format!("\n    {label}:");
     for frame in frames.iter().take(FRAMES_SHOWN) {
         text.push_str("\n      ");
@@ -338,6 +341,15 @@ fn stack_text(label: &str, frames: &[Site]) -> String {
         let _ = write!(text, "\n      … {} more", frames.len() - FRAMES_SHOWN);
     }
     text
+}
+
+/// A frame of the Rust runtime, the C library or the loader, or of the
+/// start-up code before `main` (`_start`, Rust's `main` shim).
+fn is_startup_or_runtime(name: &str) -> bool {
+    is_rust_runtime_frame(name)
+        || ["(libc.so", "(ld-linux", "(libgcc_s"].iter().any(|module| name.contains(module))
+        || name.starts_with("near main (")
+        || name.starts_with("near _start (")
 }
 
 /// A Rust block freed by a direct call to C's free, or a C block freed on
