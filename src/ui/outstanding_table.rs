@@ -12,6 +12,9 @@ use super::{format, heap_color};
 /// Height of the scrolled list of rows.
 const TABLE_HEIGHT: f32 = 240.0;
 
+/// The most of a site's name a row shows.
+const SITE_CHARS: usize = 44;
+
 /// What the tab knows about its blocks.
 #[expect(missing_debug_implementations, reason = "holds a closure")]
 pub struct BlockContext<'a> {
@@ -63,7 +66,13 @@ fn block_row_ui(ui: &mut Ui, block: &OutstandingBlock, context: Option<&BlockCon
     ui.monospace(format!("{:#014x}", block.address));
     ui.label(format::bytes(block.size));
     ui.label(RichText::new(block.domain.label()).color(heap_color(block.domain)));
-    ui.monospace(site);
+    // Long names (a generic's whole path) would push the other columns out
+    // of a half-width pane: shortened, the whole name is on hover.
+    let shown = format::short_site(site, SITE_CHARS);
+    let label = ui.monospace(shown.as_ref());
+    if shown.len() != site.len() {
+        label.on_hover_text(site);
+    }
     match context.and_then(|c| c.current_step) {
         Some(now) => {
             let age = block.step.map_or_else(
