@@ -50,7 +50,6 @@ typedef struct span {
     uint8_t state;
     bool reported;   /* a fault was explained and its page opened */
     const char *alloc_site;
-    const char *free_site;
 } span;
 
 static struct {
@@ -201,7 +200,6 @@ void *guard_allocate(size_t size, size_t alignment, const char *site) {
     s->state = SPAN_LIVE;
     s->reported = false;
     s->alloc_site = site;
-    s->free_site = NULL;
     pool.live++;
     pthread_mutex_unlock(&pool.lock);
     /* The pages are fresh (or were given back with MADV_DONTNEED): zero,
@@ -217,7 +215,7 @@ size_t guard_size(const void *ptr) {
     return s && s->state == SPAN_LIVE ? s->size : 0;
 }
 
-bool guard_release(void *ptr, const char *free_site, guard_finding *damage) {
+bool guard_release(void *ptr, guard_finding *damage) {
     span *s = span_at((uintptr_t)ptr);
     if (!s || s->state != SPAN_LIVE || s->block != (uintptr_t)ptr) {
         return false;
@@ -232,7 +230,6 @@ bool guard_release(void *ptr, const char *free_site, guard_finding *damage) {
     pthread_mutex_lock(&pool.lock);
     close_span(s);
     s->state = SPAN_QUARANTINED;
-    s->free_site = free_site;
     s->reported = false;
     s->next = 0;
     uint32_t index = (uint32_t)(s - pool.spans);
@@ -286,7 +283,6 @@ bool guard_explain_fault(uintptr_t address, guard_finding *finding) {
             finding->kind = FS_EVENT_USE_AFTER_FREE;
             /* A word-at-a-time reader (strlen) may fault a little before the block. */
             finding->detail = address > s->block ? address - s->block : 0;
-            finding->free_site = s->free_site;
             mprotect((void *)page_address(s->first_page), (size_t)(s->pages + 1) * pool.page,
                      PROT_READ | PROT_WRITE);
         }

@@ -34,13 +34,12 @@ typedef struct guard_finding {
     size_t size;           /* the block's size */
     size_t detail;         /* overflow: bytes past the end; use after free: offset */
     const char *alloc_site;
-    const char *free_site; /* for a use after free */
 } guard_finding;
 
 /* Takes the block's pages away and holds them in quarantine, so a later
  * access faults. True, with `damage` filled in, when the bytes between
  * the block's end and its page's end were written. */
-bool guard_release(void *ptr, const char *free_site, guard_finding *damage);
+bool guard_release(void *ptr, guard_finding *damage);
 
 /* Whether a fault at `address` is a guarded block's: then `finding` says
  * whose, and the page is opened so the access can go on (each block is

@@ -107,7 +107,7 @@ static const fs_allocator glibc = {.allocate = libc_allocate, .release = libc_re
 
 /* ---- the backing allocator with --guard ----------------------------------- */
 
-/* The site of the call the tracker is working for, and what freeing its
+/* The site of the realloc the tracker allocates for, and what freeing a
  * block found: the tracker's allocator callbacks take neither. */
 static _Thread_local const char *working_for;
 static _Thread_local guard_finding damage;
@@ -129,7 +129,7 @@ static void *guarded_allocate(size_t size) { return obtain(size, 0, working_for)
 static void guarded_release(void *ptr) {
     if (!guard_owns(ptr)) {
         __libc_free(ptr);
-    } else if (guard_release(ptr, working_for, &damage)) {
+    } else if (guard_release(ptr, &damage)) {
         damage_found = true;
     }
 }
@@ -517,7 +517,7 @@ static void *allocated(fs_tracker *t, size_t size, size_t alignment, const char 
  * foreign or double free report needs. */
 static void released(fs_tracker *t, void *ptr, const char *site) {
     int result;
-    KEEP_ERRNO(working_for = site; result = tracker_release(t, ptr, site); report_damage(t, site));
+    KEEP_ERRNO(result = tracker_release(t, ptr, site); report_damage(t, site));
     if (result == RELEASE_UNKNOWN && !guard_owns(ptr)) {
         __libc_free(ptr);
     }

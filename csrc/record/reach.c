@@ -144,15 +144,37 @@ static int scan_module(struct dl_phdr_info *info, size_t size, void *context) {
     return 0;
 }
 
-/* The mapping that holds `address`, from /proc/self/maps; false if none. */
-static bool mapping_of(uintptr_t address, uintptr_t *start, uintptr_t *end) {
+static int by_value(const void *a, const void *b) {
+    uintptr_t x = *(const uintptr_t *)a;
+    uintptr_t y = *(const uintptr_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Whether one of `sorted` (count of them) lies in [start, end). */
+static bool holds_one_of(uintptr_t start, uintptr_t end, const uintptr_t *sorted, size_t count) {
+    size_t low = 0;
+    size_t high = count;
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        if (sorted[middle] < start) {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    return low < count && sorted[low] < end;
+}
+
+/* Calls `visit` for each mapping in /proc/self/maps that holds one of the
+ * addresses `sorted`: one read of the file, however many threads. */
+static void visit_mappings_holding(scan *s, const uintptr_t *sorted, size_t count,
+                                   void (*visit)(scan *s, uintptr_t start, uintptr_t end)) {
     int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        return false;
+        return;
     }
     char buffer[8192];
     size_t kept = 0;
-    bool found = false;
     for (;;) {
         ssize_t got = read(fd, buffer + kept, sizeof buffer - 1 - kept);
         if (got <= 0) {
@@ -162,58 +184,44 @@ static bool mapping_of(uintptr_t address, uintptr_t *start, uintptr_t *end) {
         buffer[kept] = '\0';
         char *line = buffer;
         char *newline;
-        while (!found && (newline = strchr(line, '\n'))) {
+        while ((newline = strchr(line, '\n'))) {
             char *rest;
             uintptr_t from = (uintptr_t)strtoull(line, &rest, 16);
             uintptr_t to = (uintptr_t)strtoull(rest + 1, NULL, 16);
-            if (address >= from && address < to) {
-                *start = from;
-                *end = to;
-                found = true;
+            if (holds_one_of(from, to, sorted, count)) {
+                visit(s, from, to);
             }
             line = newline + 1;
-        }
-        if (found) {
-            break;
         }
         kept = (size_t)(buffer + kept - line);
         memmove(buffer, line, kept);
     }
     close(fd);
-    return found;
 }
 
-/* The exiting thread's static TLS: around the thread pointer, as wide as
- * the loader says it is, within the mapping that holds it. */
-static void scan_static_tls(scan *s) {
-    typedef void (*static_info_fn)(size_t *size, size_t *align);
-    static_info_fn info = (static_info_fn)dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info");
-    uintptr_t thread = (uintptr_t)__builtin_thread_pointer();
-    size_t size = 0;
-    size_t align = 0;
-    if (info) {
-        info(&size, &align);
-    }
-    uintptr_t start;
-    uintptr_t end;
-    if (size == 0 || !mapping_of(thread, &start, &end)) {
-        return;
-    }
-    uintptr_t from = thread - start > size ? thread - size : start;
-    uintptr_t to = end - thread > size ? thread + size : end;
-    scan_range(s, from, to);
-}
+/* The exiting thread's pointer, and how far its static TLS reaches on
+ * either side of it (the loader's figure; 0 if it gives none). */
+static uintptr_t exiting_thread;
+static size_t exiting_tls_size;
 
-/* Another thread's stack and TLS: glibc keeps them, with its control
- * block, in the one mapping its thread pointer is in. Only the pages in
+/* A thread's stack and TLS: glibc keeps them, with its control block, in
+ * the one mapping its thread pointer is in. The exiting thread's stack is
+ * elsewhere (and not a root); of its mapping only its static TLS is read,
+ * since the loader may keep other things beside it. Only the pages in
  * memory are read. */
-static void scan_thread_area(scan *s, uintptr_t thread) {
-    uintptr_t start;
-    uintptr_t end;
-    if (!mapping_of(thread, &start, &end)) {
-        return;
-    }
+static void scan_thread_area(scan *s, uintptr_t start, uintptr_t end) {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    if (exiting_thread >= start && exiting_thread < end) {
+        size_t size = exiting_tls_size;
+        if (size == 0) {
+            return;
+        }
+        /* Whole pages, within the mapping (whose ends are page-aligned). */
+        uintptr_t from = exiting_thread - start > size ? exiting_thread - size : start;
+        uintptr_t to = end - exiting_thread > size ? exiting_thread + size : end;
+        start = from & ~(uintptr_t)(page - 1);
+        end = (to + page - 1) & ~(uintptr_t)(page - 1);
+    }
     size_t pages = (end - start) / page;
     unsigned char *resident = scratch(pages);
     if (!resident) {
@@ -227,6 +235,28 @@ static void scan_thread_area(scan *s, uintptr_t thread) {
         }
     }
     munmap(resident, pages ? pages : 1);
+}
+
+/* Every thread's area: the exiting one's static TLS and the stacks and
+ * TLS of `threads`. */
+static void scan_threads(scan *s, const uintptr_t *threads, size_t thread_count) {
+    typedef void (*static_info_fn)(size_t *size, size_t *align);
+    static_info_fn info = (static_info_fn)dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info");
+    size_t align = 0;
+    exiting_tls_size = 0;
+    if (info) {
+        info(&exiting_tls_size, &align);
+    }
+    exiting_thread = (uintptr_t)__builtin_thread_pointer();
+    uintptr_t *sorted = scratch((thread_count + 1) * sizeof *sorted);
+    if (!sorted) {
+        return;
+    }
+    memcpy(sorted, threads, thread_count * sizeof *sorted);
+    sorted[thread_count] = exiting_thread;
+    qsort(sorted, thread_count + 1, sizeof *sorted, by_value);
+    visit_mappings_holding(s, sorted, thread_count + 1, scan_thread_area);
+    munmap(sorted, (thread_count + 1) * sizeof *sorted);
 }
 
 bool reach_live_blocks(fs_tracker *t, void (*note)(fs_tracker *t, const fs_block *block, enum reach_state state),
@@ -248,13 +278,7 @@ bool reach_live_blocks(fs_tracker *t, void (*note)(fs_tracker *t, const fs_block
         s.count = s.count < count ? s.count : count;
         qsort(s.blocks, s.count, sizeof *s.blocks, by_address);
         dl_iterate_phdr(scan_module, &s);
-        scan_static_tls(&s);
-        uintptr_t self = (uintptr_t)__builtin_thread_pointer();
-        for (size_t i = 0; i < thread_count; i++) {
-            if (threads[i] != self) {
-                scan_thread_area(&s, threads[i]);
-            }
-        }
+        scan_threads(&s, threads, thread_count);
         drain_pending(&s);
         for (size_t i = 0; i < s.count; i++) {
             if (s.reached[i]) {

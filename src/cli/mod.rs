@@ -147,8 +147,8 @@ pub enum Command {
         /// slack, whose reads go unseen (writes are found at free); at 1,
         /// every byte past the end faults, but a program that keeps tag bits
         /// in its pointers may not run.
-        #[arg(long, value_name = "BYTES", default_value_t = 8, requires = "guard",
-              value_parser = clap::builder::PossibleValuesParser::new(["1", "2", "4", "8", "16"]).map(|v| v.parse::<u8>().unwrap_or(8)))]
+        #[arg(long, value_name = "BYTES", default_value_t = crate::record::GUARD_ALIGNMENT, requires = "guard",
+              value_parser = clap::builder::PossibleValuesParser::new(["1", "2", "4", "8", "16"]).map(|v| v.parse::<u8>().unwrap_or(crate::record::GUARD_ALIGNMENT)))]
         guard_align: u8,
         /// Keep N frames of each allocation's stack (up to 32), and name Rust's
         /// blocks by the first frame of the program's own code rather than

@@ -6,6 +6,7 @@
 //! at exit the blocks still reachable set apart from the leaks.
 
 use std::fmt::Write as _;
+use std::rc::Rc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -29,8 +30,9 @@ struct Resolved {
     /// From the call itself (a stack's first frame).
     heap: Heap,
     in_c_runtime: bool,
-    /// A stack's frames, innermost first.
-    stack: Option<Vec<Site>>,
+    /// A stack's frames, innermost first: shared, since every event from
+    /// the same stack resolves to it.
+    stack: Option<Rc<[Site]>>,
     /// Where in `stack` the program's own code begins (`site`'s frame).
     own_frame: usize,
 }
@@ -107,7 +109,7 @@ impl Interpreter {
     /// longer reach, less what the C runtime keeps for itself (stdio
     /// buffers, locale data) and what the suppressions name. None for a
     /// program that crashed: what it held was still in use.
-    pub fn leaks(&self, model: &Model, suppressions: &Suppressions) -> Vec<Anomaly> {
+    pub(super) fn leaks(&self, model: &Model, suppressions: &Suppressions) -> Vec<Anomaly> {
         if self.crashed {
             return Vec::new();
         }
@@ -283,7 +285,7 @@ impl Interpreter {
         // program's; one it made for itself (stdout's buffer) is not.
         let in_c_runtime = first.in_c_runtime && releaser.is_none();
         self.stack_of_site.entry(site).or_insert_with(|| stack[own_frame..].to_vec());
-        let resolved = Resolved { site, heap: first.heap, in_c_runtime, stack: Some(stack), own_frame };
+        let resolved = Resolved { site, heap: first.heap, in_c_runtime, stack: Some(stack.into()), own_frame };
         self.stacks.insert(raw, resolved.clone());
         resolved
     }

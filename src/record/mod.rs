@@ -26,6 +26,10 @@ use suppressions::Suppressions;
 /// Events the shared ring holds: 18 MiB of them.
 const CHANNEL_EVENTS: usize = 1 << 18;
 
+/// The least alignment of a guarded block unless asked otherwise: what
+/// malloc promises a block of 8 bytes or more (`--guard-align`).
+pub const GUARD_ALIGNMENT: u8 = 8;
+
 /// What to record and how.
 #[derive(Debug, Clone, Default)]
 pub struct RecordSpec {

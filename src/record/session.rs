@@ -168,7 +168,7 @@ impl RecordSession {
             args: split_arguments(&self.arguments).into_iter().map(Into::into).collect(),
             working_dir: Some(self.folder.trim()).filter(|f| !f.is_empty()).map(Into::into),
             output: ProgramOutput::Captured,
-            guard: self.guard.then_some(8),
+            guard: self.guard.then_some(super::GUARD_ALIGNMENT),
             stack: self.stacks.then_some(STACK_FRAMES),
         };
         self.worker = Some(std::thread::spawn(move || record(&spec, &shared)));

@@ -211,8 +211,8 @@ impl Model {
     /// with its old image, released all at once.
     fn forget_outstanding(&mut self, event: &Event) {
         for (_, block) in std::mem::take(&mut self.outstanding) {
-            self.heaps[block.domain.index()].freed(event.seq, event.time_ns, block.size);
-            self.sites.counts_mut(block.domain, block.site).release(block.size);
+            self.heap_mut(block.domain).freed(event.seq, event.time_ns, block.size);
+            self.site_mut(block.domain, block.site).release(block.size);
         }
     }
 
