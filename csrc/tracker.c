@@ -420,8 +420,27 @@ static void emit_anomaly(fs_tracker *t, shard *s, uint8_t kind, uint8_t domain, 
 
 /* ---- the live-block table (linear probing, backward-shift deletion) --- */
 
+/* A table past this many slots no longer fits the caches, and keeps
+ * neighbouring blocks together. */
+#define LOCAL_TABLE_SLOTS (1u << 16)
+
+/*
+ * Where an address's probe starts. A small table scatters every address.
+ * A large one keeps the blocks of each 1 KiB window of the address space
+ * within one stretch of 64 slots (2 KiB), each at its own place, and
+ * scatters the windows: a program building a large structure allocates at
+ * rising addresses, and scattering each of those blocks over a table of
+ * millions costs a cache miss and a page walk per insert. The place within
+ * the stretch is turned by the window's hash, so page-aligned blocks do not
+ * all start at one. (The app's model does the same: src/track/address_map.rs.)
+ */
 static size_t home_slot(const table *tab, uintptr_t address) {
-    return (size_t)mix(address) & (tab->capacity - 1);
+    if (tab->capacity < LOCAL_TABLE_SLOTS) {
+        return (size_t)mix(address) & (tab->capacity - 1);
+    }
+    uint64_t granule = (uint64_t)address >> 4;
+    uint64_t window = mix(granule >> 6);
+    return (size_t)((window << 6) | ((granule ^ window) & 63)) & (tab->capacity - 1);
 }
 
 static entry *table_find(table *tab, uintptr_t address) {
@@ -475,6 +494,17 @@ static bool table_insert(table *tab, const entry *item) {
     }
     table_place(tab, item);
     return true;
+}
+
+/* As table_insert, returning the claimed slot with only its address set;
+ * NULL when the table could not grow. */
+static entry *table_insert_slot(table *tab, uintptr_t address) {
+    if ((tab->count + 1) * 2 > tab->capacity && !table_grow(tab)) {
+        return NULL;
+    }
+    entry *slot = table_claim(tab, address);
+    slot->address = address;
+    return slot;
 }
 
 static void table_remove(table *tab, entry *removed) {
@@ -1753,15 +1783,35 @@ void *tracker_reallocate(fs_tracker *t, void *ptr, size_t size, const char *site
     return realloc_in(t, ptr, size, site);
 }
 
+/*
+ * A block from the backing allocator may be one another thread freed a
+ * moment ago, so its allocation reads the clock: its event must sort after
+ * that free, which sits in another ring. While this shard is the only one,
+ * no other ring exists to sort against, and the fast clock will do. Shards
+ * are never removed, so once there are two, every later allocation reads
+ * the clock; a free stamped before then is still earlier than any exact
+ * stamp taken after it.
+ */
+static inline uint64_t stamp_adopted(fs_tracker *t, shard *s) {
+    return shard_count_of(t) == 1 ? stamp_fast(s, 0) : stamp(s, 0);
+}
+
 void tracker_adopt(fs_tracker *t, void *ptr, size_t size, const char *site) {
     shard *s = shard_of(t);
     shard_lock(s);
-    uint64_t ticks = stamp(s, 0);
-    entry item = {.address = (uintptr_t)ptr, .size = size, .alloc_ticks = ticks,
-                  .site = site_id(t, s, site), .domain = FS_DOMAIN_C};
-    if (table_insert(&s->live, &item)) {
+    uint64_t ticks = stamp_adopted(t, s);
+    uint32_t site_number = site_id(t, s, site);
+    /* Filled in place: an entry built on the stack and copied whole is read
+     * back with wide loads its narrow stores cannot forward to. */
+    entry *item = table_insert_slot(&s->live, (uintptr_t)ptr);
+    if (item) {
+        item->size = size;
+        item->alloc_ticks = ticks;
+        item->site = site_number;
+        item->domain = FS_DOMAIN_C;
+        item->flags = 0;
         count_allocation(s, FS_DOMAIN_C, size);
-        emit(s, ticks, FS_EVENT_ALLOC, FS_DOMAIN_C, item.address, size, item.site, 0);
+        emit(s, ticks, FS_EVENT_ALLOC, FS_DOMAIN_C, (uintptr_t)ptr, size, site_number, 0);
     }
     shard_unlock(s);
 }

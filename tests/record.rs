@@ -133,6 +133,50 @@ fn a_c_program_is_counted_exactly_its_double_free_refused_and_its_leak_named() {
     assert_eq!(checked.status.code(), Some(1), "--check exits 1 on findings");
 }
 
+/// A program that builds a large structure: 300,000 blocks live at once at
+/// rising addresses, freed in a scrambled order, the last of them twice,
+/// and three left behind. Both sides' tables of live blocks grow far past
+/// the point where they keep neighbouring blocks together.
+const MANY_LIVE_BLOCKS: &str = r#"
+#include <stdlib.h>
+
+enum { BLOCKS = 300000 };
+
+int main(void) {
+    void **blocks = malloc(BLOCKS * sizeof *blocks);
+    for (int i = 0; i < BLOCKS; i++) {
+        blocks[i] = malloc(16 + (i * 7) % 90);
+    }
+    void *last = NULL;
+    for (long j = 0; j < BLOCKS; j++) {
+        long i = (long)((unsigned long)j * 2654435761ul % BLOCKS);
+        if (i < 3) {
+            continue; /* left behind */
+        }
+        last = blocks[i];
+        free(last);
+    }
+    free(last);
+    free(blocks);
+    return 0;
+}
+"#;
+
+#[test]
+fn a_program_holding_many_blocks_at_once_is_counted_exactly() {
+    let program = compile_c("many", MANY_LIVE_BLOCKS, &[]);
+    let output = record(&["--json"], &program, &[]);
+    let report = report(&output);
+    let heap = &report["c_heap"];
+    assert_eq!(heap["allocations"], 300_001, "{heap}");
+    assert_eq!(heap["frees"], 299_998, "{heap}");
+    assert_eq!(heap["live_blocks"], 3, "{heap}");
+    assert_eq!(report["dropped_events"], 0);
+    assert_eq!(kinds(&report), ["double_free", "leak"], "{report}");
+    assert!(report["anomalies"][1]["message"].as_str().unwrap().starts_with("Leaked 3 blocks"), "{report}");
+    assert_eq!(output.status.code(), Some(0));
+}
+
 #[test]
 fn a_constructor_allocates_before_main_and_a_destructor_frees_after() {
     let program = compile_c(

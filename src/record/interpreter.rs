@@ -37,12 +37,26 @@ struct Resolved {
     own_frame: usize,
 }
 
+/// What an event needs of its sites: no stack, so it is copied, not shared.
+#[derive(Debug, Clone, Copy)]
+struct Brief {
+    site: Site,
+    heap: Heap,
+    in_c_runtime: bool,
+}
+
+/// Sites the brief cache holds: most events name a few in turn.
+const BRIEF_SLOTS: usize = 256;
+
 /// The program's events, interpreted. A block's heap is its allocation
 /// site's, which every free and realloc names again (`related_site`), so
 /// no block is looked up here.
 #[derive(Debug, Default)]
 pub struct Interpreter {
     symbols: Symbolizer,
+    /// The last site seen in each slot, by its raw value: answers before the
+    /// symbols or the stacks are asked.
+    briefs: BriefCache,
     /// Tagged sites (stacks) resolved so far.
     stacks: FxHashMap<u64, Resolved>,
     /// A stack for each site named by one, to show with its leaks.
@@ -98,6 +112,7 @@ impl Interpreter {
         };
         self.image = image;
         self.stacks.clear();
+        self.briefs = BriefCache::default();
     }
 
     /// Blocks the program still held, reachable, at its exit.
@@ -137,8 +152,8 @@ impl Interpreter {
     /// recording sees: a block crossing heaps on its way out, a crash, a
     /// crashed child.
     pub fn apply(&mut self, raw: &sys::fs_event, stacks: &StackTable, model: &mut Model) {
-        let site = self.resolve(raw.site as u64, stacks);
-        let allocated = (!raw.related_site.is_null()).then(|| self.resolve(raw.related_site as u64, stacks));
+        let site = self.brief(raw.site as u64, stacks);
+        let allocated = (!raw.related_site.is_null()).then(|| self.brief(raw.related_site as u64, stacks));
         let mut event = Event::with_sites(raw, Some(site.site), allocated.as_ref().map(|s| s.site));
         match event.kind {
             EventKind::Alloc => {
@@ -175,6 +190,7 @@ impl Interpreter {
             }
             EventKind::Crash => {
                 self.crashed = true;
+                let site = self.resolve(raw.site as u64, stacks);
                 self.crash(&event, site.stack.as_deref().unwrap_or_default(), site.own_frame, model);
                 return;
             }
@@ -248,6 +264,17 @@ impl Interpreter {
         Resolved { site: symbol.site, heap: symbol.heap, in_c_runtime, stack: None, own_frame: 0 }
     }
 
+    /// A site's name and heap, from the cache when it was the last seen in its slot.
+    fn brief(&mut self, raw: u64, stacks: &StackTable) -> Brief {
+        if let Some(brief) = self.briefs.get(raw) {
+            return brief;
+        }
+        let resolved = self.resolve(raw, stacks);
+        let brief = Brief { site: resolved.site, heap: resolved.heap, in_c_runtime: resolved.in_c_runtime };
+        self.briefs.put(raw, brief);
+        brief
+    }
+
     /// A site as the program named it: a return address, or (tagged) a stack.
     fn resolve(&mut self, raw: u64, stacks: &StackTable) -> Resolved {
         if raw & STACK_TAG == 0 {
@@ -288,6 +315,30 @@ impl Interpreter {
         let resolved = Resolved { site, heap: first.heap, in_c_runtime, stack: Some(stack.into()), own_frame };
         self.stacks.insert(raw, resolved.clone());
         resolved
+    }
+}
+
+/// A direct-mapped cache of sites by raw value (a return address or a stack's tag).
+#[derive(Debug)]
+struct BriefCache(Box<[Option<(u64, Brief)>; BRIEF_SLOTS]>);
+
+impl Default for BriefCache {
+    fn default() -> BriefCache {
+        BriefCache(Box::new([None; BRIEF_SLOTS]))
+    }
+}
+
+impl BriefCache {
+    fn slot(raw: u64) -> usize {
+        (raw.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize
+    }
+
+    fn get(&self, raw: u64) -> Option<Brief> {
+        self.0[Self::slot(raw)].filter(|(seen, _)| *seen == raw).map(|(_, brief)| brief)
+    }
+
+    fn put(&mut self, raw: u64, brief: Brief) {
+        self.0[Self::slot(raw)] = Some((raw, brief));
     }
 }
 

@@ -3,6 +3,7 @@
 //! Views read it; only [`Model::apply`] changes it.
 
 pub mod accounting;
+mod address_map;
 mod anomaly;
 mod heap;
 mod session;
@@ -14,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rustc_hash::FxHashMap;
 
 use crate::ffi::{Domain, Event, EventKind, Site, Tracker};
+use address_map::AddressMap;
 
 pub use anomaly::{Anomaly, AnomalyKind};
 pub use heap::{BlockCounts, HeapModel, SERIES_LIMIT, SeriesPoint};
@@ -128,7 +130,7 @@ pub struct Model {
     revision: u64,
     heaps: [HeapModel; 2],
     sites: SiteTable,
-    outstanding: FxHashMap<u64, Held>,
+    outstanding: AddressMap<Held>,
     anomalies: Vec<Anomaly>,
     dropped_events: u64,
     events_applied: u64,
@@ -148,7 +150,7 @@ impl Default for Model {
             revision: 0,
             heaps: Default::default(),
             sites: SiteTable::default(),
-            outstanding: FxHashMap::default(),
+            outstanding: AddressMap::default(),
             anomalies: Vec::new(),
             dropped_events: 0,
             events_applied: 0,
