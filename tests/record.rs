@@ -137,7 +137,7 @@ fn a_c_program_is_counted_exactly_its_double_free_refused_and_its_leak_named() {
 /// rising addresses, freed in a scrambled order, the last of them twice,
 /// and three left behind. Both sides' tables of live blocks grow far past
 /// the point where they keep neighbouring blocks together.
-const MANY_LIVE_BLOCKS: &str = r#"
+const MANY_LIVE_BLOCKS: &str = r"
 #include <stdlib.h>
 
 enum { BLOCKS = 300000 };
@@ -160,7 +160,7 @@ int main(void) {
     free(blocks);
     return 0;
 }
-"#;
+";
 
 #[test]
 fn a_program_holding_many_blocks_at_once_is_counted_exactly() {

@@ -46,7 +46,7 @@ impl Hasher for AddressHasher {
     }
 }
 
-/// The finalizer of MurmurHash3: every input bit reaches every output bit.
+/// Murmur3's 64-bit finalizer: every input bit reaches every output bit.
 fn mix(mut key: u64) -> u64 {
     key ^= key >> 33;
     key = key.wrapping_mul(0xff51_afd7_ed55_8ccd);
