@@ -153,9 +153,10 @@ fn struct_lab_with_sdl(c: &mut Criterion) {
 }
 
 /// The Record tab at 1280×800 while a program it records makes a million
-/// events a second (`benches/record_heavy.c`, 500 pairs a millisecond).
+/// events a second (`benches/record_heavy.c`, 500 pairs a millisecond):
+/// over a window of 64 blocks, and over one of 2,000,000, so the model
+/// holds a million blocks and more while the frames are timed.
 fn record_tab_live(c: &mut Criterion) {
-    use ffiscope::record::session::{RecordCommand, RecordState};
     let program = std::env::temp_dir().join(format!("ffiscope-bench-heavy-{}", std::process::id()));
     let compiled = std::process::Command::new("cc")
         .args(["-O2", "-g", "benches/record_heavy.c", "-o"])
@@ -166,35 +167,53 @@ fn record_tab_live(c: &mut Criterion) {
         eprintln!("record_tab_live: no C compiler, skipped");
         return;
     }
+    let mut group = c.benchmark_group("record_tab_frame");
+    group.sample_size(30).measurement_time(Duration::from_secs(8));
+    time_record_tab(&mut group, "live_1M_events_per_s", &program, "200000000 500", &|model| {
+        model.events_applied() >= 200_000
+    });
+    time_record_tab(&mut group, "live_1M_events_per_s_1M_blocks_held", &program, "200000000 500 2000000", &|model| {
+        model.outstanding_count() >= 1_000_000
+    });
+    group.finish();
+}
+
+/// Records `program` with `arguments` in the Record tab and, once `ready`,
+/// times frames while its events keep arriving.
+fn time_record_tab(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    label: &str,
+    program: &std::path::Path,
+    arguments: &str,
+    ready: &dyn Fn(&Model) -> bool,
+) {
+    use ffiscope::record::session::{RecordCommand, RecordState};
     let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
     harness.run();
     harness.get_by_label("Record").click();
     harness.run();
     let session = harness.state_mut().record_mut();
     session.apply(RecordCommand::SetProgram(program.display().to_string()));
-    session.apply(RecordCommand::SetArguments("200000000 500".to_owned()));
+    session.apply(RecordCommand::SetArguments(arguments.to_owned()));
     session.apply(RecordCommand::Start);
-    while harness.state().record().model().events_applied() < 200_000 {
+    while !ready(&harness.state().record().model()) {
         harness.step();
         std::thread::sleep(Duration::from_millis(5));
     }
     let (before, started) = (harness.state().record().model().events_applied(), Instant::now());
-    let mut group = c.benchmark_group("record_tab_frame");
-    group.sample_size(30).measurement_time(Duration::from_secs(8));
-    group.bench_function("live_1M_events_per_s", |b| {
+    group.bench_function(label, |b| {
         b.iter(|| {
             harness.step();
             black_box(&harness);
         });
     });
-    group.finish();
     let model = harness.state().record().model();
     let rate = (model.events_applied() - before) as f64 / started.elapsed().as_secs_f64();
     eprintln!(
-        "  events arriving while the frames were timed: {:.2} M/s; model now {} events, {} series points per heap at most, {} dropped",
+        "  events arriving while the frames were timed: {:.2} M/s; model now {} events, {} blocks held, {} dropped",
         rate / 1e6,
         model.events_applied(),
-        ffiscope::track::SERIES_LIMIT,
+        model.outstanding_count(),
         model.dropped_events()
     );
     drop(model);

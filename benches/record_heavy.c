@@ -1,12 +1,14 @@
 /*
  * record_heavy.c — a malloc-heavy program for the recording benchmarks.
  *
- *   record_heavy PAIRS [PAIRS_PER_MS]
+ *   record_heavy PAIRS [PAIRS_PER_MS [WINDOW]]
  *
- * Makes PAIRS malloc+free pairs of 16-271 bytes over a window of 64 live
- * blocks, flat out, or PAIRS_PER_MS of them each millisecond (500 a
- * millisecond is a million events a second). Prints its own run time on
- * stderr.
+ * Makes PAIRS malloc+free pairs of 16-271 bytes over a window of WINDOW
+ * live blocks (64 unless told), flat out, or PAIRS_PER_MS of them each
+ * millisecond (500 a millisecond is a million events a second). Each
+ * allocation frees the block in a scrambled place of the window, so with a
+ * large window the program holds that many blocks, freed in no order.
+ * Prints its own run time on stderr.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,11 +23,16 @@ static double seconds(void) {
 int main(int argc, char **argv) {
     long pairs = argc > 1 ? atol(argv[1]) : 5000000;
     long per_ms = argc > 2 ? atol(argv[2]) : 0;
-    void *window[64] = {0};
+    size_t places = argc > 3 ? (size_t)atol(argv[3]) : 64;
+    void **window = calloc(places ? places : 1, sizeof *window);
+    if (window == NULL || places == 0) {
+        fprintf(stderr, "record_heavy: no room for a window of %zu blocks\n", places);
+        return 2;
+    }
     unsigned long sum = 0;
     double start = seconds();
     for (long i = 0; i < pairs; i++) {
-        size_t k = (size_t)(i * 2654435761u) % 64;
+        size_t k = (size_t)(i * 2654435761u) % places;
         free(window[k]);
         volatile char *block = malloc(16 + (size_t)(i % 256));
         block[0] = (char)i;
@@ -38,9 +45,10 @@ int main(int argc, char **argv) {
             }
         }
     }
-    for (int k = 0; k < 64; k++) {
+    for (size_t k = 0; k < places; k++) {
         free(window[k]);
     }
+    free(window);
     fprintf(stderr, "program %.3f s\n", seconds() - start);
     printf("%lu\n", sum);
     return 0;

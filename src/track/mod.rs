@@ -4,6 +4,7 @@
 
 pub mod accounting;
 mod address_map;
+mod outstanding;
 mod anomaly;
 mod heap;
 mod session;
@@ -15,11 +16,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rustc_hash::FxHashMap;
 
 use crate::ffi::{Domain, Event, EventKind, Site, Tracker};
-use address_map::AddressMap;
+use outstanding::OutstandingBlocks;
 
 pub use anomaly::{Anomaly, AnomalyKind};
 pub use heap::{BlockCounts, HeapModel, SERIES_LIMIT, SeriesPoint};
 pub use session::{LEAK_SITE, TrackerCommand, TrackerSession};
+
+/// The most outstanding blocks a view lists, oldest first: a frame costs
+/// the same whether a program holds ten thousand blocks or ten million.
+pub const OUTSTANDING_LISTED: usize = 10_000;
 
 /// A block the model holds as live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,30 +37,6 @@ pub struct OutstandingBlock {
     pub step: Option<u32>,
     /// Stream position of its allocation.
     pub seq: u64,
-}
-
-/// What the model keeps of a live block, keyed by its address: the map
-/// takes an insert and a remove per block, so its entries are kept small.
-#[derive(Debug, Clone, Copy)]
-struct Held {
-    size: u64,
-    seq: u64,
-    site: Option<Site>,
-    step: Option<u32>,
-    domain: Domain,
-}
-
-impl Held {
-    fn at(self, address: u64) -> OutstandingBlock {
-        OutstandingBlock {
-            address,
-            size: self.size,
-            domain: self.domain,
-            site: self.site,
-            step: self.step,
-            seq: self.seq,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -130,7 +111,7 @@ pub struct Model {
     revision: u64,
     heaps: [HeapModel; 2],
     sites: SiteTable,
-    outstanding: AddressMap<Held>,
+    outstanding: OutstandingBlocks,
     anomalies: Vec<Anomaly>,
     dropped_events: u64,
     events_applied: u64,
@@ -138,8 +119,9 @@ pub struct Model {
     step_starts: Vec<StepStart>,
     /// Counts a run keeps of its own (requests served, workers restarted…).
     tallies: BTreeMap<String, u64>,
-    /// `outstanding`, oldest first: built when asked, dropped on any change.
-    sorted_outstanding: OnceCell<Vec<OutstandingBlock>>,
+    /// The oldest outstanding blocks, as a view lists them: built when
+    /// asked, dropped on any change.
+    listed_outstanding: OnceCell<Vec<OutstandingBlock>>,
 }
 
 impl Default for Model {
@@ -150,14 +132,14 @@ impl Default for Model {
             revision: 0,
             heaps: Default::default(),
             sites: SiteTable::default(),
-            outstanding: AddressMap::default(),
+            outstanding: OutstandingBlocks::default(),
             anomalies: Vec::new(),
             dropped_events: 0,
             events_applied: 0,
             current_step: None,
             step_starts: Vec::new(),
             tallies: BTreeMap::new(),
-            sorted_outstanding: OnceCell::new(),
+            listed_outstanding: OnceCell::new(),
         }
     }
 }
@@ -197,10 +179,10 @@ impl Model {
             EventKind::Free => self.freed(event),
             EventKind::Realloc => {
                 self.heap_mut(event.domain).moved(event.seq, event.time_ns, event.related_size, event.size);
-                let site = self.outstanding.remove(&event.related_address).and_then(|b| b.site);
+                let site = self.outstanding.remove(event.related_address).and_then(|b| b.site);
                 self.site_mut(event.domain, site).release(event.related_size);
                 self.site_mut(event.domain, event.site).acquire(event.size);
-                self.outstanding.insert(event.address, self.held(event.seq, event.size, event.domain, event.site));
+                self.outstanding.insert(self.held(event));
             }
             // What a recording's exit found: the leak report's business, not the model's.
             EventKind::Reachable | EventKind::LostWith => {}
@@ -212,28 +194,35 @@ impl Model {
     /// A recorded process exec'd another program: the blocks it held went
     /// with its old image, released all at once.
     fn forget_outstanding(&mut self, event: &Event) {
-        for (_, block) in std::mem::take(&mut self.outstanding) {
+        for block in self.outstanding.take_all() {
             self.heap_mut(block.domain).freed(event.seq, event.time_ns, block.size);
             self.site_mut(block.domain, block.site).release(block.size);
         }
     }
 
-    fn held(&self, seq: u64, size: u64, domain: Domain, site: Option<Site>) -> Held {
-        Held { size, seq, site, step: self.current_step, domain }
+    /// The block an allocation (or a realloc) made.
+    fn held(&self, event: &Event) -> OutstandingBlock {
+        OutstandingBlock {
+            address: event.address,
+            size: event.size,
+            domain: event.domain,
+            site: event.site,
+            step: self.current_step,
+            seq: event.seq,
+        }
     }
 
     fn allocated(&mut self, event: &Event) {
         self.heap_mut(event.domain).allocated(event.seq, event.time_ns, event.size);
         self.site_mut(event.domain, event.site).acquire(event.size);
-        let held = self.held(event.seq, event.size, event.domain, event.site);
-        self.outstanding.insert(event.address, held);
+        self.outstanding.insert(self.held(event));
     }
 
     fn freed(&mut self, event: &Event) {
         self.heap_mut(event.domain).freed(event.seq, event.time_ns, event.size);
         // Attribute to the allocating site, which the model remembers even if
         // the event did not say it.
-        let site = self.outstanding.remove(&event.address).and_then(|b| b.site);
+        let site = self.outstanding.remove(event.address).and_then(|b| b.site);
         self.site_mut(event.domain, site).release(event.size);
     }
 
@@ -254,8 +243,8 @@ impl Model {
 
     fn changed(&mut self) {
         self.revision += 1;
-        if self.sorted_outstanding.get().is_some() {
-            self.sorted_outstanding = OnceCell::new();
+        if self.listed_outstanding.get().is_some() {
+            self.listed_outstanding = OnceCell::new();
         }
     }
 
@@ -323,14 +312,10 @@ impl Model {
         self.heaps.iter().filter_map(HeapModel::last).map(|p| p.time_ns).max()
     }
 
-    /// Outstanding blocks, oldest first.
+    /// The oldest outstanding blocks, at most [`OUTSTANDING_LISTED`] of
+    /// them: what a view lists (the count is [`Model::outstanding_count`]).
     pub fn outstanding(&self) -> &[OutstandingBlock] {
-        self.sorted_outstanding.get_or_init(|| {
-            let mut blocks: Vec<OutstandingBlock> =
-                self.outstanding.iter().map(|(&address, held)| held.at(address)).collect();
-            blocks.sort_by_key(|b| b.seq);
-            blocks
-        })
+        self.listed_outstanding.get_or_init(|| self.outstanding.oldest(OUTSTANDING_LISTED))
     }
 
     pub fn outstanding_count(&self) -> usize {
@@ -359,8 +344,8 @@ impl Model {
         /// Blocks, bytes, and the first and last steps that allocated them.
         type Tally = (u64, u64, Option<(u32, u32)>);
         let mut by_site: FxHashMap<(Domain, &'static str), Tally> = FxHashMap::default();
-        for (&address, block) in &self.outstanding {
-            if kept(address) {
+        for block in self.outstanding.iter() {
+            if kept(block.address) {
                 continue;
             }
             let name = block.site.map_or("(unknown)", Site::name);

@@ -1,4 +1,4 @@
-//! The outstanding-blocks table: every block still live, oldest first. In a
+//! The outstanding-blocks table: the blocks still live, oldest first. In a
 //! scenario it also says how many steps old each block is and who should
 //! release it.
 
@@ -25,11 +25,24 @@ pub struct BlockContext<'a> {
     pub releaser: &'a dyn Fn(&str) -> Option<&'static str>,
 }
 
-pub fn outstanding_table_ui(ui: &mut Ui, blocks: &[OutstandingBlock], context: Option<&BlockContext<'_>>) {
-    ui.label(RichText::new(format!("Outstanding blocks ({})", format::thousands(blocks.len() as u64))).strong());
+/// Lists `blocks`, the oldest of `total` outstanding (the model lists at
+/// most [`crate::track::OUTSTANDING_LISTED`]).
+pub fn outstanding_table_ui(
+    ui: &mut Ui,
+    blocks: &[OutstandingBlock],
+    total: usize,
+    context: Option<&BlockContext<'_>>,
+) {
+    ui.label(RichText::new(format!("Outstanding blocks ({})", format::thousands(total as u64))).strong());
     if blocks.is_empty() {
         ui.weak("No live blocks.");
         return;
+    }
+    if blocks.len() < total {
+        ui.weak(format!(
+            "The oldest {} listed; the sites below count them all.",
+            format::thousands(blocks.len() as u64)
+        ));
     }
     let headers: &[&str] = match context {
         Some(BlockContext { current_step: Some(_), .. }) => {

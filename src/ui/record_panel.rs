@@ -58,7 +58,7 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
             egui::ScrollArea::vertical().id_salt("record-lists").show(&mut columns[1], |ui| {
                 anomaly_list_ui(ui, model.anomalies());
                 ui.separator();
-                outstanding_table_ui(ui, model.outstanding(), None);
+                outstanding_table_ui(ui, model.outstanding(), model.outstanding_count(), None);
                 ui.separator();
                 site_table_ui(ui, model.site_rows());
             });

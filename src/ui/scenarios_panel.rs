@@ -517,7 +517,7 @@ fn results_ui(ui: &mut Ui, session: &ScenarioSession, height: f32) {
         let scenario = session.scenario();
         let releaser = |site: &str| scenario.releaser(site);
         let context = BlockContext { current_step: model.current_step(), releaser: &releaser };
-        outstanding_table_ui(ui, model.outstanding(), Some(&context));
+        outstanding_table_ui(ui, model.outstanding(), model.outstanding_count(), Some(&context));
     });
 }
 

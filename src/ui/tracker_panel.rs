@@ -77,6 +77,7 @@ pub fn tracker_panel_ui(ui: &mut Ui, session: &TrackerSession, x_axis: &mut XAxi
             outstanding_table_ui(
                 ui,
                 model.outstanding(),
+                model.outstanding_count(),
                 Some(&BlockContext { current_step: None, releaser: &releaser }),
             );
             ui.separator();

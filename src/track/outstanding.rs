@@ -1,0 +1,179 @@
+//! The blocks a model holds as live, kept in the order they were allocated.
+//!
+//! A view lists them oldest first, and a recorded program may hold millions:
+//! sorting them whenever the model changed (every frame of a recording)
+//! would stall the window. Here they stay in allocation order as they
+//! arrive, so the oldest are always at the front, and an address finds its
+//! block through a small index.
+
+use std::collections::VecDeque;
+
+use super::OutstandingBlock;
+use super::address_map::AddressMap;
+
+/// Holes the order may hold before it is compacted, whatever the number of
+/// live blocks: compacting often when there are few would cost more than
+/// the holes do.
+const HOLES_TOLERATED: usize = 4096;
+
+#[derive(Debug, Default)]
+pub(super) struct OutstandingBlocks {
+    /// Live blocks in allocation order, `None` where one was freed since.
+    /// The first is always live.
+    order: VecDeque<Option<OutstandingBlock>>,
+    /// Where `order[0]` is among all the places ever handed out.
+    first_place: u64,
+    /// Each live block's place, by address.
+    place_of: AddressMap<u64>,
+    holes: usize,
+}
+
+impl OutstandingBlocks {
+    pub fn len(&self) -> usize {
+        self.place_of.len()
+    }
+
+    /// Holds `block` as the newest. A block already held at its address (its
+    /// free was lost) is replaced.
+    pub fn insert(&mut self, block: OutstandingBlock) {
+        let place = self.first_place + self.order.len() as u64;
+        self.order.push_back(Some(block));
+        if let Some(replaced) = self.place_of.insert(block.address, place) {
+            self.vacate(replaced);
+        }
+    }
+
+    /// Lets go of the block at `address`, if one is held there.
+    pub fn remove(&mut self, address: u64) -> Option<OutstandingBlock> {
+        let place = self.place_of.remove(&address)?;
+        self.vacate(place)
+    }
+
+    fn vacate(&mut self, place: u64) -> Option<OutstandingBlock> {
+        let block = self.order[(place - self.first_place) as usize].take();
+        self.holes += 1;
+        while matches!(self.order.front(), Some(None)) {
+            self.order.pop_front();
+            self.first_place += 1;
+            self.holes -= 1;
+        }
+        if self.holes > HOLES_TOLERATED && self.holes > self.len() {
+            self.compact();
+        }
+        block
+    }
+
+    /// Closes every hole. More holes than live blocks were made since the
+    /// last time, so each removal pays for its share.
+    fn compact(&mut self) {
+        self.order.retain(Option::is_some);
+        self.holes = 0;
+        for (offset, block) in self.order.iter().flatten().enumerate() {
+            if let Some(place) = self.place_of.get_mut(&block.address) {
+                *place = self.first_place + offset as u64;
+            }
+        }
+    }
+
+    /// Every block, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &OutstandingBlock> {
+        self.order.iter().flatten()
+    }
+
+    /// The oldest blocks, at most `count` of them, looking at no more than
+    /// `count` × 4 places, so a list for a view costs the same whatever the
+    /// run. (Holes are at most as many as live blocks, so this lists fewer
+    /// only where a stretch of old blocks is mostly freed.)
+    pub fn oldest(&self, count: usize) -> Vec<OutstandingBlock> {
+        self.order.iter().take(count.saturating_mul(4)).flatten().take(count).copied().collect()
+    }
+
+    /// Lets go of everything, handing back what was held.
+    pub fn take_all(&mut self) -> Vec<OutstandingBlock> {
+        let blocks = self.iter().copied().collect();
+        *self = OutstandingBlocks { first_place: self.first_place + self.order.len() as u64, ..Self::default() };
+        blocks
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{HOLES_TOLERATED, OutstandingBlocks};
+    use crate::ffi::Domain;
+    use crate::track::OutstandingBlock;
+
+    fn block(address: u64, seq: u64) -> OutstandingBlock {
+        OutstandingBlock { address, size: 16, domain: Domain::C, site: None, step: None, seq }
+    }
+
+    #[test]
+    fn blocks_are_kept_oldest_first_whatever_is_freed_between_them() {
+        let mut blocks = OutstandingBlocks::default();
+        for seq in 0..10 {
+            blocks.insert(block(0x1000 + seq * 16, seq));
+        }
+        for seq in [0, 3, 4, 9] {
+            assert_eq!(blocks.remove(0x1000 + seq * 16).map(|b| b.seq), Some(seq));
+        }
+        assert_eq!(blocks.remove(0x1000), None, "gone already");
+        blocks.insert(block(0x1000, 10));
+        let seqs: Vec<u64> = blocks.iter().map(|b| b.seq).collect();
+        assert_eq!(seqs, [1, 2, 5, 6, 7, 8, 10]);
+        assert_eq!(blocks.len(), 7);
+        assert_eq!(blocks.oldest(3).iter().map(|b| b.seq).collect::<Vec<_>>(), [1, 2, 5]);
+    }
+
+    #[test]
+    fn an_address_held_again_replaces_the_block_it_held() {
+        let mut blocks = OutstandingBlocks::default();
+        blocks.insert(block(0x10, 0));
+        blocks.insert(block(0x10, 1));
+        assert_eq!(blocks.len(), 1);
+        assert_eq!(blocks.iter().map(|b| b.seq).collect::<Vec<_>>(), [1]);
+    }
+
+    #[test]
+    fn one_old_block_and_many_short_lived_ones_keep_the_order_small() {
+        let mut blocks = OutstandingBlocks::default();
+        blocks.insert(block(0x8, 0));
+        for seq in 1..1_000_000 {
+            let address = 0x1000 + (seq % 64) * 16;
+            blocks.insert(block(address, seq));
+            blocks.remove(address);
+        }
+        assert_eq!(blocks.len(), 1);
+        assert!(blocks.order.len() <= 2 * HOLES_TOLERATED + 2, "{} places", blocks.order.len());
+        assert_eq!(blocks.remove(0x8).map(|b| b.seq), Some(0), "found after every compaction");
+        assert_eq!(blocks.order.len(), 0);
+    }
+
+    #[test]
+    fn every_block_is_found_at_its_address_after_compactions() {
+        let mut blocks = OutstandingBlocks::default();
+        for seq in 0..100_000 {
+            blocks.insert(block(0x10_0000 + seq * 32, seq));
+        }
+        for seq in (0..100_000).filter(|seq| seq % 10 != 0) {
+            assert!(blocks.remove(0x10_0000 + seq * 32).is_some());
+        }
+        assert_eq!(blocks.len(), 10_000);
+        for seq in (0..100_000).step_by(10) {
+            assert_eq!(blocks.remove(0x10_0000 + seq * 32).map(|b| b.seq), Some(seq));
+        }
+        assert_eq!(blocks.len(), 0);
+    }
+
+    #[test]
+    fn taking_all_empties_it_and_later_blocks_still_come_in_order() {
+        let mut blocks = OutstandingBlocks::default();
+        for seq in 0..5 {
+            blocks.insert(block(0x100 + seq * 16, seq));
+        }
+        assert_eq!(blocks.take_all().len(), 5);
+        assert_eq!(blocks.len(), 0);
+        blocks.insert(block(0x100, 5));
+        blocks.insert(block(0x200, 6));
+        assert_eq!(blocks.remove(0x100).map(|b| b.seq), Some(5));
+        assert_eq!(blocks.iter().map(|b| b.seq).collect::<Vec<_>>(), [6]);
+    }
+}
