@@ -4,9 +4,9 @@
 
 pub mod accounting;
 mod address_map;
-mod outstanding;
 mod anomaly;
 mod heap;
+mod outstanding;
 mod session;
 
 use std::cell::OnceCell;
