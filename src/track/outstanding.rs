@@ -3,8 +3,9 @@
 //! A view lists them oldest first, and a recorded program may hold millions:
 //! sorting them whenever the model changed (every frame of a recording)
 //! would stall the window. Here they stay in allocation order as they
-//! arrive, so the oldest are always at the front, and an address finds its
-//! block through a small index.
+//! arrive, so the oldest are at the front; an address finds its block
+//! through a small index, and a bitmap of the live ones lets a listing pass
+//! a long run of freed blocks a word at a time.
 
 use std::collections::VecDeque;
 
@@ -16,11 +17,17 @@ use super::address_map::AddressMap;
 /// the holes do.
 const HOLES_TOLERATED: usize = 4096;
 
+/// Places per word of the live bitmap.
+const WORD: usize = 64;
+
 #[derive(Debug, Default)]
 pub(super) struct OutstandingBlocks {
-    /// Live blocks in allocation order, `None` where one was freed since.
-    /// The first is always live.
-    order: VecDeque<Option<OutstandingBlock>>,
+    /// Blocks in allocation order, live or freed since (`live` says which).
+    order: VecDeque<OutstandingBlock>,
+    /// One bit per place of `order`, set while its block is live: a run of
+    /// freed places is skipped a word at a time. The first word always has
+    /// a live block or is the only one.
+    live: VecDeque<u64>,
     /// Where `order[0]` is among all the places ever handed out.
     first_place: u64,
     /// Each live block's place, by address.
@@ -36,9 +43,13 @@ impl OutstandingBlocks {
     /// Holds `block` as the newest. A block already held at its address (its
     /// free was lost) is replaced.
     pub fn insert(&mut self, block: OutstandingBlock) {
-        let place = self.first_place + self.order.len() as u64;
-        self.order.push_back(Some(block));
-        if let Some(replaced) = self.place_of.insert(block.address, place) {
+        let offset = self.order.len();
+        if offset.is_multiple_of(WORD) {
+            self.live.push_back(0);
+        }
+        self.order.push_back(block);
+        self.live[offset / WORD] |= 1 << (offset % WORD);
+        if let Some(replaced) = self.place_of.insert(block.address, self.first_place + offset as u64) {
             self.vacate(replaced);
         }
     }
@@ -46,16 +57,20 @@ impl OutstandingBlocks {
     /// Lets go of the block at `address`, if one is held there.
     pub fn remove(&mut self, address: u64) -> Option<OutstandingBlock> {
         let place = self.place_of.remove(&address)?;
-        self.vacate(place)
+        Some(self.vacate(place))
     }
 
-    fn vacate(&mut self, place: u64) -> Option<OutstandingBlock> {
-        let block = self.order[(place - self.first_place) as usize].take();
+    fn vacate(&mut self, place: u64) -> OutstandingBlock {
+        let offset = (place - self.first_place) as usize;
+        self.live[offset / WORD] &= !(1 << (offset % WORD));
         self.holes += 1;
-        while matches!(self.order.front(), Some(None)) {
-            self.order.pop_front();
-            self.first_place += 1;
-            self.holes -= 1;
+        let block = self.order[offset];
+        // Whole words of holes at the front go; the word being filled stays.
+        while self.live.len() > 1 && self.live[0] == 0 {
+            self.live.pop_front();
+            self.order.drain(..WORD);
+            self.first_place += WORD as u64;
+            self.holes -= WORD;
         }
         if self.holes > HOLES_TOLERATED && self.holes > self.len() {
             self.compact();
@@ -66,33 +81,58 @@ impl OutstandingBlocks {
     /// Closes every hole. More holes than live blocks were made since the
     /// last time, so each removal pays for its share.
     fn compact(&mut self) {
-        self.order.retain(Option::is_some);
-        self.holes = 0;
-        for (offset, block) in self.order.iter().flatten().enumerate() {
+        let kept: VecDeque<OutstandingBlock> = self.iter().copied().collect();
+        self.live = (0..kept.len().div_ceil(WORD))
+            .map(|word| {
+                let in_word = (kept.len() - word * WORD).min(WORD);
+                if in_word == WORD { u64::MAX } else { (1 << in_word) - 1 }
+            })
+            .collect();
+        for (offset, block) in kept.iter().enumerate() {
             if let Some(place) = self.place_of.get_mut(&block.address) {
                 *place = self.first_place + offset as u64;
             }
         }
+        self.order = kept;
+        self.holes = 0;
     }
 
     /// Every block, oldest first.
     pub fn iter(&self) -> impl Iterator<Item = &OutstandingBlock> {
-        self.order.iter().flatten()
+        self.live
+            .iter()
+            .enumerate()
+            .flat_map(move |(word, &bits)| SetBits(bits).map(move |bit| &self.order[word * WORD + bit]))
     }
 
-    /// The oldest blocks, at most `count` of them, looking at no more than
-    /// `count` × 4 places, so a list for a view costs the same whatever the
-    /// run. (Holes are at most as many as live blocks, so this lists fewer
-    /// only where a stretch of old blocks is mostly freed.)
+    /// The oldest blocks, at most `count` of them. Runs of freed blocks
+    /// are passed a word at a time, so this costs `count` blocks and at
+    /// most one word per 64 places, whatever was freed between them.
     pub fn oldest(&self, count: usize) -> Vec<OutstandingBlock> {
-        self.order.iter().take(count.saturating_mul(4)).flatten().take(count).copied().collect()
+        self.iter().take(count).copied().collect()
     }
 
     /// Lets go of everything, handing back what was held.
     pub fn take_all(&mut self) -> Vec<OutstandingBlock> {
         let blocks = self.iter().copied().collect();
-        *self = OutstandingBlocks { first_place: self.first_place + self.order.len() as u64, ..Self::default() };
+        *self = OutstandingBlocks::default();
         blocks
+    }
+}
+
+/// The set bits of a word, lowest first.
+struct SetBits(u64);
+
+impl Iterator for SetBits {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        if self.0 == 0 {
+            return None;
+        }
+        let bit = self.0.trailing_zeros() as usize;
+        self.0 &= self.0 - 1;
+        Some(bit)
     }
 }
 
@@ -104,6 +144,25 @@ mod tests {
 
     fn block(address: u64, seq: u64) -> OutstandingBlock {
         OutstandingBlock { address, size: 16, domain: Domain::C, site: None, step: None, seq }
+    }
+
+    #[test]
+    fn an_old_block_followed_by_a_long_run_of_freed_ones_still_lists_the_blocks_after_them() {
+        let mut blocks = OutstandingBlocks::default();
+        blocks.insert(block(0x8, 0));
+        // 300,000 blocks, the first 200,000 of them freed in the order they came:
+        // fewer holes than live blocks, so nothing is compacted.
+        for seq in 1..=300_000 {
+            blocks.insert(block(0x10_0000 + seq * 16, seq));
+        }
+        for seq in 1..=200_000 {
+            blocks.remove(0x10_0000 + seq * 16);
+        }
+        let listed = blocks.oldest(1000);
+        assert_eq!(listed.len(), 1000);
+        assert_eq!(listed[0].seq, 0);
+        assert_eq!(listed[1].seq, 200_001);
+        assert_eq!(listed[999].seq, 200_999);
     }
 
     #[test]
@@ -144,7 +203,8 @@ mod tests {
         assert_eq!(blocks.len(), 1);
         assert!(blocks.order.len() <= 2 * HOLES_TOLERATED + 2, "{} places", blocks.order.len());
         assert_eq!(blocks.remove(0x8).map(|b| b.seq), Some(0), "found after every compaction");
-        assert_eq!(blocks.order.len(), 0);
+        assert!(blocks.order.len() < 64, "{} places", blocks.order.len());
+        assert_eq!(blocks.iter().count(), 0);
     }
 
     #[test]
