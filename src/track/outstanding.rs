@@ -56,7 +56,7 @@ impl OutstandingBlocks {
 
     /// Lets go of the block at `address`, if one is held there.
     pub fn remove(&mut self, address: u64) -> Option<OutstandingBlock> {
-        let place = self.place_of.remove(&address)?;
+        let place = self.place_of.remove(address)?;
         Some(self.vacate(place))
     }
 
@@ -89,7 +89,7 @@ impl OutstandingBlocks {
             })
             .collect();
         for (offset, block) in kept.iter().enumerate() {
-            if let Some(place) = self.place_of.get_mut(&block.address) {
+            if let Some(place) = self.place_of.get_mut(block.address) {
                 *place = self.first_place + offset as u64;
             }
         }
