@@ -1,20 +1,29 @@
 //! A map keyed by block address, for a model that inserts and removes one
-//! entry per block: open addressing with linear probing and backward-shift
-//! deletion, as the C tracker's own table of live blocks (`csrc/tracker.c`).
+//! entry per block.
 //!
-//! Two things a general hash map does not do for this load. Removal leaves
-//! no tombstone, so a table that sees millions of blocks come and go never
-//! stops to rebuild itself (a `HashMap` took 17 ns an insert and remove
-//! of one block, this one a few). And a large table keeps neighbours
-//! together: a program that builds a large structure allocates its blocks
-//! at rising addresses, and scattering each over a table of millions costs
-//! a cache miss and a page walk per insert. Past [`LOCAL_SLOTS`] slots, the
-//! blocks of one 1 KiB window of the address space share a stretch of 64
-//! slots, each at its own place in it, and the windows are scattered.
+//! While it is small (it fits the caches) it is an open-addressing table
+//! with linear probing and backward-shift deletion, as the C tracker's own
+//! table of live blocks (`csrc/tracker.c`): removal leaves no tombstone, and
+//! an insert and remove of a block take a few nanoseconds where a
+//! `HashMap`'s took 17.
+//!
+//! Large, it is a `HashMap` whose hash keeps neighbours together. A program
+//! that builds a large structure allocates its blocks at rising addresses,
+//! and scattering each over a table of millions costs a cache miss and a
+//! page walk per insert. The blocks of one 1 KiB window of the address space
+//! share a stretch of 64 buckets, each at its own place in it, and the
+//! windows are scattered. (Linear probing with that hash made long runs
+//! wherever two busy windows met, and took twice as long on `jq`; the
+//! `HashMap` probes in groups and jumps away.)
 
-/// A table past this many slots no longer fits the caches, and keeps
-/// neighbouring blocks together.
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A table past this many slots no longer fits the caches: the map
+/// becomes a `HashMap` that keeps neighbouring blocks together.
 const LOCAL_SLOTS: usize = 1 << 16;
+/// Below this many entries a large map becomes a small one again.
+const SMALL_AGAIN: usize = LOCAL_SLOTS / 8;
 /// The fewest slots a table has once it holds anything.
 const MIN_SLOTS: usize = 16;
 /// Blocks are at least 16-byte aligned: the four low bits say nothing.
@@ -23,8 +32,71 @@ const GRANULE_BITS: u32 = 4;
 const WINDOW_BITS: u32 = 6;
 
 /// A map from block addresses to `V`.
-#[derive(Debug, Clone, Default)]
-pub struct AddressMap<V> {
+#[derive(Debug, Clone)]
+pub enum AddressMap<V> {
+    Small(SmallMap<V>),
+    Large(HashMap<u64, V, BuildHasherDefault<LocalHasher>>),
+}
+
+impl<V> Default for AddressMap<V> {
+    fn default() -> Self {
+        AddressMap::Small(SmallMap { slots: Vec::new(), len: 0, at_zero: None })
+    }
+}
+
+impl<V: Copy + Default> AddressMap<V> {
+    pub fn len(&self) -> usize {
+        match self {
+            AddressMap::Small(map) => map.len(),
+            AddressMap::Large(map) => map.len(),
+        }
+    }
+
+    /// Sets `address`'s value, returning the one it replaced.
+    pub fn insert(&mut self, address: u64, value: V) -> Option<V> {
+        match self {
+            AddressMap::Small(map) if (map.len + 1) * 2 > LOCAL_SLOTS => {
+                let mut large: HashMap<u64, V, BuildHasherDefault<LocalHasher>> =
+                    HashMap::with_capacity_and_hasher(LOCAL_SLOTS, BuildHasherDefault::default());
+                large.extend(map.entries());
+                let replaced = large.insert(address, value);
+                *self = AddressMap::Large(large);
+                replaced
+            }
+            AddressMap::Small(map) => map.insert(address, value),
+            AddressMap::Large(map) => map.insert(address, value),
+        }
+    }
+
+    pub fn get_mut(&mut self, address: u64) -> Option<&mut V> {
+        match self {
+            AddressMap::Small(map) => map.get_mut(address),
+            AddressMap::Large(map) => map.get_mut(&address),
+        }
+    }
+
+    /// Takes `address`'s value out.
+    pub fn remove(&mut self, address: u64) -> Option<V> {
+        match self {
+            AddressMap::Small(map) => map.remove(address),
+            AddressMap::Large(map) => {
+                let value = map.remove(&address);
+                if map.len() < SMALL_AGAIN {
+                    let mut small = SmallMap { slots: Vec::new(), len: 0, at_zero: None };
+                    for (&address, &value) in map.iter() {
+                        small.insert(address, value);
+                    }
+                    *self = AddressMap::Small(small);
+                }
+                value
+            }
+        }
+    }
+}
+
+/// The small form: open addressing, linear probing, backward-shift deletion.
+#[derive(Debug, Clone)]
+pub struct SmallMap<V> {
     /// `(address, value)`, address 0 marking an empty slot; a power of two
     /// of them, at most half full.
     slots: Vec<(u64, V)>,
@@ -33,13 +105,16 @@ pub struct AddressMap<V> {
     at_zero: Option<V>,
 }
 
-impl<V: Copy + Default> AddressMap<V> {
-    pub fn len(&self) -> usize {
+impl<V: Copy + Default> SmallMap<V> {
+    fn len(&self) -> usize {
         self.len + usize::from(self.at_zero.is_some())
     }
 
-    /// Sets `address`'s value, returning the one it replaced.
-    pub fn insert(&mut self, address: u64, value: V) -> Option<V> {
+    fn entries(&self) -> impl Iterator<Item = (u64, V)> + '_ {
+        self.slots.iter().copied().filter(|&(address, _)| address != 0).chain(self.at_zero.map(|value| (0, value)))
+    }
+
+    fn insert(&mut self, address: u64, value: V) -> Option<V> {
         if address == 0 {
             return self.at_zero.replace(value);
         }
@@ -62,7 +137,7 @@ impl<V: Copy + Default> AddressMap<V> {
         }
     }
 
-    pub fn get_mut(&mut self, address: u64) -> Option<&mut V> {
+    fn get_mut(&mut self, address: u64) -> Option<&mut V> {
         if address == 0 {
             return self.at_zero.as_mut();
         }
@@ -72,7 +147,7 @@ impl<V: Copy + Default> AddressMap<V> {
 
     /// Takes `address`'s value out. The entries after it in its run move
     /// back over the hole where their probes allow, so no tombstone is left.
-    pub fn remove(&mut self, address: u64) -> Option<V> {
+    fn remove(&mut self, address: u64) -> Option<V> {
         if address == 0 {
             return self.at_zero.take();
         }
@@ -116,16 +191,7 @@ impl<V: Copy + Default> AddressMap<V> {
 
     /// Where `address`'s probe starts.
     fn home(&self, address: u64) -> usize {
-        let mask = self.slots.len() - 1;
-        if self.slots.len() < LOCAL_SLOTS {
-            return scatter(address) as usize & mask;
-        }
-        let granule = address >> GRANULE_BITS;
-        let window = scatter(granule >> WINDOW_BITS);
-        let place_mask = (1 << WINDOW_BITS) - 1;
-        // The place within the window's stretch is turned by the window's
-        // hash, so page-aligned blocks do not all start at one.
-        ((window << WINDOW_BITS) | ((granule ^ window) & place_mask)) as usize & mask
+        scatter(address) as usize & (self.slots.len() - 1)
     }
 
     fn resize(&mut self, slots: usize) {
@@ -147,55 +213,88 @@ fn scatter(key: u64) -> u64 {
     key.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(32)
 }
 
+/// Hashes a block's address for the large form, keeping a window's blocks together.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LocalHasher(u64);
+
+impl Hasher for LocalHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // Only addresses are keys; anything else still hashes, without locality.
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, address: u64) {
+        let granule = address >> GRANULE_BITS;
+        let within = granule & ((1 << WINDOW_BITS) - 1);
+        let window = scatter(granule >> WINDOW_BITS);
+        // The bucket: the window's stretch, and a place in it turned by the
+        // window's hash, so page-aligned blocks do not all start at one.
+        let bucket = (window << WINDOW_BITS) | ((within ^ window) & ((1 << WINDOW_BITS) - 1));
+        // The map's tag is the top seven bits, which would be the same for
+        // a whole window: the place within it goes there too.
+        self.0 = bucket ^ (within << (64 - 7));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
+    use std::hash::{BuildHasher, BuildHasherDefault};
 
     use proptest::prelude::*;
 
-    use super::{AddressMap, LOCAL_SLOTS};
+    use super::{AddressMap, LOCAL_SLOTS, LocalHasher};
+
+    fn local_hash(address: u64) -> u64 {
+        BuildHasherDefault::<LocalHasher>::default().hash_one(address)
+    }
 
     #[test]
-    fn blocks_of_one_window_share_a_stretch_of_a_large_table_each_in_its_own_place() {
-        let mut map: AddressMap<u64> = AddressMap::default();
-        for address in (0x10_0000..).step_by(16).take(LOCAL_SLOTS) {
-            map.insert(address, 0);
-        }
-        assert!(map.slots.len() > LOCAL_SLOTS);
+    fn in_a_large_map_blocks_of_one_window_share_a_stretch_each_in_its_own_place() {
         let base = 0x5555_0000_0400;
-        let homes: Vec<usize> = (0..64).map(|granule| map.home(base + granule * 16)).collect();
-        let stretch = homes[0] >> 6;
-        assert!(homes.iter().all(|home| home >> 6 == stretch), "{homes:x?}");
-        let mut places: Vec<usize> = homes.iter().map(|home| home & 63).collect();
+        let buckets: Vec<u64> = (0..64).map(|granule| local_hash(base + granule * 16) & 0xffff).collect();
+        let stretch = buckets[0] >> 6;
+        assert!(buckets.iter().all(|bucket| bucket >> 6 == stretch), "{buckets:x?}");
+        let mut places: Vec<u64> = buckets.iter().map(|bucket| bucket & 63).collect();
         places.sort_unstable();
         places.dedup();
         assert_eq!(places.len(), 64);
-        let pages: std::collections::BTreeSet<usize> =
-            (0..256).map(|page| map.home(0x7f00_0000_0010 + page * 4096) & 63).collect();
+        let pages: std::collections::BTreeSet<u64> =
+            (0..256).map(|page| local_hash(0x7f00_0000_0010 + page * 4096) & 63).collect();
         assert!(pages.len() > 32, "page-aligned blocks start at {} places", pages.len());
     }
 
     #[test]
-    fn a_table_that_held_many_gives_back_its_room_when_they_go() {
+    fn a_map_grows_large_and_small_again_keeping_every_entry() {
         let mut map: AddressMap<u64> = AddressMap::default();
         for address in (16..).step_by(16).take(100_000) {
             map.insert(address, address);
         }
+        assert!(matches!(map, AddressMap::Large(_)));
         for address in (16..).step_by(16).take(99_990) {
             assert_eq!(map.remove(address), Some(address));
         }
         assert_eq!(map.len(), 10);
-        assert!(map.slots.len() <= 128, "{} slots", map.slots.len());
+        let AddressMap::Small(small) = &map else { panic!("small again") };
+        assert!(small.slots.len() <= 128, "{} slots", small.slots.len());
         for address in (16..).step_by(16).skip(99_990).take(10) {
             assert_eq!(map.get_mut(address).copied(), Some(address));
         }
+        assert_eq!(map.get_mut(16), None);
     }
 
     #[test]
-    fn a_large_table_answers_as_a_hash_map_does() {
+    fn a_large_map_answers_as_a_hash_map_does() {
         let mut map: AddressMap<u64> = AddressMap::default();
         let mut expected: HashMap<u64, u64> = HashMap::new();
         let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut was_large = false;
         for step in 0..600_000u64 {
             state ^= state << 13;
             state ^= state >> 7;
@@ -211,9 +310,10 @@ mod tests {
             } else {
                 assert_eq!(map.remove(address), expected.remove(&address));
             }
+            was_large |= matches!(map, AddressMap::Large(_));
         }
+        assert!(was_large && expected.len() > LOCAL_SLOTS / 2);
         assert_eq!(map.len(), expected.len());
-        assert!(map.slots.len() >= LOCAL_SLOTS, "the large table's homes were used");
         for (&address, &value) in &expected {
             assert_eq!(map.get_mut(address).copied(), Some(value));
         }
