@@ -1,5 +1,6 @@
 //! What tracking costs: tracked vs raw allocation (C, 1 and 2 threads),
-//! scoped vs unscoped Rust allocation, and draining events into the model.
+//! scoped vs unscoped Rust allocation, draining events into the model, and
+//! the model alone applying allocations and frees.
 //! Run with `cargo bench --bench tracker`; figures go in BENCHMARKS.md.
 
 use std::hint::black_box;
@@ -7,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ffiscope::ffi::bench_loops::{raw_pairs, tracked_pairs};
-use ffiscope::ffi::{Tracker, TrackerConfig};
+use ffiscope::ffi::{Domain, Event, EventKind, Site, Tracker, TrackerConfig};
 use ffiscope::track::Model;
 
 /// Pairs timed between two drains: the ring (1 M events) never fills.
@@ -120,9 +121,51 @@ fn drain_into_model(c: &mut Criterion) {
     group.finish();
 }
 
+/// The model alone: an allocation and its free, over a window of 64 live
+/// blocks (as `benches/record_heavy.c` makes them), and over 1,000,000, the
+/// oldest freed first.
+fn model_apply(c: &mut Criterion) {
+    let mut group = c.benchmark_group("model");
+    group.throughput(Throughput::Elements(2));
+    let site = Some(Site::new(c"bench_site"));
+    let event = |seq: u64, kind: EventKind, address: u64| Event {
+        seq,
+        time_ns: seq,
+        address,
+        size: 48,
+        related_address: 0,
+        related_size: 0,
+        site,
+        related_site: site,
+        thread: 1,
+        domain: Domain::C,
+        kind,
+    };
+    for window in [64u64, 1_000_000] {
+        group.bench_function(BenchmarkId::new("alloc_free_pair", format!("{window}_live")), |b| {
+            let mut model = Model::new();
+            let address = |n: u64| 0x5555_0000_0000 + (n % window) * 64;
+            let mut seq = 0;
+            for n in 0..window {
+                model.apply(&event(seq, EventKind::Alloc, address(n)));
+                seq += 1;
+            }
+            let mut n = window;
+            b.iter(|| {
+                model.apply(&event(seq, EventKind::Free, address(n)));
+                model.apply(&event(seq + 1, EventKind::Alloc, address(n)));
+                seq += 2;
+                n += 1;
+            });
+            black_box(&model);
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
-    targets = c_allocation, rust_allocation, drain_into_model
+    targets = c_allocation, rust_allocation, drain_into_model, model_apply
 }
 criterion_main!(benches);

@@ -189,9 +189,12 @@ impl<V: Copy + Default> SmallMap<V> {
         }
     }
 
-    /// Where `address`'s probe starts.
+    /// Where `address`'s probe starts: Fibonacci hashing, the product's top
+    /// bits, which every bit of the address reaches (the middle bits do not
+    /// mix enough for addresses a cache line apart).
     fn home(&self, address: u64) -> usize {
-        scatter(address) as usize & (self.slots.len() - 1)
+        let bits = self.slots.len().trailing_zeros();
+        (address.wrapping_mul(GOLDEN) >> (64 - bits)) as usize
     }
 
     fn resize(&mut self, slots: usize) {
@@ -210,8 +213,11 @@ impl<V: Copy + Default> SmallMap<V> {
 /// One multiply by the golden ratio's fraction, its well-mixed high half
 /// turned down to where the table reads its slot.
 fn scatter(key: u64) -> u64 {
-    key.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(32)
+    key.wrapping_mul(GOLDEN).rotate_left(32)
 }
+
+/// 2⁶⁴ divided by the golden ratio.
+const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// Hashes a block's address for the large form, keeping a window's blocks together.
 #[derive(Debug, Default, Clone, Copy)]
