@@ -486,18 +486,9 @@ static bool table_grow(table *tab) {
     return true;
 }
 
-/* Inserts a new key, growing the table when it is half full; the caller
- * has checked that the key is absent. */
-static bool table_insert(table *tab, const entry *item) {
-    if ((tab->count + 1) * 2 > tab->capacity && !table_grow(tab)) {
-        return false;
-    }
-    table_place(tab, item);
-    return true;
-}
-
-/* As table_insert, returning the claimed slot with only its address set;
- * NULL when the table could not grow. */
+/* Claims the slot for a new key, growing the table when it is half full,
+ * and sets only its address (the caller fills in the rest); NULL when the
+ * table could not grow. The caller has checked that the key is absent. */
 static entry *table_insert_slot(table *tab, uintptr_t address) {
     if ((tab->count + 1) * 2 > tab->capacity && !table_grow(tab)) {
         return NULL;
@@ -505,6 +496,14 @@ static entry *table_insert_slot(table *tab, uintptr_t address) {
     entry *slot = table_claim(tab, address);
     slot->address = address;
     return slot;
+}
+
+static bool table_insert(table *tab, const entry *item) {
+    entry *slot = table_insert_slot(tab, item->address);
+    if (slot) {
+        *slot = *item;
+    }
+    return slot != NULL;
 }
 
 static void table_remove(table *tab, entry *removed) {

@@ -187,26 +187,13 @@ impl ModuleCode {
     }
 }
 
+#[derive(Default)]
 pub struct Symbolizer {
-    recent: Box<[Option<(u64, Symbol)>; 256]>,
     modules: Vec<LoadedModule>,
     loaders: FxHashMap<String, Option<Loader>>,
     code: FxHashMap<String, Option<ModuleCode>>,
     resolved: FxHashMap<u64, Symbol>,
     chains: FxHashMap<u64, Vec<Site>>,
-}
-
-impl Default for Symbolizer {
-    fn default() -> Self {
-        Symbolizer {
-            recent: Box::new([None; 256]),
-            modules: Vec::new(),
-            loaders: FxHashMap::default(),
-            code: FxHashMap::default(),
-            resolved: FxHashMap::default(),
-            chains: FxHashMap::default(),
-        }
-    }
 }
 
 impl std::fmt::Debug for Symbolizer {
@@ -264,24 +251,14 @@ impl Symbolizer {
         chain
     }
 
-    /// The site and heap of a return address.
+    /// The site and heap of a return address, resolved once. (The
+    /// interpreter keeps the sites of recent events in front of this.)
     pub fn symbol(&mut self, address: u64) -> Symbol {
-        // Most events come from a few call sites in turn: a small direct-mapped
-        // cache answers before the map.
-        let slot = (address.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize;
-        if let Some((seen, symbol)) = self.recent[slot]
-            && seen == address
-        {
+        if let Some(&symbol) = self.resolved.get(&address) {
             return symbol;
         }
-        let symbol = if let Some(&symbol) = self.resolved.get(&address) {
-            symbol
-        } else {
-            let symbol = self.resolve(address);
-            self.resolved.insert(address, symbol);
-            symbol
-        };
-        self.recent[slot] = Some((address, symbol));
+        let symbol = self.resolve(address);
+        self.resolved.insert(address, symbol);
         symbol
     }
 
