@@ -41,6 +41,7 @@ const RECORD_SOURCES: &[&str] = &[
     "csrc/record/interpose.c",
     "csrc/record/reach.c",
     "csrc/record/stacks.c",
+    "csrc/record/unrecorded.c",
     "csrc/tracker.c",
     "csrc/tracker_drain.c",
     "csrc/tracker_sites.c",
@@ -69,7 +70,7 @@ fn build_record_library() {
         println!("cargo:rerun-if-changed={source}");
     }
     println!("cargo:rerun-if-changed=csrc/record/record_channel.h");
-    for header in ["guard.h", "reach.h", "stacks.h"] {
+    for header in ["guard.h", "reach.h", "stacks.h", "unrecorded.h"] {
         println!("cargo:rerun-if-changed=csrc/record/{header}");
     }
 }

@@ -629,26 +629,46 @@ static size_t poison_damage_scan(uintptr_t user, size_t size) {
 /* ---- history and quarantine (the caller holds the shard's lock) -------- */
 
 /* Frees of blocks in tables; a slab slot remembers its own last free. */
+static size_t history_set_of(uintptr_t address) { return mix(address) & (HISTORY_SETS - 1); }
+
 static void history_push(shard *s, uintptr_t address, size_t size, uint32_t alloc_site,
                          uint32_t free_site, uint8_t domain, uint64_t ticks) {
-    freed_record *r = &s->history[s->history_next++ % HISTORY_PER_SHARD];
-    r->address = address;
-    r->size = size;
-    r->free_ticks = ticks;
-    r->alloc_site = alloc_site;
-    r->free_site = free_site;
-    r->domain = domain;
+    freed_set *set = &s->history[history_set_of(address)];
+    unsigned way = 0;
+    for (unsigned i = 0; i < HISTORY_WAYS; i++) {
+        if (set->address[i] == address) {
+            way = i;
+            break;
+        }
+        if (set->free_ticks[i] < set->free_ticks[way]) {
+            way = i; /* the oldest so far, or an empty way (tick 0) */
+        }
+    }
+    set->address[way] = address;
+    set->free_ticks[way] = ticks;
+    set->size_and_domain[way] = size | (domain == FS_DOMAIN_RUST ? HISTORY_DOMAIN_BIT : 0);
+    set->alloc_site[way] = alloc_site;
+    set->free_site[way] = free_site;
 }
 
 /* The most recent free of exactly this address in this shard, if remembered. */
-static const freed_record *history_find(const shard *s, uintptr_t address) {
-    for (unsigned back = 1; back <= HISTORY_PER_SHARD; back++) {
-        const freed_record *r = &s->history[(s->history_next - back) % HISTORY_PER_SHARD];
-        if (r->address == address) {
-            return r;
+static bool history_find(const shard *s, uintptr_t address, freed_record *found) {
+    const freed_set *set = &s->history[history_set_of(address)];
+    for (unsigned i = 0; i < HISTORY_WAYS; i++) {
+        if (set->address[i] == address && address != 0) {
+            uint64_t size = set->size_and_domain[i];
+            *found = (freed_record){
+                .address = address,
+                .size = size & ~HISTORY_DOMAIN_BIT,
+                .free_ticks = set->free_ticks[i],
+                .alloc_site = set->alloc_site[i],
+                .free_site = set->free_site[i],
+                .domain = (size & HISTORY_DOMAIN_BIT) ? FS_DOMAIN_RUST : FS_DOMAIN_C,
+            };
+            return true;
         }
     }
-    return NULL;
+    return false;
 }
 
 static quarantined *quarantine_at(shard *s, size_t i) {
@@ -929,12 +949,13 @@ static bool freed_before(fs_tracker *t, uintptr_t address, freed_record *found) 
     for (size_t i = 0; i < count; i++) {
         shard *s = t->shards[i];
         shard_lock(s);
-        const freed_record *r = history_find(s, address);
-        if (r && (!any || r->free_ticks > found->free_ticks)) {
-            *found = *r;
+        freed_record r;
+        bool remembered = history_find(s, address, &r);
+        if (remembered && (!any || r.free_ticks > found->free_ticks)) {
+            *found = r;
             any = true;
         }
-        if (!r) {
+        if (!remembered) {
             for (size_t j = 0; j < s->quarantine_len; j++) {
                 quarantined *q = quarantine_at(s, j);
                 if (q->address == address && !any) {
@@ -1843,6 +1864,10 @@ int tracker_release(fs_tracker *t, void *ptr, const char *site) {
         return RELEASE_REFUSED;
     }
     return RELEASE_UNKNOWN;
+}
+
+void tracker_refuse_free(fs_tracker *t, void *ptr, const char *site) {
+    report_bad_free(t, (uintptr_t)ptr, site, FS_DOMAIN_C);
 }
 
 void tracker_report(fs_tracker *t, uint8_t kind, uintptr_t address, size_t size, uintptr_t block,

@@ -29,7 +29,9 @@
 #include <time.h>
 
 #define MAX_SHARDS 256u
-#define HISTORY_PER_SHARD 1024u
+/* The frees of table blocks a shard remembers: 1,024 sets of 4. */
+#define HISTORY_SETS 1024u
+#define HISTORY_WAYS 4u
 #define CANARY_BYTES 16u
 #define CANARY_BYTE 0xCBu
 #define POISON_BYTE 0xDDu
@@ -160,6 +162,23 @@ typedef struct freed_record {
     uint8_t domain;
 } freed_record;
 
+/*
+ * One set of a shard's free history: the latest frees of up to four
+ * addresses that hash alike, two cache lines. A set keeps one entry per
+ * address (a block freed and allocated again and again takes one way, not
+ * all of them) and gives its oldest entry to a new address, so a free is
+ * remembered however many other blocks are freed after it, unless four
+ * later frees of other addresses land in its set.
+ */
+#define HISTORY_DOMAIN_BIT (UINT64_C(1) << 63)
+typedef struct freed_set {
+    alignas(64) uintptr_t address[HISTORY_WAYS];
+    uint64_t free_ticks[HISTORY_WAYS];
+    uint64_t size_and_domain[HISTORY_WAYS]; /* the domain in HISTORY_DOMAIN_BIT */
+    uint32_t alloc_site[HISTORY_WAYS];
+    uint32_t free_site[HISTORY_WAYS];
+} freed_set;
+
 /* A freed C block held back. Slab blocks keep their sites in their slot. */
 typedef struct quarantined {
     uintptr_t address;
@@ -243,8 +262,7 @@ typedef struct shard {
     slab *partial[SLAB_CLASSES]; /* other slabs with free slots */
     slab *slabs;                 /* every slab the shard owns */
     site_cache_entry site_cache[SITE_CACHE_SLOTS];
-    unsigned history_next;
-    freed_record history[HISTORY_PER_SHARD];
+    freed_set history[HISTORY_SETS];
 
     /* Changes of the ring's thread, written by the shard's users under its
      * lock, read by the reader; marks_written counts them. */
@@ -343,9 +361,13 @@ void tracker_adopt(fs_tracker *t, void *ptr, size_t size, const char *site);
 enum release_result {
     RELEASE_DONE,    /* a live block: recorded as freed and released */
     RELEASE_REFUSED, /* a double free: reported, left alone */
-    RELEASE_UNKNOWN, /* never seen (allocated before recording began): the caller's */
+    RELEASE_UNKNOWN, /* not a block it holds nor one it remembers freeing: the caller's */
 };
 int tracker_release(fs_tracker *t, void *ptr, const char *site);
+/* Reports the free of a pointer the tracker does not know, and that the
+ * caller knows no allocator made: an invalid free (inside a block it holds:
+ * named with the block), for the caller to refuse. */
+void tracker_refuse_free(fs_tracker *t, void *ptr, const char *site);
 /* An anomaly the recorder found itself (a guarded block's fault): `site`
  * where it happened, `related_site` who allocated the block. */
 void tracker_report(fs_tracker *t, uint8_t kind, uintptr_t address, size_t size, uintptr_t block,

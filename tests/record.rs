@@ -197,6 +197,122 @@ fn a_constructor_allocates_before_main_and_a_destructor_frees_after() {
     assert!(kinds(&report).is_empty(), "{report}");
 }
 
+/// Frees glibc would abort on, or accept and corrupt its heap with: a
+/// pointer into a block, a pointer to the stack (freed, then reallocated),
+/// and a block freed again after 5,000 other frees.
+const BAD_FREES: &str = r#"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Called through volatile pointers: the compiler may not pair a malloc
+ * with its free and drop both. */
+static void *(*volatile allocate)(size_t) = malloc;
+static void (*volatile release)(void *) = free;
+
+int main(void) {
+    char *block = allocate(32);
+    int local = 0;
+    release(block + 8);
+    release(&local);
+    errno = 0;
+    void *moved = realloc(&local, 64);
+    int refused = moved == NULL && errno == EINVAL;
+    char *first = allocate(48);
+    release(first);
+    for (int i = 0; i < 5000; i++) {
+        release(allocate(24));
+    }
+    release(first);
+    release(block);
+    printf("ran on, realloc refused: %d\n", refused);
+    return 0;
+}
+"#;
+
+#[test]
+fn invalid_and_double_frees_are_refused_before_glibc_and_the_program_runs_on() {
+    let program = compile_c("bad_frees", BAD_FREES, &[]);
+    for guard in [&[][..], &["--guard"]] {
+        let output = record(&[&["--json"], guard].concat(), &program, &[]);
+        let report = report(&output);
+        assert_eq!(output.status.code(), Some(0), "{guard:?}: glibc would have aborted: {report}");
+        assert_eq!(String::from_utf8_lossy(&output.stderr).trim(), "ran on, realloc refused: 1", "{guard:?}");
+        let anomalies = report["anomalies"].as_array().expect("anomalies");
+        let at = |line: u32| {
+            anomalies
+                .iter()
+                .find(|a| a["site"].as_str().unwrap_or("").ends_with(&format!("(bad_frees.c:{line})")))
+                .unwrap_or_else(|| panic!("{guard:?}: nothing reported at line {line}: {report}"))
+        };
+        let interior = at(14);
+        assert_eq!(interior["kind"], "invalid_free");
+        let message = interior["message"].as_str().unwrap();
+        assert!(message.contains("points 8 B into a 32 B block from `main (bad_frees.c:12)`"), "{interior}");
+        assert_eq!(at(15)["kind"], "invalid_free", "the stack");
+        assert_eq!(at(17)["kind"], "invalid_free", "realloc of the stack");
+        if guard.is_empty() {
+            // glibc hands the 24 B blocks back at one address: the history
+            // keeps one entry for it, and still has the 48 B block's free.
+            let double = at(24);
+            assert_eq!(double["kind"], "double_free", "{double}");
+            assert!(
+                double["message"].as_str().unwrap().contains("`main (bad_frees.c:20)` had already freed it"),
+                "{double}"
+            );
+        }
+        let heap = &report["c_heap"];
+        assert_eq!(
+            heap["allocations"].as_u64().unwrap() - heap["frees"].as_u64().unwrap(),
+            heap["live_blocks"].as_u64().unwrap()
+        );
+    }
+}
+
+#[test]
+fn blocks_made_before_recording_began_go_back_to_glibc_untouched() {
+    // A library the program links against is started before the preloaded
+    // one: what its constructor allocates is glibc's alone.
+    let dir = scratch();
+    let library = dir.join("libearly.so");
+    let source = dir.join("early.c");
+    std::fs::write(
+        &source,
+        "#include <stdlib.h>\n#include <string.h>\n\
+         char *early_block;\nchar *early_moved;\n\
+         __attribute__((constructor)) static void early(void) {\n\
+             early_block = malloc(40);\n strcpy(early_block, \"made before recording began\");\n\
+             early_moved = malloc(8);\n}\n",
+    )
+    .expect("written");
+    let status =
+        Command::new("cc").args(["-g", "-shared", "-fPIC", "-o"]).arg(&library).arg(&source).status().expect("cc runs");
+    assert!(status.success(), "the library compiles");
+    let rpath = format!("-Wl,-rpath,{}", dir.display());
+    let program = compile_c(
+        "early_main",
+        r#"
+        #include <stdio.h>
+        #include <stdlib.h>
+        extern char *early_block;
+        extern char *early_moved;
+        int main(void) {
+            puts(early_block);
+            free(early_block);
+            early_moved = realloc(early_moved, 100000);
+            free(early_moved);
+            return 0;
+        }
+        "#,
+        &[&format!("-L{}", dir.display()), "-learly", &rpath],
+    );
+    let output = record(&["--json"], &program, &[]);
+    let report = report(&output);
+    assert_eq!(output.status.code(), Some(0), "{report}");
+    assert_eq!(String::from_utf8_lossy(&output.stderr).trim(), "made before recording began");
+    assert!(kinds(&report).is_empty(), "neither free is refused: {report}");
+}
+
 #[test]
 fn four_rust_threads_balance_to_the_block_and_a_cross_heap_free_is_flagged() {
     let program = compile_rust(

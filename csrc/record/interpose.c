@@ -15,9 +15,11 @@
  *
  * Only one process records into a channel: the first to claim it. Programs
  * it starts inherit the preload and pass every call straight through, and a
- * forked child stops recording. A pointer the tracker never saw (allocated
- * before recording began) is passed to glibc untouched; a double free is
- * reported and refused.
+ * forked child stops recording. A block glibc made while nothing recorded
+ * (before recording began, or for the recorder itself) is kept in a set
+ * (unrecorded.c) and passed to glibc untouched when it is freed; any other
+ * pointer the tracker does not know (a double or invalid free) is reported
+ * and refused, so the program runs on where glibc would abort it.
  *
  * With --guard (FFISCOPE_RECORD_GUARD), blocks come from guard.c instead:
  * each on pages of its own, so an overflow or a use after free faults; the
@@ -35,6 +37,7 @@
 #include "reach.h"
 #include "record_channel.h"
 #include "stacks.h"
+#include "unrecorded.h"
 
 #include <dlfcn.h>
 #include <execinfo.h>
@@ -373,11 +376,13 @@ static void announce_image(uint64_t image) {
 static void forked_child(void) {
     /* No forwarding thread here: the child's calls go straight to glibc. */
     atomic_store_explicit(&recorder, NULL, memory_order_release);
+    unrecorded_stop();
 }
 
 __attribute__((constructor(101))) static void start_recording(void) {
     const char *fd_text = getenv("FFISCOPE_RECORD_FD");
     if (!fd_text) {
+        unrecorded_stop();
         return;
     }
     inside = true;
@@ -389,6 +394,7 @@ __attribute__((constructor(101))) static void start_recording(void) {
     }
     int32_t nobody = 0;
     if (region == MAP_FAILED) {
+        unrecorded_stop();
         inside = false;
         return;
     }
@@ -405,6 +411,7 @@ __attribute__((constructor(101))) static void start_recording(void) {
          * region is not a channel. */
         munmap(region, (size_t)about.st_size);
         channel = NULL;
+        unrecorded_stop();
         inside = false;
         return;
     }
@@ -439,6 +446,9 @@ __attribute__((constructor(101))) static void start_recording(void) {
             atomic_store_explicit(&channel->state, FS_RECORD_RECORDING, memory_order_release);
         }
     }
+    if (!atomic_load_explicit(&recorder, memory_order_relaxed)) {
+        unrecorded_stop();
+    }
     inside = false;
 }
 
@@ -462,6 +472,7 @@ __attribute__((destructor(101))) static void finish_recording(void) {
     atomic_store_explicit(&forwarder_stop, true, memory_order_release);
     pthread_join(forwarder, NULL);
     atomic_store_explicit(&recorder, NULL, memory_order_release);
+    unrecorded_stop();
     flush_all(t);
     atomic_store_explicit(&channel->tracker_dropped, fs_tracker_counts(t).events_dropped,
                           memory_order_relaxed);
@@ -511,27 +522,49 @@ static void *allocated(fs_tracker *t, size_t size, size_t alignment, const char 
     return adopted(t, ptr, size, site);
 }
 
-/* Releases ptr through the tracker; glibc's when the tracker never saw it. */
+/* Whether glibc should have a pointer the tracker does not know: one of
+ * the unrecorded blocks (forgotten now), or any pointer once the set of
+ * them overflowed and cannot tell. */
+static bool glibc_made_unrecorded(void *ptr) {
+    return unrecorded_take(ptr) || !unrecorded_complete();
+}
+
+/* Releases ptr through the tracker; glibc's when it made the block while
+ * nothing recorded; refused and reported as an invalid free otherwise. */
 /* A free is named by its return address alone, even with --stack: a
  * stack per free would double the cost, and the free's own line is what a
  * foreign or double free report needs. */
 static void released(fs_tracker *t, void *ptr, const char *site) {
     int result;
     KEEP_ERRNO(result = tracker_release(t, ptr, site); report_damage(t, site));
-    if (result == RELEASE_UNKNOWN && !guard_owns(ptr)) {
-        __libc_free(ptr);
+    if (result != RELEASE_UNKNOWN) {
+        return;
     }
+    /* Every guarded block is the tracker's: one it does not know (inside a
+     * block, or freed long ago) is refused like any pointer glibc never
+     * made. */
+    if (!guard_owns(ptr) && glibc_made_unrecorded(ptr)) {
+        __libc_free(ptr);
+    } else {
+        KEEP_ERRNO(tracker_refuse_free(t, ptr, site));
+    }
+}
+
+/* A block glibc made for a call nothing records, kept in the set. */
+static void *unrecorded(void *ptr) {
+    unrecorded_add(ptr);
+    return ptr;
 }
 
 EXPORTED void *malloc(size_t size) {
     fs_tracker *t = recording();
-    return t ? allocated(t, size, 0, SITE) : __libc_malloc(size);
+    return t ? allocated(t, size, 0, SITE) : unrecorded(__libc_malloc(size));
 }
 
 EXPORTED void *calloc(size_t count, size_t size) {
     fs_tracker *t = recording();
     if (!t) {
-        return __libc_calloc(count, size);
+        return unrecorded(__libc_calloc(count, size));
     }
     if (size != 0 && count > SIZE_MAX / size) {
         errno = ENOMEM;
@@ -553,14 +586,25 @@ EXPORTED void free(void *ptr) {
     } else if (!guard_owns(ptr)) {
         /* A guarded block freed where nothing records (a forked child)
          * stays where it is: glibc never made it. */
+        unrecorded_take(ptr);
         __libc_free(ptr);
     }
 }
 
-/* realloc where nothing records, or of a block the tracker never saw. */
+/* glibc's realloc of an unrecorded block already taken out of the set:
+ * the block it returns goes in (or ptr again, still the caller's, when the
+ * realloc fails). */
+static void *libc_realloc_taken(void *ptr, size_t size) {
+    void *moved = __libc_realloc(ptr, size);
+    unrecorded_add(moved ? moved : ptr);
+    return moved;
+}
+
+/* realloc where nothing records. */
 static void *realloc_unrecorded(void *ptr, size_t size) {
     if (!guard_owns(ptr)) {
-        return __libc_realloc(ptr, size);
+        unrecorded_take(ptr);
+        return libc_realloc_taken(ptr, size);
     }
     void *moved = __libc_malloc(size);
     size_t old = guard_size(ptr);
@@ -573,7 +617,7 @@ static void *realloc_unrecorded(void *ptr, size_t size) {
 EXPORTED void *realloc(void *ptr, size_t size) {
     fs_tracker *t = recording();
     if (!t) {
-        return ptr ? realloc_unrecorded(ptr, size) : __libc_malloc(size);
+        return ptr ? realloc_unrecorded(ptr, size) : unrecorded(__libc_malloc(size));
     }
     const char *return_address = SITE;
     if (!ptr) {
@@ -594,12 +638,14 @@ EXPORTED void *realloc(void *ptr, size_t size) {
         report_damage(t, site);
     });
     if (!known) {
-        if (guard_owns(ptr)) {
-            released(t, ptr, return_address); /* freed before: reported as a double free */
-            errno = EINVAL;
-            return NULL;
+        if (!guard_owns(ptr) && glibc_made_unrecorded(ptr)) {
+            return libc_realloc_taken(ptr, size);
         }
-        return __libc_realloc(ptr, size);
+        /* Freed before, or never a block: reported as a double or invalid
+         * free, and the pointer is left alone. */
+        released(t, ptr, return_address);
+        errno = EINVAL;
+        return NULL;
     }
     if (!moved) {
         errno = ENOMEM;
@@ -622,7 +668,7 @@ static bool valid_alignment(size_t alignment) {
 /* The aligned allocators: memalign's rules, recorded. */
 static void *aligned_block(size_t alignment, size_t size, const char *site) {
     fs_tracker *t = recording();
-    return t ? allocated(t, size, alignment, site) : __libc_memalign(alignment, size);
+    return t ? allocated(t, size, alignment, site) : unrecorded(__libc_memalign(alignment, size));
 }
 
 EXPORTED int posix_memalign(void **out, size_t alignment, size_t size) {

@@ -89,7 +89,10 @@ impl Anomaly {
             ),
             EventKind::InvalidFree => (
                 AnomalyKind::InvalidFree,
-                format!("`{site}` freed {:#x}, which no tracked allocator handed out. Refused.", event.address),
+                format!(
+                    "`{site}` freed {:#x}, which is not a live block: no tracked allocator handed it out, or it was freed too long ago to be remembered. Refused.",
+                    event.address
+                ),
             ),
             EventKind::ForeignFree => (
                 AnomalyKind::ForeignFree,

@@ -1,0 +1,103 @@
+/*
+ * unrecorded.c — a set of the addresses glibc handed out while nothing
+ * recorded: the loader's and the C library's start-up, constructors that
+ * ran before the interposer's, and the recorder's own threads and tables.
+ * They are few (8 to 10 for ls, git, perl, python3 and sqlite3, most of
+ * them the C library's and the forwarding thread's) and made rarely, so one
+ * lock and one fixed table in .bss (committed only as it is touched) do;
+ * the tracker's hot path never comes here.
+ *
+ * Open addressing with linear probing and backward-shift deletion, so a
+ * program that frees and allocates unrecorded blocks for a long time does
+ * not fill the table with tombstones. Past half full it stops taking new
+ * addresses and says it is no longer complete.
+ */
+#include "unrecorded.h"
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SLOTS (1u << 15)
+#define MOST (SLOTS / 2)
+
+static uintptr_t slots[SLOTS];
+static size_t count;
+static bool overflowed;
+static _Atomic bool stopped;
+static atomic_flag lock = ATOMIC_FLAG_INIT;
+
+static void acquire(void) {
+    while (atomic_flag_test_and_set_explicit(&lock, memory_order_acquire)) {
+    }
+}
+
+static void release(void) { atomic_flag_clear_explicit(&lock, memory_order_release); }
+
+static size_t home(uintptr_t address) {
+    return (size_t)(((uint64_t)address * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - 15));
+}
+
+void unrecorded_stop(void) { atomic_store_explicit(&stopped, true, memory_order_release); }
+
+void unrecorded_add(void *ptr) {
+    if (!ptr || atomic_load_explicit(&stopped, memory_order_acquire)) {
+        return;
+    }
+    uintptr_t address = (uintptr_t)ptr;
+    acquire();
+    if (count >= MOST) {
+        overflowed = true;
+    } else {
+        size_t i = home(address);
+        while (slots[i] != 0 && slots[i] != address) {
+            i = (i + 1) & (SLOTS - 1);
+        }
+        if (slots[i] == 0) {
+            slots[i] = address;
+            count++;
+        }
+    }
+    release();
+}
+
+bool unrecorded_take(void *ptr) {
+    uintptr_t address = (uintptr_t)ptr;
+    if (address == 0 || atomic_load_explicit(&stopped, memory_order_acquire)) {
+        return false;
+    }
+    acquire();
+    size_t i = home(address);
+    while (slots[i] != 0 && slots[i] != address) {
+        i = (i + 1) & (SLOTS - 1);
+    }
+    bool found = slots[i] == address;
+    if (found) {
+        /* Backward shift: each later entry of the run moves into the hole
+         * unless its home lies cyclically after the hole. */
+        size_t hole = i;
+        for (size_t j = (i + 1) & (SLOTS - 1); slots[j] != 0; j = (j + 1) & (SLOTS - 1)) {
+            size_t want = home(slots[j]);
+            bool stays = hole <= j ? (hole < want && want <= j) : (hole < want || want <= j);
+            if (!stays) {
+                slots[hole] = slots[j];
+                slots[j] = 0;
+                hole = j;
+            }
+        }
+        slots[hole] = 0;
+        count--;
+    }
+    release();
+    return found;
+}
+
+bool unrecorded_complete(void) {
+    if (atomic_load_explicit(&stopped, memory_order_acquire)) {
+        return false;
+    }
+    acquire();
+    bool complete = !overflowed;
+    release();
+    return complete;
+}
