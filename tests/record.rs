@@ -291,7 +291,7 @@ fn blocks_made_before_recording_began_go_back_to_glibc_untouched() {
     let rpath = format!("-Wl,-rpath,{}", dir.display());
     let program = compile_c(
         "early_main",
-        r#"
+        r"
         #include <stdio.h>
         #include <stdlib.h>
         extern char *early_block;
@@ -303,7 +303,7 @@ fn blocks_made_before_recording_began_go_back_to_glibc_untouched() {
             free(early_moved);
             return 0;
         }
-        "#,
+        ",
         &[&format!("-L{}", dir.display()), "-learly", &rpath],
     );
     let output = record(&["--json"], &program, &[]);
