@@ -13,7 +13,7 @@ use crate::record::trace::TraceWriter;
 use crate::record::{Finished, ProgramOutput, RecordSpec, Recording};
 use crate::report::{AnomalyReport, Outcome, RECORDED, Report};
 use crate::scenarios::isolated::signal_label;
-use crate::track::{AnomalyKind, Model};
+use crate::track::{AnomalyKind, EventSource as _, Model};
 
 /// What the command line asked for.
 #[derive(Debug)]
@@ -80,7 +80,7 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     }
     let mut model = Model::new();
     while recording.exited().is_none() {
-        if recording.poll(&mut model) == 0 {
+        if recording.feed_all(&mut model) == 0 {
             std::thread::sleep(Duration::from_millis(2));
         }
     }

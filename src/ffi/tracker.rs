@@ -138,14 +138,22 @@ impl Tracker {
     }
 
     /// Calls `visit` for every event the ring holds, without building a Vec.
-    pub fn drain_with(&self, mut visit: impl FnMut(&Event)) -> usize {
+    pub fn drain_with(&self, visit: impl FnMut(&Event)) -> usize {
+        self.drain_at_most(usize::MAX, visit)
+    }
+
+    /// As `drain_with`, for at most `max` events; the rest stay in the ring.
+    pub fn drain_at_most(&self, max: usize, mut visit: impl FnMut(&Event)) -> usize {
         let mut batch = self.reader.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut total = 0;
         loop {
+            let wanted = DRAIN_BATCH.min(max - total);
             batch.clear();
-            // SAFETY: as in drain_into.
+            // SAFETY: the tracker is live; `batch` has room for `wanted` events
+            // (at most DRAIN_BATCH, its capacity), fs_drain writes exactly
+            // `taken` of them, and the lock makes this the only reader.
             let taken = unsafe {
-                let taken = sys::fs_drain(self.as_ptr(), batch.as_mut_ptr(), DRAIN_BATCH);
+                let taken = sys::fs_drain(self.as_ptr(), batch.as_mut_ptr(), wanted);
                 batch.set_len(taken);
                 taken
             };
@@ -153,7 +161,7 @@ impl Tracker {
                 visit(&Event::from_raw(raw));
             }
             total += taken;
-            if taken < DRAIN_BATCH {
+            if taken < wanted || total == max {
                 return total;
             }
         }

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 
 use crate::ffi::record_channel::{Channel, ChannelState};
-use crate::track::Model;
+use crate::track::{EventSource, Model};
 pub use interpreter::Interpreter;
 use suppressions::Suppressions;
 
@@ -139,22 +139,6 @@ impl Recording {
         let _ = self.child.kill();
     }
 
-    /// Moves what the program has recorded into the model; returns how many
-    /// events that was.
-    pub fn poll(&mut self, model: &mut Model) -> usize {
-        self.poll_at_most(model, 65_536)
-    }
-
-    /// As `poll`, at most `max` events: a caller that holds a lock keeps it short.
-    pub fn poll_at_most(&mut self, model: &mut Model, max: usize) -> usize {
-        // Modules first: an event's site may be in one loaded just before it.
-        self.interpreter.add_modules(&self.channel);
-        let interpreter = &mut self.interpreter;
-        let taken = self.channel.read_events_with(max, |raw, stacks| interpreter.apply(raw, stacks, model));
-        model.set_dropped_events(self.channel.dropped());
-        taken
-    }
-
     /// The program's exit status, once it has ended.
     pub fn exited(&mut self) -> Option<ExitStatus> {
         if self.status.is_none() {
@@ -166,7 +150,7 @@ impl Recording {
     /// Waits for the program to end and takes every event it left.
     pub fn finish(mut self, model: &mut Model) -> Finished {
         let status = self.status.or_else(|| self.child.wait().ok());
-        while self.poll(model) > 0 {}
+        self.feed_all(model);
         Finished {
             status,
             complete: self.channel.state() == ChannelState::Finished,
@@ -175,6 +159,19 @@ impl Recording {
             stacks_dropped: self.channel.stacks_dropped(),
             interpreter: self.interpreter,
         }
+    }
+}
+
+/// The recorded program: what it has handed over through the channel, each
+/// event named and told Rust or C by the interpreter.
+impl EventSource for Recording {
+    fn feed(&mut self, model: &mut Model, max: usize) -> usize {
+        // Modules first: an event's site may be in one loaded just before it.
+        self.interpreter.add_modules(&self.channel);
+        let interpreter = &mut self.interpreter;
+        let taken = self.channel.read_events_with(max, |raw, stacks| interpreter.apply(raw, stacks, model));
+        model.set_dropped_events(self.channel.dropped());
+        taken
     }
 }
 

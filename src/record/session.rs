@@ -13,8 +13,9 @@ use std::time::Duration;
 
 use super::suppressions::Suppressions;
 use super::{ProgramOutput, RecordSpec, Recording};
+use crate::report::Report;
 use crate::scenarios::isolated::signal_label;
-use crate::track::Model;
+use crate::track::{EventSource as _, Model};
 
 /// Events applied per lock of the model: about a tenth of a millisecond.
 const EVENTS_PER_LOCK: usize = 4096;
@@ -117,26 +118,11 @@ impl RecordSession {
     fn open_recording(&mut self) {
         let Some(shared) = self.begin() else { return };
         let path = std::path::PathBuf::from(self.recording_file.trim());
-        // Read on a worker: a recording of millions of events takes seconds.
+        // Read on a worker, into the model a batch at a time: a recording
+        // of millions of events fills in on screen as it is read.
         self.worker = Some(std::thread::spawn(move || {
-            let ended = match super::trace::open(&path) {
-                Ok(opened) => {
-                    let how = match &opened.report {
-                        Some(report) => report.outcome_label(),
-                        None => "cut off before its report".to_owned(),
-                    };
-                    let events = opened.events;
-                    let mut model = opened.model;
-                    if let Some(report) = opened.report {
-                        // The report's leaks, as the recording found them at exit.
-                        let leaks = report.anomalies.into_iter().filter(|a| a.kind == crate::track::AnomalyKind::Leak);
-                        for leak in leaks {
-                            model.push_anomaly(leak.into());
-                        }
-                    }
-                    *locked(&shared.model) = model;
-                    format!("opened {} ({events} events, {how})", path.display())
-                }
+            let ended = match super::trace::TraceReader::open(&path) {
+                Ok(reader) => read_recording(reader, &shared, &path),
                 Err(why) => why,
             };
             *locked(&shared.state) = RecordState::Ended(ended);
@@ -191,7 +177,7 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
         stderr.map(|err| keep_lines(err, Stream::Stderr, Arc::clone(shared))),
     ];
     loop {
-        let taken = recording.poll_at_most(&mut locked(&shared.model), EVENTS_PER_LOCK);
+        let taken = recording.feed(&mut locked(&shared.model), EVENTS_PER_LOCK);
         if taken > 0 {
             continue;
         }
@@ -220,6 +206,29 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
         None => "ended".to_owned(),
     };
     *locked(&shared.state) = RecordState::Ended(ended);
+}
+
+/// The worker opening a recording: its events into the model until the
+/// file ends or Stop is pressed, then the leaks its report found at exit.
+fn read_recording(mut reader: super::trace::TraceReader, shared: &Shared, path: &std::path::Path) -> String {
+    while reader.feed(&mut locked(&shared.model), EVENTS_PER_LOCK) > 0 {
+        if shared.stop.swap(false, Ordering::Relaxed) {
+            return format!("stopped reading {}", path.display());
+        }
+    }
+    let (report, events) = match reader.finish() {
+        Ok(finished) => finished,
+        Err(why) => return why,
+    };
+    let how = report.as_ref().map_or_else(|| "cut off before its report".to_owned(), Report::outcome_label);
+    if let Some(report) = report {
+        let mut model = locked(&shared.model);
+        // The report's leaks, as the recording found them at exit.
+        for leak in report.anomalies.into_iter().filter(|a| a.kind == crate::track::AnomalyKind::Leak) {
+            model.push_anomaly(leak.into());
+        }
+    }
+    format!("opened {} ({events} events, {how})", path.display())
 }
 
 fn keep_lines(stream: impl Read + Send + 'static, which: Stream, shared: Arc<Shared>) -> JoinHandle<()> {

@@ -6,12 +6,12 @@
 
 use std::fs::File;
 use std::io::{BufRead as _, BufReader, BufWriter, Write as _};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::ffi::Event;
 use crate::report::{AnomalyReport, Report};
 use crate::scenarios::isolated::ChildMessage;
-use crate::track::{Anomaly, Model};
+use crate::track::{Anomaly, EventSource, Model};
 
 /// Writes a recording as it happens. The first failure is kept and every
 /// later write skipped, so a full disk never stops the recording itself.
@@ -64,26 +64,143 @@ pub struct Opened {
     pub events: u64,
 }
 
-/// Reads a recording; an unreadable line is an error naming its line.
+/// Reads a recording whole; an unreadable line is an error naming its line.
 pub fn open(path: &Path) -> Result<Opened, String> {
-    let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut opened = Opened { model: Model::new(), report: None, events: 0 };
-    for (number, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| format!("{}:{}: {e}", path.display(), number + 1))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let message: ChildMessage = serde_json::from_str(&line)
-            .map_err(|e| format!("{}:{}:{}: not a recording line: {e}", path.display(), number + 1, e.column()))?;
-        match message {
-            ChildMessage::Event { event } => {
-                opened.model.apply(&event);
-                opened.events += 1;
-            }
-            ChildMessage::Anomaly { anomaly } => opened.model.push_anomaly(anomaly.into()),
-            ChildMessage::Done { report } => opened.report = Some(*report),
-            ChildMessage::StepBegin { .. } | ChildMessage::StepEnd { .. } => {}
+    let mut reader = TraceReader::open(path)?;
+    let mut model = Model::new();
+    reader.feed_all(&mut model);
+    reader.finish().map(|(report, events)| Opened { model, report, events })
+}
+
+/// A recording file as an event source: read a batch of lines at a time,
+/// so a view can show a long recording filling in as it is read.
+#[derive(Debug)]
+pub struct TraceReader {
+    path: PathBuf,
+    lines: std::io::Lines<BufReader<File>>,
+    line_number: usize,
+    report: Option<Report>,
+    events: u64,
+    /// The first unreadable line; nothing is read past it.
+    error: Option<String>,
+}
+
+impl TraceReader {
+    pub fn open(path: &Path) -> Result<TraceReader, String> {
+        let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(TraceReader {
+            path: path.to_owned(),
+            lines: BufReader::new(file).lines(),
+            line_number: 0,
+            report: None,
+            events: 0,
+            error: None,
+        })
+    }
+
+    /// The recording's final report (`None` when the file stops before it)
+    /// and how many events it held; or why a line could not be read.
+    pub fn finish(self) -> Result<(Option<Report>, u64), String> {
+        match self.error {
+            Some(why) => Err(why),
+            None => Ok((self.report, self.events)),
         }
     }
-    Ok(opened)
+
+    /// The next message, `None` at the end of the file or after an error.
+    fn next_message(&mut self) -> Option<ChildMessage> {
+        while self.error.is_none() {
+            let line = self.lines.next()?;
+            self.line_number += 1;
+            let (path, number) = (self.path.display(), self.line_number);
+            let line = match line {
+                Ok(line) => line,
+                Err(e) => {
+                    self.error = Some(format!("{path}:{number}: {e}"));
+                    return None;
+                }
+            };
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str(&line) {
+                Ok(message) => return Some(message),
+                Err(e) => {
+                    self.error = Some(format!("{path}:{number}:{}: not a recording line: {e}", e.column()));
+                }
+            }
+        }
+        None
+    }
+}
+
+impl EventSource for TraceReader {
+    fn feed(&mut self, model: &mut Model, max: usize) -> usize {
+        let mut applied = 0;
+        while applied < max {
+            let Some(message) = self.next_message() else { break };
+            message.apply_to(model);
+            applied += 1;
+            match message {
+                ChildMessage::Event { .. } => self.events += 1,
+                ChildMessage::Done { report } => self.report = Some(*report),
+                ChildMessage::StepBegin { .. } | ChildMessage::StepEnd { .. } | ChildMessage::Anomaly { .. } => {}
+            }
+        }
+        applied
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{TraceReader, TraceWriter, open};
+    use crate::ffi::{Domain, Event, EventKind};
+    use crate::report::{RECORDED, Report};
+    use crate::track::{EventSource, Model};
+
+    fn event(seq: u64, kind: EventKind, address: u64) -> Event {
+        Event {
+            seq,
+            time_ns: seq * 10,
+            address,
+            size: 32,
+            related_address: 0,
+            related_size: 0,
+            site: None,
+            related_site: None,
+            thread: 1,
+            domain: Domain::C,
+            kind,
+        }
+    }
+
+    #[test]
+    fn a_recording_read_a_few_lines_at_a_time_builds_the_model_it_was_written_from() {
+        let path = std::env::temp_dir().join(format!("ffiscope-trace-{}.fsrec", std::process::id()));
+        let mut written = Model::new();
+        let mut writer = TraceWriter::create(&path).expect("created");
+        for n in 0..100 {
+            let kind = if n % 3 == 2 { EventKind::Free } else { EventKind::Alloc };
+            let e = event(n, kind, 0x1000 + (n / 3) * 64 + if kind == EventKind::Free { 0 } else { (n % 3) * 16 });
+            written.apply(&e);
+            writer.event(&e);
+        }
+        writer.finish(&Report::with_leaks("trace", RECORDED, 0, &written, &[])).expect("finished");
+
+        let mut reader = TraceReader::open(&path).expect("opened");
+        let mut model = Model::new();
+        let mut batches = 0;
+        while reader.feed(&mut model, 7) > 0 {
+            batches += 1;
+        }
+        assert_eq!(batches, 15, "100 events and the report, 7 at a time");
+        let (report, events) = reader.finish().expect("read to the end");
+        assert_eq!(events, 100);
+        assert!(report.is_some());
+        for m in [&model, &open(&path).expect("read whole").model] {
+            assert_eq!(m.heap(Domain::C).stats(), written.heap(Domain::C).stats());
+            assert_eq!(m.outstanding_count(), written.outstanding_count());
+        }
+        std::fs::remove_file(&path).ok();
+    }
 }

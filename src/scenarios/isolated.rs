@@ -17,10 +17,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::ffi::Event;
 use crate::report::{AnomalyReport, Outcome, Report};
-use crate::track::Anomaly;
+use crate::track::{Anomaly, EventSource as _, Model};
 
+use super::child_stream::{ChildStream, Incoming, News};
 use super::run_source::{Crash, RunLog, RunSource};
-use super::runner::{Runner, StepRecord};
+use super::runner::Runner;
 use super::{RunOptions, Scenario, ScenarioInfo};
 
 /// How long a child may take for one step before it is killed as hung.
@@ -55,6 +56,24 @@ pub enum ChildMessage {
     Done {
         report: Box<Report>,
     },
+}
+
+impl ChildMessage {
+    /// What the message tells a model: the part every reader of this stream
+    /// (an isolated run, a recording read back from a file) shares.
+    pub fn apply_to(&self, model: &mut Model) {
+        match self {
+            ChildMessage::StepBegin { index } => model.begin_step(*index),
+            ChildMessage::Event { event } => model.apply(event),
+            ChildMessage::Anomaly { anomaly } => model.push_anomaly(anomaly.clone().into()),
+            ChildMessage::StepEnd { tallies, .. } => {
+                for (name, value) in tallies {
+                    model.set_tally(name, *value);
+                }
+            }
+            ChildMessage::Done { report } => model.set_dropped_events(report.dropped_events),
+        }
+    }
 }
 
 fn send(out: &mut dyn Write, message: &ChildMessage) -> std::io::Result<()> {
@@ -108,14 +127,6 @@ pub fn serve_child(
     send(out, &ChildMessage::Done { report: Box::new(runner.report()) })
 }
 
-/// What came out of the child that is not a message.
-enum Incoming {
-    Message(Box<ChildMessage>),
-    /// A line that is not JSON: kept for the error report.
-    Garbled(String),
-    Closed,
-}
-
 /// The parent's side of an isolated run.
 #[derive(Debug)]
 pub struct IsolatedRun {
@@ -123,11 +134,10 @@ pub struct IsolatedRun {
     variant: String,
     child: Child,
     stdin: Option<ChildStdin>,
-    messages: Receiver<Incoming>,
+    /// What the child streams on stdout, fed into the log's model.
+    stream: ChildStream,
     stderr: Receiver<String>,
     stderr_text: String,
-    /// The child closed its output; set once, then its exit is awaited by polling.
-    output_closed: bool,
     /// Everything the child wrote on stderr has been read.
     stderr_closed: bool,
     /// The child's exit status and when it was first seen.
@@ -138,12 +148,6 @@ pub struct IsolatedRun {
     requested: usize,
     waiting_since: Option<Instant>,
     outcome: Option<Finished>,
-}
-
-impl std::fmt::Debug for Incoming {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Incoming")
-    }
 }
 
 /// How the child ended.
@@ -203,10 +207,9 @@ impl IsolatedRun {
             variant: variant.to_owned(),
             stdin: child.stdin.take(),
             child,
-            messages,
+            stream: ChildStream::new(messages),
             stderr: stderr_lines,
             stderr_text: String::new(),
-            output_closed: false,
             stderr_closed: false,
             exited: None,
             log: RunLog::new(steps),
@@ -228,7 +231,7 @@ impl IsolatedRun {
 
     /// Something is still to come: an answer, or the child's exit.
     fn expecting(&self) -> bool {
-        self.steps_pending() || (self.output_closed && self.outcome.is_none())
+        self.steps_pending() || (self.stream.is_closed() && self.outcome.is_none())
     }
 
     /// What the child printed on stderr so far.
@@ -257,18 +260,14 @@ impl IsolatedRun {
     /// reaped by a later call once it has exited.
     pub fn poll(&mut self) -> bool {
         let mut changed = self.take_stderr();
-        while !self.output_closed {
-            match self.messages.try_recv() {
-                Ok(Incoming::Message(message)) => self.apply(*message),
-                Ok(Incoming::Garbled(line)) => {
-                    let _ = writeln!(self.stderr_text, "(unreadable line from the child) {line}");
-                }
-                Ok(Incoming::Closed) | Err(TryRecvError::Disconnected) => self.output_closed = true,
-                Err(TryRecvError::Empty) => break,
-            }
+        let was_closed = self.stream.is_closed();
+        changed |= self.stream.feed_all(&mut self.log.model) > 0;
+        for news in self.stream.take_news() {
+            self.take(news);
             changed = true;
         }
-        if self.output_closed {
+        if self.stream.is_closed() {
+            changed |= !was_closed;
             changed |= self.reap();
         }
         if self.outcome.is_none()
@@ -315,30 +314,21 @@ impl IsolatedRun {
         self.poll();
     }
 
-    fn apply(&mut self, message: ChildMessage) {
-        match message {
-            ChildMessage::StepBegin { index } => {
-                self.steps_begun = index + 1;
-                self.log.model.begin_step(index);
-            }
-            ChildMessage::Event { event } => {
-                self.log.model.apply(&event);
-                self.log.events.push(event);
-            }
-            ChildMessage::Anomaly { anomaly } => self.log.model.push_anomaly(anomaly.into()),
-            ChildMessage::StepEnd { index, summary, notes, tallies } => {
-                for (name, value) in tallies {
-                    self.log.model.set_tally(&name, value);
-                }
-                self.log.records.push(StepRecord { index, summary, notes, calls: Vec::new() });
+    /// What the run keeps of the child's messages besides the model.
+    fn take(&mut self, news: News) {
+        match news {
+            News::StepBegun(index) => self.steps_begun = index + 1,
+            News::Event(event) => self.log.events.push(event),
+            News::StepEnded(record) => {
+                self.log.records.push(record);
                 if self.log.records.len() >= self.requested {
                     self.waiting_since = None;
                 } else {
                     self.waiting_since = Some(Instant::now());
                 }
             }
-            ChildMessage::Done { report } => {
-                self.log.model.set_dropped_events(report.dropped_events);
+            News::Garbled(line) => {
+                let _ = writeln!(self.stderr_text, "(unreadable line from the child) {line}");
             }
         }
     }

@@ -10,6 +10,7 @@ mod arena_release;
 mod array_to_slice;
 pub mod batch;
 mod c_string_ownership;
+mod child_stream;
 mod cstring_into_raw;
 mod dangling_cstring;
 pub mod isolated;

@@ -8,6 +8,7 @@ mod anomaly;
 mod heap;
 mod outstanding;
 mod session;
+mod source;
 
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ use outstanding::OutstandingBlocks;
 pub use anomaly::{Anomaly, AnomalyKind};
 pub use heap::{BlockCounts, HeapModel, SERIES_LIMIT, SeriesPoint};
 pub use session::{LEAK_SITE, TrackerCommand, TrackerSession};
+pub use source::EventSource;
 
 /// The most outstanding blocks a view lists, oldest first: a frame costs
 /// the same whether a program holds ten thousand blocks or ten million.
@@ -159,9 +161,8 @@ impl Model {
     /// Drains everything the tracker holds into the model and takes its
     /// count of dropped events. Returns how many events were applied.
     pub fn drain_from(&mut self, tracker: &Tracker) -> usize {
-        let applied = tracker.drain_with(|event| self.apply(event));
-        self.set_dropped_events(tracker.counts().events_dropped);
-        applied
+        let mut source = tracker;
+        source.feed_all(self)
     }
 
     /// Marks the start of a step: later allocations and anomalies carry it.

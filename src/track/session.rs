@@ -4,7 +4,7 @@
 
 use crate::ffi::{CBlock, Counts, Tracker, leak_block, mistakes, rust_heap_site};
 
-use super::Model;
+use super::{EventSource as _, Model};
 
 /// Sizes of the blocks "Allocate 10 blocks" makes: varied, so the bytes
 /// series is not just the blocks series scaled.
@@ -67,7 +67,7 @@ impl TrackerSession {
 
     /// Pulls new events into the model; called once per frame.
     pub fn refresh(&mut self) {
-        self.model.drain_from(&self.tracker);
+        self.tracker.feed_all(&mut self.model);
     }
 
     pub fn apply(&mut self, command: TrackerCommand) {

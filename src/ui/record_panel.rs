@@ -121,7 +121,7 @@ fn program_row_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> 
             commands.push(RecordCommand::SetStacks(stacks));
         }
         if running {
-            if ui.button("Stop").on_hover_text("Ends the program; what it recorded stays").clicked() {
+            if ui.button("Stop").on_hover_text("Ends the program (or stops reading the file); what came so far stays").clicked() {
                 commands.push(RecordCommand::Stop);
             }
         } else {
