@@ -192,3 +192,39 @@ fn layouts_stack_their_columns_to_fit_the_projector() {
         }
     }
 }
+
+/// The outstanding blocks of a leak on the projector: the site that
+/// allocated them and who should release them stay whole or shortened, never
+/// cut by the window's edge, however many columns make way for them.
+#[test]
+fn the_outstanding_blocks_fit_the_projector() {
+    for size in SCREENS {
+        let mut harness = Harness::builder().with_size(vec2(size.0, size.1)).build_eframe(|cc| FfiscopeApp::new(cc));
+        harness.run();
+        harness.get_by_label("Scenarios").click();
+        harness.run();
+        harness.get_by_label("Hunting a leak in a request loop").click();
+        harness.run();
+        harness.get_by_label("leaky").click();
+        harness.run();
+        for _ in 0..4 {
+            harness.key_press(egui::Key::Space);
+            harness.run();
+        }
+        harness.key_press(egui::Key::F5);
+        harness.run_steps(4);
+        let window = window(&harness);
+        let what = format!("{}×{}, presenting", size.0, size.1);
+        for header in ["Size", "Heap", "Allocated by", "Release with"] {
+            let rect = harness.get_by_label(header).rect();
+            assert!(rect.right() <= window.right() + 0.5, "{what}: the {header} column runs past the window");
+        }
+        let sites = harness.get_all_by_label_contains("read_body").map(|node| node.rect()).collect::<Vec<_>>();
+        let releasers =
+            harness.get_all_by_label_contains("`free` on every").map(|node| node.rect()).collect::<Vec<_>>();
+        assert!(!sites.is_empty() && !releasers.is_empty(), "{what}: the leaked blocks are listed");
+        for rect in sites.iter().chain(&releasers) {
+            assert!(rect.right() <= window.right() + 0.5, "{what}: a cell at {rect:?} runs past the window {window:?}");
+        }
+    }
+}

@@ -69,7 +69,9 @@ fn a_leak_stays_outstanding_until_reset() {
     // The leak has a site of its own, and stays flagged once the rest is freed.
     let outstanding = harness.state().tracker().model().outstanding();
     assert_eq!(outstanding[0].site.map(ffiscope::ffi::Site::name), Some("demo_leak_block"));
-    harness.get_by_label("nobody: its pointer is gone (leaked)");
+    // Whole, and inside the window: the event column makes way for it.
+    let releaser = harness.get_by_label("nobody: its pointer is gone (leaked)").rect();
+    assert!(releaser.right() <= harness.ctx.content_rect().right() + 0.5, "{releaser:?} is cut by the window");
     harness.get_by_label("Reset").click();
     harness.run();
     harness.get_by_label_contains("C heap: 0 live blocks");

@@ -39,20 +39,31 @@ pub fn elide_middle(text: &str, max_chars: usize) -> std::borrow::Cow<'_, str> {
 }
 
 /// A site's name in at most `max_chars` characters: a long module path
-/// goes first (`…::main (prog.rs:40)`), then, if still too long, the middle.
+/// goes first (`…::main (prog.rs:40)`), then the start of the file's path
+/// (`read_body (…sts.c:12)`: the function and its line stay whole), then,
+/// if still too long, the middle.
 pub fn short_site(name: &str, max_chars: usize) -> std::borrow::Cow<'_, str> {
     if name.chars().count() <= max_chars {
         return name.into();
     }
-    if let Some((function, place)) = name.split_once(" (")
-        && !function.starts_with('<')
-        && let Some((_, last)) = function.rsplit_once("::")
-    {
-        let shorter = format!("…::{last} ({place}");
+    let Some((function, place)) = name.split_once(" (") else { return elide_middle(name, max_chars) };
+    let function = match function.rsplit_once("::") {
+        Some((_, last)) if !function.starts_with('<') => format!("…::{last}"),
+        _ => function.to_owned(),
+    };
+    let shorter = format!("{function} ({place}");
+    let room_for_place = max_chars.saturating_sub(function.chars().count() + 2);
+    if shorter.chars().count() <= max_chars || room_for_place < PLACE_CHARS_KEPT {
         return elide_middle(&shorter, max_chars).into_owned().into();
     }
-    elide_middle(name, max_chars)
+    let count = place.chars().count();
+    let end: String = place.chars().skip(count - (room_for_place - 1)).collect();
+    format!("{function} (…{end}").into()
 }
+
+/// The fewest characters of `file:line)` worth keeping whole at a name's
+/// end: `…c:123)`.
+const PLACE_CHARS_KEPT: usize = 7;
 
 #[cfg(test)]
 mod tests {
@@ -67,6 +78,14 @@ mod tests {
         assert_eq!(short_site("main (a.rs:1)", 44), "main (a.rs:1)");
         let generic = "<<std::backtrace_rs::symbolize::gimli::Cache>::new as Trait>::call (gimli.rs:123)";
         assert_eq!(short_site(generic, 44).chars().count(), 44);
+    }
+
+    #[test]
+    fn a_narrow_column_keeps_the_function_and_its_line_and_cuts_the_file() {
+        assert_eq!(short_site("read_body (requests.c:12)", 20), "read_body (…ts.c:12)");
+        assert_eq!(short_site("panic_at_boundary::main (panic_at_boundary.rs:40)", 20), "…::main (…ary.rs:40)");
+        // Too little room for the line: the middle goes, as for any name.
+        assert_eq!(short_site("a_long_function_name (file.c:1)", 12).chars().count(), 12);
     }
 
     #[test]
