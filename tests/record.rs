@@ -407,6 +407,41 @@ fn a_crashing_program_exits_3_with_its_signal() {
     assert_eq!(report["c_heap"]["frees"], 1, "what it did before it died is kept");
 }
 
+/// A fault inside the C library (`strlen` of NULL): the crash names where
+/// it died, the library's code (by offset: Debian's libc has no symbols
+/// for its string routines, and the nearest exported one is some other
+/// function), and the program's line that called it, with the stack from
+/// there, never a name borrowed from a neighbour.
+#[test]
+fn a_fault_inside_the_c_library_names_the_library_and_the_line_that_called_it() {
+    let program = compile_c(
+        "strlen_null",
+        r#"
+        #include <stdio.h>
+        #include <string.h>
+        __attribute__((noinline)) static size_t measure(const char *text) { return strlen(text); }
+        int main(int argc, char **argv) {
+            (void)argv;
+            printf("%zu\n", measure(argc > 5 ? "x" : NULL));
+            return 0;
+        }
+        "#,
+        &["-O0"],
+    );
+    let output = record(&["--json"], &program, &[]);
+    assert_eq!(output.status.code(), Some(3));
+    let report = report(&output);
+    let crash = report["anomalies"].as_array().unwrap().iter().find(|a| a["kind"] == "crash").expect("a crash");
+    let message = crash["message"].as_str().unwrap();
+    assert!(message.contains("killed by SIGSEGV in `libc.so.6+0x"), "{message}");
+    assert!(message.contains("called from `measure (strlen_null.c:4)`"), "{message}");
+    assert!(!message.contains("near "), "no borrowed name: {message}");
+    let stack: Vec<&str> =
+        message.lines().skip_while(|line| !line.trim().starts_with("stack:")).skip(1).map(str::trim).collect();
+    assert!(stack[0].starts_with("libc.so.6+0x"), "{stack:?}");
+    assert_eq!(stack[1..], ["measure (strlen_null.c:4)", "main (strlen_null.c:7)"], "and the start-up code left out");
+}
+
 #[test]
 fn what_cannot_be_recorded_is_refused_with_the_reason() {
     let missing = record(&[], Path::new("no-such-program-anywhere"), &[]);

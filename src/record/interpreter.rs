@@ -241,13 +241,25 @@ impl Interpreter {
             );
             self.push(Anomaly::panic(function, &message), model);
         }
-        let mut message = format!("The program was killed by {signal} at `{site}`");
+        let signal_number = event.related_size as i32;
+        // A fault inside the C library (`strlen` of NULL) names the routine
+        // it died in, and the stack starts there; an abort's frames above
+        // the program's own are only the machinery that raised it.
+        let fault = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE].contains(&signal_number);
+        let innermost = frames.first().filter(|_| fault && own_frame > 0);
+        let mut message = match innermost {
+            Some(routine) => {
+                format!("The program was killed by {signal} in `{}`, called from `{site}`", routine.name())
+            }
+            None => format!("The program was killed by {signal} at `{site}`"),
+        };
         // Only a memory fault's address means anything (an abort's is the sender's pid).
-        if [libc::SIGSEGV, libc::SIGBUS].contains(&(event.related_size as i32)) {
+        if [libc::SIGSEGV, libc::SIGBUS].contains(&signal_number) {
             let _ = write!(message, " (address {:#x})", event.address);
         }
         message.push('.');
-        message.push_str(&stack_text("stack", frames.get(own_frame..).unwrap_or_default()));
+        let shown_from = if innermost.is_some() { 0 } else { own_frame };
+        message.push_str(&stack_text("stack", frames.get(shown_from..).unwrap_or_default()));
         let anomaly = Anomaly { message, ..Anomaly::from_event(event, None) };
         self.push(anomaly, model);
     }
@@ -399,8 +411,11 @@ fn stack_text(label: &str, frames: &[Site]) -> String {
 /// A frame of the Rust runtime, the C library or the loader, or of the
 /// start-up code before `main` (`_start`, Rust's `main` shim).
 fn is_startup_or_runtime(name: &str) -> bool {
+    // Named `function (libc.so.6)`, or by offset alone: `libc.so.6+0x27249`.
+    const RUNTIME: [&str; 3] = ["libc.so", "ld-linux", "libgcc_s"];
+    let module = name.rsplit_once('(').map_or(name, |(_, module)| module);
     is_rust_runtime_frame(name)
-        || ["(libc.so", "(ld-linux", "(libgcc_s"].iter().any(|module| name.contains(module))
+        || RUNTIME.iter().any(|runtime| name.starts_with(runtime) || module.starts_with(runtime))
         || name.starts_with("near main (")
         || name.starts_with("near _start (")
 }

@@ -90,6 +90,14 @@ struct ModuleCode {
     slots: FxHashMap<u64, CallTarget>,
     /// (address, size) of the PLT sections, whose stubs jump through a slot.
     stubs: Vec<(u64, u64)>,
+    /// (address, size) of every function symbol with a size, by address:
+    /// an address in none of them has no name of its own in this file.
+    functions: Vec<(u64, u64)>,
+}
+
+/// A module's code, read on first use (`None`: it could not be read).
+fn module_code<'a>(code: &'a mut FxHashMap<String, Option<ModuleCode>>, path: &str) -> Option<&'a ModuleCode> {
+    code.entry(path.to_owned()).or_insert_with(|| ModuleCode::read(path)).as_ref()
 }
 
 /// Where a call instruction goes.
@@ -131,7 +139,23 @@ impl ModuleCode {
             };
             slots.insert(slot, target);
         }
-        Some(ModuleCode { bytes, sections, slots, stubs })
+        let mut functions: Vec<(u64, u64)> = file
+            .symbols()
+            .chain(file.dynamic_symbols())
+            .filter(|symbol| symbol.kind() == object::SymbolKind::Text && symbol.size() > 0)
+            .map(|symbol| (symbol.address(), symbol.size()))
+            .collect();
+        functions.sort_unstable();
+        functions.dedup();
+        Some(ModuleCode { bytes, sections, slots, stubs, functions })
+    }
+
+    /// Whether `address` lies inside a function the file's symbols size.
+    fn in_a_sized_function(&self, address: u64) -> bool {
+        let after = self.functions.partition_point(|&(start, _)| start <= address);
+        // Sized functions may nest (aliases): any one that starts before
+        // and reaches past the address will do; look back a few.
+        self.functions[..after].iter().rev().take(8).any(|&(start, size)| address < start + size)
     }
 
     /// The `len` bytes of code ending at file address `end`.
@@ -295,6 +319,7 @@ impl Symbolizer {
             }
             if functions.is_empty()
                 && let Some(name) = loader.find_symbol(call)
+                && module_code(&mut self.code, &module.path).is_none_or(|code| code.in_a_sized_function(call))
             {
                 // Without debug information the nearest symbol before the
                 // address is all there is; in a stripped file it may be
@@ -307,12 +332,7 @@ impl Symbolizer {
         // allocator's path, or the C library's functions called directly
         // (from C, or from Rust through `libc::malloc`). With no name for the
         // caller at all, nothing says which.
-        let called = self
-            .code
-            .entry(module.path.clone())
-            .or_insert_with(|| ModuleCode::read(&module.path))
-            .as_ref()
-            .and_then(|code| code.call_target(probe));
+        let called = module_code(&mut self.code, &module.path).and_then(|code| code.call_target(probe));
         let heap = if functions.iter().any(|(name, _)| on_rust_path(name)) {
             // The call is inside the Rust allocator's own code.
             Heap::Rust
