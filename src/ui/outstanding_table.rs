@@ -131,8 +131,8 @@ impl<'a> BlockRow<'a> {
             ui.label(&self.when);
         }
         if let Some(releaser) = self.releaser {
-            match fit.releaser_width.map(|width| cut_to_width(ui, releaser, width)) {
-                Some(cut) if cut.len() != releaser.len() => drop(ui.label(cut).on_hover_text(releaser)),
+            match fit.releasers_cut.iter().find(|(whole, _)| *whole == releaser) {
+                Some((_, cut)) if cut.len() != releaser.len() => drop(ui.label(cut).on_hover_text(releaser)),
                 _ => drop(ui.label(releaser)),
             }
         }
@@ -148,8 +148,9 @@ struct Fit {
     address_shown: bool,
     when_shown: bool,
     site_chars: usize,
-    /// The room for the releaser, when not all of it fits.
-    releaser_width: Option<f32>,
+    /// Each releaser of the rows shown and as much of it as fits, when the
+    /// widest does not fit whole (measured once per releaser, not per row).
+    releasers_cut: Vec<(&'static str, String)>,
 }
 
 impl Fit {
@@ -214,7 +215,14 @@ impl Fit {
             left -= releaser_room + gap;
         }
         let site_chars = ((left / mono_char).max(0.0) as usize).clamp(MIN_SITE_CHARS, SITE_CHARS);
-        let releaser_width = (releaser_room < releaser).then_some(releaser_room);
+        let mut releasers_cut: Vec<(&'static str, String)> = Vec::new();
+        if releaser_room < releaser {
+            for whole in rows.iter().filter_map(|row| row.releaser) {
+                if !releasers_cut.iter().any(|(seen, _)| *seen == whole) {
+                    releasers_cut.push((whole, cut_to_width(ui, whole, releaser_room)));
+                }
+            }
+        }
         let mut headers = vec!["Size", "Heap", "Allocated by"];
         if address_shown {
             headers.insert(0, "Address");
@@ -225,7 +233,7 @@ impl Fit {
         if context.is_some() {
             headers.push("Release with");
         }
-        Fit { headers, address_shown, when_shown, site_chars, releaser_width }
+        Fit { headers, address_shown, when_shown, site_chars, releasers_cut }
     }
 }
 
