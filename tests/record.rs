@@ -442,6 +442,56 @@ fn a_fault_inside_the_c_library_names_the_library_and_the_line_that_called_it() 
     assert_eq!(stack[1..], ["measure (strlen_null.c:4)", "main (strlen_null.c:7)"], "and the start-up code left out");
 }
 
+/// A program with a SIGSEGV handler of its own: under --guard the guard
+/// still takes the overflow (reported at its line; the program runs on),
+/// and the program's handler still takes its own fault, exiting as it does
+/// natively; `sigaction` answers with the program's handler.
+#[test]
+fn a_program_handling_its_own_faults_keeps_its_handler_and_the_guard_keeps_its_faults() {
+    let program = compile_c(
+        "own_handler",
+        r#"
+        #include <signal.h>
+        #include <stdio.h>
+        #include <stdlib.h>
+        #include <string.h>
+        #include <unistd.h>
+        static void caught(int signal) {
+            (void)signal;
+            static const char said[] = "caught a segfault\n";
+            write(1, said, sizeof said - 1);
+            _exit(4);
+        }
+        int main(void) {
+            struct sigaction action;
+            memset(&action, 0, sizeof action);
+            action.sa_handler = caught;
+            sigaction(SIGSEGV, &action, NULL);
+            struct sigaction back;
+            sigaction(SIGSEGV, NULL, &back);
+            printf("handler kept: %d\n", back.sa_handler == caught);
+            fflush(stdout);
+            char *volatile block = malloc(48);
+            block[48] = 1;
+            free(block);
+            volatile int *nothing = NULL;
+            return *nothing;
+        }
+        "#,
+        &["-O0"],
+    );
+    let native = Command::new(&program).output().expect("runs");
+    assert_eq!(native.status.code(), Some(4));
+    let output = record(&["--json", "--guard"], &program, &[]);
+    assert_eq!(output.status.code(), Some(4), "the program's own exit, from its own handler");
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "handler kept: 1\ncaught a segfault\n");
+    let report = report(&output);
+    let overflow = report["anomalies"].as_array().unwrap().iter().find(|a| a["kind"] == "heap_overflow");
+    let overflow = overflow.unwrap_or_else(|| panic!("the guard took the overflow: {report}"));
+    assert_eq!(overflow["site"], "main (own_handler.c:23)", "{overflow}");
+    assert!(!kinds(&report).contains(&"crash".to_owned()), "the program handled its fault: {report}");
+}
+
 #[test]
 fn what_cannot_be_recorded_is_refused_with_the_reason() {
     let missing = record(&[], Path::new("no-such-program-anywhere"), &[]);

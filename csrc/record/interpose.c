@@ -250,7 +250,10 @@ static size_t forward_once(fs_tracker *t) {
         taken = fs_drain(t, at, room < FORWARD_BATCH * 8 ? room : FORWARD_BATCH * 8);
         atomic_store_explicit(&channel->head, head + taken, memory_order_release);
     } else {
-        fs_event lost[FORWARD_BATCH];
+        /* Not on the stack: a fault handler flushes on a signal stack of
+         * a few KiB (a program's sigaltstack), and `reading` makes this
+         * the only user. */
+        static fs_event lost[FORWARD_BATCH];
         taken = fs_drain(t, lost, FORWARD_BATCH);
         atomic_fetch_add_explicit(&channel->dropped, taken, memory_order_relaxed);
     }
@@ -269,18 +272,103 @@ static void flush_all(fs_tracker *t) {
     }
 }
 
+/* glibc's own, under the name it exports beside `sigaction`: this library
+ * replaces `sigaction` for the program (below), and its own calls must not
+ * come back to it. */
+extern int __sigaction(int signal, const struct sigaction *action, struct sigaction *old);
+
 static void signal_default(int signal) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = SIG_DFL;
     sigemptyset(&action.sa_mask);
-    sigaction(signal, &action, NULL);
+    __sigaction(signal, &action, NULL);
 }
 
 /* A program that dies of a signal still hands over what it did: the
  * handler flushes (fs_drain takes no lock, and the channel only atomics and
  * nanosleep), then the signal's default action runs again. */
 static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+
+static bool is_fatal(int signal) {
+    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
+        if (fatal_signals[i] == signal) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- the program's own handlers for the fatal signals -------------------- */
+
+/* Once this library's handler is installed, it stays the one the kernel
+ * runs for the fatal signals: a program that installs its own (CPython's
+ * faulthandler, a runtime that catches its own faults) has it kept here
+ * instead, and called for every fault the guard does not explain, as the
+ * kernel would have called it. `sigaction` and `signal` answer with the
+ * program's own handlers, so the program sees what it set. Without this, a
+ * program's handler would take --guard's faults and the crash reports. */
+static _Atomic bool handlers_kept;
+static struct sigaction program_actions[NSIG];
+
+EXPORTED int sigaction(int signal, const struct sigaction *action, struct sigaction *old) {
+    if (!atomic_load_explicit(&handlers_kept, memory_order_acquire) || !is_fatal(signal)) {
+        return __sigaction(signal, action, old);
+    }
+    struct sigaction previous = program_actions[signal];
+    if (action) {
+        program_actions[signal] = *action;
+    }
+    if (old) {
+        *old = previous;
+    }
+    return 0;
+}
+
+/* signal() as glibc makes it (BSD semantics: restarted calls, the signal
+ * blocked while its handler runs), through the sigaction above. */
+EXPORTED sighandler_t signal(int signal, sighandler_t handler) {
+    struct sigaction action;
+    struct sigaction old;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = handler;
+    sigemptyset(&action.sa_mask);
+    sigaddset(&action.sa_mask, signal);
+    action.sa_flags = SA_RESTART;
+    if (handler == SIG_ERR || signal <= 0 || signal >= NSIG || sigaction(signal, &action, &old) < 0) {
+        errno = EINVAL;
+        return SIG_ERR;
+    }
+    return old.sa_handler;
+}
+
+/* Whether the program set a handler of its own for `signal`. */
+static bool program_handles(int signal) {
+    sighandler_t handler = program_actions[signal].sa_handler;
+    return handler != SIG_DFL && handler != SIG_IGN;
+}
+
+/* Runs the handler the program set for `signal`, as the kernel would have:
+ * its mask added while it runs, reset first if it asked for that. False
+ * when the program set none (the default, or ignored: a fault cannot be). */
+static bool run_program_handler(int signal, siginfo_t *info, void *context) {
+    if (!program_handles(signal)) {
+        return false;
+    }
+    struct sigaction chosen = program_actions[signal];
+    if (chosen.sa_flags & SA_RESETHAND) {
+        memset(&program_actions[signal], 0, sizeof program_actions[signal]);
+    }
+    sigset_t before;
+    pthread_sigmask(SIG_BLOCK, &chosen.sa_mask, &before);
+    if (chosen.sa_flags & SA_SIGINFO) {
+        chosen.sa_sigaction(signal, info, context);
+    } else {
+        chosen.sa_handler(signal);
+    }
+    pthread_sigmask(SIG_SETMASK, &before, NULL);
+    return true;
+}
 
 static void flush_and_die(int signal) {
     fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
@@ -304,25 +392,56 @@ static uintptr_t fault_pc(void *context) {
 #endif
 }
 
-/* A fault in a guarded block is reported and the program goes on; any
- * other fatal signal is reported as the crash it is, with the stack it
- * happened on (ffiscope tells a panic that could not unwind from it). */
+/* Where a crash happened: its stack, unless this handler runs on a
+ * signal stack (a program's sigaltstack, a few KiB, maybe under a stack
+ * overflow's handler already), where unwinding could overflow it: then the
+ * faulting instruction alone. */
+static const char *crash_site(void *context) {
+    const char *pc = (const char *)fault_pc(context);
+    stack_t current;
+    if (sigaltstack(NULL, &current) == 0 && (current.ss_flags & SS_ONSTACK)) {
+        return pc;
+    }
+    return stacks_site(pc, FS_RECORD_STACK_FRAMES);
+}
+
+/* A fault in a guarded block is reported and the program goes on. Any
+ * other fatal signal goes to the program's own handler when it set one
+ * (which may recover); otherwise it is reported as the crash it is, with
+ * the stack it happened on (ffiscope tells a panic that could not unwind
+ * from it). An abort is reported before the program's handler runs: glibc's
+ * abort() kills the program itself after that handler returns. */
 static void on_fatal_signal(int signal, siginfo_t *info, void *context) {
     reach_recover_from_fault();
     guard_finding finding;
     fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
-    if (!t || inside) {
+    if (t && inside) {
         flush_and_die(signal); /* inside the tracker: nothing more can be said safely */
     }
-    inside = true;
-    const char *where = stacks_site((const char *)fault_pc(context), FS_RECORD_STACK_FRAMES);
-    if (signal == SIGSEGV && guarding && guard_explain_fault((uintptr_t)info->si_addr, &finding)) {
+    if (t && signal == SIGSEGV && guarding && guard_explain_fault((uintptr_t)info->si_addr, &finding)) {
+        inside = true;
+        const char *where = stacks_site((const char *)fault_pc(context), FS_RECORD_STACK_FRAMES);
         tracker_report(t, finding.kind, finding.address, finding.size, finding.block,
                        finding.detail, where, finding.alloc_site);
         inside = false;
         return; /* the page is open now: the access runs again and goes on */
     }
-    tracker_report(t, FS_EVENT_CRASH, (uintptr_t)info->si_addr, 0, 0, (size_t)signal, where, NULL);
+    if (t) {
+        inside = true;
+        if (signal == SIGABRT || !program_handles(signal)) {
+            const char *where = crash_site(context);
+            tracker_report(t, FS_EVENT_CRASH, (uintptr_t)info->si_addr, 0, 0, (size_t)signal, where, NULL);
+        }
+        /* Before the program's handler, which may leave through _exit or
+         * a longjmp: what it did so far is handed over. */
+        if (channel) {
+            flush_all(t);
+        }
+        inside = false;
+    }
+    if (run_program_handler(signal, info, context)) {
+        return; /* the program's handler dealt with it (or the fault comes again) */
+    }
     flush_and_die(signal);
 }
 
@@ -331,12 +450,18 @@ static void catch_fatal_signals(void) {
     memset(&action, 0, sizeof action);
     action.sa_sigaction = on_fatal_signal;
     /* No SA_RESETHAND: a guarded block's fault returns here again for the
-     * next block; flush_and_die restores the default action itself. */
+     * next block; flush_and_die restores the default action itself. Not on
+     * a program's alternate signal stack (a Rust thread has an 8 KiB one):
+     * the crash's stack is walked from here, and a panic is told by it. A
+     * stack overflow therefore kills the program before this runs. */
     action.sa_flags = SA_SIGINFO | SA_NODEFER;
     sigemptyset(&action.sa_mask);
     for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
-        sigaction(fatal_signals[i], &action, NULL);
+        /* What the program (or a library started before this one) had set
+         * is its handler from now on. */
+        __sigaction(fatal_signals[i], &action, &program_actions[fatal_signals[i]]);
     }
+    atomic_store_explicit(&handlers_kept, true, memory_order_release);
 }
 
 static void *forward(void *unused) {
