@@ -13,6 +13,8 @@ use egui_kittest::kittest::Queryable as _;
 use ffiscope::app::FfiscopeApp;
 use ffiscope::ui::allocation_plot::plot_id;
 
+mod support;
+
 const SCREENS: [(f32, f32); 3] = [(1024.0, 640.0), (1280.0, 800.0), (1920.0, 1080.0)];
 
 /// What must be on screen at the end of `null-and-bounds/correct`: the last
@@ -199,18 +201,7 @@ fn layouts_stack_their_columns_to_fit_the_projector() {
 #[test]
 fn the_outstanding_blocks_fit_the_projector() {
     for size in SCREENS {
-        let mut harness = Harness::builder().with_size(vec2(size.0, size.1)).build_eframe(|cc| FfiscopeApp::new(cc));
-        harness.run();
-        harness.get_by_label("Scenarios").click();
-        harness.run();
-        harness.get_by_label("Hunting a leak in a request loop").click();
-        harness.run();
-        harness.get_by_label("leaky").click();
-        harness.run();
-        for _ in 0..4 {
-            harness.key_press(egui::Key::Space);
-            harness.run();
-        }
+        let mut harness = support::finished_leak_hunt_at(vec2(size.0, size.1));
         harness.key_press(egui::Key::F5);
         harness.run_steps(4);
         let window = window(&harness);

@@ -11,7 +11,12 @@ use ffiscope::app::FfiscopeApp;
 /// The whole app at 1280×900 on the Scenarios tab, `leak-hunt/leaky`
 /// stepped to its verdict as a learner would: one click of Step at a time.
 pub fn finished_leak_hunt() -> Harness<'static, FfiscopeApp> {
-    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 900.0)).build_eframe(|cc| FfiscopeApp::new(cc));
+    finished_leak_hunt_at(egui::vec2(1280.0, 900.0))
+}
+
+/// As [`finished_leak_hunt`], in a window of `size`.
+pub fn finished_leak_hunt_at(size: egui::Vec2) -> Harness<'static, FfiscopeApp> {
+    let mut harness = Harness::builder().with_size(size).build_eframe(|cc| FfiscopeApp::new(cc));
     harness.run();
     harness.get_by_label("Scenarios").click();
     harness.run();
