@@ -331,15 +331,15 @@ EXPORTED sighandler_t signal(int signal, sighandler_t handler) {
     struct sigaction action;
     struct sigaction old;
     memset(&action, 0, sizeof action);
+    if (handler == SIG_ERR || signal <= 0 || signal >= NSIG) {
+        errno = EINVAL;
+        return SIG_ERR;
+    }
     action.sa_handler = handler;
     sigemptyset(&action.sa_mask);
     sigaddset(&action.sa_mask, signal);
     action.sa_flags = SA_RESTART;
-    if (handler == SIG_ERR || signal <= 0 || signal >= NSIG || sigaction(signal, &action, &old) < 0) {
-        errno = EINVAL;
-        return SIG_ERR;
-    }
-    return old.sa_handler;
+    return sigaction(signal, &action, &old) < 0 ? SIG_ERR : old.sa_handler;
 }
 
 /* Whether the program set a handler of its own for `signal`. */
@@ -418,13 +418,16 @@ static void on_fatal_signal(int signal, siginfo_t *info, void *context) {
     if (t && inside) {
         flush_and_die(signal); /* inside the tracker: nothing more can be said safely */
     }
-    if (t && signal == SIGSEGV && guarding && guard_explain_fault((uintptr_t)info->si_addr, &finding)) {
+    if (t && signal == SIGSEGV && guarding) {
         inside = true;
-        const char *where = stacks_site((const char *)fault_pc(context), FS_RECORD_STACK_FRAMES);
-        tracker_report(t, finding.kind, finding.address, finding.size, finding.block,
-                       finding.detail, where, finding.alloc_site);
+        if (guard_explain_fault((uintptr_t)info->si_addr, &finding)) {
+            const char *where = stacks_site((const char *)fault_pc(context), FS_RECORD_STACK_FRAMES);
+            tracker_report(t, finding.kind, finding.address, finding.size, finding.block,
+                           finding.detail, where, finding.alloc_site);
+            inside = false;
+            return; /* the page is open now: the access runs again and goes on */
+        }
         inside = false;
-        return; /* the page is open now: the access runs again and goes on */
     }
     if (t) {
         inside = true;
