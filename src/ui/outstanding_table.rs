@@ -121,11 +121,17 @@ impl<'a> BlockRow<'a> {
         // out of the pane: shortened to what fits, the whole name on hover.
         let shown = format::short_site(self.site, fit.site_chars);
         let label = ui.monospace(shown.as_ref());
-        match (shown.len() != self.site.len(), fit.address_shown) {
-            (true, true) => drop(label.on_hover_text(self.site)),
-            (true, false) => drop(label.on_hover_text(format!("{} at {}", self.site, self.address))),
-            (false, false) => drop(label.on_hover_text(format!("at {}", self.address))),
-            (false, true) => {}
+        // What the row leaves out is on hover: the whole name, the address.
+        let shortened = shown.len() != self.site.len();
+        if shortened || !fit.address_shown {
+            label.on_hover_ui(|ui| {
+                if shortened {
+                    ui.label(self.site);
+                }
+                if !fit.address_shown {
+                    ui.label(format!("at {}", self.address));
+                }
+            });
         }
         if fit.when_shown {
             ui.label(&self.when);
