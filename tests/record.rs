@@ -492,6 +492,39 @@ fn a_program_handling_its_own_faults_keeps_its_handler_and_the_guard_keeps_its_f
     assert!(!kinds(&report).contains(&"crash".to_owned()), "the program handled its fault: {report}");
 }
 
+/// A program that leaves through `_exit` runs no exit handler, the
+/// recorder's included: what it did since the last hand-over is handed over
+/// by `_exit` itself, counted to the block, and a vfork child's `_exit`
+/// (which shares the program's memory) does not end the recording.
+#[test]
+fn a_program_leaving_through_exit_hands_over_every_event() {
+    let program = compile_c(
+        "quick_exit",
+        r"
+        #include <stdlib.h>
+        #include <unistd.h>
+        static void *(*volatile allocate)(size_t) = malloc;
+        static void (*volatile release)(void *) = free;
+        int main(void) {
+            for (int i = 0; i < 1000; i++) release(allocate(32));
+            void *kept = allocate(100);
+            (void)kept;
+            if (vfork() == 0) _exit(9);
+            release(allocate(64));
+            _exit(5);
+        }
+        ",
+        &[],
+    );
+    let output = record(&["--json"], &program, &[]);
+    assert_eq!(output.status.code(), Some(5));
+    let report = report(&output);
+    let heap = &report["c_heap"];
+    assert_eq!((heap["allocations"].as_u64(), heap["frees"].as_u64()), (Some(1002), Some(1001)), "{heap}");
+    assert_eq!(heap["live_bytes"], 100);
+    assert!(kinds(&report).is_empty(), "no leak is claimed for a program that left through _exit: {report}");
+}
+
 #[test]
 fn what_cannot_be_recorded_is_refused_with_the_reason() {
     let missing = record(&[], Path::new("no-such-program-anywhere"), &[]);

@@ -50,6 +50,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -844,6 +845,42 @@ EXPORTED size_t malloc_usable_size(void *ptr) {
         libc_usable_size = (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
     }
     return ptr && libc_usable_size ? libc_usable_size(ptr) : 0;
+}
+
+/* ---- leaving through _exit -------------------------------------------------- */
+
+/* _exit runs no exit handler, so this library's own (finish_recording)
+ * never runs: everything the program did is handed over here instead, and
+ * the channel says so, without a leak check (what a program holds when it
+ * leaves this way is not its leak, as LeakSanitizer sees it too). Only the
+ * process that records does this: a vfork child shares its memory and its
+ * tracker, and must not end its parent's recording. */
+static _Noreturn void exit_group_now(int status) {
+    for (;;) {
+        syscall(SYS_exit_group, status);
+        syscall(SYS_exit, status);
+    }
+}
+
+static void hand_over_before_exit(void) {
+    fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
+    if (!t || !channel || atomic_load_explicit(&channel->owner_pid, memory_order_relaxed) != (int32_t)getpid()) {
+        return;
+    }
+    inside = true;
+    flush_all(t);
+    uint32_t recording = FS_RECORD_RECORDING;
+    atomic_compare_exchange_strong(&channel->state, &recording, FS_RECORD_HANDED_OVER);
+}
+
+EXPORTED _Noreturn void _exit(int status) {
+    hand_over_before_exit();
+    exit_group_now(status);
+}
+
+EXPORTED _Noreturn void _Exit(int status) {
+    hand_over_before_exit();
+    exit_group_now(status);
 }
 
 /* ---- children -------------------------------------------------------------- */

@@ -48,6 +48,8 @@ enum fs_record_state {
     FS_RECORD_STARTING = 0,
     FS_RECORD_RECORDING = 1, /* the program is running and recorded */
     FS_RECORD_FINISHED = 2,  /* the program is exiting: every event is in the ring */
+    FS_RECORD_HANDED_OVER = 3, /* it left through _exit: every event is in the ring,
+                                  but no exit handler (and no leak check) ran */
 };
 
 typedef struct fs_record_header {

@@ -133,8 +133,11 @@ fn failure(program: &str, message: String) -> AnomalyReport {
 /// it kept to the end, and what it could not tell.
 fn footnotes(finished: &Finished, crashed: bool) -> String {
     let mut notes = String::new();
-    if finished.recorded && !finished.complete && !crashed {
-        notes.push_str("  the program ended without handing over its last events (killed, or it left through _exit)\n");
+    if finished.recorded && !finished.handed_over && !crashed {
+        notes.push_str("  the program ended without handing over its last events (it was killed)\n");
+    }
+    if finished.recorded && finished.handed_over && !finished.complete {
+        notes.push_str("  it left through _exit: every event was handed over, but no exit handler ran\n");
     }
     if finished.recorded && !finished.complete {
         notes.push_str("  it did not reach its exit, so what it still held is not counted as leaked\n");

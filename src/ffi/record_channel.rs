@@ -81,6 +81,9 @@ pub enum ChannelState {
     Recording,
     /// The program is exiting and every event it made is in the channel.
     Finished,
+    /// The program left through `_exit`: every event it made is in the
+    /// channel, but no exit handler ran (and so no leak check).
+    HandedOver,
 }
 
 /// One executable segment of a module loaded in the recorded program.
@@ -217,6 +220,7 @@ impl Channel {
         match self.header().state.load(Ordering::Acquire) {
             1 => ChannelState::Recording,
             2 => ChannelState::Finished,
+            3 => ChannelState::HandedOver,
             _ => ChannelState::Starting,
         }
     }

@@ -154,6 +154,7 @@ impl Recording {
         Finished {
             status,
             complete: self.channel.state() == ChannelState::Finished,
+            handed_over: matches!(self.channel.state(), ChannelState::Finished | ChannelState::HandedOver),
             recorded: self.channel.recorded_pid().is_some(),
             unguarded: self.channel.guard(),
             stacks_dropped: self.channel.stacks_dropped(),
@@ -182,6 +183,9 @@ pub struct Finished {
     /// The program reached its exit and handed over every event (not when
     /// it was killed, died of a signal or left through `_exit`).
     pub complete: bool,
+    /// Every event the program made reached ffiscope: it exited, or left
+    /// through `_exit` (not when it was killed or died of a signal).
+    pub handed_over: bool,
     /// The preloaded library started recording at all.
     pub recorded: bool,
     /// With `--guard`: how many blocks the guard had no room for.
