@@ -494,8 +494,8 @@ fn a_program_handling_its_own_faults_keeps_its_handler_and_the_guard_keeps_its_f
 
 /// A program that leaves through `_exit` runs no exit handler, the
 /// recorder's included: what it did since the last hand-over is handed over
-/// by `_exit` itself, counted to the block, and a vfork child's `_exit`
-/// (which shares the program's memory) does not end the recording.
+/// by `_exit` itself, counted to the block, the events after a vfork child's
+/// own `_exit` (which shares the program's memory) among them.
 #[test]
 fn a_program_leaving_through_exit_hands_over_every_event() {
     let program = compile_c(

@@ -508,13 +508,13 @@ static void forked_child(void) {
     unrecorded_stop();
 }
 
-__attribute__((constructor(101))) static void start_recording(void) {
+/* Claims the channel, when this process is the one to record, and starts
+ * the tracker and its forwarding thread; leaves `recorder` NULL otherwise. */
+static void begin_recording(void) {
     const char *fd_text = getenv("FFISCOPE_RECORD_FD");
     if (!fd_text) {
-        unrecorded_stop();
         return;
     }
-    inside = true;
     int fd = atoi(fd_text);
     struct stat about;
     void *region = MAP_FAILED;
@@ -523,8 +523,6 @@ __attribute__((constructor(101))) static void start_recording(void) {
     }
     int32_t nobody = 0;
     if (region == MAP_FAILED) {
-        unrecorded_stop();
-        inside = false;
         return;
     }
     channel = region;
@@ -540,8 +538,6 @@ __attribute__((constructor(101))) static void start_recording(void) {
          * region is not a channel. */
         munmap(region, (size_t)about.st_size);
         channel = NULL;
-        unrecorded_stop();
-        inside = false;
         return;
     }
     channel_events = (fs_event *)((char *)region + FS_RECORD_EVENTS_OFFSET);
@@ -575,10 +571,16 @@ __attribute__((constructor(101))) static void start_recording(void) {
             atomic_store_explicit(&channel->state, FS_RECORD_RECORDING, memory_order_release);
         }
     }
+}
+
+__attribute__((constructor(101))) static void start_recording(void) {
+    inside = true;
+    begin_recording();
+    inside = false;
     if (!atomic_load_explicit(&recorder, memory_order_relaxed)) {
+        /* Nothing records here: no free needs telling apart. */
         unrecorded_stop();
     }
-    inside = false;
 }
 
 static void note_reach(fs_tracker *t, const fs_block *block, enum reach_state state) {

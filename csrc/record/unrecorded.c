@@ -18,12 +18,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SLOTS (1u << 15)
+#define SLOT_BITS 15
+#define SLOTS (1u << SLOT_BITS)
 #define MOST (SLOTS / 2)
 
 static uintptr_t slots[SLOTS];
 static size_t count;
-static bool overflowed;
+static _Atomic bool overflowed; /* once: the set can no longer tell */
 static _Atomic bool stopped;
 static atomic_flag lock = ATOMIC_FLAG_INIT;
 
@@ -35,7 +36,7 @@ static void acquire(void) {
 static void release(void) { atomic_flag_clear_explicit(&lock, memory_order_release); }
 
 static size_t home(uintptr_t address) {
-    return (size_t)(((uint64_t)address * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - 15));
+    return (size_t)(((uint64_t)address * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - SLOT_BITS));
 }
 
 void unrecorded_stop(void) { atomic_store_explicit(&stopped, true, memory_order_release); }
@@ -47,7 +48,7 @@ void unrecorded_add(void *ptr) {
     uintptr_t address = (uintptr_t)ptr;
     acquire();
     if (count >= MOST) {
-        overflowed = true;
+        atomic_store_explicit(&overflowed, true, memory_order_relaxed);
     } else {
         size_t i = home(address);
         while (slots[i] != 0 && slots[i] != address) {
@@ -93,11 +94,6 @@ bool unrecorded_take(void *ptr) {
 }
 
 bool unrecorded_complete(void) {
-    if (atomic_load_explicit(&stopped, memory_order_acquire)) {
-        return false;
-    }
-    acquire();
-    bool complete = !overflowed;
-    release();
-    return complete;
+    return !atomic_load_explicit(&stopped, memory_order_acquire) &&
+           !atomic_load_explicit(&overflowed, memory_order_relaxed);
 }
