@@ -40,6 +40,7 @@ const RECORD_SOURCES: &[&str] = &[
     "csrc/record/guard.c",
     "csrc/record/interpose.c",
     "csrc/record/reach.c",
+    "csrc/record/signal_stack.c",
     "csrc/record/stacks.c",
     "csrc/record/unrecorded.c",
     "csrc/tracker.c",
@@ -70,7 +71,7 @@ fn build_record_library() {
         println!("cargo:rerun-if-changed={source}");
     }
     println!("cargo:rerun-if-changed=csrc/record/record_channel.h");
-    for header in ["guard.h", "reach.h", "stacks.h", "unrecorded.h"] {
+    for header in ["guard.h", "reach.h", "signal_stack.h", "stacks.h", "unrecorded.h"] {
         println!("cargo:rerun-if-changed=csrc/record/{header}");
     }
 }

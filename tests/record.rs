@@ -407,6 +407,86 @@ fn a_crashing_program_exits_3_with_its_signal() {
     assert_eq!(report["c_heap"]["frees"], 1, "what it did before it died is kept");
 }
 
+/// A stack overflow, in C and in Rust, on the main thread and on one the
+/// program started: reported where it recursed, once, and the program ends
+/// as it does natively (Rust says so and aborts; C dies of SIGSEGV).
+#[test]
+fn a_stack_overflow_is_reported_where_it_recursed_and_the_program_ends_as_it_would() {
+    let c = compile_c(
+        "overflow_c",
+        r#"
+        #include <pthread.h>
+        #include <stdio.h>
+        #include <stdlib.h>
+        #include <string.h>
+        __attribute__((noinline)) static int dive(int depth) {
+            volatile char frame[512];
+            frame[0] = (char)depth;
+            return dive(depth + 1) + frame[0];
+        }
+        static void *in_thread(void *unused) { (void)unused; printf("%d\n", dive(0)); return NULL; }
+        int main(int argc, char **argv) {
+            char *kept = malloc(32);
+            if (argc > 1 && strcmp(argv[1], "thread") == 0) {
+                pthread_t thread;
+                pthread_create(&thread, NULL, in_thread, NULL);
+                pthread_join(thread, NULL);
+            } else {
+                printf("%d\n", dive(0));
+            }
+            free(kept);
+            return 0;
+        }
+        "#,
+        &["-O0"],
+    );
+    let rust = compile_rust(
+        "overflow_rs",
+        r#"
+        #[inline(never)]
+        fn dive(depth: u64) -> u64 {
+            let frame = [depth; 64];
+            std::hint::black_box(&frame);
+            dive(depth + 1) + frame[3]
+        }
+        fn main() {
+            let kept = vec![1u8; 32];
+            if std::env::args().nth(1).as_deref() == Some("thread") {
+                println!("{:?}", std::thread::spawn(|| dive(0)).join().is_ok());
+            } else {
+                println!("{}", dive(0));
+            }
+            drop(kept);
+        }
+        "#,
+    );
+    let cases = [
+        (&c, "main", "SIGSEGV", "dive (overflow_c.c:"),
+        (&rust, "main", "SIGABRT", "overflow_rs::dive (overflow_rs.rs:"),
+    ];
+    let threads = [
+        (&c, "thread", "SIGSEGV", "dive (overflow_c.c:"),
+        (&rust, "thread", "SIGABRT", "overflow_rs::dive (overflow_rs.rs:"),
+    ];
+    for (program, how, signal, site) in cases.into_iter().chain(threads) {
+        let native = Command::new(program).arg(how).output().expect("the program runs");
+        let recorded = record(&["--json"], program, &[how]);
+        let label = format!("{} {how}", program.display());
+        assert_eq!(recorded.status.code(), Some(3), "{label}");
+        // Rust names the thread by its id, which differs from run to run.
+        let words = |stderr: &[u8]| String::from_utf8_lossy(stderr).replace(|c: char| c.is_ascii_digit(), "");
+        assert_eq!(words(&recorded.stderr), words(&native.stderr), "{label}: the program's own words, as natively");
+        let report = report(&recorded);
+        assert_eq!(report["signal"].as_str(), Some(signal), "{label}: it dies as natively");
+        let crashes: Vec<&Value> =
+            report["anomalies"].as_array().unwrap().iter().filter(|a| a["kind"] == "crash").collect();
+        assert_eq!(crashes.len(), 1, "{label}: one crash, not the abort after it: {crashes:?}");
+        let message = crashes[0]["message"].as_str().unwrap();
+        assert!(message.starts_with(&format!("The program overflowed its stack in `{site}")), "{label}: {message}");
+        assert!(message.contains(" (× "), "{label}: the recursion is one line: {message}");
+    }
+}
+
 /// A fault inside the C library (`strlen` of NULL): the crash names where
 /// it died, the library's code (by offset: Debian's libc has no symbols
 /// for its string routines, and the nearest exported one is some other

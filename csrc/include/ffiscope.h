@@ -56,7 +56,8 @@ enum fs_event_kind {
     FS_EVENT_HEAP_OVERFLOW = 19,  /* related_size: bytes written past the end */
     FS_EVENT_USE_AFTER_FREE = 20, /* related_size: offset of the access */
     /* Found by a recording (csrc/record/): */
-    FS_EVENT_CRASH = 21,       /* address: the faulting address; related_size: the signal */
+    FS_EVENT_CRASH = 21,       /* address: the faulting address; related_size: the signal;
+                                  size: its cause, when known (record_channel.h) */
     FS_EVENT_CHILD_CRASH = 22, /* address: the child's pid; related_size: its signal */
 };
 

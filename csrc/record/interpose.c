@@ -36,6 +36,7 @@
 #include "guard.h"
 #include "reach.h"
 #include "record_channel.h"
+#include "signal_stack.h"
 #include "stacks.h"
 #include "unrecorded.h"
 
@@ -381,30 +382,35 @@ static void flush_and_die(int signal) {
     raise(signal);
 }
 
-static uintptr_t fault_pc(void *context) {
+/* The faulting instruction, named as a return address is: one byte past
+ * it, since ffiscope looks one byte back for the call that a return
+ * address follows (a fault on a function's first instruction would
+ * otherwise be named for the function before it). */
+static const char *fault_site(void *context) {
     const ucontext_t *uc = context;
 #if defined(__x86_64__)
-    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
 #elif defined(__aarch64__)
-    return (uintptr_t)uc->uc_mcontext.pc;
+    uintptr_t pc = (uintptr_t)uc->uc_mcontext.pc;
 #else
     (void)uc;
-    return (uintptr_t)__builtin_return_address(0);
+    uintptr_t pc = (uintptr_t)__builtin_return_address(0) - 1;
 #endif
+    return (const char *)(pc + 1);
 }
 
-/* Where a crash happened: its stack, unless this handler runs on a
- * signal stack (a program's sigaltstack, a few KiB, maybe under a stack
- * overflow's handler already), where unwinding could overflow it: then the
+/* Where a crash happened: its stack, unless this handler runs on a signal
+ * stack too small to walk it from (a Rust thread's own, 8 KiB): then the
  * faulting instruction alone. */
 static const char *crash_site(void *context) {
-    const char *pc = (const char *)fault_pc(context);
-    stack_t current;
-    if (sigaltstack(NULL, &current) == 0 && (current.ss_flags & SS_ONSTACK)) {
-        return pc;
-    }
-    return stacks_site(pc, FS_RECORD_STACK_FRAMES);
+    const char *at = fault_site(context);
+    return signal_stack_roomy() ? stacks_site(at, FS_RECORD_STACK_FRAMES) : at;
 }
+
+/* This thread reported its stack's overflow: the abort that the program's
+ * handler raises next (Rust's, after "has overflowed its stack") is the
+ * same crash, not another. */
+static _Thread_local bool overflow_reported;
 
 /* A fault in a guarded block is reported and the program goes on. Any
  * other fatal signal goes to the program's own handler when it set one
@@ -422,7 +428,7 @@ static void on_fatal_signal(int signal, siginfo_t *info, void *context) {
     if (t && signal == SIGSEGV && guarding) {
         inside = true;
         if (guard_explain_fault((uintptr_t)info->si_addr, &finding)) {
-            const char *where = stacks_site((const char *)fault_pc(context), FS_RECORD_STACK_FRAMES);
+            const char *where = stacks_site(fault_site(context), FS_RECORD_STACK_FRAMES);
             tracker_report(t, finding.kind, finding.address, finding.size, finding.block,
                            finding.detail, where, finding.alloc_site);
             inside = false;
@@ -432,9 +438,19 @@ static void on_fatal_signal(int signal, siginfo_t *info, void *context) {
     }
     if (t) {
         inside = true;
-        if (signal == SIGABRT || !program_handles(signal)) {
+        bool overflow = signal_stack_overflowed(signal, info, context);
+        /* Reported before the program's handler runs; an abort's always
+         * (glibc's abort() kills the program after that handler returns),
+         * unless it is the program's handler ending an overflow reported. */
+        bool crash = overflow || signal == SIGABRT || !program_handles(signal);
+        if (signal == SIGABRT && overflow_reported) {
+            crash = false;
+        }
+        if (crash) {
             const char *where = crash_site(context);
-            tracker_report(t, FS_EVENT_CRASH, (uintptr_t)info->si_addr, 0, 0, (size_t)signal, where, NULL);
+            size_t cause = overflow ? FS_RECORD_CRASH_STACK_OVERFLOW : 0;
+            tracker_report(t, FS_EVENT_CRASH, (uintptr_t)info->si_addr, cause, 0, (size_t)signal, where, NULL);
+            overflow_reported = overflow_reported || overflow;
         }
         /* Before the program's handler, which may leave through _exit or
          * a longjmp: what it did so far is handed over. */
@@ -454,16 +470,19 @@ static void catch_fatal_signals(void) {
     memset(&action, 0, sizeof action);
     action.sa_sigaction = on_fatal_signal;
     /* No SA_RESETHAND: a guarded block's fault returns here again for the
-     * next block; flush_and_die restores the default action itself. Not on
-     * a program's alternate signal stack (a Rust thread has an 8 KiB one):
-     * the crash's stack is walked from here, and a panic is told by it. A
-     * stack overflow therefore kills the program before this runs. */
-    action.sa_flags = SA_SIGINFO | SA_NODEFER;
+     * next block; flush_and_die restores the default action itself. The
+     * faults run on the thread's signal stack (signal_stack.c), the only
+     * place a stack overflow's can run; the rest on the stack they
+     * interrupted, where an abort's stack is walked whole (a panic that
+     * could not unwind is told by it). */
     sigemptyset(&action.sa_mask);
     for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
+        int signal = fatal_signals[i];
+        bool fault = signal == SIGSEGV || signal == SIGBUS;
+        action.sa_flags = SA_SIGINFO | SA_NODEFER | (fault ? SA_ONSTACK : 0);
         /* What the program (or a library started before this one) had set
          * is its handler from now on. */
-        __sigaction(fatal_signals[i], &action, &program_actions[fatal_signals[i]]);
+        __sigaction(signal, &action, &program_actions[signal]);
     }
     atomic_store_explicit(&handlers_kept, true, memory_order_release);
 }
@@ -563,6 +582,7 @@ static void begin_recording(void) {
     fs_tracker *t = tracker_new_bare(guarding ? &guarded : &glibc, 1u << 18);
     if (t) {
         pthread_atfork(NULL, NULL, forked_child);
+        signal_stack_give();
         catch_fatal_signals();
         atomic_store_explicit(&recorder, t, memory_order_release);
         if (pthread_create(&forwarder, NULL, forward, NULL) != 0) {
@@ -847,6 +867,61 @@ EXPORTED size_t malloc_usable_size(void *ptr) {
         libc_usable_size = (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
     }
     return ptr && libc_usable_size ? libc_usable_size(ptr) : 0;
+}
+
+/* ---- threads ------------------------------------------------------------------ */
+
+/* What a thread the program starts was to run. */
+typedef struct thread_start {
+    void *(*routine)(void *);
+    void *argument;
+} thread_start;
+
+static pthread_key_t signal_stack_key;
+static pthread_once_t signal_stack_key_once = PTHREAD_ONCE_INIT;
+
+static void take_back_signal_stack(void *unused) {
+    (void)unused;
+    signal_stack_take_back();
+}
+
+static void create_signal_stack_key(void) {
+    pthread_key_create(&signal_stack_key, take_back_signal_stack);
+}
+
+/* A thread the program started: a signal stack before its own code runs,
+ * given back when the thread ends. */
+static void *thread_begins(void *opaque) {
+    thread_start start = *(thread_start *)opaque;
+    __libc_free(opaque);
+    signal_stack_give();
+    static char given;
+    pthread_setspecific(signal_stack_key, &given); /* not NULL: the destructor runs */
+    return start.routine(start.argument);
+}
+
+EXPORTED int pthread_create(pthread_t *thread, const pthread_attr_t *attributes,
+                            void *(*routine)(void *), void *argument) {
+    static int (*libc_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+    if (!libc_pthread_create) {
+        libc_pthread_create = (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
+                                       void *))dlsym(RTLD_NEXT, "pthread_create");
+        if (!libc_pthread_create) {
+            return EAGAIN;
+        }
+    }
+    bool recorded = !inside && atomic_load_explicit(&recorder, memory_order_acquire);
+    thread_start *start = recorded ? __libc_malloc(sizeof *start) : NULL;
+    if (!start) {
+        return libc_pthread_create(thread, attributes, routine, argument);
+    }
+    pthread_once(&signal_stack_key_once, create_signal_stack_key);
+    *start = (thread_start){.routine = routine, .argument = argument};
+    int result = libc_pthread_create(thread, attributes, thread_begins, start);
+    if (result != 0) {
+        __libc_free(start);
+    }
+    return result;
 }
 
 /* ---- leaving through _exit -------------------------------------------------- */

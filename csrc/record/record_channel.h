@@ -28,6 +28,9 @@
 /* A site with this bit set is a stack's number, not an address. */
 #define FS_RECORD_STACK_TAG (1ull << 63)
 
+/* A crash event's size: why the program crashed, when it is known. */
+#define FS_RECORD_CRASH_STACK_OVERFLOW 1u /* the stack ran into its guard page */
+
 /* One call stack, innermost frame first; written once, then published by
  * its depth (0 until then). */
 typedef struct fs_record_stack {

@@ -93,7 +93,9 @@ const char *stacks_site(const char *first, size_t max_frames) {
     size_t depth = 0;
     frames[depth++] = (uint64_t)(uintptr_t)first;
     int at = 0;
-    while (at < count && (uintptr_t)taken[at] != (uintptr_t)first && (uintptr_t)taken[at] != (uintptr_t)first + 1) {
+    /* A fault's instruction is named one byte past it, as a return address
+     * is; the unwinder may say either. */
+    while (at < count && (uintptr_t)taken[at] + 1 - (uintptr_t)first > 2) {
         at++;
     }
     for (at++; at < count && depth < max_frames; at++) {

@@ -93,8 +93,18 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
         report.outcome = Outcome::Crashed;
         report.signal = Some(signal_label(signal));
         if !report.anomalies.iter().any(|a| a.kind == AnomalyKind::Crash) {
-            // No fault of its own reported it: the signal came from outside (a kill).
-            let message = format!("The program was killed by {} from outside.", signal_label(signal));
+            // No fault of its own reported it: the signal came from outside
+            // (a kill), or a fault where no handler could run.
+            let fault = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE].contains(&signal);
+            let message = if fault {
+                format!(
+                    "The program was killed by {} where ffiscope could not see it: sent from outside, or a \
+                     fault on a thread with no room left to handle it.",
+                    signal_label(signal)
+                )
+            } else {
+                format!("The program was killed by {} from outside.", signal_label(signal))
+            };
             report.anomalies.push(failure(program, message));
         }
     }

@@ -23,6 +23,10 @@ const STACKS: usize = 1 << 16;
 /// A site with this bit set names a stack in the table (`FS_RECORD_STACK_TAG`).
 pub const STACK_TAG: u64 = 1 << 63;
 
+/// A crash event's size when the program's stack ran into its guard page
+/// (`FS_RECORD_CRASH_STACK_OVERFLOW`).
+pub const CRASH_STACK_OVERFLOW: u64 = 1;
+
 #[repr(C)]
 struct Module {
     start: u64,

@@ -13,7 +13,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::suppressions::Suppressions;
 use super::symbols::{Heap, Symbol, Symbolizer, is_rust_runtime_frame};
 use super::trace::TraceWriter;
-use crate::ffi::record_channel::{Channel, STACK_TAG, StackTable};
+use crate::ffi::record_channel::{CRASH_STACK_OVERFLOW, Channel, STACK_TAG, StackTable};
 use crate::ffi::{Domain, Event, EventKind, Site, sys};
 use crate::scenarios::isolated::signal_label;
 use crate::track::{Anomaly, Model};
@@ -247,17 +247,25 @@ impl Interpreter {
         // the program's own are only the machinery that raised it.
         let fault = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE].contains(&signal_number);
         let innermost = frames.first().filter(|_| fault && own_frame > 0);
+        let overflow = event.size == CRASH_STACK_OVERFLOW;
         let mut message = match innermost {
+            _ if overflow => format!("The program overflowed its stack in `{site}` ({signal} at {:#x})", event.address),
             Some(routine) => {
                 format!("The program was killed by {signal} in `{}`, called from `{site}`", routine.name())
             }
             None => format!("The program was killed by {signal} at `{site}`"),
         };
         // Only a memory fault's address means anything (an abort's is the sender's pid).
-        if [libc::SIGSEGV, libc::SIGBUS].contains(&signal_number) {
+        if [libc::SIGSEGV, libc::SIGBUS].contains(&signal_number) && !overflow {
             let _ = write!(message, " (address {:#x})", event.address);
         }
         message.push('.');
+        if overflow {
+            message.push_str(
+                " A call went on past the end of the thread's stack: a recursion that does not stop, or \
+                 locals too large for the stack (put big buffers on the heap).",
+            );
+        }
         let shown_from = if innermost.is_some() { 0 } else { own_frame };
         message.push_str(&stack_text("stack", frames.get(shown_from..).unwrap_or_default()));
         let anomaly = Anomaly { message, ..Anomaly::from_event(event, None) };
@@ -398,12 +406,18 @@ fn stack_text(label: &str, frames: &[Site]) -> String {
     };
     let frames = &frames[..=last_own];
     let mut text = format!("\n    {label}:");
-    for frame in frames.iter().take(FRAMES_SHOWN) {
+    // A run of one frame (a recursion) is one line.
+    let runs: Vec<&[Site]> = frames.chunk_by(|a, b| a == b).collect();
+    for run in runs.iter().take(FRAMES_SHOWN) {
         text.push_str("\n      ");
-        text.push_str(frame.name());
+        text.push_str(run[0].name());
+        if run.len() > 1 {
+            let _ = write!(text, " (× {})", run.len());
+        }
     }
-    if frames.len() > FRAMES_SHOWN {
-        let _ = write!(text, "\n      … {} more", frames.len() - FRAMES_SHOWN);
+    if runs.len() > FRAMES_SHOWN {
+        let more: usize = runs[FRAMES_SHOWN..].iter().map(|run| run.len()).sum();
+        let _ = write!(text, "\n      … {more} more");
     }
     text
 }
