@@ -175,6 +175,32 @@ impl Interpreter {
                 let owner = allocated.as_ref().map_or(site.heap, |a| a.heap);
                 event.domain = domain_of(owner);
             }
+            _ => {
+                if !self.apply_rare(&mut event, raw, allocated, stacks, model) {
+                    return;
+                }
+            }
+        }
+        if let Some(trace) = &mut self.trace {
+            trace.event(&event);
+        }
+        model.apply(&event);
+    }
+
+    /// The events that are neither an allocation nor a free: kept out of
+    /// line, so the frame of every allocation's and free's `apply` stays
+    /// small. False when the event is not the model's.
+    #[cold]
+    #[inline(never)]
+    fn apply_rare(
+        &mut self,
+        event: &mut Event,
+        raw: &sys::fs_event,
+        allocated: Option<Brief>,
+        stacks: &StackTable,
+        model: &mut Model,
+    ) -> bool {
+        match event.kind {
             EventKind::Image => {
                 self.begin_image(event.address);
                 (event.seq, event.time_ns) = (model.next_seq(), model.last_time_ns().unwrap_or(0));
@@ -182,23 +208,24 @@ impl Interpreter {
             EventKind::Reachable => {
                 self.reachable.insert(event.address);
                 self.reachable_bytes += event.size;
-                return;
+                return false;
             }
             EventKind::LostWith => {
                 self.lost_with.insert(event.address);
-                return;
+                return false;
             }
             EventKind::Crash => {
                 self.crashed = true;
                 let site = self.resolve(raw.site as u64, stacks);
-                self.crash(&event, site.stack.as_deref().unwrap_or_default(), site.own_frame, model);
-                return;
+                self.crash(event, site.stack.as_deref().unwrap_or_default(), site.own_frame, model);
+                return false;
             }
             EventKind::ChildCrash => {
                 let signal = signal_label(event.related_size as i32);
-                let what = format!("(reaped by `{}`); the program ran on.", site.site.name());
+                let reaper = event.site.map_or("(unknown)", Site::name);
+                let what = format!("(reaped by `{reaper}`); the program ran on.");
                 self.push(Anomaly::worker_crash(event.address as u32, &signal, &what), model);
-                return;
+                return false;
             }
             _ => {
                 // An anomaly about a block: the block's heap is its allocation's.
@@ -207,10 +234,7 @@ impl Interpreter {
                 }
             }
         }
-        if let Some(trace) = &mut self.trace {
-            trace.event(&event);
-        }
-        model.apply(&event);
+        true
     }
 
     fn push(&mut self, anomaly: Anomaly, model: &mut Model) {
