@@ -1191,7 +1191,7 @@ static uint64_t release_c_block(fs_tracker *t, shard *s, taken_block *taken, con
     entry *block = &taken->block;
     uint32_t free_site = site_id(t, s, site);
     count_release(s, block->size, is_free);
-    if (t->bare) {
+    if (t->bare && !taken->slot.slab) {
         uint64_t ticks = stamp_fast(s, block->alloc_ticks);
         if (is_free) {
             emit(s, ticks, FS_EVENT_FREE, FS_DOMAIN_C, block->address, block->size, free_site,
@@ -1211,9 +1211,16 @@ static uint64_t release_c_block(fs_tracker *t, shard *s, taken_block *taken, con
     }
     if (taken->slot.slab) {
         slot_meta *m = &taken->slot.slab->meta[taken->slot.index];
-        m->state = SLOT_QUARANTINED;
         m->free_site = free_site;
         m->flags = 0;
+        if (t->bare) {
+            /* A recorded program's slot is handed out again at once, as
+             * the C library would; it says it was freed, and by whom,
+             * until then. */
+            tracker_slab_put_back(taken->slot.slab, taken->slot.index, SLOT_FREE);
+            return ticks;
+        }
+        m->state = SLOT_QUARANTINED;
     } else {
         history_push(s, block->address, block->size, block->site, free_site, FS_DOMAIN_C, ticks);
         header_of(block->address)->magic = FREED_MAGIC;
@@ -1301,10 +1308,14 @@ static inline bool free_live_slot(fs_tracker *t, slab *b, uintptr_t user, const 
                      user, reach, free_site, m->site);
     }
     emit(o, stamp_fast(o, 0), FS_EVENT_FREE, FS_DOMAIN_C, user, size, free_site, m->site);
-    m->state = SLOT_QUARANTINED;
     m->free_site = free_site;
     m->flags = 0;
-    quarantine_push(t, o, user, size, m->site, free_site);
+    if (t->bare) {
+        tracker_slab_put_back(b, index, SLOT_FREE);
+    } else {
+        m->state = SLOT_QUARANTINED;
+        quarantine_push(t, o, user, size, m->site, free_site);
+    }
     shard_unlock(o);
     return true;
 }
@@ -1784,15 +1795,35 @@ size_t fs_live_blocks(fs_tracker *t, fs_block *out, size_t max_blocks) {
 
 /* ---- recording a program (csrc/record/interpose.c) ----------------------- */
 
-fs_tracker *tracker_new_bare(const fs_allocator *backing, size_t ring_capacity) {
+fs_tracker *tracker_new_bare(const fs_allocator *backing, size_t ring_capacity, bool slabs) {
     fs_config config = {.ring_capacity = ring_capacity, .quarantine_max_blocks = 1,
                         .backing = backing};
     fs_tracker *t = fs_tracker_new(&config);
     if (t) {
         t->bare = true;
         t->shards[0]->patient = true;
+        if (slabs) {
+            tracker_region_reserve(t); /* before any block: none is in a table yet */
+        }
     }
     return t;
+}
+
+bool tracker_region_holds(const fs_tracker *t, const void *ptr) {
+    return t && (uintptr_t)ptr - t->region_base < (uintptr_t)t->region_slabs << SLAB_SHIFT;
+}
+
+/* Whether `address` starts a live block of slab b; its size in *size. */
+static bool live_slot_at(slab *b, uintptr_t address, size_t *size) {
+    slot_view view = look_at_slot(b, address);
+    *size = view.meta.size;
+    return view.at_start && view.meta.state == SLOT_LIVE;
+}
+
+size_t tracker_block_size(fs_tracker *t, const void *ptr) {
+    slab *b = t ? slab_of(t, (uintptr_t)ptr) : NULL;
+    size_t size;
+    return b && live_slot_at(b, (uintptr_t)ptr, &size) ? size : 0;
 }
 
 void *tracker_allocate(fs_tracker *t, size_t size, const char *site) {
@@ -1838,6 +1869,16 @@ void tracker_adopt(fs_tracker *t, void *ptr, size_t size, const char *site) {
 
 int tracker_release(fs_tracker *t, void *ptr, const char *site) {
     uintptr_t address = (uintptr_t)ptr;
+    slab *b = slab_of(t, address);
+    if (b) {
+        if (free_live_slot(t, b, address, site)) {
+            return RELEASE_DONE;
+        }
+        /* Freed already, inside a block, or never handed out: the slot says which. */
+        slot_view view = look_at_slot(b, address);
+        report_bad_slab_free(t, &view, address, site, FS_DOMAIN_C);
+        return RELEASE_REFUSED;
+    }
     entry found;
     shard *owner;
     shard *own = shard_of(t);
@@ -1887,6 +1928,11 @@ void tracker_note(fs_tracker *t, uint8_t kind, uintptr_t address, size_t size) {
 }
 
 bool tracker_knows(fs_tracker *t, const void *ptr) {
+    slab *b = slab_of(t, (uintptr_t)ptr);
+    if (b) {
+        size_t size;
+        return live_slot_at(b, (uintptr_t)ptr, &size);
+    }
     entry block;
     return find_in_tables(t, (uintptr_t)ptr, &block) && block.domain == FS_DOMAIN_C;
 }

@@ -350,8 +350,16 @@ extern _Atomic uint64_t fs_clock_epoch;
 void *tracker_internal_alloc(size_t bytes);
 void tracker_internal_free(void *p, size_t bytes);
 
-/* Recording a program (tracker.c, for csrc/record/interpose.c). */
-fs_tracker *tracker_new_bare(const fs_allocator *backing, size_t ring_capacity);
+/* Recording a program (tracker.c, for csrc/record/interpose.c). A bare
+ * tracker's blocks carry no header and are not quarantined; with `slabs`,
+ * blocks up to MAX_SLAB_BLOCK come from its slabs (with their canary, and
+ * each slot's state deciding a double or invalid free exactly), larger and
+ * over-aligned ones from `backing`. */
+fs_tracker *tracker_new_bare(const fs_allocator *backing, size_t ring_capacity, bool slabs);
+/* Whether ptr lies in the tracker's slab region (its block live or not). */
+bool tracker_region_holds(const fs_tracker *t, const void *ptr);
+/* The size of the live slab block at ptr; 0 for any other pointer. */
+size_t tracker_block_size(fs_tracker *t, const void *ptr);
 void *tracker_allocate(fs_tracker *t, size_t size, const char *site);
 void *tracker_reallocate(fs_tracker *t, void *ptr, size_t size, const char *site);
 /* Records a block the caller allocated itself (an aligned one). */

@@ -58,21 +58,42 @@ const DIFFERENCES: &[Difference] = &[
     },
 ];
 
-/// Recorded without `--guard`.
-const UNGUARDED_DIFFERENCES: &[Difference] = &[Difference {
-    scenario: "array-to-slice",
-    variant: "slice-after-free",
-    run_only: &[],
-    recording_only: &["crash"],
-    why: "unguarded, glibc hands the freed block straight back to the copy's Vec, and the debug build's own \
-          check of copy_nonoverlapping aborts on the overlap",
-}];
+/// Recorded without `--guard`, against the guarded recording's kinds less
+/// what only the guard sees (`GUARDED_KINDS`).
+const UNGUARDED_DIFFERENCES: &[Difference] = &[
+    Difference {
+        scenario: "array-to-slice",
+        variant: "slice-after-free",
+        run_only: &[],
+        recording_only: &["crash"],
+        why: "unguarded, the freed block is handed straight back to the copy's Vec, and the debug build's own \
+              check of copy_nonoverlapping aborts on the overlap",
+    },
+    Difference {
+        scenario: "null-and-bounds",
+        variant: "overflow",
+        run_only: &[],
+        recording_only: &["heap_overflow"],
+        why: "the write past the block's end lands on the canary after it, found when the block is freed",
+    },
+    Difference {
+        scenario: "service-survives",
+        variant: "restart-leaks",
+        run_only: &["leak"],
+        recording_only: &[],
+        why: "at exit Rust's stdout keeps stale stack bytes in its padding, a pointer that happens to fall inside \
+              the dead worker's block (the blocks sit close together in a slab): a scan that cannot tell \
+              padding from a pointer, LeakSanitizer's as well, counts the block reachable",
+    },
+];
 
 fn difference<'a>(table: &'a [Difference], scenario: &str, variant: &str) -> Option<&'a Difference> {
     table.iter().find(|d| d.scenario == scenario && d.variant == variant)
 }
 
-/// What only `--guard` catches: reads and writes out of bounds or after free.
+/// What `--guard` catches where it happens: reads and writes out of bounds
+/// or after free. Unguarded, a write past a small block's end is seen when
+/// the block is freed (its canary), listed in `UNGUARDED_DIFFERENCES`.
 const GUARDED_KINDS: &[&str] = &["heap_overflow", "use_after_free"];
 
 fn ffiscope() -> Command {
@@ -131,6 +152,7 @@ fn every_lessons_program_recorded_reports_what_its_lesson_reports() {
         let (plain, _, _) = record(&[], scenario, variant);
         expected.retain(|kind| !GUARDED_KINDS.contains(&kind.as_str()));
         if let Some(difference) = difference(UNGUARDED_DIFFERENCES, scenario, variant) {
+            expected.retain(|kind| !difference.run_only.contains(&kind.as_str()));
             expected.extend(difference.recording_only.iter().map(|kind| (*kind).to_owned()));
         }
         if kinds(&plain) != expected {

@@ -487,6 +487,61 @@ fn a_stack_overflow_is_reported_where_it_recursed_and_the_program_ends_as_it_wou
     }
 }
 
+/// A forked child records nothing, but may free, resize and measure blocks
+/// its parent made before the fork (which came from the recorder's slabs,
+/// not glibc): each is handled, and the parent's recording is untouched.
+#[test]
+fn a_forked_child_frees_and_resizes_its_parents_blocks_and_the_parent_records_on() {
+    let program = compile_c(
+        "fork_frees",
+        r#"
+        #include <malloc.h>
+        #include <stdio.h>
+        #include <stdlib.h>
+        #include <string.h>
+        #include <sys/wait.h>
+        #include <unistd.h>
+        int main(void) {
+            char *kept = malloc(24);
+            char *gone = malloc(40);
+            char *grown = malloc(30);
+            strcpy(gone, "gone");
+            strcpy(grown, "from the parent");
+            pid_t pid = fork();
+            if (pid == 0) {
+                free(gone);
+                grown = realloc(grown, 5000);
+                printf("child: %s %zu\n", grown, malloc_usable_size(kept));
+                free(grown);
+                free(malloc(100));
+                return 0;
+            }
+            int status = 0;
+            waitpid(pid, &status, 0);
+            printf("parent: %s, child exited %d\n", gone, WEXITSTATUS(status));
+            free(gone);
+            free(grown);
+            free(kept);
+            return 0;
+        }
+        "#,
+        &[],
+    );
+    let native = Command::new(&program).output().expect("the program runs");
+    let output = record(&["--json"], &program, &[]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(output.stderr, native.stdout, "the child's and the parent's words, as natively");
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "child: from the parent 24\nparent: gone, child exited 0\n");
+    let report = report(&output);
+    assert!(kinds(&report).is_empty(), "{report}");
+    let c = &report["c_heap"];
+    assert_eq!(
+        (c["allocations"].as_u64(), c["frees"].as_u64()),
+        (Some(4), Some(3)),
+        "the parent's three and stdout's: {c}"
+    );
+}
+
 /// A fault inside the C library (`strlen` of NULL): the crash names where
 /// it died, the library's code (by offset: Debian's libc has no symbols
 /// for its string routines, and the nearest exported one is some other
@@ -718,8 +773,13 @@ int main(void) {
 #[test]
 fn guarded_blocks_catch_overflows_and_uses_after_free_where_they_happen_and_the_program_runs_on() {
     let program = compile_c("guarded", GUARDED_PROGRAM, &["-O0"]);
-    let unguarded = record(&["--json"], &program, &[]);
-    assert!(kinds(&report(&unguarded)).is_empty(), "without --guard, none of it is seen");
+    // Without --guard only the write past a small block's end is seen, from
+    // the canary after it, when the block is freed.
+    let unguarded = report(&record(&["--json"], &program, &[]));
+    assert_eq!(kinds(&unguarded), ["heap_overflow"], "{unguarded}");
+    let overflow = &unguarded["anomalies"][0];
+    assert_eq!(overflow["site"], "main (guarded.c:22)", "{overflow}");
+    assert!(overflow["message"].as_str().unwrap().contains("13 B block from `main (guarded.c:20)`"), "{overflow}");
     let output = record(&["--json", "--guard"], &program, &[]);
     assert_eq!(output.status.code(), Some(0), "the program ran on to its end");
     assert_eq!(String::from_utf8_lossy(&output.stderr), "0\n0 16\n", "what it read, and the usable size it was told");

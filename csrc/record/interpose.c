@@ -1,15 +1,20 @@
 /*
  * interpose.c — the shared library `ffiscope record` preloads into a
  * program. It replaces the C library's allocation functions, records every
- * block in a tracker of its own (a bare one: no header, canary or
- * quarantine, so the program's blocks stay exactly as glibc made them), and
- * a thread of its own forwards the tracker's events into memory shared with
- * ffiscope (record_channel.h).
+ * block in a tracker of its own, and a thread of its own forwards the
+ * tracker's events into memory shared with ffiscope (record_channel.h).
+ *
+ * The tracker is a bare one: no header in front of a block and no
+ * quarantine. Blocks up to 16 KiB come from its slabs, where a slot's own
+ * state says whether a free is of a live block, a freed one (and who freed
+ * it) or none, and a 16-byte canary after each block shows an overflow when
+ * it is freed; the rest come from glibc's own entry points (__libc_malloc
+ * and friends), so no dlsym is needed, and so no bootstrap allocation
+ * either.
  *
  * Each call's site is its return address, a number ffiscope symbolizes with
  * the module table written here; nothing in the channel points into this
- * process. Blocks come from glibc's own entry points (__libc_malloc and
- * friends), so no dlsym is needed, and so no bootstrap allocation either.
+ * process.
  * A thread-local flag keeps the tracker's own work, the forwarding thread
  * and anything glibc allocates on their behalf out of the recording.
  *
@@ -65,6 +70,9 @@ extern void *__libc_memalign(size_t alignment, size_t size);
 #define SITE ((const char *)__builtin_return_address(0))
 
 static _Atomic(fs_tracker *) recorder;
+/* The tracker whose slabs hold the program's small blocks: kept after a
+ * fork, whose child records nothing but may still free or resize them. */
+static fs_tracker *slab_keeper;
 static fs_record_header *channel;
 static fs_event *channel_events;
 static pthread_t forwarder;
@@ -109,6 +117,17 @@ static inline fs_tracker *recording(void) {
 static void *libc_allocate(size_t size) { return __libc_malloc(size); }
 static void libc_release(void *ptr) { __libc_free(ptr); }
 static const fs_allocator glibc = {.allocate = libc_allocate, .release = libc_release};
+
+/* Whether ptr is in memory this library hands out (a slab or the guard's
+ * region), live or not: never glibc's to free or resize. */
+static bool ours(const void *ptr) {
+    return tracker_region_holds(slab_keeper, ptr) || guard_owns(ptr);
+}
+
+/* The size a live block of ours was asked for. */
+static size_t our_size(const void *ptr) {
+    return guard_owns(ptr) ? guard_size(ptr) : tracker_block_size(slab_keeper, ptr);
+}
 
 /* ---- the backing allocator with --guard ----------------------------------- */
 
@@ -579,8 +598,12 @@ static void begin_recording(void) {
         guarding = true;
         atomic_store_explicit(&channel->guarded, 1, memory_order_relaxed);
     }
-    fs_tracker *t = tracker_new_bare(guarding ? &guarded : &glibc, 1u << 18);
+    /* Small blocks from the tracker's slabs (a slot's state tells a double
+     * free exactly, its canary an overflow); guarded blocks each on pages
+     * of their own. */
+    fs_tracker *t = tracker_new_bare(guarding ? &guarded : &glibc, 1u << 18, !guarding);
     if (t) {
+        slab_keeper = t;
         pthread_atfork(NULL, NULL, forked_child);
         signal_stack_give();
         catch_fatal_signals();
@@ -661,14 +684,25 @@ static const char *site_of(const char *return_address) {
     return site;
 }
 
-/* A new block for a recorded call: guarded with --guard, else glibc's. */
+/* The alignment every slab slot has (its stride is a multiple of 16). */
+#define SLOT_ALIGNMENT 16u
+
+/* A new block for a recorded call: guarded with --guard; else from the
+ * tracker (its slabs, or glibc for a large block, recorded as it is
+ * made); glibc's when aligned past a slot's alignment. */
 static void *allocated(fs_tracker *t, size_t size, size_t alignment, const char *return_address) {
     const char *site = site_of(return_address);
     void *ptr;
     if (guarding) {
         KEEP_ERRNO(ptr = obtain(size, alignment, site));
+    } else if (alignment <= SLOT_ALIGNMENT) {
+        KEEP_ERRNO(ptr = tracker_allocate(t, size, site));
+        if (!ptr) {
+            errno = ENOMEM;
+        }
+        return ptr;
     } else {
-        ptr = alignment ? __libc_memalign(alignment, size) : __libc_malloc(size);
+        ptr = __libc_memalign(alignment, size);
     }
     return adopted(t, ptr, size, site);
 }
@@ -694,7 +728,7 @@ static void released(fs_tracker *t, void *ptr, const char *site) {
     /* Every guarded block is the tracker's: one it does not know (inside a
      * block, or freed long ago) is refused like any pointer glibc never
      * made. */
-    if (!guard_owns(ptr) && glibc_made_unrecorded(ptr)) {
+    if (!ours(ptr) && glibc_made_unrecorded(ptr)) {
         __libc_free(ptr);
     } else {
         KEEP_ERRNO(tracker_refuse_free(t, ptr, site));
@@ -724,6 +758,14 @@ EXPORTED void *calloc(size_t count, size_t size) {
     if (guarding) {
         return allocated(t, count * size, 0, SITE); /* guarded blocks are zeroed */
     }
+    if (count * size <= MAX_SLAB_BLOCK) {
+        void *ptr = allocated(t, count * size, 0, SITE); /* a slot, maybe used before */
+        if (ptr) {
+            memset(ptr, 0, count * size);
+        }
+        return ptr;
+    }
+    /* glibc's, which knows when fresh pages are zero already. */
     return adopted(t, __libc_calloc(count, size), count * size, site_of(SITE));
 }
 
@@ -734,8 +776,8 @@ EXPORTED void free(void *ptr) {
     fs_tracker *t = recording();
     if (t) {
         released(t, ptr, SITE);
-    } else if (!guard_owns(ptr)) {
-        /* A guarded block freed where nothing records (a forked child)
+    } else if (!ours(ptr)) {
+        /* A block of ours freed where nothing records (a forked child)
          * stays where it is: glibc never made it. */
         unrecorded_take(ptr);
         __libc_free(ptr);
@@ -753,12 +795,12 @@ static void *libc_realloc_taken(void *ptr, size_t size) {
 
 /* realloc where nothing records. */
 static void *realloc_unrecorded(void *ptr, size_t size) {
-    if (!guard_owns(ptr)) {
+    if (!ours(ptr)) {
         unrecorded_take(ptr);
         return libc_realloc_taken(ptr, size);
     }
     void *moved = __libc_malloc(size);
-    size_t old = guard_size(ptr);
+    size_t old = our_size(ptr);
     if (moved) {
         memcpy(moved, ptr, old < size ? old : size);
     }
@@ -789,7 +831,7 @@ EXPORTED void *realloc(void *ptr, size_t size) {
         report_damage(t, site);
     });
     if (!known) {
-        if (!guard_owns(ptr) && glibc_made_unrecorded(ptr)) {
+        if (!ours(ptr) && glibc_made_unrecorded(ptr)) {
             return libc_realloc_taken(ptr, size);
         }
         /* Freed before, or never a block: reported as a double or invalid
@@ -857,11 +899,12 @@ EXPORTED void *pvalloc(size_t size) {
     return aligned_block(page, (size + page - 1) & ~(page - 1), SITE);
 }
 
-/* A guarded block's usable size is what was asked: the byte after it is
- * already out of bounds. */
+/* The usable size of a block of ours is what was asked: the byte after a
+ * guarded block is already out of bounds, and after a slab block is its
+ * canary. */
 EXPORTED size_t malloc_usable_size(void *ptr) {
-    if (guard_owns(ptr)) {
-        return guard_size(ptr);
+    if (ours(ptr)) {
+        return our_size(ptr);
     }
     if (!libc_usable_size) {
         libc_usable_size = (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
