@@ -9,6 +9,7 @@ const C_SOURCES: &[&str] = &[
     "csrc/tracker_drain.c",
     "csrc/tracker_sites.c",
     "csrc/tracker_slabs.c",
+    "csrc/record_reader.c",
     "csrc/call_log.c",
     "csrc/demo.c",
     "csrc/bench_loops.c",

@@ -114,7 +114,7 @@ static void many(fs_tracker *t, bool tracked) {
 
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "drained";
-    fs_tracker *t = tracker_new_bare(&glibc, 1u << 18, false);
+    fs_tracker *t = tracker_new_bare(&glibc, 1u << 18, false, NULL);
     if (!t) {
         fprintf(stderr, "record_path: no tracker\n");
         return 1;

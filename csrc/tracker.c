@@ -193,19 +193,43 @@ static size_t quarantine_bytes_of(const shard *s) {
 
 static bool table_grow(table *tab);
 
-static shard *shard_new(fs_tracker *t) {
+/* The ring of the shard with this index: the tracker's own memory, or a
+ * recording's shared ring, which goes on from where its last writer (the
+ * program this process was before an exec) left it. */
+static bool ring_new(fs_tracker *t, shard *s, size_t index) {
+    if (t->sharing) {
+        if (!t->sharing->ring(index, &s->control, &s->ring)) {
+            return false;
+        }
+        s->head = atomic_load_explicit(&s->control->published, memory_order_relaxed);
+        s->cached_tail = atomic_load_explicit(&s->control->tail, memory_order_acquire);
+        return true;
+    }
+    s->control = tracker_internal_alloc(sizeof(ring_control));
+    s->ring = tracker_internal_alloc(ring_bytes(t));
+    return s->control && s->ring;
+}
+
+static void ring_free(fs_tracker *t, shard *s) {
+    if (!t->sharing) {
+        tracker_internal_free(s->control, sizeof(ring_control));
+        tracker_internal_free(s->ring, ring_bytes(t));
+    }
+}
+
+static shard *shard_new(fs_tracker *t, size_t index) {
     shard *s = tracker_internal_alloc(sizeof(shard));
     if (!s) {
         return NULL;
     }
-    s->ring = tracker_internal_alloc(ring_bytes(t));
     s->ring_mask = t->ring_capacity - 1;
     s->patient = t->bare;
     s->quarantine_mask = round_up_pow2(t->quarantine_max_blocks) - 1;
     s->quarantine = tracker_internal_alloc(quarantine_bytes_of(s));
-    if (!s->ring || !s->quarantine || !table_grow(&s->live)) {
-        tracker_internal_free(s->ring, ring_bytes(t));
+    if (!ring_new(t, s, index) || !s->quarantine || !table_grow(&s->live)) {
+        ring_free(t, s);
         tracker_internal_free(s->quarantine, quarantine_bytes_of(s));
+        tracker_internal_free(s->live.slots, s->live.capacity * sizeof(entry));
         tracker_internal_free(s, sizeof(shard));
         return NULL;
     }
@@ -240,7 +264,7 @@ static shard *shard_acquire(fs_tracker *t) {
         }
     }
     if (me && !chosen && count < MAX_SHARDS) {
-        chosen = shard_new(t);
+        chosen = shard_new(t, count);
         if (chosen) {
             t->shards[count] = chosen;
             atomic_store_explicit(&t->shard_count, count + 1, memory_order_release);
@@ -328,7 +352,7 @@ static bool wait_for_room(shard *s, unsigned slots) {
         } else {
             nanosleep(&pause, NULL);
         }
-        s->cached_tail = atomic_load_explicit(&s->tail, memory_order_acquire);
+        s->cached_tail = atomic_load_explicit(&s->control->tail, memory_order_acquire);
         if (s->head + slots - s->cached_tail <= capacity) {
             return true;
         }
@@ -340,7 +364,7 @@ static bool wait_for_room(shard *s, unsigned slots) {
 static inline slot *ring_claim(shard *s, unsigned slots) {
     uint64_t capacity = s->ring_mask + 1;
     if (s->head + slots - s->cached_tail > capacity) {
-        s->cached_tail = atomic_load_explicit(&s->tail, memory_order_acquire);
+        s->cached_tail = atomic_load_explicit(&s->control->tail, memory_order_acquire);
         if (s->head + slots - s->cached_tail > capacity && !(s->patient && wait_for_room(s, slots))) {
             return NULL;
         }
@@ -350,19 +374,20 @@ static inline slot *ring_claim(shard *s, unsigned slots) {
 
 static inline void ring_publish(shard *s, unsigned slots) {
     s->head += slots;
-    atomic_store_explicit(&s->published, s->head, memory_order_release);
+    atomic_store_explicit(&s->control->published, s->head, memory_order_release);
 }
 
 /* Tells the reader that the ring's events from the next one on are
  * `thread`'s. With the list full (a reader that has not drained through
  * many adoptions), events keep saying their thread themselves. */
 static void announce_thread(shard *s, uint32_t thread) {
-    uint64_t written = atomic_load_explicit(&s->marks_written, memory_order_relaxed);
-    if (written - atomic_load_explicit(&s->marks_read, memory_order_acquire) >= THREAD_MARKS) {
+    ring_control *control = s->control;
+    uint64_t written = atomic_load_explicit(&control->marks_written, memory_order_relaxed);
+    if (written - atomic_load_explicit(&control->marks_read, memory_order_acquire) >= THREAD_MARKS) {
         return;
     }
-    s->thread_marks[written % THREAD_MARKS] = (thread_mark){.position = s->head, .thread = thread};
-    atomic_store_explicit(&s->marks_written, written + 1, memory_order_release);
+    control->thread_marks[written % THREAD_MARKS] = (thread_mark){.position = s->head, .thread = thread};
+    atomic_store_explicit(&control->marks_written, written + 1, memory_order_release);
     s->ring_thread = thread;
 }
 
@@ -379,7 +404,10 @@ static inline void emit_event(shard *s, uint64_t ticks, uint8_t kind, uint8_t do
     unsigned slots = extended ? 2 : 1;
     slot *target = ring_claim(s, slots);
     if (!target) {
-        s->events_dropped++;
+        /* Read by the reader, written only here, under the shard's lock. */
+        atomic_store_explicit(&s->control->dropped,
+                              atomic_load_explicit(&s->control->dropped, memory_order_relaxed) + 1,
+                              memory_order_relaxed);
         return;
     }
     /* Field by field: a record built on the stack and copied whole is read
@@ -739,7 +767,7 @@ static quarantined *quarantine_containing(fs_tracker *t, shard *s, uintptr_t add
 static void *libc_allocate(size_t size) { return malloc(size); }
 static void libc_release(void *ptr) { free(ptr); }
 
-fs_tracker *fs_tracker_new(const fs_config *config) {
+static fs_tracker *tracker_make(const fs_config *config, const tracker_sharing *sharing) {
     fs_config chosen = {
         .ring_capacity = DEFAULT_RING_CAPACITY,
         .quarantine_max_bytes = DEFAULT_QUARANTINE_BYTES,
@@ -776,7 +804,10 @@ fs_tracker *fs_tracker_new(const fs_config *config) {
         tracker_region_reserve(t);
     }
     /* A first shard, so that there is always one to share. */
-    t->shards[0] = tracker_sites_init(&t->sites) ? shard_new(t) : NULL;
+    t->sharing = sharing;
+    bool named = sharing ? tracker_sites_init(&t->sites, sharing->sites, sharing->site_capacity)
+                         : tracker_sites_init(&t->sites, NULL, 0);
+    t->shards[0] = named ? shard_new(t, 0) : NULL;
     if (!t->shards[0]) {
         tracker_region_release(t);
         pthread_mutex_destroy(&t->shards_lock);
@@ -786,6 +817,8 @@ fs_tracker *fs_tracker_new(const fs_config *config) {
     atomic_store_explicit(&t->shard_count, 1, memory_order_release);
     return t;
 }
+
+fs_tracker *fs_tracker_new(const fs_config *config) { return tracker_make(config, NULL); }
 
 void fs_tracker_destroy(fs_tracker *t) {
     if (!t) {
@@ -814,7 +847,7 @@ void fs_tracker_destroy(fs_tracker *t) {
         }
         tracker_internal_free(s->live.slots, s->live.capacity * sizeof(entry));
         tracker_internal_free(s->quarantine, quarantine_bytes_of(s));
-        tracker_internal_free(s->ring, ring_bytes(t));
+        ring_free(t, s);
         tracker_internal_free(s, sizeof(shard));
     }
     tracker_region_release(t);
@@ -1749,7 +1782,7 @@ fs_counts fs_tracker_counts(fs_tracker *t) {
             total.heap[d].live_bytes += s->counts[d].live_bytes;
         }
         total.events_recorded += s->events_recorded;
-        total.events_dropped += s->events_dropped;
+        total.events_dropped += atomic_load_explicit(&s->control->dropped, memory_order_relaxed);
         shard_unlock(s);
     }
     total.anomalies = atomic_load_explicit(&t->anomalies, memory_order_relaxed);
@@ -1795,10 +1828,11 @@ size_t fs_live_blocks(fs_tracker *t, fs_block *out, size_t max_blocks) {
 
 /* ---- recording a program (csrc/record/interpose.c) ----------------------- */
 
-fs_tracker *tracker_new_bare(const fs_allocator *backing, size_t ring_capacity, bool slabs) {
+fs_tracker *tracker_new_bare(const fs_allocator *backing, size_t ring_capacity, bool slabs,
+                             const tracker_sharing *sharing) {
     fs_config config = {.ring_capacity = ring_capacity, .quarantine_max_blocks = 1,
                         .backing = backing};
-    fs_tracker *t = fs_tracker_new(&config);
+    fs_tracker *t = tracker_make(&config, sharing);
     if (t) {
         t->bare = true;
         t->shards[0]->patient = true;

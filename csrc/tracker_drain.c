@@ -1,5 +1,7 @@
 /*
- * tracker_drain.c — the reader: merges the shards' rings into one stream.
+ * tracker_drain.c — the reader: merges rings into one stream: a tracker's
+ * shards' (fs_drain), or a recorded program's, read by ffiscope from the
+ * memory they share (csrc/record_reader.c).
  *
  * Within a ring events are in order. Between rings, what must never be seen
  * out of order is an event and something that happened before it on another
@@ -32,13 +34,13 @@ typedef struct tick_scale {
     unsigned __int128 ns_per_tick_q32;
 } tick_scale;
 
-static tick_scale tick_scale_now(const fs_tracker *t) {
+static tick_scale tick_scale_now(uint64_t ticks_at_start, uint64_t ns_at_start) {
     uint64_t ns_now = fs_now_ns();
     uint64_t ticks_now = event_ticks();
-    tick_scale scale = {.ticks_at_start = t->ticks_at_start, .ns_at_start = t->ns_at_start};
-    if (!TICKS_ARE_NS && ticks_now > t->ticks_at_start && ns_now > t->ns_at_start) {
-        scale.ns_per_tick_q32 = ((unsigned __int128)(ns_now - t->ns_at_start) << 32) /
-                                (ticks_now - t->ticks_at_start);
+    tick_scale scale = {.ticks_at_start = ticks_at_start, .ns_at_start = ns_at_start};
+    if (!TICKS_ARE_NS && ticks_now > ticks_at_start && ns_now > ns_at_start) {
+        scale.ns_per_tick_q32 =
+            ((unsigned __int128)(ns_now - ns_at_start) << 32) / (ticks_now - ticks_at_start);
     }
     return scale;
 }
@@ -55,41 +57,47 @@ static uint64_t ticks_to_ns(const tick_scale *scale, uint64_t ticks) {
     return scale->ns_at_start + (uint64_t)(elapsed >> 32);
 }
 
-static const record *record_at(const shard *s, uint64_t position) {
-    return &s->ring[position & s->ring_mask].event;
+static const record *record_at(const ring_view *v, uint64_t position) {
+    return &v->slots[position & v->mask].event;
 }
 
 /* Takes the ring's thread from every mark at or before `position`. */
-static void follow_thread_marks(shard *s, uint64_t position) {
-    uint64_t read = atomic_load_explicit(&s->marks_read, memory_order_relaxed);
-    while (read < s->marks_visible && s->thread_marks[read % THREAD_MARKS].position <= position) {
-        s->reader_thread = s->thread_marks[read % THREAD_MARKS].thread;
+static void follow_thread_marks(ring_view *v, uint64_t position) {
+    ring_control *control = v->control;
+    uint64_t read = atomic_load_explicit(&control->marks_read, memory_order_relaxed);
+    while (read < v->reader->marks_visible &&
+           control->thread_marks[read % THREAD_MARKS].position <= position) {
+        v->reader->thread = control->thread_marks[read % THREAD_MARKS].thread;
         read++;
     }
-    atomic_store_explicit(&s->marks_read, read, memory_order_release);
+    atomic_store_explicit(&control->marks_read, read, memory_order_release);
 }
 
 /* What the reader keeps at hand for every event of one drain. */
 typedef struct reader {
-    fs_tracker *t;
+    ring_merge *merge;
     tick_scale scale;
     uint64_t next_seq;
-    const char **first_sites; /* the names of ids below SITE_CHUNK */
+    const char **first_sites; /* the names of ids below SITE_CHUNK (no flat table) */
 } reader;
 
 static inline const char *reader_site(const reader *rd, uint32_t id) {
-    return id < SITE_CHUNK ? rd->first_sites[id] : site_name(&rd->t->sites, id);
+    const ring_merge *m = rd->merge;
+    if (m->flat) {
+        return id < m->flat_capacity ? m->flat[id] : NULL;
+    }
+    return id < SITE_CHUNK ? rd->first_sites[id] : site_name(m->sites, id);
 }
 
 /* Copies the event at `position` into `out` and moves past it. */
-static inline __attribute__((always_inline)) void take_event(reader *rd, shard *s,
+static inline __attribute__((always_inline)) void take_event(reader *rd, ring_view *v,
                                                              uint64_t *position, fs_event *out) {
-    if (atomic_load_explicit(&s->marks_read, memory_order_relaxed) != s->marks_visible) {
-        follow_thread_marks(s, *position);
+    if (atomic_load_explicit(&v->control->marks_read, memory_order_relaxed) != v->reader->marks_visible) {
+        follow_thread_marks(v, *position);
     }
-    const record *r = record_at(s, *position);
+    const record *r = record_at(v, *position);
     /* The ring was written long enough ago to have left the near caches. */
-    __builtin_prefetch(record_at(s, *position + 64));
+    __builtin_prefetch(record_at(v, *position + 64));
     uint64_t packed = r->packed;
     out->seq = rd->next_seq++;
     out->time_ns = ticks_to_ns(&rd->scale, r->ticks);
@@ -97,12 +105,12 @@ static inline __attribute__((always_inline)) void take_event(reader *rd, shard *
     out->size = packed & RECORD_SIZE_MASK;
     out->site = reader_site(rd, r->site);
     out->related_site = reader_site(rd, r->related_site);
-    out->thread = s->reader_thread;
+    out->thread = v->reader->thread;
     out->domain = (uint8_t)((packed >> RECORD_DOMAIN_SHIFT) & 1);
     out->kind = (uint8_t)(packed >> RECORD_KIND_SHIFT);
     out->reserved = 0;
     if (packed & RECORD_EXTENDED) {
-        const record_extension *extension = &s->ring[(*position + 1) & s->ring_mask].extension;
+        const record_extension *extension = &v->slots[(*position + 1) & v->mask].extension;
         out->related_address = extension->related_address;
         out->related_size = extension->related_size;
         out->size = extension->size;
@@ -118,23 +126,25 @@ static inline __attribute__((always_inline)) void take_event(reader *rd, shard *
 /* One merge over a pair of snapshots. Returns how many events it handed
  * out; sets *held_back when it stopped at an event outside the first
  * snapshot (the next round will take it). */
-static size_t merge_round(reader *rd, size_t shard_count, fs_event *out, size_t max_events,
-                          bool *held_back) {
-    fs_tracker *t = rd->t;
+static size_t merge_round(reader *rd, fs_event *out, size_t max_events, bool *held_back) {
+    ring_merge *m = rd->merge;
+    ring_view *views = m->views;
+    size_t count = m->count < MAX_SHARDS ? m->count : MAX_SHARDS;
     uint64_t position[MAX_SHARDS];
     unsigned pending[MAX_SHARDS];
     size_t pending_count = 0;
-    for (size_t i = 0; i < shard_count; i++) {
-        shard *s = t->shards[i];
-        s->first_snapshot = atomic_load_explicit(&s->published, memory_order_acquire);
+    for (size_t i = 0; i < count; i++) {
+        views[i].reader->first_snapshot =
+            atomic_load_explicit(&views[i].control->published, memory_order_acquire);
     }
-    for (size_t i = 0; i < shard_count; i++) {
-        shard *s = t->shards[i];
-        s->second_snapshot = atomic_load_explicit(&s->published, memory_order_acquire);
+    for (size_t i = 0; i < count; i++) {
+        ring_view *v = &views[i];
+        ring_reader *state = v->reader;
+        state->second_snapshot = atomic_load_explicit(&v->control->published, memory_order_acquire);
         /* Marks for the events up to the snapshot were written before it. */
-        s->marks_visible = atomic_load_explicit(&s->marks_written, memory_order_acquire);
-        position[i] = atomic_load_explicit(&s->tail, memory_order_relaxed);
-        if (position[i] != s->second_snapshot) {
+        state->marks_visible = atomic_load_explicit(&v->control->marks_written, memory_order_acquire);
+        position[i] = atomic_load_explicit(&v->control->tail, memory_order_relaxed);
+        if (position[i] != state->second_snapshot) {
             pending[pending_count++] = (unsigned)i;
         }
     }
@@ -143,9 +153,9 @@ static size_t merge_round(reader *rd, size_t shard_count, fs_event *out, size_t 
     if (pending_count == 1) {
         /* One ring has events: nothing to order against. */
         unsigned i = pending[0];
-        shard *s = t->shards[i];
-        while (taken < max_events && position[i] != s->second_snapshot) {
-            take_event(rd, s, &position[i], &out[taken++]);
+        ring_view *v = &views[i];
+        while (taken < max_events && position[i] != v->reader->second_snapshot) {
+            take_event(rd, v, &position[i], &out[taken++]);
         }
     } else {
         while (taken < max_events && pending_count > 0) {
@@ -153,10 +163,10 @@ static size_t merge_round(reader *rd, size_t shard_count, fs_event *out, size_t 
              * tick of any other: the first ring's events up to that tick
              * go out as one run (stamps repeat under the fast clock). */
             size_t earliest = 0;
-            uint64_t earliest_ticks = record_at(t->shards[pending[0]], position[pending[0]])->ticks;
+            uint64_t earliest_ticks = record_at(&views[pending[0]], position[pending[0]])->ticks;
             uint64_t runner_up_ticks = UINT64_MAX;
             for (size_t p = 1; p < pending_count; p++) {
-                uint64_t ticks = record_at(t->shards[pending[p]], position[pending[p]])->ticks;
+                uint64_t ticks = record_at(&views[pending[p]], position[pending[p]])->ticks;
                 if (ticks < earliest_ticks) {
                     runner_up_ticks = earliest_ticks;
                     earliest = p;
@@ -166,40 +176,40 @@ static size_t merge_round(reader *rd, size_t shard_count, fs_event *out, size_t 
                 }
             }
             unsigned i = pending[earliest];
-            shard *s = t->shards[i];
-            if (position[i] >= s->first_snapshot) {
+            ring_view *v = &views[i];
+            if (position[i] >= v->reader->first_snapshot) {
                 *held_back = true;
                 break;
             }
             do {
-                take_event(rd, s, &position[i], &out[taken++]);
-            } while (taken < max_events && position[i] < s->first_snapshot &&
-                     record_at(s, position[i])->ticks <= runner_up_ticks);
-            if (position[i] == s->second_snapshot) {
+                take_event(rd, v, &position[i], &out[taken++]);
+            } while (taken < max_events && position[i] < v->reader->first_snapshot &&
+                     record_at(v, position[i])->ticks <= runner_up_ticks);
+            if (position[i] == v->reader->second_snapshot) {
                 pending[earliest] = pending[--pending_count];
             }
         }
     }
-    for (size_t i = 0; i < shard_count; i++) {
+    for (size_t i = 0; i < count; i++) {
         /* Frees the slots for the producer. */
-        atomic_store_explicit(&t->shards[i]->tail, position[i], memory_order_release);
+        atomic_store_explicit(&views[i].control->tail, position[i], memory_order_release);
     }
     return taken;
 }
 
-size_t fs_drain(fs_tracker *t, fs_event *out, size_t max_events) {
-    size_t shard_count = atomic_load_explicit(&t->shard_count, memory_order_acquire);
+size_t ring_merge_drain(ring_merge *merge, fs_event *out, size_t max_events) {
     reader rd = {
-        .t = t,
-        .scale = tick_scale_now(t),
-        .next_seq = t->next_seq,
-        .first_sites = atomic_load_explicit(&t->sites.chunks[0], memory_order_acquire),
+        .merge = merge,
+        .scale = tick_scale_now(merge->ticks_at_start, merge->ns_at_start),
+        .next_seq = merge->next_seq,
+        .first_sites = merge->flat ? NULL
+                                   : atomic_load_explicit(&merge->sites->chunks[0], memory_order_acquire),
     };
     size_t taken = 0;
     unsigned idle_rounds = 0;
     while (taken < max_events) {
         bool held_back;
-        size_t round = merge_round(&rd, shard_count, out + taken, max_events - taken, &held_back);
+        size_t round = merge_round(&rd, out + taken, max_events - taken, &held_back);
         taken += round;
         /* A held-back event lies inside the next round's first snapshot, so
          * the next round normally makes progress; the bound only guards
@@ -208,7 +218,28 @@ size_t fs_drain(fs_tracker *t, fs_event *out, size_t max_events) {
             break;
         }
     }
-    t->next_seq = rd.next_seq;
+    merge->next_seq = rd.next_seq;
+    return taken;
+}
+
+size_t fs_drain(fs_tracker *t, fs_event *out, size_t max_events) {
+    size_t shard_count = atomic_load_explicit(&t->shard_count, memory_order_acquire);
+    ring_view views[MAX_SHARDS];
+    for (size_t i = 0; i < shard_count; i++) {
+        shard *s = t->shards[i];
+        views[i] = (ring_view){.control = s->control, .slots = s->ring, .mask = s->ring_mask,
+                               .reader = &s->reader};
+    }
+    ring_merge merge = {
+        .views = views,
+        .count = shard_count,
+        .ticks_at_start = t->ticks_at_start,
+        .ns_at_start = t->ns_at_start,
+        .sites = &t->sites,
+        .next_seq = t->next_seq,
+    };
+    size_t taken = ring_merge_drain(&merge, out, max_events);
+    t->next_seq = merge.next_seq;
     return taken;
 }
 

@@ -71,6 +71,10 @@ typedef struct site_registry {
     uint32_t *values;
     size_t capacity;        /* a power of two */
     _Atomic(const char **) chunks[MAX_SITE_CHUNKS]; /* id -> pointer */
+    /* When set, the chunks are this table's (a recording's, in memory
+     * shared with ffiscope), and ids stop at its capacity. */
+    const char **flat;
+    size_t flat_capacity; /* a multiple of SITE_CHUNK */
 } site_registry;
 
 /* ---- slabs -------------------------------------------------------------- */
@@ -234,6 +238,70 @@ typedef union slot {
 
 _Static_assert(sizeof(slot) == 32, "a ring slot is 32 bytes");
 
+/*
+ * What a ring's writer and its reader share besides the slots: a line the
+ * writer stores to, one the reader stores to. In a recording it lives, with
+ * the slots, in memory shared with ffiscope, which reads the rings there
+ * (record_channel.h); so its layout is fixed.
+ */
+typedef struct ring_control {
+    alignas(64) _Atomic uint64_t published; /* positions written, released to the reader */
+    _Atomic uint64_t marks_written;          /* thread marks written */
+    _Atomic uint64_t dropped;                /* events the ring had no room for */
+    /* Changes of the ring's thread, written under the shard's lock. */
+    thread_mark thread_marks[THREAD_MARKS];
+    alignas(64) _Atomic uint64_t tail;       /* positions read, by the reader */
+    _Atomic uint64_t marks_read;
+} ring_control;
+
+#if UINTPTR_MAX == UINT64_MAX
+_Static_assert(sizeof(ring_control) == 384, "update record_channel.h and src/ffi/record_channel.rs");
+#endif
+
+/* The reader's own state for one ring: two snapshots of `published`, the
+ * marks visible with the second, and the thread of the events it reads. */
+typedef struct ring_reader {
+    uint64_t first_snapshot;
+    uint64_t second_snapshot;
+    uint64_t marks_visible;
+    uint32_t thread;
+} ring_reader;
+
+/* One ring as the merge sees it. */
+typedef struct ring_view {
+    ring_control *control;
+    const slot *slots;
+    uint64_t mask; /* capacity - 1 */
+    ring_reader *reader;
+} ring_view;
+
+/* A merge of rings into one stream of fs_events (tracker_drain.c). Sites
+ * are named from `flat` when it is set (a recording's table), else from
+ * `sites`. */
+typedef struct ring_merge {
+    ring_view *views;
+    size_t count;
+    uint64_t ticks_at_start; /* a tick count and the monotonic ns */
+    uint64_t ns_at_start;    /* sampled together, for the scale */
+    const site_registry *sites;
+    const char *const *flat;
+    size_t flat_capacity;
+    uint64_t next_seq; /* the number the next event is given */
+} ring_merge;
+
+/* Hands out up to max_events events of the rings, in order. */
+size_t ring_merge_drain(ring_merge *merge, fs_event *out, size_t max_events);
+
+/* Where a recorded program's rings and site names live (csrc/record/):
+ * memory shared with ffiscope. */
+typedef struct tracker_sharing {
+    /* The control and slots (ring_capacity of them) of ring `index`; false
+     * when there is none for it. */
+    bool (*ring)(size_t index, ring_control **control, slot **slots);
+    const char **sites;
+    size_t site_capacity; /* a multiple of SITE_CHUNK */
+} tracker_sharing;
+
 typedef struct shard {
     /* Written on every operation, under the lock: the owner's cache line(s). */
     alignas(64) atomic_int lock;
@@ -245,13 +313,12 @@ typedef struct shard {
     bool patient;          /* a full ring waits a while for the reader (recording) */
     uint32_t ring_thread;  /* the thread the ring's records belong to */
     uint32_t owner_thread; /* the thread that owns the shard now */
-    _Atomic uint64_t published; /* head, released to the reader */
+    ring_control *control; /* shared with the reader */
     slot *ring;
     uint64_t ring_mask;
     table live;
     fs_heap_counts counts[2];
     uint64_t events_recorded;
-    uint64_t events_dropped;
     _Atomic uint64_t rust_live; /* live Rust blocks, readable without the lock */
     quarantined *quarantine;    /* circular, quarantine_mask + 1 slots */
     size_t quarantine_mask;
@@ -264,19 +331,8 @@ typedef struct shard {
     site_cache_entry site_cache[SITE_CACHE_SLOTS];
     freed_set history[HISTORY_SETS];
 
-    /* Changes of the ring's thread, written by the shard's users under its
-     * lock, read by the reader; marks_written counts them. */
-    thread_mark thread_marks[THREAD_MARKS];
-    _Atomic uint64_t marks_written;
-
-    /* The reader's line: its position, two snapshots of `published`, and
-     * the thread of the events it reads. */
-    alignas(64) _Atomic uint64_t tail;
-    _Atomic uint64_t marks_read;
-    uint64_t first_snapshot;
-    uint64_t second_snapshot;
-    uint64_t marks_visible; /* marks_written, read after second_snapshot */
-    uint32_t reader_thread;
+    /* The in-process reader's state for this shard's ring (fs_drain). */
+    alignas(64) ring_reader reader;
 
     /* Who uses the shard; changed only under the tracker's shards_lock. */
     struct thread_record *owner;
@@ -306,6 +362,9 @@ struct fs_tracker {
     /* Recording a program without guarding it: blocks from `allocate` carry
      * no header or canary and are released at once, not quarantined. */
     bool bare;
+    /* A recording's rings and site names, in memory shared with ffiscope;
+     * NULL: the tracker's own memory. */
+    const tracker_sharing *sharing;
 };
 
 static inline void shard_lock(shard *s) {
@@ -355,7 +414,8 @@ void tracker_internal_free(void *p, size_t bytes);
  * blocks up to MAX_SLAB_BLOCK come from its slabs (with their canary, and
  * each slot's state deciding a double or invalid free exactly), larger and
  * over-aligned ones from `backing`. */
-fs_tracker *tracker_new_bare(const fs_allocator *backing, size_t ring_capacity, bool slabs);
+fs_tracker *tracker_new_bare(const fs_allocator *backing, size_t ring_capacity, bool slabs,
+                             const tracker_sharing *sharing);
 /* Whether ptr lies in the tracker's slab region (its block live or not). */
 bool tracker_region_holds(const fs_tracker *t, const void *ptr);
 /* The size of the live slab block at ptr; 0 for any other pointer. */
@@ -386,8 +446,8 @@ void tracker_note(fs_tracker *t, uint8_t kind, uintptr_t address, size_t size);
 /* Whether ptr is a live block the tracker holds. */
 bool tracker_knows(fs_tracker *t, const void *ptr);
 
-/* Sites (tracker_sites.c). */
-bool tracker_sites_init(site_registry *sites);
+/* Sites (tracker_sites.c); `flat` may be NULL (see site_registry). */
+bool tracker_sites_init(site_registry *sites, const char **flat, size_t flat_capacity);
 void tracker_sites_destroy(site_registry *sites);
 uint32_t tracker_site_id_slow(site_registry *sites, site_cache_entry *cached, const char *site);
 

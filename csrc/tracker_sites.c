@@ -43,12 +43,21 @@ static bool grow(site_registry *sites) {
     return true;
 }
 
-bool tracker_sites_init(site_registry *sites) {
+/* Chunk `index` of a flat table, or NULL past its end. */
+static const char **flat_chunk(const site_registry *sites, size_t index) {
+    return (index + 1) * SITE_CHUNK <= sites->flat_capacity ? sites->flat + index * SITE_CHUNK : NULL;
+}
+
+bool tracker_sites_init(site_registry *sites, const char **flat, size_t flat_capacity) {
     pthread_mutex_init(&sites->lock, NULL);
     sites->count = 1; /* id 0 is the NULL site */
-    const char **first = tracker_internal_alloc(SITE_CHUNK * sizeof *first);
+    sites->flat = flat;
+    sites->flat_capacity = flat ? flat_capacity - flat_capacity % SITE_CHUNK : 0;
+    const char **first = flat ? flat_chunk(sites, 0) : tracker_internal_alloc(SITE_CHUNK * sizeof *first);
     if (!first || !grow(sites)) {
-        tracker_internal_free(first, SITE_CHUNK * sizeof *first);
+        if (!flat) {
+            tracker_internal_free(first, SITE_CHUNK * sizeof *first);
+        }
         pthread_mutex_destroy(&sites->lock);
         return false;
     }
@@ -57,7 +66,7 @@ bool tracker_sites_init(site_registry *sites) {
 }
 
 void tracker_sites_destroy(site_registry *sites) {
-    for (size_t i = 0; i < MAX_SITE_CHUNKS; i++) {
+    for (size_t i = 0; i < MAX_SITE_CHUNKS && !sites->flat; i++) {
         const char **chunk = atomic_load_explicit(&sites->chunks[i], memory_order_relaxed);
         if (!chunk) {
             break;
@@ -88,7 +97,8 @@ uint32_t tracker_site_id_slow(site_registry *sites, site_cache_entry *cached, co
         _Atomic(const char **) *slot = &sites->chunks[candidate >> SITE_CHUNK_BITS];
         const char **chunk = atomic_load_explicit(slot, memory_order_relaxed);
         if (!chunk) {
-            chunk = tracker_internal_alloc(SITE_CHUNK * sizeof *chunk);
+            chunk = sites->flat ? flat_chunk(sites, candidate >> SITE_CHUNK_BITS)
+                                : tracker_internal_alloc(SITE_CHUNK * sizeof *chunk);
         }
         if (chunk) {
             chunk[candidate & (SITE_CHUNK - 1)] = site;

@@ -542,6 +542,50 @@ fn a_forked_child_frees_and_resizes_its_parents_blocks_and_the_parent_records_on
     );
 }
 
+/// A library loaded while the program runs (dlopen) is named like any
+/// other: the block its constructor makes during the dlopen, and those its
+/// functions make later, by their own lines (the program's threads write
+/// their events where ffiscope reads them, so a module must be in the
+/// table before the first event from its code).
+#[test]
+fn a_library_loaded_at_run_time_names_its_allocations_from_its_constructor_on() {
+    let plugin = compile_c(
+        "plugin",
+        "#include <stdlib.h>\n\
+         void *made_at_load;\n\
+         __attribute__((constructor)) static void loaded(void) { made_at_load = malloc(33); }\n\
+         void *plugin_make(void) { return malloc(77); }\n",
+        &["-shared", "-fPIC"],
+    );
+    let host = compile_c(
+        "host",
+        "#include <dlfcn.h>\n\
+         #include <stdio.h>\n\
+         int main(int argc, char **argv) {\n\
+             void *lib = argc > 1 ? dlopen(argv[1], RTLD_NOW) : NULL;\n\
+             if (!lib) return 1;\n\
+             void *(*make)(void) = (void *(*)(void))dlsym(lib, \"plugin_make\");\n\
+             printf(\"%d\\n\", make() != NULL);\n\
+             return 0;\n\
+         }\n",
+        &["-ldl"],
+    );
+    let trace = scratch().join("plugin.fsrec");
+    let output = record(&["--out", trace.to_str().unwrap()], &host, &[plugin.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let sites: Vec<(u64, String)> = std::fs::read_to_string(&trace)
+        .expect("the trace")
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter_map(|line| {
+            let event = line.get("event").cloned().unwrap_or(line);
+            Some((event.get("size")?.as_u64()?, event.get("site")?.as_str()?.to_owned()))
+        })
+        .filter(|(size, _)| [33, 77].contains(size))
+        .collect();
+    assert_eq!(sites, [(33, "loaded (plugin.c:3)".to_owned()), (77, "plugin_make (plugin.c:4)".to_owned())]);
+}
+
 /// A fault inside the C library (`strlen` of NULL): the crash names where
 /// it died, the library's code (by offset: Debian's libc has no symbols
 /// for its string routines, and the nearest exported one is some other

@@ -1,8 +1,10 @@
 /*
  * interpose.c — the shared library `ffiscope record` preloads into a
- * program. It replaces the C library's allocation functions, records every
- * block in a tracker of its own, and a thread of its own forwards the
- * tracker's events into memory shared with ffiscope (record_channel.h).
+ * program. It replaces the C library's allocation functions and records every
+ * block in a tracker of its own, whose rings and site names live in memory
+ * shared with ffiscope (record_channel.h): ffiscope reads each event where
+ * the program's thread wrote it, and an event is safe there once made,
+ * whatever becomes of the program.
  *
  * The tracker is a bare one: no header in front of a block and no
  * quarantine. Blocks up to 16 KiB come from its slabs, where a slot's own
@@ -15,8 +17,8 @@
  * Each call's site is its return address, a number ffiscope symbolizes with
  * the module table written here; nothing in the channel points into this
  * process.
- * A thread-local flag keeps the tracker's own work, the forwarding thread
- * and anything glibc allocates on their behalf out of the recording.
+ * A thread-local flag keeps the tracker's own work and anything glibc
+ * allocates on its behalf out of the recording.
  *
  * Only one process records into a channel: the first to claim it. Programs
  * it starts inherit the preload and pass every call straight through, and a
@@ -74,9 +76,6 @@ static _Atomic(fs_tracker *) recorder;
  * fork, whose child records nothing but may still free or resize them. */
 static fs_tracker *slab_keeper;
 static fs_record_header *channel;
-static fs_event *channel_events;
-static pthread_t forwarder;
-static _Atomic bool forwarder_stop;
 static _Thread_local bool inside;
 static unsigned long long modules_seen_adds;
 static bool guarding;
@@ -229,67 +228,42 @@ static void refresh_modules(void) {
     }
 }
 
-/* ---- forwarding ------------------------------------------------------------- */
+/* Every site an event names must be in the module table before the event
+ * is published: ffiscope reads the event straight from its ring, then the
+ * table. So a return address seen for the first time is looked for in the
+ * table, and a module loaded since the last look (dlopen) is written in
+ * first. The addresses looked for are remembered, one word each by hash
+ * (a clash only looks again). The look takes the loader's lock, but never
+ * waits on this library's: a thread already refreshing makes the others
+ * look again next time. */
+#define SITES_LOOKED_FOR 4096u
+static _Atomic uintptr_t sites_looked_for[SITES_LOOKED_FOR];
+static pthread_mutex_t refreshing = PTHREAD_MUTEX_INITIALIZER;
 
-/* Room in the channel from its head to the end of the ring or to the
- * reader's tail, waiting a while for the reader; 0 after a second without
- * room (ffiscope is gone or stuck). */
-static uint64_t channel_room(void) {
-    const struct timespec pause = {.tv_nsec = 200000};
-    for (unsigned waited = 0;; waited++) {
-        uint64_t head = atomic_load_explicit(&channel->head, memory_order_relaxed);
-        uint64_t used = head - atomic_load_explicit(&channel->tail, memory_order_acquire);
-        if (used < channel->capacity) {
-            uint64_t to_end = channel->capacity - (head & (channel->capacity - 1));
-            uint64_t free_slots = channel->capacity - used;
-            return free_slots < to_end ? free_slots : to_end;
+static bool in_a_module(uintptr_t address) {
+    uint64_t count = atomic_load_explicit(&channel->module_count, memory_order_acquire);
+    for (uint64_t i = 0; i < count && i < FS_RECORD_MODULES; i++) {
+        if (address >= channel->modules[i].start && address < channel->modules[i].end) {
+            return true;
         }
-        if (waited >= 5000) {
-            return 0;
-        }
-        nanosleep(&pause, NULL);
     }
+    return false;
 }
 
-#define FORWARD_BATCH 512u
-
-/* The tracker has one reader at a time: the forwarding thread, or a fatal
- * signal's handler, or the final flush. */
-static _Atomic bool reading;
-
-/* Drains the tracker straight into the channel's ring, where it has room;
- * with none, into a scratch batch that is counted as dropped. */
-static size_t forward_once(fs_tracker *t) {
-    if (atomic_exchange_explicit(&reading, true, memory_order_acquire)) {
-        return 0;
+static inline void name_module_of(const char *return_address) {
+    uintptr_t address = (uintptr_t)return_address;
+    _Atomic uintptr_t *looked = &sites_looked_for[(address * UINT64_C(0x9E3779B97F4A7C15)) >> 52];
+    if (atomic_load_explicit(looked, memory_order_relaxed) == address) {
+        return;
     }
-    uint64_t room = channel_room();
-    size_t taken;
-    if (room > 0) {
-        uint64_t head = atomic_load_explicit(&channel->head, memory_order_relaxed);
-        fs_event *at = &channel_events[head & (channel->capacity - 1)];
-        taken = fs_drain(t, at, room < FORWARD_BATCH * 8 ? room : FORWARD_BATCH * 8);
-        atomic_store_explicit(&channel->head, head + taken, memory_order_release);
-    } else {
-        /* Not on the stack: a fault handler flushes on a signal stack of
-         * a few KiB (a program's sigaltstack), and `reading` makes this
-         * the only user. */
-        static fs_event lost[FORWARD_BATCH];
-        taken = fs_drain(t, lost, FORWARD_BATCH);
-        atomic_fetch_add_explicit(&channel->dropped, taken, memory_order_relaxed);
+    bool named = in_a_module(address);
+    if (!named && pthread_mutex_trylock(&refreshing) == 0) {
+        refresh_modules();
+        pthread_mutex_unlock(&refreshing);
+        named = true; /* or in no module at all (generated code): not looked for again */
     }
-    atomic_store_explicit(&reading, false, memory_order_release);
-    return taken;
-}
-
-/* Everything the tracker holds, into the channel; waits (a little) for a
- * reader already at work. */
-static void flush_all(fs_tracker *t) {
-    const struct timespec pause = {.tv_nsec = 100000};
-    for (unsigned tries = 0; tries < 100 && atomic_load_explicit(&reading, memory_order_acquire); tries++) {
-        nanosleep(&pause, NULL);
-    }
-    while (forward_once(t) > 0) {
+    if (named) {
+        atomic_store_explicit(looked, address, memory_order_relaxed);
     }
 }
 
@@ -391,12 +365,8 @@ static bool run_program_handler(int signal, siginfo_t *info, void *context) {
     return true;
 }
 
-static void flush_and_die(int signal) {
-    fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
-    if (t && channel) {
-        inside = true;
-        flush_all(t);
-    }
+/* Every event is in shared memory once made: dying loses none. */
+static void die_of(int signal) {
     signal_default(signal);
     raise(signal);
 }
@@ -442,7 +412,7 @@ static void on_fatal_signal(int signal, siginfo_t *info, void *context) {
     guard_finding finding;
     fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
     if (t && inside) {
-        flush_and_die(signal); /* inside the tracker: nothing more can be said safely */
+        die_of(signal); /* inside the tracker: nothing more can be said safely */
     }
     if (t && signal == SIGSEGV && guarding) {
         inside = true;
@@ -471,17 +441,12 @@ static void on_fatal_signal(int signal, siginfo_t *info, void *context) {
             tracker_report(t, FS_EVENT_CRASH, (uintptr_t)info->si_addr, cause, 0, (size_t)signal, where, NULL);
             overflow_reported = overflow_reported || overflow;
         }
-        /* Before the program's handler, which may leave through _exit or
-         * a longjmp: what it did so far is handed over. */
-        if (channel) {
-            flush_all(t);
-        }
         inside = false;
     }
     if (run_program_handler(signal, info, context)) {
         return; /* the program's handler dealt with it (or the fault comes again) */
     }
-    flush_and_die(signal);
+    die_of(signal);
 }
 
 static void catch_fatal_signals(void) {
@@ -489,7 +454,7 @@ static void catch_fatal_signals(void) {
     memset(&action, 0, sizeof action);
     action.sa_sigaction = on_fatal_signal;
     /* No SA_RESETHAND: a guarded block's fault returns here again for the
-     * next block; flush_and_die restores the default action itself. The
+     * next block; die_of restores the default action itself. The
      * faults run on the thread's signal stack (signal_stack.c), the only
      * place a stack overflow's can run; the rest on the stack they
      * interrupted, where an abort's stack is walked whole (a panic that
@@ -506,48 +471,44 @@ static void catch_fatal_signals(void) {
     atomic_store_explicit(&handlers_kept, true, memory_order_release);
 }
 
-static void *forward(void *unused) {
-    (void)unused;
-    inside = true;
-    fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
-    const struct timespec millisecond = {.tv_nsec = 1000000};
-    while (!atomic_load_explicit(&forwarder_stop, memory_order_acquire)) {
-        /* Before the events: a module dlopen'd by now is in the table ahead
-         * of any event from its code. One loader call when nothing changed. */
-        refresh_modules();
-        if (forward_once(t) == 0) {
-            nanosleep(&millisecond, NULL);
-        }
-    }
-    return NULL;
-}
-
 /* ---- start and finish ------------------------------------------------------- */
 
-/* Marks, in the channel's own order, where the events of the program this
- * process now runs begin: the blocks of the one it was went with the exec,
- * and its addresses mean other modules. Written before this image has a
- * forwarding thread, and the last image's is gone with it. */
-static void announce_image(uint64_t image) {
-    if (channel_room() == 0) {
-        return;
-    }
-    uint64_t head = atomic_load_explicit(&channel->head, memory_order_relaxed);
-    fs_event *event = &channel_events[head & (channel->capacity - 1)];
-    memset(event, 0, sizeof *event);
-    event->kind = FS_EVENT_IMAGE;
-    event->address = image;
-    atomic_store_explicit(&channel->head, head + 1, memory_order_release);
-}
-
 static void forked_child(void) {
-    /* No forwarding thread here: the child's calls go straight to glibc. */
+    /* The child's calls go straight to glibc; the rings are its parent's. */
     atomic_store_explicit(&recorder, NULL, memory_order_release);
     unrecorded_stop();
 }
 
+/* The tracker's rings and site names, in the channel (record_channel.h). */
+static bool channel_ring(size_t index, ring_control **control, slot **slots) {
+    if (index >= channel->max_rings) {
+        return false;
+    }
+    char *base = (char *)channel;
+    *control = (ring_control *)(void *)(base + FS_RECORD_CONTROLS_OFFSET) + index;
+    *slots = (slot *)(void *)(base + fs_record_rings_offset(channel)) + index * channel->ring_capacity;
+    /* Counted before the ring's first event: the reader merges the rings counted. */
+    uint64_t count = atomic_load_explicit(&channel->ring_count, memory_order_relaxed);
+    while (count < index + 1 &&
+           !atomic_compare_exchange_weak_explicit(&channel->ring_count, &count, index + 1,
+                                                  memory_order_release, memory_order_relaxed)) {
+    }
+    return true;
+}
+
+static tracker_sharing sharing = {.ring = channel_ring};
+
+/* Whether the region's header describes a channel of its size, with rings
+ * this tracker can write. */
+static bool channel_fits(const fs_record_header *header, size_t bytes) {
+    return header->magic == FS_RECORD_MAGIC && header->version == FS_RECORD_VERSION &&
+           header->max_rings > 0 && header->max_rings <= FS_RECORD_MAX_RINGS &&
+           header->ring_capacity >= 2 && (header->ring_capacity & (header->ring_capacity - 1)) == 0 &&
+           header->site_capacity % SITE_CHUNK == 0 && fs_record_bytes(header) <= bytes;
+}
+
 /* Claims the channel, when this process is the one to record, and starts
- * the tracker and its forwarding thread; leaves `recorder` NULL otherwise. */
+ * the tracker; leaves `recorder` NULL otherwise. */
 static void begin_recording(void) {
     const char *fd_text = getenv("FFISCOPE_RECORD_FD");
     if (!fd_text) {
@@ -556,7 +517,7 @@ static void begin_recording(void) {
     int fd = atoi(fd_text);
     struct stat about;
     void *region = MAP_FAILED;
-    if (fstat(fd, &about) == 0 && (size_t)about.st_size > FS_RECORD_EVENTS_OFFSET) {
+    if (fstat(fd, &about) == 0 && (size_t)about.st_size > FS_RECORD_CONTROLS_OFFSET) {
         region = mmap(NULL, (size_t)about.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     }
     int32_t nobody = 0;
@@ -565,7 +526,7 @@ static void begin_recording(void) {
     }
     channel = region;
     int32_t me = (int32_t)getpid();
-    bool valid = channel->magic == FS_RECORD_MAGIC && channel->version == FS_RECORD_VERSION;
+    bool valid = channel_fits(channel, (size_t)about.st_size);
     bool claimed = valid && atomic_compare_exchange_strong(&channel->owner_pid, &nobody, me);
     /* The same process after an exec (a shell or a wrapper script handing
      * over to the real program) takes the recording over: the program it
@@ -578,14 +539,13 @@ static void begin_recording(void) {
         channel = NULL;
         return;
     }
-    channel_events = (fs_event *)((char *)region + FS_RECORD_EVENTS_OFFSET);
+    uint64_t image = atomic_load_explicit(&channel->image, memory_order_relaxed);
     if (took_over) {
         atomic_store_explicit(&channel->module_count, 0, memory_order_relaxed);
-        uint64_t image = atomic_fetch_add_explicit(&channel->image, 1, memory_order_release) + 1;
-        announce_image(image);
+        image = atomic_fetch_add_explicit(&channel->image, 1, memory_order_release) + 1;
     }
     refresh_modules();
-    if (stacks_start(channel, (fs_record_stack *)((char *)region + FS_RECORD_STACKS_OFFSET(channel->capacity)))) {
+    if (stacks_start(channel, (fs_record_stack *)(void *)((char *)region + fs_record_stacks_offset(channel)))) {
         void *warm[1];
         backtrace(warm, 1); /* loads the unwinder now, not in a fault handler */
         const char *depth = getenv("FFISCOPE_RECORD_STACK");
@@ -601,18 +561,24 @@ static void begin_recording(void) {
     /* Small blocks from the tracker's slabs (a slot's state tells a double
      * free exactly, its canary an overflow); guarded blocks each on pages
      * of their own. */
-    fs_tracker *t = tracker_new_bare(guarding ? &guarded : &glibc, 1u << 18, !guarding);
+    sharing.sites = (const char **)(void *)((char *)region + fs_record_sites_offset(channel));
+    sharing.site_capacity = channel->site_capacity;
+    fs_tracker *t = tracker_new_bare(guarding ? &guarded : &glibc, channel->ring_capacity, !guarding, &sharing);
     if (t) {
         slab_keeper = t;
+        atomic_store_explicit(&channel->ticks_at_start, t->ticks_at_start, memory_order_relaxed);
+        atomic_store_explicit(&channel->ns_at_start, t->ns_at_start, memory_order_relaxed);
+        if (took_over) {
+            /* Where this program's events begin: the blocks of the one the
+             * process was went with the exec, and its addresses mean other
+             * modules. Its events are all in the rings, and earlier. */
+            tracker_note(t, FS_EVENT_IMAGE, (uintptr_t)image, 0);
+        }
         pthread_atfork(NULL, NULL, forked_child);
         signal_stack_give();
         catch_fatal_signals();
         atomic_store_explicit(&recorder, t, memory_order_release);
-        if (pthread_create(&forwarder, NULL, forward, NULL) != 0) {
-            atomic_store_explicit(&recorder, NULL, memory_order_release);
-        } else {
-            atomic_store_explicit(&channel->state, FS_RECORD_RECORDING, memory_order_release);
-        }
+        atomic_store_explicit(&channel->state, FS_RECORD_RECORDING, memory_order_release);
     }
 }
 
@@ -632,24 +598,19 @@ static void note_reach(fs_tracker *t, const fs_block *block, enum reach_state st
 }
 
 /* Runs after the program's own destructors (the preload was initialised
- * first, so it is finished last): every event still held goes out, with the
- * tracker's counts, and the channel says the recording is complete. */
+ * first, so it is finished last): the blocks still live are told reachable
+ * or lost, and the channel says the recording is complete. */
 __attribute__((destructor(101))) static void finish_recording(void) {
     fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
     if (!t || !channel) {
         return;
     }
     inside = true;
-    /* While the forwarder still runs, so the ring has room for the news. */
     size_t threads = atomic_load_explicit(&threads_seen_count, memory_order_relaxed);
     reach_live_blocks(t, note_reach, threads_seen, threads < THREADS_KNOWN ? threads : THREADS_KNOWN);
-    atomic_store_explicit(&forwarder_stop, true, memory_order_release);
-    pthread_join(forwarder, NULL);
     atomic_store_explicit(&recorder, NULL, memory_order_release);
     unrecorded_stop();
-    flush_all(t);
-    atomic_store_explicit(&channel->tracker_dropped, fs_tracker_counts(t).events_dropped,
-                          memory_order_relaxed);
+    /* After the last event: whoever reads the state then finds them all. */
     atomic_store_explicit(&channel->state, FS_RECORD_FINISHED, memory_order_release);
 }
 
@@ -676,6 +637,7 @@ static void *adopted(fs_tracker *t, void *ptr, size_t size, const char *site) {
 /* The site an allocation is named by: its return address, or with
  * --stack its call stack. */
 static const char *site_of(const char *return_address) {
+    name_module_of(return_address);
     if (stack_depth == 0) {
         return return_address;
     }
@@ -720,6 +682,7 @@ static bool glibc_made_unrecorded(void *ptr) {
  * stack per free would double the cost, and the free's own line is what a
  * foreign or double free report needs. */
 static void released(fs_tracker *t, void *ptr, const char *site) {
+    name_module_of(site);
     int result;
     KEEP_ERRNO(result = tracker_release(t, ptr, site); report_damage(t, site));
     if (result != RELEASE_UNKNOWN) {
@@ -970,8 +933,8 @@ EXPORTED int pthread_create(pthread_t *thread, const pthread_attr_t *attributes,
 /* ---- leaving through _exit -------------------------------------------------- */
 
 /* _exit runs no exit handler, so this library's own (finish_recording)
- * never runs: everything the program did is handed over here instead, and
- * the channel says so, without a leak check (what a program holds when it
+ * never runs: the channel says here that the program left, every event it
+ * made in the rings, without a leak check (what a program holds when it
  * leaves this way is not its leak, as LeakSanitizer sees it too). Only the
  * process that records does this: a vfork child shares its memory and its
  * tracker, and must not end its parent's recording. */
@@ -988,7 +951,6 @@ static void hand_over_before_exit(void) {
         return;
     }
     inside = true;
-    flush_all(t);
     uint32_t recording = FS_RECORD_RECORDING;
     atomic_compare_exchange_strong(&channel->state, &recording, FS_RECORD_HANDED_OVER);
 }

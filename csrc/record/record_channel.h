@@ -1,12 +1,15 @@
 /*
  * record_channel.h — the shared memory between a recorded program and
- * ffiscope: one writer in the program (the interposer's forwarding thread),
- * one reader in ffiscope. src/ffi/record_channel.rs mirrors it; the sizes
- * are checked on both sides.
+ * ffiscope: the program's threads write their events into rings here, one
+ * per tracker shard (tracker_shard.h's records and ring controls), and
+ * ffiscope reads and merges them in place (csrc/record_reader.c): no thread
+ * of the program forwards them. src/ffi/record_channel.rs mirrors the
+ * layout; the sizes are checked on both sides.
  *
- * The region is a header, then `capacity` fs_event records in a ring, then
- * a table of call stacks. The events' sites are the return addresses of
- * the program's allocation calls, numbers to be symbolized by the reader
+ * The region: a header; `max_rings` ring controls; `max_rings` rings of
+ * `ring_capacity` 32-byte slots; the site table (a site id's name, read by
+ * ffiscope); the table of call stacks. The sites are the return addresses
+ * of the program's allocation calls, numbers to be symbolized by the reader
  * with the module table, never pointers to follow; or, with the tag bit
  * set, the number of a stack in the table, whose first frame is that
  * return address (or a faulting instruction).
@@ -17,12 +20,17 @@
 #include "ffiscope.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define FS_RECORD_MAGIC 0x44524F4345525346ull /* "FSRECORD" */
-#define FS_RECORD_VERSION 2u
+#define FS_RECORD_VERSION 3u
 #define FS_RECORD_MODULES 512u
 #define FS_RECORD_PATH_BYTES 232u
+/* The most rings a region may hold (the tracker's shards). */
+#define FS_RECORD_MAX_RINGS 256u
+#define FS_RECORD_RING_CONTROL_BYTES 384u /* sizeof(ring_control) */
+#define FS_RECORD_SLOT_BYTES 32u          /* sizeof(slot) */
 
 #define FS_RECORD_STACK_FRAMES 32u
 /* A site with this bit set is a stack's number, not an address. */
@@ -50,43 +58,74 @@ typedef struct fs_record_module {
 enum fs_record_state {
     FS_RECORD_STARTING = 0,
     FS_RECORD_RECORDING = 1, /* the program is running and recorded */
-    FS_RECORD_FINISHED = 2,  /* the program is exiting: every event is in the ring */
-    FS_RECORD_HANDED_OVER = 3, /* it left through _exit: every event is in the ring,
+    FS_RECORD_FINISHED = 2,  /* the program is exiting: every event is in the rings */
+    FS_RECORD_HANDED_OVER = 3, /* it left through _exit: every event is in the rings,
                                   but no exit handler (and no leak check) ran */
 };
 
 typedef struct fs_record_header {
     uint64_t magic;
     uint64_t version;
-    uint64_t capacity; /* events in the ring, a power of two */
+    /* Set by ffiscope before the program starts: */
+    uint64_t ring_capacity;  /* slots in each ring, a power of two */
+    uint64_t max_rings;      /* rings the region holds, at most FS_RECORD_MAX_RINGS */
+    uint64_t site_capacity;  /* entries of the site table, a multiple of 4,096 */
+    uint64_t stack_capacity; /* entries of the stack table */
     _Atomic int32_t owner_pid; /* the one process that records (the first to claim it) */
     _Atomic uint32_t state;
-    _Atomic uint64_t head;            /* events written, by the program */
-    _Atomic uint64_t tail;            /* events read, by ffiscope */
-    _Atomic uint64_t dropped;         /* events the ring had no room for */
-    _Atomic uint64_t tracker_dropped; /* events the tracker's own rings dropped */
-    _Atomic uint64_t module_count;    /* entries of `modules` written and published */
-    _Atomic uint64_t image;           /* bumped when the recorded process execs another program */
-    _Atomic uint64_t guarded;         /* 1: blocks are guarded (record --guard) */
-    _Atomic uint64_t unguarded;       /* blocks the guard had no room for, given unguarded */
-    uint64_t stack_capacity;          /* entries of the stack table, set by ffiscope */
-    _Atomic uint64_t stack_count;     /* entries claimed by the program */
-    _Atomic uint64_t stacks_dropped;  /* stacks the table had no room for (named by their first frame) */
+    _Atomic uint64_t ring_count;     /* rings the program has taken, each before its first event */
+    _Atomic uint64_t ticks_at_start; /* the event clock and the monotonic ns, */
+    _Atomic uint64_t ns_at_start;    /* sampled together when the tracker was made */
+    _Atomic uint64_t module_count;   /* entries of `modules` written and published */
+    _Atomic uint64_t image;          /* bumped when the recorded process execs another program */
+    _Atomic uint64_t guarded;        /* 1: blocks are guarded (record --guard) */
+    _Atomic uint64_t unguarded;      /* blocks the guard had no room for, given unguarded */
+    _Atomic uint64_t stack_count;    /* entries claimed by the program */
+    _Atomic uint64_t stacks_dropped; /* stacks the table had no room for (named by their first frame) */
     fs_record_module modules[FS_RECORD_MODULES];
 } fs_record_header;
 
 #if UINTPTR_MAX == UINT64_MAX && !defined(__cplusplus)
 #define FS_RECORD_MODULE_BYTES 256u
-#define FS_RECORD_HEADER_BYTES 131192u
+#define FS_RECORD_HEADER_BYTES 131200u
 _Static_assert(sizeof(fs_record_module) == FS_RECORD_MODULE_BYTES, "update src/ffi/record_channel.rs");
 _Static_assert(sizeof(fs_record_stack) == 264u, "update src/ffi/record_channel.rs");
 _Static_assert(sizeof(fs_record_header) == FS_RECORD_HEADER_BYTES, "update src/ffi/record_channel.rs");
 #endif
 
-/* The events start at the first 64-byte boundary after the header; the
- * stack table at the first one after the events. */
-#define FS_RECORD_EVENTS_OFFSET ((sizeof(fs_record_header) + 63u) & ~(size_t)63u)
-#define FS_RECORD_STACKS_OFFSET(capacity) \
-    ((FS_RECORD_EVENTS_OFFSET + (size_t)(capacity) * sizeof(fs_event) + 63u) & ~(size_t)63u)
+/* Where each part begins: the controls at the first 64-byte boundary after
+ * the header, the rings at the first page after the controls, the site and
+ * stack tables each at the first 64-byte boundary after the part before. */
+#define FS_RECORD_ALIGN(offset, to) (((size_t)(offset) + (to)-1u) & ~((size_t)(to)-1u))
+#define FS_RECORD_CONTROLS_OFFSET FS_RECORD_ALIGN(sizeof(fs_record_header), 64u)
+
+static inline size_t fs_record_rings_offset(const fs_record_header *h) {
+    return FS_RECORD_ALIGN(FS_RECORD_CONTROLS_OFFSET + h->max_rings * FS_RECORD_RING_CONTROL_BYTES, 4096u);
+}
+
+static inline size_t fs_record_sites_offset(const fs_record_header *h) {
+    return FS_RECORD_ALIGN(fs_record_rings_offset(h) + h->max_rings * h->ring_capacity * FS_RECORD_SLOT_BYTES, 64u);
+}
+
+static inline size_t fs_record_stacks_offset(const fs_record_header *h) {
+    return FS_RECORD_ALIGN(fs_record_sites_offset(h) + h->site_capacity * sizeof(uint64_t), 64u);
+}
+
+static inline size_t fs_record_bytes(const fs_record_header *h) {
+    return fs_record_stacks_offset(h) + h->stack_capacity * sizeof(fs_record_stack);
+}
+
+/* ---- ffiscope's side (csrc/record_reader.c) ------------------------------ */
+
+typedef struct fs_record_reader fs_record_reader;
+
+/* A reader of the region at `region`, `bytes` long; NULL when the header
+ * does not describe a region of that size. */
+fs_record_reader *fs_record_reader_new(void *region, size_t bytes);
+void fs_record_reader_free(fs_record_reader *reader);
+/* Up to max_events of the program's events, merged in order from its rings. */
+size_t fs_record_drain(fs_record_reader *reader, fs_event *out, size_t max_events);
+/* Events the program's rings had no room for. */
+uint64_t fs_record_dropped(const fs_record_reader *reader);
 
 #endif

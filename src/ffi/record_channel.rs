@@ -1,21 +1,34 @@
 //! The memory a recorded program shares with ffiscope
 //! (`csrc/record/record_channel.h`): ffiscope makes it, the program's
-//! preloaded library writes events and its module table into it, and a
-//! [`Channel`] reads them back. Also where the program is started, since
-//! handing it the channel's descriptor takes a step between fork and exec.
+//! preloaded library writes its events (into a ring per thread), its site
+//! names and its module table into it, and a [`Channel`] reads them back,
+//! merging the rings in place (`csrc/record_reader.c`). Also where the
+//! program is started, since handing it the channel's descriptor takes a
+//! step between fork and exec.
 
 use std::ffi::CStr;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command};
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 
 use super::sys;
 
 const MAGIC: u64 = 0x4452_4F43_4552_5346;
-const VERSION: u64 = 2;
+const VERSION: u64 = 3;
 const MODULES: usize = 512;
+/// Rings the region holds: one per thread the program runs at once (more
+/// share); 8 MiB each at the default capacity, touched only as written.
+const MAX_RINGS: usize = 64;
+/// Site names the table holds: 8 MiB of them, touched only as written.
+const SITES: usize = 1 << 20;
+/// `sizeof(ring_control)` and `sizeof(slot)` (csrc/tracker_shard.h).
+const RING_CONTROL_BYTES: usize = 384;
+const SLOT_BYTES: usize = 32;
+/// Events the reader merges out of the rings at a time.
+const BATCH: usize = 1024;
 const PATH_BYTES: usize = 232;
 const STACK_FRAMES: usize = 32;
 /// Stacks the table holds: 17 MiB of them, touched only as they are used.
@@ -39,18 +52,19 @@ struct Module {
 struct Header {
     magic: u64,
     version: u64,
-    capacity: u64,
+    ring_capacity: u64,
+    max_rings: u64,
+    site_capacity: u64,
+    stack_capacity: u64,
     owner_pid: AtomicI32,
     state: AtomicU32,
-    head: AtomicU64,
-    tail: AtomicU64,
-    dropped: AtomicU64,
-    tracker_dropped: AtomicU64,
+    ring_count: AtomicU64,
+    ticks_at_start: AtomicU64,
+    ns_at_start: AtomicU64,
     module_count: AtomicU64,
     image: AtomicU64,
     guarded: AtomicU64,
     unguarded: AtomicU64,
-    stack_capacity: u64,
     stack_count: AtomicU64,
     stacks_dropped: AtomicU64,
     modules: [Module; MODULES],
@@ -65,16 +79,24 @@ struct Stack {
 
 // The C side asserts the same sizes (record_channel.h).
 const _: () = assert!(size_of::<Module>() == 256);
-const _: () = assert!(size_of::<Header>() == 131_192);
+const _: () = assert!(size_of::<Header>() == 131_200);
 const _: () = assert!(size_of::<sys::fs_event>() == 72);
 const _: () = assert!(size_of::<Stack>() == 264);
 
-/// Where the events begin: the first 64-byte boundary after the header.
-const EVENTS_OFFSET: usize = size_of::<Header>().next_multiple_of(64);
+/// Where each part of the region begins, as record_channel.h places them.
+struct Layout {
+    stacks: usize,
+    bytes: usize,
+}
 
-/// Where the stack table begins: the first 64-byte boundary after the events.
-const fn stacks_offset(capacity: usize) -> usize {
-    (EVENTS_OFFSET + capacity * size_of::<sys::fs_event>()).next_multiple_of(64)
+impl Layout {
+    const fn of(ring_capacity: usize) -> Layout {
+        let controls = size_of::<Header>().next_multiple_of(64);
+        let rings = (controls + MAX_RINGS * RING_CONTROL_BYTES).next_multiple_of(4096);
+        let sites = (rings + MAX_RINGS * ring_capacity * SLOT_BYTES).next_multiple_of(64);
+        let stacks = (sites + SITES * size_of::<u64>()).next_multiple_of(64);
+        Layout { stacks, bytes: stacks + STACKS * size_of::<Stack>() }
+    }
 }
 
 /// How far the recorded program has got.
@@ -106,10 +128,12 @@ pub struct Channel {
     memory: OwnedFd,
     /// The start of the mapping: its header.
     header: *mut Header,
-    events: *mut sys::fs_event,
+    /// Merges the program's rings (C, `csrc/record_reader.c`).
+    reader: NonNull<sys::fs_record_reader>,
+    /// The events the last read merged out of the rings.
+    batch: Vec<sys::fs_event>,
     stacks: StackTable,
     bytes: usize,
-    capacity: u64,
 }
 
 /// The channel's call stacks, which the program writes once each.
@@ -138,15 +162,17 @@ impl StackTable {
 }
 
 // SAFETY: the mapping is shared memory owned by the Channel; its header is
-// only touched through atomics, and events are read by the one reader that
-// holds `&mut Channel`.
+// only touched through atomics, and the rings are read (their tails moved)
+// by the one reader, which holds `&mut Channel`.
 unsafe impl Send for Channel {}
 
 impl Channel {
-    /// A channel with room for `capacity` events (rounded up to a power of two).
-    pub fn create(capacity: usize) -> io::Result<Channel> {
-        let capacity = capacity.max(2).next_power_of_two();
-        let bytes = stacks_offset(capacity) + STACKS * size_of::<Stack>();
+    /// A channel whose every ring has room for `ring_capacity` events
+    /// (rounded up to a power of two).
+    pub fn create(ring_capacity: usize) -> io::Result<Channel> {
+        let ring_capacity = ring_capacity.max(2).next_power_of_two();
+        let layout = Layout::of(ring_capacity);
+        let bytes = layout.bytes;
         // SAFETY: a literal name; the flags ask for close-on-exec, which
         // `spawn` lifts for the recorded program only.
         let fd = unsafe { libc::memfd_create(c"ffiscope-record".as_ptr(), libc::MFD_CLOEXEC) };
@@ -176,24 +202,29 @@ impl Channel {
         }
         #[expect(
             clippy::cast_ptr_alignment,
-            reason = "mmap returns page-aligned memory; EVENTS_OFFSET is a multiple of 64"
+            reason = "mmap returns page-aligned memory; the stack table starts on a multiple of 64"
         )]
-        let (header, events, entries) = (
-            base.cast::<Header>(),
-            base.cast::<u8>().wrapping_add(EVENTS_OFFSET).cast::<sys::fs_event>(),
-            base.cast::<u8>().wrapping_add(stacks_offset(capacity)).cast::<Stack>(),
-        );
-        let stacks = StackTable { entries, capacity: STACKS as u64 };
-        let channel = Channel { memory, header, events, stacks, bytes, capacity: capacity as u64 };
+        let (header, entries) = (base.cast::<Header>(), base.cast::<u8>().wrapping_add(layout.stacks).cast::<Stack>());
         // SAFETY: the mapping is fresh (zeroed) and no other process has it
         // yet; these plain fields are written once, before anyone reads them.
         unsafe {
             (*header).magic = MAGIC;
             (*header).version = VERSION;
-            (*header).capacity = capacity as u64;
+            (*header).ring_capacity = ring_capacity as u64;
+            (*header).max_rings = MAX_RINGS as u64;
+            (*header).site_capacity = SITES as u64;
             (*header).stack_capacity = STACKS as u64;
         }
-        Ok(channel)
+        // SAFETY: the region is mapped, `bytes` long, its header written;
+        // the reader checks the header against the size before it keeps it.
+        let reader = NonNull::new(unsafe { sys::fs_record_reader_new(base, bytes) });
+        let Some(reader) = reader else {
+            // SAFETY: unmaps what was mapped above, which nothing else holds.
+            unsafe { libc::munmap(base, bytes) };
+            return Err(io::Error::other("the recording channel's layout is inconsistent"));
+        };
+        let stacks = StackTable { entries, capacity: STACKS as u64 };
+        Ok(Channel { memory, header, reader, batch: Vec::with_capacity(BATCH), stacks, bytes })
     }
 
     fn header(&self) -> &Header {
@@ -241,23 +272,29 @@ impl Channel {
         Some(self.header().owner_pid.load(Ordering::Acquire)).filter(|&pid| pid != 0)
     }
 
-    /// Hands up to `max` waiting events to `visit`, in place, with the
-    /// stacks their sites may name; returns how many.
-    pub fn read_events_with(&mut self, max: usize, mut visit: impl FnMut(&sys::fs_event, &StackTable)) -> usize {
-        let header = self.header();
-        let head = header.head.load(Ordering::Acquire);
-        let tail = header.tail.load(Ordering::Relaxed);
-        let waiting = head.wrapping_sub(tail).min(self.capacity).min(max as u64);
-        for position in tail..tail + waiting {
-            let index = (position & (self.capacity - 1)) as usize;
-            // SAFETY: the ring holds `capacity` events from `events` on; the
-            // writer published this one with the release store of `head`, read
-            // above with acquire, and does not write it again until `tail`
-            // moves past it, which happens after the last visit below.
-            visit(unsafe { &*self.events.add(index) }, &self.stacks);
-        }
-        header.tail.store(tail + waiting, Ordering::Release);
-        waiting as usize
+    /// Merges up to `max` (at most a batch) of the program's waiting
+    /// events out of its rings, in order; they are then [`Channel::batch`].
+    /// Returns how many.
+    pub fn read_events(&mut self, max: usize) -> usize {
+        let wanted = max.min(BATCH);
+        self.batch.clear();
+        // SAFETY: the reader is this channel's, over its live mapping, used by
+        // this one thread (`&mut self`); the batch has room for `wanted`
+        // events, and the C side writes only as many as it returns.
+        let taken = unsafe { sys::fs_record_drain(self.reader.as_ptr(), self.batch.as_mut_ptr(), wanted) };
+        // SAFETY: fs_record_drain initialised the first `taken` (≤ wanted) events.
+        unsafe { self.batch.set_len(taken.min(wanted)) };
+        self.batch.len()
+    }
+
+    /// The events the last [`Channel::read_events`] merged.
+    pub fn batch(&self) -> &[sys::fs_event] {
+        &self.batch
+    }
+
+    /// The call stacks the events' sites may name.
+    pub fn stacks(&self) -> &StackTable {
+        &self.stacks
     }
 
     /// Modules from index `from` on, as far as the program has published them.
@@ -288,17 +325,20 @@ impl Channel {
         self.header().stacks_dropped.load(Ordering::Relaxed)
     }
 
-    /// Events lost: the channel's ring was full, or the tracker's own were.
+    /// Events lost: a ring of the program's was full for longer than it
+    /// would wait for this reader.
     pub fn dropped(&self) -> u64 {
-        let header = self.header();
-        header.dropped.load(Ordering::Relaxed) + header.tracker_dropped.load(Ordering::Relaxed)
+        // SAFETY: the reader is this channel's; counting only reads atomics.
+        unsafe { sys::fs_record_dropped(self.reader.as_ptr()) }
     }
 }
 
 impl Drop for Channel {
     fn drop(&mut self) {
-        // SAFETY: unmaps exactly what `create` mapped; nothing borrows it past self.
+        // SAFETY: frees the reader, then unmaps exactly what `create` mapped;
+        // nothing borrows either past self.
         unsafe {
+            sys::fs_record_reader_free(self.reader.as_ptr());
             libc::munmap(self.header.cast::<libc::c_void>(), self.bytes);
         }
     }

@@ -9,6 +9,13 @@ pub struct fs_tracker {
     _private: [u8; 0],
 }
 
+/// Opaque reader of a recorded program's rings (`csrc/record/record_channel.h`).
+#[derive(Debug)]
+#[repr(C)]
+pub struct fs_record_reader {
+    _private: [u8; 0],
+}
+
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct fs_event {
@@ -139,6 +146,13 @@ unsafe extern "C" {
     );
 
     pub fn fs_drain(tracker: *mut fs_tracker, out: *mut fs_event, max_events: usize) -> usize;
+
+    // A recorded program's rings, read in the memory shared with it
+    // (csrc/record/record_channel.h, csrc/record_reader.c).
+    pub fn fs_record_reader_new(region: *mut c_void, bytes: usize) -> *mut fs_record_reader;
+    pub fn fs_record_reader_free(reader: *mut fs_record_reader);
+    pub fn fs_record_drain(reader: *mut fs_record_reader, out: *mut fs_event, max_events: usize) -> usize;
+    pub fn fs_record_dropped(reader: *const fs_record_reader) -> u64;
     pub fn fs_call_log_start(t: *mut fs_tracker) -> c_int;
     pub fn fs_call_log_stop(t: *mut fs_tracker, out: *mut *mut c_void, capacity: usize) -> usize;
     pub fn fs_tracker_counts(tracker: *mut fs_tracker) -> fs_counts;

@@ -23,8 +23,8 @@ use crate::track::{EventSource, Model};
 pub use interpreter::Interpreter;
 use suppressions::Suppressions;
 
-/// Events the shared ring holds: 18 MiB of them.
-const CHANNEL_EVENTS: usize = 1 << 18;
+/// Events each of the program's rings holds: 8 MiB of them.
+const RING_EVENTS: usize = 1 << 18;
 
 /// The least alignment of a guarded block unless asked otherwise: what
 /// malloc promises a block of 8 bytes or more (`--guard-align`).
@@ -86,7 +86,7 @@ impl Recording {
     pub fn start(spec: &RecordSpec) -> Result<Recording, StartError> {
         let path = program::recordable(&spec.program).map_err(StartError::Unrecordable)?;
         let library = preload::library_path().map_err(StartError::Setup)?;
-        let channel = Channel::create(CHANNEL_EVENTS).map_err(StartError::Setup)?;
+        let channel = Channel::create(RING_EVENTS).map_err(StartError::Setup)?;
         let mut command = Command::new(&path);
         command.args(&spec.args);
         if let Some(dir) = &spec.working_dir {
@@ -167,10 +167,20 @@ impl Recording {
 /// event named and told Rust or C by the interpreter.
 impl EventSource for Recording {
     fn feed(&mut self, model: &mut Model, max: usize) -> usize {
-        // Modules first: an event's site may be in one loaded just before it.
-        self.interpreter.add_modules(&self.channel);
-        let interpreter = &mut self.interpreter;
-        let taken = self.channel.read_events_with(max, |raw, stacks| interpreter.apply(raw, stacks, model));
+        let mut taken = 0;
+        while taken < max {
+            let read = self.channel.read_events(max - taken);
+            if read == 0 {
+                break;
+            }
+            // Modules after the events: the program publishes a module before
+            // any event whose site is in it.
+            self.interpreter.add_modules(&self.channel);
+            for raw in self.channel.batch() {
+                self.interpreter.apply(raw, self.channel.stacks(), model);
+            }
+            taken += read;
+        }
         model.set_dropped_events(self.channel.dropped());
         taken
     }
