@@ -24,7 +24,7 @@ const MODULES: usize = 512;
 const MAX_RINGS: usize = 64;
 /// Site names the table holds: 8 MiB of them, touched only as written.
 const SITES: usize = 1 << 20;
-/// `sizeof(ring_control)` and `sizeof(slot)` (csrc/tracker_shard.h).
+/// `sizeof(ring_control)` and `sizeof(slot)` (`csrc/tracker_shard.h`).
 const RING_CONTROL_BYTES: usize = 384;
 const SLOT_BYTES: usize = 32;
 /// Events the reader merges out of the rings at a time.
@@ -83,7 +83,7 @@ const _: () = assert!(size_of::<Header>() == 131_200);
 const _: () = assert!(size_of::<sys::fs_event>() == 72);
 const _: () = assert!(size_of::<Stack>() == 264);
 
-/// Where each part of the region begins, as record_channel.h places them.
+/// Where each part of the region begins, as `record_channel.h` places them.
 struct Layout {
     stacks: usize,
     bytes: usize,
