@@ -1,15 +1,18 @@
 /*
- * record_path.c — the recording path alone: what the preloaded library does
- * around each of glibc's malloc and free (tracker_adopt, tracker_release),
- * with the drain the forwarding thread does, in one thread, no channel.
+ * record_path.c — the recording path alone, in one thread, no channel:
+ * what the preloaded library does for a small block (tracker_allocate and
+ * tracker_release, from the tracker's slabs: mode `slabs`), or around
+ * glibc's malloc and free for a large one (tracker_adopt, tracker_release),
+ * with the drain ffiscope does.
  *
  *   cc -O2 -Icsrc/include -Icsrc benches/record_path.c csrc/tracker.c \
  *      csrc/tracker_drain.c csrc/tracker_sites.c csrc/tracker_slabs.c -pthread -o /tmp/record_path
- *   /tmp/record_path raw|drained|undrained|many|many-raw
+ *   /tmp/record_path raw|slabs|drained|undrained|many|many-raw
  *
- * raw, drained, undrained: 64 live blocks over a window, as
+ * raw, slabs, drained, undrained: 64 live blocks over a window, as
  * benches/record_heavy.c makes them; the best of 60 rounds of 100,000
- * pairs: glibc alone; tracked and drained every 2,048 pairs; tracked and
+ * pairs: glibc alone; from the slabs, drained every 2,048 pairs; from
+ * glibc, tracked and drained every 2,048 pairs; tracked and
  * drained after the timed round. many, many-raw: 4,000,000 blocks allocated
  * in a row, then freed in a scrambled order, tracked and drained every
  * 2,048, or glibc alone.
@@ -45,7 +48,8 @@ static const char *const FREE_SITE = (const char *)0x1234;
 
 static void window(fs_tracker *t, const char *mode) {
     bool tracked = strcmp(mode, "raw") != 0;
-    bool drain_inside = strcmp(mode, "drained") == 0;
+    bool slabs = strcmp(mode, "slabs") == 0;
+    bool drain_inside = slabs || strcmp(mode, "drained") == 0;
     enum { PAIRS = 100000, ROUNDS = 60 };
     void *blocks[64] = {0};
     double best = 1e9;
@@ -60,8 +64,8 @@ static void window(fs_tracker *t, const char *mode) {
                 __libc_free(blocks[k]);
             }
             size_t size = 16 + (size_t)(i % 256);
-            volatile char *block = __libc_malloc(size);
-            if (tracked) {
+            volatile char *block = slabs ? tracker_allocate(t, size, ALLOC_SITE) : __libc_malloc(size);
+            if (tracked && !slabs) {
                 tracker_adopt(t, (void *)block, size, ALLOC_SITE);
             }
             block[0] = (char)i;
@@ -114,17 +118,18 @@ static void many(fs_tracker *t, bool tracked) {
 
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "drained";
-    fs_tracker *t = tracker_new_bare(&glibc, 1u << 18, false, NULL);
+    fs_tracker *t = tracker_new_bare(&glibc, 1u << 18, strcmp(mode, "slabs") == 0, NULL);
     if (!t) {
         fprintf(stderr, "record_path: no tracker\n");
         return 1;
     }
     if (strcmp(mode, "many") == 0 || strcmp(mode, "many-raw") == 0) {
         many(t, strcmp(mode, "many") == 0);
-    } else if (strcmp(mode, "raw") == 0 || strcmp(mode, "drained") == 0 || strcmp(mode, "undrained") == 0) {
+    } else if (strcmp(mode, "raw") == 0 || strcmp(mode, "slabs") == 0 || strcmp(mode, "drained") == 0 ||
+               strcmp(mode, "undrained") == 0) {
         window(t, mode);
     } else {
-        fprintf(stderr, "usage: record_path raw|drained|undrained|many|many-raw\n");
+        fprintf(stderr, "usage: record_path raw|slabs|drained|undrained|many|many-raw\n");
         return 2;
     }
     return 0;

@@ -2,8 +2,8 @@
  * unrecorded.c — a set of the addresses glibc handed out while nothing
  * recorded: the loader's and the C library's start-up, constructors that
  * ran before the interposer's, and the recorder's own threads and tables.
- * They are few (8 to 10 for ls, git, perl, python3 and sqlite3, most of
- * them the C library's and the forwarding thread's) and made rarely, so one
+ * They are few (at most about ten for ls, git, perl, python3 and sqlite3,
+ * most of them the C library's) and made rarely, so one
  * lock and one fixed table in .bss (committed only as it is touched) do;
  * the tracker's hot path never comes here.
  *

@@ -1,7 +1,7 @@
 //! Recording any program: `ffiscope record -- ./prog`. The program runs with
 //! a preloaded library ([`preload`]) that records every allocation in a
-//! tracker of its own and forwards the events through shared memory
-//! ([`crate::ffi::record_channel`]). Here they are symbolized
+//! tracker of its own, whose rings are in memory shared with ffiscope
+//! ([`crate::ffi::record_channel`]), read here in place. Here the events are symbolized
 //! ([`symbols`]), each block is told Rust or C by its allocation's call
 //! site, frees across the two are flagged, and the events feed the same
 //! [`Model`] as every other run.
