@@ -42,9 +42,11 @@ impl OutstandingBlocks {
 
     /// Holds `block` as the newest. A block already held at its address (its
     /// free was lost) is replaced.
-    // Always inlined: the block arrives built field by field, and a call
-    // reads it back whole before those stores can be forwarded (a stall
-    // that was half of this function's time).
+    #[expect(
+        clippy::inline_always,
+        reason = "the block arrives built field by field, and a call reads it back whole before those stores \
+                  can be forwarded: a stall that was half of this function's time (BENCHMARKS.md)"
+    )]
     #[inline(always)]
     pub fn insert(&mut self, block: OutstandingBlock) {
         let offset = self.order.len();
