@@ -48,11 +48,33 @@ static const char **flat_chunk(const site_registry *sites, size_t index) {
     return (index + 1) * SITE_CHUNK <= sites->flat_capacity ? sites->flat + index * SITE_CHUNK : NULL;
 }
 
+/* The ids a flat table already names: a program this process was before
+ * an exec named its sites there, and events of it the reader has not read
+ * yet still name them, so its ids are not given out again. They run from
+ * 1 without a gap (a site is never NULL), so the first empty entry ends
+ * them. */
+static uint32_t flat_ids_used(const site_registry *sites) {
+    size_t low = 1;
+    size_t high = sites->flat_capacity;
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        if (sites->flat[middle]) {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    return (uint32_t)low;
+}
+
 bool tracker_sites_init(site_registry *sites, const char **flat, size_t flat_capacity) {
     pthread_mutex_init(&sites->lock, NULL);
     sites->count = 1; /* id 0 is the NULL site */
     sites->flat = flat;
     sites->flat_capacity = flat ? flat_capacity - flat_capacity % SITE_CHUNK : 0;
+    if (flat && sites->flat_capacity > 0) {
+        sites->count = flat_ids_used(sites);
+    }
     const char **first = flat ? flat_chunk(sites, 0) : tracker_internal_alloc(SITE_CHUNK * sizeof *first);
     if (!first || !grow(sites)) {
         if (!flat) {

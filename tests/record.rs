@@ -586,6 +586,51 @@ fn a_library_loaded_at_run_time_names_its_allocations_from_its_constructor_on() 
     assert_eq!(sites, [(33, "loaded (plugin.c:3)".to_owned()), (77, "plugin_make (plugin.c:4)".to_owned())]);
 }
 
+/// A program that execs another just after a burst of allocations: the
+/// new program names its sites in the same shared table while events of
+/// the old one are still unread in the rings. Those keep their own names
+/// (the new program's ids start after the old one's).
+#[test]
+fn events_still_unread_when_the_program_execs_keep_their_own_sites() {
+    let first = compile_c(
+        "burst_then_exec",
+        "#include <stdlib.h>\n\
+         #include <unistd.h>\n\
+         int main(int argc, char **argv) {\n\
+             (void)argc;\n\
+             for (int i = 0; i < 300000; i++) { volatile char *b = malloc(24); b[0] = 1; free((void *)b); }\n\
+             execv(argv[1], argv + 1);\n\
+             return 1;\n\
+         }\n",
+        &[],
+    );
+    let second = compile_c(
+        "after_exec",
+        "#include <stdlib.h>\n\
+         int main(void) {\n\
+             for (int i = 0; i < 1000; i++) { volatile char *b = malloc(40); b[0] = 1; free((void *)b); }\n\
+             return 0;\n\
+         }\n",
+        &[],
+    );
+    let trace = scratch().join("exec_burst.fsrec");
+    let output = record(&["--out", trace.to_str().unwrap()], &first, &[second.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let mut named = std::collections::BTreeMap::<String, u64>::new();
+    for line in std::fs::read_to_string(&trace).expect("the trace").lines() {
+        let line: Value = serde_json::from_str(line).expect("a JSON line");
+        let event = &line["event"];
+        if event["size"] == 24 || event["size"] == 40 {
+            let site = event["site"].as_str().unwrap_or("(none)");
+            *named.entry(format!("{} {}", event["size"], site.split(' ').last().unwrap_or(site))).or_default() += 1;
+        }
+    }
+    let expected: std::collections::BTreeMap<String, u64> =
+        [("24 (burst_then_exec.c:5)".to_owned(), 600_000), ("40 (after_exec.c:3)".to_owned(), 2000)].into();
+    assert_eq!(named, expected, "every event named by its own program's line");
+    let _ = std::fs::remove_file(&trace); // 150 MB of JSON lines
+}
+
 /// A fault inside the C library (`strlen` of NULL): the crash names where
 /// it died, the library's code (by offset: Debian's libc has no symbols
 /// for its string routines, and the nearest exported one is some other
