@@ -622,7 +622,7 @@ fn events_still_unread_when_the_program_execs_keep_their_own_sites() {
         let event = &line["event"];
         if event["size"] == 24 || event["size"] == 40 {
             let site = event["site"].as_str().unwrap_or("(none)");
-            *named.entry(format!("{} {}", event["size"], site.split(' ').last().unwrap_or(site))).or_default() += 1;
+            *named.entry(format!("{} {}", event["size"], site.rsplit(' ').next().unwrap_or(site))).or_default() += 1;
         }
     }
     let expected: std::collections::BTreeMap<String, u64> =
