@@ -280,9 +280,9 @@ static void signal_default(int signal) {
     __sigaction(signal, &action, NULL);
 }
 
-/* A program that dies of a signal still hands over what it did: the
- * handler flushes (fs_drain takes no lock, and the channel only atomics and
- * nanosleep), then the signal's default action runs again. */
+/* The signals a program dies of. Everything it did is already in the
+ * shared rings: the handler reports the crash, and the signal's default
+ * action then runs again. */
 static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
 
 static bool is_fatal(int signal) {
