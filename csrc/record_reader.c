@@ -13,6 +13,7 @@
 
 _Static_assert(sizeof(ring_control) == FS_RECORD_RING_CONTROL_BYTES, "the channel's ring control");
 _Static_assert(sizeof(slot) == FS_RECORD_SLOT_BYTES, "the channel's ring slot");
+_Static_assert(SITE_CHUNK == FS_RECORD_SITE_CHUNK, "the channel's site table");
 
 struct fs_record_reader {
     fs_record_header *header;
@@ -23,10 +24,7 @@ struct fs_record_reader {
 
 fs_record_reader *fs_record_reader_new(void *region, size_t bytes) {
     fs_record_header *h = region;
-    if (!h || bytes < sizeof *h || h->magic != FS_RECORD_MAGIC || h->version != FS_RECORD_VERSION ||
-        h->max_rings == 0 || h->max_rings > FS_RECORD_MAX_RINGS || h->ring_capacity < 2 ||
-        (h->ring_capacity & (h->ring_capacity - 1)) != 0 || h->site_capacity % SITE_CHUNK != 0 ||
-        fs_record_bytes(h) > bytes) {
+    if (!h || !fs_record_fits(h, bytes)) {
         return NULL;
     }
     fs_record_reader *reader = calloc(1, sizeof *reader);

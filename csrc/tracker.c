@@ -205,14 +205,13 @@ static bool ring_new(fs_tracker *t, shard *s, size_t index) {
         s->cached_tail = atomic_load_explicit(&s->control->tail, memory_order_acquire);
         return true;
     }
-    s->control = tracker_internal_alloc(sizeof(ring_control));
+    s->control = &s->own_control;
     s->ring = tracker_internal_alloc(ring_bytes(t));
-    return s->control && s->ring;
+    return s->ring != NULL;
 }
 
 static void ring_free(fs_tracker *t, shard *s) {
     if (!t->sharing) {
-        tracker_internal_free(s->control, sizeof(ring_control));
         tracker_internal_free(s->ring, ring_bytes(t));
     }
 }
@@ -805,8 +804,8 @@ static fs_tracker *tracker_make(const fs_config *config, const tracker_sharing *
     }
     /* A first shard, so that there is always one to share. */
     t->sharing = sharing;
-    bool named = sharing ? tracker_sites_init(&t->sites, sharing->sites, sharing->site_capacity)
-                         : tracker_sites_init(&t->sites, NULL, 0);
+    bool named = tracker_sites_init(&t->sites, sharing ? sharing->sites : NULL,
+                                    sharing ? sharing->site_capacity : 0);
     t->shards[0] = named ? shard_new(t, 0) : NULL;
     if (!t->shards[0]) {
         tracker_region_release(t);

@@ -333,6 +333,8 @@ typedef struct shard {
 
     /* The in-process reader's state for this shard's ring (fs_drain). */
     alignas(64) ring_reader reader;
+    /* `control` for a ring in the tracker's own memory. */
+    ring_control own_control;
 
     /* Who uses the shard; changed only under the tracker's shards_lock. */
     struct thread_record *owner;

@@ -498,15 +498,6 @@ static bool channel_ring(size_t index, ring_control **control, slot **slots) {
 
 static tracker_sharing sharing = {.ring = channel_ring};
 
-/* Whether the region's header describes a channel of its size, with rings
- * this tracker can write. */
-static bool channel_fits(const fs_record_header *header, size_t bytes) {
-    return header->magic == FS_RECORD_MAGIC && header->version == FS_RECORD_VERSION &&
-           header->max_rings > 0 && header->max_rings <= FS_RECORD_MAX_RINGS &&
-           header->ring_capacity >= 2 && (header->ring_capacity & (header->ring_capacity - 1)) == 0 &&
-           header->site_capacity % SITE_CHUNK == 0 && fs_record_bytes(header) <= bytes;
-}
-
 /* Claims the channel, when this process is the one to record, and starts
  * the tracker; leaves `recorder` NULL otherwise. */
 static void begin_recording(void) {
@@ -526,7 +517,7 @@ static void begin_recording(void) {
     }
     channel = region;
     int32_t me = (int32_t)getpid();
-    bool valid = channel_fits(channel, (size_t)about.st_size);
+    bool valid = fs_record_fits(channel, (size_t)about.st_size);
     bool claimed = valid && atomic_compare_exchange_strong(&channel->owner_pid, &nobody, me);
     /* The same process after an exec (a shell or a wrapper script handing
      * over to the real program) takes the recording over: the program it
@@ -539,7 +530,7 @@ static void begin_recording(void) {
         channel = NULL;
         return;
     }
-    uint64_t image = atomic_load_explicit(&channel->image, memory_order_relaxed);
+    uint64_t image = 0;
     if (took_over) {
         atomic_store_explicit(&channel->module_count, 0, memory_order_relaxed);
         image = atomic_fetch_add_explicit(&channel->image, 1, memory_order_release) + 1;
@@ -950,7 +941,6 @@ static void hand_over_before_exit(void) {
     if (!t || !channel || atomic_load_explicit(&channel->owner_pid, memory_order_relaxed) != (int32_t)getpid()) {
         return;
     }
-    inside = true;
     uint32_t recording = FS_RECORD_RECORDING;
     atomic_compare_exchange_strong(&channel->state, &recording, FS_RECORD_HANDED_OVER);
 }

@@ -20,6 +20,7 @@
 #include "ffiscope.h"
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,7 @@
 #define FS_RECORD_MAX_RINGS 256u
 #define FS_RECORD_RING_CONTROL_BYTES 384u /* sizeof(ring_control) */
 #define FS_RECORD_SLOT_BYTES 32u          /* sizeof(slot) */
+#define FS_RECORD_SITE_CHUNK 4096u        /* SITE_CHUNK: the site table grows by so many */
 
 #define FS_RECORD_STACK_FRAMES 32u
 /* A site with this bit set is a stack's number, not an address. */
@@ -69,7 +71,7 @@ typedef struct fs_record_header {
     /* Set by ffiscope before the program starts: */
     uint64_t ring_capacity;  /* slots in each ring, a power of two */
     uint64_t max_rings;      /* rings the region holds, at most FS_RECORD_MAX_RINGS */
-    uint64_t site_capacity;  /* entries of the site table, a multiple of 4,096 */
+    uint64_t site_capacity;  /* entries of the site table, a multiple of FS_RECORD_SITE_CHUNK */
     uint64_t stack_capacity; /* entries of the stack table */
     _Atomic int32_t owner_pid; /* the one process that records (the first to claim it) */
     _Atomic uint32_t state;
@@ -113,6 +115,15 @@ static inline size_t fs_record_stacks_offset(const fs_record_header *h) {
 
 static inline size_t fs_record_bytes(const fs_record_header *h) {
     return fs_record_stacks_offset(h) + h->stack_capacity * sizeof(fs_record_stack);
+}
+
+/* Whether a region of `bytes` is a channel its header describes: the
+ * program's library and ffiscope's reader each check before they trust it. */
+static inline bool fs_record_fits(const fs_record_header *h, size_t bytes) {
+    return bytes >= sizeof *h && h->magic == FS_RECORD_MAGIC && h->version == FS_RECORD_VERSION &&
+           h->max_rings > 0 && h->max_rings <= FS_RECORD_MAX_RINGS && h->ring_capacity >= 2 &&
+           (h->ring_capacity & (h->ring_capacity - 1)) == 0 && h->site_capacity % FS_RECORD_SITE_CHUNK == 0 &&
+           fs_record_bytes(h) <= bytes;
 }
 
 /* ---- ffiscope's side (csrc/record_reader.c) ------------------------------ */
