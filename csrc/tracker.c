@@ -338,15 +338,21 @@ static inline uint64_t stamp_fast(shard *s, uint64_t at_least) {
 
 /* ---- the event ring (the caller holds the shard's lock) ---------------- */
 
-/* Waits up to about 50 ms for the reader to make room: a recorded program
- * is slowed to the reader's pace rather than losing events, unless the
- * reader has stopped. The reader takes no shard lock, so waiting under
+/* Waits up to about two seconds for the reader to make room: a recorded
+ * program is slowed to the reader's pace rather than losing events, even
+ * while the reader stops a moment (the model rehashing a million blocks
+ * takes a good part of a second). A reader that makes no room in that time
+ * is taken to be gone: the ring drops what does not fit, without waiting,
+ * until it moves again. The reader takes no shard lock, so waiting under
  * one cannot stop it. */
+#define PATIENCE_YIELDS 64u
+#define PATIENCE_NAPS 40000u /* of 50 µs */
+
 static bool wait_for_room(shard *s, unsigned slots) {
     uint64_t capacity = s->ring_mask + 1;
     const struct timespec pause = {.tv_nsec = 50000};
-    for (unsigned waited = 0; waited < 1000; waited++) {
-        if (waited < 64) {
+    for (unsigned waited = 0; waited < PATIENCE_YIELDS + PATIENCE_NAPS; waited++) {
+        if (waited < PATIENCE_YIELDS) {
             sched_yield();
         } else {
             nanosleep(&pause, NULL);
@@ -356,6 +362,7 @@ static bool wait_for_room(shard *s, unsigned slots) {
             return true;
         }
     }
+    s->reader_away = true;
     return false;
 }
 
@@ -364,9 +371,11 @@ static inline slot *ring_claim(shard *s, unsigned slots) {
     uint64_t capacity = s->ring_mask + 1;
     if (s->head + slots - s->cached_tail > capacity) {
         s->cached_tail = atomic_load_explicit(&s->control->tail, memory_order_acquire);
-        if (s->head + slots - s->cached_tail > capacity && !(s->patient && wait_for_room(s, slots))) {
+        if (s->head + slots - s->cached_tail > capacity &&
+            !(s->patient && !s->reader_away && wait_for_room(s, slots))) {
             return NULL;
         }
+        s->reader_away = false;
     }
     return &s->ring[s->head & s->ring_mask];
 }

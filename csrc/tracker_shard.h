@@ -311,6 +311,7 @@ typedef struct shard {
     uint64_t stamp_epoch; /* the heartbeat epoch when last_ticks was read */
     unsigned stamps_reused;
     bool patient;          /* a full ring waits a while for the reader (recording) */
+    bool reader_away;      /* the reader let a patient wait run out: no more waiting until it reads */
     uint32_t ring_thread;  /* the thread the ring's records belong to */
     uint32_t owner_thread; /* the thread that owns the shard now */
     ring_control *control; /* shared with the reader */

@@ -177,6 +177,30 @@ fn a_program_holding_many_blocks_at_once_is_counted_exactly() {
     assert_eq!(output.status.code(), Some(0));
 }
 
+/// A million blocks held at once: ffiscope's model stops to grow its tables
+/// of them for longer than a moment, and the program waits for it rather
+/// than dropping events (it dropped a few when it waited 50 ms at most).
+#[test]
+fn a_reader_that_stops_a_moment_to_grow_its_tables_loses_no_event() {
+    let program = compile_c(
+        "million",
+        "#include <stdlib.h>\n\
+         int main(void) {\n\
+             enum { N = 1000000 };\n\
+             void **kept = malloc(N * sizeof *kept);\n\
+             for (long i = 0; i < N; i++) kept[i] = malloc(16 + (size_t)(i % 48));\n\
+             for (long i = 0; i < N; i++) free(kept[i]);\n\
+             free(kept);\n\
+             return 0;\n\
+         }\n",
+        &[],
+    );
+    let report = report(&record(&["--json"], &program, &[]));
+    assert_eq!(report["dropped_events"], 0, "{report}");
+    let heap = &report["c_heap"];
+    assert_eq!((heap["allocations"].as_u64(), heap["frees"].as_u64()), (Some(1_000_001), Some(1_000_001)), "{heap}");
+}
+
 #[test]
 fn a_constructor_allocates_before_main_and_a_destructor_frees_after() {
     let program = compile_c(
