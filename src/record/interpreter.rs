@@ -313,6 +313,13 @@ impl Interpreter {
         if let Some(brief) = self.briefs.get(raw) {
             return brief;
         }
+        self.brief_missed(raw, stacks)
+    }
+
+    /// Out of line: a site not in the cache is resolved, rarely.
+    #[cold]
+    #[inline(never)]
+    fn brief_missed(&mut self, raw: u64, stacks: &StackTable) -> Brief {
         let resolved = self.resolve(raw, stacks);
         let brief = Brief { site: resolved.site, heap: resolved.heap, in_c_runtime: resolved.in_c_runtime };
         self.briefs.put(raw, brief);
@@ -462,9 +469,13 @@ fn is_startup_or_runtime(name: &str) -> bool {
 /// the Rust allocator's path.
 fn foreign_free(owner: Heap, freed_by: Heap, free: &Event) -> Option<Anomaly> {
     let crossed = matches!((owner, freed_by), (Heap::Rust, Heap::C) | (Heap::C, Heap::Rust));
-    if !crossed {
-        return None;
-    }
+    crossed.then(|| foreign_free_anomaly(owner, free))
+}
+
+/// Out of line: every free asks whether it crossed heaps, and almost none has.
+#[cold]
+#[inline(never)]
+fn foreign_free_anomaly(owner: Heap, free: &Event) -> Anomaly {
     let event = Event {
         kind: EventKind::ForeignFree,
         domain: domain_of(owner),
@@ -481,7 +492,7 @@ fn foreign_free(owner: Heap, freed_by: Heap, free: &Event) -> Option<Anomaly> {
          the same call corrupts the heap. Whoever allocates must free.",
         anomaly.site, event.size
     );
-    Some(anomaly)
+    anomaly
 }
 
 fn domain_of(heap: Heap) -> Domain {

@@ -53,6 +53,7 @@ impl<V: Copy + Default> AddressMap<V> {
     }
 
     /// Sets `address`'s value, returning the one it replaced.
+    #[inline]
     pub fn insert(&mut self, address: u64, value: V) -> Option<V> {
         match self {
             AddressMap::Small(map) if (map.len + 1) * 2 > LOCAL_SLOTS => {
@@ -76,6 +77,7 @@ impl<V: Copy + Default> AddressMap<V> {
     }
 
     /// Takes `address`'s value out.
+    #[inline]
     pub fn remove(&mut self, address: u64) -> Option<V> {
         match self {
             AddressMap::Small(map) => map.remove(address),

@@ -154,6 +154,9 @@ impl HeapModel {
         self.record(seq, time_ns);
     }
 
+    /// Every event's: inlined, with a new point out of line, because once
+    /// the series is thinned nearly every event joins the last point.
+    #[inline]
     fn record(&mut self, seq: u64, time_ns: u64) {
         self.latest = Some((seq, time_ns));
         if self.events_in_last_point < self.events_per_point
@@ -163,6 +166,11 @@ impl HeapModel {
             self.events_in_last_point += 1;
             return;
         }
+        self.new_point(seq, time_ns);
+    }
+
+    #[inline(never)]
+    fn new_point(&mut self, seq: u64, time_ns: u64) {
         if self.series.len() == SERIES_LIMIT {
             self.halve();
         }

@@ -61,16 +61,28 @@ impl OutstandingBlocks {
     }
 
     /// Lets go of the block at `address`, if one is held there.
+    #[inline]
     pub fn remove(&mut self, address: u64) -> Option<OutstandingBlock> {
         let place = self.place_of.remove(address)?;
         Some(self.vacate(place))
     }
 
+    #[inline]
     fn vacate(&mut self, place: u64) -> OutstandingBlock {
         let offset = (place - self.first_place) as usize;
         self.live[offset / WORD] &= !(1 << (offset % WORD));
         self.holes += 1;
         let block = self.order[offset];
+        if (self.live[0] == 0 && self.live.len() > 1) || (self.holes > HOLES_TOLERATED && self.holes > self.len()) {
+            self.tidy();
+        }
+        block
+    }
+
+    /// Gives back the front's words of holes, and closes every hole once
+    /// there are many: out of line, as most frees leave a hole behind.
+    #[inline(never)]
+    fn tidy(&mut self) {
         // Whole words of holes at the front go; the word being filled stays.
         while self.live.len() > 1 && self.live[0] == 0 {
             self.live.pop_front();
@@ -81,7 +93,6 @@ impl OutstandingBlocks {
         if self.holes > HOLES_TOLERATED && self.holes > self.len() {
             self.compact();
         }
-        block
     }
 
     /// Closes every hole. More holes than live blocks were made since the
