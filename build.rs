@@ -44,6 +44,7 @@ const RECORD_SOURCES: &[&str] = &[
     "csrc/record/signal_stack.c",
     "csrc/record/stacks.c",
     "csrc/record/unrecorded.c",
+    "csrc/record/unwind.c",
     "csrc/tracker.c",
     "csrc/tracker_drain.c",
     "csrc/tracker_sites.c",
@@ -72,7 +73,7 @@ fn build_record_library() {
         println!("cargo:rerun-if-changed={source}");
     }
     println!("cargo:rerun-if-changed=csrc/record/record_channel.h");
-    for header in ["guard.h", "reach.h", "signal_stack.h", "stacks.h", "unrecorded.h"] {
+    for header in ["guard.h", "reach.h", "signal_stack.h", "stacks.h", "unrecorded.h", "unwind.h"] {
         println!("cargo:rerun-if-changed=csrc/record/{header}");
     }
 }

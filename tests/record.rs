@@ -965,3 +965,134 @@ fn a_leak_is_what_the_program_can_no_longer_reach_and_strdup_names_its_releaser(
     let text = String::from_utf8_lossy(&record(&[], &program, &[]).stderr).into_owned();
     assert!(text.contains("4 block(s), 608 B, still reachable at exit"), "{text}");
 }
+
+/// Walks stacks with `csrc/record/unwind.c` and with the C library's
+/// `backtrace` at the same places: recursion, frames sized at run time
+/// (`alloca`: a frame-pointer CFA), a callback from inside `qsort`, a started
+/// thread, two libraries loaded one after the other at the same addresses
+/// with frames of different sizes (the walker forgets its rules when one is
+/// unloaded), and a signal handler, where the walker gives up and the
+/// recorder takes a `backtrace` instead.
+const UNWIND_AGREES: &str = r#"#define _GNU_SOURCE
+#include <execinfo.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <alloca.h>
+#include <signal.h>
+#include <dlfcn.h>
+#include "unwind.h"
+
+static int mismatches, checks, fallbacks;
+
+__attribute__((noinline)) static void compare(void) {
+    void *mine[64], *theirs[64];
+    int m = unwind_stack(mine, 64);
+    int t = backtrace(theirs, 64);
+    checks++;
+    if (m < 0) { fallbacks++; return; }
+    /* theirs[0] is in compare, as mine[0] */
+    if (m != t || m < 2 || memcmp(mine + 1, theirs + 1, (size_t)(m - 1) * sizeof(void *)) != 0) {
+        mismatches++;
+        if (mismatches < 4) {
+            fprintf(stderr, "mismatch: mine %d theirs %d\n", m, t);
+            for (int i = 0; i < (m > t ? m : t); i++) fprintf(stderr, "  %2d %p %p\n", i, i < m ? mine[i] : 0, i < t ? theirs[i] : 0);
+        }
+    }
+}
+
+__attribute__((noinline)) static int recurse(int n) {
+    if (n == 0) { compare(); return 0; }
+    volatile char buf[64]; buf[0] = (char)n;
+    return recurse(n - 1) + buf[0];
+}
+
+__attribute__((noinline)) static int with_vla(int n) {
+    char *p = alloca((size_t)n * 16 + 1);
+    p[0] = 1;
+    if (n > 0) return with_vla(n - 1) + p[0];
+    compare();
+    return p[0];
+}
+
+static int cmp(const void *a, const void *b) {
+    compare();
+    return *(const int *)a - *(const int *)b;
+}
+
+__attribute__((noinline)) static void through_libc(void) {
+    int v[8] = {5, 3, 1, 4, 2, 8, 7, 6};
+    qsort(v, 8, sizeof v[0], cmp);
+}
+
+static void *thread_main(void *arg) {
+    (void)arg;
+    recurse(5);
+    with_vla(3);
+    through_libc();
+    return NULL;
+}
+
+static void on_signal(int signal) {
+    (void)signal;
+    recurse(2);
+}
+
+/* Each library's `make(walk)` calls `walk` from a frame of its own size,
+ * at the same addresses as the other's once the first is unloaded. */
+static void through_libraries(int count, char **paths) {
+    for (int i = 0; i < count; i++) {
+        void *library = dlopen(paths[i], RTLD_NOW);
+        void (*make)(void (*)(void)) = library ? (void (*)(void (*)(void)))dlsym(library, "make") : NULL;
+        if (!make) {
+            fprintf(stderr, "%s: %s\n", paths[i], dlerror());
+            exit(2);
+        }
+        make(compare);
+        dlclose(library);
+        unwind_forget();
+    }
+}
+
+int main(int argc, char **argv) {
+    through_libraries(argc - 1, argv + 1);
+    compare();
+    signal(SIGUSR1, on_signal);
+    raise(SIGUSR1);
+    int in_handler_fallbacks = fallbacks;
+    recurse(10);
+    with_vla(5);
+    through_libc();
+    pthread_t th;
+    pthread_create(&th, NULL, thread_main, NULL);
+    pthread_join(th, NULL);
+    printf("checks %d mismatches %d fallbacks %d (in a handler %d)\n", checks, mismatches, fallbacks, in_handler_fallbacks);
+    return mismatches != 0 || fallbacks != in_handler_fallbacks;
+}
+"#;
+
+/// A library whose `make(walk)` calls `walk` from a frame of `frame` bytes.
+const FRAMED_CALL: &str = "void make(void (*walk)(void)) {\n\
+    volatile char pad[FRAME];\n\
+    pad[0] = 1;\n\
+    walk();\n\
+    pad[1] = 2;\n\
+}\n";
+
+#[test]
+fn the_stack_walker_finds_the_frames_backtrace_finds() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let walker = root.join("csrc/record/unwind.c");
+    let include = format!("-I{}", root.join("csrc/record").display());
+    // Both frames need a 4-byte immediate, so the two libraries' code lines up.
+    let libraries = [("wide_frame", 4000), ("narrow_frame", 2000)]
+        .map(|(name, frame)| compile_c(name, FRAMED_CALL, &["-shared", "-fPIC", "-O2", &format!("-DFRAME={frame}")]));
+    for (name, optimisation) in [("walk_o0", "-O0"), ("walk_o2", "-O2"), ("walk_fp", "-fno-omit-frame-pointer")] {
+        let program = compile_c(name, UNWIND_AGREES, &[optimisation, &include, walker.to_str().unwrap(), "-ldl"]);
+        let output = Command::new(&program).args(&libraries).output().expect("the walk runs");
+        let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{optimisation}: {text}");
+        assert!(text.contains("checks 38 mismatches 0 fallbacks 1 (in a handler 1)"), "{optimisation}: {text}");
+    }
+}

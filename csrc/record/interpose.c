@@ -46,6 +46,7 @@
 #include "signal_stack.h"
 #include "stacks.h"
 #include "unrecorded.h"
+#include "unwind.h"
 
 #include <dlfcn.h>
 #include <execinfo.h>
@@ -393,7 +394,7 @@ static const char *fault_site(void *context) {
  * faulting instruction alone. */
 static const char *crash_site(void *context) {
     const char *at = fault_site(context);
-    return signal_stack_roomy() ? stacks_site(at, FS_RECORD_STACK_FRAMES) : at;
+    return signal_stack_roomy() ? stacks_site_in_handler(at, FS_RECORD_STACK_FRAMES) : at;
 }
 
 /* This thread reported its stack's overflow: the abort that the program's
@@ -417,7 +418,7 @@ static void on_fatal_signal(int signal, siginfo_t *info, void *context) {
     if (t && signal == SIGSEGV && guarding) {
         inside = true;
         if (guard_explain_fault((uintptr_t)info->si_addr, &finding)) {
-            const char *where = stacks_site(fault_site(context), FS_RECORD_STACK_FRAMES);
+            const char *where = stacks_site_in_handler(fault_site(context), FS_RECORD_STACK_FRAMES);
             tracker_report(t, finding.kind, finding.address, finding.size, finding.block,
                            finding.detail, where, finding.alloc_site);
             inside = false;
@@ -918,6 +919,23 @@ EXPORTED int pthread_create(pthread_t *thread, const pthread_attr_t *attributes,
     if (result != 0) {
         __libc_free(start);
     }
+    return result;
+}
+
+/* ---- unloading a library ------------------------------------------------- */
+
+/* The stack walker keeps each return address's unwind rules: a library
+ * unloaded takes its addresses with it. */
+EXPORTED int dlclose(void *handle) {
+    static int (*libc_dlclose)(void *);
+    if (!libc_dlclose) {
+        libc_dlclose = (int (*)(void *))dlsym(RTLD_NEXT, "dlclose");
+        if (!libc_dlclose) {
+            return -1;
+        }
+    }
+    int result = libc_dlclose(handle);
+    unwind_forget();
     return result;
 }
 

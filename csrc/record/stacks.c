@@ -1,14 +1,17 @@
 /*
- * stacks.c — the channel's table of call stacks. A stack is taken with the
- * C library's backtrace (the unwinder, so code without frame pointers
- * unwinds too), cut to start at the frame that matters, interned so that
- * identical stacks share one entry, and named to ffiscope by its number
- * with FS_RECORD_STACK_TAG set, in place of a site's address.
+ * stacks.c — the channel's table of call stacks. A stack is walked with
+ * the functions' unwind rules (unwind.c, so code without frame pointers
+ * unwinds too), or taken with the C library's backtrace where that walk
+ * gives up and in a signal handler; then cut to start at the frame that
+ * matters, interned so that identical stacks share one entry, and named
+ * to ffiscope by its number with FS_RECORD_STACK_TAG set, in place of a
+ * site's address.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include "stacks.h"
+#include "unwind.h"
 
 #include <execinfo.h>
 #include <pthread.h>
@@ -79,7 +82,9 @@ static int64_t intern(const uint64_t *frames, size_t depth) {
     return found;
 }
 
-const char *stacks_site(const char *first, size_t max_frames) {
+/* The stack `first` is the top of, as a site (stacks.h). `in_handler`:
+ * taken in a signal handler, whose signal frame the walker does not follow. */
+static const char *site_of_stack(const char *first, size_t max_frames, bool in_handler) {
     if (!table || max_frames == 0) {
         return first;
     }
@@ -88,7 +93,10 @@ const char *stacks_site(const char *first, size_t max_frames) {
     }
     /* The frames above `first` are this library's (and a signal's). */
     void *taken[FS_RECORD_STACK_FRAMES + 16];
-    int count = backtrace(taken, (int)max_frames + 16);
+    int count = in_handler ? -1 : unwind_stack(taken, (int)max_frames + 16);
+    if (count < 0) {
+        count = backtrace(taken, (int)max_frames + 16);
+    }
     uint64_t frames[FS_RECORD_STACK_FRAMES];
     size_t depth = 0;
     frames[depth++] = (uint64_t)(uintptr_t)first;
@@ -103,4 +111,12 @@ const char *stacks_site(const char *first, size_t max_frames) {
     }
     int64_t number = intern(frames, depth);
     return number < 0 ? first : (const char *)(uintptr_t)(FS_RECORD_STACK_TAG | (uint64_t)number);
+}
+
+const char *stacks_site(const char *first, size_t max_frames) {
+    return site_of_stack(first, max_frames, false);
+}
+
+const char *stacks_site_in_handler(const char *first, size_t max_frames) {
+    return site_of_stack(first, max_frames, true);
 }

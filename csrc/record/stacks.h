@@ -13,11 +13,15 @@
 /* Points the table at the channel's; false when its bookkeeping cannot be had. */
 bool stacks_start(fs_record_header *channel, fs_record_stack *table);
 
-/* The stack `first` is the top of: `first` (a return address, or the
- * instruction a signal stopped), then its callers from a backtrace taken
- * here, at most `max_frames` in all. Returned as a site: the tagged number
- * of the stack in the table (identical stacks share one), or `first`
- * itself when the table is full. */
+/* The stack `first` is the top of: `first` (a return address), then its
+ * callers as walked from here, at most `max_frames` in all. Returned as a
+ * site: the tagged number of the stack in the table (identical stacks
+ * share one), or `first` itself when the table is full. */
 const char *stacks_site(const char *first, size_t max_frames);
+
+/* As stacks_site, from a signal handler: `first` may be the instruction
+ * the signal stopped, and the stack is taken with the C library's
+ * backtrace, which follows the signal's frame. */
+const char *stacks_site_in_handler(const char *first, size_t max_frames);
 
 #endif
