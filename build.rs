@@ -38,6 +38,7 @@ const LESSON_SOURCES: &[&str] = &[
 /// again as position-independent code, and the functions that replace the C
 /// library's allocator.
 const RECORD_SOURCES: &[&str] = &[
+    "csrc/record/fault_guard.c",
     "csrc/record/guard.c",
     "csrc/record/interpose.c",
     "csrc/record/reach.c",
@@ -73,7 +74,7 @@ fn build_record_library() {
         println!("cargo:rerun-if-changed={source}");
     }
     println!("cargo:rerun-if-changed=csrc/record/record_channel.h");
-    for header in ["guard.h", "reach.h", "signal_stack.h", "stacks.h", "unrecorded.h", "unwind.h"] {
+    for header in ["fault_guard.h", "guard.h", "reach.h", "signal_stack.h", "stacks.h", "unrecorded.h", "unwind.h"] {
         println!("cargo:rerun-if-changed=csrc/record/{header}");
     }
 }

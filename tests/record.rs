@@ -1096,3 +1096,56 @@ fn the_stack_walker_finds_the_frames_backtrace_finds() {
         assert!(text.contains("checks 38 mismatches 0 fallbacks 1 (in a handler 1)"), "{optimisation}: {text}");
     }
 }
+
+/// Reads through `csrc/record/fault_guard.c`: one that faults is given up
+/// and says so, one that does not runs to its end, an inner guard's fault
+/// leaves the outer read going, a second fault is caught as the first was
+/// (nothing is left blocked), and outside any guard the handler goes on to
+/// what it would have done.
+const FAULT_GUARDED: &str = r#"#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+#include "fault_guard.h"
+
+static volatile int sink;
+
+static void on_fault(int signal, siginfo_t *info, void *context) {
+    (void)signal;
+    (void)info;
+    (void)context;
+    fault_guard_recover();
+    _exit(9);
+}
+
+static void read_at(void *address) { sink = *(volatile int *)address; }
+
+static void read_inside(void *address) { sink = fault_guard_run(read_at, address) ? 1 : 2; }
+
+int main(void) {
+    struct sigaction action = {.sa_sigaction = on_fault, .sa_flags = SA_SIGINFO | SA_NODEFER};
+    sigaction(SIGSEGV, &action, NULL);
+    int here = 7;
+    int bad = fault_guard_run(read_at, (void *)16);
+    int good = fault_guard_run(read_at, &here);
+    int outer = fault_guard_run(read_inside, (void *)16);
+    int inner = sink;
+    int again = fault_guard_run(read_at, (void *)16);
+    printf("bad %d good %d outer %d inner %d again %d\n", bad, good, outer, inner, again);
+    fflush(stdout);
+    read_at((void *)16);
+    return 0;
+}
+"#;
+
+#[test]
+fn a_guarded_read_that_faults_is_given_up_and_the_program_goes_on() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let include = format!("-I{}", root.join("csrc/record").display());
+    let guard = root.join("csrc/record/fault_guard.c");
+    let program = compile_c("fault_guarded", FAULT_GUARDED, &[&include, guard.to_str().unwrap()]);
+    let output = Command::new(&program).output().expect("the reads run");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(text, "bad 0 good 1 outer 1 inner 2 again 0\n");
+    assert_eq!(output.status.code(), Some(9), "a fault outside any guard goes on to the handler's own end");
+}

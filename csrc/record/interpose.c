@@ -40,6 +40,7 @@
 #define _GNU_SOURCE
 #endif
 #include "../tracker_shard.h"
+#include "fault_guard.h"
 #include "guard.h"
 #include "reach.h"
 #include "record_channel.h"
@@ -409,7 +410,7 @@ static _Thread_local bool overflow_reported;
  * from it). An abort is reported before the program's handler runs: glibc's
  * abort() kills the program itself after that handler returns. */
 static void on_fatal_signal(int signal, siginfo_t *info, void *context) {
-    reach_recover_from_fault();
+    fault_guard_recover();
     guard_finding finding;
     fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
     if (t && inside) {

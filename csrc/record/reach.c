@@ -23,9 +23,9 @@
 #include "reach.h"
 
 #include "../tracker_shard.h"
+#include "fault_guard.h"
 
 #include <dlfcn.h>
-#include <setjmp.h>
 #include <fcntl.h>
 #include <link.h>
 #include <stdlib.h>
@@ -90,25 +90,21 @@ static void scan_words(scan *s, uintptr_t start, uintptr_t end) {
     }
 }
 
-/* Where a fault while reading a range goes back to (this thread's). */
-static _Thread_local sigjmp_buf *fault_exit;
+typedef struct {
+    scan *s;
+    uintptr_t start;
+    uintptr_t end;
+} range;
 
-void reach_recover_from_fault(void) {
-    if (fault_exit) {
-        siglongjmp(*fault_exit, 1);
-    }
+static void read_range(void *context) {
+    const range *r = context;
+    scan_words(r->s, r->start, r->end);
 }
 
-/* scan_words, but a range that faults (freed meanwhile) is given up. The
- * signal mask is not saved: the handler runs with SA_NODEFER, so nothing
- * is left blocked. */
+/* scan_words, but a range that faults (freed meanwhile) is given up. */
 static void scan_range(scan *s, uintptr_t start, uintptr_t end) {
-    sigjmp_buf here;
-    if (sigsetjmp(here, 0) == 0) {
-        fault_exit = &here;
-        scan_words(s, start, end);
-    }
-    fault_exit = NULL;
+    range r = {.s = s, .start = start, .end = end};
+    (void)fault_guard_run(read_range, &r);
 }
 
 static void scan_block(scan *s, const fs_block *b) {

@@ -24,8 +24,4 @@ enum reach_state {
 bool reach_live_blocks(fs_tracker *t, void (*note)(fs_tracker *t, const fs_block *block, enum reach_state state),
                        const uintptr_t *threads, size_t thread_count);
 
-/* In a fault handler: when the fault is this thread's reading a range
- * here, goes back to give that range up (and does not return). */
-void reach_recover_from_fault(void);
-
 #endif

@@ -11,6 +11,8 @@
 #define _GNU_SOURCE
 #endif
 #include "stacks.h"
+
+#include "fault_guard.h"
 #include "unwind.h"
 
 #include <execinfo.h>
@@ -82,6 +84,20 @@ static int64_t intern(const uint64_t *frames, size_t depth) {
     return found;
 }
 
+typedef struct {
+    void **frames;
+    int max;
+    int count;
+} stack_walk;
+
+/* Walks this thread's stack by its unwind rules. Under a fault guard:
+ * rules that describe a frame wrongly must not crash the program, only
+ * send the walk to backtrace. */
+static void walk_here(void *context) {
+    stack_walk *walk = context;
+    walk->count = unwind_stack(walk->frames, walk->max);
+}
+
 /* The stack `first` is the top of, as a site (stacks.h). `in_handler`:
  * taken in a signal handler, whose signal frame the walker does not follow. */
 static const char *site_of_stack(const char *first, size_t max_frames, bool in_handler) {
@@ -93,7 +109,8 @@ static const char *site_of_stack(const char *first, size_t max_frames, bool in_h
     }
     /* The frames above `first` are this library's (and a signal's). */
     void *taken[FS_RECORD_STACK_FRAMES + 16];
-    int count = in_handler ? -1 : unwind_stack(taken, (int)max_frames + 16);
+    stack_walk walk = {.frames = taken, .max = (int)max_frames + 16, .count = -1};
+    int count = !in_handler && fault_guard_run(walk_here, &walk) ? walk.count : -1;
     if (count < 0) {
         count = backtrace(taken, (int)max_frames + 16);
     }
