@@ -152,7 +152,7 @@ pub enum Command {
         guard_align: u8,
         /// Keep N frames of each allocation's stack (up to 32), and name Rust's
         /// blocks by the first frame of the program's own code rather than
-        /// the allocator's line. Costs an unwind per allocation.
+        /// the allocator's line. Costs a walk of the stack per allocation.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=32))]
         stack: Option<u8>,
         /// The program and its arguments, after `--`.

@@ -114,7 +114,7 @@ fn program_row_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> 
             .add_enabled(!running, egui::Checkbox::new(&mut stacks, "Call stacks"))
             .on_hover_text(
                 "16 frames of each allocation's stack (record --stack 16): Rust's blocks named by your own code's line, \
-                 not the allocator's. Slower: an unwind per allocation.",
+                 not the allocator's. Slower: a walk of the stack per allocation, up to about twice the time.",
             )
             .changed()
         {
