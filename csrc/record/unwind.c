@@ -111,6 +111,14 @@ static int64_t read_sleb(const uint8_t **p, const uint8_t *end) {
     return value;
 }
 
+/* `size` (at most 8) little-endian bytes, unsigned. */
+static uint64_t read_fixed(const uint8_t **p, size_t size) {
+    uint64_t value = 0;
+    memcpy(&value, *p, size);
+    *p += size;
+    return value;
+}
+
 /* An encoded value's bytes, by the low nibble of its encoding (the
  * application bits, pc-relative and so on, are the caller's). False for a
  * format this reader does not know. */
@@ -128,13 +136,11 @@ static bool read_encoded(const uint8_t **p, const uint8_t *end, uint8_t encoding
     if ((size_t)(end - *p) < size) {
         return false;
     }
-    uint64_t raw = 0;
-    memcpy(&raw, *p, size);
+    uint64_t raw = read_fixed(p, size);
     if ((encoding & 0x08) && size < 8 && (raw >> (size * 8 - 1)) & 1) {
         raw |= ~UINT64_C(0) << (size * 8); /* signed */
     }
     *value = raw;
-    *p += size;
     return true;
 }
 
@@ -210,8 +216,8 @@ typedef struct {
     unsigned depth;
 } cfa_state;
 
-/* The rule a register's DW_CFA_offset or DW_CFA_restore sets, for the
- * registers a walk follows (the others are ignored). */
+/* A register saved at `offset` from the CFA (DW_CFA_offset and its kin),
+ * for the registers a walk follows; the others are ignored. */
 static void set_offset(rule *row, uint64_t reg, int64_t offset) {
     if (reg == REG_RBP) {
         row->rbp_saved = true;
@@ -224,6 +230,7 @@ static void set_offset(rule *row, uint64_t reg, int64_t offset) {
     }
 }
 
+/* A register's rule back to the CIE's (DW_CFA_restore). */
 static void restore(rule *row, const rule *initial, uint64_t reg) {
     if (reg == REG_RBP) {
         row->rbp_saved = initial->rbp_saved;
@@ -256,21 +263,9 @@ static bool run(cfa_state *s, const cie_info *cie, const uint8_t *p, const uint8
         if (advance == UINT64_MAX) {
             switch (op) {
             case 0x00: continue; /* nop */
-            case 0x02: advance = *p++ * cie->code_align; break;
-            case 0x03: {
-                uint16_t delta;
-                memcpy(&delta, p, 2);
-                p += 2;
-                advance = delta * cie->code_align;
-                break;
-            }
-            case 0x04: {
-                uint32_t delta;
-                memcpy(&delta, p, 4);
-                p += 4;
-                advance = delta * cie->code_align;
-                break;
-            }
+            case 0x02: advance = read_fixed(&p, 1) * cie->code_align; break;
+            case 0x03: advance = read_fixed(&p, 2) * cie->code_align; break;
+            case 0x04: advance = read_fixed(&p, 4) * cie->code_align; break;
             case 0x05: /* offset_extended */
                 reg = read_uleb(&p, end);
                 set_offset(row, reg, (int64_t)read_uleb(&p, end) * cie->data_align);
