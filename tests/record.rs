@@ -1080,6 +1080,99 @@ const FRAMED_CALL: &str = "void make(void (*walk)(void)) {\n\
     pad[1] = 2;\n\
 }\n";
 
+/// The same comparison from Rust's own frames: iterators, closures, a
+/// generic, `catch_unwind`'s landing pads, a thread, `sort_by`'s callback.
+const UNWIND_AGREES_IN_RUST: &str = r#"use std::ffi::c_void;
+
+unsafe extern "C" {
+    fn unwind_stack(out: *mut *mut c_void, max: i32) -> i32;
+    fn backtrace(out: *mut *mut c_void, max: i32) -> i32;
+}
+
+static mut CHECKS: u32 = 0;
+static mut MISMATCHES: u32 = 0;
+
+#[inline(never)]
+fn compare() {
+    let mut mine = [std::ptr::null_mut(); 64];
+    let mut theirs = [std::ptr::null_mut(); 64];
+    // SAFETY: both fill at most 64 entries of arrays of 64.
+    let (m, t) = unsafe { (unwind_stack(mine.as_mut_ptr(), 64), backtrace(theirs.as_mut_ptr(), 64)) };
+    // SAFETY: one thread at a time touches the counts (threads are joined in turn).
+    unsafe {
+        CHECKS += 1;
+        if m != t || m < 2 || mine[1..m as usize] != theirs[1..t as usize] {
+            MISMATCHES += 1;
+            eprintln!("mismatch: mine {m} theirs {t}");
+        }
+    }
+}
+
+#[inline(never)]
+fn recurse(n: u32) -> u32 {
+    if n == 0 {
+        compare();
+        return 0;
+    }
+    let v: Vec<u32> = (0..n).collect();
+    recurse(n - 1) + v.iter().sum::<u32>()
+}
+
+#[inline(never)]
+fn generic<T: Fn() -> u32>(f: T) -> u32 {
+    f() + 1
+}
+
+fn main() {
+    compare();
+    recurse(8);
+    generic(|| recurse(3));
+    let _ = std::panic::catch_unwind(|| recurse(2));
+    (0..3).map(|i| recurse(i)).for_each(drop);
+    std::thread::spawn(|| recurse(4)).join().unwrap();
+    let mut sorted = vec![3, 1, 2];
+    sorted.sort_by(|a, b| {
+        compare();
+        a.cmp(b)
+    });
+    // SAFETY: every thread has been joined.
+    unsafe {
+        let (checks, mismatches) = (CHECKS, MISMATCHES);
+        println!("checks {checks} mismatches {mismatches}");
+    }
+}
+"#;
+
+#[test]
+fn the_stack_walker_finds_the_frames_backtrace_finds_in_rust() {
+    let dir = scratch();
+    let walker = dir.join("unwind.o");
+    let status = Command::new("cc")
+        .args(["-O2", "-fPIC", "-c", "-o"])
+        .arg(&walker)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("csrc/record/unwind.c"))
+        .status()
+        .expect("cc runs");
+    assert!(status.success(), "unwind.c compiles");
+    let source = dir.join("walk_rust.rs");
+    std::fs::write(&source, UNWIND_AGREES_IN_RUST).expect("the source is written");
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    for (name, optimisation) in [("walk_rust_debug", "-Copt-level=0"), ("walk_rust_release", "-Copt-level=3")] {
+        let program = dir.join(name);
+        let status = Command::new(&rustc)
+            .args(["-g", optimisation, "--edition", "2024", "-o"])
+            .arg(&program)
+            .arg(&source)
+            .arg(format!("-Clink-arg={}", walker.display()))
+            .status()
+            .expect("rustc runs");
+        assert!(status.success(), "{name} compiles");
+        let output = Command::new(&program).output().expect("the walk runs");
+        let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success() && text.contains("checks 11 mismatches 0"), "{optimisation}: {text}");
+    }
+}
+
 #[test]
 fn the_stack_walker_finds_the_frames_backtrace_finds() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
