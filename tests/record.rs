@@ -610,6 +610,90 @@ fn a_library_loaded_at_run_time_names_its_allocations_from_its_constructor_on() 
     assert_eq!(sites, [(33, "loaded (plugin.c:3)".to_owned()), (77, "plugin_make (plugin.c:4)".to_owned())]);
 }
 
+/// A program whose thread holds the loader's lock (a `dl_iterate_phdr`
+/// callback) while it waits for a lock of the program's, which another
+/// thread holds while it allocates from a library's code nothing allocated
+/// from before. The recorder looks that code's module up without the
+/// loader's lock, so the program ends as it does natively.
+const LOADER_LOCK_HELD: &str = r#"#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static pthread_mutex_t held = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int in_callback;
+static void *(*plugin_alloc)(void);
+
+/* A callback that takes a lock of the program's own, inside dl_iterate_phdr. */
+static int take_held(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)info; (void)size; (void)data;
+    atomic_store(&in_callback, 1);
+    pthread_mutex_lock(&held);
+    pthread_mutex_unlock(&held);
+    return 1;
+}
+
+static void *iterate(void *unused) {
+    (void)unused;
+    dl_iterate_phdr(take_held, NULL);
+    return NULL;
+}
+
+int main(int argc, char **argv) {
+    void *lib = argc > 1 ? dlopen(argv[1], RTLD_NOW) : NULL;
+    if (!lib) return 2;
+    plugin_alloc = (void *(*)(void))dlsym(lib, "plugin_alloc");
+    pthread_mutex_lock(&held);
+    pthread_t thread;
+    pthread_create(&thread, NULL, iterate, NULL);
+    while (!atomic_load(&in_callback)) {
+    }
+    /* The other thread holds the loader's lock and waits for `held`: this
+     * allocation, from code no allocation came from before, must not wait
+     * for the loader. */
+    void *block = plugin_alloc();
+    pthread_mutex_unlock(&held);
+    pthread_join(thread, NULL);
+    printf("%d\n", block != NULL);
+    free(block);
+    return 0;
+}
+"#;
+
+#[test]
+fn a_first_allocation_from_new_code_does_not_wait_for_the_loaders_lock() {
+    let plugin = compile_c(
+        "first_alloc_plugin",
+        "#include <stdlib.h>\nvoid *plugin_alloc(void) { return malloc(24); }\n",
+        &["-shared", "-fPIC"],
+    );
+    let host = compile_c("loader_lock_held", LOADER_LOCK_HELD, &["-ldl"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ffiscope"))
+        .args(["record", "--json", "--"])
+        .arg(&host)
+        .arg(&plugin)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("ffiscope runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().expect("the recording is waited for").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = Command::new("pkill").arg("-f").arg(host.to_str().unwrap()).status();
+            panic!("the recorded program is still waiting after a minute");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().expect("its output");
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let report = report(&output);
+    assert!(kinds(&report).is_empty(), "{report}");
+}
+
 /// A program that execs another just after a burst of allocations: the
 /// new program names its sites in the same shared table while events of
 /// the old one are still unread in the rings. Those keep their own names

@@ -79,7 +79,6 @@ static _Atomic(fs_tracker *) recorder;
 static fs_tracker *slab_keeper;
 static fs_record_header *channel;
 static _Thread_local bool inside;
-static unsigned long long modules_seen_adds;
 static bool guarding;
 /* Frames kept for each call's site (--stack); 0: the return address only. */
 static size_t stack_depth;
@@ -181,27 +180,20 @@ static bool module_known(uint64_t start) {
     return false;
 }
 
-static int add_module(struct dl_phdr_info *info, size_t size, void *unused) {
-    (void)size;
-    (void)unused;
-    for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
-        if (segment->p_type != PT_LOAD || !(segment->p_flags & PF_X)) {
-            continue;
-        }
-        uint64_t start = info->dlpi_addr + segment->p_vaddr;
-        if (module_known(start)) {
-            continue;
-        }
-        uint64_t count = atomic_load_explicit(&channel->module_count, memory_order_relaxed);
-        if (count >= FS_RECORD_MODULES) {
-            continue; /* its addresses are named by offset only */
-        }
+/* Held while modules are written into the table (taken before the
+ * loader's lock when both are). */
+static pthread_mutex_t adding_modules = PTHREAD_MUTEX_INITIALIZER;
+
+/* Writes a module's code into the table, unless it is there already; the
+ * caller holds adding_modules. */
+static void write_module(uint64_t start, uint64_t end, uint64_t bias, const char *name) {
+    uint64_t count = atomic_load_explicit(&channel->module_count, memory_order_relaxed);
+    /* Past the table's room, its addresses are named by offset only. */
+    if (!module_known(start) && count < FS_RECORD_MODULES) {
         fs_record_module *module = &channel->modules[count];
         module->start = start;
-        module->end = start + segment->p_memsz;
-        module->bias = info->dlpi_addr;
-        const char *name = info->dlpi_name;
+        module->end = end;
+        module->bias = bias;
         if (name && name[0]) {
             strncpy(module->path, name, FS_RECORD_PATH_BYTES - 1);
         } else {
@@ -211,36 +203,29 @@ static int add_module(struct dl_phdr_info *info, size_t size, void *unused) {
         }
         atomic_store_explicit(&channel->module_count, count + 1, memory_order_release);
     }
-    return 0;
 }
 
-static int count_adds(struct dl_phdr_info *info, size_t size, void *adds) {
+static int add_module(struct dl_phdr_info *info, size_t size, void *unused) {
     (void)size;
-    *(unsigned long long *)adds = info->dlpi_adds;
-    return 1;
-}
-
-/* Writes the modules loaded since the last look (after a dlopen). */
-static void refresh_modules(void) {
-    unsigned long long adds = 0;
-    dl_iterate_phdr(count_adds, &adds);
-    if (adds != modules_seen_adds) {
-        modules_seen_adds = adds;
-        dl_iterate_phdr(add_module, NULL);
+    (void)unused;
+    for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
+        if (segment->p_type == PT_LOAD && (segment->p_flags & PF_X)) {
+            uint64_t start = info->dlpi_addr + segment->p_vaddr;
+            write_module(start, start + segment->p_memsz, info->dlpi_addr, info->dlpi_name);
+        }
     }
+    return 0;
 }
 
 /* Every site an event names must be in the module table before the event
  * is published: ffiscope reads the event straight from its ring, then the
  * table. So a return address seen for the first time is looked for in the
- * table, and a module loaded since the last look (dlopen) is written in
+ * table, and the module it is in (one dlopen loaded since) is written in
  * first. The addresses looked for are remembered, one word each by hash
- * (a clash only looks again). The look takes the loader's lock, but never
- * waits on this library's: a thread already refreshing makes the others
- * look again next time. */
+ * (a clash only looks again). */
 #define SITES_LOOKED_FOR 4096u
 static _Atomic uintptr_t sites_looked_for[SITES_LOOKED_FOR];
-static pthread_mutex_t refreshing = PTHREAD_MUTEX_INITIALIZER;
 
 static bool in_a_module(uintptr_t address) {
     uint64_t count = atomic_load_explicit(&channel->module_count, memory_order_acquire);
@@ -252,19 +237,39 @@ static bool in_a_module(uintptr_t address) {
     return false;
 }
 
+/* Writes the module `address` is in into the table (nothing for code made
+ * at run time, in no module). The loader's lookup that takes no lock finds
+ * it: inside malloc, this thread must not wait for the loader's lock,
+ * which another thread may hold in a dl_iterate_phdr callback of the
+ * program's while it waits for a lock this one holds. Nor does it wait for
+ * adding_modules (a signal handler's malloc may come here while this
+ * thread holds it): false when another is adding, to look again next
+ * time. */
+static bool add_module_of(uintptr_t address) {
+    if (pthread_mutex_trylock(&adding_modules) != 0) {
+        return false;
+    }
+#if defined(DLFO_EH_SEGMENT_TYPE)
+    struct dl_find_object found;
+    if (_dl_find_object((void *)address, &found) == 0 && found.dlfo_link_map) {
+        write_module((uint64_t)(uintptr_t)found.dlfo_map_start, (uint64_t)(uintptr_t)found.dlfo_map_end,
+                     (uint64_t)found.dlfo_link_map->l_addr, found.dlfo_link_map->l_name);
+    }
+#else
+    (void)address;
+    dl_iterate_phdr(add_module, NULL); /* before glibc 2.35: under the loader's lock */
+#endif
+    pthread_mutex_unlock(&adding_modules);
+    return true;
+}
+
 static inline void name_module_of(const char *return_address) {
     uintptr_t address = (uintptr_t)return_address;
     _Atomic uintptr_t *looked = &sites_looked_for[(address * UINT64_C(0x9E3779B97F4A7C15)) >> 52];
     if (atomic_load_explicit(looked, memory_order_relaxed) == address) {
         return;
     }
-    bool named = in_a_module(address);
-    if (!named && pthread_mutex_trylock(&refreshing) == 0) {
-        refresh_modules();
-        pthread_mutex_unlock(&refreshing);
-        named = true; /* or in no module at all (generated code): not looked for again */
-    }
-    if (named) {
+    if (in_a_module(address) || add_module_of(address)) {
         atomic_store_explicit(looked, address, memory_order_relaxed);
     }
 }
@@ -537,7 +542,9 @@ static void begin_recording(void) {
         atomic_store_explicit(&channel->module_count, 0, memory_order_relaxed);
         image = atomic_fetch_add_explicit(&channel->image, 1, memory_order_release) + 1;
     }
-    refresh_modules();
+    pthread_mutex_lock(&adding_modules);
+    dl_iterate_phdr(add_module, NULL);
+    pthread_mutex_unlock(&adding_modules);
     if (stacks_start(channel, (fs_record_stack *)(void *)((char *)region + fs_record_stacks_offset(channel)))) {
         void *warm[1];
         backtrace(warm, 1); /* loads the unwinder now, not in a fault handler */
