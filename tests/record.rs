@@ -679,7 +679,7 @@ fn a_first_allocation_from_new_code_does_not_wait_for_the_loaders_lock() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("ffiscope runs");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
     while child.try_wait().expect("the recording is waited for").is_none() {
         if std::time::Instant::now() > deadline {
             let _ = child.kill();
