@@ -109,10 +109,11 @@ static const char *site_of_stack(const char *first, size_t max_frames, bool in_h
     }
     /* The frames above `first` are this library's (and a signal's). */
     void *taken[FS_RECORD_STACK_FRAMES + 16];
-    stack_walk walk = {.frames = taken, .max = (int)max_frames + 16, .count = -1};
+    int wanted = (int)max_frames + 16;
+    stack_walk walk = {.frames = taken, .max = wanted, .count = -1};
     int count = !in_handler && fault_guard_run(walk_here, &walk) ? walk.count : -1;
     if (count < 0) {
-        count = backtrace(taken, (int)max_frames + 16);
+        count = backtrace(taken, wanted);
     }
     uint64_t frames[FS_RECORD_STACK_FRAMES];
     size_t depth = 0;

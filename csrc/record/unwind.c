@@ -32,10 +32,11 @@
 #define REG_RSP 7
 #define REG_RA 16
 
-/* A frame's rules, packed in a word: the kind in bits 0-1, then flags,
- * the offsets from the CFA of the saved frame pointer and return address
- * in 8-byte units, and the CFA's offset in the top half. */
-enum rule_kind { RULE_NONE = 0, RULE_STEP = 1, RULE_END = 2, RULE_UNSUPPORTED = 3 };
+/* A frame's rules, packed in a word: the kind in bits 0-1 (never 0, so a
+ * packed word is never 0), then flags, the offsets from the CFA of the
+ * saved frame pointer and return address in 8-byte units, and the CFA's
+ * offset in the top half. */
+enum rule_kind { RULE_STEP = 1, RULE_END = 2, RULE_UNSUPPORTED = 3 };
 #define RULE_CFA_IS_RBP (1u << 2)
 #define RULE_RBP_SAVED (1u << 3)
 

@@ -73,24 +73,32 @@ impl OutstandingBlocks {
         self.live[offset / WORD] &= !(1 << (offset % WORD));
         self.holes += 1;
         let block = self.order[offset];
-        if (self.live[0] == 0 && self.live.len() > 1) || (self.holes > HOLES_TOLERATED && self.holes > self.len()) {
+        if self.front_word_empty() || self.too_many_holes() {
             self.tidy();
         }
         block
+    }
+
+    /// A whole word of holes at the front, not the word being filled.
+    fn front_word_empty(&self) -> bool {
+        self.live.len() > 1 && self.live[0] == 0
+    }
+
+    fn too_many_holes(&self) -> bool {
+        self.holes > HOLES_TOLERATED && self.holes > self.len()
     }
 
     /// Gives back the front's words of holes, and closes every hole once
     /// there are many: out of line, as most frees leave a hole behind.
     #[inline(never)]
     fn tidy(&mut self) {
-        // Whole words of holes at the front go; the word being filled stays.
-        while self.live.len() > 1 && self.live[0] == 0 {
+        while self.front_word_empty() {
             self.live.pop_front();
             self.order.drain(..WORD);
             self.first_place += WORD as u64;
             self.holes -= WORD;
         }
-        if self.holes > HOLES_TOLERATED && self.holes > self.len() {
+        if self.too_many_holes() {
             self.compact();
         }
     }
