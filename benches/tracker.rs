@@ -1,14 +1,18 @@
 //! What tracking costs: tracked vs raw allocation (C, 1 and 2 threads),
-//! scoped vs unscoped Rust allocation, draining events into the model, and
-//! the model alone applying allocations and frees.
+//! scoped vs unscoped Rust allocation, draining events into the model, the
+//! model alone applying allocations and frees, and a recording's reader
+//! naming a program's events before the model takes them.
 //! Run with `cargo bench --bench tracker`; figures go in BENCHMARKS.md.
 
 use std::hint::black_box;
+use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ffiscope::ffi::bench_loops::{raw_pairs, tracked_pairs};
-use ffiscope::ffi::{Domain, Event, EventKind, Site, Tracker, TrackerConfig};
+use ffiscope::ffi::record_channel::{Channel, SiteAddresses};
+use ffiscope::ffi::{Domain, Event, EventKind, Site, Tracker, TrackerConfig, sys};
+use ffiscope::record::interpreter::Interpreter;
 use ffiscope::track::Model;
 
 /// Pairs timed between two drains: the ring (1 M events) never fills.
@@ -163,9 +167,58 @@ fn model_apply(c: &mut Criterion) {
     group.finish();
 }
 
+/// A recording's reader after the merge: a batch of the program's raw
+/// events as the merge hands them over (an allocation and a free over a
+/// window of 64 live blocks, as `benches/record_heavy.c` makes them, two
+/// sites named by return addresses), each named and told C or Rust by the
+/// interpreter and applied to the model.
+fn interpret_recorded(c: &mut Criterion) {
+    const BATCH: u64 = 256;
+    const ALLOC_SITE: u32 = 1;
+    const FREE_SITE: u32 = 2;
+    let mut group = c.benchmark_group("record_reader");
+    group.throughput(Throughput::Elements(BATCH));
+    let channel = Channel::create(1024).expect("a channel");
+    let table: &'static [AtomicU64] = Box::leak(Box::new([0, 0x5555_0000_1234, 0x5555_0000_1250].map(AtomicU64::new)));
+    let sites = SiteAddresses::from_static(table);
+    let address = |n: u64| 0x7f00_0000_0000 + (n % 64) * 64;
+    let raw = |seq: u64, kind: u8, site: u32, related_site: u32| sys::fs_id_event {
+        seq,
+        time_ns: seq,
+        address: address(seq / 2),
+        size: 16 + seq % 256,
+        related_address: 0,
+        related_size: 0,
+        site,
+        related_site,
+        thread: 1,
+        domain: sys::FS_DOMAIN_C,
+        kind,
+        reserved: 0,
+    };
+    // Each block is freed, then its address allocated again.
+    let batch: Vec<sys::fs_id_event> = (0..BATCH)
+        .map(|seq| match seq % 2 {
+            0 => raw(seq, sys::FS_EVENT_FREE, FREE_SITE, ALLOC_SITE),
+            _ => raw(seq, sys::FS_EVENT_ALLOC, ALLOC_SITE, 0),
+        })
+        .collect();
+    // One model for every sample, as one recording's: its series thinned
+    // as a long recording's is, not grown from nothing at each sample.
+    let mut interpreter = Interpreter::default();
+    let mut model = Model::new();
+    let window: Vec<sys::fs_id_event> = (0..64).map(|n| raw(n * 2 + 1, sys::FS_EVENT_ALLOC, ALLOC_SITE, 0)).collect();
+    interpreter.apply_all(&window, &sites, channel.stacks(), &mut model);
+    group.bench_function("interpret_256_events", |b| {
+        b.iter(|| interpreter.apply_all(&batch, &sites, channel.stacks(), &mut model));
+        black_box(&model);
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
-    targets = c_allocation, rust_allocation, drain_into_model, model_apply
+    targets = c_allocation, rust_allocation, drain_into_model, model_apply, interpret_recorded
 }
 criterion_main!(benches);

@@ -46,7 +46,7 @@ fs_record_reader *fs_record_reader_new(void *region, size_t bytes) {
 
 void fs_record_reader_free(fs_record_reader *reader) { free(reader); }
 
-size_t fs_record_drain(fs_record_reader *reader, fs_event *out, size_t max_events) {
+size_t fs_record_drain(fs_record_reader *reader, fs_id_event *out, size_t max_events) {
     fs_record_header *h = reader->header;
     uint64_t rings = atomic_load_explicit(&h->ring_count, memory_order_acquire);
     ring_merge merge = {
@@ -54,11 +54,9 @@ size_t fs_record_drain(fs_record_reader *reader, fs_event *out, size_t max_event
         .count = rings < h->max_rings ? rings : h->max_rings,
         .ticks_at_start = atomic_load_explicit(&h->ticks_at_start, memory_order_relaxed),
         .ns_at_start = atomic_load_explicit(&h->ns_at_start, memory_order_relaxed),
-        .flat = (const char *const *)(void *)((char *)h + fs_record_sites_offset(h)),
-        .flat_capacity = h->site_capacity,
         .next_seq = reader->next_seq,
     };
-    size_t taken = ring_merge_drain(&merge, out, max_events);
+    size_t taken = ring_merge_drain_ids(&merge, out, max_events);
     reader->next_seq = merge.next_seq;
     return taken;
 }

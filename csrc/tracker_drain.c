@@ -78,20 +78,50 @@ typedef struct reader {
     ring_merge *merge;
     tick_scale scale;
     uint64_t next_seq;
-    const char **first_sites; /* the names of ids below SITE_CHUNK (no flat table) */
+    const char **first_sites; /* the names of ids below SITE_CHUNK */
 } reader;
 
 static inline const char *reader_site(const reader *rd, uint32_t id) {
-    const ring_merge *m = rd->merge;
-    if (m->flat) {
-        return id < m->flat_capacity ? m->flat[id] : NULL;
-    }
-    return id < SITE_CHUNK ? rd->first_sites[id] : site_name(m->sites, id);
+    return id < SITE_CHUNK ? rd->first_sites[id] : site_name(rd->merge->sites, id);
 }
 
-/* Copies the event at `position` into `out` and moves past it. */
+/*
+ * Where a drain puts its events: named (`named`, fs_drain's) or with their
+ * sites as ids (`ids`, a recording's reader). Exactly one is set, and each
+ * drain passes its own as a constant to the always-inlined merge below, so
+ * each gets a copy of it that writes only its own form.
+ */
+typedef struct event_sink {
+    fs_event *named;
+    fs_id_event *ids;
+} event_sink;
+
+/* The fields both forms share, from the record at `r` (and its extension). */
+#define WRITE_COMMON(out, rd, v, r, packed, extension)                                  \
+    do {                                                                                 \
+        (out)->seq = (rd)->next_seq++;                                                   \
+        (out)->time_ns = ticks_to_ns(&(rd)->scale, (r)->ticks);                          \
+        (out)->address = (r)->address;                                                   \
+        (out)->domain = (uint8_t)(((packed) >> RECORD_DOMAIN_SHIFT) & 1);                \
+        (out)->kind = (uint8_t)((packed) >> RECORD_KIND_SHIFT);                          \
+        (out)->reserved = 0;                                                             \
+        if (extension) {                                                                 \
+            (out)->related_address = (extension)->related_address;                       \
+            (out)->related_size = (extension)->related_size;                             \
+            (out)->size = (extension)->size;                                             \
+            (out)->thread = (extension)->thread;                                         \
+        } else {                                                                         \
+            (out)->related_address = 0;                                                  \
+            (out)->related_size = 0;                                                     \
+            (out)->size = (packed) & RECORD_SIZE_MASK;                                   \
+            (out)->thread = (v)->reader->thread;                                         \
+        }                                                                                \
+    } while (0)
+
+/* Copies the event at `position` into the sink's slot `index` and moves past it. */
 static inline __attribute__((always_inline)) void take_event(reader *rd, ring_view *v,
-                                                             uint64_t *position, fs_event *out) {
+                                                             uint64_t *position, event_sink sink,
+                                                             size_t index) {
     if (atomic_load_explicit(&v->control->marks_read, memory_order_relaxed) != v->reader->marks_visible) {
         follow_thread_marks(v, *position);
     }
@@ -99,34 +129,27 @@ static inline __attribute__((always_inline)) void take_event(reader *rd, ring_vi
     /* The ring was written long enough ago to have left the near caches. */
     __builtin_prefetch(record_at(v, *position + 64));
     uint64_t packed = r->packed;
-    out->seq = rd->next_seq++;
-    out->time_ns = ticks_to_ns(&rd->scale, r->ticks);
-    out->address = r->address;
-    out->size = packed & RECORD_SIZE_MASK;
-    out->site = reader_site(rd, r->site);
-    out->related_site = reader_site(rd, r->related_site);
-    out->thread = v->reader->thread;
-    out->domain = (uint8_t)((packed >> RECORD_DOMAIN_SHIFT) & 1);
-    out->kind = (uint8_t)(packed >> RECORD_KIND_SHIFT);
-    out->reserved = 0;
-    if (packed & RECORD_EXTENDED) {
-        const record_extension *extension = &v->slots[(*position + 1) & v->mask].extension;
-        out->related_address = extension->related_address;
-        out->related_size = extension->related_size;
-        out->size = extension->size;
-        out->thread = extension->thread;
-        *position += 2;
+    const record_extension *extension =
+        packed & RECORD_EXTENDED ? &v->slots[(*position + 1) & v->mask].extension : NULL;
+    if (sink.named) {
+        fs_event *out = &sink.named[index];
+        WRITE_COMMON(out, rd, v, r, packed, extension);
+        out->site = reader_site(rd, r->site);
+        out->related_site = reader_site(rd, r->related_site);
     } else {
-        out->related_address = 0;
-        out->related_size = 0;
-        *position += 1;
+        fs_id_event *out = &sink.ids[index];
+        WRITE_COMMON(out, rd, v, r, packed, extension);
+        out->site = r->site;
+        out->related_site = r->related_site;
     }
+    *position += extension ? 2 : 1;
 }
 
 /* One merge over a pair of snapshots. Returns how many events it handed
  * out; sets *held_back when it stopped at an event outside the first
  * snapshot (the next round will take it). */
-static size_t merge_round(reader *rd, fs_event *out, size_t max_events, bool *held_back) {
+static inline __attribute__((always_inline)) size_t merge_round(reader *rd, event_sink out,
+                                                                size_t max_events, bool *held_back) {
     ring_merge *m = rd->merge;
     ring_view *views = m->views;
     size_t count = m->count < MAX_SHARDS ? m->count : MAX_SHARDS;
@@ -155,7 +178,7 @@ static size_t merge_round(reader *rd, fs_event *out, size_t max_events, bool *he
         unsigned i = pending[0];
         ring_view *v = &views[i];
         while (taken < max_events && position[i] != v->reader->second_snapshot) {
-            take_event(rd, v, &position[i], &out[taken++]);
+            take_event(rd, v, &position[i], out, taken++);
         }
     } else {
         while (taken < max_events && pending_count > 0) {
@@ -182,7 +205,7 @@ static size_t merge_round(reader *rd, fs_event *out, size_t max_events, bool *he
                 break;
             }
             do {
-                take_event(rd, v, &position[i], &out[taken++]);
+                take_event(rd, v, &position[i], out, taken++);
             } while (taken < max_events && position[i] < v->reader->first_snapshot &&
                      record_at(v, position[i])->ticks <= runner_up_ticks);
             if (position[i] == v->reader->second_snapshot) {
@@ -197,19 +220,22 @@ static size_t merge_round(reader *rd, fs_event *out, size_t max_events, bool *he
     return taken;
 }
 
-size_t ring_merge_drain(ring_merge *merge, fs_event *out, size_t max_events) {
+static inline __attribute__((always_inline)) size_t merge_drain(ring_merge *merge, event_sink out,
+                                                                size_t max_events) {
     reader rd = {
         .merge = merge,
         .scale = tick_scale_now(merge->ticks_at_start, merge->ns_at_start),
         .next_seq = merge->next_seq,
-        .first_sites = merge->flat ? NULL
-                                   : atomic_load_explicit(&merge->sites->chunks[0], memory_order_acquire),
+        .first_sites = out.named ? atomic_load_explicit(&merge->sites->chunks[0], memory_order_acquire)
+                                 : NULL,
     };
     size_t taken = 0;
     unsigned idle_rounds = 0;
     while (taken < max_events) {
         bool held_back;
-        size_t round = merge_round(&rd, out + taken, max_events - taken, &held_back);
+        event_sink rest = {.named = out.named ? out.named + taken : NULL,
+                           .ids = out.ids ? out.ids + taken : NULL};
+        size_t round = merge_round(&rd, rest, max_events - taken, &held_back);
         taken += round;
         /* A held-back event lies inside the next round's first snapshot, so
          * the next round normally makes progress; the bound only guards
@@ -220,6 +246,14 @@ size_t ring_merge_drain(ring_merge *merge, fs_event *out, size_t max_events) {
     }
     merge->next_seq = rd.next_seq;
     return taken;
+}
+
+size_t ring_merge_drain(ring_merge *merge, fs_event *out, size_t max_events) {
+    return merge_drain(merge, (event_sink){.named = out}, max_events);
+}
+
+size_t ring_merge_drain_ids(ring_merge *merge, fs_id_event *out, size_t max_events) {
+    return merge_drain(merge, (event_sink){.ids = out}, max_events);
 }
 
 size_t fs_drain(fs_tracker *t, fs_event *out, size_t max_events) {

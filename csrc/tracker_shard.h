@@ -275,22 +275,43 @@ typedef struct ring_view {
     ring_reader *reader;
 } ring_view;
 
-/* A merge of rings into one stream of fs_events (tracker_drain.c). Sites
- * are named from `flat` when it is set (a recording's table), else from
- * `sites`. */
+/* A merge of rings into one stream of events (tracker_drain.c). */
 typedef struct ring_merge {
     ring_view *views;
     size_t count;
     uint64_t ticks_at_start; /* a tick count and the monotonic ns */
     uint64_t ns_at_start;    /* sampled together, for the scale */
-    const site_registry *sites;
-    const char *const *flat;
-    size_t flat_capacity;
-    uint64_t next_seq; /* the number the next event is given */
+    const site_registry *sites; /* names the sites of fs_events; unused for ids */
+    uint64_t next_seq;          /* the number the next event is given */
 } ring_merge;
 
-/* Hands out up to max_events events of the rings, in order. */
+/*
+ * An event as the merge hands it to a recording's reader: an fs_event with
+ * its sites left as ids into the site table (0: none), which the reader
+ * names itself, once per id. One cache line, where an fs_event takes 72
+ * bytes and two loads of the table to name.
+ */
+typedef struct fs_id_event {
+    uint64_t seq;
+    uint64_t time_ns;
+    uint64_t address;
+    uint64_t size;
+    uint64_t related_address;
+    uint64_t related_size;
+    uint32_t site;
+    uint32_t related_site;
+    uint32_t thread;
+    uint8_t domain;
+    uint8_t kind;
+    uint16_t reserved;
+} fs_id_event;
+
+_Static_assert(sizeof(fs_id_event) == 64, "fs_id_event changed: update src/ffi/sys.rs");
+
+/* Hands out up to max_events events of the rings, in order: named, or with
+ * their sites as ids. */
 size_t ring_merge_drain(ring_merge *merge, fs_event *out, size_t max_events);
+size_t ring_merge_drain_ids(ring_merge *merge, fs_id_event *out, size_t max_events);
 
 /* Where a recorded program's rings and site names live (csrc/record/):
  * memory shared with ffiscope. */

@@ -129,13 +129,15 @@ static inline bool fs_record_fits(const fs_record_header *h, size_t bytes) {
 /* ---- ffiscope's side (csrc/record_reader.c) ------------------------------ */
 
 typedef struct fs_record_reader fs_record_reader;
+struct fs_id_event; /* tracker_shard.h */
 
 /* A reader of the region at `region`, `bytes` long; NULL when the header
  * does not describe a region of that size. */
 fs_record_reader *fs_record_reader_new(void *region, size_t bytes);
 void fs_record_reader_free(fs_record_reader *reader);
-/* Up to max_events of the program's events, merged in order from its rings. */
-size_t fs_record_drain(fs_record_reader *reader, fs_event *out, size_t max_events);
+/* Up to max_events of the program's events, merged in order from its
+ * rings, their sites ids into the region's site table. */
+size_t fs_record_drain(fs_record_reader *reader, struct fs_id_event *out, size_t max_events);
 /* Events the program's rings had no room for. */
 uint64_t fs_record_dropped(const fs_record_reader *reader);
 

@@ -249,12 +249,24 @@ pub struct Event {
 
 impl Event {
     pub(crate) fn from_raw(raw: &sys::fs_event) -> Event {
-        Event::with_sites(raw, Site::from_raw(raw.site), Site::from_raw(raw.related_site))
+        Event {
+            seq: raw.seq,
+            time_ns: raw.time_ns,
+            address: raw.address,
+            size: raw.size,
+            related_address: raw.related_address,
+            related_size: raw.related_size,
+            site: Site::from_raw(raw.site),
+            related_site: Site::from_raw(raw.related_site),
+            thread: raw.thread,
+            domain: Domain::from_raw(raw.domain),
+            kind: EventKind::from_raw(raw.kind),
+        }
     }
 
-    /// A raw event whose sites are not the tracker's pointers but were
-    /// resolved by the caller (a recorded program's return addresses).
-    pub fn with_sites(raw: &sys::fs_event, site: Option<Site>, related_site: Option<Site>) -> Event {
+    /// A recorded program's event, whose sites the caller resolved from
+    /// their ids (the program's return addresses or stacks).
+    pub fn recorded(raw: &sys::fs_id_event, site: Option<Site>, related_site: Option<Site>) -> Event {
         Event {
             seq: raw.seq,
             time_ns: raw.time_ns,

@@ -27,8 +27,9 @@ const SITES: usize = 1 << 20;
 /// `sizeof(ring_control)` and `sizeof(slot)` (`csrc/tracker_shard.h`).
 const RING_CONTROL_BYTES: usize = 384;
 const SLOT_BYTES: usize = 32;
-/// Events the reader merges out of the rings at a time.
-const BATCH: usize = 1024;
+/// Events the reader merges out of the rings at a time: 16 KiB of them,
+/// read back while still in the nearest cache.
+const BATCH: usize = 256;
 const PATH_BYTES: usize = 232;
 const STACK_FRAMES: usize = 32;
 /// Stacks the table holds: 17 MiB of them, touched only as they are used.
@@ -80,11 +81,11 @@ struct Stack {
 // The C side asserts the same sizes (record_channel.h).
 const _: () = assert!(size_of::<Module>() == 256);
 const _: () = assert!(size_of::<Header>() == 131_200);
-const _: () = assert!(size_of::<sys::fs_event>() == 72);
 const _: () = assert!(size_of::<Stack>() == 264);
 
 /// Where each part of the region begins, as `record_channel.h` places them.
 struct Layout {
+    sites: usize,
     stacks: usize,
     bytes: usize,
 }
@@ -95,7 +96,7 @@ impl Layout {
         let rings = (controls + MAX_RINGS * RING_CONTROL_BYTES).next_multiple_of(4096);
         let sites = (rings + MAX_RINGS * ring_capacity * SLOT_BYTES).next_multiple_of(64);
         let stacks = (sites + SITES * size_of::<u64>()).next_multiple_of(64);
-        Layout { stacks, bytes: stacks + STACKS * size_of::<Stack>() }
+        Layout { sites, stacks, bytes: stacks + STACKS * size_of::<Stack>() }
     }
 }
 
@@ -131,9 +132,40 @@ pub struct Channel {
     /// Merges the program's rings (C, `csrc/record_reader.c`).
     reader: NonNull<sys::fs_record_reader>,
     /// The events the last read merged out of the rings.
-    batch: Vec<sys::fs_event>,
+    batch: Vec<sys::fs_id_event>,
+    sites: SiteAddresses,
     stacks: StackTable,
     bytes: usize,
+}
+
+/// The channel's site table: what each site id in the program's events
+/// stands for (a return address, or with [`STACK_TAG`] a stack's number).
+/// The program writes an id's entry once, before any event names it.
+#[derive(Debug)]
+pub struct SiteAddresses {
+    entries: *const AtomicU64,
+    capacity: u64,
+}
+
+impl SiteAddresses {
+    /// A table of its own, not a channel's (benches and tests).
+    pub fn from_static(entries: &'static [AtomicU64]) -> SiteAddresses {
+        SiteAddresses { entries: entries.as_ptr(), capacity: entries.len() as u64 }
+    }
+
+    /// What site `id` stands for: None for id 0 (no site), an id past the
+    /// table (the program's events are not trusted) or an entry not written.
+    pub fn get(&self, id: u32) -> Option<u64> {
+        if id == 0 || u64::from(id) >= self.capacity {
+            return None;
+        }
+        // SAFETY: `id` is within the table, which the channel's mapping (or
+        // a 'static slice) holds for as long as self lives; entries are atomics.
+        let entry = unsafe { &*self.entries.add(id as usize) };
+        // Relaxed: the entry was written before the ring that named the id
+        // was published, and the reader read that ring with acquire.
+        Some(entry.load(Ordering::Relaxed)).filter(|&raw| raw != 0)
+    }
 }
 
 /// The channel's call stacks, which the program writes once each.
@@ -202,9 +234,13 @@ impl Channel {
         }
         #[expect(
             clippy::cast_ptr_alignment,
-            reason = "mmap returns page-aligned memory; the stack table starts on a multiple of 64"
+            reason = "mmap returns page-aligned memory; the site and stack tables start on multiples of 64"
         )]
-        let (header, entries) = (base.cast::<Header>(), base.cast::<u8>().wrapping_add(layout.stacks).cast::<Stack>());
+        let (header, site_entries, entries) = (
+            base.cast::<Header>(),
+            base.cast::<u8>().wrapping_add(layout.sites).cast::<AtomicU64>(),
+            base.cast::<u8>().wrapping_add(layout.stacks).cast::<Stack>(),
+        );
         // SAFETY: the mapping is fresh (zeroed) and no other process has it
         // yet; these plain fields are written once, before anyone reads them.
         unsafe {
@@ -224,7 +260,8 @@ impl Channel {
             return Err(io::Error::other("the recording channel's layout is inconsistent"));
         };
         let stacks = StackTable { entries, capacity: STACKS as u64 };
-        Ok(Channel { memory, header, reader, batch: Vec::with_capacity(BATCH), stacks, bytes })
+        let sites = SiteAddresses { entries: site_entries, capacity: SITES as u64 };
+        Ok(Channel { memory, header, reader, batch: Vec::with_capacity(BATCH), sites, stacks, bytes })
     }
 
     fn header(&self) -> &Header {
@@ -288,8 +325,13 @@ impl Channel {
     }
 
     /// The events the last [`Channel::read_events`] merged.
-    pub fn batch(&self) -> &[sys::fs_event] {
+    pub fn batch(&self) -> &[sys::fs_id_event] {
         &self.batch
+    }
+
+    /// What the sites of the events are.
+    pub fn sites(&self) -> &SiteAddresses {
+        &self.sites
     }
 
     /// The call stacks the events' sites may name.

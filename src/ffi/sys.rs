@@ -33,6 +33,26 @@ pub struct fs_event {
     pub reserved: u16,
 }
 
+/// A recorded program's event as the merge hands it to ffiscope: an
+/// `fs_event` whose sites are ids into the channel's site table (0: none)
+/// (`fs_id_event`, `csrc/tracker_shard.h`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct fs_id_event {
+    pub seq: u64,
+    pub time_ns: u64,
+    pub address: u64,
+    pub size: u64,
+    pub related_address: u64,
+    pub related_size: u64,
+    pub site: u32,
+    pub related_site: u32,
+    pub thread: u32,
+    pub domain: u8,
+    pub kind: u8,
+    pub reserved: u16,
+}
+
 /// Where the tracker gets block memory; a null `backing` means libc's.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -86,6 +106,9 @@ const _: () = {
     assert!(std::mem::offset_of!(fs_event, site) == 48);
     assert!(std::mem::offset_of!(fs_event, thread) == 64);
     assert!(std::mem::offset_of!(fs_event, kind) == 69);
+    assert!(size_of::<fs_id_event>() == 64);
+    assert!(std::mem::offset_of!(fs_id_event, site) == 48);
+    assert!(std::mem::offset_of!(fs_id_event, kind) == 61);
     assert!(size_of::<fs_counts>() == 104);
     assert!(size_of::<fs_block>() == 40);
     assert!(size_of::<fs_config>() == 32);
@@ -151,7 +174,7 @@ unsafe extern "C" {
     // (csrc/record/record_channel.h, csrc/record_reader.c).
     pub fn fs_record_reader_new(region: *mut c_void, bytes: usize) -> *mut fs_record_reader;
     pub fn fs_record_reader_free(reader: *mut fs_record_reader);
-    pub fn fs_record_drain(reader: *mut fs_record_reader, out: *mut fs_event, max_events: usize) -> usize;
+    pub fn fs_record_drain(reader: *mut fs_record_reader, out: *mut fs_id_event, max_events: usize) -> usize;
     pub fn fs_record_dropped(reader: *const fs_record_reader) -> u64;
     pub fn fs_call_log_start(t: *mut fs_tracker) -> c_int;
     pub fn fs_call_log_stop(t: *mut fs_tracker, out: *mut *mut c_void, capacity: usize) -> usize;

@@ -13,7 +13,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::suppressions::Suppressions;
 use super::symbols::{Heap, Symbol, Symbolizer, is_rust_runtime_frame};
 use super::trace::TraceWriter;
-use crate::ffi::record_channel::{CRASH_STACK_OVERFLOW, Channel, STACK_TAG, StackTable};
+use crate::ffi::record_channel::{CRASH_STACK_OVERFLOW, Channel, STACK_TAG, SiteAddresses, StackTable};
 use crate::ffi::{Domain, Event, EventKind, Site, sys};
 use crate::scenarios::isolated::signal_label;
 use crate::track::{Anomaly, Model};
@@ -45,18 +45,16 @@ struct Brief {
     in_c_runtime: bool,
 }
 
-/// Sites the brief cache holds: most events name a few in turn.
-const BRIEF_SLOTS: usize = 256;
-
 /// The program's events, interpreted. A block's heap is its allocation
 /// site's, which every free and realloc names again (`related_site`), so
 /// no block is looked up here.
 #[derive(Debug, Default)]
 pub struct Interpreter {
     symbols: Symbolizer,
-    /// The last site seen in each slot, by its raw value: answers before the
-    /// symbols or the stacks are asked.
-    briefs: BriefCache,
+    /// Each site id's brief, once resolved (the program gives each return
+    /// address or stack an id of its own): answers before the symbols or
+    /// the stacks are asked. No longer than the channel's site table.
+    briefs: Vec<Option<Brief>>,
     /// Tagged sites (stacks) resolved so far.
     stacks: FxHashMap<u64, Resolved>,
     /// A stack for each site named by one, to show with its leaks.
@@ -112,7 +110,7 @@ impl Interpreter {
         };
         self.image = image;
         self.stacks.clear();
-        self.briefs = BriefCache::default();
+        self.briefs.clear();
     }
 
     /// Blocks the program still held, reachable, at its exit.
@@ -148,13 +146,29 @@ impl Interpreter {
         leaks
     }
 
+    /// Applies a batch of raw events to the model, in order: the loop is
+    /// here, so that each event's work is in line in it.
+    pub fn apply_all(
+        &mut self,
+        events: &[sys::fs_id_event],
+        sites: &SiteAddresses,
+        stacks: &StackTable,
+        model: &mut Model,
+    ) {
+        for raw in events {
+            self.apply(raw, sites, stacks, model);
+        }
+    }
+
     /// Applies one raw event to the model, adding the anomalies only a
     /// recording sees: a block crossing heaps on its way out, a crash, a
     /// crashed child.
-    pub fn apply(&mut self, raw: &sys::fs_event, stacks: &StackTable, model: &mut Model) {
-        let site = self.brief(raw.site as u64, stacks);
-        let allocated = (!raw.related_site.is_null()).then(|| self.brief(raw.related_site as u64, stacks));
-        let mut event = Event::with_sites(raw, Some(site.site), allocated.as_ref().map(|s| s.site));
+    #[expect(clippy::inline_always, reason = "in line in `apply_all`'s loop: a call per event cost more than its work")]
+    #[inline(always)]
+    pub fn apply(&mut self, raw: &sys::fs_id_event, sites: &SiteAddresses, stacks: &StackTable, model: &mut Model) {
+        let site = self.brief(raw.site, sites, stacks);
+        let allocated = (raw.related_site != 0).then(|| self.brief(raw.related_site, sites, stacks));
+        let mut event = Event::recorded(raw, Some(site.site), allocated.as_ref().map(|s| s.site));
         match event.kind {
             EventKind::Alloc => {
                 event.domain = domain_of(site.heap);
@@ -176,7 +190,7 @@ impl Interpreter {
                 event.domain = domain_of(owner);
             }
             _ => {
-                if !self.apply_rare(&mut event, raw, allocated, stacks, model) {
+                if !self.apply_rare(&mut event, raw, allocated, sites, stacks, model) {
                     return;
                 }
             }
@@ -188,15 +202,16 @@ impl Interpreter {
     }
 
     /// The events that are neither an allocation nor a free: kept out of
-    /// line, so the frame of every allocation's and free's `apply` stays
-    /// small. False when the event is not the model's.
+    /// line, so that every allocation's and free's work stays small. False
+    /// when the event is not the model's.
     #[cold]
     #[inline(never)]
     fn apply_rare(
         &mut self,
         event: &mut Event,
-        raw: &sys::fs_event,
+        raw: &sys::fs_id_event,
         allocated: Option<Brief>,
+        sites: &SiteAddresses,
         stacks: &StackTable,
         model: &mut Model,
     ) -> bool {
@@ -216,7 +231,7 @@ impl Interpreter {
             }
             EventKind::Crash => {
                 self.crashed = true;
-                let site = self.resolve(raw.site as u64, stacks);
+                let site = self.resolve(sites.get(raw.site).unwrap_or(0), stacks);
                 self.crash(event, site.stack.as_deref().unwrap_or_default(), site.own_frame, model);
                 return false;
             }
@@ -308,21 +323,33 @@ impl Interpreter {
         Resolved { site: symbol.site, heap: symbol.heap, in_c_runtime, stack: None, own_frame: 0 }
     }
 
-    /// A site's name and heap, from the cache when it was the last seen in its slot.
-    fn brief(&mut self, raw: u64, stacks: &StackTable) -> Brief {
-        if let Some(brief) = self.briefs.get(raw) {
+    /// Site `id`'s name and heap, from the cache once resolved.
+    #[expect(clippy::inline_always, reason = "two per event, in line in `apply_all`'s loop")]
+    #[inline(always)]
+    fn brief(&mut self, id: u32, sites: &SiteAddresses, stacks: &StackTable) -> Brief {
+        if let Some(&Some(brief)) = self.briefs.get(id as usize) {
             return brief;
         }
-        self.brief_missed(raw, stacks)
+        self.brief_missed(id, sites, stacks)
     }
 
     /// Out of line: a site not in the cache is resolved, rarely.
     #[cold]
     #[inline(never)]
-    fn brief_missed(&mut self, raw: u64, stacks: &StackTable) -> Brief {
-        let resolved = self.resolve(raw, stacks);
+    fn brief_missed(&mut self, id: u32, sites: &SiteAddresses, stacks: &StackTable) -> Brief {
+        let raw = sites.get(id);
+        let resolved = self.resolve(raw.unwrap_or(0), stacks);
         let brief = Brief { site: resolved.site, heap: resolved.heap, in_c_runtime: resolved.in_c_runtime };
-        self.briefs.put(raw, brief);
+        // Kept for an id the table holds (and for no site at all): an id
+        // past it is the program's mistake, and an entry not yet written is
+        // looked for again.
+        if raw.is_some() || id == 0 {
+            let index = id as usize;
+            if index >= self.briefs.len() {
+                self.briefs.resize(index + 1, None);
+            }
+            self.briefs[index] = Some(brief);
+        }
         brief
     }
 
@@ -366,30 +393,6 @@ impl Interpreter {
         let resolved = Resolved { site, heap: first.heap, in_c_runtime, stack: Some(stack.into()), own_frame };
         self.stacks.insert(raw, resolved.clone());
         resolved
-    }
-}
-
-/// A direct-mapped cache of sites by raw value (a return address or a stack's tag).
-#[derive(Debug)]
-struct BriefCache(Box<[Option<(u64, Brief)>; BRIEF_SLOTS]>);
-
-impl Default for BriefCache {
-    fn default() -> BriefCache {
-        BriefCache(Box::new([None; BRIEF_SLOTS]))
-    }
-}
-
-impl BriefCache {
-    fn slot(raw: u64) -> usize {
-        (raw.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize
-    }
-
-    fn get(&self, raw: u64) -> Option<Brief> {
-        self.0[Self::slot(raw)].filter(|(seen, _)| *seen == raw).map(|(_, brief)| brief)
-    }
-
-    fn put(&mut self, raw: u64, brief: Brief) {
-        self.0[Self::slot(raw)] = Some((raw, brief));
     }
 }
 

@@ -176,9 +176,7 @@ impl EventSource for Recording {
             // Modules after the events: the program publishes a module before
             // any event whose site is in it.
             self.interpreter.add_modules(&self.channel);
-            for raw in self.channel.batch() {
-                self.interpreter.apply(raw, self.channel.stacks(), model);
-            }
+            self.interpreter.apply_all(self.channel.batch(), self.channel.sites(), self.channel.stacks(), model);
             taken += read;
         }
         model.set_dropped_events(self.channel.dropped());

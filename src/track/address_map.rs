@@ -53,20 +53,26 @@ impl<V: Copy + Default> AddressMap<V> {
     }
 
     /// Sets `address`'s value, returning the one it replaced.
-    #[inline]
+    #[inline(always)]
     pub fn insert(&mut self, address: u64, value: V) -> Option<V> {
         match self {
-            AddressMap::Small(map) if (map.len + 1) * 2 > LOCAL_SLOTS => {
-                let mut large: HashMap<u64, V, BuildHasherDefault<LocalHasher>> =
-                    HashMap::with_capacity_and_hasher(LOCAL_SLOTS, BuildHasherDefault::default());
-                large.extend(map.entries());
-                let replaced = large.insert(address, value);
-                *self = AddressMap::Large(large);
-                replaced
-            }
+            AddressMap::Small(map) if (map.len + 1) * 2 > LOCAL_SLOTS => self.grow_large(address, value),
             AddressMap::Small(map) => map.insert(address, value),
             AddressMap::Large(map) => map.insert(address, value),
         }
+    }
+
+    /// The small form, full, becomes the large one with `address` in it.
+    #[inline(never)]
+    fn grow_large(&mut self, address: u64, value: V) -> Option<V> {
+        let mut large: HashMap<u64, V, BuildHasherDefault<LocalHasher>> =
+            HashMap::with_capacity_and_hasher(LOCAL_SLOTS, BuildHasherDefault::default());
+        if let AddressMap::Small(map) = self {
+            large.extend(map.entries());
+        }
+        let replaced = large.insert(address, value);
+        *self = AddressMap::Large(large);
+        replaced
     }
 
     pub fn get_mut(&mut self, address: u64) -> Option<&mut V> {
@@ -77,21 +83,29 @@ impl<V: Copy + Default> AddressMap<V> {
     }
 
     /// Takes `address`'s value out.
-    #[inline]
+    #[inline(always)]
     pub fn remove(&mut self, address: u64) -> Option<V> {
         match self {
             AddressMap::Small(map) => map.remove(address),
             AddressMap::Large(map) => {
                 let value = map.remove(&address);
                 if map.len() < SMALL_AGAIN {
-                    let mut small = SmallMap::default();
-                    for (&address, &value) in map.iter() {
-                        small.insert(address, value);
-                    }
-                    *self = AddressMap::Small(small);
+                    self.shrink_small();
                 }
                 value
             }
+        }
+    }
+
+    /// The large form, emptied to an eighth, becomes the small one again.
+    #[inline(never)]
+    fn shrink_small(&mut self) {
+        if let AddressMap::Large(map) = self {
+            let mut small = SmallMap::default();
+            for (&address, &value) in map.iter() {
+                small.insert(address, value);
+            }
+            *self = AddressMap::Small(small);
         }
     }
 }
@@ -122,6 +136,7 @@ impl<V: Copy + Default> SmallMap<V> {
         self.slots.iter().copied().filter(|&(address, _)| address != 0).chain(self.at_zero.map(|value| (0, value)))
     }
 
+    #[inline(always)]
     fn insert(&mut self, address: u64, value: V) -> Option<V> {
         if address == 0 {
             return self.at_zero.replace(value);
@@ -155,6 +170,7 @@ impl<V: Copy + Default> SmallMap<V> {
 
     /// Takes `address`'s value out. The entries after it in its run move
     /// back over the hole where their probes allow, so no tombstone is left.
+    #[inline(always)]
     fn remove(&mut self, address: u64) -> Option<V> {
         if address == 0 {
             return self.at_zero.take();
@@ -205,6 +221,7 @@ impl<V: Copy + Default> SmallMap<V> {
         (address.wrapping_mul(GOLDEN) >> (64 - bits)) as usize
     }
 
+    #[inline(never)]
     fn resize(&mut self, slots: usize) {
         let old = std::mem::replace(&mut self.slots, vec![(0, V::default()); slots]);
         let mask = slots - 1;

@@ -19,6 +19,7 @@ pub struct BlockCounts {
 }
 
 impl BlockCounts {
+    #[inline(always)]
     pub(crate) fn acquire(&mut self, size: u64) {
         self.allocations += 1;
         self.live_blocks += 1;
@@ -26,6 +27,7 @@ impl BlockCounts {
         self.peak_bytes = self.peak_bytes.max(self.live_bytes);
     }
 
+    #[inline(always)]
     pub(crate) fn release(&mut self, size: u64) {
         self.frees += 1;
         // Saturating: after dropped events a free can outrun its allocation.
@@ -72,6 +74,7 @@ impl SeriesPoint {
     }
 
     /// This stretch followed by one more event, after which the heap holds `stats`.
+    #[inline(always)]
     fn absorb_counts(&mut self, stats: &BlockCounts) {
         let (blocks, bytes) = (stats.live_blocks, stats.live_bytes);
         self.live_blocks = blocks;
@@ -139,11 +142,13 @@ impl HeapModel {
         self.latest.map(|(seq, time_ns)| SeriesPoint::exact(seq, time_ns, &self.stats))
     }
 
+    #[inline(always)]
     pub(crate) fn allocated(&mut self, seq: u64, time_ns: u64, size: u64) {
         self.stats.acquire(size);
         self.record(seq, time_ns);
     }
 
+    #[inline(always)]
     pub(crate) fn freed(&mut self, seq: u64, time_ns: u64, size: u64) {
         self.stats.release(size);
         self.record(seq, time_ns);
@@ -156,7 +161,7 @@ impl HeapModel {
 
     /// Every event's: inlined, with a new point out of line, because once
     /// the series is thinned nearly every event joins the last point.
-    #[inline]
+    #[inline(always)]
     fn record(&mut self, seq: u64, time_ns: u64) {
         self.latest = Some((seq, time_ns));
         if self.events_in_last_point < self.events_per_point

@@ -2,6 +2,12 @@
 //! series, per-site statistics, the outstanding blocks and the anomaly list.
 //! Views read it; only [`Model::apply`] changes it.
 
+// Every event of a run or a recording passes through the model's counts,
+// series and outstanding blocks: their steps are forced in line into the
+// readers' loops, where a call per step was a quarter of a recording
+// reader's instructions (BENCHMARKS.md, "The reader").
+#![expect(clippy::inline_always, reason = "measured: each event's steps in line, see above")]
+
 pub mod accounting;
 mod address_map;
 mod anomaly;
@@ -73,14 +79,22 @@ struct SiteTable {
 }
 
 impl SiteTable {
+    /// Every event's: in line while the site is one of the last two.
+    #[inline(always)]
     fn counts_mut(&mut self, domain: Domain, site: Option<Site>) -> &mut BlockCounts {
         if self.sorted.get().is_some() {
             self.sorted = OnceCell::new();
         }
         let key = SiteKey { domain, site };
-        if let Some(row) = self.recent.iter().flatten().find(|(seen, _)| *seen == key).map(|&(_, row)| row) {
-            return &mut self.rows[row].stats;
+        match self.recent {
+            [Some((seen, row)), _] | [_, Some((seen, row))] if seen == key => &mut self.rows[row].stats,
+            _ => self.counts_of_other(key),
         }
+    }
+
+    #[inline(never)]
+    fn counts_of_other(&mut self, key: SiteKey) -> &mut BlockCounts {
+        let SiteKey { domain, site } = key;
         if let Some(&row) = self.row_of.get(&key) {
             self.recent = [Some((key, row)), self.recent[0]];
             return &mut self.rows[row].stats;
@@ -172,9 +186,21 @@ impl Model {
         self.step_starts.push(StepStart { seq: self.next_seq(), time_ns: crate::ffi::now_ns() });
     }
 
+    /// In line in the readers' loops, whose every event comes here: the
+    /// allocations and frees stay in line, the other kinds go out of it.
+    #[inline(always)]
     pub fn apply(&mut self, event: &Event) {
         self.changed();
         self.events_applied += 1;
+        match event.kind {
+            EventKind::Alloc => self.allocated(event),
+            EventKind::Free => self.freed(event),
+            _ => self.apply_other(event),
+        }
+    }
+
+    #[inline(never)]
+    fn apply_other(&mut self, event: &Event) {
         match event.kind {
             EventKind::Alloc => self.allocated(event),
             EventKind::Free => self.freed(event),
@@ -202,6 +228,7 @@ impl Model {
     }
 
     /// The block an allocation (or a realloc) made.
+    #[inline(always)]
     fn held(&self, event: &Event) -> OutstandingBlock {
         OutstandingBlock {
             address: event.address,
@@ -213,12 +240,14 @@ impl Model {
         }
     }
 
+    #[inline(always)]
     fn allocated(&mut self, event: &Event) {
         self.heap_mut(event.domain).allocated(event.seq, event.time_ns, event.size);
         self.site_mut(event.domain, event.site).acquire(event.size);
         self.outstanding.insert(self.held(event));
     }
 
+    #[inline(always)]
     fn freed(&mut self, event: &Event) {
         self.heap_mut(event.domain).freed(event.seq, event.time_ns, event.size);
         // Attribute to the allocating site, which the model remembers even if
@@ -227,10 +256,12 @@ impl Model {
         self.site_mut(event.domain, site).release(event.size);
     }
 
+    #[inline(always)]
     fn heap_mut(&mut self, domain: Domain) -> &mut HeapModel {
         &mut self.heaps[domain.index()]
     }
 
+    #[inline(always)]
     fn site_mut(&mut self, domain: Domain, site: Option<Site>) -> &mut BlockCounts {
         self.sites.counts_mut(domain, site)
     }
@@ -242,6 +273,7 @@ impl Model {
         self.anomalies.push(anomaly);
     }
 
+    #[inline(always)]
     fn changed(&mut self) {
         self.revision += 1;
         if self.listed_outstanding.get().is_some() {

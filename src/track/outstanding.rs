@@ -61,13 +61,13 @@ impl OutstandingBlocks {
     }
 
     /// Lets go of the block at `address`, if one is held there.
-    #[inline]
+    #[inline(always)]
     pub fn remove(&mut self, address: u64) -> Option<OutstandingBlock> {
         let place = self.place_of.remove(address)?;
         Some(self.vacate(place))
     }
 
-    #[inline]
+    #[inline(always)]
     fn vacate(&mut self, place: u64) -> OutstandingBlock {
         let offset = (place - self.first_place) as usize;
         self.live[offset / WORD] &= !(1 << (offset % WORD));
