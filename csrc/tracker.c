@@ -401,7 +401,7 @@ static void announce_thread(shard *s, uint32_t thread) {
 
 /* Writes and publishes one event. It takes a second slot when it has a
  * related block, a size past 48 bits or a thread other than the ring's. */
-static inline void emit_event(shard *s, uint64_t ticks, uint8_t kind, uint8_t domain,
+static __attribute__((noinline)) void emit_event(shard *s, uint64_t ticks, uint8_t kind, uint8_t domain,
                               uintptr_t address, size_t size, uint32_t site, uint32_t related_site,
                               bool related, uintptr_t related_address, size_t related_size) {
     uint32_t me = thread_id();
@@ -439,9 +439,25 @@ static inline void emit_event(shard *s, uint64_t ticks, uint8_t kind, uint8_t do
     ring_publish(s, slots);
 }
 
-static inline void emit(shard *s, uint64_t ticks, uint8_t kind, uint8_t domain, uintptr_t address,
-                        size_t size, uint32_t site, uint32_t related_site) {
-    emit_event(s, ticks, kind, domain, address, size, site, related_site, false, 0, 0);
+/* An event with no related block: in line when it fits one slot of a ring
+ * with room, as nearly every allocation's and free's does. */
+static inline __attribute__((always_inline)) void emit(shard *s, uint64_t ticks, uint8_t kind,
+                                                       uint8_t domain, uintptr_t address, size_t size,
+                                                       uint32_t site, uint32_t related_site) {
+    uint64_t capacity = s->ring_mask + 1;
+    if (thread_id() != s->ring_thread || size > RECORD_SIZE_MASK ||
+        s->head + 1 - s->cached_tail > capacity) {
+        emit_event(s, ticks, kind, domain, address, size, site, related_site, false, 0, 0);
+        return;
+    }
+    record *target = &s->ring[s->head & s->ring_mask].event;
+    target->ticks = ticks;
+    target->address = address;
+    target->packed = size | ((uint64_t)kind << RECORD_KIND_SHIFT) | ((uint64_t)domain << RECORD_DOMAIN_SHIFT);
+    target->site = site;
+    target->related_site = related_site;
+    s->events_recorded++;
+    ring_publish(s, 1);
 }
 
 /* An anomaly: `site` is where it happened, `related_site` who allocated (or
@@ -1111,8 +1127,9 @@ static bool fits_a_slab(const fs_tracker *t, size_t size) {
 }
 
 /* Makes a reserved slot live, under its shard's lock. */
-static void slot_go_live(fs_tracker *t, shard *s, slot_ref slot, const char *site,
-                         uint64_t ticks) {
+static inline __attribute__((always_inline)) void slot_go_live(fs_tracker *t, shard *s,
+                                                                slot_ref slot, const char *site,
+                                                                uint64_t ticks) {
     slot_meta *m = &slot.slab->meta[slot.index];
     uintptr_t user = slot_address(slot.slab, slot.index);
     canary_write(user, m->size);
@@ -1128,7 +1145,8 @@ static void count_allocation(shard *s, uint8_t domain, size_t size) {
     counts->live_bytes += size;
 }
 
-static void *allocate_in(fs_tracker *t, size_t size, const char *site) {
+static inline __attribute__((always_inline)) void *allocate_in(fs_tracker *t, size_t size,
+                                                                 const char *site) {
     if (!t || size > MAX_BLOCK_BYTES) {
         return NULL;
     }
@@ -1331,7 +1349,8 @@ static bool take_c_block(fs_tracker *t, uintptr_t user, const char *site, taken_
 
 /* The common free: a live slab block at its start. Releases it under its
  * owner's lock and returns true; anything else returns false untouched. */
-static inline bool free_live_slot(fs_tracker *t, slab *b, uintptr_t user, const char *site) {
+static inline __attribute__((always_inline)) bool free_live_slot(fs_tracker *t, slab *b,
+                                                                  uintptr_t user, const char *site) {
     shard *o = slab_owner(b);
     shard_lock(o);
     uint32_t index = slot_index(b, user);

@@ -505,14 +505,12 @@ typedef struct slot_ref {
     uint32_t index;
 } slot_ref;
 
-/* A slot for `size` bytes (at most MAX_SLAB_BLOCK) from shard s's slabs,
- * RESERVED and its size set; no slab when the region is used up. Under s's
- * lock. */
-slot_ref tracker_slab_reserve(fs_tracker *t, shard *s, size_t size);
-/* Puts a slot back on its slab's free list as `state` (SLOT_FREE after a
- * quarantine, SLOT_UNUSED for a reservation never handed out). Under the
- * owner's lock. */
-void tracker_slab_put_back(slab *b, uint32_t index, uint8_t state);
+/* Makes another slab of class c current for shard s: one with free slots,
+ * or a new one; NULL when the region is used up. */
+slab *tracker_slab_refill(fs_tracker *t, shard *s, unsigned c);
+/* Files slab b, which has a free slot again and is not current, among its
+ * owner's partial slabs. */
+void tracker_slab_file_partial(slab *b);
 
 /* The handed-out slab holding `address`, or NULL: outside the region, or in
  * a part of it no shard has taken. Reads only the tracker's own tables. */
@@ -538,6 +536,65 @@ static inline uint32_t slot_index(const slab *b, uintptr_t address) {
 
 static inline uintptr_t slot_address(const slab *b, uint32_t index) {
     return b->base + (uintptr_t)index * b->stride;
+}
+
+/* The smallest size class whose stride holds `bytes` (at most
+ * MAX_SLAB_STRIDE): strides of 16 to 128 bytes in steps of 16, then four
+ * per doubling (class_stride in tracker_slabs.c). */
+static inline unsigned slab_class_of(size_t bytes) {
+    if (bytes <= 128) {
+        return bytes == 0 ? 0 : (unsigned)((bytes - 1) >> 4);
+    }
+    size_t n = bytes - 1;
+    unsigned top = 63u - (unsigned)__builtin_clzll(n);
+    return 8u + (top - 7u) * 4u + (unsigned)((n >> (top - 2u)) & 3u);
+}
+
+/* The two steps of every slab block's life, in line in the tracker's
+ * allocation and free (a call each was a tenth of a recorded pair's
+ * instructions); a slab running out, or back to a free slot, goes out of
+ * line. */
+
+/* A slot for `size` bytes (at most MAX_SLAB_BLOCK) from shard s's slabs,
+ * RESERVED and its size set; no slab when the region is used up. Under s's
+ * lock. */
+static inline slot_ref tracker_slab_reserve(fs_tracker *t, shard *s, size_t size) {
+    unsigned c = slab_class_of(size + CANARY_BYTES);
+    slab *b = s->current[c];
+    if (!b || (b->free_head == 0 && b->fresh == b->slot_count)) {
+        b = tracker_slab_refill(t, s, c);
+        if (!b) {
+            return (slot_ref){.slab = NULL};
+        }
+    }
+    uint32_t index;
+    if (b->free_head) {
+        /* The most recently released slot first: its memory is warm. */
+        index = b->free_head - 1u;
+        b->free_head = b->meta[index].next_free;
+    } else {
+        index = b->fresh++;
+    }
+    b->in_use++;
+    slot_meta *m = &b->meta[index];
+    m->size = (uint32_t)size;
+    m->state = SLOT_RESERVED;
+    m->flags = 0;
+    return (slot_ref){.slab = b, .index = index};
+}
+
+/* Puts a slot back on its slab's free list as `state` (SLOT_FREE after a
+ * quarantine, SLOT_UNUSED for a reservation never handed out). Under the
+ * owner's lock. */
+static inline void tracker_slab_put_back(slab *b, uint32_t index, uint8_t state) {
+    slot_meta *m = &b->meta[index];
+    m->state = state;
+    m->next_free = b->free_head;
+    b->free_head = (uint16_t)(index + 1u);
+    b->in_use--;
+    if (slab_owner(b)->current[b->size_class] != b && !b->partial) {
+        tracker_slab_file_partial(b);
+    }
 }
 
 #endif

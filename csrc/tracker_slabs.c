@@ -22,16 +22,6 @@ static const uint32_t class_stride[SLAB_CLASSES] = {
     2560, 3072, 3584, 4096, 5120, 6144, 7168, 8192, 10240, 12288, 14336, 16384,
 };
 
-/* The smallest class whose stride holds `bytes` (at most MAX_SLAB_STRIDE). */
-static unsigned class_of(size_t bytes) {
-    if (bytes <= 128) {
-        return bytes == 0 ? 0 : (unsigned)((bytes - 1) >> 4);
-    }
-    size_t n = bytes - 1;
-    unsigned top = 63u - (unsigned)__builtin_clzll(n);
-    return 8u + (top - 7u) * 4u + (unsigned)((n >> (top - 2u)) & 3u);
-}
-
 static size_t meta_bytes(size_t slots) {
     size_t bytes = slots * sizeof(slot_meta);
     return (bytes + 4095) & ~(size_t)4095;
@@ -104,8 +94,7 @@ static slab *slab_new(fs_tracker *t, shard *s, unsigned c) {
     return b;
 }
 
-/* Makes another slab of class c current: one with free slots, or a new one. */
-static slab *refill(fs_tracker *t, shard *s, unsigned c) {
+slab *tracker_slab_refill(fs_tracker *t, shard *s, unsigned c) {
     slab *b = s->partial[c];
     if (b) {
         s->partial[c] = b->next_partial;
@@ -119,42 +108,10 @@ static slab *refill(fs_tracker *t, shard *s, unsigned c) {
     return b;
 }
 
-slot_ref tracker_slab_reserve(fs_tracker *t, shard *s, size_t size) {
-    unsigned c = class_of(size + CANARY_BYTES);
-    slab *b = s->current[c];
-    if (!b || (b->free_head == 0 && b->fresh == b->slot_count)) {
-        b = refill(t, s, c);
-        if (!b) {
-            return (slot_ref){.slab = NULL};
-        }
-    }
-    uint32_t index;
-    if (b->free_head) {
-        /* The most recently released slot first: its memory is warm. */
-        index = b->free_head - 1u;
-        b->free_head = b->meta[index].next_free;
-    } else {
-        index = b->fresh++;
-    }
-    b->in_use++;
-    slot_meta *m = &b->meta[index];
-    m->size = (uint32_t)size;
-    m->state = SLOT_RESERVED;
-    m->flags = 0;
-    return (slot_ref){.slab = b, .index = index};
-}
-
-void tracker_slab_put_back(slab *b, uint32_t index, uint8_t state) {
-    slot_meta *m = &b->meta[index];
-    m->state = state;
-    m->next_free = b->free_head;
-    b->free_head = (uint16_t)(index + 1u);
-    b->in_use--;
+void tracker_slab_file_partial(slab *b) {
     shard *s = slab_owner(b);
     unsigned c = b->size_class;
-    if (s->current[c] != b && !b->partial) {
-        b->next_partial = s->partial[c];
-        s->partial[c] = b;
-        b->partial = true;
-    }
+    b->next_partial = s->partial[c];
+    s->partial[c] = b;
+    b->partial = true;
 }
