@@ -62,12 +62,10 @@ static const record *record_at(const ring_view *v, uint64_t position) {
 }
 
 /* Takes the ring's thread from every mark at or before `position`. */
-static void follow_thread_marks(ring_view *v, uint64_t position) {
-    ring_control *control = v->control;
+static void follow_thread_marks(ring_control *control, ring_reader *reader, uint64_t position) {
     uint64_t read = atomic_load_explicit(&control->marks_read, memory_order_relaxed);
-    while (read < v->reader->marks_visible &&
-           control->thread_marks[read % THREAD_MARKS].position <= position) {
-        v->reader->thread = control->thread_marks[read % THREAD_MARKS].thread;
+    while (read < reader->marks_visible && control->thread_marks[read % THREAD_MARKS].position <= position) {
+        reader->thread = control->thread_marks[read % THREAD_MARKS].thread;
         read++;
     }
     atomic_store_explicit(&control->marks_read, read, memory_order_release);
@@ -123,7 +121,7 @@ static inline __attribute__((always_inline)) void take_event(reader *rd, ring_vi
                                                              uint64_t *position, event_sink sink,
                                                              size_t index) {
     if (atomic_load_explicit(&v->control->marks_read, memory_order_relaxed) != v->reader->marks_visible) {
-        follow_thread_marks(v, *position);
+        follow_thread_marks(v->control, v->reader, *position);
     }
     const record *r = record_at(v, *position);
     /* The ring was written long enough ago to have left the near caches. */
@@ -174,12 +172,17 @@ static inline __attribute__((always_inline)) size_t merge_round(reader *rd, even
     size_t taken = 0;
     *held_back = false;
     if (pending_count == 1) {
-        /* One ring has events: nothing to order against. */
+        /* One ring has events: nothing to order against. The view and the
+         * end are copied where the stores of the events cannot reach them,
+         * so they are not read again for every event. */
         unsigned i = pending[0];
-        ring_view *v = &views[i];
-        while (taken < max_events && position[i] != v->reader->second_snapshot) {
-            take_event(rd, v, &position[i], out, taken++);
+        ring_view v = views[i];
+        uint64_t end = v.reader->second_snapshot;
+        uint64_t at = position[i];
+        while (taken < max_events && at != end) {
+            take_event(rd, &v, &at, out, taken++);
         }
+        position[i] = at;
     } else {
         while (taken < max_events && pending_count > 0) {
             /* The ring with the earliest next event, and the next-earliest

@@ -636,7 +636,7 @@ static void *adopted(fs_tracker *t, void *ptr, size_t size, const char *site) {
 
 /* The site an allocation is named by: its return address, or with
  * --stack its call stack. */
-static const char *site_of(const char *return_address) {
+static inline __attribute__((always_inline)) const char *site_of(const char *return_address) {
     name_module_of(return_address);
     if (stack_depth == 0) {
         return return_address;
@@ -652,7 +652,8 @@ static const char *site_of(const char *return_address) {
 /* A new block for a recorded call: guarded with --guard; else from the
  * tracker (its slabs, or glibc for a large block, recorded as it is
  * made); glibc's when aligned past a slot's alignment. */
-static void *allocated(fs_tracker *t, size_t size, size_t alignment, const char *return_address) {
+static inline __attribute__((always_inline)) void *allocated(fs_tracker *t, size_t size, size_t alignment,
+                                                              const char *return_address) {
     const char *site = site_of(return_address);
     void *ptr;
     if (guarding) {
@@ -681,7 +682,7 @@ static bool glibc_made_unrecorded(void *ptr) {
 /* A free is named by its return address alone, even with --stack: a
  * stack per free would double the cost, and the free's own line is what a
  * foreign or double free report needs. */
-static void released(fs_tracker *t, void *ptr, const char *site) {
+static inline __attribute__((always_inline)) void released(fs_tracker *t, void *ptr, const char *site) {
     name_module_of(site);
     int result;
     KEEP_ERRNO(result = tracker_release(t, ptr, site); report_damage(t, site));

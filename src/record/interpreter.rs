@@ -16,7 +16,7 @@ use super::trace::TraceWriter;
 use crate::ffi::record_channel::{CRASH_STACK_OVERFLOW, Channel, STACK_TAG, SiteAddresses, StackTable};
 use crate::ffi::{Domain, Event, EventKind, Site, sys};
 use crate::scenarios::isolated::signal_label;
-use crate::track::{Anomaly, Model};
+use crate::track::{Anomaly, BlockChange, Model};
 
 /// Frames a crash's or a leak's message lists.
 const FRAMES_SHOWN: usize = 8;
@@ -168,32 +168,88 @@ impl Interpreter {
     pub fn apply(&mut self, raw: &sys::fs_id_event, sites: &SiteAddresses, stacks: &StackTable, model: &mut Model) {
         let site = self.brief(raw.site, sites, stacks);
         let allocated = (raw.related_site != 0).then(|| self.brief(raw.related_site, sites, stacks));
-        let mut event = Event::recorded(raw, Some(site.site), allocated.as_ref().map(|s| s.site));
-        match event.kind {
-            EventKind::Alloc => {
-                event.domain = domain_of(site.heap);
+        // An allocation or a free reaches the model as a `BlockChange`, kept
+        // in registers; a whole `Event` is made only for the trace, an
+        // anomaly or the other kinds.
+        let block = |domain| BlockChange {
+            seq: raw.seq,
+            time_ns: raw.time_ns,
+            address: raw.address,
+            size: raw.size,
+            domain,
+            site: Some(site.site),
+        };
+        match raw.kind {
+            sys::FS_EVENT_ALLOC => {
+                let domain = domain_of(site.heap);
                 self.uncertain_blocks += u64::from(site.heap == Heap::Uncertain);
                 if site.in_c_runtime {
                     self.runtime_sites.insert(site.site);
                 }
-            }
-            EventKind::Free => {
-                let owner = allocated.as_ref().map_or(Heap::Uncertain, |a| a.heap);
-                event.domain = domain_of(owner);
-                if let Some(anomaly) = foreign_free(owner, site.heap, &event) {
-                    self.push(anomaly, model);
+                if self.trace.is_some() {
+                    self.write_trace(raw, domain, site, allocated);
                 }
+                model.allocate(block(domain));
             }
-            EventKind::Realloc => {
-                // A realloc keeps the block's heap; the new block is named for the realloc's site.
-                let owner = allocated.as_ref().map_or(site.heap, |a| a.heap);
-                event.domain = domain_of(owner);
-            }
-            _ => {
-                if !self.apply_rare(&mut event, raw, allocated, sites, stacks, model) {
-                    return;
+            sys::FS_EVENT_FREE => {
+                let owner = allocated.map_or(Heap::Uncertain, |a| a.heap);
+                let domain = domain_of(owner);
+                if crossed_heaps(owner, site.heap) {
+                    self.foreign_free(raw, owner, site, allocated, model);
                 }
+                if self.trace.is_some() {
+                    self.write_trace(raw, domain, site, allocated);
+                }
+                model.free(block(domain));
             }
+            _ => self.apply_other(raw, site, allocated, sites, stacks, model),
+        }
+    }
+
+    /// Out of line: every free asks whether it crossed heaps, and almost none has.
+    #[cold]
+    #[inline(never)]
+    fn foreign_free(
+        &mut self,
+        raw: &sys::fs_id_event,
+        owner: Heap,
+        site: Brief,
+        allocated: Option<Brief>,
+        model: &mut Model,
+    ) {
+        let free =
+            Event { domain: domain_of(owner), ..Event::recorded(raw, Some(site.site), allocated.map(|a| a.site)) };
+        self.push(foreign_free_anomaly(owner, &free), model);
+    }
+
+    /// Out of line: the event as the trace keeps it.
+    #[cold]
+    #[inline(never)]
+    fn write_trace(&mut self, raw: &sys::fs_id_event, domain: Domain, site: Brief, allocated: Option<Brief>) {
+        let event = Event { domain, ..Event::recorded(raw, Some(site.site), allocated.map(|a| a.site)) };
+        if let Some(trace) = &mut self.trace {
+            trace.event(&event);
+        }
+    }
+
+    /// The events that are neither an allocation nor a free, out of line.
+    #[inline(never)]
+    fn apply_other(
+        &mut self,
+        raw: &sys::fs_id_event,
+        site: Brief,
+        allocated: Option<Brief>,
+        sites: &SiteAddresses,
+        stacks: &StackTable,
+        model: &mut Model,
+    ) {
+        let mut event = Event::recorded(raw, Some(site.site), allocated.map(|a| a.site));
+        if event.kind == EventKind::Realloc {
+            // A realloc keeps the block's heap; the new block is named for the realloc's site.
+            let owner = allocated.map_or(site.heap, |a| a.heap);
+            event.domain = domain_of(owner);
+        } else if !self.apply_rare(&mut event, raw, allocated, sites, stacks, model) {
+            return;
         }
         if let Some(trace) = &mut self.trace {
             trace.event(&event);
@@ -201,11 +257,9 @@ impl Interpreter {
         model.apply(&event);
     }
 
-    /// The events that are neither an allocation nor a free: kept out of
-    /// line, so that every allocation's and free's work stays small. False
-    /// when the event is not the model's.
+    /// The events that are neither an allocation, a free nor a realloc.
+    /// False when the event is not the model's.
     #[cold]
-    #[inline(never)]
     fn apply_rare(
         &mut self,
         event: &mut Event,
@@ -470,14 +524,12 @@ fn is_startup_or_runtime(name: &str) -> bool {
 
 /// A Rust block freed by a direct call to C's free, or a C block freed on
 /// the Rust allocator's path.
-fn foreign_free(owner: Heap, freed_by: Heap, free: &Event) -> Option<Anomaly> {
-    let crossed = matches!((owner, freed_by), (Heap::Rust, Heap::C) | (Heap::C, Heap::Rust));
-    crossed.then(|| foreign_free_anomaly(owner, free))
+/// Whether a block of `owner`'s went to the other heap's free.
+fn crossed_heaps(owner: Heap, freed_by: Heap) -> bool {
+    matches!((owner, freed_by), (Heap::Rust, Heap::C) | (Heap::C, Heap::Rust))
 }
 
-/// Out of line: every free asks whether it crossed heaps, and almost none has.
-#[cold]
-#[inline(never)]
+/// The anomaly of a block freed by the other heap's free.
 fn foreign_free_anomaly(owner: Heap, free: &Event) -> Anomaly {
     let event = Event {
         kind: EventKind::ForeignFree,

@@ -34,6 +34,34 @@ pub use source::EventSource;
 /// the same whether a program holds ten thousand blocks or ten million.
 pub const OUTSTANDING_LISTED: usize = 10_000;
 
+/// An allocation or a free, the two kinds nearly every event is: what the
+/// model needs of one, handed over by a reader without building an [`Event`].
+#[derive(Debug, Clone, Copy)]
+pub struct BlockChange {
+    pub seq: u64,
+    pub time_ns: u64,
+    pub address: u64,
+    pub size: u64,
+    pub domain: Domain,
+    /// Where an allocation was made; a free's is not needed (the model
+    /// remembers each block's).
+    pub site: Option<Site>,
+}
+
+impl BlockChange {
+    #[inline(always)]
+    fn of(event: &Event) -> BlockChange {
+        BlockChange {
+            seq: event.seq,
+            time_ns: event.time_ns,
+            address: event.address,
+            size: event.size,
+            domain: event.domain,
+            site: event.site,
+        }
+    }
+}
+
 /// A block the model holds as live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutstandingBlock {
@@ -190,20 +218,54 @@ impl Model {
     /// allocations and frees stay in line, the other kinds go out of it.
     #[inline(always)]
     pub fn apply(&mut self, event: &Event) {
-        self.changed();
-        self.events_applied += 1;
         match event.kind {
-            EventKind::Alloc => self.allocated(event),
-            EventKind::Free => self.freed(event),
+            EventKind::Alloc => self.allocate(BlockChange::of(event)),
+            EventKind::Free => self.free(BlockChange::of(event)),
             _ => self.apply_other(event),
         }
+    }
+
+    /// An allocation, as a reader hands it over without a whole [`Event`].
+    #[inline(always)]
+    pub fn allocate(&mut self, block: BlockChange) {
+        self.changed();
+        self.events_applied += 1;
+        self.heap_mut(block.domain).allocated(block.seq, block.time_ns, block.size);
+        self.site_mut(block.domain, block.site).acquire(block.size);
+        let held = OutstandingBlock {
+            address: block.address,
+            size: block.size,
+            domain: block.domain,
+            site: block.site,
+            step: self.current_step,
+            seq: block.seq,
+        };
+        self.outstanding.insert(held);
+    }
+
+    /// A free, as a reader hands it over without a whole [`Event`].
+    #[inline(always)]
+    pub fn free(&mut self, block: BlockChange) {
+        self.changed();
+        self.events_applied += 1;
+        self.heap_mut(block.domain).freed(block.seq, block.time_ns, block.size);
+        // Attribute to the allocating site, which the model remembers even if
+        // the event did not say it.
+        let site = self.outstanding.remove(block.address).and_then(|b| b.site);
+        self.site_mut(block.domain, site).release(block.size);
     }
 
     #[inline(never)]
     fn apply_other(&mut self, event: &Event) {
         match event.kind {
-            EventKind::Alloc => self.allocated(event),
-            EventKind::Free => self.freed(event),
+            // `apply` takes these in line.
+            EventKind::Alloc => return self.allocate(BlockChange::of(event)),
+            EventKind::Free => return self.free(BlockChange::of(event)),
+            _ => {}
+        }
+        self.changed();
+        self.events_applied += 1;
+        match event.kind {
             EventKind::Realloc => {
                 self.heap_mut(event.domain).moved(event.seq, event.time_ns, event.related_size, event.size);
                 let site = self.outstanding.remove(event.related_address).and_then(|b| b.site);
@@ -227,8 +289,7 @@ impl Model {
         }
     }
 
-    /// The block an allocation (or a realloc) made.
-    #[inline(always)]
+    /// The block a realloc made.
     fn held(&self, event: &Event) -> OutstandingBlock {
         OutstandingBlock {
             address: event.address,
@@ -238,22 +299,6 @@ impl Model {
             step: self.current_step,
             seq: event.seq,
         }
-    }
-
-    #[inline(always)]
-    fn allocated(&mut self, event: &Event) {
-        self.heap_mut(event.domain).allocated(event.seq, event.time_ns, event.size);
-        self.site_mut(event.domain, event.site).acquire(event.size);
-        self.outstanding.insert(self.held(event));
-    }
-
-    #[inline(always)]
-    fn freed(&mut self, event: &Event) {
-        self.heap_mut(event.domain).freed(event.seq, event.time_ns, event.size);
-        // Attribute to the allocating site, which the model remembers even if
-        // the event did not say it.
-        let site = self.outstanding.remove(event.address).and_then(|b| b.site);
-        self.site_mut(event.domain, site).release(event.size);
     }
 
     #[inline(always)]
