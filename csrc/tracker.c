@@ -399,6 +399,21 @@ static void announce_thread(shard *s, uint32_t thread) {
     s->ring_thread = thread;
 }
 
+/* Writes an event's first slot. Field by field: a record built on the
+ * stack and copied whole is read back with wide loads the narrow stores
+ * cannot forward to. */
+static inline __attribute__((always_inline)) void write_record(record *target, uint64_t ticks, uint8_t kind,
+                                                               uint8_t domain, uintptr_t address, size_t size,
+                                                               uint32_t site, uint32_t related_site,
+                                                               bool extended) {
+    target->ticks = ticks;
+    target->address = address;
+    target->packed = (size & RECORD_SIZE_MASK) | ((uint64_t)kind << RECORD_KIND_SHIFT) |
+                     ((uint64_t)domain << RECORD_DOMAIN_SHIFT) | (extended ? RECORD_EXTENDED : 0);
+    target->site = site;
+    target->related_site = related_site;
+}
+
 /* Writes and publishes one event. It takes a second slot when it has a
  * related block, a size past 48 bits or a thread other than the ring's. */
 static __attribute__((noinline)) void emit_event(shard *s, uint64_t ticks, uint8_t kind, uint8_t domain,
@@ -418,15 +433,7 @@ static __attribute__((noinline)) void emit_event(shard *s, uint64_t ticks, uint8
                               memory_order_relaxed);
         return;
     }
-    /* Field by field: a record built on the stack and copied whole is read
-     * back with wide loads the narrow stores cannot forward to. */
-    target->event.ticks = ticks;
-    target->event.address = address;
-    target->event.packed = (size & RECORD_SIZE_MASK) | ((uint64_t)kind << RECORD_KIND_SHIFT) |
-                           ((uint64_t)domain << RECORD_DOMAIN_SHIFT) |
-                           (extended ? RECORD_EXTENDED : 0);
-    target->event.site = site;
-    target->event.related_site = related_site;
+    write_record(&target->event, ticks, kind, domain, address, size, site, related_site, extended);
     if (extended) {
         record_extension *extension = &s->ring[(s->head + 1) & s->ring_mask].extension;
         extension->related_address = related_address;
@@ -450,12 +457,8 @@ static inline __attribute__((always_inline)) void emit(shard *s, uint64_t ticks,
         emit_event(s, ticks, kind, domain, address, size, site, related_site, false, 0, 0);
         return;
     }
-    record *target = &s->ring[s->head & s->ring_mask].event;
-    target->ticks = ticks;
-    target->address = address;
-    target->packed = size | ((uint64_t)kind << RECORD_KIND_SHIFT) | ((uint64_t)domain << RECORD_DOMAIN_SHIFT);
-    target->site = site;
-    target->related_site = related_site;
+    write_record(&s->ring[s->head & s->ring_mask].event, ticks, kind, domain, address, size, site,
+                 related_site, false);
     s->events_recorded++;
     ring_publish(s, 1);
 }

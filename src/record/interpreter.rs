@@ -217,8 +217,7 @@ impl Interpreter {
         allocated: Option<Brief>,
         model: &mut Model,
     ) {
-        let free =
-            Event { domain: domain_of(owner), ..Event::recorded(raw, Some(site.site), allocated.map(|a| a.site)) };
+        let free = Event { domain: domain_of(owner), ..whole_event(raw, site, allocated) };
         self.push(foreign_free_anomaly(owner, &free), model);
     }
 
@@ -226,7 +225,7 @@ impl Interpreter {
     #[cold]
     #[inline(never)]
     fn write_trace(&mut self, raw: &sys::fs_id_event, domain: Domain, site: Brief, allocated: Option<Brief>) {
-        let event = Event { domain, ..Event::recorded(raw, Some(site.site), allocated.map(|a| a.site)) };
+        let event = Event { domain, ..whole_event(raw, site, allocated) };
         if let Some(trace) = &mut self.trace {
             trace.event(&event);
         }
@@ -243,7 +242,7 @@ impl Interpreter {
         stacks: &StackTable,
         model: &mut Model,
     ) {
-        let mut event = Event::recorded(raw, Some(site.site), allocated.map(|a| a.site));
+        let mut event = whole_event(raw, site, allocated);
         if event.kind == EventKind::Realloc {
             // A realloc keeps the block's heap; the new block is named for the realloc's site.
             let owner = allocated.map_or(site.heap, |a| a.heap);
@@ -524,6 +523,11 @@ fn is_startup_or_runtime(name: &str) -> bool {
 
 /// A Rust block freed by a direct call to C's free, or a C block freed on
 /// the Rust allocator's path.
+/// A raw event as the model's `Event`, named by its sites' briefs.
+fn whole_event(raw: &sys::fs_id_event, site: Brief, allocated: Option<Brief>) -> Event {
+    Event::recorded(raw, Some(site.site), allocated.map(|a| a.site))
+}
+
 /// Whether a block of `owner`'s went to the other heap's free.
 fn crossed_heaps(owner: Heap, freed_by: Heap) -> bool {
     matches!((owner, freed_by), (Heap::Rust, Heap::C) | (Heap::C, Heap::Rust))

@@ -5,7 +5,7 @@
 // Every event of a run or a recording passes through the model's counts,
 // series and outstanding blocks: their steps are forced in line into the
 // readers' loops, where a call per step was a quarter of a recording
-// reader's instructions (BENCHMARKS.md, "The reader").
+// reader's instructions (BENCHMARKS.md, "Every event's steps in line").
 #![expect(clippy::inline_always, reason = "measured: each event's steps in line, see above")]
 
 pub mod accounting;
