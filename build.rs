@@ -104,6 +104,12 @@ fn main() {
             .warnings_into_errors(true);
         if target_os == "linux" {
             build.define("_GNU_SOURCE", None);
+            // These objects only ever join executables, which Rust links as
+            // position-independent executables: -fPIE lets the compiler reach
+            // the tracker's globals and thread-locals directly, where -fPIC
+            // goes through the GOT (about 20 of a tracked pair's 620
+            // instructions, BENCHMARKS.md).
+            build.pic(false).flag("-fPIE");
         }
         build
     };

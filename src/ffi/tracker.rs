@@ -144,6 +144,13 @@ impl Tracker {
 
     /// As `drain_with`, for at most `max` events; the rest stay in the ring.
     pub fn drain_at_most(&self, max: usize, mut visit: impl FnMut(&Event)) -> usize {
+        self.drain_raw_at_most(max, |raw| visit(&Event::from_raw(raw)))
+    }
+
+    /// As `drain_at_most`, handing each event over as the C side wrote it,
+    /// so that a reader that needs only some fields (the model, for an
+    /// allocation or a free) builds no whole [`Event`].
+    pub(crate) fn drain_raw_at_most(&self, max: usize, mut visit: impl FnMut(&sys::fs_event)) -> usize {
         let mut batch = self.reader.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut total = 0;
         loop {
@@ -158,7 +165,7 @@ impl Tracker {
                 taken
             };
             for raw in batch.iter() {
-                visit(&Event::from_raw(raw));
+                visit(raw);
             }
             total += taken;
             if taken < wanted || total == max {

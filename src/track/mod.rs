@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rustc_hash::FxHashMap;
 
-use crate::ffi::{Domain, Event, EventKind, Site, Tracker};
+use crate::ffi::{Domain, Event, EventKind, Site, Tracker, sys};
 use outstanding::OutstandingBlocks;
 
 pub use anomaly::{Anomaly, AnomalyKind};
@@ -222,6 +222,26 @@ impl Model {
             EventKind::Alloc => self.allocate(BlockChange::of(event)),
             EventKind::Free => self.free(BlockChange::of(event)),
             _ => self.apply_other(event),
+        }
+    }
+
+    /// An event as the tracker in this process hands it over: an allocation
+    /// or a free goes in as a [`BlockChange`] read straight from it, and
+    /// only the other kinds become a whole [`Event`].
+    #[inline(always)]
+    pub(crate) fn apply_drained(&mut self, raw: &sys::fs_event) {
+        let block = || BlockChange {
+            seq: raw.seq,
+            time_ns: raw.time_ns,
+            address: raw.address,
+            size: raw.size,
+            domain: Domain::from_raw(raw.domain),
+            site: Site::from_raw(raw.site),
+        };
+        match raw.kind {
+            sys::FS_EVENT_ALLOC => self.allocate(block()),
+            sys::FS_EVENT_FREE => self.free(block()),
+            _ => self.apply_other(&Event::from_raw(raw)),
         }
     }
 

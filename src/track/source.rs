@@ -38,7 +38,7 @@ const FEED_BATCH: usize = 65_536;
 /// shared with the threads that allocate into it feeds a model too.
 impl EventSource for &Tracker {
     fn feed(&mut self, model: &mut Model, max: usize) -> usize {
-        let applied = self.drain_at_most(max, |event| model.apply(event));
+        let applied = self.drain_raw_at_most(max, |raw| model.apply_drained(raw));
         model.set_dropped_events(self.counts().events_dropped);
         applied
     }
