@@ -7,8 +7,6 @@
 //! through a small index, and a bitmap of the live ones lets a listing pass
 //! a long run of freed blocks a word at a time.
 
-use std::collections::VecDeque;
-
 use super::OutstandingBlock;
 use super::address_map::AddressMap;
 
@@ -20,14 +18,24 @@ const HOLES_TOLERATED: usize = 4096;
 /// Places per word of the live bitmap.
 const WORD: usize = 64;
 
+/// Words of freed places let go at the front before they are shifted out
+/// of the vectors: shifting is a copy of everything after them, so it
+/// waits until they are at least as many as the words kept.
+const FRONT_WORDS_SHIFTED: usize = 64;
+
 #[derive(Debug, Default)]
 pub(super) struct OutstandingBlocks {
     /// Blocks in allocation order, live or freed since (`live` says which).
-    order: VecDeque<OutstandingBlock>,
+    /// Plain vectors, not deques: every event indexes them, and a deque's
+    /// index wraps. The front that was let go (`front` words) stays until
+    /// it is worth shifting out.
+    order: Vec<OutstandingBlock>,
     /// One bit per place of `order`, set while its block is live: a run of
-    /// freed places is skipped a word at a time. The first word always has
-    /// a live block or is the only one.
-    live: VecDeque<u64>,
+    /// freed places is skipped a word at a time. The first word kept
+    /// always has a live block or is the only one.
+    live: Vec<u64>,
+    /// Words of `live` (and their places in `order`) let go at the front.
+    front: usize,
     /// Where `order[0]` is among all the places ever handed out.
     first_place: u64,
     /// Each live block's place, by address.
@@ -51,9 +59,9 @@ impl OutstandingBlocks {
     pub fn insert(&mut self, block: OutstandingBlock) {
         let offset = self.order.len();
         if offset.is_multiple_of(WORD) {
-            self.live.push_back(0);
+            self.live.push(0);
         }
-        self.order.push_back(block);
+        self.order.push(block);
         self.live[offset / WORD] |= 1 << (offset % WORD);
         if let Some(replaced) = self.place_of.insert(block.address, self.first_place + offset as u64) {
             self.vacate(replaced);
@@ -81,38 +89,49 @@ impl OutstandingBlocks {
 
     /// A whole word of holes at the front, not the word being filled.
     fn front_word_empty(&self) -> bool {
-        self.live.len() > 1 && self.live[0] == 0
+        self.live.len() > self.front + 1 && self.live[self.front] == 0
     }
 
     fn too_many_holes(&self) -> bool {
         self.holes > HOLES_TOLERATED && self.holes > self.len()
     }
 
-    /// Gives back the front's words of holes, and closes every hole once
+    /// Places held, the front let go not counted.
+    #[cfg(test)]
+    fn places(&self) -> usize {
+        self.order.len() - self.front * WORD
+    }
+
+    /// Lets go of the front's words of holes, and closes every hole once
     /// there are many: out of line, as most frees leave a hole behind.
     #[inline(never)]
     fn tidy(&mut self) {
         while self.front_word_empty() {
-            self.live.pop_front();
-            self.order.drain(..WORD);
-            self.first_place += WORD as u64;
+            self.front += 1;
             self.holes -= WORD;
         }
         if self.too_many_holes() {
             self.compact();
+        } else if self.front >= FRONT_WORDS_SHIFTED && self.front >= self.live.len() - self.front {
+            self.live.drain(..self.front);
+            self.order.drain(..self.front * WORD);
+            self.first_place += (self.front * WORD) as u64;
+            self.front = 0;
         }
     }
 
     /// Closes every hole. More holes than live blocks were made since the
     /// last time, so each removal pays for its share.
     fn compact(&mut self) {
-        let kept: VecDeque<OutstandingBlock> = self.iter().copied().collect();
+        let kept: Vec<OutstandingBlock> = self.iter().copied().collect();
         self.live = (0..kept.len().div_ceil(WORD))
             .map(|word| {
                 let in_word = (kept.len() - word * WORD).min(WORD);
                 if in_word == WORD { u64::MAX } else { (1 << in_word) - 1 }
             })
             .collect();
+        self.first_place += (self.front * WORD) as u64;
+        self.front = 0;
         for (offset, block) in kept.iter().enumerate() {
             if let Some(place) = self.place_of.get_mut(block.address) {
                 *place = self.first_place + offset as u64;
@@ -124,10 +143,11 @@ impl OutstandingBlocks {
 
     /// Every block, oldest first.
     pub fn iter(&self) -> impl Iterator<Item = &OutstandingBlock> {
-        self.live
+        let front = self.front;
+        self.live[front..]
             .iter()
             .enumerate()
-            .flat_map(move |(word, &bits)| SetBits(bits).map(move |bit| &self.order[word * WORD + bit]))
+            .flat_map(move |(word, &bits)| SetBits(bits).map(move |bit| &self.order[(front + word) * WORD + bit]))
     }
 
     /// The oldest blocks, at most `count` of them. Runs of freed blocks
@@ -163,7 +183,7 @@ impl Iterator for SetBits {
 
 #[cfg(test)]
 mod tests {
-    use super::{HOLES_TOLERATED, OutstandingBlocks};
+    use super::{FRONT_WORDS_SHIFTED, HOLES_TOLERATED, OutstandingBlocks, WORD};
     use crate::ffi::Domain;
     use crate::track::OutstandingBlock;
 
@@ -226,10 +246,34 @@ mod tests {
             blocks.remove(address);
         }
         assert_eq!(blocks.len(), 1);
-        assert!(blocks.order.len() <= 2 * HOLES_TOLERATED + 2, "{} places", blocks.order.len());
+        assert!(blocks.places() <= 2 * HOLES_TOLERATED + 2, "{} places", blocks.places());
         assert_eq!(blocks.remove(0x8).map(|b| b.seq), Some(0), "found after every compaction");
-        assert!(blocks.order.len() < 64, "{} places", blocks.order.len());
+        assert!(blocks.places() < 64, "{} places", blocks.places());
         assert_eq!(blocks.iter().count(), 0);
+    }
+
+    #[test]
+    fn blocks_freed_in_the_order_they_came_are_shifted_out_at_the_front() {
+        const WINDOW: u64 = 1000;
+        let mut blocks = OutstandingBlocks::default();
+        for seq in 0..1_000_000 {
+            blocks.insert(block(0x10_0000 + seq * 16, seq));
+            if seq >= WINDOW {
+                assert!(blocks.remove(0x10_0000 + (seq - WINDOW) * 16).is_some());
+            }
+        }
+        let kept_words = WINDOW as usize / WORD + 2;
+        assert!(
+            blocks.order.len() <= 2 * (FRONT_WORDS_SHIFTED + kept_words) * WORD,
+            "{} places stored for {WINDOW} live blocks",
+            blocks.order.len()
+        );
+        let seqs: Vec<u64> = blocks.iter().map(|b| b.seq).collect();
+        assert_eq!(seqs, (1_000_000 - WINDOW..1_000_000).collect::<Vec<_>>());
+        for seq in 1_000_000 - WINDOW..1_000_000 {
+            assert_eq!(blocks.remove(0x10_0000 + seq * 16).map(|b| b.seq), Some(seq));
+        }
+        assert_eq!(blocks.len(), 0);
     }
 
     #[test]
