@@ -107,8 +107,8 @@ fn main() {
             // These objects only ever join executables, which Rust links as
             // position-independent executables: -fPIE lets the compiler reach
             // the tracker's globals and thread-locals directly, where -fPIC
-            // goes through the GOT (about 20 of a tracked pair's 620
-            // instructions, BENCHMARKS.md).
+            // goes through the GOT (about 20 instructions of a tracked pair,
+            // BENCHMARKS.md).
             build.pic(false).flag("-fPIE");
         }
         build

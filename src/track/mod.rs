@@ -1,6 +1,8 @@
 //! The model both heaps feed: events drained from the tracker become per-heap
 //! series, per-site statistics, the outstanding blocks and the anomaly list.
-//! Views read it; only [`Model::apply`] changes it.
+//! Views read it; only its `apply` family ([`Model::apply`], and for a
+//! reader's allocations and frees [`Model::allocate`] and [`Model::free`])
+//! changes it.
 
 // Every event of a run or a recording passes through the model's counts,
 // series and outstanding blocks: their steps are forced in line into the
