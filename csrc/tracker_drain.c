@@ -31,7 +31,7 @@
 typedef struct tick_scale {
     uint64_t ticks_at_start;
     uint64_t ns_at_start;
-    unsigned __int128 ns_per_tick_q32;
+    uint64_t ns_per_tick_q32; /* 32.32: a tick is far below 2^32 ns */
 } tick_scale;
 
 static tick_scale tick_scale_now(uint64_t ticks_at_start, uint64_t ns_at_start) {
@@ -39,8 +39,9 @@ static tick_scale tick_scale_now(uint64_t ticks_at_start, uint64_t ns_at_start) 
     uint64_t ticks_now = event_ticks();
     tick_scale scale = {.ticks_at_start = ticks_at_start, .ns_at_start = ns_at_start};
     if (!TICKS_ARE_NS && ticks_now > ticks_at_start && ns_now > ns_at_start) {
-        scale.ns_per_tick_q32 =
+        unsigned __int128 q32 =
             ((unsigned __int128)(ns_now - ns_at_start) << 32) / (ticks_now - ticks_at_start);
+        scale.ns_per_tick_q32 = q32 > UINT64_MAX ? UINT64_MAX : (uint64_t)q32;
     }
     return scale;
 }
@@ -61,17 +62,26 @@ static const record *record_at(const ring_view *v, uint64_t position) {
     return &v->slots[position & v->mask].event;
 }
 
-/* Takes the ring's thread from every mark at or before `position`. */
-static void follow_thread_marks(ring_control *control, ring_reader *reader, uint64_t position) {
+/* Takes the ring's thread from every mark at or before `position`, and
+ * returns the position of the next mark still to follow (UINT64_MAX if
+ * none is visible). */
+static uint64_t follow_thread_marks(ring_control *control, ring_reader *reader, uint64_t position) {
     uint64_t read = atomic_load_explicit(&control->marks_read, memory_order_relaxed);
     while (read < reader->marks_visible && control->thread_marks[read % THREAD_MARKS].position <= position) {
         reader->thread = control->thread_marks[read % THREAD_MARKS].thread;
         read++;
     }
     atomic_store_explicit(&control->marks_read, read, memory_order_release);
+    return read < reader->marks_visible ? control->thread_marks[read % THREAD_MARKS].position : UINT64_MAX;
 }
 
-/* What the reader keeps at hand for every event of one drain. */
+/* The position of the ring's next mark still to follow (UINT64_MAX if none). */
+static uint64_t next_thread_mark(const ring_control *control, const ring_reader *reader) {
+    uint64_t read = atomic_load_explicit(&control->marks_read, memory_order_relaxed);
+    return read < reader->marks_visible ? control->thread_marks[read % THREAD_MARKS].position : UINT64_MAX;
+}
+
+/* What the reader keeps for one drain. */
 typedef struct reader {
     ring_merge *merge;
     tick_scale scale;
@@ -79,26 +89,27 @@ typedef struct reader {
     const char **first_sites; /* the names of ids below SITE_CHUNK */
 } reader;
 
-static inline const char *reader_site(const reader *rd, uint32_t id) {
-    return id < SITE_CHUNK ? rd->first_sites[id] : site_name(rd->merge->sites, id);
+static inline const char *site_of(const char **first_sites, const site_registry *sites, uint32_t id) {
+    return id < SITE_CHUNK ? first_sites[id] : site_name(sites, id);
 }
 
 /*
- * Where a drain puts its events: named (`named`, fs_drain's) or with their
- * sites as ids (`ids`, a recording's reader). Exactly one is set, and each
- * drain passes its own as a constant to the always-inlined merge below, so
- * each gets a copy of it that writes only its own form.
+ * Where a drain puts its events: named (fs_drain's) or with their sites as
+ * ids (a recording's reader). Each drain passes its own `named` as a
+ * constant to the always-inlined merge below, so each gets a copy of it
+ * that writes only its own form.
  */
 typedef struct event_sink {
-    fs_event *named;
-    fs_id_event *ids;
+    bool named;
+    fs_event *events;
+    fs_id_event *id_events;
 } event_sink;
 
 /* The fields both forms share, from the record at `r` (and its extension). */
-#define WRITE_COMMON(out, rd, v, r, packed, extension)                                  \
+#define WRITE_COMMON(out, seq, scale, r, packed, extension, thread)                    \
     do {                                                                                 \
-        (out)->seq = (rd)->next_seq++;                                                   \
-        (out)->time_ns = ticks_to_ns(&(rd)->scale, (r)->ticks);                          \
+        (out)->seq = (seq);                                                              \
+        (out)->time_ns = ticks_to_ns(&(scale), (r)->ticks);                              \
         (out)->address = (r)->address;                                                   \
         (out)->domain = (uint8_t)(((packed) >> RECORD_DOMAIN_SHIFT) & 1);                \
         (out)->kind = (uint8_t)((packed) >> RECORD_KIND_SHIFT);                          \
@@ -112,35 +123,62 @@ typedef struct event_sink {
             (out)->related_address = 0;                                                  \
             (out)->related_size = 0;                                                     \
             (out)->size = (packed) & RECORD_SIZE_MASK;                                   \
-            (out)->thread = (v)->reader->thread;                                         \
+            (out)->thread = (thread);                                                    \
         }                                                                                \
     } while (0)
 
-/* Copies the event at `position` into the sink's slot `index` and moves past it. */
-static inline __attribute__((always_inline)) void take_event(reader *rd, ring_view *v,
-                                                             uint64_t *position, event_sink sink,
+/*
+ * Hands out one ring's events from *position, into the sink from slot
+ * `index`, while they lie before `stop` (a ring position) and their tick is
+ * at most `last_ticks`. Returns the sink index past the last one. The state
+ * every event needs is copied into locals first, where the stores of the
+ * events cannot reach it, so the loop keeps it in registers rather than
+ * reading it back after every event.
+ */
+static inline __attribute__((always_inline)) size_t take_run(reader *rd, const ring_view *view,
+                                                             uint64_t *position, uint64_t stop,
+                                                             uint64_t last_ticks, event_sink sink,
                                                              size_t index) {
-    if (atomic_load_explicit(&v->control->marks_read, memory_order_relaxed) != v->reader->marks_visible) {
-        follow_thread_marks(v->control, v->reader, *position);
+    const slot *slots = view->slots;
+    const uint64_t mask = view->mask;
+    const tick_scale scale = rd->scale;
+    const char **first_sites = rd->first_sites;
+    const site_registry *sites = rd->merge->sites;
+    uint64_t seq = rd->next_seq;
+    uint32_t thread = view->reader->thread;
+    uint64_t next_mark = next_thread_mark(view->control, view->reader);
+    uint64_t at = *position;
+    while (at < stop) {
+        const record *r = &slots[at & mask].event;
+        if (r->ticks > last_ticks) {
+            break;
+        }
+        /* The ring was written long enough ago to have left the near caches. */
+        __builtin_prefetch(&slots[(at + 64) & mask]);
+        if (at >= next_mark) {
+            next_mark = follow_thread_marks(view->control, view->reader, at);
+            thread = view->reader->thread;
+        }
+        uint64_t packed = r->packed;
+        const record_extension *extension = packed & RECORD_EXTENDED ? &slots[(at + 1) & mask].extension : NULL;
+        if (sink.named) {
+            fs_event *out = &sink.events[index];
+            WRITE_COMMON(out, seq, scale, r, packed, extension, thread);
+            out->site = site_of(first_sites, sites, r->site);
+            out->related_site = site_of(first_sites, sites, r->related_site);
+        } else {
+            fs_id_event *out = &sink.id_events[index];
+            WRITE_COMMON(out, seq, scale, r, packed, extension, thread);
+            out->site = r->site;
+            out->related_site = r->related_site;
+        }
+        seq++;
+        index++;
+        at += extension ? 2 : 1;
     }
-    const record *r = record_at(v, *position);
-    /* The ring was written long enough ago to have left the near caches. */
-    __builtin_prefetch(record_at(v, *position + 64));
-    uint64_t packed = r->packed;
-    const record_extension *extension =
-        packed & RECORD_EXTENDED ? &v->slots[(*position + 1) & v->mask].extension : NULL;
-    if (sink.named) {
-        fs_event *out = &sink.named[index];
-        WRITE_COMMON(out, rd, v, r, packed, extension);
-        out->site = reader_site(rd, r->site);
-        out->related_site = reader_site(rd, r->related_site);
-    } else {
-        fs_id_event *out = &sink.ids[index];
-        WRITE_COMMON(out, rd, v, r, packed, extension);
-        out->site = r->site;
-        out->related_site = r->related_site;
-    }
-    *position += extension ? 2 : 1;
+    rd->next_seq = seq;
+    *position = at;
+    return index;
 }
 
 /* One merge over a pair of snapshots. Returns how many events it handed
@@ -171,18 +209,15 @@ static inline __attribute__((always_inline)) size_t merge_round(reader *rd, even
     }
     size_t taken = 0;
     *held_back = false;
+    /* Every event takes at least one slot, so a run that stops `max_events`
+     * slots on cannot hand out more than that; one that hands out fewer
+     * (extended events) leaves the rest to the next round. */
     if (pending_count == 1) {
-        /* One ring has events: nothing to order against. The view and the
-         * end are copied where the stores of the events cannot reach them,
-         * so they are not read again for every event. */
+        /* One ring has events: nothing to order against. */
         unsigned i = pending[0];
-        ring_view v = views[i];
-        uint64_t end = v.reader->second_snapshot;
-        uint64_t at = position[i];
-        while (taken < max_events && at != end) {
-            take_event(rd, &v, &at, out, taken++);
-        }
-        position[i] = at;
+        uint64_t end = views[i].reader->second_snapshot;
+        uint64_t stop = end - position[i] > max_events ? position[i] + max_events : end;
+        taken = take_run(rd, &views[i], &position[i], stop, UINT64_MAX, out, 0);
     } else {
         while (taken < max_events && pending_count > 0) {
             /* The ring with the earliest next event, and the next-earliest
@@ -203,14 +238,14 @@ static inline __attribute__((always_inline)) size_t merge_round(reader *rd, even
             }
             unsigned i = pending[earliest];
             ring_view *v = &views[i];
-            if (position[i] >= v->reader->first_snapshot) {
+            uint64_t first_end = v->reader->first_snapshot;
+            if (position[i] >= first_end) {
                 *held_back = true;
                 break;
             }
-            do {
-                take_event(rd, v, &position[i], out, taken++);
-            } while (taken < max_events && position[i] < v->reader->first_snapshot &&
-                     record_at(v, position[i])->ticks <= runner_up_ticks);
+            uint64_t stop = first_end - position[i] > max_events - taken ? position[i] + (max_events - taken)
+                                                                          : first_end;
+            taken = take_run(rd, v, &position[i], stop, runner_up_ticks, out, taken);
             if (position[i] == v->reader->second_snapshot) {
                 pending[earliest] = pending[--pending_count];
             }
@@ -236,8 +271,9 @@ static inline __attribute__((always_inline)) size_t merge_drain(ring_merge *merg
     unsigned idle_rounds = 0;
     while (taken < max_events) {
         bool held_back;
-        event_sink rest = {.named = out.named ? out.named + taken : NULL,
-                           .ids = out.ids ? out.ids + taken : NULL};
+        event_sink rest = {.named = out.named,
+                           .events = out.named ? out.events + taken : NULL,
+                           .id_events = out.named ? NULL : out.id_events + taken};
         size_t round = merge_round(&rd, rest, max_events - taken, &held_back);
         taken += round;
         /* A held-back event lies inside the next round's first snapshot, so
@@ -252,11 +288,11 @@ static inline __attribute__((always_inline)) size_t merge_drain(ring_merge *merg
 }
 
 size_t ring_merge_drain(ring_merge *merge, fs_event *out, size_t max_events) {
-    return merge_drain(merge, (event_sink){.named = out}, max_events);
+    return merge_drain(merge, (event_sink){.named = true, .events = out}, max_events);
 }
 
 size_t ring_merge_drain_ids(ring_merge *merge, fs_id_event *out, size_t max_events) {
-    return merge_drain(merge, (event_sink){.ids = out}, max_events);
+    return merge_drain(merge, (event_sink){.named = false, .id_events = out}, max_events);
 }
 
 size_t fs_drain(fs_tracker *t, fs_event *out, size_t max_events) {

@@ -190,6 +190,89 @@ fn realloc_grows_and_shrinks_keeping_data_and_accounting() {
     assert_eq!(kinds, [crate::track::AnomalyKind::DoubleFree], "the stale realloc is classified as freed before");
 }
 
+/// Allocations, a realloc (whose event takes two ring slots) and a double
+/// free, by work `n` (1 to 4): every size it uses leaves `n` over 16, so
+/// its events can be told from the others'.
+fn mixed_events(n: usize) {
+    let small = malloc(16 + n);
+    // SAFETY: `small` is live; realloc returns a new live block or NULL.
+    let grown = unsafe { fs_realloc(small.cast(), 4096 + n, SITE.as_ptr()) }.cast::<u8>();
+    free(grown);
+    free(grown);
+    free(malloc(48 + n));
+}
+
+/// What `mixed_events(n)` records, in order.
+fn mixed_events_recorded(n: u64) -> Vec<(EventKind, u64, u64)> {
+    use EventKind::{Alloc, DoubleFree, Free, Realloc};
+    vec![
+        (Alloc, 16 + n, 0),
+        (Realloc, 4096 + n, 16 + n),
+        (Free, 4096 + n, 0),
+        (DoubleFree, 4096 + n, 0),
+        (Alloc, 48 + n, 0),
+        (Free, 48 + n, 0),
+    ]
+}
+
+/// Works 1 and 2 on two threads in turn while both live, so that their
+/// events lie in two rings; then works 3 and 4 the same way on two new
+/// threads, which take over the first two's rings.
+fn two_rings_of_mixed_events(tracker: &Tracker) {
+    for round in 0..2 {
+        let first_done = std::sync::Barrier::new(2);
+        let second_done = std::sync::Barrier::new(2);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let _bind = tracker.bind();
+                mixed_events(2 * round + 1);
+                first_done.wait();
+                second_done.wait();
+            });
+            scope.spawn(|| {
+                let _bind = tracker.bind();
+                first_done.wait();
+                mixed_events(2 * round + 2);
+                second_done.wait();
+            });
+        });
+    }
+    assert_eq!(tracker.shard_count(), 2);
+}
+
+#[test]
+fn a_drain_in_pieces_hands_out_every_ring_in_order() {
+    for piece in [1, 2, 3, 5, usize::MAX] {
+        let tracker = Tracker::new();
+        two_rings_of_mixed_events(&tracker);
+        let mut got = Vec::new();
+        loop {
+            let before = got.len();
+            let taken = tracker.drain_at_most(piece, |event| got.push(*event));
+            assert_eq!(taken, got.len() - before);
+            if taken < piece {
+                assert_eq!(tracker.drain_with(|_| {}), 0, "a short piece means the rings are empty");
+                break;
+            }
+        }
+        let seqs: Vec<u64> = got.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, (0..24).collect::<Vec<_>>(), "pieces of {piece}");
+        // Rings are merged by tick, which the fast clock lets two threads'
+        // unrelated events share, so each work's events are checked apart.
+        let mut threads = Vec::new();
+        for n in 1..=4 {
+            let work: Vec<&Event> = got.iter().filter(|e| e.size % 16 == n).collect();
+            let recorded: Vec<_> = work.iter().map(|e| (e.kind, e.size, e.related_size)).collect();
+            assert_eq!(recorded, mixed_events_recorded(n), "work {n}, pieces of {piece}");
+            assert!(work.iter().all(|e| e.thread == work[0].thread), "work {n}, pieces of {piece}");
+            threads.push(work[0].thread);
+        }
+        threads.sort_unstable();
+        threads.dedup();
+        assert_eq!(threads.len(), 4, "each work is told by its own thread, pieces of {piece}");
+    }
+}
+
 #[test]
 fn trackers_never_see_each_other() {
     let first = Tracker::new();
