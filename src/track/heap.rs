@@ -73,14 +73,22 @@ impl SeriesPoint {
         }
     }
 
-    /// This stretch followed by one more event, after which the heap holds `stats`.
+    /// This stretch followed by one more event, after which the heap holds
+    /// `stats`. An allocation can only raise the counts and a free only
+    /// lower them, so each moves one end of the ranges (`Change`).
     #[inline(always)]
-    fn absorb_counts(&mut self, stats: &BlockCounts) {
+    fn absorb_counts(&mut self, stats: &BlockCounts, change: Change) {
         let (blocks, bytes) = (stats.live_blocks, stats.live_bytes);
         self.live_blocks = blocks;
         self.live_bytes = bytes;
-        self.blocks_range = (self.blocks_range.0.min(blocks), self.blocks_range.1.max(blocks));
-        self.bytes_range = (self.bytes_range.0.min(bytes), self.bytes_range.1.max(bytes));
+        if change != Change::Fell {
+            self.blocks_range.1 = self.blocks_range.1.max(blocks);
+            self.bytes_range.1 = self.bytes_range.1.max(bytes);
+        }
+        if change != Change::Rose {
+            self.blocks_range.0 = self.blocks_range.0.min(blocks);
+            self.bytes_range.0 = self.bytes_range.0.min(bytes);
+        }
     }
 
     /// This stretch followed by `later`, as one.
@@ -91,6 +99,17 @@ impl SeriesPoint {
             (self.blocks_range.0.min(later.blocks_range.0), self.blocks_range.1.max(later.blocks_range.1));
         self.bytes_range = (self.bytes_range.0.min(later.bytes_range.0), self.bytes_range.1.max(later.bytes_range.1));
     }
+}
+
+/// Which way an event moved a heap's live counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    /// An allocation: neither count fell.
+    Rose,
+    /// A free: neither count rose.
+    Fell,
+    /// A realloc: the bytes may have gone either way.
+    Either,
 }
 
 /// The most points a heap's series keeps: past it, neighbours merge in
@@ -145,29 +164,29 @@ impl HeapModel {
     #[inline(always)]
     pub(crate) fn allocated(&mut self, seq: u64, time_ns: u64, size: u64) {
         self.stats.acquire(size);
-        self.record(seq, time_ns);
+        self.record(seq, time_ns, Change::Rose);
     }
 
     #[inline(always)]
     pub(crate) fn freed(&mut self, seq: u64, time_ns: u64, size: u64) {
         self.stats.release(size);
-        self.record(seq, time_ns);
+        self.record(seq, time_ns, Change::Fell);
     }
 
     pub(crate) fn moved(&mut self, seq: u64, time_ns: u64, old_size: u64, new_size: u64) {
         self.stats.resize(old_size, new_size);
-        self.record(seq, time_ns);
+        self.record(seq, time_ns, Change::Either);
     }
 
     /// Every event's: inlined, with a new point out of line, because once
     /// the series is thinned nearly every event joins the last point.
     #[inline(always)]
-    fn record(&mut self, seq: u64, time_ns: u64) {
+    fn record(&mut self, seq: u64, time_ns: u64, change: Change) {
         self.latest = Some((seq, time_ns));
         if self.events_in_last_point < self.events_per_point
             && let Some(last) = self.series.last_mut()
         {
-            last.absorb_counts(&self.stats);
+            last.absorb_counts(&self.stats, change);
             self.events_in_last_point += 1;
             return;
         }
@@ -222,5 +241,32 @@ mod tests {
         assert_eq!(heap.last().map(|p| (p.seq, p.live_bytes)), Some((events - 1, 16)));
         assert_eq!(series.last().map(|p| p.live_bytes), Some(16), "the last point ends at the latest value");
         assert_eq!(heap.stats().allocations, events / 2 + 1);
+    }
+
+    #[test]
+    fn a_thinned_point_keeps_the_rise_and_the_dip_inside_it() {
+        let mut heap = HeapModel::default();
+        let full = SERIES_LIMIT as u64;
+        for seq in 0..full {
+            heap.allocated(seq, seq, 1);
+        }
+        // Thinned to two events a point: each new point opens on an
+        // allocation and takes in the free after it; then, one free on,
+        // each opens on a free and takes in the allocation after it.
+        for seq in (full..full + 1000).step_by(2) {
+            heap.allocated(seq, seq, 1);
+            heap.freed(seq + 1, seq + 1, 1);
+        }
+        heap.freed(full + 1000, full + 1000, 1);
+        for seq in (full + 1001..full + 2001).step_by(2) {
+            heap.allocated(seq, seq, 1);
+            heap.freed(seq + 1, seq + 1, 1);
+        }
+        assert_eq!(heap.events_per_point(), 2);
+        let new_points = &heap.series()[heap.series().len() - 1001..];
+        let dips = &new_points[..500];
+        assert!(dips.iter().all(|p| p.blocks_range == (full, full + 1)), "{:?}", &dips[..2]);
+        let rises = &new_points[500..1000];
+        assert!(rises.iter().all(|p| p.bytes_range == (full - 1, full)), "{:?}", &rises[..2]);
     }
 }
