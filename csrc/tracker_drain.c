@@ -62,9 +62,14 @@ static const record *record_at(const ring_view *v, uint64_t position) {
     return &v->slots[position & v->mask].event;
 }
 
+/* The position of the ring's next mark still to follow (UINT64_MAX if none). */
+static uint64_t next_thread_mark(const ring_control *control, const ring_reader *reader) {
+    uint64_t read = atomic_load_explicit(&control->marks_read, memory_order_relaxed);
+    return read < reader->marks_visible ? control->thread_marks[read % THREAD_MARKS].position : UINT64_MAX;
+}
+
 /* Takes the ring's thread from every mark at or before `position`, and
- * returns the position of the next mark still to follow (UINT64_MAX if
- * none is visible). */
+ * returns the position of the next one. */
 static uint64_t follow_thread_marks(ring_control *control, ring_reader *reader, uint64_t position) {
     uint64_t read = atomic_load_explicit(&control->marks_read, memory_order_relaxed);
     while (read < reader->marks_visible && control->thread_marks[read % THREAD_MARKS].position <= position) {
@@ -72,13 +77,7 @@ static uint64_t follow_thread_marks(ring_control *control, ring_reader *reader, 
         read++;
     }
     atomic_store_explicit(&control->marks_read, read, memory_order_release);
-    return read < reader->marks_visible ? control->thread_marks[read % THREAD_MARKS].position : UINT64_MAX;
-}
-
-/* The position of the ring's next mark still to follow (UINT64_MAX if none). */
-static uint64_t next_thread_mark(const ring_control *control, const ring_reader *reader) {
-    uint64_t read = atomic_load_explicit(&control->marks_read, memory_order_relaxed);
-    return read < reader->marks_visible ? control->thread_marks[read % THREAD_MARKS].position : UINT64_MAX;
+    return next_thread_mark(control, reader);
 }
 
 /* What the reader keeps for one drain. */
