@@ -272,9 +272,13 @@ static shard *shard_acquire(fs_tracker *t) {
     if (chosen) {
         chosen->owner = me;
         chosen->owner_token = token;
-        /* The ring announces its new thread with its next record (emit). */
+        /* The ring announces its new thread with its next record (emit),
+         * which reads the clock: the stamp the ring last read belongs to
+         * the thread before (or to no thread, in a new ring), whose epoch
+         * says nothing of when this one began. */
         shard_lock(chosen);
         chosen->owner_thread = thread_id();
+        chosen->stamps_reused = STAMPS_REUSED_MAX;
         shard_unlock(chosen);
     } else {
         chosen = t->shards[token % count];
@@ -320,15 +324,17 @@ static inline uint64_t stamp(shard *s, uint64_t at_least) {
 /*
  * The fast clock. Reading the time-stamp counter costs about as much as a
  * whole malloc+free pair, so an event may reuse its ring's last stamp while
- * the heartbeat epoch has not moved, at most 15 times in a row. Its time is
- * then early by at most about a millisecond, never late. Order is kept:
+ * the heartbeat epoch has not moved, at most STAMPS_REUSED_MAX times in a
+ * row, and not the first event of a thread that has just taken the ring
+ * (shard_acquire). Its time is then early by at most about a millisecond,
+ * never late. Order is kept:
  * every event of a slab block is in its owner's ring, in the order it
  * happened; a free of a backing block is stamped at or after the block's
  * allocation (`at_least`), and what may follow it on another thread (an
  * allocation at the same address) reads the clock after it happened.
  */
 static inline uint64_t stamp_fast(shard *s, uint64_t at_least) {
-    if (s->stamps_reused < 15 && s->last_ticks >= at_least &&
+    if (s->stamps_reused < STAMPS_REUSED_MAX && s->last_ticks >= at_least &&
         s->stamp_epoch == atomic_load_explicit(&fs_clock_epoch, memory_order_relaxed)) {
         s->stamps_reused++;
         return s->last_ticks;

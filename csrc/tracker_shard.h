@@ -323,6 +323,10 @@ typedef struct tracker_sharing {
     size_t site_capacity; /* a multiple of SITE_CHUNK */
 } tracker_sharing;
 
+/* The most events in a row that may reuse their ring's last clock stamp
+ * (the fast clock, tracker.c). */
+#define STAMPS_REUSED_MAX 15u
+
 typedef struct shard {
     /* Written on every operation, under the lock: the owner's cache line(s). */
     alignas(64) atomic_int lock;
@@ -330,7 +334,7 @@ typedef struct shard {
     uint64_t cached_tail; /* the reader's tail, as last read */
     uint64_t last_ticks;  /* keeps the ring's stamps non-decreasing */
     uint64_t stamp_epoch; /* the heartbeat epoch when last_ticks was read */
-    unsigned stamps_reused;
+    unsigned stamps_reused; /* in a row, up to STAMPS_REUSED_MAX */
     bool patient;          /* a full ring waits a while for the reader (recording) */
     bool reader_away;      /* the reader let a patient wait run out: no more waiting until it reads */
     uint32_t ring_thread;  /* the thread the ring's records belong to */

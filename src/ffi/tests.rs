@@ -217,7 +217,8 @@ fn mixed_events_recorded(n: u64) -> Vec<(EventKind, u64, u64)> {
 
 /// Works 1 and 2 on two threads in turn while both live, so that their
 /// events lie in two rings; then works 3 and 4 the same way on two new
-/// threads, which take over the first two's rings.
+/// threads, which take over the first two's rings (unless a first thread
+/// is still leaving, when a third ring is made).
 fn two_rings_of_mixed_events(tracker: &Tracker) {
     for round in 0..2 {
         let first_done = std::sync::Barrier::new(2);
@@ -237,7 +238,7 @@ fn two_rings_of_mixed_events(tracker: &Tracker) {
             });
         });
     }
-    assert_eq!(tracker.shard_count(), 2);
+    assert!((2..=4).contains(&tracker.shard_count()), "{} rings", tracker.shard_count());
 }
 
 #[test]

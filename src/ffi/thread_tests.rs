@@ -210,6 +210,24 @@ fn short_lived_threads_leave_their_shards_to_the_next() {
 }
 
 #[test]
+fn a_thread_that_takes_over_a_ring_reads_the_clock_for_its_first_event() {
+    let tracker = Tracker::new();
+    let mut events = Vec::new();
+    // Each time, the second thread takes over the first's ring (or, if the
+    // first is still leaving, makes one) well within a heartbeat: the
+    // ring's last stamp is the first thread's, from before `between`.
+    for _ in 0..20 {
+        on_thread(&tracker, || free(malloc(16)));
+        let between = super::now_ns();
+        on_thread(&tracker, || free(malloc(32)));
+        events.clear();
+        tracker.drain_into(&mut events);
+        let second = events.iter().find(|e| e.kind == EventKind::Alloc && e.size == 32).expect("the second allocation");
+        assert!(second.time_ns >= between, "stamped {} ns before its thread began", between - second.time_ns);
+    }
+}
+
+#[test]
 fn misuse_across_threads_is_caught_like_misuse_on_one() {
     let tracker = Tracker::new();
     let _bind = tracker.bind();
