@@ -68,7 +68,8 @@ static void *heartbeat(void *unused) {
 }
 
 /* One thread per process, started with the first tracker. If it cannot be
- * started the epoch never moves, and frees fall back on the 15-event bound. */
+ * started the epoch never moves, and the fast clock falls back on its
+ * STAMPS_REUSED_MAX bound alone. */
 static void start_heartbeat(void) {
     pthread_attr_t attributes;
     pthread_t thread;
