@@ -7,6 +7,7 @@
 const C_SOURCES: &[&str] = &[
     "csrc/tracker.c",
     "csrc/tracker_drain.c",
+    "csrc/tracker_poison.c",
     "csrc/tracker_sites.c",
     "csrc/tracker_slabs.c",
     "csrc/record_reader.c",
@@ -48,6 +49,7 @@ const RECORD_SOURCES: &[&str] = &[
     "csrc/record/unwind.c",
     "csrc/tracker.c",
     "csrc/tracker_drain.c",
+    "csrc/tracker_poison.c",
     "csrc/tracker_sites.c",
     "csrc/tracker_slabs.c",
 ];

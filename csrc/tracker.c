@@ -27,10 +27,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 static _Thread_local fs_tracker *bound_tracker;
 static _Thread_local uint32_t cached_thread_id;
 static fs_tracker *default_tracker;
@@ -639,8 +635,6 @@ static inline void poison_fill(uintptr_t user, size_t size) {
 
 /* Offset of the first byte of a quarantined block that was written after
  * the free, or SIZE_MAX when the poison is intact. */
-static size_t poison_damage_scan(uintptr_t user, size_t size);
-
 static inline size_t poison_damage(uintptr_t user, size_t size) {
     if (size <= 16) {
         /* Word compares as poison_fill wrote them (it may run into the canary). */
@@ -656,39 +650,7 @@ static inline size_t poison_damage(uintptr_t user, size_t size) {
             return SIZE_MAX;
         }
     }
-    return poison_damage_scan(user, size);
-}
-
-static size_t poison_damage_scan(uintptr_t user, size_t size) {
-    const unsigned char *bytes = (const unsigned char *)user;
-    size_t i = 0;
-#if defined(__SSE2__)
-    /* Sixteen bytes a compare, four compares a step (blocks are 16-aligned). */
-    const __m128i poison = _mm_set1_epi8((char)POISON_BYTE);
-    for (; i + 64 <= size; i += 64) {
-        __m128i a = _mm_xor_si128(_mm_load_si128((const __m128i *)(bytes + i)), poison);
-        __m128i b = _mm_xor_si128(_mm_load_si128((const __m128i *)(bytes + i + 16)), poison);
-        __m128i c = _mm_xor_si128(_mm_load_si128((const __m128i *)(bytes + i + 32)), poison);
-        __m128i d = _mm_xor_si128(_mm_load_si128((const __m128i *)(bytes + i + 48)), poison);
-        __m128i any = _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d));
-        if (_mm_movemask_epi8(_mm_cmpeq_epi8(any, _mm_setzero_si128())) != 0xFFFF) {
-            break;
-        }
-    }
-#endif
-    for (; i + sizeof(uint64_t) <= size; i += sizeof(uint64_t)) {
-        uint64_t word;
-        memcpy(&word, bytes + i, sizeof word);
-        if (word != POISON_WORD) {
-            break;
-        }
-    }
-    for (; i < size; i++) {
-        if (bytes[i] != POISON_BYTE) {
-            return i;
-        }
-    }
-    return SIZE_MAX;
+    return tracker_poison_scan(user, size);
 }
 
 /* ---- history and quarantine (the caller holds the shard's lock) -------- */
@@ -740,32 +702,52 @@ static quarantined *quarantine_at(shard *s, size_t i) {
     return &s->quarantine[(s->quarantine_head + i) & s->quarantine_mask];
 }
 
-/* Checks a block leaving the quarantine and gives it back: a slab slot to
- * its slab's free list, any other block to the backing allocator. */
-static void release_quarantined(fs_tracker *t, shard *s, quarantined *q) {
-    slab *b = slab_of(t, q->address);
-    if (b) {
-        uint32_t index = slot_index(b, q->address);
-        slot_meta *m = &b->meta[index];
-        size_t offset = poison_damage(q->address, m->size);
-        if (offset != SIZE_MAX && !(m->flags & ENTRY_POISON_REPORTED)) {
-            emit_anomaly(t, s, FS_EVENT_USE_AFTER_FREE, FS_DOMAIN_C, q->address + offset, m->size,
-                         q->address, offset, m->free_site, m->site);
-        }
-        tracker_slab_put_back(b, index, SLOT_FREE);
-        return;
-    }
-    size_t offset = poison_damage(q->address, q->size);
-    if (offset != SIZE_MAX && !q->reported) {
+/* Poison found in a block leaving the quarantine: reported unless it was already. */
+static __attribute__((noinline)) void report_poison_damage(fs_tracker *t, shard *s, const quarantined *q,
+                                                           size_t offset, slab *b, uint32_t index) {
+    /* A slot's own flags say whether it was reported; a backing block's entry does. */
+    bool reported = b ? b->meta[index].flags & ENTRY_POISON_REPORTED : q->reported;
+    if (!reported) {
         emit_anomaly(t, s, FS_EVENT_USE_AFTER_FREE, FS_DOMAIN_C, q->address + offset, q->size,
                      q->address, offset, q->free_site, q->alloc_site);
+    }
+}
+
+/* Gives a backing block leaving the quarantine back to its allocator, checked. */
+static __attribute__((noinline)) void release_quarantined_block(fs_tracker *t, shard *s,
+                                                                quarantined *q) {
+    size_t offset = poison_damage(q->address, q->size);
+    if (offset != SIZE_MAX) {
+        report_poison_damage(t, s, q, offset, NULL, 0);
     }
     t->release(backing_of(t, q->address));
 }
 
+/*
+ * Checks a block leaving the quarantine and gives it back: a slab slot to
+ * its slab's free list (inline: it is every small free's work), any other
+ * block to the backing allocator. A slot's bookkeeping was last touched at
+ * its free, long ago, so it is read only when the poison was written: the
+ * common case stores to it without waiting for it to be fetched.
+ */
+static inline __attribute__((always_inline)) void release_quarantined(fs_tracker *t, shard *s,
+                                                                      quarantined *q) {
+    slab *b = slab_of(t, q->address);
+    if (!b) {
+        release_quarantined_block(t, s, q);
+        return;
+    }
+    uint32_t index = slot_index(b, q->address);
+    size_t offset = poison_damage(q->address, q->size);
+    if (offset != SIZE_MAX) {
+        report_poison_damage(t, s, q, offset, b, index);
+    }
+    tracker_slab_put_back(b, index, SLOT_FREE);
+}
+
 /* Poisons a freed C block and holds it back, letting the oldest go when
  * the quarantine is full. */
-static void quarantine_push(fs_tracker *t, shard *s, uintptr_t user, size_t size,
+static inline __attribute__((always_inline)) void quarantine_push(fs_tracker *t, shard *s, uintptr_t user, size_t size,
                             uint32_t alloc_site, uint32_t free_site) {
     poison_fill(user, size);
     while (s->quarantine_len > 0 && (s->quarantine_len >= t->quarantine_max_blocks ||
@@ -820,6 +802,7 @@ static fs_tracker *tracker_make(const fs_config *config, const tracker_sharing *
         return NULL;
     }
     pthread_once(&heartbeat_once, start_heartbeat);
+    tracker_poison_init();
     fs_tracker *t = tracker_internal_alloc(sizeof(fs_tracker));
     if (!t) {
         return NULL;

@@ -500,6 +500,13 @@ static inline const char *site_name(const site_registry *sites, uint32_t id) {
     return chunk ? chunk[id & (SITE_CHUNK - 1)] : NULL;
 }
 
+/* The poison check (tracker_poison.c): the offset of the first byte of a
+ * freed block's `size` bytes at `user` (16-aligned) that is not poison, or
+ * SIZE_MAX; tracker_poison_init picks the scan for this CPU, once, before
+ * the first tracker is made. */
+void tracker_poison_init(void);
+size_t tracker_poison_scan(uintptr_t user, size_t size);
+
 /* Slabs (tracker_slabs.c). */
 bool tracker_region_reserve(fs_tracker *t);
 void tracker_region_release(fs_tracker *t);

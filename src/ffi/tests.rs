@@ -136,6 +136,50 @@ fn write_after_free_is_found_in_quarantine() {
     assert_eq!(found[0].related_size, 40, "offset of the write");
 }
 
+/// The poison scan finds the first byte written after a free at any offset
+/// of any size, whatever width of compare covered it: slab blocks up to
+/// 16 KiB and backing blocks beyond, both when the block leaves the
+/// quarantine and when every quarantined block is checked.
+#[test]
+fn the_first_byte_written_after_free_is_found_at_any_offset() {
+    use proptest::test_runner::{Config, TestRunner};
+    // One block held back: the next free sends the last one out, checked.
+    let tracker = Tracker::with_config(TrackerConfig { quarantine_max_blocks: 1, ..TrackerConfig::default() });
+    let _bind = tracker.bind();
+    let mut runner = TestRunner::new(Config { cases: 600, failure_persistence: None, ..Config::default() });
+    let case = (1usize..20_000, 0.0f64..1.0, 0.0f64..1.0, proptest::bool::ANY);
+    runner
+        .run(&case, |(size, first, second, at_exit)| {
+            let first = (first * size as f64) as usize;
+            let second = first + ((second * (size - first) as f64) as usize);
+            let block = malloc(size);
+            free(block);
+            // SAFETY: the freed block is held in the quarantine, still mapped;
+            // writing it is the mistake being looked for.
+            unsafe {
+                block.add(second).write(0);
+                block.add(first).write(0);
+            }
+            if at_exit {
+                assert_eq!(tracker.check_all(), 1);
+            } else {
+                free(malloc(1)); // sends `block` out of the quarantine
+            }
+            let found = anomalies(&tracker);
+            assert_eq!(found.len(), 1, "size {size}, writes at {first} and {second}: {found:?}");
+            assert_eq!(found[0].kind, EventKind::UseAfterFree);
+            assert_eq!(found[0].related_size, first as u64, "size {size}: the first byte written");
+            assert_eq!(found[0].address, block as u64 + first as u64);
+            assert_eq!(found[0].size, size as u64);
+            if at_exit {
+                free(malloc(1)); // `block` leaves, reported already: no second report
+                assert_eq!(anomalies(&tracker), []);
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
 #[test]
 fn access_checks_catch_freed_blocks_before_the_read() {
     let tracker = Tracker::new();
