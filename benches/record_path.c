@@ -6,7 +6,8 @@
  * with the drain ffiscope does.
  *
  *   cc -O2 -Icsrc/include -Icsrc benches/record_path.c csrc/tracker.c \
- *      csrc/tracker_drain.c csrc/tracker_sites.c csrc/tracker_slabs.c -pthread -o /tmp/record_path
+ *      csrc/tracker_drain.c csrc/tracker_poison.c csrc/tracker_sites.c csrc/tracker_slabs.c \
+ *      -pthread -o /tmp/record_path
  *   /tmp/record_path raw|slabs|drained|undrained|many|many-raw
  *
  * raw, slabs, drained, undrained: 64 live blocks over a window, as
