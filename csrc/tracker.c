@@ -703,8 +703,9 @@ static quarantined *quarantine_at(shard *s, size_t i) {
 }
 
 /* Poison found in a block leaving the quarantine: reported unless it was already. */
-static __attribute__((noinline)) void report_poison_damage(fs_tracker *t, shard *s, const quarantined *q,
-                                                           size_t offset, slab *b, uint32_t index) {
+static __attribute__((noinline)) void report_poison_damage(fs_tracker *t, shard *s,
+                                                           const quarantined *q, size_t offset,
+                                                           slab *b, uint32_t index) {
     /* A slot's own flags say whether it was reported; a backing block's entry does. */
     bool reported = b ? b->meta[index].flags & ENTRY_POISON_REPORTED : q->reported;
     if (!reported) {
@@ -746,9 +747,12 @@ static inline __attribute__((always_inline)) void release_quarantined(fs_tracker
 }
 
 /* Poisons a freed C block and holds it back, letting the oldest go when
- * the quarantine is full. */
-static inline __attribute__((always_inline)) void quarantine_push(fs_tracker *t, shard *s, uintptr_t user, size_t size,
-                            uint32_t alloc_site, uint32_t free_site) {
+ * the quarantine is full (in line: it is every small free's work). The
+ * entry keeps the block's size, so a slot leaving needs no bookkeeping. */
+static inline __attribute__((always_inline)) void quarantine_push(fs_tracker *t, shard *s,
+                                                                  uintptr_t user, size_t size,
+                                                                  uint32_t alloc_site,
+                                                                  uint32_t free_site) {
     poison_fill(user, size);
     while (s->quarantine_len > 0 && (s->quarantine_len >= t->quarantine_max_blocks ||
                                      s->quarantine_bytes + size > t->quarantine_max_bytes)) {
