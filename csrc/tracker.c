@@ -582,7 +582,6 @@ static void table_remove(table *tab, entry *removed) {
 /* ---- canary and poison ------------------------------------------------- */
 
 static const uint64_t CANARY_WORD = 0x0101010101010101ull * CANARY_BYTE;
-static const uint64_t POISON_WORD = 0x0101010101010101ull * POISON_BYTE;
 
 static header *header_of(uintptr_t user) { return (header *)(user - HEADER_BYTES); }
 
@@ -621,12 +620,13 @@ static inline size_t canary_damage(uintptr_t user, size_t size) {
  * canary, which has been checked already and is tracker memory. */
 static inline void poison_fill(uintptr_t user, size_t size) {
     unsigned char *bytes = (unsigned char *)user;
+    const uint64_t poison = POISON_WORD;
     if (size <= 32) {
-        memcpy(bytes, &POISON_WORD, sizeof POISON_WORD);
-        memcpy(bytes + 8, &POISON_WORD, sizeof POISON_WORD);
+        memcpy(bytes, &poison, sizeof poison);
+        memcpy(bytes + 8, &poison, sizeof poison);
         if (size > 16) {
-            memcpy(bytes + 16, &POISON_WORD, sizeof POISON_WORD);
-            memcpy(bytes + 24, &POISON_WORD, sizeof POISON_WORD);
+            memcpy(bytes + 16, &poison, sizeof poison);
+            memcpy(bytes + 24, &poison, sizeof poison);
         }
     } else {
         memset(bytes, POISON_BYTE, size);
@@ -702,24 +702,21 @@ static quarantined *quarantine_at(shard *s, size_t i) {
     return &s->quarantine[(s->quarantine_head + i) & s->quarantine_mask];
 }
 
-/* Poison found in a block leaving the quarantine: reported unless it was already. */
-static __attribute__((noinline)) void report_poison_damage(fs_tracker *t, shard *s,
-                                                           const quarantined *q, size_t offset,
-                                                           slab *b, uint32_t index) {
-    /* A slot's own flags say whether it was reported; a backing block's entry does. */
-    bool reported = b ? b->meta[index].flags & ENTRY_POISON_REPORTED : q->reported;
-    if (!reported) {
-        emit_anomaly(t, s, FS_EVENT_USE_AFTER_FREE, FS_DOMAIN_C, q->address + offset, q->size,
-                     q->address, offset, q->free_site, q->alloc_site);
-    }
+/* A write after free found at `offset` in a quarantined block, reported
+ * once: its entry remembers, for a slab slot as for a backing block. */
+static __attribute__((noinline)) void report_poison_damage(fs_tracker *t, shard *s, quarantined *q,
+                                                           size_t offset) {
+    q->reported = true;
+    emit_anomaly(t, s, FS_EVENT_USE_AFTER_FREE, FS_DOMAIN_C, q->address + offset, q->size,
+                 q->address, offset, q->free_site, q->alloc_site);
 }
 
 /* Gives a backing block leaving the quarantine back to its allocator, checked. */
 static __attribute__((noinline)) void release_quarantined_block(fs_tracker *t, shard *s,
                                                                 quarantined *q) {
     size_t offset = poison_damage(q->address, q->size);
-    if (offset != SIZE_MAX) {
-        report_poison_damage(t, s, q, offset, NULL, 0);
+    if (offset != SIZE_MAX && !q->reported) {
+        report_poison_damage(t, s, q, offset);
     }
     t->release(backing_of(t, q->address));
 }
@@ -727,9 +724,9 @@ static __attribute__((noinline)) void release_quarantined_block(fs_tracker *t, s
 /*
  * Checks a block leaving the quarantine and gives it back: a slab slot to
  * its slab's free list (inline: it is every small free's work), any other
- * block to the backing allocator. A slot's bookkeeping was last touched at
- * its free, long ago, so it is read only when the poison was written: the
- * common case stores to it without waiting for it to be fetched.
+ * block to the backing allocator. The entry holds all the check needs, so
+ * a slot's bookkeeping, last touched at its free long ago, is only stored
+ * to, without waiting for it to be fetched.
  */
 static inline __attribute__((always_inline)) void release_quarantined(fs_tracker *t, shard *s,
                                                                       quarantined *q) {
@@ -738,12 +735,11 @@ static inline __attribute__((always_inline)) void release_quarantined(fs_tracker
         release_quarantined_block(t, s, q);
         return;
     }
-    uint32_t index = slot_index(b, q->address);
     size_t offset = poison_damage(q->address, q->size);
-    if (offset != SIZE_MAX) {
-        report_poison_damage(t, s, q, offset, b, index);
+    if (offset != SIZE_MAX && !q->reported) {
+        report_poison_damage(t, s, q, offset);
     }
-    tracker_slab_put_back(b, index, SLOT_FREE);
+    tracker_slab_put_back(b, slot_index(b, q->address), SLOT_FREE);
 }
 
 /* Poisons a freed C block and holds it back, letting the oldest go when
@@ -1645,22 +1641,11 @@ size_t fs_check_all(fs_tracker *t) {
         }
         for (size_t j = 0; j < s->quarantine_len; j++) {
             quarantined *q = quarantine_at(s, j);
-            slab *b = slab_of(t, q->address);
-            slot_meta *m = b ? &b->meta[slot_index(b, q->address)] : NULL;
-            bool reported = m ? (m->flags & ENTRY_POISON_REPORTED) : q->reported;
-            size_t offset = reported ? SIZE_MAX : poison_damage(q->address, q->size);
-            if (offset == SIZE_MAX) {
-                continue;
+            size_t offset = q->reported ? SIZE_MAX : poison_damage(q->address, q->size);
+            if (offset != SIZE_MAX) {
+                report_poison_damage(t, s, q, offset);
+                found++;
             }
-            if (m) {
-                m->flags |= ENTRY_POISON_REPORTED;
-            } else {
-                q->reported = true;
-            }
-            emit_anomaly(t, s, FS_EVENT_USE_AFTER_FREE, FS_DOMAIN_C, q->address + offset, q->size,
-                         q->address, offset, m ? m->free_site : q->free_site,
-                         m ? m->site : q->alloc_site);
-            found++;
         }
         shard_unlock(s);
     }

@@ -90,11 +90,10 @@ size_t tracker_poison_scan(uintptr_t user, size_t size) {
         }
     }
 #endif
-    const uint64_t poison_word = UINT64_C(0x0101010101010101) * POISON_BYTE;
     for (; i + sizeof(uint64_t) <= size; i += sizeof(uint64_t)) {
         uint64_t word;
         memcpy(&word, bytes + i, sizeof word);
-        if (word != poison_word) {
+        if (word != POISON_WORD) {
             break;
         }
     }

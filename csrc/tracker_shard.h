@@ -35,6 +35,7 @@
 #define CANARY_BYTES 16u
 #define CANARY_BYTE 0xCBu
 #define POISON_BYTE 0xDDu
+#define POISON_WORD (UINT64_C(0x0101010101010101) * POISON_BYTE)
 #define HEADER_MAGIC 0xF5C0FFEE5EEDF00Dull
 #define FREED_MAGIC 0xF5DEADBEEFF4EE0Dull
 #define INITIAL_TABLE_CAPACITY 128u
@@ -43,7 +44,7 @@
 #define DEFAULT_QUARANTINE_BYTES (4u << 20)
 #define DEFAULT_QUARANTINE_BLOCKS 4096u
 
-enum { ENTRY_OVERFLOW_REPORTED = 1, ENTRY_POISON_REPORTED = 2 };
+enum { ENTRY_OVERFLOW_REPORTED = 1 };
 
 /* ---- sites ------------------------------------------------------------- */
 
@@ -183,13 +184,15 @@ typedef struct freed_set {
     uint32_t free_site[HISTORY_WAYS];
 } freed_set;
 
-/* A freed C block held back. Slab blocks keep their sites in their slot. */
+/* A freed C block held back, with all that checking it needs, for a slab
+ * slot as for a backing block: the slot's bookkeeping is not read when it
+ * leaves. */
 typedef struct quarantined {
     uintptr_t address;
     size_t size;
     uint32_t alloc_site;
     uint32_t free_site;
-    bool reported;
+    bool reported; /* a write after free in it was reported */
 } quarantined;
 
 /* ---- the event ring ------------------------------------------------------ */

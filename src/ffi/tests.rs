@@ -149,7 +149,7 @@ fn the_first_byte_written_after_free_is_found_at_any_offset() {
     let mut runner = TestRunner::new(Config { cases: 600, failure_persistence: None, ..Config::default() });
     let case = (1usize..20_000, 0.0f64..1.0, 0.0f64..1.0, proptest::bool::ANY);
     runner
-        .run(&case, |(size, first, second, at_exit)| {
+        .run(&case, |(size, first, second, checked_while_held)| {
             let first = (first * size as f64) as usize;
             let second = first + ((second * (size - first) as f64) as usize);
             let block = malloc(size);
@@ -160,7 +160,7 @@ fn the_first_byte_written_after_free_is_found_at_any_offset() {
                 block.add(second).write(0);
                 block.add(first).write(0);
             }
-            if at_exit {
+            if checked_while_held {
                 assert_eq!(tracker.check_all(), 1);
             } else {
                 free(malloc(1)); // sends `block` out of the quarantine
@@ -171,7 +171,7 @@ fn the_first_byte_written_after_free_is_found_at_any_offset() {
             assert_eq!(found[0].related_size, first as u64, "size {size}: the first byte written");
             assert_eq!(found[0].address, block as u64 + first as u64);
             assert_eq!(found[0].size, size as u64);
-            if at_exit {
+            if checked_while_held {
                 free(malloc(1)); // `block` leaves, reported already: no second report
                 assert_eq!(anomalies(&tracker), []);
             }
