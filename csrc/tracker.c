@@ -1122,16 +1122,19 @@ static bool fits_a_slab(const fs_tracker *t, size_t size) {
     return size <= MAX_SLAB_BLOCK && t->region_slabs != 0;
 }
 
-/* Makes a reserved slot live, under its shard's lock. */
-static inline __attribute__((always_inline)) void slot_go_live(fs_tracker *t, shard *s,
-                                                                slot_ref slot, const char *site,
-                                                                uint64_t ticks) {
+/* Makes a slot reserved for `size` bytes live, under its shard's lock, and
+ * returns its address. It takes what the caller knows (the size, the
+ * site's id) rather than reading it back from the slot's bookkeeping past
+ * the canary's stores, which the compiler cannot tell apart. */
+static inline __attribute__((always_inline)) uintptr_t slot_go_live(slot_ref slot, size_t size,
+                                                                     uint32_t site, uint64_t ticks) {
     slot_meta *m = &slot.slab->meta[slot.index];
     uintptr_t user = slot_address(slot.slab, slot.index);
-    canary_write(user, m->size);
-    m->site = site_id(t, s, site);
+    canary_write(user, size);
+    m->site = site;
     m->alloc_ticks = ticks;
     m->state = SLOT_LIVE;
+    return user;
 }
 
 static void count_allocation(shard *s, uint8_t domain, size_t size) {
@@ -1153,11 +1156,10 @@ static inline __attribute__((always_inline)) void *allocate_in(fs_tracker *t, si
         if (slot.slab) {
             /* Every event of a slab block is in this ring: the fast clock. */
             uint64_t ticks = stamp_fast(s, 0);
-            slot_go_live(t, s, slot, site, ticks);
-            uintptr_t user = slot_address(slot.slab, slot.index);
+            uint32_t site_number = site_id(t, s, site);
+            uintptr_t user = slot_go_live(slot, size, site_number, ticks);
             count_allocation(s, FS_DOMAIN_C, size);
-            emit(s, ticks, FS_EVENT_ALLOC, FS_DOMAIN_C, user, size,
-                 slot.slab->meta[slot.index].site, 0);
+            emit(s, ticks, FS_EVENT_ALLOC, FS_DOMAIN_C, user, size, site_number, 0);
             shard_unlock(s);
             return (void *)user;
         }
@@ -1427,7 +1429,7 @@ static void cancel_reservation(fs_tracker *t, shard *s, const reservation *r) {
 static bool commit_reservation(fs_tracker *t, shard *s, const reservation *r, size_t size,
                                const char *site, uint64_t ticks) {
     if (r->slot.slab) {
-        slot_go_live(t, s, r->slot, site, ticks);
+        slot_go_live(r->slot, size, site_id(t, s, site), ticks);
         return true;
     }
     entry item = {.address = r->user, .size = size, .alloc_ticks = ticks,

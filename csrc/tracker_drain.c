@@ -128,56 +128,89 @@ typedef struct event_sink {
 
 /*
  * Hands out one ring's events from *position, into the sink from slot
- * `index`, while they lie before `stop` (a ring position) and their tick is
- * at most `last_ticks`. Returns the sink index past the last one. The state
- * every event needs is copied into locals first, where the stores of the
- * events cannot reach it, so the loop keeps it in registers rather than
- * reading it back after every event.
+ * `index`, while they lie before `stop` (a ring position) and, when
+ * `bounded`, their tick is at most `last_ticks`. Returns the sink index past
+ * the last one. The state every event needs is copied into locals first,
+ * where the stores of the events cannot reach it, and the events are taken
+ * in spans that one thread wrote (up to the ring's next thread mark), so
+ * the inner loop has few enough values to keep them all in registers.
  */
 static inline __attribute__((always_inline)) size_t take_run(reader *rd, const ring_view *view,
                                                              uint64_t *position, uint64_t stop,
-                                                             uint64_t last_ticks, event_sink sink,
-                                                             size_t index) {
+                                                             bool bounded, uint64_t last_ticks,
+                                                             event_sink sink, size_t index) {
     const slot *slots = view->slots;
     const uint64_t mask = view->mask;
     const tick_scale scale = rd->scale;
     const char **first_sites = rd->first_sites;
     const site_registry *sites = rd->merge->sites;
     uint64_t seq = rd->next_seq;
-    uint32_t thread = view->reader->thread;
-    uint64_t next_mark = next_thread_mark(view->control, view->reader);
     uint64_t at = *position;
     while (at < stop) {
-        const record *r = &slots[at & mask].event;
-        if (r->ticks > last_ticks) {
-            break;
-        }
-        /* The ring was written long enough ago to have left the near caches. */
-        __builtin_prefetch(&slots[(at + 64) & mask]);
+        uint64_t next_mark = next_thread_mark(view->control, view->reader);
         if (at >= next_mark) {
             next_mark = follow_thread_marks(view->control, view->reader, at);
-            thread = view->reader->thread;
         }
-        uint64_t packed = r->packed;
-        const record_extension *extension = packed & RECORD_EXTENDED ? &slots[(at + 1) & mask].extension : NULL;
-        if (sink.named) {
-            fs_event *out = &sink.events[index];
-            WRITE_COMMON(out, seq, scale, r, packed, extension, thread);
-            out->site = site_of(first_sites, sites, r->site);
-            out->related_site = site_of(first_sites, sites, r->related_site);
-        } else {
-            fs_id_event *out = &sink.id_events[index];
-            WRITE_COMMON(out, seq, scale, r, packed, extension, thread);
-            out->site = r->site;
-            out->related_site = r->related_site;
+        const uint32_t thread = view->reader->thread;
+        /* A mark lies at an event's first slot, so no event spans it. */
+        const uint64_t span_end = next_mark < stop ? next_mark : stop;
+        while (at < span_end) {
+            const record *r = &slots[at & mask].event;
+            if (bounded && r->ticks > last_ticks) {
+                stop = at; /* ends both loops */
+                break;
+            }
+            /* The ring was written long enough ago to have left the near caches. */
+            __builtin_prefetch(&slots[(at + 64) & mask]);
+            uint64_t packed = r->packed;
+            const record_extension *extension =
+                packed & RECORD_EXTENDED ? &slots[(at + 1) & mask].extension : NULL;
+            if (sink.named) {
+                fs_event *out = &sink.events[index];
+                WRITE_COMMON(out, seq, scale, r, packed, extension, thread);
+                out->site = site_of(first_sites, sites, r->site);
+                out->related_site = site_of(first_sites, sites, r->related_site);
+            } else {
+                fs_id_event *out = &sink.id_events[index];
+                WRITE_COMMON(out, seq, scale, r, packed, extension, thread);
+                out->site = r->site;
+                out->related_site = r->related_site;
+            }
+            seq++;
+            index++;
+            at += extension ? 2 : 1;
         }
-        seq++;
-        index++;
-        at += extension ? 2 : 1;
     }
     rd->next_seq = seq;
     *position = at;
     return index;
+}
+
+/* take_run for each sink, bounded by a tick or not, out of line: inside the
+ * merge its loop had too few registers and read its state back from the
+ * stack on every event. */
+#define TAKE_RUN_VARIANT(name, is_named, is_bounded)                                                 \
+    static __attribute__((noinline)) size_t name(reader *rd, const ring_view *view, uint64_t *position, \
+                                                 uint64_t stop, uint64_t last_ticks, event_sink sink,  \
+                                                 size_t index) {                                       \
+        sink.named = is_named;                                                                         \
+        return take_run(rd, view, position, stop, is_bounded, last_ticks, sink, index);                \
+    }
+TAKE_RUN_VARIANT(take_named_run, true, false)
+TAKE_RUN_VARIANT(take_named_run_to_tick, true, true)
+TAKE_RUN_VARIANT(take_id_run, false, false)
+TAKE_RUN_VARIANT(take_id_run_to_tick, false, true)
+
+static inline __attribute__((always_inline)) size_t take_run_into(reader *rd, const ring_view *view,
+                                                                  uint64_t *position, uint64_t stop,
+                                                                  uint64_t last_ticks, event_sink sink,
+                                                                  size_t index) {
+    if (last_ticks == UINT64_MAX) {
+        return sink.named ? take_named_run(rd, view, position, stop, last_ticks, sink, index)
+                          : take_id_run(rd, view, position, stop, last_ticks, sink, index);
+    }
+    return sink.named ? take_named_run_to_tick(rd, view, position, stop, last_ticks, sink, index)
+                      : take_id_run_to_tick(rd, view, position, stop, last_ticks, sink, index);
 }
 
 /* One merge over a pair of snapshots. Returns how many events it handed
@@ -216,7 +249,7 @@ static inline __attribute__((always_inline)) size_t merge_round(reader *rd, even
         unsigned i = pending[0];
         uint64_t end = views[i].reader->second_snapshot;
         uint64_t stop = end - position[i] > max_events ? position[i] + max_events : end;
-        taken = take_run(rd, &views[i], &position[i], stop, UINT64_MAX, out, 0);
+        taken = take_run_into(rd, &views[i], &position[i], stop, UINT64_MAX, out, 0);
     } else {
         while (taken < max_events && pending_count > 0) {
             /* The ring with the earliest next event, and the next-earliest
@@ -244,7 +277,7 @@ static inline __attribute__((always_inline)) size_t merge_round(reader *rd, even
             }
             uint64_t stop = first_end - position[i] > max_events - taken ? position[i] + (max_events - taken)
                                                                           : first_end;
-            taken = take_run(rd, v, &position[i], stop, runner_up_ticks, out, taken);
+            taken = take_run_into(rd, v, &position[i], stop, runner_up_ticks, out, taken);
             if (position[i] == v->reader->second_snapshot) {
                 pending[earliest] = pending[--pending_count];
             }
