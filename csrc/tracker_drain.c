@@ -22,6 +22,7 @@
  */
 #include "tracker_shard.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* Maps ticks onto the monotonic clock by interpolating between two points
@@ -104,26 +105,50 @@ typedef struct event_sink {
     fs_id_event *id_events;
 } event_sink;
 
+/*
+ * Both forms end with the thread, domain, kind and reserved (0). The
+ * record's top two bytes are its domain and kind, in that order, so on a
+ * little-endian machine one shift and one 8-byte store write all four.
+ */
+#define EVENT_TAIL_FOLLOWS_THREAD(type)                                                              \
+    (offsetof(type, domain) == offsetof(type, thread) + 4 &&                                         \
+     offsetof(type, kind) == offsetof(type, thread) + 5 &&                                           \
+     offsetof(type, reserved) == offsetof(type, thread) + 6 && sizeof(type) == offsetof(type, thread) + 8)
+_Static_assert(EVENT_TAIL_FOLLOWS_THREAD(fs_event), "fs_event's tail is written as one word");
+_Static_assert(EVENT_TAIL_FOLLOWS_THREAD(fs_id_event), "fs_id_event's tail is written as one word");
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define WRITE_TAIL(out, thread_id, packed)                                                           \
+    do {                                                                                             \
+        uint64_t tail = (uint64_t)(thread_id) | (((packed) >> RECORD_DOMAIN_SHIFT) << 32);            \
+        memcpy((unsigned char *)(out) + offsetof(__typeof__(*(out)), thread), &tail, sizeof tail);  \
+    } while (0)
+#else
+#define WRITE_TAIL(out, thread_id, packed)                                                           \
+    do {                                                                                             \
+        (out)->thread = (thread_id);                                                                 \
+        (out)->domain = (uint8_t)((packed) >> RECORD_DOMAIN_SHIFT);                                  \
+        (out)->kind = (uint8_t)((packed) >> RECORD_KIND_SHIFT);                                      \
+        (out)->reserved = 0;                                                                         \
+    } while (0)
+#endif
+
 /* The fields both forms share, from the record at `r` (and its extension). */
-#define WRITE_COMMON(out, seq, scale, r, packed, extension, thread)                    \
+#define WRITE_COMMON(out, seq, scale, r, packed, extension, thread_id)                 \
     do {                                                                                 \
         (out)->seq = (seq);                                                              \
         (out)->time_ns = ticks_to_ns(&(scale), (r)->ticks);                              \
         (out)->address = (r)->address;                                                   \
-        (out)->domain = (uint8_t)(((packed) >> RECORD_DOMAIN_SHIFT) & 1);                \
-        (out)->kind = (uint8_t)((packed) >> RECORD_KIND_SHIFT);                          \
-        (out)->reserved = 0;                                                             \
         if (extension) {                                                                 \
             (out)->related_address = (extension)->related_address;                       \
             (out)->related_size = (extension)->related_size;                             \
             (out)->size = (extension)->size;                                             \
-            (out)->thread = (extension)->thread;                                         \
         } else {                                                                         \
             (out)->related_address = 0;                                                  \
             (out)->related_size = 0;                                                     \
             (out)->size = (packed) & RECORD_SIZE_MASK;                                   \
-            (out)->thread = (thread);                                                    \
         }                                                                                \
+        WRITE_TAIL(out, (extension) ? (extension)->thread : (thread_id), packed);        \
     } while (0)
 
 /*

@@ -205,17 +205,19 @@ typedef struct quarantined {
  * short list of its own (`thread_marks`), so the ring's capacity is all
  * events.
  */
-#define RECORD_SIZE_BITS 48u
+#define RECORD_SIZE_BITS 47u
 #define RECORD_SIZE_MASK ((UINT64_C(1) << RECORD_SIZE_BITS) - 1)
-#define RECORD_KIND_SHIFT 48u
-#define RECORD_DOMAIN_SHIFT 56u
-#define RECORD_EXTENDED (UINT64_C(1) << 57)
+#define RECORD_EXTENDED (UINT64_C(1) << 47)
+/* The domain and kind bytes, in the order a drained event keeps them
+ * (after its thread), so the reader moves both with one shift. */
+#define RECORD_DOMAIN_SHIFT 48u
+#define RECORD_KIND_SHIFT 56u
 #define THREAD_MARKS 16u
 
 typedef struct record {
     uint64_t ticks;
     uint64_t address;
-    uint64_t packed; /* size:48, kind:8, domain:1, extended:1 */
+    uint64_t packed; /* size:47, extended:1, domain:8, kind:8 */
     uint32_t site;
     uint32_t related_site;
 } record;
