@@ -418,7 +418,7 @@ static inline __attribute__((always_inline)) void write_record(record *target, u
 }
 
 /* Writes and publishes one event. It takes a second slot when it has a
- * related block, a size past 48 bits or a thread other than the ring's. */
+ * related block, a size past 47 bits or a thread other than the ring's. */
 static __attribute__((noinline)) void emit_event(shard *s, uint64_t ticks, uint8_t kind, uint8_t domain,
                               uintptr_t address, size_t size, uint32_t site, uint32_t related_site,
                               bool related, uintptr_t related_address, size_t related_size) {
