@@ -702,8 +702,7 @@ static quarantined *quarantine_at(shard *s, size_t i) {
     return &s->quarantine[(s->quarantine_head + i) & s->quarantine_mask];
 }
 
-/* A write after free found at `offset` in a quarantined block, reported
- * once: its entry remembers, for a slab slot as for a backing block. */
+/* A write after free found at `offset` in a quarantined block. */
 static __attribute__((noinline)) void report_poison_damage(fs_tracker *t, shard *s, quarantined *q,
                                                            size_t offset) {
     q->reported = true;
@@ -711,13 +710,24 @@ static __attribute__((noinline)) void report_poison_damage(fs_tracker *t, shard 
                  q->address, offset, q->free_site, q->alloc_site);
 }
 
+/* Checks a quarantined block's poison and reports the first byte written
+ * after its free, once: its entry remembers, for a slab slot as for a
+ * backing block. Returns whether it reported. */
+static inline __attribute__((always_inline)) bool check_quarantined(fs_tracker *t, shard *s,
+                                                                    quarantined *q) {
+    /* The poison first: intact, as nearly always, the flag is not read. */
+    size_t offset = poison_damage(q->address, q->size);
+    if (offset == SIZE_MAX || q->reported) {
+        return false;
+    }
+    report_poison_damage(t, s, q, offset);
+    return true;
+}
+
 /* Gives a backing block leaving the quarantine back to its allocator, checked. */
 static __attribute__((noinline)) void release_quarantined_block(fs_tracker *t, shard *s,
                                                                 quarantined *q) {
-    size_t offset = poison_damage(q->address, q->size);
-    if (offset != SIZE_MAX && !q->reported) {
-        report_poison_damage(t, s, q, offset);
-    }
+    check_quarantined(t, s, q);
     t->release(backing_of(t, q->address));
 }
 
@@ -735,10 +745,7 @@ static inline __attribute__((always_inline)) void release_quarantined(fs_tracker
         release_quarantined_block(t, s, q);
         return;
     }
-    size_t offset = poison_damage(q->address, q->size);
-    if (offset != SIZE_MAX && !q->reported) {
-        report_poison_damage(t, s, q, offset);
-    }
+    check_quarantined(t, s, q);
     tracker_slab_put_back(b, slot_index(b, q->address), SLOT_FREE);
 }
 
@@ -1642,10 +1649,7 @@ size_t fs_check_all(fs_tracker *t) {
             }
         }
         for (size_t j = 0; j < s->quarantine_len; j++) {
-            quarantined *q = quarantine_at(s, j);
-            size_t offset = q->reported ? SIZE_MAX : poison_damage(q->address, q->size);
-            if (offset != SIZE_MAX) {
-                report_poison_damage(t, s, q, offset);
+            if (check_quarantined(t, s, quarantine_at(s, j))) {
                 found++;
             }
         }

@@ -470,6 +470,35 @@ fn sites_may_be_ids_that_the_tracker_stores_without_reading() {
     assert_eq!(super::Site::new(SITE).id(), None, "a string is not an id");
 }
 
+/// A ring record holds a size of up to 47 bits; a larger one takes a second
+/// slot. Both sides of that edge drain whole, with their domain, kind and
+/// thread, which the record keeps in the bits above the size.
+#[test]
+fn sizes_at_the_edge_of_a_ring_record_drain_whole() {
+    let tracker = Tracker::new();
+    let largest_in_one_slot = (1usize << 47) - 1;
+    let sizes = [largest_in_one_slot, largest_in_one_slot + 1, usize::MAX >> 1];
+    for (i, &size) in sizes.iter().enumerate() {
+        // Rust blocks are recorded where they are, never touched: any
+        // address and size will do.
+        let address = 0x7000_0000_0000 + i * 0x1000;
+        // SAFETY: the tracker is live and only records the address and size.
+        unsafe { sys::fs_rust_alloc(tracker.as_ptr(), address as *mut c_void, size, SITE.as_ptr()) };
+        // SAFETY: frees the record just made.
+        let verdict = unsafe { sys::fs_rust_free(tracker.as_ptr(), address as *mut c_void, FREE_SITE.as_ptr()) };
+        assert_eq!(verdict, sys::FS_RUST_FREE_RECORDED);
+    }
+    let drained = events(&tracker);
+    let thread = drained[0].thread;
+    let seen: Vec<(EventKind, Domain, u64, u32)> =
+        drained.iter().map(|e| (e.kind, e.domain, e.size, e.thread)).collect();
+    let wanted: Vec<(EventKind, Domain, u64, u32)> = sizes
+        .iter()
+        .flat_map(|&size| [EventKind::Alloc, EventKind::Free].map(|kind| (kind, Domain::Rust, size as u64, thread)))
+        .collect();
+    assert_eq!(seen, wanted);
+}
+
 static BACKING_ALLOCATIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 static BACKING_RELEASES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
