@@ -287,11 +287,14 @@ static shard *shard_acquire(fs_tracker *t) {
     return chosen;
 }
 
+/* The calling thread's shard of t when it is at hand, else NULL. */
+static inline shard *shard_cached(fs_tracker *t) {
+    return shard_cache.tracker == t && shard_cache.tracker_id == t->id ? shard_cache.shard : NULL;
+}
+
 static inline shard *shard_of(fs_tracker *t) {
-    if (shard_cache.tracker == t && shard_cache.tracker_id == t->id) {
-        return shard_cache.shard;
-    }
-    return shard_acquire(t);
+    shard *s = shard_cached(t);
+    return s ? s : shard_acquire(t);
 }
 
 static size_t shard_count_of(fs_tracker *t) {
@@ -330,13 +333,19 @@ static inline uint64_t stamp(shard *s, uint64_t at_least) {
  * allocation (`at_least`), and what may follow it on another thread (an
  * allocation at the same address) reads the clock after it happened.
  */
+static inline bool stamp_reusable(const shard *s, uint64_t at_least) {
+    return s->stamps_reused < STAMPS_REUSED_MAX && s->last_ticks >= at_least &&
+           s->stamp_epoch == atomic_load_explicit(&fs_clock_epoch, memory_order_relaxed);
+}
+
+/* The ring's last stamp again, when stamp_reusable says it may be. */
+static inline uint64_t stamp_reuse(shard *s) {
+    s->stamps_reused++;
+    return s->last_ticks;
+}
+
 static inline uint64_t stamp_fast(shard *s, uint64_t at_least) {
-    if (s->stamps_reused < STAMPS_REUSED_MAX && s->last_ticks >= at_least &&
-        s->stamp_epoch == atomic_load_explicit(&fs_clock_epoch, memory_order_relaxed)) {
-        s->stamps_reused++;
-        return s->last_ticks;
-    }
-    return stamp(s, at_least);
+    return stamp_reusable(s, at_least) ? stamp_reuse(s) : stamp(s, at_least);
 }
 
 /* ---- the event ring (the caller holds the shard's lock) ---------------- */
@@ -449,21 +458,33 @@ static __attribute__((noinline)) void emit_event(shard *s, uint64_t ticks, uint8
     ring_publish(s, slots);
 }
 
-/* An event with no related block: in line when it fits one slot of a ring
- * with room, as nearly every allocation's and free's does. */
-static inline __attribute__((always_inline)) void emit(shard *s, uint64_t ticks, uint8_t kind,
-                                                       uint8_t domain, uintptr_t address, size_t size,
-                                                       uint32_t site, uint32_t related_site) {
-    uint64_t capacity = s->ring_mask + 1;
-    if (thread_id() != s->ring_thread || size > RECORD_SIZE_MASK ||
-        s->head + 1 - s->cached_tail > capacity) {
-        emit_event(s, ticks, kind, domain, address, size, site, related_site, false, 0, 0);
-        return;
-    }
+/* Whether an event with no related block fits one slot of the ring,
+ * written now by thread `me`, as nearly every allocation's and free's does. */
+static inline bool fits_one_slot_now(const shard *s, uint32_t me, size_t size) {
+    return me == s->ring_thread && size <= RECORD_SIZE_MASK &&
+           s->head + 1 - s->cached_tail <= s->ring_mask + 1;
+}
+
+/* Writes and publishes an event that fits_one_slot_now. */
+static inline __attribute__((always_inline)) void emit_in_one_slot(shard *s, uint64_t ticks, uint8_t kind,
+                                                                   uint8_t domain, uintptr_t address,
+                                                                   size_t size, uint32_t site,
+                                                                   uint32_t related_site) {
     write_record(&s->ring[s->head & s->ring_mask].event, ticks, kind, domain, address, size, site,
                  related_site, false);
     s->events_recorded++;
     ring_publish(s, 1);
+}
+
+/* An event with no related block: in line when it fits one slot. */
+static inline __attribute__((always_inline)) void emit(shard *s, uint64_t ticks, uint8_t kind,
+                                                       uint8_t domain, uintptr_t address, size_t size,
+                                                       uint32_t site, uint32_t related_site) {
+    if (!fits_one_slot_now(s, thread_id(), size)) {
+        emit_event(s, ticks, kind, domain, address, size, site, related_site, false, 0, 0);
+        return;
+    }
+    emit_in_one_slot(s, ticks, kind, domain, address, size, site, related_site);
 }
 
 /* An anomaly: `site` is where it happened, `related_site` who allocated (or
@@ -596,16 +617,22 @@ static inline void canary_write(uintptr_t user, size_t size) {
     memcpy(canary + 8, &CANARY_WORD, sizeof CANARY_WORD);
 }
 
-/* How far past the end a write reached (1 = the first byte past the end),
- * or 0 when the canary is intact. Two word compares in the common case. */
-static inline size_t canary_damage(uintptr_t user, size_t size) {
+/* Whether a block's canary is intact: two word compares. */
+static inline bool canary_intact(uintptr_t user, size_t size) {
     const unsigned char *canary = (const unsigned char *)user + size;
     uint64_t low, high;
     memcpy(&low, canary, sizeof low);
     memcpy(&high, canary + 8, sizeof high);
-    if (((low ^ CANARY_WORD) | (high ^ CANARY_WORD)) == 0) {
+    return ((low ^ CANARY_WORD) | (high ^ CANARY_WORD)) == 0;
+}
+
+/* How far past the end a write reached (1 = the first byte past the end),
+ * or 0 when the canary is intact. */
+static inline size_t canary_damage(uintptr_t user, size_t size) {
+    if (canary_intact(user, size)) {
         return 0;
     }
+    const unsigned char *canary = (const unsigned char *)user + size;
     size_t reach = 0;
     for (size_t i = 0; i < CANARY_BYTES; i++) {
         if (canary[i] != CANARY_BYTE) {
@@ -633,22 +660,25 @@ static inline void poison_fill(uintptr_t user, size_t size) {
     }
 }
 
+/* Whether a freed block of up to 16 bytes still holds its poison: two word
+ * compares, as poison_fill wrote them (it may run into the canary). */
+static inline bool small_poison_intact(uintptr_t user, size_t size) {
+    const unsigned char *bytes = (const unsigned char *)user;
+    uint64_t low, high;
+    memcpy(&low, bytes, sizeof low);
+    memcpy(&high, bytes + 8, sizeof high);
+    uint64_t wanted_low = size >= 8 ? UINT64_MAX : ((UINT64_C(1) << (size * 8)) - 1);
+    uint64_t wanted_high = size >= 16 ? UINT64_MAX
+                           : size <= 8 ? 0
+                                       : ((UINT64_C(1) << ((size - 8) * 8)) - 1);
+    return (((low ^ POISON_WORD) & wanted_low) | ((high ^ POISON_WORD) & wanted_high)) == 0;
+}
+
 /* Offset of the first byte of a quarantined block that was written after
  * the free, or SIZE_MAX when the poison is intact. */
 static inline size_t poison_damage(uintptr_t user, size_t size) {
-    if (size <= 16) {
-        /* Word compares as poison_fill wrote them (it may run into the canary). */
-        const unsigned char *bytes = (const unsigned char *)user;
-        uint64_t low, high;
-        memcpy(&low, bytes, sizeof low);
-        memcpy(&high, bytes + 8, sizeof high);
-        uint64_t wanted_low = size >= 8 ? UINT64_MAX : ((UINT64_C(1) << (size * 8)) - 1);
-        uint64_t wanted_high = size >= 16 ? UINT64_MAX
-                               : size <= 8 ? 0
-                                           : ((UINT64_C(1) << ((size - 8) * 8)) - 1);
-        if ((((low ^ POISON_WORD) & wanted_low) | ((high ^ POISON_WORD) & wanted_high)) == 0) {
-            return SIZE_MAX;
-        }
+    if (size <= 16 && small_poison_intact(user, size)) {
+        return SIZE_MAX;
     }
     return tracker_poison_scan(user, size);
 }
@@ -749,6 +779,26 @@ static inline __attribute__((always_inline)) void release_quarantined(fs_tracker
     tracker_slab_put_back(b, slot_index(b, q->address), SLOT_FREE);
 }
 
+/* Forgets the oldest entry, whose block has been given back. */
+static inline void quarantine_drop_oldest(shard *s, const quarantined *oldest) {
+    s->quarantine_bytes -= oldest->size;
+    s->quarantine_head = (s->quarantine_head + 1) & s->quarantine_mask;
+    s->quarantine_len--;
+}
+
+/* Holds back a poisoned block (there is room: the caller let the oldest go). */
+static inline void quarantine_append(shard *s, uintptr_t user, size_t size, uint32_t alloc_site,
+                                     uint32_t free_site) {
+    quarantined *q = quarantine_at(s, s->quarantine_len);
+    q->address = user;
+    q->size = size;
+    q->alloc_site = alloc_site;
+    q->free_site = free_site;
+    q->reported = false;
+    s->quarantine_len++;
+    s->quarantine_bytes += size;
+}
+
 /* Poisons a freed C block and holds it back, letting the oldest go when
  * the quarantine is full (in line: it is every small free's work). The
  * entry keeps the block's size, so a slot leaving needs no bookkeeping. */
@@ -760,19 +810,10 @@ static inline __attribute__((always_inline)) void quarantine_push(fs_tracker *t,
     while (s->quarantine_len > 0 && (s->quarantine_len >= t->quarantine_max_blocks ||
                                      s->quarantine_bytes + size > t->quarantine_max_bytes)) {
         quarantined *oldest = quarantine_at(s, 0);
-        s->quarantine_bytes -= oldest->size;
         release_quarantined(t, s, oldest);
-        s->quarantine_head = (s->quarantine_head + 1) & s->quarantine_mask;
-        s->quarantine_len--;
+        quarantine_drop_oldest(s, oldest);
     }
-    quarantined *q = quarantine_at(s, s->quarantine_len);
-    q->address = user;
-    q->size = size;
-    q->alloc_site = alloc_site;
-    q->free_site = free_site;
-    q->reported = false;
-    s->quarantine_len++;
-    s->quarantine_bytes += size;
+    quarantine_append(s, user, size, alloc_site, free_site);
 }
 
 /* A quarantined backing block containing address (slab slots are found by
@@ -1191,8 +1232,43 @@ static inline __attribute__((always_inline)) void *allocate_in(fs_tracker *t, si
     return (void *)user;
 }
 
+/*
+ * The common allocation whole, with no call in it: the thread's shard at
+ * hand and its lock free, a slot in the class's current slab, the site's id
+ * cached, a stamp to reuse and room in a ring this thread wrote last. It
+ * takes the steps allocate_in takes for a slab block. Anything else returns
+ * NULL before it changes a thing, and allocate_in starts over. Without a
+ * call, the compiler keeps this path to the registers a call may clobber,
+ * instead of saving and restoring six others on every allocation.
+ */
+static inline __attribute__((always_inline)) void *allocate_without_a_call(fs_tracker *t, size_t size,
+                                                                            const char *site) {
+    shard *s;
+    if (!t || !fits_a_slab(t, size) || !(s = shard_cached(t)) || !shard_try_lock(s)) {
+        return NULL;
+    }
+    slab *b = s->current[slab_class_of(size + CANARY_BYTES)];
+    uint32_t site_number;
+    if (!slab_has_a_slot(b) || !site_id_cached(s, site, &site_number) || !stamp_reusable(s, 0) ||
+        cached_thread_id == 0 || !fits_one_slot_now(s, cached_thread_id, size)) {
+        shard_unlock(s);
+        return NULL;
+    }
+    uint64_t ticks = stamp_reuse(s);
+    uintptr_t user = slot_go_live(slab_take_slot(b, size), size, site_number, ticks);
+    count_allocation(s, FS_DOMAIN_C, size);
+    emit_in_one_slot(s, ticks, FS_EVENT_ALLOC, FS_DOMAIN_C, user, size, site_number, 0);
+    shard_unlock(s);
+    return (void *)user;
+}
+
+static __attribute__((noinline)) void *allocate_in_full(fs_tracker *t, size_t size, const char *site) {
+    return allocate_in(t, size, site);
+}
+
 void *fs_malloc(size_t size, const char *site) {
-    return allocate_in(current_tracker(), size, site);
+    void *user = allocate_without_a_call(bound_tracker, size, site);
+    return user ? user : allocate_in_full(current_tracker(), size, site);
 }
 
 void *fs_calloc(size_t count, size_t size, const char *site) {
@@ -1385,7 +1461,7 @@ static inline __attribute__((always_inline)) bool free_live_slot(fs_tracker *t, 
     return true;
 }
 
-void fs_free(void *ptr, const char *site) {
+static __attribute__((noinline)) void free_in_full(void *ptr, const char *site) {
     fs_tracker *t = current_tracker();
     if (!ptr || !t) {
         return;
@@ -1400,6 +1476,94 @@ void fs_free(void *ptr, const char *site) {
         release_c_block(t, owner, &taken, site, true);
         shard_unlock(owner);
     }
+}
+
+/* The quarantine's step of a free, and the shard's unlock, out of line. */
+static __attribute__((noinline)) void quarantine_and_unlock(fs_tracker *t, shard *s, uintptr_t user,
+                                                            size_t size, uint32_t alloc_site,
+                                                            uint32_t free_site) {
+    quarantine_push(t, s, user, size, alloc_site, free_site);
+    shard_unlock(s);
+}
+
+/*
+ * Whether a block of up to 16 bytes can go into the quarantine without a
+ * call: nothing need leave, or exactly one block, the oldest, and it is a
+ * slab slot of up to 16 bytes, its poison intact, and its slab is found
+ * without filing. Then *leaving is that block (NULL if none) and
+ * *leaving_slab its slab.
+ */
+static inline bool quarantine_takes_in_line(fs_tracker *t, shard *s, size_t size,
+                                            quarantined **leaving, slab **leaving_slab) {
+    size_t len = s->quarantine_len;
+    size_t bytes = s->quarantine_bytes;
+    if (len == 0 || (len < t->quarantine_max_blocks && bytes + size <= t->quarantine_max_bytes)) {
+        *leaving = NULL;
+        return true;
+    }
+    quarantined *oldest = quarantine_at(s, 0);
+    slab *b;
+    bool one_is_enough = len - 1 < t->quarantine_max_blocks &&
+                         bytes - oldest->size + size <= t->quarantine_max_bytes;
+    if (!one_is_enough || oldest->size > 16 || !(b = slab_of(t, oldest->address)) ||
+        !small_poison_intact(oldest->address, oldest->size) || !slab_is_found(b)) {
+        return false;
+    }
+    *leaving = oldest;
+    *leaving_slab = b;
+    return true;
+}
+
+/*
+ * The common free with no call in it, as allocate_without_a_call is for
+ * allocation: a live slab block at its start, its owner's lock free, the
+ * site's id cached, its canary intact, a stamp to reuse and room in a ring
+ * this thread wrote last. It takes free_live_slot's steps. Anything else
+ * goes to free_in_full untouched. A block of up to 16 bytes takes its
+ * quarantine step in line too, when quarantine_takes_in_line says it may;
+ * any other, after its event, goes to quarantine_and_unlock.
+ */
+void fs_free(void *ptr, const char *site) {
+    fs_tracker *t = bound_tracker;
+    uintptr_t user = (uintptr_t)ptr;
+    slab *b;
+    shard *o;
+    if (!t || t->bare || !(b = slab_of(t, user)) || !shard_try_lock(o = slab_owner(b))) {
+        free_in_full(ptr, site);
+        return;
+    }
+    uint32_t index = slot_index(b, user);
+    slot_meta *m = &b->meta[index < b->slot_count ? index : 0];
+    size_t size = m->size;
+    uint32_t free_site;
+    if (index >= b->slot_count || slot_address(b, index) != user || m->state != SLOT_LIVE ||
+        !site_id_cached(o, site, &free_site) || !canary_intact(user, size) ||
+        !stamp_reusable(o, 0) || cached_thread_id == 0 ||
+        !fits_one_slot_now(o, cached_thread_id, size)) {
+        shard_unlock(o);
+        free_in_full(ptr, site);
+        return;
+    }
+    uint32_t alloc_site = m->site;
+    count_release(o, size, true);
+    emit_in_one_slot(o, stamp_reuse(o), FS_EVENT_FREE, FS_DOMAIN_C, user, size, free_site, alloc_site);
+    m->free_site = free_site;
+    m->flags = 0;
+    m->state = SLOT_QUARANTINED;
+    quarantined *leaving;
+    slab *leaving_slab = NULL;
+    if (size > 16 || !quarantine_takes_in_line(t, o, size, &leaving, &leaving_slab)) {
+        quarantine_and_unlock(t, o, user, size, alloc_site, free_site);
+        return;
+    }
+    /* quarantine_push's steps, with at most one block leaving, checked already. */
+    poison_fill(user, size);
+    if (leaving) {
+        slab_put_back_unfiled(leaving_slab, slot_index(leaving_slab, leaving->address), SLOT_FREE);
+        quarantine_drop_oldest(o, leaving);
+    }
+    quarantine_append(o, user, size, alloc_site, free_site);
+    shard_unlock(o);
 }
 
 /* ---- realloc ------------------------------------------------------------ */
@@ -1879,7 +2043,8 @@ size_t tracker_block_size(fs_tracker *t, const void *ptr) {
 }
 
 void *tracker_allocate(fs_tracker *t, size_t size, const char *site) {
-    return allocate_in(t, size, site);
+    void *user = allocate_without_a_call(t, size, site);
+    return user ? user : allocate_in_full(t, size, site);
 }
 
 void *tracker_reallocate(fs_tracker *t, void *ptr, size_t size, const char *site) {

@@ -402,9 +402,14 @@ struct fs_tracker {
     const tracker_sharing *sharing;
 };
 
+/* Takes the shard's lock if it is free, without waiting. */
+static inline bool shard_try_lock(shard *s) {
+    return !atomic_exchange_explicit(&s->lock, 1, memory_order_acquire);
+}
+
 static inline void shard_lock(shard *s) {
     for (unsigned spins = 0;; spins++) {
-        if (!atomic_exchange_explicit(&s->lock, 1, memory_order_acquire)) {
+        if (shard_try_lock(s)) {
             return;
         }
         /* Two cores: a holder that was preempted will not finish while we spin. */
@@ -486,17 +491,32 @@ bool tracker_sites_init(site_registry *sites, const char **flat, size_t flat_cap
 void tracker_sites_destroy(site_registry *sites);
 uint32_t tracker_site_id_slow(site_registry *sites, site_cache_entry *cached, const char *site);
 
+/* Where shard s's cache keeps `site`'s id, if it keeps it. */
+static inline site_cache_entry *site_cache_entry_of(shard *s, const char *site) {
+    return &s->site_cache[((uintptr_t)site * UINT64_C(0x9E3779B97F4A7C15)) >> 58];
+}
+
 /* The id of `site`, under the lock of shard s, whose cache it uses. */
 static inline uint32_t site_id(fs_tracker *t, shard *s, const char *site) {
     if (!site) {
         return 0;
     }
-    site_cache_entry *cached =
-        &s->site_cache[((uintptr_t)site * UINT64_C(0x9E3779B97F4A7C15)) >> 58];
+    site_cache_entry *cached = site_cache_entry_of(s, site);
     if (cached->site == site) {
         return cached->id;
     }
     return tracker_site_id_slow(&t->sites, cached, site);
+}
+
+/* As site_id, when the id is at hand without a call: false otherwise. */
+static inline bool site_id_cached(shard *s, const char *site, uint32_t *id) {
+    if (!site) {
+        *id = 0;
+        return true;
+    }
+    site_cache_entry *cached = site_cache_entry_of(s, site);
+    *id = cached->id;
+    return cached->site == site;
 }
 
 /* The site an id stands for. An id reaches the reader through a ring, whose
@@ -573,18 +593,13 @@ static inline unsigned slab_class_of(size_t bytes) {
  * instructions); a slab running out, or back to a free slot, goes out of
  * line. */
 
-/* A slot for `size` bytes (at most MAX_SLAB_BLOCK) from shard s's slabs,
- * RESERVED and its size set; no slab when the region is used up. Under s's
- * lock. */
-static inline slot_ref tracker_slab_reserve(fs_tracker *t, shard *s, size_t size) {
-    unsigned c = slab_class_of(size + CANARY_BYTES);
-    slab *b = s->current[c];
-    if (!b || (b->free_head == 0 && b->fresh == b->slot_count)) {
-        b = tracker_slab_refill(t, s, c);
-        if (!b) {
-            return (slot_ref){.slab = NULL};
-        }
-    }
+/* Whether slab b (a shard's current slab of a class, or NULL) has a free slot. */
+static inline bool slab_has_a_slot(const slab *b) {
+    return b && (b->free_head != 0 || b->fresh != b->slot_count);
+}
+
+/* A slot of slab b, which has one (slab_has_a_slot), reserved as below. */
+static inline slot_ref slab_take_slot(slab *b, size_t size) {
     uint32_t index;
     if (b->free_head) {
         /* The most recently released slot first: its memory is warm. */
@@ -601,16 +616,43 @@ static inline slot_ref tracker_slab_reserve(fs_tracker *t, shard *s, size_t size
     return (slot_ref){.slab = b, .index = index};
 }
 
+/* A slot for `size` bytes (at most MAX_SLAB_BLOCK) from shard s's slabs,
+ * RESERVED and its size set; no slab when the region is used up. Under s's
+ * lock. */
+static inline slot_ref tracker_slab_reserve(fs_tracker *t, shard *s, size_t size) {
+    unsigned c = slab_class_of(size + CANARY_BYTES);
+    slab *b = s->current[c];
+    if (!slab_has_a_slot(b)) {
+        b = tracker_slab_refill(t, s, c);
+        if (!b) {
+            return (slot_ref){.slab = NULL};
+        }
+    }
+    return slab_take_slot(b, size);
+}
+
 /* Puts a slot back on its slab's free list as `state` (SLOT_FREE after a
- * quarantine, SLOT_UNUSED for a reservation never handed out). Under the
- * owner's lock. */
-static inline void tracker_slab_put_back(slab *b, uint32_t index, uint8_t state) {
+ * quarantine, SLOT_UNUSED for a reservation never handed out), leaving
+ * the slab where it is filed. Under the owner's lock. */
+static inline void slab_put_back_unfiled(slab *b, uint32_t index, uint8_t state) {
     slot_meta *m = &b->meta[index];
     m->state = state;
     m->next_free = b->free_head;
     b->free_head = (uint16_t)(index + 1u);
     b->in_use--;
-    if (slab_owner(b)->current[b->size_class] != b && !b->partial) {
+}
+
+/* Whether slab b, given a slot back, is where its owner looks for one
+ * already: its class's current slab, or filed among the partial ones. */
+static inline bool slab_is_found(slab *b) {
+    return slab_owner(b)->current[b->size_class] == b || b->partial;
+}
+
+/* As slab_put_back_unfiled, and files the slab among its owner's partial
+ * ones if it is not found otherwise. */
+static inline void tracker_slab_put_back(slab *b, uint32_t index, uint8_t state) {
+    slab_put_back_unfiled(b, index, state);
+    if (!slab_is_found(b)) {
         tracker_slab_file_partial(b);
     }
 }

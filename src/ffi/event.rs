@@ -12,11 +12,12 @@ use super::sys;
 /// Which allocator owns a block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[repr(u8)] // numbered as in the C header, so a drained event is read in place
 pub enum Domain {
     /// `fs_malloc` and friends.
-    C,
+    C = sys::FS_DOMAIN_C,
     /// The Rust global allocator, inside a [`super::HeapScope`].
-    Rust,
+    Rust = sys::FS_DOMAIN_RUST,
 }
 
 impl Domain {
@@ -53,6 +54,7 @@ impl Domain {
 /// name is kept by whoever made it (a recorder symbolizing addresses). Two
 /// equal values are the same site; the text is read only when it is displayed.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(transparent)] // `Option<Site>` is laid out as a C pointer, null for `None`
 pub struct Site(NonZeroUsize);
 
 impl Site {
@@ -139,32 +141,63 @@ impl fmt::Debug for Site {
 /// What an event records. Travels as its number in the C header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(from = "u8", into = "u8")]
+#[repr(u8)] // numbered as in the C header, so a drained event is read in place
 pub enum EventKind {
-    Alloc,
-    Free,
+    Alloc = sys::FS_EVENT_ALLOC,
+    Free = sys::FS_EVENT_FREE,
     /// `address`/`size`: the new block; `related_*`: the old one.
-    Realloc,
+    Realloc = sys::FS_EVENT_REALLOC,
     /// A recording's exit: the block at `address` is live and still reachable.
-    Reachable,
+    Reachable = sys::FS_EVENT_REACHABLE,
     /// A recorded process exec'd: `address` is its new image's number.
-    Image,
+    Image = sys::FS_EVENT_IMAGE,
     /// A recording's exit: the lost block at `address` is reachable only from other lost blocks.
-    LostWith,
-    DoubleFree,
-    InvalidFree,
-    ForeignFree,
-    HeapOverflow,
-    UseAfterFree,
+    LostWith = sys::FS_EVENT_LOST_WITH,
+    DoubleFree = sys::FS_EVENT_DOUBLE_FREE,
+    InvalidFree = sys::FS_EVENT_INVALID_FREE,
+    ForeignFree = sys::FS_EVENT_FOREIGN_FREE,
+    HeapOverflow = sys::FS_EVENT_HEAP_OVERFLOW,
+    UseAfterFree = sys::FS_EVENT_USE_AFTER_FREE,
     /// A recorded program died: `address` is the faulting address, `related_size` the signal.
-    Crash,
+    Crash = sys::FS_EVENT_CRASH,
     /// A recorded program's child crashed: `address` is its pid, `related_size` the signal.
-    ChildCrash,
-    /// A kind this build does not know; kept rather than dropped.
-    Unknown(u8),
+    ChildCrash = sys::FS_EVENT_CHILD_CRASH,
+    /// A kind this build does not know; kept rather than dropped. (Its own
+    /// number is one no C kind has; the kind's number follows it.)
+    Unknown(u8) = UNKNOWN_KIND_TAG,
+}
+
+/// `EventKind::Unknown`'s own number: none of the C header's kinds.
+const UNKNOWN_KIND_TAG: u8 = u8::MAX;
+
+/// For every byte, whether it is the number of a kind this build knows.
+const KNOWN_KIND: [bool; 256] = {
+    let mut known = [false; 256];
+    let mut raw = 0;
+    while raw < known.len() {
+        let kind = EventKind::from_raw(raw as u8);
+        if !matches!(kind, EventKind::Unknown(_)) {
+            // A known kind must be stored as the number the C side writes,
+            // or reading an event in place would read another kind.
+            assert!(stored_number(&kind) == raw as u8, "an EventKind numbered unlike its C kind");
+            known[raw] = true;
+        }
+        raw += 1;
+    }
+    known
+};
+
+/// The number that stands for a kind in memory (its `#[repr(u8)]`
+/// discriminant), for the check above. (Outside `impl EventKind`, which
+/// derives `Deserialize`: this reads a layout, not a value's invariant.)
+const fn stored_number(kind: &EventKind) -> u8 {
+    // SAFETY: a `#[repr(u8)]` enum, fields or not, begins with its
+    // discriminant as a u8 (the Reference, "Primitive representations").
+    unsafe { *std::ptr::from_ref(kind).cast::<u8>() }
 }
 
 impl EventKind {
-    pub(crate) fn from_raw(raw: u8) -> EventKind {
+    pub(crate) const fn from_raw(raw: u8) -> EventKind {
         match raw {
             sys::FS_EVENT_ALLOC => EventKind::Alloc,
             sys::FS_EVENT_FREE => EventKind::Free,
@@ -227,8 +260,10 @@ impl From<EventKind> for u8 {
     }
 }
 
-/// One record of the event stream.
+/// One record of the event stream. Laid out as the C side's `fs_event`
+/// (asserted below), so that a drained event is read where it lies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[repr(C)]
 pub struct Event {
     /// Position in the tracker's stream: strictly increasing in drain order.
     pub seq: u64,
@@ -247,7 +282,54 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+const _: () = {
+    use std::mem::{align_of, offset_of, size_of};
+    assert!(size_of::<Event>() == size_of::<sys::fs_event>());
+    assert!(align_of::<Event>() == align_of::<sys::fs_event>());
+    assert!(size_of::<Option<Site>>() == size_of::<*const c_char>());
+    assert!(offset_of!(Event, seq) == offset_of!(sys::fs_event, seq));
+    assert!(offset_of!(Event, time_ns) == offset_of!(sys::fs_event, time_ns));
+    assert!(offset_of!(Event, address) == offset_of!(sys::fs_event, address));
+    assert!(offset_of!(Event, size) == offset_of!(sys::fs_event, size));
+    assert!(offset_of!(Event, related_address) == offset_of!(sys::fs_event, related_address));
+    assert!(offset_of!(Event, related_size) == offset_of!(sys::fs_event, related_size));
+    assert!(offset_of!(Event, site) == offset_of!(sys::fs_event, site));
+    assert!(offset_of!(Event, related_site) == offset_of!(sys::fs_event, related_site));
+    assert!(offset_of!(Event, thread) == offset_of!(sys::fs_event, thread));
+    assert!(offset_of!(Event, domain) == offset_of!(sys::fs_event, domain));
+    assert!(offset_of!(Event, kind) == offset_of!(sys::fs_event, kind));
+};
+
+/// [`Event::in_place`]'s reading, outside `impl Event`, which derives
+/// `Deserialize`: it relies on a layout, not on a value's invariant.
+#[inline] // into every drain's loop, in whichever crate it is made
+fn read_in_place(raw: &sys::fs_event) -> Option<&Event> {
+    let known_domain = matches!(raw.domain, sys::FS_DOMAIN_C | sys::FS_DOMAIN_RUST);
+    if !KNOWN_KIND[usize::from(raw.kind)] || !known_domain {
+        return None;
+    }
+    // SAFETY: Event is #[repr(C)] with fs_event's size, alignment and
+    // field offsets (asserted above). Its integer fields have the C side's
+    // widths; each site is an Option of a repr(transparent)
+    // NonZeroUsize, pointer-sized, whose None is the null pointer, and
+    // the C side's sites are pointers or small ids, never anything
+    // else. `domain` and `kind` were just found to be numbers of
+    // Domain's and of EventKind's field-less variants (their #[repr(u8)]
+    // discriminants; KNOWN_KIND asserts that each known kind is stored as
+    // its C number), so the byte after `kind` is padding. The reference
+    // borrows `raw`.
+    Some(unsafe { &*std::ptr::from_ref(raw).cast::<Event>() })
+}
+
 impl Event {
+    /// The event as the C side wrote it, read in place: every event the
+    /// tracker writes, whose kind and domain this build knows. `None` for
+    /// any other, which [`Event::from_raw`] converts instead.
+    #[inline]
+    pub(crate) fn in_place(raw: &sys::fs_event) -> Option<&Event> {
+        read_in_place(raw)
+    }
+
     pub(crate) fn from_raw(raw: &sys::fs_event) -> Event {
         Event {
             seq: raw.seq,

@@ -144,7 +144,10 @@ impl Tracker {
 
     /// As `drain_with`, for at most `max` events; the rest stay in the ring.
     pub fn drain_at_most(&self, max: usize, mut visit: impl FnMut(&Event)) -> usize {
-        self.drain_raw_at_most(max, |raw| visit(&Event::from_raw(raw)))
+        self.drain_raw_at_most(max, |raw| match Event::in_place(raw) {
+            Some(event) => visit(event),
+            None => visit(&Event::from_raw(raw)),
+        })
     }
 
     /// As `drain_at_most`, handing each event over as the C side wrote it,
