@@ -660,6 +660,29 @@ static inline void poison_fill(uintptr_t user, size_t size) {
     }
 }
 
+/* The bytes of a block of 0 to 16 bytes in its first and second word: the
+ * ones small_poison_intact compares. A table, as two loads cost less than
+ * working the masks out from the size on every free. */
+static const uint64_t small_block_masks[17][2] = {
+    {UINT64_C(0x0000000000000000), UINT64_C(0x0000000000000000)}, /*  0 */
+    {UINT64_C(0x00000000000000ff), UINT64_C(0x0000000000000000)}, /*  1 */
+    {UINT64_C(0x000000000000ffff), UINT64_C(0x0000000000000000)}, /*  2 */
+    {UINT64_C(0x0000000000ffffff), UINT64_C(0x0000000000000000)}, /*  3 */
+    {UINT64_C(0x00000000ffffffff), UINT64_C(0x0000000000000000)}, /*  4 */
+    {UINT64_C(0x000000ffffffffff), UINT64_C(0x0000000000000000)}, /*  5 */
+    {UINT64_C(0x0000ffffffffffff), UINT64_C(0x0000000000000000)}, /*  6 */
+    {UINT64_C(0x00ffffffffffffff), UINT64_C(0x0000000000000000)}, /*  7 */
+    {UINT64_C(0xffffffffffffffff), UINT64_C(0x0000000000000000)}, /*  8 */
+    {UINT64_C(0xffffffffffffffff), UINT64_C(0x00000000000000ff)}, /*  9 */
+    {UINT64_C(0xffffffffffffffff), UINT64_C(0x000000000000ffff)}, /* 10 */
+    {UINT64_C(0xffffffffffffffff), UINT64_C(0x0000000000ffffff)}, /* 11 */
+    {UINT64_C(0xffffffffffffffff), UINT64_C(0x00000000ffffffff)}, /* 12 */
+    {UINT64_C(0xffffffffffffffff), UINT64_C(0x000000ffffffffff)}, /* 13 */
+    {UINT64_C(0xffffffffffffffff), UINT64_C(0x0000ffffffffffff)}, /* 14 */
+    {UINT64_C(0xffffffffffffffff), UINT64_C(0x00ffffffffffffff)}, /* 15 */
+    {UINT64_C(0xffffffffffffffff), UINT64_C(0xffffffffffffffff)}, /* 16 */
+};
+
 /* Whether a freed block of up to 16 bytes still holds its poison: two word
  * compares, as poison_fill wrote them (it may run into the canary). */
 static inline bool small_poison_intact(uintptr_t user, size_t size) {
@@ -667,11 +690,8 @@ static inline bool small_poison_intact(uintptr_t user, size_t size) {
     uint64_t low, high;
     memcpy(&low, bytes, sizeof low);
     memcpy(&high, bytes + 8, sizeof high);
-    uint64_t wanted_low = size >= 8 ? UINT64_MAX : ((UINT64_C(1) << (size * 8)) - 1);
-    uint64_t wanted_high = size >= 16 ? UINT64_MAX
-                           : size <= 8 ? 0
-                                       : ((UINT64_C(1) << ((size - 8) * 8)) - 1);
-    return (((low ^ POISON_WORD) & wanted_low) | ((high ^ POISON_WORD) & wanted_high)) == 0;
+    const uint64_t *wanted = small_block_masks[size];
+    return (((low ^ POISON_WORD) & wanted[0]) | ((high ^ POISON_WORD) & wanted[1])) == 0;
 }
 
 /* Offset of the first byte of a quarantined block that was written after
@@ -1266,9 +1286,15 @@ static __attribute__((noinline)) void *allocate_in_full(fs_tracker *t, size_t si
     return allocate_in(t, size, site);
 }
 
+/* fs_malloc's full path. It finds the tracker itself, so fs_malloc need
+ * keep nothing across a call and ends in a jump. */
+static __attribute__((noinline)) void *allocate_for_this_thread(size_t size, const char *site) {
+    return allocate_in(current_tracker(), size, site);
+}
+
 void *fs_malloc(size_t size, const char *site) {
     void *user = allocate_without_a_call(bound_tracker, size, site);
-    return user ? user : allocate_in_full(current_tracker(), size, site);
+    return user ? user : allocate_for_this_thread(size, site);
 }
 
 void *fs_calloc(size_t count, size_t size, const char *site) {
