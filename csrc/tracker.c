@@ -465,6 +465,13 @@ static inline bool fits_one_slot_now(const shard *s, uint32_t me, size_t size) {
            s->head + 1 - s->cached_tail <= s->ring_mask + 1;
 }
 
+/* Whether the calling thread's next event in shard s, with no related
+ * block, can be stamped and written with no call: a stamp to reuse, the
+ * thread's id at hand and room in a ring it wrote last. */
+static inline bool event_in_line_now(const shard *s, size_t size) {
+    return stamp_reusable(s, 0) && cached_thread_id != 0 && fits_one_slot_now(s, cached_thread_id, size);
+}
+
 /* Writes and publishes an event that fits_one_slot_now. */
 static inline __attribute__((always_inline)) void emit_in_one_slot(shard *s, uint64_t ticks, uint8_t kind,
                                                                    uint8_t domain, uintptr_t address,
@@ -1269,8 +1276,7 @@ static inline __attribute__((always_inline)) void *allocate_without_a_call(fs_tr
     }
     slab *b = s->current[slab_class_of(size + CANARY_BYTES)];
     uint32_t site_number;
-    if (!slab_has_a_slot(b) || !site_id_cached(s, site, &site_number) || !stamp_reusable(s, 0) ||
-        cached_thread_id == 0 || !fits_one_slot_now(s, cached_thread_id, size)) {
+    if (!slab_has_a_slot(b) || !site_id_cached(s, site, &site_number) || !event_in_line_now(s, size)) {
         shard_unlock(s);
         return NULL;
     }
@@ -1454,15 +1460,25 @@ static bool take_c_block(fs_tracker *t, uintptr_t user, const char *site, taken_
     return false;
 }
 
+/* The bookkeeping of the live block of slab b that starts at `user`, its
+ * slot's index in *index; NULL when no live block starts there. Under the
+ * slab owner's lock. */
+static inline slot_meta *live_slot_starting_at(slab *b, uintptr_t user, uint32_t *index) {
+    uint32_t i = slot_index(b, user);
+    slot_meta *m = &b->meta[i < b->slot_count ? i : 0];
+    *index = i;
+    return i < b->slot_count && slot_address(b, i) == user && m->state == SLOT_LIVE ? m : NULL;
+}
+
 /* The common free: a live slab block at its start. Releases it under its
  * owner's lock and returns true; anything else returns false untouched. */
 static inline __attribute__((always_inline)) bool free_live_slot(fs_tracker *t, slab *b,
                                                                   uintptr_t user, const char *site) {
     shard *o = slab_owner(b);
     shard_lock(o);
-    uint32_t index = slot_index(b, user);
-    slot_meta *m = &b->meta[index < b->slot_count ? index : 0];
-    if (index >= b->slot_count || slot_address(b, index) != user || m->state != SLOT_LIVE) {
+    uint32_t index;
+    slot_meta *m = live_slot_starting_at(b, user, &index);
+    if (!m) {
         shard_unlock(o);
         return false;
     }
@@ -1558,18 +1574,16 @@ void fs_free(void *ptr, const char *site) {
         free_in_full(ptr, site);
         return;
     }
-    uint32_t index = slot_index(b, user);
-    slot_meta *m = &b->meta[index < b->slot_count ? index : 0];
-    size_t size = m->size;
+    uint32_t index;
+    slot_meta *m = live_slot_starting_at(b, user, &index);
     uint32_t free_site;
-    if (index >= b->slot_count || slot_address(b, index) != user || m->state != SLOT_LIVE ||
-        !site_id_cached(o, site, &free_site) || !canary_intact(user, size) ||
-        !stamp_reusable(o, 0) || cached_thread_id == 0 ||
-        !fits_one_slot_now(o, cached_thread_id, size)) {
+    if (!m || !site_id_cached(o, site, &free_site) || !canary_intact(user, m->size) ||
+        !event_in_line_now(o, m->size)) {
         shard_unlock(o);
         free_in_full(ptr, site);
         return;
     }
+    size_t size = m->size;
     uint32_t alloc_site = m->site;
     count_release(o, size, true);
     emit_in_one_slot(o, stamp_reuse(o), FS_EVENT_FREE, FS_DOMAIN_C, user, size, free_site, alloc_site);

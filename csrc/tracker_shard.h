@@ -496,19 +496,8 @@ static inline site_cache_entry *site_cache_entry_of(shard *s, const char *site) 
     return &s->site_cache[((uintptr_t)site * UINT64_C(0x9E3779B97F4A7C15)) >> 58];
 }
 
-/* The id of `site`, under the lock of shard s, whose cache it uses. */
-static inline uint32_t site_id(fs_tracker *t, shard *s, const char *site) {
-    if (!site) {
-        return 0;
-    }
-    site_cache_entry *cached = site_cache_entry_of(s, site);
-    if (cached->site == site) {
-        return cached->id;
-    }
-    return tracker_site_id_slow(&t->sites, cached, site);
-}
-
-/* As site_id, when the id is at hand without a call: false otherwise. */
+/* The id of `site` in *id when shard s's cache has it at hand (no site is
+ * id 0): false otherwise. Under s's lock. */
 static inline bool site_id_cached(shard *s, const char *site, uint32_t *id) {
     if (!site) {
         *id = 0;
@@ -517,6 +506,15 @@ static inline bool site_id_cached(shard *s, const char *site, uint32_t *id) {
     site_cache_entry *cached = site_cache_entry_of(s, site);
     *id = cached->id;
     return cached->site == site;
+}
+
+/* The id of `site`, under the lock of shard s, whose cache it uses. */
+static inline uint32_t site_id(fs_tracker *t, shard *s, const char *site) {
+    uint32_t id;
+    if (site_id_cached(s, site, &id)) {
+        return id;
+    }
+    return tracker_site_id_slow(&t->sites, site_cache_entry_of(s, site), site);
 }
 
 /* The site an id stands for. An id reaches the reader through a ring, whose

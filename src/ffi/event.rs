@@ -35,10 +35,7 @@ impl Domain {
     }
 
     pub(crate) fn to_raw(self) -> u8 {
-        match self {
-            Domain::C => sys::FS_DOMAIN_C,
-            Domain::Rust => sys::FS_DOMAIN_RUST,
-        }
+        self as u8 // its discriminant is the C header's number
     }
 
     pub fn label(self) -> &'static str {
@@ -188,7 +185,7 @@ const KNOWN_KIND: [bool; 256] = {
 };
 
 /// The number that stands for a kind in memory (its `#[repr(u8)]`
-/// discriminant), for the check above. (Outside `impl EventKind`, which
+/// discriminant): a known kind's C number. (Outside `impl EventKind`, which
 /// derives `Deserialize`: this reads a layout, not a value's invariant.)
 const fn stored_number(kind: &EventKind) -> u8 {
     // SAFETY: a `#[repr(u8)]` enum, fields or not, begins with its
@@ -218,20 +215,9 @@ impl EventKind {
 
     pub(crate) fn to_raw(self) -> u8 {
         match self {
-            EventKind::Alloc => sys::FS_EVENT_ALLOC,
-            EventKind::Free => sys::FS_EVENT_FREE,
-            EventKind::Realloc => sys::FS_EVENT_REALLOC,
-            EventKind::Reachable => sys::FS_EVENT_REACHABLE,
-            EventKind::Image => sys::FS_EVENT_IMAGE,
-            EventKind::LostWith => sys::FS_EVENT_LOST_WITH,
-            EventKind::DoubleFree => sys::FS_EVENT_DOUBLE_FREE,
-            EventKind::InvalidFree => sys::FS_EVENT_INVALID_FREE,
-            EventKind::ForeignFree => sys::FS_EVENT_FOREIGN_FREE,
-            EventKind::HeapOverflow => sys::FS_EVENT_HEAP_OVERFLOW,
-            EventKind::UseAfterFree => sys::FS_EVENT_USE_AFTER_FREE,
-            EventKind::Crash => sys::FS_EVENT_CRASH,
-            EventKind::ChildCrash => sys::FS_EVENT_CHILD_CRASH,
             EventKind::Unknown(raw) => raw,
+            // Numbered as in the C header (KNOWN_KIND checks each one).
+            known => stored_number(&known),
         }
     }
 
