@@ -9,48 +9,15 @@ use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use ffiscope::ffi::bench_loops::{raw_pairs, tracked_pairs};
+use ffiscope::ffi::bench_loops::{PAIRS_PER_CHUNK, raw_pairs, timed_pairs, tracked_pairs};
 use ffiscope::ffi::record_channel::{Channel, SiteAddresses};
 use ffiscope::ffi::{Domain, Event, EventKind, Site, Tracker, TrackerConfig, sys};
 use ffiscope::record::interpreter::Interpreter;
 use ffiscope::track::Model;
 
-/// Pairs timed between two drains: the ring (1 M events) never fills.
-const CHUNK: u64 = 100_000;
-
+/// A ring that holds every event of a chunk of pairs.
 fn big_ring() -> Tracker {
     Tracker::with_config(TrackerConfig { ring_capacity: 1 << 20, ..TrackerConfig::default() })
-}
-
-/// Times `iters` pairs of `work` on each of `threads` threads, and the
-/// reader's drain of every event they made: the tracker is drained after each
-/// chunk, inside the timed region, so the ring never fills and the cost of
-/// reading is counted with the cost of recording. Thread start-up is timed
-/// for the raw and the tracked loop alike.
-fn timed_pairs(iters: u64, threads: usize, tracker: &Tracker, work: fn(usize, usize), size: usize) -> Duration {
-    let mut total = Duration::ZERO;
-    let mut remaining = iters;
-    while remaining > 0 {
-        let chunk = remaining.min(CHUNK) as usize;
-        let start = Instant::now();
-        std::thread::scope(|scope| {
-            for _ in 1..threads {
-                scope.spawn(|| {
-                    let _bind = tracker.bind();
-                    work(chunk, size);
-                });
-            }
-            let _bind = tracker.bind();
-            work(chunk, size);
-        });
-        let drained = tracker.drain_with(|event| {
-            black_box(event);
-        });
-        total += start.elapsed();
-        black_box(drained);
-        remaining -= chunk as u64;
-    }
-    total
 }
 
 fn c_allocation(c: &mut Criterion) {
@@ -80,7 +47,7 @@ fn rust_allocation(c: &mut Criterion) {
             let mut sink = Vec::new();
             let mut remaining = iters;
             while remaining > 0 {
-                let chunk = remaining.min(CHUNK);
+                let chunk = remaining.min(PAIRS_PER_CHUNK);
                 let start = Instant::now();
                 {
                     let _scope = tracker.scope();

@@ -1,6 +1,13 @@
-//! Safe handles on the C loops that `benches/tracker.rs` times.
+//! Safe handles on the C loops that the tracker's benchmarks time
+//! (`benches/tracker.rs`, `benches/pair_ratio.rs`), and the timing both use.
 
-use super::sys;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use super::{Tracker, sys};
+
+/// Pairs timed between two drains in [`timed_pairs`].
+pub const PAIRS_PER_CHUNK: u64 = 100_000;
 
 /// `count` × (`malloc(size)`, one write, `free`), with no tracker.
 pub fn raw_pairs(count: usize, size: usize) {
@@ -12,4 +19,37 @@ pub fn raw_pairs(count: usize, size: usize) {
 pub fn tracked_pairs(count: usize, size: usize) {
     // SAFETY: as above, through the tracker.
     unsafe { sys::fs_bench_tracked_pairs(count, size) }
+}
+
+/// Times `iters` pairs of `work` on each of `threads` threads, and the
+/// reader's drain of every event they made: the tracker is drained after each
+/// chunk of [`PAIRS_PER_CHUNK`], inside the timed region, so the ring never
+/// fills (give it room for two events a pair of a chunk) and the cost of
+/// reading is counted with the cost of recording. Thread start-up is timed
+/// for the raw and the tracked loop alike, and a raw loop's chunks are
+/// drained too (of nothing), so both sides pay the same around the pairs.
+pub fn timed_pairs(iters: u64, threads: usize, tracker: &Tracker, work: fn(usize, usize), size: usize) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut remaining = iters;
+    while remaining > 0 {
+        let chunk = remaining.min(PAIRS_PER_CHUNK) as usize;
+        let start = Instant::now();
+        std::thread::scope(|scope| {
+            for _ in 1..threads {
+                scope.spawn(|| {
+                    let _bind = tracker.bind();
+                    work(chunk, size);
+                });
+            }
+            let _bind = tracker.bind();
+            work(chunk, size);
+        });
+        let drained = tracker.drain_with(|event| {
+            black_box(event);
+        });
+        total += start.elapsed();
+        black_box(drained);
+        remaining -= chunk as u64;
+    }
+    total
 }
