@@ -53,3 +53,24 @@ pub fn timed_pairs(iters: u64, threads: usize, tracker: &Tracker, work: fn(usize
     }
     total
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{raw_pairs, timed_pairs, tracked_pairs};
+    use crate::ffi::{Tracker, TrackerConfig};
+
+    /// The timing both tracker benchmarks share drains every event its pairs
+    /// make inside the timed region, so none is left for the next chunk's
+    /// drain, none is dropped, and a raw loop records nothing.
+    #[test]
+    fn timed_pairs_drains_every_event_its_pairs_make() {
+        let tracker = Tracker::with_config(TrackerConfig { ring_capacity: 1 << 13, ..TrackerConfig::default() });
+        timed_pairs(3_000, 2, &tracker, tracked_pairs, 16);
+        let counts = tracker.counts();
+        assert_eq!((counts.c_heap.allocations, counts.c_heap.frees, counts.c_heap.live_blocks), (6_000, 6_000, 0));
+        assert_eq!(counts.events_dropped, 0);
+        assert_eq!(tracker.drain_with(|_| {}), 0, "every event was drained inside the timed region");
+        timed_pairs(3_000, 1, &tracker, raw_pairs, 16);
+        assert_eq!(tracker.counts().c_heap.allocations, 6_000, "the raw loop records nothing");
+    }
+}
