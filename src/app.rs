@@ -467,11 +467,15 @@ impl FfiscopeApp {
     }
 
     /// The tabs, then the export folder, the theme and the modes. Narrower
-    /// than `FULL_BAR_WIDTH`, the folder and the theme move into a Settings
-    /// menu and the bar wraps rather than draw one control over another.
+    /// than they need on one line, the folder and the theme move into a
+    /// Settings menu and the bar wraps rather than draw one control over
+    /// another. What one line needs is measured each time it is drawn, so a
+    /// new tab or a longer label moves the threshold with it.
     fn top_bar_ui(&mut self, ui: &mut egui::Ui) -> Option<Command> {
         let mut command = None;
-        let wide = ui.available_width() >= FULL_BAR_WIDTH;
+        let needed_id = egui::Id::unique(("top bar on one line", self.presenting));
+        let needed = ui.ctx().data(|data| data.get_temp::<f32>(needed_id)).unwrap_or(FULL_BAR_WIDTH);
+        let wide = ui.available_width() >= needed;
         let shown = self.settings.tab;
         let tabs = |ui: &mut egui::Ui, command: &mut Option<Command>| {
             ui.heading("ffiscope");
@@ -484,13 +488,15 @@ impl FfiscopeApp {
         };
         if wide {
             ui.horizontal(|ui| {
+                let start = ui.cursor().min.x;
                 tabs(ui, &mut command);
                 // Secondary controls stay off the projector.
                 if !self.presenting {
                     ui.separator();
                     self.export_folder_ui(ui, &mut command);
                 }
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let left = ui.cursor().min.x - start;
+                let right = ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     self.mode_buttons_ui(ui, &mut command);
                     // At the projector's zoom the tabs need the room: the theme
                     // is chosen before presenting.
@@ -498,6 +504,9 @@ impl FfiscopeApp {
                         self.theme_and_zoom_ui(ui, &mut command);
                     }
                 });
+                // Too little room shows for one frame, then the bar wraps.
+                let needed = left + right.response.rect.width();
+                ui.ctx().data_mut(|data| data.insert_temp(needed_id, needed));
             });
         } else {
             ui.horizontal_wrapped(|ui| {
@@ -567,8 +576,9 @@ impl FfiscopeApp {
     }
 }
 
-/// The width, in points, the top bar needs on one line with every control.
-const FULL_BAR_WIDTH: f32 = 1150.0;
+/// The width, in points, the top bar is taken to need on one line with every
+/// control until it has been drawn on one line and measured.
+const FULL_BAR_WIDTH: f32 = 1260.0;
 
 #[derive(Clone, Copy)]
 enum ModeButton {

@@ -96,25 +96,60 @@ fn a_finished_run_fits_every_screen_in_both_modes() {
     }
 }
 
+/// The top bar's controls, by label: the tabs and modes always, and out of
+/// presentation either the Settings menu or, on one line, the folder's
+/// button, the theme and the zoom.
+fn top_bar_controls(harness: &Harness<'static, FfiscopeApp>, presenting: bool) -> Vec<(&'static str, Rect)> {
+    let mut controls =
+        vec!["Tracker", "Scenarios", "Layouts", "Struct Lab", "Quiz", "Record", "Present", "Lesson plan", "?"];
+    if !presenting {
+        if harness.query_by_label("Settings").is_some() {
+            controls.push("Settings");
+        } else {
+            controls.extend(["Choose…", "Light theme"]);
+        }
+    }
+    let mut rects: Vec<(&str, Rect)> =
+        controls.iter().map(|label| (*label, harness.get_by_label(label).rect())).collect();
+    if !presenting && harness.query_by_label("Settings").is_none() {
+        rects.push(("the zoom", harness.get_by_label_contains("(Ctrl +/-)").rect()));
+    }
+    rects
+}
+
 #[test]
 fn the_top_bar_never_overlaps_itself() {
     for size in SCREENS {
         for presenting in [false, true] {
             let harness = finished_run_at(size, presenting, false);
-            let mut controls =
-                vec!["Tracker", "Scenarios", "Layouts", "Struct Lab", "Quiz", "Present", "Lesson plan", "?"];
-            if !presenting {
-                controls.push(if size.0 < 1200.0 { "Settings" } else { "Choose…" });
-            }
-            let rects: Vec<(&str, Rect)> =
-                controls.iter().map(|label| (*label, harness.get_by_label(label).rect())).collect();
             assert_laid_out(
                 &format!("top bar at {}×{}, presenting {presenting}", size.0, size.1),
                 window(&harness),
-                &rects,
+                &top_bar_controls(&harness, presenting),
             );
         }
     }
+}
+
+/// Every window width from the narrowest screen to beyond the one that
+/// fits the whole bar on one line, the window the app opens at (1200×760)
+/// among them: the bar is on one line or wraps, and no control covers
+/// another (the zoom's label lay under the folder's button from 1170 to
+/// 1260 points wide).
+#[test]
+fn the_top_bar_fits_every_window_width() {
+    let mut one_line_from = None;
+    for width in (1000..=1400).step_by(10) {
+        let mut harness =
+            Harness::builder().with_size(vec2(width as f32, 760.0)).build_eframe(|cc| FfiscopeApp::new(cc));
+        harness.run();
+        let what = format!("top bar {width} points wide");
+        assert_laid_out(&what, window(&harness), &top_bar_controls(&harness, false));
+        if harness.query_by_label("Settings").is_none() {
+            one_line_from.get_or_insert(width);
+        }
+    }
+    assert!(one_line_from.is_some_and(|width| width <= 1280), "one line from {one_line_from:?}: a 1280 screen");
 }
 
 /// A crash shown to the room: the box that says how the child died, the
