@@ -258,3 +258,57 @@ fn mirror_says_what_differs_and_exits_for_ci() {
     assert!(err.contains(&format!("{}:2:", broken.arg())), "names the file and line: {err}");
     assert_eq!(ffiscope(&["mirror", c.arg(), "/no/such/mirror.rs"]).0, 2);
 }
+
+/// `--type` picks a type by its own name or a typedef's, in a header that
+/// uses the preprocessor and in one that does not; a name that picks out no
+/// type with a layout is a usage error that says why. A member whose type is
+/// a typedef of a pointer is listed as written, not as a pointer to it.
+#[test]
+fn layout_types_are_picked_by_their_names_or_typedefs() {
+    let preprocessed = header(
+        "#define N 2\ntypedef void *handle;\ntypedef handle (*make_fn)(unsigned);\nstruct hidden;\n\
+         typedef struct session_s { make_fn make; handle opaque; handle *slots; char *name;\n\
+         int (*compare)(const void *, const void *); handle pair[N]; char *names[3]; } session;\n\
+         struct other { int x; };\n",
+    );
+    let (code, out, err) =
+        ffiscope(&["layout", preprocessed.arg(), "--target", "x86_64-linux-gnu", "--type", "session"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("struct session_s {") && !out.contains("struct other"), "{out}");
+    let members: Vec<&str> = out.lines().filter_map(|line| line.trim().split(';').next()).collect();
+    for member in [
+        "make_fn make",
+        "handle opaque",
+        "handle * slots",
+        "char * name",
+        "int (*compare)(…)",
+        "handle pair[2]",
+        "char * names[3]",
+    ] {
+        assert!(members.contains(&member), "`{member}` in {out}");
+    }
+    let (code, out, err) = ffiscope(&[
+        "layout",
+        preprocessed.arg(),
+        "--target",
+        "x86_64-linux-gnu",
+        "--type",
+        "session",
+        "--type",
+        "sesion",
+        "--type",
+        "struct hidden",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.contains("struct session_s {"), "what was found is still shown: {out}");
+    assert!(err.contains("no struct, union or typedef of one is named `sesion`"), "{err}");
+    assert!(err.contains("`struct hidden` is declared but never defined"), "{err}");
+
+    let plain = header("typedef struct point_s { int x, y; } point;\nstruct other { char c; };\n");
+    let (code, out, err) = ffiscope(&["layout", plain.arg(), "--target", "x86_64-linux-gnu", "--type", "point"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("struct point_s {") && !out.contains("struct other"), "{out}");
+    let (code, _, err) = ffiscope(&["layout", plain.arg(), "--target", "x86_64-linux-gnu", "--type", "pont"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no struct, union or typedef of one is named `pont`"), "{err}");
+}

@@ -456,9 +456,13 @@ fn layout_header(
         analyze(&file.display().to_string(), &source, &chosen, verify)
     };
     if !preprocessed && !types.is_empty() {
+        let declarations = crate::layout::lab::parser::parse(&source);
+        let (picked, unmatched) = declarations.named_records(types);
+        let names: Vec<&str> = picked.iter().map(|&index| declarations.records[index].name.as_str()).collect();
         for result in &mut report.results {
-            result.types.retain(|t| types.contains(&t.name));
+            result.types.retain(|t| names.contains(&t.name.as_str()));
         }
+        report.unmatched = unmatched;
     }
     let written = if json {
         serde_json::to_string_pretty(&report).map_err(std::io::Error::other).and_then(|text| writeln!(io.out, "{text}"))
@@ -468,8 +472,13 @@ fn layout_header(
     for error in &report.errors {
         let _ = writeln!(io.err, "{}", error.render_in(&report.file, &source));
     }
+    for why in &report.unmatched {
+        let _ = writeln!(io.err, "error: {}: {why}", report.file);
+    }
     if written.is_err() {
         ExitCode::FAILURE
+    } else if !report.unmatched.is_empty() {
+        ExitCode::from(EXIT_USAGE)
     } else if !report.errors.is_empty() {
         ExitCode::from(EXIT_BAD_HEADER)
     } else if report.has_mismatch() {

@@ -7,10 +7,16 @@ use super::{Field, Layout, PaddingKind};
 
 const CACHE_LINE: u64 = 64;
 
-/// `float[3]` + `weights` → `float weights[3]`.
+/// `float[3]` + `weights` → `float weights[3]`; `int (*)(…)` + `compare`
+/// → `int (*compare)(…)`, and an array of such pointers `int (*compare[2])(…)`.
 pub fn member_declaration(field: &Field) -> String {
     let name = field.name.trim_start_matches("r#");
     let bits = field.bit_width.map(|w| format!(":{w}")).unwrap_or_default();
+    if let Some(at) = field.ty.find("(*)") {
+        let (returns, rest) = (&field.ty[..at], &field.ty[at + "(*)".len()..]);
+        let (parameters, dimensions) = rest.find('[').map_or((rest, ""), |d| rest.split_at(d));
+        return format!("{returns}(*{name}{dimensions}){parameters}{bits}");
+    }
     match field.ty.find('[') {
         Some(at) => format!("{} {name}{}{bits}", field.ty[..at].trim_end(), &field.ty[at..]),
         None => format!("{} {name}{bits}", field.ty),
@@ -100,5 +106,11 @@ mod tests {
     #[test]
     fn arrays_are_declared_the_c_way() {
         assert_eq!(member_declaration(&field("weights", "float[3]", 4, 12, 4)), "float weights[3]");
+    }
+
+    #[test]
+    fn function_pointers_are_declared_the_c_way() {
+        assert_eq!(member_declaration(&field("compare", "int (*)(…)", 0, 8, 8)), "int (*compare)(…)");
+        assert_eq!(member_declaration(&field("handlers", "void (*)(…)[4]", 0, 32, 8)), "void (*handlers[4])(…)");
     }
 }

@@ -804,18 +804,18 @@ impl Reader<'_> {
         let mut members = Vec::new();
         for declarator in &field.node.declarators {
             let mut own = Attributes { packed: attributes.packed, aligned: attributes.aligned, vector_size: None };
-            let (name, ty) = match &declarator.node.declarator {
+            let (name, ty, pointing) = match &declarator.node.declarator {
                 Some(d) => {
                     self.attributes(&d.node.extensions, &mut own)?;
-                    (declarator_name(&d.node), self.derived_type(base.clone(), &d.node)?)
+                    (declarator_name(&d.node), self.derived_type(base.clone(), &d.node)?, pointing(&d.node))
                 }
-                None => (None, base.clone()),
+                None => (None, base.clone(), Pointing::Not),
             };
             let bit_width = match &declarator.node.bit_width {
                 Some(width) => Some(u64::try_from(self.evaluate(&width.node)?).map_err(|_| "a negative bit width")?),
                 None => None,
             };
-            let ty_text = written(&text, &ty);
+            let ty_text = written(&text, &ty, pointing);
             members.push(MemberDef {
                 name,
                 ty,
@@ -978,13 +978,48 @@ impl Reader<'_> {
     }
 }
 
-/// A member's type as a listing shows it: `char *`, `int[2]`.
-fn written(base: &str, ty: &TypeRef) -> String {
-    match ty {
-        TypeRef::Array(element, count) => {
-            format!("{}[{}]", written(base, element), count.map(|n| n.to_string()).unwrap_or_default())
+/// Whether a member's own declarator points, and at what. A pointer its
+/// type name stands for (`voidpf opaque`, `alloc_func zalloc`) is not the
+/// declarator's: the listing shows the name as written.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Pointing {
+    Not,
+    /// `char *name`, `char *names[3]`.
+    AtTheType,
+    /// `int (*compare)(const void *, const void *)`.
+    AtAFunction,
+}
+
+fn pointing(declarator: &Declarator) -> Pointing {
+    let mut pointing = Pointing::Not;
+    let mut returned_by_a_function = false;
+    // Outward in: a function's parentheses hold the pointer to it. Nesting
+    // is bounded by `shaped`, which read this declarator first.
+    let mut level = Some(declarator);
+    while let Some(declarator) = level {
+        let derived = |kind: fn(&DerivedDeclarator) -> bool| declarator.derived.iter().any(|d| kind(&d.node));
+        returned_by_a_function |=
+            derived(|d| matches!(d, DerivedDeclarator::Function(_) | DerivedDeclarator::KRFunction(_)));
+        if derived(|d| matches!(d, DerivedDeclarator::Pointer(_) | DerivedDeclarator::Block(_))) {
+            pointing = if returned_by_a_function { Pointing::AtAFunction } else { Pointing::AtTheType };
         }
-        TypeRef::Scalar(Scalar::Pointer) if !base.ends_with('*') => format!("{base} *"),
+        level = match &declarator.kind.node {
+            DeclaratorKind::Declarator(inner) => Some(&inner.node),
+            _ => None,
+        };
+    }
+    pointing
+}
+
+/// A member's type as a listing shows it: `char *`, `int[2]`, `voidpf`,
+/// `int (*)(…)`.
+fn written(base: &str, ty: &TypeRef, pointing: Pointing) -> String {
+    match (ty, pointing) {
+        (TypeRef::Array(element, count), _) => {
+            format!("{}[{}]", written(base, element, pointing), count.map(|n| n.to_string()).unwrap_or_default())
+        }
+        (TypeRef::Scalar(Scalar::Pointer), Pointing::AtTheType) if !base.ends_with('*') => format!("{base} *"),
+        (TypeRef::Scalar(Scalar::Pointer), Pointing::AtAFunction) => format!("{base} (*)(…)"),
         _ => base.to_owned(),
     }
 }

@@ -245,7 +245,16 @@ fn analyze_input(
     let mut errors: Vec<ParseError> = Vec::new();
     let mut results = Vec::new();
     let mut declarations = Vec::new();
+    // A name is unmatched if it is on every target that read the text.
+    let mut unmatched: Option<Vec<String>> = None;
     for outcome in outcomes {
+        if outcome.declarations.is_some() {
+            let here = outcome.unmatched;
+            unmatched = Some(match unmatched {
+                None => here,
+                Some(before) => before.into_iter().filter(|why| here.contains(why)).collect(),
+            });
+        }
         // An error every target reads alike is said once, unprefixed.
         for error in outcome.read_errors {
             if !errors.iter().any(|e| e.message.ends_with(&error.message) && e.line == error.line) {
@@ -260,7 +269,7 @@ fn analyze_input(
         results.extend(outcome.result);
         declarations.extend(outcome.declarations.map(|d| (outcome.target, d)));
     }
-    (LabReport { file: file.to_owned(), results, errors }, declarations)
+    (LabReport { file: file.to_owned(), results, errors, unmatched: unmatched.unwrap_or_default() }, declarations)
 }
 
 /// What one target made of the input.
@@ -271,6 +280,8 @@ struct TargetOutcome {
     read_errors: Vec<ParseError>,
     /// Errors that are this target's alone (no preprocessor, a type too large).
     target_errors: Vec<ParseError>,
+    /// Why names asked for pick out no type with a layout here.
+    unmatched: Vec<String>,
     declarations: Option<Declarations>,
 }
 
@@ -281,6 +292,7 @@ impl TargetOutcome {
             result: None,
             read_errors: Vec::new(),
             target_errors: vec![on_target(target, message)],
+            unmatched: Vec::new(),
             declarations: None,
         }
     }
@@ -309,8 +321,9 @@ fn analyze_target(
     let read_errors = std::mem::take(&mut declarations.errors);
     let mut target_errors = Vec::new();
     // Opaque types (declared, never defined) have no layout to show.
-    for record in &mut declarations.records {
-        record.reported &= record.defined && (only.is_empty() || only.contains(&record.name));
+    let (picked, unmatched) = declarations.named_records(only);
+    for (index, record) in declarations.records.iter_mut().enumerate() {
+        record.reported &= record.defined && (only.is_empty() || picked.contains(&index));
     }
     let mut layouts = Vec::new();
     let mut declared = Vec::new();
@@ -351,6 +364,7 @@ fn analyze_target(
         }),
         read_errors,
         target_errors,
+        unmatched,
         declarations: Some(declarations),
     }
 }

@@ -102,6 +102,37 @@ pub struct Declarations {
     pub scalar_typedefs: Vec<(String, TypeRef, bool)>,
 }
 
+impl Declarations {
+    /// The records `names` pick out, each by its own name (`struct stat`) or
+    /// a typedef's (`z_stream`), and why each name that picks out none with
+    /// a layout does not.
+    pub fn named_records(&self, names: &[String]) -> (Vec<usize>, Vec<String>) {
+        let mut picked = Vec::new();
+        let mut unmatched = Vec::new();
+        for name in names {
+            let own = self.records.iter().position(|record| record.name == *name);
+            let aliased = || self.typedefs.iter().find(|(alias, _)| alias == name).map(|&(_, index)| index);
+            match own.or_else(aliased) {
+                Some(index) if self.records[index].defined => picked.push(index),
+                Some(index) if self.records[index].name == *name => {
+                    unmatched.push(format!("`{name}` is declared but never defined: it has no layout"));
+                }
+                Some(index) => unmatched.push(format!(
+                    "`{name}` is `{}`, declared but never defined: it has no layout",
+                    self.records[index].name
+                )),
+                None => unmatched.push(format!("no struct, union or typedef of one is named `{name}`")),
+            }
+        }
+        (picked, unmatched)
+    }
+}
+
+/// Array dimensions as written: `[3][]`.
+fn dimensions_text(dims: &[Option<u64>]) -> String {
+    dims.iter().map(|d| d.map_or("[]".to_owned(), |n| format!("[{n}]"))).collect()
+}
+
 /// Whether `ty` holds no record, so it means the same without the declarations' records.
 pub fn holds_no_record(ty: &TypeRef) -> bool {
     match ty {
@@ -748,9 +779,10 @@ impl Parser {
             if inner_pointers == 0 {
                 return self.error(&token, "expected `*` in a function pointer");
             }
+            let dims_text = dimensions_text(&dims);
             let ty =
                 dims.into_iter().rev().fold(TypeRef::Scalar(Scalar::Pointer), |ty, n| TypeRef::Array(Box::new(ty), n));
-            return Ok((Some(name), ty, format!("{text} (*)(…)"), token));
+            return Ok((Some(name), ty, format!("{text} (*)(…){dims_text}"), token));
         }
         let name = if let TokenKind::Ident(name) = &token.kind {
             let name = name.clone();
@@ -762,7 +794,7 @@ impl Parser {
         let dims = self.dimensions()?;
         let element = if pointers > 0 { TypeRef::Scalar(Scalar::Pointer) } else { base };
         let element_text = format!("{text}{}", "*".repeat(pointers));
-        let dims_text: String = dims.iter().map(|d| d.map_or("[]".to_owned(), |n| format!("[{n}]"))).collect();
+        let dims_text = dimensions_text(&dims);
         let ty = dims.into_iter().rev().fold(element, |ty, n| TypeRef::Array(Box::new(ty), n));
         Ok((name, ty, element_text + &dims_text, token))
     }

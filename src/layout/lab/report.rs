@@ -136,6 +136,10 @@ pub struct LabReport {
     pub file: String,
     pub results: Vec<TargetReport>,
     pub errors: Vec<ParseError>,
+    /// Why types asked for by name are not reported: no type has the name,
+    /// or the one that has it is never defined (on no target).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmatched: Vec<String>,
 }
 
 impl LabReport {
@@ -204,5 +208,5 @@ pub fn analyze(file: &str, source: &str, targets: &[Target], check: bool) -> Lab
     }
     errors.sort_by_key(|e| (e.line, e.column));
     errors.dedup();
-    LabReport { file: file.to_owned(), results, errors }
+    LabReport { file: file.to_owned(), results, errors, unmatched: Vec::new() }
 }
