@@ -304,10 +304,18 @@ fn layout_types_are_picked_by_their_names_or_typedefs() {
     assert!(err.contains("no struct, union or typedef of one is named `sesion`"), "{err}");
     assert!(err.contains("`struct hidden` is declared but never defined"), "{err}");
 
-    let plain = header("typedef struct point_s { int x, y; } point;\nstruct other { char c; };\n");
+    // The lab's own reader, for a header without the preprocessor.
+    let plain = header(
+        "typedef struct point_s { int x, y; int (*compare)(const void *, const void *); void (*handlers[4])(int); } point;\n\
+         struct other { char c; };\n",
+    );
     let (code, out, err) = ffiscope(&["layout", plain.arg(), "--target", "x86_64-linux-gnu", "--type", "point"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("struct point_s {") && !out.contains("struct other"), "{out}");
+    let members: Vec<&str> = out.lines().filter_map(|line| line.trim().split(';').next()).collect();
+    for member in ["int (*compare)(…)", "void (*handlers[4])(…)"] {
+        assert!(members.contains(&member), "`{member}` in {out}");
+    }
     let (code, _, err) = ffiscope(&["layout", plain.arg(), "--target", "x86_64-linux-gnu", "--type", "pont"]);
     assert_eq!(code, 2);
     assert!(err.contains("no struct, union or typedef of one is named `pont`"), "{err}");
