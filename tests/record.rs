@@ -739,6 +739,58 @@ fn events_still_unread_when_the_program_execs_keep_their_own_sites() {
     let _ = std::fs::remove_file(&trace); // 150 MB of JSON lines
 }
 
+/// A process that execs twice within milliseconds, as a wrapper script
+/// that execs another that execs the program does (pyenv's shims): each
+/// program's modules are read before the next one's take the table's
+/// place, so every event is named by its own program's line. (The middle
+/// program's events were named by bare addresses in some runs.)
+#[test]
+fn a_program_two_execs_away_and_each_before_it_keep_their_own_sites() {
+    let program = |name: &str, size: usize, then_exec: bool| {
+        let exec = if then_exec { "execv(argv[1], argv + 1);\n return 1;\n" } else { "(void)argv;\n" };
+        compile_c(
+            name,
+            &format!(
+                "#include <stdlib.h>\n\
+                 #include <unistd.h>\n\
+                 int main(int argc, char **argv) {{\n\
+                     (void)argc; for (int i = 0; i < 100; i++) {{ volatile char *b = malloc({size}); b[0] = 1; free((void *)b); }}\n\
+                     {exec}\
+                     return 0;\n\
+                 }}\n"
+            ),
+            &[],
+        )
+    };
+    let first = program("exec_first", 24, true);
+    let second = program("exec_second", 40, true);
+    let third = program("exec_third", 56, false);
+    for round in 0..5 {
+        let trace = scratch().join(format!("exec_twice_{round}.fsrec"));
+        let output =
+            record(&["--out", trace.to_str().unwrap()], &first, &[second.to_str().unwrap(), third.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+        let mut named = std::collections::BTreeMap::<String, u64>::new();
+        for line in std::fs::read_to_string(&trace).expect("the trace").lines() {
+            let line: Value = serde_json::from_str(line).expect("a JSON line");
+            let event = &line["event"];
+            if [24, 40, 56].iter().any(|&size| event["size"] == size) {
+                let site = event["site"].as_str().unwrap_or("(none)");
+                *named.entry(format!("{} {}", event["size"], site.rsplit(' ').next().unwrap_or(site))).or_default() +=
+                    1;
+            }
+        }
+        let expected: std::collections::BTreeMap<String, u64> = [
+            ("24 (exec_first.c:4)".to_owned(), 200),
+            ("40 (exec_second.c:4)".to_owned(), 200),
+            ("56 (exec_third.c:4)".to_owned(), 200),
+        ]
+        .into();
+        assert_eq!(named, expected, "round {round}: every event named by its own program's line");
+        let _ = std::fs::remove_file(&trace);
+    }
+}
+
 /// A fault inside the C library (`strlen` of NULL): the crash names where
 /// it died, the library's code (by offset: Debian's libc has no symbols
 /// for its string routines, and the nearest exported one is some other

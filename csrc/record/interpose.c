@@ -218,6 +218,26 @@ static int add_module(struct dl_phdr_info *info, size_t size, void *unused) {
     return 0;
 }
 
+/* Waits, about two seconds at most, until ffiscope has read every module
+ * of the image an exec ends: the new program's modules are about to take
+ * the table's place, and the old program's events may still be unread (a
+ * wrapper script that execs another that execs the program leaves each in
+ * turn within milliseconds). */
+#define MODULES_PATIENCE_NAPS 40000u /* of 50 µs */
+
+static void await_modules_read(void) {
+    uint64_t image = atomic_load_explicit(&channel->image, memory_order_relaxed);
+    uint64_t count = atomic_load_explicit(&channel->module_count, memory_order_relaxed);
+    uint64_t wanted = FS_RECORD_MODULES_READ(image, count < FS_RECORD_MODULES ? count : FS_RECORD_MODULES);
+    const struct timespec pause = {.tv_nsec = 50000};
+    for (unsigned naps = 0; naps < MODULES_PATIENCE_NAPS; naps++) {
+        if (atomic_load_explicit(&channel->modules_read, memory_order_acquire) == wanted) {
+            return;
+        }
+        nanosleep(&pause, NULL);
+    }
+}
+
 /* Every site an event names must be in the module table before the event
  * is published: ffiscope reads the event straight from its ring, then the
  * table. So a return address seen for the first time is looked for in the
@@ -539,6 +559,7 @@ static void begin_recording(void) {
     }
     uint64_t image = 0;
     if (took_over) {
+        await_modules_read();
         atomic_store_explicit(&channel->module_count, 0, memory_order_relaxed);
         image = atomic_fetch_add_explicit(&channel->image, 1, memory_order_release) + 1;
     }

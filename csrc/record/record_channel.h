@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #define FS_RECORD_MAGIC 0x44524F4345525346ull /* "FSRECORD" */
-#define FS_RECORD_VERSION 3u
+#define FS_RECORD_VERSION 4u
 #define FS_RECORD_MODULES 512u
 #define FS_RECORD_PATH_BYTES 232u
 /* The most rings a region may hold (the tracker's shards). */
@@ -65,6 +65,10 @@ enum fs_record_state {
                                   but no exit handler (and no leak check) ran */
 };
 
+/* What `modules_read` says when ffiscope has read `count` modules of image
+ * `image` (count < 2^16: FS_RECORD_MODULES is far below). */
+#define FS_RECORD_MODULES_READ(image, count) (((uint64_t)(image) << 16) | (uint64_t)(count))
+
 typedef struct fs_record_header {
     uint64_t magic;
     uint64_t version;
@@ -84,12 +88,14 @@ typedef struct fs_record_header {
     _Atomic uint64_t unguarded;      /* blocks the guard had no room for, given unguarded */
     _Atomic uint64_t stack_count;    /* entries claimed by the program */
     _Atomic uint64_t stacks_dropped; /* stacks the table had no room for (named by their first frame) */
+    /* Set by ffiscope: the modules it has read, as FS_RECORD_MODULES_READ(image, count). */
+    _Atomic uint64_t modules_read;
     fs_record_module modules[FS_RECORD_MODULES];
 } fs_record_header;
 
 #if UINTPTR_MAX == UINT64_MAX && !defined(__cplusplus)
 #define FS_RECORD_MODULE_BYTES 256u
-#define FS_RECORD_HEADER_BYTES 131200u
+#define FS_RECORD_HEADER_BYTES 131208u
 _Static_assert(sizeof(fs_record_module) == FS_RECORD_MODULE_BYTES, "update src/ffi/record_channel.rs");
 _Static_assert(sizeof(fs_record_stack) == 264u, "update src/ffi/record_channel.rs");
 _Static_assert(sizeof(fs_record_header) == FS_RECORD_HEADER_BYTES, "update src/ffi/record_channel.rs");

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 use super::sys;
 
 const MAGIC: u64 = 0x4452_4F43_4552_5346;
-const VERSION: u64 = 3;
+const VERSION: u64 = 4;
 const MODULES: usize = 512;
 /// Rings the region holds: one per thread the program runs at once (more
 /// share); 8 MiB each at the default capacity, touched only as written.
@@ -68,7 +68,14 @@ struct Header {
     unguarded: AtomicU64,
     stack_count: AtomicU64,
     stacks_dropped: AtomicU64,
+    /// The modules read here, as [`modules_read`] packs them.
+    modules_read: AtomicU64,
     modules: [Module; MODULES],
+}
+
+/// `FS_RECORD_MODULES_READ` (`record_channel.h`): `count` modules of image `image`.
+const fn modules_read(image: u64, count: u64) -> u64 {
+    (image << 16) | count
 }
 
 #[repr(C)]
@@ -80,7 +87,7 @@ struct Stack {
 
 // The C side asserts the same sizes (record_channel.h).
 const _: () = assert!(size_of::<Module>() == 256);
-const _: () = assert!(size_of::<Header>() == 131_200);
+const _: () = assert!(size_of::<Header>() == 131_208);
 const _: () = assert!(size_of::<Stack>() == 264);
 
 /// Where each part of the region begins, as `record_channel.h` places them.
@@ -337,6 +344,13 @@ impl Channel {
     /// The call stacks the events' sites may name.
     pub fn stacks(&self) -> &StackTable {
         &self.stacks
+    }
+
+    /// Tells the program that the first `count` modules of image `image`
+    /// have been read: a process that execs waits for this before the new
+    /// program's modules take the table's place (see `interpose.c`).
+    pub fn modules_taken(&self, image: u64, count: usize) {
+        self.header().modules_read.store(modules_read(image, count as u64), Ordering::Release);
     }
 
     /// Modules from index `from` on, as far as the program has published them.

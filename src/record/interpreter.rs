@@ -65,8 +65,11 @@ pub struct Interpreter {
     pub trace: Option<TraceWriter>,
     /// The program image the symbols are for (see `Channel::image`).
     image: u64,
-    /// A newer image's symbols, read ahead of its first event.
-    next: Option<(u64, Symbolizer)>,
+    /// Newer images' symbols, read ahead of their first events, oldest
+    /// first: a process that execs twice in a row (a wrapper script that
+    /// execs another that execs the program) can have two images ahead of
+    /// the events being read. At most `IMAGES_AHEAD`.
+    next: Vec<(u64, Symbolizer)>,
     /// Blocks allocated where no debug information said which heap; counted in the C heap.
     pub uncertain_blocks: u64,
     /// Sites in the C runtime's own code.
@@ -80,6 +83,11 @@ pub struct Interpreter {
     crashed: bool,
 }
 
+/// Images read ahead of the events being read that keep their symbols:
+/// more execs in a row than this, before their first event is read, lose
+/// the oldest images' names.
+const IMAGES_AHEAD: usize = 8;
+
 impl Interpreter {
     /// Reads the modules the program has loaded since the last look: into
     /// the symbols of the image whose events are being read, or, when the
@@ -90,23 +98,29 @@ impl Interpreter {
         let symbols = if image == self.image {
             &mut self.symbols
         } else {
-            if self.next.as_ref().is_none_or(|(next, _)| *next != image) {
-                self.next = Some((image, Symbolizer::default()));
-            }
-            &mut self.next.get_or_insert_with(|| (image, Symbolizer::default())).1
+            let at = self.next.iter().position(|(next, _)| *next == image).unwrap_or_else(|| {
+                if self.next.len() == IMAGES_AHEAD {
+                    self.next.remove(0);
+                }
+                self.next.push((image, Symbolizer::default()));
+                self.next.len() - 1
+            });
+            &mut self.next[at].1
         };
         let known = symbols.module_count();
         symbols.add_modules(channel.modules_from(known));
+        // Read with the image they were read under: an exec waits for this
+        // before the new program's modules take the table's place.
+        channel.modules_taken(image, symbols.module_count());
     }
 
     /// The process exec'd: from here on its addresses are the new image's.
+    /// Images before it that had no event are passed over.
     fn begin_image(&mut self, image: u64) {
-        self.symbols = match self.next.take() {
-            Some((next, symbols)) if next == image => symbols,
-            other => {
-                self.next = other;
-                Symbolizer::default()
-            }
+        self.next.retain(|(next, _)| *next >= image);
+        self.symbols = match self.next.first() {
+            Some((next, _)) if *next == image => self.next.remove(0).1,
+            _ => Symbolizer::default(),
         };
         self.image = image;
         self.stacks.clear();

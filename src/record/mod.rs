@@ -167,6 +167,9 @@ impl Recording {
 /// event named and told Rust or C by the interpreter.
 impl EventSource for Recording {
     fn feed(&mut self, model: &mut Model, max: usize) -> usize {
+        // A process that execs waits until its modules are read, events or
+        // none (a wrapper script may allocate nothing before it execs).
+        self.interpreter.add_modules(&self.channel);
         let mut taken = 0;
         while taken < max {
             let read = self.channel.read_events(max - taken);
