@@ -15,8 +15,7 @@
 
 use std::time::Duration;
 
-use ffiscope::ffi::bench_loops::{PAIRS_PER_CHUNK, raw_pairs, timed_pairs, tracked_pairs};
-use ffiscope::ffi::{Tracker, TrackerConfig};
+use ffiscope::ffi::bench_loops::{PAIRS_PER_CHUNK, raw_pairs, timed_pairs, tracked_pairs, tracker_for_timed_pairs};
 
 /// Rounds measured for each row, after the warm-up rounds.
 const DEFAULT_ROUNDS: usize = 61;
@@ -73,8 +72,7 @@ struct Row {
 }
 
 fn measure(size: usize, threads: usize, rounds: usize) -> Row {
-    // Room for every event of a chunk, on every thread: the ring never fills.
-    let tracker = Tracker::with_config(TrackerConfig { ring_capacity: 1 << 20, ..TrackerConfig::default() });
+    let tracker = tracker_for_timed_pairs();
     let time = |work: fn(usize, usize)| timed_pairs(PAIRS_PER_CHUNK, threads, &tracker, work, size);
     let mut raw = Vec::with_capacity(rounds);
     let mut tracked = Vec::with_capacity(rounds);

@@ -9,13 +9,14 @@ use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use ffiscope::ffi::bench_loops::{PAIRS_PER_CHUNK, raw_pairs, timed_pairs, tracked_pairs};
+use ffiscope::ffi::bench_loops::{PAIRS_PER_CHUNK, raw_pairs, timed_pairs, tracked_pairs, tracker_for_timed_pairs};
 use ffiscope::ffi::record_channel::{Channel, SiteAddresses};
 use ffiscope::ffi::{Domain, Event, EventKind, Site, Tracker, TrackerConfig, sys};
 use ffiscope::record::interpreter::Interpreter;
 use ffiscope::track::Model;
 
-/// A ring that holds every event of a chunk of pairs.
+/// A ring of 1 M slots: every event of a chunk of Rust allocations, or the
+/// million events drained into the model.
 fn big_ring() -> Tracker {
     Tracker::with_config(TrackerConfig { ring_capacity: 1 << 20, ..TrackerConfig::default() })
 }
@@ -25,7 +26,7 @@ fn c_allocation(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("c_pair_{threads}_thread"));
         for size in [16, 256, 4096] {
             group.throughput(Throughput::Elements(threads as u64));
-            let tracker = big_ring();
+            let tracker = tracker_for_timed_pairs();
             group.bench_with_input(BenchmarkId::new("raw", size), &size, |b, &size| {
                 b.iter_custom(|iters| timed_pairs(iters, threads, &tracker, raw_pairs, size));
             });

@@ -102,16 +102,15 @@ fn a_finished_run_fits_every_screen_in_both_modes() {
 fn top_bar_controls(harness: &Harness<'static, FfiscopeApp>, presenting: bool) -> Vec<(&'static str, Rect)> {
     let mut controls =
         vec!["Tracker", "Scenarios", "Layouts", "Struct Lab", "Quiz", "Record", "Present", "Lesson plan", "?"];
-    if !presenting {
-        if harness.query_by_label("Settings").is_some() {
-            controls.push("Settings");
-        } else {
-            controls.extend(["Choose…", "Light theme"]);
-        }
+    let one_line = !presenting && harness.query_by_label("Settings").is_none();
+    match (presenting, one_line) {
+        (true, _) => {}
+        (false, true) => controls.extend(["Choose…", "Light theme"]),
+        (false, false) => controls.push("Settings"),
     }
     let mut rects: Vec<(&str, Rect)> =
         controls.iter().map(|label| (*label, harness.get_by_label(label).rect())).collect();
-    if !presenting && harness.query_by_label("Settings").is_none() {
+    if one_line {
         rects.push(("the zoom", harness.get_by_label_contains("(Ctrl +/-)").rect()));
     }
     rects

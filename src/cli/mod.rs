@@ -14,7 +14,7 @@ mod record_command;
 use crate::export::{handout, save_whole};
 use crate::layout::lab::Target;
 use crate::layout::lab::header::{HeaderOptions, analyze_header, uses_the_preprocessor};
-use crate::layout::lab::report::{LabReport, analyze};
+use crate::layout::lab::report::{LabReport, analyze_only};
 use crate::layout::listing::pahole_listing;
 use crate::report::{Outcome, Report};
 use crate::scenarios::batch::report_for;
@@ -450,20 +450,11 @@ fn layout_header(
         }
     };
     let preprocessed = options != &HeaderOptions::default() || uses_the_preprocessor(&source);
-    let mut report = if preprocessed {
+    let report = if preprocessed {
         analyze_header(file, &chosen, options, types, verify)
     } else {
-        analyze(&file.display().to_string(), &source, &chosen, verify)
+        analyze_only(&file.display().to_string(), &source, &chosen, verify, types)
     };
-    if !preprocessed && !types.is_empty() {
-        let declarations = crate::layout::lab::parser::parse(&source);
-        let (picked, unmatched) = declarations.named_records(types);
-        let names: Vec<&str> = picked.iter().map(|&index| declarations.records[index].name.as_str()).collect();
-        for result in &mut report.results {
-            result.types.retain(|t| names.contains(&t.name.as_str()));
-        }
-        report.unmatched = unmatched;
-    }
     let written = if json {
         serde_json::to_string_pretty(&report).map_err(std::io::Error::other).and_then(|text| writeln!(io.out, "{text}"))
     } else {

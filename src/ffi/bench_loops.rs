@@ -4,10 +4,16 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use super::{Tracker, sys};
+use super::{Tracker, TrackerConfig, sys};
 
 /// Pairs timed between two drains in [`timed_pairs`].
 pub const PAIRS_PER_CHUNK: u64 = 100_000;
+
+/// A tracker whose rings hold every event of a chunk of [`timed_pairs`]
+/// (1 M slots for the 200,000 events of a thread's chunk), so none fills.
+pub fn tracker_for_timed_pairs() -> Tracker {
+    Tracker::with_config(TrackerConfig { ring_capacity: 1 << 20, ..TrackerConfig::default() })
+}
 
 /// `count` × (`malloc(size)`, one write, `free`), with no tracker.
 pub fn raw_pairs(count: usize, size: usize) {
@@ -24,7 +30,7 @@ pub fn tracked_pairs(count: usize, size: usize) {
 /// Times `iters` pairs of `work` on each of `threads` threads, and the
 /// reader's drain of every event they made: the tracker is drained after each
 /// chunk of [`PAIRS_PER_CHUNK`], inside the timed region, so the ring never
-/// fills (give it room for two events a pair of a chunk) and the cost of
+/// fills ([`tracker_for_timed_pairs`]) and the cost of
 /// reading is counted with the cost of recording. Thread start-up is timed
 /// for the raw and the tracked loop alike, and a raw loop's chunks are
 /// drained too (of nothing), so both sides pay the same around the pairs.

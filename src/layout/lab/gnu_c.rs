@@ -997,10 +997,10 @@ fn pointing(declarator: &Declarator) -> Pointing {
     // is bounded by `shaped`, which read this declarator first.
     let mut level = Some(declarator);
     while let Some(declarator) = level {
-        let derived = |kind: fn(&DerivedDeclarator) -> bool| declarator.derived.iter().any(|d| kind(&d.node));
+        let mut derived = declarator.derived.iter().map(|d| &d.node);
         returned_by_a_function |=
-            derived(|d| matches!(d, DerivedDeclarator::Function(_) | DerivedDeclarator::KRFunction(_)));
-        if derived(|d| matches!(d, DerivedDeclarator::Pointer(_) | DerivedDeclarator::Block(_))) {
+            derived.clone().any(|d| matches!(d, DerivedDeclarator::Function(_) | DerivedDeclarator::KRFunction(_)));
+        if derived.any(|d| matches!(d, DerivedDeclarator::Pointer(_) | DerivedDeclarator::Block(_))) {
             pointing = if returned_by_a_function { Pointing::AtAFunction } else { Pointing::AtTheType };
         }
         level = match &declarator.kind.node {
@@ -1019,7 +1019,7 @@ fn written(base: &str, ty: &TypeRef, pointing: Pointing) -> String {
             format!("{}[{}]", written(base, element, pointing), count.map(|n| n.to_string()).unwrap_or_default())
         }
         (TypeRef::Scalar(Scalar::Pointer), Pointing::AtTheType) if !base.ends_with('*') => format!("{base} *"),
-        (TypeRef::Scalar(Scalar::Pointer), Pointing::AtAFunction) => format!("{base} (*)(…)"),
+        (TypeRef::Scalar(Scalar::Pointer), Pointing::AtAFunction) => super::parser::function_pointer_text(base),
         _ => base.to_owned(),
     }
 }

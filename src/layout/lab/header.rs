@@ -321,10 +321,10 @@ fn analyze_target(
     let read_errors = std::mem::take(&mut declarations.errors);
     let mut target_errors = Vec::new();
     // Opaque types (declared, never defined) have no layout to show.
-    let (picked, unmatched) = declarations.named_records(only);
-    for (index, record) in declarations.records.iter_mut().enumerate() {
-        record.reported &= record.defined && (only.is_empty() || picked.contains(&index));
+    for record in &mut declarations.records {
+        record.reported &= record.defined;
     }
+    let unmatched = declarations.report_only(only);
     let mut layouts = Vec::new();
     let mut declared = Vec::new();
     let index_of: rustc_hash::FxHashMap<&str, usize> =

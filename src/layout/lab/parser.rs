@@ -103,10 +103,14 @@ pub struct Declarations {
 }
 
 impl Declarations {
-    /// The records `names` pick out, each by its own name (`struct stat`) or
-    /// a typedef's (`z_stream`), and why each name that picks out none with
-    /// a layout does not.
-    pub fn named_records(&self, names: &[String]) -> (Vec<usize>, Vec<String>) {
+    /// Reports only the records `names` pick out, each by its own name
+    /// (`struct stat`) or a typedef's (`z_stream`); every record when there
+    /// are no names. Returns why each name that picks out none with a layout
+    /// does not.
+    pub fn report_only(&mut self, names: &[String]) -> Vec<String> {
+        if names.is_empty() {
+            return Vec::new();
+        }
         let mut picked = Vec::new();
         let mut unmatched = Vec::new();
         for name in names {
@@ -124,8 +128,18 @@ impl Declarations {
                 None => unmatched.push(format!("no struct, union or typedef of one is named `{name}`")),
             }
         }
-        (picked, unmatched)
+        for (index, record) in self.records.iter_mut().enumerate() {
+            record.reported &= picked.contains(&index);
+        }
+        unmatched
     }
+}
+
+/// A member's type text for a pointer to a function returning `returns`,
+/// as both readers write it: `int (*)(…)`. A listing puts the member's
+/// name into its `(*)` (`listing::member_declaration`).
+pub(crate) fn function_pointer_text(returns: &str) -> String {
+    format!("{returns} (*)(…)")
 }
 
 /// Array dimensions as written: `[3][]`.
@@ -782,7 +796,7 @@ impl Parser {
             let dims_text = dimensions_text(&dims);
             let ty =
                 dims.into_iter().rev().fold(TypeRef::Scalar(Scalar::Pointer), |ty, n| TypeRef::Array(Box::new(ty), n));
-            return Ok((Some(name), ty, format!("{text} (*)(…){dims_text}"), token));
+            return Ok((Some(name), ty, function_pointer_text(text) + &dims_text, token));
         }
         let name = if let TokenKind::Ident(name) = &token.kind {
             let name = name.clone();

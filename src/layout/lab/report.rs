@@ -166,7 +166,14 @@ pub(crate) fn answered(asked: Option<Result<Verification, String>>) -> (Option<V
 /// Parses `source`, lays it out for each target and, if asked, has each
 /// target's compiler check every number.
 pub fn analyze(file: &str, source: &str, targets: &[Target], check: bool) -> LabReport {
-    let declarations = parse(source);
+    analyze_only(file, source, targets, check, &[])
+}
+
+/// As [`analyze`], reporting only the types `only` names, if any (see
+/// [`super::parser::Declarations::report_only`]).
+pub fn analyze_only(file: &str, source: &str, targets: &[Target], check: bool, only: &[String]) -> LabReport {
+    let mut declarations = parse(source);
+    let unmatched = declarations.report_only(only);
     let mut errors = declarations.errors.clone();
     let mut results = Vec::new();
     // Types the first target could not lay out: said once, not per target.
@@ -208,5 +215,5 @@ pub fn analyze(file: &str, source: &str, targets: &[Target], check: bool) -> Lab
     }
     errors.sort_by_key(|e| (e.line, e.column));
     errors.dedup();
-    LabReport { file: file.to_owned(), results, errors, unmatched: Vec::new() }
+    LabReport { file: file.to_owned(), results, errors, unmatched }
 }
