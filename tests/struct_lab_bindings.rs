@@ -19,7 +19,8 @@ struct wire { uint8_t flag; uint32_t value; uint64_t timestamp; };\n\
 struct aligned_box { uint32_t id; float weights[3]; } __attribute__((aligned(16)));\n\
 union number { uint32_t as_u32; float as_f32; uint8_t bytes[8]; };\n\
 struct holder { union number n; size_t count; char tag; };\n\
-struct wasteful { char a; double b; char c; struct point p; int d; char e; };\n";
+struct wasteful { char a; double b; char c; struct point p; int d; char e; };\n\
+struct event { uint32_t type; int32_t match; uint8_t self; uint16_t gen; };\n";
 
 const TYPES: [&str; 6] =
     ["struct point", "struct shape", "struct wire", "struct aligned_box", "union number", "struct holder"];
@@ -37,7 +38,7 @@ fn rust_source() -> String {
     let layouts = layouts();
     let mut source = RUST_PRELUDE.to_owned();
     let mut emitted = std::collections::HashSet::new();
-    for name in ["struct shape", "struct wire", "struct aligned_box", "struct holder"] {
+    for name in ["struct shape", "struct wire", "struct aligned_box", "struct holder", "struct event"] {
         let generated = bindings(&declarations, name, &layouts).expect("bindings");
         // Dependencies are repeated per type; keep each declaration once.
         for block in generated.rust.split("\n\n") {
@@ -71,7 +72,17 @@ fn generated_rust_compiles_and_its_guards_hold_here() {
     assert!(source.contains("#[repr(C, packed)]"), "{source}");
     assert!(source.contains("#[repr(C, align(16))]"), "{source}");
     assert!(source.contains("core::mem::offset_of!(wire, timestamp) == 5"), "{source}");
+    // C members named as Rust keywords take a `_` after them, as bindgen writes them.
+    assert!(source.contains("pub type_: u32,") && source.contains("offset_of!(event, match_) == 4"), "{source}");
     rustc_accepts(&source, "good").unwrap_or_else(|e| panic!("{e}\n{source}"));
+}
+
+/// cgo gives a C member named as a Go keyword a `_` before it.
+#[test]
+fn go_names_a_keyword_member_as_cgo_does() {
+    let generated = bindings(&parse(HEADER), "struct event", &layouts()).expect("bindings");
+    assert!(generated.go.contains("\t_type int32\n"), "{}", generated.go);
+    assert!(generated.go.contains("\tmatch int32\n"), "not a Go keyword: {}", generated.go);
 }
 
 #[test]

@@ -155,6 +155,25 @@ fn pragma_pack_in_a_preprocessed_header_is_honoured() {
     assert!(report.results[0].types.iter().all(|t| t.verified.as_ref().is_some_and(|v| v.ok)), "the compiler agrees");
 }
 
+/// An attribute after a member's record body is the record's, as GCC reads
+/// it: the anonymous struct is packed inside, not only placed at any byte.
+#[test]
+fn an_attribute_after_a_members_record_body_packs_the_record() {
+    let Some(_) = find_compiler(Target::X86_64Linux) else { return };
+    let header = written(
+        "packed-member.h",
+        "#include <stdint.h>\nstruct anonymous { char c; struct { char a; int32_t b; } __attribute__((packed)); };\n\
+         struct named { char c; struct { char a; int32_t b; } __attribute__((packed)) inner; };\n\
+         struct before { char c; __attribute__((packed)) struct { char a; int32_t b; } inner; };\n",
+    );
+    let report = analyze_header(&header, &[Target::X86_64Linux], &HeaderOptions::default(), &[], true);
+    let types = &report.results[0].types;
+    let b = types[0].fields.iter().find(|f| f.name == "b").expect("b");
+    assert_eq!((types[0].size, b.offset), (6, 2), "b follows a at once");
+    assert_eq!((types[1].size, types[1].fields[1].size), (6, 5));
+    assert!(types.iter().all(|t| t.verified.as_ref().is_some_and(|v| v.ok)), "the compiler agrees: {types:#?}");
+}
+
 #[test]
 fn fixed_width_names_keep_their_rust_types_through_the_preprocessor() {
     let Some(_) = find_compiler(Target::X86_64Linux) else { return };

@@ -37,6 +37,59 @@ pub fn rust_name(c_name: &str) -> String {
     c_name.trim_start_matches("struct ").trim_start_matches("union ").replace(' ', "_")
 }
 
+/// Rust's keywords, strict and reserved (2024 edition): a C member of one of
+/// these names cannot be a Rust field under it.
+const RUST_KEYWORDS: [&str; 52] = [
+    "Self", "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn",
+    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro",
+    "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "self", "static", "struct", "super",
+    "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Go's keywords: cgo puts a `_` before a C member of one of these names.
+const GO_KEYWORDS: [&str; 25] = [
+    "break",
+    "case",
+    "chan",
+    "const",
+    "continue",
+    "default",
+    "defer",
+    "else",
+    "fallthrough",
+    "for",
+    "func",
+    "go",
+    "goto",
+    "if",
+    "import",
+    "interface",
+    "map",
+    "package",
+    "range",
+    "return",
+    "select",
+    "struct",
+    "switch",
+    "type",
+    "var",
+];
+
+pub fn is_rust_keyword(name: &str) -> bool {
+    RUST_KEYWORDS.contains(&name)
+}
+
+/// A C member's name as a Rust field: a keyword takes a `_` after it
+/// (`type_`), as bindgen and the libc crate write it.
+pub fn rust_field_name(c_name: &str) -> String {
+    if is_rust_keyword(c_name) { format!("{c_name}_") } else { c_name.to_owned() }
+}
+
+/// A C member's name as cgo gives it to Go: `_type` for `type`.
+fn go_field_name(c_name: &str) -> String {
+    if GO_KEYWORDS.contains(&c_name) { format!("_{c_name}") } else { c_name.to_owned() }
+}
+
 /// The Rust type of a member of type `ty` (written `text`); `u`: the
 /// declarations say it is unsigned, through any typedefs.
 fn rust_type(ty: &TypeRef, text: &str, u: bool, records: &[RecordDef]) -> String {
@@ -130,7 +183,7 @@ pub fn rust_binding(declarations: &Declarations, record: &RecordDef, layouts: &[
             (Some(field), None) => {
                 in_run = false;
                 let ty = rust_type(&member.ty, &member.ty_text, member.unsigned, &declarations.records);
-                let _ = writeln!(out, "    pub {field}: {ty},");
+                let _ = writeln!(out, "    pub {}: {ty},", rust_field_name(field));
             }
             (None, None) => in_run = false,
         }
@@ -144,8 +197,8 @@ pub fn rust_binding(declarations: &Declarations, record: &RecordDef, layouts: &[
             let _ = writeln!(out, "    assert!(core::mem::size_of::<{name}>() == {});", layout.size);
             let _ = writeln!(out, "    assert!(core::mem::align_of::<{name}>() == {});", layout.align);
             for field in &layout.fields {
-                let _ =
-                    writeln!(out, "    assert!(core::mem::offset_of!({name}, {}) == {});", field.name, field.offset);
+                let field_name = rust_field_name(&field.name);
+                let _ = writeln!(out, "    assert!(core::mem::offset_of!({name}, {field_name}) == {});", field.offset);
             }
         } else {
             let _ = writeln!(out, "    // Offsets of bitfields and anonymous members cannot be asked of rustc.");
@@ -314,7 +367,7 @@ pub fn go_binding(record: &RecordDef, layout: &Layout) -> String {
         if field.is_misaligned() {
             dropped.push(format!("{}: misaligned (offset {}, wants {})", field.name, field.offset, field.align));
         }
-        let _ = writeln!(out, "\t{} {}", field.name, go_type(field.size, &member.ty));
+        let _ = writeln!(out, "\t{} {}", go_field_name(&field.name), go_type(field.size, &member.ty));
         at = field.offset + field.size;
     }
     if layout.size > at {

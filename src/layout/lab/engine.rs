@@ -81,6 +81,15 @@ pub fn lay_out_variant(declarations: &Declarations, record: &RecordDef, target: 
     engine.record(id)
 }
 
+/// The record `id` of `declarations` laid out for `target`, named or not
+/// (an anonymous member's own layout).
+pub fn lay_out_record(declarations: &Declarations, id: usize, target: Target) -> Laid {
+    if id >= declarations.records.len() {
+        return Err("no such record".to_owned());
+    }
+    Engine::new(target, &declarations.records).record(id)
+}
+
 /// `sizeof` and `_Alignof` of `ty` on `target`, records laid out as needed.
 pub fn size_and_align(records: &[RecordDef], ty: &TypeRef, target: Target) -> Result<(u64, u64), String> {
     Engine::new(target, records).type_of(ty)

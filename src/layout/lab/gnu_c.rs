@@ -783,9 +783,22 @@ impl Reader<'_> {
     }
 
     fn field(&mut self, field: &Node<StructField>) -> Read<Vec<MemberDef>> {
-        // Attributes among a member's specifiers are the member's, not its type's.
+        // Attributes among a member's specifiers are the member's, but those
+        // after a record's closing brace are the record's too, as GCC reads
+        // them: `struct { char a; int b; } __attribute__((packed)) m;` packs `b`.
         let (types, attributes) = self.specifier_parts(&field.node.specifiers, specifier_qualifier_part)?;
-        let (base, text) = self.specified_type(&types, &Attributes::default())?;
+        let mut on_type = Attributes::default();
+        let mut after_body = false;
+        for specifier in &field.node.specifiers {
+            match &specifier.node {
+                SpecifierQualifier::TypeSpecifier(t) => {
+                    after_body |= matches!(&t.node, TypeSpecifier::Struct(s) if s.node.declarations.is_some());
+                }
+                SpecifierQualifier::Extension(extensions) if after_body => self.attributes(extensions, &mut on_type)?,
+                _ => {}
+            }
+        }
+        let (base, text) = self.specified_type(&types, &on_type)?;
         let (_, line, column) = self.lines.locate(field.span.start);
         if field.node.declarators.is_empty() {
             // An anonymous struct or union member.

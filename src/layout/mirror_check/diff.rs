@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::types::TypeClass;
 use crate::layout::lab::Target;
+use crate::layout::lab::bindings::is_rust_keyword;
 use crate::layout::{Field, Layout};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +39,26 @@ pub struct Difference {
     /// The bytes it concerns in C's layout and in Rust's, to mark on the grids.
     pub c_bytes: Option<(u64, u64)>,
     pub rust_bytes: Option<(u64, u64)>,
+}
+
+impl Difference {
+    /// This difference, found inside the C type the Rust field `rust_field`
+    /// stands for, which lies at `offset`: `place` says what that type is
+    /// ("C's anonymous union at offset 8"). Its field is named through the
+    /// Rust field, its bytes where they lie in the outer type.
+    #[must_use]
+    pub fn inside(self, rust_field: &str, place: &str, offset: u64) -> Difference {
+        let shift = |bytes: Option<(u64, u64)>| {
+            bytes.map(|(start, end)| (start.saturating_add(offset), end.saturating_add(offset)))
+        };
+        Difference {
+            kind: self.kind,
+            field: Some(self.field.map_or_else(|| rust_field.to_owned(), |f| format!("{rust_field}.{f}"))),
+            message: format!("in `{rust_field}`, {place}: {}", self.message),
+            c_bytes: shift(self.c_bytes),
+            rust_bytes: shift(self.rust_bytes),
+        }
+    }
 }
 
 /// One side of the comparison: a layout and each field's class and type as written.
@@ -141,7 +162,7 @@ fn pair_fields<'a>(
     let mut pairs = Vec::new();
     let mut c_left = Vec::new();
     for (ci, cf) in c_fields {
-        match rust_left.iter().position(|(_, rf)| rf.name == cf.name) {
+        match rust_left.iter().position(|(_, rf)| same_name(&rf.name, &cf.name)) {
             Some(at) => pairs.push(Pair { c: (ci, cf), rust: rust_left.remove(at) }),
             None => c_left.push((ci, cf)),
         }
@@ -178,6 +199,19 @@ fn pair_fields<'a>(
     c_left.retain(|&(_, cf)| !pairs.iter().any(|pair| span(pair.c.1) == span(cf)));
     pairs.sort_by_key(|pair| pair.c.0);
     (pairs, c_left, rust_left)
+}
+
+/// Whether a Rust field's name is a C member's: as written, or with the `_`
+/// Rust needs after a keyword (`type_` for C's `type`, as bindgen and the
+/// libc crate write it; `r#type` is read as `type`).
+pub fn same_name(rust: &str, c: &str) -> bool {
+    rust == c || rust.strip_suffix('_').is_some_and(|bare| bare == c && is_rust_keyword(c))
+}
+
+/// Whether a field's name says it is padding: `__bindgen_padding_0`, `_pad`, `__pad2`, `padding`.
+fn is_padding_name(name: &str) -> bool {
+    let bare = name.trim_start_matches('_').to_ascii_lowercase();
+    bare.starts_with("pad") || bare.starts_with("bindgen_padding")
 }
 
 /// The indices (ascending) of Rust fields that cover `field`'s bytes exactly,
@@ -267,7 +301,8 @@ fn field_differences(
     }
 }
 
-/// C members the mirror lacks, and Rust fields C lacks (except the storage of C's bitfields).
+/// C members the mirror lacks, and Rust fields C lacks (except the storage
+/// of C's bitfields and padding written out where C has padding).
 fn leftover_differences(c: Side<'_>, c_left: &[Indexed<'_>], rust_left: &[Indexed<'_>], found: &mut Findings) {
     let on = found.on;
     for (_, cf) in c_left {
@@ -288,9 +323,15 @@ fn leftover_differences(c: Side<'_>, c_left: &[Indexed<'_>], rust_left: &[Indexe
             _ => merged.push((from, to)),
         }
     }
+    let padding = c.layout.padding();
     for (_, rf) in rust_left {
         let (start, end) = span(rf);
         if merged.iter().any(|&(from, to)| start >= from && end <= to) {
+            continue;
+        }
+        // Padding the mirror writes out (bindgen's `__bindgen_padding_0`) where C has padding.
+        let in_padding = padding.iter().any(|p| start >= p.offset && end <= p.offset.saturating_add(p.size));
+        if in_padding && is_padding_name(&rf.name) {
             continue;
         }
         let message =

@@ -7,7 +7,8 @@
 use std::fmt::Write as _;
 
 use super::MirrorReport;
-use super::rust_reader::RustFile;
+use super::diff::same_name;
+use super::rust_reader::{RustFile, field_as_written};
 use crate::layout::lab::bindings::target_tests;
 
 /// Rust guards for every pair of `report`, with C's numbers.
@@ -25,11 +26,13 @@ pub fn rust_guards(report: &MirrorReport, file: &RustFile) -> String {
             let item = file.items.iter().find(|i| i.name == *ty && i.cfg.as_ref().is_none_or(|c| c.holds(on.target)));
             for field in c.fields.iter().filter(|f| f.bit_width.is_none()) {
                 let written = item.and_then(|i| {
-                    i.fields.iter().find(|f| f.name == field.name && f.cfg.as_ref().is_none_or(|c| c.holds(on.target)))
+                    i.fields
+                        .iter()
+                        .find(|f| same_name(&f.name, &field.name) && f.cfg.as_ref().is_none_or(|c| c.holds(on.target)))
                 });
                 match written {
                     Some(rust_field) => {
-                        let name = &field.name;
+                        let name = field_as_written(&rust_field.name);
                         let _ = writeln!(out, "    assert!(core::mem::offset_of!({ty}, {name}) == {});", field.offset);
                         let _ = writeln!(
                             out,

@@ -6,6 +6,7 @@
 //! says how they differ, [`guards`] writes the asserts that keep them equal,
 //! and [`rustc`] has the real compiler check the Rust side's numbers.
 
+pub mod anonymous;
 pub mod cfg;
 pub mod diff;
 pub mod guards;
@@ -21,7 +22,7 @@ use crate::layout::Layout;
 use crate::layout::lab::parser::{Declarations, RecordDef};
 use crate::layout::lab::report::{LabReport, TypeReport};
 use crate::layout::lab::{ParseError, Target};
-use diff::{Difference, Side, compare};
+use diff::{Difference, DifferenceKind, Side, compare};
 use rust_model::{CNames, RustLayout, rust_layouts_with};
 use rust_reader::{RustFile, RustItem};
 use types::{TypeClass, c_class};
@@ -96,7 +97,9 @@ pub struct MirrorReport {
     pub header: String,
     pub mirror: String,
     pub pairs: Vec<MirrorPair>,
-    /// Rust types with no C type of their name (or `// mirrors:` name) on any target.
+    /// Rust types with no C type of their name (or `// mirrors:` name) on
+    /// any target, other than those that stand for an anonymous C member
+    /// (compared inside the type that holds them).
     pub unpaired: Vec<String>,
     /// The Rust file's errors, at its line and column.
     pub mirror_errors: Vec<ParseError>,
@@ -165,8 +168,10 @@ pub fn check_mirror(
 
     let mut pairs = Vec::new();
     let mut unpaired = Vec::new();
+    let mut standing_for_anonymous: Vec<String> = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
-    for item in &rust.items {
+    // A generic item mirrors nothing itself: it is laid out in the fields that use it.
+    for item in rust.items.iter().filter(|item| item.generics.is_empty()) {
         if seen.contains(&item.name.as_str()) {
             continue; // one name, several cfg'd definitions: one pair
         }
@@ -178,9 +183,11 @@ pub fn check_mirror(
         let per_target = targets
             .iter()
             .map(|&target| {
-                let rust_side = rust_sides.iter().find(|(t, _)| *t == target).and_then(|(_, l)| l.get(&item.name));
+                let rust_types = rust_sides.iter().find(|(t, _)| *t == target).map(|(_, l)| l);
+                let rust_side = rust_types.and_then(|l| l.get(&item.name));
                 let decls = declarations.iter().find(|(t, _)| *t == target).map(|(_, d)| d);
-                let mut pair = pair_on_target(c, decls, &c_name, rust_side, target);
+                let mut pair =
+                    pair_on_target(c, decls, &c_name, (rust_side, rust_types), target, &mut standing_for_anonymous);
                 pair.rust_checked = checked.get(&target).map(|check| match check {
                     Ok(check) => check.say(&item.name),
                     Err(why) => format!("model only: {why}"),
@@ -190,6 +197,7 @@ pub fn check_mirror(
             .collect();
         pairs.push(MirrorPair { rust: item.name.clone(), c: c_name, line: item.line, targets: per_target });
     }
+    unpaired.retain(|name| !standing_for_anonymous.contains(name));
     MirrorReport {
         header: c.file.clone(),
         mirror: mirror_name.to_owned(),
@@ -200,7 +208,7 @@ pub fn check_mirror(
 }
 
 /// The mirror's types on one target, by name.
-type RustSide = FxHashMap<String, Result<RustLayout, String>>;
+pub type RustSide = FxHashMap<String, Result<RustLayout, String>>;
 
 fn rust_sides_for(sides: &[(Target, RustSide)], target: Target) -> Vec<(String, Layout)> {
     let mut laid: Vec<(String, Layout)> = sides
@@ -217,8 +225,9 @@ fn pair_on_target(
     c: &LabReport,
     declarations: Option<&Declarations>,
     c_name: &str,
-    rust: Option<&Result<RustLayout, String>>,
+    (rust, rust_types): (Option<&Result<RustLayout, String>>, Option<&RustSide>),
     target: Target,
+    standing_for_anonymous: &mut Vec<String>,
 ) -> PairOnTarget {
     let result = c.results.iter().find(|r| r.target == target);
     let c_type = result.and_then(|r| r.types.iter().find(|t| t.name == c_name));
@@ -268,18 +277,72 @@ fn pair_on_target(
         return pair;
     };
     let record = declarations.and_then(|d| d.records.iter().find(|r| r.name == c_name));
-    let records = declarations.map_or(&[][..], |d| d.records.as_slice());
-    let c_classes = c_field_classes(&c_layout, record, records, target);
-    pair.differences = compare(
-        Side { layout: &c_layout, classes: &c_classes },
-        Side { layout: &rust.layout, classes: &rust.fields },
-        rust.repr_c,
-        target,
-    );
+    let c_side = CSide { layout: &c_layout, record, declarations };
+    pair.differences = differences(c_side, rust, rust_types, target, 0, standing_for_anonymous);
     if !pair.differences.is_empty() {
         pair.standing = Standing::Differs;
     }
     pair
+}
+
+/// A C type as laid out, with its declaration where there is one.
+#[derive(Clone, Copy)]
+struct CSide<'a> {
+    layout: &'a Layout,
+    record: Option<&'a RecordDef>,
+    declarations: Option<&'a Declarations>,
+}
+
+/// Every difference between C's type and its Rust mirror on `target`; an
+/// anonymous C member the mirror gives a field of its own type is compared
+/// as that field, and its fields against that type's, `depth` levels in so
+/// far; the Rust types so compared are added to `standing_for_anonymous`.
+fn differences(
+    c: CSide<'_>,
+    rust: &RustLayout,
+    rust_types: Option<&RustSide>,
+    target: Target,
+    depth: usize,
+    standing_for_anonymous: &mut Vec<String>,
+) -> Vec<Difference> {
+    let (layout, folded) = match (c.record, c.declarations, rust_types) {
+        (Some(record), Some(declarations), Some(types)) if depth < anonymous::MAX_ANONYMOUS_DEPTH => {
+            anonymous::fold(c.layout, record, declarations, rust, types, target)
+        }
+        _ => (c.layout.clone(), Vec::new()),
+    };
+    let records = c.declarations.map_or(&[][..], |d| d.records.as_slice());
+    let mut classes = c_field_classes(&layout, c.record, records, target);
+    for (field, class) in layout.fields.iter().zip(&mut classes) {
+        if folded.iter().any(|member| member.rust_field == field.name && member.c_record.name == field.ty) {
+            *class = (TypeClass::Record, field.ty.clone());
+        }
+    }
+    let mut found = compare(
+        Side { layout: &layout, classes: &classes },
+        Side { layout: &rust.layout, classes: &rust.fields },
+        rust.repr_c,
+        target,
+    );
+    for member in folded {
+        if !standing_for_anonymous.contains(&member.rust.layout.name) {
+            standing_for_anonymous.push(member.rust.layout.name.clone());
+        }
+        let inner = CSide { layout: &member.c_layout, record: Some(member.c_record), declarations: c.declarations };
+        let mut said = differences(inner, member.rust, rust_types, target, depth + 1, standing_for_anonymous);
+        // The field's own size or alignment, said already outside, is not said again inside.
+        let said_outside = found.iter().any(|d| {
+            d.field.as_deref() == Some(member.c_field.as_str())
+                && matches!(d.kind, DifferenceKind::FieldSize | DifferenceKind::FieldAlign | DifferenceKind::Class)
+        });
+        if said_outside {
+            said.retain(|d| !matches!(d.kind, DifferenceKind::Size | DifferenceKind::Align));
+        }
+        let what = if member.member_named { "unnamed" } else { "anonymous" };
+        let place = format!("C's {what} {} at offset {}", member.c_record.kind.keyword(), member.offset);
+        found.extend(said.into_iter().map(|d| d.inside(&member.rust_field, &place, member.offset)));
+    }
+    found
 }
 
 /// Each C field's class and type as written, beside `layout.fields`.

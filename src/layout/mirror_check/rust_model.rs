@@ -8,7 +8,7 @@ use std::cell::RefCell;
 
 use rustc_hash::FxHashMap;
 
-use super::rust_reader::{Length, RustFile, RustItem, RustType};
+use super::rust_reader::{GenericParam, Length, RustField, RustFile, RustItem, RustType};
 use super::types::{Known, TypeClass, c_class, known};
 use crate::layout::lab::Target;
 use crate::layout::lab::engine::lay_out;
@@ -76,6 +76,9 @@ struct Imported {
     ids: FxHashMap<usize, usize>,
     /// The names borrowed while reading the current item.
     borrowed: Vec<String>,
+    /// A generic item of the file with its arguments (`__IncompleteArrayField<u8>`,
+    /// as their Debug text) → its id among the Rust side's records, and its class.
+    instances: FxHashMap<String, (usize, TypeClass)>,
 }
 
 /// As [`rust_layouts`], a name neither the file nor Rust declares taken
@@ -95,7 +98,14 @@ pub fn rust_layouts_with(
     let mut borrowed = Vec::new();
     let mut failed: FxHashMap<String, String> = FxHashMap::default();
     for item in &present {
-        let (record, fields) = model.record(item).unwrap_or_else(|why| {
+        if !item.generics.is_empty() {
+            // Laid out only where a field gives it its arguments.
+            records.push(empty_record(item));
+            classes.push(Vec::new());
+            borrowed.push(Vec::new());
+            continue;
+        }
+        let (record, fields) = model.record(item, 0).unwrap_or_else(|why| {
             failed.insert(item.name.clone(), why);
             (empty_record(item), Vec::new())
         });
@@ -108,6 +118,9 @@ pub fn rust_layouts_with(
     let mut laid: FxHashMap<String, Result<RustLayout, String>> = FxHashMap::default();
     let each = present.iter().zip(classes).zip(borrowed);
     for ((name, layout), ((item, fields), borrowed)) in lay_out(&declarations, target).into_iter().zip(each) {
+        if !item.generics.is_empty() {
+            continue;
+        }
         let result = match failed.remove(&name) {
             Some(why) => Err(why),
             None => layout.map(|layout| RustLayout { layout, fields, repr_c: model.repr_c(item), borrowed }),
@@ -169,7 +182,9 @@ impl Model<'_> {
         item.reprs.iter().filter(|r| self.holds(r.cfg.as_ref())).any(|r| r.c || r.transparent)
     }
 
-    fn record(&self, item: &RustItem) -> Result<(RecordDef, Vec<(TypeClass, String)>), String> {
+    /// `item` as a record of the lab's declarations, its fields' types
+    /// resolved `depth` types deep (a generic item's arguments nest).
+    fn record(&self, item: &RustItem, depth: usize) -> Result<(RecordDef, Vec<(TypeClass, String)>), String> {
         let reprs: Vec<_> = item.reprs.iter().filter(|r| self.holds(r.cfg.as_ref())).collect();
         let pack = reprs.iter().filter_map(|r| r.packed).min();
         let aligned = reprs.iter().filter_map(|r| r.align).max();
@@ -184,7 +199,7 @@ impl Model<'_> {
         let mut members = Vec::new();
         let mut classes = Vec::new();
         for field in item.fields.iter().filter(|f| self.holds(f.cfg.as_ref())) {
-            let resolved = self.resolve(&field.ty, 0).map_err(|why| format!("`{}`: {why}", field.name))?;
+            let resolved = self.resolve(&field.ty, depth).map_err(|why| format!("`{}`: {why}", field.name))?;
             members.push(MemberDef {
                 name: Some(field.name.clone()),
                 ty: resolved.ty,
@@ -250,6 +265,7 @@ impl Model<'_> {
             RustType::Reference | RustType::FnPointer => Ok(Resolved::pointer(true)),
             RustType::Unit => Ok(empty()),
             RustType::Unsupported(text) => Err(format!("`{text}` has no layout this reads")),
+            RustType::Const(_) => Err("a const generic argument where a type belongs".to_owned()),
             RustType::Array(element, length) => {
                 let element = self.resolve(element, depth + 1)?;
                 let len = self.length(length, depth + 1)?;
@@ -269,6 +285,10 @@ impl Model<'_> {
             return self.resolve(&alias.ty, depth + 1);
         }
         if let Some(&id) = self.ids.get(name) {
+            let item = self.present[id];
+            if !item.generics.is_empty() {
+                return self.instantiate(item, args, depth);
+            }
             return Ok(Resolved { ty: TypeRef::Record(id), class: TypeClass::Record, non_null: false });
         }
         let first = || args.first().ok_or_else(|| format!("`{name}` without its type argument"));
@@ -313,6 +333,45 @@ impl Model<'_> {
                 target.triple()
             )),
         }
+    }
+
+    /// The generic `item` with `args`: its fields with the arguments in place
+    /// of its parameters, laid out as a record of its own, once per distinct
+    /// arguments. Its class is a zero-length array's when that is all it
+    /// holds besides zero-sized fields, as bindgen's `__IncompleteArrayField<T>`
+    /// stands for C's flexible array member.
+    fn instantiate(&self, item: &RustItem, args: &[RustType], depth: usize) -> Result<Resolved, String> {
+        if args.len() != item.generics.len() {
+            return Err(format!(
+                "`{}` takes {} generic argument{}, and is given {}",
+                item.name,
+                item.generics.len(),
+                if item.generics.len() == 1 { "" } else { "s" },
+                args.len()
+            ));
+        }
+        let key = format!("{}<{args:?}>", item.name);
+        if let Some((id, class)) = self.imported.borrow().instances.get(&key) {
+            return Ok(Resolved { ty: TypeRef::Record(*id), class: class.clone(), non_null: false });
+        }
+        let fields = item
+            .fields
+            .iter()
+            .map(|field| RustField { ty: substitute(&field.ty, &item.generics, args), ..field.clone() })
+            .collect();
+        let instance = RustItem { generics: Vec::new(), fields, ..item.clone() };
+        let (mut record, classes) = self.record(&instance, depth + 1)?;
+        record.reported = false;
+        let mut held = classes.iter().map(|(class, _)| class).filter(|class| **class != TypeClass::Empty);
+        let class = match (held.next(), held.next()) {
+            (Some(array @ TypeClass::Array { len: 0, .. }), None) => array.clone(),
+            _ => TypeClass::Record,
+        };
+        let mut imported = self.imported.borrow_mut();
+        let id = self.present.len() + imported.records.len();
+        imported.records.push(record);
+        imported.instances.insert(key, (id, class.clone()));
+        Ok(Resolved { ty: TypeRef::Record(id), class, non_null: false })
     }
 
     fn borrow(&self, name: &str) {
@@ -387,6 +446,49 @@ impl Model<'_> {
     }
 }
 
+/// `ty` with each of `params` replaced by its argument in `args`.
+fn substitute(ty: &RustType, params: &[GenericParam], args: &[RustType]) -> RustType {
+    match ty {
+        RustType::Named { name, args: inner } if inner.is_empty() => params
+            .iter()
+            .zip(args)
+            .find_map(|(param, arg)| matches!(param, GenericParam::Type(p) if p == name).then(|| arg.clone()))
+            .unwrap_or_else(|| ty.clone()),
+        RustType::Named { name, args: inner } => {
+            RustType::Named { name: name.clone(), args: inner.iter().map(|t| substitute(t, params, args)).collect() }
+        }
+        RustType::Array(element, length) => {
+            RustType::Array(Box::new(substitute(element, params, args)), substitute_length(length, params, args))
+        }
+        RustType::Const(length) => RustType::Const(substitute_length(length, params, args)),
+        other => other.clone(),
+    }
+}
+
+/// `length` with each const parameter of `params` replaced by its argument.
+fn substitute_length(length: &Length, params: &[GenericParam], args: &[RustType]) -> Length {
+    match length {
+        Length::Named(name) => params
+            .iter()
+            .zip(args)
+            .find_map(|(param, arg)| match (param, arg) {
+                (GenericParam::Const(p), RustType::Const(value)) if p == name => Some(value.clone()),
+                // `Wrapper<N>`: a constant's name reads as a type's.
+                (GenericParam::Const(p), RustType::Named { name: constant, args }) if p == name && args.is_empty() => {
+                    Some(Length::Named(constant.clone()))
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| length.clone()),
+        Length::Binary(left, op, right) => Length::Binary(
+            Box::new(substitute_length(left, params, args)),
+            *op,
+            Box::new(substitute_length(right, params, args)),
+        ),
+        other => other.clone(),
+    }
+}
+
 fn empty() -> Resolved {
     Resolved {
         ty: TypeRef::Array(Box::new(TypeRef::Scalar(Scalar::Char)), Some(0)),
@@ -432,6 +534,29 @@ mod tests {
         );
         let why = rust_layouts(&file, Target::X86_64Linux).remove("P").expect("P").expect_err("refused");
         assert!(why.contains("E0588") && why.contains("`A`"), "{why}");
+    }
+
+    #[test]
+    fn a_generic_type_is_laid_out_with_the_arguments_each_field_gives_it() {
+        let file = read_rust(
+            "#[repr(C)] struct Pair<T, const N: usize> { a: T, b: [T; N] }\n\
+             #[repr(C)] struct Tail<T>(core::marker::PhantomData<T>, [T; 0]);\n\
+             const THREE: usize = 3;\n\
+             #[repr(C)] struct S { x: Pair<u8, THREE>, y: Pair<u64, { 2 }>, rest: Tail<u32> }\n\
+             #[repr(C)] struct Wrong { z: Pair<u16> }",
+        );
+        assert_eq!(file.errors, []);
+        let mut laid = rust_layouts(&file, Target::X86_64Linux);
+        assert!(!laid.contains_key("Pair") && !laid.contains_key("Tail"), "generic types are laid out only in use");
+        let s = laid.remove("S").expect("S").expect("laid out");
+        let placed: Vec<(u64, u64)> = s.layout.fields.iter().map(|f| (f.offset, f.size)).collect();
+        assert_eq!((s.layout.size, placed), (32, vec![(0, 4), (8, 24), (32, 0)]));
+        assert_eq!(
+            s.fields[2].0,
+            TypeClass::Array { element: Box::new(TypeClass::Int { bits: 32, signed: false }), len: 0 }
+        );
+        let why = laid.remove("Wrong").expect("Wrong").expect_err("refused");
+        assert!(why.contains("`Pair` takes 2 generic arguments, and is given 1"), "{why}");
     }
 
     #[test]

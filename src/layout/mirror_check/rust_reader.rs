@@ -11,6 +11,7 @@ use syn::{Attribute, Expr, Fields, Item, Meta, Type};
 use super::cfg::Cfg;
 use crate::layout::Kind;
 use crate::layout::lab::ParseError;
+use crate::layout::lab::bindings::is_rust_keyword;
 
 /// A struct or union of the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +20,10 @@ pub struct RustItem {
     pub kind: Kind,
     pub cfg: Option<Cfg>,
     pub reprs: Vec<Repr>,
+    /// Its type and const parameters: a generic item (bindgen's
+    /// `__IncompleteArrayField<T>`) is laid out where a field names it
+    /// with its arguments, and mirrors no C type itself.
+    pub generics: Vec<GenericParam>,
     pub fields: Vec<RustField>,
     /// The C type a `// mirrors: struct foo` comment above it names.
     pub mirrors: Option<String>,
@@ -37,6 +42,13 @@ pub struct Repr {
     /// `packed` is `packed(1)`.
     pub packed: Option<u64>,
     pub align: Option<u64>,
+}
+
+/// A type or const parameter of a generic item (`struct Wrapper<T, const N: usize>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GenericParam {
+    Type(String),
+    Const(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +97,8 @@ pub enum RustType {
     /// `extern "C" fn(…)`.
     FnPointer,
     Array(Box<RustType>, Length),
+    /// A const argument, `4` in `Wrapper<u8, 4>`.
+    Const(Length),
     /// `()`.
     Unit,
     /// Anything else, as written.
@@ -193,6 +207,14 @@ struct Reader<'a> {
     lines: Vec<&'a str>,
 }
 
+/// What names a struct or union: its attributes, its name and its generics.
+#[derive(Clone, Copy)]
+struct Named<'a> {
+    attrs: &'a [Attribute],
+    ident: &'a syn::Ident,
+    generics: &'a syn::Generics,
+}
+
 impl Reader<'_> {
     /// The text a span covers.
     fn text(&self, span: Span) -> String {
@@ -215,13 +237,15 @@ impl Reader<'_> {
                         Fields::Unnamed(unnamed) => unnamed.unnamed.iter().collect(),
                         Fields::Unit => Vec::new(),
                     };
-                    if self.record(file, item, &s.attrs, &s.ident, Kind::Struct, &fields) && in_s_macro {
+                    let named = Named { attrs: &s.attrs, ident: &s.ident, generics: &s.generics };
+                    if self.record(file, item, named, Kind::Struct, &fields) && in_s_macro {
                         mark_repr_c(file);
                     }
                 }
                 Item::Union(u) => {
                     let fields: Vec<&syn::Field> = u.fields.named.iter().collect();
-                    if self.record(file, item, &u.attrs, &u.ident, Kind::Union, &fields) && in_s_macro {
+                    let named = Named { attrs: &u.attrs, ident: &u.ident, generics: &u.generics };
+                    if self.record(file, item, named, Kind::Union, &fields) && in_s_macro {
                         mark_repr_c(file);
                     }
                 }
@@ -257,16 +281,8 @@ impl Reader<'_> {
         }
     }
 
-    fn record(
-        &self,
-        file: &mut RustFile,
-        item: &Item,
-        attrs: &[Attribute],
-        ident: &syn::Ident,
-        kind: Kind,
-        fields: &[&syn::Field],
-    ) -> bool {
-        let (cfg, reprs) = match (cfg_of(attrs), reprs_of(attrs)) {
+    fn record(&self, file: &mut RustFile, item: &Item, named: Named<'_>, kind: Kind, fields: &[&syn::Field]) -> bool {
+        let (cfg, reprs) = match (cfg_of(named.attrs), reprs_of(named.attrs)) {
             (Ok(cfg), Ok(reprs)) => (cfg, reprs),
             (Err((span, message)), _) | (_, Err((span, message))) => {
                 Reader::error(file, span, message);
@@ -295,11 +311,22 @@ impl Reader<'_> {
         }
         let span = item.span();
         let (line, column) = position(span);
+        let generics = named
+            .generics
+            .params
+            .iter()
+            .filter_map(|param| match param {
+                syn::GenericParam::Type(ty) => Some(GenericParam::Type(ty.ident.to_string())),
+                syn::GenericParam::Const(constant) => Some(GenericParam::Const(constant.ident.to_string())),
+                syn::GenericParam::Lifetime(_) => None,
+            })
+            .collect();
         file.items.push(RustItem {
-            name: ident.to_string(),
+            name: named.ident.to_string(),
             kind,
             cfg,
             reprs,
+            generics,
             fields: read,
             mirrors: self.mirrors_comment(line),
             line,
@@ -331,6 +358,7 @@ impl Reader<'_> {
                         .iter()
                         .filter_map(|a| match a {
                             syn::GenericArgument::Type(t) => Some(self.rust_type(t)),
+                            syn::GenericArgument::Const(value) => Some(RustType::Const(length(value))),
                             _ => None,
                         })
                         .collect(),
@@ -350,6 +378,13 @@ impl Reader<'_> {
             _ => RustType::Unsupported(self.text(ty.span())),
         }
     }
+}
+
+/// A field's name as Rust code must write it: `r#type` for the `type` the
+/// reader read from it.
+pub fn field_as_written(name: &str) -> String {
+    let raw_allowed = !matches!(name, "self" | "Self" | "super" | "crate");
+    if is_rust_keyword(name) && raw_allowed { format!("r#{name}") } else { name.to_owned() }
 }
 
 /// Marks the item just read `#[repr(C)]`, as the libc crate's `s!` does.

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use super::rust_reader::RustFile;
+use super::rust_reader::{RustFile, field_as_written};
 use super::types::{Known, LIBC_SCALARS, known, primitive};
 use crate::layout::Layout;
 use crate::layout::lab::Target;
@@ -115,7 +115,7 @@ pub fn check_with_rustc(file: &RustFile, target: Target, layouts: &[(String, Lay
             questions.push(Question {
                 type_name: name.clone(),
                 what: format!("offset of {}", field.name),
-                expression: format!("core::mem::offset_of!({name}, {})", field.name),
+                expression: format!("core::mem::offset_of!({name}, {})", field_as_written(&field.name)),
                 model: field.offset,
             });
             questions.push(Question {
