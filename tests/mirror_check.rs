@@ -503,11 +503,14 @@ fn a_nested_type_the_mirror_does_not_declare_is_taken_from_c_and_said() {
 
 /// A header with what bindgen has to write around: a member named `type`,
 /// a flexible array member, anonymous unions and structs (one packed, one
-/// inside another) and a run of bitfields.
+/// inside another, one a union bindgen can only emulate), an array of an
+/// unnamed struct, a run of bitfields, and a type bindgen was told to keep opaque.
 const BINDGEN_HEADER: &str = "#include <stdint.h>\n\
     struct key_spec { uint32_t type; uint32_t __reserved; union { uint8_t __reserved[32]; uint8_t descriptor[8]; } u; };\n\
     struct payload { uint32_t type; uint32_t flags; uint8_t raw[]; };\n\
     struct caps { uint32_t magic; struct { uint32_t permitted; uint32_t inheritable; } data[2]; };\n\
+    struct hidden { uint16_t kind; uint16_t flags; uint32_t words[2]; };\n\
+    struct msg { uint32_t len; union { uint32_t code; uint8_t cmd[0]; }; };\n\
     struct sqe {\n\
         uint8_t opcode; uint8_t flags; uint16_t ioprio; int32_t fd;\n\
         union { uint64_t off; uint64_t addr2; struct { uint32_t cmd_op; uint32_t __pad1; }; };\n\
@@ -528,6 +531,8 @@ pub struct __BindgenBitfieldUnit<Storage> {
 #[derive(Default)]
 pub struct __IncompleteArrayField<T>(::core::marker::PhantomData<T>, [T; 0]);
 #[repr(C)]
+pub struct __BindgenUnionField<T>(::core::marker::PhantomData<T>);
+#[repr(C)]
 pub struct key_spec { pub type_: u32, pub __reserved: u32, pub u: key_spec__bindgen_ty_1 }
 #[repr(C)]
 pub union key_spec__bindgen_ty_1 { pub __reserved: [u8; 32usize], pub descriptor: [u8; 8usize] }
@@ -538,6 +543,19 @@ pub struct caps { pub magic: u32, pub data: [caps__bindgen_ty_1; 2usize] }
 #[repr(C)]
 #[derive(Copy, Clone)]
 pub struct caps__bindgen_ty_1 { pub permitted: u32, pub inheritable: u32 }
+#[repr(C)]
+#[repr(align(4))]
+pub struct hidden {
+    pub _bindgen_opaque_blob: [u32; 3usize],
+}
+#[repr(C)]
+pub struct msg { pub len: u32, pub __bindgen_anon_1: msg__bindgen_ty_1 }
+#[repr(C)]
+pub struct msg__bindgen_ty_1 {
+    pub code: __BindgenUnionField<u32>,
+    pub cmd: __BindgenUnionField<__IncompleteArrayField<u8>>,
+    pub bindgen_union_field: u32,
+}
 #[repr(C)]
 pub struct sqe {
     pub opcode: u8,
@@ -571,7 +589,8 @@ fn bindgen_c_side() -> Option<CSide> {
 }
 
 /// bindgen's output matches where it is right: its generic helpers are laid
-/// out where fields name them, `type_` is C's `type`, and each anonymous
+/// out where fields name them (a struct of `__BindgenUnionField`s as the
+/// union it stands for), `type_` is C's `type`, and each anonymous
 /// member is compared as the field that stands for it, inside and out. None
 /// of its types is left over as mirroring nothing.
 #[test]
@@ -581,12 +600,15 @@ fn a_bindgen_mirror_is_checked_as_bindgen_means_it() {
     assert_eq!(rust.errors, []);
     let checked = check_mirror(&report, &declarations, &rust, "bindings.rs", false);
     let paired: Vec<&str> = checked.pairs.iter().map(|p| p.rust.as_str()).collect();
-    assert_eq!(paired, ["key_spec", "payload", "caps", "sqe"]);
+    assert_eq!(paired, ["key_spec", "payload", "caps", "hidden", "msg", "sqe"]);
     assert_eq!(checked.unpaired, Vec::<String>::new(), "helpers and anonymous members' types mirror nothing alone");
     for pair in &checked.pairs {
         assert_eq!(wrong_on(pair), [], "{}: {:#?}", pair.rust, pair.targets);
         assert_eq!(pair.targets.len(), declarations.len());
     }
+    // An opaque type is its size and alignment, and says so.
+    let hidden = checked.pairs.iter().find(|p| p.rust == "hidden").expect("hidden");
+    assert!(hidden.targets.iter().all(|t| t.notes.iter().any(|n| n.starts_with("opaque in the mirror"))));
 }
 
 /// A mistake inside an anonymous member is said there, with the bytes it
@@ -597,7 +619,8 @@ fn a_mistake_inside_an_anonymous_member_is_said_where_it_is() {
     let wrong = BINDGEN_MIRROR
         .replace("pub cmd_op: u32, pub __pad1: u32", "pub cmd_op: u16, pub __pad1: u32")
         .replace("#[repr(C, packed)]\npub union sqe__bindgen_ty_2", "#[repr(C)]\npub union sqe__bindgen_ty_2")
-        .replace("pub inheritable: u32", "pub inheritable: u64");
+        .replace("pub inheritable: u32", "pub inheritable: u64")
+        .replace("_bindgen_opaque_blob: [u32; 3usize]", "_bindgen_opaque_blob: [u32; 4usize]");
     let rust = read_rust(&wrong);
     let checked = check_mirror(&report, &declarations, &rust, "bindings.rs", false);
     // Inside an array of an unnamed struct: its first element, where it lies.
@@ -610,6 +633,12 @@ fn a_mistake_inside_an_anonymous_member_is_said_where_it_is() {
             "in `data[0]`, C's unnamed struct at offset 4: `inheritable`: 4 bytes in C on {triple} (`uint32_t`), 8 in Rust (`u64`)"
         );
         assert!(said.contains(&(inheritable.as_str(), Some((8, 12)))), "{said:#?}");
+    }
+    // An opaque blob of the wrong size: only the size is there to say.
+    let hidden = checked.pairs.iter().find(|p| p.rust == "hidden").expect("hidden");
+    for on in &hidden.targets {
+        let kinds: Vec<DifferenceKind> = on.differences.iter().map(|d| d.kind).collect();
+        assert_eq!(kinds, [DifferenceKind::Size], "{:#?}", on.differences);
     }
     let sqe = checked.pairs.iter().find(|p| p.rust == "sqe").expect("sqe");
     for on in &sqe.targets {
@@ -638,7 +667,8 @@ fn a_mistake_inside_an_anonymous_member_is_said_where_it_is() {
 
 /// A field written `r#type` is C's `type` too; its guards and rustc's probe
 /// name it as Rust must, and the bindgen mirror's guards build (generic
-/// helpers and types standing for anonymous members included).
+/// helpers, union markers, an opaque type and the fields standing for
+/// anonymous members included).
 #[test]
 fn keyword_fields_and_bindgen_helpers_build_with_their_guards() {
     use ffiscope::layout::mirror_check::guards::rust_guards;
@@ -651,6 +681,10 @@ fn keyword_fields_and_bindgen_helpers_build_with_their_guards() {
         let payload = checked.pairs.iter().find(|p| p.rust == "payload").expect("payload");
         assert_eq!(wrong_on(payload), [], "{:#?}", payload.targets);
         let guards = rust_guards(&checked, &rust);
+        // Anonymous members are guarded by the fields that stand for them, opaque types by their size.
+        assert!(!guards.contains("which the mirror lacks"), "{guards}");
+        assert!(guards.contains("offset_of!(sqe, __bindgen_anon_3) == 20"), "{guards}");
+        assert!(guards.contains("size_of::<sqe__bindgen_ty_3>() == 4"), "{guards}");
         let Ok(printed) = build_with(&rust, host, &guards) else { return }; // no rustc here
         assert_eq!(printed, "", "the guards build:\n{guards}");
         let on_host = payload.targets.iter().find(|t| t.target == host).expect("the host");

@@ -116,8 +116,11 @@ pub fn fold<'a>(
 }
 
 /// The type a field's type text names, or its arrays' elements do:
-/// `io_uring_sqe__bindgen_ty_1`, the last segment of a path, `X` of `[[X; 2]; 3]`.
+/// `io_uring_sqe__bindgen_ty_1`, the last segment of a path, `X` of
+/// `[[X; 2]; 3]` and of bindgen's union marker `__BindgenUnionField<X>`.
 fn type_name(text: &str) -> &str {
+    let text = text.trim();
+    let text = text.strip_prefix("__BindgenUnionField<").and_then(|t| t.strip_suffix('>')).unwrap_or(text);
     let element = text.trim_start_matches(['[', ' ']).split(';').next().unwrap_or(text);
     element.rsplit("::").next().unwrap_or(element).trim()
 }

@@ -123,14 +123,16 @@ pub fn compare(c: Side<'_>, rust: Side<'_>, repr_c: bool, target: Target) -> Vec
         );
         found.add(DifferenceKind::NotReprC, None, message, None, None);
     }
-    let (pairs, c_left, rust_left) = pair_fields(c, rust, &mut found);
-    order_differences(&pairs, &mut found);
-    for (index, pair) in pairs.iter().enumerate() {
-        let next_c_offset = pairs.get(index + 1).map_or(c.layout.size, |next| next.c.1.offset);
-        let same_size = c.layout.size == rust.layout.size;
-        field_differences(c, rust, *pair, next_c_offset, same_size, &mut found);
+    if !is_opaque(rust.layout) {
+        let (pairs, c_left, rust_left) = pair_fields(c, rust, &mut found);
+        order_differences(&pairs, &mut found);
+        for (index, pair) in pairs.iter().enumerate() {
+            let next_c_offset = pairs.get(index + 1).map_or(c.layout.size, |next| next.c.1.offset);
+            let same_size = c.layout.size == rust.layout.size;
+            field_differences(c, rust, *pair, next_c_offset, same_size, &mut found);
+        }
+        leftover_differences(c, &c_left, &rust_left, &mut found);
     }
-    leftover_differences(c, &c_left, &rust_left, &mut found);
     if c.layout.size != rust.layout.size {
         let (small, large) = (c.layout.size.min(rust.layout.size), c.layout.size.max(rust.layout.size));
         let message = format!("size: {} bytes in C on {}, {} in Rust", c.layout.size, found.on, rust.layout.size);
@@ -142,6 +144,16 @@ pub fn compare(c: Side<'_>, rust: Side<'_>, repr_c: bool, target: Target) -> Vec
     }
     found.differences
 }
+
+/// A mirror that is bindgen's opaque type: its bytes as one blob
+/// (`_bindgen_opaque_blob: [u64; 3usize]`), with no fields to compare, only
+/// its size and alignment.
+pub fn is_opaque(rust: &Layout) -> bool {
+    !rust.fields.is_empty() && rust.fields.iter().all(|f| f.name == OPAQUE_BLOB)
+}
+
+/// The one field of bindgen's opaque types.
+pub const OPAQUE_BLOB: &str = "_bindgen_opaque_blob";
 
 /// Pairs C's members with Rust's fields by name, then what is left by
 /// position (a renamed field); returns the pairs in C's order and what

@@ -7,7 +7,8 @@
 use std::fmt::Write as _;
 
 use super::MirrorReport;
-use super::diff::same_name;
+use super::diff::{OPAQUE_BLOB, same_name};
+use super::rust_model::emulated_union_member;
 use super::rust_reader::{RustFile, field_as_written};
 use crate::layout::lab::bindings::target_tests;
 
@@ -24,7 +25,29 @@ pub fn rust_guards(report: &MirrorReport, file: &RustFile) -> String {
             let _ = writeln!(out, "    assert!(core::mem::size_of::<{ty}>() == {});", c.size);
             let _ = writeln!(out, "    assert!(core::mem::align_of::<{ty}>() == {});", c.align);
             let item = file.items.iter().find(|i| i.name == *ty && i.cfg.as_ref().is_none_or(|c| c.holds(on.target)));
-            for field in c.fields.iter().filter(|f| f.bit_width.is_none()) {
+            if item.is_some_and(|i| !i.fields.is_empty() && i.fields.iter().all(|f| f.name == OPAQUE_BLOB)) {
+                let _ = writeln!(out, "    // Opaque in the mirror: C's fields have no Rust fields to guard.\n}};\n");
+                continue;
+            }
+            let mut guarded_anonymous: Vec<&str> = Vec::new();
+            for field in &c.fields {
+                // A field inside an anonymous member: the mirror's field for the member is guarded whole.
+                if let Some(member) = on.anonymous.iter().find(|m| m.c_fields.contains(&field.name)) {
+                    if !guarded_anonymous.contains(&member.rust_field.as_str()) {
+                        guarded_anonymous.push(&member.rust_field);
+                        let name = field_as_written(&member.rust_field);
+                        let _ = writeln!(out, "    assert!(core::mem::offset_of!({ty}, {name}) == {});", member.offset);
+                        let _ = writeln!(
+                            out,
+                            "    assert!(core::mem::size_of::<{}>() == {});",
+                            member.rust_type, member.size
+                        );
+                    }
+                    continue;
+                }
+                if field.bit_width.is_some() {
+                    continue;
+                }
                 let written = item.and_then(|i| {
                     i.fields
                         .iter()
@@ -34,6 +57,9 @@ pub fn rust_guards(report: &MirrorReport, file: &RustFile) -> String {
                     Some(rust_field) => {
                         let name = field_as_written(&rust_field.name);
                         let _ = writeln!(out, "    assert!(core::mem::offset_of!({ty}, {name}) == {});", field.offset);
+                        if emulated_union_member(&rust_field.ty).is_some() {
+                            continue; // bindgen's zero-sized union marker: its member has no size here
+                        }
                         let _ = writeln!(
                             out,
                             "    assert!(core::mem::size_of::<{}>() == {});",

@@ -58,6 +58,10 @@ pub struct PairOnTarget {
     /// declaring them, laid out as C declares them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// C's anonymous members that the mirror gives fields of its own types,
+    /// at the top level: guards assert these fields in place of the members'.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub anonymous: Vec<AnonymousMember>,
     /// The C compiler that checked C's numbers here, if one did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub c_verified_by: Option<String>,
@@ -65,6 +69,19 @@ pub struct PairOnTarget {
     /// or why there was none ("model only: …").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rust_checked: Option<String>,
+}
+
+/// An anonymous C member and the mirror's field that stands for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnonymousMember {
+    pub rust_field: String,
+    /// The field's type, the mirror's own.
+    pub rust_type: String,
+    /// Where the member lies in C, and its size.
+    pub offset: u64,
+    pub size: u64,
+    /// C's fields inside it, as C's layout lists them in place.
+    pub c_fields: Vec<String>,
 }
 
 /// A Rust type, the C type it mirrors, and how they compare on each target.
@@ -240,6 +257,7 @@ fn pair_on_target(
         differences: Vec::new(),
         why: None,
         notes: Vec::new(),
+        anonymous: Vec::new(),
         c_verified_by: c_type.and_then(|t| t.verified.as_ref()).filter(|v| v.ok).map(|v| v.by.clone()),
         rust_checked: None,
     };
@@ -276,9 +294,15 @@ fn pair_on_target(
         pair.why = Some(format!("the header gave no `{c_name}` on {}", target.triple()));
         return pair;
     };
+    if diff::is_opaque(&rust.layout) {
+        pair.notes.push(format!(
+            "opaque in the mirror (bindgen's `_bindgen_opaque_blob`): only its size and alignment are compared on {}",
+            target.triple()
+        ));
+    }
     let record = declarations.and_then(|d| d.records.iter().find(|r| r.name == c_name));
     let c_side = CSide { layout: &c_layout, record, declarations };
-    pair.differences = differences(c_side, rust, rust_types, target, 0, standing_for_anonymous);
+    (pair.differences, pair.anonymous) = differences(c_side, rust, rust_types, target, 0, standing_for_anonymous);
     if !pair.differences.is_empty() {
         pair.standing = Standing::Differs;
     }
@@ -297,6 +321,7 @@ struct CSide<'a> {
 /// anonymous C member the mirror gives a field of its own type is compared
 /// as that field, and its fields against that type's, `depth` levels in so
 /// far; the Rust types so compared are added to `standing_for_anonymous`.
+/// Also returns the anonymous members folded at this level.
 fn differences(
     c: CSide<'_>,
     rust: &RustLayout,
@@ -304,7 +329,7 @@ fn differences(
     target: Target,
     depth: usize,
     standing_for_anonymous: &mut Vec<String>,
-) -> Vec<Difference> {
+) -> (Vec<Difference>, Vec<AnonymousMember>) {
     let (layout, folded) = match (c.record, c.declarations, rust_types) {
         (Some(record), Some(declarations), Some(types)) if depth < anonymous::MAX_ANONYMOUS_DEPTH => {
             anonymous::fold(c.layout, record, declarations, rust, types, target)
@@ -324,12 +349,23 @@ fn differences(
         rust.repr_c,
         target,
     );
+    let anonymous = folded
+        .iter()
+        .filter(|member| !member.member_named)
+        .map(|member| AnonymousMember {
+            rust_field: member.rust_field.clone(),
+            rust_type: member.rust.layout.name.clone(),
+            offset: member.offset,
+            size: member.c_layout.size,
+            c_fields: member.c_layout.fields.iter().map(|f| f.name.clone()).collect(),
+        })
+        .collect();
     for member in folded {
         if !standing_for_anonymous.contains(&member.rust.layout.name) {
             standing_for_anonymous.push(member.rust.layout.name.clone());
         }
         let inner = CSide { layout: &member.c_layout, record: Some(member.c_record), declarations: c.declarations };
-        let mut said = differences(inner, member.rust, rust_types, target, depth + 1, standing_for_anonymous);
+        let (mut said, _) = differences(inner, member.rust, rust_types, target, depth + 1, standing_for_anonymous);
         // The field's own size or alignment, said already outside, is not said again inside.
         let said_outside = found.iter().any(|d| {
             d.field.as_deref() == Some(member.c_field.as_str())
@@ -342,7 +378,7 @@ fn differences(
         let place = format!("C's {what} {} at offset {}", member.c_record.kind.keyword(), member.offset);
         found.extend(said.into_iter().map(|d| d.inside(&member.rust_field, &place, member.offset)));
     }
-    found
+    (found, anonymous)
 }
 
 /// Each C field's class and type as written, beside `layout.fields`.

@@ -196,10 +196,18 @@ impl Model<'_> {
         if pack.is_some() && aligned.is_some() {
             return Err(format!("`{}` is both packed and aligned, which Rust refuses (E0587)", item.name));
         }
+        // bindgen's stand-in for a union it cannot declare (one holding a type
+        // that is not `Copy`): a zero-sized `__BindgenUnionField<T>` per member
+        // beside the storage, `bindgen_union_field`. It is laid out as the union.
+        let emulated_union = item.fields.iter().any(|f| emulated_union_member(&f.ty).is_some());
         let mut members = Vec::new();
         let mut classes = Vec::new();
         for field in item.fields.iter().filter(|f| self.holds(f.cfg.as_ref())) {
-            let resolved = self.resolve(&field.ty, depth).map_err(|why| format!("`{}`: {why}", field.name))?;
+            if emulated_union && field.name == "bindgen_union_field" {
+                continue;
+            }
+            let ty = emulated_union_member(&field.ty).unwrap_or(&field.ty);
+            let resolved = self.resolve(ty, depth).map_err(|why| format!("`{}`: {why}", field.name))?;
             members.push(MemberDef {
                 name: Some(field.name.clone()),
                 ty: resolved.ty,
@@ -222,7 +230,7 @@ impl Model<'_> {
             ));
         }
         let record = RecordDef {
-            kind: item.kind,
+            kind: if emulated_union { Kind::Union } else { item.kind },
             name: item.name.clone(),
             members,
             defined: true,
@@ -443,6 +451,15 @@ impl Model<'_> {
                 value.ok_or_else(|| format!("an array length that overflows: {a} {op} {b}"))
             }
         }
+    }
+}
+
+/// The member type `T` of bindgen's union marker `__BindgenUnionField<T>`,
+/// a zero-sized field that stands for a member of the union its struct emulates.
+pub fn emulated_union_member(ty: &RustType) -> Option<&RustType> {
+    match ty {
+        RustType::Named { name, args } if name == "__BindgenUnionField" && args.len() == 1 => args.first(),
+        _ => None,
     }
 }
 

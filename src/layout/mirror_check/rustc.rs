@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use super::rust_model::emulated_union_member;
 use super::rust_reader::{RustFile, field_as_written};
 use super::types::{Known, LIBC_SCALARS, known, primitive};
 use crate::layout::Layout;
@@ -118,6 +119,9 @@ pub fn check_with_rustc(file: &RustFile, target: Target, layouts: &[(String, Lay
                 expression: format!("core::mem::offset_of!({name}, {})", field_as_written(&field.name)),
                 model: field.offset,
             });
+            if emulated_union_member(&written.ty).is_some() {
+                continue; // a zero-sized marker, laid out as the member it stands for
+            }
             questions.push(Question {
                 type_name: name.clone(),
                 what: format!("size of {}", field.name),
