@@ -504,13 +504,16 @@ fn a_nested_type_the_mirror_does_not_declare_is_taken_from_c_and_said() {
 /// A header with what bindgen has to write around: a member named `type`,
 /// a flexible array member, anonymous unions and structs (one packed, one
 /// inside another, one a union bindgen can only emulate), an array of an
-/// unnamed struct, a run of bitfields, and a type bindgen was told to keep opaque.
+/// unnamed struct, a run of bitfields, a type bindgen was told to keep opaque
+/// and an enum it was told to make a Rust enum.
 const BINDGEN_HEADER: &str = "#include <stdint.h>\n\
     struct key_spec { uint32_t type; uint32_t __reserved; union { uint8_t __reserved[32]; uint8_t descriptor[8]; } u; };\n\
     struct payload { uint32_t type; uint32_t flags; uint8_t raw[]; };\n\
     struct caps { uint32_t magic; struct { uint32_t permitted; uint32_t inheritable; } data[2]; };\n\
     struct hidden { uint16_t kind; uint16_t flags; uint32_t words[2]; };\n\
     struct msg { uint32_t len; union { uint32_t code; uint8_t cmd[0]; }; };\n\
+    enum color { RED, GREEN, BLUE };\n\
+    struct pixel { enum color c; uint8_t alpha; };\n\
     struct sqe {\n\
         uint8_t opcode; uint8_t flags; uint16_t ioprio; int32_t fd;\n\
         union { uint64_t off; uint64_t addr2; struct { uint32_t cmd_op; uint32_t __pad1; }; };\n\
@@ -548,6 +551,15 @@ pub struct caps__bindgen_ty_1 { pub permitted: u32, pub inheritable: u32 }
 pub struct hidden {
     pub _bindgen_opaque_blob: [u32; 3usize],
 }
+#[repr(u32)]
+#[derive(Debug, Copy, Clone, Hash, PartialEq, Eq)]
+pub enum color {
+    RED = 0,
+    GREEN = 1,
+    BLUE = 2,
+}
+#[repr(C)]
+pub struct pixel { pub c: color, pub alpha: u8 }
 #[repr(C)]
 pub struct msg { pub len: u32, pub __bindgen_anon_1: msg__bindgen_ty_1 }
 #[repr(C)]
@@ -600,7 +612,7 @@ fn a_bindgen_mirror_is_checked_as_bindgen_means_it() {
     assert_eq!(rust.errors, []);
     let checked = check_mirror(&report, &declarations, &rust, "bindings.rs", false);
     let paired: Vec<&str> = checked.pairs.iter().map(|p| p.rust.as_str()).collect();
-    assert_eq!(paired, ["key_spec", "payload", "caps", "hidden", "msg", "sqe"]);
+    assert_eq!(paired, ["key_spec", "payload", "caps", "hidden", "pixel", "msg", "sqe"]);
     assert_eq!(checked.unpaired, Vec::<String>::new(), "helpers and anonymous members' types mirror nothing alone");
     for pair in &checked.pairs {
         assert_eq!(wrong_on(pair), [], "{}: {:#?}", pair.rust, pair.targets);

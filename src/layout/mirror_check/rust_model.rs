@@ -8,7 +8,7 @@ use std::cell::RefCell;
 
 use rustc_hash::FxHashMap;
 
-use super::rust_reader::{GenericParam, Length, RustField, RustFile, RustItem, RustType};
+use super::rust_reader::{GenericParam, Length, Repr, RustEnum, RustField, RustFile, RustItem, RustType};
 use super::types::{Known, TypeClass, c_class, known};
 use crate::layout::lab::Target;
 use crate::layout::lab::engine::lay_out;
@@ -207,7 +207,11 @@ impl Model<'_> {
                 continue;
             }
             let ty = emulated_union_member(&field.ty).unwrap_or(&field.ty);
-            let resolved = self.resolve(ty, depth).map_err(|why| format!("`{}`: {why}", field.name))?;
+            // The field is named at the top and one type in: a generic nested
+            // 32 deep would otherwise name the same field 32 times.
+            let resolved = self
+                .resolve(ty, depth)
+                .map_err(|why| if depth <= 1 { format!("`{}`: {why}", field.name) } else { why })?;
             members.push(MemberDef {
                 name: Some(field.name.clone()),
                 ty: resolved.ty,
@@ -291,6 +295,9 @@ impl Model<'_> {
         let target = self.target;
         if let Some(alias) = self.file.aliases.iter().find(|a| a.name == name && self.holds(a.cfg.as_ref())) {
             return self.resolve(&alias.ty, depth + 1);
+        }
+        if let Some(e) = self.file.enums.iter().find(|e| e.name == name && self.holds(e.cfg.as_ref())) {
+            return self.enumeration(e);
         }
         if let Some(&id) = self.ids.get(name) {
             let item = self.present[id];
@@ -380,6 +387,30 @@ impl Model<'_> {
         imported.records.push(record);
         imported.instances.insert(key, (id, class.clone()));
         Ok(Resolved { ty: TypeRef::Record(id), class, non_null: false })
+    }
+
+    /// A fieldless enum as its `repr` lays it out: `repr(C)` as the target's
+    /// C compiler lays out an enum (an `int`: every target here), `repr(u8)`
+    /// and the like as that integer.
+    fn enumeration(&self, e: &RustEnum) -> Result<Resolved, String> {
+        if e.holds_data {
+            return Err(format!("`{}` is an enum whose variants hold data: no C enum is laid out like that", e.name));
+        }
+        let reprs: Vec<&Repr> = e.reprs.iter().filter(|r| self.holds(r.cfg.as_ref())).collect();
+        if let Some(integer) = reprs.iter().find_map(|r| r.integer.as_deref()) {
+            return match known(integer, self.target) {
+                Some(Known::Scalar(scalar, class)) => Ok(Resolved::scalar(scalar, class.class(scalar, self.target))),
+                _ => Err(format!("`{}`: `repr({integer})` is not read", e.name)),
+            };
+        }
+        if reprs.iter().any(|r| r.c) {
+            let bits = self.target.scalar(Scalar::Int).0 * 8;
+            return Ok(Resolved::scalar(Scalar::Int, TypeClass::Enum { bits }));
+        }
+        Err(format!(
+            "`{}` is an enum without `#[repr(C)]` or `#[repr(u8)]` and the like: Rust picks its size, C does not",
+            e.name
+        ))
     }
 
     fn borrow(&self, name: &str) {
@@ -574,6 +605,30 @@ mod tests {
         );
         let why = laid.remove("Wrong").expect("Wrong").expect_err("refused");
         assert!(why.contains("`Pair` takes 2 generic arguments, and is given 1"), "{why}");
+        // A generic that holds itself with new arguments is refused at the depth limit, its path said once.
+        let file = read_rust("#[repr(C)] struct R<T> { r: R<[T; 2]> }\n#[repr(C)] struct S { x: R<u8> }");
+        let why = rust_layouts(&file, Target::X86_64Linux).remove("S").expect("S").expect_err("refused");
+        assert_eq!(why, "`x`: `r`: types nested deeper than 32");
+    }
+
+    #[test]
+    fn a_fieldless_enum_is_laid_out_as_its_repr_says() {
+        let file = read_rust(
+            "#[repr(C)] enum Colour { Red, Green }\n#[repr(u8)] enum Small { A = 1 }\nenum Free { A }\n\
+             #[repr(C)] enum Tagged { A(u32) }\n\
+             #[repr(C)] struct S { c: Colour, s: Small }\n#[repr(C)] struct F { f: Free }\n#[repr(C)] struct T { t: Tagged }",
+        );
+        assert_eq!(file.errors, []);
+        let mut laid = rust_layouts(&file, Target::Armv7Linux);
+        let s = laid.remove("S").expect("S").expect("laid out");
+        let placed: Vec<(u64, u64)> = s.layout.fields.iter().map(|f| (f.offset, f.size)).collect();
+        assert_eq!((s.layout.size, placed), (8, vec![(0, 4), (4, 1)]));
+        assert_eq!(s.fields[0].0, TypeClass::Enum { bits: 32 });
+        assert_eq!(s.fields[1].0, TypeClass::Int { bits: 8, signed: false });
+        let why = laid.remove("F").expect("F").expect_err("refused");
+        assert!(why.contains("`Free` is an enum without `#[repr(C)]`"), "{why}");
+        let why = laid.remove("T").expect("T").expect_err("refused");
+        assert!(why.contains("variants hold data"), "{why}");
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct Repr {
     /// `packed` is `packed(1)`.
     pub packed: Option<u64>,
     pub align: Option<u64>,
+    /// An enum's integer: `u8` of `repr(u8)`.
+    pub integer: Option<String>,
 }
 
 /// A type or const parameter of a generic item (`struct Wrapper<T, const N: usize>`).
@@ -60,6 +62,17 @@ pub struct RustField {
     pub cfg: Option<Cfg>,
     pub line: usize,
     pub column: usize,
+}
+
+/// A fieldless `enum`, a C enum's mirror: laid out as its `repr` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RustEnum {
+    pub name: String,
+    pub cfg: Option<Cfg>,
+    pub reprs: Vec<Repr>,
+    /// A variant holds data: no C enum is laid out like that.
+    pub holds_data: bool,
+    pub source: String,
 }
 
 /// `type name = …;`
@@ -118,6 +131,7 @@ pub enum Length {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RustFile {
     pub items: Vec<RustItem>,
+    pub enums: Vec<RustEnum>,
     pub aliases: Vec<RustAlias>,
     pub consts: Vec<RustConst>,
     /// `use` items as written: the probe compiles them with the items.
@@ -249,6 +263,16 @@ impl Reader<'_> {
                         mark_repr_c(file);
                     }
                 }
+                Item::Enum(e) => match (cfg_of(&e.attrs), reprs_of(&e.attrs)) {
+                    (Ok(cfg), Ok(reprs)) => file.enums.push(RustEnum {
+                        name: e.ident.to_string(),
+                        cfg,
+                        reprs,
+                        holds_data: e.variants.iter().any(|v| !matches!(v.fields, Fields::Unit)),
+                        source: self.text(item.span()),
+                    }),
+                    (Err((span, message)), _) | (_, Err((span, message))) => Reader::error(file, span, message),
+                },
                 Item::Type(alias) => match cfg_of(&alias.attrs) {
                     Ok(cfg) => file.aliases.push(RustAlias {
                         name: alias.ident.to_string(),
@@ -485,7 +509,9 @@ fn repr(meta: &Meta, cfg: Option<Cfg>) -> Result<Repr, String> {
             "transparent" => repr.transparent = true,
             "packed" => repr.packed = Some(if matches!(hint, Meta::Path(_)) { 1 } else { number()? }),
             "align" => repr.align = Some(number()?),
-            // `repr(u8)` and the like are for enums; nothing of layout here.
+            "u8" | "i8" | "u16" | "i16" | "u32" | "i32" | "u64" | "i64" | "u128" | "i128" | "usize" | "isize" => {
+                repr.integer = Some(name);
+            }
             _ => {}
         }
     }

@@ -185,8 +185,8 @@ fn probe_prelude(file: &RustFile, target: Target) -> String {
         probe.push_str(text);
         probe.push('\n');
     }
-    for item in &file.items {
-        probe.push_str(&item.source);
+    for source in file.items.iter().map(|i| &i.source).chain(file.enums.iter().map(|e| &e.source)) {
+        probe.push_str(source);
         probe.push('\n');
     }
     probe
