@@ -703,3 +703,25 @@ fn keyword_fields_and_bindgen_helpers_build_with_their_guards() {
         assert!(on_host.rust_checked.as_deref().is_some_and(|s| s.starts_with("checked by rustc")), "{on_host:#?}");
     }
 }
+
+/// zlib declares `struct internal_state` and never defines it: a mirror of
+/// it is a handle, right when zero-sized and wrong when it has fields.
+#[test]
+fn a_mirror_of_a_type_c_never_defines_is_a_handle() {
+    let Some((report, declarations)) = c_side() else { return };
+    let handle = |mirror: &str| {
+        let rust = read_rust(mirror);
+        let checked = check_mirror(report, declarations, &rust, "mirror.rs", false);
+        assert_eq!(checked.unpaired, Vec::<String>::new(), "a handle is not unpaired");
+        (checked.handles[0].clone(), checked.has_mismatch())
+    };
+    let (right, mismatch) = handle(
+        "#[repr(C)] pub struct internal_state { _data: [u8; 0], _marker: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)> }",
+    );
+    assert_eq!((right.c.as_str(), right.sized_on.as_slice(), mismatch), ("struct internal_state", &[][..], false));
+    assert!(right.say().ends_with("the mirror is zero-sized, as a handle's should be"), "{}", right.say());
+    let (wrong, mismatch) = handle("#[repr(C)] pub struct internal_state { pub status: i32 }");
+    assert!(mismatch, "a handle with fields is a mistake");
+    assert_eq!(wrong.sized_on.len(), read_of(&ALL_LINUX).len(), "4 bytes on every target");
+    assert!(wrong.say().contains("but the mirror is 4 bytes on"), "{}", wrong.say());
+}

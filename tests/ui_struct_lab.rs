@@ -287,17 +287,22 @@ fn settle(harness: &mut Harness<'static, FfiscopeApp>) {
     harness.run();
 }
 
+/// A harness whose lab has laid out `c` and checked `mirror` against it.
+fn lab_with_mirror(c: &str, mirror: &str) -> Harness<'static, FfiscopeApp> {
+    let mut harness = harness();
+    paste(&mut harness, c);
+    settle(&mut harness);
+    replace_text(&mut harness, "Rust mirror", mirror);
+    settle(&mut harness);
+    harness
+}
+
 #[test]
 fn a_pasted_mirror_names_its_differences() {
-    let mut harness = harness();
-    paste(&mut harness, "struct record { long flags; char tag; int count; };");
-    settle(&mut harness);
-    replace_text(
-        &mut harness,
-        "Rust mirror",
+    let mut harness = lab_with_mirror(
+        "struct record { long flags; char tag; int count; };",
         "#[repr(C)]\npub struct record { pub flags: i64, pub tag: core::ffi::c_char, pub count: i32 }\n",
     );
-    settle(&mut harness);
     // Windows and 32-bit Linux have a 4-byte long: the default targets include both.
     harness.get_by_label_contains("record (differs on i686, x86_64-windows)");
     harness.get_by_label("`flags`: 4 bytes in C on x86_64-windows-msvc (`long`), 8 in Rust (`i64`)");
@@ -365,4 +370,22 @@ fn the_mirror_example_is_wrong_off_its_own_machine() {
     harness.get_by_label(
         "`tag`: unsigned 8-bit integer in C on aarch64-linux-gnu (`char`), signed 8-bit integer in Rust (`i8`)",
     );
+}
+
+/// A mirror's anonymous member is checked inside, where a learner's mistake
+/// is; a type C never defines is a handle, said so beside the mirror.
+#[test]
+fn a_mirror_is_checked_inside_anonymous_members_and_handles_are_named() {
+    let harness = lab_with_mirror(
+        "struct session;\nstruct packet { int kind; union { int code; short small; }; };",
+        "#[repr(C)]\npub struct session { _data: [u8; 0] }\n\
+         #[repr(C)]\npub struct packet { pub kind: i32, pub body: packet_body }\n\
+         #[repr(C)]\n#[derive(Clone, Copy)]\npub union packet_body { pub code: i32, pub small: i32 }\n",
+    );
+    harness.get_by_label_contains("packet (differs on");
+    harness.get_by_label_contains(
+        "in `body`, C's anonymous union at offset 4: `small`: 2 bytes in C on x86_64-linux-gnu (`short`), 4 in Rust (`i32`): widened",
+    );
+    harness.get_by_label_contains("`session` mirrors `struct session`, which C declares and never defines");
+    assert!(harness.query_by_label_contains("`packet_body`: no C type").is_none(), "it stands for the union");
 }

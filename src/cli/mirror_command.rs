@@ -116,6 +116,9 @@ fn report_text(report: &MirrorReport, out: &mut dyn Write) -> std::io::Result<()
             }
         }
     }
+    for handle in &report.handles {
+        writeln!(out, "{}", handle.say())?;
+    }
     for name in &report.unpaired {
         writeln!(
             out,

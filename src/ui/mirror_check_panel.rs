@@ -48,6 +48,13 @@ pub fn mirror_editor_ui(ui: &mut Ui, session: &LabSession, commands: &mut Vec<Co
         let rendered = error.render_in(&mirror.mirror, session.mirror_text());
         ui.label(RichText::new(rendered).monospace().color(ANOMALY_COLOR));
     }
+    for handle in &mirror.handles {
+        if handle.sized_on.is_empty() {
+            ui.weak(handle.say());
+        } else {
+            ui.label(RichText::new(handle.say()).color(ANOMALY_COLOR));
+        }
+    }
     for name in &mirror.unpaired {
         ui.weak(format!("`{name}`: no C type of that name; pair it with a `// mirrors: struct name` comment"));
     }

@@ -118,13 +118,45 @@ pub struct MirrorReport {
     /// any target, other than those that stand for an anonymous C member
     /// (compared inside the type that holds them).
     pub unpaired: Vec<String>,
+    /// Rust types whose C type is declared and never defined: handles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub handles: Vec<Handle>,
     /// The Rust file's errors, at its line and column.
     pub mirror_errors: Vec<ParseError>,
 }
 
+/// A Rust type mirroring a C type that C declares and never defines
+/// (`struct sqlite3;`): an opaque handle, with no layout to compare. Its
+/// mirror should be zero-sized, so that no Rust code reads fields C never promised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handle {
+    pub rust: String,
+    pub c: String,
+    /// The targets where the mirror has bytes, and how many.
+    pub sized_on: Vec<(Target, u64)>,
+}
+
+impl Handle {
+    /// In words: what C says of the type, and whether the mirror agrees.
+    pub fn say(&self) -> String {
+        let opaque = format!(
+            "`{}` mirrors `{}`, which C declares and never defines (an opaque handle): there is no layout to compare",
+            self.rust, self.c
+        );
+        match self.sized_on.first() {
+            None => format!("{opaque}; the mirror is zero-sized, as a handle's should be"),
+            Some((target, size)) => format!(
+                "{opaque}, but the mirror is {size} bytes on {}: Rust code could read fields C never promised \
+                 (make it zero-sized: `_data: [u8; 0]` and a `PhantomData` marker)",
+                target.triple()
+            ),
+        }
+    }
+}
+
 impl MirrorReport {
     pub fn has_mismatch(&self) -> bool {
-        self.pairs.iter().any(MirrorPair::differs)
+        self.pairs.iter().any(MirrorPair::differs) || self.handles.iter().any(|h| !h.sized_on.is_empty())
     }
 
     /// The pair whose C type is `c_name`.
@@ -183,8 +215,15 @@ pub fn check_mirror(
         FxHashMap::default()
     };
 
+    // Records C declares and defines on no target: `struct sqlite3;`.
+    let declared_only: Vec<&str> = declarations
+        .iter()
+        .flat_map(|(_, d)| d.records.iter().filter(|r| !r.defined).map(|r| r.name.as_str()))
+        .filter(|name| !c_names.contains(name))
+        .collect();
     let mut pairs = Vec::new();
     let mut unpaired = Vec::new();
+    let mut handles = Vec::new();
     let mut standing_for_anonymous: Vec<String> = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
     // A generic item mirrors nothing itself: it is laid out in the fields that use it.
@@ -194,7 +233,17 @@ pub fn check_mirror(
         }
         seen.push(&item.name);
         let Some(c_name) = c_name_for(item, &c_names, &typedefs) else {
-            unpaired.push(item.name.clone());
+            match c_name_for(item, &declared_only, &typedefs) {
+                Some(c) => {
+                    let sized_on = rust_sides
+                        .iter()
+                        .filter_map(|(t, side)| Some((*t, side.get(&item.name)?.as_ref().ok()?.layout.size)))
+                        .filter(|(_, size)| *size > 0)
+                        .collect();
+                    handles.push(Handle { rust: item.name.clone(), c, sized_on });
+                }
+                None => unpaired.push(item.name.clone()),
+            }
             continue;
         };
         let per_target = targets
@@ -220,6 +269,7 @@ pub fn check_mirror(
         mirror: mirror_name.to_owned(),
         pairs,
         unpaired,
+        handles,
         mirror_errors: rust.errors.clone(),
     }
 }
