@@ -20,10 +20,19 @@ struct aligned_box { uint32_t id; float weights[3]; } __attribute__((aligned(16)
 union number { uint32_t as_u32; float as_f32; uint8_t bytes[8]; };\n\
 struct holder { union number n; size_t count; char tag; };\n\
 struct wasteful { char a; double b; char c; struct point p; int d; char e; };\n\
-struct event { uint32_t type; int32_t match; uint8_t self; uint16_t gen; };\n";
+struct event { uint32_t type; int32_t match; uint8_t self; uint16_t gen; };\n\
+struct packet { int kind; union { int code; short small; }; union { char c[4]; int i; } u;\n\
+    struct { short lo; short hi; } halves[2]; struct { char tag; union { int n; float f; }; }; };\n";
 
-const TYPES: [&str; 6] =
-    ["struct point", "struct shape", "struct wire", "struct aligned_box", "union number", "struct holder"];
+const TYPES: [&str; 7] = [
+    "struct point",
+    "struct shape",
+    "struct wire",
+    "struct aligned_box",
+    "union number",
+    "struct holder",
+    "struct packet",
+];
 
 fn layouts() -> Vec<(Target, Vec<ffiscope::layout::Layout>)> {
     let declarations = parse(HEADER);
@@ -38,7 +47,8 @@ fn rust_source() -> String {
     let layouts = layouts();
     let mut source = RUST_PRELUDE.to_owned();
     let mut emitted = std::collections::HashSet::new();
-    for name in ["struct shape", "struct wire", "struct aligned_box", "struct holder", "struct event"] {
+    for name in ["struct shape", "struct wire", "struct aligned_box", "struct holder", "struct event", "struct packet"]
+    {
         let generated = bindings(&declarations, name, &layouts).expect("bindings");
         // Dependencies are repeated per type; keep each declaration once.
         for block in generated.rust.split("\n\n") {
@@ -74,6 +84,19 @@ fn generated_rust_compiles_and_its_guards_hold_here() {
     assert!(source.contains("core::mem::offset_of!(wire, timestamp) == 5"), "{source}");
     // C members named as Rust keywords take a `_` after them, as bindgen writes them.
     assert!(source.contains("pub type_: u32,") && source.contains("offset_of!(event, match_) == 4"), "{source}");
+    // C's unnamed types are named after what holds them, anonymous members as fields, and guarded.
+    for declared in [
+        "pub union packet_anon_1 {",
+        "pub union packet_u {",
+        "pub struct packet_halves {",
+        "pub anon_2: packet_anon_2,",
+    ] {
+        assert!(source.contains(declared), "{declared}: {source}");
+    }
+    assert!(
+        source.contains("offset_of!(packet, anon_1) == 4") && source.contains("pub union packet_anon_2_anon_1 {"),
+        "{source}"
+    );
     rustc_accepts(&source, "good").unwrap_or_else(|e| panic!("{e}\n{source}"));
 }
 

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::abi::Target;
-use super::engine::member_alignments;
+use super::engine::{lay_out_record, member_alignments};
 use super::parser::{Declarations, MemberDef, RecordDef, Scalar, TypeRef};
 use crate::layout::{Kind, Layout};
 
@@ -35,6 +35,82 @@ pub(crate) fn target_tests(target: Target) -> (&'static str, &'static str) {
 /// A Rust identifier for a C type name: `struct stat` → `stat`.
 pub fn rust_name(c_name: &str) -> String {
     c_name.trim_start_matches("struct ").trim_start_matches("union ").replace(' ', "_")
+}
+
+/// Records nested inside one another are named at most this deep.
+const MAX_NAMING_DEPTH: usize = 32;
+
+/// A name for every record of `records`, as the bindings declare it: a
+/// named one by its tag or typedef; one with no name after the member that
+/// holds it, `packet_u` for `union { … } u` and `packet_anon_1` for the
+/// first anonymous member of `packet`.
+fn type_names(records: &[RecordDef]) -> Vec<String> {
+    let mut names: Vec<Option<String>> = records.iter().map(|r| r.reported.then(|| rust_name(&r.name))).collect();
+    for id in 0..records.len() {
+        if records[id].reported {
+            name_unnamed_inside(records, &mut names, id, 0);
+        }
+    }
+    let fallback = |r: &RecordDef| r.name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    names.into_iter().zip(records).map(|(name, r)| name.unwrap_or_else(|| fallback(r))).collect()
+}
+
+fn name_unnamed_inside(records: &[RecordDef], names: &mut [Option<String>], id: usize, depth: usize) {
+    let Some(parent) = names[id].clone() else { return };
+    let mut anonymous = 0;
+    for member in &records[id].members {
+        let is_anonymous = member.name.is_none() && member.bit_width.is_none();
+        anonymous += usize::from(is_anonymous);
+        let TypeRef::Record(inner) = *element_type(&member.ty) else { continue };
+        if names[inner].is_some() || records[inner].reported {
+            continue;
+        }
+        names[inner] = Some(match &member.name {
+            Some(field) => format!("{parent}_{field}"),
+            None => format!("{parent}_anon_{anonymous}"),
+        });
+        if depth < MAX_NAMING_DEPTH {
+            name_unnamed_inside(records, names, inner, depth + 1);
+        }
+    }
+}
+
+/// An array's element type, through every dimension.
+fn element_type(ty: &TypeRef) -> &TypeRef {
+    let mut element = ty;
+    while let TypeRef::Array(inner, _) = element {
+        element = inner;
+    }
+    element
+}
+
+/// The field the bindings give a record's `k`th anonymous member (from 1).
+fn anonymous_field(k: usize) -> String {
+    format!("anon_{k}")
+}
+
+/// Each anonymous member of `record` on `target`: its field's name (`anon_1`),
+/// where it lies in `layout` (which lists its fields in place), and its size.
+fn anonymous_members(
+    declarations: &Declarations,
+    record: &RecordDef,
+    layout: &Layout,
+    target: Target,
+) -> Vec<(usize, String, u64, u64)> {
+    let mut found = Vec::new();
+    let anonymous = record.members.iter().enumerate().filter(|(_, m)| m.name.is_none() && m.bit_width.is_none());
+    for (k, (index, member)) in anonymous.enumerate() {
+        let TypeRef::Record(id) = member.ty else { continue };
+        let Ok(inner) = lay_out_record(declarations, id, target) else { continue };
+        let offset = inner
+            .fields
+            .first()
+            .and_then(|first| layout.field(&first.name).and_then(|f| f.offset.checked_sub(first.offset)));
+        if let Some(offset) = offset {
+            found.push((index, anonymous_field(k + 1), offset, inner.size));
+        }
+    }
+    found
 }
 
 /// Rust's keywords, strict and reserved (2024 edition): a C member of one of
@@ -92,7 +168,7 @@ fn go_field_name(c_name: &str) -> String {
 
 /// The Rust type of a member of type `ty` (written `text`); `u`: the
 /// declarations say it is unsigned, through any typedefs.
-fn rust_type(ty: &TypeRef, text: &str, u: bool, records: &[RecordDef]) -> String {
+fn rust_type(ty: &TypeRef, text: &str, u: bool, names: &[String]) -> String {
     match ty {
         TypeRef::Scalar(scalar) => {
             match scalar {
@@ -119,9 +195,9 @@ fn rust_type(ty: &TypeRef, text: &str, u: bool, records: &[RecordDef]) -> String
         }
         TypeRef::Array(element, count) => {
             let inner = text.split('[').next().unwrap_or(text);
-            format!("[{}; {}]", rust_type(element, inner, u, records), count.unwrap_or(0))
+            format!("[{}; {}]", rust_type(element, inner, u, names), count.unwrap_or(0))
         }
-        TypeRef::Record(id) => records.get(*id).map_or_else(|| "()".into(), |r| rust_name(&r.name)),
+        TypeRef::Record(id) => names.get(*id).map_or_else(|| "()".into(), Clone::clone),
     }
 }
 
@@ -134,12 +210,6 @@ fn rust_limits(record: &RecordDef) -> Vec<String> {
                 .to_owned(),
         );
     }
-    if record.members.iter().any(|m| m.name.is_none() && m.bit_width.is_none()) {
-        limits.push(
-            "An anonymous struct or union member has no Rust form: declare it as a named type and a named field."
-                .to_owned(),
-        );
-    }
     if (record.packed || record.pack.is_some()) && record.aligned.is_some() {
         limits.push("packed and aligned together are errors E0587/E0588 in Rust: wrap the packed struct in a #[repr(C, align(N))] newtype.".to_owned());
     }
@@ -147,9 +217,14 @@ fn rust_limits(record: &RecordDef) -> Vec<String> {
 }
 
 /// Rust declarations of `record` and its guards on every target laid out.
-pub fn rust_binding(declarations: &Declarations, record: &RecordDef, layouts: &[(Target, Layout)]) -> String {
+pub fn rust_binding(declarations: &Declarations, names: &[String], id: usize, layouts: &[(Target, Layout)]) -> String {
     let mut out = String::new();
-    let name = rust_name(&record.name);
+    let record = &declarations.records[id];
+    let name = &names[id];
+    if !record.reported {
+        let unnamed = record.name.trim_matches(['(', ')', '<', '>']);
+        let _ = writeln!(out, "// C's {unnamed}, which has no name: Rust types need one.");
+    }
     for limit in rust_limits(record) {
         let _ = writeln!(out, "// NOTE: {limit}");
     }
@@ -166,12 +241,13 @@ pub fn rust_binding(declarations: &Declarations, record: &RecordDef, layouts: &[
     let keyword = if record.kind == Kind::Union { "union" } else { "struct" };
     let _ = writeln!(out, "pub {keyword} {name} {{");
     let mut bitfield_runs = 0;
+    let mut anonymous = 0;
     let mut in_run = false;
     for member in &record.members {
         match (&member.name, member.bit_width) {
             (_, Some(_)) if !in_run => {
                 in_run = true;
-                let storage = rust_type(&member.ty, &member.ty_text, member.unsigned, &declarations.records);
+                let storage = rust_type(&member.ty, &member.ty_text, member.unsigned, names);
                 let _ = writeln!(
                     out,
                     "    pub _bitfields{bitfield_runs}: {storage}, // bitfields, from `{}`",
@@ -182,26 +258,40 @@ pub fn rust_binding(declarations: &Declarations, record: &RecordDef, layouts: &[
             (_, Some(_)) => {}
             (Some(field), None) => {
                 in_run = false;
-                let ty = rust_type(&member.ty, &member.ty_text, member.unsigned, &declarations.records);
+                let ty = rust_type(&member.ty, &member.ty_text, member.unsigned, names);
                 let _ = writeln!(out, "    pub {}: {ty},", rust_field_name(field));
             }
-            (None, None) => in_run = false,
+            (None, None) => {
+                in_run = false;
+                anonymous += 1;
+                let ty = rust_type(&member.ty, &member.ty_text, member.unsigned, names);
+                let _ = writeln!(out, "    pub {}: {ty}, // C's anonymous member", anonymous_field(anonymous));
+            }
         }
     }
     let _ = writeln!(out, "}}");
-    let checkable = !record.members.iter().any(|m| m.bit_width.is_some() || m.name.is_none());
+    let checkable = !record.members.iter().any(|m| m.bit_width.is_some());
     for (target, layout) in layouts {
         let (cfg, _) = target_tests(*target);
         let _ = writeln!(out, "\n#[cfg({cfg})]\nconst _: () = {{");
         if checkable {
             let _ = writeln!(out, "    assert!(core::mem::size_of::<{name}>() == {});", layout.size);
             let _ = writeln!(out, "    assert!(core::mem::align_of::<{name}>() == {});", layout.align);
-            for field in &layout.fields {
-                let field_name = rust_field_name(&field.name);
-                let _ = writeln!(out, "    assert!(core::mem::offset_of!({name}, {field_name}) == {});", field.offset);
+            let anonymous = anonymous_members(declarations, record, layout, *target);
+            for (index, member) in record.members.iter().enumerate() {
+                let (field_name, offset) = match &member.name {
+                    Some(field) => (rust_field_name(field), layout.field(field).map(|f| f.offset)),
+                    None => match anonymous.iter().find(|a| a.0 == index) {
+                        Some((_, field, offset, _)) => (field.clone(), Some(*offset)),
+                        None => continue,
+                    },
+                };
+                if let Some(offset) = offset {
+                    let _ = writeln!(out, "    assert!(core::mem::offset_of!({name}, {field_name}) == {offset});");
+                }
             }
         } else {
-            let _ = writeln!(out, "    // Offsets of bitfields and anonymous members cannot be asked of rustc.");
+            let _ = writeln!(out, "    // Offsets of bitfields cannot be asked of rustc.");
         }
         let _ = writeln!(out, "}};");
     }
@@ -229,7 +319,7 @@ pub fn c_guards(record: &RecordDef, layouts: &[(Target, Layout)]) -> String {
     out
 }
 
-fn ctypes_type(ty: &TypeRef, text: &str, u: bool, records: &[RecordDef]) -> String {
+fn ctypes_type(ty: &TypeRef, text: &str, u: bool, names: &[String]) -> String {
     match ty {
         TypeRef::Scalar(scalar) => {
             let base = match scalar {
@@ -287,17 +377,17 @@ fn ctypes_type(ty: &TypeRef, text: &str, u: bool, records: &[RecordDef]) -> Stri
         }
         TypeRef::Array(element, count) => {
             let inner = text.split('[').next().unwrap_or(text);
-            format!("({}) * {}", ctypes_type(element, inner, u, records), count.unwrap_or(0))
+            format!("({}) * {}", ctypes_type(element, inner, u, names), count.unwrap_or(0))
         }
-        TypeRef::Record(id) => records.get(*id).map_or_else(|| "None".into(), |r| rust_name(&r.name)),
+        TypeRef::Record(id) => names.get(*id).map_or_else(|| "None".into(), Clone::clone),
     }
 }
 
 /// A Python ctypes class, with the version traps that bite it.
-pub fn ctypes_binding(declarations: &Declarations, record: &RecordDef) -> String {
+pub fn ctypes_binding(record: &RecordDef, names: &[String], id: usize) -> String {
     let mut out = String::new();
     let base = if record.kind == Kind::Union { "ctypes.Union" } else { "ctypes.Structure" };
-    let _ = writeln!(out, "class {}({base}):", rust_name(&record.name));
+    let _ = writeln!(out, "class {}({base}):", names[id]);
     if record.members.iter().any(|m| m.bit_width.is_some()) {
         let _ = writeln!(
             out,
@@ -314,10 +404,27 @@ pub fn ctypes_binding(declarations: &Declarations, record: &RecordDef) -> String
         let _ = writeln!(out, "    # _align_ is ignored before Python 3.13.");
         let _ = writeln!(out, "    _align_ = {align}");
     }
+    let anonymous: Vec<String> =
+        (1..=record.members.iter().filter(|m| m.name.is_none() && m.bit_width.is_none()).count())
+            .map(anonymous_field)
+            .collect();
+    if !anonymous.is_empty() {
+        // ctypes reaches an anonymous member's fields through the outer type, as C does.
+        let listed: Vec<String> = anonymous.iter().map(|a| format!("\"{a}\", ")).collect();
+        let _ = writeln!(out, "    _anonymous_ = ({})", listed.concat().trim_end());
+    }
     let _ = writeln!(out, "    _fields_ = [");
+    let mut k = 0;
     for member in &record.members {
-        let Some(name) = &member.name else { continue };
-        let ty = ctypes_type(&member.ty, &member.ty_text, member.unsigned, &declarations.records);
+        let name = match (&member.name, member.bit_width) {
+            (Some(name), _) => name.clone(),
+            (None, None) => {
+                k += 1;
+                anonymous_field(k)
+            }
+            (None, Some(_)) => continue,
+        };
+        let ty = ctypes_type(&member.ty, &member.ty_text, member.unsigned, names);
         match member.bit_width {
             Some(width) => {
                 let _ = writeln!(out, "        (\"{name}\", {ty}, {width}),");
@@ -345,30 +452,36 @@ fn go_type(size: u64, ty: &TypeRef) -> String {
 }
 
 /// A Go struct with its padding explicit, and what cgo would leave out.
-pub fn go_binding(record: &RecordDef, layout: &Layout) -> String {
+pub fn go_binding(declarations: &Declarations, names: &[String], id: usize, on: (Target, &Layout)) -> String {
+    let (target, layout) = on;
+    let record = &declarations.records[id];
     let mut out = String::new();
     let mut dropped = Vec::new();
-    let _ = writeln!(out, "type {} struct {{", rust_name(&record.name));
+    let _ = writeln!(out, "type {} struct {{", names[id]);
     if record.kind == Kind::Union {
         let _ = writeln!(out, "\t// a union: cgo gives it as a byte array of its size");
         let _ = writeln!(out, "\tbytes [{}]byte\n}}", layout.size);
         return out;
     }
+    let anonymous = anonymous_members(declarations, record, layout, target);
     let mut at = 0;
-    for (member, field) in record
-        .members
-        .iter()
-        .filter(|m| m.name.is_some() && m.bit_width.is_none())
-        .zip(layout.fields.iter().filter(|f| f.bit_width.is_none()))
-    {
-        if field.offset > at {
-            let _ = writeln!(out, "\t_ [{}]byte // padding", field.offset - at);
+    for (index, member) in record.members.iter().enumerate().filter(|(_, m)| m.bit_width.is_none()) {
+        // A named member by its field in the layout; an anonymous one as the bytes it spans.
+        let (name, offset, size, ty) = if let Some(name) = &member.name {
+            let Some(field) = layout.field(name) else { continue };
+            if field.is_misaligned() {
+                dropped.push(format!("{name}: misaligned (offset {}, wants {})", field.offset, field.align));
+            }
+            (go_field_name(name), field.offset, field.size, go_type(field.size, &member.ty))
+        } else {
+            let Some((_, field, offset, size)) = anonymous.iter().find(|a| a.0 == index) else { continue };
+            (field.clone(), *offset, *size, format!("[{size}]byte // C's anonymous member"))
+        };
+        if offset > at {
+            let _ = writeln!(out, "\t_ [{}]byte // padding", offset - at);
         }
-        if field.is_misaligned() {
-            dropped.push(format!("{}: misaligned (offset {}, wants {})", field.name, field.offset, field.align));
-        }
-        let _ = writeln!(out, "\t{} {}", go_field_name(&field.name), go_type(field.size, &member.ty));
-        at = field.offset + field.size;
+        let _ = writeln!(out, "\t{name} {ty}");
+        at = offset + size;
     }
     if layout.size > at {
         let _ = writeln!(out, "\t_ [{}]byte // tail padding", layout.size - at);
@@ -454,18 +567,28 @@ pub fn bindings(declarations: &Declarations, name: &str, layouts: &[(Target, Vec
         go: String::new(),
         ctypes: "import ctypes\n\n".into(),
     };
-    for record in order.iter().map(|&i| &declarations.records[i]) {
+    let names = type_names(&declarations.records);
+    for id in order {
+        let record = &declarations.records[id];
+        // A record with no name of its own is laid out here: only named ones are in `layouts`.
         let per_target: Vec<(Target, Layout)> = layouts
             .iter()
-            .filter_map(|(t, ls)| ls.iter().find(|l| l.name == record.name).map(|l| (*t, l.clone())))
+            .filter_map(|(t, ls)| match ls.iter().find(|l| l.name == record.name) {
+                Some(layout) => Some((*t, layout.clone())),
+                None if !record.reported => lay_out_record(declarations, id, *t).ok().map(|l| (*t, l)),
+                None => None,
+            })
             .collect();
-        out.rust.push_str(&rust_binding(declarations, record, &per_target));
+        out.rust.push_str(&rust_binding(declarations, &names, id, &per_target));
         out.rust.push('\n');
-        out.c_guards.push_str(&c_guards(record, &per_target));
-        if let Some((_, layout)) = per_target.first() {
-            out.go.push_str(&go_binding(record, layout));
+        if record.reported {
+            // C names no unnamed type: its fields are guarded through the type that holds it.
+            out.c_guards.push_str(&c_guards(record, &per_target));
         }
-        out.ctypes.push_str(&ctypes_binding(declarations, record));
+        if let Some((target, layout)) = per_target.first() {
+            out.go.push_str(&go_binding(declarations, &names, id, (*target, layout)));
+        }
+        out.ctypes.push_str(&ctypes_binding(record, &names, id));
         out.ctypes.push('\n');
     }
     Some(out)
