@@ -22,7 +22,8 @@ struct holder { union number n; size_t count; char tag; };\n\
 struct wasteful { char a; double b; char c; struct point p; int d; char e; };\n\
 struct event { uint32_t type; int32_t match; uint8_t self; uint16_t gen; };\n\
 struct packet { int kind; union { int code; short small; }; union { char c[4]; int i; } u;\n\
-    struct { short lo; short hi; } halves[2]; struct { char tag; union { int n; float f; }; }; };\n";
+    struct { short lo; short hi; } halves[2]; struct { char tag; union { int n; float f; }; };\n\
+    union { struct { short lo; short hi; } parts; int whole; } split; };\n";
 
 const TYPES: [&str; 7] = [
     "struct point",

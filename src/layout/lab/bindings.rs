@@ -237,7 +237,8 @@ pub fn rust_binding(declarations: &Declarations, names: &[String], id: usize, la
     if let Some(align) = record.aligned.filter(|_| repr.len() == 1) {
         repr.push(format!("align({align})"));
     }
-    let _ = writeln!(out, "#[repr({})]\n#[allow(non_camel_case_types)]", repr.join(", "));
+    // `Copy`, as C's types are: a struct inside a union must be, and every field type here is.
+    let _ = writeln!(out, "#[repr({})]\n#[derive(Clone, Copy)]\n#[allow(non_camel_case_types)]", repr.join(", "));
     let keyword = if record.kind == Kind::Union { "union" } else { "struct" };
     let _ = writeln!(out, "pub {keyword} {name} {{");
     let mut bitfield_runs = 0;
