@@ -61,7 +61,7 @@ fn name_unnamed_inside(records: &[RecordDef], names: &mut [Option<String>], id: 
     for member in &records[id].members {
         let is_anonymous = member.name.is_none() && member.bit_width.is_none();
         anonymous += usize::from(is_anonymous);
-        let TypeRef::Record(inner) = *element_type(&member.ty) else { continue };
+        let TypeRef::Record(inner) = *member.ty.element() else { continue };
         if names[inner].is_some() || records[inner].reported {
             continue;
         }
@@ -73,15 +73,6 @@ fn name_unnamed_inside(records: &[RecordDef], names: &mut [Option<String>], id: 
             name_unnamed_inside(records, names, inner, depth + 1);
         }
     }
-}
-
-/// An array's element type, through every dimension.
-fn element_type(ty: &TypeRef) -> &TypeRef {
-    let mut element = ty;
-    while let TypeRef::Array(inner, _) = element {
-        element = inner;
-    }
-    element
 }
 
 /// The field the bindings give a record's `k`th anonymous member (from 1).

@@ -54,6 +54,17 @@ pub enum TypeRef {
     Record(usize),
 }
 
+impl TypeRef {
+    /// An array's element type, through every dimension; any other type itself.
+    pub fn element(&self) -> &TypeRef {
+        let mut element = self;
+        while let TypeRef::Array(inner, _) = element {
+            element = inner;
+        }
+        element
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberDef {
     /// `None` for an anonymous struct or union member.

@@ -56,63 +56,94 @@ pub fn fold<'a>(
     let mut folded_layout = c.clone();
     let mut folded = Vec::new();
     for member in record.members.iter().filter(|m| m.bit_width.is_none()) {
-        let (TypeRef::Record(id), in_array) = element_of(&member.ty) else { continue };
+        let TypeRef::Record(id) = *member.ty.element() else { continue };
         let Some(c_record) = declarations.records.get(id).filter(|r| !r.reported) else { continue };
         let Ok(inner) = lay_out_record(declarations, id, target) else { continue };
-        if let Some(name) = &member.name {
-            // `union { … } u` or `struct { … } data[2]`: the field is there by
-            // name; its type (its first element's) is compared one level in.
-            let Some(offset) = c.field(name).map(|f| f.offset) else { continue };
-            let standing_in = rust.layout.fields.iter().zip(&rust.fields).find_map(|(field, (class, text))| {
-                let laid = rust_types.get(type_name(text))?.as_ref().ok()?;
-                (same_name(&field.name, name) && is_record(class)).then_some((field, laid))
-            });
-            if let Some((rust_field, laid)) = standing_in {
-                let rust_field = if in_array { format!("{}[0]", rust_field.name) } else { rust_field.name.clone() };
-                let c_field = name.clone();
-                let member_named = true;
-                folded.push(Folded {
-                    rust_field,
-                    c_field,
-                    member_named,
-                    offset,
-                    c_record,
-                    c_layout: inner,
-                    rust: laid,
-                });
-            }
-            continue;
-        }
-        if in_array {
-            continue; // an anonymous member is never an array
-        }
-        // Where the member starts: its first field's place in the outer layout, less its place inside.
-        let Some(first) = inner.fields.first() else { continue };
-        let Some(offset) = c.field(&first.name).and_then(|f| f.offset.checked_sub(first.offset)) else { continue };
-        let standing_in = rust.layout.fields.iter().zip(&rust.fields).find_map(|(field, (class, text))| {
-            let free = c.field(&field.name).is_none() && !folded.iter().any(|f: &Folded| f.rust_field == field.name);
-            let laid = rust_types.get(type_name(text))?.as_ref().ok()?;
-            (field.offset == offset && *class == TypeClass::Record && free).then_some((field, laid))
-        });
-        let Some((rust_field, laid)) = standing_in else { continue };
-        let inside: Vec<&str> = inner.fields.iter().map(|f| f.name.as_str()).collect();
-        let Some(at) = folded_layout.fields.iter().position(|f| inside.contains(&f.name.as_str())) else { continue };
-        folded_layout.fields.retain(|f| !inside.contains(&f.name.as_str()));
-        let whole = Field {
-            name: rust_field.name.clone(),
-            ty: c_record.name.clone(),
-            offset,
-            size: inner.size,
-            align: inner.align,
-            bit_offset: None,
-            bit_width: None,
+        let unnamed = Unnamed { c_record, inner, in_array: matches!(member.ty, TypeRef::Array(..)) };
+        let found = match &member.name {
+            Some(name) => named_member(c, name, unnamed, rust, rust_types),
+            None if unnamed.in_array => None, // an anonymous member is never an array
+            None => anonymous_member((c, &mut folded_layout), unnamed, rust, rust_types, &folded),
         };
-        folded_layout.fields.insert(at.min(folded_layout.fields.len()), whole);
-        let (rust_field, c_field) = (rust_field.name.clone(), rust_field.name.clone());
-        let member_named = false;
-        folded.push(Folded { rust_field, c_field, member_named, offset, c_record, c_layout: inner, rust: laid });
+        folded.extend(found);
     }
     (folded_layout, folded)
+}
+
+/// A C member's type that has no name, laid out on its own.
+struct Unnamed<'a> {
+    c_record: &'a RecordDef,
+    inner: Layout,
+    /// The member is an array of it (`struct { … } data[2]`).
+    in_array: bool,
+}
+
+/// `union { … } u` or `struct { … } data[2]`: the field is there by name,
+/// and its type (its first element's) is compared one level in.
+fn named_member<'a>(
+    c: &Layout,
+    name: &str,
+    unnamed: Unnamed<'a>,
+    rust: &RustLayout,
+    rust_types: &'a RustSide,
+) -> Option<Folded<'a>> {
+    let offset = c.field(name)?.offset;
+    let (rust_field, laid) = rust.layout.fields.iter().zip(&rust.fields).find_map(|(field, (class, text))| {
+        let laid = rust_types.get(type_name(text))?.as_ref().ok()?;
+        (same_name(&field.name, name) && is_record(class)).then_some((field, laid))
+    })?;
+    let rust_field = if unnamed.in_array { format!("{}[0]", rust_field.name) } else { rust_field.name.clone() };
+    Some(Folded {
+        rust_field,
+        c_field: name.to_owned(),
+        member_named: true,
+        offset,
+        c_record: unnamed.c_record,
+        c_layout: unnamed.inner,
+        rust: laid,
+    })
+}
+
+/// An anonymous member: the mirror's field of its own type at the member's
+/// offset, under a name C does not use (in `c`, as C lays it out), takes the
+/// place of the member's fields in `folded_layout`.
+fn anonymous_member<'a>(
+    (c, folded_layout): (&Layout, &mut Layout),
+    unnamed: Unnamed<'a>,
+    rust: &RustLayout,
+    rust_types: &'a RustSide,
+    folded: &[Folded<'_>],
+) -> Option<Folded<'a>> {
+    // Where the member starts: its first field's place in the outer layout, less its place inside.
+    let first = unnamed.inner.fields.first()?;
+    let offset = c.field(&first.name)?.offset.checked_sub(first.offset)?;
+    let (rust_field, laid) = rust.layout.fields.iter().zip(&rust.fields).find_map(|(field, (class, text))| {
+        let free = c.field(&field.name).is_none() && !folded.iter().any(|f| f.rust_field == field.name);
+        let laid = rust_types.get(type_name(text))?.as_ref().ok()?;
+        (field.offset == offset && *class == TypeClass::Record && free).then_some((field, laid))
+    })?;
+    let inside: Vec<&str> = unnamed.inner.fields.iter().map(|f| f.name.as_str()).collect();
+    let at = folded_layout.fields.iter().position(|f| inside.contains(&f.name.as_str()))?;
+    folded_layout.fields.retain(|f| !inside.contains(&f.name.as_str()));
+    let whole = Field {
+        name: rust_field.name.clone(),
+        ty: unnamed.c_record.name.clone(),
+        offset,
+        size: unnamed.inner.size,
+        align: unnamed.inner.align,
+        bit_offset: None,
+        bit_width: None,
+    };
+    folded_layout.fields.insert(at.min(folded_layout.fields.len()), whole);
+    Some(Folded {
+        rust_field: rust_field.name.clone(),
+        c_field: rust_field.name.clone(),
+        member_named: false,
+        offset,
+        c_record: unnamed.c_record,
+        c_layout: unnamed.inner,
+        rust: laid,
+    })
 }
 
 /// The type a field's type text names, or its arrays' elements do:
@@ -123,19 +154,6 @@ fn type_name(text: &str) -> &str {
     let text = text.strip_prefix("__BindgenUnionField<").and_then(|t| t.strip_suffix('>')).unwrap_or(text);
     let element = text.trim_start_matches(['[', ' ']).split(';').next().unwrap_or(text);
     element.rsplit("::").next().unwrap_or(element).trim()
-}
-
-/// A C type's element, through any arrays, and whether there were any.
-fn element_of(ty: &TypeRef) -> (TypeRef, bool) {
-    let mut element = ty;
-    let mut depth = 0;
-    while let TypeRef::Array(inner, _) = element
-        && depth < MAX_ANONYMOUS_DEPTH * 4
-    {
-        element = inner;
-        depth += 1;
-    }
-    (element.clone(), depth > 0)
 }
 
 /// Whether a Rust field holds a record, or an array of them.
