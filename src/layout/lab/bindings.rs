@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::abi::Target;
-use super::engine::{lay_out_record, member_alignments};
+use super::engine::{anonymous_member_in, lay_out_record, member_alignments};
 use super::parser::{Declarations, MemberDef, RecordDef, Scalar, TypeRef};
 use crate::layout::{Kind, Layout};
 
@@ -57,51 +57,50 @@ fn type_names(records: &[RecordDef]) -> Vec<String> {
 
 fn name_unnamed_inside(records: &[RecordDef], names: &mut [Option<String>], id: usize, depth: usize) {
     let Some(parent) = names[id].clone() else { return };
-    let mut anonymous = 0;
-    for member in &records[id].members {
-        let is_anonymous = member.name.is_none() && member.bit_width.is_none();
-        anonymous += usize::from(is_anonymous);
-        let TypeRef::Record(inner) = *member.ty.element() else { continue };
+    for (member, field) in records[id].members.iter().zip(field_names(&records[id])) {
+        let (&TypeRef::Record(inner), Some(field)) = (member.ty.element(), field) else { continue };
         if names[inner].is_some() || records[inner].reported {
             continue;
         }
-        names[inner] = Some(match &member.name {
-            Some(field) => format!("{parent}_{field}"),
-            None => format!("{parent}_anon_{anonymous}"),
-        });
+        names[inner] = Some(format!("{parent}_{field}"));
         if depth < MAX_NAMING_DEPTH {
             name_unnamed_inside(records, names, inner, depth + 1);
         }
     }
 }
 
-/// The field the bindings give a record's `k`th anonymous member (from 1).
-fn anonymous_field(k: usize) -> String {
-    format!("anon_{k}")
+/// Each member's field name in the bindings, in C's spelling: its own, or
+/// `anon_1`, `anon_2`… for anonymous members; `None` for an unnamed bitfield.
+fn field_names(record: &RecordDef) -> Vec<Option<String>> {
+    let mut anonymous = 0;
+    let name = |member: &MemberDef| match (&member.name, member.bit_width) {
+        (Some(name), _) => Some(name.clone()),
+        (None, None) => {
+            anonymous += 1;
+            Some(format!("anon_{anonymous}"))
+        }
+        (None, Some(_)) => None,
+    };
+    record.members.iter().map(name).collect()
 }
 
-/// Each anonymous member of `record` on `target`: its field's name (`anon_1`),
-/// where it lies in `layout` (which lists its fields in place), and its size.
+/// Each anonymous member of `record` on `target`: its index among the
+/// members, where it lies in `layout` (which lists its fields in place), and
+/// its size.
 fn anonymous_members(
     declarations: &Declarations,
     record: &RecordDef,
     layout: &Layout,
     target: Target,
-) -> Vec<(usize, String, u64, u64)> {
-    let mut found = Vec::new();
+) -> Vec<(usize, u64, u64)> {
     let anonymous = record.members.iter().enumerate().filter(|(_, m)| m.name.is_none() && m.bit_width.is_none());
-    for (k, (index, member)) in anonymous.enumerate() {
-        let TypeRef::Record(id) = member.ty else { continue };
-        let Ok(inner) = lay_out_record(declarations, id, target) else { continue };
-        let offset = inner
-            .fields
-            .first()
-            .and_then(|first| layout.field(&first.name).and_then(|f| f.offset.checked_sub(first.offset)));
-        if let Some(offset) = offset {
-            found.push((index, anonymous_field(k + 1), offset, inner.size));
-        }
-    }
-    found
+    anonymous
+        .filter_map(|(index, member)| {
+            let TypeRef::Record(id) = member.ty else { return None };
+            let (offset, inner) = anonymous_member_in(declarations, id, layout, target)?;
+            Some((index, offset, inner.size))
+        })
+        .collect()
 }
 
 /// Rust's keywords, strict and reserved (2024 edition): a C member of one of
@@ -233,9 +232,9 @@ pub fn rust_binding(declarations: &Declarations, names: &[String], id: usize, la
     let keyword = if record.kind == Kind::Union { "union" } else { "struct" };
     let _ = writeln!(out, "pub {keyword} {name} {{");
     let mut bitfield_runs = 0;
-    let mut anonymous = 0;
     let mut in_run = false;
-    for member in &record.members {
+    let fields = field_names(record);
+    for (member, field) in record.members.iter().zip(&fields) {
         match (&member.name, member.bit_width) {
             (_, Some(_)) if !in_run => {
                 in_run = true;
@@ -255,9 +254,9 @@ pub fn rust_binding(declarations: &Declarations, names: &[String], id: usize, la
             }
             (None, None) => {
                 in_run = false;
-                anonymous += 1;
                 let ty = rust_type(&member.ty, &member.ty_text, member.unsigned, names);
-                let _ = writeln!(out, "    pub {}: {ty}, // C's anonymous member", anonymous_field(anonymous));
+                let _ =
+                    writeln!(out, "    pub {}: {ty}, // C's anonymous member", field.as_deref().unwrap_or_default());
             }
         }
     }
@@ -270,16 +269,15 @@ pub fn rust_binding(declarations: &Declarations, names: &[String], id: usize, la
             let _ = writeln!(out, "    assert!(core::mem::size_of::<{name}>() == {});", layout.size);
             let _ = writeln!(out, "    assert!(core::mem::align_of::<{name}>() == {});", layout.align);
             let anonymous = anonymous_members(declarations, record, layout, *target);
-            for (index, member) in record.members.iter().enumerate() {
-                let (field_name, offset) = match &member.name {
-                    Some(field) => (rust_field_name(field), layout.field(field).map(|f| f.offset)),
-                    None => match anonymous.iter().find(|a| a.0 == index) {
-                        Some((_, field, offset, _)) => (field.clone(), Some(*offset)),
-                        None => continue,
-                    },
+            for (index, (member, field)) in record.members.iter().zip(&fields).enumerate() {
+                let Some(field) = field else { continue };
+                let offset = match member.name {
+                    Some(_) => layout.field(field).map(|f| f.offset),
+                    None => anonymous.iter().find(|a| a.0 == index).map(|a| a.1),
                 };
                 if let Some(offset) = offset {
-                    let _ = writeln!(out, "    assert!(core::mem::offset_of!({name}, {field_name}) == {offset});");
+                    let field = rust_field_name(field);
+                    let _ = writeln!(out, "    assert!(core::mem::offset_of!({name}, {field}) == {offset});");
                 }
             }
         } else {
@@ -396,26 +394,21 @@ pub fn ctypes_binding(record: &RecordDef, names: &[String], id: usize) -> String
         let _ = writeln!(out, "    # _align_ is ignored before Python 3.13.");
         let _ = writeln!(out, "    _align_ = {align}");
     }
-    let anonymous: Vec<String> =
-        (1..=record.members.iter().filter(|m| m.name.is_none() && m.bit_width.is_none()).count())
-            .map(anonymous_field)
-            .collect();
+    let fields = field_names(record);
+    let anonymous: Vec<String> = record
+        .members
+        .iter()
+        .zip(&fields)
+        .filter_map(|(member, field)| field.as_ref().filter(|_| member.name.is_none()))
+        .map(|field| format!("\"{field}\", "))
+        .collect();
     if !anonymous.is_empty() {
         // ctypes reaches an anonymous member's fields through the outer type, as C does.
-        let listed: Vec<String> = anonymous.iter().map(|a| format!("\"{a}\", ")).collect();
-        let _ = writeln!(out, "    _anonymous_ = ({})", listed.concat().trim_end());
+        let _ = writeln!(out, "    _anonymous_ = ({})", anonymous.concat().trim_end());
     }
     let _ = writeln!(out, "    _fields_ = [");
-    let mut k = 0;
-    for member in &record.members {
-        let name = match (&member.name, member.bit_width) {
-            (Some(name), _) => name.clone(),
-            (None, None) => {
-                k += 1;
-                anonymous_field(k)
-            }
-            (None, Some(_)) => continue,
-        };
+    for (member, name) in record.members.iter().zip(fields) {
+        let Some(name) = name else { continue };
         let ty = ctypes_type(&member.ty, &member.ty_text, member.unsigned, names);
         match member.bit_width {
             Some(width) => {
@@ -456,19 +449,22 @@ pub fn go_binding(declarations: &Declarations, names: &[String], id: usize, on: 
         return out;
     }
     let anonymous = anonymous_members(declarations, record, layout, target);
+    let fields = field_names(record);
     let mut at = 0;
-    for (index, member) in record.members.iter().enumerate().filter(|(_, m)| m.bit_width.is_none()) {
+    for (index, (member, field)) in record.members.iter().zip(&fields).enumerate() {
+        let Some(field) = field.as_deref().filter(|_| member.bit_width.is_none()) else { continue };
         // A named member by its field in the layout; an anonymous one as the bytes it spans.
-        let (name, offset, size, ty) = if let Some(name) = &member.name {
-            let Some(field) = layout.field(name) else { continue };
-            if field.is_misaligned() {
-                dropped.push(format!("{name}: misaligned (offset {}, wants {})", field.offset, field.align));
+        let (offset, size, ty) = if member.name.is_some() {
+            let Some(placed) = layout.field(field) else { continue };
+            if placed.is_misaligned() {
+                dropped.push(format!("{field}: misaligned (offset {}, wants {})", placed.offset, placed.align));
             }
-            (go_field_name(name), field.offset, field.size, go_type(field.size, &member.ty))
+            (placed.offset, placed.size, go_type(placed.size, &member.ty))
         } else {
-            let Some((_, field, offset, size)) = anonymous.iter().find(|a| a.0 == index) else { continue };
-            (field.clone(), *offset, *size, format!("[{size}]byte // C's anonymous member"))
+            let Some(&(_, offset, size)) = anonymous.iter().find(|a| a.0 == index) else { continue };
+            (offset, size, format!("[{size}]byte // C's anonymous member"))
         };
+        let name = go_field_name(field);
         if offset > at {
             let _ = writeln!(out, "\t_ [{}]byte // padding", offset - at);
         }
@@ -525,11 +521,7 @@ fn dependencies(declarations: &Declarations, id: usize, order: &mut Vec<usize>) 
     }
     let record = &declarations.records[id];
     for member in &record.members {
-        let mut ty = &member.ty;
-        while let TypeRef::Array(element, _) = ty {
-            ty = element;
-        }
-        if let TypeRef::Record(inner) = ty
+        if let TypeRef::Record(inner) = member.ty.element()
             && *inner != id
         {
             dependencies(declarations, *inner, order);

@@ -90,6 +90,21 @@ pub fn lay_out_record(declarations: &Declarations, id: usize, target: Target) ->
     Engine::new(target, &declarations.records).record(id)
 }
 
+/// An anonymous member of record type `id`, laid out on its own, and where
+/// it starts in `outer`, whose layout lists the member's fields in place:
+/// its first field's offset there, less that field's offset inside.
+pub fn anonymous_member_in(
+    declarations: &Declarations,
+    id: usize,
+    outer: &Layout,
+    target: Target,
+) -> Option<(u64, Layout)> {
+    let inner = lay_out_record(declarations, id, target).ok()?;
+    let first = inner.fields.first()?;
+    let offset = outer.field(&first.name)?.offset.checked_sub(first.offset)?;
+    Some((offset, inner))
+}
+
 /// `sizeof` and `_Alignof` of `ty` on `target`, records laid out as needed.
 pub fn size_and_align(records: &[RecordDef], ty: &TypeRef, target: Target) -> Result<(u64, u64), String> {
     Engine::new(target, records).type_of(ty)

@@ -14,7 +14,7 @@ use super::diff::same_name;
 use super::rust_model::RustLayout;
 use super::types::TypeClass;
 use crate::layout::lab::Target;
-use crate::layout::lab::engine::lay_out_record;
+use crate::layout::lab::engine::{anonymous_member_in, lay_out_record};
 use crate::layout::lab::parser::{Declarations, RecordDef, TypeRef};
 use crate::layout::{Field, Layout};
 
@@ -58,11 +58,17 @@ pub fn fold<'a>(
     for member in record.members.iter().filter(|m| m.bit_width.is_none()) {
         let TypeRef::Record(id) = *member.ty.element() else { continue };
         let Some(c_record) = declarations.records.get(id).filter(|r| !r.reported) else { continue };
-        let Ok(inner) = lay_out_record(declarations, id, target) else { continue };
-        let unnamed = Unnamed { c_record, inner, in_array: matches!(member.ty, TypeRef::Array(..)) };
+        let in_array = matches!(member.ty, TypeRef::Array(..));
+        // Where the member lies: a named one by its field; an anonymous one by the fields it holds.
+        let placed = match &member.name {
+            Some(name) => c.field(name).map(|f| f.offset).zip(lay_out_record(declarations, id, target).ok()),
+            None if in_array => None, // an anonymous member is never an array
+            None => anonymous_member_in(declarations, id, c, target),
+        };
+        let Some((offset, inner)) = placed else { continue };
+        let unnamed = Unnamed { c_record, inner, offset, in_array };
         let found = match &member.name {
-            Some(name) => named_member(c, name, unnamed, rust, rust_types),
-            None if unnamed.in_array => None, // an anonymous member is never an array
+            Some(name) => named_member(name, unnamed, rust, rust_types),
             None => anonymous_member((c, &mut folded_layout), unnamed, rust, rust_types, &folded),
         };
         folded.extend(found);
@@ -74,6 +80,8 @@ pub fn fold<'a>(
 struct Unnamed<'a> {
     c_record: &'a RecordDef,
     inner: Layout,
+    /// Where the member starts in the outer type.
+    offset: u64,
     /// The member is an array of it (`struct { … } data[2]`).
     in_array: bool,
 }
@@ -81,13 +89,11 @@ struct Unnamed<'a> {
 /// `union { … } u` or `struct { … } data[2]`: the field is there by name,
 /// and its type (its first element's) is compared one level in.
 fn named_member<'a>(
-    c: &Layout,
     name: &str,
     unnamed: Unnamed<'a>,
     rust: &RustLayout,
     rust_types: &'a RustSide,
 ) -> Option<Folded<'a>> {
-    let offset = c.field(name)?.offset;
     let (rust_field, laid) = rust.layout.fields.iter().zip(&rust.fields).find_map(|(field, (class, text))| {
         let laid = rust_types.get(type_name(text))?.as_ref().ok()?;
         (same_name(&field.name, name) && is_record(class)).then_some((field, laid))
@@ -97,7 +103,7 @@ fn named_member<'a>(
         rust_field,
         c_field: name.to_owned(),
         member_named: true,
-        offset,
+        offset: unnamed.offset,
         c_record: unnamed.c_record,
         c_layout: unnamed.inner,
         rust: laid,
@@ -114,9 +120,7 @@ fn anonymous_member<'a>(
     rust_types: &'a RustSide,
     folded: &[Folded<'_>],
 ) -> Option<Folded<'a>> {
-    // Where the member starts: its first field's place in the outer layout, less its place inside.
-    let first = unnamed.inner.fields.first()?;
-    let offset = c.field(&first.name)?.offset.checked_sub(first.offset)?;
+    let offset = unnamed.offset;
     let (rust_field, laid) = rust.layout.fields.iter().zip(&rust.fields).find_map(|(field, (class, text))| {
         let free = c.field(&field.name).is_none() && !folded.iter().any(|f| f.rust_field == field.name);
         let laid = rust_types.get(type_name(text))?.as_ref().ok()?;

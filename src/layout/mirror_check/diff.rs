@@ -153,7 +153,7 @@ pub fn is_opaque(rust: &Layout) -> bool {
 }
 
 /// The one field of bindgen's opaque types.
-pub const OPAQUE_BLOB: &str = "_bindgen_opaque_blob";
+const OPAQUE_BLOB: &str = "_bindgen_opaque_blob";
 
 /// Pairs C's members with Rust's fields by name, then what is left by
 /// position (a renamed field); returns the pairs in C's order and what

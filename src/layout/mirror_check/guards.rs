@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::MirrorReport;
-use super::diff::{OPAQUE_BLOB, same_name};
+use super::diff::{is_opaque, same_name};
 use super::rust_model::emulated_union_member;
 use super::rust_reader::{RustFile, field_as_written};
 use crate::layout::lab::bindings::target_tests;
@@ -25,7 +25,7 @@ pub fn rust_guards(report: &MirrorReport, file: &RustFile) -> String {
             let _ = writeln!(out, "    assert!(core::mem::size_of::<{ty}>() == {});", c.size);
             let _ = writeln!(out, "    assert!(core::mem::align_of::<{ty}>() == {});", c.align);
             let item = file.items.iter().find(|i| i.name == *ty && i.cfg.as_ref().is_none_or(|c| c.holds(on.target)));
-            if item.is_some_and(|i| !i.fields.is_empty() && i.fields.iter().all(|f| f.name == OPAQUE_BLOB)) {
+            if on.rust.as_ref().is_some_and(is_opaque) {
                 let _ = writeln!(out, "    // Opaque in the mirror: C's fields have no Rust fields to guard.\n}};\n");
                 continue;
             }
