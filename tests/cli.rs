@@ -259,7 +259,7 @@ fn mirror_says_what_differs_and_exits_for_ci() {
     assert_eq!(ffiscope(&["mirror", c.arg(), "/no/such/mirror.rs"]).0, 2);
 }
 
-/// `--type` picks a type by its own name or a typedef's, in a header that
+/// `--type` picks a type by its own name, its bare tag or a typedef's, in a header that
 /// uses the preprocessor and in one that does not; a name that picks out no
 /// type with a layout is a usage error that says why. A member whose type is
 /// a typedef of a pointer is listed as written, not as a pointer to it.
@@ -304,6 +304,21 @@ fn layout_types_are_picked_by_their_names_or_typedefs() {
     assert!(err.contains("no struct, union or typedef of one is named `sesion`"), "{err}");
     assert!(err.contains("`struct hidden` is declared but never defined"), "{err}");
 
+    // A bare tag, as pahole's `-C` takes it.
+    let (code, out, err) = ffiscope(&[
+        "layout",
+        preprocessed.arg(),
+        "--target",
+        "x86_64-linux-gnu",
+        "--type",
+        "other",
+        "--type",
+        "hidden",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.contains("struct other {") && !out.contains("struct session_s"), "{out}");
+    assert!(err.contains("`hidden` is `struct hidden`, declared but never defined"), "{err}");
+
     // The lab's own reader, for a header without the preprocessor.
     let plain = header(
         "typedef struct point_s { int x, y; int (*compare)(const void *, const void *); void (*handlers[4])(int); } point;\n\
@@ -312,6 +327,8 @@ fn layout_types_are_picked_by_their_names_or_typedefs() {
     let (code, out, err) = ffiscope(&["layout", plain.arg(), "--target", "x86_64-linux-gnu", "--type", "point"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("struct point_s {") && !out.contains("struct other"), "{out}");
+    let (code, bare, err) = ffiscope(&["layout", plain.arg(), "--target", "x86_64-linux-gnu", "--type", "point_s"]);
+    assert_eq!((code, &bare), (0, &out), "{err}");
     let members: Vec<&str> = out.lines().filter_map(|line| line.trim().split(';').next()).collect();
     for member in ["int (*compare)(…)", "void (*handlers[4])(…)"] {
         assert!(members.contains(&member), "`{member}` in {out}");

@@ -504,8 +504,9 @@ fn a_nested_type_the_mirror_does_not_declare_is_taken_from_c_and_said() {
 /// A header with what bindgen has to write around: a member named `type`,
 /// a flexible array member, anonymous unions and structs (one packed, one
 /// inside another, one a union bindgen can only emulate), an array of an
-/// unnamed struct, a run of bitfields, a type bindgen was told to keep opaque
-/// and an enum it was told to make a Rust enum.
+/// unnamed struct, a run of bitfields, a type bindgen was told to keep opaque,
+/// an enum it was told to make a Rust enum and a typedef of an enum, which
+/// bindgen makes `c_uint` where GCC makes it unsigned (no value is negative).
 const BINDGEN_HEADER: &str = "#include <stdint.h>\n\
     struct key_spec { uint32_t type; uint32_t __reserved; union { uint8_t __reserved[32]; uint8_t descriptor[8]; } u; };\n\
     struct payload { uint32_t type; uint32_t flags; uint8_t raw[]; };\n\
@@ -514,6 +515,9 @@ const BINDGEN_HEADER: &str = "#include <stdint.h>\n\
     struct msg { uint32_t len; union { uint32_t code; uint8_t cmd[0]; }; };\n\
     enum color { RED, GREEN, BLUE };\n\
     struct pixel { enum color c; uint8_t alpha; };\n\
+    typedef enum { MODE_READ, MODE_WRITE } open_mode;\n\
+    typedef open_mode mode_alias;\n\
+    struct opener { open_mode mode; mode_alias again; int32_t fd; };\n\
     struct sqe {\n\
         uint8_t opcode; uint8_t flags; uint16_t ioprio; int32_t fd;\n\
         union { uint64_t off; uint64_t addr2; struct { uint32_t cmd_op; uint32_t __pad1; }; };\n\
@@ -560,6 +564,11 @@ pub enum color {
 }
 #[repr(C)]
 pub struct pixel { pub c: color, pub alpha: u8 }
+pub const open_mode_MODE_READ: open_mode = 0;
+pub type open_mode = ::std::os::raw::c_uint;
+pub type mode_alias = open_mode;
+#[repr(C)]
+pub struct opener { pub mode: open_mode, pub again: mode_alias, pub fd: i32 }
 #[repr(C)]
 pub struct msg { pub len: u32, pub __bindgen_anon_1: msg__bindgen_ty_1 }
 #[repr(C)]
@@ -612,7 +621,7 @@ fn a_bindgen_mirror_is_checked_as_bindgen_means_it() {
     assert_eq!(rust.errors, []);
     let checked = check_mirror(&report, &declarations, &rust, "bindings.rs", false);
     let paired: Vec<&str> = checked.pairs.iter().map(|p| p.rust.as_str()).collect();
-    assert_eq!(paired, ["key_spec", "payload", "caps", "hidden", "pixel", "msg", "sqe"]);
+    assert_eq!(paired, ["key_spec", "payload", "caps", "hidden", "pixel", "opener", "msg", "sqe"]);
     assert_eq!(checked.unpaired, Vec::<String>::new(), "helpers and anonymous members' types mirror nothing alone");
     for pair in &checked.pairs {
         assert_eq!(wrong_on(pair), [], "{}: {:#?}", pair.rust, pair.targets);

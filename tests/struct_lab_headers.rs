@@ -269,6 +269,22 @@ fn a_name_no_typedef_declared_is_called_an_unknown_type_name() {
 }
 
 #[test]
+fn a_standard_type_used_before_its_header_names_the_header_that_declares_it() {
+    let Some(_) = find_compiler(Target::X86_64Linux) else { return };
+    // As libjpeg's jpeglib.h does: it expects <stddef.h> and <stdio.h> first.
+    let header = written("needs_stddef.h", "struct source { const char *next; size_t left; };\n");
+    let report = analyze_header(&header, &[Target::X86_64Linux], &HeaderOptions::default(), &[], false);
+    let error = report.errors.first().expect("an error");
+    assert_eq!((error.line, error.column), (1, 35), "{error:?}");
+    assert!(error.message.ends_with("it is declared in <stddef.h>, which is not included before it"), "{error:?}");
+    let wrapper = written("wrapper.h", &format!("#include <stddef.h>\n#include \"{}\"\n", header.display()));
+    let report = analyze_header(&wrapper, &[Target::X86_64Linux], &HeaderOptions::default(), &[], false);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let x86_64 = &report.results[0];
+    assert_eq!(x86_64.types.iter().find(|t| t.name == "struct source").map(|t| t.size), Some(16));
+}
+
+#[test]
 fn bindings_of_a_real_header_keep_signedness_through_its_typedefs() {
     let Some(_) = find_compiler(Target::X86_64Linux) else { return };
     let text = "#include <sys/stat.h>\n";

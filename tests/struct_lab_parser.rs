@@ -91,6 +91,16 @@ fn an_error_names_its_line_and_column_and_the_rest_is_still_laid_out() {
 }
 
 #[test]
+fn an_unknown_type_from_a_standard_header_says_which_to_include() {
+    let report = analyze("log.h", "struct log { FILE *out; int level; };\n", &[Target::X86_64Linux], false);
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert_eq!(
+        report.errors[0].message,
+        "unknown type `FILE`: it is declared in <stdio.h>; add `#include <stdio.h>` above"
+    );
+}
+
+#[test]
 fn deep_nesting_is_refused_not_recursed_into() {
     let depth = 10_000;
     let text = "struct a { ".repeat(depth) + &"int x; } m;".repeat(depth);

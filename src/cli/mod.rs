@@ -76,7 +76,7 @@ pub enum Command {
         file: std::path::PathBuf,
         #[command(flatten)]
         preprocessor: PreprocessorArgs,
-        /// Report only these types (as named: `struct stat`, `z_stream`).
+        /// Report only these types (as named, `struct stat` or `z_stream`, or by a bare tag: `stat`).
         #[arg(long = "type", value_name = "NAME")]
         types: Vec<String>,
         /// x86_64-linux-gnu, i686-linux-gnu, aarch64-linux-gnu,

@@ -20,9 +20,11 @@ use rustc_hash::FxHashMap;
 use super::abi::Target;
 use super::lexer::{ParseError, excerpt};
 use super::parser::{
-    Declarations, MemberDef, RecordDef, Scalar, TypeRef, holds_no_record, is_unsigned_spelling, scalar_named,
+    Declarations, MemberDef, RecordDef, Scalar, ScalarTypedef, TypeRef, holds_no_record, is_unsigned_spelling,
+    names_an_enum, scalar_named,
 };
 use super::report::DeclaredAt;
+use super::standard_names::header_declaring;
 use crate::layout::Kind;
 
 /// Deepest nesting of records, declarators and expressions followed.
@@ -125,6 +127,7 @@ pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderD
         tags: FxHashMap::default(),
         typedefs: FxHashMap::default(),
         unsigned_typedefs: rustc_hash::FxHashSet::default(),
+        enum_typedefs: rustc_hash::FxHashSet::default(),
         record_typedefs: Vec::new(),
         scalar_typedefs: Vec::new(),
         constants: FxHashMap::default(),
@@ -258,7 +261,10 @@ fn read_into(reader: &mut Reader<'_>, prepared: &str) {
             let starts_a_name = word.chars().next().is_some_and(|c| !c.is_ascii_digit());
             let message = if starts_a_name && expected.contains(&"<typedef_name>") {
                 // What gcc calls an unknown type name: nothing before declared it.
-                format!("unknown type name `{word}`: no typedef of it comes before this line")
+                let declared = header_declaring(&word)
+                    .map(|header| format!("; it is declared in <{header}>, which is not included before it"))
+                    .unwrap_or_default();
+                format!("unknown type name `{word}`: no typedef of it comes before this line{declared}")
             } else {
                 format!("cannot read this: expected {}", expected.join(", "))
             };
@@ -444,9 +450,11 @@ struct Reader<'a> {
     typedefs: FxHashMap<String, (TypeRef, String)>,
     /// Typedef names of tagged records.
     record_typedefs: Vec<(String, usize)>,
-    scalar_typedefs: Vec<(String, TypeRef, bool)>,
+    scalar_typedefs: Vec<ScalarTypedef>,
     /// Typedef names of unsigned integers, through any chain of typedefs.
     unsigned_typedefs: rustc_hash::FxHashSet<String>,
+    /// Typedef names of enums, through any chain of typedefs.
+    enum_typedefs: rustc_hash::FxHashSet<String>,
     /// Enumerators' values.
     constants: FxHashMap<String, i128>,
     errors: Vec<ParseError>,
@@ -481,6 +489,11 @@ impl Reader<'_> {
     /// Whether the type spelled `text` (words or a typedef name) is an unsigned integer.
     fn is_unsigned(&self, text: &str) -> bool {
         is_unsigned_spelling(text) || self.unsigned_typedefs.contains(text)
+    }
+
+    /// Whether the type spelled `text` (`enum e` or a typedef name) is an enum.
+    fn is_enum(&self, text: &str) -> bool {
+        names_an_enum(text) || self.enum_typedefs.contains(text)
     }
 
     fn declared_at(&self, offset: usize) -> DeclaredAt {
@@ -557,13 +570,21 @@ impl Reader<'_> {
                 if self.is_unsigned(&text) {
                     self.unsigned_typedefs.insert(name.clone());
                 }
+                if self.is_enum(&text) {
+                    self.enum_typedefs.insert(name.clone());
+                }
                 if let TypeRef::Record(id) = ty
                     && self.records[id].name != name
                 {
                     self.record_typedefs.push((name.clone(), id));
                 }
                 if holds_no_record(&ty) {
-                    self.scalar_typedefs.push((name.clone(), ty.clone(), self.is_unsigned(&text)));
+                    self.scalar_typedefs.push(ScalarTypedef {
+                        name: name.clone(),
+                        ty: ty.clone(),
+                        unsigned: self.is_unsigned(&text),
+                        enumeration: self.is_enum(&text),
+                    });
                 }
                 self.typedefs.insert(name, (ty, text.clone()));
             }
@@ -579,6 +600,7 @@ impl Reader<'_> {
             name: Some("value".to_owned()),
             ty,
             unsigned: self.is_unsigned(text),
+            enumeration: self.is_enum(text),
             ty_text: text.to_owned(),
             bit_width: None,
             aligned: None,
@@ -806,6 +828,7 @@ impl Reader<'_> {
                 name: None,
                 ty: base,
                 unsigned: self.is_unsigned(&text),
+                enumeration: self.is_enum(&text),
                 ty_text: text,
                 bit_width: None,
                 aligned: attributes.aligned,
@@ -833,6 +856,7 @@ impl Reader<'_> {
                 name,
                 ty,
                 unsigned: self.is_unsigned(&text),
+                enumeration: self.is_enum(&text),
                 ty_text,
                 bit_width,
                 aligned: own.aligned,

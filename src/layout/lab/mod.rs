@@ -13,6 +13,7 @@ pub mod lexer;
 pub mod parser;
 pub mod report;
 pub mod session;
+pub mod standard_names;
 pub mod verify;
 
 pub use abi::Target;

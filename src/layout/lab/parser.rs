@@ -7,6 +7,7 @@
 use rustc_hash::FxHashMap;
 
 use super::lexer::{ParseError, Token, TokenKind, tokenize};
+use super::standard_names::header_declaring;
 use crate::layout::Kind;
 
 /// Deepest nesting of records accepted: deeper input is refused, not recursed into.
@@ -74,6 +75,10 @@ pub struct MemberDef {
     pub ty_text: String,
     /// The integer type it names is unsigned, through any typedefs.
     pub unsigned: bool,
+    /// The type is a C enum, through any typedefs: an integer whose
+    /// signedness the compiler picks (GCC's is unsigned when no value is
+    /// negative, Microsoft's always `int`), so a mirror may use either sign.
+    pub enumeration: bool,
     pub bit_width: Option<u64>,
     /// `__attribute__((aligned(N)))` or `_Alignas(N)` on the member.
     pub aligned: Option<u64>,
@@ -108,9 +113,33 @@ pub struct Declarations {
     pub errors: Vec<ParseError>,
     /// Typedef names of tagged records: `z_stream` for `struct z_stream_s`.
     pub typedefs: Vec<(String, usize)>,
-    /// Typedefs of scalars and arrays of them (`__fsword_t`, `key_t`), and
-    /// whether they are unsigned.
-    pub scalar_typedefs: Vec<(String, TypeRef, bool)>,
+    /// Typedefs of scalars and arrays of them (`__fsword_t`, `key_t`).
+    pub scalar_typedefs: Vec<ScalarTypedef>,
+}
+
+/// A typedef of a scalar or an array of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScalarTypedef {
+    pub name: String,
+    pub ty: TypeRef,
+    /// As [`MemberDef::unsigned`].
+    pub unsigned: bool,
+    /// As [`MemberDef::enumeration`].
+    pub enumeration: bool,
+}
+
+/// Typed text names a type nothing declared; a standard one says which
+/// header to include (the text then goes through the target's preprocessor).
+fn unknown_type(name: &str) -> String {
+    match header_declaring(name) {
+        Some(header) => format!("unknown type `{name}`: it is declared in <{header}>; add `#include <{header}>` above"),
+        None => format!("unknown type `{name}`"),
+    }
+}
+
+/// Whether a type written `text` (after any typedef is followed) is an enum.
+pub(crate) fn names_an_enum(text: &str) -> bool {
+    text.starts_with("enum ")
 }
 
 impl Declarations {
@@ -127,7 +156,13 @@ impl Declarations {
         for name in names {
             let own = self.records.iter().position(|record| record.name == *name);
             let aliased = || self.typedefs.iter().find(|(alias, _)| alias == name).map(|&(_, index)| index);
-            match own.or_else(aliased) {
+            // A bare tag, as pahole's `-C` takes it: struct and union tags
+            // share one namespace, so at most one record has it.
+            let tagged = || {
+                let tagged = [format!("struct {name}"), format!("union {name}")];
+                self.records.iter().position(|record| tagged.contains(&record.name))
+            };
+            match own.or_else(aliased).or_else(tagged) {
                 Some(index) if self.records[index].defined => picked.push(index),
                 Some(index) if self.records[index].name == *name => {
                     unmatched.push(format!("`{name}` is declared but never defined: it has no layout"));
@@ -183,7 +218,7 @@ struct Parser {
     typedefs: FxHashMap<String, (TypeRef, String)>,
     /// Typedef names of tagged records.
     record_typedefs: Vec<(String, usize)>,
-    scalar_typedefs: Vec<(String, TypeRef, bool)>,
+    scalar_typedefs: Vec<ScalarTypedef>,
     pack_stack: Vec<Option<u64>>,
     pack: Option<u64>,
     depth: usize,
@@ -354,7 +389,12 @@ impl Parser {
                     self.record_typedefs.push((name.clone(), id));
                 }
                 if holds_no_record(&ty) {
-                    self.scalar_typedefs.push((name.clone(), ty.clone(), is_unsigned_spelling(&ty_text)));
+                    self.scalar_typedefs.push(ScalarTypedef {
+                        name: name.clone(),
+                        ty: ty.clone(),
+                        unsigned: is_unsigned_spelling(&ty_text),
+                        enumeration: names_an_enum(&ty_text),
+                    });
                 }
                 self.typedefs.insert(name, (ty, ty_text));
             } else {
@@ -565,7 +605,7 @@ impl Parser {
                     } else if let Some(scalar) = scalar_named(&word) {
                         base = Some((TypeRef::Scalar(scalar), word.clone()));
                     } else if self.starts_declarator_after_name() {
-                        return self.error(&token, format!("unknown type `{word}`"));
+                        return self.error(&token, unknown_type(&word));
                     } else {
                         break;
                     }
@@ -700,6 +740,7 @@ impl Parser {
                         name: None,
                         ty: base,
                         unsigned: is_unsigned_spelling(&text),
+                        enumeration: names_an_enum(&text),
                         ty_text: text,
                         bit_width: None,
                         aligned: attributes.aligned,
@@ -730,6 +771,7 @@ impl Parser {
                     name,
                     ty,
                     unsigned: is_unsigned_spelling(&ty_text),
+                    enumeration: names_an_enum(&ty_text),
                     ty_text,
                     bit_width,
                     aligned: attributes.aligned.max(after.aligned),

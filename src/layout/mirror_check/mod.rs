@@ -25,7 +25,7 @@ use crate::layout::lab::{ParseError, Target};
 use diff::{Difference, DifferenceKind, Side, compare};
 use rust_model::{CNames, RustLayout, rust_layouts_with};
 use rust_reader::{RustFile, RustItem};
-use types::{TypeClass, c_class};
+use types::{IntegerKind, TypeClass, c_class};
 
 /// How a pair stands on one target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -444,7 +444,7 @@ fn c_field_classes(
         .map(|field| {
             let member = record.and_then(|r| r.members.iter().find(|m| m.name.as_deref() == Some(field.name.as_str())));
             match member {
-                Some(m) => (c_class(&m.ty, m.unsigned, &m.ty_text, records, target), m.ty_text.clone()),
+                Some(m) => (c_class(&m.ty, IntegerKind::of(m), &m.ty_text, records, target), m.ty_text.clone()),
                 None => (TypeClass::Bytes, field.ty.clone()),
             }
         })

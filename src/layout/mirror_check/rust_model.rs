@@ -9,10 +9,10 @@ use std::cell::RefCell;
 use rustc_hash::FxHashMap;
 
 use super::rust_reader::{GenericParam, Length, Repr, RustEnum, RustField, RustFile, RustItem, RustType};
-use super::types::{Known, TypeClass, c_class, known};
+use super::types::{IntegerKind, Known, TypeClass, c_class, known};
 use crate::layout::lab::Target;
 use crate::layout::lab::engine::lay_out;
-use crate::layout::lab::parser::{Declarations, MemberDef, RecordDef, Scalar, TypeRef};
+use crate::layout::lab::parser::{Declarations, MemberDef, RecordDef, Scalar, ScalarTypedef, TypeRef};
 use crate::layout::{Kind, Layout};
 
 /// Aliases followed and array lengths evaluated at most this deep.
@@ -36,8 +36,8 @@ pub struct RustLayout {
 /// declaring them.
 #[derive(Debug, Default)]
 pub struct CNames<'a> {
-    /// Typedefs of scalars and arrays of them, and whether they are unsigned.
-    pub scalars: FxHashMap<&'a str, (&'a TypeRef, bool)>,
+    /// Typedefs of scalars and arrays of them.
+    pub scalars: FxHashMap<&'a str, &'a ScalarTypedef>,
     /// Records by tag, name or typedef (`sigset_t`, `timespec`), into `records`.
     pub record_ids: FxHashMap<&'a str, usize>,
     pub records: &'a [RecordDef],
@@ -46,8 +46,7 @@ pub struct CNames<'a> {
 impl<'a> CNames<'a> {
     /// The names one target's C declarations give.
     pub fn of(declarations: &'a Declarations) -> CNames<'a> {
-        let scalars =
-            declarations.scalar_typedefs.iter().map(|(name, ty, unsigned)| (name.as_str(), (ty, *unsigned))).collect();
+        let scalars = declarations.scalar_typedefs.iter().map(|typedef| (typedef.name.as_str(), typedef)).collect();
         let mut record_ids: FxHashMap<&str, usize> = FxHashMap::default();
         for (id, record) in declarations.records.iter().enumerate().filter(|(_, r)| r.defined) {
             let bare = record.name.strip_prefix("struct ").or_else(|| record.name.strip_prefix("union "));
@@ -217,6 +216,7 @@ impl Model<'_> {
                 ty: resolved.ty,
                 ty_text: field.text.clone(),
                 unsigned: matches!(resolved.class, TypeClass::Int { signed: false, .. }),
+                enumeration: matches!(resolved.class, TypeClass::Enum { .. }),
                 bit_width: None,
                 aligned: None,
                 packed: false,
@@ -334,9 +334,14 @@ impl Model<'_> {
             }
             Some(Known::Void) => Err("`c_void` has no size: it is only meant behind a pointer".to_owned()),
             None if self.c.scalars.contains_key(name) => {
-                let (ty, unsigned) = self.c.scalars[name];
+                let typedef = self.c.scalars[name];
+                let integer = IntegerKind { unsigned: typedef.unsigned, enumeration: typedef.enumeration };
                 self.borrow(name);
-                Ok(Resolved { ty: ty.clone(), class: c_class(ty, unsigned, name, &[], target), non_null: false })
+                Ok(Resolved {
+                    ty: typedef.ty.clone(),
+                    class: c_class(&typedef.ty, integer, name, &[], target),
+                    non_null: false,
+                })
             }
             None if self.c.record_ids.contains_key(name) => {
                 let id = self.import(self.c.record_ids[name], 0)?;

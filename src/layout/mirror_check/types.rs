@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::layout::lab::Target;
-use crate::layout::lab::parser::{RecordDef, Scalar, TypeRef};
+use crate::layout::lab::parser::{MemberDef, RecordDef, Scalar, TypeRef};
 
 /// A member's kind of value, compared field by field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,15 +86,30 @@ impl TypeClass {
     }
 }
 
-/// The class of a C member of type `ty` on `target`; `unsigned` is what its
+/// What a C declaration says of its integer type beyond its size, through
+/// any typedefs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IntegerKind {
+    pub unsigned: bool,
+    /// A C enum: its signedness is the compiler's to pick.
+    pub enumeration: bool,
+}
+
+impl IntegerKind {
+    pub fn of(member: &MemberDef) -> IntegerKind {
+        IntegerKind { unsigned: member.unsigned, enumeration: member.enumeration }
+    }
+}
+
+/// The class of a C member of type `ty` on `target`; `integer` is what its
 /// declaration says (through typedefs), `text` its type as written.
-pub fn c_class(ty: &TypeRef, unsigned: bool, text: &str, records: &[RecordDef], target: Target) -> TypeClass {
+pub fn c_class(ty: &TypeRef, integer: IntegerKind, text: &str, records: &[RecordDef], target: Target) -> TypeClass {
     match ty {
-        TypeRef::Scalar(scalar) => scalar_class(*scalar, unsigned, text, target),
+        TypeRef::Scalar(scalar) => scalar_class(*scalar, integer, text, target),
         TypeRef::Array(element, len) => {
             let inner = text.split('[').next().unwrap_or(text);
             TypeClass::Array {
-                element: Box::new(c_class(element, unsigned, inner, records, target)),
+                element: Box::new(c_class(element, integer, inner, records, target)),
                 len: len.unwrap_or(0),
             }
         }
@@ -102,7 +117,7 @@ pub fn c_class(ty: &TypeRef, unsigned: bool, text: &str, records: &[RecordDef], 
             // An aligned typedef of a scalar is held as a record of one `value`.
             match records.get(*id).map(|r| r.members.as_slice()) {
                 Some([only]) if only.name.as_deref() == Some("value") && is_typedef_record(records, *id) => {
-                    c_class(&only.ty, only.unsigned, &only.ty_text, records, target)
+                    c_class(&only.ty, IntegerKind::of(only), &only.ty_text, records, target)
                 }
                 _ => TypeClass::Record,
             }
@@ -114,17 +129,18 @@ fn is_typedef_record(records: &[RecordDef], id: usize) -> bool {
     records.get(id).is_some_and(|r| !r.name.starts_with("struct ") && !r.name.starts_with("union "))
 }
 
-fn scalar_class(scalar: Scalar, unsigned: bool, text: &str, target: Target) -> TypeClass {
+fn scalar_class(scalar: Scalar, integer: IntegerKind, text: &str, target: Target) -> TypeClass {
     let (size, _, _) = target.scalar(scalar);
     let bits = size * 8;
     let int = |signed: bool| TypeClass::Int { bits, signed };
+    let unsigned = integer.unsigned;
     match scalar {
         Scalar::Bool => TypeClass::Bool,
         Scalar::Char => {
             let explicit = text.split_whitespace().any(|w| w == "signed");
             int(!unsigned && (explicit || target.char_is_signed()))
         }
-        Scalar::Int if text.starts_with("enum ") => TypeClass::Enum { bits },
+        Scalar::Int | Scalar::LongLong if integer.enumeration => TypeClass::Enum { bits },
         Scalar::I8
         | Scalar::Short
         | Scalar::I16
