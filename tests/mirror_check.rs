@@ -734,3 +734,43 @@ fn a_mirror_of_a_type_c_never_defines_is_a_handle() {
     assert_eq!(wrong.sized_on.len(), read_of(&ALL_LINUX).len(), "4 bytes on every target");
     assert!(wrong.say().contains("but the mirror is 4 bytes on"), "{}", wrong.say());
 }
+
+/// A struct mirroring a C union of its name is paired with it, as the libc
+/// crate mirrors `union sigval`, and says so; its fields are compared where
+/// they lie, and a member of the union whose bytes a kept one holds is read
+/// through it. It was "no C type of that name".
+#[test]
+fn a_struct_mirroring_a_union_of_its_name_is_paired_with_it() {
+    let Some((report, declarations)) = read_on_linux_targets("sigval.h", "#include <signal.h>\n") else { return };
+    let check = |mirror: &str| {
+        let rust = read_rust(mirror);
+        let checked = check_mirror(&report, &declarations, &rust, "mirror.rs", false);
+        assert_eq!(checked.unpaired, Vec::<String>::new());
+        checked.pairs.into_iter().next().expect("paired")
+    };
+    let libc = check("#[repr(C)] pub struct sigval { pub sival_ptr: *mut core::ffi::c_void }");
+    assert_eq!(libc.c, "union sigval");
+    assert_eq!(wrong_on(&libc), [], "`sival_int` is read through `sival_ptr`: {:#?}", libc.targets);
+    for on in &libc.targets {
+        assert_eq!(
+            on.notes,
+            [
+                "`union sigval` is a union in C and `sigval` a struct in the mirror: its fields are compared where they lie"
+            ]
+        );
+    }
+    let union = check("#[repr(C)] pub union sigval { pub sival_int: i32, pub sival_ptr: *mut core::ffi::c_void }");
+    assert_eq!(wrong_on(&union), [], "{:#?}", union.targets);
+    assert!(union.targets.iter().all(|on| on.notes.is_empty()));
+    // Keeping the narrower member loses the pointer's bytes on 64-bit targets.
+    let narrow = check("#[repr(C)] pub struct sigval { pub sival_int: i32 }");
+    assert_eq!(wrong_on(&narrow), read_of(&[Target::X86_64Linux, Target::Aarch64Linux]));
+    for on in narrow.targets.iter().filter(|on| on.standing != Standing::Matches) {
+        let said: Vec<(DifferenceKind, Option<&str>)> =
+            on.differences.iter().map(|d| (d.kind, d.field.as_deref())).collect();
+        assert_eq!(
+            said,
+            [(DifferenceKind::Missing, Some("sival_ptr")), (DifferenceKind::Size, None), (DifferenceKind::Align, None)]
+        );
+    }
+}

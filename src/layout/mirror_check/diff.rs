@@ -207,8 +207,15 @@ fn pair_fields<'a>(
         pairs.push(Pair { c: (ci, cf), rust: (ri, rf) });
         false
     });
-    // Another member of an anonymous union, where the mirror keeps one of them.
-    c_left.retain(|&(_, cf)| !pairs.iter().any(|pair| span(pair.c.1) == span(cf)));
+    // Another member of a union, where the mirror keeps one that holds its
+    // bytes (C's members overlap only in unions): read through that one.
+    c_left.retain(|&(_, cf)| {
+        let (start, end) = span(cf);
+        !pairs.iter().any(|pair| {
+            let (from, to) = span(pair.c.1);
+            from <= start && end <= to
+        })
+    });
     pairs.sort_by_key(|pair| pair.c.0);
     (pairs, c_left, rust_left)
 }

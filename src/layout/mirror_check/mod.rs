@@ -166,13 +166,16 @@ impl MirrorReport {
 }
 
 /// The C type `item` mirrors: its `// mirrors:` name, or its own name as a
-/// struct, a union or a typedef, whichever `names` has. A typedef of a
-/// tagged record (`z_stream`) stands for the record (`struct z_stream_s`).
+/// record of its kind, a typedef, or a record of the other kind (the libc
+/// crate mirrors `union sigval` with a struct), whichever `names` has first.
+/// A typedef of a tagged record (`z_stream`) stands for the record
+/// (`struct z_stream_s`).
 fn c_name_for(item: &RustItem, names: &[&str], typedefs: &FxHashMap<&str, &str>) -> Option<String> {
     let keyword = rust_model::c_keyword(item.kind);
+    let other = if keyword == "union" { "struct" } else { "union" };
     let candidates = match &item.mirrors {
         Some(named) => vec![named.clone()],
-        None => vec![format!("{keyword} {}", item.name), item.name.clone()],
+        None => vec![format!("{keyword} {}", item.name), item.name.clone(), format!("{other} {}", item.name)],
     };
     candidates.into_iter().find_map(|c| {
         let name = typedefs.get(c.as_str()).copied().unwrap_or(c.as_str());
@@ -348,6 +351,14 @@ fn pair_on_target(
         pair.notes.push(format!(
             "opaque in the mirror (bindgen's `_bindgen_opaque_blob`): only its size and alignment are compared on {}",
             target.triple()
+        ));
+    }
+    if c_layout.kind != rust.layout.kind {
+        pair.notes.push(format!(
+            "`{c_name}` is a {} in C and `{}` a {} in the mirror: its fields are compared where they lie",
+            rust_model::c_keyword(c_layout.kind),
+            rust.layout.name,
+            rust_model::c_keyword(rust.layout.kind)
         ));
     }
     let record = declarations.and_then(|d| d.records.iter().find(|r| r.name == c_name));

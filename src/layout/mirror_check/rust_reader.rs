@@ -189,25 +189,183 @@ fn read_on_this_thread(source: &str) -> RustFile {
     file
 }
 
-/// Where brackets of any kind first nest past [`MAX_NESTING`] (line and column from 1).
+/// Where brackets of any kind first nest past [`MAX_NESTING`] (line and column
+/// from 1), counted as `syn` will nest them: outside comments, strings and
+/// character literals, and with a `<` open only while it can still be a
+/// generic's. A bracket that closes, or a `;`, ends every `<` opened inside
+/// it that no `>` closed (`1 << 25`, `a < b`), as no generic runs past
+/// either; so shifts and comparisons never add up from item to item.
 fn too_deep(source: &str) -> Option<(usize, usize)> {
-    let mut depth = 0_usize;
-    for (index, line) in source.lines().enumerate() {
-        let mut previous = ' ';
-        for (column, c) in line.chars().enumerate() {
-            match c {
-                '(' | '[' | '{' | '<' => depth += 1,
-                '>' if matches!(previous, '-' | '=') => {}
-                ')' | ']' | '}' | '>' => depth = depth.saturating_sub(1),
-                _ => {}
+    let mut open: Vec<char> = Vec::new();
+    let mut scan = Scan { chars: source.chars().collect(), at: 0, line: 1, column: 1 };
+    while let Some(c) = scan.peek(0) {
+        let (line, column) = (scan.line, scan.column);
+        match c {
+            '/' if scan.peek(1) == Some('/') => scan.skip_line(),
+            '/' if scan.peek(1) == Some('*') => scan.skip_block_comment(),
+            '"' => scan.skip_string(0),
+            'r' | 'b' | 'c' if scan.raw_string_hashes().is_some() => {
+                let hashes = scan.raw_string_hashes().unwrap_or(0);
+                scan.skip_raw_string(hashes);
             }
-            if depth > MAX_NESTING {
-                return Some((index + 1, column + 1));
+            '\'' => scan.skip_char_literal(),
+            '(' | '[' | '{' | '<' => {
+                // `<=` compares; `<<` is taken as two, as a qualified path may be.
+                if !(c == '<' && scan.peek(1) == Some('=')) {
+                    open.push(c);
+                    if open.len() > MAX_NESTING {
+                        return Some((line, column));
+                    }
+                }
+                scan.bump();
             }
-            previous = c;
+            '>' => {
+                let arrow = matches!(scan.previous(), Some('-' | '='));
+                if !arrow && open.last() == Some(&'<') {
+                    open.pop();
+                }
+                scan.bump();
+            }
+            ')' | ']' | '}' => {
+                let opener = match c {
+                    ')' => '(',
+                    ']' => '[',
+                    _ => '{',
+                };
+                while let Some(top) = open.pop() {
+                    if top == opener {
+                        break;
+                    }
+                }
+                scan.bump();
+            }
+            ';' => {
+                while open.last() == Some(&'<') {
+                    open.pop();
+                }
+                scan.bump();
+            }
+            _ => scan.bump(),
         }
     }
     None
+}
+
+/// A cursor over source text that keeps its line and column.
+struct Scan {
+    chars: Vec<char>,
+    at: usize,
+    line: usize,
+    column: usize,
+}
+
+impl Scan {
+    fn peek(&self, ahead: usize) -> Option<char> {
+        self.chars.get(self.at + ahead).copied()
+    }
+
+    fn previous(&self) -> Option<char> {
+        self.at.checked_sub(1).and_then(|i| self.chars.get(i).copied())
+    }
+
+    fn bump(&mut self) {
+        if let Some(c) = self.peek(0) {
+            self.at += 1;
+            if c == '\n' {
+                self.line += 1;
+                self.column = 1;
+            } else {
+                self.column += 1;
+            }
+        }
+    }
+
+    fn skip_line(&mut self) {
+        while self.peek(0).is_some_and(|c| c != '\n') {
+            self.bump();
+        }
+    }
+
+    /// A block comment, nested ones within it (as Rust nests them).
+    fn skip_block_comment(&mut self) {
+        let mut depth = 0_usize;
+        while let Some(c) = self.peek(0) {
+            if c == '/' && self.peek(1) == Some('*') {
+                depth += 1;
+                self.bump();
+            } else if c == '*' && self.peek(1) == Some('/') {
+                depth -= 1;
+                self.bump();
+                if depth == 0 {
+                    self.bump();
+                    return;
+                }
+            }
+            self.bump();
+        }
+    }
+
+    /// A string from its opening quote, `prefix` characters before it.
+    fn skip_string(&mut self, prefix: usize) {
+        for _ in 0..=prefix {
+            self.bump();
+        }
+        while let Some(c) = self.peek(0) {
+            self.bump();
+            match c {
+                '\\' => self.bump(),
+                '"' => return,
+                _ => {}
+            }
+        }
+    }
+
+    /// The number of `#`s of a raw string starting here (`r"`, `br#"`,
+    /// `cr##"`), or `None` if none starts here.
+    fn raw_string_hashes(&self) -> Option<usize> {
+        if self.previous().is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            return None; // inside an identifier such as `for`
+        }
+        let mut ahead = usize::from(matches!(self.peek(0), Some('b' | 'c')));
+        if self.peek(ahead) != Some('r') {
+            return None;
+        }
+        ahead += 1;
+        let mut hashes = 0;
+        while self.peek(ahead) == Some('#') {
+            hashes += 1;
+            ahead += 1;
+        }
+        (self.peek(ahead) == Some('"')).then_some(hashes)
+    }
+
+    fn skip_raw_string(&mut self, hashes: usize) {
+        while self.peek(0) != Some('"') {
+            self.bump();
+        }
+        self.bump();
+        while self.peek(0).is_some() {
+            if self.peek(0) == Some('"') && (1..=hashes).all(|i| self.peek(i) == Some('#')) {
+                for _ in 0..=hashes {
+                    self.bump();
+                }
+                return;
+            }
+            self.bump();
+        }
+    }
+
+    /// A character literal (`'<'`, `'\\''`); a lifetime (`'a`) is left as it is.
+    fn skip_char_literal(&mut self) {
+        let literal_ends = match self.peek(1) {
+            Some('\\') => (3..12).find(|&i| self.peek(i) == Some('\'')),
+            Some(_) => (self.peek(2) == Some('\'')).then_some(2),
+            None => None,
+        };
+        for _ in 0..=literal_ends.unwrap_or(0) {
+            self.bump();
+        }
+    }
 }
 
 /// Line and column (both from 1) of a span's start.
@@ -558,5 +716,32 @@ mod tests {
         let deep = format!("struct D {{ a: {}u8{} }}", "[".repeat(1000), "; 1]".repeat(1000));
         let file = read_rust(&deep);
         assert!(file.errors[0].message.contains("too deep"), "{:?}", file.errors);
+    }
+
+    /// Shifts, comparisons and brackets in comments, strings and character
+    /// literals are no nesting (curl-sys's 300 `1 << n` constants were "too
+    /// deep to read"); generics are, however they are dressed.
+    #[test]
+    fn only_what_syn_nests_counts_as_nesting() {
+        let constants = (0..300).map(|n| {
+            format!(
+                "pub const C{n}: i32 = 1 << {};\npub const L{n}: bool = {n} < 3; // [[ ((< {{ \n\
+                 pub const S{n}: &str = \"((<[{{\"; pub const R{n}: &str = r#\"[[\"#; pub const Q{n}: char = '<';\n\
+                 /* (( /* nested [[ */ << */ pub const B{n}: &[u8] = b\"[(\";\n",
+                n % 31
+            )
+        });
+        let flat = format!("#[repr(C)] pub struct S {{ pub a: u8 }}\n{}", constants.collect::<String>());
+        let file = read_rust(&flat);
+        assert_eq!(file.errors, []);
+        assert_eq!(file.items.len(), 1);
+        assert!(!file.consts.is_empty());
+        let generic = format!("type T = {}u8{};", "Vec<".repeat(200), ">".repeat(200));
+        assert!(read_rust(&generic).errors[0].message.contains("too deep"));
+        // A `>>` inside a const argument's braces closes none of the generics outside them.
+        let dressed = format!("type T = {}u8{};", "A<{1>>1}, ".repeat(200), ">".repeat(200));
+        assert!(read_rust(&dressed).errors[0].message.contains("too deep"));
+        let lifetimes = format!("type T<'a> = {}&'a u8{};", "Box<".repeat(100), ">".repeat(100));
+        assert_eq!(read_rust(&lifetimes).errors, []);
     }
 }
