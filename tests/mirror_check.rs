@@ -774,3 +774,44 @@ fn a_struct_mirroring_a_union_of_its_name_is_paired_with_it() {
         );
     }
 }
+
+/// A field that takes all of a C union's bytes and holds what one of its
+/// members does is that member, the others read through it (the libc
+/// crate's `epoll_event.u64` for `epoll_data_t data`, curl-sys's
+/// `CURLMsg.data: *mut c_void`): compared as that member, with a note. It
+/// was "struct or union in C, unsigned 64-bit integer in Rust".
+#[test]
+fn a_field_holding_one_member_of_a_union_is_compared_as_that_member() {
+    let header = "#include <stdint.h>\n\
+        typedef union { void *ptr; int fd; uint32_t u32; uint64_t u64; } data_t;\n\
+        struct event { uint32_t events; data_t data; };\n\
+        struct message { int kind; union { void *whatever; int result; } data; };\n";
+    let Some((report, declarations)) = read_on_linux_targets("unions.h", header) else { return };
+    let check = |mirror: &str| {
+        let rust = read_rust(mirror);
+        let checked = check_mirror(&report, &declarations, &rust, "mirror.rs", false);
+        checked.pairs.into_iter().next().expect("paired")
+    };
+    let message = check("#[repr(C)] pub struct message { pub kind: i32, pub data: *mut core::ffi::c_void }");
+    assert_eq!(wrong_on(&message), [], "{:#?}", message.targets);
+    for on in &message.targets {
+        let note = format!(
+            "`data` (`<anonymous union>`, a union) is held as its member `whatever` (`void *`) by `data` on {}; `result` shares its bytes",
+            on.target.triple()
+        );
+        assert_eq!(on.notes, [note]);
+    }
+    // Named for the member it holds: the name differs, the kind of value does not.
+    let event = check("#[repr(C)] pub struct event { pub events: u32, pub u64: u64 }");
+    for on in &event.targets {
+        let kinds: Vec<DifferenceKind> = on.differences.iter().map(|d| d.kind).collect();
+        assert_eq!(kinds, [DifferenceKind::Name], "{:#?}", on.differences);
+        assert!(on.notes[0].ends_with("; `ptr`, `fd`, `u32` share its bytes"), "{:?}", on.notes);
+    }
+    // A field of no member's kind, or short of the union's bytes, is still wrong.
+    let float = check("#[repr(C)] pub struct event { pub events: u32, pub data: f64 }");
+    assert_eq!(wrong_on(&float), read_of(&ALL_LINUX));
+    assert!(float.targets.iter().all(|on| on.differences.iter().any(|d| d.kind == DifferenceKind::Class)));
+    let short = check("#[repr(C)] pub struct event { pub events: u32, pub data: u32 }");
+    assert_eq!(wrong_on(&short), read_of(&ALL_LINUX));
+}

@@ -14,6 +14,7 @@ pub mod rust_model;
 pub mod rust_reader;
 pub mod rustc;
 pub mod types;
+pub mod union_member;
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -363,7 +364,9 @@ fn pair_on_target(
     }
     let record = declarations.and_then(|d| d.records.iter().find(|r| r.name == c_name));
     let c_side = CSide { layout: &c_layout, record, declarations };
-    (pair.differences, pair.anonymous) = differences(c_side, rust, rust_types, target, 0, standing_for_anonymous);
+    let depth = 0;
+    let said = (standing_for_anonymous, &mut pair.notes);
+    (pair.differences, pair.anonymous) = differences(c_side, rust, rust_types, target, depth, said);
     if !pair.differences.is_empty() {
         pair.standing = Standing::Differs;
     }
@@ -381,15 +384,16 @@ struct CSide<'a> {
 /// Every difference between C's type and its Rust mirror on `target`; an
 /// anonymous C member the mirror gives a field of its own type is compared
 /// as that field, and its fields against that type's, `depth` levels in so
-/// far; the Rust types so compared are added to `standing_for_anonymous`.
-/// Also returns the anonymous members folded at this level.
+/// far; the Rust types so compared are added to `standing_for_anonymous`,
+/// and what the comparison assumed to `notes`. Also returns the anonymous
+/// members folded at this level.
 fn differences(
     c: CSide<'_>,
     rust: &RustLayout,
     rust_types: Option<&RustSide>,
     target: Target,
     depth: usize,
-    standing_for_anonymous: &mut Vec<String>,
+    (standing_for_anonymous, notes): (&mut Vec<String>, &mut Vec<String>),
 ) -> (Vec<Difference>, Vec<AnonymousMember>) {
     let (layout, folded) = match (c.record, c.declarations, rust_types) {
         (Some(record), Some(declarations), Some(types)) if depth < anonymous::MAX_ANONYMOUS_DEPTH => {
@@ -403,6 +407,10 @@ fn differences(
         if folded.iter().any(|member| member.rust_field == field.name && member.c_record.name == field.ty) {
             *class = (TypeClass::Record, field.ty.clone());
         }
+    }
+    for read in union_member::read_as_members(&layout, &classes, c.record, records, rust, target) {
+        classes[read.field].0 = read.class;
+        notes.push(read.note);
     }
     let mut found = compare(
         Side { layout: &layout, classes: &classes },
@@ -426,7 +434,8 @@ fn differences(
             standing_for_anonymous.push(member.rust.layout.name.clone());
         }
         let inner = CSide { layout: &member.c_layout, record: Some(member.c_record), declarations: c.declarations };
-        let (mut said, _) = differences(inner, member.rust, rust_types, target, depth + 1, standing_for_anonymous);
+        let inner_said = (&mut *standing_for_anonymous, &mut *notes);
+        let (mut said, _) = differences(inner, member.rust, rust_types, target, depth + 1, inner_said);
         // The field's own size or alignment, said already outside, is not said again inside.
         let said_outside = found.iter().any(|d| {
             d.field.as_deref() == Some(member.c_field.as_str())

@@ -143,6 +143,10 @@ pub struct RustFile {
 /// refused before `syn`, whose parser recurses once per level.
 const MAX_NESTING: usize = 128;
 
+/// The libc crate's item macros that declare their structs and unions
+/// `#[repr(C)]` (its `src/macros.rs`); `s_paren!` leaves the `repr` to its items.
+const LIBC_REPR_C_MACROS: [&str; 4] = ["s", "s2", "s_no_extra_traits", "s_no_extra_traits2"];
+
 /// Item macros (`s! { … }`) opened inside one another at most this deep.
 const MAX_MACRO_DEPTH: usize = 4;
 
@@ -398,8 +402,8 @@ impl Reader<'_> {
         file.errors.push(ParseError { line, column, message });
     }
 
-    /// Reads `items`; `in_s_macro`: they are inside the libc crate's `s! { … }`,
-    /// which marks each struct and union `#[repr(C)]` itself.
+    /// Reads `items`; `in_s_macro`: they are inside one of the libc crate's
+    /// `s! { … }` macros, which marks each struct and union `#[repr(C)]` itself.
     fn items(&self, items: &[Item], file: &mut RustFile, depth: usize, in_s_macro: bool) {
         for item in items {
             match item {
@@ -454,7 +458,7 @@ impl Reader<'_> {
                 // `s! { pub struct … }`: the libc crate's way to write mirrors.
                 Item::Macro(invocation) if depth < MAX_MACRO_DEPTH => {
                     if let Ok(inner) = syn::parse2::<syn::File>(invocation.mac.tokens.clone()) {
-                        let adds_repr_c = invocation.mac.path.is_ident("s");
+                        let adds_repr_c = LIBC_REPR_C_MACROS.iter().any(|name| invocation.mac.path.is_ident(name));
                         self.items(&inner.items, file, depth + 1, adds_repr_c);
                     }
                 }
@@ -689,7 +693,9 @@ mod tests {
              #[repr(C)]\n\
              #[cfg_attr(target_arch = \"x86_64\", repr(packed))]\n\
              pub struct Header { pub tag: u8, pub r#len: [u32; N], #[cfg(unix)] pub next: Option<NonNull<Header>> }\n\
-             s! { pub union Either { a: c_int, b: f32 } }\n",
+             s! { pub union Either { a: c_int, b: f32 } }\n\
+             s_no_extra_traits! { pub struct epoll_event { pub events: u32, pub u64: u64 } }\n\
+             s_paren! { pub struct Wrapped(u32); }\n",
         );
         assert_eq!(file.errors, []);
         let header = &file.items[0];
@@ -704,6 +710,8 @@ mod tests {
         assert_eq!(header.fields[2].text, "Option<NonNull<Header>>");
         assert!(header.fields[2].cfg.is_some());
         assert_eq!(file.items[1].name, "Either", "read inside the s! macro");
+        let repr_c = |index: usize| file.items[index].reprs.iter().any(|r| r.c);
+        assert_eq!((file.items[2].name.as_str(), repr_c(2)), ("epoll_event", true), "s_no_extra_traits! marks it");
         assert_eq!(file.consts[0].name, "N");
         assert_eq!(file.uses, ["use core::ffi::c_int;"]);
     }
