@@ -815,3 +815,18 @@ fn a_field_holding_one_member_of_a_union_is_compared_as_that_member() {
     let short = check("#[repr(C)] pub struct event { pub events: u32, pub data: u32 }");
     assert_eq!(wrong_on(&short), read_of(&ALL_LINUX));
 }
+
+/// Padding is padding whatever it is called and whatever its element type:
+/// libc's `sockaddr_storage` writes C's `char __ss_padding[118]` as
+/// `__ss_pad2: [u8; 118]`, and `__unused` fields where C has holes.
+#[test]
+fn padding_named_and_typed_differently_is_no_difference() {
+    let mirror = "#[repr(C)] pub struct sockaddr_storage { pub ss_family: libc::sa_family_t, \
+                  #[cfg(target_pointer_width = \"64\")] __ss_pad2: [u8; 118], \
+                  #[cfg(target_pointer_width = \"32\")] __ss_pad2: [u8; 122], \
+                  __ss_align: core::ffi::c_ulong }";
+    matches_everywhere(mirror, "sockaddr_storage");
+    // A value field renamed as padding is still a rename.
+    let hidden = mirror.replace("pub ss_family", "pub __reserved");
+    caught(&hidden, "sockaddr_storage", &ALL_LINUX, DifferenceKind::Name);
+}

@@ -198,12 +198,15 @@ fn pair_fields<'a>(
         }
         false
     });
-    // A field named differently at the same place is the same field, renamed.
+    // A field named differently at the same place is the same field, renamed
+    // (padding named differently is padding still).
     c_left.retain(|&(ci, cf)| {
         let Some(at) = rust_left.iter().position(|(_, rf)| rf.offset == cf.offset) else { return true };
         let (ri, rf) = rust_left.remove(at);
-        let message = format!("at offset {}: `{}` in C, `{}` in Rust", cf.offset, cf.name, rf.name);
-        found.add(DifferenceKind::Name, Some(&cf.name), message, Some(span(cf)), Some(span(rf)));
+        if !is_padding_pair(cf, rf) {
+            let message = format!("at offset {}: `{}` in C, `{}` in Rust", cf.offset, cf.name, rf.name);
+            found.add(DifferenceKind::Name, Some(&cf.name), message, Some(span(cf)), Some(span(rf)));
+        }
         pairs.push(Pair { c: (ci, cf), rust: (ri, rf) });
         false
     });
@@ -227,10 +230,18 @@ pub fn same_name(rust: &str, c: &str) -> bool {
     rust == c || rust.strip_suffix('_').is_some_and(|bare| bare == c && is_rust_keyword(c))
 }
 
-/// Whether a field's name says it is padding: `__bindgen_padding_0`, `_pad`, `__pad2`, `padding`.
+/// Whether a field's name says it is padding or reserved bytes:
+/// `__bindgen_padding_0`, `_pad`, `__pad2`, `padding`, `__ss_padding`,
+/// `__unused1`, `__reserved`.
 fn is_padding_name(name: &str) -> bool {
     let bare = name.trim_start_matches('_').to_ascii_lowercase();
-    bare.starts_with("pad") || bare.starts_with("bindgen_padding")
+    ["pad", "bindgen_padding", "unused", "reserved"].iter().any(|start| bare.starts_with(start))
+        || bare.contains("_pad")
+}
+
+/// A C member and a Rust field that both say they are padding.
+fn is_padding_pair(c: &Field, rust: &Field) -> bool {
+    is_padding_name(&c.name) && is_padding_name(&rust.name)
 }
 
 /// The indices (ascending) of Rust fields that cover `field`'s bytes exactly,
@@ -301,9 +312,13 @@ fn field_differences(
         );
         found.add(DifferenceKind::FieldSize, Some(name), message, bytes.0, bytes.1);
     }
-    // A size difference already says the widths differ: the kind is what is left.
-    let class_differs =
-        if cf.size == rf.size { !c_class.agrees_with(&rust_class) } else { !c_class.same_kind_as(&rust_class) };
+    // A size difference already says the widths differ: the kind is what is
+    // left. Padding holds no value: `char` or `u8` makes no difference there.
+    let class_differs = if cf.size == rf.size {
+        !c_class.agrees_with(&rust_class) && !is_padding_pair(cf, rf)
+    } else {
+        !c_class.same_kind_as(&rust_class)
+    };
     if class_differs {
         let message = format!(
             "`{name}`: {} in C on {on} (`{c_text}`), {} in Rust (`{rust_text}`)",
