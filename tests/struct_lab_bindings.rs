@@ -178,3 +178,89 @@ fn the_reordered_struct_is_smaller_and_says_by_how_much() {
     assert_eq!(order, ["b", "d", "p", "a", "c", "e"], "by alignment, largest first, stable");
     assert_eq!((before.size, after.size), (32, 24), "b@0 d@8 p@12 a@16 c@17 e@18: 19 bytes, rounded to 24");
 }
+
+/// The Rust bindings Struct Lab writes for a header pass Mirror Check
+/// against that header on every target: the two read C and Rust the same
+/// way, unnamed types, anonymous members, packing and alignment included.
+#[test]
+fn the_rust_bindings_pass_mirror_check_against_their_own_header() {
+    use ffiscope::layout::lab::report::analyze;
+    use ffiscope::layout::mirror_check::rust_reader::read_rust;
+    use ffiscope::layout::mirror_check::{Standing, check_mirror};
+    let report = analyze("bindings.h", HEADER, &Target::ALL, false);
+    let declarations: Vec<_> = Target::ALL.iter().map(|&t| (t, parse(HEADER))).collect();
+    let rust = read_rust(&rust_source());
+    assert_eq!(rust.errors, []);
+    let checked = check_mirror(&report, &declarations, &rust, "bindings.rs", false);
+    let paired: Vec<&str> = checked.pairs.iter().map(|p| p.c.as_str()).collect();
+    for name in ["struct shape", "struct wire", "struct aligned_box", "union number", "struct holder", "struct packet"]
+    {
+        assert!(paired.contains(&name), "{name} in {paired:?}");
+    }
+    for pair in &checked.pairs {
+        for on in &pair.targets {
+            assert_eq!(
+                on.standing,
+                Standing::Matches,
+                "{} on {}: {:#?}",
+                pair.rust,
+                on.target.triple(),
+                on.differences
+            );
+        }
+    }
+    // The types of unnamed parts stand for them; the prelude's stand-in for
+    // `long double` mirrors no C record.
+    assert_eq!(checked.unpaired, ["LongDouble"]);
+}
+
+/// The same round trip through real headers, read by the host's compiler:
+/// the Rust bindings of each type, read back by Mirror Check, match the
+/// header's own layout on the host.
+#[test]
+fn the_rust_bindings_of_real_headers_pass_mirror_check_on_the_host() {
+    use ffiscope::layout::lab::header::{HeaderOptions, analyze_header_per_target};
+    use ffiscope::layout::lab::verify::find_compiler;
+    use ffiscope::layout::mirror_check::rust_reader::read_rust;
+    use ffiscope::layout::mirror_check::{Standing, check_mirror};
+    let Some(host) = Target::host().filter(|&t| find_compiler(t).is_some()) else { return };
+    let header = std::env::temp_dir().join(format!("ffiscope-bindings-real-{}.h", std::process::id()));
+    let mut text = String::from(
+        "#define _GNU_SOURCE\n#include <sys/stat.h>\n#include <sys/epoll.h>\n#include <signal.h>\n#include <netinet/in.h>\n",
+    );
+    let mut types = vec!["struct stat", "struct epoll_event", "siginfo_t", "struct sigaction", "struct sockaddr_in6"];
+    for (file, name) in [
+        ("zlib.h", "struct z_stream_s"),
+        ("linux/io_uring.h", "struct io_uring_sqe"),
+        ("SDL2/SDL.h", "union SDL_Event"),
+    ] {
+        if std::path::Path::new("/usr/include").join(file).exists() {
+            writeln!(text, "#include <{file}>").expect("written");
+            types.push(name);
+        }
+    }
+    std::fs::write(&header, &text).expect("written");
+    let (report, declarations) = analyze_header_per_target(&header, &[host], &HeaderOptions::default(), false);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let on_host: Vec<(Target, Vec<ffiscope::layout::Layout>)> =
+        vec![(host, lay_out(&declarations[0].1, host).into_iter().filter_map(|(_, l)| l.ok()).collect())];
+    let mut source = RUST_PRELUDE.to_owned();
+    let mut emitted = std::collections::HashSet::new();
+    for name in &types {
+        let generated = bindings(&declarations[0].1, name, &on_host).unwrap_or_else(|| panic!("bindings of {name}"));
+        for block in generated.rust.split("\n\n") {
+            if emitted.insert(block.to_owned()) {
+                source.push_str(block);
+                source.push_str("\n\n");
+            }
+        }
+    }
+    let rust = read_rust(&source);
+    assert_eq!(rust.errors, []);
+    let checked = check_mirror(&report, &declarations, &rust, "bindings.rs", false);
+    assert!(checked.pairs.len() >= types.len(), "{} pairs", checked.pairs.len());
+    for pair in &checked.pairs {
+        assert_eq!(pair.targets[0].standing, Standing::Matches, "{}: {:#?}", pair.rust, pair.targets[0]);
+    }
+    let _ = std::fs::remove_file(&header);
+}

@@ -268,6 +268,26 @@ fn a_name_no_typedef_declared_is_called_an_unknown_type_name() {
     assert!(error.message.starts_with("unknown type name `widget_t`"), "{error:?}");
 }
 
+/// glibc declares functions of `_Float32x` and `_Float64x` under
+/// `_GNU_SOURCE` (`<math.h>`, `<stdlib.h>`): GCC's `double` and `long double`.
+#[test]
+fn gcc_s_extended_float_types_are_read() {
+    let targets: Vec<Target> = [Target::X86_64Linux, Target::I686Linux, Target::Aarch64Linux]
+        .into_iter()
+        .filter(|&t| find_compiler(t).is_some())
+        .collect();
+    let header = written(
+        "extended.h",
+        "#define _GNU_SOURCE\n#include <math.h>\n#include <stdlib.h>\nstruct wide { char c; _Float32x a; _Float64x b; };\n",
+    );
+    let report = analyze_header(&header, &targets, &HeaderOptions::default(), &[], true);
+    assert!(report.errors.is_empty(), "{:?}", report.errors.first());
+    for result in &report.results {
+        let wide = result.types.iter().find(|t| t.name == "struct wide").expect("laid out");
+        assert!(wide.verified.as_ref().is_some_and(|v| v.ok), "{}: {wide:?}", result.target.triple());
+    }
+}
+
 #[test]
 fn a_standard_type_used_before_its_header_names_the_header_that_declares_it() {
     let Some(_) = find_compiler(Target::X86_64Linux) else { return };

@@ -273,6 +273,12 @@ fn read_into(reader: &mut Reader<'_>, prepared: &str) {
     }
 }
 
+/// A TS 18661 type as written: `_Float32`, `_Float64x`.
+fn float_name(float: &lang_c::ast::TS18661FloatType) -> String {
+    let extended = if float.format == TS18661FloatFormat::BinaryExtended { "x" } else { "" };
+    format!("_Float{}{extended}", float.width)
+}
+
 /// Where `#pragma pack` takes effect in `text` (which the preprocessor
 /// passes through and `lang-c` does not read), and the packing from there on.
 fn pack_changes(text: &str) -> Vec<(usize, Option<u64>)> {
@@ -709,10 +715,13 @@ impl Reader<'_> {
                         (TS18661FloatFormat::BinaryInterchange, 32) => Scalar::Float,
                         (TS18661FloatFormat::BinaryInterchange, 64) => Scalar::Double,
                         (TS18661FloatFormat::BinaryInterchange, 128) => Scalar::Float128,
+                        // GCC's `_Float32x` is `double` and `_Float64x` is `long double`
+                        // wherever it has them (glibc declares them with _GNU_SOURCE).
+                        (TS18661FloatFormat::BinaryExtended, 32) => Scalar::Double,
                         (TS18661FloatFormat::BinaryExtended, 64) => Scalar::LongDouble,
-                        _ => return Err(format!("_Float{} is not read", float.width)),
+                        _ => return Err(format!("{} is not read", float_name(float))),
                     };
-                    return Ok((TypeRef::Scalar(scalar), format!("_Float{}", float.width)));
+                    return Ok((TypeRef::Scalar(scalar), float_name(float)));
                 }
                 TypeSpecifier::Void => counts.void = true,
                 TypeSpecifier::Char => counts.char = true,
