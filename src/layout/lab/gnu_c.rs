@@ -713,11 +713,12 @@ impl Reader<'_> {
                     let scalar = match (&float.format, float.width) {
                         (TS18661FloatFormat::BinaryInterchange, 16) => Scalar::Float16,
                         (TS18661FloatFormat::BinaryInterchange, 32) => Scalar::Float,
-                        (TS18661FloatFormat::BinaryInterchange, 64) => Scalar::Double,
-                        (TS18661FloatFormat::BinaryInterchange, 128) => Scalar::Float128,
                         // GCC's `_Float32x` is `double` and `_Float64x` is `long double`
                         // wherever it has them (glibc declares them with _GNU_SOURCE).
-                        (TS18661FloatFormat::BinaryExtended, 32) => Scalar::Double,
+                        (TS18661FloatFormat::BinaryInterchange, 64) | (TS18661FloatFormat::BinaryExtended, 32) => {
+                            Scalar::Double
+                        }
+                        (TS18661FloatFormat::BinaryInterchange, 128) => Scalar::Float128,
                         (TS18661FloatFormat::BinaryExtended, 64) => Scalar::LongDouble,
                         _ => return Err(format!("{} is not read", float_name(float))),
                     };
