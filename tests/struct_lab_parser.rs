@@ -117,3 +117,34 @@ fn the_seed_and_the_issue_examples_lay_out_as_published() {
     assert_eq!(sizes(Target::I686Linux), [12, 13, 4, 4], "int64_t aligns to 4 in i386 structs; long is 4");
     assert_eq!(sizes(Target::X86_64Windows), [16, 13, 12, 4], "Microsoft bitfields; LLP64 long");
 }
+
+/// The lab's own reader sets a typedef's alignment as GCC does, lower too,
+/// and refuses the attributes only the compilers read, saying how to have
+/// them read it.
+#[test]
+fn typed_text_sets_a_typedef_s_alignment_as_gcc_does() {
+    let text = "typedef int low __attribute__((aligned(2)));\n\
+        typedef struct { int a; double d; } rec;\n\
+        typedef rec lowrec __attribute__((aligned(4)));\n\
+        typedef low highagain __attribute__((aligned(8)));\n\
+        struct s { char c; low x; };\n\
+        struct r { char c; lowrec x; };\n\
+        struct h { char c; highagain x; };\n";
+    let report = analyze("aligned.h", text, &[Target::X86_64Linux, Target::X86_64Windows], false);
+    assert_eq!(report.errors, []);
+    let size_align = |target: usize, name: &str| {
+        report.results[target].types.iter().find(|t| t.name == name).map(|t| (t.size, t.align))
+    };
+    assert_eq!(size_align(0, "struct s"), Some((6, 2)));
+    assert_eq!(size_align(0, "struct r"), Some((20, 4)));
+    assert_eq!(size_align(0, "struct h"), Some((16, 8)));
+    // Microsoft's layout places a type at its own alignment still.
+    assert_eq!(size_align(1, "struct s"), Some((8, 4)));
+    let vector = analyze("v.h", "typedef float v4 __attribute__((vector_size(16)));\n", &[Target::X86_64Linux], false);
+    assert_eq!(vector.errors.len(), 1);
+    assert!(
+        vector.errors[0].message.starts_with("`vector_size` is read only through the compilers"),
+        "{:?}",
+        vector.errors
+    );
+}

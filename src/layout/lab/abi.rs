@@ -83,6 +83,15 @@ impl Target {
         !matches!(self, Target::Aarch64Linux | Target::Armv7Linux)
     }
 
+    /// Whether a typedef's `aligned(N)` sets its alignment to N even below
+    /// the type's own: GCC's does ("When used as part of a typedef, the
+    /// aligned attribute can both increase and decrease alignment", GCC
+    /// manual, Common Type Attributes); clang's Microsoft layout places such
+    /// a type at its own alignment still, so there it only raises.
+    pub fn typedef_aligned_lowers(self) -> bool {
+        self.bitfield_rule() == BitfieldRule::SysV
+    }
+
     pub fn bitfield_rule(self) -> BitfieldRule {
         if self == Target::X86_64Windows { BitfieldRule::Microsoft } else { BitfieldRule::SysV }
     }

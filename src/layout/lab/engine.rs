@@ -249,7 +249,11 @@ impl<'a> Engine<'a> {
                 self.target.triple()
             ));
         }
-        let align = record.alias_aligned.map_or(align, |aligned| align.max(aligned));
+        let align = match record.alias_aligned {
+            Some(aligned) if self.target.typedef_aligned_lowers() => aligned,
+            Some(aligned) => align.max(aligned),
+            None => align,
+        };
         Ok(Layout { name: record.name.clone(), kind: record.kind, size, align, fields })
     }
 

@@ -559,12 +559,18 @@ impl Reader<'_> {
                     }
                     let at = declarator.span.start;
                     match (on_name.vector_size, on_name.aligned) {
-                        // A vector of N bytes is N bytes and aligned to N.
-                        (Some(bytes), _) => {
+                        // A vector of N bytes is N bytes and aligned to N, unless
+                        // the typedef says otherwise (glibc's `La_x86_64_ymm`, 32
+                        // bytes aligned to 16).
+                        (Some(bytes), aligned) => {
                             let (element, _) = self.size_and_align(&other)?;
                             let count = bytes.checked_div(element).ok_or("a vector of a zero-sized type")?;
                             let lanes = TypeRef::Array(Box::new(other), Some(count));
-                            self.aligned_alias(&name, lanes, &text, bytes, at)
+                            let vector = self.aligned_alias(&name, lanes, &text, aligned.unwrap_or(bytes), at);
+                            if let TypeRef::Record(id) = vector {
+                                self.records[id].aligned = Some(bytes);
+                            }
+                            vector
                         }
                         (None, Some(aligned)) => self.aligned_alias(&name, other, &text, aligned, at),
                         (None, None) => other,
@@ -598,8 +604,9 @@ impl Reader<'_> {
         Ok(())
     }
 
-    /// A record holding `ty` whose alignment is raised to `aligned` and its
-    /// size left as it is, as GCC makes an aligned typedef.
+    /// A record holding `ty` whose alignment is set to `aligned` and its
+    /// size left as it is, as GCC makes an aligned typedef (see
+    /// [`Target::typedef_aligned_lowers`]).
     fn aligned_alias(&mut self, name: &str, ty: TypeRef, text: &str, aligned: u64, offset: usize) -> TypeRef {
         let (_, line, column) = self.lines.locate(offset);
         let member = MemberDef {

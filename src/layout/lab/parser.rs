@@ -101,8 +101,9 @@ pub struct RecordDef {
     pub pack: Option<u64>,
     /// Named at top level (by tag or typedef), so it is reported.
     pub reported: bool,
-    /// `typedef struct { … } name __attribute__((aligned(N)))`: GCC raises the
-    /// typedef's alignment without padding its size to it.
+    /// `typedef struct { … } name __attribute__((aligned(N)))`: GCC sets the
+    /// typedef's alignment to N, lower too, without padding its size to it
+    /// ([`super::abi::Target::typedef_aligned_lowers`]).
     pub alias_aligned: Option<u64>,
     pub line: usize,
 }
@@ -374,14 +375,22 @@ impl Parser {
         loop {
             let (name, ty, ty_text, token) = self.declarator(base.clone(), &text)?;
             let Some(name) = name else { return self.error(&token, "expected a name") };
+            let on_name = self.attributes()?;
             if is_typedef {
+                let (mut ty, mut ty_text) = (ty, ty_text);
                 if let TypeRef::Record(id) = ty
                     && let Some(record) = self.records.get_mut(id)
                     && record.name.starts_with('(')
                 {
-                    // An anonymous struct takes the name it is typedef'd to.
+                    // An anonymous struct takes the name it is typedef'd to, and
+                    // the alignment the typedef gives it.
                     record.name.clone_from(&name);
                     record.reported = true;
+                    record.alias_aligned = on_name.aligned;
+                } else if let Some(aligned) = on_name.aligned {
+                    // Named as itself from here on, as the real-header reader names it.
+                    ty = self.aligned_alias(&name, ty, &ty_text, aligned, &token);
+                    ty_text.clone_from(&name);
                 }
                 if let TypeRef::Record(id) = ty
                     && self.records.get(id).is_some_and(|r| r.name != name)
@@ -400,13 +409,42 @@ impl Parser {
             } else {
                 return self.error(&start, "only type declarations are laid out (struct, union, enum, typedef)");
             }
-            self.attributes()?;
             if self.is_punct(',') {
                 self.bump();
                 continue;
             }
             return self.expect_punct(';');
         }
+    }
+
+    /// `typedef int name __attribute__((aligned(N)))`: a record of one
+    /// member, `ty`, whose alignment the typedef sets, as the real-header
+    /// reader makes one.
+    fn aligned_alias(&mut self, name: &str, ty: TypeRef, text: &str, aligned: u64, token: &Token) -> TypeRef {
+        self.records.push(RecordDef {
+            kind: Kind::Struct,
+            name: name.to_owned(),
+            members: vec![MemberDef {
+                name: Some("value".to_owned()),
+                ty,
+                ty_text: text.to_owned(),
+                unsigned: is_unsigned_spelling(text),
+                enumeration: names_an_enum(text),
+                bit_width: None,
+                aligned: None,
+                packed: false,
+                line: token.line,
+                column: token.column,
+            }],
+            defined: true,
+            packed: false,
+            aligned: None,
+            pack: None,
+            reported: false,
+            alias_aligned: Some(aligned),
+            line: token.line,
+        });
+        TypeRef::Record(self.records.len() - 1)
     }
 
     fn directive(&mut self, text: &str, token: &Token) -> Parsed<()> {
@@ -475,6 +513,16 @@ impl Parser {
                             return self.error(&token, format!("aligned({value}): not a power of two"));
                         }
                         found.aligned = Some(found.aligned.map_or(value, |a| a.max(value)));
+                    }
+                    // Attributes that change a layout and that only the compilers read here.
+                    "vector_size" | "mode" | "ms_struct" | "gcc_struct" => {
+                        return self.error(
+                            &token,
+                            format!(
+                                "`{name}` is read only through the compilers: add a line such as \
+                                 `#include <stddef.h>` above to have them preprocess this text"
+                            ),
+                        );
                     }
                     _ => {}
                 }
