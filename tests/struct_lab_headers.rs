@@ -266,6 +266,13 @@ fn a_name_no_typedef_declared_is_called_an_unknown_type_name() {
     let error = report.errors.first().expect("an error");
     assert_eq!((error.line, error.column), (3, 3), "{error:?}");
     assert!(error.message.starts_with("unknown type name `widget_t`"), "{error:?}");
+    // In a parameter list, as libjpeg's jpegint.h reads without jpeglib.h first:
+    // said of the type, not of the parameter's name after it.
+    let header = written("parameter.h", "#include <stdint.h>\nstruct ops { void (*close)(int fd, handle_t h); };\n");
+    let report = analyze_header(&header, &[Target::X86_64Linux], &HeaderOptions::default(), &[], false);
+    let error = report.errors.first().expect("an error");
+    assert_eq!((error.line, error.column), (2, 36), "{error:?}");
+    assert!(error.message.starts_with("unknown type name `handle_t`"), "{error:?}");
 }
 
 /// A typedef's `aligned(N)` sets its alignment on GCC's targets, lower than

@@ -252,25 +252,49 @@ fn read_into(reader: &mut Reader<'_>, prepared: &str) {
         Err(error) => {
             let mut expected: Vec<&str> = error.expected.iter().copied().collect();
             expected.sort_unstable();
-            let word: String = prepared
-                .get(error.offset..)
-                .unwrap_or("")
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
+            let word = name_at(prepared, error.offset);
             let starts_a_name = word.chars().next().is_some_and(|c| !c.is_ascii_digit());
-            let message = if starts_a_name && expected.contains(&"<typedef_name>") {
-                // What gcc calls an unknown type name: nothing before declared it.
-                let declared = header_declaring(&word)
-                    .map(|header| format!("; it is declared in <{header}>, which is not included before it"))
-                    .unwrap_or_default();
-                format!("unknown type name `{word}`: no typedef of it comes before this line{declared}")
+            if starts_a_name && expected.contains(&"<typedef_name>") {
+                reader.error(error.offset, &unknown_type_name(word));
+            } else if let Some((at, first)) = unknown_parameter_type(prepared, error.offset, &expected) {
+                reader.error(at, &unknown_type_name(first));
             } else {
-                format!("cannot read this: expected {}", expected.join(", "))
-            };
-            reader.error(error.offset, &message);
+                reader.error(error.offset, &format!("cannot read this: expected {}", expected.join(", ")));
+            }
         }
     }
+}
+
+/// The identifier that starts at `offset` (empty if none does).
+fn name_at(text: &str, offset: usize) -> &str {
+    let rest = text.get(offset..).unwrap_or("");
+    let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+    &rest[..end]
+}
+
+/// What gcc calls an unknown type name: nothing before declared it.
+fn unknown_type_name(name: &str) -> String {
+    let declared = header_declaring(name)
+        .map(|header| format!("; it is declared in <{header}>, which is not included before it"))
+        .unwrap_or_default();
+    format!("unknown type name `{name}`: no typedef of it comes before this line{declared}")
+}
+
+/// A parameter that starts with a name no typedef declared, followed by its
+/// own name (`(j_compress_ptr cinfo)`, in a header that expects another
+/// included first): the parser took the first as the parameter's name and
+/// stopped at the second, wanting `)` or `,`. Returns where the first
+/// starts, and it.
+fn unknown_parameter_type<'t>(text: &'t str, offset: usize, expected: &[&str]) -> Option<(usize, &'t str)> {
+    if expected != [")", ","] || name_at(text, offset).is_empty() {
+        return None;
+    }
+    let before = text.get(..offset)?.trim_end_matches([' ', '\t']);
+    let start = before.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+    let first = &before[start..];
+    let opens_parameter = before[..start].trim_end().ends_with(['(', ',']);
+    let is_name = first.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    (opens_parameter && is_name && first.len() < before.len()).then_some((start, first))
 }
 
 /// A TS 18661 type as written: `_Float32`, `_Float64x`.
