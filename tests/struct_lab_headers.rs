@@ -92,6 +92,22 @@ fn every_struct_of_real_headers_agrees_with_each_targets_compiler() {
     assert!(!required() || checked > 500, "only {checked} types checked");
 }
 
+/// A cross target that finds a library's configuration headers only in the
+/// host's folder, and cannot use the host's (SDL's for x86-64 turns on x86
+/// intrinsics on aarch64), says both errors and what would bring its own.
+#[test]
+fn a_cross_target_without_the_library_s_own_configuration_says_why() {
+    let sdl = std::path::Path::new("/usr/include/SDL2/SDL.h");
+    if find_compiler(Target::Aarch64Linux).is_none() || !sdl.exists() {
+        return;
+    }
+    let report = analyze_header(sdl, &[Target::Aarch64Linux], &HeaderOptions::default(), &[], false);
+    let Some(error) = report.errors.first() else { return }; // SDL's arm64 build is installed here
+    for part in ["_real_SDL_config.h", "searched last: ", "development package for `arm64`"] {
+        assert!(error.message.contains(part), "{part}: {}", error.message);
+    }
+}
+
 #[test]
 fn a_type_says_which_header_declared_it() {
     let Some(_) = find_compiler(Target::X86_64Linux) else { return };

@@ -78,6 +78,18 @@ impl Target {
         if self.pointer_bytes() == 4 { i32::MAX.unsigned_abs().into() } else { (1 << 61) - 1 }
     }
 
+    /// Debian's name for the architecture, as in `libsdl2-dev:arm64`
+    /// (none for Windows).
+    pub fn debian_architecture(self) -> Option<&'static str> {
+        match self {
+            Target::X86_64Linux => Some("amd64"),
+            Target::I686Linux => Some("i386"),
+            Target::Aarch64Linux => Some("arm64"),
+            Target::Armv7Linux => Some("armhf"),
+            Target::X86_64Windows => None,
+        }
+    }
+
     /// Whether plain `char` is signed: AAPCS makes it unsigned on ARM.
     pub fn char_is_signed(self) -> bool {
         !matches!(self, Target::Aarch64Linux | Target::Armv7Linux)

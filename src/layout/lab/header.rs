@@ -102,10 +102,25 @@ pub fn preprocess(target: Target, input: HeaderInput<'_>, options: &HeaderOption
     // folder tries once more with that folder last, and says so.
     let host_folder = host_multiarch_folder().filter(|_| !host_headers && Some(target) != Target::host());
     let missing = failed.contains("No such file or directory") || failed.contains("file not found");
-    if let Some(folder) = host_folder.filter(|_| missing && library_folder.is_none())
-        && let Ok(text) = run_preprocessor(&compiler, input, options, Some(&folder))
-    {
-        return Ok(Preprocessed { text, compiler, host_headers, host_configuration: Some(folder) });
+    let mut retried = None;
+    if let Some(folder) = host_folder.filter(|_| missing && library_folder.is_none()) {
+        match run_preprocessor(&compiler, input, options, Some(&folder)) {
+            Ok(text) => return Ok(Preprocessed { text, compiler, host_headers, host_configuration: Some(folder) }),
+            Err(second) => retried = Some((folder, second)),
+        }
+    }
+    if let Some((folder, second)) = retried {
+        // The host's configuration is another architecture's (SDL's turns on
+        // x86 intrinsics): say why that did not do, and what would.
+        let package = target.debian_architecture().map_or_else(String::new, |arch| {
+            format!("; the library's development package for `{arch}` would bring this target's own configuration")
+        });
+        return Err(format!(
+            "{} could not preprocess it: {failed}; with the host's configuration headers from {} searched \
+             last: {second}{package}",
+            compiler.version,
+            folder.display()
+        ));
     }
     let hint = match (target, missing_file(&failed)) {
         (Target::X86_64Windows, Some(missing)) => match host_multiarch_folder() {
