@@ -830,3 +830,35 @@ fn padding_named_and_typed_differently_is_no_difference() {
     let hidden = mirror.replace("pub ss_family", "pub __reserved");
     caught(&hidden, "sockaddr_storage", &ALL_LINUX, DifferenceKind::Name);
 }
+
+/// A constant the mirror names without defining it (the libc crate defines
+/// `NCCS` in another file) takes C's value, an integer macro's or an
+/// enumerator's, and says so; a renamed member of a union pairs with the
+/// member of its size and kind, not the union's first.
+#[test]
+fn c_constants_stand_in_for_ones_the_mirror_does_not_define() {
+    let header = "#define NCC (8)\n#define NCC_ALIAS NCC\nenum { SLOTS = 3 };\n\
+        struct tty { unsigned char cc[NCC_ALIAS]; int slots[SLOTS]; };\n\
+        union opaque { struct { int a; int b; } __data; char __size[8]; int __align; };\n";
+    let Some((report, declarations)) = read_on_linux_targets("constants.h", header) else { return };
+    let check = |mirror: &str| {
+        let rust = read_rust(mirror);
+        let checked = check_mirror(&report, &declarations, &rust, "mirror.rs", false);
+        checked.pairs.into_iter().next().expect("paired")
+    };
+    let tty = check("#[repr(C)] pub struct tty { pub cc: [u8; crate::NCC_ALIAS], pub slots: [i32; SLOTS] }");
+    assert_eq!(wrong_on(&tty), [], "{:#?}", tty.targets);
+    for on in &tty.targets {
+        let note =
+            format!("`NCC_ALIAS` (8), `SLOTS` (3) are not defined in the mirror: C's values on {}", on.target.triple());
+        assert!(on.notes.contains(&note), "{:?}", on.notes);
+    }
+    // The file's own definition comes first.
+    let own = check("const SLOTS: usize = 3;\n#[repr(C)] pub struct tty { pub cc: [u8; 8], pub slots: [i32; SLOTS] }");
+    assert!(own.targets.iter().all(|on| on.notes.is_empty()), "{:#?}", own.targets);
+    let opaque = check("#[repr(C, align(4))] pub struct opaque { size: [core::ffi::c_char; 8] }");
+    for on in &opaque.targets {
+        let said: Vec<&str> = on.differences.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(said, ["at offset 0: `__size` in C, `size` in Rust"], "{}", on.target.triple());
+    }
+}

@@ -143,12 +143,15 @@ pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderD
         read_declarations(&mut reader, &prepared);
     }
     let errors = reader.errors;
+    let mut constants: Vec<(String, i128)> = reader.constants.into_iter().collect();
+    constants.sort_unstable();
     HeaderDeclarations {
         declarations: Declarations {
             records: reader.records,
             errors,
             typedefs: reader.record_typedefs,
             scalar_typedefs: reader.scalar_typedefs,
+            constants,
         },
         declared_in: reader.declared_in,
     }

@@ -11,6 +11,7 @@ use super::abi::Target;
 use super::engine::lay_out;
 use super::gnu_c::read_preprocessed;
 use super::lexer::ParseError;
+use super::macros::split_macros;
 use super::parser::Declarations;
 use super::report::{LabReport, TargetReport, TypeReport, answered};
 use super::verify::{Compiler, find_compiler, run_with_timeout, verify_preprocessed};
@@ -46,6 +47,8 @@ pub struct Preprocessed {
     /// in the host's multiarch folder (Debian keeps `curlbuild.h`,
     /// `opensslconf.h`, `_real_SDL_config.h` there), which was then searched last.
     pub host_configuration: Option<PathBuf>,
+    /// The integer macros defined at the end of the text.
+    pub constants: Vec<(String, i128)>,
 }
 
 impl Preprocessed {
@@ -95,7 +98,9 @@ pub fn preprocess(target: Target, input: HeaderInput<'_>, options: &HeaderOption
     let libraries = Path::new("/usr/include");
     let library_folder = (target == Target::X86_64Windows && libraries.is_dir()).then_some(libraries);
     let failed = match run_preprocessor(&compiler, input, options, library_folder) {
-        Ok(text) => return Ok(Preprocessed { text, compiler, host_headers, host_configuration: None }),
+        Ok((text, constants)) => {
+            return Ok(Preprocessed { text, compiler, host_headers, host_configuration: None, constants });
+        }
         Err(first_error) => first_error,
     };
     // A cross compiler that misses a header the host keeps in its multiarch
@@ -105,7 +110,10 @@ pub fn preprocess(target: Target, input: HeaderInput<'_>, options: &HeaderOption
     let mut retried = None;
     if let Some(folder) = host_folder.filter(|_| missing && library_folder.is_none()) {
         match run_preprocessor(&compiler, input, options, Some(&folder)) {
-            Ok(text) => return Ok(Preprocessed { text, compiler, host_headers, host_configuration: Some(folder) }),
+            Ok((text, constants)) => {
+                let host_configuration = Some(folder);
+                return Ok(Preprocessed { text, compiler, host_headers, host_configuration, constants });
+            }
             Err(second) => retried = Some((folder, second)),
         }
     }
@@ -152,15 +160,17 @@ fn host_multiarch_folder() -> Option<PathBuf> {
     folder.is_dir().then_some(folder)
 }
 
-/// `compiler -E` over `input`: the preprocessed text, or the first error it printed.
+/// `compiler -E` over `input`: the preprocessed text and its integer macros,
+/// or the first error it printed.
 fn run_preprocessor(
     compiler: &Compiler,
     input: HeaderInput<'_>,
     options: &HeaderOptions,
     last_folder: Option<&Path>,
-) -> Result<String, String> {
+) -> Result<(String, Vec<(String, i128)>), String> {
     let mut command = Command::new(&compiler.program);
-    command.args(&compiler.args).args(["-E", "-std=gnu11"]);
+    // `-dD` keeps the macros' definitions, for the constants a mirror names.
+    command.args(&compiler.args).args(["-E", "-dD", "-std=gnu11"]);
     let (directory, stdin) = match input {
         HeaderInput::File(path) => (path.parent(), None),
         HeaderInput::Text { text, directory } => (directory, Some(text.as_bytes().to_vec())),
@@ -183,7 +193,7 @@ fn run_preprocessor(
     if !ok {
         return Err(stderr.lines().find(|l| l.contains("error")).unwrap_or(stderr.trim()).to_owned());
     }
-    Ok(super::header_text(stdout).0)
+    Ok(split_macros(super::header_text(stdout).0))
 }
 
 /// `header` preprocessed, read and laid out on each of `targets`, and, if
@@ -333,6 +343,10 @@ fn analyze_target(
     };
     let read = read_preprocessed(&preprocessed.text, target, main_file);
     let mut declarations = read.declarations;
+    // Enumerators and macros share C's one namespace of identifiers.
+    declarations.constants.extend(preprocessed.constants.iter().cloned());
+    declarations.constants.sort_unstable();
+    declarations.constants.dedup_by(|a, b| a.0 == b.0);
     let read_errors = std::mem::take(&mut declarations.errors);
     let mut target_errors = Vec::new();
     // Opaque types (declared, never defined) have no layout to show.

@@ -116,6 +116,10 @@ pub struct Declarations {
     pub typedefs: Vec<(String, usize)>,
     /// Typedefs of scalars and arrays of them (`__fsword_t`, `key_t`).
     pub scalar_typedefs: Vec<ScalarTypedef>,
+    /// C's integer constants: enumerators, and the object-like macros whose
+    /// value is an integer where the preprocessor kept them (`NCCS`),
+    /// sorted by name.
+    pub constants: Vec<(String, i128)>,
 }
 
 /// A typedef of a scalar or an array of them.
@@ -257,6 +261,7 @@ pub fn parse(source: &str) -> Declarations {
         errors,
         typedefs: parser.record_typedefs,
         scalar_typedefs: parser.scalar_typedefs,
+        constants: Vec::new(),
     }
 }
 

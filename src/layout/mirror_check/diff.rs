@@ -199,10 +199,25 @@ fn pair_fields<'a>(
         false
     });
     // A field named differently at the same place is the same field, renamed
-    // (padding named differently is padding still).
-    c_left.retain(|&(ci, cf)| {
-        let Some(at) = rust_left.iter().position(|(_, rf)| rf.offset == cf.offset) else { return true };
-        let (ri, rf) = rust_left.remove(at);
+    // (padding named differently is padding still). Where C has several
+    // members there (a union's), it is the one most like the Rust field: of
+    // its size and kind of value, else of its size and a record as it is a
+    // record or not, else of its size, else the first.
+    rust_left.retain(|&(ri, rf)| {
+        let likeness = |&(at, &(ci, cf)): &(usize, &Indexed<'a>)| {
+            let same_size = cf.size == rf.size;
+            let (agrees, both_records_or_neither) = match (c.class_of(ci), rust.class_of(ri)) {
+                (Some((c_class, _)), Some((rust_class, _))) => (
+                    c_class.agrees_with(rust_class),
+                    matches!(c_class, TypeClass::Record) == matches!(rust_class, TypeClass::Record),
+                ),
+                _ => (false, false),
+            };
+            (same_size && agrees, same_size && both_records_or_neither, same_size, std::cmp::Reverse(at))
+        };
+        let candidates = c_left.iter().enumerate().filter(|(_, (_, cf))| cf.offset == rf.offset);
+        let Some(at) = candidates.max_by_key(likeness).map(|(at, _)| at) else { return true };
+        let (ci, cf) = c_left.remove(at);
         if !is_padding_pair(cf, rf) {
             let message = format!("at offset {}: `{}` in C, `{}` in Rust", cf.offset, cf.name, rf.name);
             found.add(DifferenceKind::Name, Some(&cf.name), message, Some(span(cf)), Some(span(rf)));

@@ -343,6 +343,16 @@ fn pair_on_target(
             target.triple()
         ));
     }
+    if !rust.borrowed_constants.is_empty() {
+        let values: Vec<String> = rust.borrowed_constants.iter().map(|(n, v)| format!("`{n}` ({v})")).collect();
+        pair.notes.push(format!(
+            "{} {} not defined in the mirror: C's {} on {}",
+            values.join(", "),
+            if values.len() == 1 { "is" } else { "are" },
+            if values.len() == 1 { "value" } else { "values" },
+            target.triple()
+        ));
+    }
     let Some(c_layout) = c_layout else {
         pair.standing = Standing::NoCType;
         pair.why = Some(format!("the header gave no `{c_name}` on {}", target.triple()));

@@ -30,6 +30,9 @@ pub struct RustLayout {
     /// declarations of them (the libc crate declares `sigset_t` and `key_t`
     /// in other files of the crate).
     pub borrowed: Vec<String>,
+    /// Constants its array lengths name that the file does not define,
+    /// with C's values (`NCCS`, 32).
+    pub borrowed_constants: Vec<(String, u64)>,
 }
 
 /// What C declares on one target, for the names a Rust file uses without
@@ -41,6 +44,8 @@ pub struct CNames<'a> {
     /// Records by tag, name or typedef (`sigset_t`, `timespec`), into `records`.
     pub record_ids: FxHashMap<&'a str, usize>,
     pub records: &'a [RecordDef],
+    /// Enumerators and integer macros.
+    pub constants: FxHashMap<&'a str, i128>,
 }
 
 impl<'a> CNames<'a> {
@@ -58,7 +63,8 @@ impl<'a> CNames<'a> {
         for (name, id) in &declarations.typedefs {
             record_ids.entry(name.as_str()).or_insert(*id);
         }
-        CNames { scalars, record_ids, records: &declarations.records }
+        let constants = declarations.constants.iter().map(|(name, value)| (name.as_str(), *value)).collect();
+        CNames { scalars, record_ids, records: &declarations.records, constants }
     }
 }
 
@@ -75,6 +81,8 @@ struct Imported {
     ids: FxHashMap<usize, usize>,
     /// The names borrowed while reading the current item.
     borrowed: Vec<String>,
+    /// The constants borrowed while reading the current item.
+    borrowed_constants: Vec<(String, u64)>,
     /// A generic item of the file with its arguments (`__IncompleteArrayField<u8>`,
     /// as their Debug text) → its id among the Rust side's records, and its class.
     instances: FxHashMap<String, (usize, TypeClass)>,
@@ -94,14 +102,14 @@ pub fn rust_layouts_with(
     let model = Model { file, target, ids: &ids, present: &present, c, imported: RefCell::default() };
     let mut records = Vec::new();
     let mut classes = Vec::new();
-    let mut borrowed = Vec::new();
+    let mut borrowed: Vec<(Vec<String>, Vec<(String, u64)>)> = Vec::new();
     let mut failed: FxHashMap<String, String> = FxHashMap::default();
     for item in &present {
         if !item.generics.is_empty() {
             // Laid out only where a field gives it its arguments.
             records.push(empty_record(item));
             classes.push(Vec::new());
-            borrowed.push(Vec::new());
+            borrowed.push((Vec::new(), Vec::new()));
             continue;
         }
         let (record, fields) = model.record(item, 0).unwrap_or_else(|why| {
@@ -110,19 +118,28 @@ pub fn rust_layouts_with(
         });
         records.push(record);
         classes.push(fields);
-        borrowed.push(std::mem::take(&mut model.imported.borrow_mut().borrowed));
+        let mut imported = model.imported.borrow_mut();
+        borrowed.push((std::mem::take(&mut imported.borrowed), std::mem::take(&mut imported.borrowed_constants)));
     }
     records.extend(std::mem::take(&mut model.imported.borrow_mut().records));
     let declarations = Declarations { records, ..Declarations::default() };
     let mut laid: FxHashMap<String, Result<RustLayout, String>> = FxHashMap::default();
     let each = present.iter().zip(classes).zip(borrowed);
-    for ((name, layout), ((item, fields), borrowed)) in lay_out(&declarations, target).into_iter().zip(each) {
+    for ((name, layout), ((item, fields), (borrowed, borrowed_constants))) in
+        lay_out(&declarations, target).into_iter().zip(each)
+    {
         if !item.generics.is_empty() {
             continue;
         }
         let result = match failed.remove(&name) {
             Some(why) => Err(why),
-            None => layout.map(|layout| RustLayout { layout, fields, repr_c: model.repr_c(item), borrowed }),
+            None => layout.map(|layout| RustLayout {
+                layout,
+                fields,
+                repr_c: model.repr_c(item),
+                borrowed,
+                borrowed_constants,
+            }),
         };
         laid.entry(name).or_insert(result);
     }
@@ -466,13 +483,19 @@ impl Model<'_> {
             Length::Value(n) => Ok(*n),
             Length::Unsupported(what) => Err(format!("an array length of {what}")),
             Length::Named(name) => {
-                let constant = self
-                    .file
-                    .consts
-                    .iter()
-                    .find(|c| c.name == *name && self.holds(c.cfg.as_ref()))
-                    .ok_or_else(|| format!("no constant `{name}` in this file on {}", self.target.triple()))?;
-                self.length(&constant.value, depth + 1)
+                if let Some(constant) = self.file.consts.iter().find(|c| c.name == *name && self.holds(c.cfg.as_ref()))
+                {
+                    return self.length(&constant.value, depth + 1);
+                }
+                // Defined in another file, as C defines it (the libc crate's `NCCS`).
+                let value = self.c.constants.get(name.as_str()).and_then(|&v| u64::try_from(v).ok());
+                let value =
+                    value.ok_or_else(|| format!("no constant `{name}` in this file on {}", self.target.triple()))?;
+                let borrowed = &mut self.imported.borrow_mut().borrowed_constants;
+                if !borrowed.iter().any(|(b, _)| b == name) {
+                    borrowed.push((name.clone(), value));
+                }
+                Ok(value)
             }
             Length::Binary(left, op, right) => {
                 let (a, b) = (self.length(left, depth + 1)?, self.length(right, depth + 1)?);
