@@ -193,7 +193,7 @@ fn run_preprocessor(
     if !ok {
         return Err(stderr.lines().find(|l| l.contains("error")).unwrap_or(stderr.trim()).to_owned());
     }
-    Ok(split_macros(super::header_text(stdout).0))
+    Ok(split_macros(&super::header_text(stdout).0))
 }
 
 /// `header` preprocessed, read and laid out on each of `targets`, and, if

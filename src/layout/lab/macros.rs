@@ -13,7 +13,7 @@ const MAX_CHAIN: usize = 8;
 
 /// `text` without its `#define` and `#undef` lines, and the integer value of
 /// each object-like macro still defined at its end, sorted by name.
-pub fn split_macros(text: String) -> (String, Vec<(String, i128)>) {
+pub fn split_macros(text: &str) -> (String, Vec<(String, i128)>) {
     let mut bodies: FxHashMap<String, String> = FxHashMap::default();
     let mut kept = String::with_capacity(text.len());
     for line in text.split_inclusive('\n') {
@@ -84,7 +84,7 @@ mod tests {
         let text = "# 1 \"a.h\"\n#define NCCS 32\n#define WIDE (0x40UL)\n#define NEG (-1)\n#define ALIAS NCCS\n\
                     #define F(x) (x)\n#define TEXT \"hi\"\n#define GONE 3\n#undef GONE\nstruct s { int a; };\n\
                     #define LOOP1 LOOP2\n#define LOOP2 LOOP1\n#define OCTAL 010\n";
-        let (kept, constants) = split_macros(text.to_owned());
+        let (kept, constants) = split_macros(text);
         assert_eq!(kept.lines().count(), text.lines().count(), "every line keeps its place");
         assert!(kept.contains("struct s { int a; };") && !kept.contains("#define"), "{kept}");
         let names: Vec<(&str, i128)> = constants.iter().map(|(n, v)| (n.as_str(), *v)).collect();

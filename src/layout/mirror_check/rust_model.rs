@@ -68,6 +68,9 @@ impl<'a> CNames<'a> {
     }
 }
 
+/// What one item took from C: type names, and constants with their values.
+type Borrowed = (Vec<String>, Vec<(String, u64)>);
+
 /// The file's types on `target`: each laid out, or why it cannot be.
 pub fn rust_layouts(file: &RustFile, target: Target) -> FxHashMap<String, Result<RustLayout, String>> {
     rust_layouts_with(file, target, &CNames::default())
@@ -102,7 +105,7 @@ pub fn rust_layouts_with(
     let model = Model { file, target, ids: &ids, present: &present, c, imported: RefCell::default() };
     let mut records = Vec::new();
     let mut classes = Vec::new();
-    let mut borrowed: Vec<(Vec<String>, Vec<(String, u64)>)> = Vec::new();
+    let mut borrowed: Vec<Borrowed> = Vec::new();
     let mut failed: FxHashMap<String, String> = FxHashMap::default();
     for item in &present {
         if !item.generics.is_empty() {
