@@ -259,6 +259,31 @@ fn mirror_says_what_differs_and_exits_for_ci() {
     assert_eq!(ffiscope(&["mirror", c.arg(), "/no/such/mirror.rs"]).0, 2);
 }
 
+/// `--cfg` sets a cfg in the mirror as its crate's build script would
+/// (openssl-sys's `ossl300`): the fields under it are laid out, and
+/// `key="value"` pairs too; a predicate is a usage error.
+#[test]
+fn mirror_takes_the_cfgs_a_build_script_would_set() {
+    let c = header("struct ctx { int flags; void *db; void *issuer_pkey; };\n");
+    let mirror = header(
+        "#[repr(C)]\npub struct ctx { flags: i32, db: *mut u8,\n\
+         #[cfg(all(ossl300, not(conf = \"NO_PKEY\")))] issuer_pkey: *mut u8 }\n",
+    );
+    let check = |set: &[&str]| {
+        ffiscope(&[&["mirror", c.arg(), mirror.arg(), "--target", "x86_64-linux-gnu"][..], set].concat())
+    };
+    let (code, out, _) = check(&[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("`issuer_pkey`: in C on x86_64-linux-gnu at offset 16"), "{out}");
+    let (code, out, err) = check(&["--cfg", "ossl300"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, _) = check(&["--cfg", "ossl300", "--cfg", "conf=\"NO_PKEY\""]);
+    assert_eq!(code, 1, "a `key=\"value\"` pair is set too: {out}");
+    let (code, _, err) = check(&["--cfg", "any(ossl300)"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("a cfg to set is a name or `name=\"value\"`"), "{err}");
+}
+
 /// `--type` picks a type by its own name, its bare tag or a typedef's, in a header that
 /// uses the preprocessor and in one that does not; a name that picks out no
 /// type with a layout is a usage error that says why. A member whose type is

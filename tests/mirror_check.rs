@@ -862,3 +862,25 @@ fn c_constants_stand_in_for_ones_the_mirror_does_not_define() {
         assert_eq!(said, ["at offset 0: `__size` in C, `size` in Rust"], "{}", on.target.triple());
     }
 }
+
+/// A zero-sized field (`_align: [usize; 0]`, an alignment marker) stands for
+/// no C member: it neither takes a member's place nor is an extra field.
+#[test]
+fn a_zero_sized_marker_is_no_member() {
+    let Some((report, declarations)) =
+        read_on_linux_targets("marker.h", "struct ctx { int flags; void *db; void *issuer_pkey; };\n")
+    else {
+        return;
+    };
+    let check = |mirror: &str| {
+        let rust = read_rust(mirror);
+        check_mirror(&report, &declarations, &rust, "mirror.rs", false).pairs.into_iter().next().expect("paired")
+    };
+    let marked = check("#[repr(C)] pub struct ctx { flags: i32, db: *mut u8, issuer_pkey: *mut u8, _align: [usize; 0] }");
+    assert_eq!(wrong_on(&marked), [], "{:#?}", marked.targets);
+    let short = check("#[repr(C)] pub struct ctx { flags: i32, db: *mut u8, _spare: [u8; 0] }");
+    for on in &short.targets {
+        let kinds: Vec<DifferenceKind> = on.differences.iter().map(|d| d.kind).collect();
+        assert_eq!(kinds, [DifferenceKind::Missing, DifferenceKind::Size], "{:#?}", on.differences);
+    }
+}

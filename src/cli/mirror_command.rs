@@ -11,6 +11,7 @@ use super::{EXIT_BAD_HEADER, EXIT_MISMATCH, EXIT_USAGE, Io};
 use crate::layout::lab::Target;
 use crate::layout::lab::header::{HeaderOptions, analyze_header_per_target, uses_the_preprocessor};
 use crate::layout::lab::report::analyze;
+use crate::layout::mirror_check::cfg::Cfg;
 use crate::layout::mirror_check::guards::{c_guards, rust_guards};
 use crate::layout::mirror_check::rust_reader::read_rust;
 use crate::layout::mirror_check::{MirrorReport, Standing, check_mirror};
@@ -23,6 +24,8 @@ pub struct Asked<'a> {
     pub verify: bool,
     /// `rust` or `c`: print only these guards.
     pub guards: Option<&'a str>,
+    /// Cfgs to take as set in the mirror (`ossl300`).
+    pub cfgs: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -40,6 +43,10 @@ pub fn check(header: &Path, mirror: &Path, options: &HeaderOptions, asked: &Aske
         (Err(error), _) => return usage(io, &format!("cannot read {}: {error}", header.display())),
         (_, Err(error)) => return usage(io, &format!("cannot read {}: {error}", mirror.display())),
     };
+    let set = match asked.cfgs.iter().map(|spec| Cfg::parse_set(spec)).collect::<Result<Vec<_>, _>>() {
+        Ok(set) => set,
+        Err(why) => return usage(io, &format!("--cfg {why}")),
+    };
     let (c_report, declarations) = if *options != HeaderOptions::default() || uses_the_preprocessor(&header_text) {
         analyze_header_per_target(header, &asked.targets, options, asked.verify)
     } else {
@@ -47,7 +54,8 @@ pub fn check(header: &Path, mirror: &Path, options: &HeaderOptions, asked: &Aske
         let report = analyze(&header.display().to_string(), &header_text, &asked.targets, asked.verify);
         (report, asked.targets.iter().map(|&t| (t, declarations.clone())).collect())
     };
-    let rust = read_rust(&rust_text);
+    let mut rust = read_rust(&rust_text);
+    rust.set_cfgs(&set);
     let report = check_mirror(&c_report, &declarations, &rust, &mirror.display().to_string(), asked.verify);
     for error in &c_report.errors {
         let _ = writeln!(io.err, "{}", error.render_in(&c_report.file, &header_text));

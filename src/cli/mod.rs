@@ -117,6 +117,10 @@ pub enum Command {
         /// const asserts) or `c` (`_Static_assert`s).
         #[arg(long, value_name = "LANGUAGE", value_parser = ["rust", "c"])]
         guards: Option<String>,
+        /// Take this cfg as set in the mirror, as its crate's build script
+        /// would set it: `ossl300`, `osslconf="OPENSSL_NO_COMP"`.
+        #[arg(long = "cfg", value_name = "CFG")]
+        cfgs: Vec<String>,
     },
     /// Record a program's allocations, live: both heaps told apart by each
     /// block's call site, frees across them flagged, double frees refused,
@@ -234,13 +238,14 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
             record_command::record(&asked, io)
         }
         Command::Open { file, json } => record_command::open(file, *json, io),
-        Command::Mirror { header, mirror, preprocessor, targets, json, verify, guards } => {
+        Command::Mirror { header, mirror, preprocessor, targets, json, verify, guards, cfgs } => {
             let options = preprocessor.options();
             let targets = match chosen_targets(targets, Target::ALL.to_vec(), io) {
                 Ok(chosen) => chosen,
                 Err(code) => return code,
             };
-            let asked = mirror_command::Asked { targets, json: *json, verify: *verify, guards: guards.as_deref() };
+            let asked =
+                mirror_command::Asked { targets, json: *json, verify: *verify, guards: guards.as_deref(), cfgs };
             mirror_command::check(header, mirror, &options, &asked, io)
         }
         Command::Run { id, all, variant, json, threads, isolated } => {

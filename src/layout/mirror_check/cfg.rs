@@ -58,9 +58,40 @@ impl Cfg {
         }
     }
 
+    /// A cfg set as rustc's `--cfg` takes it: `ossl300`, `osslconf="OPENSSL_NO_COMP"`.
+    pub fn parse_set(spec: &str) -> Result<Cfg, String> {
+        let meta: Meta = syn::parse_str(spec).map_err(|e| format!("`{spec}` is not a cfg: {e}"))?;
+        match Cfg::parse(&meta)? {
+            set @ (Cfg::Flag(_) | Cfg::Pair(..)) => Ok(set),
+            _ => Err(format!("`{spec}` is a predicate: a cfg to set is a name or `name=\"value\"`")),
+        }
+    }
+
+    /// The predicate with each cfg of `set` taken as set (as a build
+    /// script's `cargo:rustc-cfg` sets them), whatever the target.
+    #[must_use]
+    pub fn with_set(self, set: &[Cfg]) -> Cfg {
+        match self {
+            leaf @ (Cfg::Flag(_) | Cfg::Pair(..)) if set.contains(&leaf) => Cfg::All(Vec::new()),
+            Cfg::All(parts) => Cfg::All(parts.into_iter().map(|p| p.with_set(set)).collect()),
+            Cfg::Any(parts) => Cfg::Any(parts.into_iter().map(|p| p.with_set(set)).collect()),
+            Cfg::Not(part) => Cfg::Not(Box::new(part.with_set(set))),
+            leaf => leaf,
+        }
+    }
+
+    /// As rustc's `--cfg` writes it.
+    pub fn as_flag(&self) -> String {
+        match self {
+            Cfg::Pair(key, value) => format!("{key}=\"{value}\""),
+            Cfg::Flag(name) => name.clone(),
+            _ => String::new(),
+        }
+    }
+
     /// Whether the predicate holds when compiling for `target`. Anything
     /// not about the target (`feature = "…"`, `test`, `debug_assertions`)
-    /// is taken as not set, as in a plain build.
+    /// is taken as not set, as in a plain build, unless [`Cfg::with_set`] set it.
     pub fn holds(&self, target: Target) -> bool {
         match self {
             Cfg::All(parts) => parts.iter().all(|p| p.holds(target)),

@@ -204,6 +204,9 @@ fn pair_fields<'a>(
     // its size and kind of value, else of its size and a record as it is a
     // record or not, else of its size, else the first.
     rust_left.retain(|&(ri, rf)| {
+        if rf.size == 0 {
+            return true; // a zero-sized marker (`_align: [u64; 0]`) stands for no member
+        }
         let likeness = |&(at, &(ci, cf)): &(usize, &Indexed<'a>)| {
             let same_size = cf.size == rf.size;
             let (agrees, both_records_or_neither) = match (c.class_of(ci), rust.class_of(ri)) {
@@ -373,7 +376,7 @@ fn leftover_differences(c: Side<'_>, c_left: &[Indexed<'_>], rust_left: &[Indexe
         }
     }
     let padding = c.layout.padding();
-    for (_, rf) in rust_left {
+    for (_, rf) in rust_left.iter().filter(|(_, rf)| rf.size > 0) {
         let (start, end) = span(rf);
         if merged.iter().any(|&(from, to)| start >= from && end <= to) {
             continue;

@@ -137,6 +137,32 @@ pub struct RustFile {
     /// `use` items as written: the probe compiles them with the items.
     pub uses: Vec<String>,
     pub errors: Vec<ParseError>,
+    /// Cfgs set for it, as a build script would (`ossl300`): rustc's probe
+    /// is given them too.
+    pub set: Vec<Cfg>,
+}
+
+impl RustFile {
+    /// Takes each of `set` as set wherever the file's cfgs name it.
+    pub fn set_cfgs(&mut self, set: &[Cfg]) {
+        let apply = |cfg: &mut Option<Cfg>| {
+            if let Some(predicate) = cfg.take() {
+                *cfg = Some(predicate.with_set(set));
+            }
+        };
+        for item in &mut self.items {
+            apply(&mut item.cfg);
+            item.reprs.iter_mut().for_each(|r| apply(&mut r.cfg));
+            item.fields.iter_mut().for_each(|f| apply(&mut f.cfg));
+        }
+        for e in &mut self.enums {
+            apply(&mut e.cfg);
+            e.reprs.iter_mut().for_each(|r| apply(&mut r.cfg));
+        }
+        self.aliases.iter_mut().for_each(|a| apply(&mut a.cfg));
+        self.consts.iter_mut().for_each(|c| apply(&mut c.cfg));
+        self.set.extend(set.iter().cloned());
+    }
 }
 
 /// Brackets, braces, parentheses and angle brackets nested past this are

@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use super::cfg::Cfg;
 use super::rust_model::emulated_union_member;
 use super::rust_reader::{RustFile, field_as_written};
 use super::types::{Known, LIBC_SCALARS, known, primitive};
@@ -135,7 +136,7 @@ pub fn check_with_rustc(file: &RustFile, target: Target, layouts: &[(String, Lay
     for question in &questions {
         let _ = writeln!(probe, "const _: [(); {}] = [(); {}];", question.model, question.expression);
     }
-    let stderr = run_rustc(&probe, triple)?;
+    let stderr = run_rustc(&probe, triple, &file.set)?;
     let mut check = RustcCheck { by: version.clone(), mismatches: Vec::new(), unanswered: Vec::new() };
     for line in stderr.lines() {
         let Some((at, message)) = located(line) else { continue };
@@ -163,7 +164,7 @@ pub fn build_with(file: &RustFile, target: Target, extra: &str) -> Result<String
     }
     let mut source = probe_prelude(file, target);
     source.push_str(extra);
-    run_rustc(&source, triple)
+    run_rustc(&source, triple, &file.set)
 }
 
 /// The probe's items: a `libc` of the target's C types, then the file's own.
@@ -208,7 +209,7 @@ fn found_size(message: &str) -> Option<u64> {
 
 const PROBE_NAME: &str = "ffiscope_mirror_probe.rs";
 
-fn run_rustc(probe: &str, triple: &str) -> Result<String, String> {
+fn run_rustc(probe: &str, triple: &str, set: &[Cfg]) -> Result<String, String> {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let folder = std::env::temp_dir().join(format!("ffiscope-rustc-{}-{n}", std::process::id()));
@@ -222,6 +223,9 @@ fn run_rustc(probe: &str, triple: &str) -> Result<String, String> {
         .arg(triple)
         .args(["-o", "probe.rmeta", PROBE_NAME])
         .stdout(Stdio::null());
+    for cfg in set {
+        command.arg("--cfg").arg(cfg.as_flag());
+    }
     let ran = written
         .map_err(|e| format!("could not write rustc's probe: {e}"))
         .and_then(|()| run_with_timeout(command, "rustc", None, RUSTC_TIMEOUT));
