@@ -826,6 +826,13 @@ fn padding_named_and_typed_differently_is_no_difference() {
                   #[cfg(target_pointer_width = \"32\")] __ss_pad2: [u8; 122], \
                   __ss_align: core::ffi::c_ulong }";
     matches_everywhere(mirror, "sockaddr_storage");
+    // glibc's reserved words, the libc crate's unused ones.
+    let ipc = "struct ipc_like { int key; int __glibc_reserved1; };\n";
+    if let Some((report, declarations)) = read_on_linux_targets("ipc_like.h", ipc) {
+        let rust = read_rust("#[repr(C)] pub struct ipc_like { pub key: i32, __unused1: i32 }");
+        let checked = check_mirror(&report, &declarations, &rust, "mirror.rs", false);
+        assert_eq!(wrong_on(&checked.pairs[0]), [], "{:#?}", checked.pairs[0].targets);
+    }
     // A value field renamed as padding is still a rename.
     let hidden = mirror.replace("pub ss_family", "pub __reserved");
     caught(&hidden, "sockaddr_storage", &ALL_LINUX, DifferenceKind::Name);
@@ -876,7 +883,8 @@ fn a_zero_sized_marker_is_no_member() {
         let rust = read_rust(mirror);
         check_mirror(&report, &declarations, &rust, "mirror.rs", false).pairs.into_iter().next().expect("paired")
     };
-    let marked = check("#[repr(C)] pub struct ctx { flags: i32, db: *mut u8, issuer_pkey: *mut u8, _align: [usize; 0] }");
+    let marked =
+        check("#[repr(C)] pub struct ctx { flags: i32, db: *mut u8, issuer_pkey: *mut u8, _align: [usize; 0] }");
     assert_eq!(wrong_on(&marked), [], "{:#?}", marked.targets);
     let short = check("#[repr(C)] pub struct ctx { flags: i32, db: *mut u8, _spare: [u8; 0] }");
     for on in &short.targets {

@@ -250,11 +250,10 @@ pub fn same_name(rust: &str, c: &str) -> bool {
 
 /// Whether a field's name says it is padding or reserved bytes:
 /// `__bindgen_padding_0`, `_pad`, `__pad2`, `padding`, `__ss_padding`,
-/// `__unused1`, `__reserved`.
+/// `__unused1`, `__reserved`, `__glibc_reserved1`.
 fn is_padding_name(name: &str) -> bool {
     let bare = name.trim_start_matches('_').to_ascii_lowercase();
-    ["pad", "bindgen_padding", "unused", "reserved"].iter().any(|start| bare.starts_with(start))
-        || bare.contains("_pad")
+    bare.starts_with("pad") || ["_pad", "unused", "reserved"].iter().any(|part| bare.contains(part))
 }
 
 /// A C member and a Rust field that both say they are padding.
