@@ -389,3 +389,32 @@ fn a_mirror_is_checked_inside_anonymous_members_and_handles_are_named() {
     harness.get_by_label_contains("`session` mirrors `struct session`, which C declares and never defines");
     assert!(harness.query_by_label_contains("`packet_body`: no C type").is_none(), "it stands for the union");
 }
+
+/// Replaces the text of the one-line field labelled `label`, as typing would.
+fn replace_line(harness: &mut Harness<'static, FfiscopeApp>, label: &str, text: &str) {
+    let field = || egui_kittest::kittest::by().role(Role::TextInput).label(label);
+    harness.get(field()).focus();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.run();
+    harness.get(field()).type_text(text);
+    harness.run();
+}
+
+/// Cfgs typed beside the Rust mirror are taken as set in it, as the crate's
+/// build script sets them; one that is not a cfg says why.
+#[test]
+fn cfgs_typed_beside_the_mirror_are_taken_as_set() {
+    let mut harness = lab_with_mirror(
+        "struct ctx { int flags; void *db; void *issuer_pkey; };",
+        "#[repr(C)]\npub struct ctx { flags: i32, db: *mut u8, #[cfg(ossl300)] issuer_pkey: *mut u8 }\n",
+    );
+    harness.get_by_label_contains("ctx (differs on");
+    replace_line(&mut harness, "cfgs", "ossl300");
+    settle(&mut harness);
+    harness.get_by_label_contains("ctx (matches)");
+    replace_line(&mut harness, "cfgs", "any(ossl300)");
+    settle(&mut harness);
+    harness.get_by_label_contains("is a predicate: a cfg to set is a name");
+    harness.get_by_label_contains("ctx (differs on");
+}

@@ -27,9 +27,21 @@ pub fn mirror_editor_ui(ui: &mut Ui, session: &LabSession, commands: &mut Vec<Co
             {
                 commands.push(LabCommand::LoadMirrorExample.into());
             }
+            let cfgs_label = ui.label("cfgs");
+            let mut cfgs = session.cfgs_text().to_owned();
+            let field = ui
+                .add(egui::TextEdit::singleline(&mut cfgs).hint_text("ossl300 key=\"value\"").desired_width(160.0))
+                .labelled_by(cfgs_label.id)
+                .on_hover_text("Cfgs the crate's build script sets, taken as set in the mirror (rustc's --cfg)");
+            if field.changed() {
+                commands.push(LabCommand::SetCfgs(cfgs).into());
+            }
             label
         })
         .inner;
+    for error in session.cfg_errors() {
+        ui.label(RichText::new(format!("cfg {error}")).color(ANOMALY_COLOR));
+    }
     let mut text = session.mirror_text().to_owned();
     let rows = (text.lines().count() + 1).clamp(6, 16);
     let editor = egui::TextEdit::multiline(&mut text)

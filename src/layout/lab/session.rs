@@ -14,6 +14,7 @@ use super::parser::{Declarations, parse};
 use super::report::{LabReport, analyze};
 use crate::export::save_whole;
 use crate::layout::Layout;
+use crate::layout::mirror_check::cfg::Cfg;
 use crate::layout::mirror_check::rust_reader::read_rust;
 use crate::layout::mirror_check::{MirrorReport, check_mirror};
 
@@ -50,6 +51,8 @@ pub enum LabCommand {
     /// and `NAME[=VALUE]`s separated by spaces.
     SetIncludes(String),
     SetDefines(String),
+    /// Cfgs to take as set in the mirror, as typed: `ossl300 key="value"`.
+    SetCfgs(String),
 }
 
 /// A finished analysis of the text: the report, each target's declarations,
@@ -64,6 +67,7 @@ struct Inputs {
     mirror_text: String,
     targets: Vec<Target>,
     options: HeaderOptions,
+    cfgs: Vec<Cfg>,
 }
 
 impl Inputs {
@@ -74,7 +78,8 @@ impl Inputs {
         let (report, declarations) =
             analyze_source(&self.name, &self.text, directory.as_deref(), &self.targets, &self.options, check);
         let mirror = (!self.mirror_text.trim().is_empty()).then(|| {
-            let rust = read_rust(&self.mirror_text);
+            let mut rust = read_rust(&self.mirror_text);
+            rust.set_cfgs(&self.cfgs);
             check_mirror(&report, &declarations, &rust, MIRROR_NAME, check)
         });
         (report, declarations, mirror)
@@ -130,6 +135,11 @@ pub struct LabSession {
     unedited_file: Option<String>,
     /// Include folders and defines for the preprocessor.
     options: HeaderOptions,
+    /// The cfgs taken as set in the mirror, as typed, as read, and why any
+    /// of them could not be read.
+    cfgs_text: String,
+    cfgs: Vec<Cfg>,
+    cfg_errors: Vec<String>,
 }
 
 impl LabSession {
@@ -164,6 +174,9 @@ impl LabSession {
             message: None,
             unedited_file: None,
             options: HeaderOptions::default(),
+            cfgs_text: String::new(),
+            cfgs: Vec::new(),
+            cfg_errors: Vec::new(),
         };
         session.refresh_selected();
         session.relayout();
@@ -210,6 +223,16 @@ impl LabSession {
         &self.mirror_text
     }
 
+    /// The cfgs taken as set in the mirror, as typed.
+    pub fn cfgs_text(&self) -> &str {
+        &self.cfgs_text
+    }
+
+    /// Why typed cfgs could not be read (each is left out).
+    pub fn cfg_errors(&self) -> &[String] {
+        &self.cfg_errors
+    }
+
     /// The inputs as they are now.
     fn inputs(&self) -> Inputs {
         Inputs {
@@ -218,6 +241,7 @@ impl LabSession {
             mirror_text: self.mirror_text.clone(),
             targets: self.targets.clone(),
             options: self.options.clone(),
+            cfgs: self.cfgs.clone(),
         }
     }
 
@@ -297,6 +321,14 @@ impl LabSession {
             }
             LabCommand::SetDefines(typed) => {
                 self.options.defines = typed.split_whitespace().map(str::to_owned).collect();
+                self.relayout();
+            }
+            LabCommand::SetCfgs(typed) => {
+                let (read, errors): (Vec<_>, Vec<_>) =
+                    typed.split_whitespace().map(Cfg::parse_set).partition(Result::is_ok);
+                self.cfgs = read.into_iter().filter_map(Result::ok).collect();
+                self.cfg_errors = errors.into_iter().filter_map(Result::err).collect();
+                self.cfgs_text = typed;
                 self.relayout();
             }
             LabCommand::ToggleTarget(target) => {
