@@ -1385,3 +1385,39 @@ fn a_guarded_read_that_faults_is_given_up_and_the_program_goes_on() {
     assert_eq!(text, "bad 0 good 1 outer 1 inner 2 again 0\n");
     assert_eq!(output.status.code(), Some(9), "a fault outside any guard goes on to the handler's own end");
 }
+
+/// A Rust program built as Cargo's release profile builds it, with no debug
+/// information, frees its blocks through the Rust allocator reached from a
+/// register (`call *%rbp` holding `__rust_dealloc`, in a drop's loop): no
+/// free crosses heaps. Its code is known by Rust's mangling alone, and such a
+/// call says nothing of which allocator it reaches; it read as C's code
+/// calling `free` on Rust blocks, 250 foreign frees in this program.
+#[test]
+fn a_release_build_without_debug_information_frees_on_its_own_heap() {
+    let dir = scratch();
+    let source = dir.join("release_map.rs");
+    let program = dir.join("release_map");
+    std::fs::write(
+        &source,
+        "use std::collections::HashMap;\n\
+         fn main() {\n\
+             let mut m: HashMap<String, String> = HashMap::new();\n\
+             for i in 0..100 { m.insert(format!(\"k{i}\"), format!(\"v{i}\")); }\n\
+             let v: Vec<Box<[u8]>> = (0..50).map(|i| vec![0u8; i + 1].into_boxed_slice()).collect();\n\
+             println!(\"{} {}\", m.len(), v.len());\n\
+         }\n",
+    )
+    .expect("the source is written");
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let status = Command::new(rustc)
+        .args(["-O", "-C", "debuginfo=0", "--edition", "2021", "-o"])
+        .arg(&program)
+        .arg(&source)
+        .status()
+        .expect("rustc runs");
+    assert!(status.success(), "it compiles");
+    let output = record(&["--json"], &program, &[]);
+    let report = report(&output);
+    assert_eq!(kinds(&report), Vec::<String>::new(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(report["rust_heap"]["allocations"].as_u64().unwrap_or(0) >= 200, "{report:#}");
+}

@@ -72,6 +72,18 @@ fn on_rust_path(name: &str) -> bool {
     RUST_ALLOCATOR_PATH.iter().any(|p| name.starts_with(p))
 }
 
+/// Whether a symbol is mangled as Rust mangles: v0 (`_R…`), or legacy,
+/// whose last segment is its hash (`…17h0123456789abcdefE`).
+fn is_rust_mangled(symbol: &str) -> bool {
+    let legacy_hash = |body: &[u8]| {
+        body.len() > 19
+            && body[body.len() - 19..].starts_with(b"17h")
+            && body[body.len() - 16..].iter().all(u8::is_ascii_hexdigit)
+    };
+    symbol.starts_with("_R")
+        || (symbol.starts_with("_ZN") && symbol.strip_suffix('E').is_some_and(|b| legacy_hash(b.as_bytes())))
+}
+
 fn is_c(language: gimli::DwLang) -> bool {
     [gimli::DW_LANG_C, gimli::DW_LANG_C89, gimli::DW_LANG_C99, gimli::DW_LANG_C11, gimli::DW_LANG_C17]
         .contains(&language)
@@ -300,6 +312,8 @@ impl Symbolizer {
         let mut functions: Vec<(String, Option<gimli::DwLang>)> = Vec::new();
         let mut place: Option<(String, u32)> = None;
         let mut symbol_only = false;
+        // Rust's mangling says the code is Rust's where no debug information does.
+        let mut rust_mangled = false;
         if let Some(loader) = loader.as_ref() {
             if let Ok(mut frames) = loader.find_frames(call) {
                 while let Ok(Some(frame)) = frames.next() {
@@ -325,6 +339,7 @@ impl Symbolizer {
                 // address is all there is; in a stripped file it may be
                 // another function, so it is named as "near" it.
                 symbol_only = true;
+                rust_mangled = is_rust_mangled(name);
                 functions.push((format!("{:#}", rustc_demangle::demangle(name)), None));
             }
         }
@@ -340,6 +355,12 @@ impl Symbolizer {
             let caller_language = functions.first().and_then(|(_, language)| *language);
             match self.reached_through(&module.path, called, caller_language) {
                 Reached::Directly if functions.is_empty() => Heap::Uncertain,
+                // Rust code known by its symbol alone (a release build without
+                // debug information, Cargo's default) that reaches the C
+                // allocator with no Rust shim named on the way: the Rust
+                // allocator inlined into it (LTO, or `call *%rbp` holding
+                // `__rust_dealloc`) or `libc::free`. Nothing says which.
+                Reached::Directly if rust_mangled => Heap::Uncertain,
                 Reached::Directly => Heap::C,
                 Reached::ByTailCallFrom(heap) => heap,
             }
@@ -425,5 +446,19 @@ fn strip_hash(name: &str) -> String {
     match name.rsplit_once("::h") {
         Some((head, hash)) if hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()) => head.to_owned(),
         _ => name.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_rust_mangled;
+
+    #[test]
+    fn rust_s_manglings_are_told_from_c_and_c_plus_plus_names() {
+        assert!(is_rust_mangled("_RNvCsfLfy6EI15iL_7___rustc14___rust_dealloc"));
+        assert!(is_rust_mangled("_ZN79_$LT$hashbrown..raw..RawTable$LT$T$GT$$GT$4drop17hd92d6147ee4ceba3E"));
+        for name in ["malloc", "main", "_ZN3foo3barEv", "_ZN3foo3barE", "_ZNSt6vectorIiSaIiEE9push_backERKi"] {
+            assert!(!is_rust_mangled(name), "{name}");
+        }
     }
 }
