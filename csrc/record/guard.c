@@ -89,7 +89,7 @@ static uint32_t live_limit(void) {
 
 bool guard_start(size_t alignment_floor) {
     bool power_of_two = alignment_floor && !(alignment_floor & (alignment_floor - 1));
-    pool.floor = power_of_two && alignment_floor <= 16 ? alignment_floor : 8;
+    pool.floor = power_of_two && alignment_floor <= 16 ? alignment_floor : 16;
     pool.page = (size_t)sysconf(_SC_PAGESIZE);
     pool.page_count = (uint32_t)(REGION_BYTES / pool.page);
     pool.span_capacity = pool.page_count / 2;
@@ -149,10 +149,11 @@ static void give_back_span(uint32_t index) {
 
 /* The alignment a block of `size` bytes gets: that of the largest type
  * whose arrays it could hold, but at least the floor and never above 16
- * (malloc's own promise). With a floor of 8 (the default), a program that
- * counts on malloc's alignment (tag bits in pointers) still runs, and a
- * 13-byte block has 3 bytes of slack whose reads go unseen; with 1, every
- * byte past the end faults, as with Electric Fence's EF_ALIGNMENT=1. */
+ * (malloc's own promise). With a floor of 16 (the default, glibc's
+ * promise for every block), a program that counts on malloc's alignment
+ * (Rust's allocator, tag bits in pointers) still runs, and a 13-byte block
+ * has 3 bytes of slack whose reads go unseen; with 1, every byte past the
+ * end faults, as with Electric Fence's EF_ALIGNMENT=1. */
 static size_t natural_alignment(size_t size) {
     size_t lowest = size & (~size + 1);
     size_t wanted = lowest < pool.floor ? pool.floor : lowest;

@@ -575,7 +575,7 @@ static void begin_recording(void) {
     }
     const char *guard = getenv("FFISCOPE_RECORD_GUARD");
     const char *floor = getenv("FFISCOPE_RECORD_GUARD_ALIGN");
-    if (guard && guard[0] == '1' && guard_start(floor ? strtoul(floor, NULL, 10) : 8)) {
+    if (guard && guard[0] == '1' && guard_start(floor ? strtoul(floor, NULL, 10) : 16)) {
         guarding = true;
         atomic_store_explicit(&channel->guarded, 1, memory_order_relaxed);
     }
