@@ -150,7 +150,7 @@ pub enum Command {
         /// the bytes between a 13-byte block's end and the next multiple of
         /// 16 are slack, whose reads go unseen (writes are found at free); at
         /// 1, every byte past the end faults, but a program that counts on
-        /// malloc's alignment (any Rust program with a HashMap, tag bits in
+        /// malloc's alignment (any Rust program with a `HashMap`, tag bits in
         /// pointers) may not run.
         #[arg(long, value_name = "BYTES", default_value_t = crate::record::GUARD_ALIGNMENT, requires = "guard",
               value_parser = clap::builder::PossibleValuesParser::new(["1", "2", "4", "8", "16"]).map(|v| v.parse::<u8>().unwrap_or(crate::record::GUARD_ALIGNMENT)))]
