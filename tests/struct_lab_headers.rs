@@ -352,6 +352,8 @@ fn gcc_s_extended_float_types_are_read() {
     );
     let report = analyze_header(&header, &targets, &HeaderOptions::default(), &[], true);
     assert!(report.errors.is_empty(), "{:?}", report.errors.first());
+    assert_eq!(report.results.len(), targets.len(), "every target with a compiler read it");
+    assert!(!targets.is_empty() || !required(), "the compilers are required");
     for result in &report.results {
         let wide = result.types.iter().find(|t| t.name == "struct wide").expect("laid out");
         assert!(wide.verified.as_ref().is_some_and(|v| v.ok), "{}: {wide:?}", result.target.triple());

@@ -636,30 +636,8 @@ impl Reader<'_> {
     /// [`Target::typedef_aligned_lowers`]).
     fn aligned_alias(&mut self, name: &str, ty: TypeRef, text: &str, aligned: u64, offset: usize) -> TypeRef {
         let (_, line, column) = self.lines.locate(offset);
-        let member = MemberDef {
-            name: Some("value".to_owned()),
-            ty,
-            unsigned: self.is_unsigned(text),
-            enumeration: self.is_enum(text),
-            ty_text: text.to_owned(),
-            bit_width: None,
-            aligned: None,
-            packed: false,
-            line,
-            column,
-        };
-        self.records.push(RecordDef {
-            kind: Kind::Struct,
-            name: name.to_owned(),
-            members: vec![member],
-            defined: true,
-            packed: false,
-            aligned: None,
-            pack: None,
-            reported: false,
-            alias_aligned: Some(aligned),
-            line,
-        });
+        let kind = (self.is_unsigned(text), self.is_enum(text));
+        self.records.push(RecordDef::aligned_alias(name, ty, text, kind, (line, column), aligned));
         self.declared_in.push(self.declared_at(offset));
         TypeRef::Record(self.records.len() - 1)
     }

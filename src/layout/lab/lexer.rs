@@ -60,8 +60,9 @@ pub fn excerpt(line: &str, column: usize) -> String {
     format!("  {before}{text}{after}\n  {caret}")
 }
 
-/// A position in the text that knows its line and column.
-struct Cursor {
+/// A position in the text that knows its line and column (both from 1);
+/// Mirror Check's scan of Rust text walks one too.
+pub(crate) struct Cursor {
     chars: Vec<char>,
     at: usize,
     line: usize,
@@ -69,15 +70,34 @@ struct Cursor {
 }
 
 impl Cursor {
-    fn peek(&self) -> Option<char> {
+    pub(crate) fn new(source: &str) -> Cursor {
+        Cursor { chars: source.chars().collect(), at: 0, line: 1, column: 1 }
+    }
+
+    /// The line and column of the character at the cursor.
+    pub(crate) fn position(&self) -> (usize, usize) {
+        (self.line, self.column)
+    }
+
+    pub(crate) fn peek(&self) -> Option<char> {
         self.chars.get(self.at).copied()
     }
 
     fn peek_next(&self) -> Option<char> {
-        self.chars.get(self.at + 1).copied()
+        self.peek_at(1)
     }
 
-    fn bump(&mut self) -> Option<char> {
+    /// The character `ahead` places past the cursor.
+    pub(crate) fn peek_at(&self, ahead: usize) -> Option<char> {
+        self.chars.get(self.at + ahead).copied()
+    }
+
+    /// The character just before the cursor.
+    pub(crate) fn previous(&self) -> Option<char> {
+        self.at.checked_sub(1).and_then(|i| self.chars.get(i).copied())
+    }
+
+    pub(crate) fn bump(&mut self) -> Option<char> {
         let c = self.peek()?;
         self.at += 1;
         if c == '\n' {
@@ -103,7 +123,7 @@ impl Cursor {
 /// Splits `source` into tokens. Characters that start no token are reported
 /// and skipped, so one stray byte does not hide the rest of the file.
 pub fn tokenize(source: &str) -> (Vec<Token>, Vec<ParseError>) {
-    let mut cursor = Cursor { chars: source.chars().collect(), at: 0, line: 1, column: 1 };
+    let mut cursor = Cursor::new(source);
     let mut tokens = Vec::new();
     let mut errors = Vec::new();
     let mut at_line_start = true;

@@ -108,6 +108,46 @@ pub struct RecordDef {
     pub line: usize,
 }
 
+impl RecordDef {
+    /// `typedef T name __attribute__((aligned(N)))`, as both readers hold it:
+    /// a record of one member, `value` of type `ty` (written `text`; whether
+    /// it is unsigned and an enum, through typedefs), whose alignment the
+    /// typedef sets ([`super::abi::Target::typedef_aligned_lowers`]).
+    pub(crate) fn aligned_alias(
+        name: &str,
+        ty: TypeRef,
+        text: &str,
+        (unsigned, enumeration): (bool, bool),
+        (line, column): (usize, usize),
+        aligned: u64,
+    ) -> RecordDef {
+        let value = MemberDef {
+            name: Some("value".to_owned()),
+            ty,
+            ty_text: text.to_owned(),
+            unsigned,
+            enumeration,
+            bit_width: None,
+            aligned: None,
+            packed: false,
+            line,
+            column,
+        };
+        RecordDef {
+            kind: Kind::Struct,
+            name: name.to_owned(),
+            members: vec![value],
+            defined: true,
+            packed: false,
+            aligned: None,
+            pack: None,
+            reported: false,
+            alias_aligned: Some(aligned),
+            line,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Declarations {
     pub records: Vec<RecordDef>,
@@ -426,29 +466,8 @@ impl Parser {
     /// member, `ty`, whose alignment the typedef sets, as the real-header
     /// reader makes one.
     fn aligned_alias(&mut self, name: &str, ty: TypeRef, text: &str, aligned: u64, token: &Token) -> TypeRef {
-        self.records.push(RecordDef {
-            kind: Kind::Struct,
-            name: name.to_owned(),
-            members: vec![MemberDef {
-                name: Some("value".to_owned()),
-                ty,
-                ty_text: text.to_owned(),
-                unsigned: is_unsigned_spelling(text),
-                enumeration: names_an_enum(text),
-                bit_width: None,
-                aligned: None,
-                packed: false,
-                line: token.line,
-                column: token.column,
-            }],
-            defined: true,
-            packed: false,
-            aligned: None,
-            pack: None,
-            reported: false,
-            alias_aligned: Some(aligned),
-            line: token.line,
-        });
+        let kind = (is_unsigned_spelling(text), names_an_enum(text));
+        self.records.push(RecordDef::aligned_alias(name, ty, text, kind, (token.line, token.column), aligned));
         TypeRef::Record(self.records.len() - 1)
     }
 

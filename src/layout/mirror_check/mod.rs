@@ -338,8 +338,8 @@ fn pair_on_target(
         pair.notes.push(format!(
             "{} {} not declared in the mirror: laid out as C declares {} on {}",
             names.join(", "),
-            if names.len() == 1 { "is" } else { "are" },
-            if names.len() == 1 { "it" } else { "them" },
+            for_count(names.len(), "is", "are"),
+            for_count(names.len(), "it", "them"),
             target.triple()
         ));
     }
@@ -348,8 +348,8 @@ fn pair_on_target(
         pair.notes.push(format!(
             "{} {} not defined in the mirror: C's {} on {}",
             values.join(", "),
-            if values.len() == 1 { "is" } else { "are" },
-            if values.len() == 1 { "value" } else { "values" },
+            for_count(values.len(), "is", "are"),
+            for_count(values.len(), "value", "values"),
             target.triple()
         ));
     }
@@ -381,6 +381,11 @@ fn pair_on_target(
         pair.standing = Standing::Differs;
     }
     pair
+}
+
+/// The word for one thing, or for several.
+fn for_count(count: usize, one: &'static str, several: &'static str) -> &'static str {
+    if count == 1 { one } else { several }
 }
 
 /// A C type as laid out, with its declaration where there is one.

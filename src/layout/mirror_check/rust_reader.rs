@@ -12,6 +12,7 @@ use super::cfg::Cfg;
 use crate::layout::Kind;
 use crate::layout::lab::ParseError;
 use crate::layout::lab::bindings::is_rust_keyword;
+use crate::layout::lab::lexer::Cursor;
 
 /// A struct or union of the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,17 +228,17 @@ fn read_on_this_thread(source: &str) -> RustFile {
 /// either; so shifts and comparisons never add up from item to item.
 fn too_deep(source: &str) -> Option<(usize, usize)> {
     let mut open: Vec<char> = Vec::new();
-    let mut scan = Scan { chars: source.chars().collect(), at: 0, line: 1, column: 1 };
+    let mut scan = Scan(Cursor::new(source));
     while let Some(c) = scan.peek(0) {
-        let (line, column) = (scan.line, scan.column);
+        let (line, column) = scan.0.position();
         match c {
             '/' if scan.peek(1) == Some('/') => scan.skip_line(),
             '/' if scan.peek(1) == Some('*') => scan.skip_block_comment(),
             '"' => scan.skip_string(0),
-            'r' | 'b' | 'c' if scan.raw_string_hashes().is_some() => {
-                let hashes = scan.raw_string_hashes().unwrap_or(0);
-                scan.skip_raw_string(hashes);
-            }
+            'r' | 'b' | 'c' => match scan.raw_string_hashes() {
+                Some(hashes) => scan.skip_raw_string(hashes),
+                None => scan.bump(),
+            },
             '\'' => scan.skip_char_literal(),
             '(' | '[' | '{' | '<' => {
                 // `<=` compares; `<<` is taken as two, as a qualified path may be.
@@ -281,33 +282,21 @@ fn too_deep(source: &str) -> Option<(usize, usize)> {
     None
 }
 
-/// A cursor over source text that keeps its line and column.
-struct Scan {
-    chars: Vec<char>,
-    at: usize,
-    line: usize,
-    column: usize,
-}
+/// A cursor over Rust text (the lab's own, which keeps its line and
+/// column) and the tokens it steps over whole.
+struct Scan(Cursor);
 
 impl Scan {
     fn peek(&self, ahead: usize) -> Option<char> {
-        self.chars.get(self.at + ahead).copied()
+        self.0.peek_at(ahead)
     }
 
     fn previous(&self) -> Option<char> {
-        self.at.checked_sub(1).and_then(|i| self.chars.get(i).copied())
+        self.0.previous()
     }
 
     fn bump(&mut self) {
-        if let Some(c) = self.peek(0) {
-            self.at += 1;
-            if c == '\n' {
-                self.line += 1;
-                self.column = 1;
-            } else {
-                self.column += 1;
-            }
-        }
+        self.0.bump();
     }
 
     fn skip_line(&mut self) {
