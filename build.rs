@@ -42,6 +42,7 @@ const RECORD_SOURCES: &[&str] = &[
     "csrc/record/fault_guard.c",
     "csrc/record/guard.c",
     "csrc/record/interpose.c",
+    "csrc/record/mappings.c",
     "csrc/record/reach.c",
     "csrc/record/signal_stack.c",
     "csrc/record/stacks.c",
@@ -89,7 +90,9 @@ fn build_record_library() {
         println!("cargo:rerun-if-changed={source}");
     }
     println!("cargo:rerun-if-changed=csrc/record/record_channel.h");
-    for header in ["fault_guard.h", "guard.h", "reach.h", "signal_stack.h", "stacks.h", "unrecorded.h", "unwind.h"] {
+    for header in
+        ["fault_guard.h", "guard.h", "mappings.h", "reach.h", "signal_stack.h", "stacks.h", "unrecorded.h", "unwind.h"]
+    {
         println!("cargo:rerun-if-changed=csrc/record/{header}");
     }
 }

@@ -1102,6 +1102,60 @@ fn a_leak_is_what_the_program_can_no_longer_reach_and_strdup_names_its_releaser(
     assert!(text.contains("4 block(s), 608 B, still reachable at exit"), "{text}");
 }
 
+/// Memory a program maps for itself, as an interpreter keeps its objects in
+/// arenas of its own: a block only such memory points to is reachable, as
+/// memcheck counts it, wherever the mapping moved; a block whose only
+/// pointer was unmapped with its page is lost.
+const MAPPED_ROOTS: &str = r#"
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#define PAGE 4096
+#define WORDS_A_PAGE (PAGE / sizeof(void *))
+
+static void **anonymous(size_t pages) {
+    return mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+int main(void) {
+    void **arena = anonymous(16);
+    arena[3] = malloc(1000);
+    arena[8 * WORDS_A_PAGE] = malloc(4000);
+    munmap((char *)arena + 8 * PAGE, PAGE); /* a hole in the arena: its block is lost */
+
+    void **moving = anonymous(1);
+    moving[1] = malloc(2000);
+    /* Moved onto a file's mapping: kept where it went. */
+    void *file = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, open("/proc/self/exe", O_RDONLY), 0);
+    moving = mremap(moving, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, file);
+
+    void **gone = anonymous(1);
+    gone[0] = malloc(3000);
+    munmap(gone, PAGE);
+    return moving == MAP_FAILED || arena == MAP_FAILED;
+}
+"#;
+
+#[test]
+fn a_block_the_programs_own_mapping_points_to_is_reachable_wherever_the_mapping_went() {
+    let program = compile_c("mapped_roots", MAPPED_ROOTS, &["-O0"]);
+    let output = record(&["--json"], &program, &[]);
+    let plain = report(&output);
+    let mut leaked: Vec<u64> = plain["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "leak")
+        .map(|a| a["bytes"].as_u64().unwrap())
+        .collect();
+    leaked.sort_unstable();
+    assert_eq!(leaked, [3000, 4000], "{plain}");
+    let text = String::from_utf8_lossy(&record(&[], &program, &[]).stderr).into_owned();
+    assert!(text.contains("2 block(s), 3000 B, still reachable at exit"), "{text}");
+}
+
 /// Walks stacks with `csrc/record/unwind.c` and with the C library's
 /// `backtrace` at the same places: recursion, frames sized at run time
 /// (`alloca`: a frame-pointer CFA), a callback from inside `qsort`, a started

@@ -42,6 +42,7 @@
 #include "../tracker_shard.h"
 #include "fault_guard.h"
 #include "guard.h"
+#include "mappings.h"
 #include "reach.h"
 #include "record_channel.h"
 #include "signal_stack.h"
@@ -56,6 +57,7 @@
 #include <errno.h>
 #include <link.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -498,6 +500,98 @@ static void catch_fatal_signals(void) {
     atomic_store_explicit(&handlers_kept, true, memory_order_release);
 }
 
+/* ---- the program's own mappings --------------------------------------------- */
+
+/* Where this library lies: its own mappings (the tracker's tables, the
+ * guard's pages, signal stacks) are not the program's, and its tables name
+ * every block, so they must never be read as the program's memory. */
+static uintptr_t own_start, own_end;
+
+static int find_own_extent(struct dl_phdr_info *info, size_t size, void *base) {
+    (void)size;
+    if (info->dlpi_addr != (uintptr_t)base) {
+        return 0;
+    }
+    for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
+        if (segment->p_type == PT_LOAD) {
+            uintptr_t start = info->dlpi_addr + segment->p_vaddr;
+            uintptr_t end = start + segment->p_memsz;
+            own_start = own_start && own_start < start ? own_start : start;
+            own_end = own_end > end ? own_end : end;
+        }
+    }
+    return 1;
+}
+
+static void find_own_module(void) {
+    Dl_info self;
+    if (dladdr((void *)&find_own_module, &self)) {
+        dl_iterate_phdr(find_own_extent, self.dli_fbase);
+    }
+}
+
+/* Whether a mapping made from `return_address` is the recorded program's
+ * own: not this library's, nor made while it works (own_end is 0 until it
+ * knows where it lies, and nothing is kept before recording starts). */
+static bool programs_own(const char *return_address) {
+    uintptr_t from = (uintptr_t)return_address;
+    return !inside && own_end != 0 && (from < own_start || from >= own_end) &&
+           atomic_load_explicit(&recorder, memory_order_relaxed);
+}
+
+/* The kernel maps and unmaps whole pages. */
+static size_t whole_pages(size_t length) {
+    size_t page = (size_t)getpagesize();
+    return length > SIZE_MAX - page ? length : (length + page - 1) & ~(page - 1);
+}
+
+/* mmap and friends are system calls made here directly: glibc's own calls
+ * them internally (its allocator, the loader, thread stacks), never
+ * through these, so only what the program maps itself is kept. */
+#if UINTPTR_MAX == UINT64_MAX && defined(SYS_mmap)
+EXPORTED void *mmap(void *address, size_t length, int protection, int flags, int fd, off_t offset) {
+    void *mapped = (void *)syscall(SYS_mmap, address, length, protection, flags, fd, offset);
+    if (mapped != MAP_FAILED && programs_own(SITE)) {
+        if (flags & MAP_ANONYMOUS) {
+            mappings_add((uintptr_t)mapped, whole_pages(length));
+        } else {
+            (void)mappings_remove((uintptr_t)mapped, whole_pages(length)); /* a file mapped over memory kept */
+        }
+    }
+    return mapped;
+}
+
+EXPORTED void *mmap64(void *address, size_t length, int protection, int flags, int fd, off_t offset)
+    __attribute__((alias("mmap")));
+
+EXPORTED int munmap(void *address, size_t length) {
+    int result = (int)syscall(SYS_munmap, address, length);
+    if (result == 0 && programs_own(SITE)) {
+        (void)mappings_remove((uintptr_t)address, whole_pages(length));
+    }
+    return result;
+}
+
+EXPORTED void *mremap(void *old_address, size_t old_length, size_t new_length, int flags, ...) {
+    void *new_address = NULL;
+    if (flags & MREMAP_FIXED) {
+        va_list rest;
+        va_start(rest, flags);
+        new_address = va_arg(rest, void *);
+        va_end(rest);
+    }
+    void *moved = (void *)syscall(SYS_mremap, old_address, old_length, new_length, flags, new_address);
+    if (moved != MAP_FAILED && programs_own(SITE)) {
+        /* Kept where it was kept before: an anonymous mapping stays one. */
+        if (mappings_remove((uintptr_t)old_address, whole_pages(old_length))) {
+            mappings_add((uintptr_t)moved, whole_pages(new_length));
+        }
+    }
+    return moved;
+}
+#endif
+
 /* ---- start and finish ------------------------------------------------------- */
 
 static void forked_child(void) {
@@ -605,6 +699,7 @@ static void begin_recording(void) {
 
 __attribute__((constructor(101))) static void start_recording(void) {
     inside = true;
+    find_own_module();
     begin_recording();
     inside = false;
     if (!atomic_load_explicit(&recorder, memory_order_relaxed)) {
@@ -629,6 +724,7 @@ __attribute__((destructor(101))) static void finish_recording(void) {
     inside = true;
     size_t threads = atomic_load_explicit(&threads_seen_count, memory_order_relaxed);
     reach_live_blocks(t, note_reach, threads_seen, threads < THREADS_KNOWN ? threads : THREADS_KNOWN);
+    atomic_store_explicit(&channel->mappings_unread, mappings_not_kept(), memory_order_relaxed);
     atomic_store_explicit(&recorder, NULL, memory_order_release);
     unrecorded_stop();
     /* After the last event: whoever reads the state then finds them all. */

@@ -2,7 +2,8 @@
  * reach.c — at exit, the live blocks the program can still reach, as
  * LeakSanitizer and memcheck decide it: a block is reachable when a word
  * in the program's globals (every module's writable segments), in the
- * exiting thread's static TLS, or in a block reachable so,
+ * exiting thread's static TLS, in memory the program mapped for itself
+ * (mappings.c), or in a block reachable so,
  * points into it. What nothing points to is lost: a leak. A block kept to
  * the end on purpose (a cache in a static, the main thread's handle in
  * its TLS) is not. The exiting thread's stack is not a root: `main` has
@@ -24,6 +25,7 @@
 
 #include "../tracker_shard.h"
 #include "fault_guard.h"
+#include "mappings.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -200,11 +202,34 @@ static void visit_mappings_holding(scan *s, const uintptr_t *sorted, size_t coun
 static uintptr_t exiting_thread;
 static size_t exiting_tls_size;
 
+/* Reads the pages of [start, end) that are in memory, a page at a time (a
+ * page that faults is given up alone): never-touched pages of a large
+ * reservation are not brought in. mincore is asked a bounded stretch at a
+ * time, so the scratch it needs does not grow with the range. */
+static void scan_resident(scan *s, uintptr_t start, uintptr_t end) {
+    enum { STRETCH_PAGES = 4096 };
+    unsigned char resident[STRETCH_PAGES];
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    start &= ~(uintptr_t)(page - 1);
+    while (start < end) {
+        size_t pages = (end - start + page - 1) / page;
+        pages = pages < STRETCH_PAGES ? pages : STRETCH_PAGES;
+        if (mincore((void *)start, pages * page, resident) == 0) {
+            for (size_t p = 0; p < pages; p++) {
+                if (resident[p] & 1) {
+                    uintptr_t from = start + p * page;
+                    scan_range(s, from, from + page < end ? from + page : end);
+                }
+            }
+        }
+        start += pages * page;
+    }
+}
+
 /* A thread's stack and TLS: glibc keeps them, with its control block, in
  * the one mapping its thread pointer is in. The exiting thread's stack is
  * elsewhere (and not a root); of its mapping only its static TLS is read,
- * since the loader may keep other things beside it. Only the pages in
- * memory are read. */
+ * since the loader may keep other things beside it. */
 static void scan_thread_area(scan *s, uintptr_t start, uintptr_t end) {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     if (exiting_thread >= start && exiting_thread < end) {
@@ -218,20 +243,12 @@ static void scan_thread_area(scan *s, uintptr_t start, uintptr_t end) {
         start = from & ~(uintptr_t)(page - 1);
         end = (to + page - 1) & ~(uintptr_t)(page - 1);
     }
-    size_t pages = (end - start) / page;
-    unsigned char *resident = scratch(pages);
-    if (!resident) {
-        return;
-    }
-    if (mincore((void *)start, end - start, resident) == 0) {
-        for (size_t p = 0; p < pages; p++) {
-            if (resident[p] & 1) {
-                scan_range(s, start + p * page, start + (p + 1) * page);
-            }
-        }
-    }
-    munmap(resident, pages ? pages : 1);
+    scan_resident(s, start, end);
 }
+
+/* Memory the program mapped for itself (mappings.c): an interpreter's
+ * object arenas hold the pointers to its larger blocks. */
+static void scan_mapping(void *context, uintptr_t start, uintptr_t end) { scan_resident(context, start, end); }
 
 /* Every thread's area: the exiting one's static TLS and the stacks and
  * TLS of `threads`. */
@@ -275,6 +292,7 @@ bool reach_live_blocks(fs_tracker *t, void (*note)(fs_tracker *t, const fs_block
         qsort(s.blocks, s.count, sizeof *s.blocks, by_address);
         dl_iterate_phdr(scan_module, &s);
         scan_threads(&s, threads, thread_count);
+        mappings_visit(scan_mapping, &s);
         drain_pending(&s);
         for (size_t i = 0; i < s.count; i++) {
             if (s.reached[i]) {

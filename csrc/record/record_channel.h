@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #define FS_RECORD_MAGIC 0x44524F4345525346ull /* "FSRECORD" */
-#define FS_RECORD_VERSION 4u
+#define FS_RECORD_VERSION 5u
 #define FS_RECORD_MODULES 512u
 #define FS_RECORD_PATH_BYTES 232u
 /* The most rings a region may hold (the tracker's shards). */
@@ -88,6 +88,7 @@ typedef struct fs_record_header {
     _Atomic uint64_t unguarded;      /* blocks the guard had no room for, given unguarded */
     _Atomic uint64_t stack_count;    /* entries claimed by the program */
     _Atomic uint64_t stacks_dropped; /* stacks the table had no room for (named by their first frame) */
+    _Atomic uint64_t mappings_unread; /* the program's own mappings the leak check could not read */
     /* Set by ffiscope: the modules it has read, as FS_RECORD_MODULES_READ(image, count). */
     _Atomic uint64_t modules_read;
     fs_record_module modules[FS_RECORD_MODULES];
@@ -95,7 +96,7 @@ typedef struct fs_record_header {
 
 #if UINTPTR_MAX == UINT64_MAX && !defined(__cplusplus)
 #define FS_RECORD_MODULE_BYTES 256u
-#define FS_RECORD_HEADER_BYTES 131208u
+#define FS_RECORD_HEADER_BYTES 131216u
 _Static_assert(sizeof(fs_record_module) == FS_RECORD_MODULE_BYTES, "update src/ffi/record_channel.rs");
 _Static_assert(sizeof(fs_record_stack) == 264u, "update src/ffi/record_channel.rs");
 _Static_assert(sizeof(fs_record_header) == FS_RECORD_HEADER_BYTES, "update src/ffi/record_channel.rs");

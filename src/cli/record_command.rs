@@ -156,7 +156,7 @@ fn footnotes(finished: &Finished, crashed: bool) -> String {
     if reachable > 0 {
         let _ = writeln!(
             notes,
-            "  {reachable} block(s), {} B, still reachable at exit (from globals or thread-local storage): kept, not leaked",
+            "  {reachable} block(s), {} B, still reachable at exit (from globals, thread-local storage or memory it mapped itself): kept, not leaked",
             finished.interpreter.reachable_bytes
         );
     }
@@ -171,6 +171,13 @@ fn footnotes(finished: &Finished, crashed: bool) -> String {
             notes,
             "  {} call(s) named by their return address alone: the stack table was full",
             finished.stacks_dropped
+        );
+    }
+    if finished.mappings_unread > 0 {
+        let _ = writeln!(
+            notes,
+            "  {} of the program's own mappings not read for pointers (too many apart): a block only they held counts as leaked",
+            finished.mappings_unread
         );
     }
     let uncertain = finished.interpreter.uncertain_blocks;

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 use super::sys;
 
 const MAGIC: u64 = 0x4452_4F43_4552_5346;
-const VERSION: u64 = 4;
+const VERSION: u64 = 5;
 const MODULES: usize = 512;
 /// Rings the region holds: one per thread the program runs at once (more
 /// share); 8 MiB each at the default capacity, touched only as written.
@@ -68,6 +68,7 @@ struct Header {
     unguarded: AtomicU64,
     stack_count: AtomicU64,
     stacks_dropped: AtomicU64,
+    mappings_unread: AtomicU64,
     /// The modules read here, as [`modules_read`] packs them.
     modules_read: AtomicU64,
     modules: [Module; MODULES],
@@ -87,7 +88,7 @@ struct Stack {
 
 // The C side asserts the same sizes (record_channel.h).
 const _: () = assert!(size_of::<Module>() == 256);
-const _: () = assert!(size_of::<Header>() == 131_208);
+const _: () = assert!(size_of::<Header>() == 131_216);
 const _: () = assert!(size_of::<Stack>() == 264);
 
 /// Where each part of the region begins, as `record_channel.h` places them.
@@ -379,6 +380,12 @@ impl Channel {
     /// Stacks the table had no room for: their sites are named by their first frame.
     pub fn stacks_dropped(&self) -> u64 {
         self.header().stacks_dropped.load(Ordering::Relaxed)
+    }
+
+    /// Mappings of the program's own the leak check had no room to keep,
+    /// and so did not read: a block only they pointed to counts as lost.
+    pub fn mappings_unread(&self) -> u64 {
+        self.header().mappings_unread.load(Ordering::Relaxed)
     }
 
     /// Events lost: a ring of the program's was full for longer than it

@@ -162,6 +162,7 @@ impl Recording {
             recorded: self.channel.recorded_pid().is_some(),
             unguarded: self.channel.guard(),
             stacks_dropped: self.channel.stacks_dropped(),
+            mappings_unread: self.channel.mappings_unread(),
             interpreter: self.interpreter,
         }
     }
@@ -207,6 +208,8 @@ pub struct Finished {
     pub unguarded: Option<u64>,
     /// Stacks the channel's table had no room for.
     pub stacks_dropped: u64,
+    /// The program's own mappings the leak check could not read.
+    pub mappings_unread: u64,
     pub interpreter: Interpreter,
 }
 
