@@ -13,7 +13,8 @@ use ffiscope::record::session::RecordState;
 use ffiscope::track::AnomalyKind;
 use ffiscope::ui::allocation_plot::plot_id;
 
-/// A C program with a double free, compiled as `name` (each test its own).
+/// A C program with a double free and a block it keeps to the end in a
+/// global, compiled as `name` (each test its own).
 fn program(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ffiscope-ui-record-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a scratch folder");
@@ -21,7 +22,9 @@ fn program(name: &str) -> PathBuf {
     std::fs::write(
         &source,
         "#include <stdio.h>\n#include <stdlib.h>\n\
+         static char *kept;\n\
          int main(int argc, char **argv) {\n\
+           kept = malloc(64);\n\
            for (int i = 0; i < 1000; i++) { volatile char *p = malloc(32 + i); p[0] = 1; free((void *)p); }\n\
            char *once = malloc(48);\n  free(once);\n  free(once);\n\
            printf(\"done with %s\\n\", argc > 1 ? argv[1] : \"nothing\");\n  return 0;\n}\n",
@@ -47,6 +50,8 @@ fn a_recording_in_the_app_shows_its_plot_anomaly_and_output() {
     assert_eq!(kinds, [AnomalyKind::DoubleFree]);
     harness.get_by_label_contains("freed C-heap block");
     harness.get_by_label_contains("done with two words");
+    // What it kept is told apart from a leak, as the command line's report does.
+    harness.get_by_label_contains("still reachable at exit (from globals");
     let c_heap = *harness.state().record().model().heap(Domain::C).stats();
     assert!(c_heap.allocations >= 1001, "{c_heap:?}");
     // The plot is on screen, and its series is the model's.
@@ -133,6 +138,7 @@ fn a_program_that_crashes_is_reported_and_the_app_records_on() {
     let kinds: Vec<AnomalyKind> = harness.state().record().model().anomalies().iter().map(|a| a.kind).collect();
     assert_eq!(kinds, [AnomalyKind::Panic, AnomalyKind::Crash]);
     harness.get_by_label_contains("tried to unwind out of `panic_at_boundary::unchecked_callback");
+    harness.get_by_label_contains("it did not reach its exit, so what it still held is not counted as leaked");
     // The app is whole: the same program's correct variant records to its end.
     harness.get(by().role(egui::accesskit::Role::TextInput).label("Arguments")).focus();
     harness.run();

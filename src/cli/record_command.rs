@@ -2,7 +2,6 @@
 //! recorded, live into a model, and reports like `run`: both heaps, the
 //! anomalies, and the leaks left at exit.
 
-use std::fmt::Write as _;
 use std::os::unix::process::ExitStatusExt as _;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -139,55 +138,9 @@ fn failure(program: &str, message: String) -> AnomalyReport {
     AnomalyReport { kind: AnomalyKind::Crash, domain: None, site: program.to_owned(), bytes: 0, step: None, message }
 }
 
-/// What the text report adds for a recording: how complete it is, what
-/// it kept to the end, and what it could not tell.
+/// What the text report adds for a recording: `Finished::notes`, a line each.
 fn footnotes(finished: &Finished, crashed: bool) -> String {
-    let mut notes = String::new();
-    if finished.recorded && !finished.handed_over && !crashed {
-        notes.push_str("  the program ended without handing over its last events (it was killed)\n");
-    }
-    if finished.recorded && finished.handed_over && !finished.complete {
-        notes.push_str("  it left through _exit: every event was handed over, but no exit handler ran\n");
-    }
-    if finished.recorded && !finished.complete {
-        notes.push_str("  it did not reach its exit, so what it still held is not counted as leaked\n");
-    }
-    let reachable = finished.interpreter.reachable_blocks();
-    if reachable > 0 {
-        let _ = writeln!(
-            notes,
-            "  {reachable} block(s), {} B, still reachable at exit (from globals, thread-local storage or memory it mapped itself): kept, not leaked",
-            finished.interpreter.reachable_bytes
-        );
-    }
-    if let Some(unguarded) = finished.unguarded.filter(|&n| n > 0) {
-        let _ = writeln!(
-            notes,
-            "  {unguarded} block(s) unguarded: too many live at once for the kernel's map count, or too large"
-        );
-    }
-    if finished.stacks_dropped > 0 {
-        let _ = writeln!(
-            notes,
-            "  {} call(s) named by their return address alone: the stack table was full",
-            finished.stacks_dropped
-        );
-    }
-    if finished.mappings_unread > 0 {
-        let _ = writeln!(
-            notes,
-            "  {} of the program's own mappings not read for pointers (too many apart): a block only they held counts as leaked",
-            finished.mappings_unread
-        );
-    }
-    let uncertain = finished.interpreter.uncertain_blocks;
-    if uncertain > 0 {
-        let _ = writeln!(
-            notes,
-            "  {uncertain} block(s) from code with no debug information: counted in the C heap, their heap uncertain"
-        );
-    }
-    notes
+    finished.notes(crashed).iter().map(|note| format!("  {note}\n")).collect()
 }
 
 /// `ffiscope open run.fsrec`: a recording's report, read back. A file cut

@@ -219,4 +219,53 @@ impl Finished {
     pub fn leaks(&self, model: &Model, suppressions: &Suppressions) -> Vec<crate::track::Anomaly> {
         if self.complete { self.interpreter.leaks(model, suppressions) } else { Vec::new() }
     }
+
+    /// What a report of the recording adds, a line each: how complete it
+    /// is, what the program kept to the end, and what could not be told.
+    /// `crashed`: the program died of a signal, which its report tells.
+    pub fn notes(&self, crashed: bool) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.recorded && !self.handed_over && !crashed {
+            notes.push("the program ended without handing over its last events (it was killed)".to_owned());
+        }
+        if self.recorded && self.handed_over && !self.complete {
+            notes.push("it left through _exit: every event was handed over, but no exit handler ran".to_owned());
+        }
+        if self.recorded && !self.complete {
+            notes.push("it did not reach its exit, so what it still held is not counted as leaked".to_owned());
+        }
+        let reachable = self.interpreter.reachable_blocks();
+        if reachable > 0 {
+            notes.push(format!(
+                "{reachable} block(s), {} B, still reachable at exit (from globals, thread-local storage or memory \
+                 it mapped itself): kept, not leaked",
+                self.interpreter.reachable_bytes
+            ));
+        }
+        if let Some(unguarded) = self.unguarded.filter(|&n| n > 0) {
+            notes.push(format!(
+                "{unguarded} block(s) unguarded: too many live at once for the kernel's map count, or too large"
+            ));
+        }
+        if self.stacks_dropped > 0 {
+            notes.push(format!(
+                "{} call(s) named by their return address alone: the stack table was full",
+                self.stacks_dropped
+            ));
+        }
+        if self.mappings_unread > 0 {
+            notes.push(format!(
+                "{} of the program's own mappings not read for pointers (too many apart): a block only they held \
+                 counts as leaked",
+                self.mappings_unread
+            ));
+        }
+        let uncertain = self.interpreter.uncertain_blocks;
+        if uncertain > 0 {
+            notes.push(format!(
+                "{uncertain} block(s) from code with no debug information: counted in the C heap, their heap uncertain"
+            ));
+        }
+        notes
+    }
 }

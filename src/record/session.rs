@@ -63,6 +63,8 @@ struct Shared {
     model: Mutex<Model>,
     state: Mutex<RecordState>,
     output: Mutex<VecDeque<(Stream, String)>>,
+    /// The recording's notes once the program ended (`Finished::notes`).
+    notes: Mutex<Vec<String>>,
     stop: AtomicBool,
 }
 
@@ -142,6 +144,12 @@ impl RecordSession {
         locked(&self.shared.model)
     }
 
+    /// What the ended recording adds to its counts: what the program kept
+    /// to the end, what could not be told (`Finished::notes`).
+    pub fn notes(&self) -> Vec<String> {
+        locked(&self.shared.notes).clone()
+    }
+
     /// The newest lines of the program's own output.
     pub fn output(&self) -> Vec<(Stream, String)> {
         locked(&self.shared.output).iter().cloned().collect()
@@ -198,12 +206,12 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
     for reader in readers.into_iter().flatten() {
         let _ = reader.join();
     }
-    let ended = match finished.status {
-        Some(status) => match std::os::unix::process::ExitStatusExt::signal(&status) {
-            Some(signal) => format!("crashed ({})", signal_label(signal)),
-            None => format!("exited with {}", status.code().unwrap_or(-1)),
-        },
-        None => "ended".to_owned(),
+    let signal = finished.status.and_then(|status| std::os::unix::process::ExitStatusExt::signal(&status));
+    *locked(&shared.notes) = finished.notes(signal.is_some());
+    let ended = match (finished.status, signal) {
+        (_, Some(signal)) => format!("crashed ({})", signal_label(signal)),
+        (Some(status), None) => format!("exited with {}", status.code().unwrap_or(-1)),
+        (None, None) => "ended".to_owned(),
     };
     *locked(&shared.state) = RecordState::Ended(ended);
 }

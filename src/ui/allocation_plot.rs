@@ -302,6 +302,8 @@ pub fn allocation_plot_ui(ui: &mut Ui, model: &Model, x_axis: XAxis, measures: &
             .include_x(if x_axis == XAxis::Sequence { 8.0 } else { 1.0 })
             .x_axis_label(x_axis.label())
             .y_axis_label(unit)
+            // 4000000 bytes reads as 4M: a projector's margin has room for no more.
+            .y_axis_formatter(|mark, _| format::axis_mark(mark.value))
             .allow_scroll(false)
             .label_formatter(move |hover| hover_text(hover, measure, x_axis, model.anomalies(), &lines.marked))
             .show(ui, |plot_ui| {

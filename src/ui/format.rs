@@ -24,6 +24,22 @@ pub fn bytes(value: u64) -> String {
     }
 }
 
+/// An axis mark, short enough for a plot's margin: `950`, `2.5k`, `4M`
+/// (decimal, as the marks fall on round decimal values).
+pub fn axis_mark(value: f64) -> String {
+    let magnitude = value.abs();
+    let (scaled, suffix) = match magnitude {
+        m if m >= 1e9 => (value / 1e9, "G"),
+        m if m >= 1e6 => (value / 1e6, "M"),
+        m if m >= 1e3 => (value / 1e3, "k"),
+        _ => (value, ""),
+    };
+    let digits = format!("{scaled:.2}");
+    let trimmed = if digits.contains('.') { digits.trim_end_matches('0').trim_end_matches('.') } else { &digits };
+    let trimmed = if trimmed == "-0" { "0" } else { trimmed };
+    format!("{trimmed}{suffix}")
+}
+
 /// `text` cut to at most `max_chars` characters by taking out its middle,
 /// so a long function name keeps both its start and its `(file:line)`.
 pub fn elide_middle(text: &str, max_chars: usize) -> std::borrow::Cow<'_, str> {
@@ -86,6 +102,12 @@ mod tests {
         assert_eq!(short_site("panic_at_boundary::main (panic_at_boundary.rs:40)", 20), "…::main (…ary.rs:40)");
         // Too little room for the line: the middle goes, as for any name.
         assert_eq!(short_site("a_long_function_name (file.c:1)", 12).chars().count(), 12);
+    }
+
+    #[test]
+    fn axis_marks_are_short_and_keep_their_fractions() {
+        let marks: Vec<String> = [0.0, 0.5, 950.0, 2500.0, 4e6, 1.25e6, 3e9, -2000.0, -0.0].map(axis_mark).into();
+        assert_eq!(marks, ["0", "0.5", "950", "2.5k", "4M", "1.25M", "3G", "-2k", "0"]);
     }
 
     #[test]

@@ -50,6 +50,9 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
         ui.weak("x axis:");
         plot_controls_ui(ui, x_axis, None);
     });
+    for note in session.notes() {
+        ui.weak(note);
+    }
     let output = session.output();
     let lists_height = ui.available_height() * (1.0 - OUTPUT_SHARE);
     ui.allocate_ui(egui::vec2(ui.available_width(), lists_height), |ui| {
