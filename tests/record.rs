@@ -30,14 +30,21 @@ fn compile_c(name: &str, text: &str, extra: &[&str]) -> PathBuf {
     program
 }
 
+/// Compiles Rust text optimised, with debug information.
 fn compile_rust(name: &str, text: &str) -> PathBuf {
+    compile_rust_with(name, text, &["-g", "-O"])
+}
+
+/// Compiles Rust text with rustc's `flags`.
+fn compile_rust_with(name: &str, text: &str, flags: &[&str]) -> PathBuf {
     let dir = scratch();
     let source = dir.join(format!("{name}.rs"));
     let program = dir.join(name);
     std::fs::write(&source, text).expect("the source is written");
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let status = Command::new(rustc)
-        .args(["-g", "-O", "--edition", "2021", "-o"])
+        .args(flags)
+        .args(["--edition", "2021", "-o"])
         .arg(&program)
         .arg(&source)
         .status()
@@ -1448,11 +1455,8 @@ fn a_guarded_read_that_faults_is_given_up_and_the_program_goes_on() {
 /// calling `free` on Rust blocks, 250 foreign frees in this program.
 #[test]
 fn a_release_build_without_debug_information_frees_on_its_own_heap_and_runs_guarded() {
-    let dir = scratch();
-    let source = dir.join("release_map.rs");
-    let program = dir.join("release_map");
-    std::fs::write(
-        &source,
+    let program = compile_rust_with(
+        "release_map",
         "use std::collections::HashMap;\n\
          fn main() {\n\
              let mut m: HashMap<String, String> = HashMap::new();\n\
@@ -1460,16 +1464,8 @@ fn a_release_build_without_debug_information_frees_on_its_own_heap_and_runs_guar
              let v: Vec<Box<[u8]>> = (0..50).map(|i| vec![0u8; i + 1].into_boxed_slice()).collect();\n\
              println!(\"{} {}\", m.len(), v.len());\n\
          }\n",
-    )
-    .expect("the source is written");
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let status = Command::new(rustc)
-        .args(["-O", "-C", "debuginfo=0", "--edition", "2021", "-o"])
-        .arg(&program)
-        .arg(&source)
-        .status()
-        .expect("rustc runs");
-    assert!(status.success(), "it compiles");
+        &["-O", "-C", "debuginfo=0"],
+    );
     let output = record(&["--json"], &program, &[]);
     let recorded = report(&output);
     assert_eq!(kinds(&recorded), Vec::<String>::new(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -1479,4 +1475,33 @@ fn a_release_build_without_debug_information_frees_on_its_own_heap_and_runs_guar
     let output = record(&["--json", "--guard"], &program, &[]);
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(kinds(&report(&output)), Vec::<String>::new());
+}
+
+/// Under LTO the Rust allocator is inlined into the standard library's own
+/// code, whose prebuilt copy keeps too little debug information to say so:
+/// `Backtrace::capture` drops the `String` of `RUST_LIB_BACKTRACE` with a
+/// direct call to `free`, which read as C's free of a Rust block. The
+/// program's own code, with its full debug information, still names the
+/// allocator, and a Rust block it hands to `libc::free` is still foreign.
+#[test]
+fn the_standard_librarys_code_under_lto_frees_on_its_own_heap() {
+    let program = compile_rust_with(
+        "lto_backtrace",
+        "unsafe extern \"C\" { fn free(ptr: *mut u8); }\n\
+         fn main() {\n\
+             let trace = std::backtrace::Backtrace::capture();\n\
+             let here = std::fs::canonicalize(\".\").unwrap();\n\
+             let words: Vec<String> = (0..100).map(|i| i.to_string()).collect();\n\
+             println!(\"{:?} {} {}\", trace.status(), here.display(), words.len());\n\
+             if std::env::args().count() > 1 {\n\
+                 let block = std::hint::black_box(Box::into_raw(Box::new([7u8; 24]))) as *mut u8;\n\
+                 unsafe { free(block) };\n\
+             }\n\
+         }\n",
+        &["-O", "-g", "-C", "lto=fat"],
+    );
+    let output = record(&["--json"], &program, &[]);
+    assert_eq!(kinds(&report(&output)), Vec::<String>::new(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = record(&["--json"], &program, &["foreign"]);
+    assert_eq!(kinds(&report(&output)), ["foreign_free"], "{}", String::from_utf8_lossy(&output.stderr));
 }

@@ -2,6 +2,7 @@
 //! recorded, live into a model, and reports like `run`: both heaps, the
 //! anomalies, and the leaks left at exit.
 
+use std::fmt::Write as _;
 use std::os::unix::process::ExitStatusExt as _;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -140,7 +141,10 @@ fn failure(program: &str, message: String) -> AnomalyReport {
 
 /// What the text report adds for a recording: `Finished::notes`, a line each.
 fn footnotes(finished: &Finished, crashed: bool) -> String {
-    finished.notes(crashed).iter().map(|note| format!("  {note}\n")).collect()
+    finished.notes(crashed).iter().fold(String::new(), |mut text, note| {
+        let _ = writeln!(text, "  {note}");
+        text
+    })
 }
 
 /// `ffiscope open run.fsrec`: a recording's report, read back. A file cut

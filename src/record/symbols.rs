@@ -84,6 +84,14 @@ fn is_rust_mangled(symbol: &str) -> bool {
         || (symbol.starts_with("_ZN") && symbol.strip_suffix('E').is_some_and(|b| legacy_hash(b.as_bytes())))
 }
 
+/// Whether a source file is the Rust standard library's, as its prebuilt
+/// copy names them: `/rustc/<commit>/library/std/src/backtrace.rs`.
+fn is_rust_library_file(path: &str) -> bool {
+    path.strip_prefix("/rustc/")
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(_, rest)| rest.starts_with("library/"))
+}
+
 fn is_c(language: gimli::DwLang) -> bool {
     [gimli::DW_LANG_C, gimli::DW_LANG_C89, gimli::DW_LANG_C99, gimli::DW_LANG_C11, gimli::DW_LANG_C17]
         .contains(&language)
@@ -314,6 +322,9 @@ impl Symbolizer {
         let mut symbol_only = false;
         // Rust's mangling says the code is Rust's where no debug information does.
         let mut rust_mangled = false;
+        // The Rust standard library's own code, as its prebuilt copy names
+        // its files (`/rustc/<commit>/library/std/src/…`).
+        let mut rust_library = false;
         if let Some(loader) = loader.as_ref() {
             if let Ok(mut frames) = loader.find_frames(call) {
                 while let Ok(Some(frame)) = frames.next() {
@@ -325,6 +336,7 @@ impl Symbolizer {
                         && let (Some(file), Some(line)) = (location.file, location.line)
                     {
                         place = Some((file.rsplit('/').next().unwrap_or(file).to_owned(), line));
+                        rust_library = is_rust_library_file(file);
                     }
                     if let Some(name) = name {
                         functions.push((name, language));
@@ -361,6 +373,12 @@ impl Symbolizer {
                 // allocator inlined into it (LTO, or `call *%rbp` holding
                 // `__rust_dealloc`) or `libc::free`. Nothing says which.
                 Reached::Directly if rust_mangled => Heap::Uncertain,
+                // The standard library's code, whose prebuilt copy keeps too
+                // little debug information to name the allocator inlined into
+                // it under LTO (`lto = true`): a `String` dropped inside it is
+                // a direct call to `free`, as is its own `libc::free` of what
+                // `realpath` made. Nothing says which.
+                Reached::Directly if rust_library => Heap::Uncertain,
                 Reached::Directly => Heap::C,
                 Reached::ByTailCallFrom(heap) => heap,
             }
@@ -451,7 +469,16 @@ fn strip_hash(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::is_rust_mangled;
+    use super::{is_rust_library_file, is_rust_mangled};
+
+    #[test]
+    fn the_standard_librarys_files_are_told_by_their_prebuilt_path() {
+        assert!(is_rust_library_file("/rustc/59807616e1fa2540724bfbac14d7976d7e4a3860/library/std/src/backtrace.rs"));
+        assert!(is_rust_library_file("/rustc/1.95.0/library/alloc/src/vec/mod.rs"));
+        assert!(!is_rust_library_file("/home/me/src/library/main.rs"));
+        assert!(!is_rust_library_file("/rustc/library.rs"));
+        assert!(!is_rust_library_file("src/main.rs"));
+    }
 
     #[test]
     fn rust_s_manglings_are_told_from_c_and_c_plus_plus_names() {
