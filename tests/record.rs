@@ -1505,3 +1505,52 @@ fn the_standard_librarys_code_under_lto_frees_on_its_own_heap() {
     let output = record(&["--json"], &program, &["foreign"]);
     assert_eq!(kinds(&report(&output)), ["foreign_free"], "{}", String::from_utf8_lossy(&output.stderr));
 }
+
+/// A C++ program's blocks come through `operator new` in libstdc++, which
+/// has no debug information: with stacks, a block is named by the
+/// program's own frame above it and its leak says how to give it back, as
+/// a Rust block is named above Rust's allocator.
+const CXX_LEAK: &str = r"#include <map>
+#include <string>
+#include <vector>
+static std::vector<int> *kept;
+static int *make_numbers() { return new int[10]; }
+int main() {
+    std::map<std::string, std::vector<int>> numbers;
+    for (int i = 0; i < 100; i++) numbers[std::to_string(i)].push_back(i);
+    kept = new std::vector<int>(100);
+    int *lost = make_numbers();
+    lost[0] = 1;
+    return numbers.size() == 100 ? 0 : 1;
+}
+";
+
+#[test]
+fn a_c_plus_plus_leak_is_named_by_the_programs_own_frame_above_operator_new() {
+    let dir = scratch();
+    let source = dir.join("cxx_leak.cc");
+    let program = dir.join("cxx_leak");
+    std::fs::write(&source, CXX_LEAK).expect("the source is written");
+    let compiled = Command::new("c++").args(["-g", "-O0", "-o"]).arg(&program).arg(&source).status();
+    if !compiled.is_ok_and(|status| status.success()) {
+        // CI installs g++ and sets this; a machine with only a C compiler skips.
+        assert!(std::env::var_os("FFISCOPE_REQUIRE_COMPILERS").is_none(), "c++ is required");
+        eprintln!("skipped: no C++ compiler");
+        return;
+    }
+    let stacked = report(&record(&["--json", "--stack", "8"], &program, &[]));
+    let leaks: Vec<(&str, u64)> = stacked["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "leak")
+        .map(|a| (a["site"].as_str().unwrap(), a["bytes"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(leaks, [("make_numbers (cxx_leak.cc:5)", 40)], "{stacked}");
+    let message = stacked["anomalies"][0]["message"].as_str().unwrap();
+    assert!(message.contains("must release it with `delete`, or `delete[]` if it was made by `new[]`"), "{message}");
+    // Without stacks, the call's own site: operator new, by its C++ name.
+    let plain = report(&record(&["--json"], &program, &[]));
+    let site = plain["anomalies"][0]["site"].as_str().unwrap();
+    assert!(site.starts_with("near operator new(unsigned long) (libstdc++"), "{plain}");
+}

@@ -11,7 +11,7 @@ use std::rc::Rc;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::suppressions::Suppressions;
-use super::symbols::{Heap, Symbol, Symbolizer, is_rust_runtime_frame};
+use super::symbols::{Heap, Symbol, Symbolizer, is_cxx_runtime_frame, is_rust_runtime_frame};
 use super::trace::TraceWriter;
 use crate::ffi::record_channel::{CRASH_STACK_OVERFLOW, Channel, STACK_TAG, SiteAddresses, StackTable};
 use crate::ffi::{Domain, Event, EventKind, Site, sys};
@@ -441,7 +441,8 @@ impl Interpreter {
         for &frame in &frames {
             let in_runtime = self.symbols.symbol(frame).in_c_runtime;
             for function in self.symbols.inlined(frame) {
-                if own_frame.is_none() && !in_runtime && !is_rust_runtime_frame(function.name()) {
+                let runtime = is_rust_runtime_frame(function.name()) || is_cxx_runtime_frame(function.name());
+                if own_frame.is_none() && !in_runtime && !runtime {
                     own_frame = Some(stack.len());
                 }
                 stack.push(function);
@@ -479,6 +480,9 @@ const RELEASERS: &[(&str, &str)] = &[
     ("getline", "`free`"),
     ("getdelim", "`free`"),
     ("realpath", "`free`"),
+    // libstdc++'s `operator new[]` ends in a jump to `operator new`, which
+    // leaves no frame of its own: an array's stack may show either.
+    ("operator new", "`delete`, or `delete[]` if it was made by `new[]`"),
 ];
 
 /// How a block made by the function named so is given back, if it is one
@@ -488,7 +492,7 @@ fn releaser_of(name: &str) -> Option<&'static str> {
     RELEASERS
         .iter()
         .find(|(maker, _)| {
-            name.strip_prefix(maker).is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', ':', '<']))
+            name.strip_prefix(maker).is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', ':', '<', '(']))
         })
         .map(|&(_, releaser)| releaser)
 }
@@ -530,13 +534,12 @@ fn is_startup_or_runtime(name: &str) -> bool {
     const RUNTIME: [&str; 3] = ["libc.so", "ld-linux", "libgcc_s"];
     let module = name.rsplit_once('(').map_or(name, |(_, module)| module);
     is_rust_runtime_frame(name)
+        || is_cxx_runtime_frame(name)
         || RUNTIME.iter().any(|runtime| name.starts_with(runtime) || module.starts_with(runtime))
         || name.starts_with("near main (")
         || name.starts_with("near _start (")
 }
 
-/// A Rust block freed by a direct call to C's free, or a C block freed on
-/// the Rust allocator's path.
 /// A raw event as the model's `Event`, named by its sites' briefs.
 fn whole_event(raw: &sys::fs_id_event, site: Brief, allocated: Option<Brief>) -> Event {
     Event::recorded(raw, Some(site.site), allocated.map(|a| a.site))

@@ -352,7 +352,7 @@ impl Symbolizer {
                 // another function, so it is named as "near" it.
                 symbol_only = true;
                 rust_mangled = is_rust_mangled(name);
-                functions.push((format!("{:#}", rustc_demangle::demangle(name)), None));
+                functions.push((demangled(name, rust_mangled), None));
             }
         }
         // The heap is the allocator's API, whoever called it: the Rust global
@@ -436,6 +436,28 @@ impl Symbolizer {
     }
 }
 
+/// A symbol's name as its source spells it: Rust's without its hashes,
+/// C++'s (`_Znam` is `operator new[](unsigned long)`), a C name as it is.
+fn demangled(symbol: &str, rust_mangled: bool) -> String {
+    if !rust_mangled
+        && symbol.starts_with("_Z")
+        && let Some(name) = addr2line::demangle(symbol, gimli::DW_LANG_C_plus_plus)
+    {
+        return name;
+    }
+    format!("{:#}", rustc_demangle::demangle(symbol))
+}
+
+/// Whether a frame named so is the C++ runtime's allocation on the
+/// program's behalf (`operator new`, the standard containers' allocators,
+/// `std::string`'s growth in libstdc++): a stack is named for the first
+/// frame of the program's own code above these, as for Rust's.
+pub fn is_cxx_runtime_frame(name: &str) -> bool {
+    const RUNTIME: &[&str] = &["operator new", "operator delete", "std::", "__gnu_cxx::", "__cxa_"];
+    let name = name.strip_prefix("near ").unwrap_or(name);
+    RUNTIME.iter().any(|prefix| name.starts_with(prefix))
+}
+
 /// Whether a frame named so belongs to the Rust runtime (the standard
 /// library, its allocator and panic machinery, drop glue): a stack is
 /// named for the first frame of the program's own code above these.
@@ -469,7 +491,21 @@ fn strip_hash(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_rust_library_file, is_rust_mangled};
+    use super::{demangled, is_cxx_runtime_frame, is_rust_library_file, is_rust_mangled};
+
+    #[test]
+    fn c_plus_plus_symbols_are_demangled_and_its_allocation_runtime_told() {
+        assert_eq!(demangled("_Znam", false), "operator new[](unsigned long)");
+        assert_eq!(demangled("_ZdlPvm", false), "operator delete(void*, unsigned long)");
+        assert_eq!(demangled("malloc", false), "malloc");
+        assert_eq!(demangled("_ZN3std2rt10lang_start17h0123456789abcdefE", true), "std::rt::lang_start");
+        assert!(is_cxx_runtime_frame("near operator new[](unsigned long) (libstdc++.so.6+0xa95bb)"));
+        assert!(is_cxx_runtime_frame(
+            "std::__new_allocator<int>::allocate(unsigned long, void const*) (new_allocator.h:137)"
+        ));
+        assert!(!is_cxx_runtime_frame("make_numbers() (leaky.cc:5)"));
+        assert!(!is_cxx_runtime_frame("standard_names (lab.c:3)"));
+    }
 
     #[test]
     fn the_standard_librarys_files_are_told_by_their_prebuilt_path() {
