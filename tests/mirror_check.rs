@@ -527,7 +527,8 @@ const BINDGEN_HEADER: &str = "#include <stdint.h>\n\
     };\n";
 
 /// The header's mirror as bindgen writes it: its helper types as it emits
-/// them, `type_` for `type`, and a type of its own for each anonymous member.
+/// them, `type_` for `type`, and a type of its own for each anonymous member
+/// (one with the member older bindgen gave a union to align it).
 const BINDGEN_MIRROR: &str = r"
 #[repr(C)]
 #[derive(Copy, Clone, Debug, Default, Eq, Hash, Ord, PartialEq, PartialOrd)]
@@ -589,7 +590,12 @@ pub struct sqe {
     pub __bindgen_anon_3: sqe__bindgen_ty_3,
 }
 #[repr(C)]
-pub union sqe__bindgen_ty_1 { pub off: u64, pub addr2: u64, pub __bindgen_anon_1: sqe__bindgen_ty_1__bindgen_ty_1 }
+pub union sqe__bindgen_ty_1 {
+    pub off: u64,
+    pub addr2: u64,
+    pub __bindgen_anon_1: sqe__bindgen_ty_1__bindgen_ty_1,
+    _bindgen_union_align: u64,
+}
 #[repr(C)]
 #[derive(Copy, Clone)]
 pub struct sqe__bindgen_ty_1__bindgen_ty_1 { pub cmd_op: u32, pub __pad1: u32 }

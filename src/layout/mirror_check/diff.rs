@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::types::TypeClass;
 use crate::layout::lab::Target;
 use crate::layout::lab::bindings::is_rust_keyword;
-use crate::layout::{Field, Layout};
+use crate::layout::{Field, Kind, Layout};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -256,6 +256,11 @@ fn is_padding_name(name: &str) -> bool {
     bare.starts_with("pad") || ["_pad", "unused", "reserved"].iter().any(|part| bare.contains(part))
 }
 
+/// The member bindgen before 0.54 gave a union to force its alignment
+/// (`_bindgen_union_align: [u32; 4]`): within the union's bytes it is no
+/// extra field, as the union's own size and alignment are compared anyway.
+const BINDGEN_UNION_ALIGN: &str = "_bindgen_union_align";
+
 /// A C member and a Rust field that both say they are padding.
 fn is_padding_pair(c: &Field, rust: &Field) -> bool {
     is_padding_name(&c.name) && is_padding_name(&rust.name)
@@ -378,6 +383,9 @@ fn leftover_differences(c: Side<'_>, c_left: &[Indexed<'_>], rust_left: &[Indexe
     for (_, rf) in rust_left.iter().filter(|(_, rf)| rf.size > 0) {
         let (start, end) = span(rf);
         if merged.iter().any(|&(from, to)| start >= from && end <= to) {
+            continue;
+        }
+        if c.layout.kind == Kind::Union && rf.name == BINDGEN_UNION_ALIGN && end <= c.layout.size {
             continue;
         }
         // Padding the mirror writes out (bindgen's `__bindgen_padding_0`) where C has padding.
