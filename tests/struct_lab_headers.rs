@@ -108,6 +108,31 @@ fn a_cross_target_without_the_library_s_own_configuration_says_why() {
     }
 }
 
+/// A library that keeps its headers in a folder of its own (SDL's, as
+/// `sdl2-config --cflags` says) is named with the folder to add.
+#[test]
+fn a_header_in_a_librarys_own_folder_says_which_folder_to_add() {
+    let Some(_) = find_compiler(Target::X86_64Linux) else { return };
+    if !std::path::Path::new("/usr/include/SDL2/SDL.h").exists() {
+        assert!(!required(), "SDL2/SDL.h must be installed");
+        return;
+    }
+    let header = written("uses-bare-sdl.h", "#include <SDL.h>\n");
+    let report = analyze_header(&header, &[Target::X86_64Linux], &HeaderOptions::default(), &[], false);
+    let error = report.errors.first().expect("SDL.h is not found without its folder");
+    assert!(
+        error.message.ends_with(
+            "SDL.h: No such file or directory (it is in /usr/include/SDL2: add that folder to \
+             the include folders, `-I /usr/include/SDL2`)"
+        ),
+        "{}",
+        error.message
+    );
+    let options = HeaderOptions { includes: vec!["/usr/include/SDL2".into()], ..HeaderOptions::default() };
+    let report = analyze_header(&header, &[Target::X86_64Linux], &options, &[], false);
+    assert_eq!(report.errors.len(), 0, "{:?}", report.errors);
+}
+
 #[test]
 fn a_type_says_which_header_declared_it() {
     let Some(_) = find_compiler(Target::X86_64Linux) else { return };

@@ -103,6 +103,16 @@ pub fn preprocess(target: Target, input: HeaderInput<'_>, options: &HeaderOption
         }
         Err(first_error) => first_error,
     };
+    // A library that keeps its headers in a folder of its own, as
+    // `pkg-config --cflags` would say (freetype's `ft2build.h`, SDL's
+    // `SDL.h`): that folder is what is missing, on every target.
+    if let Some(folder) = missing_file(&failed).and_then(library_folder_holding) {
+        return Err(format!(
+            "{} could not preprocess it: {failed} (it is in {1}: add that folder to the include folders, `-I {1}`)",
+            compiler.version,
+            folder.display()
+        ));
+    }
     // A cross compiler that misses a header the host keeps in its multiarch
     // folder tries once more with that folder last, and says so.
     let host_folder = host_multiarch_folder().filter(|_| !host_headers && Some(target) != Target::host());
@@ -131,6 +141,8 @@ pub fn preprocess(target: Target, input: HeaderInput<'_>, options: &HeaderOption
         ));
     }
     let hint = match (target, missing_file(&failed)) {
+        // A library that keeps its headers in a folder of its own, as
+        // `pkg-config --cflags` would say: freetype's `ft2build.h`, SDL's `SDL.h`.
         (Target::X86_64Windows, Some(missing)) => match host_multiarch_folder() {
             // Named by the input itself, not by a C library header on the way.
             Some(folder) if failed.starts_with(&input.marker_name()) && folder.join(missing).exists() => format!(
@@ -152,6 +164,25 @@ fn missing_file(error: &str) -> Option<&str> {
     }
     let before = error.strip_suffix(": No such file or directory")?;
     before.rsplit_once(": ").map(|(_, name)| name)
+}
+
+/// A folder directly inside /usr/include that holds the header `missing`
+/// (a name as `#include` wrote it), where a library keeps its headers
+/// apart. Only so many folders are looked in, and the multiarch ones,
+/// which hold a target's own configuration, are not named.
+fn library_folder_holding(missing: &str) -> Option<PathBuf> {
+    const FOLDERS_LOOKED_IN: usize = 4096;
+    if missing.split('/').any(|part| part == ".." || part.is_empty()) {
+        return None;
+    }
+    let mut folders: Vec<PathBuf> = std::fs::read_dir("/usr/include")
+        .ok()?
+        .take(FOLDERS_LOOKED_IN)
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.is_dir() && !path.file_name().is_some_and(|n| n.to_string_lossy().contains("-linux-")))
+        .collect();
+    folders.sort();
+    folders.into_iter().find(|folder| folder.join(missing).is_file())
 }
 
 /// The host's multiarch include folder, e.g. `/usr/include/x86_64-linux-gnu`.
