@@ -1507,18 +1507,21 @@ fn the_standard_librarys_code_under_lto_frees_on_its_own_heap() {
 }
 
 /// A C++ program's blocks come through `operator new` in libstdc++, which
-/// has no debug information: with stacks, a block is named by the
-/// program's own frame above it and its leak says how to give it back, as
-/// a Rust block is named above Rust's allocator.
+/// has no debug information, and its containers' code is the standard
+/// library's templates inlined into the program: with stacks, a block is
+/// named by the program's own frame above all of these (and above the
+/// recorder's own `pthread_create`), and its leak says how to give it
+/// back, as a Rust block is named above Rust's allocator.
 const CXX_LEAK: &str = r"#include <map>
 #include <string>
+#include <thread>
 #include <vector>
 static std::vector<int> *kept;
 static int *make_numbers() { return new int[10]; }
 int main() {
     std::map<std::string, std::vector<int>> numbers;
     for (int i = 0; i < 100; i++) numbers[std::to_string(i)].push_back(i);
-    kept = new std::vector<int>(100);
+    std::thread([] { kept = new std::vector<int>(100); }).join();
     int *lost = make_numbers();
     lost[0] = 1;
     return numbers.size() == 100 ? 0 : 1;
@@ -1526,19 +1529,33 @@ int main() {
 ";
 
 #[test]
-fn a_c_plus_plus_leak_is_named_by_the_programs_own_frame_above_operator_new() {
+fn a_c_plus_plus_block_is_named_by_the_programs_own_frame_above_the_runtime() {
     let dir = scratch();
     let source = dir.join("cxx_leak.cc");
     let program = dir.join("cxx_leak");
     std::fs::write(&source, CXX_LEAK).expect("the source is written");
-    let compiled = Command::new("c++").args(["-g", "-O0", "-o"]).arg(&program).arg(&source).status();
+    let compiled = Command::new("c++").args(["-g", "-O0", "-pthread", "-o"]).arg(&program).arg(&source).status();
     if !compiled.is_ok_and(|status| status.success()) {
         // CI installs g++ and sets this; a machine with only a C compiler skips.
         assert!(std::env::var_os("FFISCOPE_REQUIRE_COMPILERS").is_none(), "c++ is required");
         eprintln!("skipped: no C++ compiler");
         return;
     }
-    let stacked = report(&record(&["--json", "--stack", "8"], &program, &[]));
+    let allocation_sites = |frames: &str| {
+        let file = dir.join(format!("cxx_leak_{frames}.fsrec"));
+        let output = record(&["--json", "--stack", frames, "--out", file.to_str().unwrap()], &program, &[]);
+        let text = std::fs::read_to_string(&file).expect("the recording");
+        let mut sites: Vec<String> = text
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter(|line| line["type"] == "event" && line["event"]["kind"] == 0)
+            .map(|line| line["event"]["site"].as_str().unwrap_or("").to_owned())
+            .collect();
+        sites.sort();
+        sites.dedup();
+        (report(&output), sites)
+    };
+    let (stacked, sites) = allocation_sites("16");
     let leaks: Vec<(&str, u64)> = stacked["anomalies"]
         .as_array()
         .unwrap()
@@ -1546,9 +1563,20 @@ fn a_c_plus_plus_leak_is_named_by_the_programs_own_frame_above_operator_new() {
         .filter(|a| a["kind"] == "leak")
         .map(|a| (a["site"].as_str().unwrap(), a["bytes"].as_u64().unwrap()))
         .collect();
-    assert_eq!(leaks, [("make_numbers (cxx_leak.cc:5)", 40)], "{stacked}");
+    assert_eq!(leaks, [("make_numbers (cxx_leak.cc:6)", 40)], "{stacked}");
     let message = stacked["anomalies"][0]["message"].as_str().unwrap();
     assert!(message.contains("must release it with `delete`, or `delete[]` if it was made by `new[]`"), "{message}");
+    // Every allocation, the map's nodes, the vectors' arrays, the thread's
+    // state and its thread-local storage, by a line of the program's own.
+    assert!(sites.iter().all(|site| site.contains("(cxx_leak.cc:")), "{sites:#?}");
+    for line in ["main (cxx_leak.cc:9)", "main (cxx_leak.cc:10)", "make_numbers (cxx_leak.cc:6)"] {
+        assert!(sites.iter().any(|site| site == line), "{line}: {sites:#?}");
+    }
+    // A stack that ends before the program's code (the map's node is eight
+    // frames deep at -O0) is named by the library frame nearest it.
+    let (_, sites) = allocation_sites("8");
+    assert!(sites.iter().any(|site| site.starts_with("std::map<") && site.contains("::operator[]")), "{sites:#?}");
+    assert!(!sites.iter().any(|site| site.contains("operator new")), "{sites:#?}");
     // Without stacks, the call's own site: operator new, by its C++ name.
     let plain = report(&record(&["--json"], &program, &[]));
     let site = plain["anomalies"][0]["site"].as_str().unwrap();

@@ -438,17 +438,27 @@ impl Interpreter {
         let first = self.symbols.symbol(frames[0]);
         let mut stack: Vec<Site> = Vec::new();
         let mut own_frame = None;
+        // Outside the C library: the Rust or C++ library code nearest the
+        // program, which names the block when the stack ends before the
+        // program's own code does (`std::map`'s allocation at -O0 is eight
+        // frames deep).
+        let mut outermost_library_frame = None;
         for &frame in &frames {
             let in_runtime = self.symbols.symbol(frame).in_c_runtime;
             for function in self.symbols.inlined(frame) {
-                let runtime = is_rust_runtime_frame(function.name()) || is_cxx_runtime_frame(function.name());
+                let runtime = is_rust_runtime_frame(function.name())
+                    || is_cxx_runtime_frame(function.name())
+                    || self.symbols.is_library_frame(function);
                 if own_frame.is_none() && !in_runtime && !runtime {
                     own_frame = Some(stack.len());
+                }
+                if own_frame.is_none() && !in_runtime {
+                    outermost_library_frame = Some(stack.len());
                 }
                 stack.push(function);
             }
         }
-        let own_frame = own_frame.unwrap_or(0);
+        let own_frame = own_frame.or(outermost_library_frame).unwrap_or(0);
         let site = stack.get(own_frame).copied().unwrap_or(first.site);
         let releaser = releaser_in(&stack[..own_frame]);
         if let Some(releaser) = releaser {

@@ -4,7 +4,7 @@
 //! Each address is resolved once.
 
 use addr2line::Loader;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::ffi::Site;
 use crate::ffi::record_channel::LoadedModule;
@@ -92,13 +92,22 @@ fn is_rust_library_file(path: &str) -> bool {
         .is_some_and(|(_, rest)| rest.starts_with("library/"))
 }
 
+/// Whether a source file is a C++ standard library's header, whose
+/// templates are compiled into the program: libstdc++'s
+/// (`/usr/include/c++/12/bits/vector.tcc`) or libc++'s (`…/c++/v1/vector`).
+fn is_cxx_library_file(path: &str) -> bool {
+    path.contains("/include/c++/") || path.contains("/c++/v1/")
+}
+
 fn is_c(language: gimli::DwLang) -> bool {
     [gimli::DW_LANG_C, gimli::DW_LANG_C89, gimli::DW_LANG_C99, gimli::DW_LANG_C11, gimli::DW_LANG_C17]
         .contains(&language)
 }
 
-/// Module file names of the C runtime.
-const C_RUNTIME: &[&str] = &["libc.so", "ld-linux", "libc-", "libpthread", "libdl", "libgcc_s"];
+/// Module file names of the C runtime, and the recorder's own library,
+/// whose wrappers (`pthread_create`) stand between the program and the C
+/// library: neither is ever the program's own frame.
+const C_RUNTIME: &[&str] = &["libc.so", "ld-linux", "libc-", "libpthread", "libdl", "libgcc_s", "libffiscope_record"];
 
 /// A module file's code, to read the call instruction before a return address.
 struct ModuleCode {
@@ -238,6 +247,10 @@ pub struct Symbolizer {
     code: FxHashMap<String, Option<ModuleCode>>,
     resolved: FxHashMap<u64, Symbol>,
     chains: FxHashMap<u64, Vec<Site>>,
+    /// Frames of the Rust or C++ standard library's code, inlined into the
+    /// program's own (`_M_realloc_insert<…> (vector.tcc:453)`): known by
+    /// their files, as an inlined frame's name carries no namespace.
+    library_frames: FxHashSet<Site>,
 }
 
 impl std::fmt::Debug for Symbolizer {
@@ -282,10 +295,14 @@ impl Symbolizer {
                 let Some(name) = frame.function.as_ref().and_then(|f| f.demangle().ok()) else { continue };
                 let name = strip_hash(&name);
                 let place = frame.location.as_ref().and_then(|l| Some((l.file?, l.line?)));
-                chain.push(Site::intern(&match place {
+                let site = Site::intern(&match place {
                     Some((file, line)) => format!("{name} ({}:{line})", file.rsplit('/').next().unwrap_or(file)),
                     None => name,
-                }));
+                });
+                if place.is_some_and(|(file, _)| is_rust_library_file(file) || is_cxx_library_file(file)) {
+                    self.library_frames.insert(site);
+                }
+                chain.push(site);
             }
         }
         if chain.is_empty() {
@@ -293,6 +310,12 @@ impl Symbolizer {
         }
         self.chains.insert(address, chain.clone());
         chain
+    }
+
+    /// Whether a frame `inlined` named is the Rust or C++ standard
+    /// library's code: never the program's own frame.
+    pub fn is_library_frame(&self, frame: Site) -> bool {
+        self.library_frames.contains(&frame)
     }
 
     /// The site and heap of a return address, resolved once. (The
@@ -491,7 +514,7 @@ fn strip_hash(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{demangled, is_cxx_runtime_frame, is_rust_library_file, is_rust_mangled};
+    use super::{demangled, is_cxx_library_file, is_cxx_runtime_frame, is_rust_library_file, is_rust_mangled};
 
     #[test]
     fn c_plus_plus_symbols_are_demangled_and_its_allocation_runtime_told() {
@@ -514,6 +537,9 @@ mod tests {
         assert!(!is_rust_library_file("/home/me/src/library/main.rs"));
         assert!(!is_rust_library_file("/rustc/library.rs"));
         assert!(!is_rust_library_file("src/main.rs"));
+        assert!(is_cxx_library_file("/usr/include/c++/12/bits/vector.tcc"));
+        assert!(is_cxx_library_file("/usr/lib/llvm-14/bin/../include/c++/v1/vector"));
+        assert!(!is_cxx_library_file("/home/me/c++/main.cc"));
     }
 
     #[test]
