@@ -34,7 +34,9 @@
  * the program go on. With --stack N (FFISCOPE_RECORD_STACK), every allocation's
  * site is its call stack (stacks.c); a fault, a crash and a child that
  * died always carry theirs. At exit, the blocks still live are told
- * reachable or lost (reach.c).
+ * reachable or lost (reach.c), reading among the roots the memory the
+ * program mapped for itself: its mmap, munmap and mremap pass through here
+ * to the kernel, and its anonymous mappings are kept (mappings.c).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
