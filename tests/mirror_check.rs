@@ -692,6 +692,35 @@ fn a_mistake_inside_an_anonymous_member_is_said_where_it_is() {
     }
 }
 
+/// A crate that names its structs apart from C and gives them C's names by
+/// aliases (`pub type FcMatrix = struct__FcMatrix;`, as
+/// yeslogic-fontconfig-sys does) is paired through the alias, and its `_type`
+/// is C's `type`, as `type_` is.
+#[test]
+fn a_struct_pairs_through_an_alias_of_it_and_underscore_type_is_type() {
+    let Some((report, declarations)) = read_on_linux_targets(
+        "aliased.h",
+        "typedef struct _matrix { double xx, xy; } matrix;\n\
+         typedef struct _object_type { const char *object; int type; } object_type;\n",
+    ) else {
+        return;
+    };
+    let rust = read_rust(
+        "#[repr(C)] pub struct struct__matrix { pub xx: f64, pub xy: f64 }\n\
+         pub type matrix = struct__matrix;\n\
+         #[repr(C)] pub struct object_type_rec { pub object: *const i8, pub _type: i32 }\n\
+         pub type object_type = object_type_rec;\n\
+         #[repr(C)] pub struct unrelated { pub a: i32 }\n",
+    );
+    let checked = check_mirror(&report, &declarations, &rust, "lib.rs", false);
+    let paired: Vec<(&str, &str)> = checked.pairs.iter().map(|p| (p.rust.as_str(), p.c.as_str())).collect();
+    assert_eq!(paired, [("struct__matrix", "struct _matrix"), ("object_type_rec", "struct _object_type")]);
+    for pair in &checked.pairs {
+        assert_eq!(wrong_on(pair), [], "{}: {:#?}", pair.rust, pair.targets);
+    }
+    assert_eq!(checked.unpaired, ["unrelated"]);
+}
+
 /// A field written `r#type` is C's `type` too; its guards and rustc's probe
 /// name it as Rust must, and the bindgen mirror's guards build (generic
 /// helpers, union markers, an opaque type and the fields standing for

@@ -93,8 +93,9 @@ pub enum Command {
     /// Check a hand-written Rust `#[repr(C)]` mirror against the C header it
     /// mirrors, field by field, on every target: offsets, sizes, alignments,
     /// kinds of value and names. Each Rust struct or union pairs with the C
-    /// type of its name, or the one a `// mirrors: struct name` comment above
-    /// it names. Exits 1 if any pair differs.
+    /// type of its name (or of a `pub type` alias of it), or the one a
+    /// `// mirrors: struct name` comment above it names. Exits 1 if any pair
+    /// differs.
     Mirror {
         /// The C header.
         header: std::path::PathBuf,

@@ -50,7 +50,7 @@ pub fn mirror_editor_ui(ui: &mut Ui, session: &LabSession, commands: &mut Vec<Co
         .desired_width(f32::INFINITY)
         .hint_text("#[repr(C)] pub struct …\nPaste a Rust mirror of the C types to check it on every target.");
     let response = ui.add(editor).labelled_by(label.id).on_hover_text(
-        "Each #[repr(C)] struct or union pairs with the C type of its name, or the one a `// mirrors: struct name` comment above it names",
+        "Each #[repr(C)] struct or union pairs with the C type of its name (or of a `pub type` alias of it), or the one a `// mirrors: struct name` comment above it names",
     );
     if response.changed() {
         commands.push(LabCommand::EditMirror(text).into());

@@ -242,10 +242,12 @@ fn pair_fields<'a>(
 }
 
 /// Whether a Rust field's name is a C member's: as written, or with the `_`
-/// Rust needs after a keyword (`type_` for C's `type`, as bindgen and the
-/// libc crate write it; `r#type` is read as `type`).
+/// Rust needs beside a keyword (`type_` for C's `type`, as bindgen and the
+/// libc crate write it, or `_type`, as older crates do; `r#type` is read as
+/// `type`).
 pub fn same_name(rust: &str, c: &str) -> bool {
-    rust == c || rust.strip_suffix('_').is_some_and(|bare| bare == c && is_rust_keyword(c))
+    let escaped = |bare: Option<&str>| bare.is_some_and(|bare| bare == c && is_rust_keyword(c));
+    rust == c || escaped(rust.strip_suffix('_')) || escaped(rust.strip_prefix('_'))
 }
 
 /// Whether a field's name says it is padding or reserved bytes:

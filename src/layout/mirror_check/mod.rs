@@ -25,7 +25,7 @@ use crate::layout::lab::report::{LabReport, TypeReport};
 use crate::layout::lab::{ParseError, Target};
 use diff::{Difference, DifferenceKind, Side, compare};
 use rust_model::{CNames, RustLayout, rust_layouts_with};
-use rust_reader::{RustFile, RustItem};
+use rust_reader::{RustAlias, RustFile, RustItem};
 use types::{IntegerKind, TypeClass, c_class};
 
 /// How a pair stands on one target.
@@ -168,15 +168,27 @@ impl MirrorReport {
 
 /// The C type `item` mirrors: its `// mirrors:` name, or its own name as a
 /// record of its kind, a typedef, or a record of the other kind (the libc
-/// crate mirrors `union sigval` with a struct), whichever `names` has first.
-/// A typedef of a tagged record (`z_stream`) stands for the record
-/// (`struct z_stream_s`).
-fn c_name_for(item: &RustItem, names: &[&str], typedefs: &FxHashMap<&str, &str>) -> Option<String> {
+/// crate mirrors `union sigval` with a struct), whichever `names` has first;
+/// failing those, a name a Rust alias of it gives it (`pub type FcMatrix =
+/// struct__FcMatrix;`), as a typedef or a record. A typedef of a tagged
+/// record (`z_stream`) stands for the record (`struct z_stream_s`).
+fn c_name_for(
+    item: &RustItem,
+    names: &[&str],
+    typedefs: &FxHashMap<&str, &str>,
+    aliases: &[RustAlias],
+) -> Option<String> {
     let keyword = rust_model::c_keyword(item.kind);
     let other = if keyword == "union" { "struct" } else { "union" };
-    let candidates = match &item.mirrors {
-        Some(named) => vec![named.clone()],
-        None => vec![format!("{keyword} {}", item.name), item.name.clone(), format!("{other} {}", item.name)],
+    let candidates = if let Some(named) = &item.mirrors {
+        vec![named.clone()]
+    } else {
+        let aliased = aliases.iter().filter(|alias| alias.text.trim() == item.name).map(|alias| &alias.name);
+        [&item.name]
+            .into_iter()
+            .chain(aliased)
+            .flat_map(|name| [format!("{keyword} {name}"), name.clone(), format!("{other} {name}")])
+            .collect()
     };
     candidates.into_iter().find_map(|c| {
         let name = typedefs.get(c.as_str()).copied().unwrap_or(c.as_str());
@@ -236,8 +248,8 @@ pub fn check_mirror(
             continue; // one name, several cfg'd definitions: one pair
         }
         seen.push(&item.name);
-        let Some(c_name) = c_name_for(item, &c_names, &typedefs) else {
-            match c_name_for(item, &declared_only, &typedefs) {
+        let Some(c_name) = c_name_for(item, &c_names, &typedefs, &rust.aliases) else {
+            match c_name_for(item, &declared_only, &typedefs, &rust.aliases) {
                 Some(c) => {
                     let sized_on = rust_sides
                         .iter()
