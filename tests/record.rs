@@ -1582,3 +1582,28 @@ fn a_c_plus_plus_block_is_named_by_the_programs_own_frame_above_the_runtime() {
     let site = plain["anomalies"][0]["site"].as_str().unwrap();
     assert!(site.starts_with("near operator new(unsigned long) (libstdc++"), "{plain}");
 }
+
+/// A program's own allocation wrapper names every block it makes: a leak
+/// shows the stack of its own block, not of the wrapper's first.
+const WRAPPED: &str = r"#include <stdlib.h>
+void *kept;
+__attribute__((noinline)) static void *xmalloc(size_t n) { return malloc(n); }
+__attribute__((noinline)) static void keep(void) { kept = xmalloc(100); }
+__attribute__((noinline)) static void lose(void) { volatile void *lost = xmalloc(7); (void)lost; }
+int main(void) {
+    keep();
+    lose();
+    return 0;
+}
+";
+
+#[test]
+fn a_leak_shows_its_own_blocks_stack_when_its_site_is_shared() {
+    let program = compile_c("wrapped", WRAPPED, &["-O1"]);
+    let stacked = report(&record(&["--json", "--stack", "8"], &program, &[]));
+    let leaks: Vec<&Value> = stacked["anomalies"].as_array().unwrap().iter().filter(|a| a["kind"] == "leak").collect();
+    assert_eq!(leaks.len(), 1, "{stacked}");
+    assert_eq!(leaks[0]["site"], "xmalloc (wrapped.c:3)", "{stacked}");
+    let message = leaks[0]["message"].as_str().unwrap();
+    assert!(message.contains("lose (wrapped.c:5)") && !message.contains("keep (wrapped.c"), "{message}");
+}

@@ -43,6 +43,8 @@ struct Brief {
     site: Site,
     heap: Heap,
     in_c_runtime: bool,
+    /// The site is a stack (`--stack`): its blocks keep it (`block_stacks`).
+    stacked: bool,
 }
 
 /// The program's events, interpreted. A block's heap is its allocation
@@ -57,8 +59,13 @@ pub struct Interpreter {
     briefs: Vec<Option<Brief>>,
     /// Tagged sites (stacks) resolved so far.
     stacks: FxHashMap<u64, Resolved>,
-    /// A stack for each site named by one, to show with its leaks.
+    /// A stack for each site named by one: the first seen, shown with a
+    /// leak whose own block's stack is not known.
     stack_of_site: FxHashMap<Site, Vec<Site>>,
+    /// Each live block allocated from a stack, by address: the stack (its
+    /// tagged site) a leak of it shows, as one own frame (an allocation
+    /// wrapper in a program without symbols) may be called from anywhere.
+    block_stacks: FxHashMap<u64, u64>,
     /// How a site's blocks are released, where the library that made them says.
     releaser_of_site: FxHashMap<Site, &'static str>,
     /// Where every event and anomaly is also written, with `--out`.
@@ -125,6 +132,7 @@ impl Interpreter {
         self.image = image;
         self.stacks.clear();
         self.briefs.clear();
+        self.block_stacks.clear();
     }
 
     /// Blocks the program still held, reachable, at its exit.
@@ -153,7 +161,12 @@ impl Interpreter {
         leaks.append(&mut lost_with);
         leaks.retain(|leak| !runtime.contains(leak.site.as_str()) && !suppressions.suppresses(&leak.site));
         for leak in &mut leaks {
-            if let Some(stack) = self.stack_of_site.get(&Site::intern(&leak.site)) {
+            let own_stack = self.block_stacks.get(&leak.address).and_then(|tagged| self.stacks.get(tagged));
+            let stack = match own_stack.and_then(|resolved| Some((resolved.stack.as_ref()?, resolved.own_frame))) {
+                Some((stack, own_frame)) => Some(&stack[own_frame..]),
+                None => self.stack_of_site.get(&Site::intern(&leak.site)).map(Vec::as_slice),
+            };
+            if let Some(stack) = stack {
                 leak.message.push_str(&stack_text("allocated at", stack));
             }
         }
@@ -200,6 +213,9 @@ impl Interpreter {
                 if site.in_c_runtime {
                     self.runtime_sites.insert(site.site);
                 }
+                if site.stacked {
+                    self.keep_block_stack(raw.address, raw.site, sites);
+                }
                 if self.trace.is_some() {
                     self.write_trace(raw, domain, site, allocated);
                 }
@@ -211,12 +227,22 @@ impl Interpreter {
                 if crossed_heaps(owner, site.heap) {
                     self.foreign_free(raw, owner, site, allocated, model);
                 }
+                if allocated.is_some_and(|a| a.stacked) {
+                    self.block_stacks.remove(&raw.address);
+                }
                 if self.trace.is_some() {
                     self.write_trace(raw, domain, site, allocated);
                 }
                 model.free(block(domain));
             }
             _ => self.apply_other(raw, site, allocated, sites, stacks, model),
+        }
+    }
+
+    /// The stack a block was allocated from, kept while it lives.
+    fn keep_block_stack(&mut self, address: u64, site_id: u32, sites: &SiteAddresses) {
+        if let Some(tagged) = sites.get(site_id) {
+            self.block_stacks.insert(address, tagged);
         }
     }
 
@@ -261,6 +287,12 @@ impl Interpreter {
             // A realloc keeps the block's heap; the new block is named for the realloc's site.
             let owner = allocated.map_or(site.heap, |a| a.heap);
             event.domain = domain_of(owner);
+            if allocated.is_some_and(|a| a.stacked) {
+                self.block_stacks.remove(&raw.related_address);
+            }
+            if site.stacked {
+                self.keep_block_stack(raw.address, raw.site, sites);
+            }
         } else if !self.apply_rare(&mut event, raw, allocated, sites, stacks, model) {
             return;
         }
@@ -406,7 +438,12 @@ impl Interpreter {
     fn brief_missed(&mut self, id: u32, sites: &SiteAddresses, stacks: &StackTable) -> Brief {
         let raw = sites.get(id);
         let resolved = self.resolve(raw.unwrap_or(0), stacks);
-        let brief = Brief { site: resolved.site, heap: resolved.heap, in_c_runtime: resolved.in_c_runtime };
+        let brief = Brief {
+            site: resolved.site,
+            heap: resolved.heap,
+            in_c_runtime: resolved.in_c_runtime,
+            stacked: resolved.stack.is_some(),
+        };
         // Kept for an id the table holds (and for no site at all): an id
         // past it is the program's mistake, and an entry not yet written is
         // looked for again.
