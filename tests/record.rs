@@ -1607,3 +1607,35 @@ fn a_leak_shows_its_own_blocks_stack_when_its_site_is_shared() {
     let message = leaks[0]["message"].as_str().unwrap();
     assert!(message.contains("lose (wrapped.c:5)") && !message.contains("keep (wrapped.c"), "{message}");
 }
+
+/// glibc's bins point at a freed chunk's header, which lies in the last
+/// bytes of the block before it: a lost block just before a freed one is
+/// still lost (memcheck: 20,472 bytes definitely lost).
+const BEFORE_A_FREED_CHUNK: &str = r"#include <stdlib.h>
+#include <string.h>
+int main(void) {
+    volatile char *lost = malloc(20472);
+    char *freed = malloc(20472);
+    char *last = malloc(20472);
+    memset((char *)lost, 1, 20472);
+    free(freed);
+    lost = NULL;
+    (void)lost;
+    free(last);
+    return 0;
+}
+";
+
+#[test]
+fn a_lost_block_before_a_freed_chunk_is_lost_whatever_the_c_librarys_bins_point_at() {
+    let program = compile_c("before_freed", BEFORE_A_FREED_CHUNK, &["-O0"]);
+    let recorded = report(&record(&["--json"], &program, &[]));
+    let leaks: Vec<(u64, &str)> = recorded["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "leak")
+        .map(|a| (a["bytes"].as_u64().unwrap(), a["site"].as_str().unwrap()))
+        .collect();
+    assert_eq!(leaks, [(20472, "main (before_freed.c:4)")], "{recorded}");
+}

@@ -42,6 +42,7 @@ typedef struct scan {
     uint8_t mark;     /* what a block reached now is marked */
     uint32_t *pending; /* blocks reached whose words are yet to be read */
     size_t pending_count;
+    bool starts_only; /* only a word that is a block's start reaches it */
 } scan;
 
 static void *scratch(size_t bytes) {
@@ -85,7 +86,7 @@ static void scan_words(scan *s, uintptr_t start, uintptr_t end) {
             continue;
         }
         int64_t found = block_holding(s, word);
-        if (found >= 0 && !s->reached[found]) {
+        if (found >= 0 && !s->reached[found] && (!s->starts_only || word == s->blocks[found].address)) {
             s->reached[found] = s->mark;
             s->pending[s->pending_count++] = (uint32_t)found;
         }
@@ -125,20 +126,24 @@ static uintptr_t own_base;
 static int scan_module(struct dl_phdr_info *info, size_t size, void *context) {
     (void)size;
     /* Not this library's globals: they point at the tracker. The C
-     * library's are roots: it keeps what setlocale and stdio made. (Its
-     * allocator's bins point at free chunks, whose headers may lie in the
-     * last bytes of a live block: a few such blocks may count as
-     * reachable, never the other way round.) */
+     * library's are roots: it keeps what setlocale and stdio made, by
+     * their starts. Its allocator's bins point at free chunks, whose
+     * headers lie in the last bytes of the live block before them: from
+     * its globals only a block's start reaches the block, or a lost block
+     * just before a freed one would count as reachable. */
     if (info->dlpi_addr == own_base) {
         return 0;
     }
+    scan *s = context;
+    s->starts_only = info->dlpi_name && strstr(info->dlpi_name, "/libc.so");
     for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
         if (segment->p_type == PT_LOAD && (segment->p_flags & PF_W)) {
             uintptr_t start = info->dlpi_addr + segment->p_vaddr;
-            scan_range(context, start, start + segment->p_memsz);
+            scan_range(s, start, start + segment->p_memsz);
         }
     }
+    s->starts_only = false;
     return 0;
 }
 
