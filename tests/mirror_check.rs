@@ -721,6 +721,48 @@ fn a_struct_pairs_through_an_alias_of_it_and_underscore_type_is_type() {
     assert_eq!(checked.unpaired, ["unrelated"]);
 }
 
+/// A mirror may name a type C only has as a macro (Xlib's `#define Bool
+/// int`, `#define Status int`): it is laid out as what the macro stands for,
+/// and said so.
+#[test]
+fn a_type_c_defines_as_a_macro_is_laid_out_as_what_it_stands_for() {
+    let Some((report, declarations)) = read_on_linux_targets(
+        "macro_types.h",
+        "#define Bool int\n#define Status int\n#define Serial unsigned long\n\
+         typedef struct { int type; Serial serial; Bool send_event; Status status; } event;\n",
+    ) else {
+        return;
+    };
+    let rust = read_rust(
+        "#[repr(C)] pub struct event { pub type_: i32, pub serial: Serial, pub send_event: Bool, pub status: Status }",
+    );
+    let checked = check_mirror(&report, &declarations, &rust, "lib.rs", false);
+    let event = &checked.pairs[0];
+    assert_eq!(wrong_on(event), [], "{:#?}", event.targets);
+    for on in &event.targets {
+        assert!(
+            on.notes.iter().any(|n| n.contains("`Bool`") && n.contains("not declared in the mirror")),
+            "{:?}",
+            on.notes
+        );
+    }
+    // Written as the crate wrongly has it, `serial` is caught on the 64-bit targets.
+    let wrong = read_rust(
+        "#[repr(C)] pub struct event { pub type_: i32, pub serial: u32, pub send_event: Bool, pub status: Status }",
+    );
+    let checked = check_mirror(&report, &declarations, &wrong, "lib.rs", false);
+    let wrong_targets = wrong_on(&checked.pairs[0]);
+    assert_eq!(wrong_targets, read_of_these(&declarations, &[Target::X86_64Linux, Target::Aarch64Linux]));
+}
+
+/// Of `expected`, the targets `declarations` were read for.
+fn read_of_these(
+    declarations: &[(Target, ffiscope::layout::lab::parser::Declarations)],
+    expected: &[Target],
+) -> Vec<Target> {
+    expected.iter().copied().filter(|t| declarations.iter().any(|(d, _)| d == t)).collect()
+}
+
 /// A field written `r#type` is C's `type` too; its guards and rustc's probe
 /// name it as Rust must, and the bindgen mirror's guards build (generic
 /// helpers, union markers, an opaque type and the fields standing for

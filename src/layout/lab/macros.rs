@@ -4,7 +4,10 @@
 //! the object-like macros whose value is an integer are kept: what a mirror
 //! names for an array's length without defining it (`NCCS`,
 //! `__SIZEOF_PTHREAD_MUTEX_T`, as the libc crate spreads its constants over
-//! other files).
+//! other files). An object-like macro that stands for a basic type
+//! (`#define Bool int`, as Xlib defines it) is kept as the typedef it acts as.
+
+use std::fmt::Write as _;
 
 use rustc_hash::FxHashMap;
 
@@ -38,7 +41,44 @@ pub fn split_macros(text: &str) -> (String, Vec<(String, i128)>) {
     let mut constants: Vec<(String, i128)> =
         bodies.keys().filter_map(|name| Some((name.clone(), value_of(name, &bodies, 0)?))).collect();
     constants.sort_unstable();
+    // A macro that stands for a type (Xlib's `#define Bool int`) becomes the
+    // typedef it acts as, after a line marker of its own, so that a mirror
+    // naming it is laid out as C lays out what it stands for.
+    let mut types: Vec<(&String, &String)> =
+        bodies.iter().filter(|(name, body)| names_a_type(name) && is_basic_type(body)).collect();
+    types.sort_unstable();
+    if !types.is_empty() {
+        kept.push_str("\n# 1 \"<type macros>\"\n");
+        for (name, body) in types {
+            let _ = writeln!(kept, "typedef {body} {name};");
+        }
+    }
     (kept, constants)
+}
+
+/// Whether a macro's name may be a typedef's: not reserved (`__S32_TYPE`,
+/// `__signed__`) and not a keyword.
+fn names_a_type(name: &str) -> bool {
+    const KEYWORDS: [&str; 12] =
+        ["char", "short", "int", "long", "signed", "unsigned", "float", "double", "void", "_Bool", "const", "volatile"];
+    !name.starts_with("__") && !KEYWORDS.contains(&name)
+}
+
+/// Whether `body` is a basic C type as written: `int`, `unsigned long`,
+/// `long long int`, `double`, `_Bool`.
+fn is_basic_type(body: &str) -> bool {
+    let words: Vec<&str> = body.split_whitespace().collect();
+    let signs = words.iter().filter(|w| matches!(**w, "signed" | "unsigned")).count();
+    let rest: Vec<&str> = words.iter().copied().filter(|w| !matches!(*w, "signed" | "unsigned")).collect();
+    let integer = matches!(
+        rest.as_slice(),
+        [] | ["char" | "short" | "int" | "long"]
+            | ["short" | "long", "int"]
+            | ["long", "long"]
+            | ["long", "long", "int"]
+    );
+    let other = matches!(rest.as_slice(), ["float" | "double" | "_Bool"] | ["long", "double"]);
+    !words.is_empty() && signs <= 1 && ((integer && !(rest.is_empty() && signs == 0)) || (other && signs == 0))
 }
 
 /// The integer `name` stands for: a literal (`32`, `0x40U`, `-1L`), in
@@ -89,5 +129,24 @@ mod tests {
         assert!(kept.contains("struct s { int a; };") && !kept.contains("#define"), "{kept}");
         let names: Vec<(&str, i128)> = constants.iter().map(|(n, v)| (n.as_str(), *v)).collect();
         assert_eq!(names, [("ALIAS", 32), ("NCCS", 32), ("NEG", -1), ("OCTAL", 8), ("WIDE", 64)]);
+    }
+
+    #[test]
+    fn a_macro_standing_for_a_basic_type_becomes_its_typedef() {
+        let text = "# 1 \"x.h\"\n#define Bool int\n#define Status unsigned long\n#define Wide long double\n\
+                    #define __S32_TYPE int\n#define signed_char signed char\n#define Odd long float\n\
+                    #define Twice unsigned signed int\n#define Pointer char *\nstruct s { int a; };\n";
+        let (kept, _) = split_macros(text);
+        let typedefs: Vec<&str> = kept.lines().filter(|l| l.starts_with("typedef")).collect();
+        assert_eq!(
+            typedefs,
+            [
+                "typedef int Bool;",
+                "typedef unsigned long Status;",
+                "typedef long double Wide;",
+                "typedef signed char signed_char;"
+            ]
+        );
+        assert!(kept.contains("# 1 \"<type macros>\""), "{kept}");
     }
 }
