@@ -49,7 +49,8 @@ struct Brief {
 
 /// The program's events, interpreted. A block's heap is its allocation
 /// site's, which every free and realloc names again (`related_site`), so
-/// no block is looked up here.
+/// no block is looked up here; with `--stack`, each live block's stack is
+/// kept, for its leak.
 #[derive(Debug, Default)]
 pub struct Interpreter {
     symbols: Symbolizer,
