@@ -68,6 +68,12 @@ fn checked(mirror: &str, name: &str) -> Option<MirrorPair> {
     Some(checked.pairs.into_iter().find(|p| p.rust == name).unwrap_or_else(|| panic!("`{name}` was paired")))
 }
 
+/// `mirror` checked against the C side read: its first pair.
+fn first_pair(report: &LabReport, declarations: &[(Target, Declarations)], mirror: &str) -> MirrorPair {
+    let rust = read_rust(mirror);
+    check_mirror(report, declarations, &rust, "mirror.rs", false).pairs.into_iter().next().expect("paired")
+}
+
 /// The targets the pair is wrong on.
 fn wrong_on(pair: &MirrorPair) -> Vec<Target> {
     pair.targets.iter().filter(|t| t.standing != Standing::Matches).map(|t| t.target).collect()
@@ -75,8 +81,12 @@ fn wrong_on(pair: &MirrorPair) -> Vec<Target> {
 
 /// Of `expected`, the targets this machine read.
 fn read_of(expected: &[Target]) -> Vec<Target> {
-    let read: Vec<Target> = c_side().map(|(r, _)| r.results.iter().map(|r| r.target).collect()).unwrap_or_default();
-    expected.iter().copied().filter(|t| read.contains(t)).collect()
+    c_side().map_or_else(Vec::new, |(_, declarations)| read_of_these(declarations, expected))
+}
+
+/// Of `expected`, the targets `declarations` were read for.
+fn read_of_these(declarations: &[(Target, Declarations)], expected: &[Target]) -> Vec<Target> {
+    expected.iter().copied().filter(|t| declarations.iter().any(|(d, _)| d == t)).collect()
 }
 
 const ALL_LINUX: [Target; 4] = [Target::X86_64Linux, Target::I686Linux, Target::Aarch64Linux, Target::Armv7Linux];
@@ -733,12 +743,12 @@ fn a_type_c_defines_as_a_macro_is_laid_out_as_what_it_stands_for() {
     ) else {
         return;
     };
-    let rust = read_rust(
+    let event = first_pair(
+        &report,
+        &declarations,
         "#[repr(C)] pub struct event { pub type_: i32, pub serial: Serial, pub send_event: Bool, pub status: Status }",
     );
-    let checked = check_mirror(&report, &declarations, &rust, "lib.rs", false);
-    let event = &checked.pairs[0];
-    assert_eq!(wrong_on(event), [], "{:#?}", event.targets);
+    assert_eq!(wrong_on(&event), [], "{:#?}", event.targets);
     for on in &event.targets {
         assert!(
             on.notes.iter().any(|n| n.contains("`Bool`") && n.contains("not declared in the mirror")),
@@ -747,20 +757,12 @@ fn a_type_c_defines_as_a_macro_is_laid_out_as_what_it_stands_for() {
         );
     }
     // Written as the crate wrongly has it, `serial` is caught on the 64-bit targets.
-    let wrong = read_rust(
+    let wrong = first_pair(
+        &report,
+        &declarations,
         "#[repr(C)] pub struct event { pub type_: i32, pub serial: u32, pub send_event: Bool, pub status: Status }",
     );
-    let checked = check_mirror(&report, &declarations, &wrong, "lib.rs", false);
-    let wrong_targets = wrong_on(&checked.pairs[0]);
-    assert_eq!(wrong_targets, read_of_these(&declarations, &[Target::X86_64Linux, Target::Aarch64Linux]));
-}
-
-/// Of `expected`, the targets `declarations` were read for.
-fn read_of_these(
-    declarations: &[(Target, ffiscope::layout::lab::parser::Declarations)],
-    expected: &[Target],
-) -> Vec<Target> {
-    expected.iter().copied().filter(|t| declarations.iter().any(|(d, _)| d == t)).collect()
+    assert_eq!(wrong_on(&wrong), read_of_these(&declarations, &[Target::X86_64Linux, Target::Aarch64Linux]));
 }
 
 /// A field written `r#type` is C's `type` too; its guards and rustc's probe
@@ -864,11 +866,7 @@ fn a_field_holding_one_member_of_a_union_is_compared_as_that_member() {
         struct event { uint32_t events; data_t data; };\n\
         struct message { int kind; union { void *whatever; int result; } data; };\n";
     let Some((report, declarations)) = read_on_linux_targets("unions.h", header) else { return };
-    let check = |mirror: &str| {
-        let rust = read_rust(mirror);
-        let checked = check_mirror(&report, &declarations, &rust, "mirror.rs", false);
-        checked.pairs.into_iter().next().expect("paired")
-    };
+    let check = |mirror: &str| first_pair(&report, &declarations, mirror);
     let message = check("#[repr(C)] pub struct message { pub kind: i32, pub data: *mut core::ffi::c_void }");
     assert_eq!(wrong_on(&message), [], "{:#?}", message.targets);
     for on in &message.targets {
@@ -925,11 +923,7 @@ fn c_constants_stand_in_for_ones_the_mirror_does_not_define() {
         struct tty { unsigned char cc[NCC_ALIAS]; int slots[SLOTS]; };\n\
         union opaque { struct { int a; int b; } __data; char __size[8]; int __align; };\n";
     let Some((report, declarations)) = read_on_linux_targets("constants.h", header) else { return };
-    let check = |mirror: &str| {
-        let rust = read_rust(mirror);
-        let checked = check_mirror(&report, &declarations, &rust, "mirror.rs", false);
-        checked.pairs.into_iter().next().expect("paired")
-    };
+    let check = |mirror: &str| first_pair(&report, &declarations, mirror);
     let tty = check("#[repr(C)] pub struct tty { pub cc: [u8; crate::NCC_ALIAS], pub slots: [i32; SLOTS] }");
     assert_eq!(wrong_on(&tty), [], "{:#?}", tty.targets);
     for on in &tty.targets {
@@ -956,10 +950,7 @@ fn a_zero_sized_marker_is_no_member() {
     else {
         return;
     };
-    let check = |mirror: &str| {
-        let rust = read_rust(mirror);
-        check_mirror(&report, &declarations, &rust, "mirror.rs", false).pairs.into_iter().next().expect("paired")
-    };
+    let check = |mirror: &str| first_pair(&report, &declarations, mirror);
     let marked =
         check("#[repr(C)] pub struct ctx { flags: i32, db: *mut u8, issuer_pkey: *mut u8, _align: [usize; 0] }");
     assert_eq!(wrong_on(&marked), [], "{:#?}", marked.targets);

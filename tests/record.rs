@@ -70,6 +70,17 @@ fn report(output: &Output) -> Value {
     })
 }
 
+/// The report's leaks, each as (site, bytes), in its order.
+fn leaks_of(report: &Value) -> Vec<(&str, u64)> {
+    report["anomalies"]
+        .as_array()
+        .expect("anomalies")
+        .iter()
+        .filter(|a| a["kind"] == "leak")
+        .map(|a| (a["site"].as_str().unwrap_or(""), a["bytes"].as_u64().unwrap_or(0)))
+        .collect()
+}
+
 fn kinds(report: &Value) -> Vec<String> {
     report["anomalies"]
         .as_array()
@@ -1150,13 +1161,7 @@ fn a_block_the_programs_own_mapping_points_to_is_reachable_wherever_the_mapping_
     let program = compile_c("mapped_roots", MAPPED_ROOTS, &["-O0"]);
     let output = record(&["--json"], &program, &[]);
     let plain = report(&output);
-    let mut leaked: Vec<u64> = plain["anomalies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["kind"] == "leak")
-        .map(|a| a["bytes"].as_u64().unwrap())
-        .collect();
+    let mut leaked: Vec<u64> = leaks_of(&plain).into_iter().map(|(_, bytes)| bytes).collect();
     leaked.sort_unstable();
     assert_eq!(leaked, [3000, 4000], "{plain}");
     let text = String::from_utf8_lossy(&record(&[], &program, &[]).stderr).into_owned();
@@ -1556,14 +1561,7 @@ fn a_c_plus_plus_block_is_named_by_the_programs_own_frame_above_the_runtime() {
         (report(&output), sites)
     };
     let (stacked, sites) = allocation_sites("16");
-    let leaks: Vec<(&str, u64)> = stacked["anomalies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["kind"] == "leak")
-        .map(|a| (a["site"].as_str().unwrap(), a["bytes"].as_u64().unwrap()))
-        .collect();
-    assert_eq!(leaks, [("make_numbers (cxx_leak.cc:6)", 40)], "{stacked}");
+    assert_eq!(leaks_of(&stacked), [("make_numbers (cxx_leak.cc:6)", 40)], "{stacked}");
     let message = stacked["anomalies"][0]["message"].as_str().unwrap();
     assert!(message.contains("must release it with `delete`, or `delete[]` if it was made by `new[]`"), "{message}");
     // Every allocation, the map's nodes, the vectors' arrays, the thread's
@@ -1599,13 +1597,11 @@ int main(void) {
 
 #[test]
 fn a_leak_shows_its_own_blocks_stack_when_its_site_is_shared() {
-    let program = compile_c("wrapped", WRAPPED, &["-O1"]);
+    let program = compile_c("shared_wrapper", WRAPPED, &["-O1"]);
     let stacked = report(&record(&["--json", "--stack", "8"], &program, &[]));
-    let leaks: Vec<&Value> = stacked["anomalies"].as_array().unwrap().iter().filter(|a| a["kind"] == "leak").collect();
-    assert_eq!(leaks.len(), 1, "{stacked}");
-    assert_eq!(leaks[0]["site"], "xmalloc (wrapped.c:3)", "{stacked}");
-    let message = leaks[0]["message"].as_str().unwrap();
-    assert!(message.contains("lose (wrapped.c:5)") && !message.contains("keep (wrapped.c"), "{message}");
+    assert_eq!(leaks_of(&stacked), [("xmalloc (shared_wrapper.c:3)", 7)], "{stacked}");
+    let message = stacked["anomalies"][0]["message"].as_str().unwrap();
+    assert!(message.contains("lose (shared_wrapper.c:5)") && !message.contains("keep (shared_wrapper.c"), "{message}");
 }
 
 /// glibc's bins point at a freed chunk's header, which lies in the last
@@ -1630,12 +1626,5 @@ int main(void) {
 fn a_lost_block_before_a_freed_chunk_is_lost_whatever_the_c_librarys_bins_point_at() {
     let program = compile_c("before_freed", BEFORE_A_FREED_CHUNK, &["-O0"]);
     let recorded = report(&record(&["--json"], &program, &[]));
-    let leaks: Vec<(u64, &str)> = recorded["anomalies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["kind"] == "leak")
-        .map(|a| (a["bytes"].as_u64().unwrap(), a["site"].as_str().unwrap()))
-        .collect();
-    assert_eq!(leaks, [(20472, "main (before_freed.c:4)")], "{recorded}");
+    assert_eq!(leaks_of(&recorded), [("main (before_freed.c:4)", 20472)], "{recorded}");
 }

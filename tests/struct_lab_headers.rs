@@ -35,6 +35,14 @@ fn required() -> bool {
     std::env::var_os("FFISCOPE_REQUIRE_COMPILERS").is_some()
 }
 
+/// Whether the header at `path` is installed: a test without it is skipped,
+/// unless CI requires it.
+fn installed(path: &str) -> bool {
+    let here = std::path::Path::new(path).exists();
+    assert!(here || !required(), "{path} must be installed");
+    here
+}
+
 /// `text` written as the header `name` in this run's own temporary folder.
 fn written(name: &str, text: &str) -> PathBuf {
     let directory = std::env::temp_dir().join(format!("ffiscope-headers-{}", std::process::id()));
@@ -113,8 +121,7 @@ fn a_cross_target_without_the_library_s_own_configuration_says_why() {
 #[test]
 fn a_header_in_a_librarys_own_folder_says_which_folder_to_add() {
     let Some(_) = find_compiler(Target::X86_64Linux) else { return };
-    if !std::path::Path::new("/usr/include/SDL2/SDL.h").exists() {
-        assert!(!required(), "SDL2/SDL.h must be installed");
+    if !installed("/usr/include/SDL2/SDL.h") {
         return;
     }
     let header = written("uses-bare-sdl.h", "#include <SDL.h>\n");
@@ -248,8 +255,7 @@ fn msvc_integer_keywords_are_read_as_windows_reads_them() {
 #[test]
 fn sqlite3_is_read_on_windows_from_the_library_folder() {
     let Some(_) = find_compiler(Target::X86_64Windows) else { return };
-    if !std::path::Path::new("/usr/include/sqlite3.h").exists() {
-        assert!(!required(), "sqlite3.h must be installed");
+    if !installed("/usr/include/sqlite3.h") {
         return;
     }
     let header = including("sqlite3.h", "");
@@ -264,8 +270,7 @@ fn sqlite3_is_read_on_windows_from_the_library_folder() {
 fn a_cross_target_reading_the_hosts_configuration_headers_says_so() {
     let (Some(_), Some(_)) = (find_compiler(Target::I686Linux), find_compiler(Target::X86_64Linux)) else { return };
     // Debian keeps curl's configuration header in the host's multiarch folder only.
-    if !std::path::Path::new("/usr/include/x86_64-linux-gnu/curl/curl.h").exists() {
-        assert!(!required(), "curl/curl.h must be installed");
+    if !installed("/usr/include/x86_64-linux-gnu/curl/curl.h") {
         return;
     }
     let header = including("curl/curl.h", "");

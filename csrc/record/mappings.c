@@ -26,6 +26,15 @@ static void take_lock(void) {
 
 static void give_lock(void) { atomic_flag_clear_explicit(&lock, memory_order_release); }
 
+/* A new entry, or a count of one the table had no room for. */
+static void keep(uintptr_t start, uintptr_t end) {
+    if (kept_count < MAPPINGS_KEPT) {
+        kept[kept_count++] = (span){.start = start, .end = end};
+    } else {
+        not_kept++;
+    }
+}
+
 static bool forget(uintptr_t start, uintptr_t end) {
     bool found = false;
     for (size_t i = 0; i < kept_count;) {
@@ -37,12 +46,9 @@ static bool forget(uintptr_t start, uintptr_t end) {
         found = true;
         if (k->start < start && k->end > end) {
             /* A hole in the middle: the right part becomes an entry of its own. */
-            if (kept_count < MAPPINGS_KEPT) {
-                kept[kept_count++] = (span){.start = end, .end = k->end};
-            } else {
-                not_kept++;
-            }
+            uintptr_t right_end = k->end;
             k->end = start;
+            keep(end, right_end);
             i++;
         } else if (k->start < start) {
             k->end = start;
@@ -75,11 +81,7 @@ void mappings_add(uintptr_t start, size_t length) {
         }
     }
     if (!joined) {
-        if (kept_count < MAPPINGS_KEPT) {
-            kept[kept_count++] = (span){.start = start, .end = end};
-        } else {
-            not_kept++;
-        }
+        keep(start, end);
     }
     give_lock();
 }

@@ -11,7 +11,7 @@ use std::rc::Rc;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::suppressions::Suppressions;
-use super::symbols::{Heap, Symbol, Symbolizer, is_cxx_runtime_frame, is_rust_runtime_frame};
+use super::symbols::{Heap, Symbol, Symbolizer, is_runtime_frame};
 use super::trace::TraceWriter;
 use crate::ffi::record_channel::{CRASH_STACK_OVERFLOW, Channel, STACK_TAG, SiteAddresses, StackTable};
 use crate::ffi::{Domain, Event, EventKind, Site, sys};
@@ -60,9 +60,6 @@ pub struct Interpreter {
     briefs: Vec<Option<Brief>>,
     /// Tagged sites (stacks) resolved so far.
     stacks: FxHashMap<u64, Resolved>,
-    /// A stack for each site named by one: the first seen, shown with a
-    /// leak whose own block's stack is not known.
-    stack_of_site: FxHashMap<Site, Vec<Site>>,
     /// Each live block allocated from a stack, by address: the stack (its
     /// tagged site) a leak of it shows, as one own frame (an allocation
     /// wrapper in a program without symbols) may be called from anywhere.
@@ -162,13 +159,9 @@ impl Interpreter {
         leaks.append(&mut lost_with);
         leaks.retain(|leak| !runtime.contains(leak.site.as_str()) && !suppressions.suppresses(&leak.site));
         for leak in &mut leaks {
-            let own_stack = self.block_stacks.get(&leak.address).and_then(|tagged| self.stacks.get(tagged));
-            let stack = match own_stack.and_then(|resolved| Some((resolved.stack.as_ref()?, resolved.own_frame))) {
-                Some((stack, own_frame)) => Some(&stack[own_frame..]),
-                None => self.stack_of_site.get(&Site::intern(&leak.site)).map(Vec::as_slice),
-            };
-            if let Some(stack) = stack {
-                leak.message.push_str(&stack_text("allocated at", stack));
+            let resolved = self.block_stacks.get(&leak.address).and_then(|tagged| self.stacks.get(tagged));
+            if let Some(Resolved { stack: Some(stack), own_frame, .. }) = resolved {
+                leak.message.push_str(&stack_text("allocated at", &stack[*own_frame..]));
             }
         }
         leaks
@@ -484,14 +477,12 @@ impl Interpreter {
         for &frame in &frames {
             let in_runtime = self.symbols.symbol(frame).in_c_runtime;
             for function in self.symbols.inlined(frame) {
-                let runtime = is_rust_runtime_frame(function.name())
-                    || is_cxx_runtime_frame(function.name())
-                    || self.symbols.is_library_frame(function);
-                if own_frame.is_none() && !in_runtime && !runtime {
-                    own_frame = Some(stack.len());
-                }
                 if own_frame.is_none() && !in_runtime {
-                    outermost_library_frame = Some(stack.len());
+                    if is_runtime_frame(function.name()) || self.symbols.is_library_frame(function) {
+                        outermost_library_frame = Some(stack.len());
+                    } else {
+                        own_frame = Some(stack.len());
+                    }
                 }
                 stack.push(function);
             }
@@ -505,7 +496,6 @@ impl Interpreter {
         // A block the C library made for the caller (`strdup`) is the
         // program's; one it made for itself (stdout's buffer) is not.
         let in_c_runtime = first.in_c_runtime && releaser.is_none();
-        self.stack_of_site.entry(site).or_insert_with(|| stack[own_frame..].to_vec());
         let resolved = Resolved { site, heap: first.heap, in_c_runtime, stack: Some(stack.into()), own_frame };
         self.stacks.insert(raw, resolved.clone());
         resolved
@@ -581,8 +571,7 @@ fn is_startup_or_runtime(name: &str) -> bool {
     // Named `function (libc.so.6)`, or by offset alone: `libc.so.6+0x27249`.
     const RUNTIME: [&str; 3] = ["libc.so", "ld-linux", "libgcc_s"];
     let module = name.rsplit_once('(').map_or(name, |(_, module)| module);
-    is_rust_runtime_frame(name)
-        || is_cxx_runtime_frame(name)
+    is_runtime_frame(name)
         || RUNTIME.iter().any(|runtime| name.starts_with(runtime) || module.starts_with(runtime))
         || name.starts_with("near main (")
         || name.starts_with("near _start (")

@@ -146,8 +146,8 @@ impl RecordSession {
 
     /// What the ended recording adds to its counts: what the program kept
     /// to the end, what could not be told (`Finished::notes`).
-    pub fn notes(&self) -> Vec<String> {
-        locked(&self.shared.notes).clone()
+    pub fn notes(&self) -> MutexGuard<'_, Vec<String>> {
+        locked(&self.shared.notes)
     }
 
     /// The newest lines of the program's own output.

@@ -473,18 +473,23 @@ fn demangled(symbol: &str, rust_mangled: bool) -> String {
 
 /// Whether a frame named so is the C++ runtime's allocation on the
 /// program's behalf (`operator new`, the standard containers' allocators,
-/// `std::string`'s growth in libstdc++): a stack is named for the first
-/// frame of the program's own code above these, as for Rust's.
-pub fn is_cxx_runtime_frame(name: &str) -> bool {
+/// `std::string`'s growth in libstdc++), as a name without debug information
+/// (`near operator new(unsigned long)`) or with it.
+fn is_cxx_runtime_frame(name: &str) -> bool {
     const RUNTIME: &[&str] = &["operator new", "operator delete", "std::", "__gnu_cxx::", "__cxa_"];
     let name = name.strip_prefix("near ").unwrap_or(name);
     RUNTIME.iter().any(|prefix| name.starts_with(prefix))
 }
 
+/// Whether a frame named so belongs to the Rust or the C++ runtime: a
+/// stack is named for the first frame of the program's own code above these.
+pub fn is_runtime_frame(name: &str) -> bool {
+    is_rust_runtime_frame(name) || is_cxx_runtime_frame(name)
+}
+
 /// Whether a frame named so belongs to the Rust runtime (the standard
-/// library, its allocator and panic machinery, drop glue): a stack is
-/// named for the first frame of the program's own code above these.
-pub fn is_rust_runtime_frame(name: &str) -> bool {
+/// library, its allocator and panic machinery, drop glue).
+fn is_rust_runtime_frame(name: &str) -> bool {
     const RUNTIME: &[&str] = &[
         "std::",
         "core::",

@@ -441,29 +441,40 @@ impl Model {
         kept: &dyn Fn(u64) -> bool,
         releaser: &dyn Fn(&str) -> Option<&'static str>,
     ) -> Vec<Anomaly> {
-        /// Blocks, bytes, the first and last steps that allocated them, and
-        /// the stream position and address of the first allocated.
-        type Tally = (u64, u64, Option<(u32, u32)>, (u64, u64));
+        /// One site's leaked blocks.
+        struct Tally {
+            blocks: u64,
+            bytes: u64,
+            /// The first and last steps that allocated them.
+            steps: Option<(u32, u32)>,
+            /// The stream position and address of the first allocated,
+            /// which stands for them all (its stack, in a recording).
+            first: (u64, u64),
+        }
         let mut by_site: FxHashMap<(Domain, &'static str), Tally> = FxHashMap::default();
         for block in self.outstanding.iter() {
             if kept(block.address) {
                 continue;
             }
             let name = block.site.map_or("(unknown)", Site::name);
-            let entry = by_site.entry((block.domain, name)).or_insert((0, 0, None, (u64::MAX, 0)));
-            entry.0 += 1;
-            entry.1 += block.size;
+            let tally = by_site.entry((block.domain, name)).or_insert(Tally {
+                blocks: 0,
+                bytes: 0,
+                steps: None,
+                first: (u64::MAX, 0),
+            });
+            tally.blocks += 1;
+            tally.bytes += block.size;
             if let Some(step) = block.step {
-                entry.2 = Some(entry.2.map_or((step, step), |(first, last)| (first.min(step), last.max(step))));
+                tally.steps = Some(tally.steps.map_or((step, step), |(first, last)| (first.min(step), last.max(step))));
             }
-            entry.3 = entry.3.min((block.seq, block.address));
+            tally.first = tally.first.min((block.seq, block.address));
         }
         let mut leaks: Vec<Anomaly> = by_site
             .into_iter()
-            .map(|((domain, site), (blocks, bytes, steps, (_, first)))| Anomaly {
-                // The first block allocated stands for them all (its stack, in a recording).
-                address: first,
-                ..Anomaly::leak(domain, site, blocks, bytes, steps, releaser(site))
+            .map(|((domain, site), tally)| Anomaly {
+                address: tally.first.1,
+                ..Anomaly::leak(domain, site, tally.blocks, tally.bytes, tally.steps, releaser(site))
             })
             .collect();
         leaks.sort_by(|a, b| (a.domain, &a.site).cmp(&(b.domain, &b.site)));

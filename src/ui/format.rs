@@ -35,7 +35,7 @@ pub fn axis_mark(value: f64) -> String {
         _ => (value, ""),
     };
     let digits = format!("{scaled:.2}");
-    let trimmed = if digits.contains('.') { digits.trim_end_matches('0').trim_end_matches('.') } else { &digits };
+    let trimmed = digits.trim_end_matches('0').trim_end_matches('.');
     let trimmed = if trimmed == "-0" { "0" } else { trimmed };
     format!("{trimmed}{suffix}")
 }

@@ -50,7 +50,7 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
         ui.weak("x axis:");
         plot_controls_ui(ui, x_axis, None);
     });
-    for note in session.notes() {
+    for note in session.notes().iter() {
         ui.weak(note);
     }
     let output = session.output();

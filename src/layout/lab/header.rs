@@ -141,8 +141,6 @@ pub fn preprocess(target: Target, input: HeaderInput<'_>, options: &HeaderOption
         ));
     }
     let hint = match (target, missing_file(&failed)) {
-        // A library that keeps its headers in a folder of its own, as
-        // `pkg-config --cflags` would say: freetype's `ft2build.h`, SDL's `SDL.h`.
         (Target::X86_64Windows, Some(missing)) => match host_multiarch_folder() {
             // Named by the input itself, not by a C library header on the way.
             Some(folder) if failed.starts_with(&input.marker_name()) && folder.join(missing).exists() => format!(

@@ -14,7 +14,8 @@ use rustc_hash::FxHashMap;
 /// How many macros a value may go through (`#define A B`, `#define B 3`).
 const MAX_CHAIN: usize = 8;
 
-/// `text` without its `#define` and `#undef` lines, and the integer value of
+/// `text` without its `#define` and `#undef` lines, with a typedef after it
+/// for each macro that stands for a basic type, and the integer value of
 /// each object-like macro still defined at its end, sorted by name.
 pub fn split_macros(text: &str) -> (String, Vec<(String, i128)>) {
     let mut bodies: FxHashMap<String, String> = FxHashMap::default();
@@ -78,7 +79,8 @@ fn is_basic_type(body: &str) -> bool {
             | ["long", "long", "int"]
     );
     let other = matches!(rest.as_slice(), ["float" | "double" | "_Bool"] | ["long", "double"]);
-    !words.is_empty() && signs <= 1 && ((integer && !(rest.is_empty() && signs == 0)) || (other && signs == 0))
+    // Words all signs (`unsigned`) are an integer: `words` is not empty.
+    !words.is_empty() && signs <= 1 && (integer || (other && signs == 0))
 }
 
 /// The integer `name` stands for: a literal (`32`, `0x40U`, `-1L`), in
