@@ -105,6 +105,17 @@ mod tempfile_path {
 }
 
 #[test]
+fn targets_may_be_separated_by_commas() {
+    let file = header("struct s { long l; };\n");
+    let (code, out, err) = ffiscope(&["layout", file.arg(), "--target", "x86_64-linux-gnu,i686-linux-gnu", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let targets: Vec<&str> =
+        report["results"].as_array().unwrap().iter().filter_map(|r| r["target"].as_str()).collect();
+    assert_eq!(targets, ["x86_64-linux-gnu", "i686-linux-gnu"]);
+}
+
+#[test]
 fn layout_json_has_the_documented_shape() {
     let file = header(
         "#include <stdint.h>\ntypedef struct { char a; int64_t b; } pair_t;\nunion u { int i; char c; };\nstruct bits { char k; unsigned r : 3; };\n",

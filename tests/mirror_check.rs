@@ -960,3 +960,23 @@ fn a_zero_sized_marker_is_no_member() {
         assert_eq!(kinds, [DifferenceKind::Missing, DifferenceKind::Size], "{:#?}", on.differences);
     }
 }
+
+/// A packed enum is one byte to GCC: a `#[repr(u8)]` enum mirrors it, a
+/// `#[repr(C)]` one (an int) does not. It was laid out as an int, so the
+/// right mirror was called wrong.
+#[test]
+fn a_packed_enum_mirrors_a_one_byte_rust_enum() {
+    let header = "#include <stdint.h>\nenum __attribute__((packed)) color { RED, GREEN };\n\
+        struct pixel { enum color color; uint8_t value; };\n";
+    let Some((report, declarations)) = read_on_linux_targets("packed_enum.h", header) else { return };
+    let mirror = |repr: &str| {
+        format!(
+            "#[repr({repr})] #[derive(Clone, Copy)] pub enum color {{ RED, GREEN }}\n\
+             #[repr(C)] pub struct pixel {{ pub color: color, pub value: u8 }}\n"
+        )
+    };
+    let one_byte = first_pair(&report, &declarations, &mirror("u8"));
+    assert_eq!((one_byte.rust.as_str(), wrong_on(&one_byte)), ("pixel", vec![]), "{:#?}", one_byte.targets);
+    let as_int = first_pair(&report, &declarations, &mirror("C"));
+    assert_eq!(wrong_on(&as_int), read_of_these(&declarations, &ALL_LINUX), "{:#?}", as_int.targets);
+}

@@ -222,6 +222,80 @@ fn an_attribute_after_a_members_record_body_packs_the_record() {
     assert!(types.iter().all(|t| t.verified.as_ref().is_some_and(|v| v.ok)), "the compiler agrees: {types:#?}");
 }
 
+/// `__attribute__ ( (packed) )`, its parentheses apart, is the attribute
+/// gcc reads. So gcc emits it for a system header opened itself
+/// (`ffiscope layout /usr/include/math.h`): line markers come inside glibc's
+/// macros' expansions, between `__attribute__ (` and `(__const__)`.
+#[test]
+fn attributes_with_their_parentheses_apart_are_read() {
+    let Some(_) = find_compiler(Target::X86_64Linux) else { return };
+    let header = written(
+        "spaced-attribute.h",
+        "struct __attribute__ ( ( packed ) ) p { char c; int i; };\n\
+         struct q { char c; int i __attribute__ (\n(aligned(8))\n) ; };\n",
+    );
+    let report = analyze_header(&header, &[Target::X86_64Linux], &HeaderOptions::default(), &[], true);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let types = &report.results[0].types;
+    let sizes: Vec<(&str, u64)> = types.iter().map(|t| (t.name.as_str(), t.size)).collect();
+    assert_eq!(sizes, [("struct p", 5), ("struct q", 16)]);
+    assert!(types.iter().all(|t| t.verified.as_ref().is_some_and(|v| v.ok)), "the compiler agrees: {types:#?}");
+    for name in ["math.h", "zlib.h", "sys/stat.h", "SDL2/SDL.h"] {
+        let path = format!("/usr/include/{name}");
+        if !installed(&path) {
+            continue;
+        }
+        let report =
+            analyze_header(std::path::Path::new(&path), &[Target::X86_64Linux], &HeaderOptions::default(), &[], false);
+        assert!(report.errors.is_empty(), "{name} opened itself: {:?}", report.errors);
+        assert!(report.results.first().is_some_and(|r| !r.types.is_empty()), "{name} lays out its types");
+    }
+}
+
+/// Attributes after `struct`, `union` or `enum` (before the tag or body)
+/// are the type's, as after its body; a packed enum is the smallest integer
+/// that holds its values, an enum past 32 bits is 8 bytes even where named
+/// after its definition, and MSVC stores every enum in an int. Both readers
+/// (`lang-c`'s, for a header that uses the preprocessor, and the lab's own)
+/// agree with every compiler installed.
+#[test]
+fn attributes_before_a_types_tag_and_packed_enums_are_laid_out_as_compilers_do() {
+    const PLACED: &str = "enum __attribute__((packed)) e { A, B };\n\
+        enum f { C, D } __attribute__((packed));\n\
+        enum g { G1 = -1, G2 = 200 } __attribute__((packed));\n\
+        enum big { BIG = 0x100000000LL };\n\
+        typedef enum __attribute__((packed)) { T1, T2 } t_e;\n\
+        struct __attribute__((packed)) p { char c; int i; };\n\
+        typedef struct __attribute__((packed)) { char c; int i; } P;\n\
+        union __attribute__((aligned(16))) u { char c; };\n\
+        struct s { enum e x; enum f y; char c; enum g z; enum big b; t_e t;\n\
+        enum { M } __attribute__((packed)) m; struct __attribute__((packed)) { char a; int b; } in; };\n";
+    let Some(_) = find_compiler(Target::X86_64Linux) else { return };
+    let targets: Vec<Target> = Target::ALL.into_iter().filter(|&t| find_compiler(t).is_some()).collect();
+    for (reader, text) in [("lang-c", format!("#define PLACED_H 1\n{PLACED}")), ("the lab's own", PLACED.to_owned())] {
+        let (report, _) = ffiscope::layout::lab::header::analyze_source(
+            "placed.h",
+            &text,
+            None,
+            &targets,
+            &HeaderOptions::default(),
+            true,
+        );
+        assert!(report.errors.is_empty(), "{reader}: {:?}", report.errors);
+        let host = &report.results[0];
+        // The typedef of an unnamed struct is `P` to one and `struct P` to the other.
+        let sizes: Vec<(&str, u64)> =
+            host.types.iter().map(|t| (t.name.trim_start_matches("struct "), t.size)).collect();
+        assert_eq!(sizes, [("p", 5), ("P", 5), ("union u", 16), ("s", 24)], "{reader}");
+        for result in &report.results {
+            for laid in &result.types {
+                let verified = laid.verified.as_ref().expect("checked by the compiler");
+                assert!(verified.ok, "{reader} on {:?}: {laid:#?}", result.target);
+            }
+        }
+    }
+}
+
 #[test]
 fn fixed_width_names_keep_their_rust_types_through_the_preprocessor() {
     let Some(_) = find_compiler(Target::X86_64Linux) else { return };

@@ -31,7 +31,7 @@ fn replace_text(harness: &mut Harness<'static, FfiscopeApp>, label: &str, text: 
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
     harness.run();
     editor(harness, label).type_text(text);
-    harness.run();
+    settle(harness);
 }
 
 fn paste(harness: &mut Harness<'static, FfiscopeApp>, text: &str) {
@@ -53,7 +53,7 @@ fn a_pasted_declaration_is_laid_out_for_each_chosen_target() {
     );
     harness.get_by_label_contains("`b`: offset 8 on x86_64, 4 on i686, 4 on x86_64-windows");
     harness.get_by_label("armv7-linux-gnueabihf").click();
-    harness.run();
+    settle(&mut harness);
     assert_eq!(harness.query_all_by_label("size 8 · align 4 · padding 3 B (38%)").count(), 3, "armv7 joins them");
 }
 
@@ -276,9 +276,12 @@ fn a_real_header_too_deep_to_read_is_an_error_in_the_window() {
     let _ = std::fs::remove_file(&path);
 }
 
-/// Waits until the lab has laid out the inputs as they are now.
+/// Waits until the lab has laid out the inputs as they are now: the frames
+/// that take in a change start the layout on a worker, and a few quick ones
+/// (a release build's) end before it answers.
 fn settle(harness: &mut Harness<'static, FfiscopeApp>) {
     let deadline = Instant::now() + Duration::from_secs(20);
+    harness.run();
     while harness.state().lab().is_laying_out() {
         assert!(Instant::now() < deadline, "never laid out");
         harness.run_steps(1);

@@ -80,8 +80,9 @@ pub enum Command {
         #[arg(long = "type", value_name = "NAME")]
         types: Vec<String>,
         /// x86_64-linux-gnu, i686-linux-gnu, aarch64-linux-gnu,
-        /// armv7-linux-gnueabihf, x86_64-windows-msvc [default: the host].
-        #[arg(long = "target")]
+        /// armv7-linux-gnueabihf, x86_64-windows-msvc; several separated by
+        /// commas or given one `--target` each [default: the host].
+        #[arg(long = "target", value_delimiter = ',')]
         targets: Vec<String>,
         /// Print JSON.
         #[arg(long)]
@@ -104,8 +105,9 @@ pub enum Command {
         #[command(flatten)]
         preprocessor: PreprocessorArgs,
         /// x86_64-linux-gnu, i686-linux-gnu, aarch64-linux-gnu,
-        /// armv7-linux-gnueabihf, x86_64-windows-msvc [default: all five].
-        #[arg(long = "target")]
+        /// armv7-linux-gnueabihf, x86_64-windows-msvc; several separated by
+        /// commas or given one `--target` each [default: all five].
+        #[arg(long = "target", value_delimiter = ',')]
         targets: Vec<String>,
         /// Print JSON (with the guards).
         #[arg(long)]

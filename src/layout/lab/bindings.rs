@@ -164,11 +164,12 @@ fn rust_type(ty: &TypeRef, text: &str, u: bool, names: &[String]) -> String {
             match scalar {
                 Scalar::Bool => "bool".into(),
                 Scalar::Char => if u { "u8" } else { "core::ffi::c_char" }.into(),
-                Scalar::Short | Scalar::I16 => if u { "u16" } else { "i16" }.into(),
+                Scalar::Short | Scalar::I16 | Scalar::GnuEnum { bytes: 2 } => if u { "u16" } else { "i16" }.into(),
                 Scalar::Int | Scalar::I32 => if u { "u32" } else { "i32" }.into(),
                 Scalar::Long => if u { "core::ffi::c_ulong" } else { "core::ffi::c_long" }.into(),
-                Scalar::LongLong | Scalar::I64 => if u { "u64" } else { "i64" }.into(),
-                Scalar::I8 => if u { "u8" } else { "i8" }.into(),
+                Scalar::I8 | Scalar::GnuEnum { bytes: 1 } => if u { "u8" } else { "i8" }.into(),
+                // A wide enum's 8 bytes (GCC makes no other width beyond an `int`'s).
+                Scalar::LongLong | Scalar::I64 | Scalar::GnuEnum { .. } => if u { "u64" } else { "i64" }.into(),
                 Scalar::Float => "f32".into(),
                 Scalar::Double => "f64".into(),
                 // Rust has no long double: its bytes, as the target stores them.
@@ -197,6 +198,12 @@ fn rust_limits(record: &RecordDef) -> Vec<String> {
     if record.members.iter().any(|m| m.bit_width.is_some()) {
         limits.push(
             "Rust has no bitfields: each run of bitfields is its storage integer; read them with shifts and masks."
+                .to_owned(),
+        );
+    }
+    if record.members.iter().any(|m| matches!(m.ty, TypeRef::Scalar(Scalar::GnuEnum { .. }))) {
+        limits.push(
+            "a packed or wide enum is as GCC stores it: MSVC stores every enum in a 4-byte int, so on Windows the layout differs."
                 .to_owned(),
         );
     }
@@ -314,14 +321,14 @@ fn ctypes_type(ty: &TypeRef, text: &str, u: bool, names: &[String]) -> String {
         TypeRef::Scalar(scalar) => {
             let base = match scalar {
                 Scalar::Bool => "c_bool",
-                Scalar::Char | Scalar::I8 => {
+                Scalar::Char | Scalar::I8 | Scalar::GnuEnum { bytes: 1 } => {
                     if u {
                         "c_uint8"
                     } else {
                         "c_char"
                     }
                 }
-                Scalar::Short | Scalar::I16 => {
+                Scalar::Short | Scalar::I16 | Scalar::GnuEnum { bytes: 2 } => {
                     if u {
                         "c_uint16"
                     } else {
@@ -342,7 +349,7 @@ fn ctypes_type(ty: &TypeRef, text: &str, u: bool, names: &[String]) -> String {
                         "c_long"
                     }
                 }
-                Scalar::LongLong | Scalar::I64 => {
+                Scalar::LongLong | Scalar::I64 | Scalar::GnuEnum { .. } => {
                     if u {
                         "c_uint64"
                     } else {

@@ -20,9 +20,10 @@ use rustc_hash::FxHashMap;
 use super::abi::Target;
 use super::lexer::{ParseError, excerpt};
 use super::parser::{
-    Declarations, MemberDef, RecordDef, Scalar, ScalarTypedef, TypeRef, holds_no_record, is_unsigned_spelling,
-    names_an_enum, scalar_named,
+    Declarations, MemberDef, RecordDef, Scalar, ScalarTypedef, TypeRef, enum_scalar, holds_no_record,
+    is_unsigned_spelling, names_an_enum, scalar_named,
 };
+use super::readable::{readable, skip_literal};
 use super::report::DeclaredAt;
 use super::standard_names::header_declaring;
 use crate::layout::Kind;
@@ -30,14 +31,6 @@ use crate::layout::Kind;
 /// Deepest nesting of records, declarators and expressions followed.
 const MAX_DEPTH: usize = 64;
 
-/// GCC's builtin 128-bit integer names, which `lang-c` does not know as
-/// types: renamed to typedef names it does, read back as `Scalar::Int128`.
-const INT128_NAMES: [(&str, &str); 4] = [
-    ("unsigned __int128", "__ffiscope_uint128"),
-    ("__uint128_t", "__ffiscope_uint128"),
-    ("__int128_t", "__ffiscope_int128"),
-    ("__int128", "__ffiscope_int128"),
-];
 /// GCC's builtin types, as the reader knows them.
 const BUILTIN_TYPES: [(&str, Scalar); 4] = [
     ("__ffiscope_int128", Scalar::Int128),
@@ -45,10 +38,6 @@ const BUILTIN_TYPES: [(&str, Scalar); 4] = [
     ("__builtin_va_list", Scalar::VaList),
     ("__float128", Scalar::Float128),
 ];
-/// MSVC's sized integer keywords (`sqlite3.h` uses `__int64` on Windows),
-/// spelled as the C types they are on that target.
-const MSVC_INTEGER_KEYWORDS: [(&str, &str); 4] =
-    [("__int64", "long long"), ("__int32", "int"), ("__int16", "short"), ("__int8", "char")];
 const PRELUDE: &str = "typedef int __ffiscope_int128; typedef int __ffiscope_uint128; typedef double __float128;\n";
 
 /// Where each line of preprocessed text came from, from its line markers.
@@ -131,6 +120,7 @@ pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderD
         record_typedefs: Vec::new(),
         scalar_typedefs: Vec::new(),
         constants: FxHashMap::default(),
+        enum_scalars: FxHashMap::default(),
         errors: Vec::new(),
         depth: 0,
     };
@@ -336,136 +326,6 @@ fn pack_changes(text: &str) -> Vec<(usize, Option<u64>)> {
     changes
 }
 
-/// Statement attributes inside inline functions' bodies (SDL's
-/// `SDL_FALLTHROUGH`), which `lang-c` does not read and a layout never needs.
-const STATEMENT_ATTRIBUTES: [&str; 2] = ["__attribute__((__fallthrough__));", "__attribute__((fallthrough));"];
-
-/// The text as `lang-c` can read it: `__int128` spelled as the typedef names
-/// the prelude declares, and statement attributes left out (an empty
-/// statement in their place, so every line keeps its number).
-fn readable(text: &str) -> String {
-    let mut readable = text.to_owned();
-    if text.contains("int128") {
-        for (from, to) in INT128_NAMES {
-            readable = replace_word(&readable, from, to);
-        }
-    }
-    for (keyword, spelled) in MSVC_INTEGER_KEYWORDS {
-        if readable.contains(keyword) {
-            readable = replace_word(&readable, keyword, spelled);
-        }
-    }
-    for attribute in STATEMENT_ATTRIBUTES {
-        if readable.contains(attribute) {
-            readable = readable.replace(attribute, ";");
-        }
-    }
-    blank_function_bodies(&mut readable);
-    readable
-}
-
-/// `text` with `word` replaced where it stands alone as an identifier
-/// (`__int64`, never the `__int64` of glibc's `__int64_t`).
-fn replace_word(text: &str, word: &str, with: &str) -> String {
-    let is_identifier = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(found) = rest.find(word) {
-        let before = rest[..found].chars().next_back().or_else(|| out.chars().next_back());
-        let after = rest[found + word.len()..].chars().next();
-        out.push_str(&rest[..found]);
-        if before.is_some_and(is_identifier) || after.is_some_and(is_identifier) {
-            out.push_str(word);
-        } else {
-            out.push_str(with);
-        }
-        rest = &rest[found + word.len()..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Blanks the bodies of the functions a header defines (inline helpers):
-/// they declare no type anyone can name, and they are where compilers'
-/// extensions (vector casts, statement attributes) live. Every newline stays,
-/// so lines keep their numbers and bytes their offsets.
-fn blank_function_bodies(text: &mut String) {
-    let mut bytes = std::mem::take(text).into_bytes();
-    let mut depth = 0_usize;
-    let mut body_from: Option<usize> = None;
-    let mut at = 0;
-    while at < bytes.len() {
-        match bytes[at] {
-            b'"' | b'\'' => at = skip_literal(&bytes, at),
-            b'{' => {
-                if depth == 0 && opens_a_function_body(&bytes[..at]) {
-                    body_from = Some(at + 1);
-                }
-                depth += 1;
-            }
-            b'}' => {
-                depth = depth.saturating_sub(1);
-                if depth == 0
-                    && let Some(from) = body_from.take()
-                {
-                    for byte in &mut bytes[from..at] {
-                        if *byte != b'\n' {
-                            *byte = b' ';
-                        }
-                    }
-                }
-            }
-            b'#' if at == 0 || bytes[at - 1] == b'\n' => {
-                // A line marker or a pragma: to the end of its line.
-                at += bytes[at..].iter().position(|&b| b == b'\n').unwrap_or(bytes.len() - at);
-            }
-            _ => {}
-        }
-        at += 1;
-    }
-    // Only ASCII bytes were replaced, by spaces: still UTF-8.
-    *text = String::from_utf8(bytes).unwrap_or_default();
-}
-
-/// Where the string or character literal starting at `start` ends.
-fn skip_literal(bytes: &[u8], start: usize) -> usize {
-    let quote = bytes[start];
-    let mut at = start + 1;
-    while at < bytes.len() && bytes[at] != quote && bytes[at] != b'\n' {
-        at += if bytes[at] == b'\\' { 2 } else { 1 };
-    }
-    at
-}
-
-/// Whether a `{` after `before` opens a function's body: it follows a `)`
-/// that does not close an `__attribute__((…))` (`struct __attribute__((packed)) {`).
-fn opens_a_function_body(before: &[u8]) -> bool {
-    let Some(close) = before.iter().rposition(|b| !b.is_ascii_whitespace()) else { return false };
-    if before[close] != b')' {
-        return false;
-    }
-    let mut depth = 0_usize;
-    for at in (0..=close).rev() {
-        match before[at] {
-            b')' => depth += 1,
-            b'(' => {
-                depth -= 1;
-                if depth == 0 {
-                    let name_end = before[..at].iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |i| i + 1);
-                    let name_start = before[..name_end]
-                        .iter()
-                        .rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
-                        .map_or(0, |i| i + 1);
-                    let name = &before[name_start..name_end];
-                    return !name.starts_with(b"__attribute") && name != b"__declspec";
-                }
-            }
-            _ => {}
-        }
-    }
-    false
-}
-
 type Read<T> = Result<T, String>;
 
 struct Reader<'a> {
@@ -490,6 +350,8 @@ struct Reader<'a> {
     enum_typedefs: rustc_hash::FxHashSet<String>,
     /// Enumerators' values.
     constants: FxHashMap<String, i128>,
+    /// Tag (`enum e`) → the integer its definition chose.
+    enum_scalars: FxHashMap<String, Scalar>,
     errors: Vec<ParseError>,
     depth: usize,
 }
@@ -692,19 +554,27 @@ impl Reader<'_> {
             match &specifier.node {
                 TypeSpecifier::Struct(record) => return self.record_type(record, attributes),
                 TypeSpecifier::Enum(enumeration) => {
-                    let mut next = 0_i128;
-                    let mut widest = 0_i128;
+                    let name = enumeration.node.identifier.as_ref().map_or("enum", |i| i.node.name.as_str());
+                    let text = format!("enum {name}");
+                    if enumeration.node.enumerators.is_empty() {
+                        // `enum e` named after its definition: the integer that chose.
+                        let scalar = self.enum_scalars.get(&text).copied().unwrap_or(Scalar::Int);
+                        return Ok((TypeRef::Scalar(scalar), text));
+                    }
+                    let (mut next, mut least, mut most) = (0_i128, 0_i128, 0_i128);
                     for enumerator in &enumeration.node.enumerators {
                         if let Some(expression) = &enumerator.node.expression {
                             next = self.evaluate(&expression.node)?;
                         }
-                        widest = widest.max(next.abs());
+                        (least, most) = (least.min(next), most.max(next));
                         self.constants.insert(enumerator.node.identifier.node.name.clone(), next);
                         next += 1;
                     }
-                    let name = enumeration.node.identifier.as_ref().map_or("enum", |i| i.node.name.as_str());
-                    let scalar = if widest > i128::from(u32::MAX) { Scalar::LongLong } else { Scalar::Int };
-                    return Ok((TypeRef::Scalar(scalar), format!("enum {name}")));
+                    let scalar = enum_scalar(least, most, attributes.packed);
+                    if enumeration.node.identifier.is_some() {
+                        self.enum_scalars.insert(text.clone(), scalar);
+                    }
+                    return Ok((TypeRef::Scalar(scalar), text));
                 }
                 TypeSpecifier::TypedefName(name) => {
                     // `int64_t` is `long` in glibc and `long long` elsewhere: named
@@ -828,15 +698,20 @@ impl Reader<'_> {
 
     fn field(&mut self, field: &Node<StructField>) -> Read<Vec<MemberDef>> {
         // Attributes among a member's specifiers are the member's, but those
-        // after a record's closing brace are the record's too, as GCC reads
-        // them: `struct { char a; int b; } __attribute__((packed)) m;` packs `b`.
+        // after a record's or an enum's closing brace are the type's too, as
+        // GCC reads them: `struct { char a; int b; } __attribute__((packed)) m;`
+        // packs `b`, and `enum { A } __attribute__((packed)) e;` is one byte.
         let (types, attributes) = self.specifier_parts(&field.node.specifiers, specifier_qualifier_part)?;
         let mut on_type = Attributes::default();
         let mut after_body = false;
         for specifier in &field.node.specifiers {
             match &specifier.node {
                 SpecifierQualifier::TypeSpecifier(t) => {
-                    after_body |= matches!(&t.node, TypeSpecifier::Struct(s) if s.node.declarations.is_some());
+                    after_body |= match &t.node {
+                        TypeSpecifier::Struct(record) => record.node.declarations.is_some(),
+                        TypeSpecifier::Enum(enumeration) => !enumeration.node.enumerators.is_empty(),
+                        _ => false,
+                    };
                 }
                 SpecifierQualifier::Extension(extensions) if after_body => self.attributes(extensions, &mut on_type)?,
                 _ => {}

@@ -12,6 +12,7 @@ pub mod header;
 pub mod lexer;
 pub mod macros;
 pub mod parser;
+mod readable;
 pub mod report;
 pub mod session;
 pub mod standard_names;

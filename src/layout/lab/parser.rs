@@ -45,6 +45,12 @@ pub enum Scalar {
     VaList,
     /// Rust's `i128`/`u128`, whose alignment is Rust's own on 32-bit ARM.
     RustI128,
+    /// An enum GCC stores in other than an `int`: packed
+    /// (`__attribute__((packed))`, the smallest integer that holds its
+    /// values) or with values past 32 bits. MSVC stores every enum in an `int`.
+    GnuEnum {
+        bytes: u8,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,6 +193,20 @@ pub(crate) fn names_an_enum(text: &str) -> bool {
     text.starts_with("enum ")
 }
 
+/// The integer GCC stores an enum whose values run from `least` to `most`
+/// in: `int` (or `unsigned int`) while they fit, 8 bytes beyond; packed
+/// (`__attribute__((packed))`), the smallest integer that holds them all.
+pub(crate) fn enum_scalar(least: i128, most: i128, packed: bool) -> Scalar {
+    let fits = |bits: u32| {
+        if least < 0 { least >= -(1_i128 << (bits - 1)) && most < 1_i128 << (bits - 1) } else { most < 1_i128 << bits }
+    };
+    match (packed, [8, 16, 32].into_iter().find(|&bits| fits(bits))) {
+        (true, Some(bits)) if bits < 32 => Scalar::GnuEnum { bytes: (bits / 8) as u8 },
+        (_, Some(_)) => Scalar::Int,
+        (_, None) => Scalar::GnuEnum { bytes: 8 },
+    }
+}
+
 impl Declarations {
     /// Reports only the records `names` pick out, each by its own name
     /// (`struct stat`) or a typedef's (`z_stream`); every record when there
@@ -266,6 +286,8 @@ struct Parser {
     scalar_typedefs: Vec<ScalarTypedef>,
     pack_stack: Vec<Option<u64>>,
     pack: Option<u64>,
+    /// Tag (`enum e`) → the integer its definition chose.
+    enum_scalars: FxHashMap<String, Scalar>,
     depth: usize,
     /// Record bodies entered and not yet closed: where recovery must get out of.
     open_braces: usize,
@@ -286,6 +308,7 @@ pub fn parse(source: &str) -> Declarations {
         scalar_typedefs: Vec::new(),
         pack_stack: Vec::new(),
         pack: None,
+        enum_scalars: FxHashMap::default(),
         depth: 0,
         open_braces: 0,
     };
@@ -663,8 +686,8 @@ impl Parser {
                 }
                 "enum" if base.is_none() => {
                     self.bump();
-                    let text = self.enumeration()?;
-                    base = Some((TypeRef::Scalar(Scalar::Int), text));
+                    let (scalar, text) = self.enumeration()?;
+                    base = Some((TypeRef::Scalar(scalar), text));
                 }
                 "__attribute__" | "__attribute" => {
                     let more = self.attributes()?;
@@ -861,33 +884,46 @@ impl Parser {
         }
     }
 
-    fn enumeration(&mut self) -> Parsed<String> {
-        self.attributes()?;
+    /// An enum after its keyword: the integer it is stored in, and its text.
+    fn enumeration(&mut self) -> Parsed<(Scalar, String)> {
+        let before = self.attributes()?;
         let tag = if let TokenKind::Ident(name) = &self.peek().kind { Some(name.clone()) } else { None };
         if tag.is_some() {
             self.bump();
         }
-        if self.is_punct('{') {
-            self.bump();
-            while !self.is_punct('}') {
-                self.ident()?;
-                if self.is_punct('=') {
-                    self.bump();
-                    if self.is_punct('-') {
-                        self.bump();
-                    }
-                    self.constant()?;
-                }
-                if self.is_punct(',') {
-                    self.bump();
-                } else if !self.is_punct('}') {
-                    let token = self.peek().clone();
-                    return self.error(&token, "expected `,` or `}` in an enum");
-                }
-            }
-            self.bump();
+        let text = format!("enum {}", tag.as_deref().unwrap_or_default()).trim_end().to_owned();
+        if !self.is_punct('{') {
+            return Ok((self.enum_scalars.get(&text).copied().unwrap_or(Scalar::Int), text));
         }
-        Ok(format!("enum {}", tag.unwrap_or_default()).trim_end().to_owned())
+        self.bump();
+        let (mut next, mut least, mut most) = (0_i128, 0_i128, 0_i128);
+        while !self.is_punct('}') {
+            self.ident()?;
+            if self.is_punct('=') {
+                self.bump();
+                let negative = self.is_punct('-');
+                if negative {
+                    self.bump();
+                }
+                let value = i128::from(self.constant()?);
+                next = if negative { -value } else { value };
+            }
+            (least, most) = (least.min(next), most.max(next));
+            next += 1;
+            if self.is_punct(',') {
+                self.bump();
+            } else if !self.is_punct('}') {
+                let token = self.peek().clone();
+                return self.error(&token, "expected `,` or `}` in an enum");
+            }
+        }
+        self.bump();
+        let after = self.attributes()?;
+        let scalar = enum_scalar(least, most, before.packed || after.packed);
+        if tag.is_some() {
+            self.enum_scalars.insert(text.clone(), scalar);
+        }
+        Ok((scalar, text))
     }
 
     /// `*name[2][3]`, `(*fn)(int)`, or nothing (for an unnamed bitfield).

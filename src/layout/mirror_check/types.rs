@@ -141,6 +141,7 @@ fn scalar_class(scalar: Scalar, integer: IntegerKind, text: &str, target: Target
             int(!unsigned && (explicit || target.char_is_signed()))
         }
         Scalar::Int | Scalar::LongLong if integer.enumeration => TypeClass::Enum { bits },
+        Scalar::GnuEnum { .. } => TypeClass::Enum { bits },
         Scalar::I8
         | Scalar::Short
         | Scalar::I16
