@@ -50,7 +50,7 @@ fn read_on_linux_targets(name: &str, text: &str) -> Option<CSide> {
         eprintln!("note: no C compiler: the mirror tests are skipped");
         return None;
     }
-    let folder = std::env::temp_dir().join(format!("ffiscope-mirror-{}", std::process::id()));
+    let folder = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("mirror_check");
     std::fs::create_dir_all(&folder).expect("a temporary folder");
     let header = folder.join(name);
     std::fs::write(&header, text).expect("written");
@@ -464,7 +464,7 @@ fn the_libc_crates_own_mirrors_are_read_and_checked() {
         eprintln!("note: the libc crate's source is not in cargo's registry here: skipped");
         return;
     };
-    let folder = std::env::temp_dir().join(format!("ffiscope-libc-{}", std::process::id()));
+    let folder = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("mirror_check_libc");
     std::fs::create_dir_all(&folder).expect("a temporary folder");
     let header = folder.join("libc.h");
     std::fs::write(

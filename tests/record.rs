@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ffiscope-record-test-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("record");
     std::fs::create_dir_all(&dir).expect("a scratch folder");
     dir
 }

@@ -43,9 +43,9 @@ fn installed(path: &str) -> bool {
     here
 }
 
-/// `text` written as the header `name` in this run's own temporary folder.
+/// `text` written as the header `name` in the tests' own folder (under `target/tmp`).
 fn written(name: &str, text: &str) -> PathBuf {
-    let directory = std::env::temp_dir().join(format!("ffiscope-headers-{}", std::process::id()));
+    let directory = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("struct_lab_headers");
     std::fs::create_dir_all(&directory).expect("a temporary folder");
     let file = directory.join(name);
     std::fs::write(&file, text).expect("the header is written");
