@@ -39,6 +39,7 @@ const LESSON_SOURCES: &[&str] = &[
 /// again as position-independent code, and the functions that replace the C
 /// library's allocator.
 const RECORD_SOURCES: &[&str] = &[
+    "csrc/record/caller.c",
     "csrc/record/fault_guard.c",
     "csrc/record/guard.c",
     "csrc/record/interpose.c",
@@ -90,9 +91,17 @@ fn build_record_library() {
         println!("cargo:rerun-if-changed={source}");
     }
     println!("cargo:rerun-if-changed=csrc/record/record_channel.h");
-    for header in
-        ["fault_guard.h", "guard.h", "mappings.h", "reach.h", "signal_stack.h", "stacks.h", "unrecorded.h", "unwind.h"]
-    {
+    for header in [
+        "caller.h",
+        "fault_guard.h",
+        "guard.h",
+        "mappings.h",
+        "reach.h",
+        "signal_stack.h",
+        "stacks.h",
+        "unrecorded.h",
+        "unwind.h",
+    ] {
         println!("cargo:rerun-if-changed=csrc/record/{header}");
     }
 }

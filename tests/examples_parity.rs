@@ -178,7 +178,8 @@ fn a_panic_that_cannot_unwind_into_c_is_named_at_the_function_it_tried_to_leave(
     assert_eq!((code, report["signal"].as_str()), (Some(3), Some("SIGABRT")));
     let anomalies = report["anomalies"].as_array().unwrap();
     let panic = anomalies.iter().find(|a| a["kind"] == "panic").expect("a panic");
-    assert!(panic["site"].as_str().unwrap().starts_with("panic_at_boundary::unchecked_callback"), "{panic}");
+    // With its module where it is a function of its own (a debug build), by its own name where inlined.
+    assert!(panic["site"].as_str().unwrap().contains("unchecked_callback (panic_at_boundary.rs:"), "{panic}");
     assert!(panic["message"].as_str().unwrap().contains("process_items (callbacks.c:"), "{panic}");
     let crash = anomalies.iter().find(|a| a["kind"] == "crash").expect("a crash");
     assert!(crash["message"].as_str().unwrap().contains("killed by SIGABRT"), "{crash}");
@@ -190,6 +191,6 @@ fn with_stacks_a_rust_leak_is_named_by_the_programs_own_line() {
     let (stacked, ..) = record(&["--stack", "16"], "cstring-into-raw", "never-reclaimed");
     let site = |report: &Value| report["anomalies"][0]["site"].as_str().unwrap().to_owned();
     assert!(site(&plain).starts_with("alloc::"), "without stacks, the allocator's line: {}", site(&plain));
-    assert!(site(&stacked).starts_with("cstring_into_raw::main (cstring_into_raw.rs:"), "{}", site(&stacked));
+    assert!(site(&stacked).contains("main (cstring_into_raw.rs:"), "{}", site(&stacked));
     assert!(stacked["anomalies"][0]["message"].as_str().unwrap().contains("allocated at:"), "{stacked}");
 }

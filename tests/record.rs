@@ -1628,3 +1628,58 @@ fn a_lost_block_before_a_freed_chunk_is_lost_whatever_the_c_librarys_bins_point_
     let recorded = report(&record(&["--json"], &program, &[]));
     assert_eq!(leaks_of(&recorded), [("main (before_freed.c:4)", 20472)], "{recorded}");
 }
+
+/// C's code in a static library linked into a Rust program.
+fn compile_rust_with_c(name: &str, rust: &str, c: &str) -> PathBuf {
+    let dir = scratch();
+    let source = dir.join(format!("{name}_c.c"));
+    let object = dir.join(format!("{name}_c.o"));
+    std::fs::write(&source, c).expect("the C source is written");
+    let compiled = Command::new("cc").args(["-c", "-g", "-O2", "-o"]).arg(&object).arg(&source).status();
+    assert!(compiled.expect("cc runs").success(), "{name}'s C compiles");
+    let archive = dir.join(format!("lib{name}_c.a"));
+    let _ = std::fs::remove_file(&archive);
+    let archived = Command::new("ar").arg("rcs").arg(&archive).arg(&object).status();
+    assert!(archived.expect("ar runs").success(), "{name}'s C is archived");
+    let search = format!("-Lnative={}", dir.display());
+    let link = format!("-lstatic={name}_c");
+    compile_rust_with(name, rust, &["-g", "-C", "opt-level=2", &search, &link])
+}
+
+/// C calls a Rust callback through a pointer, and the callback's last act,
+/// dropping its `Box`, is a jump to `free` (a release build), so `free`
+/// returns straight into the C that called the callback: the free is still
+/// Rust's own, not C's. C that calls `free` itself through a pointer on a
+/// Rust block is still a foreign free.
+#[test]
+fn a_rust_callback_that_ends_in_a_tail_call_to_free_frees_on_its_own_heap() {
+    let c = "#include <stdlib.h>\n\
+        typedef void (*destroy_fn)(void *);\n\
+        struct holder { void *object; destroy_fn destroy; };\n\
+        struct holder *holder_adopt(void *object, destroy_fn destroy) {\n\
+          struct holder *h = malloc(sizeof *h);\n  h->object = object;\n  h->destroy = destroy;\n  return h;\n}\n\
+        void holder_release(struct holder *h) {\n  h->destroy(h->object);\n  free(h);\n}\n";
+    let rust = "use std::ffi::c_void;\n\
+        #[repr(C)] struct Holder { _private: [u8; 0] }\n\
+        extern \"C\" {\n\
+            fn holder_adopt(object: *mut c_void, destroy: unsafe extern \"C\" fn(*mut c_void)) -> *mut Holder;\n\
+            fn holder_release(holder: *mut Holder);\n\
+            fn free(block: *mut c_void);\n\
+        }\n\
+        unsafe extern \"C\" fn destroy(object: *mut c_void) {\n\
+            drop(unsafe { Box::from_raw(object.cast::<[u64; 5]>()) });\n\
+        }\n\
+        fn main() {\n\
+            let wrong = std::env::args().nth(1).as_deref() == Some(\"wrong\");\n\
+            for round in 0..3u64 {\n\
+                let object = Box::into_raw(Box::new([round; 5])).cast::<c_void>();\n\
+                let release: unsafe extern \"C\" fn(*mut c_void) = if wrong { free } else { destroy };\n\
+                unsafe { holder_release(holder_adopt(object, release)) };\n\
+            }\n\
+        }\n";
+    let program = compile_rust_with_c("tail_freed", rust, c);
+    let right = report(&record(&["--json"], &program, &[]));
+    assert_eq!(kinds(&right), Vec::<String>::new(), "{right}");
+    let wrong = report(&record(&["--json"], &program, &["wrong"]));
+    assert_eq!(kinds(&wrong), ["foreign_free"; 3], "{wrong}");
+}

@@ -42,6 +42,7 @@
 #define _GNU_SOURCE
 #endif
 #include "../tracker_shard.h"
+#include "caller.h"
 #include "fault_guard.h"
 #include "guard.h"
 #include "mappings.h"
@@ -802,7 +803,7 @@ static bool glibc_made_unrecorded(void *ptr) {
  * stack per free would double the cost, and the free's own line is what a
  * foreign or double free report needs. */
 static inline __attribute__((always_inline)) void released(fs_tracker *t, void *ptr, const char *site) {
-    name_module_of(site);
+    name_module_of((const char *)((uintptr_t)site & ~(FS_RECORD_TAIL_CALLED_TAG | FS_RECORD_CALLEE_UNKNOWN_TAG)));
     int result;
     KEEP_ERRNO(result = tracker_release(t, ptr, site); report_damage(t, site));
     if (result != RELEASE_UNKNOWN) {
@@ -852,13 +853,15 @@ EXPORTED void *calloc(size_t count, size_t size) {
     return adopted(t, __libc_calloc(count, size), count * size, site_of(SITE));
 }
 
-EXPORTED void free(void *ptr) {
+/* free's body. `frame` holds the registers free began with, where the
+ * architecture's entry below saves them, and the return address. */
+static inline __attribute__((always_inline)) void free_called(void *ptr, const caller_frame *frame) {
     if (!ptr) {
         return;
     }
     fs_tracker *t = recording();
     if (t) {
-        released(t, ptr, SITE);
+        released(t, ptr, caller_site(frame, (uintptr_t)free));
     } else if (!ours(ptr)) {
         /* A block of ours freed where nothing records (a forked child)
          * stays where it is: glibc never made it. */
@@ -866,6 +869,54 @@ EXPORTED void free(void *ptr) {
         __libc_free(ptr);
     }
 }
+
+#if defined(__x86_64__)
+/* free's entry saves the sixteen registers as the caller left them, with
+ * its return address above them (caller.h's frame), and hands them to
+ * free_saved: a call through a pointer that went to a function ending in
+ * a tail call to free is told by them from one that went to free. */
+__attribute__((used)) void free_saved(void *ptr, const caller_frame *frame) {
+    free_called(ptr, frame);
+}
+
+__asm__(".text\n"
+        ".globl free\n"
+        ".type free, @function\n"
+        "free:\n"
+        ".cfi_startproc\n"
+        "    endbr64\n"
+        "    subq $136, %rsp\n"
+        ".cfi_adjust_cfa_offset 136\n"
+        "    movq %rax, 0(%rsp)\n"
+        "    movq %rcx, 8(%rsp)\n"
+        "    movq %rdx, 16(%rsp)\n"
+        "    movq %rbx, 24(%rsp)\n"
+        "    leaq 144(%rsp), %rax\n" /* rsp as the call found it */
+        "    movq %rax, 32(%rsp)\n"
+        "    movq %rbp, 40(%rsp)\n"
+        "    movq %rsi, 48(%rsp)\n"
+        "    movq %rdi, 56(%rsp)\n"
+        "    movq %r8, 64(%rsp)\n"
+        "    movq %r9, 72(%rsp)\n"
+        "    movq %r10, 80(%rsp)\n"
+        "    movq %r11, 88(%rsp)\n"
+        "    movq %r12, 96(%rsp)\n"
+        "    movq %r13, 104(%rsp)\n"
+        "    movq %r14, 112(%rsp)\n"
+        "    movq %r15, 120(%rsp)\n"
+        "    movq %rsp, %rsi\n"
+        "    call free_saved\n"
+        "    addq $136, %rsp\n"
+        ".cfi_adjust_cfa_offset -136\n"
+        "    ret\n"
+        ".cfi_endproc\n"
+        ".size free, .-free\n");
+#else
+EXPORTED void free(void *ptr) {
+    caller_frame frame = {.return_address = (uint64_t)(uintptr_t)__builtin_return_address(0)};
+    free_called(ptr, &frame);
+}
+#endif
 
 /* glibc's realloc of an unrecorded block already taken out of the set:
  * the block it returns goes in (or ptr again, still the caller's, when the

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 use super::sys;
 
 const MAGIC: u64 = 0x4452_4F43_4552_5346;
-const VERSION: u64 = 5;
+const VERSION: u64 = 6;
 const MODULES: usize = 512;
 /// Rings the region holds: one per thread the program runs at once (more
 /// share); 8 MiB each at the default capacity, touched only as written.
@@ -36,6 +36,14 @@ const STACK_FRAMES: usize = 32;
 const STACKS: usize = 1 << 16;
 /// A site with this bit set names a stack in the table (`FS_RECORD_STACK_TAG`).
 pub const STACK_TAG: u64 = 1 << 63;
+/// A free's site with this bit set is the entry of the function that a call
+/// through a pointer went to, and that reached `free` by a tail call
+/// (`FS_RECORD_TAIL_CALLED_TAG`).
+pub const TAIL_CALLED_TAG: u64 = 1 << 62;
+/// A free's site with this bit set is a return address after a call through
+/// a pointer to a function not known, which reached `free` by a tail call
+/// (`FS_RECORD_CALLEE_UNKNOWN_TAG`).
+pub const CALLEE_UNKNOWN_TAG: u64 = 1 << 61;
 
 /// A crash event's size when the program's stack ran into its guard page
 /// (`FS_RECORD_CRASH_STACK_OVERFLOW`).

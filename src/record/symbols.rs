@@ -7,7 +7,7 @@ use addr2line::Loader;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::ffi::Site;
-use crate::ffi::record_channel::LoadedModule;
+use crate::ffi::record_channel::{CALLEE_UNKNOWN_TAG, LoadedModule, TAIL_CALLED_TAG};
 
 /// Whose allocator a call site went through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -286,6 +286,11 @@ impl Symbolizer {
         if let Some(chain) = self.chains.get(&address) {
             return chain.clone();
         }
+        if address & (TAIL_CALLED_TAG | CALLEE_UNKNOWN_TAG) != 0 {
+            let chain = vec![self.symbol(address).site];
+            self.chains.insert(address, chain.clone());
+            return chain;
+        }
         let mut chain = Vec::new();
         if let Some(module) = self.module_of(address).cloned()
             && let Some(Some(loader)) = self.loaders.get(&module.path)
@@ -330,6 +335,22 @@ impl Symbolizer {
     }
 
     fn resolve(&mut self, address: u64) -> Symbol {
+        if address & TAIL_CALLED_TAG != 0 {
+            return self.resolve_tail_caller(address & !TAIL_CALLED_TAG);
+        }
+        if address & CALLEE_UNKNOWN_TAG != 0 {
+            // A call through a register that did not hold `free` when it
+            // began: the function the call went to reached it. Unoptimized
+            // code loads a function's slot into the register first, which
+            // says which; otherwise nothing says whose code it is.
+            let return_address = address & !CALLEE_UNKNOWN_TAG;
+            let call = self.symbol(return_address);
+            let slot_named = self.module_of(return_address).cloned().is_some_and(|module| {
+                let probe = return_address.wrapping_sub(module.bias);
+                module_code(&mut self.code, &module.path).and_then(|code| code.call_target(probe)).is_some()
+            });
+            return if slot_named { call } else { Symbol { heap: Heap::Uncertain, ..call } };
+        }
         let Some(module) = self.module_of(address).cloned() else {
             return Self::symbol_named(&format!("{address:#x}"), Heap::Uncertain, false);
         };
@@ -414,6 +435,57 @@ impl Symbolizer {
             (None, _) => offset,
         };
         Self::symbol_named(&name, heap, in_c_runtime)
+    }
+
+    /// The function at `entry`, which a call through a pointer went to and
+    /// which reached `free` by a tail call (a Rust callback whose last act
+    /// drops a `Box`): named by its first line, its heap by its language.
+    fn resolve_tail_caller(&mut self, entry: u64) -> Symbol {
+        let Some(module) = self.module_of(entry).cloned() else {
+            return Self::symbol_named(&format!("{entry:#x}"), Heap::Uncertain, false);
+        };
+        let file_name = module.path.rsplit('/').next().unwrap_or(&module.path).to_owned();
+        let in_c_runtime = C_RUNTIME.iter().any(|name| file_name.contains(name));
+        let at = entry.wrapping_sub(module.bias);
+        let loader = self.loaders.entry(module.path.clone()).or_insert_with(|| Loader::new(&module.path).ok());
+        let mut name = None;
+        let mut language = None;
+        let mut place = None;
+        if let Some(loader) = loader.as_ref() {
+            // The outermost frame is the function itself; inner ones are
+            // what was inlined at its start (its `Box`'s drop).
+            if let Ok(mut frames) = loader.find_frames(at) {
+                while let Ok(Some(frame)) = frames.next() {
+                    let Some(function) = frame.function.as_ref() else { continue };
+                    language = function.language.or(language);
+                    name = function.demangle().ok().map(|n| strip_hash(&n)).or(name);
+                    place = frame
+                        .location
+                        .as_ref()
+                        .and_then(|location| Some((location.file?.rsplit('/').next()?.to_owned(), location.line?)));
+                }
+            }
+            if name.is_none()
+                && let Some(symbol) = loader.find_symbol(at)
+            {
+                let rust_mangled = is_rust_mangled(symbol);
+                language = language.or(rust_mangled.then_some(gimli::DW_LANG_Rust));
+                name = Some(strip_hash(&demangled(symbol, rust_mangled)));
+            }
+        }
+        let heap = if name.as_deref().is_some_and(on_rust_path) || language == Some(gimli::DW_LANG_Rust) {
+            Heap::Rust
+        } else if language.is_some_and(is_c) {
+            Heap::C
+        } else {
+            Heap::Uncertain
+        };
+        let site = match (name, place) {
+            (Some(name), Some((file, line))) => format!("{name} ({file}:{line})"),
+            (Some(name), None) => format!("{name} ({file_name})"),
+            (None, _) => format!("{file_name}+{at:#x}"),
+        };
+        Self::symbol_named(&site, heap, in_c_runtime)
     }
 
     /// How the allocator function was reached from a call that went to `called`.
