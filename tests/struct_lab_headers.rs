@@ -240,7 +240,7 @@ fn attributes_with_their_parentheses_apart_are_read() {
     let sizes: Vec<(&str, u64)> = types.iter().map(|t| (t.name.as_str(), t.size)).collect();
     assert_eq!(sizes, [("struct p", 5), ("struct q", 16)]);
     assert!(types.iter().all(|t| t.verified.as_ref().is_some_and(|v| v.ok)), "the compiler agrees: {types:#?}");
-    for name in ["math.h", "zlib.h", "sys/stat.h", "SDL2/SDL.h"] {
+    for name in ["math.h", "zlib.h", "sqlite3.h", "SDL2/SDL.h"] {
         let path = format!("/usr/include/{name}");
         if !installed(&path) {
             continue;
@@ -273,7 +273,7 @@ fn attributes_before_a_types_tag_and_packed_enums_are_laid_out_as_compilers_do()
     let Some(_) = find_compiler(Target::X86_64Linux) else { return };
     let targets: Vec<Target> = Target::ALL.into_iter().filter(|&t| find_compiler(t).is_some()).collect();
     for (reader, text) in [("lang-c", format!("#define PLACED_H 1\n{PLACED}")), ("the lab's own", PLACED.to_owned())] {
-        let (report, _) = ffiscope::layout::lab::header::analyze_source(
+        let (report, declarations) = ffiscope::layout::lab::header::analyze_source(
             "placed.h",
             &text,
             None,
@@ -293,6 +293,14 @@ fn attributes_before_a_types_tag_and_packed_enums_are_laid_out_as_compilers_do()
                 assert!(verified.ok, "{reader} on {:?}: {laid:#?}", result.target);
             }
         }
+        // The Rust binding takes each enum's integer, unsigned where no value is negative.
+        let layouts: Vec<_> = targets.iter().map(|&t| (t, report.layouts(t))).collect();
+        let bindings = ffiscope::layout::lab::bindings::bindings(&declarations[0].1, "struct s", &layouts)
+            .expect("bindings of struct s");
+        for field in ["pub x: u8,", "pub z: i16,", "pub b: u64,", "pub t: u8,"] {
+            assert!(bindings.rust.contains(field), "{reader}: {field} in {}", bindings.rust);
+        }
+        assert!(bindings.rust.contains("MSVC stores every enum in a 4-byte int"), "{}", bindings.rust);
     }
 }
 

@@ -161,8 +161,8 @@ impl Target {
             Scalar::GnuEnum { .. } if self == Target::X86_64Windows => {
                 (4, 4, Some("MSVC: an enum is an int, packed or wide or not"))
             }
-            Scalar::GnuEnum { bytes: 8 } => self.scalar(Scalar::I64),
-            Scalar::GnuEnum { bytes } => (u64::from(bytes), u64::from(bytes), None),
+            Scalar::GnuEnum { bytes: 8, .. } => self.scalar(Scalar::I64),
+            Scalar::GnuEnum { bytes, .. } => (u64::from(bytes), u64::from(bytes), None),
             Scalar::VaList => match self {
                 Target::X86_64Linux => (24, 8, Some("x86-64 System V: va_list is an array of one 24-byte struct")),
                 Target::Aarch64Linux => (32, 8, Some("AAPCS64: va_list is a 32-byte struct")),

@@ -161,13 +161,14 @@ fn go_field_name(c_name: &str) -> String {
 fn rust_type(ty: &TypeRef, text: &str, u: bool, names: &[String]) -> String {
     match ty {
         TypeRef::Scalar(scalar) => {
+            let u = u || matches!(scalar, Scalar::GnuEnum { unsigned: true, .. });
             match scalar {
                 Scalar::Bool => "bool".into(),
                 Scalar::Char => if u { "u8" } else { "core::ffi::c_char" }.into(),
-                Scalar::Short | Scalar::I16 | Scalar::GnuEnum { bytes: 2 } => if u { "u16" } else { "i16" }.into(),
+                Scalar::Short | Scalar::I16 | Scalar::GnuEnum { bytes: 2, .. } => if u { "u16" } else { "i16" }.into(),
                 Scalar::Int | Scalar::I32 => if u { "u32" } else { "i32" }.into(),
                 Scalar::Long => if u { "core::ffi::c_ulong" } else { "core::ffi::c_long" }.into(),
-                Scalar::I8 | Scalar::GnuEnum { bytes: 1 } => if u { "u8" } else { "i8" }.into(),
+                Scalar::I8 | Scalar::GnuEnum { bytes: 1, .. } => if u { "u8" } else { "i8" }.into(),
                 // A wide enum's 8 bytes (GCC makes no other width beyond an `int`'s).
                 Scalar::LongLong | Scalar::I64 | Scalar::GnuEnum { .. } => if u { "u64" } else { "i64" }.into(),
                 Scalar::Float => "f32".into(),
@@ -319,16 +320,17 @@ pub fn c_guards(record: &RecordDef, layouts: &[(Target, Layout)]) -> String {
 fn ctypes_type(ty: &TypeRef, text: &str, u: bool, names: &[String]) -> String {
     match ty {
         TypeRef::Scalar(scalar) => {
+            let u = u || matches!(scalar, Scalar::GnuEnum { unsigned: true, .. });
             let base = match scalar {
                 Scalar::Bool => "c_bool",
-                Scalar::Char | Scalar::I8 | Scalar::GnuEnum { bytes: 1 } => {
+                Scalar::Char | Scalar::I8 | Scalar::GnuEnum { bytes: 1, .. } => {
                     if u {
                         "c_uint8"
                     } else {
                         "c_char"
                     }
                 }
-                Scalar::Short | Scalar::I16 | Scalar::GnuEnum { bytes: 2 } => {
+                Scalar::Short | Scalar::I16 | Scalar::GnuEnum { bytes: 2, .. } => {
                     if u {
                         "c_uint16"
                     } else {

@@ -47,9 +47,11 @@ pub enum Scalar {
     RustI128,
     /// An enum GCC stores in other than an `int`: packed
     /// (`__attribute__((packed))`, the smallest integer that holds its
-    /// values) or with values past 32 bits. MSVC stores every enum in an `int`.
+    /// values) or with values past 32 bits; unsigned when none is negative.
+    /// MSVC stores every enum in an `int`.
     GnuEnum {
         bytes: u8,
+        unsigned: bool,
     },
 }
 
@@ -201,9 +203,9 @@ pub(crate) fn enum_scalar(least: i128, most: i128, packed: bool) -> Scalar {
         if least < 0 { least >= -(1_i128 << (bits - 1)) && most < 1_i128 << (bits - 1) } else { most < 1_i128 << bits }
     };
     match (packed, [8, 16, 32].into_iter().find(|&bits| fits(bits))) {
-        (true, Some(bits)) if bits < 32 => Scalar::GnuEnum { bytes: (bits / 8) as u8 },
+        (true, Some(bits)) if bits < 32 => Scalar::GnuEnum { bytes: (bits / 8) as u8, unsigned: least >= 0 },
         (_, Some(_)) => Scalar::Int,
-        (_, None) => Scalar::GnuEnum { bytes: 8 },
+        (_, None) => Scalar::GnuEnum { bytes: 8, unsigned: least >= 0 },
     }
 }
 
