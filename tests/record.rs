@@ -1649,8 +1649,10 @@ fn compile_rust_with_c(name: &str, rust: &str, c: &str) -> PathBuf {
 /// C calls a Rust callback through a pointer, and the callback's last act,
 /// dropping its `Box`, is a jump to `free` (a release build), so `free`
 /// returns straight into the C that called the callback: the free is still
-/// Rust's own, not C's. C that calls `free` itself through a pointer on a
-/// Rust block is still a foreign free.
+/// Rust's own, not C's. So are allocator hooks C calls (`zalloc`/`zfree`,
+/// `bzalloc`): Rust's allocator's blocks on both sides, or `libc::malloc`'s.
+/// C that calls `free` itself through a pointer on a Rust block is still a
+/// foreign free.
 #[test]
 fn a_rust_callback_that_ends_in_a_tail_call_to_free_frees_on_its_own_heap() {
     let c = "#include <stdlib.h>\n\
@@ -1658,7 +1660,10 @@ fn a_rust_callback_that_ends_in_a_tail_call_to_free_frees_on_its_own_heap() {
         struct holder { void *object; destroy_fn destroy; };\n\
         struct holder *holder_adopt(void *object, destroy_fn destroy) {\n\
           struct holder *h = malloc(sizeof *h);\n  h->object = object;\n  h->destroy = destroy;\n  return h;\n}\n\
-        void holder_release(struct holder *h) {\n  h->destroy(h->object);\n  free(h);\n}\n";
+        void holder_release(struct holder *h) {\n  h->destroy(h->object);\n  free(h);\n}\n\
+        struct hooks { void *(*alloc)(size_t); void (*release)(void *); int released; };\n\
+        void *hooks_block(struct hooks *h, size_t size) {\n  char *block = h->alloc(size);\n  if (block) block[0] = 1;\n  return block;\n}\n\
+        void hooks_release(struct hooks *h, void *block) {\n  h->release(block);\n  h->released++;\n}\n";
     let rust = "use std::ffi::c_void;\n\
         #[repr(C)] struct Holder { _private: [u8; 0] }\n\
         extern \"C\" {\n\
@@ -1669,7 +1674,26 @@ fn a_rust_callback_that_ends_in_a_tail_call_to_free_frees_on_its_own_heap() {
         unsafe extern \"C\" fn destroy(object: *mut c_void) {\n\
             drop(unsafe { Box::from_raw(object.cast::<[u64; 5]>()) });\n\
         }\n\
+        #[repr(C)] struct Hooks {\n\
+            alloc: unsafe extern \"C\" fn(usize) -> *mut c_void,\n\
+            release: unsafe extern \"C\" fn(*mut c_void),\n\
+            released: i32,\n\
+        }\n\
+        extern \"C\" {\n\
+            fn hooks_block(hooks: *mut Hooks, size: usize) -> *mut c_void;\n\
+            fn hooks_release(hooks: *mut Hooks, block: *mut c_void);\n\
+            fn malloc(size: usize) -> *mut c_void;\n\
+        }\n\
+        const LAYOUT: std::alloc::Layout = std::alloc::Layout::new::<[u64; 4]>();\n\
+        unsafe extern \"C\" fn rust_alloc(_: usize) -> *mut c_void { unsafe { std::alloc::alloc(LAYOUT).cast() } }\n\
+        unsafe extern \"C\" fn rust_release(block: *mut c_void) { unsafe { std::alloc::dealloc(block.cast(), LAYOUT) } }\n\
+        unsafe extern \"C\" fn c_alloc(size: usize) -> *mut c_void { unsafe { malloc(size) } }\n\
+        unsafe extern \"C\" fn c_release(block: *mut c_void) { unsafe { free(block) } }\n\
         fn main() {\n\
+            for (alloc, release) in [(rust_alloc as unsafe extern \"C\" fn(usize) -> *mut c_void, rust_release as unsafe extern \"C\" fn(*mut c_void)), (c_alloc, c_release)] {\n\
+                let mut hooks = Hooks { alloc, release, released: 0 };\n\
+                for _ in 0..3 { unsafe { hooks_release(&mut hooks, hooks_block(&mut hooks, 32)) } }\n\
+            }\n\
             let wrong = std::env::args().nth(1).as_deref() == Some(\"wrong\");\n\
             for round in 0..3u64 {\n\
                 let object = Box::into_raw(Box::new([round; 5])).cast::<c_void>();\n\

@@ -164,8 +164,9 @@ static void answer(void *context) {
     caller_question *question = context;
     uintptr_t end = (uintptr_t)question->frame->return_address;
     for (size_t i = 0; i < question->count; i++) {
-        /* Any reading of the bytes that went to free: it was called, not jumped to. */
+        /* Any reading of the bytes that went to the allocator: it was called, not jumped to. */
         if (goes_to(call_target(&question->readings[i], question->frame, end), question->entry)) {
+            question->site = (const char *)end;
             return;
         }
     }
@@ -209,7 +210,6 @@ const char *caller_site_read(const caller_frame *frame, uintptr_t entry) {
     caller_question question;
     question.frame = frame;
     question.entry = entry;
-    question.site = return_address;
     question.count = 0;
     for (size_t start = 0; start + 2 <= LONGEST_CALL; start++) {
         if (decode_indirect_call(code, start, LONGEST_CALL, &question.readings[question.count])) {
@@ -219,7 +219,14 @@ const char *caller_site_read(const caller_frame *frame, uintptr_t entry) {
     if (question.count == 0 || question.readings[0].base == RIP_RELATIVE) {
         return return_address;
     }
-    return fault_guard_run(answer, &question) ? question.site : return_address;
+    /* Where a reading faults: through a register the callee changed, the
+     * call did not read that register as it is now, so it went elsewhere;
+     * through one it kept, the memory is not what the call read, and the
+     * return address is all there is. */
+    question.site =
+        operand_is_kept(&question.readings[0]) ? return_address : TAGGED(end, FS_RECORD_CALLEE_UNKNOWN_TAG);
+    fault_guard_run(answer, &question);
+    return question.site;
 }
 
 #else

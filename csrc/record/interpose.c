@@ -754,16 +754,34 @@ static void *adopted(fs_tracker *t, void *ptr, size_t size, const char *site) {
     return ptr;
 }
 
-/* The site an allocation is named by: its return address, or with
- * --stack its call stack. */
-static inline __attribute__((always_inline)) const char *site_of(const char *return_address) {
+/* A site with caller.h's tags taken off: the address it names. */
+static inline const char *untagged(const char *site) {
+    return (const char *)((uintptr_t)site & ~(FS_RECORD_TAIL_CALLED_TAG | FS_RECORD_CALLEE_UNKNOWN_TAG));
+}
+
+/* The site an allocation is named by: `first`, the return address or a
+ * site caller.h made for the call that came back to it, or with --stack
+ * the call stack it tops. */
+static inline __attribute__((always_inline)) const char *site_of(const char *first, const char *return_address) {
     name_module_of(return_address);
+    if (first != return_address) {
+        name_module_of(untagged(first));
+    }
     if (stack_depth == 0) {
-        return return_address;
+        return first;
     }
     const char *site;
-    KEEP_ERRNO(site = stacks_site(return_address, stack_depth));
+    KEEP_ERRNO(site = stacks_site(first, return_address, stack_depth));
     return site;
+}
+
+/* The site of a recorded call: caller.h's reading of the frame the
+ * allocator's entry saved, or the return address alone where the entry
+ * went on without one (NULL). Read only while recording: the reading may
+ * fault, and only then is there a handler to give it up. */
+static inline __attribute__((always_inline)) const char *call_site(const caller_frame *frame,
+                                                                    const char *return_address, uintptr_t entry) {
+    return frame ? caller_site_read(frame, entry) : return_address;
 }
 
 /* The alignment every slab slot has (its stride is a multiple of 16). */
@@ -773,8 +791,8 @@ static inline __attribute__((always_inline)) const char *site_of(const char *ret
  * tracker (its slabs, or glibc for a large block, recorded as it is
  * made); glibc's when aligned past a slot's alignment. */
 static inline __attribute__((always_inline)) void *allocated(fs_tracker *t, size_t size, size_t alignment,
-                                                              const char *return_address) {
-    const char *site = site_of(return_address);
+                                                              const char *first, const char *return_address) {
+    const char *site = site_of(first, return_address);
     void *ptr;
     if (guarding) {
         KEEP_ERRNO(ptr = obtain(size, alignment, site));
@@ -803,7 +821,7 @@ static bool glibc_made_unrecorded(void *ptr) {
  * stack per free would double the cost, and the free's own line is what a
  * foreign or double free report needs. */
 static inline __attribute__((always_inline)) void released(fs_tracker *t, void *ptr, const char *site) {
-    name_module_of((const char *)((uintptr_t)site & ~(FS_RECORD_TAIL_CALLED_TAG | FS_RECORD_CALLEE_UNKNOWN_TAG)));
+    name_module_of(untagged(site));
     int result;
     KEEP_ERRNO(result = tracker_release(t, ptr, site); report_damage(t, site));
     if (result != RELEASE_UNKNOWN) {
@@ -825,12 +843,17 @@ static void *unrecorded(void *ptr) {
     return ptr;
 }
 
-EXPORTED void *malloc(size_t size) {
+/* The bodies of malloc, calloc and realloc, called as free_called is. */
+static inline __attribute__((always_inline)) void *malloc_called(size_t size, const caller_frame *frame,
+                                                                  const char *return_address) {
     fs_tracker *t = recording();
-    return t ? allocated(t, size, 0, SITE) : unrecorded(__libc_malloc(size));
+    return t ? allocated(t, size, 0, call_site(frame, return_address, (uintptr_t)malloc), return_address)
+             : unrecorded(__libc_malloc(size));
 }
 
-EXPORTED void *calloc(size_t count, size_t size) {
+static inline __attribute__((always_inline)) void *calloc_called(size_t count, size_t size,
+                                                                  const caller_frame *frame,
+                                                                  const char *return_address) {
     fs_tracker *t = recording();
     if (!t) {
         return unrecorded(__libc_calloc(count, size));
@@ -839,29 +862,31 @@ EXPORTED void *calloc(size_t count, size_t size) {
         errno = ENOMEM;
         return NULL;
     }
+    const char *first = call_site(frame, return_address, (uintptr_t)calloc);
     if (guarding) {
-        return allocated(t, count * size, 0, SITE); /* guarded blocks are zeroed */
+        return allocated(t, count * size, 0, first, return_address); /* guarded blocks are zeroed */
     }
     if (count * size <= MAX_SLAB_BLOCK) {
-        void *ptr = allocated(t, count * size, 0, SITE); /* a slot, maybe used before */
+        void *ptr = allocated(t, count * size, 0, first, return_address); /* a slot, maybe used before */
         if (ptr) {
             memset(ptr, 0, count * size);
         }
         return ptr;
     }
     /* glibc's, which knows when fresh pages are zero already. */
-    return adopted(t, __libc_calloc(count, size), count * size, site_of(SITE));
+    return adopted(t, __libc_calloc(count, size), count * size, site_of(first, return_address));
 }
 
-/* free's body. `frame` holds the registers free began with, where the
- * architecture's entry below saves them, and the return address. */
-static inline __attribute__((always_inline)) void free_called(void *ptr, const caller_frame *frame) {
+/* free's body, called by its entry with the frame it saved (or NULL) and
+ * the return address. */
+static inline __attribute__((always_inline)) void free_called(void *ptr, const caller_frame *frame,
+                                                               const char *return_address) {
     if (!ptr) {
         return;
     }
     fs_tracker *t = recording();
     if (t) {
-        released(t, ptr, caller_site(frame, (uintptr_t)free));
+        released(t, ptr, call_site(frame, return_address, (uintptr_t)free));
     } else if (!ours(ptr)) {
         /* A block of ours freed where nothing records (a forked child)
          * stays where it is: glibc never made it. */
@@ -870,53 +895,6 @@ static inline __attribute__((always_inline)) void free_called(void *ptr, const c
     }
 }
 
-#if defined(__x86_64__)
-/* free's entry saves the sixteen registers as the caller left them, with
- * its return address above them (caller.h's frame), and hands them to
- * free_saved: a call through a pointer that went to a function ending in
- * a tail call to free is told by them from one that went to free. */
-__attribute__((used)) void free_saved(void *ptr, const caller_frame *frame) {
-    free_called(ptr, frame);
-}
-
-__asm__(".text\n"
-        ".globl free\n"
-        ".type free, @function\n"
-        "free:\n"
-        ".cfi_startproc\n"
-        "    endbr64\n"
-        "    subq $136, %rsp\n"
-        ".cfi_adjust_cfa_offset 136\n"
-        "    movq %rax, 0(%rsp)\n"
-        "    movq %rcx, 8(%rsp)\n"
-        "    movq %rdx, 16(%rsp)\n"
-        "    movq %rbx, 24(%rsp)\n"
-        "    leaq 144(%rsp), %rax\n" /* rsp as the call found it */
-        "    movq %rax, 32(%rsp)\n"
-        "    movq %rbp, 40(%rsp)\n"
-        "    movq %rsi, 48(%rsp)\n"
-        "    movq %rdi, 56(%rsp)\n"
-        "    movq %r8, 64(%rsp)\n"
-        "    movq %r9, 72(%rsp)\n"
-        "    movq %r10, 80(%rsp)\n"
-        "    movq %r11, 88(%rsp)\n"
-        "    movq %r12, 96(%rsp)\n"
-        "    movq %r13, 104(%rsp)\n"
-        "    movq %r14, 112(%rsp)\n"
-        "    movq %r15, 120(%rsp)\n"
-        "    movq %rsp, %rsi\n"
-        "    call free_saved\n"
-        "    addq $136, %rsp\n"
-        ".cfi_adjust_cfa_offset -136\n"
-        "    ret\n"
-        ".cfi_endproc\n"
-        ".size free, .-free\n");
-#else
-EXPORTED void free(void *ptr) {
-    caller_frame frame = {.return_address = (uint64_t)(uintptr_t)__builtin_return_address(0)};
-    free_called(ptr, &frame);
-}
-#endif
 
 /* glibc's realloc of an unrecorded block already taken out of the set:
  * the block it returns goes in (or ptr again, still the caller's, when the
@@ -941,20 +919,22 @@ static void *realloc_unrecorded(void *ptr, size_t size) {
     return moved;
 }
 
-EXPORTED void *realloc(void *ptr, size_t size) {
+static inline __attribute__((always_inline)) void *realloc_called(void *ptr, size_t size,
+                                                                   const caller_frame *frame,
+                                                                   const char *return_address) {
     fs_tracker *t = recording();
     if (!t) {
         return ptr ? realloc_unrecorded(ptr, size) : unrecorded(__libc_malloc(size));
     }
-    const char *return_address = SITE;
+    const char *first = call_site(frame, return_address, (uintptr_t)realloc);
     if (!ptr) {
-        return allocated(t, size, 0, return_address);
+        return allocated(t, size, 0, first, return_address);
     }
     if (size == 0) {
-        released(t, ptr, return_address);
+        released(t, ptr, first);
         return NULL;
     }
-    const char *site = site_of(return_address);
+    const char *site = site_of(first, return_address);
     /* A block the tracker holds moves, as under a sanitizer: a copy, and
      * the old block's free is recorded before glibc can reuse it. */
     void *moved = NULL;
@@ -970,7 +950,7 @@ EXPORTED void *realloc(void *ptr, size_t size) {
         }
         /* Freed before, or never a block: reported as a double or invalid
          * free, and the pointer is left alone. */
-        released(t, ptr, return_address);
+        released(t, ptr, first);
         errno = EINVAL;
         return NULL;
     }
@@ -979,6 +959,113 @@ EXPORTED void *realloc(void *ptr, size_t size) {
     }
     return moved;
 }
+
+/* The allocator's entry points, named by their return address alone:
+ * what a direct call, or one through a GOT slot, needs (caller.h). */
+#if defined(__x86_64__)
+#define PLAIN_ENTRY(name) __attribute__((used)) name##_plain
+#else
+#define PLAIN_ENTRY(name) EXPORTED name
+#endif
+void PLAIN_ENTRY(free)(void *ptr) {
+    free_called(ptr, NULL, SITE);
+}
+void *PLAIN_ENTRY(malloc)(size_t size) {
+    return malloc_called(size, NULL, SITE);
+}
+void *PLAIN_ENTRY(calloc)(size_t count, size_t size) {
+    return calloc_called(count, size, NULL, SITE);
+}
+void *PLAIN_ENTRY(realloc)(void *ptr, size_t size) {
+    return realloc_called(ptr, size, NULL, SITE);
+}
+
+#if defined(__x86_64__)
+/* The allocator's entries. A direct call (`call rel32`) or one through a
+ * GOT slot (`call *slot(%rip)`), told from the bytes before the return
+ * address, goes on to the body by a jump, so the return address is still
+ * the caller's. Any other call saves the sixteen registers as the caller
+ * left them, with the return address above them (caller.h's frame), and
+ * passes the frame after the function's own arguments: a call through a
+ * pointer that went to a function ending in a tail call to the allocator
+ * is told by them from one that went to the allocator. rax and rcx are
+ * kept on the stack while the bytes are read, and given back. */
+#define ALLOCATOR_ENTRY(name, frame_argument)                                 \
+    __asm__(".text\n"                                                        \
+            ".globl " #name "\n"                                             \
+            ".type " #name ", @function\n" #name ":\n"                        \
+            ".cfi_startproc\n"                                               \
+            "    endbr64\n"                                                  \
+            "    pushq %rax\n"                                               \
+            ".cfi_adjust_cfa_offset 8\n"                                     \
+            "    pushq %rcx\n"                                               \
+            ".cfi_adjust_cfa_offset 8\n"                                     \
+            "    movq 16(%rsp), %rax\n" /* the return address */            \
+            "    movl %eax, %ecx\n"                                          \
+            "    andl $0xfff, %ecx\n"                                        \
+            "    cmpl $6, %ecx\n" /* its 6 bytes before in its own page */  \
+            "    jb 1f\n"                                                    \
+            "    cmpb $0xe8, -5(%rax)\n"                                     \
+            "    je 2f\n"                                                    \
+            "    cmpw $0x15ff, -6(%rax)\n"                                   \
+            "    je 2f\n"                                                    \
+            "1:  popq %rcx\n"                                                \
+            ".cfi_adjust_cfa_offset -8\n"                                    \
+            "    popq %rax\n"                                                \
+            ".cfi_adjust_cfa_offset -8\n"                                    \
+            "    subq $136, %rsp\n"                                          \
+            ".cfi_adjust_cfa_offset 136\n"                                   \
+            "    movq %rax, 0(%rsp)\n"                                       \
+            "    movq %rcx, 8(%rsp)\n"                                       \
+            "    movq %rdx, 16(%rsp)\n"                                      \
+            "    movq %rbx, 24(%rsp)\n"                                      \
+            "    leaq 144(%rsp), %rax\n" /* rsp as the call found it */      \
+            "    movq %rax, 32(%rsp)\n"                                      \
+            "    movq %rbp, 40(%rsp)\n"                                      \
+            "    movq %rsi, 48(%rsp)\n"                                      \
+            "    movq %rdi, 56(%rsp)\n"                                      \
+            "    movq %r8, 64(%rsp)\n"                                       \
+            "    movq %r9, 72(%rsp)\n"                                       \
+            "    movq %r10, 80(%rsp)\n"                                      \
+            "    movq %r11, 88(%rsp)\n"                                      \
+            "    movq %r12, 96(%rsp)\n"                                      \
+            "    movq %r13, 104(%rsp)\n"                                     \
+            "    movq %r14, 112(%rsp)\n"                                     \
+            "    movq %r15, 120(%rsp)\n"                                     \
+            "    movq %rsp, " frame_argument "\n"                            \
+            "    call " #name "_saved\n"                                     \
+            "    addq $136, %rsp\n"                                          \
+            ".cfi_adjust_cfa_offset -136\n"                                  \
+            "    ret\n"                                                      \
+            ".cfi_adjust_cfa_offset 16\n" /* as at 2: */                     \
+            "2:  popq %rcx\n"                                                \
+            ".cfi_adjust_cfa_offset -8\n"                                    \
+            "    popq %rax\n"                                                \
+            ".cfi_adjust_cfa_offset -8\n"                                    \
+            "    jmp " #name "_plain\n"                                      \
+            ".cfi_endproc\n"                                                 \
+            ".size " #name ", .-" #name "\n")
+
+/* The return address a caller_frame holds. */
+#define RETURN_ADDRESS(frame) ((const char *)(uintptr_t)(frame)->return_address)
+
+__attribute__((used)) void free_saved(void *ptr, const caller_frame *frame) {
+    free_called(ptr, frame, RETURN_ADDRESS(frame));
+}
+__attribute__((used)) void *malloc_saved(size_t size, const caller_frame *frame) {
+    return malloc_called(size, frame, RETURN_ADDRESS(frame));
+}
+__attribute__((used)) void *calloc_saved(size_t count, size_t size, const caller_frame *frame) {
+    return calloc_called(count, size, frame, RETURN_ADDRESS(frame));
+}
+__attribute__((used)) void *realloc_saved(void *ptr, size_t size, const caller_frame *frame) {
+    return realloc_called(ptr, size, frame, RETURN_ADDRESS(frame));
+}
+ALLOCATOR_ENTRY(free, "%rsi");
+ALLOCATOR_ENTRY(malloc, "%rsi");
+ALLOCATOR_ENTRY(calloc, "%rdx");
+ALLOCATOR_ENTRY(realloc, "%rdx");
+#endif
 
 EXPORTED void *reallocarray(void *ptr, size_t count, size_t size) {
     if (size != 0 && count > SIZE_MAX / size) {
@@ -995,7 +1082,7 @@ static bool valid_alignment(size_t alignment) {
 /* The aligned allocators: memalign's rules, recorded. */
 static void *aligned_block(size_t alignment, size_t size, const char *site) {
     fs_tracker *t = recording();
-    return t ? allocated(t, size, alignment, site) : unrecorded(__libc_memalign(alignment, size));
+    return t ? allocated(t, size, alignment, site, site) : unrecorded(__libc_memalign(alignment, size));
 }
 
 EXPORTED int posix_memalign(void **out, size_t alignment, size_t size) {
@@ -1168,7 +1255,7 @@ static void note_child(pid_t pid, int status, const char *return_address) {
     if (t && pid > 0 && WIFSIGNALED(status) && is_crash(WTERMSIG(status))) {
         KEEP_ERRNO(tracker_report(t, FS_EVENT_CHILD_CRASH, (uintptr_t)pid, 0, 0,
                                   (size_t)WTERMSIG(status),
-                                  stacks_site(return_address, FS_RECORD_STACK_FRAMES), NULL));
+                                  stacks_site(return_address, return_address, FS_RECORD_STACK_FRAMES), NULL));
     }
 }
 

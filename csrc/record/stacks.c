@@ -98,9 +98,11 @@ static void walk_here(void *context) {
     walk->count = unwind_stack(walk->frames, walk->max);
 }
 
-/* The stack `first` is the top of, as a site (stacks.h). `in_handler`:
- * taken in a signal handler, whose signal frame the walker does not follow. */
-static const char *site_of_stack(const char *first, size_t max_frames, bool in_handler) {
+/* The stack above `return_address`, topped by `first`, as a site (stacks.h).
+ * `in_handler`: taken in a signal handler, whose signal frame the walker
+ * does not follow. */
+static const char *site_of_stack(const char *first, const char *return_address, size_t max_frames,
+                                 bool in_handler) {
     if (!table || max_frames == 0) {
         return first;
     }
@@ -118,10 +120,14 @@ static const char *site_of_stack(const char *first, size_t max_frames, bool in_h
     uint64_t frames[FS_RECORD_STACK_FRAMES];
     size_t depth = 0;
     frames[depth++] = (uint64_t)(uintptr_t)first;
+    uint64_t untagged = (uint64_t)(uintptr_t)first & ~(FS_RECORD_TAIL_CALLED_TAG | FS_RECORD_CALLEE_UNKNOWN_TAG);
+    if (untagged != (uint64_t)(uintptr_t)return_address && depth < max_frames) {
+        frames[depth++] = (uint64_t)(uintptr_t)return_address;
+    }
     int at = 0;
     /* A fault's instruction is named one byte past it, as a return address
      * is; the unwinder may say either. */
-    while (at < count && (uintptr_t)taken[at] + 1 - (uintptr_t)first > 2) {
+    while (at < count && (uintptr_t)taken[at] + 1 - (uintptr_t)return_address > 2) {
         at++;
     }
     for (at++; at < count && depth < max_frames; at++) {
@@ -131,10 +137,10 @@ static const char *site_of_stack(const char *first, size_t max_frames, bool in_h
     return number < 0 ? first : (const char *)(uintptr_t)(FS_RECORD_STACK_TAG | (uint64_t)number);
 }
 
-const char *stacks_site(const char *first, size_t max_frames) {
-    return site_of_stack(first, max_frames, false);
+const char *stacks_site(const char *first, const char *return_address, size_t max_frames) {
+    return site_of_stack(first, return_address, max_frames, false);
 }
 
 const char *stacks_site_in_handler(const char *first, size_t max_frames) {
-    return site_of_stack(first, max_frames, true);
+    return site_of_stack(first, first, max_frames, true);
 }

@@ -13,11 +13,13 @@
 /* Points the table at the channel's; false when its bookkeeping cannot be had. */
 bool stacks_start(fs_record_header *channel, fs_record_stack *table);
 
-/* The stack `first` is the top of: `first` (a return address), then its
- * callers as walked from here, at most `max_frames` in all. Returned as a
- * site: the tagged number of the stack in the table (identical stacks
- * share one), or `first` itself when the table is full. */
-const char *stacks_site(const char *first, size_t max_frames);
+/* The stack above `return_address`: `first` (the return address, or a
+ * site caller.h tagged for it), the return address itself where `first`
+ * names the function a call went to, then its callers as walked from here,
+ * at most `max_frames` in all. Returned as a site: the tagged number of
+ * the stack in the table (identical stacks share one), or `first` itself
+ * when the table is full. */
+const char *stacks_site(const char *first, const char *return_address, size_t max_frames);
 
 /* As stacks_site, from a signal handler: `first` may be the instruction
  * the signal stopped, and the stack is taken with the C library's

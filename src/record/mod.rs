@@ -263,7 +263,8 @@ impl Finished {
         let uncertain = self.interpreter.uncertain_blocks;
         if uncertain > 0 {
             notes.push(format!(
-                "{uncertain} block(s) from code with no debug information: counted in the C heap, their heap uncertain"
+                "{uncertain} block(s) from code that does not say which allocator it called (no debug information, \
+                 or a call through a pointer to a function not known): counted in the C heap, their heap uncertain"
             ));
         }
         notes

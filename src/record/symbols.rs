@@ -211,6 +211,51 @@ impl ModuleCode {
         self.slots.get(&end.wrapping_add_signed(i64::from(i32::from_le_bytes(disp.try_into().ok()?)))).cloned()
     }
 
+    /// The function the file's symbols size that starts at file address
+    /// `entry`: its start and size.
+    fn function_at(&self, entry: u64) -> Option<(u64, u64)> {
+        let at = self.functions.partition_point(|&(start, _)| start < entry);
+        self.functions.get(at).copied().filter(|&(start, _)| start == entry)
+    }
+
+    /// The tail jumps out of the function that starts at file address
+    /// `entry`: where each jump instruction ends, and where it goes. Read as
+    /// bytes, not decoded: a `jmp rel32` (E9) counts only when it lands on
+    /// a function's start or a PLT stub outside this one, a `jmp *slot(%rip)`
+    /// (FF 25) only when the slot is one the loader fills.
+    fn tail_jumps(&self, entry: u64) -> Vec<(u64, CallTarget)> {
+        /// Past this, a function is not read for its jumps.
+        const LONGEST_FUNCTION: u64 = 64 * 1024;
+        let Some((start, size)) = self.function_at(entry) else { return Vec::new() };
+        let Some(code) = self.code_before(start + size.min(LONGEST_FUNCTION), size.min(LONGEST_FUNCTION)) else {
+            return Vec::new();
+        };
+        let displacement = |bytes: &[u8]| i64::from(i32::from_le_bytes(bytes.try_into().unwrap_or_default()));
+        let inside = |address: u64| (start..start + size).contains(&address);
+        let mut jumps = Vec::new();
+        for at in 0..code.len() {
+            let rest = &code[at..];
+            if rest.len() >= 5 && rest[0] == 0xE9 {
+                let end = start + at as u64 + 5;
+                let target = end.wrapping_add_signed(displacement(&rest[1..5]));
+                if !inside(target) {
+                    if let Some(stubbed) = self.through_stub(target) {
+                        jumps.push((end, stubbed));
+                    } else if self.function_at(target).is_some() {
+                        jumps.push((end, CallTarget::Address(target)));
+                    }
+                }
+            }
+            if rest.len() >= 6 && rest[..2] == [0xFF, 0x25] {
+                let end = start + at as u64 + 6;
+                if let Some(target) = self.slots.get(&end.wrapping_add_signed(displacement(&rest[2..6]))) {
+                    jumps.push((end, target.clone()));
+                }
+            }
+        }
+        jumps
+    }
+
     /// Where the call that ends at file address `end` goes, for the two
     /// forms compilers emit on x86-64: `call rel32` and `call *slot(%rip)`.
     fn call_target(&self, end: u64) -> Option<CallTarget> {
@@ -473,12 +518,15 @@ impl Symbolizer {
                 name = Some(strip_hash(&demangled(symbol, rust_mangled)));
             }
         }
-        let heap = if name.as_deref().is_some_and(on_rust_path) || language == Some(gimli::DW_LANG_Rust) {
+        let heap = if name.as_deref().is_some_and(on_rust_path) {
             Heap::Rust
         } else if language.is_some_and(is_c) {
+            // C has the one allocator: whatever it jumped through, C's.
             Heap::C
         } else {
-            Heap::Uncertain
+            // Rust code reaches `free` through its allocator (Rust's heap)
+            // or by `libc::free` (C's): its jumps say which.
+            self.reached_by_jumps(&module.path, at, 0).unwrap_or(Heap::Uncertain)
         };
         let site = match (name, place) {
             (Some(name), Some((file, line))) => format!("{name} ({file}:{line})"),
@@ -486,6 +534,65 @@ impl Symbolizer {
             (None, _) => format!("{file_name}+{at:#x}"),
         };
         Self::symbol_named(&site, heap, in_c_runtime)
+    }
+
+    /// Which allocator the function at file address `entry` of `path` reaches
+    /// by its tail jumps, following jumps to other functions a few deep:
+    /// the Rust allocator's path (named as a target, or inlined where the
+    /// jump is), or the C library's free alone; None when they say nothing.
+    fn reached_by_jumps(&mut self, path: &str, entry: u64, depth: usize) -> Option<Heap> {
+        const DEEPEST: usize = 3;
+        let jumps = module_code(&mut self.code, path)?.tail_jumps(entry);
+        let mut c_allocator = false;
+        let mut onward = Vec::new();
+        for (end, target) in jumps {
+            let rust_where_it_jumps = self.loaders.get(path).and_then(Option::as_ref).is_some_and(|loader| {
+                let mut frames = loader.find_frames(end - 1).ok();
+                std::iter::from_fn(|| frames.as_mut()?.next().ok().flatten())
+                    .filter_map(|frame| frame.function.as_ref()?.demangle().ok().map(std::borrow::Cow::into_owned))
+                    .any(|name| on_rust_path(&name))
+            });
+            match target {
+                CallTarget::Symbol(name) if on_rust_path(&name) => return Some(Heap::Rust),
+                CallTarget::Symbol(name) if C_ALLOCATOR.contains(&name.as_str()) => {
+                    if rust_where_it_jumps {
+                        return Some(Heap::Rust);
+                    }
+                    c_allocator = true;
+                }
+                CallTarget::Symbol(_) => {}
+                CallTarget::Address(target) => {
+                    let loader = self.loaders.get(path).and_then(Option::as_ref);
+                    let name = loader
+                        .and_then(|l| l.find_symbol(target))
+                        .map(|n| format!("{:#}", rustc_demangle::demangle(n)));
+                    if name.as_deref().is_some_and(on_rust_path) {
+                        return Some(Heap::Rust);
+                    }
+                    onward.push(target);
+                }
+            }
+        }
+        if c_allocator {
+            // Rust code known by its symbol alone (no debug information):
+            // the allocator inlined into it under LTO, or `libc::free`.
+            // Nothing says which, as for a direct call from it.
+            let loader = self.loaders.get(path).and_then(Option::as_ref);
+            let described = loader.is_some_and(|loader| {
+                let mut frames = loader.find_frames(entry).ok();
+                std::iter::from_fn(|| frames.as_mut()?.next().ok().flatten()).any(|frame| frame.function.is_some())
+            });
+            let rust_mangled = loader.and_then(|loader| loader.find_symbol(entry)).is_some_and(is_rust_mangled);
+            return Some(if !described && rust_mangled { Heap::Uncertain } else { Heap::C });
+        }
+        if depth < DEEPEST {
+            for target in onward {
+                if let Some(heap) = self.reached_by_jumps(path, target, depth + 1) {
+                    return Some(heap);
+                }
+            }
+        }
+        None
     }
 
     /// How the allocator function was reached from a call that went to `called`.
