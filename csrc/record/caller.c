@@ -1,7 +1,7 @@
 /*
- * caller.c — whose code reached free: the instruction before the return
- * address, decoded, and its operand evaluated with the registers free's
- * entry saved (caller.h).
+ * caller.c — whose code reached the allocator: the instruction before the
+ * return address, decoded, and its operand evaluated with the registers
+ * the allocator's entry saved (caller.h).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -24,7 +24,7 @@
 
 /* The registers a callee must give back as it found them (System V
  * x86-64): rbx, rsp, rbp, r12 to r15. A call's operand read from these
- * alone is still what it was when free begins, whatever the callee did. */
+ * alone is still what it was when the allocator begins, whatever the callee did. */
 static bool kept_across_calls(int number) {
     return number == 3 || number == 4 || number == 5 || number >= 12;
 }
@@ -128,10 +128,10 @@ static uintptr_t call_target(const call_operand *operand, const caller_frame *fr
     return target;
 }
 
-/* Whether `target` is free: this library's, or a PLT entry that jumps
- * through a slot holding it (`jmp *slot(%rip)`, after an `endbr64` and a
- * `bnd` prefix where the program was built so), as a non-PIE program's
- * pointer to free is. */
+/* Whether `target` is the allocator function at `entry` (this library's),
+ * or a PLT entry that jumps through a slot holding it (`jmp *slot(%rip)`,
+ * after an `endbr64` and a `bnd` prefix where the program was built so), as
+ * a non-PIE program's pointer to free is. */
 static bool goes_to(uintptr_t target, uintptr_t entry) {
     if (target == entry) {
         return true;

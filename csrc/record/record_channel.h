@@ -37,12 +37,13 @@
 #define FS_RECORD_STACK_FRAMES 32u
 /* A site with this bit set is a stack's number, not an address. */
 #define FS_RECORD_STACK_TAG (1ull << 63)
-/* free's site, with this bit set: the entry of the function that a call
- * through a pointer went to, and that reached free by a tail call (caller.h). */
+/* An allocator call's site, with this bit set: the entry of the function
+ * that a call through a pointer went to, and that reached the allocator
+ * by a tail call (caller.h). */
 #define FS_RECORD_TAIL_CALLED_TAG (1ull << 62)
-/* free's site, with this bit set: a return address after a call through a
- * pointer that did not go to free, to a function not known, which reached
- * free by a tail call. */
+/* An allocator call's site, with this bit set: a return address after a
+ * call through a pointer that did not go to the allocator, to a function
+ * not known, which reached it by a tail call. */
 #define FS_RECORD_CALLEE_UNKNOWN_TAG (1ull << 61)
 
 /* A crash event's size: why the program crashed, when it is known. */

@@ -36,13 +36,13 @@ const STACK_FRAMES: usize = 32;
 const STACKS: usize = 1 << 16;
 /// A site with this bit set names a stack in the table (`FS_RECORD_STACK_TAG`).
 pub const STACK_TAG: u64 = 1 << 63;
-/// A free's site with this bit set is the entry of the function that a call
-/// through a pointer went to, and that reached `free` by a tail call
-/// (`FS_RECORD_TAIL_CALLED_TAG`).
+/// An allocator call's site with this bit set is the entry of the function
+/// that a call through a pointer went to, and that reached the allocator
+/// by a tail call (`FS_RECORD_TAIL_CALLED_TAG`).
 pub const TAIL_CALLED_TAG: u64 = 1 << 62;
-/// A free's site with this bit set is a return address after a call through
-/// a pointer to a function not known, which reached `free` by a tail call
-/// (`FS_RECORD_CALLEE_UNKNOWN_TAG`).
+/// An allocator call's site with this bit set is a return address after a
+/// call through a pointer to a function not known, which reached the
+/// allocator by a tail call (`FS_RECORD_CALLEE_UNKNOWN_TAG`).
 pub const CALLEE_UNKNOWN_TAG: u64 = 1 << 61;
 
 /// A crash event's size when the program's stack ran into its guard page

@@ -384,7 +384,7 @@ impl Symbolizer {
             return self.resolve_tail_caller(address & !TAIL_CALLED_TAG);
         }
         if address & CALLEE_UNKNOWN_TAG != 0 {
-            // A call through a register that did not hold `free` when it
+            // A call through a register that did not hold the allocator when it
             // began: the function the call went to reached it. Unoptimized
             // code loads a function's slot into the register first, which
             // says which; otherwise nothing says whose code it is.
@@ -483,8 +483,10 @@ impl Symbolizer {
     }
 
     /// The function at `entry`, which a call through a pointer went to and
-    /// which reached `free` by a tail call (a Rust callback whose last act
-    /// drops a `Box`): named by its first line, its heap by its language.
+    /// which reached the allocator by a tail call (a Rust callback whose
+    /// last act drops a `Box`): named as itself, with the line its first
+    /// instruction belongs to; its heap by its name, its language, or the
+    /// allocator its tail jumps reach.
     fn resolve_tail_caller(&mut self, entry: u64) -> Symbol {
         let Some(module) = self.module_of(entry).cloned() else {
             return Self::symbol_named(&format!("{entry:#x}"), Heap::Uncertain, false);
