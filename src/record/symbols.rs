@@ -379,6 +379,15 @@ impl Symbolizer {
         symbol
     }
 
+    /// The module `address` is in, its file's name, and whether that is the
+    /// C runtime's or the recorder's own.
+    fn module_named(&self, address: u64) -> Option<(LoadedModule, String, bool)> {
+        let module = self.module_of(address)?.clone();
+        let file_name = module.path.rsplit('/').next().unwrap_or(&module.path).to_owned();
+        let in_c_runtime = C_RUNTIME.iter().any(|name| file_name.contains(name));
+        Some((module, file_name, in_c_runtime))
+    }
+
     fn resolve(&mut self, address: u64) -> Symbol {
         if address & TAIL_CALLED_TAG != 0 {
             return self.resolve_tail_caller(address & !TAIL_CALLED_TAG);
@@ -396,11 +405,9 @@ impl Symbolizer {
             });
             return if slot_named { call } else { Symbol { heap: Heap::Uncertain, ..call } };
         }
-        let Some(module) = self.module_of(address).cloned() else {
+        let Some((module, file_name, in_c_runtime)) = self.module_named(address) else {
             return Self::symbol_named(&format!("{address:#x}"), Heap::Uncertain, false);
         };
-        let file_name = module.path.rsplit('/').next().unwrap_or(&module.path).to_owned();
-        let in_c_runtime = C_RUNTIME.iter().any(|name| file_name.contains(name));
         let probe = address.wrapping_sub(module.bias);
         // The call's own address, one byte before the return address, is
         // what belongs to the calling line.
@@ -488,11 +495,9 @@ impl Symbolizer {
     /// instruction belongs to; its heap by its name, its language, or the
     /// allocator its tail jumps reach.
     fn resolve_tail_caller(&mut self, entry: u64) -> Symbol {
-        let Some(module) = self.module_of(entry).cloned() else {
+        let Some((module, file_name, in_c_runtime)) = self.module_named(entry) else {
             return Self::symbol_named(&format!("{entry:#x}"), Heap::Uncertain, false);
         };
-        let file_name = module.path.rsplit('/').next().unwrap_or(&module.path).to_owned();
-        let in_c_runtime = C_RUNTIME.iter().any(|name| file_name.contains(name));
         let at = entry.wrapping_sub(module.bias);
         let loader = self.loaders.entry(module.path.clone()).or_insert_with(|| Loader::new(&module.path).ok());
         let mut name = None;
@@ -548,15 +553,16 @@ impl Symbolizer {
         let mut c_allocator = false;
         let mut onward = Vec::new();
         for (end, target) in jumps {
-            let rust_where_it_jumps = self.loaders.get(path).and_then(Option::as_ref).is_some_and(|loader| {
-                let mut frames = loader.find_frames(end - 1).ok();
-                std::iter::from_fn(|| frames.as_mut()?.next().ok().flatten())
-                    .filter_map(|frame| frame.function.as_ref()?.demangle().ok().map(std::borrow::Cow::into_owned))
-                    .any(|name| on_rust_path(&name))
-            });
             match target {
                 CallTarget::Symbol(name) if on_rust_path(&name) => return Some(Heap::Rust),
                 CallTarget::Symbol(name) if C_ALLOCATOR.contains(&name.as_str()) => {
+                    // The Rust allocator inlined where the jump is (LTO, with debug information).
+                    let rust_where_it_jumps = self.loaders.get(path).and_then(Option::as_ref).is_some_and(|loader| {
+                        let mut frames = loader.find_frames(end - 1).ok();
+                        std::iter::from_fn(|| frames.as_mut()?.next().ok().flatten())
+                            .filter_map(|f| f.function.as_ref()?.demangle().ok().map(std::borrow::Cow::into_owned))
+                            .any(|name| on_rust_path(&name))
+                    });
                     if rust_where_it_jumps {
                         return Some(Heap::Rust);
                     }

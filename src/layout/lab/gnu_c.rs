@@ -23,7 +23,7 @@ use super::parser::{
     Declarations, MemberDef, RecordDef, Scalar, ScalarTypedef, TypeRef, enum_scalar, holds_no_record,
     is_unsigned_spelling, names_an_enum, scalar_named,
 };
-use super::readable::{readable, skip_literal};
+use super::readable::{line_end, readable, skip_literal, starts_a_directive};
 use super::report::DeclaredAt;
 use super::standard_names::header_declaring;
 use crate::layout::Kind;
@@ -178,8 +178,8 @@ fn too_deep_to_read(text: &str) -> Option<(usize, String)> {
                 operators = 0;
                 continue;
             }
-            b'#' if at == 0 || bytes[at - 1] == b'\n' => {
-                at += bytes[at..].iter().position(|&b| b == b'\n').unwrap_or(bytes.len() - at);
+            b'#' if starts_a_directive(bytes, at) => {
+                at = line_end(bytes, at);
                 continue;
             }
             b'(' | b'[' | b'{' => brackets += 1,

@@ -134,19 +134,18 @@ fn edited(text: String, edits: Vec<(std::ops::Range<usize>, String)>) -> String 
 fn join_attribute_parentheses(text: String) -> String {
     let bytes = text.as_bytes();
     let mut edits = Vec::new();
-    let mut from = 0;
-    while let Some(found) = text[from..].find("__attribute") {
-        let start = from + found;
-        let Some(attribute) = Attribute::at(bytes, start) else {
-            from = start + "__attribute".len();
-            continue;
-        };
+    let mut past = 0;
+    for (start, _) in text.match_indices("__attribute") {
+        if start < past {
+            continue; // inside the attribute before
+        }
+        let Some(attribute) = Attribute::at(bytes, start) else { continue };
         let Attribute { outer_open, inner_open, inner_close, outer_close, .. } = attribute;
         if inner_open > outer_open + 1 || outer_close > inner_close + 1 {
             let one = |at: usize, with: &str| (at..at + 1, with.to_owned());
             edits.extend([one(outer_open, " "), one(inner_open, "(("), one(inner_close, "))"), one(outer_close, " ")]);
         }
-        from = attribute.end();
+        past = attribute.end();
     }
     edited(text, edits)
 }
@@ -163,11 +162,9 @@ fn join_attribute_parentheses(text: String) -> String {
 fn attributes_after_bodies(text: String) -> String {
     let bytes = text.as_bytes();
     let mut edits = Vec::new();
-    let mut from = 0;
-    while let Some(found) = text[from..].find("__attribute") {
-        let start = from + found;
-        from = start + "__attribute".len();
-        if !follows_a_record_keyword(bytes, start) {
+    let mut past = 0;
+    for (start, _) in text.match_indices("__attribute") {
+        if start < past || !follows_a_record_keyword(bytes, start) {
             continue;
         }
         let mut attributes = Vec::new();
@@ -182,7 +179,7 @@ fn attributes_after_bodies(text: String) -> String {
         }
         let (Some(first), Some(last)) = (attributes.first(), attributes.last()) else { continue };
         let (first, end) = (first.start, last.end);
-        from = end;
+        past = end;
         let blanked = blank_tokens(&text[first..end]);
         let body =
             next_token(bytes, end)
@@ -245,12 +242,12 @@ fn is_identifier_byte(byte: u8) -> bool {
 
 /// Whether `at` starts a line of `bytes` with `#`: a line marker or a
 /// pragma, which stands between tokens and is read to the end of its line.
-fn starts_a_directive(bytes: &[u8], at: usize) -> bool {
+pub(super) fn starts_a_directive(bytes: &[u8], at: usize) -> bool {
     bytes[at] == b'#' && (at == 0 || bytes[at - 1] == b'\n')
 }
 
 /// Where the line starting at `at` ends (its newline, or the text's end).
-fn line_end(bytes: &[u8], at: usize) -> usize {
+pub(super) fn line_end(bytes: &[u8], at: usize) -> usize {
     bytes[at..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| at + i)
 }
 
@@ -329,10 +326,8 @@ fn blank_function_bodies(text: &mut String) {
                     }
                 }
             }
-            b'#' if at == 0 || bytes[at - 1] == b'\n' => {
-                // A line marker or a pragma: to the end of its line.
-                at += bytes[at..].iter().position(|&b| b == b'\n').unwrap_or(bytes.len() - at);
-            }
+            // A line marker or a pragma: to the end of its line.
+            b'#' if starts_a_directive(&bytes, at) => at = line_end(&bytes, at),
             _ => {}
         }
         at += 1;
