@@ -270,6 +270,50 @@ fn mirror_says_what_differs_and_exits_for_ci() {
     assert_eq!(ffiscope(&["mirror", c.arg(), "/no/such/mirror.rs"]).0, 2);
 }
 
+/// `--type` checks only the pairs it names, by the mirror's name, the C
+/// type's or its bare tag; the exit code speaks of those alone, and a name
+/// that picks out nothing is a usage error that says so.
+#[test]
+fn mirror_checks_only_the_types_named() {
+    let c = header(
+        "struct stream_s { long total; int state; };\ntypedef struct stream_s stream;\n\
+         struct header_s { int flags; };\nstruct handle;\n",
+    );
+    let mirror = header(
+        "#[repr(C)]\npub struct stream { pub total: i64, pub state: i32 }\n\
+         #[repr(C)]\npub struct header_s { pub flags: i32 }\n\
+         #[repr(C)]\npub struct handle { _data: [u8; 0] }\n\
+         #[repr(C)]\npub struct helper { pub x: u8 }\n",
+    );
+    let check = |types: &[&str]| {
+        let picks = types.iter().flat_map(|t| ["--type", t]);
+        let args: Vec<&str> = ["mirror", c.arg(), mirror.arg()].into_iter().chain(picks).collect();
+        ffiscope(&args)
+    };
+    let (code, out, _) = check(&[]);
+    assert_eq!(code, 1, "`i64` for `long` differs on Windows and 32-bit ARM and x86: {out}");
+    assert!(out.contains("struct header_s <- header_s") && out.contains("helper: no C type"), "{out}");
+
+    for by in ["header_s", "struct header_s"] {
+        let (code, out, err) = check(&[by]);
+        assert_eq!(code, 0, "the stream's difference is not asked about: {out}{err}");
+        assert!(out.contains("struct header_s <- header_s"), "{out}");
+        assert!(!out.contains("stream") && !out.contains("helper") && !out.contains("handle"), "{out}");
+    }
+    for by in ["stream", "stream_s", "struct stream_s"] {
+        let (code, out, _) = check(&[by]);
+        assert_eq!(code, 1, "{by}: {out}");
+        assert!(out.contains("struct stream_s <- stream") && !out.contains("header_s"), "{by}: {out}");
+    }
+    let (code, out, _) = check(&["handle", "helper"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("`handle` mirrors `struct handle`") && out.contains("helper: no C type"), "{out}");
+
+    let (code, _, err) = check(&["header_s", "z_stream"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no Rust type of the mirror is named `z_stream` or mirrors a C type of that name"), "{err}");
+}
+
 /// `--cfg` sets a cfg in the mirror as its crate's build script would
 /// (openssl-sys's `ossl300`): the fields under it are laid out, and
 /// `key="value"` pairs too; a predicate is a usage error.

@@ -415,6 +415,44 @@ fn rustc_confirms_the_rust_side_where_it_can_build() {
     }
 }
 
+/// libz-sys writes `z_stream`'s sizes with a macro of its own, defined one
+/// way under `cfg(zng)` and another without: each target reads the
+/// definition in force, as rustc does, in an alias and in a field alike.
+#[test]
+fn a_type_written_with_the_files_own_macro_is_read_as_its_definition_in_force_expands_it() {
+    const IF_ZNG: &str = "#[cfg(not(zng))]\nmacro_rules! if_zng { ($_zng:tt, $not_zng:tt) => { $not_zng }; }\n\
+                          #[cfg(zng)]\nmacro_rules! if_zng { ($zng:tt, $_not_zng:tt) => { $zng }; }\n\
+                          type z_size = if_zng!(usize, c_ulong);\n";
+    let mirror = format!(
+        "{IF_ZNG}{}",
+        z_stream(&[
+            ("pub total_in: c_ulong", "pub total_in: z_size"),
+            ("pub adler: c_ulong", "pub adler: if_zng!(u32, c_ulong)"),
+        ])
+    );
+    matches_everywhere(&mirror, "ZStream");
+
+    let Some((report, declarations)) = c_side() else { return };
+    let mut rust = read_rust(&mirror);
+    let zng = ffiscope::layout::mirror_check::cfg::Cfg::parse_set("zng").expect("a cfg");
+    rust.set_cfgs(&[zng]);
+    let report = check_mirror(report, declarations, &rust, "mirror.rs", true);
+    let pair = report.pairs.iter().find(|p| p.rust == "ZStream").expect("paired");
+    // zlib-ng's `uint32_t` is zlib's `unsigned long` where that is 4 bytes.
+    assert_eq!(wrong_on(pair), read_of(&[Target::X86_64Linux, Target::Aarch64Linux]), "{:#?}", pair.targets);
+    let host = pair.targets.iter().find(|t| Some(t.target) == Target::host());
+    if let Some(said) = host.and_then(|on| on.rust_checked.as_deref()) {
+        let rustc_here = std::process::Command::new("rustc").arg("--version").output().is_ok();
+        assert!(!rustc_here || said.starts_with("checked by rustc"), "rustc expands the macros too: {said}");
+    }
+
+    let undefined = z_stream(&[("pub adler: c_ulong", "pub adler: other_crate_macro!(u32)")]);
+    let Some(pair) = checked(&undefined, "ZStream") else { return };
+    let on = &pair.targets[0];
+    assert_eq!(on.standing, Standing::Unreadable);
+    assert!(on.why.as_deref().is_some_and(|why| why.contains("`other_crate_macro!(u32)` has no layout")), "{on:#?}");
+}
+
 /// Rust has no bitfields: a mirror keeps a run of them in its storage
 /// integer, which is no extra field; Microsoft's bitfields move what follows.
 #[test]

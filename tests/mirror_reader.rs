@@ -9,12 +9,15 @@ use proptest::test_runner::{Config, TestRunner};
 
 const MIRROR: &str = r#"use core::ffi::{c_char, c_long};
 const N: usize = 4 << 1;
+#[cfg(unix)]
+macro_rules! wide { ($t:ty, $n:expr) => { [$t; $n] }; (ptr) => { *mut u8 }; }
+type Wide = wide!(u16, 2);
 type Handle = Option<core::ptr::NonNull<u8>>;
 // mirrors: struct record
 #[repr(C)]
 #[cfg_attr(target_arch = "x86_64", repr(packed))]
 pub struct Record { pub flags: c_long, pub tag: c_char, pub name: [u8; N], pub h: Handle,
-  #[cfg(any(unix, target_os = "windows"))] pub more: [[u16; 2]; 3] }
+  #[cfg(any(unix, target_os = "windows"))] pub more: [Wide; 3], pub p: wide!(ptr) }
 s! { pub union Either { pub a: u32, pub b: f32 } }
 "#;
 
@@ -65,5 +68,18 @@ fn the_unedited_mirror_reads_and_lays_out() {
     assert_eq!(file.errors, []);
     let laid = rust_layouts(&file, Target::X86_64Linux);
     let record = laid["Record"].as_ref().expect("laid out");
-    assert_eq!(record.layout.size, 8 + 1 + 8 + 8 + 12, "packed on x86_64");
+    assert_eq!(record.layout.size, 8 + 1 + 8 + 8 + 12 + 8, "packed on x86_64");
+}
+
+/// A macro whose every definition expands to itself again, as often as the
+/// text cares to define it, is read in bounded time and said unreadable.
+#[test]
+fn a_macro_that_expands_to_itself_is_bounded() {
+    let definition = "#[cfg(unix)] macro_rules! again { ($t:tt) => { [again!($t); 2] }; }\n";
+    let text = format!("{}#[repr(C)] pub struct S {{ pub a: again!(u8) }}\n", definition.repeat(64));
+    let file = read_rust(&text);
+    assert_eq!(file.errors, []);
+    let laid = rust_layouts(&file, Target::X86_64Linux);
+    let why = laid["S"].as_ref().expect_err("no layout");
+    assert!(why.contains("`again ! (u8)` has no layout"), "the last expansion, as it reads: {why}");
 }

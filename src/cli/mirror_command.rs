@@ -19,6 +19,8 @@ use crate::layout::mirror_check::{MirrorReport, Standing, check_mirror};
 /// What was asked besides the two files.
 #[derive(Debug)]
 pub struct Asked<'a> {
+    /// Check only these types (every one when empty).
+    pub types: &'a [String],
     pub targets: Vec<Target>,
     pub json: bool,
     pub verify: bool,
@@ -56,7 +58,8 @@ pub fn check(header: &Path, mirror: &Path, options: &HeaderOptions, asked: &Aske
     };
     let mut rust = read_rust(&rust_text);
     rust.set_cfgs(&set);
-    let report = check_mirror(&c_report, &declarations, &rust, &mirror.display().to_string(), asked.verify);
+    let mut report = check_mirror(&c_report, &declarations, &rust, &mirror.display().to_string(), asked.verify);
+    let unmatched = report.keep_only(asked.types);
     for error in &c_report.errors {
         let _ = writeln!(io.err, "{}", error.render_in(&c_report.file, &header_text));
     }
@@ -75,8 +78,13 @@ pub fn check(header: &Path, mirror: &Path, options: &HeaderOptions, asked: &Aske
         }
         (None, false) => report_text(&report, io.out),
     };
+    for why in &unmatched {
+        let _ = writeln!(io.err, "error: {}: {why}", report.mirror);
+    }
     if written.is_err() {
         ExitCode::FAILURE
+    } else if !unmatched.is_empty() {
+        ExitCode::from(EXIT_USAGE)
     } else if !report.mirror_errors.is_empty() || (report.pairs.is_empty() && !c_report.errors.is_empty()) {
         ExitCode::from(EXIT_BAD_HEADER)
     } else if report.has_mismatch() {

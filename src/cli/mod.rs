@@ -104,6 +104,10 @@ pub enum Command {
         mirror: std::path::PathBuf,
         #[command(flatten)]
         preprocessor: PreprocessorArgs,
+        /// Check only these types, by the mirror's name (`z_stream`) or the
+        /// C type's (`struct z_stream_s`, or a bare tag: `z_stream_s`).
+        #[arg(long = "type", value_name = "NAME")]
+        types: Vec<String>,
         /// x86_64-linux-gnu, i686-linux-gnu, aarch64-linux-gnu,
         /// armv7-linux-gnueabihf, x86_64-windows-msvc; several separated by
         /// commas or given one `--target` each [default: all five].
@@ -242,14 +246,14 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
             record_command::record(&asked, io)
         }
         Command::Open { file, json } => record_command::open(file, *json, io),
-        Command::Mirror { header, mirror, preprocessor, targets, json, verify, guards, cfgs } => {
+        Command::Mirror { header, mirror, preprocessor, types, targets, json, verify, guards, cfgs } => {
             let options = preprocessor.options();
             let targets = match chosen_targets(targets, Target::ALL.to_vec(), io) {
                 Ok(chosen) => chosen,
                 Err(code) => return code,
             };
             let asked =
-                mirror_command::Asked { targets, json: *json, verify: *verify, guards: guards.as_deref(), cfgs };
+                mirror_command::Asked { types, targets, json: *json, verify: *verify, guards: guards.as_deref(), cfgs };
             mirror_command::check(header, mirror, &options, &asked, io)
         }
         Command::Run { id, all, variant, json, threads, isolated } => {

@@ -13,6 +13,7 @@ pub mod guards;
 pub mod rust_model;
 pub mod rust_reader;
 pub mod rustc;
+pub mod type_macros;
 pub mod types;
 pub mod union_member;
 
@@ -163,6 +164,34 @@ impl MirrorReport {
     /// The pair whose C type is `c_name`.
     pub fn pair_for(&self, c_name: &str) -> Option<&MirrorPair> {
         self.pairs.iter().find(|p| p.c == c_name)
+    }
+
+    /// Keeps only the pairs, handles and unpaired types `names` pick out,
+    /// each by its Rust name or its C type's (`struct z_stream_s`, or the
+    /// bare tag `z_stream_s` as pahole takes it); everything when there are
+    /// no names. Returns why each name that picks out nothing does not.
+    pub fn keep_only(&mut self, names: &[String]) -> Vec<String> {
+        if names.is_empty() {
+            return Vec::new();
+        }
+        let picks = |name: &str, rust: &str, c: &str| {
+            name == rust || name == c || ["struct ", "union "].iter().any(|k| c.strip_prefix(k) == Some(name))
+        };
+        let picked = |rust: &str, c: &str| names.iter().any(|name| picks(name, rust, c));
+        let unmatched = names
+            .iter()
+            .filter(|name| {
+                let pairs = self.pairs.iter().map(|p| (p.rust.as_str(), p.c.as_str()));
+                let handles = self.handles.iter().map(|h| (h.rust.as_str(), h.c.as_str()));
+                let unpaired = self.unpaired.iter().map(|rust| (rust.as_str(), ""));
+                !pairs.chain(handles).chain(unpaired).any(|(rust, c)| picks(name, rust, c))
+            })
+            .map(|name| format!("no Rust type of the mirror is named `{name}` or mirrors a C type of that name"))
+            .collect();
+        self.pairs.retain(|p| picked(&p.rust, &p.c));
+        self.handles.retain(|h| picked(&h.rust, &h.c));
+        self.unpaired.retain(|rust| picked(rust, ""));
+        unmatched
     }
 }
 

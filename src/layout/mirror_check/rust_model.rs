@@ -308,6 +308,11 @@ impl Model<'_> {
                 })
             }
             RustType::Named { name, args } => self.named(name, args, depth),
+            RustType::Expanded { text, by_cfg } => match by_cfg.iter().find(|(cfg, _)| self.holds(cfg.as_ref())) {
+                Some((_, Ok(ty))) => self.resolve(ty, depth + 1),
+                Some((_, Err(why))) => Err(format!("`{text}`: {why}")),
+                None => Err(format!("`{text}`: no definition of its macro is in force here")),
+            },
         }
     }
 
@@ -540,6 +545,15 @@ fn substitute(ty: &RustType, params: &[GenericParam], args: &[RustType]) -> Rust
             RustType::Array(Box::new(substitute(element, params, args)), substitute_length(length, params, args))
         }
         RustType::Const(length) => RustType::Const(substitute_length(length, params, args)),
+        RustType::Expanded { text, by_cfg } => RustType::Expanded {
+            text: text.clone(),
+            by_cfg: by_cfg
+                .iter()
+                .map(|(cfg, ty)| {
+                    (cfg.clone(), ty.as_ref().map(|ty| substitute(ty, params, args)).map_err(Clone::clone))
+                })
+                .collect(),
+        },
         other => other.clone(),
     }
 }

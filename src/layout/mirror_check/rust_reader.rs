@@ -4,11 +4,14 @@
 //! `#[repr]` and `#[cfg_attr(…, repr(…))]`), the C type a `// mirrors:`
 //! comment pairs it with, and where it is written.
 
+use std::cell::Cell;
+
 use proc_macro2::Span;
 use syn::spanned::Spanned as _;
 use syn::{Attribute, Expr, Fields, Item, Meta, Type};
 
 use super::cfg::Cfg;
+use super::type_macros::TypeMacro;
 use crate::layout::Kind;
 use crate::layout::lab::ParseError;
 use crate::layout::lab::bindings::is_rust_keyword;
@@ -113,10 +116,39 @@ pub enum RustType {
     Array(Box<RustType>, Length),
     /// A const argument, `4` in `Wrapper<u8, 4>`.
     Const(Length),
+    /// A type written with one of the file's own macros (`if_zng!(usize,
+    /// c_ulong)`): what each definition of it expands to, under that
+    /// definition's cfg, or why it does not expand to a type.
+    Expanded {
+        text: String,
+        by_cfg: Vec<(Option<Cfg>, Result<RustType, String>)>,
+    },
     /// `()`.
     Unit,
     /// Anything else, as written.
     Unsupported(String),
+}
+
+impl RustType {
+    /// Takes each of `set` as set in the cfgs of the macro definitions the
+    /// type was expanded with.
+    fn set_cfgs(&mut self, set: &[Cfg]) {
+        match self {
+            RustType::Named { args, .. } => args.iter_mut().for_each(|a| a.set_cfgs(set)),
+            RustType::Array(element, _) => element.set_cfgs(set),
+            RustType::Expanded { by_cfg, .. } => {
+                for (cfg, ty) in by_cfg {
+                    if let Some(predicate) = cfg.take() {
+                        *cfg = Some(predicate.with_set(set));
+                    }
+                    if let Ok(ty) = ty {
+                        ty.set_cfgs(set);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// An array length or constant, evaluated per target (constants can be cfg'd).
@@ -137,6 +169,8 @@ pub struct RustFile {
     pub consts: Vec<RustConst>,
     /// `use` items as written: the probe compiles them with the items.
     pub uses: Vec<String>,
+    /// `macro_rules!` definitions as written: the probe defines them first.
+    pub macros: Vec<String>,
     pub errors: Vec<ParseError>,
     /// Cfgs set for it, as a build script would (`ossl300`): rustc's probe
     /// is given them too.
@@ -160,7 +194,13 @@ impl RustFile {
             apply(&mut e.cfg);
             e.reprs.iter_mut().for_each(|r| apply(&mut r.cfg));
         }
-        self.aliases.iter_mut().for_each(|a| apply(&mut a.cfg));
+        for item in &mut self.items {
+            item.fields.iter_mut().for_each(|f| f.ty.set_cfgs(set));
+        }
+        for alias in &mut self.aliases {
+            apply(&mut alias.cfg);
+            alias.ty.set_cfgs(set);
+        }
         self.consts.iter_mut().for_each(|c| apply(&mut c.cfg));
         self.set.extend(set.iter().cloned());
     }
@@ -176,6 +216,11 @@ const LIBC_REPR_C_MACROS: [&str; 4] = ["s", "s2", "s_no_extra_traits", "s_no_ext
 
 /// Item macros (`s! { … }`) opened inside one another at most this deep.
 const MAX_MACRO_DEPTH: usize = 4;
+
+/// Type macros expanded in one file at most (each definition of a macro
+/// expands each invocation of it once): a bound on macros that expand to
+/// several invocations of themselves.
+const MAX_EXPANSIONS: usize = 4096;
 
 /// Stack for `syn`: [`MAX_NESTING`] levels in a debug build, whichever
 /// thread asked.
@@ -209,7 +254,10 @@ fn read_on_this_thread(source: &str) -> RustFile {
     let mut file = RustFile::default();
     match syn::parse_file(source) {
         Ok(parsed) => {
-            let reader = Reader { source, lines: source.lines().collect() };
+            let macros = type_macros(&parsed.items, &mut file);
+            let budget = Cell::new(MAX_EXPANSIONS);
+            let reader =
+                Reader { source, lines: source.lines().collect(), macros: &macros, expansions: 0, budget: &budget };
             reader.items(&parsed.items, &mut file, 0, false);
         }
         Err(error) => {
@@ -396,6 +444,29 @@ fn position(span: Span) -> (usize, usize) {
 struct Reader<'a> {
     source: &'a str,
     lines: Vec<&'a str>,
+    /// The file's `macro_rules!` definitions.
+    macros: &'a [TypeMacro],
+    /// How many macro expansions deep `source` is (0: the file itself).
+    expansions: usize,
+    /// How many more expansions the file may have.
+    budget: &'a Cell<usize>,
+}
+
+/// The file's top-level `macro_rules!` definitions, each under its cfg; their
+/// text goes to `file.macros` for the probe.
+fn type_macros(items: &[Item], file: &mut RustFile) -> Vec<TypeMacro> {
+    let mut macros = Vec::new();
+    for item in items {
+        let Item::Macro(definition) = item else { continue };
+        let Some(name) = definition.ident.as_ref().filter(|_| definition.mac.path.is_ident("macro_rules")) else {
+            continue;
+        };
+        match cfg_of(&definition.attrs) {
+            Ok(cfg) => macros.push(TypeMacro::new(name.to_string(), cfg, definition.mac.tokens.clone())),
+            Err((span, message)) => Reader::error(file, span, message),
+        }
+    }
+    macros
 }
 
 /// What names a struct or union: its attributes, its name and its generics.
@@ -470,6 +541,9 @@ impl Reader<'_> {
                     Err((span, message)) => Reader::error(file, span, message),
                 },
                 Item::Use(_) => file.uses.push(self.text(item.span())),
+                Item::Macro(definition) if definition.mac.path.is_ident("macro_rules") => {
+                    file.macros.push(self.text(item.span()));
+                }
                 // `s! { pub struct … }`: the libc crate's way to write mirrors.
                 Item::Macro(invocation) if depth < MAX_MACRO_DEPTH => {
                     if let Ok(inner) = syn::parse2::<syn::File>(invocation.mac.tokens.clone()) {
@@ -576,8 +650,43 @@ impl Reader<'_> {
             Type::Tuple(tuple) if tuple.elems.is_empty() => RustType::Unit,
             Type::Paren(inner) => self.rust_type(&inner.elem),
             Type::Group(inner) => self.rust_type(&inner.elem),
+            Type::Macro(invocation) => self.expanded(&invocation.mac, self.text(ty.span())),
             _ => RustType::Unsupported(self.text(ty.span())),
         }
+    }
+
+    /// A type written with one of the file's macros, expanded by each of
+    /// its definitions; one the file does not define is not read.
+    fn expanded(&self, invocation: &syn::Macro, text: String) -> RustType {
+        let definitions: Vec<&TypeMacro> =
+            self.macros.iter().filter(|m| invocation.path.is_ident(m.name.as_str())).collect();
+        if definitions.is_empty() || self.expansions >= MAX_MACRO_DEPTH {
+            return RustType::Unsupported(text);
+        }
+        let Some(left) = self.budget.get().checked_sub(definitions.len()) else {
+            return RustType::Unsupported(text);
+        };
+        self.budget.set(left);
+        let by_cfg = definitions
+            .into_iter()
+            .map(|definition| {
+                let expanded = definition.expand(&invocation.tokens).and_then(|tokens| {
+                    let written = tokens.to_string();
+                    let ty: Type = syn::parse_str(&written)
+                        .map_err(|_| format!("`{}!` expands to `{written}`, which is not a type", definition.name))?;
+                    let inner = Reader {
+                        source: &written,
+                        lines: Vec::new(),
+                        macros: self.macros,
+                        expansions: self.expansions + 1,
+                        budget: self.budget,
+                    };
+                    Ok(inner.rust_type(&ty))
+                });
+                (definition.cfg.clone(), expanded)
+            })
+            .collect();
+        RustType::Expanded { text, by_cfg }
     }
 }
 
