@@ -399,6 +399,27 @@ fn a_name_no_typedef_declared_is_called_an_unknown_type_name() {
     let error = report.errors.first().expect("an error");
     assert_eq!((error.line, error.column), (2, 36), "{error:?}");
     assert!(error.message.starts_with("unknown type name `handle_t`"), "{error:?}");
+    // An unnamed pointer parameter, as readline's rltypedefs.h reads without <stdio.h>.
+    let header = written("pointer.h", "#include <stdint.h>\ntypedef int getc_func_t (FILE *);\n");
+    let report = analyze_header(&header, &[Target::X86_64Linux], &HeaderOptions::default(), &[], false);
+    let error = report.errors.first().expect("an error");
+    assert_eq!((error.line, error.column), (2, 26), "{error:?}");
+    assert!(error.message.starts_with("unknown type name `FILE`"), "{error:?}");
+    assert!(error.message.contains("declared in <stdio.h>"), "{error:?}");
+}
+
+/// The preprocessor's error is its error line, not a line of the include
+/// chain before it that names a file with `error` in its name (SDL's
+/// `SDL_error.h` on a target without SDL's configuration).
+#[test]
+fn a_preprocessor_error_is_said_by_its_error_line() {
+    let Some(_) = find_compiler(Target::X86_64Linux) else { return };
+    written("chain_low.h", "#include \"chain_missing_conf.h\"\n");
+    written("chain_error.h", "#include \"chain_low.h\"\n");
+    let top = written("chain_top.h", "#include \"chain_error.h\"\nstruct s { int a; };\n");
+    let report = analyze_header(&top, &[Target::X86_64Linux], &HeaderOptions::default(), &[], false);
+    let error = report.errors.first().expect("an error");
+    assert!(error.message.contains("fatal error: chain_missing_conf.h: No such file or directory"), "{error:?}");
 }
 
 /// A typedef's `aligned(N)` sets its alignment on GCC's targets, lower than

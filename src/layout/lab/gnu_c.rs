@@ -274,12 +274,13 @@ fn unknown_type_name(name: &str) -> String {
 }
 
 /// A parameter that starts with a name no typedef declared, followed by its
-/// own name (`(j_compress_ptr cinfo)`, in a header that expects another
-/// included first): the parser took the first as the parameter's name and
-/// stopped at the second, wanting `)` or `,`. Returns where the first
-/// starts, and it.
+/// own name or a pointer (`(j_compress_ptr cinfo)`, `(FILE *)`, in a header
+/// that expects another included first): the parser took the first as the
+/// parameter's name and stopped at what follows, wanting `)` or `,`.
+/// Returns where the first starts, and it.
 fn unknown_parameter_type<'t>(text: &'t str, offset: usize, expected: &[&str]) -> Option<(usize, &'t str)> {
-    if expected != [")", ","] || name_at(text, offset).is_empty() {
+    let pointer = text.get(offset..).is_some_and(|rest| rest.starts_with('*'));
+    if expected != [")", ","] || (name_at(text, offset).is_empty() && !pointer) {
         return None;
     }
     let before = text.get(..offset)?.trim_end_matches([' ', '\t']);

@@ -14,7 +14,7 @@ use super::lexer::ParseError;
 use super::macros::split_macros;
 use super::parser::Declarations;
 use super::report::{LabReport, TargetReport, TypeReport, answered};
-use super::verify::{Compiler, find_compiler, run_with_timeout, verify_preprocessed};
+use super::verify::{Compiler, find_compiler, first_error, run_with_timeout, verify_preprocessed};
 
 /// A preprocessor that has not answered in this long is stopped.
 const PREPROCESS_TIMEOUT: Duration = Duration::from_secs(20);
@@ -95,7 +95,7 @@ pub fn preprocess(target: Target, input: HeaderInput<'_>, options: &HeaderOption
     };
     // The Windows target's compiler searches no folder of this machine's;
     // the libraries' own headers are found in /usr/include, after its own.
-    let libraries = Path::new("/usr/include");
+    let libraries = Path::new(INCLUDE);
     let library_folder = (target == Target::X86_64Windows && libraries.is_dir()).then_some(libraries);
     let failed = match run_preprocessor(&compiler, input, options, library_folder) {
         Ok((text, constants)) => {
@@ -106,7 +106,8 @@ pub fn preprocess(target: Target, input: HeaderInput<'_>, options: &HeaderOption
     // A library that keeps its headers in a folder of its own, as
     // `pkg-config --cflags` would say (freetype's `ft2build.h`, SDL's
     // `SDL.h`): that folder is what is missing, on every target.
-    if let Some(folder) = missing_file(&failed).and_then(library_folder_holding) {
+    let library = missing_file(&failed).and_then(|missing| library_folder_holding(INCLUDE, missing));
+    if let Some(folder) = library {
         return Err(format!(
             "{} could not preprocess it: {failed} (it is in {1}: add that folder to the include folders, `-I {1}`)",
             compiler.version,
@@ -164,16 +165,24 @@ fn missing_file(error: &str) -> Option<&str> {
     before.rsplit_once(": ").map(|(_, name)| name)
 }
 
-/// A folder directly inside /usr/include that holds the header `missing`
-/// (a name as `#include` wrote it), where a library keeps its headers
-/// apart. Only so many folders are looked in, and the multiarch ones,
-/// which hold a target's own configuration, are not named.
-fn library_folder_holding(missing: &str) -> Option<PathBuf> {
+/// Where the libraries' headers are installed.
+const INCLUDE: &str = "/usr/include";
+
+/// A folder directly inside `include` that holds the header `missing` (a
+/// name as `#include` wrote it), where a library keeps its headers apart.
+/// Only so many folders are looked in. None when the host's multiarch
+/// folder holds it: that is a target's own configuration (`opensslconf.h`),
+/// and another folder's copy is another build's (node's bundled OpenSSL).
+fn library_folder_holding(include: &str, missing: &str) -> Option<PathBuf> {
     const FOLDERS_LOOKED_IN: usize = 4096;
     if missing.split('/').any(|part| part == ".." || part.is_empty()) {
         return None;
     }
-    let mut folders: Vec<PathBuf> = std::fs::read_dir("/usr/include")
+    let multiarch = Target::host().map(|host| Path::new(include).join(host.triple()));
+    if multiarch.is_some_and(|folder| folder.join(missing).is_file()) {
+        return None;
+    }
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(include)
         .ok()?
         .take(FOLDERS_LOOKED_IN)
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -185,7 +194,7 @@ fn library_folder_holding(missing: &str) -> Option<PathBuf> {
 
 /// The host's multiarch include folder, e.g. `/usr/include/x86_64-linux-gnu`.
 fn host_multiarch_folder() -> Option<PathBuf> {
-    let folder = Path::new("/usr/include").join(Target::host()?.triple());
+    let folder = Path::new(INCLUDE).join(Target::host()?.triple());
     folder.is_dir().then_some(folder)
 }
 
@@ -220,7 +229,7 @@ fn run_preprocessor(
     command.stdout(Stdio::piped());
     let (ok, stdout, stderr) = run_with_timeout(command, &compiler.version, stdin, PREPROCESS_TIMEOUT)?;
     if !ok {
-        return Err(stderr.lines().find(|l| l.contains("error")).unwrap_or(stderr.trim()).to_owned());
+        return Err(first_error(&stderr).unwrap_or(stderr.trim()).to_owned());
     }
     Ok(split_macros(&super::header_text(stdout).0))
 }
@@ -424,5 +433,33 @@ fn analyze_target(
         target_errors,
         unmatched,
         declarations: Some(declarations),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::library_folder_holding;
+    use crate::layout::lab::Target;
+
+    /// A library's own folder is named for a header only it holds; a
+    /// configuration header the host's multiarch folder holds is not sent to
+    /// another library's copy of it.
+    #[test]
+    fn a_library_folder_is_named_unless_the_multiarch_folder_holds_the_header() {
+        let Some(host) = Target::host() else { return };
+        let include = std::env::temp_dir().join(format!("ffiscope-include-{}", std::process::id()));
+        let put = |path: &str| {
+            let file = include.join(path);
+            std::fs::create_dir_all(file.parent().expect("a folder")).expect("made");
+            std::fs::write(file, "").expect("written");
+        };
+        put("freetype2/ft2build.h");
+        put("node/openssl/opensslconf.h");
+        put(&format!("{}/openssl/opensslconf.h", host.triple()));
+        let root = include.to_str().expect("a path");
+        assert_eq!(library_folder_holding(root, "ft2build.h"), Some(include.join("freetype2")));
+        assert_eq!(library_folder_holding(root, "openssl/opensslconf.h"), None);
+        assert_eq!(library_folder_holding(root, "../ft2build.h"), None);
+        let _ = std::fs::remove_dir_all(&include);
     }
 }

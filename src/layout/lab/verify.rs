@@ -191,12 +191,12 @@ fn verify_with(compiler: &Compiler, prelude: &str, source: &str, layouts: &[Layo
         let Some(index) = at.checked_sub(1).filter(|&i| i < asked.len()) else { continue };
         match answer(line) {
             Some(value) => answers[index] = Some(value),
-            None if line.contains("error") => complaints[index] = complaints[index].or(Some(line)),
+            None if is_an_error(line) => complaints[index] = complaints[index].or(Some(line)),
             None => {}
         }
     }
     if !asked.is_empty() && answers.iter().all(Option::is_none) {
-        let first_error = stderr.lines().find(|l| l.contains("error")).unwrap_or("no answer");
+        let first_error = first_error(&stderr).unwrap_or("no answer");
         return Err(format!("{} answered nothing: {first_error}", compiler.version));
     }
     // A type the compiler rejected is left unverified, alone.
@@ -270,7 +270,7 @@ fn check_bitfields(compiler: &Compiler, prelude: &str, source: &str, layouts: &[
         Ok((false, stderr)) => Err(format!(
             "{} could not compile the declarations for their bitfields: {}",
             compiler.version,
-            stderr.lines().find(|l| l.contains("error")).unwrap_or("")
+            first_error(&stderr).unwrap_or("")
         )),
         Err(e) => Err(e),
     };
@@ -334,6 +334,18 @@ fn run_compiler(compiler: &Compiler, source: &str, extra: &[&str]) -> Result<(bo
     let (ok, _, stderr) =
         run_with_timeout(command, &compiler.version, Some(source.as_bytes().to_vec()), COMPILE_TIMEOUT)?;
     Ok((ok, stderr))
+}
+
+/// Whether a compiler's line is an error (`file:1:2: error: …`, `fatal
+/// error`, `clang: error: …`), not a line that names a file such as
+/// `SDL_error.h` (`In file included from …` goes on with `from` lines).
+pub(crate) fn is_an_error(line: &str) -> bool {
+    line.contains(": error") || line.contains(": fatal error") || line.starts_with("error")
+}
+
+/// The first error a compiler printed.
+pub(crate) fn first_error(stderr: &str) -> Option<&str> {
+    stderr.lines().find(|line| is_an_error(line))
 }
 
 /// Runs `command` (in the C locale), writing `stdin` to it and reading its
