@@ -453,6 +453,28 @@ fn a_type_written_with_the_files_own_macro_is_read_as_its_definition_in_force_ex
     assert!(on.why.as_deref().is_some_and(|why| why.contains("`other_crate_macro!(u32)` has no layout")), "{on:#?}");
 }
 
+/// The standard library's `RawFd` is C's `int` on Unix (wayland-sys's
+/// `wl_argument.h`); Windows has none, and the mirror says so there.
+#[test]
+fn raw_fd_is_a_c_int_on_unix() {
+    let header = "union wl_argument { int i; unsigned u; int h; void *o; };\n";
+    let report = ffiscope::layout::lab::report::analyze("wayland-util.h", header, &Target::ALL, true);
+    let declarations: Vec<(Target, Declarations)> =
+        Target::ALL.iter().map(|&t| (t, ffiscope::layout::lab::parser::parse(header))).collect();
+    let rust = read_rust(
+        "use std::os::unix::io::RawFd;\n#[repr(C)]\n\
+         pub union wl_argument { pub i: i32, pub u: u32, pub h: RawFd, pub o: *mut core::ffi::c_void }\n",
+    );
+    let pair = check_mirror(&report, &declarations, &rust, "common.rs", true).pairs.remove(0);
+    assert_eq!(wrong_on(&pair), [Target::X86_64Windows], "{:#?}", pair.targets);
+    let windows = pair.targets.iter().find(|t| t.target == Target::X86_64Windows).expect("windows");
+    assert!(windows.why.as_deref().is_some_and(|why| why.contains("`RawFd`")), "{windows:#?}");
+    let host = pair.targets.iter().find(|t| Some(t.target) == Target::host()).expect("the host");
+    let said = host.rust_checked.as_deref().unwrap_or_default();
+    let rustc_here = std::process::Command::new("rustc").arg("--version").output().is_ok();
+    assert!(!rustc_here || said.starts_with("checked by rustc"), "{said}");
+}
+
 /// Rust has no bitfields: a mirror keeps a run of them in its storage
 /// integer, which is no extra field; Microsoft's bitfields move what follows.
 #[test]

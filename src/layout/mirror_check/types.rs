@@ -286,6 +286,10 @@ pub fn known(name: &str, target: Target) -> Option<Known> {
                 long(C::Signed)
             }
         }
+        // The standard library's own: `std::os::fd::RawFd` is a `c_int` on
+        // Unix, and `std::os::windows::io::RawSocket` a `u64` on Windows.
+        "RawFd" if linux => scalar(S::I32, C::Signed),
+        "RawSocket" if !linux => scalar(S::I64, C::Unsigned),
         "wchar_t" => match target {
             Target::X86_64Linux | Target::I686Linux => scalar(S::I32, C::Signed),
             Target::Aarch64Linux | Target::Armv7Linux => scalar(S::I32, C::Unsigned),
