@@ -314,6 +314,32 @@ fn mirror_checks_only_the_types_named() {
     assert!(err.contains("no Rust type of the mirror is named `z_stream` or mirrors a C type of that name"), "{err}");
 }
 
+/// Several files are one crate's modules, read as one: a type one names is
+/// found in another, each pair says the file it is written in, and an
+/// error says its own file and line.
+#[test]
+fn mirror_reads_several_files_as_one_crate() {
+    let c =
+        header("struct event_data { long serial; int code; };\nunion event { int type; struct event_data data; };\n");
+    let events =
+        header("use super::data::event_data;\n#[repr(C)]\npub union event { pub type_: i32, pub data: event_data }\n");
+    let data = header("\n\n#[repr(C)]\npub struct event_data { pub serial: i64, pub code: i32 }\n");
+    let (code, out, err) = ffiscope(&["mirror", c.arg(), events.arg(), "--target", "x86_64-windows-msvc"]);
+    assert_eq!(code, 0, "alone, `event_data` is taken from C: {out}{err}");
+    assert!(out.contains("`event_data` is not declared in the mirror"), "{out}");
+
+    let (code, out, _) = ffiscope(&["mirror", c.arg(), events.arg(), data.arg(), "--target", "x86_64-windows-msvc"]);
+    assert_eq!(code, 1, "the second file's `i64` for `long` is wrong on Windows: {out}");
+    assert!(out.contains(&format!("union event <- event ({}:2)", events.arg())), "{out}");
+    assert!(out.contains(&format!("struct event_data <- event_data ({}:3)", data.arg())), "{out}");
+    assert!(out.contains("`serial`: 4 bytes in C on x86_64-windows-msvc (`long`), 8 in Rust (`i64`)"), "{out}");
+
+    let broken = header("#[repr(C)]\npub struct event_data { pub serial: i64,, }\n");
+    let (code, _, err) = ffiscope(&["mirror", c.arg(), events.arg(), broken.arg()]);
+    assert_eq!(code, 4);
+    assert!(err.contains(&format!("{}:2:", broken.arg())), "names the file and line: {err}");
+}
+
 /// `--cfg` sets a cfg in the mirror as its crate's build script would
 /// (openssl-sys's `ossl300`): the fields under it are laid out, and
 /// `key="value"` pairs too; a predicate is a usage error.

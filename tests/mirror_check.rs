@@ -453,6 +453,35 @@ fn a_type_written_with_the_files_own_macro_is_read_as_its_definition_in_force_ex
     assert!(on.why.as_deref().is_some_and(|why| why.contains("`other_crate_macro!(u32)` has no layout")), "{on:#?}");
 }
 
+/// A union's renamed members pair by their types, as the x11 crate renames
+/// every member of Xlib's `XEvent` (`xkey` of type `XKeyEvent` is `key`):
+/// of two records of one size, the one of the same type, in any order; a
+/// member of a type C's union does not have is an extra one, no rename.
+#[test]
+fn a_unions_renamed_members_pair_by_their_types() {
+    let header = "typedef struct { int type; long serial; } XKeyEvent;\n\
+                  typedef struct { int type; long window; } XButtonEvent;\n\
+                  typedef struct { int type; int x; } XSmallEvent;\n\
+                  union event { int type; XKeyEvent xkey; XButtonEvent xbutton; XSmallEvent xsmall; };\n";
+    let report = ffiscope::layout::lab::report::analyze("event.h", header, &[Target::X86_64Linux], false);
+    let declarations = vec![(Target::X86_64Linux, ffiscope::layout::lab::parser::parse(header))];
+    let rust = read_rust(
+        "use core::ffi::c_long;\n\
+         #[repr(C)] pub struct XKeyEvent { pub type_: i32, pub serial: c_long }\n\
+         #[repr(C)] pub struct XButtonEvent { pub type_: i32, pub window: c_long }\n\
+         #[repr(C)] pub struct XOtherEvent { pub type_: i32, pub y: i32 }\n\
+         #[repr(C)] pub union event { pub type_: i32, pub button: XButtonEvent, pub key: XKeyEvent, \
+         pub other: XOtherEvent }\n",
+    );
+    let checked = check_mirror(&report, &declarations, &rust, "event.rs", false);
+    let pair = checked.pairs.iter().find(|p| p.rust == "event").expect("paired");
+    let messages: Vec<&str> = pair.targets[0].differences.iter().map(|d| d.message.as_str()).collect();
+    assert!(messages.contains(&"at offset 0: `xkey` in C, `key` in Rust"), "{messages:#?}");
+    assert!(messages.contains(&"at offset 0: `xbutton` in C, `button` in Rust"), "{messages:#?}");
+    assert!(messages.iter().any(|m| m.starts_with("`other`: in the Rust mirror at offset 0")), "{messages:#?}");
+    assert_eq!(messages.len(), 3, "nothing else differs: {messages:#?}");
+}
+
 /// The standard library's `RawFd` is C's `int` on Unix (wayland-sys's
 /// `wl_argument.h`); Windows has none, and the mirror says so there.
 #[test]

@@ -15,7 +15,7 @@ fn harness() -> Harness<'static, FfiscopeApp> {
     let mut harness = Harness::builder().with_size(egui::vec2(1500.0, 900.0)).build_eframe(|cc| FfiscopeApp::new(cc));
     harness.run();
     harness.get_by_label("Struct Lab").click();
-    harness.run();
+    settle(&mut harness);
     harness
 }
 
@@ -281,7 +281,8 @@ fn a_real_header_too_deep_to_read_is_an_error_in_the_window() {
 /// (a release build's) end before it answers.
 fn settle(harness: &mut Harness<'static, FfiscopeApp>) {
     let deadline = Instant::now() + Duration::from_secs(20);
-    harness.run();
+    // Frames repaint while a layout is under way: stepping is enough.
+    let _ = harness.run_ok();
     while harness.state().lab().is_laying_out() {
         assert!(Instant::now() < deadline, "never laid out");
         harness.run_steps(1);

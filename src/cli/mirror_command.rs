@@ -2,7 +2,7 @@
 //! header on each target, as text, JSON or guards.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde::Serialize;
@@ -13,7 +13,7 @@ use crate::layout::lab::header::{HeaderOptions, analyze_header_per_target, uses_
 use crate::layout::lab::report::analyze;
 use crate::layout::mirror_check::cfg::Cfg;
 use crate::layout::mirror_check::guards::{c_guards, rust_guards};
-use crate::layout::mirror_check::rust_reader::read_rust;
+use crate::layout::mirror_check::rust_reader::{RustFile, read_rust};
 use crate::layout::mirror_check::{MirrorReport, Standing, check_mirror};
 
 /// What was asked besides the two files.
@@ -38,13 +38,36 @@ struct MirrorJson<'a> {
     c_guards: String,
 }
 
-pub fn check(header: &Path, mirror: &Path, options: &HeaderOptions, asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
-    let read = |path: &Path| std::fs::read(path).map(|bytes| crate::layout::lab::header_text(bytes).0);
-    let (header_text, rust_text) = match (read(header), read(mirror)) {
-        (Ok(h), Ok(r)) => (h, r),
-        (Err(error), _) => return usage(io, &format!("cannot read {}: {error}", header.display())),
-        (_, Err(error)) => return usage(io, &format!("cannot read {}: {error}", mirror.display())),
+pub fn check(
+    header: &Path,
+    mirrors: &[PathBuf],
+    options: &HeaderOptions,
+    asked: &Asked<'_>,
+    io: &mut Io<'_>,
+) -> ExitCode {
+    let read = |path: &Path| {
+        std::fs::read(path)
+            .map(|bytes| crate::layout::lab::header_text(bytes).0)
+            .map_err(|error| format!("cannot read {}: {error}", path.display()))
     };
+    let header_text = match read(header) {
+        Ok(text) => text,
+        Err(why) => return usage(io, &why),
+    };
+    let mut rust = RustFile::default();
+    for (index, path) in mirrors.iter().enumerate() {
+        let file = match read(path) {
+            Ok(text) => {
+                let file = read_rust(&text);
+                for error in &file.errors {
+                    let _ = writeln!(io.err, "{}", error.render_in(&path.display().to_string(), &text));
+                }
+                file
+            }
+            Err(why) => return usage(io, &why),
+        };
+        rust.absorb(file, index);
+    }
     let set = match asked.cfgs.iter().map(|spec| Cfg::parse_set(spec)).collect::<Result<Vec<_>, _>>() {
         Ok(set) => set,
         Err(why) => return usage(io, &format!("--cfg {why}")),
@@ -56,15 +79,16 @@ pub fn check(header: &Path, mirror: &Path, options: &HeaderOptions, asked: &Aske
         let report = analyze(&header.display().to_string(), &header_text, &asked.targets, asked.verify);
         (report, asked.targets.iter().map(|&t| (t, declarations.clone())).collect())
     };
-    let mut rust = read_rust(&rust_text);
     rust.set_cfgs(&set);
-    let mut report = check_mirror(&c_report, &declarations, &rust, &mirror.display().to_string(), asked.verify);
+    let names: Vec<String> = mirrors.iter().map(|path| path.display().to_string()).collect();
+    let first = names.first().map_or("", String::as_str);
+    let mut report = check_mirror(&c_report, &declarations, &rust, first, asked.verify);
+    if names.len() > 1 {
+        report.files = names;
+    }
     let unmatched = report.keep_only(asked.types);
     for error in &c_report.errors {
         let _ = writeln!(io.err, "{}", error.render_in(&c_report.file, &header_text));
-    }
-    for error in &report.mirror_errors {
-        let _ = writeln!(io.err, "{}", error.render_in(&report.mirror, &rust_text));
     }
     let written = match (asked.guards, asked.json) {
         (Some("c"), _) => write!(io.out, "{}", c_guards(&report)),
@@ -101,7 +125,7 @@ fn usage(io: &mut Io<'_>, message: &str) -> ExitCode {
 
 fn report_text(report: &MirrorReport, out: &mut dyn Write) -> std::io::Result<()> {
     for pair in &report.pairs {
-        writeln!(out, "{} <- {} ({}:{})", pair.c, pair.rust, report.mirror, pair.line)?;
+        writeln!(out, "{} <- {} ({}:{})", pair.c, pair.rust, report.file_of(pair), pair.line)?;
         for on in &pair.targets {
             let triple = on.target.triple();
             let checks = on.checks();

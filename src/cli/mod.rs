@@ -100,8 +100,10 @@ pub enum Command {
     Mirror {
         /// The C header.
         header: std::path::PathBuf,
-        /// The Rust file with the mirrors.
-        mirror: std::path::PathBuf,
+        /// The Rust files with the mirrors: one, or several modules of one
+        /// crate, read as one (a type one names is found in another).
+        #[arg(required = true, value_name = "MIRROR")]
+        mirrors: Vec<std::path::PathBuf>,
         #[command(flatten)]
         preprocessor: PreprocessorArgs,
         /// Check only these types, by the mirror's name (`z_stream`) or the
@@ -246,7 +248,7 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
             record_command::record(&asked, io)
         }
         Command::Open { file, json } => record_command::open(file, *json, io),
-        Command::Mirror { header, mirror, preprocessor, types, targets, json, verify, guards, cfgs } => {
+        Command::Mirror { header, mirrors, preprocessor, types, targets, json, verify, guards, cfgs } => {
             let options = preprocessor.options();
             let targets = match chosen_targets(targets, Target::ALL.to_vec(), io) {
                 Ok(chosen) => chosen,
@@ -254,7 +256,7 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
             };
             let asked =
                 mirror_command::Asked { types, targets, json: *json, verify: *verify, guards: guards.as_deref(), cfgs };
-            mirror_command::check(header, mirror, &options, &asked, io)
+            mirror_command::check(header, mirrors, &options, &asked, io)
         }
         Command::Run { id, all, variant, json, threads, isolated } => {
             let options = RunOptions { threads: usize::from(*threads) };

@@ -919,8 +919,8 @@ impl Reader<'_> {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Pointing {
     Not,
-    /// `char *name`, `char *names[3]`.
-    AtTheType,
+    /// `char *name`, `char *names[3]`, `char **argv`: how many stars.
+    AtTheType(usize),
     /// `int (*compare)(const void *, const void *)`.
     AtAFunction,
 }
@@ -932,11 +932,17 @@ fn pointing(declarator: &Declarator) -> Pointing {
     // is bounded by `shaped`, which read this declarator first.
     let mut level = Some(declarator);
     while let Some(declarator) = level {
-        let mut derived = declarator.derived.iter().map(|d| &d.node);
+        let derived = declarator.derived.iter().map(|d| &d.node);
         returned_by_a_function |=
             derived.clone().any(|d| matches!(d, DerivedDeclarator::Function(_) | DerivedDeclarator::KRFunction(_)));
-        if derived.any(|d| matches!(d, DerivedDeclarator::Pointer(_) | DerivedDeclarator::Block(_))) {
-            pointing = if returned_by_a_function { Pointing::AtAFunction } else { Pointing::AtTheType };
+        let stars =
+            derived.filter(|d| matches!(d, DerivedDeclarator::Pointer(_) | DerivedDeclarator::Block(_))).count();
+        if stars > 0 {
+            pointing = match pointing {
+                _ if returned_by_a_function => Pointing::AtAFunction,
+                Pointing::AtTheType(outer) => Pointing::AtTheType(outer + stars),
+                _ => Pointing::AtTheType(stars),
+            };
         }
         level = match &declarator.kind.node {
             DeclaratorKind::Declarator(inner) => Some(&inner.node),
@@ -953,7 +959,7 @@ fn written(base: &str, ty: &TypeRef, pointing: Pointing) -> String {
         (TypeRef::Array(element, count), _) => {
             format!("{}[{}]", written(base, element, pointing), count.map(|n| n.to_string()).unwrap_or_default())
         }
-        (TypeRef::Scalar(Scalar::Pointer), Pointing::AtTheType) if !base.ends_with('*') => format!("{base} *"),
+        (TypeRef::Scalar(Scalar::Pointer), Pointing::AtTheType(stars)) => super::parser::pointer_text(base, stars),
         (TypeRef::Scalar(Scalar::Pointer), Pointing::AtAFunction) => super::parser::function_pointer_text(base),
         _ => base.to_owned(),
     }

@@ -248,6 +248,12 @@ impl Declarations {
     }
 }
 
+/// A pointer's type as both readers write it: `char *`, `char **`.
+pub(crate) fn pointer_text(pointee: &str, stars: usize) -> String {
+    let stars = "*".repeat(stars);
+    if pointee.ends_with('*') { format!("{pointee}{stars}") } else { format!("{pointee} {stars}") }
+}
+
 /// A member's type text for a pointer to a function returning `returns`,
 /// as both readers write it: `int (*)(…)`. A listing puts the member's
 /// name into its `(*)` (`listing::member_declaration`).
@@ -457,6 +463,8 @@ impl Parser {
                     record.name.clone_from(&name);
                     record.reported = true;
                     record.alias_aligned = on_name.aligned;
+                    // And a member of it is written with that name, as gcc's reader writes it.
+                    ty_text.clone_from(&name);
                 } else if let Some(aligned) = on_name.aligned {
                     // Named as itself from here on, as the real-header reader names it.
                     ty = self.aligned_alias(&name, ty, &ty_text, aligned, &token);
@@ -970,7 +978,7 @@ impl Parser {
         };
         let dims = self.dimensions()?;
         let element = if pointers > 0 { TypeRef::Scalar(Scalar::Pointer) } else { base };
-        let element_text = format!("{text}{}", "*".repeat(pointers));
+        let element_text = if pointers > 0 { pointer_text(text, pointers) } else { text.to_owned() };
         let dims_text = dimensions_text(&dims);
         let ty = dims.into_iter().rev().fold(element, |ty, n| TypeRef::Array(Box::new(ty), n));
         Ok((name, ty, element_text + &dims_text, token))

@@ -201,25 +201,46 @@ fn pair_fields<'a>(
     // A field named differently at the same place is the same field, renamed
     // (padding named differently is padding still). Where C has several
     // members there (a union's), it is the one most like the Rust field: of
-    // its size and kind of value, else of its size and a record as it is a
-    // record or not, else of its size, else the first.
+    // its type's name (Xlib's `XEvent` has a dozen members of 96 bytes, and
+    // the x11 crate renames every one: `xkey` of type `XKeyEvent` is `key`),
+    // else of its size and kind of value, else of its size and a record as
+    // it is a record or not, else of its size; then one whose name holds the
+    // other's; else the first.
     rust_left.retain(|&(ri, rf)| {
         if rf.size == 0 {
             return true; // a zero-sized marker (`_align: [u64; 0]`) stands for no member
         }
         let likeness = |&(at, &(ci, cf)): &(usize, &Indexed<'a>)| {
             let same_size = cf.size == rf.size;
-            let (agrees, both_records_or_neither) = match (c.class_of(ci), rust.class_of(ri)) {
-                (Some((c_class, _)), Some((rust_class, _))) => (
+            let (same_type, agrees, both_records_or_neither) = match (c.class_of(ci), rust.class_of(ri)) {
+                (Some((c_class, c_type)), Some((rust_class, rust_type))) => (
+                    same_type_name(c_type, rust_type),
                     c_class.agrees_with(rust_class),
                     matches!(c_class, TypeClass::Record) == matches!(rust_class, TypeClass::Record),
                 ),
-                _ => (false, false),
+                _ => (false, false, false),
             };
-            (same_size && agrees, same_size && both_records_or_neither, same_size, std::cmp::Reverse(at))
+            let similar_name = cf.name.contains(rf.name.as_str()) || rf.name.contains(cf.name.as_str());
+            (
+                same_type,
+                same_size && agrees,
+                same_size && both_records_or_neither,
+                same_size,
+                similar_name,
+                std::cmp::Reverse(at),
+            )
         };
-        let candidates = c_left.iter().enumerate().filter(|(_, (_, cf))| cf.offset == rf.offset);
-        let Some(at) = candidates.max_by_key(likeness).map(|(at, _)| at) else { return true };
+        let candidates: Vec<(usize, &Indexed<'a>)> =
+            c_left.iter().enumerate().filter(|(_, (_, cf))| cf.offset == rf.offset).collect();
+        let Some(&(at, &(ci, _))) = candidates.iter().max_by_key(|candidate| likeness(candidate)) else {
+            return true;
+        };
+        // Among a union's members, a record of another named type is another
+        // member (the x11 crate's `xf86vm_notify` is no rename of `xgeneric`).
+        let among_members = c.layout.kind == Kind::Union || candidates.len() > 1;
+        if among_members && records_of_other_names(c.class_of(ci), rust.class_of(ri)) {
+            return true;
+        }
         let (ci, cf) = c_left.remove(at);
         if !is_padding_pair(cf, rf) {
             let message = format!("at offset {}: `{}` in C, `{}` in Rust", cf.offset, cf.name, rf.name);
@@ -239,6 +260,35 @@ fn pair_fields<'a>(
     });
     pairs.sort_by_key(|pair| pair.c.0);
     (pairs, c_left, rust_left)
+}
+
+/// Whether a C member's type and a Rust field's name one type: `XKeyEvent`
+/// and `XKeyEvent` (or `xlib::XKeyEvent`), `struct foo` and `foo`. Basic
+/// types say nothing of which member is which, and are never alike here.
+fn same_type_name(c: &str, rust: &str) -> bool {
+    let c = c.trim_start_matches("struct ").trim_start_matches("union ").trim();
+    let rust = rust.rsplit("::").next().unwrap_or(rust).trim();
+    named_type(c) && c == rust && super::types::known(c, Target::X86_64Linux).is_none()
+}
+
+/// Whether a type as written is a name, a path to one or a tagged record
+/// (`XKeyEvent`, `xlib::XKeyEvent`, `struct foo`), not an unnamed C type or
+/// a Rust type of several parts (`[u8; 4]`, `Option<T>`).
+fn named_type(text: &str) -> bool {
+    let bare = text.trim_start_matches("struct ").trim_start_matches("union ").trim();
+    let bare = bare.rsplit("::").next().unwrap_or(bare);
+    bare.chars().next().is_some_and(|ch| ch.is_ascii_alphabetic() || ch == '_')
+        && bare.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+}
+
+/// Whether both are records, each of a type with a name, and the names differ.
+fn records_of_other_names(c: Option<&(TypeClass, String)>, rust: Option<&(TypeClass, String)>) -> bool {
+    match (c, rust) {
+        (Some((TypeClass::Record, c_type)), Some((TypeClass::Record, rust_type))) => {
+            named_type(c_type) && named_type(rust_type) && !same_type_name(c_type, rust_type)
+        }
+        _ => false,
+    }
 }
 
 /// Whether a Rust field's name is a C member's: as written, or with the `_`

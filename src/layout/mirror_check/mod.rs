@@ -91,7 +91,10 @@ pub struct AnonymousMember {
 pub struct MirrorPair {
     pub rust: String,
     pub c: String,
-    /// Where the Rust type is written.
+    /// Where the Rust type is written: which of the report's `files` (0
+    /// when there is one), and the line.
+    #[serde(default, skip_serializing_if = "is_first")]
+    pub file: usize,
     pub line: usize,
     pub targets: Vec<PairOnTarget>,
 }
@@ -110,11 +113,21 @@ impl MirrorPair {
     }
 }
 
+// serde's `skip_serializing_if` hands the field by reference.
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_first(file: &usize) -> bool {
+    *file == 0
+}
+
 /// What `ffiscope mirror` reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MirrorReport {
     pub header: String,
     pub mirror: String,
+    /// Every file the mirror was read from, when there are several (one
+    /// crate's modules); `mirror` is the first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
     pub pairs: Vec<MirrorPair>,
     /// Rust types with no C type of their name (or `// mirrors:` name) on
     /// any target, other than those that stand for an anonymous C member
@@ -157,6 +170,11 @@ impl Handle {
 }
 
 impl MirrorReport {
+    /// The file the pair's Rust type is written in.
+    pub fn file_of(&self, pair: &MirrorPair) -> &str {
+        self.files.get(pair.file).unwrap_or(&self.mirror)
+    }
+
     pub fn has_mismatch(&self) -> bool {
         self.pairs.iter().any(MirrorPair::differs) || self.handles.iter().any(|h| !h.sized_on.is_empty())
     }
@@ -306,12 +324,19 @@ pub fn check_mirror(
                 pair
             })
             .collect();
-        pairs.push(MirrorPair { rust: item.name.clone(), c: c_name, line: item.line, targets: per_target });
+        pairs.push(MirrorPair {
+            rust: item.name.clone(),
+            c: c_name,
+            file: item.file,
+            line: item.line,
+            targets: per_target,
+        });
     }
     unpaired.retain(|name| !standing_for_anonymous.contains(name));
     MirrorReport {
         header: c.file.clone(),
         mirror: mirror_name.to_owned(),
+        files: Vec::new(),
         pairs,
         unpaired,
         handles,

@@ -31,6 +31,8 @@ pub struct RustItem {
     pub fields: Vec<RustField>,
     /// The C type a `// mirrors: struct foo` comment above it names.
     pub mirrors: Option<String>,
+    /// Which of the files read together it is written in (0 for one file).
+    pub file: usize,
     pub line: usize,
     pub column: usize,
     /// The item as written, attributes included.
@@ -178,6 +180,23 @@ pub struct RustFile {
 }
 
 impl RustFile {
+    /// Adds what `other`, the file numbered `file` of those read together
+    /// (one crate's modules), declares: a type one file names is found in
+    /// another. A `use` both files write is kept once.
+    pub fn absorb(&mut self, other: RustFile, file: usize) {
+        self.items.extend(other.items.into_iter().map(|item| RustItem { file, ..item }));
+        self.enums.extend(other.enums);
+        self.aliases.extend(other.aliases);
+        self.consts.extend(other.consts);
+        for written in other.uses {
+            if !self.uses.contains(&written) {
+                self.uses.push(written);
+            }
+        }
+        self.macros.extend(other.macros);
+        self.errors.extend(other.errors);
+    }
+
     /// Takes each of `set` as set wherever the file's cfgs name it.
     pub fn set_cfgs(&mut self, set: &[Cfg]) {
         let apply = |cfg: &mut Option<Cfg>| {
@@ -604,6 +623,7 @@ impl Reader<'_> {
             generics,
             fields: read,
             mirrors: self.mirrors_comment(line),
+            file: 0,
             line,
             column,
             source: self.text(span),

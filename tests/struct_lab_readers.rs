@@ -1,0 +1,60 @@
+//! Struct Lab has two C readers: its own, for typed text, and one for what a
+//! preprocessor made of a header. The same declarations must read the same
+//! through either: each record's name, and each member's name, type as a
+//! listing writes it (and Mirror Check's messages quote it) and bit width.
+
+use ffiscope::layout::lab::Target;
+use ffiscope::layout::lab::generate::declarations;
+use ffiscope::layout::lab::gnu_c::read_preprocessed;
+use ffiscope::layout::lab::parser::{Declarations, parse};
+
+/// What the preprocessor would bring from `<stdint.h>` and `<stddef.h>`,
+/// which the lab's own reader knows without them.
+const STANDARD_TYPES: &str = "typedef signed char int8_t; typedef unsigned char uint8_t;\n\
+    typedef short int16_t; typedef unsigned short uint16_t; typedef int int32_t;\n\
+    typedef unsigned int uint32_t; typedef long int64_t; typedef unsigned long uint64_t;\n\
+    typedef unsigned long size_t;\n";
+
+/// Each defined record as (name, members as (name, type, bit width)).
+type Read = Vec<(String, Vec<(Option<String>, String, Option<u64>)>)>;
+
+fn records(declarations: &Declarations) -> Read {
+    declarations
+        .records
+        .iter()
+        .filter(|r| r.defined && !r.name.starts_with('('))
+        .map(|r| (r.name.clone(), r.members.iter().map(|m| (m.name.clone(), m.ty_text.clone(), m.bit_width)).collect()))
+        .collect()
+}
+
+fn both(text: &str) -> (Read, Read) {
+    let own = parse(text);
+    assert_eq!(own.errors, [], "the lab's reader: {text}");
+    let preprocessed = read_preprocessed(&format!("{STANDARD_TYPES}{text}"), Target::X86_64Linux, "<stdin>");
+    assert_eq!(preprocessed.declarations.errors, [], "the preprocessed reader: {text}");
+    (records(&own), records(&preprocessed.declarations))
+}
+
+#[test]
+fn both_readers_write_each_member_alike() {
+    let text = "typedef struct { int type; long serial; } XKeyEvent;\n\
+                union event { int type; XKeyEvent xkey; XKeyEvent *last; XKeyEvent **all; };\n\
+                struct args { int argc; char **argv; const char *names[3]; void (*done)(int); };\n";
+    let (own, preprocessed) = both(text);
+    assert_eq!(own, preprocessed);
+    let event = &own.iter().find(|(name, _)| name == "union event").expect("read").1;
+    let types: Vec<&str> = event.iter().map(|(_, ty, _)| ty.as_str()).collect();
+    assert_eq!(types, ["int", "XKeyEvent", "XKeyEvent *", "XKeyEvent **"]);
+}
+
+#[test]
+fn both_readers_read_generated_declarations_alike() {
+    for seed in 0..5 {
+        let text = declarations(0x5eed_0000 + seed, 200);
+        let (own, preprocessed) = both(&text);
+        assert_eq!(own.len(), preprocessed.len(), "seed {seed}");
+        for (mine, theirs) in own.iter().zip(&preprocessed) {
+            assert_eq!(mine, theirs, "seed {seed}");
+        }
+    }
+}
