@@ -422,3 +422,28 @@ fn cfgs_typed_beside_the_mirror_are_taken_as_set() {
     harness.get_by_label_contains("is a predicate: a cfg to set is a name");
     harness.get_by_label_contains("ctx (differs on");
 }
+
+/// A real header is long (zlib.h is 1,900 lines): each text scrolls within
+/// its share of the column, so the errors under the C text and the Rust pane
+/// stay inside the window, at the smallest screen too.
+#[test]
+fn a_long_header_keeps_the_rust_pane_in_sight() {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-long-header.h");
+    let comment = "/* a line of a long comment */\n".repeat(1_500);
+    std::fs::write(&path, format!("{comment}struct late {{ int a; UNKNOWN_T b; }};\n")).unwrap();
+    for size in [egui::vec2(1024.0, 640.0), egui::vec2(1280.0, 800.0)] {
+        let mut harness = Harness::builder().with_size(size).build_eframe(|cc| FfiscopeApp::new(cc));
+        harness.run();
+        harness.get_by_label("Struct Lab").click();
+        settle(&mut harness);
+        open_dropped(&mut harness, &path);
+        let window = harness.ctx.content_rect();
+        let error = harness.get_by_label_contains("unknown type `UNKNOWN_T`").rect();
+        assert!(window.contains_rect(error), "at {size:?}: the error at {error:?} is outside {window:?}");
+        let rust_pane = editor(&harness, "Rust mirror").rect();
+        assert!(
+            rust_pane.top() < window.bottom() - 40.0,
+            "at {size:?}: the Rust pane at {rust_pane:?} is out of sight"
+        );
+    }
+}

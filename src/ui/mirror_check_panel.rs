@@ -14,7 +14,7 @@ use crate::layout::mirror_check::{MirrorPair, PairOnTarget, Standing};
 const MATCH_COLOR: Color32 = Color32::from_rgb(0x4c, 0xaf, 0x50);
 
 /// Where a mirror is pasted, and its errors.
-pub fn mirror_editor_ui(ui: &mut Ui, session: &LabSession, commands: &mut Vec<Command>) {
+pub fn mirror_editor_ui(ui: &mut Ui, session: &LabSession, max_height: f32, commands: &mut Vec<Command>) {
     let label = ui
         .horizontal(|ui| {
             let label = ui.strong("Rust mirror");
@@ -49,7 +49,7 @@ pub fn mirror_editor_ui(ui: &mut Ui, session: &LabSession, commands: &mut Vec<Co
         .desired_rows(rows)
         .desired_width(f32::INFINITY)
         .hint_text("#[repr(C)] pub struct …\nPaste a Rust mirror of the C types to check it on every target.");
-    let response = ui.add(editor).labelled_by(label.id).on_hover_text(
+    let response = scrolled_editor(ui, "lab-rust-text", max_height, editor).labelled_by(label.id).on_hover_text(
         "Each #[repr(C)] struct or union pairs with the C type of its name (or of a `pub type` alias of it), or the one a `// mirrors: struct name` comment above it names",
     );
     if response.changed() {
@@ -173,10 +173,24 @@ fn target_pair_ui(ui: &mut Ui, pair: &MirrorPair, on: &PairOnTarget) {
 }
 
 /// The left panel: the C text, its errors, and the Rust pane, scrolled together.
-pub fn editors_ui(ui: &mut Ui, c_editor: impl FnOnce(&mut Ui), mirror_editor: impl FnOnce(&mut Ui)) {
+pub fn editors_ui(ui: &mut Ui, c_editor: impl FnOnce(&mut Ui, f32), mirror_editor: impl FnOnce(&mut Ui, f32)) {
+    // Each text scrolls within its own share of the column, so that a real
+    // header (zlib.h is 1,900 lines) keeps the Rust pane, and the errors
+    // under each text, in sight.
+    let height = ui.available_height();
+    let c_share = (height * 0.5).max(MIN_EDITOR_HEIGHT);
+    let rust_share = (height * 0.3).max(MIN_EDITOR_HEIGHT);
     ScrollArea::vertical().id_salt("lab-editors").show(ui, |ui| {
-        c_editor(ui);
+        c_editor(ui, c_share);
         ui.separator();
-        mirror_editor(ui);
+        mirror_editor(ui, rust_share);
     });
+}
+
+/// The least height an editor is given, in a short window.
+const MIN_EDITOR_HEIGHT: f32 = 120.0;
+
+/// `editor`, scrolling within `max_height`.
+pub fn scrolled_editor(ui: &mut Ui, id: &str, max_height: f32, editor: egui::TextEdit<'_>) -> egui::Response {
+    ScrollArea::vertical().id_salt(id).max_height(max_height).show(ui, |ui| ui.add(editor)).inner
 }

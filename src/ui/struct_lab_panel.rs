@@ -12,7 +12,7 @@ use crate::layout::listing::pahole_listing;
 use crate::layout::{Field, Layout};
 
 use super::layout_grid::{field_details, layout_grid_ui};
-use super::mirror_check_panel::{editors_ui, mirror_detail_ui, mirror_editor_ui, mirror_summary_ui};
+use super::mirror_check_panel::{editors_ui, mirror_detail_ui, mirror_editor_ui, mirror_summary_ui, scrolled_editor};
 use super::{ANOMALY_COLOR, format};
 
 const VERIFIED_COLOR: Color32 = Color32::from_rgb(0x4c, 0xaf, 0x50);
@@ -58,20 +58,20 @@ pub fn struct_lab_panel_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView
         let mut mirror_commands = Vec::new();
         editors_ui(
             ui,
-            |ui| {
+            |ui, max_height| {
                 let label = ui.strong("C declarations");
                 let mut text = session.text().to_owned();
                 // As tall as the text (within bounds), so the Rust pane below stays in sight.
                 let rows = (text.lines().count() + 1).clamp(6, 18);
                 let editor =
                     egui::TextEdit::multiline(&mut text).code_editor().desired_rows(rows).desired_width(f32::INFINITY);
-                let response = ui.add(editor).labelled_by(label.id);
+                let response = scrolled_editor(ui, "lab-c-text", max_height, editor).labelled_by(label.id);
                 if response.on_hover_text("C declarations: struct, union, enum, typedef, #pragma pack").changed() {
                     commands.push(LabCommand::Edit(text).into());
                 }
                 errors_ui(ui, session);
             },
-            |ui| mirror_editor_ui(ui, session, &mut mirror_commands),
+            |ui, max_height| mirror_editor_ui(ui, session, max_height, &mut mirror_commands),
         );
         commands.extend(mirror_commands);
     });
