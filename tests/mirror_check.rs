@@ -482,6 +482,52 @@ fn a_unions_renamed_members_pair_by_their_types() {
     assert_eq!(messages.len(), 3, "nothing else differs: {messages:#?}");
 }
 
+/// openssl-sys declares its types in `cfg_if!` blocks: each branch is in
+/// force where its cfg holds and no earlier one's did, and an empty enum
+/// there (`pub enum X509_ALGOR {}`) stands for the type as an opaque one.
+#[test]
+fn cfg_if_branches_and_empty_enums_are_read_as_rustc_reads_them() {
+    let header = "struct algor { void *algorithm; void *parameter; };\nstruct ctx { int flags; int more; };\n";
+    let targets = [Target::X86_64Linux, Target::X86_64Windows];
+    let report = ffiscope::layout::lab::report::analyze("x509.h", header, &targets, false);
+    let declarations: Vec<(Target, Declarations)> =
+        targets.iter().map(|&t| (t, ffiscope::layout::lab::parser::parse(header))).collect();
+    let mirror = "cfg_if! {\n\
+                  if #[cfg(ossl110)] {\n\
+                      pub enum algor {}\n\
+                      #[repr(C)] pub struct ctx { pub flags: i32, pub more: i32 }\n\
+                  } else if #[cfg(unix)] {\n\
+                      #[repr(C)] pub struct algor { pub algorithm: *mut u8, pub parameter: *mut u8 }\n\
+                      #[repr(C)] pub struct ctx { pub flags: i32 }\n\
+                  }\n\
+                  }\n";
+    let standings = |set: &[&str]| {
+        let mut rust = read_rust(mirror);
+        assert_eq!(rust.errors, []);
+        let set: Vec<_> = set.iter().map(|s| ffiscope::layout::mirror_check::cfg::Cfg::parse_set(s).unwrap()).collect();
+        rust.set_cfgs(&set);
+        let checked = check_mirror(&report, &declarations, &rust, "types.rs", true);
+        let of = |name: &str| -> Vec<Standing> {
+            let pair = checked.pairs.iter().find(|p| p.rust == name).expect("paired");
+            pair.targets.iter().map(|t| t.standing).collect()
+        };
+        let rustc_said = checked.pairs[0].targets[0].rust_checked.clone().unwrap_or_default();
+        (of("algor"), of("ctx"), checked.has_mismatch(), rustc_said)
+    };
+    // Linux takes the `unix` branch; Windows neither.
+    let (algor, ctx, mismatch, rustc_said) = standings(&[]);
+    assert_eq!(algor, [Standing::Matches, Standing::NoMirror]);
+    assert_eq!(ctx, [Standing::Differs, Standing::NoMirror]);
+    assert!(mismatch);
+    let rustc_here = std::process::Command::new("rustc").arg("--version").output().is_ok();
+    assert!(!rustc_here || rustc_said.starts_with("checked by rustc"), "{rustc_said}");
+    // With `ossl110` the first branch is in force everywhere: `algor` is opaque there.
+    let (algor, ctx, mismatch, _) = standings(&["ossl110"]);
+    assert_eq!(algor, [Standing::Opaque, Standing::Opaque]);
+    assert_eq!(ctx, [Standing::Matches, Standing::Matches]);
+    assert!(!mismatch, "an opaque type is no difference");
+}
+
 /// The standard library's `RawFd` is C's `int` on Unix (wayland-sys's
 /// `wl_argument.h`); Windows has none, and the mirror says so there.
 #[test]

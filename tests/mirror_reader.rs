@@ -19,6 +19,8 @@ type Handle = Option<core::ptr::NonNull<u8>>;
 pub struct Record { pub flags: c_long, pub tag: c_char, pub name: [u8; N], pub h: Handle,
   #[cfg(any(unix, target_os = "windows"))] pub more: [Wide; 3], pub p: wide!(ptr) }
 s! { pub union Either { pub a: u32, pub b: f32 } }
+cfg_if! { if #[cfg(windows)] { pub enum Opaque {} } else if #[cfg(unix)] { #[repr(C)] pub struct Opaque { x: u8 } }
+  else { pub type Opaque = u8; } }
 "#;
 
 fn check(text: &str) {

@@ -142,10 +142,11 @@ fn report_text(report: &MirrorReport, out: &mut dyn Write) -> std::io::Result<()
                         writeln!(out, "      {}", difference.message)?;
                     }
                 }
-                Standing::NoMirror | Standing::NoCType | Standing::Unreadable => {
+                Standing::NoMirror | Standing::NoCType | Standing::Unreadable | Standing::Opaque => {
                     let label = match on.standing {
                         Standing::NoMirror => "no mirror",
                         Standing::NoCType => "not compared",
+                        Standing::Opaque => "opaque",
                         _ => "cannot lay out the mirror",
                     };
                     writeln!(out, "  {triple:<22} {label}: {}", on.why.as_deref().unwrap_or(""))?;

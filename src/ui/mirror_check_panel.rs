@@ -99,7 +99,10 @@ fn standing_of(pair: &MirrorPair) -> (String, Color32) {
         .filter(|t| matches!(t.standing, Standing::Differs | Standing::NoMirror | Standing::Unreadable))
         .map(|t| t.target.short_name())
         .collect();
-    if wrong.is_empty() {
+    let opaque = pair.targets.iter().all(|t| matches!(t.standing, Standing::Opaque | Standing::NoCType));
+    if wrong.is_empty() && opaque && pair.targets.iter().any(|t| t.standing == Standing::Opaque) {
+        ("opaque".to_owned(), Color32::GRAY)
+    } else if wrong.is_empty() {
         ("matches".to_owned(), MATCH_COLOR)
     } else {
         (format!("differs on {}", wrong.join(", ")), ANOMALY_COLOR)
@@ -135,7 +138,9 @@ fn target_pair_ui(ui: &mut Ui, pair: &MirrorPair, on: &PairOnTarget) {
         Standing::NoMirror | Standing::Unreadable => {
             RichText::new(format!("{triple}: {}", on.why.as_deref().unwrap_or("no mirror"))).color(ANOMALY_COLOR)
         }
-        Standing::NoCType => RichText::new(format!("{triple}: {}", on.why.as_deref().unwrap_or("not compared"))).weak(),
+        Standing::NoCType | Standing::Opaque => {
+            RichText::new(format!("{triple}: {}", on.why.as_deref().unwrap_or("not compared"))).weak()
+        }
     };
     ui.label(heading.strong());
     if !checks.is_empty() {

@@ -80,6 +80,18 @@ impl Cfg {
         }
     }
 
+    /// As a `#[cfg(…)]` writes it: `all(unix, not(ossl300))`.
+    pub fn as_source(&self) -> String {
+        let list = |parts: &[Cfg]| parts.iter().map(Cfg::as_source).collect::<Vec<_>>().join(", ");
+        match self {
+            Cfg::All(parts) => format!("all({})", list(parts)),
+            Cfg::Any(parts) => format!("any({})", list(parts)),
+            Cfg::Not(part) => format!("not({})", part.as_source()),
+            Cfg::Flag(name) => name.clone(),
+            Cfg::Pair(key, value) => format!("{key} = {value:?}"),
+        }
+    }
+
     /// As rustc's `--cfg` writes it.
     pub fn as_flag(&self) -> String {
         match self {

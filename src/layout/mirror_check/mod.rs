@@ -8,6 +8,7 @@
 
 pub mod anonymous;
 pub mod cfg;
+mod cfg_if;
 pub mod diff;
 pub mod guards;
 pub mod rust_model;
@@ -43,6 +44,11 @@ pub enum Standing {
     NoCType,
     /// The mirror could not be laid out here (an unknown type, an `Option<u32>`).
     Unreadable,
+    /// The mirror's struct is cfg'd out here, where an empty enum of its
+    /// name stands for the type (openssl-sys's `pub enum X509_ALGOR {}` for
+    /// OpenSSL 1.1 and later): opaque to Rust, which holds only pointers to
+    /// it, whatever C's layout.
+    Opaque,
 }
 
 /// One C type and its mirror on one target.
@@ -317,6 +323,15 @@ pub fn check_mirror(
                 let decls = declarations.iter().find(|(t, _)| *t == target).map(|(_, d)| d);
                 let mut pair =
                     pair_on_target(c, decls, &c_name, (rust_side, rust_types), target, &mut standing_for_anonymous);
+                if pair.standing == Standing::NoMirror && opaque_enum_in_force(rust, &item.name, target) {
+                    pair.standing = Standing::Opaque;
+                    pair.why = Some(format!(
+                        "an empty enum (`pub enum {} {{}}`) stands for it on {}: opaque to Rust, which holds only \
+                         pointers to it; C defines `{c_name}`",
+                        item.name,
+                        target.triple()
+                    ));
+                }
                 pair.rust_checked = checked.get(&target).map(|check| match check {
                     Ok(check) => check.say(&item.name),
                     Err(why) => format!("model only: {why}"),
@@ -342,6 +357,11 @@ pub fn check_mirror(
         handles,
         mirror_errors: rust.errors.clone(),
     }
+}
+
+/// Whether an empty enum named `name` is in force on `target`.
+fn opaque_enum_in_force(rust: &RustFile, name: &str, target: Target) -> bool {
+    rust.enums.iter().any(|e| e.name == name && e.empty && e.cfg.as_ref().is_none_or(|cfg| cfg.holds(target)))
 }
 
 /// The mirror's types on one target, by name.

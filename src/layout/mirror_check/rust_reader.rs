@@ -11,6 +11,7 @@ use syn::spanned::Spanned as _;
 use syn::{Attribute, Expr, Fields, Item, Meta, Type};
 
 use super::cfg::Cfg;
+use super::cfg_if::{Branch, CfgIf};
 use super::type_macros::TypeMacro;
 use crate::layout::Kind;
 use crate::layout::lab::ParseError;
@@ -78,6 +79,9 @@ pub struct RustEnum {
     pub reprs: Vec<Repr>,
     /// A variant holds data: no C enum is laid out like that.
     pub holds_data: bool,
+    /// No variant at all (`pub enum SSL {}`): the older way to write an
+    /// opaque type, which Rust code only holds pointers to.
+    pub empty: bool,
     pub source: String,
 }
 
@@ -471,6 +475,41 @@ struct Reader<'a> {
     budget: &'a Cell<usize>,
 }
 
+/// How many of each kind of declaration a file had read at some point.
+struct ItemCounts {
+    items: usize,
+    enums: usize,
+    aliases: usize,
+    consts: usize,
+}
+
+impl ItemCounts {
+    fn of(file: &RustFile) -> ItemCounts {
+        ItemCounts {
+            items: file.items.len(),
+            enums: file.enums.len(),
+            aliases: file.aliases.len(),
+            consts: file.consts.len(),
+        }
+    }
+
+    /// Puts every declaration read since under `cfg` too, in the model and
+    /// in the text rustc's probe compiles.
+    fn restrict(&self, file: &mut RustFile, cfg: &Cfg) {
+        let under = |own: &mut Option<Cfg>, source: &mut String| {
+            *own = Some(match own.take() {
+                Some(own) => Cfg::All(vec![cfg.clone(), own]),
+                None => cfg.clone(),
+            });
+            *source = format!("#[cfg({})]\n{source}", cfg.as_source());
+        };
+        file.items[self.items..].iter_mut().for_each(|i| under(&mut i.cfg, &mut i.source));
+        file.enums[self.enums..].iter_mut().for_each(|e| under(&mut e.cfg, &mut e.source));
+        file.aliases[self.aliases..].iter_mut().for_each(|a| under(&mut a.cfg, &mut a.source));
+        file.consts[self.consts..].iter_mut().for_each(|c| under(&mut c.cfg, &mut c.source));
+    }
+}
+
 /// The file's top-level `macro_rules!` definitions, each under its cfg; their
 /// text goes to `file.macros` for the probe.
 fn type_macros(items: &[Item], file: &mut RustFile) -> Vec<TypeMacro> {
@@ -536,6 +575,7 @@ impl Reader<'_> {
                         cfg,
                         reprs,
                         holds_data: e.variants.iter().any(|v| !matches!(v.fields, Fields::Unit)),
+                        empty: e.variants.is_empty(),
                         source: self.text(item.span()),
                     }),
                     (Err((span, message)), _) | (_, Err((span, message))) => Reader::error(file, span, message),
@@ -563,6 +603,16 @@ impl Reader<'_> {
                 Item::Macro(definition) if definition.mac.path.is_ident("macro_rules") => {
                     file.macros.push(self.text(item.span()));
                 }
+                // `cfg_if! { if #[cfg(a)] { … } else { … } }`: each branch under its cfg.
+                Item::Macro(invocation)
+                    if depth < MAX_MACRO_DEPTH
+                        && invocation.mac.path.segments.last().is_some_and(|s| s.ident == "cfg_if") =>
+                {
+                    match syn::parse2::<CfgIf>(invocation.mac.tokens.clone()) {
+                        Ok(CfgIf(branches)) => self.cfg_if_branches(branches, file, depth, in_s_macro),
+                        Err(error) => Reader::error(file, error.span(), format!("cannot read this `cfg_if!`: {error}")),
+                    }
+                }
                 // `s! { pub struct … }`: the libc crate's way to write mirrors.
                 Item::Macro(invocation) if depth < MAX_MACRO_DEPTH => {
                     if let Ok(inner) = syn::parse2::<syn::File>(invocation.mac.tokens.clone()) {
@@ -572,6 +622,27 @@ impl Reader<'_> {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// Reads each branch of a `cfg_if!`, its items under its own cfg and not
+    /// that of any branch before it.
+    fn cfg_if_branches(&self, branches: Vec<Branch>, file: &mut RustFile, depth: usize, in_s_macro: bool) {
+        let mut earlier: Vec<Cfg> = Vec::new();
+        for branch in branches {
+            let own = match cfg_of(&branch.cfg) {
+                Ok(own) => own,
+                Err((span, message)) => return Reader::error(file, span, message),
+            };
+            let mut parts: Vec<Cfg> = earlier.iter().map(|e| Cfg::Not(Box::new(e.clone()))).collect();
+            parts.extend(own.clone());
+            let from = ItemCounts::of(file);
+            self.items(&branch.items, file, depth + 1, in_s_macro);
+            if !parts.is_empty() {
+                let cfg = if parts.len() == 1 { parts.remove(0) } else { Cfg::All(parts) };
+                from.restrict(file, &cfg);
+            }
+            earlier.extend(own);
         }
     }
 
