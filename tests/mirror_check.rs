@@ -528,6 +528,27 @@ fn cfg_if_branches_and_empty_enums_are_read_as_rustc_reads_them() {
     assert!(!mismatch, "an opaque type is no difference");
 }
 
+/// bindgen names a record declared by name inside another by both
+/// (`_XImage_funcs` for Xlib's `struct funcs` inside `struct _XImage`): it
+/// pairs with the inner record. Its helpers (`__BindgenFloat16`) mirror no
+/// C type and are not listed as unpaired.
+#[test]
+fn a_nested_named_record_pairs_by_bindgens_name_for_it() {
+    let header = "typedef struct _XImage { int width; struct funcs { void *(*create)(void); int (*destroy)(void *); } f; } XImage;\n";
+    let report = ffiscope::layout::lab::report::analyze("Xlib.h", header, &[Target::X86_64Linux], false);
+    let declarations = vec![(Target::X86_64Linux, ffiscope::layout::lab::parser::parse(header))];
+    let rust = read_rust(
+        "#[repr(transparent)] pub struct __BindgenFloat16(pub u16);\n\
+         #[repr(C)] pub struct _XImage_funcs { pub create: Option<unsafe extern \"C\" fn() -> *mut u8>, \
+         pub destroy: Option<unsafe extern \"C\" fn(*mut u8) -> i32> }\n\
+         #[repr(C)] pub struct Unrelated_name { pub x: u8 }\n",
+    );
+    let checked = check_mirror(&report, &declarations, &rust, "bindings.rs", false);
+    let pair = checked.pairs.iter().find(|p| p.rust == "_XImage_funcs").expect("paired");
+    assert_eq!((pair.c.as_str(), pair.targets[0].standing), ("struct funcs", Standing::Matches), "{pair:#?}");
+    assert_eq!(checked.unpaired, ["Unrelated_name"], "no outer C type `Unrelated`, and no helper");
+}
+
 /// The standard library's `RawFd` is C's `int` on Unix (wayland-sys's
 /// `wl_argument.h`); Windows has none, and the mirror says so there.
 #[test]

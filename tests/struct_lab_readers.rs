@@ -15,16 +15,24 @@ const STANDARD_TYPES: &str = "typedef signed char int8_t; typedef unsigned char 
     typedef unsigned int uint32_t; typedef long int64_t; typedef unsigned long uint64_t;\n\
     typedef unsigned long size_t;\n";
 
-/// Each defined record as (name, members as (name, type, bit width)).
-type Read = Vec<(String, Vec<(Option<String>, String, Option<u64>)>)>;
+/// Each defined record as (name, whether it is reported, members as (name,
+/// type, bit width)).
+type Read = Vec<(String, bool, Vec<(Option<String>, String, Option<u64>)>)>;
 
+/// In name order: the readers file a record declared inside another
+/// before or after it.
 fn records(declarations: &Declarations) -> Read {
-    declarations
+    let mut read: Read = declarations
         .records
         .iter()
         .filter(|r| r.defined && !r.name.starts_with('('))
-        .map(|r| (r.name.clone(), r.members.iter().map(|m| (m.name.clone(), m.ty_text.clone(), m.bit_width)).collect()))
-        .collect()
+        .map(|r| {
+            let members = r.members.iter().map(|m| (m.name.clone(), m.ty_text.clone(), m.bit_width)).collect();
+            (r.name.clone(), r.reported, members)
+        })
+        .collect();
+    read.sort_by(|a, b| a.0.cmp(&b.0));
+    read
 }
 
 fn both(text: &str) -> (Read, Read) {
@@ -39,10 +47,11 @@ fn both(text: &str) -> (Read, Read) {
 fn both_readers_write_each_member_alike() {
     let text = "typedef struct { int type; long serial; } XKeyEvent;\n\
                 union event { int type; XKeyEvent xkey; XKeyEvent *last; XKeyEvent **all; };\n\
+                struct image { int width; struct funcs { int (*destroy)(void *); } f; };\n\
                 struct args { int argc; char **argv; const char *names[3]; void (*done)(int); };\n";
     let (own, preprocessed) = both(text);
     assert_eq!(own, preprocessed);
-    let event = &own.iter().find(|(name, _)| name == "union event").expect("read").1;
+    let event = &own.iter().find(|(name, ..)| name == "union event").expect("read").2;
     let types: Vec<&str> = event.iter().map(|(_, ty, _)| ty.as_str()).collect();
     assert_eq!(types, ["int", "XKeyEvent", "XKeyEvent *", "XKeyEvent **"]);
 }

@@ -107,7 +107,7 @@ pub struct RecordDef {
     pub aligned: Option<u64>,
     /// `#pragma pack` in force where the body was.
     pub pack: Option<u64>,
-    /// Named at top level (by tag or typedef), so it is reported.
+    /// Named (by tag, nested ones too, or by typedef), so it is reported.
     pub reported: bool,
     /// `typedef struct { … } name __attribute__((aligned(N)))`: GCC sets the
     /// typedef's alignment to N, lower too, without padding its size to it
@@ -443,7 +443,7 @@ impl Parser {
             self.bump();
         }
         let start = self.peek().clone();
-        let (base, text, _) = self.specifiers(true)?;
+        let (base, text, _) = self.specifiers()?;
         if self.is_punct(';') {
             self.bump();
             return Ok(());
@@ -639,7 +639,7 @@ impl Parser {
 
     /// Type specifiers and qualifiers. Returns the type, its text, and
     /// member-level attributes found among them.
-    fn specifiers(&mut self, top: bool) -> Parsed<(TypeRef, String, Attributes)> {
+    fn specifiers(&mut self) -> Parsed<(TypeRef, String, Attributes)> {
         let start = self.peek().clone();
         let mut attributes = self.attributes()?;
         let (mut unsigned, mut signed, mut short, mut longs) = (false, false, false, 0);
@@ -691,7 +691,7 @@ impl Parser {
                 "struct" | "union" if base.is_none() => {
                     self.bump();
                     let kind = if word == "struct" { Kind::Struct } else { Kind::Union };
-                    let (id, text) = self.record(kind, top)?;
+                    let (id, text) = self.record(kind)?;
                     base = Some((TypeRef::Record(id), text));
                 }
                 "enum" if base.is_none() => {
@@ -745,7 +745,7 @@ impl Parser {
         matches!(self.peek_at(1).kind, TokenKind::Ident(_) | TokenKind::Punct('*'))
     }
 
-    fn record(&mut self, kind: Kind, top: bool) -> Parsed<(usize, String)> {
+    fn record(&mut self, kind: Kind) -> Parsed<(usize, String)> {
         let attributes = self.attributes()?;
         let start = self.peek().clone();
         let tag = if let TokenKind::Ident(name) = &start.kind { Some(name.clone()) } else { None };
@@ -799,7 +799,9 @@ impl Parser {
             packed: attributes.packed || after.packed,
             aligned: attributes.aligned.max(after.aligned),
             pack: self.pack,
-            reported: top && tag.is_some(),
+            // A tag declared inside another record is at file scope, as C
+            // scopes tags (and as the preprocessed reader reports it).
+            reported: tag.is_some(),
             line: start.line,
         };
         let id = match existing {
@@ -837,7 +839,7 @@ impl Parser {
                 continue;
             }
             let start = self.peek().clone();
-            let (base, text, attributes) = self.specifiers(false)?;
+            let (base, text, attributes) = self.specifiers()?;
             if self.is_punct(';') {
                 self.bump();
                 if matches!(base, TypeRef::Record(id) if self.records[id].name.starts_with('(')) {

@@ -243,9 +243,25 @@ fn c_name_for(
             .flat_map(|name| [format!("{keyword} {name}"), name.clone(), format!("{other} {name}")])
             .collect()
     };
-    candidates.into_iter().find_map(|c| {
+    let found = candidates.into_iter().find_map(|c| {
         let name = typedefs.get(c.as_str()).copied().unwrap_or(c.as_str());
         names.contains(&name).then(|| name.to_owned())
+    });
+    found.or_else(|| nested_record_named(&item.name, keyword, names, typedefs))
+}
+
+/// bindgen's name for a record declared by name inside another
+/// (`struct _XImage { …; struct funcs { … } f; }` gives `_XImage_funcs`):
+/// the inner record, when the outer one is a C type too.
+fn nested_record_named(name: &str, keyword: &str, names: &[&str], typedefs: &FxHashMap<&str, &str>) -> Option<String> {
+    let is_c_type = |outer: &str| {
+        typedefs.contains_key(outer)
+            || ["struct", "union"].iter().any(|k| names.contains(&format!("{k} {outer}").as_str()))
+    };
+    name.match_indices('_').filter(|&(at, _)| at > 0 && at + 1 < name.len()).find_map(|(at, _)| {
+        let (outer, inner) = (&name[..at], &name[at + 1..]);
+        let inner = format!("{keyword} {inner}");
+        (names.contains(&inner.as_str()) && is_c_type(outer)).then_some(inner)
     })
 }
 
@@ -311,6 +327,8 @@ pub fn check_mirror(
                         .collect();
                     handles.push(Handle { rust: item.name.clone(), c, sized_on });
                 }
+                // bindgen's helpers (`__BindgenFloat16`) mirror no C type.
+                None if item.name.starts_with("__Bindgen") => {}
                 None => unpaired.push(item.name.clone()),
             }
             continue;
