@@ -968,6 +968,18 @@ fn a_mirror_of_a_type_c_never_defines_is_a_handle() {
     assert!(mismatch, "a handle with fields is a mistake");
     assert_eq!(wrong.sized_on.len(), read_of(&ALL_LINUX).len(), "4 bytes on every target");
     assert!(wrong.say().contains("but the mirror is 4 bytes on"), "{}", wrong.say());
+
+    // The older way to write one, as openssl-sys does (`pub enum SSL {}`):
+    // a handle too, said once for all such, with why a reference to it is
+    // unsound; no mismatch, as its layout is not wrong. One name under two
+    // cfgs is one handle.
+    let rust = read_rust("#[cfg(unix)] pub enum internal_state {}\n#[cfg(windows)] pub enum internal_state {}\n");
+    let checked = check_mirror(report, declarations, &rust, "mirror.rs", false);
+    assert_eq!(checked.handles.len(), 1, "{:#?}", checked.handles);
+    assert!(checked.handles[0].empty_enum && !checked.has_mismatch());
+    let said = checked.empty_enum_handles().expect("said");
+    assert!(said.starts_with("An empty enum stands for a type C declares and never defines"), "{said}");
+    assert!(said.contains("`internal_state`") && said.contains("undefined behaviour"), "{said}");
 }
 
 /// A struct mirroring a C union of its name is paired with it, as the libc

@@ -157,8 +157,11 @@ fn report_text(report: &MirrorReport, out: &mut dyn Write) -> std::io::Result<()
             }
         }
     }
-    for handle in &report.handles {
+    for handle in report.handles.iter().filter(|h| !h.empty_enum) {
         writeln!(out, "{}", handle.say())?;
+    }
+    if let Some(said) = report.empty_enum_handles() {
+        writeln!(out, "{said}")?;
     }
     for name in &report.unpaired {
         writeln!(

@@ -60,7 +60,10 @@ pub fn mirror_editor_ui(ui: &mut Ui, session: &LabSession, max_height: f32, comm
         let rendered = error.render_in(&mirror.mirror, session.mirror_text());
         ui.label(RichText::new(rendered).monospace().color(ANOMALY_COLOR));
     }
-    for handle in &mirror.handles {
+    if let Some(said) = mirror.empty_enum_handles() {
+        ui.label(RichText::new(said).color(ANOMALY_COLOR));
+    }
+    for handle in mirror.handles.iter().filter(|h| !h.empty_enum) {
         if handle.sized_on.is_empty() {
             ui.weak(handle.say());
         } else {

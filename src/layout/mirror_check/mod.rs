@@ -21,13 +21,13 @@ pub mod union_member;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::layout::Layout;
 use crate::layout::lab::parser::{Declarations, RecordDef};
 use crate::layout::lab::report::{LabReport, TypeReport};
 use crate::layout::lab::{ParseError, Target};
+use crate::layout::{Kind, Layout};
 use diff::{Difference, DifferenceKind, Side, compare};
 use rust_model::{CNames, RustLayout, rust_layouts_with};
-use rust_reader::{RustAlias, RustFile, RustItem};
+use rust_reader::{RustAlias, RustFile};
 use types::{IntegerKind, TypeClass, c_class};
 
 /// How a pair stands on one target.
@@ -155,7 +155,16 @@ pub struct Handle {
     pub c: String,
     /// The targets where the mirror has bytes, and how many.
     pub sized_on: Vec<(Target, u64)>,
+    /// The mirror is an empty enum (`pub enum SSL {}`), the older way to
+    /// write a handle.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub empty_enum: bool,
 }
+
+/// Why an empty enum is an unsound handle, once for all of them.
+pub const EMPTY_ENUM_CAUTION: &str = "Rust takes an empty enum for a type that can have no value, so a reference to \
+     one (`&SSL`) is undefined behaviour and only raw pointers to it are sound; a zero-sized struct \
+     (`_data: [u8; 0]` and a `PhantomData` marker) is the handle Rust's own guidance gives";
 
 impl Handle {
     /// In words: what C says of the type, and whether the mirror agrees.
@@ -179,6 +188,22 @@ impl MirrorReport {
     /// The file the pair's Rust type is written in.
     pub fn file_of(&self, pair: &MirrorPair) -> &str {
         self.files.get(pair.file).unwrap_or(&self.mirror)
+    }
+
+    /// The empty enums that stand for handles, in one line with why they
+    /// are unsound, if there are any.
+    pub fn empty_enum_handles(&self) -> Option<String> {
+        let names: Vec<String> =
+            self.handles.iter().filter(|h| h.empty_enum).map(|h| format!("`{}`", h.rust)).collect();
+        let count = names.len();
+        (count > 0).then(|| {
+            let which = if count == 1 {
+                "An empty enum stands for a type C declares and never defines (an opaque handle)".to_owned()
+            } else {
+                format!("{count} empty enums stand for types C declares and never defines (opaque handles)")
+            };
+            format!("{which}: {}. {EMPTY_ENUM_CAUTION}", names.join(", "))
+        })
     }
 
     pub fn has_mismatch(&self) -> bool {
@@ -219,6 +244,15 @@ impl MirrorReport {
     }
 }
 
+/// What pairs a Rust type with a C type: its name, its kind and the C type
+/// a `// mirrors:` comment names.
+#[derive(Clone, Copy)]
+struct Named<'a> {
+    name: &'a str,
+    kind: Kind,
+    mirrors: Option<&'a str>,
+}
+
 /// The C type `item` mirrors: its `// mirrors:` name, or its own name as a
 /// record of its kind, a typedef, or a record of the other kind (the libc
 /// crate mirrors `union sigval` with a struct), whichever `names` has first;
@@ -226,28 +260,28 @@ impl MirrorReport {
 /// struct__FcMatrix;`), as a typedef or a record. A typedef of a tagged
 /// record (`z_stream`) stands for the record (`struct z_stream_s`).
 fn c_name_for(
-    item: &RustItem,
+    item: Named<'_>,
     names: &[&str],
     typedefs: &FxHashMap<&str, &str>,
     aliases: &[RustAlias],
 ) -> Option<String> {
     let keyword = rust_model::c_keyword(item.kind);
     let other = if keyword == "union" { "struct" } else { "union" };
-    let candidates = if let Some(named) = &item.mirrors {
-        vec![named.clone()]
+    let candidates = if let Some(named) = item.mirrors {
+        vec![named.to_owned()]
     } else {
-        let aliased = aliases.iter().filter(|alias| alias.text.trim() == item.name).map(|alias| &alias.name);
-        [&item.name]
+        let aliased = aliases.iter().filter(|alias| alias.text.trim() == item.name).map(|alias| alias.name.as_str());
+        [item.name]
             .into_iter()
             .chain(aliased)
-            .flat_map(|name| [format!("{keyword} {name}"), name.clone(), format!("{other} {name}")])
+            .flat_map(|name| [format!("{keyword} {name}"), name.to_owned(), format!("{other} {name}")])
             .collect()
     };
     let found = candidates.into_iter().find_map(|c| {
         let name = typedefs.get(c.as_str()).copied().unwrap_or(c.as_str());
         names.contains(&name).then(|| name.to_owned())
     });
-    found.or_else(|| nested_record_named(&item.name, keyword, names, typedefs))
+    found.or_else(|| nested_record_named(item.name, keyword, names, typedefs))
 }
 
 /// bindgen's name for a record declared by name inside another
@@ -317,15 +351,16 @@ pub fn check_mirror(
             continue; // one name, several cfg'd definitions: one pair
         }
         seen.push(&item.name);
-        let Some(c_name) = c_name_for(item, &c_names, &typedefs, &rust.aliases) else {
-            match c_name_for(item, &declared_only, &typedefs, &rust.aliases) {
+        let named = Named { name: &item.name, kind: item.kind, mirrors: item.mirrors.as_deref() };
+        let Some(c_name) = c_name_for(named, &c_names, &typedefs, &rust.aliases) else {
+            match c_name_for(named, &declared_only, &typedefs, &rust.aliases) {
                 Some(c) => {
                     let sized_on = rust_sides
                         .iter()
                         .filter_map(|(t, side)| Some((*t, side.get(&item.name)?.as_ref().ok()?.layout.size)))
                         .filter(|(_, size)| *size > 0)
                         .collect();
-                    handles.push(Handle { rust: item.name.clone(), c, sized_on });
+                    handles.push(Handle { rust: item.name.clone(), c, sized_on, empty_enum: false });
                 }
                 // bindgen's helpers (`__BindgenFloat16`) mirror no C type.
                 None if item.name.starts_with("__Bindgen") => {}
@@ -365,6 +400,7 @@ pub fn check_mirror(
             targets: per_target,
         });
     }
+    handles.extend(empty_enum_handles(rust, &mut seen, &declared_only, &typedefs));
     unpaired.retain(|name| !standing_for_anonymous.contains(name));
     MirrorReport {
         header: c.file.clone(),
@@ -375,6 +411,29 @@ pub fn check_mirror(
         handles,
         mirror_errors: rust.errors.clone(),
     }
+}
+
+/// The older way to write a handle: `pub enum SSL {}` for `struct ssl_st;`.
+/// An enum named as a struct already `seen` (paired, or its twin under
+/// another cfg) is passed over.
+fn empty_enum_handles<'r>(
+    rust: &'r RustFile,
+    seen: &mut Vec<&'r str>,
+    declared_only: &[&str],
+    typedefs: &FxHashMap<&str, &str>,
+) -> Vec<Handle> {
+    let mut handles = Vec::new();
+    for e in rust.enums.iter().filter(|e| e.empty) {
+        if seen.contains(&e.name.as_str()) {
+            continue;
+        }
+        seen.push(&e.name);
+        let named = Named { name: &e.name, kind: Kind::Struct, mirrors: None };
+        if let Some(c) = c_name_for(named, declared_only, typedefs, &rust.aliases) {
+            handles.push(Handle { rust: e.name.clone(), c, sized_on: Vec::new(), empty_enum: true });
+        }
+    }
+    handles
 }
 
 /// Whether an empty enum named `name` is in force on `target`.
