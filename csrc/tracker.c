@@ -1135,6 +1135,53 @@ static void report(fs_tracker *t, uint8_t kind, uint8_t domain, uintptr_t addres
     shard_unlock(own);
 }
 
+/* A live block that starts a header's width after `address`: what a
+ * library that keeps its own header before the blocks it hands out frees
+ * when it is given a block it did not allocate (SQLite's sqlite3_free
+ * frees 8 bytes before the pointer it gets). */
+typedef struct block_after {
+    uintptr_t start;
+    size_t size;
+    uint32_t site;
+    uint8_t domain;
+} block_after;
+
+static const size_t HEADER_WIDTHS[] = {8, 16};
+
+static bool live_block_just_after(fs_tracker *t, uintptr_t address, block_after *found) {
+    for (size_t i = 0; i < sizeof HEADER_WIDTHS / sizeof HEADER_WIDTHS[0]; i++) {
+        uintptr_t start = address + HEADER_WIDTHS[i];
+        slab *b = slab_of(t, start);
+        if (b) {
+            slot_view view = look_at_slot(b, start);
+            if (view.known && view.at_start && view.meta.state == SLOT_LIVE) {
+                *found = (block_after){start, view.meta.size, view.meta.site, FS_DOMAIN_C};
+                return true;
+            }
+            continue;
+        }
+        entry block;
+        if (find_in_tables(t, start, &block)) {
+            *found = (block_after){start, block.size, block.site, block.domain};
+            return true;
+        }
+    }
+    return false;
+}
+
+/* An address that is no block's, from `site`: just before a live block
+ * (reported with that block, which starts after it), or nothing known. */
+static void report_unknown_free(fs_tracker *t, uintptr_t address, const char *site,
+                                uint8_t freeing_domain) {
+    block_after next;
+    if (live_block_just_after(t, address, &next)) {
+        report(t, FS_EVENT_INVALID_FREE, next.domain, address, next.size, next.start,
+               next.start - address, site, next.site);
+    } else {
+        report(t, FS_EVENT_INVALID_FREE, freeing_domain, address, 0, 0, 0, site, 0);
+    }
+}
+
 /* Why the slab address cannot be freed by `site`. */
 static void report_bad_slab_free(fs_tracker *t, const slot_view *view, uintptr_t address,
                                  const char *site, uint8_t freeing_domain) {
@@ -1145,7 +1192,7 @@ static void report_bad_slab_free(fs_tracker *t, const slot_view *view, uintptr_t
         report(t, FS_EVENT_INVALID_FREE, FS_DOMAIN_C, address, view->meta.size, view->start,
                address - view->start, site, view->meta.site);
     } else {
-        report(t, FS_EVENT_INVALID_FREE, freeing_domain, address, 0, 0, 0, site, 0);
+        report_unknown_free(t, address, site, freeing_domain);
     }
 }
 
@@ -1162,7 +1209,7 @@ static void report_bad_free(fs_tracker *t, uintptr_t address, const char *site,
         report(t, FS_EVENT_INVALID_FREE, block.domain, address, block.size, block.address,
                address - block.address, site, block.site);
     } else {
-        report(t, FS_EVENT_INVALID_FREE, freeing_domain, address, 0, 0, 0, site, 0);
+        report_unknown_free(t, address, site, freeing_domain);
     }
 }
 

@@ -1707,3 +1707,50 @@ fn a_rust_callback_that_ends_in_a_tail_call_to_free_frees_on_its_own_heap() {
     let wrong = report(&record(&["--json"], &program, &["wrong"]));
     assert_eq!(kinds(&wrong), ["foreign_free"; 3], "{wrong}");
 }
+
+/// `libsqlite3` keeps an 8-byte header before each block it hands out, and
+/// `sqlite3_free` frees 8 bytes before the pointer it is given: a block of
+/// malloc's handed to it is freed 8 bytes before its start. The free is
+/// refused and said of that block; the function that made it, a static one
+/// of a library without debug information, is not named after the exported
+/// symbol before it.
+const FOREIGN_HEADER: &str = r#"
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int main(void) {
+    sqlite3_initialize();
+    char *mine = malloc(24);
+    sqlite3_free(mine);
+    char *theirs = sqlite3_mprintf("%d", 42);
+    sqlite3_free(theirs);
+    free(mine);
+    puts("ran on");
+    return 0;
+}
+"#;
+
+#[test]
+fn a_block_freed_through_a_library_header_is_said_of_the_block_after() {
+    if !Path::new("/usr/include/sqlite3.h").exists() {
+        assert!(std::env::var_os("FFISCOPE_REQUIRE_COMPILERS").is_none(), "libsqlite3-dev is required");
+        return;
+    }
+    let program = compile_c("foreign_header", FOREIGN_HEADER, &["-lsqlite3"]);
+    let output = record(&["--json"], &program, &[]);
+    let report = report(&output);
+    assert_eq!(output.status.code(), Some(0), "glibc would have aborted: {report}");
+    let anomalies = report["anomalies"].as_array().expect("anomalies");
+    assert_eq!(anomalies.len(), 1, "{report}");
+    let refused = &anomalies[0];
+    assert_eq!(refused["kind"], "invalid_free");
+    let message = refused["message"].as_str().unwrap();
+    assert!(
+        message.contains("8 B before the start of a C-heap block (24 B, from `main (foreign_header.c:8)`)"),
+        "{refused}"
+    );
+    let site = refused["site"].as_str().unwrap();
+    let named_right = ["sqlite3_free", "sqlite3MemFree", "libsqlite3.so.0+0x"].iter().any(|n| site.contains(n));
+    assert!(named_right, "named by a function that reaches the call, or by its offset: {site}");
+}

@@ -51,7 +51,9 @@ enum fs_event_kind {
     FS_EVENT_LOST_WITH = 5, /* a recording's exit: this lost block is reachable only from lost ones */
     /* Anomalies: the operation was refused or the damage is reported. */
     FS_EVENT_DOUBLE_FREE = 16,
-    FS_EVENT_INVALID_FREE = 17,   /* never allocated, or an interior pointer */
+    FS_EVENT_INVALID_FREE = 17,   /* never allocated, an interior pointer (related_address:
+                                     the block, before it), or just before a live block
+                                     (related_address: the block, after it) */
     FS_EVENT_FOREIGN_FREE = 18,   /* a block of the other allocator */
     FS_EVENT_HEAP_OVERFLOW = 19,  /* related_size: bytes written past the end */
     FS_EVENT_USE_AFTER_FREE = 20, /* related_size: offset of the access */

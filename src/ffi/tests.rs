@@ -70,6 +70,33 @@ fn never_allocated_and_interior_frees_are_invalid() {
     assert_eq!(tracker.counts().c_heap.live_blocks, 0);
 }
 
+/// A free 8 or 16 bytes before a live block is what code that keeps its own
+/// header before its blocks (`sqlite3_free`, for one) does with a block it
+/// did not allocate: refused, and reported with the block after it, for a
+/// small (slab) block and a large (table) one alike.
+#[test]
+fn a_free_just_before_a_block_names_that_block() {
+    let tracker = Tracker::new();
+    let _bind = tracker.bind();
+    let small = malloc(24);
+    let large = malloc(8192);
+    // SAFETY: the pointers are only compared, never read or written.
+    free(unsafe { small.sub(8) });
+    // SAFETY: as above.
+    free(unsafe { large.sub(16) });
+    let found = anomalies(&tracker);
+    assert_eq!(found.iter().map(|e| e.kind).collect::<Vec<_>>(), [EventKind::InvalidFree, EventKind::InvalidFree]);
+    for (event, block, gap, size) in [(&found[0], small, 8, 24), (&found[1], large, 16, 8192)] {
+        assert_eq!((event.related_address, event.related_size, event.size), (block as u64, gap, size), "{event:?}");
+        assert_eq!(event.related_site.map(super::Site::name), Some("test_site"));
+    }
+    let said = crate::track::Anomaly::from_event(&found[0], None).message;
+    assert!(said.contains("8 B before the start of a C-heap block (24 B, from `test_site`)"), "{said}");
+    assert_eq!(tracker.counts().c_heap.live_blocks, 2, "both blocks survive the bad frees");
+    free(small);
+    free(large);
+}
+
 #[test]
 fn c_free_of_a_scoped_rust_pointer_is_foreign() {
     let tracker = Tracker::new();

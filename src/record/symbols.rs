@@ -517,8 +517,13 @@ impl Symbolizer {
                         .and_then(|location| Some((location.file?.rsplit('/').next()?.to_owned(), location.line?)));
                 }
             }
+            // Without debug information, the nearest symbol names it only if
+            // it reaches the address: a static function's nearest is another's
+            // (SQLite's free hook, called from `sqlite3_free`, lies after
+            // `sqlite3ApiExit`'s 18 bytes).
             if name.is_none()
                 && let Some(symbol) = loader.find_symbol(at)
+                && module_code(&mut self.code, &module.path).is_none_or(|code| code.in_a_sized_function(at))
             {
                 let rust_mangled = is_rust_mangled(symbol);
                 language = language.or(rust_mangled.then_some(gimli::DW_LANG_Rust));

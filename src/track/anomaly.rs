@@ -62,6 +62,31 @@ fn plural(count: u64, one: &str, many: &str) -> String {
     if count == 1 { format!("1 {one}") } else { format!("{count} {many}") }
 }
 
+/// Why a free was refused as invalid: where the address lies, as the
+/// tracker found it.
+fn invalid_free_message(event: &Event, site: &str, heap: &str, related: Option<&str>) -> String {
+    let related = related.unwrap_or("(unknown)");
+    if event.related_address > event.address {
+        format!(
+            "`{site}` freed {:#x}, {} B before the start of a {heap}-heap block ({} B, from `{related}`): \
+             code that keeps a header of its own before the blocks it hands out (SQLite's \
+             `sqlite3_free` frees 8 B before the pointer it is given) was given a block it did \
+             not allocate. Refused.",
+            event.address, event.related_size, event.size,
+        )
+    } else if event.related_address != 0 {
+        format!(
+            "`{site}` freed {:#x}, which points {} B into a {} B block from `{related}`, not at its start. Refused.",
+            event.address, event.related_size, event.size,
+        )
+    } else {
+        format!(
+            "`{site}` freed {:#x}, which is not a live block: no tracked allocator handed it out, or it was freed too long ago to be remembered. Refused.",
+            event.address
+        )
+    }
+}
+
 impl Anomaly {
     pub fn from_event(event: &Event, step: Option<u32>) -> Anomaly {
         let site = name(event.site);
@@ -77,23 +102,7 @@ impl Anomaly {
                     related.unwrap_or("(unknown)"),
                 ),
             ),
-            EventKind::InvalidFree if event.related_address != 0 => (
-                AnomalyKind::InvalidFree,
-                format!(
-                    "`{site}` freed {:#x}, which points {} B into a {} B block from `{}`, not at its start. Refused.",
-                    event.address,
-                    event.related_size,
-                    event.size,
-                    related.unwrap_or("(unknown)"),
-                ),
-            ),
-            EventKind::InvalidFree => (
-                AnomalyKind::InvalidFree,
-                format!(
-                    "`{site}` freed {:#x}, which is not a live block: no tracked allocator handed it out, or it was freed too long ago to be remembered. Refused.",
-                    event.address
-                ),
-            ),
+            EventKind::InvalidFree => (AnomalyKind::InvalidFree, invalid_free_message(event, site, heap, related)),
             EventKind::ForeignFree => (
                 AnomalyKind::ForeignFree,
                 format!(
