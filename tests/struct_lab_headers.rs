@@ -406,6 +406,11 @@ fn a_name_no_typedef_declared_is_called_an_unknown_type_name() {
     assert_eq!((error.line, error.column), (2, 26), "{error:?}");
     assert!(error.message.starts_with("unknown type name `FILE`"), "{error:?}");
     assert!(error.message.contains("declared in <stdio.h>"), "{error:?}");
+    // With no space before the star, as Xt's ThreadsI.h writes `Boolean*`.
+    let header = written("tight.h", "#include <stdint.h>\ntypedef void (*push_t)(Boolean*, int);\n");
+    let report = analyze_header(&header, &[Target::X86_64Linux], &HeaderOptions::default(), &[], false);
+    let error = report.errors.first().expect("an error");
+    assert!(error.message.starts_with("unknown type name `Boolean`"), "{error:?}");
 }
 
 /// The preprocessor's error is its error line, not a line of the include

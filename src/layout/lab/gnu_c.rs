@@ -280,7 +280,9 @@ fn unknown_type_name(name: &str) -> String {
 /// Returns where the first starts, and it.
 fn unknown_parameter_type<'t>(text: &'t str, offset: usize, expected: &[&str]) -> Option<(usize, &'t str)> {
     let pointer = text.get(offset..).is_some_and(|rest| rest.starts_with('*'));
-    if expected != [")", ","] || (name_at(text, offset).is_empty() && !pointer) {
+    // After a name with nothing between (`Boolean*`), it could also go on.
+    let wants_end_of_parameter = expected == [")", ","] || expected == [")", ",", "[_a-zA-Z0-9]"];
+    if !wants_end_of_parameter || (name_at(text, offset).is_empty() && !pointer) {
         return None;
     }
     let before = text.get(..offset)?.trim_end_matches([' ', '\t']);
