@@ -247,7 +247,7 @@ impl MirrorReport {
 /// What pairs a Rust type with a C type: its name, its kind and the C type
 /// a `// mirrors:` comment names.
 #[derive(Clone, Copy)]
-struct Named<'a> {
+struct RustName<'a> {
     name: &'a str,
     kind: Kind,
     mirrors: Option<&'a str>,
@@ -260,7 +260,7 @@ struct Named<'a> {
 /// struct__FcMatrix;`), as a typedef or a record. A typedef of a tagged
 /// record (`z_stream`) stands for the record (`struct z_stream_s`).
 fn c_name_for(
-    item: Named<'_>,
+    item: RustName<'_>,
     names: &[&str],
     typedefs: &FxHashMap<&str, &str>,
     aliases: &[RustAlias],
@@ -351,7 +351,7 @@ pub fn check_mirror(
             continue; // one name, several cfg'd definitions: one pair
         }
         seen.push(&item.name);
-        let named = Named { name: &item.name, kind: item.kind, mirrors: item.mirrors.as_deref() };
+        let named = RustName { name: &item.name, kind: item.kind, mirrors: item.mirrors.as_deref() };
         let Some(c_name) = c_name_for(named, &c_names, &typedefs, &rust.aliases) else {
             match c_name_for(named, &declared_only, &typedefs, &rust.aliases) {
                 Some(c) => {
@@ -428,7 +428,7 @@ fn empty_enum_handles<'r>(
             continue;
         }
         seen.push(&e.name);
-        let named = Named { name: &e.name, kind: Kind::Struct, mirrors: None };
+        let named = RustName { name: &e.name, kind: Kind::Struct, mirrors: None };
         if let Some(c) = c_name_for(named, declared_only, typedefs, &rust.aliases) {
             handles.push(Handle { rust: e.name.clone(), c, sized_on: Vec::new(), empty_enum: true });
         }

@@ -211,14 +211,14 @@ impl RustFile {
         for item in &mut self.items {
             apply(&mut item.cfg);
             item.reprs.iter_mut().for_each(|r| apply(&mut r.cfg));
-            item.fields.iter_mut().for_each(|f| apply(&mut f.cfg));
+            for field in &mut item.fields {
+                apply(&mut field.cfg);
+                field.ty.set_cfgs(set);
+            }
         }
         for e in &mut self.enums {
             apply(&mut e.cfg);
             e.reprs.iter_mut().for_each(|r| apply(&mut r.cfg));
-        }
-        for item in &mut self.items {
-            item.fields.iter_mut().for_each(|f| f.ty.set_cfgs(set));
         }
         for alias in &mut self.aliases {
             apply(&mut alias.cfg);
