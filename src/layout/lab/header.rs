@@ -143,16 +143,31 @@ pub fn preprocess(target: Target, input: HeaderInput<'_>, options: &HeaderOption
     }
     let hint = match (target, missing_file(&failed)) {
         (Target::X86_64Windows, Some(missing)) => match host_multiarch_folder() {
-            // Named by the input itself, not by a C library header on the way.
-            Some(folder) if failed.starts_with(&input.marker_name()) && folder.join(missing).exists() => format!(
-                " (it is only in {}, the host's own folder; a Windows build needs its Windows copy)",
-                folder.display()
-            ),
+            // Named by the input itself or by its library's own header (OpenSSL's
+            // macros.h wants openssl/opensslconf.h), not by a C library header
+            // on the way.
+            Some(folder)
+                if (failed.starts_with(&input.marker_name()) || wanted_by_its_library(&failed, missing))
+                    && folder.join(missing).exists() =>
+            {
+                format!(
+                    " (it is only in {}, the host's own folder; a Windows build needs its Windows copy)",
+                    folder.display()
+                )
+            }
             _ => " (this header needs the Windows SDK's headers, which are not installed)".to_owned(),
         },
         _ => String::new(),
     };
     Err(format!("{} could not preprocess it: {failed}{hint}", compiler.version))
+}
+
+/// Whether the header that failed (`/usr/include/openssl/macros.h:14:10: …`)
+/// is in the folder the missing one is named under (`openssl/…`): the
+/// library's own, not the C library's.
+fn wanted_by_its_library(failed: &str, missing: &str) -> bool {
+    let including = failed.split(':').next().unwrap_or("");
+    missing.split_once('/').is_some_and(|(library, _)| including.contains(&format!("/{library}/")))
 }
 
 /// The header a preprocessor said it could not find: clang's
@@ -438,7 +453,7 @@ fn analyze_target(
 
 #[cfg(test)]
 mod tests {
-    use super::library_folder_holding;
+    use super::{library_folder_holding, wanted_by_its_library};
     use crate::layout::lab::Target;
 
     /// A library's own folder is named for a header only it holds; a
@@ -461,5 +476,16 @@ mod tests {
         assert_eq!(library_folder_holding(root, "openssl/opensslconf.h"), None);
         assert_eq!(library_folder_holding(root, "../ft2build.h"), None);
         let _ = std::fs::remove_dir_all(&include);
+    }
+
+    /// OpenSSL's own header wanting its configuration is the library's
+    /// doing; zlib's wanting `sys/types.h` is the C library's.
+    #[test]
+    fn a_header_wanted_from_its_own_folder_is_the_librarys() {
+        let openssl = "/usr/include/openssl/macros.h:14:10: fatal error: 'openssl/opensslconf.h' file not found";
+        assert!(wanted_by_its_library(openssl, "openssl/opensslconf.h"));
+        let zlib = "/usr/include/zconf.h:450:14: fatal error: 'sys/types.h' file not found";
+        assert!(!wanted_by_its_library(zlib, "sys/types.h"));
+        assert!(!wanted_by_its_library(zlib, "zconf.h"));
     }
 }
