@@ -392,6 +392,22 @@ fn a_mirror_is_checked_inside_anonymous_members_and_handles_are_named() {
     );
     harness.get_by_label_contains("`session` mirrors `struct session`, which C declares and never defines");
     assert!(harness.query_by_label_contains("`packet_body`: no C type").is_none(), "it stands for the union");
+    harness.get_by_label("1 opaque handle");
+}
+
+/// Many handles (openssl-sys's `pub enum SSL {}` and the like) are folded
+/// beside the results under a count, one click from why an empty enum is an
+/// unsound handle.
+#[test]
+fn many_handles_are_folded_under_their_count() {
+    let c = "struct ssl;\nstruct ctx;\nstruct bio;\nstruct rsa;\nstruct x509;\nstruct used { int a; };";
+    let rust = "pub enum ssl {}\npub enum ctx {}\npub enum bio {}\npub enum rsa {}\npub enum x509 {}\n\
+                #[repr(C)]\npub struct used { pub a: i32 }\n";
+    let mut harness = lab_with_mirror(c, rust);
+    assert!(harness.query_by_label_contains("5 empty enums stand").is_none(), "folded");
+    harness.get_by_label("5 opaque handles").click();
+    harness.run();
+    harness.get_by_label_contains("5 empty enums stand for types C declares and never defines");
 }
 
 /// Replaces the text of the one-line field labelled `label`, as typing would.

@@ -60,38 +60,64 @@ pub fn mirror_editor_ui(ui: &mut Ui, session: &LabSession, max_height: f32, comm
         let rendered = error.render_in(&mirror.mirror, session.mirror_text());
         ui.label(RichText::new(rendered).monospace().color(ANOMALY_COLOR));
     }
-    if let Some(said) = mirror.empty_enum_handles() {
-        ui.label(RichText::new(said).color(ANOMALY_COLOR));
-    }
-    for handle in mirror.handles.iter().filter(|h| !h.empty_enum) {
-        if handle.sized_on.is_empty() {
-            ui.weak(handle.say());
-        } else {
-            ui.label(RichText::new(handle.say()).color(ANOMALY_COLOR));
-        }
-    }
-    for name in &mirror.unpaired {
-        ui.weak(format!("`{name}`: no C type of that name; pair it with a `// mirrors: struct name` comment"));
-    }
 }
 
-/// One line per Rust type: the C type it mirrors and how it stands; a click shows that C type.
+/// One line per Rust type: the C type it mirrors and how it stands; a click
+/// shows that C type. Then the mirror's handles and the types that mirror
+/// nothing, beside the results rather than under a long Rust text.
 pub fn mirror_summary_ui(ui: &mut Ui, session: &LabSession, commands: &mut Vec<Command>) {
     let Some(mirror) = session.mirror() else { return };
-    if mirror.pairs.is_empty() {
+    if !mirror.pairs.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Mirrors:");
+            for pair in &mirror.pairs {
+                let (text, color) = standing_of(pair);
+                let chosen = session.selected() == Some(pair.c.as_str());
+                let label = RichText::new(format!("{} ({text})", pair.rust)).color(color);
+                if ui.selectable_label(chosen, label).on_hover_text(format!("mirrors `{}`", pair.c)).clicked() {
+                    commands.push(LabCommand::Select(pair.c.clone()).into());
+                }
+            }
+        });
+    }
+    unpaired_ui(ui, mirror);
+}
+
+/// The mirror's handles and the types with no C type, folded when there
+/// are more than a few (openssl-sys has 76 handles).
+fn unpaired_ui(ui: &mut Ui, mirror: &crate::layout::mirror_check::MirrorReport) {
+    let handles = mirror.handles.len();
+    let unpaired = mirror.unpaired.len();
+    if handles + unpaired == 0 {
         return;
     }
-    ui.horizontal_wrapped(|ui| {
-        ui.label("Mirrors:");
-        for pair in &mirror.pairs {
-            let (text, color) = standing_of(pair);
-            let chosen = session.selected() == Some(pair.c.as_str());
-            let label = RichText::new(format!("{} ({text})", pair.rust)).color(color);
-            if ui.selectable_label(chosen, label).on_hover_text(format!("mirrors `{}`", pair.c)).clicked() {
-                commands.push(LabCommand::Select(pair.c.clone()).into());
+    let title = match (handles, unpaired) {
+        (h, 0) => format!("{h} opaque handle{}", plural(h)),
+        (0, u) => format!("{u} type{} with no C type", plural(u)),
+        (h, u) => format!("{h} opaque handle{}, {u} type{} with no C type", plural(h), plural(u)),
+    };
+    egui::CollapsingHeader::new(title).id_salt("lab-mirror-unpaired").default_open(handles + unpaired <= 4).show(
+        ui,
+        |ui| {
+            if let Some(said) = mirror.empty_enum_handles() {
+                ui.label(RichText::new(said).color(ANOMALY_COLOR));
             }
-        }
-    });
+            for handle in mirror.handles.iter().filter(|h| !h.empty_enum) {
+                if handle.sized_on.is_empty() {
+                    ui.weak(handle.say());
+                } else {
+                    ui.label(RichText::new(handle.say()).color(ANOMALY_COLOR));
+                }
+            }
+            for name in &mirror.unpaired {
+                ui.weak(format!("`{name}`: no C type of that name; pair it with a `// mirrors: struct name` comment"));
+            }
+        },
+    );
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
 }
 
 /// "matches", "differs on i686, armv7".
