@@ -79,6 +79,13 @@ fn wrong_on(pair: &MirrorPair) -> Vec<Target> {
     pair.targets.iter().filter(|t| t.standing != Standing::Matches).map(|t| t.target).collect()
 }
 
+/// Typed C text as Struct Lab reads it, on `targets` (the compilers check
+/// it with `verify`): the report and each target's declarations.
+fn typed_c_side(name: &str, header: &str, targets: &[Target], verify: bool) -> CSide {
+    let report = ffiscope::layout::lab::report::analyze(name, header, targets, verify);
+    (report, targets.iter().map(|&t| (t, ffiscope::layout::lab::parser::parse(header))).collect())
+}
+
 /// Of `expected`, the targets this machine read.
 fn read_of(expected: &[Target]) -> Vec<Target> {
     c_side().map_or_else(Vec::new, |(_, declarations)| read_of_these(declarations, expected))
@@ -341,9 +348,7 @@ fn z_stream_right_and_wrong() {
 #[test]
 fn c_long_differs_on_windows_and_32_bit_linux() {
     let header = "struct record { long flags; char tag; int count; };\n";
-    let report = ffiscope::layout::lab::report::analyze("record.h", header, &Target::ALL, false);
-    let declarations: Vec<(Target, Declarations)> =
-        Target::ALL.iter().map(|&t| (t, ffiscope::layout::lab::parser::parse(header))).collect();
+    let (report, declarations) = typed_c_side("record.h", header, &Target::ALL, false);
     let check = |mirror: &str| {
         let rust = read_rust(mirror);
         check_mirror(&report, &declarations, &rust, "record.rs", false).pairs.remove(0)
@@ -463,8 +468,7 @@ fn a_unions_renamed_members_pair_by_their_types() {
                   typedef struct { int type; long window; } XButtonEvent;\n\
                   typedef struct { int type; int x; } XSmallEvent;\n\
                   union event { int type; XKeyEvent xkey; XButtonEvent xbutton; XSmallEvent xsmall; };\n";
-    let report = ffiscope::layout::lab::report::analyze("event.h", header, &[Target::X86_64Linux], false);
-    let declarations = vec![(Target::X86_64Linux, ffiscope::layout::lab::parser::parse(header))];
+    let (report, declarations) = typed_c_side("event.h", header, &[Target::X86_64Linux], false);
     let rust = read_rust(
         "use core::ffi::c_long;\n\
          #[repr(C)] pub struct XKeyEvent { pub type_: i32, pub serial: c_long }\n\
@@ -489,9 +493,7 @@ fn a_unions_renamed_members_pair_by_their_types() {
 fn cfg_if_branches_and_empty_enums_are_read_as_rustc_reads_them() {
     let header = "struct algor { void *algorithm; void *parameter; };\nstruct ctx { int flags; int more; };\n";
     let targets = [Target::X86_64Linux, Target::X86_64Windows];
-    let report = ffiscope::layout::lab::report::analyze("x509.h", header, &targets, false);
-    let declarations: Vec<(Target, Declarations)> =
-        targets.iter().map(|&t| (t, ffiscope::layout::lab::parser::parse(header))).collect();
+    let (report, declarations) = typed_c_side("x509.h", header, &targets, false);
     let mirror = "cfg_if! {\n\
                   if #[cfg(ossl110)] {\n\
                       pub enum algor {}\n\
@@ -535,8 +537,7 @@ fn cfg_if_branches_and_empty_enums_are_read_as_rustc_reads_them() {
 #[test]
 fn a_nested_named_record_pairs_by_bindgens_name_for_it() {
     let header = "typedef struct _XImage { int width; struct funcs { void *(*create)(void); int (*destroy)(void *); } f; } XImage;\n";
-    let report = ffiscope::layout::lab::report::analyze("Xlib.h", header, &[Target::X86_64Linux], false);
-    let declarations = vec![(Target::X86_64Linux, ffiscope::layout::lab::parser::parse(header))];
+    let (report, declarations) = typed_c_side("Xlib.h", header, &[Target::X86_64Linux], false);
     let rust = read_rust(
         "#[repr(transparent)] pub struct __BindgenFloat16(pub u16);\n\
          #[repr(C)] pub struct _XImage_funcs { pub create: Option<unsafe extern \"C\" fn() -> *mut u8>, \
@@ -554,9 +555,7 @@ fn a_nested_named_record_pairs_by_bindgens_name_for_it() {
 #[test]
 fn raw_fd_is_a_c_int_on_unix() {
     let header = "union wl_argument { int i; unsigned u; int h; void *o; };\n";
-    let report = ffiscope::layout::lab::report::analyze("wayland-util.h", header, &Target::ALL, true);
-    let declarations: Vec<(Target, Declarations)> =
-        Target::ALL.iter().map(|&t| (t, ffiscope::layout::lab::parser::parse(header))).collect();
+    let (report, declarations) = typed_c_side("wayland-util.h", header, &Target::ALL, true);
     let rust = read_rust(
         "use std::os::unix::io::RawFd;\n#[repr(C)]\n\
          pub union wl_argument { pub i: i32, pub u: u32, pub h: RawFd, pub o: *mut core::ffi::c_void }\n",
@@ -577,9 +576,7 @@ fn raw_fd_is_a_c_int_on_unix() {
 fn bitfields_are_mirrored_by_their_storage() {
     let header =
         "struct flags { unsigned kind : 2; unsigned ready : 1; unsigned priority : 5; unsigned short code; };\n";
-    let report = ffiscope::layout::lab::report::analyze("flags.h", header, &Target::ALL, false);
-    let declarations: Vec<(Target, Declarations)> =
-        Target::ALL.iter().map(|&t| (t, ffiscope::layout::lab::parser::parse(header))).collect();
+    let (report, declarations) = typed_c_side("flags.h", header, &Target::ALL, false);
     let rust = read_rust("#[repr(C, align(4))]\npub struct flags { pub bits: u8, pub code: u16 }\n");
     let pair = check_mirror(&report, &declarations, &rust, "flags.rs", false).pairs.remove(0);
     assert_eq!(wrong_on(&pair), [Target::X86_64Windows], "{:#?}", pair.targets);

@@ -129,6 +129,20 @@ fn module_code<'a>(code: &'a mut FxHashMap<String, Option<ModuleCode>>, path: &s
     code.entry(path.to_owned()).or_insert_with(|| ModuleCode::read(path)).as_ref()
 }
 
+/// The symbol that names file address `at` of `path` without debug
+/// information: the nearest one before it, if it reaches that far. A static
+/// function's nearest symbol is another function's (`libsqlite3`'s free hook
+/// lies after `sqlite3ApiExit`'s 18 bytes), and names nothing here.
+fn symbol_reaching<'l>(
+    loader: &'l Loader,
+    code: &mut FxHashMap<String, Option<ModuleCode>>,
+    path: &str,
+    at: u64,
+) -> Option<&'l str> {
+    let name = loader.find_symbol(at)?;
+    module_code(code, path).is_none_or(|code| code.in_a_sized_function(at)).then_some(name)
+}
+
 /// Where a call instruction goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum CallTarget {
@@ -440,8 +454,7 @@ impl Symbolizer {
                 }
             }
             if functions.is_empty()
-                && let Some(name) = loader.find_symbol(call)
-                && module_code(&mut self.code, &module.path).is_none_or(|code| code.in_a_sized_function(call))
+                && let Some(name) = symbol_reaching(loader, &mut self.code, &module.path, call)
             {
                 // Without debug information the nearest symbol before the
                 // address is all there is; in a stripped file it may be
@@ -517,13 +530,8 @@ impl Symbolizer {
                         .and_then(|location| Some((location.file?.rsplit('/').next()?.to_owned(), location.line?)));
                 }
             }
-            // Without debug information, the nearest symbol names it only if
-            // it reaches the address: a static function's nearest is another's
-            // (SQLite's free hook, called from `sqlite3_free`, lies after
-            // `sqlite3ApiExit`'s 18 bytes).
             if name.is_none()
-                && let Some(symbol) = loader.find_symbol(at)
-                && module_code(&mut self.code, &module.path).is_none_or(|code| code.in_a_sized_function(at))
+                && let Some(symbol) = symbol_reaching(loader, &mut self.code, &module.path, at)
             {
                 let rust_mangled = is_rust_mangled(symbol);
                 language = language.or(rust_mangled.then_some(gimli::DW_LANG_Rust));

@@ -9,7 +9,7 @@ use super::ANOMALY_COLOR;
 use super::layout_grid::{MARK_COLOR, marked_layout_grid_ui};
 use crate::command::Command;
 use crate::layout::lab::session::{LabCommand, LabSession};
-use crate::layout::mirror_check::{MirrorPair, PairOnTarget, Standing};
+use crate::layout::mirror_check::{MirrorPair, MirrorReport, PairOnTarget, Standing};
 
 const MATCH_COLOR: Color32 = Color32::from_rgb(0x4c, 0xaf, 0x50);
 
@@ -85,7 +85,7 @@ pub fn mirror_summary_ui(ui: &mut Ui, session: &LabSession, commands: &mut Vec<C
 
 /// The mirror's handles and the types with no C type, folded when there
 /// are more than a few (openssl-sys has 76 handles).
-fn unpaired_ui(ui: &mut Ui, mirror: &crate::layout::mirror_check::MirrorReport) {
+fn unpaired_ui(ui: &mut Ui, mirror: &MirrorReport) {
     let handles = mirror.handles.len();
     let unpaired = mirror.unpaired.len();
     if handles + unpaired == 0 {
