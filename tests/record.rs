@@ -961,6 +961,65 @@ fn leaks_are_suppressed_in_leak_sanitizers_syntax() {
     let suppressed = record(&["--json", "--check", "--suppress", suppressions.to_str().unwrap()], &program, &[]);
     assert!(kinds(&report(&suppressed)).is_empty());
     assert_eq!(suppressed.status.code(), Some(0));
+    // The text report says what each pattern set aside, as LeakSanitizer's "Suppressions used".
+    let text = record(&["--suppress", suppressions.to_str().unwrap()], &program, &[]);
+    let text = String::from_utf8_lossy(&text.stderr);
+    assert!(text.contains("1 block(s), 10 B, suppressed by `leak:keep_forever`"), "{text}");
+}
+
+/// With `--stack`, a suppression names a leak by any frame of its stack, as
+/// `LeakSanitizer`'s do: a library's setup that leaks through a helper.
+#[test]
+fn with_stacks_a_suppression_matches_any_frame() {
+    let program = compile_c(
+        "leaky_setup",
+        r"
+        #include <stdlib.h>
+        __attribute__((noinline)) void *keep_forever(size_t size) { return malloc(size); }
+        __attribute__((noinline)) void *setup_library(void) { return keep_forever(24); }
+        __attribute__((noinline)) void *own_work(void) { return keep_forever(40); }
+        int main(void) { return setup_library() == 0 || own_work() == 0; }
+        ",
+        &["-O0"],
+    );
+    let suppressions = scratch().join("setup.supp");
+    std::fs::write(&suppressions, "leak:setup_library\n").expect("written");
+    let path = suppressions.to_str().unwrap();
+    let with_stacks = report(&record(&["--json", "--stack", "8", "--suppress", path], &program, &[]));
+    assert_eq!(leaks_of(&with_stacks).iter().map(|(_, bytes)| *bytes).collect::<Vec<_>>(), [40], "{with_stacks}");
+    // Without stacks a block knows only the call that made it.
+    let without = report(&record(&["--json", "--suppress", path], &program, &[]));
+    assert_eq!(leaks_of(&without).iter().map(|(_, bytes)| *bytes).sum::<u64>(), 64, "{without}");
+}
+
+/// A thread started and joined leaves its stack in the C library's cache,
+/// with the block the loader made for its thread-local storage: live at
+/// exit, not the program's leak, and said so, so that every live block in
+/// the report is accounted for.
+#[test]
+fn what_the_c_library_keeps_for_itself_at_exit_is_counted_not_leaked() {
+    let program = compile_c(
+        "joined_thread",
+        r"
+        #include <pthread.h>
+        static void *work(void *unused) { return unused; }
+        int main(void) {
+            pthread_t thread;
+            if (pthread_create(&thread, NULL, work, NULL) != 0) return 1;
+            return pthread_join(thread, NULL);
+        }
+        ",
+        &[],
+    );
+    let found = report(&record(&["--json"], &program, &[]));
+    assert!(kinds(&found).is_empty(), "{found}");
+    let live = found["c_heap"]["live_blocks"].as_u64().expect("live blocks");
+    let bytes = found["c_heap"]["live_bytes"].as_u64().expect("live bytes");
+    assert!(live > 0, "the thread's cached stack keeps its TLS block: {found}");
+    let text = record(&[], &program, &[]);
+    let text = String::from_utf8_lossy(&text.stderr);
+    let note = format!("{live} block(s), {bytes} B, the C library made for itself and still held at exit");
+    assert!(text.contains(&note), "{text}");
 }
 
 #[test]

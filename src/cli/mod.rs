@@ -142,7 +142,8 @@ pub enum Command {
         /// Exit 1 if anything was found.
         #[arg(long)]
         check: bool,
-        /// Leak suppressions in `LeakSanitizer`'s syntax (`leak:PATTERN` lines).
+        /// Leak suppressions in `LeakSanitizer`'s syntax (`leak:PATTERN` lines): a pattern matches a leak's site or,
+        /// with --stack, any frame of its stack
         #[arg(long, value_name = "FILE")]
         suppress: Option<std::path::PathBuf>,
         /// Also write the recording to FILE, for `ffiscope open` and the app.

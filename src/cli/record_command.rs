@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::{EXIT_CRASHED, EXIT_USAGE, Io};
 use crate::record::suppressions::Suppressions;
 use crate::record::trace::TraceWriter;
-use crate::record::{Finished, ProgramOutput, RecordSpec, Recording};
+use crate::record::{Finished, LeakCheck, ProgramOutput, RecordSpec, Recording};
 use crate::report::{AnomalyReport, Outcome, RECORDED, Report};
 use crate::scenarios::isolated::signal_label;
 use crate::track::{AnomalyKind, EventSource as _, Model};
@@ -87,8 +87,8 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     let mut finished = recording.finish(&mut model);
     let status = finished.status;
     let signal = status.and_then(|s| s.signal());
-    let leaks = finished.leaks(&model, &suppressions);
-    let mut report = Report::with_leaks(program, RECORDED, 0, &model, &leaks);
+    let check = finished.leaks(&model, &suppressions);
+    let mut report = Report::with_leaks(program, RECORDED, 0, &model, &check.leaks);
     if let Some(signal) = signal {
         report.outcome = Outcome::Crashed;
         report.signal = Some(signal_label(signal));
@@ -120,7 +120,7 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     let written = if asked.json {
         writeln!(io.out, "{}", report.to_json())
     } else {
-        write!(io.err, "{report}{}", footnotes(&finished, signal.is_some()))
+        write!(io.err, "{report}{}", footnotes(&finished, signal.is_some(), &check))
     };
     if written.is_err() {
         return ExitCode::FAILURE;
@@ -140,8 +140,8 @@ fn failure(program: &str, message: String) -> AnomalyReport {
 }
 
 /// What the text report adds for a recording: `Finished::notes`, a line each.
-fn footnotes(finished: &Finished, crashed: bool) -> String {
-    finished.notes(crashed).iter().fold(String::new(), |mut text, note| {
+fn footnotes(finished: &Finished, crashed: bool, check: &LeakCheck) -> String {
+    finished.notes(crashed, check).iter().fold(String::new(), |mut text, note| {
         let _ = writeln!(text, "  {note}");
         text
     })

@@ -88,6 +88,34 @@ pub struct Interpreter {
     crashed: bool,
 }
 
+/// Blocks, and their bytes, counted together.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    pub blocks: u64,
+    pub bytes: u64,
+}
+
+impl Held {
+    fn add(&mut self, bytes: u64) {
+        self.blocks += 1;
+        self.bytes += bytes;
+    }
+}
+
+/// The leak check at a program's exit: the leaks it found, and the lost
+/// blocks it did not call the program's leaks, counted so that a report
+/// accounts for every block still live.
+#[derive(Debug, Default)]
+pub struct LeakCheck {
+    pub leaks: Vec<Anomaly>,
+    /// Lost blocks the C library allocated for its own use (a finished
+    /// thread's cached stack, stdio buffers): memcheck has the library
+    /// free them at exit, which a recording does not ask of it.
+    pub runtime: Held,
+    /// Lost blocks a suppression named, by pattern, in the order first used.
+    pub suppressed: Vec<(String, Held)>,
+}
+
 /// Images read ahead of the events being read that keep their symbols:
 /// more execs in a row than this, before their first event is read, lose
 /// the oldest images' names.
@@ -140,31 +168,65 @@ impl Interpreter {
 
     /// The program's leaks at exit, one per heap and site: what it could no
     /// longer reach, less what the C runtime keeps for itself (stdio
-    /// buffers, locale data) and what the suppressions name. None for a
-    /// program that crashed: what it held was still in use.
-    pub(super) fn leaks(&self, model: &Model, suppressions: &Suppressions) -> Vec<Anomaly> {
+    /// buffers, locale data) and what the suppressions name, which are
+    /// counted apart. None for a program that crashed: what it held was
+    /// still in use.
+    pub(super) fn leaks(&self, model: &Model, suppressions: &Suppressions) -> LeakCheck {
         if self.crashed {
-            return Vec::new();
+            return LeakCheck::default();
         }
         let runtime: FxHashSet<&str> = self.runtime_sites.iter().map(|site| site.name()).collect();
+        let kept = |address: u64| self.reachable.contains(&address);
+        let mut check = LeakCheck::default();
+        let mut set_aside = FxHashSet::default();
+        for block in model.every_outstanding().filter(|block| !kept(block.address)) {
+            let site = block.site.map_or("(unknown)", Site::name);
+            if runtime.contains(site) {
+                check.runtime.add(block.size);
+            } else if let Some(pattern) = self.suppression_of(block.address, site, suppressions) {
+                match check.suppressed.iter_mut().find(|(named, _)| named == pattern) {
+                    Some((_, held)) => held.add(block.size),
+                    None => check.suppressed.push((pattern.to_owned(), Held { blocks: 1, bytes: block.size })),
+                }
+            } else {
+                continue;
+            }
+            set_aside.insert(block.address);
+        }
         let releaser = |site: &str| self.releaser_of_site.get(&Site::intern(site)).copied();
+        let passed_over = |address: u64| kept(address) || set_aside.contains(&address);
         // The lost blocks nothing else lost points to first, as memcheck
         // lists its "definitely lost": freeing them frees the rest.
-        let kept = |address: u64| self.reachable.contains(&address);
-        let mut leaks = model.leak_anomalies_except(&|a| kept(a) || self.lost_with.contains(&a), &releaser);
-        let mut lost_with = model.leak_anomalies_except(&|a| kept(a) || !self.lost_with.contains(&a), &releaser);
+        let mut leaks = model.leak_anomalies_except(&|a| passed_over(a) || self.lost_with.contains(&a), &releaser);
+        let mut lost_with = model.leak_anomalies_except(&|a| passed_over(a) || !self.lost_with.contains(&a), &releaser);
         for leak in &mut lost_with {
             leak.message.push_str(" Reachable only through other leaked blocks, and freed with them.");
         }
         leaks.append(&mut lost_with);
-        leaks.retain(|leak| !runtime.contains(leak.site.as_str()) && !suppressions.suppresses(&leak.site));
         for leak in &mut leaks {
-            let resolved = self.block_stacks.get(&leak.address).and_then(|tagged| self.stacks.get(tagged));
-            if let Some(Resolved { stack: Some(stack), own_frame, .. }) = resolved {
-                leak.message.push_str(&stack_text("allocated at", &stack[*own_frame..]));
+            if let Some((stack, own_frame)) = self.stack_of(leak.address) {
+                leak.message.push_str(&stack_text("allocated at", &stack[own_frame..]));
             }
         }
-        leaks
+        check.leaks = leaks;
+        check
+    }
+
+    /// The stack a live block was allocated from (`--stack`), and where in
+    /// it the program's own code begins.
+    fn stack_of(&self, address: u64) -> Option<(&[Site], usize)> {
+        let resolved = self.stacks.get(self.block_stacks.get(&address)?)?;
+        Some((resolved.stack.as_deref()?, resolved.own_frame))
+    }
+
+    /// The suppression that names a lost block: by its site or, as
+    /// `LeakSanitizer` matches, by any frame of its stack (a function, a
+    /// source file or a library).
+    fn suppression_of<'s>(&self, address: u64, site: &str, suppressions: &'s Suppressions) -> Option<&'s str> {
+        suppressions.matching(site).or_else(|| {
+            let (stack, _) = self.stack_of(address)?;
+            stack.iter().find_map(|frame| suppressions.matching(frame.name()))
+        })
     }
 
     /// Applies a batch of raw events to the model, in order: the loop is

@@ -20,7 +20,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 
 use crate::ffi::record_channel::{Channel, ChannelState};
 use crate::track::{EventSource, Model};
-pub use interpreter::Interpreter;
+pub use interpreter::{Held, Interpreter, LeakCheck};
 use suppressions::Suppressions;
 
 /// Events each of the program's rings holds: 8 MiB of them.
@@ -216,14 +216,15 @@ pub struct Finished {
 impl Finished {
     /// The leaks, when the program reached its exit: one killed or crashed
     /// was still using what it held.
-    pub fn leaks(&self, model: &Model, suppressions: &Suppressions) -> Vec<crate::track::Anomaly> {
-        if self.complete { self.interpreter.leaks(model, suppressions) } else { Vec::new() }
+    pub fn leaks(&self, model: &Model, suppressions: &Suppressions) -> LeakCheck {
+        if self.complete { self.interpreter.leaks(model, suppressions) } else { LeakCheck::default() }
     }
 
     /// What a report of the recording adds, a line each: how complete it
-    /// is, what the program kept to the end, and what could not be told.
-    /// `crashed`: the program died of a signal, which its report tells.
-    pub fn notes(&self, crashed: bool) -> Vec<String> {
+    /// is, what the program kept to the end, what the leak check (`check`)
+    /// set apart, and what could not be told. `crashed`: the program died
+    /// of a signal, which its report tells.
+    pub fn notes(&self, crashed: bool, check: &LeakCheck) -> Vec<String> {
         let mut notes = Vec::new();
         if self.recorded && !self.handed_over && !crashed {
             notes.push("the program ended without handing over its last events (it was killed)".to_owned());
@@ -241,6 +242,16 @@ impl Finished {
                  it mapped itself): kept, not leaked",
                 self.interpreter.reachable_bytes
             ));
+        }
+        if check.runtime.blocks > 0 {
+            notes.push(format!(
+                "{} block(s), {} B, the C library made for itself and still held at exit (a finished thread's \
+                 cached stack, stdio buffers, locale data): not the program's leaks",
+                check.runtime.blocks, check.runtime.bytes
+            ));
+        }
+        for (pattern, held) in &check.suppressed {
+            notes.push(format!("{} block(s), {} B, suppressed by `leak:{pattern}`", held.blocks, held.bytes));
         }
         if let Some(unguarded) = self.unguarded.filter(|&n| n > 0) {
             notes.push(format!(

@@ -199,7 +199,8 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
     }
     let mut model = locked(&shared.model);
     let finished = recording.finish(&mut model);
-    for leak in finished.leaks(&model, &Suppressions::default()) {
+    let mut check = finished.leaks(&model, &Suppressions::default());
+    for leak in std::mem::take(&mut check.leaks) {
         model.push_anomaly(leak);
     }
     drop(model);
@@ -207,7 +208,7 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
         let _ = reader.join();
     }
     let signal = finished.status.and_then(|status| std::os::unix::process::ExitStatusExt::signal(&status));
-    *locked(&shared.notes) = finished.notes(signal.is_some());
+    *locked(&shared.notes) = finished.notes(signal.is_some(), &check);
     let ended = match (finished.status, signal) {
         (_, Some(signal)) => format!("crashed ({})", signal_label(signal)),
         (Some(status), None) => format!("exited with {}", status.code().unwrap_or(-1)),

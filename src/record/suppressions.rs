@@ -1,6 +1,7 @@
 //! Leak suppressions in `LeakSanitizer`'s syntax: `leak:PATTERN` lines, where
-//! the pattern matches a site's name with `*` as a wildcard, anywhere in the
-//! name unless anchored with `^` or `$`. Other kinds and comments are ignored.
+//! the pattern matches a site's name (or a frame's, see
+//! `Interpreter::leaks`) with `*` as a wildcard, anywhere in the name unless
+//! anchored with `^` or `$`. Other kinds and comments are ignored.
 
 /// Patterns that suppress leaks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -28,7 +29,12 @@ impl Suppressions {
     }
 
     pub fn suppresses(&self, site: &str) -> bool {
-        self.patterns.iter().any(|pattern| matches(pattern, site))
+        self.matching(site).is_some()
+    }
+
+    /// The first pattern that matches `site`.
+    pub fn matching(&self, site: &str) -> Option<&str> {
+        self.patterns.iter().map(String::as_str).find(|pattern| matches(pattern, site))
     }
 }
 

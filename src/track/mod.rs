@@ -422,6 +422,12 @@ impl Model {
         self.outstanding.len()
     }
 
+    /// Every outstanding block, oldest first (a view lists
+    /// [`Model::outstanding`] instead).
+    pub fn every_outstanding(&self) -> impl Iterator<Item = &OutstandingBlock> {
+        self.outstanding.iter()
+    }
+
     /// Per-site statistics by site name, sorted by heap then name.
     pub fn site_rows(&self) -> &[SiteRow] {
         self.sites.sorted()
