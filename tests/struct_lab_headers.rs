@@ -527,3 +527,35 @@ fn bindings_of_a_real_header_keep_signedness_through_its_typedefs() {
         assert!(bindings.rust.contains(line), "{line} in:\n{}", bindings.rust);
     }
 }
+
+/// `offsetof` in an array bound is evaluated on each target, through
+/// anonymous members and array elements, and every compiler agrees; a
+/// constant the reader cannot evaluate is said where it is written.
+#[test]
+fn offsetof_in_a_constant_is_laid_out_as_compilers_do() {
+    let targets: Vec<Target> = Target::ALL.into_iter().filter(|&t| find_compiler(t).is_some()).collect();
+    let header = written(
+        "offsetof.h",
+        "#include <stddef.h>\n\
+         struct in { char x; struct { char y; long arr[4]; }; };\n\
+         struct prefix { char head[offsetof(struct in, arr[2])]; char rest[sizeof(struct in) - offsetof(struct in, y)]; };\n",
+    );
+    let report = analyze_header(&header, &targets, &HeaderOptions::default(), &[], true);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    for result in &report.results {
+        let prefix = result.types.iter().find(|t| t.name == "struct prefix").expect("struct prefix");
+        assert!(prefix.verified.as_ref().is_some_and(|v| v.ok), "{}: {:?}", result.target.triple(), prefix.verified);
+        if result.target == Target::X86_64Linux {
+            assert_eq!(prefix.fields.iter().map(|f| f.size).collect::<Vec<_>>(), [32, 40]);
+        }
+    }
+    let bad = written(
+        "offsetof_bad.h",
+        "#include <stddef.h>\nstruct in { int x; };\nstruct bad { char a[4]; char b[offsetof(struct in, nope)]; char c[1 << 70]; };\n",
+    );
+    let report = analyze_header(&bad, &[Target::X86_64Linux], &HeaderOptions::default(), &[], false);
+    let said: Vec<(usize, &str)> = report.errors.iter().map(|e| (e.line, e.message.as_str())).collect();
+    assert_eq!(said, [(3, "`struct in` has no member `nope`")]);
+    // At `offsetof` (32), or where gcc -E writes its expansion, a column before.
+    assert!((31..=32).contains(&report.errors[0].column), "{:?}", report.errors);
+}

@@ -148,3 +148,49 @@ fn typed_text_sets_a_typedef_s_alignment_as_gcc_does() {
         vector.errors
     );
 }
+
+/// The lab's own reader computes C's integer constant expressions, in an
+/// array's length, a bitfield's width and an enumerator's value, with the
+/// enumerators above: flag enums are written `1 << n`. The host's compiler
+/// checks every number.
+#[test]
+fn constant_expressions_are_computed_as_c_computes_them() {
+    let text = "enum flags { F_A = 1 << 0, F_B = 1 << 1, F_AB = F_A | F_B, F_NEG = -(F_AB + 1) };\n\
+        enum wide { W = 1ULL << 40 };\n\
+        struct s {\n\
+            char a[4 << 2];\n\
+            char b[(1 + 2) * 3 % 5];\n\
+            char c[F_AB == 3 ? 2 : 7];\n\
+            unsigned d : 1 << 2;\n\
+            enum wide w;\n\
+            char e[(16 >> 2) ^ 1];\n\
+            char f[!0 + (2 > 1) + (1 && 0) + (0 || 3) + (~0 & 4)];\n\
+            enum flags g;\n\
+        };\n";
+    let report = analyze("flags.h", text, &[Target::X86_64Linux], true);
+    assert_eq!(report.errors, [], "{:?}", report.errors);
+    let result = &report.results[0];
+    let s = result.types.iter().find(|t| t.name == "struct s").expect("struct s");
+    let sizes: Vec<u64> = s.fields.iter().map(|f| f.size).collect();
+    assert_eq!(sizes, [16, 4, 2, 1, 8, 5, 7, 4], "{:?}", s.fields);
+    assert!(result.verified_by.is_some(), "the host's compiler checks it: {:?}", result.verification_error);
+    assert!(!report.has_mismatch(), "{:?}", s.verified);
+}
+
+#[test]
+fn a_constant_that_c_refuses_is_an_error_at_its_place() {
+    let error = |member: &str| {
+        let parsed = parse(&format!("struct t {{ {member} }};"));
+        let error = parsed.errors.first().unwrap_or_else(|| panic!("{member} is refused"));
+        (error.column, error.message.clone())
+    };
+    assert_eq!(error("char a[1 << 64];"), (21, "a shift by 64 bits: a 64-bit integer shifts by 0 to 63".into()));
+    assert_eq!(error("char a[2 - 3];"), (19, "-1 is negative here".into()));
+    assert_eq!(error("char a[4 % 0];"), (21, "division by zero".into()));
+    assert_eq!(error("char a[UNDEFINED];"), (19, "`UNDEFINED` is not a constant defined above".into()));
+    assert!(error("char a[sizeof(int)];").1.contains("read only through the compilers"));
+    let deep = format!("char a[{}1{}];", "(".repeat(100_000), ")".repeat(100_000));
+    assert_eq!(error(&deep).1, "constant expression nested too deeply");
+    let unary = format!("char a[{}1];", "-".repeat(100_000));
+    assert_eq!(error(&unary).1, "constant expression nested too deeply");
+}

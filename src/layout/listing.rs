@@ -34,8 +34,12 @@ pub fn pahole_listing(layout: &Layout) -> String {
     };
     let _ = writeln!(out, "{title} {{");
     let padding = layout.padding();
-    for field in &layout.fields {
-        if let Some(hole) = padding.iter().find(|p| p.kind == PaddingKind::Hole && p.offset + p.size == field.offset) {
+    for (index, field) in layout.fields.iter().enumerate() {
+        // Before the first member after the hole: an anonymous union's
+        // members (flattened here) all start where it does.
+        let first_there = index == 0 || layout.fields[index - 1].offset != field.offset;
+        let hole = padding.iter().find(|p| p.kind == PaddingKind::Hole && p.offset + p.size == field.offset);
+        if let Some(hole) = hole.filter(|_| first_there) {
             let _ = writeln!(
                 out,
                 "\n\t/* XXX {} byte{} hole, try to pack */\n",
@@ -101,6 +105,21 @@ mod tests {
         assert!(listing.contains("/* size: 16, cachelines: 1, members: 3 */"), "{listing}");
         assert!(listing.contains("/* sum members: 13, holes: 1, sum holes: 3 */"), "{listing}");
         assert!(listing.trim_end().ends_with("};"));
+    }
+
+    #[test]
+    fn a_hole_before_an_anonymous_unions_members_is_listed_once() {
+        // struct { int a; union { char b; long c; }; }
+        let layout = Layout {
+            name: "nested".into(),
+            kind: Kind::Struct,
+            size: 16,
+            align: 8,
+            fields: vec![field("a", "int", 0, 4, 4), field("b", "char", 8, 1, 1), field("c", "long", 8, 8, 8)],
+        };
+        let listing = pahole_listing(&layout);
+        assert_eq!(listing.matches("XXX").count(), 1, "{listing}");
+        assert!(listing.contains("/* sum members: 12, holes: 1, sum holes: 4 */"), "{listing}");
     }
 
     #[test]

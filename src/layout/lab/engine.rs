@@ -105,6 +105,15 @@ pub fn anonymous_member_in(
     Some((offset, inner))
 }
 
+/// The record `id` of `records` laid out for `target`, as a reader sees
+/// them before its declarations are complete (for `offsetof`).
+pub fn record_layout(records: &[RecordDef], id: usize, target: Target) -> Laid {
+    if id >= records.len() {
+        return Err("no such record".to_owned());
+    }
+    Engine::new(target, records).record(id)
+}
+
 /// `sizeof` and `_Alignof` of `ty` on `target`, records laid out as needed.
 pub fn size_and_align(records: &[RecordDef], ty: &TypeRef, target: Target) -> Result<(u64, u64), String> {
     Engine::new(target, records).type_of(ty)

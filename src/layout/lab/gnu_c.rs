@@ -9,9 +9,9 @@
 use std::sync::Arc;
 
 use lang_c::ast::{
-    ArraySize, BinaryOperator, Constant, DeclarationSpecifier, Declarator, DeclaratorKind, DerivedDeclarator,
-    Expression, Extension, ExternalDeclaration, IntegerBase, SpecifierQualifier, StorageClassSpecifier, StructField,
-    StructKind, StructType, TS18661FloatFormat, TypeName, TypeSpecifier, UnaryOperator,
+    ArraySize, DeclarationSpecifier, Declarator, DeclaratorKind, DerivedDeclarator, Extension, ExternalDeclaration,
+    SpecifierQualifier, StorageClassSpecifier, StructField, StructKind, StructType, TS18661FloatFormat, TypeName,
+    TypeSpecifier,
 };
 use lang_c::driver::{Config, parse_preprocessed};
 use lang_c::span::Node;
@@ -27,6 +27,8 @@ use super::readable::{line_end, readable, skip_literal, starts_a_directive};
 use super::report::DeclaredAt;
 use super::standard_names::header_declaring;
 use crate::layout::Kind;
+
+mod constants;
 
 /// Deepest nesting of records, declarators and expressions followed.
 const MAX_DEPTH: usize = 64;
@@ -123,6 +125,7 @@ pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderD
         enum_scalars: FxHashMap::default(),
         errors: Vec::new(),
         depth: 0,
+        failed_at: None,
     };
     for (name, scalar) in BUILTIN_TYPES {
         reader.typedefs.insert(name.to_owned(), (TypeRef::Scalar(scalar), name.to_owned()));
@@ -236,8 +239,9 @@ fn read_into(reader: &mut Reader<'_>, prepared: &str) {
             for external in &parse.unit.0 {
                 if let ExternalDeclaration::Declaration(declaration) = &external.node {
                     let result = reader.declaration(&declaration.node.specifiers, &declaration.node.declarators);
+                    let failed_at = reader.failed_at.take();
                     if let Err(message) = result {
-                        reader.error(declaration.span.start, &message);
+                        reader.error(failed_at.unwrap_or(declaration.span.start), &message);
                     }
                 }
             }
@@ -357,6 +361,8 @@ struct Reader<'a> {
     enum_scalars: FxHashMap<String, Scalar>,
     errors: Vec<ParseError>,
     depth: usize,
+    /// Where the constant expression that failed failed: its error is said there.
+    failed_at: Option<usize>,
 }
 
 /// What a declaration's specifiers say, besides its type.
@@ -532,14 +538,13 @@ impl Reader<'_> {
                 "packed" => into.packed = true,
                 "vector_size" => {
                     let bytes = attribute.arguments.first().ok_or("vector_size without a size")?;
-                    let bytes = u64::try_from(self.evaluate(&bytes.node)?).map_err(|_| "a negative vector size")?;
+                    let bytes = self.evaluate_count(bytes, "vector size")?;
                     into.vector_size = Some(bytes);
                 }
                 "aligned" => {
                     let largest = self.target.largest_alignment();
                     let value = match attribute.arguments.first() {
-                        Some(argument) => u64::try_from(self.evaluate(&argument.node)?)
-                            .map_err(|_| "a negative alignment".to_owned())?,
+                        Some(argument) => self.evaluate_count(argument, "alignment")?,
                         None => largest,
                     };
                     into.aligned = Some(into.aligned.map_or(value, |a| a.max(value)));
@@ -567,7 +572,7 @@ impl Reader<'_> {
                     let (mut next, mut least, mut most) = (0_i128, 0_i128, 0_i128);
                     for enumerator in &enumeration.node.enumerators {
                         if let Some(expression) = &enumerator.node.expression {
-                            next = self.evaluate(&expression.node)?;
+                            next = self.evaluate(expression)?;
                         }
                         (least, most) = (least.min(next), most.max(next));
                         self.constants.insert(enumerator.node.identifier.node.name.clone(), next);
@@ -748,7 +753,7 @@ impl Reader<'_> {
                 None => (None, base.clone(), Pointing::Not),
             };
             let bit_width = match &declarator.node.bit_width {
-                Some(width) => Some(u64::try_from(self.evaluate(&width.node)?).map_err(|_| "a negative bit width")?),
+                Some(width) => Some(self.evaluate_count(width, "bit width")?),
                 None => None,
             };
             let ty_text = written(&text, &ty, pointing);
@@ -800,9 +805,9 @@ impl Reader<'_> {
                 (DerivedDeclarator::Array(array), Shape::Data(element)) => {
                     let count = match &array.node.size {
                         ArraySize::Unknown | ArraySize::VariableUnknown => None,
-                        ArraySize::VariableExpression(e) | ArraySize::StaticExpression(e) => Some(
-                            u64::try_from(self.evaluate(&e.node)?).map_err(|_| "a negative array size".to_owned())?,
-                        ),
+                        ArraySize::VariableExpression(e) | ArraySize::StaticExpression(e) => {
+                            Some(self.evaluate_count(e, "array size")?)
+                        }
                     };
                     Shape::Data(TypeRef::Array(Box::new(element), count))
                 }
@@ -817,101 +822,6 @@ impl Reader<'_> {
             }
             _ => Ok(shape),
         }
-    }
-
-    /// An integer constant expression, as the compiler evaluates it.
-    fn evaluate(&mut self, expression: &Expression) -> Read<i128> {
-        if self.depth >= MAX_DEPTH {
-            return Err(format!("an expression nested deeper than {MAX_DEPTH}"));
-        }
-        self.depth += 1;
-        let value = self.evaluate_inner(expression);
-        self.depth -= 1;
-        value
-    }
-
-    fn evaluate_inner(&mut self, expression: &Expression) -> Read<i128> {
-        let overflow = || "the value does not fit".to_owned();
-        Ok(match expression {
-            Expression::Constant(constant) => match &constant.node {
-                Constant::Integer(integer) => {
-                    let radix = match integer.base {
-                        IntegerBase::Decimal => 10,
-                        IntegerBase::Octal => 8,
-                        IntegerBase::Hexadecimal => 16,
-                        IntegerBase::Binary => 2,
-                    };
-                    i128::from_str_radix(&integer.number, radix).map_err(|_| overflow())?
-                }
-                Constant::Character(text) => {
-                    let inner = text.trim_start_matches(['L', 'u', 'U']).trim_matches('\'');
-                    i128::from(inner.chars().next().map_or(0, u32::from))
-                }
-                Constant::Float(_) => return Err("a floating constant where an integer is needed".to_owned()),
-            },
-            Expression::Identifier(name) => *self
-                .constants
-                .get(&name.node.name)
-                .ok_or_else(|| format!("`{}` is not a constant this header declares", name.node.name))?,
-            Expression::SizeOfTy(ty) => {
-                let (ty, _) = self.type_name(&ty.node.0.node)?;
-                i128::from(self.size_and_align(&ty)?.0)
-            }
-            Expression::AlignOf(ty) => {
-                let (ty, _) = self.type_name(&ty.node.0.node)?;
-                i128::from(self.size_and_align(&ty)?.1)
-            }
-            Expression::Cast(cast) => self.evaluate(&cast.node.expression.node)?,
-            Expression::UnaryOperator(unary) => {
-                let operand = self.evaluate(&unary.node.operand.node)?;
-                match unary.node.operator.node {
-                    UnaryOperator::Plus => operand,
-                    UnaryOperator::Minus => -operand,
-                    UnaryOperator::Complement => !operand,
-                    UnaryOperator::Negate => i128::from(operand == 0),
-                    _ => return Err("an operator a constant cannot have".to_owned()),
-                }
-            }
-            Expression::Conditional(conditional) => {
-                if self.evaluate(&conditional.node.condition.node)? != 0 {
-                    self.evaluate(&conditional.node.then_expression.node)?
-                } else {
-                    self.evaluate(&conditional.node.else_expression.node)?
-                }
-            }
-            Expression::BinaryOperator(binary) => {
-                let lhs = self.evaluate(&binary.node.lhs.node)?;
-                let rhs = self.evaluate(&binary.node.rhs.node)?;
-                let shift = || u32::try_from(rhs).ok().filter(|&s| s < 127).ok_or_else(overflow);
-                match binary.node.operator.node {
-                    BinaryOperator::Multiply => lhs.checked_mul(rhs).ok_or_else(overflow)?,
-                    BinaryOperator::Divide => lhs.checked_div(rhs).ok_or("a division by zero")?,
-                    BinaryOperator::Modulo => lhs.checked_rem(rhs).ok_or("a division by zero")?,
-                    BinaryOperator::Plus => lhs.checked_add(rhs).ok_or_else(overflow)?,
-                    BinaryOperator::Minus => lhs.checked_sub(rhs).ok_or_else(overflow)?,
-                    BinaryOperator::ShiftLeft => lhs.checked_shl(shift()?).ok_or_else(overflow)?,
-                    BinaryOperator::ShiftRight => lhs >> shift()?,
-                    BinaryOperator::Less => i128::from(lhs < rhs),
-                    BinaryOperator::Greater => i128::from(lhs > rhs),
-                    BinaryOperator::LessOrEqual => i128::from(lhs <= rhs),
-                    BinaryOperator::GreaterOrEqual => i128::from(lhs >= rhs),
-                    BinaryOperator::Equals => i128::from(lhs == rhs),
-                    BinaryOperator::NotEquals => i128::from(lhs != rhs),
-                    BinaryOperator::BitwiseAnd => lhs & rhs,
-                    BinaryOperator::BitwiseXor => lhs ^ rhs,
-                    BinaryOperator::BitwiseOr => lhs | rhs,
-                    BinaryOperator::LogicalAnd => i128::from(lhs != 0 && rhs != 0),
-                    BinaryOperator::LogicalOr => i128::from(lhs != 0 || rhs != 0),
-                    _ => return Err("an operator a constant cannot have".to_owned()),
-                }
-            }
-            _ => return Err("not an integer constant expression this reader evaluates".to_owned()),
-        })
-    }
-
-    /// `sizeof` and `_Alignof` of a type, on this reader's target.
-    fn size_and_align(&self, ty: &TypeRef) -> Read<(u64, u64)> {
-        super::engine::size_and_align(&self.records, ty, self.target)
     }
 }
 

@@ -171,7 +171,7 @@ pub fn tokenize(source: &str) -> (Vec<Token>, Vec<ParseError>) {
         } else {
             at_line_start = false;
             cursor.bump();
-            if "{}[]();,:*=+-/<>&|~!?.".contains(c) {
+            if "{}[]();,:*=+-/%<>&|^~!?.".contains(c) {
                 tokens.push(Token { kind: TokenKind::Punct(c), line, column });
             } else {
                 errors.push(error(format!("unexpected character `{c}`")));

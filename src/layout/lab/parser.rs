@@ -7,6 +7,8 @@
 use rustc_hash::FxHashMap;
 
 use super::lexer::{ParseError, Token, TokenKind, tokenize};
+
+mod constant_expression;
 use super::standard_names::header_declaring;
 use crate::layout::Kind;
 
@@ -296,7 +298,11 @@ struct Parser {
     pack: Option<u64>,
     /// Tag (`enum e`) → the integer its definition chose.
     enum_scalars: FxHashMap<String, Scalar>,
+    /// Every enumerator defined so far, by name: constants, as C scopes them.
+    enumerators: FxHashMap<String, i128>,
     depth: usize,
+    /// Parentheses and unary operators open in the constant being read.
+    expression_depth: usize,
     /// Record bodies entered and not yet closed: where recovery must get out of.
     open_braces: usize,
 }
@@ -317,7 +323,9 @@ pub fn parse(source: &str) -> Declarations {
         pack_stack: Vec::new(),
         pack: None,
         enum_scalars: FxHashMap::default(),
+        enumerators: FxHashMap::default(),
         depth: 0,
+        expression_depth: 0,
         open_braces: 0,
     };
     while !parser.is_end() {
@@ -593,50 +601,6 @@ impl Parser {
         Ok(found)
     }
 
-    /// A constant expression: integers, + - * /, parentheses.
-    fn constant(&mut self) -> Parsed<u64> {
-        self.binary(['+', '-'], Self::term)
-    }
-
-    fn term(&mut self) -> Parsed<u64> {
-        self.binary(['*', '/'], Self::factor)
-    }
-
-    /// `operand (op operand)*` for the two operators `ops`, left to right;
-    /// overflow, underflow and division by zero are errors, not panics.
-    fn binary(&mut self, ops: [char; 2], operand: fn(&mut Self) -> Parsed<u64>) -> Parsed<u64> {
-        let mut value = operand(self)?;
-        while ops.iter().any(|&op| self.is_punct(op)) {
-            let op = self.bump();
-            let rhs = operand(self)?;
-            value = match op.kind {
-                TokenKind::Punct('+') => value.checked_add(rhs),
-                TokenKind::Punct('-') => value.checked_sub(rhs),
-                TokenKind::Punct('*') => value.checked_mul(rhs),
-                _ => value.checked_div(rhs),
-            }
-            .ok_or(ParseError {
-                line: op.line,
-                column: op.column,
-                message: "constant out of range".into(),
-            })?;
-        }
-        Ok(value)
-    }
-
-    fn factor(&mut self) -> Parsed<u64> {
-        let token = self.bump();
-        match token.kind {
-            TokenKind::Number(n) => Ok(n),
-            TokenKind::Punct('(') => {
-                let value = self.constant()?;
-                self.expect_punct(')')?;
-                Ok(value)
-            }
-            _ => self.error(&token, "expected an integer constant"),
-        }
-    }
-
     /// Type specifiers and qualifiers. Returns the type, its text, and
     /// member-level attributes found among them.
     fn specifiers(&mut self) -> Parsed<(TypeRef, String, Attributes)> {
@@ -910,16 +874,12 @@ impl Parser {
         self.bump();
         let (mut next, mut least, mut most) = (0_i128, 0_i128, 0_i128);
         while !self.is_punct('}') {
-            self.ident()?;
+            let (name, _) = self.ident()?;
             if self.is_punct('=') {
                 self.bump();
-                let negative = self.is_punct('-');
-                if negative {
-                    self.bump();
-                }
-                let value = i128::from(self.constant()?);
-                next = if negative { -value } else { value };
+                next = self.constant_value()?;
             }
+            self.enumerators.insert(name, next);
             (least, most) = (least.min(next), most.max(next));
             next += 1;
             if self.is_punct(',') {
