@@ -1169,12 +1169,15 @@ fn a_leak_is_what_the_program_can_no_longer_reach_and_strdup_names_its_releaser(
     // The strdup'd string and the list are lost; the list's two strings go with it.
     assert_eq!(summary, [(16, false), (16, false), (7, true), (9, true)], "{plain}");
     let strdup = leaks.iter().find(|l| l["site"].as_str().unwrap().contains("strdup")).expect("strdup's");
-    assert!(strdup["message"].as_str().unwrap().contains("must release it with `free`"), "{plain}");
+    let message = strdup["message"].as_str().unwrap();
+    assert!(message.contains("must release it with `free`"), "{plain}");
+    assert!(message.contains("Record with `--stack 8` to name the line that called it."), "{plain}");
     // With stacks, it is named by the program's own call.
     let stacked = report(&record(&["--json", "--stack", "8"], &program, &[]));
     let sites: Vec<&str> =
         stacked["anomalies"].as_array().unwrap().iter().map(|a| a["site"].as_str().unwrap()).collect();
     assert!(sites.contains(&"copy_of (kept.c:8)"), "{stacked}");
+    assert!(!stacked.to_string().contains("--stack 8"), "{stacked}");
     let text = String::from_utf8_lossy(&record(&[], &program, &[]).stderr).into_owned();
     assert!(text.contains("4 block(s), 608 B, still reachable at exit"), "{text}");
 }

@@ -206,6 +206,10 @@ impl Interpreter {
         for leak in &mut leaks {
             if let Some((stack, own_frame)) = self.stack_of(leak.address) {
                 leak.message.push_str(&stack_text("allocated at", &stack[own_frame..]));
+            } else if releaser(&leak.site).is_some() {
+                // Named by the C library's function (`strdup`): the line
+                // that called it is a frame further out.
+                leak.message.push_str(" Record with `--stack 8` to name the line that called it.");
             }
         }
         check.leaks = leaks;
