@@ -270,6 +270,22 @@ fn mirror_says_what_differs_and_exits_for_ci() {
     assert_eq!(ffiscope(&["mirror", c.arg(), "/no/such/mirror.rs"]).0, 2);
 }
 
+/// A struct whose body the header's reader could not read is no opaque
+/// handle: its mirror says the header has errors, and the check fails.
+#[test]
+fn a_mirror_of_a_type_the_header_could_not_read_fails_and_says_why() {
+    let c = header(
+        "#include <stdint.h>\nstruct a { int32_t x; };\nstruct b { int y __attribute__((vector_size(nothing))); };\n",
+    );
+    let mirror = header("#[repr(C)]\npub struct a { pub x: i32 }\n#[repr(C)]\npub struct b { pub y: i32 }\n");
+    let (code, out, err) = ffiscope(&["mirror", c.arg(), mirror.arg(), "--target", "x86_64-linux-gnu"]);
+    assert_eq!(code, 4, "{out}{err}");
+    assert!(out.contains("struct a <- a"), "{out}");
+    assert!(out.contains("b: no C type of that name was read: the header has errors, below"), "{out}");
+    assert!(!out.contains("opaque handle"), "{out}");
+    assert!(err.contains(":3:45: `nothing` is not a constant this header declares"), "{err}");
+}
+
 /// `--type` checks only the pairs it names, by the mirror's name, the C
 /// type's or its bare tag; the exit code speaks of those alone, and a name
 /// that picks out nothing is a usage error that says so.

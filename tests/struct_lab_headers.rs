@@ -559,3 +559,35 @@ fn offsetof_in_a_constant_is_laid_out_as_compilers_do() {
     // At `offsetof` (32), or where gcc -E writes its expansion, a column before.
     assert!((31..=32).contains(&report.errors[0].column), "{:?}", report.errors);
 }
+
+/// `_Alignas` (and `<stdalign.h>`'s `alignas`) on a member, of a number, a
+/// constant, a type, a typedef and an expression, through the
+/// preprocessor: every compiler agrees, and nothing else in the header is lost.
+#[test]
+fn alignas_on_a_member_is_laid_out_as_compilers_do() {
+    let targets: Vec<Target> = Target::ALL.into_iter().filter(|&t| find_compiler(t).is_some()).collect();
+    let header = written(
+        "alignas.h",
+        "#include <stdint.h>\n#include <stdalign.h>\n#include <stddef.h>\nenum { SIXTEEN = 16 };\n\
+         struct al { _Alignas(16) uint8_t x; uint8_t y; _Alignas(SIXTEEN) uint8_t z; _Alignas(double) char w;\n\
+         _Alignas(uint64_t) char v; alignas(max_align_t) char u; _Alignas(2 * 16) char t; };\n\
+         struct after { char c; };\n",
+    );
+    let report = analyze_header(&header, &targets, &HeaderOptions::default(), &[], true);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    for result in &report.results {
+        for name in ["struct al", "struct after"] {
+            let ty = result.types.iter().find(|t| t.name == name).unwrap_or_else(|| panic!("{name}"));
+            assert!(
+                ty.verified.as_ref().is_some_and(|v| v.ok),
+                "{name} on {}: {:?}",
+                result.target.triple(),
+                ty.verified
+            );
+        }
+        if result.target == Target::X86_64Linux {
+            let al = result.types.iter().find(|t| t.name == "struct al").expect("struct al");
+            assert_eq!(al.fields.iter().map(|f| f.offset).collect::<Vec<_>>(), [0, 1, 16, 24, 32, 48, 64]);
+        }
+    }
+}

@@ -97,7 +97,10 @@ fn an_edited_real_header_never_panics() {
 fn the_unedited_header_reads_cleanly() {
     let read = read_preprocessed(preprocessed(), Target::X86_64Linux, "<stdin>");
     assert_eq!(read.declarations.errors, [], "{:?}", read.declarations.errors);
-    assert!(read.declarations.records.iter().any(|r| r.defined), "it declares records");
+    assert!(
+        read.declarations.records.iter().any(ffiscope::layout::lab::parser::RecordDef::defined),
+        "it declares records"
+    );
 }
 
 /// Inputs that once overflowed the stack inside the C reader, read on a

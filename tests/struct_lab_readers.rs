@@ -25,7 +25,7 @@ fn records(declarations: &Declarations) -> Read {
     let mut read: Read = declarations
         .records
         .iter()
-        .filter(|r| r.defined && !r.name.starts_with('('))
+        .filter(|r| r.defined() && !r.name.starts_with('('))
         .map(|r| {
             let members = r.members.iter().map(|m| (m.name.clone(), m.ty_text.clone(), m.bit_width)).collect();
             (r.name.clone(), r.reported, members)

@@ -100,7 +100,7 @@ pub fn check(
                 .map_err(std::io::Error::other)
                 .and_then(|text| writeln!(io.out, "{text}"))
         }
-        (None, false) => report_text(&report, io.out),
+        (None, false) => report_text(&report, !c_report.errors.is_empty(), io.out),
     };
     for why in &unmatched {
         let _ = writeln!(io.err, "error: {}: {why}", report.mirror);
@@ -109,7 +109,10 @@ pub fn check(
         ExitCode::FAILURE
     } else if !unmatched.is_empty() {
         ExitCode::from(EXIT_USAGE)
-    } else if !report.mirror_errors.is_empty() || (report.pairs.is_empty() && !c_report.errors.is_empty()) {
+    } else if !report.mirror_errors.is_empty()
+        || (!c_report.errors.is_empty() && (report.pairs.is_empty() || !report.unpaired.is_empty()))
+    {
+        // A header error that may have cost a mirror its C type.
         ExitCode::from(EXIT_BAD_HEADER)
     } else if report.has_mismatch() {
         ExitCode::from(EXIT_MISMATCH)
@@ -123,7 +126,9 @@ fn usage(io: &mut Io<'_>, message: &str) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
-fn report_text(report: &MirrorReport, out: &mut dyn Write) -> std::io::Result<()> {
+/// The text report; `header_errors`: the header had errors (said after
+/// it), so a type the mirror names may be one it could not read.
+fn report_text(report: &MirrorReport, header_errors: bool, out: &mut dyn Write) -> std::io::Result<()> {
     for pair in &report.pairs {
         writeln!(out, "{} <- {} ({}:{})", pair.c, pair.rust, report.file_of(pair), pair.line)?;
         for on in &pair.targets {
@@ -164,10 +169,15 @@ fn report_text(report: &MirrorReport, out: &mut dyn Write) -> std::io::Result<()
         writeln!(out, "{said}")?;
     }
     for name in &report.unpaired {
-        writeln!(
-            out,
-            "{name}: no C type of that name on any target; pair it with a `// mirrors: struct name` comment above it"
-        )?;
+        if header_errors {
+            writeln!(out, "{name}: no C type of that name was read: the header has errors, below")?;
+        } else {
+            writeln!(
+                out,
+                "{name}: no C type of that name on any target; pair it with a `// mirrors: struct name` comment above \
+                 it"
+            )?;
+        }
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! target's C compiler does, with the rules that decided each hole noted.
 
 use super::abi::{BitfieldRule, Target};
-use super::parser::{Declarations, MemberDef, RecordDef, Scalar, TypeRef};
+use super::parser::{Body, Declarations, MemberDef, RecordDef, Scalar, TypeRef};
 use crate::layout::{Field, Kind, Layout};
 
 /// A record's layout, or why it has none.
@@ -147,8 +147,10 @@ impl<'a> Engine<'a> {
             return done.clone();
         }
         let record = &self.records[id];
-        if !record.defined {
-            return Err(format!("`{}` is declared but never defined", record.name));
+        match record.body {
+            Body::Read => {}
+            Body::Declared => return Err(format!("`{}` is declared but never defined", record.name)),
+            Body::Unreadable => return Err(format!("`{}` has an error in its body", record.name)),
         }
         if self.in_progress[id] {
             return Err(format!("`{}` contains itself", record.name));

@@ -20,10 +20,10 @@ use rustc_hash::FxHashMap;
 use super::abi::Target;
 use super::lexer::{ParseError, excerpt};
 use super::parser::{
-    Declarations, MemberDef, RecordDef, Scalar, ScalarTypedef, TypeRef, enum_scalar, holds_no_record,
+    Body, Declarations, MemberDef, RecordDef, Scalar, ScalarTypedef, TypeRef, enum_scalar, holds_no_record,
     is_unsigned_spelling, names_an_enum, scalar_named,
 };
-use super::readable::{line_end, readable, skip_literal, starts_a_directive};
+use super::readable::{ALIGNAS_NAME_ATTRIBUTE, line_end, readable, skip_literal, starts_a_directive};
 use super::report::DeclaredAt;
 use super::standard_names::header_declaring;
 use crate::layout::Kind;
@@ -549,6 +549,11 @@ impl Reader<'_> {
                     };
                     into.aligned = Some(into.aligned.map_or(value, |a| a.max(value)));
                 }
+                // `_Alignas(name)`, of a typedef or a constant (see `readable`).
+                name if name == ALIGNAS_NAME_ATTRIBUTE.trim_matches('_') => {
+                    let value = self.alignas_name(attribute.arguments.first())?;
+                    into.aligned = Some(into.aligned.map_or(value, |a| a.max(value)));
+                }
                 _ => {}
             }
         }
@@ -658,8 +663,8 @@ impl Reader<'_> {
             self.depth -= 1;
             let (_, line, _) = self.lines.locate(record.span.start);
             let definition = &mut self.records[id];
+            definition.body = if members.is_ok() { Body::Read } else { Body::Unreadable };
             definition.members = members?;
-            definition.defined = true;
             let in_force = self.packs.partition_point(|&(at, _)| at <= record.span.start);
             definition.pack = in_force.checked_sub(1).and_then(|i| self.packs[i].1);
             definition.packed |= attributes.packed;
@@ -680,7 +685,7 @@ impl Reader<'_> {
             kind,
             name: tag.map_or_else(|| format!("<anonymous {keyword}>"), str::to_owned),
             members: Vec::new(),
-            defined: false,
+            body: Body::Declared,
             packed: false,
             aligned: None,
             pack: None,

@@ -404,7 +404,7 @@ fn analyze_target(
     let mut target_errors = Vec::new();
     // Opaque types (declared, never defined) have no layout to show.
     for record in &mut declarations.records {
-        record.reported &= record.defined;
+        record.reported &= record.defined();
     }
     let unmatched = declarations.report_only(only);
     let mut layouts = Vec::new();

@@ -103,8 +103,8 @@ pub struct RecordDef {
     /// As written: `struct stat`, a typedef name, or where an anonymous one stands.
     pub name: String,
     pub members: Vec<MemberDef>,
-    /// `None` until its body is seen.
-    pub defined: bool,
+    /// Whether its body was seen, and read.
+    pub body: Body,
     pub packed: bool,
     pub aligned: Option<u64>,
     /// `#pragma pack` in force where the body was.
@@ -118,7 +118,24 @@ pub struct RecordDef {
     pub line: usize,
 }
 
+/// How much of a record the text gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    /// Declared (`struct sqlite3;`) and its body not seen: an opaque
+    /// handle, unless a definition comes after.
+    Declared,
+    /// Defined, and its members read.
+    Read,
+    /// Defined, but its body has an error: no layout here, and no handle.
+    Unreadable,
+}
+
 impl RecordDef {
+    /// Its members were read: it has a layout.
+    pub fn defined(&self) -> bool {
+        self.body == Body::Read
+    }
+
     /// `typedef T name __attribute__((aligned(N)))`, as both readers hold it:
     /// a record of one member, `value` of type `ty` (written `text`; whether
     /// it is unsigned and an enum, through typedefs), whose alignment the
@@ -147,7 +164,7 @@ impl RecordDef {
             kind: Kind::Struct,
             name: name.to_owned(),
             members: vec![value],
-            defined: true,
+            body: Body::Read,
             packed: false,
             aligned: None,
             pack: None,
@@ -232,7 +249,7 @@ impl Declarations {
                 self.records.iter().position(|record| tagged.contains(&record.name))
             };
             match own.or_else(aliased).or_else(tagged) {
-                Some(index) if self.records[index].defined => picked.push(index),
+                Some(index) if self.records[index].defined() => picked.push(index),
                 Some(index) if self.records[index].name == *name => {
                     unmatched.push(format!("`{name}` is declared but never defined: it has no layout"));
                 }
@@ -730,7 +747,7 @@ impl Parser {
                     kind,
                     name: name.clone(),
                     members: Vec::new(),
-                    defined: false,
+                    body: Body::Declared,
                     packed: false,
                     aligned: None,
                     pack: None,
@@ -759,7 +776,7 @@ impl Parser {
             kind,
             name: name.clone(),
             members,
-            defined: true,
+            body: Body::Read,
             packed: attributes.packed || after.packed,
             aligned: attributes.aligned.max(after.aligned),
             pack: self.pack,
@@ -769,7 +786,7 @@ impl Parser {
             line: start.line,
         };
         let id = match existing {
-            Some(id) if !self.records[id].defined => {
+            Some(id) if !self.records[id].defined() => {
                 self.records[id] = record;
                 id
             }

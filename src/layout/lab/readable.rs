@@ -40,6 +40,9 @@ pub(super) fn readable(text: &str) -> String {
             readable = readable.replace(attribute, ";");
         }
     }
+    if readable.contains("_Alignas") {
+        readable = alignas_as_attributes(readable);
+    }
     let mut readable = attributes_after_bodies(join_attribute_parentheses(readable));
     blank_function_bodies(&mut readable);
     readable
@@ -122,6 +125,76 @@ fn edited(text: String, edits: Vec<(std::ops::Range<usize>, String)>) -> String 
     }
     out.push_str(&text[copied..]);
     out
+}
+
+/// Words that start a type name (after `__int128`'s renaming).
+const TYPE_KEYWORDS: [&str; 22] = [
+    "void",
+    "char",
+    "short",
+    "int",
+    "long",
+    "float",
+    "double",
+    "signed",
+    "unsigned",
+    "_Bool",
+    "_Complex",
+    "struct",
+    "union",
+    "enum",
+    "const",
+    "volatile",
+    "_Atomic",
+    "typeof",
+    "__typeof",
+    "__typeof__",
+    "__ffiscope_int128",
+    "__ffiscope_uint128",
+];
+
+/// The name of the attribute a `_Alignas` of one identifier becomes: the
+/// identifier may be a typedef or a constant, which only the reader knows.
+pub(super) const ALIGNAS_NAME_ATTRIBUTE: &str = "__ffiscope_alignas__";
+
+/// `_Alignas(N)` written as `__attribute__((__aligned__(N)))`, which GCC
+/// reads the same way on a member: `lang-c` reads `_Alignas` only before a
+/// declaration, not before a struct's member, and stopped there. A type
+/// (`_Alignas(double)`) becomes `__aligned__(_Alignof(double))`; a single
+/// name is passed as a string to [`ALIGNAS_NAME_ATTRIBUTE`], as it may be a
+/// typedef (`uint64_t`) or an enumerator. Newlines and line markers stay.
+fn alignas_as_attributes(text: String) -> String {
+    let bytes = text.as_bytes();
+    let mut edits = Vec::new();
+    for (start, _) in text.match_indices("_Alignas") {
+        let end = start + "_Alignas".len();
+        if start > 0 && is_identifier_byte(bytes[start - 1]) || bytes.get(end).copied().is_some_and(is_identifier_byte)
+        {
+            continue;
+        }
+        // A line marker may come between the keyword and its `(`.
+        let Some(open) = next_token(bytes, end).filter(|&at| bytes[at] == b'(') else { continue };
+        let Some(close) = matching_close(bytes, open) else { continue };
+        let argument = &text[open + 1..close];
+        let word = argument.trim();
+        let first = word.split(|c: char| !c.is_ascii_alphanumeric() && c != '_').next().unwrap_or_default();
+        let single_name = !word.is_empty()
+            && word.bytes().all(is_identifier_byte)
+            && !word.starts_with(|c: char| c.is_ascii_digit())
+            && !TYPE_KEYWORDS.contains(&word);
+        let gap = &text[end..open];
+        let attribute = if single_name {
+            let (before, rest) = argument.split_at(argument.find(word).unwrap_or_default());
+            let after = &rest[word.len()..];
+            format!("__attribute__{gap}(({ALIGNAS_NAME_ATTRIBUTE}({before}\"{word}\"{after})))")
+        } else if TYPE_KEYWORDS.contains(&first) {
+            format!("__attribute__{gap}((__aligned__(_Alignof({argument}))))")
+        } else {
+            format!("__attribute__{gap}((__aligned__({argument})))")
+        };
+        edits.push((start..close + 1, attribute));
+    }
+    edited(text, edits)
 }
 
 /// `__attribute__ ( (packed) )`, with its parentheses apart, joined into
@@ -396,6 +469,20 @@ mod tests {
         assert_eq!(
             tokens(&read),
             "struct p { char c; } __attribute__ ((packed)); int f(double) __attribute__ ((__const__)) ;"
+        );
+    }
+
+    #[test]
+    fn alignas_is_written_as_the_attribute_gcc_reads_alike() {
+        let text = "struct a { _Alignas(16) char x; _Alignas (double) char y; _Alignas(\n uint64_t\n) char z; };\n\
+                    int _Alignas_not; struct b { _Alignas(2 * 8) char w; };\n";
+        let read = readable(text);
+        assert_eq!(read.lines().count(), text.lines().count());
+        assert_eq!(
+            tokens(&read),
+            "struct a { __attribute__((__aligned__(16))) char x; __attribute__ ((__aligned__(_Alignof(double)))) \
+             char y; __attribute__((__ffiscope_alignas__( \"uint64_t\" ))) char z; }; int _Alignas_not; \
+             struct b { __attribute__((__aligned__(2 * 8))) char w; };"
         );
     }
 

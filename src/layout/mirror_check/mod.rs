@@ -21,7 +21,7 @@ pub mod union_member;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::layout::lab::parser::{Declarations, RecordDef};
+use crate::layout::lab::parser::{Body, Declarations, RecordDef};
 use crate::layout::lab::report::{LabReport, TypeReport};
 use crate::layout::lab::{ParseError, Target};
 use crate::layout::{Kind, Layout};
@@ -337,7 +337,7 @@ pub fn check_mirror(
     // Records C declares and defines on no target: `struct sqlite3;`.
     let declared_only: Vec<&str> = declarations
         .iter()
-        .flat_map(|(_, d)| d.records.iter().filter(|r| !r.defined).map(|r| r.name.as_str()))
+        .flat_map(|(_, d)| d.records.iter().filter(|r| r.body == Body::Declared).map(|r| r.name.as_str()))
         .filter(|name| !c_names.contains(name))
         .collect();
     let mut pairs = Vec::new();

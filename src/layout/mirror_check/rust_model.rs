@@ -12,7 +12,7 @@ use super::rust_reader::{GenericParam, Length, Repr, RustEnum, RustField, RustFi
 use super::types::{IntegerKind, Known, TypeClass, c_class, known};
 use crate::layout::lab::Target;
 use crate::layout::lab::engine::lay_out;
-use crate::layout::lab::parser::{Declarations, MemberDef, RecordDef, Scalar, ScalarTypedef, TypeRef};
+use crate::layout::lab::parser::{Body, Declarations, MemberDef, RecordDef, Scalar, ScalarTypedef, TypeRef};
 use crate::layout::{Kind, Layout};
 
 /// Aliases followed and array lengths evaluated at most this deep.
@@ -53,7 +53,7 @@ impl<'a> CNames<'a> {
     pub fn of(declarations: &'a Declarations) -> CNames<'a> {
         let scalars = declarations.scalar_typedefs.iter().map(|typedef| (typedef.name.as_str(), typedef)).collect();
         let mut record_ids: FxHashMap<&str, usize> = FxHashMap::default();
-        for (id, record) in declarations.records.iter().enumerate().filter(|(_, r)| r.defined) {
+        for (id, record) in declarations.records.iter().enumerate().filter(|(_, r)| r.defined()) {
             let bare = record.name.strip_prefix("struct ").or_else(|| record.name.strip_prefix("union "));
             record_ids.entry(record.name.as_str()).or_insert(id);
             if let Some(bare) = bare {
@@ -154,7 +154,7 @@ fn empty_record(item: &RustItem) -> RecordDef {
         kind: item.kind,
         name: item.name.clone(),
         members: Vec::new(),
-        defined: true,
+        body: Body::Read,
         packed: false,
         aligned: None,
         pack: None,
@@ -257,7 +257,7 @@ impl Model<'_> {
             kind: if emulated_union { Kind::Union } else { item.kind },
             name: item.name.clone(),
             members,
-            defined: true,
+            body: Body::Read,
             packed: false,
             aligned,
             pack,

@@ -123,6 +123,23 @@ impl Reader<'_> {
         engine::size_and_align(&self.records, ty, self.target)
     }
 
+    /// The alignment `_Alignas(name)` asks for: a typedef's alignment, or
+    /// a constant's value.
+    pub(super) fn alignas_name(&mut self, argument: Option<&Node<Expression>>) -> Read<u64> {
+        let Some(Expression::StringLiteral(literal)) = argument.map(|a| &a.node) else {
+            return Err("`_Alignas` without its argument".to_owned());
+        };
+        let name = literal.node.concat().trim_matches('"').to_owned();
+        if let Some((ty, _)) = self.typedefs.get(&name).cloned() {
+            return Ok(self.size_and_align(&ty)?.1);
+        }
+        let value = *self
+            .constants
+            .get(&name)
+            .ok_or_else(|| format!("`{name}` in `_Alignas` is neither a type nor a constant declared above"))?;
+        u64::try_from(value).map_err(|_| "a negative alignment".to_owned())
+    }
+
     /// `offsetof(type, member.member[index]…)`: where the member lies in
     /// the type, as the target lays the type out.
     fn offset_of(&mut self, offset_of: &OffsetOfExpression) -> Read<i128> {
