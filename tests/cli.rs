@@ -401,11 +401,11 @@ fn layout_types_are_picked_by_their_names_or_typedefs() {
     for member in [
         "make_fn make",
         "handle opaque",
-        "handle * slots",
-        "char * name",
+        "handle *slots",
+        "char *name",
         "int (*compare)(…)",
         "handle pair[2]",
-        "char * names[3]",
+        "char *names[3]",
     ] {
         assert!(members.contains(&member), "`{member}` in {out}");
     }

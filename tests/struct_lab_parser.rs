@@ -194,3 +194,27 @@ fn a_constant_that_c_refuses_is_an_error_at_its_place() {
     let unary = format!("char a[{}1];", "-".repeat(100_000));
     assert_eq!(error(&unary).1, "constant expression nested too deeply");
 }
+
+/// A header's functions, objects and static assertions declare no type:
+/// the lab's own reader passes over them (a function's body too), keeps a
+/// struct their specifiers define, and still says what is wrong with a
+/// declaration it cannot read.
+#[test]
+fn prototypes_bodies_and_assertions_are_passed_over() {
+    let text = "struct s { int a; };\n\
+        int do_thing(struct s *p, int n);\n\
+        struct s *make(void);\n\
+        extern int global_count;\n\
+        static inline int twice(int x) { if (x) { return x * 2; } return 0; }\n\
+        _Static_assert(sizeof(int) == 4, \"int; is 4\");\n\
+        static struct kept { char c; } instance;\n\
+        enum letters { A = 'a', NL = '\\n' };\n\
+        struct after { enum letters l; };\n";
+    let report = analyze("header.h", text, &[Target::X86_64Linux], false);
+    assert_eq!(report.errors, [], "{:?}", report.errors);
+    let names: Vec<&str> = report.results[0].types.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["struct s", "struct kept", "struct after"]);
+    let typo = parse("strcut s { int a; };\nstruct t { int b; };\n");
+    assert_eq!(typo.errors.len(), 1, "{:?}", typo.errors);
+    assert_eq!((typo.errors[0].line, typo.errors[0].message.as_str()), (1, "unknown type `strcut`"));
+}

@@ -56,6 +56,23 @@ fn both_readers_write_each_member_alike() {
     assert_eq!(types, ["int", "XKeyEvent", "XKeyEvent *", "XKeyEvent **"]);
 }
 
+/// A member of a typedef's type is written by the typedef's name, as the
+/// header writes it: an array typedef is not an array of arrays, and a
+/// function pointer's or an integer's typedef keeps its name; the kind of
+/// integer it stands for is still known.
+#[test]
+fn both_readers_write_a_typedef_by_its_name() {
+    let text = "typedef int arr_t[4];\ntypedef void (*handler_t)(int);\ntypedef unsigned int u32;\n\
+                typedef u32 id32;\nstruct k { arr_t a; arr_t pair[2]; handler_t on; u32 n; id32 id; u32 *p; };\n";
+    let (own, preprocessed) = both(text);
+    assert_eq!(own, preprocessed);
+    let k = &own.iter().find(|(name, ..)| name == "struct k").expect("read").2;
+    let types: Vec<&str> = k.iter().map(|(_, ty, _)| ty.as_str()).collect();
+    assert_eq!(types, ["arr_t", "arr_t[2]", "handler_t", "u32", "id32", "u32 *"]);
+    let unsigned: Vec<bool> = parse(text).records[0].members.iter().map(|m| m.unsigned).collect();
+    assert_eq!(unsigned[3..5], [true, true], "u32 and id32 are unsigned through their typedefs");
+}
+
 #[test]
 fn both_readers_read_generated_declarations_alike() {
     for seed in 0..5 {

@@ -17,10 +17,11 @@ pub fn member_declaration(field: &Field) -> String {
         let (parameters, dimensions) = rest.find('[').map_or((rest, ""), |d| rest.split_at(d));
         return format!("{returns}(*{name}{dimensions}){parameters}{bits}");
     }
-    match field.ty.find('[') {
-        Some(at) => format!("{} {name}{}{bits}", field.ty[..at].trim_end(), &field.ty[at..]),
-        None => format!("{} {name}{bits}", field.ty),
-    }
+    // `char *name`, as C is written: a pointer's star goes with the name.
+    let (element, dimensions) = field.ty.split_at(field.ty.find('[').unwrap_or(field.ty.len()));
+    let element = element.trim_end();
+    let space = if element.ends_with('*') { "" } else { " " };
+    format!("{element}{space}{name}{dimensions}{bits}")
 }
 
 pub fn pahole_listing(layout: &Layout) -> String {
@@ -125,6 +126,12 @@ mod tests {
     #[test]
     fn arrays_are_declared_the_c_way() {
         assert_eq!(member_declaration(&field("weights", "float[3]", 4, 12, 4)), "float weights[3]");
+    }
+
+    #[test]
+    fn a_pointers_star_goes_with_its_name() {
+        assert_eq!(member_declaration(&field("names", "char **", 0, 8, 8)), "char **names");
+        assert_eq!(member_declaration(&field("slots", "void *[4]", 0, 32, 8)), "void *slots[4]");
     }
 
     #[test]

@@ -750,18 +750,19 @@ impl Reader<'_> {
         let mut members = Vec::new();
         for declarator in &field.node.declarators {
             let mut own = Attributes { packed: attributes.packed, aligned: attributes.aligned, vector_size: None };
-            let (name, ty, pointing) = match &declarator.node.declarator {
+            let (name, ty, pointing, own_dimensions) = match &declarator.node.declarator {
                 Some(d) => {
                     self.attributes(&d.node.extensions, &mut own)?;
-                    (declarator_name(&d.node), self.derived_type(base.clone(), &d.node)?, pointing(&d.node))
+                    let ty = self.derived_type(base.clone(), &d.node)?;
+                    (declarator_name(&d.node), ty, pointing(&d.node), array_dimensions(&d.node))
                 }
-                None => (None, base.clone(), Pointing::Not),
+                None => (None, base.clone(), Pointing::Not, 0),
             };
             let bit_width = match &declarator.node.bit_width {
                 Some(width) => Some(self.evaluate_count(width, "bit width")?),
                 None => None,
             };
-            let ty_text = written(&text, &ty, pointing);
+            let ty_text = written(&text, &ty, pointing, own_dimensions);
             members.push(MemberDef {
                 name,
                 ty,
@@ -870,15 +871,27 @@ fn pointing(declarator: &Declarator) -> Pointing {
 }
 
 /// A member's type as a listing shows it: `char *`, `int[2]`, `voidpf`,
-/// `int (*)(…)`.
-fn written(base: &str, ty: &TypeRef, pointing: Pointing) -> String {
+/// `int (*)(…)`. Only the declarator's own `dimensions` are written: a
+/// typedef of an array (`arr_t a`) is its name alone.
+fn written(base: &str, ty: &TypeRef, pointing: Pointing, dimensions: usize) -> String {
     match (ty, pointing) {
-        (TypeRef::Array(element, count), _) => {
-            format!("{}[{}]", written(base, element, pointing), count.map(|n| n.to_string()).unwrap_or_default())
+        (TypeRef::Array(element, count), _) if dimensions > 0 => {
+            let element = written(base, element, pointing, dimensions - 1);
+            format!("{element}[{}]", count.map(|n| n.to_string()).unwrap_or_default())
         }
         (TypeRef::Scalar(Scalar::Pointer), Pointing::AtTheType(stars)) => super::parser::pointer_text(base, stars),
         (TypeRef::Scalar(Scalar::Pointer), Pointing::AtAFunction) => super::parser::function_pointer_text(base),
         _ => base.to_owned(),
+    }
+}
+
+/// How many array dimensions the declarator itself writes, nested
+/// declarators' too (bounded by `shaped`, which read it first).
+fn array_dimensions(declarator: &Declarator) -> usize {
+    let own = declarator.derived.iter().filter(|d| matches!(d.node, DerivedDeclarator::Array(_))).count();
+    own + match &declarator.kind.node {
+        DeclaratorKind::Declarator(inner) => array_dimensions(&inner.node),
+        _ => 0,
     }
 }
 

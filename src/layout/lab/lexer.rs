@@ -8,6 +8,8 @@ pub enum TokenKind {
     Punct(char),
     /// A whole `#…` line, without the `#`.
     Directive(String),
+    /// A string literal (`"…"`), whose text no layout needs.
+    Text,
     End,
 }
 
@@ -161,6 +163,16 @@ pub fn tokenize(source: &str) -> (Vec<Token>, Vec<ParseError>) {
             at_line_start = false;
             let word = cursor.take_while(|c| c.is_ascii_alphanumeric() || c == '_');
             tokens.push(Token { kind: TokenKind::Ident(word), line, column });
+        } else if c == '"' || c == '\'' {
+            at_line_start = false;
+            match (c, quoted(&mut cursor).as_deref()) {
+                (_, None) => errors.push(error(format!("`{c}` never closed on its line"))),
+                ('"', Some(_)) => tokens.push(Token { kind: TokenKind::Text, line, column }),
+                (_, Some(&[one])) => {
+                    tokens.push(Token { kind: TokenKind::Number(u64::from(u32::from(one))), line, column });
+                }
+                _ => errors.push(error("a character constant of one character was expected".into())),
+            }
         } else if c.is_ascii_digit() {
             at_line_start = false;
             let digits = cursor.take_while(|c| c.is_ascii_alphanumeric());
@@ -180,6 +192,39 @@ pub fn tokenize(source: &str) -> (Vec<Token>, Vec<ParseError>) {
     }
     tokens.push(Token { kind: TokenKind::End, line: cursor.line, column: cursor.column });
     (tokens, errors)
+}
+
+/// A string or character literal at the cursor, taken to its closing
+/// quote on the same line: its characters (simple escapes read), or
+/// `None` if it has no closing quote.
+fn quoted(cursor: &mut Cursor) -> Option<Vec<char>> {
+    let quote = cursor.bump()?;
+    let mut characters = Vec::new();
+    loop {
+        match cursor.peek() {
+            None | Some('\n') => return None,
+            Some(c) if c == quote => {
+                cursor.bump();
+                break;
+            }
+            Some('\\') => {
+                cursor.bump();
+                let escaped = cursor.bump()?;
+                characters.push(match escaped {
+                    'n' => '\n',
+                    't' => '\t',
+                    'r' => '\r',
+                    '0' => '\0',
+                    other => other,
+                });
+            }
+            Some(c) => {
+                cursor.bump();
+                characters.push(c);
+            }
+        }
+    }
+    Some(characters)
 }
 
 /// Decimal, hex or octal, with any of the suffixes u, l, ll.

@@ -1,8 +1,10 @@
 //! Declarations of C types: `struct`, `union`, `enum`, `typedef`, with
 //! bitfields, arrays, pointers and function pointers, nested and anonymous
 //! members, `__attribute__((packed, aligned(N)))`, `_Alignas`, and
-//! `#pragma pack`. Errors carry line and column; after one, parsing picks up
-//! at the next declaration, so the rest of the file is still laid out.
+//! `#pragma pack`; a header's function declarations and bodies, `extern`
+//! and `static` declarations and static assertions are passed over. Errors
+//! carry line and column; after one, parsing picks up at the next
+//! declaration, so the rest of the file is still laid out.
 
 use rustc_hash::FxHashMap;
 
@@ -11,6 +13,10 @@ use super::lexer::{ParseError, Token, TokenKind, tokenize};
 mod constant_expression;
 use super::standard_names::header_declaring;
 use crate::layout::Kind;
+
+/// Words before a declaration that make it a function's or an object's.
+const STORAGE_AND_FUNCTION_WORDS: [&str; 9] =
+    ["extern", "static", "inline", "__inline", "__inline__", "_Noreturn", "_Thread_local", "__thread", "register"];
 
 /// Deepest nesting of records accepted: deeper input is refused, not recursed into.
 const MAX_DEPTH: usize = 32;
@@ -431,6 +437,41 @@ impl Parser {
         }
     }
 
+    /// Whether a function's declarator comes next: `name(`, `*name(`.
+    fn at_function_declarator(&self) -> bool {
+        let mut ahead = 0;
+        while matches!(&self.peek_at(ahead).kind, TokenKind::Punct('*'))
+            || matches!(&self.peek_at(ahead).kind, TokenKind::Ident(word) if ["const", "volatile", "restrict"].contains(&word.as_str()))
+        {
+            ahead += 1;
+        }
+        matches!(self.peek_at(ahead).kind, TokenKind::Ident(_)) && self.peek_at(ahead + 1).kind == TokenKind::Punct('(')
+    }
+
+    /// Passes over the rest of a declaration: to its `;`, or past a
+    /// function's body (or an initializer's braces and the `;` after them).
+    fn skip_declaration(&mut self) {
+        let mut depth = 0_usize;
+        loop {
+            match self.bump().kind {
+                TokenKind::End => return,
+                TokenKind::Punct('(' | '[' | '{') => depth += 1,
+                TokenKind::Punct(')' | ']') => depth = depth.saturating_sub(1),
+                TokenKind::Punct('}') => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        if self.is_punct(';') {
+                            self.bump();
+                        }
+                        return;
+                    }
+                }
+                TokenKind::Punct(';') if depth == 0 => return,
+                _ => {}
+            }
+        }
+    }
+
     /// Skips out of any record body the error happened in, to just after
     /// the next `;` outside braces (or past a stray `}`).
     fn recover(&mut self) {
@@ -463,14 +504,34 @@ impl Parser {
             self.bump();
             return Ok(());
         }
+        if self.is_ident("_Static_assert") || self.is_ident("static_assert") {
+            self.skip_declaration();
+            return Ok(());
+        }
         let is_typedef = self.is_ident("typedef");
         if is_typedef {
             self.bump();
+        }
+        // A function's or an object's declaration declares no type but what
+        // its specifiers define (`static struct s { … } one;`), and changes
+        // no layout: a header's prototypes are passed over.
+        let mut declares_no_type = false;
+        while STORAGE_AND_FUNCTION_WORDS.iter().any(|word| self.is_ident(word)) {
+            self.bump();
+            declares_no_type = true;
+        }
+        if declares_no_type && !["struct", "union", "enum"].iter().any(|keyword| self.is_ident(keyword)) {
+            self.skip_declaration();
+            return Ok(());
         }
         let start = self.peek().clone();
         let (base, text, _) = self.specifiers()?;
         if self.is_punct(';') {
             self.bump();
+            return Ok(());
+        }
+        if !is_typedef && (declares_no_type || self.at_function_declarator()) {
+            self.skip_declaration();
             return Ok(());
         }
         loop {
@@ -504,8 +565,8 @@ impl Parser {
                     self.scalar_typedefs.push(ScalarTypedef {
                         name: name.clone(),
                         ty: ty.clone(),
-                        unsigned: is_unsigned_spelling(&ty_text),
-                        enumeration: names_an_enum(&ty_text),
+                        unsigned: self.spelled_unsigned(&ty_text),
+                        enumeration: self.spelled_enum(&ty_text),
                     });
                 }
                 self.typedefs.insert(name, (ty, ty_text));
@@ -520,11 +581,34 @@ impl Parser {
         }
     }
 
+    /// The type written `text`, typedef names followed to what they name.
+    fn spelled_through_typedefs<'t>(&'t self, mut text: &'t str) -> &'t str {
+        // A chain of typedefs is as long as the text; `typedef a a;` names itself.
+        for _ in 0..self.typedefs.len() {
+            let name = text.split(['[', '*']).next().unwrap_or(text).trim();
+            match self.typedefs.get(name) {
+                Some((_, named)) if named != name => text = named,
+                _ => break,
+            }
+        }
+        text
+    }
+
+    /// Whether a type written `text` is an unsigned integer, through typedefs.
+    fn spelled_unsigned(&self, text: &str) -> bool {
+        is_unsigned_spelling(text) || is_unsigned_spelling(self.spelled_through_typedefs(text))
+    }
+
+    /// Whether a type written `text` is an enum, through typedefs.
+    fn spelled_enum(&self, text: &str) -> bool {
+        names_an_enum(text) || names_an_enum(self.spelled_through_typedefs(text))
+    }
+
     /// `typedef int name __attribute__((aligned(N)))`: a record of one
     /// member, `ty`, whose alignment the typedef sets, as the real-header
     /// reader makes one.
     fn aligned_alias(&mut self, name: &str, ty: TypeRef, text: &str, aligned: u64, token: &Token) -> TypeRef {
-        let kind = (is_unsigned_spelling(text), names_an_enum(text));
+        let kind = (self.spelled_unsigned(text), self.spelled_enum(text));
         self.records.push(RecordDef::aligned_alias(name, ty, text, kind, (token.line, token.column), aligned));
         TypeRef::Record(self.records.len() - 1)
     }
@@ -686,8 +770,9 @@ impl Parser {
                     attributes.aligned = attributes.aligned.max(more.aligned);
                 }
                 _ if base.is_none() && !unsigned && !signed && !short && longs == 0 => {
-                    if let Some((ty, text)) = self.typedefs.get(&word) {
-                        base = Some((ty.clone(), text.clone()));
+                    if let Some((ty, _)) = self.typedefs.get(&word) {
+                        // Written by its name, as the header writes it (`arr_t a`).
+                        base = Some((ty.clone(), word.clone()));
                     } else if let Some(scalar) = scalar_named(&word) {
                         base = Some((TypeRef::Scalar(scalar), word.clone()));
                     } else if self.starts_declarator_after_name() {
@@ -827,8 +912,8 @@ impl Parser {
                     members.push(MemberDef {
                         name: None,
                         ty: base,
-                        unsigned: is_unsigned_spelling(&text),
-                        enumeration: names_an_enum(&text),
+                        unsigned: self.spelled_unsigned(&text),
+                        enumeration: self.spelled_enum(&text),
                         ty_text: text,
                         bit_width: None,
                         aligned: attributes.aligned,
@@ -858,8 +943,8 @@ impl Parser {
                 members.push(MemberDef {
                     name,
                     ty,
-                    unsigned: is_unsigned_spelling(&ty_text),
-                    enumeration: names_an_enum(&ty_text),
+                    unsigned: self.spelled_unsigned(&ty_text),
+                    enumeration: self.spelled_enum(&ty_text),
                     ty_text,
                     bit_width,
                     aligned: attributes.aligned.max(after.aligned),
