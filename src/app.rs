@@ -12,6 +12,7 @@ use crate::export::{FolderDialog, Picked};
 use crate::layout::Layout;
 use crate::layout::exhibits::{Exhibit, load_exhibits};
 use crate::layout::lab::session::{LabCommand, LabSession};
+use crate::layout::listing::pahole_listing;
 use crate::record::session::RecordSession;
 use crate::report::Table;
 use crate::scenarios::session::{ScenarioCommand, ScenarioSession};
@@ -398,29 +399,34 @@ impl FfiscopeApp {
         };
         let Some(exhibit) = self.exhibits.get(index) else { return String::new() };
         let columns: Vec<(&str, &Layout)> = exhibit.columns.iter().map(|c| (c.spec.title, &c.layout)).collect();
-        self.export_grids(&exhibit.spec.name.replace(' ', "_"), &columns, self.layouts.bytes_per_row)
+        let listings: Vec<String> = columns.iter().map(|(_, layout)| pahole_listing(layout)).collect();
+        self.export_grids(&exhibit.spec.name.replace(' ', "_"), &columns, &listings, self.layouts.bytes_per_row)
     }
 
     /// Struct Lab's selected type, one column per chosen target.
     fn export_lab(&self) -> String {
         let Some(name) = self.lab.selected() else { return "Declare a struct or union to export.".to_owned() };
         let report = self.lab.report();
-        let layouts: Vec<(&str, Layout)> = report
+        // Each target's report of the type: its layout, and its listing with
+        // anonymous members nested.
+        let reported: Vec<(&str, Layout, String)> = report
             .results
             .iter()
             .filter_map(|r| {
-                let layout = report.layouts(r.target).into_iter().find(|l| l.name == name)?;
-                Some((r.target.triple(), layout))
+                let ty = r.types.iter().find(|t| t.name == name)?;
+                Some((r.target.triple(), ty.layout(), ty.listing()))
             })
             .collect();
-        let columns: Vec<(&str, &Layout)> = layouts.iter().map(|(title, layout)| (*title, layout)).collect();
-        self.export_grids(&name.replace(' ', "_"), &columns, 8)
+        let columns: Vec<(&str, &Layout)> = reported.iter().map(|(title, layout, _)| (*title, layout)).collect();
+        let listings: Vec<String> = reported.iter().map(|(_, _, listing)| listing.clone()).collect();
+        self.export_grids(&name.replace(' ', "_"), &columns, &listings, 8)
     }
 
-    /// Writes `columns` side by side as SVG and PNG, and their listings as text.
-    fn export_grids(&self, stem: &str, columns: &[(&str, &Layout)], per_row: usize) -> String {
-        let listings = columns.iter().fold(String::new(), |mut text, (title, layout)| {
-            let _ = writeln!(text, "/* {title} */\n{}", crate::layout::listing::pahole_listing(layout));
+    /// Writes `columns` side by side as SVG and PNG, and their `listings`
+    /// (one each) as text.
+    fn export_grids(&self, stem: &str, columns: &[(&str, &Layout)], listings: &[String], per_row: usize) -> String {
+        let listings = columns.iter().zip(listings).fold(String::new(), |mut text, ((title, _), listing)| {
+            let _ = writeln!(text, "/* {title} */\n{listing}");
             text
         });
         let svg = crate::export::layouts_svg(columns, per_row);

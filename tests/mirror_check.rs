@@ -848,7 +848,7 @@ fn a_mistake_inside_an_anonymous_member_is_said_where_it_is() {
         // The packed union is aligned to 1 in C; the mirror's, to 2.
         assert!(
             on.differences.iter().any(|d| d.kind == DifferenceKind::FieldAlign
-                && d.message == format!("`__bindgen_anon_2`: aligned to 1 in C on {triple} (`<anonymous union>`), to 2 in Rust (`sqe__bindgen_ty_2`)")),
+                && d.message == format!("`__bindgen_anon_2`: aligned to 1 in C on {triple} (`union {{…}}`), to 2 in Rust (`sqe__bindgen_ty_2`)")),
             "{:#?}",
             on.differences
         );
@@ -1036,7 +1036,7 @@ fn a_field_holding_one_member_of_a_union_is_compared_as_that_member() {
     assert_eq!(wrong_on(&message), [], "{:#?}", message.targets);
     for on in &message.targets {
         let note = format!(
-            "`data` (`<anonymous union>`, a union) is held as its member `whatever` (`void *`) by `data` on {}; `result` shares its bytes",
+            "`data` (`union {{…}}`) is held as its member `whatever` (`void *`) by `data` on {}; `result` shares its bytes",
             on.target.triple()
         );
         assert_eq!(on.notes, [note]);

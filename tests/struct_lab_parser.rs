@@ -218,3 +218,48 @@ fn prototypes_bodies_and_assertions_are_passed_over() {
     assert_eq!(typo.errors.len(), 1, "{:?}", typo.errors);
     assert_eq!((typo.errors[0].line, typo.errors[0].message.as_str()), (1, "unknown type `strcut`"));
 }
+
+/// Anonymous members are listed as the blocks they are, nested, each with
+/// its offset and size, as pahole lists them, and a member of an unnamed
+/// record type is written `struct {…}`.
+#[test]
+fn anonymous_members_are_listed_nested() {
+    let text = "struct sqe { char op; union { long off; struct { int cmd; int pad; }; }; \
+                struct { char x; } named; union { char b[3]; short s; }; };\n";
+    let report = analyze("sqe.h", text, &[Target::X86_64Linux], false);
+    assert_eq!(report.errors, [], "{:?}", report.errors);
+    let sqe = &report.results[0].types[0];
+    let blocks: Vec<(u64, u64, usize, usize, usize)> =
+        sqe.anonymous.iter().map(|a| (a.offset, a.size, a.first_field, a.fields, a.depth)).collect();
+    assert_eq!(blocks, [(8, 8, 1, 3, 0), (8, 8, 2, 2, 1), (18, 4, 5, 2, 0)]);
+    let listing = sqe.listing();
+    let lines: Vec<&str> = listing.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let shape: Vec<&str> = lines.iter().map(|l| l.split("/*").next().unwrap_or("").trim()).collect();
+    assert_eq!(
+        shape,
+        [
+            "struct sqe {",
+            "char op;",
+            "",
+            "union {",
+            "long off;",
+            "struct {",
+            "int cmd;",
+            "int pad;",
+            "};",
+            "};",
+            "struct {…} named;",
+            "",
+            "union {",
+            "char b[3];",
+            "short s;",
+            "};",
+            "",
+            "",
+            "",
+            "",
+            "};"
+        ],
+        "{listing}"
+    );
+}

@@ -15,7 +15,6 @@ use crate::export::{handout, save_whole};
 use crate::layout::lab::Target;
 use crate::layout::lab::header::{HeaderOptions, analyze_header, uses_the_preprocessor};
 use crate::layout::lab::report::{LabReport, analyze_only};
-use crate::layout::listing::pahole_listing;
 use crate::report::{Outcome, Report};
 use crate::scenarios::batch::report_for;
 use crate::scenarios::isolated::serve_child;
@@ -504,13 +503,12 @@ fn layout_text(report: &LabReport, out: &mut dyn Write) -> std::io::Result<()> {
         };
         let caveat = result.caveat.as_ref().map(|c| format!("; {c}")).unwrap_or_default();
         writeln!(out, "== {} ({checked}{caveat})", result.target.triple())?;
-        for layout in report.layouts(result.target) {
-            write!(out, "{}", pahole_listing(&layout))?;
-            let reported = result.types.iter().find(|t| t.name == layout.name);
-            if let Some(why) = reported.and_then(|t| t.unverified.as_ref()) {
+        for ty in &result.types {
+            write!(out, "{}", ty.listing())?;
+            if let Some(why) = &ty.unverified {
                 writeln!(out, "\t/* NOT VERIFIED: {why} */")?;
             }
-            if let Some(v) = reported.and_then(|t| t.verified.as_ref()) {
+            if let Some(v) = &ty.verified {
                 for m in &v.mismatches {
                     writeln!(out, "\t/* MISMATCH: {}: model {}, {} says {} */", m.what, m.model, v.by, m.compiler)?;
                 }

@@ -3,9 +3,27 @@
 
 use std::fmt::Write as _;
 
-use super::{Field, Layout, PaddingKind};
+use serde::{Deserialize, Serialize};
+
+use super::{Field, Kind, Layout, PaddingKind};
 
 const CACHE_LINE: u64 = 64;
+
+/// Width of the declaration column at the outermost level.
+const DECLARATION_WIDTH: usize = 42;
+
+/// An anonymous struct or union member, whose members a layout lists
+/// flattened: fields `first_field..first_field + fields`, nested `depth`
+/// levels in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnonymousMember {
+    pub kind: Kind,
+    pub offset: u64,
+    pub size: u64,
+    pub first_field: usize,
+    pub fields: usize,
+    pub depth: usize,
+}
 
 /// `float[3]` + `weights` → `float weights[3]`; `int (*)(…)` + `compare`
 /// → `int (*compare)(…)`, and an array of such pointers `int (*compare[2])(…)`.
@@ -25,6 +43,13 @@ pub fn member_declaration(field: &Field) -> String {
 }
 
 pub fn pahole_listing(layout: &Layout) -> String {
+    pahole_listing_nested(layout, &[])
+}
+
+/// A pahole-style listing with `anonymous` members shown as the blocks
+/// they are (`union { … };`), their members indented inside, and each
+/// cache line's start marked.
+pub fn pahole_listing_nested(layout: &Layout, anonymous: &[AnonymousMember]) -> String {
     let mut out = String::new();
     // Names from C text already say `struct x`; exhibit names do not.
     let keyword = layout.kind.keyword();
@@ -35,11 +60,15 @@ pub fn pahole_listing(layout: &Layout) -> String {
     };
     let _ = writeln!(out, "{title} {{");
     let padding = layout.padding();
+    let mut next_line = CACHE_LINE;
+    let mut top_level_members = 0;
     for (index, field) in layout.fields.iter().enumerate() {
+        let opening: Vec<&AnonymousMember> = anonymous.iter().filter(|a| a.first_field == index).collect();
+        let starts_at = opening.first().map_or(field.offset, |a| a.offset);
         // Before the first member after the hole: an anonymous union's
-        // members (flattened here) all start where it does.
+        // members all start where it does.
         let first_there = index == 0 || layout.fields[index - 1].offset != field.offset;
-        let hole = padding.iter().find(|p| p.kind == PaddingKind::Hole && p.offset + p.size == field.offset);
+        let hole = padding.iter().find(|p| p.kind == PaddingKind::Hole && p.offset + p.size == starts_at);
         if let Some(hole) = hole.filter(|_| first_there) {
             let _ = writeln!(
                 out,
@@ -48,11 +77,44 @@ pub fn pahole_listing(layout: &Layout) -> String {
                 if hole.size == 1 { "" } else { "s" }
             );
         }
+        if starts_at >= next_line && (first_there || !opening.is_empty()) {
+            // The last boundary passed, and how far back when a member before spans it.
+            let line = starts_at / CACHE_LINE;
+            let boundary = line * CACHE_LINE;
+            let ago = match starts_at - boundary {
+                0 => String::new(),
+                1 => " was 1 byte ago".to_owned(),
+                bytes => format!(" was {bytes} bytes ago"),
+            };
+            let _ = writeln!(out, "\t/* --- cacheline {line} boundary ({boundary} bytes){ago} --- */");
+            next_line = boundary + CACHE_LINE;
+        }
+        let depth = anonymous.iter().filter(|a| a.first_field <= index && index < a.first_field + a.fields).count();
+        top_level_members += usize::from(depth == 0) + usize::from(opening.iter().any(|a| a.depth == 0));
+        for block in &opening {
+            let _ = writeln!(out, "{}{} {{", "\t".repeat(block.depth + 1), block.kind.keyword());
+        }
         let position = match field.bit_offset {
             Some(bit) => format!("{:>5}:{:<2}{:>4}", bit / 8, bit % 8, field.size),
             None => format!("{:>5} {:>5}", field.offset, field.size),
         };
-        let _ = writeln!(out, "\t{:<42} /* {position} */", format!("{};", member_declaration(field)));
+        let width = DECLARATION_WIDTH.saturating_sub(8 * depth).max(16);
+        let declaration = format!("{};", member_declaration(field));
+        let _ = writeln!(out, "{}{declaration:<width$} /* {position} */", "\t".repeat(depth + 1));
+        let mut closing: Vec<&AnonymousMember> =
+            anonymous.iter().filter(|a| a.fields > 0 && a.first_field + a.fields == index + 1).collect();
+        closing.sort_by_key(|a| std::cmp::Reverse(a.depth));
+        for block in closing {
+            let width = DECLARATION_WIDTH.saturating_sub(8 * block.depth).max(16);
+            let _ = writeln!(
+                out,
+                "{}{:<width$} /* {:>5} {:>5} */",
+                "\t".repeat(block.depth + 1),
+                "};",
+                block.offset,
+                block.size
+            );
+        }
     }
     let holes: Vec<_> = padding.iter().filter(|p| p.kind == PaddingKind::Hole).collect();
     if let Some(tail) = padding.iter().find(|p| p.kind == PaddingKind::Tail) {
@@ -60,8 +122,7 @@ pub fn pahole_listing(layout: &Layout) -> String {
     }
     let members: u64 = layout.size - layout.padding_bytes();
     let cachelines = layout.size.div_ceil(CACHE_LINE);
-    let _ =
-        writeln!(out, "\n\t/* size: {}, cachelines: {cachelines}, members: {} */", layout.size, layout.fields.len());
+    let _ = writeln!(out, "\n\t/* size: {}, cachelines: {cachelines}, members: {top_level_members} */", layout.size);
     let hole_bytes: u64 = holes.iter().map(|h| h.size).sum();
     if holes.is_empty() {
         let _ = writeln!(out, "\t/* sum members: {members} */");
@@ -121,6 +182,36 @@ mod tests {
         let listing = pahole_listing(&layout);
         assert_eq!(listing.matches("XXX").count(), 1, "{listing}");
         assert!(listing.contains("/* sum members: 12, holes: 1, sum holes: 4 */"), "{listing}");
+    }
+
+    #[test]
+    fn anonymous_members_are_nested_and_cache_lines_marked_as_pahole_does() {
+        // struct { char a; union { int i; float f; }; char pad[70]; long tail; }
+        let layout = Layout {
+            name: "nested".into(),
+            kind: Kind::Struct,
+            size: 88,
+            align: 8,
+            fields: vec![
+                field("a", "char", 0, 1, 1),
+                field("i", "int", 4, 4, 4),
+                field("f", "float", 4, 4, 4),
+                field("pad", "char[70]", 8, 70, 1),
+                field("tail", "long", 80, 8, 8),
+            ],
+        };
+        let union = AnonymousMember { kind: Kind::Union, offset: 4, size: 4, first_field: 1, fields: 2, depth: 0 };
+        let listing = pahole_listing_nested(&layout, &[union]);
+        let expected = "\tunion {\n\t\tint i;                             /*     4     4 */\n\
+                        \t\tfloat f;                           /*     4     4 */\n\
+                        \t};                                         /*     4     4 */\n";
+        assert!(listing.contains(expected), "{listing}");
+        assert!(
+            listing.contains("/* --- cacheline 1 boundary (64 bytes) was 16 bytes ago --- */\n\tlong tail;"),
+            "{listing}"
+        );
+        assert!(listing.contains("members: 4 */"), "a, the union, pad and tail: {listing}");
+        assert_eq!(listing.matches("XXX").count(), 2, "before the union and before tail: {listing}");
     }
 
     #[test]

@@ -8,7 +8,6 @@ use crate::command::{Command, Export};
 use crate::layout::lab::Target;
 use crate::layout::lab::report::{LabReport, TargetReport, TypeReport};
 use crate::layout::lab::session::{LabCommand, LabSession};
-use crate::layout::listing::pahole_listing;
 use crate::layout::{Field, Layout};
 
 use super::layout_grid::{field_details, layout_grid_ui};
@@ -419,7 +418,7 @@ fn target_column_ui(
         }
     }
     if ui.button("Copy as text").clicked() {
-        ui.ctx().copy_text(pahole_listing(layout));
+        ui.ctx().copy_text(ty.listing());
     }
     hovered
 }

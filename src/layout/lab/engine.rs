@@ -3,6 +3,7 @@
 
 use super::abi::{BitfieldRule, Target};
 use super::parser::{Body, Declarations, MemberDef, RecordDef, Scalar, TypeRef};
+use crate::layout::listing::AnonymousMember;
 use crate::layout::{Field, Kind, Layout};
 
 /// A record's layout, or why it has none.
@@ -114,6 +115,20 @@ pub fn record_layout(records: &[RecordDef], id: usize, target: Target) -> Laid {
     Engine::new(target, records).record(id)
 }
 
+/// The anonymous struct and union members of the record named `name`, as
+/// a listing nests them: each over the run of its flattened fields, at its
+/// offset on `target`, outermost first.
+pub fn anonymous_members(declarations: &Declarations, name: &str, target: Target) -> Vec<AnonymousMember> {
+    let Some(id) = declarations.records.iter().position(|r| r.name == name && r.defined()) else {
+        return Vec::new();
+    };
+    let mut engine = Engine::new(target, &declarations.records);
+    let Ok(outer) = engine.record(id) else { return Vec::new() };
+    let mut found = Vec::new();
+    engine.nest(id, &outer, 0, 0, &mut found);
+    found
+}
+
 /// `sizeof` and `_Alignof` of `ty` on `target`, records laid out as needed.
 pub fn size_and_align(records: &[RecordDef], ty: &TypeRef, target: Target) -> Result<(u64, u64), String> {
     Engine::new(target, records).type_of(ty)
@@ -132,6 +147,44 @@ pub fn lay_out(declarations: &Declarations, target: Target) -> Vec<(String, Laid
 }
 
 impl<'a> Engine<'a> {
+    /// The anonymous members of record `id`, whose first flattened field
+    /// is `outer`'s field `first` (`outer` the listed type's layout), at
+    /// nesting `depth`; returns how many flattened fields `id` has.
+    fn nest(
+        &mut self,
+        id: usize,
+        outer: &Layout,
+        first: usize,
+        depth: usize,
+        found: &mut Vec<AnonymousMember>,
+    ) -> usize {
+        let records = self.records;
+        let mut at = first;
+        for member in &records[id].members {
+            match (&member.name, &member.ty) {
+                (Some(_), _) => at += 1,
+                (None, TypeRef::Record(inner)) => {
+                    let Ok(own) = self.record(*inner) else { return at - first };
+                    let (Some(placed), Some(own_first)) = (outer.fields.get(at), own.fields.first()) else { continue };
+                    let slot = found.len();
+                    found.push(AnonymousMember {
+                        kind: own.kind,
+                        offset: placed.offset.saturating_sub(own_first.offset),
+                        size: own.size,
+                        first_field: at,
+                        fields: 0,
+                        depth,
+                    });
+                    let fields = self.nest(*inner, outer, at, depth + 1, found);
+                    found[slot].fields = fields;
+                    at += fields;
+                }
+                (None, _) => {} // an unnamed bitfield: no field
+            }
+        }
+        at - first
+    }
+
     fn new(target: Target, records: &'a [RecordDef]) -> Engine<'a> {
         Engine {
             target,

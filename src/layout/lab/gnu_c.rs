@@ -21,7 +21,7 @@ use super::abi::Target;
 use super::lexer::{ParseError, excerpt};
 use super::parser::{
     Body, Declarations, MemberDef, RecordDef, Scalar, ScalarTypedef, TypeRef, enum_scalar, holds_no_record,
-    is_unsigned_spelling, names_an_enum, scalar_named,
+    is_unsigned_spelling, names_an_enum, scalar_named, written_record,
 };
 use super::readable::{ALIGNAS_NAME_ATTRIBUTE, line_end, readable, skip_literal, starts_a_directive};
 use super::report::DeclaredAt;
@@ -672,7 +672,7 @@ impl Reader<'_> {
             definition.line = line;
             self.declared_in[id] = self.declared_at(record.span.start);
         }
-        let text = self.records[id].name.clone();
+        let text = written_record(kind, &self.records[id].name);
         Ok((TypeRef::Record(id), text))
     }
 

@@ -215,6 +215,13 @@ fn unknown_type(name: &str) -> String {
     }
 }
 
+/// A record's type as a member's listing writes it: its tag, or for an
+/// anonymous one (named for where it stands) its kind and braces, as C
+/// writes it in place (`union {…} u`).
+pub(crate) fn written_record(kind: Kind, name: &str) -> String {
+    if name.starts_with(['(', '<']) { format!("{} {{…}}", kind.keyword()) } else { name.to_owned() }
+}
+
 /// Whether a type written `text` (after any typedef is followed) is an enum.
 pub(crate) fn names_an_enum(text: &str) -> bool {
     text.starts_with("enum ")
@@ -756,8 +763,8 @@ impl Parser {
                 "struct" | "union" if base.is_none() => {
                     self.bump();
                     let kind = if word == "struct" { Kind::Struct } else { Kind::Union };
-                    let (id, text) = self.record(kind)?;
-                    base = Some((TypeRef::Record(id), text));
+                    let (id, name) = self.record(kind)?;
+                    base = Some((TypeRef::Record(id), written_record(kind, &name)));
                 }
                 "enum" if base.is_none() => {
                     self.bump();

@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use super::ParseError;
 use super::abi::Target;
-use super::engine::{lay_out, rules_cited};
+use super::engine::{anonymous_members, lay_out, rules_cited};
 use super::parser::{Declarations, parse};
 use super::verify::{Mismatch, Verification, find_compiler, verify};
+use crate::layout::listing::{AnonymousMember, pahole_listing_nested};
 use crate::layout::{Field, Kind, Layout, Padding};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +70,10 @@ pub struct TypeReport {
     /// The file and line that declared it, for a type read from a real header.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub declared_in: Option<DeclaredAt>,
+    /// Its anonymous struct and union members, over the runs of `fields`
+    /// they hold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub anonymous: Vec<AnonymousMember>,
 }
 
 /// Where a type was declared.
@@ -90,6 +95,11 @@ impl TypeReport {
         }
     }
 
+    /// A pahole-style listing of it, anonymous members nested.
+    pub fn listing(&self) -> String {
+        pahole_listing_nested(&self.layout(), &self.anonymous)
+    }
+
     /// `layout` as reported on `target`, with what `verification` found of it.
     pub fn of(
         layout: &Layout,
@@ -106,6 +116,7 @@ impl TypeReport {
             fields: layout.fields.iter().map(FieldReport::from).collect(),
             padding: layout.padding(),
             rules: rules_cited(declarations, target, &layout.name),
+            anonymous: anonymous_members(declarations, &layout.name, target),
             declared_in,
             unverified: verification
                 .and_then(|v| v.unanswered.iter().find(|u| u.type_name == layout.name))

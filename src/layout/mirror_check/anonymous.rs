@@ -15,6 +15,7 @@ use super::rust_model::RustLayout;
 use super::types::TypeClass;
 use crate::layout::lab::Target;
 use crate::layout::lab::engine::{anonymous_member_in, lay_out_record};
+use crate::layout::lab::parser::written_record;
 use crate::layout::lab::parser::{Declarations, RecordDef, TypeRef};
 use crate::layout::{Field, Layout};
 
@@ -34,7 +35,7 @@ pub struct Folded<'a> {
     pub member_named: bool,
     /// Where the member starts in the outer type.
     pub offset: u64,
-    /// The member's own C type (`(anonymous union at 12:5)`) and its layout.
+    /// The member's own C record (`(anonymous union at 12:5)`) and its layout.
     pub c_record: &'a RecordDef,
     pub c_layout: Layout,
     /// The Rust type of the field, laid out.
@@ -131,7 +132,7 @@ fn anonymous_member<'a>(
     folded_layout.fields.retain(|f| !inside.contains(&f.name.as_str()));
     let whole = Field {
         name: rust_field.name.clone(),
-        ty: unnamed.c_record.name.clone(),
+        ty: written_record(unnamed.c_record.kind, &unnamed.c_record.name),
         offset,
         size: unnamed.inner.size,
         align: unnamed.inner.align,

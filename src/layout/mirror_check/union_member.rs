@@ -75,8 +75,10 @@ pub fn read_as_members(
                 1 => format!("; {} shares its bytes", others[0]),
                 _ => format!("; {} share its bytes", others.join(", ")),
             };
+            // `union {…}` says it is one; a name (`data_t`) does not.
+            let union = if field.ty.starts_with("union") { "" } else { ", a union" };
             let note = format!(
-                "`{}` (`{}`, a union) is held as its member `{held_name}` (`{}`) by `{}` on {}{shared}",
+                "`{}` (`{}`{union}) is held as its member `{held_name}` (`{}`) by `{}` on {}{shared}",
                 field.name,
                 field.ty,
                 held.ty_text,
