@@ -73,6 +73,21 @@ fn both_readers_write_a_typedef_by_its_name() {
     assert_eq!(unsigned[3..5], [true, true], "u32 and id32 are unsigned through their typedefs");
 }
 
+/// GCC's 128-bit integers and C's complex types are written as C writes
+/// them by both readers (never by the names the preprocessed reader gives
+/// them inside), and a static assertion among the members is passed over.
+#[test]
+fn both_readers_write_gccs_wide_and_complex_types_alike() {
+    let text = "struct wide { __int128 big; unsigned __int128 ubig; double _Complex c; float _Complex f;\n\
+                _Static_assert(sizeof(int) == 4, \"int; is 4\"); long double _Complex l; };\n";
+    let (own, preprocessed) = both(text);
+    assert_eq!(own, preprocessed);
+    let types: Vec<&str> = own[0].2.iter().map(|(_, ty, _)| ty.as_str()).collect();
+    assert_eq!(types, ["__int128", "unsigned __int128", "_Complex double", "_Complex float", "_Complex long double"]);
+    let unsigned: Vec<bool> = parse(text).records[0].members.iter().map(|m| m.unsigned).collect();
+    assert_eq!(unsigned[..2], [false, true]);
+}
+
 #[test]
 fn both_readers_read_generated_declarations_alike() {
     for seed in 0..5 {

@@ -76,3 +76,31 @@ fn a_type_the_model_cannot_lay_out_does_not_stop_the_others_being_verified() {
     let good = result.types.iter().find(|t| t.name == "struct good").expect("laid out");
     assert!(good.verified.as_ref().is_some_and(|v| v.ok), "{result:?}");
 }
+
+/// A declaration the target's compiler refuses (`__int128` on a 32-bit
+/// target) is not checked by what the compiler put in its place: the type
+/// is unverified, with the compiler's error, and a type beside it is still
+/// verified.
+#[test]
+fn a_type_the_compiler_refuses_is_unverified_not_a_mismatch() {
+    if find_compiler(Target::I686Linux).is_none() {
+        assert!(std::env::var_os("FFISCOPE_REQUIRE_COMPILERS").is_none(), "i686's compiler is required");
+        return;
+    }
+    let text = "struct wide { __int128 big; char c; };\nstruct plain { char c; double d; };\n";
+    let report = analyze("wide.h", text, &[Target::I686Linux, Target::X86_64Linux], true);
+    assert_eq!(report.errors, [], "{:?}", report.errors);
+    for result in &report.results {
+        let ty = |name: &str| result.types.iter().find(|t| t.name == name).expect("laid out");
+        assert!(ty("struct plain").verified.as_ref().is_some_and(|v| v.ok), "{result:?}");
+        let wide = ty("struct wide");
+        if result.target == Target::I686Linux {
+            assert!(wide.verified.is_none(), "{wide:?}");
+            let why = wide.unverified.as_deref().unwrap_or_default();
+            assert!(why.contains("refused the declarations") && why.contains("not supported on this target"), "{why}");
+            assert!(why.contains("<stdin>:1:"), "the line of the text itself: {why}");
+        } else {
+            assert!(wide.verified.as_ref().is_some_and(|v| v.ok), "{wide:?}");
+        }
+    }
+}

@@ -33,12 +33,13 @@ mod constants;
 /// Deepest nesting of records, declarators and expressions followed.
 const MAX_DEPTH: usize = 64;
 
-/// GCC's builtin types, as the reader knows them.
-const BUILTIN_TYPES: [(&str, Scalar); 4] = [
-    ("__ffiscope_int128", Scalar::Int128),
-    ("__ffiscope_uint128", Scalar::Int128),
-    ("__builtin_va_list", Scalar::VaList),
-    ("__float128", Scalar::Float128),
+/// GCC's builtin types, as the reader knows them, and as a listing writes
+/// them (the 128-bit integers under the names `readable` gives them).
+const BUILTIN_TYPES: [(&str, Scalar, &str); 4] = [
+    ("__ffiscope_int128", Scalar::Int128, "__int128"),
+    ("__ffiscope_uint128", Scalar::Int128, "unsigned __int128"),
+    ("__builtin_va_list", Scalar::VaList, "__builtin_va_list"),
+    ("__float128", Scalar::Float128, "__float128"),
 ];
 const PRELUDE: &str = "typedef int __ffiscope_int128; typedef int __ffiscope_uint128; typedef double __float128;\n";
 
@@ -127,8 +128,8 @@ pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderD
         depth: 0,
         failed_at: None,
     };
-    for (name, scalar) in BUILTIN_TYPES {
-        reader.typedefs.insert(name.to_owned(), (TypeRef::Scalar(scalar), name.to_owned()));
+    for (name, scalar, written) in BUILTIN_TYPES {
+        reader.typedefs.insert(name.to_owned(), (TypeRef::Scalar(scalar), written.to_owned()));
     }
     if let Some((offset, message)) = too_deep_to_read(&prepared) {
         reader.error(offset, &message);
@@ -476,7 +477,7 @@ impl Reader<'_> {
                 }
             };
             // The prelude's stand-ins for GCC's builtin types keep their real meaning.
-            if !BUILTIN_TYPES.iter().any(|(builtin, _)| *builtin == name) {
+            if !BUILTIN_TYPES.iter().any(|(builtin, ..)| *builtin == name) {
                 if self.is_unsigned(&text) {
                     self.unsigned_typedefs.insert(name.clone());
                 }
@@ -595,12 +596,15 @@ impl Reader<'_> {
                     if let Some(scalar) = scalar_named(&name.node.name) {
                         return Ok((TypeRef::Scalar(scalar), name.node.name.clone()));
                     }
+                    let name = &name.node.name;
+                    let builtin = BUILTIN_TYPES.iter().find(|(builtin, ..)| builtin == name);
+                    let written = builtin.map_or(name.as_str(), |(_, _, written)| written);
                     return self
                         .typedefs
-                        .get(&name.node.name)
+                        .get(name)
                         .cloned()
-                        .map(|(ty, _)| (ty, name.node.name.clone()))
-                        .ok_or_else(|| format!("`{}` is not a type this header declares", name.node.name));
+                        .map(|(ty, _)| (ty, written.to_owned()))
+                        .ok_or_else(|| format!("`{name}` is not a type this header declares"));
                 }
                 TypeSpecifier::Atomic(inner) => return self.type_name(&inner.node),
                 TypeSpecifier::TypeOf(_) => return Err("`typeof` in a declaration is not read".to_owned()),

@@ -14,6 +14,69 @@ mod constant_expression;
 use super::standard_names::header_declaring;
 use crate::layout::Kind;
 
+/// The words that spell a basic type (`unsigned long long int`, `double
+/// _Complex`), as they come.
+#[derive(Default)]
+struct Spelling {
+    /// `signed` or `unsigned` (which, its text says).
+    sign: bool,
+    short: bool,
+    longs: u8,
+    complex: bool,
+    /// The words as written, but `_Complex`.
+    words: Vec<String>,
+}
+
+impl Spelling {
+    /// Takes `unsigned`, `signed`, `short`, `long` or `_Complex`.
+    fn take(&mut self, word: String) {
+        match word.as_str() {
+            "unsigned" | "signed" => self.sign = true,
+            "short" => self.short = true,
+            "long" => self.longs = self.longs.saturating_add(1),
+            _ => {
+                self.complex = true;
+                return;
+            }
+        }
+        self.words.push(word);
+    }
+
+    /// A word that only an integer takes: no typedef name may follow it.
+    fn has_integer_words(&self) -> bool {
+        self.sign || self.short || self.longs > 0
+    }
+
+    /// The type spelled, its base word (`int`, `double`) if any was
+    /// written, or `base` itself (a record, an enum, a typedef's type).
+    fn resolved(&self, base: Option<(TypeRef, String)>) -> Option<(TypeRef, String)> {
+        let scalar = |s| {
+            let text = self.words.join(" ");
+            // `double _Complex`: its real and imaginary parts, one after the other.
+            Some(if self.complex {
+                (TypeRef::Array(Box::new(TypeRef::Scalar(s)), Some(2)), format!("_Complex {text}"))
+            } else {
+                (TypeRef::Scalar(s), text)
+            })
+        };
+        match base.as_ref().map(|(_, word)| word.as_str()) {
+            Some("char") => scalar(Scalar::Char),
+            Some("__int128") => scalar(Scalar::Int128),
+            Some("float") => scalar(Scalar::Float),
+            Some("double") if self.longs > 0 => scalar(Scalar::LongDouble),
+            Some("double") => scalar(Scalar::Double),
+            Some("_Bool") => scalar(Scalar::Bool),
+            Some("void") => scalar(Scalar::Void),
+            Some("int") | None if self.short => scalar(Scalar::Short),
+            Some("int") | None if self.longs >= 2 => scalar(Scalar::LongLong),
+            Some("int") | None if self.longs == 1 => scalar(Scalar::Long),
+            Some("int") => scalar(Scalar::Int),
+            None if self.sign => scalar(Scalar::Int),
+            _ => base,
+        }
+    }
+}
+
 /// Words before a declaration that make it a function's or an object's.
 const STORAGE_AND_FUNCTION_WORDS: [&str; 9] =
     ["extern", "static", "inline", "__inline", "__inline__", "_Noreturn", "_Thread_local", "__thread", "register"];
@@ -444,6 +507,10 @@ impl Parser {
         }
     }
 
+    fn is_static_assert(&self) -> bool {
+        self.is_ident("_Static_assert") || self.is_ident("static_assert")
+    }
+
     /// Whether a function's declarator comes next: `name(`, `*name(`.
     fn at_function_declarator(&self) -> bool {
         let mut ahead = 0;
@@ -511,7 +578,7 @@ impl Parser {
             self.bump();
             return Ok(());
         }
-        if self.is_ident("_Static_assert") || self.is_ident("static_assert") {
+        if self.is_static_assert() {
             self.skip_declaration();
             return Ok(());
         }
@@ -714,9 +781,8 @@ impl Parser {
     fn specifiers(&mut self) -> Parsed<(TypeRef, String, Attributes)> {
         let start = self.peek().clone();
         let mut attributes = self.attributes()?;
-        let (mut unsigned, mut signed, mut short, mut longs) = (false, false, false, 0);
+        let mut spelling = Spelling::default();
         let mut base: Option<(TypeRef, String)> = None;
-        let mut words: Vec<String> = Vec::new();
         loop {
             let token = self.peek().clone();
             let TokenKind::Ident(word) = &token.kind else { break };
@@ -725,29 +791,13 @@ impl Parser {
                 "const" | "volatile" | "static" | "extern" | "register" | "__extension__" | "restrict" => {
                     self.bump();
                 }
-                "unsigned" => {
+                "unsigned" | "signed" | "short" | "long" | "_Complex" | "__complex__" => {
                     self.bump();
-                    unsigned = true;
-                    words.push(word);
+                    spelling.take(word);
                 }
-                "signed" => {
+                "char" | "int" | "float" | "double" | "void" | "_Bool" | "__int128" if base.is_none() => {
                     self.bump();
-                    signed = true;
-                    words.push(word);
-                }
-                "short" => {
-                    self.bump();
-                    short = true;
-                    words.push(word);
-                }
-                "long" => {
-                    self.bump();
-                    longs += 1;
-                    words.push(word);
-                }
-                "char" | "int" | "float" | "double" | "void" | "_Bool" if base.is_none() => {
-                    self.bump();
-                    words.push(word.clone());
+                    spelling.words.push(word.clone());
                     base = Some((TypeRef::Scalar(Scalar::Int), word));
                 }
                 "_Alignas" => {
@@ -776,7 +826,7 @@ impl Parser {
                     attributes.packed |= more.packed;
                     attributes.aligned = attributes.aligned.max(more.aligned);
                 }
-                _ if base.is_none() && !unsigned && !signed && !short && longs == 0 => {
+                _ if base.is_none() && !spelling.has_integer_words() => {
                     if let Some((ty, _)) = self.typedefs.get(&word) {
                         // Written by its name, as the header writes it (`arr_t a`).
                         base = Some((ty.clone(), word.clone()));
@@ -792,22 +842,7 @@ impl Parser {
                 _ => break,
             }
         }
-        let scalar = |s| Ok(Some((TypeRef::Scalar(s), words.join(" "))));
-        let resolved: Parsed<Option<(TypeRef, String)>> = match base.as_ref().map(|(_, w)| w.as_str()) {
-            Some("char") => scalar(Scalar::Char),
-            Some("float") => scalar(Scalar::Float),
-            Some("double") if longs > 0 => scalar(Scalar::LongDouble),
-            Some("double") => scalar(Scalar::Double),
-            Some("_Bool") => scalar(Scalar::Bool),
-            Some("void") => scalar(Scalar::Void),
-            Some("int") | None if short => scalar(Scalar::Short),
-            Some("int") | None if longs >= 2 => scalar(Scalar::LongLong),
-            Some("int") | None if longs == 1 => scalar(Scalar::Long),
-            Some("int") => scalar(Scalar::Int),
-            None if unsigned || signed => scalar(Scalar::Int),
-            _ => Ok(base.clone()),
-        };
-        match resolved? {
+        match spelling.resolved(base) {
             Some((ty, text)) => Ok((ty, text, attributes)),
             None => self.error(&start, "expected a type"),
         }
@@ -909,6 +944,10 @@ impl Parser {
                 let (text, token) = (text.clone(), self.peek().clone());
                 self.bump();
                 self.directive(&text, &token)?;
+                continue;
+            }
+            if self.is_static_assert() {
+                self.skip_declaration(); // C11 allows one among the members
                 continue;
             }
             let start = self.peek().clone();

@@ -172,6 +172,10 @@ const PROBE_FILE: &str = "<ffiscope-probe>";
 fn verify_with(compiler: &Compiler, prelude: &str, source: &str, layouts: &[Layout]) -> Result<Verification, String> {
     let asked = questions(layouts);
     let mut probe = String::from(prelude);
+    if !prelude.is_empty() {
+        // The declarations' lines are their own text's, for the errors.
+        probe.push_str("# 1 \"<stdin>\"\n");
+    }
     probe.push_str(source);
     // The probe lines are lines 1, 2, … of their own file.
     let _ = writeln!(probe, "\n# 1 \"{PROBE_FILE}\"");
@@ -184,6 +188,10 @@ fn verify_with(compiler: &Compiler, prelude: &str, source: &str, layouts: &[Layo
         &probe,
         &["-fsyntax-only", "-Werror=int-conversion", "-Wno-pointer-to-int-cast", no_limit],
     )?;
+    // An error in the declarations themselves (`__int128` on a 32-bit
+    // target): the compiler went on with a type of its own choosing in its
+    // place, so where it disagrees, its numbers are not the declarations'.
+    let refused = stderr.lines().find(|line| is_an_error(line) && !line.starts_with(PROBE_FILE));
     let mut answers: Vec<Option<u64>> = vec![None; asked.len()];
     let mut complaints: Vec<Option<&str>> = vec![None; asked.len()];
     for line in stderr.lines().filter(|l| l.starts_with(PROBE_FILE)) {
@@ -232,6 +240,21 @@ fn verify_with(compiler: &Compiler, prelude: &str, source: &str, layouts: &[Layo
         let checked = check_bitfields(compiler, prelude, source, &with_bitfields);
         mismatches.extend(checked.mismatches);
         unanswered.extend(checked.unanswered);
+    }
+    if let Some(refused) = refused {
+        let said = refused.split_once("error: ").map_or(refused, |(_, e)| e);
+        for mismatch in std::mem::take(&mut mismatches) {
+            if !unanswered.iter().any(|u| u.type_name == mismatch.type_name) {
+                unanswered.push(Unanswered {
+                    why: format!(
+                        "{} refused the declarations ({refused_at}: {said}), so its numbers for this type are not theirs",
+                        compiler.version,
+                        refused_at = refused.split(": ").next().unwrap_or_default(),
+                    ),
+                    type_name: mismatch.type_name,
+                });
+            }
+        }
     }
     Ok(Verification { by: compiler.version.clone(), ok: mismatches.is_empty(), mismatches, unanswered })
 }
