@@ -60,10 +60,25 @@ pub fn pahole_listing_nested(layout: &Layout, anonymous: &[AnonymousMember]) -> 
     };
     let _ = writeln!(out, "{title} {{");
     let padding = layout.padding();
+    // Which blocks open and close at each field, and how deep each field
+    // lies: one pass over the blocks, not one per field.
+    let count = layout.fields.len();
+    let mut opens: Vec<Vec<&AnonymousMember>> = vec![Vec::new(); count];
+    let mut closes: Vec<Vec<&AnonymousMember>> = vec![Vec::new(); count];
+    let mut depth_change = vec![0_isize; count + 1];
+    for block in anonymous.iter().filter(|a| a.fields > 0 && a.first_field + a.fields <= count) {
+        opens[block.first_field].push(block);
+        closes[block.first_field + block.fields - 1].push(block);
+        depth_change[block.first_field] += 1;
+        depth_change[block.first_field + block.fields] -= 1;
+    }
+    let mut open_blocks = 0_isize;
     let mut next_line = CACHE_LINE;
     let mut top_level_members = 0;
     for (index, field) in layout.fields.iter().enumerate() {
-        let opening: Vec<&AnonymousMember> = anonymous.iter().filter(|a| a.first_field == index).collect();
+        let opening = &opens[index];
+        open_blocks += depth_change[index];
+        let depth = usize::try_from(open_blocks).unwrap_or(0);
         let starts_at = opening.first().map_or(field.offset, |a| a.offset);
         // Before the first member after the hole: an anonymous union's
         // members all start where it does.
@@ -89,9 +104,8 @@ pub fn pahole_listing_nested(layout: &Layout, anonymous: &[AnonymousMember]) -> 
             let _ = writeln!(out, "\t/* --- cacheline {line} boundary ({boundary} bytes){ago} --- */");
             next_line = boundary + CACHE_LINE;
         }
-        let depth = anonymous.iter().filter(|a| a.first_field <= index && index < a.first_field + a.fields).count();
         top_level_members += usize::from(depth == 0) + usize::from(opening.iter().any(|a| a.depth == 0));
-        for block in &opening {
+        for block in opening {
             let _ = writeln!(out, "{}{} {{", "\t".repeat(block.depth + 1), block.kind.keyword());
         }
         let position = match field.bit_offset {
@@ -101,10 +115,9 @@ pub fn pahole_listing_nested(layout: &Layout, anonymous: &[AnonymousMember]) -> 
         let width = DECLARATION_WIDTH.saturating_sub(8 * depth).max(16);
         let declaration = format!("{};", member_declaration(field));
         let _ = writeln!(out, "{}{declaration:<width$} /* {position} */", "\t".repeat(depth + 1));
-        let mut closing: Vec<&AnonymousMember> =
-            anonymous.iter().filter(|a| a.fields > 0 && a.first_field + a.fields == index + 1).collect();
+        let closing = &mut closes[index];
         closing.sort_by_key(|a| std::cmp::Reverse(a.depth));
-        for block in closing {
+        for block in closing.iter() {
             let width = DECLARATION_WIDTH.saturating_sub(8 * block.depth).max(16);
             let _ = writeln!(
                 out,
