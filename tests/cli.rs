@@ -270,6 +270,30 @@ fn mirror_says_what_differs_and_exits_for_ci() {
     assert_eq!(ffiscope(&["mirror", c.arg(), "/no/such/mirror.rs"]).0, 2);
 }
 
+/// A header's `gcc -E -P` output uses no preprocessor, and holds GNU C the
+/// lab's own reader does not read (`__builtin_va_list`, `sizeof` in a
+/// bound, `__extension__` before a typedef): the compilers read it instead,
+/// and the type is laid out and verified. A typo is still said by the own
+/// reader, which names the standard types without their headers.
+#[test]
+fn preprocessed_output_is_read_through_the_compilers() {
+    let c = header(
+        "typedef __builtin_va_list __gnuc_va_list;\n\
+         extern int printf (const char *__restrict __format, ...);\n\
+         __extension__ typedef struct { long long int quot; long long int rem; } lldiv_t;\n\
+         struct buf { char data[sizeof(long) * 2]; __gnuc_va_list ap; lldiv_t d; };\n\
+         static __inline int twice (int x) { return x * 2; }\n",
+    );
+    let (code, out, err) = ffiscope(&["layout", c.arg(), "--target", "x86_64-linux-gnu", "--verify"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("(verified by") && out.contains("struct buf {"), "{out}");
+    assert!(out.contains("__gnuc_va_list ap;") && out.contains("/* size: 56,"), "{out}");
+    let typo = header("struct s { size_t n; strcut x y; };\n");
+    let (code, _, err) = ffiscope(&["layout", typo.arg(), "--target", "x86_64-linux-gnu"]);
+    assert_eq!(code, 4);
+    assert!(err.contains(":1:22: unknown type `strcut`"), "{err}");
+}
+
 /// A struct whose body the header's reader could not read is no opaque
 /// handle: its mirror says the header has errors, and the check fails.
 #[test]

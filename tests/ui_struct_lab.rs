@@ -91,7 +91,8 @@ fn a_dropped_header_names_its_own_file_in_errors() {
         harness.run_steps(1);
         std::thread::sleep(Duration::from_millis(10));
     }
-    harness.run();
+    // Text with an error is read by the compilers too: wait for them.
+    settle(&mut harness);
     harness.get_by_label_contains(&format!("{}:2:21: unknown type `wat`", path.display()));
     harness.get_by_label("struct fine");
     let _ = std::fs::remove_file(&path);

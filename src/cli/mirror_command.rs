@@ -9,8 +9,7 @@ use serde::Serialize;
 
 use super::{EXIT_BAD_HEADER, EXIT_MISMATCH, EXIT_USAGE, Io};
 use crate::layout::lab::Target;
-use crate::layout::lab::header::{HeaderOptions, analyze_header_per_target, uses_the_preprocessor};
-use crate::layout::lab::report::analyze;
+use crate::layout::lab::header::{HeaderOptions, analyze_header_per_target, analyze_plain_text, uses_the_preprocessor};
 use crate::layout::mirror_check::cfg::Cfg;
 use crate::layout::mirror_check::guards::{c_guards, rust_guards};
 use crate::layout::mirror_check::rust_reader::{RustFile, read_rust};
@@ -75,9 +74,14 @@ pub fn check(
     let (c_report, declarations) = if *options != HeaderOptions::default() || uses_the_preprocessor(&header_text) {
         analyze_header_per_target(header, &asked.targets, options, asked.verify)
     } else {
-        let declarations = crate::layout::lab::parser::parse(&header_text);
-        let report = analyze(&header.display().to_string(), &header_text, &asked.targets, asked.verify);
-        (report, asked.targets.iter().map(|&t| (t, declarations.clone())).collect())
+        analyze_plain_text(
+            &header.display().to_string(),
+            &header_text,
+            header.parent(),
+            &asked.targets,
+            &[],
+            asked.verify,
+        )
     };
     rust.set_cfgs(&set);
     let names: Vec<String> = mirrors.iter().map(|path| path.display().to_string()).collect();

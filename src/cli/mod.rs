@@ -13,8 +13,8 @@ mod record_command;
 
 use crate::export::{handout, save_whole};
 use crate::layout::lab::Target;
-use crate::layout::lab::header::{HeaderOptions, analyze_header, uses_the_preprocessor};
-use crate::layout::lab::report::{LabReport, analyze_only};
+use crate::layout::lab::header::{HeaderOptions, analyze_header, analyze_plain_text, uses_the_preprocessor};
+use crate::layout::lab::report::LabReport;
 use crate::report::{Outcome, Report};
 use crate::scenarios::batch::report_for;
 use crate::scenarios::isolated::serve_child;
@@ -468,7 +468,7 @@ fn layout_header(
     let report = if preprocessed {
         analyze_header(file, &chosen, options, types, verify)
     } else {
-        analyze_only(&file.display().to_string(), &source, &chosen, verify, types)
+        analyze_plain_text(&file.display().to_string(), &source, file.parent(), &chosen, types, verify).0
     };
     let written = if json {
         serde_json::to_string_pretty(&report).map_err(std::io::Error::other).and_then(|text| writeln!(io.out, "{text}"))

@@ -285,15 +285,46 @@ pub fn analyze_source(
     options: &HeaderOptions,
     check: bool,
 ) -> (LabReport, Vec<(Target, Declarations)>) {
-    let any_compiler = || targets.iter().chain(Target::host().as_ref()).any(|&t| find_compiler(t).is_some());
     let preprocessed = uses_the_preprocessor(text) || *options != HeaderOptions::default();
-    if preprocessed && any_compiler() {
+    if preprocessed && any_compiler(targets) {
         let input = HeaderInput::Text { text, directory };
         analyze_input(name, input, targets, options, &[], check)
     } else {
+        analyze_plain_text(name, text, directory, targets, &[], check)
+    }
+}
+
+/// Whether a compiler is there for any of `targets`, or for the host.
+fn any_compiler(targets: &[Target]) -> bool {
+    targets.iter().chain(Target::host().as_ref()).any(|&t| find_compiler(t).is_some())
+}
+
+/// Text that uses no preprocessor, read by the lab's own reader, which
+/// knows the standard names (`size_t`) without their headers. Where it
+/// cannot read the text (a header's `gcc -E` output, GNU C beyond
+/// declarations: `__builtin_va_list`, `sizeof`), the compilers read it
+/// instead, and their reading is taken if it has fewer errors. Only the
+/// types `only` names are reported, if any.
+pub fn analyze_plain_text(
+    name: &str,
+    text: &str,
+    directory: Option<&Path>,
+    targets: &[Target],
+    only: &[String],
+    check: bool,
+) -> (LabReport, Vec<(Target, Declarations)>) {
+    let own = super::report::analyze_only(name, text, targets, check, only);
+    if own.errors.is_empty() || !any_compiler(targets) {
         let declarations = super::parser::parse(text);
-        let each = targets.iter().map(|&t| (t, declarations.clone())).collect();
-        (super::report::analyze(name, text, targets, check), each)
+        return (own, targets.iter().map(|&t| (t, declarations.clone())).collect());
+    }
+    let input = HeaderInput::Text { text, directory };
+    let compiled = analyze_input(name, input, targets, &HeaderOptions::default(), only, check);
+    if compiled.0.errors.len() < own.errors.len() {
+        compiled
+    } else {
+        let declarations = super::parser::parse(text);
+        (own, targets.iter().map(|&t| (t, declarations.clone())).collect())
     }
 }
 
