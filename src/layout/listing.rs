@@ -12,6 +12,11 @@ const CACHE_LINE: u64 = 64;
 /// Width of the declaration column at the outermost level.
 const DECLARATION_WIDTH: usize = 42;
 
+/// The declaration column's width `depth` blocks in: each tab takes 8.
+fn declaration_width(depth: usize) -> usize {
+    DECLARATION_WIDTH.saturating_sub(8 * depth).max(16)
+}
+
 /// An anonymous struct or union member, whose members a layout lists
 /// flattened: fields `first_field..first_field + fields`, nested `depth`
 /// levels in.
@@ -112,13 +117,13 @@ pub fn pahole_listing_nested(layout: &Layout, anonymous: &[AnonymousMember]) -> 
             Some(bit) => format!("{:>5}:{:<2}{:>4}", bit / 8, bit % 8, field.size),
             None => format!("{:>5} {:>5}", field.offset, field.size),
         };
-        let width = DECLARATION_WIDTH.saturating_sub(8 * depth).max(16);
+        let width = declaration_width(depth);
         let declaration = format!("{};", member_declaration(field));
         let _ = writeln!(out, "{}{declaration:<width$} /* {position} */", "\t".repeat(depth + 1));
         let closing = &mut closes[index];
         closing.sort_by_key(|a| std::cmp::Reverse(a.depth));
         for block in closing.iter() {
-            let width = DECLARATION_WIDTH.saturating_sub(8 * block.depth).max(16);
+            let width = declaration_width(block.depth);
             let _ = writeln!(
                 out,
                 "{}{:<width$} /* {:>5} {:>5} */",
@@ -159,19 +164,22 @@ mod tests {
         Field { name: name.into(), ty: ty.into(), offset, size, align, bit_offset: None, bit_width: None }
     }
 
+    fn structure(name: &str, size: u64, align: u64, fields: Vec<Field>) -> Layout {
+        Layout { name: name.into(), kind: Kind::Struct, size, align, fields }
+    }
+
     #[test]
     fn lists_members_holes_and_totals_as_pahole_does() {
-        let layout = Layout {
-            name: "PackedData".into(),
-            kind: Kind::Struct,
-            size: 16,
-            align: 8,
-            fields: vec![
+        let layout = structure(
+            "PackedData",
+            16,
+            8,
+            vec![
                 field("flag", "uint8_t", 0, 1, 1),
                 field("value", "uint32_t", 4, 4, 4),
                 field("timestamp", "uint64_t", 8, 8, 8),
             ],
-        };
+        );
         let listing = pahole_listing(&layout);
         assert!(listing.starts_with("struct PackedData {\n"), "{listing}");
         assert!(listing.contains("\tuint8_t flag;"), "{listing}");
@@ -185,13 +193,12 @@ mod tests {
     #[test]
     fn a_hole_before_an_anonymous_unions_members_is_listed_once() {
         // struct { int a; union { char b; long c; }; }
-        let layout = Layout {
-            name: "nested".into(),
-            kind: Kind::Struct,
-            size: 16,
-            align: 8,
-            fields: vec![field("a", "int", 0, 4, 4), field("b", "char", 8, 1, 1), field("c", "long", 8, 8, 8)],
-        };
+        let layout = structure(
+            "nested",
+            16,
+            8,
+            vec![field("a", "int", 0, 4, 4), field("b", "char", 8, 1, 1), field("c", "long", 8, 8, 8)],
+        );
         let listing = pahole_listing(&layout);
         assert_eq!(listing.matches("XXX").count(), 1, "{listing}");
         assert!(listing.contains("/* sum members: 12, holes: 1, sum holes: 4 */"), "{listing}");
@@ -200,19 +207,18 @@ mod tests {
     #[test]
     fn anonymous_members_are_nested_and_cache_lines_marked_as_pahole_does() {
         // struct { char a; union { int i; float f; }; char pad[70]; long tail; }
-        let layout = Layout {
-            name: "nested".into(),
-            kind: Kind::Struct,
-            size: 88,
-            align: 8,
-            fields: vec![
+        let layout = structure(
+            "nested",
+            88,
+            8,
+            vec![
                 field("a", "char", 0, 1, 1),
                 field("i", "int", 4, 4, 4),
                 field("f", "float", 4, 4, 4),
                 field("pad", "char[70]", 8, 70, 1),
                 field("tail", "long", 80, 8, 8),
             ],
-        };
+        );
         let union = AnonymousMember { kind: Kind::Union, offset: 4, size: 4, first_field: 1, fields: 2, depth: 0 };
         let listing = pahole_listing_nested(&layout, &[union]);
         let expected = "\tunion {\n\t\tint i;                             /*     4     4 */\n\

@@ -85,10 +85,7 @@ pub fn lay_out_variant(declarations: &Declarations, record: &RecordDef, target: 
 /// The record `id` of `declarations` laid out for `target`, named or not
 /// (an anonymous member's own layout).
 pub fn lay_out_record(declarations: &Declarations, id: usize, target: Target) -> Laid {
-    if id >= declarations.records.len() {
-        return Err("no such record".to_owned());
-    }
-    Engine::new(target, &declarations.records).record(id)
+    record_layout(&declarations.records, id, target)
 }
 
 /// An anonymous member of record type `id`, laid out on its own, and where

@@ -348,6 +348,8 @@ struct Reader<'a> {
     declared_in: Vec<DeclaredAt>,
     /// `struct x` / `union x` → record.
     tags: FxHashMap<String, usize>,
+    /// Typedef name → its type, and how a member of it is written: by the
+    /// name, or GCC's builtins by theirs (`__int128`).
     typedefs: FxHashMap<String, (TypeRef, String)>,
     /// Typedef names of tagged records.
     record_typedefs: Vec<(String, usize)>,
@@ -373,6 +375,13 @@ struct Attributes {
     aligned: Option<u64>,
     /// `__attribute__((vector_size(N)))`: a SIMD vector of N bytes.
     vector_size: Option<u64>,
+}
+
+impl Attributes {
+    /// Another `aligned` (or `_Alignas`): the largest asked for holds.
+    fn raise_alignment(&mut self, value: u64) {
+        self.aligned = Some(self.aligned.map_or(value, |a| a.max(value)));
+    }
 }
 
 impl Reader<'_> {
@@ -497,7 +506,7 @@ impl Reader<'_> {
                         enumeration: self.is_enum(&text),
                     });
                 }
-                self.typedefs.insert(name, (ty, text.clone()));
+                self.typedefs.insert(name.clone(), (ty, name));
             }
         }
         Ok(())
@@ -543,17 +552,15 @@ impl Reader<'_> {
                     into.vector_size = Some(bytes);
                 }
                 "aligned" => {
-                    let largest = self.target.largest_alignment();
                     let value = match attribute.arguments.first() {
                         Some(argument) => self.evaluate_count(argument, "alignment")?,
-                        None => largest,
+                        None => self.target.largest_alignment(),
                     };
-                    into.aligned = Some(into.aligned.map_or(value, |a| a.max(value)));
+                    into.raise_alignment(value);
                 }
                 // `_Alignas(name)`, of a typedef or a constant (see `readable`).
                 name if name == ALIGNAS_NAME_ATTRIBUTE.trim_matches('_') => {
-                    let value = self.alignas_name(attribute.arguments.first())?;
-                    into.aligned = Some(into.aligned.map_or(value, |a| a.max(value)));
+                    into.raise_alignment(self.alignas_name(attribute.arguments.first())?);
                 }
                 _ => {}
             }
@@ -597,13 +604,10 @@ impl Reader<'_> {
                         return Ok((TypeRef::Scalar(scalar), name.node.name.clone()));
                     }
                     let name = &name.node.name;
-                    let builtin = BUILTIN_TYPES.iter().find(|(builtin, ..)| builtin == name);
-                    let written = builtin.map_or(name.as_str(), |(_, _, written)| written);
                     return self
                         .typedefs
                         .get(name)
                         .cloned()
-                        .map(|(ty, _)| (ty, written.to_owned()))
                         .ok_or_else(|| format!("`{name}` is not a type this header declares"));
                 }
                 TypeSpecifier::Atomic(inner) => return self.type_name(&inner.node),

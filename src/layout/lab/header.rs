@@ -314,18 +314,15 @@ pub fn analyze_plain_text(
     check: bool,
 ) -> (LabReport, Vec<(Target, Declarations)>) {
     let own = super::report::analyze_only(name, text, targets, check, only);
-    if own.errors.is_empty() || !any_compiler(targets) {
-        let declarations = super::parser::parse(text);
-        return (own, targets.iter().map(|&t| (t, declarations.clone())).collect());
+    if !own.errors.is_empty() && any_compiler(targets) {
+        let input = HeaderInput::Text { text, directory };
+        let compiled = analyze_input(name, input, targets, &HeaderOptions::default(), only, check);
+        if compiled.0.errors.len() < own.errors.len() {
+            return compiled;
+        }
     }
-    let input = HeaderInput::Text { text, directory };
-    let compiled = analyze_input(name, input, targets, &HeaderOptions::default(), only, check);
-    if compiled.0.errors.len() < own.errors.len() {
-        compiled
-    } else {
-        let declarations = super::parser::parse(text);
-        (own, targets.iter().map(|&t| (t, declarations.clone())).collect())
-    }
+    let declarations = super::parser::parse(text);
+    (own, targets.iter().map(|&t| (t, declarations.clone())).collect())
 }
 
 fn analyze_input(

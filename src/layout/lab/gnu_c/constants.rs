@@ -125,13 +125,13 @@ impl Reader<'_> {
 
     /// The alignment `_Alignas(name)` asks for: a typedef's alignment, or
     /// a constant's value.
-    pub(super) fn alignas_name(&mut self, argument: Option<&Node<Expression>>) -> Read<u64> {
+    pub(super) fn alignas_name(&self, argument: Option<&Node<Expression>>) -> Read<u64> {
         let Some(Expression::StringLiteral(literal)) = argument.map(|a| &a.node) else {
             return Err("`_Alignas` without its argument".to_owned());
         };
         let name = literal.node.concat().trim_matches('"').to_owned();
-        if let Some((ty, _)) = self.typedefs.get(&name).cloned() {
-            return Ok(self.size_and_align(&ty)?.1);
+        if let Some((ty, _)) = self.typedefs.get(&name) {
+            return Ok(self.size_and_align(ty)?.1);
         }
         let value = *self
             .constants
