@@ -152,3 +152,20 @@ fn a_program_that_crashes_is_reported_and_the_app_records_on() {
     harness.get_by_label_contains("Ended: exited with 0");
     assert!(harness.state().record().model().anomalies().is_empty());
 }
+
+/// A program whose output is not UTF-8 (a compressor writing to stdout)
+/// runs to its end: its output is read on, the bytes that are no text
+/// shown as such, and the pipe never closes under it (it died of SIGPIPE).
+#[test]
+fn a_program_writing_bytes_that_are_no_text_runs_to_its_end() {
+    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
+    harness.run();
+    harness.get_by_label("Record").click();
+    harness.run();
+    type_into(&mut harness, "Program", "sh");
+    type_into(&mut harness, "Arguments", r#"-c 'printf "\377\376\n"; seq 1 100000'"#);
+    record_to_the_end(&mut harness);
+    assert_eq!(harness.state().record().state(), RecordState::Ended("exited with 0".to_owned()));
+    let output = harness.state().record().output();
+    assert_eq!(output.last().map(|(_, line)| line.as_str()), Some("100000"), "read to the end");
+}

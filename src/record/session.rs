@@ -22,6 +22,10 @@ const EVENTS_PER_LOCK: usize = 4096;
 /// Lines of the program's output kept.
 const OUTPUT_LINES: usize = 2000;
 
+/// The longest line of the program's output kept whole: a longer one
+/// (or output with no newlines) is kept in pieces this long.
+const LINE_BYTES: usize = 4096;
+
 /// What a view asks of the recording.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordCommand {
@@ -242,13 +246,41 @@ fn read_recording(mut reader: super::trace::TraceReader, shared: &Shared, path: 
 
 fn keep_lines(stream: impl Read + Send + 'static, which: Stream, shared: Arc<Shared>) -> JoinHandle<()> {
     std::thread::spawn(move || {
-        for line in BufReader::new(stream).lines() {
-            let Ok(line) = line else { break };
+        let keep = |line: &[u8]| {
+            let line = line.strip_suffix(b"\n").unwrap_or(line);
             let mut output = locked(&shared.output);
             if output.len() == OUTPUT_LINES {
                 output.pop_front();
             }
-            output.push_back((which, line));
+            output.push_back((which, String::from_utf8_lossy(line).into_owned()));
+        };
+        // Read to the end whatever comes: a reader that stopped at bytes
+        // that are no text would close the pipe, and the program would die
+        // of SIGPIPE at its next write.
+        let mut reader = BufReader::new(stream);
+        let mut line = Vec::new();
+        loop {
+            let available = match reader.fill_buf() {
+                Ok([]) => break,
+                Ok(available) => available,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => break,
+            };
+            // A line ends at its newline, or at `LINE_BYTES` if it has none.
+            let room = &available[..available.len().min(LINE_BYTES - line.len())];
+            let (taken, ended) = match room.iter().position(|&b| b == b'\n') {
+                Some(at) => (at + 1, true),
+                None => (room.len(), line.len() + room.len() == LINE_BYTES),
+            };
+            line.extend_from_slice(&room[..taken]);
+            reader.consume(taken);
+            if ended {
+                keep(&line);
+                line.clear();
+            }
+        }
+        if !line.is_empty() {
+            keep(&line);
         }
     })
 }
