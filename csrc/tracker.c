@@ -1249,13 +1249,18 @@ static bool fits_a_slab(const fs_tracker *t, size_t size) {
  * site's id) rather than reading it back from the slot's bookkeeping past
  * the canary's stores, which the compiler cannot tell apart. */
 static inline __attribute__((always_inline)) uintptr_t slot_go_live(slot_ref slot, size_t size,
-                                                                     uint32_t site, uint64_t ticks) {
+                                                                     uint32_t site, uint64_t ticks,
+                                                                     uint8_t flags) {
     slot_meta *m = &slot.slab->meta[slot.index];
     uintptr_t user = slot_address(slot.slab, slot.index);
     canary_write(user, size);
     m->site = site;
     m->alloc_ticks = ticks;
     m->state = SLOT_LIVE;
+    /* A slot is released with no flags: only a form needs storing. */
+    if (flags) {
+        m->flags = flags;
+    }
     return user;
 }
 
@@ -1279,7 +1284,7 @@ static inline __attribute__((always_inline)) void *allocate_in(fs_tracker *t, si
             /* Every event of a slab block is in this ring: the fast clock. */
             uint64_t ticks = stamp_fast(s, 0);
             uint32_t site_number = site_id(t, s, site);
-            uintptr_t user = slot_go_live(slot, size, site_number, ticks);
+            uintptr_t user = slot_go_live(slot, size, site_number, ticks, form_flags(site));
             count_allocation(s, FS_DOMAIN_C, size);
             emit(s, ticks, FS_EVENT_ALLOC, FS_DOMAIN_C, user, size, site_number, 0);
             shard_unlock(s);
@@ -1294,7 +1299,7 @@ static inline __attribute__((always_inline)) void *allocate_in(fs_tracker *t, si
     shard_lock(s);
     uint64_t ticks = stamp(s, 0);
     entry item = {.address = user, .size = size, .alloc_ticks = ticks,
-                  .site = site_id(t, s, site), .domain = FS_DOMAIN_C};
+                  .site = site_id(t, s, site), .domain = FS_DOMAIN_C, .flags = form_flags(site)};
     if (!table_insert(&s->live, &item)) {
         shard_unlock(s);
         t->release(backing_of(t, user));
@@ -1316,7 +1321,8 @@ static inline __attribute__((always_inline)) void *allocate_in(fs_tracker *t, si
  * instead of saving and restoring six others on every allocation.
  */
 static inline __attribute__((always_inline)) void *allocate_without_a_call(fs_tracker *t, size_t size,
-                                                                            const char *site) {
+                                                                            const char *site,
+                                                                            uint8_t flags) {
     shard *s;
     if (!t || !fits_a_slab(t, size) || !(s = shard_cached(t)) || !shard_try_lock(s)) {
         return NULL;
@@ -1328,7 +1334,7 @@ static inline __attribute__((always_inline)) void *allocate_without_a_call(fs_tr
         return NULL;
     }
     uint64_t ticks = stamp_reuse(s);
-    uintptr_t user = slot_go_live(slab_take_slot(b, size), size, site_number, ticks);
+    uintptr_t user = slot_go_live(slab_take_slot(b, size), size, site_number, ticks, flags);
     count_allocation(s, FS_DOMAIN_C, size);
     emit_in_one_slot(s, ticks, FS_EVENT_ALLOC, FS_DOMAIN_C, user, size, site_number, 0);
     shard_unlock(s);
@@ -1346,7 +1352,7 @@ static __attribute__((noinline)) void *allocate_for_this_thread(size_t size, con
 }
 
 void *fs_malloc(size_t size, const char *site) {
-    void *user = allocate_without_a_call(bound_tracker, size, site);
+    void *user = allocate_without_a_call(bound_tracker, size, site, 0);
     return user ? user : allocate_for_this_thread(size, site);
 }
 
@@ -1400,6 +1406,19 @@ static void check_canary_on_release(fs_tracker *t, shard *s, const entry *block,
     }
 }
 
+/* Reports a release by a form other than the block's own (a C++ `delete`
+ * of a block `new[]` made), under its owner's lock. The release goes on:
+ * the block is the C library's either way. */
+static void check_form_on_release(fs_tracker *t, shard *s, uintptr_t address, size_t size,
+                                  uint8_t flags, const char *site, uint32_t alloc_site) {
+    unsigned made_as = (flags & ENTRY_FORM_BITS) >> ENTRY_FORM_SHIFT;
+    unsigned released_as = FS_SITE_FORM(site);
+    if (made_as != released_as) {
+        emit_anomaly(t, s, FS_EVENT_MISMATCHED_FREE, FS_DOMAIN_C, address, size, address,
+                     made_as | released_as << 8, site_id(t, s, site), alloc_site);
+    }
+}
+
 /*
  * Finishes releasing a taken C block under its owner's lock: counts, the
  * canary check, the event (a free; a realloc emits its own), then the
@@ -1408,6 +1427,7 @@ static void check_canary_on_release(fs_tracker *t, shard *s, const entry *block,
 static uint64_t release_c_block(fs_tracker *t, shard *s, taken_block *taken, const char *site,
                                 bool is_free) {
     entry *block = &taken->block;
+    check_form_on_release(t, s, block->address, block->size, block->flags, site, block->site);
     uint32_t free_site = site_id(t, s, site);
     count_release(s, block->size, is_free);
     if (t->bare && !taken->slot.slab) {
@@ -1529,8 +1549,9 @@ static inline __attribute__((always_inline)) bool free_live_slot(fs_tracker *t, 
         shard_unlock(o);
         return false;
     }
-    uint32_t free_site = site_id(t, o, site);
     size_t size = m->size;
+    check_form_on_release(t, o, user, size, m->flags, site, m->site);
+    uint32_t free_site = site_id(t, o, site);
     count_release(o, size, true);
     size_t reach = canary_damage(user, size);
     if (reach && !(m->flags & ENTRY_OVERFLOW_REPORTED)) {
@@ -1687,11 +1708,11 @@ static void cancel_reservation(fs_tracker *t, shard *s, const reservation *r) {
 static bool commit_reservation(fs_tracker *t, shard *s, const reservation *r, size_t size,
                                const char *site, uint64_t ticks) {
     if (r->slot.slab) {
-        slot_go_live(r->slot, size, site_id(t, s, site), ticks);
+        slot_go_live(r->slot, size, site_id(t, s, site), ticks, form_flags(site));
         return true;
     }
     entry item = {.address = r->user, .size = size, .alloc_ticks = ticks,
-                  .site = site_id(t, s, site), .domain = FS_DOMAIN_C};
+                  .site = site_id(t, s, site), .domain = FS_DOMAIN_C, .flags = form_flags(site)};
     return table_insert(&s->live, &item);
 }
 
@@ -2130,7 +2151,7 @@ size_t tracker_block_size(fs_tracker *t, const void *ptr) {
 }
 
 void *tracker_allocate(fs_tracker *t, size_t size, const char *site) {
-    void *user = allocate_without_a_call(t, size, site);
+    void *user = allocate_without_a_call(t, size, site, form_flags(site));
     return user ? user : allocate_in_full(t, size, site);
 }
 
@@ -2164,7 +2185,7 @@ void tracker_adopt(fs_tracker *t, void *ptr, size_t size, const char *site) {
         item->alloc_ticks = ticks;
         item->site = site_number;
         item->domain = FS_DOMAIN_C;
-        item->flags = 0;
+        item->flags = form_flags(site);
         count_allocation(s, FS_DOMAIN_C, size);
         emit(s, ticks, FS_EVENT_ALLOC, FS_DOMAIN_C, (uintptr_t)ptr, size, site_number, 0);
     }

@@ -44,7 +44,14 @@
 #define DEFAULT_QUARANTINE_BYTES (4u << 20)
 #define DEFAULT_QUARANTINE_BLOCKS 4096u
 
-enum { ENTRY_OVERFLOW_REPORTED = 1 };
+/* A live block's flags: its overflow was reported; the form (enum fs_form)
+ * that made it, in two bits from ENTRY_FORM_SHIFT. */
+enum { ENTRY_OVERFLOW_REPORTED = 1, ENTRY_FORM_SHIFT = 1, ENTRY_FORM_BITS = FS_SITE_FORM_MASK << 1 };
+
+/* The flags a block made at `site` starts with: its form. */
+static inline uint8_t form_flags(const char *site) {
+    return (uint8_t)(FS_SITE_FORM(site) << ENTRY_FORM_SHIFT);
+}
 
 /* ---- sites ------------------------------------------------------------- */
 

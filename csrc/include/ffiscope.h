@@ -36,6 +36,23 @@ typedef struct fs_tracker fs_tracker;
 #define FS_SITE_ID(n) ((const char *)(uintptr_t)(n))
 #define FS_SITE_IS_ID(site) ((uintptr_t)(site) < FS_SITE_ID_LIMIT)
 
+/*
+ * How a block was made, and so how it must be released: C++'s `new` pairs
+ * with `delete`, `new[]` with `delete[]`, malloc with free. A recording
+ * says a call's form in its site, in the bits from FS_SITE_FORM_SHIFT up
+ * (no x86-64 or AArch64 address reaches them), so a string or an id is
+ * always malloc's. A release whose site's form is not its block's is a
+ * mismatched free.
+ */
+enum fs_form {
+    FS_FORM_MALLOC = 0,
+    FS_FORM_NEW = 1,
+    FS_FORM_NEW_ARRAY = 2,
+};
+#define FS_SITE_FORM_SHIFT 59u
+#define FS_SITE_FORM_MASK 3u
+#define FS_SITE_FORM(site) ((unsigned)(((uint64_t)(uintptr_t)(site) >> FS_SITE_FORM_SHIFT) & FS_SITE_FORM_MASK))
+
 /* Which allocator owns a block. */
 enum fs_domain {
     FS_DOMAIN_C = 0,    /* fs_malloc and friends */
@@ -61,6 +78,9 @@ enum fs_event_kind {
     FS_EVENT_CRASH = 21,       /* address: the faulting address; related_size: the signal;
                                   size: its cause, when known (record_channel.h) */
     FS_EVENT_CHILD_CRASH = 22, /* address: the child's pid; related_size: its signal */
+    FS_EVENT_MISMATCHED_FREE = 23, /* released by a form (enum fs_form) other than the one
+                                      that made it; related_size: the block's form, and the
+                                      release's form times 256. The block was released. */
 };
 
 /*

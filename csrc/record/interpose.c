@@ -716,10 +716,11 @@ static void note_reach(fs_tracker *t, const fs_block *block, enum reach_state st
     tracker_note(t, kind, (uintptr_t)block->address, (size_t)block->size);
 }
 
-/* Runs after the program's own destructors (the preload was initialised
- * first, so it is finished last): the blocks still live are told reachable
- * or lost, and the channel says the recording is complete. */
-__attribute__((destructor(101))) static void finish_recording(void) {
+/* The end of a recording, once everything that runs at exit has run: the
+ * blocks still live are told reachable or lost, and the channel says the
+ * recording is complete. */
+static void finish_recording(void *unused) {
+    (void)unused;
     fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
     if (!t || !channel) {
         return;
@@ -732,6 +733,29 @@ __attribute__((destructor(101))) static void finish_recording(void) {
     unrecorded_stop();
     /* After the last event: whoever reads the state then finds them all. */
     atomic_store_explicit(&channel->state, FS_RECORD_FINISHED, memory_order_release);
+}
+
+extern int __cxa_atexit(void (*function)(void *), void *argument, void *dso_handle);
+
+/*
+ * The destructors of every library the program loaded free its blocks too
+ * (a C++ library's static objects), and most of them run after this one:
+ * a library is initialised after those it does not depend on, and finished
+ * before them. So this destructor only asks exit for one more handler,
+ * which glibc runs once the handler running now (the loader's, which calls
+ * every library's destructors) returns: the recording finishes last.
+ */
+__attribute__((destructor(101))) static void finish_after_every_destructor(void) {
+    if (!atomic_load_explicit(&recorder, memory_order_acquire) || !channel) {
+        return;
+    }
+    bool was_inside = inside;
+    inside = true;
+    int refused = __cxa_atexit(finish_recording, NULL, NULL);
+    inside = was_inside;
+    if (refused) {
+        finish_recording(NULL);
+    }
 }
 
 /* ---- the replaced functions ----------------------------------------------- */
@@ -754,14 +778,25 @@ static void *adopted(fs_tracker *t, void *ptr, size_t size, const char *site) {
     return ptr;
 }
 
-/* A site with caller.h's tags taken off: the address it names. */
+/* A call's form (enum fs_form) in its site's bits (ffiscope.h). */
+#define FORM_BITS ((uint64_t)FS_SITE_FORM_MASK << FS_SITE_FORM_SHIFT)
+
+static inline const char *with_form(const char *site, unsigned form) {
+    return (const char *)(uintptr_t)((uint64_t)(uintptr_t)site | (uint64_t)form << FS_SITE_FORM_SHIFT);
+}
+
+static inline const char *without_form(const char *site) {
+    return (const char *)(uintptr_t)((uint64_t)(uintptr_t)site & ~FORM_BITS);
+}
+
+/* A site with caller.h's tags and its form taken off: the address it names. */
 static inline const char *untagged(const char *site) {
-    return (const char *)((uintptr_t)site & ~(FS_RECORD_TAIL_CALLED_TAG | FS_RECORD_CALLEE_UNKNOWN_TAG));
+    return (const char *)((uintptr_t)without_form(site) & ~(FS_RECORD_TAIL_CALLED_TAG | FS_RECORD_CALLEE_UNKNOWN_TAG));
 }
 
 /* The site an allocation is named by: `first`, the return address or a
  * site caller.h made for the call that came back to it, or with --stack
- * the call stack it tops. */
+ * the call stack it tops; with first's form either way. */
 static inline __attribute__((always_inline)) const char *site_of(const char *first, const char *return_address) {
     name_module_of(return_address);
     if (first != return_address) {
@@ -770,9 +805,10 @@ static inline __attribute__((always_inline)) const char *site_of(const char *fir
     if (stack_depth == 0) {
         return first;
     }
+    unsigned form = FS_SITE_FORM(first);
     const char *site;
-    KEEP_ERRNO(site = stacks_site(first, return_address, stack_depth));
-    return site;
+    KEEP_ERRNO(site = stacks_site(without_form(first), return_address, stack_depth));
+    return with_form(site, form);
 }
 
 /* The site of a recorded call: caller.h's reading of the frame the
@@ -1132,6 +1168,108 @@ EXPORTED size_t malloc_usable_size(void *ptr) {
     }
     return ptr && libc_usable_size ? libc_usable_size(ptr) : 0;
 }
+
+/* ---- C++'s operator new and delete --------------------------------------------- */
+
+/*
+ * The C++ library's operator new calls malloc: without these, every block
+ * a C++ program makes would be named by the library's operator new, and a
+ * `delete` of a block `new[]` made would pass unseen. Each call's site
+ * carries its form (ffiscope.h), and the tracker holds a release's form
+ * against its block's. The mangled names are the Itanium C++ ABI's, where
+ * size_t is `unsigned long` (m): every 64-bit Linux target.
+ */
+#if UINTPTR_MAX == UINT64_MAX
+typedef void *(*cxx_new)(size_t size);
+typedef void *(*cxx_aligned_new)(size_t size, size_t alignment);
+
+/* The C++ library's own operator new of that name, looked up once. */
+static void *cxx_library_new(const char *name, _Atomic(void *) *kept) {
+    void *found = atomic_load_explicit(kept, memory_order_acquire);
+    if (!found) {
+        KEEP_ERRNO(found = dlsym(RTLD_NEXT, name));
+        atomic_store_explicit(kept, found, memory_order_release);
+    }
+    return found;
+}
+
+/* A block for a new expression: recorded with its form, or glibc's where
+ * nothing records. NULL when memory ran out. */
+static void *new_block(size_t size, size_t alignment, unsigned form, const char *return_address) {
+    fs_tracker *t = recording();
+    if (t) {
+        return allocated(t, size, alignment, with_form(return_address, form), return_address);
+    }
+    return unrecorded(alignment > SLOT_ALIGNMENT ? __libc_memalign(alignment, size) : __libc_malloc(size));
+}
+
+/* A throwing operator new whose block could not be made passes the size
+ * on to the C++ library's, which runs the new-handler and throws
+ * std::bad_alloc as the program expects (a C function cannot throw). */
+#define THROWING_NEW(symbol, form)                                                     \
+    EXPORTED void *symbol(size_t size) {                                               \
+        void *ptr = new_block(size, 0, form, SITE);                                    \
+        static _Atomic(void *) library;                                                \
+        cxx_new next;                                                                  \
+        if (!ptr && (next = (cxx_new)cxx_library_new(#symbol, &library))) {            \
+            ptr = next(size);                                                          \
+        }                                                                              \
+        return ptr;                                                                    \
+    }
+#define THROWING_ALIGNED_NEW(symbol, form)                                             \
+    EXPORTED void *symbol(size_t size, size_t alignment) {                             \
+        void *ptr = new_block(size, alignment, form, SITE);                            \
+        static _Atomic(void *) library;                                                \
+        cxx_aligned_new next;                                                          \
+        if (!ptr && (next = (cxx_aligned_new)cxx_library_new(#symbol, &library))) {    \
+            ptr = next(size, alignment);                                               \
+        }                                                                              \
+        return ptr;                                                                    \
+    }
+THROWING_NEW(_Znwm, FS_FORM_NEW)
+THROWING_NEW(_Znam, FS_FORM_NEW_ARRAY)
+THROWING_ALIGNED_NEW(_ZnwmSt11align_val_t, FS_FORM_NEW)
+THROWING_ALIGNED_NEW(_ZnamSt11align_val_t, FS_FORM_NEW_ARRAY)
+
+/* The nothrow forms: NULL when memory ran out. */
+EXPORTED void *_ZnwmRKSt9nothrow_t(size_t size, const void *nothrow) {
+    (void)nothrow;
+    return new_block(size, 0, FS_FORM_NEW, SITE);
+}
+EXPORTED void *_ZnamRKSt9nothrow_t(size_t size, const void *nothrow) {
+    (void)nothrow;
+    return new_block(size, 0, FS_FORM_NEW_ARRAY, SITE);
+}
+EXPORTED void *_ZnwmSt11align_val_tRKSt9nothrow_t(size_t size, size_t alignment, const void *nothrow) {
+    (void)nothrow;
+    return new_block(size, alignment, FS_FORM_NEW, SITE);
+}
+EXPORTED void *_ZnamSt11align_val_tRKSt9nothrow_t(size_t size, size_t alignment, const void *nothrow) {
+    (void)nothrow;
+    return new_block(size, alignment, FS_FORM_NEW_ARRAY, SITE);
+}
+
+#define UNUSED __attribute__((unused))
+
+/* Every delete is free with its form: the sized and aligned ones' extra
+ * arguments change nothing about which block goes. */
+#define DELETE(symbol, form, ...)                                  \
+    EXPORTED void symbol(void *ptr, ##__VA_ARGS__) {              \
+        free_called(ptr, NULL, with_form(SITE, form));             \
+    }
+DELETE(_ZdlPv, FS_FORM_NEW)
+DELETE(_ZdaPv, FS_FORM_NEW_ARRAY)
+DELETE(_ZdlPvm, FS_FORM_NEW, UNUSED size_t size)
+DELETE(_ZdaPvm, FS_FORM_NEW_ARRAY, UNUSED size_t size)
+DELETE(_ZdlPvSt11align_val_t, FS_FORM_NEW, UNUSED size_t alignment)
+DELETE(_ZdaPvSt11align_val_t, FS_FORM_NEW_ARRAY, UNUSED size_t alignment)
+DELETE(_ZdlPvmSt11align_val_t, FS_FORM_NEW, UNUSED size_t size, UNUSED size_t alignment)
+DELETE(_ZdaPvmSt11align_val_t, FS_FORM_NEW_ARRAY, UNUSED size_t size, UNUSED size_t alignment)
+DELETE(_ZdlPvRKSt9nothrow_t, FS_FORM_NEW, UNUSED const void *nothrow)
+DELETE(_ZdaPvRKSt9nothrow_t, FS_FORM_NEW_ARRAY, UNUSED const void *nothrow)
+DELETE(_ZdlPvSt11align_val_tRKSt9nothrow_t, FS_FORM_NEW, UNUSED size_t alignment, UNUSED const void *nothrow)
+DELETE(_ZdaPvSt11align_val_tRKSt9nothrow_t, FS_FORM_NEW_ARRAY, UNUSED size_t alignment, UNUSED const void *nothrow)
+#endif
 
 /* ---- threads ------------------------------------------------------------------ */
 

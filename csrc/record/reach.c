@@ -3,7 +3,8 @@
  * LeakSanitizer and memcheck decide it: a block is reachable when a word
  * in the program's globals (every module's writable segments), in the
  * exiting thread's static TLS, in memory the program mapped for itself
- * (mappings.c), or in a block reachable so,
+ * (mappings.c), in a block glibc made before the recording began
+ * (unrecorded.c), or in a block reachable so,
  * points into it. What nothing points to is lost: a leak. A block kept to
  * the end on purpose (a cache in a static, the main thread's handle in
  * its TLS) is not. The exiting thread's stack is not a root: `main` has
@@ -26,6 +27,7 @@
 #include "../tracker_shard.h"
 #include "fault_guard.h"
 #include "mappings.h"
+#include "unrecorded.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -255,6 +257,12 @@ static void scan_thread_area(scan *s, uintptr_t start, uintptr_t end) {
  * object arenas hold the pointers to its larger blocks. */
 static void scan_mapping(void *context, uintptr_t start, uintptr_t end) { scan_resident(context, start, end); }
 
+/* A block glibc made while nothing recorded: a library's constructor runs
+ * before the recording begins, and what it made (`_config = new
+ * Configuration`) may hold the program's blocks. Read whole; a lost one
+ * among them hides what it points to, as a root would. */
+static void scan_unrecorded(void *context, uintptr_t start, uintptr_t end) { scan_range(context, start, end); }
+
 /* Every thread's area: the exiting one's static TLS and the stacks and
  * TLS of `threads`. */
 static void scan_threads(scan *s, const uintptr_t *threads, size_t thread_count) {
@@ -298,6 +306,7 @@ bool reach_live_blocks(fs_tracker *t, void (*note)(fs_tracker *t, const fs_block
         dl_iterate_phdr(scan_module, &s);
         scan_threads(&s, threads, thread_count);
         mappings_visit(scan_mapping, &s);
+        unrecorded_visit(scan_unrecorded, &s);
         drain_pending(&s);
         for (size_t i = 0; i < s.count; i++) {
             if (s.reached[i]) {

@@ -14,6 +14,7 @@
  */
 #include "unrecorded.h"
 
+#include <dlfcn.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -96,4 +97,19 @@ bool unrecorded_take(void *ptr) {
 bool unrecorded_complete(void) {
     return !atomic_load_explicit(&stopped, memory_order_acquire) &&
            !atomic_load_explicit(&overflowed, memory_order_relaxed);
+}
+
+void unrecorded_visit(void (*visit)(void *context, uintptr_t start, uintptr_t end), void *context) {
+    /* glibc's, not the interposer's: these blocks are glibc's own. */
+    size_t (*usable_size)(void *ptr) = (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
+    if (!usable_size) {
+        return;
+    }
+    acquire();
+    for (size_t i = 0; i < SLOTS; i++) {
+        if (slots[i] != 0) {
+            visit(context, slots[i], slots[i] + usable_size((void *)slots[i]));
+        }
+    }
+    release();
 }

@@ -13,6 +13,7 @@
 #define FFISCOPE_RECORD_UNRECORDED_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Stops keeping addresses for good: this process does not record (it is a
  * forked child, another process records, or the recording is over). */
@@ -24,5 +25,8 @@ bool unrecorded_take(void *ptr);
 /* Whether unrecorded_take can be believed when it says no: false once more
  * blocks were handed out unrecorded than the set holds, or once it stopped. */
 bool unrecorded_complete(void);
+/* Calls `visit` with the bytes of each block the set holds, as glibc's
+ * malloc_usable_size measures them. */
+void unrecorded_visit(void (*visit)(void *context, uintptr_t start, uintptr_t end), void *context);
 
 #endif

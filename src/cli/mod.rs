@@ -132,6 +132,7 @@ pub enum Command {
     },
     /// Record a program's allocations, live: both heaps told apart by each
     /// block's call site, frees across them flagged, double frees refused,
+    /// C++ `delete` of a `new[]` block (or any mismatched form) flagged,
     /// leaks at exit. Exits with the program's own code; with --check, 0
     /// when nothing was found and 1 otherwise; 3 if the program crashed.
     Record {

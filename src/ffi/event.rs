@@ -159,6 +159,9 @@ pub enum EventKind {
     Crash = sys::FS_EVENT_CRASH,
     /// A recorded program's child crashed: `address` is its pid, `related_size` the signal.
     ChildCrash = sys::FS_EVENT_CHILD_CRASH,
+    /// A block released by another form than made it (`delete` of a `new[]`
+    /// block): `related_size` holds both forms (`Form::pair_of`).
+    MismatchedFree = sys::FS_EVENT_MISMATCHED_FREE,
     /// A kind this build does not know; kept rather than dropped. (Its own
     /// number is one no C kind has; the kind's number follows it.)
     Unknown(u8) = UNKNOWN_KIND_TAG,
@@ -209,6 +212,7 @@ impl EventKind {
             sys::FS_EVENT_USE_AFTER_FREE => EventKind::UseAfterFree,
             sys::FS_EVENT_CRASH => EventKind::Crash,
             sys::FS_EVENT_CHILD_CRASH => EventKind::ChildCrash,
+            sys::FS_EVENT_MISMATCHED_FREE => EventKind::MismatchedFree,
             other => EventKind::Unknown(other),
         }
     }
@@ -243,6 +247,58 @@ impl From<u8> for EventKind {
 impl From<EventKind> for u8 {
     fn from(kind: EventKind) -> Self {
         kind.to_raw()
+    }
+}
+
+/// How a block was made, and so how it must be released (`enum fs_form`):
+/// C++'s `new` pairs with `delete`, `new[]` with `delete[]`, `malloc` with `free`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Form {
+    Malloc,
+    New,
+    NewArray,
+}
+
+impl Form {
+    pub fn from_raw(raw: u64) -> Form {
+        match raw {
+            r if r == u64::from(sys::FS_FORM_NEW) => Form::New,
+            r if r == u64::from(sys::FS_FORM_NEW_ARRAY) => Form::NewArray,
+            _ => Form::Malloc,
+        }
+    }
+
+    /// The form a recording's site carries in its high bits (`FS_SITE_FORM`).
+    pub fn of_site(raw_site: u64) -> Form {
+        Form::from_raw((raw_site >> sys::FS_SITE_FORM_SHIFT) & sys::FS_SITE_FORM_MASK)
+    }
+
+    /// A recording's site with its form taken off: the address or stack it names.
+    pub fn strip(raw_site: u64) -> u64 {
+        raw_site & !(sys::FS_SITE_FORM_MASK << sys::FS_SITE_FORM_SHIFT)
+    }
+
+    /// A mismatched free's `related_size`: the block's form, then the release's.
+    pub fn pair_of(related_size: u64) -> (Form, Form) {
+        (Form::from_raw(related_size & 0xff), Form::from_raw((related_size >> 8) & 0xff))
+    }
+
+    /// What makes a block so, as a program spells it.
+    pub fn maker(self) -> &'static str {
+        match self {
+            Form::Malloc => "`malloc`",
+            Form::New => "`new`",
+            Form::NewArray => "`new[]`",
+        }
+    }
+
+    /// What releases a block made so.
+    pub fn releaser(self) -> &'static str {
+        match self {
+            Form::Malloc => "`free`",
+            Form::New => "`delete`",
+            Form::NewArray => "`delete[]`",
+        }
     }
 }
 

@@ -16,7 +16,7 @@ pub mod sys;
 mod tracker;
 
 pub use demo::{CBlock, leak_block, mistakes};
-pub use event::{Domain, Event, EventKind, Site};
+pub use event::{Domain, Event, EventKind, Form, Site};
 pub use lessons::messages::CMessage;
 pub use rust_heap::{HeapScope, RustBlocksNamed, ScopedAllocator, name_rust_blocks, rust_heap_site, unrecorded};
 pub use tracker::{BindGuard, Counts, HeapCounts, LiveBlock, Tracker, TrackerConfig, now_ns};

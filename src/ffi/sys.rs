@@ -138,6 +138,13 @@ pub const FS_EVENT_HEAP_OVERFLOW: u8 = 19;
 pub const FS_EVENT_USE_AFTER_FREE: u8 = 20;
 pub const FS_EVENT_CRASH: u8 = 21;
 pub const FS_EVENT_CHILD_CRASH: u8 = 22;
+pub const FS_EVENT_MISMATCHED_FREE: u8 = 23;
+
+pub const FS_FORM_MALLOC: u8 = 0;
+pub const FS_FORM_NEW: u8 = 1;
+pub const FS_FORM_NEW_ARRAY: u8 = 2;
+pub const FS_SITE_FORM_SHIFT: u32 = 59;
+pub const FS_SITE_FORM_MASK: u64 = 3;
 
 unsafe extern "C" {
     pub fn fs_tracker_new(config: *const fs_config) -> *mut fs_tracker;

@@ -14,7 +14,7 @@ use super::suppressions::Suppressions;
 use super::symbols::{Heap, Symbol, Symbolizer, is_runtime_frame};
 use super::trace::TraceWriter;
 use crate::ffi::record_channel::{CRASH_STACK_OVERFLOW, Channel, STACK_TAG, SiteAddresses, StackTable};
-use crate::ffi::{Domain, Event, EventKind, Site, sys};
+use crate::ffi::{Domain, Event, EventKind, Form, Site, sys};
 use crate::scenarios::isolated::signal_label;
 use crate::track::{Anomaly, BlockChange, Model};
 
@@ -206,7 +206,7 @@ impl Interpreter {
         for leak in &mut leaks {
             if let Some((stack, own_frame)) = self.stack_of(leak.address) {
                 leak.message.push_str(&stack_text("allocated at", &stack[own_frame..]));
-            } else if releaser(&leak.site).is_some() {
+            } else if releaser_of(&leak.site).is_some() {
                 // Named by the C library's function (`strdup`): the line
                 // that called it is a frame further out.
                 leak.message.push_str(" Record with `--stack 8` to name the line that called it.");
@@ -302,7 +302,7 @@ impl Interpreter {
     /// The stack a block was allocated from, kept while it lives.
     fn keep_block_stack(&mut self, address: u64, site_id: u32, sites: &SiteAddresses) {
         if let Some(tagged) = sites.get(site_id) {
-            self.block_stacks.insert(address, tagged);
+            self.block_stacks.insert(address, Form::strip(tagged));
         }
     }
 
@@ -517,8 +517,23 @@ impl Interpreter {
         brief
     }
 
-    /// A site as the program named it: a return address, or (tagged) a stack.
+    /// A site as the program named it: a return address, or (tagged) a
+    /// stack; with the form of the call (`new[]`), which says how a block
+    /// it made is released.
     fn resolve(&mut self, raw: u64, stacks: &StackTable) -> Resolved {
+        let mut resolved = self.resolve_place(Form::strip(raw), stacks);
+        let form = Form::of_site(raw);
+        if form != Form::Malloc {
+            // A `delete` site's form is its `new`'s, but for a mismatch.
+            self.releaser_of_site.entry(resolved.site).or_insert(form.releaser());
+            // C++'s operator new, called by name: the C library's heap.
+            resolved.heap = Heap::C;
+        }
+        resolved
+    }
+
+    /// Where a site is: a return address, or (tagged) a stack.
+    fn resolve_place(&mut self, raw: u64, stacks: &StackTable) -> Resolved {
         if raw & STACK_TAG == 0 {
             let symbol = self.symbols.symbol(raw);
             return self.plain(symbol);

@@ -238,8 +238,8 @@ impl Finished {
         let reachable = self.interpreter.reachable_blocks();
         if reachable > 0 {
             notes.push(format!(
-                "{reachable} block(s), {} B, still reachable at exit (from globals, thread-local storage or memory \
-                 it mapped itself): kept, not leaked",
+                "{reachable} block(s), {} B, still reachable at exit (from globals, thread-local storage, memory \
+                 it mapped itself or blocks made before the recording began): kept, not leaked",
                 self.interpreter.reachable_bytes
             ));
         }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ffi::{Domain, Event, EventKind, Site};
+use crate::ffi::{Domain, Event, EventKind, Form, Site};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -11,6 +11,8 @@ pub enum AnomalyKind {
     DoubleFree,
     InvalidFree,
     ForeignFree,
+    /// A C++ block released by the wrong form: `delete` of `new[]`, `free` of `new`.
+    MismatchedFree,
     HeapOverflow,
     UseAfterFree,
     LostUpdate,
@@ -27,6 +29,7 @@ impl AnomalyKind {
             AnomalyKind::DoubleFree => "double free",
             AnomalyKind::InvalidFree => "invalid free",
             AnomalyKind::ForeignFree => "foreign free",
+            AnomalyKind::MismatchedFree => "mismatched free",
             AnomalyKind::HeapOverflow => "heap overflow",
             AnomalyKind::UseAfterFree => "use after free",
             AnomalyKind::LostUpdate => "lost update",
@@ -87,6 +90,39 @@ fn invalid_free_message(event: &Event, site: &str, heap: &str, related: Option<&
     }
 }
 
+/// A block released by a form other than the one that made it, and what
+/// that does in a C++ program.
+fn mismatched_free_message(event: &Event, site: &str, related: Option<&str>) -> String {
+    let (made, released) = Form::pair_of(event.related_size);
+    let release = if released == Form::Malloc { "`free` (or `realloc`)" } else { released.releaser() };
+    let harm = match (made, released) {
+        (Form::NewArray, Form::New) => {
+            "`delete` runs one destructor where `new[]` ran one per element, and for a class with a \
+             destructor it frees a pointer 8 B into the block."
+        }
+        (Form::New, Form::NewArray) => {
+            "`delete[]` reads an element count that `new` never stored and runs that many destructors."
+        }
+        (Form::Malloc, _) => {
+            "A destructor runs on memory no constructor made, and a program with an `operator new` of \
+             its own releases the block to a heap that never held it."
+        }
+        (_, Form::Malloc) => {
+            "No destructor runs, and a program with an `operator new` of its own hands the C library \
+             a block it never made."
+        }
+        _ => "",
+    };
+    format!(
+        "`{site}` released with {release} the {} B block that `{}` made with {}, which pairs with {}. {harm} \
+         Released, as the C library's allocator behind both let it be.",
+        event.size,
+        related.unwrap_or("(unknown)"),
+        made.maker(),
+        made.releaser(),
+    )
+}
+
 impl Anomaly {
     pub fn from_event(event: &Event, step: Option<u32>) -> Anomaly {
         let site = name(event.site);
@@ -111,6 +147,7 @@ impl Anomaly {
                     related.unwrap_or("(unknown)"),
                 ),
             ),
+            EventKind::MismatchedFree => (AnomalyKind::MismatchedFree, mismatched_free_message(event, site, related)),
             EventKind::HeapOverflow => (
                 AnomalyKind::HeapOverflow,
                 format!(

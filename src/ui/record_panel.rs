@@ -37,7 +37,8 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
     if state == RecordState::Idle {
         ui.label(
             "Any dynamically linked program: its C heap and its Rust heap told apart by the call behind each \
-             block, frees across them flagged, double frees refused, a crash or a panic into C named with its \
+             block, frees across them flagged, double frees refused, C++'s delete of a new[] block caught, \
+             a crash or a panic into C named with its \
              stack, and as leaks what it can no longer reach at exit. Guard blocks catches overflows and uses \
              after free where they happen; Call stacks names Rust's blocks by your own line.",
         );
