@@ -1702,7 +1702,9 @@ fn compile_cxx(name: &str, text: &str, flags: &[&str]) -> Option<PathBuf> {
     let source = dir.join(format!("{name}.cc"));
     let output = dir.join(name);
     std::fs::write(&source, text).expect("the source is written");
-    let compiled = Command::new("c++").args(flags).arg("-o").arg(&output).arg(&source).status();
+    // The flags after the source: a library named before it is dropped as
+    // not needed (`--as-needed`) before its symbols are asked for.
+    let compiled = Command::new("c++").arg("-o").arg(&output).arg(&source).args(flags).status();
     if !compiled.is_ok_and(|status| status.success()) {
         assert!(std::env::var_os("FFISCOPE_REQUIRE_COMPILERS").is_none(), "c++ is required");
         eprintln!("skipped: no C++ compiler");

@@ -125,6 +125,12 @@ pub struct LabSession {
     verified: Option<(u64, LabReport, Option<MirrorReport>)>,
     /// The layout being made for the text and targets as they are now.
     laying_out: Option<Receiver<Analysis>>,
+    /// The inputs changed while a layout was being made: the next starts
+    /// when it finishes. One worker at a time, however fast a user types:
+    /// text the lab's own reader cannot read goes to every chosen compiler.
+    relayout_waiting: bool,
+    /// Layouts started since the session began.
+    layouts_started: u64,
     /// Files being read on worker threads (a header and its mirror can be
     /// dropped together): each path, and its reader's answer.
     opening: Vec<(String, Receiver<std::io::Result<Vec<u8>>>)>,
@@ -170,6 +176,8 @@ impl LabSession {
             pending: None,
             verified: None,
             laying_out: None,
+            relayout_waiting: false,
+            layouts_started: 0,
             opening: Vec::new(),
             message: None,
             unedited_file: None,
@@ -426,10 +434,20 @@ impl LabSession {
         self.relayout();
     }
 
-    /// Starts laying the text out again on a worker; a layout still being
-    /// made for the text as it was is dropped with its receiver.
+    /// Lays the text out again on a worker, or once the layout being made
+    /// for the text as it was has finished.
     fn relayout(&mut self) {
         self.inputs_version += 1;
+        if self.laying_out.is_some() {
+            self.relayout_waiting = true;
+        } else {
+            self.start_layout();
+        }
+    }
+
+    fn start_layout(&mut self) {
+        self.relayout_waiting = false;
+        self.layouts_started += 1;
         let (sender, receiver) = channel();
         let inputs = self.inputs();
         let spawned = std::thread::Builder::new().name("lab-layout".into()).spawn(move || {
@@ -445,20 +463,24 @@ impl LabSession {
         let Some(receiver) = &self.laying_out else { return false };
         match receiver.try_recv() {
             Ok((report, declarations, mirror)) => {
+                // Shown even when the text changed since: the layout follows
+                // the typing a step behind, and the next is on its way.
                 self.model = report;
                 self.declarations = declarations.into_iter().next().map(|(_, d)| d).unwrap_or_default();
                 self.mirror = mirror;
                 self.laying_out = None;
                 self.refresh_selected();
-                true
             }
             Err(TryRecvError::Disconnected) => {
                 self.laying_out = None;
                 self.message = Some("Laying out stopped without an answer.".to_owned());
-                true
             }
-            Err(TryRecvError::Empty) => false,
+            Err(TryRecvError::Empty) => return false,
         }
+        if self.relayout_waiting {
+            self.start_layout();
+        }
+        true
     }
 
     fn start_verification(&mut self) {
@@ -503,4 +525,36 @@ impl LabSession {
 /// Whether `path` names a Rust file: opened as the mirror, not as the C text.
 fn is_rust(path: &str) -> bool {
     Path::new(path).extension().is_some_and(|e| e.eq_ignore_ascii_case("rs"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::{LabCommand, LabSession};
+
+    /// Text the lab's own reader cannot read goes to the compilers, a
+    /// process per target for each layout: typed a character at a time, it
+    /// is laid out by one worker at a time, and the last layout is of the
+    /// text as typed.
+    #[test]
+    fn a_burst_of_edits_is_laid_out_one_at_a_time_and_ends_on_the_last_text() {
+        let text = "struct typed { long list[3]; char tail[sizeof(int) - 3]; };";
+        let mut session = LabSession::new(String::new());
+        for end in 1..=text.len() {
+            session.apply(LabCommand::Edit(text[..end].to_owned()));
+        }
+        // The first edit's worker, and at most one more started when a
+        // worker finished during the burst.
+        assert!(session.layouts_started <= 3, "{} layouts for {} edits", session.layouts_started, text.len());
+        let deadline = Instant::now() + Duration::from_mins(2);
+        while session.is_laying_out() {
+            assert!(Instant::now() < deadline, "the layouts settle");
+            session.poll();
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let model = session.report();
+        let typed = model.results[0].types.iter().find(|t| t.name == "struct typed");
+        assert_eq!(typed.map(|t| t.size), Some(32), "{model:#?}");
+    }
 }
