@@ -900,7 +900,13 @@ static inline __attribute__((always_inline)) void *calloc_called(size_t count, s
     }
     const char *first = call_site(frame, return_address, (uintptr_t)calloc);
     if (guarding) {
-        return allocated(t, count * size, 0, first, return_address); /* guarded blocks are zeroed */
+        /* A guarded block is zeroed already; one glibc gave when the guard
+         * had no room may be a block freed a moment ago. */
+        void *ptr = allocated(t, count * size, 0, first, return_address);
+        if (ptr && !guard_owns(ptr)) {
+            memset(ptr, 0, count * size);
+        }
+        return ptr;
     }
     if (count * size <= MAX_SLAB_BLOCK) {
         void *ptr = allocated(t, count * size, 0, first, return_address); /* a slot, maybe used before */
