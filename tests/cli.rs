@@ -310,6 +310,21 @@ fn a_mirror_of_a_type_the_header_could_not_read_fails_and_says_why() {
     assert!(err.contains(":3:45: `nothing` is not a constant this header declares"), "{err}");
 }
 
+/// A target that cannot preprocess the header at all (Windows, whose
+/// SDK is not installed, and glibc's `string.h`) reads none of it: a
+/// mirror's type the other targets read the whole header without finding
+/// is no C type of that name, not one the errors may have hidden.
+#[test]
+fn a_target_that_read_nothing_does_not_hide_a_mirrors_missing_type() {
+    let c = header("#include <string.h>\nstruct a { int x; };\n");
+    let mirror = header("#[repr(C)]\npub struct a { pub x: i32 }\n#[repr(C)]\npub struct extra { pub y: i32 }\n");
+    let targets = ["--target", "x86_64-linux-gnu", "--target", "x86_64-windows-msvc"];
+    let (code, out, err) = ffiscope(&[&["mirror", c.arg(), mirror.arg()][..], &targets].concat());
+    assert!(err.contains("x86_64-windows-msvc: clang"), "{err}");
+    assert!(out.contains("extra: no C type of that name on any target; pair it with"), "{out}");
+    assert_eq!(code, 0, "{out}{err}");
+}
+
 /// `--type` checks only the pairs it names, by the mirror's name, the C
 /// type's or its bare tag; the exit code speaks of those alone, and a name
 /// that picks out nothing is a usage error that says so.

@@ -91,6 +91,10 @@ pub fn check(
         report.files = names;
     }
     let unmatched = report.keep_only(asked.types);
+    // A target that could not preprocess the header (Windows without its
+    // SDK) reads none of it; the others read all of it, and a type not
+    // among theirs is not the errors' doing.
+    let errors_may_hide_types = c_report.errors.iter().any(|e| e.line > 0) || declarations.is_empty();
     for error in &c_report.errors {
         let _ = writeln!(io.err, "{}", error.render_in(&c_report.file, &header_text));
     }
@@ -104,7 +108,7 @@ pub fn check(
                 .map_err(std::io::Error::other)
                 .and_then(|text| writeln!(io.out, "{text}"))
         }
-        (None, false) => report_text(&report, !c_report.errors.is_empty(), io.out),
+        (None, false) => report_text(&report, errors_may_hide_types, io.out),
     };
     for why in &unmatched {
         let _ = writeln!(io.err, "error: {}: {why}", report.mirror);
@@ -114,7 +118,9 @@ pub fn check(
     } else if !unmatched.is_empty() {
         ExitCode::from(EXIT_USAGE)
     } else if !report.mirror_errors.is_empty()
-        || (!c_report.errors.is_empty() && (report.pairs.is_empty() || !report.unpaired.is_empty()))
+        || (errors_may_hide_types
+            && !c_report.errors.is_empty()
+            && (report.pairs.is_empty() || !report.unpaired.is_empty()))
     {
         // A header error that may have cost a mirror its C type.
         ExitCode::from(EXIT_BAD_HEADER)
@@ -130,8 +136,9 @@ fn usage(io: &mut Io<'_>, message: &str) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
-/// The text report; `header_errors`: the header had errors (said after
-/// it), so a type the mirror names may be one it could not read.
+/// The text report; `header_errors`: the header had errors that may have
+/// cost a mirror its C type (said after it), so a type the mirror names
+/// may be one it could not read.
 fn report_text(report: &MirrorReport, header_errors: bool, out: &mut dyn Write) -> std::io::Result<()> {
     for pair in &report.pairs {
         writeln!(out, "{} <- {} ({}:{})", pair.c, pair.rust, report.file_of(pair), pair.line)?;
