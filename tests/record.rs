@@ -1220,6 +1220,53 @@ fn a_leak_is_what_the_program_can_no_longer_reach_and_strdup_names_its_releaser(
     assert!(text.contains("4 block(s), 608 B, still reachable at exit"), "{text}");
 }
 
+/// Lost blocks that point into themselves or at each other, as memcheck
+/// tells them: a block whose only pointer is its own (a node linked to
+/// itself) is a leak, not one that goes with another, and of a cycle of
+/// two lost blocks one is the leak and the other goes with it.
+const SELF_AND_CYCLE: &str = r"
+#include <stdlib.h>
+struct node { struct node *next; char payload[24]; };
+__attribute__((noinline)) static void lose_self(void) {
+    struct node *alone = malloc(sizeof *alone);
+    alone->next = alone;
+}
+__attribute__((noinline)) static void lose_cycle(void) {
+    struct node *first = malloc(sizeof *first);
+    struct node *second = malloc(sizeof *second);
+    first->next = second;
+    second->next = first;
+}
+int main(void) {
+    lose_self();
+    lose_cycle();
+    return 0;
+}
+";
+
+#[test]
+fn a_lost_block_pointing_at_itself_is_a_leak_and_a_lost_cycle_is_one() {
+    let program = compile_c("self_and_cycle", SELF_AND_CYCLE, &["-O0"]);
+    let plain = report(&record(&["--json"], &program, &[]));
+    let mut leaks: Vec<(String, bool)> = plain["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "leak")
+        .map(|l| {
+            let lost_with = l["message"].as_str().unwrap().contains("only through other leaked blocks");
+            (l["site"].as_str().unwrap().to_owned(), lost_with)
+        })
+        .collect();
+    leaks.sort();
+    let alone = leaks.iter().find(|(site, _)| site.starts_with("lose_self")).expect("the self-linked node's");
+    assert!(!alone.1, "{plain}");
+    let cycle: Vec<bool> =
+        leaks.iter().filter(|(site, _)| site.starts_with("lose_cycle")).map(|(_, with)| *with).collect();
+    assert_eq!(cycle.iter().filter(|with| !**with).count(), 1, "one of the cycle leads: {plain}");
+    assert_eq!(cycle.len(), 2, "{plain}");
+}
+
 /// Memory a program maps for itself, as an interpreter keeps its objects in
 /// arenas of its own: a block only such memory points to is reachable, as
 /// memcheck counts it, wherever the mapping moved; a block whose only

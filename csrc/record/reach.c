@@ -37,6 +37,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+/* A lost block whose reach is being followed: not reached by itself. */
+enum { LEADING = REACH_LOST_WITH + 1 };
+
 typedef struct scan {
     fs_block *blocks; /* sorted by address */
     size_t count;
@@ -313,15 +316,22 @@ bool reach_live_blocks(fs_tracker *t, void (*note)(fs_tracker *t, const fs_block
                 note(t, &s.blocks[i], REACH_KEPT);
             }
         }
-        /* Among the lost, those another lost block points to (memcheck's
-         * "indirectly lost"), found by reading every lost block once. */
+        /* Among the lost, those that go with another (memcheck's
+         * "indirectly lost"): each lost block nothing lost has reached yet
+         * leads, and what it reaches goes with it; itself never does, so
+         * a block that points into itself (a string's inline buffer) is
+         * a leak of its own, and a cycle of lost blocks is one leak, its
+         * first, as memcheck counts it. A leader a later one reaches goes
+         * with that one. Every lost block is read once. */
         s.mark = REACH_LOST_WITH;
         for (size_t i = 0; i < s.count; i++) {
-            if (s.reached[i] != REACH_KEPT) {
+            if (s.reached[i] == 0) {
+                s.reached[i] = LEADING;
                 scan_block(&s, &s.blocks[i]);
+                drain_pending(&s);
+                s.reached[i] = 0;
             }
         }
-        s.pending_count = 0;
         for (size_t i = 0; i < s.count; i++) {
             if (s.reached[i] == REACH_LOST_WITH) {
                 note(t, &s.blocks[i], REACH_LOST_WITH);
