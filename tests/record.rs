@@ -1754,6 +1754,34 @@ int main() {
 }
 ";
 
+/// An array of elements with a destructor keeps their count in front of
+/// them: `delete` of it frees an address inside the block, `delete[]` of
+/// a `new` block one before it. Both are refused, as mismatched frees.
+const CXX_ARRAY_COUNTS: &str = r"#include <string>
+struct Named { std::string name; ~Named() {} };
+int main() {
+    Named *many = new Named[3];
+    delete many;
+    Named *one = new Named;
+    delete[] one;
+    return 0;
+}
+";
+
+#[test]
+fn a_delete_that_misses_an_arrays_count_is_a_mismatched_free_and_refused() {
+    let flags = ["-g", "-O0", "-Wno-mismatched-new-delete"];
+    let Some(program) = compile_cxx("cxx_array_counts", CXX_ARRAY_COUNTS, &flags) else {
+        return;
+    };
+    let report = report(&record(&["--json"], &program, &[]));
+    assert_eq!(kinds(&report), ["mismatched_free", "mismatched_free", "leak", "leak"], "{report}");
+    let message = |i: usize| report["anomalies"][i]["message"].as_str().unwrap().to_owned();
+    assert!(message(0).starts_with("`main (cxx_array_counts.cc:5)` released with `delete` a pointer 8 B into the 104 B block that `main (cxx_array_counts.cc:4)` made with `new[]`"), "{report}");
+    assert!(message(1).starts_with("`main (cxx_array_counts.cc:7)` released with `delete[]` an address 8 B before the 32 B block that `main (cxx_array_counts.cc:6)` made with `new`"), "{report}");
+    assert!(message(0).ends_with("Refused, where glibc would abort the program."), "{report}");
+}
+
 /// A library whose static object frees its blocks at exit, in the
 /// library's destructor, which runs after the recorder's own; and a root
 /// its constructor made before the recording began, holding blocks made

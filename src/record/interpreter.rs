@@ -406,6 +406,13 @@ impl Interpreter {
                 if let Some(allocated) = &allocated {
                     event.domain = domain_of(allocated.heap);
                 }
+                if event.kind == EventKind::InvalidFree {
+                    let form_of = |id: u32| Form::of_site(sites.get(id).unwrap_or(0));
+                    if let Some(anomaly) = array_count_anomaly(event, form_of(raw.site), form_of(raw.related_site)) {
+                        self.push(anomaly, model);
+                        return false;
+                    }
+                }
             }
         }
         true
@@ -687,6 +694,42 @@ fn foreign_free_anomaly(owner: Heap, free: &Event) -> Anomaly {
         anomaly.site, event.size
     );
     anomaly
+}
+
+/// A free refused as invalid that is C++'s array cookie at work: `new[]`
+/// of elements with a destructor keeps their count in front of them and
+/// hands out the address after it, and `delete[]` steps back to it. So a
+/// `delete` of such an array frees an address inside the block, and a
+/// `delete[]` of a `new` block one before it, by the count's size (8 B,
+/// or the elements' alignment): a mismatched free, refused.
+fn array_count_anomaly(event: &Event, freed_as: Form, made_as: Form) -> Option<Anomaly> {
+    let step = event.related_size;
+    if !(step >= 8 && step.is_power_of_two() && event.related_address != 0) {
+        return None;
+    }
+    let inside = event.related_address < event.address;
+    if !matches!((made_as, freed_as, inside), (Form::NewArray, Form::New, true) | (Form::New, Form::NewArray, false)) {
+        return None;
+    }
+    let mut anomaly = Anomaly::from_event(&Event { kind: EventKind::MismatchedFree, ..*event }, None);
+    let (site, size) = (&anomaly.site, event.size);
+    let related = anomaly.related_site.as_deref().unwrap_or("(unknown)");
+    let what = if inside {
+        format!(
+            "`{site}` released with `delete` a pointer {step} B into the {size} B block that `{related}` made with \
+             `new[]`, which pairs with `delete[]`. For elements with a destructor, `new[]` keeps their count in \
+             the block's first {step} B and hands out the address after it: only `delete[]` steps back to the \
+             block's start, and `delete` handed the C library an address it never gave out."
+        )
+    } else {
+        format!(
+            "`{site}` released with `delete[]` an address {step} B before the {size} B block that `{related}` made \
+             with `new`, which pairs with `delete`. `delete[]` of elements with a destructor steps back {step} B \
+             to the count `new[]` keeps there, which `new` never wrote, and runs that many destructors."
+        )
+    };
+    anomaly.message = format!("{what} Refused, where glibc would abort the program.");
+    Some(anomaly)
 }
 
 fn domain_of(heap: Heap) -> Domain {
