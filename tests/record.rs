@@ -1782,6 +1782,55 @@ fn a_delete_that_misses_an_arrays_count_is_a_mismatched_free_and_refused() {
     assert!(message(0).ends_with("Refused, where glibc would abort the program."), "{report}");
 }
 
+/// A C++ library hands a Rust program a `new[]` block: freed with C's
+/// `free`, a mismatched free; taken back by `CString::from_raw`, the Rust
+/// allocator frees it, and the one anomaly is a foreign free that names
+/// the releaser.
+const CXX_NAMES: &str = r#"#include <cstring>
+extern "C" char *make_name(void) { char *p = new char[16]; std::strcpy(p, "hello"); return p; }
+extern "C" void drop_name(char *p) { delete[] p; }
+"#;
+
+const RUST_NAMES_USER: &str = r#"use std::ffi::{c_char, c_void, CString};
+#[link(name = "cxx_names")]
+extern "C" {
+    fn make_name() -> *mut c_char;
+    fn drop_name(p: *mut c_char);
+}
+extern "C" {
+    fn free(p: *mut c_void);
+}
+fn main() {
+    unsafe {
+        drop_name(make_name());
+        free(make_name().cast());
+        let owned = CString::from_raw(make_name());
+        println!("{owned:?}");
+    }
+}
+"#;
+
+#[test]
+fn a_c_plus_plus_block_freed_by_rust_is_a_foreign_free_that_names_delete() {
+    let dir = scratch();
+    if compile_cxx("libcxx_names.so", CXX_NAMES, &["-g", "-O1", "-shared", "-fPIC"]).is_none() {
+        return;
+    }
+    let search = format!("-L{}", dir.display());
+    let rpath = format!("link-args=-Wl,-rpath,{}", dir.display());
+    let program = compile_rust_with("rust_names_user", RUST_NAMES_USER, &["-g", "-O", &search, "-C", &rpath]);
+    let report = report(&record(&["--json"], &program, &[]));
+    assert_eq!(kinds(&report), ["mismatched_free", "foreign_free"], "{report}");
+    let message = |i: usize| report["anomalies"][i]["message"].as_str().unwrap().to_owned();
+    assert!(
+        message(0).contains(
+            "released with `free` (or `realloc`) the 16 B block that `make_name (libcxx_names.so.cc:2)` made with `new[]`"
+        ),
+        "{report}"
+    );
+    assert!(message(1).ends_with("Whoever allocates must free: this block is released with `delete[]`."), "{report}");
+}
+
 /// A library whose static object frees its blocks at exit, in the
 /// library's destructor, which runs after the recorder's own; and a root
 /// its constructor made before the recording began, holding blocks made

@@ -318,7 +318,8 @@ impl Interpreter {
         model: &mut Model,
     ) {
         let free = Event { domain: domain_of(owner), ..whole_event(raw, site, allocated) };
-        self.push(foreign_free_anomaly(owner, &free), model);
+        let releaser = allocated.and_then(|a| self.releaser_of_site.get(&a.site).copied());
+        self.push(foreign_free_anomaly(owner, &free, releaser), model);
     }
 
     /// Out of line: the event as the trace keeps it.
@@ -343,6 +344,11 @@ impl Interpreter {
         model: &mut Model,
     ) {
         let mut event = whole_event(raw, site, allocated);
+        if event.kind == EventKind::MismatchedFree && allocated.is_some_and(|a| crossed_heaps(a.heap, site.heap)) {
+            // A C++ block on its way to the Rust allocator: the free that
+            // follows is a foreign free, which says so with its releaser.
+            return;
+        }
         if event.kind == EventKind::Realloc {
             // A realloc keeps the block's heap; the new block is named for the realloc's site.
             let owner = allocated.map_or(site.heap, |a| a.heap);
@@ -676,7 +682,7 @@ fn crossed_heaps(owner: Heap, freed_by: Heap) -> bool {
 }
 
 /// The anomaly of a block freed by the other heap's free.
-fn foreign_free_anomaly(owner: Heap, free: &Event) -> Anomaly {
+fn foreign_free_anomaly(owner: Heap, free: &Event, releaser: Option<&str>) -> Anomaly {
     let event = Event {
         kind: EventKind::ForeignFree,
         domain: domain_of(owner),
@@ -690,8 +696,10 @@ fn foreign_free_anomaly(owner: Heap, free: &Event) -> Anomaly {
     anomaly.message = format!(
         "`{}` passed a {heap}-heap block ({} B, from `{allocated_by}`) to the {other} free. Both are glibc's \
          malloc here, so it went through; with mimalloc, jemalloc or another C runtime behind either side, \
-         the same call corrupts the heap. Whoever allocates must free.",
-        anomaly.site, event.size
+         the same call corrupts the heap. Whoever allocates must free{}.",
+        anomaly.site,
+        event.size,
+        releaser.map_or_else(String::new, |how| format!(": this block is released with {how}"))
     );
     anomaly
 }
