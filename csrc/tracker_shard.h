@@ -46,7 +46,7 @@
 
 /* A live block's flags: its overflow was reported; the form (enum fs_form)
  * that made it, in two bits from ENTRY_FORM_SHIFT. */
-enum { ENTRY_OVERFLOW_REPORTED = 1, ENTRY_FORM_SHIFT = 1, ENTRY_FORM_BITS = FS_SITE_FORM_MASK << 1 };
+enum { ENTRY_OVERFLOW_REPORTED = 1, ENTRY_FORM_SHIFT = 1, ENTRY_FORM_BITS = FS_SITE_FORM_MASK << ENTRY_FORM_SHIFT };
 
 /* The flags a block made at `site` starts with: its form. */
 static inline uint8_t form_flags(const char *site) {

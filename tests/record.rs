@@ -81,6 +81,12 @@ fn leaks_of(report: &Value) -> Vec<(&str, u64)> {
         .collect()
 }
 
+/// Whether a leak is reachable only through other leaked blocks
+/// (memcheck's "indirectly lost").
+fn goes_with_another(leak: &Value) -> bool {
+    leak["message"].as_str().unwrap_or("").contains("only through other leaked blocks")
+}
+
 fn kinds(report: &Value) -> Vec<String> {
     report["anomalies"]
         .as_array()
@@ -1198,12 +1204,8 @@ fn a_leak_is_what_the_program_can_no_longer_reach_and_strdup_names_its_releaser(
     let output = record(&["--json"], &program, &[]);
     let plain = report(&output);
     let leaks: Vec<&Value> = plain["anomalies"].as_array().unwrap().iter().filter(|a| a["kind"] == "leak").collect();
-    let summary: Vec<(u64, bool)> = leaks
-        .iter()
-        .map(|l| {
-            (l["bytes"].as_u64().unwrap(), l["message"].as_str().unwrap().contains("only through other leaked blocks"))
-        })
-        .collect();
+    let summary: Vec<(u64, bool)> =
+        leaks.iter().map(|l| (l["bytes"].as_u64().unwrap(), goes_with_another(l))).collect();
     // The strdup'd string and the list are lost; the list's two strings go with it.
     assert_eq!(summary, [(16, false), (16, false), (7, true), (9, true)], "{plain}");
     let strdup = leaks.iter().find(|l| l["site"].as_str().unwrap().contains("strdup")).expect("strdup's");
@@ -1253,10 +1255,7 @@ fn a_lost_block_pointing_at_itself_is_a_leak_and_a_lost_cycle_is_one() {
         .unwrap()
         .iter()
         .filter(|a| a["kind"] == "leak")
-        .map(|l| {
-            let lost_with = l["message"].as_str().unwrap().contains("only through other leaked blocks");
-            (l["site"].as_str().unwrap().to_owned(), lost_with)
-        })
+        .map(|l| (l["site"].as_str().unwrap().to_owned(), goes_with_another(l)))
         .collect();
     leaks.sort();
     let alone = leaks.iter().find(|(site, _)| site.starts_with("lose_self")).expect("the self-linked node's");
@@ -1682,16 +1681,9 @@ int main() {
 #[test]
 fn a_c_plus_plus_block_is_named_by_the_programs_own_frame_above_the_runtime() {
     let dir = scratch();
-    let source = dir.join("cxx_leak.cc");
-    let program = dir.join("cxx_leak");
-    std::fs::write(&source, CXX_LEAK).expect("the source is written");
-    let compiled = Command::new("c++").args(["-g", "-O0", "-pthread", "-o"]).arg(&program).arg(&source).status();
-    if !compiled.is_ok_and(|status| status.success()) {
-        // CI installs g++ and sets this; a machine with only a C compiler skips.
-        assert!(std::env::var_os("FFISCOPE_REQUIRE_COMPILERS").is_none(), "c++ is required");
-        eprintln!("skipped: no C++ compiler");
+    let Some(program) = compile_cxx("cxx_leak", CXX_LEAK, &["-g", "-O0", "-pthread"]) else {
         return;
-    }
+    };
     let allocation_sites = |frames: &str| {
         let file = dir.join(format!("cxx_leak_{frames}.fsrec"));
         let output = record(&["--json", "--stack", frames, "--out", file.to_str().unwrap()], &program, &[]);
@@ -1858,7 +1850,7 @@ int main() {
 "#;
 
 /// Compiles C++ text with `c++` and `flags`; None (skipped) where there is
-/// no C++ compiler, which CI has.
+/// no C++ compiler. CI installs g++ and sets `FFISCOPE_REQUIRE_COMPILERS`.
 fn compile_cxx(name: &str, text: &str, flags: &[&str]) -> Option<PathBuf> {
     let dir = scratch();
     let source = dir.join(format!("{name}.cc"));
@@ -1921,9 +1913,9 @@ fn a_c_plus_plus_block_released_by_another_form_is_a_mismatched_free() {
 fn what_a_librarys_static_objects_free_at_exit_and_what_its_constructor_holds_are_not_leaks() {
     let dir = scratch();
     let library = dir.join("libcxx_holder.so");
-    let Some(_) = compile_cxx("libcxx_holder.so", CXX_LIBRARY, &["-g", "-O1", "-shared", "-fPIC"]) else {
+    if compile_cxx("libcxx_holder.so", CXX_LIBRARY, &["-g", "-O1", "-shared", "-fPIC"]).is_none() {
         return;
-    };
+    }
     let rpath = format!("-Wl,-rpath,{}", dir.display());
     let link = ["-g", "-O1", library.to_str().unwrap(), &rpath];
     let Some(program) = compile_cxx("cxx_holder_user", CXX_LIBRARY_USER, &link) else {

@@ -94,7 +94,8 @@ pub fn check(
     // A target that could not preprocess the header (Windows without its
     // SDK) reads none of it; the others read all of it, and a type not
     // among theirs is not the errors' doing.
-    let errors_may_hide_types = c_report.errors.iter().any(|e| e.line > 0) || declarations.is_empty();
+    let errors_may_hide_types =
+        !c_report.errors.is_empty() && (c_report.errors.iter().any(|e| e.line > 0) || declarations.is_empty());
     for error in &c_report.errors {
         let _ = writeln!(io.err, "{}", error.render_in(&c_report.file, &header_text));
     }
@@ -118,9 +119,7 @@ pub fn check(
     } else if !unmatched.is_empty() {
         ExitCode::from(EXIT_USAGE)
     } else if !report.mirror_errors.is_empty()
-        || (errors_may_hide_types
-            && !c_report.errors.is_empty()
-            && (report.pairs.is_empty() || !report.unpaired.is_empty()))
+        || (errors_may_hide_types && (report.pairs.is_empty() || !report.unpaired.is_empty()))
     {
         // A header error that may have cost a mirror its C type.
         ExitCode::from(EXIT_BAD_HEADER)

@@ -261,9 +261,9 @@ pub enum Form {
 
 impl Form {
     pub fn from_raw(raw: u64) -> Form {
-        match raw {
-            r if r == u64::from(sys::FS_FORM_NEW) => Form::New,
-            r if r == u64::from(sys::FS_FORM_NEW_ARRAY) => Form::NewArray,
+        match u8::try_from(raw) {
+            Ok(sys::FS_FORM_NEW) => Form::New,
+            Ok(sys::FS_FORM_NEW_ARRAY) => Form::NewArray,
             _ => Form::Malloc,
         }
     }
