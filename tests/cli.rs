@@ -366,7 +366,10 @@ fn mirror_checks_only_the_types_named() {
 
     let (code, _, err) = check(&["header_s", "z_stream"]);
     assert_eq!(code, 2);
-    assert!(err.contains("no Rust type of the mirror is named `z_stream` or mirrors a C type of that name"), "{err}");
+    assert!(
+        err.contains("no Rust type or constant of the mirror is named `z_stream` or mirrors a C one of that name"),
+        "{err}"
+    );
 }
 
 /// Several files are one crate's modules, read as one: a type one names is
@@ -393,6 +396,39 @@ fn mirror_reads_several_files_as_one_crate() {
     let (code, _, err) = ffiscope(&["mirror", c.arg(), events.arg(), broken.arg()]);
     assert_eq!(code, 4);
     assert!(err.contains(&format!("{}:2:", broken.arg())), "names the file and line: {err}");
+}
+
+/// A constant the mirror repeats from C is checked too: where it differs,
+/// on which targets and in which file, exit 1; the ones that agree are
+/// counted; `--type` picks constants by name as it picks types.
+#[test]
+fn mirror_checks_the_constants_it_repeats_from_c() {
+    let c = header("#define LEVEL_MAX 9\nenum mode { MODE_A = 1, MODE_B };\nstruct record { int level; };\n");
+    let right = header(
+        "#[repr(C)]\npub struct record { pub level: i32 }\npub const LEVEL_MAX: i32 = 9;\n\
+         #[repr(C)]\npub enum mode { MODE_A = 1, MODE_B }\n",
+    );
+    let (code, out, err) = ffiscope(&["mirror", c.arg(), right.arg(), "--target", "x86_64-linux-gnu"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("3 constants agree with C's value wherever both are defined"), "{out}");
+
+    let wrong = header("#[repr(C)]\npub struct record { pub level: i32 }\n\npub const LEVEL_MAX: i32 = 10;\n");
+    let (code, out, _) = ffiscope(&["mirror", c.arg(), wrong.arg()]);
+    assert_eq!(code, 1, "a wrong constant fails the build: {out}");
+    assert!(
+        out.contains(&format!(
+            "LEVEL_MAX ({}:4)\n  every target           differs: 10 in Rust (`i32`), 9 in C",
+            wrong.arg()
+        )),
+        "{out}"
+    );
+
+    let (code, out, _) = ffiscope(&["mirror", c.arg(), wrong.arg(), "--json", "--type", "LEVEL_MAX"]);
+    assert_eq!(code, 1);
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(report["pairs"].as_array().map(Vec::len), Some(0), "only the constant named");
+    let on = &report["constants"][0]["targets"][0];
+    assert_eq!((on["standing"].as_str(), on["rust"].as_i64(), on["c"].as_i64()), (Some("differs"), Some(10), Some(9)));
 }
 
 /// `--cfg` sets a cfg in the mirror as its crate's build script would

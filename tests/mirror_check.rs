@@ -6,6 +6,7 @@
 //! The C side is each target's own preprocessor and Struct Lab's reading of
 //! it (itself checked against the compilers by `struct_lab_headers`).
 
+use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use ffiscope::layout::lab::Target;
@@ -13,6 +14,7 @@ use ffiscope::layout::lab::header::{HeaderOptions, analyze_header_per_target};
 use ffiscope::layout::lab::parser::Declarations;
 use ffiscope::layout::lab::report::LabReport;
 use ffiscope::layout::lab::verify::find_compiler;
+use ffiscope::layout::mirror_check::constants::{ConstantPair, ConstantStanding};
 use ffiscope::layout::mirror_check::diff::DifferenceKind;
 use ffiscope::layout::mirror_check::rust_reader::read_rust;
 use ffiscope::layout::mirror_check::{MirrorPair, Standing, check_mirror};
@@ -1144,4 +1146,137 @@ fn a_packed_enum_mirrors_a_one_byte_rust_enum() {
     assert_eq!((one_byte.rust.as_str(), wrong_on(&one_byte)), ("pixel", vec![]), "{:#?}", one_byte.targets);
     let as_int = first_pair(&report, &declarations, &mirror("C"));
     assert_eq!(wrong_on(&as_int), read_of_these(&declarations, &ALL_LINUX), "{:#?}", as_int.targets);
+}
+
+/// The constants of `mirror` checked against `header` on every Linux target here.
+fn constants_of(name: &str, header: &str, mirror: &str) -> Option<Vec<ConstantPair>> {
+    let (report, declarations) = read_on_linux_targets(name, header)?;
+    let rust = read_rust(mirror);
+    assert_eq!(rust.errors, [], "the mirror reads");
+    Some(check_mirror(&report, &declarations, &rust, "mirror.rs", false).constants)
+}
+
+/// The targets `constant` differs on, and what is said of the first.
+fn constant_differs_on(constants: &[ConstantPair], name: &str) -> (Vec<Target>, String) {
+    let pair = constants.iter().find(|c| c.rust == name).unwrap_or_else(|| panic!("`{name}` was paired"));
+    let wrong: Vec<Target> =
+        pair.targets.iter().filter(|t| t.standing == ConstantStanding::Differs).map(|t| t.target).collect();
+    let said = pair.differences().next().map(|(_, why)| why.to_owned()).unwrap_or_default();
+    (wrong, said)
+}
+
+#[test]
+fn constants_are_checked_against_cs_macros_and_enumerators_on_each_target() {
+    let header = "#include <zlib.h>\n\
+                  #define FLAG_READ 0x1u\n#define FLAG_WRITE (FLAG_READ << 1)\n#define FLAG_ALL (FLAG_READ | FLAG_WRITE)\n\
+                  #define NOT_FOUND (-1)\n#define TOO_BIG 0x1FF\n#define OLD_NAME MODE_LATE\n\
+                  #if defined(__x86_64__) || defined(__aarch64__)\n#define WORD_BITS 64\n#else\n#define WORD_BITS 32\n#endif\n\
+                  enum mode { MODE_EARLY = 1, MODE_LATE, MODE_NEWLINE = '\\n', MODE_QUOTE = '\\'' };\n";
+    let mirror = "use core::ffi::{c_int, c_uint, c_ulong};\n\
+                  pub const Z_BUF_ERROR: c_int = -5;\n\
+                  pub const Z_BEST_COMPRESSION: c_int = 6;\n\
+                  pub const FLAG_WRITE: c_uint = 2;\n\
+                  pub const FLAG_ALL: c_uint = FLAG_WRITE | 1;\n\
+                  pub const NOT_FOUND: c_ulong = !0;\n\
+                  pub const TOO_BIG: u8 = 0xFF;\n\
+                  pub const OLD_NAME: c_int = 2;\n\
+                  pub const WORD_BITS: u32 = 64;\n\
+                  pub type mode = c_uint;\n\
+                  pub const mode_MODE_NEWLINE: mode = 10;\n\
+                  #[repr(u32)]\npub enum Mode { MODE_EARLY = 1, MODE_LATE, MODE_QUOTE = 40 }\n\
+                  pub const UNRELATED: u32 = 7;\n";
+    if c_side().is_none() {
+        return; // no zlib.h, said once
+    }
+    let Some(constants) = constants_of("constants.h", header, mirror) else { return };
+    let read = read_of(&ALL_LINUX);
+    let bits_64: Vec<Target> =
+        read.iter().copied().filter(|t| matches!(t, Target::X86_64Linux | Target::Aarch64Linux)).collect();
+    let bits_32: Vec<Target> = read.iter().copied().filter(|t| !bits_64.contains(t)).collect();
+    for right in [
+        "Z_BUF_ERROR",
+        "FLAG_WRITE",
+        "FLAG_ALL",
+        "NOT_FOUND",
+        "OLD_NAME",
+        "mode_MODE_NEWLINE",
+        "Mode::MODE_EARLY",
+        "Mode::MODE_LATE",
+    ] {
+        let (wrong, said) = constant_differs_on(&constants, right);
+        assert_eq!(wrong, [], "`{right}` agrees with C: {said}");
+    }
+    assert!(constants.iter().any(|c| c.rust == "mode_MODE_NEWLINE" && c.c == "MODE_NEWLINE"), "bindgen's `Enum_NAME`");
+    assert!(!constants.iter().any(|c| c.rust == "UNRELATED"), "a constant C has no value of is not paired");
+    assert_eq!(
+        constant_differs_on(&constants, "Z_BEST_COMPRESSION"),
+        (read.clone(), "6 in Rust (`c_int`), 9 in C".to_owned())
+    );
+    assert_eq!(
+        constant_differs_on(&constants, "Mode::MODE_QUOTE"),
+        (read.clone(), "40 in Rust (`u32`), 39 in C".to_owned()),
+        "a character constant's escape is read as C reads it"
+    );
+    let (wrong, said) = constant_differs_on(&constants, "TOO_BIG");
+    assert_eq!(wrong, read);
+    assert_eq!(said, "C's `TOO_BIG` is 511, which `u8` (unsigned 8-bit integer) cannot hold; Rust's is 255");
+    let (wrong, said) = constant_differs_on(&constants, "WORD_BITS");
+    assert_eq!(wrong, bits_32, "64 is right where C says 64");
+    if !bits_32.is_empty() {
+        assert_eq!(said, "64 in Rust (`u32`), 32 in C");
+    }
+    let on_64 = constants.iter().find(|c| c.rust == "NOT_FOUND").and_then(|c| c.targets.first()).and_then(|t| t.rust);
+    assert_eq!(on_64, Some(i128::from(u64::MAX)), "`!0` in a 64-bit `c_ulong`");
+}
+
+/// Every integer constant read from real headers (their macros and
+/// enumerators, thousands of them) is the value gcc gives it: a program
+/// that prints each one, built against the same header, says so.
+#[test]
+fn every_constant_read_from_real_headers_is_the_compilers_value() {
+    let headers = "#include <zlib.h>\n#include <sqlite3.h>\n#include <curl/curl.h>\n#include <lzma.h>\n";
+    let installed =
+        ["zlib.h", "sqlite3.h", "lzma.h"].iter().all(|h| std::path::Path::new("/usr/include").join(h).exists())
+            && std::path::Path::new("/usr/include/x86_64-linux-gnu/curl/curl.h").exists();
+    if Target::host() != Some(Target::X86_64Linux) || !installed || find_compiler(Target::X86_64Linux).is_none() {
+        assert!(!required(), "zlib1g-dev, libsqlite3-dev, libcurl4-openssl-dev and liblzma-dev are required");
+        eprintln!("note: not every header is installed: the constants are not checked");
+        return;
+    }
+    let folder = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("mirror_constants");
+    std::fs::create_dir_all(&folder).expect("a temporary folder");
+    let header = folder.join("real.h");
+    std::fs::write(&header, headers).expect("written");
+    let (_, declarations) =
+        analyze_header_per_target(&header, &[Target::X86_64Linux], &HeaderOptions::default(), false);
+    let constants = &declarations.first().expect("x86_64 read it").1.constants;
+    // Reserved names are the C library's and compiler's own, some of them
+    // keywords' stand-ins (`__USE_ISOC99`, `__GNUC__`): the libraries' are the point.
+    let checked: Vec<&(String, i128)> = constants.iter().filter(|(name, _)| !name.starts_with('_')).collect();
+    assert!(checked.len() > 1_000, "only {} constants were read", checked.len());
+    let mut program = format!("#include <stdio.h>\n{headers}int main(void) {{\n");
+    for (name, _) in &checked {
+        let _ = writeln!(program, "    printf(\"%lld\\n\", (long long)({name}));");
+    }
+    program.push_str("    return 0;\n}\n");
+    let (source, binary) = (folder.join("values.c"), folder.join("values"));
+    std::fs::write(&source, program).expect("written");
+    let built =
+        std::process::Command::new("gcc").args(["-w", "-o"]).arg(&binary).arg(&source).output().expect("gcc runs");
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let ran = std::process::Command::new(&binary).output().expect("the program runs");
+    let printed = String::from_utf8(ran.stdout).expect("text");
+    let wrong: Vec<String> = checked
+        .iter()
+        .zip(printed.lines())
+        .filter(|((_, model), gcc)| gcc.parse::<i128>().ok() != Some(as_long_long(*model)))
+        .map(|((name, model), gcc)| format!("{name}: read {model}, gcc {gcc}"))
+        .collect();
+    assert_eq!(printed.lines().count(), checked.len());
+    assert!(wrong.is_empty(), "{} of {} differ: {wrong:?}", wrong.len(), checked.len());
+}
+
+/// A value as `long long` holds it.
+fn as_long_long(value: i128) -> i128 {
+    i128::from(value as i64)
 }

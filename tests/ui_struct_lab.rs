@@ -325,6 +325,24 @@ fn a_pasted_mirror_names_its_differences() {
 }
 
 #[test]
+fn a_mirrors_constant_that_differs_from_c_is_named() {
+    let mut harness = lab_with_mirror(
+        "enum mode { MODE_A = 1, MODE_B };\nstruct record { int mode; };",
+        "#[repr(C)]\npub struct record { pub mode: i32 }\n#[repr(u32)]\npub enum mode { MODE_A = 1, MODE_B = 3 }\n",
+    );
+    harness.get_by_label_contains("2 constants C also defines: 1 differs");
+    harness.get_by_label("`mode::MODE_B` on x86_64: 3 in Rust (`u32`), 2 in C");
+    replace_text(
+        &mut harness,
+        "Rust mirror",
+        "#[repr(C)]\npub struct record { pub mode: i32 }\n#[repr(u32)]\npub enum mode { MODE_A = 1, MODE_B }\n",
+    );
+    settle(&mut harness);
+    harness.get_by_label_contains("2 constants C also defines: every one agrees");
+    assert!(harness.query_by_label_contains("in Rust (`u32`)").is_none());
+}
+
+#[test]
 fn a_mirror_that_does_not_parse_says_where() {
     let mut harness = harness();
     paste(&mut harness, "struct record { int a; };");

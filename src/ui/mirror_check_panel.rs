@@ -9,6 +9,7 @@ use super::ANOMALY_COLOR;
 use super::layout_grid::{MARK_COLOR, marked_layout_grid_ui};
 use crate::command::Command;
 use crate::layout::lab::session::{LabCommand, LabSession};
+use crate::layout::mirror_check::constants::ConstantPair;
 use crate::layout::mirror_check::{MirrorPair, MirrorReport, PairOnTarget, Standing};
 
 const MATCH_COLOR: Color32 = Color32::from_rgb(0x4c, 0xaf, 0x50);
@@ -81,6 +82,33 @@ pub fn mirror_summary_ui(ui: &mut Ui, session: &LabSession, commands: &mut Vec<C
         });
     }
     unpaired_ui(ui, mirror);
+    constants_ui(ui, mirror);
+}
+
+/// The mirror's constants that C gives a value: each one that differs, in
+/// words, and how many agree; folded when many differ.
+fn constants_ui(ui: &mut Ui, mirror: &MirrorReport) {
+    let total = mirror.constants.len();
+    if total == 0 {
+        return;
+    }
+    let differing: Vec<&ConstantPair> = mirror.constants.iter().filter(|c| c.differs()).collect();
+    let title = match differing.len() {
+        0 => format!("{total} constant{} C also defines: every one agrees", plural(total)),
+        n => format!("{total} constant{} C also defines: {n} differ{}", plural(total), if n == 1 { "s" } else { "" }),
+    };
+    let color = if differing.is_empty() { MATCH_COLOR } else { ANOMALY_COLOR };
+    egui::CollapsingHeader::new(RichText::new(title).color(color))
+        .id_salt("lab-mirror-constants")
+        .default_open(!differing.is_empty() && differing.len() <= 6)
+        .show(ui, |ui| {
+            for constant in differing {
+                for (on, why) in constant.differences() {
+                    let said = format!("`{}` on {}: {why}", constant.rust, on.target.short_name());
+                    ui.label(RichText::new(said).color(ANOMALY_COLOR));
+                }
+            }
+        });
 }
 
 /// The mirror's handles and the types with no C type, folded when there

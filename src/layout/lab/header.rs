@@ -11,6 +11,7 @@ use super::abi::Target;
 use super::engine::lay_out;
 use super::gnu_c::read_preprocessed;
 use super::lexer::ParseError;
+use super::macro_values::MacroBodies;
 use super::macros::split_macros;
 use super::parser::Declarations;
 use super::report::{LabReport, TargetReport, TypeReport, answered};
@@ -47,8 +48,8 @@ pub struct Preprocessed {
     /// in the host's multiarch folder (Debian keeps `curlbuild.h`,
     /// `opensslconf.h`, `_real_SDL_config.h` there), which was then searched last.
     pub host_configuration: Option<PathBuf>,
-    /// The integer macros defined at the end of the text.
-    pub constants: Vec<(String, i128)>,
+    /// The object-like macros defined at the end of the text.
+    pub macros: MacroBodies,
 }
 
 impl Preprocessed {
@@ -98,8 +99,8 @@ pub fn preprocess(target: Target, input: HeaderInput<'_>, options: &HeaderOption
     let libraries = Path::new(INCLUDE);
     let library_folder = (target == Target::X86_64Windows && libraries.is_dir()).then_some(libraries);
     let failed = match run_preprocessor(&compiler, input, options, library_folder) {
-        Ok((text, constants)) => {
-            return Ok(Preprocessed { text, compiler, host_headers, host_configuration: None, constants });
+        Ok((text, macros)) => {
+            return Ok(Preprocessed { text, compiler, host_headers, host_configuration: None, macros });
         }
         Err(first_error) => first_error,
     };
@@ -121,9 +122,9 @@ pub fn preprocess(target: Target, input: HeaderInput<'_>, options: &HeaderOption
     let mut retried = None;
     if let Some(folder) = host_folder.filter(|_| missing && library_folder.is_none()) {
         match run_preprocessor(&compiler, input, options, Some(&folder)) {
-            Ok((text, constants)) => {
+            Ok((text, macros)) => {
                 let host_configuration = Some(folder);
-                return Ok(Preprocessed { text, compiler, host_headers, host_configuration, constants });
+                return Ok(Preprocessed { text, compiler, host_headers, host_configuration, macros });
             }
             Err(second) => retried = Some((folder, second)),
         }
@@ -213,14 +214,14 @@ fn host_multiarch_folder() -> Option<PathBuf> {
     folder.is_dir().then_some(folder)
 }
 
-/// `compiler -E` over `input`: the preprocessed text and its integer macros,
-/// or the first error it printed.
+/// `compiler -E` over `input`: the preprocessed text and its object-like
+/// macros, or the first error it printed.
 fn run_preprocessor(
     compiler: &Compiler,
     input: HeaderInput<'_>,
     options: &HeaderOptions,
     last_folder: Option<&Path>,
-) -> Result<(String, Vec<(String, i128)>), String> {
+) -> Result<(String, MacroBodies), String> {
     let mut command = Command::new(&compiler.program);
     // `-dD` keeps the macros' definitions, for the constants a mirror names.
     command.args(&compiler.args).args(["-E", "-dD", "-std=gnu11"]);
@@ -424,8 +425,10 @@ fn analyze_target(
     };
     let read = read_preprocessed(&preprocessed.text, target, main_file);
     let mut declarations = read.declarations;
-    // Enumerators and macros share C's one namespace of identifiers.
-    declarations.constants.extend(preprocessed.constants.iter().cloned());
+    // Enumerators and macros share C's one namespace of identifiers; a
+    // macro may stand for an enumerator (curl's `CURLOPT_WRITEINFO`).
+    let macro_values = preprocessed.macros.values(&declarations.constants);
+    declarations.constants.extend(macro_values);
     declarations.constants.sort_unstable();
     declarations.constants.dedup_by(|a, b| a.0 == b.0);
     let read_errors = std::mem::take(&mut declarations.errors);

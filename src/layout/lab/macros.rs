@@ -11,13 +11,13 @@ use std::fmt::Write as _;
 
 use rustc_hash::FxHashMap;
 
-/// How many macros a value may go through (`#define A B`, `#define B 3`).
-const MAX_CHAIN: usize = 8;
+use super::macro_values::MacroBodies;
 
 /// `text` without its `#define` and `#undef` lines, with a typedef after it
-/// for each macro that stands for a basic type, and the integer value of
-/// each object-like macro still defined at its end, sorted by name.
-pub fn split_macros(text: &str) -> (String, Vec<(String, i128)>) {
+/// for each macro that stands for a basic type, and the body of each
+/// object-like macro still defined at its end (whose values are read once
+/// the enumerators they may name are known).
+pub fn split_macros(text: &str) -> (String, MacroBodies) {
     let mut bodies: FxHashMap<String, String> = FxHashMap::default();
     let mut kept = String::with_capacity(text.len());
     for line in text.split_inclusive('\n') {
@@ -39,9 +39,6 @@ pub fn split_macros(text: &str) -> (String, Vec<(String, i128)>) {
         }
         kept.push_str(if line.ends_with('\n') { "\n" } else { "" });
     }
-    let mut constants: Vec<(String, i128)> =
-        bodies.keys().filter_map(|name| Some((name.clone(), value_of(name, &bodies, 0)?))).collect();
-    constants.sort_unstable();
     // A macro that stands for a type (Xlib's `#define Bool int`) becomes the
     // typedef it acts as, after a line marker of its own, so that a mirror
     // naming it is laid out as C lays out what it stands for.
@@ -54,7 +51,7 @@ pub fn split_macros(text: &str) -> (String, Vec<(String, i128)>) {
             let _ = writeln!(kept, "typedef {body} {name};");
         }
     }
-    (kept, constants)
+    (kept, MacroBodies { bodies })
 }
 
 /// Whether a macro's name may be a typedef's: not reserved (`__S32_TYPE`,
@@ -83,40 +80,6 @@ fn is_basic_type(body: &str) -> bool {
     !words.is_empty() && signs <= 1 && (integer || (other && signs == 0))
 }
 
-/// The integer `name` stands for: a literal (`32`, `0x40U`, `-1L`), in
-/// parentheses or not, or another macro that does.
-fn value_of(name: &str, bodies: &FxHashMap<String, String>, depth: usize) -> Option<i128> {
-    if depth > MAX_CHAIN {
-        return None;
-    }
-    let mut body = bodies.get(name)?.as_str();
-    while let Some(inner) = body.strip_prefix('(').and_then(|b| b.strip_suffix(')')) {
-        body = inner.trim();
-    }
-    let (negative, digits) = match body.strip_prefix('-') {
-        Some(rest) => (true, rest.trim_start()),
-        None => (false, body),
-    };
-    let value = integer_literal(digits).or_else(|| value_of(digits, bodies, depth + 1))?;
-    Some(if negative { -value } else { value })
-}
-
-/// A C integer literal: decimal, hex or octal, with any `u`/`l` suffix.
-fn integer_literal(text: &str) -> Option<i128> {
-    let digits = text.trim_end_matches(['u', 'U', 'l', 'L']);
-    if !digits.starts_with(|c: char| c.is_ascii_digit()) {
-        return None;
-    }
-    let (radix, digits) = if let Some(hex) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
-        (16, hex)
-    } else if digits.len() > 1 && digits.starts_with('0') {
-        (8, &digits[1..])
-    } else {
-        (10, digits)
-    };
-    i128::from_str_radix(digits, radix).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::split_macros;
@@ -126,9 +89,10 @@ mod tests {
         let text = "# 1 \"a.h\"\n#define NCCS 32\n#define WIDE (0x40UL)\n#define NEG (-1)\n#define ALIAS NCCS\n\
                     #define F(x) (x)\n#define TEXT \"hi\"\n#define GONE 3\n#undef GONE\nstruct s { int a; };\n\
                     #define LOOP1 LOOP2\n#define LOOP2 LOOP1\n#define OCTAL 010\n";
-        let (kept, constants) = split_macros(text);
+        let (kept, macros) = split_macros(text);
         assert_eq!(kept.lines().count(), text.lines().count(), "every line keeps its place");
         assert!(kept.contains("struct s { int a; };") && !kept.contains("#define"), "{kept}");
+        let constants = macros.values(&[]);
         let names: Vec<(&str, i128)> = constants.iter().map(|(n, v)| (n.as_str(), *v)).collect();
         assert_eq!(names, [("ALIAS", 32), ("NCCS", 32), ("NEG", -1), ("OCTAL", 8), ("WIDE", 64)]);
     }

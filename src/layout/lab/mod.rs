@@ -10,6 +10,7 @@ pub mod generate;
 pub mod gnu_c;
 pub mod header;
 pub mod lexer;
+pub mod macro_values;
 pub mod macros;
 pub mod parser;
 mod readable;

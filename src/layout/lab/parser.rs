@@ -367,12 +367,14 @@ pub fn parse(source: &str) -> Declarations {
         }
     }
     errors.sort_by_key(|e| (e.line, e.column));
+    let mut constants: Vec<(String, i128)> = parser.enumerators.into_iter().collect();
+    constants.sort_unstable();
     Declarations {
         records: parser.records,
         errors,
         typedefs: parser.record_typedefs,
         scalar_typedefs: parser.scalar_typedefs,
-        constants: Vec::new(),
+        constants,
     }
 }
 

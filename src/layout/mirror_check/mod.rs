@@ -9,6 +9,7 @@
 pub mod anonymous;
 pub mod cfg;
 mod cfg_if;
+pub mod constants;
 pub mod diff;
 pub mod guards;
 pub mod rust_model;
@@ -25,6 +26,7 @@ use crate::layout::lab::parser::{Body, Declarations, RecordDef};
 use crate::layout::lab::report::{LabReport, TypeReport};
 use crate::layout::lab::{ParseError, Target};
 use crate::layout::{Kind, Layout};
+use constants::{ConstantPair, check_constants};
 use diff::{Difference, DifferenceKind, Side, compare};
 use rust_model::{CNames, RustLayout, rust_layouts_with};
 use rust_reader::{RustAlias, RustFile};
@@ -144,6 +146,9 @@ pub struct MirrorReport {
     pub handles: Vec<Handle>,
     /// The Rust file's errors, at its line and column.
     pub mirror_errors: Vec<ParseError>,
+    /// The mirror's constants that C gives an integer of their name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub constants: Vec<ConstantPair>,
 }
 
 /// A Rust type mirroring a C type that C declares and never defines
@@ -207,7 +212,14 @@ impl MirrorReport {
     }
 
     pub fn has_mismatch(&self) -> bool {
-        self.pairs.iter().any(MirrorPair::differs) || self.handles.iter().any(|h| !h.sized_on.is_empty())
+        self.pairs.iter().any(MirrorPair::differs)
+            || self.handles.iter().any(|h| !h.sized_on.is_empty())
+            || self.constants.iter().any(ConstantPair::differs)
+    }
+
+    /// The file a constant is written in.
+    pub fn file_of_constant(&self, constant: &ConstantPair) -> &str {
+        self.files.get(constant.file).unwrap_or(&self.mirror)
     }
 
     /// The pair whose C type is `c_name`.
@@ -215,10 +227,10 @@ impl MirrorReport {
         self.pairs.iter().find(|p| p.c == c_name)
     }
 
-    /// Keeps only the pairs, handles and unpaired types `names` pick out,
-    /// each by its Rust name or its C type's (`struct z_stream_s`, or the
-    /// bare tag `z_stream_s` as pahole takes it); everything when there are
-    /// no names. Returns why each name that picks out nothing does not.
+    /// Keeps only the pairs, handles, unpaired types and constants `names`
+    /// pick out, each by its Rust name or its C type's (`struct z_stream_s`,
+    /// or the bare tag `z_stream_s` as pahole takes it); everything when
+    /// there are no names. Returns why each name that picks out nothing does not.
     pub fn keep_only(&mut self, names: &[String]) -> Vec<String> {
         if names.is_empty() {
             return Vec::new();
@@ -233,13 +245,17 @@ impl MirrorReport {
                 let pairs = self.pairs.iter().map(|p| (p.rust.as_str(), p.c.as_str()));
                 let handles = self.handles.iter().map(|h| (h.rust.as_str(), h.c.as_str()));
                 let unpaired = self.unpaired.iter().map(|rust| (rust.as_str(), ""));
-                !pairs.chain(handles).chain(unpaired).any(|(rust, c)| picks(name, rust, c))
+                let constants = self.constants.iter().map(|k| (k.rust.as_str(), k.c.as_str()));
+                !pairs.chain(handles).chain(unpaired).chain(constants).any(|(rust, c)| picks(name, rust, c))
             })
-            .map(|name| format!("no Rust type of the mirror is named `{name}` or mirrors a C type of that name"))
+            .map(|name| {
+                format!("no Rust type or constant of the mirror is named `{name}` or mirrors a C one of that name")
+            })
             .collect();
         self.pairs.retain(|p| picked(&p.rust, &p.c));
         self.handles.retain(|h| picked(&h.rust, &h.c));
         self.unpaired.retain(|rust| picked(rust, ""));
+        self.constants.retain(|k| picked(&k.rust, &k.c));
         unmatched
     }
 }
@@ -410,6 +426,7 @@ pub fn check_mirror(
         unpaired,
         handles,
         mirror_errors: rust.errors.clone(),
+        constants: check_constants(rust, declarations, &targets),
     }
 }
 

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 
 use rustc_hash::FxHashMap;
 
-use super::rust_reader::{GenericParam, Length, Repr, RustEnum, RustField, RustFile, RustItem, RustType};
+use super::rust_reader::{GenericParam, Length, Repr, RustConst, RustEnum, RustField, RustFile, RustItem, RustType};
 use super::types::{IntegerKind, Known, TypeClass, c_class, known};
 use crate::layout::lab::Target;
 use crate::layout::lab::engine::lay_out;
@@ -91,6 +91,33 @@ struct Imported {
     instances: FxHashMap<String, (usize, TypeClass)>,
 }
 
+/// A constant's value on one target, in its own type, and that type's class.
+pub type ConstantValue = Result<(i128, TypeClass), String>;
+
+/// The file's items whose cfg holds on `target`, and each one's id by name
+/// (the first of a name).
+fn items_in_force(file: &RustFile, target: Target) -> (Vec<&RustItem>, FxHashMap<&str, usize>) {
+    let present: Vec<&RustItem> =
+        file.items.iter().filter(|i| i.cfg.as_ref().is_none_or(|c| c.holds(target))).collect();
+    let ids = present.iter().enumerate().map(|(id, item)| (item.name.as_str(), id)).rev().collect();
+    (present, ids)
+}
+
+/// The file's constants whose cfg holds on `target`, the first of each
+/// name: each one's value in its own type, or why it has none. A name the
+/// file does not define is C's value of it (`c`), as for array lengths.
+pub fn constants_on(file: &RustFile, target: Target, c: &CNames<'_>) -> FxHashMap<String, ConstantValue> {
+    let (present, ids) = items_in_force(file, target);
+    let model = Model { file, target, ids: &ids, present: &present, c, imported: RefCell::default() };
+    let mut values = FxHashMap::default();
+    for constant in file.consts.iter().filter(|c| c.cfg.as_ref().is_none_or(|cfg| cfg.holds(target))) {
+        if !values.contains_key(&constant.name) {
+            values.insert(constant.name.clone(), model.constant(constant, 0));
+        }
+    }
+    values
+}
+
 /// As [`rust_layouts`], a name neither the file nor Rust declares taken
 /// from C's declaration of it (`c`) when C has one.
 pub fn rust_layouts_with(
@@ -98,10 +125,7 @@ pub fn rust_layouts_with(
     target: Target,
     c: &CNames<'_>,
 ) -> FxHashMap<String, Result<RustLayout, String>> {
-    let present: Vec<&RustItem> =
-        file.items.iter().filter(|i| i.cfg.as_ref().is_none_or(|c| c.holds(target))).collect();
-    let ids: FxHashMap<&str, usize> =
-        present.iter().enumerate().map(|(id, item)| (item.name.as_str(), id)).rev().collect();
+    let (present, ids) = items_in_force(file, target);
     let model = Model { file, target, ids: &ids, present: &present, c, imported: RefCell::default() };
     let mut records = Vec::new();
     let mut classes = Vec::new();
@@ -484,41 +508,84 @@ impl Model<'_> {
     }
 
     fn length(&self, length: &Length, depth: usize) -> Result<u64, String> {
+        let value = self.evaluate(length, depth, None).map_err(|why| format!("an array length of {why}"))?;
+        u64::try_from(value).map_err(|_| format!("an array length of {value}"))
+    }
+
+    /// A constant of the file: its value in its own type, and that type's class.
+    fn constant(&self, constant: &RustConst, depth: usize) -> Result<(i128, TypeClass), String> {
+        let class = self.resolve(&constant.ty, depth + 1)?.class;
+        let width = match class {
+            TypeClass::Int { bits, signed } => (bits, signed),
+            TypeClass::Enum { bits } => (bits, true),
+            _ => return Err(format!("`{}` is not an integer type", constant.text)),
+        };
+        Ok((self.evaluate(&constant.value, depth + 1, Some(width))?, class))
+    }
+
+    /// `length`'s value, each step wrapped to `width` (bits, signed) as
+    /// Rust's arithmetic in a constant's type would leave it, if it is given.
+    fn evaluate(&self, length: &Length, depth: usize, width: Option<(u64, bool)>) -> Result<i128, String> {
         if depth > MAX_DEPTH {
-            return Err(format!("an array length nested deeper than {MAX_DEPTH}"));
+            return Err(format!("constants nested deeper than {MAX_DEPTH}"));
         }
-        match length {
-            Length::Value(n) => Ok(*n),
-            Length::Unsupported(what) => Err(format!("an array length of {what}")),
+        let value = match length {
+            Length::Value(n) => i128::from(*n),
+            Length::Unsupported(what) => return Err(what.clone()),
             Length::Named(name) => {
                 if let Some(constant) = self.file.consts.iter().find(|c| c.name == *name && self.holds(c.cfg.as_ref()))
                 {
-                    return self.length(&constant.value, depth + 1);
+                    return match width {
+                        Some(_) => Ok(wrapped(self.constant(constant, depth + 1)?.0, width)),
+                        // An array length: the constant's own type is `usize`, whatever its text.
+                        None => self.evaluate(&constant.value, depth + 1, None),
+                    };
                 }
                 // Defined in another file, as C defines it (the libc crate's `NCCS`).
-                let value = self.c.constants.get(name.as_str()).and_then(|&v| u64::try_from(v).ok());
-                let value =
-                    value.ok_or_else(|| format!("no constant `{name}` in this file on {}", self.target.triple()))?;
+                let value = *self
+                    .c
+                    .constants
+                    .get(name.as_str())
+                    .ok_or_else(|| format!("no constant `{name}` in this file on {}", self.target.triple()))?;
                 let borrowed = &mut self.imported.borrow_mut().borrowed_constants;
-                if !borrowed.iter().any(|(b, _)| b == name) {
-                    borrowed.push((name.clone(), value));
+                if let Ok(count) = u64::try_from(value)
+                    && !borrowed.iter().any(|(b, _)| b == name)
+                {
+                    borrowed.push((name.clone(), count));
                 }
-                Ok(value)
+                value
             }
+            Length::Negated(inner) => -self.evaluate(inner, depth + 1, width)?,
+            Length::Flipped(inner) => !self.evaluate(inner, depth + 1, width)?,
             Length::Binary(left, op, right) => {
-                let (a, b) = (self.length(left, depth + 1)?, self.length(right, depth + 1)?);
+                let (a, b) = (self.evaluate(left, depth + 1, width)?, self.evaluate(right, depth + 1, width)?);
+                let shift = || u32::try_from(b).ok().filter(|&b| b < 128);
                 let value = match op {
                     '+' => a.checked_add(b),
                     '-' => a.checked_sub(b),
                     '*' => a.checked_mul(b),
                     '/' => a.checked_div(b),
-                    '<' => u32::try_from(b).ok().and_then(|b| a.checked_shl(b)),
-                    _ => u32::try_from(b).ok().and_then(|b| a.checked_shr(b)),
+                    '%' => a.checked_rem(b),
+                    '<' => shift().and_then(|b| a.checked_shl(b)),
+                    '>' => shift().and_then(|b| a.checked_shr(b)),
+                    '|' => Some(a | b),
+                    '&' => Some(a & b),
+                    _ => Some(a ^ b),
                 };
-                value.ok_or_else(|| format!("an array length that overflows: {a} {op} {b}"))
+                value.ok_or_else(|| format!("a value that overflows: {a} {op} {b}"))?
             }
-        }
+        };
+        Ok(wrapped(value, width))
     }
+}
+
+/// `value` as an integer of `width` (bits, signed) holds it: its low bits,
+/// read with or without a sign. Unchanged without a width.
+pub fn wrapped(value: i128, width: Option<(u64, bool)>) -> i128 {
+    let Some((bits, signed)) = width.filter(|(bits, _)| (1..128).contains(bits)) else { return value };
+    let modulus = 1i128 << bits;
+    let low = value.rem_euclid(modulus);
+    if signed && low >= modulus / 2 { low - modulus } else { low }
 }
 
 /// The member type `T` of bindgen's union marker `__BindgenUnionField<T>`,
@@ -578,6 +645,8 @@ fn substitute_length(length: &Length, params: &[GenericParam], args: &[RustType]
             *op,
             Box::new(substitute_length(right, params, args)),
         ),
+        Length::Negated(inner) => Length::Negated(Box::new(substitute_length(inner, params, args))),
+        Length::Flipped(inner) => Length::Flipped(Box::new(substitute_length(inner, params, args))),
         other => other.clone(),
     }
 }

@@ -82,7 +82,12 @@ pub struct RustEnum {
     /// No variant at all (`pub enum SSL {}`): the older way to write an
     /// opaque type, which Rust code only holds pointers to.
     pub empty: bool,
+    /// Each variant's name and discriminant as written, if it is.
+    pub variants: Vec<(String, Option<Length>)>,
     pub source: String,
+    /// Which of the files read together it is written in (0 for one file).
+    pub file: usize,
+    pub line: usize,
 }
 
 /// `type name = …;`
@@ -95,13 +100,20 @@ pub struct RustAlias {
     pub source: String,
 }
 
-/// `const NAME: usize = …;`, for array lengths.
+/// `const NAME: T = …;`: an array length, or a value of C's (a macro's,
+/// an enumerator's) that the mirror repeats.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RustConst {
     pub name: String,
     pub value: Length,
+    pub ty: RustType,
+    /// The type as written.
+    pub text: String,
     pub cfg: Option<Cfg>,
     pub source: String,
+    /// Which of the files read together it is written in (0 for one file).
+    pub file: usize,
+    pub line: usize,
 }
 
 /// A type as far as layout needs it.
@@ -162,6 +174,11 @@ impl RustType {
 pub enum Length {
     Value(u64),
     Named(String),
+    /// `-x`.
+    Negated(Box<Length>),
+    /// `!x`: every bit flipped, in the constant's type.
+    Flipped(Box<Length>),
+    /// `+ - * / % << >> | & ^`, the shifts written `<` and `>`.
     Binary(Box<Length>, char, Box<Length>),
     Unsupported(String),
 }
@@ -189,9 +206,9 @@ impl RustFile {
     /// another. A `use` both files write is kept once.
     pub fn absorb(&mut self, other: RustFile, file: usize) {
         self.items.extend(other.items.into_iter().map(|item| RustItem { file, ..item }));
-        self.enums.extend(other.enums);
+        self.enums.extend(other.enums.into_iter().map(|e| RustEnum { file, ..e }));
         self.aliases.extend(other.aliases);
-        self.consts.extend(other.consts);
+        self.consts.extend(other.consts.into_iter().map(|constant| RustConst { file, ..constant }));
         for written in other.uses {
             if !self.uses.contains(&written) {
                 self.uses.push(written);
@@ -576,7 +593,14 @@ impl Reader<'_> {
                         reprs,
                         holds_data: e.variants.iter().any(|v| !matches!(v.fields, Fields::Unit)),
                         empty: e.variants.is_empty(),
+                        variants: e
+                            .variants
+                            .iter()
+                            .map(|v| (v.ident.to_string(), v.discriminant.as_ref().map(|(_, expr)| length(expr))))
+                            .collect(),
                         source: self.text(item.span()),
+                        file: 0,
+                        line: position(item.span()).0,
                     }),
                     (Err((span, message)), _) | (_, Err((span, message))) => Reader::error(file, span, message),
                 },
@@ -594,8 +618,12 @@ impl Reader<'_> {
                     Ok(cfg) => file.consts.push(RustConst {
                         name: constant.ident.to_string(),
                         value: length(&constant.expr),
+                        ty: self.rust_type(&constant.ty),
+                        text: self.text(constant.ty.span()),
                         cfg,
                         source: self.text(item.span()),
+                        file: 0,
+                        line: position(item.span()).0,
                     }),
                     Err((span, message)) => Reader::error(file, span, message),
                 },
@@ -797,7 +825,8 @@ fn mark_repr_c(file: &mut RustFile) {
     }
 }
 
-/// An array length: literals, constants and `+ - * / << >>` of them.
+/// An array length or a constant's value: literals, constants, `-` and `!`
+/// of them and `+ - * / % << >> | & ^` between them.
 fn length(expr: &Expr) -> Length {
     match expr {
         Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(int), .. }) => {
@@ -823,11 +852,22 @@ fn length(expr: &Expr) -> Length {
                 syn::BinOp::Div(_) => '/',
                 syn::BinOp::Shl(_) => '<',
                 syn::BinOp::Shr(_) => '>',
-                _ => return Length::Unsupported("an operator other than + - * / << >>".to_owned()),
+                syn::BinOp::Rem(_) => '%',
+                syn::BinOp::BitOr(_) => '|',
+                syn::BinOp::BitAnd(_) => '&',
+                syn::BinOp::BitXor(_) => '^',
+                _ => return Length::Unsupported("an operator other than + - * / % << >> | & ^".to_owned()),
             };
             Length::Binary(Box::new(length(&binary.left)), op, Box::new(length(&binary.right)))
         }
-        _ => Length::Unsupported("an expression other than numbers, constants and + - * / << >>".to_owned()),
+        Expr::Unary(unary) => match unary.op {
+            syn::UnOp::Neg(_) => Length::Negated(Box::new(length(&unary.expr))),
+            syn::UnOp::Not(_) => Length::Flipped(Box::new(length(&unary.expr))),
+            _ => Length::Unsupported("a dereference".to_owned()),
+        },
+        _ => {
+            Length::Unsupported("an expression other than numbers, constants, - ! and + - * / % << >> | & ^".to_owned())
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use lang_c::span::Node;
 
 use super::{MAX_DEPTH, Read, Reader};
 use crate::layout::lab::engine;
+use crate::layout::lab::macro_values::character_literal;
 use crate::layout::lab::parser::{RecordDef, TypeRef};
 
 impl Reader<'_> {
@@ -49,8 +50,11 @@ impl Reader<'_> {
                     i128::from_str_radix(&integer.number, radix).map_err(|_| overflow())?
                 }
                 Constant::Character(text) => {
-                    let inner = text.trim_start_matches(['L', 'u', 'U']).trim_matches('\'');
-                    i128::from(inner.chars().next().map_or(0, u32::from))
+                    let quoted = text.trim_start_matches(['L', 'u', 'U']);
+                    character_literal(quoted)
+                        .filter(|(_, used)| *used == quoted.len())
+                        .map(|(value, _)| value)
+                        .ok_or_else(|| format!("the character constant {text}, which this does not read"))?
                 }
                 Constant::Float(_) => return Err("a floating constant where an integer is needed".to_owned()),
             },

@@ -1,0 +1,228 @@
+//! A mirror's constants against C's: each `const` of the mirror whose name
+//! C gives an integer (a macro or an enumerator, or bindgen's `Enum_NAME`
+//! for the enumerator `NAME` of `enum Enum`), compared on each target in the
+//! Rust constant's own type. C's value counts as it reads once converted to
+//! that type (`-1` is `0xFFFF_FFFF` in a `u32`), unless the type cannot
+//! hold it.
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use super::is_first;
+use super::rust_model::{CNames, ConstantValue, constants_on, wrapped};
+use super::rust_reader::{Length, RustConst, RustFile, RustType};
+use super::types::TypeClass;
+use crate::layout::lab::Target;
+use crate::layout::lab::parser::Declarations;
+
+/// How a constant stands on one target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConstantStanding {
+    Matches,
+    Differs,
+    /// One side has no value here (cfg'd out, not defined, not read).
+    NotCompared,
+}
+
+/// One constant of the mirror on one target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConstantOnTarget {
+    pub target: Target,
+    pub standing: ConstantStanding,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rust: Option<i128>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub c: Option<i128>,
+    /// What differs, or why nothing was compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+}
+
+/// A constant of the mirror, C's of the same meaning, and how they compare.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConstantPair {
+    pub rust: String,
+    pub c: String,
+    /// The Rust constant's type as written.
+    pub ty: String,
+    /// Which of the report's files it is written in (0 when there is one), and the line.
+    #[serde(default, skip_serializing_if = "is_first")]
+    pub file: usize,
+    pub line: usize,
+    pub targets: Vec<ConstantOnTarget>,
+}
+
+impl ConstantPair {
+    pub fn differs(&self) -> bool {
+        self.targets.iter().any(|t| t.standing == ConstantStanding::Differs)
+    }
+
+    /// The targets it differs on, and how, in one line each.
+    pub fn differences(&self) -> impl Iterator<Item = (&ConstantOnTarget, &str)> {
+        self.targets
+            .iter()
+            .filter(|t| t.standing == ConstantStanding::Differs)
+            .filter_map(|t| Some((t, t.why.as_deref()?)))
+    }
+}
+
+/// Every constant of `rust` that pairs with one of C's (one target's
+/// declarations each in `declarations`), compared on each of `targets`.
+pub fn check_constants(
+    rust: &RustFile,
+    declarations: &[(Target, Declarations)],
+    targets: &[Target],
+) -> Vec<ConstantPair> {
+    let c_values: Vec<(Target, FxHashMap<&str, i128>)> = declarations
+        .iter()
+        .map(|(target, d)| (*target, d.constants.iter().map(|(name, value)| (name.as_str(), *value)).collect()))
+        .collect();
+    let c_has = |name: &str| c_values.iter().any(|(_, values)| values.contains_key(name));
+    // Each variant of a fieldless enum is a constant `Enum::VARIANT` of its
+    // integer, paired with C's enumerator `VARIANT`.
+    let with_variants;
+    let rust = if rust.enums.iter().any(|e| !e.variants.is_empty()) {
+        with_variants = RustFile { consts: [rust.consts.clone(), variant_constants(rust)].concat(), ..rust.clone() };
+        &with_variants
+    } else {
+        rust
+    };
+    let rust_values: Vec<(Target, FxHashMap<String, ConstantValue>)> = targets
+        .iter()
+        .map(|&target| {
+            let names = declarations.iter().find(|(t, _)| *t == target).map(|(_, d)| CNames::of(d));
+            (target, constants_on(rust, target, &names.unwrap_or_default()))
+        })
+        .collect();
+    let mut seen: Vec<&str> = Vec::new();
+    let mut pairs = Vec::new();
+    for constant in &rust.consts {
+        if seen.contains(&constant.name.as_str()) {
+            continue; // one name, several cfg'd definitions: one pair
+        }
+        seen.push(&constant.name);
+        let Some(c_name) = c_name_for(constant, &c_has) else { continue };
+        let on_targets = targets
+            .iter()
+            .map(|&target| {
+                let c = c_values.iter().find(|(t, _)| *t == target).and_then(|(_, v)| v.get(c_name).copied());
+                let rust = rust_values.iter().find(|(t, _)| *t == target).and_then(|(_, v)| v.get(&constant.name));
+                compare(constant, c_name, c, rust, target)
+            })
+            .collect();
+        pairs.push(ConstantPair {
+            rust: constant.name.clone(),
+            c: c_name.to_owned(),
+            ty: constant.text.clone(),
+            file: constant.file,
+            line: constant.line,
+            targets: on_targets,
+        });
+    }
+    pairs
+}
+
+/// The variants of the file's fieldless enums as constants named
+/// `Enum::VARIANT`, of the enum's integer (`isize` without one, the type
+/// Rust gives a discriminant), each one without a discriminant counted on
+/// from the last one with one, as Rust numbers them.
+fn variant_constants(rust: &RustFile) -> Vec<RustConst> {
+    let mut constants = Vec::new();
+    for e in rust.enums.iter().filter(|e| !e.holds_data) {
+        let integer = e.reprs.iter().find_map(|r| r.integer.clone()).unwrap_or_else(|| "isize".to_owned());
+        // The last discriminant written, and how many variants since.
+        let mut base = Length::Value(0);
+        let mut since = 0;
+        for (variant, discriminant) in &e.variants {
+            if let Some(written) = discriminant {
+                base = written.clone();
+                since = 0;
+            }
+            let value = match since {
+                0 => base.clone(),
+                n => Length::Binary(Box::new(base.clone()), '+', Box::new(Length::Value(n))),
+            };
+            since += 1;
+            constants.push(RustConst {
+                name: format!("{}::{variant}", e.name),
+                value,
+                ty: RustType::Named { name: integer.clone(), args: Vec::new() },
+                text: integer.clone(),
+                cfg: e.cfg.clone(),
+                source: String::new(),
+                file: e.file,
+                line: e.line,
+            });
+        }
+    }
+    constants
+}
+
+/// C's name for `constant`: its own (an enum's variant's, for
+/// `Enum::VARIANT`), or, for bindgen's `Enum_NAME: Enum`, `NAME`, where C
+/// has an integer of that name on some target.
+fn c_name_for<'r>(constant: &'r RustConst, c_has: &impl Fn(&str) -> bool) -> Option<&'r str> {
+    if let Some((_, variant)) = constant.name.split_once("::") {
+        return c_has(variant).then_some(variant);
+    }
+    if c_has(&constant.name) {
+        return Some(&constant.name);
+    }
+    let RustType::Named { name: ty, args } = &constant.ty else { return None };
+    let bare = constant.name.strip_prefix(ty.as_str())?.strip_prefix('_')?;
+    (args.is_empty() && !bare.is_empty() && c_has(bare)).then_some(bare)
+}
+
+fn compare(
+    constant: &RustConst,
+    c_name: &str,
+    c: Option<i128>,
+    rust: Option<&ConstantValue>,
+    target: Target,
+) -> ConstantOnTarget {
+    let not_compared = |why: String| ConstantOnTarget {
+        target,
+        standing: ConstantStanding::NotCompared,
+        rust: None,
+        c,
+        why: Some(why),
+    };
+    let (rust_value, class) = match rust {
+        None => return not_compared(format!("`{}` is cfg'd out on {}", constant.name, target.triple())),
+        Some(Err(why)) => return not_compared(format!("the Rust value cannot be read: {why}")),
+        Some(Ok((value, class))) => (*value, class),
+    };
+    let Some(c_value) = c else {
+        return ConstantOnTarget {
+            rust: Some(rust_value),
+            ..not_compared(format!("C gives `{c_name}` no integer value on {}", target.triple()))
+        };
+    };
+    let width = match *class {
+        TypeClass::Int { bits, signed } => (bits, signed),
+        TypeClass::Enum { bits } => (bits, true),
+        _ => (128, true),
+    };
+    let as_rust_reads = wrapped(c_value, Some(width));
+    let fits = wrapped(c_value, Some((width.0, !width.1))) == c_value || as_rust_reads == c_value;
+    let ty = &constant.text;
+    let why = if !fits {
+        Some(format!(
+            "C's `{c_name}` is {c_value}, which `{ty}` ({}) cannot hold; Rust's is {rust_value}",
+            class.describe()
+        ))
+    } else if as_rust_reads != rust_value {
+        let read = if as_rust_reads == c_value { String::new() } else { format!(" ({as_rust_reads} as `{ty}`)") };
+        Some(format!("{rust_value} in Rust (`{ty}`), {c_value} in C{read}"))
+    } else {
+        None
+    };
+    ConstantOnTarget {
+        target,
+        standing: if why.is_some() { ConstantStanding::Differs } else { ConstantStanding::Matches },
+        rust: Some(rust_value),
+        c: Some(c_value),
+        why,
+    }
+}
