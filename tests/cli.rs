@@ -429,6 +429,16 @@ fn mirror_checks_the_constants_it_repeats_from_c() {
     assert_eq!(report["pairs"].as_array().map(Vec::len), Some(0), "only the constant named");
     let on = &report["constants"][0]["targets"][0];
     assert_eq!((on["standing"].as_str(), on["rust"].as_i64(), on["c"].as_i64()), (Some("differs"), Some(10), Some(9)));
+
+    // With `--verify`, the compiler confirms C's values.
+    let (code, out, _) = ffiscope(&["mirror", c.arg(), right.arg(), "--target", "x86_64-linux-gnu", "--verify"]);
+    assert_eq!(code, 0, "{out}");
+    if out.contains("C verified by") {
+        assert!(
+            out.contains("3 constants agree with C's value wherever both are defined; C's values confirmed by "),
+            "{out}"
+        );
+    }
 }
 
 /// `--cfg` sets a cfg in the mirror as its crate's build script would

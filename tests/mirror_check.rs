@@ -381,19 +381,7 @@ fn guards_hold_for_a_right_mirror_and_stop_the_build_of_a_wrong_one() {
     assert_eq!(printed, "", "the right mirror builds with its guards");
     // The C guards hold for the header on the host.
     if let Some(gcc) = find_compiler(host) {
-        let source = format!("{HEADER}{c}");
-        let status = std::process::Command::new(&gcc.program)
-            .args(["-fsyntax-only", "-x", "c", "-"])
-            .stdin(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .and_then(|mut child| {
-                use std::io::Write as _;
-                child.stdin.take().expect("stdin").write_all(source.as_bytes())?;
-                child.wait_with_output()
-            })
-            .expect("the compiler runs");
-        assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+        assert_eq!(c_compiles(&gcc, &format!("{HEADER}{c}")), Ok(()));
         assert!(c.contains("_Static_assert(offsetof(struct z_stream_s, adler) =="), "{c}");
     }
     // A field widened into padding: no offset moves, the guard on its size stops the build.
@@ -1279,4 +1267,59 @@ fn every_constant_read_from_real_headers_is_the_compilers_value() {
 /// A value as `long long` holds it.
 fn as_long_long(value: i128) -> i128 {
     i128::from(value as i64)
+}
+
+/// Whether `gcc` takes `source` without an error, or what it said.
+fn c_compiles(gcc: &ffiscope::layout::lab::verify::Compiler, source: &str) -> Result<(), String> {
+    let output = std::process::Command::new(&gcc.program)
+        .args(["-fsyntax-only", "-x", "c", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write as _;
+            child.stdin.take().expect("stdin").write_all(source.as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("the compiler runs");
+    if output.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&output.stderr).into_owned()) }
+}
+
+#[test]
+fn constant_guards_hold_for_right_constants_and_stop_the_build_of_a_wrong_one() {
+    use ffiscope::layout::mirror_check::guards::{c_guards, rust_guards};
+    use ffiscope::layout::mirror_check::rustc::build_with;
+    let Some(host) = Target::host() else { return };
+    let header = "#define LEVEL_MAX 9\n#define ALL_BITS (-1)\n#define HUGE 0xFFFFFFFFFFFFFFFFull\n\
+                  enum mode { MODE_A = 1, MODE_B };\nstruct record { int level; };\n";
+    let Some((report, declarations)) = read_on_linux_targets("constant_guards.h", header) else { return };
+    let guarded = |mirror: &str| {
+        let rust = read_rust(mirror);
+        let checked = check_mirror(&report, &declarations, &rust, "mirror.rs", false);
+        let guards = rust_guards(&checked, &rust);
+        (build_with(&rust, host, &guards), guards, c_guards(&checked))
+    };
+    let right = "#[repr(C)]\npub struct record { pub level: i32 }\npub const LEVEL_MAX: i32 = 9;\n\
+                 pub const ALL_BITS: u32 = 0xFFFF_FFFF;\npub const HUGE: u64 = !0;\n\
+                 #[repr(u32)]\npub enum mode { MODE_A = 1, MODE_B }\n";
+    let (built, guards, c) = guarded(right);
+    let Ok(printed) = built else { return }; // no rustc here
+    assert_eq!(printed, "", "the right mirror builds with its guards:\n{guards}");
+    assert!(guards.contains("const _: () = assert!(ALL_BITS as i128 == 4294967295);"), "C's -1 as a `u32`: {guards}");
+    assert!(guards.contains("const _: () = assert!(mode::MODE_B as i128 == 2);"), "{guards}");
+    // The C guards hold for the header on the host.
+    if let Some(gcc) = find_compiler(host) {
+        assert_eq!(c_compiles(&gcc, &format!("{header}{c}")), Ok(()), "{c}");
+        assert!(c.contains("_Static_assert((ALL_BITS) == (-1LL), \"ALL_BITS: value\");"), "{c}");
+        assert!(c.contains("_Static_assert((HUGE) == 18446744073709551615ULL, \"HUGE: value\");"), "{c}");
+        let moved = format!("{}{c}", header.replace("LEVEL_MAX 9", "LEVEL_MAX 10"));
+        assert!(
+            c_compiles(&gcc, &moved).is_err_and(|said| said.contains("LEVEL_MAX: value")),
+            "a moved macro stops it"
+        );
+    }
+    // A variant numbered past C's enumerator stops the build.
+    let (built, _, _) = guarded(&right.replace("MODE_A = 1, MODE_B", "MODE_A = 1, MODE_B = 3"));
+    let printed = built.expect("rustc ran");
+    assert!(printed.contains("mode::MODE_B as i128 == 2"), "{printed}");
 }

@@ -104,3 +104,35 @@ fn a_type_the_compiler_refuses_is_unverified_not_a_mismatch() {
         }
     }
 }
+
+/// A constant's value read wrong is caught; one the compiler cannot
+/// evaluate is unanswered; the rest are confirmed. The macros taken out
+/// of the text are put back for the probe, after the compiler's own.
+#[test]
+fn a_constants_wrong_value_is_caught_and_an_unknown_one_unanswered() {
+    use ffiscope::layout::lab::macro_values::MacroBodies;
+    use ffiscope::layout::lab::verify::verify_constants;
+    let Some(compiler) = find_compiler(Target::X86_64Linux) else { return };
+    let text = "enum e { A = 3, NL = '\\n' };\n";
+    let bodies = [("B", "(A + 1)"), ("HUGE", "0xFFFFFFFFFFFFFFFFull"), ("__x86_64__", "2")];
+    let macros = MacroBodies { bodies: bodies.iter().map(|(n, b)| ((*n).to_owned(), (*b).to_owned())).collect() };
+    let asked = [("A", 3), ("NL", 10), ("B", 5), ("HUGE", i128::from(u64::MAX)), ("__x86_64__", 1), ("MISSING", 1)];
+    let asked: Vec<(String, i128)> = asked.iter().map(|(n, v)| ((*n).to_owned(), *v)).collect();
+    let verified = verify_constants(&compiler, text, &macros, &asked).expect("the compiler answers");
+    assert_eq!(verified.asked, 6);
+    assert_eq!(verified.disagree, ["B"], "B is 4: {verified:?}");
+    assert_eq!(verified.unanswered, ["MISSING"]);
+    assert!(verified.confirms("A") && verified.confirms("HUGE") && verified.confirms("__x86_64__"));
+}
+
+/// clang, for the Windows target, says a failed assertion its own way.
+#[test]
+fn clang_says_which_constant_it_disagrees_with_too() {
+    use ffiscope::layout::lab::macro_values::MacroBodies;
+    use ffiscope::layout::lab::verify::verify_constants;
+    let Some(compiler) = find_compiler(Target::X86_64Windows) else { return };
+    let asked: Vec<(String, i128)> = vec![("A".to_owned(), 3), ("B".to_owned(), 7)];
+    let verified = verify_constants(&compiler, "enum e { A = 3, B };\n", &MacroBodies::default(), &asked)
+        .expect("the compiler answers");
+    assert_eq!((verified.disagree, verified.unanswered), (vec!["B".to_owned()], Vec::<String>::new()));
+}

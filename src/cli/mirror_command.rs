@@ -11,7 +11,7 @@ use super::{EXIT_BAD_HEADER, EXIT_MISMATCH, EXIT_USAGE, Io};
 use crate::layout::lab::Target;
 use crate::layout::lab::header::{HeaderOptions, analyze_header_per_target, analyze_plain_text, uses_the_preprocessor};
 use crate::layout::mirror_check::cfg::Cfg;
-use crate::layout::mirror_check::constants::{ConstantOnTarget, ConstantPair, ConstantStanding};
+use crate::layout::mirror_check::constants::{ConstantPair, ConstantStanding};
 use crate::layout::mirror_check::guards::{c_guards, rust_guards};
 use crate::layout::mirror_check::rust_reader::{RustFile, read_rust};
 use crate::layout::mirror_check::{MirrorReport, Standing, check_mirror};
@@ -139,38 +139,34 @@ fn constants_text(report: &MirrorReport, out: &mut dyn Write) -> std::io::Result
     for constant in report.constants.iter().filter(|c| c.differs()) {
         let named = if constant.c == constant.rust { String::new() } else { format!(" <- {}", constant.rust) };
         writeln!(out, "{}{named} ({}:{})", constant.c, report.file_of_constant(constant), constant.line)?;
-        let shown: Vec<&ConstantOnTarget> =
-            constant.targets.iter().filter(|t| t.standing != ConstantStanding::Matches).collect();
-        // One line for every target when they all say the same.
-        let same = shown.windows(2).all(|w| w[0].why == w[1].why && w[0].standing == w[1].standing);
-        if same && shown.len() == constant.targets.len() && shown.len() > 1 {
-            let said = shown[0].why.as_deref().unwrap_or("");
-            writeln!(out, "  {:<22} {}: {said}", "every target", label(shown[0].standing))?;
-            continue;
-        }
-        for on in shown {
-            let said = on.why.as_deref().unwrap_or("");
-            writeln!(out, "  {:<22} {}: {said}", on.target.triple(), label(on.standing))?;
+        for (targets, why) in constant.differences_grouped() {
+            let on = if targets.len() == constant.targets.len() && targets.len() > 1 {
+                "every target".to_owned()
+            } else {
+                targets.iter().map(|t| t.triple()).collect::<Vec<_>>().join(", ")
+            };
+            writeln!(out, "  {on:<22} differs: {why}")?;
         }
     }
     let agreeing = report.constants.iter().filter(|c| !c.differs() && compared(c)).count();
+    let mut verifiers: Vec<&str> =
+        report.constants.iter().flat_map(|c| &c.targets).filter_map(|t| t.c_verified_by.as_deref()).collect();
+    verifiers.sort_unstable();
+    verifiers.dedup();
     if agreeing > 0 {
         let s = if agreeing == 1 { "" } else { "s" };
-        writeln!(out, "{agreeing} constant{s} agree with C's value wherever both are defined")?;
+        let verified = if verifiers.is_empty() {
+            String::new()
+        } else {
+            format!("; C's values confirmed by {}", verifiers.join(", "))
+        };
+        writeln!(out, "{agreeing} constant{s} agree with C's value wherever both are defined{verified}")?;
     }
     for constant in report.constants.iter().filter(|c| !compared(c)) {
         let why = constant.targets.first().and_then(|t| t.why.as_deref()).unwrap_or("");
         writeln!(out, "{}: not compared on any target ({why})", constant.rust)?;
     }
     Ok(())
-}
-
-fn label(standing: ConstantStanding) -> &'static str {
-    match standing {
-        ConstantStanding::Differs => "differs",
-        ConstantStanding::NotCompared => "not compared",
-        ConstantStanding::Matches => "matches",
-    }
 }
 
 fn usage(io: &mut Io<'_>, message: &str) -> ExitCode {

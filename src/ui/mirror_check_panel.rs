@@ -97,15 +97,21 @@ fn constants_ui(ui: &mut Ui, mirror: &MirrorReport) {
         0 => format!("{total} constant{} C also defines: every one agrees", plural(total)),
         n => format!("{total} constant{} C also defines: {n} differ{}", plural(total), if n == 1 { "s" } else { "" }),
     };
+    let verified = mirror.constants.iter().flat_map(|c| &c.targets).any(|t| t.c_verified_by.is_some());
+    let title = if verified { format!("{title} (C's values verified by the compilers)") } else { title };
     let color = if differing.is_empty() { MATCH_COLOR } else { ANOMALY_COLOR };
     egui::CollapsingHeader::new(RichText::new(title).color(color))
         .id_salt("lab-mirror-constants")
         .default_open(!differing.is_empty() && differing.len() <= 6)
         .show(ui, |ui| {
             for constant in differing {
-                for (on, why) in constant.differences() {
-                    let said = format!("`{}` on {}: {why}", constant.rust, on.target.short_name());
-                    ui.label(RichText::new(said).color(ANOMALY_COLOR));
+                for (targets, why) in constant.differences_grouped() {
+                    let on = if targets.len() == constant.targets.len() && targets.len() > 1 {
+                        "every target".to_owned()
+                    } else {
+                        targets.iter().map(|t| t.short_name()).collect::<Vec<_>>().join(", ")
+                    };
+                    ui.label(RichText::new(format!("`{}` on {on}: {why}", constant.rust)).color(ANOMALY_COLOR));
                 }
             }
         });

@@ -15,7 +15,7 @@ use super::macro_values::MacroBodies;
 use super::macros::split_macros;
 use super::parser::Declarations;
 use super::report::{LabReport, TargetReport, TypeReport, answered};
-use super::verify::{Compiler, find_compiler, first_error, run_with_timeout, verify_preprocessed};
+use super::verify::{Compiler, find_compiler, first_error, run_with_timeout, verify_constants, verify_preprocessed};
 
 /// A preprocessor that has not answered in this long is stopped.
 const PREPROCESS_TIMEOUT: Duration = Duration::from_secs(20);
@@ -460,6 +460,11 @@ fn analyze_target(
         (check && !preprocessed.host_headers)
             .then(|| verify_preprocessed(&preprocessed.compiler, &preprocessed.text, &layouts)),
     );
+    let constants_verified = (check && !preprocessed.host_headers)
+        .then(|| {
+            verify_constants(&preprocessed.compiler, &preprocessed.text, &preprocessed.macros, &declarations.constants)
+        })
+        .and_then(Result::ok);
     let types = layouts
         .iter()
         .zip(declared)
@@ -474,6 +479,7 @@ fn analyze_target(
             verified_by: verification.map(|v| v.by),
             verification_error,
             caveat: preprocessed.caveat(),
+            constants_verified,
         }),
         read_errors,
         target_errors,

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use super::ParseError;
 use super::abi::Target;
 use super::engine::{anonymous_members, lay_out, rules_cited};
+use super::macro_values::MacroBodies;
 use super::parser::{Declarations, parse};
-use super::verify::{Mismatch, Verification, find_compiler, verify};
+use super::verify::{ConstantsVerification, Mismatch, PRELUDE, Verification, find_compiler, verify, verify_constants};
 use crate::layout::listing::{AnonymousMember, pahole_listing_nested};
 use crate::layout::{Field, Kind, Layout, Padding};
 
@@ -140,6 +141,9 @@ pub struct TargetReport {
     /// What these results must be read with: headers that were not the target's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caveat: Option<String>,
+    /// What the compiler said of the integer constants read, if it was asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub constants_verified: Option<ConstantsVerification>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,12 +220,17 @@ pub fn analyze_only(file: &str, source: &str, targets: &[Target], check: bool, o
             .iter()
             .map(|layout| TypeReport::of(layout, &declarations, target, verification.as_ref(), None))
             .collect();
+        let constants_verified = compiler.as_ref().and_then(|c| {
+            let text = format!("{PRELUDE}{source}");
+            verify_constants(c, &text, &MacroBodies::default(), &declarations.constants).ok()
+        });
         results.push(TargetReport {
             target,
             types,
             verified_by: verification.map(|v| v.by),
             verification_error,
             caveat: None,
+            constants_verified,
         });
     }
     errors.sort_by_key(|e| (e.line, e.column));

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::abi::Target;
+use super::macro_values::MacroBodies;
 use crate::layout::Layout;
 
 /// How long one compiler may take over one probe.
@@ -151,7 +152,7 @@ fn questions(layouts: &[Layout]) -> Vec<Question> {
     asked
 }
 
-const PRELUDE: &str = "#include <stddef.h>\n#include <stdint.h>\n#include <stdbool.h>\n";
+pub(crate) const PRELUDE: &str = "#include <stddef.h>\n#include <stdint.h>\n#include <stdbool.h>\n";
 
 /// Asks `compiler` for every number in `layouts`, declared by `source`, in
 /// one compile. Returns what it disagreed on, or why it could not answer.
@@ -340,6 +341,83 @@ fn check_bitfields(compiler: &Compiler, prelude: &str, source: &str, layouts: &[
 /// `<ffiscope-probe>:123:5: error: …` → 123.
 fn probe_line(line: &str) -> Option<usize> {
     line.strip_prefix(PROBE_FILE)?.strip_prefix(':')?.split(':').next()?.trim().parse().ok()
+}
+
+/// What a compiler said of the integer constants read from a header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConstantsVerification {
+    pub by: String,
+    /// How many it was asked about.
+    pub asked: usize,
+    /// Those whose value it says is another.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disagree: Vec<String>,
+    /// Those it would not evaluate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unanswered: Vec<String>,
+}
+
+impl ConstantsVerification {
+    /// Whether it confirmed `name`'s value.
+    pub fn confirms(&self, name: &str) -> bool {
+        !self.disagree.iter().chain(&self.unanswered).any(|n| n == name)
+    }
+}
+
+/// Asks `compiler` whether each of `constants` (macros and enumerators read
+/// from `text`, which it preprocessed, with `macros` the object-like
+/// macros taken out of it) has the value read, in one compile: a
+/// `_Static_assert` each, after the macros put back where they are not
+/// the compiler's own.
+pub fn verify_constants(
+    compiler: &Compiler,
+    text: &str,
+    macros: &MacroBodies,
+    constants: &[(String, i128)],
+) -> Result<ConstantsVerification, String> {
+    let mut probe = String::with_capacity(text.len() + 64 * (macros.bodies.len() + constants.len()));
+    probe.push_str(text);
+    probe.push_str("\n# 1 \"<ffiscope-macros>\"\n");
+    let mut names: Vec<&String> = macros.bodies.keys().collect();
+    names.sort_unstable();
+    for name in names {
+        let _ = writeln!(probe, "#ifndef {name}\n#define {name} {}\n#endif", macros.bodies[name]);
+    }
+    let _ = writeln!(probe, "# 1 \"{PROBE_FILE}\"");
+    for (name, value) in constants {
+        let _ = writeln!(probe, "_Static_assert(({name}) == {}, \"ffiscope\");", c_integer(*value));
+    }
+    let no_limit = if compiler.program.contains("clang") { "-ferror-limit=0" } else { "-fmax-errors=0" };
+    let (_, stderr) = run_compiler(compiler, &probe, &["-fsyntax-only", "-w", no_limit])?;
+    let mut disagree = Vec::new();
+    let mut unanswered = Vec::new();
+    for line in stderr.lines().filter(|l| l.starts_with(PROBE_FILE) && is_an_error(l)) {
+        let Some((name, _)) = probe_line(line).and_then(|at| constants.get(at.checked_sub(1)?)) else { continue };
+        // gcc: "static assertion failed: …"; clang 14: "static_assert failed due to requirement …".
+        let failed = line.contains("static assertion failed") || line.contains("static_assert failed");
+        let list = if failed { &mut disagree } else { &mut unanswered };
+        if list.last() != Some(name) {
+            list.push(name.clone());
+        }
+    }
+    // A line with another error too was not evaluated: unanswered, not wrong.
+    disagree.retain(|name| !unanswered.contains(name));
+    // An error in the declarations themselves leaves the enumerators it
+    // cost undeclared: those lines are unanswered, the rest still checked.
+    Ok(ConstantsVerification { by: compiler.version.clone(), asked: constants.len(), disagree, unanswered })
+}
+
+/// `value` as a C integer constant of its own sign and width.
+pub fn c_integer(value: i128) -> String {
+    if value == i128::from(i64::MIN) {
+        "(-9223372036854775807LL - 1)".to_owned()
+    } else if value < 0 {
+        format!("({value}LL)")
+    } else if value > i128::from(i64::MAX) {
+        format!("{value}ULL")
+    } else {
+        value.to_string()
+    }
 }
 
 /// `<ffiscope-probe>:123:5: error: … 'char (*)[8]' …` → 8.

@@ -14,6 +14,8 @@ use super::rust_reader::{Length, RustConst, RustFile, RustType};
 use super::types::TypeClass;
 use crate::layout::lab::Target;
 use crate::layout::lab::parser::Declarations;
+use crate::layout::lab::report::LabReport;
+use crate::layout::lab::verify::ConstantsVerification;
 
 /// How a constant stands on one target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +36,13 @@ pub struct ConstantOnTarget {
     pub rust: Option<i128>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub c: Option<i128>,
+    /// The value the Rust constant must have to agree: C's as the Rust type
+    /// reads it, or C's own where that type cannot hold it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<i128>,
+    /// The compiler that confirmed C's value here, if one was asked and did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub c_verified_by: Option<String>,
     /// What differs, or why nothing was compared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub why: Option<String>,
@@ -58,6 +67,32 @@ impl ConstantPair {
         self.targets.iter().any(|t| t.standing == ConstantStanding::Differs)
     }
 
+    /// The targets compared, grouped by one value: the value the Rust
+    /// constant must have there (`expected`) or C's (`c`), as `pick` says.
+    pub fn targets_by_value(&self, pick: impl Fn(&ConstantOnTarget) -> Option<i128>) -> Vec<(i128, Vec<Target>)> {
+        let mut groups: Vec<(i128, Vec<Target>)> = Vec::new();
+        for on in self.targets.iter().filter(|t| t.standing != ConstantStanding::NotCompared) {
+            let Some(value) = pick(on) else { continue };
+            match groups.iter_mut().find(|(v, _)| *v == value) {
+                Some((_, targets)) => targets.push(on.target),
+                None => groups.push((value, vec![on.target])),
+            }
+        }
+        groups
+    }
+
+    /// Each targets' difference, the targets that say the same thing said together.
+    pub fn differences_grouped(&self) -> Vec<(Vec<Target>, &str)> {
+        let mut groups: Vec<(Vec<Target>, &str)> = Vec::new();
+        for (on, why) in self.differences() {
+            match groups.iter_mut().find(|(_, said)| *said == why) {
+                Some((targets, _)) => targets.push(on.target),
+                None => groups.push((vec![on.target], why)),
+            }
+        }
+        groups
+    }
+
     /// The targets it differs on, and how, in one line each.
     pub fn differences(&self) -> impl Iterator<Item = (&ConstantOnTarget, &str)> {
         self.targets
@@ -68,8 +103,10 @@ impl ConstantPair {
 }
 
 /// Every constant of `rust` that pairs with one of C's (one target's
-/// declarations each in `declarations`), compared on each of `targets`.
+/// declarations each in `declarations`), compared on each of `targets`;
+/// where `c`'s compiler was asked about C's values, what it said.
 pub fn check_constants(
+    c: &LabReport,
     rust: &RustFile,
     declarations: &[(Target, Declarations)],
     targets: &[Target],
@@ -95,6 +132,8 @@ pub fn check_constants(
             (target, constants_on(rust, target, &names.unwrap_or_default()))
         })
         .collect();
+    let verification: Vec<(Target, &ConstantsVerification)> =
+        c.results.iter().filter_map(|r| Some((r.target, r.constants_verified.as_ref()?))).collect();
     let mut seen: Vec<&str> = Vec::new();
     let mut pairs = Vec::new();
     for constant in &rust.consts {
@@ -108,7 +147,8 @@ pub fn check_constants(
             .map(|&target| {
                 let c = c_values.iter().find(|(t, _)| *t == target).and_then(|(_, v)| v.get(c_name).copied());
                 let rust = rust_values.iter().find(|(t, _)| *t == target).and_then(|(_, v)| v.get(&constant.name));
-                compare(constant, c_name, c, rust, target)
+                let verified = verification.iter().find(|(t, _)| *t == target).map(|(_, v)| *v);
+                verified_by(compare(constant, c_name, c, rust, target), c_name, verified)
             })
             .collect();
         pairs.push(ConstantPair {
@@ -174,6 +214,23 @@ fn c_name_for<'r>(constant: &'r RustConst, c_has: &impl Fn(&str) -> bool) -> Opt
     (args.is_empty() && !bare.is_empty() && c_has(bare)).then_some(bare)
 }
 
+/// `on` with what the compiler said of C's value: confirmed, or another
+/// value than the one read, which then is not compared.
+fn verified_by(
+    mut on: ConstantOnTarget,
+    c_name: &str,
+    verification: Option<&ConstantsVerification>,
+) -> ConstantOnTarget {
+    let (Some(verification), Some(c)) = (verification, on.c) else { return on };
+    if verification.confirms(c_name) {
+        on.c_verified_by = Some(verification.by.clone());
+    } else if verification.disagree.iter().any(|n| n == c_name) {
+        on.standing = ConstantStanding::NotCompared;
+        on.why = Some(format!("{} says C's `{c_name}` is not {c}, the value read: not compared", verification.by));
+    }
+    on
+}
+
 fn compare(
     constant: &RustConst,
     c_name: &str,
@@ -186,6 +243,8 @@ fn compare(
         standing: ConstantStanding::NotCompared,
         rust: None,
         c,
+        expected: None,
+        c_verified_by: None,
         why: Some(why),
     };
     let (rust_value, class) = match rust {
@@ -223,6 +282,8 @@ fn compare(
         standing: if why.is_some() { ConstantStanding::Differs } else { ConstantStanding::Matches },
         rust: Some(rust_value),
         c: Some(c_value),
+        expected: Some(if fits { as_rust_reads } else { c_value }),
+        c_verified_by: None,
         why,
     }
 }

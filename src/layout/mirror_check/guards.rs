@@ -1,8 +1,8 @@
 //! The asserts that keep a mirror right: for each target where C has the
 //! type, a cfg-gated `const _: () = { assert!(…); }` of C's size, alignment
-//! and every field's offset and size, to paste beside the Rust mirror; and
-//! the same numbers as C `_Static_assert`s, to keep the header from moving
-//! under it.
+//! and every field's offset and size, and of each constant's value, to
+//! paste beside the Rust mirror; and the same numbers as C
+//! `_Static_assert`s, to keep the header from moving under it.
 
 use std::fmt::Write as _;
 
@@ -11,6 +11,7 @@ use super::diff::{is_opaque, same_name};
 use super::rust_model::emulated_union_member;
 use super::rust_reader::{RustFile, field_as_written};
 use crate::layout::lab::bindings::target_tests;
+use crate::layout::lab::verify::c_integer;
 
 /// Rust guards for every pair of `report`, with C's numbers.
 pub fn rust_guards(report: &MirrorReport, file: &RustFile) -> String {
@@ -78,7 +79,22 @@ pub fn rust_guards(report: &MirrorReport, file: &RustFile) -> String {
             let _ = writeln!(out, "}};\n");
         }
     }
+    constant_guards(report, &mut out);
     out
+}
+
+/// A cfg-gated assert of each constant's value, the targets that share a
+/// value under one `any(…)`; compared in `i128`, which holds every
+/// integer type's values and an enum's variant cast to it.
+fn constant_guards(report: &MirrorReport, out: &mut String) {
+    for constant in &report.constants {
+        let name = &constant.rust;
+        for (value, targets) in constant.targets_by_value(|on| on.expected) {
+            let cfgs: Vec<&str> = targets.iter().map(|&t| target_tests(t).0).collect();
+            let cfg = if cfgs.len() == 1 { cfgs[0].to_owned() } else { format!("any({})", cfgs.join(", ")) };
+            let _ = writeln!(out, "#[cfg({cfg})]\nconst _: () = assert!({name} as i128 == {value});");
+        }
+    }
 }
 
 /// C `_Static_assert`s for every pair of `report`, with C's numbers.
@@ -102,6 +118,15 @@ pub fn c_guards(report: &MirrorReport) -> String {
                 );
             }
             let _ = writeln!(out, "#endif\n");
+        }
+    }
+    for constant in &report.constants {
+        let name = &constant.c;
+        for (value, targets) in constant.targets_by_value(|on| on.c) {
+            let tests: Vec<String> = targets.iter().map(|&t| format!("({})", target_tests(t).1)).collect();
+            let value = c_integer(value);
+            let _ = writeln!(out, "#if {}", tests.join(" || "));
+            let _ = writeln!(out, "_Static_assert(({name}) == {value}, \"{name}: value\");\n#endif");
         }
     }
     out

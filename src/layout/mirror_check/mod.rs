@@ -426,7 +426,7 @@ pub fn check_mirror(
         unpaired,
         handles,
         mirror_errors: rust.errors.clone(),
-        constants: check_constants(rust, declarations, &targets),
+        constants: check_constants(c, rust, declarations, &targets),
     }
 }
 
