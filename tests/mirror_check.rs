@@ -1196,6 +1196,12 @@ fn constants_are_checked_against_cs_macros_and_enumerators_on_each_target() {
     }
     assert!(constants.iter().any(|c| c.rust == "mode_MODE_NEWLINE" && c.c == "MODE_NEWLINE"), "bindgen's `Enum_NAME`");
     assert!(!constants.iter().any(|c| c.rust == "UNRELATED"), "a constant C has no value of is not paired");
+    let line = |name: &str| constants.iter().find(|c| c.rust == name).map(|c| c.line);
+    assert_eq!(
+        (line("Z_BUF_ERROR"), line("Mode::MODE_QUOTE")),
+        (Some(2), Some(13)),
+        "the variant's line, not its attribute's"
+    );
     assert_eq!(
         constant_differs_on(&constants, "Z_BEST_COMPRESSION"),
         (read.clone(), "6 in Rust (`c_int`), 9 in C".to_owned())

@@ -98,12 +98,12 @@ fn constants_ui(ui: &mut Ui, mirror: &MirrorReport) {
         n => format!("{total} constant{} C also defines: {n} differ{}", plural(total), if n == 1 { "s" } else { "" }),
     };
     let verified = mirror.constants.iter().flat_map(|c| &c.targets).any(|t| t.c_verified_by.is_some());
-    let title = if verified { format!("{title} (C's values verified by the compilers)") } else { title };
     let color = if differing.is_empty() { MATCH_COLOR } else { ANOMALY_COLOR };
     egui::CollapsingHeader::new(RichText::new(title).color(color))
         .id_salt("lab-mirror-constants")
         .default_open(!differing.is_empty() && differing.len() <= 6)
         .show(ui, |ui| {
+            // Wrapped, not cut: a projector's width holds fewer words.
             for constant in differing {
                 for (targets, why) in constant.differences_grouped() {
                     let on = if targets.len() == constant.targets.len() && targets.len() > 1 {
@@ -111,8 +111,12 @@ fn constants_ui(ui: &mut Ui, mirror: &MirrorReport) {
                     } else {
                         targets.iter().map(|t| t.short_name()).collect::<Vec<_>>().join(", ")
                     };
-                    ui.label(RichText::new(format!("`{}` on {on}: {why}", constant.rust)).color(ANOMALY_COLOR));
+                    let said = RichText::new(format!("`{}` on {on}: {why}", constant.rust)).color(ANOMALY_COLOR);
+                    ui.add(egui::Label::new(said).wrap());
                 }
+            }
+            if verified {
+                ui.add(egui::Label::new(RichText::new("C's values verified by the compilers").small().weak()).wrap());
             }
         });
 }

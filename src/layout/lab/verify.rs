@@ -389,6 +389,8 @@ pub fn verify_constants(
     }
     let no_limit = if compiler.program.contains("clang") { "-ferror-limit=0" } else { "-fmax-errors=0" };
     let (_, stderr) = run_compiler(compiler, &probe, &["-fsyntax-only", "-w", no_limit])?;
+    // An error in the declarations themselves leaves the enumerators it
+    // cost undeclared: only the probe's lines say which, the rest are confirmed.
     let mut disagree = Vec::new();
     let mut unanswered = Vec::new();
     for line in stderr.lines().filter(|l| l.starts_with(PROBE_FILE) && is_an_error(l)) {
@@ -402,8 +404,6 @@ pub fn verify_constants(
     }
     // A line with another error too was not evaluated: unanswered, not wrong.
     disagree.retain(|name| !unanswered.contains(name));
-    // An error in the declarations themselves leaves the enumerators it
-    // cost undeclared: those lines are unanswered, the rest still checked.
     Ok(ConstantsVerification { by: compiler.version.clone(), asked: constants.len(), disagree, unanswered })
 }
 

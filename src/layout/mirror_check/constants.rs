@@ -5,7 +5,7 @@
 //! that type (`-1` is `0xFFFF_FFFF` in a `u32`), unless the type cannot
 //! hold it.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 use super::is_first;
@@ -81,7 +81,7 @@ impl ConstantPair {
         groups
     }
 
-    /// Each targets' difference, the targets that say the same thing said together.
+    /// Each target's difference, the targets that say the same thing together.
     pub fn differences_grouped(&self) -> Vec<(Vec<Target>, &str)> {
         let mut groups: Vec<(Vec<Target>, &str)> = Vec::new();
         for (on, why) in self.differences() {
@@ -134,13 +134,12 @@ pub fn check_constants(
         .collect();
     let verification: Vec<(Target, &ConstantsVerification)> =
         c.results.iter().filter_map(|r| Some((r.target, r.constants_verified.as_ref()?))).collect();
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: FxHashSet<&str> = FxHashSet::default();
     let mut pairs = Vec::new();
     for constant in &rust.consts {
-        if seen.contains(&constant.name.as_str()) {
+        if !seen.insert(&constant.name) {
             continue; // one name, several cfg'd definitions: one pair
         }
-        seen.push(&constant.name);
         let Some(c_name) = c_name_for(constant, &c_has) else { continue };
         let on_targets = targets
             .iter()
@@ -174,8 +173,8 @@ fn variant_constants(rust: &RustFile) -> Vec<RustConst> {
         // The last discriminant written, and how many variants since.
         let mut base = Length::Value(0);
         let mut since = 0;
-        for (variant, discriminant) in &e.variants {
-            if let Some(written) = discriminant {
+        for variant in &e.variants {
+            if let Some(written) = &variant.discriminant {
                 base = written.clone();
                 since = 0;
             }
@@ -185,14 +184,14 @@ fn variant_constants(rust: &RustFile) -> Vec<RustConst> {
             };
             since += 1;
             constants.push(RustConst {
-                name: format!("{}::{variant}", e.name),
+                name: format!("{}::{}", e.name, variant.name),
                 value,
                 ty: RustType::Named { name: integer.clone(), args: Vec::new() },
                 text: integer.clone(),
                 cfg: e.cfg.clone(),
                 source: String::new(),
                 file: e.file,
-                line: e.line,
+                line: variant.line,
             });
         }
     }
@@ -231,6 +230,8 @@ fn verified_by(
     on
 }
 
+/// `constant` against C's value of `c_name` on `target`, if C has one
+/// there, in the constant's type as Rust reads it there.
 fn compare(
     constant: &RustConst,
     c_name: &str,

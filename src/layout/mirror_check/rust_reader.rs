@@ -82,11 +82,17 @@ pub struct RustEnum {
     /// No variant at all (`pub enum SSL {}`): the older way to write an
     /// opaque type, which Rust code only holds pointers to.
     pub empty: bool,
-    /// Each variant's name and discriminant as written, if it is.
-    pub variants: Vec<(String, Option<Length>)>,
+    pub variants: Vec<RustVariant>,
     pub source: String,
     /// Which of the files read together it is written in (0 for one file).
     pub file: usize,
+}
+
+/// A fieldless enum's variant: its name, its discriminant if one is written, and its line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RustVariant {
+    pub name: String,
+    pub discriminant: Option<Length>,
     pub line: usize,
 }
 
@@ -596,11 +602,14 @@ impl Reader<'_> {
                         variants: e
                             .variants
                             .iter()
-                            .map(|v| (v.ident.to_string(), v.discriminant.as_ref().map(|(_, expr)| length(expr))))
+                            .map(|v| RustVariant {
+                                name: v.ident.to_string(),
+                                discriminant: v.discriminant.as_ref().map(|(_, expr)| length(expr)),
+                                line: position(v.ident.span()).0,
+                            })
                             .collect(),
                         source: self.text(item.span()),
                         file: 0,
-                        line: position(item.span()).0,
                     }),
                     (Err((span, message)), _) | (_, Err((span, message))) => Reader::error(file, span, message),
                 },
@@ -623,7 +632,7 @@ impl Reader<'_> {
                         cfg,
                         source: self.text(item.span()),
                         file: 0,
-                        line: position(item.span()).0,
+                        line: position(constant.ident.span()).0,
                     }),
                     Err((span, message)) => Reader::error(file, span, message),
                 },
