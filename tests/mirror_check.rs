@@ -1329,3 +1329,41 @@ fn constant_guards_hold_for_right_constants_and_stop_the_build_of_a_wrong_one() 
     let printed = built.expect("rustc ran");
     assert!(printed.contains("mode::MODE_B as i128 == 2"), "{printed}");
 }
+
+/// A `macro_rules!` defined inside a `cfg_if!` branch (openssl-sys's
+/// `ssl_op_type!`: `u64` for OpenSSL 3, `c_ulong` before) is in force where
+/// the branch is: a constant and a field written with it are read with the
+/// definition their target and cfgs put in force, and rustc's probe builds.
+#[test]
+fn a_type_macro_defined_in_a_cfg_if_branch_is_read_under_its_branch() {
+    let header = "#define OP_ALL 0x80000000UL\nstruct options { unsigned long long op; };\n";
+    let Some((report, declarations)) = read_on_linux_targets("ssl_options.h", header) else { return };
+    let mirror = "use core::ffi::c_ulong;\n\
+                  cfg_if! {\n\
+                  if #[cfg(ossl300)] {\n\
+                      macro_rules! op_type { () => { u64 }; }\n\
+                  } else {\n\
+                      macro_rules! op_type { () => { c_ulong }; }\n\
+                  }\n\
+                  }\n\
+                  pub const OP_ALL: op_type!() = 0x8000_0000;\n\
+                  #[repr(C)] pub struct options { pub op: op_type!() }\n";
+    let checked = |set: &[&str]| {
+        let mut rust = read_rust(mirror);
+        assert_eq!(rust.errors, []);
+        let set: Vec<_> = set.iter().map(|s| ffiscope::layout::mirror_check::cfg::Cfg::parse_set(s).unwrap()).collect();
+        rust.set_cfgs(&set);
+        check_mirror(&report, &declarations, &rust, "ssl.rs", true)
+    };
+    let with_3 = checked(&["ossl300"]);
+    assert!(!with_3.has_mismatch(), "`u64` everywhere: {:?}", with_3.pairs[0].targets);
+    let constant = with_3.constants.iter().find(|c| c.rust == "OP_ALL").expect("paired");
+    assert!(constant.targets.iter().all(|t| t.standing == ConstantStanding::Matches), "{constant:?}");
+    let rustc_said = with_3.pairs[0].targets[0].rust_checked.clone().unwrap_or_default();
+    let rustc_here = std::process::Command::new("rustc").arg("--version").output().is_ok();
+    assert!(!rustc_here || rustc_said.starts_with("checked by rustc"), "{rustc_said}");
+    // Before OpenSSL 3, `c_ulong`: 4 bytes on 32-bit targets, where C's field has 8.
+    let before = checked(&[]);
+    let bits_32 = read_of_these(&declarations, &[Target::I686Linux, Target::Armv7Linux]);
+    assert_eq!(wrong_on(&before.pairs[0]), bits_32);
+}

@@ -504,6 +504,7 @@ struct ItemCounts {
     enums: usize,
     aliases: usize,
     consts: usize,
+    macros: usize,
 }
 
 impl ItemCounts {
@@ -513,6 +514,7 @@ impl ItemCounts {
             enums: file.enums.len(),
             aliases: file.aliases.len(),
             consts: file.consts.len(),
+            macros: file.macros.len(),
         }
     }
 
@@ -530,24 +532,67 @@ impl ItemCounts {
         file.enums[self.enums..].iter_mut().for_each(|e| under(&mut e.cfg, &mut e.source));
         file.aliases[self.aliases..].iter_mut().for_each(|a| under(&mut a.cfg, &mut a.source));
         file.consts[self.consts..].iter_mut().for_each(|c| under(&mut c.cfg, &mut c.source));
+        // A definition in a branch is the probe's only under the branch's cfg.
+        for source in &mut file.macros[self.macros..] {
+            *source = format!("#[cfg({})]\n{source}", cfg.as_source());
+        }
     }
 }
 
-/// The file's top-level `macro_rules!` definitions, each under its cfg; their
-/// text goes to `file.macros` for the probe.
+/// The file's `macro_rules!` definitions, at the top level and in each
+/// branch of a `cfg_if!` (openssl-sys's `ssl_op_type!`, `u64` for OpenSSL 3
+/// and `c_ulong` before), each under its cfg; their text goes to
+/// `file.macros` for the probe.
 fn type_macros(items: &[Item], file: &mut RustFile) -> Vec<TypeMacro> {
     let mut macros = Vec::new();
+    collect_type_macros(items, None, 0, file, &mut macros);
+    macros
+}
+
+/// The definitions among `items`, each also under `outer`, the cfg of the
+/// `cfg_if!` branch they are in. A branch's cfg that cannot be read is
+/// said where its items are read.
+fn collect_type_macros(
+    items: &[Item],
+    outer: Option<&Cfg>,
+    depth: usize,
+    file: &mut RustFile,
+    macros: &mut Vec<TypeMacro>,
+) {
+    let under = |cfg: Option<Cfg>| match (outer, cfg) {
+        (None, cfg) => cfg,
+        (Some(outer), None) => Some(outer.clone()),
+        (Some(outer), Some(own)) => Some(Cfg::All(vec![outer.clone(), own])),
+    };
     for item in items {
-        let Item::Macro(definition) = item else { continue };
-        let Some(name) = definition.ident.as_ref().filter(|_| definition.mac.path.is_ident("macro_rules")) else {
+        let Item::Macro(invocation) = item else { continue };
+        if let Some(name) = invocation.ident.as_ref().filter(|_| invocation.mac.path.is_ident("macro_rules")) {
+            match cfg_of(&invocation.attrs) {
+                Ok(cfg) => macros.push(TypeMacro::new(name.to_string(), under(cfg), invocation.mac.tokens.clone())),
+                Err((span, message)) => Reader::error(file, span, message),
+            }
             continue;
-        };
-        match cfg_of(&definition.attrs) {
-            Ok(cfg) => macros.push(TypeMacro::new(name.to_string(), cfg, definition.mac.tokens.clone())),
-            Err((span, message)) => Reader::error(file, span, message),
+        }
+        let is_cfg_if = invocation.mac.path.segments.last().is_some_and(|s| s.ident == "cfg_if");
+        if !is_cfg_if || depth >= MAX_MACRO_DEPTH {
+            continue;
+        }
+        let Ok(CfgIf(branches)) = syn::parse2::<CfgIf>(invocation.mac.tokens.clone()) else { continue };
+        let mut earlier: Vec<Cfg> = Vec::new();
+        for branch in branches {
+            let Ok(own) = cfg_of(&branch.cfg) else { break };
+            let mut parts: Vec<Cfg> = earlier.iter().map(|e| Cfg::Not(Box::new(e.clone()))).collect();
+            parts.extend(own.clone());
+            let branch_cfg = match parts.len() {
+                0 => None,
+                1 => parts.pop(),
+                _ => Some(Cfg::All(parts)),
+            };
+            let cfg = under(branch_cfg);
+            collect_type_macros(&branch.items, cfg.as_ref(), depth + 1, file, macros);
+            earlier.extend(own);
         }
     }
-    macros
 }
 
 /// What names a struct or union: its attributes, its name and its generics.
