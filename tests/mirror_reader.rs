@@ -3,7 +3,7 @@
 //! where (line and column from 1).
 
 use ffiscope::layout::lab::Target;
-use ffiscope::layout::mirror_check::rust_model::rust_layouts;
+use ffiscope::layout::mirror_check::rust_model::{CNames, constants_on, rust_layouts};
 use ffiscope::layout::mirror_check::rust_reader::read_rust;
 use proptest::test_runner::{Config, TestRunner};
 
@@ -21,6 +21,9 @@ pub struct Record { pub flags: c_long, pub tag: c_char, pub name: [u8; N], pub h
 s! { pub union Either { pub a: u32, pub b: f32 } }
 cfg_if! { if #[cfg(windows)] { pub enum Opaque {} } else if #[cfg(unix)] { #[repr(C)] pub struct Opaque { x: u8 } }
   else { pub type Opaque = u8; } }
+pub const MASK: u32 = !(1 << 3) | N as u32;
+pub const LOW: i8 = -(N as i8) - 120;
+#[repr(u8)] pub enum Mode { A = 1, B, C = 200 }
 "#;
 
 fn check(text: &str) {
@@ -30,6 +33,7 @@ fn check(text: &str) {
     }
     for target in Target::ALL {
         let _ = rust_layouts(&file, target);
+        let _ = constants_on(&file, target, &CNames::default());
     }
 }
 
@@ -71,6 +75,10 @@ fn the_unedited_mirror_reads_and_lays_out() {
     let laid = rust_layouts(&file, Target::X86_64Linux);
     let record = laid["Record"].as_ref().expect("laid out");
     assert_eq!(record.layout.size, 8 + 1 + 8 + 8 + 12 + 8, "packed on x86_64");
+    let constants = constants_on(&file, Target::X86_64Linux, &CNames::default());
+    let value = |name: &str| constants[name].as_ref().map(|(value, _)| *value).map_err(Clone::clone);
+    assert_eq!(value("MASK"), Ok(i128::from(u32::MAX)), "`!` in a `u32`, 32 bits of ones");
+    assert_eq!(value("LOW"), Ok(-128));
 }
 
 /// A macro whose every definition expands to itself again, as often as the

@@ -236,7 +236,7 @@ impl<'a> Parser<'_, '_, 'a> {
         }
         if self.eat("-") {
             let operand = self.unary().filter(|v| !v.unsigned)?;
-            return Some(Value { value: -operand.value, ..operand });
+            return Some(Value { value: operand.value.checked_neg()?, ..operand });
         }
         if self.eat("~") {
             let operand = self.unary().filter(|v| !v.unsigned)?;

@@ -555,7 +555,10 @@ impl Model<'_> {
                 }
                 value
             }
-            Length::Negated(inner) => -self.evaluate(inner, depth + 1, width)?,
+            Length::Negated(inner) => {
+                let value = self.evaluate(inner, depth + 1, width)?;
+                value.checked_neg().ok_or_else(|| format!("a value that overflows: -({value})"))?
+            }
             Length::Flipped(inner) => !self.evaluate(inner, depth + 1, width)?,
             Length::Binary(left, op, right) => {
                 let (a, b) = (self.evaluate(left, depth + 1, width)?, self.evaluate(right, depth + 1, width)?);
