@@ -18,11 +18,14 @@ fn bodies(definitions: Vec<(String, String)>) -> MacroBodies {
 #[test]
 fn any_bodies_never_panic() {
     // Names that bodies also use, so that macros name one another and themselves.
-    let definition = ("[A-E]", "[A-E0-9xXbuUlL' ()+~!*/%<>&|^n\\\\-]{0,40}");
+    let definition = ("[A-E]", "[A-E0-9xXbuUlL' ()+~!*/%<>&|^n\"\\\\-]{0,40}");
     runner(5_000)
         .run(&proptest::collection::vec(definition, 0..8), |definitions| {
-            let read = bodies(definitions).values(&[("E".to_owned(), 7)]);
+            let macros = bodies(definitions);
+            let read = macros.values(&[("E".to_owned(), 7)]);
             prop_assert!(read.windows(2).all(|w| w[0].0 < w[1].0), "sorted by name, each once");
+            let strings = macros.strings();
+            prop_assert!(strings.windows(2).all(|w| w[0].0 < w[1].0));
             Ok(())
         })
         .unwrap();

@@ -1158,6 +1158,7 @@ fn constants_are_checked_against_cs_macros_and_enumerators_on_each_target() {
     let header = "#include <zlib.h>\n\
                   #define FLAG_READ 0x1u\n#define FLAG_WRITE (FLAG_READ << 1)\n#define FLAG_ALL (FLAG_READ | FLAG_WRITE)\n\
                   #define NOT_FOUND (-1)\n#define TOO_BIG 0x1FF\n#define OLD_NAME MODE_LATE\n\
+                  #define RELEASE \"1.2\" \"-rc\\t\"\n#define CODENAME \"new\"\n\
                   #if defined(__x86_64__) || defined(__aarch64__)\n#define WORD_BITS 64\n#else\n#define WORD_BITS 32\n#endif\n\
                   enum mode { MODE_EARLY = 1, MODE_LATE, MODE_NEWLINE = '\\n', MODE_QUOTE = '\\'' };\n";
     let mirror = "use core::ffi::{c_int, c_uint, c_ulong};\n\
@@ -1172,7 +1173,9 @@ fn constants_are_checked_against_cs_macros_and_enumerators_on_each_target() {
                   pub type mode = c_uint;\n\
                   pub const mode_MODE_NEWLINE: mode = 10;\n\
                   #[repr(u32)]\npub enum Mode { MODE_EARLY = 1, MODE_LATE, MODE_QUOTE = 40 }\n\
-                  pub const UNRELATED: u32 = 7;\n";
+                  pub const UNRELATED: u32 = 7;\n\
+                  pub const RELEASE: &[u8; 8] = b\"1.2-rc\\t\\0\";\n\
+                  pub const CODENAME: &str = \"old\";\n";
     if c_side().is_none() {
         return; // no zlib.h, said once
     }
@@ -1211,6 +1214,8 @@ fn constants_are_checked_against_cs_macros_and_enumerators_on_each_target() {
         (read.clone(), "40 in Rust (`u32`), 39 in C".to_owned()),
         "a character constant's escape is read as C reads it"
     );
+    assert_eq!(constant_differs_on(&constants, "RELEASE"), (vec![], String::new()), "joined, escapes read, NUL aside");
+    assert_eq!(constant_differs_on(&constants, "CODENAME"), (read.clone(), "\"old\" in Rust, \"new\" in C".to_owned()));
     let (wrong, said) = constant_differs_on(&constants, "TOO_BIG");
     assert_eq!(wrong, read);
     assert_eq!(said, "C's `TOO_BIG` is 511, which `u8` (unsigned 8-bit integer) cannot hold; Rust's is 255");
@@ -1243,14 +1248,23 @@ fn every_constant_read_from_real_headers_is_the_compilers_value() {
     std::fs::write(&header, headers).expect("written");
     let (_, declarations) =
         analyze_header_per_target(&header, &[Target::X86_64Linux], &HeaderOptions::default(), false);
-    let constants = &declarations.first().expect("x86_64 read it").1.constants;
+    let read = &declarations.first().expect("x86_64 read it").1;
+    let constants = &read.constants;
     // Reserved names are the C library's and compiler's own, some of them
     // keywords' stand-ins (`__USE_ISOC99`, `__GNUC__`): the libraries' are the point.
     let checked: Vec<&(String, i128)> = constants.iter().filter(|(name, _)| !name.starts_with('_')).collect();
     assert!(checked.len() > 1_000, "only {} constants were read", checked.len());
-    let mut program = format!("#include <stdio.h>\n{headers}int main(void) {{\n");
+    // Strings as hex, one a line.
+    let strings: Vec<&(String, Vec<u8>)> = read.strings.iter().filter(|(name, _)| !name.starts_with('_')).collect();
+    assert!(strings.len() > 10, "only {} strings were read", strings.len());
+    let mut program = format!(
+        "#include <stdio.h>\n{headers}static void hex(const char *s) {{ while (*s) printf(\"%02x\", (unsigned char)*s++); printf(\"\\n\"); }}\nint main(void) {{\n"
+    );
     for (name, _) in &checked {
         let _ = writeln!(program, "    printf(\"%lld\\n\", (long long)({name}));");
+    }
+    for (name, _) in &strings {
+        let _ = writeln!(program, "    hex({name});");
     }
     program.push_str("    return 0;\n}\n");
     let (source, binary) = (folder.join("values.c"), folder.join("values"));
@@ -1266,8 +1280,21 @@ fn every_constant_read_from_real_headers_is_the_compilers_value() {
         .filter(|((_, model), gcc)| gcc.parse::<i128>().ok() != Some(as_long_long(*model)))
         .map(|((name, model), gcc)| format!("{name}: read {model}, gcc {gcc}"))
         .collect();
-    assert_eq!(printed.lines().count(), checked.len());
+    assert_eq!(printed.lines().count(), checked.len() + strings.len());
     assert!(wrong.is_empty(), "{} of {} differ: {wrong:?}", wrong.len(), checked.len());
+    let hex = |bytes: &[u8]| {
+        bytes.iter().fold(String::new(), |mut text, b| {
+            let _ = write!(text, "{b:02x}");
+            text
+        })
+    };
+    let wrong_strings: Vec<String> = strings
+        .iter()
+        .zip(printed.lines().skip(checked.len()))
+        .filter(|((_, bytes), gcc)| hex(bytes) != *gcc)
+        .map(|((name, bytes), gcc)| format!("{name}: read {}, gcc {gcc}", hex(bytes)))
+        .collect();
+    assert!(wrong_strings.is_empty(), "{wrong_strings:?}");
 }
 
 /// A value as `long long` holds it.

@@ -146,6 +146,7 @@ pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderD
             typedefs: reader.record_typedefs,
             scalar_typedefs: reader.scalar_typedefs,
             constants,
+            strings: Vec::new(),
         },
         declared_in: reader.declared_in,
     }

@@ -17,8 +17,11 @@ const MAX_CHAIN: usize = 64;
 /// read again where a cut-off chain left it unknown.
 const MAX_READS: usize = 1 << 20;
 
-/// Bodies longer than this are no integer constant worth reading.
+/// Bodies longer than this are no constant worth reading.
 const MAX_BODY: usize = 512;
+
+/// Strings joined from macros longer than this are not read.
+const MAX_STRING: usize = 4096;
 
 /// The body of each object-like macro defined at the end of a header.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,6 +44,97 @@ impl MacroBodies {
         names.sort_unstable();
         names.into_iter().filter_map(|name| Some((name.clone(), evaluation.value_of(name, 0)?.value))).collect()
     }
+
+    /// Every macro that stands for a string (`#define SQLITE_VERSION
+    /// "3.40.1"`, adjacent literals joined, another such macro named), its
+    /// bytes without the terminating NUL, sorted by name.
+    pub fn strings(&self) -> Vec<(String, Vec<u8>)> {
+        let mut names: Vec<&String> = self.bodies.keys().collect();
+        names.sort_unstable();
+        let reads = Cell::new(0);
+        names.into_iter().filter_map(|name| Some((name.clone(), self.string_of(name, 0, &reads)?))).collect()
+    }
+
+    /// The string `name` stands for; `reads` counts the macros read, which
+    /// [`MAX_READS`] bounds, as [`MAX_STRING`] bounds what they join to.
+    fn string_of(&self, name: &str, depth: usize, reads: &Cell<usize>) -> Option<Vec<u8>> {
+        let body = self.bodies.get(name)?;
+        reads.set(reads.get() + 1);
+        if depth > MAX_CHAIN || body.len() > MAX_BODY || reads.get() > MAX_READS {
+            return None;
+        }
+        let mut bytes = Vec::new();
+        let mut rest = body.trim();
+        // A string's body starts with a string or names a macro that is one.
+        let first_name = rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or_default();
+        if !rest.starts_with('"') && !self.bodies.contains_key(first_name) {
+            return None;
+        }
+        while !rest.is_empty() {
+            if rest.starts_with('"') {
+                let (literal, used) = string_literal(rest)?;
+                bytes.extend(literal);
+                rest = rest[used..].trim_start();
+            } else {
+                let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+                if end == 0 {
+                    return None;
+                }
+                bytes.extend(self.string_of(&rest[..end], depth + 1, reads)?);
+                rest = rest[end..].trim_start();
+            }
+            if bytes.len() > MAX_STRING {
+                return None;
+            }
+        }
+        Some(bytes)
+    }
+}
+
+/// A C string literal at the start of `text` (no prefix): its bytes, its
+/// escapes read, and how many bytes of `text` it takes.
+fn string_literal(text: &str) -> Option<(Vec<u8>, usize)> {
+    let inner = text.strip_prefix('"')?;
+    let mut bytes = Vec::new();
+    let mut chars = inner.char_indices();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '"' => return Some((bytes, at + 2)),
+            '\\' => {
+                let (_, escaped) = chars.next()?;
+                let byte = match escaped {
+                    'n' => b'\n',
+                    't' => b'\t',
+                    'r' => b'\r',
+                    'a' => 0x07,
+                    'b' => 0x08,
+                    'f' => 0x0c,
+                    'v' => 0x0b,
+                    '\\' | '\'' | '"' | '?' => u8::try_from(escaped).ok()?,
+                    'x' => {
+                        let start = at + 2;
+                        let digits =
+                            inner[start..].find(|c: char| !c.is_ascii_hexdigit()).unwrap_or(inner.len() - start);
+                        let value = u8::from_str_radix(&inner[start..start + digits], 16).ok()?;
+                        chars.by_ref().take(digits).for_each(|_| {});
+                        value
+                    }
+                    digit if digit.is_digit(8) => {
+                        let start = at + 1;
+                        let digits =
+                            inner[start..].find(|c: char| !c.is_digit(8)).unwrap_or(inner.len() - start).min(3);
+                        let value = u8::try_from(u32::from_str_radix(&inner[start..start + digits], 8).ok()?).ok()?;
+                        chars.by_ref().take(digits - 1).for_each(|_| {});
+                        value
+                    }
+                    _ => return None,
+                };
+                bytes.push(byte);
+            }
+            c => bytes.extend(c.encode_utf8(&mut [0; 4]).as_bytes()),
+        }
+    }
+    None
 }
 
 /// A value, and whether C's type for it is unsigned (a `U` suffix, or a
@@ -399,6 +493,31 @@ mod tests {
         assert_eq!(value("(1"), None);
         assert_eq!(value("1 2"), None);
         assert_eq!(value("x ? 1 : 2"), None);
+    }
+
+    #[test]
+    fn string_macros_are_read_with_their_escapes_and_joined() {
+        let definitions = [
+            ("VERSION", "\"3.40.1\""),
+            ("JOINED", "\"a\\tb\" \"\\x41\\101\\0\""),
+            ("NAMED", "VERSION"),
+            ("BOTH", "VERSION \"-dev\""),
+            ("NUMBER", "3"),
+            ("OPEN", "\"never closed"),
+            ("WIDE", "L\"wide\""),
+        ];
+        let bodies = definitions.iter().map(|(name, body)| ((*name).to_owned(), (*body).to_owned())).collect();
+        let read = MacroBodies { bodies }.strings();
+        let read: Vec<(&str, &[u8])> = read.iter().map(|(n, v)| (n.as_str(), v.as_slice())).collect();
+        assert_eq!(
+            read,
+            [
+                ("BOTH", b"3.40.1-dev".as_slice()),
+                ("JOINED", b"a\tbAA\0".as_slice()),
+                ("NAMED", b"3.40.1".as_slice()),
+                ("VERSION", b"3.40.1".as_slice()),
+            ]
+        );
     }
 
     #[test]

@@ -195,6 +195,8 @@ pub struct Declarations {
     /// value is an integer where the preprocessor kept them (`NCCS`),
     /// sorted by name.
     pub constants: Vec<(String, i128)>,
+    /// The object-like macros that stand for a string, its bytes, sorted by name.
+    pub strings: Vec<(String, Vec<u8>)>,
 }
 
 /// A typedef of a scalar or an array of them.
@@ -375,6 +377,7 @@ pub fn parse(source: &str) -> Declarations {
         typedefs: parser.record_typedefs,
         scalar_typedefs: parser.scalar_typedefs,
         constants,
+        strings: Vec::new(),
     }
 }
 

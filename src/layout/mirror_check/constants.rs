@@ -36,6 +36,12 @@ pub struct ConstantOnTarget {
     pub rust: Option<i128>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub c: Option<i128>,
+    /// A string constant's text on each side, its bytes past ASCII escaped
+    /// (the Rust side's without its terminating NUL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rust_string: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub c_string: Option<String>,
     /// The value the Rust constant must have to agree: C's as the Rust type
     /// reads it, or C's own where that type cannot hold it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -63,6 +69,17 @@ pub struct ConstantPair {
 }
 
 impl ConstantPair {
+    fn of(constant: &RustConst, c_name: &str, targets: Vec<ConstantOnTarget>) -> ConstantPair {
+        ConstantPair {
+            rust: constant.name.clone(),
+            c: c_name.to_owned(),
+            ty: constant.text.clone(),
+            file: constant.file,
+            line: constant.line,
+            targets,
+        }
+    }
+
     pub fn differs(&self) -> bool {
         self.targets.iter().any(|t| t.standing == ConstantStanding::Differs)
     }
@@ -132,6 +149,10 @@ pub fn check_constants(
             (target, constants_on(rust, target, &names.unwrap_or_default()))
         })
         .collect();
+    let c_strings: Vec<(Target, FxHashMap<&str, &[u8]>)> = declarations
+        .iter()
+        .map(|(target, d)| (*target, d.strings.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())).collect()))
+        .collect();
     let verification: Vec<(Target, &ConstantsVerification)> =
         c.results.iter().filter_map(|r| Some((r.target, r.constants_verified.as_ref()?))).collect();
     let mut seen: FxHashSet<&str> = FxHashSet::default();
@@ -139,6 +160,22 @@ pub fn check_constants(
     for constant in &rust.consts {
         if !seen.insert(&constant.name) {
             continue; // one name, several cfg'd definitions: one pair
+        }
+        if constant.bytes.is_some() {
+            if c_strings.iter().any(|(_, strings)| strings.contains_key(constant.name.as_str())) {
+                let on_targets = targets
+                    .iter()
+                    .map(|&target| {
+                        let c = c_strings
+                            .iter()
+                            .find(|(t, _)| *t == target)
+                            .and_then(|(_, s)| s.get(constant.name.as_str()));
+                        compare_strings(rust, constant, c.copied(), target)
+                    })
+                    .collect();
+                pairs.push(ConstantPair::of(constant, &constant.name, on_targets));
+            }
+            continue;
         }
         let Some(c_name) = c_name_for(constant, &c_has) else { continue };
         let on_targets = targets
@@ -150,14 +187,7 @@ pub fn check_constants(
                 verified_by(compare(constant, c_name, c, rust, target), c_name, verified)
             })
             .collect();
-        pairs.push(ConstantPair {
-            rust: constant.name.clone(),
-            c: c_name.to_owned(),
-            ty: constant.text.clone(),
-            file: constant.file,
-            line: constant.line,
-            targets: on_targets,
-        });
+        pairs.push(ConstantPair::of(constant, c_name, on_targets));
     }
     pairs
 }
@@ -189,6 +219,7 @@ fn variant_constants(rust: &RustFile) -> Vec<RustConst> {
                 ty: RustType::Named { name: integer.clone(), args: Vec::new() },
                 text: integer.clone(),
                 cfg: e.cfg.clone(),
+                bytes: None,
                 source: String::new(),
                 file: e.file,
                 line: variant.line,
@@ -230,6 +261,39 @@ fn verified_by(
     on
 }
 
+/// A string constant against C's string macro of its name on `target`:
+/// the same bytes, the Rust side's terminating NUL aside.
+fn compare_strings(rust: &RustFile, constant: &RustConst, c: Option<&[u8]>, target: Target) -> ConstantOnTarget {
+    let in_force =
+        rust.consts.iter().find(|k| k.name == constant.name && k.cfg.as_ref().is_none_or(|cfg| cfg.holds(target)));
+    let rust_bytes = in_force.and_then(|k| k.bytes.as_deref()).map(|b| b.strip_suffix(&[0]).unwrap_or(b));
+    let shown = |bytes: &[u8]| bytes.escape_ascii().to_string();
+    let (standing, why) = match (rust_bytes, c) {
+        (None, _) => {
+            (ConstantStanding::NotCompared, Some(format!("`{}` is cfg'd out on {}", constant.name, target.triple())))
+        }
+        (_, None) => (
+            ConstantStanding::NotCompared,
+            Some(format!("C gives `{}` no string on {}", constant.name, target.triple())),
+        ),
+        (Some(r), Some(c)) if r == c => (ConstantStanding::Matches, None),
+        (Some(r), Some(c)) => {
+            (ConstantStanding::Differs, Some(format!("\"{}\" in Rust, \"{}\" in C", shown(r), shown(c))))
+        }
+    };
+    ConstantOnTarget {
+        target,
+        standing,
+        rust: None,
+        c: None,
+        rust_string: rust_bytes.map(shown),
+        c_string: c.map(shown),
+        expected: None,
+        c_verified_by: None,
+        why,
+    }
+}
+
 /// `constant` against C's value of `c_name` on `target`, if C has one
 /// there, in the constant's type as Rust reads it there.
 fn compare(
@@ -244,6 +308,8 @@ fn compare(
         standing: ConstantStanding::NotCompared,
         rust: None,
         c,
+        rust_string: None,
+        c_string: None,
         expected: None,
         c_verified_by: None,
         why: Some(why),
@@ -283,6 +349,8 @@ fn compare(
         standing: if why.is_some() { ConstantStanding::Differs } else { ConstantStanding::Matches },
         rust: Some(rust_value),
         c: Some(c_value),
+        rust_string: None,
+        c_string: None,
         expected: Some(if fits { as_rust_reads } else { c_value }),
         c_verified_by: None,
         why,

@@ -112,6 +112,8 @@ pub struct RustAlias {
 pub struct RustConst {
     pub name: String,
     pub value: Length,
+    /// A string's bytes (`b"3.40.1\0"`, `"3.40.1"`, `c"3.40.1"`), as written.
+    pub bytes: Option<Vec<u8>>,
     pub ty: RustType,
     /// The type as written.
     pub text: String,
@@ -672,6 +674,7 @@ impl Reader<'_> {
                     Ok(cfg) => file.consts.push(RustConst {
                         name: constant.ident.to_string(),
                         value: length(&constant.expr),
+                        bytes: string_bytes(&constant.expr),
                         ty: self.rust_type(&constant.ty),
                         text: self.text(constant.ty.span()),
                         cfg,
@@ -922,6 +925,18 @@ fn length(expr: &Expr) -> Length {
         _ => {
             Length::Unsupported("an expression other than numbers, constants, - ! and + - * / % << >> | & ^".to_owned())
         }
+    }
+}
+
+/// The bytes of a string literal, byte string or C string, if `expr` is one.
+fn string_bytes(expr: &Expr) -> Option<Vec<u8>> {
+    match expr {
+        Expr::Lit(syn::ExprLit { lit: syn::Lit::ByteStr(bytes), .. }) => Some(bytes.value()),
+        Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }) => Some(text.value().into_bytes()),
+        Expr::Lit(syn::ExprLit { lit: syn::Lit::CStr(text), .. }) => Some(text.value().into_bytes_with_nul()),
+        Expr::Reference(reference) => string_bytes(&reference.expr),
+        Expr::Paren(inner) => string_bytes(&inner.expr),
+        _ => None,
     }
 }
 
