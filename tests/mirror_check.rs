@@ -1158,7 +1158,7 @@ fn constants_are_checked_against_cs_macros_and_enumerators_on_each_target() {
     let header = "#include <zlib.h>\n\
                   #define FLAG_READ 0x1u\n#define FLAG_WRITE (FLAG_READ << 1)\n#define FLAG_ALL (FLAG_READ | FLAG_WRITE)\n\
                   #define NOT_FOUND (-1)\n#define TOO_BIG 0x1FF\n#define OLD_NAME MODE_LATE\n\
-                  #define RELEASE \"1.2\" \"-rc\\t\"\n#define CODENAME \"new\"\n\
+                  #define RELEASE \"1.2\" \"-rc\\t\"\n#define CODENAME \"new\"\n#define ALL_ONES (~0UL)\n\
                   #if defined(__x86_64__) || defined(__aarch64__)\n#define WORD_BITS 64\n#else\n#define WORD_BITS 32\n#endif\n\
                   enum mode { MODE_EARLY = 1, MODE_LATE, MODE_NEWLINE = '\\n', MODE_QUOTE = '\\'' };\n";
     let mirror = "use core::ffi::{c_int, c_uint, c_ulong};\n\
@@ -1175,7 +1175,8 @@ fn constants_are_checked_against_cs_macros_and_enumerators_on_each_target() {
                   #[repr(u32)]\npub enum Mode { MODE_EARLY = 1, MODE_LATE, MODE_QUOTE = 40 }\n\
                   pub const UNRELATED: u32 = 7;\n\
                   pub const RELEASE: &[u8; 8] = b\"1.2-rc\\t\\0\";\n\
-                  pub const CODENAME: &str = \"old\";\n";
+                  pub const CODENAME: &str = \"old\";\n\
+                  pub const ALL_ONES: c_ulong = !0;\n";
     if c_side().is_none() {
         return; // no zlib.h, said once
     }
@@ -1215,6 +1216,13 @@ fn constants_are_checked_against_cs_macros_and_enumerators_on_each_target() {
         "a character constant's escape is read as C reads it"
     );
     assert_eq!(constant_differs_on(&constants, "RELEASE"), (vec![], String::new()), "joined, escapes read, NUL aside");
+    let unread = constants.iter().find(|c| c.rust == "ALL_ONES").expect("said, though not compared");
+    assert!(
+        unread.targets.iter().all(|t| t.standing == ConstantStanding::NotCompared
+            && t.why.as_deref()
+                == Some("C defines `ALL_ONES` as `(~0UL)`, which this does not read as an integer or a string")),
+        "{unread:?}"
+    );
     assert_eq!(constant_differs_on(&constants, "CODENAME"), (read.clone(), "\"old\" in Rust, \"new\" in C".to_owned()));
     let (wrong, said) = constant_differs_on(&constants, "TOO_BIG");
     assert_eq!(wrong, read);

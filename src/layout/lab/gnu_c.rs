@@ -147,6 +147,7 @@ pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderD
             scalar_typedefs: reader.scalar_typedefs,
             constants,
             strings: Vec::new(),
+            unread_macros: Vec::new(),
         },
         declared_in: reader.declared_in,
     }

@@ -432,6 +432,7 @@ fn analyze_target(
     declarations.constants.sort_unstable();
     declarations.constants.dedup_by(|a, b| a.0 == b.0);
     declarations.strings = preprocessed.macros.strings();
+    declarations.unread_macros = preprocessed.macros.unread(&declarations.constants, &declarations.strings);
     let read_errors = std::mem::take(&mut declarations.errors);
     let mut target_errors = Vec::new();
     // Opaque types (declared, never defined) have no layout to show.

@@ -45,6 +45,19 @@ impl MacroBodies {
         names.into_iter().filter_map(|name| Some((name.clone(), evaluation.value_of(name, 0)?.value))).collect()
     }
 
+    /// The macros neither `values` nor `strings` gives, each with its body,
+    /// sorted by name.
+    pub fn unread(&self, values: &[(String, i128)], strings: &[(String, Vec<u8>)]) -> Vec<(String, String)> {
+        let read = |name: &String| {
+            values.binary_search_by(|(n, _)| n.cmp(name)).is_ok()
+                || strings.binary_search_by(|(n, _)| n.cmp(name)).is_ok()
+        };
+        let mut unread: Vec<(String, String)> =
+            self.bodies.iter().filter(|(name, _)| !read(name)).map(|(n, b)| (n.clone(), b.clone())).collect();
+        unread.sort_unstable();
+        unread
+    }
+
     /// Every macro that stands for a string (`#define SQLITE_VERSION
     /// "3.40.1"`, adjacent literals joined, another such macro named), its
     /// bytes without the terminating NUL, sorted by name.

@@ -197,6 +197,9 @@ pub struct Declarations {
     pub constants: Vec<(String, i128)>,
     /// The object-like macros that stand for a string, its bytes, sorted by name.
     pub strings: Vec<(String, Vec<u8>)>,
+    /// The other object-like macros, each with its body as written, sorted
+    /// by name: what C says of a name whose value is not read.
+    pub unread_macros: Vec<(String, String)>,
 }
 
 /// A typedef of a scalar or an array of them.
@@ -378,6 +381,7 @@ pub fn parse(source: &str) -> Declarations {
         scalar_typedefs: parser.scalar_typedefs,
         constants,
         strings: Vec::new(),
+        unread_macros: Vec::new(),
     }
 }
 

@@ -177,7 +177,18 @@ pub fn check_constants(
             }
             continue;
         }
-        let Some(c_name) = c_name_for(constant, &c_has) else { continue };
+        let Some(c_name) = c_name_for(constant, &c_has) else {
+            // A macro C defines whose value is not read: said, not passed over.
+            if let Some(body) = unread_body(declarations, &constant.name) {
+                let why = format!(
+                    "C defines `{}` as `{body}`, which this does not read as an integer or a string",
+                    constant.name
+                );
+                let on_targets = targets.iter().map(|&target| not_compared(target, why.clone())).collect();
+                pairs.push(ConstantPair::of(constant, &constant.name, on_targets));
+            }
+            continue;
+        };
         let on_targets = targets
             .iter()
             .map(|&target| {
@@ -190,6 +201,29 @@ pub fn check_constants(
         pairs.push(ConstantPair::of(constant, c_name, on_targets));
     }
     pairs
+}
+
+/// The body of the macro `name`, defined with a value this does not read, on some target.
+fn unread_body<'d>(declarations: &'d [(Target, Declarations)], name: &str) -> Option<&'d str> {
+    declarations.iter().find_map(|(_, d)| {
+        let at = d.unread_macros.binary_search_by(|(n, _)| n.as_str().cmp(name)).ok()?;
+        Some(d.unread_macros[at].1.as_str())
+    })
+}
+
+/// A constant not compared on `target`, and why.
+fn not_compared(target: Target, why: String) -> ConstantOnTarget {
+    ConstantOnTarget {
+        target,
+        standing: ConstantStanding::NotCompared,
+        rust: None,
+        c: None,
+        rust_string: None,
+        c_string: None,
+        expected: None,
+        c_verified_by: None,
+        why: Some(why),
+    }
 }
 
 /// The variants of the file's fieldless enums as constants named
@@ -303,17 +337,7 @@ fn compare(
     rust: Option<&ConstantValue>,
     target: Target,
 ) -> ConstantOnTarget {
-    let not_compared = |why: String| ConstantOnTarget {
-        target,
-        standing: ConstantStanding::NotCompared,
-        rust: None,
-        c,
-        rust_string: None,
-        c_string: None,
-        expected: None,
-        c_verified_by: None,
-        why: Some(why),
-    };
+    let not_compared = |why: String| ConstantOnTarget { c, ..not_compared(target, why) };
     let (rust_value, class) = match rust {
         None => return not_compared(format!("`{}` is cfg'd out on {}", constant.name, target.triple())),
         Some(Err(why)) => return not_compared(format!("the Rust value cannot be read: {why}")),
