@@ -162,31 +162,11 @@ pub fn check_constants(
             continue; // one name, several cfg'd definitions: one pair
         }
         if constant.bytes.is_some() {
-            if c_strings.iter().any(|(_, strings)| strings.contains_key(constant.name.as_str())) {
-                let on_targets = targets
-                    .iter()
-                    .map(|&target| {
-                        let c = c_strings
-                            .iter()
-                            .find(|(t, _)| *t == target)
-                            .and_then(|(_, s)| s.get(constant.name.as_str()));
-                        compare_strings(rust, constant, c.copied(), target)
-                    })
-                    .collect();
-                pairs.push(ConstantPair::of(constant, &constant.name, on_targets));
-            }
+            pairs.extend(string_pair(rust, constant, &c_strings, targets));
             continue;
         }
         let Some(c_name) = c_name_for(constant, &c_has) else {
-            // A macro C defines whose value is not read: said, not passed over.
-            if let Some(body) = unread_body(declarations, &constant.name) {
-                let why = format!(
-                    "C defines `{}` as `{body}`, which this does not read as an integer or a string",
-                    constant.name
-                );
-                let on_targets = targets.iter().map(|&target| not_compared(target, why.clone())).collect();
-                pairs.push(ConstantPair::of(constant, &constant.name, on_targets));
-            }
+            pairs.extend(unread_pair(constant, declarations, targets));
             continue;
         };
         let on_targets = targets
@@ -201,6 +181,39 @@ pub fn check_constants(
         pairs.push(ConstantPair::of(constant, c_name, on_targets));
     }
     pairs
+}
+
+/// A string constant and C's string macro of its name, if C has one on some target.
+fn string_pair(
+    rust: &RustFile,
+    constant: &RustConst,
+    c_strings: &[(Target, FxHashMap<&str, &[u8]>)],
+    targets: &[Target],
+) -> Option<ConstantPair> {
+    let name = constant.name.as_str();
+    c_strings.iter().any(|(_, strings)| strings.contains_key(name)).then(|| {
+        let on_targets = targets
+            .iter()
+            .map(|&target| {
+                let c = c_strings.iter().find(|(t, _)| *t == target).and_then(|(_, s)| s.get(name));
+                compare_strings(rust, constant, c.copied(), target)
+            })
+            .collect();
+        ConstantPair::of(constant, name, on_targets)
+    })
+}
+
+/// A constant whose name C defines as a macro this does not read: said,
+/// with the macro's body, not passed over.
+fn unread_pair(
+    constant: &RustConst,
+    declarations: &[(Target, Declarations)],
+    targets: &[Target],
+) -> Option<ConstantPair> {
+    let body = unread_body(declarations, &constant.name)?;
+    let why = format!("C defines `{}` as `{body}`, which this does not read as an integer or a string", constant.name);
+    let on_targets = targets.iter().map(|&target| not_compared(target, why.clone())).collect();
+    Some(ConstantPair::of(constant, &constant.name, on_targets))
 }
 
 /// The body of the macro `name`, defined with a value this does not read, on some target.
