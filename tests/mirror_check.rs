@@ -1173,6 +1173,7 @@ fn constants_are_checked_against_cs_macros_and_enumerators_on_each_target() {
                   pub type mode = c_uint;\n\
                   pub const mode_MODE_NEWLINE: mode = 10;\n\
                   #[repr(u32)]\npub enum Mode { MODE_EARLY = 1, MODE_LATE, MODE_QUOTE = 40 }\n\
+                  #[repr(i32)]\npub enum Again { FIRST = 1, MODE_LATE = Self::FIRST as i32 + 1 }\n\
                   pub const UNRELATED: u32 = 7;\n\
                   pub const RELEASE: &[u8; 8] = b\"1.2-rc\\t\\0\";\n\
                   pub const CODENAME: &str = \"old\";\n\
@@ -1185,6 +1186,11 @@ fn constants_are_checked_against_cs_macros_and_enumerators_on_each_target() {
     let bits_64: Vec<Target> =
         read.iter().copied().filter(|t| matches!(t, Target::X86_64Linux | Target::Aarch64Linux)).collect();
     let bits_32: Vec<Target> = read.iter().copied().filter(|t| !bits_64.contains(t)).collect();
+    let again = constants.iter().find(|c| c.rust == "Again::MODE_LATE").expect("paired");
+    assert!(
+        again.targets.iter().all(|t| t.standing == ConstantStanding::Matches),
+        "a discriminant naming another variant: {again:?}"
+    );
     for right in [
         "Z_BUF_ERROR",
         "FLAG_WRITE",

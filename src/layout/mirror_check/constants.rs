@@ -245,14 +245,23 @@ fn not_compared(target: Target, why: String) -> ConstantOnTarget {
 /// from the last one with one, as Rust numbers them.
 fn variant_constants(rust: &RustFile) -> Vec<RustConst> {
     let mut constants = Vec::new();
+    let file_constants: FxHashSet<&str> = rust.consts.iter().map(|c| c.name.as_str()).collect();
     for e in rust.enums.iter().filter(|e| !e.holds_data) {
         let integer = e.reprs.iter().find_map(|r| r.integer.clone()).unwrap_or_else(|| "isize".to_owned());
+        let variants: FxHashSet<&str> = e.variants.iter().map(|v| v.name.as_str()).collect();
+        // A discriminant naming another variant (`B = Self::A as isize + 1`)
+        // names its constant; a constant of the file of that name comes first.
+        let naming_variants = |length: &Length| {
+            rename(length, &|name| {
+                (variants.contains(name) && !file_constants.contains(name)).then(|| format!("{}::{name}", e.name))
+            })
+        };
         // The last discriminant written, and how many variants since.
         let mut base = Length::Value(0);
         let mut since = 0;
         for variant in &e.variants {
             if let Some(written) = &variant.discriminant {
-                base = written.clone();
+                base = naming_variants(written);
                 since = 0;
             }
             let value = match since {
@@ -274,6 +283,19 @@ fn variant_constants(rust: &RustFile) -> Vec<RustConst> {
         }
     }
     constants
+}
+
+/// `length` with each name `renamed` gives another name for renamed.
+fn rename(length: &Length, renamed: &dyn Fn(&str) -> Option<String>) -> Length {
+    match length {
+        Length::Named(name) => Length::Named(renamed(name).unwrap_or_else(|| name.clone())),
+        Length::Negated(inner) => Length::Negated(Box::new(rename(inner, renamed))),
+        Length::Flipped(inner) => Length::Flipped(Box::new(rename(inner, renamed))),
+        Length::Binary(left, op, right) => {
+            Length::Binary(Box::new(rename(left, renamed)), *op, Box::new(rename(right, renamed)))
+        }
+        other => other.clone(),
+    }
 }
 
 /// C's name for `constant`: its own (an enum's variant's, for
