@@ -139,12 +139,7 @@ fn constants_text(report: &MirrorReport, out: &mut dyn Write) -> std::io::Result
     for constant in report.constants.iter().filter(|c| c.differs()) {
         let named = if constant.c == constant.rust { String::new() } else { format!(" <- {}", constant.rust) };
         writeln!(out, "{}{named} ({}:{})", constant.c, report.file_of_constant(constant), constant.line)?;
-        for (targets, why) in constant.differences_grouped() {
-            let on = if targets.len() == constant.targets.len() && targets.len() > 1 {
-                "every target".to_owned()
-            } else {
-                targets.iter().map(|t| t.triple()).collect::<Vec<_>>().join(", ")
-            };
+        for (on, why) in constant.differences_grouped(Target::triple) {
             writeln!(out, "  {on:<22} differs: {why}")?;
         }
     }

@@ -8,6 +8,7 @@ use egui::{Color32, RichText, ScrollArea, Ui};
 use super::ANOMALY_COLOR;
 use super::layout_grid::{MARK_COLOR, marked_layout_grid_ui};
 use crate::command::Command;
+use crate::layout::lab::Target;
 use crate::layout::lab::session::{LabCommand, LabSession};
 use crate::layout::mirror_check::constants::ConstantPair;
 use crate::layout::mirror_check::{MirrorPair, MirrorReport, PairOnTarget, Standing};
@@ -105,12 +106,7 @@ fn constants_ui(ui: &mut Ui, mirror: &MirrorReport) {
         .show(ui, |ui| {
             // Wrapped, not cut: a projector's width holds fewer words.
             for constant in differing {
-                for (targets, why) in constant.differences_grouped() {
-                    let on = if targets.len() == constant.targets.len() && targets.len() > 1 {
-                        "every target".to_owned()
-                    } else {
-                        targets.iter().map(|t| t.short_name()).collect::<Vec<_>>().join(", ")
-                    };
+                for (on, why) in constant.differences_grouped(Target::short_name) {
                     let said = RichText::new(format!("`{}` on {on}: {why}", constant.rust)).color(ANOMALY_COLOR);
                     ui.add(egui::Label::new(said).wrap());
                 }

@@ -109,45 +109,22 @@ impl MacroBodies {
 fn string_literal(text: &str) -> Option<(Vec<u8>, usize)> {
     let inner = text.strip_prefix('"')?;
     let mut bytes = Vec::new();
-    let mut chars = inner.char_indices();
-    while let Some((at, c)) = chars.next() {
-        match c {
+    let mut at = 0;
+    loop {
+        let rest = &inner[at..];
+        match rest.chars().next()? {
             '"' => return Some((bytes, at + 2)),
             '\\' => {
-                let (_, escaped) = chars.next()?;
-                let byte = match escaped {
-                    'n' => b'\n',
-                    't' => b'\t',
-                    'r' => b'\r',
-                    'a' => 0x07,
-                    'b' => 0x08,
-                    'f' => 0x0c,
-                    'v' => 0x0b,
-                    '\\' | '\'' | '"' | '?' => u8::try_from(escaped).ok()?,
-                    'x' => {
-                        let start = at + 2;
-                        let digits =
-                            inner[start..].find(|c: char| !c.is_ascii_hexdigit()).unwrap_or(inner.len() - start);
-                        let value = u8::from_str_radix(&inner[start..start + digits], 16).ok()?;
-                        chars.by_ref().take(digits).for_each(|_| {});
-                        value
-                    }
-                    digit if digit.is_digit(8) => {
-                        let start = at + 1;
-                        let digits =
-                            inner[start..].find(|c: char| !c.is_digit(8)).unwrap_or(inner.len() - start).min(3);
-                        let value = u8::try_from(u32::from_str_radix(&inner[start..start + digits], 8).ok()?).ok()?;
-                        chars.by_ref().take(digits - 1).for_each(|_| {});
-                        value
-                    }
-                    _ => return None,
-                };
-                bytes.push(byte);
+                let (value, used) = escape(&rest[1..])?;
+                bytes.push(u8::try_from(value).ok()?);
+                at += 1 + used;
             }
-            c => bytes.extend(c.encode_utf8(&mut [0; 4]).as_bytes()),
+            c => {
+                bytes.extend(c.encode_utf8(&mut [0; 4]).as_bytes());
+                at += c.len_utf8();
+            }
         }
     }
-    None
 }
 
 /// A value, and whether C's type for it is unsigned (a `U` suffix, or a
@@ -274,35 +251,36 @@ pub fn character_literal(text: &str) -> Option<(i128, usize)> {
             let first = inner.chars().next().filter(|c| *c != '\'')?;
             (u32::from(first), first.len_utf8())
         }
-        Some(escaped) => {
-            let simple = |c: char| {
-                Some(match c {
-                    'n' => '\n',
-                    't' => '\t',
-                    'r' => '\r',
-                    'a' => '\x07',
-                    'b' => '\x08',
-                    'f' => '\x0c',
-                    'v' => '\x0b',
-                    '\\' | '\'' | '"' | '?' => c,
-                    _ => return None,
-                })
-            };
-            let first = escaped.chars().next()?;
-            let (value, used) = if let Some(hex) = escaped.strip_prefix('x') {
-                let digits = hex.find(|c: char| !c.is_ascii_hexdigit()).unwrap_or(hex.len());
-                (u32::from_str_radix(&hex[..digits], 16).ok()?, 1 + digits)
-            } else if first.is_digit(8) {
-                let digits = escaped.find(|c: char| !c.is_digit(8)).unwrap_or(escaped.len()).min(3);
-                (u32::from_str_radix(&escaped[..digits], 8).ok()?, digits)
-            } else {
-                (u32::from(simple(first)?), 1)
-            };
-            (value, 1 + used)
-        }
+        Some(escaped) => escape(escaped).map(|(value, used)| (value, 1 + used))?,
     };
     let closed = inner[used..].starts_with('\'');
     (closed && value < 128).then_some((i128::from(value), used + 2))
+}
+
+/// The escape after a backslash (`n`, `x41`, `101`, `'`): its value and
+/// how many bytes it takes; `None` for one C does not have.
+fn escape(escaped: &str) -> Option<(u32, usize)> {
+    let first = escaped.chars().next()?;
+    if let Some(hex) = escaped.strip_prefix('x') {
+        let digits = hex.find(|c: char| !c.is_ascii_hexdigit()).unwrap_or(hex.len());
+        return Some((u32::from_str_radix(&hex[..digits], 16).ok()?, 1 + digits));
+    }
+    if first.is_digit(8) {
+        let digits = escaped.find(|c: char| !c.is_digit(8)).unwrap_or(escaped.len()).min(3);
+        return Some((u32::from_str_radix(&escaped[..digits], 8).ok()?, digits));
+    }
+    let value = match first {
+        'n' => '\n',
+        't' => '\t',
+        'r' => '\r',
+        'a' => '\x07',
+        'b' => '\x08',
+        'f' => '\x0c',
+        'v' => '\x0b',
+        '\\' | '\'' | '"' | '?' => first,
+        _ => return None,
+    };
+    Some((u32::from(value), 1))
 }
 
 struct Parser<'t, 'e, 'a> {

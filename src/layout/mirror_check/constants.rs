@@ -98,8 +98,10 @@ impl ConstantPair {
         groups
     }
 
-    /// Each target's difference, the targets that say the same thing together.
-    pub fn differences_grouped(&self) -> Vec<(Vec<Target>, &str)> {
+    /// Each difference and the targets it holds on, the targets that say
+    /// the same thing together: "every target" when that is all of them,
+    /// else their names as `name` gives them.
+    pub fn differences_grouped(&self, name: impl Fn(Target) -> &'static str) -> Vec<(String, &str)> {
         let mut groups: Vec<(Vec<Target>, &str)> = Vec::new();
         for (on, why) in self.differences() {
             match groups.iter_mut().find(|(_, said)| *said == why) {
@@ -107,7 +109,18 @@ impl ConstantPair {
                 None => groups.push((vec![on.target], why)),
             }
         }
+        let every = |targets: &[Target]| targets.len() == self.targets.len() && targets.len() > 1;
         groups
+            .into_iter()
+            .map(|(targets, why)| {
+                let on = if every(&targets) {
+                    "every target".to_owned()
+                } else {
+                    targets.iter().map(|&t| name(t)).collect::<Vec<_>>().join(", ")
+                };
+                (on, why)
+            })
+            .collect()
     }
 
     /// The targets it differs on, and how, in one line each.
@@ -128,11 +141,12 @@ pub fn check_constants(
     declarations: &[(Target, Declarations)],
     targets: &[Target],
 ) -> Vec<ConstantPair> {
-    let c_values: Vec<(Target, FxHashMap<&str, i128>)> = declarations
-        .iter()
-        .map(|(target, d)| (*target, d.constants.iter().map(|(name, value)| (name.as_str(), *value)).collect()))
-        .collect();
-    let c_has = |name: &str| c_values.iter().any(|(_, values)| values.contains_key(name));
+    // What C declares on each target: its constants by name among them.
+    let c_names: Vec<(Target, CNames<'_>)> = declarations.iter().map(|(t, d)| (*t, CNames::of(d))).collect();
+    let c_value = |target: Target, name: &str| {
+        c_names.iter().find(|(t, _)| *t == target).and_then(|(_, names)| names.constants.get(name).copied())
+    };
+    let c_has = |name: &str| c_names.iter().any(|(_, names)| names.constants.contains_key(name));
     // Each variant of a fieldless enum is a constant `Enum::VARIANT` of its
     // integer, paired with C's enumerator `VARIANT`.
     let with_variants;
@@ -145,8 +159,8 @@ pub fn check_constants(
     let rust_values: Vec<(Target, FxHashMap<String, ConstantValue>)> = targets
         .iter()
         .map(|&target| {
-            let names = declarations.iter().find(|(t, _)| *t == target).map(|(_, d)| CNames::of(d));
-            (target, constants_on(rust, target, &names.unwrap_or_default()))
+            let names = c_names.iter().find(|(t, _)| *t == target).map(|(_, names)| names);
+            (target, constants_on(rust, target, names.unwrap_or(&CNames::default())))
         })
         .collect();
     let c_strings: Vec<(Target, FxHashMap<&str, &[u8]>)> = declarations
@@ -172,7 +186,7 @@ pub fn check_constants(
         let on_targets = targets
             .iter()
             .map(|&target| {
-                let c = c_values.iter().find(|(t, _)| *t == target).and_then(|(_, v)| v.get(c_name).copied());
+                let c = c_value(target, c_name);
                 let rust = rust_values.iter().find(|(t, _)| *t == target).and_then(|(_, v)| v.get(&constant.name));
                 let verified = verification.iter().find(|(t, _)| *t == target).map(|(_, v)| *v);
                 verified_by(compare(constant, c_name, c, rust, target), c_name, verified)

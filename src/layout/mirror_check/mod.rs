@@ -440,7 +440,7 @@ fn empty_enum_handles<'r>(
     typedefs: &FxHashMap<&str, &str>,
 ) -> Vec<Handle> {
     let mut handles = Vec::new();
-    for e in rust.enums.iter().filter(|e| e.empty) {
+    for e in rust.enums.iter().filter(|e| e.is_empty()) {
         if seen.contains(&e.name.as_str()) {
             continue;
         }
@@ -455,7 +455,7 @@ fn empty_enum_handles<'r>(
 
 /// Whether an empty enum named `name` is in force on `target`.
 fn opaque_enum_in_force(rust: &RustFile, name: &str, target: Target) -> bool {
-    rust.enums.iter().any(|e| e.name == name && e.empty && e.cfg.as_ref().is_none_or(|cfg| cfg.holds(target)))
+    rust.enums.iter().any(|e| e.name == name && e.is_empty() && e.cfg.as_ref().is_none_or(|cfg| cfg.holds(target)))
 }
 
 /// The mirror's types on one target, by name.

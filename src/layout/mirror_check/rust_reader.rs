@@ -79,13 +79,18 @@ pub struct RustEnum {
     pub reprs: Vec<Repr>,
     /// A variant holds data: no C enum is laid out like that.
     pub holds_data: bool,
-    /// No variant at all (`pub enum SSL {}`): the older way to write an
-    /// opaque type, which Rust code only holds pointers to.
-    pub empty: bool,
     pub variants: Vec<RustVariant>,
     pub source: String,
     /// Which of the files read together it is written in (0 for one file).
     pub file: usize,
+}
+
+impl RustEnum {
+    /// No variant at all (`pub enum SSL {}`): the older way to write an
+    /// opaque type, which Rust code only holds pointers to.
+    pub fn is_empty(&self) -> bool {
+        self.variants.is_empty()
+    }
 }
 
 /// A fieldless enum's variant: its name, its discriminant if one is written, and its line.
@@ -645,7 +650,6 @@ impl Reader<'_> {
                         cfg,
                         reprs,
                         holds_data: e.variants.iter().any(|v| !matches!(v.fields, Fields::Unit)),
-                        empty: e.variants.is_empty(),
                         variants: e
                             .variants
                             .iter()
