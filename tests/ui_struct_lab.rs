@@ -343,6 +343,27 @@ fn a_mirrors_constant_that_differs_from_c_is_named() {
 }
 
 #[test]
+fn a_bindings_function_that_differs_from_cs_prototype_is_named() {
+    let mut harness = lab_with_mirror(
+        "struct record { int count; };\nlong total(const struct record *r, int n);",
+        "#[repr(C)]\npub struct record { pub count: i32 }\n\
+         extern \"C\" { pub fn total(r: *const record, n: i32) -> i32; }\n",
+    );
+    // `long` is 8 bytes on 64-bit Linux, 4 on the default targets besides.
+    harness.get_by_label_contains("1 function C declares: 1 differs");
+    harness.get_by_label("C:    long total(const struct record *r, int n)");
+    harness.get_by_label_contains("`total` on x86_64: returns: C gives back `long`, signed 64-bit integer");
+    replace_text(
+        &mut harness,
+        "Rust mirror",
+        "#[repr(C)]\npub struct record { pub count: i32 }\n\
+         extern \"C\" { pub fn total(r: *const record, n: i32) -> core::ffi::c_long; }\n",
+    );
+    settle(&mut harness);
+    harness.get_by_label_contains("1 function C declares: every one agrees");
+}
+
+#[test]
 fn a_mirror_that_does_not_parse_says_where() {
     let mut harness = harness();
     paste(&mut harness, "struct record { int a; };");

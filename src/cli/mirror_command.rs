@@ -12,6 +12,7 @@ use crate::layout::lab::Target;
 use crate::layout::lab::header::{HeaderOptions, analyze_header_per_target, analyze_plain_text, uses_the_preprocessor};
 use crate::layout::mirror_check::cfg::Cfg;
 use crate::layout::mirror_check::constants::{ConstantPair, ConstantStanding};
+use crate::layout::mirror_check::functions::{FunctionPair, FunctionStanding};
 use crate::layout::mirror_check::guards::{c_guards, rust_guards};
 use crate::layout::mirror_check::rust_reader::{RustFile, read_rust};
 use crate::layout::mirror_check::{MirrorReport, Standing, check_mirror};
@@ -164,6 +165,58 @@ fn constants_text(report: &MirrorReport, out: &mut dyn Write) -> std::io::Result
     Ok(())
 }
 
+/// Symbols listed by name at most, before "and N more".
+const SYMBOLS_LISTED: usize = 12;
+
+/// Each function that differs from C's prototype, with both and how; then
+/// how many agree, those compared nowhere with why, and the symbols the
+/// header does not declare.
+fn functions_text(report: &MirrorReport, out: &mut dyn Write) -> std::io::Result<()> {
+    let functions = &report.functions;
+    let compared = |f: &&FunctionPair| f.targets.iter().any(|t| t.standing != FunctionStanding::Unreadable);
+    let noted = |f: &&FunctionPair| f.differs() || f.targets.iter().any(|t| !t.notes.is_empty());
+    for function in functions.pairs.iter().filter(noted) {
+        let named = if function.c == function.rust { String::new() } else { format!(" <- {}", function.rust) };
+        let file = report.files.get(function.file).unwrap_or(&report.mirror);
+        writeln!(out, "{}(){named} ({file}:{})", function.c, function.line)?;
+        writeln!(out, "  C:    {}  ({})", function.c_prototype, function.c_declared_at)?;
+        writeln!(out, "  Rust: {}", function.rust_signature)?;
+        for (on, why) in function.differences_grouped(Target::triple) {
+            writeln!(out, "  {on:<22} differs: {why}")?;
+        }
+        for (on, note) in function.notes_grouped(Target::triple) {
+            writeln!(out, "  {on:<22} note: {note}")?;
+        }
+    }
+    let agreeing = functions.pairs.iter().filter(|f| !f.differs() && compared(f)).count();
+    if agreeing > 0 {
+        let s = if agreeing == 1 { "" } else { "s" };
+        writeln!(out, "{agreeing} function{s} agree with C's prototypes wherever both declare them")?;
+    }
+    for function in functions.pairs.iter().filter(|f| !compared(f)) {
+        let why = function.targets.first().and_then(|t| t.why.as_deref()).unwrap_or("");
+        writeln!(out, "{}(): not compared on any target ({why})", function.rust)?;
+    }
+    if !functions.not_in_header.is_empty() {
+        let (n, listed) = listed_symbols(&functions.not_in_header);
+        writeln!(out, "{n} of the binding the header declares on no target: {listed}")?;
+    }
+    if !functions.cfgd_out.is_empty() {
+        let (n, listed) = listed_symbols(&functions.cfgd_out);
+        writeln!(out, "{n} of the binding cfg'd out on every target, not compared (--cfg sets a cfg): {listed}")?;
+    }
+    Ok(())
+}
+
+/// "3 functions", and the first [`SYMBOLS_LISTED`] of `symbols` by name.
+fn listed_symbols(symbols: &[String]) -> (String, String) {
+    let listed: Vec<String> = symbols.iter().take(SYMBOLS_LISTED).map(|s| format!("{s}()")).collect();
+    let more = symbols.len().saturating_sub(SYMBOLS_LISTED);
+    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+    let count = format!("{} function{}", symbols.len(), if symbols.len() == 1 { "" } else { "s" });
+    (count, format!("{}{more}", listed.join(", ")))
+}
+
 fn usage(io: &mut Io<'_>, message: &str) -> ExitCode {
     let _ = writeln!(io.err, "error: {message}");
     ExitCode::from(EXIT_USAGE)
@@ -207,6 +260,7 @@ fn report_text(report: &MirrorReport, header_errors: bool, out: &mut dyn Write) 
         }
     }
     constants_text(report, out)?;
+    functions_text(report, out)?;
     for handle in report.handles.iter().filter(|h| !h.empty_enum) {
         writeln!(out, "{}", handle.say())?;
     }

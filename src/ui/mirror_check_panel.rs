@@ -11,6 +11,7 @@ use crate::command::Command;
 use crate::layout::lab::Target;
 use crate::layout::lab::session::{LabCommand, LabSession};
 use crate::layout::mirror_check::constants::ConstantPair;
+use crate::layout::mirror_check::functions::FunctionPair;
 use crate::layout::mirror_check::{MirrorPair, MirrorReport, PairOnTarget, Standing};
 
 const MATCH_COLOR: Color32 = Color32::from_rgb(0x4c, 0xaf, 0x50);
@@ -84,6 +85,48 @@ pub fn mirror_summary_ui(ui: &mut Ui, session: &LabSession, commands: &mut Vec<C
     }
     unpaired_ui(ui, mirror);
     constants_ui(ui, mirror);
+    functions_ui(ui, mirror);
+}
+
+/// The binding's functions that C declares: each one that differs, both
+/// signatures and how, and how many agree; folded when many differ.
+fn functions_ui(ui: &mut Ui, mirror: &MirrorReport) {
+    let functions = &mirror.functions;
+    let total = functions.pairs.len();
+    let missing = functions.not_in_header.len();
+    if total + missing == 0 {
+        return;
+    }
+    let differing: Vec<&FunctionPair> = functions.pairs.iter().filter(|f| f.differs()).collect();
+    let title = match differing.len() {
+        0 => format!("{total} function{} C declares: every one agrees", plural(total)),
+        n => format!("{total} function{} C declares: {n} differ{}", plural(total), if n == 1 { "s" } else { "" }),
+    };
+    let color = if differing.is_empty() { MATCH_COLOR } else { ANOMALY_COLOR };
+    egui::CollapsingHeader::new(RichText::new(title).color(color))
+        .id_salt("lab-mirror-functions")
+        .default_open(!differing.is_empty() && differing.len() <= 6)
+        .show(ui, |ui| {
+            for function in differing {
+                ui.add(egui::Label::new(RichText::new(format!("C:    {}", function.c_prototype)).monospace()).wrap());
+                ui.add(
+                    egui::Label::new(RichText::new(format!("Rust: {}", function.rust_signature)).monospace()).wrap(),
+                );
+                for (on, why) in function.differences_grouped(Target::short_name) {
+                    let said = RichText::new(format!("`{}` on {on}: {why}", function.rust)).color(ANOMALY_COLOR);
+                    ui.add(egui::Label::new(said).wrap());
+                }
+            }
+            if missing > 0 {
+                let names: Vec<String> = functions.not_in_header.iter().map(|s| format!("`{s}`")).collect();
+                let said = format!(
+                    "The header declares no {}: {}",
+                    if missing == 1 { "such function" } else { "such functions" },
+                    names.join(", ")
+                );
+                ui.add(egui::Label::new(RichText::new(said).weak()).wrap());
+            }
+        });
 }
 
 /// The mirror's constants that C gives a value: each one that differs, in

@@ -20,8 +20,8 @@ use rustc_hash::FxHashMap;
 use super::abi::Target;
 use super::lexer::{ParseError, excerpt};
 use super::parser::{
-    Body, Declarations, MemberDef, RecordDef, Scalar, ScalarTypedef, TypeRef, enum_scalar, holds_no_record,
-    is_unsigned_spelling, names_an_enum, scalar_named, written_record,
+    Body, Declarations, FunctionDef, MemberDef, RecordDef, Scalar, ScalarTypedef, TypeRef, enum_scalar,
+    first_of_each_name, holds_no_record, is_unsigned_spelling, names_an_enum, scalar_named, written_record,
 };
 use super::readable::{ALIGNAS_NAME_ATTRIBUTE, line_end, readable, skip_literal, starts_a_directive};
 use super::report::DeclaredAt;
@@ -29,6 +29,7 @@ use super::standard_names::header_declaring;
 use crate::layout::Kind;
 
 mod constants;
+mod functions;
 
 /// Deepest nesting of records, declarators and expressions followed.
 const MAX_DEPTH: usize = 64;
@@ -124,6 +125,7 @@ pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderD
         scalar_typedefs: Vec::new(),
         constants: FxHashMap::default(),
         enum_scalars: FxHashMap::default(),
+        functions: Vec::new(),
         errors: Vec::new(),
         depth: 0,
         failed_at: None,
@@ -139,6 +141,7 @@ pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderD
     let errors = reader.errors;
     let mut constants: Vec<(String, i128)> = reader.constants.into_iter().collect();
     constants.sort_unstable();
+    let functions = first_of_each_name(reader.functions);
     HeaderDeclarations {
         declarations: Declarations {
             records: reader.records,
@@ -148,6 +151,7 @@ pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderD
             constants,
             strings: Vec::new(),
             unread_macros: Vec::new(),
+            functions,
         },
         declared_in: reader.declared_in,
     }
@@ -240,12 +244,17 @@ fn read_into(reader: &mut Reader<'_>, prepared: &str) {
     match parse_preprocessed(&config, prepared.to_owned()) {
         Ok(parse) => {
             for external in &parse.unit.0 {
-                if let ExternalDeclaration::Declaration(declaration) = &external.node {
-                    let result = reader.declaration(&declaration.node.specifiers, &declaration.node.declarators);
-                    let failed_at = reader.failed_at.take();
-                    if let Err(message) = result {
-                        reader.error(failed_at.unwrap_or(declaration.span.start), &message);
+                match &external.node {
+                    ExternalDeclaration::Declaration(declaration) => {
+                        let result = reader.declaration(&declaration.node.specifiers, &declaration.node.declarators);
+                        let failed_at = reader.failed_at.take();
+                        if let Err(message) = result {
+                            reader.error(failed_at.unwrap_or(declaration.span.start), &message);
+                        }
                     }
+                    // A header's inline function: declared as a prototype declares it.
+                    ExternalDeclaration::FunctionDefinition(definition) => reader.function_definition(&definition.node),
+                    ExternalDeclaration::StaticAssert(_) => {}
                 }
             }
         }
@@ -364,6 +373,8 @@ struct Reader<'a> {
     constants: FxHashMap<String, i128>,
     /// Tag (`enum e`) → the integer its definition chose.
     enum_scalars: FxHashMap<String, Scalar>,
+    /// The functions declared, in the order read (a name again, redeclared).
+    functions: Vec<FunctionDef>,
     errors: Vec<ParseError>,
     depth: usize,
     /// Where the constant expression that failed failed: its error is said there.
@@ -435,7 +446,11 @@ impl Reader<'_> {
             let declarator = &init.node.declarator;
             let Some(name) = declarator_name(&declarator.node) else { continue };
             if !is_typedef {
-                continue; // a variable or a function: its types are read, it has no layout of its own
+                // A variable or a function: no layout of its own; a function's types are kept.
+                if let Some(function) = self.function((&base, &text), specifiers, declarator) {
+                    self.functions.push(function);
+                }
+                continue;
             }
             // A function type has no layout, like `void`: only a pointer to it has.
             let ty = match self.shaped(Shape::Data(base.clone()), &declarator.node)? {
@@ -849,26 +864,30 @@ enum Pointing {
     Not,
     /// `char *name`, `char *names[3]`, `char **argv`: how many stars.
     AtTheType(usize),
-    /// `int (*compare)(const void *, const void *)`.
-    AtAFunction,
+    /// `int (*compare)(const void *, const void *)`; `char *(*name)(void)`
+    /// with the stars of what the function returns.
+    AtAFunction(usize),
 }
 
 fn pointing(declarator: &Declarator) -> Pointing {
     let mut pointing = Pointing::Not;
-    let mut returned_by_a_function = false;
-    // Outward in: a function's parentheses hold the pointer to it. Nesting
-    // is bounded by `shaped`, which read this declarator first.
+    let mut returned_stars = None;
+    // Outward in: a function's parentheses hold the pointer to it, and the
+    // stars beside its parameters are what it returns. Nesting is bounded
+    // by `shaped`, which read this declarator first.
     let mut level = Some(declarator);
     while let Some(declarator) = level {
         let derived = declarator.derived.iter().map(|d| &d.node);
-        returned_by_a_function |=
+        let is_function =
             derived.clone().any(|d| matches!(d, DerivedDeclarator::Function(_) | DerivedDeclarator::KRFunction(_)));
         let stars =
             derived.filter(|d| matches!(d, DerivedDeclarator::Pointer(_) | DerivedDeclarator::Block(_))).count();
-        if stars > 0 {
-            pointing = match pointing {
-                _ if returned_by_a_function => Pointing::AtAFunction,
-                Pointing::AtTheType(outer) => Pointing::AtTheType(outer + stars),
+        if is_function && returned_stars.is_none() {
+            returned_stars = Some(stars);
+        } else if stars > 0 {
+            pointing = match (pointing, returned_stars) {
+                (_, Some(returned)) => Pointing::AtAFunction(returned),
+                (Pointing::AtTheType(outer), None) => Pointing::AtTheType(outer + stars),
                 _ => Pointing::AtTheType(stars),
             };
         }
@@ -890,7 +909,10 @@ fn written(base: &str, ty: &TypeRef, pointing: Pointing, dimensions: usize) -> S
             format!("{element}[{}]", count.map(|n| n.to_string()).unwrap_or_default())
         }
         (TypeRef::Scalar(Scalar::Pointer), Pointing::AtTheType(stars)) => super::parser::pointer_text(base, stars),
-        (TypeRef::Scalar(Scalar::Pointer), Pointing::AtAFunction) => super::parser::function_pointer_text(base),
+        (TypeRef::Scalar(Scalar::Pointer), Pointing::AtAFunction(0)) => super::parser::function_pointer_text(base),
+        (TypeRef::Scalar(Scalar::Pointer), Pointing::AtAFunction(returned)) => {
+            super::parser::function_pointer_text(&super::parser::pointer_text(base, returned))
+        }
         _ => base.to_owned(),
     }
 }

@@ -14,6 +14,7 @@ use crate::layout::Kind;
 use spelling::Spelling;
 
 mod constant_expression;
+mod prototypes;
 mod spelling;
 
 /// Words before a declaration that make it a function's or an object's.
@@ -200,6 +201,33 @@ pub struct Declarations {
     /// The other object-like macros, each with its body as written, sorted
     /// by name: what C says of a name whose value is not read.
     pub unread_macros: Vec<(String, String)>,
+    /// The functions C declares, the first declaration of each name, sorted by name.
+    pub functions: Vec<FunctionDef>,
+}
+
+/// A function C declares: what it takes and what it gives back, each
+/// parameter held as a member is (its type, as written, and what kind of
+/// integer it names), so that it compares as a field does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionDef {
+    pub name: String,
+    /// `None`: it returns `void`.
+    pub returns: Option<MemberDef>,
+    /// An array parameter is the pointer C passes, a function parameter the
+    /// pointer to it.
+    pub parameters: Vec<MemberDef>,
+    /// `...` after the parameters.
+    pub variadic: bool,
+    /// Declared `f()`: before C23, a function of unknown parameters.
+    pub unprototyped: bool,
+    /// `static`: no symbol outside its translation unit, so nothing a binding can link.
+    pub internal: bool,
+    /// Why its types could not be read, if they could not (`returns` and
+    /// `parameters` are then what was read before).
+    pub unread: Option<String>,
+    /// The file and line of the declaration.
+    pub file: String,
+    pub line: usize,
 }
 
 /// A typedef of a scalar or an array of them.
@@ -297,7 +325,8 @@ pub(crate) fn pointer_text(pointee: &str, stars: usize) -> String {
 /// as both readers write it: `int (*)(…)`. A listing puts the member's
 /// name into its `(*)` (`listing::member_declaration`).
 pub(crate) fn function_pointer_text(returns: &str) -> String {
-    format!("{returns} (*)(…)")
+    let gap = if returns.ends_with('*') { "" } else { " " };
+    format!("{returns}{gap}(*)(…)")
 }
 
 /// Array dimensions as written: `[3][]`.
@@ -342,6 +371,8 @@ struct Parser {
     expression_depth: usize,
     /// Record bodies entered and not yet closed: where recovery must get out of.
     open_braces: usize,
+    /// The functions declared, in the order read.
+    functions: Vec<FunctionDef>,
 }
 
 type Parsed<T> = Result<T, ParseError>;
@@ -364,6 +395,7 @@ pub fn parse(source: &str) -> Declarations {
         depth: 0,
         expression_depth: 0,
         open_braces: 0,
+        functions: Vec::new(),
     };
     while !parser.is_end() {
         if let Err(error) = parser.top_level() {
@@ -382,7 +414,15 @@ pub fn parse(source: &str) -> Declarations {
         constants,
         strings: Vec::new(),
         unread_macros: Vec::new(),
+        functions: first_of_each_name(parser.functions),
     }
+}
+
+/// The first declaration of each function's name, sorted by name.
+pub(crate) fn first_of_each_name(mut functions: Vec<FunctionDef>) -> Vec<FunctionDef> {
+    functions.sort_by(|a, b| a.name.cmp(&b.name));
+    functions.dedup_by(|later, first| later.name == first.name);
+    functions
 }
 
 /// Whether a type spelled `text` (a scalar's words, or a standard name) is
@@ -470,6 +510,15 @@ impl Parser {
         matches!(self.peek_at(ahead).kind, TokenKind::Ident(_)) && self.peek_at(ahead + 1).kind == TokenKind::Punct('(')
     }
 
+    /// A function's or an object's declaration, from its specifiers: a
+    /// prototype is kept, anything else passed over.
+    fn declaration_passed_over(&mut self, internal: bool) {
+        match self.prototype(internal) {
+            Some(function) => self.functions.push(function),
+            None => self.skip_declaration(),
+        }
+    }
+
     /// Passes over the rest of a declaration: to its `;`, or past a
     /// function's body (or an initializer's braces and the `;` after them).
     fn skip_declaration(&mut self) {
@@ -538,22 +587,36 @@ impl Parser {
         // its specifiers define (`static struct s { … } one;`), and changes
         // no layout: a header's prototypes are passed over.
         let mut declares_no_type = false;
+        let mut internal = false;
         while STORAGE_AND_FUNCTION_WORDS.iter().any(|word| self.is_ident(word)) {
+            internal |= self.is_ident("static");
             self.bump();
             declares_no_type = true;
         }
         if declares_no_type && !["struct", "union", "enum"].iter().any(|keyword| self.is_ident(keyword)) {
-            self.skip_declaration();
+            self.declaration_passed_over(internal);
             return Ok(());
         }
         let start = self.peek().clone();
+        let specifiers_at = self.at;
         let (base, text, _) = self.specifiers()?;
         if self.is_punct(';') {
             self.bump();
             return Ok(());
         }
         if !is_typedef && (declares_no_type || self.at_function_declarator()) {
-            self.skip_declaration();
+            // Read again as a prototype, unless its specifiers define a type
+            // (`struct s { … } f(void);`), which reading again would define twice.
+            let after_specifiers = self.at;
+            let defines = self.tokens[specifiers_at..after_specifiers].iter().any(|t| t.kind == TokenKind::Punct('{'));
+            self.at = specifiers_at;
+            let read = if defines { None } else { self.prototype(internal) };
+            if let Some(function) = read {
+                self.functions.push(function);
+            } else {
+                self.at = after_specifiers;
+                self.skip_declaration();
+            }
             return Ok(());
         }
         loop {
@@ -1025,7 +1088,9 @@ impl Parser {
             let dims_text = dimensions_text(&dims);
             let ty =
                 dims.into_iter().rev().fold(TypeRef::Scalar(Scalar::Pointer), |ty, n| TypeRef::Array(Box::new(ty), n));
-            return Ok((Some(name), ty, function_pointer_text(text) + &dims_text, token));
+            // The stars before the parentheses are what the function returns.
+            let returns = if pointers > 0 { pointer_text(text, pointers) } else { text.to_owned() };
+            return Ok((Some(name), ty, function_pointer_text(&returns) + &dims_text, token));
         }
         let name = if let TokenKind::Ident(name) = &token.kind {
             let name = name.clone();

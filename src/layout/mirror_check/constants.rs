@@ -102,25 +102,7 @@ impl ConstantPair {
     /// the same thing together: "every target" when that is all of them,
     /// else their names as `name` gives them.
     pub fn differences_grouped(&self, name: impl Fn(Target) -> &'static str) -> Vec<(String, &str)> {
-        let mut groups: Vec<(Vec<Target>, &str)> = Vec::new();
-        for (on, why) in self.differences() {
-            match groups.iter_mut().find(|(_, said)| *said == why) {
-                Some((targets, _)) => targets.push(on.target),
-                None => groups.push((vec![on.target], why)),
-            }
-        }
-        let every = |targets: &[Target]| targets.len() == self.targets.len() && targets.len() > 1;
-        groups
-            .into_iter()
-            .map(|(targets, why)| {
-                let on = if every(&targets) {
-                    "every target".to_owned()
-                } else {
-                    targets.iter().map(|&t| name(t)).collect::<Vec<_>>().join(", ")
-                };
-                (on, why)
-            })
-            .collect()
+        super::grouped_by_target(self.differences().map(|(on, why)| (on.target, why)), self.targets.len(), name)
     }
 
     /// The targets it differs on, and how, in one line each.

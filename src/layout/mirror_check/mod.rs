@@ -11,6 +11,7 @@ pub mod cfg;
 mod cfg_if;
 pub mod constants;
 pub mod diff;
+pub mod functions;
 pub mod guards;
 pub mod rust_model;
 pub mod rust_reader;
@@ -28,6 +29,7 @@ use crate::layout::lab::{ParseError, Target};
 use crate::layout::{Kind, Layout};
 use constants::{ConstantPair, check_constants};
 use diff::{Difference, DifferenceKind, Side, compare};
+use functions::{FunctionsChecked, check_functions};
 use rust_model::{CNames, RustLayout, rust_layouts_with};
 use rust_reader::{RustAlias, RustFile};
 use types::{IntegerKind, TypeClass, c_class};
@@ -149,6 +151,41 @@ pub struct MirrorReport {
     /// The mirror's constants that C gives an integer of their name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub constants: Vec<ConstantPair>,
+    /// The binding's functions whose symbols C declares, and those it does not.
+    #[serde(default, skip_serializing_if = "functions_unchecked")]
+    pub functions: FunctionsChecked,
+}
+
+fn functions_unchecked(functions: &FunctionsChecked) -> bool {
+    functions.pairs.is_empty() && functions.not_in_header.is_empty() && functions.cfgd_out.is_empty()
+}
+
+/// Each thing said with the targets it holds on, the targets that say the
+/// same thing together: "every target" when that is all `total` of them
+/// (and more than one), else their names as `name` gives them.
+pub fn grouped_by_target<'s>(
+    said: impl Iterator<Item = (Target, &'s str)>,
+    total: usize,
+    name: impl Fn(Target) -> &'static str,
+) -> Vec<(String, &'s str)> {
+    let mut groups: Vec<(Vec<Target>, &str)> = Vec::new();
+    for (target, why) in said {
+        match groups.iter_mut().find(|(_, was)| *was == why) {
+            Some((targets, _)) => targets.push(target),
+            None => groups.push((vec![target], why)),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(targets, why)| {
+            let on = if targets.len() == total && total > 1 {
+                "every target".to_owned()
+            } else {
+                targets.iter().map(|&t| name(t)).collect::<Vec<_>>().join(", ")
+            };
+            (on, why)
+        })
+        .collect()
 }
 
 /// A Rust type mirroring a C type that C declares and never defines
@@ -215,6 +252,7 @@ impl MirrorReport {
         self.pairs.iter().any(MirrorPair::differs)
             || self.handles.iter().any(|h| !h.sized_on.is_empty())
             || self.constants.iter().any(ConstantPair::differs)
+            || self.functions.pairs.iter().any(functions::FunctionPair::differs)
     }
 
     /// The file a constant is written in.
@@ -246,16 +284,23 @@ impl MirrorReport {
                 let handles = self.handles.iter().map(|h| (h.rust.as_str(), h.c.as_str()));
                 let unpaired = self.unpaired.iter().map(|rust| (rust.as_str(), ""));
                 let constants = self.constants.iter().map(|k| (k.rust.as_str(), k.c.as_str()));
-                !pairs.chain(handles).chain(unpaired).chain(constants).any(|(rust, c)| picks(name, rust, c))
+                let functions = self.functions.pairs.iter().map(|f| (f.rust.as_str(), f.c.as_str()));
+                let others = handles.chain(unpaired).chain(constants).chain(functions);
+                !pairs.chain(others).any(|(rust, c)| picks(name, rust, c))
             })
             .map(|name| {
-                format!("no Rust type or constant of the mirror is named `{name}` or mirrors a C one of that name")
+                format!(
+                    "no Rust type, constant or function of the mirror is named `{name}` or mirrors a C one of that name"
+                )
             })
             .collect();
         self.pairs.retain(|p| picked(&p.rust, &p.c));
         self.handles.retain(|h| picked(&h.rust, &h.c));
         self.unpaired.retain(|rust| picked(rust, ""));
         self.constants.retain(|k| picked(&k.rust, &k.c));
+        self.functions.pairs.retain(|f| picked(&f.rust, &f.c));
+        self.functions.not_in_header.retain(|symbol| picked(symbol, ""));
+        self.functions.cfgd_out.retain(|symbol| picked(symbol, ""));
         unmatched
     }
 }
@@ -427,6 +472,7 @@ pub fn check_mirror(
         handles,
         mirror_errors: rust.errors.clone(),
         constants: check_constants(c, rust, declarations, &targets),
+        functions: check_functions(rust, (&c.file, declarations), &targets),
     }
 }
 

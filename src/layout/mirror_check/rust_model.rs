@@ -8,7 +8,9 @@ use std::cell::RefCell;
 
 use rustc_hash::FxHashMap;
 
-use super::rust_reader::{GenericParam, Length, Repr, RustConst, RustEnum, RustField, RustFile, RustItem, RustType};
+use super::rust_reader::{
+    GenericParam, Length, Repr, RustConst, RustEnum, RustField, RustFile, RustFunction, RustItem, RustType,
+};
 use super::types::{IntegerKind, Known, TypeClass, c_class, known};
 use crate::layout::lab::Target;
 use crate::layout::lab::engine::lay_out;
@@ -96,9 +98,13 @@ pub type ConstantValue = Result<(i128, TypeClass), String>;
 
 /// The file's items whose cfg holds on `target`, and each one's id by name
 /// (the first of a name).
-fn items_in_force(file: &RustFile, target: Target) -> (Vec<&RustItem>, FxHashMap<&str, usize>) {
+fn items_in_force<'f>(
+    file: &'f RustFile,
+    extra: &'f [RustItem],
+    target: Target,
+) -> (Vec<&'f RustItem>, FxHashMap<&'f str, usize>) {
     let present: Vec<&RustItem> =
-        file.items.iter().filter(|i| i.cfg.as_ref().is_none_or(|c| c.holds(target))).collect();
+        file.items.iter().chain(extra).filter(|i| i.cfg.as_ref().is_none_or(|c| c.holds(target))).collect();
     let ids = present.iter().enumerate().map(|(id, item)| (item.name.as_str(), id)).rev().collect();
     (present, ids)
 }
@@ -107,7 +113,7 @@ fn items_in_force(file: &RustFile, target: Target) -> (Vec<&RustItem>, FxHashMap
 /// name: each one's value in its own type, or why it has none. A name the
 /// file does not define is C's value of it (`c`), as for array lengths.
 pub fn constants_on(file: &RustFile, target: Target, c: &CNames<'_>) -> FxHashMap<String, ConstantValue> {
-    let (present, ids) = items_in_force(file, target);
+    let (present, ids) = items_in_force(file, &[], target);
     let model = Model { file, target, ids: &ids, present: &present, c, imported: RefCell::default() };
     let mut values = FxHashMap::default();
     for constant in file.consts.iter().filter(|c| c.cfg.as_ref().is_none_or(|cfg| cfg.holds(target))) {
@@ -125,7 +131,72 @@ pub fn rust_layouts_with(
     target: Target,
     c: &CNames<'_>,
 ) -> FxHashMap<String, Result<RustLayout, String>> {
-    let (present, ids) = items_in_force(file, target);
+    laid_out_with(file, &[], target, c)
+}
+
+/// The name of the record that holds a function's parameters ([`signatures_on`]).
+fn signature_record(index: usize) -> String {
+    format!("fn#{index}")
+}
+
+/// The field of a function's record that holds what it returns.
+pub const RETURNED: &str = "return";
+
+/// Each of `functions` of `file` on `target`, as a record of one field per
+/// parameter, and a last one named [`RETURNED`] for what it returns, if it
+/// returns anything: each one's class, size and alignment as the file
+/// declares its type, or why one has none (as [`rust_layouts_with`]).
+pub fn signatures_on(
+    file: &RustFile,
+    functions: &[&RustFunction],
+    target: Target,
+    c: &CNames<'_>,
+) -> Vec<Result<RustLayout, String>> {
+    let records: Vec<RustItem> = functions
+        .iter()
+        .enumerate()
+        .map(|(index, function)| {
+            let values = function.parameters.iter().chain(&function.returns);
+            let fields = values
+                .enumerate()
+                .map(|(at, value)| RustField {
+                    name: if at < function.parameters.len() { value.name.clone() } else { RETURNED.to_owned() },
+                    ty: value.ty.clone(),
+                    text: value.text.clone(),
+                    cfg: None,
+                    line: function.line,
+                    column: 0,
+                })
+                .collect();
+            RustItem {
+                name: signature_record(index),
+                kind: Kind::Struct,
+                cfg: None,
+                reprs: vec![Repr { c: true, ..Repr::default() }],
+                generics: Vec::new(),
+                fields,
+                mirrors: None,
+                file: function.file,
+                line: function.line,
+                column: 0,
+                source: String::new(),
+            }
+        })
+        .collect();
+    let mut laid = laid_out_with(file, &records, target, c);
+    (0..functions.len())
+        .map(|index| laid.remove(&signature_record(index)).unwrap_or_else(|| Err("not laid out".to_owned())))
+        .collect()
+}
+
+/// The file's types and `extra` records on `target`, as [`rust_layouts_with`].
+fn laid_out_with(
+    file: &RustFile,
+    extra: &[RustItem],
+    target: Target,
+    c: &CNames<'_>,
+) -> FxHashMap<String, Result<RustLayout, String>> {
+    let (present, ids) = items_in_force(file, extra, target);
     let model = Model { file, target, ids: &ids, present: &present, c, imported: RefCell::default() };
     let mut records = Vec::new();
     let mut classes = Vec::new();

@@ -18,6 +18,9 @@ use crate::layout::lab::ParseError;
 use crate::layout::lab::bindings::is_rust_keyword;
 use crate::layout::lab::lexer::Cursor;
 
+mod functions;
+pub use functions::{RustFunction, RustParameter};
+
 /// A struct or union of the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RustItem {
@@ -203,6 +206,8 @@ pub struct RustFile {
     pub enums: Vec<RustEnum>,
     pub aliases: Vec<RustAlias>,
     pub consts: Vec<RustConst>,
+    /// The functions it declares in `extern "C"` blocks, and those it defines for C to call.
+    pub functions: Vec<RustFunction>,
     /// `use` items as written: the probe compiles them with the items.
     pub uses: Vec<String>,
     /// `macro_rules!` definitions as written: the probe defines them first.
@@ -222,6 +227,7 @@ impl RustFile {
         self.enums.extend(other.enums.into_iter().map(|e| RustEnum { file, ..e }));
         self.aliases.extend(other.aliases);
         self.consts.extend(other.consts.into_iter().map(|constant| RustConst { file, ..constant }));
+        self.functions.extend(other.functions.into_iter().map(|function| RustFunction { file, ..function }));
         for written in other.uses {
             if !self.uses.contains(&written) {
                 self.uses.push(written);
@@ -255,6 +261,11 @@ impl RustFile {
             alias.ty.set_cfgs(set);
         }
         self.consts.iter_mut().for_each(|c| apply(&mut c.cfg));
+        for function in &mut self.functions {
+            apply(&mut function.cfg);
+            let types = function.parameters.iter_mut().chain(function.returns.as_mut());
+            types.for_each(|p| p.ty.set_cfgs(set));
+        }
         self.set.extend(set.iter().cloned());
     }
 }
@@ -511,6 +522,7 @@ struct ItemCounts {
     enums: usize,
     aliases: usize,
     consts: usize,
+    functions: usize,
     macros: usize,
 }
 
@@ -521,6 +533,7 @@ impl ItemCounts {
             enums: file.enums.len(),
             aliases: file.aliases.len(),
             consts: file.consts.len(),
+            functions: file.functions.len(),
             macros: file.macros.len(),
         }
     }
@@ -539,6 +552,12 @@ impl ItemCounts {
         file.enums[self.enums..].iter_mut().for_each(|e| under(&mut e.cfg, &mut e.source));
         file.aliases[self.aliases..].iter_mut().for_each(|a| under(&mut a.cfg, &mut a.source));
         file.consts[self.consts..].iter_mut().for_each(|c| under(&mut c.cfg, &mut c.source));
+        for function in &mut file.functions[self.functions..] {
+            function.cfg = Some(match function.cfg.take() {
+                Some(own) => Cfg::All(vec![cfg.clone(), own]),
+                None => cfg.clone(),
+            });
+        }
         // A definition in a branch is the probe's only under the branch's cfg.
         for source in &mut file.macros[self.macros..] {
             *source = format!("#[cfg({})]\n{source}", cfg.as_source());
@@ -689,6 +708,8 @@ impl Reader<'_> {
                     Err((span, message)) => Reader::error(file, span, message),
                 },
                 Item::Use(_) => file.uses.push(self.text(item.span())),
+                Item::ForeignMod(block) => self.foreign_functions(block, file),
+                Item::Fn(function) => self.defined_function(function, file),
                 Item::Macro(definition) if definition.mac.path.is_ident("macro_rules") => {
                     file.macros.push(self.text(item.span()));
                 }

@@ -1,0 +1,245 @@
+//! The functions a header declares: each one's return type and parameters,
+//! read as C adjusts them (an array or function parameter is the pointer C
+//! passes), for a Rust binding's `extern "C"` declarations to be compared with.
+
+use lang_c::ast::{
+    DeclarationSpecifier, Declarator, DeclaratorKind, DerivedDeclarator, Ellipsis, FunctionDefinition,
+    ParameterDeclaration, StorageClassSpecifier, TypeQualifier,
+};
+use lang_c::span::Node;
+
+use super::{Attributes, Part, Read, Reader, Shape, array_dimensions, declarator_name, pointing, written};
+use crate::layout::lab::parser::{FunctionDef, MemberDef, Scalar, TypeRef, function_pointer_text, pointer_text};
+
+/// What a declarator makes of its name.
+enum NameIs<'d> {
+    /// A function: the declarator without that derivation (what declares
+    /// its return type), and the derivation, with the parameters.
+    Function(Declarator, &'d DerivedDeclarator),
+    /// Data: a variable, a pointer to a function, an array.
+    Data,
+    /// Nothing yet: a parenthesised name (`(f)`), decided a level out.
+    Undecided,
+}
+
+/// C reads a name's type from the name outward: the suffix nearest the
+/// name, failing one its pointers, at the innermost level that derives it.
+fn name_is(declarator: &Declarator) -> NameIs<'_> {
+    if let DeclaratorKind::Declarator(inner) = &declarator.kind.node {
+        match name_is(&inner.node) {
+            NameIs::Function(stripped, function) => {
+                let mut outer = declarator.clone();
+                outer.kind.node = DeclaratorKind::Declarator(Box::new(Node { node: stripped, span: inner.span }));
+                return NameIs::Function(outer, function);
+            }
+            NameIs::Data => return NameIs::Data,
+            NameIs::Undecided => {}
+        }
+    }
+    let is_pointer =
+        |d: &Node<DerivedDeclarator>| matches!(d.node, DerivedDeclarator::Pointer(_) | DerivedDeclarator::Block(_));
+    match declarator.derived.iter().position(|d| !is_pointer(d)) {
+        Some(at) => match &declarator.derived[at].node {
+            function @ (DerivedDeclarator::Function(_) | DerivedDeclarator::KRFunction(_)) => {
+                let mut stripped = declarator.clone();
+                stripped.derived.remove(at);
+                NameIs::Function(stripped, function)
+            }
+            _ => NameIs::Data,
+        },
+        None if declarator.derived.is_empty() => NameIs::Undecided,
+        None => NameIs::Data,
+    }
+}
+
+/// Whether the specifiers qualify the type `const`.
+fn is_const(specifiers: &[Node<DeclarationSpecifier>]) -> bool {
+    specifiers
+        .iter()
+        .any(|s| matches!(&s.node, DeclarationSpecifier::TypeQualifier(q) if q.node == TypeQualifier::Const))
+}
+
+/// The type as written with its `const`.
+fn qualified(text: &str, constant: bool) -> String {
+    if constant { format!("const {text}") } else { text.to_owned() }
+}
+
+/// Whether the specifiers declare with internal linkage.
+fn is_static(specifiers: &[Node<DeclarationSpecifier>]) -> bool {
+    specifiers
+        .iter()
+        .any(|s| matches!(&s.node, DeclarationSpecifier::StorageClass(c) if c.node == StorageClassSpecifier::Static))
+}
+
+impl Reader<'_> {
+    /// A function defined in the header (`static inline int f(…) { … }`),
+    /// kept as its declaration would be. A type its specifiers name that
+    /// cannot be read leaves it out: no layout depends on it.
+    pub(super) fn function_definition(&mut self, definition: &FunctionDefinition) {
+        let read = self
+            .specifier_parts(&definition.specifiers, |s| match s {
+                DeclarationSpecifier::TypeSpecifier(t) => Part::Type(t),
+                DeclarationSpecifier::Extension(extensions) => Part::Extensions(extensions),
+                _ => Part::Other,
+            })
+            .and_then(|(types, attributes)| self.specified_type(&types, &attributes));
+        self.failed_at = None;
+        if let Ok((base, text)) = read
+            && let Some(function) = self.function((&base, &text), &definition.specifiers, &definition.declarator)
+        {
+            self.functions.push(function);
+        }
+    }
+
+    /// The function `declarator` declares, returning `base` (written
+    /// `text`) as its own derivations make it; `None` when it declares
+    /// data. A type it cannot read is said in the function's `unread`,
+    /// never as an error of the header: no layout depends on it.
+    pub(super) fn function(
+        &mut self,
+        (base, text): (&TypeRef, &str),
+        specifiers: &[Node<DeclarationSpecifier>],
+        declarator: &Node<Declarator>,
+    ) -> Option<FunctionDef> {
+        let NameIs::Function(returning, derivation) = name_is(&declarator.node) else { return None };
+        let name = declarator_name(&declarator.node)?;
+        let at = self.declared_at(declarator.span.start);
+        let mut function = FunctionDef {
+            name,
+            returns: None,
+            parameters: Vec::new(),
+            variadic: false,
+            unprototyped: false,
+            internal: is_static(specifiers),
+            unread: None,
+            file: at.file,
+            line: at.line,
+        };
+        let read = self.returned(base, (text, is_const(specifiers)), &returning).and_then(|returns| {
+            function.returns = returns;
+            match derivation {
+                DerivedDeclarator::Function(list) => {
+                    function.variadic = list.node.ellipsis == Ellipsis::Some;
+                    function.parameters = self.parameters(&list.node.parameters)?;
+                }
+                _ => function.unprototyped = true,
+            }
+            Ok(())
+        });
+        if let Err(why) = read {
+            self.failed_at = None;
+            function.unread = Some(why);
+        }
+        Some(function)
+    }
+
+    /// What a function whose declarator, without its own parameters, is
+    /// `returning` gives back: `None` for `void`.
+    fn returned(
+        &mut self,
+        base: &TypeRef,
+        (text, constant): (&str, bool),
+        returning: &Declarator,
+    ) -> Read<Option<MemberDef>> {
+        let ty = match self.shaped(Shape::Data(base.clone()), returning)? {
+            Shape::Data(ty) => ty,
+            Shape::Function => return Err("a function returning a function, which C refuses".to_owned()),
+        };
+        if ty == TypeRef::Scalar(Scalar::Void) {
+            return Ok(None);
+        }
+        let ty_text = written(&qualified(text, constant), &ty, pointing(returning), array_dimensions(returning));
+        Ok(Some(self.value(None, ty, text, ty_text)))
+    }
+
+    /// A prototype's parameters, adjusted as C adjusts them; `(void)` is none.
+    fn parameters(&mut self, parameters: &[Node<ParameterDeclaration>]) -> Read<Vec<MemberDef>> {
+        let mut read = Vec::with_capacity(parameters.len());
+        for parameter in parameters {
+            let (types, attributes) = self.specifier_parts(&parameter.node.specifiers, |s| match s {
+                DeclarationSpecifier::TypeSpecifier(t) => Part::Type(t),
+                DeclarationSpecifier::Extension(extensions) => Part::Extensions(extensions),
+                _ => Part::Other,
+            })?;
+            let (base, text) = self.specified_type(&types, &Attributes { vector_size: None, ..attributes })?;
+            // As written, `const` and all: the class reads the words it needs.
+            let shown = qualified(&text, is_const(&parameter.node.specifiers));
+            let Some(declarator) = &parameter.node.declarator else {
+                if base == TypeRef::Scalar(Scalar::Void) && parameters.len() == 1 {
+                    return Ok(Vec::new());
+                }
+                read.push(self.value(None, base, &text, shown));
+                continue;
+            };
+            let declarator = &declarator.node;
+            let name = declarator_name(declarator);
+            // An array parameter is a pointer, whatever its length says
+            // (`double a[n]` names another parameter): it is not evaluated.
+            let (ty, ty_text) = match name_is(declarator) {
+                NameIs::Function(..) => (TypeRef::Scalar(Scalar::Pointer), function_pointer_text(&shown)),
+                _ if passes_an_array(declarator) => {
+                    (TypeRef::Scalar(Scalar::Pointer), array_as_pointer(&shown, declarator))
+                }
+                _ => match self.shaped(Shape::Data(base), declarator)? {
+                    Shape::Data(ty) => {
+                        let ty_text = written(&shown, &ty, pointing(declarator), array_dimensions(declarator));
+                        (ty, ty_text)
+                    }
+                    Shape::Function => (TypeRef::Scalar(Scalar::Pointer), function_pointer_text(&shown)),
+                },
+            };
+            read.push(self.value(name, ty, &text, ty_text));
+        }
+        Ok(read)
+    }
+
+    /// A parameter or returned value as a member: its integer's kind read from its base type `text`.
+    fn value(&self, name: Option<String>, ty: TypeRef, text: &str, ty_text: String) -> MemberDef {
+        MemberDef {
+            name,
+            ty,
+            ty_text,
+            unsigned: self.is_unsigned(text),
+            enumeration: self.is_enum(text),
+            bit_width: None,
+            aligned: None,
+            packed: false,
+            line: 0,
+            column: 0,
+        }
+    }
+}
+
+/// Whether the parameter's own outermost derivation is an array, which C passes as a pointer.
+fn passes_an_array(declarator: &Declarator) -> bool {
+    let mut level = declarator;
+    loop {
+        if let DeclaratorKind::Declarator(inner) = &level.kind.node
+            && inner_derives(&inner.node)
+        {
+            level = &inner.node;
+            continue;
+        }
+        let is_pointer = |d: &&Node<DerivedDeclarator>| {
+            matches!(d.node, DerivedDeclarator::Pointer(_) | DerivedDeclarator::Block(_))
+        };
+        return level
+            .derived
+            .iter()
+            .find(|d| !is_pointer(d))
+            .is_some_and(|d| matches!(d.node, DerivedDeclarator::Array(_)));
+    }
+}
+
+/// Whether a nested declarator derives its name's type itself.
+fn inner_derives(declarator: &Declarator) -> bool {
+    !declarator.derived.is_empty()
+        || matches!(&declarator.kind.node, DeclaratorKind::Declarator(inner) if inner_derives(&inner.node))
+}
+
+/// An array parameter as the pointer C passes, written: `char *` of
+/// `char name[16]`, `char **` of `char *argv[]`.
+fn array_as_pointer(text: &str, declarator: &Declarator) -> String {
+    let stars = declarator.derived.iter().filter(|d| matches!(d.node, DerivedDeclarator::Pointer(_))).count();
+    pointer_text(text, stars + 1)
+}

@@ -1,0 +1,433 @@
+//! A binding's functions against C's prototypes: each function the binding
+//! declares in an `extern "C"` block (or defines for C to call) whose symbol
+//! the header declares, compared on each target parameter by parameter, as
+//! the call passes them: how many, each one's kind of value and size, what
+//! comes back, and `...`. A mistake here is no layout's: a `c_int` where C
+//! takes a `size_t` reads half of a register, and a missing parameter
+//! leaves C reading whatever the register held.
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use super::is_first;
+use super::rust_model::{CNames, RETURNED, RustLayout, signatures_on};
+use super::rust_reader::{RustFile, RustFunction};
+use super::types::{IntegerKind, TypeClass, c_class};
+use crate::layout::lab::Target;
+use crate::layout::lab::engine::size_and_align;
+use crate::layout::lab::parser::{Declarations, FunctionDef, MemberDef, RecordDef, Scalar, TypeRef};
+
+/// How a function stands on one target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FunctionStanding {
+    Matches,
+    Differs,
+    /// The binding declares it here and the header does not: the symbol may
+    /// be missing when the program links, or be another function's.
+    NoCFunction,
+    /// One side's types could not be read here.
+    Unreadable,
+}
+
+/// One function of the binding on one target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionOnTarget {
+    pub target: Target,
+    pub standing: FunctionStanding,
+    /// Each difference in a sentence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub differences: Vec<String>,
+    /// Why it was not compared, or what was left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+    /// What agrees as the call passes it, though the types say otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// A function of the binding, C's of the same symbol, and how they compare.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionPair {
+    /// Its name in Rust.
+    pub rust: String,
+    /// The symbol, C's function's name.
+    pub c: String,
+    /// Rust defines it, for C to call.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub defined: bool,
+    /// Which of the report's files it is written in (0 when there is one), and the line.
+    #[serde(default, skip_serializing_if = "is_first")]
+    pub file: usize,
+    pub line: usize,
+    /// C's prototype and the binding's signature, as each writes it (the
+    /// first target's of each).
+    pub c_prototype: String,
+    pub rust_signature: String,
+    /// Where C declares it.
+    pub c_declared_at: String,
+    /// The targets the binding declares it on.
+    pub targets: Vec<FunctionOnTarget>,
+}
+
+impl FunctionPair {
+    pub fn differs(&self) -> bool {
+        self.targets.iter().any(|t| matches!(t.standing, FunctionStanding::Differs | FunctionStanding::NoCFunction))
+    }
+
+    /// Each difference with the targets it holds on, as
+    /// [`super::grouped_by_target`] groups them; a target where C has no
+    /// such function says so.
+    pub fn differences_grouped(&self, name: impl Fn(Target) -> &'static str) -> Vec<(String, &str)> {
+        let said = self.targets.iter().flat_map(|on| {
+            let whys = on.why.as_deref().filter(|_| on.standing != FunctionStanding::Matches);
+            on.differences.iter().map(String::as_str).chain(whys).map(move |why| (on.target, why))
+        });
+        super::grouped_by_target(said, self.targets.len(), name)
+    }
+
+    /// Each note with the targets it holds on, grouped as [`Self::differences_grouped`].
+    pub fn notes_grouped(&self, name: impl Fn(Target) -> &'static str) -> Vec<(String, &str)> {
+        let said = self.targets.iter().flat_map(|on| on.notes.iter().map(move |note| (on.target, note.as_str())));
+        super::grouped_by_target(said, self.targets.len(), name)
+    }
+}
+
+/// What the report says of the binding's functions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionsChecked {
+    pub pairs: Vec<FunctionPair>,
+    /// The symbols the binding declares that the header declares on no target.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_in_header: Vec<String>,
+    /// The symbols the binding declares only under cfgs that hold on no
+    /// target checked (a feature not set): not compared.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cfgd_out: Vec<String>,
+}
+
+/// Every function of `rust` whose symbol C declares on some target (one
+/// target's declarations each in `declarations`, read from the file
+/// `header`), compared on each of `targets` where the binding declares it.
+pub fn check_functions(
+    rust: &RustFile,
+    (header, declarations): (&str, &[(Target, Declarations)]),
+    targets: &[Target],
+) -> FunctionsChecked {
+    let c_functions: Vec<(Target, FxHashMap<&str, &FunctionDef>)> = declarations
+        .iter()
+        .map(|(target, d)| (*target, d.functions.iter().map(|f| (f.name.as_str(), f)).collect()))
+        .collect();
+    let c_function = |target: Target, symbol: &str| {
+        c_functions.iter().find(|(t, _)| *t == target).and_then(|(_, by_name)| by_name.get(symbol).copied())
+    };
+    // One pair per symbol, however many cfg'd declarations the binding has of it.
+    let mut symbols: Vec<&str> = Vec::new();
+    for function in &rust.functions {
+        if !symbols.contains(&function.symbol.as_str()) {
+            symbols.push(&function.symbol);
+        }
+    }
+    let in_force_somewhere = |symbol: &str| {
+        let cfgs = rust.functions.iter().filter(|f| f.symbol == symbol).map(|f| f.cfg.as_ref());
+        cfgs.into_iter().any(|cfg| targets.iter().any(|&t| cfg.is_none_or(|cfg| cfg.holds(t))))
+    };
+    let (symbols, cfgd_out): (Vec<&str>, Vec<&str>) = symbols.into_iter().partition(|s| in_force_somewhere(s));
+    let (paired, not_in_header): (Vec<&str>, Vec<&str>) =
+        symbols.into_iter().partition(|symbol| targets.iter().any(|&t| c_function(t, symbol).is_some()));
+    // Each target's signatures, laid out once for every function paired.
+    let signatures: Vec<(Target, Vec<Signature<'_>>)> = targets
+        .iter()
+        .map(|&target| {
+            let in_force: Vec<&RustFunction> = paired
+                .iter()
+                .filter_map(|symbol| {
+                    rust.functions
+                        .iter()
+                        .find(|f| f.symbol == *symbol && f.cfg.as_ref().is_none_or(|cfg| cfg.holds(target)))
+                })
+                .collect();
+            let names = declarations.iter().find(|(t, _)| *t == target).map(|(_, d)| CNames::of(d));
+            let laid = signatures_on(rust, &in_force, target, &names.unwrap_or_default());
+            (target, in_force.into_iter().zip(laid).collect())
+        })
+        .collect();
+    let mut pairs = Vec::new();
+    for symbol in paired {
+        let Some(first) = rust.functions.iter().find(|f| f.symbol == symbol) else { continue };
+        let mut pair = FunctionPair {
+            rust: first.name.clone(),
+            c: symbol.to_owned(),
+            defined: first.defined,
+            file: first.file,
+            line: first.line,
+            c_prototype: String::new(),
+            rust_signature: rust_signature(first),
+            c_declared_at: String::new(),
+            targets: Vec::new(),
+        };
+        if let Some(c) = targets.iter().find_map(|&t| c_function(t, symbol)) {
+            pair.c_prototype = c_prototype(c);
+            pair.c_declared_at = declared_at(c, header);
+        }
+        for (target, laid) in &signatures {
+            let Some((function, rust_side)) = laid.iter().find(|(f, _)| f.symbol == symbol) else { continue };
+            let records = declarations.iter().find(|(t, _)| t == target).map_or(&[][..], |(_, d)| &d.records[..]);
+            let on = match c_function(*target, symbol) {
+                None => FunctionOnTarget {
+                    target: *target,
+                    standing: FunctionStanding::NoCFunction,
+                    differences: Vec::new(),
+                    why: Some(format!(
+                        "the binding declares `{}`, and the header declares no `{symbol}` here: the program may not link",
+                        function.name
+                    )),
+                    notes: Vec::new(),
+                },
+                Some(c) => compare((c, &pair.c_declared_at), records, function, rust_side.as_ref(), *target),
+            };
+            pair.targets.push(on);
+        }
+        pairs.push(pair);
+    }
+    let owned = |symbols: Vec<&str>| symbols.into_iter().map(str::to_owned).collect();
+    FunctionsChecked { pairs, not_in_header: owned(not_in_header), cfgd_out: owned(cfgd_out) }
+}
+
+/// A function of the binding in force on a target, and its values laid out there.
+type Signature<'r> = (&'r RustFunction, Result<RustLayout, String>);
+
+/// One value as a call passes it: its kind, its bytes and alignment, its type as written.
+struct Passed<'a> {
+    class: TypeClass,
+    size: u64,
+    align: u64,
+    text: &'a str,
+    /// C's `long double` wider than a `double`: a call passes it as a float
+    /// (on the x87 stack, in a 128-bit float register) that no Rust type is,
+    /// so bindgen's `u128` goes in integer registers, where C does not look.
+    extended_float: bool,
+}
+
+impl Passed<'_> {
+    fn agrees_with(&self, rust: &Passed<'_>) -> bool {
+        if self.extended_float {
+            return false;
+        }
+        let aligned_alike = self.class != TypeClass::Record || self.align == rust.align;
+        self.class.agrees_with(&rust.class) && self.size == rust.size && aligned_alike
+    }
+
+    /// A pointer passed as an integer of its size (sdl2-sys's `VkInstance`
+    /// is a `usize`): the same bits in the same place, its type lost.
+    fn is_address_of(&self, rust: &Passed<'_>) -> bool {
+        self.class == TypeClass::Pointer && matches!(rust.class, TypeClass::Int { .. }) && self.size == rust.size
+    }
+
+    fn describe(&self) -> String {
+        if self.extended_float {
+            return format!("`{}`, a {}-byte float no Rust type passes as C does", self.text, self.size);
+        }
+        match self.class {
+            TypeClass::Record => format!("`{}`, {} bytes aligned to {}", self.text, self.size, self.align),
+            TypeClass::Bytes => format!("`{}`, {} bytes", self.text, self.size),
+            ref class => format!("`{}`, {}", self.text, class.describe()),
+        }
+    }
+}
+
+/// Where C declares `c`: its file (the header's text itself, `header`, when it names none) and line.
+fn declared_at(c: &FunctionDef, header: &str) -> String {
+    format!("{}:{}", if c.file.is_empty() { header } else { &c.file }, c.line)
+}
+
+fn compare(
+    (c, declared_at): (&FunctionDef, &str),
+    records: &[RecordDef],
+    rust: &RustFunction,
+    laid: Result<&RustLayout, &String>,
+    target: Target,
+) -> FunctionOnTarget {
+    let mut on = FunctionOnTarget {
+        target,
+        standing: FunctionStanding::Matches,
+        differences: Vec::new(),
+        why: None,
+        notes: Vec::new(),
+    };
+    let unreadable =
+        |why: String| FunctionOnTarget { standing: FunctionStanding::Unreadable, why: Some(why), ..on.clone() };
+    if let Some(why) = &c.unread {
+        return unreadable(format!("C's declaration of `{}` could not be read: {why}", c.name));
+    }
+    let laid = match laid {
+        Ok(laid) => laid,
+        Err(why) => return unreadable(format!("the binding's `{}` could not be read: {why}", rust.name)),
+    };
+    let passed = |member| c_passed(member, records, target);
+    let c_side: Result<Vec<Passed<'_>>, String> = c.parameters.iter().map(passed).collect();
+    let c_returns = c.returns.as_ref().map(passed).transpose();
+    let (c_side, c_returns) = match (c_side, c_returns) {
+        (Ok(parameters), Ok(returns)) => (parameters, returns),
+        (Err(why), _) | (_, Err(why)) => {
+            return unreadable(format!("C's `{}` takes a type with no size: {why}", c.name));
+        }
+    };
+    let rust_values: Vec<Passed<'_>> = laid
+        .layout
+        .fields
+        .iter()
+        .zip(&laid.fields)
+        .map(|(field, (class, text))| Passed {
+            class: class.clone(),
+            size: field.size,
+            align: field.align,
+            text,
+            extended_float: false,
+        })
+        .collect();
+    let (rust_side, rust_returns) = match laid.layout.fields.last() {
+        Some(last) if last.name == RETURNED && rust.returns.is_some() => {
+            (&rust_values[..rust_values.len() - 1], rust_values.last())
+        }
+        _ => (&rust_values[..], None),
+    };
+    let said = &mut on.differences;
+    if c.internal {
+        said.push(format!(
+            "C declares `{}` `static` ({declared_at}): it has no symbol outside its file, so the binding cannot link it",
+            c.name
+        ));
+    }
+    match (&c_returns, rust_returns) {
+        (None, None) => {}
+        (Some(c), Some(r)) if c.agrees_with(r) => {}
+        (Some(c), Some(r)) => {
+            said.push(format!("returns: C gives back {}; the binding {}", c.describe(), r.describe()));
+        }
+        (Some(c), None) => {
+            said.push(format!("returns: C gives back {}; the binding declares nothing comes back", c.describe()));
+        }
+        (None, Some(r)) => {
+            said.push(format!("returns: C gives back nothing (`void`); the binding reads {}", r.describe()));
+        }
+    }
+    if c.unprototyped {
+        on.why = Some(format!(
+            "C declares `{}()` without a prototype: what it takes is not said, so only what it returns is compared",
+            c.name
+        ));
+    } else {
+        compare_parameters(c, &c_side, rust, rust_side, (said, &mut on.notes));
+    }
+    if !on.differences.is_empty() {
+        on.standing = FunctionStanding::Differs;
+    }
+    on
+}
+
+fn c_passed<'c>(member: &'c MemberDef, records: &[RecordDef], target: Target) -> Result<Passed<'c>, String> {
+    // x86-64 System V's `va_list` is an array (of one 24-byte struct),
+    // which C passes as a pointer to its first element, as any array.
+    let pointer = TypeRef::Scalar(Scalar::Pointer);
+    let ty = match member.ty {
+        TypeRef::Scalar(Scalar::VaList) if target == Target::X86_64Linux => &pointer,
+        ref ty => ty,
+    };
+    let (size, align) = size_and_align(records, ty, target)?;
+    let mut class = c_class(ty, IntegerKind::of(member), &member.ty_text, records, target);
+    let long_double = member.ty == TypeRef::Scalar(Scalar::LongDouble);
+    if long_double && size == 8 {
+        // 32-bit ARM's and Windows' `long double` is a `double`.
+        class = TypeClass::Float { bits: 64 };
+    }
+    Ok(Passed { class, size, align, text: &member.ty_text, extended_float: long_double && size > 8 })
+}
+
+fn compare_parameters(
+    c: &FunctionDef,
+    c_side: &[Passed<'_>],
+    rust: &RustFunction,
+    rust_side: &[Passed<'_>],
+    (said, notes): (&mut Vec<String>, &mut Vec<String>),
+) {
+    if c_side.len() != rust_side.len() {
+        said.push(format!(
+            "C's `{}` takes {}; the binding passes {}",
+            c.name,
+            count(c_side.len(), "parameter"),
+            count(rust_side.len(), "argument")
+        ));
+    }
+    for (at, (c_value, rust_value)) in c_side.iter().zip(rust_side).enumerate() {
+        let name = c.parameters[at].name.as_deref().unwrap_or(&rust.parameters[at].name);
+        if c_value.is_address_of(rust_value) {
+            notes.push(format!(
+                "parameter {} `{name}`: C takes {}; the binding passes {}, an integer of a pointer's size, \
+                 which the call passes alike",
+                at + 1,
+                c_value.describe(),
+                rust_value.describe()
+            ));
+        } else if !c_value.agrees_with(rust_value) {
+            said.push(format!(
+                "parameter {} `{name}`: C takes {}; the binding passes {}",
+                at + 1,
+                c_value.describe(),
+                rust_value.describe()
+            ));
+        }
+    }
+    match (c.variadic, rust.variadic) {
+        (true, false) => said.push(format!(
+            "C's `{}` takes more arguments after `...`; the binding declares none, so it cannot pass them",
+            c.name
+        )),
+        (false, true) => said.push(format!(
+            "the binding declares `...`, and C's `{}` is not variadic: where the two calls differ (aarch64 \
+             Apple, Windows' floats), C reads its arguments from where the call did not put them",
+            c.name
+        )),
+        _ => {}
+    }
+}
+
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// C's prototype as one line: `int inflate(z_streamp strm, int flush)`.
+fn c_prototype(c: &FunctionDef) -> String {
+    let returns = c.returns.as_ref().map_or("void", |r| r.ty_text.as_str());
+    let mut parameters: Vec<String> = c
+        .parameters
+        .iter()
+        .map(|p| match &p.name {
+            Some(name) if p.ty_text.ends_with('*') => format!("{}{name}", p.ty_text),
+            Some(name) => format!("{} {name}", p.ty_text),
+            None => p.ty_text.clone(),
+        })
+        .collect();
+    if c.variadic {
+        parameters.push("...".to_owned());
+    }
+    let list = if c.unprototyped {
+        String::new()
+    } else if parameters.is_empty() {
+        "void".to_owned()
+    } else {
+        parameters.join(", ")
+    };
+    let gap = if returns.ends_with('*') { "" } else { " " };
+    format!("{returns}{gap}{}({list})", c.name)
+}
+
+/// The binding's signature as one line: `fn inflate(strm: z_streamp, flush: c_int) -> c_int`.
+fn rust_signature(rust: &RustFunction) -> String {
+    let mut parameters: Vec<String> = rust.parameters.iter().map(|p| format!("{}: {}", p.name, p.text)).collect();
+    if rust.variadic {
+        parameters.push("...".to_owned());
+    }
+    let returns = rust.returns.as_ref().map(|r| format!(" -> {}", r.text)).unwrap_or_default();
+    format!("fn {}({}){returns}", rust.name, parameters.join(", "))
+}

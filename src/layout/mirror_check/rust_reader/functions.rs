@@ -1,0 +1,216 @@
+//! A binding's functions: the `extern "C"` block's declarations of C's
+//! functions, and the functions Rust defines for C to call
+//! (`#[no_mangle] extern "C" fn`), each with the symbol it stands for.
+
+use syn::spanned::Spanned as _;
+use syn::{Attribute, FnArg, ForeignItem, ItemFn, ItemForeignMod, Meta, Pat, ReturnType, Signature, Type};
+
+use super::{Cfg, Reader, RustFile, RustType, cfg_of, position};
+
+/// A function of the binding, on the targets its cfg holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RustFunction {
+    /// Its name in Rust.
+    pub name: String,
+    /// The symbol it links to: its `link_name` or `export_name`, or its name.
+    pub symbol: String,
+    pub parameters: Vec<RustParameter>,
+    /// `None`: it returns nothing (`()`, or `!`).
+    pub returns: Option<RustParameter>,
+    /// `...` after the parameters.
+    pub variadic: bool,
+    /// Its ABI as written (`"C"`, `"system"`).
+    pub abi: String,
+    /// Rust defines it, for C to call; otherwise it declares C's.
+    pub defined: bool,
+    pub cfg: Option<Cfg>,
+    /// Which of the files read together it is written in (0 for one file).
+    pub file: usize,
+    pub line: usize,
+}
+
+/// A parameter or returned value: its name (`_` when it has none), its type and the type as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RustParameter {
+    pub name: String,
+    pub ty: RustType,
+    pub text: String,
+}
+
+/// ABIs whose functions are not C's: nothing to compare.
+const NOT_C: [&str; 3] = ["Rust", "rust-call", "rust-intrinsic"];
+
+impl Reader<'_> {
+    /// The functions an `extern "C" { … }` block declares, each also under the block's cfg.
+    pub(super) fn foreign_functions(&self, block: &ItemForeignMod, file: &mut RustFile) {
+        let abi = block.abi.name.as_ref().map_or_else(|| "C".to_owned(), syn::LitStr::value);
+        if NOT_C.contains(&abi.as_str()) {
+            return;
+        }
+        let outer = match cfg_of(&block.attrs) {
+            Ok(cfg) => cfg,
+            Err((span, message)) => return Reader::error(file, span, message),
+        };
+        for item in &block.items {
+            let ForeignItem::Fn(function) = item else { continue };
+            let cfg = match cfg_of(&function.attrs) {
+                Ok(own) => both(outer.clone(), own),
+                Err((span, message)) => {
+                    Reader::error(file, span, message);
+                    continue;
+                }
+            };
+            let symbol = named_symbol(&function.attrs, "link_name");
+            file.functions.push(self.function(&function.sig, symbol, (&abi, false), cfg));
+        }
+    }
+
+    /// A function Rust defines with C's ABI under a symbol C can call it by.
+    pub(super) fn defined_function(&self, function: &ItemFn, file: &mut RustFile) {
+        let Some(abi) = &function.sig.abi else { return };
+        let abi = abi.name.as_ref().map_or_else(|| "C".to_owned(), syn::LitStr::value);
+        let exported = named_symbol(&function.attrs, "export_name");
+        let unmangled = function.attrs.iter().any(|a| is_no_mangle(&a.meta));
+        if NOT_C.contains(&abi.as_str()) || (exported.is_none() && !unmangled) {
+            return;
+        }
+        match cfg_of(&function.attrs) {
+            Ok(cfg) => file.functions.push(self.function(&function.sig, exported, (&abi, true), cfg)),
+            Err((span, message)) => Reader::error(file, span, message),
+        }
+    }
+
+    fn function(
+        &self,
+        signature: &Signature,
+        symbol: Option<String>,
+        (abi, defined): (&str, bool),
+        cfg: Option<Cfg>,
+    ) -> RustFunction {
+        let name = signature.ident.to_string().trim_start_matches("r#").to_owned();
+        let parameters = signature
+            .inputs
+            .iter()
+            .filter_map(|input| match input {
+                FnArg::Typed(typed) => Some(self.parameter(parameter_name(&typed.pat), &typed.ty)),
+                FnArg::Receiver(_) => None,
+            })
+            .collect();
+        let returns = match &signature.output {
+            ReturnType::Type(_, ty) if !matches!(**ty, Type::Never(_)) => {
+                Some(self.parameter("return".to_owned(), ty)).filter(|r| r.ty != RustType::Unit)
+            }
+            _ => None,
+        };
+        RustFunction {
+            symbol: symbol.unwrap_or_else(|| name.clone()),
+            name,
+            parameters,
+            returns,
+            variadic: signature.variadic.is_some(),
+            abi: abi.to_owned(),
+            defined,
+            cfg,
+            file: 0,
+            line: position(signature.ident.span()).0,
+        }
+    }
+
+    fn parameter(&self, name: String, ty: &Type) -> RustParameter {
+        RustParameter { name, ty: self.rust_type(ty), text: self.text(ty.span()) }
+    }
+}
+
+/// Both cfgs, where there are two.
+fn both(outer: Option<Cfg>, own: Option<Cfg>) -> Option<Cfg> {
+    match (outer, own) {
+        (Some(outer), Some(own)) => Some(Cfg::All(vec![outer, own])),
+        (outer, own) => outer.or(own),
+    }
+}
+
+/// A parameter's name as its pattern gives it: `_` for any other pattern.
+fn parameter_name(pattern: &Pat) -> String {
+    match pattern {
+        Pat::Ident(ident) => ident.ident.to_string().trim_start_matches("r#").to_owned(),
+        _ => "_".to_owned(),
+    }
+}
+
+/// `#[link_name = "…"]` or `#[export_name = "…"]` (also inside `unsafe(…)`).
+fn named_symbol(attrs: &[Attribute], attribute: &str) -> Option<String> {
+    attrs.iter().find_map(|attr| {
+        unwrapped(&attr.meta, |meta| {
+            let Meta::NameValue(pair) = meta else { return None };
+            match &pair.value {
+                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }) if pair.path.is_ident(attribute) => {
+                    Some(text.value())
+                }
+                _ => None,
+            }
+        })
+        .flatten()
+    })
+}
+
+fn is_no_mangle(meta: &Meta) -> bool {
+    unwrapped(meta, |meta| meta.path().is_ident("no_mangle")).unwrap_or(false)
+}
+
+/// `look` at the attribute itself: edition 2024 writes `#[unsafe(no_mangle)]`.
+fn unwrapped<T>(meta: &Meta, look: impl Fn(&Meta) -> T) -> Option<T> {
+    match meta {
+        Meta::List(list) if list.path.is_ident("unsafe") => list.parse_args::<Meta>().ok().map(|inner| look(&inner)),
+        other => Some(look(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::read_rust;
+    use crate::layout::lab::Target;
+
+    #[test]
+    fn declared_and_defined_functions_are_read_with_their_symbols_and_cfgs() {
+        let file = read_rust(
+            r#"
+            #[cfg(unix)]
+            extern "C" {
+                pub fn plain(a: c_int, _: *mut c_void) -> c_int;
+                #[link_name = "real"]
+                pub fn renamed(...);
+                pub fn never() -> !;
+                pub static COUNT: c_int;
+            }
+            extern "Rust" { fn not_c(); }
+            cfg_if::cfg_if! {
+                if #[cfg(windows)] {
+                    extern "system" { pub fn only_windows(); }
+                }
+            }
+            #[unsafe(no_mangle)]
+            pub extern "C" fn exported(x: u8) -> u8 { x }
+            #[export_name = "named_so"]
+            pub extern "C" fn exported_as(x: u8) {}
+            pub extern "C" fn mangled() {}
+            pub fn plain_rust() {}
+            "#,
+        );
+        assert_eq!(file.errors, []);
+        let symbols: Vec<&str> = file.functions.iter().map(|f| f.symbol.as_str()).collect();
+        assert_eq!(symbols, ["plain", "real", "never", "only_windows", "exported", "named_so"]);
+        let plain = &file.functions[0];
+        assert_eq!(plain.parameters.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["a", "_"]);
+        assert_eq!(plain.returns.as_ref().map(|r| r.text.as_str()), Some("c_int"));
+        assert!(
+            plain.cfg.as_ref().is_some_and(|cfg| cfg.holds(Target::X86_64Linux) && !cfg.holds(Target::X86_64Windows))
+        );
+        assert!(file.functions[1].variadic && file.functions[1].name == "renamed");
+        assert!(file.functions[2].returns.is_none(), "`!` returns nothing");
+        let windows = &file.functions[3];
+        assert_eq!(windows.abi, "system");
+        assert!(windows.cfg.as_ref().is_some_and(|cfg| !cfg.holds(Target::X86_64Linux)), "under its branch's cfg");
+        assert!(file.functions[4].defined && file.functions[5].defined);
+        assert_eq!(file.functions[4].line, 17);
+    }
+}

@@ -1,0 +1,230 @@
+//! Mirror Check's functions: a binding's `extern "C"` declarations (and the
+//! functions it defines for C) against the prototypes a header really
+//! declares, read by each Linux target's compiler that is here.
+
+use ffiscope::layout::lab::Target;
+use ffiscope::layout::lab::header::{HeaderOptions, analyze_header_per_target};
+use ffiscope::layout::lab::verify::find_compiler;
+use ffiscope::layout::mirror_check::check_mirror;
+use ffiscope::layout::mirror_check::functions::{FunctionPair, FunctionStanding, FunctionsChecked};
+use ffiscope::layout::mirror_check::rust_reader::read_rust;
+
+const ALL_LINUX: [Target; 4] = [Target::X86_64Linux, Target::I686Linux, Target::Aarch64Linux, Target::Armv7Linux];
+
+fn required() -> bool {
+    std::env::var_os("FFISCOPE_REQUIRE_COMPILERS").is_some()
+}
+
+/// `mirror`'s functions checked against `header` (written as the file
+/// `name`) on every Linux target with a compiler here, and those targets.
+fn functions_of(name: &str, header: &str, mirror: &str) -> Option<(FunctionsChecked, Vec<Target>)> {
+    let targets: Vec<Target> = ALL_LINUX.into_iter().filter(|&t| find_compiler(t).is_some()).collect();
+    if targets.is_empty() {
+        assert!(!required(), "the compilers are required");
+        eprintln!("note: no C compiler: the function tests are skipped");
+        return None;
+    }
+    let folder = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("mirror_functions");
+    std::fs::create_dir_all(&folder).expect("a temporary folder");
+    let path = folder.join(name);
+    std::fs::write(&path, header).expect("written");
+    let (report, declarations) = analyze_header_per_target(&path, &targets, &HeaderOptions::default(), false);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let rust = read_rust(mirror);
+    assert_eq!(rust.errors, [], "the binding reads");
+    Some((check_mirror(&report, &declarations, &rust, "binding.rs", false).functions, targets))
+}
+
+fn pair<'f>(functions: &'f FunctionsChecked, symbol: &str) -> &'f FunctionPair {
+    functions.pairs.iter().find(|f| f.c == symbol).unwrap_or_else(|| panic!("`{symbol}` was paired"))
+}
+
+/// The targets `symbol` differs on, and everything said of it there.
+fn differs_on(functions: &FunctionsChecked, symbol: &str) -> (Vec<Target>, String) {
+    let function = pair(functions, symbol);
+    let wrong = function.targets.iter().filter(|t| t.standing == FunctionStanding::Differs).map(|t| t.target);
+    let said: Vec<&str> = function.differences_grouped(Target::triple).into_iter().map(|(_, why)| why).collect();
+    (wrong.collect(), said.join("\n"))
+}
+
+/// Of `wanted`, the targets read here.
+fn of(wanted: &[Target], read: &[Target]) -> Vec<Target> {
+    wanted.iter().copied().filter(|t| read.contains(t)).collect()
+}
+
+const HEADER: &str = r"#include <stddef.h>
+#include <stdarg.h>
+struct point { int x, y; };
+struct big { double d[4]; };
+int add(int a, int b);
+unsigned long hash(const char *text, size_t len);
+void fill(char buffer[16], int (*each)(int), ...);
+struct big make_big(struct point p);
+struct point make_small(struct big b);
+static inline int helper(void) { return 1; }
+int old_style();
+long double widen(double d);
+int vlog(const char *fmt, va_list ap);
+const char *(*lookup(int n))(void);
+int real_name(int x);
+int callback_sum(int a, int b);
+void done(void);
+";
+
+const BINDING: &str = r#"
+use core::ffi::{c_char, c_int, c_ulong, c_void};
+#[repr(C)] pub struct point { pub x: c_int, pub y: c_int }
+#[repr(C)] pub struct big { pub d: [f64; 4] }
+extern "C" {
+    pub fn add(a: c_int, b: c_int) -> c_int;
+    pub fn hash(text: *const c_char, len: u32) -> c_ulong;
+    pub fn fill(buffer: *mut c_char, each: Option<unsafe extern "C" fn(c_int) -> c_int>);
+    pub fn make_big(p: point) -> big;
+    pub fn make_small(b: point) -> point;
+    pub fn helper() -> c_int;
+    pub fn old_style() -> c_int;
+    pub fn widen(d: f64) -> u128;
+    pub fn vlog(fmt: *const c_char, ap: *mut c_void) -> c_int;
+    pub fn lookup(n: c_int) -> Option<unsafe extern "C" fn() -> *const c_char>;
+    #[link_name = "real_name"]
+    pub fn renamed(x: c_int) -> c_int;
+    pub fn done() -> c_int;
+    pub fn nowhere(x: c_int);
+    #[cfg(feature = "extra")]
+    pub fn extra();
+}
+#[unsafe(no_mangle)]
+pub extern "C" fn callback_sum(a: c_int, b: i64) -> c_int { a + b as c_int }
+pub extern "C" fn not_exported(a: c_int) -> c_int { a }
+"#;
+
+#[test]
+fn a_bindings_functions_are_checked_against_cs_prototypes_on_each_target() {
+    let Some((functions, read)) = functions_of("functions.h", HEADER, BINDING) else { return };
+    let sixty_four = of(&[Target::X86_64Linux, Target::Aarch64Linux], &read);
+    for agrees in ["add", "make_big", "lookup", "real_name"] {
+        assert_eq!(differs_on(&functions, agrees), (Vec::new(), String::new()), "{agrees}");
+        assert_eq!(pair(&functions, agrees).targets.len(), read.len(), "{agrees} compared on every target");
+    }
+    assert_eq!(pair(&functions, "real_name").rust, "renamed", "paired by its link name");
+    assert_eq!(pair(&functions, "lookup").c_prototype, "const char *(*)(…) lookup(int n)");
+
+    let (wrong, said) = differs_on(&functions, "hash");
+    assert_eq!(wrong, sixty_four, "size_t is a u32 on 32-bit targets only");
+    assert!(said.contains("parameter 2 `len`: C takes `size_t`, unsigned 64-bit integer"), "{said}");
+
+    let (wrong, said) = differs_on(&functions, "fill");
+    assert_eq!(wrong, read, "{said}");
+    assert!(said.contains("after `...`"), "{said}");
+    assert!(
+        pair(&functions, "fill").c_prototype.starts_with("void fill(char *buffer"),
+        "an array parameter is a pointer"
+    );
+
+    let (wrong, said) = differs_on(&functions, "make_small");
+    assert_eq!(wrong, read);
+    assert!(said.contains("parameter 1 `b`: C takes `struct big`, 32 bytes aligned to"), "{said}");
+    assert!(!said.contains("returns"), "the returned struct agrees: {said}");
+
+    let (wrong, said) = differs_on(&functions, "helper");
+    assert_eq!(wrong, read);
+    assert!(said.contains("`static`") && said.contains("cannot link it"), "{said}");
+
+    let (wrong, said) = differs_on(&functions, "widen");
+    assert_eq!(wrong, read, "no target passes `long double` as a u128: {said}");
+    let armv7 = pair(&functions, "widen").targets.iter().find(|t| t.target == Target::Armv7Linux);
+    if let Some(armv7) = armv7 {
+        assert!(armv7.differences[0].contains("64-bit float"), "32-bit ARM's long double is a double: {armv7:?}");
+    }
+
+    let (wrong, said) = differs_on(&functions, "vlog");
+    assert_eq!(wrong, of(&[Target::Aarch64Linux], &read), "va_list is a pointer as passed but on aarch64: {said}");
+
+    let (wrong, said) = differs_on(&functions, "done");
+    assert_eq!(wrong, read);
+    assert!(said.contains("C gives back nothing (`void`)"), "{said}");
+
+    let unprototyped = pair(&functions, "old_style");
+    assert!(!unprototyped.differs());
+    assert!(unprototyped.targets[0].why.as_deref().is_some_and(|why| why.contains("without a prototype")));
+
+    let (wrong, said) = differs_on(&functions, "callback_sum");
+    assert_eq!(wrong, read, "{said}");
+    assert!(pair(&functions, "callback_sum").defined);
+    assert!(said.contains("parameter 2 `b`: C takes `int`, signed 32-bit integer; the binding passes `i64`"), "{said}");
+
+    assert_eq!(functions.not_in_header, ["nowhere"]);
+    assert_eq!(functions.cfgd_out, ["extra"]);
+    assert!(!functions.pairs.iter().any(|f| f.c == "not_exported"), "a mangled Rust function is no C symbol");
+}
+
+#[test]
+fn a_function_declared_under_a_cfg_is_compared_where_it_holds_and_one_c_lacks_there_is_said() {
+    let header = "#ifdef __x86_64__\nint only_x86(int a);\n#endif\nint everywhere(long n);\n";
+    let binding = r#"
+        use core::ffi::{c_int, c_long};
+        extern "C" {
+            pub fn only_x86(a: c_int) -> c_int;
+            #[cfg(target_pointer_width = "64")]
+            pub fn everywhere(n: i64) -> c_int;
+            #[cfg(target_pointer_width = "32")]
+            pub fn everywhere(n: c_long) -> c_int;
+        }
+    "#;
+    let Some((functions, read)) = functions_of("cfgs.h", header, binding) else { return };
+    let everywhere = pair(&functions, "everywhere");
+    assert!(!everywhere.differs(), "each target's own declaration is compared: {everywhere:#?}");
+    assert_eq!(everywhere.targets.len(), read.len());
+    let only = pair(&functions, "only_x86");
+    let missing: Vec<Target> =
+        only.targets.iter().filter(|t| t.standing == FunctionStanding::NoCFunction).map(|t| t.target).collect();
+    let elsewhere: Vec<Target> = read.iter().copied().filter(|t| *t != Target::X86_64Linux).collect();
+    assert_eq!(missing, elsewhere, "{only:#?}");
+    assert!(only.differs());
+}
+
+#[test]
+fn typed_prototypes_are_read_by_the_labs_own_reader_on_every_target() {
+    let header = "struct point { int x; int y; };\n\
+                  int add(int a, int b);\n\
+                  static unsigned long hash(const char *text, unsigned long len);\n\
+                  void fill(char buffer[16], int (*each)(int), ...);\n\
+                  struct point make(struct point p);\n\
+                  const char *name_of(void);\n\
+                  struct skipped { int a; } made(void);\n";
+    let binding = r#"
+        use core::ffi::{c_char, c_int, c_ulong};
+        #[repr(C)] pub struct point { pub x: c_int, pub y: c_int }
+        extern "C" {
+            pub fn add(a: c_int, b: c_int) -> c_int;
+            pub fn hash(text: *const c_char, len: u32) -> c_ulong;
+            pub fn fill(buffer: *mut c_char, each: Option<unsafe extern "C" fn(c_int) -> c_int>, ...);
+            pub fn make(p: point) -> point;
+            pub fn name_of() -> *const c_char;
+        }
+    "#;
+    let declarations = ffiscope::layout::lab::parser::parse(header);
+    assert_eq!(declarations.errors, [], "prototypes are no errors");
+    assert!(declarations.records.iter().any(|r| r.name == "struct skipped"), "a type a declaration defines is kept");
+    let names: Vec<&str> = declarations.functions.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["add", "fill", "hash", "make", "name_of"]);
+    let fill = &declarations.functions[1];
+    assert!(fill.variadic && fill.parameters.len() == 2);
+    assert_eq!(fill.parameters[0].ty_text, "char *", "an array parameter is a pointer");
+    assert_eq!(fill.parameters[1].ty_text, "int (*)(…)");
+
+    let targets = [Target::X86_64Linux, Target::I686Linux];
+    let report = ffiscope::layout::lab::report::analyze("typed.h", header, &targets, false);
+    let per_target: Vec<_> = targets.iter().map(|&t| (t, declarations.clone())).collect();
+    let rust = read_rust(binding);
+    let functions = check_mirror(&report, &per_target, &rust, "binding.rs", false).functions;
+    for agrees in ["add", "fill", "make", "name_of"] {
+        assert!(!pair(&functions, agrees).differs(), "{agrees}: {:#?}", pair(&functions, agrees));
+    }
+    let (wrong, said) = differs_on(&functions, "hash");
+    assert_eq!(wrong, targets, "{said}");
+    assert!(said.contains("`static` (typed.h:3)"), "{said}");
+    let x86_64 = &pair(&functions, "hash").targets[0];
+    assert!(x86_64.differences.iter().any(|d| d.contains("parameter 2 `len`")), "{x86_64:?}");
+    assert_eq!(pair(&functions, "hash").c_prototype, "unsigned long hash(const char *text, unsigned long len)");
+}
