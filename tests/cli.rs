@@ -367,7 +367,9 @@ fn mirror_checks_only_the_types_named() {
     let (code, _, err) = check(&["header_s", "z_stream"]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("no Rust type or constant of the mirror is named `z_stream` or mirrors a C one of that name"),
+        err.contains(
+            "no Rust type, constant or function of the mirror is named `z_stream` or mirrors a C one of that name"
+        ),
         "{err}"
     );
 }
