@@ -214,6 +214,9 @@ fn prototypes_bodies_and_assertions_are_passed_over() {
     assert_eq!(report.errors, [], "{:?}", report.errors);
     let names: Vec<&str> = report.results[0].types.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, ["struct s", "struct kept", "struct after"]);
+    let functions: Vec<(String, bool)> = parse(text).functions.into_iter().map(|f| (f.name, f.internal)).collect();
+    let expected = [("do_thing", false), ("make", false), ("twice", true)];
+    assert_eq!(functions, expected.map(|(name, internal)| (name.to_owned(), internal)), "the prototypes are kept");
     let typo = parse("strcut s { int a; };\nstruct t { int b; };\n");
     assert_eq!(typo.errors.len(), 1, "{:?}", typo.errors);
     assert_eq!((typo.errors[0].line, typo.errors[0].message.as_str()), (1, "unknown type `strcut`"));

@@ -51,7 +51,8 @@ impl Parser {
         if self.is_punct(';') {
             self.bump();
         } else if self.is_punct('{') {
-            self.skip_balanced()?;
+            // A header's inline function: its body is passed over, braces and all.
+            self.skip_declaration();
         } else {
             return Ok(None);
         }
