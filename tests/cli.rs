@@ -546,3 +546,49 @@ fn layout_types_are_picked_by_their_names_or_typedefs() {
     assert_eq!(code, 2);
     assert!(err.contains("no struct, union or typedef of one is named `pont`"), "{err}");
 }
+
+/// A binding's functions are checked against C's prototypes: each that
+/// differs prints both signatures and how, exit 1; `--json` has them under
+/// `functions`; functions written with a macro another file of the crate
+/// defines are read as that macro writes them.
+#[test]
+fn mirror_checks_a_bindings_functions_against_cs_prototypes() {
+    let c = header(
+        "struct s { int a; };\nunsigned long sum(const struct s *items, unsigned int count);\nvoid reset(void);\n",
+    );
+    let macros = header(
+        "macro_rules! link {\n    ($(pub fn $name:ident($($arg:ident: $t:ty),*) -> $ret:ty,)*) => {\n        \
+         extern \"C\" { $(pub fn $name($($arg: $t),*) -> $ret;)* }\n    };\n}\n",
+    );
+    let binding = header(
+        "#[repr(C)]\npub struct s { pub a: i32 }\nlink! {\n    pub fn sum(items: *const s, count: u64) -> u64,\n    \
+         pub fn reset() -> (),\n}\n",
+    );
+    let (code, out, err) = ffiscope(&["mirror", c.arg(), binding.arg(), macros.arg(), "--target", "x86_64-linux-gnu"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains(&format!(
+            "sum() ({}:3)\n  C:    unsigned long sum(const struct s *items, unsigned int count)  ({}:2)\n  \
+             Rust: fn sum(items: *const s, count: u64) -> u64\n  x86_64-linux-gnu       differs: parameter 2 `count`: \
+             C takes `unsigned int`, unsigned 32-bit integer; the binding passes `u64`, unsigned 64-bit integer",
+            binding.arg(),
+            c.arg()
+        )),
+        "{out}"
+    );
+    assert!(out.contains("1 function agree with C's prototypes wherever both declare them"), "{out}");
+
+    let (code, out, _) = ffiscope(&["mirror", c.arg(), binding.arg(), "--target", "x86_64-linux-gnu", "--json"]);
+    assert_eq!(code, 0, "without the macro's file, no function is read: {out}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert!(report.get("functions").is_none(), "{out}");
+
+    let (_, out, _) =
+        ffiscope(&["mirror", c.arg(), binding.arg(), macros.arg(), "--target", "i686-linux-gnu", "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let sum = &report["functions"]["pairs"][0];
+    assert_eq!(sum["c"].as_str(), Some("sum"));
+    let on = &sum["targets"][0];
+    assert_eq!(on["standing"].as_str(), Some("differs"), "{sum}");
+    assert_eq!(on["differences"].as_array().map(Vec::len), Some(2), "`u64` is wider than `unsigned long` here: {on}");
+}

@@ -228,3 +228,40 @@ fn typed_prototypes_are_read_by_the_labs_own_reader_on_every_target() {
     assert!(x86_64.differences.iter().any(|d| d.contains("parameter 2 `len`")), "{x86_64:?}");
     assert_eq!(pair(&functions, "hash").c_prototype, "unsigned long hash(const char *text, unsigned long len)");
 }
+
+#[test]
+fn parameters_are_compared_as_the_call_passes_them() {
+    let header = "typedef void *list_t[];\n\
+                  typedef union { void *p; long n; } word_t;\n\
+                  typedef union { double d; } float_word_t;\n\
+                  int take(list_t list);\n\
+                  int by_word(word_t w);\n\
+                  int by_float_word(float_word_t w);\n\
+                  int by_address(void *handle);\n";
+    // Written with the file's own macro, as bzip2-sys writes its functions.
+    let binding = r#"
+        use core::ffi::{c_int, c_void};
+        macro_rules! declare {
+            ($(fn $name:ident($($arg:ident: $t:ty),*) -> $ret:ty;)*) => {
+                extern "C" { $(pub fn $name($($arg: $t),*) -> $ret;)* }
+            };
+        }
+        declare! {
+            fn take(list: *mut *mut c_void) -> c_int;
+            fn by_word(w: *mut c_void) -> c_int;
+            fn by_float_word(w: *mut c_void) -> c_int;
+            fn by_address(handle: usize) -> c_int;
+        }
+    "#;
+    let Some((functions, read)) = functions_of("passed.h", header, binding) else { return };
+    assert_eq!(pair(&functions, "take").line, 8, "at the macro's invocation");
+    assert_eq!(pair(&functions, "take").rust_signature, "fn take(list: *mut *mut c_void) -> c_int");
+    assert_eq!(differs_on(&functions, "take"), (Vec::new(), String::new()), "an array typedef is passed as a pointer");
+    for noted in ["by_word", "by_address"] {
+        let function = pair(&functions, noted);
+        assert!(!function.differs(), "{function:#?}");
+        assert!(function.targets.iter().all(|t| t.notes.len() == 1), "{function:#?}");
+    }
+    let (wrong, said) = differs_on(&functions, "by_float_word");
+    assert_eq!(wrong, read, "a union holding a double goes in a float register: {said}");
+}

@@ -14,7 +14,7 @@ use crate::layout::mirror_check::cfg::Cfg;
 use crate::layout::mirror_check::constants::{ConstantPair, ConstantStanding};
 use crate::layout::mirror_check::functions::{FunctionPair, FunctionStanding};
 use crate::layout::mirror_check::guards::{c_guards, rust_guards};
-use crate::layout::mirror_check::rust_reader::{RustFile, read_rust};
+use crate::layout::mirror_check::rust_reader::{RustFile, read_rust, read_rust_with};
 use crate::layout::mirror_check::{MirrorReport, Standing, check_mirror};
 
 /// What was asked besides the two files.
@@ -55,18 +55,18 @@ pub fn check(
         Ok(text) => text,
         Err(why) => return usage(io, &why),
     };
-    let mut rust = RustFile::default();
-    for (index, path) in mirrors.iter().enumerate() {
-        let file = match read(path) {
-            Ok(text) => {
-                let file = read_rust(&text);
-                for error in &file.errors {
-                    let _ = writeln!(io.err, "{}", error.render_in(&path.display().to_string(), &text));
-                }
-                file
-            }
+    let mut texts = Vec::with_capacity(mirrors.len());
+    for path in mirrors {
+        match read(path) {
+            Ok(text) => texts.push(text),
             Err(why) => return usage(io, &why),
-        };
+        }
+    }
+    let mut rust = RustFile::default();
+    for (index, (path, file)) in mirrors.iter().zip(read_crate(&texts)).enumerate() {
+        for error in &file.errors {
+            let _ = writeln!(io.err, "{}", error.render_in(&path.display().to_string(), &texts[index]));
+        }
         rust.absorb(file, index);
     }
     let set = match asked.cfgs.iter().map(|spec| Cfg::parse_set(spec)).collect::<Result<Vec<_>, _>>() {
@@ -163,6 +163,33 @@ fn constants_text(report: &MirrorReport, out: &mut dyn Write) -> std::io::Result
         writeln!(out, "{}: not compared on any target ({why})", constant.rust)?;
     }
     Ok(())
+}
+
+/// The files of one crate, each read knowing the `macro_rules!` the others
+/// define, where it invokes one (x11's `xlib.rs` writes its functions with
+/// `link.rs`'s `x11_link!`).
+fn read_crate(texts: &[String]) -> Vec<RustFile> {
+    let files: Vec<RustFile> = texts.iter().map(|text| read_rust(text)).collect();
+    let defined: Vec<Vec<&str>> =
+        files.iter().map(|f| f.macros.iter().filter_map(|m| macro_name(m)).collect()).collect();
+    (0..files.len())
+        .map(|index| {
+            let others = (0..files.len()).filter(|&other| other != index);
+            let invoked = |name: &&str| !defined[index].contains(name) && texts[index].contains(&format!("{name}!"));
+            let shared: Vec<String> = others
+                .flat_map(|other| files[other].macros.iter().filter(|m| macro_name(m).as_ref().is_some_and(invoked)))
+                .cloned()
+                .collect();
+            if shared.is_empty() { files[index].clone() } else { read_rust_with(&texts[index], &shared) }
+        })
+        .collect()
+}
+
+/// The name a `macro_rules!` definition, as written, defines.
+fn macro_name(definition: &str) -> Option<&str> {
+    let rest = definition.split_once("macro_rules!")?.1.trim_start();
+    let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
+    Some(&rest[..end]).filter(|name| !name.is_empty())
 }
 
 /// Symbols listed by name at most, before "and N more".

@@ -207,6 +207,10 @@ struct Passed<'a> {
     /// (on the x87 stack, in a 128-bit float register) that no Rust type is,
     /// so bindgen's `u128` goes in integer registers, where C does not look.
     extended_float: bool,
+    /// A struct or union no wider than a pointer holding only integers and
+    /// pointers (x11's `XEDataObject`): every target here passes it as the
+    /// integer of its size.
+    one_word_aggregate: bool,
 }
 
 impl Passed<'_> {
@@ -222,6 +226,11 @@ impl Passed<'_> {
     /// is a `usize`): the same bits in the same place, its type lost.
     fn is_address_of(&self, rust: &Passed<'_>) -> bool {
         self.class == TypeClass::Pointer && matches!(rust.class, TypeClass::Int { .. }) && self.size == rust.size
+    }
+
+    /// An integer or a pointer.
+    fn is_word(&self) -> bool {
+        matches!(self.class, TypeClass::Int { .. } | TypeClass::Enum { .. } | TypeClass::Pointer)
     }
 
     fn describe(&self) -> String {
@@ -284,6 +293,7 @@ fn compare(
             align: field.align,
             text,
             extended_float: false,
+            one_word_aggregate: false,
         })
         .collect();
     let (rust_side, rust_returns) = match laid.layout.fields.last() {
@@ -327,10 +337,12 @@ fn compare(
 }
 
 fn c_passed<'c>(member: &'c MemberDef, records: &[RecordDef], target: Target) -> Result<Passed<'c>, String> {
-    // x86-64 System V's `va_list` is an array (of one 24-byte struct),
-    // which C passes as a pointer to its first element, as any array.
+    // An array C passes as a pointer to its first element: one a typedef
+    // names (X11's `XrmSearchList`), and x86-64 System V's `va_list`, an
+    // array of one 24-byte struct.
     let pointer = TypeRef::Scalar(Scalar::Pointer);
     let ty = match member.ty {
+        TypeRef::Array(..) => &pointer,
         TypeRef::Scalar(Scalar::VaList) if target == Target::X86_64Linux => &pointer,
         ref ty => ty,
     };
@@ -341,7 +353,37 @@ fn c_passed<'c>(member: &'c MemberDef, records: &[RecordDef], target: Target) ->
         // 32-bit ARM's and Windows' `long double` is a `double`.
         class = TypeClass::Float { bits: 64 };
     }
-    Ok(Passed { class, size, align, text: &member.ty_text, extended_float: long_double && size > 8 })
+    let one_word_aggregate =
+        class == TypeClass::Record && size <= target.scalar(Scalar::Pointer).0 && holds_only_words(ty, records, 0);
+    Ok(Passed {
+        class,
+        size,
+        align,
+        text: &member.ty_text,
+        extended_float: long_double && size > 8,
+        one_word_aggregate,
+    })
+}
+
+/// Records nested at most this deep are looked into for [`holds_only_words`].
+const MAX_AGGREGATE_DEPTH: usize = 8;
+
+/// Whether `ty` holds nothing but integers and pointers, through its
+/// records and arrays: what an ABI passes in an integer register.
+fn holds_only_words(ty: &TypeRef, records: &[RecordDef], depth: usize) -> bool {
+    match ty {
+        TypeRef::Scalar(scalar) => !matches!(
+            scalar,
+            Scalar::Float | Scalar::Double | Scalar::LongDouble | Scalar::Float16 | Scalar::Float128 | Scalar::VaList
+        ),
+        TypeRef::Array(element, _) => holds_only_words(element, records, depth),
+        TypeRef::Record(id) => {
+            depth < MAX_AGGREGATE_DEPTH
+                && records.get(*id).is_some_and(|record| {
+                    record.defined() && record.members.iter().all(|m| holds_only_words(&m.ty, records, depth + 1))
+                })
+        }
+    }
 }
 
 fn compare_parameters(
@@ -361,7 +403,15 @@ fn compare_parameters(
     }
     for (at, (c_value, rust_value)) in c_side.iter().zip(rust_side).enumerate() {
         let name = c.parameters[at].name.as_deref().unwrap_or(&rust.parameters[at].name);
-        if c_value.is_address_of(rust_value) {
+        if c_value.one_word_aggregate && rust_value.is_word() && c_value.size == rust_value.size {
+            notes.push(format!(
+                "parameter {} `{name}`: C takes {}, which holds only integers and pointers; the binding passes {}, \
+                 which the call passes alike on every target here",
+                at + 1,
+                c_value.describe(),
+                rust_value.describe()
+            ));
+        } else if c_value.is_address_of(rust_value) {
             notes.push(format!(
                 "parameter {} `{name}`: C takes {}; the binding passes {}, an integer of a pointer's size, \
                  which the call passes alike",

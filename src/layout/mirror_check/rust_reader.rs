@@ -292,6 +292,14 @@ const READER_STACK: usize = 64 * 1024 * 1024;
 
 /// Reads `source`, never panicking: what could not be read is in `errors`.
 pub fn read_rust(source: &str) -> RustFile {
+    read_rust_with(source, &[])
+}
+
+/// As [`read_rust`], with the `macro_rules!` definitions of the other files
+/// of its crate (`shared`, as [`RustFile::macros`] holds them) known too,
+/// after the file's own: x11's `xlib.rs` writes its functions with the
+/// `x11_link!` of its `link.rs`.
+pub fn read_rust_with(source: &str, shared: &[String]) -> RustFile {
     if let Some((line, column)) = too_deep(source) {
         let message = format!("brackets nested deeper than {MAX_NESTING}: too deep to read");
         return RustFile { errors: vec![ParseError { line, column, message }], ..RustFile::default() };
@@ -301,7 +309,7 @@ pub fn read_rust(source: &str) -> RustFile {
             .name("ffiscope-rust-reader".into())
             .stack_size(READER_STACK)
             .spawn_scoped(scope, || {
-                let file = read_on_this_thread(source);
+                let file = read_on_this_thread(source, shared);
                 // `syn` keeps every text it read for its spans: let it go.
                 proc_macro2::extra::invalidate_current_thread_spans();
                 file
@@ -314,11 +322,18 @@ pub fn read_rust(source: &str) -> RustFile {
     })
 }
 
-fn read_on_this_thread(source: &str) -> RustFile {
+fn read_on_this_thread(source: &str, shared: &[String]) -> RustFile {
     let mut file = RustFile::default();
     match syn::parse_file(source) {
         Ok(parsed) => {
-            let macros = type_macros(&parsed.items, &mut file);
+            let mut macros = type_macros(&parsed.items, &mut file);
+            let own: Vec<String> = macros.iter().map(|m| m.name.clone()).collect();
+            for text in shared {
+                let Ok(other) = syn::parse_file(text) else { continue };
+                // What another file's definitions would say wrong is that file's to say.
+                let found = type_macros(&other.items, &mut RustFile::default());
+                macros.extend(found.into_iter().filter(|m| !own.contains(&m.name)));
+            }
             let budget = Cell::new(MAX_EXPANSIONS);
             let reader =
                 Reader { source, lines: source.lines().collect(), macros: &macros, expansions: 0, budget: &budget };
@@ -538,6 +553,13 @@ impl ItemCounts {
         }
     }
 
+    /// Says every declaration read since is written at `line` (a macro's invocation).
+    fn place_at(&self, file: &mut RustFile, line: usize) {
+        file.items[self.items..].iter_mut().for_each(|i| i.line = line);
+        file.consts[self.consts..].iter_mut().for_each(|c| c.line = line);
+        file.functions[self.functions..].iter_mut().for_each(|f| f.line = line);
+    }
+
     /// Puts every declaration read since under `cfg` too, in the model and
     /// in the text rustc's probe compiles.
     fn restrict(&self, file: &mut RustFile, cfg: &Cfg) {
@@ -723,6 +745,12 @@ impl Reader<'_> {
                         Err(error) => Reader::error(file, error.span(), format!("cannot read this `cfg_if!`: {error}")),
                     }
                 }
+                // One of the file's own macros writing items (bzip2-sys's `abi_compat! { pub fn … }`).
+                Item::Macro(invocation)
+                    if depth < MAX_MACRO_DEPTH && self.macros.iter().any(|m| invocation.mac.path.is_ident(&m.name)) =>
+                {
+                    self.expanded_items(&invocation.mac, file, depth, in_s_macro);
+                }
                 // `s! { pub struct … }`: the libc crate's way to write mirrors.
                 Item::Macro(invocation) if depth < MAX_MACRO_DEPTH => {
                     if let Ok(inner) = syn::parse2::<syn::File>(invocation.mac.tokens.clone()) {
@@ -731,6 +759,37 @@ impl Reader<'_> {
                     }
                 }
                 _ => {}
+            }
+        }
+    }
+
+    /// The items an invocation of one of the file's macros writes: what each
+    /// of its definitions expands to, read under that definition's cfg, as
+    /// written at the invocation's line. An expansion that is no items is
+    /// passed over, as any macro this does not read.
+    fn expanded_items(&self, invocation: &syn::Macro, file: &mut RustFile, depth: usize, in_s_macro: bool) {
+        let definitions: Vec<&TypeMacro> =
+            self.macros.iter().filter(|m| invocation.path.is_ident(m.name.as_str())).collect();
+        let Some(left) = self.budget.get().checked_sub(definitions.len()) else { return };
+        self.budget.set(left);
+        let line = position(invocation.path.span()).0;
+        for definition in definitions {
+            let Ok(tokens) = definition.expand(&invocation.tokens) else { continue };
+            // Read from its own text, so that each item's text is its own.
+            let written = tokens.to_string();
+            let Ok(parsed) = syn::parse_file(&written) else { continue };
+            let inner = Reader {
+                source: &written,
+                lines: Vec::new(),
+                macros: self.macros,
+                expansions: self.expansions + 1,
+                budget: self.budget,
+            };
+            let from = ItemCounts::of(file);
+            inner.items(&parsed.items, file, depth + 1, in_s_macro);
+            from.place_at(file, line);
+            if let Some(cfg) = &definition.cfg {
+                from.restrict(file, cfg);
             }
         }
     }

@@ -117,8 +117,30 @@ impl Reader<'_> {
     }
 
     fn parameter(&self, name: String, ty: &Type) -> RustParameter {
-        RustParameter { name, ty: self.rust_type(ty), text: self.text(ty.span()) }
+        RustParameter { name, ty: self.rust_type(ty), text: tidy(&self.text(ty.span())) }
     }
+}
+
+/// A type as Rust code writes it, whether read as written or from a macro's
+/// expansion, which spaces every token (`* mut * mut XExtData`).
+fn tidy(text: &str) -> String {
+    let mut tidied = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (spaced, written) in [
+        ("* mut ", "*mut "),
+        ("* const ", "*const "),
+        (" :: ", "::"),
+        (":: ", "::"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" ,", ","),
+        ("( ", "("),
+        (" )", ")"),
+        ("fn (", "fn("),
+        ("& ", "&"),
+    ] {
+        tidied = tidied.replace(spaced, written);
+    }
+    tidied
 }
 
 /// Both cfgs, where there are two.
