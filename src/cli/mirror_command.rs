@@ -172,16 +172,22 @@ fn read_crate(texts: &[String]) -> Vec<RustFile> {
     let files: Vec<RustFile> = texts.iter().map(|text| read_rust(text)).collect();
     let defined: Vec<Vec<&str>> =
         files.iter().map(|f| f.macros.iter().filter_map(|m| macro_name(m)).collect()).collect();
-    (0..files.len())
+    // For each file, the others' definitions of the macros it invokes and does not define.
+    let shared: Vec<Vec<String>> = (0..files.len())
         .map(|index| {
-            let others = (0..files.len()).filter(|&other| other != index);
             let invoked = |name: &&str| !defined[index].contains(name) && texts[index].contains(&format!("{name}!"));
-            let shared: Vec<String> = others
-                .flat_map(|other| files[other].macros.iter().filter(|m| macro_name(m).as_ref().is_some_and(invoked)))
+            let others = files.iter().enumerate().filter(|&(other, _)| other != index);
+            others
+                .flat_map(|(_, file)| file.macros.iter().filter(|m| macro_name(m).as_ref().is_some_and(invoked)))
                 .cloned()
-                .collect();
-            if shared.is_empty() { files[index].clone() } else { read_rust_with(&texts[index], &shared) }
+                .collect()
         })
+        .collect();
+    files
+        .into_iter()
+        .zip(shared)
+        .zip(texts)
+        .map(|((file, shared), text)| if shared.is_empty() { file } else { read_rust_with(text, &shared) })
         .collect()
 }
 

@@ -88,6 +88,9 @@ pub fn mirror_summary_ui(ui: &mut Ui, session: &LabSession, commands: &mut Vec<C
     functions_ui(ui, mirror);
 }
 
+/// Functions the header does not declare listed by name at most.
+const NAMES_LISTED: usize = 12;
+
 /// The binding's functions that C declares: each one that differs, both
 /// signatures and how, and how many agree; folded when many differ.
 fn functions_ui(ui: &mut Ui, mirror: &MirrorReport) {
@@ -118,12 +121,12 @@ fn functions_ui(ui: &mut Ui, mirror: &MirrorReport) {
                 }
             }
             if missing > 0 {
-                let names: Vec<String> = functions.not_in_header.iter().map(|s| format!("`{s}`")).collect();
-                let said = format!(
-                    "The header declares no {}: {}",
-                    if missing == 1 { "such function" } else { "such functions" },
-                    names.join(", ")
-                );
+                let names: Vec<String> =
+                    functions.not_in_header.iter().take(NAMES_LISTED).map(|s| format!("`{s}`")).collect();
+                let more = missing.saturating_sub(NAMES_LISTED);
+                let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+                let what = if missing == 1 { "such function" } else { "such functions" };
+                let said = format!("The header declares no {what}: {}{more}", names.join(", "));
                 ui.add(egui::Label::new(RichText::new(said).weak()).wrap());
             }
         });

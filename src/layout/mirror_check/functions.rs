@@ -80,7 +80,7 @@ impl FunctionPair {
     /// such function says so.
     pub fn differences_grouped(&self, name: impl Fn(Target) -> &'static str) -> Vec<(String, &str)> {
         let said = self.targets.iter().flat_map(|on| {
-            let whys = on.why.as_deref().filter(|_| on.standing != FunctionStanding::Matches);
+            let whys = on.why.as_deref().filter(|_| on.standing == FunctionStanding::NoCFunction);
             on.differences.iter().map(String::as_str).chain(whys).map(move |why| (on.target, why))
         });
         super::grouped_by_target(said, self.targets.len(), name)
@@ -123,38 +123,34 @@ pub fn check_functions(
     };
     // One pair per symbol, however many cfg'd declarations the binding has of it.
     let mut symbols: Vec<&str> = Vec::new();
+    let mut declared: FxHashMap<&str, Vec<&RustFunction>> = FxHashMap::default();
     for function in &rust.functions {
-        if !symbols.contains(&function.symbol.as_str()) {
+        let of_symbol = declared.entry(&function.symbol).or_default();
+        if of_symbol.is_empty() {
             symbols.push(&function.symbol);
         }
+        of_symbol.push(function);
     }
-    let in_force_somewhere = |symbol: &str| {
-        let cfgs = rust.functions.iter().filter(|f| f.symbol == symbol).map(|f| f.cfg.as_ref());
-        cfgs.into_iter().any(|cfg| targets.iter().any(|&t| cfg.is_none_or(|cfg| cfg.holds(t))))
+    let in_force = |symbol: &str, target: Target| {
+        declared[symbol].iter().copied().find(|f| f.cfg.as_ref().is_none_or(|cfg| cfg.holds(target)))
     };
-    let (symbols, cfgd_out): (Vec<&str>, Vec<&str>) = symbols.into_iter().partition(|s| in_force_somewhere(s));
+    let (symbols, cfgd_out): (Vec<&str>, Vec<&str>) =
+        symbols.into_iter().partition(|symbol| targets.iter().any(|&t| in_force(symbol, t).is_some()));
     let (paired, not_in_header): (Vec<&str>, Vec<&str>) =
         symbols.into_iter().partition(|symbol| targets.iter().any(|&t| c_function(t, symbol).is_some()));
-    // Each target's signatures, laid out once for every function paired.
-    let signatures: Vec<(Target, Vec<Signature<'_>>)> = targets
+    // Each target's signatures, laid out once for every function paired, by symbol.
+    let signatures: Vec<(Target, FxHashMap<&str, Signature<'_>>)> = targets
         .iter()
         .map(|&target| {
-            let in_force: Vec<&RustFunction> = paired
-                .iter()
-                .filter_map(|symbol| {
-                    rust.functions
-                        .iter()
-                        .find(|f| f.symbol == *symbol && f.cfg.as_ref().is_none_or(|cfg| cfg.holds(target)))
-                })
-                .collect();
+            let here: Vec<&RustFunction> = paired.iter().filter_map(|symbol| in_force(symbol, target)).collect();
             let names = declarations.iter().find(|(t, _)| *t == target).map(|(_, d)| CNames::of(d));
-            let laid = signatures_on(rust, &in_force, target, &names.unwrap_or_default());
-            (target, in_force.into_iter().zip(laid).collect())
+            let laid = signatures_on(rust, &here, target, &names.unwrap_or_default());
+            (target, here.into_iter().zip(laid).map(|(f, laid)| (f.symbol.as_str(), (f, laid))).collect())
         })
         .collect();
     let mut pairs = Vec::new();
     for symbol in paired {
-        let Some(first) = rust.functions.iter().find(|f| f.symbol == symbol) else { continue };
+        let first = declared[symbol][0];
         let mut pair = FunctionPair {
             rust: first.name.clone(),
             c: symbol.to_owned(),
@@ -171,7 +167,7 @@ pub fn check_functions(
             pair.c_declared_at = declared_at(c, header);
         }
         for (target, laid) in &signatures {
-            let Some((function, rust_side)) = laid.iter().find(|(f, _)| f.symbol == symbol) else { continue };
+            let Some((function, rust_side)) = laid.get(symbol) else { continue };
             let records = declarations.iter().find(|(t, _)| t == target).map_or(&[][..], |(_, d)| &d.records[..]);
             let on = match c_function(*target, symbol) {
                 None => FunctionOnTarget {

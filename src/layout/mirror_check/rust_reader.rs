@@ -1,6 +1,7 @@
 //! A Rust file of `#[repr(C)]` mirrors, read with `syn`: its structs and
-//! unions (also inside item macros such as the libc crate's `s! { … }`),
-//! type aliases and constants, each with its `#[cfg]`, its `repr`s (from
+//! unions (also inside item macros such as the libc crate's `s! { … }` and
+//! the file's own `macro_rules!`), type aliases, constants and functions
+//! (`extern "C"` blocks), each with its `#[cfg]`, its `repr`s (from
 //! `#[repr]` and `#[cfg_attr(…, repr(…))]`), the C type a `// mirrors:`
 //! comment pairs it with, and where it is written.
 
