@@ -265,3 +265,62 @@ fn parameters_are_compared_as_the_call_passes_them() {
     let (wrong, said) = differs_on(&functions, "by_float_word");
     assert_eq!(wrong, read, "a union holding a double goes in a float register: {said}");
 }
+
+#[test]
+fn symbols_are_paired_as_each_side_links_them() {
+    let header = "struct sa { int x; };\nstruct sb { int y; };\n\
+                  typedef union { struct sa *p; const struct sb *q; } arg_t __attribute__((__transparent_union__));\n\
+                  int takes(arg_t a);\n\
+                  extern int open_file(const char *path) __asm__(\"\" \"open64\");\n\
+                  extern int read_some(int fd) __asm__(\"read_v2\");\n\
+                  void *handler(int sig, void *h);\n\
+                  long offset(long a);\n\
+                  int wide(int a);\nint wide_x86(long long a);\n";
+    let binding = r#"
+        use core::ffi::{c_char, c_int, c_long};
+        #[repr(C)] pub struct sa { pub x: c_int }
+        extern "C" {
+            pub fn takes(a: *const sa) -> c_int;
+            #[link_name = "open64"]
+            pub fn open(path: *const c_char) -> c_int;
+            pub fn read_some(fd: c_int) -> c_int;
+            pub fn handler(sig: c_int, h: usize) -> usize;
+            pub fn offset(
+                #[cfg(target_pointer_width = "64")] a: i64,
+                #[cfg(target_pointer_width = "32")] a: i32,
+            ) -> c_long;
+            #[cfg_attr(target_arch = "x86", link_name = "wide_x86")]
+            pub fn wide(a: c_int) -> c_int;
+        }
+    "#;
+    let Some((functions, read)) = functions_of("symbols.h", header, binding) else { return };
+    let quiet = |symbol: &str| {
+        let function = pair(&functions, symbol);
+        !function.differs() && function.targets.iter().all(|t| t.notes.is_empty())
+    };
+    assert!(quiet("takes"), "a transparent union is passed as its first member: {:#?}", pair(&functions, "takes"));
+    assert!(quiet("open64"), "paired by the symbol C's assembler label gives");
+    assert_eq!(pair(&functions, "open64").rust, "open");
+
+    let (wrong, said) = differs_on(&functions, "read_some");
+    assert_eq!(wrong, read);
+    assert!(said.contains("C's `read_some` is the symbol `read_v2` here"), "{said}");
+
+    let handler = pair(&functions, "handler");
+    assert!(!handler.differs());
+    assert!(
+        handler.targets.iter().all(|t| t.notes.len() == 2),
+        "a usize for a pointer, passed and returned: {handler:#?}"
+    );
+
+    let offset = pair(&functions, "offset");
+    assert!(!offset.differs(), "each target passes the parameter its cfg keeps: {offset:#?}");
+    assert_eq!(
+        offset.rust_signature,
+        "fn offset(#[cfg(target_pointer_width = \"64\")] a: i64, #[cfg(target_pointer_width = \"32\")] a: i32) -> c_long"
+    );
+
+    let (wrong, said) = differs_on(&functions, "wide");
+    assert_eq!(wrong, of(&[Target::I686Linux], &read), "links `wide_x86` on x86 alone: {said}");
+    assert!(said.contains("C takes `long long`"), "{said}");
+}

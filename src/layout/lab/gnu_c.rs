@@ -126,6 +126,7 @@ pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderD
         constants: FxHashMap::default(),
         enum_scalars: FxHashMap::default(),
         functions: Vec::new(),
+        transparent_unions: rustc_hash::FxHashSet::default(),
         errors: Vec::new(),
         depth: 0,
         failed_at: None,
@@ -375,6 +376,8 @@ struct Reader<'a> {
     enum_scalars: FxHashMap<String, Scalar>,
     /// The functions declared, in the order read (a name again, redeclared).
     functions: Vec<FunctionDef>,
+    /// Records declared `__transparent_union__`.
+    transparent_unions: rustc_hash::FxHashSet<usize>,
     errors: Vec<ParseError>,
     depth: usize,
     /// Where the constant expression that failed failed: its error is said there.
@@ -388,6 +391,8 @@ struct Attributes {
     aligned: Option<u64>,
     /// `__attribute__((vector_size(N)))`: a SIMD vector of N bytes.
     vector_size: Option<u64>,
+    /// `__attribute__((transparent_union))`: a parameter of it is passed as its first member.
+    transparent_union: bool,
 }
 
 impl Attributes {
@@ -469,6 +474,9 @@ impl Reader<'_> {
                 record.reported = true;
                 record.packed |= on_name.packed;
                 record.alias_aligned = on_name.aligned;
+                if on_name.transparent_union {
+                    self.transparent_unions.insert(id);
+                }
             }
             // `typedef int name[64] __attribute__((aligned(8)))`: an aligned alias,
             // held as a record of one member that only the alias's members see.
@@ -563,6 +571,7 @@ impl Reader<'_> {
             let Extension::Attribute(attribute) = &extension.node else { continue };
             match attribute.name.node.trim_matches('_') {
                 "packed" => into.packed = true,
+                "transparent_union" => into.transparent_union = true,
                 "vector_size" => {
                     let bytes = attribute.arguments.first().ok_or("vector_size without a size")?;
                     let bytes = self.evaluate_count(bytes, "vector size")?;
@@ -774,7 +783,12 @@ impl Reader<'_> {
         }
         let mut members = Vec::new();
         for declarator in &field.node.declarators {
-            let mut own = Attributes { packed: attributes.packed, aligned: attributes.aligned, vector_size: None };
+            let mut own = Attributes {
+                packed: attributes.packed,
+                aligned: attributes.aligned,
+                vector_size: None,
+                transparent_union: false,
+            };
             let (name, ty, pointing, own_dimensions) = match &declarator.node.declarator {
                 Some(d) => {
                     self.attributes(&d.node.extensions, &mut own)?;

@@ -211,6 +211,9 @@ pub struct Declarations {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionDef {
     pub name: String,
+    /// The symbol an assembler label gives it (glibc's `__REDIRECT`:
+    /// `strerror_r` is `__xpg_strerror_r` outside GNU mode), if one does.
+    pub asm_label: Option<String>,
     /// `None`: it returns `void`.
     pub returns: Option<MemberDef>,
     /// An array parameter is the pointer C passes, a function parameter the

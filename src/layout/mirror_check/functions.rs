@@ -97,7 +97,8 @@ impl FunctionPair {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunctionsChecked {
     pub pairs: Vec<FunctionPair>,
-    /// The symbols the binding declares that the header declares on no target.
+    /// The symbols the binding links that the header declares on no target
+    /// (as the binding links them on the first target it declares them on).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_in_header: Vec<String>,
     /// The symbols the binding declares only under cfgs that hold on no
@@ -114,12 +115,10 @@ pub fn check_functions(
     (header, declarations): (&str, &[(Target, Declarations)]),
     targets: &[Target],
 ) -> FunctionsChecked {
-    let c_functions: Vec<(Target, FxHashMap<&str, &FunctionDef>)> = declarations
-        .iter()
-        .map(|(target, d)| (*target, d.functions.iter().map(|f| (f.name.as_str(), f)).collect()))
-        .collect();
+    let c_functions: Vec<(Target, CFunctions<'_>)> =
+        declarations.iter().map(|(target, d)| (*target, CFunctions::of(d))).collect();
     let c_function = |target: Target, symbol: &str| {
-        c_functions.iter().find(|(t, _)| *t == target).and_then(|(_, by_name)| by_name.get(symbol).copied())
+        c_functions.iter().find(|(t, _)| *t == target).and_then(|(_, functions)| functions.linked_as(symbol))
     };
     // One pair per symbol, however many cfg'd declarations the binding has of it.
     let mut symbols: Vec<&str> = Vec::new();
@@ -136,8 +135,11 @@ pub fn check_functions(
     };
     let (symbols, cfgd_out): (Vec<&str>, Vec<&str>) =
         symbols.into_iter().partition(|symbol| targets.iter().any(|&t| in_force(symbol, t).is_some()));
+    let c_has = |symbol: &str, target: Target| {
+        in_force(symbol, target).and_then(|f| c_function(target, f.symbol_on(target))).is_some()
+    };
     let (paired, not_in_header): (Vec<&str>, Vec<&str>) =
-        symbols.into_iter().partition(|symbol| targets.iter().any(|&t| c_function(t, symbol).is_some()));
+        symbols.into_iter().partition(|symbol| targets.iter().any(|&t| c_has(symbol, t)));
     // Each target's signatures, laid out once for every function paired, by symbol.
     let signatures: Vec<(Target, FxHashMap<&str, Signature<'_>>)> = targets
         .iter()
@@ -162,32 +164,73 @@ pub fn check_functions(
             c_declared_at: String::new(),
             targets: Vec::new(),
         };
-        if let Some(c) = targets.iter().find_map(|&t| c_function(t, symbol)) {
+        let first_c = targets.iter().find_map(|&t| Some((t, c_function(t, in_force(symbol, t)?.symbol_on(t))?)));
+        if let Some((target, (c, _))) = first_c {
+            in_force(symbol, target).map_or(symbol, |f| f.symbol_on(target)).clone_into(&mut pair.c);
             pair.c_prototype = c_prototype(c);
             pair.c_declared_at = declared_at(c, header);
         }
         for (target, laid) in &signatures {
             let Some((function, rust_side)) = laid.get(symbol) else { continue };
             let records = declarations.iter().find(|(t, _)| t == target).map_or(&[][..], |(_, d)| &d.records[..]);
-            let on = match c_function(*target, symbol) {
+            let linked = function.symbol_on(*target);
+            let on = match c_function(*target, linked) {
                 None => FunctionOnTarget {
                     target: *target,
                     standing: FunctionStanding::NoCFunction,
                     differences: Vec::new(),
                     why: Some(format!(
-                        "the binding declares `{}`, and the header declares no `{symbol}` here: the program may not link",
+                        "the binding declares `{}`, and the header declares no `{linked}` here: the program may not link",
                         function.name
                     )),
                     notes: Vec::new(),
                 },
-                Some(c) => compare((c, &pair.c_declared_at), records, function, rust_side.as_ref(), *target),
+                Some((c, relabeled)) => {
+                    let mut on = compare((c, &pair.c_declared_at), records, function, rust_side.as_ref(), *target);
+                    if let Some(label) = c.asm_label.as_deref().filter(|_| relabeled) {
+                        on.differences.insert(0, format!(
+                            "C's `{linked}` is the symbol `{label}` here (an `__asm__` label, as glibc's `__REDIRECT` \
+                             gives): the binding links `{linked}`, another function"
+                        ));
+                        on.standing = FunctionStanding::Differs;
+                    }
+                    on
+                }
             };
             pair.targets.push(on);
         }
         pairs.push(pair);
     }
-    let owned = |symbols: Vec<&str>| symbols.into_iter().map(str::to_owned).collect();
-    FunctionsChecked { pairs, not_in_header: owned(not_in_header), cfgd_out: owned(cfgd_out) }
+    // A symbol the header lacks is said as the binding links it (`__isoc99_fscanf` for `fscanf`).
+    let linked = |symbol: &str| {
+        targets.iter().find_map(|&t| in_force(symbol, t).map(|f| f.symbol_on(t))).unwrap_or(symbol).to_owned()
+    };
+    let not_in_header = not_in_header.into_iter().map(linked).collect();
+    FunctionsChecked { pairs, not_in_header, cfgd_out: cfgd_out.into_iter().map(str::to_owned).collect() }
+}
+
+/// One target's C functions by the symbol each links as (its assembler
+/// label, or its name), and those an assembler label renames by their name.
+struct CFunctions<'d> {
+    by_symbol: FxHashMap<&'d str, &'d FunctionDef>,
+    relabeled: FxHashMap<&'d str, &'d FunctionDef>,
+}
+
+impl<'d> CFunctions<'d> {
+    fn of(declarations: &'d Declarations) -> CFunctions<'d> {
+        let by_symbol = declarations.functions.iter().map(|f| (f.asm_label.as_deref().unwrap_or(&f.name), f)).collect();
+        let relabeled = declarations.functions.iter().filter(|f| f.asm_label.is_some()).map(|f| (f.name.as_str(), f));
+        CFunctions { by_symbol, relabeled: relabeled.collect() }
+    }
+
+    /// The function a binding linking `symbol` calls, and whether C's of that
+    /// name is another symbol (`fopen` is `fopen64` with 64-bit file offsets).
+    fn linked_as(&self, symbol: &str) -> Option<(&'d FunctionDef, bool)> {
+        match self.by_symbol.get(symbol) {
+            Some(function) => Some((function, false)),
+            None => self.relabeled.get(symbol).map(|function| (*function, true)),
+        }
+    }
 }
 
 /// A function of the binding in force on a target, and its values laid out there.
@@ -195,6 +238,8 @@ type Signature<'r> = (&'r RustFunction, Result<RustLayout, String>);
 
 /// One value as a call passes it: its kind, its bytes and alignment, its type as written.
 struct Passed<'a> {
+    /// Its name where the binding gives one (`_` where it does not).
+    name: &'a str,
     class: TypeClass,
     size: u64,
     align: u64,
@@ -284,6 +329,7 @@ fn compare(
         .iter()
         .zip(&laid.fields)
         .map(|(field, (class, text))| Passed {
+            name: &field.name,
             class: class.clone(),
             size: field.size,
             align: field.align,
@@ -308,6 +354,12 @@ fn compare(
     match (&c_returns, rust_returns) {
         (None, None) => {}
         (Some(c), Some(r)) if c.agrees_with(r) => {}
+        // Every target here gives an address and an integer of its size back in the same register.
+        (Some(c), Some(r)) if c.is_address_of(r) => on.notes.push(format!(
+            "returns: C gives back {}; the binding reads {}, an integer of a pointer's size, which comes back alike",
+            c.describe(),
+            r.describe()
+        )),
         (Some(c), Some(r)) => {
             said.push(format!("returns: C gives back {}; the binding {}", c.describe(), r.describe()));
         }
@@ -352,6 +404,7 @@ fn c_passed<'c>(member: &'c MemberDef, records: &[RecordDef], target: Target) ->
     let one_word_aggregate =
         class == TypeClass::Record && size <= target.scalar(Scalar::Pointer).0 && holds_only_words(ty, records, 0);
     Ok(Passed {
+        name: member.name.as_deref().unwrap_or("_"),
         class,
         size,
         align,
@@ -398,7 +451,7 @@ fn compare_parameters(
         ));
     }
     for (at, (c_value, rust_value)) in c_side.iter().zip(rust_side).enumerate() {
-        let name = c.parameters[at].name.as_deref().unwrap_or(&rust.parameters[at].name);
+        let name = c.parameters[at].name.as_deref().unwrap_or(rust_value.name);
         if c_value.one_word_aggregate && rust_value.is_word() && c_value.size == rust_value.size {
             notes.push(format!(
                 "parameter {} `{name}`: C takes {}, which holds only integers and pointers; the binding passes {}, \
@@ -470,7 +523,14 @@ fn c_prototype(c: &FunctionDef) -> String {
 
 /// The binding's signature as one line: `fn inflate(strm: z_streamp, flush: c_int) -> c_int`.
 fn rust_signature(rust: &RustFunction) -> String {
-    let mut parameters: Vec<String> = rust.parameters.iter().map(|p| format!("{}: {}", p.name, p.text)).collect();
+    let mut parameters: Vec<String> = rust
+        .parameters
+        .iter()
+        .map(|p| match &p.cfg {
+            Some(cfg) => format!("#[cfg({})] {}: {}", cfg.as_source(), p.name, p.text),
+            None => format!("{}: {}", p.name, p.text),
+        })
+        .collect();
     if rust.variadic {
         parameters.push("...".to_owned());
     }

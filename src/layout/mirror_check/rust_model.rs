@@ -163,7 +163,8 @@ pub fn signatures_on(
                     name: if at < function.parameters.len() { value.name.clone() } else { RETURNED.to_owned() },
                     ty: value.ty.clone(),
                     text: value.text.clone(),
-                    cfg: None,
+                    // A parameter cfg'd out here is no field of it.
+                    cfg: value.cfg.clone(),
                     line: function.line,
                     column: 0,
                 })

@@ -264,8 +264,13 @@ impl RustFile {
         self.consts.iter_mut().for_each(|c| apply(&mut c.cfg));
         for function in &mut self.functions {
             apply(&mut function.cfg);
-            let types = function.parameters.iter_mut().chain(function.returns.as_mut());
-            types.for_each(|p| p.ty.set_cfgs(set));
+            for (cfg, _) in &mut function.link_names {
+                *cfg = cfg.clone().with_set(set);
+            }
+            for value in function.parameters.iter_mut().chain(function.returns.as_mut()) {
+                apply(&mut value.cfg);
+                value.ty.set_cfgs(set);
+            }
         }
         self.set.extend(set.iter().cloned());
     }

@@ -3,7 +3,7 @@
 //! passes), for a Rust binding's `extern "C"` declarations to be compared with.
 
 use lang_c::ast::{
-    DeclarationSpecifier, Declarator, DeclaratorKind, DerivedDeclarator, Ellipsis, FunctionDefinition,
+    DeclarationSpecifier, Declarator, DeclaratorKind, DerivedDeclarator, Ellipsis, Extension, FunctionDefinition,
     ParameterDeclaration, StorageClassSpecifier, TypeQualifier,
 };
 use lang_c::span::Node;
@@ -50,6 +50,17 @@ fn name_is(declarator: &Declarator) -> NameIs<'_> {
         None if declarator.derived.is_empty() => NameIs::Undecided,
         None => NameIs::Data,
     }
+}
+
+/// The symbol `__asm__("" "name")` after the declarator names, its pieces joined.
+fn asm_label(declarator: &Declarator) -> Option<String> {
+    declarator.extensions.iter().find_map(|extension| match &extension.node {
+        Extension::AsmLabel(label) => {
+            let joined: String = label.node.iter().map(|piece| piece.trim_matches('"')).collect();
+            Some(joined).filter(|symbol| !symbol.is_empty())
+        }
+        _ => None,
+    })
 }
 
 /// Whether the specifiers qualify the type `const`.
@@ -106,6 +117,7 @@ impl Reader<'_> {
         let at = self.declared_at(declarator.span.start);
         let mut function = FunctionDef {
             name,
+            asm_label: asm_label(&declarator.node),
             returns: None,
             parameters: Vec::new(),
             variadic: false,
@@ -168,7 +180,9 @@ impl Reader<'_> {
                 if base == TypeRef::Scalar(Scalar::Void) && parameters.len() == 1 {
                     return Ok(Vec::new());
                 }
-                read.push(self.value(None, base, &text, shown));
+                let mut value = self.value(None, base, &text, shown);
+                self.pass_transparent_union(&mut value);
+                read.push(value);
                 continue;
             };
             let declarator = &declarator.node;
@@ -188,9 +202,25 @@ impl Reader<'_> {
                     Shape::Function => (TypeRef::Scalar(Scalar::Pointer), function_pointer_text(&shown)),
                 },
             };
-            read.push(self.value(name, ty, &text, ty_text));
+            let mut value = self.value(name, ty, &text, ty_text);
+            self.pass_transparent_union(&mut value);
+            read.push(value);
         }
         Ok(read)
+    }
+
+    /// A parameter of a `__transparent_union__` type (glibc's
+    /// `__SOCKADDR_ARG`) is passed as the union's first member is: its
+    /// type, as written, stays the union's.
+    fn pass_transparent_union(&self, value: &mut MemberDef) {
+        if let TypeRef::Record(id) = value.ty
+            && self.transparent_unions.contains(&id)
+            && let Some(first) = self.records.get(id).and_then(|union| union.members.first())
+        {
+            value.ty = first.ty.clone();
+            value.unsigned = first.unsigned;
+            value.enumeration = first.enumeration;
+        }
     }
 
     /// A parameter or returned value as a member: its integer's kind read from its base type `text`.

@@ -29,6 +29,7 @@ impl Parser {
         self.bump();
         let mut function = FunctionDef {
             name,
+            asm_label: None,
             returns: None,
             parameters: Vec::new(),
             variadic: false,

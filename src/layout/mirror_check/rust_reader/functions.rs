@@ -6,6 +6,7 @@ use syn::spanned::Spanned as _;
 use syn::{Attribute, FnArg, ForeignItem, ItemFn, ItemForeignMod, Meta, Pat, ReturnType, Signature, Type};
 
 use super::{Cfg, Reader, RustFile, RustType, cfg_of, position};
+use crate::layout::lab::Target;
 
 /// A function of the binding, on the targets its cfg holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +15,9 @@ pub struct RustFunction {
     pub name: String,
     /// The symbol it links to: its `link_name` or `export_name`, or its name.
     pub symbol: String,
+    /// The symbols `#[cfg_attr(…, link_name = "…")]` give it where their
+    /// cfgs hold (the libc crate's `__xpg_strerror_r` for `strerror_r`).
+    pub link_names: Vec<(Cfg, String)>,
     pub parameters: Vec<RustParameter>,
     /// `None`: it returns nothing (`()`, or `!`).
     pub returns: Option<RustParameter>,
@@ -29,12 +33,22 @@ pub struct RustFunction {
     pub line: usize,
 }
 
-/// A parameter or returned value: its name (`_` when it has none), its type and the type as written.
+impl RustFunction {
+    /// The symbol it links to on `target`.
+    pub fn symbol_on(&self, target: Target) -> &str {
+        self.link_names.iter().find(|(cfg, _)| cfg.holds(target)).map_or(&self.symbol, |(_, symbol)| symbol)
+    }
+}
+
+/// A parameter or returned value: its name (`_` when it has none), its
+/// type and the type as written, and the cfg a parameter is under (the
+/// libc crate's `fseeko64` takes its offset as an `off64_t` or an `off_t`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RustParameter {
     pub name: String,
     pub ty: RustType,
     pub text: String,
+    pub cfg: Option<Cfg>,
 }
 
 /// ABIs whose functions are not C's: nothing to compare.
@@ -61,7 +75,9 @@ impl Reader<'_> {
                 }
             };
             let symbol = named_symbol(&function.attrs, "link_name");
-            file.functions.push(self.function(&function.sig, symbol, (&abi, false), cfg));
+            let mut read = self.function(&function.sig, symbol, (&abi, false), cfg);
+            read.link_names = cfg_link_names(&function.attrs);
+            file.functions.push(read);
         }
     }
 
@@ -92,7 +108,11 @@ impl Reader<'_> {
             .inputs
             .iter()
             .filter_map(|input| match input {
-                FnArg::Typed(typed) => Some(self.parameter(parameter_name(&typed.pat), &typed.ty)),
+                FnArg::Typed(typed) => {
+                    // A cfg this cannot read leaves the parameter in, as the function's own would.
+                    let cfg = cfg_of(&typed.attrs).ok().flatten();
+                    Some(RustParameter { cfg, ..self.parameter(parameter_name(&typed.pat), &typed.ty) })
+                }
                 FnArg::Receiver(_) => None,
             })
             .collect();
@@ -104,6 +124,7 @@ impl Reader<'_> {
         };
         RustFunction {
             symbol: symbol.unwrap_or_else(|| name.clone()),
+            link_names: Vec::new(),
             name,
             parameters,
             returns,
@@ -117,7 +138,7 @@ impl Reader<'_> {
     }
 
     fn parameter(&self, name: String, ty: &Type) -> RustParameter {
-        RustParameter { name, ty: self.rust_type(ty), text: tidy(&self.text(ty.span())) }
+        RustParameter { name, ty: self.rust_type(ty), text: tidy(&self.text(ty.span())), cfg: None }
     }
 }
 
@@ -157,6 +178,26 @@ fn parameter_name(pattern: &Pat) -> String {
         Pat::Ident(ident) => ident.ident.to_string().trim_start_matches("r#").to_owned(),
         _ => "_".to_owned(),
     }
+}
+
+/// Each `#[cfg_attr(predicate, link_name = "…")]`: the predicate and the symbol.
+fn cfg_link_names(attrs: &[Attribute]) -> Vec<(Cfg, String)> {
+    let mut found = Vec::new();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("cfg_attr")) {
+        let parsed = attr.parse_args_with(syn::punctuated::Punctuated::<Meta, syn::Token![,]>::parse_terminated);
+        let Ok(parts) = parsed else { continue };
+        let mut parts = parts.into_iter();
+        let Some(Ok(cfg)) = parts.next().map(|predicate| Cfg::parse(&predicate)) else { continue };
+        for part in parts {
+            if let Meta::NameValue(pair) = &part
+                && pair.path.is_ident("link_name")
+                && let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }) = &pair.value
+            {
+                found.push((cfg.clone(), text.value()));
+            }
+        }
+    }
+    found
 }
 
 /// `#[link_name = "…"]` or `#[export_name = "…"]` (also inside `unsafe(…)`).
