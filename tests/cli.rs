@@ -576,7 +576,7 @@ fn mirror_checks_a_bindings_functions_against_cs_prototypes() {
         )),
         "{out}"
     );
-    assert!(out.contains("1 function agree with C's prototypes wherever both declare them"), "{out}");
+    assert!(out.contains("1 function agrees with C's prototypes wherever both declare them"), "{out}");
 
     let (code, out, _) = ffiscope(&["mirror", c.arg(), binding.arg(), "--target", "x86_64-linux-gnu", "--json"]);
     assert_eq!(code, 0, "without the macro's file, no function is read: {out}");

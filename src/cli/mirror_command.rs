@@ -156,7 +156,8 @@ fn constants_text(report: &MirrorReport, out: &mut dyn Write) -> std::io::Result
         } else {
             format!("; C's values confirmed by {}", verifiers.join(", "))
         };
-        writeln!(out, "{agreeing} constant{s} agree with C's value wherever both are defined{verified}")?;
+        let agree = if agreeing == 1 { "agrees" } else { "agree" };
+        writeln!(out, "{agreeing} constant{s} {agree} with C's value wherever both are defined{verified}")?;
     }
     for constant in report.constants.iter().filter(|c| !compared(c)) {
         let why = constant.targets.first().and_then(|t| t.why.as_deref()).unwrap_or("");
@@ -224,7 +225,8 @@ fn functions_text(report: &MirrorReport, out: &mut dyn Write) -> std::io::Result
     let agreeing = functions.pairs.iter().filter(|f| !f.differs() && compared(f)).count();
     if agreeing > 0 {
         let s = if agreeing == 1 { "" } else { "s" };
-        writeln!(out, "{agreeing} function{s} agree with C's prototypes wherever both declare them")?;
+        let agree = if agreeing == 1 { "agrees" } else { "agree" };
+        writeln!(out, "{agreeing} function{s} {agree} with C's prototypes wherever both declare them")?;
     }
     for function in functions.pairs.iter().filter(|f| !compared(f)) {
         let why = function.targets.first().and_then(|t| t.why.as_deref()).unwrap_or("");

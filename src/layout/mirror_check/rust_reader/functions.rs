@@ -3,7 +3,9 @@
 //! (`#[no_mangle] extern "C" fn`), each with the symbol it stands for.
 
 use syn::spanned::Spanned as _;
-use syn::{Attribute, FnArg, ForeignItem, ItemFn, ItemForeignMod, Meta, Pat, ReturnType, Signature, Type};
+use syn::{
+    Attribute, FnArg, ForeignItem, ForeignItemFn, ItemFn, ItemForeignMod, Meta, Pat, ReturnType, Signature, Type,
+};
 
 use super::{Cfg, Reader, RustFile, RustType, cfg_of, position};
 use crate::layout::lab::Target;
@@ -66,7 +68,18 @@ impl Reader<'_> {
             Err((span, message)) => return Reader::error(file, span, message),
         };
         for item in &block.items {
-            let ForeignItem::Fn(function) = item else { continue };
+            let safe;
+            let function = match item {
+                ForeignItem::Fn(function) => function,
+                ForeignItem::Verbatim(tokens) => match safe_function(tokens) {
+                    Some(function) => {
+                        safe = function;
+                        &safe
+                    }
+                    None => continue,
+                },
+                _ => continue,
+            };
             let cfg = match cfg_of(&function.attrs) {
                 Ok(own) => both(outer.clone(), own),
                 Err((span, message)) => {
@@ -164,6 +177,18 @@ fn tidy(text: &str) -> String {
     tidied
 }
 
+/// Edition 2024's `pub safe fn abs(i: i32) -> i32;` inside an `unsafe
+/// extern` block, which `syn` keeps as tokens: the function without its
+/// `safe`, whose ABI it does not change.
+fn safe_function(tokens: &proc_macro2::TokenStream) -> Option<ForeignItemFn> {
+    let tokens: Vec<proc_macro2::TokenTree> = tokens.clone().into_iter().collect();
+    let is_word = |at: usize, word: &str| matches!(tokens.get(at), Some(proc_macro2::TokenTree::Ident(i)) if i == word);
+    let safe = (0..tokens.len()).find(|&at| is_word(at, "safe") && is_word(at + 1, "fn"))?;
+    let without: proc_macro2::TokenStream =
+        tokens.iter().enumerate().filter(|&(at, _)| at != safe).map(|(_, token)| token.clone()).collect();
+    syn::parse2(without).ok()
+}
+
 /// Both cfgs, where there are two.
 fn both(outer: Option<Cfg>, own: Option<Cfg>) -> Option<Cfg> {
     match (outer, own) {
@@ -246,6 +271,10 @@ mod tests {
                 pub static COUNT: c_int;
             }
             extern "Rust" { fn not_c(); }
+            unsafe extern "C" {
+                pub safe fn abs_value(i: c_int) -> c_int;
+                pub unsafe fn length_of(s: *const c_char) -> usize;
+            }
             cfg_if::cfg_if! {
                 if #[cfg(windows)] {
                     extern "system" { pub fn only_windows(); }
@@ -261,7 +290,10 @@ mod tests {
         );
         assert_eq!(file.errors, []);
         let symbols: Vec<&str> = file.functions.iter().map(|f| f.symbol.as_str()).collect();
-        assert_eq!(symbols, ["plain", "real", "never", "only_windows", "exported", "named_so"]);
+        assert_eq!(
+            symbols,
+            ["plain", "real", "never", "abs_value", "length_of", "only_windows", "exported", "named_so"]
+        );
         let plain = &file.functions[0];
         assert_eq!(plain.parameters.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["a", "_"]);
         assert_eq!(plain.returns.as_ref().map(|r| r.text.as_str()), Some("c_int"));
@@ -270,10 +302,11 @@ mod tests {
         );
         assert!(file.functions[1].variadic && file.functions[1].name == "renamed");
         assert!(file.functions[2].returns.is_none(), "`!` returns nothing");
-        let windows = &file.functions[3];
+        assert_eq!(file.functions[3].parameters[0].text, "c_int", "a `safe fn` is read as any other");
+        let windows = &file.functions[5];
         assert_eq!(windows.abi, "system");
         assert!(windows.cfg.as_ref().is_some_and(|cfg| !cfg.holds(Target::X86_64Linux)), "under its branch's cfg");
-        assert!(file.functions[4].defined && file.functions[5].defined);
-        assert_eq!(file.functions[4].line, 17);
+        assert!(file.functions[6].defined && file.functions[7].defined);
+        assert_eq!(file.functions[6].line, 21);
     }
 }
