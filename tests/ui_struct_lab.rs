@@ -407,6 +407,10 @@ fn the_mirror_example_is_wrong_off_its_own_machine() {
     // Default targets: x86_64 and i686 Linux, and Windows.
     harness.get_by_label_contains("sample (differs on i686, x86_64-windows)");
     harness.get_by_label("`id`: 4 bytes in C on i686-linux-gnu (`long`), 8 in Rust (`i64`)");
+    // Its function returns a `long` too.
+    harness.get_by_label_contains("1 function C declares: 1 differs");
+    harness
+        .get_by_label_contains("`sample_total` on i686, x86_64-windows: returns: C gives back `long`, signed 32-bit");
     // ARM's unsigned `char` shows once its target is chosen.
     harness.get_by_label("aarch64-linux-gnu").click();
     harness.run();
