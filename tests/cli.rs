@@ -591,4 +591,9 @@ fn mirror_checks_a_bindings_functions_against_cs_prototypes() {
     let on = &sum["targets"][0];
     assert_eq!(on["standing"].as_str(), Some("differs"), "{sum}");
     assert_eq!(on["differences"].as_array().map(Vec::len), Some(2), "`u64` is wider than `unsigned long` here: {on}");
+
+    let picked = ["mirror", c.arg(), binding.arg(), macros.arg(), "--target", "x86_64-linux-gnu", "--type", "reset"];
+    let (code, out, err) = ffiscope(&picked);
+    assert_eq!(code, 0, "`--type` picks a function by name, and `reset` agrees: {out}{err}");
+    assert!(out.contains("1 function agrees") && !out.contains("sum()"), "{out}");
 }

@@ -13,7 +13,7 @@ use syn::{Attribute, Expr, Fields, Item, Meta, Type};
 
 use super::cfg::Cfg;
 use super::cfg_if::{Branch, CfgIf};
-use super::type_macros::TypeMacro;
+use super::type_macros::{MAX_EXPANDED_TOKENS, TypeMacro};
 use crate::layout::Kind;
 use crate::layout::lab::ParseError;
 use crate::layout::lab::bindings::is_rust_keyword;
@@ -340,7 +340,7 @@ fn read_on_this_thread(source: &str, shared: &[String]) -> RustFile {
                 let found = type_macros(&other.items, &mut RustFile::default());
                 macros.extend(found.into_iter().filter(|m| !own.contains(&m.name)));
             }
-            let budget = Cell::new(MAX_EXPANSIONS);
+            let budget = Budget { expansions: Cell::new(MAX_EXPANSIONS), tokens: Cell::new(MAX_EXPANDED_TOKENS) };
             let reader =
                 Reader { source, lines: source.lines().collect(), macros: &macros, expansions: 0, budget: &budget };
             reader.items(&parsed.items, &mut file, 0, false);
@@ -534,7 +534,13 @@ struct Reader<'a> {
     /// How many macro expansions deep `source` is (0: the file itself).
     expansions: usize,
     /// How many more expansions the file may have.
-    budget: &'a Cell<usize>,
+    budget: &'a Budget,
+}
+
+/// What the file's macros may still expand: how many invocations, and tokens in all.
+struct Budget {
+    expansions: Cell<usize>,
+    tokens: Cell<usize>,
 }
 
 /// How many of each kind of declaration a file had read at some point.
@@ -776,11 +782,11 @@ impl Reader<'_> {
     fn expanded_items(&self, invocation: &syn::Macro, file: &mut RustFile, depth: usize, in_s_macro: bool) {
         let definitions: Vec<&TypeMacro> =
             self.macros.iter().filter(|m| invocation.path.is_ident(m.name.as_str())).collect();
-        let Some(left) = self.budget.get().checked_sub(definitions.len()) else { return };
-        self.budget.set(left);
+        let Some(left) = self.budget.expansions.get().checked_sub(definitions.len()) else { return };
+        self.budget.expansions.set(left);
         let line = position(invocation.path.span()).0;
         for definition in definitions {
-            let Ok(tokens) = definition.expand(&invocation.tokens) else { continue };
+            let Ok(tokens) = definition.expand(&invocation.tokens, &self.budget.tokens) else { continue };
             // Read from its own text, so that each item's text is its own.
             let written = tokens.to_string();
             let Ok(parsed) = syn::parse_file(&written) else { continue };
@@ -929,14 +935,14 @@ impl Reader<'_> {
         if definitions.is_empty() || self.expansions >= MAX_MACRO_DEPTH {
             return RustType::Unsupported(text);
         }
-        let Some(left) = self.budget.get().checked_sub(definitions.len()) else {
+        let Some(left) = self.budget.expansions.get().checked_sub(definitions.len()) else {
             return RustType::Unsupported(text);
         };
-        self.budget.set(left);
+        self.budget.expansions.set(left);
         let by_cfg = definitions
             .into_iter()
             .map(|definition| {
-                let expanded = definition.expand(&invocation.tokens).and_then(|tokens| {
+                let expanded = definition.expand(&invocation.tokens, &self.budget.tokens).and_then(|tokens| {
                     let written = tokens.to_string();
                     let ty: Type = syn::parse_str(&written)
                         .map_err(|_| format!("`{}!` expands to `{written}`, which is not a type", definition.name))?;

@@ -12,13 +12,15 @@
 //! as many times as it matches, and the body's repetitions repeated once
 //! for each.
 
+use std::cell::Cell;
+
 use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 
 use super::cfg::Cfg;
 
-/// Tokens one expansion may give at most: a bound on rules that repeat
-/// what they match many times over.
-const MAX_EXPANDED_TOKENS: usize = 1 << 20;
+/// Tokens the expansions of one file may give at most: a bound on rules
+/// that repeat what they match many times over, however often invoked.
+pub const MAX_EXPANDED_TOKENS: usize = 1 << 22;
 
 /// One definition of a macro: its name, the cfg it is under, its rules.
 #[derive(Debug, Clone)]
@@ -68,8 +70,10 @@ impl TypeMacro {
         TypeMacro { name, cfg, rules: read_rules(rules) }
     }
 
-    /// What the invocation with `input` expands to, or why it does not.
-    pub fn expand(&self, input: &TokenStream) -> Result<TokenStream, String> {
+    /// What the invocation with `input` expands to, or why it does not;
+    /// each token it gives is spent from `tokens`, what the file's
+    /// expansions may still give.
+    pub fn expand(&self, input: &TokenStream, tokens: &Cell<usize>) -> Result<TokenStream, String> {
         let input: Vec<TokenTree> = input.clone().into_iter().collect();
         let mut unread = false;
         for rule in &self.rules {
@@ -79,9 +83,10 @@ impl TypeMacro {
             };
             let mut bound = Vec::new();
             if match_prefix(pattern, &input, None, &mut bound) == Some(input.len()) {
-                let mut budget = MAX_EXPANDED_TOKENS;
-                return substitute(rule.body.clone(), &bound, &mut budget)
-                    .map_err(|why| format!("`{}!` cannot be expanded: {why}", self.name));
+                let mut budget = tokens.get();
+                let expanded = substitute(rule.body.clone(), &bound, &mut budget);
+                tokens.set(budget);
+                return expanded.map_err(|why| format!("`{}!` cannot be expanded: {why}", self.name));
             }
         }
         Err(if unread {
@@ -318,7 +323,9 @@ fn substitute(body: TokenStream, bound: &Bindings, budget: &mut usize) -> Result
     let mut out = Vec::with_capacity(tokens.len());
     let mut at = 0;
     while let Some(token) = tokens.get(at) {
-        *budget = budget.checked_sub(1).ok_or_else(|| format!("it expands past {MAX_EXPANDED_TOKENS} tokens"))?;
+        *budget = budget
+            .checked_sub(1)
+            .ok_or_else(|| format!("the file's macros expand past {MAX_EXPANDED_TOKENS} tokens"))?;
         match (token, tokens.get(at + 1)) {
             (TokenTree::Punct(dollar), Some(TokenTree::Ident(name))) if dollar.as_char() == '$' => {
                 match bound.iter().rev().find(|(n, _)| *name == n.as_str()) {
@@ -418,14 +425,17 @@ fn names_used(body: TokenStream, used: &mut Vec<String>) {
 
 #[cfg(test)]
 mod tests {
-    use super::TypeMacro;
+    use std::cell::Cell;
+
+    use super::{MAX_EXPANDED_TOKENS, TypeMacro};
 
     fn definition(rules: &str) -> TypeMacro {
         TypeMacro::new("m".into(), None, rules.parse().expect("tokens"))
     }
 
     fn expand(rules: &str, input: &str) -> Result<String, String> {
-        definition(rules).expand(&input.parse().expect("tokens")).map(|t| t.to_string())
+        let tokens = Cell::new(MAX_EXPANDED_TOKENS);
+        definition(rules).expand(&input.parse().expect("tokens"), &tokens).map(|t| t.to_string())
     }
 
     #[test]
@@ -469,5 +479,18 @@ mod tests {
         // x11's `x11_link!`: repetitions between words, and `+` after a separator.
         let sections = "($($f:ident($($p:ident),+),)* variadic: $($v:ident,)*) => { $($f;)* $($v)* };";
         assert_eq!(expand(sections, "a(x), b(y, z), variadic: c, d,").as_deref(), Ok("a ; b ; c d"));
+    }
+
+    #[test]
+    fn a_files_expansions_share_one_bound() {
+        let tuple = definition("($($t:ident),*) => { ($($t),*) };");
+        let input: proc_macro2::TokenStream = "a, b, c".parse().expect("tokens");
+        let measure = Cell::new(MAX_EXPANDED_TOKENS);
+        assert!(tuple.expand(&input, &measure).is_ok());
+        let spent = MAX_EXPANDED_TOKENS - measure.get();
+        let tokens = Cell::new(spent + spent / 2);
+        assert!(tuple.expand(&input, &tokens).is_ok());
+        let said = tuple.expand(&input, &tokens).unwrap_err();
+        assert!(said.contains("expand past"), "the second expansion finds the bound spent: {said}");
     }
 }
