@@ -324,3 +324,40 @@ fn symbols_are_paired_as_each_side_links_them() {
     assert_eq!(wrong, of(&[Target::I686Linux], &read), "links `wide_x86` on x86 alone: {said}");
     assert!(said.contains("C takes `long long`"), "{said}");
 }
+
+#[test]
+fn a_pointer_to_another_of_the_mirrors_types_is_caught() {
+    let header = "struct stream { int state; };\nstruct header { int text; };\ntypedef struct stream *streamp;\n\
+                  typedef struct header header_t;\n\
+                  int start(streamp strm, header_t *head);\nstruct stream *current(void);\nint done(void *any);\n";
+    let binding = r#"
+        use core::ffi::c_int;
+        #[repr(C)] pub struct stream { pub state: c_int }
+        #[repr(C)] pub struct header { pub text: c_int }
+        pub type streamp = *mut stream;
+        extern "C" {
+            pub fn start(strm: *mut header, head: streamp) -> c_int;
+            pub fn current() -> *mut header;
+            pub fn done(any: *mut stream) -> c_int;
+        }
+    "#;
+    let Some((functions, read)) = functions_of("pointees.h", header, binding) else { return };
+    let (wrong, said) = differs_on(&functions, "start");
+    assert_eq!(wrong, read);
+    assert!(
+        said.contains(
+            "parameter 1 `strm`: C points at `struct stream`; the binding at `header`, the mirror of `struct header`"
+        ),
+        "{said}"
+    );
+    assert!(
+        said.contains(
+            "parameter 2 `head`: C points at `struct header`; the binding at `stream`, the mirror of `struct stream`"
+        ),
+        "through the binding's alias and C's typedef: {said}"
+    );
+    let (wrong, said) = differs_on(&functions, "current");
+    assert_eq!(wrong, read);
+    assert!(said.starts_with("returns: C points at `struct stream`"), "{said}");
+    assert!(!pair(&functions, "done").differs(), "a `void *` takes any pointer");
+}

@@ -127,6 +127,7 @@ pub fn read_preprocessed(text: &str, target: Target, main_file: &str) -> HeaderD
         enum_scalars: FxHashMap::default(),
         functions: Vec::new(),
         transparent_unions: rustc_hash::FxHashSet::default(),
+        pointer_typedefs: FxHashMap::default(),
         errors: Vec::new(),
         depth: 0,
         failed_at: None,
@@ -378,6 +379,8 @@ struct Reader<'a> {
     functions: Vec<FunctionDef>,
     /// Records declared `__transparent_union__`.
     transparent_unions: rustc_hash::FxHashSet<usize>,
+    /// Typedefs of a pointer to a record (`z_streamp`) → the record.
+    pointer_typedefs: FxHashMap<String, usize>,
     errors: Vec<ParseError>,
     depth: usize,
     /// Where the constant expression that failed failed: its error is said there.
@@ -456,6 +459,10 @@ impl Reader<'_> {
                     self.functions.push(function);
                 }
                 continue;
+            }
+            // A typedef of a pointer to a record names what a parameter of it points at.
+            if let Some(id) = self.pointee_id(&base, &text, pointing(&declarator.node)) {
+                self.pointer_typedefs.insert(name.clone(), id);
             }
             // A function type has no layout, like `void`: only a pointer to it has.
             let ty = match self.shaped(Shape::Data(base.clone()), &declarator.node)? {

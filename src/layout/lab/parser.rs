@@ -219,6 +219,11 @@ pub struct FunctionDef {
     /// An array parameter is the pointer C passes, a function parameter the
     /// pointer to it.
     pub parameters: Vec<MemberDef>,
+    /// Beside `parameters`: the record each points at, where it is a pointer
+    /// to one (`z_streamp strm` at `struct z_stream_s`).
+    pub parameter_pointees: Vec<Option<String>>,
+    /// The record what it returns points at, if it is a pointer to one.
+    pub returned_pointee: Option<String>,
     /// `...` after the parameters.
     pub variadic: bool,
     /// Declared `f()`: before C23, a function of unknown parameters.

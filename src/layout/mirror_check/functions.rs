@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::is_first;
 use super::rust_model::{CNames, RETURNED, RustLayout, signatures_on};
-use super::rust_reader::{RustFile, RustFunction};
+use super::rust_reader::{RustFile, RustFunction, RustType};
 use super::types::{IntegerKind, TypeClass, c_class};
 use crate::layout::lab::Target;
 use crate::layout::lab::engine::size_and_align;
@@ -109,12 +109,16 @@ pub struct FunctionsChecked {
 
 /// Every function of `rust` whose symbol C declares on some target (one
 /// target's declarations each in `declarations`, read from the file
-/// `header`), compared on each of `targets` where the binding declares it.
+/// `header`), compared on each of `targets` where the binding declares it;
+/// `mirrors` pairs each of the binding's types with the C type it mirrors,
+/// for what its pointers point at.
 pub fn check_functions(
     rust: &RustFile,
     (header, declarations): (&str, &[(Target, Declarations)]),
     targets: &[Target],
+    mirrors: &[(&str, &str)],
 ) -> FunctionsChecked {
+    let mirrors: FxHashMap<&str, &str> = mirrors.iter().copied().collect();
     let c_functions: Vec<(Target, CFunctions<'_>)> =
         declarations.iter().map(|(target, d)| (*target, CFunctions::of(d))).collect();
     let c_function = |target: Target, symbol: &str| {
@@ -186,7 +190,8 @@ pub fn check_functions(
                     notes: Vec::new(),
                 },
                 Some((c, relabeled)) => {
-                    let mut on = compare((c, &pair.c_declared_at), records, function, rust_side.as_ref(), *target);
+                    let here = OnTarget { target: *target, records, rust, mirrors: &mirrors };
+                    let mut on = compare((c, &pair.c_declared_at), function, rust_side.as_ref(), &here);
                     if let Some(label) = c.asm_label.as_deref().filter(|_| relabeled) {
                         on.differences.insert(0, format!(
                             "C's `{linked}` is the symbol `{label}` here (an `__asm__` label, as glibc's `__REDIRECT` \
@@ -252,6 +257,9 @@ struct Passed<'a> {
     /// pointers (x11's `XEDataObject`): every target here passes it as the
     /// integer of its size.
     one_word_aggregate: bool,
+    /// A pointer to a record: the type it points at as its side names it,
+    /// and the C record that is (the binding's type's C type).
+    pointee: Option<(&'a str, &'a str)>,
 }
 
 impl Passed<'_> {
@@ -267,6 +275,14 @@ impl Passed<'_> {
     /// is a `usize`): the same bits in the same place, its type lost.
     fn is_address_of(&self, rust: &Passed<'_>) -> bool {
         self.class == TypeClass::Pointer && matches!(rust.class, TypeClass::Int { .. }) && self.size == rust.size
+    }
+
+    /// Where both point at records, and the binding's mirrors another C
+    /// type than C's: what each points at.
+    fn points_elsewhere(&self, rust: &Passed<'_>) -> Option<String> {
+        let ((c_record, _), (rust_type, mirrored)) = (self.pointee?, rust.pointee?);
+        (c_record != mirrored)
+            .then(|| format!("C points at `{c_record}`; the binding at `{rust_type}`, the mirror of `{mirrored}`"))
     }
 
     /// An integer or a pointer.
@@ -291,13 +307,23 @@ fn declared_at(c: &FunctionDef, header: &str) -> String {
     format!("{}:{}", if c.file.is_empty() { header } else { &c.file }, c.line)
 }
 
+/// What a comparison on one target looks things up in.
+struct OnTarget<'a> {
+    target: Target,
+    /// C's records there.
+    records: &'a [RecordDef],
+    rust: &'a RustFile,
+    /// Each Rust type of the mirror → the C type it mirrors (pairs and handles).
+    mirrors: &'a FxHashMap<&'a str, &'a str>,
+}
+
 fn compare(
     (c, declared_at): (&FunctionDef, &str),
-    records: &[RecordDef],
     rust: &RustFunction,
     laid: Result<&RustLayout, &String>,
-    target: Target,
+    here: &OnTarget<'_>,
 ) -> FunctionOnTarget {
+    let (records, target) = (here.records, here.target);
     let mut on = FunctionOnTarget {
         target,
         standing: FunctionStanding::Matches,
@@ -336,8 +362,21 @@ fn compare(
             text,
             extended_float: false,
             one_word_aggregate: false,
+            pointee: None,
         })
         .collect();
+    let (mut c_side, mut c_returns, mut rust_values) = (c_side, c_returns, rust_values);
+    // Pointers to records: C's record, and the C type of the binding's.
+    let parameter_pointees = (0..c_side.len()).map(|at| c.parameter_pointees.get(at).and_then(Option::as_deref));
+    let c_pointees = parameter_pointees.chain([c.returned_pointee.as_deref()]);
+    for (value, pointee) in c_side.iter_mut().chain(c_returns.as_mut()).zip(c_pointees) {
+        value.pointee = pointee.map(|record| (record, record));
+    }
+    let in_force = rust.parameters.iter().filter(|p| p.cfg.as_ref().is_none_or(|cfg| cfg.holds(target)));
+    for (value, parameter) in rust_values.iter_mut().zip(in_force.chain(&rust.returns)) {
+        value.pointee =
+            pointee_item(here.rust, &parameter.ty, target, 0).and_then(|item| Some((item, *here.mirrors.get(item)?)));
+    }
     let (rust_side, rust_returns) = match laid.layout.fields.last() {
         Some(last) if last.name == RETURNED && rust.returns.is_some() => {
             (&rust_values[..rust_values.len() - 1], rust_values.last())
@@ -353,7 +392,11 @@ fn compare(
     }
     match (&c_returns, rust_returns) {
         (None, None) => {}
-        (Some(c), Some(r)) if c.agrees_with(r) => {}
+        (Some(c), Some(r)) if c.agrees_with(r) => {
+            if let Some(wrong) = c.points_elsewhere(r) {
+                said.push(format!("returns: {wrong}"));
+            }
+        }
         // Every target here gives an address and an integer of its size back in the same register.
         (Some(c), Some(r)) if c.is_address_of(r) => on.notes.push(format!(
             "returns: C gives back {}; the binding reads {}, an integer of a pointer's size, which comes back alike",
@@ -411,7 +454,43 @@ fn c_passed<'c>(member: &'c MemberDef, records: &[RecordDef], target: Target) ->
         text: &member.ty_text,
         extended_float: long_double && size > 8,
         one_word_aggregate,
+        pointee: None,
     })
+}
+
+/// Aliases followed at most this deep to what a pointer points at.
+const MAX_ALIAS_DEPTH: usize = 16;
+
+/// The type of the file a pointer of type `ty` points at on `target`, its
+/// aliases followed (`z_streamp` is `*mut z_stream`): `None` for anything
+/// but a raw pointer to a named type.
+fn pointee_item<'f>(file: &'f RustFile, ty: &'f RustType, target: Target, depth: usize) -> Option<&'f str> {
+    if depth > MAX_ALIAS_DEPTH {
+        return None;
+    }
+    let in_force = |cfg: Option<&super::cfg::Cfg>| cfg.is_none_or(|cfg| cfg.holds(target));
+    match ty {
+        RustType::RawPointer(Some(name)) => {
+            let mut name = name.as_str();
+            for _ in 0..MAX_ALIAS_DEPTH {
+                let alias = file.aliases.iter().find(|a| a.name == name && in_force(a.cfg.as_ref()));
+                match alias.map(|a| &a.ty) {
+                    Some(RustType::Named { name: aliased, args }) if args.is_empty() => name = aliased,
+                    _ => break,
+                }
+            }
+            Some(name)
+        }
+        RustType::Named { name, args } if args.is_empty() => {
+            let alias = file.aliases.iter().find(|a| a.name == *name && in_force(a.cfg.as_ref()))?;
+            pointee_item(file, &alias.ty, target, depth + 1)
+        }
+        RustType::Expanded { by_cfg, .. } => match by_cfg.iter().find(|(cfg, _)| in_force(cfg.as_ref()))? {
+            (_, Ok(ty)) => pointee_item(file, ty, target, depth + 1),
+            (_, Err(_)) => None,
+        },
+        _ => None,
+    }
 }
 
 /// Records nested at most this deep are looked into for [`holds_only_words`].
@@ -475,6 +554,8 @@ fn compare_parameters(
                 c_value.describe(),
                 rust_value.describe()
             ));
+        } else if let Some(wrong) = c_value.points_elsewhere(rust_value) {
+            said.push(format!("parameter {} `{name}`: {wrong}", at + 1));
         }
     }
     match (c.variadic, rust.variadic) {

@@ -463,6 +463,7 @@ pub fn check_mirror(
     }
     handles.extend(empty_enum_handles(rust, &mut seen, &declared_only, &typedefs));
     unpaired.retain(|name| !standing_for_anonymous.contains(name));
+    let functions = check_functions(rust, (&c.file, declarations), &targets, &mirrored(&pairs, &handles));
     MirrorReport {
         header: c.file.clone(),
         mirror: mirror_name.to_owned(),
@@ -472,8 +473,14 @@ pub fn check_mirror(
         handles,
         mirror_errors: rust.errors.clone(),
         constants: check_constants(c, rust, declarations, &targets),
-        functions: check_functions(rust, (&c.file, declarations), &targets),
+        functions,
     }
+}
+
+/// Each Rust type of the mirror and the C type it mirrors, handles too.
+fn mirrored<'p>(pairs: &'p [MirrorPair], handles: &'p [Handle]) -> Vec<(&'p str, &'p str)> {
+    let paired = pairs.iter().map(|p| (p.rust.as_str(), p.c.as_str()));
+    paired.chain(handles.iter().map(|h| (h.rust.as_str(), h.c.as_str()))).collect()
 }
 
 /// The older way to write a handle: `pub enum SSL {}` for `struct ssl_st;`.

@@ -389,7 +389,7 @@ impl Model<'_> {
             return Err(format!("types nested deeper than {MAX_DEPTH}"));
         }
         match ty {
-            RustType::RawPointer => Ok(Resolved::pointer(false)),
+            RustType::RawPointer(_) => Ok(Resolved::pointer(false)),
             RustType::Reference | RustType::FnPointer => Ok(Resolved::pointer(true)),
             RustType::Unit => Ok(empty()),
             RustType::Unsupported(text) => Err(format!("`{text}` has no layout this reads")),

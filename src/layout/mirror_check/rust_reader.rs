@@ -142,8 +142,8 @@ pub enum RustType {
         name: String,
         args: Vec<RustType>,
     },
-    /// `*const T`, `*mut T`: may be null.
-    RawPointer,
+    /// `*const T`, `*mut T`: may be null. The name `T` ends with, when it is a path.
+    RawPointer(Option<String>),
     /// `&T`, `&mut T`: never null, so `Option` of one is one pointer.
     Reference,
     /// `extern "C" fn(…)`.
@@ -915,7 +915,10 @@ impl Reader<'_> {
                 };
                 RustType::Named { name: last.ident.to_string(), args }
             }
-            Type::Ptr(_) => RustType::RawPointer,
+            Type::Ptr(pointer) => RustType::RawPointer(match &*pointer.elem {
+                Type::Path(path) => path.path.segments.last().map(|segment| segment.ident.to_string()),
+                _ => None,
+            }),
             Type::Reference(_) => RustType::Reference,
             Type::BareFn(_) => RustType::FnPointer,
             Type::Array(array) => RustType::Array(Box::new(self.rust_type(&array.elem)), length(&array.len)),

@@ -8,7 +8,7 @@ use lang_c::ast::{
 };
 use lang_c::span::Node;
 
-use super::{Attributes, Part, Read, Reader, Shape, array_dimensions, declarator_name, pointing, written};
+use super::{Attributes, Part, Pointing, Read, Reader, Shape, array_dimensions, declarator_name, pointing, written};
 use crate::layout::lab::parser::{FunctionDef, MemberDef, Scalar, TypeRef, function_pointer_text, pointer_text};
 
 /// What a declarator makes of its name.
@@ -120,6 +120,8 @@ impl Reader<'_> {
             asm_label: asm_label(&declarator.node),
             returns: None,
             parameters: Vec::new(),
+            parameter_pointees: Vec::new(),
+            returned_pointee: None,
             variadic: false,
             unprototyped: false,
             internal: is_static(specifiers),
@@ -128,11 +130,13 @@ impl Reader<'_> {
             line: at.line,
         };
         let read = self.returned(base, (text, is_const(specifiers)), &returning).and_then(|returns| {
+            function.returned_pointee = returns.as_ref().and_then(|_| self.pointee(base, text, pointing(&returning)));
             function.returns = returns;
             match derivation {
                 DerivedDeclarator::Function(list) => {
                     function.variadic = list.node.ellipsis == Ellipsis::Some;
-                    function.parameters = self.parameters(&list.node.parameters)?;
+                    let read = self.parameters(&list.node.parameters)?;
+                    (function.parameters, function.parameter_pointees) = read.into_iter().unzip();
                 }
                 _ => function.unprototyped = true,
             }
@@ -164,8 +168,9 @@ impl Reader<'_> {
         Ok(Some(self.value(None, ty, text, ty_text)))
     }
 
-    /// A prototype's parameters, adjusted as C adjusts them; `(void)` is none.
-    fn parameters(&mut self, parameters: &[Node<ParameterDeclaration>]) -> Read<Vec<MemberDef>> {
+    /// A prototype's parameters, adjusted as C adjusts them, each with the
+    /// record it points at if it does; `(void)` is none.
+    fn parameters(&mut self, parameters: &[Node<ParameterDeclaration>]) -> Read<Vec<(MemberDef, Option<String>)>> {
         let mut read = Vec::with_capacity(parameters.len());
         for parameter in parameters {
             let (types, attributes) = self.specifier_parts(&parameter.node.specifiers, |s| match s {
@@ -180,13 +185,15 @@ impl Reader<'_> {
                 if base == TypeRef::Scalar(Scalar::Void) && parameters.len() == 1 {
                     return Ok(Vec::new());
                 }
+                let pointee = self.pointee(&base, &text, Pointing::Not);
                 let mut value = self.value(None, base, &text, shown);
                 self.pass_transparent_union(&mut value);
-                read.push(value);
+                read.push((value, pointee));
                 continue;
             };
             let declarator = &declarator.node;
             let name = declarator_name(declarator);
+            let pointee = self.pointee(&base, &text, pointing(declarator));
             // An array parameter is a pointer, whatever its length says
             // (`double a[n]` names another parameter): it is not evaluated.
             let (ty, ty_text) = match name_is(declarator) {
@@ -204,9 +211,25 @@ impl Reader<'_> {
             };
             let mut value = self.value(name, ty, &text, ty_text);
             self.pass_transparent_union(&mut value);
-            read.push(value);
+            read.push((value, pointee));
         }
         Ok(read)
+    }
+
+    /// The record a value of `base` (written `text`) as `pointing` makes it
+    /// points at: `struct s *p`, or `sp p` where `typedef struct s *sp;`.
+    fn pointee(&self, base: &TypeRef, text: &str, pointing: Pointing) -> Option<String> {
+        let id = self.pointee_id(base, text, pointing)?;
+        self.records.get(id).map(|record| record.name.clone())
+    }
+
+    /// As [`Self::pointee`], the record's id.
+    pub(super) fn pointee_id(&self, base: &TypeRef, text: &str, pointing: Pointing) -> Option<usize> {
+        match (base, pointing) {
+            (TypeRef::Record(id), Pointing::AtTheType(1)) => Some(*id),
+            (_, Pointing::Not) => self.pointer_typedefs.get(text).copied(),
+            _ => None,
+        }
     }
 
     /// A parameter of a `__transparent_union__` type (glibc's

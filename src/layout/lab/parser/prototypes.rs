@@ -32,6 +32,8 @@ impl Parser {
             asm_label: None,
             returns: None,
             parameters: Vec::new(),
+            parameter_pointees: Vec::new(),
+            returned_pointee: None,
             variadic: false,
             unprototyped: false,
             internal,
