@@ -212,6 +212,13 @@ fn typed_prototypes_are_read_by_the_labs_own_reader_on_every_target() {
     assert!(fill.variadic && fill.parameters.len() == 2);
     assert_eq!(fill.parameters[0].ty_text, "char *", "an array parameter is a pointer");
     assert_eq!(fill.parameters[1].ty_text, "int (*)(…)");
+    let moved = ffiscope::layout::lab::parser::parse(
+        "struct point { int x; };\nstruct point *move(struct point *to, struct point all[], struct point **many);\n",
+    );
+    let function = &moved.functions[0];
+    let point = Some("struct point".to_owned());
+    assert_eq!(function.parameter_pointees, [point.clone(), point.clone(), None], "what each points at");
+    assert_eq!(function.returned_pointee, point);
 
     let targets = [Target::X86_64Linux, Target::I686Linux];
     let report = ffiscope::layout::lab::report::analyze("typed.h", header, &targets, false);

@@ -42,6 +42,7 @@ impl Parser {
             line: token.line,
         };
         if stars > 0 || returned != TypeRef::Scalar(Scalar::Void) {
+            function.returned_pointee = self.pointee(&returned, stars);
             let (ty, ty_text) = if stars > 0 {
                 (TypeRef::Scalar(Scalar::Pointer), pointer_text(&text, stars))
             } else {
@@ -82,8 +83,9 @@ impl Parser {
                 function.variadic = true;
                 return self.expect_punct(')');
             }
-            let parameter = self.parameter()?;
+            let (parameter, pointee) = self.parameter()?;
             function.parameters.push(parameter);
+            function.parameter_pointees.push(pointee);
             if self.is_punct(',') {
                 self.bump();
                 continue;
@@ -92,9 +94,9 @@ impl Parser {
         }
     }
 
-    /// One parameter, adjusted as C adjusts it: an array is a pointer, and
-    /// so is a function.
-    fn parameter(&mut self) -> Parsed<MemberDef> {
+    /// One parameter, adjusted as C adjusts it (an array is a pointer, and
+    /// so is a function), and the record it points at if it does.
+    fn parameter(&mut self) -> Parsed<(MemberDef, Option<String>)> {
         let (base, text) = self.value_type()?;
         let stars = self.stars();
         if self.is_punct('(') {
@@ -102,7 +104,8 @@ impl Parser {
             self.skip_balanced()?;
             self.skip_balanced()?;
             let returns = if stars > 0 { pointer_text(&text, stars) } else { text.clone() };
-            return Ok(self.passed(None, TypeRef::Scalar(Scalar::Pointer), &text, function_pointer_text(&returns)));
+            let pointer = TypeRef::Scalar(Scalar::Pointer);
+            return Ok((self.passed(None, pointer, &text, function_pointer_text(&returns)), None));
         }
         let name = match &self.peek().kind {
             TokenKind::Ident(name) => Some(name.clone()),
@@ -111,19 +114,29 @@ impl Parser {
         if name.is_some() {
             self.bump();
         }
-        let (ty, ty_text) = if self.is_punct('[') {
+        // What is passed, and how many stars lead from it to `base`.
+        let (ty, ty_text, passed_stars) = if self.is_punct('[') {
             self.dimensions()?;
-            (TypeRef::Scalar(Scalar::Pointer), pointer_text(&text, stars + 1))
+            (TypeRef::Scalar(Scalar::Pointer), pointer_text(&text, stars + 1), Some(stars + 1))
         } else if self.is_punct('(') {
             self.skip_balanced()?;
-            (TypeRef::Scalar(Scalar::Pointer), function_pointer_text(&text))
+            (TypeRef::Scalar(Scalar::Pointer), function_pointer_text(&text), None)
         } else if stars > 0 {
-            (TypeRef::Scalar(Scalar::Pointer), pointer_text(&text, stars))
+            (TypeRef::Scalar(Scalar::Pointer), pointer_text(&text, stars), Some(stars))
         } else {
-            (base, text.clone())
+            (base.clone(), text.clone(), None)
         };
         self.attributes()?;
-        Ok(self.passed(name, ty, &text, ty_text))
+        let pointee = passed_stars.and_then(|stars| self.pointee(&base, stars));
+        Ok((self.passed(name, ty, &text, ty_text), pointee))
+    }
+
+    /// The record a value of `base` behind `stars` stars points at: `struct s *p`.
+    fn pointee(&self, base: &TypeRef, stars: usize) -> Option<String> {
+        match base {
+            TypeRef::Record(id) if stars == 1 => self.records.get(*id).map(|record| record.name.clone()),
+            _ => None,
+        }
     }
 
     /// A parameter's or a returned value's type from its specifiers, as
