@@ -1,8 +1,10 @@
 //! A binding's functions against C's prototypes: each function the binding
 //! declares in an `extern "C"` block (or defines for C to call) whose symbol
 //! the header declares, compared on each target parameter by parameter, as
-//! the call passes them: how many, each one's kind of value and size, what
-//! comes back, and `...`. A mistake here is no layout's: a `c_int` where C
+//! the call passes them: how many, each one's kind of value and size, the
+//! record a pointer points at, what comes back, and `...`. Each side is
+//! paired as it links (`#[link_name]`, C's `__asm__` labels). A mistake
+//! here is no layout's: a `c_int` where C
 //! takes a `size_t` reads half of a register, and a missing parameter
 //! leaves C reading whatever the register held.
 

@@ -1,6 +1,8 @@
 //! The functions a header declares: each one's return type and parameters,
 //! read as C adjusts them (an array or function parameter is the pointer C
-//! passes), for a Rust binding's `extern "C"` declarations to be compared with.
+//! passes, a transparent union its first member), the record each pointer
+//! points at, and the symbol an `__asm__` label gives, for a Rust binding's
+//! `extern "C"` declarations to be compared with.
 
 use lang_c::ast::{
     DeclarationSpecifier, Declarator, DeclaratorKind, DerivedDeclarator, Ellipsis, Extension, FunctionDefinition,
