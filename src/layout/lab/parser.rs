@@ -238,6 +238,27 @@ pub struct FunctionDef {
     pub line: usize,
 }
 
+impl FunctionDef {
+    /// A function named `name`, declared in `file` (empty for typed text) at
+    /// `line`, as yet returning nothing and taking no parameter.
+    pub(crate) fn declared(name: String, file: String, line: usize) -> FunctionDef {
+        FunctionDef {
+            name,
+            asm_label: None,
+            returns: None,
+            parameters: Vec::new(),
+            parameter_pointees: Vec::new(),
+            returned_pointee: None,
+            variadic: false,
+            unprototyped: false,
+            internal: false,
+            unread: None,
+            file,
+            line,
+        }
+    }
+}
+
 /// A typedef of a scalar or an array of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScalarTypedef {

@@ -72,6 +72,12 @@ pub struct FunctionPair {
     pub targets: Vec<FunctionOnTarget>,
 }
 
+impl FunctionOnTarget {
+    fn new(target: Target, standing: FunctionStanding) -> FunctionOnTarget {
+        FunctionOnTarget { target, standing, differences: Vec::new(), why: None, notes: Vec::new() }
+    }
+}
+
 impl FunctionPair {
     pub fn differs(&self) -> bool {
         self.targets.iter().any(|t| matches!(t.standing, FunctionStanding::Differs | FunctionStanding::NoCFunction))
@@ -159,49 +165,38 @@ pub fn check_functions(
     let mut pairs = Vec::new();
     for symbol in paired {
         let first = declared[symbol][0];
+        // C's function as the first target that has it declares it: `paired` says one does.
+        let first_c = targets.iter().find_map(|&t| {
+            let linked = in_force(symbol, t)?.symbol_on(t);
+            Some((linked, c_function(t, linked)?.0))
+        });
+        let Some((linked, c)) = first_c else { continue };
         let mut pair = FunctionPair {
             rust: first.name.clone(),
-            c: symbol.to_owned(),
+            c: linked.to_owned(),
             defined: first.defined,
             file: first.file,
             line: first.line,
-            c_prototype: String::new(),
+            c_prototype: c_prototype(c),
             rust_signature: rust_signature(first),
-            c_declared_at: String::new(),
+            c_declared_at: declared_at(c, header),
             targets: Vec::new(),
         };
-        let first_c = targets.iter().find_map(|&t| Some((t, c_function(t, in_force(symbol, t)?.symbol_on(t))?)));
-        if let Some((target, (c, _))) = first_c {
-            in_force(symbol, target).map_or(symbol, |f| f.symbol_on(target)).clone_into(&mut pair.c);
-            pair.c_prototype = c_prototype(c);
-            pair.c_declared_at = declared_at(c, header);
-        }
         for (target, laid) in &signatures {
             let Some((function, rust_side)) = laid.get(symbol) else { continue };
             let records = declarations.iter().find(|(t, _)| t == target).map_or(&[][..], |(_, d)| &d.records[..]);
             let linked = function.symbol_on(*target);
             let on = match c_function(*target, linked) {
                 None => FunctionOnTarget {
-                    target: *target,
-                    standing: FunctionStanding::NoCFunction,
-                    differences: Vec::new(),
                     why: Some(format!(
                         "the binding declares `{}`, and the header declares no `{linked}` here: the program may not link",
                         function.name
                     )),
-                    notes: Vec::new(),
+                    ..FunctionOnTarget::new(*target, FunctionStanding::NoCFunction)
                 },
                 Some((c, relabeled)) => {
                     let here = OnTarget { target: *target, records, rust, mirrors: &mirrors };
-                    let mut on = compare((c, &pair.c_declared_at), function, rust_side.as_ref(), &here);
-                    if let Some(label) = c.asm_label.as_deref().filter(|_| relabeled) {
-                        on.differences.insert(0, format!(
-                            "C's `{linked}` is the symbol `{label}` here (an `__asm__` label, as glibc's `__REDIRECT` \
-                             gives): the binding links `{linked}`, another function"
-                        ));
-                        on.standing = FunctionStanding::Differs;
-                    }
-                    on
+                    compare((c, relabeled, &pair.c_declared_at), (function, linked), rust_side.as_ref(), &here)
                 }
             };
             pair.targets.push(on);
@@ -319,20 +314,16 @@ struct OnTarget<'a> {
     mirrors: &'a FxHashMap<&'a str, &'a str>,
 }
 
+/// `c` and the binding's `rust` (linking `linked`) on one target; `relabeled`:
+/// C's function of that name is another symbol there.
 fn compare(
-    (c, declared_at): (&FunctionDef, &str),
-    rust: &RustFunction,
+    (c, relabeled, declared_at): (&FunctionDef, bool, &str),
+    (rust, linked): (&RustFunction, &str),
     laid: Result<&RustLayout, &String>,
     here: &OnTarget<'_>,
 ) -> FunctionOnTarget {
     let (records, target) = (here.records, here.target);
-    let mut on = FunctionOnTarget {
-        target,
-        standing: FunctionStanding::Matches,
-        differences: Vec::new(),
-        why: None,
-        notes: Vec::new(),
-    };
+    let mut on = FunctionOnTarget::new(target, FunctionStanding::Matches);
     let unreadable =
         |why: String| FunctionOnTarget { standing: FunctionStanding::Unreadable, why: Some(why), ..on.clone() };
     if let Some(why) = &c.unread {
@@ -386,6 +377,12 @@ fn compare(
         _ => (&rust_values[..], None),
     };
     let said = &mut on.differences;
+    if let Some(label) = c.asm_label.as_deref().filter(|_| relabeled) {
+        said.push(format!(
+            "C's `{linked}` is the symbol `{label}` here (an `__asm__` label, as glibc's `__REDIRECT` gives): the \
+             binding links `{linked}`, another function"
+        ));
+    }
     if c.internal {
         said.push(format!(
             "C declares `{}` `static` ({declared_at}): it has no symbol outside its file, so the binding cannot link it",

@@ -663,6 +663,35 @@ struct Named<'a> {
     generics: &'a syn::Generics,
 }
 
+impl<'a> Reader<'a> {
+    /// The definitions of the file's macro `path` names, if it names one,
+    /// expansions nest no deeper than [`MAX_MACRO_DEPTH`] here and the
+    /// file's have not run out: each spends one.
+    fn definitions_to_expand(&self, path: &syn::Path) -> Option<Vec<&'a TypeMacro>> {
+        let definitions: Vec<&TypeMacro> = self.macros.iter().filter(|m| path.is_ident(m.name.as_str())).collect();
+        if definitions.is_empty() || self.expansions >= MAX_MACRO_DEPTH {
+            return None;
+        }
+        let left = self.budget.expansions.get().checked_sub(definitions.len())?;
+        self.budget.expansions.set(left);
+        Some(definitions)
+    }
+
+    /// A reader of an expansion's own text, `written`, one expansion deeper.
+    fn reading_expansion<'w>(&self, written: &'w str) -> Reader<'w>
+    where
+        'a: 'w,
+    {
+        Reader {
+            source: written,
+            lines: Vec::new(),
+            macros: self.macros,
+            expansions: self.expansions + 1,
+            budget: self.budget,
+        }
+    }
+}
+
 impl Reader<'_> {
     /// The text a span covers.
     fn text(&self, span: Span) -> String {
@@ -780,23 +809,14 @@ impl Reader<'_> {
     /// written at the invocation's line. An expansion that is no items is
     /// passed over, as any macro this does not read.
     fn expanded_items(&self, invocation: &syn::Macro, file: &mut RustFile, depth: usize, in_s_macro: bool) {
-        let definitions: Vec<&TypeMacro> =
-            self.macros.iter().filter(|m| invocation.path.is_ident(m.name.as_str())).collect();
-        let Some(left) = self.budget.expansions.get().checked_sub(definitions.len()) else { return };
-        self.budget.expansions.set(left);
+        let Some(definitions) = self.definitions_to_expand(&invocation.path) else { return };
         let line = position(invocation.path.span()).0;
         for definition in definitions {
             let Ok(tokens) = definition.expand(&invocation.tokens, &self.budget.tokens) else { continue };
             // Read from its own text, so that each item's text is its own.
             let written = tokens.to_string();
             let Ok(parsed) = syn::parse_file(&written) else { continue };
-            let inner = Reader {
-                source: &written,
-                lines: Vec::new(),
-                macros: self.macros,
-                expansions: self.expansions + 1,
-                budget: self.budget,
-            };
+            let inner = self.reading_expansion(&written);
             let from = ItemCounts::of(file);
             inner.items(&parsed.items, file, depth + 1, in_s_macro);
             from.place_at(file, line);
@@ -933,15 +953,9 @@ impl Reader<'_> {
     /// A type written with one of the file's macros, expanded by each of
     /// its definitions; one the file does not define is not read.
     fn expanded(&self, invocation: &syn::Macro, text: String) -> RustType {
-        let definitions: Vec<&TypeMacro> =
-            self.macros.iter().filter(|m| invocation.path.is_ident(m.name.as_str())).collect();
-        if definitions.is_empty() || self.expansions >= MAX_MACRO_DEPTH {
-            return RustType::Unsupported(text);
-        }
-        let Some(left) = self.budget.expansions.get().checked_sub(definitions.len()) else {
+        let Some(definitions) = self.definitions_to_expand(&invocation.path) else {
             return RustType::Unsupported(text);
         };
-        self.budget.expansions.set(left);
         let by_cfg = definitions
             .into_iter()
             .map(|definition| {
@@ -949,14 +963,7 @@ impl Reader<'_> {
                     let written = tokens.to_string();
                     let ty: Type = syn::parse_str(&written)
                         .map_err(|_| format!("`{}!` expands to `{written}`, which is not a type", definition.name))?;
-                    let inner = Reader {
-                        source: &written,
-                        lines: Vec::new(),
-                        macros: self.macros,
-                        expansions: self.expansions + 1,
-                        budget: self.budget,
-                    };
-                    Ok(inner.rust_type(&ty))
+                    Ok(self.reading_expansion(&written).rust_type(&ty))
                 });
                 (definition.cfg.clone(), expanded)
             })

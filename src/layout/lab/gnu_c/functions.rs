@@ -118,18 +118,9 @@ impl Reader<'_> {
         let name = declarator_name(&declarator.node)?;
         let at = self.declared_at(declarator.span.start);
         let mut function = FunctionDef {
-            name,
             asm_label: asm_label(&declarator.node),
-            returns: None,
-            parameters: Vec::new(),
-            parameter_pointees: Vec::new(),
-            returned_pointee: None,
-            variadic: false,
-            unprototyped: false,
             internal: is_static(specifiers),
-            unread: None,
-            file: at.file,
-            line: at.line,
+            ..FunctionDef::declared(name, at.file, at.line)
         };
         let read = self.returned(base, (text, is_const(specifiers)), &returning).and_then(|returns| {
             function.returned_pointee = returns.as_ref().and_then(|_| self.pointee(base, text, pointing(&returning)));

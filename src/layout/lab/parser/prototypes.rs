@@ -27,20 +27,7 @@ impl Parser {
             return Ok(None);
         }
         self.bump();
-        let mut function = FunctionDef {
-            name,
-            asm_label: None,
-            returns: None,
-            parameters: Vec::new(),
-            parameter_pointees: Vec::new(),
-            returned_pointee: None,
-            variadic: false,
-            unprototyped: false,
-            internal,
-            unread: None,
-            file: String::new(),
-            line: token.line,
-        };
+        let mut function = FunctionDef { internal, ..FunctionDef::declared(name, String::new(), token.line) };
         if stars > 0 || returned != TypeRef::Scalar(Scalar::Void) {
             function.returned_pointee = self.pointee(&returned, stars);
             let (ty, ty_text) = if stars > 0 {
