@@ -597,3 +597,74 @@ fn mirror_checks_a_bindings_functions_against_cs_prototypes() {
     assert_eq!(code, 0, "`--type` picks a function by name, and `reset` agrees: {out}{err}");
     assert!(out.contains("1 function agrees") && !out.contains("sum()"), "{out}");
 }
+
+/// A library crate's macros as dlib writes them: a `|`-separated
+/// repetition, a rule forwarding to its other rule and to another macro
+/// through `$crate::`, one expansion per feature under `#[cfg]`.
+const DLIB_LIKE: &str = r#"
+#[macro_export]
+macro_rules! link_external_library(
+    ($link: expr,
+        $(functions: $($(#[$fattr:meta])* fn $fname: ident($($farg: ty),*) -> $fret:ty),+,)|*
+    ) => (
+        #[link(name = $link)]
+        extern "C" { $($( $(#[$fattr])* pub fn $fname($(_: $farg),*) -> $fret; )+)* }
+    );
+);
+#[macro_export]
+macro_rules! dlopen_external_library(
+    ($structname: ident,
+        $(functions: $($(#[$fattr:meta])* fn $fname: ident($($farg: ty),*) -> $fret:ty),+,)|*
+    ) => (
+        pub struct $structname { $($( $(#[$fattr])* pub $fname: unsafe extern "C" fn($($farg),*) -> $fret, )+)* }
+    );
+);
+#[macro_export]
+macro_rules! external_library(
+    (feature=$feature: expr, $structname: ident, $link: expr,
+        $(functions: $($(#[$fattr:meta])* fn $fname: ident($($farg: ty),*) -> $fret:ty),+,)|*
+    ) => (
+        #[cfg(feature = $feature)]
+        $crate::dlopen_external_library!($structname, $(functions: $($(#[$fattr])* fn $fname($($farg),*) -> $fret),+,)|*);
+        #[cfg(not(feature = $feature))]
+        $crate::link_external_library!($link, $(functions: $($(#[$fattr])* fn $fname($($farg),*) -> $fret),+,)|*);
+    );
+    ($structname: ident, $link: expr,
+        $(functions: $($(#[$fattr:meta])* fn $fname: ident($($farg: ty),*) -> $fret:ty),+,)|*
+    ) => (
+        $crate::external_library!(feature="dlopen", $structname, $link,
+            $(functions: $($(#[$fattr])* fn $fname($($farg),*) -> $fret),+,)|*);
+    );
+);
+"#;
+
+#[test]
+fn mirror_reads_functions_a_library_crates_macros_declare() {
+    let c = header("#include <stddef.h>\nvoid *grow(size_t size, unsigned long *used);\nint count(void);\n");
+    let library = header(DLIB_LIKE);
+    let binding = header(
+        "use std::os::raw::{c_int, c_void};\n\
+         #[cfg(feature = \"client\")]\n\
+         dlib::external_library!(Client, \"client\",\n    functions:\n        \
+         fn grow(usize, *mut u32) -> (),\n        fn count() -> c_int,\n);\n",
+    );
+    let on_x86_64 = ["--target", "x86_64-linux-gnu"];
+    let (code, out, err) = ffiscope(&[&["mirror", c.arg(), binding.arg(), library.arg()][..], &on_x86_64].concat());
+    assert_eq!(code, 0, "the invocation's cfg is not set: {out}{err}");
+    assert!(out.contains("2 functions of the binding cfg'd out on every target"), "{out}");
+
+    let with_feature = ["--cfg", "feature=\"client\""];
+    let args = [&["mirror", c.arg(), binding.arg(), library.arg()][..], &on_x86_64, &with_feature].concat();
+    let (code, out, err) = ffiscope(&args);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("1 function agrees"), "`count` through three expansions: {out}");
+    assert!(out.contains("returns: C gives back `void *`, pointer; the binding declares nothing comes back"), "{out}");
+    assert!(
+        out.contains(
+            "parameter 2 `used`: C's `unsigned long *` points at an unsigned 64-bit integer; the binding's `*mut u32` \
+             at an unsigned 32-bit integer: a value there is 8 bytes to C and 4 to the binding"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("Client"), "the struct for `dlopen`, set on no target, mirrors nothing: {out}");
+}

@@ -1408,3 +1408,22 @@ fn a_type_macro_defined_in_a_cfg_if_branch_is_read_under_its_branch() {
     let bits_32 = read_of_these(&declarations, &[Target::I686Linux, Target::Armv7Linux]);
     assert_eq!(wrong_on(&before.pairs[0]), bits_32);
 }
+
+#[test]
+fn a_struct_holding_one_that_cannot_be_laid_out_is_not_laid_out_either() {
+    // As yeslogic-fontconfig-sys writes `FcValue`'s union: `c_void`, which has no size.
+    let header = "struct value { int type; union { const char *s; double d; } u; };\n\
+                  struct holder { struct value values[2]; int count; };\n";
+    let mirror = "use core::ffi::{c_int, c_void};\n\
+                  #[repr(C)] pub struct value { pub type_: c_int, pub u: c_void }\n\
+                  #[repr(C)] pub struct holder { pub values: [value; 2], pub count: c_int }\n";
+    let targets = [Target::X86_64Linux];
+    let (report, declarations) = typed_c_side("value.h", header, &targets, false);
+    let rust = read_rust(mirror);
+    let checked = check_mirror(&report, &declarations, &rust, "mirror.rs", false);
+    let holder = checked.pairs.iter().find(|p| p.rust == "holder").expect("paired");
+    let on = &holder.targets[0];
+    assert_eq!(on.standing, Standing::Unreadable, "not laid out with `value` as nothing: {on:#?}");
+    let why = on.why.as_deref().unwrap_or_default();
+    assert!(why.contains("`values`: `value` cannot be laid out: `u`: `c_void` has no size"), "{why}");
+}

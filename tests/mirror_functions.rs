@@ -4,6 +4,7 @@
 
 use ffiscope::layout::lab::Target;
 use ffiscope::layout::lab::header::{HeaderOptions, analyze_header_per_target};
+use ffiscope::layout::lab::parser::Pointee;
 use ffiscope::layout::lab::verify::find_compiler;
 use ffiscope::layout::mirror_check::check_mirror;
 use ffiscope::layout::mirror_check::functions::{FunctionPair, FunctionStanding, FunctionsChecked};
@@ -216,9 +217,25 @@ fn typed_prototypes_are_read_by_the_labs_own_reader_on_every_target() {
         "struct point { int x; };\nstruct point *move(struct point *to, struct point all[], struct point **many);\n",
     );
     let function = &moved.functions[0];
-    let point = Some("struct point".to_owned());
-    assert_eq!(function.parameter_pointees, [point.clone(), point.clone(), None], "what each points at");
-    assert_eq!(function.returned_pointee, point);
+    let pointed = |pointee: &Option<Pointee>| {
+        pointee.as_ref().map(|p| (p.record(&moved.records).map(str::to_owned), p.value.ty_text.clone(), p.constant))
+    };
+    let point = Some((Some("struct point".to_owned()), "struct point".to_owned(), false));
+    let pointees: Vec<_> = function.parameter_pointees.iter().map(pointed).collect();
+    let to_pointer = Some((None, "struct point *".to_owned(), false));
+    assert_eq!(pointees, [point.clone(), point.clone(), to_pointer], "what each points at");
+    assert_eq!(pointed(&function.returned_pointee), point);
+    let qualified = ffiscope::layout::lab::parser::parse("int run(const char *text, char *const *argv, int **out);\n");
+    let pointees: Vec<_> = qualified.functions[0].parameter_pointees.iter().map(pointed).collect();
+    assert_eq!(
+        pointees,
+        [
+            Some((None, "const char".to_owned(), true)),
+            Some((None, "char *const".to_owned(), true)),
+            Some((None, "int *".to_owned(), false))
+        ],
+        "each star's `const`"
+    );
 
     let targets = [Target::X86_64Linux, Target::I686Linux];
     let report = ffiscope::layout::lab::report::analyze("typed.h", header, &targets, false);
@@ -367,4 +384,80 @@ fn a_pointer_to_another_of_the_mirrors_types_is_caught() {
     assert_eq!(wrong, read);
     assert!(said.starts_with("returns: C points at `struct stream`"), "{said}");
     assert!(!pair(&functions, "done").differs(), "a `void *` takes any pointer");
+}
+
+#[test]
+fn what_a_pointer_points_at_is_compared_by_its_width_and_whether_c_writes_there() {
+    let header = "#include <stddef.h>\n#include <stdint.h>\n\
+                  struct opaque;\n\
+                  typedef unsigned long *ulong_p;\n\
+                  typedef const char *text_t;\n\
+                  int count_into(unsigned long *out, ulong_p also, size_t *len);\n\
+                  int as_float(float *f);\n\
+                  int name_into(char **out);\n\
+                  int sum(int values[], double grid[2][3]);\n\
+                  int fill(char *buffer, void *scratch, const void *from);\n\
+                  const char *version(void);\n\
+                  int quiet(char *const *argv, const char **out, text_t name, struct opaque *handle,\n\
+                            const uint8_t *key, _Bool *flag, int *by_ref);\n";
+    let binding = r#"
+        use core::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
+        pub type text_t = *const c_char;
+        extern "C" {
+            pub fn count_into(out: *mut u32, also: *mut u32, len: *mut c_uint) -> c_int;
+            pub fn as_float(f: *mut i32) -> c_int;
+            pub fn name_into(out: *mut c_char) -> c_int;
+            pub fn sum(values: *mut i64, grid: *mut [f64; 3]) -> c_int;
+            pub fn fill(buffer: *const c_char, scratch: *const c_void, from: *const c_void) -> c_int;
+            pub fn version() -> *mut c_char;
+            pub fn quiet(argv: *const *mut c_char, out: *mut *const c_char, name: text_t, handle: *mut u8,
+                         key: *const [u8; 32], flag: *mut u8, by_ref: &mut c_int) -> c_int;
+        }
+        pub fn unused(_: c_ulong) {}
+    "#;
+    let Some((functions, read)) = functions_of("pointee_widths.h", header, binding) else { return };
+    let sixty_four = of(&[Target::X86_64Linux, Target::Aarch64Linux], &read);
+
+    // An `unsigned long` is 8 bytes on 64-bit Linux alone; through C's typedef of a pointer too.
+    let (wrong, said) = differs_on(&functions, "count_into");
+    assert_eq!(wrong, sixty_four, "{said}");
+    for parameter in ["parameter 1 `out`", "parameter 2 `also`", "parameter 3 `len`"] {
+        assert!(said.contains(parameter), "{parameter}: {said}");
+    }
+    assert!(
+        said.contains(
+            "parameter 1 `out`: C's `unsigned long *` points at an unsigned 64-bit integer; the binding's `*mut u32` \
+             at an unsigned 32-bit integer: a value there is 8 bytes to C and 4 to the binding"
+        ),
+        "{said}"
+    );
+    let (wrong, said) = differs_on(&functions, "as_float");
+    assert_eq!(wrong, read);
+    assert!(said.contains("the same 4 bytes read as another kind of value"), "{said}");
+    let (wrong, said) = differs_on(&functions, "name_into");
+    assert_eq!(wrong, read, "C writes a pointer where the binding has one byte");
+    assert!(said.contains("C's `char **` points at a pointer"), "{said}");
+    let (wrong, said) = differs_on(&functions, "sum");
+    assert_eq!(wrong, read);
+    assert!(
+        said.contains("parameter 1 `values`") && !said.contains("`grid`"),
+        "an array of arrays is not compared: {said}"
+    );
+
+    // What C may write, bound `*const`: notes, not differences.
+    let fill = pair(&functions, "fill");
+    assert!(!fill.differs(), "{fill:#?}");
+    let notes: Vec<&str> = fill.notes_grouped(Target::triple).into_iter().map(|(_, note)| note).collect();
+    assert_eq!(notes.len(), 2, "{notes:#?}");
+    assert!(notes[0].starts_with("parameter 1 `buffer`: C's `char *` is not `const`, so C may write through it"));
+    assert!(notes[1].starts_with("parameter 2 `scratch`: C's `void *` is not `const`"), "{notes:#?}");
+    let version = pair(&functions, "version");
+    let notes: Vec<&str> = version.notes_grouped(Target::triple).into_iter().map(|(_, note)| note).collect();
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    assert!(notes[0].starts_with("returns: C gives back `const char *`, what it points at not to be written"));
+
+    // Each star's `const`, a typedef's `const`, an opaque record as bytes,
+    // an element array, a `_Bool` as a byte and a reference all agree.
+    let quiet = pair(&functions, "quiet");
+    assert!(!quiet.differs() && quiet.notes_grouped(Target::triple).is_empty(), "{quiet:#?}");
 }

@@ -407,10 +407,14 @@ fn the_mirror_example_is_wrong_off_its_own_machine() {
     // Default targets: x86_64 and i686 Linux, and Windows.
     harness.get_by_label_contains("sample (differs on i686, x86_64-windows)");
     harness.get_by_label("`id`: 4 bytes in C on i686-linux-gnu (`long`), 8 in Rust (`i64`)");
-    // Its function returns a `long` too.
-    harness.get_by_label_contains("1 function C declares: 1 differs");
+    // Its function returns a `long` too, and the other takes pointers to `unsigned long`.
+    harness.get_by_label_contains("2 functions C declares: 2 differ");
     harness
         .get_by_label_contains("`sample_total` on i686, x86_64-windows: returns: C gives back `long`, signed 32-bit");
+    harness.get_by_label_contains(
+        "`sample_range` on i686, x86_64-windows: parameter 3 `first`: C's `unsigned long *` points at an unsigned \
+         32-bit integer; the binding's `*mut u64` at an unsigned 64-bit integer: a value there is 4 bytes to C and 8",
+    );
     // ARM's unsigned `char` shows once its target is chosen.
     harness.get_by_label("aarch64-linux-gnu").click();
     harness.run();
@@ -437,6 +441,21 @@ fn a_mirror_is_checked_inside_anonymous_members_and_handles_are_named() {
     harness.get_by_label_contains("`session` mirrors `struct session`, which C declares and never defines");
     assert!(harness.query_by_label_contains("`packet_body`: no C type").is_none(), "it stands for the union");
     harness.get_by_label("1 opaque handle");
+}
+
+/// A pointer C may write through, bound `*const`, agrees as the call passes
+/// it: its note is under the functions' count, which says how many have one.
+#[test]
+fn a_functions_notes_are_listed_under_the_count() {
+    let mut harness = lab_with_mirror(
+        "int fill(char *buffer, int size);",
+        "use core::ffi::{c_char, c_int};\nextern \"C\" {\n    pub fn fill(buffer: *const c_char, size: c_int) -> c_int;\n}\n",
+    );
+    harness.get_by_label("1 function C declares: every one agrees (1 with a note)").click();
+    harness.run();
+    harness.get_by_label_contains(
+        "`fill` on every target: note: parameter 1 `buffer`: C's `char *` is not `const`, so C may write through it",
+    );
 }
 
 /// Many handles (openssl-sys's `pub enum SSL {}` and the like) are folded

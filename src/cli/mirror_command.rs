@@ -173,15 +173,29 @@ fn read_crate(texts: &[String]) -> Vec<RustFile> {
     let files: Vec<RustFile> = texts.iter().map(|text| read_rust(text)).collect();
     let defined: Vec<Vec<&str>> =
         files.iter().map(|f| f.macros.iter().filter_map(|m| macro_name(m)).collect()).collect();
-    // For each file, the others' definitions of the macros it invokes and does not define.
+    // For each file, the others' definitions of the macros it invokes and
+    // does not define, and of those their definitions invoke in turn
+    // (dlib's `external_library!` writes `$crate::link_external_library!`).
     let shared: Vec<Vec<String>> = (0..files.len())
         .map(|index| {
-            let invoked = |name: &&str| !defined[index].contains(name) && texts[index].contains(&format!("{name}!"));
             let others = files.iter().enumerate().filter(|&(other, _)| other != index);
-            others
-                .flat_map(|(_, file)| file.macros.iter().filter(|m| macro_name(m).as_ref().is_some_and(invoked)))
-                .cloned()
-                .collect()
+            let offered: Vec<&String> = others
+                .flat_map(|(_, file)| &file.macros)
+                .filter(|m| macro_name(m).is_some_and(|name| !defined[index].contains(&name)))
+                .collect();
+            let mut wanted: Vec<&String> = Vec::new();
+            let mut to_scan = vec![texts[index].as_str()];
+            // Each definition is taken once, so this ends.
+            while let Some(text) = to_scan.pop() {
+                for &definition in &offered {
+                    let invoked = macro_name(definition).is_some_and(|name| text.contains(&format!("{name}!")));
+                    if invoked && !wanted.contains(&definition) {
+                        wanted.push(definition);
+                        to_scan.push(definition);
+                    }
+                }
+            }
+            wanted.into_iter().cloned().collect()
         })
         .collect();
     files

@@ -101,9 +101,14 @@ fn functions_ui(ui: &mut Ui, mirror: &MirrorReport) {
         return;
     }
     let differing: Vec<&FunctionPair> = functions.pairs.iter().filter(|f| f.differs()).collect();
+    let noted = functions.pairs.iter().filter(|f| !f.notes_grouped(Target::short_name).is_empty()).count();
     let title = match differing.len() {
         0 => format!("{total} function{} C declares: every one agrees", plural(total)),
         n => format!("{total} function{} C declares: {n} differ{}", plural(total), if n == 1 { "s" } else { "" }),
+    };
+    let title = match noted {
+        0 => title,
+        n => format!("{title} ({n} with a note)"),
     };
     let color = if differing.is_empty() { MATCH_COLOR } else { ANOMALY_COLOR };
     egui::CollapsingHeader::new(RichText::new(title).color(color))
@@ -118,6 +123,13 @@ fn functions_ui(ui: &mut Ui, mirror: &MirrorReport) {
                 for (on, why) in function.differences_grouped(Target::short_name) {
                     let said = RichText::new(format!("`{}` on {on}: {why}", function.rust)).color(ANOMALY_COLOR);
                     ui.add(egui::Label::new(said).wrap());
+                }
+            }
+            // What agrees as the call passes it but deserves a look: `*const` where C writes.
+            for function in &functions.pairs {
+                for (on, note) in function.notes_grouped(Target::short_name) {
+                    let said = format!("`{}` on {on}: note: {note}", function.rust);
+                    ui.add(egui::Label::new(RichText::new(said).weak()).wrap());
                 }
             }
             if missing > 0 {

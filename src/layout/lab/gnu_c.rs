@@ -20,7 +20,7 @@ use rustc_hash::FxHashMap;
 use super::abi::Target;
 use super::lexer::{ParseError, excerpt};
 use super::parser::{
-    Body, Declarations, FunctionDef, MemberDef, RecordDef, Scalar, ScalarTypedef, TypeRef, enum_scalar,
+    Body, Declarations, FunctionDef, MemberDef, Pointee, RecordDef, Scalar, ScalarTypedef, TypeRef, enum_scalar,
     first_of_each_name, holds_no_record, is_unsigned_spelling, names_an_enum, scalar_named, written_record,
 };
 use super::readable::{ALIGNAS_NAME_ATTRIBUTE, line_end, readable, skip_literal, starts_a_directive};
@@ -379,8 +379,8 @@ struct Reader<'a> {
     functions: Vec<FunctionDef>,
     /// Records declared `__transparent_union__`.
     transparent_unions: rustc_hash::FxHashSet<usize>,
-    /// Typedefs of a pointer to a record (`z_streamp`) → the record.
-    pointer_typedefs: FxHashMap<String, usize>,
+    /// Typedefs of a pointer to data (`z_streamp`, `LPCSTR`) → what it points at.
+    pointer_typedefs: FxHashMap<String, Pointee>,
     errors: Vec<ParseError>,
     depth: usize,
     /// Where the constant expression that failed failed: its error is said there.
@@ -460,9 +460,10 @@ impl Reader<'_> {
                 }
                 continue;
             }
-            // A typedef of a pointer to a record names what a parameter of it points at.
-            if let Some(id) = self.pointee_id(&base, &text, pointing(&declarator.node)) {
-                self.pointer_typedefs.insert(name.clone(), id);
+            // A typedef of a pointer names what a parameter of it points at.
+            let specified = (&base, text.as_str(), functions::is_const(specifiers));
+            if let Some(pointee) = self.pointee(specified, Some(&declarator.node)) {
+                self.pointer_typedefs.insert(name.clone(), pointee);
             }
             // A function type has no layout, like `void`: only a pointer to it has.
             let ty = match self.shaped(Shape::Data(base.clone()), &declarator.node)? {

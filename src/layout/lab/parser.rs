@@ -219,11 +219,11 @@ pub struct FunctionDef {
     /// An array parameter is the pointer C passes, a function parameter the
     /// pointer to it.
     pub parameters: Vec<MemberDef>,
-    /// Beside `parameters`: the record each points at, where it is a pointer
-    /// to one (`z_streamp strm` at `struct z_stream_s`).
-    pub parameter_pointees: Vec<Option<String>>,
-    /// The record what it returns points at, if it is a pointer to one.
-    pub returned_pointee: Option<String>,
+    /// Beside `parameters`: what each points at, where it is a pointer to
+    /// data (`z_streamp strm` at `struct z_stream_s`, `char **out` at a `char *`).
+    pub parameter_pointees: Vec<Option<Pointee>>,
+    /// What the pointer it returns points at, if it returns one.
+    pub returned_pointee: Option<Pointee>,
     /// `...` after the parameters.
     pub variadic: bool,
     /// Declared `f()`: before C23, a function of unknown parameters.
@@ -255,6 +255,28 @@ impl FunctionDef {
             unread: None,
             file,
             line,
+        }
+    }
+}
+
+/// What a pointer a function takes or gives back points at: the type C
+/// reads or writes through it, and whether it promises not to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pointee {
+    /// A value of the type pointed at: a record, a scalar, another pointer,
+    /// or `void`.
+    pub value: MemberDef,
+    /// Written `const` (`const char *s`, `char *const *argv`): the function
+    /// says it leaves what the pointer points at alone.
+    pub constant: bool,
+}
+
+impl Pointee {
+    /// The record it points at, by name, if it points at one.
+    pub fn record<'r>(&self, records: &'r [RecordDef]) -> Option<&'r str> {
+        match self.value.ty {
+            TypeRef::Record(id) => records.get(id).map(|record| record.name.as_str()),
+            _ => None,
         }
     }
 }

@@ -30,12 +30,14 @@ struct packed_data {\n    uint8_t flag;\n    uint32_t value;\n    uint64_t times
 /// written on, wrong elsewhere.
 pub const MIRROR_EXAMPLE_C: &str = "#include <stddef.h>\n#include <stdint.h>\n\n\
 struct sample {\n    long id;    /* 4 bytes on Windows, i686 */\n    char tag;   /* unsigned on ARM */\n    uint16_t port;\n    uint64_t stamp;\n};\n\n\
-long sample_total(const struct sample *items, size_t count);\n";
+long sample_total(const struct sample *items, size_t count);\n\
+void sample_range(const struct sample *items, size_t count, unsigned long *first, unsigned long *last);\n";
 
 /// The mirror of [`MIRROR_EXAMPLE_C`].
 pub const MIRROR_EXAMPLE_RUST: &str = "// Right on x86_64 Linux only.\n\
 #[repr(C)]\npub struct sample {\n    pub id: i64,    // c_long\n    pub tag: i8,    // c_char\n    pub port: u16,\n    pub stamp: u64,\n}\n\n\
-extern \"C\" {\n    pub fn sample_total(items: *const sample, count: usize) -> i64; // c_long\n}\n";
+extern \"C\" {\n    pub fn sample_total(items: *const sample, count: usize) -> i64; // c_long\n    \
+pub fn sample_range(items: *const sample, count: usize, first: *mut u64, last: *mut u64); // c_ulong\n}\n";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LabCommand {

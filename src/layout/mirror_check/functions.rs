@@ -1,23 +1,25 @@
 //! A binding's functions against C's prototypes: each function the binding
 //! declares in an `extern "C"` block (or defines for C to call) whose symbol
 //! the header declares, compared on each target parameter by parameter, as
-//! the call passes them: how many, each one's kind of value and size, the
-//! record a pointer points at, what comes back, and `...`. Each side is
-//! paired as it links (`#[link_name]`, C's `__asm__` labels). A mistake
-//! here is no layout's: a `c_int` where C
-//! takes a `size_t` reads half of a register, and a missing parameter
-//! leaves C reading whatever the register held.
+//! the call passes them: how many, each one's kind of value and size, what
+//! a pointer points at (the record, or the width of the value read and
+//! written there) and whether C may write there, what comes back, and
+//! `...`. Each side is paired as it links (`#[link_name]`, C's `__asm__`
+//! labels). A mistake here is no layout's: a `c_int` where C takes a
+//! `size_t` reads half of a register, a missing parameter leaves C reading
+//! whatever the register held, and an `unsigned long *` bound as `*mut u32`
+//! lets C write eight bytes into four.
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::is_first;
-use super::rust_model::{CNames, RETURNED, RustLayout, signatures_on};
-use super::rust_reader::{RustFile, RustFunction, RustType};
+use super::rust_model::{CNames, RETURNED, RustLayout, SignatureOn, pointee_item, pointer_behind, signatures_on};
+use super::rust_reader::{RustFile, RustFunction};
 use super::types::{IntegerKind, TypeClass, c_class};
 use crate::layout::lab::Target;
 use crate::layout::lab::engine::size_and_align;
-use crate::layout::lab::parser::{Declarations, FunctionDef, MemberDef, RecordDef, Scalar, TypeRef};
+use crate::layout::lab::parser::{Declarations, FunctionDef, MemberDef, Pointee, RecordDef, Scalar, TypeRef};
 
 /// How a function stands on one target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -196,7 +198,7 @@ pub fn check_functions(
                 },
                 Some((c, relabeled)) => {
                     let here = OnTarget { target: *target, records, rust, mirrors: &mirrors };
-                    compare((c, relabeled, &pair.c_declared_at), (function, linked), rust_side.as_ref(), &here)
+                    compare((c, relabeled, &pair.c_declared_at), (function, linked), rust_side, &here)
                 }
             };
             pair.targets.push(on);
@@ -236,7 +238,7 @@ impl<'d> CFunctions<'d> {
 }
 
 /// A function of the binding in force on a target, and its values laid out there.
-type Signature<'r> = (&'r RustFunction, Result<RustLayout, String>);
+type Signature<'r> = (&'r RustFunction, SignatureOn);
 
 /// One value as a call passes it: its kind, its bytes and alignment, its type as written.
 struct Passed<'a> {
@@ -254,9 +256,42 @@ struct Passed<'a> {
     /// pointers (x11's `XEDataObject`): every target here passes it as the
     /// integer of its size.
     one_word_aggregate: bool,
-    /// A pointer to a record: the type it points at as its side names it,
-    /// and the C record that is (the binding's type's C type).
-    pointee: Option<(&'a str, &'a str)>,
+    /// A pointer to data: what it points at.
+    pointee: Option<Pointed<'a>>,
+}
+
+/// What a pointer passed or given back points at, as one side says.
+struct Pointed<'a> {
+    /// A record: the type it points at as its side names it, and the C
+    /// record that is (the binding's type's C type).
+    record: Option<(&'a str, &'a str)>,
+    /// Its class and size, where it has a layout (not `void`).
+    value: Option<(TypeClass, u64)>,
+    /// Whether the side lets what it points at be written: C's not
+    /// `const`, the binding's `*mut`.
+    writable: bool,
+}
+
+/// The kinds of value a pointer's pointee is compared by.
+#[derive(PartialEq)]
+enum PointeeKind {
+    Integer,
+    Float,
+    Pointer,
+    /// Arrays, records and the rest: not compared by their bytes (the
+    /// binding's `*const [u8; 32]` for C's `const uint8_t *key` is sound).
+    Other,
+}
+
+impl PointeeKind {
+    fn of(class: &TypeClass) -> PointeeKind {
+        match class {
+            TypeClass::Int { .. } | TypeClass::Enum { .. } | TypeClass::Bool => PointeeKind::Integer,
+            TypeClass::Float { .. } => PointeeKind::Float,
+            TypeClass::Pointer => PointeeKind::Pointer,
+            _ => PointeeKind::Other,
+        }
+    }
 }
 
 impl Passed<'_> {
@@ -275,11 +310,55 @@ impl Passed<'_> {
     }
 
     /// Where both point at records, and the binding's mirrors another C
-    /// type than C's: what each points at.
+    /// type than C's: what each points at. Where both point at integers,
+    /// floats or pointers, and they differ in kind or in width: what each
+    /// reads and writes there.
     fn points_elsewhere(&self, rust: &Passed<'_>) -> Option<String> {
-        let ((c_record, _), (rust_type, mirrored)) = (self.pointee?, rust.pointee?);
-        (c_record != mirrored)
-            .then(|| format!("C points at `{c_record}`; the binding at `{rust_type}`, the mirror of `{mirrored}`"))
+        let (c, r) = (self.pointee.as_ref()?, rust.pointee.as_ref()?);
+        if let (Some((c_record, _)), Some((rust_type, mirrored))) = (c.record, r.record) {
+            return (c_record != mirrored).then(|| {
+                format!("C points at `{c_record}`; the binding at `{rust_type}`, the mirror of `{mirrored}`")
+            });
+        }
+        let ((c_class, c_size), (r_class, r_size)) = (c.value.as_ref()?, r.value.as_ref()?);
+        let (c_kind, r_kind) = (PointeeKind::of(c_class), PointeeKind::of(r_class));
+        let alike = match (&c_kind, &r_kind) {
+            (PointeeKind::Other, _) | (_, PointeeKind::Other) => true,
+            _ if *c_size == 0 || *r_size == 0 => true,
+            // An address held as an integer of its width is the same bits.
+            (PointeeKind::Pointer, PointeeKind::Integer) | (PointeeKind::Integer, PointeeKind::Pointer) => {
+                c_size == r_size
+            }
+            _ => c_kind == r_kind && c_size == r_size,
+        };
+        if alike {
+            return None;
+        }
+        let what = if c_size == r_size {
+            format!("the same {c_size} bytes read as another kind of value")
+        } else {
+            let bytes = if *c_size == 1 { "byte" } else { "bytes" };
+            format!("a value there is {c_size} {bytes} to C and {r_size} to the binding")
+        };
+        Some(format!(
+            "C's `{}` points at {}; the binding's `{}` at {}: {what}",
+            self.text,
+            with_article(&c_class.describe()),
+            rust.text,
+            with_article(&r_class.describe())
+        ))
+    }
+
+    /// A pointer C may write through that the binding declares `*const`: a
+    /// caller may hand C memory Rust holds as immutable.
+    fn written_through_const(&self, rust: &Passed<'_>) -> bool {
+        matches!((&self.pointee, &rust.pointee), (Some(c), Some(r)) if c.writable && !r.writable)
+    }
+
+    /// A pointer C gives back to what it says is not to be written, that
+    /// the binding reads as `*mut`.
+    fn const_given_as_mut(&self, rust: &Passed<'_>) -> bool {
+        matches!((&self.pointee, &rust.pointee), (Some(c), Some(r)) if !c.writable && r.writable)
     }
 
     /// An integer or a pointer.
@@ -314,12 +393,12 @@ struct OnTarget<'a> {
     mirrors: &'a FxHashMap<&'a str, &'a str>,
 }
 
-/// `c` and the binding's `rust` (linking `linked`) on one target; `relabeled`:
-/// C's function of that name is another symbol there.
+/// `c` and the binding's `rust` (linking `linked`, laid out as `signature`)
+/// on one target; `relabeled`: C's function of that name is another symbol there.
 fn compare(
     (c, relabeled, declared_at): (&FunctionDef, bool, &str),
     (rust, linked): (&RustFunction, &str),
-    laid: Result<&RustLayout, &String>,
+    signature: &SignatureOn,
     here: &OnTarget<'_>,
 ) -> FunctionOnTarget {
     let (records, target) = (here.records, here.target);
@@ -329,47 +408,21 @@ fn compare(
     if let Some(why) = &c.unread {
         return unreadable(format!("C's declaration of `{}` could not be read: {why}", c.name));
     }
-    let laid = match laid {
+    let laid = match &signature.values {
         Ok(laid) => laid,
         Err(why) => return unreadable(format!("the binding's `{}` could not be read: {why}", rust.name)),
     };
-    let passed = |member| c_passed(member, records, target);
-    let c_side: Result<Vec<Passed<'_>>, String> = c.parameters.iter().map(passed).collect();
-    let c_returns = c.returns.as_ref().map(passed).transpose();
+    let pointees = c.parameter_pointees.iter().map(Option::as_ref).chain(std::iter::repeat(None));
+    let passed = |(member, pointee)| c_passed(member, pointee, records, target);
+    let c_side: Result<Vec<Passed<'_>>, String> = c.parameters.iter().zip(pointees).map(passed).collect();
+    let c_returns = c.returns.as_ref().map(|r| passed((r, c.returned_pointee.as_ref()))).transpose();
     let (c_side, c_returns) = match (c_side, c_returns) {
         (Ok(parameters), Ok(returns)) => (parameters, returns),
         (Err(why), _) | (_, Err(why)) => {
             return unreadable(format!("C's `{}` takes a type with no size: {why}", c.name));
         }
     };
-    let rust_values: Vec<Passed<'_>> = laid
-        .layout
-        .fields
-        .iter()
-        .zip(&laid.fields)
-        .map(|(field, (class, text))| Passed {
-            name: &field.name,
-            class: class.clone(),
-            size: field.size,
-            align: field.align,
-            text,
-            extended_float: false,
-            one_word_aggregate: false,
-            pointee: None,
-        })
-        .collect();
-    let (mut c_side, mut c_returns, mut rust_values) = (c_side, c_returns, rust_values);
-    // Pointers to records: C's record, and the C type of the binding's.
-    let parameter_pointees = (0..c_side.len()).map(|at| c.parameter_pointees.get(at).and_then(Option::as_deref));
-    let c_pointees = parameter_pointees.chain([c.returned_pointee.as_deref()]);
-    for (value, pointee) in c_side.iter_mut().chain(c_returns.as_mut()).zip(c_pointees) {
-        value.pointee = pointee.map(|record| (record, record));
-    }
-    let in_force = rust.parameters.iter().filter(|p| p.cfg.as_ref().is_none_or(|cfg| cfg.holds(target)));
-    for (value, parameter) in rust_values.iter_mut().zip(in_force.chain(&rust.returns)) {
-        value.pointee =
-            pointee_item(here.rust, &parameter.ty, target, 0).and_then(|item| Some((item, *here.mirrors.get(item)?)));
-    }
+    let rust_values = rust_passed(rust, signature, laid, here);
     let (rust_side, rust_returns) = match laid.layout.fields.last() {
         Some(last) if last.name == RETURNED && rust.returns.is_some() => {
             (&rust_values[..rust_values.len() - 1], rust_values.last())
@@ -394,6 +447,12 @@ fn compare(
         (Some(c), Some(r)) if c.agrees_with(r) => {
             if let Some(wrong) = c.points_elsewhere(r) {
                 said.push(format!("returns: {wrong}"));
+            } else if c.const_given_as_mut(r) {
+                on.notes.push(format!(
+                    "returns: C gives back `{}`, what it points at not to be written; the binding reads `{}`, \
+                     which lets Rust write there",
+                    c.text, r.text
+                ));
             }
         }
         // Every target here gives an address and an integer of its size back in the same register.
@@ -426,7 +485,51 @@ fn compare(
     on
 }
 
-fn c_passed<'c>(member: &'c MemberDef, records: &[RecordDef], target: Target) -> Result<Passed<'c>, String> {
+/// Each of the binding's values as laid out (`laid`, of `signature`) on
+/// the target of `here`, with what each pointer among them points at.
+fn rust_passed<'a>(
+    rust: &'a RustFunction,
+    signature: &'a SignatureOn,
+    laid: &'a RustLayout,
+    here: &OnTarget<'a>,
+) -> Vec<Passed<'a>> {
+    let target = here.target;
+    let in_force = (rust.parameters.iter().chain(&rust.returns))
+        .enumerate()
+        .filter(|(_, p)| p.cfg.as_ref().is_none_or(|cfg| cfg.holds(target)));
+    let values = laid.layout.fields.iter().zip(&laid.fields).zip(in_force);
+    values
+        .map(|((field, (class, text)), (at, value))| {
+            // What a pointer points at: a record by the C type it mirrors.
+            let pointee = pointer_behind(here.rust, &value.ty, target).map(|pointer| {
+                let mirrored = |item| Some((item, *here.mirrors.get(item)?));
+                Pointed {
+                    record: pointee_item(here.rust, &value.ty, target).and_then(mirrored),
+                    value: signature.pointees.get(at).cloned().flatten(),
+                    writable: pointer.mutable,
+                }
+            });
+            Passed {
+                name: &field.name,
+                class: class.clone(),
+                size: field.size,
+                align: field.align,
+                text,
+                extended_float: false,
+                one_word_aggregate: false,
+                pointee,
+            }
+        })
+        .collect()
+}
+
+/// A parameter or returned value of C's, pointing at `pointee` if it is a pointer.
+fn c_passed<'c>(
+    member: &'c MemberDef,
+    pointee: Option<&'c Pointee>,
+    records: &'c [RecordDef],
+    target: Target,
+) -> Result<Passed<'c>, String> {
     // An array C passes as a pointer to its first element: one a typedef
     // names (X11's `XrmSearchList`), and x86-64 System V's `va_list`, an
     // array of one 24-byte struct.
@@ -453,43 +556,19 @@ fn c_passed<'c>(member: &'c MemberDef, records: &[RecordDef], target: Target) ->
         text: &member.ty_text,
         extended_float: long_double && size > 8,
         one_word_aggregate,
-        pointee: None,
+        pointee: pointee.map(|pointee| c_pointed(pointee, records, target)),
     })
 }
 
-/// Aliases followed at most this deep to what a pointer points at.
-const MAX_ALIAS_DEPTH: usize = 16;
-
-/// The type of the file a pointer of type `ty` points at on `target`, its
-/// aliases followed (`z_streamp` is `*mut z_stream`): `None` for anything
-/// but a raw pointer to a named type.
-fn pointee_item<'f>(file: &'f RustFile, ty: &'f RustType, target: Target, depth: usize) -> Option<&'f str> {
-    if depth > MAX_ALIAS_DEPTH {
-        return None;
-    }
-    let in_force = |cfg: Option<&super::cfg::Cfg>| cfg.is_none_or(|cfg| cfg.holds(target));
-    match ty {
-        RustType::RawPointer(Some(name)) => {
-            let mut name = name.as_str();
-            for _ in 0..MAX_ALIAS_DEPTH {
-                let alias = file.aliases.iter().find(|a| a.name == name && in_force(a.cfg.as_ref()));
-                match alias.map(|a| &a.ty) {
-                    Some(RustType::Named { name: aliased, args }) if args.is_empty() => name = aliased,
-                    _ => break,
-                }
-            }
-            Some(name)
-        }
-        RustType::Named { name, args } if args.is_empty() => {
-            let alias = file.aliases.iter().find(|a| a.name == *name && in_force(a.cfg.as_ref()))?;
-            pointee_item(file, &alias.ty, target, depth + 1)
-        }
-        RustType::Expanded { by_cfg, .. } => match by_cfg.iter().find(|(cfg, _)| in_force(cfg.as_ref()))? {
-            (_, Ok(ty)) => pointee_item(file, ty, target, depth + 1),
-            (_, Err(_)) => None,
-        },
-        _ => None,
-    }
+/// What C's pointer points at, as [`Pointed`] holds it.
+fn c_pointed<'c>(pointee: &'c Pointee, records: &'c [RecordDef], target: Target) -> Pointed<'c> {
+    let value = size_and_align(records, &pointee.value.ty, target).ok().map(|(size, _)| {
+        let class =
+            c_class(&pointee.value.ty, IntegerKind::of(&pointee.value), &pointee.value.ty_text, records, target);
+        (class, size)
+    });
+    let record = pointee.record(records).map(|record| (record, record));
+    Pointed { record, value, writable: !pointee.constant }
 }
 
 /// Records nested at most this deep are looked into for [`holds_only_words`].
@@ -555,6 +634,14 @@ fn compare_parameters(
             ));
         } else if let Some(wrong) = c_value.points_elsewhere(rust_value) {
             said.push(format!("parameter {} `{name}`: {wrong}", at + 1));
+        } else if c_value.written_through_const(rust_value) {
+            notes.push(format!(
+                "parameter {} `{name}`: C's `{}` is not `const`, so C may write through it; the binding's `{}` \
+                 lets a caller pass memory Rust holds as immutable (a shared borrow, a literal)",
+                at + 1,
+                c_value.text,
+                rust_value.text
+            ));
         }
     }
     match (c.variadic, rust.variadic) {
@@ -569,6 +656,13 @@ fn compare_parameters(
         )),
         _ => {}
     }
+}
+
+/// `what` after "a" or "an", as it is said: "an unsigned 8-bit integer",
+/// "an 8-bit float", "a 32-bit float".
+fn with_article(what: &str) -> String {
+    let said_with_a_vowel = what.starts_with(['a', 'e', 'i', 'o', 'u', '8']) || what.starts_with("11-");
+    format!("{} {what}", if said_with_a_vowel { "an" } else { "a" })
 }
 
 fn count(n: usize, what: &str) -> String {

@@ -31,7 +31,7 @@ use constants::{ConstantPair, check_constants};
 use diff::{Difference, DifferenceKind, Side, compare};
 use functions::{FunctionsChecked, check_functions};
 use rust_model::{CNames, RustLayout, rust_layouts_with};
-use rust_reader::{RustAlias, RustFile};
+use rust_reader::{RustAlias, RustFile, RustItem};
 use types::{IntegerKind, TypeClass, c_class};
 
 /// How a pair stands on one target.
@@ -423,8 +423,7 @@ pub fn check_mirror(
                         .collect();
                     handles.push(Handle { rust: item.name.clone(), c, sized_on, empty_enum: false });
                 }
-                // bindgen's helpers (`__BindgenFloat16`) mirror no C type.
-                None if item.name.starts_with("__Bindgen") => {}
+                None if mirrors_nothing_here(item, &targets) => {}
                 None => unpaired.push(item.name.clone()),
             }
             continue;
@@ -504,6 +503,13 @@ fn empty_enum_handles<'r>(
         }
     }
     handles
+}
+
+/// An item that is no mirror on `targets`, paired or not: bindgen's helpers
+/// (`__BindgenFloat16`), and an item under a cfg no target checked sets
+/// (dlib's struct for `feature = "dlopen"`).
+fn mirrors_nothing_here(item: &RustItem, targets: &[Target]) -> bool {
+    item.name.starts_with("__Bindgen") || item.cfg.as_ref().is_some_and(|cfg| !targets.iter().any(|&t| cfg.holds(t)))
 }
 
 /// Whether an empty enum named `name` is in force on `target`.

@@ -8,8 +8,9 @@ use std::cell::RefCell;
 
 use rustc_hash::FxHashMap;
 
+use super::cfg::Cfg;
 use super::rust_reader::{
-    GenericParam, Length, Repr, RustConst, RustEnum, RustField, RustFile, RustFunction, RustItem, RustType,
+    GenericParam, Length, Pointer, Repr, RustConst, RustEnum, RustField, RustFile, RustFunction, RustItem, RustType,
 };
 use super::types::{IntegerKind, Known, TypeClass, c_class, known};
 use crate::layout::lab::Target;
@@ -142,52 +143,132 @@ fn signature_record(index: usize) -> String {
 /// The field of a function's record that holds what it returns.
 pub const RETURNED: &str = "return";
 
-/// Each of `functions` of `file` on `target`, as a record of one field per
-/// parameter, and a last one named [`RETURNED`] for what it returns, if it
-/// returns anything: each one's class, size and alignment as the file
-/// declares its type, or why one has none (as [`rust_layouts_with`]).
-pub fn signatures_on(
-    file: &RustFile,
-    functions: &[&RustFunction],
-    target: Target,
-    c: &CNames<'_>,
-) -> Vec<Result<RustLayout, String>> {
-    let records: Vec<RustItem> = functions
+/// The name of the record that holds what a function's value `at` points at ([`signatures_on`]).
+fn pointee_record(index: usize, at: usize) -> String {
+    format!("fn#{index}*{at}")
+}
+
+/// One of the binding's functions on one target, its values laid out.
+#[derive(Debug)]
+pub struct SignatureOn {
+    /// A record of one field per parameter in force there, and a last one
+    /// named [`RETURNED`] for what it returns, if it returns anything: each
+    /// one's class, size and alignment as the file declares its type, or
+    /// why one has none (as [`rust_layouts_with`]).
+    pub values: Result<RustLayout, String>,
+    /// Beside the parameters as written, then what it returns: the class and
+    /// size of what each pointer among them points at, where that type has
+    /// a layout here (not `c_void`, not an opaque `enum {}`).
+    pub pointees: Vec<Option<(TypeClass, u64)>>,
+}
+
+/// Each of `functions` of `file` on `target`, laid out as [`SignatureOn`] says.
+pub fn signatures_on(file: &RustFile, functions: &[&RustFunction], target: Target, c: &CNames<'_>) -> Vec<SignatureOn> {
+    let synthesized = |name: String, function: &RustFunction, cfg: Option<Cfg>, fields: Vec<RustField>| RustItem {
+        name,
+        kind: Kind::Struct,
+        cfg,
+        reprs: vec![Repr { c: true, ..Repr::default() }],
+        generics: Vec::new(),
+        fields,
+        mirrors: None,
+        file: function.file,
+        line: function.line,
+        column: 0,
+        source: String::new(),
+    };
+    let mut records = Vec::new();
+    for (index, function) in functions.iter().enumerate() {
+        let values = function.parameters.iter().chain(&function.returns);
+        let mut fields = Vec::new();
+        for (at, value) in values.enumerate() {
+            let field = |name: String, ty: RustType| RustField {
+                name,
+                ty,
+                text: value.text.clone(),
+                // A parameter cfg'd out here is no field of it.
+                cfg: value.cfg.clone(),
+                line: function.line,
+                column: 0,
+            };
+            let name = if at < function.parameters.len() { value.name.clone() } else { RETURNED.to_owned() };
+            fields.push(field(name, value.ty.clone()));
+            // What it points at in a record of its own: a type with no
+            // layout leaves the rest of the signature laid out.
+            if let Some(pointer) = pointer_behind(file, &value.ty, target) {
+                let pointee = field("pointee".to_owned(), (*pointer.pointee).clone());
+                records.push(synthesized(pointee_record(index, at), function, value.cfg.clone(), vec![pointee]));
+            }
+        }
+        records.push(synthesized(signature_record(index), function, None, fields));
+    }
+    let mut laid = laid_out_with(file, &records, target, c);
+    let mut pointee = |index: usize, at: usize| {
+        let laid = laid.remove(&pointee_record(index, at))?.ok()?;
+        let (class, _) = laid.fields.first()?;
+        Some((class.clone(), laid.layout.fields.first()?.size))
+    };
+    let pointees: Vec<Vec<Option<(TypeClass, u64)>>> = functions
         .iter()
         .enumerate()
         .map(|(index, function)| {
-            let values = function.parameters.iter().chain(&function.returns);
-            let fields = values
-                .enumerate()
-                .map(|(at, value)| RustField {
-                    name: if at < function.parameters.len() { value.name.clone() } else { RETURNED.to_owned() },
-                    ty: value.ty.clone(),
-                    text: value.text.clone(),
-                    // A parameter cfg'd out here is no field of it.
-                    cfg: value.cfg.clone(),
-                    line: function.line,
-                    column: 0,
-                })
-                .collect();
-            RustItem {
-                name: signature_record(index),
-                kind: Kind::Struct,
-                cfg: None,
-                reprs: vec![Repr { c: true, ..Repr::default() }],
-                generics: Vec::new(),
-                fields,
-                mirrors: None,
-                file: function.file,
-                line: function.line,
-                column: 0,
-                source: String::new(),
-            }
+            (0..function.parameters.len() + usize::from(function.returns.is_some()))
+                .map(|at| pointee(index, at))
+                .collect()
         })
         .collect();
-    let mut laid = laid_out_with(file, &records, target, c);
-    (0..functions.len())
-        .map(|index| laid.remove(&signature_record(index)).unwrap_or_else(|| Err("not laid out".to_owned())))
+    pointees
+        .into_iter()
+        .enumerate()
+        .map(|(index, pointees)| SignatureOn {
+            values: laid.remove(&signature_record(index)).unwrap_or_else(|| Err("not laid out".to_owned())),
+            pointees,
+        })
         .collect()
+}
+
+/// Aliases followed at most this deep to the pointer a type is.
+const MAX_ALIAS_DEPTH: usize = 16;
+
+/// The raw pointer or reference `ty` is on `target`, its aliases followed
+/// (`z_streamp` is `*mut z_stream`).
+pub fn pointer_behind<'f>(file: &'f RustFile, ty: &'f RustType, target: Target) -> Option<&'f Pointer> {
+    let in_force = |cfg: Option<&Cfg>| cfg.is_none_or(|cfg| cfg.holds(target));
+    let mut ty = ty;
+    for _ in 0..MAX_ALIAS_DEPTH {
+        ty = match ty {
+            RustType::RawPointer(pointer) | RustType::Reference(pointer) => return Some(pointer),
+            RustType::Named { name, args } if args.is_empty() => {
+                &file.aliases.iter().find(|a| a.name == *name && in_force(a.cfg.as_ref()))?.ty
+            }
+            RustType::Expanded { by_cfg, .. } => {
+                by_cfg.iter().find(|(cfg, _)| in_force(cfg.as_ref()))?.1.as_ref().ok()?
+            }
+            _ => return None,
+        };
+    }
+    None
+}
+
+/// The type of the file a pointer of type `ty` points at on `target`, by
+/// name, its aliases followed on both sides of the pointer (`z_streamp`
+/// points at `z_stream`, and so does `*mut z_stream_s` where `type
+/// z_stream_s = z_stream;`): `None` for anything but a pointer to a named type.
+pub fn pointee_item<'f>(file: &'f RustFile, ty: &'f RustType, target: Target) -> Option<&'f str> {
+    let RustType::Named { name, args } = &*pointer_behind(file, ty, target)?.pointee else { return None };
+    if !args.is_empty() {
+        return None;
+    }
+    let in_force = |cfg: Option<&Cfg>| cfg.is_none_or(|cfg| cfg.holds(target));
+    let mut name = name.as_str();
+    for _ in 0..MAX_ALIAS_DEPTH {
+        let alias = file.aliases.iter().find(|a| a.name == name && in_force(a.cfg.as_ref()));
+        match alias.map(|a| &a.ty) {
+            Some(RustType::Named { name: aliased, args }) if args.is_empty() => name = aliased,
+            _ => break,
+        }
+    }
+    Some(name)
 }
 
 /// The file's types and `extra` records on `target`, as [`rust_layouts_with`].
@@ -220,6 +301,7 @@ fn laid_out_with(
         let mut imported = model.imported.borrow_mut();
         borrowed.push((std::mem::take(&mut imported.borrowed), std::mem::take(&mut imported.borrowed_constants)));
     }
+    fail_what_holds_a_failure(&records[..present.len()], &mut failed);
     records.extend(std::mem::take(&mut model.imported.borrow_mut().records));
     let declarations = Declarations { records, ..Declarations::default() };
     let mut laid: FxHashMap<String, Result<RustLayout, String>> = FxHashMap::default();
@@ -243,6 +325,40 @@ fn laid_out_with(
         laid.entry(name).or_insert(result);
     }
     laid
+}
+
+/// Marks failed, in `failed` (by name, with why), each of `records` that
+/// holds one already there by value, in a field or an array: laid out with
+/// it as the empty record it stands in for, it would get a size it does not
+/// have. Each record is visited once from each record it holds.
+fn fail_what_holds_a_failure(records: &[RecordDef], failed: &mut FxHashMap<String, String>) {
+    fn held(ty: &TypeRef) -> Option<usize> {
+        match ty {
+            TypeRef::Record(id) => Some(*id),
+            TypeRef::Array(element, _) => held(element),
+            TypeRef::Scalar(_) => None,
+        }
+    }
+    // Who holds each record, and in which field.
+    let mut holders: Vec<Vec<(usize, &str)>> = vec![Vec::new(); records.len()];
+    for (holder, record) in records.iter().enumerate() {
+        for member in &record.members {
+            if let Some(id) = held(&member.ty).filter(|&id| id < records.len() && id != holder) {
+                holders[id].push((holder, member.name.as_deref().unwrap_or("_")));
+            }
+        }
+    }
+    let mut to_visit: Vec<usize> = (0..records.len()).filter(|&id| failed.contains_key(&records[id].name)).collect();
+    while let Some(id) = to_visit.pop() {
+        let why = failed[&records[id].name].clone();
+        for &(holder, field) in &holders[id] {
+            if !failed.contains_key(&records[holder].name) {
+                let said = format!("`{field}`: `{}` cannot be laid out: {why}", records[id].name);
+                failed.insert(records[holder].name.clone(), said);
+                to_visit.push(holder);
+            }
+        }
+    }
 }
 
 fn empty_record(item: &RustItem) -> RecordDef {
@@ -390,7 +506,7 @@ impl Model<'_> {
         }
         match ty {
             RustType::RawPointer(_) => Ok(Resolved::pointer(false)),
-            RustType::Reference | RustType::FnPointer => Ok(Resolved::pointer(true)),
+            RustType::Reference(_) | RustType::FnPointer => Ok(Resolved::pointer(true)),
             RustType::Unit => Ok(empty()),
             RustType::Unsupported(text) => Err(format!("`{text}` has no layout this reads")),
             RustType::Const(_) => Err("a const generic argument where a type belongs".to_owned()),

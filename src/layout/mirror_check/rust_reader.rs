@@ -142,10 +142,10 @@ pub enum RustType {
         name: String,
         args: Vec<RustType>,
     },
-    /// `*const T`, `*mut T`: may be null. The name `T` ends with, when it is a path.
-    RawPointer(Option<String>),
+    /// `*const T`, `*mut T`: may be null.
+    RawPointer(Pointer),
     /// `&T`, `&mut T`: never null, so `Option` of one is one pointer.
-    Reference,
+    Reference(Pointer),
     /// `extern "C" fn(…)`.
     FnPointer,
     Array(Box<RustType>, Length),
@@ -164,6 +164,15 @@ pub enum RustType {
     Unsupported(String),
 }
 
+/// What a raw pointer or a reference points at, and whether it lets the
+/// one holding it write there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pointer {
+    pub pointee: Box<RustType>,
+    /// `*mut`, `&mut`.
+    pub mutable: bool,
+}
+
 impl RustType {
     /// Takes each of `set` as set in the cfgs of the macro definitions the
     /// type was expanded with.
@@ -171,6 +180,7 @@ impl RustType {
         match self {
             RustType::Named { args, .. } => args.iter_mut().for_each(|a| a.set_cfgs(set)),
             RustType::Array(element, _) => element.set_cfgs(set),
+            RustType::RawPointer(pointer) | RustType::Reference(pointer) => pointer.pointee.set_cfgs(set),
             RustType::Expanded { by_cfg, .. } => {
                 for (cfg, ty) in by_cfg {
                     if let Some(predicate) = cfg.take() {
@@ -655,6 +665,13 @@ fn collect_type_macros(
     }
 }
 
+/// Whether `path` invokes the macro `name`: by that name alone, or through
+/// the crate that defines it (`dlib::external_library!`, and
+/// `$crate::link_external_library!` inside another of its macros).
+fn names_macro(path: &syn::Path, name: &str) -> bool {
+    path.segments.last().is_some_and(|last| last.ident == name && last.arguments.is_none())
+}
+
 /// What names a struct or union: its attributes, its name and its generics.
 #[derive(Clone, Copy)]
 struct Named<'a> {
@@ -668,7 +685,7 @@ impl<'a> Reader<'a> {
     /// expansions nest no deeper than [`MAX_MACRO_DEPTH`] here and the
     /// file's have not run out: each spends one.
     fn definitions_to_expand(&self, path: &syn::Path) -> Option<Vec<&'a TypeMacro>> {
-        let definitions: Vec<&TypeMacro> = self.macros.iter().filter(|m| path.is_ident(m.name.as_str())).collect();
+        let definitions: Vec<&TypeMacro> = self.macros.iter().filter(|m| names_macro(path, &m.name)).collect();
         if definitions.is_empty() || self.expansions >= MAX_MACRO_DEPTH {
             return None;
         }
@@ -776,31 +793,41 @@ impl Reader<'_> {
                 Item::Macro(definition) if definition.mac.path.is_ident("macro_rules") => {
                     file.macros.push(self.text(item.span()));
                 }
-                // `cfg_if! { if #[cfg(a)] { … } else { … } }`: each branch under its cfg.
-                Item::Macro(invocation)
-                    if depth < MAX_MACRO_DEPTH
-                        && invocation.mac.path.segments.last().is_some_and(|s| s.ident == "cfg_if") =>
-                {
-                    match syn::parse2::<CfgIf>(invocation.mac.tokens.clone()) {
-                        Ok(CfgIf(branches)) => self.cfg_if_branches(branches, file, depth, in_s_macro),
-                        Err(error) => Reader::error(file, error.span(), format!("cannot read this `cfg_if!`: {error}")),
-                    }
-                }
-                // One of the file's own macros writing items (bzip2-sys's `abi_compat! { pub fn … }`).
-                Item::Macro(invocation)
-                    if depth < MAX_MACRO_DEPTH && self.macros.iter().any(|m| invocation.mac.path.is_ident(&m.name)) =>
-                {
-                    self.expanded_items(&invocation.mac, file, depth, in_s_macro);
-                }
-                // `s! { pub struct … }`: the libc crate's way to write mirrors.
                 Item::Macro(invocation) if depth < MAX_MACRO_DEPTH => {
-                    if let Ok(inner) = syn::parse2::<syn::File>(invocation.mac.tokens.clone()) {
-                        let adds_repr_c = LIBC_REPR_C_MACROS.iter().any(|name| invocation.mac.path.is_ident(name));
-                        self.items(&inner.items, file, depth + 1, adds_repr_c);
-                    }
+                    self.invoked_items(invocation, file, depth, in_s_macro);
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// The items a macro invocation writes, where this reads them: each
+    /// branch of a `cfg_if!` under its cfg; what one of the file's own
+    /// macros (bzip2-sys's `abi_compat! { pub fn … }`), or one of another
+    /// file read with it (dlib's `external_library!`), expands to, under
+    /// the invocation's own cfg; and the items inside the libc crate's `s!
+    /// { pub struct … }`.
+    fn invoked_items(&self, invocation: &syn::ItemMacro, file: &mut RustFile, depth: usize, in_s_macro: bool) {
+        let path = &invocation.mac.path;
+        if path.segments.last().is_some_and(|s| s.ident == "cfg_if") {
+            match syn::parse2::<CfgIf>(invocation.mac.tokens.clone()) {
+                Ok(CfgIf(branches)) => self.cfg_if_branches(branches, file, depth, in_s_macro),
+                Err(error) => Reader::error(file, error.span(), format!("cannot read this `cfg_if!`: {error}")),
+            }
+        } else if self.macros.iter().any(|m| names_macro(path, &m.name)) {
+            match cfg_of(&invocation.attrs) {
+                Ok(cfg) => {
+                    let from = ItemCounts::of(file);
+                    self.expanded_items(&invocation.mac, file, depth, in_s_macro);
+                    if let Some(cfg) = cfg {
+                        from.restrict(file, &cfg);
+                    }
+                }
+                Err((span, message)) => Reader::error(file, span, message),
+            }
+        } else if let Ok(inner) = syn::parse2::<syn::File>(invocation.mac.tokens.clone()) {
+            let adds_repr_c = LIBC_REPR_C_MACROS.iter().any(|name| path.is_ident(name));
+            self.items(&inner.items, file, depth + 1, adds_repr_c);
         }
     }
 
@@ -935,11 +962,14 @@ impl Reader<'_> {
                 };
                 RustType::Named { name: last.ident.to_string(), args }
             }
-            Type::Ptr(pointer) => RustType::RawPointer(match &*pointer.elem {
-                Type::Path(path) => path.path.segments.last().map(|segment| segment.ident.to_string()),
-                _ => None,
+            Type::Ptr(pointer) => RustType::RawPointer(Pointer {
+                pointee: Box::new(self.rust_type(&pointer.elem)),
+                mutable: pointer.mutability.is_some(),
             }),
-            Type::Reference(_) => RustType::Reference,
+            Type::Reference(reference) => RustType::Reference(Pointer {
+                pointee: Box::new(self.rust_type(&reference.elem)),
+                mutable: reference.mutability.is_some(),
+            }),
             Type::BareFn(_) => RustType::FnPointer,
             Type::Array(array) => RustType::Array(Box::new(self.rust_type(&array.elem)), length(&array.len)),
             Type::Tuple(tuple) if tuple.elems.is_empty() => RustType::Unit,

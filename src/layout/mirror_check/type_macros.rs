@@ -335,6 +335,12 @@ fn substitute(body: TokenStream, bound: &Bindings, budget: &mut usize) -> Result
                         continue;
                     }
                     Some((_, Binding::Each(_))) => return Err(format!("`${name}` is still repeating here")),
+                    // `$crate::other!`: the macro's own crate, whose macros are read with it.
+                    None if name == "crate" => {
+                        out.push(TokenTree::Ident(proc_macro2::Ident::new("crate", name.span())));
+                        at += 2;
+                        continue;
+                    }
                     None => out.push(token.clone()),
                 }
             }

@@ -6,12 +6,14 @@
 
 use lang_c::ast::{
     DeclarationSpecifier, Declarator, DeclaratorKind, DerivedDeclarator, Ellipsis, Extension, FunctionDefinition,
-    ParameterDeclaration, StorageClassSpecifier, TypeQualifier,
+    ParameterDeclaration, PointerQualifier, StorageClassSpecifier, TypeQualifier,
 };
 use lang_c::span::Node;
 
 use super::{Attributes, Part, Pointing, Read, Reader, Shape, array_dimensions, declarator_name, pointing, written};
-use crate::layout::lab::parser::{FunctionDef, MemberDef, Scalar, TypeRef, function_pointer_text, pointer_text};
+use crate::layout::lab::parser::{
+    FunctionDef, MemberDef, Pointee, Scalar, TypeRef, function_pointer_text, pointer_text,
+};
 
 /// What a declarator makes of its name.
 enum NameIs<'d> {
@@ -66,7 +68,7 @@ fn asm_label(declarator: &Declarator) -> Option<String> {
 }
 
 /// Whether the specifiers qualify the type `const`.
-fn is_const(specifiers: &[Node<DeclarationSpecifier>]) -> bool {
+pub(super) fn is_const(specifiers: &[Node<DeclarationSpecifier>]) -> bool {
     specifiers
         .iter()
         .any(|s| matches!(&s.node, DeclarationSpecifier::TypeQualifier(q) if q.node == TypeQualifier::Const))
@@ -122,8 +124,10 @@ impl Reader<'_> {
             internal: is_static(specifiers),
             ..FunctionDef::declared(name, at.file, at.line)
         };
-        let read = self.returned(base, (text, is_const(specifiers)), &returning).and_then(|returns| {
-            function.returned_pointee = returns.as_ref().and_then(|_| self.pointee(base, text, pointing(&returning)));
+        let constant = is_const(specifiers);
+        let read = self.returned(base, (text, constant), &returning).and_then(|returns| {
+            function.returned_pointee =
+                returns.as_ref().and_then(|_| self.pointee((base, text, constant), Some(&returning)));
             function.returns = returns;
             match derivation {
                 DerivedDeclarator::Function(list) => {
@@ -163,7 +167,7 @@ impl Reader<'_> {
 
     /// A prototype's parameters, adjusted as C adjusts them, each with the
     /// record it points at if it does; `(void)` is none.
-    fn parameters(&mut self, parameters: &[Node<ParameterDeclaration>]) -> Read<Vec<(MemberDef, Option<String>)>> {
+    fn parameters(&mut self, parameters: &[Node<ParameterDeclaration>]) -> Read<Vec<(MemberDef, Option<Pointee>)>> {
         let mut read = Vec::with_capacity(parameters.len());
         for parameter in parameters {
             let (types, attributes) = self.specifier_parts(&parameter.node.specifiers, |s| match s {
@@ -173,12 +177,13 @@ impl Reader<'_> {
             })?;
             let (base, text) = self.specified_type(&types, &Attributes { vector_size: None, ..attributes })?;
             // As written, `const` and all: the class reads the words it needs.
-            let shown = qualified(&text, is_const(&parameter.node.specifiers));
+            let constant = is_const(&parameter.node.specifiers);
+            let shown = qualified(&text, constant);
             let Some(declarator) = &parameter.node.declarator else {
                 if base == TypeRef::Scalar(Scalar::Void) && parameters.len() == 1 {
                     return Ok(Vec::new());
                 }
-                let pointee = self.pointee(&base, &text, Pointing::Not);
+                let pointee = self.pointee((&base, &text, constant), None);
                 let mut value = self.value(None, base, &text, shown);
                 self.pass_transparent_union(&mut value);
                 read.push((value, pointee));
@@ -186,7 +191,7 @@ impl Reader<'_> {
             };
             let declarator = &declarator.node;
             let name = declarator_name(declarator);
-            let pointee = self.pointee(&base, &text, pointing(declarator));
+            let pointee = self.pointee((&base, &text, constant), Some(declarator));
             // An array parameter is a pointer, whatever its length says
             // (`double a[n]` names another parameter): it is not evaluated.
             let (ty, ty_text) = match name_is(declarator) {
@@ -209,20 +214,35 @@ impl Reader<'_> {
         Ok(read)
     }
 
-    /// The record a value of `base` (written `text`) as `pointing` makes it
-    /// points at: `struct s *p`, or `sp p` where `typedef struct s *sp;`.
-    fn pointee(&self, base: &TypeRef, text: &str, pointing: Pointing) -> Option<String> {
-        let id = self.pointee_id(base, text, pointing)?;
-        self.records.get(id).map(|record| record.name.clone())
-    }
-
-    /// As [`Self::pointee`], the record's id.
-    pub(super) fn pointee_id(&self, base: &TypeRef, text: &str, pointing: Pointing) -> Option<usize> {
-        match (base, pointing) {
-            (TypeRef::Record(id), Pointing::AtTheType(1)) => Some(*id),
-            (_, Pointing::Not) => self.pointer_typedefs.get(text).copied(),
-            _ => None,
+    /// What a value of `base` (written `text`, `const` if `constant`) as
+    /// `declarator` makes it points at, as C passes it: `char *s` at a
+    /// `char`, `char *argv[]` at a `char *`, `sp p` at what `typedef struct
+    /// s *sp;` does. `None` for anything but a pointer to data (a function
+    /// pointer, a function, an array of arrays).
+    pub(super) fn pointee(
+        &self,
+        (base, text, base_constant): (&TypeRef, &str, bool),
+        declarator: Option<&Declarator>,
+    ) -> Option<Pointee> {
+        let Some(declarator) = declarator else { return self.pointer_typedefs.get(text).cloned() };
+        if matches!(name_is(declarator), NameIs::Function(..)) || array_dimensions(declarator) > 1 {
+            return None;
         }
+        // Each star's `const`, the star nearest the name first; an array
+        // parameter is a pointer to its element, a star nearer than them all.
+        let stars = match pointing(declarator) {
+            Pointing::AtTheType(_) | Pointing::Not => stars_from_the_name(declarator),
+            Pointing::AtAFunction(_) => return None,
+        };
+        let beyond = usize::from(!passes_an_array(declarator));
+        let Some(left) = stars.len().checked_sub(beyond) else { return self.pointer_typedefs.get(text).cloned() };
+        let base_shown = qualified(text, base_constant);
+        let (ty, shown, constant) = match left {
+            0 => (base.clone(), base_shown, base_constant),
+            _ if stars[beyond] => (TypeRef::Scalar(Scalar::Pointer), pointer_text(&base_shown, left) + "const", true),
+            _ => (TypeRef::Scalar(Scalar::Pointer), pointer_text(&base_shown, left), false),
+        };
+        Some(Pointee { value: self.value(None, ty, text, shown), constant })
     }
 
     /// A parameter of a `__transparent_union__` type (glibc's
@@ -254,6 +274,25 @@ impl Reader<'_> {
             column: 0,
         }
     }
+}
+
+/// Whether each pointer the declarator derives is `const`, the one nearest
+/// the name first (`char *const *p`: `false`, `true`).
+fn stars_from_the_name(declarator: &Declarator) -> Vec<bool> {
+    let mut stars = match &declarator.kind.node {
+        DeclaratorKind::Declarator(inner) => stars_from_the_name(&inner.node),
+        _ => Vec::new(),
+    };
+    let own = declarator.derived.iter().rev().filter_map(|d| match &d.node {
+        DerivedDeclarator::Pointer(qualifiers) | DerivedDeclarator::Block(qualifiers) => Some(
+            qualifiers
+                .iter()
+                .any(|q| matches!(&q.node, PointerQualifier::TypeQualifier(t) if t.node == TypeQualifier::Const)),
+        ),
+        _ => None,
+    });
+    stars.extend(own);
+    stars
 }
 
 /// Whether the parameter's own outermost derivation is an array, which C passes as a pointer.

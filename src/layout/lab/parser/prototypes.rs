@@ -3,7 +3,9 @@
 //! pointers among the parameters, `(void)`, `...`. What it does not read
 //! is passed over as before: a prototype changes no layout.
 
-use super::{FunctionDef, MemberDef, Parsed, Parser, Scalar, TokenKind, TypeRef, function_pointer_text, pointer_text};
+use super::{
+    FunctionDef, MemberDef, Parsed, Parser, Pointee, Scalar, TokenKind, TypeRef, function_pointer_text, pointer_text,
+};
 
 impl Parser {
     /// The function declared from here (its specifiers) to its `;` or past
@@ -21,7 +23,8 @@ impl Parser {
 
     fn read_prototype(&mut self, internal: bool) -> Parsed<Option<FunctionDef>> {
         let (returned, text) = self.value_type()?;
-        let stars = self.stars();
+        let star_consts = self.stars();
+        let stars = star_consts.len();
         let (name, token) = self.ident()?;
         if !self.is_punct('(') {
             return Ok(None);
@@ -29,7 +32,7 @@ impl Parser {
         self.bump();
         let mut function = FunctionDef { internal, ..FunctionDef::declared(name, String::new(), token.line) };
         if stars > 0 || returned != TypeRef::Scalar(Scalar::Void) {
-            function.returned_pointee = self.pointee(&returned, stars);
+            function.returned_pointee = self.pointee(&returned, &text, &star_consts, false);
             let (ty, ty_text) = if stars > 0 {
                 (TypeRef::Scalar(Scalar::Pointer), pointer_text(&text, stars))
             } else {
@@ -83,9 +86,10 @@ impl Parser {
 
     /// One parameter, adjusted as C adjusts it (an array is a pointer, and
     /// so is a function), and the record it points at if it does.
-    fn parameter(&mut self) -> Parsed<(MemberDef, Option<String>)> {
+    fn parameter(&mut self) -> Parsed<(MemberDef, Option<Pointee>)> {
         let (base, text) = self.value_type()?;
-        let stars = self.stars();
+        let star_consts = self.stars();
+        let stars = star_consts.len();
         if self.is_punct('(') {
             // `int (*each)(int)`: a pointer to a function, its stars what it returns.
             self.skip_balanced()?;
@@ -101,29 +105,37 @@ impl Parser {
         if name.is_some() {
             self.bump();
         }
-        // What is passed, and how many stars lead from it to `base`.
-        let (ty, ty_text, passed_stars) = if self.is_punct('[') {
-            self.dimensions()?;
-            (TypeRef::Scalar(Scalar::Pointer), pointer_text(&text, stars + 1), Some(stars + 1))
+        // What is passed, and what it points at.
+        let (ty, ty_text, pointee) = if self.is_punct('[') {
+            let dimensions = self.dimensions()?.len();
+            let pointee = (dimensions == 1).then(|| self.pointee(&base, &text, &star_consts, true)).flatten();
+            (TypeRef::Scalar(Scalar::Pointer), pointer_text(&text, stars + 1), pointee)
         } else if self.is_punct('(') {
             self.skip_balanced()?;
             (TypeRef::Scalar(Scalar::Pointer), function_pointer_text(&text), None)
         } else if stars > 0 {
-            (TypeRef::Scalar(Scalar::Pointer), pointer_text(&text, stars), Some(stars))
+            let pointee = self.pointee(&base, &text, &star_consts, false);
+            (TypeRef::Scalar(Scalar::Pointer), pointer_text(&text, stars), pointee)
         } else {
             (base.clone(), text.clone(), None)
         };
         self.attributes()?;
-        let pointee = passed_stars.and_then(|stars| self.pointee(&base, stars));
         Ok((self.passed(name, ty, &text, ty_text), pointee))
     }
 
-    /// The record a value of `base` behind `stars` stars points at: `struct s *p`.
-    fn pointee(&self, base: &TypeRef, stars: usize) -> Option<String> {
-        match base {
-            TypeRef::Record(id) if stars == 1 => self.records.get(*id).map(|record| record.name.clone()),
-            _ => None,
-        }
+    /// What a value of `base` (written `text`) behind stars each `const` or
+    /// not as `star_consts` says, in the order written, points at; an array
+    /// of them (`char *argv[]`) at its element. `None` where no star is.
+    fn pointee(&self, base: &TypeRef, text: &str, star_consts: &[bool], array: bool) -> Option<Pointee> {
+        let beyond = usize::from(!array);
+        let left = star_consts.len().checked_sub(beyond)?;
+        // The star nearest the name is the last written.
+        let (ty, shown, constant) = match star_consts.iter().rev().nth(beyond) {
+            None => (base.clone(), text.to_owned(), text.starts_with("const ")),
+            Some(true) => (TypeRef::Scalar(Scalar::Pointer), pointer_text(text, left) + "const", true),
+            Some(false) => (TypeRef::Scalar(Scalar::Pointer), pointer_text(text, left), false),
+        };
+        Some(Pointee { value: self.passed(None, ty, text, shown), constant })
     }
 
     /// A parameter's or a returned value's type from its specifiers, as
@@ -136,12 +148,18 @@ impl Parser {
         Ok((ty, if constant { format!("const {text}") } else { text }))
     }
 
-    /// How many `*` come next, their qualifiers passed over.
-    fn stars(&mut self) -> usize {
-        let mut stars = 0;
+    /// The `*` that come next, in the order written: whether each is `const`.
+    fn stars(&mut self) -> Vec<bool> {
+        let mut stars = Vec::new();
         while self.is_punct('*') || self.is_ident("const") || self.is_ident("volatile") || self.is_ident("restrict") {
-            if self.bump().kind == TokenKind::Punct('*') {
-                stars += 1;
+            match self.bump().kind {
+                TokenKind::Punct('*') => stars.push(false),
+                TokenKind::Ident(ref word) if word == "const" => {
+                    if let Some(last) = stars.last_mut() {
+                        *last = true;
+                    }
+                }
+                _ => {}
             }
         }
         stars
