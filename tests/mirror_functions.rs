@@ -108,7 +108,7 @@ fn a_bindings_functions_are_checked_against_cs_prototypes_on_each_target() {
         assert_eq!(pair(&functions, agrees).targets.len(), read.len(), "{agrees} compared on every target");
     }
     assert_eq!(pair(&functions, "real_name").rust, "renamed", "paired by its link name");
-    assert_eq!(pair(&functions, "lookup").c_prototype, "const char *(*)(…) lookup(int n)");
+    assert_eq!(pair(&functions, "lookup").c_prototype, "const char *(*lookup(int n))(…)", "as C declares it");
 
     let (wrong, said) = differs_on(&functions, "hash");
     assert_eq!(wrong, sixty_four, "size_t is a u32 on 32-bit targets only");
@@ -460,4 +460,39 @@ fn what_a_pointer_points_at_is_compared_by_its_width_and_whether_c_writes_there(
     // an element array, a `_Bool` as a byte and a reference all agree.
     let quiet = pair(&functions, "quiet");
     assert!(!quiet.differs() && quiet.notes_grouped(Target::triple).is_empty(), "{quiet:#?}");
+}
+
+#[test]
+fn functions_returning_function_pointers_and_arrays_of_arrays_are_written_as_c_declares_them() {
+    let header = "void (*on_signal(int sig, void (*handler)(int)))(int);\n\
+                  void grid_sum(double grid[2][3], int (*rows)[4], char *argv[]);\n";
+    let binding = r#"
+        use core::ffi::{c_char, c_int};
+        extern "C" {
+            pub fn on_signal(sig: c_int, handler: Option<unsafe extern "C" fn(c_int)>) -> Option<unsafe extern "C" fn(c_int)>;
+            pub fn grid_sum(grid: *mut [f64; 3], rows: *mut i64, argv: *mut *mut c_char);
+        }
+    "#;
+    let declarations = ffiscope::layout::lab::parser::parse(header);
+    assert_eq!(declarations.errors, [], "the lab's own reader reads both");
+    let names: Vec<&str> = declarations.functions.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["grid_sum", "on_signal"]);
+    let targets = [Target::X86_64Linux];
+    let report = ffiscope::layout::lab::report::analyze("typed.h", header, &targets, false);
+    let per_target: Vec<_> = targets.iter().map(|&t| (t, declarations.clone())).collect();
+    let functions = check_mirror(&report, &per_target, &read_rust(binding), "binding.rs", false).functions;
+    let on_signal = pair(&functions, "on_signal");
+    assert_eq!(on_signal.c_prototype, "void (*on_signal(int sig, void (*handler)(…)))(…)");
+    assert!(!on_signal.differs(), "{on_signal:#?}");
+    let grid_sum = pair(&functions, "grid_sum");
+    assert_eq!(grid_sum.c_prototype, "void grid_sum(double (*grid)[3], int (*rows)[4], char **argv)");
+    assert!(!grid_sum.differs(), "what a pointer to an array points at is not compared: {grid_sum:#?}");
+
+    // Through the preprocessor, an array of arrays is written as the pointer C passes too.
+    let preprocessed = format!("#include <stddef.h>\n{header}");
+    let Some((functions, _)) = functions_of("arrays_of_arrays.h", &preprocessed, binding) else { return };
+    assert_eq!(pair(&functions, "on_signal").c_prototype, "void (*on_signal(int sig, void (*handler)(…)))(…)");
+    let grid_sum = pair(&functions, "grid_sum");
+    assert!(grid_sum.c_prototype.starts_with("void grid_sum(double (*grid)[3], "), "{}", grid_sum.c_prototype);
+    assert!(!grid_sum.differs(), "{grid_sum:#?}");
 }

@@ -33,18 +33,28 @@ pub struct AnonymousMember {
 /// `float[3]` + `weights` → `float weights[3]`; `int (*)(…)` + `compare`
 /// → `int (*compare)(…)`, and an array of such pointers `int (*compare[2])(…)`.
 pub fn member_declaration(field: &Field) -> String {
-    let name = field.name.trim_start_matches("r#");
     let bits = field.bit_width.map(|w| format!(":{w}")).unwrap_or_default();
-    if let Some(at) = field.ty.find("(*)") {
-        let (returns, rest) = (&field.ty[..at], &field.ty[at + "(*)".len()..]);
+    format!("{}{bits}", declaration(&field.ty, field.name.trim_start_matches("r#")))
+}
+
+/// The type written `ty` declaring `name`, as C is written: `char *name`,
+/// `float name[3]`, `int (*name)(…)`, `double (*name)[3]`; `name` may be a
+/// function's name and parameters, `int (*lookup(int n))(…)`.
+pub fn declaration(ty: &str, name: &str) -> String {
+    if let Some(at) = ty.find("(*)") {
+        let (before, rest) = (&ty[..at], &ty[at + "(*)".len()..]);
+        if rest.starts_with('[') {
+            // A pointer to an array: `double (*grid)[3]`.
+            return format!("{before}(*{name}){rest}");
+        }
         let (parameters, dimensions) = rest.find('[').map_or((rest, ""), |d| rest.split_at(d));
-        return format!("{returns}(*{name}{dimensions}){parameters}{bits}");
+        return format!("{before}(*{name}{dimensions}){parameters}");
     }
-    // `char *name`, as C is written: a pointer's star goes with the name.
-    let (element, dimensions) = field.ty.split_at(field.ty.find('[').unwrap_or(field.ty.len()));
+    // A pointer's star goes with the name.
+    let (element, dimensions) = ty.split_at(ty.find('[').unwrap_or(ty.len()));
     let element = element.trim_end();
     let space = if element.ends_with('*') { "" } else { " " };
-    format!("{element}{space}{name}{dimensions}{bits}")
+    format!("{element}{space}{name}{dimensions}")
 }
 
 pub fn pahole_listing(layout: &Layout) -> String {

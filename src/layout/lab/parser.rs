@@ -380,6 +380,21 @@ pub(crate) fn function_pointer_text(returns: &str) -> String {
     format!("{returns}{gap}(*)(…)")
 }
 
+/// The pointer C passes for an array parameter whose element is written
+/// `element`: `char **` for `char *argv[]`, `double (*)[3]` for `double
+/// grid[2][3]` (an element that is an array is written with its dimensions).
+pub(crate) fn array_parameter_text(element: &str) -> String {
+    match element.find('[') {
+        Some(at) => {
+            let (before, dims) = element.split_at(at);
+            let before = before.trim_end();
+            let gap = if before.ends_with('*') { "" } else { " " };
+            format!("{before}{gap}(*){dims}")
+        }
+        None => pointer_text(element, 1),
+    }
+}
+
 /// Array dimensions as written: `[3][]`.
 fn dimensions_text(dims: &[Option<u64>]) -> String {
     dims.iter().map(|d| d.map_or("[]".to_owned(), |n| format!("[{n}]"))).collect()
@@ -550,13 +565,20 @@ impl Parser {
         self.is_ident("_Static_assert") || self.is_ident("static_assert")
     }
 
-    /// Whether a function's declarator comes next: `name(`, `*name(`.
+    /// Whether a function's declarator comes next: `name(`, `*name(`, and
+    /// `(*name(` of a function returning a pointer to a function.
     fn at_function_declarator(&self) -> bool {
-        let mut ahead = 0;
-        while matches!(&self.peek_at(ahead).kind, TokenKind::Punct('*'))
-            || matches!(&self.peek_at(ahead).kind, TokenKind::Ident(word) if ["const", "volatile", "restrict"].contains(&word.as_str()))
-        {
-            ahead += 1;
+        let stars_from = |mut ahead: usize| {
+            while matches!(&self.peek_at(ahead).kind, TokenKind::Punct('*'))
+                || matches!(&self.peek_at(ahead).kind, TokenKind::Ident(word) if ["const", "volatile", "restrict"].contains(&word.as_str()))
+            {
+                ahead += 1;
+            }
+            ahead
+        };
+        let mut ahead = stars_from(0);
+        if self.peek_at(ahead).kind == TokenKind::Punct('(') && self.peek_at(ahead + 1).kind == TokenKind::Punct('*') {
+            ahead = stars_from(ahead + 1);
         }
         matches!(self.peek_at(ahead).kind, TokenKind::Ident(_)) && self.peek_at(ahead + 1).kind == TokenKind::Punct('(')
     }

@@ -20,6 +20,7 @@ use super::types::{IntegerKind, TypeClass, c_class};
 use crate::layout::lab::Target;
 use crate::layout::lab::engine::size_and_align;
 use crate::layout::lab::parser::{Declarations, FunctionDef, MemberDef, Pointee, RecordDef, Scalar, TypeRef};
+use crate::layout::listing::declaration;
 
 /// How a function stands on one target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -669,15 +670,15 @@ fn count(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
-/// C's prototype as one line: `int inflate(z_streamp strm, int flush)`.
+/// C's prototype as one line: `int inflate(z_streamp strm, int flush)`,
+/// `void (*signal(int sig, void (*handler)(…)))(…)`.
 fn c_prototype(c: &FunctionDef) -> String {
     let returns = c.returns.as_ref().map_or("void", |r| r.ty_text.as_str());
     let mut parameters: Vec<String> = c
         .parameters
         .iter()
         .map(|p| match &p.name {
-            Some(name) if p.ty_text.ends_with('*') => format!("{}{name}", p.ty_text),
-            Some(name) => format!("{} {name}", p.ty_text),
+            Some(name) => declaration(&p.ty_text, name),
             None => p.ty_text.clone(),
         })
         .collect();
@@ -691,8 +692,7 @@ fn c_prototype(c: &FunctionDef) -> String {
     } else {
         parameters.join(", ")
     };
-    let gap = if returns.ends_with('*') { "" } else { " " };
-    format!("{returns}{gap}{}({list})", c.name)
+    declaration(returns, &format!("{}({list})", c.name))
 }
 
 /// The binding's signature as one line: `fn inflate(strm: z_streamp, flush: c_int) -> c_int`.

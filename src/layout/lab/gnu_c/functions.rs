@@ -12,7 +12,7 @@ use lang_c::span::Node;
 
 use super::{Attributes, Part, Pointing, Read, Reader, Shape, array_dimensions, declarator_name, pointing, written};
 use crate::layout::lab::parser::{
-    FunctionDef, MemberDef, Pointee, Scalar, TypeRef, function_pointer_text, pointer_text,
+    FunctionDef, MemberDef, Pointee, Scalar, TypeRef, array_parameter_text, function_pointer_text, pointer_text,
 };
 
 /// What a declarator makes of its name.
@@ -197,7 +197,7 @@ impl Reader<'_> {
             let (ty, ty_text) = match name_is(declarator) {
                 NameIs::Function(..) => (TypeRef::Scalar(Scalar::Pointer), function_pointer_text(&shown)),
                 _ if passes_an_array(declarator) => {
-                    (TypeRef::Scalar(Scalar::Pointer), array_as_pointer(&shown, declarator))
+                    (TypeRef::Scalar(Scalar::Pointer), self.array_as_pointer(&base, &shown, declarator))
                 }
                 _ => match self.shaped(Shape::Data(base), declarator)? {
                     Shape::Data(ty) => {
@@ -225,7 +225,10 @@ impl Reader<'_> {
         declarator: Option<&Declarator>,
     ) -> Option<Pointee> {
         let Some(declarator) = declarator else { return self.pointer_typedefs.get(text).cloned() };
-        if matches!(name_is(declarator), NameIs::Function(..)) || array_dimensions(declarator) > 1 {
+        // An array of arrays, or a pointer to an array (`int (*rows)[4]`),
+        // points at an array: not compared.
+        let arrays_passed = usize::from(passes_an_array(declarator));
+        if matches!(name_is(declarator), NameIs::Function(..)) || array_dimensions(declarator) > arrays_passed {
             return None;
         }
         // Each star's `const`, the star nearest the name first; an array
@@ -243,6 +246,23 @@ impl Reader<'_> {
             _ => (TypeRef::Scalar(Scalar::Pointer), pointer_text(&base_shown, left), false),
         };
         Some(Pointee { value: self.value(None, ty, text, shown), constant })
+    }
+
+    /// An array parameter as the pointer C passes, written: `char *` of
+    /// `char name[16]`, `char **` of `char *argv[]`, `double (*)[3]` of
+    /// `double grid[2][3]`. Only an array of arrays is shaped, for its
+    /// element's length: the outer length is not evaluated (`double a[n]`
+    /// names another parameter).
+    fn array_as_pointer(&mut self, base: &TypeRef, text: &str, declarator: &Declarator) -> String {
+        let dimensions = array_dimensions(declarator);
+        if dimensions > 1
+            && let Ok(Shape::Data(TypeRef::Array(element, _))) = self.shaped(Shape::Data(base.clone()), declarator)
+        {
+            return array_parameter_text(&written(text, &element, pointing(declarator), dimensions - 1));
+        }
+        self.failed_at = None;
+        let stars = declarator.derived.iter().filter(|d| matches!(d.node, DerivedDeclarator::Pointer(_))).count();
+        pointer_text(text, stars + 1)
     }
 
     /// A parameter of a `__transparent_union__` type (glibc's
@@ -320,11 +340,4 @@ fn passes_an_array(declarator: &Declarator) -> bool {
 fn inner_derives(declarator: &Declarator) -> bool {
     !declarator.derived.is_empty()
         || matches!(&declarator.kind.node, DeclaratorKind::Declarator(inner) if inner_derives(&inner.node))
-}
-
-/// An array parameter as the pointer C passes, written: `char *` of
-/// `char name[16]`, `char **` of `char *argv[]`.
-fn array_as_pointer(text: &str, declarator: &Declarator) -> String {
-    let stars = declarator.derived.iter().filter(|d| matches!(d.node, DerivedDeclarator::Pointer(_))).count();
-    pointer_text(text, stars + 1)
 }

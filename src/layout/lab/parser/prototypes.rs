@@ -4,7 +4,8 @@
 //! is passed over as before: a prototype changes no layout.
 
 use super::{
-    FunctionDef, MemberDef, Parsed, Parser, Pointee, Scalar, TokenKind, TypeRef, function_pointer_text, pointer_text,
+    FunctionDef, MemberDef, Parsed, Parser, Pointee, Scalar, TokenKind, TypeRef, array_parameter_text, dimensions_text,
+    function_pointer_text, pointer_text,
 };
 
 impl Parser {
@@ -25,6 +26,9 @@ impl Parser {
         let (returned, text) = self.value_type()?;
         let star_consts = self.stars();
         let stars = star_consts.len();
+        if self.is_punct('(') {
+            return self.returning_a_function_pointer(internal, &text, stars);
+        }
         let (name, token) = self.ident()?;
         if !self.is_punct('(') {
             return Ok(None);
@@ -41,11 +45,48 @@ impl Parser {
             function.returns = Some(self.passed(None, ty, &text, ty_text));
         }
         self.parameters(&mut function)?;
+        self.declaration_end(function)
+    }
+
+    /// `void (*signal(int sig, void (*handler)(int)))(int);`, from its `(`:
+    /// a function returning a pointer to a function that returns `text`
+    /// behind `stars` stars.
+    fn returning_a_function_pointer(
+        &mut self,
+        internal: bool,
+        text: &str,
+        stars: usize,
+    ) -> Parsed<Option<FunctionDef>> {
+        self.bump();
+        if self.stars().len() != 1 {
+            return Ok(None);
+        }
+        let (name, token) = self.ident()?;
+        if !self.is_punct('(') {
+            return Ok(None);
+        }
+        self.bump();
+        let mut function = FunctionDef { internal, ..FunctionDef::declared(name, String::new(), token.line) };
+        self.parameters(&mut function)?;
+        self.expect_punct(')')?;
+        if !self.is_punct('(') {
+            return Ok(None);
+        }
+        // What the function pointed at takes: not compared.
+        self.skip_balanced()?;
+        let returns = if stars > 0 { pointer_text(text, stars) } else { text.to_owned() };
+        let pointer = TypeRef::Scalar(Scalar::Pointer);
+        function.returns = Some(self.passed(None, pointer, text, function_pointer_text(&returns)));
+        self.declaration_end(function)
+    }
+
+    /// After a prototype's parameters: its attributes, and its `;` or the
+    /// body of a header's inline function, passed over braces and all.
+    fn declaration_end(&mut self, function: FunctionDef) -> Parsed<Option<FunctionDef>> {
         self.attributes()?;
         if self.is_punct(';') {
             self.bump();
         } else if self.is_punct('{') {
-            // A header's inline function: its body is passed over, braces and all.
             self.skip_declaration();
         } else {
             return Ok(None);
@@ -85,42 +126,67 @@ impl Parser {
     }
 
     /// One parameter, adjusted as C adjusts it (an array is a pointer, and
-    /// so is a function), and the record it points at if it does.
+    /// so is a function), and what it points at if it does.
     fn parameter(&mut self) -> Parsed<(MemberDef, Option<Pointee>)> {
         let (base, text) = self.value_type()?;
         let star_consts = self.stars();
         let stars = star_consts.len();
+        let pointer = TypeRef::Scalar(Scalar::Pointer);
+        let element = if stars > 0 { pointer_text(&text, stars) } else { text.clone() };
         if self.is_punct('(') {
-            // `int (*each)(int)`: a pointer to a function, its stars what it returns.
-            self.skip_balanced()?;
-            self.skip_balanced()?;
-            let returns = if stars > 0 { pointer_text(&text, stars) } else { text.clone() };
-            let pointer = TypeRef::Scalar(Scalar::Pointer);
-            return Ok((self.passed(None, pointer, &text, function_pointer_text(&returns)), None));
+            return self.parenthesised_parameter(&text, &element);
         }
-        let name = match &self.peek().kind {
-            TokenKind::Ident(name) => Some(name.clone()),
-            _ => None,
-        };
-        if name.is_some() {
-            self.bump();
-        }
+        let name = self.parameter_name();
         // What is passed, and what it points at.
         let (ty, ty_text, pointee) = if self.is_punct('[') {
-            let dimensions = self.dimensions()?.len();
-            let pointee = (dimensions == 1).then(|| self.pointee(&base, &text, &star_consts, true)).flatten();
-            (TypeRef::Scalar(Scalar::Pointer), pointer_text(&text, stars + 1), pointee)
+            let dims = self.dimensions()?;
+            let pointee = (dims.len() == 1).then(|| self.pointee(&base, &text, &star_consts, true)).flatten();
+            (pointer, array_parameter_text(&format!("{element}{}", dimensions_text(&dims[1..]))), pointee)
         } else if self.is_punct('(') {
             self.skip_balanced()?;
-            (TypeRef::Scalar(Scalar::Pointer), function_pointer_text(&text), None)
+            (pointer, function_pointer_text(&text), None)
         } else if stars > 0 {
-            let pointee = self.pointee(&base, &text, &star_consts, false);
-            (TypeRef::Scalar(Scalar::Pointer), pointer_text(&text, stars), pointee)
+            (pointer, element, self.pointee(&base, &text, &star_consts, false))
         } else {
             (base.clone(), text.clone(), None)
         };
         self.attributes()?;
         Ok((self.passed(name, ty, &text, ty_text), pointee))
+    }
+
+    /// The parameter's name, if one comes next.
+    fn parameter_name(&mut self) -> Option<String> {
+        let TokenKind::Ident(name) = &self.peek().kind else { return None };
+        let name = name.clone();
+        self.bump();
+        Some(name)
+    }
+
+    /// A parameter whose declarator is parenthesised, from its `(`:
+    /// `int (*each)(int)`, a pointer to a function returning `element`;
+    /// `int (*rows)[4]`, a pointer to an array of them. What either points
+    /// at is not compared.
+    fn parenthesised_parameter(&mut self, text: &str, element: &str) -> Parsed<(MemberDef, Option<Pointee>)> {
+        self.expect_punct('(')?;
+        let inner = self.stars().len();
+        let name = self.parameter_name();
+        // An array of function pointers is passed as a pointer all the same.
+        if self.is_punct('[') {
+            self.dimensions()?;
+        }
+        self.expect_punct(')')?;
+        let ty_text = if self.is_punct('[') {
+            let dims = self.dimensions()?;
+            let pointed = format!("{element}{}", dimensions_text(&dims));
+            if inner == 1 { array_parameter_text(&pointed) } else { pointer_text(&pointed, inner) }
+        } else if self.is_punct('(') {
+            self.skip_balanced()?;
+            function_pointer_text(element)
+        } else {
+            pointer_text(element, inner)
+        };
+        self.attributes()?;
+        Ok((self.passed(name, TypeRef::Scalar(Scalar::Pointer), text, ty_text), None))
     }
 
     /// What a value of `base` (written `text`) behind stars each `const` or
