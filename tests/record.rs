@@ -2103,3 +2103,49 @@ fn a_block_freed_through_a_library_header_is_said_of_the_block_after() {
     let named_right = ["sqlite3_free", "sqlite3MemFree", "libsqlite3.so.0+0x"].iter().any(|n| site.contains(n));
     assert!(named_right, "named by a function that reaches the call, or by its offset: {site}");
 }
+
+/// One process records; the programs it starts run unrecorded, and the
+/// report counts and names them, so a user knows what to record by itself.
+#[test]
+fn programs_the_recorded_one_starts_are_counted_and_named_as_unrecorded() {
+    let program = compile_c("starts_others", C_PROGRAM, &[]);
+    let starter = compile_c(
+        "starter",
+        "#include <stdlib.h>\n#include <sys/wait.h>\n#include <unistd.h>\n\
+         static void start(const char *program) {\n\
+             pid_t child = fork();\n\
+             if (child == 0) { execl(program, program, (char *)0); _exit(127); }\n\
+             waitpid(child, NULL, 0);\n\
+         }\n\
+         static void *volatile mine;\n\
+         int main(int argc, char **argv) {\n\
+             (void)argc;\n\
+             mine = malloc(24);\n\
+             start(argv[1]);\n\
+             start(argv[1]);\n\
+             start(argv[2]);\n\
+             free(mine);\n\
+             return 0;\n\
+         }\n",
+        &[],
+    );
+    let true_program = std::fs::canonicalize("/bin/true").expect("true");
+    let args = [program.to_str().unwrap(), true_program.to_str().unwrap()];
+    let output = record(&["--json"], &starter, &args);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let report = report(&output);
+    assert_eq!(report["tallies"]["processes_started_unrecorded"], 3, "{report}");
+    // Only the starter's own block: the children's thousands are not in it.
+    assert_eq!(report["c_heap"]["allocations"], 1, "{}", report["c_heap"]);
+
+    let output = record(&[], &starter, &args);
+    let text = String::from_utf8_lossy(&output.stderr);
+    let said = format!(
+        "3 process(es) it started ran unrecorded, their heaps not in this report: `{}` (2), `{}` (1); record one \
+         by itself to see its own (`ffiscope record -- {} …`)",
+        program.display(),
+        true_program.display(),
+        program.display()
+    );
+    assert!(text.contains(&said), "{text}");
+}

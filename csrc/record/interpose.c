@@ -622,6 +622,36 @@ static bool channel_ring(size_t index, ring_control **control, slot **slots) {
 
 static tracker_sharing sharing = {.ring = channel_ring};
 
+/* This process was started by the recorded one and records nothing:
+ * counted, by its program, so that the report says what ran unrecorded. */
+static void count_started_unrecorded(fs_record_header *h) {
+    char path[FS_RECORD_PATH_BYTES];
+    ssize_t length = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (length <= 0) {
+        length = 1;
+        path[0] = '?';
+    }
+    path[length] = '\0';
+    atomic_fetch_add_explicit(&h->started_unrecorded, 1, memory_order_relaxed);
+    uint64_t claimed = atomic_load_explicit(&h->started_count, memory_order_acquire);
+    for (uint64_t i = 0; i < claimed && i < FS_RECORD_STARTED; i++) {
+        fs_record_started *entry = &h->started[i];
+        if (atomic_load_explicit(&entry->written, memory_order_acquire) &&
+            strncmp(entry->path, path, sizeof entry->path) == 0) {
+            atomic_fetch_add_explicit(&entry->count, 1, memory_order_relaxed);
+            return;
+        }
+    }
+    uint64_t slot = atomic_fetch_add_explicit(&h->started_count, 1, memory_order_acq_rel);
+    if (slot >= FS_RECORD_STARTED) {
+        return; /* the table is full: the total counts it */
+    }
+    fs_record_started *entry = &h->started[slot];
+    memcpy(entry->path, path, (size_t)length + 1);
+    atomic_store_explicit(&entry->count, 1, memory_order_relaxed);
+    atomic_store_explicit(&entry->written, 1, memory_order_release);
+}
+
 /* Claims the channel, when this process is the one to record, and starts
  * the tracker; leaves `recorder` NULL otherwise. */
 static void begin_recording(void) {
@@ -650,6 +680,9 @@ static void begin_recording(void) {
     if (!claimed && !took_over) {
         /* Another process records (this one was started by it), or the
          * region is not a channel. */
+        if (valid) {
+            count_started_unrecorded(channel);
+        }
         munmap(region, (size_t)about.st_size);
         channel = NULL;
         return;

@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #define FS_RECORD_MAGIC 0x44524F4345525346ull /* "FSRECORD" */
-#define FS_RECORD_VERSION 6u
+#define FS_RECORD_VERSION 7u
 #define FS_RECORD_MODULES 512u
 #define FS_RECORD_PATH_BYTES 232u
 /* The most rings a region may hold (the tracker's shards). */
@@ -35,6 +35,8 @@
 #define FS_RECORD_SITE_CHUNK 4096u        /* SITE_CHUNK: the site table grows by so many */
 
 #define FS_RECORD_STACK_FRAMES 32u
+/* Programs started by the recorded one named in the header, at most. */
+#define FS_RECORD_STARTED 16u
 /* A site with this bit set is a stack's number, not an address. */
 #define FS_RECORD_STACK_TAG (1ull << 63)
 /* An allocator call's site, with this bit set: the entry of the function
@@ -64,6 +66,17 @@ typedef struct fs_record_module {
     uint64_t bias;
     char path[FS_RECORD_PATH_BYTES];
 } fs_record_module;
+
+/* A program the recorded one started (a child that exec'd it with the
+ * library still preloaded), which records nothing: one process records.
+ * Claimed by `started_count`, its path written, then published by
+ * `written`; two processes of one program starting at once may claim an
+ * entry each, which the reader adds together. */
+typedef struct fs_record_started {
+    _Atomic uint64_t count;   /* processes of it started */
+    _Atomic uint64_t written; /* 1 once `path` is whole */
+    char path[FS_RECORD_PATH_BYTES];
+} fs_record_started;
 
 enum fs_record_state {
     FS_RECORD_STARTING = 0,
@@ -100,13 +113,17 @@ typedef struct fs_record_header {
     /* Set by ffiscope: the modules it has read, as FS_RECORD_MODULES_READ(image, count). */
     _Atomic uint64_t modules_read;
     fs_record_module modules[FS_RECORD_MODULES];
+    _Atomic uint64_t started_unrecorded; /* processes the recorded one started, which ran unrecorded */
+    _Atomic uint64_t started_count;      /* entries of `started` claimed (may pass FS_RECORD_STARTED) */
+    fs_record_started started[FS_RECORD_STARTED];
 } fs_record_header;
 
 #if UINTPTR_MAX == UINT64_MAX && !defined(__cplusplus)
 #define FS_RECORD_MODULE_BYTES 256u
-#define FS_RECORD_HEADER_BYTES 131216u
+#define FS_RECORD_HEADER_BYTES 135200u
 _Static_assert(sizeof(fs_record_module) == FS_RECORD_MODULE_BYTES, "update src/ffi/record_channel.rs");
 _Static_assert(sizeof(fs_record_stack) == 264u, "update src/ffi/record_channel.rs");
+_Static_assert(sizeof(fs_record_started) == 248u, "update src/ffi/record_channel.rs");
 _Static_assert(sizeof(fs_record_header) == FS_RECORD_HEADER_BYTES, "update src/ffi/record_channel.rs");
 #endif
 

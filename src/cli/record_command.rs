@@ -89,6 +89,11 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     let signal = status.and_then(|s| s.signal());
     let check = finished.leaks(&model, &suppressions);
     let mut report = Report::with_leaks(program, RECORDED, 0, &model, &check.leaks);
+    // What ran outside the recording, for a script to see (the text report names them).
+    let started = finished.started_unrecorded.processes;
+    if started > 0 {
+        report.tallies.insert("processes_started_unrecorded".to_owned(), started);
+    }
     if let Some(signal) = signal {
         report.outcome = Outcome::Crashed;
         report.signal = Some(signal_label(signal));

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 use super::sys;
 
 const MAGIC: u64 = 0x4452_4F43_4552_5346;
-const VERSION: u64 = 6;
+const VERSION: u64 = 7;
 const MODULES: usize = 512;
 /// Rings the region holds: one per thread the program runs at once (more
 /// share); 8 MiB each at the default capacity, touched only as written.
@@ -32,6 +32,8 @@ const SLOT_BYTES: usize = 32;
 const BATCH: usize = 256;
 const PATH_BYTES: usize = 232;
 const STACK_FRAMES: usize = 32;
+/// Programs the recorded one started that the header names, at most (`FS_RECORD_STARTED`).
+const STARTED: usize = 16;
 /// Stacks the table holds: 17 MiB of them, touched only as they are used.
 const STACKS: usize = 1 << 16;
 /// A site with this bit set names a stack in the table (`FS_RECORD_STACK_TAG`).
@@ -54,6 +56,15 @@ struct Module {
     start: u64,
     end: u64,
     bias: u64,
+    path: [u8; PATH_BYTES],
+}
+
+/// A program the recorded one started, which ran unrecorded (`fs_record_started`).
+#[repr(C)]
+struct Started {
+    count: AtomicU64,
+    /// 1 once `path` is whole.
+    written: AtomicU64,
     path: [u8; PATH_BYTES],
 }
 
@@ -80,6 +91,10 @@ struct Header {
     /// The modules read here, as [`modules_read`] packs them.
     modules_read: AtomicU64,
     modules: [Module; MODULES],
+    started_unrecorded: AtomicU64,
+    /// Entries of `started` claimed (may pass [`STARTED`]).
+    started_count: AtomicU64,
+    started: [Started; STARTED],
 }
 
 /// `FS_RECORD_MODULES_READ` (`record_channel.h`): `count` modules of image `image`.
@@ -96,7 +111,8 @@ struct Stack {
 
 // The C side asserts the same sizes (record_channel.h).
 const _: () = assert!(size_of::<Module>() == 256);
-const _: () = assert!(size_of::<Header>() == 131_216);
+const _: () = assert!(size_of::<Header>() == 135_200);
+const _: () = assert!(size_of::<Started>() == 248);
 const _: () = assert!(size_of::<Stack>() == 264);
 
 /// Where each part of the region begins, as `record_channel.h` places them.
@@ -137,6 +153,21 @@ pub struct LoadedModule {
     /// Subtracted from an address in [start, end) to give its address in the file.
     pub bias: u64,
     pub path: String,
+}
+
+/// The programs a recorded one started, which ran unrecorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StartedUnrecorded {
+    /// Processes in all.
+    pub processes: u64,
+    /// The first programs by path, and how many processes of each.
+    pub programs: Vec<(String, u64)>,
+}
+
+/// A path the program wrote, up to its NUL.
+fn path_text(bytes: &[u8]) -> String {
+    CStr::from_bytes_until_nul(bytes)
+        .map_or_else(|_| String::from_utf8_lossy(bytes).into_owned(), |c| c.to_string_lossy().into_owned())
 }
 
 /// The shared memory, mapped in this process.
@@ -369,13 +400,30 @@ impl Channel {
         (from..count)
             .map(|i| {
                 let module = &header.modules[i];
-                let path = CStr::from_bytes_until_nul(&module.path).map_or_else(
-                    |_| String::from_utf8_lossy(&module.path).into_owned(),
-                    |c| c.to_string_lossy().into_owned(),
-                );
-                LoadedModule { start: module.start, end: module.end, bias: module.bias, path }
+                LoadedModule { start: module.start, end: module.end, bias: module.bias, path: path_text(&module.path) }
             })
             .collect()
+    }
+
+    /// The programs the recorded one started, which ran unrecorded (one
+    /// process records): how many processes in all, and the first programs
+    /// by path with how many of each, entries of one path added together.
+    pub fn started_unrecorded(&self) -> StartedUnrecorded {
+        let header = self.header();
+        let claimed = (header.started_count.load(Ordering::Acquire) as usize).min(STARTED);
+        let mut programs: Vec<(String, u64)> = Vec::new();
+        for entry in &header.started[..claimed] {
+            // Acquire: the path was written before the entry was published.
+            if entry.written.load(Ordering::Acquire) != 1 {
+                continue;
+            }
+            let (path, count) = (path_text(&entry.path), entry.count.load(Ordering::Relaxed));
+            match programs.iter_mut().find(|(known, _)| *known == path) {
+                Some((_, total)) => *total += count,
+                None => programs.push((path, count)),
+            }
+        }
+        StartedUnrecorded { processes: header.started_unrecorded.load(Ordering::Relaxed), programs }
     }
 
     /// Whether the program's blocks are guarded (`record --guard`), and how

@@ -18,7 +18,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 
-use crate::ffi::record_channel::{Channel, ChannelState};
+use crate::ffi::record_channel::{Channel, ChannelState, StartedUnrecorded};
 use crate::track::{EventSource, Model};
 pub use interpreter::{Held, Interpreter, LeakCheck};
 use suppressions::Suppressions;
@@ -163,6 +163,7 @@ impl Recording {
             unguarded: self.channel.guard(),
             stacks_dropped: self.channel.stacks_dropped(),
             mappings_unread: self.channel.mappings_unread(),
+            started_unrecorded: self.channel.started_unrecorded(),
             interpreter: self.interpreter,
         }
     }
@@ -210,10 +211,38 @@ pub struct Finished {
     pub stacks_dropped: u64,
     /// The program's own mappings the leak check could not read.
     pub mappings_unread: u64,
+    /// The programs it started, which ran unrecorded.
+    pub started_unrecorded: StartedUnrecorded,
     pub interpreter: Interpreter,
 }
 
+/// Programs named in the note of those a recording's program started.
+const STARTED_NAMED: usize = 6;
+
 impl Finished {
+    /// What the programs it started did is not in the recording (one
+    /// process records): which ones, and how to record one.
+    fn started_note(&self) -> Option<String> {
+        let started = &self.started_unrecorded;
+        if started.processes == 0 {
+            return None;
+        }
+        let mut programs: Vec<&(String, u64)> = started.programs.iter().collect();
+        programs.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let named: Vec<String> =
+            programs.iter().take(STARTED_NAMED).map(|(path, n)| format!("`{path}` ({n})")).collect();
+        let counted: u64 = programs.iter().take(STARTED_NAMED).map(|(_, n)| n).sum();
+        let rest = started.processes.saturating_sub(counted);
+        let more = if rest > 0 { format!(" and {rest} more") } else { String::new() };
+        let first = programs.first().map_or("the program", |(path, _)| path.as_str());
+        Some(format!(
+            "{} process(es) it started ran unrecorded, their heaps not in this report: {}{more}; record one by \
+             itself to see its own (`ffiscope record -- {first} …`)",
+            started.processes,
+            named.join(", ")
+        ))
+    }
+
     /// The leaks, when the program reached its exit: one killed or crashed
     /// was still using what it held.
     pub fn leaks(&self, model: &Model, suppressions: &Suppressions) -> LeakCheck {
@@ -270,6 +299,9 @@ impl Finished {
                  counts as leaked",
                 self.mappings_unread
             ));
+        }
+        if let Some(started) = self.started_note() {
+            notes.push(started);
         }
         let uncertain = self.interpreter.uncertain_blocks;
         if uncertain > 0 {
