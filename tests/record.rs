@@ -2149,3 +2149,56 @@ fn programs_the_recorded_one_starts_are_counted_and_named_as_unrecorded() {
     );
     assert!(text.contains(&said), "{text}");
 }
+
+/// Optimized Rust inlines the allocator's path into the caller: without
+/// `--stack`, a block is still named by the program's own line among the
+/// functions its call's return address is in, not by `alloc.rs`.
+#[test]
+fn an_optimized_rust_programs_blocks_are_named_by_its_own_lines_without_stacks() {
+    let program = compile_rust(
+        "inlined_alloc",
+        "use std::hint::black_box;\n\
+         #[inline(never)]\n\
+         fn make_name() -> *mut u8 {\n\
+             Box::into_raw(black_box(Box::new(7u8)))\n\
+         }\n\
+         fn main() {\n\
+             let kept: Vec<u64> = black_box(vec![1; 5]);\n\
+             std::mem::forget(kept);\n\
+             black_box(make_name());\n\
+         }\n",
+    );
+    let report = report(&record(&["--json"], &program, &[]));
+    let mut leaks = leaks_of(&report);
+    leaks.sort_unstable();
+    assert_eq!(
+        leaks,
+        [("inlined_alloc::main (inlined_alloc.rs:7)", 40), ("inlined_alloc::make_name (inlined_alloc.rs:4)", 1)]
+    );
+    let message = |site: &str| {
+        let anomalies = report["anomalies"].as_array().unwrap();
+        let leak = anomalies.iter().find(|a| a["site"] == site).expect("the leak");
+        leak["message"].as_str().unwrap().to_owned()
+    };
+    assert!(message("inlined_alloc::main (inlined_alloc.rs:7)").contains("`Vec::from_raw_parts`"), "{report}");
+    assert!(message("inlined_alloc::make_name (inlined_alloc.rs:4)").contains("`Box::from_raw`"), "{report}");
+}
+
+/// Unoptimized, the allocation is made in the standard library's own
+/// function: its leak says so, and how to name the program's line.
+#[test]
+fn a_leak_named_by_library_code_says_how_to_name_the_programs_line() {
+    let program = compile_rust_with(
+        "library_named",
+        "fn main() {\n    let kept: Vec<u64> = std::hint::black_box(vec![1; 5]);\n    std::mem::forget(kept);\n}\n",
+        &["-g"],
+    );
+    let hint = "1 leak(s) named by the library code the program called";
+    let plain = record(&[], &program, &[]);
+    let text = String::from_utf8_lossy(&plain.stderr);
+    assert!(text.contains(hint) && text.contains("`--stack 16` (Call stacks) names the line behind each"), "{text}");
+    let stacked = record(&["--stack", "16"], &program, &[]);
+    let text = String::from_utf8_lossy(&stacked.stderr);
+    assert!(text.contains("allocated by `library_named::main (library_named.rs:2)`"), "{text}");
+    assert!(!text.contains(hint), "a stack names the program's own line: {text}");
+}

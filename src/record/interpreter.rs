@@ -79,6 +79,10 @@ pub struct Interpreter {
     pub uncertain_blocks: u64,
     /// Sites in the C runtime's own code.
     runtime_sites: FxHashSet<Site>,
+    /// Sites a return address names by the Rust or C++ library's code
+    /// alone (`_M_realloc_insert`, out of line): the program's own line is
+    /// further up a stack this site has none of.
+    library_sites: FxHashSet<Site>,
     /// Blocks live at exit that the program could still reach: kept, not lost.
     reachable: FxHashSet<u64>,
     /// Lost blocks that only other lost blocks point to (memcheck's "indirectly lost").
@@ -86,6 +90,15 @@ pub struct Interpreter {
     pub reachable_bytes: u64,
     /// The program died of a signal: what it held then was in use, not leaked.
     crashed: bool,
+}
+
+impl Interpreter {
+    /// Of `leaks`, how many are named by the Rust or C++ library's code the
+    /// program called, without a stack to name the program's own line.
+    pub fn named_by_a_library(&self, leaks: &[Anomaly]) -> usize {
+        let named: FxHashSet<&str> = self.library_sites.iter().map(|site| site.name()).collect();
+        leaks.iter().filter(|leak| named.contains(leak.site.as_str())).count()
+    }
 }
 
 /// Blocks, and their bytes, counted together.
@@ -483,10 +496,37 @@ impl Interpreter {
         self.push(anomaly, model);
     }
 
+    /// Whether a frame is the Rust or C++ standard library's code, never the
+    /// program's own: by its name, or by its file.
+    fn is_library_code(&self, frame: Site) -> bool {
+        is_runtime_frame(frame.name()) || self.symbols.is_library_frame(frame)
+    }
+
     /// A site named by its return address alone. The C library's code is
     /// the runtime's, but for the functions that make a block for their
     /// caller (`strdup`), whose releaser is then known.
-    fn plain(&mut self, symbol: Symbol) -> Resolved {
+    fn plain(&mut self, raw: u64, symbol: Symbol) -> Resolved {
+        if !symbol.in_c_runtime {
+            // Optimized code inlines the allocator's path into its caller
+            // (`Vec::with_capacity`'s into `main`): the first of the program's
+            // own functions the return address is in names the block, as a
+            // stack's first own frame would.
+            let chain = self.symbols.inlined(raw);
+            let own = chain.iter().position(|&f| !self.is_library_code(f));
+            match own {
+                Some(0) => {}
+                Some(own) => {
+                    let site = chain[own];
+                    if let Some(releaser) = releaser_in(&chain[..own]) {
+                        self.releaser_of_site.entry(site).or_insert(releaser);
+                    }
+                    return Resolved { site, heap: symbol.heap, in_c_runtime: false, stack: None, own_frame: 0 };
+                }
+                None => {
+                    self.library_sites.insert(symbol.site);
+                }
+            }
+        }
         let releaser = if symbol.in_c_runtime { releaser_of(symbol.site.name()) } else { None };
         if let Some(releaser) = releaser {
             self.releaser_of_site.entry(symbol.site).or_insert(releaser);
@@ -549,14 +589,14 @@ impl Interpreter {
     fn resolve_place(&mut self, raw: u64, stacks: &StackTable) -> Resolved {
         if raw & STACK_TAG == 0 {
             let symbol = self.symbols.symbol(raw);
-            return self.plain(symbol);
+            return self.plain(raw, symbol);
         }
         if let Some(resolved) = self.stacks.get(&raw) {
             return resolved.clone();
         }
         let Some(frames) = stacks.frames(raw & !STACK_TAG) else {
             let symbol = self.symbols.symbol(0);
-            return self.plain(symbol);
+            return self.plain(0, symbol);
         };
         // The call itself says the heap; the stack, every inlined function
         // of every frame, says whose code it was.
@@ -572,7 +612,7 @@ impl Interpreter {
             let in_runtime = self.symbols.symbol(frame).in_c_runtime;
             for function in self.symbols.inlined(frame) {
                 if own_frame.is_none() && !in_runtime {
-                    if is_runtime_frame(function.name()) || self.symbols.is_library_frame(function) {
+                    if self.is_library_code(function) {
                         outermost_library_frame = Some(stack.len());
                     } else {
                         own_frame = Some(stack.len());

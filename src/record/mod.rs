@@ -300,6 +300,13 @@ impl Finished {
                 self.mappings_unread
             ));
         }
+        let named_by_a_library = self.interpreter.named_by_a_library(&check.leaks);
+        if named_by_a_library > 0 {
+            notes.push(format!(
+                "{named_by_a_library} leak(s) named by the library code the program called (Rust's `RawVec`, C++'s \
+                 `_M_realloc_insert`), not by its own line: `--stack 16` (Call stacks) names the line behind each"
+            ));
+        }
         if let Some(started) = self.started_note() {
             notes.push(started);
         }

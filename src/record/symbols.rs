@@ -683,7 +683,10 @@ fn is_cxx_runtime_frame(name: &str) -> bool {
 
 /// Whether a frame named so belongs to the Rust or the C++ runtime: a
 /// stack is named for the first frame of the program's own code above these.
+/// A symbol without debug information is "near" it (the Rust standard
+/// library's precompiled `near <alloc::raw_vec::RawVecInner>::try_allocate_in`).
 pub fn is_runtime_frame(name: &str) -> bool {
+    let name = name.strip_prefix("near ").unwrap_or(name);
     is_rust_runtime_frame(name) || is_cxx_runtime_frame(name)
 }
 
