@@ -1,6 +1,7 @@
 //! Drives Struct Lab headless: paste a declaration, pick targets, read the
 //! sizes per target, and have the real compilers verify them.
 
+use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
@@ -456,6 +457,24 @@ fn a_functions_notes_are_listed_under_the_count() {
     harness.get_by_label_contains(
         "`fill` on every target: note: parameter 1 `buffer`: C's `char *` is not `const`, so C may write through it",
     );
+}
+
+/// A binding of an API without `const` may have a note on every function:
+/// the first are listed, and the rest left to the command line.
+#[test]
+fn many_notes_are_listed_up_to_a_bound() {
+    let (mut c, mut bound) = (String::new(), String::new());
+    for i in 0..30 {
+        let _ = writeln!(c, "int fill{i}(char *buffer);");
+        let _ = writeln!(bound, "    pub fn fill{i}(buffer: *const c_char) -> c_int;");
+    }
+    let rust = format!("use core::ffi::{{c_char, c_int}};\nextern \"C\" {{\n{bound}}}\n");
+    let mut harness = lab_with_mirror(&c, &rust);
+    harness.get_by_label("30 functions C declares: every one agrees (30 with a note)").click();
+    harness.run();
+    let notes = harness.query_all_by_label_contains("note: parameter 1 `buffer`").count();
+    assert_eq!(notes, 24, "the first 24");
+    harness.get_by_label("More notes: `ffiscope mirror` lists every one.");
 }
 
 /// Many handles (openssl-sys's `pub enum SSL {}` and the like) are folded

@@ -91,6 +91,9 @@ pub fn mirror_summary_ui(ui: &mut Ui, session: &LabSession, commands: &mut Vec<C
 /// Functions the header does not declare listed by name at most.
 const NAMES_LISTED: usize = 12;
 
+/// Notes on the functions listed at most; the command line lists every one.
+const NOTES_LISTED: usize = 24;
+
 /// The binding's functions that C declares: each one that differs, both
 /// signatures and how, and how many agree; folded when many differ.
 fn functions_ui(ui: &mut Ui, mirror: &MirrorReport) {
@@ -125,12 +128,20 @@ fn functions_ui(ui: &mut Ui, mirror: &MirrorReport) {
                     ui.add(egui::Label::new(said).wrap());
                 }
             }
-            // What agrees as the call passes it but deserves a look: `*const` where C writes.
-            for function in &functions.pairs {
-                for (on, note) in function.notes_grouped(Target::short_name) {
-                    let said = format!("`{}` on {on}: note: {note}", function.rust);
-                    ui.add(egui::Label::new(RichText::new(said).weak()).wrap());
+            // What agrees as the call passes it but deserves a look: `*const`
+            // where C writes. A hand-written binding of an API without
+            // `const` may have hundreds: the first are listed.
+            let noted = functions.pairs.iter().flat_map(|function| {
+                let notes = function.notes_grouped(Target::short_name);
+                notes.into_iter().map(move |(on, note)| format!("`{}` on {on}: note: {note}", function.rust))
+            });
+            for (listed, said) in noted.enumerate() {
+                if listed == NOTES_LISTED {
+                    let more = "More notes: `ffiscope mirror` lists every one.";
+                    ui.add(egui::Label::new(RichText::new(more).weak()).wrap());
+                    break;
                 }
+                ui.add(egui::Label::new(RichText::new(said).weak()).wrap());
             }
             if missing > 0 {
                 let names: Vec<String> =

@@ -165,8 +165,8 @@ impl Reader<'_> {
         Ok(Some(self.value(None, ty, text, ty_text)))
     }
 
-    /// A prototype's parameters, adjusted as C adjusts them, each with the
-    /// record it points at if it does; `(void)` is none.
+    /// A prototype's parameters, adjusted as C adjusts them, each with what
+    /// it points at if it is a pointer to data; `(void)` is none.
     fn parameters(&mut self, parameters: &[Node<ParameterDeclaration>]) -> Read<Vec<(MemberDef, Option<Pointee>)>> {
         let mut read = Vec::with_capacity(parameters.len());
         for parameter in parameters {
@@ -227,8 +227,8 @@ impl Reader<'_> {
         let Some(declarator) = declarator else { return self.pointer_typedefs.get(text).cloned() };
         // An array of arrays, or a pointer to an array (`int (*rows)[4]`),
         // points at an array: not compared.
-        let arrays_passed = usize::from(passes_an_array(declarator));
-        if matches!(name_is(declarator), NameIs::Function(..)) || array_dimensions(declarator) > arrays_passed {
+        let an_array = passes_an_array(declarator);
+        if matches!(name_is(declarator), NameIs::Function(..)) || array_dimensions(declarator) > usize::from(an_array) {
             return None;
         }
         // Each star's `const`, the star nearest the name first; an array
@@ -237,7 +237,7 @@ impl Reader<'_> {
             Pointing::AtTheType(_) | Pointing::Not => stars_from_the_name(declarator),
             Pointing::AtAFunction(_) => return None,
         };
-        let beyond = usize::from(!passes_an_array(declarator));
+        let beyond = usize::from(!an_array);
         let Some(left) = stars.len().checked_sub(beyond) else { return self.pointer_typedefs.get(text).cloned() };
         let base_shown = qualified(text, base_constant);
         let (ty, shown, constant) = match left {
