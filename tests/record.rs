@@ -2202,3 +2202,39 @@ fn a_leak_named_by_library_code_says_how_to_name_the_programs_line() {
     assert!(text.contains("allocated by `library_named::main (library_named.rs:2)`"), "{text}");
     assert!(!text.contains(hint), "a stack names the program's own line: {text}");
 }
+
+/// A thread that ended is no root: glibc keeps its stack for the next
+/// thread, and a pointer left there is stale. memcheck and `LeakSanitizer`
+/// read live threads' stacks alone; so does the leak check. A thread still
+/// running at exit is a root.
+#[test]
+fn a_block_only_an_ended_threads_stack_points_to_is_a_leak() {
+    let program = compile_c(
+        "ended_thread",
+        "#include <pthread.h>\n#include <stdlib.h>\n#include <unistd.h>\n\
+         static void *forgets(void *unused) {\n\
+             (void)unused;\n\
+             void *volatile kept = malloc(40);\n\
+             (void)kept;\n\
+             return NULL;\n\
+         }\n\
+         static void *holds(void *unused) {\n\
+             (void)unused;\n\
+             void *volatile held = malloc(56);\n\
+             for (;;) { (void)held; pause(); }\n\
+             return NULL;\n\
+         }\n\
+         int main(void) {\n\
+             pthread_t ended, running;\n\
+             pthread_create(&running, NULL, holds, NULL);\n\
+             pthread_create(&ended, NULL, forgets, NULL);\n\
+             pthread_join(ended, NULL);\n\
+             usleep(100000);\n\
+             return 0;\n\
+         }\n",
+        &["-pthread"],
+    );
+    let report = report(&record(&["--json"], &program, &[]));
+    let leaks = leaks_of(&report);
+    assert_eq!(leaks, [("forgets (ended_thread.c:6)", 40)], "the running thread's block is held: {report}");
+}

@@ -90,18 +90,31 @@ static size_t stack_depth;
 /* glibc's, found on first use: it has no __libc_ name. */
 static size_t (*libc_usable_size)(void *ptr);
 
-/* Every thread that made a recorded call, by thread pointer: at exit,
- * their stacks and TLS are roots of the leak check (reach.c). */
+/* Every thread that made a recorded call and has not ended, by thread
+ * pointer (0 once it ended): at exit, their stacks and TLS are roots of
+ * the leak check (reach.c). A thread that ended is not: glibc keeps its
+ * stack for the next thread, and what is left on it is stale, as memcheck
+ * and LeakSanitizer, which read live threads' stacks alone, take it. */
 #define THREADS_KNOWN 4096u
 static uintptr_t threads_seen[THREADS_KNOWN];
 static _Atomic size_t threads_seen_count;
 static _Thread_local bool thread_seen;
+static _Thread_local size_t thread_seen_slot = THREADS_KNOWN;
 
 static void see_thread(void) {
     thread_seen = true;
     size_t slot = atomic_fetch_add_explicit(&threads_seen_count, 1, memory_order_relaxed);
     if (slot < THREADS_KNOWN) {
-        threads_seen[slot] = (uintptr_t)__builtin_thread_pointer();
+        __atomic_store_n(&threads_seen[slot], (uintptr_t)__builtin_thread_pointer(), __ATOMIC_RELAXED);
+        thread_seen_slot = slot;
+    }
+}
+
+/* The thread is ending (its TLS destructors have run): no longer a root. */
+static void forget_thread(void) {
+    if (thread_seen_slot < THREADS_KNOWN) {
+        __atomic_store_n(&threads_seen[thread_seen_slot], 0, __ATOMIC_RELAXED);
+        thread_seen_slot = THREADS_KNOWN;
     }
 }
 
@@ -1321,17 +1334,21 @@ typedef struct thread_start {
 static pthread_key_t signal_stack_key;
 static pthread_once_t signal_stack_key_once = PTHREAD_ONCE_INIT;
 
-static void take_back_signal_stack(void *unused) {
+/* A thread the program started ends: glibc runs this after the thread's
+ * own TLS destructors (Rust's, C++'s `thread_local`), which may still
+ * free its blocks. */
+static void thread_ends(void *unused) {
     (void)unused;
+    forget_thread();
     signal_stack_take_back();
 }
 
 static void create_signal_stack_key(void) {
-    pthread_key_create(&signal_stack_key, take_back_signal_stack);
+    pthread_key_create(&signal_stack_key, thread_ends);
 }
 
 /* A thread the program started: a signal stack before its own code runs,
- * given back when the thread ends. */
+ * given back, and the thread no longer a root of the leak check, when it ends. */
 static void *thread_begins(void *opaque) {
     thread_start start = *(thread_start *)opaque;
     __libc_free(opaque);

@@ -16,7 +16,7 @@
  * their stacks and TLS (the mapping their thread pointer is in, as far as
  * it is in memory), for a thread still ending (a scoped thread runs its
  * TLS destructors after `scope` returns) or still running holds its
- * blocks. They are not stopped: one may free a block while it is read, so
+ * blocks; a thread that ended is not (interpose.c). They are not stopped: one may free a block while it is read, so
  * each range is read under a fault guard, and a fault skips its rest.
  */
 #ifndef _GNU_SOURCE
@@ -281,10 +281,17 @@ static void scan_threads(scan *s, const uintptr_t *threads, size_t thread_count)
     if (!sorted) {
         return;
     }
-    memcpy(sorted, threads, thread_count * sizeof *sorted);
-    sorted[thread_count] = exiting_thread;
-    qsort(sorted, thread_count + 1, sizeof *sorted, by_value);
-    visit_mappings_holding(s, sorted, thread_count + 1, scan_thread_area);
+    /* A thread that ended is 0 in `threads`: not a root. */
+    size_t live = 0;
+    for (size_t i = 0; i < thread_count; i++) {
+        uintptr_t thread = __atomic_load_n(&threads[i], __ATOMIC_RELAXED);
+        if (thread != 0) {
+            sorted[live++] = thread;
+        }
+    }
+    sorted[live] = exiting_thread;
+    qsort(sorted, live + 1, sizeof *sorted, by_value);
+    visit_mappings_holding(s, sorted, live + 1, scan_thread_area);
     munmap(sorted, (thread_count + 1) * sizeof *sorted);
 }
 
