@@ -16,8 +16,9 @@
  * their stacks and TLS (the mapping their thread pointer is in, as far as
  * it is in memory), for a thread still ending (a scoped thread runs its
  * TLS destructors after `scope` returns) or still running holds its
- * blocks; a thread that ended is not (interpose.c). They are not stopped: one may free a block while it is read, so
- * each range is read under a fault guard, and a fault skips its rest.
+ * blocks; a thread that ended is not (interpose.c). They are not stopped:
+ * one may free a block while it is read, so each range is read under a
+ * fault guard, and a fault skips its rest.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
