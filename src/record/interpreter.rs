@@ -92,15 +92,6 @@ pub struct Interpreter {
     crashed: bool,
 }
 
-impl Interpreter {
-    /// Of `leaks`, how many are named by the Rust or C++ library's code the
-    /// program called, without a stack to name the program's own line.
-    pub fn named_by_a_library(&self, leaks: &[Anomaly]) -> usize {
-        let named: FxHashSet<&str> = self.library_sites.iter().map(|site| site.name()).collect();
-        leaks.iter().filter(|leak| named.contains(leak.site.as_str())).count()
-    }
-}
-
 /// Blocks, and their bytes, counted together.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Held {
@@ -172,6 +163,13 @@ impl Interpreter {
         self.stacks.clear();
         self.briefs.clear();
         self.block_stacks.clear();
+    }
+
+    /// Of `leaks`, how many are named by the Rust or C++ library's code the
+    /// program called, without a stack to name the program's own line.
+    pub fn named_by_a_library(&self, leaks: &[Anomaly]) -> usize {
+        let named: FxHashSet<&str> = self.library_sites.iter().map(|site| site.name()).collect();
+        leaks.iter().filter(|leak| named.contains(leak.site.as_str())).count()
     }
 
     /// Blocks the program still held, reachable, at its exit.

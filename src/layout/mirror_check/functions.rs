@@ -423,7 +423,7 @@ fn compare(
             return unreadable(format!("C's `{}` takes a type with no size: {why}", c.name));
         }
     };
-    let rust_values = rust_passed(rust, signature, laid, here);
+    let rust_values = rust_passed(rust, (laid, &signature.pointees), here);
     let (rust_side, rust_returns) = match laid.layout.fields.last() {
         Some(last) if last.name == RETURNED && rust.returns.is_some() => {
             (&rust_values[..rust_values.len() - 1], rust_values.last())
@@ -486,12 +486,12 @@ fn compare(
     on
 }
 
-/// Each of the binding's values as laid out (`laid`, of `signature`) on
-/// the target of `here`, with what each pointer among them points at.
+/// Each of the binding's values as laid out (`laid`) on the target of
+/// `here`, with what each pointer among them points at (`pointees`, as
+/// [`SignatureOn`] holds them).
 fn rust_passed<'a>(
     rust: &'a RustFunction,
-    signature: &'a SignatureOn,
-    laid: &'a RustLayout,
+    (laid, pointees): (&'a RustLayout, &[Option<(TypeClass, u64)>]),
     here: &OnTarget<'a>,
 ) -> Vec<Passed<'a>> {
     let target = here.target;
@@ -506,7 +506,7 @@ fn rust_passed<'a>(
                 let mirrored = |item| Some((item, *here.mirrors.get(item)?));
                 Pointed {
                     record: pointee_item(here.rust, &value.ty, target).and_then(mirrored),
-                    value: signature.pointees.get(at).cloned().flatten(),
+                    value: pointees.get(at).cloned().flatten(),
                     writable: pointer.mutable,
                 }
             });

@@ -204,9 +204,9 @@ pub fn signatures_on(file: &RustFile, functions: &[&RustFunction], target: Targe
     }
     let mut laid = laid_out_with(file, &records, target, c);
     let mut pointee = |index: usize, at: usize| {
-        let laid = laid.remove(&pointee_record(index, at))?.ok()?;
-        let (class, _) = laid.fields.first()?;
-        Some((class.clone(), laid.layout.fields.first()?.size))
+        let record = laid.remove(&pointee_record(index, at))?.ok()?;
+        let (class, _) = record.fields.first()?;
+        Some((class.clone(), record.layout.fields.first()?.size))
     };
     let pointees: Vec<Vec<Option<(TypeClass, u64)>>> = functions
         .iter()
@@ -217,14 +217,9 @@ pub fn signatures_on(file: &RustFile, functions: &[&RustFunction], target: Targe
                 .collect()
         })
         .collect();
-    pointees
-        .into_iter()
-        .enumerate()
-        .map(|(index, pointees)| SignatureOn {
-            values: laid.remove(&signature_record(index)).unwrap_or_else(|| Err("not laid out".to_owned())),
-            pointees,
-        })
-        .collect()
+    let values = (0..functions.len())
+        .map(|index| laid.remove(&signature_record(index)).unwrap_or_else(|| Err("not laid out".to_owned())));
+    values.zip(pointees).map(|(values, pointees)| SignatureOn { values, pointees }).collect()
 }
 
 /// Aliases followed at most this deep to the pointer a type is.
@@ -233,16 +228,14 @@ const MAX_ALIAS_DEPTH: usize = 16;
 /// The raw pointer or reference `ty` is on `target`, its aliases followed
 /// (`z_streamp` is `*mut z_stream`).
 pub fn pointer_behind<'f>(file: &'f RustFile, ty: &'f RustType, target: Target) -> Option<&'f Pointer> {
-    let in_force = |cfg: Option<&Cfg>| cfg.is_none_or(|cfg| cfg.holds(target));
     let mut ty = ty;
     for _ in 0..MAX_ALIAS_DEPTH {
         ty = match ty {
             RustType::RawPointer(pointer) | RustType::Reference(pointer) => return Some(pointer),
-            RustType::Named { name, args } if args.is_empty() => {
-                &file.aliases.iter().find(|a| a.name == *name && in_force(a.cfg.as_ref()))?.ty
-            }
+            RustType::Named { name, args } if args.is_empty() => &file.alias_on(name, target)?.ty,
             RustType::Expanded { by_cfg, .. } => {
-                by_cfg.iter().find(|(cfg, _)| in_force(cfg.as_ref()))?.1.as_ref().ok()?
+                let in_force = |cfg: &Option<Cfg>| cfg.as_ref().is_none_or(|cfg| cfg.holds(target));
+                by_cfg.iter().find(|(cfg, _)| in_force(cfg))?.1.as_ref().ok()?
             }
             _ => return None,
         };
@@ -259,11 +252,9 @@ pub fn pointee_item<'f>(file: &'f RustFile, ty: &'f RustType, target: Target) ->
     if !args.is_empty() {
         return None;
     }
-    let in_force = |cfg: Option<&Cfg>| cfg.is_none_or(|cfg| cfg.holds(target));
     let mut name = name.as_str();
     for _ in 0..MAX_ALIAS_DEPTH {
-        let alias = file.aliases.iter().find(|a| a.name == name && in_force(a.cfg.as_ref()));
-        match alias.map(|a| &a.ty) {
+        match file.alias_on(name, target).map(|a| &a.ty) {
             Some(RustType::Named { name: aliased, args }) if args.is_empty() => name = aliased,
             _ => break,
         }
@@ -530,7 +521,7 @@ impl Model<'_> {
 
     fn named(&self, name: &str, args: &[RustType], depth: usize) -> Result<Resolved, String> {
         let target = self.target;
-        if let Some(alias) = self.file.aliases.iter().find(|a| a.name == name && self.holds(a.cfg.as_ref())) {
+        if let Some(alias) = self.file.alias_on(name, target) {
             return self.resolve(&alias.ty, depth + 1);
         }
         if let Some(e) = self.file.enums.iter().find(|e| e.name == name && self.holds(e.cfg.as_ref())) {

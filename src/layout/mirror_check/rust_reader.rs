@@ -15,9 +15,9 @@ use super::cfg::Cfg;
 use super::cfg_if::{Branch, CfgIf};
 use super::type_macros::{MAX_EXPANDED_TOKENS, TypeMacro};
 use crate::layout::Kind;
-use crate::layout::lab::ParseError;
 use crate::layout::lab::bindings::is_rust_keyword;
 use crate::layout::lab::lexer::Cursor;
+use crate::layout::lab::{ParseError, Target};
 
 mod functions;
 pub use functions::{RustFunction, RustParameter};
@@ -230,6 +230,11 @@ pub struct RustFile {
 }
 
 impl RustFile {
+    /// The alias named `name` in force on `target`, if the file has one.
+    pub fn alias_on(&self, name: &str, target: Target) -> Option<&RustAlias> {
+        self.aliases.iter().find(|a| a.name == name && a.cfg.as_ref().is_none_or(|cfg| cfg.holds(target)))
+    }
+
     /// Adds what `other`, the file numbered `file` of those read together
     /// (one crate's modules), declares: a type one file names is found in
     /// another. A `use` both files write is kept once.
