@@ -360,6 +360,9 @@ impl Interpreter {
             // follows is a foreign free, which says so with its releaser.
             return;
         }
+        if event.kind == EventKind::MismatchedFree && paired_by_an_own_cxx_runtime(raw.related_size, site, allocated) {
+            return;
+        }
         if event.kind == EventKind::Realloc {
             // A realloc keeps the block's heap; the new block is named for the realloc's site.
             let owner = allocated.map_or(site.heap, |a| a.heap);
@@ -712,6 +715,26 @@ fn is_startup_or_runtime(name: &str) -> bool {
 /// A raw event as the model's `Event`, named by its sites' briefs.
 fn whole_event(raw: &sys::fs_id_event, site: Brief, allocated: Option<Brief>) -> Event {
     Event::recorded(raw, Some(site.site), allocated.map(|a| a.site))
+}
+
+/// Whether a mismatched free is none: a block made with `malloc` inside an
+/// `operator new` and released with `delete` or `delete[]`, or made with
+/// `new` and released with `free` inside an `operator delete`. A module
+/// with a C++ runtime of its own (libstdc++ linked statically, as LLVM's
+/// libraries and so rust-lld have it) calls its own `operator new`, which
+/// calls `malloc`, while the program's `delete` is the recorder's: each
+/// side is C++'s all the same. (Which of `new` and `new[]` made it is then
+/// not known, so a `delete` of its `new[]` block is not told either.)
+fn paired_by_an_own_cxx_runtime(forms: u64, freed_by: Brief, allocated: Option<Brief>) -> bool {
+    let in_function = |brief: Brief, prefix: &str| {
+        let name = brief.site.name();
+        name.strip_prefix("near ").unwrap_or(name).starts_with(prefix)
+    };
+    let (made_as, released_as) = Form::pair_of(forms);
+    let made_by_operator_new = allocated.is_some_and(|a| in_function(a, "operator new"));
+    let freed_by_operator_delete = in_function(freed_by, "operator delete");
+    (made_as == Form::Malloc && released_as != Form::Malloc && made_by_operator_new)
+        || (made_as != Form::Malloc && released_as == Form::Malloc && freed_by_operator_delete)
 }
 
 /// Whether a block of `owner`'s went to the other heap's free.
