@@ -3,6 +3,10 @@
 //! symbol table where there is none), and which heap its blocks belong to.
 //! Each address is resolved once.
 
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use std::thread::LocalKey;
+
 use addr2line::Loader;
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -125,8 +129,63 @@ struct ModuleCode {
 }
 
 /// A module's code, read on first use (`None`: it could not be read).
-fn module_code<'a>(code: &'a mut FxHashMap<String, Option<ModuleCode>>, path: &str) -> Option<&'a ModuleCode> {
-    code.entry(path.to_owned()).or_insert_with(|| ModuleCode::read(path)).as_ref()
+fn module_code<'a>(code: &'a mut FxHashMap<String, Option<Rc<ModuleCode>>>, path: &str) -> Option<&'a ModuleCode> {
+    code.entry(path.to_owned()).or_insert_with(|| shared(&MODULES_READ, path, ModuleCode::read)).as_deref()
+}
+
+/// A module file as it is on disk now: a file rebuilt at the same path is another.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct FileIdentity {
+    path: String,
+    device: u64,
+    inode: u64,
+    modified: Option<std::time::SystemTime>,
+    length: u64,
+}
+
+impl FileIdentity {
+    fn of(path: &str) -> Option<FileIdentity> {
+        use std::os::unix::fs::MetadataExt as _;
+        let about = std::fs::metadata(path).ok()?;
+        Some(FileIdentity {
+            path: path.to_owned(),
+            device: about.dev(),
+            inode: about.ino(),
+            modified: about.modified().ok(),
+            length: about.len(),
+        })
+    }
+}
+
+/// What is read of each module file on a thread, while a symbolizer holds it.
+type ReadOnce<T> = RefCell<FxHashMap<FileIdentity, Weak<T>>>;
+
+thread_local! {
+    // The processes of one recording (`--follow-children`) load the same
+    // libraries, read on its one thread: rust-lld's libLLVM is 200 MB read
+    // whole, and its symbols are parsed for each loader.
+    static MODULES_READ: ReadOnce<ModuleCode> = RefCell::default();
+    static LOADERS: ReadOnce<Loader> = RefCell::default();
+}
+
+/// What `read` makes of the module file at `path`, read once for every
+/// symbolizer on this thread that holds it.
+fn shared<T>(cache: &'static LocalKey<ReadOnce<T>>, path: &str, read: impl FnOnce(&str) -> Option<T>) -> Option<Rc<T>> {
+    let Some(identity) = FileIdentity::of(path) else { return read(path).map(Rc::new) };
+    if let Some(known) = cache.with_borrow(|read| read.get(&identity).and_then(Weak::upgrade)) {
+        return Some(known);
+    }
+    let made = Rc::new(read(path)?);
+    cache.with_borrow_mut(|read| {
+        read.retain(|_, held| held.strong_count() > 0);
+        read.insert(identity, Rc::downgrade(&made));
+    });
+    Some(made)
+}
+
+/// A module's symbols and debug information, shared as `shared` shares.
+fn shared_loader(path: &str) -> Option<Rc<Loader>> {
+    shared(&LOADERS, path, |path| Loader::new(path).ok())
 }
 
 /// The symbol that names file address `at` of `path` without debug
@@ -135,7 +194,7 @@ fn module_code<'a>(code: &'a mut FxHashMap<String, Option<ModuleCode>>, path: &s
 /// lies after `sqlite3ApiExit`'s 18 bytes), and names nothing here.
 fn symbol_reaching<'l>(
     loader: &'l Loader,
-    code: &mut FxHashMap<String, Option<ModuleCode>>,
+    code: &mut FxHashMap<String, Option<Rc<ModuleCode>>>,
     path: &str,
     at: u64,
 ) -> Option<&'l str> {
@@ -302,8 +361,8 @@ impl ModuleCode {
 #[derive(Default)]
 pub struct Symbolizer {
     modules: Vec<LoadedModule>,
-    loaders: FxHashMap<String, Option<Loader>>,
-    code: FxHashMap<String, Option<ModuleCode>>,
+    loaders: FxHashMap<String, Option<Rc<Loader>>>,
+    code: FxHashMap<String, Option<Rc<ModuleCode>>>,
     resolved: FxHashMap<u64, Symbol>,
     chains: FxHashMap<u64, Vec<Site>>,
     /// Frames of the Rust or C++ standard library's code, inlined into the
@@ -426,7 +485,7 @@ impl Symbolizer {
         // The call's own address, one byte before the return address, is
         // what belongs to the calling line.
         let call = probe.saturating_sub(1);
-        let loader = self.loaders.entry(module.path.clone()).or_insert_with(|| Loader::new(&module.path).ok());
+        let loader = self.loaders.entry(module.path.clone()).or_insert_with(|| shared_loader(&module.path));
         let mut functions: Vec<(String, Option<gimli::DwLang>)> = Vec::new();
         let mut place: Option<(String, u32)> = None;
         let mut symbol_only = false;
@@ -512,7 +571,7 @@ impl Symbolizer {
             return Self::symbol_named(&format!("{entry:#x}"), Heap::Uncertain, false);
         };
         let at = entry.wrapping_sub(module.bias);
-        let loader = self.loaders.entry(module.path.clone()).or_insert_with(|| Loader::new(&module.path).ok());
+        let loader = self.loaders.entry(module.path.clone()).or_insert_with(|| shared_loader(&module.path));
         let mut name = None;
         let mut language = None;
         let mut place = None;
@@ -722,7 +781,38 @@ fn strip_hash(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{demangled, is_cxx_library_file, is_cxx_runtime_frame, is_rust_library_file, is_rust_mangled};
+    use std::rc::Rc;
+
+    use super::{
+        MODULES_READ, ModuleCode, demangled, is_cxx_library_file, is_cxx_runtime_frame, is_rust_library_file,
+        is_rust_mangled, shared, shared_loader,
+    };
+
+    /// The symbolizers of one recording's processes read a module once
+    /// while any holds it; a file rebuilt at its path is read again.
+    #[test]
+    fn a_module_is_read_once_while_held_and_again_once_rebuilt() {
+        let this = std::env::current_exe().expect("the test binary");
+        let path = this.to_str().unwrap();
+        let (first, second) = (shared_loader(path).expect("read"), shared_loader(path).expect("read"));
+        assert!(Rc::ptr_eq(&first, &second));
+        let copy = std::env::temp_dir().join(format!("ffiscope-module-{}", std::process::id()));
+        std::fs::copy(&this, &copy).expect("copied");
+        let copy_path = copy.to_str().unwrap();
+        let code = shared(&MODULES_READ, copy_path, ModuleCode::read).expect("read");
+        assert!(Rc::ptr_eq(&code, &shared(&MODULES_READ, copy_path, ModuleCode::read).expect("read")));
+        // Rebuilt: another file at the same path.
+        std::fs::remove_file(&copy).expect("removed");
+        std::fs::copy(&this, &copy).expect("copied again");
+        let rebuilt = shared(&MODULES_READ, copy_path, ModuleCode::read).expect("read");
+        assert!(!Rc::ptr_eq(&code, &rebuilt));
+        // Let go of by every holder: not kept.
+        drop((first, second));
+        let weak = Rc::downgrade(&rebuilt);
+        drop(rebuilt);
+        assert!(weak.upgrade().is_none());
+        std::fs::remove_file(&copy).expect("removed");
+    }
 
     #[test]
     fn c_plus_plus_symbols_are_demangled_and_its_allocation_runtime_told() {
