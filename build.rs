@@ -40,6 +40,7 @@ const LESSON_SOURCES: &[&str] = &[
 /// library's allocator.
 const RECORD_SOURCES: &[&str] = &[
     "csrc/record/caller.c",
+    "csrc/record/claim.c",
     "csrc/record/fault_guard.c",
     "csrc/record/guard.c",
     "csrc/record/interpose.c",
@@ -93,6 +94,7 @@ fn build_record_library() {
     println!("cargo:rerun-if-changed=csrc/record/record_channel.h");
     for header in [
         "caller.h",
+        "claim.h",
         "fault_guard.h",
         "guard.h",
         "mappings.h",

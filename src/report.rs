@@ -111,7 +111,42 @@ pub struct Report {
     /// A table the run produced, if its lesson is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<Table>,
+    /// The processes a recorded program started, each recorded on its own
+    /// (`record --follow-children`), in the order they began.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub processes: Vec<ProcessReport>,
 }
+
+/// A process a recorded program started, recorded on its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessReport {
+    pub pid: i32,
+    /// Its arguments as it was started, space-separated, cut short.
+    pub command: String,
+    /// Its report; its `scenario` is the program's path.
+    pub report: Report,
+    /// What its recording adds: how complete it is, what it kept to the end.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl ProcessReport {
+    /// Whether it found anything, or the process did not end well.
+    pub fn has_findings(&self) -> bool {
+        !self.report.anomalies.is_empty() || self.report.outcome == Outcome::Crashed
+    }
+
+    /// The program's file name: `cc` for `/usr/bin/cc`.
+    pub fn program_name(&self) -> &str {
+        self.report.scenario.rsplit('/').next().unwrap_or(&self.report.scenario)
+    }
+}
+
+/// Characters of a followed process's command the text report shows (the JSON has all it kept).
+const COMMAND_SHOWN: usize = 100;
+
+/// Processes with no findings named, by program, in one line of the text report.
+const CLEAN_PROGRAMS_NAMED: usize = 8;
 
 impl Report {
     /// "completed", or "crashed (SIGSEGV)".
@@ -152,6 +187,7 @@ impl Report {
             tallies: with_requests_lost(model.tallies()),
             steps: Vec::new(),
             table: None,
+            processes: Vec::new(),
         }
     }
 
@@ -184,6 +220,72 @@ impl Report {
         groups
     }
 
+    /// The text of the processes a recording followed: those with findings
+    /// each reported in full, the others counted by program in one line.
+    pub fn processes_text(&self) -> String {
+        if self.processes.is_empty() {
+            return String::new();
+        }
+        let mut text = format!("\n{} process(es) it started, each recorded on its own:\n", self.processes.len());
+        let (found, clean): (Vec<&ProcessReport>, Vec<&ProcessReport>) =
+            self.processes.iter().partition(|process| process.has_findings());
+        for process in &found {
+            let command = if process.command.is_empty() { &process.report.scenario } else { &process.command };
+            let command = match command.char_indices().nth(COMMAND_SHOWN) {
+                Some((cut, _)) => format!("{}…", &command[..cut]),
+                None => command.clone(),
+            };
+            let _ = writeln!(text, "  pid {} `{command}`: {}", process.pid, process.report.outcome_label());
+            let _ = process.report.write_body(&mut text, "    ");
+            for note in &process.notes {
+                let _ = writeln!(text, "    {note}");
+            }
+        }
+        if !clean.is_empty() {
+            let mut programs: Vec<(&str, usize)> = Vec::new();
+            for process in &clean {
+                match programs.iter_mut().find(|(name, _)| *name == process.program_name()) {
+                    Some((_, count)) => *count += 1,
+                    None => programs.push((process.program_name(), 1)),
+                }
+            }
+            programs.sort_by_key(|&(_, count)| std::cmp::Reverse(count));
+            let mut named: Vec<String> =
+                programs.iter().take(CLEAN_PROGRAMS_NAMED).map(|(name, n)| format!("{name} ({n})")).collect();
+            if programs.len() > CLEAN_PROGRAMS_NAMED {
+                named.push(format!("{} more", programs.len() - CLEAN_PROGRAMS_NAMED));
+            }
+            let _ = writeln!(text, "  {} with no findings: {}", clean.len(), named.join(", "));
+        }
+        text
+    }
+
+    /// The lines under the report's first: both heaps and the anomalies,
+    /// each line begun with `indent`.
+    fn write_body(&self, f: &mut impl fmt::Write, indent: &str) -> fmt::Result {
+        for (name, heap) in [("C heap   ", &self.c_heap), ("Rust heap", &self.rust_heap)] {
+            writeln!(
+                f,
+                "{indent}{name}  {} allocations, {} frees, {} live blocks ({} B), peak {} B",
+                heap.allocations, heap.frees, heap.live_blocks, heap.live_bytes, heap.peak_bytes
+            )?;
+        }
+        if self.dropped_events > 0 {
+            writeln!(f, "{indent}{} events dropped: the reader fell behind", self.dropped_events)?;
+        }
+        if let Some(requests) = self.requests_line() {
+            writeln!(f, "{indent}{requests}")?;
+        }
+        if self.anomalies.is_empty() {
+            return writeln!(f, "{indent}no anomalies");
+        }
+        for anomaly in &self.anomalies {
+            let step = anomaly.step.map_or_else(|| "end".to_owned(), |s| format!("step {}", s + 1));
+            writeln!(f, "{indent}[{}] {} ({step}): {}", anomaly.kind.label(), anomaly.site, anomaly.message)?;
+        }
+        Ok(())
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|error| format!("{{\"error\":\"{error}\"}}"))
     }
@@ -210,27 +312,10 @@ impl fmt::Display for Report {
         } else {
             writeln!(f, "{} / {}: {} step(s), {}", self.scenario, self.variant, self.steps_run, self.outcome_label())?;
         }
-        for (name, heap) in [("C heap   ", &self.c_heap), ("Rust heap", &self.rust_heap)] {
-            writeln!(
-                f,
-                "  {name}  {} allocations, {} frees, {} live blocks ({} B), peak {} B",
-                heap.allocations, heap.frees, heap.live_blocks, heap.live_bytes, heap.peak_bytes
-            )?;
-        }
-        if self.dropped_events > 0 {
-            writeln!(f, "  {} events dropped: the reader fell behind", self.dropped_events)?;
-        }
-        if let Some(requests) = self.requests_line() {
-            writeln!(f, "  {requests}")?;
-        }
-        if self.anomalies.is_empty() {
-            return writeln!(f, "  no anomalies");
-        }
-        let mut listing = String::new();
-        for anomaly in &self.anomalies {
-            let step = anomaly.step.map_or_else(|| "end".to_owned(), |s| format!("step {}", s + 1));
-            let _ = writeln!(listing, "  [{}] {} ({step}): {}", anomaly.kind.label(), anomaly.site, anomaly.message);
-        }
-        f.write_str(&listing)
+        // Written whole, then passed on: a formatter's padding applies to
+        // nothing here.
+        let mut body = String::new();
+        self.write_body(&mut body, "  ")?;
+        f.write_str(&body)
     }
 }

@@ -73,6 +73,12 @@ fn unknown_ids_variants_and_flags_are_usage_errors() {
     let (code, _, err) = ffiscope(&["run", "--frobnicate"]);
     assert_eq!(code, 2);
     assert!(err.contains("--frobnicate"), "{err}");
+    // The processes to follow: 1 to 256, given with `=` (a bare flag is 32).
+    for asked in ["--follow-children=0", "--follow-children=257"] {
+        let (code, _, err) = ffiscope(&["record", asked, "--", "true"]);
+        assert_eq!(code, 2, "{asked}");
+        assert!(err.contains("1..=256"), "{asked}: {err}");
+    }
 }
 
 fn header(text: &str) -> tempfile_path::TempHeader {

@@ -2175,13 +2175,173 @@ fn programs_the_recorded_one_starts_are_counted_and_named_as_unrecorded() {
     let output = record(&[], &starter, &args);
     let text = String::from_utf8_lossy(&output.stderr);
     let said = format!(
-        "3 process(es) it started ran unrecorded, their heaps not in this report: `{}` (2), `{}` (1); record one \
-         by itself to see its own (`ffiscope record -- {} …`)",
+        "3 process(es) it started ran unrecorded, their heaps not in this report: `{}` (2), `{}` (1); \
+         `--follow-children` records each on its own, or record one by itself to see its own (`ffiscope record -- \
+         {} …`)",
         program.display(),
         true_program.display(),
         program.display()
     );
     assert!(text.contains(&said), "{text}");
+}
+
+/// A program that starts others (fork and exec), for the tests of
+/// `--follow-children`: it starts each of its arguments in turn, and frees
+/// the one block of its own.
+const STARTER: &str = "#include <stdlib.h>\n#include <sys/wait.h>\n#include <unistd.h>\n\
+     static void start(const char *program) {\n\
+         pid_t child = fork();\n\
+         if (child == 0) { execl(program, program, (char *)0); _exit(127); }\n\
+         waitpid(child, NULL, 0);\n\
+     }\n\
+     static void *volatile mine;\n\
+     int main(int argc, char **argv) {\n\
+         mine = malloc(24);\n\
+         for (int i = 1; i < argc; i++) start(argv[i]);\n\
+         free(mine);\n\
+         return 0;\n\
+     }\n";
+
+/// (kind, site) of each anomaly of a report, in its order.
+fn findings_of(report: &Value) -> Vec<(String, String)> {
+    let anomalies = report["anomalies"].as_array().expect("anomalies");
+    anomalies.iter().map(|a| (a["kind"].as_str().unwrap().to_owned(), a["site"].as_str().unwrap().to_owned())).collect()
+}
+
+/// With `--follow-children` each program the recorded one starts is
+/// recorded on its own channel: its heap, findings and leaks are what
+/// recording it by itself finds, under its own name and pid; and
+/// `--check` fails on a finding in any of them.
+#[test]
+fn with_follow_children_each_started_program_is_recorded_as_it_is_by_itself() {
+    let program = compile_c("followed", C_PROGRAM, &[]);
+    let starter = compile_c("follower", STARTER, &[]);
+    let alone = report(&record(&["--json"], &program, &[]));
+    let true_program = std::fs::canonicalize("/bin/true").expect("true");
+    let args = [program.to_str().unwrap(), true_program.to_str().unwrap(), program.to_str().unwrap()];
+    let output = record(&["--json", "--follow-children", "--check"], &starter, &args);
+    let report = report(&output);
+    assert_eq!(output.status.code(), Some(1), "the children's findings fail the check: {report}");
+    assert!(report["anomalies"].as_array().unwrap().is_empty(), "the starter freed its block: {report}");
+    assert_eq!(report["c_heap"]["allocations"], 1, "only the starter's own: {}", report["c_heap"]);
+    assert_eq!(report["tallies"]["processes_followed"], 3, "{report}");
+    assert!(report["tallies"].get("processes_started_unrecorded").is_none(), "{report}");
+    let processes = report["processes"].as_array().expect("the processes");
+    let programs: Vec<&str> = processes.iter().map(|p| p["report"]["scenario"].as_str().unwrap()).collect();
+    assert_eq!(programs, [program.to_str().unwrap(), true_program.to_str().unwrap(), program.to_str().unwrap()]);
+    assert_eq!(processes[0]["command"], program.to_str().unwrap());
+    for followed in [&processes[0], &processes[2]] {
+        let own = &followed["report"];
+        assert_eq!(findings_of(own), findings_of(&alone), "as recorded by itself: {own}");
+        for heap in ["c_heap", "rust_heap"] {
+            assert_eq!(own[heap], alone[heap], "{heap}");
+        }
+        assert!(followed["pid"].as_i64().unwrap() > 0);
+    }
+    assert_ne!(processes[0]["pid"], processes[2]["pid"]);
+    assert!(findings_of(&processes[1]["report"]).is_empty(), "{}", processes[1]);
+
+    let output = record(&["--follow-children"], &starter, &args);
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains("3 process(es) it started, each recorded on its own:"), "{text}");
+    let heading = format!("`{}`: completed", program.display());
+    assert_eq!(text.matches(&heading).count(), 2, "each run of the program under its pid: {text}");
+    assert!(text.contains("1 with no findings: true (1)"), "{text}");
+}
+
+/// A program between that closes every descriptor it did not open before
+/// it execs (Python's `subprocess` does by default) does not hide the one
+/// it starts: the channel is opened again through ffiscope's own.
+#[test]
+fn a_program_started_with_its_descriptors_closed_is_followed_all_the_same() {
+    let program = compile_c("followed_closed", C_PROGRAM, &[]);
+    let closing = STARTER.replace("if (child == 0) {", "if (child == 0) { closefrom(3);");
+    assert_ne!(closing, STARTER);
+    let starter = compile_c("closing_starter", &format!("#define _GNU_SOURCE\n{closing}"), &[]);
+    let report = report(&record(&["--json", "--follow-children"], &starter, &[program.to_str().unwrap()]));
+    assert_eq!(report["tallies"]["processes_followed"], 1, "{report}");
+    let followed = &report["processes"][0]["report"];
+    assert_eq!(followed["scenario"], program.to_str().unwrap());
+    assert_eq!(findings_of(followed).len(), 2, "its double free and leak: {followed}");
+}
+
+/// A followed process that execs another program keeps its channel (the
+/// report names the program it became); once every channel is taken, the
+/// processes started later are counted as unrecorded, and the note says why.
+#[test]
+fn a_followed_process_that_execs_keeps_its_channel_and_the_rest_are_counted_once_all_are_taken() {
+    let program = compile_c("followed_exec", C_PROGRAM, &[]);
+    let script = format!("sh -c 'exec {}'; for i in $(seq 34); do /bin/true; done", program.display());
+    let output = record(&["--json", "--follow-children"], Path::new("sh"), &["-c", &script]);
+    let report = report(&output);
+    let followed = ffiscope::record::FOLLOWED_PROCESSES as u64;
+    assert_eq!(report["tallies"]["processes_followed"], followed, "{report}");
+    // 36 started: the one that exec'd the program, seq, then 34 of /bin/true.
+    assert_eq!(report["tallies"]["processes_started_unrecorded"], 36 - followed, "{report}");
+    let first = &report["processes"][0];
+    assert_eq!(first["report"]["scenario"], program.to_str().unwrap(), "{first}");
+    assert_eq!(first["command"], program.to_str().unwrap(), "the command it became: {first}");
+    let alone = self::report(&record(&["--json"], &program, &[]));
+    assert_eq!(findings_of(&first["report"]), findings_of(&alone), "{first}");
+    // Its counts run on from the shell's, as a recording that execs does;
+    // what is live at the end is the program's.
+    let (own, alone) = (&first["report"]["c_heap"], &alone["c_heap"]);
+    assert_eq!((&own["live_blocks"], &own["live_bytes"]), (&alone["live_blocks"], &alone["live_bytes"]), "{first}");
+    assert!(own["allocations"].as_u64() > alone["allocations"].as_u64(), "{first}");
+
+    let output = record(&["--follow-children"], Path::new("sh"), &["-c", &script]);
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains(&format!("the {followed} channels for followed processes were all taken")), "{text}");
+
+    // As many as asked for.
+    let report = self::report(&record(&["--json", "--follow-children=3"], Path::new("sh"), &["-c", &script]));
+    assert_eq!(report["tallies"]["processes_followed"], 3, "{report}");
+    assert_eq!(report["tallies"]["processes_started_unrecorded"], 33, "{report}");
+}
+
+/// A followed process's end is told by its channel (its exit status is its
+/// parent's): one killed, one that faulted, and one still running when the
+/// recorded program ended, whose blocks are held, not leaked.
+#[test]
+fn a_followed_process_killed_crashed_or_still_running_is_told_apart() {
+    let ender = compile_c(
+        "ender",
+        "#include <signal.h>\n#include <stdlib.h>\n#include <unistd.h>\n\
+         static void *volatile held;\n\
+         int main(int argc, char **argv) {\n\
+             held = malloc(10);\n\
+             held = NULL;\n\
+             if (argc < 2) return 0;\n\
+             if (argv[1][0] == 'k') raise(SIGKILL);\n\
+             if (argv[1][0] == 's') *(volatile int *)held = 1;\n\
+             if (argv[1][0] == 'w') sleep(5);\n\
+             return 0;\n\
+         }\n",
+        &[],
+    );
+    let ender = ender.display();
+    // The one left running lets go of the output, which the test reads to its end.
+    let script = format!("{ender} kill; {ender} segv; {ender} wait >/dev/null 2>&1 & sleep 0.5");
+    let report = report(&record(&["--json", "--follow-children"], Path::new("sh"), &["-c", &script]));
+    let processes = report["processes"].as_array().expect("the processes");
+    let by_command = |how: &str| {
+        let command = format!("{ender} {how}");
+        processes.iter().find(|p| p["command"] == command.as_str()).unwrap_or_else(|| panic!("{command}: {report}"))
+    };
+    let notes =
+        |process: &Value| process["notes"].as_array().unwrap().iter().map(ToString::to_string).collect::<String>();
+    let killed = by_command("kill");
+    assert_eq!(killed["report"]["outcome"], "crashed", "{killed}");
+    assert!(notes(killed).contains("without handing over its last events (it was killed)"), "{killed}");
+    let faulted = by_command("segv");
+    assert_eq!(faulted["report"]["outcome"], "crashed", "{faulted}");
+    let crash = ("crash".to_owned(), "main (ender.c:10)".to_owned());
+    assert_eq!(findings_of(&faulted["report"]), [crash], "{faulted}");
+    let waiting = by_command("wait");
+    assert_eq!(waiting["report"]["outcome"], "completed", "{waiting}");
+    assert!(notes(waiting).contains("still running when the recorded program ended"), "{waiting}");
+    assert!(findings_of(&waiting["report"]).is_empty(), "what it holds is no leak yet: {waiting}");
+    assert_eq!(waiting["report"]["c_heap"]["live_blocks"], 1, "{waiting}");
 }
 
 /// Optimized Rust inlines the allocator's path into the caller: without

@@ -62,6 +62,40 @@ fn a_recording_in_the_app_shows_its_plot_anomaly_and_output() {
     assert!(plot.bounds().max()[0] >= events * 0.9, "the plot spans the run: {:?} for {events} events", plot.bounds());
 }
 
+/// With Follow children, each program a script starts is recorded on its
+/// own, and the tab shows the one picked under Process: its anomalies and
+/// heaps, not the script's.
+#[test]
+fn a_program_a_script_starts_is_followed_and_shown_when_picked() {
+    let program = program("followed");
+    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
+    harness.run();
+    harness.get_by_label("Record").click();
+    harness.run();
+    type_into(&mut harness, "Program", "sh");
+    let folder = program.parent().expect("its folder").display().to_string();
+    let script = format!("-c 'cd {folder} && ./followed one && ./followed two'");
+    type_into(&mut harness, "Arguments", &script);
+    harness.get_by_label("Follow children").click();
+    harness.run();
+    record_to_the_end(&mut harness);
+    harness.get_by_label_contains("Ended: exited with 0");
+    assert!(harness.state().record().model().anomalies().is_empty(), "the script's own model");
+    assert_eq!(harness.state().record().followed().len(), 2);
+    harness.get_by_label_contains("2 it started, each recorded on its own");
+    harness.get_by_label("Process").click();
+    harness.run();
+    harness.get_by_label_contains("· completed · 1 finding · `./followed two`").click();
+    harness.run();
+    assert_eq!(harness.state().record().shown, 2);
+    let shown = harness.state().record().shown_model();
+    let kinds: Vec<AnomalyKind> = shown.lock().unwrap().anomalies().iter().map(|a| a.kind).collect();
+    assert_eq!(kinds, [AnomalyKind::DoubleFree]);
+    assert!(shown.lock().unwrap().heap(Domain::C).stats().allocations >= 1001);
+    harness.get_by_label_contains("freed C-heap block");
+    harness.get_by_label_contains("still reachable at exit (from globals");
+}
+
 #[test]
 fn a_recording_file_opens_in_the_tab() {
     let program = program("reopened");

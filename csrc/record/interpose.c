@@ -20,9 +20,10 @@
  * A thread-local flag keeps the tracker's own work and anything glibc
  * allocates on its behalf out of the recording.
  *
- * Only one process records into a channel: the first to claim it. Programs
- * it starts inherit the preload and pass every call straight through, and a
- * forked child stops recording. A block glibc made while nothing recorded
+ * Only one process records into a channel: the first to claim it (claim.c).
+ * Programs it starts inherit the preload: with --follow-children each claims
+ * a channel of its own while one is free; otherwise, and when none is, they
+ * pass every call straight through. A forked child stops recording. A block glibc made while nothing recorded
  * (before recording began, or for the recorder itself) is kept in a set
  * (unrecorded.c) and passed to glibc untouched when it is freed; any other
  * pointer the tracker does not know (a double or invalid free) is reported
@@ -43,6 +44,7 @@
 #endif
 #include "../tracker_shard.h"
 #include "caller.h"
+#include "claim.h"
 #include "fault_guard.h"
 #include "guard.h"
 #include "mappings.h"
@@ -635,71 +637,15 @@ static bool channel_ring(size_t index, ring_control **control, slot **slots) {
 
 static tracker_sharing sharing = {.ring = channel_ring};
 
-/* This process was started by the recorded one and records nothing:
- * counted, by its program, so that the report says what ran unrecorded. */
-static void count_started_unrecorded(fs_record_header *h) {
-    char path[FS_RECORD_PATH_BYTES];
-    ssize_t length = readlink("/proc/self/exe", path, sizeof path - 1);
-    if (length <= 0) {
-        length = 1;
-        path[0] = '?';
-    }
-    path[length] = '\0';
-    atomic_fetch_add_explicit(&h->started_unrecorded, 1, memory_order_relaxed);
-    uint64_t claimed = atomic_load_explicit(&h->started_count, memory_order_acquire);
-    for (uint64_t i = 0; i < claimed && i < FS_RECORD_STARTED; i++) {
-        fs_record_started *entry = &h->started[i];
-        if (atomic_load_explicit(&entry->written, memory_order_acquire) &&
-            strncmp(entry->path, path, sizeof entry->path) == 0) {
-            atomic_fetch_add_explicit(&entry->count, 1, memory_order_relaxed);
-            return;
-        }
-    }
-    uint64_t slot = atomic_fetch_add_explicit(&h->started_count, 1, memory_order_acq_rel);
-    if (slot >= FS_RECORD_STARTED) {
-        return; /* the table is full: the total counts it */
-    }
-    fs_record_started *entry = &h->started[slot];
-    memcpy(entry->path, path, (size_t)length + 1);
-    atomic_store_explicit(&entry->count, 1, memory_order_relaxed);
-    atomic_store_explicit(&entry->written, 1, memory_order_release);
-}
-
 /* Claims the channel, when this process is the one to record, and starts
  * the tracker; leaves `recorder` NULL otherwise. */
 static void begin_recording(void) {
-    const char *fd_text = getenv("FFISCOPE_RECORD_FD");
-    if (!fd_text) {
+    claimed_channel claimed = claim_channel();
+    if (!claimed.header) {
         return;
     }
-    int fd = atoi(fd_text);
-    struct stat about;
-    void *region = MAP_FAILED;
-    if (fstat(fd, &about) == 0 && (size_t)about.st_size > FS_RECORD_CONTROLS_OFFSET) {
-        region = mmap(NULL, (size_t)about.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    }
-    int32_t nobody = 0;
-    if (region == MAP_FAILED) {
-        return;
-    }
-    channel = region;
-    int32_t me = (int32_t)getpid();
-    bool valid = fs_record_fits(channel, (size_t)about.st_size);
-    bool claimed = valid && atomic_compare_exchange_strong(&channel->owner_pid, &nobody, me);
-    /* The same process after an exec (a shell or a wrapper script handing
-     * over to the real program) takes the recording over: the program it
-     * was is gone, and its modules with it. */
-    bool took_over = valid && !claimed && nobody == me;
-    if (!claimed && !took_over) {
-        /* Another process records (this one was started by it), or the
-         * region is not a channel. */
-        if (valid) {
-            count_started_unrecorded(channel);
-        }
-        munmap(region, (size_t)about.st_size);
-        channel = NULL;
-        return;
-    }
+    channel = claimed.header;
+    bool took_over = claimed.took_over;
     uint64_t image = 0;
     if (took_over) {
         await_modules_read();
@@ -709,7 +655,7 @@ static void begin_recording(void) {
     pthread_mutex_lock(&adding_modules);
     dl_iterate_phdr(add_module, NULL);
     pthread_mutex_unlock(&adding_modules);
-    if (stacks_start(channel, (fs_record_stack *)(void *)((char *)region + fs_record_stacks_offset(channel)))) {
+    if (stacks_start(channel, (fs_record_stack *)(void *)((char *)channel + fs_record_stacks_offset(channel)))) {
         void *warm[1];
         backtrace(warm, 1); /* loads the unwinder now, not in a fault handler */
         const char *depth = getenv("FFISCOPE_RECORD_STACK");
@@ -725,7 +671,7 @@ static void begin_recording(void) {
     /* Small blocks from the tracker's slabs (a slot's state tells a double
      * free exactly, its canary an overflow); guarded blocks each on pages
      * of their own. */
-    sharing.sites = (const char **)(void *)((char *)region + fs_record_sites_offset(channel));
+    sharing.sites = (const char **)(void *)((char *)channel + fs_record_sites_offset(channel));
     sharing.site_capacity = channel->site_capacity;
     fs_tracker *t = tracker_new_bare(guarding ? &guarded : &glibc, channel->ring_capacity, !guarding, &sharing);
     if (t) {

@@ -13,6 +13,11 @@
  * with the module table, never pointers to follow; or, with the tag bit
  * set, the number of a stack in the table, whose first frame is that
  * return address (or a faulting instruction).
+ *
+ * One process records into a channel, the first to claim it. With
+ * `record --follow-children` ffiscope makes more channels, and a process
+ * the recorded one started claims the first of them still free, in the
+ * order FFISCOPE_RECORD_FOLLOW lists their descriptors.
  */
 #ifndef FFISCOPE_RECORD_CHANNEL_H
 #define FFISCOPE_RECORD_CHANNEL_H
@@ -25,7 +30,7 @@
 #include <stdint.h>
 
 #define FS_RECORD_MAGIC 0x44524F4345525346ull /* "FSRECORD" */
-#define FS_RECORD_VERSION 7u
+#define FS_RECORD_VERSION 8u
 #define FS_RECORD_MODULES 512u
 #define FS_RECORD_PATH_BYTES 232u
 /* The most rings a region may hold (the tracker's shards). */
@@ -35,6 +40,8 @@
 #define FS_RECORD_SITE_CHUNK 4096u        /* SITE_CHUNK: the site table grows by so many */
 
 #define FS_RECORD_STACK_FRAMES 32u
+/* The recorded process's command line kept, NUL-terminated (cut short). */
+#define FS_RECORD_COMMAND_BYTES 256u
 /* Programs started by the recorded one named in the header, at most. */
 #define FS_RECORD_STARTED 16u
 /* A site with this bit set is a stack's number, not an address. */
@@ -116,11 +123,17 @@ typedef struct fs_record_header {
     _Atomic uint64_t started_unrecorded; /* processes the recorded one started, which ran unrecorded */
     _Atomic uint64_t started_count;      /* entries of `started` claimed (may pass FS_RECORD_STARTED) */
     fs_record_started started[FS_RECORD_STARTED];
+    /* Which program records here, written by the process when it claims
+     * the channel and again when it execs another: odd while it writes,
+     * even once `program` and `command` are whole. */
+    _Atomic uint64_t program_sequence;
+    char program[FS_RECORD_PATH_BYTES];    /* /proc/self/exe */
+    char command[FS_RECORD_COMMAND_BYTES]; /* its arguments, space-separated */
 } fs_record_header;
 
 #if UINTPTR_MAX == UINT64_MAX && !defined(__cplusplus)
 #define FS_RECORD_MODULE_BYTES 256u
-#define FS_RECORD_HEADER_BYTES 135200u
+#define FS_RECORD_HEADER_BYTES 135696u
 _Static_assert(sizeof(fs_record_module) == FS_RECORD_MODULE_BYTES, "update src/ffi/record_channel.rs");
 _Static_assert(sizeof(fs_record_stack) == 264u, "update src/ffi/record_channel.rs");
 _Static_assert(sizeof(fs_record_started) == 248u, "update src/ffi/record_channel.rs");

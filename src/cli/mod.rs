@@ -170,6 +170,14 @@ pub enum Command {
         /// the allocator's line. Costs a walk of the stack per allocation.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=32))]
         stack: Option<u8>,
+        /// Record the programs it starts too, each on its own, up to N
+        /// processes (32 unless given, at most 256): `cargo test`'s test
+        /// binaries, a script's commands. Each one's findings are reported
+        /// under its pid and command line; those started past N are counted.
+        #[arg(long, value_name = "N", num_args = 0..=1, require_equals = true,
+              default_missing_value = "32",
+              value_parser = clap::value_parser!(u16).range(1..=crate::record::FOLLOWED_PROCESSES_AT_MOST as i64))]
+        follow_children: Option<u16>,
         /// The program and its arguments, after `--`.
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "PROGRAM")]
         command: Vec<String>,
@@ -236,7 +244,7 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
             layout_header(file, &preprocessor.options(), types, targets, *json, *verify, io)
         }
         Command::Handout { out } => write_handout(out, io),
-        Command::Record { json, check, suppress, out, guard, guard_align, stack, command } => {
+        Command::Record { json, check, suppress, out, guard, guard_align, stack, follow_children, command } => {
             let asked = record_command::Asked {
                 command,
                 json: *json,
@@ -245,6 +253,7 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
                 out: out.as_deref(),
                 guard: guard.then_some(*guard_align),
                 stack: *stack,
+                follow_children: follow_children.map_or(0, usize::from),
             };
             record_command::record(&asked, io)
         }

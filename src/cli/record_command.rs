@@ -10,8 +10,8 @@ use std::time::Duration;
 use super::{EXIT_CRASHED, EXIT_USAGE, Io};
 use crate::record::suppressions::Suppressions;
 use crate::record::trace::TraceWriter;
-use crate::record::{Finished, LeakCheck, ProgramOutput, RecordSpec, Recording};
-use crate::report::{AnomalyReport, Outcome, RECORDED, Report};
+use crate::record::{Ending, Finished, LeakCheck, ProgramOutput, RecordSpec, Recording};
+use crate::report::{AnomalyReport, Outcome, ProcessReport, RECORDED, Report};
 use crate::scenarios::isolated::signal_label;
 use crate::track::{AnomalyKind, EventSource as _, Model};
 
@@ -26,6 +26,8 @@ pub struct Asked<'a> {
     /// `--guard`, with its least alignment.
     pub guard: Option<u8>,
     pub stack: Option<u8>,
+    /// Processes it starts to follow, at most (0: none).
+    pub follow_children: usize,
 }
 
 /// Exit code of `record --check` when it found anything.
@@ -56,6 +58,7 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
         working_dir: None,
         guard: asked.guard,
         stack: asked.stack,
+        follow_children: asked.follow_children,
         // With --json, stdout carries the report alone.
         output: if asked.json { ProgramOutput::ToStderr } else { ProgramOutput::Inherited },
     };
@@ -88,11 +91,49 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     let status = finished.status;
     let signal = status.and_then(|s| s.signal());
     let check = finished.leaks(&model, &suppressions);
-    let mut report = Report::with_leaks(program, RECORDED, 0, &model, &check.leaks);
+    let report = recording_report(program, &finished, &model, &check, &suppressions);
+    if let Some(trace) = finished.interpreter.trace.take()
+        && let Err(error) = trace.finish(&report)
+    {
+        let _ = writeln!(io.err, "warning: the recording file is incomplete: {error}");
+    }
+    let written = if asked.json {
+        writeln!(io.out, "{}", report.to_json())
+    } else {
+        write!(io.err, "{report}{}{}", footnotes(&finished, signal.is_some(), &check), report.processes_text())
+    };
+    if written.is_err() {
+        return ExitCode::FAILURE;
+    }
+    if signal.is_some() {
+        return ExitCode::from(EXIT_CRASHED);
+    }
+    if asked.check {
+        let clean = report.anomalies.is_empty() && !report.processes.iter().any(ProcessReport::has_findings);
+        return if clean { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FINDINGS) };
+    }
+    ExitCode::from(status.and_then(|s| s.code()).map_or(1, |code| code as u8))
+}
+
+/// The recorded program's report: its heaps, findings and leaks, what it
+/// started (unrecorded, or followed), and how it ended.
+fn recording_report(
+    program: &str,
+    finished: &Finished,
+    model: &Model,
+    check: &LeakCheck,
+    suppressions: &Suppressions,
+) -> Report {
+    let signal = finished.status.and_then(|s| s.signal());
+    let mut report = Report::with_leaks(program, RECORDED, 0, model, &check.leaks);
     // What ran outside the recording, for a script to see (the text report names them).
     let started = finished.started_unrecorded.processes;
     if started > 0 {
         report.tallies.insert("processes_started_unrecorded".to_owned(), started);
+    }
+    report.processes = finished.followed.iter().map(|process| process.report(suppressions).0).collect();
+    if !report.processes.is_empty() {
+        report.tallies.insert("processes_followed".to_owned(), report.processes.len() as u64);
     }
     if let Some(signal) = signal {
         report.outcome = Outcome::Crashed;
@@ -113,30 +154,11 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
             report.anomalies.push(failure(program, message));
         }
     }
-    if !finished.recorded {
+    if finished.ending == Ending::NotRecorded {
         let message = "the program never started recording: it did not load ffiscope's library";
         report.anomalies.push(failure(program, message.to_owned()));
     }
-    if let Some(trace) = finished.interpreter.trace.take()
-        && let Err(error) = trace.finish(&report)
-    {
-        let _ = writeln!(io.err, "warning: the recording file is incomplete: {error}");
-    }
-    let written = if asked.json {
-        writeln!(io.out, "{}", report.to_json())
-    } else {
-        write!(io.err, "{report}{}", footnotes(&finished, signal.is_some(), &check))
-    };
-    if written.is_err() {
-        return ExitCode::FAILURE;
-    }
-    if signal.is_some() {
-        return ExitCode::from(EXIT_CRASHED);
-    }
-    if asked.check {
-        return if report.anomalies.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FINDINGS) };
-    }
-    ExitCode::from(status.and_then(|s| s.code()).map_or(1, |code| code as u8))
+    report
 }
 
 /// The program as a whole failed (it was killed, or never recorded).
@@ -171,6 +193,10 @@ pub fn open(path: &std::path::Path, json: bool, io: &mut Io<'_>) -> ExitCode {
         report.outcome = Outcome::Crashed;
         report
     });
-    let written = if json { writeln!(io.out, "{}", report.to_json()) } else { write!(io.out, "{report}") };
+    let written = if json {
+        writeln!(io.out, "{}", report.to_json())
+    } else {
+        write!(io.out, "{report}{}", report.processes_text())
+    };
     if written.is_err() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }

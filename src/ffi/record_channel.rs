@@ -12,12 +12,12 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command};
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU8, AtomicU32, AtomicU64, Ordering, fence};
 
 use super::sys;
 
 const MAGIC: u64 = 0x4452_4F43_4552_5346;
-const VERSION: u64 = 7;
+const VERSION: u64 = 8;
 const MODULES: usize = 512;
 /// Rings the region holds: one per thread the program runs at once (more
 /// share); 8 MiB each at the default capacity, touched only as written.
@@ -31,6 +31,8 @@ const SLOT_BYTES: usize = 32;
 /// read back while still in the nearest cache.
 const BATCH: usize = 256;
 const PATH_BYTES: usize = 232;
+/// The recorded process's command line kept (`FS_RECORD_COMMAND_BYTES`).
+const COMMAND_BYTES: usize = 256;
 const STACK_FRAMES: usize = 32;
 /// Programs the recorded one started that the header names, at most (`FS_RECORD_STARTED`).
 const STARTED: usize = 16;
@@ -95,6 +97,11 @@ struct Header {
     /// Entries of `started` claimed (may pass [`STARTED`]).
     started_count: AtomicU64,
     started: [Started; STARTED],
+    /// Odd while the process writes `program` and `command`, even once whole.
+    program_sequence: AtomicU64,
+    /// Bytes, atomics here because the process may be writing them as they are read.
+    program: [AtomicU8; PATH_BYTES],
+    command: [AtomicU8; COMMAND_BYTES],
 }
 
 /// `FS_RECORD_MODULES_READ` (`record_channel.h`): `count` modules of image `image`.
@@ -111,7 +118,7 @@ struct Stack {
 
 // The C side asserts the same sizes (record_channel.h).
 const _: () = assert!(size_of::<Module>() == 256);
-const _: () = assert!(size_of::<Header>() == 135_200);
+const _: () = assert!(size_of::<Header>() == 135_696);
 const _: () = assert!(size_of::<Started>() == 248);
 const _: () = assert!(size_of::<Stack>() == 264);
 
@@ -162,6 +169,22 @@ pub struct StartedUnrecorded {
     pub processes: u64,
     /// The first programs by path, and how many processes of each.
     pub programs: Vec<(String, u64)>,
+}
+
+/// Which program a process that records runs, as it wrote it when it
+/// claimed the channel (and again when it exec'd another).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordedProgram {
+    /// Its executable's path.
+    pub path: String,
+    /// Its arguments, space-separated, cut short.
+    pub command: String,
+}
+
+/// Text the program wrote, up to its NUL.
+fn text_of(bytes: &[AtomicU8]) -> String {
+    let bytes: Vec<u8> = bytes.iter().map(|b| b.load(Ordering::Relaxed)).take_while(|&b| b != 0).collect();
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// A path the program wrote, up to its NUL.
@@ -318,21 +341,53 @@ impl Channel {
     }
 
     /// Starts `command` with the channel's descriptor inherited and named in
-    /// its environment (`FFISCOPE_RECORD_FD`).
-    pub fn spawn(&self, command: &mut Command) -> io::Result<Child> {
+    /// its environment (`FFISCOPE_RECORD_FD`), and those of `followed`, for
+    /// the processes it starts to claim one each, listed in
+    /// `FFISCOPE_RECORD_FOLLOW`; and this process's pid, through whose
+    /// descriptors a process can reach them if its own were closed
+    /// (`FFISCOPE_RECORD_FROM`; `csrc/record/claim.c`).
+    pub fn spawn(&self, command: &mut Command, followed: &[Channel]) -> io::Result<Child> {
         let fd: RawFd = self.memory.as_raw_fd();
         command.env("FFISCOPE_RECORD_FD", fd.to_string());
+        // Where a process finds the channels when a program between closed
+        // the descriptors it did not know: this process's, through /proc.
+        command.env("FFISCOPE_RECORD_FROM", std::process::id().to_string());
+        let inherited: Vec<RawFd> =
+            std::iter::once(fd).chain(followed.iter().map(|channel| channel.memory.as_raw_fd())).collect();
+        if followed.is_empty() {
+            command.env_remove("FFISCOPE_RECORD_FOLLOW");
+        } else {
+            let list: Vec<String> = inherited[1..].iter().map(ToString::to_string).collect();
+            command.env("FFISCOPE_RECORD_FOLLOW", list.join(","));
+        }
         // SAFETY: between fork and exec the closure calls only fcntl, which is
-        // async-signal-safe, on a descriptor the child inherited.
+        // async-signal-safe, on descriptors the child inherited; it reads a
+        // Vec made before the fork and allocates nothing.
         unsafe {
             command.pre_exec(move || {
-                if libc::fcntl(fd, libc::F_SETFD, 0) == -1 {
-                    return Err(io::Error::last_os_error());
+                for &fd in &inherited {
+                    if libc::fcntl(fd, libc::F_SETFD, 0) == -1 {
+                        return Err(io::Error::last_os_error());
+                    }
                 }
                 Ok(())
             });
         }
         command.spawn()
+    }
+
+    /// The program that records here, once a process has claimed the
+    /// channel and written it whole; None while it is being written.
+    pub fn program(&self) -> Option<RecordedProgram> {
+        let header = self.header();
+        let before = header.program_sequence.load(Ordering::Acquire);
+        if before == 0 || before % 2 == 1 {
+            return None;
+        }
+        let program = RecordedProgram { path: text_of(&header.program), command: text_of(&header.command) };
+        // The bytes read before the sequence is read again (a seqlock's reader).
+        fence(Ordering::Acquire);
+        (header.program_sequence.load(Ordering::Relaxed) == before).then_some(program)
     }
 
     pub fn state(&self) -> ChannelState {

@@ -17,14 +17,27 @@ pub mod trace;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use crate::ffi::record_channel::{Channel, ChannelState, StartedUnrecorded};
-use crate::track::{EventSource, Model};
+use crate::ffi::record_channel::{Channel, ChannelState, RecordedProgram, StartedUnrecorded};
+use crate::report::{Outcome, ProcessReport, RECORDED, Report};
+use crate::track::{AnomalyKind, EventSource, Model};
 pub use interpreter::{Held, Interpreter, LeakCheck};
 use suppressions::Suppressions;
 
 /// Events each of the program's rings holds: 8 MiB of them.
 const RING_EVENTS: usize = 1 << 18;
+
+/// Channels made for the processes a recorded program starts, with
+/// `--follow-children` and no number: the first so many each record on
+/// their own, later ones are counted as started unrecorded. A channel no
+/// process claims costs its header's pages alone; one claimed, the pages
+/// its process wrote, until the recording ends.
+pub const FOLLOWED_PROCESSES: usize = 32;
+
+/// The most processes `--follow-children=N` follows: each channel is a
+/// descriptor every process started inherits.
+pub const FOLLOWED_PROCESSES_AT_MOST: usize = 256;
 
 /// The least alignment of a guarded block unless asked otherwise
 /// (`--guard-align`): what glibc's malloc promises every block on x86-64 and
@@ -47,6 +60,9 @@ pub struct RecordSpec {
     pub guard: Option<u8>,
     /// Frames kept of each allocation's stack (`--stack`).
     pub stack: Option<u8>,
+    /// The programs it starts recorded too, each on its own, up to so many
+    /// processes (`--follow-children`); 0: none.
+    pub follow_children: usize,
 }
 
 /// Where a recorded program's stdout and stderr go: never into ffiscope's own.
@@ -81,9 +97,35 @@ impl std::fmt::Display for StartError {
 #[derive(Debug)]
 pub struct Recording {
     child: Child,
+    main: Recorded,
+    /// With `--follow-children`: a channel for each process it may start,
+    /// claimed in order.
+    followed: Vec<Followed>,
+    status: Option<ExitStatus>,
+}
+
+/// One process's channel, and what its events mean.
+#[derive(Debug)]
+struct Recorded {
     channel: Channel,
     interpreter: Interpreter,
-    status: Option<ExitStatus>,
+}
+
+/// A process the recorded program started, recorded into a model of its
+/// own, which a view may read as it fills.
+#[derive(Debug)]
+struct Followed {
+    recorded: Recorded,
+    model: SharedModel,
+}
+
+/// A model a worker fills and a view draws.
+pub type SharedModel = Arc<Mutex<Model>>;
+
+/// The value behind `mutex`, even if a thread panicked holding it: a
+/// model is whole between events.
+pub fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Recording {
@@ -91,6 +133,10 @@ impl Recording {
         let path = program::recordable(&spec.program).map_err(StartError::Unrecordable)?;
         let library = preload::library_path().map_err(StartError::Setup)?;
         let channel = Channel::create(RING_EVENTS).map_err(StartError::Setup)?;
+        let followed: Vec<Channel> = (0..spec.follow_children.min(FOLLOWED_PROCESSES_AT_MOST))
+            .map(|_| Channel::create(RING_EVENTS))
+            .collect::<std::io::Result<_>>()
+            .map_err(StartError::Setup)?;
         let mut command = Command::new(&path);
         command.args(&spec.args);
         if let Some(dir) = &spec.working_dir {
@@ -120,13 +166,16 @@ impl Recording {
                 command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
             }
         }
-        let child = channel.spawn(&mut command).map_err(StartError::Setup)?;
-        Ok(Recording { child, channel, interpreter: Interpreter::default(), status: None })
+        let child = channel.spawn(&mut command, &followed).map_err(StartError::Setup)?;
+        let followed = followed
+            .into_iter()
+            .map(|channel| Followed { recorded: Recorded::new(channel), model: SharedModel::default() });
+        Ok(Recording { child, main: Recorded::new(channel), followed: followed.collect(), status: None })
     }
 
     /// Also writes every event from now on, as `ffiscope open` reads it.
     pub fn write_to(&mut self, trace: trace::TraceWriter) {
-        self.interpreter.trace = Some(trace);
+        self.main.interpreter.trace = Some(trace);
     }
 
     pub fn pid(&self) -> u32 {
@@ -151,27 +200,47 @@ impl Recording {
         self.status
     }
 
-    /// Waits for the program to end and takes every event it left.
+    /// Waits for the program to end and takes every event it left, and
+    /// every event of the processes it started that were followed.
     pub fn finish(mut self, model: &mut Model) -> Finished {
         let status = self.status.or_else(|| self.child.wait().ok());
         self.feed_all(model);
-        Finished {
-            status,
-            complete: self.channel.state() == ChannelState::Finished,
-            handed_over: matches!(self.channel.state(), ChannelState::Finished | ChannelState::HandedOver),
-            recorded: self.channel.recorded_pid().is_some(),
-            unguarded: self.channel.guard(),
-            stacks_dropped: self.channel.stacks_dropped(),
-            mappings_unread: self.channel.mappings_unread(),
-            started_unrecorded: self.channel.started_unrecorded(),
-            interpreter: self.interpreter,
-        }
+        let followed_channels = self.followed.len();
+        let followed = self.followed.into_iter().filter_map(Followed::finish).collect();
+        Finished { status, followed, followed_channels, ..self.main.finish() }
+    }
+
+    /// The processes followed so far (each channel claimed), in the order
+    /// they began: each one's pid, its program once it has written it
+    /// whole, and its model.
+    pub fn followed(&self) -> impl Iterator<Item = (i32, Option<RecordedProgram>, &SharedModel)> {
+        self.followed.iter().map_while(|f| {
+            let pid = f.recorded.channel.recorded_pid()?;
+            Some((pid, f.recorded.channel.program(), &f.model))
+        })
     }
 }
 
 /// The recorded program: what it has handed over through the channel, each
-/// event named and told Rust or C by the interpreter.
+/// event named and told Rust or C by the interpreter; and what the
+/// processes it started that are followed handed over, into their own models.
 impl EventSource for Recording {
+    fn feed(&mut self, model: &mut Model, max: usize) -> usize {
+        let mut taken = self.main.feed(model, max);
+        // Channels are claimed in order: the first unclaimed ends those in use.
+        for followed in self.followed.iter_mut().take_while(|f| f.is_claimed()) {
+            taken += followed.recorded.feed(&mut locked(&followed.model), max);
+        }
+        taken
+    }
+}
+
+impl Recorded {
+    fn new(channel: Channel) -> Recorded {
+        Recorded { channel, interpreter: Interpreter::default() }
+    }
+
+    /// Applies at most `max` of the events waiting in the channel to `model`.
     fn feed(&mut self, model: &mut Model, max: usize) -> usize {
         // A process that execs waits until its modules are read, events or
         // none (a wrapper script may allocate nothing before it execs).
@@ -191,20 +260,107 @@ impl EventSource for Recording {
         model.set_dropped_events(self.channel.dropped());
         taken
     }
+
+    /// Applies every event waiting in the channel.
+    fn feed_all(&mut self, model: &mut Model) {
+        while self.feed(model, usize::MAX) > 0 {}
+    }
+
+    /// How the process ended, as its channel tells (its exit status is its parent's to know).
+    fn finish(self) -> Finished {
+        let channel = &self.channel;
+        let ending = match channel.state() {
+            _ if channel.recorded_pid().is_none() => Ending::NotRecorded,
+            ChannelState::Finished => Ending::Exited,
+            ChannelState::HandedOver => Ending::LeftThroughExit,
+            ChannelState::Starting | ChannelState::Recording => Ending::Cut,
+        };
+        Finished {
+            status: None,
+            ending,
+            unguarded: channel.guard(),
+            stacks_dropped: channel.stacks_dropped(),
+            mappings_unread: channel.mappings_unread(),
+            started_unrecorded: channel.started_unrecorded(),
+            followed: Vec::new(),
+            followed_channels: 0,
+            interpreter: self.interpreter,
+        }
+    }
+}
+
+impl Followed {
+    fn is_claimed(&self) -> bool {
+        self.recorded.channel.recorded_pid().is_some()
+    }
+
+    /// What the process left, once the recorded program has ended; None
+    /// for a channel no process claimed.
+    fn finish(mut self) -> Option<FollowedProcess> {
+        let pid = self.recorded.channel.recorded_pid()?;
+        self.recorded.feed_all(&mut locked(&self.model));
+        let program = self.recorded.channel.program().unwrap_or_default();
+        let mut finished = self.recorded.finish();
+        // Not ended, and its process still there: it outlived the program
+        // that started it (a daemon, a job left in the background).
+        if finished.ending == Ending::Cut && std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            finished.ending = Ending::StillRunning;
+        }
+        Some(FollowedProcess { pid, program, model: self.model, finished })
+    }
+}
+
+/// A process the recorded program started, recorded on its own channel
+/// (`--follow-children`).
+#[derive(Debug)]
+pub struct FollowedProcess {
+    pub pid: i32,
+    pub program: RecordedProgram,
+    /// Its events, shared with any view that drew it as it ran.
+    pub model: SharedModel,
+    pub finished: Finished,
+}
+
+impl FollowedProcess {
+    /// Its heaps, findings and leaks under its own name, with its notes;
+    /// and the leak check, whose leaks the report lists. Its exit status
+    /// was its parent's to take, so it crashed if its own fault handler
+    /// said so, or if it never handed over its last events (it was killed).
+    pub fn report(&self, suppressions: &Suppressions) -> (ProcessReport, LeakCheck) {
+        let finished = &self.finished;
+        let model = locked(&self.model);
+        let check = finished.leaks(&model, suppressions);
+        let mut report = Report::with_leaks(&self.program.path, RECORDED, 0, &model, &check.leaks);
+        let crashed = report.anomalies.iter().any(|a| a.kind == AnomalyKind::Crash);
+        if crashed || finished.ending == Ending::Cut {
+            report.outcome = Outcome::Crashed;
+        }
+        let notes = finished.notes(crashed, &check);
+        (ProcessReport { pid: self.pid, command: self.program.command.clone(), report, notes }, check)
+    }
+}
+
+/// How far a recorded process got, as its channel tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// It never started recording: it did not load ffiscope's library.
+    NotRecorded,
+    /// It reached its exit and handed over every event.
+    Exited,
+    /// It left through `_exit`: every event was handed over, but no exit
+    /// handler ran (and so no leak check).
+    LeftThroughExit,
+    /// It ended without handing over its last events: killed, or dead of a signal.
+    Cut,
+    /// A followed process still running when the recorded program ended.
+    StillRunning,
 }
 
 /// How a recording ended.
 #[derive(Debug)]
 pub struct Finished {
     pub status: Option<ExitStatus>,
-    /// The program reached its exit and handed over every event (not when
-    /// it was killed, died of a signal or left through `_exit`).
-    pub complete: bool,
-    /// Every event the program made reached ffiscope: it exited, or left
-    /// through `_exit` (not when it was killed or died of a signal).
-    pub handed_over: bool,
-    /// The preloaded library started recording at all.
-    pub recorded: bool,
+    pub ending: Ending,
     /// With `--guard`: how many blocks the guard had no room for.
     pub unguarded: Option<u64>,
     /// Stacks the channel's table had no room for.
@@ -213,6 +369,11 @@ pub struct Finished {
     pub mappings_unread: u64,
     /// The programs it started, which ran unrecorded.
     pub started_unrecorded: StartedUnrecorded,
+    /// With `--follow-children`, those it started that were recorded, in
+    /// the order they began.
+    pub followed: Vec<FollowedProcess>,
+    /// Channels offered to the processes it started (0 without `--follow-children`).
+    pub followed_channels: usize,
     pub interpreter: Interpreter,
 }
 
@@ -235,9 +396,18 @@ impl Finished {
         let rest = started.processes.saturating_sub(counted);
         let more = if rest > 0 { format!(" and {rest} more") } else { String::new() };
         let first = programs.first().map_or("the program", |(path, _)| path.as_str());
+        let by_itself = format!("record one by itself to see its own (`ffiscope record -- {first} …`)");
+        let how = match self.followed_channels {
+            0 => format!("`--follow-children` records each on its own, or {by_itself}"),
+            all if self.followed.len() >= all => {
+                format!("the {all} channels for followed processes were all taken; {by_itself}")
+            }
+            _ => {
+                format!("a program between closed the descriptors of the channels for followed processes; {by_itself}")
+            }
+        };
         Some(format!(
-            "{} process(es) it started ran unrecorded, their heaps not in this report: {}{more}; record one by \
-             itself to see its own (`ffiscope record -- {first} …`)",
+            "{} process(es) it started ran unrecorded, their heaps not in this report: {}{more}; {how}",
             started.processes,
             named.join(", ")
         ))
@@ -246,7 +416,7 @@ impl Finished {
     /// The leaks, when the program reached its exit: one killed or crashed
     /// was still using what it held.
     pub fn leaks(&self, model: &Model, suppressions: &Suppressions) -> LeakCheck {
-        if self.complete { self.interpreter.leaks(model, suppressions) } else { LeakCheck::default() }
+        if self.ending == Ending::Exited { self.interpreter.leaks(model, suppressions) } else { LeakCheck::default() }
     }
 
     /// What a report of the recording adds, a line each: how complete it
@@ -255,13 +425,21 @@ impl Finished {
     /// of a signal, which its report tells.
     pub fn notes(&self, crashed: bool, check: &LeakCheck) -> Vec<String> {
         let mut notes = Vec::new();
-        if self.recorded && !self.handed_over && !crashed {
-            notes.push("the program ended without handing over its last events (it was killed)".to_owned());
+        match self.ending {
+            Ending::StillRunning => notes.push(
+                "it was still running when the recorded program ended: its events until then are here, and what \
+                 it held is not counted as leaked"
+                    .to_owned(),
+            ),
+            Ending::Cut if !crashed => {
+                notes.push("the program ended without handing over its last events (it was killed)".to_owned());
+            }
+            Ending::LeftThroughExit => {
+                notes.push("it left through _exit: every event was handed over, but no exit handler ran".to_owned());
+            }
+            _ => {}
         }
-        if self.recorded && self.handed_over && !self.complete {
-            notes.push("it left through _exit: every event was handed over, but no exit handler ran".to_owned());
-        }
-        if self.recorded && !self.complete {
+        if matches!(self.ending, Ending::Cut | Ending::LeftThroughExit) {
             notes.push("it did not reach its exit, so what it still held is not counted as leaked".to_owned());
         }
         let reachable = self.interpreter.reachable_blocks();

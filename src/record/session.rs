@@ -7,12 +7,13 @@
 use std::collections::VecDeque;
 use std::io::{BufRead as _, BufReader, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::suppressions::Suppressions;
-use super::{ProgramOutput, RecordSpec, Recording};
+use super::{ProgramOutput, RecordSpec, Recording, SharedModel, locked};
+use crate::ffi::record_channel::RecordedProgram;
 use crate::report::Report;
 use crate::scenarios::isolated::signal_label;
 use crate::track::{EventSource as _, Model};
@@ -38,6 +39,10 @@ pub enum RecordCommand {
     SetGuard(bool),
     /// Whether the next recording keeps call stacks (`record --stack 16`).
     SetStacks(bool),
+    /// Whether the next recording follows the programs it starts (`record --follow-children`).
+    SetFollowChildren(bool),
+    /// Which process the tab shows: 0 the program, then those it started, in order.
+    ShowProcess(usize),
     SetRecordingFile(String),
     /// Reads a recording written by `record --out` into the tab.
     OpenRecording,
@@ -62,9 +67,32 @@ pub enum Stream {
     Stderr,
 }
 
+/// A process the recorded program started, followed: what the tab shows of it.
+#[derive(Debug, Clone)]
+pub struct FollowedView {
+    pub pid: i32,
+    /// Its program, once it has written it whole.
+    pub program: Option<RecordedProgram>,
+    pub model: SharedModel,
+    /// "completed", "crashed", once the recording ended.
+    pub ended: Option<String>,
+    /// What its recording adds, once the recording ended (`Finished::notes`).
+    pub notes: Vec<String>,
+}
+
+impl FollowedView {
+    /// Its command line ("./child one"), or its program's path where it
+    /// has none; "…" until it has written them.
+    pub fn command(&self) -> &str {
+        self.program.as_ref().map_or("…", |p| if p.command.is_empty() { &p.path } else { &p.command })
+    }
+}
+
 #[derive(Debug, Default)]
 struct Shared {
-    model: Mutex<Model>,
+    model: SharedModel,
+    /// With Follow children: the processes it started, in the order they began.
+    followed: Mutex<Vec<FollowedView>>,
     state: Mutex<RecordState>,
     output: Mutex<VecDeque<(Stream, String)>>,
     /// The recording's notes once the program ended (`Finished::notes`).
@@ -79,6 +107,9 @@ pub struct RecordSession {
     pub folder: String,
     pub guard: bool,
     pub stacks: bool,
+    pub follow_children: bool,
+    /// The process shown: 0 the program, then those it started.
+    pub shown: usize,
     /// A recording to open (`record --out`'s file).
     pub recording_file: String,
     shared: Arc<Shared>,
@@ -87,10 +118,6 @@ pub struct RecordSession {
 
 /// Frames kept of each allocation's stack when the tab asks for stacks.
 const STACK_FRAMES: u8 = 16;
-
-fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 impl RecordSession {
     pub fn apply(&mut self, command: RecordCommand) {
@@ -102,6 +129,8 @@ impl RecordSession {
             RecordCommand::SetFolder(text) => self.folder = text,
             RecordCommand::SetGuard(on) => self.guard = on,
             RecordCommand::SetStacks(on) => self.stacks = on,
+            RecordCommand::SetFollowChildren(on) => self.follow_children = on,
+            RecordCommand::ShowProcess(index) => self.shown = index,
             RecordCommand::SetRecordingFile(text) => self.recording_file = text,
             RecordCommand::OpenRecording => self.open_recording(),
         }
@@ -117,6 +146,7 @@ impl RecordSession {
             let _ = worker.join();
         }
         self.shared = Arc::new(Shared::default());
+        self.shown = 0;
         *locked(&self.shared.state) = RecordState::Running { pid: 0 };
         Some(Arc::clone(&self.shared))
     }
@@ -143,15 +173,31 @@ impl RecordSession {
         locked(&self.shared.state).clone()
     }
 
-    /// The model, to draw; held only for the frame.
+    /// The program's model, to draw; held only for the frame.
     pub fn model(&self) -> MutexGuard<'_, Model> {
         locked(&self.shared.model)
     }
 
-    /// What the ended recording adds to its counts: what the program kept
-    /// to the end, what could not be told (`Finished::notes`).
-    pub fn notes(&self) -> MutexGuard<'_, Vec<String>> {
-        locked(&self.shared.notes)
+    /// The shown process's model: the program's, or that of one it started.
+    pub fn shown_model(&self) -> SharedModel {
+        match self.shown.checked_sub(1).and_then(|i| locked(&self.shared.followed).get(i).cloned()) {
+            Some(followed) => followed.model,
+            None => Arc::clone(&self.shared.model),
+        }
+    }
+
+    /// What the ended recording adds to the shown process's counts: what
+    /// it kept to the end, what could not be told (`Finished::notes`).
+    pub fn notes(&self) -> Vec<String> {
+        match self.shown.checked_sub(1).and_then(|i| locked(&self.shared.followed).get(i).cloned()) {
+            Some(followed) => followed.notes,
+            None => locked(&self.shared.notes).clone(),
+        }
+    }
+
+    /// The processes the program started that are followed, so far.
+    pub fn followed(&self) -> Vec<FollowedView> {
+        locked(&self.shared.followed).clone()
     }
 
     /// The newest lines of the program's own output.
@@ -168,6 +214,7 @@ impl RecordSession {
             output: ProgramOutput::Captured,
             guard: self.guard.then_some(super::GUARD_ALIGNMENT),
             stack: self.stacks.then_some(STACK_FRAMES),
+            follow_children: if self.follow_children { super::FOLLOWED_PROCESSES } else { 0 },
         };
         self.worker = Some(std::thread::spawn(move || record(&spec, &shared)));
     }
@@ -190,6 +237,7 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
     ];
     loop {
         let taken = recording.feed(&mut locked(&shared.model), EVENTS_PER_LOCK);
+        publish_followed(&recording, shared);
         if taken > 0 {
             continue;
         }
@@ -208,6 +256,7 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
         model.push_anomaly(leak);
     }
     drop(model);
+    *locked(&shared.followed) = finished.followed.iter().map(ended_view).collect();
     for reader in readers.into_iter().flatten() {
         let _ = reader.join();
     }
@@ -219,6 +268,38 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
         (None, None) => "ended".to_owned(),
     };
     *locked(&shared.state) = RecordState::Ended(ended);
+}
+
+/// The processes the program started that claimed a channel since the
+/// last look, added to the views; and the programs of those that had not
+/// written theirs whole yet.
+fn publish_followed(recording: &Recording, shared: &Shared) {
+    let mut views = locked(&shared.followed);
+    for (index, (pid, program, model)) in recording.followed().enumerate() {
+        match views.get_mut(index) {
+            Some(view) if view.program.is_none() => view.program = program,
+            Some(_) => {}
+            None => views.push(FollowedView { pid, program, model: Arc::clone(model), ended: None, notes: Vec::new() }),
+        }
+    }
+}
+
+/// A followed process once the recording ended: its leaks in its model,
+/// how it ended and its notes.
+fn ended_view(process: &super::FollowedProcess) -> FollowedView {
+    let (report, mut check) = process.report(&Suppressions::default());
+    let mut model = locked(&process.model);
+    for leak in std::mem::take(&mut check.leaks) {
+        model.push_anomaly(leak);
+    }
+    drop(model);
+    FollowedView {
+        pid: process.pid,
+        program: Some(process.program.clone()),
+        model: Arc::clone(&process.model),
+        ended: Some(report.report.outcome_label()),
+        notes: report.notes,
+    }
 }
 
 /// The worker opening a recording: its events into the model until the

@@ -363,6 +363,34 @@ fn hover_text(
     Some(format!("{plot_name}, {at}: {}", measure.describe(position.y)))
 }
 
+/// "x axis:" and its choices as one piece of a wrapping row, after a
+/// separator: moved to the next line whole when this one has no room left.
+pub fn x_axis_choice_ui(ui: &mut Ui, x_axis: &mut XAxis) {
+    let font = egui::TextStyle::Button.resolve(ui.style());
+    let spacing = ui.spacing();
+    let (gap, padding) = (spacing.item_spacing.x, spacing.button_padding.x);
+    let width: f32 = ["x axis:", XAxis::Sequence.label(), XAxis::Time.label()]
+        .iter()
+        .map(|text| {
+            ui.painter().layout_no_wrap((*text).to_owned(), font.clone(), egui::Color32::PLACEHOLDER).size().x
+                + 2.0 * padding
+                + gap
+        })
+        .sum();
+    // What is left of this line (a wrapping row's available width is the
+    // whole line's); set apart from what comes before it on the same line.
+    let separator = ui.spacing().item_spacing.x * 2.0;
+    if ui.max_rect().right() - ui.cursor().min.x < width + separator {
+        ui.end_row();
+    } else {
+        ui.separator();
+    }
+    ui.horizontal(|ui| {
+        ui.weak("x axis:");
+        plot_controls_ui(ui, x_axis, None);
+    });
+}
+
 /// The toggles of a plot: which measure (if `measure` is given) and which x axis.
 pub fn plot_controls_ui(ui: &mut Ui, x_axis: &mut XAxis, measure: Option<&mut Measure>) {
     if let Some(measure) = measure {

@@ -5,13 +5,18 @@
 use egui::{RichText, Ui};
 
 use crate::command::Command;
-use crate::record::session::{RecordCommand, RecordSession, RecordState, Stream};
+use crate::record::locked;
+use crate::record::session::{FollowedView, RecordCommand, RecordSession, RecordState, Stream};
 
-use super::allocation_plot::{Measure, XAxis, allocation_plot_ui, plot_controls_ui};
+use super::allocation_plot::{Measure, XAxis, allocation_plot_ui, x_axis_choice_ui};
 use super::anomaly_list::anomaly_list_ui;
+use super::format::elide_middle;
 use super::heap_counts::heap_counts_ui;
 use super::outstanding_table::outstanding_table_ui;
 use super::site_table::site_table_ui;
+
+/// Characters of a followed process's command line shown in its choice.
+const COMMAND_CHARS: usize = 72;
 
 /// The share of the tab's height the program's output may take.
 const OUTPUT_SHARE: f32 = 0.25;
@@ -40,18 +45,22 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
              block, frees across them flagged, double frees refused, C++'s delete of a new[] block caught, \
              a crash or a panic into C named with its \
              stack, and as leaks what it can no longer reach at exit. Guard blocks catches overflows and uses \
-             after free where they happen; Call stacks names Rust's blocks by your own line.",
+             after free where they happen; Call stacks names Rust's blocks by your own line; Follow children \
+             records the programs it starts (cargo test's test binaries, a script's commands), each on its own.",
         );
         return commands.into_iter().map(Command::Record).collect();
     }
-    let model = session.model();
+    let followed = session.followed();
+    if !followed.is_empty() {
+        commands.extend(process_choice_ui(ui, session, &state, &followed));
+    }
+    let shown = session.shown_model();
+    let model = locked(&shown);
     ui.horizontal_wrapped(|ui| {
         heap_counts_ui(ui, &model, false);
-        ui.separator();
-        ui.weak("x axis:");
-        plot_controls_ui(ui, x_axis, None);
+        x_axis_choice_ui(ui, x_axis);
     });
-    for note in session.notes().iter() {
+    for note in &session.notes() {
         ui.weak(note);
     }
     let output = session.output();
@@ -82,6 +91,61 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
         },
     );
     commands.into_iter().map(Command::Record).collect()
+}
+
+/// Which process the tab shows, with the program followed: the program or
+/// one it started, each with how it ended and what was found in it.
+fn process_choice_ui(
+    ui: &mut Ui,
+    session: &RecordSession,
+    state: &RecordState,
+    followed: &[FollowedView],
+) -> Option<RecordCommand> {
+    let how = match state {
+        RecordState::Ended(how) => how.as_str(),
+        _ => "running",
+    };
+    let program = format!("the program · {how} · {}", findings_text(session.model().anomalies().len()));
+    // How each ended and what was found first: a command line can be long.
+    let labels: Vec<String> = std::iter::once(program)
+        .chain(followed.iter().map(|view| {
+            let how = view.ended.as_deref().unwrap_or("running");
+            let findings = findings_text(locked(&view.model).anomalies().len());
+            format!("pid {} · {how} · {findings} · `{}`", view.pid, elide_middle(view.command(), COMMAND_CHARS))
+        }))
+        .collect();
+    let mut shown = session.shown.min(labels.len() - 1);
+    // Wrapped, and the choice no wider than half the line: a wide row
+    // would widen the whole tab past a projector's window.
+    ui.horizontal_wrapped(|ui| {
+        let name = ui.label("Process");
+        let width = (ui.available_width() * 0.6).min(560.0);
+        // A combo box is as wide as its text: held to `width`, the text cut short.
+        ui.allocate_ui(egui::vec2(width, ui.spacing().interact_size.y), |ui| {
+            egui::ComboBox::from_id_salt("record-process")
+                .selected_text(&labels[shown])
+                .width(width)
+                .truncate()
+                .show_ui(ui, |ui| {
+                    for (index, label) in labels.iter().enumerate() {
+                        ui.selectable_value(&mut shown, index, label);
+                    }
+                })
+                .response
+                .labelled_by(name.id);
+        });
+        ui.weak(format!("{} it started, each recorded on its own", followed.len()));
+    });
+    (shown != session.shown).then_some(RecordCommand::ShowProcess(shown))
+}
+
+/// "no findings", "1 finding", "3 findings".
+fn findings_text(count: usize) -> String {
+    match count {
+        0 => "no findings".to_owned(),
+        1 => "1 finding".to_owned(),
+        n => format!("{n} findings"),
+    }
 }
 
 /// The program to record, its arguments, folder and options; Start or
@@ -123,6 +187,17 @@ fn program_row_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> 
             .changed()
         {
             commands.push(RecordCommand::SetStacks(stacks));
+        }
+        let mut follow = session.follow_children;
+        if ui
+            .add_enabled(!running, egui::Checkbox::new(&mut follow, "Follow children"))
+            .on_hover_text(
+                "The programs it starts recorded too, each on its own, up to 32 (record --follow-children): \
+                 cargo test's test binaries, a script's commands. Pick one under Process.",
+            )
+            .changed()
+        {
+            commands.push(RecordCommand::SetFollowChildren(follow));
         }
         if running {
             if ui.button("Stop").on_hover_text("Ends the program (or stops reading the file); what came so far stays").clicked() {

@@ -6,7 +6,7 @@ use egui::Ui;
 use crate::command::{Command, Export};
 use crate::track::{LEAK_SITE, TrackerCommand, TrackerSession};
 
-use super::allocation_plot::{Measure, XAxis, allocation_plot_ui, plot_controls_ui};
+use super::allocation_plot::{Measure, XAxis, allocation_plot_ui, x_axis_choice_ui};
 use super::anomaly_list::anomaly_list_ui;
 use super::heap_counts::heap_counts_ui;
 use super::outstanding_table::{BlockContext, outstanding_table_ui};
@@ -61,9 +61,7 @@ pub fn tracker_panel_ui(ui: &mut Ui, session: &TrackerSession, x_axis: &mut XAxi
     // than drawing one over the other.
     ui.horizontal_wrapped(|ui| {
         heap_counts_ui(ui, model, false);
-        ui.separator();
-        ui.weak("x axis:");
-        plot_controls_ui(ui, x_axis, None);
+        x_axis_choice_ui(ui, x_axis);
     });
     let height = ui.available_height();
     ui.columns(2, |columns| {

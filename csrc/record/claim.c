@@ -1,0 +1,194 @@
+/*
+ * claim.c — which channel a process records into; see claim.h.
+ */
+#include "claim.h"
+
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Descriptors FFISCOPE_RECORD_FOLLOW may list that are looked at: ffiscope
+ * lists far fewer; a longer list is not ffiscope's. */
+#define FOLLOWED_AT_MOST 1024u
+
+/* The region behind descriptor `fd`, mapped, when its header describes a
+ * channel of that size; NULL otherwise. */
+static fs_record_header *map_channel(int fd, size_t *bytes) {
+    struct stat about;
+    if (fd < 0 || fstat(fd, &about) != 0 || (size_t)about.st_size <= FS_RECORD_CONTROLS_OFFSET) {
+        return NULL;
+    }
+    void *region = mmap(NULL, (size_t)about.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (region == MAP_FAILED) {
+        return NULL;
+    }
+    if (!fs_record_fits(region, (size_t)about.st_size)) {
+        munmap(region, (size_t)about.st_size);
+        return NULL;
+    }
+    *bytes = (size_t)about.st_size;
+    return region;
+}
+
+/* The channel ffiscope holds as descriptor `fd`: this process's own copy
+ * of it, or, where a program between closed the descriptors it did not
+ * know (Python's subprocess does, by default), ffiscope's own, opened
+ * again through /proc (FFISCOPE_RECORD_FROM is its pid). */
+static fs_record_header *map_listed(int fd, size_t *bytes) {
+    fs_record_header *mapped = map_channel(fd, bytes);
+    const char *from = getenv("FFISCOPE_RECORD_FROM");
+    if (mapped || !from) {
+        return mapped;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/fd/%d", strtol(from, NULL, 10), fd);
+    int reopened = open(path, O_RDWR | O_CLOEXEC);
+    if (reopened < 0) {
+        return NULL;
+    }
+    mapped = map_channel(reopened, bytes);
+    close(reopened); /* the mapping holds the memory */
+    return mapped;
+}
+
+/* Whether this process records into `h`: no process had claimed it, or
+ * this one had (the same process after an exec, which takes it over: the
+ * program it was is gone, and its modules with it). */
+static bool claim(fs_record_header *h, bool *took_over) {
+    int32_t me = (int32_t)getpid();
+    int32_t owner = 0;
+    if (atomic_compare_exchange_strong(&h->owner_pid, &owner, me)) {
+        *took_over = false;
+        return true;
+    }
+    *took_over = owner == me;
+    return *took_over;
+}
+
+/* The path of this process's program, NUL-terminated, in `path`; "?" when
+ * it cannot be read. */
+static void own_program(char path[FS_RECORD_PATH_BYTES]) {
+    ssize_t length = readlink("/proc/self/exe", path, FS_RECORD_PATH_BYTES - 1);
+    if (length <= 0) {
+        length = 1;
+        path[0] = '?';
+    }
+    path[length] = '\0';
+}
+
+/* The command line, its arguments joined by spaces and cut short, in
+ * `command`; empty when it cannot be read. */
+static void own_command(char command[FS_RECORD_COMMAND_BYTES]) {
+    command[0] = '\0';
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return;
+    }
+    ssize_t length = read(fd, command, FS_RECORD_COMMAND_BYTES - 1);
+    close(fd);
+    if (length <= 0) {
+        return;
+    }
+    /* The arguments end in NULs; the last one's is the end. */
+    while (length > 0 && command[length - 1] == '\0') {
+        length--;
+    }
+    for (ssize_t i = 0; i < length; i++) {
+        command[i] = command[i] == '\0' ? ' ' : command[i];
+    }
+    command[length] = '\0';
+}
+
+/* Writes which program records here (record_channel.h's sequence: odd while
+ * it writes, even once whole). */
+static void write_program(fs_record_header *h) {
+    uint64_t sequence = atomic_load_explicit(&h->program_sequence, memory_order_relaxed);
+    sequence += sequence & 1u; /* a writer that died mid-write left it odd */
+    atomic_store_explicit(&h->program_sequence, sequence + 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    own_program(h->program);
+    own_command(h->command);
+    atomic_store_explicit(&h->program_sequence, sequence + 2, memory_order_release);
+}
+
+/* This process was started by the recorded one and records nothing:
+ * counted, by its program, so that the report says what ran unrecorded. */
+static void count_started_unrecorded(fs_record_header *h) {
+    char path[FS_RECORD_PATH_BYTES];
+    own_program(path);
+    atomic_fetch_add_explicit(&h->started_unrecorded, 1, memory_order_relaxed);
+    uint64_t claimed = atomic_load_explicit(&h->started_count, memory_order_acquire);
+    for (uint64_t i = 0; i < claimed && i < FS_RECORD_STARTED; i++) {
+        fs_record_started *entry = &h->started[i];
+        if (atomic_load_explicit(&entry->written, memory_order_acquire) &&
+            strncmp(entry->path, path, sizeof entry->path) == 0) {
+            atomic_fetch_add_explicit(&entry->count, 1, memory_order_relaxed);
+            return;
+        }
+    }
+    uint64_t slot = atomic_fetch_add_explicit(&h->started_count, 1, memory_order_acq_rel);
+    if (slot >= FS_RECORD_STARTED) {
+        return; /* the table is full: the total counts it */
+    }
+    fs_record_started *entry = &h->started[slot];
+    memcpy(entry->path, path, strlen(path) + 1);
+    atomic_store_explicit(&entry->count, 1, memory_order_relaxed);
+    atomic_store_explicit(&entry->written, 1, memory_order_release);
+}
+
+/* The first channel FFISCOPE_RECORD_FOLLOW lists that this process claims
+ * or had claimed. Channels are never given back, so an exec finds its own
+ * again: each one listed before it was taken when it claimed it. */
+static claimed_channel claim_followed(void) {
+    claimed_channel none = {0};
+    const char *list = getenv("FFISCOPE_RECORD_FOLLOW");
+    for (unsigned looked = 0; list && *list && looked < FOLLOWED_AT_MOST; looked++) {
+        char *end = NULL;
+        long fd = strtol(list, &end, 10);
+        if (end == list || fd < 0 || fd > INT32_MAX) {
+            return none;
+        }
+        claimed_channel candidate = {0};
+        candidate.header = map_listed((int)fd, &candidate.bytes);
+        if (candidate.header && claim(candidate.header, &candidate.took_over)) {
+            return candidate;
+        }
+        if (candidate.header) {
+            munmap(candidate.header, candidate.bytes);
+        }
+        list = *end == ',' ? end + 1 : end;
+    }
+    return none;
+}
+
+claimed_channel claim_channel(void) {
+    claimed_channel none = {0};
+    const char *fd_text = getenv("FFISCOPE_RECORD_FD");
+    if (!fd_text) {
+        return none;
+    }
+    claimed_channel first = {0};
+    first.header = map_listed(atoi(fd_text), &first.bytes);
+    if (!first.header) {
+        return none; /* not a channel */
+    }
+    claimed_channel chosen = first;
+    if (!claim(first.header, &chosen.took_over)) {
+        /* Another process records (this one was started by it). */
+        chosen = claim_followed();
+        if (!chosen.header) {
+            count_started_unrecorded(first.header);
+        }
+        munmap(first.header, first.bytes);
+    }
+    if (chosen.header) {
+        write_program(chosen.header);
+    }
+    return chosen;
+}

@@ -1,0 +1,29 @@
+/*
+ * claim.h — which channel a process records into (claim.c). The recorded
+ * program claims the channel FFISCOPE_RECORD_FD names; a process it starts
+ * finds that one taken, and with `record --follow-children` claims the
+ * first free one of those FFISCOPE_RECORD_FOLLOW lists, or else is counted,
+ * by its program, as one that ran unrecorded. A process that execs another
+ * program takes over the channel it had claimed. A descriptor a program
+ * between closed is opened again through ffiscope's own, in /proc. Only the interposer uses
+ * it, from its constructor (nothing here allocates).
+ */
+#ifndef FFISCOPE_RECORD_CLAIM_H
+#define FFISCOPE_RECORD_CLAIM_H
+
+#include "record_channel.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct claimed_channel {
+    fs_record_header *header; /* NULL: this process records nothing */
+    size_t bytes;             /* the mapping's length */
+    bool took_over;           /* it had claimed the channel before an exec */
+} claimed_channel;
+
+/* Maps and claims this process's channel, and writes its program and
+ * command line into it. */
+claimed_channel claim_channel(void);
+
+#endif
