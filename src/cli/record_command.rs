@@ -30,6 +30,9 @@ pub struct Asked<'a> {
     pub follow_children: usize,
 }
 
+/// Events applied to each followed process's model per pass of the loop.
+const FOLLOWED_BATCH: usize = 65_536;
+
 /// Exit code of `record --check` when it found anything.
 pub const EXIT_FINDINGS: u8 = 1;
 
@@ -83,7 +86,7 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     }
     let mut model = Model::new();
     while recording.exited().is_none() {
-        if recording.feed_all(&mut model) == 0 {
+        if recording.feed_all(&mut model) + recording.feed_followed(FOLLOWED_BATCH) == 0 {
             std::thread::sleep(Duration::from_millis(2));
         }
     }

@@ -104,6 +104,21 @@ pub struct Recording {
     status: Option<ExitStatus>,
 }
 
+/// A followed process while the recording runs.
+#[derive(Debug)]
+pub struct FollowedNow<'a> {
+    pub pid: i32,
+    pub model: &'a SharedModel,
+    channel: &'a Channel,
+}
+
+impl FollowedNow<'_> {
+    /// Its program, once it has written it whole (read from its channel).
+    pub fn program(&self) -> Option<RecordedProgram> {
+        self.channel.program()
+    }
+}
+
 /// One process's channel, and what its events mean.
 #[derive(Debug)]
 struct Recorded {
@@ -210,28 +225,32 @@ impl Recording {
         Finished { status, followed, followed_channels, ..self.main.finish() }
     }
 
+    /// Applies to each followed process's own model at most `max` of the
+    /// events it has handed over (each model locked on its own, the
+    /// program's not at all); returns how many in all.
+    pub fn feed_followed(&mut self, max: usize) -> usize {
+        // Channels are claimed in order: the first unclaimed ends those in use.
+        let claimed = self.followed.iter_mut().take_while(|f| f.is_claimed());
+        claimed.map(|followed| followed.recorded.feed(&mut locked(&followed.model), max)).sum()
+    }
+
     /// The processes followed so far (each channel claimed), in the order
-    /// they began: each one's pid, its program once it has written it
-    /// whole, and its model.
-    pub fn followed(&self) -> impl Iterator<Item = (i32, Option<RecordedProgram>, &SharedModel)> {
+    /// they began.
+    pub fn followed(&self) -> impl Iterator<Item = FollowedNow<'_>> {
         self.followed.iter().map_while(|f| {
             let pid = f.recorded.channel.recorded_pid()?;
-            Some((pid, f.recorded.channel.program(), &f.model))
+            Some(FollowedNow { pid, model: &f.model, channel: &f.recorded.channel })
         })
     }
 }
 
 /// The recorded program: what it has handed over through the channel, each
-/// event named and told Rust or C by the interpreter; and what the
-/// processes it started that are followed handed over, into their own models.
+/// event named and told Rust or C by the interpreter. The processes it
+/// started that are followed feed their own models
+/// ([`Recording::feed_followed`]).
 impl EventSource for Recording {
     fn feed(&mut self, model: &mut Model, max: usize) -> usize {
-        let mut taken = self.main.feed(model, max);
-        // Channels are claimed in order: the first unclaimed ends those in use.
-        for followed in self.followed.iter_mut().take_while(|f| f.is_claimed()) {
-            taken += followed.recorded.feed(&mut locked(&followed.model), max);
-        }
-        taken
+        self.main.feed(model, max)
     }
 }
 
@@ -303,11 +322,19 @@ impl Followed {
         let mut finished = self.recorded.finish();
         // Not ended, and its process still there: it outlived the program
         // that started it (a daemon, a job left in the background).
-        if finished.ending == Ending::Cut && std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        if finished.ending == Ending::Cut && is_running(pid) {
             finished.ending = Ending::StillRunning;
         }
         Some(FollowedProcess { pid, program, model: self.model, finished })
     }
+}
+
+/// Whether process `pid` is running: there, and no zombie (dead, its exit
+/// status not yet taken by its parent).
+fn is_running(pid: i32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
+    // "pid (command) state …": the command may hold spaces and parentheses.
+    stat.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with(['Z', 'X']))
 }
 
 /// A process the recorded program started, recorded on its own channel

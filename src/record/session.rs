@@ -236,7 +236,9 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
         stderr.map(|err| keep_lines(err, Stream::Stderr, Arc::clone(shared))),
     ];
     loop {
-        let taken = recording.feed(&mut locked(&shared.model), EVENTS_PER_LOCK);
+        let mut taken = recording.feed(&mut locked(&shared.model), EVENTS_PER_LOCK);
+        // Apart: the program's model is not held while the others are fed.
+        taken += recording.feed_followed(EVENTS_PER_LOCK);
         publish_followed(&recording, shared);
         if taken > 0 {
             continue;
@@ -275,11 +277,17 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
 /// written theirs whole yet.
 fn publish_followed(recording: &Recording, shared: &Shared) {
     let mut views = locked(&shared.followed);
-    for (index, (pid, program, model)) in recording.followed().enumerate() {
+    for (index, now) in recording.followed().enumerate() {
         match views.get_mut(index) {
-            Some(view) if view.program.is_none() => view.program = program,
+            Some(view) if view.program.is_none() => view.program = now.program(),
             Some(_) => {}
-            None => views.push(FollowedView { pid, program, model: Arc::clone(model), ended: None, notes: Vec::new() }),
+            None => views.push(FollowedView {
+                pid: now.pid,
+                program: now.program(),
+                model: Arc::clone(now.model),
+                ended: None,
+                notes: Vec::new(),
+            }),
         }
     }
 }
