@@ -79,6 +79,9 @@ fn unknown_ids_variants_and_flags_are_usage_errors() {
         assert_eq!(code, 2, "{asked}");
         assert!(err.contains("1..=256"), "{asked}: {err}");
     }
+    let (code, _, err) = ffiscope(&["record", "--follow-skip", "cc1", "--", "true"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--follow-children"), "skipping asks for following: {err}");
 }
 
 fn header(text: &str) -> tempfile_path::TempHeader {

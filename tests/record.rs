@@ -2249,6 +2249,29 @@ fn with_follow_children_each_started_program_is_recorded_as_it_is_by_itself() {
     assert!(text.contains("1 with no findings: true (1)"), "{text}");
 }
 
+/// `--follow-skip` names programs not to follow, by their path, the name
+/// they were started by (a link's, `as` for `x86_64-linux-gnu-as`) or
+/// their file names: they run unrecorded, counted as skipped, and take no
+/// channel.
+#[test]
+fn programs_follow_skip_names_are_counted_not_followed() {
+    let program = compile_c("followed_not_skipped", C_PROGRAM, &[]);
+    let starter = compile_c("skipping_starter", STARTER, &[]);
+    let link = scratch().join("skipped_by_its_link_name");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&program, &link).expect("a link");
+    let args = [program.to_str().unwrap(), "/bin/true", link.to_str().unwrap()];
+    let asked = ["--json", "--follow-children", "--follow-skip", "tr*,skipped_by_*"];
+    let report = report(&record(&asked, &starter, &args));
+    assert_eq!(report["tallies"]["processes_followed"], 1, "{report}");
+    assert_eq!(report["tallies"]["processes_skipped"], 2, "{report}");
+    assert_eq!(report["tallies"]["processes_started_unrecorded"], 2, "{report}");
+    assert_eq!(report["processes"][0]["report"]["scenario"], program.to_str().unwrap());
+
+    let text = String::from_utf8_lossy(&record(&asked[1..], &starter, &args).stderr).into_owned();
+    assert!(text.contains("2 skipped by `--follow-skip`; record one by itself"), "{text}");
+}
+
 /// A program between that closes every descriptor it did not open before
 /// it execs (Python's `subprocess` does by default) does not hide the one
 /// it starts: the channel is opened again through ffiscope's own.

@@ -74,15 +74,17 @@ fn a_program_a_script_starts_is_followed_and_shown_when_picked() {
     harness.run();
     type_into(&mut harness, "Program", "sh");
     let folder = program.parent().expect("its folder").display().to_string();
-    let script = format!("-c 'cd {folder} && ./followed one && ./followed two'");
+    let script = format!("-c 'cd {folder} && ./followed one && /bin/true && ./followed two'");
     type_into(&mut harness, "Arguments", &script);
     harness.get_by_label("Follow children").click();
     harness.run();
+    type_into(&mut harness, "Skip", "true");
     record_to_the_end(&mut harness);
     harness.get_by_label_contains("Ended: exited with 0");
     assert!(harness.state().record().model().anomalies().is_empty(), "the script's own model");
     assert_eq!(harness.state().record().followed().len(), 2);
     harness.get_by_label_contains("2 it started, each recorded on its own");
+    harness.get_by_label_contains("1 skipped by `--follow-skip`");
     harness.get_by_label("Process").click();
     harness.run();
     harness.get_by_label_contains("· completed · 1 finding · `./followed two`").click();

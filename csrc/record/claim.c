@@ -4,6 +4,7 @@
 #include "claim.h"
 
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,12 +58,16 @@ static fs_record_header *map_listed(int fd, size_t *bytes) {
     return mapped;
 }
 
-/* Whether this process records into `h`: no process had claimed it, or
- * this one had (the same process after an exec, which takes it over: the
- * program it was is gone, and its modules with it). */
-static bool claim(fs_record_header *h, bool *took_over) {
+/* Whether this process records into `h`: no process had claimed it (and
+ * `may_claim` lets it), or this one had (the same process after an exec,
+ * which takes it over: the program it was is gone, and its modules with it). */
+static bool claim(fs_record_header *h, bool may_claim, bool *took_over) {
     int32_t me = (int32_t)getpid();
     int32_t owner = 0;
+    if (!may_claim) {
+        *took_over = atomic_load(&h->owner_pid) == me;
+        return *took_over;
+    }
     if (atomic_compare_exchange_strong(&h->owner_pid, &owner, me)) {
         *took_over = false;
         return true;
@@ -117,12 +122,58 @@ static void write_program(fs_record_header *h) {
     atomic_store_explicit(&h->program_sequence, sequence + 2, memory_order_release);
 }
 
+/* The name this process was started by (its argv[0]: `as`, where its
+ * program is /usr/bin/x86_64-linux-gnu-as), in `name`; empty when it
+ * cannot be read. */
+static void own_argv0(char name[FS_RECORD_PATH_BYTES]) {
+    name[0] = '\0';
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return;
+    }
+    ssize_t length = read(fd, name, FS_RECORD_PATH_BYTES - 1);
+    close(fd);
+    name[length > 0 ? length : 0] = '\0'; /* argv[0] ends at its own NUL */
+}
+
+/* Whether `text` or its file name (after the last '/') matches `pattern`. */
+static bool matches(const char *pattern, const char *text) {
+    const char *slash = strrchr(text, '/');
+    return text[0] && (fnmatch(pattern, text, 0) == 0 || (slash && fnmatch(pattern, slash + 1, 0) == 0));
+}
+
+/* Whether this process's program is one FFISCOPE_RECORD_FOLLOW_SKIP names:
+ * shell patterns separated by commas, each matched against the program's
+ * path and the name it was started by, and against their file names. */
+static bool skipped(const char *path) {
+    const char *patterns = getenv("FFISCOPE_RECORD_FOLLOW_SKIP");
+    if (!patterns) {
+        return false;
+    }
+    char argv0[FS_RECORD_PATH_BYTES];
+    own_argv0(argv0);
+    char pattern[FS_RECORD_PATH_BYTES];
+    while (*patterns) {
+        size_t length = strcspn(patterns, ",");
+        if (length > 0 && length < sizeof pattern) {
+            memcpy(pattern, patterns, length);
+            pattern[length] = '\0';
+            if (matches(pattern, path) || matches(pattern, argv0)) {
+                return true;
+            }
+        }
+        patterns += length + (patterns[length] == ',');
+    }
+    return false;
+}
+
 /* This process was started by the recorded one and records nothing:
  * counted, by its program, so that the report says what ran unrecorded. */
-static void count_started_unrecorded(fs_record_header *h) {
-    char path[FS_RECORD_PATH_BYTES];
-    own_program(path);
+static void count_started_unrecorded(fs_record_header *h, const char *path, bool was_skipped) {
     atomic_fetch_add_explicit(&h->started_unrecorded, 1, memory_order_relaxed);
+    if (was_skipped) {
+        atomic_fetch_add_explicit(&h->started_skipped, 1, memory_order_relaxed);
+    }
     uint64_t claimed = atomic_load_explicit(&h->started_count, memory_order_acquire);
     for (uint64_t i = 0; i < claimed && i < FS_RECORD_STARTED; i++) {
         fs_record_started *entry = &h->started[i];
@@ -143,9 +194,10 @@ static void count_started_unrecorded(fs_record_header *h) {
 }
 
 /* The first channel FFISCOPE_RECORD_FOLLOW lists that this process claims
- * or had claimed. Channels are never given back, so an exec finds its own
- * again: each one listed before it was taken when it claimed it. */
-static claimed_channel claim_followed(void) {
+ * (unless `may_claim` is false) or had claimed. Channels are never given
+ * back, so an exec finds its own again: each one listed before it was taken
+ * when it claimed it; a skipped program a process execs keeps the channel. */
+static claimed_channel claim_followed(bool may_claim) {
     claimed_channel none = {0};
     const char *list = getenv("FFISCOPE_RECORD_FOLLOW");
     for (unsigned looked = 0; list && *list && looked < FOLLOWED_AT_MOST; looked++) {
@@ -156,7 +208,7 @@ static claimed_channel claim_followed(void) {
         }
         claimed_channel candidate = {0};
         candidate.header = map_listed((int)fd, &candidate.bytes);
-        if (candidate.header && claim(candidate.header, &candidate.took_over)) {
+        if (candidate.header && claim(candidate.header, may_claim, &candidate.took_over)) {
             return candidate;
         }
         if (candidate.header) {
@@ -179,11 +231,14 @@ claimed_channel claim_channel(void) {
         return none; /* not a channel */
     }
     claimed_channel chosen = first;
-    if (!claim(first.header, &chosen.took_over)) {
+    if (!claim(first.header, true, &chosen.took_over)) {
         /* Another process records (this one was started by it). */
-        chosen = claim_followed();
+        char path[FS_RECORD_PATH_BYTES];
+        own_program(path);
+        bool was_skipped = skipped(path);
+        chosen = claim_followed(!was_skipped);
         if (!chosen.header) {
-            count_started_unrecorded(first.header);
+            count_started_unrecorded(first.header, path, was_skipped);
         }
         munmap(first.header, first.bytes);
     }

@@ -2,8 +2,9 @@
  * claim.h — which channel a process records into (claim.c). The recorded
  * program claims the channel FFISCOPE_RECORD_FD names; a process it starts
  * finds that one taken, and with `record --follow-children` claims the
- * first free one of those FFISCOPE_RECORD_FOLLOW lists, or else is counted,
- * by its program, as one that ran unrecorded. A process that execs another
+ * first free one of those FFISCOPE_RECORD_FOLLOW lists (unless its program
+ * is one FFISCOPE_RECORD_FOLLOW_SKIP names), or else is counted, by its
+ * program, as one that ran unrecorded. A process that execs another
  * program takes over the channel it had claimed. A descriptor a program
  * between closed is opened again through ffiscope's own, in /proc. Only the interposer uses
  * it, from its constructor (nothing here allocates).

@@ -122,6 +122,7 @@ typedef struct fs_record_header {
     fs_record_module modules[FS_RECORD_MODULES];
     _Atomic uint64_t started_unrecorded; /* processes the recorded one started, which ran unrecorded */
     _Atomic uint64_t started_count;      /* entries of `started` claimed (may pass FS_RECORD_STARTED) */
+    _Atomic uint64_t started_skipped;    /* of `started_unrecorded`, those FFISCOPE_RECORD_FOLLOW_SKIP named */
     fs_record_started started[FS_RECORD_STARTED];
     /* Which program records here, written by the process when it claims
      * the channel and again when it execs another: odd while it writes,
@@ -133,7 +134,7 @@ typedef struct fs_record_header {
 
 #if UINTPTR_MAX == UINT64_MAX && !defined(__cplusplus)
 #define FS_RECORD_MODULE_BYTES 256u
-#define FS_RECORD_HEADER_BYTES 135696u
+#define FS_RECORD_HEADER_BYTES 135704u
 _Static_assert(sizeof(fs_record_module) == FS_RECORD_MODULE_BYTES, "update src/ffi/record_channel.rs");
 _Static_assert(sizeof(fs_record_stack) == 264u, "update src/ffi/record_channel.rs");
 _Static_assert(sizeof(fs_record_started) == 248u, "update src/ffi/record_channel.rs");

@@ -178,6 +178,12 @@ pub enum Command {
               default_missing_value = "32",
               value_parser = clap::value_parser!(u16).range(1..=crate::record::FOLLOWED_PROCESSES_AT_MOST as i64))]
         follow_children: Option<u16>,
+        /// With --follow-children: programs not to follow, shell patterns
+        /// separated by commas, each matched against a program's path, the
+        /// name it was started by, and their file names (`cc,cc1,as,ld,collect2`).
+        /// Counted, unrecorded.
+        #[arg(long, value_name = "PATTERNS", requires = "follow_children")]
+        follow_skip: Option<String>,
         /// The program and its arguments, after `--`.
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "PROGRAM")]
         command: Vec<String>,
@@ -244,7 +250,18 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
             layout_header(file, &preprocessor.options(), types, targets, *json, *verify, io)
         }
         Command::Handout { out } => write_handout(out, io),
-        Command::Record { json, check, suppress, out, guard, guard_align, stack, follow_children, command } => {
+        Command::Record {
+            json,
+            check,
+            suppress,
+            out,
+            guard,
+            guard_align,
+            stack,
+            follow_children,
+            follow_skip,
+            command,
+        } => {
             let asked = record_command::Asked {
                 command,
                 json: *json,
@@ -254,6 +271,7 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
                 guard: guard.then_some(*guard_align),
                 stack: *stack,
                 follow_children: follow_children.map_or(0, usize::from),
+                follow_skip: follow_skip.as_deref().unwrap_or_default(),
             };
             record_command::record(&asked, io)
         }

@@ -28,6 +28,8 @@ pub struct Asked<'a> {
     pub stack: Option<u8>,
     /// Processes it starts to follow, at most (0: none).
     pub follow_children: usize,
+    /// Programs not to follow (`--follow-skip`).
+    pub follow_skip: &'a str,
 }
 
 /// Events applied to each followed process's model per pass of the loop.
@@ -62,6 +64,7 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
         guard: asked.guard,
         stack: asked.stack,
         follow_children: asked.follow_children,
+        follow_skip: asked.follow_skip.to_owned(),
         // With --json, stdout carries the report alone.
         output: if asked.json { ProgramOutput::ToStderr } else { ProgramOutput::Inherited },
     };
@@ -133,6 +136,10 @@ fn recording_report(
     let started = finished.started_unrecorded.processes;
     if started > 0 {
         report.tallies.insert("processes_started_unrecorded".to_owned(), started);
+    }
+    let skipped = finished.started_unrecorded.skipped;
+    if skipped > 0 {
+        report.tallies.insert("processes_skipped".to_owned(), skipped);
     }
     report.processes = finished.followed.iter().map(|process| process.report(suppressions).0).collect();
     if !report.processes.is_empty() {

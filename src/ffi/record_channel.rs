@@ -96,6 +96,8 @@ struct Header {
     started_unrecorded: AtomicU64,
     /// Entries of `started` claimed (may pass [`STARTED`]).
     started_count: AtomicU64,
+    /// Of `started_unrecorded`, those `FFISCOPE_RECORD_FOLLOW_SKIP` named.
+    started_skipped: AtomicU64,
     started: [Started; STARTED],
     /// Odd while the process writes `program` and `command`, even once whole.
     program_sequence: AtomicU64,
@@ -118,7 +120,7 @@ struct Stack {
 
 // The C side asserts the same sizes (record_channel.h).
 const _: () = assert!(size_of::<Module>() == 256);
-const _: () = assert!(size_of::<Header>() == 135_696);
+const _: () = assert!(size_of::<Header>() == 135_704);
 const _: () = assert!(size_of::<Started>() == 248);
 const _: () = assert!(size_of::<Stack>() == 264);
 
@@ -169,6 +171,8 @@ pub struct StartedUnrecorded {
     pub processes: u64,
     /// The first programs by path, and how many processes of each.
     pub programs: Vec<(String, u64)>,
+    /// Of the processes, those whose program `record --follow-skip` named.
+    pub skipped: u64,
 }
 
 /// Which program a process that records runs, as it wrote it when it
@@ -478,7 +482,11 @@ impl Channel {
                 None => programs.push((path, count)),
             }
         }
-        StartedUnrecorded { processes: header.started_unrecorded.load(Ordering::Relaxed), programs }
+        StartedUnrecorded {
+            processes: header.started_unrecorded.load(Ordering::Relaxed),
+            programs,
+            skipped: header.started_skipped.load(Ordering::Relaxed),
+        }
     }
 
     /// Whether the program's blocks are guarded (`record --guard`), and how

@@ -63,6 +63,10 @@ pub struct RecordSpec {
     /// The programs it starts recorded too, each on its own, up to so many
     /// processes (`--follow-children`); 0: none.
     pub follow_children: usize,
+    /// Programs not followed (`--follow-skip`): shell patterns separated
+    /// by commas, each matched against a program's path, the name it was
+    /// started by, and their file names (`csrc/record/claim.c`).
+    pub follow_skip: String,
 }
 
 /// Where a recorded program's stdout and stderr go: never into ffiscope's own.
@@ -163,8 +167,16 @@ impl Recording {
             preload.push(existing);
         }
         command.env("LD_PRELOAD", preload);
-        for variable in ["FFISCOPE_RECORD_GUARD", "FFISCOPE_RECORD_GUARD_ALIGN", "FFISCOPE_RECORD_STACK"] {
+        for variable in [
+            "FFISCOPE_RECORD_GUARD",
+            "FFISCOPE_RECORD_GUARD_ALIGN",
+            "FFISCOPE_RECORD_STACK",
+            "FFISCOPE_RECORD_FOLLOW_SKIP",
+        ] {
             command.env_remove(variable);
+        }
+        if !spec.follow_skip.trim().is_empty() {
+            command.env("FFISCOPE_RECORD_FOLLOW_SKIP", spec.follow_skip.trim());
         }
         if let Some(alignment) = spec.guard {
             command.env("FFISCOPE_RECORD_GUARD", "1").env("FFISCOPE_RECORD_GUARD_ALIGN", alignment.to_string());
@@ -424,8 +436,14 @@ impl Finished {
         let more = if rest > 0 { format!(" and {rest} more") } else { String::new() };
         let first = programs.first().map_or("the program", |(path, _)| path.as_str());
         let by_itself = format!("record one by itself to see its own (`ffiscope record -- {first} …`)");
+        let skipped = if started.skipped > 0 {
+            format!("{} skipped by `--follow-skip`; ", started.skipped)
+        } else {
+            String::new()
+        };
         let how = match self.followed_channels {
             0 => format!("`--follow-children` records each on its own, or {by_itself}"),
+            _ if started.skipped == started.processes => by_itself,
             all if self.followed.len() >= all => {
                 format!("the {all} channels for followed processes were all taken; {by_itself}")
             }
@@ -433,6 +451,7 @@ impl Finished {
                 format!("a program between closed the descriptors of the channels for followed processes; {by_itself}")
             }
         };
+        let how = format!("{skipped}{how}");
         Some(format!(
             "{} process(es) it started ran unrecorded, their heaps not in this report: {}{more}; {how}",
             started.processes,

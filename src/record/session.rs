@@ -41,6 +41,8 @@ pub enum RecordCommand {
     SetStacks(bool),
     /// Whether the next recording follows the programs it starts (`record --follow-children`).
     SetFollowChildren(bool),
+    /// Programs the next recording does not follow (`record --follow-skip`).
+    SetFollowSkip(String),
     /// Which process the tab shows: 0 the program, then those it started, in order.
     ShowProcess(usize),
     SetRecordingFile(String),
@@ -108,6 +110,8 @@ pub struct RecordSession {
     pub guard: bool,
     pub stacks: bool,
     pub follow_children: bool,
+    /// Programs not followed: shell patterns separated by commas.
+    pub follow_skip: String,
     /// The process shown: 0 the program, then those it started.
     pub shown: usize,
     /// A recording to open (`record --out`'s file).
@@ -130,6 +134,7 @@ impl RecordSession {
             RecordCommand::SetGuard(on) => self.guard = on,
             RecordCommand::SetStacks(on) => self.stacks = on,
             RecordCommand::SetFollowChildren(on) => self.follow_children = on,
+            RecordCommand::SetFollowSkip(text) => self.follow_skip = text,
             RecordCommand::ShowProcess(index) => self.shown = index,
             RecordCommand::SetRecordingFile(text) => self.recording_file = text,
             RecordCommand::OpenRecording => self.open_recording(),
@@ -215,6 +220,7 @@ impl RecordSession {
             guard: self.guard.then_some(super::GUARD_ALIGNMENT),
             stack: self.stacks.then_some(STACK_FRAMES),
             follow_children: if self.follow_children { super::FOLLOWED_PROCESSES } else { 0 },
+            follow_skip: if self.follow_children { self.follow_skip.clone() } else { String::new() },
         };
         self.worker = Some(std::thread::spawn(move || record(&spec, &shared)));
     }

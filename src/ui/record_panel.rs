@@ -199,6 +199,12 @@ fn program_row_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> 
         {
             commands.push(RecordCommand::SetFollowChildren(follow));
         }
+        if session.follow_children {
+            commands.extend(
+                field_ui(ui, "Skip", &session.follow_skip, 140.0, "cc1,as,ld: not followed")
+                    .map(RecordCommand::SetFollowSkip),
+            );
+        }
         if running {
             if ui.button("Stop").on_hover_text("Ends the program (or stops reading the file); what came so far stays").clicked() {
                 commands.push(RecordCommand::Stop);
