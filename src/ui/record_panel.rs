@@ -201,7 +201,7 @@ fn program_row_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> 
         }
         if session.follow_children {
             commands.extend(
-                field_ui(ui, "Skip", &session.follow_skip, 140.0, "cc1,as,ld: not followed")
+                field_ui(ui, "Skip", &session.follow_skip, 140.0, "cc1,as,ld")
                     .map(RecordCommand::SetFollowSkip),
             );
         }
