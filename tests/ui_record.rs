@@ -98,6 +98,44 @@ fn a_program_a_script_starts_is_followed_and_shown_when_picked() {
     harness.get_by_label_contains("still reachable at exit (from globals");
 }
 
+/// A site with a long name is cut short in the sites table (whole on its
+/// hover), so that its last column stays in the window at 1024 pixels.
+#[test]
+fn the_sites_table_keeps_its_last_column_in_a_narrow_window() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui_record");
+    std::fs::create_dir_all(&dir).expect("a scratch folder");
+    let source = dir.join("long_names.c");
+    let function = "a_function_whose_name_is_much_longer_than_the_sites_table_has_room_for";
+    std::fs::write(
+        &source,
+        format!(
+            "#include <stdlib.h>\n\
+             __attribute__((noinline)) void *{function}(size_t n) {{ return malloc(n); }}\n\
+             int main(void) {{ free({function}(24)); return 0; }}\n"
+        ),
+    )
+    .expect("written");
+    let program = dir.join("long_names");
+    assert!(Command::new("cc").arg("-g").arg("-o").arg(&program).arg(&source).status().expect("cc").success());
+    let mut harness = Harness::builder().with_size(egui::vec2(1024.0, 640.0)).build_eframe(|cc| FfiscopeApp::new(cc));
+    harness.run();
+    harness.get_by_label("Record").click();
+    harness.run();
+    type_into(&mut harness, "Program", program.to_str().unwrap());
+    record_to_the_end(&mut harness);
+    let site = format!("{function} (long_names.c:2)");
+    assert!(harness.state().record().model().site_rows().iter().any(|row| row.site == site));
+    let shown = harness.get_by_label_contains("a_function_who");
+    let text = shown.accesskit_node().value().unwrap_or_default().clone();
+    assert!(text.contains('…') && text.chars().count() < site.chars().count(), "cut short: {text}");
+    shown.hover();
+    harness.run();
+    harness.get_by_label_contains(&site);
+    let window = harness.ctx.content_rect();
+    let peak = harness.get_by_label("Peak").rect();
+    assert!(window.contains_rect(peak), "the last column at {peak:?}, in {window:?}");
+}
+
 #[test]
 fn a_recording_file_opens_in_the_tab() {
     let program = program("reopened");
