@@ -98,6 +98,44 @@ fn a_program_a_script_starts_is_followed_and_shown_when_picked() {
     harness.get_by_label_contains("still reachable at exit (from globals");
 }
 
+/// Stop ends the followed processes too: a job a script started would run
+/// on after its script was killed.
+#[test]
+fn stop_ends_the_followed_processes_still_running() {
+    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
+    harness.run();
+    harness.get_by_label("Record").click();
+    harness.run();
+    type_into(&mut harness, "Program", "sh");
+    type_into(&mut harness, "Arguments", "-c 'sleep 30; true'");
+    harness.get_by_label("Follow children").click();
+    harness.run();
+    harness.get_by_label("Start").click();
+    let started = Instant::now();
+    let pid = loop {
+        harness.step();
+        if let Some(view) = harness.state().record().followed().first().filter(|v| v.program.is_some()) {
+            break view.pid;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "sleep is followed");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    harness.get_by_label("Stop").click();
+    let stopped = Instant::now();
+    loop {
+        harness.step();
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let gone = stat.rsplit_once(") ").is_none_or(|(_, rest)| rest.starts_with(['Z', 'X']));
+        if gone && matches!(harness.state().record().state(), RecordState::Ended(_)) {
+            break;
+        }
+        assert!(stopped.elapsed() < Duration::from_secs(10), "sleep {pid} ends with its script: {stat}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.run();
+    assert_eq!(harness.state().record().followed()[0].ended.as_deref(), Some("crashed"));
+}
+
 /// A site with a long name is cut short in the sites table (whole on its
 /// hover), so that its last column stays in the window at 1024 pixels.
 #[test]

@@ -49,6 +49,11 @@ pub const TAIL_CALLED_TAG: u64 = 1 << 62;
 /// allocator by a tail call (`FS_RECORD_CALLEE_UNKNOWN_TAG`).
 pub const CALLEE_UNKNOWN_TAG: u64 = 1 << 61;
 
+/// The memory file a channel is, by name: a process mapping it shows it in
+/// its `/proc/<pid>/maps` as `/memfd:ffiscope-record (deleted)`.
+const CHANNEL_NAME: &CStr = c"ffiscope-record";
+pub const CHANNEL_FILE_NAME: &str = "/memfd:ffiscope-record";
+
 /// A crash event's size when the program's stack ran into its guard page
 /// (`FS_RECORD_CRASH_STACK_OVERFLOW`).
 pub const CRASH_STACK_OVERFLOW: u64 = 1;
@@ -281,7 +286,7 @@ impl Channel {
         let bytes = layout.bytes;
         // SAFETY: a literal name; the flags ask for close-on-exec, which
         // `spawn` lifts for the recorded program only.
-        let fd = unsafe { libc::memfd_create(c"ffiscope-record".as_ptr(), libc::MFD_CLOEXEC) };
+        let fd = unsafe { libc::memfd_create(CHANNEL_NAME.as_ptr(), libc::MFD_CLOEXEC) };
         if fd < 0 {
             return Err(io::Error::last_os_error());
         }
@@ -408,6 +413,20 @@ impl Channel {
     /// modules then start a new table.
     pub fn image(&self) -> u64 {
         self.header().image.load(Ordering::Acquire)
+    }
+
+    /// Ends the process that claimed the channel (SIGKILL), if it has not
+    /// handed over its end: a followed process, when the recording is
+    /// stopped. The caller makes sure the pid is still that process's (one
+    /// killed before it ended leaves the channel recording, and its pid may
+    /// have gone to another). True if the signal was sent.
+    pub fn kill_recorder(&self) -> bool {
+        let Some(pid) = self.recorded_pid() else { return false };
+        if self.state() != ChannelState::Recording {
+            return false;
+        }
+        // SAFETY: kill(2) takes plain integers and touches no memory of ours.
+        unsafe { libc::kill(pid, libc::SIGKILL) == 0 }
     }
 
     /// The process that records into the channel, once one has claimed it.

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use crate::ffi::record_channel::{Channel, ChannelState, RecordedProgram, StartedUnrecorded};
+use crate::ffi::record_channel::{CHANNEL_FILE_NAME, Channel, ChannelState, RecordedProgram, StartedUnrecorded};
 use crate::report::{Outcome, ProcessReport, RECORDED, Report};
 use crate::track::{AnomalyKind, EventSource, Model};
 pub use interpreter::{Held, Interpreter, LeakCheck};
@@ -214,9 +214,15 @@ impl Recording {
         (self.child.stdout.take(), self.child.stderr.take())
     }
 
-    /// Ends the program (SIGKILL): what it recorded until then is kept.
+    /// Ends the program (SIGKILL), and each followed process still
+    /// running: what they recorded until then is kept.
     pub fn stop(&mut self) {
         let _ = self.child.kill();
+        for followed in &self.followed {
+            if followed.recorded.channel.recorded_pid().is_some_and(maps_a_channel) {
+                followed.recorded.channel.kill_recorder();
+            }
+        }
     }
 
     /// The program's exit status, once it has ended.
@@ -347,6 +353,13 @@ fn is_running(pid: i32) -> bool {
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
     // "pid (command) state …": the command may hold spaces and parentheses.
     stat.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with(['Z', 'X']))
+}
+
+/// Whether process `pid` is running and has a recording channel mapped:
+/// still a process of the recording's, not one its pid went to since.
+fn maps_a_channel(pid: i32) -> bool {
+    is_running(pid)
+        && std::fs::read_to_string(format!("/proc/{pid}/maps")).is_ok_and(|maps| maps.contains(CHANNEL_FILE_NAME))
 }
 
 /// A process the recorded program started, recorded on its own channel
