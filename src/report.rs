@@ -128,6 +128,9 @@ pub struct ProcessReport {
     /// What its recording adds: how complete it is, what it kept to the end.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// With `record --out`: the file its events went to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording: Option<String>,
 }
 
 impl ProcessReport {
@@ -235,7 +238,8 @@ impl Report {
                 Some((cut, _)) => format!("{}…", &command[..cut]),
                 None => command.clone(),
             };
-            let _ = writeln!(text, "  pid {} `{command}`: {}", process.pid, process.report.outcome_label());
+            let kept = process.recording.as_ref().map(|file| format!(" (its events in {file})")).unwrap_or_default();
+            let _ = writeln!(text, "  pid {} `{command}`: {}{kept}", process.pid, process.report.outcome_label());
             let _ = process.report.write_body(&mut text, "    ");
             for note in &process.notes {
                 let _ = writeln!(text, "    {note}");

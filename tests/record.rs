@@ -2288,6 +2288,27 @@ fn a_program_started_with_its_descriptors_closed_is_followed_all_the_same() {
     assert_eq!(findings_of(followed).len(), 2, "its double free and leak: {followed}");
 }
 
+/// With `--out`, each followed process's events go to a file of its own
+/// beside the program's, named with its pid, which `open` reads back to the
+/// same findings.
+#[test]
+fn with_out_each_followed_process_is_kept_in_a_file_named_with_its_pid() {
+    let program = compile_c("followed_kept", C_PROGRAM, &[]);
+    let starter = compile_c("keeping_starter", STARTER, &[]);
+    let out = scratch().join("followed_kept.fsrec");
+    let asked = ["--json", "--follow-children", "--out", out.to_str().unwrap()];
+    let report = report(&record(&asked, &starter, &[program.to_str().unwrap()]));
+    let followed = &report["processes"][0];
+    let pid = followed["pid"].as_i64().expect("its pid");
+    let file = scratch().join(format!("followed_kept.{pid}.fsrec"));
+    assert_eq!(followed["recording"], file.to_str().unwrap(), "{followed}");
+    let opened =
+        Command::new(env!("CARGO_BIN_EXE_ffiscope")).arg("open").arg(&file).arg("--json").output().expect("open");
+    let reopened = self::report(&opened);
+    assert_eq!(findings_of(&reopened), findings_of(&followed["report"]));
+    assert_eq!(reopened["c_heap"], followed["report"]["c_heap"]);
+}
+
 /// A followed process that execs another program keeps its channel (the
 /// report names the program it became); once every channel is taken, the
 /// processes started later are counted as unrecorded, and the note says why.

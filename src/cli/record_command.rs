@@ -84,8 +84,8 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    if let Some(trace) = trace {
-        recording.write_to(trace);
+    if let (Some(trace), Some(path)) = (trace, asked.out) {
+        recording.write_to(trace, path);
     }
     let mut model = Model::new();
     while recording.exited().is_none() {
@@ -102,6 +102,18 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
         && let Err(error) = trace.finish(&report)
     {
         let _ = writeln!(io.err, "warning: the recording file is incomplete: {error}");
+    }
+    for (process, reported) in finished.followed.iter_mut().zip(&report.processes) {
+        let kept = match (process.finished.interpreter.trace.take(), &process.trace) {
+            (Some(trace), Some(Ok(path))) => {
+                trace.finish(&reported.report).map_err(|e| format!("{}: {e}", path.display()))
+            }
+            (_, Some(Err(why))) => Err(why.clone()),
+            _ => Ok(()),
+        };
+        if let Err(why) = kept {
+            let _ = writeln!(io.err, "warning: process {}'s recording file is incomplete: {why}", process.pid);
+        }
     }
     let written = if asked.json {
         writeln!(io.out, "{}", report.to_json())

@@ -105,6 +105,9 @@ pub struct Recording {
     /// With `--follow-children`: a channel for each process it may start,
     /// claimed in order.
     followed: Vec<Followed>,
+    /// With `--out`: the file the program's events go to, beside which each
+    /// followed process's go (`run.4242.fsrec`).
+    out: Option<PathBuf>,
     status: Option<ExitStatus>,
 }
 
@@ -136,6 +139,9 @@ struct Recorded {
 struct Followed {
     recorded: Recorded,
     model: SharedModel,
+    /// Where its events are written (`--out`'s file with its pid), once
+    /// the file is made, or why it could not be.
+    trace: Option<Result<PathBuf, String>>,
 }
 
 /// A model a worker fills and a view draws.
@@ -194,15 +200,20 @@ impl Recording {
             }
         }
         let child = channel.spawn(&mut command, &followed).map_err(StartError::Setup)?;
-        let followed = followed
-            .into_iter()
-            .map(|channel| Followed { recorded: Recorded::new(channel), model: SharedModel::default() });
-        Ok(Recording { child, main: Recorded::new(channel), followed: followed.collect(), status: None })
+        let followed = followed.into_iter().map(|channel| Followed {
+            recorded: Recorded::new(channel),
+            model: SharedModel::default(),
+            trace: None,
+        });
+        Ok(Recording { child, main: Recorded::new(channel), followed: followed.collect(), out: None, status: None })
     }
 
-    /// Also writes every event from now on, as `ffiscope open` reads it.
-    pub fn write_to(&mut self, trace: trace::TraceWriter) {
+    /// Also writes every event from now on to `path`, as `ffiscope open`
+    /// reads it (already made as `trace`), and each followed process's to a
+    /// file beside it named with its pid.
+    pub fn write_to(&mut self, trace: trace::TraceWriter, path: &std::path::Path) {
         self.main.interpreter.trace = Some(trace);
+        self.out = Some(path.to_owned());
     }
 
     pub fn pid(&self) -> u32 {
@@ -239,7 +250,8 @@ impl Recording {
         let status = self.status.or_else(|| self.child.wait().ok());
         self.feed_all(model);
         let followed_channels = self.followed.len();
-        let followed = self.followed.into_iter().filter_map(Followed::finish).collect();
+        let out = self.out.as_deref();
+        let followed = self.followed.into_iter().filter_map(|followed| followed.finish(out)).collect();
         Finished { status, followed, followed_channels, ..self.main.finish() }
     }
 
@@ -248,8 +260,14 @@ impl Recording {
     /// program's not at all); returns how many in all.
     pub fn feed_followed(&mut self, max: usize) -> usize {
         // Channels are claimed in order: the first unclaimed ends those in use.
+        let out = self.out.as_deref();
         let claimed = self.followed.iter_mut().take_while(|f| f.is_claimed());
-        claimed.map(|followed| followed.recorded.feed(&mut locked(&followed.model), max)).sum()
+        claimed
+            .map(|followed| {
+                followed.begin_trace(out);
+                followed.recorded.feed(&mut locked(&followed.model), max)
+            })
+            .sum()
     }
 
     /// The processes followed so far (each channel claimed), in the order
@@ -333,8 +351,22 @@ impl Followed {
 
     /// What the process left, once the recorded program has ended; None
     /// for a channel no process claimed.
-    fn finish(mut self) -> Option<FollowedProcess> {
+    /// With `--out`, the file its events go to, made before its first event.
+    fn begin_trace(&mut self, out: Option<&std::path::Path>) {
+        let (Some(out), None, Some(pid)) = (out, &self.trace, self.recorded.channel.recorded_pid()) else { return };
+        let path = trace::beside(out, pid);
+        self.trace = Some(match trace::TraceWriter::create(&path) {
+            Ok(writer) => {
+                self.recorded.interpreter.trace = Some(writer);
+                Ok(path)
+            }
+            Err(error) => Err(format!("cannot write {}: {error}", path.display())),
+        });
+    }
+
+    fn finish(mut self, out: Option<&std::path::Path>) -> Option<FollowedProcess> {
         let pid = self.recorded.channel.recorded_pid()?;
+        self.begin_trace(out);
         self.recorded.feed_all(&mut locked(&self.model));
         let program = self.recorded.channel.program().unwrap_or_default();
         let mut finished = self.recorded.finish();
@@ -343,7 +375,7 @@ impl Followed {
         if finished.ending == Ending::Cut && is_running(pid) {
             finished.ending = Ending::StillRunning;
         }
-        Some(FollowedProcess { pid, program, model: self.model, finished })
+        Some(FollowedProcess { pid, program, model: self.model, finished, trace: self.trace })
     }
 }
 
@@ -371,6 +403,8 @@ pub struct FollowedProcess {
     /// Its events, shared with any view that drew it as it ran.
     pub model: SharedModel,
     pub finished: Finished,
+    /// With `--out`: the file its events went to, or why there is none.
+    pub trace: Option<Result<PathBuf, String>>,
 }
 
 impl FollowedProcess {
@@ -388,7 +422,8 @@ impl FollowedProcess {
             report.outcome = Outcome::Crashed;
         }
         let notes = finished.notes(crashed, &check);
-        (ProcessReport { pid: self.pid, command: self.program.command.clone(), report, notes }, check)
+        let recording = self.trace.as_ref().and_then(|kept| kept.as_ref().ok()).map(|path| path.display().to_string());
+        (ProcessReport { pid: self.pid, command: self.program.command.clone(), report, notes, recording }, check)
     }
 }
 

@@ -13,6 +13,17 @@ use crate::report::{AnomalyReport, Report};
 use crate::scenarios::isolated::ChildMessage;
 use crate::track::{Anomaly, EventSource, Model};
 
+/// Where a followed process's recording goes beside the program's `out`:
+/// `run.fsrec` gives `run.4242.fsrec` for process 4242.
+pub fn beside(out: &Path, pid: i32) -> std::path::PathBuf {
+    let stem = out.file_stem().map_or_else(|| "recording".into(), |s| s.to_string_lossy().into_owned());
+    let name = match out.extension() {
+        Some(extension) => format!("{stem}.{pid}.{}", extension.to_string_lossy()),
+        None => format!("{stem}.{pid}"),
+    };
+    out.with_file_name(name)
+}
+
 /// Writes a recording as it happens. The first failure is kept and every
 /// later write skipped, so a full disk never stops the recording itself.
 #[derive(Debug)]
