@@ -545,3 +545,18 @@ fn a_long_header_keeps_the_rust_pane_in_sight() {
         );
     }
 }
+
+/// A window that shrinks keeps the editors' column to its share of the
+/// tab: the width it had in the wide window (420 points, two thirds of a
+/// projector's 1024 pixels once presenting had zoomed in) left the results
+/// a sliver.
+#[test]
+fn the_editors_keep_to_their_share_when_the_window_shrinks() {
+    let mut harness = harness();
+    harness.get_by_label("Load an example").click();
+    settle(&mut harness);
+    harness.set_size(egui::vec2(640.0, 600.0));
+    harness.run();
+    let results = harness.get_by_label_contains("Type:").rect();
+    assert!(results.left() < 640.0 * 0.6, "the results begin at {results:?}");
+}

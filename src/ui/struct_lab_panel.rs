@@ -45,6 +45,9 @@ pub fn badge(result: &TargetReport, ty: &TypeReport) -> (String, Color32) {
     }
 }
 
+/// The most of the tab's width the editors' column may take.
+const EDITORS_SHARE_AT_MOST: f32 = 0.55;
+
 /// Below this width per target, the targets' grids are stacked, not squeezed.
 const MIN_TARGET_COLUMN_WIDTH: f32 = 240.0;
 
@@ -53,7 +56,10 @@ pub fn struct_lab_panel_ui(ui: &mut Ui, session: &LabSession, view: &mut LabView
     let mut commands = Vec::new();
     toolbar_ui(ui, session, view, &mut commands);
     ui.separator();
-    egui::Panel::left("lab-editor").resizable(true).default_size(420.0).show(ui, |ui| {
+    // At most this share of the tab: a width dragged (or grown) in a wide
+    // window is kept when it shrinks, and would leave the results a sliver.
+    let widest = ui.available_width() * EDITORS_SHARE_AT_MOST;
+    egui::Panel::left("lab-editor").resizable(true).default_size(420.0).max_size(widest).show(ui, |ui| {
         let mut mirror_commands = Vec::new();
         editors_ui(
             ui,
