@@ -2143,28 +2143,9 @@ fn a_block_freed_through_a_library_header_is_said_of_the_block_after() {
 #[test]
 fn programs_the_recorded_one_starts_are_counted_and_named_as_unrecorded() {
     let program = compile_c("starts_others", C_PROGRAM, &[]);
-    let starter = compile_c(
-        "starter",
-        "#include <stdlib.h>\n#include <sys/wait.h>\n#include <unistd.h>\n\
-         static void start(const char *program) {\n\
-             pid_t child = fork();\n\
-             if (child == 0) { execl(program, program, (char *)0); _exit(127); }\n\
-             waitpid(child, NULL, 0);\n\
-         }\n\
-         static void *volatile mine;\n\
-         int main(int argc, char **argv) {\n\
-             (void)argc;\n\
-             mine = malloc(24);\n\
-             start(argv[1]);\n\
-             start(argv[1]);\n\
-             start(argv[2]);\n\
-             free(mine);\n\
-             return 0;\n\
-         }\n",
-        &[],
-    );
+    let starter = compile_c("starter", STARTER, &[]);
     let true_program = std::fs::canonicalize("/bin/true").expect("true");
-    let args = [program.to_str().unwrap(), true_program.to_str().unwrap()];
+    let args = [program.to_str().unwrap(), program.to_str().unwrap(), true_program.to_str().unwrap()];
     let output = record(&["--json"], &starter, &args);
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     let report = report(&output);

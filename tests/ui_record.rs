@@ -38,10 +38,7 @@ fn program(name: &str) -> PathBuf {
 #[test]
 fn a_recording_in_the_app_shows_its_plot_anomaly_and_output() {
     let program = program("live");
-    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
-    harness.run();
-    harness.get_by_label("Record").click();
-    harness.run();
+    let mut harness = record_tab(egui::vec2(1280.0, 800.0));
     type_into(&mut harness, "Program", program.to_str().unwrap());
     type_into(&mut harness, "Arguments", "'two words'");
     record_to_the_end(&mut harness);
@@ -68,10 +65,7 @@ fn a_recording_in_the_app_shows_its_plot_anomaly_and_output() {
 #[test]
 fn a_program_a_script_starts_is_followed_and_shown_when_picked() {
     let program = program("followed");
-    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
-    harness.run();
-    harness.get_by_label("Record").click();
-    harness.run();
+    let mut harness = record_tab(egui::vec2(1280.0, 800.0));
     type_into(&mut harness, "Program", "sh");
     let folder = program.parent().expect("its folder").display().to_string();
     let script = format!("-c 'cd {folder} && ./followed one && /bin/true && ./followed two'");
@@ -102,10 +96,7 @@ fn a_program_a_script_starts_is_followed_and_shown_when_picked() {
 /// on after its script was killed.
 #[test]
 fn stop_ends_the_followed_processes_still_running() {
-    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
-    harness.run();
-    harness.get_by_label("Record").click();
-    harness.run();
+    let mut harness = record_tab(egui::vec2(1280.0, 800.0));
     type_into(&mut harness, "Program", "sh");
     type_into(&mut harness, "Arguments", "-c 'sleep 30; true'");
     harness.get_by_label("Follow children").click();
@@ -155,10 +146,7 @@ fn the_sites_table_keeps_its_last_column_in_a_narrow_window() {
     .expect("written");
     let program = dir.join("long_names");
     assert!(Command::new("cc").arg("-g").arg("-o").arg(&program).arg(&source).status().expect("cc").success());
-    let mut harness = Harness::builder().with_size(egui::vec2(1024.0, 640.0)).build_eframe(|cc| FfiscopeApp::new(cc));
-    harness.run();
-    harness.get_by_label("Record").click();
-    harness.run();
+    let mut harness = record_tab(egui::vec2(1024.0, 640.0));
     type_into(&mut harness, "Program", program.to_str().unwrap());
     record_to_the_end(&mut harness);
     let site = format!("{function} (long_names.c:2)");
@@ -187,10 +175,7 @@ fn a_recording_file_opens_in_the_tab() {
         .expect("ffiscope runs")
         .status;
     assert_eq!(status.code(), Some(0));
-    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
-    harness.run();
-    harness.get_by_label("Record").click();
-    harness.run();
+    let mut harness = record_tab(egui::vec2(1280.0, 800.0));
     type_into(&mut harness, "Recording", file.to_str().unwrap());
     harness.get_by_label("Open").click();
     let started = Instant::now();
@@ -203,6 +188,15 @@ fn a_recording_file_opens_in_the_tab() {
     harness.get_by_label_contains("Ended: opened");
     harness.get_by_label_contains("a second time");
     assert!(harness.state().record().model().heap(Domain::C).stats().allocations >= 1001);
+}
+
+/// The app, `size` big, on its Record tab.
+fn record_tab(size: egui::Vec2) -> Harness<'static, FfiscopeApp> {
+    let mut harness = Harness::builder().with_size(size).build_eframe(|cc| FfiscopeApp::new(cc));
+    harness.run();
+    harness.get_by_label("Record").click();
+    harness.run();
+    harness
 }
 
 /// Types `text` into the one-line field labelled `field`.
@@ -236,10 +230,7 @@ fn record_to_the_end(harness: &mut Harness<'_, FfiscopeApp>) {
 #[test]
 fn a_program_that_crashes_is_reported_and_the_app_records_on() {
     let program = lesson_program("panic_at_boundary");
-    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
-    harness.run();
-    harness.get_by_label("Record").click();
-    harness.run();
+    let mut harness = record_tab(egui::vec2(1280.0, 800.0));
     type_into(&mut harness, "Program", program.to_str().unwrap());
     type_into(&mut harness, "Arguments", "no-catch-unwind");
     harness.get_by_label("Guard blocks").click();
@@ -270,10 +261,7 @@ fn a_program_that_crashes_is_reported_and_the_app_records_on() {
 /// shown as such, and the pipe never closes under it (it died of SIGPIPE).
 #[test]
 fn a_program_writing_bytes_that_are_no_text_runs_to_its_end() {
-    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
-    harness.run();
-    harness.get_by_label("Record").click();
-    harness.run();
+    let mut harness = record_tab(egui::vec2(1280.0, 800.0));
     type_into(&mut harness, "Program", "sh");
     type_into(&mut harness, "Arguments", r#"-c 'printf "\377\376\n"; seq 1 100000'"#);
     record_to_the_end(&mut harness);

@@ -76,64 +76,51 @@ static bool claim(fs_record_header *h, bool may_claim, bool *took_over) {
     return *took_over;
 }
 
-/* The path of this process's program, NUL-terminated, in `path`; "?" when
- * it cannot be read. */
-static void own_program(char path[FS_RECORD_PATH_BYTES]) {
-    ssize_t length = readlink("/proc/self/exe", path, FS_RECORD_PATH_BYTES - 1);
+/* Which program this process runs, read once: its path, and its command
+ * line as the kernel keeps it (each argument ended by a NUL, so the first
+ * is the name it was started by: `as`, where its program is
+ * /usr/bin/x86_64-linux-gnu-as). */
+typedef struct own_identity {
+    char path[FS_RECORD_PATH_BYTES]; /* "?" when it cannot be read */
+    char arguments[FS_RECORD_COMMAND_BYTES];
+    size_t arguments_length; /* bytes read, cut short; arguments[length] is a NUL */
+} own_identity;
+
+static void read_identity(own_identity *me) {
+    ssize_t length = readlink("/proc/self/exe", me->path, sizeof me->path - 1);
     if (length <= 0) {
         length = 1;
-        path[0] = '?';
+        me->path[0] = '?';
     }
-    path[length] = '\0';
-}
-
-/* The command line, its arguments joined by spaces and cut short, in
- * `command`; empty when it cannot be read. */
-static void own_command(char command[FS_RECORD_COMMAND_BYTES]) {
-    command[0] = '\0';
+    me->path[length] = '\0';
+    me->arguments_length = 0;
     int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return;
+    if (fd >= 0) {
+        ssize_t read_bytes = read(fd, me->arguments, sizeof me->arguments - 1);
+        me->arguments_length = read_bytes > 0 ? (size_t)read_bytes : 0;
+        close(fd);
     }
-    ssize_t length = read(fd, command, FS_RECORD_COMMAND_BYTES - 1);
-    close(fd);
-    if (length <= 0) {
-        return;
-    }
-    /* The arguments end in NULs; the last one's is the end. */
-    while (length > 0 && command[length - 1] == '\0') {
-        length--;
-    }
-    for (ssize_t i = 0; i < length; i++) {
-        command[i] = command[i] == '\0' ? ' ' : command[i];
-    }
-    command[length] = '\0';
+    me->arguments[me->arguments_length] = '\0';
 }
 
 /* Writes which program records here (record_channel.h's sequence: odd while
- * it writes, even once whole). */
-static void write_program(fs_record_header *h) {
+ * it writes, even once whole): its path, and its arguments joined by spaces. */
+static void write_program(fs_record_header *h, const own_identity *me) {
     uint64_t sequence = atomic_load_explicit(&h->program_sequence, memory_order_relaxed);
     sequence += sequence & 1u; /* a writer that died mid-write left it odd */
     atomic_store_explicit(&h->program_sequence, sequence + 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_release);
-    own_program(h->program);
-    own_command(h->command);
-    atomic_store_explicit(&h->program_sequence, sequence + 2, memory_order_release);
-}
-
-/* The name this process was started by (its argv[0]: `as`, where its
- * program is /usr/bin/x86_64-linux-gnu-as), in `name`; empty when it
- * cannot be read. */
-static void own_argv0(char name[FS_RECORD_PATH_BYTES]) {
-    name[0] = '\0';
-    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return;
+    memcpy(h->program, me->path, strlen(me->path) + 1);
+    /* The arguments end in NULs; the last one's is the end. */
+    size_t length = me->arguments_length;
+    while (length > 0 && me->arguments[length - 1] == '\0') {
+        length--;
     }
-    ssize_t length = read(fd, name, FS_RECORD_PATH_BYTES - 1);
-    close(fd);
-    name[length > 0 ? length : 0] = '\0'; /* argv[0] ends at its own NUL */
+    for (size_t i = 0; i < length; i++) {
+        h->command[i] = me->arguments[i] == '\0' ? ' ' : me->arguments[i];
+    }
+    h->command[length] = '\0';
+    atomic_store_explicit(&h->program_sequence, sequence + 2, memory_order_release);
 }
 
 /* Whether `text` or its file name (after the last '/') matches `pattern`. */
@@ -145,20 +132,19 @@ static bool matches(const char *pattern, const char *text) {
 /* Whether this process's program is one FFISCOPE_RECORD_FOLLOW_SKIP names:
  * shell patterns separated by commas, each matched against the program's
  * path and the name it was started by, and against their file names. */
-static bool skipped(const char *path) {
+static bool skipped(const own_identity *me) {
     const char *patterns = getenv("FFISCOPE_RECORD_FOLLOW_SKIP");
     if (!patterns) {
         return false;
     }
-    char argv0[FS_RECORD_PATH_BYTES];
-    own_argv0(argv0);
     char pattern[FS_RECORD_PATH_BYTES];
     while (*patterns) {
         size_t length = strcspn(patterns, ",");
         if (length > 0 && length < sizeof pattern) {
             memcpy(pattern, patterns, length);
             pattern[length] = '\0';
-            if (matches(pattern, path) || matches(pattern, argv0)) {
+            /* `arguments` starts with argv[0], ended by its own NUL. */
+            if (matches(pattern, me->path) || matches(pattern, me->arguments)) {
                 return true;
             }
         }
@@ -230,20 +216,20 @@ claimed_channel claim_channel(void) {
     if (!first.header) {
         return none; /* not a channel */
     }
+    own_identity me;
+    read_identity(&me);
     claimed_channel chosen = first;
     if (!claim(first.header, true, &chosen.took_over)) {
         /* Another process records (this one was started by it). */
-        char path[FS_RECORD_PATH_BYTES];
-        own_program(path);
-        bool was_skipped = skipped(path);
+        bool was_skipped = skipped(&me);
         chosen = claim_followed(!was_skipped);
         if (!chosen.header) {
-            count_started_unrecorded(first.header, path, was_skipped);
+            count_started_unrecorded(first.header, me.path, was_skipped);
         }
         munmap(first.header, first.bytes);
     }
     if (chosen.header) {
-        write_program(chosen.header);
+        write_program(chosen.header, &me);
     }
     return chosen;
 }

@@ -192,8 +192,8 @@ pub struct RecordedProgram {
 
 /// Text the program wrote, up to its NUL.
 fn text_of(bytes: &[AtomicU8]) -> String {
-    let bytes: Vec<u8> = bytes.iter().map(|b| b.load(Ordering::Relaxed)).take_while(|&b| b != 0).collect();
-    String::from_utf8_lossy(&bytes).into_owned()
+    let bytes: Vec<u8> = bytes.iter().map(|b| b.load(Ordering::Relaxed)).collect();
+    path_text(&bytes)
 }
 
 /// A path the program wrote, up to its NUL.

@@ -108,6 +108,8 @@ pub struct Recording {
     /// With `--out`: the file the program's events go to, beside which each
     /// followed process's go (`run.4242.fsrec`).
     out: Option<PathBuf>,
+    /// Stop ended it, and the followed processes with it.
+    stopped: bool,
     status: Option<ExitStatus>,
 }
 
@@ -205,7 +207,14 @@ impl Recording {
             model: SharedModel::default(),
             trace: None,
         });
-        Ok(Recording { child, main: Recorded::new(channel), followed: followed.collect(), out: None, status: None })
+        Ok(Recording {
+            child,
+            main: Recorded::new(channel),
+            followed: followed.collect(),
+            out: None,
+            stopped: false,
+            status: None,
+        })
     }
 
     /// Also writes every event from now on to `path`, as `ffiscope open`
@@ -229,6 +238,7 @@ impl Recording {
     /// running: what they recorded until then is kept.
     pub fn stop(&mut self) {
         let _ = self.child.kill();
+        self.stopped = true;
         for followed in &self.followed {
             if followed.recorded.channel.recorded_pid().is_some_and(maps_a_channel) {
                 followed.recorded.channel.kill_recorder();
@@ -251,7 +261,8 @@ impl Recording {
         self.feed_all(model);
         let followed_channels = self.followed.len();
         let out = self.out.as_deref();
-        let followed = self.followed.into_iter().filter_map(|followed| followed.finish(out)).collect();
+        let stopped = self.stopped;
+        let followed = self.followed.into_iter().filter_map(|followed| followed.finish(out, stopped)).collect();
         Finished { status, followed, followed_channels, ..self.main.finish() }
     }
 
@@ -349,8 +360,6 @@ impl Followed {
         self.recorded.channel.recorded_pid().is_some()
     }
 
-    /// What the process left, once the recorded program has ended; None
-    /// for a channel no process claimed.
     /// With `--out`, the file its events go to, made before its first event.
     fn begin_trace(&mut self, out: Option<&std::path::Path>) {
         let (Some(out), None, Some(pid)) = (out, &self.trace, self.recorded.channel.recorded_pid()) else { return };
@@ -364,7 +373,10 @@ impl Followed {
         });
     }
 
-    fn finish(mut self, out: Option<&std::path::Path>) -> Option<FollowedProcess> {
+    /// What the process left, once the recorded program has ended; None
+    /// for a channel no process claimed. `stopped`: Stop sent it SIGKILL,
+    /// which may not have landed yet.
+    fn finish(mut self, out: Option<&std::path::Path>, stopped: bool) -> Option<FollowedProcess> {
         let pid = self.recorded.channel.recorded_pid()?;
         self.begin_trace(out);
         self.recorded.feed_all(&mut locked(&self.model));
@@ -372,7 +384,7 @@ impl Followed {
         let mut finished = self.recorded.finish();
         // Not ended, and its process still there: it outlived the program
         // that started it (a daemon, a job left in the background).
-        if finished.ending == Ending::Cut && is_running(pid) {
+        if finished.ending == Ending::Cut && !stopped && is_running(pid) {
             finished.ending = Ending::StillRunning;
         }
         Some(FollowedProcess { pid, program, model: self.model, finished, trace: self.trace })
