@@ -2261,3 +2261,64 @@ bool tracker_knows(fs_tracker *t, const void *ptr) {
     entry block;
     return find_in_tables(t, (uintptr_t)ptr, &block) && block.domain == FS_DOMAIN_C;
 }
+
+/* ---- a fork of a recorded program (csrc/record/interpose.c) -------------- */
+
+/* Tries at a lock before a fork gives up: about a second of yields. A
+ * thread holds its shard's lock for nanoseconds, or while its ring waits
+ * for the reader, which reads on. */
+#define FORK_PATIENCE 200000u
+
+static bool try_patiently(bool (*take)(void *), void *lock) {
+    for (unsigned tries = 0; tries < FORK_PATIENCE; tries++) {
+        if (take(lock)) {
+            return true;
+        }
+        sched_yield();
+    }
+    return false;
+}
+
+static bool take_shards_lock(void *lock) { return pthread_mutex_trylock(lock) == 0; }
+static bool take_shard(void *s) { return shard_try_lock(s); }
+
+bool tracker_hold_for_fork(fs_tracker *t) {
+    if (!try_patiently(take_shards_lock, &t->shards_lock)) {
+        return false;
+    }
+    size_t count = shard_count_of(t);
+    for (size_t i = 0; i < count; i++) {
+        if (!try_patiently(take_shard, t->shards[i])) {
+            while (i-- > 0) {
+                shard_unlock(t->shards[i]);
+            }
+            pthread_mutex_unlock(&t->shards_lock);
+            return false;
+        }
+    }
+    return true;
+}
+
+void tracker_let_go_after_fork(fs_tracker *t) {
+    size_t count = shard_count_of(t);
+    for (size_t i = count; i-- > 0;) {
+        shard_unlock(t->shards[i]);
+    }
+    pthread_mutex_unlock(&t->shards_lock);
+}
+
+bool tracker_disown(fs_tracker *t, const void *ptr) {
+    slab *b = slab_of(t, (uintptr_t)ptr);
+    if (!b) {
+        return false;
+    }
+    shard *owner = slab_owner(b);
+    shard_lock(owner);
+    slot_view view = view_slot(b, (uintptr_t)ptr);
+    bool live = view.known && view.at_start && view.meta.state == SLOT_LIVE;
+    if (live) {
+        b->meta[slot_index(b, (uintptr_t)ptr)].state = SLOT_FREE;
+    }
+    shard_unlock(owner);
+    return live;
+}

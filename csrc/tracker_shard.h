@@ -492,6 +492,16 @@ void tracker_report(fs_tracker *t, uint8_t kind, uintptr_t address, size_t size,
 void tracker_note(fs_tracker *t, uint8_t kind, uintptr_t address, size_t size);
 /* Whether ptr is a live block the tracker holds. */
 bool tracker_knows(fs_tracker *t, const void *ptr);
+/* Before a fork: takes every lock of the tracker, so that the child's copy
+ * of it is whole (no other thread was halfway through a change); false,
+ * holding none, when one stayed taken for about a second. */
+bool tracker_hold_for_fork(fs_tracker *t);
+/* After the fork, in the parent and in the child: gives them back. */
+void tracker_let_go_after_fork(fs_tracker *t);
+/* In a forked child, a block of the tracker it was forked from, freed
+ * there: the slot says so, with no event (the tracker's rings are its
+ * parent's). False when ptr is not a live slab block of the tracker. */
+bool tracker_disown(fs_tracker *t, const void *ptr);
 
 /* Sites (tracker_sites.c); `flat` may be NULL (see site_registry). */
 bool tracker_sites_init(site_registry *sites, const char **flat, size_t flat_capacity);

@@ -131,6 +131,10 @@ pub struct ProcessReport {
     /// With `record --out`: the file its events went to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording: Option<String>,
+    /// A forked copy of another recorded process that ran on without an
+    /// exec: that process's pid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forked_from: Option<i32>,
 }
 
 impl ProcessReport {
@@ -142,6 +146,11 @@ impl ProcessReport {
     /// The program's file name: `cc` for `/usr/bin/cc`.
     pub fn program_name(&self) -> &str {
         self.report.scenario.rsplit('/').next().unwrap_or(&self.report.scenario)
+    }
+
+    /// Whose copy it is, when it is a forked copy: " (a fork of pid 41)".
+    pub fn fork_text(&self) -> String {
+        self.forked_from.map(|parent| format!(" (a fork of pid {parent})")).unwrap_or_default()
     }
 }
 
@@ -239,18 +248,26 @@ impl Report {
                 None => command.clone(),
             };
             let kept = process.recording.as_ref().map(|file| format!(" (its events in {file})")).unwrap_or_default();
-            let _ = writeln!(text, "  pid {} `{command}`: {}{kept}", process.pid, process.report.outcome_label());
+            let _ = writeln!(
+                text,
+                "  pid {}{} `{command}`: {}{kept}",
+                process.pid,
+                process.fork_text(),
+                process.report.outcome_label()
+            );
             let _ = process.report.write_body(&mut text, "    ");
             for note in &process.notes {
                 let _ = writeln!(text, "    {note}");
             }
         }
         if !clean.is_empty() {
-            let mut programs: Vec<(&str, usize)> = Vec::new();
+            let mut programs: Vec<(String, usize)> = Vec::new();
             for process in &clean {
-                match programs.iter_mut().find(|(name, _)| *name == process.program_name()) {
+                let fork = if process.forked_from.is_some() { " fork" } else { "" };
+                let name = format!("{}{fork}", process.program_name());
+                match programs.iter_mut().find(|(known, _)| *known == name) {
                     Some((_, count)) => *count += 1,
-                    None => programs.push((process.program_name(), 1)),
+                    None => programs.push((name, 1)),
                 }
             }
             programs.sort_by_key(|&(_, count)| std::cmp::Reverse(count));

@@ -2291,18 +2291,21 @@ fn with_out_each_followed_process_is_kept_in_a_file_named_with_its_pid() {
 }
 
 /// A followed process that execs another program keeps its channel (the
-/// report names the program it became); once every channel is taken, the
-/// processes started later are counted as unrecorded, and the note says why.
+/// report names the program it became); once every channel is taken by
+/// processes running at once, those started then are counted as
+/// unrecorded, and the note says why.
 #[test]
 fn a_followed_process_that_execs_keeps_its_channel_and_the_rest_are_counted_once_all_are_taken() {
     let program = compile_c("followed_exec", C_PROGRAM, &[]);
-    let script = format!("sh -c 'exec {}'; for i in $(seq 34); do /bin/true; done", program.display());
+    let script = format!("sh -c 'exec {}'; for i in $(seq 34); do sleep 1 & done; wait", program.display());
     let output = record(&["--json", "--follow-children"], Path::new("sh"), &["-c", &script]);
     let report = report(&output);
-    let followed = ffiscope::record::FOLLOWED_PROCESSES as u64;
-    assert_eq!(report["tallies"]["processes_followed"], followed, "{report}");
-    // 36 started: the one that exec'd the program, seq, then 34 of /bin/true.
-    assert_eq!(report["tallies"]["processes_started_unrecorded"], 36 - followed, "{report}");
+    let channels = ffiscope::record::FOLLOWED_PROCESSES as u64;
+    let followed = report["tallies"]["processes_followed"].as_u64().expect("followed");
+    let unrecorded = report["tallies"]["processes_started_unrecorded"].as_u64().expect("some unrecorded");
+    // 36 started: the one that exec'd the program, seq, then 34 sleeps at once.
+    assert_eq!(followed + unrecorded, 36, "{report}");
+    assert!(unrecorded >= 34 - channels, "no more than {channels} sleeps at once: {report}");
     let first = &report["processes"][0];
     assert_eq!(first["report"]["scenario"], program.to_str().unwrap(), "{first}");
     assert_eq!(first["command"], program.to_str().unwrap(), "the command it became: {first}");
@@ -2316,12 +2319,92 @@ fn a_followed_process_that_execs_keeps_its_channel_and_the_rest_are_counted_once
 
     let output = record(&["--follow-children"], Path::new("sh"), &["-c", &script]);
     let text = String::from_utf8_lossy(&output.stderr);
-    assert!(text.contains(&format!("the {followed} channels for followed processes were all taken")), "{text}");
+    assert!(text.contains(&format!("the {channels} channels for followed processes were all taken")), "{text}");
 
-    // As many as asked for.
-    let report = self::report(&record(&["--json", "--follow-children=3"], Path::new("sh"), &["-c", &script]));
-    assert_eq!(report["tallies"]["processes_followed"], 3, "{report}");
-    assert_eq!(report["tallies"]["processes_started_unrecorded"], 33, "{report}");
+    // As many at once as asked for: of five sleeps at once, three at most.
+    let script = "seq 2 >/dev/null; for i in 1 2 3 4 5; do sleep 1 & done; wait";
+    let report = self::report(&record(&["--json", "--follow-children=3"], Path::new("sh"), &["-c", script]));
+    let followed = report["tallies"]["processes_followed"].as_u64().expect("followed");
+    let unrecorded = report["tallies"]["processes_started_unrecorded"].as_u64().expect("some unrecorded");
+    assert_eq!(followed + unrecorded, 6, "{report}");
+    assert!(unrecorded >= 2, "{report}");
+}
+
+/// A followed process's channel is made free again once it has gone:
+/// channels bound how many are followed at once, not in all.
+#[test]
+fn a_channel_is_made_free_again_once_its_process_has_gone() {
+    let slow = compile_c(
+        "slow_leaker",
+        "#include <stdlib.h>\n#include <unistd.h>\n\
+         int main(void) { *(char *volatile *)malloc(12) = 0; usleep(100000); return 0; }\n",
+        &[],
+    );
+    let script = format!("for i in 1 2 3 4 5 6; do {}; done", slow.display());
+    let report = report(&record(&["--json", "--follow-children=2"], Path::new("sh"), &["-c", &script]));
+    assert_eq!(report["tallies"]["processes_followed"], 6, "two channels, six processes one after another: {report}");
+    assert!(report["tallies"].get("processes_started_unrecorded").is_none(), "{report}");
+    let processes = report["processes"].as_array().expect("the processes");
+    let mut pids: Vec<i64> = processes.iter().map(|p| p["pid"].as_i64().unwrap()).collect();
+    for process in processes {
+        assert_eq!(leaks_of(&process["report"]), [("main (slow_leaker.c:3)", 12)], "each its own: {process}");
+    }
+    pids.dedup();
+    assert_eq!(pids.len(), 6, "{report}");
+}
+
+/// However many processes are followed, those kept whole for the report
+/// are bounded; the rest are counted.
+#[test]
+fn followed_processes_past_those_kept_are_counted() {
+    let kept = ffiscope::record::FOLLOWED_KEPT_AT_MOST;
+    let many = compile_c(
+        "many_copies",
+        "#include <stdlib.h>\n#include <sys/wait.h>\n#include <unistd.h>\n\
+         int main(int argc, char **argv) {\n\
+             for (int n = atoi(argv[1]); n > 0; n--) {\n\
+                 pid_t copy = fork();\n\
+                 if (copy == 0) { char *volatile p = malloc(8); free(p); _exit(0); }\n\
+                 waitpid(copy, NULL, 0);\n\
+             }\n\
+             return 0;\n\
+         }\n",
+        &[],
+    );
+    // More past the bound than there are channels: some ended are not kept.
+    let copies = kept + 2 * ffiscope::record::FOLLOWED_PROCESSES;
+    let report = report(&record(&["--json", "--follow-children"], &many, &[&copies.to_string()]));
+    assert_eq!(report["tallies"]["processes_followed"], copies, "{}", report["tallies"]);
+    let not_kept = report["tallies"]["processes_followed_not_kept"].as_u64().expect("some not kept");
+    // Those still recording at the end are kept too, beyond the bound.
+    let channels = ffiscope::record::FOLLOWED_PROCESSES as u64;
+    assert!((channels..=2 * channels).contains(&not_kept), "{}", report["tallies"]);
+    assert_eq!(report["processes"].as_array().unwrap().len() as u64, copies as u64 - not_kept);
+}
+
+/// A forked copy that claimed a channel and then execs a program
+/// `--follow-skip` names gives the channel back: the program is counted as
+/// skipped, and the copy is not reported unless it found something.
+#[test]
+fn a_forked_copy_that_execs_a_skipped_program_gives_its_channel_back() {
+    let true_program = std::fs::canonicalize("/bin/true").expect("true");
+    let forker = compile_c("skipping_forker", &FORKER.replace("forker.c", "skipping_forker.c"), &[]);
+    let args = ["exec", true_program.to_str().unwrap()];
+    let asked = ["--json", "--follow-children=2", "--follow-skip", "true"];
+    let report = report(&record(&asked, &forker, &args));
+    assert!(report.get("processes").is_none(), "the copy only ran a skipped program: {report}");
+    assert_eq!(report["tallies"]["processes_skipped"], 1, "{report}");
+    assert_eq!(report["tallies"]["processes_started_unrecorded"], 1, "{report}");
+
+    // One that did something wrong first is reported, up to its exec.
+    let careless = FORKER.replace("fresh[0] = 'x';", "fresh[0] = 'x'; free(fresh); free(fresh);");
+    assert_ne!(careless, FORKER);
+    let forker = compile_c("careless_forker", &careless, &[]);
+    let report = self::report(&record(&asked, &forker, &args));
+    let copy = &report["processes"][0];
+    let kinds: Vec<String> = findings_of(&copy["report"]).into_iter().map(|(kind, _)| kind).collect();
+    assert_eq!(kinds, ["double_free"], "{copy}");
+    assert!(copy["notes"].to_string().contains("it exec'd a program `--follow-skip` names"), "{copy}");
 }
 
 /// A followed process's end is told by its channel (its exit status is its
@@ -2367,6 +2450,143 @@ fn a_followed_process_killed_crashed_or_still_running_is_told_apart() {
     assert!(notes(waiting).contains("still running when the recorded program ended"), "{waiting}");
     assert!(findings_of(&waiting["report"]).is_empty(), "what it holds is no leak yet: {waiting}");
     assert_eq!(waiting["report"]["c_heap"]["live_blocks"], 1, "{waiting}");
+}
+
+/// A program that forks copies of itself which run on without an exec (a
+/// pool's workers): each frees blocks it inherited, small and large, moves
+/// one, double-frees and leaks a block of its own, and keeps one only an
+/// inherited block points to; the first forks a copy of its own, which
+/// frees one its grandparent made. `exec PROGRAM`: one copy allocates,
+/// then execs PROGRAM.
+const FORKER: &str = "#include <stdlib.h>\n#include <string.h>\n#include <sys/wait.h>\n#include <unistd.h>\n\
+     struct job { char *name; char *big; };\n\
+     static struct job *jobs;\n\
+     __attribute__((noinline)) static void leak_in_copy(void) { *(char *volatile *)malloc(48) = 0; }\n\
+     static void work(int n) {\n\
+         free(jobs[n].name);\n\
+         free(jobs[n].big);\n\
+         jobs[n].big = realloc(jobs[1 - n].name, 64);\n\
+         char *volatile own = malloc(32);\n\
+         free(own);\n\
+         free(own);\n\
+         jobs[1 - n].name = malloc(24);\n\
+         leak_in_copy();\n\
+         if (n == 0) {\n\
+             pid_t copy = fork();\n\
+             if (copy == 0) { free(jobs[1].big); leak_in_copy(); exit(0); }\n\
+             waitpid(copy, NULL, 0);\n\
+         }\n\
+         exit(0);\n\
+     }\n\
+     int main(int argc, char **argv) {\n\
+         jobs = calloc(2, sizeof *jobs);\n\
+         for (int i = 0; i < 2; i++) { jobs[i].name = strdup(\"a job\"); jobs[i].big = calloc(1, 100000); }\n\
+         if (argc > 2) {\n\
+             pid_t child = fork();\n\
+             if (child == 0) { char *volatile fresh = malloc(10); fresh[0] = 'x'; execl(argv[2], argv[2], (char *)0); _exit(127); }\n\
+             waitpid(child, NULL, 0);\n\
+         } else {\n\
+             pid_t copies[2];\n\
+             for (int n = 0; n < 2; n++) if ((copies[n] = fork()) == 0) work(n);\n\
+             for (int n = 0; n < 2; n++) waitpid(copies[n], NULL, 0);\n\
+         }\n\
+         for (int i = 0; i < 2; i++) { free(jobs[i].name); free(jobs[i].big); }\n\
+         free(jobs);\n\
+         return 0;\n\
+     }\n";
+
+/// With `--follow-children`, a forked copy that does not exec is recorded
+/// on its own channel, under its pid and the pid it is a copy of: what it
+/// inherited is its own to free, move or keep pointing at, with no finding
+/// and no leak; what it does with its own blocks is found as in any
+/// program; a copy of a copy too. Without it, the copies are counted.
+#[test]
+fn a_forked_copy_is_followed_with_the_blocks_it_inherited() {
+    let forker = compile_c("forker", FORKER, &[]);
+    let output = record(&["--json", "--follow-children"], &forker, &["copies"]);
+    let report = report(&output);
+    assert!(report["anomalies"].as_array().unwrap().is_empty(), "the parent's own frees are clean: {report}");
+    assert_eq!(report["tallies"]["processes_followed"], 3, "{report}");
+    let processes = report["processes"].as_array().expect("the processes");
+    let pids: Vec<i64> = processes.iter().map(|p| p["pid"].as_i64().unwrap()).collect();
+    let parents: Vec<i64> = processes.iter().map(|p| p["forked_from"].as_i64().expect("a fork")).collect();
+    assert_eq!(parents.iter().filter(|&&parent| !pids.contains(&parent)).count(), 2, "two copies of the program");
+    let grandchild =
+        processes.iter().find(|p| pids.contains(&p["forked_from"].as_i64().unwrap())).expect("a copy's copy");
+    let copies: Vec<&Value> =
+        processes.iter().filter(|p| !pids.contains(&p["forked_from"].as_i64().unwrap())).collect();
+    for copy in &copies {
+        let own = &copy["report"];
+        let kinds: Vec<String> = findings_of(own).into_iter().map(|(kind, _)| kind).collect();
+        assert_eq!(kinds, ["double_free", "leak"], "only its own mistakes: {copy}");
+        assert_eq!(leaks_of(own), [("leak_in_copy (forker.c:7)", 48)], "{copy}");
+        // The block it moved, the one an inherited block holds, the leak.
+        assert_eq!(own["c_heap"]["live_blocks"], 3, "{copy}");
+        assert_eq!(own["c_heap"]["frees"], 1, "the frees of inherited blocks are none of its events: {copy}");
+    }
+    assert_eq!(leaks_of(&grandchild["report"]), [("leak_in_copy (forker.c:7)", 48)], "{grandchild}");
+    assert_eq!(findings_of(&grandchild["report"]).len(), 1, "its grandparent's block freed cleanly: {grandchild}");
+
+    let text = String::from_utf8_lossy(&record(&["--follow-children"], &forker, &["copies"]).stderr).into_owned();
+    assert_eq!(text.matches(" (a fork of pid ").count(), 3, "{text}");
+
+    // Unfollowed, each copy is counted (glibc aborts them on the double free).
+    let output = record(&["--json"], &forker, &["copies"]);
+    let report = self::report(&output);
+    assert_eq!(report["tallies"]["processes_forked_unrecorded"], 2, "{report}");
+    let text = String::from_utf8_lossy(&record(&[], &forker, &["copies"]).stderr).into_owned();
+    assert!(text.contains("2 forked copy(ies) of a recorded process ran on without an exec"), "{text}");
+    assert!(text.contains("`--follow-children` records each on its own"), "{text}");
+}
+
+/// A followed copy its parent kills (a pool's `terminate`) is told killed,
+/// by the signal its parent saw when it reaped it.
+#[test]
+fn a_followed_copy_its_parent_killed_is_told_killed_by_that_signal() {
+    let killer = compile_c(
+        "killer",
+        "#include <signal.h>\n#include <stdlib.h>\n#include <sys/wait.h>\n#include <unistd.h>\n\
+         int main(void) {\n\
+             int ready[2];\n\
+             if (pipe(ready) != 0) return 1;\n\
+             pid_t worker = fork();\n\
+             if (worker == 0) { *(char *volatile *)malloc(16) = 0; (void)!write(ready[1], \"r\", 1); pause(); }\n\
+             char byte;\n\
+             (void)!read(ready[0], &byte, 1);\n\
+             kill(worker, SIGTERM);\n\
+             waitpid(worker, NULL, 0);\n\
+             return 0;\n\
+         }\n",
+        &[],
+    );
+    let report = report(&record(&["--json", "--follow-children"], &killer, &[]));
+    let worker = &report["processes"][0];
+    assert_eq!(worker["report"]["outcome"], "crashed", "{worker}");
+    assert_eq!(worker["report"]["signal"], "SIGTERM", "{worker}");
+    let notes = worker["notes"].to_string();
+    assert!(notes.contains("(it was killed): SIGTERM, as its parent saw"), "{worker}");
+    assert!(findings_of(&worker["report"]).is_empty(), "what it held is no leak: {worker}");
+    assert!(findings_of(&report).is_empty(), "a child killed on purpose is no finding: {report}");
+}
+
+/// A fork that allocates, then execs, is the program it runs: followed as
+/// that program (no copy of the parent), or counted as started, never as a
+/// forked copy.
+#[test]
+fn a_fork_that_allocates_then_execs_is_the_program_it_runs() {
+    let forker = compile_c("exec_forker", &FORKER.replace("forker.c", "exec_forker.c"), &[]);
+    let true_program = std::fs::canonicalize("/bin/true").expect("true");
+    let args = ["exec", true_program.to_str().unwrap()];
+    let report = report(&record(&["--json", "--follow-children"], &forker, &args));
+    assert_eq!(report["tallies"]["processes_followed"], 1, "{report}");
+    let followed = &report["processes"][0];
+    assert_eq!(followed["report"]["scenario"], true_program.to_str().unwrap(), "{followed}");
+    assert!(followed.get("forked_from").is_none(), "{followed}");
+    assert!(findings_of(&followed["report"]).is_empty(), "the copy's block went with the exec: {followed}");
+
+    let report = self::report(&record(&["--json"], &forker, &args));
+    assert_eq!(report["tallies"]["processes_started_unrecorded"], 1, "{report}");
+    assert!(report["tallies"].get("processes_forked_unrecorded").is_none(), "{report}");
 }
 
 /// Optimized Rust inlines the allocator's path into the caller: without

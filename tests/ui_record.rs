@@ -92,6 +92,47 @@ fn a_program_a_script_starts_is_followed_and_shown_when_picked() {
     harness.get_by_label_contains("still reachable at exit (from globals");
 }
 
+/// A forked copy that runs on without an exec (a pool's worker) is listed
+/// under Process as a fork of the program, with its own findings.
+#[test]
+fn a_forked_copy_is_listed_as_a_fork_of_the_program() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui_record");
+    std::fs::create_dir_all(&dir).expect("a scratch folder");
+    let source = dir.join("forking.c");
+    std::fs::write(
+        &source,
+        "#include <stdlib.h>\n#include <sys/wait.h>\n#include <unistd.h>\n\
+         int main(void) {\n\
+           char *volatile shared = malloc(40);\n\
+           pid_t copy = fork();\n\
+           if (copy == 0) { char *volatile own = malloc(8); free(own); free(own); free(shared); exit(0); }\n\
+           waitpid(copy, NULL, 0);\n\
+           free(shared);\n\
+           return 0;\n\
+         }\n",
+    )
+    .expect("written");
+    let program = dir.join("forking");
+    assert!(Command::new("cc").arg("-g").arg("-o").arg(&program).arg(&source).status().expect("cc runs").success());
+    let mut harness = record_tab(egui::vec2(1280.0, 800.0));
+    type_into(&mut harness, "Program", program.to_str().unwrap());
+    harness.get_by_label("Follow children").click();
+    harness.run();
+    record_to_the_end(&mut harness);
+    assert!(harness.state().record().model().anomalies().is_empty(), "the program's own frees are clean");
+    let followed = harness.state().record().followed();
+    assert_eq!(followed.len(), 1);
+    let parent = followed[0].forked_from().expect("a fork");
+    harness.get_by_label_contains("1 it started or forked, each recorded on its own");
+    harness.get_by_label("Process").click();
+    harness.run();
+    harness.get_by_label_contains(&format!(" · fork of {parent} · completed · 1 finding · ")).click();
+    harness.run();
+    let shown = harness.state().record().shown_model();
+    let kinds: Vec<AnomalyKind> = shown.lock().unwrap().anomalies().iter().map(|a| a.kind).collect();
+    assert_eq!(kinds, [AnomalyKind::DoubleFree], "its own double free; its parent's block was its to free");
+}
+
 /// Stop ends the followed processes too: a job a script started would run
 /// on after its script was killed.
 #[test]
@@ -263,9 +304,11 @@ fn a_program_that_crashes_is_reported_and_the_app_records_on() {
 fn a_program_writing_bytes_that_are_no_text_runs_to_its_end() {
     let mut harness = record_tab(egui::vec2(1280.0, 800.0));
     type_into(&mut harness, "Program", "sh");
-    type_into(&mut harness, "Arguments", r#"-c 'printf "\377\376\n"; seq 1 100000'"#);
+    type_into(&mut harness, "Arguments", r#"-c 'printf "\377\376\n"; seq 1 100000; printf "\377\376\n"'"#);
     record_to_the_end(&mut harness);
     assert_eq!(harness.state().record().state(), RecordState::Ended("exited with 0".to_owned()));
     let output = harness.state().record().output();
-    assert_eq!(output.last().map(|(_, line)| line.as_str()), Some("100000"), "read to the end");
+    let last: Vec<&str> = output.iter().rev().take(2).map(|(_, line)| line.as_str()).collect();
+    // Read to the end; bytes that are no text shown as the bytes they are.
+    assert_eq!(last, [r"\xFF\xFE", "100000"]);
 }

@@ -66,6 +66,8 @@ enum fs_event_kind {
     FS_EVENT_REACHABLE = 3, /* a recording's exit: this live block is still reachable */
     FS_EVENT_IMAGE = 4,     /* a recorded process exec'd: address is its new image's number */
     FS_EVENT_LOST_WITH = 5, /* a recording's exit: this lost block is reachable only from lost ones */
+    FS_EVENT_CHILD_KILLED = 6, /* a child the recorded program reaped died of a signal that is no
+                                  fault (SIGTERM, SIGKILL): address its pid; size the signal */
     /* Anomalies: the operation was refused or the damage is reported. */
     FS_EVENT_DOUBLE_FREE = 16,
     FS_EVENT_INVALID_FREE = 17,   /* never allocated, an interior pointer (related_address:

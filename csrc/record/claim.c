@@ -179,10 +179,8 @@ static void count_started_unrecorded(fs_record_header *h, const char *path, bool
     atomic_store_explicit(&entry->written, 1, memory_order_release);
 }
 
-/* The first channel FFISCOPE_RECORD_FOLLOW lists that this process claims
- * (unless `may_claim` is false) or had claimed. Channels are never given
- * back, so an exec finds its own again: each one listed before it was taken
- * when it claimed it; a skipped program a process execs keeps the channel. */
+/* The first channel FFISCOPE_RECORD_FOLLOW lists that this process had
+ * claimed (before an exec), or with `may_claim`, the first free one. */
 static claimed_channel claim_followed(bool may_claim) {
     claimed_channel none = {0};
     const char *list = getenv("FFISCOPE_RECORD_FOLLOW");
@@ -205,6 +203,48 @@ static claimed_channel claim_followed(bool may_claim) {
     return none;
 }
 
+claimed_channel claim_forked(int32_t parent) {
+    claimed_channel chosen = claim_followed(true);
+    if (chosen.header) {
+        own_identity me;
+        read_identity(&me);
+        atomic_store_explicit(&chosen.header->forked_from, parent, memory_order_relaxed);
+        write_program(chosen.header, &me); /* publishes forked_from with the command */
+    }
+    return chosen;
+}
+
+void count_forked_unrecorded(void) {
+    const char *fd_text = getenv("FFISCOPE_RECORD_FD");
+    size_t bytes = 0;
+    fs_record_header *first = fd_text ? map_listed(atoi(fd_text), &bytes) : NULL;
+    if (!first) {
+        return;
+    }
+    atomic_fetch_add_explicit(&first->forked_unrecorded, 1, memory_order_relaxed);
+    int32_t me = (int32_t)getpid();
+    for (size_t i = 0; i < FS_RECORD_FORKED_PIDS; i++) {
+        int32_t empty = 0;
+        if (atomic_compare_exchange_strong(&first->forked_pids[i], &empty, me)) {
+            break;
+        }
+    }
+    munmap(first, bytes);
+}
+
+/* This process was counted as a forked copy that ran unrecorded, and now
+ * execs: it is the program it runs, counted (or followed) as that. */
+static void take_back_fork_count(fs_record_header *first) {
+    int32_t me = (int32_t)getpid();
+    for (size_t i = 0; i < FS_RECORD_FORKED_PIDS; i++) {
+        int32_t counted = me;
+        if (atomic_compare_exchange_strong(&first->forked_pids[i], &counted, 0)) {
+            atomic_fetch_sub_explicit(&first->forked_unrecorded, 1, memory_order_relaxed);
+            return;
+        }
+    }
+}
+
 claimed_channel claim_channel(void) {
     claimed_channel none = {0};
     const char *fd_text = getenv("FFISCOPE_RECORD_FD");
@@ -216,19 +256,34 @@ claimed_channel claim_channel(void) {
     if (!first.header) {
         return none; /* not a channel */
     }
+    take_back_fork_count(first.header);
     own_identity me;
     read_identity(&me);
     claimed_channel chosen = first;
     if (!claim(first.header, true, &chosen.took_over)) {
         /* Another process records (this one was started by it). */
         bool was_skipped = skipped(&me);
-        chosen = claim_followed(!was_skipped);
+        /* Its own first, whichever channels were made free since it took it. */
+        chosen = claim_followed(false);
+        if (!chosen.header && !was_skipped) {
+            chosen = claim_followed(true);
+        }
+        if (chosen.header && was_skipped && atomic_load(&chosen.header->forked_from) != 0) {
+            /* A forked copy that claimed a channel execs a program not to
+             * follow (a shell's child running a skipped compiler): that
+             * program is not recorded, and the channel goes back. */
+            atomic_store_explicit(&chosen.header->state, FS_RECORD_GIVEN_BACK, memory_order_release);
+            munmap(chosen.header, chosen.bytes);
+            chosen = none;
+        }
         if (!chosen.header) {
             count_started_unrecorded(first.header, me.path, was_skipped);
         }
         munmap(first.header, first.bytes);
     }
     if (chosen.header) {
+        /* A forked copy that execs is the program it runs now. */
+        atomic_store_explicit(&chosen.header->forked_from, 0, memory_order_relaxed);
         write_program(chosen.header, &me);
     }
     return chosen;

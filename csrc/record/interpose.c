@@ -23,7 +23,9 @@
  * Only one process records into a channel: the first to claim it (claim.c).
  * Programs it starts inherit the preload: with --follow-children each claims
  * a channel of its own while one is free; otherwise, and when none is, they
- * pass every call straight through. A forked child stops recording. A block glibc made while nothing recorded
+ * pass every call straight through. A forked child stops recording into
+ * its parent's channel; with --follow-children its first call claims one
+ * of its own (below, "a fork"). A block glibc made while nothing recorded
  * (before recording began, or for the recorder itself) is kept in a set
  * (unrecorded.c) and passed to glibc untouched when it is freed; any other
  * pointer the tracker does not know (a double or invalid free) is reported
@@ -84,6 +86,13 @@ static _Atomic(fs_tracker *) recorder;
 /* The tracker whose slabs hold the program's small blocks: kept after a
  * fork, whose child records nothing but may still free or resize them. */
 static fs_tracker *slab_keeper;
+/* A forked copy that records into a channel of its own (--follow-children)
+ * holds the blocks of the process it was forked from, in that process's
+ * tracker (and its parent's, for a copy of a copy): its own frees of them
+ * are no events, and their words are roots of its leak check. */
+#define INHERITED_AT_MOST 8u
+static fs_tracker *inherited[INHERITED_AT_MOST];
+static size_t inherited_count;
 static fs_record_header *channel;
 static _Thread_local bool inside;
 static bool guarding;
@@ -120,12 +129,21 @@ static void forget_thread(void) {
     }
 }
 
+/* A forked copy of a recorded process that has made no call yet: its first
+ * claims a channel for it (follow_fork), so that a fork that only execs
+ * another program claims none. */
+static _Atomic bool fork_unclaimed;
+static fs_tracker *follow_fork(void);
+
 /* The tracker, when this call should be recorded. */
 static inline fs_tracker *recording(void) {
     if (inside) {
         return NULL;
     }
     fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
+    if (__builtin_expect(!t, 0) && atomic_load_explicit(&fork_unclaimed, memory_order_relaxed)) {
+        t = follow_fork();
+    }
     if (t && !thread_seen) {
         see_thread();
     }
@@ -138,15 +156,36 @@ static void *libc_allocate(size_t size) { return __libc_malloc(size); }
 static void libc_release(void *ptr) { __libc_free(ptr); }
 static const fs_allocator glibc = {.allocate = libc_allocate, .release = libc_release};
 
-/* Whether ptr is in memory this library hands out (a slab or the guard's
- * region), live or not: never glibc's to free or resize. */
+/* The tracker of a process this one was forked from whose slabs hold ptr. */
+static fs_tracker *inherited_holding(const void *ptr) {
+    for (size_t i = 0; i < inherited_count; i++) {
+        if (tracker_region_holds(inherited[i], ptr)) {
+            return inherited[i];
+        }
+    }
+    return NULL;
+}
+
+/* Whether ptr is in memory this library hands out (a slab, inherited or
+ * not, or the guard's region), live or not: never glibc's to free or resize. */
 static bool ours(const void *ptr) {
-    return tracker_region_holds(slab_keeper, ptr) || guard_owns(ptr);
+    return tracker_region_holds(slab_keeper, ptr) || guard_owns(ptr) || inherited_holding(ptr);
 }
 
 /* The size a live block of ours was asked for. */
 static size_t our_size(const void *ptr) {
-    return guard_owns(ptr) ? guard_size(ptr) : tracker_block_size(slab_keeper, ptr);
+    if (guard_owns(ptr)) {
+        return guard_size(ptr);
+    }
+    fs_tracker *from = inherited_holding(ptr);
+    return tracker_block_size(from ? from : slab_keeper, ptr);
+}
+
+/* A live block a forked copy inherited, freed by it: its slot says so,
+ * with no event. False for any other pointer. */
+static bool disowned(const void *ptr) {
+    fs_tracker *from = inherited_holding(ptr);
+    return from && tracker_disown(from, ptr);
 }
 
 /* ---- the backing allocator with --guard ----------------------------------- */
@@ -612,12 +651,6 @@ EXPORTED void *mremap(void *old_address, size_t old_length, size_t new_length, i
 
 /* ---- start and finish ------------------------------------------------------- */
 
-static void forked_child(void) {
-    /* The child's calls go straight to glibc; the rings are its parent's. */
-    atomic_store_explicit(&recorder, NULL, memory_order_release);
-    unrecorded_stop();
-}
-
 /* The tracker's rings and site names, in the channel (record_channel.h). */
 static bool channel_ring(size_t index, ring_control **control, slot **slots) {
     if (index >= channel->max_rings) {
@@ -637,21 +670,15 @@ static bool channel_ring(size_t index, ring_control **control, slot **slots) {
 
 static tracker_sharing sharing = {.ring = channel_ring};
 
-/* Claims the channel, when this process is the one to record, and starts
- * the tracker; leaves `recorder` NULL otherwise. */
-static void begin_recording(void) {
-    claimed_channel claimed = claim_channel();
-    if (!claimed.header) {
-        return;
-    }
-    channel = claimed.header;
-    bool took_over = claimed.took_over;
-    uint64_t image = 0;
-    if (took_over) {
-        await_modules_read();
-        atomic_store_explicit(&channel->module_count, 0, memory_order_relaxed);
-        image = atomic_fetch_add_explicit(&channel->image, 1, memory_order_release) + 1;
-    }
+static void before_fork(void);
+static void after_fork_in_parent(void);
+static void forked_child(void);
+
+/* Starts the tracker over `channel`, which this process has claimed:
+ * `image` is the program's number after an exec took the channel over (0:
+ * none); `forked`: a forked copy, whose signal handlers and signal stack
+ * are its parent's, set already. Leaves `recorder` NULL when it cannot. */
+static void start_tracker(uint64_t image, bool forked) {
     pthread_mutex_lock(&adding_modules);
     dl_iterate_phdr(add_module, NULL);
     pthread_mutex_unlock(&adding_modules);
@@ -664,7 +691,7 @@ static void begin_recording(void) {
     }
     const char *guard = getenv("FFISCOPE_RECORD_GUARD");
     const char *floor = getenv("FFISCOPE_RECORD_GUARD_ALIGN");
-    if (guard && guard[0] == '1' && guard_start(floor ? strtoul(floor, NULL, 10) : 16)) {
+    if (!forked && guard && guard[0] == '1' && guard_start(floor ? strtoul(floor, NULL, 10) : 16)) {
         guarding = true;
         atomic_store_explicit(&channel->guarded, 1, memory_order_relaxed);
     }
@@ -674,21 +701,186 @@ static void begin_recording(void) {
     sharing.sites = (const char **)(void *)((char *)channel + fs_record_sites_offset(channel));
     sharing.site_capacity = channel->site_capacity;
     fs_tracker *t = tracker_new_bare(guarding ? &guarded : &glibc, channel->ring_capacity, !guarding, &sharing);
-    if (t) {
-        slab_keeper = t;
-        atomic_store_explicit(&channel->ticks_at_start, t->ticks_at_start, memory_order_relaxed);
-        atomic_store_explicit(&channel->ns_at_start, t->ns_at_start, memory_order_relaxed);
-        if (took_over) {
-            /* Where this program's events begin: the blocks of the one the
-             * process was went with the exec, and its addresses mean other
-             * modules. Its events are all in the rings, and earlier. */
-            tracker_note(t, FS_EVENT_IMAGE, (uintptr_t)image, 0);
-        }
-        pthread_atfork(NULL, NULL, forked_child);
+    if (!t) {
+        return;
+    }
+    slab_keeper = t;
+    atomic_store_explicit(&channel->ticks_at_start, t->ticks_at_start, memory_order_relaxed);
+    atomic_store_explicit(&channel->ns_at_start, t->ns_at_start, memory_order_relaxed);
+    if (image) {
+        /* Where this program's events begin: the blocks of the one the
+         * process was went with the exec, and its addresses mean other
+         * modules. Its events are all in the rings, and earlier. */
+        tracker_note(t, FS_EVENT_IMAGE, (uintptr_t)image, 0);
+    }
+    if (!forked) {
+        pthread_atfork(before_fork, after_fork_in_parent, forked_child);
         signal_stack_give();
         catch_fatal_signals();
-        atomic_store_explicit(&recorder, t, memory_order_release);
-        atomic_store_explicit(&channel->state, FS_RECORD_RECORDING, memory_order_release);
+    }
+    atomic_store_explicit(&recorder, t, memory_order_release);
+    atomic_store_explicit(&channel->state, FS_RECORD_RECORDING, memory_order_release);
+}
+
+/* Claims the channel, when this process is the one to record, and starts
+ * the tracker; leaves `recorder` NULL otherwise. */
+static void begin_recording(void) {
+    claimed_channel claimed = claim_channel();
+    if (!claimed.header) {
+        return;
+    }
+    channel = claimed.header;
+    uint64_t image = 0;
+    if (claimed.took_over) {
+        await_modules_read();
+        atomic_store_explicit(&channel->module_count, 0, memory_order_relaxed);
+        image = atomic_fetch_add_explicit(&channel->image, 1, memory_order_release) + 1;
+    }
+    start_tracker(image, false);
+}
+
+/* ---- a fork ------------------------------------------------------------------ */
+
+/*
+ * A forked copy begins with its parent's memory: its blocks, and the
+ * tracker that made them, whose rings are in the parent's channel and
+ * must never be written here. So the copy stops recording there, and with
+ * --follow-children its first call claims a channel of its own and starts
+ * a tracker in it, the parent's tracker kept to tell the blocks it
+ * inherited: their frees are no events, its large ones are glibc's
+ * (handed to the unrecorded set), and all of them are roots of its leak
+ * check. The parent's tracker is held whole across the fork (no thread
+ * halfway through a change of it), or the copy is not followed.
+ */
+static fs_tracker *forking_tracker;
+static bool held_for_fork;
+static _Thread_local bool inside_before_fork;
+/* In the copy: whether it may follow, and whose copy it is. */
+static bool fork_followable;
+static int32_t forked_parent;
+
+static void before_fork(void) {
+    inside_before_fork = inside;
+    inside = true; /* a handler's malloc after this one must not wait for the locks held */
+    forking_tracker = atomic_load_explicit(&recorder, memory_order_acquire);
+    held_for_fork = forking_tracker && !guarding && tracker_hold_for_fork(forking_tracker);
+}
+
+static void after_fork_in_parent(void) {
+    if (held_for_fork) {
+        tracker_let_go_after_fork(forking_tracker);
+    }
+    inside = inside_before_fork;
+}
+
+static void forked_child(void) {
+    if (held_for_fork) {
+        tracker_let_go_after_fork(forking_tracker);
+    }
+    /* Locks another thread of the parent may have held: it is not here. */
+    pthread_mutex_init(&adding_modules, NULL);
+    mappings_after_fork();
+    unrecorded_after_fork();
+    atomic_store_explicit(&recorder, NULL, memory_order_release);
+    if (forking_tracker) {
+        fork_followable = held_for_fork && inherited_count < INHERITED_AT_MOST;
+        forked_parent = (int32_t)getppid();
+        atomic_store_explicit(&fork_unclaimed, true, memory_order_release);
+    } else {
+        unrecorded_stop();
+    }
+    inside = inside_before_fork;
+}
+
+/* The live blocks of a tracker a forked copy inherited, in memory of
+ * their own (the copy has one thread: the list cannot grow meanwhile);
+ * `blocks` NULL when there was no memory for them. */
+typedef struct block_list {
+    fs_block *blocks;
+    size_t count;
+    size_t bytes;
+} block_list;
+
+static block_list list_live_blocks(fs_tracker *from) {
+    block_list list = {.count = fs_live_blocks(from, NULL, 0)};
+    list.bytes = (list.count ? list.count : 1) * sizeof(fs_block);
+    void *memory = mmap(NULL, list.bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED) {
+        return (block_list){0};
+    }
+    list.blocks = memory;
+    list.count = fs_live_blocks(from, list.blocks, list.count);
+    return list;
+}
+
+static void let_go_of_list(block_list *list) {
+    if (list->blocks) {
+        munmap(list->blocks, list->bytes);
+    }
+}
+
+/* The large blocks a forked copy inherited are glibc's (a bare tracker
+ * puts no header in front of them): into the unrecorded set, which hands
+ * each to glibc when the copy frees it. */
+static void hand_large_blocks_to_glibc(fs_tracker *from) {
+    block_list list = list_live_blocks(from);
+    if (!list.blocks) {
+        unrecorded_cannot_tell(); /* some of glibc's blocks are not in it */
+        return;
+    }
+    for (size_t i = 0; i < list.count; i++) {
+        if (!tracker_region_holds(from, (void *)(uintptr_t)list.blocks[i].address)) {
+            unrecorded_add((void *)(uintptr_t)list.blocks[i].address);
+        }
+    }
+    let_go_of_list(&list);
+}
+
+/* The first call of a forked copy: a channel of its own when one is free
+ * (--follow-children), and the tracker started in it; the tracker, or
+ * NULL when the copy records nothing. */
+static fs_tracker *follow_fork(void) {
+    if (!atomic_exchange_explicit(&fork_unclaimed, false, memory_order_acq_rel)) {
+        return atomic_load_explicit(&recorder, memory_order_acquire);
+    }
+    bool was_inside = inside;
+    inside = true;
+    claimed_channel claimed = {0};
+    if (fork_followable) {
+        claimed = claim_forked(forked_parent);
+    }
+    if (claimed.header) {
+        fs_tracker *from = slab_keeper;
+        inherited[inherited_count++] = from;
+        hand_large_blocks_to_glibc(from);
+        channel = claimed.header;
+        /* Only this thread came through the fork. */
+        atomic_store_explicit(&threads_seen_count, 0, memory_order_relaxed);
+        thread_seen = false;
+        thread_seen_slot = THREADS_KNOWN;
+        start_tracker(0, true);
+    }
+    fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
+    if (!t) {
+        unrecorded_stop();
+        count_forked_unrecorded(); /* taken back if it execs */
+    }
+    inside = was_inside;
+    return t;
+}
+
+/* The small blocks a forked copy inherited and still holds, for its leak
+ * check (the large ones are in the unrecorded set, read there). */
+static void visit_inherited_blocks(reach_visit visit, void *context) {
+    for (size_t i = 0; i < inherited_count; i++) {
+        block_list list = list_live_blocks(inherited[i]);
+        for (size_t j = 0; j < list.count; j++) {
+            uintptr_t start = (uintptr_t)list.blocks[j].address;
+            if (tracker_region_holds(inherited[i], (void *)start)) {
+                visit(context, start, start + (uintptr_t)list.blocks[j].size);
+            }
+        }
+        let_go_of_list(&list);
     }
 }
 
@@ -719,7 +911,8 @@ static void finish_recording(void *unused) {
     }
     inside = true;
     size_t threads = atomic_load_explicit(&threads_seen_count, memory_order_relaxed);
-    reach_live_blocks(t, note_reach, threads_seen, threads < THREADS_KNOWN ? threads : THREADS_KNOWN);
+    reach_live_blocks(t, note_reach, threads_seen, threads < THREADS_KNOWN ? threads : THREADS_KNOWN,
+                      inherited_count ? visit_inherited_blocks : NULL);
     atomic_store_explicit(&channel->mappings_unread, mappings_not_kept(), memory_order_relaxed);
     atomic_store_explicit(&recorder, NULL, memory_order_release);
     unrecorded_stop();
@@ -852,7 +1045,7 @@ static inline __attribute__((always_inline)) void released(fs_tracker *t, void *
     name_module_of(untagged(site));
     int result;
     KEEP_ERRNO(result = tracker_release(t, ptr, site); report_damage(t, site));
-    if (result != RELEASE_UNKNOWN) {
+    if (result != RELEASE_UNKNOWN || disowned(ptr)) {
         return;
     }
     /* Every guarded block is the tracker's: one it does not know (inside a
@@ -981,6 +1174,18 @@ static inline __attribute__((always_inline)) void *realloc_called(void *ptr, siz
     if (!known) {
         if (!ours(ptr) && glibc_made_unrecorded(ptr)) {
             return libc_realloc_taken(ptr, size);
+        }
+        size_t inherited_size = inherited_holding(ptr) ? our_size(ptr) : 0;
+        if (inherited_size) {
+            /* A block the copy inherited moves into one of its own. */
+            KEEP_ERRNO(moved = tracker_allocate(t, size, site));
+            if (!moved) {
+                errno = ENOMEM;
+                return NULL;
+            }
+            memcpy(moved, ptr, inherited_size < size ? inherited_size : size);
+            (void)disowned(ptr);
+            return moved;
         }
         /* Freed before, or never a block: reported as a double or invalid
          * free, and the pointer is left alone. */
@@ -1388,14 +1593,21 @@ static bool is_crash(int signal) {
            signal == SIGABRT || signal == SIGSYS || signal == SIGTRAP;
 }
 
-/* A child the program reaped that had crashed (not one stopped by SIGTERM
- * or SIGPIPE): a worker that died under it. */
+/* A child the program reaped that died of a signal: one that crashed (not
+ * one stopped by SIGTERM or SIGPIPE) is a worker that died under it. */
 static void note_child(pid_t pid, int status, const char *return_address) {
     fs_tracker *t = recording();
-    if (t && pid > 0 && WIFSIGNALED(status) && is_crash(WTERMSIG(status))) {
+    if (!t || pid <= 0 || !WIFSIGNALED(status)) {
+        return;
+    }
+    if (is_crash(WTERMSIG(status))) {
         KEEP_ERRNO(tracker_report(t, FS_EVENT_CHILD_CRASH, (uintptr_t)pid, 0, 0,
                                   (size_t)WTERMSIG(status),
                                   stacks_site(return_address, return_address, FS_RECORD_STACK_FRAMES), NULL));
+    } else {
+        /* No finding: the program killed it, or let it be killed. A
+         * followed process that was is told by it. */
+        KEEP_ERRNO(tracker_note(t, FS_EVENT_CHILD_KILLED, (uintptr_t)pid, (size_t)WTERMSIG(status)));
     }
 }
 

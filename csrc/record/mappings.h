@@ -25,5 +25,8 @@ void mappings_visit(void (*visit)(void *context, uintptr_t start, uintptr_t end)
 /* How many mappings the table had no room for (more than MAPPINGS_KEPT
  * apart at once): the leak check could not read them. */
 size_t mappings_not_kept(void);
+/* In a forked child: the table's lock freed, in case another thread of
+ * the parent held it when it forked (that thread is not in the child). */
+void mappings_after_fork(void);
 
 #endif

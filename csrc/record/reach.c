@@ -4,7 +4,8 @@
  * in the program's globals (every module's writable segments), in the
  * exiting thread's static TLS, in memory the program mapped for itself
  * (mappings.c), in a block glibc made before the recording began
- * (unrecorded.c), or in a block reachable so,
+ * (unrecorded.c), in a block a forked copy inherited from the process it
+ * was forked from, or in a block reachable so,
  * points into it. What nothing points to is lost: a leak. A block kept to
  * the end on purpose (a cache in a static, the main thread's handle in
  * its TLS) is not. The exiting thread's stack is not a root: `main` has
@@ -297,7 +298,8 @@ static void scan_threads(scan *s, const uintptr_t *threads, size_t thread_count)
 }
 
 bool reach_live_blocks(fs_tracker *t, void (*note)(fs_tracker *t, const fs_block *block, enum reach_state state),
-                       const uintptr_t *threads, size_t thread_count) {
+                       const uintptr_t *threads, size_t thread_count,
+                       void (*inherited_blocks)(reach_visit visit, void *context)) {
     Dl_info self;
     if (dladdr((void *)&reach_live_blocks, &self)) {
         own_base = (uintptr_t)self.dli_fbase;
@@ -318,6 +320,9 @@ bool reach_live_blocks(fs_tracker *t, void (*note)(fs_tracker *t, const fs_block
         scan_threads(&s, threads, thread_count);
         mappings_visit(scan_mapping, &s);
         unrecorded_visit(scan_unrecorded, &s);
+        if (inherited_blocks) {
+            inherited_blocks(scan_unrecorded, &s);
+        }
         drain_pending(&s);
         for (size_t i = 0; i < s.count; i++) {
             if (s.reached[i]) {

@@ -21,7 +21,10 @@ enum reach_state {
  * lost block points to; the blocks not named are the leaks themselves.
  * Returns false when there was no memory to do it with (then nothing is
  * called). */
+typedef void (*reach_visit)(void *context, uintptr_t start, uintptr_t end);
+
 bool reach_live_blocks(fs_tracker *t, void (*note)(fs_tracker *t, const fs_block *block, enum reach_state state),
-                       const uintptr_t *threads, size_t thread_count);
+                       const uintptr_t *threads, size_t thread_count,
+                       void (*inherited_blocks)(reach_visit visit, void *context));
 
 #endif

@@ -17,7 +17,9 @@
  * One process records into a channel, the first to claim it. With
  * `record --follow-children` ffiscope makes more channels, and a process
  * the recorded one started claims the first of them still free, in the
- * order FFISCOPE_RECORD_FOLLOW lists their descriptors.
+ * order FFISCOPE_RECORD_FOLLOW lists their descriptors. Once that process
+ * has gone (or given the channel back) and ffiscope has read it all,
+ * ffiscope makes the channel new (owner_pid -1 meanwhile) and free again.
  */
 #ifndef FFISCOPE_RECORD_CHANNEL_H
 #define FFISCOPE_RECORD_CHANNEL_H
@@ -30,7 +32,7 @@
 #include <stdint.h>
 
 #define FS_RECORD_MAGIC 0x44524F4345525346ull /* "FSRECORD" */
-#define FS_RECORD_VERSION 8u
+#define FS_RECORD_VERSION 9u
 #define FS_RECORD_MODULES 512u
 #define FS_RECORD_PATH_BYTES 232u
 /* The most rings a region may hold (the tracker's shards). */
@@ -44,6 +46,8 @@
 #define FS_RECORD_COMMAND_BYTES 256u
 /* Programs started by the recorded one named in the header, at most. */
 #define FS_RECORD_STARTED 16u
+/* Forked copies that ran unrecorded named by pid in the header, at most. */
+#define FS_RECORD_FORKED_PIDS 64u
 /* A site with this bit set is a stack's number, not an address. */
 #define FS_RECORD_STACK_TAG (1ull << 63)
 /* An allocator call's site, with this bit set: the entry of the function
@@ -91,6 +95,9 @@ enum fs_record_state {
     FS_RECORD_FINISHED = 2,  /* the program is exiting: every event is in the rings */
     FS_RECORD_HANDED_OVER = 3, /* it left through _exit: every event is in the rings,
                                   but no exit handler (and no leak check) ran */
+    FS_RECORD_GIVEN_BACK = 4,  /* a forked copy exec'd a program not to follow: its events
+                                  are in the rings, and ffiscope may hand the channel out
+                                  again once it has read them */
 };
 
 /* What `modules_read` says when ffiscope has read `count` modules of image
@@ -130,11 +137,21 @@ typedef struct fs_record_header {
     _Atomic uint64_t program_sequence;
     char program[FS_RECORD_PATH_BYTES];    /* /proc/self/exe */
     char command[FS_RECORD_COMMAND_BYTES]; /* its arguments, space-separated */
+    /* A forked copy of a recorded process, which runs on without an exec
+     * (a worker of a pool, a server's child): counted in the first
+     * channel when it records nothing (no channel free for it, or
+     * --guard); with --follow-children it claims a channel as a program
+     * started does, and says there whose copy it is until it execs. */
+    _Atomic uint64_t forked_unrecorded;
+    _Atomic int64_t forked_from; /* the pid it was forked from; 0: a program started */
+    /* The pids counted in forked_unrecorded, as far as there is room: one
+     * that execs after all is the program it runs, and takes its count back. */
+    _Atomic int32_t forked_pids[FS_RECORD_FORKED_PIDS];
 } fs_record_header;
 
 #if UINTPTR_MAX == UINT64_MAX && !defined(__cplusplus)
 #define FS_RECORD_MODULE_BYTES 256u
-#define FS_RECORD_HEADER_BYTES 135704u
+#define FS_RECORD_HEADER_BYTES 135976u
 _Static_assert(sizeof(fs_record_module) == FS_RECORD_MODULE_BYTES, "update src/ffi/record_channel.rs");
 _Static_assert(sizeof(fs_record_stack) == 264u, "update src/ffi/record_channel.rs");
 _Static_assert(sizeof(fs_record_started) == 248u, "update src/ffi/record_channel.rs");

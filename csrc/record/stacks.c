@@ -38,6 +38,8 @@ bool stacks_start(fs_record_header *header, fs_record_stack *stacks) {
         return false;
     }
     index_slots = slots;
+    /* Anew in a forked child: a thread the fork left behind may have held it. */
+    pthread_mutex_init(&lock, NULL);
     channel = header;
     table = stacks;
     return true;

@@ -10,7 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Points the table at the channel's; false when its bookkeeping cannot be had. */
+/* Points the table at the channel's; false when its bookkeeping cannot be had.
+ * Called again in a forked child that records into a channel of its own. */
 bool stacks_start(fs_record_header *channel, fs_record_stack *table);
 
 /* The stack above `return_address`: `first` (the return address, or a

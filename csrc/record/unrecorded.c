@@ -94,6 +94,15 @@ bool unrecorded_take(void *ptr) {
     return found;
 }
 
+void unrecorded_cannot_tell(void) { atomic_store_explicit(&overflowed, true, memory_order_relaxed); }
+
+void unrecorded_after_fork(void) {
+    if (atomic_flag_test_and_set_explicit(&lock, memory_order_acquire)) {
+        atomic_store_explicit(&overflowed, true, memory_order_relaxed);
+    }
+    release();
+}
+
 bool unrecorded_complete(void) {
     return !atomic_load_explicit(&stopped, memory_order_acquire) &&
            !atomic_load_explicit(&overflowed, memory_order_relaxed);

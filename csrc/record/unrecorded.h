@@ -25,6 +25,13 @@ bool unrecorded_take(void *ptr);
 /* Whether unrecorded_take can be believed when it says no: false once more
  * blocks were handed out unrecorded than the set holds, or once it stopped. */
 bool unrecorded_complete(void);
+/* In a forked child: the set's lock freed, in case another thread of the
+ * parent held it when it forked; the set is then believed only when it
+ * says yes (it may have been halfway through a change). */
+void unrecorded_after_fork(void);
+/* Some blocks glibc made are not in the set: from now on it is believed
+ * only when it says yes. */
+void unrecorded_cannot_tell(void);
 /* Calls `visit` with the bytes of each block the set holds, as glibc's
  * malloc_usable_size measures them. */
 void unrecorded_visit(void (*visit)(void *context, uintptr_t start, uintptr_t end), void *context);

@@ -170,10 +170,11 @@ pub enum Command {
         /// the allocator's line. Costs a walk of the stack per allocation.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=32))]
         stack: Option<u8>,
-        /// Record the programs it starts too, each on its own, up to N
-        /// processes (32 unless given, at most 256): `cargo test`'s test
-        /// binaries, a script's commands. Each one's findings are reported
-        /// under its pid and command line; those started past N are counted.
+        /// Record the programs it starts too, and the copies of itself it
+        /// forks, each on its own, up to N at once (32 unless given, at most
+        /// 256): `cargo test`'s test binaries, a script's commands, a pool's
+        /// workers. Each one's findings are reported under its pid and
+        /// command line; those started while N run are counted.
         #[arg(long, value_name = "N", num_args = 0..=1, require_equals = true,
               default_missing_value = "32",
               value_parser = clap::value_parser!(u16).range(1..=crate::record::FOLLOWED_PROCESSES_AT_MOST as i64))]

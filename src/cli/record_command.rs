@@ -153,9 +153,17 @@ fn recording_report(
     if skipped > 0 {
         report.tallies.insert("processes_skipped".to_owned(), skipped);
     }
+    let forked = finished.started_unrecorded.forked;
+    if forked > 0 {
+        report.tallies.insert("processes_forked_unrecorded".to_owned(), forked);
+    }
     report.processes = finished.followed.iter().map(|process| process.report(suppressions).0).collect();
-    if !report.processes.is_empty() {
-        report.tallies.insert("processes_followed".to_owned(), report.processes.len() as u64);
+    let followed = report.processes.len() as u64 + finished.followed_not_kept;
+    if followed > 0 {
+        report.tallies.insert("processes_followed".to_owned(), followed);
+    }
+    if finished.followed_not_kept > 0 {
+        report.tallies.insert("processes_followed_not_kept".to_owned(), finished.followed_not_kept);
     }
     if let Some(signal) = signal {
         report.outcome = Outcome::Crashed;

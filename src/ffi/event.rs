@@ -150,6 +150,9 @@ pub enum EventKind {
     Image = sys::FS_EVENT_IMAGE,
     /// A recording's exit: the lost block at `address` is reachable only from other lost blocks.
     LostWith = sys::FS_EVENT_LOST_WITH,
+    /// A recorded program's child died of a signal that is no fault
+    /// (SIGTERM, SIGKILL): `address` is its pid, `size` the signal.
+    ChildKilled = sys::FS_EVENT_CHILD_KILLED,
     DoubleFree = sys::FS_EVENT_DOUBLE_FREE,
     InvalidFree = sys::FS_EVENT_INVALID_FREE,
     ForeignFree = sys::FS_EVENT_FOREIGN_FREE,
@@ -205,6 +208,7 @@ impl EventKind {
             sys::FS_EVENT_REACHABLE => EventKind::Reachable,
             sys::FS_EVENT_IMAGE => EventKind::Image,
             sys::FS_EVENT_LOST_WITH => EventKind::LostWith,
+            sys::FS_EVENT_CHILD_KILLED => EventKind::ChildKilled,
             sys::FS_EVENT_DOUBLE_FREE => EventKind::DoubleFree,
             sys::FS_EVENT_INVALID_FREE => EventKind::InvalidFree,
             sys::FS_EVENT_FOREIGN_FREE => EventKind::ForeignFree,
@@ -234,6 +238,7 @@ impl EventKind {
                 | EventKind::Reachable
                 | EventKind::Image
                 | EventKind::LostWith
+                | EventKind::ChildKilled
         )
     }
 }

@@ -12,12 +12,12 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command};
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicI32, AtomicU8, AtomicU32, AtomicU64, Ordering, fence};
+use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU8, AtomicU32, AtomicU64, Ordering, fence};
 
 use super::sys;
 
 const MAGIC: u64 = 0x4452_4F43_4552_5346;
-const VERSION: u64 = 8;
+const VERSION: u64 = 9;
 const MODULES: usize = 512;
 /// Rings the region holds: one per thread the program runs at once (more
 /// share); 8 MiB each at the default capacity, touched only as written.
@@ -36,6 +36,8 @@ const COMMAND_BYTES: usize = 256;
 const STACK_FRAMES: usize = 32;
 /// Programs the recorded one started that the header names, at most (`FS_RECORD_STARTED`).
 const STARTED: usize = 16;
+/// Forked copies counted by pid (`FS_RECORD_FORKED_PIDS`).
+const FORKED_PIDS: usize = 64;
 /// Stacks the table holds: 17 MiB of them, touched only as they are used.
 const STACKS: usize = 1 << 16;
 /// A site with this bit set names a stack in the table (`FS_RECORD_STACK_TAG`).
@@ -109,6 +111,12 @@ struct Header {
     /// Bytes, atomics here because the process may be writing them as they are read.
     program: [AtomicU8; PATH_BYTES],
     command: [AtomicU8; COMMAND_BYTES],
+    /// Forked copies of the recorded processes that ran on unrecorded.
+    forked_unrecorded: AtomicU64,
+    /// A forked copy records here: the pid it was forked from; 0 otherwise.
+    forked_from: AtomicI64,
+    /// The pids counted in `forked_unrecorded`, for one that execs to take back.
+    forked_pids: [AtomicI32; FORKED_PIDS],
 }
 
 /// `FS_RECORD_MODULES_READ` (`record_channel.h`): `count` modules of image `image`.
@@ -125,7 +133,7 @@ struct Stack {
 
 // The C side asserts the same sizes (record_channel.h).
 const _: () = assert!(size_of::<Module>() == 256);
-const _: () = assert!(size_of::<Header>() == 135_704);
+const _: () = assert!(size_of::<Header>() == 135_976);
 const _: () = assert!(size_of::<Started>() == 248);
 const _: () = assert!(size_of::<Stack>() == 264);
 
@@ -157,6 +165,9 @@ pub enum ChannelState {
     /// The program left through `_exit`: every event it made is in the
     /// channel, but no exit handler ran (and so no leak check).
     HandedOver,
+    /// A forked copy exec'd a program not to follow: every event it made
+    /// is in the channel, which may be made free again once read.
+    GivenBack,
 }
 
 /// One executable segment of a module loaded in the recorded program.
@@ -178,6 +189,9 @@ pub struct StartedUnrecorded {
     pub programs: Vec<(String, u64)>,
     /// Of the processes, those whose program `record --follow-skip` named.
     pub skipped: u64,
+    /// Forked copies of a recorded process that ran on without an exec,
+    /// unrecorded (apart from `processes`).
+    pub forked: u64,
 }
 
 /// Which program a process that records runs, as it wrote it when it
@@ -188,6 +202,9 @@ pub struct RecordedProgram {
     pub path: String,
     /// Its arguments, space-separated, cut short.
     pub command: String,
+    /// A forked copy of another recorded process, which has not exec'd:
+    /// that process's pid.
+    pub forked_from: Option<i32>,
 }
 
 /// Text the program wrote, up to its NUL.
@@ -393,7 +410,9 @@ impl Channel {
         if before == 0 || before % 2 == 1 {
             return None;
         }
-        let program = RecordedProgram { path: text_of(&header.program), command: text_of(&header.command) };
+        let forked_from = i32::try_from(header.forked_from.load(Ordering::Relaxed)).ok().filter(|&pid| pid > 0);
+        let program =
+            RecordedProgram { path: text_of(&header.program), command: text_of(&header.command), forked_from };
         // The bytes read before the sequence is read again (a seqlock's reader).
         fence(Ordering::Acquire);
         (header.program_sequence.load(Ordering::Relaxed) == before).then_some(program)
@@ -404,6 +423,7 @@ impl Channel {
             1 => ChannelState::Recording,
             2 => ChannelState::Finished,
             3 => ChannelState::HandedOver,
+            4 => ChannelState::GivenBack,
             _ => ChannelState::Starting,
         }
     }
@@ -431,7 +451,51 @@ impl Channel {
 
     /// The process that records into the channel, once one has claimed it.
     pub fn recorded_pid(&self) -> Option<i32> {
-        Some(self.header().owner_pid.load(Ordering::Acquire)).filter(|&pid| pid != 0)
+        Some(self.header().owner_pid.load(Ordering::Acquire)).filter(|&pid| pid > 0)
+    }
+
+    /// Makes the channel new, for another process to claim: its process
+    /// has gone, or given it back, and every event of it has been read.
+    /// The header's part the process wrote is zeroed, the rest of the
+    /// region given back to the kernel (it reads as zeros again), and the
+    /// channel freed last: no process claims it half made (a claim takes
+    /// an owner of 0; meanwhile it is -1, which is no process's pid).
+    pub fn recycle(&mut self) -> io::Result<()> {
+        let header = self.header();
+        header.owner_pid.store(-1, Ordering::Relaxed);
+        // Everything after the owner is the process's (or the reader's) to write.
+        let written_from = std::mem::offset_of!(Header, state);
+        let rest_from = size_of::<Header>().next_multiple_of(64);
+        // SAFETY: the header is this mapping's first `size_of::<Header>()`
+        // bytes; the process that wrote them is gone (or has unmapped the
+        // channel), and no other claims it while its owner is -1.
+        unsafe {
+            self.header.cast::<u8>().add(written_from).write_bytes(0, size_of::<Header>() - written_from);
+        }
+        let length = (self.bytes - rest_from) as libc::off_t;
+        // SAFETY: a range of the descriptor we own; punching it frees its
+        // pages, which every mapping then reads as zeros.
+        let punched = unsafe {
+            libc::fallocate(
+                self.memory.as_raw_fd(),
+                libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
+                rest_from as libc::off_t,
+                length,
+            )
+        };
+        if punched != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: the region is mapped, `bytes` long, its header whole; the
+        // old reader, which nothing else holds, is freed once the new one is made.
+        let reader = NonNull::new(unsafe { sys::fs_record_reader_new(self.header.cast(), self.bytes) })
+            .ok_or_else(|| io::Error::other("the recording channel's layout is inconsistent"))?;
+        // SAFETY: the reader `create` made (or the last recycle), not used again.
+        unsafe { sys::fs_record_reader_free(self.reader.as_ptr()) };
+        self.reader = reader;
+        self.batch.clear();
+        self.header().owner_pid.store(0, Ordering::Release);
+        Ok(())
     }
 
     /// Merges up to `max` (at most a batch) of the program's waiting
@@ -505,6 +569,7 @@ impl Channel {
             processes: header.started_unrecorded.load(Ordering::Relaxed),
             programs,
             skipped: header.started_skipped.load(Ordering::Relaxed),
+            forked: header.forked_unrecorded.load(Ordering::Relaxed),
         }
     }
 

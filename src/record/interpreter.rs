@@ -90,6 +90,9 @@ pub struct Interpreter {
     pub reachable_bytes: u64,
     /// The program died of a signal: what it held then was in use, not leaked.
     crashed: bool,
+    /// The children it reaped that died of a signal that is no fault
+    /// (SIGTERM, SIGKILL), by pid: a followed process it killed says so.
+    pub children_killed: FxHashMap<i32, i32>,
 }
 
 /// Blocks, and their bytes, counted together.
@@ -412,6 +415,12 @@ impl Interpreter {
                 self.crashed = true;
                 let site = self.resolve(sites.get(raw.site).unwrap_or(0), stacks);
                 self.crash(event, site.stack.as_deref().unwrap_or_default(), site.own_frame, model);
+                return false;
+            }
+            EventKind::ChildKilled => {
+                if let (Ok(pid), Ok(signal)) = (i32::try_from(event.address), i32::try_from(event.size)) {
+                    self.children_killed.insert(pid, signal);
+                }
                 return false;
             }
             EventKind::ChildCrash => {

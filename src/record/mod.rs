@@ -18,9 +18,13 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use rustc_hash::FxHashMap;
 
 use crate::ffi::record_channel::{CHANNEL_FILE_NAME, Channel, ChannelState, RecordedProgram, StartedUnrecorded};
 use crate::report::{Outcome, ProcessReport, RECORDED, Report};
+use crate::scenarios::isolated::signal_label;
 use crate::track::{AnomalyKind, EventSource, Model};
 pub use interpreter::{Held, Interpreter, LeakCheck};
 use suppressions::Suppressions;
@@ -38,6 +42,14 @@ pub const FOLLOWED_PROCESSES: usize = 32;
 /// The most processes `--follow-children=N` follows: each channel is a
 /// descriptor every process started inherits.
 pub const FOLLOWED_PROCESSES_AT_MOST: usize = 256;
+
+/// How often /proc is read for followed processes that may have been
+/// killed (one that ends by itself says so in its channel).
+const LOOK_FOR_THE_KILLED_EVERY: Duration = Duration::from_millis(20);
+
+/// Followed processes that have gone kept whole for the report, at most:
+/// each keeps its model (up to 8 MiB). Those past it are counted.
+pub const FOLLOWED_KEPT_AT_MOST: usize = 4096;
 
 /// The least alignment of a guarded block unless asked otherwise
 /// (`--guard-align`): what glibc's malloc promises every block on x86-64 and
@@ -102,9 +114,19 @@ impl std::fmt::Display for StartError {
 pub struct Recording {
     child: Child,
     main: Recorded,
-    /// With `--follow-children`: a channel for each process it may start,
-    /// claimed in order.
+    /// With `--follow-children`: a channel for each process it may start
+    /// at once, claimed in order, and made free again once its process
+    /// has gone.
     followed: Vec<Followed>,
+    /// Followed processes that have gone, their channels made free again
+    /// (at most `FOLLOWED_KEPT_AT_MOST`).
+    ended: Vec<FollowedProcess>,
+    /// Followed processes that have gone past those kept: counted.
+    ended_not_kept: u64,
+    /// Followed processes seen so far: the next one's number.
+    seen: usize,
+    /// When /proc was last read for followed processes that were killed.
+    looked: Instant,
     /// With `--out`: the file the program's events go to, beside which each
     /// followed process's go (`run.4242.fsrec`).
     out: Option<PathBuf>,
@@ -113,18 +135,33 @@ pub struct Recording {
     status: Option<ExitStatus>,
 }
 
-/// A followed process while the recording runs.
+/// A followed process while the recording runs: one recording now, or
+/// one that has gone.
 #[derive(Debug)]
 pub struct FollowedNow<'a> {
+    /// Its place among the followed processes, in the order they began.
+    pub number: usize,
     pub pid: i32,
     pub model: &'a SharedModel,
-    channel: &'a Channel,
+    program: ProgramSource<'a>,
+    /// It has gone, its channel made free again; how is told once the
+    /// recording ends.
+    pub has_ended: bool,
+}
+
+#[derive(Debug)]
+enum ProgramSource<'a> {
+    Channel(&'a Channel),
+    Ended(&'a RecordedProgram),
 }
 
 impl FollowedNow<'_> {
-    /// Its program, once it has written it whole (read from its channel).
+    /// Its program, once it has written it whole.
     pub fn program(&self) -> Option<RecordedProgram> {
-        self.channel.program()
+        match self.program {
+            ProgramSource::Channel(channel) => channel.program(),
+            ProgramSource::Ended(program) => Some(program.clone()),
+        }
     }
 }
 
@@ -140,6 +177,8 @@ struct Recorded {
 #[derive(Debug)]
 struct Followed {
     recorded: Recorded,
+    /// Its place among the followed processes, once its channel is seen claimed.
+    number: Option<usize>,
     model: SharedModel,
     /// Where its events are written (`--out`'s file with its pid), once
     /// the file is made, or why it could not be.
@@ -204,6 +243,7 @@ impl Recording {
         let child = channel.spawn(&mut command, &followed).map_err(StartError::Setup)?;
         let followed = followed.into_iter().map(|channel| Followed {
             recorded: Recorded::new(channel),
+            number: None,
             model: SharedModel::default(),
             trace: None,
         });
@@ -211,6 +251,10 @@ impl Recording {
             child,
             main: Recorded::new(channel),
             followed: followed.collect(),
+            ended: Vec::new(),
+            ended_not_kept: 0,
+            seen: 0,
+            looked: Instant::now(),
             out: None,
             stopped: false,
             status: None,
@@ -260,34 +304,90 @@ impl Recording {
         let status = self.status.or_else(|| self.child.wait().ok());
         self.feed_all(model);
         let followed_channels = self.followed.len();
-        let out = self.out.as_deref();
-        let stopped = self.stopped;
-        let followed = self.followed.into_iter().filter_map(|followed| followed.finish(out, stopped)).collect();
-        Finished { status, followed, followed_channels, ..self.main.finish() }
+        let (out, stopped) = (self.out.as_deref(), self.stopped);
+        let mut followed = std::mem::take(&mut self.ended);
+        for channel in &mut self.followed {
+            if channel.is_claimed() {
+                let number = *channel.number.get_or_insert_with(|| post_increment(&mut self.seen));
+                followed.extend(channel.finish(out, stopped, number));
+            }
+        }
+        followed.sort_by_key(|process| process.number);
+        let main = self.main.finish();
+        // Which signal ended a followed process that was killed, as the
+        // recorded process that reaped it saw (a pool's terminate).
+        let killed: FxHashMap<i32, i32> = std::iter::once(&main.interpreter)
+            .chain(followed.iter().map(|process| &process.finished.interpreter))
+            .flat_map(|interpreter| interpreter.children_killed.iter().map(|(&pid, &signal)| (pid, signal)))
+            .collect();
+        for process in &mut followed {
+            if process.finished.ending == Ending::Cut {
+                process.finished.killed_by = killed.get(&process.pid).copied();
+            }
+        }
+        Finished { status, followed, followed_channels, followed_not_kept: self.ended_not_kept, ..main }
     }
 
     /// Applies to each followed process's own model at most `max` of the
     /// events it has handed over (each model locked on its own, the
     /// program's not at all); returns how many in all.
+    ///
+    /// A process that has gone (or exec'd a program `--follow-skip` names)
+    /// is finished once its last event is in, and its channel made free
+    /// for the next process: so channels bound how many processes are
+    /// followed at once, not in all. One that gave its channel back with
+    /// no finding is not kept: it only ran a skipped program.
     pub fn feed_followed(&mut self, max: usize) -> usize {
-        // Channels are claimed in order: the first unclaimed ends those in use.
         let out = self.out.as_deref();
-        let claimed = self.followed.iter_mut().take_while(|f| f.is_claimed());
-        claimed
-            .map(|followed| {
-                followed.begin_trace(out);
-                followed.recorded.feed(&mut locked(&followed.model), max)
-            })
-            .sum()
+        let look = self.looked.elapsed() >= LOOK_FOR_THE_KILLED_EVERY;
+        if look {
+            self.looked = Instant::now();
+        }
+        let mut taken = 0;
+        for channel in &mut self.followed {
+            if !channel.is_claimed() {
+                continue;
+            }
+            let number = *channel.number.get_or_insert_with(|| post_increment(&mut self.seen));
+            channel.begin_trace(out);
+            taken += channel.recorded.feed(&mut locked(&channel.model), max);
+            if channel.has_gone(look) {
+                let Some(ended) = channel.finish(out, false, number) else { continue };
+                channel.make_free();
+                if ended.only_ran_a_skipped_program() {
+                    ended.discard();
+                } else if self.ended.len() < FOLLOWED_KEPT_AT_MOST {
+                    self.ended.push(ended);
+                } else {
+                    self.ended_not_kept += 1;
+                }
+            }
+        }
+        taken
     }
 
-    /// The processes followed so far (each channel claimed), in the order
-    /// they began.
-    pub fn followed(&self) -> impl Iterator<Item = FollowedNow<'_>> {
-        self.followed.iter().map_while(|f| {
-            let pid = f.recorded.channel.recorded_pid()?;
-            Some(FollowedNow { pid, model: &f.model, channel: &f.recorded.channel })
-        })
+    /// The processes followed so far, those recording now and those that
+    /// have gone, in the order they began.
+    pub fn followed(&self) -> Vec<FollowedNow<'_>> {
+        let ended = self.ended.iter().map(|process| FollowedNow {
+            number: process.number,
+            pid: process.pid,
+            model: &process.model,
+            program: ProgramSource::Ended(&process.program),
+            has_ended: true,
+        });
+        let now = self.followed.iter().filter_map(|channel| {
+            Some(FollowedNow {
+                number: channel.number?,
+                pid: channel.recorded.channel.recorded_pid()?,
+                model: &channel.model,
+                program: ProgramSource::Channel(&channel.recorded.channel),
+                has_ended: false,
+            })
+        });
+        let mut all: Vec<FollowedNow<'_>> = ended.chain(now).collect();
+        all.sort_by_key(|process| process.number);
+        all
     }
 }
 
@@ -332,13 +432,15 @@ impl Recorded {
         while self.feed(model, usize::MAX) > 0 {}
     }
 
-    /// How the process ended, as its channel tells (its exit status is its parent's to know).
-    fn finish(self) -> Finished {
+    /// How the process ended, as its channel tells (its exit status is
+    /// its parent's to know); what its events meant is taken along.
+    fn finish(&mut self) -> Finished {
         let channel = &self.channel;
         let ending = match channel.state() {
             _ if channel.recorded_pid().is_none() => Ending::NotRecorded,
             ChannelState::Finished => Ending::Exited,
             ChannelState::HandedOver => Ending::LeftThroughExit,
+            ChannelState::GivenBack => Ending::GaveBack,
             ChannelState::Starting | ChannelState::Recording => Ending::Cut,
         };
         Finished {
@@ -350,7 +452,9 @@ impl Recorded {
             started_unrecorded: channel.started_unrecorded(),
             followed: Vec::new(),
             followed_channels: 0,
-            interpreter: self.interpreter,
+            killed_by: None,
+            followed_not_kept: 0,
+            interpreter: std::mem::take(&mut self.interpreter),
         }
     }
 }
@@ -373,10 +477,24 @@ impl Followed {
         });
     }
 
-    /// What the process left, once the recorded program has ended; None
-    /// for a channel no process claimed. `stopped`: Stop sent it SIGKILL,
-    /// which may not have landed yet.
-    fn finish(mut self, out: Option<&std::path::Path>, stopped: bool) -> Option<FollowedProcess> {
+    /// Whether its process will write no more into the channel: it has
+    /// handed over its last event (exiting, or through `_exit`), given the
+    /// channel back, or, when `look` lets /proc be read, is no longer
+    /// running (killed).
+    fn has_gone(&self, look: bool) -> bool {
+        let channel = &self.recorded.channel;
+        let Some(pid) = channel.recorded_pid() else { return false };
+        match channel.state() {
+            ChannelState::Finished | ChannelState::HandedOver | ChannelState::GivenBack => true,
+            ChannelState::Starting | ChannelState::Recording => look && !is_running(pid),
+        }
+    }
+
+    /// What the process left, once it has gone or the recorded program has
+    /// ended, taken out of the channel with its model and file; None for a
+    /// channel no process claimed. `stopped`: Stop sent it SIGKILL, which
+    /// may not have landed yet.
+    fn finish(&mut self, out: Option<&std::path::Path>, stopped: bool, number: usize) -> Option<FollowedProcess> {
         let pid = self.recorded.channel.recorded_pid()?;
         self.begin_trace(out);
         self.recorded.feed_all(&mut locked(&self.model));
@@ -387,8 +505,22 @@ impl Followed {
         if finished.ending == Ending::Cut && !stopped && is_running(pid) {
             finished.ending = Ending::StillRunning;
         }
-        Some(FollowedProcess { pid, program, model: self.model, finished, trace: self.trace })
+        let (model, trace) = (std::mem::take(&mut self.model), self.trace.take());
+        Some(FollowedProcess { number, pid, program, model, finished, trace })
     }
+
+    /// The channel made new for another process, once this one's is
+    /// finished. A channel that cannot be made new is left to no process.
+    fn make_free(&mut self) {
+        self.number = None;
+        let _ = self.recorded.channel.recycle();
+    }
+}
+
+/// `counter`'s value, and the counter one past it.
+fn post_increment(counter: &mut usize) -> usize {
+    *counter += 1;
+    *counter - 1
 }
 
 /// Whether process `pid` is running: there, and no zombie (dead, its exit
@@ -410,6 +542,8 @@ fn maps_a_channel(pid: i32) -> bool {
 /// (`--follow-children`).
 #[derive(Debug)]
 pub struct FollowedProcess {
+    /// Its place among the followed processes, in the order they began.
+    pub number: usize,
     pub pid: i32,
     pub program: RecordedProgram,
     /// Its events, shared with any view that drew it as it ran.
@@ -420,6 +554,20 @@ pub struct FollowedProcess {
 }
 
 impl FollowedProcess {
+    /// A forked copy that did nothing to find before it exec'd a program
+    /// `--follow-skip` names (a shell's child running a skipped compiler).
+    fn only_ran_a_skipped_program(&self) -> bool {
+        self.finished.ending == Ending::GaveBack && locked(&self.model).anomalies().is_empty()
+    }
+
+    /// Not reported: the file its events went to (`--out`) goes too.
+    fn discard(self) {
+        if let Some(Ok(path)) = &self.trace {
+            drop(self.finished.interpreter);
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
     /// Its heaps, findings and leaks under its own name, with its notes;
     /// and the leak check, whose leaks the report lists. Its exit status
     /// was its parent's to take, so it crashed if its own fault handler
@@ -433,9 +581,20 @@ impl FollowedProcess {
         if crashed || finished.ending == Ending::Cut {
             report.outcome = Outcome::Crashed;
         }
+        if let Some(signal) = finished.killed_by {
+            report.signal = Some(signal_label(signal));
+        }
         let notes = finished.notes(crashed, &check);
         let recording = self.trace.as_ref().and_then(|kept| kept.as_ref().ok()).map(|path| path.display().to_string());
-        (ProcessReport { pid: self.pid, command: self.program.command.clone(), report, notes, recording }, check)
+        let process = ProcessReport {
+            pid: self.pid,
+            command: self.program.command.clone(),
+            report,
+            notes,
+            recording,
+            forked_from: self.program.forked_from,
+        };
+        (process, check)
     }
 }
 
@@ -453,6 +612,9 @@ pub enum Ending {
     Cut,
     /// A followed process still running when the recorded program ended.
     StillRunning,
+    /// A forked copy that exec'd a program `--follow-skip` names: what it
+    /// did until then is here, and its channel went back.
+    GaveBack,
 }
 
 /// How a recording ended.
@@ -473,6 +635,12 @@ pub struct Finished {
     pub followed: Vec<FollowedProcess>,
     /// Channels offered to the processes it started (0 without `--follow-children`).
     pub followed_channels: usize,
+    /// A followed process that was killed: the signal, as the recorded
+    /// process that reaped it saw.
+    pub killed_by: Option<i32>,
+    /// Followed processes that ended after `FOLLOWED_KEPT_AT_MOST` were
+    /// kept: counted, not reported.
+    pub followed_not_kept: u64,
     pub interpreter: Interpreter,
 }
 
@@ -519,6 +687,26 @@ impl Finished {
         ))
     }
 
+    /// Forked copies that ran on unrecorded (a fork that did not exec):
+    /// how many, and why.
+    fn forked_note(&self) -> Option<String> {
+        let forked = self.started_unrecorded.forked;
+        if forked == 0 {
+            return None;
+        }
+        let why = if self.followed_channels == 0 {
+            "`--follow-children` records each on its own".to_owned()
+        } else if self.unguarded.is_some() {
+            "`--guard` does not follow forked copies".to_owned()
+        } else {
+            format!("the {} channels for followed processes were all taken", self.followed_channels)
+        };
+        Some(format!(
+            "{forked} forked copy(ies) of a recorded process ran on without an exec (a pool's worker, a server's \
+             child), unrecorded, their heaps not in this report: {why}"
+        ))
+    }
+
     /// The leaks, when the program reached its exit: one killed or crashed
     /// was still using what it held.
     pub fn leaks(&self, model: &Model, suppressions: &Suppressions) -> LeakCheck {
@@ -538,11 +726,19 @@ impl Finished {
                     .to_owned(),
             ),
             Ending::Cut if !crashed => {
-                notes.push("the program ended without handing over its last events (it was killed)".to_owned());
+                let by = self.killed_by.map(|signal| format!(": {}, as its parent saw", signal_label(signal)));
+                notes.push(format!(
+                    "the program ended without handing over its last events (it was killed){}",
+                    by.unwrap_or_default()
+                ));
             }
             Ending::LeftThroughExit => {
                 notes.push("it left through _exit: every event was handed over, but no exit handler ran".to_owned());
             }
+            Ending::GaveBack => notes.push(
+                "it exec'd a program `--follow-skip` names, unrecorded from there: what it held went with the exec"
+                    .to_owned(),
+            ),
             _ => {}
         }
         if matches!(self.ending, Ending::Cut | Ending::LeftThroughExit) {
@@ -591,8 +787,14 @@ impl Finished {
                  `_M_realloc_insert`), not by its own line: `--stack 16` (Call stacks) names the line behind each"
             ));
         }
-        if let Some(started) = self.started_note() {
-            notes.push(started);
+        notes.extend(self.started_note());
+        notes.extend(self.forked_note());
+        if self.followed_not_kept > 0 {
+            notes.push(format!(
+                "{} more followed process(es) ended after {FOLLOWED_KEPT_AT_MOST} were kept: recorded and counted, \
+                 not reported",
+                self.followed_not_kept
+            ));
         }
         let uncertain = self.interpreter.uncertain_blocks;
         if uncertain > 0 {

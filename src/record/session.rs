@@ -5,6 +5,7 @@
 //! draw it. The program's stdout and stderr are kept apart, line by line.
 
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 use std::io::{BufRead as _, BufReader, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -80,9 +81,29 @@ pub struct FollowedView {
     pub ended: Option<String>,
     /// What its recording adds, once the recording ended (`Finished::notes`).
     pub notes: Vec<String>,
+    /// A forked copy that only ran a program `--follow-skip` names, with
+    /// nothing found: not listed (kept, so that the others keep their places).
+    pub hidden: bool,
 }
 
 impl FollowedView {
+    /// The place of a process that only ran a skipped program, never shown.
+    fn hidden_place() -> FollowedView {
+        FollowedView {
+            pid: 0,
+            program: None,
+            model: SharedModel::default(),
+            ended: None,
+            notes: Vec::new(),
+            hidden: true,
+        }
+    }
+
+    /// A forked copy of another recorded process: that one's pid.
+    pub fn forked_from(&self) -> Option<i32> {
+        self.program.as_ref().and_then(|program| program.forked_from)
+    }
+
     /// Its command line ("./child one"), or its program's path where it
     /// has none; "…" until it has written them.
     pub fn command(&self) -> &str {
@@ -264,7 +285,17 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
         model.push_anomaly(leak);
     }
     drop(model);
-    *locked(&shared.followed) = finished.followed.iter().map(ended_view).collect();
+    let mut views = locked(&shared.followed);
+    for process in &finished.followed {
+        let view = ended_view(process);
+        let places = views.len().max(process.number);
+        views.resize_with(places, FollowedView::hidden_place);
+        match views.get_mut(process.number) {
+            Some(shown) => *shown = view,
+            None => views.push(view),
+        }
+    }
+    drop(views);
     for reader in readers.into_iter().flatten() {
         let _ = reader.join();
     }
@@ -281,18 +312,34 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
 /// The processes the program started that claimed a channel since the
 /// last look, added to the views; and the programs of those that had not
 /// written theirs whole yet.
+/// Each view is at its process's number: those are given in order, from 0.
+/// A process no longer listed only ran a skipped program: hidden.
 fn publish_followed(recording: &Recording, shared: &Shared) {
     let mut views = locked(&shared.followed);
-    for (index, now) in recording.followed().enumerate() {
-        match views.get_mut(index) {
-            Some(view) if view.program.is_none() => view.program = now.program(),
-            Some(_) => {}
+    let listed = recording.followed();
+    for view in views.iter_mut() {
+        view.hidden = true;
+    }
+    for now in listed {
+        let places = views.len().max(now.number);
+        views.resize_with(places, FollowedView::hidden_place);
+        match views.get_mut(now.number) {
+            Some(view) => {
+                view.hidden = false;
+                if view.program.is_none() {
+                    view.program = now.program();
+                }
+                if now.has_ended && view.ended.is_none() {
+                    view.ended = Some("ended".to_owned());
+                }
+            }
             None => views.push(FollowedView {
                 pid: now.pid,
                 program: now.program(),
                 model: Arc::clone(now.model),
-                ended: None,
+                ended: now.has_ended.then(|| "ended".to_owned()),
                 notes: Vec::new(),
+                hidden: false,
             }),
         }
     }
@@ -313,6 +360,7 @@ fn ended_view(process: &super::FollowedProcess) -> FollowedView {
         model: Arc::clone(&process.model),
         ended: Some(report.report.outcome_label()),
         notes: report.notes,
+        hidden: false,
     }
 }
 
@@ -339,6 +387,20 @@ fn read_recording(mut reader: super::trace::TraceReader, shared: &Shared, path: 
     format!("opened {} ({events} events, {how})", path.display())
 }
 
+/// A line of the program's output as text: bytes that are no UTF-8 written
+/// as `\xFF`, which say what the program wrote (a replacement character
+/// says only that something was there).
+fn text_of_output(line: &[u8]) -> String {
+    let mut text = String::with_capacity(line.len());
+    for chunk in line.utf8_chunks() {
+        text.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            let _ = write!(text, "\\x{byte:02X}");
+        }
+    }
+    text
+}
+
 fn keep_lines(stream: impl Read + Send + 'static, which: Stream, shared: Arc<Shared>) -> JoinHandle<()> {
     std::thread::spawn(move || {
         let keep = |line: &[u8]| {
@@ -347,7 +409,7 @@ fn keep_lines(stream: impl Read + Send + 'static, which: Stream, shared: Arc<Sha
             if output.len() == OUTPUT_LINES {
                 output.pop_front();
             }
-            output.push_back((which, String::from_utf8_lossy(line).into_owned()));
+            output.push_back((which, text_of_output(line)));
         };
         // Read to the end whatever comes: a reader that stopped at bytes
         // that are no text would close the pipe, and the program would die

@@ -182,6 +182,7 @@ impl Anomaly {
             | EventKind::Reachable
             | EventKind::Image
             | EventKind::LostWith
+            | EventKind::ChildKilled
             | EventKind::Unknown(_) => (
                 AnomalyKind::InvalidFree,
                 format!("The tracker reported an event of unknown kind {:?} at `{site}`.", event.kind),

@@ -46,12 +46,13 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
              a crash or a panic into C named with its \
              stack, and as leaks what it can no longer reach at exit. Guard blocks catches overflows and uses \
              after free where they happen; Call stacks names Rust's blocks by your own line; Follow children \
-             records the programs it starts (cargo test's test binaries, a script's commands), each on its own.",
+             records the programs it starts (cargo test's test binaries, a script's commands) and the copies it \
+             forks (a pool's workers), each on its own.",
         );
         return commands.into_iter().map(Command::Record).collect();
     }
     let followed = session.followed();
-    if !followed.is_empty() {
+    if followed.iter().any(|view| !view.hidden) {
         commands.extend(process_choice_ui(ui, session, &state, &followed));
     }
     let shown = session.shown_model();
@@ -111,7 +112,8 @@ fn process_choice_ui(
         .chain(followed.iter().map(|view| {
             let how = view.ended.as_deref().unwrap_or("running");
             let findings = findings_text(locked(&view.model).anomalies().len());
-            format!("pid {} · {how} · {findings} · `{}`", view.pid, elide_middle(view.command(), COMMAND_CHARS))
+            let fork = view.forked_from().map(|parent| format!(" · fork of {parent}")).unwrap_or_default();
+            format!("pid {}{fork} · {how} · {findings} · `{}`", view.pid, elide_middle(view.command(), COMMAND_CHARS))
         }))
         .collect();
     let mut shown = session.shown.min(labels.len() - 1);
@@ -128,13 +130,18 @@ fn process_choice_ui(
                 .truncate()
                 .show_ui(ui, |ui| {
                     for (index, label) in labels.iter().enumerate() {
-                        ui.selectable_value(&mut shown, index, label);
+                        let hidden = index.checked_sub(1).is_some_and(|i| followed[i].hidden);
+                        if !hidden || index == shown {
+                            ui.selectable_value(&mut shown, index, label);
+                        }
                     }
                 })
                 .response
                 .labelled_by(name.id);
         });
-        ui.weak(format!("{} it started, each recorded on its own", followed.len()));
+        let listed: Vec<&FollowedView> = followed.iter().filter(|view| !view.hidden).collect();
+        let how = if listed.iter().any(|view| view.forked_from().is_some()) { "started or forked" } else { "started" };
+        ui.weak(format!("{} it {how}, each recorded on its own", listed.len()));
     });
     (shown != session.shown).then_some(RecordCommand::ShowProcess(shown))
 }
@@ -192,8 +199,9 @@ fn program_row_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> 
         if ui
             .add_enabled(!running, egui::Checkbox::new(&mut follow, "Follow children"))
             .on_hover_text(
-                "The programs it starts recorded too, each on its own, up to 32 (record --follow-children): \
-                 cargo test's test binaries, a script's commands. Pick one under Process.",
+                "The programs it starts, and the copies of itself it forks, recorded too, each on its own, up \
+                 to 32 at once (record --follow-children): cargo test's test binaries, a script's commands, a \
+                 pool's workers. Pick one under Process.",
             )
             .changed()
         {
