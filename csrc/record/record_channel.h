@@ -18,7 +18,8 @@
  * `record --follow-children` ffiscope makes more channels, and a process
  * the recorded one started claims the first of them still free, in the
  * order FFISCOPE_RECORD_FOLLOW lists their descriptors. Once that process
- * has gone (or given the channel back) and ffiscope has read it all,
+ * writes no more there (its state says it handed over its last event or
+ * gave the channel back, or it is gone) and ffiscope has read it all,
  * ffiscope makes the channel new (owner_pid -1 meanwhile) and free again.
  */
 #ifndef FFISCOPE_RECORD_CHANNEL_H

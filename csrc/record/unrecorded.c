@@ -98,7 +98,7 @@ void unrecorded_cannot_tell(void) { atomic_store_explicit(&overflowed, true, mem
 
 void unrecorded_after_fork(void) {
     if (atomic_flag_test_and_set_explicit(&lock, memory_order_acquire)) {
-        atomic_store_explicit(&overflowed, true, memory_order_relaxed);
+        unrecorded_cannot_tell();
     }
     release();
 }

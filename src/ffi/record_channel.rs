@@ -455,7 +455,8 @@ impl Channel {
     }
 
     /// Makes the channel new, for another process to claim: its process
-    /// has gone, or given it back, and every event of it has been read.
+    /// writes no more into it (it handed over its last event, gave the
+    /// channel back, or is gone), and every event of it has been read.
     /// The header's part the process wrote is zeroed, the rest of the
     /// region given back to the kernel (it reads as zeros again), and the
     /// channel freed last: no process claims it half made (a claim takes
@@ -467,8 +468,9 @@ impl Channel {
         let written_from = std::mem::offset_of!(Header, state);
         let rest_from = size_of::<Header>().next_multiple_of(64);
         // SAFETY: the header is this mapping's first `size_of::<Header>()`
-        // bytes; the process that wrote them is gone (or has unmapped the
-        // channel), and no other claims it while its owner is -1.
+        // bytes; the process that wrote them writes no more (it handed over
+        // its last event, gave the channel back, or is gone), and no other
+        // claims the channel while its owner is -1.
         unsafe {
             self.header.cast::<u8>().add(written_from).write_bytes(0, size_of::<Header>() - written_from);
         }

@@ -309,7 +309,11 @@ impl Recording {
         for channel in &mut self.followed {
             if channel.is_claimed() {
                 let number = *channel.number.get_or_insert_with(|| post_increment(&mut self.seen));
-                followed.extend(channel.finish(out, stopped, number));
+                match channel.finish(out, stopped, number) {
+                    Some(process) if process.only_ran_a_skipped_program() => process.discard(),
+                    Some(process) => followed.push(process),
+                    None => {}
+                }
             }
         }
         followed.sort_by_key(|process| process.number);

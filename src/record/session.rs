@@ -286,6 +286,11 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
     }
     drop(model);
     let mut views = locked(&shared.followed);
+    // Those not reported (past the processes kept, or that only ran a
+    // skipped program) are not listed either.
+    for view in views.iter_mut() {
+        view.hidden = true;
+    }
     for process in &finished.followed {
         let view = ended_view(process);
         let places = views.len().max(process.number);
