@@ -96,9 +96,37 @@ fn a_program_a_script_starts_is_followed_and_shown_when_picked() {
 /// under Process as a fork of the program, with its own findings.
 #[test]
 fn a_forked_copy_is_listed_as_a_fork_of_the_program() {
+    let program = forking_program("forking");
+    let mut harness = record_tab(egui::vec2(1280.0, 800.0));
+    type_into(&mut harness, "Program", program.to_str().unwrap());
+    harness.get_by_label("Follow children").click();
+    harness.run();
+    record_to_the_end(&mut harness);
+    assert!(harness.state().record().model().anomalies().is_empty(), "the program's own frees are clean");
+    harness.get_by_label_contains("1 it started or forked, each recorded on its own");
+    let kinds = findings_of_the_fork(&mut harness);
+    assert_eq!(kinds, [AnomalyKind::DoubleFree], "its own double free; its parent's block was its to free");
+}
+
+/// Picks the one process followed, a fork, under Process: its findings.
+fn findings_of_the_fork(harness: &mut Harness<'_, FfiscopeApp>) -> Vec<AnomalyKind> {
+    let followed = harness.state().record().followed();
+    assert_eq!(followed.len(), 1);
+    let parent = followed[0].forked_from().expect("a fork");
+    harness.get_by_label("Process").click();
+    harness.run();
+    harness.get_by_label_contains(&format!(" · fork of {parent} · completed · 1 finding · ")).click();
+    harness.run();
+    let shown = harness.state().record().shown_model();
+    shown.lock().unwrap().anomalies().iter().map(|a| a.kind).collect()
+}
+
+/// A C program that forks a copy, which double-frees a block of its own
+/// and frees one it inherited, compiled as `name`.
+fn forking_program(name: &str) -> PathBuf {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui_record");
     std::fs::create_dir_all(&dir).expect("a scratch folder");
-    let source = dir.join("forking.c");
+    let source = dir.join(format!("{name}.c"));
     std::fs::write(
         &source,
         "#include <stdlib.h>\n#include <sys/wait.h>\n#include <unistd.h>\n\
@@ -112,25 +140,9 @@ fn a_forked_copy_is_listed_as_a_fork_of_the_program() {
          }\n",
     )
     .expect("written");
-    let program = dir.join("forking");
+    let program = dir.join(name);
     assert!(Command::new("cc").arg("-g").arg("-o").arg(&program).arg(&source).status().expect("cc runs").success());
-    let mut harness = record_tab(egui::vec2(1280.0, 800.0));
-    type_into(&mut harness, "Program", program.to_str().unwrap());
-    harness.get_by_label("Follow children").click();
-    harness.run();
-    record_to_the_end(&mut harness);
-    assert!(harness.state().record().model().anomalies().is_empty(), "the program's own frees are clean");
-    let followed = harness.state().record().followed();
-    assert_eq!(followed.len(), 1);
-    let parent = followed[0].forked_from().expect("a fork");
-    harness.get_by_label_contains("1 it started or forked, each recorded on its own");
-    harness.get_by_label("Process").click();
-    harness.run();
-    harness.get_by_label_contains(&format!(" · fork of {parent} · completed · 1 finding · ")).click();
-    harness.run();
-    let shown = harness.state().record().shown_model();
-    let kinds: Vec<AnomalyKind> = shown.lock().unwrap().anomalies().iter().map(|a| a.kind).collect();
-    assert_eq!(kinds, [AnomalyKind::DoubleFree], "its own double free; its parent's block was its to free");
+    program
 }
 
 /// Stop ends the followed processes too: a job a script started would run
@@ -206,12 +218,36 @@ fn the_sites_table_keeps_its_last_column_in_a_narrow_window() {
 #[test]
 fn a_recording_file_opens_in_the_tab() {
     let program = program("reopened");
+    let harness = recorded_and_opened(&program, &[]);
+    harness.get_by_label_contains("Ended: opened");
+    harness.get_by_label_contains("a second time");
+    assert!(harness.state().record().model().heap(Domain::C).stats().allocations >= 1001);
+}
+
+/// A recording made with `--follow-children --out` opens with its followed
+/// processes, each read from its own file beside it and listed under
+/// Process with its findings.
+#[test]
+fn a_recording_file_opens_with_the_processes_it_followed() {
+    let program = forking_program("reopened_forking");
+    let mut harness = recorded_and_opened(&program, &["--follow-children"]);
+    harness.get_by_label_contains("1 followed process(es))");
+    assert_eq!(findings_of_the_fork(&mut harness), [AnomalyKind::DoubleFree], "read from its own file");
+    let shown = harness.state().record().shown_model();
+    assert!(shown.lock().unwrap().heap(Domain::C).stats().allocations >= 1);
+}
+
+/// The tab, once it has read the recording `ffiscope record --out` (with
+/// `options`) made of `program`.
+fn recorded_and_opened(program: &std::path::Path, options: &[&str]) -> Harness<'static, FfiscopeApp> {
     let file = program.with_extension("fsrec");
     let status = Command::new(env!("CARGO_BIN_EXE_ffiscope"))
-        .args(["record", "--out"])
+        .arg("record")
+        .args(options)
+        .arg("--out")
         .arg(&file)
         .arg("--")
-        .arg(&program)
+        .arg(program)
         .output()
         .expect("ffiscope runs")
         .status;
@@ -221,14 +257,12 @@ fn a_recording_file_opens_in_the_tab() {
     harness.get_by_label("Open").click();
     let started = Instant::now();
     while !matches!(harness.state().record().state(), RecordState::Ended(_)) {
-        assert!(started.elapsed() < Duration::from_secs(30), "the file is read");
+        assert!(started.elapsed() < Duration::from_secs(30), "the files are read");
         harness.run();
         std::thread::sleep(Duration::from_millis(20));
     }
     harness.run();
-    harness.get_by_label_contains("Ended: opened");
-    harness.get_by_label_contains("a second time");
-    assert!(harness.state().record().model().heap(Domain::C).stats().allocations >= 1001);
+    harness
 }
 
 /// The app, `size` big, on its Record tab.

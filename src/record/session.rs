@@ -15,7 +15,7 @@ use std::time::Duration;
 use super::suppressions::Suppressions;
 use super::{ProgramOutput, RecordSpec, Recording, SharedModel, locked};
 use crate::ffi::record_channel::RecordedProgram;
-use crate::report::Report;
+use crate::report::{ProcessReport, Report};
 use crate::scenarios::isolated::signal_label;
 use crate::track::{EventSource as _, Model};
 
@@ -382,14 +382,70 @@ fn read_recording(mut reader: super::trace::TraceReader, shared: &Shared, path: 
         Err(why) => return why,
     };
     let how = report.as_ref().map_or_else(|| "cut off before its report".to_owned(), Report::outcome_label);
-    if let Some(report) = report {
-        let mut model = locked(&shared.model);
-        // The report's leaks, as the recording found them at exit.
-        for leak in report.anomalies.into_iter().filter(|a| a.kind == crate::track::AnomalyKind::Leak) {
-            model.push_anomaly(leak.into());
-        }
+    let Some(report) = report else { return format!("opened {} ({events} events, {how})", path.display()) };
+    push_leaks(&report, &mut locked(&shared.model));
+    let followed = open_followed(&report.processes, path, shared);
+    let followed = match followed {
+        0 => String::new(),
+        n => format!(", {n} followed process(es)"),
+    };
+    format!("opened {} ({events} events, {how}{followed})", path.display())
+}
+
+/// The report's leaks, as the recording found them at exit, into `model`.
+fn push_leaks(report: &Report, model: &mut Model) {
+    for leak in report.anomalies.iter().filter(|a| a.kind == crate::track::AnomalyKind::Leak) {
+        model.push_anomaly(leak.clone().into());
     }
-    format!("opened {} ({events} events, {how})", path.display())
+}
+
+/// The processes a recording followed, each read from the file of its own
+/// beside the recording's (`run.4242.fsrec`, where `record --out` wrote
+/// it), into a view listed under Process, with how it ended and its notes;
+/// one with no file shows the findings its report gave.
+/// Returns how many were listed.
+fn open_followed(processes: &[ProcessReport], path: &std::path::Path, shared: &Shared) -> usize {
+    let mut listed = 0;
+    for process in processes {
+        if shared.stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let model = SharedModel::default();
+        let file = std::iter::once(super::trace::beside(path, process.pid))
+            .chain(process.recording.as_ref().map(std::path::PathBuf::from))
+            .find(|file| file.is_file());
+        let read = file.and_then(|file| super::trace::TraceReader::open(&file).ok()).map(|mut reader| {
+            reader.feed_all(&mut locked(&model));
+            reader.finish()
+        });
+        let mut shown = locked(&model);
+        match read {
+            Some(Ok((Some(own), _))) => push_leaks(&own, &mut shown),
+            // Its file stops early: its other findings are among its events.
+            Some(_) => push_leaks(&process.report, &mut shown),
+            None => {
+                for finding in &process.report.anomalies {
+                    shown.push_anomaly(finding.clone().into());
+                }
+            }
+        }
+        drop(shown);
+        let program = RecordedProgram {
+            path: process.report.scenario.clone(),
+            command: process.command.clone(),
+            forked_from: process.forked_from,
+        };
+        locked(&shared.followed).push(FollowedView {
+            pid: process.pid,
+            program: Some(program),
+            model,
+            ended: Some(process.report.outcome_label()),
+            notes: process.notes.clone(),
+            hidden: false,
+        });
+        listed += 1;
+    }
+    listed
 }
 
 /// A line of the program's output as text: bytes that are no UTF-8 written
