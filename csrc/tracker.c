@@ -2307,7 +2307,7 @@ void tracker_let_go_after_fork(fs_tracker *t) {
     pthread_mutex_unlock(&t->shards_lock);
 }
 
-bool tracker_disown(fs_tracker *t, const void *ptr) {
+bool tracker_disown(fs_tracker *t, const void *ptr, size_t *size) {
     slab *b = slab_of(t, (uintptr_t)ptr);
     if (!b) {
         return false;
@@ -2318,6 +2318,7 @@ bool tracker_disown(fs_tracker *t, const void *ptr) {
     bool live = view.known && view.at_start && view.meta.state == SLOT_LIVE;
     if (live) {
         b->meta[slot_index(b, (uintptr_t)ptr)].state = SLOT_FREE;
+        *size = view.meta.size;
     }
     shard_unlock(owner);
     return live;

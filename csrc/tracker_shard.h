@@ -500,8 +500,9 @@ bool tracker_hold_for_fork(fs_tracker *t);
 void tracker_let_go_after_fork(fs_tracker *t);
 /* In a forked child, a block of the tracker it was forked from, freed
  * there: the slot says so, with no event (the tracker's rings are its
- * parent's). False when ptr is not a live slab block of the tracker. */
-bool tracker_disown(fs_tracker *t, const void *ptr);
+ * parent's), and *size is the block's. False when ptr is not a live slab
+ * block of the tracker. */
+bool tracker_disown(fs_tracker *t, const void *ptr, size_t *size);
 
 /* Sites (tracker_sites.c); `flat` may be NULL (see site_registry). */
 bool tracker_sites_init(site_registry *sites, const char **flat, size_t flat_capacity);

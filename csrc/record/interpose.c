@@ -181,11 +181,50 @@ static size_t our_size(const void *ptr) {
     return tracker_block_size(from ? from : slab_keeper, ptr);
 }
 
-/* A live block a forked copy inherited, freed by it: its slot says so,
- * with no event. False for any other pointer. */
-static bool disowned(const void *ptr) {
+/* The inherited blocks a forked copy freed, by address, one per hash slot
+ * (a clash forgets the older): a second free of one is a double free,
+ * named with the first's site. */
+#define INHERITED_FREES 1024u
+typedef struct inherited_free {
+    uintptr_t address;
+    size_t size;
+    const char *site;
+} inherited_free;
+static inherited_free inherited_frees[INHERITED_FREES];
+static atomic_flag inherited_frees_lock = ATOMIC_FLAG_INIT;
+
+/* The slot for `address`, locked until inherited_free_done. */
+static inherited_free *inherited_free_slot(uintptr_t address) {
+    while (atomic_flag_test_and_set_explicit(&inherited_frees_lock, memory_order_acquire)) {
+    }
+    return &inherited_frees[(address * UINT64_C(0x9E3779B97F4A7C15)) >> 54]; /* 2^10 slots */
+}
+
+static void inherited_free_done(void) { atomic_flag_clear_explicit(&inherited_frees_lock, memory_order_release); }
+
+/* A live block a forked copy inherited, freed by it at `site`: its slot
+ * says so, with no event. False for any other pointer. */
+static bool disowned(const void *ptr, const char *site) {
     fs_tracker *from = inherited_holding(ptr);
-    return from && tracker_disown(from, ptr);
+    size_t size = 0;
+    if (!from || !tracker_disown(from, ptr, &size)) {
+        return false;
+    }
+    inherited_free *slot = inherited_free_slot((uintptr_t)ptr);
+    *slot = (inherited_free){.address = (uintptr_t)ptr, .size = size, .site = site};
+    inherited_free_done();
+    return true;
+}
+
+/* Whether ptr is an inherited block the copy freed before: *first says
+ * where, and how large it was. */
+static bool freed_inherited(const void *ptr, inherited_free *first) {
+    if (!inherited_holding(ptr)) {
+        return false;
+    }
+    *first = *inherited_free_slot((uintptr_t)ptr);
+    inherited_free_done();
+    return first->address == (uintptr_t)ptr;
 }
 
 /* ---- the backing allocator with --guard ----------------------------------- */
@@ -1045,7 +1084,13 @@ static inline __attribute__((always_inline)) void released(fs_tracker *t, void *
     name_module_of(untagged(site));
     int result;
     KEEP_ERRNO(result = tracker_release(t, ptr, site); report_damage(t, site));
-    if (result != RELEASE_UNKNOWN || disowned(ptr)) {
+    if (result != RELEASE_UNKNOWN || disowned(ptr, site)) {
+        return;
+    }
+    inherited_free first;
+    if (freed_inherited(ptr, &first)) {
+        KEEP_ERRNO(tracker_report(t, FS_EVENT_DOUBLE_FREE, (uintptr_t)ptr, first.size, (uintptr_t)ptr, 0, site,
+                                  first.site));
         return;
     }
     /* Every guarded block is the tracker's: one it does not know (inside a
@@ -1184,7 +1229,7 @@ static inline __attribute__((always_inline)) void *realloc_called(void *ptr, siz
                 return NULL;
             }
             memcpy(moved, ptr, inherited_size < size ? inherited_size : size);
-            (void)disowned(ptr);
+            (void)disowned(ptr, site);
             return moved;
         }
         /* Freed before, or never a block: reported as a double or invalid
