@@ -2307,19 +2307,53 @@ void tracker_let_go_after_fork(fs_tracker *t) {
     pthread_mutex_unlock(&t->shards_lock);
 }
 
-bool tracker_disown(fs_tracker *t, const void *ptr, size_t *size) {
-    slab *b = slab_of(t, (uintptr_t)ptr);
-    if (!b) {
-        return false;
+/* Neither looks for the caller's own shard (shard_of): in a forked copy
+ * that would give the tracker a shard whose ring is in the copy's channel. */
+
+enum disowned tracker_disown(fs_tracker *t, const void *ptr, size_t *size) {
+    uintptr_t address = (uintptr_t)ptr;
+    slab *b = slab_of(t, address);
+    if (b) {
+        shard *owner = slab_owner(b);
+        shard_lock(owner);
+        slot_view view = view_slot(b, address);
+        bool live = view.known && view.at_start && view.meta.state == SLOT_LIVE;
+        if (live) {
+            b->meta[slot_index(b, address)].state = SLOT_FREE;
+            *size = view.meta.size;
+        }
+        shard_unlock(owner);
+        return live ? DISOWNED_SLOT : DISOWNED_NONE;
     }
-    shard *owner = slab_owner(b);
-    shard_lock(owner);
-    slot_view view = view_slot(b, (uintptr_t)ptr);
-    bool live = view.known && view.at_start && view.meta.state == SLOT_LIVE;
-    if (live) {
-        b->meta[slot_index(b, (uintptr_t)ptr)].state = SLOT_FREE;
-        *size = view.meta.size;
+    entry found;
+    shard *owner;
+    if (take_from_any_shard(t, NULL, address, FS_DOMAIN_C, &found, &owner) != TAKEN) {
+        return DISOWNED_NONE;
     }
     shard_unlock(owner);
-    return live;
+    *size = found.size;
+    return DISOWNED_TABLE;
+}
+
+bool tracker_live_size(fs_tracker *t, const void *ptr, size_t *size) {
+    uintptr_t address = (uintptr_t)ptr;
+    slab *b = slab_of(t, address);
+    if (b) {
+        return live_slot_at(b, address, size);
+    }
+    size_t count = shard_count_of(t);
+    for (size_t i = 0; i < count; i++) {
+        shard *s = t->shards[i];
+        shard_lock(s);
+        const entry *e = table_find(&s->live, address);
+        bool held = e && e->domain == FS_DOMAIN_C;
+        if (held) {
+            *size = e->size;
+        }
+        shard_unlock(s);
+        if (held) {
+            return true;
+        }
+    }
+    return false;
 }

@@ -499,10 +499,14 @@ bool tracker_hold_for_fork(fs_tracker *t);
 /* After the fork, in the parent and in the child: gives them back. */
 void tracker_let_go_after_fork(fs_tracker *t);
 /* In a forked child, a block of the tracker it was forked from, freed
- * there: the slot says so, with no event (the tracker's rings are its
- * parent's), and *size is the block's. False when ptr is not a live slab
- * block of the tracker. */
-bool tracker_disown(fs_tracker *t, const void *ptr, size_t *size);
+ * there: its slot says so, or it leaves its table (a block from the
+ * backing allocator, for the caller to release there), with no event (the
+ * tracker's rings are its parent's); *size is the block's. */
+enum disowned { DISOWNED_NONE, DISOWNED_SLOT, DISOWNED_TABLE };
+enum disowned tracker_disown(fs_tracker *t, const void *ptr, size_t *size);
+/* In a forked child: whether ptr starts a live C block of the tracker it
+ * was forked from, and its size. */
+bool tracker_live_size(fs_tracker *t, const void *ptr, size_t *size);
 
 /* Sites (tracker_sites.c); `flat` may be NULL (see site_registry). */
 bool tracker_sites_init(site_registry *sites, const char **flat, size_t flat_capacity);

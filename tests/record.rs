@@ -2453,8 +2453,8 @@ fn a_followed_process_killed_crashed_or_still_running_is_told_apart() {
 }
 
 /// A program that forks copies of itself which run on without an exec (a
-/// pool's workers): each frees blocks it inherited, small and large (one of
-/// them twice), moves one, double-frees and leaks a block of its own, and keeps one only an
+/// pool's workers): each frees blocks it inherited, small and large (each
+/// twice), moves one, double-frees and leaks a block of its own, and keeps one only an
 /// inherited block points to; the first forks a copy of its own, which
 /// frees one its grandparent made. `exec PROGRAM`: one copy allocates,
 /// then execs PROGRAM.
@@ -2464,7 +2464,7 @@ const FORKER: &str = "#include <stdlib.h>\n#include <string.h>\n#include <sys/wa
      __attribute__((noinline)) static void leak_in_copy(void) { *(char *volatile *)malloc(48) = 0; }\n\
      static void work(int n) {\n\
          char *volatile name = jobs[n].name; free(name); free(name);\n\
-         free(jobs[n].big);\n\
+         char *volatile big = jobs[n].big; free(big); free(big);\n\
          jobs[n].big = realloc(jobs[1 - n].name, 64);\n\
          char *volatile own = malloc(32);\n\
          free(own);\n\
@@ -2518,10 +2518,15 @@ fn a_forked_copy_is_followed_with_the_blocks_it_inherited() {
     for copy in &copies {
         let own = &copy["report"];
         let kinds: Vec<String> = findings_of(own).into_iter().map(|(kind, _)| kind).collect();
-        assert_eq!(kinds, ["double_free", "double_free", "leak"], "only its own mistakes: {copy}");
-        // An inherited block freed twice is named a double free, with the first free's line.
-        let first = own["anomalies"][0]["message"].as_str().unwrap();
-        assert!(first.contains("a second time") && first.contains("(forker.c:9)` had already freed it"), "{first}");
+        assert_eq!(kinds, ["double_free", "double_free", "double_free", "leak"], "only its own mistakes: {copy}");
+        // An inherited block freed twice, small or large, is named a double
+        // free, with the first free's line.
+        for (index, line) in [(0, 9), (1, 10)] {
+            let message = own["anomalies"][index]["message"].as_str().unwrap();
+            let first = format!("(forker.c:{line})` had already freed it");
+            assert!(message.contains("a second time") && message.contains(&first), "{message}");
+        }
+        assert!(own["anomalies"][1]["message"].as_str().unwrap().contains("(100000 B)"), "{copy}");
         assert_eq!(leaks_of(own), [("leak_in_copy (forker.c:7)", 48)], "{copy}");
         // The block it moved, the one an inherited block holds, the leak.
         assert_eq!(own["c_heap"]["live_blocks"], 3, "{copy}");

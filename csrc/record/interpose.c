@@ -202,24 +202,41 @@ static inherited_free *inherited_free_slot(uintptr_t address) {
 
 static void inherited_free_done(void) { atomic_flag_clear_explicit(&inherited_frees_lock, memory_order_release); }
 
-/* A live block a forked copy inherited, freed by it at `site`: its slot
- * says so, with no event. False for any other pointer. */
-static bool disowned(const void *ptr, const char *site) {
-    fs_tracker *from = inherited_holding(ptr);
+/* A live block a forked copy inherited, freed by it at `site`, with no
+ * event: a slab block stays where it is, its slot saying it was freed; a
+ * large one goes back to glibc, which made it. False for any other pointer. */
+static bool disowned(void *ptr, const char *site) {
     size_t size = 0;
-    if (!from || !tracker_disown(from, ptr, &size)) {
+    enum disowned how = DISOWNED_NONE;
+    for (size_t i = 0; i < inherited_count && how == DISOWNED_NONE; i++) {
+        how = tracker_disown(inherited[i], ptr, &size);
+    }
+    if (how == DISOWNED_NONE) {
         return false;
     }
     inherited_free *slot = inherited_free_slot((uintptr_t)ptr);
     *slot = (inherited_free){.address = (uintptr_t)ptr, .size = size, .site = site};
     inherited_free_done();
+    if (how == DISOWNED_TABLE) {
+        __libc_free(ptr);
+    }
     return true;
+}
+
+/* Whether ptr is a live block the forked copy inherited; *size its size. */
+static bool inherited_live(const void *ptr, size_t *size) {
+    for (size_t i = 0; i < inherited_count; i++) {
+        if (tracker_live_size(inherited[i], ptr, size)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* Whether ptr is an inherited block the copy freed before: *first says
  * where, and how large it was. */
 static bool freed_inherited(const void *ptr, inherited_free *first) {
-    if (!inherited_holding(ptr)) {
+    if (inherited_count == 0) {
         return false;
     }
     *first = *inherited_free_slot((uintptr_t)ptr);
@@ -786,10 +803,13 @@ static void begin_recording(void) {
  * must never be written here. So the copy stops recording there, and with
  * --follow-children its first call claims a channel of its own and starts
  * a tracker in it, the parent's tracker kept to tell the blocks it
- * inherited: their frees are no events, its large ones are glibc's
- * (handed to the unrecorded set), and all of them are roots of its leak
- * check. The parent's tracker is held whole across the fork (no thread
- * halfway through a change of it), or the copy is not followed.
+ * inherited: their frees are no events (a slab block stays, its slot
+ * saying it was freed; a large one goes back to glibc, which made it), a
+ * second free of one is a double free, and those still held are roots of
+ * its leak check. The parent's tracker is held whole across the fork (no
+ * thread halfway through a change of it), or the copy is not followed;
+ * the copy never asks it for a shard of its own, whose ring would be the
+ * copy's channel's.
  */
 static fs_tracker *forking_tracker;
 static bool held_for_fork;
@@ -858,23 +878,6 @@ static void let_go_of_list(block_list *list) {
     }
 }
 
-/* The large blocks a forked copy inherited are glibc's (a bare tracker
- * puts no header in front of them): into the unrecorded set, which hands
- * each to glibc when the copy frees it. */
-static void hand_large_blocks_to_glibc(fs_tracker *from) {
-    block_list list = list_live_blocks(from);
-    if (!list.blocks) {
-        unrecorded_cannot_tell(); /* some of glibc's blocks are not in it */
-        return;
-    }
-    for (size_t i = 0; i < list.count; i++) {
-        if (!tracker_region_holds(from, (void *)(uintptr_t)list.blocks[i].address)) {
-            unrecorded_add((void *)(uintptr_t)list.blocks[i].address);
-        }
-    }
-    let_go_of_list(&list);
-}
-
 /* The first call of a forked copy: a channel of its own when one is free
  * (--follow-children), and the tracker started in it; the tracker, or
  * NULL when the copy records nothing. */
@@ -889,9 +892,7 @@ static fs_tracker *follow_fork(void) {
         claimed = claim_forked(forked_parent);
     }
     if (claimed.header) {
-        fs_tracker *from = slab_keeper;
-        inherited[inherited_count++] = from;
-        hand_large_blocks_to_glibc(from);
+        inherited[inherited_count++] = slab_keeper;
         channel = claimed.header;
         /* Only this thread came through the fork. */
         atomic_store_explicit(&threads_seen_count, 0, memory_order_relaxed);
@@ -908,16 +909,13 @@ static fs_tracker *follow_fork(void) {
     return t;
 }
 
-/* The small blocks a forked copy inherited and still holds, for its leak
- * check (the large ones are in the unrecorded set, read there). */
+/* The blocks a forked copy inherited and still holds, for its leak check. */
 static void visit_inherited_blocks(reach_visit visit, void *context) {
     for (size_t i = 0; i < inherited_count; i++) {
         block_list list = list_live_blocks(inherited[i]);
         for (size_t j = 0; j < list.count; j++) {
             uintptr_t start = (uintptr_t)list.blocks[j].address;
-            if (tracker_region_holds(inherited[i], (void *)start)) {
-                visit(context, start, start + (uintptr_t)list.blocks[j].size);
-            }
+            visit(context, start, start + (uintptr_t)list.blocks[j].size);
         }
         let_go_of_list(&list);
     }
@@ -1216,21 +1214,21 @@ static inline __attribute__((always_inline)) void *realloc_called(void *ptr, siz
         moved = tracker_reallocate(t, ptr, size, site);
         report_damage(t, site);
     });
+    size_t inherited_size = 0;
+    if (!known && inherited_live(ptr, &inherited_size)) {
+        /* A block the copy inherited moves into one of its own. */
+        KEEP_ERRNO(moved = tracker_allocate(t, size, site));
+        if (!moved) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        memcpy(moved, ptr, inherited_size < size ? inherited_size : size);
+        (void)disowned(ptr, site);
+        return moved;
+    }
     if (!known) {
         if (!ours(ptr) && glibc_made_unrecorded(ptr)) {
             return libc_realloc_taken(ptr, size);
-        }
-        size_t inherited_size = inherited_holding(ptr) ? our_size(ptr) : 0;
-        if (inherited_size) {
-            /* A block the copy inherited moves into one of its own. */
-            KEEP_ERRNO(moved = tracker_allocate(t, size, site));
-            if (!moved) {
-                errno = ENOMEM;
-                return NULL;
-            }
-            memcpy(moved, ptr, inherited_size < size ? inherited_size : size);
-            (void)disowned(ptr, site);
-            return moved;
         }
         /* Freed before, or never a block: reported as a double or invalid
          * free, and the pointer is left alone. */
