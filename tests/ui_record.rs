@@ -121,6 +121,41 @@ fn findings_of_the_fork(harness: &mut Harness<'_, FfiscopeApp>) -> Vec<AnomalyKi
     shown.lock().unwrap().anomalies().iter().map(|a| a.kind).collect()
 }
 
+/// A followed process that ends while the recording runs is told ended at
+/// once, crashed or completed, rather than "running" until the end.
+#[test]
+fn a_followed_process_that_crashed_is_told_so_while_the_recording_runs() {
+    let crasher = lesson_program("null_and_bounds");
+    let mut harness = record_tab(egui::vec2(1280.0, 800.0));
+    type_into(&mut harness, "Program", "sh");
+    type_into(&mut harness, "Arguments", &format!("-c '{} null-unchecked; sleep 30'", crasher.display()));
+    harness.get_by_label("Follow children").click();
+    harness.run();
+    harness.get_by_label("Start").click();
+    let started = Instant::now();
+    loop {
+        harness.step();
+        let followed = harness.state().record().followed();
+        if followed.first().is_some_and(|view| view.ended.as_deref() == Some("crashed")) {
+            break;
+        }
+        assert!(matches!(harness.state().record().state(), RecordState::Running { .. }), "{followed:?}");
+        assert!(started.elapsed() < Duration::from_secs(20), "the crash is told while sleep runs");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.run();
+    harness.get_by_label("Process").click();
+    harness.run();
+    harness.get_by_label_contains(" · crashed · ");
+    harness.get_by_label("Stop").click();
+    let stopped = Instant::now();
+    while !matches!(harness.state().record().state(), RecordState::Ended(_)) {
+        harness.step();
+        assert!(stopped.elapsed() < Duration::from_secs(10), "Stop ends the recording");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// A C program that forks a copy, which double-frees a block of its own
 /// and frees one it inherited, compiled as `name`.
 fn forking_program(name: &str) -> PathBuf {

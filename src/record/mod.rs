@@ -144,9 +144,9 @@ pub struct FollowedNow<'a> {
     pub pid: i32,
     pub model: &'a SharedModel,
     program: ProgramSource<'a>,
-    /// It has gone, its channel made free again; how is told once the
-    /// recording ends.
-    pub has_ended: bool,
+    /// It has gone, its channel made free again: "completed" or "crashed"
+    /// (which signal, and its leaks, are told once the recording ends).
+    pub ended: Option<&'static str>,
 }
 
 #[derive(Debug)]
@@ -378,7 +378,7 @@ impl Recording {
             pid: process.pid,
             model: &process.model,
             program: ProgramSource::Ended(&process.program),
-            has_ended: true,
+            ended: Some(process.outcome_so_far()),
         });
         let now = self.followed.iter().filter_map(|channel| {
             Some(FollowedNow {
@@ -386,7 +386,7 @@ impl Recording {
                 pid: channel.recorded.channel.recorded_pid()?,
                 model: &channel.model,
                 program: ProgramSource::Channel(&channel.recorded.channel),
-                has_ended: false,
+                ended: None,
             })
         });
         let mut all: Vec<FollowedNow<'_>> = ended.chain(now).collect();
@@ -562,6 +562,13 @@ impl FollowedProcess {
     /// `--follow-skip` names (a shell's child running a skipped compiler).
     fn only_ran_a_skipped_program(&self) -> bool {
         self.finished.ending == Ending::GaveBack && locked(&self.model).anomalies().is_empty()
+    }
+
+    /// How it ended, as far as its own channel tells: crashed when it
+    /// faulted or never handed over its last events.
+    fn outcome_so_far(&self) -> &'static str {
+        let faulted = locked(&self.model).anomalies().iter().any(|a| a.kind == AnomalyKind::Crash);
+        if faulted || self.finished.ending == Ending::Cut { "crashed" } else { "completed" }
     }
 
     /// Not reported: the file its events went to (`--out`) goes too.

@@ -334,15 +334,15 @@ fn publish_followed(recording: &Recording, shared: &Shared) {
                 if view.program.is_none() {
                     view.program = now.program();
                 }
-                if now.has_ended && view.ended.is_none() {
-                    view.ended = Some("ended".to_owned());
+                if let (Some(how), None) = (now.ended, &view.ended) {
+                    view.ended = Some(how.to_owned());
                 }
             }
             None => views.push(FollowedView {
                 pid: now.pid,
                 program: now.program(),
                 model: Arc::clone(now.model),
-                ended: now.has_ended.then(|| "ended".to_owned()),
+                ended: now.ended.map(str::to_owned),
                 notes: Vec::new(),
                 hidden: false,
             }),
