@@ -16,11 +16,8 @@ use ffiscope::ui::allocation_plot::plot_id;
 /// A C program with a double free and a block it keeps to the end in a
 /// global, compiled as `name` (each test its own).
 fn program(name: &str) -> PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui_record");
-    std::fs::create_dir_all(&dir).expect("a scratch folder");
-    let source = dir.join(format!("{name}.c"));
-    std::fs::write(
-        &source,
+    compiled_c(
+        name,
         "#include <stdio.h>\n#include <stdlib.h>\n\
          static char *kept;\n\
          int main(int argc, char **argv) {\n\
@@ -29,7 +26,14 @@ fn program(name: &str) -> PathBuf {
            char *once = malloc(48);\n  free(once);\n  free(once);\n\
            printf(\"done with %s\\n\", argc > 1 ? argv[1] : \"nothing\");\n  return 0;\n}\n",
     )
-    .expect("written");
+}
+
+/// `text` compiled as the C program `name`, in the tests' scratch folder.
+fn compiled_c(name: &str, text: &str) -> PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui_record");
+    std::fs::create_dir_all(&dir).expect("a scratch folder");
+    let source = dir.join(format!("{name}.c"));
+    std::fs::write(&source, text).expect("written");
     let program = dir.join(name);
     assert!(Command::new("cc").arg("-g").arg("-o").arg(&program).arg(&source).status().expect("cc runs").success());
     program
@@ -159,11 +163,8 @@ fn a_followed_process_that_crashed_is_told_so_while_the_recording_runs() {
 /// A C program that forks a copy, which double-frees a block of its own
 /// and frees one it inherited, compiled as `name`.
 fn forking_program(name: &str) -> PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui_record");
-    std::fs::create_dir_all(&dir).expect("a scratch folder");
-    let source = dir.join(format!("{name}.c"));
-    std::fs::write(
-        &source,
+    compiled_c(
+        name,
         "#include <stdlib.h>\n#include <sys/wait.h>\n#include <unistd.h>\n\
          int main(void) {\n\
            char *volatile shared = malloc(40);\n\
@@ -174,10 +175,6 @@ fn forking_program(name: &str) -> PathBuf {
            return 0;\n\
          }\n",
     )
-    .expect("written");
-    let program = dir.join(name);
-    assert!(Command::new("cc").arg("-g").arg("-o").arg(&program).arg(&source).status().expect("cc runs").success());
-    program
 }
 
 /// Stop ends the followed processes too: a job a script started would run

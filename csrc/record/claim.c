@@ -214,10 +214,16 @@ claimed_channel claim_forked(int32_t parent) {
     return chosen;
 }
 
-void count_forked_unrecorded(void) {
+/* The recording's first channel, the one FFISCOPE_RECORD_FD names, mapped;
+ * NULL when there is none. */
+static fs_record_header *map_first(size_t *bytes) {
     const char *fd_text = getenv("FFISCOPE_RECORD_FD");
+    return fd_text ? map_listed(atoi(fd_text), bytes) : NULL;
+}
+
+void count_forked_unrecorded(void) {
     size_t bytes = 0;
-    fs_record_header *first = fd_text ? map_listed(atoi(fd_text), &bytes) : NULL;
+    fs_record_header *first = map_first(&bytes);
     if (!first) {
         return;
     }
@@ -247,14 +253,10 @@ static void take_back_fork_count(fs_record_header *first) {
 
 claimed_channel claim_channel(void) {
     claimed_channel none = {0};
-    const char *fd_text = getenv("FFISCOPE_RECORD_FD");
-    if (!fd_text) {
-        return none;
-    }
     claimed_channel first = {0};
-    first.header = map_listed(atoi(fd_text), &first.bytes);
+    first.header = map_first(&first.bytes);
     if (!first.header) {
-        return none; /* not a channel */
+        return none; /* not recorded, or not a channel */
     }
     take_back_fork_count(first.header);
     own_identity me;

@@ -851,33 +851,6 @@ static void forked_child(void) {
     inside = inside_before_fork;
 }
 
-/* The live blocks of a tracker a forked copy inherited, in memory of
- * their own (the copy has one thread: the list cannot grow meanwhile);
- * `blocks` NULL when there was no memory for them. */
-typedef struct block_list {
-    fs_block *blocks;
-    size_t count;
-    size_t bytes;
-} block_list;
-
-static block_list list_live_blocks(fs_tracker *from) {
-    block_list list = {.count = fs_live_blocks(from, NULL, 0)};
-    list.bytes = (list.count ? list.count : 1) * sizeof(fs_block);
-    void *memory = mmap(NULL, list.bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (memory == MAP_FAILED) {
-        return (block_list){0};
-    }
-    list.blocks = memory;
-    list.count = fs_live_blocks(from, list.blocks, list.count);
-    return list;
-}
-
-static void let_go_of_list(block_list *list) {
-    if (list->blocks) {
-        munmap(list->blocks, list->bytes);
-    }
-}
-
 /* The first call of a forked copy: a channel of its own when one is free
  * (--follow-children), and the tracker started in it; the tracker, or
  * NULL when the copy records nothing. */
@@ -909,15 +882,22 @@ static fs_tracker *follow_fork(void) {
     return t;
 }
 
-/* The blocks a forked copy inherited and still holds, for its leak check. */
+/* The blocks a forked copy inherited and still holds, for its leak check:
+ * listed in memory of their own (the inherited trackers only lose blocks,
+ * so the list cannot outgrow its first count). */
 static void visit_inherited_blocks(reach_visit visit, void *context) {
     for (size_t i = 0; i < inherited_count; i++) {
-        block_list list = list_live_blocks(inherited[i]);
-        for (size_t j = 0; j < list.count; j++) {
-            uintptr_t start = (uintptr_t)list.blocks[j].address;
-            visit(context, start, start + (uintptr_t)list.blocks[j].size);
+        size_t count = fs_live_blocks(inherited[i], NULL, 0);
+        size_t bytes = (count ? count : 1) * sizeof(fs_block);
+        fs_block *blocks = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (blocks == MAP_FAILED) {
+            continue;
         }
-        let_go_of_list(&list);
+        count = fs_live_blocks(inherited[i], blocks, count);
+        for (size_t j = 0; j < count; j++) {
+            visit(context, (uintptr_t)blocks[j].address, (uintptr_t)(blocks[j].address + blocks[j].size));
+        }
+        munmap(blocks, bytes);
     }
 }
 

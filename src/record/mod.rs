@@ -309,11 +309,7 @@ impl Recording {
         for channel in &mut self.followed {
             if channel.is_claimed() {
                 let number = *channel.number.get_or_insert_with(|| post_increment(&mut self.seen));
-                match channel.finish(out, stopped, number) {
-                    Some(process) if process.only_ran_a_skipped_program() => process.discard(),
-                    Some(process) => followed.push(process),
-                    None => {}
-                }
+                followed.extend(channel.finish(out, stopped, number));
             }
         }
         followed.sort_by_key(|process| process.number);
@@ -356,14 +352,12 @@ impl Recording {
             channel.begin_trace(out);
             taken += channel.recorded.feed(&mut locked(&channel.model), max);
             if channel.has_gone(look) {
-                let Some(ended) = channel.finish(out, false, number) else { continue };
+                let ended = channel.finish(out, false, number);
                 channel.make_free();
-                if ended.only_ran_a_skipped_program() {
-                    ended.discard();
-                } else if self.ended.len() < FOLLOWED_KEPT_AT_MOST {
-                    self.ended.push(ended);
-                } else {
-                    self.ended_not_kept += 1;
+                match ended {
+                    Some(process) if self.ended.len() < FOLLOWED_KEPT_AT_MOST => self.ended.push(process),
+                    Some(_) => self.ended_not_kept += 1,
+                    None => {}
                 }
             }
         }
@@ -378,7 +372,7 @@ impl Recording {
             pid: process.pid,
             model: &process.model,
             program: ProgramSource::Ended(&process.program),
-            ended: Some(process.outcome_so_far()),
+            ended: Some(process.ended_as),
         });
         let now = self.followed.iter().filter_map(|channel| {
             Some(FollowedNow {
@@ -496,8 +490,9 @@ impl Followed {
 
     /// What the process left, once it has gone or the recorded program has
     /// ended, taken out of the channel with its model and file; None for a
-    /// channel no process claimed. `stopped`: Stop sent it SIGKILL, which
-    /// may not have landed yet.
+    /// channel no process claimed, or a process that only ran a program
+    /// `--follow-skip` names (its file removed). `stopped`: Stop sent it
+    /// SIGKILL, which may not have landed yet.
     fn finish(&mut self, out: Option<&std::path::Path>, stopped: bool, number: usize) -> Option<FollowedProcess> {
         let pid = self.recorded.channel.recorded_pid()?;
         self.begin_trace(out);
@@ -510,7 +505,13 @@ impl Followed {
             finished.ending = Ending::StillRunning;
         }
         let (model, trace) = (std::mem::take(&mut self.model), self.trace.take());
-        Some(FollowedProcess { number, pid, program, model, finished, trace })
+        let ended_as = if crashed(&locked(&model), finished.ending) { "crashed" } else { "completed" };
+        let process = FollowedProcess { number, pid, program, model, finished, trace, ended_as };
+        if process.only_ran_a_skipped_program() {
+            process.discard();
+            return None;
+        }
+        Some(process)
     }
 
     /// The channel made new for another process, once this one's is
@@ -519,6 +520,17 @@ impl Followed {
         self.number = None;
         let _ = self.recorded.channel.recycle();
     }
+}
+
+/// Whether a process's own fault handler reported a crash.
+fn faulted(model: &Model) -> bool {
+    model.anomalies().iter().any(|a| a.kind == AnomalyKind::Crash)
+}
+
+/// Whether a followed process crashed: it faulted, or never handed over
+/// its last events (it was killed).
+fn crashed(model: &Model, ending: Ending) -> bool {
+    faulted(model) || ending == Ending::Cut
 }
 
 /// `counter`'s value, and the counter one past it.
@@ -555,6 +567,9 @@ pub struct FollowedProcess {
     pub finished: Finished,
     /// With `--out`: the file its events went to, or why there is none.
     pub trace: Option<Result<PathBuf, String>>,
+    /// "completed" or "crashed", as its own channel told when it ended
+    /// (which signal, if its parent killed it, is known once the recording ends).
+    pub ended_as: &'static str,
 }
 
 impl FollowedProcess {
@@ -562,13 +577,6 @@ impl FollowedProcess {
     /// `--follow-skip` names (a shell's child running a skipped compiler).
     fn only_ran_a_skipped_program(&self) -> bool {
         self.finished.ending == Ending::GaveBack && locked(&self.model).anomalies().is_empty()
-    }
-
-    /// How it ended, as far as its own channel tells: crashed when it
-    /// faulted or never handed over its last events.
-    fn outcome_so_far(&self) -> &'static str {
-        let faulted = locked(&self.model).anomalies().iter().any(|a| a.kind == AnomalyKind::Crash);
-        if faulted || self.finished.ending == Ending::Cut { "crashed" } else { "completed" }
     }
 
     /// Not reported: the file its events went to (`--out`) goes too.
@@ -588,14 +596,13 @@ impl FollowedProcess {
         let model = locked(&self.model);
         let check = finished.leaks(&model, suppressions);
         let mut report = Report::with_leaks(&self.program.path, RECORDED, 0, &model, &check.leaks);
-        let crashed = report.anomalies.iter().any(|a| a.kind == AnomalyKind::Crash);
-        if crashed || finished.ending == Ending::Cut {
+        if crashed(&model, finished.ending) {
             report.outcome = Outcome::Crashed;
         }
         if let Some(signal) = finished.killed_by {
             report.signal = Some(signal_label(signal));
         }
-        let notes = finished.notes(crashed, &check);
+        let notes = finished.notes(faulted(&model), &check);
         let recording = self.trace.as_ref().and_then(|kept| kept.as_ref().ok()).map(|path| path.display().to_string());
         let process = ProcessReport {
             pid: self.pid,

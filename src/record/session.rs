@@ -87,7 +87,8 @@ pub struct FollowedView {
 }
 
 impl FollowedView {
-    /// The place of a process that only ran a skipped program, never shown.
+    /// A place not yet shown, or that of a process that only ran a skipped
+    /// program.
     fn hidden_place() -> FollowedView {
         FollowedView {
             pid: 0,
@@ -292,13 +293,7 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
         view.hidden = true;
     }
     for process in &finished.followed {
-        let view = ended_view(process);
-        let places = views.len().max(process.number);
-        views.resize_with(places, FollowedView::hidden_place);
-        match views.get_mut(process.number) {
-            Some(shown) => *shown = view,
-            None => views.push(view),
-        }
+        *place(&mut views, process.number) = ended_view(process);
     }
     drop(views);
     for reader in readers.into_iter().flatten() {
@@ -326,28 +321,25 @@ fn publish_followed(recording: &Recording, shared: &Shared) {
         view.hidden = true;
     }
     for now in listed {
-        let places = views.len().max(now.number);
-        views.resize_with(places, FollowedView::hidden_place);
-        match views.get_mut(now.number) {
-            Some(view) => {
-                view.hidden = false;
-                if view.program.is_none() {
-                    view.program = now.program();
-                }
-                if let (Some(how), None) = (now.ended, &view.ended) {
-                    view.ended = Some(how.to_owned());
-                }
-            }
-            None => views.push(FollowedView {
-                pid: now.pid,
-                program: now.program(),
-                model: Arc::clone(now.model),
-                ended: now.ended.map(str::to_owned),
-                notes: Vec::new(),
-                hidden: false,
-            }),
+        let view = place(&mut views, now.number);
+        view.pid = now.pid;
+        view.model = Arc::clone(now.model);
+        view.hidden = false;
+        if view.program.is_none() {
+            view.program = now.program();
+        }
+        if view.ended.is_none() {
+            view.ended = now.ended.map(str::to_owned);
         }
     }
+}
+
+/// The view at a process's number, the places before it held by hidden ones.
+fn place(views: &mut Vec<FollowedView>, number: usize) -> &mut FollowedView {
+    if views.len() <= number {
+        views.resize_with(number + 1, FollowedView::hidden_place);
+    }
+    &mut views[number]
 }
 
 /// A followed process once the recording ended: its leaks in its model,
