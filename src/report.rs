@@ -115,6 +115,59 @@ pub struct Report {
     /// (`record --follow-children`), in the order they began.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub processes: Vec<ProcessReport>,
+    /// A recorded program whose calls of the allocator reach its own, not
+    /// ffiscope's: what it allocates there is not in this report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_allocator: Option<OwnAllocator>,
+}
+
+/// Allocator functions ffiscope replaces that a recorded program defines
+/// itself (jemalloc or mimalloc linked in, rustc's): the loader looks in the
+/// program before any preloaded library, so its calls, and its libraries',
+/// reach its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnAllocator {
+    /// As the C library names them: `malloc`, `free`, `_Znwm` (operator new).
+    pub functions: Vec<String>,
+    /// The file that defines the first of them: the program, as a rule.
+    pub defined_in: String,
+}
+
+impl OwnAllocator {
+    /// Whether the blocks `malloc` makes are out of sight (not only C++'s `new`).
+    pub fn has_malloc(&self) -> bool {
+        self.functions.iter().any(|f| f == "malloc")
+    }
+
+    /// What the report says of it, in a sentence.
+    pub fn sentence(&self) -> String {
+        let named: Vec<String> = self
+            .functions
+            .iter()
+            .map(|f| match f.as_str() {
+                "_Znwm" => "`operator new`".to_owned(),
+                "_ZdlPv" => "`operator delete`".to_owned(),
+                other => format!("`{other}`"),
+            })
+            .collect();
+        let (these, are) = if named.len() == 1 { ("it", "is") } else { ("them", "are") };
+        format!(
+            "not recorded: {} {are} the program's own (in {}): its calls, and its libraries', reach {these} and not \
+             ffiscope's, so no block made there is in this report. Record a build that uses the C library's \
+             allocator, or loads its own as a shared library (ffiscope's goes before it)",
+            and_list(&named),
+            self.defined_in
+        )
+    }
+}
+
+/// "a", "a and b", "a, b and c".
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [only] => only.clone(),
+        [first @ .., last] => format!("{} and {last}", first.join(", ")),
+    }
 }
 
 /// A process a recorded program started, recorded on its own.
@@ -200,6 +253,7 @@ impl Report {
             steps: Vec::new(),
             table: None,
             processes: Vec::new(),
+            own_allocator: None,
         }
     }
 
@@ -277,6 +331,20 @@ impl Report {
                 named.push(format!("{} more", programs.len() - CLEAN_PROGRAMS_NAMED));
             }
             let _ = writeln!(text, "  {} with no findings: {}", clean.len(), named.join(", "));
+            // No findings where nothing was seen is no clean bill: said apart.
+            let unseen: Vec<&&ProcessReport> =
+                clean.iter().filter(|process| process.report.own_allocator.is_some()).collect();
+            if !unseen.is_empty() {
+                let mut programs: Vec<&str> = unseen.iter().map(|process| process.program_name()).collect();
+                programs.sort_unstable();
+                programs.dedup();
+                let _ = writeln!(
+                    text,
+                    "    of them, {} with an allocator of its own, which ffiscope does not see: {}",
+                    unseen.len(),
+                    programs.iter().take(CLEAN_PROGRAMS_NAMED).copied().collect::<Vec<_>>().join(", ")
+                );
+            }
         }
         text
     }
@@ -297,6 +365,7 @@ impl Report {
         if let Some(requests) = self.requests_line() {
             writeln!(f, "{indent}{requests}")?;
         }
+
         if self.anomalies.is_empty() {
             return writeln!(f, "{indent}no anomalies");
         }

@@ -953,6 +953,123 @@ fn what_cannot_be_recorded_is_refused_with_the_reason() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("setuid"));
 }
 
+/// A program with a `malloc` of its own (jemalloc linked into it, rustc's):
+/// the loader finds it before ffiscope's, so nothing it allocates reaches
+/// the recording. The report says so, and which functions, rather than
+/// passing it as clean; `--check` refuses to call it clean.
+const OWN_ALLOCATOR: &str = r#"
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+static _Alignas(16) unsigned char arena[1 << 20];
+static size_t used;
+void *malloc(size_t size) {
+    size = (size + 15) & ~(size_t)15;
+    if (size > sizeof arena - used) return NULL;
+    used += size;
+    return arena + used - size;
+}
+void free(void *ptr) { (void)ptr; }
+void *calloc(size_t count, size_t size) {
+    void *ptr = count && size > (size_t)-1 / count ? NULL : malloc(count * size);
+    return ptr ? memset(ptr, 0, count * size) : NULL;
+}
+void *realloc(void *ptr, size_t size) {
+    void *moved = malloc(size);
+    if (moved && ptr) memcpy(moved, ptr, size); /* the arena's bytes are all readable */
+    return moved;
+}
+int main(void) {
+    for (int i = 0; i < 10; i++) {
+        char *leaked = malloc(40);
+        snprintf(leaked, 40, "block %d", i);
+    }
+    puts("own allocator");
+    return 0;
+}
+"#;
+
+#[test]
+fn a_program_with_an_allocator_of_its_own_is_told_not_recorded() {
+    let program = compile_c("own_allocator", OWN_ALLOCATOR, &[]);
+    let output = record(&["--json"], &program, &[]);
+    assert_eq!(output.status.code(), Some(0));
+    let found = report(&output);
+    let own = &found["own_allocator"];
+    assert_eq!(own["functions"], serde_json::json!(["malloc", "free", "calloc", "realloc"]), "{found}");
+    assert_eq!(own["defined_in"], program.to_str().unwrap());
+    assert_eq!(found["c_heap"]["allocations"], 0, "its ten blocks never reached ffiscope: {found}");
+    let text = record(&[], &program, &[]);
+    let text = String::from_utf8_lossy(&text.stderr);
+    assert!(text.contains("not recorded: `malloc`, `free`, `calloc` and `realloc` are the program's own"), "{text}");
+    let checked = record(&["--check"], &program, &[]);
+    assert_eq!(checked.status.code(), Some(2), "nothing was looked at, so nothing is clean");
+    assert!(String::from_utf8_lossy(&checked.stderr).contains("error: nothing to check"));
+    // Followed, it is no clean bill among those with no findings.
+    let script = format!("{} > /dev/null; true", program.display());
+    let followed = record(&["--follow-children"], Path::new("sh"), &["-c", &script]);
+    let followed = String::from_utf8_lossy(&followed.stderr);
+    assert!(
+        followed.contains("with an allocator of its own, which ffiscope does not see: own_allocator"),
+        "{followed}"
+    );
+    // A program with the C library's malloc says nothing of the kind.
+    let plain =
+        compile_c("plain_allocator", "#include <stdlib.h>\nint main(void) { free(malloc(8)); return 0; }\n", &[]);
+    assert!(report(&record(&["--json"], &plain, &[])).get("own_allocator").is_none());
+}
+
+/// A library after ffiscope's in the loader's search that defines the
+/// allocator too (jemalloc or tcmalloc linked as a shared library) is
+/// passed over: its `malloc_usable_size` knows nothing of the C library's
+/// blocks, which the leak check measures (it faulted there on every
+/// program linked with jemalloc, at exit). The program's own calls of it
+/// reach ffiscope's, which answers for its blocks.
+#[test]
+fn a_program_linked_with_another_allocator_library_records_to_its_end() {
+    let library = scratch().join("libother_allocator.so");
+    let source = scratch().join("other_allocator.c");
+    std::fs::write(
+        &source,
+        "#include <stdlib.h>\nsize_t malloc_usable_size(void *ptr) { (void)ptr; abort(); }\n\
+         static void *kept;\n__attribute__((constructor)) static void setup(void) { kept = malloc(24); }\n",
+    )
+    .expect("the source is written");
+    let built = Command::new("cc").args(["-shared", "-fPIC", "-o"]).arg(&library).arg(&source).status();
+    assert!(built.expect("cc runs").success(), "the library compiles");
+    let program = compile_c(
+        "linked_with_other_allocator",
+        r#"
+        #include <malloc.h>
+        #include <stdio.h>
+        #include <stdlib.h>
+        int main(void) {
+            void *lost = malloc(100);
+            printf("%zu\n", malloc_usable_size(lost));
+            lost = NULL;
+            return 7;
+        }
+        "#,
+        &[
+            &format!("-L{}", scratch().display()),
+            "-Wl,--no-as-needed",
+            "-lother_allocator",
+            &format!("-Wl,-rpath,{}", scratch().display()),
+        ],
+    );
+    let output = record(&["--json"], &program, &[]);
+    assert_eq!(output.status.code(), Some(7), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr).lines().next(),
+        Some("100"),
+        "ffiscope's answered for its block"
+    );
+    let report = report(&output);
+    assert_eq!(report["outcome"], "completed", "{report}");
+    assert!(leaks_of(&report).iter().any(|&(_, bytes)| bytes == 100), "{report}");
+    assert!(report.get("own_allocator").is_none(), "the program's calls reach ffiscope's: {report}");
+}
+
 #[test]
 fn leaks_are_suppressed_in_leak_sanitizers_syntax() {
     let program = compile_c(

@@ -321,6 +321,11 @@ fn lesson_program(name: &str) -> PathBuf {
 
 fn record_to_the_end(harness: &mut Harness<'_, FfiscopeApp>) {
     harness.get_by_label("Start").click();
+    until_it_ends(harness);
+}
+
+/// Frames until the recording started has ended.
+fn until_it_ends(harness: &mut Harness<'_, FfiscopeApp>) {
     let started = Instant::now();
     loop {
         // A frame at a time: while the program runs, frames keep coming.
@@ -377,4 +382,42 @@ fn a_program_writing_bytes_that_are_no_text_runs_to_its_end() {
     let last: Vec<&str> = output.iter().rev().take(2).map(|(_, line)| line.as_str()).collect();
     // Read to the end; bytes that are no text shown as the bytes they are.
     assert_eq!(last, [r"\xFF\xFE", "100000"]);
+}
+
+/// A program with a `malloc` of its own (jemalloc linked in): its heaps
+/// stay empty, and the tab says why while it runs, not only at its end,
+/// and once.
+#[test]
+fn a_program_with_an_allocator_of_its_own_is_told_at_once_why_nothing_is_recorded() {
+    let program = compiled_c(
+        "own_allocator",
+        "#include <stddef.h>\n#include <string.h>\n#include <unistd.h>\n\
+         static _Alignas(16) unsigned char arena[1 << 20];\nstatic size_t used;\n\
+         void *malloc(size_t size) {\n\
+           size = (size + 15) & ~(size_t)15;\n\
+           if (size > sizeof arena - used) return NULL;\n\
+           used += size;\n  return arena + used - size;\n}\n\
+         void free(void *ptr) { (void)ptr; }\n\
+         void *calloc(size_t n, size_t size) { void *p = malloc(n * size); return p ? memset(p, 0, n * size) : p; }\n\
+         void *realloc(void *ptr, size_t size) { void *p = malloc(size); if (p && ptr) memcpy(p, ptr, size); return p; }\n\
+         int main(void) {\n  for (int i = 0; i < 10; i++) ((char *)malloc(40))[0] = 1;\n  sleep(2);\n  return 0;\n}\n",
+    );
+    let mut harness = record_tab(egui::vec2(1280.0, 800.0));
+    type_into(&mut harness, "Program", program.to_str().unwrap());
+    harness.get_by_label("Start").click();
+    let started = Instant::now();
+    let told = "not recorded: `malloc`, `free`, `calloc` and `realloc` are the program's own";
+    harness.step();
+    while harness.query_by_label_contains(told).is_none() {
+        assert!(
+            !matches!(harness.state().record().state(), RecordState::Ended(_)),
+            "told while it runs, before its two seconds are up"
+        );
+        assert!(started.elapsed() < Duration::from_secs(30), "told at all");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    until_it_ends(&mut harness);
+    harness.get_by_label_contains(told);
+    assert_eq!(harness.state().record().model().heap(Domain::C).stats().allocations, 0);
 }

@@ -68,6 +68,10 @@ enum fs_event_kind {
     FS_EVENT_LOST_WITH = 5, /* a recording's exit: this lost block is reachable only from lost ones */
     FS_EVENT_CHILD_KILLED = 6, /* a child the recorded program reaped died of a signal that is no
                                   fault (SIGTERM, SIGKILL): address its pid; size the signal */
+    FS_EVENT_ALLOCATOR_ELSEWHERE = 7, /* a recording's start: functions the recorder replaces that
+                                         the program's calls reach elsewhere (its own malloc):
+                                         address the first one's code; size a mask of
+                                         FS_RECORD_REPLACED_NAMES (record_channel.h) */
     /* Anomalies: the operation was refused or the damage is reported. */
     FS_EVENT_DOUBLE_FREE = 16,
     FS_EVENT_INVALID_FREE = 17,   /* never allocated, an interior pointer (related_address:

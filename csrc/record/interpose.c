@@ -98,8 +98,6 @@ static _Thread_local bool inside;
 static bool guarding;
 /* Frames kept for each call's site (--stack); 0: the return address only. */
 static size_t stack_depth;
-/* glibc's, found on first use: it has no __libc_ name. */
-static size_t (*libc_usable_size)(void *ptr);
 
 /* Every thread that made a recorded call and has not ended, by thread
  * pointer (0 once it ended): at exit, their stacks and TLS are roots of
@@ -734,6 +732,42 @@ static void forked_child(void);
  * `image` is the program's number after an exec took the channel over (0:
  * none); `forked`: a forked copy, whose signal handlers and signal stack
  * are its parent's, set already. Leaves `recorder` NULL when it cannot. */
+/* ---- an allocator of the program's own ---------------------------------- */
+
+/*
+ * A program that defines malloc itself (jemalloc or mimalloc linked into
+ * it, rustc's) is first in the loader's search, before any preloaded
+ * library: its calls, and every library's, reach its own malloc, and this
+ * library records none of them. Asked once, of the loader, in the process
+ * that first records (a forked copy is the same program, and tells the
+ * same); each exec starts this library anew and asks again. On a 32-bit
+ * target operator new is `_Znwj`, and `_Znwm` is found nowhere.
+ */
+static const char *const replaced_names[] = {FS_RECORD_REPLACED_NAMES};
+_Static_assert(sizeof replaced_names / sizeof *replaced_names == FS_RECORD_REPLACED_COUNT,
+               "FS_RECORD_REPLACED_COUNT counts FS_RECORD_REPLACED_NAMES");
+
+static uint64_t elsewhere_mask;
+static uintptr_t elsewhere_first;
+
+static void tell_allocator_elsewhere(fs_tracker *t, bool forked) {
+    if (!forked) {
+        elsewhere_mask = 0;
+        elsewhere_first = 0;
+        for (size_t i = 0; i < FS_RECORD_REPLACED_COUNT; i++) {
+            uintptr_t found = (uintptr_t)dlsym(RTLD_DEFAULT, replaced_names[i]);
+            /* Not found at all (operator new in a C program) is no other allocator. */
+            if (found && (found < own_start || found >= own_end)) {
+                elsewhere_mask |= UINT64_C(1) << i;
+                elsewhere_first = elsewhere_first ? elsewhere_first : found;
+            }
+        }
+    }
+    if (elsewhere_mask) {
+        tracker_note(t, FS_EVENT_ALLOCATOR_ELSEWHERE, elsewhere_first, (size_t)elsewhere_mask);
+    }
+}
+
 static void start_tracker(uint64_t image, bool forked) {
     pthread_mutex_lock(&adding_modules);
     dl_iterate_phdr(add_module, NULL);
@@ -769,6 +803,7 @@ static void start_tracker(uint64_t image, bool forked) {
          * modules. Its events are all in the rings, and earlier. */
         tracker_note(t, FS_EVENT_IMAGE, (uintptr_t)image, 0);
     }
+    tell_allocator_elsewhere(t, forked);
     if (!forked) {
         pthread_atfork(before_fork, after_fork_in_parent, forked_child);
         signal_stack_give();
@@ -1389,10 +1424,7 @@ EXPORTED size_t malloc_usable_size(void *ptr) {
     if (ours(ptr)) {
         return our_size(ptr);
     }
-    if (!libc_usable_size) {
-        libc_usable_size = (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
-    }
-    return ptr && libc_usable_size ? libc_usable_size(ptr) : 0;
+    return unrecorded_usable_size(ptr);
 }
 
 /* ---- C++'s operator new and delete --------------------------------------------- */

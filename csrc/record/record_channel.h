@@ -49,6 +49,12 @@
 #define FS_RECORD_STARTED 16u
 /* Forked copies that ran unrecorded named by pid in the header, at most. */
 #define FS_RECORD_FORKED_PIDS 64u
+/* The functions the recorder replaces that a recording says, at its start,
+ * the program's calls reach elsewhere (FS_EVENT_ALLOCATOR_ELSEWHERE: bit i
+ * for the i-th); src/ffi/record_channel.rs names them in this order. */
+#define FS_RECORD_REPLACED_NAMES \
+    "malloc", "free", "calloc", "realloc", "posix_memalign", "aligned_alloc", "memalign", "_Znwm", "_ZdlPv"
+#define FS_RECORD_REPLACED_COUNT 9u
 /* A site with this bit set is a stack's number, not an address. */
 #define FS_RECORD_STACK_TAG (1ull << 63)
 /* An allocator call's site, with this bit set: the entry of the function

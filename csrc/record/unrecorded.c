@@ -15,6 +15,7 @@
 #include "unrecorded.h"
 
 #include <dlfcn.h>
+#include <gnu/lib-names.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -108,16 +109,35 @@ bool unrecorded_complete(void) {
            !atomic_load_explicit(&overflowed, memory_order_relaxed);
 }
 
+/* glibc's malloc_usable_size, looked up in the C library itself: RTLD_NEXT
+ * would find the first library after this one to define it, and a program
+ * linked with jemalloc or tcmalloc has theirs there, which faults on
+ * glibc's blocks. Not under the set's lock: dlopen allocates. */
+static size_t (*glibc_usable_size(void))(void *) {
+    static _Atomic(size_t (*)(void *)) found;
+    size_t (*measure)(void *) = atomic_load_explicit(&found, memory_order_acquire);
+    if (!measure) {
+        void *libc = dlopen(LIBC_SO, RTLD_NOLOAD | RTLD_LAZY); /* kept open: it never unloads */
+        measure = libc ? (size_t(*)(void *))dlsym(libc, "malloc_usable_size") : NULL;
+        atomic_store_explicit(&found, measure, memory_order_release);
+    }
+    return measure;
+}
+
+size_t unrecorded_usable_size(void *ptr) {
+    size_t (*measure)(void *) = glibc_usable_size();
+    return ptr && measure ? measure(ptr) : 0;
+}
+
 void unrecorded_visit(void (*visit)(void *context, uintptr_t start, uintptr_t end), void *context) {
-    /* glibc's, not the interposer's: these blocks are glibc's own. */
-    size_t (*usable_size)(void *ptr) = (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
-    if (!usable_size) {
+    size_t (*measure)(void *) = glibc_usable_size();
+    if (!measure) {
         return;
     }
     acquire();
     for (size_t i = 0; i < SLOTS; i++) {
         if (slots[i] != 0) {
-            visit(context, slots[i], slots[i] + usable_size((void *)slots[i]));
+            visit(context, slots[i], slots[i] + measure((void *)slots[i]));
         }
     }
     release();

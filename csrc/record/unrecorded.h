@@ -13,6 +13,7 @@
 #define FFISCOPE_RECORD_UNRECORDED_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Stops keeping addresses for good: this process does not record (it is a
@@ -32,6 +33,9 @@ void unrecorded_after_fork(void);
 /* Some blocks glibc made are not in the set: from now on it is believed
  * only when it says yes. */
 void unrecorded_cannot_tell(void);
+/* The bytes glibc's malloc_usable_size counts in a block glibc made (0 for
+ * NULL, or when the C library's cannot be found). */
+size_t unrecorded_usable_size(void *ptr);
 /* Calls `visit` with the bytes of each block the set holds, as glibc's
  * malloc_usable_size measures them. */
 void unrecorded_visit(void (*visit)(void *context, uintptr_t start, uintptr_t end), void *context);

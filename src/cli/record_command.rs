@@ -11,7 +11,7 @@ use super::{EXIT_CRASHED, EXIT_USAGE, Io};
 use crate::record::suppressions::Suppressions;
 use crate::record::trace::TraceWriter;
 use crate::record::{Ending, Finished, LeakCheck, ProgramOutput, RecordSpec, Recording};
-use crate::report::{AnomalyReport, Outcome, ProcessReport, RECORDED, Report};
+use crate::report::{AnomalyReport, Outcome, OwnAllocator, ProcessReport, RECORDED, Report};
 use crate::scenarios::isolated::signal_label;
 use crate::track::{AnomalyKind, EventSource as _, Model};
 
@@ -126,6 +126,14 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     if signal.is_some() {
         return ExitCode::from(EXIT_CRASHED);
     }
+    if asked.check && report.own_allocator.as_ref().is_some_and(OwnAllocator::has_malloc) {
+        // Clean would say what was never looked at.
+        let _ = writeln!(
+            io.err,
+            "error: nothing to check: {program}'s blocks come from an allocator of its own, which ffiscope does not see"
+        );
+        return ExitCode::from(EXIT_USAGE);
+    }
     if asked.check {
         let clean = report.anomalies.is_empty() && !report.processes.iter().any(ProcessReport::has_findings);
         return if clean { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FINDINGS) };
@@ -144,6 +152,7 @@ fn recording_report(
 ) -> Report {
     let signal = finished.status.and_then(|s| s.signal());
     let mut report = Report::with_leaks(program, RECORDED, 0, model, &check.leaks);
+    report.own_allocator.clone_from(&finished.interpreter.own_allocator);
     // What ran outside the recording, for a script to see (the text report names them).
     let started = finished.started_unrecorded.processes;
     if started > 0 {

@@ -153,6 +153,10 @@ pub enum EventKind {
     /// A recorded program's child died of a signal that is no fault
     /// (SIGTERM, SIGKILL): `address` is its pid, `size` the signal.
     ChildKilled = sys::FS_EVENT_CHILD_KILLED,
+    /// A recording's start: functions ffiscope replaces that the program's
+    /// calls reach elsewhere (its own `malloc`): `address` is the first
+    /// one's code, `size` a mask of `record_channel::REPLACED_NAMES`.
+    AllocatorElsewhere = sys::FS_EVENT_ALLOCATOR_ELSEWHERE,
     DoubleFree = sys::FS_EVENT_DOUBLE_FREE,
     InvalidFree = sys::FS_EVENT_INVALID_FREE,
     ForeignFree = sys::FS_EVENT_FOREIGN_FREE,
@@ -209,6 +213,7 @@ impl EventKind {
             sys::FS_EVENT_IMAGE => EventKind::Image,
             sys::FS_EVENT_LOST_WITH => EventKind::LostWith,
             sys::FS_EVENT_CHILD_KILLED => EventKind::ChildKilled,
+            sys::FS_EVENT_ALLOCATOR_ELSEWHERE => EventKind::AllocatorElsewhere,
             sys::FS_EVENT_DOUBLE_FREE => EventKind::DoubleFree,
             sys::FS_EVENT_INVALID_FREE => EventKind::InvalidFree,
             sys::FS_EVENT_FOREIGN_FREE => EventKind::ForeignFree,
@@ -239,6 +244,7 @@ impl EventKind {
                 | EventKind::Image
                 | EventKind::LostWith
                 | EventKind::ChildKilled
+                | EventKind::AllocatorElsewhere
         )
     }
 }

@@ -51,6 +51,12 @@ pub const TAIL_CALLED_TAG: u64 = 1 << 62;
 /// allocator by a tail call (`FS_RECORD_CALLEE_UNKNOWN_TAG`).
 pub const CALLEE_UNKNOWN_TAG: u64 = 1 << 61;
 
+/// The functions ffiscope replaces whose being found elsewhere a recording
+/// tells at its start, in `FS_RECORD_REPLACED_NAMES`' order: bit i of an
+/// `EventKind::AllocatorElsewhere` event's mask is the i-th.
+pub const REPLACED_NAMES: [&str; 9] =
+    ["malloc", "free", "calloc", "realloc", "posix_memalign", "aligned_alloc", "memalign", "_Znwm", "_ZdlPv"];
+
 /// The memory file a channel is, by name: a process mapping it shows it in
 /// its `/proc/<pid>/maps` as `/memfd:ffiscope-record (deleted)`.
 const CHANNEL_NAME: &CStr = c"ffiscope-record";

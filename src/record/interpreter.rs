@@ -13,8 +13,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::suppressions::Suppressions;
 use super::symbols::{Heap, Symbol, Symbolizer, is_runtime_frame};
 use super::trace::TraceWriter;
-use crate::ffi::record_channel::{CRASH_STACK_OVERFLOW, Channel, STACK_TAG, SiteAddresses, StackTable};
+use crate::ffi::record_channel::{CRASH_STACK_OVERFLOW, Channel, REPLACED_NAMES, STACK_TAG, SiteAddresses, StackTable};
 use crate::ffi::{Domain, Event, EventKind, Form, Site, sys};
+use crate::report::OwnAllocator;
 use crate::scenarios::isolated::signal_label;
 use crate::track::{Anomaly, BlockChange, Model};
 
@@ -93,6 +94,9 @@ pub struct Interpreter {
     /// The children it reaped that died of a signal that is no fault
     /// (SIGTERM, SIGKILL), by pid: a followed process it killed says so.
     pub children_killed: FxHashMap<i32, i32>,
+    /// The allocator functions the program defines itself, so that its
+    /// calls never reach ffiscope's (told at the start of each image).
+    pub own_allocator: Option<OwnAllocator>,
 }
 
 /// Blocks, and their bytes, counted together.
@@ -166,6 +170,7 @@ impl Interpreter {
         self.stacks.clear();
         self.briefs.clear();
         self.block_stacks.clear();
+        self.own_allocator = None;
     }
 
     /// Of `leaks`, how many are named by the Rust or C++ library's code the
@@ -415,6 +420,17 @@ impl Interpreter {
                 self.crashed = true;
                 let site = self.resolve(sites.get(raw.site).unwrap_or(0), stacks);
                 self.crash(event, site.stack.as_deref().unwrap_or_default(), site.own_frame, model);
+                return false;
+            }
+            EventKind::AllocatorElsewhere => {
+                let functions = REPLACED_NAMES
+                    .iter()
+                    .enumerate()
+                    .filter(|(bit, _)| event.size & (1 << bit) != 0)
+                    .map(|(_, name)| (*name).to_owned())
+                    .collect();
+                let defined_in = self.symbols.module_path(event.address).unwrap_or("a library not known").to_owned();
+                self.own_allocator = Some(OwnAllocator { functions, defined_in });
                 return false;
             }
             EventKind::ChildKilled => {

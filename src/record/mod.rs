@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use rustc_hash::FxHashMap;
 
 use crate::ffi::record_channel::{CHANNEL_FILE_NAME, Channel, ChannelState, RecordedProgram, StartedUnrecorded};
-use crate::report::{Outcome, ProcessReport, RECORDED, Report};
+use crate::report::{Outcome, OwnAllocator, ProcessReport, RECORDED, Report};
 use crate::scenarios::isolated::signal_label;
 use crate::track::{AnomalyKind, EventSource, Model};
 pub use interpreter::{Held, Interpreter, LeakCheck};
@@ -271,6 +271,12 @@ impl Recording {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// The allocator functions the program defines itself, once its
+    /// recording has told them (at its start).
+    pub fn own_allocator(&self) -> Option<&OwnAllocator> {
+        self.main.interpreter.own_allocator.as_ref()
     }
 
     /// The program's stdout and stderr, when they were captured.
@@ -602,6 +608,7 @@ impl FollowedProcess {
         if let Some(signal) = finished.killed_by {
             report.signal = Some(signal_label(signal));
         }
+        report.own_allocator.clone_from(&finished.interpreter.own_allocator);
         let notes = finished.notes(faulted(&model), &check);
         let recording = self.trace.as_ref().and_then(|kept| kept.as_ref().ok()).map(|path| path.display().to_string());
         let process = ProcessReport {
@@ -736,7 +743,8 @@ impl Finished {
     /// set apart, and what could not be told. `crashed`: the program died
     /// of a signal, which its report tells.
     pub fn notes(&self, crashed: bool, check: &LeakCheck) -> Vec<String> {
-        let mut notes = Vec::new();
+        // First: it says how much of the rest can be believed.
+        let mut notes: Vec<String> = self.interpreter.own_allocator.iter().map(OwnAllocator::sentence).collect();
         match self.ending {
             Ending::StillRunning => notes.push(
                 "it was still running when the recorded program ended: its events until then are here, and what \

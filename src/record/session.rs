@@ -15,7 +15,7 @@ use std::time::Duration;
 use super::suppressions::Suppressions;
 use super::{ProgramOutput, RecordSpec, Recording, SharedModel, locked};
 use crate::ffi::record_channel::RecordedProgram;
-use crate::report::{ProcessReport, Report};
+use crate::report::{OwnAllocator, ProcessReport, Report};
 use crate::scenarios::isolated::signal_label;
 use crate::track::{EventSource as _, Model};
 
@@ -84,6 +84,8 @@ pub struct FollowedView {
     /// A forked copy that only ran a program `--follow-skip` names, with
     /// nothing found: not listed (kept, so that the others keep their places).
     pub hidden: bool,
+    /// The allocator functions it defines itself, once the recording ended.
+    pub own_allocator: Option<OwnAllocator>,
 }
 
 impl FollowedView {
@@ -97,6 +99,7 @@ impl FollowedView {
             ended: None,
             notes: Vec::new(),
             hidden: true,
+            own_allocator: None,
         }
     }
 
@@ -121,6 +124,9 @@ struct Shared {
     output: Mutex<VecDeque<(Stream, String)>>,
     /// The recording's notes once the program ended (`Finished::notes`).
     notes: Mutex<Vec<String>>,
+    /// The allocator functions the program defines itself, as soon as its
+    /// recording tells them: its heaps stay empty, and the tab says why.
+    own_allocator: Mutex<Option<OwnAllocator>>,
     stop: AtomicBool,
 }
 
@@ -222,6 +228,15 @@ impl RecordSession {
         }
     }
 
+    /// The allocator functions the shown process defines itself, so that
+    /// what it allocates there is not recorded.
+    pub fn own_allocator(&self) -> Option<OwnAllocator> {
+        match self.shown.checked_sub(1).and_then(|i| locked(&self.shared.followed).get(i).cloned()) {
+            Some(followed) => followed.own_allocator,
+            None => locked(&self.shared.own_allocator).clone(),
+        }
+    }
+
     /// The processes the program started that are followed, so far.
     pub fn followed(&self) -> Vec<FollowedView> {
         locked(&self.shared.followed).clone()
@@ -268,6 +283,12 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
         // Apart: the program's model is not held while the others are fed.
         taken += recording.feed_followed(EVENTS_PER_LOCK);
         publish_followed(&recording, shared);
+        if let Some(own) = recording.own_allocator() {
+            let mut shown = locked(&shared.own_allocator);
+            if shown.as_ref() != Some(own) {
+                *shown = Some(own.clone());
+            }
+        }
         if taken > 0 {
             continue;
         }
@@ -358,6 +379,7 @@ fn ended_view(process: &super::FollowedProcess) -> FollowedView {
         ended: Some(report.report.outcome_label()),
         notes: report.notes,
         hidden: false,
+        own_allocator: report.report.own_allocator,
     }
 }
 
@@ -376,6 +398,7 @@ fn read_recording(mut reader: super::trace::TraceReader, shared: &Shared, path: 
     let how = report.as_ref().map_or_else(|| "cut off before its report".to_owned(), Report::outcome_label);
     let Some(report) = report else { return format!("opened {} ({events} events, {how})", path.display()) };
     push_leaks(&report, &mut locked(&shared.model));
+    locked(&shared.own_allocator).clone_from(&report.own_allocator);
     let followed = open_followed(&report.processes, path, shared);
     let followed = match followed {
         0 => String::new(),
@@ -434,6 +457,7 @@ fn open_followed(processes: &[ProcessReport], path: &std::path::Path, shared: &S
             ended: Some(process.report.outcome_label()),
             notes: process.notes.clone(),
             hidden: false,
+            own_allocator: process.report.own_allocator.clone(),
         });
         listed += 1;
     }

@@ -395,6 +395,11 @@ impl Symbolizer {
         self.modules.iter().find(|m| (m.start..m.end).contains(&address))
     }
 
+    /// The file of the module an address is in.
+    pub fn module_path(&self, address: u64) -> Option<&str> {
+        self.module_of(address).map(|module| module.path.as_str())
+    }
+
     /// Every function a return address is in, innermost first: the one
     /// that made the call, then each it was inlined into, each named with
     /// its own line. A stack names its frames so, since optimized code

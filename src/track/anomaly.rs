@@ -183,6 +183,7 @@ impl Anomaly {
             | EventKind::Image
             | EventKind::LostWith
             | EventKind::ChildKilled
+            | EventKind::AllocatorElsewhere
             | EventKind::Unknown(_) => (
                 AnomalyKind::InvalidFree,
                 format!("The tracker reported an event of unknown kind {:?} at `{site}`.", event.kind),

@@ -61,7 +61,12 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
         heap_counts_ui(ui, &model, false);
         x_axis_choice_ui(ui, x_axis);
     });
-    for note in &session.notes() {
+    // Said first, and not as a note: it is why the heaps stay empty.
+    let own_allocator = session.own_allocator().map(|own| own.sentence());
+    if let Some(sentence) = &own_allocator {
+        ui.colored_label(ui.visuals().warn_fg_color, sentence);
+    }
+    for note in session.notes().iter().filter(|note| Some(*note) != own_allocator.as_ref()) {
         ui.weak(note);
     }
     let output = session.output();
