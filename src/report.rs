@@ -131,6 +131,10 @@ pub struct OwnAllocator {
     pub functions: Vec<String>,
     /// The file that defines the first of them: the program, as a rule.
     pub defined_in: String,
+    /// An allocator linked in under names of its own (`mimalloc`), whose
+    /// `functions` are its own: the program's `malloc` is the C library's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub library: Option<String>,
 }
 
 impl OwnAllocator {
@@ -150,6 +154,15 @@ impl OwnAllocator {
                 other => format!("`{other}`"),
             })
             .collect();
+        if let Some(library) = &self.library {
+            return format!(
+                "not recorded: {library} is linked into the program ({} in {}), and the blocks it makes never \
+                 reach `malloc`: Rust's heap, where it is the `#[global_allocator]`, is not in this report, only \
+                 what reaches the C library's allocator",
+                and_list(&named),
+                self.defined_in
+            );
+        }
         let (these, are) = if named.len() == 1 { ("it", "is") } else { ("them", "are") };
         format!(
             "not recorded: {} {are} the program's own (in {}): its calls, and its libraries', reach {these} and not \

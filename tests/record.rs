@@ -1019,6 +1019,47 @@ fn a_program_with_an_allocator_of_its_own_is_told_not_recorded() {
     assert!(report(&record(&["--json"], &plain, &[])).get("own_allocator").is_none());
 }
 
+/// An allocator linked in under names of its own (mimalloc as Rust's
+/// `#[global_allocator]`, which calls `mi_malloc_aligned`): its blocks never
+/// reach `malloc`, and the report says so, while the C library's blocks
+/// are recorded and checked as ever.
+#[test]
+fn an_allocator_linked_in_under_names_of_its_own_is_told_not_recorded() {
+    let program = compile_c(
+        "named_allocator",
+        r"
+        #include <stdlib.h>
+        static _Alignas(16) unsigned char arena[1 << 16];
+        static size_t used;
+        __attribute__((noinline)) void *mi_malloc(size_t size) {
+            size = (size + 15) & ~(size_t)15;
+            if (size > sizeof arena - used) return NULL;
+            used += size;
+            return arena + used - size;
+        }
+        __attribute__((noinline)) void mi_free(void *ptr) { (void)ptr; }
+        static void *(*volatile allocate)(size_t) = malloc;
+        int main(void) {
+            for (int i = 0; i < 100; i++) ((char *)mi_malloc(32))[0] = 1;
+            free(allocate(24));
+            return 0;
+        }
+        ",
+        &[],
+    );
+    let output = record(&["--json", "--check"], &program, &[]);
+    assert_eq!(output.status.code(), Some(0), "the C library's heap was checked, and is clean");
+    let found = report(&output);
+    let own = &found["own_allocator"];
+    assert_eq!(own["library"], "mimalloc", "{found}");
+    assert_eq!(own["functions"], serde_json::json!(["mi_malloc", "mi_free"]));
+    assert_eq!(own["defined_in"], program.to_str().unwrap());
+    assert_eq!(found["c_heap"]["allocations"], 1, "{found}");
+    let text = record(&[], &program, &[]);
+    let text = String::from_utf8_lossy(&text.stderr);
+    assert!(text.contains("not recorded: mimalloc is linked into the program (`mi_malloc` and `mi_free` in"), "{text}");
+}
+
 /// A library after ffiscope's in the loader's search that defines the
 /// allocator too (jemalloc or tcmalloc linked as a shared library) is
 /// passed over: its `malloc_usable_size` knows nothing of the C library's

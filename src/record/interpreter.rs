@@ -173,6 +173,14 @@ impl Interpreter {
         self.own_allocator = None;
     }
 
+    /// Once its events are all read: an allocator the program links in
+    /// under names of its own, where its `malloc` is not its own.
+    pub fn settle_own_allocator(&mut self) {
+        if self.own_allocator.is_none() {
+            self.own_allocator = self.symbols.linked_allocator();
+        }
+    }
+
     /// Of `leaks`, how many are named by the Rust or C++ library's code the
     /// program called, without a stack to name the program's own line.
     pub fn named_by_a_library(&self, leaks: &[Anomaly]) -> usize {
@@ -430,7 +438,7 @@ impl Interpreter {
                     .map(|(_, name)| (*name).to_owned())
                     .collect();
                 let defined_in = self.symbols.module_path(event.address).unwrap_or("a library not known").to_owned();
-                self.own_allocator = Some(OwnAllocator { functions, defined_in });
+                self.own_allocator = Some(OwnAllocator { functions, defined_in, library: None });
                 return false;
             }
             EventKind::ChildKilled => {

@@ -439,6 +439,7 @@ impl Recorded {
     /// How the process ended, as its channel tells (its exit status is
     /// its parent's to know); what its events meant is taken along.
     fn finish(&mut self) -> Finished {
+        self.interpreter.settle_own_allocator();
         let channel = &self.channel;
         let ending = match channel.state() {
             _ if channel.recorded_pid().is_none() => Ending::NotRecorded,

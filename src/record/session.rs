@@ -322,6 +322,7 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
     }
     let signal = finished.status.and_then(|status| std::os::unix::process::ExitStatusExt::signal(&status));
     *locked(&shared.notes) = finished.notes(signal.is_some(), &check);
+    locked(&shared.own_allocator).clone_from(&finished.interpreter.own_allocator);
     let ended = match (finished.status, signal) {
         (_, Some(signal)) => format!("crashed ({})", signal_label(signal)),
         (Some(status), None) => format!("exited with {}", status.code().unwrap_or(-1)),

@@ -12,6 +12,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::ffi::Site;
 use crate::ffi::record_channel::{CALLEE_UNKNOWN_TAG, LoadedModule, TAIL_CALLED_TAG};
+use crate::report::OwnAllocator;
 
 /// Whose allocator a call site went through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +114,18 @@ fn is_c(language: gimli::DwLang) -> bool {
 /// library: neither is ever the program's own frame.
 const C_RUNTIME: &[&str] = &["libc.so", "ld-linux", "libc-", "libpthread", "libdl", "libgcc_s", "libffiscope_record"];
 
+/// Allocators a program links in under names of their own, each known by
+/// functions it defines: the blocks they make never reach `malloc`
+/// (mimalloc and jemalloc as Rust's `#[global_allocator]` call
+/// `mi_malloc_aligned` and `_rjem_mallocx`).
+const ALLOCATOR_LIBRARIES: &[(&str, &[&str])] = &[
+    ("mimalloc", &["mi_malloc", "mi_malloc_aligned", "mi_zalloc_aligned", "mi_realloc_aligned", "mi_free"]),
+    ("jemalloc", &["_rjem_malloc", "_rjem_mallocx", "_rjem_sdallocx", "je_malloc", "je_mallocx", "je_sdallocx"]),
+    ("tcmalloc", &["tc_malloc", "tc_new", "tc_free"]),
+    ("snmalloc", &["sn_rust_alloc", "sn_malloc"]),
+    ("rpmalloc", &["rpmalloc", "rpaligned_alloc", "rpfree"]),
+];
+
 /// A module file's code, to read the call instruction before a return address.
 struct ModuleCode {
     bytes: Vec<u8>,
@@ -126,6 +139,9 @@ struct ModuleCode {
     /// (address, size) of every function symbol with a size, by address:
     /// an address in none of them has no name of its own in this file.
     functions: Vec<(u64, u64)>,
+    /// An allocator linked in under names of its own (`ALLOCATOR_LIBRARIES`):
+    /// its name, and the functions of it the file defines.
+    allocator: Option<(&'static str, Vec<&'static str>)>,
 }
 
 /// A module's code, read on first use (`None`: it could not be read).
@@ -249,7 +265,19 @@ impl ModuleCode {
             .collect();
         functions.sort_unstable();
         functions.dedup();
-        Some(ModuleCode { bytes, sections, slots, stubs, functions })
+        let allocator_functions: FxHashSet<&str> = file
+            .symbols()
+            .chain(file.dynamic_symbols())
+            .filter(|symbol| symbol.kind() == object::SymbolKind::Text && symbol.is_definition())
+            .filter_map(|symbol| symbol.name().ok())
+            .filter(|name| ALLOCATOR_LIBRARIES.iter().any(|(_, functions)| functions.contains(name)))
+            .collect();
+        let allocator = ALLOCATOR_LIBRARIES.iter().find_map(|&(library, functions)| {
+            let defined: Vec<&'static str> =
+                functions.iter().copied().filter(|f| allocator_functions.contains(f)).collect();
+            (!defined.is_empty()).then_some((library, defined))
+        });
+        Some(ModuleCode { bytes, sections, slots, stubs, functions, allocator })
     }
 
     /// Whether `address` lies inside a function the file's symbols size.
@@ -398,6 +426,18 @@ impl Symbolizer {
     /// The file of the module an address is in.
     pub fn module_path(&self, address: u64) -> Option<&str> {
         self.module_of(address).map(|module| module.path.as_str())
+    }
+
+    /// An allocator the program (the first module, as the loader lists
+    /// them) links in under names of its own, which ffiscope does not see.
+    pub fn linked_allocator(&mut self) -> Option<OwnAllocator> {
+        let program = self.modules.first()?.path.clone();
+        let (library, functions) = module_code(&mut self.code, &program)?.allocator.clone()?;
+        Some(OwnAllocator {
+            functions: functions.into_iter().map(str::to_owned).collect(),
+            defined_in: program,
+            library: Some(library.to_owned()),
+        })
     }
 
     /// Every function a return address is in, innermost first: the one
