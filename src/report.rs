@@ -121,13 +121,15 @@ pub struct Report {
     pub own_allocator: Option<OwnAllocator>,
 }
 
-/// Allocator functions ffiscope replaces that a recorded program defines
-/// itself (jemalloc or mimalloc linked in, rustc's): the loader looks in the
-/// program before any preloaded library, so its calls, and its libraries',
-/// reach its own.
+/// An allocator a recorded program has of its own, which ffiscope does not
+/// see: functions ffiscope replaces that the program defines itself
+/// (jemalloc linked in, rustc's), which the loader finds before any
+/// preloaded library's, or an allocator linked in under names of its own
+/// (mimalloc as Rust's `#[global_allocator]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnAllocator {
-    /// As the C library names them: `malloc`, `free`, `_Znwm` (operator new).
+    /// As the C library names them (`malloc`, `free`, `_Znwm` for operator
+    /// new), or as `library` does (`mi_malloc_aligned`).
     pub functions: Vec<String>,
     /// The file that defines the first of them: the program, as a rule.
     pub defined_in: String,
@@ -345,17 +347,20 @@ impl Report {
             }
             let _ = writeln!(text, "  {} with no findings: {}", clean.len(), named.join(", "));
             // No findings where nothing was seen is no clean bill: said apart.
-            let unseen: Vec<&&ProcessReport> =
-                clean.iter().filter(|process| process.report.own_allocator.is_some()).collect();
-            if !unseen.is_empty() {
-                let mut programs: Vec<&str> = unseen.iter().map(|process| process.program_name()).collect();
-                programs.sort_unstable();
-                programs.dedup();
+            let mut unseen: Vec<&str> = clean
+                .iter()
+                .filter(|process| process.report.own_allocator.is_some())
+                .map(|process| process.program_name())
+                .collect();
+            let count = unseen.len();
+            if count > 0 {
+                unseen.sort_unstable();
+                unseen.dedup();
+                unseen.truncate(CLEAN_PROGRAMS_NAMED);
                 let _ = writeln!(
                     text,
-                    "    of them, {} with an allocator of its own, which ffiscope does not see: {}",
-                    unseen.len(),
-                    programs.iter().take(CLEAN_PROGRAMS_NAMED).copied().collect::<Vec<_>>().join(", ")
+                    "    of them, {count} with an allocator of its own, which ffiscope does not see: {}",
+                    unseen.join(", ")
                 );
             }
         }
@@ -378,7 +383,6 @@ impl Report {
         if let Some(requests) = self.requests_line() {
             writeln!(f, "{indent}{requests}")?;
         }
-
         if self.anomalies.is_empty() {
             return writeln!(f, "{indent}no anomalies");
         }

@@ -728,10 +728,6 @@ static void before_fork(void);
 static void after_fork_in_parent(void);
 static void forked_child(void);
 
-/* Starts the tracker over `channel`, which this process has claimed:
- * `image` is the program's number after an exec took the channel over (0:
- * none); `forked`: a forked copy, whose signal handlers and signal stack
- * are its parent's, set already. Leaves `recorder` NULL when it cannot. */
 /* ---- an allocator of the program's own ---------------------------------- */
 
 /*
@@ -752,8 +748,6 @@ static uintptr_t elsewhere_first;
 
 static void tell_allocator_elsewhere(fs_tracker *t, bool forked) {
     if (!forked) {
-        elsewhere_mask = 0;
-        elsewhere_first = 0;
         for (size_t i = 0; i < FS_RECORD_REPLACED_COUNT; i++) {
             uintptr_t found = (uintptr_t)dlsym(RTLD_DEFAULT, replaced_names[i]);
             /* Not found at all (operator new in a C program) is no other allocator. */
@@ -768,6 +762,10 @@ static void tell_allocator_elsewhere(fs_tracker *t, bool forked) {
     }
 }
 
+/* Starts the tracker over `channel`, which this process has claimed:
+ * `image` is the program's number after an exec took the channel over (0:
+ * none); `forked`: a forked copy, whose signal handlers and signal stack
+ * are its parent's, set already. Leaves `recorder` NULL when it cannot. */
 static void start_tracker(uint64_t image, bool forked) {
     pthread_mutex_lock(&adding_modules);
     dl_iterate_phdr(add_module, NULL);

@@ -257,21 +257,24 @@ impl ModuleCode {
             };
             slots.insert(slot, target);
         }
-        let mut functions: Vec<(u64, u64)> = file
-            .symbols()
-            .chain(file.dynamic_symbols())
-            .filter(|symbol| symbol.kind() == object::SymbolKind::Text && symbol.size() > 0)
-            .map(|symbol| (symbol.address(), symbol.size()))
-            .collect();
+        let mut functions: Vec<(u64, u64)> = Vec::new();
+        let mut allocator_functions: FxHashSet<&str> = FxHashSet::default();
+        for symbol in file.symbols().chain(file.dynamic_symbols()) {
+            if symbol.kind() != object::SymbolKind::Text {
+                continue;
+            }
+            if symbol.size() > 0 {
+                functions.push((symbol.address(), symbol.size()));
+            }
+            if let Ok(name) = symbol.name()
+                && symbol.is_definition()
+                && ALLOCATOR_LIBRARIES.iter().any(|(_, named)| named.contains(&name))
+            {
+                allocator_functions.insert(name);
+            }
+        }
         functions.sort_unstable();
         functions.dedup();
-        let allocator_functions: FxHashSet<&str> = file
-            .symbols()
-            .chain(file.dynamic_symbols())
-            .filter(|symbol| symbol.kind() == object::SymbolKind::Text && symbol.is_definition())
-            .filter_map(|symbol| symbol.name().ok())
-            .filter(|name| ALLOCATOR_LIBRARIES.iter().any(|(_, functions)| functions.contains(name)))
-            .collect();
         let allocator = ALLOCATOR_LIBRARIES.iter().find_map(|&(library, functions)| {
             let defined: Vec<&'static str> =
                 functions.iter().copied().filter(|f| allocator_functions.contains(f)).collect();
