@@ -7,6 +7,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod support;
+
 fn scratch() -> PathBuf {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("record");
     std::fs::create_dir_all(&dir).expect("a scratch folder");
@@ -957,28 +959,8 @@ fn what_cannot_be_recorded_is_refused_with_the_reason() {
 /// the loader finds it before ffiscope's, so nothing it allocates reaches
 /// the recording. The report says so, and which functions, rather than
 /// passing it as clean; `--check` refuses to call it clean.
-const OWN_ALLOCATOR: &str = r#"
-#include <stddef.h>
+const OWN_ALLOCATOR_MAIN: &str = r#"
 #include <stdio.h>
-#include <string.h>
-static _Alignas(16) unsigned char arena[1 << 20];
-static size_t used;
-void *malloc(size_t size) {
-    size = (size + 15) & ~(size_t)15;
-    if (size > sizeof arena - used) return NULL;
-    used += size;
-    return arena + used - size;
-}
-void free(void *ptr) { (void)ptr; }
-void *calloc(size_t count, size_t size) {
-    void *ptr = count && size > (size_t)-1 / count ? NULL : malloc(count * size);
-    return ptr ? memset(ptr, 0, count * size) : NULL;
-}
-void *realloc(void *ptr, size_t size) {
-    void *moved = malloc(size);
-    if (moved && ptr) memcpy(moved, ptr, size); /* the arena's bytes are all readable */
-    return moved;
-}
 int main(void) {
     for (int i = 0; i < 10; i++) {
         char *leaked = malloc(40);
@@ -991,7 +973,7 @@ int main(void) {
 
 #[test]
 fn a_program_with_an_allocator_of_its_own_is_told_not_recorded() {
-    let program = compile_c("own_allocator", OWN_ALLOCATOR, &[]);
+    let program = compile_c("own_allocator", &format!("{}{OWN_ALLOCATOR_MAIN}", support::OWN_MALLOC), &[]);
     let output = record(&["--json"], &program, &[]);
     assert_eq!(output.status.code(), Some(0));
     let found = report(&output);

@@ -13,6 +13,8 @@ use ffiscope::record::session::RecordState;
 use ffiscope::track::AnomalyKind;
 use ffiscope::ui::allocation_plot::plot_id;
 
+mod support;
+
 /// A C program with a double free and a block it keeps to the end in a
 /// global, compiled as `name` (each test its own).
 fn program(name: &str) -> PathBuf {
@@ -389,19 +391,9 @@ fn a_program_writing_bytes_that_are_no_text_runs_to_its_end() {
 /// and once.
 #[test]
 fn a_program_with_an_allocator_of_its_own_is_told_at_once_why_nothing_is_recorded() {
-    let program = compiled_c(
-        "own_allocator",
-        "#include <stddef.h>\n#include <string.h>\n#include <unistd.h>\n\
-         static _Alignas(16) unsigned char arena[1 << 20];\nstatic size_t used;\n\
-         void *malloc(size_t size) {\n\
-           size = (size + 15) & ~(size_t)15;\n\
-           if (size > sizeof arena - used) return NULL;\n\
-           used += size;\n  return arena + used - size;\n}\n\
-         void free(void *ptr) { (void)ptr; }\n\
-         void *calloc(size_t n, size_t size) { void *p = malloc(n * size); return p ? memset(p, 0, n * size) : p; }\n\
-         void *realloc(void *ptr, size_t size) { void *p = malloc(size); if (p && ptr) memcpy(p, ptr, size); return p; }\n\
-         int main(void) {\n  for (int i = 0; i < 10; i++) ((char *)malloc(40))[0] = 1;\n  sleep(2);\n  return 0;\n}\n",
-    );
+    let main = "#include <unistd.h>\n\
+                int main(void) {\n  for (int i = 0; i < 10; i++) ((char *)malloc(40))[0] = 1;\n  sleep(2);\n  return 0;\n}\n";
+    let program = compiled_c("own_allocator", &format!("{}{main}", support::OWN_MALLOC));
     let mut harness = record_tab(egui::vec2(1280.0, 800.0));
     type_into(&mut harness, "Program", program.to_str().unwrap());
     harness.get_by_label("Start").click();

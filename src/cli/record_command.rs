@@ -126,15 +126,16 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     if signal.is_some() {
         return ExitCode::from(EXIT_CRASHED);
     }
-    if asked.check && report.own_allocator.as_ref().is_some_and(OwnAllocator::has_malloc) {
-        // Clean would say what was never looked at.
-        let _ = writeln!(
-            io.err,
-            "error: nothing to check: {program}'s blocks come from an allocator of its own, which ffiscope does not see"
-        );
-        return ExitCode::from(EXIT_USAGE);
-    }
     if asked.check {
+        if report.own_allocator.as_ref().is_some_and(OwnAllocator::has_malloc) {
+            // Clean would say what was never looked at.
+            let _ = writeln!(
+                io.err,
+                "error: nothing to check: {program}'s blocks come from an allocator of its own, which ffiscope does \
+                 not see"
+            );
+            return ExitCode::from(EXIT_USAGE);
+        }
         let clean = report.anomalies.is_empty() && !report.processes.iter().any(ProcessReport::has_findings);
         return if clean { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FINDINGS) };
     }

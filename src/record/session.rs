@@ -211,9 +211,14 @@ impl RecordSession {
         locked(&self.shared.model)
     }
 
+    /// The process shown, when it is one the program started.
+    fn shown_followed(&self) -> Option<FollowedView> {
+        self.shown.checked_sub(1).and_then(|i| locked(&self.shared.followed).get(i).cloned())
+    }
+
     /// The shown process's model: the program's, or that of one it started.
     pub fn shown_model(&self) -> SharedModel {
-        match self.shown.checked_sub(1).and_then(|i| locked(&self.shared.followed).get(i).cloned()) {
+        match self.shown_followed() {
             Some(followed) => followed.model,
             None => Arc::clone(&self.shared.model),
         }
@@ -222,7 +227,7 @@ impl RecordSession {
     /// What the ended recording adds to the shown process's counts: what
     /// it kept to the end, what could not be told (`Finished::notes`).
     pub fn notes(&self) -> Vec<String> {
-        match self.shown.checked_sub(1).and_then(|i| locked(&self.shared.followed).get(i).cloned()) {
+        match self.shown_followed() {
             Some(followed) => followed.notes,
             None => locked(&self.shared.notes).clone(),
         }
@@ -231,7 +236,7 @@ impl RecordSession {
     /// The allocator functions the shown process defines itself, so that
     /// what it allocates there is not recorded.
     pub fn own_allocator(&self) -> Option<OwnAllocator> {
-        match self.shown.checked_sub(1).and_then(|i| locked(&self.shared.followed).get(i).cloned()) {
+        match self.shown_followed() {
             Some(followed) => followed.own_allocator,
             None => locked(&self.shared.own_allocator).clone(),
         }

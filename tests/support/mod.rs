@@ -57,3 +57,29 @@ pub fn open_dropped(harness: &mut Harness<'static, FfiscopeApp>, path: &std::pat
     }
     harness.run();
 }
+
+/// C that defines `malloc`, `free`, `calloc` and `realloc` over an arena
+/// of its own, as a program with jemalloc linked in does: a program's
+/// `main` goes after it. The loader finds these before ffiscope's.
+pub const OWN_MALLOC: &str = r"
+#include <stddef.h>
+#include <string.h>
+static _Alignas(16) unsigned char arena[1 << 20];
+static size_t used;
+void *malloc(size_t size) {
+    size = (size + 15) & ~(size_t)15;
+    if (size > sizeof arena - used) return NULL;
+    used += size;
+    return arena + used - size;
+}
+void free(void *ptr) { (void)ptr; }
+void *calloc(size_t count, size_t size) {
+    void *ptr = count && size > (size_t)-1 / count ? NULL : malloc(count * size);
+    return ptr ? memset(ptr, 0, count * size) : NULL;
+}
+void *realloc(void *ptr, size_t size) {
+    void *moved = malloc(size);
+    if (moved && ptr) memcpy(moved, ptr, size); /* the arena's bytes are all readable */
+    return moved;
+}
+";
