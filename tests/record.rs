@@ -1348,16 +1348,19 @@ fn a_leak_is_what_the_program_can_no_longer_reach_and_strdup_names_its_releaser(
         leaks.iter().map(|l| (l["bytes"].as_u64().unwrap(), goes_with_another(l))).collect();
     // The strdup'd string and the list are lost; the list's two strings go with it.
     assert_eq!(summary, [(16, false), (16, false), (7, true), (9, true)], "{plain}");
-    let strdup = leaks.iter().find(|l| l["site"].as_str().unwrap().contains("strdup")).expect("strdup's");
-    let message = strdup["message"].as_str().unwrap();
-    assert!(message.contains("must release it with `free`"), "{plain}");
-    assert!(message.contains("Record with `--stack 8` to name the line that called it."), "{plain}");
-    // With stacks, it is named by the program's own call.
+    // Named by the program's own call to strdup, without --stack as with it.
     let stacked = report(&record(&["--json", "--stack", "8"], &program, &[]));
-    let sites: Vec<&str> =
-        stacked["anomalies"].as_array().unwrap().iter().map(|a| a["site"].as_str().unwrap()).collect();
-    assert!(sites.contains(&"copy_of (kept.c:8)"), "{stacked}");
-    assert!(!stacked.to_string().contains("--stack 8"), "{stacked}");
+    for report in [&plain, &stacked] {
+        let anomalies = report["anomalies"].as_array().unwrap();
+        let strdup = anomalies.iter().find(|l| l["site"] == "copy_of (kept.c:8)").expect("strdup's");
+        let message = strdup["message"].as_str().unwrap();
+        assert!(message.contains("must release it with `free`"), "{report}");
+        assert!(
+            message.contains("allocated at:\n      near ") && message.contains("strdup (libc.so.6+0x"),
+            "{message}"
+        );
+        assert!(!report.to_string().contains("--stack 8"), "{report}");
+    }
     let text = String::from_utf8_lossy(&record(&[], &program, &[]).stderr).into_owned();
     assert!(text.contains("4 block(s), 608 B, still reachable at exit"), "{text}");
 }
@@ -2104,27 +2107,110 @@ fn what_a_librarys_static_objects_free_at_exit_and_what_its_constructor_holds_ar
     assert_eq!((heap["live_blocks"].as_u64(), heap["live_bytes"].as_u64()), (Some(4), Some(3 * 400 + 32)), "{heap}");
 }
 
-/// A program's own allocation wrapper names every block it makes: a leak
-/// shows the stack of its own block, not of the wrapper's first.
+/// An allocation wrapper's `malloc` is one line for every block the program
+/// makes through it: `xmalloc` by its name, `grab` as the user names it.
 const WRAPPED: &str = r"#include <stdlib.h>
 void *kept;
 __attribute__((noinline)) static void *xmalloc(size_t n) { return malloc(n); }
+__attribute__((noinline)) static void *grab(size_t n) { return xmalloc(n); }
 __attribute__((noinline)) static void keep(void) { kept = xmalloc(100); }
 __attribute__((noinline)) static void lose(void) { volatile void *lost = xmalloc(7); (void)lost; }
+__attribute__((noinline)) static void lose_more(void) { volatile void *lost = grab(9); (void)lost; }
 int main(void) {
     keep();
     lose();
+    lose_more();
     return 0;
 }
 ";
 
 #[test]
-fn a_leak_shows_its_own_blocks_stack_when_its_site_is_shared() {
+fn a_block_made_in_an_allocation_wrapper_is_named_by_the_wrappers_caller() {
     let program = compile_c("shared_wrapper", WRAPPED, &["-O1"]);
+    // With a stack, by the caller, the stack from the wrapper on: the
+    // block's own stack, not the first one through the wrapper.
     let stacked = report(&record(&["--json", "--stack", "8"], &program, &[]));
-    assert_eq!(leaks_of(&stacked), [("xmalloc (shared_wrapper.c:3)", 7)], "{stacked}");
-    let message = stacked["anomalies"][0]["message"].as_str().unwrap();
-    assert!(message.contains("lose (shared_wrapper.c:5)") && !message.contains("keep (shared_wrapper.c"), "{message}");
+    let mut leaks = leaks_of(&stacked);
+    leaks.sort_unstable();
+    assert_eq!(leaks, [("grab (shared_wrapper.c:4)", 9), ("lose (shared_wrapper.c:6)", 7)], "{stacked}");
+    let lose = stacked["anomalies"].as_array().unwrap().iter().find(|a| a["bytes"] == 7).unwrap();
+    let message = lose["message"].as_str().unwrap();
+    assert!(
+        message.contains("allocated at:\n      xmalloc (shared_wrapper.c:3)\n      lose (shared_wrapper.c:6)"),
+        "{message}"
+    );
+    assert!(message.contains("release it with `free`") && !message.contains("keep (shared_wrapper.c"), "{message}");
+    // A wrapper the user names (`--alloc-fn`) too.
+    let named = report(&record(&["--json", "--stack", "8", "--alloc-fn", "gr*,pool_get"], &program, &[]));
+    let mut leaks = leaks_of(&named);
+    leaks.sort_unstable();
+    assert_eq!(leaks, [("lose (shared_wrapper.c:6)", 7), ("lose_more (shared_wrapper.c:7)", 9)], "{named}");
+    // Without a stack, by the wrapper, and the report says what names the caller.
+    let plain = report(&record(&["--json"], &program, &[]));
+    assert_eq!(leaks_of(&plain), [("xmalloc (shared_wrapper.c:3)", 16)], "{plain}");
+    assert!(plain["anomalies"][0]["message"].as_str().unwrap().contains("Record with `--stack 8`"), "{plain}");
+    let text = String::from_utf8_lossy(&record(&[], &program, &[]).stderr).into_owned();
+    assert!(
+        text.contains("1 leak(s) named by an allocation wrapper, which allocates for its caller (`xmalloc`)"),
+        "{text}"
+    );
+    // A pattern no function could match is refused.
+    let refused = record(&["--alloc-fn", "my alloc"], &program, &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    let error = String::from_utf8_lossy(&refused.stderr);
+    assert!(error.contains("error: --alloc-fn `my alloc`: ` ` is in no function's name"), "{error}");
+}
+
+/// Blocks the C library makes for the program: `asprintf`'s is made in a
+/// function the library does not export, to which `vasprintf` jumps.
+const MADE_BY_THE_C_LIBRARY: &str = r#"#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+static char *format(const char *f, ...) {
+    va_list ap;
+    va_start(ap, f);
+    char *out = NULL;
+    if (vasprintf(&out, f, ap) < 0) out = NULL;
+    va_end(ap);
+    return out;
+}
+int main(void) {
+    char *short_one, *long_one;
+    if (asprintf(&short_one, "item %d", 1) < 0) return 1;
+    if (asprintf(&long_one, "%0300d", 2) < 0) return 1;
+    char *formatted = format("item %d", 3);
+    char *folder = getcwd(NULL, 0);
+    printf("%s %zu %s %s\n", short_one, sizeof long_one, formatted, folder ? "" : "");
+    return 0;
+}
+"#;
+
+#[test]
+fn a_block_the_c_library_makes_for_the_program_is_named_by_the_programs_call() {
+    for optimization in ["-O0", "-O2"] {
+        let program = compile_c("made_by_libc", MADE_BY_THE_C_LIBRARY, &[optimization]);
+        let plain = report(&record(&["--json"], &program, &[]));
+        let mut leaks = leaks_of(&plain);
+        leaks.sort_unstable();
+        // Each its own leak, where two were "the C library made for itself"
+        // and one was named by an address in the library.
+        let folder = std::env::current_dir().unwrap().as_os_str().len() as u64 + 1;
+        assert_eq!(
+            leaks,
+            [
+                ("format (made_by_libc.c:10)", 7),
+                ("main (made_by_libc.c:16)", 7),
+                ("main (made_by_libc.c:17)", 301),
+                ("main (made_by_libc.c:19)", folder),
+            ],
+            "{optimization}: {plain}"
+        );
+        for leak in plain["anomalies"].as_array().unwrap() {
+            assert!(leak["message"].as_str().unwrap().contains("release it with `free`"), "{leak}");
+        }
+    }
 }
 
 /// glibc's bins point at a freed chunk's header, which lies in the last

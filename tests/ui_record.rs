@@ -413,3 +413,34 @@ fn a_program_with_an_allocator_of_its_own_is_told_at_once_why_nothing_is_recorde
     harness.get_by_label_contains(told);
     assert_eq!(harness.state().record().model().heap(Domain::C).stats().allocations, 0);
 }
+
+/// With Call stacks, a wrapper named under Wrappers names none of the
+/// blocks made through it: its caller does. A name no function has is
+/// refused before the program starts.
+#[test]
+fn a_wrapper_named_in_the_tab_gives_its_blocks_to_its_caller() {
+    let program = compiled_c(
+        "wrapped",
+        "#include <stdlib.h>\n\
+         __attribute__((noinline)) static void *grab(size_t n) { return malloc(n); }\n\
+         __attribute__((noinline)) static void lose(void) { volatile void *lost = grab(9); (void)lost; }\n\
+         int main(void) { lose(); return 0; }\n",
+    );
+    let mut harness = record_tab(egui::vec2(1280.0, 800.0));
+    type_into(&mut harness, "Program", program.to_str().unwrap());
+    harness.get_by_label("Call stacks").click();
+    harness.run();
+    type_into(&mut harness, "Wrappers", "my alloc");
+    harness.get_by_label("Start").click();
+    harness.step();
+    harness.run();
+    harness.get_by_label_contains("not started: the wrapper `my alloc`: ` ` is in no function's name");
+    harness.get(by().role(egui::accesskit::Role::TextInput).label("Wrappers")).focus();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    type_into(&mut harness, "Wrappers", "gr*");
+    record_to_the_end(&mut harness);
+    let sites: Vec<String> = harness.state().record().model().anomalies().iter().map(|a| a.site.clone()).collect();
+    assert_eq!(sites, ["lose (wrapped.c:3)"]);
+    harness.get_by_label_contains("allocated by `lose (wrapped.c:3)`");
+}

@@ -318,6 +318,37 @@ static void write_module(uint64_t start, uint64_t end, uint64_t bias, const char
     }
 }
 
+/* The C library's code, [start, end): a block it makes for its caller
+ * (`asprintf`'s string, `strdup`'s copy) is named by the caller, and one it
+ * makes for itself (stdout's buffer) by the call that needed it, so such an
+ * allocation is named by a short stack even without --stack. Its return
+ * address alone is in a function the library may not even export
+ * (`__vasprintf_internal`), which says nothing of whose block it is. */
+static uintptr_t c_library_start;
+static uintptr_t c_library_end;
+
+/* Frames of a stack the C library's allocations are named by without
+ * --stack: past its own (`_IO_str_overflow`, `__vfprintf_internal`,
+ * `__vasprintf_internal`, `asprintf`) and a wrapper's (`g_strdup_printf`)
+ * to the program's. */
+#define C_LIBRARY_CALL_FRAMES 12u
+
+static int find_c_library(struct dl_phdr_info *info, size_t size, void *unused) {
+    (void)size;
+    (void)unused;
+    uintptr_t known = (uintptr_t)&__libc_calloc;
+    for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
+        uintptr_t start = info->dlpi_addr + segment->p_vaddr;
+        if (segment->p_type == PT_LOAD && (segment->p_flags & PF_X) && known - start < segment->p_memsz) {
+            c_library_start = start;
+            c_library_end = start + segment->p_memsz;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int add_module(struct dl_phdr_info *info, size_t size, void *unused) {
     (void)size;
     (void)unused;
@@ -770,6 +801,7 @@ static void start_tracker(uint64_t image, bool forked) {
     pthread_mutex_lock(&adding_modules);
     dl_iterate_phdr(add_module, NULL);
     pthread_mutex_unlock(&adding_modules);
+    dl_iterate_phdr(find_c_library, NULL);
     if (stacks_start(channel, (fs_record_stack *)(void *)((char *)channel + fs_record_stacks_offset(channel)))) {
         void *warm[1];
         backtrace(warm, 1); /* loads the unwinder now, not in a fault handler */
@@ -1031,18 +1063,23 @@ static inline const char *untagged(const char *site) {
 
 /* The site an allocation is named by: `first`, the return address or a
  * site caller.h made for the call that came back to it, or with --stack
- * the call stack it tops; with first's form either way. */
+ * (or, for a call from the C library's code, always) the call stack it
+ * tops; with first's form either way. */
 static inline __attribute__((always_inline)) const char *site_of(const char *first, const char *return_address) {
     name_module_of(return_address);
     if (first != return_address) {
         name_module_of(untagged(first));
     }
-    if (stack_depth == 0) {
-        return first;
+    size_t depth = stack_depth;
+    if (depth == 0) {
+        if ((uintptr_t)return_address - c_library_start >= c_library_end - c_library_start) {
+            return first;
+        }
+        depth = C_LIBRARY_CALL_FRAMES;
     }
     unsigned form = FS_SITE_FORM(first);
     const char *site;
-    KEEP_ERRNO(site = stacks_site(without_form(first), return_address, stack_depth));
+    KEEP_ERRNO(site = stacks_site(without_form(first), return_address, depth));
     return with_form(site, form);
 }
 

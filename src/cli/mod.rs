@@ -185,6 +185,14 @@ pub enum Command {
         /// Counted, unrecorded.
         #[arg(long, value_name = "PATTERNS", requires = "follow_children")]
         follow_skip: Option<String>,
+        /// The program's own functions that allocate for their caller, names
+        /// or patterns with `*` separated by commas (`my_alloc,pool_*`),
+        /// besides those known (`xmalloc`, `g_malloc`, `sqlite3_malloc`,
+        /// `Perl_safesysmalloc`, any name ending in malloc, calloc, realloc,
+        /// zalloc, strdup or strndup): a block made in one is named by its
+        /// caller, with --stack.
+        #[arg(long, value_name = "NAMES")]
+        alloc_fn: Option<String>,
         /// The program and its arguments, after `--`.
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "PROGRAM")]
         command: Vec<String>,
@@ -261,6 +269,7 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
             stack,
             follow_children,
             follow_skip,
+            alloc_fn,
             command,
         } => {
             let asked = record_command::Asked {
@@ -273,6 +282,7 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
                 stack: *stack,
                 follow_children: follow_children.map_or(0, usize::from),
                 follow_skip: follow_skip.as_deref().unwrap_or_default(),
+                alloc_fn: alloc_fn.as_deref().unwrap_or_default(),
             };
             record_command::record(&asked, io)
         }

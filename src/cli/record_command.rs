@@ -10,6 +10,7 @@ use std::time::Duration;
 use super::{EXIT_CRASHED, EXIT_USAGE, Io};
 use crate::record::suppressions::Suppressions;
 use crate::record::trace::TraceWriter;
+use crate::record::wrappers::Wrappers;
 use crate::record::{Ending, Finished, LeakCheck, ProgramOutput, RecordSpec, Recording};
 use crate::report::{AnomalyReport, Outcome, OwnAllocator, ProcessReport, RECORDED, Report};
 use crate::scenarios::isolated::signal_label;
@@ -30,6 +31,8 @@ pub struct Asked<'a> {
     pub follow_children: usize,
     /// Programs not to follow (`--follow-skip`).
     pub follow_skip: &'a str,
+    /// The program's own allocation wrappers (`--alloc-fn`).
+    pub alloc_fn: &'a str,
 }
 
 /// Events applied to each followed process's model per pass of the loop.
@@ -38,22 +41,31 @@ const FOLLOWED_BATCH: usize = 65_536;
 /// Exit code of `record --check` when it found anything.
 pub const EXIT_FINDINGS: u8 = 1;
 
+/// The suppressions (`--suppress`) and wrappers (`--alloc-fn`) asked for,
+/// or why they cannot be had.
+fn leak_options(asked: &Asked<'_>) -> Result<(Suppressions, Wrappers), String> {
+    let text = asked
+        .suppress
+        .map(std::fs::read_to_string)
+        .transpose()
+        .map_err(|error| format!("cannot read the suppressions: {error}"))?;
+    let suppressions = Suppressions::parse(text.as_deref().unwrap_or_default()).map_err(|why| {
+        let path = asked.suppress.map(|p| p.display().to_string()).unwrap_or_default();
+        format!("{path}:{why}")
+    })?;
+    let wrappers = Wrappers::parse(asked.alloc_fn).map_err(|why| format!("--alloc-fn {why}"))?;
+    Ok((suppressions, wrappers))
+}
+
 pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     let Some((program, args)) = asked.command.split_first() else {
         let _ = writeln!(io.err, "error: name the program to record, after `--`");
         return ExitCode::from(EXIT_USAGE);
     };
-    let suppressions = match asked.suppress.map(std::fs::read_to_string).transpose() {
-        Ok(text) => match Suppressions::parse(text.as_deref().unwrap_or_default()) {
-            Ok(parsed) => parsed,
-            Err(why) => {
-                let path = asked.suppress.map(|p| p.display().to_string()).unwrap_or_default();
-                let _ = writeln!(io.err, "error: {path}:{why}");
-                return ExitCode::from(EXIT_USAGE);
-            }
-        },
-        Err(error) => {
-            let _ = writeln!(io.err, "error: cannot read the suppressions: {error}");
+    let (suppressions, wrappers) = match leak_options(asked) {
+        Ok(options) => options,
+        Err(why) => {
+            let _ = writeln!(io.err, "error: {why}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
@@ -65,6 +77,7 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
         stack: asked.stack,
         follow_children: asked.follow_children,
         follow_skip: asked.follow_skip.to_owned(),
+        wrappers,
         // With --json, stdout carries the report alone.
         output: if asked.json { ProgramOutput::ToStderr } else { ProgramOutput::Inherited },
     };

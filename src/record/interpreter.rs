@@ -13,6 +13,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::suppressions::Suppressions;
 use super::symbols::{Heap, Symbol, Symbolizer, is_runtime_frame};
 use super::trace::TraceWriter;
+use super::wrappers::{self, Wrappers};
 use crate::ffi::record_channel::{CRASH_STACK_OVERFLOW, Channel, REPLACED_NAMES, STACK_TAG, SiteAddresses, StackTable};
 use crate::ffi::{Domain, Event, EventKind, Form, Site, sys};
 use crate::report::OwnAllocator;
@@ -84,6 +85,12 @@ pub struct Interpreter {
     /// alone (`_M_realloc_insert`, out of line): the program's own line is
     /// further up a stack this site has none of.
     library_sites: FxHashSet<Site>,
+    /// Sites in an allocation wrapper (`xmalloc`), named so for want of a
+    /// stack to name its caller.
+    wrapper_sites: FxHashSet<Site>,
+    /// The functions that allocate for their caller: a block is named by
+    /// the caller.
+    wrappers: Wrappers,
     /// Blocks live at exit that the program could still reach: kept, not lost.
     reachable: FxHashSet<u64>,
     /// Lost blocks that only other lost blocks point to (memcheck's "indirectly lost").
@@ -133,6 +140,12 @@ pub struct LeakCheck {
 const IMAGES_AHEAD: usize = 8;
 
 impl Interpreter {
+    /// An interpreter that names a block made in one of `wrappers` by the
+    /// wrapper's caller.
+    pub fn new(wrappers: Wrappers) -> Interpreter {
+        Interpreter { wrappers, ..Interpreter::default() }
+    }
+
     /// Reads the modules the program has loaded since the last look: into
     /// the symbols of the image whose events are being read, or, when the
     /// process has exec'd another program, into those of the new image,
@@ -188,6 +201,21 @@ impl Interpreter {
         leaks.iter().filter(|leak| named.contains(leak.site.as_str())).count()
     }
 
+    /// Of `leaks`, how many are named by an allocation wrapper, without a
+    /// stack to name its caller; and the wrappers, in the order first met.
+    pub fn named_by_a_wrapper<'l>(&self, leaks: &'l [Anomaly]) -> (usize, Vec<&'l str>) {
+        let mut wrappers = Vec::new();
+        let mut count = 0;
+        for leak in leaks.iter().filter(|leak| self.wrapper_sites.contains(&Site::intern(&leak.site))) {
+            count += 1;
+            let wrapper = wrappers::function_of(&leak.site);
+            if !wrappers.contains(&wrapper) {
+                wrappers.push(wrapper);
+            }
+        }
+        (count, wrappers)
+    }
+
     /// Blocks the program still held, reachable, at its exit.
     pub fn reachable_blocks(&self) -> usize {
         self.reachable.len()
@@ -232,10 +260,15 @@ impl Interpreter {
         leaks.append(&mut lost_with);
         for leak in &mut leaks {
             if let Some((stack, own_frame)) = self.stack_of(leak.address) {
-                leak.message.push_str(&stack_text("allocated at", &stack[own_frame..]));
-            } else if releaser_of(&leak.site).is_some() {
-                // Named by the C library's function (`strdup`): the line
-                // that called it is a frame further out.
+                // From the wrapper or the library function that made it for
+                // the program (`g_strdup`, `asprintf`), as it was called.
+                let wrapped_at = stack[..own_frame]
+                    .iter()
+                    .position(|frame| self.wrappers.contains(frame.name()) || releaser_of(frame.name()).is_some());
+                leak.message.push_str(&stack_text("allocated at", &stack[wrapped_at.unwrap_or(own_frame)..]));
+            } else if releaser_of(&leak.site).is_some() || self.wrapper_sites.contains(&Site::intern(&leak.site)) {
+                // Named by the C library's function (`strdup`) or a wrapper:
+                // the line that called it is a frame further out.
                 leak.message.push_str(" Record with `--stack 8` to name the line that called it.");
             }
         }
@@ -536,6 +569,12 @@ impl Interpreter {
         is_runtime_frame(frame.name()) || self.symbols.is_library_frame(frame)
     }
 
+    /// Whether a frame is not the program's own: the Rust or C++ standard
+    /// library's, or an allocation wrapper's, which allocates for its caller.
+    fn is_not_own(&self, frame: Site) -> bool {
+        self.is_library_code(frame) || self.wrappers.contains(frame.name())
+    }
+
     /// A site named by its return address alone. The C library's code is
     /// the runtime's, but for the functions that make a block for their
     /// caller (`strdup`), whose releaser is then known.
@@ -546,7 +585,7 @@ impl Interpreter {
             // own functions the return address is in names the block, as a
             // stack's first own frame would.
             let chain = self.symbols.inlined(raw);
-            let own = chain.iter().position(|&f| !self.is_library_code(f));
+            let own = chain.iter().position(|&f| !self.is_not_own(f));
             match own {
                 Some(0) => {}
                 Some(own) => {
@@ -556,12 +595,19 @@ impl Interpreter {
                     }
                     return Resolved { site, heap: symbol.heap, in_c_runtime: false, stack: None, own_frame: 0 };
                 }
+                None if chain.iter().any(|&f| self.wrappers.contains(f.name())) => {
+                    self.wrapper_sites.insert(symbol.site);
+                }
                 None => {
                     self.library_sites.insert(symbol.site);
                 }
             }
         }
-        let releaser = if symbol.in_c_runtime { releaser_of(symbol.site.name()) } else { None };
+        let releaser = if symbol.in_c_runtime || self.wrapper_sites.contains(&symbol.site) {
+            releaser_of(symbol.site.name())
+        } else {
+            None
+        };
         if let Some(releaser) = releaser {
             self.releaser_of_site.entry(symbol.site).or_insert(releaser);
         }
@@ -642,11 +688,20 @@ impl Interpreter {
         // program's own code does (`std::map`'s allocation at -O0 is eight
         // frames deep).
         let mut outermost_library_frame = None;
+        // The C library's function the program called, where the frame it
+        // returns to says (`vasprintf`, which jumped to a function of the
+        // library's that made the block and is named by no symbol).
+        let mut called_in_runtime = None;
+        let mut in_runtime_before = false;
         for &frame in &frames {
             let in_runtime = self.symbols.symbol(frame).in_c_runtime;
+            if in_runtime_before && !in_runtime && called_in_runtime.is_none() {
+                called_in_runtime = Some(self.symbols.called_at(frame));
+            }
+            in_runtime_before = in_runtime;
             for function in self.symbols.inlined(frame) {
                 if own_frame.is_none() && !in_runtime {
-                    if self.is_library_code(function) {
+                    if self.is_not_own(function) {
                         outermost_library_frame = Some(stack.len());
                     } else {
                         own_frame = Some(stack.len());
@@ -657,7 +712,8 @@ impl Interpreter {
         }
         let own_frame = own_frame.or(outermost_library_frame).unwrap_or(0);
         let site = stack.get(own_frame).copied().unwrap_or(first.site);
-        let releaser = releaser_in(&stack[..own_frame]);
+        let called_releaser = called_in_runtime.flatten().and_then(|called| releaser_of(&called));
+        let releaser = releaser_in(&stack[..own_frame]).or(called_releaser);
         if let Some(releaser) = releaser {
             self.releaser_of_site.entry(site).or_insert(releaser);
         }
@@ -677,30 +733,39 @@ const RELEASERS: &[(&str, &str)] = &[
     ("alloc::boxed::Box", "`Box::from_raw`, then drop"),
     ("alloc::vec::Vec", "`Vec::from_raw_parts`, then drop"),
     ("alloc::string::String", "`String::from_raw_parts`, then drop"),
+    // The C library's, under any of their names (`__asprintf`).
     ("strdup", "`free`"),
-    ("__strdup", "`free`"),
     ("strndup", "`free`"),
-    ("__strndup", "`free`"),
+    ("wcsdup", "`free`"),
     ("asprintf", "`free`"),
     ("vasprintf", "`free`"),
     ("getline", "`free`"),
     ("getdelim", "`free`"),
     ("realpath", "`free`"),
+    ("canonicalize_file_name", "`free`"),
+    ("get_current_dir_name", "`free`"),
+    ("getcwd", "`free`"),
+    ("scandir", "`free`, each entry and then the array"),
+    ("open_memstream", "`free`, after `fclose`"),
     // libstdc++'s `operator new[]` ends in a jump to `operator new`, which
     // leaves no frame of its own: an array's stack may show either.
     ("operator new", "`delete`, or `delete[]` if it was made by `new[]`"),
 ];
 
 /// How a block made by the function named so is given back, if it is one
-/// of `RELEASERS` (a name without debug information is "near" its symbol).
+/// of `RELEASERS` (under any of its names: glibc exports `asprintf` as
+/// `__asprintf` too) or a known allocation wrapper (a name without debug
+/// information is "near" its symbol).
 fn releaser_of(name: &str) -> Option<&'static str> {
     let name = name.strip_prefix("near ").unwrap_or(name);
+    let bare = name.trim_start_matches('_');
     RELEASERS
         .iter()
         .find(|(maker, _)| {
-            name.strip_prefix(maker).is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', ':', '<', '(']))
+            bare.strip_prefix(maker).is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', ':', '<', '(']))
         })
         .map(|&(_, releaser)| releaser)
+        .or_else(|| wrappers::releaser_of(name))
 }
 
 /// The releaser of the outermost library function that made the block.

@@ -13,6 +13,7 @@ pub mod session;
 pub mod suppressions;
 pub mod symbols;
 pub mod trace;
+pub mod wrappers;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -28,6 +29,7 @@ use crate::scenarios::isolated::signal_label;
 use crate::track::{AnomalyKind, EventSource, Model};
 pub use interpreter::{Held, Interpreter, LeakCheck};
 use suppressions::Suppressions;
+use wrappers::Wrappers;
 
 /// Events each of the program's rings holds: 8 MiB of them.
 const RING_EVENTS: usize = 1 << 18;
@@ -79,6 +81,9 @@ pub struct RecordSpec {
     /// by commas, each matched against a program's path, the name it was
     /// started by, and their file names (`csrc/record/claim.c`).
     pub follow_skip: String,
+    /// The program's own allocation wrappers (`--alloc-fn`), besides the
+    /// known ones: a block made in one is named by its caller.
+    pub wrappers: Wrappers,
 }
 
 /// Where a recorded program's stdout and stderr go: never into ffiscope's own.
@@ -242,14 +247,14 @@ impl Recording {
         }
         let child = channel.spawn(&mut command, &followed).map_err(StartError::Setup)?;
         let followed = followed.into_iter().map(|channel| Followed {
-            recorded: Recorded::new(channel),
+            recorded: Recorded::new(channel, &spec.wrappers),
             number: None,
             model: SharedModel::default(),
             trace: None,
         });
         Ok(Recording {
             child,
-            main: Recorded::new(channel),
+            main: Recorded::new(channel, &spec.wrappers),
             followed: followed.collect(),
             ended: Vec::new(),
             ended_not_kept: 0,
@@ -406,8 +411,8 @@ impl EventSource for Recording {
 }
 
 impl Recorded {
-    fn new(channel: Channel) -> Recorded {
-        Recorded { channel, interpreter: Interpreter::default() }
+    fn new(channel: Channel, wrappers: &Wrappers) -> Recorded {
+        Recorded { channel, interpreter: Interpreter::new(wrappers.clone()) }
     }
 
     /// Applies at most `max` of the events waiting in the channel to `model`.
@@ -805,6 +810,15 @@ impl Finished {
                 "{} of the program's own mappings not read for pointers (too many apart): a block only they held \
                  counts as leaked",
                 self.mappings_unread
+            ));
+        }
+        let (named_by_a_wrapper, wrappers) = self.interpreter.named_by_a_wrapper(&check.leaks);
+        if named_by_a_wrapper > 0 {
+            let wrappers: Vec<String> = wrappers.iter().take(4).map(|wrapper| format!("`{wrapper}`")).collect();
+            notes.push(format!(
+                "{named_by_a_wrapper} leak(s) named by an allocation wrapper, which allocates for its caller ({}), \
+                 not by the line that called it: `--stack 16` (Call stacks) names the caller of each",
+                wrappers.join(", ")
             ));
         }
         let named_by_a_library = self.interpreter.named_by_a_library(&check.leaks);

@@ -13,6 +13,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::suppressions::Suppressions;
+use super::wrappers::Wrappers;
 use super::{ProgramOutput, RecordSpec, Recording, SharedModel, locked};
 use crate::ffi::record_channel::RecordedProgram;
 use crate::report::{OwnAllocator, ProcessReport, Report};
@@ -44,6 +45,8 @@ pub enum RecordCommand {
     SetFollowChildren(bool),
     /// Programs the next recording does not follow (`record --follow-skip`).
     SetFollowSkip(String),
+    /// The program's own allocation wrappers, for the next recording with stacks (`record --alloc-fn`).
+    SetWrappers(String),
     /// Which process the tab shows: 0 the program, then those it started, in order.
     ShowProcess(usize),
     SetRecordingFile(String),
@@ -140,6 +143,9 @@ pub struct RecordSession {
     pub follow_children: bool,
     /// Programs not followed: shell patterns separated by commas.
     pub follow_skip: String,
+    /// The program's own allocation wrappers, with stacks: names or
+    /// patterns separated by commas (`--alloc-fn`).
+    pub wrappers: String,
     /// The process shown: 0 the program, then those it started.
     pub shown: usize,
     /// A recording to open (`record --out`'s file).
@@ -163,6 +169,7 @@ impl RecordSession {
             RecordCommand::SetStacks(on) => self.stacks = on,
             RecordCommand::SetFollowChildren(on) => self.follow_children = on,
             RecordCommand::SetFollowSkip(text) => self.follow_skip = text,
+            RecordCommand::SetWrappers(text) => self.wrappers = text,
             RecordCommand::ShowProcess(index) => self.shown = index,
             RecordCommand::SetRecordingFile(text) => self.recording_file = text,
             RecordCommand::OpenRecording => self.open_recording(),
@@ -254,6 +261,13 @@ impl RecordSession {
 
     fn start(&mut self) {
         let Some(shared) = self.begin() else { return };
+        let wrappers = match Wrappers::parse(if self.stacks { &self.wrappers } else { "" }) {
+            Ok(wrappers) => wrappers,
+            Err(why) => {
+                *locked(&shared.state) = RecordState::Ended(format!("not started: the wrapper {why}"));
+                return;
+            }
+        };
         let spec = RecordSpec {
             program: self.program.trim().to_owned(),
             args: split_arguments(&self.arguments).into_iter().map(Into::into).collect(),
@@ -263,6 +277,7 @@ impl RecordSession {
             stack: self.stacks.then_some(STACK_FRAMES),
             follow_children: if self.follow_children { super::FOLLOWED_PROCESSES } else { 0 },
             follow_skip: if self.follow_children { self.follow_skip.clone() } else { String::new() },
+            wrappers,
         };
         self.worker = Some(std::thread::spawn(move || record(&spec, &shared)));
     }

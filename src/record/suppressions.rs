@@ -35,7 +35,7 @@ impl Suppressions {
 }
 
 /// `LeakSanitizer`'s matching: `*` any run of characters, `^` and `$` anchors, else a substring.
-fn matches(pattern: &str, text: &str) -> bool {
+pub(super) fn matches(pattern: &str, text: &str) -> bool {
     let anchored_start = pattern.starts_with('^');
     let anchored_end = pattern.ends_with('$') && pattern.len() > 1;
     let core = pattern.trim_start_matches('^');

@@ -483,6 +483,19 @@ impl Symbolizer {
         chain
     }
 
+    /// The function the call before `return_address` went to, where it
+    /// names one (a call through the PLT or a GOT slot): `vasprintf`, for a
+    /// frame the C library's code returns to from a function it does not
+    /// export, which `vasprintf` jumped to.
+    pub fn called_at(&mut self, return_address: u64) -> Option<String> {
+        let module = self.module_of(return_address)?.clone();
+        let code = module_code(&mut self.code, &module.path)?;
+        match code.call_target(return_address.wrapping_sub(module.bias))? {
+            CallTarget::Symbol(name) => Some(name),
+            CallTarget::Address(_) => None,
+        }
+    }
+
     /// Whether a frame `inlined` named is the Rust or C++ standard
     /// library's code: never the program's own frame.
     pub fn is_library_frame(&self, frame: Site) -> bool {

@@ -45,7 +45,8 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
              block, frees across them flagged, double frees refused, C++'s delete of a new[] block caught, \
              a crash or a panic into C named with its \
              stack, and as leaks what it can no longer reach at exit. Guard blocks catches overflows and uses \
-             after free where they happen; Call stacks names Rust's blocks by your own line; Follow children \
+             after free where they happen; Call stacks names Rust's blocks, and an allocation wrapper's (xmalloc, \
+             g_malloc), by your own line; Follow children \
              records the programs it starts (cargo test's test binaries, a script's commands) and the copies it \
              forks (a pool's workers), each on its own.",
         );
@@ -194,11 +195,19 @@ fn program_row_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> 
             .add_enabled(!running, egui::Checkbox::new(&mut stacks, "Call stacks"))
             .on_hover_text(
                 "16 frames of each allocation's stack (record --stack 16): Rust's blocks named by your own code's line, \
-                 not the allocator's. Slower: a walk of the stack per allocation, up to about twice the time.",
+                 not the allocator's, and a block made in an allocation wrapper (xmalloc, g_malloc, those you name \
+                 under Wrappers) by the wrapper's caller. Slower: a walk of the stack per allocation, up to about \
+                 twice the time.",
             )
             .changed()
         {
             commands.push(RecordCommand::SetStacks(stacks));
+        }
+        if session.stacks {
+            commands.extend(
+                field_ui(ui, "Wrappers", &session.wrappers, 120.0, "my_alloc,pool_*")
+                    .map(RecordCommand::SetWrappers),
+            );
         }
         let mut follow = session.follow_children;
         if ui
