@@ -416,7 +416,7 @@ fn a_program_with_an_allocator_of_its_own_is_told_at_once_why_nothing_is_recorde
 
 /// With Call stacks, a wrapper named under Wrappers names none of the
 /// blocks made through it: its caller does. A name no function has is
-/// refused before the program starts.
+/// refused before the program starts. The field fits a projector's width.
 #[test]
 fn a_wrapper_named_in_the_tab_gives_its_blocks_to_its_caller() {
     let program = compiled_c(
@@ -426,10 +426,14 @@ fn a_wrapper_named_in_the_tab_gives_its_blocks_to_its_caller() {
          __attribute__((noinline)) static void lose(void) { volatile void *lost = grab(9); (void)lost; }\n\
          int main(void) { lose(); return 0; }\n",
     );
-    let mut harness = record_tab(egui::vec2(1280.0, 800.0));
+    let mut harness = record_tab(egui::vec2(1024.0, 640.0));
     type_into(&mut harness, "Program", program.to_str().unwrap());
     harness.get_by_label("Call stacks").click();
     harness.run();
+    // At a projector's 1024 pixels the field goes to the next line with
+    // its label, where it ran past the window's edge.
+    let field = harness.get(by().role(egui::accesskit::Role::TextInput).label("Wrappers")).rect();
+    assert!(field.right() <= 1024.0, "{field:?}");
     type_into(&mut harness, "Wrappers", "my alloc");
     harness.get_by_label("Start").click();
     harness.step();

@@ -328,10 +328,12 @@ static uintptr_t c_library_start;
 static uintptr_t c_library_end;
 
 /* Frames of a stack the C library's allocations are named by without
- * --stack: past its own (`_IO_str_overflow`, `__vfprintf_internal`,
- * `__vasprintf_internal`, `asprintf`) and a wrapper's (`g_strdup_printf`)
- * to the program's. */
-#define C_LIBRARY_CALL_FRAMES 12u
+ * --stack: past its own (`_IO_str_overflow`, `_IO_default_xsputn`,
+ * `__vfprintf_internal`, `__vasprintf_internal`) and a wrapper's
+ * (`g_vasprintf`, `g_strdup_vprintf`, `g_strdup_printf`) to the program's.
+ * Each frame more is a few nanoseconds more of the walk, on every such
+ * allocation. */
+#define C_LIBRARY_CALL_FRAMES 8u
 
 static int find_c_library(struct dl_phdr_info *info, size_t size, void *unused) {
     (void)size;

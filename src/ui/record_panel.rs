@@ -251,9 +251,17 @@ fn program_row_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> 
     commands
 }
 
-/// A labelled one-line field, kept on one line with its label; the new
-/// text when it was edited.
+/// A labelled one-line field, kept on one line with its label (the two
+/// moved to the next line whole where this one has no room left for
+/// them); the new text when it was edited.
 fn field_ui(ui: &mut Ui, label: &str, current: &str, width: f32, hint: &str) -> Option<String> {
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let label_width = ui.painter().layout_no_wrap(label.to_owned(), font, egui::Color32::PLACEHOLDER).size().x;
+    let needed = label_width + width + 2.0 * ui.spacing().item_spacing.x;
+    // A wrapping row's available width is the whole line's: what is left of it.
+    if ui.max_rect().right() - ui.cursor().min.x < needed {
+        ui.end_row();
+    }
     let mut text = current.to_owned();
     let edited = ui
         .horizontal(|ui| {
