@@ -119,6 +119,11 @@ pub struct Report {
     /// ffiscope's: what it allocates there is not in this report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub own_allocator: Option<OwnAllocator>,
+    /// What a recording adds to its findings, a line each: how complete it
+    /// is, what the program kept to the end or the leak check set apart,
+    /// what could not be told (a followed process's are beside its report).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// An allocator a recorded program has of its own, which ffiscope does not
@@ -269,6 +274,7 @@ impl Report {
             table: None,
             processes: Vec::new(),
             own_allocator: None,
+            notes: Vec::new(),
         }
     }
 
@@ -303,6 +309,14 @@ impl Report {
 
     /// The text of the processes a recording followed: those with findings
     /// each reported in full, the others counted by program in one line.
+    /// The notes, a line each, as the text report ends its program's part.
+    pub fn notes_text(&self) -> String {
+        self.notes.iter().fold(String::new(), |mut text, note| {
+            let _ = writeln!(text, "  {note}");
+            text
+        })
+    }
+
     pub fn processes_text(&self) -> String {
         if self.processes.is_empty() {
             return String::new();

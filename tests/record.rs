@@ -1105,8 +1105,14 @@ fn leaks_are_suppressed_in_leak_sanitizers_syntax() {
     let suppressions = scratch().join("leaky.supp");
     std::fs::write(&suppressions, "# known\nleak:keep_forever\n").expect("written");
     let suppressed = record(&["--json", "--check", "--suppress", suppressions.to_str().unwrap()], &program, &[]);
-    assert!(kinds(&report(&suppressed)).is_empty());
+    let suppressed_report = report(&suppressed);
+    assert!(kinds(&suppressed_report).is_empty());
     assert_eq!(suppressed.status.code(), Some(0));
+    // As a script reads it: counted in the tallies, said in the notes.
+    let tallies = &suppressed_report["tallies"];
+    assert_eq!((tallies["suppressed_blocks"].as_u64(), tallies["suppressed_bytes"].as_u64()), (Some(1), Some(10)));
+    let notes = suppressed_report["notes"].to_string();
+    assert!(notes.contains("1 block(s), 10 B, suppressed by `leak:keep_forever`"), "{notes}");
     // The text report says what each pattern set aside, as LeakSanitizer's "Suppressions used".
     let text = record(&["--suppress", suppressions.to_str().unwrap()], &program, &[]);
     let text = String::from_utf8_lossy(&text.stderr);
@@ -1166,6 +1172,12 @@ fn what_the_c_library_keeps_for_itself_at_exit_is_counted_not_leaked() {
     let text = String::from_utf8_lossy(&text.stderr);
     let note = format!("{live} block(s), {bytes} B, the C library made for itself and still held at exit");
     assert!(text.contains(&note), "{text}");
+    let tallies = &found["tallies"];
+    assert_eq!(
+        (tallies["c_library_own_blocks"].as_u64(), tallies["c_library_own_bytes"].as_u64()),
+        (Some(live), Some(bytes))
+    );
+    assert!(found["notes"].to_string().contains(&note), "{found}");
 }
 
 #[test]
@@ -1177,6 +1189,11 @@ fn a_recording_written_with_out_reopens_with_the_same_report() {
         Command::new(env!("CARGO_BIN_EXE_ffiscope")).arg("open").arg(&file).arg("--json").output().expect("runs");
     assert_eq!(opened.status.code(), Some(0));
     assert_eq!(report(&opened), live, "the report it was written with");
+    // Its notes with it, in the text as in the JSON.
+    assert!(live["notes"].to_string().contains("still reachable at exit"), "{live}");
+    let text = Command::new(env!("CARGO_BIN_EXE_ffiscope")).arg("open").arg(&file).output().expect("runs");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("still reachable at exit (from globals"), "{text}");
     // Cut off before its report: rebuilt from the events it has, no leaks guessed.
     let text = std::fs::read_to_string(&file).expect("read");
     let cut = scratch().join("cut.fsrec");

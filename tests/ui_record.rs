@@ -256,6 +256,8 @@ fn a_recording_file_opens_in_the_tab() {
     harness.get_by_label_contains("Ended: opened");
     harness.get_by_label_contains("a second time");
     assert!(harness.state().record().model().heap(Domain::C).stats().allocations >= 1001);
+    // With what the recording noted at its end, as when it was recorded here.
+    harness.get_by_label_contains("still reachable at exit (from globals");
 }
 
 /// A recording made with `--follow-children --out` opens with its followed

@@ -2,7 +2,6 @@
 //! recorded, live into a model, and reports like `run`: both heaps, the
 //! anomalies, and the leaks left at exit.
 
-use std::fmt::Write as _;
 use std::os::unix::process::ExitStatusExt as _;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -119,7 +118,9 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     for (process, reported) in finished.followed.iter_mut().zip(&report.processes) {
         let kept = match (process.finished.interpreter.trace.take(), &process.trace) {
             (Some(trace), Some(Ok(path))) => {
-                trace.finish(&reported.report).map_err(|e| format!("{}: {e}", path.display()))
+                // Its file is read back alone: its notes go with its report.
+                let report = Report { notes: reported.notes.clone(), ..reported.report.clone() };
+                trace.finish(&report).map_err(|e| format!("{}: {e}", path.display()))
             }
             (_, Some(Err(why))) => Err(why.clone()),
             _ => Ok(()),
@@ -131,7 +132,7 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     let written = if asked.json {
         writeln!(io.out, "{}", report.to_json())
     } else {
-        write!(io.err, "{report}{}{}", footnotes(&finished, signal.is_some(), &check), report.processes_text())
+        write!(io.err, "{report}{}{}", report.notes_text(), report.processes_text())
     };
     if written.is_err() {
         return ExitCode::FAILURE;
@@ -167,6 +168,10 @@ fn recording_report(
     let signal = finished.status.and_then(|s| s.signal());
     let mut report = Report::with_leaks(program, RECORDED, 0, model, &check.leaks);
     report.own_allocator.clone_from(&finished.interpreter.own_allocator);
+    report.notes = finished.notes(signal.is_some(), check);
+    for (name, count) in finished.leak_tallies(check) {
+        report.tallies.insert(name.to_owned(), count);
+    }
     // What ran outside the recording, for a script to see (the text report names them).
     let started = finished.started_unrecorded.processes;
     if started > 0 {
@@ -219,14 +224,6 @@ fn failure(program: &str, message: String) -> AnomalyReport {
     AnomalyReport { kind: AnomalyKind::Crash, domain: None, site: program.to_owned(), bytes: 0, step: None, message }
 }
 
-/// What the text report adds for a recording: `Finished::notes`, a line each.
-fn footnotes(finished: &Finished, crashed: bool, check: &LeakCheck) -> String {
-    finished.notes(crashed, check).iter().fold(String::new(), |mut text, note| {
-        let _ = writeln!(text, "  {note}");
-        text
-    })
-}
-
 /// `ffiscope open run.fsrec`: a recording's report, read back. A file cut
 /// off before its report is rebuilt from the events it has.
 pub fn open(path: &std::path::Path, json: bool, io: &mut Io<'_>) -> ExitCode {
@@ -249,7 +246,7 @@ pub fn open(path: &std::path::Path, json: bool, io: &mut Io<'_>) -> ExitCode {
     let written = if json {
         writeln!(io.out, "{}", report.to_json())
     } else {
-        write!(io.out, "{report}{}", report.processes_text())
+        write!(io.out, "{report}{}{}", report.notes_text(), report.processes_text())
     };
     if written.is_err() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }

@@ -615,6 +615,9 @@ impl FollowedProcess {
             report.signal = Some(signal_label(signal));
         }
         report.own_allocator.clone_from(&finished.interpreter.own_allocator);
+        for (name, count) in finished.leak_tallies(&check) {
+            report.tallies.insert(name.to_owned(), count);
+        }
         let notes = finished.notes(faulted(&model), &check);
         let recording = self.trace.as_ref().and_then(|kept| kept.as_ref().ok()).map(|path| path.display().to_string());
         let process = ProcessReport {
@@ -742,6 +745,27 @@ impl Finished {
     /// was still using what it held.
     pub fn leaks(&self, model: &Model, suppressions: &Suppressions) -> LeakCheck {
         if self.ending == Ending::Exited { self.interpreter.leaks(model, suppressions) } else { LeakCheck::default() }
+    }
+
+    /// The leak check's sums, as a report's tallies for a script to read
+    /// (the notes say them in words): what was still reachable, what the
+    /// C library held for itself, what the suppressions set apart.
+    pub fn leak_tallies(&self, check: &LeakCheck) -> Vec<(&'static str, u64)> {
+        let suppressed = check.suppressed.iter().fold(Held::default(), |sum, (_, held)| Held {
+            blocks: sum.blocks + held.blocks,
+            bytes: sum.bytes + held.bytes,
+        });
+        [
+            ("still_reachable_blocks", self.interpreter.reachable_blocks() as u64),
+            ("still_reachable_bytes", self.interpreter.reachable_bytes),
+            ("c_library_own_blocks", check.runtime.blocks),
+            ("c_library_own_bytes", check.runtime.bytes),
+            ("suppressed_blocks", suppressed.blocks),
+            ("suppressed_bytes", suppressed.bytes),
+        ]
+        .into_iter()
+        .filter(|&(_, count)| count > 0)
+        .collect()
     }
 
     /// What a report of the recording adds, a line each: how complete it

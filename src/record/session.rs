@@ -420,6 +420,7 @@ fn read_recording(mut reader: super::trace::TraceReader, shared: &Shared, path: 
     let Some(report) = report else { return format!("opened {} ({events} events, {how})", path.display()) };
     push_leaks(&report, &mut locked(&shared.model));
     locked(&shared.own_allocator).clone_from(&report.own_allocator);
+    locked(&shared.notes).clone_from(&report.notes);
     let followed = open_followed(&report.processes, path, shared);
     let followed = match followed {
         0 => String::new(),
