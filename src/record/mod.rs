@@ -838,11 +838,14 @@ impl Finished {
         }
         let (named_by_a_wrapper, wrappers) = self.interpreter.named_by_a_wrapper(&check.leaks);
         if named_by_a_wrapper > 0 {
-            let wrappers: Vec<String> = wrappers.iter().take(4).map(|wrapper| format!("`{wrapper}`")).collect();
+            let mut named: Vec<String> = wrappers.iter().take(4).map(|wrapper| format!("`{wrapper}`")).collect();
+            if wrappers.len() > 4 {
+                named.push(format!("{} more", wrappers.len() - 4));
+            }
             notes.push(format!(
                 "{named_by_a_wrapper} leak(s) named by an allocation wrapper, which allocates for its caller ({}), \
                  not by the line that called it: `--stack 16` (Call stacks) names the caller of each",
-                wrappers.join(", ")
+                named.join(", ")
             ));
         }
         let named_by_a_library = self.interpreter.named_by_a_library(&check.leaks);

@@ -176,7 +176,8 @@ const ALLOCATING_ENDINGS: &[&str] = &["malloc", "calloc", "realloc", "zalloc", "
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Wrappers {
     /// The user's patterns (`--alloc-fn`), each matched against a whole
-    /// function name, `*` any run of characters.
+    /// function name, `*` any run of characters: kept anchored at both
+    /// ends (`^my_alloc$`), as `suppressions::matches` takes them.
     patterns: Vec<String>,
 }
 
@@ -190,7 +191,7 @@ impl Wrappers {
             if let Some(bad) = pattern.chars().find(|&c| !(c.is_alphanumeric() || "_:*<>$.".contains(c))) {
                 return Err(format!("`{pattern}`: `{bad}` is in no function's name (names and `*` only)"));
             }
-            patterns.push(pattern.to_owned());
+            patterns.push(format!("^{pattern}$"));
         }
         Ok(Wrappers { patterns })
     }
@@ -200,7 +201,7 @@ impl Wrappers {
         let function = function_of(frame);
         known(function).is_some()
             || allocates_by_its_name(function)
-            || self.patterns.iter().any(|pattern| matches(&format!("^{pattern}$"), function))
+            || self.patterns.iter().any(|pattern| matches(pattern, function))
     }
 }
 
