@@ -318,6 +318,14 @@ fn type_into(harness: &mut Harness<'_, FfiscopeApp>, field: &str, text: &str) {
     harness.run();
 }
 
+/// Types `text` over what the one-line field labelled `field` holds.
+fn type_over(harness: &mut Harness<'_, FfiscopeApp>, field: &str, text: &str) {
+    harness.get(by().role(egui::accesskit::Role::TextInput).label(field)).focus();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    type_into(harness, field, text);
+}
+
 /// A lesson's program (`examples/`), built with the tests.
 fn lesson_program(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_ffiscope")).parent().expect("the binary's folder").join("examples").join(name)
@@ -363,10 +371,7 @@ fn a_program_that_crashes_is_reported_and_the_app_records_on() {
     assert!(told.contains("unchecked_callback") && told.contains("into `process_items"), "{told}");
     harness.get_by_label_contains("it did not reach its exit, so what it still held is not counted as leaked");
     // The app is whole: the same program's correct variant records to its end.
-    harness.get(by().role(egui::accesskit::Role::TextInput).label("Arguments")).focus();
-    harness.run();
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    type_into(&mut harness, "Arguments", "correct");
+    type_over(&mut harness, "Arguments", "correct");
     record_to_the_end(&mut harness);
     harness.get_by_label_contains("Ended: exited with 0");
     assert!(harness.state().record().model().anomalies().is_empty());
@@ -441,10 +446,7 @@ fn a_wrapper_named_in_the_tab_gives_its_blocks_to_its_caller() {
     harness.step();
     harness.run();
     harness.get_by_label_contains("not started: the wrapper `my alloc`: ` ` is in no function's name");
-    harness.get(by().role(egui::accesskit::Role::TextInput).label("Wrappers")).focus();
-    harness.run();
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    type_into(&mut harness, "Wrappers", "gr*");
+    type_over(&mut harness, "Wrappers", "gr*");
     record_to_the_end(&mut harness);
     let sites: Vec<String> = harness.state().record().model().anomalies().iter().map(|a| a.site.clone()).collect();
     assert_eq!(sites, ["lose (wrapped.c:3)"]);
