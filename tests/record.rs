@@ -1001,6 +1001,42 @@ fn a_program_with_an_allocator_of_its_own_is_told_not_recorded() {
     assert!(report(&record(&["--json"], &plain, &[])).get("own_allocator").is_none());
 }
 
+/// A program built without -pie whose code takes `malloc`'s address has its
+/// PLT entry stand for `malloc` everywhere (Debian's python3.11 does): the
+/// loader finds `malloc` in the program, where only a stub that jumps on to
+/// ffiscope's is. Recorded and checked as ever; an allocator the program
+/// defines is still told.
+const TAKES_MALLOCS_ADDRESS: &str = r#"#include <stdio.h>
+#include <stdlib.h>
+void *(*volatile allocate)(size_t);
+void (*volatile release)(void *);
+int main(void) {
+    allocate = malloc;
+    release = free;
+    release(allocate(10));
+    char *volatile lost = malloc(24);
+    lost = NULL;
+    puts("done");
+    return 0;
+}
+"#;
+
+#[test]
+fn a_program_built_without_pie_that_takes_mallocs_address_is_recorded_and_checked() {
+    let program = compile_c("no_pie", TAKES_MALLOCS_ADDRESS, &["-fno-pie", "-no-pie"]);
+    let found = report(&record(&["--json"], &program, &[]));
+    assert!(found.get("own_allocator").is_none(), "{found}");
+    assert_eq!(leaks_of(&found), [("main (no_pie.c:9)", 24)], "{found}");
+    assert_eq!(record(&["--check"], &program, &[]).status.code(), Some(1));
+    let own = compile_c(
+        "own_allocator_no_pie",
+        &format!("{}{OWN_ALLOCATOR_MAIN}", support::OWN_MALLOC),
+        &["-fno-pie", "-no-pie"],
+    );
+    let told = report(&record(&["--json"], &own, &[]));
+    assert_eq!(told["own_allocator"]["functions"][0], "malloc", "{told}");
+}
+
 /// An allocator linked in under names of its own (mimalloc as Rust's
 /// `#[global_allocator]`, which calls `mi_malloc_aligned`): its blocks never
 /// reach `malloc`, and the report says so, while the C library's blocks
@@ -2125,11 +2161,13 @@ fn what_a_librarys_static_objects_free_at_exit_and_what_its_constructor_holds_ar
 }
 
 /// An allocation wrapper's `malloc` is one line for every block the program
-/// makes through it: `xmalloc` by its name, `grab` as the user names it.
+/// makes through it: `xmalloc` by its name, `grab` as the user names it, and
+/// what `grab` calls on its way (`obtain`) is its own.
 const WRAPPED: &str = r"#include <stdlib.h>
 void *kept;
 __attribute__((noinline)) static void *xmalloc(size_t n) { return malloc(n); }
-__attribute__((noinline)) static void *grab(size_t n) { return xmalloc(n); }
+__attribute__((noinline)) static void *obtain(size_t n) { return xmalloc(n); }
+__attribute__((noinline)) static void *grab(size_t n) { return obtain(n); }
 __attribute__((noinline)) static void keep(void) { kept = xmalloc(100); }
 __attribute__((noinline)) static void lose(void) { volatile void *lost = xmalloc(7); (void)lost; }
 __attribute__((noinline)) static void lose_more(void) { volatile void *lost = grab(9); (void)lost; }
@@ -2149,11 +2187,11 @@ fn a_block_made_in_an_allocation_wrapper_is_named_by_the_wrappers_caller() {
     let stacked = report(&record(&["--json", "--stack", "8"], &program, &[]));
     let mut leaks = leaks_of(&stacked);
     leaks.sort_unstable();
-    assert_eq!(leaks, [("grab (shared_wrapper.c:4)", 9), ("lose (shared_wrapper.c:6)", 7)], "{stacked}");
+    assert_eq!(leaks, [("lose (shared_wrapper.c:7)", 7), ("obtain (shared_wrapper.c:4)", 9)], "{stacked}");
     let lose = stacked["anomalies"].as_array().unwrap().iter().find(|a| a["bytes"] == 7).unwrap();
     let message = lose["message"].as_str().unwrap();
     assert!(
-        message.contains("allocated at:\n      xmalloc (shared_wrapper.c:3)\n      lose (shared_wrapper.c:6)"),
+        message.contains("allocated at:\n      xmalloc (shared_wrapper.c:3)\n      lose (shared_wrapper.c:7)"),
         "{message}"
     );
     assert!(message.contains("release it with `free`") && !message.contains("keep (shared_wrapper.c"), "{message}");
@@ -2161,7 +2199,7 @@ fn a_block_made_in_an_allocation_wrapper_is_named_by_the_wrappers_caller() {
     let named = report(&record(&["--json", "--stack", "8", "--alloc-fn", "gr*,pool_get"], &program, &[]));
     let mut leaks = leaks_of(&named);
     leaks.sort_unstable();
-    assert_eq!(leaks, [("lose (shared_wrapper.c:6)", 7), ("lose_more (shared_wrapper.c:7)", 9)], "{named}");
+    assert_eq!(leaks, [("lose (shared_wrapper.c:7)", 7), ("lose_more (shared_wrapper.c:8)", 9)], "{named}");
     // Without a stack, by the wrapper, and the report says what names the caller.
     let plain = report(&record(&["--json"], &program, &[]));
     assert_eq!(leaks_of(&plain), [("xmalloc (shared_wrapper.c:3)", 16)], "{plain}");

@@ -779,12 +779,26 @@ _Static_assert(sizeof replaced_names / sizeof *replaced_names == FS_RECORD_REPLA
 static uint64_t elsewhere_mask;
 static uintptr_t elsewhere_first;
 
+/* Whether the function the loader found at `found` is defined there. A
+ * program built without -pie whose code takes `malloc`'s address (CPython's
+ * allocator tables do, Debian's python3.11 among them) has its PLT entry
+ * stand for the function everywhere: the loader answers with that stub,
+ * which jumps on to ffiscope's. Its symbol is undefined in the program. */
+static bool defined_at(uintptr_t found) {
+    Dl_info info;
+    const ElfW(Sym) *symbol = NULL;
+    if (!dladdr1((void *)found, &info, (void **)&symbol, RTLD_DL_SYMENT) || !symbol) {
+        return true; /* nothing says otherwise */
+    }
+    return symbol->st_shndx != SHN_UNDEF;
+}
+
 static void tell_allocator_elsewhere(fs_tracker *t, bool forked) {
     if (!forked) {
         for (size_t i = 0; i < FS_RECORD_REPLACED_COUNT; i++) {
             uintptr_t found = (uintptr_t)dlsym(RTLD_DEFAULT, replaced_names[i]);
             /* Not found at all (operator new in a C program) is no other allocator. */
-            if (found && (found < own_start || found >= own_end)) {
+            if (found && (found < own_start || found >= own_end) && defined_at(found)) {
                 elsewhere_mask |= UINT64_C(1) << i;
                 elsewhere_first = elsewhere_first ? elsewhere_first : found;
             }

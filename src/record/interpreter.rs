@@ -700,8 +700,14 @@ impl Interpreter {
             }
             in_runtime_before = in_runtime;
             for function in self.symbols.inlined(frame) {
-                if own_frame.is_none() && !in_runtime {
-                    if self.is_not_own(function) {
+                if !in_runtime && self.wrappers.contains(function.name()) {
+                    // What a wrapper calls is its own machinery (SQLite's
+                    // `sqlite3MemMalloc`, which no symbol names): the
+                    // program's frame is past the outermost wrapper.
+                    own_frame = None;
+                    outermost_library_frame = Some(stack.len());
+                } else if own_frame.is_none() && !in_runtime {
+                    if self.is_library_code(function) {
                         outermost_library_frame = Some(stack.len());
                     } else {
                         own_frame = Some(stack.len());
