@@ -1001,6 +1001,38 @@ fn a_program_with_an_allocator_of_its_own_is_told_not_recorded() {
     assert!(report(&record(&["--json"], &plain, &[])).get("own_allocator").is_none());
 }
 
+/// Python (`CPython`) keeps its objects in pymalloc's arenas, out of `malloc`'s sight:
+/// the report says so, and that `PYTHONMALLOC=malloc` shows them.
+#[test]
+fn cpythons_objects_kept_apart_by_pymalloc_are_told() {
+    let found = Command::new("python3").args(["-c", "import sys; print(sys.executable)"]).output().expect("python3");
+    let python = String::from_utf8_lossy(&found.stdout).trim().to_owned();
+    let script = "names = [str(i) * 3 for i in range(20000)]; print(len(names))";
+    let run = |malloc_for_objects: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ffiscope"));
+        command.args(["record", "--json", "--", &python, "-c", script]);
+        if malloc_for_objects {
+            command.env("PYTHONMALLOC", "malloc");
+        } else {
+            command.env_remove("PYTHONMALLOC");
+        }
+        report(&command.output().expect("ffiscope runs"))
+    };
+    let apart = run(false);
+    let notes = apart["notes"].to_string();
+    assert!(notes.contains("CPython's objects are not in this report"), "{notes}");
+    assert!(notes.contains("`PYTHONMALLOC=malloc` makes every object a block"), "{notes}");
+    let all = run(true);
+    assert!(!all["notes"].to_string().contains("CPython's objects"), "{all}");
+    let allocations = |report: &Value| report["c_heap"]["allocations"].as_u64().unwrap_or(0);
+    assert!(
+        allocations(&all) > allocations(&apart) + 20_000,
+        "every string a block: {} and {}",
+        allocations(&all),
+        allocations(&apart)
+    );
+}
+
 /// A program built without -pie whose code takes `malloc`'s address has its
 /// PLT entry stand for `malloc` everywhere (Debian's python3.11 does): the
 /// loader finds `malloc` in the program, where only a stub that jumps on to

@@ -104,6 +104,9 @@ pub struct Interpreter {
     /// The allocator functions the program defines itself, so that its
     /// calls never reach ffiscope's (told at the start of each image).
     pub own_allocator: Option<OwnAllocator>,
+    /// Python's module, where its objects come from pymalloc's arenas
+    /// rather than `malloc` (`PYTHONMALLOC` not `malloc`).
+    pub python_objects_apart: Option<String>,
 }
 
 /// Blocks, and their bytes, counted together.
@@ -184,13 +187,21 @@ impl Interpreter {
         self.briefs.clear();
         self.block_stacks.clear();
         self.own_allocator = None;
+        self.python_objects_apart = None;
     }
 
     /// Once its events are all read: an allocator the program links in
-    /// under names of its own, where its `malloc` is not its own.
-    pub fn settle_own_allocator(&mut self) {
+    /// under names of its own, where its `malloc` is not its own; and
+    /// Python's, which keeps its objects apart unless told otherwise (the
+    /// program has ffiscope's environment).
+    pub fn settle_allocators(&mut self) {
         if self.own_allocator.is_none() {
             self.own_allocator = self.symbols.linked_allocator();
+        }
+        let objects_to_malloc =
+            std::env::var("PYTHONMALLOC").is_ok_and(|chosen| matches!(chosen.as_str(), "malloc" | "malloc_debug"));
+        if !objects_to_malloc {
+            self.python_objects_apart = self.symbols.cpython();
         }
     }
 

@@ -444,7 +444,7 @@ impl Recorded {
     /// How the process ended, as its channel tells (its exit status is
     /// its parent's to know); what its events meant is taken along.
     fn finish(&mut self) -> Finished {
-        self.interpreter.settle_own_allocator();
+        self.interpreter.settle_allocators();
         let channel = &self.channel;
         let ending = match channel.state() {
             _ if channel.recorded_pid().is_none() => Ending::NotRecorded,
@@ -768,12 +768,9 @@ impl Finished {
         .collect()
     }
 
-    /// What a report of the recording adds, a line each: how complete it
-    /// is, what the program kept to the end, what the leak check (`check`)
-    /// set apart, and what could not be told. `crashed`: the program died
-    /// of a signal, which its report tells.
-    pub fn notes(&self, crashed: bool, check: &LeakCheck) -> Vec<String> {
-        // First: it says how much of the rest can be believed.
+    /// How much of a report can be believed, a line each: an allocator it
+    /// does not see, how far the process got. `crashed`: as `notes` takes it.
+    fn completeness_notes(&self, crashed: bool) -> Vec<String> {
         let mut notes: Vec<String> = self.interpreter.own_allocator.iter().map(OwnAllocator::sentence).collect();
         match self.ending {
             Ending::StillRunning => notes.push(
@@ -797,9 +794,26 @@ impl Finished {
             ),
             _ => {}
         }
+        if let Some(interpreter) = &self.interpreter.python_objects_apart {
+            notes.push(format!(
+                "CPython's objects are not in this report: its allocator, pymalloc, keeps them in arenas it maps for \
+                 itself (in {interpreter}), and only blocks over 512 bytes and what C code allocates reach \
+                 `malloc`; `PYTHONMALLOC=malloc` makes every object a block of `malloc`'s, recorded"
+            ));
+        }
         if matches!(self.ending, Ending::Cut | Ending::LeftThroughExit) {
             notes.push("it did not reach its exit, so what it still held is not counted as leaked".to_owned());
         }
+        notes
+    }
+
+    /// What a report of the recording adds, a line each: how complete it
+    /// is, what the program kept to the end, what the leak check (`check`)
+    /// set apart, and what could not be told. `crashed`: the program died
+    /// of a signal, which its report tells.
+    pub fn notes(&self, crashed: bool, check: &LeakCheck) -> Vec<String> {
+        // First: it says how much of the rest can be believed.
+        let mut notes = self.completeness_notes(crashed);
         let reachable = self.interpreter.reachable_blocks();
         if reachable > 0 {
             notes.push(format!(

@@ -142,6 +142,8 @@ struct ModuleCode {
     /// An allocator linked in under names of its own (`ALLOCATOR_LIBRARIES`):
     /// its name, and the functions of it the file defines.
     allocator: Option<(&'static str, Vec<&'static str>)>,
+    /// The file defines Python's object allocator (`PyObject_Malloc`).
+    python_objects: bool,
 }
 
 /// A module's code, read on first use (`None`: it could not be read).
@@ -259,6 +261,7 @@ impl ModuleCode {
         }
         let mut functions: Vec<(u64, u64)> = Vec::new();
         let mut allocator_functions: FxHashSet<&str> = FxHashSet::default();
+        let mut python_objects = false;
         for symbol in file.symbols().chain(file.dynamic_symbols()) {
             if symbol.kind() != object::SymbolKind::Text {
                 continue;
@@ -272,6 +275,7 @@ impl ModuleCode {
             {
                 allocator_functions.insert(name);
             }
+            python_objects |= symbol.is_definition() && symbol.name() == Ok("PyObject_Malloc");
         }
         functions.sort_unstable();
         functions.dedup();
@@ -280,7 +284,7 @@ impl ModuleCode {
                 functions.iter().copied().filter(|f| allocator_functions.contains(f)).collect();
             (!defined.is_empty()).then_some((library, defined))
         });
-        Some(ModuleCode { bytes, sections, slots, stubs, functions, allocator })
+        Some(ModuleCode { bytes, sections, slots, stubs, functions, allocator, python_objects })
     }
 
     /// Whether `address` lies inside a function the file's symbols size.
@@ -441,6 +445,21 @@ impl Symbolizer {
             defined_in: program,
             library: Some(library.to_owned()),
         })
+    }
+
+    /// The module of Python's interpreter among the program's
+    /// (`python3.11`, `libpython3.12.so.1.0`), by its object allocator.
+    pub fn cpython(&mut self) -> Option<String> {
+        let interpreters: Vec<String> = self
+            .modules
+            .iter()
+            .map(|module| module.path.clone())
+            .filter(|path| {
+                let name = path.rsplit('/').next().unwrap_or(path);
+                name.starts_with("python") || name.starts_with("libpython")
+            })
+            .collect();
+        interpreters.into_iter().find(|path| module_code(&mut self.code, path).is_some_and(|code| code.python_objects))
     }
 
     /// Every function a return address is in, innermost first: the one
