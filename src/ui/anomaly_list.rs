@@ -10,10 +10,14 @@ use super::{ANOMALY_COLOR, format};
 /// A frame's work must not grow with a run that keeps finding things.
 pub const LISTED_ANOMALIES: usize = 100;
 
-pub fn anomaly_list_ui(ui: &mut Ui, anomalies: &[Anomaly]) {
+/// What an empty list says of a run that allocated and ended.
+pub const NO_ANOMALY: &str = "None: every free matched an allocation of its own heap.";
+
+/// The list, or `none` where it is empty: what that means for the run.
+pub fn anomaly_list_ui(ui: &mut Ui, anomalies: &[Anomaly], none: &str) {
     ui.label(RichText::new(format!("Anomalies ({})", format::thousands(anomalies.len() as u64))).strong());
     if anomalies.is_empty() {
-        ui.weak("None: every free matched an allocation of its own heap.");
+        ui.weak(none);
         return;
     }
     for anomaly in anomalies.iter().rev().take(LISTED_ANOMALIES) {

@@ -5,11 +5,13 @@
 use egui::{RichText, Ui};
 
 use crate::command::Command;
+use crate::ffi::Domain;
 use crate::record::locked;
 use crate::record::session::{FollowedView, RecordCommand, RecordSession, RecordState, Stream};
+use crate::track::Model;
 
 use super::allocation_plot::{Measure, XAxis, allocation_plot_ui, x_axis_choice_ui};
-use super::anomaly_list::anomaly_list_ui;
+use super::anomaly_list::{NO_ANOMALY, anomaly_list_ui};
 use super::format::elide_middle;
 use super::heap_counts::heap_counts_ui;
 use super::outstanding_table::outstanding_table_ui;
@@ -76,7 +78,7 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
         ui.columns(2, |columns| {
             allocation_plot_ui(&mut columns[0], &model, *x_axis, &Measure::BOTH, "record", lists_height);
             egui::ScrollArea::vertical().id_salt("record-lists").show(&mut columns[1], |ui| {
-                anomaly_list_ui(ui, model.anomalies());
+                anomaly_list_ui(ui, model.anomalies(), none_found(&state, &model));
                 ui.separator();
                 outstanding_table_ui(ui, model.outstanding(), model.outstanding_count(), None);
                 ui.separator();
@@ -150,6 +152,20 @@ fn process_choice_ui(
         ui.weak(format!("{} it {how}, each recorded on its own", listed.len()));
     });
     (shown != session.shown).then_some(RecordCommand::ShowProcess(shown))
+}
+
+/// What an empty anomaly list says of the recording shown: a program
+/// still running has had no leak check yet, and one that allocated
+/// nothing ffiscope saw has had nothing to check.
+fn none_found(state: &RecordState, model: &Model) -> &'static str {
+    let allocations = model.heap(Domain::C).stats().allocations + model.heap(Domain::Rust).stats().allocations;
+    if matches!(state, RecordState::Running { .. }) {
+        "None so far: leaks are looked for when the program exits."
+    } else if allocations == 0 {
+        "None: no allocation was recorded, so there was nothing to check."
+    } else {
+        NO_ANOMALY
+    }
 }
 
 /// "no findings", "1 finding", "3 findings".

@@ -10,7 +10,7 @@ use crate::scenarios::session::{ScenarioCommand, ScenarioSession};
 use crate::scenarios::snippet::{CodeRegion, wrap_code_line};
 
 use super::allocation_plot::{Measure, XAxis, allocation_plot_ui, plot_controls_ui};
-use super::anomaly_list::anomaly_list_ui;
+use super::anomaly_list::{NO_ANOMALY, anomaly_list_ui};
 use super::heap_counts::heap_counts_ui;
 use super::outstanding_table::{BlockContext, outstanding_table_ui};
 use super::run_all_view::{run_all_button_ui, run_all_window};
@@ -511,7 +511,7 @@ fn results_ui(ui: &mut Ui, session: &ScenarioSession, height: f32) {
         if session.verdict().is_some() {
             verdict_ui(ui, session);
         } else {
-            anomaly_list_ui(ui, model.anomalies());
+            anomaly_list_ui(ui, model.anomalies(), NO_ANOMALY);
         }
         ui.separator();
         let scenario = session.scenario();

@@ -7,7 +7,7 @@ use crate::command::{Command, Export};
 use crate::track::{LEAK_SITE, TrackerCommand, TrackerSession};
 
 use super::allocation_plot::{Measure, XAxis, allocation_plot_ui, x_axis_choice_ui};
-use super::anomaly_list::anomaly_list_ui;
+use super::anomaly_list::{NO_ANOMALY, anomaly_list_ui};
 use super::heap_counts::heap_counts_ui;
 use super::outstanding_table::{BlockContext, outstanding_table_ui};
 use super::site_table::site_table_ui;
@@ -67,7 +67,7 @@ pub fn tracker_panel_ui(ui: &mut Ui, session: &TrackerSession, x_axis: &mut XAxi
     ui.columns(2, |columns| {
         allocation_plot_ui(&mut columns[0], model, *x_axis, &Measure::BOTH, "tracker", height);
         egui::ScrollArea::vertical().id_salt("tracker-lists").show(&mut columns[1], |ui| {
-            anomaly_list_ui(ui, model.anomalies());
+            anomaly_list_ui(ui, model.anomalies(), NO_ANOMALY);
             ui.separator();
             let releaser = |site: &str| {
                 Some(if site == LEAK_SITE { "nobody: its pointer is gone (leaked)" } else { "the tab's Free all" })
