@@ -166,8 +166,9 @@ pub enum Command {
               value_parser = clap::builder::PossibleValuesParser::new(["1", "2", "4", "8", "16"]).map(|v| v.parse::<u8>().unwrap_or(crate::record::GUARD_ALIGNMENT)))]
         guard_align: u8,
         /// Keep N frames of each allocation's stack (up to 32), and name Rust's
-        /// blocks by the first frame of the program's own code rather than
-        /// the allocator's line. Costs a walk of the stack per allocation.
+        /// blocks, and those an allocation wrapper makes (see --alloc-fn), by
+        /// the first frame of the program's own code rather than the
+        /// allocator's line. Costs a walk of the stack per allocation.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=32))]
         stack: Option<u8>,
         /// Record the programs it starts too, and the copies of itself it
