@@ -1248,6 +1248,32 @@ fn what_the_c_library_keeps_for_itself_at_exit_is_counted_not_leaked() {
     assert!(found["notes"].to_string().contains(&note), "{found}");
 }
 
+/// A block the C library makes for itself (the thread's TLS, kept with its
+/// cached stack) from the program's line is told apart from the program's
+/// own block made on the same line, with a stack as without.
+#[test]
+fn the_c_librarys_own_block_and_the_programs_on_one_line_are_told_apart() {
+    let program = compile_c(
+        "one_line",
+        r#"#include <pthread.h>
+#include <string.h>
+static void *work(void *name) { return name ? NULL : NULL; }
+int main(void) {
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, work, strdup("a name nobody frees")) != 0) return 1;
+    return pthread_join(thread, NULL);
+}
+"#,
+        &["-pthread"],
+    );
+    for stack in [&[][..], &["--stack", "16"]] {
+        let args: Vec<&str> = ["--json"].iter().chain(stack).copied().collect();
+        let found = report(&record(&args, &program, &[]));
+        assert_eq!(leaks_of(&found), [("main (one_line.c:6)", 20)], "{stack:?}: {found}");
+        assert!(found["tallies"]["c_library_own_blocks"].as_u64() >= Some(1), "{stack:?}: {found}");
+    }
+}
+
 #[test]
 fn a_recording_written_with_out_reopens_with_the_same_report() {
     let program = compile_c("reopened", C_PROGRAM, &[]);

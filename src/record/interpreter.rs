@@ -47,6 +47,19 @@ struct Brief {
     in_c_runtime: bool,
     /// The site is a stack (`--stack`): its blocks keep it (`block_stacks`).
     stacked: bool,
+    /// What a block made here is named: `site`, but for a block the C
+    /// library made for itself from a stack the program's line names
+    /// (`main (t.c:6), for the C library`, a thread's TLS), which must not
+    /// share its name with the blocks the program makes on that line: the
+    /// leak check tells the library's own apart by name.
+    block_site: Site,
+}
+
+impl Brief {
+    /// The brief a block made here is named by.
+    fn for_a_block(self) -> Brief {
+        Brief { site: self.block_site, ..self }
+    }
 }
 
 /// The program's events, interpreted. A block's heap is its allocation
@@ -339,6 +352,7 @@ impl Interpreter {
         };
         match raw.kind {
             sys::FS_EVENT_ALLOC => {
+                let site = site.for_a_block();
                 let domain = domain_of(site.heap);
                 self.uncertain_blocks += u64::from(site.heap == Heap::Uncertain);
                 if site.in_c_runtime {
@@ -350,7 +364,7 @@ impl Interpreter {
                 if self.trace.is_some() {
                     self.write_trace(raw, domain, site, allocated);
                 }
-                model.allocate(block(domain));
+                model.allocate(BlockChange { site: Some(site.site), ..block(domain) });
             }
             sys::FS_EVENT_FREE => {
                 let owner = allocated.map_or(Heap::Uncertain, |a| a.heap);
@@ -432,6 +446,10 @@ impl Interpreter {
             }
             if site.stacked {
                 self.keep_block_stack(raw.address, raw.site, sites);
+            }
+            if site.in_c_runtime {
+                event.site = Some(site.block_site);
+                self.runtime_sites.insert(site.block_site);
             }
         } else if !self.apply_rare(&mut event, raw, allocated, sites, stacks, model) {
             return;
@@ -642,11 +660,17 @@ impl Interpreter {
     fn brief_missed(&mut self, id: u32, sites: &SiteAddresses, stacks: &StackTable) -> Brief {
         let raw = sites.get(id);
         let resolved = self.resolve(raw.unwrap_or(0), stacks);
+        let block_site = if resolved.in_c_runtime && resolved.stack.is_some() && resolved.own_frame > 0 {
+            Site::intern(&format!("{}, for the C library", resolved.site.name()))
+        } else {
+            resolved.site
+        };
         let brief = Brief {
             site: resolved.site,
             heap: resolved.heap,
             in_c_runtime: resolved.in_c_runtime,
             stacked: resolved.stack.is_some(),
+            block_site,
         };
         // Kept for an id the table holds (and for no site at all): an id
         // past it is the program's mistake, and an entry not yet written is
