@@ -608,7 +608,11 @@ impl Symbolizer {
         // (from C, or from Rust through `libc::malloc`). With no name for the
         // caller at all, nothing says which.
         let called = module_code(&mut self.code, &module.path).and_then(|code| code.call_target(probe));
-        let heap = if functions.iter().any(|(name, _)| on_rust_path(name)) {
+        let heap = if in_c_runtime {
+            // The C library's own code (`__vasprintf_internal`, stdio's
+            // buffers), named or not, calls the C library's allocator.
+            Heap::C
+        } else if functions.iter().any(|(name, _)| on_rust_path(name)) {
             // The call is inside the Rust allocator's own code.
             Heap::Rust
         } else {
