@@ -335,22 +335,8 @@ static uintptr_t c_library_end;
  * allocation. */
 #define C_LIBRARY_CALL_FRAMES 8u
 
-static int find_c_library(struct dl_phdr_info *info, size_t size, void *unused) {
-    (void)size;
-    (void)unused;
-    uintptr_t known = (uintptr_t)&__libc_calloc;
-    for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
-        uintptr_t start = info->dlpi_addr + segment->p_vaddr;
-        if (segment->p_type == PT_LOAD && (segment->p_flags & PF_X) && known - start < segment->p_memsz) {
-            c_library_start = start;
-            c_library_end = start + segment->p_memsz;
-            return 1;
-        }
-    }
-    return 0;
-}
-
+/* Writes each code segment of a module into the table; the C library's
+ * (the one `__libc_calloc` is in) is kept as `c_library_start` and `_end`. */
 static int add_module(struct dl_phdr_info *info, size_t size, void *unused) {
     (void)size;
     (void)unused;
@@ -359,6 +345,10 @@ static int add_module(struct dl_phdr_info *info, size_t size, void *unused) {
         if (segment->p_type == PT_LOAD && (segment->p_flags & PF_X)) {
             uint64_t start = info->dlpi_addr + segment->p_vaddr;
             write_module(start, start + segment->p_memsz, info->dlpi_addr, info->dlpi_name);
+            if ((uintptr_t)&__libc_calloc - start < segment->p_memsz) {
+                c_library_start = start;
+                c_library_end = start + segment->p_memsz;
+            }
         }
     }
     return 0;
@@ -817,7 +807,6 @@ static void start_tracker(uint64_t image, bool forked) {
     pthread_mutex_lock(&adding_modules);
     dl_iterate_phdr(add_module, NULL);
     pthread_mutex_unlock(&adding_modules);
-    dl_iterate_phdr(find_c_library, NULL);
     if (stacks_start(channel, (fs_record_stack *)(void *)((char *)channel + fs_record_stacks_offset(channel)))) {
         void *warm[1];
         backtrace(warm, 1); /* loads the unwinder now, not in a fault handler */

@@ -271,11 +271,12 @@ impl ModuleCode {
             }
             if let Ok(name) = symbol.name()
                 && symbol.is_definition()
-                && ALLOCATOR_LIBRARIES.iter().any(|(_, named)| named.contains(&name))
             {
-                allocator_functions.insert(name);
+                if ALLOCATOR_LIBRARIES.iter().any(|(_, named)| named.contains(&name)) {
+                    allocator_functions.insert(name);
+                }
+                python_objects |= name == "PyObject_Malloc";
             }
-            python_objects |= symbol.is_definition() && symbol.name() == Ok("PyObject_Malloc");
         }
         functions.sort_unstable();
         functions.dedup();
@@ -607,7 +608,6 @@ impl Symbolizer {
         // allocator's path, or the C library's functions called directly
         // (from C, or from Rust through `libc::malloc`). With no name for the
         // caller at all, nothing says which.
-        let called = module_code(&mut self.code, &module.path).and_then(|code| code.call_target(probe));
         let heap = if in_c_runtime {
             // The C library's own code (`__vasprintf_internal`, stdio's
             // buffers), named or not, calls the C library's allocator.
@@ -617,6 +617,7 @@ impl Symbolizer {
             Heap::Rust
         } else {
             let caller_language = functions.first().and_then(|(_, language)| *language);
+            let called = module_code(&mut self.code, &module.path).and_then(|code| code.call_target(probe));
             match self.reached_through(&module.path, called, caller_language) {
                 Reached::Directly if functions.is_empty() => Heap::Uncertain,
                 // Rust code known by its symbol alone (a release build without
