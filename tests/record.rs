@@ -905,34 +905,94 @@ fn a_program_handling_its_own_faults_keeps_its_handler_and_the_guard_keeps_its_f
 /// A program that leaves through `_exit` runs no exit handler, the
 /// recorder's included: what it did since the last hand-over is handed over
 /// by `_exit` itself, counted to the block, the events after a vfork child's
-/// own `_exit` (which shares the program's memory) among them.
+/// own `_exit` (which shares the program's memory) among them, and its leaks
+/// are looked for there, as memcheck looks for them: what the frames it
+/// leaves from hold is reachable, what nothing holds is lost.
 #[test]
-fn a_program_leaving_through_exit_hands_over_every_event() {
+fn a_program_leaving_through_exit_hands_over_every_event_and_is_checked_for_leaks() {
     let program = compile_c(
         "quick_exit",
-        r"
+        r#"
         #include <stdlib.h>
+        #include <string.h>
         #include <unistd.h>
         static void *(*volatile allocate)(size_t) = malloc;
         static void (*volatile release)(void *) = free;
+        void *kept_in_a_global;
+        __attribute__((noinline)) static void leave(int status) {
+            void *volatile held_by_this_frame = allocate(48);
+            (void)held_by_this_frame;
+            _exit(status);
+        }
         int main(void) {
             for (int i = 0; i < 1000; i++) release(allocate(32));
-            void *kept = allocate(100);
-            (void)kept;
+            kept_in_a_global = allocate(100);
+            char *volatile lost = strdup("nothing points here any more");
+            lost = NULL;
             if (vfork() == 0) _exit(9);
             release(allocate(64));
-            _exit(5);
+            leave(5);
         }
-        ",
+        "#,
         &[],
     );
     let output = record(&["--json"], &program, &[]);
     assert_eq!(output.status.code(), Some(5));
     let report = report(&output);
     let heap = &report["c_heap"];
-    assert_eq!((heap["allocations"].as_u64(), heap["frees"].as_u64()), (Some(1002), Some(1001)), "{heap}");
-    assert_eq!(heap["live_bytes"], 100);
-    assert!(kinds(&report).is_empty(), "no leak is claimed for a program that left through _exit: {report}");
+    assert_eq!((heap["allocations"].as_u64(), heap["frees"].as_u64()), (Some(1004), Some(1001)), "{heap}");
+    assert_eq!(heap["live_bytes"], 100 + 29 + 48);
+    assert_eq!(leaks_of(&report), [("main (quick_exit.c:16)", 29)], "{report}");
+    let tallies = &report["tallies"];
+    assert_eq!(
+        (tallies["still_reachable_blocks"].as_u64(), tallies["still_reachable_bytes"].as_u64()),
+        (Some(2), Some(148))
+    );
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("it left through `_exit`, which runs no exit handler"), "{notes}");
+    assert!(notes.contains("still reachable as it left (from its stack, globals"), "{notes}");
+}
+
+/// `_exit` from a signal handler on a stack of the program's own, too small
+/// for the leak check, hands every event over without one, and says why.
+#[test]
+fn a_program_leaving_through_exit_from_a_handler_on_a_small_stack_is_not_checked() {
+    let program = compile_c(
+        "handler_exit",
+        r"
+        #include <signal.h>
+        #include <stdlib.h>
+        #include <string.h>
+        #include <unistd.h>
+        static char small_stack[16384];
+        static void leave(int signal) { _exit(signal); }
+        int main(void) {
+            stack_t stack = {.ss_sp = small_stack, .ss_size = sizeof small_stack};
+            sigaltstack(&stack, NULL);
+            struct sigaction action;
+            memset(&action, 0, sizeof action);
+            action.sa_handler = leave;
+            action.sa_flags = SA_ONSTACK;
+            sigaction(SIGUSR1, &action, NULL);
+            char *volatile lost = malloc(12);
+            lost = NULL;
+            raise(SIGUSR1);
+            return 0;
+        }
+        ",
+        &[],
+    );
+    let output = record(&["--json"], &program, &[]);
+    assert_eq!(output.status.code(), Some(libc::SIGUSR1));
+    let report = report(&output);
+    assert_eq!(report["c_heap"]["allocations"], 1, "{report}");
+    assert!(leaks_of(&report).is_empty(), "no leak is claimed where none was looked for: {report}");
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("it left through `_exit` from a signal handler, where its leaks could not be looked for"),
+        "{notes}"
+    );
+    assert!(notes.contains("it did not reach its exit, so what it still held is not counted as leaked"), "{notes}");
 }
 
 #[test]
@@ -2894,6 +2954,71 @@ fn a_forked_copy_is_followed_with_the_blocks_it_inherited() {
     let text = String::from_utf8_lossy(&record(&[], &forker, &["copies"]).stderr).into_owned();
     assert!(text.contains("2 forked copy(ies) of a recorded process ran on without an exec"), "{text}");
     assert!(text.contains("`--follow-children` records each on its own"), "{text}");
+}
+
+/// A followed copy that leaves through `_exit` (a pool's worker, which
+/// never returns into the program's `main`) is checked for leaks as it
+/// leaves: what its frames hold is kept, what nothing holds is its leak.
+#[test]
+fn a_followed_copy_leaving_through_exit_is_checked_for_leaks() {
+    let worker = compile_c(
+        "exit_worker",
+        r#"
+        #include <stdlib.h>
+        #include <string.h>
+        #include <sys/wait.h>
+        #include <unistd.h>
+        char *kept_by_the_parent;
+        __attribute__((noinline)) static void work(void) {
+            char *volatile lost = strdup("the worker's result, never handed back");
+            lost = NULL;
+            char *volatile in_hand = malloc(40);
+            _exit(in_hand == NULL);
+        }
+        int main(void) {
+            kept_by_the_parent = strdup("the parent's");
+            pid_t copy = fork();
+            if (copy == 0) work();
+            waitpid(copy, NULL, 0);
+            return 0;
+        }
+        "#,
+        &[],
+    );
+    let report = report(&record(&["--json", "--follow-children"], &worker, &[]));
+    assert!(findings_of(&report).is_empty(), "the parent holds its string in a global: {report}");
+    let copy = &report["processes"][0];
+    assert_eq!(leaks_of(&copy["report"]), [("work (exit_worker.c:8)", 39)], "{copy}");
+    assert_eq!(copy["report"]["tallies"]["still_reachable_bytes"], 40, "the block in its frame: {copy}");
+    assert!(copy["notes"].to_string().contains("it left through `_exit`"), "{copy}");
+}
+
+/// A Python `multiprocessing` worker leaves through `os._exit`: a leak its
+/// C calls made is found there, where it went unseen.
+#[test]
+fn a_python_multiprocessing_workers_leak_is_found() {
+    let script = "import ctypes, multiprocessing\n\
+                  libc = ctypes.CDLL(None)\n\
+                  libc.strdup.restype = None\n\
+                  def work():\n    \
+                      for _ in range(3): libc.strdup(b'a string nobody frees')\n\
+                  if __name__ == '__main__':\n    \
+                      multiprocessing.set_start_method('fork')\n    \
+                      worker = multiprocessing.Process(target=work)\n    \
+                      worker.start()\n    \
+                      worker.join()\n    \
+                      print(worker.exitcode)\n";
+    let found = Command::new("python3").args(["-c", "import sys; print(sys.executable)"]).output().expect("python3");
+    let python = String::from_utf8_lossy(&found.stdout).trim().to_owned();
+    let output = record(&["--json", "--follow-children"], Path::new(&python), &["-c", script]);
+    assert_eq!(String::from_utf8_lossy(&output.stderr).trim(), "0", "the worker ran to its end");
+    let report = report(&output);
+    let worker = report["processes"].as_array().unwrap().iter().find(|p| p["forked_from"].is_i64());
+    let worker = worker.unwrap_or_else(|| panic!("the worker is followed: {report}"));
+    let leaks = leaks_of(&worker["report"]);
+    assert_eq!(leaks.iter().map(|(_, bytes)| bytes).sum::<u64>(), 3 * 22, "three strings lost: {worker}");
+    // Named by whoever asked libffi to make the call (ctypes), not libffi.
+    assert!(leaks.iter().all(|(site, _)| !site.contains("libffi")), "{leaks:?}");
 }
 
 /// A followed copy its parent kills (a pool's `terminate`) is told killed,

@@ -987,24 +987,29 @@ static void note_reach(fs_tracker *t, const fs_block *block, enum reach_state st
     tracker_note(t, kind, (uintptr_t)block->address, (size_t)block->size);
 }
 
-/* The end of a recording, once everything that runs at exit has run: the
- * blocks still live are told reachable or lost, and the channel says the
- * recording is complete. */
+/* The end of a recording: the blocks still live are told reachable or
+ * lost (the exiting thread's stack from `stack_from` up among the roots,
+ * unless it is 0), and the channel says `state`. */
+static void finish_with_leak_check(fs_tracker *t, uint32_t state, uintptr_t stack_from) {
+    inside = true;
+    size_t threads = atomic_load_explicit(&threads_seen_count, memory_order_relaxed);
+    reach_live_blocks(t, note_reach, threads_seen, threads < THREADS_KNOWN ? threads : THREADS_KNOWN,
+                      inherited_count ? visit_inherited_blocks : NULL, stack_from);
+    atomic_store_explicit(&channel->mappings_unread, mappings_not_kept(), memory_order_relaxed);
+    atomic_store_explicit(&recorder, NULL, memory_order_release);
+    unrecorded_stop();
+    /* After the last event: whoever reads the state then finds them all. */
+    atomic_store_explicit(&channel->state, state, memory_order_release);
+}
+
+/* The end of a recording, once everything that runs at exit has run. */
 static void finish_recording(void *unused) {
     (void)unused;
     fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
     if (!t || !channel) {
         return;
     }
-    inside = true;
-    size_t threads = atomic_load_explicit(&threads_seen_count, memory_order_relaxed);
-    reach_live_blocks(t, note_reach, threads_seen, threads < THREADS_KNOWN ? threads : THREADS_KNOWN,
-                      inherited_count ? visit_inherited_blocks : NULL);
-    atomic_store_explicit(&channel->mappings_unread, mappings_not_kept(), memory_order_relaxed);
-    atomic_store_explicit(&recorder, NULL, memory_order_release);
-    unrecorded_stop();
-    /* After the last event: whoever reads the state then finds them all. */
-    atomic_store_explicit(&channel->state, FS_RECORD_FINISHED, memory_order_release);
+    finish_with_leak_check(t, FS_RECORD_FINISHED, 0);
 }
 
 extern int __cxa_atexit(void (*function)(void *), void *argument, void *dso_handle);
@@ -1648,11 +1653,14 @@ EXPORTED int dlclose(void *handle) {
 /* ---- leaving through _exit -------------------------------------------------- */
 
 /* _exit runs no exit handler, so this library's own (finish_recording)
- * never runs: the channel says here that the program left, every event it
- * made in the rings, without a leak check (what a program holds when it
- * leaves this way is not its leak, as LeakSanitizer sees it too). Only the
- * process that records does this: a vfork child shares its memory and its
- * tracker, and must not end its parent's recording. */
+ * never runs: the leak check is made here, as memcheck makes it, with the
+ * caller's stack among the roots (a forked worker leaves this way, holding
+ * its blocks in its frames, and a Python multiprocessing worker always
+ * does). Only the process that records does this: a vfork child shares its
+ * memory and its tracker, and must not end its parent's recording. Where
+ * the check cannot be made safely, the channel says only that every event
+ * is in the rings: in a signal handler that interrupted this library (whose
+ * locks its thread may hold), or one on an alternate stack too small for it. */
 static _Noreturn void exit_group_now(int status) {
     for (;;) {
         syscall(SYS_exit_group, status);
@@ -1660,21 +1668,31 @@ static _Noreturn void exit_group_now(int status) {
     }
 }
 
-static void hand_over_before_exit(void) {
+/* Not inlined, so that its frame is below the one whose registers were
+ * saved: the stack is read from here up. */
+__attribute__((noinline)) static void hand_over_before_exit(void) {
     fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
     if (!t || !channel || atomic_load_explicit(&channel->owner_pid, memory_order_relaxed) != (int32_t)getpid()) {
         return;
     }
-    uint32_t recording = FS_RECORD_RECORDING;
-    atomic_compare_exchange_strong(&channel->state, &recording, FS_RECORD_HANDED_OVER);
+    if (inside || !signal_stack_roomy()) {
+        uint32_t recording = FS_RECORD_RECORDING;
+        atomic_compare_exchange_strong(&channel->state, &recording, FS_RECORD_HANDED_OVER);
+        return;
+    }
+    finish_with_leak_check(t, FS_RECORD_LEFT_CHECKED, (uintptr_t)__builtin_frame_address(0));
 }
 
+/* Each saves the caller's registers in its frame first (a pointer the
+ * program holds only in a register is a root as one on its stack is). */
 EXPORTED _Noreturn void _exit(int status) {
+    __builtin_unwind_init();
     hand_over_before_exit();
     exit_group_now(status);
 }
 
 EXPORTED _Noreturn void _Exit(int status) {
+    __builtin_unwind_init();
     hand_over_before_exit();
     exit_group_now(status);
 }

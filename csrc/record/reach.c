@@ -8,8 +8,11 @@
  * was forked from, or in a block reachable so,
  * points into it. What nothing points to is lost: a leak. A block kept to
  * the end on purpose (a cache in a static, the main thread's handle in
- * its TLS) is not. The exiting thread's stack is not a root: `main` has
- * returned, and what its frames held is below the stack pointer, stale.
+ * its TLS) is not. The exiting thread's stack is not a root at exit:
+ * `main` has returned, and what its frames held is below the stack
+ * pointer, stale. A program leaving through `_exit` leaves from inside its
+ * frames, so there the stack from the caller's frame up is one, as memcheck
+ * reads it (the caller's registers saved on it by the interposer).
  *
  * The interposer's own globals are not roots: they point at the tracker,
  * whose tables name every block. The tracker's memory comes from mmap and
@@ -213,6 +216,8 @@ static void visit_mappings_holding(scan *s, const uintptr_t *sorted, size_t coun
  * either side of it (the loader's figure; 0 if it gives none). */
 static uintptr_t exiting_thread;
 static size_t exiting_tls_size;
+/* Where the exiting thread's stack is a root from (0: it is not). */
+static uintptr_t exiting_stack_from;
 
 /* Reads the pages of [start, end) that are in memory, a page at a time (a
  * page that faults is given up alone): never-touched pages of a large
@@ -268,8 +273,15 @@ static void scan_mapping(void *context, uintptr_t start, uintptr_t end) { scan_r
  * among them hides what it points to, as a root would. */
 static void scan_unrecorded(void *context, uintptr_t start, uintptr_t end) { scan_range(context, start, end); }
 
-/* Every thread's area: the exiting one's static TLS and the stacks and
- * TLS of `threads`. */
+/* The exiting thread's live stack: from `exiting_stack_from` to the top
+ * of the mapping holding it (a stack grows down). */
+static void scan_exiting_stack(scan *s, uintptr_t start, uintptr_t end) {
+    (void)start;
+    scan_resident(s, exiting_stack_from, end);
+}
+
+/* Every thread's area: the exiting one's static TLS (and its stack from
+ * `exiting_stack_from`) and the stacks and TLS of `threads`. */
 static void scan_threads(scan *s, const uintptr_t *threads, size_t thread_count) {
     typedef void (*static_info_fn)(size_t *size, size_t *align);
     static_info_fn info = (static_info_fn)dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info");
@@ -295,11 +307,15 @@ static void scan_threads(scan *s, const uintptr_t *threads, size_t thread_count)
     qsort(sorted, live + 1, sizeof *sorted, by_value);
     visit_mappings_holding(s, sorted, live + 1, scan_thread_area);
     munmap(sorted, (thread_count + 1) * sizeof *sorted);
+    if (exiting_stack_from) {
+        visit_mappings_holding(s, &exiting_stack_from, 1, scan_exiting_stack);
+    }
 }
 
 bool reach_live_blocks(fs_tracker *t, void (*note)(fs_tracker *t, const fs_block *block, enum reach_state state),
                        const uintptr_t *threads, size_t thread_count,
-                       void (*inherited_blocks)(reach_visit visit, void *context)) {
+                       void (*inherited_blocks)(reach_visit visit, void *context), uintptr_t stack_from) {
+    exiting_stack_from = stack_from;
     Dl_info self;
     if (dladdr((void *)&reach_live_blocks, &self)) {
         own_base = (uintptr_t)self.dli_fbase;

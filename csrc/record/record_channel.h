@@ -33,7 +33,7 @@
 #include <stdint.h>
 
 #define FS_RECORD_MAGIC 0x44524F4345525346ull /* "FSRECORD" */
-#define FS_RECORD_VERSION 9u
+#define FS_RECORD_VERSION 10u
 #define FS_RECORD_MODULES 512u
 #define FS_RECORD_PATH_BYTES 232u
 /* The most rings a region may hold (the tracker's shards). */
@@ -100,11 +100,13 @@ enum fs_record_state {
     FS_RECORD_STARTING = 0,
     FS_RECORD_RECORDING = 1, /* the program is running and recorded */
     FS_RECORD_FINISHED = 2,  /* the program is exiting: every event is in the rings */
-    FS_RECORD_HANDED_OVER = 3, /* it left through _exit: every event is in the rings,
-                                  but no exit handler (and no leak check) ran */
+    FS_RECORD_HANDED_OVER = 3, /* it left through _exit where its leaks could not be
+                                  looked for: every event is in the rings, no leak check */
     FS_RECORD_GIVEN_BACK = 4,  /* a forked copy exec'd a program not to follow: its events
                                   are in the rings, and ffiscope may hand the channel out
                                   again once it has read them */
+    FS_RECORD_LEFT_CHECKED = 5, /* it left through _exit: every event is in the rings,
+                                   its leak check with them, made as it left */
 };
 
 /* What `modules_read` says when ffiscope has read `count` modules of image

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU8, AtomicU32, AtomicU64, Or
 use super::sys;
 
 const MAGIC: u64 = 0x4452_4F43_4552_5346;
-const VERSION: u64 = 9;
+const VERSION: u64 = 10;
 const MODULES: usize = 512;
 /// Rings the region holds: one per thread the program runs at once (more
 /// share); 8 MiB each at the default capacity, touched only as written.
@@ -168,9 +168,13 @@ pub enum ChannelState {
     Recording,
     /// The program is exiting and every event it made is in the channel.
     Finished,
-    /// The program left through `_exit`: every event it made is in the
-    /// channel, but no exit handler ran (and so no leak check).
+    /// The program left through `_exit` where its leaks could not be
+    /// looked for (a signal handler on a small stack, or one interrupting
+    /// the recorder): every event it made is in the channel, no leak check.
     HandedOver,
+    /// The program left through `_exit`: every event it made is in the
+    /// channel, and the leak check made as it left.
+    LeftChecked,
     /// A forked copy exec'd a program not to follow: every event it made
     /// is in the channel, which may be made free again once read.
     GivenBack,
@@ -430,6 +434,7 @@ impl Channel {
             2 => ChannelState::Finished,
             3 => ChannelState::HandedOver,
             4 => ChannelState::GivenBack,
+            5 => ChannelState::LeftChecked,
             _ => ChannelState::Starting,
         }
     }

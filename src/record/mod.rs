@@ -449,7 +449,8 @@ impl Recorded {
         let ending = match channel.state() {
             _ if channel.recorded_pid().is_none() => Ending::NotRecorded,
             ChannelState::Finished => Ending::Exited,
-            ChannelState::HandedOver => Ending::LeftThroughExit,
+            ChannelState::LeftChecked => Ending::LeftThroughExit,
+            ChannelState::HandedOver => Ending::LeftUnchecked,
             ChannelState::GivenBack => Ending::GaveBack,
             ChannelState::Starting | ChannelState::Recording => Ending::Cut,
         };
@@ -495,7 +496,9 @@ impl Followed {
         let channel = &self.recorded.channel;
         let Some(pid) = channel.recorded_pid() else { return false };
         match channel.state() {
-            ChannelState::Finished | ChannelState::HandedOver | ChannelState::GivenBack => true,
+            ChannelState::Finished | ChannelState::LeftChecked | ChannelState::HandedOver | ChannelState::GivenBack => {
+                true
+            }
             ChannelState::Starting | ChannelState::Recording => look && !is_running(pid),
         }
     }
@@ -639,9 +642,13 @@ pub enum Ending {
     NotRecorded,
     /// It reached its exit and handed over every event.
     Exited,
-    /// It left through `_exit`: every event was handed over, but no exit
-    /// handler ran (and so no leak check).
+    /// It left through `_exit`: every event was handed over, and its leak
+    /// check made as it left, though no exit handler ran.
     LeftThroughExit,
+    /// It left through `_exit` where its leaks could not be looked for (a
+    /// signal handler on a small stack, or one interrupting the recorder):
+    /// every event was handed over, no leak check.
+    LeftUnchecked,
     /// It ended without handing over its last events: killed, or dead of a signal.
     Cut,
     /// A followed process still running when the recorded program ended.
@@ -741,10 +748,14 @@ impl Finished {
         ))
     }
 
-    /// The leaks, when the program reached its exit: one killed or crashed
-    /// was still using what it held.
+    /// The leaks, when the program reached its exit or `_exit`: one killed
+    /// or crashed was still using what it held.
     pub fn leaks(&self, model: &Model, suppressions: &Suppressions) -> LeakCheck {
-        if self.ending == Ending::Exited { self.interpreter.leaks(model, suppressions) } else { LeakCheck::default() }
+        if matches!(self.ending, Ending::Exited | Ending::LeftThroughExit) {
+            self.interpreter.leaks(model, suppressions)
+        } else {
+            LeakCheck::default()
+        }
     }
 
     /// The leak check's sums, as a report's tallies for a script to read
@@ -785,9 +796,16 @@ impl Finished {
                     by.unwrap_or_default()
                 ));
             }
-            Ending::LeftThroughExit => {
-                notes.push("it left through _exit: every event was handed over, but no exit handler ran".to_owned());
-            }
+            Ending::LeftThroughExit => notes.push(
+                "it left through `_exit`, which runs no exit handler: its leaks were looked for as it left, what its \
+                 stack held then among what it could still reach"
+                    .to_owned(),
+            ),
+            Ending::LeftUnchecked => notes.push(
+                "it left through `_exit` from a signal handler, where its leaks could not be looked for (the \
+                 handler's stack too small, or it interrupted ffiscope's own code)"
+                    .to_owned(),
+            ),
             Ending::GaveBack => notes.push(
                 "it exec'd a program `--follow-skip` names, unrecorded from there: what it held went with the exec"
                     .to_owned(),
@@ -801,7 +819,7 @@ impl Finished {
                  `malloc`; `PYTHONMALLOC=malloc` makes every object a block of `malloc`'s, recorded"
             ));
         }
-        if matches!(self.ending, Ending::Cut | Ending::LeftThroughExit) {
+        if matches!(self.ending, Ending::Cut | Ending::LeftUnchecked) {
             notes.push("it did not reach its exit, so what it still held is not counted as leaked".to_owned());
         }
         notes
@@ -816,9 +834,11 @@ impl Finished {
         let mut notes = self.completeness_notes(crashed);
         let reachable = self.interpreter.reachable_blocks();
         if reachable > 0 {
+            let (when, stack) =
+                if self.ending == Ending::LeftThroughExit { ("as it left", "its stack, ") } else { ("at exit", "") };
             notes.push(format!(
-                "{reachable} block(s), {} B, still reachable at exit (from globals, thread-local storage, memory \
-                 it mapped itself or blocks made before the recording began): kept, not leaked",
+                "{reachable} block(s), {} B, still reachable {when} (from {stack}globals, thread-local storage, \
+                 memory it mapped itself or blocks made before the recording began): kept, not leaked",
                 self.interpreter.reachable_bytes
             ));
         }

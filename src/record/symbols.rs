@@ -114,6 +114,12 @@ fn is_c(language: gimli::DwLang) -> bool {
 /// library: neither is ever the program's own frame.
 const C_RUNTIME: &[&str] = &["libc.so", "ld-linux", "libc-", "libpthread", "libdl", "libgcc_s", "libffiscope_record"];
 
+/// Libraries that only make a call another asked for: libffi, under
+/// Python's ctypes and cffi, Ruby's fiddle, `GLib`'s closures. Their frames
+/// are never the caller a block is named by (`libffi.so.8+0x6f79` for a
+/// `strdup` ctypes called): the one that asked them is.
+const CALL_MAKERS: &[&str] = &["libffi.so"];
+
 /// Allocators a program links in under names of their own, each known by
 /// functions it defines: the blocks they make never reach `malloc`
 /// (mimalloc and jemalloc as Rust's `#[global_allocator]` call
@@ -499,6 +505,11 @@ impl Symbolizer {
         if chain.is_empty() {
             chain.push(self.symbol(address).site);
         }
+        if let Some((_, file_name, _)) = self.module_named(address)
+            && CALL_MAKERS.iter().any(|name| file_name.starts_with(name))
+        {
+            self.library_frames.extend(chain.iter().copied());
+        }
         self.chains.insert(address, chain.clone());
         chain
     }
@@ -517,7 +528,8 @@ impl Symbolizer {
     }
 
     /// Whether a frame `inlined` named is the Rust or C++ standard
-    /// library's code: never the program's own frame.
+    /// library's code, or a call maker's (libffi): never the program's own
+    /// frame.
     pub fn is_library_frame(&self, frame: Site) -> bool {
         self.library_frames.contains(&frame)
     }
