@@ -1334,6 +1334,52 @@ int main(void) {
     }
 }
 
+/// A recording says what each heap held at its peak, by the sites that held
+/// the most then: not each site's own largest, nor what is left at the end.
+#[test]
+fn a_recording_names_what_held_the_heap_at_its_peak() {
+    let program = compile_c(
+        "peaks",
+        r"
+        #include <stdlib.h>
+        static void *(*volatile allocate)(size_t) = malloc;
+        static void (*volatile release)(void *) = free;
+        int main(void) {
+            void *rows[10], *grown[3];
+            for (int i = 0; i < 10; i++) rows[i] = allocate(1000);
+            void *scratch = allocate(5000);
+            release(scratch);
+            for (int i = 0; i < 3; i++) grown[i] = allocate(4000);
+            for (int i = 0; i < 3; i++) release(grown[i]);
+            for (int i = 0; i < 10; i++) release(rows[i]);
+            release(allocate(30000 - 29900));
+            return 0;
+        }
+        ",
+        &[],
+    );
+    let report = report(&record(&["--json"], &program, &[]));
+    let peak = &report["peaks"][0];
+    assert_eq!(
+        (peak["heap"].as_str(), peak["bytes"].as_u64(), peak["blocks"].as_u64()),
+        (Some("c"), Some(22_000), Some(13))
+    );
+    let sites: Vec<(&str, u64, u64)> = peak["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|site| (site["site"].as_str().unwrap(), site["bytes"].as_u64().unwrap(), site["blocks"].as_u64().unwrap()))
+        .collect();
+    // `scratch`'s 5,000 bytes had gone, the last 100 were yet to come.
+    assert_eq!(sites, [("main (peaks.c:10)", 12_000, 3), ("main (peaks.c:7)", 10_000, 10)], "{peak}");
+    assert!(report["peaks"].as_array().unwrap().iter().all(|peak| peak["heap"] != "rust"), "no Rust heap here");
+    let text = String::from_utf8_lossy(&record(&["--top", "1"], &program, &[]).stderr).into_owned();
+    assert!(text.contains("at the C heap's peak, 22000 B in 13 blocks, "), "{text}");
+    assert!(text.contains("    12000 B in 3 blocks  main (peaks.c:10)\n    and 1 other site(s), 10000 B\n"), "{text}");
+    let none = String::from_utf8_lossy(&record(&["--top", "0"], &program, &[]).stderr).into_owned();
+    assert!(!none.contains("peak, 22000 B"), "{none}");
+}
+
 #[test]
 fn a_recording_written_with_out_reopens_with_the_same_report() {
     let program = compile_c("reopened", C_PROGRAM, &[]);
@@ -1359,6 +1405,7 @@ fn a_recording_written_with_out_reopens_with_the_same_report() {
     let heap = &rebuilt["c_heap"];
     assert_eq!(heap["allocations"].as_u64().unwrap() + heap["frees"].as_u64().unwrap(), 100, "{heap}");
     assert!(kinds(&rebuilt).is_empty());
+    assert_eq!(rebuilt["peaks"][0]["heap"], "c", "its peak, from the events it has: {rebuilt}");
     // A line that is not one is placed.
     std::fs::write(&cut, format!("{}\nnot json\n", text.lines().next().unwrap())).expect("written");
     let bad = Command::new(env!("CARGO_BIN_EXE_ffiscope")).arg("open").arg(&cut).output().expect("runs");

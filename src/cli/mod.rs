@@ -133,7 +133,8 @@ pub enum Command {
     /// Record a program's allocations, live: both heaps told apart by each
     /// block's call site, frees across them flagged, double frees refused,
     /// C++ `delete` of a `new[]` block (or any mismatched form) flagged,
-    /// leaks at exit. Exits with the program's own code; with --check, 0
+    /// leaks at exit, and what held each heap at its peak. Exits with the
+    /// program's own code; with --check, 0
     /// when nothing was found and 1 otherwise; 3 if the program crashed.
     Record {
         /// Print the report as JSON on stdout; the program's stdout goes to stderr.
@@ -194,6 +195,11 @@ pub enum Command {
         /// caller, with --stack.
         #[arg(long, value_name = "NAMES")]
         alloc_fn: Option<String>,
+        /// List the N sites that held the most when each heap was at its
+        /// peak, with what they held then (0: none).
+        #[arg(long, value_name = "N", default_value_t = crate::report::PEAK_SITES_LISTED as u16,
+              value_parser = clap::value_parser!(u16).range(0..=1000))]
+        top: u16,
         /// The program and its arguments, after `--`.
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "PROGRAM")]
         command: Vec<String>,
@@ -271,6 +277,7 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
             follow_children,
             follow_skip,
             alloc_fn,
+            top,
             command,
         } => {
             let asked = record_command::Asked {
@@ -284,6 +291,7 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
                 follow_children: follow_children.map_or(0, usize::from),
                 follow_skip: follow_skip.as_deref().unwrap_or_default(),
                 alloc_fn: alloc_fn.as_deref().unwrap_or_default(),
+                top: usize::from(*top),
             };
             record_command::record(&asked, io)
         }

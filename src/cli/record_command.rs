@@ -11,7 +11,9 @@ use crate::record::suppressions::Suppressions;
 use crate::record::trace::TraceWriter;
 use crate::record::wrappers::Wrappers;
 use crate::record::{Ending, Finished, LeakCheck, ProgramOutput, RecordSpec, Recording};
-use crate::report::{AnomalyReport, Outcome, OwnAllocator, ProcessReport, RECORDED, Report};
+use crate::report::{
+    AnomalyReport, Outcome, OwnAllocator, PEAK_SITES_LISTED, ProcessReport, RECORDED, Report, heap_peaks,
+};
 use crate::scenarios::isolated::signal_label;
 use crate::track::{AnomalyKind, EventSource as _, Model};
 
@@ -32,6 +34,8 @@ pub struct Asked<'a> {
     pub follow_skip: &'a str,
     /// The program's own allocation wrappers (`--alloc-fn`).
     pub alloc_fn: &'a str,
+    /// The sites listed at each heap's peak (`--top`).
+    pub top: usize,
 }
 
 /// Events applied to each followed process's model per pass of the loop.
@@ -109,7 +113,7 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     let status = finished.status;
     let signal = status.and_then(|s| s.signal());
     let check = finished.leaks(&model, &suppressions);
-    let report = recording_report(program, &finished, &model, &check, &suppressions);
+    let report = recording_report(program, &finished, &model, &check, &suppressions, asked.top);
     if let Some(trace) = finished.interpreter.trace.take()
         && let Err(error) = trace.finish(&report)
     {
@@ -164,9 +168,11 @@ fn recording_report(
     model: &Model,
     check: &LeakCheck,
     suppressions: &Suppressions,
+    top: usize,
 ) -> Report {
     let signal = finished.status.and_then(|s| s.signal());
     let mut report = Report::with_leaks(program, RECORDED, 0, model, &check.leaks);
+    report.peaks = heap_peaks(model, top);
     report.own_allocator.clone_from(&finished.interpreter.own_allocator);
     report.notes = finished.notes(signal.is_some(), check);
     for (name, count) in finished.leak_tallies(check) {
@@ -185,7 +191,7 @@ fn recording_report(
     if forked > 0 {
         report.tallies.insert("processes_forked_unrecorded".to_owned(), forked);
     }
-    report.processes = finished.followed.iter().map(|process| process.report(suppressions).0).collect();
+    report.processes = finished.followed.iter().map(|process| process.report(suppressions, top).0).collect();
     let followed = report.processes.len() as u64 + finished.followed_not_kept;
     if followed > 0 {
         report.tallies.insert("processes_followed".to_owned(), followed);
@@ -240,6 +246,7 @@ pub fn open(path: &std::path::Path, json: bool, io: &mut Io<'_>) -> ExitCode {
         let name = path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
         // Blocks live when the file stops were not known to leak.
         let mut report = Report::with_leaks(&name, RECORDED, 0, &opened.model, &[]);
+        report.peaks = heap_peaks(&opened.model, PEAK_SITES_LISTED);
         report.outcome = Outcome::Crashed;
         report
     });

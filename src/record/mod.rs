@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use rustc_hash::FxHashMap;
 
 use crate::ffi::record_channel::{CHANNEL_FILE_NAME, Channel, ChannelState, RecordedProgram, StartedUnrecorded};
-use crate::report::{Outcome, OwnAllocator, ProcessReport, RECORDED, Report};
+use crate::report::{Outcome, OwnAllocator, ProcessReport, RECORDED, Report, heap_peaks};
 use crate::scenarios::isolated::signal_label;
 use crate::track::{AnomalyKind, EventSource, Model};
 pub use interpreter::{Held, Interpreter, LeakCheck};
@@ -603,14 +603,16 @@ impl FollowedProcess {
     }
 
     /// Its heaps, findings and leaks under its own name, with its notes;
+    /// its heaps at their peaks, with the `top` sites that held the most;
     /// and the leak check, whose leaks the report lists. Its exit status
     /// was its parent's to take, so it crashed if its own fault handler
     /// said so, or if it never handed over its last events (it was killed).
-    pub fn report(&self, suppressions: &Suppressions) -> (ProcessReport, LeakCheck) {
+    pub fn report(&self, suppressions: &Suppressions, top: usize) -> (ProcessReport, LeakCheck) {
         let finished = &self.finished;
         let model = locked(&self.model);
         let check = finished.leaks(&model, suppressions);
         let mut report = Report::with_leaks(&self.program.path, RECORDED, 0, &model, &check.leaks);
+        report.peaks = heap_peaks(&model, top);
         if crashed(&model, finished.ending) {
             report.outcome = Outcome::Crashed;
         }

@@ -16,7 +16,7 @@ use super::suppressions::Suppressions;
 use super::wrappers::Wrappers;
 use super::{ProgramOutput, RecordSpec, Recording, SharedModel, locked};
 use crate::ffi::record_channel::RecordedProgram;
-use crate::report::{OwnAllocator, ProcessReport, Report};
+use crate::report::{OwnAllocator, PEAK_SITES_LISTED, ProcessReport, Report};
 use crate::scenarios::isolated::signal_label;
 use crate::track::{EventSource as _, Model};
 
@@ -387,7 +387,7 @@ fn place(views: &mut Vec<FollowedView>, number: usize) -> &mut FollowedView {
 /// A followed process once the recording ended: its leaks in its model,
 /// how it ended and its notes.
 fn ended_view(process: &super::FollowedProcess) -> FollowedView {
-    let (report, mut check) = process.report(&Suppressions::default());
+    let (report, mut check) = process.report(&Suppressions::default(), PEAK_SITES_LISTED);
     let mut model = locked(&process.model);
     for leak in std::mem::take(&mut check.leaks) {
         model.push_anomaly(leak);

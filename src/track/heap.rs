@@ -126,6 +126,11 @@ pub struct HeapModel {
     events_in_last_point: u64,
     /// The latest event's position and time, exact whatever the thinning.
     latest: Option<(u64, u64)>,
+    /// Bumped each time the live bytes pass their peak: what a site held
+    /// at the peak is what it held in the latest epoch (`SiteRow`).
+    peak_epoch: u64,
+    /// The position and time of the event that last raised the peak.
+    peak_at: Option<(u64, u64)>,
 }
 
 impl Default for HeapModel {
@@ -136,6 +141,8 @@ impl Default for HeapModel {
             events_per_point: 1,
             events_in_last_point: 0,
             latest: None,
+            peak_epoch: 0,
+            peak_at: None,
         }
     }
 }
@@ -161,10 +168,31 @@ impl HeapModel {
         self.latest.map(|(seq, time_ns)| SeriesPoint::exact(seq, time_ns, &self.stats))
     }
 
+    /// Which peak the heap is at: bumped by each event that raises it.
+    pub(crate) fn peak_epoch(&self) -> u64 {
+        self.peak_epoch
+    }
+
+    /// The position and time of the event that brought the heap to its
+    /// peak (the first, where it reached it more than once).
+    pub fn peak_at(&self) -> Option<(u64, u64)> {
+        self.peak_at
+    }
+
     #[inline(always)]
     pub(crate) fn allocated(&mut self, seq: u64, time_ns: u64, size: u64) {
+        let peak = self.stats.peak_bytes;
         self.stats.acquire(size);
+        self.note_peak(peak, seq, time_ns);
         self.record(seq, time_ns, Change::Rose);
+    }
+
+    #[inline(always)]
+    fn note_peak(&mut self, peak_before: u64, seq: u64, time_ns: u64) {
+        if self.stats.peak_bytes > peak_before {
+            self.peak_epoch += 1;
+            self.peak_at = Some((seq, time_ns));
+        }
     }
 
     #[inline(always)]
@@ -174,7 +202,9 @@ impl HeapModel {
     }
 
     pub(crate) fn moved(&mut self, seq: u64, time_ns: u64, old_size: u64, new_size: u64) {
+        let peak = self.stats.peak_bytes;
         self.stats.resize(old_size, new_size);
+        self.note_peak(peak, seq, time_ns);
         self.record(seq, time_ns, Change::Either);
     }
 

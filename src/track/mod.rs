@@ -90,6 +90,50 @@ pub struct SiteRow {
     pub domain: Domain,
     pub site: &'static str,
     pub stats: BlockCounts,
+    /// What it held when its heap was at its peak: what made the peak.
+    pub at_peak: AtPeak,
+}
+
+/// A site's live blocks and bytes at its heap's peak. Kept as the site
+/// first changes after each new peak (`epoch`, the heap's count of them),
+/// so that every event costs a comparison, however many sites there are;
+/// a site unchanged since the last peak holds what it held then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AtPeak {
+    epoch: u64,
+    pub blocks: u64,
+    pub bytes: u64,
+}
+
+impl SiteRow {
+    /// Before any change: what it holds is what it held at the heap's
+    /// latest peak, if it has not changed since.
+    #[inline(always)]
+    fn keep_peak(&mut self, heap_epoch: u64) {
+        if self.at_peak.epoch != heap_epoch {
+            let (blocks, bytes) = (self.stats.live_blocks, self.stats.live_bytes);
+            self.at_peak = AtPeak { epoch: heap_epoch, blocks, bytes };
+        }
+    }
+
+    #[inline(always)]
+    fn acquire(&mut self, size: u64, heap_epoch: u64) {
+        self.keep_peak(heap_epoch);
+        self.stats.acquire(size);
+    }
+
+    #[inline(always)]
+    fn release(&mut self, size: u64, heap_epoch: u64) {
+        self.keep_peak(heap_epoch);
+        self.stats.release(size);
+    }
+
+    /// The row as read at the end of the events so far, its heap at
+    /// `heap_epoch`: unchanged since that peak, it holds what it held then.
+    fn as_of(mut self, heap_epoch: u64) -> SiteRow {
+        self.keep_peak(heap_epoch);
+        self
+    }
 }
 
 /// Per-site counts, one row per heap and site *name*: the same string
@@ -111,38 +155,39 @@ struct SiteTable {
 impl SiteTable {
     /// Every event's: in line while the site is one of the last two.
     #[inline(always)]
-    fn counts_mut(&mut self, domain: Domain, site: Option<Site>) -> &mut BlockCounts {
+    fn counts_mut(&mut self, domain: Domain, site: Option<Site>) -> &mut SiteRow {
         if self.sorted.get().is_some() {
             self.sorted = OnceCell::new();
         }
         let key = SiteKey { domain, site };
         match self.recent {
-            [Some((seen, row)), _] | [_, Some((seen, row))] if seen == key => &mut self.rows[row].stats,
+            [Some((seen, row)), _] | [_, Some((seen, row))] if seen == key => &mut self.rows[row],
             _ => self.counts_of_other(key),
         }
     }
 
     #[inline(never)]
-    fn counts_of_other(&mut self, key: SiteKey) -> &mut BlockCounts {
+    fn counts_of_other(&mut self, key: SiteKey) -> &mut SiteRow {
         let SiteKey { domain, site } = key;
         if let Some(&row) = self.row_of.get(&key) {
             self.recent = [Some((key, row)), self.recent[0]];
-            return &mut self.rows[row].stats;
+            return &mut self.rows[row];
         }
         let name = site.map_or("(unknown)", Site::name);
         let rows = &mut self.rows;
         let row = *self.row_by_name.entry((domain, name)).or_insert_with(|| {
-            rows.push(SiteRow { domain, site: name, stats: BlockCounts::default() });
+            rows.push(SiteRow { domain, site: name, stats: BlockCounts::default(), at_peak: AtPeak::default() });
             rows.len() - 1
         });
         self.row_of.insert(key, row);
         self.recent = [Some((key, row)), self.recent[0]];
-        &mut self.rows[row].stats
+        &mut self.rows[row]
     }
 
-    fn sorted(&self) -> &[SiteRow] {
+    /// The rows by heap then name, as of the heaps' peaks `epochs`.
+    fn sorted(&self, epochs: [u64; 2]) -> &[SiteRow] {
         self.sorted.get_or_init(|| {
-            let mut rows = self.rows.clone();
+            let mut rows: Vec<SiteRow> = self.rows.iter().map(|row| row.as_of(epochs[row.domain.index()])).collect();
             rows.sort_by_key(|row| (row.domain, row.site));
             rows
         })
@@ -252,8 +297,11 @@ impl Model {
     pub fn allocate(&mut self, block: BlockChange) {
         self.changed();
         self.events_applied += 1;
+        // The site first: it keeps what it held at the heap's peak before
+        // this allocation makes another.
+        let epoch = self.heap(block.domain).peak_epoch();
+        self.site_mut(block.domain, block.site).acquire(block.size, epoch);
         self.heap_mut(block.domain).allocated(block.seq, block.time_ns, block.size);
-        self.site_mut(block.domain, block.site).acquire(block.size);
         let held = OutstandingBlock {
             address: block.address,
             size: block.size,
@@ -274,7 +322,8 @@ impl Model {
         // Attribute to the allocating site, which the model remembers even if
         // the event did not say it.
         let site = self.outstanding.remove(block.address).and_then(|b| b.site);
-        self.site_mut(block.domain, site).release(block.size);
+        let epoch = self.heap(block.domain).peak_epoch();
+        self.site_mut(block.domain, site).release(block.size, epoch);
     }
 
     #[inline(never)]
@@ -289,10 +338,11 @@ impl Model {
         self.events_applied += 1;
         match event.kind {
             EventKind::Realloc => {
-                self.heap_mut(event.domain).moved(event.seq, event.time_ns, event.related_size, event.size);
                 let site = self.outstanding.remove(event.related_address).and_then(|b| b.site);
-                self.site_mut(event.domain, site).release(event.related_size);
-                self.site_mut(event.domain, event.site).acquire(event.size);
+                let epoch = self.heap(event.domain).peak_epoch();
+                self.site_mut(event.domain, site).release(event.related_size, epoch);
+                self.site_mut(event.domain, event.site).acquire(event.size, epoch);
+                self.heap_mut(event.domain).moved(event.seq, event.time_ns, event.related_size, event.size);
                 self.outstanding.insert(self.held(event));
             }
             // What a recording's exit found: the leak report's business, not the model's.
@@ -307,7 +357,8 @@ impl Model {
     fn forget_outstanding(&mut self, event: &Event) {
         for block in self.outstanding.take_all() {
             self.heap_mut(block.domain).freed(event.seq, event.time_ns, block.size);
-            self.site_mut(block.domain, block.site).release(block.size);
+            let epoch = self.heap(block.domain).peak_epoch();
+            self.site_mut(block.domain, block.site).release(block.size, epoch);
         }
     }
 
@@ -329,7 +380,7 @@ impl Model {
     }
 
     #[inline(always)]
-    fn site_mut(&mut self, domain: Domain, site: Option<Site>) -> &mut BlockCounts {
+    fn site_mut(&mut self, domain: Domain, site: Option<Site>) -> &mut SiteRow {
         self.sites.counts_mut(domain, site)
     }
 
@@ -430,7 +481,7 @@ impl Model {
 
     /// Per-site statistics by site name, sorted by heap then name.
     pub fn site_rows(&self) -> &[SiteRow] {
-        self.sites.sorted()
+        self.sites.sorted(self.heaps.each_ref().map(HeapModel::peak_epoch))
     }
 
     /// One leak anomaly per heap and allocating site that still has blocks
@@ -529,5 +580,34 @@ mod tests {
         assert_eq!(stats.peak_bytes, 100);
         model.apply(&event(3, EventKind::Alloc, 0x30, 50, first));
         assert_eq!(model.site_rows()[0].stats.peak_bytes, 110, "the rows follow the model");
+    }
+
+    /// What each site held when its heap was at its peak: what made the
+    /// peak, not each site's own largest.
+    #[test]
+    fn each_site_is_read_as_it_stood_at_its_heaps_peak() {
+        let [early, steady, late] = ["early", "steady", "late"]
+            .map(|name| Site::new(Box::leak(CString::new(name).unwrap().into_boxed_c_str())));
+        let mut model = Model::new();
+        let at_peak = |model: &Model| -> Vec<(&str, u64, u64)> {
+            model.site_rows().iter().map(|row| (row.site, row.at_peak.blocks, row.at_peak.bytes)).collect()
+        };
+        model.apply(&event(0, EventKind::Alloc, 0x10, 100, early));
+        model.apply(&event(1, EventKind::Alloc, 0x20, 50, steady));
+        assert_eq!(at_peak(&model), [("early", 1, 100), ("steady", 1, 50)], "at the peak so far, 150 B");
+        model.apply(&event(2, EventKind::Free, 0x10, 100, early));
+        model.apply(&event(3, EventKind::Alloc, 0x30, 70, late));
+        model.apply(&event(4, EventKind::Alloc, 0x40, 60, late));
+        // 50 + 130 = 180 B: a new peak, `early` gone, `steady` untouched since.
+        model.apply(&event(5, EventKind::Free, 0x30, 70, late));
+        model.apply(&event(6, EventKind::Alloc, 0x50, 40, early));
+        assert_eq!(at_peak(&model), [("early", 0, 0), ("late", 2, 130), ("steady", 1, 50)]);
+        assert_eq!(model.heap(Domain::C).peak_at().map(|(seq, _)| seq), Some(4));
+        // A realloc that grows past the peak makes the next one.
+        let mut grown = event(7, EventKind::Realloc, 0x60, 200, steady);
+        (grown.related_address, grown.related_size) = (0x20, 50);
+        model.apply(&grown);
+        assert_eq!(at_peak(&model), [("early", 1, 40), ("late", 1, 60), ("steady", 1, 200)]);
+        assert_eq!(model.heap(Domain::C).stats().peak_bytes, 300);
     }
 }

@@ -9,6 +9,7 @@ pub mod layout_grid;
 pub mod layouts_panel;
 pub mod mirror_check_panel;
 pub mod outstanding_table;
+pub mod peak_list;
 pub mod plan_panel;
 pub mod quiz_panel;
 pub mod record_panel;

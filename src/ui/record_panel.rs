@@ -15,6 +15,7 @@ use super::anomaly_list::{NO_ANOMALY, anomaly_list_ui};
 use super::format::elide_middle;
 use super::heap_counts::heap_counts_ui;
 use super::outstanding_table::outstanding_table_ui;
+use super::peak_list::peak_list_ui;
 use super::site_table::site_table_ui;
 
 /// Characters of a followed process's command line shown in its choice.
@@ -45,12 +46,11 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
         ui.label(
             "Any dynamically linked program: its C heap and its Rust heap told apart by the call behind each \
              block, frees across them flagged, double frees refused, C++'s delete of a new[] block caught, \
-             a crash or a panic into C named with its \
-             stack, and as leaks what it can no longer reach at exit. Guard blocks catches overflows and uses \
-             after free where they happen; Call stacks names Rust's blocks, and an allocation wrapper's (xmalloc, \
-             g_malloc), by your own line; Follow children \
-             records the programs it starts (cargo test's test binaries, a script's commands) and the copies it \
-             forks (a pool's workers), each on its own.",
+             a crash or a panic into C named with its stack, as leaks what it can no longer reach at exit, and \
+             what held each heap at its peak. Guard blocks catches overflows and uses after free where they \
+             happen; Call stacks names Rust's blocks, and an allocation wrapper's (xmalloc, g_malloc), by your \
+             own line; Follow children records the programs it starts (cargo test's test binaries, a script's \
+             commands) and the copies it forks (a pool's workers), each on its own.",
         );
         return commands.into_iter().map(Command::Record).collect();
     }
@@ -79,6 +79,9 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
             allocation_plot_ui(&mut columns[0], &model, *x_axis, &Measure::BOTH, "record", lists_height);
             egui::ScrollArea::vertical().id_salt("record-lists").show(&mut columns[1], |ui| {
                 anomaly_list_ui(ui, model.anomalies(), none_found(&state, &model));
+                ui.separator();
+                // Short, and what a profile asks first: above the long lists.
+                peak_list_ui(ui, &model);
                 ui.separator();
                 outstanding_table_ui(ui, model.outstanding(), model.outstanding_count(), None);
                 ui.separator();

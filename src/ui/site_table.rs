@@ -73,7 +73,20 @@ fn site_chars_fitting(ui: &Ui, counts: &[[String; 4]]) -> usize {
             (0..4).map(|column| width(COUNT_HEADERS[column + 1]).max(width(longest(column))).max(least)).sum();
         (heap.max(least) + counted, fonts.glyph_width(&mono, '0').max(1.0))
     });
+    site_chars_beside(ui, columns, 5, mono_char, MIN_SITE_CHARS..=SITE_CHARS)
+}
+
+/// How many monospace characters (`mono_char` wide) of a site's name fit
+/// beside `columns` of width and `gaps` between columns, in a scrolled
+/// pane, within `bounds`.
+pub(super) fn site_chars_beside(
+    ui: &Ui,
+    columns: f32,
+    gaps: usize,
+    mono_char: f32,
+    bounds: std::ops::RangeInclusive<usize>,
+) -> usize {
     let gap = ui.spacing().item_spacing.x;
-    let room = ui.available_width() - columns - 5.0 * gap - ui.spacing().scroll.allocated_width() - mono_char;
-    ((room / mono_char).max(0.0) as usize).clamp(MIN_SITE_CHARS, SITE_CHARS)
+    let room = ui.available_width() - columns - gaps as f32 * gap - ui.spacing().scroll.allocated_width() - mono_char;
+    ((room / mono_char).max(0.0) as usize).clamp(*bounds.start(), *bounds.end())
 }

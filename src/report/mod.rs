@@ -9,6 +9,10 @@ use serde::{Deserialize, Serialize};
 use crate::ffi::Domain;
 use crate::track::{Anomaly, AnomalyKind, BlockCounts, Model};
 
+mod peaks;
+
+pub use peaks::{HeapPeak, PEAK_SITES_LISTED, PeakSite, heap_peaks};
+
 /// The variant a recording's report names: it ran a program, not a lesson.
 pub const RECORDED: &str = "record";
 
@@ -100,6 +104,9 @@ pub struct Report {
     pub rust_heap: BlockCounts,
     pub dropped_events: u64,
     pub anomalies: Vec<AnomalyReport>,
+    /// A recording's heaps at their peaks, and the sites that held the most then.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peaks: Vec<HeapPeak>,
     /// Counts the run kept of its own; a request loop's are `requests_planned`,
     /// `requests_served`, `requests_degraded` (answered from a fallback),
     /// `requests_failed` (answered with an error) and `requests_lost`.
@@ -269,6 +276,7 @@ impl Report {
             rust_heap: *model.heap(Domain::Rust).stats(),
             dropped_events: model.dropped_events(),
             anomalies,
+            peaks: Vec::new(),
             tallies: with_requests_lost(model.tallies()),
             steps: Vec::new(),
             table: None,
@@ -398,11 +406,14 @@ impl Report {
             writeln!(f, "{indent}{requests}")?;
         }
         if self.anomalies.is_empty() {
-            return writeln!(f, "{indent}no anomalies");
+            writeln!(f, "{indent}no anomalies")?;
         }
         for anomaly in &self.anomalies {
             let step = anomaly.step.map_or_else(|| "end".to_owned(), |s| format!("step {}", s + 1));
             writeln!(f, "{indent}[{}] {} ({step}): {}", anomaly.kind.label(), anomaly.site, anomaly.message)?;
+        }
+        for peak in &self.peaks {
+            peak.write(f, indent)?;
         }
         Ok(())
     }

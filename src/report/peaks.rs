@@ -1,0 +1,111 @@
+//! What each heap held at its peak, by the sites that held the most: the
+//! question a memory profiler answers first ("what made my peak?"), as
+//! heaptrack's peak consumers and memray's high-water mark answer it.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ffi::Domain;
+use crate::track::{Model, SiteRow};
+
+/// The sites a report lists at each heap's peak, unless asked otherwise.
+pub const PEAK_SITES_LISTED: usize = 5;
+
+/// One heap at its peak.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeapPeak {
+    pub heap: Domain,
+    pub bytes: u64,
+    pub blocks: u64,
+    /// Nanoseconds from the first recorded event to the one that made the
+    /// peak (the first to reach it).
+    pub after_ns: u64,
+    /// The sites that held the most then, the most first.
+    pub sites: Vec<PeakSite>,
+    /// The sites past those listed that held something then, and their bytes.
+    pub other_sites: u64,
+    pub other_bytes: u64,
+}
+
+/// What one site held at its heap's peak.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeakSite {
+    pub site: String,
+    pub bytes: u64,
+    pub blocks: u64,
+}
+
+/// Each heap's peak with the `listed` sites that held the most then; a
+/// heap that never held a byte has none. Linear in the sites (a view asks
+/// each frame): only the listed are sorted and named.
+pub fn heap_peaks(model: &Model, listed: usize) -> Vec<HeapPeak> {
+    let first_ns = model.first_time_ns().unwrap_or(0);
+    [Domain::C, Domain::Rust]
+        .into_iter()
+        .filter_map(|heap| {
+            let (_, peak_ns) = model.heap(heap).peak_at()?;
+            let mut held: Vec<&SiteRow> =
+                model.site_rows().iter().filter(|row| row.domain == heap && row.at_peak.bytes > 0).collect();
+            let blocks = held.iter().map(|row| row.at_peak.blocks).sum();
+            let bytes: u64 = held.iter().map(|row| row.at_peak.bytes).sum();
+            let most_first =
+                |a: &&SiteRow, b: &&SiteRow| b.at_peak.bytes.cmp(&a.at_peak.bytes).then(a.site.cmp(b.site));
+            let listed = listed.min(held.len());
+            if listed < held.len() {
+                held.select_nth_unstable_by(listed, most_first);
+            }
+            let other_sites = (held.len() - listed) as u64;
+            held.truncate(listed);
+            held.sort_unstable_by(most_first);
+            let sites: Vec<PeakSite> = held
+                .iter()
+                .map(|row| PeakSite { site: row.site.to_owned(), bytes: row.at_peak.bytes, blocks: row.at_peak.blocks })
+                .collect();
+            let other_bytes = bytes - sites.iter().map(|site| site.bytes).sum::<u64>();
+            Some(HeapPeak {
+                heap,
+                bytes: model.heap(heap).stats().peak_bytes,
+                blocks,
+                after_ns: peak_ns.saturating_sub(first_ns),
+                sites,
+                other_sites,
+                other_bytes,
+            })
+        })
+        .collect()
+}
+
+impl HeapPeak {
+    /// The heap's peak and who held it, a line each, begun with `indent`;
+    /// nothing where no site is listed.
+    pub fn write(&self, f: &mut impl fmt::Write, indent: &str) -> fmt::Result {
+        if self.sites.is_empty() {
+            return Ok(());
+        }
+        let heap = match self.heap {
+            Domain::C => "C heap",
+            Domain::Rust => "Rust heap",
+        };
+        writeln!(
+            f,
+            "{indent}at the {heap}'s peak, {} B in {} blocks, {:.3} s in, the most was held by:",
+            self.bytes,
+            self.blocks,
+            self.after_ns as f64 / 1e9
+        )?;
+        let width = self.sites.iter().map(|site| held_text(site.bytes, site.blocks).len()).max().unwrap_or(0);
+        for site in &self.sites {
+            writeln!(f, "{indent}  {:<width$}  {}", held_text(site.bytes, site.blocks), site.site)?;
+        }
+        if self.other_sites > 0 {
+            writeln!(f, "{indent}  and {} other site(s), {} B", self.other_sites, self.other_bytes)?;
+        }
+        Ok(())
+    }
+}
+
+fn held_text(bytes: u64, blocks: u64) -> String {
+    let plural = if blocks == 1 { "" } else { "s" };
+    format!("{bytes} B in {blocks} block{plural}")
+}
