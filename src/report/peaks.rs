@@ -89,9 +89,8 @@ impl HeapPeak {
         };
         writeln!(
             f,
-            "{indent}at the {heap}'s peak, {} B in {} blocks, {:.3} s in, the most was held by:",
-            self.bytes,
-            self.blocks,
+            "{indent}at the {heap}'s peak, {}, {:.3} s in, the most was held by:",
+            held_text(self.bytes, self.blocks),
             self.after_ns as f64 / 1e9
         )?;
         let width = self.sites.iter().map(|site| held_text(site.bytes, site.blocks).len()).max().unwrap_or(0);
@@ -108,4 +107,35 @@ impl HeapPeak {
 fn held_text(bytes: u64, blocks: u64) -> String {
     let plural = if blocks == 1 { "" } else { "s" };
     format!("{bytes} B in {blocks} block{plural}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{HeapPeak, PeakSite};
+    use crate::ffi::Domain;
+
+    #[test]
+    fn a_peak_reads_as_a_sentence_and_its_sites_line_up() {
+        let site = |name: &str, bytes, blocks| PeakSite { site: name.to_owned(), bytes, blocks };
+        let peak = HeapPeak {
+            heap: Domain::Rust,
+            bytes: 1040,
+            blocks: 1,
+            after_ns: 2_500_000,
+            sites: vec![site("r::main (r.rs:3)", 1000, 1), site("r::build (r.rs:1)", 40, 2)],
+            other_sites: 0,
+            other_bytes: 0,
+        };
+        let mut text = String::new();
+        peak.write(&mut text, "  ").unwrap();
+        assert_eq!(
+            text,
+            "  at the Rust heap's peak, 1040 B in 1 block, 0.003 s in, the most was held by:\n    \
+             1000 B in 1 block  r::main (r.rs:3)\n    \
+             40 B in 2 blocks   r::build (r.rs:1)\n"
+        );
+        let mut none = String::new();
+        HeapPeak { sites: Vec::new(), other_sites: 2, ..peak }.write(&mut none, "").unwrap();
+        assert_eq!(none, "", "with no site listed (`--top 0`), nothing");
+    }
 }

@@ -31,20 +31,14 @@ pub fn peak_list_ui(ui: &mut Ui, model: &Model) {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(heap).color(heap_color(peak.heap)));
             ui.label(format!(
-                "{} in {} blocks, {:.2} s in",
+                "{} in {}, {:.2} s in",
                 format::bytes(peak.bytes),
-                format::thousands(peak.blocks),
+                blocks_text(peak.blocks),
                 peak.after_ns as f64 / 1e9
             ));
         });
-        let rows: Vec<[String; 2]> = peak
-            .sites
-            .iter()
-            .map(|site| {
-                let plural = if site.blocks == 1 { "" } else { "s" };
-                [format::bytes(site.bytes), format!("{} block{plural}", format::thousands(site.blocks))]
-            })
-            .collect();
+        let rows: Vec<[String; 2]> =
+            peak.sites.iter().map(|site| [format::bytes(site.bytes), blocks_text(site.blocks)]).collect();
         let site_chars = site_chars_fitting(ui, &rows);
         Grid::new(("peak-sites", peak.heap)).striped(true).num_columns(3).show(ui, |ui| {
             for (site, [bytes, blocks]) in peak.sites.iter().zip(rows) {
@@ -67,6 +61,11 @@ pub fn peak_list_ui(ui: &mut Ui, model: &Model) {
             ));
         }
     }
+}
+
+fn blocks_text(blocks: u64) -> String {
+    let plural = if blocks == 1 { "" } else { "s" };
+    format!("{} block{plural}", format::thousands(blocks))
 }
 
 /// How many characters of a site's name fit beside the bytes and blocks
