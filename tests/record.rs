@@ -953,6 +953,72 @@ fn a_program_leaving_through_exit_hands_over_every_event_and_is_checked_for_leak
     assert!(notes.contains("still reachable as it left (from its stack, globals"), "{notes}");
 }
 
+/// A thread that ends the program, through `exit` or `_exit`, leaves the
+/// main thread running: its stack, a mapping apart from its TLS, is a root,
+/// and what the leaving thread's frames hold is reachable; what it dropped
+/// is its leak, not hidden by what the leak check itself leaves on the
+/// leaving thread's stack (just below its TLS), as memcheck counts them.
+#[test]
+fn a_thread_ending_the_program_leaves_the_main_threads_stack_a_root() {
+    let program = compile_c(
+        "thread_exits",
+        r#"
+        #include <pthread.h>
+        #include <stdlib.h>
+        #include <string.h>
+        #include <unistd.h>
+        static int quick;
+        static void *work(void *unused) {
+            char *volatile in_hand = malloc(33);
+            char *volatile lost = strdup("lost by the thread");
+            lost = NULL;
+            (void)unused; (void)in_hand;
+            if (quick) _exit(0); else exit(0);
+        }
+        int main(int argc, char **argv) {
+            quick = argc > 1 && strcmp(argv[1], "quick") == 0;
+            char *volatile held_by_main = malloc(77);
+            pthread_t thread;
+            pthread_create(&thread, NULL, work, NULL);
+            pthread_join(thread, NULL);
+            (void)held_by_main;
+            return 1;
+        }
+        "#,
+        &[],
+    );
+    for way in ["exit", "quick"] {
+        let report = report(&record(&["--json"], &program, &[way]));
+        assert_eq!(leaks_of(&report), [("work (thread_exits.c:9)", 19)], "{way}: {report}");
+        let reachable = report["tallies"]["still_reachable_bytes"].as_u64().unwrap_or(0);
+        assert!(reachable >= 77 + 33, "{way}: main's block and the thread's in hand: {report}");
+    }
+}
+
+/// A block the program holds only in a register a call keeps for its
+/// caller (`r12`) as it calls `_exit` is reachable: the caller's registers
+/// are read as it left them.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn a_block_held_in_a_register_as_the_program_leaves_through_exit_is_reachable() {
+    let program = compile_c(
+        "register_held",
+        r#"
+        #include <stdlib.h>
+        #include <unistd.h>
+        int main(void) {
+            void *held = malloc(40);
+            __asm__ volatile("mov %0, %%r12" : : "r"(held) : "r12");
+            _exit(0);
+        }
+        "#,
+        &["-O1"],
+    );
+    let report = report(&record(&["--json"], &program, &[]));
+    assert!(leaks_of(&report).is_empty(), "{report}");
+    assert_eq!(report["tallies"]["still_reachable_bytes"], 40, "{report}");
+}
+
 /// `_exit` from a signal handler on a stack of the program's own, too small
 /// for the leak check, hands every event over without one, and says why.
 #[test]

@@ -105,7 +105,7 @@ static size_t stack_depth;
  * stack for the next thread, and what is left on it is stale, as memcheck
  * and LeakSanitizer, which read live threads' stacks alone, take it. */
 #define THREADS_KNOWN 4096u
-static uintptr_t threads_seen[THREADS_KNOWN];
+static reach_thread threads_seen[THREADS_KNOWN];
 static _Atomic size_t threads_seen_count;
 static _Thread_local bool thread_seen;
 static _Thread_local size_t thread_seen_slot = THREADS_KNOWN;
@@ -114,7 +114,9 @@ static void see_thread(void) {
     thread_seen = true;
     size_t slot = atomic_fetch_add_explicit(&threads_seen_count, 1, memory_order_relaxed);
     if (slot < THREADS_KNOWN) {
-        __atomic_store_n(&threads_seen[slot], (uintptr_t)__builtin_thread_pointer(), __ATOMIC_RELAXED);
+        /* Any address of this frame's is on the thread's stack. */
+        threads_seen[slot].stack = (uintptr_t)__builtin_frame_address(0);
+        __atomic_store_n(&threads_seen[slot].pointer, (uintptr_t)__builtin_thread_pointer(), __ATOMIC_RELAXED);
         thread_seen_slot = slot;
     }
 }
@@ -122,7 +124,7 @@ static void see_thread(void) {
 /* The thread is ending (its TLS destructors have run): no longer a root. */
 static void forget_thread(void) {
     if (thread_seen_slot < THREADS_KNOWN) {
-        __atomic_store_n(&threads_seen[thread_seen_slot], 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&threads_seen[thread_seen_slot].pointer, 0, __ATOMIC_RELAXED);
         thread_seen_slot = THREADS_KNOWN;
     }
 }
@@ -988,13 +990,17 @@ static void note_reach(fs_tracker *t, const fs_block *block, enum reach_state st
 }
 
 /* The end of a recording: the blocks still live are told reachable or
- * lost (the exiting thread's stack from `stack_from` up among the roots,
- * unless it is 0), and the channel says `state`. */
-static void finish_with_leak_check(fs_tracker *t, uint32_t state, uintptr_t stack_from) {
+ * lost (`leaving`, for a program leaving from inside its frames: where
+ * they are, as reach_roots says), and the channel says `state`. */
+static void finish_with_leak_check(fs_tracker *t, uint32_t state, const reach_roots *leaving) {
     inside = true;
     size_t threads = atomic_load_explicit(&threads_seen_count, memory_order_relaxed);
-    reach_live_blocks(t, note_reach, threads_seen, threads < THREADS_KNOWN ? threads : THREADS_KNOWN,
-                      inherited_count ? visit_inherited_blocks : NULL, stack_from);
+    reach_roots roots = leaving ? *leaving : (reach_roots){0};
+    roots.threads = threads_seen;
+    roots.thread_count = threads < THREADS_KNOWN ? threads : THREADS_KNOWN;
+    roots.inherited_blocks = inherited_count ? visit_inherited_blocks : NULL;
+    roots.checking_frame = (uintptr_t)__builtin_frame_address(0);
+    reach_live_blocks(t, note_reach, &roots);
     atomic_store_explicit(&channel->mappings_unread, mappings_not_kept(), memory_order_relaxed);
     atomic_store_explicit(&recorder, NULL, memory_order_release);
     unrecorded_stop();
@@ -1009,7 +1015,7 @@ static void finish_recording(void *unused) {
     if (!t || !channel) {
         return;
     }
-    finish_with_leak_check(t, FS_RECORD_FINISHED, 0);
+    finish_with_leak_check(t, FS_RECORD_FINISHED, NULL);
 }
 
 extern int __cxa_atexit(void (*function)(void *), void *argument, void *dso_handle);
@@ -1654,13 +1660,14 @@ EXPORTED int dlclose(void *handle) {
 
 /* _exit runs no exit handler, so this library's own (finish_recording)
  * never runs: the leak check is made here, as memcheck makes it, with the
- * caller's stack among the roots (a forked worker leaves this way, holding
- * its blocks in its frames, and a Python multiprocessing worker always
- * does). Only the process that records does this: a vfork child shares its
- * memory and its tracker, and must not end its parent's recording. Where
- * the check cannot be made safely, the channel says only that every event
- * is in the rings: in a signal handler that interrupted this library (whose
- * locks its thread may hold), or one on an alternate stack too small for it. */
+ * caller's stack and registers among the roots (a forked worker leaves
+ * this way, holding its blocks in its frames, and a Python multiprocessing
+ * worker always does). Only the process that records does this: a vfork
+ * child shares its memory and its tracker, and must not end its parent's
+ * recording. Where the check cannot be made safely, the channel says only
+ * that every event is in the rings: in a signal handler that interrupted
+ * this library (whose locks its thread may hold), or one on an alternate
+ * stack too small for it. */
 static _Noreturn void exit_group_now(int status) {
     for (;;) {
         syscall(SYS_exit_group, status);
@@ -1668,33 +1675,69 @@ static _Noreturn void exit_group_now(int status) {
     }
 }
 
-/* Not inlined, so that its frame is below the one whose registers were
- * saved: the stack is read from here up. */
-__attribute__((noinline)) static void hand_over_before_exit(void) {
+/* One thread's leak check as it leaves: the first to call _exit or _Exit. */
+static _Atomic bool leaving_checked;
+/* The registers of that thread's caller as it called, read before any of
+ * them is reused. */
+static ucontext_t leaving_registers;
+static _Thread_local int leaving_status;
+
+/* Whether this thread leaves with a leak check; if not, and the program
+ * records here, the channel says every event is in the rings. */
+__attribute__((noinline)) static bool checks_as_it_leaves(void) {
     fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
     if (!t || !channel || atomic_load_explicit(&channel->owner_pid, memory_order_relaxed) != (int32_t)getpid()) {
-        return;
+        return false;
     }
-    if (inside || !signal_stack_roomy()) {
+    if (inside || !signal_stack_roomy() || atomic_exchange(&leaving_checked, true)) {
         uint32_t recording = FS_RECORD_RECORDING;
         atomic_compare_exchange_strong(&channel->state, &recording, FS_RECORD_HANDED_OVER);
-        return;
+        return false;
     }
-    finish_with_leak_check(t, FS_RECORD_LEFT_CHECKED, (uintptr_t)__builtin_frame_address(0));
+    return true;
 }
 
-/* Each saves the caller's registers in its frame first (a pointer the
- * program holds only in a register is a root as one on its stack is). */
+/* `caller_stack`: where the caller's frame begins, the stack's root from
+ * there up where the saved registers do not say where _exit's own is. */
+__attribute__((noinline)) static _Noreturn void leave_checked(uintptr_t caller_stack) {
+    fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
+    if (t) {
+        uintptr_t exit_frame = context_stack_pointer(&leaving_registers);
+        uintptr_t kept[CONTEXT_CALLEE_SAVED_MOST];
+        size_t kept_count = context_callee_saved(&leaving_registers, kept);
+        reach_roots leaving = {
+            .stack_from = exit_frame ? exit_frame : caller_stack,
+            .registers = kept,
+            .registers_bytes = kept_count * sizeof *kept,
+        };
+        finish_with_leak_check(t, FS_RECORD_LEFT_CHECKED, &leaving);
+    }
+    exit_group_now(leaving_status);
+}
+
+/* The stack is read from _exit's own frame, as getcontext saw it, up:
+ * what _exit's prologue saved of the caller's registers (to keep the
+ * status's place across its calls) is there, and nothing else of this
+ * library's; its deeper frames, whose slots may still hold what its own
+ * earlier calls left there, are not read. Of the registers, those a call
+ * keeps for its caller are as the caller left them, or saved in that
+ * frame; the others it may have left anything in (a copy's last address). */
 EXPORTED _Noreturn void _exit(int status) {
-    __builtin_unwind_init();
-    hand_over_before_exit();
-    exit_group_now(status);
+    leaving_status = status;
+    if (!checks_as_it_leaves()) {
+        exit_group_now(leaving_status);
+    }
+    getcontext(&leaving_registers);
+    leave_checked((uintptr_t)__builtin_dwarf_cfa());
 }
 
 EXPORTED _Noreturn void _Exit(int status) {
-    __builtin_unwind_init();
-    hand_over_before_exit();
-    exit_group_now(status);
+    leaving_status = status;
+    if (!checks_as_it_leaves()) {
+        exit_group_now(leaving_status);
+    }
+    getcontext(&leaving_registers);
+    leave_checked((uintptr_t)__builtin_dwarf_cfa());
 }
 
 /* ---- children -------------------------------------------------------------- */

@@ -11,14 +11,15 @@
  * its TLS) is not. The exiting thread's stack is not a root at exit:
  * `main` has returned, and what its frames held is below the stack
  * pointer, stale. A program leaving through `_exit` leaves from inside its
- * frames, so there the stack from the caller's frame up is one, as memcheck
- * reads it (the caller's registers saved on it by the interposer).
+ * frames, so there the stack from the caller's frame up is one, and the
+ * caller's registers as it called, as memcheck reads them.
  *
  * The interposer's own globals are not roots: they point at the tracker,
  * whose tables name every block. The tracker's memory comes from mmap and
  * is never scanned. Other threads that made allocations are roots too:
- * their stacks and TLS (the mapping their thread pointer is in, as far as
- * it is in memory), for a thread still ending (a scoped thread runs its
+ * their stacks and TLS (the mapping their thread pointer is in, and the
+ * main thread's stack, a mapping apart, when another thread exits; as far
+ * as they are in memory), for a thread still ending (a scoped thread runs its
  * TLS destructors after `scope` returns) or still running holds its
  * blocks; a thread that ended is not (interpose.c). They are not stopped:
  * one may free a block while it is read, so each range is read under a
@@ -216,8 +217,10 @@ static void visit_mappings_holding(scan *s, const uintptr_t *sorted, size_t coun
  * either side of it (the loader's figure; 0 if it gives none). */
 static uintptr_t exiting_thread;
 static size_t exiting_tls_size;
-/* Where the exiting thread's stack is a root from (0: it is not). */
+/* Where the exiting thread's stack is a root from (0: it is not), and
+ * below which none of it is read (reach_roots's `checking_frame`). */
 static uintptr_t exiting_stack_from;
+static uintptr_t exiting_stack_floor;
 
 /* Reads the pages of [start, end) that are in memory, a page at a time (a
  * page that faults is given up alone): never-touched pages of a large
@@ -227,6 +230,8 @@ static void scan_resident(scan *s, uintptr_t start, uintptr_t end) {
     enum { STRETCH_PAGES = 4096 };
     unsigned char resident[STRETCH_PAGES];
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    /* mincore asks of whole pages; only [start, end) of them is read. */
+    uintptr_t first = start;
     start &= ~(uintptr_t)(page - 1);
     while (start < end) {
         size_t pages = (end - start + page - 1) / page;
@@ -235,7 +240,7 @@ static void scan_resident(scan *s, uintptr_t start, uintptr_t end) {
             for (size_t p = 0; p < pages; p++) {
                 if (resident[p] & 1) {
                     uintptr_t from = start + p * page;
-                    scan_range(s, from, from + page < end ? from + page : end);
+                    scan_range(s, from > first ? from : first, from + page < end ? from + page : end);
                 }
             }
         }
@@ -248,17 +253,22 @@ static void scan_resident(scan *s, uintptr_t start, uintptr_t end) {
  * elsewhere (and not a root); of its mapping only its static TLS is read,
  * since the loader may keep other things beside it. */
 static void scan_thread_area(scan *s, uintptr_t start, uintptr_t end) {
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
     if (exiting_thread >= start && exiting_thread < end) {
         size_t size = exiting_tls_size;
         if (size == 0) {
             return;
         }
-        /* Whole pages, within the mapping (whose ends are page-aligned). */
         uintptr_t from = exiting_thread - start > size ? exiting_thread - size : start;
         uintptr_t to = end - exiting_thread > size ? exiting_thread + size : end;
-        start = from & ~(uintptr_t)(page - 1);
-        end = (to + page - 1) & ~(uintptr_t)(page - 1);
+        /* The loader's figure counts room kept for libraries loaded later,
+         * and a thread glibc started has its stack just below its TLS:
+         * the window may reach into the stack, where the check's own frames
+         * are, and the stale slots below them. */
+        if (exiting_stack_floor > from && exiting_stack_floor < to) {
+            from = exiting_stack_floor;
+        }
+        start = from;
+        end = to;
     }
     scan_resident(s, start, end);
 }
@@ -281,8 +291,10 @@ static void scan_exiting_stack(scan *s, uintptr_t start, uintptr_t end) {
 }
 
 /* Every thread's area: the exiting one's static TLS (and its stack from
- * `exiting_stack_from`) and the stacks and TLS of `threads`. */
-static void scan_threads(scan *s, const uintptr_t *threads, size_t thread_count) {
+ * `exiting_stack_from`) and the stacks and TLS of `threads`: the mappings
+ * their thread pointers are in, and those their stacks are in (the main
+ * thread's, when another is the one exiting). */
+static void scan_threads(scan *s, const reach_thread *threads, size_t thread_count) {
     typedef void (*static_info_fn)(size_t *size, size_t *align);
     static_info_fn info = (static_info_fn)dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info");
     size_t align = 0;
@@ -291,31 +303,35 @@ static void scan_threads(scan *s, const uintptr_t *threads, size_t thread_count)
         info(&exiting_tls_size, &align);
     }
     exiting_thread = (uintptr_t)__builtin_thread_pointer();
-    uintptr_t *sorted = scratch((thread_count + 1) * sizeof *sorted);
+    size_t bytes = (2 * thread_count + 1) * sizeof(uintptr_t);
+    uintptr_t *sorted = scratch(bytes);
     if (!sorted) {
         return;
     }
     /* A thread that ended is 0 in `threads`: not a root. */
     size_t live = 0;
     for (size_t i = 0; i < thread_count; i++) {
-        uintptr_t thread = __atomic_load_n(&threads[i], __ATOMIC_RELAXED);
+        uintptr_t thread = __atomic_load_n(&threads[i].pointer, __ATOMIC_RELAXED);
         if (thread != 0) {
             sorted[live++] = thread;
+            if (thread != exiting_thread) {
+                sorted[live++] = threads[i].stack;
+            }
         }
     }
-    sorted[live] = exiting_thread;
-    qsort(sorted, live + 1, sizeof *sorted, by_value);
-    visit_mappings_holding(s, sorted, live + 1, scan_thread_area);
-    munmap(sorted, (thread_count + 1) * sizeof *sorted);
+    sorted[live++] = exiting_thread;
+    qsort(sorted, live, sizeof *sorted, by_value);
+    visit_mappings_holding(s, sorted, live, scan_thread_area);
+    munmap(sorted, bytes);
     if (exiting_stack_from) {
         visit_mappings_holding(s, &exiting_stack_from, 1, scan_exiting_stack);
     }
 }
 
 bool reach_live_blocks(fs_tracker *t, void (*note)(fs_tracker *t, const fs_block *block, enum reach_state state),
-                       const uintptr_t *threads, size_t thread_count,
-                       void (*inherited_blocks)(reach_visit visit, void *context), uintptr_t stack_from) {
-    exiting_stack_from = stack_from;
+                       const reach_roots *roots) {
+    exiting_stack_from = roots->stack_from;
+    exiting_stack_floor = roots->stack_from ? roots->stack_from : roots->checking_frame;
     Dl_info self;
     if (dladdr((void *)&reach_live_blocks, &self)) {
         own_base = (uintptr_t)self.dli_fbase;
@@ -333,11 +349,15 @@ bool reach_live_blocks(fs_tracker *t, void (*note)(fs_tracker *t, const fs_block
         s.count = s.count < count ? s.count : count;
         qsort(s.blocks, s.count, sizeof *s.blocks, by_address);
         dl_iterate_phdr(scan_module, &s);
-        scan_threads(&s, threads, thread_count);
+        scan_threads(&s, roots->threads, roots->thread_count);
+        if (roots->registers) {
+            uintptr_t registers = (uintptr_t)roots->registers;
+            scan_range(&s, registers, registers + roots->registers_bytes);
+        }
         mappings_visit(scan_mapping, &s);
         unrecorded_visit(scan_unrecorded, &s);
-        if (inherited_blocks) {
-            inherited_blocks(scan_unrecorded, &s);
+        if (roots->inherited_blocks) {
+            roots->inherited_blocks(scan_unrecorded, &s);
         }
         drain_pending(&s);
         for (size_t i = 0; i < s.count; i++) {

@@ -82,7 +82,7 @@ bool signal_stack_roomy(void) {
     return used < current.ss_size && current.ss_size - used >= ROOM_TO_UNWIND;
 }
 
-static uintptr_t interrupted_sp(const void *context) {
+uintptr_t context_stack_pointer(const void *context) {
     const ucontext_t *uc = context;
 #if defined(__x86_64__)
     return (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
@@ -94,11 +94,30 @@ static uintptr_t interrupted_sp(const void *context) {
 #endif
 }
 
+size_t context_callee_saved(const void *context, uintptr_t out[CONTEXT_CALLEE_SAVED_MOST]) {
+    const ucontext_t *uc = context;
+    size_t count = 0;
+#if defined(__x86_64__)
+    static const int saved[] = {REG_RBX, REG_RBP, REG_R12, REG_R13, REG_R14, REG_R15};
+    for (size_t i = 0; i < sizeof saved / sizeof *saved; i++) {
+        out[count++] = (uintptr_t)uc->uc_mcontext.gregs[saved[i]];
+    }
+#elif defined(__aarch64__)
+    for (int reg = 19; reg <= 29; reg++) {
+        out[count++] = (uintptr_t)uc->uc_mcontext.regs[reg];
+    }
+#else
+    (void)uc;
+    (void)out;
+#endif
+    return count;
+}
+
 bool signal_stack_overflowed(int signal, const siginfo_t *info, const void *context) {
     if (signal != SIGSEGV && signal != SIGBUS) {
         return false;
     }
-    uintptr_t sp = interrupted_sp(context);
+    uintptr_t sp = context_stack_pointer(context);
     uintptr_t fault = (uintptr_t)info->si_addr;
     if (sp == 0 || info->si_code <= 0) {
         return false; /* sent by a process (a kill), not a fault */
