@@ -1697,8 +1697,9 @@ __attribute__((noinline)) static bool checks_as_it_leaves(void) {
     return true;
 }
 
-/* `caller_stack`: where the caller's frame begins, the stack's root from
- * there up where the saved registers do not say where _exit's own is. */
+/* `caller_stack`: where the caller's frame begins, read from there up on
+ * a machine whose saved context this does not know where to find the
+ * stack pointer in. */
 __attribute__((noinline)) static _Noreturn void leave_checked(uintptr_t caller_stack) {
     fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
     if (t) {
@@ -1731,14 +1732,8 @@ EXPORTED _Noreturn void _exit(int status) {
     leave_checked((uintptr_t)__builtin_dwarf_cfa());
 }
 
-EXPORTED _Noreturn void _Exit(int status) {
-    leaving_status = status;
-    if (!checks_as_it_leaves()) {
-        exit_group_now(leaving_status);
-    }
-    getcontext(&leaving_registers);
-    leave_checked((uintptr_t)__builtin_dwarf_cfa());
-}
+/* The same function, as glibc has it. */
+EXPORTED _Noreturn void _Exit(int status) __attribute__((alias("_exit")));
 
 /* ---- children -------------------------------------------------------------- */
 

@@ -23,24 +23,30 @@ pub fn peak_list_ui(ui: &mut Ui, model: &Model) {
         ui.weak("Nothing allocated yet.");
         return;
     }
-    for peak in &peaks {
-        let heap = match peak.heap {
-            Domain::C => "C heap",
-            Domain::Rust => "Rust heap",
-        };
-        ui.horizontal_wrapped(|ui| {
+    // One grid for both heaps, so that their columns line up: a heap's
+    // row names it and its peak, in the site's column, the sites follow.
+    let rows: Vec<Vec<[String; 2]>> = peaks
+        .iter()
+        .map(|peak| peak.sites.iter().map(|site| [format::bytes(site.bytes), blocks_text(site.blocks)]).collect())
+        .collect();
+    let mut widest = rows.concat();
+    widest.push(["Rust heap".to_owned(), String::new()]);
+    let site_chars = site_chars_fitting(ui, &widest);
+    Grid::new("peak-sites").striped(true).num_columns(3).show(ui, |ui| {
+        for (peak, rows) in peaks.iter().zip(rows) {
+            let heap = match peak.heap {
+                Domain::C => "C heap",
+                Domain::Rust => "Rust heap",
+            };
             ui.label(RichText::new(heap).color(heap_color(peak.heap)));
+            ui.label("");
             ui.label(format!(
                 "{} in {}, {:.2} s in",
                 format::bytes(peak.bytes),
                 blocks_text(peak.blocks),
                 peak.after_ns as f64 / 1e9
             ));
-        });
-        let rows: Vec<[String; 2]> =
-            peak.sites.iter().map(|site| [format::bytes(site.bytes), blocks_text(site.blocks)]).collect();
-        let site_chars = site_chars_fitting(ui, &rows);
-        Grid::new(("peak-sites", peak.heap)).striped(true).num_columns(3).show(ui, |ui| {
+            ui.end_row();
             for (site, [bytes, blocks]) in peak.sites.iter().zip(rows) {
                 ui.label(bytes);
                 ui.label(blocks);
@@ -52,15 +58,18 @@ pub fn peak_list_ui(ui: &mut Ui, model: &Model) {
                 }
                 ui.end_row();
             }
-        });
-        if peak.other_sites > 0 {
-            ui.weak(format!(
-                "and {} other site(s), {}",
-                format::thousands(peak.other_sites),
-                format::bytes(peak.other_bytes)
-            ));
+            if peak.other_sites > 0 {
+                ui.label("");
+                ui.label("");
+                ui.weak(format!(
+                    "and {} other site(s), {}",
+                    format::thousands(peak.other_sites),
+                    format::bytes(peak.other_bytes)
+                ));
+                ui.end_row();
+            }
         }
-    }
+    });
 }
 
 fn blocks_text(blocks: u64) -> String {
