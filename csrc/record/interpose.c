@@ -1675,7 +1675,8 @@ static _Noreturn void exit_group_now(int status) {
     }
 }
 
-/* One thread's leak check as it leaves: the first to call _exit or _Exit. */
+/* One thread's leak check as it leaves: the first to call _exit or _Exit
+ * (the same thread again, from inside the check, is `inside`). */
 static _Atomic bool leaving_checked;
 /* The registers of that thread's caller as it called, read before any of
  * them is reused. */
@@ -1689,10 +1690,17 @@ __attribute__((noinline)) static bool checks_as_it_leaves(void) {
     if (!t || !channel || atomic_load_explicit(&channel->owner_pid, memory_order_relaxed) != (int32_t)getpid()) {
         return false;
     }
-    if (inside || !signal_stack_roomy() || atomic_exchange(&leaving_checked, true)) {
+    if (inside || !signal_stack_roomy()) {
         uint32_t recording = FS_RECORD_RECORDING;
         atomic_compare_exchange_strong(&channel->state, &recording, FS_RECORD_HANDED_OVER);
         return false;
+    }
+    if (atomic_exchange(&leaving_checked, true)) {
+        /* Another thread is leaving, its check under way: the process ends
+         * when that ends, with its status (either is _exit's to give). */
+        for (;;) {
+            pause();
+        }
     }
     return true;
 }

@@ -83,13 +83,10 @@ impl HeapPeak {
         if self.sites.is_empty() {
             return Ok(());
         }
-        let heap = match self.heap {
-            Domain::C => "C heap",
-            Domain::Rust => "Rust heap",
-        };
         writeln!(
             f,
-            "{indent}at the {heap}'s peak, {}, {:.3} s in, the most was held by:",
+            "{indent}at the {} heap's peak, {}, {:.3} s in, the most was held by:",
+            self.heap.label(),
             held_text(self.bytes, self.blocks),
             self.after_ns as f64 / 1e9
         )?;

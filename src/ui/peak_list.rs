@@ -3,7 +3,6 @@
 
 use egui::{Grid, RichText, Ui};
 
-use crate::ffi::Domain;
 use crate::report::{PEAK_SITES_LISTED, heap_peaks};
 use crate::track::Model;
 
@@ -29,16 +28,15 @@ pub fn peak_list_ui(ui: &mut Ui, model: &Model) {
         .iter()
         .map(|peak| peak.sites.iter().map(|site| [format::bytes(site.bytes), blocks_text(site.blocks)]).collect())
         .collect();
-    let mut widest = rows.concat();
-    widest.push(["Rust heap".to_owned(), String::new()]);
-    let site_chars = site_chars_fitting(ui, &widest);
+    // A long name would widen the pane past the window, and the tables
+    // below with it.
+    let cells = rows.concat();
+    let bytes_column = std::iter::once("Rust heap").chain(cells.iter().map(|[bytes, _]| bytes.as_str())).collect();
+    let blocks_column = cells.iter().map(|[_, blocks]| blocks.as_str()).collect();
+    let site_chars = site_chars_beside(ui, &[bytes_column, blocks_column], MIN_SITE_CHARS..=SITE_CHARS);
     Grid::new("peak-sites").striped(true).num_columns(3).show(ui, |ui| {
         for (peak, rows) in peaks.iter().zip(rows) {
-            let heap = match peak.heap {
-                Domain::C => "C heap",
-                Domain::Rust => "Rust heap",
-            };
-            ui.label(RichText::new(heap).color(heap_color(peak.heap)));
+            ui.label(RichText::new(format!("{} heap", peak.heap.label())).color(heap_color(peak.heap)));
             ui.label("");
             ui.label(format!(
                 "{} in {}, {:.2} s in",
@@ -75,20 +73,4 @@ pub fn peak_list_ui(ui: &mut Ui, model: &Model) {
 fn blocks_text(blocks: u64) -> String {
     let plural = if blocks == 1 { "" } else { "s" };
     format!("{} block{plural}", format::thousands(blocks))
-}
-
-/// How many characters of a site's name fit beside the bytes and blocks
-/// columns: a long name would widen the pane past the window, and the
-/// tables below with it.
-fn site_chars_fitting(ui: &Ui, rows: &[[String; 2]]) -> usize {
-    let body = egui::TextStyle::Body.resolve(ui.style());
-    let mono = egui::TextStyle::Monospace.resolve(ui.style());
-    let (columns, mono_char) = ui.fonts_mut(|fonts| {
-        let mut width = |text: &str| fonts.layout_no_wrap(text.to_owned(), body.clone(), egui::Color32::WHITE).size().x;
-        let widest = |column: usize, width: &mut dyn FnMut(&str) -> f32| {
-            rows.iter().map(|row| width(&row[column])).fold(0.0, f32::max)
-        };
-        (widest(0, &mut width) + widest(1, &mut width), fonts.glyph_width(&mono, '0').max(1.0))
-    });
-    site_chars_beside(ui, columns, 3, mono_char, MIN_SITE_CHARS..=SITE_CHARS)
 }

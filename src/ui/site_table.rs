@@ -59,34 +59,31 @@ pub fn site_table_ui(ui: &mut Ui, rows: &[SiteRow]) {
 /// that the last column stays in a half-width pane (a long C++ or library
 /// name ran the peak off the side).
 fn site_chars_fitting(ui: &Ui, counts: &[[String; 4]]) -> usize {
-    let body = egui::TextStyle::Body.resolve(ui.style());
-    let mono = egui::TextStyle::Monospace.resolve(ui.style());
-    // The longest text of a column stands for its widest: digits are alike.
-    let longest = |column: usize| {
-        counts.iter().map(|row| row[column].as_str()).max_by_key(|text| text.chars().count()).unwrap_or_default()
-    };
-    let least = ui.spacing().interact_size.x;
-    let (columns, mono_char) = ui.fonts_mut(|fonts| {
-        let mut width = |text: &str| fonts.layout_no_wrap(text.to_owned(), body.clone(), egui::Color32::WHITE).size().x;
-        let heap = width(COUNT_HEADERS[0]).max(width("Rust"));
-        let counted: f32 =
-            (0..4).map(|column| width(COUNT_HEADERS[column + 1]).max(width(longest(column))).max(least)).sum();
-        (heap.max(least) + counted, fonts.glyph_width(&mono, '0').max(1.0))
-    });
-    site_chars_beside(ui, columns, 5, mono_char, MIN_SITE_CHARS..=SITE_CHARS)
+    let mut columns: Vec<Vec<&str>> = vec![vec![COUNT_HEADERS[0], "Rust"]];
+    for (column, header) in COUNT_HEADERS[1..].iter().enumerate() {
+        columns.push(std::iter::once(*header).chain(counts.iter().map(|row| row[column].as_str())).collect());
+    }
+    site_chars_beside(ui, &columns, MIN_SITE_CHARS..=SITE_CHARS)
 }
 
-/// How many monospace characters (`mono_char` wide) of a site's name fit
-/// beside `columns` of width and `gaps` between columns, in a scrolled
-/// pane, within `bounds`.
-pub(super) fn site_chars_beside(
-    ui: &Ui,
-    columns: f32,
-    gaps: usize,
-    mono_char: f32,
-    bounds: std::ops::RangeInclusive<usize>,
-) -> usize {
-    let gap = ui.spacing().item_spacing.x;
-    let room = ui.available_width() - columns - gaps as f32 * gap - ui.spacing().scroll.allocated_width() - mono_char;
+/// How many monospace characters of a site's name fit, within `bounds`,
+/// beside `columns` (each its header and cells) in a scrolled pane. The
+/// longest text of a column stands for its widest: digits are alike.
+pub(super) fn site_chars_beside(ui: &Ui, columns: &[Vec<&str>], bounds: std::ops::RangeInclusive<usize>) -> usize {
+    let body = egui::TextStyle::Body.resolve(ui.style());
+    let mono = egui::TextStyle::Monospace.resolve(ui.style());
+    let least = ui.spacing().interact_size.x;
+    let (widths, mono_char) = ui.fonts_mut(|fonts| {
+        let widths: f32 = columns
+            .iter()
+            .map(|texts| {
+                let longest = texts.iter().max_by_key(|text| text.chars().count()).copied().unwrap_or_default();
+                fonts.layout_no_wrap(longest.to_owned(), body.clone(), egui::Color32::WHITE).size().x.max(least)
+            })
+            .sum();
+        (widths, fonts.glyph_width(&mono, '0').max(1.0))
+    });
+    let gaps = columns.len() as f32 * ui.spacing().item_spacing.x;
+    let room = ui.available_width() - widths - gaps - ui.spacing().scroll.allocated_width() - mono_char;
     ((room / mono_char).max(0.0) as usize).clamp(*bounds.start(), *bounds.end())
 }
