@@ -1446,6 +1446,59 @@ fn a_recording_names_what_held_the_heap_at_its_peak() {
     assert!(!none.contains("peak, 22000 B"), "{none}");
 }
 
+/// A block freed before its thread allocates again is temporary, as
+/// heaptrack counts it, but per thread: two threads making and freeing
+/// blocks side by side do not hide each other's.
+#[test]
+fn a_recording_counts_each_threads_temporary_allocations() {
+    let program = compile_c(
+        "temporaries",
+        r"
+        #include <pthread.h>
+        #include <stdlib.h>
+        static void *(*volatile allocate)(size_t) = malloc;
+        static void (*volatile release)(void *) = free;
+        static pthread_barrier_t together;
+        static void churn(void) {
+            for (int i = 0; i < 20000; i++) release(allocate(24));
+        }
+        static void *worker(void *unused) { pthread_barrier_wait(&together); churn(); return unused; }
+        int main(void) {
+            void *kept[50];
+            for (int i = 0; i < 50; i++) kept[i] = allocate(16);
+            pthread_t thread;
+            pthread_barrier_init(&together, NULL, 2);
+            if (pthread_create(&thread, NULL, worker, NULL) != 0) return 1;
+            pthread_barrier_wait(&together);
+            churn();
+            pthread_join(thread, NULL);
+            for (int i = 0; i < 50; i++) release(kept[i]);
+            return 0;
+        }
+        ",
+        &["-pthread"],
+    );
+    let report = report(&record(&["--json"], &program, &[]));
+    let temporary = &report["temporary"][0];
+    assert_eq!(temporary["heap"], "c", "{report}");
+    let sites: Vec<(&str, u64, u64)> = temporary["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|site| {
+            (site["site"].as_str().unwrap(), site["temporary"].as_u64().unwrap(), site["allocations"].as_u64().unwrap())
+        })
+        .collect();
+    // Both threads' 20,000 each, in whatever order they ran; not one of
+    // the blocks `main` kept, freed after others were made.
+    assert_eq!(sites[0], ("churn (temporaries.c:8)", 40_000, 40_000), "{temporary}");
+    assert!(sites.iter().all(|(site, ..)| !site.contains("temporaries.c:13")), "{temporary}");
+    assert_eq!(report["c_heap"]["temporary"], temporary["temporary"]);
+    let text = String::from_utf8_lossy(&record(&["--top", "1"], &program, &[]).stderr).into_owned();
+    assert!(text.contains(" allocations were temporary ("), "{text}");
+    assert!(text.contains("    40000 of 40000  churn (temporaries.c:8)\n"), "{text}");
+}
+
 #[test]
 fn a_recording_written_with_out_reopens_with_the_same_report() {
     let program = compile_c("reopened", C_PROGRAM, &[]);

@@ -62,6 +62,11 @@ fn a_recording_in_the_app_shows_its_plot_anomaly_and_output() {
     harness.get_by_label_contains("4,160 B in 2 blocks, ");
     let c_heap = *harness.state().record().model().heap(Domain::C).stats();
     assert!(c_heap.allocations >= 1001, "{c_heap:?}");
+    // The loop's blocks, each freed before the next was made, are
+    // temporary, in their own column of the sites table.
+    harness.get_by_label("Temporary");
+    let looped = harness.state().record().model().site_rows().iter().find(|row| row.site.contains("live.c:6")).copied();
+    assert_eq!(looped.map(|row| (row.stats.allocations, row.stats.temporary)), Some((1000, 1000)), "{looped:?}");
     // The plot is on screen, and its series is the model's.
     let series = harness.state().record().model().heap(Domain::C).series().len();
     assert!(series > 2000, "{series} points");
@@ -245,14 +250,14 @@ fn the_sites_table_keeps_its_last_column_in_a_narrow_window() {
     assert!(harness.state().record().model().site_rows().iter().any(|row| row.site == site));
     // In the sites table, and among what held the heap at its peak.
     let texts: Vec<String> = harness
-        .get_all_by_label_contains("a_function_who")
+        .get_all_by_label_contains("a_function_w")
         .map(|shown| shown.accesskit_node().value().unwrap_or_default().clone())
         .collect();
     assert_eq!(texts.len(), 2, "{texts:?}");
     for text in &texts {
         assert!(text.contains('…') && text.chars().count() < site.chars().count(), "cut short: {text}");
     }
-    let shown = harness.get_all_by_label_contains("a_function_who").last().expect("the table's row");
+    let shown = harness.get_all_by_label_contains("a_function_w").last().expect("the table's row");
     shown.hover();
     harness.run();
     harness.get_by_label_contains(&site);

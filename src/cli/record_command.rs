@@ -11,9 +11,7 @@ use crate::record::suppressions::Suppressions;
 use crate::record::trace::TraceWriter;
 use crate::record::wrappers::Wrappers;
 use crate::record::{Ending, Finished, LeakCheck, ProgramOutput, RecordSpec, Recording};
-use crate::report::{
-    AnomalyReport, Outcome, OwnAllocator, PEAK_SITES_LISTED, ProcessReport, RECORDED, Report, heap_peaks,
-};
+use crate::report::{AnomalyReport, Outcome, OwnAllocator, PEAK_SITES_LISTED, ProcessReport, RECORDED, Report};
 use crate::scenarios::isolated::signal_label;
 use crate::track::{AnomalyKind, EventSource as _, Model};
 
@@ -172,7 +170,7 @@ fn recording_report(
 ) -> Report {
     let signal = finished.status.and_then(|s| s.signal());
     let mut report = Report::with_leaks(program, RECORDED, 0, model, &check.leaks);
-    report.peaks = heap_peaks(model, top);
+    report.profile_heaps(model, top);
     report.own_allocator.clone_from(&finished.interpreter.own_allocator);
     report.notes = finished.notes(signal.is_some(), check);
     for (name, count) in finished.leak_tallies(check) {
@@ -246,7 +244,7 @@ pub fn open(path: &std::path::Path, json: bool, io: &mut Io<'_>) -> ExitCode {
         let name = path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
         // Blocks live when the file stops were not known to leak.
         let mut report = Report::with_leaks(&name, RECORDED, 0, &opened.model, &[]);
-        report.peaks = heap_peaks(&opened.model, PEAK_SITES_LISTED);
+        report.profile_heaps(&opened.model, PEAK_SITES_LISTED);
         report.outcome = Outcome::Crashed;
         report
     });

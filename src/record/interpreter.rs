@@ -349,6 +349,7 @@ impl Interpreter {
             size: raw.size,
             domain,
             site: Some(site.site),
+            thread: raw.thread,
         };
         match raw.kind {
             sys::FS_EVENT_ALLOC => {

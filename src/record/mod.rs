@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use rustc_hash::FxHashMap;
 
 use crate::ffi::record_channel::{CHANNEL_FILE_NAME, Channel, ChannelState, RecordedProgram, StartedUnrecorded};
-use crate::report::{Outcome, OwnAllocator, ProcessReport, RECORDED, Report, heap_peaks};
+use crate::report::{Outcome, OwnAllocator, ProcessReport, RECORDED, Report};
 use crate::scenarios::isolated::signal_label;
 use crate::track::{AnomalyKind, EventSource, Model};
 pub use interpreter::{Held, Interpreter, LeakCheck};
@@ -612,7 +612,7 @@ impl FollowedProcess {
         let model = locked(&self.model);
         let check = finished.leaks(&model, suppressions);
         let mut report = Report::with_leaks(&self.program.path, RECORDED, 0, &model, &check.leaks);
-        report.peaks = heap_peaks(&model, top);
+        report.profile_heaps(&model, top);
         if crashed(&model, finished.ending) {
             report.outcome = Outcome::Crashed;
         }

@@ -10,8 +10,10 @@ use crate::ffi::Domain;
 use crate::track::{Anomaly, AnomalyKind, BlockCounts, Model};
 
 mod peaks;
+mod temporaries;
 
 pub use peaks::{HeapPeak, PEAK_SITES_LISTED, PeakSite, heap_peaks};
+pub use temporaries::{HeapTemporaries, TemporarySite, heap_temporaries};
 
 /// The variant a recording's report names: it ran a program, not a lesson.
 pub const RECORDED: &str = "record";
@@ -107,6 +109,9 @@ pub struct Report {
     /// A recording's heaps at their peaks, and the sites that held the most then.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub peaks: Vec<HeapPeak>,
+    /// A recording's temporary allocations, and the sites that made the most.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub temporary: Vec<HeapTemporaries>,
     /// Counts the run kept of its own; a request loop's are `requests_planned`,
     /// `requests_served`, `requests_degraded` (answered from a fallback),
     /// `requests_failed` (answered with an error) and `requests_lost`.
@@ -277,6 +282,7 @@ impl Report {
             dropped_events: model.dropped_events(),
             anomalies,
             peaks: Vec::new(),
+            temporary: Vec::new(),
             tallies: with_requests_lost(model.tallies()),
             steps: Vec::new(),
             table: None,
@@ -284,6 +290,13 @@ impl Report {
             own_allocator: None,
             notes: Vec::new(),
         }
+    }
+
+    /// What a recording adds about its heaps: each at its peak, and its
+    /// temporary allocations, with the `top` sites of each.
+    pub fn profile_heaps(&mut self, model: &Model, top: usize) {
+        self.peaks = heap_peaks(model, top);
+        self.temporary = heap_temporaries(model, top);
     }
 
     /// "10 requests planned: 9 served, 1 from a fallback, 0 with an error, 0 lost",
@@ -414,6 +427,9 @@ impl Report {
         }
         for peak in &self.peaks {
             peak.write(f, indent)?;
+        }
+        for heap in &self.temporary {
+            heap.write(f, indent)?;
         }
         Ok(())
     }

@@ -16,6 +16,10 @@ pub struct BlockCounts {
     pub live_blocks: u64,
     pub live_bytes: u64,
     pub peak_bytes: u64,
+    /// Frees of temporary allocations: blocks freed by the thread that
+    /// allocated them before it allocated again (heaptrack's count).
+    #[serde(default)]
+    pub temporary: u64,
 }
 
 impl BlockCounts {
@@ -28,8 +32,9 @@ impl BlockCounts {
     }
 
     #[inline(always)]
-    pub(crate) fn release(&mut self, size: u64) {
+    pub(crate) fn release(&mut self, size: u64, temporary: bool) {
         self.frees += 1;
+        self.temporary += u64::from(temporary);
         // Saturating: after dropped events a free can outrun its allocation.
         self.live_blocks = self.live_blocks.saturating_sub(1);
         self.live_bytes = self.live_bytes.saturating_sub(size);
@@ -196,8 +201,8 @@ impl HeapModel {
     }
 
     #[inline(always)]
-    pub(crate) fn freed(&mut self, seq: u64, time_ns: u64, size: u64) {
-        self.stats.release(size);
+    pub(crate) fn freed(&mut self, seq: u64, time_ns: u64, size: u64, temporary: bool) {
+        self.stats.release(size, temporary);
         self.record(seq, time_ns, Change::Fell);
     }
 
@@ -258,10 +263,10 @@ mod tests {
             if seq == 1000 {
                 // One spike among alternating small blocks.
                 heap.allocated(seq, seq, 1 << 30);
-                heap.freed(seq, seq, 1 << 30);
+                heap.freed(seq, seq, 1 << 30, false);
                 continue;
             }
-            if seq % 2 == 0 { heap.allocated(seq, seq, 16) } else { heap.freed(seq, seq, 16) }
+            if seq % 2 == 0 { heap.allocated(seq, seq, 16) } else { heap.freed(seq, seq, 16, false) }
         }
         let series = heap.series();
         assert!(series.len() <= SERIES_LIMIT && series.len() > SERIES_LIMIT / 2, "{}", series.len());
@@ -285,12 +290,12 @@ mod tests {
         // each opens on a free and takes in the allocation after it.
         for seq in (full..full + 1000).step_by(2) {
             heap.allocated(seq, seq, 1);
-            heap.freed(seq + 1, seq + 1, 1);
+            heap.freed(seq + 1, seq + 1, 1, false);
         }
-        heap.freed(full + 1000, full + 1000, 1);
+        heap.freed(full + 1000, full + 1000, 1, false);
         for seq in (full + 1001..full + 2001).step_by(2) {
             heap.allocated(seq, seq, 1);
-            heap.freed(seq + 1, seq + 1, 1);
+            heap.freed(seq + 1, seq + 1, 1, false);
         }
         assert_eq!(heap.events_per_point(), 2);
         let new_points = &heap.series()[heap.series().len() - 1001..];

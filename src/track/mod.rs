@@ -17,6 +17,7 @@ mod heap;
 mod outstanding;
 mod session;
 mod source;
+mod temporary;
 
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
@@ -26,6 +27,7 @@ use rustc_hash::FxHashMap;
 
 use crate::ffi::{Domain, Event, EventKind, Site, Tracker, sys};
 use outstanding::OutstandingBlocks;
+use temporary::LatestAllocations;
 
 pub use anomaly::{Anomaly, AnomalyKind};
 pub use heap::{BlockCounts, HeapModel, SERIES_LIMIT, SeriesPoint};
@@ -48,6 +50,9 @@ pub struct BlockChange {
     /// Where an allocation was made; a free's is not needed (the model
     /// remembers each block's).
     pub site: Option<Site>,
+    /// The thread that made the change: a block it frees before it
+    /// allocates again was a temporary allocation.
+    pub thread: u32,
 }
 
 impl BlockChange {
@@ -60,6 +65,7 @@ impl BlockChange {
             size: event.size,
             domain: event.domain,
             site: event.site,
+            thread: event.thread,
         }
     }
 }
@@ -123,9 +129,9 @@ impl SiteRow {
     }
 
     #[inline(always)]
-    fn release(&mut self, size: u64, heap_epoch: u64) {
+    fn release(&mut self, size: u64, heap_epoch: u64, temporary: bool) {
         self.keep_peak(heap_epoch);
-        self.stats.release(size);
+        self.stats.release(size, temporary);
     }
 
     /// The row as read at the end of the events so far, its heap at
@@ -203,6 +209,7 @@ pub struct Model {
     heaps: [HeapModel; 2],
     sites: SiteTable,
     outstanding: OutstandingBlocks,
+    latest_allocations: LatestAllocations,
     anomalies: Vec<Anomaly>,
     dropped_events: u64,
     events_applied: u64,
@@ -224,6 +231,7 @@ impl Default for Model {
             heaps: Default::default(),
             sites: SiteTable::default(),
             outstanding: OutstandingBlocks::default(),
+            latest_allocations: LatestAllocations::default(),
             anomalies: Vec::new(),
             dropped_events: 0,
             events_applied: 0,
@@ -284,6 +292,7 @@ impl Model {
             size: raw.size,
             domain: Domain::from_raw(raw.domain),
             site: Site::from_raw(raw.site),
+            thread: raw.thread,
         };
         match raw.kind {
             sys::FS_EVENT_ALLOC => self.allocate(block()),
@@ -302,6 +311,7 @@ impl Model {
         let epoch = self.heap(block.domain).peak_epoch();
         self.site_mut(block.domain, block.site).acquire(block.size, epoch);
         self.heap_mut(block.domain).allocated(block.seq, block.time_ns, block.size);
+        self.latest_allocations.allocated(block.thread, block.address);
         let held = OutstandingBlock {
             address: block.address,
             size: block.size,
@@ -318,12 +328,13 @@ impl Model {
     pub fn free(&mut self, block: BlockChange) {
         self.changed();
         self.events_applied += 1;
-        self.heap_mut(block.domain).freed(block.seq, block.time_ns, block.size);
+        let temporary = self.latest_allocations.freed_is_temporary(block.thread, block.address);
+        self.heap_mut(block.domain).freed(block.seq, block.time_ns, block.size, temporary);
         // Attribute to the allocating site, which the model remembers even if
         // the event did not say it.
         let site = self.outstanding.remove(block.address).and_then(|b| b.site);
         let epoch = self.heap(block.domain).peak_epoch();
-        self.site_mut(block.domain, site).release(block.size, epoch);
+        self.site_mut(block.domain, site).release(block.size, epoch, temporary);
     }
 
     #[inline(never)]
@@ -340,9 +351,11 @@ impl Model {
             EventKind::Realloc => {
                 let site = self.outstanding.remove(event.related_address).and_then(|b| b.site);
                 let epoch = self.heap(event.domain).peak_epoch();
-                self.site_mut(event.domain, site).release(event.related_size, epoch);
+                self.site_mut(event.domain, site).release(event.related_size, epoch, false);
                 self.site_mut(event.domain, event.site).acquire(event.size, epoch);
                 self.heap_mut(event.domain).moved(event.seq, event.time_ns, event.related_size, event.size);
+                // What it made is the thread's latest allocation.
+                self.latest_allocations.allocated(event.thread, event.address);
                 self.outstanding.insert(self.held(event));
             }
             // What a recording's exit found: the leak report's business, not the model's.
@@ -356,10 +369,11 @@ impl Model {
     /// with its old image, released all at once.
     fn forget_outstanding(&mut self, event: &Event) {
         for block in self.outstanding.take_all() {
-            self.heap_mut(block.domain).freed(event.seq, event.time_ns, block.size);
+            self.heap_mut(block.domain).freed(event.seq, event.time_ns, block.size, false);
             let epoch = self.heap(block.domain).peak_epoch();
-            self.site_mut(block.domain, block.site).release(block.size, epoch);
+            self.site_mut(block.domain, block.site).release(block.size, epoch, false);
         }
+        self.latest_allocations.forget();
     }
 
     /// The block a realloc made.
@@ -609,5 +623,33 @@ mod tests {
         model.apply(&grown);
         assert_eq!(at_peak(&model), [("early", 1, 40), ("late", 1, 60), ("steady", 1, 200)]);
         assert_eq!(model.heap(Domain::C).stats().peak_bytes, 300);
+    }
+
+    /// A block freed before its thread allocates again is temporary,
+    /// counted for its heap and for the site that made it, whatever the
+    /// other threads did in between.
+    #[test]
+    fn a_block_freed_before_its_thread_allocates_again_is_temporary() {
+        let [scratch, kept] =
+            ["scratch", "kept"].map(|name| Site::new(Box::leak(CString::new(name).unwrap().into_boxed_c_str())));
+        let on = |thread, event: Event| Event { thread, ..event };
+        let mut model = Model::new();
+        model.apply(&on(1, event(0, EventKind::Alloc, 0x10, 8, kept)));
+        model.apply(&on(1, event(1, EventKind::Alloc, 0x20, 8, scratch)));
+        model.apply(&on(2, event(2, EventKind::Alloc, 0x30, 8, kept)));
+        model.apply(&on(1, event(3, EventKind::Free, 0x20, 8, scratch)));
+        model.apply(&on(2, event(4, EventKind::Alloc, 0x40, 8, scratch)));
+        model.apply(&on(2, event(5, EventKind::Free, 0x40, 8, scratch)));
+        // Thread 1's first block: another of its allocations came after it.
+        model.apply(&on(1, event(6, EventKind::Free, 0x10, 8, kept)));
+        // Grown in place of a free: what the realloc made is the latest.
+        let mut grown = on(2, event(7, EventKind::Realloc, 0x50, 16, scratch));
+        (grown.related_address, grown.related_size) = (0x30, 8);
+        model.apply(&grown);
+        model.apply(&on(2, event(8, EventKind::Free, 0x50, 16, scratch)));
+        assert_eq!(model.heap(Domain::C).stats().temporary, 3);
+        let temporary: Vec<(&str, u64, u64)> =
+            model.site_rows().iter().map(|row| (row.site, row.stats.temporary, row.stats.allocations)).collect();
+        assert_eq!(temporary, [("kept", 0, 2), ("scratch", 3, 3)]);
     }
 }

@@ -13,7 +13,16 @@ const SITE_CHARS: usize = 64;
 const MIN_SITE_CHARS: usize = 16;
 
 /// The columns after the site's.
-const COUNT_HEADERS: [&str; 5] = ["Heap", "Allocations", "Frees", "Live", "Peak"];
+/// No column of frees: a site's are its allocations less its live blocks
+/// (a free counts against the site that allocated), and the room it took
+/// is a long name's at 1024 pixels.
+const COUNT_HEADERS: [&str; 5] = ["Heap", "Allocations", TEMPORARY, "Live", "Peak"];
+
+const TEMPORARY: &str = "Temporary";
+
+/// What the temporary column counts, on its header's hover.
+const TEMPORARY_MEANS: &str = "Temporary allocations: blocks freed by the thread that allocated them before it \
+     allocated again, each an allocator's round trip that a reused buffer or a borrow would save.";
 
 pub fn site_table_ui(ui: &mut Ui, rows: &[SiteRow]) {
     ui.label(RichText::new(format!("Allocation sites ({})", rows.len())).strong());
@@ -27,7 +36,7 @@ pub fn site_table_ui(ui: &mut Ui, rows: &[SiteRow]) {
             let stats = &row.stats;
             [
                 format::thousands(stats.allocations),
-                format::thousands(stats.frees),
+                format::thousands(stats.temporary),
                 format!("{} ({})", format::thousands(stats.live_blocks), format::bytes(stats.live_bytes)),
                 format::bytes(stats.peak_bytes),
             ]
@@ -36,7 +45,10 @@ pub fn site_table_ui(ui: &mut Ui, rows: &[SiteRow]) {
     let site_chars = site_chars_fitting(ui, &counts);
     Grid::new("allocation-sites").striped(true).num_columns(6).show(ui, |ui| {
         for header in std::iter::once("Site").chain(COUNT_HEADERS) {
-            ui.label(RichText::new(header).strong());
+            let label = ui.label(RichText::new(header).strong());
+            if header == TEMPORARY {
+                label.on_hover_text(TEMPORARY_MEANS);
+            }
         }
         ui.end_row();
         for (row, counts) in rows.iter().zip(&counts) {
