@@ -72,6 +72,8 @@ enum fs_event_kind {
                                          the program's calls reach elsewhere (its own malloc):
                                          address the first one's code; size a mask of
                                          FS_RECORD_REPLACED_NAMES (record_channel.h) */
+    FS_EVENT_REACHABLE_INTERIOR = 8, /* a recording's exit: this live block is reachable only
+                                        through a pointer into a block's middle */
     /* Anomalies: the operation was refused or the damage is reported. */
     FS_EVENT_DOUBLE_FREE = 16,
     FS_EVENT_INVALID_FREE = 17,   /* never allocated, an interior pointer (related_address:

@@ -985,7 +985,9 @@ __attribute__((constructor(101))) static void start_recording(void) {
 }
 
 static void note_reach(fs_tracker *t, const fs_block *block, enum reach_state state) {
-    uint8_t kind = state == REACH_KEPT ? FS_EVENT_REACHABLE : FS_EVENT_LOST_WITH;
+    uint8_t kind = state == REACH_KEPT            ? FS_EVENT_REACHABLE
+                   : state == REACH_KEPT_INTERIOR ? FS_EVENT_REACHABLE_INTERIOR
+                                                  : FS_EVENT_LOST_WITH;
     tracker_note(t, kind, (uintptr_t)block->address, (size_t)block->size);
 }
 

@@ -6,7 +6,13 @@
  * (mappings.c), in a block glibc made before the recording began
  * (unrecorded.c), in a block a forked copy inherited from the process it
  * was forked from, or in a block reachable so,
- * points into it. What nothing points to is lost: a leak. A block kept to
+ * points into it. What nothing points to is lost: a leak. A block reached
+ * only along a chain with a pointer into a block's middle is told apart,
+ * as memcheck's "possibly lost": a pointer past a header keeps it, but so
+ * would a stale one into a block that lost its start. Two such pointers
+ * are as good as a start, as memcheck's default heuristics take them:
+ * past a `new[]` array's count and past a 64-bit length (`length64`).
+ * A block kept to
  * the end on purpose (a cache in a static, the main thread's handle in
  * its TLS) is not. The exiting thread's stack is not a root at exit:
  * `main` has returned, and what its frames held is below the stack
@@ -44,14 +50,19 @@
 #include <unistd.h>
 
 /* A lost block whose reach is being followed: not reached by itself. */
-enum { LEADING = REACH_LOST_WITH + 1 };
+enum { LEADING = REACH_KEPT_INTERIOR + 1 };
+
+/* A pending block's entry: its index, shifted, and whether it was reached
+ * through a block's middle then (it may be reached by its start later,
+ * and pending again: a block is read at most twice). */
+enum { PENDING_INTERIOR = 1 };
 
 typedef struct scan {
     fs_block *blocks; /* sorted by address */
     size_t count;
     uint8_t *reached; /* per block: 0 lost, or the enum reach_state it was reached in */
     uint8_t mark;     /* what a block reached now is marked */
-    uint32_t *pending; /* blocks reached whose words are yet to be read */
+    uint32_t *pending; /* blocks reached whose words are yet to be read, as PENDING entries */
     size_t pending_count;
     bool starts_only; /* only a word that is a block's start reaches it */
 } scan;
@@ -87,6 +98,21 @@ static int64_t block_holding(const scan *s, uint64_t address) {
     return address - b->address < size ? (int64_t)(low - 1) : -1;
 }
 
+/* Whether `word`, inside block `b` past its start, is as good as its
+ * start, as memcheck's heuristics take it: just past a `new[]` array's
+ * element count (a count that divides the rest), or just past a 64-bit
+ * length that is the rest's. The block's first word is read under the
+ * same fault guard as the word that points into it. */
+static bool past_a_header(const fs_block *b, uint64_t word) {
+    if (word != b->address + sizeof(uint64_t) || b->size < sizeof(uint64_t)) {
+        return false;
+    }
+    uint64_t header = *(const uint64_t *)(uintptr_t)b->address;
+    uint64_t rest = b->size - sizeof(uint64_t);
+    /* A length of the rest is one count that divides it. */
+    return header > 0 && rest % header == 0;
+}
+
 static void scan_words(scan *s, uintptr_t start, uintptr_t end) {
     uint64_t lowest = s->blocks[0].address;
     uint64_t highest = s->blocks[s->count - 1].address + s->blocks[s->count - 1].size;
@@ -97,9 +123,25 @@ static void scan_words(scan *s, uintptr_t start, uintptr_t end) {
             continue;
         }
         int64_t found = block_holding(s, word);
-        if (found >= 0 && !s->reached[found] && (!s->starts_only || word == s->blocks[found].address)) {
-            s->reached[found] = s->mark;
-            s->pending[s->pending_count++] = (uint32_t)found;
+        if (found < 0) {
+            continue;
+        }
+        const fs_block *b = &s->blocks[found];
+        bool by_start = word == b->address;
+        if (s->starts_only && !by_start) {
+            continue;
+        }
+        /* From the roots, a chain with a pointer into a middle makes a
+         * weaker claim; a start reached later makes the stronger one. */
+        uint8_t mark = s->mark;
+        if (mark == REACH_KEPT && !by_start && !past_a_header(b, word)) {
+            mark = REACH_KEPT_INTERIOR;
+        }
+        uint8_t before = s->reached[found];
+        if (before == 0 || (before == REACH_KEPT_INTERIOR && mark == REACH_KEPT)) {
+            s->reached[found] = mark;
+            uint32_t entry = (uint32_t)found << 1 | (mark == REACH_KEPT_INTERIOR ? PENDING_INTERIOR : 0);
+            s->pending[s->pending_count++] = entry;
         }
     }
 }
@@ -125,11 +167,24 @@ static void scan_block(scan *s, const fs_block *b) {
     scan_range(s, (uintptr_t)b->address, (uintptr_t)(b->address + b->size));
 }
 
-/* Reads the words of every block reached and not yet read. */
+/* Reads the words of every block reached and not yet read. From the
+ * roots, what a block reaches is reached as the block was; a block
+ * pending as reached through a middle, and reached by its start since,
+ * is read once, by its start's entry. */
 static void drain_pending(scan *s) {
+    uint8_t chain = s->mark;
     while (s->pending_count > 0) {
-        scan_block(s, &s->blocks[s->pending[--s->pending_count]]);
+        uint32_t entry = s->pending[--s->pending_count];
+        uint32_t index = entry >> 1;
+        if (chain == REACH_KEPT) {
+            if ((entry & PENDING_INTERIOR) && s->reached[index] == REACH_KEPT) {
+                continue;
+            }
+            s->mark = s->reached[index];
+        }
+        scan_block(s, &s->blocks[index]);
     }
+    s->mark = chain;
 }
 
 static uintptr_t own_base;
@@ -341,8 +396,13 @@ bool reach_live_blocks(fs_tracker *t, void (*note)(fs_tracker *t, const fs_block
         return true;
     }
     count += count / 8 + 64; /* blocks allocated meanwhile, by other threads */
+    if (count > UINT32_MAX >> 1) {
+        return false; /* more than a pending entry can name */
+    }
+    /* Each block pending at most twice: through a middle, then by its start. */
+    size_t pending_bytes = 2 * count * sizeof(uint32_t);
     scan s = {.blocks = scratch(count * sizeof(fs_block)), .reached = scratch(count),
-              .pending = scratch(count * sizeof(uint32_t)), .mark = REACH_KEPT};
+              .pending = scratch(pending_bytes), .mark = REACH_KEPT};
     bool ready = s.blocks && s.reached && s.pending;
     if (ready) {
         s.count = fs_live_blocks(t, s.blocks, count);
@@ -362,7 +422,7 @@ bool reach_live_blocks(fs_tracker *t, void (*note)(fs_tracker *t, const fs_block
         drain_pending(&s);
         for (size_t i = 0; i < s.count; i++) {
             if (s.reached[i]) {
-                note(t, &s.blocks[i], REACH_KEPT);
+                note(t, &s.blocks[i], (enum reach_state)s.reached[i]);
             }
         }
         /* Among the lost, those that go with another (memcheck's
@@ -389,6 +449,6 @@ bool reach_live_blocks(fs_tracker *t, void (*note)(fs_tracker *t, const fs_block
     }
     if (s.blocks) munmap(s.blocks, count * sizeof(fs_block));
     if (s.reached) munmap(s.reached, count);
-    if (s.pending) munmap(s.pending, count * sizeof(uint32_t));
+    if (s.pending) munmap(s.pending, pending_bytes);
     return ready;
 }

@@ -11,8 +11,10 @@
 
 /* How a live block stands at exit. */
 enum reach_state {
-    REACH_KEPT = 1,    /* reachable from the program's roots */
-    REACH_LOST_WITH,   /* reachable only from lost blocks: freed with them */
+    REACH_KEPT = 1,      /* reachable from the program's roots */
+    REACH_LOST_WITH,     /* reachable only from lost blocks: freed with them */
+    REACH_KEPT_INTERIOR, /* reachable from the roots only through a pointer into a
+                            block's middle (memcheck's "possibly lost") */
 };
 
 /* A thread that made a recorded call: its thread pointer (0 once it
@@ -45,8 +47,9 @@ typedef struct reach_roots {
 } reach_roots;
 
 /* Calls `note` for each live block of `t` that the program can still
- * reach from `roots`, and for each lost one that another lost block
- * points to; the blocks not named are the leaks themselves. Returns false
+ * reach from `roots` (by its start all the way, or not), and for each
+ * lost one that another lost block points to; the blocks not named are
+ * the leaks themselves. Returns false
  * when there was no memory to do it with (then nothing is called). */
 bool reach_live_blocks(fs_tracker *t, void (*note)(fs_tracker *t, const fs_block *block, enum reach_state state),
                        const reach_roots *roots);

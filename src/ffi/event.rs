@@ -157,6 +157,10 @@ pub enum EventKind {
     /// calls reach elsewhere (its own `malloc`): `address` is the first
     /// one's code, `size` a mask of `record_channel::REPLACED_NAMES`.
     AllocatorElsewhere = sys::FS_EVENT_ALLOCATOR_ELSEWHERE,
+    /// A recording's exit: the block at `address` is live and reachable,
+    /// but only through a pointer into a block's middle somewhere on the
+    /// way (memcheck's "possibly lost").
+    ReachableInterior = sys::FS_EVENT_REACHABLE_INTERIOR,
     DoubleFree = sys::FS_EVENT_DOUBLE_FREE,
     InvalidFree = sys::FS_EVENT_INVALID_FREE,
     ForeignFree = sys::FS_EVENT_FOREIGN_FREE,
@@ -214,6 +218,7 @@ impl EventKind {
             sys::FS_EVENT_LOST_WITH => EventKind::LostWith,
             sys::FS_EVENT_CHILD_KILLED => EventKind::ChildKilled,
             sys::FS_EVENT_ALLOCATOR_ELSEWHERE => EventKind::AllocatorElsewhere,
+            sys::FS_EVENT_REACHABLE_INTERIOR => EventKind::ReachableInterior,
             sys::FS_EVENT_DOUBLE_FREE => EventKind::DoubleFree,
             sys::FS_EVENT_INVALID_FREE => EventKind::InvalidFree,
             sys::FS_EVENT_FOREIGN_FREE => EventKind::ForeignFree,
@@ -245,6 +250,7 @@ impl EventKind {
                 | EventKind::LostWith
                 | EventKind::ChildKilled
                 | EventKind::AllocatorElsewhere
+                | EventKind::ReachableInterior
         )
     }
 }

@@ -133,6 +133,7 @@ pub const FS_EVENT_IMAGE: u8 = 4;
 pub const FS_EVENT_LOST_WITH: u8 = 5;
 pub const FS_EVENT_CHILD_KILLED: u8 = 6;
 pub const FS_EVENT_ALLOCATOR_ELSEWHERE: u8 = 7;
+pub const FS_EVENT_REACHABLE_INTERIOR: u8 = 8;
 pub const FS_EVENT_DOUBLE_FREE: u8 = 16;
 pub const FS_EVENT_INVALID_FREE: u8 = 17;
 pub const FS_EVENT_FOREIGN_FREE: u8 = 18;

@@ -104,11 +104,17 @@ pub struct Interpreter {
     /// The functions that allocate for their caller: a block is named by
     /// the caller.
     wrappers: Wrappers,
-    /// Blocks live at exit that the program could still reach: kept, not lost.
+    /// Blocks live at exit that the program could still reach, one way or
+    /// the other below: kept, not lost.
     reachable: FxHashSet<u64>,
+    /// Those it could reach from a start pointer to a start pointer.
+    pub still_reachable: Held,
+    /// Blocks live at exit that the program could reach only through a
+    /// pointer into a block's middle (memcheck's "possibly lost"): not
+    /// counted as leaks, but told apart from those it surely kept.
+    pub reachable_interior: Held,
     /// Lost blocks that only other lost blocks point to (memcheck's "indirectly lost").
     lost_with: FxHashSet<u64>,
-    pub reachable_bytes: u64,
     /// The program died of a signal: what it held then was in use, not leaked.
     crashed: bool,
     /// The children it reaped that died of a signal that is no fault
@@ -238,11 +244,6 @@ impl Interpreter {
             }
         }
         (count, wrappers)
-    }
-
-    /// Blocks the program still held, reachable, at its exit.
-    pub fn reachable_blocks(&self) -> usize {
-        self.reachable.len()
     }
 
     /// The program's leaks at exit, one per heap and site: what it could no
@@ -480,7 +481,12 @@ impl Interpreter {
             }
             EventKind::Reachable => {
                 self.reachable.insert(event.address);
-                self.reachable_bytes += event.size;
+                self.still_reachable.add(event.size);
+                return false;
+            }
+            EventKind::ReachableInterior => {
+                self.reachable.insert(event.address);
+                self.reachable_interior.add(event.size);
                 return false;
             }
             EventKind::LostWith => {

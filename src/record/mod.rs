@@ -769,8 +769,10 @@ impl Finished {
             bytes: sum.bytes + held.bytes,
         });
         [
-            ("still_reachable_blocks", self.interpreter.reachable_blocks() as u64),
-            ("still_reachable_bytes", self.interpreter.reachable_bytes),
+            ("still_reachable_blocks", self.interpreter.still_reachable.blocks),
+            ("still_reachable_bytes", self.interpreter.still_reachable.bytes),
+            ("possibly_lost_blocks", self.interpreter.reachable_interior.blocks),
+            ("possibly_lost_bytes", self.interpreter.reachable_interior.bytes),
             ("c_library_own_blocks", check.runtime.blocks),
             ("c_library_own_bytes", check.runtime.bytes),
             ("suppressed_blocks", suppressed.blocks),
@@ -834,14 +836,21 @@ impl Finished {
     pub fn notes(&self, crashed: bool, check: &LeakCheck) -> Vec<String> {
         // First: it says how much of the rest can be believed.
         let mut notes = self.completeness_notes(crashed);
-        let reachable = self.interpreter.reachable_blocks();
-        if reachable > 0 {
-            let (when, stack) =
-                if self.ending == Ending::LeftThroughExit { ("as it left", "its stack, ") } else { ("at exit", "") };
+        let (when, stack) =
+            if self.ending == Ending::LeftThroughExit { ("as it left", "its stack, ") } else { ("at exit", "") };
+        let Held { blocks, bytes } = self.interpreter.still_reachable;
+        if blocks > 0 {
             notes.push(format!(
-                "{reachable} block(s), {} B, still reachable {when} (from {stack}globals, thread-local storage, \
-                 memory it mapped itself or blocks made before the recording began): kept, not leaked",
-                self.interpreter.reachable_bytes
+                "{blocks} block(s), {bytes} B, still reachable {when} (from {stack}globals, thread-local storage, \
+                 memory it mapped itself or blocks made before the recording began): kept, not leaked"
+            ));
+        }
+        let Held { blocks, bytes } = self.interpreter.reachable_interior;
+        if blocks > 0 {
+            notes.push(format!(
+                "{blocks} block(s), {bytes} B, reachable {when} only through a pointer into a block's middle \
+                 (memcheck's \"possibly lost\"): not counted as leaked, though a program that lost a block's start \
+                 and kept a pointer past it has leaked it"
             ));
         }
         if check.runtime.blocks > 0 {

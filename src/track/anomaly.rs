@@ -184,6 +184,7 @@ impl Anomaly {
             | EventKind::LostWith
             | EventKind::ChildKilled
             | EventKind::AllocatorElsewhere
+            | EventKind::ReachableInterior
             | EventKind::Unknown(_) => (
                 AnomalyKind::InvalidFree,
                 format!("The tracker reported an event of unknown kind {:?} at `{site}`.", event.kind),

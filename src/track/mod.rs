@@ -359,7 +359,7 @@ impl Model {
                 self.outstanding.insert(self.held(event));
             }
             // What a recording's exit found: the leak report's business, not the model's.
-            EventKind::Reachable | EventKind::LostWith => {}
+            EventKind::Reachable | EventKind::ReachableInterior | EventKind::LostWith => {}
             EventKind::Image => self.forget_outstanding(event),
             _ => self.anomalies.push(Anomaly::from_event(event, self.current_step)),
         }
