@@ -3343,6 +3343,37 @@ fn a_leak_named_by_library_code_says_how_to_name_the_programs_line() {
     assert!(!text.contains(hint), "a stack names the program's own line: {text}");
 }
 
+/// A `CString` made for each call and dropped after it: each a temporary
+/// allocation, all named by the standard library's code without a stack.
+/// The report says how many allocations it names so, and how to name the
+/// program's line; with a stack the temporaries are the line's.
+#[test]
+fn allocations_named_by_library_code_say_how_to_name_the_programs_line() {
+    let program = compile_rust(
+        "per_call",
+        "use std::ffi::CString;\n\
+         unsafe extern \"C\" { fn strlen(s: *const std::ffi::c_char) -> usize; }\n\
+         fn length(name: &str) -> usize {\n\
+             let c = CString::new(name).unwrap();\n\
+             unsafe { strlen(c.as_ptr()) }\n\
+         }\n\
+         fn main() {\n\
+             let names: Vec<String> = (0..1000).map(|i| format!(\"name {i}\")).collect();\n\
+             let total: usize = names.iter().map(|n| length(n)).sum();\n\
+             println!(\"{total}\");\n\
+         }\n",
+    );
+    let plain = record(&[], &program, &[]);
+    let text = String::from_utf8_lossy(&plain.stderr);
+    let hint = "were made at sites named by the library code the program called or by an allocation wrapper";
+    assert!(text.contains(hint) && text.contains("`--stack 16` (Call stacks) names the line behind each"), "{text}");
+    let stacked = report(&record(&["--json", "--stack", "16"], &program, &[]));
+    let temporary = &stacked["temporary"].as_array().unwrap().iter().find(|heap| heap["heap"] == "rust").unwrap();
+    assert_eq!(temporary["sites"][0]["site"], "per_call::length (per_call.rs:4)", "{temporary}");
+    assert_eq!(temporary["sites"][0]["temporary"], 1000, "{temporary}");
+    assert!(!stacked["notes"].to_string().contains(hint), "a stack names the program's own lines: {stacked}");
+}
+
 /// A thread that ended is no root: glibc keeps its stack for the next
 /// thread, and a pointer left there is stale. memcheck and `LeakSanitizer`
 /// read live threads' stacks alone; so does the leak check. A thread still

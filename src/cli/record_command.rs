@@ -172,7 +172,7 @@ fn recording_report(
     let mut report = Report::with_leaks(program, RECORDED, 0, model, &check.leaks);
     report.profile_heaps(model, top);
     report.own_allocator.clone_from(&finished.interpreter.own_allocator);
-    report.notes = finished.notes(signal.is_some(), check);
+    report.notes = finished.notes(signal.is_some(), check, model);
     for (name, count) in finished.leak_tallies(check) {
         report.tallies.insert(name.to_owned(), count);
     }

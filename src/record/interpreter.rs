@@ -231,6 +231,24 @@ impl Interpreter {
         leaks.iter().filter(|leak| named.contains(leak.site.as_str())).count()
     }
 
+    /// Of the model's allocations, how many were made at a site named by
+    /// the library code the program called or by an allocation wrapper,
+    /// for want of a stack to name the program's own line; and the sites
+    /// that made the most of them, the most first (`named` at most).
+    pub fn allocations_named_for_want_of_a_stack(&self, model: &Model, named: usize) -> (u64, Vec<&'static str>) {
+        let apart: FxHashSet<&str> =
+            self.library_sites.iter().chain(&self.wrapper_sites).map(|site| site.name()).collect();
+        // A name may have a row in each heap.
+        let mut by_name: FxHashMap<&'static str, u64> = FxHashMap::default();
+        for row in model.site_rows().iter().filter(|row| apart.contains(row.site)) {
+            *by_name.entry(row.site).or_default() += row.stats.allocations;
+        }
+        let allocations = by_name.values().sum();
+        let mut sites: Vec<(&'static str, u64)> = by_name.into_iter().collect();
+        sites.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        (allocations, sites.into_iter().take(named).map(|(site, _)| site).collect())
+    }
+
     /// Of `leaks`, how many are named by an allocation wrapper, without a
     /// stack to name its caller; and the wrappers, in the order first met.
     pub fn named_by_a_wrapper<'l>(&self, leaks: &'l [Anomaly]) -> (usize, Vec<&'l str>) {

@@ -23,8 +23,9 @@ use std::time::{Duration, Instant};
 
 use rustc_hash::FxHashMap;
 
+use crate::ffi::Domain;
 use crate::ffi::record_channel::{CHANNEL_FILE_NAME, Channel, ChannelState, RecordedProgram, StartedUnrecorded};
-use crate::report::{Outcome, OwnAllocator, ProcessReport, RECORDED, Report};
+use crate::report::{Outcome, OwnAllocator, ProcessReport, RECORDED, Report, share};
 use crate::scenarios::isolated::signal_label;
 use crate::track::{AnomalyKind, EventSource, Model};
 pub use interpreter::{Held, Interpreter, LeakCheck};
@@ -623,7 +624,7 @@ impl FollowedProcess {
         for (name, count) in finished.leak_tallies(&check) {
             report.tallies.insert(name.to_owned(), count);
         }
-        let notes = finished.notes(faulted(&model), &check);
+        let notes = finished.notes(faulted(&model), &check, &model);
         let recording = self.trace.as_ref().and_then(|kept| kept.as_ref().ok()).map(|path| path.display().to_string());
         let process = ProcessReport {
             pid: self.pid,
@@ -783,6 +784,26 @@ impl Finished {
         .collect()
     }
 
+    /// How many allocations the sites, the peaks and the temporary
+    /// allocations name by library code or a wrapper rather than the
+    /// program's line (a Rust program's `CString::new`s are all
+    /// `alloc::alloc::alloc`'s), and how to name the line.
+    fn named_for_want_of_a_stack_note(&self, model: &Model) -> Option<String> {
+        let (allocations, sites) = self.interpreter.allocations_named_for_want_of_a_stack(model, 3);
+        if allocations == 0 {
+            return None;
+        }
+        let total = model.heap(Domain::C).stats().allocations + model.heap(Domain::Rust).stats().allocations;
+        let named: Vec<String> = sites.iter().map(|site| format!("`{site}`")).collect();
+        Some(format!(
+            "{allocations} of the {total} allocations ({}) were made at sites named by the library code the program \
+             called or by an allocation wrapper ({}), not by its own line: `--stack 16` (Call stacks) names the line \
+             behind each",
+            share(allocations, total),
+            named.join(", ")
+        ))
+    }
+
     /// How much of a report can be believed, a line each: an allocator it
     /// does not see, how far the process got. `crashed`: as `notes` takes it.
     fn completeness_notes(&self, crashed: bool) -> Vec<String> {
@@ -831,9 +852,9 @@ impl Finished {
 
     /// What a report of the recording adds, a line each: how complete it
     /// is, what the program kept to the end, what the leak check (`check`)
-    /// set apart, and what could not be told. `crashed`: the program died
-    /// of a signal, which its report tells.
-    pub fn notes(&self, crashed: bool, check: &LeakCheck) -> Vec<String> {
+    /// set apart, and what could not be told, of the recording's `model`.
+    /// `crashed`: the program died of a signal, which its report tells.
+    pub fn notes(&self, crashed: bool, check: &LeakCheck, model: &Model) -> Vec<String> {
         // First: it says how much of the rest can be believed.
         let mut notes = self.completeness_notes(crashed);
         let (when, stack) =
@@ -900,6 +921,7 @@ impl Finished {
                  `_M_realloc_insert`), not by its own line: `--stack 16` (Call stacks) names the line behind each"
             ));
         }
+        notes.extend(self.named_for_want_of_a_stack_note(model));
         notes.extend(self.started_note());
         notes.extend(self.forked_note());
         if self.followed_not_kept > 0 {

@@ -326,6 +326,8 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
     for leak in std::mem::take(&mut check.leaks) {
         model.push_anomaly(leak);
     }
+    let signal = finished.status.and_then(|status| std::os::unix::process::ExitStatusExt::signal(&status));
+    let notes = finished.notes(signal.is_some(), &check, &model);
     drop(model);
     let mut views = locked(&shared.followed);
     // Those not reported (past the processes kept, or that only ran a
@@ -340,8 +342,7 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
     for reader in readers.into_iter().flatten() {
         let _ = reader.join();
     }
-    let signal = finished.status.and_then(|status| std::os::unix::process::ExitStatusExt::signal(&status));
-    *locked(&shared.notes) = finished.notes(signal.is_some(), &check);
+    *locked(&shared.notes) = notes;
     locked(&shared.own_allocator).clone_from(&finished.interpreter.own_allocator);
     let ended = match (finished.status, signal) {
         (_, Some(signal)) => format!("crashed ({})", signal_label(signal)),

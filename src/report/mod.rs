@@ -13,7 +13,7 @@ mod peaks;
 mod temporaries;
 
 pub use peaks::{HeapPeak, PEAK_SITES_LISTED, PeakSite, heap_peaks};
-pub use temporaries::{HeapTemporaries, TemporarySite, heap_temporaries};
+pub use temporaries::{HeapTemporaries, TemporarySite, heap_temporaries, share};
 
 /// The variant a recording's report names: it ran a program, not a lesson.
 pub const RECORDED: &str = "record";
