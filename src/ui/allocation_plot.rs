@@ -1,6 +1,7 @@
 //! The allocation plot: live blocks and live bytes of both heaps against the
 //! event sequence or time, with anomalies as markers (hover one to read what
-//! happened) and step starts as vertical lines.
+//! happened), each heap's peak marked on the bytes, and step starts as
+//! vertical lines.
 
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ use egui_plot::{HoverPosition, Legend, Line, MarkerShape, Plot, PlotPoint, PlotP
 use serde::{Deserialize, Serialize};
 
 use crate::ffi::Domain;
+use crate::report::{HeapPeak, heap_peaks};
 use crate::track::{Anomaly, Model, SeriesPoint};
 
 use super::{ANOMALY_COLOR, format, heap_color};
@@ -16,6 +18,7 @@ use super::{ANOMALY_COLOR, format, heap_color};
 /// Above this many points a series is denser than any plot is wide.
 const DENSE_POINTS: usize = 4096;
 const ANOMALY_SERIES: &str = "anomalies";
+const PEAK_SERIES: &str = "peak";
 /// Below this a plot is no longer readable; the page scrolls instead.
 const MIN_PLOT_HEIGHT: f32 = 90.0;
 
@@ -181,14 +184,18 @@ struct CachedLines {
     lines: Arc<Lines>,
 }
 
-/// The heaps' lines, indexed by measure (blocks, bytes) then heap, and the
-/// anomaly markers.
+/// The heaps' lines, indexed by measure (blocks, bytes) then heap, the
+/// anomaly markers, and the heaps' peaks.
 struct Lines {
     heaps: [[Vec<PlotPoint>; 2]; 2],
     markers: Vec<PlotPoint>,
     /// For each marker: the index of its first anomaly in the model, and how
     /// many anomalies it stands for.
     marked: Vec<(usize, usize)>,
+    /// Where each heap that held anything was at its largest, on the
+    /// bytes plot, and what it held then.
+    peaks: Vec<PlotPoint>,
+    peaked: Vec<HeapPeak>,
 }
 
 /// More markers than this are merged, one per column of the x axis: a plot
@@ -200,7 +207,13 @@ const MAX_MARKERS: usize = 512;
 fn anomaly_markers(anomalies: &[Anomaly], x: impl Fn(u64, Option<u64>) -> f64, end: f64) -> Lines {
     let at: Vec<(usize, f64)> =
         anomalies.iter().enumerate().filter_map(|(index, a)| Some((index, x(a.seq?, a.time_ns)))).collect();
-    let mut lines = Lines { heaps: Default::default(), markers: Vec::new(), marked: Vec::new() };
+    let mut lines = Lines {
+        heaps: Default::default(),
+        markers: Vec::new(),
+        marked: Vec::new(),
+        peaks: Vec::new(),
+        peaked: Vec::new(),
+    };
     if at.len() <= MAX_MARKERS {
         lines.markers = at.iter().map(|&(_, x)| PlotPoint::new(x, 0.0)).collect();
         lines.marked = at.iter().map(|&(index, _)| (index, 1)).collect();
@@ -239,9 +252,25 @@ fn cached_lines(ui: &Ui, model: &Model, x_axis: XAxis, id: egui::Id, origin_ns: 
     let mut lines =
         anomaly_markers(model.anomalies(), |seq, time_ns| x_axis.x(seq, time_ns.unwrap_or(origin_ns), origin_ns), end);
     lines.heaps = [build(Measure::Blocks), build(Measure::Bytes)];
+    (lines.peaks, lines.peaked) = peak_markers(model, |seq, time_ns| x_axis.x(seq, time_ns, origin_ns));
     let lines = Arc::new(lines);
     ui.data_mut(|d| d.insert_temp(id, CachedLines { key, lines: Arc::clone(&lines) }));
     lines
+}
+
+/// A marker where each heap that held anything was at its largest, at
+/// `x` of the event that made the peak and the peak's bytes high, and
+/// what the heap held then.
+fn peak_markers(model: &Model, x: impl Fn(u64, u64) -> f64) -> (Vec<PlotPoint>, Vec<HeapPeak>) {
+    // No site listed: the sum of what they held is all a marker tells.
+    heap_peaks(model, 0)
+        .into_iter()
+        .filter(|peak| peak.bytes > 0)
+        .filter_map(|peak| {
+            let (seq, time_ns) = model.heap(peak.heap).peak_at()?;
+            Some((PlotPoint::new(x(seq, time_ns), peak.bytes as f64), peak))
+        })
+        .unzip()
 }
 
 /// A step-shaped line through a heap's series, extended to `end` so the
@@ -305,7 +334,7 @@ pub fn allocation_plot_ui(ui: &mut Ui, model: &Model, x_axis: XAxis, measures: &
             // 4000000 bytes reads as 4M: a projector's margin has room for no more.
             .y_axis_formatter(|mark, _| format::axis_mark(mark.value))
             .allow_scroll(false)
-            .label_formatter(move |hover| hover_text(hover, measure, x_axis, model.anomalies(), &lines.marked))
+            .label_formatter(move |hover| hover_text(hover, measure, x_axis, model.anomalies(), lines))
             .show(ui, |plot_ui| {
                 for domain in Domain::ALL {
                     let points = &lines.heaps[index][domain.index()];
@@ -325,6 +354,15 @@ pub fn allocation_plot_ui(ui: &mut Ui, model: &Model, x_axis: XAxis, measures: &
                     let at = x_axis.x(start.seq, start.time_ns, origin_ns);
                     plot_ui.vline(VLine::new("", at).color(egui::Color32::GRAY).width(1.0));
                 }
+                if measure == Measure::Bytes && !lines.peaks.is_empty() {
+                    plot_ui.points(
+                        Points::new(PEAK_SERIES, PlotPoints::Borrowed(&lines.peaks))
+                            .color(PEAK_COLOR)
+                            .shape(MarkerShape::Down)
+                            .filled(true)
+                            .radius(6.0),
+                    );
+                }
                 if !lines.markers.is_empty() {
                     plot_ui.points(
                         Points::new(ANOMALY_SERIES, PlotPoints::Borrowed(&lines.markers))
@@ -337,17 +375,31 @@ pub fn allocation_plot_ui(ui: &mut Ui, model: &Model, x_axis: XAxis, measures: &
     }
 }
 
-/// Hovering a marker tells what went wrong; hovering a line, the heap's state.
+/// A peak's marker: apart from both heaps' colours and the anomalies' red.
+const PEAK_COLOR: egui::Color32 = egui::Color32::from_rgb(0xd9, 0xa4, 0x1e);
+
+/// Hovering a marker tells what went wrong, or what a heap held at its
+/// peak; hovering a line, the heap's state.
 fn hover_text(
     hover: &HoverPosition<'_>,
     measure: Measure,
     x_axis: XAxis,
     anomalies: &[Anomaly],
-    marked: &[(usize, usize)],
+    lines: &Lines,
 ) -> Option<String> {
     let HoverPosition::NearDataPoint { plot_name, position, index } = *hover else { return None };
+    if plot_name == PEAK_SERIES {
+        let peak = lines.peaked.get(index)?;
+        let plural = if peak.blocks == 1 { "" } else { "s" };
+        return Some(format!(
+            "The {} heap's peak: {} in {} block{plural}",
+            peak.heap.label(),
+            format::bytes(peak.bytes),
+            format::thousands(peak.blocks)
+        ));
+    }
     if plot_name == ANOMALY_SERIES {
-        let &(first, count) = marked.get(index)?;
+        let &(first, count) = lines.marked.get(index)?;
         let anomaly = anomalies.get(first)?;
         let more = if count > 1 {
             format!("\n(and {} more here)", format::thousands(count as u64 - 1))
@@ -439,6 +491,35 @@ mod tests {
         assert!(lines.markers.len() <= MAX_MARKERS + 1, "{} markers", lines.markers.len());
         assert_eq!(lines.marked.iter().map(|&(_, count)| count).sum::<usize>(), anomalies.len());
         assert_eq!(lines.marked[0], (0, 100_000 / MAX_MARKERS + 1), "the first column starts at the first anomaly");
+    }
+
+    #[test]
+    fn each_heap_that_held_anything_is_marked_at_its_peak() {
+        use crate::ffi::{Domain, Event, EventKind};
+        let event = |seq: u64, kind, address, size, domain| Event {
+            seq,
+            time_ns: seq * 1000,
+            address,
+            size,
+            related_address: 0,
+            related_size: 0,
+            site: None,
+            related_site: None,
+            thread: 0,
+            domain,
+            kind,
+        };
+        let mut model = crate::track::Model::new();
+        model.apply(&event(0, EventKind::Alloc, 0x10, 100, Domain::C));
+        model.apply(&event(1, EventKind::Alloc, 0x20, 300, Domain::C));
+        model.apply(&event(2, EventKind::Free, 0x20, 300, Domain::C));
+        model.apply(&event(3, EventKind::Alloc, 0x30, 200, Domain::C));
+        let (points, peaks) = super::peak_markers(&model, |seq, _| seq as f64);
+        assert_eq!(points.iter().map(|p| (p.x, p.y)).collect::<Vec<_>>(), [(1.0, 400.0)], "the Rust heap held nothing");
+        assert_eq!((peaks[0].heap, peaks[0].blocks), (Domain::C, 2));
+        model.apply(&event(4, EventKind::Alloc, 0x40, 8, Domain::Rust));
+        let (points, _) = super::peak_markers(&model, |_, time_ns| time_ns as f64);
+        assert_eq!(points.iter().map(|p| (p.x, p.y)).collect::<Vec<_>>(), [(1000.0, 400.0), (4000.0, 8.0)]);
     }
 
     #[test]
