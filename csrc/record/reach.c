@@ -9,9 +9,11 @@
  * points into it. What nothing points to is lost: a leak. A block reached
  * only along a chain with a pointer into a block's middle is told apart,
  * as memcheck's "possibly lost": a pointer past a header keeps it, but so
- * would a stale one into a block that lost its start. Two such pointers
+ * would a stale one into a block that lost its start. Three such pointers
  * are as good as a start, as memcheck's default heuristics take them:
- * past a `new[]` array's count and past a 64-bit length (`length64`).
+ * past a `new[]` array's count, past a 64-bit length (`length64`), and to
+ * a C++ object's second base, whose vtable pointer it points at
+ * (`multipleinheritance`).
  * A block kept to
  * the end on purpose (a cache in a static, the main thread's handle in
  * its TLS) is not. The exiting thread's stack is not a root at exit:
@@ -98,19 +100,119 @@ static int64_t block_holding(const scan *s, uint64_t address) {
     return address - b->address < size ? (int64_t)(low - 1) : -1;
 }
 
+/* The loaded modules' read-only data (where vtables are: RELRO, or a
+ * read-only segment that is not code) and their code, each sorted by
+ * start: read once per check, before any word is. */
+enum { MODULE_RANGES_KEPT = 1024 };
+typedef struct address_range {
+    uintptr_t start;
+    uintptr_t end;
+} address_range;
+typedef struct module_ranges {
+    address_range data[MODULE_RANGES_KEPT];
+    size_t data_count;
+    address_range code[MODULE_RANGES_KEPT];
+    size_t code_count;
+} module_ranges;
+static module_ranges modules;
+
+static void keep_range(address_range *ranges, size_t *count, uintptr_t start, uintptr_t end) {
+    if (*count < MODULE_RANGES_KEPT) {
+        ranges[(*count)++] = (address_range){start, end};
+    }
+}
+
+static int note_module_ranges(struct dl_phdr_info *info, size_t size, void *context) {
+    (void)size;
+    module_ranges *m = context;
+    for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
+        uintptr_t start = info->dlpi_addr + segment->p_vaddr;
+        uintptr_t end = start + segment->p_memsz;
+        bool load = segment->p_type == PT_LOAD;
+        if (segment->p_type == PT_GNU_RELRO || (load && !(segment->p_flags & (PF_W | PF_X)))) {
+            keep_range(m->data, &m->data_count, start, end);
+        } else if (load && (segment->p_flags & PF_X)) {
+            keep_range(m->code, &m->code_count, start, end);
+        }
+    }
+    return 0;
+}
+
+static int by_range_start(const void *a, const void *b) {
+    uintptr_t x = ((const address_range *)a)->start;
+    uintptr_t y = ((const address_range *)b)->start;
+    return (x > y) - (x < y);
+}
+
+static void read_module_ranges(void) {
+    modules.data_count = modules.code_count = 0;
+    dl_iterate_phdr(note_module_ranges, &modules);
+    qsort(modules.data, modules.data_count, sizeof *modules.data, by_range_start);
+    qsort(modules.code, modules.code_count, sizeof *modules.code, by_range_start);
+}
+
+/* Whether `address` lies in one of `ranges` (sorted by start, apart). */
+static bool within(const address_range *ranges, size_t count, uint64_t address) {
+    size_t low = 0;
+    size_t high = count;
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        if (ranges[middle].start <= address) {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    return low > 0 && address < ranges[low - 1].end;
+}
+
+/* Whether `address` looks like a vtable's, as memcheck judges it: aligned,
+ * in a module's read-only data, and the first of up to 20 words there that
+ * are not null, two at least, all point into code. */
+static bool looks_like_a_vtable(uint64_t address) {
+    enum { WORDS_LOOKED_AT = 20 };
+    if (address % sizeof(uint64_t) != 0 || !within(modules.data, modules.data_count, address)) {
+        return false;
+    }
+    unsigned functions = 0;
+    for (unsigned i = 0; i < WORDS_LOOKED_AT && functions < 2; i++) {
+        uint64_t at = address + i * sizeof(uint64_t);
+        if (!within(modules.data, modules.data_count, at + sizeof(uint64_t) - 1)) {
+            break;
+        }
+        uint64_t word = *(const uint64_t *)(uintptr_t)at;
+        if (word == 0) {
+            continue;
+        }
+        if (!within(modules.code, modules.code_count, word)) {
+            return false;
+        }
+        functions++;
+    }
+    return functions >= 2;
+}
+
 /* Whether `word`, inside block `b` past its start, is as good as its
  * start, as memcheck's heuristics take it: just past a `new[]` array's
  * element count (a count that divides the rest), or just past a 64-bit
- * length that is the rest's. The block's first word is read under the
- * same fault guard as the word that points into it. */
-static bool past_a_header(const fs_block *b, uint64_t word) {
-    if (word != b->address + sizeof(uint64_t) || b->size < sizeof(uint64_t)) {
+ * length that is the rest's; or at a vtable pointer inside a block that
+ * begins with one (a C++ object seen as its second base). Read under the
+ * same fault guard as the word that points into the block. */
+static bool as_good_as_its_start(const fs_block *b, uint64_t word) {
+    if (b->size < sizeof(uint64_t)) {
         return false;
     }
-    uint64_t header = *(const uint64_t *)(uintptr_t)b->address;
-    uint64_t rest = b->size - sizeof(uint64_t);
-    /* A length of the rest is one count that divides it. */
-    return header > 0 && rest % header == 0;
+    uint64_t first = *(const uint64_t *)(uintptr_t)b->address;
+    if (word == b->address + sizeof(uint64_t)) {
+        /* A length of the rest is one count that divides it. */
+        uint64_t rest = b->size - sizeof(uint64_t);
+        if (first > 0 && rest % first == 0) {
+            return true;
+        }
+    }
+    return word % sizeof(uint64_t) == 0 && word + sizeof(uint64_t) <= b->address + b->size &&
+           looks_like_a_vtable(first) && looks_like_a_vtable(*(const uint64_t *)(uintptr_t)word);
 }
 
 static void scan_words(scan *s, uintptr_t start, uintptr_t end) {
@@ -134,7 +236,7 @@ static void scan_words(scan *s, uintptr_t start, uintptr_t end) {
         /* From the roots, a chain with a pointer into a middle makes a
          * weaker claim; a start reached later makes the stronger one. */
         uint8_t mark = s->mark;
-        if (mark == REACH_KEPT && !by_start && !past_a_header(b, word)) {
+        if (mark == REACH_KEPT && !by_start && !as_good_as_its_start(b, word)) {
             mark = REACH_KEPT_INTERIOR;
         }
         uint8_t before = s->reached[found];
@@ -408,6 +510,7 @@ bool reach_live_blocks(fs_tracker *t, void (*note)(fs_tracker *t, const fs_block
         s.count = fs_live_blocks(t, s.blocks, count);
         s.count = s.count < count ? s.count : count;
         qsort(s.blocks, s.count, sizeof *s.blocks, by_address);
+        read_module_ranges();
         dl_iterate_phdr(scan_module, &s);
         scan_threads(&s, roots->threads, roots->thread_count);
         if (roots->registers) {

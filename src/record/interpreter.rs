@@ -104,15 +104,12 @@ pub struct Interpreter {
     /// The functions that allocate for their caller: a block is named by
     /// the caller.
     wrappers: Wrappers,
-    /// Blocks live at exit that the program could still reach, one way or
-    /// the other below: kept, not lost.
+    /// Blocks live at exit that the program could still reach: kept, not lost.
     reachable: FxHashSet<u64>,
-    /// Those it could reach from a start pointer to a start pointer.
-    pub still_reachable: Held,
-    /// Blocks live at exit that the program could reach only through a
-    /// pointer into a block's middle (memcheck's "possibly lost"): not
-    /// counted as leaks, but told apart from those it surely kept.
-    pub reachable_interior: Held,
+    /// Those it could reach only through a pointer into a block's middle
+    /// (memcheck's "possibly lost"): not counted as leaks, but told apart
+    /// from those it surely kept.
+    reachable_interior: FxHashSet<u64>,
     /// Lost blocks that only other lost blocks point to (memcheck's "indirectly lost").
     lost_with: FxHashSet<u64>,
     /// The program died of a signal: what it held then was in use, not leaked.
@@ -148,6 +145,14 @@ impl Held {
 #[derive(Debug, Default)]
 pub struct LeakCheck {
     pub leaks: Vec<Anomaly>,
+    /// Blocks the program could still reach at exit, through pointers to
+    /// their starts, or the C library's own blocks however reached.
+    pub still_reachable: Held,
+    /// Blocks of the program's own it could reach only through a pointer
+    /// into a block's middle (memcheck's "possibly lost"). The C library
+    /// keeps a thread's TLS block by a pointer past its header: never
+    /// counted here, though memcheck reports it for every `pthread_create`.
+    pub possibly_lost: Held,
     /// Lost blocks the C library allocated for its own use (a finished
     /// thread's cached stack, stdio buffers): memcheck has the library
     /// free them at exit, which a recording does not ask of it.
@@ -277,8 +282,16 @@ impl Interpreter {
         let kept = |address: u64| self.reachable.contains(&address);
         let mut check = LeakCheck::default();
         let mut set_aside = FxHashSet::default();
-        for block in model.every_outstanding().filter(|block| !kept(block.address)) {
+        for block in model.every_outstanding() {
             let site = block.site.map_or("(unknown)", Site::name);
+            if kept(block.address) {
+                if self.reachable_interior.contains(&block.address) && !runtime.contains(site) {
+                    check.possibly_lost.add(block.size);
+                } else {
+                    check.still_reachable.add(block.size);
+                }
+                continue;
+            }
             if runtime.contains(site) {
                 check.runtime.add(block.size);
             } else if let Some(pattern) = self.suppression_of(block.address, site, suppressions) {
@@ -499,12 +512,11 @@ impl Interpreter {
             }
             EventKind::Reachable => {
                 self.reachable.insert(event.address);
-                self.still_reachable.add(event.size);
                 return false;
             }
             EventKind::ReachableInterior => {
                 self.reachable.insert(event.address);
-                self.reachable_interior.add(event.size);
+                self.reachable_interior.insert(event.address);
                 return false;
             }
             EventKind::LostWith => {

@@ -770,10 +770,10 @@ impl Finished {
             bytes: sum.bytes + held.bytes,
         });
         [
-            ("still_reachable_blocks", self.interpreter.still_reachable.blocks),
-            ("still_reachable_bytes", self.interpreter.still_reachable.bytes),
-            ("possibly_lost_blocks", self.interpreter.reachable_interior.blocks),
-            ("possibly_lost_bytes", self.interpreter.reachable_interior.bytes),
+            ("still_reachable_blocks", check.still_reachable.blocks),
+            ("still_reachable_bytes", check.still_reachable.bytes),
+            ("possibly_lost_blocks", check.possibly_lost.blocks),
+            ("possibly_lost_bytes", check.possibly_lost.bytes),
             ("c_library_own_blocks", check.runtime.blocks),
             ("c_library_own_bytes", check.runtime.bytes),
             ("suppressed_blocks", suppressed.blocks),
@@ -859,14 +859,14 @@ impl Finished {
         let mut notes = self.completeness_notes(crashed);
         let (when, stack) =
             if self.ending == Ending::LeftThroughExit { ("as it left", "its stack, ") } else { ("at exit", "") };
-        let Held { blocks, bytes } = self.interpreter.still_reachable;
+        let Held { blocks, bytes } = check.still_reachable;
         if blocks > 0 {
             notes.push(format!(
                 "{blocks} block(s), {bytes} B, still reachable {when} (from {stack}globals, thread-local storage, \
                  memory it mapped itself or blocks made before the recording began): kept, not leaked"
             ));
         }
-        let Held { blocks, bytes } = self.interpreter.reachable_interior;
+        let Held { blocks, bytes } = check.possibly_lost;
         if blocks > 0 {
             notes.push(format!(
                 "{blocks} block(s), {bytes} B, reachable {when} only through a pointer into a block's middle \
