@@ -18,7 +18,7 @@ use crate::ffi::record_channel::{CRASH_STACK_OVERFLOW, Channel, REPLACED_NAMES, 
 use crate::ffi::{Domain, Event, EventKind, Form, Site, sys};
 use crate::report::OwnAllocator;
 use crate::scenarios::isolated::signal_label;
-use crate::track::{Anomaly, BlockChange, Model};
+use crate::track::{Anomaly, BlockChange, Model, OutstandingBlock};
 
 /// Frames a crash's or a leak's message lists.
 const FRAMES_SHOWN: usize = 8;
@@ -282,16 +282,17 @@ impl Interpreter {
         let kept = |address: u64| self.reachable.contains(&address);
         let mut check = LeakCheck::default();
         let mut set_aside = FxHashSet::default();
+        let site_of = |block: &OutstandingBlock| block.site.map_or("(unknown)", Site::name);
         for block in model.every_outstanding() {
-            let site = block.site.map_or("(unknown)", Site::name);
             if kept(block.address) {
-                if self.reachable_interior.contains(&block.address) && !runtime.contains(site) {
+                if self.reachable_interior.contains(&block.address) && !runtime.contains(site_of(block)) {
                     check.possibly_lost.add(block.size);
                 } else {
                     check.still_reachable.add(block.size);
                 }
                 continue;
             }
+            let site = site_of(block);
             if runtime.contains(site) {
                 check.runtime.add(block.size);
             } else if let Some(pattern) = self.suppression_of(block.address, site, suppressions) {
