@@ -224,5 +224,56 @@ fn time_record_tab(
     }
 }
 
-criterion_group!(benches, scenarios_tab, struct_lab_with_sdl, record_tab_live);
+/// The Record tab at 1280×800 showing a recording that ended with 5,000
+/// allocating sites, each on a line of its own, each still holding a block
+/// and having made a temporary one: the sites table's rows every frame.
+fn record_tab_many_sites(c: &mut Criterion) {
+    use ffiscope::record::session::{RecordCommand, RecordState};
+    use std::fmt::Write as _;
+    const SITES: usize = 5_000;
+    let dir = std::env::temp_dir();
+    let source = dir.join(format!("ffiscope-bench-sites-{}.c", std::process::id()));
+    let program = source.with_extension("");
+    let mut text = String::from(
+        "#include <stdlib.h>\nstatic void *(*volatile allocate)(size_t) = malloc;\nvoid *kept[5000];\nint main(void) {\n",
+    );
+    for site in 0..SITES {
+        let _ = writeln!(text, "    free(allocate(8)); kept[{site}] = allocate(16);");
+    }
+    text.push_str("    return 0;\n}\n");
+    std::fs::write(&source, text).expect("written");
+    let compiled = std::process::Command::new("cc")
+        .args(["-O0", "-g", "-o"])
+        .arg(&program)
+        .arg(&source)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !compiled {
+        eprintln!("record_tab_many_sites: no C compiler, skipped");
+        return;
+    }
+    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
+    harness.run();
+    harness.get_by_label("Record").click();
+    harness.run();
+    harness.state_mut().record_mut().apply(RecordCommand::SetProgram(program.display().to_string()));
+    harness.state_mut().record_mut().apply(RecordCommand::Start);
+    while !matches!(harness.state().record().state(), RecordState::Ended(_)) {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    harness.run();
+    eprintln!("  sites: {}", harness.state().record().model().site_rows().len());
+    let mut group = c.benchmark_group("record_tab_frame");
+    group.sample_size(30).measurement_time(Duration::from_secs(8));
+    group.bench_function("ended_5000_sites", |b| {
+        b.iter(|| {
+            harness.step();
+            black_box(&harness);
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, scenarios_tab, struct_lab_with_sdl, record_tab_live, record_tab_many_sites);
 criterion_main!(benches);

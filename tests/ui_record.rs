@@ -1,6 +1,7 @@
 //! Drives the Record tab headless: a program this test compiles is recorded
 //! for real, and the plot, the anomaly and the program's output appear.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -222,6 +223,39 @@ fn stop_ends_the_followed_processes_still_running() {
     }
     harness.run();
     assert_eq!(harness.state().record().followed()[0].ended.as_deref(), Some("crashed"));
+}
+
+/// A program that allocates from more places than the sites table lists:
+/// it lists the first in the order its headers choose, and says how many
+/// more there are. The site that made the most temporary allocations is
+/// last by name, unlisted, until the Temporary header is clicked.
+#[test]
+fn the_sites_table_lists_the_most_of_the_count_its_header_chose() {
+    let mut text = String::from(
+        "#include <stdlib.h>\n\
+         static void *(*volatile allocate)(size_t) = malloc;\n\
+         void *kept[150];\n\
+         __attribute__((noinline)) void zz_churn(void) { for (int i = 0; i < 500; i++) free(allocate(8)); }\n\
+         int main(void) {\n  zz_churn();\n",
+    );
+    for site in 0..150 {
+        let _ = writeln!(text, "  kept[{site}] = allocate(16);");
+    }
+    text.push_str("  return 0;\n}\n");
+    let program = compiled_c("many_sites", &text);
+    let mut harness = record_tab(egui::vec2(1280.0, 800.0));
+    type_into(&mut harness, "Program", program.to_str().unwrap());
+    record_to_the_end(&mut harness);
+    let sites = harness.state().record().model().site_rows().len();
+    assert!(sites > 150, "{sites} sites");
+    harness.get_by_label_contains(&format!("and {} more site(s)", sites - ffiscope::ui::site_table::SITES_LISTED));
+    assert!(harness.query_by_label_contains("zz_churn").is_none(), "by name, it is past the first listed");
+    // Below the outstanding blocks: scrolled to, as a person would.
+    harness.get_by_label("Temporary").scroll_to_me();
+    harness.run();
+    harness.get_by_label("Temporary").click();
+    harness.run();
+    harness.get_by_label_contains("zz_churn (many_sites.c:4)");
 }
 
 /// A site with a long name is cut short in the sites table (whole on its
