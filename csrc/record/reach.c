@@ -13,12 +13,10 @@
  * are as good as a start, as memcheck's default heuristics take them:
  * past a `new[]` array's count, past a 64-bit length (`length64`), and to
  * a C++ object's second base, whose vtable pointer it points at
- * (`multipleinheritance`).
- * A block kept to
- * the end on purpose (a cache in a static, the main thread's handle in
- * its TLS) is not. The exiting thread's stack is not a root at exit:
- * `main` has returned, and what its frames held is below the stack
- * pointer, stale. A program leaving through `_exit` leaves from inside its
+ * (`multipleinheritance`). A block kept to the end on purpose (a cache in
+ * a static, the main thread's handle in its TLS) is not lost. The
+ * exiting thread's stack is not a root at exit: `main` has returned, and
+ * what its frames held is below the stack pointer, stale. A program leaving through `_exit` leaves from inside its
  * frames, so there the stack from the caller's frame up is one, and the
  * caller's registers as it called, as memcheck reads them.
  *

@@ -439,6 +439,20 @@ impl Report {
     }
 }
 
+/// A listed site a line, begun with `indent` and two spaces: what it
+/// counts, in a column as wide as the widest, then its name.
+fn write_site_lines<'s>(
+    f: &mut impl fmt::Write,
+    indent: &str,
+    lines: impl Iterator<Item = (String, &'s str)> + Clone,
+) -> fmt::Result {
+    let width = lines.clone().map(|(count, _)| count.len()).max().unwrap_or(0);
+    for (count, site) in lines {
+        writeln!(f, "{indent}  {count:<width$}  {site}")?;
+    }
+    Ok(())
+}
+
 /// The tallies, with `requests_lost` worked out for a run that planned
 /// requests: every planned request that was never answered, in any way.
 fn with_requests_lost(tallies: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {

@@ -90,10 +90,8 @@ impl HeapPeak {
             held_text(self.bytes, self.blocks),
             self.after_ns as f64 / 1e9
         )?;
-        let width = self.sites.iter().map(|site| held_text(site.bytes, site.blocks).len()).max().unwrap_or(0);
-        for site in &self.sites {
-            writeln!(f, "{indent}  {:<width$}  {}", held_text(site.bytes, site.blocks), site.site)?;
-        }
+        let lines = self.sites.iter().map(|site| (held_text(site.bytes, site.blocks), site.site.as_str()));
+        super::write_site_lines(f, indent, lines)?;
         if self.other_sites > 0 {
             writeln!(f, "{indent}  and {} other site(s), {} B", self.other_sites, self.other_bytes)?;
         }

@@ -91,12 +91,9 @@ impl HeapTemporaries {
             self.allocations,
             share(self.temporary, self.allocations)
         )?;
-        let counts: Vec<String> =
-            self.sites.iter().map(|site| format!("{} of {}", site.temporary, site.allocations)).collect();
-        let width = counts.iter().map(String::len).max().unwrap_or(0);
-        for (site, count) in self.sites.iter().zip(&counts) {
-            writeln!(f, "{indent}  {count:<width$}  {}", site.site)?;
-        }
+        let lines =
+            self.sites.iter().map(|site| (format!("{} of {}", site.temporary, site.allocations), site.site.as_str()));
+        super::write_site_lines(f, indent, lines)?;
         if self.other_sites > 0 {
             writeln!(f, "{indent}  and {} other site(s), {} temporary", self.other_sites, self.other_temporary)?;
         }

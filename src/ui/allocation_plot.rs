@@ -459,6 +459,7 @@ pub fn plot_controls_ui(ui: &mut Ui, x_axis: &mut XAxis, measure: Option<&mut Me
 #[cfg(test)]
 mod tests {
     use super::{MAX_MARKERS, anomaly_markers};
+    use crate::ffi::{Domain, Event, EventKind};
     use crate::track::{Anomaly, AnomalyKind};
 
     fn at(seq: Option<u64>) -> Anomaly {
@@ -493,10 +494,9 @@ mod tests {
         assert_eq!(lines.marked[0], (0, 100_000 / MAX_MARKERS + 1), "the first column starts at the first anomaly");
     }
 
-    #[test]
-    fn each_heap_that_held_anything_is_marked_at_its_peak() {
-        use crate::ffi::{Domain, Event, EventKind};
-        let event = |seq: u64, kind, address, size, domain| Event {
+    /// An event at `seq`, `seq` microseconds in.
+    fn event(seq: u64, kind: EventKind, address: u64, size: u64, domain: Domain) -> Event {
+        Event {
             seq,
             time_ns: seq * 1000,
             address,
@@ -508,7 +508,11 @@ mod tests {
             thread: 0,
             domain,
             kind,
-        };
+        }
+    }
+
+    #[test]
+    fn each_heap_that_held_anything_is_marked_at_its_peak() {
         let mut model = crate::track::Model::new();
         model.apply(&event(0, EventKind::Alloc, 0x10, 100, Domain::C));
         model.apply(&event(1, EventKind::Alloc, 0x20, 300, Domain::C));
@@ -524,27 +528,13 @@ mod tests {
 
     #[test]
     fn a_thinned_series_still_draws_its_one_spike() {
-        use crate::ffi::{Domain, Event, EventKind};
         let mut model = crate::track::Model::new();
-        let event = |seq: u64, kind, size| Event {
-            seq,
-            time_ns: seq,
-            address: 0x1000 + 16 * (seq % 2),
-            size,
-            related_address: 0,
-            related_size: 0,
-            site: None,
-            related_site: None,
-            thread: 0,
-            domain: Domain::C,
-            kind,
-        };
         let events = 400_000;
         for seq in 0..events {
             // Blocks come and go two at a time; one of them is 1 GiB.
             let kind = if seq % 2 == 0 { EventKind::Alloc } else { EventKind::Free };
             let size = if seq / 2 == 61_728 { 1 << 30 } else { 16 };
-            model.apply(&event(seq, kind, size));
+            model.apply(&event(seq, kind, 0x1000 + 16 * (seq % 2), size, Domain::C));
         }
         let series = model.heap(Domain::C).series();
         assert!(series.len() < events as usize / 4, "thinned: {} points", series.len());
