@@ -144,6 +144,10 @@ fn the_plots_export_as_a_picture() {
     // The C heap's line of live blocks climbs to the ten blocks.
     let c_blocks = lines[0].attribute("points").expect("points");
     assert!(c_blocks.split(' ').count() > 10, "{c_blocks}");
+    // The C heap's peak is marked on the bytes, as on screen; the Rust
+    // heap held nothing.
+    let peaks = document.descendants().filter(|n| n.has_tag_name("title") && n.text() == Some("peak")).count();
+    assert_eq!(peaks, 1, "{svg}");
     assert!(exports.join("tracker-plots.png").exists());
     let _ = std::fs::remove_dir_all(&exports);
 }

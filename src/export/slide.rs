@@ -12,7 +12,7 @@ use crate::ffi::Domain;
 use crate::scenarios::session::VerdictLine;
 use crate::scenarios::snippet::wrap_code_line;
 use crate::track::{Model, SeriesPoint};
-use crate::ui::allocation_plot::{Measure, line_points};
+use crate::ui::allocation_plot::{Measure, PEAK_COLOR, line_points, peak_markers};
 use crate::ui::{ANOMALY_COLOR, MATCH_COLOR, heap_color};
 
 use super::svg::escape;
@@ -148,7 +148,8 @@ fn code_pane(out: &mut String, left: f64, top: f64, width: f64, title: &str, col
 }
 
 /// Both heaps' lines of `measure` over the event sequence, in the box at
-/// `origin` of `size`, with its axes, a legend and the anomalies marked.
+/// `origin` of `size`, with its axes, a legend, the anomalies marked and,
+/// on the bytes, each heap's peak, as the app's plot marks them.
 fn plot(out: &mut String, model: &Model, measure: Measure, origin: (f64, f64), size: (f64, f64)) {
     let (left, top) = origin;
     let (width, height) = size;
@@ -201,6 +202,22 @@ fn plot(out: &mut String, model: &Model, measure: Measure, origin: (f64, f64), s
             top + 14.0,
             domain.label()
         );
+    }
+    if measure == Measure::Bytes {
+        let (points, _) = peak_markers(model, |seq, _| seq as f64);
+        for point in points {
+            // Pointing down at the peak, as the app draws it.
+            let (cx, cy) = (x(point.x), y(point.y));
+            let _ = writeln!(
+                out,
+                r#"<polygon points="{},{} {},{} {cx},{cy}" fill="{}"><title>peak</title></polygon>"#,
+                cx - 6.0,
+                cy - 9.0,
+                cx + 6.0,
+                cy - 9.0,
+                rgb(PEAK_COLOR)
+            );
+        }
     }
     for anomaly in model.anomalies() {
         let Some(seq) = anomaly.seq else { continue };

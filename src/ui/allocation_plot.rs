@@ -261,7 +261,7 @@ fn cached_lines(ui: &Ui, model: &Model, x_axis: XAxis, id: egui::Id, origin_ns: 
 /// A marker where each heap that held anything was at its largest, at
 /// `x` of the event that made the peak and the peak's bytes high, and
 /// what the heap held then.
-fn peak_markers(model: &Model, x: impl Fn(u64, u64) -> f64) -> (Vec<PlotPoint>, Vec<HeapPeak>) {
+pub(crate) fn peak_markers(model: &Model, x: impl Fn(u64, u64) -> f64) -> (Vec<PlotPoint>, Vec<HeapPeak>) {
     // No site listed: the sum of what they held is all a marker tells.
     heap_peaks(model, 0)
         .into_iter()
@@ -376,7 +376,7 @@ pub fn allocation_plot_ui(ui: &mut Ui, model: &Model, x_axis: XAxis, measures: &
 }
 
 /// A peak's marker: apart from both heaps' colours and the anomalies' red.
-const PEAK_COLOR: egui::Color32 = egui::Color32::from_rgb(0xd9, 0xa4, 0x1e);
+pub(crate) const PEAK_COLOR: egui::Color32 = egui::Color32::from_rgb(0xd9, 0xa4, 0x1e);
 
 /// Hovering a marker tells what went wrong, or what a heap held at its
 /// peak; hovering a line, the heap's state.
