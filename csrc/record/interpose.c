@@ -114,9 +114,11 @@ static void see_thread(void) {
     thread_seen = true;
     size_t slot = atomic_fetch_add_explicit(&threads_seen_count, 1, memory_order_relaxed);
     if (slot < THREADS_KNOWN) {
-        /* Any address of this frame's is on the thread's stack. */
+        /* Any address of this frame's is on the thread's stack. Written
+         * before the pointer is released: a check that reads the pointer
+         * reads the stack after it. */
         threads_seen[slot].stack = (uintptr_t)__builtin_frame_address(0);
-        __atomic_store_n(&threads_seen[slot].pointer, (uintptr_t)__builtin_thread_pointer(), __ATOMIC_RELAXED);
+        __atomic_store_n(&threads_seen[slot].pointer, (uintptr_t)__builtin_thread_pointer(), __ATOMIC_RELEASE);
         thread_seen_slot = slot;
     }
 }

@@ -466,7 +466,7 @@ static void scan_threads(scan *s, const reach_thread *threads, size_t thread_cou
     /* A thread that ended is 0 in `threads`: not a root. */
     size_t live = 0;
     for (size_t i = 0; i < thread_count; i++) {
-        uintptr_t thread = __atomic_load_n(&threads[i].pointer, __ATOMIC_RELAXED);
+        uintptr_t thread = __atomic_load_n(&threads[i].pointer, __ATOMIC_ACQUIRE);
         if (thread != 0) {
             sorted[live++] = thread;
             if (thread != exiting_thread) {

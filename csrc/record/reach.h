@@ -49,8 +49,8 @@ typedef struct reach_roots {
 /* Calls `note` for each live block of `t` that the program can still
  * reach from `roots` (by its start all the way, or not), and for each
  * lost one that another lost block points to; the blocks not named are
- * the leaks themselves. Returns false
- * when there was no memory to do it with (then nothing is called). */
+ * the leaks themselves. Returns false when there was no memory to do it
+ * with, or more blocks than it can number (then nothing is called). */
 bool reach_live_blocks(fs_tracker *t, void (*note)(fs_tracker *t, const fs_block *block, enum reach_state state),
                        const reach_roots *roots);
 

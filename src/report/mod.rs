@@ -13,7 +13,7 @@ mod peaks;
 mod temporaries;
 
 pub use peaks::{HeapPeak, PEAK_SITES_LISTED, PeakSite, heap_peaks};
-pub use temporaries::{HeapTemporaries, TemporarySite, heap_temporaries, share};
+pub use temporaries::{HeapTemporaries, TemporarySite, heap_temporaries};
 
 /// The variant a recording's report names: it ran a program, not a lesson.
 pub const RECORDED: &str = "record";
@@ -441,16 +441,20 @@ impl Report {
 
 /// A listed site a line, begun with `indent` and two spaces: what it
 /// counts, in a column as wide as the widest, then its name.
-fn write_site_lines<'s>(
-    f: &mut impl fmt::Write,
-    indent: &str,
-    lines: impl Iterator<Item = (String, &'s str)> + Clone,
-) -> fmt::Result {
-    let width = lines.clone().map(|(count, _)| count.len()).max().unwrap_or(0);
+fn write_site_lines(f: &mut impl fmt::Write, indent: &str, lines: &[(String, &str)]) -> fmt::Result {
+    let width = lines.iter().map(|(count, _)| count.len()).max().unwrap_or(0);
     for (count, site) in lines {
         writeln!(f, "{indent}  {count:<width$}  {site}")?;
     }
     Ok(())
+}
+
+/// `part` of `whole` as a percentage, to one decimal: "43.8%".
+pub fn share(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        return "0%".to_owned();
+    }
+    format!("{:.1}%", part as f64 * 100.0 / whole as f64)
 }
 
 /// The tallies, with `requests_lost` worked out for a run that planned

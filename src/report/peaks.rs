@@ -7,7 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::ffi::Domain;
-use crate::track::{Model, SiteRow};
+use crate::track::{Model, SiteRow, rows_with_the_most};
 
 /// The sites a report lists at each heap's peak, unless asked otherwise.
 pub const PEAK_SITES_LISTED: usize = 5;
@@ -45,24 +45,16 @@ pub fn heap_peaks(model: &Model, listed: usize) -> Vec<HeapPeak> {
         .into_iter()
         .filter_map(|heap| {
             let (_, peak_ns) = model.heap(heap).peak_at()?;
-            let mut held: Vec<&SiteRow> =
+            let held: Vec<&SiteRow> =
                 model.site_rows().iter().filter(|row| row.domain == heap && row.at_peak.bytes > 0).collect();
             let blocks = held.iter().map(|row| row.at_peak.blocks).sum();
-            let bytes: u64 = held.iter().map(|row| row.at_peak.bytes).sum();
-            let most_first =
-                |a: &&SiteRow, b: &&SiteRow| b.at_peak.bytes.cmp(&a.at_peak.bytes).then(a.site.cmp(b.site));
-            let listed = listed.min(held.len());
-            if listed < held.len() {
-                held.select_nth_unstable_by(listed, most_first);
-            }
-            let other_sites = (held.len() - listed) as u64;
-            held.truncate(listed);
-            held.sort_unstable_by(most_first);
+            let (held, rest) = rows_with_the_most(held, listed, |row| row.at_peak.bytes);
+            let other_sites = rest.len() as u64;
+            let other_bytes = rest.iter().map(|row| row.at_peak.bytes).sum();
             let sites: Vec<PeakSite> = held
                 .iter()
                 .map(|row| PeakSite { site: row.site.to_owned(), bytes: row.at_peak.bytes, blocks: row.at_peak.blocks })
                 .collect();
-            let other_bytes = bytes - sites.iter().map(|site| site.bytes).sum::<u64>();
             Some(HeapPeak {
                 heap,
                 bytes: model.heap(heap).stats().peak_bytes,
@@ -90,8 +82,9 @@ impl HeapPeak {
             held_text(self.bytes, self.blocks),
             self.after_ns as f64 / 1e9
         )?;
-        let lines = self.sites.iter().map(|site| (held_text(site.bytes, site.blocks), site.site.as_str()));
-        super::write_site_lines(f, indent, lines)?;
+        let lines: Vec<(String, &str)> =
+            self.sites.iter().map(|site| (held_text(site.bytes, site.blocks), site.site.as_str())).collect();
+        super::write_site_lines(f, indent, &lines)?;
         if self.other_sites > 0 {
             writeln!(f, "{indent}  and {} other site(s), {} B", self.other_sites, self.other_bytes)?;
         }

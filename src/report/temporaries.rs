@@ -7,7 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::ffi::Domain;
-use crate::track::{Model, SiteRow};
+use crate::track::{Model, SiteRow, rows_with_the_most};
 
 /// One heap's temporary allocations, by the sites that made the most.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,18 +43,11 @@ pub fn heap_temporaries(model: &Model, listed: usize) -> Vec<HeapTemporaries> {
             if stats.temporary == 0 {
                 return None;
             }
-            let mut made: Vec<&SiteRow> =
+            let made: Vec<&SiteRow> =
                 model.site_rows().iter().filter(|row| row.domain == heap && row.stats.temporary > 0).collect();
-            let most_first =
-                |a: &&SiteRow, b: &&SiteRow| b.stats.temporary.cmp(&a.stats.temporary).then(a.site.cmp(b.site));
-            let listed = listed.min(made.len());
-            if listed < made.len() {
-                made.select_nth_unstable_by(listed, most_first);
-            }
-            let other_sites = (made.len() - listed) as u64;
-            let other_temporary = made[listed..].iter().map(|row| row.stats.temporary).sum();
-            made.truncate(listed);
-            made.sort_unstable_by(most_first);
+            let (made, rest) = rows_with_the_most(made, listed, |row| row.stats.temporary);
+            let other_sites = rest.len() as u64;
+            let other_temporary = rest.iter().map(|row| row.stats.temporary).sum();
             let sites = made
                 .iter()
                 .map(|row| TemporarySite {
@@ -89,11 +82,14 @@ impl HeapTemporaries {
             self.temporary,
             self.heap.label(),
             self.allocations,
-            share(self.temporary, self.allocations)
+            super::share(self.temporary, self.allocations)
         )?;
-        let lines =
-            self.sites.iter().map(|site| (format!("{} of {}", site.temporary, site.allocations), site.site.as_str()));
-        super::write_site_lines(f, indent, lines)?;
+        let lines: Vec<(String, &str)> = self
+            .sites
+            .iter()
+            .map(|site| (format!("{} of {}", site.temporary, site.allocations), site.site.as_str()))
+            .collect();
+        super::write_site_lines(f, indent, &lines)?;
         if self.other_sites > 0 {
             writeln!(f, "{indent}  and {} other site(s), {} temporary", self.other_sites, self.other_temporary)?;
         }
@@ -101,18 +97,11 @@ impl HeapTemporaries {
     }
 }
 
-/// `part` of `whole` as a percentage, to one decimal: "43.8%".
-pub fn share(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        return "0%".to_owned();
-    }
-    format!("{:.1}%", part as f64 * 100.0 / whole as f64)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{HeapTemporaries, TemporarySite, share};
+    use super::{HeapTemporaries, TemporarySite};
     use crate::ffi::Domain;
+    use crate::report::share;
 
     #[test]
     fn temporaries_read_as_a_sentence_and_their_sites_line_up() {

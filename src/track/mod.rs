@@ -100,6 +100,24 @@ pub struct SiteRow {
     pub at_peak: AtPeak,
 }
 
+/// The `listed` of `rows` with the most of `count`, the most first (ties
+/// by heap, then name), and the rest, in no order: only the listed are
+/// sorted, so a view may ask each frame however many sites there are.
+pub fn rows_with_the_most(
+    mut rows: Vec<&SiteRow>,
+    listed: usize,
+    count: impl Fn(&SiteRow) -> u64,
+) -> (Vec<&SiteRow>, Vec<&SiteRow>) {
+    let most_first =
+        |a: &&SiteRow, b: &&SiteRow| count(b).cmp(&count(a)).then((a.domain, a.site).cmp(&(b.domain, b.site)));
+    if listed < rows.len() {
+        rows.select_nth_unstable_by(listed, most_first);
+    }
+    let rest = rows.split_off(listed.min(rows.len()));
+    rows.sort_unstable_by(most_first);
+    (rows, rest)
+}
+
 /// A site's live blocks and bytes at its heap's peak. Kept as the site
 /// first changes after each new peak (`epoch`, the heap's count of them),
 /// so that every event costs a comparison, however many sites there are;

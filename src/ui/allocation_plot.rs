@@ -390,12 +390,11 @@ fn hover_text(
     let HoverPosition::NearDataPoint { plot_name, position, index } = *hover else { return None };
     if plot_name == PEAK_SERIES {
         let peak = lines.peaked.get(index)?;
-        let plural = if peak.blocks == 1 { "" } else { "s" };
         return Some(format!(
-            "The {} heap's peak: {} in {} block{plural}",
+            "The {} heap's peak: {} in {}",
             peak.heap.label(),
             format::bytes(peak.bytes),
-            format::thousands(peak.blocks)
+            format::blocks(peak.blocks)
         ));
     }
     if plot_name == ANOMALY_SERIES {

@@ -13,6 +13,12 @@ pub fn thousands(value: u64) -> String {
     out
 }
 
+/// `1` → `"1 block"`, `1004` → `"1,004 blocks"`.
+pub fn blocks(count: u64) -> String {
+    let plural = if count == 1 { "" } else { "s" };
+    format!("{} block{plural}", thousands(count))
+}
+
 /// A byte count for people: `20 B`, `4.0 KiB`, `1.5 MiB`.
 pub fn bytes(value: u64) -> String {
     const KIB: u64 = 1024;

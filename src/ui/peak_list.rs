@@ -26,7 +26,7 @@ pub fn peak_list_ui(ui: &mut Ui, model: &Model) {
     // row names it and its peak, in the site's column, the sites follow.
     let rows: Vec<Vec<[String; 2]>> = peaks
         .iter()
-        .map(|peak| peak.sites.iter().map(|site| [format::bytes(site.bytes), blocks_text(site.blocks)]).collect())
+        .map(|peak| peak.sites.iter().map(|site| [format::bytes(site.bytes), format::blocks(site.blocks)]).collect())
         .collect();
     // A long name would widen the pane past the window, and the tables
     // below with it.
@@ -41,7 +41,7 @@ pub fn peak_list_ui(ui: &mut Ui, model: &Model) {
             ui.label(format!(
                 "{} in {}, {:.2} s in",
                 format::bytes(peak.bytes),
-                blocks_text(peak.blocks),
+                format::blocks(peak.blocks),
                 peak.after_ns as f64 / 1e9
             ));
             ui.end_row();
@@ -68,9 +68,4 @@ pub fn peak_list_ui(ui: &mut Ui, model: &Model) {
             }
         }
     });
-}
-
-fn blocks_text(blocks: u64) -> String {
-    let plural = if blocks == 1 { "" } else { "s" };
-    format!("{} block{plural}", format::thousands(blocks))
 }

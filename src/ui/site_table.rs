@@ -5,7 +5,7 @@
 
 use egui::{Grid, RichText, Ui};
 
-use crate::track::SiteRow;
+use crate::track::{SiteRow, rows_with_the_most};
 
 use super::{format, heap_color};
 
@@ -50,36 +50,25 @@ pub enum SiteOrder {
 }
 
 impl SiteOrder {
-    /// The count a row is ranked by, the most first; none for by name.
-    fn rank(self, row: &SiteRow) -> Option<u64> {
-        let stats = &row.stats;
+    /// The count rows are ranked by, the most first; none by name.
+    fn rank(self) -> Option<fn(&SiteRow) -> u64> {
         match self {
             SiteOrder::Name => None,
-            SiteOrder::Allocations => Some(stats.allocations),
-            SiteOrder::Temporary => Some(stats.temporary),
-            SiteOrder::Live => Some(stats.live_bytes),
-            SiteOrder::Peak => Some(stats.peak_bytes),
+            SiteOrder::Allocations => Some(|row| row.stats.allocations),
+            SiteOrder::Temporary => Some(|row| row.stats.temporary),
+            SiteOrder::Live => Some(|row| row.stats.live_bytes),
+            SiteOrder::Peak => Some(|row| row.stats.peak_bytes),
         }
     }
 
     /// The first `listed` of `rows` (sorted by heap then name) in this
     /// order: only those listed are sorted.
     fn first(self, rows: &[SiteRow], listed: usize) -> Vec<&SiteRow> {
-        let mut chosen: Vec<&SiteRow> = rows.iter().collect();
-        if self == SiteOrder::Name {
-            chosen.truncate(listed);
-            return chosen;
+        let all: Vec<&SiteRow> = rows.iter().collect();
+        match self.rank() {
+            None => all.into_iter().take(listed).collect(),
+            Some(count) => rows_with_the_most(all, listed, count).0,
         }
-        // Ties keep the rows' own order: by heap, then name.
-        let most_first = |a: &&SiteRow, b: &&SiteRow| {
-            self.rank(b).cmp(&self.rank(a)).then((a.domain, a.site).cmp(&(b.domain, b.site)))
-        };
-        if listed < chosen.len() {
-            chosen.select_nth_unstable_by(listed, most_first);
-            chosen.truncate(listed);
-        }
-        chosen.sort_unstable_by(most_first);
-        chosen
     }
 }
 
