@@ -192,7 +192,10 @@ impl Interpreter {
             &mut self.next[at].1
         };
         let known = symbols.module_count();
-        symbols.add_modules(channel.modules_from(known));
+        if symbols.add_modules(channel.modules_from(known)) && image == self.image {
+            // A module with Rust code arrived: the sites' heaps are asked again.
+            self.briefs.clear();
+        }
         // Read with the image they were read under: an exec waits for this
         // before the new program's modules take the table's place.
         channel.modules_taken(image, symbols.module_count());

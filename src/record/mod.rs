@@ -9,6 +9,7 @@
 pub mod interpreter;
 pub mod preload;
 pub mod program;
+mod rust_code;
 pub mod session;
 pub mod suppressions;
 pub mod symbols;

@@ -10,6 +10,7 @@ use std::thread::LocalKey;
 use addr2line::Loader;
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::rust_code::{holds_rust, is_the_kernels};
 use crate::ffi::Site;
 use crate::ffi::record_channel::{CALLEE_UNKNOWN_TAG, LoadedModule, TAIL_CALLED_TAG};
 use crate::report::OwnAllocator;
@@ -79,14 +80,19 @@ fn on_rust_path(name: &str) -> bool {
 
 /// Whether a symbol is mangled as Rust mangles: v0 (`_R…`), or legacy,
 /// whose last segment is its hash (`…17h0123456789abcdefE`).
-fn is_rust_mangled(symbol: &str) -> bool {
+pub(super) fn is_rust_mangled(symbol: &str) -> bool {
     let legacy_hash = |body: &[u8]| {
         body.len() > 19
             && body[body.len() - 19..].starts_with(b"17h")
             && body[body.len() - 16..].iter().all(u8::is_ascii_hexdigit)
     };
-    symbol.starts_with("_R")
-        || (symbol.starts_with("_ZN") && symbol.strip_suffix('E').is_some_and(|b| legacy_hash(b.as_bytes())))
+    // v0: `_R`, an optional version, then a path, which opens with one of
+    // its tags (`_RNvCs…_5hello4main`); a C name may begin `_R` too.
+    let v0 = symbol.strip_prefix("_R").is_some_and(|rest| {
+        rest.trim_start_matches(|c: char| c.is_ascii_digit()).starts_with(['C', 'M', 'X', 'Y', 'N', 'I', 'B'])
+            && rest.bytes().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'$' | b'.'))
+    });
+    v0 || (symbol.starts_with("_ZN") && symbol.strip_suffix('E').is_some_and(|b| legacy_hash(b.as_bytes())))
 }
 
 /// Whether a source file is the Rust standard library's, as its prebuilt
@@ -159,7 +165,7 @@ fn module_code<'a>(code: &'a mut FxHashMap<String, Option<Rc<ModuleCode>>>, path
 
 /// A module file as it is on disk now: a file rebuilt at the same path is another.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct FileIdentity {
+pub(super) struct FileIdentity {
     path: String,
     device: u64,
     inode: u64,
@@ -168,7 +174,7 @@ struct FileIdentity {
 }
 
 impl FileIdentity {
-    fn of(path: &str) -> Option<FileIdentity> {
+    pub(super) fn of(path: &str) -> Option<FileIdentity> {
         use std::os::unix::fs::MetadataExt as _;
         let about = std::fs::metadata(path).ok()?;
         Some(FileIdentity {
@@ -411,6 +417,13 @@ pub struct Symbolizer {
     /// program's own (`_M_realloc_insert<…> (vector.tcc:453)`): known by
     /// their files, as an inlined frame's name carries no namespace.
     library_frames: FxHashSet<Site>,
+    /// How many of `modules` have been looked into for Rust code, and
+    /// whether any held some.
+    modules_looked_into: usize,
+    rust_loaded: bool,
+    /// Addresses whose heap was C's only because no module held Rust code
+    /// when they were resolved: a module loaded since may call through them.
+    decided_for_want_of_rust: Vec<u64>,
 }
 
 impl std::fmt::Debug for Symbolizer {
@@ -424,9 +437,30 @@ impl std::fmt::Debug for Symbolizer {
 }
 
 impl Symbolizer {
-    /// Takes modules the program has loaded since the last call.
-    pub fn add_modules(&mut self, modules: Vec<LoadedModule>) {
+    /// Takes modules the program has loaded since the last call. True when
+    /// one holds Rust code and sites were resolved as though none did: they
+    /// are resolved again, and whoever keeps them must ask again.
+    pub fn add_modules(&mut self, modules: Vec<LoadedModule>) -> bool {
         self.modules.extend(modules);
+        if self.decided_for_want_of_rust.is_empty() || self.no_rust_loaded() {
+            return false;
+        }
+        for address in self.decided_for_want_of_rust.drain(..) {
+            self.resolved.remove(&address);
+            self.chains.remove(&address);
+        }
+        true
+    }
+
+    /// Whether no module the process has loaded holds Rust code: then C's
+    /// allocator is the only one its code calls, whatever path reached it.
+    fn no_rust_loaded(&mut self) -> bool {
+        while !self.rust_loaded && self.modules_looked_into < self.modules.len() {
+            let path = &self.modules[self.modules_looked_into].path;
+            self.rust_loaded = !is_the_kernels(path) && holds_rust(path);
+            self.modules_looked_into += 1;
+        }
+        !self.rust_loaded
     }
 
     pub fn module_count(&self) -> usize {
@@ -540,7 +574,13 @@ impl Symbolizer {
         if let Some(&symbol) = self.resolved.get(&address) {
             return symbol;
         }
-        let symbol = self.resolve(address);
+        let mut symbol = self.resolve(address);
+        if symbol.heap == Heap::Uncertain && self.no_rust_loaded() {
+            // Nothing named the code, a call through a pointer, a tail call
+            // from another module: in a process without Rust, C's all.
+            symbol.heap = Heap::C;
+            self.decided_for_want_of_rust.push(address);
+        }
         self.resolved.insert(address, symbol);
         symbol
     }
@@ -630,7 +670,11 @@ impl Symbolizer {
         } else {
             let caller_language = functions.first().and_then(|(_, language)| *language);
             let called = module_code(&mut self.code, &module.path).and_then(|code| code.call_target(probe));
-            match self.reached_through(&module.path, called, caller_language) {
+            // A call to another module's function (`sqlite3_malloc@plt`)
+            // reached the allocator by that module's code; any other, by this one's.
+            let by_this_module =
+                !matches!(&called, Some(CallTarget::Symbol(name)) if !C_ALLOCATOR.contains(&name.as_str()));
+            let heap = match self.reached_through(&module.path, called, caller_language) {
                 Reached::Directly if functions.is_empty() => Heap::Uncertain,
                 // Rust code known by its symbol alone (a release build without
                 // debug information, Cargo's default) that reaches the C
@@ -646,7 +690,11 @@ impl Symbolizer {
                 Reached::Directly if rust_library => Heap::Uncertain,
                 Reached::Directly => Heap::C,
                 Reached::ByTailCallFrom(heap) => heap,
-            }
+            };
+            // A module with no Rust code in it calls C's allocator, named or
+            // not: a stripped C library's static function (SQLite's
+            // `sqlite3MemMalloc`) says nothing of its own.
+            if heap == Heap::Uncertain && by_this_module && !holds_rust(&module.path) { Heap::C } else { heap }
         };
         let offset = format!("{file_name}+{call:#x}");
         let name = match (functions.first(), place) {
@@ -881,9 +929,32 @@ mod tests {
     use std::rc::Rc;
 
     use super::{
-        MODULES_READ, ModuleCode, demangled, is_cxx_library_file, is_cxx_runtime_frame, is_rust_library_file,
-        is_rust_mangled, shared, shared_loader,
+        Heap, MODULES_READ, ModuleCode, Symbolizer, demangled, is_cxx_library_file, is_cxx_runtime_frame,
+        is_rust_library_file, is_rust_mangled, shared, shared_loader,
     };
+    use crate::ffi::record_channel::LoadedModule;
+
+    /// An address no module holds says nothing of its heap: C's while the
+    /// process has no Rust code, uncertain once a module with Rust arrives,
+    /// which has the symbolizer resolve it again.
+    #[test]
+    fn an_unnamed_site_is_the_c_heaps_until_rust_code_is_loaded() {
+        let module = |start: u64, path: &std::path::Path| LoadedModule {
+            start,
+            end: start + 0x1000,
+            bias: start,
+            path: path.to_str().unwrap().to_owned(),
+        };
+        let recorder = crate::record::preload::library_path().expect("the recorder's library is written");
+        let mut symbols = Symbolizer::default();
+        assert!(!symbols.add_modules(vec![module(0x10_0000, &recorder)]));
+        let nowhere = 0x7f00_0000_0000;
+        assert_eq!(symbols.symbol(nowhere).heap, Heap::C);
+        let this = std::env::current_exe().expect("the test binary");
+        assert!(symbols.add_modules(vec![module(0x20_0000, &this)]), "what was decided is asked again");
+        assert_eq!(symbols.symbol(nowhere).heap, Heap::Uncertain);
+        assert!(!symbols.add_modules(vec![module(0x30_0000, &recorder)]));
+    }
 
     /// The symbolizers of one recording's processes read a module once
     /// while any holds it; a file rebuilt at its path is read again.
@@ -941,7 +1012,17 @@ mod tests {
     fn rust_s_manglings_are_told_from_c_and_c_plus_plus_names() {
         assert!(is_rust_mangled("_RNvCsfLfy6EI15iL_7___rustc14___rust_dealloc"));
         assert!(is_rust_mangled("_ZN79_$LT$hashbrown..raw..RawTable$LT$T$GT$$GT$4drop17hd92d6147ee4ceba3E"));
-        for name in ["malloc", "main", "_ZN3foo3barEv", "_ZN3foo3barE", "_ZNSt6vectorIiSaIiEE9push_backERKi"] {
+        assert!(is_rust_mangled("_RINvNtCs1234_4core3ptr13drop_in_placeRNtCsabc_5hello5ThingEB8_"));
+        for name in [
+            "malloc",
+            "main",
+            "_ZN3foo3barEv",
+            "_ZN3foo3barE",
+            "_ZNSt6vectorIiSaIiEE9push_backERKi",
+            "_Read_config",
+            "_R",
+            "_RNG state",
+        ] {
             assert!(!is_rust_mangled(name), "{name}");
         }
     }
