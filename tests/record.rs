@@ -3514,3 +3514,104 @@ fn a_stripped_rust_programs_blocks_stay_of_an_uncertain_heap() {
     assert!(recorded["notes"].to_string().contains("their heap uncertain"), "{recorded:#}");
     assert!(!kinds(&recorded).iter().any(|kind| kind == "foreign_free"), "{recorded:#}");
 }
+
+/// A library installed from a package has no line information; the program
+/// calling it, under development, has. What the library makes inside a call
+/// (a handle's parts, nine calls deep) is named by the program's line that
+/// made the call and the function it called, with a stack deep enough;
+/// without one, or with one cut short inside the library, a note says so.
+/// The library's own frame (`near level (libdeep.so+0x1139)`) told the
+/// program's author nothing.
+const DEEP_LIBRARY: &str = r#"#include <stdlib.h>
+#include <string.h>
+struct handle { char *parts[2]; };
+__attribute__((noinline)) static void *level(int depth) {
+    void *block = depth ? level(depth - 1) : malloc(32);
+    __asm__ volatile("" ::: "memory");
+    return block;
+}
+struct handle *deep_open(void) {
+    struct handle *handle = malloc(sizeof *handle);
+    handle->parts[0] = level(8);
+    handle->parts[1] = level(8);
+    return handle;
+}
+char *deep_name(void) { return strdup("a name"); }
+"#;
+
+const DEEP_PROGRAM: &str = r#"#include <stdio.h>
+struct handle;
+struct handle *deep_open(void);
+char *deep_name(void);
+int main(void) {
+    struct handle *handle = deep_open();
+    char *name = deep_name();
+    printf("%p %s\n", (void *)handle, name);
+    handle = NULL;
+    name = NULL;
+    return 0;
+}
+"#;
+
+#[test]
+fn a_block_made_inside_a_library_without_lines_is_named_by_the_line_that_called_it() {
+    let dir = scratch();
+    let source = dir.join("deep.c");
+    std::fs::write(&source, DEEP_LIBRARY).expect("written");
+    let library = dir.join("libdeep.so");
+    // As a package builds it: optimized, no line information.
+    let status = Command::new("cc")
+        .args(["-O0", "-shared", "-fPIC", "-o"])
+        .arg(&library)
+        .arg(&source)
+        .status()
+        .expect("cc runs");
+    assert!(status.success(), "the library compiles");
+    let linked = [format!("-L{}", dir.display()), "-ldeep".to_owned(), format!("-Wl,-rpath,{}", dir.display())];
+    let linked: Vec<&str> = linked.iter().map(String::as_str).collect();
+    let program = compile_c("deep_main", DEEP_PROGRAM, &linked);
+
+    let deep = report(&record(&["--json", "--stack", "32"], &program, &[]));
+    let mut leaks = leaks_of(&deep);
+    leaks.sort_unstable();
+    assert_eq!(
+        leaks,
+        [
+            ("main (deep_main.c:6), in deep_open", 16),
+            ("main (deep_main.c:6), in deep_open", 64),
+            ("main (deep_main.c:7), in deep_name", 7),
+        ],
+        "{deep:#}"
+    );
+    // What the library made inside the call is released through the
+    // library, as it says: no releaser is claimed for the caller.
+    for leak in deep["anomalies"].as_array().unwrap() {
+        assert!(leak["message"].as_str().unwrap().contains("nobody released"), "{leak}");
+    }
+    assert!(!deep["notes"].to_string().contains("without line information"), "{deep:#}");
+
+    let made_at = deep["anomalies"].as_array().unwrap().iter().find(|leak| leak["bytes"] == 64).unwrap();
+    assert!(made_at["message"].as_str().unwrap().contains("near level (libdeep.so+"), "where it was made: {made_at}");
+
+    // Without a stack, `strdup`'s block is named by a short stack as ever;
+    // the library's own by its frames.
+    let plain = report(&record(&["--json"], &program, &[]));
+    let mut leaks = leaks_of(&plain);
+    leaks.sort_unstable();
+    assert_eq!(leaks[0], ("main (deep_main.c:7), in deep_name", 7), "{plain:#}");
+    assert!(leaks[1..].iter().all(|(site, _)| site.contains("(libdeep.so+0x")), "{plain:#}");
+    let notes = plain["notes"].to_string();
+    assert!(
+        notes.contains("2 leak(s) named inside a library built without line information (`libdeep.so`)")
+            && notes.contains("`--stack 32`"),
+        "{plain:#}"
+    );
+
+    let short = report(&record(&["--json", "--stack", "4"], &program, &[]));
+    assert!(
+        short["notes"].to_string().contains(
+            "1 leak(s) named inside a library built without line information (`libdeep.so`): their stacks end there"
+        ),
+        "the two parts, nine calls deep, one leak: {short:#}"
+    );
+}

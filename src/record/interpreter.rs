@@ -37,6 +37,10 @@ struct Resolved {
     stack: Option<Rc<[Site]>>,
     /// Where in `stack` the program's own code begins (`site`'s frame).
     own_frame: usize,
+    /// Where in `stack` a leak's frames begin: `own_frame`, or, for a block
+    /// made inside a library and named by the line that called into it,
+    /// the library's frame that made it.
+    made_at: usize,
 }
 
 /// What an event needs of its sites: no stack, so it is copied, not shared.
@@ -101,6 +105,12 @@ pub struct Interpreter {
     /// Sites in an allocation wrapper (`xmalloc`), named so for want of a
     /// stack to name its caller.
     wrapper_sites: FxHashSet<Site>,
+    /// Sites inside a library built without line information, called by a
+    /// program built with it (`libsqlite3.so.0+0xa7503`, for every block
+    /// `sqlite3_open` made), with the library's file: named so for want of
+    /// a stack (`plain`), or by a stack that ended before the program's own
+    /// code (`cut_short`).
+    inside_a_library: FxHashMap<Site, InsideALibrary>,
     /// The functions that allocate for their caller: a block is named by
     /// the caller.
     wrappers: Wrappers,
@@ -123,6 +133,14 @@ pub struct Interpreter {
     /// Python's module, where its objects come from pymalloc's arenas
     /// rather than `malloc` (`PYTHONMALLOC` not `malloc`).
     pub python_objects_apart: Option<String>,
+}
+
+/// How a site came to be named inside a library built without line
+/// information, and which.
+#[derive(Debug, Clone)]
+struct InsideALibrary {
+    library: String,
+    cut_short: bool,
 }
 
 /// Blocks, and their bytes, counted together.
@@ -244,8 +262,15 @@ impl Interpreter {
     /// for want of a stack to name the program's own line; and the sites
     /// that made the most of them, the most first (`named` at most).
     pub fn allocations_named_for_want_of_a_stack(&self, model: &Model, named: usize) -> (u64, Vec<&'static str>) {
-        let apart: FxHashSet<&str> =
-            self.library_sites.iter().chain(&self.wrapper_sites).map(|site| site.name()).collect();
+        let inside_a_library =
+            self.inside_a_library.iter().filter(|(_, inside)| !inside.cut_short).map(|(site, _)| site);
+        let apart: FxHashSet<&str> = self
+            .library_sites
+            .iter()
+            .chain(&self.wrapper_sites)
+            .chain(inside_a_library)
+            .map(|site| site.name())
+            .collect();
         // A name may have a row in each heap.
         let mut by_name: FxHashMap<&'static str, u64> = FxHashMap::default();
         for row in model.site_rows().iter().filter(|row| apart.contains(row.site)) {
@@ -255,6 +280,31 @@ impl Interpreter {
         let mut sites: Vec<(&'static str, u64)> = by_name.into_iter().collect();
         sites.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         (allocations, sites.into_iter().take(named).map(|(site, _)| site).collect())
+    }
+
+    /// Of `leaks`, how many are named inside a library built without line
+    /// information, by a stack cut short there or for want of one (as
+    /// `cut_short` says); and those libraries, in the order first met.
+    pub fn named_inside_a_library<'l>(&'l self, leaks: &[Anomaly], cut_short: bool) -> (usize, Vec<&'l str>) {
+        let mut libraries = Vec::new();
+        let mut count = 0;
+        for leak in leaks {
+            let Some(inside) = self.inside_a_library.get(&Site::intern(&leak.site)) else { continue };
+            if inside.cut_short != cut_short {
+                continue;
+            }
+            count += 1;
+            if !libraries.contains(&inside.library.as_str()) {
+                libraries.push(inside.library.as_str());
+            }
+        }
+        (count, libraries)
+    }
+
+    /// Whether any allocation was named inside a library built without line
+    /// information for want of a stack: such a library's calls run deep.
+    pub fn named_inside_a_library_for_want_of_a_stack(&self) -> bool {
+        self.inside_a_library.values().any(|inside| !inside.cut_short)
     }
 
     /// Of `leaks`, how many are named by an allocation wrapper, without a
@@ -319,13 +369,13 @@ impl Interpreter {
         }
         leaks.append(&mut lost_with);
         for leak in &mut leaks {
-            if let Some((stack, own_frame)) = self.stack_of(leak.address) {
+            if let Some((stack, made_at)) = self.stack_of(leak.address) {
                 // From the wrapper or the library function that made it for
                 // the program (`g_strdup`, `asprintf`), as it was called.
-                let wrapped_at = stack[..own_frame]
+                let wrapped_at = stack[..made_at]
                     .iter()
                     .position(|frame| self.wrappers.contains(frame.name()) || releaser_of(frame.name()).is_some());
-                leak.message.push_str(&stack_text("allocated at", &stack[wrapped_at.unwrap_or(own_frame)..]));
+                leak.message.push_str(&stack_text("allocated at", &stack[wrapped_at.unwrap_or(made_at)..]));
             } else if releaser_of(&leak.site).is_some() || self.wrapper_sites.contains(&Site::intern(&leak.site)) {
                 // Named by the C library's function (`strdup`) or a wrapper:
                 // the line that called it is a frame further out.
@@ -338,9 +388,10 @@ impl Interpreter {
 
     /// The stack a live block was allocated from (`--stack`), and where in
     /// it the program's own code begins.
+    /// The stack a block was made by, and where in it the block was made.
     fn stack_of(&self, address: u64) -> Option<(&[Site], usize)> {
         let resolved = self.stacks.get(self.block_stacks.get(&address)?)?;
-        Some((resolved.stack.as_deref()?, resolved.own_frame))
+        Some((resolved.stack.as_deref()?, resolved.made_at))
     }
 
     /// The suppression that names a lost block: by its site or, as
@@ -633,6 +684,39 @@ impl Interpreter {
         self.push(anomaly, model);
     }
 
+    /// Where a stack's own frame (`own`) has no source line and a frame
+    /// further out has, the block was made inside a library built without
+    /// line information (an installed package's) during a call of code
+    /// built with it: that frame's index, and the function it called
+    /// (`sqlite3_open`, to name the block `main (app.c:10), in
+    /// sqlite3_open`), or the library's file where the call names none.
+    /// The library's own frame
+    /// (`near sqlite3HashInsert (libsqlite3.so.0+0x97946)`) says nothing
+    /// to the program's author.
+    fn line_that_called_in(&mut self, stack: &[Site], frame_of: &[u64], own: usize) -> Option<(usize, String)> {
+        if stack.get(own).is_none_or(|&frame| self.symbols.has_line(frame)) {
+            return None;
+        }
+        let caller = (own + 1..stack.len()).find(|&at| {
+            let frame = stack[at];
+            self.symbols.has_line(frame) && !self.is_not_own(frame) && !is_startup_or_runtime(frame.name())
+        })?;
+        let called =
+            self.symbols.called_at(frame_of[caller]).or_else(|| self.symbols.module_file_name(frame_of[own]))?;
+        Some((caller, called))
+    }
+
+    /// Whether a stack named by `site`, in `frame`, has no line of its own
+    /// and ends inside a library a program built with line information
+    /// called: a stack that ran its course ends in the C library's start
+    /// of `main` or of a thread; one cut short by `--stack`'s depth ends
+    /// wherever the walk stopped.
+    fn cut_short_in_a_library(&mut self, stack: &[Site], site: Site, frame: u64) -> bool {
+        !self.symbols.has_line(site)
+            && stack.last().is_some_and(|last| !is_startup_or_runtime(last.name()))
+            && self.symbols.outside_a_program_with_lines(frame)
+    }
+
     /// Whether a frame is the Rust or C++ standard library's code, never the
     /// program's own: by its name, or by its file.
     fn is_library_code(&self, frame: Site) -> bool {
@@ -657,13 +741,25 @@ impl Interpreter {
             let chain = self.symbols.inlined(raw);
             let own = chain.iter().position(|&f| !self.is_not_own(f));
             match own {
+                Some(0) if !self.symbols.has_line(symbol.site) && self.symbols.outside_a_program_with_lines(raw) => {
+                    // A stack names the program's line that called into the library.
+                    let library = self.symbols.module_file_name(raw).unwrap_or_default();
+                    self.inside_a_library.insert(symbol.site, InsideALibrary { library, cut_short: false });
+                }
                 Some(0) => {}
                 Some(own) => {
                     let site = chain[own];
                     if let Some(releaser) = releaser_in(&chain[..own]) {
                         self.releaser_of_site.entry(site).or_insert(releaser);
                     }
-                    return Resolved { site, heap: symbol.heap, in_c_runtime: false, stack: None, own_frame: 0 };
+                    return Resolved {
+                        site,
+                        heap: symbol.heap,
+                        in_c_runtime: false,
+                        stack: None,
+                        own_frame: 0,
+                        made_at: 0,
+                    };
                 }
                 None if chain.iter().any(|&f| self.wrappers.contains(f.name())) => {
                     self.wrapper_sites.insert(symbol.site);
@@ -682,7 +778,7 @@ impl Interpreter {
             self.releaser_of_site.entry(symbol.site).or_insert(releaser);
         }
         let in_c_runtime = symbol.in_c_runtime && releaser.is_none();
-        Resolved { site: symbol.site, heap: symbol.heap, in_c_runtime, stack: None, own_frame: 0 }
+        Resolved { site: symbol.site, heap: symbol.heap, in_c_runtime, stack: None, own_frame: 0, made_at: 0 }
     }
 
     /// Site `id`'s name and heap, from the cache once resolved.
@@ -769,6 +865,8 @@ impl Interpreter {
         // library's that made the block and is named by no symbol).
         let mut called_in_runtime = None;
         let mut in_runtime_before = false;
+        // The frame each of `stack`'s functions is in.
+        let mut frame_of: Vec<u64> = Vec::new();
         for &frame in &frames {
             let in_runtime = self.symbols.symbol(frame).in_c_runtime;
             if in_runtime_before && !in_runtime && called_in_runtime.is_none() {
@@ -790,19 +888,39 @@ impl Interpreter {
                     }
                 }
                 stack.push(function);
+                frame_of.push(frame);
             }
         }
         let own_frame = own_frame.or(outermost_library_frame).unwrap_or(0);
-        let site = stack.get(own_frame).copied().unwrap_or(first.site);
         let called_releaser = called_in_runtime.flatten().and_then(|called| releaser_of(&called));
         let releaser = releaser_in(&stack[..own_frame]).or(called_releaser);
-        if let Some(releaser) = releaser {
-            self.releaser_of_site.entry(site).or_insert(releaser);
-        }
+        let made_at = own_frame;
+        let (site, own_frame) = if let Some((caller, called)) = self.line_that_called_in(&stack, &frame_of, own_frame) {
+            let site = Site::intern(&format!("{}, in {called}", stack[caller].name()));
+            // What the library made inside a call is released through the
+            // library, as it says; only a block the call itself hands back
+            // (`sqlite3_mprintf`'s) is known to be the caller's.
+            if let Some(releaser) = releaser_of(&called) {
+                self.releaser_of_site.entry(site).or_insert(releaser);
+            }
+            (site, caller)
+        } else {
+            let site = stack.get(own_frame).copied().unwrap_or(first.site);
+            if let Some(releaser) = releaser {
+                self.releaser_of_site.entry(site).or_insert(releaser);
+            }
+            if let Some(&frame) = frame_of.get(own_frame)
+                && self.cut_short_in_a_library(&stack, site, frame)
+            {
+                let library = self.symbols.module_file_name(frame).unwrap_or_default();
+                self.inside_a_library.insert(site, InsideALibrary { library, cut_short: true });
+            }
+            (site, own_frame)
+        };
         // A block the C library made for the caller (`strdup`) is the
         // program's; one it made for itself (stdout's buffer) is not.
         let in_c_runtime = first.in_c_runtime && releaser.is_none();
-        let resolved = Resolved { site, heap: first.heap, in_c_runtime, stack: Some(stack.into()), own_frame };
+        let resolved = Resolved { site, heap: first.heap, in_c_runtime, stack: Some(stack.into()), own_frame, made_at };
         self.stacks.insert(raw, resolved.clone());
         resolved
     }

@@ -24,10 +24,10 @@ use std::time::{Duration, Instant};
 
 use rustc_hash::FxHashMap;
 
-use crate::ffi::Domain;
 use crate::ffi::record_channel::{CHANNEL_FILE_NAME, Channel, ChannelState, RecordedProgram, StartedUnrecorded};
 use crate::report::{Outcome, OwnAllocator, ProcessReport, RECORDED, Report, share};
 use crate::scenarios::isolated::signal_label;
+use crate::track::Anomaly;
 use crate::track::{AnomalyKind, EventSource, Model};
 pub use interpreter::{Held, Interpreter, LeakCheck};
 use suppressions::Suppressions;
@@ -789,19 +789,55 @@ impl Finished {
     /// allocations name by library code or a wrapper rather than the
     /// program's line (a Rust program's `CString::new`s are all
     /// `alloc::alloc::alloc`'s), and how to name the line.
+    /// Leaks named inside a library built without line information, which
+    /// tells the program's author nothing: for want of a stack, and by a
+    /// stack that ended there.
+    fn inside_a_library_notes(&self, leaks: &[Anomaly]) -> Vec<String> {
+        let listed = |libraries: Vec<&str>| libraries.iter().map(|l| format!("`{l}`")).collect::<Vec<_>>().join(", ");
+        let mut notes = Vec::new();
+        let (count, libraries) = self.interpreter.named_inside_a_library(leaks, false);
+        if count > 0 {
+            notes.push(format!(
+                "{count} leak(s) named inside a library built without line information ({}), not by the program's \
+                 line that called into it: `--stack 32` (Call stacks) names that line and the function it called",
+                listed(libraries)
+            ));
+        }
+        let (count, libraries) = self.interpreter.named_inside_a_library(leaks, true);
+        if count > 0 {
+            notes.push(format!(
+                "{count} leak(s) named inside a library built without line information ({}): their stacks end \
+                 there, before the program's own code; a deeper `--stack` (up to 32) names the line that called \
+                 into it",
+                listed(libraries)
+            ));
+        }
+        notes
+    }
+
+    /// The stack deep enough to name the program's line behind a block:
+    /// a library's own calls run deeper than a wrapper's (`sqlite3_exec`
+    /// reaches `sqlite3Malloc` 18 frames in).
+    fn deep_enough(&self) -> u8 {
+        if self.interpreter.named_inside_a_library_for_want_of_a_stack() { 32 } else { 16 }
+    }
+
     fn named_for_want_of_a_stack_note(&self, model: &Model) -> Option<String> {
         let (allocations, sites) = self.interpreter.allocations_named_for_want_of_a_stack(model, 3);
         if allocations == 0 {
             return None;
         }
-        let total = model.heap(Domain::C).stats().allocations + model.heap(Domain::Rust).stats().allocations;
+        // Counted as the sites count them: a block `realloc` moved is an
+        // allocation of its site's.
+        let total: u64 = model.site_rows().iter().map(|row| row.stats.allocations).sum();
         let named: Vec<String> = sites.iter().map(|site| format!("`{site}`")).collect();
         Some(format!(
             "{allocations} of the {total} allocations ({}) were made at sites named by the library code the program \
-             called or by an allocation wrapper ({}), not by its own line: `--stack 16` (Call stacks) names the line \
+             called or by an allocation wrapper ({}), not by its own line: `--stack {}` (Call stacks) names the line \
              behind each",
             share(allocations, total),
-            named.join(", ")
+            named.join(", "),
+            self.deep_enough()
         ))
     }
 
@@ -922,6 +958,7 @@ impl Finished {
                  `_M_realloc_insert`), not by its own line: `--stack 16` (Call stacks) names the line behind each"
             ));
         }
+        notes.extend(self.inside_a_library_notes(&check.leaks));
         notes.extend(self.named_for_want_of_a_stack_note(model));
         notes.extend(self.started_note());
         notes.extend(self.forked_note());

@@ -156,6 +156,8 @@ struct ModuleCode {
     allocator: Option<(&'static str, Vec<&'static str>)>,
     /// The file defines Python's object allocator (`PyObject_Malloc`).
     python_objects: bool,
+    /// The file has line information (`.debug_line`): built with `-g`.
+    lines: bool,
 }
 
 /// A module's code, read on first use (`None`: it could not be read).
@@ -297,7 +299,8 @@ impl ModuleCode {
                 functions.iter().copied().filter(|f| allocator_functions.contains(f)).collect();
             (!defined.is_empty()).then_some((library, defined))
         });
-        Some(ModuleCode { bytes, sections, slots, stubs, functions, allocator, python_objects })
+        let lines = file.section_by_name(".debug_line").or_else(|| file.section_by_name(".zdebug_line")).is_some();
+        Some(ModuleCode { bytes, sections, slots, stubs, functions, allocator, python_objects, lines })
     }
 
     /// Whether `address` lies inside a function the file's symbols size.
@@ -417,6 +420,8 @@ pub struct Symbolizer {
     /// program's own (`_M_realloc_insert<…> (vector.tcc:453)`): known by
     /// their files, as an inlined frame's name carries no namespace.
     library_frames: FxHashSet<Site>,
+    /// Sites named with a source line: code built with line information.
+    placed: FxHashSet<Site>,
     /// How many of `modules` have been looked into for Rust code, and
     /// whether any held some.
     modules_looked_into: usize,
@@ -533,6 +538,9 @@ impl Symbolizer {
                 if place.is_some_and(|(file, _)| is_rust_library_file(file) || is_cxx_library_file(file)) {
                     self.library_frames.insert(site);
                 }
+                if place.is_some() {
+                    self.placed.insert(site);
+                }
                 chain.push(site);
             }
         }
@@ -559,6 +567,27 @@ impl Symbolizer {
             CallTarget::Symbol(name) => Some(name),
             CallTarget::Address(_) => None,
         }
+    }
+
+    /// Whether a site was named with its source line: code built with line
+    /// information, as a program's own code under development is, where a
+    /// library installed from a package has none.
+    pub fn has_line(&self, site: Site) -> bool {
+        self.placed.contains(&site)
+    }
+
+    /// Whether the program (the first module, as the loader lists them) has
+    /// line information, and `address` is in another module.
+    pub fn outside_a_program_with_lines(&mut self, address: u64) -> bool {
+        let Some(program) = self.modules.first().cloned() else { return false };
+        !(program.start..program.end).contains(&address)
+            && self.module_of(address).is_some()
+            && module_code(&mut self.code, &program.path).is_some_and(|code| code.lines)
+    }
+
+    /// The file name of the module an address is in (`libsqlite3.so.0`).
+    pub fn module_file_name(&self, address: u64) -> Option<String> {
+        self.module_named(address).map(|(_, file_name, _)| file_name)
     }
 
     /// Whether a frame `inlined` named is the Rust or C++ standard
@@ -697,13 +726,18 @@ impl Symbolizer {
             if heap == Heap::Uncertain && by_this_module && !holds_rust(&module.path) { Heap::C } else { heap }
         };
         let offset = format!("{file_name}+{call:#x}");
+        let placed = place.is_some();
         let name = match (functions.first(), place) {
             (Some((function, _)), Some((file, line))) => format!("{} ({file}:{line})", strip_hash(function)),
             (Some((function, _)), None) if symbol_only => format!("near {} ({offset})", strip_hash(function)),
             (Some((function, _)), None) => format!("{} ({file_name})", strip_hash(function)),
             (None, _) => offset,
         };
-        Self::symbol_named(&name, heap, in_c_runtime)
+        let symbol = Self::symbol_named(&name, heap, in_c_runtime);
+        if placed {
+            self.placed.insert(symbol.site);
+        }
+        symbol
     }
 
     /// The function at `entry`, which a call through a pointer went to and
