@@ -39,7 +39,7 @@ pub enum RecordCommand {
     SetFolder(String),
     /// Whether the next recording guards every block (`record --guard`).
     SetGuard(bool),
-    /// Whether the next recording keeps call stacks (`record --stack 16`).
+    /// Whether the next recording keeps call stacks (`record --stack 32`).
     SetStacks(bool),
     /// Whether the next recording follows the programs it starts (`record --follow-children`).
     SetFollowChildren(bool),
@@ -154,8 +154,10 @@ pub struct RecordSession {
     worker: Option<JoinHandle<()>>,
 }
 
-/// Frames kept of each allocation's stack when the tab asks for stacks.
-const STACK_FRAMES: u8 = 16;
+/// Frames kept of each allocation's stack when the tab asks for stacks:
+/// the most, since a library's own calls run deep (`sqlite3_exec` reaches
+/// `sqlite3Malloc` 18 frames in) and a walk stops where the stack ends.
+const STACK_FRAMES: u8 = 32;
 
 impl RecordSession {
     pub fn apply(&mut self, command: RecordCommand) {

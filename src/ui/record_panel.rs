@@ -213,10 +213,11 @@ fn program_row_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> 
         if ui
             .add_enabled(!running, egui::Checkbox::new(&mut stacks, "Call stacks"))
             .on_hover_text(
-                "16 frames of each allocation's stack (record --stack 16): Rust's blocks named by your own code's line, \
+                "32 frames of each allocation's stack (record --stack 32): Rust's blocks named by your own code's line, \
                  not the allocator's, and a block made in an allocation wrapper (xmalloc, g_malloc, those you name \
-                 under Wrappers) by the wrapper's caller. Slower: a walk of the stack per allocation, up to about \
-                 twice the time.",
+                 under Wrappers) by the wrapper's caller, and one an installed library made inside your call \
+                 (sqlite3_open) by your line that made the call. Slower: a walk of the stack per allocation, up to \
+                 about twice the time.",
             )
             .changed()
         {
