@@ -208,11 +208,13 @@ impl SiteTable {
         &mut self.rows[row]
     }
 
-    /// The rows by heap then name, as of the heaps' peaks `epochs`.
+    /// The rows by heap then name, as of the heaps' peaks `epochs`. Names
+    /// compare as a person reads them, a line's number by its value:
+    /// `main (c.c:9)` before `main (c.c:10)`.
     fn sorted(&self, epochs: [u64; 2]) -> &[SiteRow] {
         self.sorted.get_or_init(|| {
             let mut rows: Vec<SiteRow> = self.rows.iter().map(|row| row.as_of(epochs[row.domain.index()])).collect();
-            rows.sort_by_key(|row| (row.domain, row.site));
+            rows.sort_by(|a, b| a.domain.cmp(&b.domain).then_with(|| alphanumeric_sort::compare_str(a.site, b.site)));
             rows
         })
     }
@@ -612,6 +614,17 @@ mod tests {
         assert_eq!(stats.peak_bytes, 100);
         model.apply(&event(3, EventKind::Alloc, 0x30, 50, first));
         assert_eq!(model.site_rows()[0].stats.peak_bytes, 110, "the rows follow the model");
+    }
+
+    #[test]
+    fn sites_are_listed_by_name_with_their_lines_in_order() {
+        let mut model = Model::new();
+        for (seq, name) in ["main (c.c:100)", "main (c.c:10)", "main (c.c:9)", "grow (c.c:20)"].into_iter().enumerate()
+        {
+            model.apply(&event(seq as u64, EventKind::Alloc, 0x10 * (seq as u64 + 1), 8, Site::intern(name)));
+        }
+        let names: Vec<&str> = model.site_rows().iter().map(|row| row.site).collect();
+        assert_eq!(names, ["grow (c.c:20)", "main (c.c:9)", "main (c.c:10)", "main (c.c:100)"]);
     }
 
     /// What each site held when its heap was at its peak: what made the
