@@ -844,7 +844,13 @@ impl Interpreter {
             return self.plain(raw, symbol);
         }
         if let Some(resolved) = self.stacks.get(&raw) {
-            return resolved.clone();
+            let mut resolved = resolved.clone();
+            // The heap as the call's symbol says it now: a module with Rust
+            // code loaded since (`dlopen`) may have made it uncertain.
+            if let Some(&call) = stacks.frames(raw & !STACK_TAG).as_deref().and_then(<[u64]>::first) {
+                resolved.heap = self.symbols.symbol(call).heap;
+            }
+            return resolved;
         }
         let Some(frames) = stacks.frames(raw & !STACK_TAG) else {
             let symbol = self.symbols.symbol(0);

@@ -80,13 +80,13 @@ pub fn file_holds_rust(file: &File) -> bool {
     let finders: Vec<Finder<'_>> = MARKS.iter().map(Finder::new).collect();
     let longest_mark = MARKS.iter().map(|mark| mark.len()).max().unwrap_or(1);
     let marked = |bytes: &[u8]| finders.iter().any(|finder| finder.find(bytes).is_some());
-    with_data.iter().any(|&range| any_chunk(file, range, |_| longest_mark - 1, marked))
-        || with_names.iter().any(|&range| {
-            any_chunk(file, range, name_left_open, |names| {
-                let whole = &names[..names.len() - name_left_open(names)];
-                whole.split(|&byte| byte == 0).any(|name| std::str::from_utf8(name).is_ok_and(is_rust_mangled))
-            })
-        })
+    let mangled = |names: &[u8]| {
+        let whole = &names[..names.len() - name_left_open(names)];
+        whole.split(|&byte| byte == 0).any(|name| std::str::from_utf8(name).is_ok_and(is_rust_mangled))
+    };
+    // A section that could not be read through may hold anything.
+    with_data.iter().any(|&range| any_chunk(file, range, |_| longest_mark - 1, marked).unwrap_or(true))
+        || with_names.iter().any(|&range| any_chunk(file, range, name_left_open, mangled).unwrap_or(true))
 }
 
 /// The bytes at the end of a chunk of a string table after its last name:
@@ -98,14 +98,14 @@ fn name_left_open(names: &[u8]) -> usize {
 
 /// Whether `found` holds for any chunk of the file's `(offset, size)`
 /// range, each chunk read after the `carried(chunk)` last bytes of the one
-/// before, so that what one chunk cuts the next sees whole. A range the
-/// file does not hold ends the reading.
+/// before, so that what one chunk cuts the next sees whole; `None` where
+/// the file could not be read so far (it ends before the range does).
 fn any_chunk(
     file: &File,
     (offset, size): (u64, u64),
     carried: impl Fn(&[u8]) -> usize,
     mut found: impl FnMut(&[u8]) -> bool,
-) -> bool {
+) -> Option<bool> {
     let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK + LONGEST_NAME);
     let mut at = offset;
     let end = offset.saturating_add(size);
@@ -113,19 +113,16 @@ fn any_chunk(
         let kept = buffer.len();
         let want = usize::try_from(end - at).unwrap_or(CHUNK).min(CHUNK);
         buffer.resize(kept + want, 0);
-        let Ok(read) = file.read_at(&mut buffer[kept..], at) else { return false };
-        if read == 0 {
-            return false;
-        }
+        let read = file.read_at(&mut buffer[kept..], at).ok().filter(|&read| read > 0)?;
         buffer.truncate(kept + read);
         at += read as u64;
         if found(&buffer) {
-            return true;
+            return Some(true);
         }
         let carry = carried(&buffer).min(buffer.len());
         buffer.drain(..buffer.len() - carry);
     }
-    false
+    Some(false)
 }
 
 #[cfg(test)]
@@ -157,7 +154,7 @@ mod tests {
     }
 
     /// A mark cut in two by the chunks' edge is still found, and a range
-    /// past the file's end reads nothing.
+    /// past the file's end is told from one read through.
     #[test]
     fn a_mark_across_two_chunks_is_found() {
         let path = std::env::temp_dir().join(format!("ffiscope-chunks-{}", std::process::id()));
@@ -178,9 +175,10 @@ mod tests {
                 finder.find(chunk).is_some()
             },
         );
-        assert!(found && chunks == 2);
-        assert!(!any_chunk(&file, (0, size), |_| 0, |chunk| finder.find(chunk).is_some()));
-        assert!(!any_chunk(&file, (size + 10, 1 << 40), |_| 0, |_| true));
+        assert!(found == Some(true) && chunks == 2);
+        assert_eq!(any_chunk(&file, (0, size), |_| 0, |chunk| finder.find(chunk).is_some()), Some(false));
+        // A range past the file's end was not read: it may hold anything.
+        assert_eq!(any_chunk(&file, (size + 10, 1 << 40), |_| 0, |_| true), None);
         std::fs::remove_file(&path).expect("removed");
     }
 }

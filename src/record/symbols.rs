@@ -452,7 +452,6 @@ impl Symbolizer {
         }
         for address in self.decided_for_want_of_rust.drain(..) {
             self.resolved.remove(&address);
-            self.chains.remove(&address);
         }
         true
     }
@@ -579,9 +578,10 @@ impl Symbolizer {
     /// Whether the program (the first module, as the loader lists them) has
     /// line information, and `address` is in another module.
     pub fn outside_a_program_with_lines(&mut self, address: u64) -> bool {
-        let Some(program) = self.modules.first().cloned() else { return false };
-        !(program.start..program.end).contains(&address)
-            && self.module_of(address).is_some()
+        let in_a_module = self.module_of(address).is_some();
+        let Some(program) = self.modules.first() else { return false };
+        in_a_module
+            && !(program.start..program.end).contains(&address)
             && module_code(&mut self.code, &program.path).is_some_and(|code| code.lines)
     }
 

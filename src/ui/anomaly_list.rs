@@ -49,30 +49,15 @@ fn listed_order(anomalies: &[Anomaly]) -> impl Iterator<Item = &Anomaly> {
 mod tests {
     use super::listed_order;
     use crate::ffi::Domain;
-    use crate::track::{Anomaly, AnomalyKind};
-
-    fn anomaly(kind: AnomalyKind, site: &str) -> Anomaly {
-        Anomaly {
-            kind,
-            domain: Some(Domain::C),
-            site: site.to_owned(),
-            related_site: None,
-            address: 0,
-            bytes: 0,
-            step: None,
-            seq: None,
-            time_ns: None,
-            message: String::new(),
-        }
-    }
+    use crate::track::Anomaly;
 
     #[test]
     fn the_leaks_found_at_the_end_come_first_in_their_order_and_the_rest_newest_first() {
         let anomalies = [
-            anomaly(AnomalyKind::DoubleFree, "first"),
-            anomaly(AnomalyKind::ForeignFree, "second"),
-            anomaly(AnomalyKind::Leak, "the database"),
-            anomaly(AnomalyKind::Leak, "its statements"),
+            Anomaly::panic("first", "a panic"),
+            Anomaly::lost_update("second", 10, 8),
+            Anomaly::leak(Domain::C, "the database", 1, 848, None, None),
+            Anomaly::leak(Domain::C, "its statements", 6, 1688, None, None),
         ];
         let sites: Vec<&str> = listed_order(&anomalies).map(|anomaly| anomaly.site.as_str()).collect();
         assert_eq!(sites, ["the database", "its statements", "second", "first"]);
