@@ -3607,6 +3607,22 @@ fn a_block_made_inside_a_library_without_lines_is_named_by_the_line_that_called_
         "{plain:#}"
     );
 
+    // Linked in from a static library: the call is straight to the function.
+    let object = dir.join("deep.o");
+    let archive = dir.join("libdeep_static.a");
+    let status = Command::new("cc").args(["-O0", "-c", "-o"]).arg(&object).arg(&source).status().expect("cc runs");
+    assert!(status.success(), "the library compiles");
+    let status = Command::new("ar").arg("rcs").arg(&archive).arg(&object).status().expect("ar runs");
+    assert!(status.success(), "the archive is made");
+    let linked_in = compile_c("deep_static", DEEP_PROGRAM, &[archive.to_str().unwrap()]);
+    let mut leaks = leaks_of(&report(&record(&["--json", "--stack", "32"], &linked_in, &[])))
+        .into_iter()
+        .map(|(site, _)| site.to_owned())
+        .collect::<Vec<_>>();
+    leaks.sort_unstable();
+    leaks.dedup();
+    assert_eq!(leaks, ["main (deep_static.c:6), in deep_open", "main (deep_static.c:7), in deep_name"]);
+
     let short = report(&record(&["--json", "--stack", "4"], &program, &[]));
     assert!(
         short["notes"].to_string().contains(

@@ -689,7 +689,8 @@ impl Interpreter {
     /// line information (an installed package's) during a call of code
     /// built with it: that frame's index, and the function it called
     /// (`sqlite3_open`, to name the block `main (app.c:10), in
-    /// sqlite3_open`), or the library's file where the call names none.
+    /// sqlite3_open`), or the function of the library's outermost frame, or
+    /// the library's file, where the call names none.
     /// The library's own frame
     /// (`near sqlite3HashInsert (libsqlite3.so.0+0x97946)`) says nothing
     /// to the program's author.
@@ -701,8 +702,14 @@ impl Interpreter {
             let frame = stack[at];
             self.symbols.has_line(frame) && !self.is_not_own(frame) && !is_startup_or_runtime(frame.name())
         })?;
-        let called =
-            self.symbols.called_at(frame_of[caller]).or_else(|| self.symbols.module_file_name(frame_of[own]))?;
+        // Through the PLT the call names its function; a direct call (a
+        // static library linked in) is to the function of the frame inside
+        // it, where a symbol names that; else the library's file.
+        let entered = stack[caller - 1].name();
+        let called = self.symbols.called_at(frame_of[caller]).or_else(|| {
+            let function = wrappers::function_of(entered);
+            if function == entered { self.symbols.module_file_name(frame_of[own]) } else { Some(function.to_owned()) }
+        })?;
         Some((caller, called))
     }
 
