@@ -3513,6 +3513,10 @@ fn a_stripped_rust_programs_blocks_stay_of_an_uncertain_heap() {
     let recorded = report(&record(&["--json"], &program, &[]));
     assert!(recorded["notes"].to_string().contains("their heap uncertain"), "{recorded:#}");
     assert!(!kinds(&recorded).iter().any(|kind| kind == "foreign_free"), "{recorded:#}");
+    // Its leak says so too, where it said "on the C heap" alone.
+    let leak = recorded["anomalies"].as_array().unwrap().iter().find(|a| a["kind"] == "leak" && a["bytes"] == 40);
+    let message = leak.map(|leak| leak["message"].to_string()).unwrap_or_default();
+    assert!(message.contains("Nothing said which allocator was called there"), "{recorded:#}");
 }
 
 /// A library installed from a package has no line information; the program

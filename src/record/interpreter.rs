@@ -96,6 +96,8 @@ pub struct Interpreter {
     next: Vec<(u64, Symbolizer)>,
     /// Blocks allocated where no debug information said which heap; counted in the C heap.
     pub uncertain_blocks: u64,
+    /// The sites that name such blocks, for their leaks to say so.
+    uncertain_sites: FxHashSet<Site>,
     /// Sites in the C runtime's own code.
     runtime_sites: FxHashSet<Site>,
     /// Sites a return address names by the Rust or C++ library's code
@@ -380,6 +382,12 @@ impl Interpreter {
                 // Named by the C library's function (`strdup`) or a wrapper:
                 // the line that called it is a frame further out.
                 leak.message.push_str(" Record with `--stack 8` to name the line that called it.");
+            }
+            if self.uncertain_sites.contains(&Site::intern(&leak.site)) {
+                leak.message.push_str(
+                    " Nothing said which allocator was called there (code without debug information, in a process \
+                     with Rust code): counted in the C heap, though the Rust heap's may be the one.",
+                );
             }
         }
         check.leaks = leaks;
@@ -816,6 +824,9 @@ impl Interpreter {
             stacked: resolved.stack.is_some(),
             block_site,
         };
+        if resolved.heap == Heap::Uncertain {
+            self.uncertain_sites.insert(block_site);
+        }
         // Kept for an id the table holds (and for no site at all): an id
         // past it is the program's mistake, and an entry not yet written is
         // looked for again.
