@@ -698,10 +698,9 @@ impl Interpreter {
     /// built with it: that frame's index, and the function it called
     /// (`sqlite3_open`, to name the block `main (app.c:10), in
     /// sqlite3_open`), or the function of the library's outermost frame, or
-    /// the library's file, where the call names none.
-    /// The library's own frame
-    /// (`near sqlite3HashInsert (libsqlite3.so.0+0x97946)`) says nothing
-    /// to the program's author.
+    /// the library's file, where the call names none. The library's own
+    /// frame (`near sqlite3HashInsert (libsqlite3.so.0+0x97946)`) says
+    /// nothing to the program's author.
     fn line_that_called_in(&mut self, stack: &[Site], frame_of: &[u64], own: usize) -> Option<(usize, String)> {
         if stack.get(own).is_none_or(|&frame| self.symbols.has_line(frame)) {
             return None;
