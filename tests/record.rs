@@ -3529,6 +3529,8 @@ fn a_stripped_rust_programs_blocks_stay_of_an_uncertain_heap() {
 const DEEP_LIBRARY: &str = r#"#include <stdlib.h>
 #include <string.h>
 struct handle { char *parts[2]; };
+__attribute__((noinline, optimize("O2"))) static void *get(size_t size) { return malloc(size); }
+static void *(*volatile getter)(size_t) = get;
 __attribute__((noinline)) static void *level(int depth) {
     void *block = depth ? level(depth - 1) : malloc(32);
     __asm__ volatile("" ::: "memory");
@@ -3541,18 +3543,27 @@ struct handle *deep_open(void) {
     return handle;
 }
 char *deep_name(void) { return strdup("a name"); }
+/* `get` is a jump to `malloc`, reached through a pointer, as zlib's
+   `zcalloc` is through `zalloc`. */
+char *deep_buffer(void) {
+    char *buffer = getter(48);
+    __asm__ volatile("" ::: "memory");
+    return buffer;
+}
 "#;
 
 const DEEP_PROGRAM: &str = r#"#include <stdio.h>
 struct handle;
 struct handle *deep_open(void);
-char *deep_name(void);
+char *deep_name(void), *deep_buffer(void);
 int main(void) {
     struct handle *handle = deep_open();
     char *name = deep_name();
-    printf("%p %s\n", (void *)handle, name);
+    char *buffer = deep_buffer();
+    printf("%p %s %p\n", (void *)handle, name, (void *)buffer);
     handle = NULL;
     name = NULL;
+    buffer = NULL;
     return 0;
 }
 "#;
@@ -3584,6 +3595,7 @@ fn a_block_made_inside_a_library_without_lines_is_named_by_the_line_that_called_
             ("main (deep_main.c:6), in deep_open", 16),
             ("main (deep_main.c:6), in deep_open", 64),
             ("main (deep_main.c:7), in deep_name", 7),
+            ("main (deep_main.c:8), in deep_buffer", 48),
         ],
         "{deep:#}"
     );
@@ -3606,7 +3618,7 @@ fn a_block_made_inside_a_library_without_lines_is_named_by_the_line_that_called_
     assert!(leaks[1..].iter().all(|(site, _)| site.contains("(libdeep.so+0x")), "{plain:#}");
     let notes = plain["notes"].to_string();
     assert!(
-        notes.contains("2 leak(s) named inside a library built without line information (`libdeep.so`)")
+        notes.contains("3 leak(s) named inside a library built without line information (`libdeep.so`)")
             && notes.contains("`--stack 32`"),
         "{plain:#}"
     );
@@ -3625,7 +3637,14 @@ fn a_block_made_inside_a_library_without_lines_is_named_by_the_line_that_called_
         .collect::<Vec<_>>();
     leaks.sort_unstable();
     leaks.dedup();
-    assert_eq!(leaks, ["main (deep_static.c:6), in deep_open", "main (deep_static.c:7), in deep_name"]);
+    assert_eq!(
+        leaks,
+        [
+            "main (deep_static.c:6), in deep_open",
+            "main (deep_static.c:7), in deep_name",
+            "main (deep_static.c:8), in deep_buffer"
+        ]
+    );
 
     let short = report(&record(&["--json", "--stack", "4"], &program, &[]));
     assert!(

@@ -576,8 +576,9 @@ impl Symbolizer {
     }
 
     /// Whether the program (the first module, as the loader lists them) has
-    /// line information, and `address` is in another module.
+    /// line information, and the site `address` is in another module.
     pub fn outside_a_program_with_lines(&mut self, address: u64) -> bool {
+        let address = untagged(address);
         let in_a_module = self.module_of(address).is_some();
         let Some(program) = self.modules.first() else { return false };
         in_a_module
@@ -585,9 +586,9 @@ impl Symbolizer {
             && module_code(&mut self.code, &program.path).is_some_and(|code| code.lines)
     }
 
-    /// The file name of the module an address is in (`libsqlite3.so.0`).
+    /// The file name of the module a site's address is in (`libsqlite3.so.0`).
     pub fn module_file_name(&self, address: u64) -> Option<String> {
-        self.module_named(address).map(|(_, file_name, _)| file_name)
+        self.module_named(untagged(address)).map(|(_, file_name, _)| file_name)
     }
 
     /// Whether a frame `inlined` named is the Rust or C++ standard
@@ -948,6 +949,12 @@ fn is_rust_runtime_frame(name: &str) -> bool {
         "<T as ",
     ];
     RUNTIME.iter().any(|prefix| name.starts_with(prefix))
+}
+
+/// A site's address without the tags that say how its call was made: a
+/// call through a pointer (zlib's `zalloc`) or a function that tail-called.
+fn untagged(address: u64) -> u64 {
+    address & !(TAIL_CALLED_TAG | CALLEE_UNKNOWN_TAG)
 }
 
 /// `foo::bar::h0123456789abcdef` → `foo::bar`: legacy Rust symbols end in a hash.
