@@ -187,15 +187,8 @@ fn time_record_tab(
     arguments: &str,
     ready: &dyn Fn(&Model) -> bool,
 ) {
-    use ffiscope::record::session::{RecordCommand, RecordState};
-    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
-    harness.run();
-    harness.get_by_label("Record").click();
-    harness.run();
-    let session = harness.state_mut().record_mut();
-    session.apply(RecordCommand::SetProgram(program.display().to_string()));
-    session.apply(RecordCommand::SetArguments(arguments.to_owned()));
-    session.apply(RecordCommand::Start);
+    use ffiscope::record::session::RecordCommand;
+    let mut harness = recording_in_the_record_tab(program, arguments);
     while !ready(&harness.state().record().model()) {
         harness.step();
         std::thread::sleep(Duration::from_millis(5));
@@ -218,6 +211,26 @@ fn time_record_tab(
     );
     drop(model);
     harness.state_mut().record_mut().apply(RecordCommand::Stop);
+    step_until_ended(&mut harness);
+}
+
+/// The app at 1280×800 on its Record tab, recording `program` with `arguments`.
+fn recording_in_the_record_tab(program: &std::path::Path, arguments: &str) -> Harness<'static, FfiscopeApp> {
+    use ffiscope::record::session::RecordCommand;
+    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
+    harness.run();
+    harness.get_by_label("Record").click();
+    harness.run();
+    let session = harness.state_mut().record_mut();
+    session.apply(RecordCommand::SetProgram(program.display().to_string()));
+    session.apply(RecordCommand::SetArguments(arguments.to_owned()));
+    session.apply(RecordCommand::Start);
+    harness
+}
+
+/// Draws frames until the tab's recording has ended.
+fn step_until_ended(harness: &mut Harness<'_, FfiscopeApp>) {
+    use ffiscope::record::session::RecordState;
     while !matches!(harness.state().record().state(), RecordState::Ended(_)) {
         harness.step();
         std::thread::sleep(Duration::from_millis(5));
@@ -228,7 +241,6 @@ fn time_record_tab(
 /// allocating sites, each on a line of its own, each still holding a block
 /// and having made a temporary one: the sites table's rows every frame.
 fn record_tab_many_sites(c: &mut Criterion) {
-    use ffiscope::record::session::{RecordCommand, RecordState};
     use std::fmt::Write as _;
     const SITES: usize = 5_000;
     let dir = std::env::temp_dir();
@@ -252,16 +264,8 @@ fn record_tab_many_sites(c: &mut Criterion) {
         eprintln!("record_tab_many_sites: no C compiler, skipped");
         return;
     }
-    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
-    harness.run();
-    harness.get_by_label("Record").click();
-    harness.run();
-    harness.state_mut().record_mut().apply(RecordCommand::SetProgram(program.display().to_string()));
-    harness.state_mut().record_mut().apply(RecordCommand::Start);
-    while !matches!(harness.state().record().state(), RecordState::Ended(_)) {
-        harness.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let mut harness = recording_in_the_record_tab(&program, "");
+    step_until_ended(&mut harness);
     harness.run();
     eprintln!("  sites: {}", harness.state().record().model().site_rows().len());
     let mut group = c.benchmark_group("record_tab_frame");

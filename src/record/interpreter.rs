@@ -31,6 +31,8 @@ struct Resolved {
     site: Site,
     /// From the call itself (a stack's first frame).
     heap: Heap,
+    /// That call's return address, whose symbol says the heap.
+    call: u64,
     in_c_runtime: bool,
     /// A stack's frames, innermost first: shared, since every event from
     /// the same stack resolves to it.
@@ -395,8 +397,7 @@ impl Interpreter {
     }
 
     /// The stack a live block was allocated from (`--stack`), and where in
-    /// it the program's own code begins.
-    /// The stack a block was made by, and where in it the block was made.
+    /// it the block was made.
     fn stack_of(&self, address: u64) -> Option<(&[Site], usize)> {
         let resolved = self.stacks.get(self.block_stacks.get(&address)?)?;
         Some((resolved.stack.as_deref()?, resolved.made_at))
@@ -720,15 +721,14 @@ impl Interpreter {
         Some((caller, called))
     }
 
-    /// Whether a stack named by `site`, in `frame`, has no line of its own
-    /// and ends inside a library a program built with line information
-    /// called: a stack that ran its course ends in the C library's start
-    /// of `main` or of a thread; one cut short by `--stack`'s depth ends
-    /// wherever the walk stopped.
-    fn cut_short_in_a_library(&mut self, stack: &[Site], site: Site, frame: u64) -> bool {
-        !self.symbols.has_line(site)
-            && stack.last().is_some_and(|last| !is_startup_or_runtime(last.name()))
-            && self.symbols.outside_a_program_with_lines(frame)
+    /// Keeps `site`, at `address`, among those named inside a library,
+    /// where it has no line of its own and lies outside a program built
+    /// with line information: for want of a stack, or by one `cut_short`.
+    fn note_if_inside_a_library(&mut self, site: Site, address: u64, cut_short: bool) {
+        if !self.symbols.has_line(site) && self.symbols.outside_a_program_with_lines(address) {
+            let library = self.symbols.module_file_name(address).unwrap_or_default();
+            self.inside_a_library.insert(site, InsideALibrary { library, cut_short });
+        }
     }
 
     /// Whether a frame is the Rust or C++ standard library's code, never the
@@ -755,12 +755,8 @@ impl Interpreter {
             let chain = self.symbols.inlined(raw);
             let own = chain.iter().position(|&f| !self.is_not_own(f));
             match own {
-                Some(0) if !self.symbols.has_line(symbol.site) && self.symbols.outside_a_program_with_lines(raw) => {
-                    // A stack names the program's line that called into the library.
-                    let library = self.symbols.module_file_name(raw).unwrap_or_default();
-                    self.inside_a_library.insert(symbol.site, InsideALibrary { library, cut_short: false });
-                }
-                Some(0) => {}
+                // A stack would name the program's line that called into a library.
+                Some(0) => self.note_if_inside_a_library(symbol.site, raw, false),
                 Some(own) => {
                     let site = chain[own];
                     if let Some(releaser) = releaser_in(&chain[..own]) {
@@ -769,6 +765,7 @@ impl Interpreter {
                     return Resolved {
                         site,
                         heap: symbol.heap,
+                        call: raw,
                         in_c_runtime: false,
                         stack: None,
                         own_frame: 0,
@@ -792,7 +789,15 @@ impl Interpreter {
             self.releaser_of_site.entry(symbol.site).or_insert(releaser);
         }
         let in_c_runtime = symbol.in_c_runtime && releaser.is_none();
-        Resolved { site: symbol.site, heap: symbol.heap, in_c_runtime, stack: None, own_frame: 0, made_at: 0 }
+        Resolved {
+            site: symbol.site,
+            heap: symbol.heap,
+            call: raw,
+            in_c_runtime,
+            stack: None,
+            own_frame: 0,
+            made_at: 0,
+        }
     }
 
     /// Site `id`'s name and heap, from the cache once resolved.
@@ -864,9 +869,7 @@ impl Interpreter {
             let mut resolved = resolved.clone();
             // The heap as the call's symbol says it now: a module with Rust
             // code loaded since (`dlopen`) may have made it uncertain.
-            if let Some(&call) = stacks.frames(raw & !STACK_TAG).as_deref().and_then(<[u64]>::first) {
-                resolved.heap = self.symbols.symbol(call).heap;
-            }
+            resolved.heap = self.symbols.symbol(resolved.call).heap;
             return resolved;
         }
         let Some(frames) = stacks.frames(raw & !STACK_TAG) else {
@@ -932,18 +935,28 @@ impl Interpreter {
             if let Some(releaser) = releaser {
                 self.releaser_of_site.entry(site).or_insert(releaser);
             }
+            // A stack that ran its course ends in the C library's start of
+            // `main` or of a thread; one cut short by `--stack`'s depth
+            // wherever the walk stopped.
             if let Some(&frame) = frame_of.get(own_frame)
-                && self.cut_short_in_a_library(&stack, site, frame)
+                && stack.last().is_some_and(|last| !is_startup_or_runtime(last.name()))
             {
-                let library = self.symbols.module_file_name(frame).unwrap_or_default();
-                self.inside_a_library.insert(site, InsideALibrary { library, cut_short: true });
+                self.note_if_inside_a_library(site, frame, true);
             }
             (site, own_frame)
         };
         // A block the C library made for the caller (`strdup`) is the
         // program's; one it made for itself (stdout's buffer) is not.
         let in_c_runtime = first.in_c_runtime && releaser.is_none();
-        let resolved = Resolved { site, heap: first.heap, in_c_runtime, stack: Some(stack.into()), own_frame, made_at };
+        let resolved = Resolved {
+            site,
+            heap: first.heap,
+            call: frames[0],
+            in_c_runtime,
+            stack: Some(stack.into()),
+            own_frame,
+            made_at,
+        };
         self.stacks.insert(raw, resolved.clone());
         resolved
     }

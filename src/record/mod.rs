@@ -27,8 +27,7 @@ use rustc_hash::FxHashMap;
 use crate::ffi::record_channel::{CHANNEL_FILE_NAME, Channel, ChannelState, RecordedProgram, StartedUnrecorded};
 use crate::report::{Outcome, OwnAllocator, ProcessReport, RECORDED, Report, share};
 use crate::scenarios::isolated::signal_label;
-use crate::track::Anomaly;
-use crate::track::{AnomalyKind, EventSource, Model};
+use crate::track::{Anomaly, AnomalyKind, EventSource, Model};
 pub use interpreter::{Held, Interpreter, LeakCheck};
 use suppressions::Suppressions;
 use wrappers::Wrappers;
@@ -785,10 +784,6 @@ impl Finished {
         .collect()
     }
 
-    /// How many allocations the sites, the peaks and the temporary
-    /// allocations name by library code or a wrapper rather than the
-    /// program's line (a Rust program's `CString::new`s are all
-    /// `alloc::alloc::alloc`'s), and how to name the line.
     /// Leaks named inside a library built without line information, which
     /// tells the program's author nothing: for want of a stack, and by a
     /// stack that ended there.
@@ -822,6 +817,10 @@ impl Finished {
         if self.interpreter.named_inside_a_library_for_want_of_a_stack() { 32 } else { 16 }
     }
 
+    /// How many allocations the sites, the peaks and the temporary
+    /// allocations name by library code or a wrapper rather than the
+    /// program's line (a Rust program's `CString::new`s are all
+    /// `alloc::alloc::alloc`'s), and how to name the line.
     fn named_for_want_of_a_stack_note(&self, model: &Model) -> Option<String> {
         let (allocations, sites) = self.interpreter.allocations_named_for_want_of_a_stack(model, 3);
         if allocations == 0 {

@@ -100,16 +100,27 @@ pub struct SiteRow {
     pub at_peak: AtPeak,
 }
 
-/// The `listed` of `rows` with the most of `count`, the most first (ties
-/// by heap, then name), and the rest, in no order: only the listed are
-/// sorted, so a view may ask each frame however many sites there are.
+/// The order rows are listed in by name: by heap, then name as a person
+/// reads it, a line's number by its value (`main (c.c:9)` before
+/// `main (c.c:10)`).
+fn by_heap_then_name(a: &SiteRow, b: &SiteRow) -> std::cmp::Ordering {
+    a.domain.cmp(&b.domain).then_with(|| alphanumeric_sort::compare_str(a.site, b.site))
+}
+
+/// The `listed` of `rows` with the most of `count`, the most first, and
+/// the rest, in no order: only the listed are sorted, so a view may ask
+/// each frame however many sites there are. `rows` are of one slice of
+/// `Model::site_rows`, by heap then name, and ties keep that order, told
+/// by their places in it: comparing their names again costs a frame of
+/// 5,000 sites that all held 16 B at the peak 0.8 ms.
 pub fn rows_with_the_most(
     mut rows: Vec<&SiteRow>,
     listed: usize,
     count: impl Fn(&SiteRow) -> u64,
 ) -> (Vec<&SiteRow>, Vec<&SiteRow>) {
-    let most_first =
-        |a: &&SiteRow, b: &&SiteRow| count(b).cmp(&count(a)).then((a.domain, a.site).cmp(&(b.domain, b.site)));
+    let most_first = |a: &&SiteRow, b: &&SiteRow| {
+        count(b).cmp(&count(a)).then_with(|| std::ptr::from_ref(*a).cmp(&std::ptr::from_ref(*b)))
+    };
     if listed < rows.len() {
         rows.select_nth_unstable_by(listed, most_first);
     }
@@ -208,13 +219,11 @@ impl SiteTable {
         &mut self.rows[row]
     }
 
-    /// The rows by heap then name, as of the heaps' peaks `epochs`. Names
-    /// compare as a person reads them, a line's number by its value:
-    /// `main (c.c:9)` before `main (c.c:10)`.
+    /// The rows by heap then name, as of the heaps' peaks `epochs`.
     fn sorted(&self, epochs: [u64; 2]) -> &[SiteRow] {
         self.sorted.get_or_init(|| {
             let mut rows: Vec<SiteRow> = self.rows.iter().map(|row| row.as_of(epochs[row.domain.index()])).collect();
-            rows.sort_by(|a, b| a.domain.cmp(&b.domain).then_with(|| alphanumeric_sort::compare_str(a.site, b.site)));
+            rows.sort_by(by_heap_then_name);
             rows
         })
     }

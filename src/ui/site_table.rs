@@ -64,10 +64,9 @@ impl SiteOrder {
     /// The first `listed` of `rows` (sorted by heap then name) in this
     /// order: only those listed are sorted.
     fn first(self, rows: &[SiteRow], listed: usize) -> Vec<&SiteRow> {
-        let all: Vec<&SiteRow> = rows.iter().collect();
         match self.rank() {
-            None => all.into_iter().take(listed).collect(),
-            Some(count) => rows_with_the_most(all, listed, count).0,
+            None => rows.iter().take(listed).collect(),
+            Some(count) => rows_with_the_most(rows.iter().collect(), listed, count).0,
         }
     }
 }
