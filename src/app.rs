@@ -390,7 +390,30 @@ impl FfiscopeApp {
             Export::TrackerPlots => self.export_tracker_plots(),
             Export::Exhibit => self.export_exhibit(),
             Export::LabType => self.export_lab(),
+            Export::RecordFlameGraphs => self.export_record_flame_graphs(),
         }
+    }
+
+    /// The recorded program's flame graphs, one for each of what held the
+    /// peak, what leaked and what was allocated; none of what nothing weighs.
+    fn export_record_flame_graphs(&self) -> String {
+        use crate::export::flame::{FlameOf, flame_graph_svg};
+        let stacks = self.record.flame_stacks();
+        let program = self.record.program.trim();
+        let stem =
+            std::path::Path::new(program).file_name().map_or_else(|| "recording".into(), |n| n.to_string_lossy());
+        let mut files = Vec::new();
+        for (of, name) in [(FlameOf::Peak, "peak"), (FlameOf::Leaks, "leaks"), (FlameOf::Allocated, "allocated")] {
+            match flame_graph_svg(&stacks, of, program) {
+                Some(Ok(svg)) => files.push((format!("{stem}-{name}.svg"), svg)),
+                Some(Err(why)) => return format!("Could not draw the flame graph: {why}"),
+                None => {}
+            }
+        }
+        if files.is_empty() {
+            return "Nothing to draw: the program made no block.".to_owned();
+        }
+        self.write_exports(&files)
     }
 
     fn export_exhibit(&self) -> String {

@@ -44,6 +44,9 @@ pub enum Export {
     Exhibit,
     /// Struct Lab's selected type on every chosen target: SVG, PNG and text.
     LabType,
+    /// The Record tab's program's call stacks: a flame graph of what held
+    /// each heap's peak, of what leaked and of what was allocated, as SVG.
+    RecordFlameGraphs,
 }
 
 impl From<TrackerCommand> for Command {

@@ -3654,3 +3654,75 @@ fn a_block_made_inside_a_library_without_lines_is_named_by_the_line_that_called_
         "the two parts, nine calls deep, one leak: {short:#}"
     );
 }
+
+/// inferno's SVG declares its document type.
+const DOCTYPE_ALLOWED: roxmltree::ParsingOptions = roxmltree::ParsingOptions { allow_dtd: true, nodes_limit: u32::MAX };
+
+const FLAME_PROGRAM: &str = r"
+#include <stdlib.h>
+#include <string.h>
+
+__attribute__((noinline)) static char *make(size_t size) {
+    char *block = malloc(size);
+    memset(block, 1, size);
+    return block;
+}
+__attribute__((noinline)) static char *for_a(void) { return make(300); }
+__attribute__((noinline)) static char *for_b(void) { return make(50); }
+__attribute__((noinline)) static void lose(void) { for_b()[0] = 2; }
+
+int main(void) {
+    char *a = for_a();
+    lose();
+    free(a);
+    char *after = make(100);
+    free(after);
+    return 0;
+}
+";
+
+/// The stacks of a program that makes blocks of one function by two
+/// paths: at the peak both paths held theirs, one of them leaked, and a
+/// block made after the peak weighs nothing there.
+#[test]
+fn a_flame_graph_weighs_each_stack_by_what_it_held_at_the_peak_and_leaked() {
+    let program = compile_c("flame", FLAME_PROGRAM, &["-O0"]);
+    let dir = scratch();
+    let (folded, svg, out) = (dir.join("flame.folded"), dir.join("flame.svg"), dir.join("flame.fsrec"));
+    let path = |p: &Path| p.to_str().unwrap().to_owned();
+    let args = ["--json", "--folded", &path(&folded), "--flamegraph", &path(&svg), "--out", &path(&out)];
+    let recorded = record(&args, &program, &[]);
+    assert_eq!(recorded.status.code(), Some(0), "{}", String::from_utf8_lossy(&recorded.stderr));
+
+    let lines = std::fs::read_to_string(&folded).expect("the collapsed stacks are written");
+    // Every block held at the peak is in some stack, the C library's too.
+    let weight = |line: &str| line.rsplit_once(' ').map_or(0, |(_, weight)| weight.parse::<u64>().unwrap());
+    let c_heap: u64 = lines.lines().filter(|line| line.starts_with("C heap;")).map(weight).sum();
+    assert_eq!(c_heap, report(&recorded)["c_heap"]["peak_bytes"].as_u64().unwrap(), "{lines}");
+    let own: Vec<&str> = lines.lines().filter(|line| line.contains("flame.c")).collect();
+    let line = |caller: &str| -> Option<&str> { own.iter().copied().find(|l| l.contains(caller)) };
+    let (a, b) = (line("for_a (flame.c:").unwrap(), line("for_b (flame.c:").unwrap());
+    assert!(a.starts_with("C heap;main (flame.c:15);for_a (flame.c:10);make (flame.c:6) 300"), "{lines}");
+    assert!(
+        b.starts_with("C heap;main (flame.c:16);lose (flame.c:12);for_b (flame.c:11);make (flame.c:6) 50"),
+        "{lines}"
+    );
+    assert!(own.iter().all(|l| !l.contains("(flame.c:18)")), "made after the peak: {lines}");
+    assert!(own.iter().all(|l| !l.contains("_start")), "from the program's entry: {lines}");
+
+    let text = std::fs::read_to_string(&svg).expect("the flame graph is written");
+    let document = roxmltree::Document::parse_with_options(&text, DOCTYPE_ALLOWED).expect("an SVG document");
+    let titles: Vec<&str> =
+        document.descendants().filter(|n| n.has_tag_name("title")).filter_map(|n| n.text()).collect();
+    assert!(titles.iter().any(|t| t.starts_with("for_a (flame.c:10) (300 bytes")), "{titles:?}");
+
+    // The recording keeps its stacks: read back, the leaks alone.
+    let leaks = dir.join("flame-leaks.folded");
+    let opened = Command::new(env!("CARGO_BIN_EXE_ffiscope"))
+        .args(["open", &path(&out), "--flame-of", "leaks", "--folded", &path(&leaks)])
+        .output()
+        .expect("ffiscope runs");
+    assert!(opened.status.success(), "{}", String::from_utf8_lossy(&opened.stderr));
+    let lines = std::fs::read_to_string(&leaks).expect("written from the recording");
+    assert_eq!(lines.trim(), "C heap;main (flame.c:16);lose (flame.c:12);for_b (flame.c:11);make (flame.c:6) 50");
+}

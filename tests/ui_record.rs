@@ -506,3 +506,43 @@ fn a_wrapper_named_in_the_tab_gives_its_blocks_to_its_caller() {
     assert_eq!(sites, ["lose (wrapped.c:3)"]);
     harness.get_by_label_contains("allocated by `lose (wrapped.c:3)`");
 }
+
+/// inferno's SVG declares its document type.
+const DOCTYPE_ALLOWED: roxmltree::ParsingOptions = roxmltree::ParsingOptions { allow_dtd: true, nodes_limit: u32::MAX };
+
+/// With Call stacks, an ended recording exports its flame graphs: of what
+/// held the peak, of what leaked and of what was allocated, each drawn
+/// from the program's stacks; one read back from its file too.
+#[test]
+fn an_ended_recording_exports_its_stacks_as_flame_graphs() {
+    let program = compiled_c(
+        "flamed",
+        "#include <stdlib.h>\n\
+         __attribute__((noinline)) static void *make(size_t n) { return malloc(n); }\n\
+         __attribute__((noinline)) static void lose(void) { volatile void *lost = make(90); (void)lost; }\n\
+         int main(void) { lose(); free(make(500)); return 0; }\n",
+    );
+    let exports = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui_record").join("flamed-exports");
+    let _ = std::fs::remove_dir_all(&exports);
+    let mut harness = record_tab(egui::vec2(1024.0, 640.0));
+    harness.state_mut().set_export_dir(&exports);
+    type_into(&mut harness, "Program", program.to_str().unwrap());
+    harness.get_by_label("Call stacks").click();
+    harness.run();
+    record_to_the_end(&mut harness);
+    harness.get_by_label("Export flame graphs").click();
+    harness.run();
+    let read = |name: &str| std::fs::read_to_string(exports.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let titles = |svg: &str| -> Vec<String> {
+        let document = roxmltree::Document::parse_with_options(svg, DOCTYPE_ALLOWED).expect("an SVG document");
+        document.descendants().filter(|n| n.has_tag_name("title")).filter_map(|n| n.text()).map(str::to_owned).collect()
+    };
+    let leaks = titles(&read("flamed-leaks.svg"));
+    assert!(leaks.iter().any(|t| t.starts_with("lose (flamed.c:3) (90 bytes")), "{leaks:?}");
+    assert!(!leaks.iter().any(|t| t.contains("flamed.c:4) (500")), "the freed block did not leak: {leaks:?}");
+    let peak = titles(&read("flamed-peak.svg"));
+    assert!(peak.iter().any(|t| t.starts_with("main (flamed.c:4) (590 bytes")), "{peak:?}");
+    let allocated = titles(&read("flamed-allocated.svg"));
+    assert!(allocated.iter().any(|t| t.starts_with("make (flamed.c:2) (500 bytes")), "{allocated:?}");
+    assert!(allocated.iter().any(|t| t.starts_with("lose (flamed.c:3) (90 bytes")), "{allocated:?}");
+}

@@ -11,6 +11,7 @@ use serde::Serialize;
 mod mirror_command;
 mod record_command;
 
+use crate::export::flame::FlameOf;
 use crate::export::{handout, save_whole};
 use crate::layout::lab::Target;
 use crate::layout::lab::header::{HeaderOptions, analyze_header, analyze_plain_text, uses_the_preprocessor};
@@ -200,6 +201,8 @@ pub enum Command {
         #[arg(long, value_name = "N", default_value_t = crate::report::PEAK_SITES_LISTED as u16,
               value_parser = clap::value_parser!(u16).range(0..=1000))]
         top: u16,
+        #[command(flatten)]
+        flame: FlameArgs,
         /// The program and its arguments, after `--`.
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "PROGRAM")]
         command: Vec<String>,
@@ -211,7 +214,34 @@ pub enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        flame: FlameArgs,
     },
+}
+
+/// A recording's call stacks drawn as a flame graph, as `record` and `open` take it.
+#[derive(Debug, clap::Args)]
+pub struct FlameArgs {
+    /// Draw the recorded program's call stacks as a flame graph, an SVG, in
+    /// FILE: what each heap held at its peak, by the stack that made it,
+    /// unless --flame-of says otherwise. Records 32 frames of each stack
+    /// unless --stack says how many.
+    #[arg(long, value_name = "FILE")]
+    pub flamegraph: Option<std::path::PathBuf>,
+    /// Write the same stacks to FILE as collapsed lines (`C heap;main
+    /// (app.c:9);make (app.c:3) 4096`), as flamegraph.pl, inferno and
+    /// speedscope read them.
+    #[arg(long, value_name = "FILE")]
+    pub folded: Option<std::path::PathBuf>,
+    /// What the flame graph weighs each stack by.
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = FlameOf::Peak)]
+    pub flame_of: FlameOf,
+}
+
+impl FlameArgs {
+    pub fn asked(&self) -> bool {
+        self.flamegraph.is_some() || self.folded.is_some()
+    }
 }
 
 /// What the header's preprocessor is told, as `layout` and `mirror` take it.
@@ -278,6 +308,7 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
             follow_skip,
             alloc_fn,
             top,
+            flame,
             command,
         } => {
             let asked = record_command::Asked {
@@ -292,10 +323,11 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
                 follow_skip: follow_skip.as_deref().unwrap_or_default(),
                 alloc_fn: alloc_fn.as_deref().unwrap_or_default(),
                 top: usize::from(*top),
+                flame,
             };
             record_command::record(&asked, io)
         }
-        Command::Open { file, json } => record_command::open(file, *json, io),
+        Command::Open { file, json, flame } => record_command::open(file, *json, flame, io),
         Command::Mirror { header, mirrors, preprocessor, types, targets, json, verify, guards, cfgs } => {
             let options = preprocessor.options();
             let targets = match chosen_targets(targets, Target::ALL.to_vec(), io) {

@@ -6,7 +6,11 @@ use std::os::unix::process::ExitStatusExt as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use super::{EXIT_CRASHED, EXIT_USAGE, Io};
+use super::{EXIT_CRASHED, EXIT_USAGE, FlameArgs, Io};
+use crate::export::flame;
+use crate::export::save_whole;
+use crate::record::flame::FlameStack;
+use crate::record::session::STACK_FRAMES;
 use crate::record::suppressions::Suppressions;
 use crate::record::trace::TraceWriter;
 use crate::record::wrappers::Wrappers;
@@ -34,6 +38,8 @@ pub struct Asked<'a> {
     pub alloc_fn: &'a str,
     /// The sites listed at each heap's peak (`--top`).
     pub top: usize,
+    /// The flame graph asked for, if any.
+    pub flame: &'a FlameArgs,
 }
 
 /// Events applied to each followed process's model per pass of the loop.
@@ -75,7 +81,8 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
         args: args.iter().map(Into::into).collect(),
         working_dir: None,
         guard: asked.guard,
-        stack: asked.stack,
+        // A flame graph of one frame a stack would be a bar chart.
+        stack: asked.stack.or(asked.flame.asked().then_some(STACK_FRAMES)),
         follow_children: asked.follow_children,
         follow_skip: asked.follow_skip.to_owned(),
         wrappers,
@@ -112,8 +119,10 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     let signal = status.and_then(|s| s.signal());
     let check = finished.leaks(&model, &suppressions);
     let report = recording_report(program, &finished, &model, &check, &suppressions, asked.top);
+    let stacks = finished.interpreter.flame_stacks(&model, &check);
+    draw_flame_graph(asked.flame, &stacks, program, io);
     if let Some(trace) = finished.interpreter.trace.take()
-        && let Err(error) = trace.finish(&report)
+        && let Err(error) = trace.finish(stacks, &report)
     {
         let _ = writeln!(io.err, "warning: the recording file is incomplete: {error}");
     }
@@ -122,7 +131,7 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
             (Some(trace), Some(Ok(path))) => {
                 // Its file is read back alone: its notes go with its report.
                 let report = Report { notes: reported.notes.clone(), ..reported.report.clone() };
-                trace.finish(&report).map_err(|e| format!("{}: {e}", path.display()))
+                trace.finish(Vec::new(), &report).map_err(|e| format!("{}: {e}", path.display()))
             }
             (_, Some(Err(why))) => Err(why.clone()),
             _ => Ok(()),
@@ -228,9 +237,41 @@ fn failure(program: &str, message: String) -> AnomalyReport {
     AnomalyReport { kind: AnomalyKind::Crash, domain: None, site: program.to_owned(), bytes: 0, step: None, message }
 }
 
+/// Writes the flame graph and the collapsed stacks `flame` asks for; a
+/// file that cannot be written is warned of, the recording's report still
+/// given.
+fn draw_flame_graph(flame: &FlameArgs, stacks: &[FlameStack], program: &str, io: &mut Io<'_>) {
+    if let Some(path) = &flame.folded {
+        let mut text = flame::folded_lines(stacks, flame.flame_of).join("\n");
+        text.push('\n');
+        if let Err(error) = save_whole(path, text.trim_start().as_bytes()) {
+            let _ = writeln!(io.err, "warning: cannot write the collapsed stacks to {}: {error}", path.display());
+        }
+    }
+    let Some(path) = &flame.flamegraph else { return };
+    match flame::flame_graph_svg(stacks, flame.flame_of, program) {
+        Some(Ok(svg)) => {
+            if let Err(error) = save_whole(path, &svg) {
+                let _ = writeln!(io.err, "warning: cannot write the flame graph to {}: {error}", path.display());
+            }
+        }
+        Some(Err(why)) => {
+            let _ = writeln!(io.err, "warning: the flame graph could not be drawn: {why}");
+        }
+        None => {
+            let _ = writeln!(
+                io.err,
+                "note: no flame graph written to {}: no stack {}",
+                path.display(),
+                flame.flame_of.nothing_to_weigh()
+            );
+        }
+    }
+}
+
 /// `ffiscope open run.fsrec`: a recording's report, read back. A file cut
 /// off before its report is rebuilt from the events it has.
-pub fn open(path: &std::path::Path, json: bool, io: &mut Io<'_>) -> ExitCode {
+pub fn open(path: &std::path::Path, json: bool, flame: &FlameArgs, io: &mut Io<'_>) -> ExitCode {
     let opened = match crate::record::trace::open(path) {
         Ok(opened) => opened,
         Err(why) => {
@@ -238,6 +279,19 @@ pub fn open(path: &std::path::Path, json: bool, io: &mut Io<'_>) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
+    if flame.asked() {
+        if opened.stacks.is_empty() {
+            let _ = writeln!(
+                io.err,
+                "error: {} holds no call stacks to draw: it was cut off before its end, or recorded by an ffiscope \
+                 that did not keep them",
+                path.display()
+            );
+            return ExitCode::from(EXIT_USAGE);
+        }
+        let program = opened.report.as_ref().map_or_else(|| path.display().to_string(), |r| r.scenario.clone());
+        draw_flame_graph(flame, &opened.stacks, &program, io);
+    }
     let report = opened.report.unwrap_or_else(|| {
         let _ =
             writeln!(io.err, "note: the recording stops before its report; rebuilt from its {} events", opened.events);

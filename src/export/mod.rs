@@ -1,9 +1,11 @@
 //! What leaves the app: a run's timeline (CSV, Chrome trace events), its
 //! report (Markdown, JSON), a step as a slide and the Tracker's plots (SVG,
-//! PNG), layouts (SVG, PNG, pahole-style text), and the lessons' handout. Exports are
+//! PNG), layouts (SVG, PNG, pahole-style text), a recording's flame graph,
+//! and the lessons' handout. Exports are
 //! pure functions of the model; [`save_whole`] writes them so that a failed
 //! write never leaves a half-written file behind as if it were complete.
 
+pub mod flame;
 mod folder_dialog;
 pub mod handout;
 mod markdown;

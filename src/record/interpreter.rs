@@ -10,6 +10,9 @@ use std::rc::Rc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::flame::{
+    FlameCounts, FlameStack, Place, PlaceCounts, PlaceIndex, PlaceTallies, flame_frame_name, is_program_start,
+};
 use super::suppressions::Suppressions;
 use super::symbols::{Heap, Symbol, Symbolizer, is_runtime_frame};
 use super::trace::TraceWriter;
@@ -59,6 +62,9 @@ struct Brief {
     /// share its name with the blocks the program makes on that line: the
     /// leak check tells the library's own apart by name.
     block_site: Site,
+    /// Where a block made here is counted for a flame graph (`places`):
+    /// its stack, or its `block_site`.
+    place: PlaceIndex,
 }
 
 impl Brief {
@@ -85,6 +91,11 @@ pub struct Interpreter {
     /// tagged site) a leak of it shows, as one own frame (an allocation
     /// wrapper in a program without symbols) may be called from anywhere.
     block_stacks: FxHashMap<u64, u64>,
+    /// What each place (stack or site) allocated and held, for a flame graph.
+    places: PlaceTallies,
+    /// Places no longer counted (those of the images the process exec'd
+    /// from, and at the end all), named while their stacks were known.
+    retired_places: Vec<(Vec<Site>, PlaceCounts)>,
     /// How a site's blocks are released, where the library that made them says.
     releaser_of_site: FxHashMap<Site, &'static str>,
     /// Where every event and anomaly is also written, with `--out`.
@@ -181,6 +192,8 @@ pub struct LeakCheck {
     pub runtime: Held,
     /// Lost blocks a suppression named, by pattern, in the order first used.
     pub suppressed: Vec<(String, Held)>,
+    /// The leaks' blocks by the place each was made.
+    lost_by_place: FxHashMap<(Place, Domain), Held>,
 }
 
 /// Images read ahead of the events being read that keep their symbols:
@@ -372,6 +385,15 @@ impl Interpreter {
             leak.message.push_str(" Reachable only through other leaked blocks, and freed with them.");
         }
         leaks.append(&mut lost_with);
+        for block in model.every_outstanding() {
+            let place = match (self.block_stacks.get(&block.address), block.site) {
+                _ if passed_over(block.address) => continue,
+                (Some(&stack), _) => Place::Stack(stack),
+                (None, Some(site)) => Place::Site(site),
+                (None, None) => continue,
+            };
+            check.lost_by_place.entry((place, block.domain)).or_default().add(block.size);
+        }
         for leak in &mut leaks {
             if let Some((stack, made_at)) = self.stack_of(leak.address) {
                 // From the wrapper or the library function that made it for
@@ -394,6 +416,65 @@ impl Interpreter {
         }
         check.leaks = leaks;
         check
+    }
+
+    /// What each stack (or site, without `--stack`) allocated, held at its
+    /// heap's peak and leaked, for a flame graph: every image the process
+    /// ran, merged by frames.
+    pub fn flame_stacks(&mut self, model: &Model, check: &LeakCheck) -> Vec<FlameStack> {
+        self.retire_places();
+        // Frames named by their function, not their address in it, are
+        // one frame however many calls they made: their stacks merge.
+        let names = |frames: &[Site]| -> Vec<String> { frames.iter().map(|f| flame_frame_name(f.name())).collect() };
+        let mut named: FxHashMap<(Domain, Vec<String>), FlameCounts> = FxHashMap::default();
+        for (frames, counts) in &self.retired_places {
+            let domain = counts.domain();
+            named.entry((domain, names(frames))).or_default().add(&counts.as_of(model.heap(domain).peak_epoch()));
+        }
+        for (&(place, domain), lost) in &check.lost_by_place {
+            let Some(frames) = self.frames_of(place) else { continue };
+            let counts = named.entry((domain, names(&frames))).or_default();
+            counts.leaked_blocks += lost.blocks;
+            counts.leaked_bytes += lost.bytes;
+        }
+        let mut stacks: Vec<FlameStack> =
+            named.into_iter().map(|((heap, frames), counts)| FlameStack { heap, frames, counts }).collect();
+        stacks.sort_by(|a, b| a.heap.cmp(&b.heap).then_with(|| a.frames.cmp(&b.frames)));
+        stacks
+    }
+
+    /// The places counted so far, no longer counted, named by their
+    /// frames while the stacks that name them are known.
+    fn retire_places(&mut self) {
+        // Their indexes are gone with them.
+        self.briefs.clear();
+        for (place, counts) in self.places.drain() {
+            if let Some(frames) = self.frames_of(place) {
+                self.retired_places.push((frames, counts));
+            }
+        }
+    }
+
+    /// A place's frames, outermost first, from the program's own entry
+    /// (the C library's and Rust's start of `main` or of a thread left out).
+    fn frames_of(&self, place: Place) -> Option<Vec<Site>> {
+        let stack = match place {
+            Place::Site(site) => return Some(vec![site]),
+            Place::Stack(stack) => self.stacks.get(&stack)?.stack.as_deref()?,
+        };
+        let mut entry = stack.len();
+        // The program's `_start`, named or not (`jq+0x3df0`), which called
+        // the C library's start of `main`.
+        if let [.., starts_main, start] = stack
+            && is_startup_or_runtime(starts_main.name())
+            && is_program_start(start.name())
+        {
+            entry -= 1;
+        }
+        while entry > 1 && is_startup_or_runtime(stack[entry - 1].name()) {
+            entry -= 1;
+        }
+        (entry > 0).then(|| stack[..entry].iter().rev().copied().collect())
     }
 
     /// The stack a live block was allocated from (`--stack`), and where in
@@ -458,6 +539,7 @@ impl Interpreter {
                 if site.stacked {
                     self.keep_block_stack(raw.address, raw.site, sites);
                 }
+                self.places.allocate(site.place, domain, raw.size, model.heap(domain).peak_epoch());
                 if self.trace.is_some() {
                     self.write_trace(raw, domain, site, allocated);
                 }
@@ -469,8 +551,11 @@ impl Interpreter {
                 if crossed_heaps(owner, site.heap) {
                     self.foreign_free(raw, owner, site, allocated, model);
                 }
-                if allocated.is_some_and(|a| a.stacked) {
-                    self.block_stacks.remove(&raw.address);
+                if let Some(allocated) = allocated {
+                    if allocated.stacked {
+                        self.block_stacks.remove(&raw.address);
+                    }
+                    self.places.release(allocated.place, raw.size, model.heap(domain).peak_epoch());
                 }
                 if self.trace.is_some() {
                     self.write_trace(raw, domain, site, allocated);
@@ -481,7 +566,8 @@ impl Interpreter {
         }
     }
 
-    /// The stack a block was allocated from, kept while it lives.
+    /// The stack a block was allocated from, kept while it lives: the
+    /// place it was made.
     fn keep_block_stack(&mut self, address: u64, site_id: u32, sites: &SiteAddresses) {
         if let Some(tagged) = sites.get(site_id) {
             self.block_stacks.insert(address, Form::strip(tagged));
@@ -538,12 +624,17 @@ impl Interpreter {
             // A realloc keeps the block's heap; the new block is named for the realloc's site.
             let owner = allocated.map_or(site.heap, |a| a.heap);
             event.domain = domain_of(owner);
-            if allocated.is_some_and(|a| a.stacked) {
-                self.block_stacks.remove(&raw.related_address);
+            let epoch = model.heap(event.domain).peak_epoch();
+            if let Some(allocated) = allocated {
+                if allocated.stacked {
+                    self.block_stacks.remove(&raw.related_address);
+                }
+                self.places.release(allocated.place, raw.related_size, epoch);
             }
             if site.stacked {
                 self.keep_block_stack(raw.address, raw.site, sites);
             }
+            self.places.allocate(site.place, event.domain, raw.size, epoch);
             if site.in_c_runtime {
                 event.site = Some(site.block_site);
                 self.runtime_sites.insert(site.block_site);
@@ -571,6 +662,9 @@ impl Interpreter {
     ) -> bool {
         match event.kind {
             EventKind::Image => {
+                // What the old image held goes with it, as the model forgets it.
+                self.places.release_all(|domain| model.heap(domain).peak_epoch());
+                self.retire_places();
                 self.begin_image(event.address);
                 (event.seq, event.time_ns) = (model.next_seq(), model.last_time_ns().unwrap_or(0));
             }
@@ -821,12 +915,17 @@ impl Interpreter {
         } else {
             resolved.site
         };
+        let place = match resolved.stack {
+            Some(_) => Place::Stack(Form::strip(raw.unwrap_or(0))),
+            None => Place::Site(block_site),
+        };
         let brief = Brief {
             site: resolved.site,
             heap: resolved.heap,
             in_c_runtime: resolved.in_c_runtime,
             stacked: resolved.stack.is_some(),
             block_site,
+            place: self.places.index_of(place),
         };
         if resolved.heap == Heap::Uncertain {
             self.uncertain_sites.insert(block_site);

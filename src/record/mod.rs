@@ -6,6 +6,7 @@
 //! site, frees across the two are flagged, and the events feed the same
 //! [`Model`] as every other run.
 
+pub mod flame;
 pub mod interpreter;
 pub mod preload;
 pub mod program;

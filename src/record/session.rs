@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use super::flame::FlameStack;
 use super::suppressions::Suppressions;
 use super::wrappers::Wrappers;
 use super::{ProgramOutput, RecordSpec, Recording, SharedModel, locked};
@@ -130,6 +131,9 @@ struct Shared {
     /// The allocator functions the program defines itself, as soon as its
     /// recording tells them: its heaps stay empty, and the tab says why.
     own_allocator: Mutex<Option<OwnAllocator>>,
+    /// The program's call stacks and what each made, once it ended: for
+    /// its flame graphs.
+    stacks: Mutex<Vec<FlameStack>>,
     stop: AtomicBool,
 }
 
@@ -157,7 +161,7 @@ pub struct RecordSession {
 /// Frames kept of each allocation's stack when the tab asks for stacks:
 /// the most, since a library's own calls run deep (`sqlite3_exec` reaches
 /// `sqlite3Malloc` 18 frames in) and a walk stops where the stack ends.
-const STACK_FRAMES: u8 = 32;
+pub(crate) const STACK_FRAMES: u8 = 32;
 
 impl RecordSession {
     pub fn apply(&mut self, command: RecordCommand) {
@@ -251,6 +255,17 @@ impl RecordSession {
         }
     }
 
+    /// The program's call stacks and what each made, once it ended (the
+    /// shown process's, and only the program's are kept).
+    pub fn flame_stacks(&self) -> Vec<FlameStack> {
+        if self.shown == 0 { locked(&self.shared.stacks).clone() } else { Vec::new() }
+    }
+
+    /// Whether the shown process has call stacks to draw.
+    pub fn has_flame_stacks(&self) -> bool {
+        self.shown == 0 && !locked(&self.shared.stacks).is_empty()
+    }
+
     /// The processes the program started that are followed, so far.
     pub fn followed(&self) -> Vec<FollowedView> {
         locked(&self.shared.followed).clone()
@@ -323,8 +338,9 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
         std::thread::sleep(Duration::from_millis(2));
     }
     let mut model = locked(&shared.model);
-    let finished = recording.finish(&mut model);
+    let mut finished = recording.finish(&mut model);
     let mut check = finished.leaks(&model, &Suppressions::default());
+    *locked(&shared.stacks) = finished.interpreter.flame_stacks(&model, &check);
     for leak in std::mem::take(&mut check.leaks) {
         model.push_anomaly(leak);
     }
@@ -415,6 +431,7 @@ fn read_recording(mut reader: super::trace::TraceReader, shared: &Shared, path: 
             return format!("stopped reading {}", path.display());
         }
     }
+    *locked(&shared.stacks) = reader.take_stacks();
     let (report, events) = match reader.finish() {
         Ok(finished) => finished,
         Err(why) => return why,

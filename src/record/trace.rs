@@ -8,6 +8,7 @@ use std::fs::File;
 use std::io::{BufRead as _, BufReader, BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 
+use super::flame::FlameStack;
 use crate::ffi::Event;
 use crate::report::{AnomalyReport, Report};
 use crate::scenarios::isolated::ChildMessage;
@@ -55,8 +56,12 @@ impl TraceWriter {
         self.write(&ChildMessage::Anomaly { anomaly: AnomalyReport::from(anomaly) });
     }
 
-    /// Ends the file with the final report; says whether every line was written.
-    pub fn finish(mut self, report: &Report) -> std::io::Result<()> {
+    /// Ends the file with the call stacks' counts, if any, and the final
+    /// report; says whether every line was written.
+    pub fn finish(mut self, stacks: Vec<FlameStack>, report: &Report) -> std::io::Result<()> {
+        if !stacks.is_empty() {
+            self.write(&ChildMessage::Stacks { stacks });
+        }
         self.write(&ChildMessage::Done { report: Box::new(report.clone()) });
         match self.failed.take() {
             Some(error) => Err(error),
@@ -73,6 +78,9 @@ pub struct Opened {
     /// (the recording was cut off).
     pub report: Option<Report>,
     pub events: u64,
+    /// Its call stacks and what each made, for a flame graph; none in a
+    /// file cut off before them.
+    pub stacks: Vec<FlameStack>,
 }
 
 /// Reads a recording whole; an unreadable line is an error naming its line.
@@ -80,7 +88,8 @@ pub fn open(path: &Path) -> Result<Opened, String> {
     let mut reader = TraceReader::open(path)?;
     let mut model = Model::new();
     reader.feed_all(&mut model);
-    reader.finish().map(|(report, events)| Opened { model, report, events })
+    let stacks = reader.take_stacks();
+    reader.finish().map(|(report, events)| Opened { model, report, events, stacks })
 }
 
 /// A recording file as an event source: read a batch of lines at a time,
@@ -92,6 +101,7 @@ pub struct TraceReader {
     line_number: usize,
     report: Option<Report>,
     events: u64,
+    stacks: Vec<FlameStack>,
     /// The first unreadable line; nothing is read past it.
     error: Option<String>,
 }
@@ -105,6 +115,7 @@ impl TraceReader {
             line_number: 0,
             report: None,
             events: 0,
+            stacks: Vec::new(),
             error: None,
         })
     }
@@ -116,6 +127,12 @@ impl TraceReader {
             Some(why) => Err(why),
             None => Ok((self.report, self.events)),
         }
+    }
+
+    /// The call stacks the recording ended with, once read (`record --out`
+    /// writes them just before its report).
+    pub fn take_stacks(&mut self) -> Vec<FlameStack> {
+        std::mem::take(&mut self.stacks)
     }
 
     /// The next message, `None` at the end of the file or after an error.
@@ -155,6 +172,7 @@ impl EventSource for TraceReader {
             match message {
                 ChildMessage::Event { .. } => self.events += 1,
                 ChildMessage::Done { report } => self.report = Some(*report),
+                ChildMessage::Stacks { stacks } => self.stacks = stacks,
                 ChildMessage::StepBegin { .. } | ChildMessage::StepEnd { .. } | ChildMessage::Anomaly { .. } => {}
             }
         }
@@ -196,7 +214,7 @@ mod tests {
             written.apply(&e);
             writer.event(&e);
         }
-        writer.finish(&Report::with_leaks("trace", RECORDED, 0, &written, &[])).expect("finished");
+        writer.finish(Vec::new(), &Report::with_leaks("trace", RECORDED, 0, &written, &[])).expect("finished");
 
         let mut reader = TraceReader::open(&path).expect("opened");
         let mut model = Model::new();

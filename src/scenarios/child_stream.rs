@@ -73,7 +73,7 @@ impl EventSource for ChildStream {
                         ChildMessage::StepEnd { index, summary, notes, .. } => {
                             self.news.push(News::StepEnded(StepRecord { index, summary, notes, calls: Vec::new() }));
                         }
-                        ChildMessage::Anomaly { .. } | ChildMessage::Done { .. } => {}
+                        ChildMessage::Anomaly { .. } | ChildMessage::Done { .. } | ChildMessage::Stacks { .. } => {}
                     }
                 }
                 Ok(Incoming::Garbled(line)) => self.news.push(News::Garbled(line)),

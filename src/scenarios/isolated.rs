@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::ffi::Event;
+use crate::record::flame::FlameStack;
 use crate::report::{AnomalyReport, Outcome, Report};
 use crate::track::{Anomaly, EventSource as _, Model};
 
@@ -53,6 +54,11 @@ pub enum ChildMessage {
         #[serde(default)]
         tallies: Vec<(String, u64)>,
     },
+    /// A recording's call stacks and what each made (`record --out`), for
+    /// a flame graph read back: just before `done`.
+    Stacks {
+        stacks: Vec<FlameStack>,
+    },
     Done {
         report: Box<Report>,
     },
@@ -72,6 +78,7 @@ impl ChildMessage {
                 }
             }
             ChildMessage::Done { report } => model.set_dropped_events(report.dropped_events),
+            ChildMessage::Stacks { .. } => {}
         }
     }
 }

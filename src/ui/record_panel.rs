@@ -4,7 +4,7 @@
 
 use egui::{RichText, Ui};
 
-use crate::command::Command;
+use crate::command::{Command, Export};
 use crate::ffi::Domain;
 use crate::record::locked;
 use crate::record::session::{FollowedView, RecordCommand, RecordSession, RecordState, Stream};
@@ -60,9 +60,22 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
     }
     let shown = session.shown_model();
     let model = locked(&shown);
+    let mut exports = Vec::new();
     ui.horizontal_wrapped(|ui| {
         heap_counts_ui(ui, &model, false);
         x_axis_choice_ui(ui, x_axis);
+        if session.has_flame_stacks()
+            && ui
+                .button("Export flame graphs")
+                .on_hover_text(
+                    "The program's call stacks as flame graphs (SVG, into the export folder): what held each heap's \
+                     peak, what leaked, and what was allocated over the run. Open one in a browser: a frame's hover \
+                     says its bytes, a click zooms in. With Call stacks, each its whole stack; without, each its site.",
+                )
+                .clicked()
+        {
+            exports.push(Command::Export(Export::RecordFlameGraphs));
+        }
     });
     // Said first, and not as a note: it is why the heaps stay empty.
     let own_allocator = session.own_allocator().map(|own| own.sentence());
@@ -102,7 +115,7 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
             }
         },
     );
-    commands.into_iter().map(Command::Record).collect()
+    commands.into_iter().map(Command::Record).chain(exports).collect()
 }
 
 /// Which process the tab shows, with the program followed: the program or

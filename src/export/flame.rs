@@ -1,0 +1,130 @@
+//! A recording's call stacks as a flame graph: the collapsed lines
+//! `flamegraph.pl`, inferno and speedscope read (`heap;outer;…;inner
+//! weight`), and the SVG inferno draws from them. Each heap is a tower of
+//! its own, its name the root frame.
+
+use crate::record::flame::{FlameCounts, FlameStack};
+
+/// What a flame graph weighs each stack by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FlameOf {
+    /// Bytes held when the stack's heap was at its peak (each heap at its own).
+    Peak,
+    /// Bytes lost at exit, as the leak check found.
+    Leaks,
+    /// Bytes allocated, over the whole run.
+    Allocated,
+    /// Allocations made, over the whole run.
+    Allocations,
+}
+
+impl FlameOf {
+    fn weight(self, counts: &FlameCounts) -> u64 {
+        match self {
+            FlameOf::Peak => counts.peak_bytes,
+            FlameOf::Leaks => counts.leaked_bytes,
+            FlameOf::Allocated => counts.allocated_bytes,
+            FlameOf::Allocations => counts.allocations,
+        }
+    }
+
+    /// What the weight counts, as a frame's hover says it.
+    fn unit(self) -> &'static str {
+        match self {
+            FlameOf::Allocations => "allocations",
+            FlameOf::Peak | FlameOf::Leaks | FlameOf::Allocated => "bytes",
+        }
+    }
+
+    /// Why nothing was drawn: no stack that…
+    pub fn nothing_to_weigh(self) -> &'static str {
+        match self {
+            FlameOf::Peak => "held anything at a heap's peak",
+            FlameOf::Leaks => "leaked",
+            FlameOf::Allocated | FlameOf::Allocations => "allocated anything",
+        }
+    }
+
+    /// What the graph shows, as its subtitle says it.
+    fn subtitle(self) -> &'static str {
+        match self {
+            FlameOf::Peak => "What each heap held at its peak, by the stack that made it",
+            FlameOf::Leaks => "What leaked, by the stack that made it",
+            FlameOf::Allocated => "Bytes allocated over the whole run, by stack",
+            FlameOf::Allocations => "Allocations made over the whole run, by stack",
+        }
+    }
+}
+
+/// The stacks as collapsed lines, root first, those that weigh nothing
+/// left out.
+pub fn folded_lines(stacks: &[FlameStack], of: FlameOf) -> Vec<String> {
+    stacks
+        .iter()
+        .filter_map(|stack| {
+            let weight = of.weight(&stack.counts);
+            (weight > 0).then(|| format!("{} heap;{} {weight}", stack.heap.label(), stack.frames.join(";")))
+        })
+        .collect()
+}
+
+/// The flame graph as an SVG, titled with the program recorded; `None`
+/// when no stack weighs anything (no leak, nothing allocated).
+pub fn flame_graph_svg(stacks: &[FlameStack], of: FlameOf, program: &str) -> Option<Result<Vec<u8>, String>> {
+    let lines = folded_lines(stacks, of);
+    if lines.is_empty() {
+        return None;
+    }
+    let mut options = inferno::flamegraph::Options::default();
+    options.title = format!("ffiscope record: {program}");
+    options.subtitle = Some(of.subtitle().to_owned());
+    of.unit().clone_into(&mut options.count_name);
+    "Frame:".clone_into(&mut options.name_type);
+    options.colors = inferno::flamegraph::Palette::Basic(inferno::flamegraph::color::BasicPalette::Mem);
+    // The same recording draws the same file.
+    options.deterministic = true;
+    let mut svg = Vec::new();
+    let drawn = inferno::flamegraph::from_lines(&mut options, lines.iter().map(String::as_str), &mut svg);
+    Some(drawn.map(|()| svg).map_err(|error| error.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FlameOf, flame_graph_svg, folded_lines};
+    use crate::ffi::Domain;
+    use crate::record::flame::{FlameCounts, FlameStack};
+
+    /// inferno's SVG declares its document type.
+    const DOCTYPE_ALLOWED: roxmltree::ParsingOptions =
+        roxmltree::ParsingOptions { allow_dtd: true, nodes_limit: u32::MAX };
+
+    fn stack(heap: Domain, frames: &[&str], peak_bytes: u64, leaked_bytes: u64) -> FlameStack {
+        let counts =
+            FlameCounts { allocations: 1, allocated_bytes: 64, peak_bytes, leaked_bytes, ..FlameCounts::default() };
+        FlameStack { heap, frames: frames.iter().map(|&f| f.to_owned()).collect(), counts }
+    }
+
+    #[test]
+    fn each_stack_is_a_line_under_its_heap_weighed_by_what_was_asked() {
+        let stacks = [
+            stack(Domain::C, &["main (a.c:9)", "make (a.c:3)"], 40, 0),
+            stack(Domain::Rust, &["app::main (main.rs:4)"], 0, 24),
+        ];
+        assert_eq!(folded_lines(&stacks, FlameOf::Peak), ["C heap;main (a.c:9);make (a.c:3) 40"]);
+        assert_eq!(folded_lines(&stacks, FlameOf::Leaks), ["Rust heap;app::main (main.rs:4) 24"]);
+        assert_eq!(folded_lines(&stacks, FlameOf::Allocations).len(), 2);
+    }
+
+    #[test]
+    fn the_svg_is_a_document_with_every_frame_and_none_is_drawn_from_nothing() {
+        let stacks = [stack(Domain::C, &["main (a.c:9)", "make <T> (a.c:3)"], 40, 0)];
+        let svg = flame_graph_svg(&stacks, FlameOf::Peak, "./a").expect("something to draw").expect("drawn");
+        let text = String::from_utf8(svg).expect("UTF-8");
+        let document = roxmltree::Document::parse_with_options(&text, DOCTYPE_ALLOWED).expect("well-formed XML");
+        let titles: Vec<&str> =
+            document.descendants().filter(|n| n.has_tag_name("title")).filter_map(|n| n.text()).collect();
+        assert!(titles.iter().any(|t| t.starts_with("make <T> (a.c:3) (40 bytes")), "{titles:?}");
+        assert!(titles.iter().any(|t| t.starts_with("C heap (40 bytes")), "{titles:?}");
+        assert!(flame_graph_svg(&stacks, FlameOf::Leaks, "./a").is_none(), "nothing leaked, nothing drawn");
+    }
+}
