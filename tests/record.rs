@@ -3725,4 +3725,11 @@ fn a_flame_graph_weighs_each_stack_by_what_it_held_at_the_peak_and_leaked() {
     assert!(opened.status.success(), "{}", String::from_utf8_lossy(&opened.stderr));
     let lines = std::fs::read_to_string(&leaks).expect("written from the recording");
     assert_eq!(lines.trim(), "C heap;main (flame.c:16);lose (flame.c:12);for_b (flame.c:11);make (flame.c:6) 50");
+
+    // A folder that is not there is told before the program runs.
+    let nowhere = dir.join("no such folder").join("flame.svg");
+    let refused = record(&["--flamegraph", &path(&nowhere)], &program, &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.starts_with("error: cannot write ") && said.contains("there is no folder"), "{said}");
 }

@@ -3,6 +3,7 @@
 //! anomalies, and the leaks left at exit.
 
 use std::os::unix::process::ExitStatusExt as _;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -69,7 +70,10 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
         let _ = writeln!(io.err, "error: name the program to record, after `--`");
         return ExitCode::from(EXIT_USAGE);
     };
-    let (suppressions, wrappers) = match leak_options(asked) {
+    let (suppressions, wrappers) = match leak_options(asked).and_then(|options| {
+        flame_files_can_be_written(asked.flame)?;
+        Ok(options)
+    }) {
         Ok(options) => options,
         Err(why) => {
             let _ = writeln!(io.err, "error: {why}");
@@ -237,6 +241,18 @@ fn failure(program: &str, message: String) -> AnomalyReport {
     AnomalyReport { kind: AnomalyKind::Crash, domain: None, site: program.to_owned(), bytes: 0, step: None, message }
 }
 
+/// Whether the folders the flame graph and collapsed stacks go in are
+/// there: a mistyped one is told before the program runs, not after.
+fn flame_files_can_be_written(flame: &FlameArgs) -> Result<(), String> {
+    for path in [&flame.flamegraph, &flame.folded].into_iter().flatten() {
+        let folder = path.parent().filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        if !folder.is_dir() {
+            return Err(format!("cannot write {}: there is no folder {}", path.display(), folder.display()));
+        }
+    }
+    Ok(())
+}
+
 /// Writes the flame graph and the collapsed stacks `flame` asks for; a
 /// file that cannot be written is warned of, the recording's report still
 /// given.
@@ -280,6 +296,10 @@ pub fn open(path: &std::path::Path, json: bool, flame: &FlameArgs, io: &mut Io<'
         }
     };
     if flame.asked() {
+        if let Err(why) = flame_files_can_be_written(flame) {
+            let _ = writeln!(io.err, "error: {why}");
+            return ExitCode::from(EXIT_USAGE);
+        }
         if opened.stacks.is_empty() {
             let _ = writeln!(
                 io.err,

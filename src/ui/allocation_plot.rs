@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use egui::Ui;
-use egui_plot::{HoverPosition, Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points, VLine};
+use egui_plot::{
+    HoverPosition, Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points, VLine, uniform_grid_spacer,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::ffi::Domain;
@@ -301,6 +303,30 @@ pub fn plot_id(id_salt: &str, title: &str) -> egui::Id {
     egui::Id::unique(("allocation-plot", id_salt, title))
 }
 
+/// The y axis's grid steps, finest first: 1, 2 or 5 times a power of ten,
+/// the finest at least `finest` (what the plot makes its least spacing of
+/// lines), each a multiple of the one before, so that the labels of one
+/// step fall on lines of the next and never between them. `egui_plot`'s own
+/// are powers of ten: a plot 60 points tall up to 5 kB (a projector's)
+/// has its lines 1k apart, too close to label, and the next step, 10k,
+/// marks 0 alone; here the steps are 1k, 5k and 10k, and 5k is labelled.
+pub fn one_two_five_steps(finest: f64) -> [f64; 3] {
+    // Blocks and bytes are counted whole: no line between 0 and 1.
+    if !finest.is_finite() || finest <= 1.0 {
+        return [1.0, 5.0, 10.0];
+    }
+    let mut power = 10f64.powf(finest.log10().floor());
+    let mut multiple =
+        [1u8, 2, 5, 10].into_iter().find(|&m| f64::from(m) * power >= finest * (1.0 - 1e-9)).unwrap_or(10);
+    if multiple == 10 {
+        (multiple, power) = (1, power * 10.0);
+    }
+    let fine = f64::from(multiple) * power;
+    // 1 → 5 → 10, 2 → 10 → 20, 5 → 10 → 50.
+    let medium = if multiple == 5 { 2.0 } else { 5.0 };
+    [fine, fine * medium, fine * 10.0]
+}
+
 /// Draws a plot of each of `measures`, stacked, x axes linked, in `height`
 /// points between them.
 pub fn allocation_plot_ui(ui: &mut Ui, model: &Model, x_axis: XAxis, measures: &[Measure], id_salt: &str, height: f32) {
@@ -333,6 +359,7 @@ pub fn allocation_plot_ui(ui: &mut Ui, model: &Model, x_axis: XAxis, measures: &
             .y_axis_label(unit)
             // 4000000 bytes reads as 4M: a projector's margin has room for no more.
             .y_axis_formatter(|mark, _| format::axis_mark(mark.value))
+            .y_grid_spacer(uniform_grid_spacer(|input| one_two_five_steps(input.base_step_size)))
             .allow_scroll(false)
             .label_formatter(move |hover| hover_text(hover, measure, x_axis, model.anomalies(), lines))
             .show(ui, |plot_ui| {
@@ -457,6 +484,23 @@ pub fn plot_controls_ui(ui: &mut Ui, x_axis: &mut XAxis, measure: Option<&mut Me
 
 #[cfg(test)]
 mod tests {
+
+    /// A plot a projector leaves 60 points tall, up to 5.4 kB: its middle
+    /// step is labelled (`egui_plot` labels lines at least 20 points apart)
+    /// and falls within the plot, where a power of ten, 10k, did not.
+    #[test]
+    fn a_short_plot_has_a_labelled_line_above_zero() {
+        let (top, height, least_spacing) = (5400.0, 60.0, 8.0);
+        // As the axis writes them.
+        let steps = |finest: f64| super::one_two_five_steps(finest).map(super::format::axis_mark);
+        assert_eq!(steps(top / height * least_spacing), ["1k", "5k", "10k"]);
+        let middle = super::one_two_five_steps(top / height * least_spacing)[1];
+        assert!(middle / top * height >= 20.0 && middle <= top);
+        assert_eq!(steps(0.3), ["1", "5", "10"], "no half a block");
+        assert_eq!(steps(20.0), ["20", "100", "200"]);
+        assert_eq!(steps(9.5), ["10", "50", "100"]);
+        assert_eq!(steps(0.0), ["1", "5", "10"]);
+    }
     use super::{MAX_MARKERS, anomaly_markers};
     use crate::ffi::{Domain, Event, EventKind};
     use crate::track::{Anomaly, AnomalyKind};

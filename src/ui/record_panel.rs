@@ -47,7 +47,7 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
             "Any dynamically linked program: its C heap and its Rust heap told apart by the call behind each \
              block, frees across them flagged, double frees refused, C++'s delete of a new[] block caught, \
              a crash or a panic into C named with its stack, as leaks what it can no longer reach at exit, and \
-             what held each heap at its peak. Guard blocks catches overflows and uses after free where they \
+             what held each heap at its peak, its call stacks drawn as flame graphs once it ends. Guard blocks catches overflows and uses after free where they \
              happen; Call stacks names Rust's blocks, and an allocation wrapper's (xmalloc, g_malloc), by your \
              own line; Follow children records the programs it starts (cargo test's test binaries, a script's \
              commands) and the copies it forks (a pool's workers), each on its own.",
