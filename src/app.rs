@@ -395,7 +395,8 @@ impl FfiscopeApp {
     }
 
     /// The recorded program's flame graphs, one for each of what held the
-    /// peak, what leaked and what was allocated; none of what nothing weighs.
+    /// peak, what leaked, what was allocated and the temporary allocations;
+    /// none of what nothing weighs.
     fn export_record_flame_graphs(&self) -> String {
         use crate::export::flame::{FlameOf, flame_graph_svg};
         let stacks = self.record.flame_stacks();
@@ -403,7 +404,13 @@ impl FfiscopeApp {
         let stem =
             std::path::Path::new(program).file_name().map_or_else(|| "recording".into(), |n| n.to_string_lossy());
         let mut files = Vec::new();
-        for (of, name) in [(FlameOf::Peak, "peak"), (FlameOf::Leaks, "leaks"), (FlameOf::Allocated, "allocated")] {
+        let kinds = [
+            (FlameOf::Peak, "peak"),
+            (FlameOf::Leaks, "leaks"),
+            (FlameOf::Allocated, "allocated"),
+            (FlameOf::Temporary, "temporary"),
+        ];
+        for (of, name) in kinds {
             match flame_graph_svg(&stacks, of, program) {
                 Some(Ok(svg)) => files.push((format!("{stem}-{name}.svg"), svg)),
                 Some(Err(why)) => return format!("Could not draw the flame graph: {why}"),

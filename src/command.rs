@@ -45,7 +45,8 @@ pub enum Export {
     /// Struct Lab's selected type on every chosen target: SVG, PNG and text.
     LabType,
     /// The Record tab's program's call stacks: a flame graph of what held
-    /// each heap's peak, of what leaked and of what was allocated, as SVG.
+    /// each heap's peak, of what leaked, of what was allocated and of the
+    /// temporary allocations, as SVG.
     RecordFlameGraphs,
 }
 

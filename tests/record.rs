@@ -3726,6 +3726,17 @@ fn a_flame_graph_weighs_each_stack_by_what_it_held_at_the_peak_and_leaked() {
     let lines = std::fs::read_to_string(&leaks).expect("written from the recording");
     assert_eq!(lines.trim(), "C heap;main (flame.c:16);lose (flame.c:12);for_b (flame.c:11);make (flame.c:6) 50");
 
+    // The block made after the peak is freed before anything else is made:
+    // a temporary allocation, counted where it was made.
+    let temporary = dir.join("flame-temporary.folded");
+    let opened = Command::new(env!("CARGO_BIN_EXE_ffiscope"))
+        .args(["open", &path(&out), "--flame-of", "temporary", "--folded", &path(&temporary)])
+        .output()
+        .expect("ffiscope runs");
+    assert!(opened.status.success(), "{}", String::from_utf8_lossy(&opened.stderr));
+    let lines = std::fs::read_to_string(&temporary).expect("written from the recording");
+    assert_eq!(lines.trim(), "C heap;main (flame.c:18);make (flame.c:6) 1");
+
     // A folder that is not there is told before the program runs.
     let nowhere = dir.join("no such folder").join("flame.svg");
     let refused = record(&["--flamegraph", &path(&nowhere)], &program, &[]);

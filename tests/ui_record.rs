@@ -511,8 +511,8 @@ fn a_wrapper_named_in_the_tab_gives_its_blocks_to_its_caller() {
 const DOCTYPE_ALLOWED: roxmltree::ParsingOptions = roxmltree::ParsingOptions { allow_dtd: true, nodes_limit: u32::MAX };
 
 /// With Call stacks, an ended recording exports its flame graphs: of what
-/// held the peak, of what leaked and of what was allocated, each drawn
-/// from the program's stacks; one read back from its file too.
+/// held the peak, of what leaked, of what was allocated and of the
+/// temporary allocations, each drawn from the program's stacks.
 #[test]
 fn an_ended_recording_exports_its_stacks_as_flame_graphs() {
     let program = compiled_c(
@@ -545,4 +545,8 @@ fn an_ended_recording_exports_its_stacks_as_flame_graphs() {
     let allocated = titles(&read("flamed-allocated.svg"));
     assert!(allocated.iter().any(|t| t.starts_with("make (flamed.c:2) (500 bytes")), "{allocated:?}");
     assert!(allocated.iter().any(|t| t.starts_with("lose (flamed.c:3) (90 bytes")), "{allocated:?}");
+    // `free(make(500))`: freed before anything else was made.
+    let temporary = titles(&read("flamed-temporary.svg"));
+    assert!(temporary.iter().any(|t| t.starts_with("make (flamed.c:2) (1 allocations")), "{temporary:?}");
+    assert!(!temporary.iter().any(|t| t.starts_with("lose (")), "lose's block was not: {temporary:?}");
 }

@@ -16,6 +16,9 @@ pub enum FlameOf {
     Allocated,
     /// Allocations made, over the whole run.
     Allocations,
+    /// Temporary allocations: freed by the thread that made them before it
+    /// allocated again.
+    Temporary,
 }
 
 impl FlameOf {
@@ -25,13 +28,14 @@ impl FlameOf {
             FlameOf::Leaks => counts.leaked_bytes,
             FlameOf::Allocated => counts.allocated_bytes,
             FlameOf::Allocations => counts.allocations,
+            FlameOf::Temporary => counts.temporary,
         }
     }
 
     /// What the weight counts, as a frame's hover says it.
     fn unit(self) -> &'static str {
         match self {
-            FlameOf::Allocations => "allocations",
+            FlameOf::Allocations | FlameOf::Temporary => "allocations",
             FlameOf::Peak | FlameOf::Leaks | FlameOf::Allocated => "bytes",
         }
     }
@@ -42,6 +46,7 @@ impl FlameOf {
             FlameOf::Peak => "held anything at a heap's peak",
             FlameOf::Leaks => "leaked",
             FlameOf::Allocated | FlameOf::Allocations => "allocated anything",
+            FlameOf::Temporary => "made a temporary allocation",
         }
     }
 
@@ -52,6 +57,7 @@ impl FlameOf {
             FlameOf::Leaks => "What leaked, by the stack that made it",
             FlameOf::Allocated => "Bytes allocated over the whole run, by stack",
             FlameOf::Allocations => "Allocations made over the whole run, by stack",
+            FlameOf::Temporary => "Temporary allocations (freed before their thread allocated again), by stack",
         }
     }
 }

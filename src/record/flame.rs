@@ -24,6 +24,7 @@ struct Tally {
     domain: Domain,
     allocations: u64,
     allocated_bytes: u64,
+    temporary: u64,
     live_blocks: u64,
     live_bytes: u64,
     /// What it held at its heap's latest peak, kept as it first changes
@@ -64,6 +65,7 @@ impl PlaceTallies {
                 domain: Domain::C,
                 allocations: 0,
                 allocated_bytes: 0,
+                temporary: 0,
                 live_blocks: 0,
                 live_bytes: 0,
                 peak_epoch: 0,
@@ -95,6 +97,14 @@ impl PlaceTallies {
             tally.keep_peak(heap_epoch);
             tally.live_blocks = tally.live_blocks.saturating_sub(1);
             tally.live_bytes = tally.live_bytes.saturating_sub(size);
+        }
+    }
+
+    /// A block made at the place `at` was freed as a temporary allocation.
+    #[inline]
+    pub fn temporary(&mut self, at: PlaceIndex) {
+        if let Some(tally) = self.tallies.get_mut(at as usize) {
+            tally.temporary += 1;
         }
     }
 
@@ -137,6 +147,7 @@ impl PlaceCounts {
         FlameCounts {
             allocations: tally.allocations,
             allocated_bytes: tally.allocated_bytes,
+            temporary: tally.temporary,
             peak_blocks: tally.peak_blocks,
             peak_bytes: tally.peak_bytes,
             leaked_blocks: 0,
@@ -171,6 +182,9 @@ pub fn is_program_start(name: &str) -> bool {
 pub struct FlameCounts {
     pub allocations: u64,
     pub allocated_bytes: u64,
+    /// Freed by the thread that made them before it allocated again.
+    #[serde(default)]
+    pub temporary: u64,
     /// Held when its heap was at its peak.
     pub peak_blocks: u64,
     pub peak_bytes: u64,
@@ -184,6 +198,7 @@ impl FlameCounts {
     pub fn add(&mut self, other: &FlameCounts) {
         self.allocations += other.allocations;
         self.allocated_bytes += other.allocated_bytes;
+        self.temporary += other.temporary;
         self.peak_blocks += other.peak_blocks;
         self.peak_bytes += other.peak_bytes;
         self.leaked_blocks += other.leaked_blocks;

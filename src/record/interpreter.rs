@@ -560,7 +560,11 @@ impl Interpreter {
                 if self.trace.is_some() {
                     self.write_trace(raw, domain, site, allocated);
                 }
-                model.free(block(domain));
+                if model.free(block(domain))
+                    && let Some(allocated) = allocated
+                {
+                    self.places.temporary(allocated.place);
+                }
             }
             _ => self.apply_other(raw, site, allocated, sites, stacks, model),
         }

@@ -304,7 +304,9 @@ impl Model {
     pub fn apply(&mut self, event: &Event) {
         match event.kind {
             EventKind::Alloc => self.allocate(BlockChange::of(event)),
-            EventKind::Free => self.free(BlockChange::of(event)),
+            EventKind::Free => {
+                self.free(BlockChange::of(event));
+            }
             _ => self.apply_other(event),
         }
     }
@@ -325,7 +327,9 @@ impl Model {
         };
         match raw.kind {
             sys::FS_EVENT_ALLOC => self.allocate(block()),
-            sys::FS_EVENT_FREE => self.free(block()),
+            sys::FS_EVENT_FREE => {
+                self.free(block());
+            }
             _ => self.apply_other(&Event::from_raw(raw)),
         }
     }
@@ -352,9 +356,11 @@ impl Model {
         self.outstanding.insert(held);
     }
 
-    /// A free, as a reader hands it over without a whole [`Event`].
+    /// A free, as a reader hands it over without a whole [`Event`]: whether
+    /// the block was a temporary allocation (freed by the thread that made
+    /// it before that thread allocated again).
     #[inline(always)]
-    pub fn free(&mut self, block: BlockChange) {
+    pub fn free(&mut self, block: BlockChange) -> bool {
         self.changed();
         self.events_applied += 1;
         let temporary = self.latest_allocations.freed_is_temporary(block.thread, block.address);
@@ -364,6 +370,7 @@ impl Model {
         let site = self.outstanding.remove(block.address).and_then(|b| b.site);
         let epoch = self.heap(block.domain).peak_epoch();
         self.site_mut(block.domain, site).release(block.size, epoch, temporary);
+        temporary
     }
 
     #[inline(never)]
@@ -371,7 +378,10 @@ impl Model {
         match event.kind {
             // `apply` takes these in line.
             EventKind::Alloc => return self.allocate(BlockChange::of(event)),
-            EventKind::Free => return self.free(BlockChange::of(event)),
+            EventKind::Free => {
+                self.free(BlockChange::of(event));
+                return;
+            }
             _ => {}
         }
         self.changed();

@@ -69,8 +69,9 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
                 .button("Export flame graphs")
                 .on_hover_text(
                     "The program's call stacks as flame graphs (SVG, into the export folder): what held each heap's \
-                     peak, what leaked, and what was allocated over the run. Open one in a browser: a frame's hover \
-                     says its bytes, a click zooms in. With Call stacks, each its whole stack; without, each its site.",
+                     peak, what leaked, what was allocated over the run, and the temporary allocations. Open one in \
+                     a browser: a frame's hover says its bytes, a click zooms in. With Call stacks, each its whole \
+                     stack; without, each its site.",
                 )
                 .clicked()
         {
