@@ -399,10 +399,11 @@ impl FfiscopeApp {
     /// none of what nothing weighs.
     fn export_record_flame_graphs(&self) -> String {
         use crate::export::flame::{FlameOf, flame_graph_svg};
-        let stacks = self.record.flame_stacks();
-        let program = self.record.program.trim();
+        // The program as it was recorded (or as its recording names it),
+        // whatever the field says now.
+        let (program, stacks) = self.record.flame_stacks();
         let stem =
-            std::path::Path::new(program).file_name().map_or_else(|| "recording".into(), |n| n.to_string_lossy());
+            std::path::Path::new(&program).file_name().map_or_else(|| "recording".into(), |n| n.to_string_lossy());
         let mut files = Vec::new();
         let kinds = [
             (FlameOf::Peak, "peak"),
@@ -411,7 +412,7 @@ impl FfiscopeApp {
             (FlameOf::Temporary, "temporary"),
         ];
         for (of, name) in kinds {
-            match flame_graph_svg(&stacks, of, program) {
+            match flame_graph_svg(&stacks, of, &program) {
                 Some(Ok(svg)) => files.push((format!("{stem}-{name}.svg"), svg)),
                 Some(Err(why)) => return format!("Could not draw the flame graph: {why}"),
                 None => {}

@@ -3717,25 +3717,21 @@ fn a_flame_graph_weighs_each_stack_by_what_it_held_at_the_peak_and_leaked() {
     assert!(titles.iter().any(|t| t.starts_with("for_a (flame.c:10) (300 bytes")), "{titles:?}");
 
     // The recording keeps its stacks: read back, the leaks alone.
-    let leaks = dir.join("flame-leaks.folded");
-    let opened = Command::new(env!("CARGO_BIN_EXE_ffiscope"))
-        .args(["open", &path(&out), "--flame-of", "leaks", "--folded", &path(&leaks)])
-        .output()
-        .expect("ffiscope runs");
-    assert!(opened.status.success(), "{}", String::from_utf8_lossy(&opened.stderr));
-    let lines = std::fs::read_to_string(&leaks).expect("written from the recording");
-    assert_eq!(lines.trim(), "C heap;main (flame.c:16);lose (flame.c:12);for_b (flame.c:11);make (flame.c:6) 50");
-
+    let folded_from_the_recording = |of: &str| {
+        let folded = dir.join(format!("flame-{of}.folded"));
+        let opened = Command::new(env!("CARGO_BIN_EXE_ffiscope"))
+            .args(["open", &path(&out), "--flame-of", of, "--folded", &path(&folded)])
+            .output()
+            .expect("ffiscope runs");
+        assert!(opened.status.success(), "{}", String::from_utf8_lossy(&opened.stderr));
+        std::fs::read_to_string(&folded).expect("written from the recording")
+    };
+    let leaks = folded_from_the_recording("leaks");
+    assert_eq!(leaks.trim(), "C heap;main (flame.c:16);lose (flame.c:12);for_b (flame.c:11);make (flame.c:6) 50");
     // The block made after the peak is freed before anything else is made:
     // a temporary allocation, counted where it was made.
-    let temporary = dir.join("flame-temporary.folded");
-    let opened = Command::new(env!("CARGO_BIN_EXE_ffiscope"))
-        .args(["open", &path(&out), "--flame-of", "temporary", "--folded", &path(&temporary)])
-        .output()
-        .expect("ffiscope runs");
-    assert!(opened.status.success(), "{}", String::from_utf8_lossy(&opened.stderr));
-    let lines = std::fs::read_to_string(&temporary).expect("written from the recording");
-    assert_eq!(lines.trim(), "C heap;main (flame.c:18);make (flame.c:6) 1");
+    let temporary = folded_from_the_recording("temporary");
+    assert_eq!(temporary.trim(), "C heap;main (flame.c:18);make (flame.c:6) 1");
 
     // A folder that is not there is told before the program runs.
     let nowhere = dir.join("no such folder").join("flame.svg");

@@ -512,7 +512,8 @@ const DOCTYPE_ALLOWED: roxmltree::ParsingOptions = roxmltree::ParsingOptions { a
 
 /// With Call stacks, an ended recording exports its flame graphs: of what
 /// held the peak, of what leaked, of what was allocated and of the
-/// temporary allocations, each drawn from the program's stacks.
+/// temporary allocations, each drawn from the program's stacks; and so
+/// does one opened from its file.
 #[test]
 fn an_ended_recording_exports_its_stacks_as_flame_graphs() {
     let program = compiled_c(
@@ -549,4 +550,15 @@ fn an_ended_recording_exports_its_stacks_as_flame_graphs() {
     let temporary = titles(&read("flamed-temporary.svg"));
     assert!(temporary.iter().any(|t| t.starts_with("make (flamed.c:2) (1 allocations")), "{temporary:?}");
     assert!(!temporary.iter().any(|t| t.starts_with("lose (")), "lose's block was not: {temporary:?}");
+
+    // A recording opened from its file draws the same, named for the
+    // program it recorded: the Program field is empty.
+    let reopened_exports = exports.with_file_name("flamed-reopened-exports");
+    let _ = std::fs::remove_dir_all(&reopened_exports);
+    let mut harness = recorded_and_opened(&program, &["--stack", "8"]);
+    harness.state_mut().set_export_dir(&reopened_exports);
+    harness.get_by_label("Export flame graphs").click();
+    harness.run();
+    let svg = std::fs::read_to_string(reopened_exports.join("flamed-leaks.svg")).expect("drawn from the file");
+    assert!(titles(&svg).iter().any(|t| t.starts_with("lose (flamed.c:3) (90 bytes")));
 }

@@ -124,7 +124,7 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     let check = finished.leaks(&model, &suppressions);
     let report = recording_report(program, &finished, &model, &check, &suppressions, asked.top);
     let stacks = finished.interpreter.flame_stacks(&model, &check);
-    draw_flame_graph(asked.flame, &stacks, program, io);
+    write_flame_graph(asked.flame, &stacks, program, io);
     if let Some(trace) = finished.interpreter.trace.take()
         && let Err(error) = trace.finish(stacks, &report)
     {
@@ -256,11 +256,18 @@ fn flame_files_can_be_written(flame: &FlameArgs) -> Result<(), String> {
 /// Writes the flame graph and the collapsed stacks `flame` asks for; a
 /// file that cannot be written is warned of, the recording's report still
 /// given.
-fn draw_flame_graph(flame: &FlameArgs, stacks: &[FlameStack], program: &str, io: &mut Io<'_>) {
+fn write_flame_graph(flame: &FlameArgs, stacks: &[FlameStack], program: &str, io: &mut Io<'_>) {
+    let nothing = flame.flame_of.nothing_to_weigh();
     if let Some(path) = &flame.folded {
-        let mut text = flame::folded_lines(stacks, flame.flame_of).join("\n");
-        text.push('\n');
-        if let Err(error) = save_whole(path, text.trim_start().as_bytes()) {
+        let lines = flame::folded_lines(stacks, flame.flame_of);
+        if lines.is_empty() {
+            let _ = writeln!(io.err, "note: no stack {nothing}: {} is empty", path.display());
+        }
+        let mut text = lines.join("\n");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        if let Err(error) = save_whole(path, text.as_bytes()) {
             let _ = writeln!(io.err, "warning: cannot write the collapsed stacks to {}: {error}", path.display());
         }
     }
@@ -275,12 +282,7 @@ fn draw_flame_graph(flame: &FlameArgs, stacks: &[FlameStack], program: &str, io:
             let _ = writeln!(io.err, "warning: the flame graph could not be drawn: {why}");
         }
         None => {
-            let _ = writeln!(
-                io.err,
-                "note: no flame graph written to {}: no stack {}",
-                path.display(),
-                flame.flame_of.nothing_to_weigh()
-            );
+            let _ = writeln!(io.err, "note: no stack {nothing}: no flame graph written to {}", path.display());
         }
     }
 }
@@ -288,6 +290,10 @@ fn draw_flame_graph(flame: &FlameArgs, stacks: &[FlameStack], program: &str, io:
 /// `ffiscope open run.fsrec`: a recording's report, read back. A file cut
 /// off before its report is rebuilt from the events it has.
 pub fn open(path: &std::path::Path, json: bool, flame: &FlameArgs, io: &mut Io<'_>) -> ExitCode {
+    if let Err(why) = flame_files_can_be_written(flame) {
+        let _ = writeln!(io.err, "error: {why}");
+        return ExitCode::from(EXIT_USAGE);
+    }
     let opened = match crate::record::trace::open(path) {
         Ok(opened) => opened,
         Err(why) => {
@@ -296,10 +302,6 @@ pub fn open(path: &std::path::Path, json: bool, flame: &FlameArgs, io: &mut Io<'
         }
     };
     if flame.asked() {
-        if let Err(why) = flame_files_can_be_written(flame) {
-            let _ = writeln!(io.err, "error: {why}");
-            return ExitCode::from(EXIT_USAGE);
-        }
         if opened.stacks.is_empty() {
             let _ = writeln!(
                 io.err,
@@ -310,7 +312,7 @@ pub fn open(path: &std::path::Path, json: bool, flame: &FlameArgs, io: &mut Io<'
             return ExitCode::from(EXIT_USAGE);
         }
         let program = opened.report.as_ref().map_or_else(|| path.display().to_string(), |r| r.scenario.clone());
-        draw_flame_graph(flame, &opened.stacks, &program, io);
+        write_flame_graph(flame, &opened.stacks, &program, io);
     }
     let report = opened.report.unwrap_or_else(|| {
         let _ =

@@ -1,8 +1,9 @@
 //! What each call stack allocated, held at its heap's peak and leaked: the
 //! counts a flame graph is drawn from (`record --flamegraph`). Kept per
 //! place a block is made (a stack with `--stack`, else the site alone) as
-//! the events go by, a hash lookup per allocation and free; named only at
-//! the end, when the stacks are read into frames.
+//! the events go by, each site's brief holding its place's index, so that
+//! an allocation or a free adds to its counts without a lookup; named only
+//! at the end, when the stacks are read into frames.
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};

@@ -570,8 +570,7 @@ impl Interpreter {
         }
     }
 
-    /// The stack a block was allocated from, kept while it lives: the
-    /// place it was made.
+    /// The stack a block was allocated from, kept while it lives.
     fn keep_block_stack(&mut self, address: u64, site_id: u32, sites: &SiteAddresses) {
         if let Some(tagged) = sites.get(site_id) {
             self.block_stacks.insert(address, Form::strip(tagged));

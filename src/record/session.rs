@@ -131,9 +131,9 @@ struct Shared {
     /// The allocator functions the program defines itself, as soon as its
     /// recording tells them: its heaps stay empty, and the tab says why.
     own_allocator: Mutex<Option<OwnAllocator>>,
-    /// The program's call stacks and what each made, once it ended: for
-    /// its flame graphs.
-    stacks: Mutex<Vec<FlameStack>>,
+    /// The program, and its call stacks and what each made, once it
+    /// ended: for its flame graphs.
+    stacks: Mutex<(String, Vec<FlameStack>)>,
     stop: AtomicBool,
 }
 
@@ -255,15 +255,15 @@ impl RecordSession {
         }
     }
 
-    /// The program's call stacks and what each made, once it ended (the
-    /// shown process's, and only the program's are kept).
-    pub fn flame_stacks(&self) -> Vec<FlameStack> {
-        if self.shown == 0 { locked(&self.shared.stacks).clone() } else { Vec::new() }
+    /// The program recorded, with its call stacks and what each made, once
+    /// it ended (the shown process's: only the program's are kept).
+    pub fn flame_stacks(&self) -> (String, Vec<FlameStack>) {
+        if self.shown == 0 { locked(&self.shared.stacks).clone() } else { (String::new(), Vec::new()) }
     }
 
     /// Whether the shown process has call stacks to draw.
     pub fn has_flame_stacks(&self) -> bool {
-        self.shown == 0 && !locked(&self.shared.stacks).is_empty()
+        self.shown == 0 && !locked(&self.shared.stacks).1.is_empty()
     }
 
     /// The processes the program started that are followed, so far.
@@ -340,7 +340,7 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
     let mut model = locked(&shared.model);
     let mut finished = recording.finish(&mut model);
     let mut check = finished.leaks(&model, &Suppressions::default());
-    *locked(&shared.stacks) = finished.interpreter.flame_stacks(&model, &check);
+    *locked(&shared.stacks) = (spec.program.clone(), finished.interpreter.flame_stacks(&model, &check));
     for leak in std::mem::take(&mut check.leaks) {
         model.push_anomaly(leak);
     }
@@ -431,11 +431,13 @@ fn read_recording(mut reader: super::trace::TraceReader, shared: &Shared, path: 
             return format!("stopped reading {}", path.display());
         }
     }
-    *locked(&shared.stacks) = reader.take_stacks();
+    let stacks = reader.take_stacks();
     let (report, events) = match reader.finish() {
         Ok(finished) => finished,
         Err(why) => return why,
     };
+    let program = report.as_ref().map_or_else(|| path.display().to_string(), |report| report.scenario.clone());
+    *locked(&shared.stacks) = (program, stacks);
     let how = report.as_ref().map_or_else(|| "cut off before its report".to_owned(), Report::outcome_label);
     let Some(report) = report else { return format!("opened {} ({events} events, {how})", path.display()) };
     push_leaks(&report, &mut locked(&shared.model));
