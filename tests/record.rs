@@ -3740,3 +3740,34 @@ fn a_flame_graph_weighs_each_stack_by_what_it_held_at_the_peak_and_leaked() {
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(said.starts_with("error: cannot write ") && said.contains("there is no folder"), "{said}");
 }
+
+/// A stripped program names its frames by address alone, a different one
+/// for each call in a function: a flame graph names each by the start of
+/// the function it is in, as the file's unwinding table has it, so that
+/// one function's two calls are one frame.
+#[test]
+fn a_stripped_programs_frames_are_one_per_function_in_a_flame_graph() {
+    let program = compile_c(
+        "flame_stripped",
+        "#include <stdlib.h>\n\
+         __attribute__((noinline)) static void *twice(int n) {\n\
+             void *first = malloc(n);\n\
+             void *second = malloc(2 * n);\n\
+             free(first);\n\
+             return second;\n\
+         }\n\
+         int main(void) { free(twice(10)); return 0; }\n",
+        &["-O0", "-s"],
+    );
+    let folded = scratch().join("flame_stripped.folded");
+    let recorded = record(&["--flame-of", "allocated", "--folded", folded.to_str().unwrap()], &program, &[]);
+    assert_eq!(recorded.status.code(), Some(0), "{}", String::from_utf8_lossy(&recorded.stderr));
+    let lines = std::fs::read_to_string(&folded).expect("written");
+    let own: Vec<&str> = lines.lines().filter(|line| line.contains("flame_stripped+0x")).collect();
+    assert_eq!(own.len(), 1, "both calls of `twice` in one frame: {lines}");
+    let frames: Vec<&str> = own[0].trim_end_matches(" 30").split(';').collect();
+    assert!(own[0].ends_with(" 30"), "10 B and 20 B: {lines}");
+    assert_eq!(frames.len(), 3, "the heap, main and twice: {lines}");
+    assert!(frames[1..].iter().all(|frame| frame.starts_with("function at flame_stripped+0x")), "{lines}");
+    assert_ne!(frames[1], frames[2], "main and twice are two functions: {lines}");
+}

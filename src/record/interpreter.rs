@@ -94,8 +94,9 @@ pub struct Interpreter {
     /// What each place (stack or site) allocated and held, for a flame graph.
     places: PlaceTallies,
     /// Places no longer counted (those of the images the process exec'd
-    /// from, and at the end all), named while their stacks were known.
-    retired_places: Vec<(Vec<Site>, PlaceCounts)>,
+    /// from, and at the end all), their frames named as a flame graph
+    /// names them while their stacks and modules were known.
+    retired_places: Vec<(Vec<String>, PlaceCounts)>,
     /// How a site's blocks are released, where the library that made them says.
     releaser_of_site: FxHashMap<Site, &'static str>,
     /// Where every event and anomaly is also written, with `--out`.
@@ -425,15 +426,14 @@ impl Interpreter {
         self.retire_places();
         // Frames named by their function, not their address in it, are
         // one frame however many calls they made: their stacks merge.
-        let names = |frames: &[Site]| -> Vec<String> { frames.iter().map(|f| flame_frame_name(f.name())).collect() };
         let mut named: FxHashMap<(Domain, Vec<String>), FlameCounts> = FxHashMap::default();
         for (frames, counts) in &self.retired_places {
             let domain = counts.domain();
-            named.entry((domain, names(frames))).or_default().add(&counts.as_of(model.heap(domain).peak_epoch()));
+            named.entry((domain, frames.clone())).or_default().add(&counts.as_of(model.heap(domain).peak_epoch()));
         }
         for (&(place, domain), lost) in &check.lost_by_place {
             let Some(frames) = self.frames_of(place) else { continue };
-            let counts = named.entry((domain, names(&frames))).or_default();
+            let counts = named.entry((domain, self.flame_names(&frames))).or_default();
             counts.leaked_blocks += lost.blocks;
             counts.leaked_bytes += lost.bytes;
         }
@@ -450,9 +450,24 @@ impl Interpreter {
         self.briefs.clear();
         for (place, counts) in self.places.drain() {
             if let Some(frames) = self.frames_of(place) {
-                self.retired_places.push((frames, counts));
+                let names = self.flame_names(&frames);
+                self.retired_places.push((names, counts));
             }
         }
+    }
+
+    /// Frames as a flame graph names them: by their function, not their
+    /// address in it (`jv_parser_next (libjq.so.1)`, `function at
+    /// git+0x2a1100`), so that a function's calls from different places
+    /// in it are one frame.
+    fn flame_names(&mut self, frames: &[Site]) -> Vec<String> {
+        frames
+            .iter()
+            .map(|frame| {
+                let name = frame.name();
+                self.symbols.function_of_unnamed_frame(name).unwrap_or_else(|| flame_frame_name(name))
+            })
+            .collect()
     }
 
     /// A place's frames, outermost first, from the program's own entry

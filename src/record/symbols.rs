@@ -158,6 +158,9 @@ struct ModuleCode {
     python_objects: bool,
     /// The file has line information (`.debug_line`): built with `-g`.
     lines: bool,
+    /// (start, size) of each function its unwinding table (`.eh_frame`)
+    /// describes, by start: read when first asked.
+    unwound_functions: std::cell::OnceCell<Vec<(u64, u64)>>,
 }
 
 /// A module's code, read on first use (`None`: it could not be read).
@@ -300,7 +303,26 @@ impl ModuleCode {
             (!defined.is_empty()).then_some((library, defined))
         });
         let lines = file.section_by_name(".debug_line").or_else(|| file.section_by_name(".zdebug_line")).is_some();
-        Some(ModuleCode { bytes, sections, slots, stubs, functions, allocator, python_objects, lines })
+        Some(ModuleCode {
+            bytes,
+            sections,
+            slots,
+            stubs,
+            functions,
+            allocator,
+            python_objects,
+            lines,
+            unwound_functions: std::cell::OnceCell::new(),
+        })
+    }
+
+    /// The start of the function `address` is in, as the file's unwinding
+    /// table has it: kept by stripped files, which name no function.
+    fn function_start(&self, address: u64) -> Option<u64> {
+        let functions = self.unwound_functions.get_or_init(|| unwound_functions(&self.bytes));
+        let after = functions.partition_point(|&(start, _)| start <= address);
+        let (start, size) = *functions.get(after.checked_sub(1)?)?;
+        (address < start + size).then_some(start)
     }
 
     /// Whether `address` lies inside a function the file's symbols size.
@@ -584,6 +606,18 @@ impl Symbolizer {
         in_a_module
             && !(program.start..program.end).contains(&address)
             && module_code(&mut self.code, &program.path).is_some_and(|code| code.lines)
+    }
+
+    /// A frame named by its address alone (`git+0x2a11b1`, in a file
+    /// without symbols) named by the start of the function it is in
+    /// (`function at git+0x2a1100`), as its module's unwinding table says:
+    /// the same for every address in one function.
+    pub fn function_of_unnamed_frame(&mut self, frame: &str) -> Option<String> {
+        let (file_name, offset) = frame.split_once("+0x").filter(|(name, _)| !name.contains(' '))?;
+        let offset = u64::from_str_radix(offset, 16).ok()?;
+        let path = self.modules.iter().map(|m| m.path.as_str()).find(|p| p.rsplit('/').next() == Some(file_name))?;
+        let start = module_code(&mut self.code, path)?.function_start(offset)?;
+        Some(format!("function at {file_name}+{start:#x}"))
     }
 
     /// The file name of the module a site's address is in (`libsqlite3.so.0`).
@@ -958,6 +992,33 @@ fn untagged(address: u64) -> u64 {
 }
 
 /// `foo::bar::h0123456789abcdef` → `foo::bar`: legacy Rust symbols end in a hash.
+/// (start, size) of each function a file's `.eh_frame` describes, by
+/// start; none where it has none or it cannot be read.
+fn unwound_functions(bytes: &[u8]) -> Vec<(u64, u64)> {
+    use gimli::UnwindSection as _;
+    use object::{Object as _, ObjectSection as _};
+    let Ok(file) = object::File::parse(bytes) else { return Vec::new() };
+    let Some(section) = file.section_by_name(".eh_frame") else { return Vec::new() };
+    let Ok(data) = section.data() else { return Vec::new() };
+    let endian = if file.is_little_endian() { gimli::RunTimeEndian::Little } else { gimli::RunTimeEndian::Big };
+    let eh_frame = gimli::EhFrame::new(data, endian);
+    let mut bases = gimli::BaseAddresses::default().set_eh_frame(section.address());
+    if let Some(text) = file.section_by_name(".text") {
+        bases = bases.set_text(text.address());
+    }
+    let mut functions = Vec::new();
+    let mut entries = eh_frame.entries(&bases);
+    while let Ok(Some(entry)) = entries.next() {
+        if let gimli::CieOrFde::Fde(partial) = entry
+            && let Ok(fde) = partial.parse(|_, bases, offset| eh_frame.cie_from_offset(bases, offset))
+        {
+            functions.push((fde.initial_address(), fde.len()));
+        }
+    }
+    functions.sort_unstable();
+    functions
+}
+
 fn strip_hash(name: &str) -> String {
     match name.rsplit_once("::h") {
         Some((head, hash)) if hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()) => head.to_owned(),
