@@ -458,7 +458,7 @@ impl Interpreter {
 
     /// Frames as a flame graph names them: by their function, not their
     /// address in it (`jv_parser_next (libjq.so.1)`, `function at
-    /// git+0x2a1100`), so that a function's calls from different places
+    /// git+0x2a1040`), so that a function's calls from different places
     /// in it are one frame.
     fn flame_names(&mut self, frames: &[Site]) -> Vec<String> {
         frames

@@ -322,7 +322,7 @@ impl ModuleCode {
         let functions = self.unwound_functions.get_or_init(|| unwound_functions(&self.bytes));
         let after = functions.partition_point(|&(start, _)| start <= address);
         let (start, size) = *functions.get(after.checked_sub(1)?)?;
-        (address < start + size).then_some(start)
+        (address - start < size).then_some(start)
     }
 
     /// Whether `address` lies inside a function the file's symbols size.
@@ -610,7 +610,7 @@ impl Symbolizer {
 
     /// A frame named by its address alone (`git+0x2a11b1`, in a file
     /// without symbols) named by the start of the function it is in
-    /// (`function at git+0x2a1100`), as its module's unwinding table says:
+    /// (`function at git+0x2a1040`), as its module's unwinding table says:
     /// the same for every address in one function.
     pub fn function_of_unnamed_frame(&mut self, frame: &str) -> Option<String> {
         let (file_name, offset) = frame.split_once("+0x").filter(|(name, _)| !name.contains(' '))?;
@@ -991,7 +991,6 @@ fn untagged(address: u64) -> u64 {
     address & !(TAIL_CALLED_TAG | CALLEE_UNKNOWN_TAG)
 }
 
-/// `foo::bar::h0123456789abcdef` → `foo::bar`: legacy Rust symbols end in a hash.
 /// (start, size) of each function a file's `.eh_frame` describes, by
 /// start; none where it has none or it cannot be read.
 fn unwound_functions(bytes: &[u8]) -> Vec<(u64, u64)> {
@@ -1019,6 +1018,7 @@ fn unwound_functions(bytes: &[u8]) -> Vec<(u64, u64)> {
     functions
 }
 
+/// `foo::bar::h0123456789abcdef` → `foo::bar`: legacy Rust symbols end in a hash.
 fn strip_hash(name: &str) -> String {
     match name.rsplit_once("::h") {
         Some((head, hash)) if hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()) => head.to_owned(),
