@@ -398,7 +398,7 @@ impl FfiscopeApp {
     /// peak, what leaked, what was allocated and the temporary allocations;
     /// none of what nothing weighs.
     fn export_record_flame_graphs(&self) -> String {
-        use crate::export::flame::{FlameOf, flame_graph_svg};
+        use crate::export::flame::{FlameOf, flame_graph_svg, folded_lines};
         // The program as it was recorded (or as its recording names it),
         // whatever the field says now.
         let (program, stacks) = self.record.flame_stacks();
@@ -412,7 +412,7 @@ impl FfiscopeApp {
             (FlameOf::Temporary, "temporary"),
         ];
         for (of, name) in kinds {
-            match flame_graph_svg(&stacks, of, &program) {
+            match flame_graph_svg(&folded_lines(&stacks, of), of, &program) {
                 Some(Ok(svg)) => files.push((format!("{stem}-{name}.svg"), svg)),
                 Some(Err(why)) => return format!("Could not draw the flame graph: {why}"),
                 None => {}

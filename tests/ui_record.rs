@@ -562,3 +562,35 @@ fn an_ended_recording_exports_its_stacks_as_flame_graphs() {
     let svg = std::fs::read_to_string(reopened_exports.join("flamed-leaks.svg")).expect("drawn from the file");
     assert!(titles(&svg).iter().any(|t| t.starts_with("lose (flamed.c:3) (90 bytes")));
 }
+
+/// On a projector (1024×640, presenting), the live-bytes plot under a
+/// program's output is some 60 points tall: its axis marks 5k, up to the
+/// peak of 5,090 B, where lines a power of ten apart left it 0 alone.
+#[test]
+fn a_short_plot_on_a_projector_marks_a_line_above_zero() {
+    let program = compiled_c(
+        "short_plot",
+        "#include <stdlib.h>\n\
+         int main(void) { void *big = malloc(5000); free(malloc(90)); free(big); return 0; }\n",
+    );
+    let mut harness = record_tab(egui::vec2(1024.0, 640.0));
+    type_into(&mut harness, "Program", program.to_str().unwrap());
+    record_to_the_end(&mut harness);
+    harness.key_press(egui::Key::F5);
+    harness.run();
+    assert!(harness.state().is_presenting());
+    let mut painted = Vec::new();
+    for clipped in &harness.output().shapes {
+        painted_texts(&clipped.shape, &mut painted);
+    }
+    assert!(painted.iter().any(|text| text == "5k"), "{painted:?}");
+}
+
+/// The texts a shape paints, nested shapes' too.
+fn painted_texts(shape: &egui::Shape, texts: &mut Vec<String>) {
+    match shape {
+        egui::Shape::Text(text) => texts.push(text.galley.text().to_owned()),
+        egui::Shape::Vec(shapes) => shapes.iter().for_each(|shape| painted_texts(shape, texts)),
+        _ => {}
+    }
+}

@@ -258,8 +258,8 @@ fn flame_files_can_be_written(flame: &FlameArgs) -> Result<(), String> {
 /// given.
 fn write_flame_graph(flame: &FlameArgs, stacks: &[FlameStack], program: &str, io: &mut Io<'_>) {
     let nothing = flame.flame_of.nothing_to_weigh();
+    let lines = flame::folded_lines(stacks, flame.flame_of);
     if let Some(path) = &flame.folded {
-        let lines = flame::folded_lines(stacks, flame.flame_of);
         if lines.is_empty() {
             let _ = writeln!(io.err, "note: no stack {nothing}: {} is empty", path.display());
         }
@@ -272,7 +272,7 @@ fn write_flame_graph(flame: &FlameArgs, stacks: &[FlameStack], program: &str, io
         }
     }
     let Some(path) = &flame.flamegraph else { return };
-    match flame::flame_graph_svg(stacks, flame.flame_of, program) {
+    match flame::flame_graph_svg(&lines, flame.flame_of, program) {
         Some(Ok(svg)) => {
             if let Err(error) = save_whole(path, &svg) {
                 let _ = writeln!(io.err, "warning: cannot write the flame graph to {}: {error}", path.display());

@@ -372,6 +372,11 @@ impl Interpreter {
                     None => check.suppressed.push((pattern.to_owned(), Held { blocks: 1, bytes: block.size })),
                 }
             } else {
+                // Lost: a leak, counted at the place it was made.
+                let place = self.block_stacks.get(&block.address).map(|&stack| Place::Stack(stack));
+                if let Some(place) = place.or(block.site.map(Place::Site)) {
+                    check.lost_by_place.entry((place, block.domain)).or_default().add(block.size);
+                }
                 continue;
             }
             set_aside.insert(block.address);
@@ -386,15 +391,6 @@ impl Interpreter {
             leak.message.push_str(" Reachable only through other leaked blocks, and freed with them.");
         }
         leaks.append(&mut lost_with);
-        for block in model.every_outstanding() {
-            let place = match (self.block_stacks.get(&block.address), block.site) {
-                _ if passed_over(block.address) => continue,
-                (Some(&stack), _) => Place::Stack(stack),
-                (None, Some(site)) => Place::Site(site),
-                (None, None) => continue,
-            };
-            check.lost_by_place.entry((place, block.domain)).or_default().add(block.size);
-        }
         for leak in &mut leaks {
             if let Some((stack, made_at)) = self.stack_of(leak.address) {
                 // From the wrapper or the library function that made it for
