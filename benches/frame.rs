@@ -276,8 +276,72 @@ fn record_tab_many_sites(c: &mut Criterion) {
             black_box(&harness);
         });
     });
+    // The same sites side by side in the flame graph, a frame each.
+    let flame_graph =
+        ffiscope::record::session::RecordCommand::ShowView(ffiscope::record::session::RecordView::FlameGraph);
+    harness.state_mut().record_mut().apply(flame_graph);
+    harness.run();
+    eprintln!("  frames in the flame graph's tree: {}", harness.state().record().flame_stacks().tree.len());
+    group.bench_function("flame_graph_5000_sites", |b| {
+        b.iter(|| {
+            harness.step();
+            black_box(&harness);
+        });
+    });
     group.finish();
 }
 
-criterion_group!(benches, scenarios_tab, struct_lab_with_sdl, record_tab_live, record_tab_many_sites);
+/// The Record tab at 1280×800 drawing an ended recording's flame graph:
+/// ffiscope's own `layout` of zlib.h recorded with call stacks (its
+/// threads' parsers, up to 87 frames deep), and the 5,000-site program's
+/// (5,000 frames side by side under `main`, most narrower than a point);
+/// with the time the tab's worker takes to merge their stacks into a tree.
+fn record_tab_flame_graph(c: &mut Criterion) {
+    use ffiscope::record::flame_tree::FlameTree;
+    use ffiscope::record::session::{RecordCommand, RecordView};
+    let header = std::path::Path::new("/usr/include/zlib.h");
+    if !header.exists() {
+        eprintln!("record_tab_flame_graph: no zlib.h, skipped");
+        return;
+    }
+    let mut group = c.benchmark_group("record_tab_frame");
+    group.sample_size(30).measurement_time(Duration::from_secs(8));
+    let ffiscope = std::path::Path::new(env!("CARGO_BIN_EXE_ffiscope"));
+    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
+    harness.run();
+    harness.get_by_label("Record").click();
+    harness.run();
+    let session = harness.state_mut().record_mut();
+    session.apply(RecordCommand::SetProgram(ffiscope.display().to_string()));
+    session.apply(RecordCommand::SetArguments(format!("layout {}", header.display())));
+    session.apply(RecordCommand::SetStacks(true));
+    session.apply(RecordCommand::Start);
+    step_until_ended(&mut harness);
+    harness.state_mut().record_mut().apply(RecordCommand::ShowView(RecordView::FlameGraph));
+    harness.run();
+    let recorded = harness.state().record().flame_stacks();
+    eprintln!(
+        "  stacks: {}, frames in the tree: {}, deepest: {}",
+        recorded.stacks.len(),
+        recorded.tree.len(),
+        recorded.tree.depth()
+    );
+    group.bench_function("flame_graph_layout_zlib", |b| {
+        b.iter(|| {
+            harness.step();
+            black_box(&harness);
+        });
+    });
+    group.bench_function("flame_tree_of_layout_zlib", |b| b.iter(|| black_box(FlameTree::new(&recorded.stacks))));
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    scenarios_tab,
+    struct_lab_with_sdl,
+    record_tab_live,
+    record_tab_many_sites,
+    record_tab_flame_graph
+);
 criterion_main!(benches);

@@ -401,7 +401,8 @@ impl FfiscopeApp {
         use crate::export::flame::{FlameOf, flame_graph_svg, folded_lines};
         // The program as it was recorded (or as its recording names it),
         // whatever the field says now.
-        let (program, stacks) = self.record.flame_stacks();
+        let recorded = self.record.flame_stacks();
+        let (program, stacks) = (&recorded.program, &recorded.stacks);
         let stem =
             std::path::Path::new(&program).file_name().map_or_else(|| "recording".into(), |n| n.to_string_lossy());
         let mut files = Vec::new();
@@ -412,7 +413,7 @@ impl FfiscopeApp {
             (FlameOf::Temporary, "temporary"),
         ];
         for (of, name) in kinds {
-            match flame_graph_svg(&folded_lines(&stacks, of), of, &program) {
+            match flame_graph_svg(&folded_lines(stacks, of), of, program) {
                 Some(Ok(svg)) => files.push((format!("{stem}-{name}.svg"), svg)),
                 Some(Err(why)) => return format!("Could not draw the flame graph: {why}"),
                 None => {}

@@ -3771,3 +3771,72 @@ fn a_stripped_programs_frames_are_one_per_function_in_a_flame_graph() {
     assert!(frames[1..].iter().all(|frame| frame.starts_with("function at flame_stripped+0x")), "{lines}");
     assert_ne!(frames[1], frames[2], "main and twice are two functions: {lines}");
 }
+
+/// A Rust thread's stack starts, for a flame graph, at the closure the
+/// program spawned, not in the standard library's machinery that runs it
+/// (`catch_unwind`, `call_once`, `__rust_begin_short_backtrace`); and the
+/// standard library's calls under the program's own frame end at the first
+/// of them (`push`), not in `grow_one`, `finish_grow` and the allocator.
+#[test]
+fn a_rust_threads_flame_graph_stacks_are_the_programs_own_frames_and_what_they_called() {
+    let program = compile_rust(
+        "flame_thread",
+        "#[inline(never)]\n\
+         fn fill(values: &mut Vec<u64>) { for i in 0..1000 { values.push(i); } }\n\
+         fn main() {\n\
+             let filled = std::thread::spawn(|| { let mut values = Vec::new(); fill(&mut values); values.len() });\n\
+             println!(\"{}\", filled.join().unwrap());\n\
+         }\n",
+    );
+    let folded = scratch().join("flame_thread.folded");
+    let recorded = record(&["--flame-of", "allocated", "--folded", folded.to_str().unwrap()], &program, &[]);
+    assert_eq!(recorded.status.code(), Some(0), "{}", String::from_utf8_lossy(&recorded.stderr));
+    let lines = std::fs::read_to_string(&folded).expect("written");
+    let filling: Vec<&str> = lines.lines().filter(|line| line.contains("fill (flame_thread.rs:2)")).collect();
+    assert!(!filling.is_empty(), "{lines}");
+    for line in filling {
+        let frames: Vec<&str> = line.rsplit_once(' ').expect("a weight").0.split(';').collect();
+        assert_eq!(frames[0], "Rust heap", "{line}");
+        assert!(frames[1].contains("{closure") && frames[1].ends_with("(flame_thread.rs:4)"), "the closure: {line}");
+        assert!(frames[2].ends_with("fill (flame_thread.rs:2)"), "{line}");
+        assert!(frames.len() == 4 && frames[3].contains("push"), "ends at what fill called: {line}");
+    }
+}
+
+/// A program with a `#[global_allocator]` of its own (a counter around
+/// `System`) reaches `malloc` inside it for every block: with stacks, a
+/// block is named by the line that allocated it, as with Rust's own
+/// allocator, not by the allocator's `alloc`; its flame graph stacks end
+/// there too.
+#[test]
+fn a_global_allocator_of_the_programs_own_does_not_name_its_blocks() {
+    let program = compile_rust(
+        "own_global_allocator",
+        "use std::alloc::{GlobalAlloc, Layout, System};\n\
+         use std::sync::atomic::{AtomicUsize, Ordering};\n\
+         struct Counting(AtomicUsize);\n\
+         unsafe impl GlobalAlloc for Counting {\n\
+             unsafe fn alloc(&self, layout: Layout) -> *mut u8 { self.0.fetch_add(1, Ordering::Relaxed); unsafe { System.alloc(layout) } }\n\
+             unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) { unsafe { System.dealloc(ptr, layout) } }\n\
+         }\n\
+         #[global_allocator]\n\
+         static COUNTING: Counting = Counting(AtomicUsize::new(0));\n\
+         #[inline(never)]\n\
+         fn make() -> Vec<u8> { vec![7u8; 40_000] }\n\
+         fn main() {\n\
+             let kept = make();\n\
+             println!(\"{} {}\", kept.len(), COUNTING.0.load(Ordering::Relaxed) > 0);\n\
+         }\n",
+    );
+    let folded = scratch().join("own_global_allocator.folded");
+    let recorded = record(&["--json", "--folded", folded.to_str().unwrap()], &program, &[]);
+    assert_eq!(recorded.status.code(), Some(0), "{}", String::from_utf8_lossy(&recorded.stderr));
+    let report = report(&recorded);
+    let rust_peak =
+        report["peaks"].as_array().unwrap().iter().find(|peak| peak["heap"] == "rust").expect("a Rust peak");
+    let top = rust_peak["sites"][0]["site"].as_str().unwrap_or_default();
+    assert!(top.ends_with("make (own_global_allocator.rs:11)"), "named by the line that allocated: {rust_peak}");
+    let lines = std::fs::read_to_string(&folded).expect("written");
+    let made = lines.lines().find(|line| line.contains("make (own_global_allocator.rs:11)")).expect("make's stack");
+    assert!(!made.contains("own_global_allocator.rs:5"), "the allocator's own code is left out: {made}");
+}

@@ -594,3 +594,47 @@ fn painted_texts(shape: &egui::Shape, texts: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// The Flame graph view draws the ended recording's stacks: each frame a
+/// button named as the stacks name it, weighed as chosen, and a click on
+/// one zooms into it.
+#[test]
+fn an_ended_recording_draws_its_stacks_as_a_flame_graph_to_zoom_into() {
+    let program = compiled_c(
+        "flame_view",
+        "#include <stdlib.h>\n\
+         __attribute__((noinline)) static void *make(size_t n) { return malloc(n); }\n\
+         __attribute__((noinline)) static void lose(void) { volatile void *lost = make(90); (void)lost; }\n\
+         int main(void) { lose(); free(make(500)); return 0; }\n",
+    );
+    let mut harness = record_tab(egui::vec2(1024.0, 640.0));
+    type_into(&mut harness, "Program", program.to_str().unwrap());
+    harness.get_by_label("Call stacks").click();
+    harness.run();
+    record_to_the_end(&mut harness);
+    harness.get_by_label("Flame graph").click();
+    harness.run();
+    // Held at the peak: `make`'s block under `lose`, and the one `main` freed.
+    let frames = |harness: &Harness<'_, FfiscopeApp>, name: &str| harness.query_all_by_label(name).count();
+    assert_eq!(frames(&harness, "make (flame_view.c:2)"), 2);
+    harness.get_by_label_contains("590 B in all");
+    harness.get_by_label("Leaks").click();
+    harness.run();
+    assert_eq!(frames(&harness, "make (flame_view.c:2)"), 1, "the block main freed did not leak");
+    harness.get_by_label_contains("90 B in all");
+    harness.get_by_label("Allocated").click();
+    harness.run();
+    harness.get_by_label("lose (flame_view.c:3)").hover();
+    harness.run();
+    harness.get_by_label_contains("Leaked: 90 B in 1 block");
+
+    // Zoomed into `lose`: `main`'s other callee is gone, `main` stays above.
+    harness.get_by_label("lose (flame_view.c:3)").click();
+    harness.run();
+    assert_eq!(frames(&harness, "make (flame_view.c:2)"), 1, "only lose's callee is drawn");
+    harness.get_by_label("main (flame_view.c:4)");
+    harness.get_by_label("Whole graph").click();
+    harness.run();
+    assert_eq!(frames(&harness, "make (flame_view.c:2)"), 2);
+    assert!(harness.query_by_label("Whole graph").is_none(), "nothing to zoom out of");
+}

@@ -6,15 +6,16 @@
 use crate::record::flame::{FlameCounts, FlameStack};
 
 /// What a flame graph weighs each stack by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum FlameOf {
     /// Bytes held when the stack's heap was at its peak (each heap at its own).
+    #[default]
     Peak,
     /// Bytes lost at exit, as the leak check found.
     Leaks,
     /// Bytes allocated, over the whole run.
     Allocated,
-    /// Allocations made, over the whole run.
+    /// Allocations made, over the whole run; a realloc counts as one.
     Allocations,
     /// Temporary allocations: freed by the thread that made them before it
     /// allocated again.
@@ -22,7 +23,21 @@ pub enum FlameOf {
 }
 
 impl FlameOf {
-    fn weight(self, counts: &FlameCounts) -> u64 {
+    pub const ALL: [FlameOf; 5] =
+        [FlameOf::Peak, FlameOf::Leaks, FlameOf::Allocated, FlameOf::Allocations, FlameOf::Temporary];
+
+    /// Its name on the app's choice of what a flame graph weighs.
+    pub fn label(self) -> &'static str {
+        match self {
+            FlameOf::Peak => "Peak",
+            FlameOf::Leaks => "Leaks",
+            FlameOf::Allocated => "Allocated",
+            FlameOf::Allocations => "Allocations",
+            FlameOf::Temporary => "Temporary",
+        }
+    }
+
+    pub fn weight(self, counts: &FlameCounts) -> u64 {
         match self {
             FlameOf::Peak => counts.peak_bytes,
             FlameOf::Leaks => counts.leaked_bytes,
@@ -33,7 +48,7 @@ impl FlameOf {
     }
 
     /// What the weight counts, as a frame's hover says it.
-    fn unit(self) -> &'static str {
+    pub fn unit(self) -> &'static str {
         match self {
             FlameOf::Allocations | FlameOf::Temporary => "allocations",
             FlameOf::Peak | FlameOf::Leaks | FlameOf::Allocated => "bytes",
@@ -51,12 +66,12 @@ impl FlameOf {
     }
 
     /// What the graph shows, as its subtitle says it.
-    fn subtitle(self) -> &'static str {
+    pub fn subtitle(self) -> &'static str {
         match self {
             FlameOf::Peak => "What each heap held at its peak, by the stack that made it",
             FlameOf::Leaks => "What leaked, by the stack that made it",
             FlameOf::Allocated => "Bytes allocated over the whole run, by stack",
-            FlameOf::Allocations => "Allocations made over the whole run, by stack",
+            FlameOf::Allocations => "Allocations made over the whole run (a realloc counts as one), by stack",
             FlameOf::Temporary => "Temporary allocations (freed before their thread allocated again), by stack",
         }
     }

@@ -467,7 +467,9 @@ impl Interpreter {
     }
 
     /// A place's frames, outermost first, from the program's own entry
-    /// (the C library's and Rust's start of `main` or of a thread left out).
+    /// (the C library's and Rust's start of `main` or of a thread left out:
+    /// a spawned Rust thread's `catch_unwind` and `call_once`s, named by the
+    /// standard library's files, are nobody's code a user reads).
     fn frames_of(&self, place: Place) -> Option<Vec<Site>> {
         let stack = match place {
             Place::Site(site) => return Some(vec![site]),
@@ -482,10 +484,21 @@ impl Interpreter {
         {
             entry -= 1;
         }
-        while entry > 1 && is_startup_or_runtime(stack[entry - 1].name()) {
+        while entry > 1 && (is_startup_or_runtime(stack[entry - 1].name()) || self.is_library_code(stack[entry - 1])) {
             entry -= 1;
         }
-        (entry > 0).then(|| stack[..entry].iter().rev().copied().collect())
+        let mut frames: Vec<Site> = stack[..entry].iter().rev().copied().collect();
+        // The standard library's own calls under the program's innermost
+        // frame (`push`, `grow_one`, `finish_grow`… `realloc`) are told by
+        // the first of them, which says what the program called; so is an
+        // allocation wrapper's machinery (a `#[global_allocator]`'s own
+        // code, inside Rust's `__rust_alloc`), which is no caller's.
+        let outermost_wrapper = frames.iter().position(|frame| self.wrappers.contains(frame.name()));
+        let callers = &frames[..outermost_wrapper.unwrap_or(frames.len())];
+        if let Some(own) = callers.iter().rposition(|&frame| !self.is_library_code(frame)) {
+            frames.truncate(own + 2);
+        }
+        (!frames.is_empty()).then_some(frames)
     }
 
     /// The stack a live block was allocated from (`--stack`), and where in

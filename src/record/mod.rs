@@ -7,6 +7,7 @@
 //! [`Model`] as every other run.
 
 pub mod flame;
+pub mod flame_tree;
 pub mod interpreter;
 pub mod preload;
 pub mod program;

@@ -13,9 +13,11 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::flame::FlameStack;
+use super::flame_tree::{FlameTree, FrameIndex};
 use super::suppressions::Suppressions;
 use super::wrappers::Wrappers;
 use super::{ProgramOutput, RecordSpec, Recording, SharedModel, locked};
+use crate::export::flame::FlameOf;
 use crate::ffi::record_channel::RecordedProgram;
 use crate::report::{OwnAllocator, PEAK_SITES_LISTED, ProcessReport, Report};
 use crate::scenarios::isolated::signal_label;
@@ -53,6 +55,38 @@ pub enum RecordCommand {
     SetRecordingFile(String),
     /// Reads a recording written by `record --out` into the tab.
     OpenRecording,
+    /// What the tab draws of the recording: its heaps over time or its flame graph.
+    ShowView(RecordView),
+    /// What the flame graph weighs each stack by.
+    WeighFlamesBy(FlameOf),
+    /// The flame graph's frame drawn whole width, its callees under it.
+    ZoomFlames(FrameIndex),
+}
+
+/// What the tab draws of a recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RecordView {
+    /// Each heap's live blocks and bytes as the program ran, beside its lists.
+    #[default]
+    OverTime,
+    /// The call stacks, once the program ended, as a flame graph.
+    FlameGraph,
+}
+
+/// The program a recording ran, and its call stacks with what each made,
+/// once it ended: as the flame graph files' lines and as the tab's tree.
+#[derive(Debug, Default)]
+pub struct RecordedStacks {
+    pub program: String,
+    pub stacks: Vec<FlameStack>,
+    pub tree: FlameTree,
+}
+
+impl RecordedStacks {
+    pub fn new(program: String, stacks: Vec<FlameStack>) -> RecordedStacks {
+        let tree = FlameTree::new(&stacks);
+        RecordedStacks { program, stacks, tree }
+    }
 }
 
 /// Where the recording is.
@@ -133,7 +167,7 @@ struct Shared {
     own_allocator: Mutex<Option<OwnAllocator>>,
     /// The program, and its call stacks and what each made, once it
     /// ended: for its flame graphs.
-    stacks: Mutex<(String, Vec<FlameStack>)>,
+    stacks: Mutex<Arc<RecordedStacks>>,
     stop: AtomicBool,
 }
 
@@ -154,6 +188,10 @@ pub struct RecordSession {
     pub shown: usize,
     /// A recording to open (`record --out`'s file).
     pub recording_file: String,
+    pub view: RecordView,
+    pub flame_of: FlameOf,
+    /// The flame graph's frame drawn whole width: the root unless one was clicked.
+    pub flame_zoom: FrameIndex,
     shared: Arc<Shared>,
     worker: Option<JoinHandle<()>>,
 }
@@ -179,6 +217,9 @@ impl RecordSession {
             RecordCommand::ShowProcess(index) => self.shown = index,
             RecordCommand::SetRecordingFile(text) => self.recording_file = text,
             RecordCommand::OpenRecording => self.open_recording(),
+            RecordCommand::ShowView(view) => self.view = view,
+            RecordCommand::WeighFlamesBy(of) => self.flame_of = of,
+            RecordCommand::ZoomFlames(frame) => self.flame_zoom = frame,
         }
     }
 
@@ -193,6 +234,8 @@ impl RecordSession {
         }
         self.shared = Arc::new(Shared::default());
         self.shown = 0;
+        // A frame's index means nothing in the next recording's tree.
+        self.flame_zoom = FlameTree::ROOT;
         *locked(&self.shared.state) = RecordState::Running { pid: 0 };
         Some(Arc::clone(&self.shared))
     }
@@ -257,13 +300,13 @@ impl RecordSession {
 
     /// The program recorded, with its call stacks and what each made, once
     /// it ended (the shown process's: only the program's are kept).
-    pub fn flame_stacks(&self) -> (String, Vec<FlameStack>) {
-        if self.shown == 0 { locked(&self.shared.stacks).clone() } else { (String::new(), Vec::new()) }
+    pub fn flame_stacks(&self) -> Arc<RecordedStacks> {
+        if self.shown == 0 { Arc::clone(&locked(&self.shared.stacks)) } else { Arc::default() }
     }
 
     /// Whether the shown process has call stacks to draw.
     pub fn has_flame_stacks(&self) -> bool {
-        self.shown == 0 && !locked(&self.shared.stacks).1.is_empty()
+        self.shown == 0 && !locked(&self.shared.stacks).stacks.is_empty()
     }
 
     /// The processes the program started that are followed, so far.
@@ -340,7 +383,8 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
     let mut model = locked(&shared.model);
     let mut finished = recording.finish(&mut model);
     let mut check = finished.leaks(&model, &Suppressions::default());
-    *locked(&shared.stacks) = (spec.program.clone(), finished.interpreter.flame_stacks(&model, &check));
+    let stacks = RecordedStacks::new(spec.program.clone(), finished.interpreter.flame_stacks(&model, &check));
+    *locked(&shared.stacks) = Arc::new(stacks);
     for leak in std::mem::take(&mut check.leaks) {
         model.push_anomaly(leak);
     }
@@ -437,7 +481,7 @@ fn read_recording(mut reader: super::trace::TraceReader, shared: &Shared, path: 
         Err(why) => return why,
     };
     let program = report.as_ref().map_or_else(|| path.display().to_string(), |report| report.scenario.clone());
-    *locked(&shared.stacks) = (program, stacks);
+    *locked(&shared.stacks) = Arc::new(RecordedStacks::new(program, stacks));
     let how = report.as_ref().map_or_else(|| "cut off before its report".to_owned(), Report::outcome_label);
     let Some(report) = report else { return format!("opened {} ({events} events, {how})", path.display()) };
     push_leaks(&report, &mut locked(&shared.model));

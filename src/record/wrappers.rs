@@ -6,7 +6,8 @@
 //! `RawVec`. Known by name: the wrappers of well-known libraries and tools
 //! below, any function whose name ends in `malloc`, `calloc`, `realloc`,
 //! `zalloc`, `strdup` or `strndup` (`safe_malloc`, `sqlite3Malloc`,
-//! `emalloc`), and those the user names (`--alloc-fn`).
+//! `emalloc`), Rust's calls into a global allocator of the program's own,
+//! and those the user names (`--alloc-fn`).
 
 use super::suppressions::matches;
 
@@ -167,6 +168,17 @@ const KNOWN: &[(&str, Option<&str>)] = &[
     ("luaM_realloc_", None),
     ("luaM_saferealloc_", None),
     ("luaM_growaux_", None),
+    // Rust's calls into a `#[global_allocator]` of the program's own (a
+    // counting wrapper around `System`): what runs inside is the
+    // allocator's, and the block is the line's that called it.
+    ("__rust_alloc", None),
+    ("__rust_alloc_zeroed", None),
+    ("__rust_realloc", None),
+    ("__rust_dealloc", None),
+    ("__rg_alloc", None),
+    ("__rg_alloc_zeroed", None),
+    ("__rg_realloc", None),
+    ("__rg_dealloc", None),
 ];
 
 /// The endings that make a function an allocation wrapper by its name alone.
@@ -212,6 +224,8 @@ pub fn releaser_of(frame: &str) -> Option<&'static str> {
 
 /// The known wrapper named so, with its releaser.
 fn known(function: &str) -> Option<&'static (&'static str, Option<&'static str>)> {
+    // Rust's allocator shims, as their symbols name them (`__rustc::__rust_alloc`).
+    let function = function.strip_prefix("__rustc::").unwrap_or(function);
     KNOWN.iter().find(|(name, _)| *name == function)
 }
 
@@ -249,6 +263,7 @@ mod tests {
             "luaM_malloc_",
             "pool_get (pool.c:4)",
             "arena_new_block",
+            "__rustc::__rust_alloc (app.rs:9)",
         ] {
             assert!(wrappers.contains(wrapper), "{wrapper}");
         }

@@ -3,6 +3,7 @@
 
 pub mod allocation_plot;
 pub mod anomaly_list;
+pub mod flame_graph;
 pub mod format;
 pub mod heap_counts;
 pub mod layout_grid;

@@ -5,13 +5,16 @@
 use egui::{RichText, Ui};
 
 use crate::command::{Command, Export};
+use crate::export::flame::FlameOf;
 use crate::ffi::Domain;
+use crate::record::flame_tree::FlameTree;
 use crate::record::locked;
-use crate::record::session::{FollowedView, RecordCommand, RecordSession, RecordState, Stream};
+use crate::record::session::{FollowedView, RecordCommand, RecordSession, RecordState, RecordView, Stream};
 use crate::track::Model;
 
 use super::allocation_plot::{Measure, XAxis, allocation_plot_ui, x_axis_choice_ui};
 use super::anomaly_list::{NO_ANOMALY, anomaly_list_ui};
+use super::flame_graph::{flame_graph_ui, weighed};
 use super::format::elide_middle;
 use super::heap_counts::heap_counts_ui;
 use super::outstanding_table::outstanding_table_ui;
@@ -23,6 +26,9 @@ const COMMAND_CHARS: usize = 72;
 
 /// The share of the tab's height the program's output may take.
 const OUTPUT_SHARE: f32 = 0.25;
+/// The share of the tab's height the recording's notes may take before
+/// they scroll.
+const NOTES_SHARE: f32 = 0.15;
 
 #[must_use]
 pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis) -> Vec<Command> {
@@ -63,7 +69,10 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
     let mut exports = Vec::new();
     ui.horizontal_wrapped(|ui| {
         heap_counts_ui(ui, &model, false);
-        x_axis_choice_ui(ui, x_axis);
+        commands.extend(view_choice_ui(ui, session.view));
+        if session.view == RecordView::OverTime {
+            x_axis_choice_ui(ui, x_axis);
+        }
         if session.has_flame_stacks()
             && ui
                 .button("Export flame graphs")
@@ -78,17 +87,14 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
             exports.push(Command::Export(Export::RecordFlameGraphs));
         }
     });
-    // Said first, and not as a note: it is why the heaps stay empty.
-    let own_allocator = session.own_allocator().map(|own| own.sentence());
-    if let Some(sentence) = &own_allocator {
-        ui.colored_label(ui.visuals().warn_fg_color, sentence);
-    }
-    for note in session.notes().iter().filter(|note| Some(*note) != own_allocator.as_ref()) {
-        ui.weak(note);
-    }
+    notes_ui(ui, session);
     let output = session.output();
     let lists_height = ui.available_height() * (1.0 - OUTPUT_SHARE);
     ui.allocate_ui(egui::vec2(ui.available_width(), lists_height), |ui| {
+        if session.view == RecordView::FlameGraph {
+            commands.extend(flame_view_ui(ui, session, &state));
+            return;
+        }
         ui.columns(2, |columns| {
             allocation_plot_ui(&mut columns[0], &model, *x_axis, &Measure::BOTH, "record", lists_height);
             egui::ScrollArea::vertical().id_salt("record-lists").show(&mut columns[1], |ui| {
@@ -117,6 +123,29 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
         },
     );
     commands.into_iter().map(Command::Record).chain(exports).collect()
+}
+
+/// What the shown process's recording adds to its counts: its own
+/// allocator first, in the warning colour and not as a note (it is why the
+/// heaps stay empty), then the ended recording's notes.
+fn notes_ui(ui: &mut Ui, session: &RecordSession) {
+    let own_allocator = session.own_allocator().map(|own| own.sentence());
+    if let Some(sentence) = &own_allocator {
+        ui.colored_label(ui.visuals().warn_fg_color, sentence);
+    }
+    let notes: Vec<String> = session.notes().into_iter().filter(|note| Some(note) != own_allocator.as_ref()).collect();
+    if notes.is_empty() {
+        return;
+    }
+    // Held to a share of the tab, scrolled past it: on a projector the
+    // notes of a recording that ran compilers would push the plots and the
+    // flame graph off the screen.
+    let most = (ui.available_height() * NOTES_SHARE).max(2.0 * ui.text_style_height(&egui::TextStyle::Body));
+    egui::ScrollArea::vertical().id_salt("record-notes").max_height(most).auto_shrink([false, true]).show(ui, |ui| {
+        for note in &notes {
+            ui.weak(note);
+        }
+    });
 }
 
 /// Which process the tab shows, with the program followed: the program or
@@ -169,6 +198,63 @@ fn process_choice_ui(
         ui.weak(format!("{} it {how}, each recorded on its own", listed.len()));
     });
     (shown != session.shown).then_some(RecordCommand::ShowProcess(shown))
+}
+
+/// The choice of what the tab draws: the heaps over time, or the flame
+/// graph of the program's call stacks.
+fn view_choice_ui(ui: &mut Ui, view: RecordView) -> Option<RecordCommand> {
+    ui.separator();
+    let mut chosen = view;
+    ui.selectable_value(&mut chosen, RecordView::OverTime, "Over time").on_hover_text(
+        "Each heap's live blocks and bytes as the program ran, beside what was found and what held the most",
+    );
+    ui.selectable_value(&mut chosen, RecordView::FlameGraph, "Flame graph").on_hover_text(
+        "The program's call stacks once it ended: each frame as wide as what the stacks through it held at the \
+         peak, leaked or allocated",
+    );
+    (chosen != view).then_some(RecordCommand::ShowView(chosen))
+}
+
+/// The flame graph of the program's call stacks, with the choice of what
+/// it weighs; or why there is none yet.
+fn flame_view_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> Vec<RecordCommand> {
+    let mut commands = Vec::new();
+    let recorded = session.flame_stacks();
+    let tree = &recorded.tree;
+    if tree.is_empty() {
+        ui.weak(if session.shown != 0 {
+            "Only the program's own call stacks are kept: pick the program under Process for its flame graph."
+        } else if matches!(state, RecordState::Running { .. }) {
+            "The flame graph is drawn once the program ends."
+        } else {
+            "Nothing to draw: no block was recorded."
+        });
+        return commands;
+    }
+    let of = session.flame_of;
+    let total = tree.frame(FlameTree::ROOT).map_or(0, |root| of.weight(&root.counts));
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Weigh by");
+        for choice in FlameOf::ALL {
+            if ui.selectable_label(of == choice, choice.label()).on_hover_text(choice.subtitle()).clicked()
+                && of != choice
+            {
+                commands.push(RecordCommand::WeighFlamesBy(choice));
+            }
+        }
+        if session.flame_zoom != FlameTree::ROOT && ui.button("Whole graph").clicked() {
+            commands.push(RecordCommand::ZoomFlames(FlameTree::ROOT));
+        }
+        ui.weak(format!("{}: {} in all. Click a frame to zoom in.", of.subtitle(), weighed(of, total)));
+    });
+    if total == 0 {
+        ui.weak(format!("No stack {}.", of.nothing_to_weigh()));
+        return commands;
+    }
+    egui::ScrollArea::vertical().id_salt("record-flame-graph").auto_shrink([false, false]).show(ui, |ui| {
+        commands.extend(flame_graph_ui(ui, tree, of, session.flame_zoom).map(RecordCommand::ZoomFlames));
+    });
+    commands
 }
 
 /// What an empty anomaly list says of the recording shown: a program
