@@ -3840,3 +3840,42 @@ fn a_global_allocator_of_the_programs_own_does_not_name_its_blocks() {
     let made = lines.lines().find(|line| line.contains("make (own_global_allocator.rs:11)")).expect("make's stack");
     assert!(!made.contains("own_global_allocator.rs:5"), "the allocator's own code is left out: {made}");
 }
+
+/// With `--follow-children`, each process followed gets a flame graph and
+/// collapsed stacks of its own beside the program's (`peak.4242.folded`),
+/// and its own recording file (`run.4242.fsrec`) keeps its stacks, so
+/// `open` draws them again.
+#[test]
+fn each_followed_process_has_its_own_flame_graph_beside_the_programs() {
+    let child = compile_c(
+        "flame_child",
+        "#include <stdlib.h>\n\
+         __attribute__((noinline)) static void *make(size_t n) { return malloc(n); }\n\
+         int main(void) { void *kept = make(300); (void)kept; free(make(20)); return 0; }\n",
+        &["-O0"],
+    );
+    let dir = scratch().join("flame_child_files");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    let (folded, out) = (path("peak.folded"), path("run.fsrec"));
+    let script = format!("{} && true", child.display());
+    let recorded =
+        record(&["--json", "--follow-children", "--folded", &folded, "--out", &out], Path::new("sh"), &["-c", &script]);
+    assert_eq!(recorded.status.code(), Some(0), "{}", String::from_utf8_lossy(&recorded.stderr));
+    let report = report(&recorded);
+    let pid = report["processes"][0]["pid"].as_i64().expect("the child followed");
+    let childs = std::fs::read_to_string(dir.join(format!("peak.{pid}.folded"))).expect("the child's own stacks");
+    assert_eq!(childs.trim(), "C heap;main (flame_child.c:3);make (flame_child.c:2) 320", "both blocks at its peak");
+    let programs = std::fs::read_to_string(&folded).expect("the shell's");
+    assert!(!programs.contains("flame_child.c"), "the shell's stacks are its own: {programs}");
+
+    let leaks = path("leaks.folded");
+    let opened = Command::new(env!("CARGO_BIN_EXE_ffiscope"))
+        .args(["open", &path(&format!("run.{pid}.fsrec")), "--flame-of", "leaks", "--folded", &leaks])
+        .output()
+        .expect("ffiscope runs");
+    assert!(opened.status.success(), "{}", String::from_utf8_lossy(&opened.stderr));
+    let lost = std::fs::read_to_string(&leaks).expect("drawn from the child's file");
+    assert_eq!(lost.trim(), "C heap;main (flame_child.c:3);make (flame_child.c:2) 300");
+}

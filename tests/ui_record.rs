@@ -107,6 +107,10 @@ fn a_program_a_script_starts_is_followed_and_shown_when_picked() {
     assert!(shown.lock().unwrap().heap(Domain::C).stats().allocations >= 1001);
     harness.get_by_label_contains("freed C-heap block");
     harness.get_by_label_contains("still reachable at exit (from globals");
+    // Its flame graph is its own: the block it kept to the end held its peak.
+    harness.get_by_label("Flame graph").click();
+    harness.run();
+    assert_eq!(harness.query_all_by_label("main (followed.c:5)").count(), 1);
 }
 
 /// A forked copy that runs on without an exec (a pool's worker) is listed
@@ -322,6 +326,12 @@ fn a_recording_file_opens_with_the_processes_it_followed() {
     assert_eq!(findings_of_the_fork(&mut harness), [AnomalyKind::DoubleFree], "read from its own file");
     let shown = harness.state().record().shown_model();
     assert!(shown.lock().unwrap().heap(Domain::C).stats().allocations >= 1);
+    // Its stacks, read from its own file, drawn as its own flame graph.
+    harness.get_by_label("Flame graph").click();
+    harness.run();
+    harness.get_by_label("Allocated").click();
+    harness.run();
+    assert_eq!(harness.query_all_by_label("main (reopened_forking.c:7)").count(), 1);
 }
 
 /// The tab, once it has read the recording `ffiscope record --out` (with

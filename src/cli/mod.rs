@@ -225,7 +225,8 @@ pub struct FlameArgs {
     /// Draw the recorded program's call stacks as a flame graph, an SVG, in
     /// FILE: what each heap held at its peak, by the stack that made it,
     /// unless --flame-of says otherwise. `record` keeps 32 frames of each
-    /// stack for it unless --stack says how many.
+    /// stack for it unless --stack says how many. With --follow-children,
+    /// each process followed gets its own beside it (`peak.4242.svg`).
     #[arg(long, value_name = "FILE")]
     pub flamegraph: Option<std::path::PathBuf>,
     /// Write the same stacks to FILE as collapsed lines (`C heap;main

@@ -13,9 +13,9 @@ use crate::export::save_whole;
 use crate::record::flame::FlameStack;
 use crate::record::session::STACK_FRAMES;
 use crate::record::suppressions::Suppressions;
-use crate::record::trace::TraceWriter;
+use crate::record::trace::{self, TraceWriter};
 use crate::record::wrappers::Wrappers;
-use crate::record::{Ending, Finished, LeakCheck, ProgramOutput, RecordSpec, Recording};
+use crate::record::{Ending, Finished, FollowedProcess, LeakCheck, ProgramOutput, RecordSpec, Recording, locked};
 use crate::report::{AnomalyReport, Outcome, OwnAllocator, PEAK_SITES_LISTED, ProcessReport, RECORDED, Report};
 use crate::scenarios::isolated::signal_label;
 use crate::track::{AnomalyKind, EventSource as _, Model};
@@ -122,7 +122,7 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     let status = finished.status;
     let signal = status.and_then(|s| s.signal());
     let check = finished.leaks(&model, &suppressions);
-    let report = recording_report(program, &finished, &model, &check, &suppressions, asked.top);
+    let (report, followed_checks) = recording_report(program, &finished, &model, &check, &suppressions, asked.top);
     let stacks = finished.interpreter.flame_stacks(&model, &check);
     write_flame_graph(asked.flame, &stacks, program, io);
     if let Some(trace) = finished.interpreter.trace.take()
@@ -130,20 +130,7 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     {
         let _ = writeln!(io.err, "warning: the recording file is incomplete: {error}");
     }
-    for (process, reported) in finished.followed.iter_mut().zip(&report.processes) {
-        let kept = match (process.finished.interpreter.trace.take(), &process.trace) {
-            (Some(trace), Some(Ok(path))) => {
-                // Its file is read back alone: its notes go with its report.
-                let report = Report { notes: reported.notes.clone(), ..reported.report.clone() };
-                trace.finish(Vec::new(), &report).map_err(|e| format!("{}: {e}", path.display()))
-            }
-            (_, Some(Err(why))) => Err(why.clone()),
-            _ => Ok(()),
-        };
-        if let Err(why) = kept {
-            let _ = writeln!(io.err, "warning: process {}'s recording file is incomplete: {why}", process.pid);
-        }
-    }
+    write_followed_files(&mut finished.followed, &report.processes, &followed_checks, asked.flame, io);
     let written = if asked.json {
         writeln!(io.out, "{}", report.to_json())
     } else {
@@ -171,8 +158,45 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     ExitCode::from(status.and_then(|s| s.code()).map_or(1, |code| code as u8))
 }
 
+/// Each followed process's flame graph and collapsed stacks, beside the
+/// program's (`peak.4242.svg`, as `--out`'s `run.4242.fsrec`), and the end
+/// of its recording file, with its stacks and report.
+fn write_followed_files(
+    followed: &mut [FollowedProcess],
+    reported: &[ProcessReport],
+    checks: &[LeakCheck],
+    flame: &FlameArgs,
+    io: &mut Io<'_>,
+) {
+    for ((process, reported), check) in followed.iter_mut().zip(reported).zip(checks) {
+        let stacks = process.finished.interpreter.flame_stacks(&locked(&process.model), check);
+        let beside = |path: &Option<std::path::PathBuf>| path.as_deref().map(|path| trace::beside(path, process.pid));
+        let its_own = FlameArgs {
+            flamegraph: beside(&flame.flamegraph),
+            folded: beside(&flame.folded),
+            flame_of: flame.flame_of,
+        };
+        if !stacks.is_empty() {
+            write_flame_graph(&its_own, &stacks, &reported.report.scenario, io);
+        }
+        let kept = match (process.finished.interpreter.trace.take(), &process.trace) {
+            (Some(trace), Some(Ok(path))) => {
+                // Its file is read back alone: its notes go with its report.
+                let report = Report { notes: reported.notes.clone(), ..reported.report.clone() };
+                trace.finish(stacks, &report).map_err(|e| format!("{}: {e}", path.display()))
+            }
+            (_, Some(Err(why))) => Err(why.clone()),
+            _ => Ok(()),
+        };
+        if let Err(why) = kept {
+            let _ = writeln!(io.err, "warning: process {}'s recording file is incomplete: {why}", process.pid);
+        }
+    }
+}
+
 /// The recorded program's report: its heaps, findings and leaks, what it
-/// started (unrecorded, or followed), and how it ended.
+/// started (unrecorded, or followed), and how it ended; with the leak
+/// check of each process it followed, in the report's order.
 fn recording_report(
     program: &str,
     finished: &Finished,
@@ -180,7 +204,7 @@ fn recording_report(
     check: &LeakCheck,
     suppressions: &Suppressions,
     top: usize,
-) -> Report {
+) -> (Report, Vec<LeakCheck>) {
     let signal = finished.status.and_then(|s| s.signal());
     let mut report = Report::with_leaks(program, RECORDED, 0, model, &check.leaks);
     report.profile_heaps(model, top);
@@ -202,7 +226,8 @@ fn recording_report(
     if forked > 0 {
         report.tallies.insert("processes_forked_unrecorded".to_owned(), forked);
     }
-    report.processes = finished.followed.iter().map(|process| process.report(suppressions, top).0).collect();
+    let (processes, checks) = finished.followed.iter().map(|process| process.report(suppressions, top)).unzip();
+    report.processes = processes;
     let followed = report.processes.len() as u64 + finished.followed_not_kept;
     if followed > 0 {
         report.tallies.insert("processes_followed".to_owned(), followed);
@@ -233,7 +258,7 @@ fn recording_report(
         let message = "the program never started recording: it did not load ffiscope's library";
         report.anomalies.push(failure(program, message.to_owned()));
     }
-    report
+    (report, checks)
 }
 
 /// The program as a whole failed (it was killed, or never recorded).

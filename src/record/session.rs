@@ -124,6 +124,8 @@ pub struct FollowedView {
     pub hidden: bool,
     /// The allocator functions it defines itself, once the recording ended.
     pub own_allocator: Option<OwnAllocator>,
+    /// Its call stacks and what each made, once the recording ended.
+    pub stacks: Arc<RecordedStacks>,
 }
 
 impl FollowedView {
@@ -138,6 +140,7 @@ impl FollowedView {
             notes: Vec::new(),
             hidden: true,
             own_allocator: None,
+            stacks: Arc::default(),
         }
     }
 
@@ -298,15 +301,18 @@ impl RecordSession {
         }
     }
 
-    /// The program recorded, with its call stacks and what each made, once
-    /// it ended (the shown process's: only the program's are kept).
+    /// The shown process's program, with its call stacks and what each
+    /// made, once the recording ended.
     pub fn flame_stacks(&self) -> Arc<RecordedStacks> {
-        if self.shown == 0 { Arc::clone(&locked(&self.shared.stacks)) } else { Arc::default() }
+        match self.shown_followed() {
+            Some(followed) => followed.stacks,
+            None => Arc::clone(&locked(&self.shared.stacks)),
+        }
     }
 
     /// Whether the shown process has call stacks to draw.
     pub fn has_flame_stacks(&self) -> bool {
-        self.shown == 0 && !locked(&self.shared.stacks).stacks.is_empty()
+        !self.flame_stacks().stacks.is_empty()
     }
 
     /// The processes the program started that are followed, so far.
@@ -397,7 +403,7 @@ fn record(spec: &RecordSpec, shared: &Arc<Shared>) {
     for view in views.iter_mut() {
         view.hidden = true;
     }
-    for process in &finished.followed {
+    for process in &mut finished.followed {
         *place(&mut views, process.number) = ended_view(process);
     }
     drop(views);
@@ -448,14 +454,16 @@ fn place(views: &mut Vec<FollowedView>, number: usize) -> &mut FollowedView {
 }
 
 /// A followed process once the recording ended: its leaks in its model,
-/// how it ended and its notes.
-fn ended_view(process: &super::FollowedProcess) -> FollowedView {
+/// how it ended, its notes and its call stacks.
+fn ended_view(process: &mut super::FollowedProcess) -> FollowedView {
     let (report, mut check) = process.report(&Suppressions::default(), PEAK_SITES_LISTED);
     let mut model = locked(&process.model);
+    let stacks = process.finished.interpreter.flame_stacks(&model, &check);
     for leak in std::mem::take(&mut check.leaks) {
         model.push_anomaly(leak);
     }
     drop(model);
+    let stacks = Arc::new(RecordedStacks::new(process.program.path.clone(), stacks));
     FollowedView {
         pid: process.pid,
         program: Some(process.program.clone()),
@@ -464,6 +472,7 @@ fn ended_view(process: &super::FollowedProcess) -> FollowedView {
         notes: report.notes,
         hidden: false,
         own_allocator: report.report.own_allocator,
+        stacks,
     }
 }
 
@@ -517,8 +526,10 @@ fn open_followed(processes: &[ProcessReport], path: &std::path::Path, shared: &S
         let file = std::iter::once(super::trace::beside(path, process.pid))
             .chain(process.recording.as_ref().map(std::path::PathBuf::from))
             .find(|file| file.is_file());
+        let mut stacks = Vec::new();
         let read = file.and_then(|file| super::trace::TraceReader::open(&file).ok()).map(|mut reader| {
             reader.feed_all(&mut locked(&model));
+            stacks = reader.take_stacks();
             reader.finish()
         });
         let mut shown = locked(&model);
@@ -546,6 +557,7 @@ fn open_followed(processes: &[ProcessReport], path: &std::path::Path, shared: &S
             notes: process.notes.clone(),
             hidden: false,
             own_allocator: process.report.own_allocator.clone(),
+            stacks: Arc::new(RecordedStacks::new(process.report.scenario.clone(), stacks)),
         });
         listed += 1;
     }

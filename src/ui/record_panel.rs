@@ -222,10 +222,8 @@ fn flame_view_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> V
     let recorded = session.flame_stacks();
     let tree = &recorded.tree;
     if tree.is_empty() {
-        ui.weak(if session.shown != 0 {
-            "Only the program's own call stacks are kept: pick the program under Process for its flame graph."
-        } else if matches!(state, RecordState::Running { .. }) {
-            "The flame graph is drawn once the program ends."
+        ui.weak(if matches!(state, RecordState::Running { .. }) {
+            "The flame graph is drawn once the program ends (and a process it started, once the program ends too)."
         } else {
             "Nothing to draw: no block was recorded."
         });
