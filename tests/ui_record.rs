@@ -647,4 +647,10 @@ fn an_ended_recording_draws_its_stacks_as_a_flame_graph_to_zoom_into() {
     harness.run();
     assert_eq!(frames(&harness, "make (flame_view.c:2)"), 2);
     assert!(harness.query_by_label("Whole graph").is_none(), "nothing to zoom out of");
+
+    // A search, in any case, weighs what the frames holding it allocated.
+    type_into(&mut harness, "Find", "LOSE");
+    harness.get_by_label_contains("Found: 90 B in the frames that hold it, 15.3% of the graph");
+    type_over(&mut harness, "Find", "nowhere");
+    harness.get_by_label("No frame holds it.");
 }

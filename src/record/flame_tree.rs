@@ -89,6 +89,32 @@ impl FlameTree {
         self.depth
     }
 
+    /// Which frames' names hold `text`, whatever its case: one flag per
+    /// frame, by index; none for an empty text.
+    pub fn frames_named(&self, text: &str) -> Vec<bool> {
+        let text = text.trim().to_lowercase();
+        if text.is_empty() {
+            return vec![false; self.frames.len()];
+        }
+        self.frames.iter().map(|frame| frame.name.to_lowercase().contains(&text)).collect()
+    }
+
+    /// What the frames `found` weigh under `under` (itself included), each
+    /// counted once: a found frame's found callees are in its weight.
+    pub fn weight_found(&self, found: &[bool], weight: impl Fn(&FlameCounts) -> u64, under: FrameIndex) -> u64 {
+        let mut total = 0;
+        let mut pending = vec![under];
+        while let Some(at) = pending.pop() {
+            let Some(frame) = self.frame(at) else { continue };
+            if found.get(at).copied().unwrap_or(false) {
+                total += weight(&frame.counts);
+            } else {
+                pending.extend(&frame.children);
+            }
+        }
+        total
+    }
+
     /// The frames from the root to `index`, both included; the root alone
     /// for an index past the tree's end.
     pub fn path_to(&self, index: FrameIndex) -> Vec<FrameIndex> {
@@ -158,6 +184,24 @@ mod tests {
         let callees: Vec<&str> = main.children.iter().filter_map(|&c| tree.frame(c)).map(|c| c.name.as_str()).collect();
         assert_eq!(callees, ["load (a.c:5)", "parse (a.c:3)"], "by name, not by weight nor as found");
         assert_eq!((tree.len(), tree.depth()), (8, 4), "all, two heaps, five functions");
+    }
+
+    #[test]
+    fn a_search_finds_frames_by_any_case_and_weighs_each_found_once() {
+        let tree = FlameTree::new(&[
+            stack(Domain::C, &["main (a.c:9)", "Parse (a.c:3)", "parse_number (a.c:1)"], 5),
+            stack(Domain::C, &["main (a.c:9)", "load (a.c:5)", "parse_number (a.c:1)"], 7),
+            stack(Domain::C, &["main (a.c:9)", "load (a.c:5)"], 100),
+        ]);
+        let found = tree.frames_named(" PARSE");
+        let names: Vec<&str> =
+            (0..tree.len()).filter(|&i| found[i]).filter_map(|i| tree.frame(i)).map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["Parse (a.c:3)", "parse_number (a.c:1)", "parse_number (a.c:1)"]);
+        let peak = |counts: &FlameCounts| counts.peak_bytes;
+        assert_eq!(tree.weight_found(&found, peak, FlameTree::ROOT), 12, "Parse's 5 once, not again in its callee");
+        let load = named(&tree, &["C heap", "main (a.c:9)", "load (a.c:5)"]);
+        assert_eq!(tree.weight_found(&found, peak, load), 7);
+        assert!(tree.frames_named("  ").iter().all(|&f| !f), "nothing is found by nothing");
     }
 
     #[test]

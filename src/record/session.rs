@@ -61,6 +61,8 @@ pub enum RecordCommand {
     WeighFlamesBy(FlameOf),
     /// The flame graph's frame drawn whole width, its callees under it.
     ZoomFlames(FrameIndex),
+    /// The text the flame graph's frames are searched for.
+    FindInFlames(String),
 }
 
 /// What the tab draws of a recording.
@@ -71,6 +73,16 @@ pub enum RecordView {
     OverTime,
     /// The call stacks, once the program ended, as a flame graph.
     FlameGraph,
+}
+
+/// The frames of one tree that hold one text (`RecordSession::flame_found`).
+#[derive(Debug, Default)]
+struct FoundFrames {
+    /// The stacks whose tree was searched: held, so that another
+    /// recording's or process's is never taken for them.
+    stacks: Arc<RecordedStacks>,
+    text: String,
+    frames: Arc<Vec<bool>>,
 }
 
 /// The program a recording ran, and its call stacks with what each made,
@@ -195,6 +207,10 @@ pub struct RecordSession {
     pub flame_of: FlameOf,
     /// The flame graph's frame drawn whole width: the root unless one was clicked.
     pub flame_zoom: FrameIndex,
+    /// The text searched for among the flame graph's frames.
+    pub flame_find: String,
+    /// Which frames hold it, found once for each text and tree.
+    found: Mutex<FoundFrames>,
     shared: Arc<Shared>,
     worker: Option<JoinHandle<()>>,
 }
@@ -223,6 +239,7 @@ impl RecordSession {
             RecordCommand::ShowView(view) => self.view = view,
             RecordCommand::WeighFlamesBy(of) => self.flame_of = of,
             RecordCommand::ZoomFlames(frame) => self.flame_zoom = frame,
+            RecordCommand::FindInFlames(text) => self.flame_find = text,
         }
     }
 
@@ -308,6 +325,20 @@ impl RecordSession {
             Some(followed) => followed.stacks,
             None => Arc::clone(&locked(&self.shared.stacks)),
         }
+    }
+
+    /// Which frames of `recorded`'s tree hold the text searched for, a flag
+    /// per frame: looked for once for each text and tree, not each frame.
+    pub fn flame_found(&self, recorded: &Arc<RecordedStacks>) -> Arc<Vec<bool>> {
+        let mut found = locked(&self.found);
+        if !Arc::ptr_eq(&found.stacks, recorded) || found.text != self.flame_find {
+            *found = FoundFrames {
+                stacks: Arc::clone(recorded),
+                text: self.flame_find.clone(),
+                frames: Arc::new(recorded.tree.frames_named(&self.flame_find)),
+            };
+        }
+        Arc::clone(&found.frames)
     }
 
     /// Whether the shown process has call stacks to draw.

@@ -25,6 +25,9 @@ const NARROWEST_LABELLED: f32 = 24.0;
 /// A frame's inner margin, either side of its label.
 const LABEL_MARGIN: f32 = 3.0;
 const LABEL_COLOR: Color32 = Color32::from_rgb(0x1a, 0x1a, 0x1a);
+/// A frame the search found: apart from both heaps' hues, as flame graphs
+/// have marked theirs.
+const FOUND_COLOR: Color32 = Color32::from_rgb(0xd9, 0x5c, 0xd9);
 
 /// A frame where the graph draws it: `left` and `width` in points from the
 /// graph's left edge, `row` 0 at the top.
@@ -132,10 +135,16 @@ pub fn weighed(of: FlameOf, weight: u64) -> String {
     }
 }
 
-/// Draws the graph the width of `ui`, zoomed into `zoom`; the frame
-/// clicked, to zoom into next.
+/// Draws the graph the width of `ui`, zoomed into `zoom`, the frames
+/// `found` marked; the frame clicked, to zoom into next.
 #[must_use]
-pub fn flame_graph_ui(ui: &mut Ui, tree: &FlameTree, of: FlameOf, zoom: FrameIndex) -> Option<FrameIndex> {
+pub fn flame_graph_ui(
+    ui: &mut Ui,
+    tree: &FlameTree,
+    of: FlameOf,
+    zoom: FrameIndex,
+    found: &[bool],
+) -> Option<FrameIndex> {
     let width = ui.available_width();
     let row_height = ui.text_style_height(&TextStyle::Body) + 2.0 * LABEL_MARGIN;
     let placed = place_frames(tree, of, zoom, width, NARROWEST_DRAWN);
@@ -153,7 +162,12 @@ pub fn flame_graph_ui(ui: &mut Ui, tree: &FlameTree, of: FlameOf, zoom: FrameInd
             continue;
         }
         let painter = ui.painter();
-        painter.rect_filled(rect, 2.0, frame_color(frame, frame_placed.above_zoom));
+        let color = if found.get(frame_placed.frame).copied().unwrap_or(false) {
+            FOUND_COLOR
+        } else {
+            frame_color(frame, frame_placed.above_zoom)
+        };
+        painter.rect_filled(rect, 2.0, color);
         if frame_placed.width >= NARROWEST_LABELLED {
             let mut job = LayoutJob::single_section(frame.name.clone(), TextFormat::simple(font.clone(), LABEL_COLOR));
             job.wrap = TextWrapping::truncate_at_width(rect.width() - 2.0 * LABEL_MARGIN);

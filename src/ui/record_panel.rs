@@ -245,12 +245,26 @@ fn flame_view_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> V
         }
         ui.weak(format!("{}: {} in all. Click a frame to zoom in.", of.subtitle(), weighed(of, total)));
     });
+    let found = session.flame_found(&recorded);
+    ui.horizontal_wrapped(|ui| {
+        commands.extend(
+            field_ui(ui, "Find", &session.flame_find, 200.0, "a function, file or library")
+                .map(RecordCommand::FindInFlames),
+        );
+        if found.iter().any(|&f| f) {
+            let weight = tree.weight_found(&found, |counts| of.weight(counts), FlameTree::ROOT);
+            let share = if total == 0 { 0.0 } else { 100.0 * weight as f64 / total as f64 };
+            ui.label(format!("Found: {} in the frames that hold it, {share:.1}% of the graph", weighed(of, weight)));
+        } else if !session.flame_find.trim().is_empty() {
+            ui.weak("No frame holds it.");
+        }
+    });
     if total == 0 {
         ui.weak(format!("No stack {}.", of.nothing_to_weigh()));
         return commands;
     }
     egui::ScrollArea::vertical().id_salt("record-flame-graph").auto_shrink([false, false]).show(ui, |ui| {
-        commands.extend(flame_graph_ui(ui, tree, of, session.flame_zoom).map(RecordCommand::ZoomFlames));
+        commands.extend(flame_graph_ui(ui, tree, of, session.flame_zoom, &found).map(RecordCommand::ZoomFlames));
     });
     commands
 }
