@@ -92,12 +92,7 @@ fn scenarios_tab(c: &mut Criterion) {
             peak as f64 / MIB
         );
         let mut harness = harness_showing(model);
-        group.bench_function(label, |b| {
-            b.iter(|| {
-                harness.step();
-                black_box(&harness);
-            });
-        });
+        time_frames(&mut group, label, &mut harness);
     }
     group.finish();
 }
@@ -129,12 +124,7 @@ fn struct_lab_with_sdl(c: &mut Criterion) {
     let mut group = c.benchmark_group("struct_lab_frame");
     group.sample_size(30).measurement_time(Duration::from_secs(8));
     print_frame_allocations("SDL2/SDL.h as opened", &mut harness);
-    group.bench_function("sdl_as_opened", |b| {
-        b.iter(|| {
-            harness.step();
-            black_box(&harness);
-        });
-    });
+    time_frames(&mut group, "sdl_as_opened", &mut harness);
     let search =
         harness.get(egui_kittest::kittest::by().role(egui::accesskit::Role::TextInput).label_contains("find:"));
     search.focus();
@@ -143,12 +133,7 @@ fn struct_lab_with_sdl(c: &mut Criterion) {
     harness.get_by_label("struct SDL_Surface").click();
     harness.run();
     print_frame_allocations("SDL2/SDL.h, every type listed, SDL_Surface shown", &mut harness);
-    group.bench_function("sdl_all_listed_one_shown", |b| {
-        b.iter(|| {
-            harness.step();
-            black_box(&harness);
-        });
-    });
+    time_frames(&mut group, "sdl_all_listed_one_shown", &mut harness);
     group.finish();
 }
 
@@ -188,18 +173,13 @@ fn time_record_tab(
     ready: &dyn Fn(&Model) -> bool,
 ) {
     use ffiscope::record::session::RecordCommand;
-    let mut harness = recording_in_the_record_tab(program, arguments);
+    let mut harness = recording_in_the_record_tab(program, arguments, &[]);
     while !ready(&harness.state().record().model()) {
         harness.step();
         std::thread::sleep(Duration::from_millis(5));
     }
     let (before, started) = (harness.state().record().model().events_applied(), Instant::now());
-    group.bench_function(label, |b| {
-        b.iter(|| {
-            harness.step();
-            black_box(&harness);
-        });
-    });
+    time_frames(group, label, &mut harness);
     let model = harness.state().record().model();
     let rate = (model.events_applied() - before) as f64 / started.elapsed().as_secs_f64();
     eprintln!(
@@ -214,8 +194,13 @@ fn time_record_tab(
     step_until_ended(&mut harness);
 }
 
-/// The app at 1280×800 on its Record tab, recording `program` with `arguments`.
-fn recording_in_the_record_tab(program: &std::path::Path, arguments: &str) -> Harness<'static, FfiscopeApp> {
+/// The app at 1280×800 on its Record tab, recording `program` with
+/// `arguments` and the tab's `options` (Call stacks).
+fn recording_in_the_record_tab(
+    program: &std::path::Path,
+    arguments: &str,
+    options: &[ffiscope::record::session::RecordCommand],
+) -> Harness<'static, FfiscopeApp> {
     use ffiscope::record::session::RecordCommand;
     let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
     harness.run();
@@ -224,6 +209,9 @@ fn recording_in_the_record_tab(program: &std::path::Path, arguments: &str) -> Ha
     let session = harness.state_mut().record_mut();
     session.apply(RecordCommand::SetProgram(program.display().to_string()));
     session.apply(RecordCommand::SetArguments(arguments.to_owned()));
+    for option in options {
+        session.apply(option.clone());
+    }
     session.apply(RecordCommand::Start);
     harness
 }
@@ -264,30 +252,20 @@ fn record_tab_many_sites(c: &mut Criterion) {
         eprintln!("record_tab_many_sites: no C compiler, skipped");
         return;
     }
-    let mut harness = recording_in_the_record_tab(&program, "");
+    let mut harness = recording_in_the_record_tab(&program, "", &[]);
     step_until_ended(&mut harness);
     harness.run();
     eprintln!("  sites: {}", harness.state().record().model().site_rows().len());
     let mut group = c.benchmark_group("record_tab_frame");
     group.sample_size(30).measurement_time(Duration::from_secs(8));
-    group.bench_function("ended_5000_sites", |b| {
-        b.iter(|| {
-            harness.step();
-            black_box(&harness);
-        });
-    });
+    time_frames(&mut group, "ended_5000_sites", &mut harness);
     // The same sites side by side in the flame graph, a frame each.
     let flame_graph =
         ffiscope::record::session::RecordCommand::ShowView(ffiscope::record::session::RecordView::FlameGraph);
     harness.state_mut().record_mut().apply(flame_graph);
     harness.run();
     eprintln!("  frames in the flame graph's tree: {}", harness.state().record().flame_stacks().tree.len());
-    group.bench_function("flame_graph_5000_sites", |b| {
-        b.iter(|| {
-            harness.step();
-            black_box(&harness);
-        });
-    });
+    time_frames(&mut group, "flame_graph_5000_sites", &mut harness);
     group.finish();
 }
 
@@ -307,15 +285,8 @@ fn record_tab_flame_graph(c: &mut Criterion) {
     let mut group = c.benchmark_group("record_tab_frame");
     group.sample_size(30).measurement_time(Duration::from_secs(8));
     let ffiscope = std::path::Path::new(env!("CARGO_BIN_EXE_ffiscope"));
-    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| FfiscopeApp::new(cc));
-    harness.run();
-    harness.get_by_label("Record").click();
-    harness.run();
-    let session = harness.state_mut().record_mut();
-    session.apply(RecordCommand::SetProgram(ffiscope.display().to_string()));
-    session.apply(RecordCommand::SetArguments(format!("layout {}", header.display())));
-    session.apply(RecordCommand::SetStacks(true));
-    session.apply(RecordCommand::Start);
+    let arguments = format!("layout {}", header.display());
+    let mut harness = recording_in_the_record_tab(ffiscope, &arguments, &[RecordCommand::SetStacks(true)]);
     step_until_ended(&mut harness);
     harness.state_mut().record_mut().apply(RecordCommand::ShowView(RecordView::FlameGraph));
     harness.run();
@@ -326,14 +297,23 @@ fn record_tab_flame_graph(c: &mut Criterion) {
         recorded.tree.len(),
         recorded.tree.depth()
     );
-    group.bench_function("flame_graph_layout_zlib", |b| {
-        b.iter(|| {
-            harness.step();
-            black_box(&harness);
-        });
-    });
+    time_frames(&mut group, "flame_graph_layout_zlib", &mut harness);
     group.bench_function("flame_tree_of_layout_zlib", |b| b.iter(|| black_box(FlameTree::new(&recorded.stacks))));
     group.finish();
+}
+
+/// Times one `Harness::step` of `harness` as it stands, as `label`.
+fn time_frames(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    label: &str,
+    harness: &mut Harness<'static, FfiscopeApp>,
+) {
+    group.bench_function(label, |b| {
+        b.iter(|| {
+            harness.step();
+            black_box(&*harness);
+        });
+    });
 }
 
 criterion_group!(

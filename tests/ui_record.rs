@@ -517,6 +517,19 @@ fn a_wrapper_named_in_the_tab_gives_its_blocks_to_its_caller() {
     harness.get_by_label_contains("allocated by `lose (wrapped.c:3)`");
 }
 
+/// A C program, compiled as `name`, whose `make` (line 2) makes a block
+/// along two paths: 90 B under `lose` (line 3), which loses it, and 500 B
+/// straight from `main` (line 4), freed at once.
+fn making_along_two_paths(name: &str) -> PathBuf {
+    compiled_c(
+        name,
+        "#include <stdlib.h>\n\
+         __attribute__((noinline)) static void *make(size_t n) { return malloc(n); }\n\
+         __attribute__((noinline)) static void lose(void) { volatile void *lost = make(90); (void)lost; }\n\
+         int main(void) { lose(); free(make(500)); return 0; }\n",
+    )
+}
+
 /// inferno's SVG declares its document type.
 const DOCTYPE_ALLOWED: roxmltree::ParsingOptions = roxmltree::ParsingOptions { allow_dtd: true, nodes_limit: u32::MAX };
 
@@ -526,13 +539,7 @@ const DOCTYPE_ALLOWED: roxmltree::ParsingOptions = roxmltree::ParsingOptions { a
 /// does one opened from its file.
 #[test]
 fn an_ended_recording_exports_its_stacks_as_flame_graphs() {
-    let program = compiled_c(
-        "flamed",
-        "#include <stdlib.h>\n\
-         __attribute__((noinline)) static void *make(size_t n) { return malloc(n); }\n\
-         __attribute__((noinline)) static void lose(void) { volatile void *lost = make(90); (void)lost; }\n\
-         int main(void) { lose(); free(make(500)); return 0; }\n",
-    );
+    let program = making_along_two_paths("flamed");
     let exports = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui_record").join("flamed-exports");
     let _ = std::fs::remove_dir_all(&exports);
     let mut harness = record_tab(egui::vec2(1024.0, 640.0));
@@ -610,13 +617,7 @@ fn painted_texts(shape: &egui::Shape, texts: &mut Vec<String>) {
 /// one zooms into it.
 #[test]
 fn an_ended_recording_draws_its_stacks_as_a_flame_graph_to_zoom_into() {
-    let program = compiled_c(
-        "flame_view",
-        "#include <stdlib.h>\n\
-         __attribute__((noinline)) static void *make(size_t n) { return malloc(n); }\n\
-         __attribute__((noinline)) static void lose(void) { volatile void *lost = make(90); (void)lost; }\n\
-         int main(void) { lose(); free(make(500)); return 0; }\n",
-    );
+    let program = making_along_two_paths("flame_view");
     let mut harness = record_tab(egui::vec2(1024.0, 640.0));
     type_into(&mut harness, "Program", program.to_str().unwrap());
     harness.get_by_label("Call stacks").click();

@@ -47,6 +47,11 @@ impl FlameOf {
         }
     }
 
+    /// Whether the weight is bytes, not a count of allocations.
+    pub fn counts_bytes(self) -> bool {
+        matches!(self, FlameOf::Peak | FlameOf::Leaks | FlameOf::Allocated)
+    }
+
     /// What the weight counts, as a frame's hover says it.
     pub fn unit(self) -> &'static str {
         match self {

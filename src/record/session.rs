@@ -233,7 +233,12 @@ impl RecordSession {
             RecordCommand::SetFollowChildren(on) => self.follow_children = on,
             RecordCommand::SetFollowSkip(text) => self.follow_skip = text,
             RecordCommand::SetWrappers(text) => self.wrappers = text,
-            RecordCommand::ShowProcess(index) => self.shown = index,
+            RecordCommand::ShowProcess(index) => {
+                self.shown = index;
+                // Each process has a tree of its own: a frame's index in one
+                // is some other frame in the next.
+                self.flame_zoom = FlameTree::ROOT;
+            }
             RecordCommand::SetRecordingFile(text) => self.recording_file = text,
             RecordCommand::OpenRecording => self.open_recording(),
             RecordCommand::ShowView(view) => self.view = view,
@@ -685,7 +690,18 @@ pub fn split_arguments(text: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::split_arguments;
+    use super::{RecordCommand, RecordSession, split_arguments};
+    use crate::record::flame_tree::FlameTree;
+
+    /// A frame's index is its tree's: another process's tree, or the next
+    /// recording's, starts from the whole graph.
+    #[test]
+    fn another_process_shown_is_drawn_whole() {
+        let mut session = RecordSession::default();
+        session.apply(RecordCommand::ZoomFlames(7));
+        session.apply(RecordCommand::ShowProcess(1));
+        assert_eq!(session.flame_zoom, FlameTree::ROOT);
+    }
 
     #[test]
     fn arguments_split_as_a_shell_splits_simple_ones() {

@@ -129,10 +129,7 @@ pub fn frame_summary(tree: &FlameTree, frame: FrameIndex, of: FlameOf, zoom: Fra
 
 /// A weight as its unit says it: `4.0 KiB`, `12 allocations`.
 pub fn weighed(of: FlameOf, weight: u64) -> String {
-    match of.unit() {
-        "bytes" => format::bytes(weight),
-        unit => format!("{} {unit}", format::thousands(weight)),
-    }
+    if of.counts_bytes() { format::bytes(weight) } else { format!("{} {}", format::thousands(weight), of.unit()) }
 }
 
 /// Draws the graph the width of `ui`, zoomed into `zoom`, the frames
@@ -188,7 +185,11 @@ pub fn flame_graph_ui(
                 egui::StrokeKind::Inside,
             );
         }
-        if response.on_hover_text(frame_summary(tree, frame_placed.frame, of, zoom)).clicked() {
+        // Told only while hovered: every frame drawn would format its own.
+        let hovered = response.on_hover_ui(|ui| {
+            ui.label(frame_summary(tree, frame_placed.frame, of, zoom));
+        });
+        if hovered.clicked() {
             clicked = Some(frame_placed.frame);
         }
     }

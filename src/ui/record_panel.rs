@@ -223,7 +223,7 @@ fn flame_view_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> V
     let tree = &recorded.tree;
     if tree.is_empty() {
         ui.weak(if matches!(state, RecordState::Running { .. }) {
-            "The flame graph is drawn once the program ends (and a process it started, once the program ends too)."
+            "The flame graph is drawn once the recording ends."
         } else {
             "Nothing to draw: no block was recorded."
         });
