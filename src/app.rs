@@ -413,7 +413,7 @@ impl FfiscopeApp {
             (FlameOf::Temporary, "temporary"),
         ];
         for (of, name) in kinds {
-            match flame_graph_svg(&folded_lines(stacks, of), of, program) {
+            match flame_graph_svg(&folded_lines(stacks, of), of, program, false) {
                 Some(Ok(svg)) => files.push((format!("{stem}-{name}.svg"), svg)),
                 Some(Err(why)) => return format!("Could not draw the flame graph: {why}"),
                 None => {}

@@ -3732,6 +3732,15 @@ fn a_flame_graph_weighs_each_stack_by_what_it_held_at_the_peak_and_leaked() {
     // a temporary allocation, counted where it was made.
     let temporary = folded_from_the_recording("temporary");
     assert_eq!(temporary.trim(), "C heap;main (flame.c:18);make (flame.c:6) 1");
+    // Turned over, the function that made the block comes first.
+    let turned = dir.join("flame-inverted.folded");
+    let opened = Command::new(env!("CARGO_BIN_EXE_ffiscope"))
+        .args(["open", &path(&out), "--flame-of", "leaks", "--flame-inverted", "--folded", &path(&turned)])
+        .output()
+        .expect("ffiscope runs");
+    assert!(opened.status.success(), "{}", String::from_utf8_lossy(&opened.stderr));
+    let turned = std::fs::read_to_string(&turned).expect("written");
+    assert_eq!(turned.trim(), "C heap;make (flame.c:6);for_b (flame.c:11);lose (flame.c:12);main (flame.c:16) 50");
 
     // A folder that is not there is told before the program runs.
     let nowhere = dir.join("no such folder").join("flame.svg");

@@ -654,4 +654,14 @@ fn an_ended_recording_draws_its_stacks_as_a_flame_graph_to_zoom_into() {
     harness.get_by_label_contains("Found: 90 B in the frames that hold it, 15.3% of the graph");
     type_over(&mut harness, "Find", "nowhere");
     harness.get_by_label("No frame holds it.");
+
+    // Turned over, `make` is one frame, and `main` is under it twice: once
+    // through `lose` and once calling it itself.
+    harness.get_by_label("Inverted").click();
+    harness.run();
+    assert_eq!(frames(&harness, "make (flame_view.c:2)"), 1);
+    assert_eq!(frames(&harness, "main (flame_view.c:4)"), 2);
+    harness.get_by_label("make (flame_view.c:2)").hover();
+    harness.run();
+    harness.get_by_label_contains("590 B: 100.0% of the graph");
 }

@@ -237,6 +237,11 @@ pub struct FlameArgs {
     /// What the flame graph weighs each stack by.
     #[arg(long, value_enum, value_name = "WHAT", default_value_t = FlameOf::Peak)]
     pub flame_of: FlameOf,
+    /// Turn the stacks over: under each heap, the functions that made
+    /// blocks, each once however many paths reached it, then their callers
+    /// (heaptrack's bottom-up, memray's inverted flame graph).
+    #[arg(long)]
+    pub flame_inverted: bool,
 }
 
 impl FlameArgs {

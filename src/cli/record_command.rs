@@ -175,6 +175,7 @@ fn write_followed_files(
             flamegraph: beside(&flame.flamegraph),
             folded: beside(&flame.folded),
             flame_of: flame.flame_of,
+            flame_inverted: flame.flame_inverted,
         };
         if !stacks.is_empty() {
             write_flame_graph(&its_own, &stacks, &reported.report.scenario, io);
@@ -283,6 +284,13 @@ fn flame_files_can_be_written(flame: &FlameArgs) -> Result<(), String> {
 /// given.
 fn write_flame_graph(flame: &FlameArgs, stacks: &[FlameStack], program: &str, io: &mut Io<'_>) {
     let nothing = flame.flame_of.nothing_to_weigh();
+    let turned;
+    let stacks = if flame.flame_inverted {
+        turned = flame::turned_over(stacks);
+        &turned
+    } else {
+        stacks
+    };
     let lines = flame::folded_lines(stacks, flame.flame_of);
     if let Some(path) = &flame.folded {
         if lines.is_empty() {
@@ -297,7 +305,7 @@ fn write_flame_graph(flame: &FlameArgs, stacks: &[FlameStack], program: &str, io
         }
     }
     let Some(path) = &flame.flamegraph else { return };
-    match flame::flame_graph_svg(&lines, flame.flame_of, program) {
+    match flame::flame_graph_svg(&lines, flame.flame_of, program, flame.flame_inverted) {
         Some(Ok(svg)) => {
             if let Err(error) = save_whole(path, &svg) {
                 let _ = writeln!(io.err, "warning: cannot write the flame graph to {}: {error}", path.display());

@@ -94,16 +94,34 @@ pub fn folded_lines(stacks: &[FlameStack], of: FlameOf) -> Vec<String> {
         .collect()
 }
 
-/// The flame graph of `lines` (`folded_lines`' for `of`) as an SVG,
-/// titled with the program recorded; `None` when no stack weighs anything
-/// (no leak, nothing allocated).
-pub fn flame_graph_svg(lines: &[String], of: FlameOf, program: &str) -> Option<Result<Vec<u8>, String>> {
+/// Each stack turned over, its heap still first: the function that made
+/// the blocks next, then its callers out to the program's entry, as
+/// heaptrack's bottom-up view and memray's inverted flame graph have them.
+pub fn turned_over(stacks: &[FlameStack]) -> Vec<FlameStack> {
+    stacks
+        .iter()
+        .map(|stack| FlameStack { frames: stack.frames.iter().rev().cloned().collect(), ..stack.clone() })
+        .collect()
+}
+
+/// The flame graph of `lines` (`folded_lines`' for `of`, of stacks
+/// `turned_over` if `inverted`) as an SVG, titled with the program
+/// recorded; `None` when no stack weighs anything (no leak, nothing
+/// allocated).
+pub fn flame_graph_svg(
+    lines: &[String],
+    of: FlameOf,
+    program: &str,
+    inverted: bool,
+) -> Option<Result<Vec<u8>, String>> {
     if lines.is_empty() {
         return None;
     }
     let mut options = inferno::flamegraph::Options::default();
     options.title = format!("ffiscope record: {program}");
-    options.subtitle = Some(of.subtitle().to_owned());
+    let turned =
+        if inverted { "; inverted: the functions that made blocks first, their callers above them" } else { "" };
+    options.subtitle = Some(format!("{}{turned}", of.subtitle()));
     of.unit().clone_into(&mut options.count_name);
     "Frame:".clone_into(&mut options.name_type);
     options.colors = inferno::flamegraph::Palette::Basic(inferno::flamegraph::color::BasicPalette::Mem);
@@ -145,7 +163,7 @@ mod tests {
     fn the_svg_is_a_document_with_every_frame_and_none_is_drawn_from_nothing() {
         let stacks = [stack(Domain::C, &["main (a.c:9)", "make <T> (a.c:3)"], 40, 0)];
         let lines = folded_lines(&stacks, FlameOf::Peak);
-        let svg = flame_graph_svg(&lines, FlameOf::Peak, "./a").expect("something to draw").expect("drawn");
+        let svg = flame_graph_svg(&lines, FlameOf::Peak, "./a", false).expect("something to draw").expect("drawn");
         let text = String::from_utf8(svg).expect("UTF-8");
         let document = roxmltree::Document::parse_with_options(&text, DOCTYPE_ALLOWED).expect("well-formed XML");
         let titles: Vec<&str> =
@@ -153,6 +171,6 @@ mod tests {
         assert!(titles.iter().any(|t| t.starts_with("make <T> (a.c:3) (40 bytes")), "{titles:?}");
         assert!(titles.iter().any(|t| t.starts_with("C heap (40 bytes")), "{titles:?}");
         let leaks = folded_lines(&stacks, FlameOf::Leaks);
-        assert!(flame_graph_svg(&leaks, FlameOf::Leaks, "./a").is_none(), "nothing leaked, nothing drawn");
+        assert!(flame_graph_svg(&leaks, FlameOf::Leaks, "./a", false).is_none(), "nothing leaked, nothing drawn");
     }
 }

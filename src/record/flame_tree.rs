@@ -40,6 +40,18 @@ impl FlameTree {
     pub const ROOT: FrameIndex = 0;
 
     pub fn new(stacks: &[FlameStack]) -> FlameTree {
+        FlameTree::build(stacks, false)
+    }
+
+    /// The stacks turned over, as heaptrack's bottom-up view and memray's
+    /// inverted flame graph have them: under each heap, the functions that
+    /// made blocks, each once however many paths reached it, and under
+    /// each the functions that called it, out to the program's entry.
+    pub fn inverted(stacks: &[FlameStack]) -> FlameTree {
+        FlameTree::build(stacks, true)
+    }
+
+    fn build(stacks: &[FlameStack], inverted: bool) -> FlameTree {
         let mut tree = FlameTree { frames: vec![frame("all".to_owned(), None, None)], depth: 0 };
         // Each frame's callees by name while they are found: one lookup
         // per frame of each stack.
@@ -50,7 +62,9 @@ impl FlameTree {
             let Some((_, heap_name)) = heap_names.iter().find(|(heap, _)| *heap == stack.heap) else { continue };
             tree.frames[Self::ROOT].counts.add(&stack.counts);
             let mut at = Self::ROOT;
-            for (depth, name) in std::iter::once(heap_name).chain(&stack.frames).enumerate() {
+            let frames: Vec<&String> =
+                if inverted { stack.frames.iter().rev().collect() } else { stack.frames.iter().collect() };
+            for (depth, name) in std::iter::once(heap_name).chain(frames).enumerate() {
                 let caller = at;
                 at = *callees.entry((caller, name.as_str())).or_insert_with(|| {
                     tree.frames.push(frame(name.clone(), Some(stack.heap), Some(caller)));
@@ -202,6 +216,21 @@ mod tests {
         let load = named(&tree, &["C heap", "main (a.c:9)", "load (a.c:5)"]);
         assert_eq!(tree.weight_found(&found, peak, load), 7);
         assert!(tree.frames_named("  ").iter().all(|&f| !f), "nothing is found by nothing");
+    }
+
+    #[test]
+    fn an_inverted_tree_puts_each_allocating_function_first_and_its_callers_under_it() {
+        let stacks = [
+            stack(Domain::C, &["main (a.c:9)", "parse (a.c:3)", "grow (a.c:1)"], 40),
+            stack(Domain::C, &["main (a.c:9)", "load (a.c:5)", "grow (a.c:1)"], 60),
+            stack(Domain::C, &["main (a.c:9)", "load (a.c:5)"], 7),
+        ];
+        let tree = FlameTree::inverted(&stacks);
+        let peak = |path: &[&str]| tree.frame(named(&tree, path)).expect("a frame").counts.peak_bytes;
+        assert_eq!(peak(&["C heap", "grow (a.c:1)"]), 100, "both paths to grow, once");
+        assert_eq!(peak(&["C heap", "grow (a.c:1)", "load (a.c:5)", "main (a.c:9)"]), 60);
+        assert_eq!(peak(&["C heap", "load (a.c:5)", "main (a.c:9)"]), 7, "load's own block");
+        assert_eq!(peak(&[]), FlameTree::new(&stacks).frame(FlameTree::ROOT).expect("the root").counts.peak_bytes);
     }
 
     #[test]

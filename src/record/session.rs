@@ -63,6 +63,22 @@ pub enum RecordCommand {
     ZoomFlames(FrameIndex),
     /// The text the flame graph's frames are searched for.
     FindInFlames(String),
+    /// Whether the flame graph is turned over: each allocating function
+    /// first, its callers under it.
+    InvertFlames(bool),
+}
+
+/// How the tab draws a recording's flame graph.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FlameView {
+    /// What each stack weighs.
+    pub of: FlameOf,
+    /// The frame drawn whole width: the root unless one was clicked.
+    pub zoom: FrameIndex,
+    /// The text searched for among the frames.
+    pub find: String,
+    /// Turned over: allocating functions first, their callers under them.
+    pub inverted: bool,
 }
 
 /// What the tab draws of a recording.
@@ -81,23 +97,27 @@ struct FoundFrames {
     /// The stacks whose tree was searched: held, so that another
     /// recording's or process's is never taken for them.
     stacks: Arc<RecordedStacks>,
+    /// Which of its trees: as called, or turned over.
+    inverted: bool,
     text: String,
     frames: Arc<Vec<bool>>,
 }
 
 /// The program a recording ran, and its call stacks with what each made,
-/// once it ended: as the flame graph files' lines and as the tab's tree.
+/// once it ended: as the flame graph files' lines and as the tab's trees.
 #[derive(Debug, Default)]
 pub struct RecordedStacks {
     pub program: String,
     pub stacks: Vec<FlameStack>,
     pub tree: FlameTree,
+    /// The same stacks turned over: allocating functions first.
+    pub inverted: FlameTree,
 }
 
 impl RecordedStacks {
     pub fn new(program: String, stacks: Vec<FlameStack>) -> RecordedStacks {
-        let tree = FlameTree::new(&stacks);
-        RecordedStacks { program, stacks, tree }
+        let (tree, inverted) = (FlameTree::new(&stacks), FlameTree::inverted(&stacks));
+        RecordedStacks { program, stacks, tree, inverted }
     }
 }
 
@@ -204,12 +224,9 @@ pub struct RecordSession {
     /// A recording to open (`record --out`'s file).
     pub recording_file: String,
     pub view: RecordView,
-    pub flame_of: FlameOf,
-    /// The flame graph's frame drawn whole width: the root unless one was clicked.
-    pub flame_zoom: FrameIndex,
-    /// The text searched for among the flame graph's frames.
-    pub flame_find: String,
-    /// Which frames hold it, found once for each text and tree.
+    /// How the flame graph is drawn.
+    pub flame: FlameView,
+    /// Which frames hold the text searched for, found once for each text and tree.
     found: Mutex<FoundFrames>,
     shared: Arc<Shared>,
     worker: Option<JoinHandle<()>>,
@@ -237,14 +254,19 @@ impl RecordSession {
                 self.shown = index;
                 // Each process has a tree of its own: a frame's index in one
                 // is some other frame in the next.
-                self.flame_zoom = FlameTree::ROOT;
+                self.flame.zoom = FlameTree::ROOT;
             }
             RecordCommand::SetRecordingFile(text) => self.recording_file = text,
             RecordCommand::OpenRecording => self.open_recording(),
             RecordCommand::ShowView(view) => self.view = view,
-            RecordCommand::WeighFlamesBy(of) => self.flame_of = of,
-            RecordCommand::ZoomFlames(frame) => self.flame_zoom = frame,
-            RecordCommand::FindInFlames(text) => self.flame_find = text,
+            RecordCommand::WeighFlamesBy(of) => self.flame.of = of,
+            RecordCommand::ZoomFlames(frame) => self.flame.zoom = frame,
+            RecordCommand::FindInFlames(text) => self.flame.find = text,
+            RecordCommand::InvertFlames(inverted) => {
+                self.flame.inverted = inverted;
+                // The other tree's frames are indexed apart.
+                self.flame.zoom = FlameTree::ROOT;
+            }
         }
     }
 
@@ -260,7 +282,7 @@ impl RecordSession {
         self.shared = Arc::new(Shared::default());
         self.shown = 0;
         // A frame's index means nothing in the next recording's tree.
-        self.flame_zoom = FlameTree::ROOT;
+        self.flame.zoom = FlameTree::ROOT;
         *locked(&self.shared.state) = RecordState::Running { pid: 0 };
         Some(Arc::clone(&self.shared))
     }
@@ -332,15 +354,26 @@ impl RecordSession {
         }
     }
 
-    /// Which frames of `recorded`'s tree hold the text searched for, a flag
-    /// per frame: looked for once for each text and tree, not each frame.
+    /// The tree of `recorded` the flame graph draws: as called, or turned
+    /// over.
+    pub fn flame_tree<'r>(&self, recorded: &'r RecordedStacks) -> &'r FlameTree {
+        if self.flame.inverted { &recorded.inverted } else { &recorded.tree }
+    }
+
+    /// Which frames of the tree drawn of `recorded` hold the text searched
+    /// for, a flag per frame: looked for once for each text and tree, not
+    /// each frame.
     pub fn flame_found(&self, recorded: &Arc<RecordedStacks>) -> Arc<Vec<bool>> {
         let mut found = locked(&self.found);
-        if !Arc::ptr_eq(&found.stacks, recorded) || found.text != self.flame_find {
+        if !Arc::ptr_eq(&found.stacks, recorded)
+            || found.text != self.flame.find
+            || found.inverted != self.flame.inverted
+        {
             *found = FoundFrames {
                 stacks: Arc::clone(recorded),
-                text: self.flame_find.clone(),
-                frames: Arc::new(recorded.tree.frames_named(&self.flame_find)),
+                inverted: self.flame.inverted,
+                text: self.flame.find.clone(),
+                frames: Arc::new(self.flame_tree(recorded).frames_named(&self.flame.find)),
             };
         }
         Arc::clone(&found.frames)
@@ -700,7 +733,7 @@ mod tests {
         let mut session = RecordSession::default();
         session.apply(RecordCommand::ZoomFlames(7));
         session.apply(RecordCommand::ShowProcess(1));
-        assert_eq!(session.flame_zoom, FlameTree::ROOT);
+        assert_eq!(session.flame.zoom, FlameTree::ROOT);
     }
 
     #[test]

@@ -220,7 +220,7 @@ fn view_choice_ui(ui: &mut Ui, view: RecordView) -> Option<RecordCommand> {
 fn flame_view_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> Vec<RecordCommand> {
     let mut commands = Vec::new();
     let recorded = session.flame_stacks();
-    let tree = &recorded.tree;
+    let tree = session.flame_tree(&recorded);
     if tree.is_empty() {
         ui.weak(if matches!(state, RecordState::Running { .. }) {
             "The flame graph is drawn once the recording ends."
@@ -229,7 +229,7 @@ fn flame_view_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> V
         });
         return commands;
     }
-    let of = session.flame_of;
+    let of = session.flame.of;
     let total = tree.frame(FlameTree::ROOT).map_or(0, |root| of.weight(&root.counts));
     ui.horizontal_wrapped(|ui| {
         ui.label("Weigh by");
@@ -240,7 +240,19 @@ fn flame_view_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> V
                 commands.push(RecordCommand::WeighFlamesBy(choice));
             }
         }
-        if session.flame_zoom != FlameTree::ROOT && ui.button("Whole graph").clicked() {
+        let mut inverted = session.flame.inverted;
+        if ui
+            .checkbox(&mut inverted, "Inverted")
+            .on_hover_text(
+                "Turned over: under each heap the functions that made blocks, each once however many paths \
+                 reached it, and under each the functions that called it. A function that allocates for many \
+                 callers (an allocation wrapper, a constructor, Vec's push) is one frame, its callers side by side.",
+            )
+            .changed()
+        {
+            commands.push(RecordCommand::InvertFlames(inverted));
+        }
+        if session.flame.zoom != FlameTree::ROOT && ui.button("Whole graph").clicked() {
             commands.push(RecordCommand::ZoomFlames(FlameTree::ROOT));
         }
         ui.weak(format!("{}: {} in all. Click a frame to zoom in.", of.subtitle(), weighed(of, total)));
@@ -248,14 +260,14 @@ fn flame_view_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> V
     let found = session.flame_found(&recorded);
     ui.horizontal_wrapped(|ui| {
         commands.extend(
-            field_ui(ui, "Find", &session.flame_find, 200.0, "a function, file or library")
+            field_ui(ui, "Find", &session.flame.find, 200.0, "a function, file or library")
                 .map(RecordCommand::FindInFlames),
         );
         if found.iter().any(|&f| f) {
             let weight = tree.weight_found(&found, |counts| of.weight(counts), FlameTree::ROOT);
             let share = if total == 0 { 0.0 } else { 100.0 * weight as f64 / total as f64 };
             ui.label(format!("Found: {} in the frames that hold it, {share:.1}% of the graph", weighed(of, weight)));
-        } else if !session.flame_find.trim().is_empty() {
+        } else if !session.flame.find.trim().is_empty() {
             ui.weak("No frame holds it.");
         }
     });
@@ -264,7 +276,7 @@ fn flame_view_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> V
         return commands;
     }
     egui::ScrollArea::vertical().id_salt("record-flame-graph").auto_shrink([false, false]).show(ui, |ui| {
-        commands.extend(flame_graph_ui(ui, tree, of, session.flame_zoom, &found).map(RecordCommand::ZoomFlames));
+        commands.extend(flame_graph_ui(ui, tree, of, session.flame.zoom, &found).map(RecordCommand::ZoomFlames));
     });
     commands
 }
