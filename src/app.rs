@@ -396,13 +396,23 @@ impl FfiscopeApp {
 
     /// The recorded program's flame graphs, one for each of what held the
     /// peak, what leaked, what was allocated and the temporary allocations;
-    /// none of what nothing weighs.
+    /// none of what nothing weighs. Turned over (`-inverted`) when the tab
+    /// draws them so.
     fn export_record_flame_graphs(&self) -> String {
-        use crate::export::flame::{FlameOf, flame_graph_svg, folded_lines};
+        use crate::export::flame::{FlameOf, flame_graph_svg, folded_lines, turned_over};
         // The program as it was recorded (or as its recording names it),
         // whatever the field says now.
         let recorded = self.record.flame_stacks();
-        let (program, stacks) = (&recorded.program, &recorded.stacks);
+        let inverted = self.record.flame.inverted;
+        let turned;
+        let stacks = if inverted {
+            turned = turned_over(&recorded.stacks);
+            &turned
+        } else {
+            &recorded.stacks
+        };
+        let program = &recorded.program;
+        let suffix = if inverted { "-inverted" } else { "" };
         let stem =
             std::path::Path::new(&program).file_name().map_or_else(|| "recording".into(), |n| n.to_string_lossy());
         let mut files = Vec::new();
@@ -413,8 +423,8 @@ impl FfiscopeApp {
             (FlameOf::Temporary, "temporary"),
         ];
         for (of, name) in kinds {
-            match flame_graph_svg(&folded_lines(stacks, of), of, program, false) {
-                Some(Ok(svg)) => files.push((format!("{stem}-{name}.svg"), svg)),
+            match flame_graph_svg(&folded_lines(stacks, of), of, program, inverted) {
+                Some(Ok(svg)) => files.push((format!("{stem}-{name}{suffix}.svg"), svg)),
                 Some(Err(why)) => return format!("Could not draw the flame graph: {why}"),
                 None => {}
             }

@@ -567,6 +567,15 @@ fn an_ended_recording_exports_its_stacks_as_flame_graphs() {
     let temporary = titles(&read("flamed-temporary.svg"));
     assert!(temporary.iter().any(|t| t.starts_with("make (flamed.c:2) (1 allocations")), "{temporary:?}");
     assert!(!temporary.iter().any(|t| t.starts_with("lose (")), "lose's block was not: {temporary:?}");
+    // Exported as the tab draws it, turned over: `make` is one frame.
+    harness.get_by_label("Flame graph").click();
+    harness.run();
+    harness.get_by_label("Inverted").click();
+    harness.run();
+    harness.get_by_label("Export flame graphs").click();
+    harness.run();
+    let turned = titles(&read("flamed-peak-inverted.svg"));
+    assert!(turned.iter().any(|t| t.starts_with("make (flamed.c:2) (590 bytes")), "{turned:?}");
 
     // A recording opened from its file draws the same, named for the
     // program it recorded: the Program field is empty.

@@ -80,7 +80,7 @@ pub fn record_panel_ui(ui: &mut Ui, session: &RecordSession, x_axis: &mut XAxis)
                     "The program's call stacks as flame graphs (SVG, into the export folder): what held each heap's \
                      peak, what leaked, what was allocated over the run, and the temporary allocations. Open one in \
                      a browser: a frame's hover says its bytes, a click zooms in. With Call stacks, each its whole \
-                     stack; without, each its site.",
+                     stack; without, each its site. Turned over (-inverted) when the flame graph is.",
                 )
                 .clicked()
         {
