@@ -392,6 +392,12 @@ fn lesson_program(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_ffiscope")).parent().expect("the binary's folder").join("examples").join(name)
 }
 
+/// Clicks the widget labelled `label` and lets the app take the click.
+fn click(harness: &mut Harness<'_, FfiscopeApp>, label: &str) {
+    harness.get_by_label(label).click();
+    harness.run();
+}
+
 fn record_to_the_end(harness: &mut Harness<'_, FfiscopeApp>) {
     harness.get_by_label("Start").click();
     until_it_ends(harness);
@@ -545,11 +551,9 @@ fn an_ended_recording_exports_its_stacks_as_flame_graphs() {
     let mut harness = record_tab(egui::vec2(1024.0, 640.0));
     harness.state_mut().set_export_dir(&exports);
     type_into(&mut harness, "Program", program.to_str().unwrap());
-    harness.get_by_label("Call stacks").click();
-    harness.run();
+    click(&mut harness, "Call stacks");
     record_to_the_end(&mut harness);
-    harness.get_by_label("Export flame graphs").click();
-    harness.run();
+    click(&mut harness, "Export flame graphs");
     let read = |name: &str| std::fs::read_to_string(exports.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
     let titles = |svg: &str| -> Vec<String> {
         let document = roxmltree::Document::parse_with_options(svg, DOCTYPE_ALLOWED).expect("an SVG document");
@@ -568,12 +572,9 @@ fn an_ended_recording_exports_its_stacks_as_flame_graphs() {
     assert!(temporary.iter().any(|t| t.starts_with("make (flamed.c:2) (1 allocations")), "{temporary:?}");
     assert!(!temporary.iter().any(|t| t.starts_with("lose (")), "lose's block was not: {temporary:?}");
     // Exported as the tab draws it, turned over: `make` is one frame.
-    harness.get_by_label("Flame graph").click();
-    harness.run();
-    harness.get_by_label("Inverted").click();
-    harness.run();
-    harness.get_by_label("Export flame graphs").click();
-    harness.run();
+    click(&mut harness, "Flame graph");
+    click(&mut harness, "Inverted");
+    click(&mut harness, "Export flame graphs");
     let turned = titles(&read("flamed-peak-inverted.svg"));
     assert!(turned.iter().any(|t| t.starts_with("make (flamed.c:2) (590 bytes")), "{turned:?}");
 
@@ -583,8 +584,7 @@ fn an_ended_recording_exports_its_stacks_as_flame_graphs() {
     let _ = std::fs::remove_dir_all(&reopened_exports);
     let mut harness = recorded_and_opened(&program, &["--stack", "8"]);
     harness.state_mut().set_export_dir(&reopened_exports);
-    harness.get_by_label("Export flame graphs").click();
-    harness.run();
+    click(&mut harness, "Export flame graphs");
     let svg = std::fs::read_to_string(reopened_exports.join("flamed-leaks.svg")).expect("drawn from the file");
     assert!(titles(&svg).iter().any(|t| t.starts_with("lose (flamed.c:3) (90 bytes")));
 }
@@ -629,32 +629,26 @@ fn an_ended_recording_draws_its_stacks_as_a_flame_graph_to_zoom_into() {
     let program = making_along_two_paths("flame_view");
     let mut harness = record_tab(egui::vec2(1024.0, 640.0));
     type_into(&mut harness, "Program", program.to_str().unwrap());
-    harness.get_by_label("Call stacks").click();
-    harness.run();
+    click(&mut harness, "Call stacks");
     record_to_the_end(&mut harness);
-    harness.get_by_label("Flame graph").click();
-    harness.run();
+    click(&mut harness, "Flame graph");
     // Held at the peak: `make`'s block under `lose`, and the one `main` freed.
     let frames = |harness: &Harness<'_, FfiscopeApp>, name: &str| harness.query_all_by_label(name).count();
     assert_eq!(frames(&harness, "make (flame_view.c:2)"), 2);
     harness.get_by_label_contains("590 B in all");
-    harness.get_by_label("Leaks").click();
-    harness.run();
+    click(&mut harness, "Leaks");
     assert_eq!(frames(&harness, "make (flame_view.c:2)"), 1, "the block main freed did not leak");
     harness.get_by_label_contains("90 B in all");
-    harness.get_by_label("Allocated").click();
-    harness.run();
+    click(&mut harness, "Allocated");
     harness.get_by_label("lose (flame_view.c:3)").hover();
     harness.run();
     harness.get_by_label_contains("Leaked: 90 B in 1 block");
 
     // Zoomed into `lose`: `main`'s other callee is gone, `main` stays above.
-    harness.get_by_label("lose (flame_view.c:3)").click();
-    harness.run();
+    click(&mut harness, "lose (flame_view.c:3)");
     assert_eq!(frames(&harness, "make (flame_view.c:2)"), 1, "only lose's callee is drawn");
     harness.get_by_label("main (flame_view.c:4)");
-    harness.get_by_label("Whole graph").click();
-    harness.run();
+    click(&mut harness, "Whole graph");
     assert_eq!(frames(&harness, "make (flame_view.c:2)"), 2);
     assert!(harness.query_by_label("Whole graph").is_none(), "nothing to zoom out of");
 
@@ -666,8 +660,7 @@ fn an_ended_recording_draws_its_stacks_as_a_flame_graph_to_zoom_into() {
 
     // Turned over, `make` is one frame, and `main` is under it twice: once
     // through `lose` and once calling it itself.
-    harness.get_by_label("Inverted").click();
-    harness.run();
+    click(&mut harness, "Inverted");
     assert_eq!(frames(&harness, "make (flame_view.c:2)"), 1);
     assert_eq!(frames(&harness, "main (flame_view.c:4)"), 2);
     harness.get_by_label("make (flame_view.c:2)").hover();
