@@ -403,7 +403,6 @@ fn a_header_and_its_mirror_dropped_together_are_checked() {
 fn the_mirror_example_is_wrong_off_its_own_machine() {
     let mut harness = harness();
     harness.get_by_label("Load an example").click();
-    harness.run();
     settle(&mut harness);
     // Default targets: x86_64 and i686 Linux, and Windows.
     harness.get_by_label_contains("sample (differs on i686, x86_64-windows)");
@@ -418,7 +417,6 @@ fn the_mirror_example_is_wrong_off_its_own_machine() {
     );
     // ARM's unsigned `char` shows once its target is chosen.
     harness.get_by_label("aarch64-linux-gnu").click();
-    harness.run();
     settle(&mut harness);
     harness.get_by_label(
         "`tag`: unsigned 8-bit integer in C on aarch64-linux-gnu (`char`), signed 8-bit integer in Rust (`i8`)",

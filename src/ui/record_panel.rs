@@ -205,13 +205,16 @@ fn process_choice_ui(
 fn view_choice_ui(ui: &mut Ui, view: RecordView) -> Option<RecordCommand> {
     ui.separator();
     let mut chosen = view;
-    ui.selectable_value(&mut chosen, RecordView::OverTime, "Over time").on_hover_text(
-        "Each heap's live blocks and bytes as the program ran, beside what was found and what held the most",
-    );
-    ui.selectable_value(&mut chosen, RecordView::FlameGraph, "Flame graph").on_hover_text(
-        "The program's call stacks once it ended: each frame as wide as what the stacks through it held at the \
-         peak, leaked or allocated",
-    );
+    // One piece on the wrapping line: the two never parted at its end.
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut chosen, RecordView::OverTime, "Over time").on_hover_text(
+            "Each heap's live blocks and bytes as the program ran, beside what was found and what held the most",
+        );
+        ui.selectable_value(&mut chosen, RecordView::FlameGraph, "Flame graph").on_hover_text(
+            "The program's call stacks once it ended: each frame as wide as what the stacks through it held at \
+             the peak, leaked or allocated",
+        );
+    });
     (chosen != view).then_some(RecordCommand::ShowView(chosen))
 }
 
