@@ -113,15 +113,15 @@ impl FlameTree {
         self.frames.iter().map(|frame| frame.name.to_lowercase().contains(&text)).collect()
     }
 
-    /// What the frames `found` weigh under `under` (itself included), each
-    /// counted once: a found frame's found callees are in its weight.
-    pub fn weight_found(&self, found: &[bool], weight: impl Fn(&FlameCounts) -> u64, under: FrameIndex) -> u64 {
-        let mut total = 0;
+    /// What the frames `found` did under `under` (itself included), each
+    /// counted once: a found frame's found callees are in its counts.
+    pub fn counts_found(&self, found: &[bool], under: FrameIndex) -> FlameCounts {
+        let mut total = FlameCounts::default();
         let mut pending = vec![under];
         while let Some(at) = pending.pop() {
             let Some(frame) = self.frame(at) else { continue };
             if found.get(at).copied().unwrap_or(false) {
-                total += weight(&frame.counts);
+                total.add(&frame.counts);
             } else {
                 pending.extend(&frame.children);
             }
@@ -211,10 +211,10 @@ mod tests {
         let names: Vec<&str> =
             (0..tree.len()).filter(|&i| found[i]).filter_map(|i| tree.frame(i)).map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["Parse (a.c:3)", "parse_number (a.c:1)", "parse_number (a.c:1)"]);
-        let peak = |counts: &FlameCounts| counts.peak_bytes;
-        assert_eq!(tree.weight_found(&found, peak, FlameTree::ROOT), 12, "Parse's 5 once, not again in its callee");
+        let peak = |under| tree.counts_found(&found, under).peak_bytes;
+        assert_eq!(peak(FlameTree::ROOT), 12, "Parse's 5 once, not again in its callee");
         let load = named(&tree, &["C heap", "main (a.c:9)", "load (a.c:5)"]);
-        assert_eq!(tree.weight_found(&found, peak, load), 7);
+        assert_eq!(peak(load), 7);
         assert!(tree.frames_named("  ").iter().all(|&f| !f), "nothing is found by nothing");
     }
 

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use super::flame::FlameStack;
+use super::flame::{FlameCounts, FlameStack};
 use super::flame_tree::{FlameTree, FrameIndex};
 use super::suppressions::Suppressions;
 use super::wrappers::Wrappers;
@@ -91,16 +91,33 @@ pub enum RecordView {
     FlameGraph,
 }
 
-/// The frames of one tree that hold one text (`RecordSession::flame_found`).
+/// The frames of one tree that hold one text, and what they did together,
+/// each counted once: whatever the graph weighs, read without a walk of
+/// the tree each frame.
 #[derive(Debug, Default)]
-struct FoundFrames {
+pub struct FoundFrames {
+    /// A flag per frame, by index.
+    pub frames: Vec<bool>,
+    pub counts: FlameCounts,
+}
+
+impl FoundFrames {
+    pub fn any(&self) -> bool {
+        self.frames.contains(&true)
+    }
+}
+
+/// The last search (`RecordSession::flame_found`), kept while its text and
+/// tree stay.
+#[derive(Debug, Default)]
+struct LastSearch {
     /// The stacks whose tree was searched: held, so that another
     /// recording's or process's is never taken for them.
     stacks: Arc<RecordedStacks>,
     /// Which of its trees: as called, or turned over.
     inverted: bool,
     text: String,
-    frames: Arc<Vec<bool>>,
+    found: Arc<FoundFrames>,
 }
 
 /// The program a recording ran, and its call stacks with what each made,
@@ -227,7 +244,7 @@ pub struct RecordSession {
     /// How the flame graph is drawn.
     pub flame: FlameView,
     /// Which frames hold the text searched for, found once for each text and tree.
-    found: Mutex<FoundFrames>,
+    found: Mutex<LastSearch>,
     shared: Arc<Shared>,
     worker: Option<JoinHandle<()>>,
 }
@@ -348,8 +365,9 @@ impl RecordSession {
     /// The shown process's program, with its call stacks and what each
     /// made, once the recording ended.
     pub fn flame_stacks(&self) -> Arc<RecordedStacks> {
-        match self.shown_followed() {
-            Some(followed) => followed.stacks,
+        match self.shown.checked_sub(1) {
+            // Its stacks alone: the whole view (its notes) is not copied each frame.
+            Some(i) => locked(&self.shared.followed).get(i).map(|view| Arc::clone(&view.stacks)).unwrap_or_default(),
             None => Arc::clone(&locked(&self.shared.stacks)),
         }
     }
@@ -361,22 +379,23 @@ impl RecordSession {
     }
 
     /// Which frames of the tree drawn of `recorded` hold the text searched
-    /// for, a flag per frame: looked for once for each text and tree, not
-    /// each frame.
-    pub fn flame_found(&self, recorded: &Arc<RecordedStacks>) -> Arc<Vec<bool>> {
-        let mut found = locked(&self.found);
-        if !Arc::ptr_eq(&found.stacks, recorded)
-            || found.text != self.flame.find
-            || found.inverted != self.flame.inverted
+    /// for, and what they did together: looked for once for each text and
+    /// tree, not each frame.
+    pub fn flame_found(&self, recorded: &Arc<RecordedStacks>) -> Arc<FoundFrames> {
+        let mut last = locked(&self.found);
+        if !Arc::ptr_eq(&last.stacks, recorded) || last.text != self.flame.find || last.inverted != self.flame.inverted
         {
-            *found = FoundFrames {
+            let tree = self.flame_tree(recorded);
+            let frames = tree.frames_named(&self.flame.find);
+            let counts = tree.counts_found(&frames, FlameTree::ROOT);
+            *last = LastSearch {
                 stacks: Arc::clone(recorded),
                 inverted: self.flame.inverted,
                 text: self.flame.find.clone(),
-                frames: Arc::new(self.flame_tree(recorded).frames_named(&self.flame.find)),
+                found: Arc::new(FoundFrames { frames, counts }),
             };
         }
-        Arc::clone(&found.frames)
+        Arc::clone(&last.found)
     }
 
     /// Whether the shown process has call stacks to draw.

@@ -266,8 +266,8 @@ fn flame_view_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> V
             field_ui(ui, "Find", &session.flame.find, 200.0, "a function, file or library")
                 .map(RecordCommand::FindInFlames),
         );
-        if found.iter().any(|&f| f) {
-            let weight = tree.weight_found(&found, |counts| of.weight(counts), FlameTree::ROOT);
+        if found.any() {
+            let weight = of.weight(&found.counts);
             let share = if total == 0 { 0.0 } else { 100.0 * weight as f64 / total as f64 };
             ui.label(format!("Found: {} in the frames that hold it, {share:.1}% of the graph", weighed(of, weight)));
         } else if !session.flame.find.trim().is_empty() {
@@ -279,7 +279,7 @@ fn flame_view_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> V
         return commands;
     }
     egui::ScrollArea::vertical().id_salt("record-flame-graph").auto_shrink([false, false]).show(ui, |ui| {
-        commands.extend(flame_graph_ui(ui, tree, of, session.flame.zoom, &found).map(RecordCommand::ZoomFlames));
+        commands.extend(flame_graph_ui(ui, tree, of, session.flame.zoom, &found.frames).map(RecordCommand::ZoomFlames));
     });
     commands
 }
