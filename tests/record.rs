@@ -1019,6 +1019,106 @@ fn a_block_held_in_a_register_as_the_program_leaves_through_exit_is_reachable() 
     assert_eq!(report["tallies"]["still_reachable_bytes"], 40, "{report}");
 }
 
+/// A program that calls `exit` from inside its own frames (a fatal error's
+/// `die()`, glibc's `error()`, which calls exit for it, a `--version`)
+/// leaves them on the stack while exit runs its handlers below them: what
+/// they hold, in their slots or in a register a call keeps for its caller,
+/// is still reachable, as memcheck reads it, and what nothing holds is a
+/// leak all the same. `ssh -V` reported 11 leaks, 8.5 KB its `main` held.
+/// One that returns from `main` has no frame left: what `main` held is leaked.
+#[test]
+fn a_program_calling_exit_from_inside_its_frames_keeps_what_they_hold() {
+    let program = compile_c(
+        "exit_inside",
+        r#"
+        #include <error.h>
+        #include <stdlib.h>
+        #include <string.h>
+        static void *(*volatile allocate)(size_t) = malloc;
+        static const char *how;
+        __attribute__((noinline)) static void drop_one(void) {
+            char *volatile lost = strdup("nothing points here any more");
+            lost = NULL;
+        }
+        /* drop_one's frame lies deeper than die's will: no slot of a frame
+           still live when exit is called keeps its stale pointer. */
+        __attribute__((noinline)) static void deep(void) {
+            volatile char room[512];
+            room[0] = 0;
+            drop_one();
+            (void)room[0];
+        }
+        __attribute__((noinline)) static void die(void) {
+            char *volatile held_by_die = allocate(48);
+            (void)held_by_die;
+            if (strcmp(how, "error") == 0) error(3, 0, "giving up");
+            exit(3);
+        }
+        int main(int argc, char **argv) {
+            how = argc > 1 ? argv[1] : "exit";
+            char *volatile held_by_main = allocate(100);
+            deep();
+            if (strcmp(how, "return") == 0) return 0;
+        #ifdef __x86_64__
+            if (strcmp(how, "register") == 0) {
+                void *held = allocate(40);
+                __asm__ volatile("mov %0, %%r12" : : "r"(held) : "r12");
+                exit(3);
+            }
+        #endif
+            die();
+            return (int)held_by_main[0];
+        }
+        "#,
+        &[],
+    );
+    let lost = ("drop_one (exit_inside.c:8)", 29);
+    let mut ways = vec![("exit", 148), ("error", 148)];
+    if cfg!(target_arch = "x86_64") {
+        ways.push(("register", 140));
+    }
+    for (way, reachable) in ways {
+        let output = record(&["--json"], &program, &[way]);
+        assert_eq!(output.status.code(), Some(3), "{way}");
+        let report = report(&output);
+        assert_eq!(leaks_of(&report), [lost], "{way}: {report}");
+        let tallies = &report["tallies"];
+        assert_eq!(tallies["still_reachable_bytes"].as_u64(), Some(reachable), "{way}: {report}");
+        let notes = report["notes"].to_string();
+        assert!(notes.contains("still reachable at exit (from the frames that called `exit`, globals"), "{notes}");
+    }
+    let returned = report(&record(&["--json"], &program, &["return"]));
+    let mut leaks = leaks_of(&returned);
+    leaks.sort_unstable();
+    assert_eq!(leaks, [lost, ("main (exit_inside.c:27)", 100)], "{returned}");
+    assert!(!returned["notes"].to_string().contains("the frames that called"), "{returned}");
+}
+
+/// Rust's `process::exit` is a call to `exit` from inside the program's
+/// frames: the `Vec` `main` still holds, and the strings in it, are not
+/// leaked.
+#[test]
+fn a_rust_program_calling_process_exit_keeps_what_main_holds() {
+    let program = compile_rust(
+        "process_exit",
+        r#"
+        fn main() {
+            let kept: Vec<String> = (0..10).map(|i| format!("line {i}")).collect();
+            if kept.len() == 10 {
+                std::process::exit(4);
+            }
+            println!("{}", kept.len());
+        }
+        "#,
+    );
+    let output = record(&["--json"], &program, &[]);
+    assert_eq!(output.status.code(), Some(4));
+    let report = report(&output);
+    assert!(leaks_of(&report).is_empty(), "{report}");
+    let reachable = report["tallies"]["still_reachable_blocks"].as_u64().unwrap_or(0);
+    assert!(reachable >= 11, "the Vec and its ten strings: {report}");
+}
+
 /// `_exit` from a signal handler on a stack of the program's own, too small
 /// for the leak check, hands every event over without one, and says why.
 #[test]

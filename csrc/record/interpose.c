@@ -67,6 +67,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -1012,14 +1013,66 @@ static void finish_with_leak_check(fs_tracker *t, uint32_t state, const reach_ro
     atomic_store_explicit(&channel->state, state, memory_order_release);
 }
 
-/* The end of a recording, once everything that runs at exit has run. */
+/* How far up the stack the call a program made into exit is looked for:
+ * past this library's handler, glibc's exit machinery and its `error`,
+ * `err` and the like, which call exit for the program. */
+#define EXIT_CALLER_FRAMES 32u
+/* glibc's `_start` calls `__libc_start_main` (which calls `main`, and exit
+ * with what it returns) within its first 0x30 bytes on x86-64. */
+#define ENTRY_CALL_REACH 64u
+
+/* The registers of the thread running the exit handlers, as the recording's
+ * end began (that thread called exit). */
+static ucontext_t exit_context;
+
+/* Where the program called exit from, when it did so from inside its own
+ * frames: a `usage()` or a fatal error that exits, a `--version`, Rust's
+ * `process::exit`, a signal handler. Those frames are still on the stack
+ * while exit runs its handlers below them, so what they hold is still
+ * reachable, as memcheck reads it. False when `main` returned (the C
+ * library called exit from the code that called `main`, whose frames are
+ * gone, stale below the stack pointer) or the walk could not be made
+ * (then the stack is no root, as before). */
+static bool exit_called_from_frames(unwind_frame *caller) {
+    uintptr_t kept[CONTEXT_CALLEE_SAVED_MOST];
+    if (context_callee_saved(&exit_context, kept) != UNWIND_KEPT) {
+        return false;
+    }
+    caller->pc = context_program_counter(&exit_context);
+    caller->sp = context_stack_pointer(&exit_context);
+    memcpy(caller->kept, kept, sizeof caller->kept);
+    const unwind_range passed[] = {{own_start, own_end}, {c_library_start, c_library_end}};
+    if (!unwind_out_of(caller, passed, sizeof passed / sizeof *passed, EXIT_CALLER_FRAMES)) {
+        return false;
+    }
+    uintptr_t entry = (uintptr_t)getauxval(AT_ENTRY);
+    return !(caller->pc > entry && caller->pc - entry <= ENTRY_CALL_REACH);
+}
+
+/* The end of a recording, once everything that runs at exit has run, on
+ * the thread that called exit (exit_context holds its registers). */
+__attribute__((noinline)) static void finish_after_exit(fs_tracker *t) {
+    unwind_frame caller;
+    if (!exit_called_from_frames(&caller)) {
+        finish_with_leak_check(t, FS_RECORD_FINISHED, NULL);
+        return;
+    }
+    reach_roots leaving = {
+        .stack_from = caller.sp,
+        .registers = caller.kept,
+        .registers_bytes = sizeof caller.kept,
+    };
+    finish_with_leak_check(t, FS_RECORD_FINISHED_IN_FRAMES, &leaving);
+}
+
 static void finish_recording(void *unused) {
     (void)unused;
     fs_tracker *t = atomic_load_explicit(&recorder, memory_order_acquire);
     if (!t || !channel) {
         return;
     }
-    finish_with_leak_check(t, FS_RECORD_FINISHED, NULL);
+    getcontext(&exit_context);
+    finish_after_exit(t);
 }
 
 extern int __cxa_atexit(void (*function)(void *), void *argument, void *dso_handle);

@@ -17,9 +17,9 @@
  * a static, the main thread's handle in its TLS) is not lost. The
  * exiting thread's stack is not a root at exit: `main` has returned, and
  * what its frames held is below the stack pointer, stale. A program
- * leaving through `_exit` leaves from inside its frames, so there the
- * stack from the caller's frame up is one, and the caller's registers as
- * it called, as memcheck reads them.
+ * leaving through `_exit`, or calling exit, from inside its frames leaves
+ * them on the stack, so there the stack from the caller's frame up is
+ * one, and the caller's registers as it called, as memcheck reads them.
  *
  * The interposer's own globals are not roots: they point at the tracker,
  * whose tables name every block. The tracker's memory comes from mmap and

@@ -36,8 +36,9 @@ typedef struct reach_roots {
     size_t thread_count;
     /* The blocks a forked copy inherited (NULL: none). */
     void (*inherited_blocks)(reach_visit visit, void *context);
-    /* A program leaving from inside its frames (`_exit`): its stack from
-     * `stack_from` up (0: not a root), and its registers as it left. */
+    /* A program leaving from inside its frames (`_exit`, or exit called
+     * there): its stack from `stack_from` up (0: not a root), and its
+     * registers as it left. */
     uintptr_t stack_from;
     const void *registers;
     size_t registers_bytes;

@@ -33,7 +33,7 @@
 #include <stdint.h>
 
 #define FS_RECORD_MAGIC 0x44524F4345525346ull /* "FSRECORD" */
-#define FS_RECORD_VERSION 10u
+#define FS_RECORD_VERSION 11u
 #define FS_RECORD_MODULES 512u
 #define FS_RECORD_PATH_BYTES 232u
 /* The most rings a region may hold (the tracker's shards). */
@@ -107,6 +107,9 @@ enum fs_record_state {
                                   again once it has read them */
     FS_RECORD_LEFT_CHECKED = 5, /* it left through _exit: every event is in the rings,
                                    its leak check with them, made as it left */
+    FS_RECORD_FINISHED_IN_FRAMES = 6, /* it called exit from inside its frames (not by
+                                         returning from main): every event is in the rings,
+                                         its leak check with them, those frames among the roots */
 };
 
 /* What `modules_read` says when ffiscope has read `count` modules of image

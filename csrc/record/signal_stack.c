@@ -94,6 +94,18 @@ uintptr_t context_stack_pointer(const void *context) {
 #endif
 }
 
+uintptr_t context_program_counter(const void *context) {
+    const ucontext_t *uc = context;
+#if defined(__x86_64__)
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+    return (uintptr_t)uc->uc_mcontext.pc;
+#else
+    (void)uc;
+    return 0;
+#endif
+}
+
 size_t context_callee_saved(const void *context, uintptr_t out[CONTEXT_CALLEE_SAVED_MOST]) {
     const ucontext_t *uc = context;
     size_t count = 0;

@@ -29,6 +29,10 @@ bool signal_stack_roomy(void);
  * machine keeps it. */
 uintptr_t context_stack_pointer(const void *context);
 
+/* The program counter a ucontext_t holds (getcontext's: where it returns
+ * to); 0 where this does not know where the machine keeps it. */
+uintptr_t context_program_counter(const void *context);
+
 /* The registers a ucontext_t holds that a call keeps for its caller
  * (x86-64's rbx, rbp, r12-r15; aarch64's x19-x29), into `out`: at a call,
  * the others are the callee's to clobber, so they hold nothing the caller

@@ -28,8 +28,11 @@
 #if defined(__x86_64__) && defined(DLFO_EH_SEGMENT_TYPE)
 
 /* DWARF register numbers on x86-64. */
+#define REG_RBX 3
 #define REG_RBP 6
 #define REG_RSP 7
+#define REG_R12 12
+#define REG_R15 15
 #define REG_RA 16
 
 /* A frame's rules, packed in a word: the kind in bits 0-1 (never 0, so a
@@ -40,6 +43,12 @@ enum rule_kind { RULE_STEP = 1, RULE_END = 2, RULE_UNSUPPORTED = 3 };
 #define RULE_CFA_IS_RBP (1u << 2)
 #define RULE_RBP_SAVED (1u << 3)
 
+/* The registers a call keeps for its caller besides rbp (rbx, r12 to
+ * r15), by their index in unwind_frame's `kept` less one: a walk that
+ * restores them (unwind_out_of) follows their rules too; the packed rules
+ * of unwind_stack leave them out. */
+#define OTHER_KEPT 5
+
 typedef struct {
     unsigned kind;
     bool cfa_is_rbp;
@@ -47,7 +56,21 @@ typedef struct {
     int64_t cfa_offset;
     int64_t rbp_offset;
     int64_t ra_offset;
+    /* A bit per other kept register: saved at its offset from the CFA, or
+     * kept in a way this walker does not follow (in another register, by
+     * an expression). */
+    uint8_t other_saved;
+    uint8_t other_unfollowed;
+    int64_t other_offset[OTHER_KEPT];
 } rule;
+
+/* The index of a kept register other than rbp, or -1. */
+static int other_kept(uint64_t reg) {
+    if (reg == REG_RBX) {
+        return 0;
+    }
+    return reg >= REG_R12 && reg <= REG_R15 ? (int)(reg - REG_R12) + 1 : -1;
+}
 
 static uint64_t pack(const rule *r) {
     if (r->kind != RULE_STEP) {
@@ -220,7 +243,12 @@ typedef struct {
 /* A register saved at `offset` from the CFA (DW_CFA_offset and its kin),
  * for the registers a walk follows; the others are ignored. */
 static void set_offset(rule *row, uint64_t reg, int64_t offset) {
-    if (reg == REG_RBP) {
+    int other = other_kept(reg);
+    if (other >= 0) {
+        row->other_saved |= (uint8_t)(1u << other);
+        row->other_unfollowed &= (uint8_t)~(1u << other);
+        row->other_offset[other] = offset;
+    } else if (reg == REG_RBP) {
         row->rbp_saved = true;
         row->rbp_offset = offset;
     } else if (reg == REG_RA) {
@@ -233,12 +261,38 @@ static void set_offset(rule *row, uint64_t reg, int64_t offset) {
 
 /* A register's rule back to the CIE's (DW_CFA_restore). */
 static void restore(rule *row, const rule *initial, uint64_t reg) {
-    if (reg == REG_RBP) {
+    int other = other_kept(reg);
+    if (other >= 0) {
+        uint8_t bit = (uint8_t)(1u << other);
+        row->other_saved = (uint8_t)((row->other_saved & ~bit) | (initial->other_saved & bit));
+        row->other_unfollowed = (uint8_t)((row->other_unfollowed & ~bit) | (initial->other_unfollowed & bit));
+        row->other_offset[other] = initial->other_offset[other];
+    } else if (reg == REG_RBP) {
         row->rbp_saved = initial->rbp_saved;
         row->rbp_offset = initial->rbp_offset;
     } else if (reg == REG_RA) {
         row->ra_offset = initial->ra_offset;
         row->kind = initial->kind;
+    }
+}
+
+/* A kept register other than rbp that is where its caller left it
+ * (DW_CFA_undefined, DW_CFA_same_value). */
+static void not_saved(rule *row, uint64_t reg) {
+    int other = other_kept(reg);
+    if (other >= 0) {
+        row->other_saved &= (uint8_t)~(1u << other);
+        row->other_unfollowed &= (uint8_t)~(1u << other);
+    }
+}
+
+/* A kept register other than rbp whose caller's value this walker cannot
+ * find (in another register, or by an expression). */
+static void unfollowed(rule *row, uint64_t reg) {
+    int other = other_kept(reg);
+    if (other >= 0) {
+        row->other_saved &= (uint8_t)~(1u << other);
+        row->other_unfollowed |= (uint8_t)(1u << other);
     }
 }
 
@@ -279,6 +333,7 @@ static bool run(cfa_state *s, const cie_info *cie, const uint8_t *p, const uint8
                 } else if (reg == REG_RBP) {
                     row->rbp_saved = false;
                 }
+                not_saved(row, reg);
                 continue;
             case 0x08: /* same_value */
                 reg = read_uleb(&p, end);
@@ -287,6 +342,7 @@ static bool run(cfa_state *s, const cie_info *cie, const uint8_t *p, const uint8
                 } else if (reg == REG_RA) {
                     return false;
                 }
+                not_saved(row, reg);
                 continue;
             case 0x09: /* register: a followed register kept in another */
                 reg = read_uleb(&p, end);
@@ -294,6 +350,7 @@ static bool run(cfa_state *s, const cie_info *cie, const uint8_t *p, const uint8
                 if (reg == REG_RBP || reg == REG_RA) {
                     return false;
                 }
+                unfollowed(row, reg);
                 continue;
             case 0x0a:
                 if (s->depth == REMEMBERED_STATES) {
@@ -330,6 +387,7 @@ static bool run(cfa_state *s, const cie_info *cie, const uint8_t *p, const uint8
                 if (reg == REG_RBP || reg == REG_RA) {
                     return false;
                 }
+                unfollowed(row, reg);
                 continue;
             case 0x11: /* offset_extended_sf */
                 reg = read_uleb(&p, end);
@@ -360,8 +418,9 @@ static bool run(cfa_state *s, const cie_info *cie, const uint8_t *p, const uint8
     return true;
 }
 
-/* The rules of the frame executing at `pc`, from its FDE. */
-static rule rule_at(uintptr_t pc) {
+/* The rules of the frame executing at `pc`, from its FDE, whether or not
+ * they fit a packed word. */
+static rule full_rule_at(uintptr_t pc) {
     rule none = {.kind = RULE_END};
     rule unsupported = {.kind = RULE_UNSUPPORTED};
     struct dl_find_object found;
@@ -429,10 +488,16 @@ static rule rule_at(uintptr_t pc) {
     if (!run(&s, &cie, p, fde_end, pc - function)) {
         return unsupported;
     }
-    if (s.row.kind == RULE_STEP && !packable(&s.row)) {
-        return unsupported;
-    }
     return s.row;
+}
+
+/* The rules of the frame executing at `pc`, for a packed word. */
+static rule rule_at(uintptr_t pc) {
+    rule found = full_rule_at(pc);
+    if (found.kind == RULE_STEP && !packable(&found)) {
+        found.kind = RULE_UNSUPPORTED;
+    }
+    return found;
 }
 
 /* ---- the tables of rules, by address ------------------------------------- */
@@ -543,7 +608,59 @@ __attribute__((noinline)) int unwind_stack(void **out, int max) {
     return count;
 }
 
+/* Whether `pc` is in one of the ranges. */
+static bool inside_one_of(uintptr_t pc, const unwind_range *ranges, size_t count) {
+    for (size_t i = 0; i < count; i++) {
+        if (pc - ranges[i].start < ranges[i].end - ranges[i].start) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool unwind_out_of(unwind_frame *frame, const unwind_range *ranges, size_t range_count, unsigned max_frames) {
+    /* A return address's rules are those of the call before it; the first
+     * frame's `pc` is one too (where getcontext returns to). */
+    for (unsigned steps = 0; steps < max_frames; steps++) {
+        if (!inside_one_of(frame->pc, ranges, range_count)) {
+            return true;
+        }
+        rule r = full_rule_at(frame->pc - 1);
+        if (r.kind != RULE_STEP || r.other_unfollowed) {
+            return false;
+        }
+        uintptr_t cfa = (r.cfa_is_rbp ? frame->kept[UNWIND_KEPT_RBP] : frame->sp) + (uintptr_t)r.cfa_offset;
+        if (cfa <= frame->sp) {
+            return false;
+        }
+        uintptr_t ra = *(const uintptr_t *)(cfa + (uintptr_t)r.ra_offset);
+        if (r.rbp_saved) {
+            frame->kept[UNWIND_KEPT_RBP] = *(const uintptr_t *)(cfa + (uintptr_t)r.rbp_offset);
+        }
+        for (int other = 0; other < OTHER_KEPT; other++) {
+            if (r.other_saved & (1u << other)) {
+                size_t index = other == 0 ? 0 : (size_t)other + 1; /* rbx, then r12 on, past rbp */
+                frame->kept[index] = *(const uintptr_t *)(cfa + (uintptr_t)r.other_offset[other]);
+            }
+        }
+        frame->sp = cfa;
+        frame->pc = ra;
+        if (ra == 0) {
+            return false;
+        }
+    }
+    return false;
+}
+
 #else
+
+bool unwind_out_of(unwind_frame *frame, const unwind_range *ranges, size_t range_count, unsigned max_frames) {
+    (void)frame;
+    (void)ranges;
+    (void)range_count;
+    (void)max_frames;
+    return false;
+}
 
 int unwind_stack(void **out, int max) {
     (void)out;

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU8, AtomicU32, AtomicU64, Or
 use super::sys;
 
 const MAGIC: u64 = 0x4452_4F43_4552_5346;
-const VERSION: u64 = 10;
+const VERSION: u64 = 11;
 const MODULES: usize = 512;
 /// Rings the region holds: one per thread the program runs at once (more
 /// share); 8 MiB each at the default capacity, touched only as written.
@@ -175,6 +175,10 @@ pub enum ChannelState {
     /// The program left through `_exit`: every event it made is in the
     /// channel, and the leak check made as it left.
     LeftChecked,
+    /// The program called `exit` from inside its own frames, not by
+    /// returning from `main`: every event it made is in the channel, and
+    /// the leak check read those frames among its roots.
+    FinishedInFrames,
     /// A forked copy exec'd a program not to follow: every event it made
     /// is in the channel, which may be made free again once read.
     GivenBack,
@@ -435,6 +439,7 @@ impl Channel {
             3 => ChannelState::HandedOver,
             4 => ChannelState::GivenBack,
             5 => ChannelState::LeftChecked,
+            6 => ChannelState::FinishedInFrames,
             _ => ChannelState::Starting,
         }
     }

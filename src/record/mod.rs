@@ -452,6 +452,7 @@ impl Recorded {
         let ending = match channel.state() {
             _ if channel.recorded_pid().is_none() => Ending::NotRecorded,
             ChannelState::Finished => Ending::Exited,
+            ChannelState::FinishedInFrames => Ending::ExitedInFrames,
             ChannelState::LeftChecked => Ending::LeftThroughExit,
             ChannelState::HandedOver => Ending::LeftUnchecked,
             ChannelState::GivenBack => Ending::GaveBack,
@@ -499,9 +500,11 @@ impl Followed {
         let channel = &self.recorded.channel;
         let Some(pid) = channel.recorded_pid() else { return false };
         match channel.state() {
-            ChannelState::Finished | ChannelState::LeftChecked | ChannelState::HandedOver | ChannelState::GivenBack => {
-                true
-            }
+            ChannelState::Finished
+            | ChannelState::FinishedInFrames
+            | ChannelState::LeftChecked
+            | ChannelState::HandedOver
+            | ChannelState::GivenBack => true,
             ChannelState::Starting | ChannelState::Recording => look && !is_running(pid),
         }
     }
@@ -647,6 +650,11 @@ pub enum Ending {
     NotRecorded,
     /// It reached its exit and handed over every event.
     Exited,
+    /// It called `exit` from inside its own frames (a `usage()` or a fatal
+    /// error that exits, `--version`, Rust's `process::exit`), not by
+    /// returning from `main`: every event was handed over, and what those
+    /// frames held, still on the stack, was among what it could reach.
+    ExitedInFrames,
     /// It left through `_exit`: every event was handed over, and its leak
     /// check made as it left, though no exit handler ran.
     LeftThroughExit,
@@ -756,7 +764,7 @@ impl Finished {
     /// The leaks, when the program reached its exit or `_exit`: one killed
     /// or crashed was still using what it held.
     pub fn leaks(&self, model: &Model, suppressions: &Suppressions) -> LeakCheck {
-        if matches!(self.ending, Ending::Exited | Ending::LeftThroughExit) {
+        if matches!(self.ending, Ending::Exited | Ending::ExitedInFrames | Ending::LeftThroughExit) {
             self.interpreter.leaks(model, suppressions)
         } else {
             LeakCheck::default()
@@ -895,8 +903,11 @@ impl Finished {
     pub fn notes(&self, crashed: bool, check: &LeakCheck, model: &Model) -> Vec<String> {
         // First: it says how much of the rest can be believed.
         let mut notes = self.completeness_notes(crashed);
-        let (when, stack) =
-            if self.ending == Ending::LeftThroughExit { ("as it left", "its stack, ") } else { ("at exit", "") };
+        let (when, stack) = match self.ending {
+            Ending::LeftThroughExit => ("as it left", "its stack, "),
+            Ending::ExitedInFrames => ("at exit", "the frames that called `exit`, "),
+            _ => ("at exit", ""),
+        };
         let Held { blocks, bytes } = check.still_reachable;
         if blocks > 0 {
             notes.push(format!(
