@@ -242,6 +242,52 @@ fn type_mapping_reports_its_table() {
     assert!(rows.len() >= 27, "signed and unsigned types: {}", rows.len());
 }
 
+/// A header named as C code includes it (`sys/stat.h`, `'<sys/epoll.h>'`)
+/// is the one each target's compiler finds for `#include <…>`: glibc keeps
+/// it in a folder of each architecture's own, never at
+/// `/usr/include/sys/stat.h`, whose absence says what to write instead. A
+/// name nothing finds says so in those words, and one no `#include` could
+/// write is refused.
+#[test]
+fn layout_and_mirror_take_a_header_by_the_name_an_include_finds_it_by() {
+    let (code, out, err) =
+        ffiscope(&["layout", "sys/stat.h", "--type", "stat", "--target", "x86_64-linux-gnu", "--verify", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(report["file"], "<sys/stat.h>");
+    let stat = &report["results"][0]["types"][0];
+    assert_eq!((stat["name"].as_str(), stat["size"].as_u64()), (Some("struct stat"), Some(144)), "{stat}");
+    let declared_in = stat["declared_in"]["file"].as_str().unwrap_or("");
+    assert!(declared_in.ends_with("/bits/struct_stat.h"), "found where the compiler finds it: {declared_in}");
+    assert_eq!(report["results"][0]["verified_by"].as_str().map(|by| by.contains("gcc")), Some(true), "{report}");
+
+    let (code, out, err) =
+        ffiscope(&["layout", "<sys/epoll.h>", "--type", "epoll_event", "--target", "x86_64-linux-gnu"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("/* size: 12, cachelines: 1, members: 2 */"), "packed on x86-64: {out}");
+
+    let (code, _, err) = ffiscope(&["layout", "sys/no_such_header.h", "--target", "x86_64-linux-gnu"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains("no header `sys/no_such_header.h` in its own folders or the include folders given it"),
+        "{err}"
+    );
+    let (code, _, err) = ffiscope(&["layout", "/usr/include/sys/stat.h", "--target", "x86_64-linux-gnu"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("name it so: `sys/stat.h`"), "{err}");
+    let (code, _, err) = ffiscope(&["layout", "<>"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no header name an `#include <…>` could write"), "{err}");
+
+    let mirror = header(
+        "#[repr(C)]\n#[cfg_attr(target_arch = \"x86_64\", repr(packed))]\n\
+         pub struct epoll_event { pub events: u32, pub data: u64 }\n",
+    );
+    let (code, out, err) = ffiscope(&["mirror", "sys/epoll.h", mirror.arg(), "--target", "x86_64-linux-gnu"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("x86_64-linux-gnu       matches: 12 bytes, aligned to 1"), "{out}");
+}
+
 #[test]
 fn mirror_says_what_differs_and_exits_for_ci() {
     let c = header("struct record { long flags; char tag; int count; };\n");

@@ -9,7 +9,9 @@ use serde::Serialize;
 
 use super::{EXIT_BAD_HEADER, EXIT_MISMATCH, EXIT_USAGE, Io};
 use crate::layout::lab::Target;
-use crate::layout::lab::header::{HeaderOptions, analyze_header_per_target, analyze_plain_text, uses_the_preprocessor};
+use crate::layout::lab::header::{
+    HeaderOptions, NamedHeader, analyze_named, analyze_plain_text, uses_the_preprocessor,
+};
 use crate::layout::mirror_check::cfg::Cfg;
 use crate::layout::mirror_check::constants::{ConstantPair, ConstantStanding};
 use crate::layout::mirror_check::functions::{FunctionPair, FunctionStanding};
@@ -51,10 +53,11 @@ pub fn check(
             .map(|bytes| crate::layout::lab::header_text(bytes).0)
             .map_err(|error| format!("cannot read {}: {error}", path.display()))
     };
-    let header_text = match read(header) {
-        Ok(text) => text,
-        Err(why) => return usage(io, &why),
-    };
+    let (header, header_text) =
+        match NamedHeader::from_argument(header).and_then(|named| named.text().map(|text| (named, text))) {
+            Ok(read) => read,
+            Err(why) => return usage(io, &why),
+        };
     let mut texts = Vec::with_capacity(mirrors.len());
     for path in mirrors {
         match read(path) {
@@ -74,16 +77,9 @@ pub fn check(
         Err(why) => return usage(io, &format!("--cfg {why}")),
     };
     let (c_report, declarations) = if *options != HeaderOptions::default() || uses_the_preprocessor(&header_text) {
-        analyze_header_per_target(header, &asked.targets, options, asked.verify)
+        analyze_named(&header, &asked.targets, options, &[], asked.verify)
     } else {
-        analyze_plain_text(
-            &header.display().to_string(),
-            &header_text,
-            header.parent(),
-            &asked.targets,
-            &[],
-            asked.verify,
-        )
+        analyze_plain_text(&header.label(), &header_text, header.directory(), &asked.targets, &[], asked.verify)
     };
     rust.set_cfgs(&set);
     let names: Vec<String> = mirrors.iter().map(|path| path.display().to_string()).collect();

@@ -14,7 +14,9 @@ mod record_command;
 use crate::export::flame::FlameOf;
 use crate::export::{handout, save_whole};
 use crate::layout::lab::Target;
-use crate::layout::lab::header::{HeaderOptions, analyze_header, analyze_plain_text, uses_the_preprocessor};
+use crate::layout::lab::header::{
+    HeaderOptions, NamedHeader, analyze_named, analyze_plain_text, uses_the_preprocessor,
+};
 use crate::layout::lab::report::LabReport;
 use crate::report::{Outcome, Report};
 use crate::scenarios::batch::report_for;
@@ -72,7 +74,9 @@ pub enum Command {
     /// uses the preprocessor (`#include`, `#if`, `#define`) is preprocessed by
     /// each target's own compiler, and every struct and union it brings is laid out.
     Layout {
-        /// A header with struct, union, enum and typedef declarations.
+        /// A header with struct, union, enum and typedef declarations: a
+        /// file, or a name as `#include <…>` finds it in each target's own
+        /// headers (`sys/stat.h`, `'<zlib.h>'`).
         file: std::path::PathBuf,
         #[command(flatten)]
         preprocessor: PreprocessorArgs,
@@ -98,7 +102,8 @@ pub enum Command {
     /// `// mirrors: struct name` comment above it names. Exits 1 if any pair
     /// differs.
     Mirror {
-        /// The C header.
+        /// The C header: a file, or a name as `#include <…>` finds it in
+        /// each target's own headers (`sys/stat.h`, `'<zlib.h>'`).
         header: std::path::PathBuf,
         /// The Rust files with the mirrors: one, or several modules of one
         /// crate, read as one (a type one names is found in another).
@@ -541,20 +546,19 @@ fn layout_header(
         Ok(chosen) => chosen,
         Err(code) => return code,
     };
-    // Read as compilers read it: bytes that are not UTF-8 (a Latin-1 comment)
-    // are no reason to refuse a header.
-    let source = match std::fs::read(file) {
-        Ok(bytes) => crate::layout::lab::header_text(bytes).0,
-        Err(error) => {
-            let _ = writeln!(io.err, "error: cannot read {}: {error}", file.display());
+    let read = NamedHeader::from_argument(file).and_then(|header| header.text().map(|text| (header, text)));
+    let (header, source) = match read {
+        Ok(read) => read,
+        Err(why) => {
+            let _ = writeln!(io.err, "error: {why}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
     let preprocessed = options != &HeaderOptions::default() || uses_the_preprocessor(&source);
     let report = if preprocessed {
-        analyze_header(file, &chosen, options, types, verify)
+        analyze_named(&header, &chosen, options, types, verify).0
     } else {
-        analyze_plain_text(&file.display().to_string(), &source, file.parent(), &chosen, types, verify).0
+        analyze_plain_text(&header.label(), &source, header.directory(), &chosen, types, verify).0
     };
     let written = if json {
         serde_json::to_string_pretty(&report).map_err(std::io::Error::other).and_then(|text| writeln!(io.out, "{text}"))

@@ -64,12 +64,86 @@ impl Preprocessed {
     }
 }
 
+/// A header as a command names it: a file, or a name that `#include <…>`
+/// finds in each target's own search path (`sys/stat.h`, `<zlib.h>`),
+/// as C code that binds to it names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NamedHeader {
+    File(PathBuf),
+    Included(String),
+}
+
+impl NamedHeader {
+    /// `argument` as a file where one is there; written `<name>`, or a
+    /// relative name that is no file here, the header `#include <name>`
+    /// finds. A name that no `#include` could write is refused, with why.
+    pub fn from_argument(argument: &Path) -> Result<NamedHeader, String> {
+        let text = argument.to_string_lossy();
+        let bracketed = text.strip_prefix('<').and_then(|rest| rest.strip_suffix('>'));
+        let looked_up = argument.is_relative() && !text.starts_with('.') && !argument.exists();
+        let Some(name) = bracketed.or(looked_up.then_some(&*text)) else {
+            return Ok(NamedHeader::File(argument.to_path_buf()));
+        };
+        let name = name.trim();
+        if name.is_empty() || name.contains(['<', '>', '"', '\n', '\r', '\0']) {
+            return Err(format!("`{text}` is no header name an `#include <…>` could write"));
+        }
+        Ok(NamedHeader::Included(name.to_owned()))
+    }
+
+    /// How reports and errors name it: its path, or `<sys/stat.h>`.
+    pub fn label(&self) -> String {
+        match self {
+            NamedHeader::File(path) => path.display().to_string(),
+            NamedHeader::Included(name) => format!("<{name}>"),
+        }
+    }
+
+    /// Its text: the file's (bytes that are not UTF-8, a Latin-1 comment,
+    /// read as compilers read them), or the `#include` line that brings it.
+    pub fn text(&self) -> Result<String, String> {
+        match self {
+            NamedHeader::File(path) => std::fs::read(path)
+                .map(|bytes| super::header_text(bytes).0)
+                .map_err(|error| format!("cannot read {}: {error}{}", path.display(), included_instead(path))),
+            NamedHeader::Included(name) => Ok(format!("#include <{name}>\n")),
+        }
+    }
+
+    /// The folder its quoted includes are looked for in.
+    pub fn directory(&self) -> Option<&Path> {
+        match self {
+            NamedHeader::File(path) => path.parent(),
+            NamedHeader::Included(_) => None,
+        }
+    }
+}
+
+/// For a file under the libraries' headers' folder that is not there, the
+/// name that finds it: glibc keeps `sys/stat.h` in a folder of each
+/// architecture's own (`/usr/include/x86_64-linux-gnu`), never in
+/// `/usr/include/sys`.
+fn included_instead(path: &Path) -> String {
+    match path.strip_prefix(INCLUDE) {
+        Ok(name) if !path.exists() && !name.as_os_str().is_empty() => format!(
+            "; to lay out the header `#include <{0}>` finds, each target's own, name it so: `{0}`",
+            name.display()
+        ),
+        _ => String::new(),
+    }
+}
+
 /// What to preprocess: a header on disk, or text typed into Struct Lab with
 /// the folder its quoted includes are relative to.
 #[derive(Debug, Clone, Copy)]
 pub enum HeaderInput<'a> {
     File(&'a Path),
-    Text { text: &'a str, directory: Option<&'a Path> },
+    Text {
+        text: &'a str,
+        directory: Option<&'a Path>,
+    },
+    /// A header by the name `#include <…>` finds it by.
+    Included(&'a str),
 }
 
 impl HeaderInput<'_> {
@@ -77,7 +151,18 @@ impl HeaderInput<'_> {
     fn marker_name(&self) -> String {
         match self {
             HeaderInput::File(path) => path.display().to_string(),
-            HeaderInput::Text { .. } => "<stdin>".to_owned(),
+            HeaderInput::Text { .. } | HeaderInput::Included(_) => "<stdin>".to_owned(),
+        }
+    }
+
+    /// What the preprocessor said, in the input's own terms: a header named
+    /// by its `#include` name that is not found was never a line of text.
+    fn failure(&self, failed: &str) -> String {
+        match self {
+            HeaderInput::Included(name) if failed.starts_with("<stdin>:1:") && missing_file(failed) == Some(name) => {
+                format!("no header `{name}` in its own folders or the include folders given it")
+            }
+            _ => failed.to_owned(),
         }
     }
 }
@@ -110,17 +195,21 @@ pub fn preprocess(target: Target, input: HeaderInput<'_>, options: &HeaderOption
     let library = missing_file(&failed).and_then(|missing| library_folder_holding(INCLUDE, missing));
     if let Some(folder) = library {
         return Err(format!(
-            "{} could not preprocess it: {failed} (it is in {1}: add that folder to the include folders, `-I {1}`)",
+            "{} could not preprocess it: {} (it is in {2}: add that folder to the include folders, `-I {2}`)",
             compiler.version,
+            input.failure(&failed),
             folder.display()
         ));
     }
     // A cross compiler that misses a header the host keeps in its multiarch
     // folder tries once more with that folder last, and says so.
     let host_folder = host_multiarch_folder().filter(|_| !host_headers && Some(target) != Target::host());
-    let missing = failed.contains("No such file or directory") || failed.contains("file not found");
+    // Only where that folder has the header: one that is nowhere is not a
+    // configuration header to borrow.
+    let missing = missing_file(&failed);
     let mut retried = None;
-    if let Some(folder) = host_folder.filter(|_| missing && library_folder.is_none()) {
+    let borrowed = host_folder.filter(|folder| missing.is_some_and(|name| folder.join(name).is_file()));
+    if let Some(folder) = borrowed.filter(|_| library_folder.is_none()) {
         match run_preprocessor(&compiler, input, options, Some(&folder)) {
             Ok((text, macros)) => {
                 let host_configuration = Some(folder);
@@ -136,9 +225,10 @@ pub fn preprocess(target: Target, input: HeaderInput<'_>, options: &HeaderOption
             format!("; the library's development package for `{arch}` would bring this target's own configuration")
         });
         return Err(format!(
-            "{} could not preprocess it: {failed}; with the host's configuration headers from {} searched \
+            "{} could not preprocess it: {}; with the host's configuration headers from {} searched \
              last: {second}{package}",
             compiler.version,
+            input.failure(&failed),
             folder.display()
         ));
     }
@@ -160,7 +250,7 @@ pub fn preprocess(target: Target, input: HeaderInput<'_>, options: &HeaderOption
         },
         _ => String::new(),
     };
-    Err(format!("{} could not preprocess it: {failed}{hint}", compiler.version))
+    Err(format!("{} could not preprocess it: {}{hint}", compiler.version, input.failure(&failed)))
 }
 
 /// Whether the header that failed (`/usr/include/openssl/macros.h:14:10: …`)
@@ -228,6 +318,7 @@ fn run_preprocessor(
     let (directory, stdin) = match input {
         HeaderInput::File(path) => (path.parent(), None),
         HeaderInput::Text { text, directory } => (directory, Some(text.as_bytes().to_vec())),
+        HeaderInput::Included(name) => (None, Some(format!("#include <{name}>\n").into_bytes())),
     };
     if let Some(directory) = directory.filter(|d| !d.as_os_str().is_empty()) {
         command.arg("-idirafter").arg(directory);
@@ -240,7 +331,7 @@ fn run_preprocessor(
     }
     match input {
         HeaderInput::File(path) => command.arg(path),
-        HeaderInput::Text { .. } => command.args(["-x", "c", "-"]),
+        HeaderInput::Text { .. } | HeaderInput::Included(_) => command.args(["-x", "c", "-"]),
     };
     command.stdout(Stdio::piped());
     let (ok, stdout, stderr) = run_with_timeout(command, &compiler.version, stdin, PREPROCESS_TIMEOUT)?;
@@ -261,6 +352,26 @@ pub fn analyze_header(
     check: bool,
 ) -> LabReport {
     analyze_input(&header.display().to_string(), HeaderInput::File(header), targets, options, only, check).0
+}
+
+/// A header named as a command names it ([`NamedHeader`]), preprocessed,
+/// read and laid out on each of `targets` as [`analyze_header`] does a
+/// file; each target's declarations come beside the report.
+pub fn analyze_named(
+    header: &NamedHeader,
+    targets: &[Target],
+    options: &HeaderOptions,
+    only: &[String],
+    check: bool,
+) -> (LabReport, Vec<(Target, Declarations)>) {
+    match header {
+        NamedHeader::File(path) => {
+            analyze_input(&header.label(), HeaderInput::File(path), targets, options, only, check)
+        }
+        NamedHeader::Included(name) => {
+            analyze_input(&header.label(), HeaderInput::Included(name), targets, options, only, check)
+        }
+    }
 }
 
 /// As [`analyze_header`], with each target's declarations beside the report
@@ -492,8 +603,34 @@ fn analyze_target(
 
 #[cfg(test)]
 mod tests {
-    use super::{library_folder_holding, wanted_by_its_library};
+    use std::path::{Path, PathBuf};
+
+    use super::{NamedHeader, library_folder_holding, wanted_by_its_library};
     use crate::layout::lab::Target;
+
+    /// A command's header argument is a file where one is there, and
+    /// otherwise, relative and not `./`-anchored, or in angle brackets, the
+    /// name an `#include <…>` finds; a name with no place in one is refused.
+    #[test]
+    fn a_header_argument_is_a_file_or_the_name_an_include_finds() {
+        let named = |argument: &str| NamedHeader::from_argument(Path::new(argument));
+        let here = file!(); // relative to the crate, where the tests run
+        assert_eq!(named(here), Ok(NamedHeader::File(PathBuf::from(here))));
+        assert_eq!(named("sys/stat.h"), Ok(NamedHeader::Included("sys/stat.h".to_owned())));
+        assert_eq!(named("< zlib.h >"), Ok(NamedHeader::Included("zlib.h".to_owned())));
+        assert_eq!(named("/no/such/header.h"), Ok(NamedHeader::File(PathBuf::from("/no/such/header.h"))));
+        assert_eq!(named("./no_such.h"), Ok(NamedHeader::File(PathBuf::from("./no_such.h"))));
+        for bad in ["<>", "<a>b.h>", "<x.h\n#define y>"] {
+            assert!(named(bad).is_err(), "{bad}");
+        }
+        let included = NamedHeader::Included("sys/stat.h".to_owned());
+        assert_eq!(
+            (included.label(), included.text()),
+            ("<sys/stat.h>".to_owned(), Ok("#include <sys/stat.h>\n".to_owned()))
+        );
+        let missing = named("/usr/include/sys/no_such.h").and_then(|header| header.text());
+        assert!(missing.is_err_and(|why| why.ends_with("name it so: `sys/no_such.h`")));
+    }
 
     /// A library's own folder is named for a header only it holds; a
     /// configuration header the host's multiarch folder holds is not sent to
