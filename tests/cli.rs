@@ -288,6 +288,36 @@ fn layout_and_mirror_take_a_header_by_the_name_an_include_finds_it_by() {
     assert!(out.contains("x86_64-linux-gnu       matches: 12 bytes, aligned to 1"), "{out}");
 }
 
+/// A header that expects others included before it (libjpeg's `jpeglib.h`
+/// wants `<stdio.h>`) says which header declares the type it stopped at and
+/// how to include it first; `--include-first` does, for `layout` and
+/// `mirror` alike.
+#[test]
+fn a_header_expecting_another_first_takes_it_with_include_first() {
+    let c = header("#ifndef READER_H\n#define READER_H\nstruct reader { FILE *input; size_t left; };\n#endif\n");
+    let (code, _, err) = ffiscope(&["layout", c.arg(), "--target", "x86_64-linux-gnu"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains(&format!("{}:3:17: unknown type name `FILE`", c.arg())), "{err}");
+    assert!(err.contains("hint: a header that expects others included before it takes them with `--include-first`: `--include-first stdio.h`"), "{err}");
+    let first = ["--target", "x86_64-linux-gnu", "--include-first", "<stdio.h>"];
+    let (code, out, err) = ffiscope(&[&["layout", c.arg(), "--verify"][..], &first].concat());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("(verified by") && out.contains("/* size: 16, cachelines: 1, members: 2 */"), "{out}");
+    assert!(!err.contains("hint:"), "{err}");
+
+    let mirror = header("#[repr(C)]\npub struct reader { pub input: *mut core::ffi::c_void, pub left: usize }\n");
+    let (code, _, err) = ffiscope(&["mirror", c.arg(), mirror.arg(), "--target", "x86_64-linux-gnu"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("`--include-first stdio.h`"), "{err}");
+    let (code, out, err) = ffiscope(&[&["mirror", c.arg(), mirror.arg()][..], &first].concat());
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("x86_64-linux-gnu       matches: 16 bytes, aligned to 8"), "{out}");
+
+    let (code, _, err) = ffiscope(&["layout", c.arg(), "--include-first", "<>"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`<>` is no header name an `#include` could write"), "{err}");
+}
+
 #[test]
 fn mirror_says_what_differs_and_exits_for_ci() {
     let c = header("struct record { long flags; char tag; int count; };\n");

@@ -97,6 +97,9 @@ pub fn check(
     for error in &c_report.errors {
         let _ = writeln!(io.err, "{}", error.render_in(&c_report.file, &header_text));
     }
+    if let Some(hint) = super::include_first_hint(&c_report.errors, options) {
+        let _ = writeln!(io.err, "{hint}");
+    }
     let written = match (asked.guards, asked.json) {
         (Some("c"), _) => write!(io.out, "{}", c_guards(&report)),
         (Some(_), _) => write!(io.out, "{}", rust_guards(&report, &rust)),

@@ -14,9 +14,11 @@ mod record_command;
 use crate::export::flame::FlameOf;
 use crate::export::{handout, save_whole};
 use crate::layout::lab::Target;
+use crate::layout::lab::gnu_c::header_wanted_before;
 use crate::layout::lab::header::{
     HeaderOptions, NamedHeader, analyze_named, analyze_plain_text, uses_the_preprocessor,
 };
+use crate::layout::lab::lexer::ParseError;
 use crate::layout::lab::report::LabReport;
 use crate::report::{Outcome, Report};
 use crate::scenarios::batch::report_for;
@@ -264,12 +266,43 @@ pub struct PreprocessorArgs {
     /// Define NAME (as 1, or as VALUE) for the preprocessor.
     #[arg(short = 'D', long = "define", value_name = "NAME[=VALUE]")]
     defines: Vec<String>,
+    /// Include HEADER before the header, as its users must: `stdio.h` before
+    /// `jpeglib.h`, `X11/Xlib.h` before `X11/Xutil.h`.
+    #[arg(long = "include-first", value_name = "HEADER", value_parser = header_name)]
+    included_first: Vec<String>,
 }
 
 impl PreprocessorArgs {
     fn options(&self) -> HeaderOptions {
-        HeaderOptions { includes: self.includes.clone(), defines: self.defines.clone() }
+        HeaderOptions {
+            includes: self.includes.clone(),
+            defines: self.defines.clone(),
+            included_first: self.included_first.clone(),
+        }
     }
+}
+
+/// A header's name as `--include-first` takes it: `stdio.h` or `<stdio.h>`.
+fn header_name(text: &str) -> Result<String, String> {
+    let name = text.strip_prefix('<').and_then(|rest| rest.strip_suffix('>')).unwrap_or(text).trim();
+    if name.is_empty() || name.contains(['<', '>', '"', '\n', '\r', '\0']) {
+        return Err(format!("`{text}` is no header name an `#include` could write"));
+    }
+    Ok(name.to_owned())
+}
+
+/// What a header's errors lead to: the standard header one says was not
+/// included before a line, to include first (`--include-first stddef.h`),
+/// unless some were already.
+fn include_first_hint(errors: &[ParseError], options: &HeaderOptions) -> Option<String> {
+    if !options.included_first.is_empty() {
+        return None;
+    }
+    let wanted = errors.iter().find_map(|error| header_wanted_before(&error.message))?;
+    Some(format!(
+        "hint: a header that expects others included before it takes them with `--include-first`: \
+         `--include-first {wanted}`"
+    ))
 }
 
 /// Exit code for bad usage or an unknown id (clap uses it too).
@@ -567,6 +600,9 @@ fn layout_header(
     };
     for error in &report.errors {
         let _ = writeln!(io.err, "{}", error.render_in(&report.file, &source));
+    }
+    if let Some(hint) = include_first_hint(&report.errors, options) {
+        let _ = writeln!(io.err, "{hint}");
     }
     for why in &report.unmatched {
         let _ = writeln!(io.err, "error: {}: {why}", report.file);

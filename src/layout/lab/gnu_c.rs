@@ -283,12 +283,22 @@ fn name_at(text: &str, offset: usize) -> &str {
     &rest[..end]
 }
 
+/// How an unknown type name's error ends when a standard header declares it.
+const NOT_INCLUDED_BEFORE: &str = ">, which is not included before it";
+
 /// What gcc calls an unknown type name: nothing before declared it.
 fn unknown_type_name(name: &str) -> String {
     let declared = header_declaring(name)
-        .map(|header| format!("; it is declared in <{header}>, which is not included before it"))
+        .map(|header| format!("; it is declared in <{header}{NOT_INCLUDED_BEFORE}"))
         .unwrap_or_default();
     format!("unknown type name `{name}`: no typedef of it comes before this line{declared}")
+}
+
+/// The standard header an unknown type name's error says was not included
+/// before its line (`stddef.h`), if it says so.
+pub fn header_wanted_before(message: &str) -> Option<&str> {
+    let before = &message[..message.find(NOT_INCLUDED_BEFORE)?];
+    before.rsplit_once('<').map(|(_, header)| header)
 }
 
 /// A parameter that starts with a name no typedef declared, followed by its

@@ -27,6 +27,9 @@ pub struct HeaderOptions {
     pub includes: Vec<PathBuf>,
     /// `NAME` or `NAME=VALUE`.
     pub defines: Vec<String>,
+    /// Headers included before the header itself (`-include`), as its
+    /// users must: `stdio.h` before `jpeglib.h`.
+    pub included_first: Vec<String>,
 }
 
 /// Whether `text` needs a preprocessor: a directive other than `#pragma`
@@ -328,6 +331,9 @@ fn run_preprocessor(
     }
     for define in &options.defines {
         command.arg(format!("-D{define}"));
+    }
+    for header in &options.included_first {
+        command.arg("-include").arg(header);
     }
     match input {
         HeaderInput::File(path) => command.arg(path),
