@@ -423,7 +423,7 @@ impl FfiscopeApp {
             (FlameOf::Temporary, "temporary"),
         ];
         for (of, name) in kinds {
-            match flame_graph_svg(&folded_lines(stacks, of), of, program, inverted) {
+            match flame_graph_svg(&folded_lines(stacks, of), of, program, inverted, None) {
                 Some(Ok(svg)) => files.push((format!("{stem}-{name}{suffix}.svg"), svg)),
                 Some(Err(why)) => return format!("Could not draw the flame graph: {why}"),
                 None => {}

@@ -1736,6 +1736,107 @@ fn a_recording_written_with_out_reopens_with_the_same_report() {
     assert!(error.contains("cut.fsrec:2:"), "{error}");
 }
 
+/// Two recordings of a program, before and after a change, set side by
+/// side as heaptrack's "compare to" sets them: each heap's peak,
+/// allocations and leaks before and after, the findings that are new (what
+/// `--check` fails on, so a leak the program always had does not fail a
+/// build) and those gone, the functions whose blocks changed most, and a
+/// differential flame graph, each stack with what it weighed in both.
+#[test]
+fn two_recordings_compared_say_what_moved_and_what_was_found_anew() {
+    let program = compile_c(
+        "rows",
+        r#"
+        #include <stdlib.h>
+        #include <string.h>
+        static char *make_row(int n) { char *row = malloc(64 + n); memset(row, 'x', 64); return row; }
+        static char *cache_name(void) { return strdup("cached"); }
+        int main(int argc, char **argv) {
+            int rows = atoi(argv[1]);
+            char **table = malloc(rows * sizeof *table);
+            for (int i = 0; i < rows; i++) table[i] = make_row(i % 8);
+            char *volatile lost = malloc(argc > 2 ? 10 : 20);
+            lost = NULL;
+            if (argc > 2) cache_name();
+            for (int i = 0; i < rows; i++) free(table[i]);
+            free(table);
+            return 0;
+        }
+        "#,
+        &[],
+    );
+    let (before, after) = (scratch().join("rows-before.fsrec"), scratch().join("rows-after.fsrec"));
+    record(&["--out", before.to_str().unwrap()], &program, &["100"]);
+    record(&["--out", after.to_str().unwrap()], &program, &["300", "changed"]);
+    let open = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ffiscope")).arg("open").args(args).output().expect("ffiscope runs")
+    };
+    let (before, after) = (before.to_str().unwrap(), after.to_str().unwrap());
+    let compared = open(&[after, "--compare", before, "--json"]);
+    assert_eq!(compared.status.code(), Some(0), "no --check: {compared:?}");
+    let comparison = report(&compared);
+    let c_heap = &comparison["heaps"][0];
+    assert_eq!(c_heap["heap"], "c");
+    assert_eq!(
+        (c_heap["allocations"]["before"].as_u64(), c_heap["allocations"]["after"].as_u64()),
+        (Some(102), Some(303))
+    );
+    assert_eq!(
+        (c_heap["leaked_bytes"]["before"].as_u64(), c_heap["leaked_bytes"]["after"].as_u64()),
+        (Some(20), Some(17))
+    );
+    let sites = |key: &str| -> Vec<String> {
+        comparison[key]
+            .as_array()
+            .expect(key)
+            .iter()
+            .map(|f| format!("{} {}", f["kind"].as_str().unwrap(), f["site"].as_str().unwrap()))
+            .collect()
+    };
+    assert_eq!(
+        sites("new_findings"),
+        ["leak cache_name (rows.c:5)"],
+        "the leak at main's line is in both: {comparison}"
+    );
+    assert!(sites("gone_findings").is_empty(), "{comparison}");
+    let first = &comparison["functions"][0];
+    assert_eq!(first["function"], "make_row (rows.c:4)", "the largest change at the peak first: {comparison}");
+    assert_eq!(
+        (first["before"]["peak_bytes"].as_u64(), first["after"]["peak_bytes"].as_u64()),
+        (Some(6742), Some(20242))
+    );
+
+    let text = open(&[after, "--compare", before]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("peak 7562 B → 22659 B (+15097 B, +199.6%)"), "{text}");
+    assert!(text.contains("+13500 B  make_row (rows.c:4), C heap: 6742 B → 20242 B"), "{text}");
+    assert!(
+        text.contains("1 finding(s) new, not in the recording compared with:\n    [leak] cache_name (rows.c:5)"),
+        "{text}"
+    );
+
+    assert_eq!(open(&[after, "--compare", before, "--check"]).status.code(), Some(1), "a new leak fails it");
+    assert_eq!(open(&[before, "--compare", after, "--check"]).status.code(), Some(0), "one gone does not");
+    assert_eq!(open(&[before, "--check"]).status.code(), Some(1), "alone, any finding fails it");
+
+    let (svg, folded) = (scratch().join("rows-diff.svg"), scratch().join("rows-diff.txt"));
+    let drawn = open(&[
+        after,
+        "--compare",
+        before,
+        "--flamegraph",
+        svg.to_str().unwrap(),
+        "--folded",
+        folded.to_str().unwrap(),
+    ]);
+    assert_eq!(drawn.status.code(), Some(0), "{drawn:?}");
+    let lines = std::fs::read_to_string(&folded).expect("folded");
+    assert!(lines.lines().any(|line| line == "C heap;make_row (rows.c:4) 6742 20242"), "{lines}");
+    assert!(lines.lines().any(|line| line.ends_with(";cache_name (rows.c:5);strdup (libc.so.6) 0 7")), "{lines}");
+    let svg = std::fs::read_to_string(&svg).expect("svg");
+    assert!(svg.contains("compared with") && svg.contains("red where it grew"), "titled as a comparison");
+}
+
 #[test]
 fn a_wrapper_script_that_execs_the_program_hands_the_recording_over() {
     use std::os::unix::fs::PermissionsExt as _;

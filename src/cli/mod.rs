@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 
 mod mirror_command;
+mod open_command;
 mod record_command;
 
 use crate::export::flame::FlameOf;
@@ -214,13 +215,25 @@ pub enum Command {
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "PROGRAM")]
         command: Vec<String>,
     },
-    /// Print the report of a recording written by `record --out`.
+    /// Print the report of a recording written by `record --out`, or, with
+    /// --compare, how it differs from another recording of the program.
     Open {
         /// The recording (`.fsrec`).
         file: std::path::PathBuf,
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Exit 1 when the recording found anything (with --compare: anything
+        /// the other did not), 0 otherwise.
+        #[arg(long)]
+        check: bool,
+        /// Set it beside another recording of the program (before a change):
+        /// how each heap's peak, allocations and leaks moved, the findings
+        /// that are new and gone, and the functions that made blocks whose
+        /// weight (--flame-of) changed most; --flamegraph draws the
+        /// difference, red where it grew, blue where it shrank.
+        #[arg(long, value_name = "BEFORE")]
+        compare: Option<std::path::PathBuf>,
         #[command(flatten)]
         flame: FlameArgs,
     },
@@ -371,7 +384,10 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
             };
             record_command::record(&asked, io)
         }
-        Command::Open { file, json, flame } => record_command::open(file, *json, flame, io),
+        Command::Open { file, json, check, compare, flame } => {
+            let asked = open_command::Asked { json: *json, check: *check, compare: compare.as_deref(), flame };
+            open_command::open(file, &asked, io)
+        }
         Command::Mirror { header, mirrors, preprocessor, types, targets, json, verify, guards, cfgs } => {
             let options = preprocessor.options();
             let targets = match chosen_targets(targets, Target::ALL.to_vec(), io) {

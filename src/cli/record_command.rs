@@ -16,7 +16,7 @@ use crate::record::suppressions::Suppressions;
 use crate::record::trace::{self, TraceWriter};
 use crate::record::wrappers::Wrappers;
 use crate::record::{Ending, Finished, FollowedProcess, LeakCheck, ProgramOutput, RecordSpec, Recording, locked};
-use crate::report::{AnomalyReport, Outcome, OwnAllocator, PEAK_SITES_LISTED, ProcessReport, RECORDED, Report};
+use crate::report::{AnomalyReport, Outcome, OwnAllocator, ProcessReport, RECORDED, Report};
 use crate::scenarios::isolated::signal_label;
 use crate::track::{AnomalyKind, EventSource as _, Model};
 
@@ -269,7 +269,7 @@ fn failure(program: &str, message: String) -> AnomalyReport {
 
 /// Whether the folders the flame graph and collapsed stacks go in are
 /// there: a mistyped one is told before the program runs, not after.
-fn flame_files_can_be_written(flame: &FlameArgs) -> Result<(), String> {
+pub(super) fn flame_files_can_be_written(flame: &FlameArgs) -> Result<(), String> {
     for path in [&flame.flamegraph, &flame.folded].into_iter().flatten() {
         let folder = path.parent().filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new("."));
         if !folder.is_dir() {
@@ -283,15 +283,28 @@ fn flame_files_can_be_written(flame: &FlameArgs) -> Result<(), String> {
 /// file that cannot be written is warned of, the recording's report still
 /// given.
 fn write_flame_graph(flame: &FlameArgs, stacks: &[FlameStack], program: &str, io: &mut Io<'_>) {
-    let nothing = flame.flame_of.nothing_to_weigh();
-    let turned;
-    let stacks = if flame.flame_inverted {
-        turned = flame::turned_over(stacks);
-        &turned
+    write_flame_files(flame, &flame_lines(flame, stacks), program, None, io);
+}
+
+/// The collapsed lines `flame` asks for, of `stacks` (turned over, if asked).
+pub(super) fn flame_lines(flame: &FlameArgs, stacks: &[FlameStack]) -> Vec<String> {
+    if flame.flame_inverted {
+        flame::folded_lines(&flame::turned_over(stacks), flame.flame_of)
     } else {
-        stacks
-    };
-    let lines = flame::folded_lines(stacks, flame.flame_of);
+        flame::folded_lines(stacks, flame.flame_of)
+    }
+}
+
+/// Writes `lines` as the flame graph and the collapsed stacks `flame` asks
+/// for (a differential one when `compared_with` names the other recording).
+pub(super) fn write_flame_files(
+    flame: &FlameArgs,
+    lines: &[String],
+    program: &str,
+    compared_with: Option<&str>,
+    io: &mut Io<'_>,
+) {
+    let nothing = flame.flame_of.nothing_to_weigh();
     if let Some(path) = &flame.folded {
         if lines.is_empty() {
             let _ = writeln!(io.err, "note: no stack {nothing}: {} is empty", path.display());
@@ -305,7 +318,7 @@ fn write_flame_graph(flame: &FlameArgs, stacks: &[FlameStack], program: &str, io
         }
     }
     let Some(path) = &flame.flamegraph else { return };
-    match flame::flame_graph_svg(&lines, flame.flame_of, program, flame.flame_inverted) {
+    match flame::flame_graph_svg(lines, flame.flame_of, program, flame.flame_inverted, compared_with) {
         Some(Ok(svg)) => {
             if let Err(error) = save_whole(path, &svg) {
                 let _ = writeln!(io.err, "warning: cannot write the flame graph to {}: {error}", path.display());
@@ -318,49 +331,4 @@ fn write_flame_graph(flame: &FlameArgs, stacks: &[FlameStack], program: &str, io
             let _ = writeln!(io.err, "note: no stack {nothing}: no flame graph written to {}", path.display());
         }
     }
-}
-
-/// `ffiscope open run.fsrec`: a recording's report, read back. A file cut
-/// off before its report is rebuilt from the events it has.
-pub fn open(path: &std::path::Path, json: bool, flame: &FlameArgs, io: &mut Io<'_>) -> ExitCode {
-    if let Err(why) = flame_files_can_be_written(flame) {
-        let _ = writeln!(io.err, "error: {why}");
-        return ExitCode::from(EXIT_USAGE);
-    }
-    let opened = match crate::record::trace::open(path) {
-        Ok(opened) => opened,
-        Err(why) => {
-            let _ = writeln!(io.err, "error: {why}");
-            return ExitCode::from(EXIT_USAGE);
-        }
-    };
-    if flame.asked() {
-        if opened.stacks.is_empty() {
-            let _ = writeln!(
-                io.err,
-                "error: {} holds no call stacks to draw: it was cut off before its end, or recorded by an ffiscope \
-                 that did not keep them",
-                path.display()
-            );
-            return ExitCode::from(EXIT_USAGE);
-        }
-        let program = opened.report.as_ref().map_or_else(|| path.display().to_string(), |r| r.scenario.clone());
-        write_flame_graph(flame, &opened.stacks, &program, io);
-    }
-    let report = opened.report.unwrap_or_else(|| {
-        let _ =
-            writeln!(io.err, "note: the recording stops before its report; rebuilt from its {} events", opened.events);
-        let name = path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-        // Blocks live when the file stops were not known to leak.
-        let mut report = Report::with_leaks(&name, RECORDED, 0, &opened.model, &[]);
-        report.profile_heaps(&opened.model, PEAK_SITES_LISTED);
-        report.outcome = Outcome::Crashed;
-        report
-    });
-    let written = if json {
-        writeln!(io.out, "{}", report.to_json())
-    } else {
-        write!(io.out, "{report}{}{}", report.notes_text(), report.processes_text())
-    };
-    if written.is_err() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }

@@ -60,6 +60,17 @@ impl FlameOf {
         }
     }
 
+    /// What the weight measures, after "their": "bytes held at the peak".
+    pub fn measure(self) -> &'static str {
+        match self {
+            FlameOf::Peak => "bytes held at the peak",
+            FlameOf::Leaks => "bytes leaked",
+            FlameOf::Allocated => "bytes allocated",
+            FlameOf::Allocations => "allocations",
+            FlameOf::Temporary => "temporary allocations",
+        }
+    }
+
     /// Why nothing was drawn: no stack that…
     pub fn nothing_to_weigh(self) -> &'static str {
         match self {
@@ -104,15 +115,28 @@ pub fn turned_over(stacks: &[FlameStack]) -> Vec<FlameStack> {
         .collect()
 }
 
+/// Each stack with what it weighed in the recording compared with and in
+/// this one (`…;frame before after`), from both recordings' `folded_lines`,
+/// as inferno's differential flame graph reads them.
+pub fn differential_lines(before: &[String], after: &[String]) -> Result<Vec<String>, String> {
+    let mut merged = Vec::new();
+    let (before, after) = (before.join("\n"), after.join("\n"));
+    let options = inferno::differential::Options::default();
+    inferno::differential::from_readers(options, before.as_bytes(), after.as_bytes(), &mut merged)
+        .map_err(|error| error.to_string())?;
+    Ok(String::from_utf8_lossy(&merged).lines().map(str::to_owned).collect())
+}
+
 /// The flame graph of `lines` (`folded_lines`' for `of`, of stacks
-/// `turned_over` if `inverted`) as an SVG, titled with the program
-/// recorded; `None` when no stack weighs anything (no leak, nothing
-/// allocated).
+/// `turned_over` if `inverted`; `differential_lines` when `compared_with`
+/// names the other recording) as an SVG, titled with the program recorded;
+/// `None` when no stack weighs anything (no leak, nothing allocated).
 pub fn flame_graph_svg(
     lines: &[String],
     of: FlameOf,
     program: &str,
     inverted: bool,
+    compared_with: Option<&str>,
 ) -> Option<Result<Vec<u8>, String>> {
     if lines.is_empty() {
         return None;
@@ -121,7 +145,13 @@ pub fn flame_graph_svg(
     options.title = format!("ffiscope record: {program}");
     let turned =
         if inverted { "; inverted: the functions that made blocks first, their callers above them" } else { "" };
-    options.subtitle = Some(format!("{}{turned}", of.subtitle()));
+    let compared = compared_with.map_or_else(String::new, |other| {
+        format!(
+            "; compared with {other}: each frame as wide as in this recording, red where it grew, blue where it \
+             shrank"
+        )
+    });
+    options.subtitle = Some(format!("{}{turned}{compared}", of.subtitle()));
     of.unit().clone_into(&mut options.count_name);
     "Frame:".clone_into(&mut options.name_type);
     options.colors = inferno::flamegraph::Palette::Basic(inferno::flamegraph::color::BasicPalette::Mem);
@@ -163,7 +193,8 @@ mod tests {
     fn the_svg_is_a_document_with_every_frame_and_none_is_drawn_from_nothing() {
         let stacks = [stack(Domain::C, &["main (a.c:9)", "make <T> (a.c:3)"], 40, 0)];
         let lines = folded_lines(&stacks, FlameOf::Peak);
-        let svg = flame_graph_svg(&lines, FlameOf::Peak, "./a", false).expect("something to draw").expect("drawn");
+        let svg =
+            flame_graph_svg(&lines, FlameOf::Peak, "./a", false, None).expect("something to draw").expect("drawn");
         let text = String::from_utf8(svg).expect("UTF-8");
         let document = roxmltree::Document::parse_with_options(&text, DOCTYPE_ALLOWED).expect("well-formed XML");
         let titles: Vec<&str> =
@@ -171,6 +202,6 @@ mod tests {
         assert!(titles.iter().any(|t| t.starts_with("make <T> (a.c:3) (40 bytes")), "{titles:?}");
         assert!(titles.iter().any(|t| t.starts_with("C heap (40 bytes")), "{titles:?}");
         let leaks = folded_lines(&stacks, FlameOf::Leaks);
-        assert!(flame_graph_svg(&leaks, FlameOf::Leaks, "./a", false).is_none(), "nothing leaked, nothing drawn");
+        assert!(flame_graph_svg(&leaks, FlameOf::Leaks, "./a", false, None).is_none(), "nothing leaked, nothing drawn");
     }
 }

@@ -6,6 +6,7 @@
 //! site, frees across the two are flagged, and the events feed the same
 //! [`Model`] as every other run.
 
+pub mod compare;
 pub mod flame;
 pub mod flame_tree;
 pub mod interpreter;
