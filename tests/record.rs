@@ -1810,6 +1810,7 @@ fn two_recordings_compared_say_what_moved_and_what_was_found_anew() {
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("peak 7562 B → 22659 B (+15097 B, +199.6%)"), "{text}");
     assert!(text.contains("+13500 B  make_row (rows.c:4), C heap: 6742 B → 20242 B"), "{text}");
+    assert!(text.contains("+7 B  strdup (libc.so.6) from cache_name (rows.c:5), C heap: 0 B → 7 B"), "{text}");
     assert!(
         text.contains("1 finding(s) new, not in the recording compared with:\n    [leak] cache_name (rows.c:5)"),
         "{text}"

@@ -69,12 +69,17 @@ pub struct HeapChange {
     pub leaked_bytes: Change,
 }
 
-/// A function that made blocks (the innermost frame of their stacks), what
-/// its blocks did in each recording.
+/// A function that made blocks (the innermost frame of their stacks) and
+/// the one that called it, what their blocks did in each recording: an
+/// allocation wrapper or a library's function (`jv_mem_alloc`, `strdup`)
+/// makes blocks for many callers, told apart by them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FunctionChange {
     pub heap: Domain,
     pub function: String,
+    /// The frame that called it, where the stack has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub called_from: Option<String>,
     pub before: FlameCounts,
     pub after: FlameCounts,
 }
@@ -121,8 +126,9 @@ pub fn compare(before: Side<'_>, after: Side<'_>, of: FlameOf) -> Comparison {
         .collect::<BTreeSet<_>>()
         .into_iter()
         .map(|key| FunctionChange {
-            heap: key.0,
-            function: key.1.clone(),
+            heap: key.heap,
+            function: key.function.clone(),
+            called_from: key.called_from.clone(),
             before: made_before.get(key).copied().unwrap_or_default(),
             after: made_after.get(key).copied().unwrap_or_default(),
         })
@@ -144,21 +150,30 @@ pub fn compare(before: Side<'_>, after: Side<'_>, of: FlameOf) -> Comparison {
     }
 }
 
-/// What each function that made blocks made, by heap: the stacks' counts
-/// summed by their innermost frame.
-fn by_function(stacks: &[FlameStack]) -> BTreeMap<(Domain, String), FlameCounts> {
-    let mut made: BTreeMap<(Domain, String), FlameCounts> = BTreeMap::new();
+/// Where blocks were made: on which heap, by which function, called from where.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Maker {
+    heap: Domain,
+    function: String,
+    called_from: Option<String>,
+}
+
+/// What each function that made blocks made, by heap and caller: the
+/// stacks' counts summed by their two innermost frames.
+fn by_function(stacks: &[FlameStack]) -> BTreeMap<Maker, FlameCounts> {
+    let mut made: BTreeMap<Maker, FlameCounts> = BTreeMap::new();
     for stack in stacks {
-        let Some(innermost) = stack.frames.last() else { continue };
-        made.entry((stack.heap, innermost.clone())).or_default().add(&stack.counts);
+        let Some((innermost, outer)) = stack.frames.split_last() else { continue };
+        let maker = Maker { heap: stack.heap, function: innermost.clone(), called_from: outer.last().cloned() };
+        made.entry(maker).or_default().add(&stack.counts);
     }
     made
 }
 
 /// What every function that made blocks on `heap` made, together: a
 /// heap's stacks add up to its leaks (as the leak check found them).
-fn heap_total(made: &BTreeMap<(Domain, String), FlameCounts>, heap: Domain) -> FlameCounts {
-    made.iter().filter(|((on, _), _)| *on == heap).fold(FlameCounts::default(), |mut sum, (_, counts)| {
+fn heap_total(made: &BTreeMap<Maker, FlameCounts>, heap: Domain) -> FlameCounts {
+    made.iter().filter(|(maker, _)| maker.heap == heap).fold(FlameCounts::default(), |mut sum, (_, counts)| {
         sum.add(counts);
         sum
     })
@@ -220,7 +235,11 @@ impl Comparison {
             return writeln!(text, "  no function that made blocks changed by {}", self.ranked_by);
         };
         let unit = if of.counts_bytes() { " B" } else { "" };
-        writeln!(text, "  the functions that made blocks, by how much their {} changed:", of.measure())?;
+        writeln!(
+            text,
+            "  where blocks were made (a function, and the one that called it), by how much their {} changed:",
+            of.measure()
+        )?;
         let rows: Vec<(String, String)> = self
             .functions
             .iter()
@@ -228,7 +247,9 @@ impl Comparison {
                 let moved = Change::new(of.weight(&change.before), of.weight(&change.after));
                 let (Change { before, after }, delta) = (moved, moved.delta());
                 let on = change.heap.label();
-                (format!("{delta:+}{unit}"), format!("{}, {on} heap: {before}{unit} → {after}{unit}", change.function))
+                let from = change.called_from.as_ref().map_or_else(String::new, |caller| format!(" from {caller}"));
+                let made = format!("{}{from}, {on} heap: {before}{unit} → {after}{unit}", change.function);
+                (format!("{delta:+}{unit}"), made)
             })
             .collect();
         let width = rows.iter().map(|(delta, _)| delta.chars().count()).max().unwrap_or(0);
@@ -236,7 +257,7 @@ impl Comparison {
             writeln!(text, "    {delta:>width$}  {what}")?;
         }
         if self.functions_not_listed > 0 {
-            writeln!(text, "    and {} other function(s) changed", self.functions_not_listed)?;
+            writeln!(text, "    and {} other place(s) changed", self.functions_not_listed)?;
         }
         Ok(())
     }
@@ -277,6 +298,7 @@ mod tests {
         let names: Vec<&str> = by_leaks.functions.iter().map(|change| change.function.as_str()).collect();
         assert_eq!(names, ["grew", "gone"], "only what leaked moved: {names:?}");
         assert_eq!((by_leaks.heaps[0].leaked_bytes.before, by_leaks.heaps[0].leaked_bytes.after), (55, 85));
-        assert!(by_leaks.to_string().contains("+80 B  grew, C heap: 0 B → 80 B"), "{by_leaks}");
+        assert!(by_leaks.to_string().contains("+80 B  grew from main (a.c:1), C heap: 0 B → 80 B"), "{by_leaks}");
+        assert_eq!(by_leaks.functions[0].called_from.as_deref(), Some("main (a.c:1)"));
     }
 }
