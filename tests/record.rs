@@ -1820,6 +1820,15 @@ fn two_recordings_compared_say_what_moved_and_what_was_found_anew() {
     assert_eq!(open(&[before, "--compare", after, "--check"]).status.code(), Some(0), "one gone does not");
     assert_eq!(open(&[before, "--check"]).status.code(), Some(1), "alone, any finding fails it");
 
+    // Compared as it is recorded: only what the earlier recording lacks fails it.
+    let leaking = record(&["--compare", before, "--check"], &program, &["300", "changed"]);
+    assert_eq!(leaking.status.code(), Some(1), "{}", String::from_utf8_lossy(&leaking.stderr));
+    assert!(String::from_utf8_lossy(&leaking.stderr).contains("1 finding(s) new, not in the recording compared with"));
+    assert_eq!(record(&["--compare", before, "--check"], &program, &["50"]).status.code(), Some(0));
+    let both = report(&record(&["--compare", before, "--json"], &program, &["300", "changed"]));
+    assert_eq!(both["report"]["c_heap"]["allocations"], 303, "{both}");
+    assert_eq!(both["comparison"]["new_findings"][0]["site"], "cache_name (rows.c:5)", "{both}");
+
     let (svg, folded) = (scratch().join("rows-diff.svg"), scratch().join("rows-diff.txt"));
     let drawn = open(&[
         after,

@@ -159,6 +159,11 @@ pub enum Command {
         /// Also write the recording to FILE, for `ffiscope open` and the app.
         #[arg(long, value_name = "FILE")]
         out: Option<std::path::PathBuf>,
+        /// Compare the recording with one made before (`--out`), as `open
+        /// --compare` does: with --check, only a finding BEFORE does not
+        /// have fails it.
+        #[arg(long, value_name = "BEFORE")]
+        compare: Option<std::path::PathBuf>,
         /// Put every block on pages of its own, against an inaccessible page,
         /// and take its pages away when it is freed: an overflow or a use
         /// after free (read or write) is reported where it happens, and the
@@ -358,6 +363,7 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
             check,
             suppress,
             out,
+            compare,
             guard,
             guard_align,
             stack,
@@ -374,6 +380,7 @@ pub fn run_command(command: &Command, io: &mut Io<'_>) -> ExitCode {
                 check: *check,
                 suppress: suppress.as_deref(),
                 out: out.as_deref(),
+                compare: compare.as_deref(),
                 guard: guard.then_some(*guard_align),
                 stack: *stack,
                 follow_children: follow_children.map_or(0, usize::from),

@@ -114,7 +114,7 @@ fn draw(flame: &FlameArgs, this: &Read<'_>, before: Option<&Read<'_>>, io: &mut 
 
 /// The report a recording ended with, or one rebuilt from the events of a
 /// file cut off before it, which says so.
-fn report_of(opened: &Opened, path: &Path, io: &mut Io<'_>) -> Report {
+pub(super) fn report_of(opened: &Opened, path: &Path, io: &mut Io<'_>) -> Report {
     if let Some(report) = &opened.report {
         return report.clone();
     }

@@ -7,9 +7,11 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use super::open_command::report_of;
 use super::{EXIT_CRASHED, EXIT_USAGE, FlameArgs, Io};
 use crate::export::flame;
 use crate::export::save_whole;
+use crate::record::compare::{Comparison, Side, compare};
 use crate::record::flame::FlameStack;
 use crate::record::session::STACK_FRAMES;
 use crate::record::suppressions::Suppressions;
@@ -28,6 +30,8 @@ pub struct Asked<'a> {
     pub check: bool,
     pub suppress: Option<&'a std::path::Path>,
     pub out: Option<&'a std::path::Path>,
+    /// A recording made before, to compare this one with (`--compare`).
+    pub compare: Option<&'a std::path::Path>,
     /// `--guard`, with its least alignment.
     pub guard: Option<u8>,
     pub stack: Option<u8>,
@@ -93,6 +97,15 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
         // With --json, stdout carries the report alone.
         output: if asked.json { ProgramOutput::ToStderr } else { ProgramOutput::Inherited },
     };
+    // Read before the program runs: a recording that cannot be read stops
+    // nothing that started.
+    let before = match asked.compare.map(|path| recorded_before(path, io)).transpose() {
+        Ok(before) => before,
+        Err(why) => {
+            let _ = writeln!(io.err, "error: {why}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
     // The file first: a path that cannot be written stops nothing that started.
     let trace = match asked.out.map(TraceWriter::create).transpose() {
         Ok(trace) => trace,
@@ -125,22 +138,24 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     let (report, followed_checks) = recording_report(program, &finished, &model, &check, &suppressions, asked.top);
     let stacks = finished.interpreter.flame_stacks(&model, &check);
     write_flame_graph(asked.flame, &stacks, program, io);
+    let comparison = before.as_ref().map(|before| {
+        let after = Side { name: program, report: &report, stacks: &stacks };
+        compare(before.side(), after, asked.flame.flame_of)
+    });
     if let Some(trace) = finished.interpreter.trace.take()
         && let Err(error) = trace.finish(stacks, &report)
     {
         let _ = writeln!(io.err, "warning: the recording file is incomplete: {error}");
     }
     write_followed_files(&mut finished.followed, &report.processes, &followed_checks, asked.flame, io);
-    let written = if asked.json {
-        writeln!(io.out, "{}", report.to_json())
-    } else {
-        write!(io.err, "{report}{}{}", report.notes_text(), report.processes_text())
-    };
-    if written.is_err() {
+    if write_report(&report, comparison.as_ref(), asked.json, io).is_err() {
         return ExitCode::FAILURE;
     }
     if signal.is_some() {
         return ExitCode::from(EXIT_CRASHED);
+    }
+    if let Some(comparison) = comparison.filter(|_| asked.check) {
+        return if comparison.found_more() { ExitCode::from(EXIT_FINDINGS) } else { ExitCode::SUCCESS };
     }
     if asked.check {
         if report.own_allocator.as_ref().is_some_and(OwnAllocator::has_malloc) {
@@ -156,6 +171,46 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
         return if clean { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FINDINGS) };
     }
     ExitCode::from(status.and_then(|s| s.code()).map_or(1, |code| code as u8))
+}
+
+/// A recording made before this one, to compare it with.
+struct Before {
+    name: String,
+    report: Report,
+    stacks: Vec<FlameStack>,
+}
+
+impl Before {
+    fn side(&self) -> Side<'_> {
+        Side { name: &self.name, report: &self.report, stacks: &self.stacks }
+    }
+}
+
+/// The recording at `path`, read back whole (its report rebuilt from its
+/// events if it was cut off, which is said).
+fn recorded_before(path: &Path, io: &mut Io<'_>) -> Result<Before, String> {
+    let opened = trace::open(path)?;
+    let report = report_of(&opened, path, io);
+    Ok(Before { name: path.display().to_string(), report, stacks: opened.stacks })
+}
+
+/// The report, where `--json` says (with the comparison asked for beside
+/// it: `{"report": …, "comparison": …}`), the program's output on stdout
+/// otherwise.
+fn write_report(report: &Report, comparison: Option<&Comparison>, json: bool, io: &mut Io<'_>) -> std::io::Result<()> {
+    match (comparison, json) {
+        (None, true) => writeln!(io.out, "{}", report.to_json()),
+        (Some(comparison), true) => {
+            let both = serde_json::json!({ "report": report, "comparison": comparison });
+            serde_json::to_string_pretty(&both)
+                .map_err(std::io::Error::other)
+                .and_then(|text| writeln!(io.out, "{text}"))
+        }
+        (comparison, false) => {
+            write!(io.err, "{report}{}{}", report.notes_text(), report.processes_text())?;
+            comparison.map_or(Ok(()), |comparison| write!(io.err, "{comparison}"))
+        }
+    }
 }
 
 /// Each followed process's flame graph and collapsed stacks, beside the
