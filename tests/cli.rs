@@ -315,7 +315,7 @@ fn a_header_expecting_another_first_takes_it_with_include_first() {
 
     let (code, _, err) = ffiscope(&["layout", c.arg(), "--include-first", "<>"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("`<>` is no header name an `#include` could write"), "{err}");
+    assert!(err.contains("`<>` is no header name an `#include <…>` could write"), "{err}");
 }
 
 #[test]

@@ -1740,8 +1740,9 @@ fn a_recording_written_with_out_reopens_with_the_same_report() {
 /// side as heaptrack's "compare to" sets them: each heap's peak,
 /// allocations and leaks before and after, the findings that are new (what
 /// `--check` fails on, so a leak the program always had does not fail a
-/// build) and those gone, the functions whose blocks changed most, and a
-/// differential flame graph, each stack with what it weighed in both.
+/// build) and those gone, the places whose blocks changed most, and a
+/// differential flame graph, each stack with what it weighed in both. Both
+/// are recorded with the same stacks (`--stack 8`), so that they compare.
 #[test]
 fn two_recordings_compared_say_what_moved_and_what_was_found_anew() {
     let program = compile_c(
@@ -1766,8 +1767,8 @@ fn two_recordings_compared_say_what_moved_and_what_was_found_anew() {
         &[],
     );
     let (before, after) = (scratch().join("rows-before.fsrec"), scratch().join("rows-after.fsrec"));
-    record(&["--out", before.to_str().unwrap()], &program, &["100"]);
-    record(&["--out", after.to_str().unwrap()], &program, &["300", "changed"]);
+    record(&["--stack", "8", "--out", before.to_str().unwrap()], &program, &["100"]);
+    record(&["--stack", "8", "--out", after.to_str().unwrap()], &program, &["300", "changed"]);
     let open = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_ffiscope")).arg("open").args(args).output().expect("ffiscope runs")
     };
@@ -1801,6 +1802,7 @@ fn two_recordings_compared_say_what_moved_and_what_was_found_anew() {
     assert!(sites("gone_findings").is_empty(), "{comparison}");
     let first = &comparison["functions"][0];
     assert_eq!(first["function"], "make_row (rows.c:4)", "the largest change at the peak first: {comparison}");
+    assert_eq!(first["called_from"], "main (rows.c:9)", "{comparison}");
     assert_eq!(
         (first["before"]["peak_bytes"].as_u64(), first["after"]["peak_bytes"].as_u64()),
         (Some(6742), Some(20242))
@@ -1809,7 +1811,7 @@ fn two_recordings_compared_say_what_moved_and_what_was_found_anew() {
     let text = open(&[after, "--compare", before]);
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("peak 7562 B → 22659 B (+15097 B, +199.6%)"), "{text}");
-    assert!(text.contains("+13500 B  make_row (rows.c:4), C heap: 6742 B → 20242 B"), "{text}");
+    assert!(text.contains("+13500 B  make_row (rows.c:4) from main (rows.c:9), C heap: 6742 B → 20242 B"), "{text}");
     assert!(text.contains("+7 B  strdup (libc.so.6) from cache_name (rows.c:5), C heap: 0 B → 7 B"), "{text}");
     assert!(
         text.contains("1 finding(s) new, not in the recording compared with:\n    [leak] cache_name (rows.c:5)"),
@@ -1824,7 +1826,12 @@ fn two_recordings_compared_say_what_moved_and_what_was_found_anew() {
     let leaking = record(&["--compare", before, "--check"], &program, &["300", "changed"]);
     assert_eq!(leaking.status.code(), Some(1), "{}", String::from_utf8_lossy(&leaking.stderr));
     assert!(String::from_utf8_lossy(&leaking.stderr).contains("1 finding(s) new, not in the recording compared with"));
-    assert_eq!(record(&["--compare", before, "--check"], &program, &["50"]).status.code(), Some(0));
+    let recorded_folded = scratch().join("rows-recorded-diff.txt");
+    let fewer =
+        record(&["--compare", before, "--check", "--folded", recorded_folded.to_str().unwrap()], &program, &["50"]);
+    assert_eq!(fewer.status.code(), Some(0), "{}", String::from_utf8_lossy(&fewer.stderr));
+    let lines = std::fs::read_to_string(&recorded_folded).expect("folded");
+    assert!(lines.lines().any(|line| line == "C heap;main (rows.c:9);make_row (rows.c:4) 6742 3369"), "{lines}");
     let both = report(&record(&["--compare", before, "--json"], &program, &["300", "changed"]));
     assert_eq!(both["report"]["c_heap"]["allocations"], 303, "{both}");
     assert_eq!(both["comparison"]["new_findings"][0]["site"], "cache_name (rows.c:5)", "{both}");
@@ -1841,7 +1848,7 @@ fn two_recordings_compared_say_what_moved_and_what_was_found_anew() {
     ]);
     assert_eq!(drawn.status.code(), Some(0), "{drawn:?}");
     let lines = std::fs::read_to_string(&folded).expect("folded");
-    assert!(lines.lines().any(|line| line == "C heap;make_row (rows.c:4) 6742 20242"), "{lines}");
+    assert!(lines.lines().any(|line| line == "C heap;main (rows.c:9);make_row (rows.c:4) 6742 20242"), "{lines}");
     assert!(lines.lines().any(|line| line.ends_with(";cache_name (rows.c:5);strdup (libc.so.6) 0 7")), "{lines}");
     let svg = std::fs::read_to_string(&svg).expect("svg");
     assert!(svg.contains("compared with") && svg.contains("red where it grew"), "titled as a comparison");

@@ -43,10 +43,9 @@ enum rule_kind { RULE_STEP = 1, RULE_END = 2, RULE_UNSUPPORTED = 3 };
 #define RULE_CFA_IS_RBP (1u << 2)
 #define RULE_RBP_SAVED (1u << 3)
 
-/* The registers a call keeps for its caller besides rbp (rbx, r12 to
- * r15), by their index in unwind_frame's `kept` less one: a walk that
- * restores them (unwind_out_of) follows their rules too; the packed rules
- * of unwind_stack leave them out. */
+/* The registers a call keeps for its caller besides rbp, numbered 0 (rbx)
+ * and 1 to 4 (r12 to r15): a walk that restores them (unwind_out_of)
+ * follows their rules too; the packed rules of unwind_stack leave them out. */
 #define OTHER_KEPT 5
 
 typedef struct {

@@ -17,7 +17,7 @@ use crate::export::{handout, save_whole};
 use crate::layout::lab::Target;
 use crate::layout::lab::gnu_c::header_wanted_before;
 use crate::layout::lab::header::{
-    HeaderOptions, NamedHeader, analyze_named, analyze_plain_text, uses_the_preprocessor,
+    HeaderOptions, NamedHeader, analyze_named, analyze_plain_text, include_name, uses_the_preprocessor,
 };
 use crate::layout::lab::lexer::ParseError;
 use crate::layout::lab::report::LabReport;
@@ -286,7 +286,7 @@ pub struct PreprocessorArgs {
     defines: Vec<String>,
     /// Include HEADER before the header, as its users must: `stdio.h` before
     /// `jpeglib.h`, `X11/Xlib.h` before `X11/Xutil.h`.
-    #[arg(long = "include-first", value_name = "HEADER", value_parser = header_name)]
+    #[arg(long = "include-first", value_name = "HEADER", value_parser = include_name)]
     included_first: Vec<String>,
 }
 
@@ -298,15 +298,6 @@ impl PreprocessorArgs {
             included_first: self.included_first.clone(),
         }
     }
-}
-
-/// A header's name as `--include-first` takes it: `stdio.h` or `<stdio.h>`.
-fn header_name(text: &str) -> Result<String, String> {
-    let name = text.strip_prefix('<').and_then(|rest| rest.strip_suffix('>')).unwrap_or(text).trim();
-    if name.is_empty() || name.contains(['<', '>', '"', '\n', '\r', '\0']) {
-        return Err(format!("`{text}` is no header name an `#include` could write"));
-    }
-    Ok(name.to_owned())
 }
 
 /// What a header's errors lead to: the standard header one says was not

@@ -5,9 +5,8 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use super::record_command::{EXIT_FINDINGS, flame_files_can_be_written, flame_lines, write_flame_files};
+use super::record_command::{EXIT_FINDINGS, flame_files_can_be_written, write_compared_flame_graph, write_flame_graph};
 use super::{EXIT_USAGE, FlameArgs, Io};
-use crate::export::flame;
 use crate::record::compare::{Side, compare};
 use crate::record::trace::{self, Opened};
 use crate::report::{Outcome, PEAK_SITES_LISTED, RECORDED, Report};
@@ -97,17 +96,13 @@ fn draw(flame: &FlameArgs, this: &Read<'_>, before: Option<&Read<'_>>, io: &mut 
         );
         return Err(ExitCode::from(EXIT_USAGE));
     }
-    let lines = flame_lines(flame, &this.opened.stacks);
-    let program = &this.report.scenario;
-    let Some(before) = before else {
-        write_flame_files(flame, &lines, program, None, io);
-        return Ok(());
-    };
-    match flame::differential_lines(&flame_lines(flame, &before.opened.stacks), &lines) {
-        Ok(lines) => write_flame_files(flame, &lines, program, Some(&before.path.display().to_string()), io),
-        Err(why) => {
-            let _ = writeln!(io.err, "warning: the flame graph could not be drawn: {why}");
+    let (stacks, program) = (&this.opened.stacks, &this.report.scenario);
+    match before {
+        Some(before) => {
+            let other = before.path.display().to_string();
+            write_compared_flame_graph(flame, &other, &before.opened.stacks, stacks, program, io);
         }
+        None => write_flame_graph(flame, stacks, program, io),
     }
     Ok(())
 }

@@ -137,7 +137,10 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     let check = finished.leaks(&model, &suppressions);
     let (report, followed_checks) = recording_report(program, &finished, &model, &check, &suppressions, asked.top);
     let stacks = finished.interpreter.flame_stacks(&model, &check);
-    write_flame_graph(asked.flame, &stacks, program, io);
+    match &before {
+        Some(before) => write_compared_flame_graph(asked.flame, &before.name, &before.stacks, &stacks, program, io),
+        None => write_flame_graph(asked.flame, &stacks, program, io),
+    }
     let comparison = before.as_ref().map(|before| {
         let after = Side { name: program, report: &report, stacks: &stacks };
         compare(before.side(), after, asked.flame.flame_of)
@@ -154,9 +157,6 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     if signal.is_some() {
         return ExitCode::from(EXIT_CRASHED);
     }
-    if let Some(comparison) = comparison.filter(|_| asked.check) {
-        return if comparison.found_more() { ExitCode::from(EXIT_FINDINGS) } else { ExitCode::SUCCESS };
-    }
     if asked.check {
         if report.own_allocator.as_ref().is_some_and(OwnAllocator::has_malloc) {
             // Clean would say what was never looked at.
@@ -167,7 +167,11 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
             );
             return ExitCode::from(EXIT_USAGE);
         }
-        let clean = report.anomalies.is_empty() && !report.processes.iter().any(ProcessReport::has_findings);
+        // Compared with a baseline, only what it did not find counts.
+        let clean = comparison.map_or_else(
+            || report.anomalies.is_empty() && !report.processes.iter().any(ProcessReport::has_findings),
+            |comparison| !comparison.found_more(),
+        );
         return if clean { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FINDINGS) };
     }
     ExitCode::from(status.and_then(|s| s.code()).map_or(1, |code| code as u8))
@@ -337,12 +341,30 @@ pub(super) fn flame_files_can_be_written(flame: &FlameArgs) -> Result<(), String
 /// Writes the flame graph and the collapsed stacks `flame` asks for; a
 /// file that cannot be written is warned of, the recording's report still
 /// given.
-fn write_flame_graph(flame: &FlameArgs, stacks: &[FlameStack], program: &str, io: &mut Io<'_>) {
+pub(super) fn write_flame_graph(flame: &FlameArgs, stacks: &[FlameStack], program: &str, io: &mut Io<'_>) {
     write_flame_files(flame, &flame_lines(flame, stacks), program, None, io);
 }
 
+/// The flame graph and collapsed stacks `flame` asks for, of how `stacks`
+/// differ from `before`'s, the recording named `other`.
+pub(super) fn write_compared_flame_graph(
+    flame: &FlameArgs,
+    other: &str,
+    before: &[FlameStack],
+    stacks: &[FlameStack],
+    program: &str,
+    io: &mut Io<'_>,
+) {
+    match flame::differential_lines(&flame_lines(flame, before), &flame_lines(flame, stacks)) {
+        Ok(lines) => write_flame_files(flame, &lines, program, Some(other), io),
+        Err(why) => {
+            let _ = writeln!(io.err, "warning: the flame graph could not be drawn: {why}");
+        }
+    }
+}
+
 /// The collapsed lines `flame` asks for, of `stacks` (turned over, if asked).
-pub(super) fn flame_lines(flame: &FlameArgs, stacks: &[FlameStack]) -> Vec<String> {
+fn flame_lines(flame: &FlameArgs, stacks: &[FlameStack]) -> Vec<String> {
     if flame.flame_inverted {
         flame::folded_lines(&flame::turned_over(stacks), flame.flame_of)
     } else {
@@ -352,13 +374,7 @@ pub(super) fn flame_lines(flame: &FlameArgs, stacks: &[FlameStack]) -> Vec<Strin
 
 /// Writes `lines` as the flame graph and the collapsed stacks `flame` asks
 /// for (a differential one when `compared_with` names the other recording).
-pub(super) fn write_flame_files(
-    flame: &FlameArgs,
-    lines: &[String],
-    program: &str,
-    compared_with: Option<&str>,
-    io: &mut Io<'_>,
-) {
+fn write_flame_files(flame: &FlameArgs, lines: &[String], program: &str, compared_with: Option<&str>, io: &mut Io<'_>) {
     let nothing = flame.flame_of.nothing_to_weigh();
     if let Some(path) = &flame.folded {
         if lines.is_empty() {

@@ -82,16 +82,13 @@ impl NamedHeader {
     /// finds. A name that no `#include` could write is refused, with why.
     pub fn from_argument(argument: &Path) -> Result<NamedHeader, String> {
         let text = argument.to_string_lossy();
-        let bracketed = text.strip_prefix('<').and_then(|rest| rest.strip_suffix('>'));
+        let bracketed = text.starts_with('<') && text.ends_with('>');
         let looked_up = argument.is_relative() && !text.starts_with('.') && !argument.exists();
-        let Some(name) = bracketed.or(looked_up.then_some(&*text)) else {
-            return Ok(NamedHeader::File(argument.to_path_buf()));
-        };
-        let name = name.trim();
-        if name.is_empty() || name.contains(['<', '>', '"', '\n', '\r', '\0']) {
-            return Err(format!("`{text}` is no header name an `#include <…>` could write"));
+        if bracketed || looked_up {
+            include_name(&text).map(NamedHeader::Included)
+        } else {
+            Ok(NamedHeader::File(argument.to_path_buf()))
         }
-        Ok(NamedHeader::Included(name.to_owned()))
     }
 
     /// How reports and errors name it: its path, or `<sys/stat.h>`.
@@ -120,6 +117,16 @@ impl NamedHeader {
             NamedHeader::Included(_) => None,
         }
     }
+}
+
+/// A header's name as an `#include <…>` writes it, with or without its
+/// brackets (`stdio.h`, `<stdio.h>`), or why no `#include` could write it.
+pub fn include_name(text: &str) -> Result<String, String> {
+    let name = text.strip_prefix('<').and_then(|rest| rest.strip_suffix('>')).unwrap_or(text).trim();
+    if name.is_empty() || name.contains(['<', '>', '"', '\n', '\r', '\0']) {
+        return Err(format!("`{text}` is no header name an `#include <…>` could write"));
+    }
+    Ok(name.to_owned())
 }
 
 /// For a file under the libraries' headers' folder that is not there, the
