@@ -1836,6 +1836,15 @@ fn two_recordings_compared_say_what_moved_and_what_was_found_anew() {
     assert_eq!(both["report"]["c_heap"]["allocations"], 303, "{both}");
     assert_eq!(both["comparison"]["new_findings"][0]["site"], "cache_name (rows.c:5)", "{both}");
 
+    the_difference_is_drawn(before, after);
+}
+
+/// `open --compare`'s flame graph and collapsed stacks of the rows program's
+/// two recordings: each stack with what it weighed before and after.
+fn the_difference_is_drawn(before: &str, after: &str) {
+    let open = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ffiscope")).arg("open").args(args).output().expect("ffiscope runs")
+    };
     let (svg, folded) = (scratch().join("rows-diff.svg"), scratch().join("rows-diff.txt"));
     let drawn = open(&[
         after,
