@@ -66,6 +66,11 @@ fn record(args: &[&str], program: &Path, program_args: &[&str]) -> Output {
         .expect("ffiscope runs")
 }
 
+/// `ffiscope open` with `args`.
+fn open(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ffiscope")).arg("open").args(args).output().expect("ffiscope runs")
+}
+
 fn report(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
         panic!("{e}: {}\n{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
@@ -1769,9 +1774,6 @@ fn two_recordings_compared_say_what_moved_and_what_was_found_anew() {
     let (before, after) = (scratch().join("rows-before.fsrec"), scratch().join("rows-after.fsrec"));
     record(&["--stack", "8", "--out", before.to_str().unwrap()], &program, &["100"]);
     record(&["--stack", "8", "--out", after.to_str().unwrap()], &program, &["300", "changed"]);
-    let open = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_ffiscope")).arg("open").args(args).output().expect("ffiscope runs")
-    };
     let (before, after) = (before.to_str().unwrap(), after.to_str().unwrap());
     let compared = open(&[after, "--compare", before, "--json"]);
     assert_eq!(compared.status.code(), Some(0), "no --check: {compared:?}");
@@ -1842,9 +1844,6 @@ fn two_recordings_compared_say_what_moved_and_what_was_found_anew() {
 /// `open --compare`'s flame graph and collapsed stacks of the rows program's
 /// two recordings: each stack with what it weighed before and after.
 fn the_difference_is_drawn(before: &str, after: &str) {
-    let open = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_ffiscope")).arg("open").args(args).output().expect("ffiscope runs")
-    };
     let (svg, folded) = (scratch().join("rows-diff.svg"), scratch().join("rows-diff.txt"));
     let drawn = open(&[
         after,
