@@ -1815,6 +1815,7 @@ fn two_recordings_compared_say_what_moved_and_what_was_found_anew() {
     assert!(text.contains("peak 7562 B → 22659 B (+15097 B, +199.6%)"), "{text}");
     assert!(text.contains("+13500 B  make_row (rows.c:4) from main (rows.c:9), C heap: 6742 B → 20242 B"), "{text}");
     assert!(text.contains("+7 B  strdup (libc.so.6) from cache_name (rows.c:5), C heap: 0 B → 7 B"), "{text}");
+    assert!(!text.contains("note:"), "recorded alike: {text}");
     assert!(
         text.contains("1 finding(s) new, not in the recording compared with:\n    [leak] cache_name (rows.c:5)"),
         "{text}"
@@ -1831,7 +1832,10 @@ fn two_recordings_compared_say_what_moved_and_what_was_found_anew() {
     let recorded_folded = scratch().join("rows-recorded-diff.txt");
     let fewer =
         record(&["--compare", before, "--check", "--folded", recorded_folded.to_str().unwrap()], &program, &["50"]);
-    assert_eq!(fewer.status.code(), Some(0), "{}", String::from_utf8_lossy(&fewer.stderr));
+    let said = String::from_utf8_lossy(&fewer.stderr);
+    assert_eq!(fewer.status.code(), Some(0), "{said}");
+    let depths = "rows-before.fsrec kept 8 frames of each stack and";
+    assert!(said.contains(depths) && said.contains("32 frames of each stack: a stack or a place is matched"), "{said}");
     let lines = std::fs::read_to_string(&recorded_folded).expect("folded");
     assert!(lines.lines().any(|line| line == "C heap;main (rows.c:9);make_row (rows.c:4) 6742 3369"), "{lines}");
     let both = report(&record(&["--compare", before, "--json"], &program, &["300", "changed"]));

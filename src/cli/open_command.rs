@@ -54,8 +54,18 @@ pub fn open(path: &Path, asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     let (written, found) = if let Some(before) = &before {
         let (other, path) = (before.path.display().to_string(), this.path.display().to_string());
         let comparison = compare(
-            Side { name: &other, report: &before.report, stacks: &before.opened.stacks },
-            Side { name: &path, report: &this.report, stacks: &this.opened.stacks },
+            Side {
+                name: &other,
+                report: &before.report,
+                stacks: &before.opened.stacks,
+                stack_frames: before.opened.stack_frames,
+            },
+            Side {
+                name: &path,
+                report: &this.report,
+                stacks: &this.opened.stacks,
+                stack_frames: this.opened.stack_frames,
+            },
             asked.flame.flame_of,
         );
         let written = if asked.json {

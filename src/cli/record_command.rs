@@ -137,20 +137,22 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     let check = finished.leaks(&model, &suppressions);
     let (report, followed_checks) = recording_report(program, &finished, &model, &check, &suppressions, asked.top);
     let stacks = finished.interpreter.flame_stacks(&model, &check);
+    let frames = spec.stack.unwrap_or(0);
     match &before {
         Some(before) => write_compared_flame_graph(asked.flame, &before.name, &before.stacks, &stacks, program, io),
         None => write_flame_graph(asked.flame, &stacks, program, io),
     }
     let comparison = before.as_ref().map(|before| {
-        let after = Side { name: program, report: &report, stacks: &stacks };
+        let after = Side { name: program, report: &report, stacks: &stacks, stack_frames: Some(frames) };
         compare(before.side(), after, asked.flame.flame_of)
     });
     if let Some(trace) = finished.interpreter.trace.take()
-        && let Err(error) = trace.finish(stacks, &report)
+        && let Err(error) = trace.finish(stacks, frames, &report)
     {
         let _ = writeln!(io.err, "warning: the recording file is incomplete: {error}");
     }
-    write_followed_files(&mut finished.followed, &report.processes, &followed_checks, asked.flame, io);
+    let kept = Kept { checks: &followed_checks, frames };
+    write_followed_files(&mut finished.followed, &report.processes, &kept, asked.flame, io);
     if write_report(&report, comparison.as_ref(), asked.json, io).is_err() {
         return ExitCode::FAILURE;
     }
@@ -177,16 +179,24 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     ExitCode::from(status.and_then(|s| s.code()).map_or(1, |code| code as u8))
 }
 
+/// What the followed processes' recordings end with: the leak check of
+/// each, in the report's order, and the frames of each stack kept.
+struct Kept<'a> {
+    checks: &'a [LeakCheck],
+    frames: u8,
+}
+
 /// A recording made before this one, to compare it with.
 struct Before {
     name: String,
     report: Report,
     stacks: Vec<FlameStack>,
+    stack_frames: Option<u8>,
 }
 
 impl Before {
     fn side(&self) -> Side<'_> {
-        Side { name: &self.name, report: &self.report, stacks: &self.stacks }
+        Side { name: &self.name, report: &self.report, stacks: &self.stacks, stack_frames: self.stack_frames }
     }
 }
 
@@ -195,7 +205,7 @@ impl Before {
 fn recorded_before(path: &Path, io: &mut Io<'_>) -> Result<Before, String> {
     let opened = trace::open(path)?;
     let report = report_of(&opened, path, io);
-    Ok(Before { name: path.display().to_string(), report, stacks: opened.stacks })
+    Ok(Before { name: path.display().to_string(), report, stacks: opened.stacks, stack_frames: opened.stack_frames })
 }
 
 /// The report, where `--json` says (with the comparison asked for beside
@@ -223,11 +233,11 @@ fn write_report(report: &Report, comparison: Option<&Comparison>, json: bool, io
 fn write_followed_files(
     followed: &mut [FollowedProcess],
     reported: &[ProcessReport],
-    checks: &[LeakCheck],
+    kept: &Kept<'_>,
     flame: &FlameArgs,
     io: &mut Io<'_>,
 ) {
-    for ((process, reported), check) in followed.iter_mut().zip(reported).zip(checks) {
+    for ((process, reported), check) in followed.iter_mut().zip(reported).zip(kept.checks) {
         let stacks = process.finished.interpreter.flame_stacks(&locked(&process.model), check);
         let beside = |path: &Option<std::path::PathBuf>| path.as_deref().map(|path| trace::beside(path, process.pid));
         let its_own = FlameArgs {
@@ -243,7 +253,7 @@ fn write_followed_files(
             (Some(trace), Some(Ok(path))) => {
                 // Its file is read back alone: its notes go with its report.
                 let report = Report { notes: reported.notes.clone(), ..reported.report.clone() };
-                trace.finish(stacks, &report).map_err(|e| format!("{}: {e}", path.display()))
+                trace.finish(stacks, kept.frames, &report).map_err(|e| format!("{}: {e}", path.display()))
             }
             (_, Some(Err(why))) => Err(why.clone()),
             _ => Ok(()),

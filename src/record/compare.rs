@@ -23,6 +23,8 @@ pub struct Side<'a> {
     pub name: &'a str,
     pub report: &'a Report,
     pub stacks: &'a [FlameStack],
+    /// The frames of each stack it kept (`--stack`), where known.
+    pub stack_frames: Option<u8>,
 }
 
 /// One number, in the recording compared with and in this one.
@@ -99,6 +101,9 @@ pub struct Comparison {
     /// The functions whose weight changed, the largest change first.
     pub functions: Vec<FunctionChange>,
     pub functions_not_listed: usize,
+    /// What may make the two differ that the program did not.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// `after` compared with `before`; the functions ranked by how much their
@@ -147,7 +152,31 @@ pub fn compare(before: Side<'_>, after: Side<'_>, of: FlameOf) -> Comparison {
         gone_findings: findings_apart(before.report, after.report),
         functions,
         functions_not_listed,
+        notes: stacks_kept_apart(&before, &after).into_iter().collect(),
     }
+}
+
+/// Why two recordings' stacks may not compare: they kept different depths
+/// of them, and a stack or place is matched by its frames' names.
+fn stacks_kept_apart(before: &Side<'_>, after: &Side<'_>) -> Option<String> {
+    let (Some(was), Some(is)) = (before.stack_frames, after.stack_frames) else { return None };
+    let kept = |frames: u8| {
+        if frames == 0 {
+            "no stack (a block named by its line alone)".to_owned()
+        } else {
+            format!("{frames} frames of each stack")
+        }
+    };
+    (was != is).then(|| {
+        format!(
+            "{} kept {} and {} {}: a stack or a place is matched by its frames' names, so the same call may stand \
+             apart in the two; record both the same way (the same `--stack`)",
+            before.name,
+            kept(was),
+            after.name,
+            kept(is)
+        )
+    })
 }
 
 /// Where blocks were made: on which heap, by which function, called from where.
@@ -213,6 +242,9 @@ impl fmt::Display for Comparison {
             writeln!(text, "  the same findings in both")?;
         }
         self.write_functions(&mut text)?;
+        for note in &self.notes {
+            writeln!(text, "  note: {note}")?;
+        }
         f.write_str(&text)
     }
 }
@@ -289,7 +321,7 @@ mod tests {
             .map(|i| made(&format!("f{i}"), 100 + 10 * i, 0))
             .chain([made("same", 5, 5), made("grew", 0, 80), made("f3", 0, 0)])
             .collect();
-        let side = |stacks| Side { name: "x.fsrec", report: &report, stacks };
+        let side = |stacks| Side { name: "x.fsrec", report: &report, stacks, stack_frames: Some(8) };
         let by_peak = compare(side(&before), side(&after), FlameOf::Peak);
         let names: Vec<&str> = by_peak.functions.iter().map(|change| change.function.as_str()).collect();
         assert_eq!(names[..3], ["f11", "f10", "f9"], "the largest moves first");
@@ -300,5 +332,27 @@ mod tests {
         assert_eq!((by_leaks.heaps[0].leaked_bytes.before, by_leaks.heaps[0].leaked_bytes.after), (55, 85));
         assert!(by_leaks.to_string().contains("+80 B  grew from main (a.c:1), C heap: 0 B → 80 B"), "{by_leaks}");
         assert_eq!(by_leaks.functions[0].called_from.as_deref(), Some("main (a.c:1)"));
+        assert!(by_leaks.notes.is_empty(), "both kept 8 frames");
+    }
+
+    /// Recordings that kept stacks of different depths say so: their
+    /// stacks and places are matched by name.
+    #[test]
+    fn recordings_with_stacks_of_different_depths_say_so() {
+        let report = Report::with_leaks("./a", RECORDED, 0, &Model::new(), &[]);
+        let stacks = [made("f", 1, 0)];
+        let side = |name, stack_frames| Side { name, report: &report, stacks: &stacks, stack_frames };
+        let compared = compare(side("old.fsrec", Some(0)), side("./a", Some(32)), FlameOf::Peak);
+        assert_eq!(
+            compared.notes,
+            [
+                "old.fsrec kept no stack (a block named by its line alone) and ./a 32 frames of each stack: a stack or a \
+              place is matched by its frames' names, so the same call may stand apart in the two; record both the \
+              same way (the same `--stack`)"
+            ]
+        );
+        assert!(compared.to_string().contains("  note: old.fsrec kept no stack"), "{compared}");
+        let unknown = compare(side("old.fsrec", None), side("./a", Some(32)), FlameOf::Peak);
+        assert!(unknown.notes.is_empty(), "a file that does not say is not guessed at");
     }
 }

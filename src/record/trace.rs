@@ -58,9 +58,9 @@ impl TraceWriter {
 
     /// Ends the file with the call stacks' counts, if any, and the final
     /// report; says whether every line was written.
-    pub fn finish(mut self, stacks: Vec<FlameStack>, report: &Report) -> std::io::Result<()> {
+    pub fn finish(mut self, stacks: Vec<FlameStack>, frames: u8, report: &Report) -> std::io::Result<()> {
         if !stacks.is_empty() {
-            self.write(&ChildMessage::Stacks { stacks });
+            self.write(&ChildMessage::Stacks { stacks, frames: Some(frames) });
         }
         self.write(&ChildMessage::Done { report: Box::new(report.clone()) });
         match self.failed.take() {
@@ -81,6 +81,8 @@ pub struct Opened {
     /// Its call stacks and what each made, for a flame graph; none in a
     /// file cut off before them.
     pub stacks: Vec<FlameStack>,
+    /// The frames of each stack it kept (`--stack`), where it says.
+    pub stack_frames: Option<u8>,
 }
 
 /// Reads a recording whole; an unreadable line is an error naming its line.
@@ -89,7 +91,8 @@ pub fn open(path: &Path) -> Result<Opened, String> {
     let mut model = Model::new();
     reader.feed_all(&mut model);
     let stacks = reader.take_stacks();
-    reader.finish().map(|(report, events)| Opened { model, report, events, stacks })
+    let stack_frames = reader.stack_frames();
+    reader.finish().map(|(report, events)| Opened { model, report, events, stacks, stack_frames })
 }
 
 /// A recording file as an event source: read a batch of lines at a time,
@@ -102,6 +105,7 @@ pub struct TraceReader {
     report: Option<Report>,
     events: u64,
     stacks: Vec<FlameStack>,
+    stack_frames: Option<u8>,
     /// The first unreadable line; nothing is read past it.
     error: Option<String>,
 }
@@ -116,6 +120,7 @@ impl TraceReader {
             report: None,
             events: 0,
             stacks: Vec::new(),
+            stack_frames: None,
             error: None,
         })
     }
@@ -133,6 +138,11 @@ impl TraceReader {
     /// writes them just before its report).
     pub fn take_stacks(&mut self) -> Vec<FlameStack> {
         std::mem::take(&mut self.stacks)
+    }
+
+    /// The frames of each stack the recording kept, where it says.
+    pub fn stack_frames(&self) -> Option<u8> {
+        self.stack_frames
     }
 
     /// The next message, `None` at the end of the file or after an error.
@@ -172,7 +182,10 @@ impl EventSource for TraceReader {
             match message {
                 ChildMessage::Event { .. } => self.events += 1,
                 ChildMessage::Done { report } => self.report = Some(*report),
-                ChildMessage::Stacks { stacks } => self.stacks = stacks,
+                ChildMessage::Stacks { stacks, frames } => {
+                    self.stacks = stacks;
+                    self.stack_frames = frames;
+                }
                 ChildMessage::StepBegin { .. } | ChildMessage::StepEnd { .. } | ChildMessage::Anomaly { .. } => {}
             }
         }
@@ -214,7 +227,7 @@ mod tests {
             written.apply(&e);
             writer.event(&e);
         }
-        writer.finish(Vec::new(), &Report::with_leaks("trace", RECORDED, 0, &written, &[])).expect("finished");
+        writer.finish(Vec::new(), 0, &Report::with_leaks("trace", RECORDED, 0, &written, &[])).expect("finished");
 
         let mut reader = TraceReader::open(&path).expect("opened");
         let mut model = Model::new();

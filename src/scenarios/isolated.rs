@@ -58,6 +58,10 @@ pub enum ChildMessage {
     /// a flame graph read back: just before `done`.
     Stacks {
         stacks: Vec<FlameStack>,
+        /// The frames of each stack the recording kept (`--stack`; 0 for
+        /// the allocating line alone); none in a file written before it was said.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        frames: Option<u8>,
     },
     Done {
         report: Box<Report>,
