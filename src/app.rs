@@ -399,19 +399,12 @@ impl FfiscopeApp {
     /// none of what nothing weighs. Turned over (`-inverted`) when the tab
     /// draws them so.
     fn export_record_flame_graphs(&self) -> String {
-        use crate::export::flame::{FlameOf, flame_graph_svg, folded_lines, turned_over};
+        use crate::export::flame::{FlameOf, flame_graph_svg, folded_lines};
         // The program as it was recorded (or as its recording names it),
         // whatever the field says now.
         let recorded = self.record.flame_stacks();
         let inverted = self.record.flame.inverted;
-        let turned;
-        let stacks = if inverted {
-            turned = turned_over(&recorded.stacks);
-            &turned
-        } else {
-            &recorded.stacks
-        };
-        let program = &recorded.program;
+        let (program, stacks) = (&recorded.program, &recorded.stacks);
         let suffix = if inverted { "-inverted" } else { "" };
         let stem =
             std::path::Path::new(&program).file_name().map_or_else(|| "recording".into(), |n| n.to_string_lossy());
@@ -423,7 +416,7 @@ impl FfiscopeApp {
             (FlameOf::Temporary, "temporary"),
         ];
         for (of, name) in kinds {
-            match flame_graph_svg(&folded_lines(stacks, of), of, program, inverted, None) {
+            match flame_graph_svg(&folded_lines(stacks, of, inverted), of, program, inverted, None) {
                 Some(Ok(svg)) => files.push((format!("{stem}-{name}{suffix}.svg"), svg)),
                 Some(Err(why)) => return format!("Could not draw the flame graph: {why}"),
                 None => {}

@@ -53,11 +53,10 @@ pub fn check(
             .map(|bytes| crate::layout::lab::header_text(bytes).0)
             .map_err(|error| format!("cannot read {}: {error}", path.display()))
     };
-    let (header, header_text) =
-        match NamedHeader::from_argument(header).and_then(|named| named.text().map(|text| (named, text))) {
-            Ok(read) => read,
-            Err(why) => return usage(io, &why),
-        };
+    let (header, header_text) = match NamedHeader::read(header) {
+        Ok(read) => read,
+        Err(why) => return usage(io, &why),
+    };
     let mut texts = Vec::with_capacity(mirrors.len());
     for path in mirrors {
         match read(path) {

@@ -593,8 +593,7 @@ fn layout_header(
         Ok(chosen) => chosen,
         Err(code) => return code,
     };
-    let read = NamedHeader::from_argument(file).and_then(|header| header.text().map(|text| (header, text)));
-    let (header, source) = match read {
+    let (header, source) = match NamedHeader::read(file) {
         Ok(read) => read,
         Err(why) => {
             let _ = writeln!(io.err, "error: {why}");

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use super::record_command::{EXIT_FINDINGS, flame_files_can_be_written, write_compared_flame_graph, write_flame_graph};
+use super::record_command::{EXIT_FINDINGS, flame_files_can_be_written, write_flame_graph};
 use super::{EXIT_USAGE, FlameArgs, Io};
 use crate::record::compare::{Side, compare};
 use crate::record::trace::{self, Opened};
@@ -22,11 +22,35 @@ pub struct Asked<'a> {
     pub flame: &'a FlameArgs,
 }
 
-/// A recording read back: its file, what it holds, and its report.
-struct Read<'p> {
-    path: &'p Path,
-    opened: Opened,
-    report: Report,
+/// A recording read back whole: its file's name, what it holds, and its
+/// report.
+pub(super) struct Recorded {
+    pub name: String,
+    pub opened: Opened,
+    pub report: Report,
+}
+
+impl Recorded {
+    /// The recording at `path`; a file cut off before its report has one
+    /// rebuilt from its events, which is said.
+    pub(super) fn read(path: &Path, io: &mut Io<'_>) -> Result<Recorded, String> {
+        let mut opened = trace::open(path)?;
+        let report = match opened.report.take() {
+            Some(report) => report,
+            None => rebuilt_report(&opened, path, io),
+        };
+        Ok(Recorded { name: path.display().to_string(), opened, report })
+    }
+
+    /// It, as a comparison reads it.
+    pub(super) fn side(&self) -> Side<'_> {
+        Side {
+            name: &self.name,
+            report: &self.report,
+            stacks: &self.opened.stacks,
+            stack_frames: self.opened.stack_frames,
+        }
+    }
 }
 
 pub fn open(path: &Path, asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
@@ -34,17 +58,14 @@ pub fn open(path: &Path, asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
         let _ = writeln!(io.err, "error: {why}");
         return ExitCode::from(EXIT_USAGE);
     }
-    let mut read = |path| -> Result<Read<'_>, ExitCode> {
-        let opened = trace::open(path).map_err(|why| {
+    let read = Recorded::read(path, io)
+        .and_then(|this| Ok((this, asked.compare.map(|other| Recorded::read(other, io)).transpose()?)));
+    let (this, before) = match read {
+        Ok(read) => read,
+        Err(why) => {
             let _ = writeln!(io.err, "error: {why}");
-            ExitCode::from(EXIT_USAGE)
-        })?;
-        let report = report_of(&opened, path, io);
-        Ok(Read { path, opened, report })
-    };
-    let (this, before) = match (read(path), asked.compare.map(&mut read).transpose()) {
-        (Ok(this), Ok(before)) => (this, before),
-        (Err(code), _) | (_, Err(code)) => return code,
+            return ExitCode::from(EXIT_USAGE);
+        }
     };
     if asked.flame.asked()
         && let Err(code) = draw(asked.flame, &this, before.as_ref(), io)
@@ -52,22 +73,7 @@ pub fn open(path: &Path, asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
         return code;
     }
     let (written, found) = if let Some(before) = &before {
-        let (other, path) = (before.path.display().to_string(), this.path.display().to_string());
-        let comparison = compare(
-            Side {
-                name: &other,
-                report: &before.report,
-                stacks: &before.opened.stacks,
-                stack_frames: before.opened.stack_frames,
-            },
-            Side {
-                name: &path,
-                report: &this.report,
-                stacks: &this.opened.stacks,
-                stack_frames: this.opened.stack_frames,
-            },
-            asked.flame.flame_of,
-        );
+        let comparison = compare(before.side(), this.side(), asked.flame.flame_of);
         let written = if asked.json {
             serde_json::to_string_pretty(&comparison)
                 .map_err(std::io::Error::other)
@@ -96,33 +102,23 @@ pub fn open(path: &Path, asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
 
 /// The flame graph and collapsed stacks `flame` asks for: of `this`, or of
 /// how it differs from `before`. A recording with no stacks is refused.
-fn draw(flame: &FlameArgs, this: &Read<'_>, before: Option<&Read<'_>>, io: &mut Io<'_>) -> Result<(), ExitCode> {
+fn draw(flame: &FlameArgs, this: &Recorded, before: Option<&Recorded>, io: &mut Io<'_>) -> Result<(), ExitCode> {
     if let Some(lacking) = std::iter::once(this).chain(before).find(|read| read.opened.stacks.is_empty()) {
         let _ = writeln!(
             io.err,
             "error: {} holds no call stacks to draw: it was cut off before its end, or recorded by an ffiscope \
              that did not keep them",
-            lacking.path.display()
+            lacking.name
         );
         return Err(ExitCode::from(EXIT_USAGE));
     }
-    let (stacks, program) = (&this.opened.stacks, &this.report.scenario);
-    match before {
-        Some(before) => {
-            let other = before.path.display().to_string();
-            write_compared_flame_graph(flame, &other, &before.opened.stacks, stacks, program, io);
-        }
-        None => write_flame_graph(flame, stacks, program, io),
-    }
+    write_flame_graph(flame, &this.opened.stacks, before, &this.report.scenario, io);
     Ok(())
 }
 
-/// The report a recording ended with, or one rebuilt from the events of a
-/// file cut off before it, which says so.
-pub(super) fn report_of(opened: &Opened, path: &Path, io: &mut Io<'_>) -> Report {
-    if let Some(report) = &opened.report {
-        return report.clone();
-    }
+/// A report rebuilt from the events of a file cut off before its own, which
+/// says so.
+fn rebuilt_report(opened: &Opened, path: &Path, io: &mut Io<'_>) -> Report {
     let _ =
         writeln!(io.err, "note: {} stops before its report; rebuilt from its {} events", path.display(), opened.events);
     let name = path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());

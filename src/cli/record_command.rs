@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use super::open_command::report_of;
+use super::open_command::Recorded;
 use super::{EXIT_CRASHED, EXIT_USAGE, FlameArgs, Io};
 use crate::export::flame;
 use crate::export::save_whole;
@@ -99,7 +99,7 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     };
     // Read before the program runs: a recording that cannot be read stops
     // nothing that started.
-    let before = match asked.compare.map(|path| recorded_before(path, io)).transpose() {
+    let before = match asked.compare.map(|path| Recorded::read(path, io)).transpose() {
         Ok(before) => before,
         Err(why) => {
             let _ = writeln!(io.err, "error: {why}");
@@ -138,10 +138,7 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     let (report, followed_checks) = recording_report(program, &finished, &model, &check, &suppressions, asked.top);
     let stacks = finished.interpreter.flame_stacks(&model, &check);
     let frames = spec.stack.unwrap_or(0);
-    match &before {
-        Some(before) => write_compared_flame_graph(asked.flame, &before.name, &before.stacks, &stacks, program, io),
-        None => write_flame_graph(asked.flame, &stacks, program, io),
-    }
+    write_flame_graph(asked.flame, &stacks, before.as_ref(), program, io);
     let comparison = before.as_ref().map(|before| {
         let after = Side { name: program, report: &report, stacks: &stacks, stack_frames: Some(frames) };
         compare(before.side(), after, asked.flame.flame_of)
@@ -151,8 +148,7 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     {
         let _ = writeln!(io.err, "warning: the recording file is incomplete: {error}");
     }
-    let kept = Kept { checks: &followed_checks, frames };
-    write_followed_files(&mut finished.followed, &report.processes, &kept, asked.flame, io);
+    write_followed_files(&mut finished.followed, &report.processes, &followed_checks, frames, asked.flame, io);
     if write_report(&report, comparison.as_ref(), asked.json, io).is_err() {
         return ExitCode::FAILURE;
     }
@@ -179,35 +175,6 @@ pub fn record(asked: &Asked<'_>, io: &mut Io<'_>) -> ExitCode {
     ExitCode::from(status.and_then(|s| s.code()).map_or(1, |code| code as u8))
 }
 
-/// What the followed processes' recordings end with: the leak check of
-/// each, in the report's order, and the frames of each stack kept.
-struct Kept<'a> {
-    checks: &'a [LeakCheck],
-    frames: u8,
-}
-
-/// A recording made before this one, to compare it with.
-struct Before {
-    name: String,
-    report: Report,
-    stacks: Vec<FlameStack>,
-    stack_frames: Option<u8>,
-}
-
-impl Before {
-    fn side(&self) -> Side<'_> {
-        Side { name: &self.name, report: &self.report, stacks: &self.stacks, stack_frames: self.stack_frames }
-    }
-}
-
-/// The recording at `path`, read back whole (its report rebuilt from its
-/// events if it was cut off, which is said).
-fn recorded_before(path: &Path, io: &mut Io<'_>) -> Result<Before, String> {
-    let opened = trace::open(path)?;
-    let report = report_of(&opened, path, io);
-    Ok(Before { name: path.display().to_string(), report, stacks: opened.stacks, stack_frames: opened.stack_frames })
-}
-
 /// The report, where `--json` says (with the comparison asked for beside
 /// it: `{"report": …, "comparison": …}`), the program's output on stdout
 /// otherwise.
@@ -229,15 +196,17 @@ fn write_report(report: &Report, comparison: Option<&Comparison>, json: bool, io
 
 /// Each followed process's flame graph and collapsed stacks, beside the
 /// program's (`peak.4242.svg`, as `--out`'s `run.4242.fsrec`), and the end
-/// of its recording file, with its stacks and report.
+/// of its recording file, with its stacks (`frames` deep) and report;
+/// `checks` are their leak checks, in the report's order.
 fn write_followed_files(
     followed: &mut [FollowedProcess],
     reported: &[ProcessReport],
-    kept: &Kept<'_>,
+    checks: &[LeakCheck],
+    frames: u8,
     flame: &FlameArgs,
     io: &mut Io<'_>,
 ) {
-    for ((process, reported), check) in followed.iter_mut().zip(reported).zip(kept.checks) {
+    for ((process, reported), check) in followed.iter_mut().zip(reported).zip(checks) {
         let stacks = process.finished.interpreter.flame_stacks(&locked(&process.model), check);
         let beside = |path: &Option<std::path::PathBuf>| path.as_deref().map(|path| trace::beside(path, process.pid));
         let its_own = FlameArgs {
@@ -247,13 +216,13 @@ fn write_followed_files(
             flame_inverted: flame.flame_inverted,
         };
         if !stacks.is_empty() {
-            write_flame_graph(&its_own, &stacks, &reported.report.scenario, io);
+            write_flame_graph(&its_own, &stacks, None, &reported.report.scenario, io);
         }
         let kept = match (process.finished.interpreter.trace.take(), &process.trace) {
             (Some(trace), Some(Ok(path))) => {
                 // Its file is read back alone: its notes go with its report.
                 let report = Report { notes: reported.notes.clone(), ..reported.report.clone() };
-                trace.finish(stacks, kept.frames, &report).map_err(|e| format!("{}: {e}", path.display()))
+                trace.finish(stacks, frames, &report).map_err(|e| format!("{}: {e}", path.display()))
             }
             (_, Some(Err(why))) => Err(why.clone()),
             _ => Ok(()),
@@ -348,25 +317,23 @@ pub(super) fn flame_files_can_be_written(flame: &FlameArgs) -> Result<(), String
     Ok(())
 }
 
-/// Writes the flame graph and the collapsed stacks `flame` asks for; a
-/// file that cannot be written is warned of, the recording's report still
-/// given.
-pub(super) fn write_flame_graph(flame: &FlameArgs, stacks: &[FlameStack], program: &str, io: &mut Io<'_>) {
-    write_flame_files(flame, &flame_lines(flame, stacks), program, None, io);
-}
-
-/// The flame graph and collapsed stacks `flame` asks for, of how `stacks`
-/// differ from `before`'s, the recording named `other`.
-pub(super) fn write_compared_flame_graph(
+/// Writes the flame graph and the collapsed stacks `flame` asks for, of
+/// `stacks`, or, with `before`, a recording to compare with, of how they
+/// differ from its; a file that cannot be written is warned of, the
+/// recording's report still given.
+pub(super) fn write_flame_graph(
     flame: &FlameArgs,
-    other: &str,
-    before: &[FlameStack],
     stacks: &[FlameStack],
+    before: Option<&Recorded>,
     program: &str,
     io: &mut Io<'_>,
 ) {
-    match flame::differential_lines(&flame_lines(flame, before), &flame_lines(flame, stacks)) {
-        Ok(lines) => write_flame_files(flame, &lines, program, Some(other), io),
+    let Some(before) = before else {
+        write_flame_files(flame, &flame_lines(flame, stacks), program, None, io);
+        return;
+    };
+    match flame::differential_lines(&flame_lines(flame, &before.opened.stacks), &flame_lines(flame, stacks)) {
+        Ok(lines) => write_flame_files(flame, &lines, program, Some(&before.name), io),
         Err(why) => {
             let _ = writeln!(io.err, "warning: the flame graph could not be drawn: {why}");
         }
@@ -375,11 +342,7 @@ pub(super) fn write_compared_flame_graph(
 
 /// The collapsed lines `flame` asks for, of `stacks` (turned over, if asked).
 fn flame_lines(flame: &FlameArgs, stacks: &[FlameStack]) -> Vec<String> {
-    if flame.flame_inverted {
-        flame::folded_lines(&flame::turned_over(stacks), flame.flame_of)
-    } else {
-        flame::folded_lines(stacks, flame.flame_of)
-    }
+    flame::folded_lines(stacks, flame.flame_of, flame.flame_inverted)
 }
 
 /// Writes `lines` as the flame graph and the collapsed stacks `flame` asks

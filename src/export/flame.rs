@@ -6,7 +6,8 @@
 use crate::record::flame::{FlameCounts, FlameStack};
 
 /// What a flame graph weighs each stack by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FlameOf {
     /// Bytes held when the stack's heap was at its peak (each heap at its own).
     #[default]
@@ -94,24 +95,23 @@ impl FlameOf {
 }
 
 /// The stacks as collapsed lines, root first, those that weigh nothing
-/// left out.
-pub fn folded_lines(stacks: &[FlameStack], of: FlameOf) -> Vec<String> {
+/// left out. `inverted` turns each over, its heap still first: the
+/// function that made the blocks next, then its callers out to the
+/// program's entry, as heaptrack's bottom-up view and memray's inverted
+/// flame graph have them.
+pub fn folded_lines(stacks: &[FlameStack], of: FlameOf, inverted: bool) -> Vec<String> {
     stacks
         .iter()
         .filter_map(|stack| {
             let weight = of.weight(&stack.counts);
-            (weight > 0).then(|| format!("{} heap;{} {weight}", stack.heap.label(), stack.frames.join(";")))
+            (weight > 0).then(|| {
+                let mut frames: Vec<&str> = stack.frames.iter().map(String::as_str).collect();
+                if inverted {
+                    frames.reverse();
+                }
+                format!("{} heap;{} {weight}", stack.heap.label(), frames.join(";"))
+            })
         })
-        .collect()
-}
-
-/// Each stack turned over, its heap still first: the function that made
-/// the blocks next, then its callers out to the program's entry, as
-/// heaptrack's bottom-up view and memray's inverted flame graph have them.
-pub fn turned_over(stacks: &[FlameStack]) -> Vec<FlameStack> {
-    stacks
-        .iter()
-        .map(|stack| FlameStack { frames: stack.frames.iter().rev().cloned().collect(), ..stack.clone() })
         .collect()
 }
 
@@ -127,8 +127,8 @@ pub fn differential_lines(before: &[String], after: &[String]) -> Result<Vec<Str
     Ok(String::from_utf8_lossy(&merged).lines().map(str::to_owned).collect())
 }
 
-/// The flame graph of `lines` (`folded_lines`' for `of`, of stacks
-/// `turned_over` if `inverted`; `differential_lines` when `compared_with`
+/// The flame graph of `lines` (`folded_lines`' for `of`, turned over if
+/// `inverted`; `differential_lines` when `compared_with`
 /// names the other recording) as an SVG, titled with the program recorded;
 /// `None` when no stack weighs anything (no leak, nothing allocated).
 pub fn flame_graph_svg(
@@ -184,15 +184,16 @@ mod tests {
             stack(Domain::C, &["main (a.c:9)", "make (a.c:3)"], 40, 0),
             stack(Domain::Rust, &["app::main (main.rs:4)"], 0, 24),
         ];
-        assert_eq!(folded_lines(&stacks, FlameOf::Peak), ["C heap;main (a.c:9);make (a.c:3) 40"]);
-        assert_eq!(folded_lines(&stacks, FlameOf::Leaks), ["Rust heap;app::main (main.rs:4) 24"]);
-        assert_eq!(folded_lines(&stacks, FlameOf::Allocations).len(), 2);
+        assert_eq!(folded_lines(&stacks, FlameOf::Peak, false), ["C heap;main (a.c:9);make (a.c:3) 40"]);
+        assert_eq!(folded_lines(&stacks, FlameOf::Peak, true), ["C heap;make (a.c:3);main (a.c:9) 40"]);
+        assert_eq!(folded_lines(&stacks, FlameOf::Leaks, false), ["Rust heap;app::main (main.rs:4) 24"]);
+        assert_eq!(folded_lines(&stacks, FlameOf::Allocations, false).len(), 2);
     }
 
     #[test]
     fn the_svg_is_a_document_with_every_frame_and_none_is_drawn_from_nothing() {
         let stacks = [stack(Domain::C, &["main (a.c:9)", "make <T> (a.c:3)"], 40, 0)];
-        let lines = folded_lines(&stacks, FlameOf::Peak);
+        let lines = folded_lines(&stacks, FlameOf::Peak, false);
         let svg =
             flame_graph_svg(&lines, FlameOf::Peak, "./a", false, None).expect("something to draw").expect("drawn");
         let text = String::from_utf8(svg).expect("UTF-8");
@@ -201,7 +202,7 @@ mod tests {
             document.descendants().filter(|n| n.has_tag_name("title")).filter_map(|n| n.text()).collect();
         assert!(titles.iter().any(|t| t.starts_with("make <T> (a.c:3) (40 bytes")), "{titles:?}");
         assert!(titles.iter().any(|t| t.starts_with("C heap (40 bytes")), "{titles:?}");
-        let leaks = folded_lines(&stacks, FlameOf::Leaks);
+        let leaks = folded_lines(&stacks, FlameOf::Leaks, false);
         assert!(flame_graph_svg(&leaks, FlameOf::Leaks, "./a", false, None).is_none(), "nothing leaked, nothing drawn");
     }
 }

@@ -92,7 +92,7 @@ pub struct Comparison {
     pub program: String,
     pub compared_with: String,
     /// What the functions are ranked by: `peak`, `leaks`, `allocated`…
-    pub ranked_by: String,
+    pub ranked_by: FlameOf,
     pub heaps: Vec<HeapChange>,
     /// Findings this recording has and the one compared with has not, by
     /// their kind and site.
@@ -146,7 +146,7 @@ pub fn compare(before: Side<'_>, after: Side<'_>, of: FlameOf) -> Comparison {
     Comparison {
         program: after.report.scenario.clone(),
         compared_with: before.name.to_owned(),
-        ranked_by: of.label().to_lowercase(),
+        ranked_by: of,
         heaps,
         new_findings: findings_apart(after.report, before.report),
         gone_findings: findings_apart(before.report, after.report),
@@ -262,10 +262,10 @@ fn write_findings(text: &mut String, findings: &[AnomalyReport], which: &str) ->
 
 impl Comparison {
     fn write_functions(&self, text: &mut String) -> fmt::Result {
-        let of = FlameOf::ALL.into_iter().find(|of| of.label().to_lowercase() == self.ranked_by);
-        let Some(of) = of.filter(|_| !self.functions.is_empty()) else {
-            return writeln!(text, "  no function that made blocks changed by {}", self.ranked_by);
-        };
+        let of = self.ranked_by;
+        if self.functions.is_empty() {
+            return writeln!(text, "  no place where blocks were made changed its {}", of.measure());
+        }
         let unit = if of.counts_bytes() { " B" } else { "" };
         writeln!(
             text,

@@ -99,6 +99,13 @@ impl NamedHeader {
         }
     }
 
+    /// The header a command's `argument` names, with its text.
+    pub fn read(argument: &Path) -> Result<(NamedHeader, String), String> {
+        let header = NamedHeader::from_argument(argument)?;
+        let text = header.text()?;
+        Ok((header, text))
+    }
+
     /// Its text: the file's (bytes that are not UTF-8, a Latin-1 comment,
     /// read as compilers read them), or the `#include` line that brings it.
     pub fn text(&self) -> Result<String, String> {
@@ -106,7 +113,7 @@ impl NamedHeader {
             NamedHeader::File(path) => std::fs::read(path)
                 .map(|bytes| super::header_text(bytes).0)
                 .map_err(|error| format!("cannot read {}: {error}{}", path.display(), included_instead(path))),
-            NamedHeader::Included(name) => Ok(format!("#include <{name}>\n")),
+            NamedHeader::Included(name) => Ok(include_line(name)),
         }
     }
 
@@ -117,6 +124,11 @@ impl NamedHeader {
             NamedHeader::Included(_) => None,
         }
     }
+}
+
+/// The line that includes the header `name`.
+fn include_line(name: &str) -> String {
+    format!("#include <{name}>\n")
 }
 
 /// A header's name as an `#include <…>` writes it, with or without its
@@ -328,7 +340,7 @@ fn run_preprocessor(
     let (directory, stdin) = match input {
         HeaderInput::File(path) => (path.parent(), None),
         HeaderInput::Text { text, directory } => (directory, Some(text.as_bytes().to_vec())),
-        HeaderInput::Included(name) => (None, Some(format!("#include <{name}>\n").into_bytes())),
+        HeaderInput::Included(name) => (None, Some(include_line(name).into_bytes())),
     };
     if let Some(directory) = directory.filter(|d| !d.as_os_str().is_empty()) {
         command.arg("-idirafter").arg(directory);
