@@ -631,14 +631,16 @@ fn an_ended_recording_draws_its_stacks_as_a_flame_graph_to_zoom_into() {
     type_into(&mut harness, "Program", program.to_str().unwrap());
     click(&mut harness, "Call stacks");
     record_to_the_end(&mut harness);
-    // The choice of views is one piece, never parted at a line's end,
-    // however wide the window: wherever the heaps' counts end a line.
+    // The choice of views is one piece, never parted at a line's end nor
+    // past the window's edge, however wide the window: wherever the heaps'
+    // counts end a line.
     for width in (640..=1280).step_by(8) {
         harness.set_size(egui::vec2(width as f32, 640.0));
         harness.run();
         let over_time = harness.get_by_label("Over time").rect();
         let flame_graph = harness.get_by_label("Flame graph").rect();
         assert_eq!(over_time.min.y.round() as i32, flame_graph.min.y.round() as i32, "at {width}: parted");
+        assert!(flame_graph.max.x <= width as f32, "at {width}: past the window's edge, at {}", flame_graph.max.x);
     }
     harness.set_size(egui::vec2(1024.0, 640.0));
     harness.run();

@@ -203,7 +203,21 @@ fn process_choice_ui(
 /// The choice of what the tab draws: the heaps over time, or the flame
 /// graph of the program's call stacks.
 fn view_choice_ui(ui: &mut Ui, view: RecordView) -> Option<RecordCommand> {
-    ui.separator();
+    let names = ["Over time", "Flame graph"];
+    let font = egui::TextStyle::Button.resolve(ui.style());
+    let spacing = ui.spacing().item_spacing.x;
+    let buttons: f32 = names
+        .iter()
+        .map(|name| {
+            let text = ui.painter().layout_no_wrap((*name).to_owned(), font.clone(), egui::Color32::PLACEHOLDER);
+            text.size().x + 2.0 * ui.spacing().button_padding.x + spacing
+        })
+        .sum();
+    // The separator and the two buttons: to the next line whole where they
+    // would pass the window's edge, where they start it and need no separator.
+    if !end_row_unless_room(ui, buttons + ui.spacing().item_spacing.x * 2.0 + 1.0) {
+        ui.separator();
+    }
     let mut chosen = view;
     // One piece on the wrapping line: the two never parted at its end.
     ui.horizontal(|ui| {
@@ -401,14 +415,22 @@ fn program_row_ui(ui: &mut Ui, session: &RecordSession, state: &RecordState) -> 
 /// A labelled one-line field, kept on one line with its label (the two
 /// moved to the next line whole where this one has no room left for
 /// them); the new text when it was edited.
+/// Ends a wrapping row with less than `needed` points left on it, so that
+/// what comes next goes to the next line whole, not past the window's edge;
+/// says whether it did.
+fn end_row_unless_room(ui: &mut Ui, needed: f32) -> bool {
+    // A wrapping row's available width is the whole line's: what is left of it.
+    let ended = ui.max_rect().right() - ui.cursor().min.x < needed;
+    if ended {
+        ui.end_row();
+    }
+    ended
+}
+
 fn field_ui(ui: &mut Ui, label: &str, current: &str, width: f32, hint: &str) -> Option<String> {
     let font = egui::TextStyle::Body.resolve(ui.style());
     let label_width = ui.painter().layout_no_wrap(label.to_owned(), font, egui::Color32::PLACEHOLDER).size().x;
-    let needed = label_width + width + 2.0 * ui.spacing().item_spacing.x;
-    // A wrapping row's available width is the whole line's: what is left of it.
-    if ui.max_rect().right() - ui.cursor().min.x < needed {
-        ui.end_row();
-    }
+    end_row_unless_room(ui, label_width + width + 2.0 * ui.spacing().item_spacing.x);
     let mut text = current.to_owned();
     let edited = ui
         .horizontal(|ui| {
